@@ -1,0 +1,42 @@
+/* include/huzhu/bundle.h - entries in a file, carried on a USB stick
+ * between sites that have no link (proto/bundle.md). */
+#ifndef HUZHU_BUNDLE_H
+#define HUZHU_BUNDLE_H
+
+#include "huzhu/node.h"
+
+/* What an import did with the entries it read. */
+struct hz_ingest_stats {
+    uint64_t entries;   /* entries in the bundle */
+    uint64_t applied;   /* stored and applied */
+    uint64_t duplicate; /* already held */
+    uint64_t pending;   /* held ahead of a gap */
+    uint64_t rejected;  /* stored in the chain, not applied (content) */
+    uint64_t held;      /* stored, waiting for a newer schema */
+    uint64_t stopped;   /* stored, past their author's fork */
+    uint64_t forks;     /* kept as fork evidence */
+    uint64_t refused;   /* not kept: the pending area is full */
+};
+
+/* Write every entry this node holds (and its fork evidence) to @path, or
+ * with @vector_json (the output of hz_node_vector on another node) only
+ * what that node lacks. Written to a temporary file, fsynced and renamed:
+ * @path is complete or absent. *@n_entries (may be NULL) gets the count. */
+HZ_API HZ_NODISCARD int hz_bundle_export(hz_node *node, const char *path,
+                                         const char *vector_json,
+                                         uint64_t *n_entries,
+                                         struct hz_err *err);
+
+/* Stage @path into the node directory, verify all of it (header, every
+ * entry's transport checks, trailer count and hash) without touching
+ * state, then store and apply in batches of whole entries. A refused file
+ * (truncated, tampered, foreign, garbage, empty) changes nothing and
+ * returns HZ_EMALFORMED, HZ_EBADSIG, HZ_ENETWORK, HZ_ECHAIN or HZ_ETOOBIG.
+ * Entries that are pending or rejected do not make the import fail: see
+ * @stats (may be NULL). An interrupted import resumes from the staged
+ * copy on the next call. */
+HZ_API HZ_NODISCARD int hz_bundle_import(hz_node *node, const char *path,
+                                         struct hz_ingest_stats *stats,
+                                         struct hz_err *err);
+
+#endif

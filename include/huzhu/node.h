@@ -1,0 +1,149 @@
+/* include/huzhu/node.h - one replica on disk: create it, open it, write to
+ * it, read from it, and take in entries written elsewhere. */
+#ifndef HUZHU_NODE_H
+#define HUZHU_NODE_H
+
+#include "huzhu/error.h"
+#include "huzhu/log.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct hz_node hz_node;
+
+/* What the library may ask of the world. NULL members use the real wall
+ * clock and libsodium's randombytes. */
+struct hz_env {
+    void *data;
+    uint64_t (*now_ms)(void *data); /* wall clock; may be wrong */
+    void (*random)(void *data, void *buf, size_t len);
+};
+
+enum hz_open_flags {
+    HZ_OPEN_READONLY = 1u << 0, /* reads and bundle export only */
+};
+
+#define HZ_NODE_OPTS_VERSION 1
+
+struct hz_node_opts {
+    int version;              /* HZ_NODE_OPTS_VERSION */
+    unsigned flags;           /* enum hz_open_flags */
+    const struct hz_log *log; /* borrowed for the node's life; may be NULL */
+    const struct hz_env *env; /* borrowed for the node's life; may be NULL */
+};
+
+#define HZ_ROW_HEX_LEN 32 /* row ids: 32 lowercase hex digits */
+#define HZ_KEY_HEX_LEN 64 /* keys and hashes: 64 lowercase hex digits */
+
+/* One-time library initialisation (libsodium). Safe to call again.
+ * Returns 0 or HZ_EIO. */
+HZ_API HZ_NODISCARD int hz_init(void);
+
+/* Create a node in @dir (copied): a new directory, or an existing empty
+ * one. Generates the node's key pair (written 0600, never printed) and the
+ * database. @name (copied) is the node's human name. On success *out owns
+ * the node. Errors: HZ_EEXIST (already a node or not empty), HZ_EIO. */
+HZ_API HZ_NODISCARD int hz_node_create(const char *dir, const char *name,
+                                       const struct hz_node_opts *opts,
+                                       hz_node **out, struct hz_err *err);
+
+/* Open the node in @dir (copied). Never creates one: a directory that is
+ * not a node is HZ_ENOTNODE; a database from a newer huzhu is
+ * HZ_EVERSION. On success *out owns the node; release it with
+ * hz_node_close(). */
+HZ_API HZ_NODISCARD int hz_node_open(const char *dir,
+                                     const struct hz_node_opts *opts,
+                                     hz_node **out, struct hz_err *err);
+
+/* Release the node; NULL is fine. */
+HZ_API void hz_node_close(hz_node *node);
+
+/* The node's public key as 64 lowercase hex digits into @out (65 bytes). */
+HZ_API void hz_node_key_hex(const hz_node *node, char *out);
+
+/* ---- Writing: one user action is one batch, committed as one entry (or
+ * several when it exceeds the per-entry limits), in one transaction. */
+
+typedef struct hz_batch hz_batch;
+
+/* A column and the text a person typed for it; "" clears the field. */
+struct hz_field {
+    const char *col;
+    const char *value;
+};
+
+HZ_API HZ_NODISCARD int hz_batch_open(hz_node *node, hz_batch **out,
+                                      struct hz_err *err);
+HZ_API void hz_batch_close(hz_batch *b);
+
+/* Set fields of an entity row, or insert an event row. @id (copied) is 32
+ * lowercase hex, or NULL for a new random id. Strings are copied. The row
+ * id is written to @id_out (33 bytes) when not NULL. Values are checked at
+ * commit. */
+HZ_API HZ_NODISCARD int hz_batch_put(hz_batch *b, const char *table,
+                                     const char *id, size_t n_fields,
+                                     const struct hz_field *fields,
+                                     char *id_out, struct hz_err *err);
+
+/* Tombstone an entity row. */
+HZ_API HZ_NODISCARD int hz_batch_del(hz_batch *b, const char *table,
+                                     const char *id, struct hz_err *err);
+
+/* Check, sign, store and apply the batch in one transaction: all of it or
+ * nothing. *@n_entries (may be NULL) gets the entries written (0 when every
+ * op was a no-op: an event written again with the same id and content).
+ * Errors: HZ_ESCHEMA, HZ_EVALUE, HZ_ENOTFOUND (a referenced row),
+ * HZ_EDELETED, HZ_ECONFLICT (event id reused with other content), HZ_EBUSY,
+ * HZ_ENOSPC, HZ_EREADONLY, HZ_EIO. */
+HZ_API HZ_NODISCARD int hz_node_commit(hz_node *node, hz_batch *b,
+                                       size_t *n_entries,
+                                       struct hz_err *err);
+
+/* ---- Reading. JSON results are UTF-8, owned by the caller, released with
+ * hz_free_string(). Machine output never depends on the language. */
+
+HZ_API void hz_free_string(char *s);
+
+/* One row as a JSON object. A deleted row gives {"id":..,"deleted":true}
+ * and HZ_EDELETED. HZ_ENOTFOUND when the node holds no such row. */
+HZ_API HZ_NODISCARD int hz_node_get(hz_node *node, const char *table,
+                                    const char *id, char **json,
+                                    struct hz_err *err);
+
+/* Rows as a JSON array, tombstones hidden, every `where` pair ANDed (values
+ * are parsed like hz_batch_put values). */
+HZ_API HZ_NODISCARD int hz_node_ls(hz_node *node, const char *table,
+                                   size_t n_where,
+                                   const struct hz_field *where, char **json,
+                                   struct hz_err *err);
+
+/* A named view as JSON: "occupancy", "presence", "stock", "received",
+ * "vulnerable". */
+HZ_API HZ_NODISCARD int hz_node_view(hz_node *node, const char *view,
+                                     char **json, struct hz_err *err);
+
+/* Concurrent writes kept for review, as a JSON array. */
+HZ_API HZ_NODISCARD int hz_node_conflicts(hz_node *node, char **json,
+                                          struct hz_err *err);
+
+/* The state hash (proto/state-hash.md), 64 hex digits into @out. */
+HZ_API HZ_NODISCARD int hz_node_state_hash(hz_node *node, char *out,
+                                           struct hz_err *err);
+
+/* What this node holds: per author, the highest contiguous seq and its
+ * entry id (proto/bundle.md, "Vector"). */
+HZ_API HZ_NODISCARD int hz_node_vector(hz_node *node, char **json,
+                                       struct hz_err *err);
+
+/* Counts and flags: entries by state, pending and missing ranges, forks,
+ * skewed authors, rejected entries with reasons. */
+HZ_API HZ_NODISCARD int hz_node_status(hz_node *node, char **json,
+                                       struct hz_err *err);
+
+/* Re-verify every stored entry (encoding, signature, chain links) and the
+ * database (PRAGMA integrity_check). 0, or HZ_ECORRUPT naming the first
+ * failure. *@n_checked (may be NULL) gets the entries checked. */
+HZ_API HZ_NODISCARD int hz_node_log_verify(hz_node *node, uint64_t *n_checked,
+                                           struct hz_err *err);
+
+#endif

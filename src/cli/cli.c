@@ -1,0 +1,284 @@
+/* cli.c - opening the node, printing results and errors, tables. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+const char *cli_tr(const struct cli *c, const char *zh, const char *en)
+{
+    return c->lang == LANG_ZH ? zh : en;
+}
+
+static void log_emit(void *data, int level, const char *line)
+{
+    (void)data;
+    static const char *const names[] = {"error", "warn", "info", "debug"};
+    fprintf(stderr, "%s %s\n", names[level < 0 || level > 3 ? 0 : level],
+            line);
+}
+
+static int log_level(void)
+{
+    const char *v = getenv("HUZHU_LOG");
+    if (v == NULL)
+        return HZ_LOG_WARN;
+    if (strcmp(v, "error") == 0)
+        return HZ_LOG_ERROR;
+    if (strcmp(v, "info") == 0)
+        return HZ_LOG_INFO;
+    if (strcmp(v, "debug") == 0)
+        return HZ_LOG_DEBUG;
+    return HZ_LOG_WARN;
+}
+
+/* -d DIR, else $HUZHU_DIR, else $XDG_DATA_HOME/huzhu, else
+ * ~/.local/share/huzhu. */
+static const char *node_dir(struct cli *c)
+{
+    static char path[4096];
+    if (c->dir != NULL)
+        return c->dir;
+    const char *env = getenv("HUZHU_DIR");
+    if (env != NULL && env[0] != '\0')
+        return env;
+    const char *xdg = getenv("XDG_DATA_HOME");
+    if (xdg != NULL && xdg[0] != '\0') {
+        snprintf(path, sizeof path, "%s/huzhu", xdg);
+        return path;
+    }
+    const char *home = getenv("HOME");
+    snprintf(path, sizeof path, "%s/.local/share/huzhu",
+             home != NULL ? home : ".");
+    return path;
+}
+
+static struct hz_node_opts node_opts(struct cli *c, unsigned flags)
+{
+    c->log = (struct hz_log){.level = log_level(), .emit = log_emit};
+    return (struct hz_node_opts){
+        .version = HZ_NODE_OPTS_VERSION, .flags = flags, .log = &c->log};
+}
+
+int cli_open(struct cli *c, unsigned flags)
+{
+    struct hz_err err = {0};
+    struct hz_node_opts opts = node_opts(c, flags);
+    const char *dir = node_dir(c);
+    int rv = hz_node_open(dir, &opts, &c->node, &err);
+    if (rv == HZ_EREADONLY || rv == HZ_EIO) {
+        /* A worn card that turned read-only still reads (DECISIONS 23). */
+        opts.flags |= HZ_OPEN_READONLY;
+        struct hz_err err2 = {0};
+        if (hz_node_open(dir, &opts, &c->node, &err2) == 0)
+            return EXIT_OK;
+    }
+    if (rv != 0)
+        return cli_fail(c, rv, &err);
+    return EXIT_OK;
+}
+
+int cli_create(struct cli *c, const char *name);
+int cli_create(struct cli *c, const char *name)
+{
+    struct hz_err err = {0};
+    struct hz_node_opts opts = node_opts(c, 0);
+    const char *dir = node_dir(c);
+    if (c->dir == NULL) {
+        /* The default directory's parents may not exist yet. */
+        char tmp[4096];
+        snprintf(tmp, sizeof tmp, "%s", dir);
+        for (char *p = tmp + 1; *p; p++) {
+            if (*p == '/') {
+                *p = '\0';
+                mkdir(tmp, 0700);
+                *p = '/';
+            }
+        }
+    }
+    int rv = hz_node_create(dir, name, &opts, &c->node, &err);
+    return rv != 0 ? cli_fail(c, rv, &err) : EXIT_OK;
+}
+
+static int exit_code(int code)
+{
+    switch (code) {
+    case HZ_OK:
+        return EXIT_OK;
+    case HZ_EINVAL:
+        return EXIT_USAGE;
+    case HZ_ENOTFOUND:
+    case HZ_ENOTNODE:
+        return EXIT_NOTFOUND;
+    case HZ_ESCHEMA:
+    case HZ_EVALUE:
+    case HZ_ECONFLICT:
+    case HZ_EEXIST:
+        return EXIT_INPUT;
+    case HZ_EMALFORMED:
+    case HZ_ETOOBIG:
+    case HZ_EBADSIG:
+    case HZ_ECHAIN:
+    case HZ_ENETWORK:
+    case HZ_EVERSION:
+        return EXIT_REFUSED;
+    case HZ_EBUSY:
+        return EXIT_BUSY;
+    case HZ_EDELETED:
+        return EXIT_DELETED;
+    default:
+        return EXIT_FAIL;
+    }
+}
+
+int cli_fail(struct cli *c, int code, const struct hz_err *err)
+{
+    const char *msg = err != NULL && err->msg[0] ? err->msg : "";
+    fprintf(stderr, "huzhu: %s", text_error(code, c->lang));
+    if (msg[0] != '\0')
+        fprintf(stderr, " (%s)", msg);
+    fputc('\n', stderr);
+    return exit_code(code);
+}
+
+int cli_usage(struct cli *c, const char *usage, const char *why)
+{
+    if (why != NULL)
+        fprintf(stderr, "huzhu: %s\n", why);
+    fprintf(stderr, "%s: huzhu [-d DIR] %s\n", cli_tr(c, "用法", "usage"),
+            usage);
+    return EXIT_USAGE;
+}
+
+void cli_print_json_text(const char *json)
+{
+    fputs(json, stdout);
+    fputc('\n', stdout);
+}
+
+int cli_field(char *arg, struct hz_field *f)
+{
+    char *eq = strchr(arg, '=');
+    if (eq == NULL || eq == arg)
+        return -1;
+    *eq = '\0';
+    f->col = arg;
+    f->value = eq + 1;
+    return 0;
+}
+
+int cli_commit(struct cli *c, hz_batch *b)
+{
+    struct hz_err err = {0};
+    int rv = hz_node_commit(c->node, b, NULL, &err);
+    return rv != 0 ? cli_fail(c, rv, &err) : EXIT_OK;
+}
+
+/* Display width of UTF-8 text: East Asian wide characters count two. */
+static size_t text_width(const char *s)
+{
+    size_t w = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned cp;
+        size_t n;
+        if (*p < 0x80) {
+            cp = *p;
+            n = 1;
+        } else if ((*p & 0xe0) == 0xc0) {
+            cp = *p & 0x1fu;
+            n = 2;
+        } else if ((*p & 0xf0) == 0xe0) {
+            cp = *p & 0x0fu;
+            n = 3;
+        } else {
+            cp = *p & 0x07u;
+            n = 4;
+        }
+        for (size_t k = 1; k < n && p[k]; k++)
+            cp = (cp << 6) | (p[k] & 0x3fu);
+        for (size_t k = 0; k < n && *p; k++)
+            p++;
+        w += (cp >= 0x1100 && (cp <= 0x115f || (cp >= 0x2e80 && cp <= 0xa4cf) ||
+                               (cp >= 0xac00 && cp <= 0xd7a3) ||
+                               (cp >= 0xf900 && cp <= 0xfaff) ||
+                               (cp >= 0xfe30 && cp <= 0xfe4f) ||
+                               (cp >= 0xff00 && cp <= 0xff60) ||
+                               (cp >= 0xffe0 && cp <= 0xffe6) ||
+                               (cp >= 0x20000 && cp <= 0x3fffd)))
+                 ? 2
+                 : 1;
+    }
+    return w;
+}
+
+static char *cell_text(json_t *v)
+{
+    if (v == NULL || json_is_null(v))
+        return strdup("-");
+    if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        /* Ids are long; people compare the first eight digits. */
+        size_t len = strlen(s);
+        if (len == 32 || len == 64) {
+            bool hex = true;
+            for (size_t i = 0; i < len; i++)
+                hex = hex && ((s[i] >= '0' && s[i] <= '9') ||
+                              (s[i] >= 'a' && s[i] <= 'f'));
+            if (hex)
+                return strndup(s, 8);
+        }
+        return strdup(s);
+    }
+    if (json_is_true(v))
+        return strdup("✓");
+    if (json_is_false(v))
+        return strdup("");
+    if (json_is_real(v)) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.1f", json_real_value(v));
+        return strdup(buf);
+    }
+    return json_dumps(v, JSON_ENCODE_ANY);
+}
+
+void cli_print_table(const struct cli *c, json_t *rows,
+                     const char *const *cols, const char *const *heads,
+                     size_t n_cols)
+{
+    size_t n_rows = json_array_size(rows);
+    if (n_rows == 0) {
+        printf("%s\n", cli_tr(c, "(无记录)", "(none)"));
+        return;
+    }
+    size_t width[32] = {0};
+    if (n_cols > 32)
+        n_cols = 32;
+    for (size_t k = 0; k < n_cols; k++)
+        width[k] = text_width(heads[k]);
+    for (size_t i = 0; i < n_rows; i++) {
+        for (size_t k = 0; k < n_cols; k++) {
+            char *t = cell_text(json_object_get(json_array_get(rows, i),
+                                                cols[k]));
+            size_t w = t != NULL ? text_width(t) : 1;
+            if (w > width[k])
+                width[k] = w;
+            free(t);
+        }
+    }
+    for (size_t k = 0; k < n_cols; k++)
+        printf("%s%*s", heads[k], (int)(width[k] - text_width(heads[k]) + 2),
+               "");
+    printf("\n");
+    for (size_t i = 0; i < n_rows; i++) {
+        for (size_t k = 0; k < n_cols; k++) {
+            char *t = cell_text(json_object_get(json_array_get(rows, i),
+                                                cols[k]));
+            const char *s = t != NULL ? t : "?";
+            printf("%s%*s", s, (int)(width[k] - text_width(s) + 2), "");
+            free(t);
+        }
+        printf("\n");
+    }
+}

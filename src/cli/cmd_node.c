@@ -1,0 +1,328 @@
+/* cmd_node.c - commands about the node itself and its log: init, id,
+ * status, vector, state-hash, log verify, bundle, conflicts. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_create(struct cli *c, const char *name);
+
+int cmd_init(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"name", required_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
+    const char *name = NULL;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
+        if (ch != 'n')
+            return cli_usage(c, "init --name NAME", NULL);
+        name = optarg;
+    }
+    if (name == NULL || optind != argc)
+        return cli_usage(c, "init --name NAME",
+                         cli_tr(c, "需要 --name", "--name is required"));
+    int rv = cli_create(c, name);
+    if (rv != EXIT_OK)
+        return rv;
+    char key[HZ_KEY_HEX_LEN + 1];
+    hz_node_key_hex(c->node, key);
+    if (c->json)
+        printf("{\"key\":\"%s\"}\n", key);
+    else
+        printf("%s\n%s: %s\n", cli_tr(c, "节点已创建。", "Node created."),
+               cli_tr(c, "公钥", "public key"), key);
+    return EXIT_OK;
+}
+
+int cmd_id(struct cli *c, int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return cli_usage(c, "id", NULL);
+    int rv = cli_open(c, HZ_OPEN_READONLY);
+    if (rv != EXIT_OK)
+        return rv;
+    char key[HZ_KEY_HEX_LEN + 1];
+    hz_node_key_hex(c->node, key);
+    if (c->json)
+        printf("{\"key\":\"%s\"}\n", key);
+    else
+        printf("%s\n", key);
+    return EXIT_OK;
+}
+
+/* Run @fn for a read command that prints library JSON. */
+static int print_json(struct cli *c, int (*fn)(hz_node *, char **,
+                                                struct hz_err *))
+{
+    int rv = cli_open(c, 0);
+    if (rv != EXIT_OK)
+        return rv;
+    char *json = NULL;
+    struct hz_err err = {0};
+    int code = fn(c->node, &json, &err);
+    if (code != 0)
+        return cli_fail(c, code, &err);
+    cli_print_json_text(json);
+    hz_free_string(json);
+    return EXIT_OK;
+}
+
+int cmd_vector(struct cli *c, int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return cli_usage(c, "vector", NULL);
+    return print_json(c, hz_node_vector);
+}
+
+int cmd_state_hash(struct cli *c, int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return cli_usage(c, "state-hash", NULL);
+    int rv = cli_open(c, 0);
+    if (rv != EXIT_OK)
+        return rv;
+    char hash[HZ_KEY_HEX_LEN + 1];
+    struct hz_err err = {0};
+    int code = hz_node_state_hash(c->node, hash, &err);
+    if (code != 0)
+        return cli_fail(c, code, &err);
+    if (c->json)
+        printf("{\"state_hash\":\"%s\"}\n", hash);
+    else
+        printf("%s\n", hash);
+    return EXIT_OK;
+}
+
+static void print_status(struct cli *c, json_t *s)
+{
+    json_t *e = json_object_get(s, "entries");
+    printf("%s: %s\n%s: %s\n", cli_tr(c, "节点", "node"),
+           json_string_value(json_object_get(s, "name")),
+           cli_tr(c, "公钥", "key"),
+           json_string_value(json_object_get(s, "key")));
+    printf("%s: %lld  %s: %lld  %s: %lld  %s: %lld  %s: %lld\n",
+           cli_tr(c, "条目", "entries"),
+           (long long)json_integer_value(json_object_get(e, "total")),
+           cli_tr(c, "已应用", "applied"),
+           (long long)json_integer_value(json_object_get(e, "applied")),
+           cli_tr(c, "拒绝", "rejected"),
+           (long long)json_integer_value(json_object_get(e, "rejected")),
+           cli_tr(c, "待前序", "pending"),
+           (long long)json_integer_value(json_object_get(e, "pending")),
+           cli_tr(c, "分叉证据", "fork evidence"),
+           (long long)json_integer_value(json_object_get(e, "fork_evidence")));
+    if (json_is_true(json_object_get(s, "clone_detected")))
+        printf("%s\n", text_error(HZ_ECLONE, c->lang));
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(s, "forks"), i, v)
+    {
+        printf("%s %.8s… %s %lld\n", cli_tr(c, "分叉: 设备", "fork: device"),
+               json_string_value(json_object_get(v, "author")),
+               cli_tr(c, "自序号", "from seq"),
+               (long long)json_integer_value(json_object_get(v, "point")));
+    }
+    json_array_foreach(json_object_get(s, "missing"), i, v)
+    {
+        printf("%s %.8s… %lld-%lld\n",
+               cli_tr(c, "缺少条目: 设备", "missing entries: device"),
+               json_string_value(json_object_get(v, "author")),
+               (long long)json_integer_value(json_object_get(v, "from_seq")),
+               (long long)json_integer_value(json_object_get(v, "to_seq")));
+    }
+    json_array_foreach(json_object_get(s, "skewed_authors"), i, v)
+    {
+        printf("%s %.8s…\n", cli_tr(c, "时钟偏差大: 设备", "clock skew: device"),
+               json_string_value(json_object_get(v, "author")));
+    }
+    json_array_foreach(json_object_get(s, "rejected"), i, v)
+    {
+        printf("%s %.8s… #%lld: %s\n", cli_tr(c, "拒绝: 设备", "rejected: device"),
+               json_string_value(json_object_get(v, "author")),
+               (long long)json_integer_value(json_object_get(v, "seq")),
+               json_string_value(json_object_get(v, "reason")));
+    }
+}
+
+int cmd_status(struct cli *c, int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return cli_usage(c, "status", NULL);
+    if (c->json)
+        return print_json(c, hz_node_status);
+    int rv = cli_open(c, 0);
+    if (rv != EXIT_OK)
+        return rv;
+    char *json = NULL;
+    struct hz_err err = {0};
+    int code = hz_node_status(c->node, &json, &err);
+    if (code != 0)
+        return cli_fail(c, code, &err);
+    json_t *s = json_loads(json, 0, NULL);
+    hz_free_string(json);
+    print_status(c, s);
+    json_decref(s);
+    return EXIT_OK;
+}
+
+int cmd_log(struct cli *c, int argc, char **argv)
+{
+    if (argc != 2 || strcmp(argv[1], "verify") != 0)
+        return cli_usage(c, "log verify", NULL);
+    int rv = cli_open(c, 0);
+    if (rv != EXIT_OK)
+        return rv;
+    uint64_t checked = 0;
+    struct hz_err err = {0};
+    int code = hz_node_log_verify(c->node, &checked, &err);
+    if (code != 0)
+        return cli_fail(c, code, &err);
+    if (c->json)
+        printf("{\"ok\":true,\"entries\":%llu}\n", (unsigned long long)checked);
+    else
+        printf("ok: %llu %s\n", (unsigned long long)checked,
+               cli_tr(c, "条已校验", "entries verified"));
+    return EXIT_OK;
+}
+
+static char *read_file(const char *path, size_t max)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    char *buf = malloc(max + 1);
+    size_t len = buf != NULL ? fread(buf, 1, max + 1, f) : 0;
+    fclose(f);
+    if (buf == NULL || len > max) {
+        free(buf);
+        return NULL;
+    }
+    buf[len] = '\0';
+    return buf;
+}
+
+static int bundle_export(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"for", required_argument, NULL, 'f'}, {NULL, 0, NULL, 0}};
+    const char *usage = "bundle export FILE [--for VECTOR_FILE]";
+    const char *vector_file = NULL;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
+        if (ch != 'f')
+            return cli_usage(c, usage, NULL);
+        vector_file = optarg;
+    }
+    if (optind + 1 != argc)
+        return cli_usage(c, usage, NULL);
+    char *vector = NULL;
+    if (vector_file != NULL) {
+        vector = read_file(vector_file, 64u << 20);
+        if (vector == NULL) {
+            fprintf(stderr, "huzhu: %s: %s\n",
+                    cli_tr(c, "无法读取向量文件", "cannot read vector file"),
+                    vector_file);
+            return EXIT_NOTFOUND;
+        }
+    }
+    int rv = cli_open(c, HZ_OPEN_READONLY);
+    if (rv != EXIT_OK) {
+        free(vector);
+        return rv;
+    }
+    uint64_t count = 0;
+    struct hz_err err = {0};
+    int code = hz_bundle_export(c->node, argv[optind], vector, &count, &err);
+    free(vector);
+    if (code != 0)
+        return cli_fail(c, code, &err);
+    if (c->json)
+        printf("{\"entries\":%llu}\n", (unsigned long long)count);
+    else
+        printf("%s %llu %s → %s\n", cli_tr(c, "已导出", "exported"),
+               (unsigned long long)count, cli_tr(c, "条", "entries"),
+               argv[optind]);
+    return EXIT_OK;
+}
+
+static int bundle_import(struct cli *c, int argc, char **argv)
+{
+    if (argc != 2)
+        return cli_usage(c, "bundle import FILE", NULL);
+    int rv = cli_open(c, 0);
+    if (rv != EXIT_OK)
+        return rv;
+    struct hz_ingest_stats s = {0};
+    struct hz_err err = {0};
+    int code = hz_bundle_import(c->node, argv[1], &s, &err);
+    if (code != 0)
+        return cli_fail(c, code, &err);
+    if (c->json) {
+        printf("{\"entries\":%llu,\"applied\":%llu,\"duplicate\":%llu,"
+               "\"pending\":%llu,\"rejected\":%llu,\"held\":%llu,"
+               "\"stopped\":%llu,\"forks\":%llu,\"refused\":%llu}\n",
+               (unsigned long long)s.entries, (unsigned long long)s.applied,
+               (unsigned long long)s.duplicate, (unsigned long long)s.pending,
+               (unsigned long long)s.rejected, (unsigned long long)s.held,
+               (unsigned long long)s.stopped, (unsigned long long)s.forks,
+               (unsigned long long)s.refused);
+    } else {
+        printf("%s: %llu  %s: %llu  %s: %llu  %s: %llu  %s: %llu  %s: %llu"
+               "  %s: %llu\n",
+               cli_tr(c, "条目", "entries"), (unsigned long long)s.entries,
+               cli_tr(c, "新应用", "applied"), (unsigned long long)s.applied,
+               cli_tr(c, "已有", "already held"),
+               (unsigned long long)s.duplicate,
+               cli_tr(c, "待前序", "pending"), (unsigned long long)s.pending,
+               cli_tr(c, "拒绝", "rejected"), (unsigned long long)s.rejected,
+               cli_tr(c, "待升级", "held for upgrade"),
+               (unsigned long long)s.held,
+               cli_tr(c, "分叉", "forks"),
+               (unsigned long long)(s.forks + s.stopped));
+    }
+    return EXIT_OK;
+}
+
+int cmd_bundle(struct cli *c, int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "export") == 0)
+        return bundle_export(c, argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "import") == 0)
+        return bundle_import(c, argc - 1, argv + 1);
+    return cli_usage(c,
+                     "bundle export FILE [--for VECTOR_FILE] | bundle import"
+                     " FILE",
+                     NULL);
+}
+
+int cmd_conflicts(struct cli *c, int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return cli_usage(c, "conflicts", NULL);
+    if (c->json)
+        return print_json(c, hz_node_conflicts);
+    int rv = cli_open(c, 0);
+    if (rv != EXIT_OK)
+        return rv;
+    char *json = NULL;
+    struct hz_err err = {0};
+    int code = hz_node_conflicts(c->node, &json, &err);
+    if (code != 0)
+        return cli_fail(c, code, &err);
+    json_t *arr = json_loads(json, 0, NULL);
+    hz_free_string(json);
+    static const char *const cols[] = {"kind", "table", "id", "column"};
+    const char *heads[] = {cli_tr(c, "类型", "kind"),
+                           cli_tr(c, "表", "table"), "id",
+                           cli_tr(c, "字段", "column")};
+    cli_print_table(c, arr, cols, heads, 4);
+    json_decref(arr);
+    return EXIT_OK;
+}

@@ -1,0 +1,139 @@
+/* entry.c - encode, decode, sign and verify the format-1 envelope.
+ * Exact bytes: proto/entry.md, sections "Envelope" and "Signing". */
+#include "entry.h"
+
+#include "error_int.h"
+#include "limits.h"
+
+#include <sodium.h>
+#include <string.h>
+
+static void encode_unsigned(const struct entry *e, struct enc *out,
+                            size_t n_elems)
+{
+    enc_array(out, n_elems);
+    enc_uint(out, e->version);
+    enc_bin(out, e->network, HZ_NET_LEN);
+    enc_bin(out, e->author, HZ_KEY_LEN);
+    enc_uint(out, e->seq);
+    enc_bin(out, e->prev, HZ_HASH_LEN);
+    enc_uint(out, e->clock);
+    enc_bin(out, e->body.p, e->body.len);
+}
+
+/* TAG || [version .. body]: what is signed and hashed. */
+static int signing_input(const struct entry *e, struct enc *out)
+{
+    enc_reset(out);
+    enc_raw(out, HZ_ENTRY_TAG, strlen(HZ_ENTRY_TAG));
+    encode_unsigned(e, out, 7);
+    return enc_done(out);
+}
+
+int entry_encode(const struct entry *e, struct enc *out)
+{
+    enc_reset(out);
+    encode_unsigned(e, out, 8);
+    enc_bin(out, e->sig, HZ_SIG_LEN);
+    return enc_done(out);
+}
+
+static int compute_id(struct entry *e, struct enc *tmp)
+{
+    int rv = signing_input(e, tmp);
+    if (rv != 0)
+        return rv;
+    crypto_generichash(e->id, HZ_HASH_LEN, enc_data(tmp), enc_len(tmp), NULL,
+                       0);
+    return 0;
+}
+
+int entry_sign(struct entry *e, const uint8_t *sk, struct enc *out)
+{
+    int rv = signing_input(e, out);
+    if (rv != 0)
+        return rv;
+    crypto_generichash(e->id, HZ_HASH_LEN, enc_data(out), enc_len(out), NULL,
+                       0);
+    crypto_sign_detached(e->sig, NULL, enc_data(out), enc_len(out), sk);
+    return entry_encode(e, out);
+}
+
+static int decode_fields(struct entry *e, const msgpack_object *o,
+                         struct hz_err *err)
+{
+    const msgpack_object *f;
+    size_t n;
+    int rv = mp_array(o, 8, 8, &f, &n, "entry", err);
+    if (rv == 0)
+        rv = mp_uint(&f[0], &e->version, "entry version", err);
+    if (rv != 0)
+        return rv;
+    if (e->version != HZ_ENTRY_VERSION)
+        return hz_err_set(err, HZ_EVERSION, "entry version %llu",
+                          (unsigned long long)e->version);
+    rv = mp_bin_fixed(&f[1], e->network, HZ_NET_LEN, "network", err);
+    if (rv == 0)
+        rv = mp_bin_fixed(&f[2], e->author, HZ_KEY_LEN, "author", err);
+    if (rv == 0)
+        rv = mp_uint(&f[3], &e->seq, "seq", err);
+    if (rv == 0)
+        rv = mp_bin_fixed(&f[4], e->prev, HZ_HASH_LEN, "prev", err);
+    if (rv == 0)
+        rv = mp_uint(&f[5], &e->clock, "clock", err);
+    if (rv == 0)
+        rv = mp_bin(&f[6], HZ_BODY_LEN_MAX, &e->body, "body", err);
+    if (rv == 0)
+        rv = mp_bin_fixed(&f[7], e->sig, HZ_SIG_LEN, "sig", err);
+    if (rv != 0)
+        return rv;
+    if (e->seq == 0 || e->seq > (uint64_t)INT64_MAX)
+        return hz_err_set(err, HZ_EMALFORMED, "seq out of range");
+    if (e->clock > (uint64_t)INT64_MAX)
+        return hz_err_set(err, HZ_EMALFORMED, "clock out of range");
+    static const uint8_t zero[HZ_HASH_LEN];
+    if (e->seq == 1 && memcmp(e->prev, zero, HZ_HASH_LEN) != 0)
+        return hz_err_set(err, HZ_EMALFORMED, "seq 1 with a previous hash");
+    return 0;
+}
+
+int entry_decode(struct entry *e, const uint8_t *buf, size_t len,
+                 struct hz_err *err)
+{
+    memset(e, 0, sizeof *e);
+    if (len > HZ_ENTRY_LEN_MAX)
+        return hz_err_set(err, HZ_ETOOBIG, "entry of %zu bytes", len);
+    msgpack_unpacked u;
+    int rv = mp_unpack(&u, buf, len, err);
+    if (rv != 0)
+        return rv;
+    rv = decode_fields(e, &u.data, err);
+    msgpack_unpacked_destroy(&u);
+    if (rv != 0)
+        return rv;
+
+    /* Canonical bytes: the only encoding of these values is @buf itself. */
+    struct enc tmp;
+    enc_init(&tmp);
+    rv = entry_encode(e, &tmp);
+    if (rv == 0 && (enc_len(&tmp) != len ||
+                    memcmp(enc_data(&tmp), buf, len) != 0))
+        rv = hz_err_set(err, HZ_EMALFORMED, "entry is not canonical");
+    if (rv == 0)
+        rv = compute_id(e, &tmp);
+    enc_close(&tmp);
+    return rv;
+}
+
+int entry_verify(const struct entry *e, struct hz_err *err)
+{
+    struct enc tmp;
+    enc_init(&tmp);
+    int rv = signing_input(e, &tmp);
+    if (rv == 0 && crypto_sign_verify_detached(e->sig, enc_data(&tmp),
+                                               enc_len(&tmp),
+                                               e->author) != 0)
+        rv = hz_err_set(err, HZ_EBADSIG, "entry");
+    enc_close(&tmp);
+    return rv;
+}

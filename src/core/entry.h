@@ -1,0 +1,55 @@
+/* entry.h - the signed entry envelope of format 1 (proto/entry.md).
+ *
+ *   entry = [version, network, author, seq, prev, clock, body, sig]
+ *
+ * The envelope never changes; only the body evolves (DECISIONS 1). The
+ * signature covers TAG || [version, network, author, seq, prev, clock,
+ * body] and the entry id is BLAKE2b-256 of the same bytes. */
+#ifndef HZ_ENTRY_H
+#define HZ_ENTRY_H
+
+#include "codec.h"
+#include "types.h"
+
+#define HZ_ENTRY_VERSION 1u
+#define HZ_ENTRY_TAG "huzhu entry v1"
+
+struct entry {
+    uint64_t version;
+    uint8_t network[HZ_NET_LEN];
+    uint8_t author[HZ_KEY_LEN];
+    uint64_t seq;
+    uint8_t prev[HZ_HASH_LEN]; /* all zero for seq 1 */
+    uint64_t clock;
+    struct hz_bytes body; /* borrowed from the buffer decoded or encoded */
+    uint8_t sig[HZ_SIG_LEN];
+    uint8_t id[HZ_HASH_LEN]; /* computed: BLAKE2b-256 of the signing input */
+};
+
+/* Decode @buf as one entry: bounded unpack, field types and sizes, and the
+ * canonical-bytes rule (re-encoding must give @buf exactly). Computes
+ * e->id. Does not check the signature. e->body borrows from @buf.
+ * Errors: HZ_EMALFORMED, HZ_ETOOBIG, HZ_EVERSION (envelope version other
+ * than 1). */
+int entry_decode(struct entry *e, const uint8_t *buf, size_t len,
+                 struct hz_err *err);
+
+/* Check e->sig over the signing input with libsodium's strict Ed25519
+ * verification. 0 or HZ_EBADSIG. */
+int entry_verify(const struct entry *e, struct hz_err *err);
+
+/* Sign @e (all fields but sig and id set, body borrowed) with the Ed25519
+ * secret key @sk (64 bytes, libsodium layout), fill e->sig and e->id, and
+ * write the entry bytes into @out (reset first). 0 or HZ_ENOMEM. */
+int entry_sign(struct entry *e, const uint8_t *sk, struct enc *out);
+
+/* Write the entry's bytes (with its signature) into @out (reset first). */
+int entry_encode(const struct entry *e, struct enc *out);
+
+/* The clock fields (proto/entry.md, "Clock"). */
+static inline uint64_t clock_ms(uint64_t clock)
+{
+    return clock >> 16;
+}
+
+#endif

@@ -1,0 +1,31 @@
+/* error_int.h - building error messages inside the library. */
+#ifndef HZ_ERROR_INT_H
+#define HZ_ERROR_INT_H
+
+#include "huzhu/error.h"
+
+/* Set @err to @code with a formatted message (the code's text is appended).
+ * @err may be NULL. Returns @code, so callers can `return hz_err_set(...)`. */
+int hz_err_set(struct hz_err *err, int code, const char *fmt, ...)
+    HZ_PRINTF(3, 4);
+
+/* Prefix the message in @err with context. Returns err->code (HZ_EINVAL
+ * when @err is NULL). */
+int hz_err_wrap(struct hz_err *err, const char *fmt, ...) HZ_PRINTF(2, 3);
+
+void hz_err_clear(struct hz_err *err);
+
+/* Assertions guard our own logic (STYLE 7); they stay on in every build. */
+void hz_assert_fail(const char *expr, const char *file, int line);
+#define HZ_ASSERT(x)                                                        \
+    do {                                                                    \
+        if (!(x))                                                           \
+            hz_assert_fail(#x, __FILE__, __LINE__);                         \
+    } while (0)
+#ifdef HZ_DEBUG_CHECKS
+#define HZ_ASSERT_DEBUG(x) HZ_ASSERT(x)
+#else
+#define HZ_ASSERT_DEBUG(x) ((void)0)
+#endif
+
+#endif

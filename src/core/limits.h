@@ -1,0 +1,55 @@
+/* limits.h - every limit on input, queue and nesting, defined once.
+ *
+ * A length read from outside is checked against its limit here before
+ * anything is allocated. proto/limits.md states the same numbers for other
+ * implementations; change both together. */
+#ifndef HZ_LIMITS_H
+#define HZ_LIMITS_H
+
+/* One signed entry, envelope included (proto/entry.md, "Limits"). */
+#define HZ_ENTRY_LEN_MAX (256u * 1024u)
+/* The body inside it. */
+#define HZ_BODY_LEN_MAX (HZ_ENTRY_LEN_MAX - 256u)
+/* Operations in one entry: one user action, or one slice of an import. */
+#define HZ_OPS_MAX 1000u
+/* Fields set in one operation. */
+#define HZ_FIELDS_MAX 64u
+/* Heads a field write may name as superseded, and writes a tombstone may
+ * name as seen. */
+#define HZ_HEADS_MAX 64u
+#define HZ_SEEN_MAX 1024u
+/* A text value, in bytes of UTF-8. */
+#define HZ_TEXT_LEN_MAX 4096u
+/* A table or column wire name. */
+#define HZ_NAME_LEN_MAX 64u
+/* msgpack nesting: envelope(1) > body(1) > ops(2) > op(3) > fields(4)
+ * > field(5) > heads(6). */
+#define HZ_DEPTH_MAX 8u
+
+/* Entries held ahead of a gap, per author and in total (DECISIONS 7). */
+#define HZ_PENDING_PER_AUTHOR_MAX 100000u
+#define HZ_PENDING_TOTAL_MAX 1000000u
+
+/* A bundle frame holds one entry or a header or trailer. */
+#define HZ_FRAME_HDR_LEN 5u
+#define HZ_FRAME_LEN_MAX (HZ_ENTRY_LEN_MAX + 64u)
+/* Entries applied per transaction during a bundle import. */
+#define HZ_IMPORT_BATCH 512u
+
+/* The clock never runs ahead of our own wall time by more than this, and
+ * an entry whose clock is further than this from our wall time flags its
+ * author as skewed (proto/entry.md, "Clock"). */
+#define HZ_CLOCK_SKEW_MS_MAX (10ull * 60ull * 1000ull)
+
+/* Fork evidence kept per author: enough to prove and locate the fork. */
+#define HZ_FORK_EVIDENCE_MAX 64u
+
+/* Rows a single ls or view returns. */
+#define HZ_QUERY_ROWS_MAX 1000000u
+
+_Static_assert(HZ_FRAME_LEN_MAX >= HZ_ENTRY_LEN_MAX + HZ_FRAME_HDR_LEN,
+               "a frame must hold the largest entry");
+_Static_assert(HZ_BODY_LEN_MAX < HZ_ENTRY_LEN_MAX,
+               "the envelope must fit around the largest body");
+
+#endif

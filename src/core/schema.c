@@ -1,0 +1,460 @@
+/* schema.c - the schema registry, version 1, and value checks.
+ *
+ * A new table is a few lines of data below. Wire names are the contract
+ * (proto/schema.md); labels are for people. Tables and columns must stay
+ * sorted by wire name (schema_check enforces it). */
+#include "schema.h"
+
+#include "codec.h"
+#include "error_int.h"
+#include "limits.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define TEXT(n, zh_, en_, fl)                                               \
+    {.name = n, .type = COL_TEXT, .since = 1, .flags = fl, .zh = zh_,       \
+     .en = en_}
+#define INT(n, lo, hi, zh_, en_, fl)                                        \
+    {.name = n, .type = COL_INT, .since = 1, .flags = fl, .min = lo,        \
+     .max = hi, .zh = zh_, .en = en_}
+#define REAL(n, zh_, en_, fl)                                               \
+    {.name = n, .type = COL_REAL, .since = 1, .flags = fl, .zh = zh_,       \
+     .en = en_}
+#define BOOL(n, zh_, en_)                                                   \
+    {.name = n, .type = COL_BOOL, .since = 1, .zh = zh_, .en = en_}
+#define REF(n, t, zh_, en_, fl)                                             \
+    {.name = n, .type = COL_ID, .since = 1, .flags = fl, .ref_table = t,    \
+     .zh = zh_, .en = en_}
+#define ENUM(n, v, zh_, en_, fl)                                            \
+    {.name = n, .type = COL_ENUM, .since = 1, .flags = fl, .values = v,     \
+     .zh = zh_, .en = en_}
+
+/* Times are Unix seconds (UTC). Plausible range: 2000-01-01 .. 2100-01-01,
+ * a pure check; "not in the future" is a local-input check. */
+#define T_MIN 946684800
+#define T_MAX 4102444800
+
+static const struct enum_val household_status[] = {
+    {"home", 1, "在家", "at home"},
+    {"evacuated", 1, "已转移", "evacuated"},
+    {"sheltered", 1, "集中安置", "in a shelter"},
+    {"relocated", 1, "投亲靠友/异地", "relocated elsewhere"},
+    {"unreachable", 1, "未联系上", "unreachable"},
+    {"removed", 1, "已移除", "removed"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const struct enum_val person_sex[] = {
+    {"male", 1, "男", "male"},
+    {"female", 1, "女", "female"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const struct enum_val person_condition[] = {
+    {"safe", 1, "平安", "safe"},
+    {"injured", 1, "受伤", "injured"},
+    {"missing", 1, "失踪", "missing"},
+    {"deceased", 1, "死亡", "deceased"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const struct enum_val site_kind[] = {
+    {"shelter", 1, "安置点", "shelter"},
+    {"village_office", 1, "村委会", "village office"},
+    {"township", 1, "乡镇", "township"},
+    {"warehouse", 1, "仓库", "warehouse"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const struct enum_val item_category[] = {
+    {"food", 1, "食品", "food"},
+    {"water", 1, "饮用水", "water"},
+    {"bedding", 1, "被褥", "bedding"},
+    {"clothing", 1, "衣物", "clothing"},
+    {"medicine", 1, "药品", "medicine"},
+    {"hygiene", 1, "卫生用品", "hygiene"},
+    {"shelter", 1, "帐篷/住所", "shelter"},
+    {"tools", 1, "工具", "tools"},
+    {"other", 1, "其他", "other"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const struct enum_val stay_kind[] = {
+    {"in", 1, "入住", "check-in"},
+    {"out", 1, "离开", "check-out"},
+    {NULL, 0, NULL, NULL},
+};
+
+/* The sign of qty each kind requires is checked in schema_check_row. */
+static const struct enum_val move_kind[] = {
+    {"received", 1, "接收", "received"},
+    {"donated", 1, "捐赠", "donated"},
+    {"distributed", 1, "发放", "distributed"},
+    {"transfer_out", 1, "调出", "transfer out"},
+    {"transfer_in", 1, "调入", "transfer in"},
+    {"lost", 1, "损耗", "lost"},
+    {"counted", 1, "盘点", "counted"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const struct enum_val warning_method[] = {
+    {"phone", 1, "电话", "phone"},
+    {"door", 1, "入户", "door-to-door"},
+    {"loudspeaker", 1, "广播/喇叭", "loudspeaker"},
+    {"message", 1, "短信/微信", "message"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const struct col_def households[] = {
+    TEXT("address", "地址", "address", COL_PERSONAL),
+    TEXT("cadre", "包保责任人", "responsible cadre", 0),
+    TEXT("grid", "网格", "grid", 0),
+    TEXT("head_name", "户主", "head of household", COL_PERSONAL),
+    INT("members", 0, 100, "人数", "members", 0),
+    REF("merged_into", "households", "合并到", "merged into", 0),
+    TEXT("notes", "备注", "notes", COL_PERSONAL),
+    TEXT("phone", "电话", "phone", COL_PERSONAL),
+    ENUM("status", household_status, "状态", "status", 0),
+    TEXT("village", "村/社区", "village", 0),
+};
+
+static const struct col_def items[] = {
+    ENUM("category", item_category, "类别", "category", 0),
+    TEXT("name", "名称", "name", 0),
+    TEXT("unit", "单位", "unit", 0),
+};
+
+static const struct col_def persons[] = {
+    INT("birth_year", 1880, 2200, "出生年份", "birth year", 0),
+    BOOL("chronic", "慢性病", "chronic illness"),
+    ENUM("condition", person_condition, "情况", "condition", 0),
+    BOOL("disabled", "残疾", "disabled"),
+    BOOL("elderly_mobility", "行动不便老人", "elderly, limited mobility"),
+    REF("household", "households", "户", "household", 0),
+    TEXT("id_number", "身份证号", "ID number", COL_PERSONAL),
+    BOOL("left_behind", "留守", "left-behind"),
+    REF("merged_into", "persons", "合并到", "merged into", 0),
+    TEXT("name", "姓名", "name", COL_PERSONAL),
+    BOOL("no_caretaker", "无人照料儿童", "child without caretaker"),
+    TEXT("notes", "备注", "notes", COL_PERSONAL),
+    TEXT("phone", "电话", "phone", COL_PERSONAL),
+    BOOL("pregnant", "孕妇", "pregnant"),
+    ENUM("sex", person_sex, "性别", "sex", 0),
+};
+
+static const struct col_def sites[] = {
+    TEXT("address", "地址", "address", 0),
+    REAL("area_m2", "有顶面积(平方米)", "covered area (m2)", COL_NONNEG),
+    INT("capacity", 0, 1000000, "容量(人)", "capacity", 0),
+    ENUM("kind", site_kind, "类型", "kind", 0),
+    TEXT("manager", "负责人", "manager", COL_PERSONAL),
+    TEXT("name", "名称", "name", 0),
+    BOOL("open", "开放", "open"),
+    TEXT("phone", "电话", "phone", COL_PERSONAL),
+};
+
+static const struct col_def stays[] = {
+    REF("closes", "stays", "对应入住", "closes check-in", 0),
+    ENUM("kind", stay_kind, "类型", "kind", COL_REQUIRED),
+    TEXT("note", "备注", "note", COL_PERSONAL),
+    REF("person", "persons", "人员", "person", COL_REQUIRED),
+    REF("reverses", "stays", "更正", "reverses", 0),
+    REF("site", "sites", "安置点", "site", COL_REQUIRED),
+    INT("time", T_MIN, T_MAX, "时间", "time", COL_REQUIRED),
+};
+
+static const struct col_def stock_moves[] = {
+    INT("counted", 0, INT64_MAX, "盘点数", "counted", 0),
+    TEXT("counterpart", "对方", "counterpart", 0),
+    REF("household", "households", "领取户", "household", 0),
+    REF("item", "items", "物资", "item", COL_REQUIRED),
+    ENUM("kind", move_kind, "类型", "kind", COL_REQUIRED),
+    INT("qty", -1000000000000, 1000000000000, "数量", "quantity",
+        COL_REQUIRED),
+    TEXT("reference", "单据号", "reference", 0),
+    REF("reverses", "stock_moves", "更正", "reverses", 0),
+    REF("site", "sites", "地点", "site", COL_REQUIRED),
+    INT("time", T_MIN, T_MAX, "时间", "time", COL_REQUIRED),
+};
+
+static const struct col_def warnings[] = {
+    TEXT("by", "通知人", "delivered by", COL_PERSONAL),
+    REF("household", "households", "户", "household", COL_REQUIRED),
+    ENUM("method", warning_method, "方式", "method", COL_REQUIRED),
+    TEXT("notice", "通知内容", "notice", COL_REQUIRED),
+    REF("reverses", "warnings", "更正", "reverses", 0),
+    INT("time", T_MIN, T_MAX, "时间", "time", COL_REQUIRED),
+};
+
+static const struct table_def tables_v1[] = {
+    {"households", TABLE_ENTITY, 1, households, N(households), "住户",
+     "households"},
+    {"items", TABLE_ENTITY, 1, items, N(items), "物资品类", "items"},
+    {"persons", TABLE_ENTITY, 1, persons, N(persons), "人员", "persons"},
+    {"sites", TABLE_ENTITY, 1, sites, N(sites), "地点", "sites"},
+    {"stays", TABLE_EVENT, 1, stays, N(stays), "入住记录", "stays"},
+    {"stock_moves", TABLE_EVENT, 1, stock_moves, N(stock_moves),
+     "物资出入库", "stock moves"},
+    {"warnings", TABLE_EVENT, 1, warnings, N(warnings), "预警通知",
+     "warnings"},
+};
+
+static const struct schema schema_v1 = {
+    .version = HZ_SCHEMA_VERSION,
+    .tables = tables_v1,
+    .n_tables = N(tables_v1),
+};
+
+const struct schema *schema_current(void)
+{
+    return &schema_v1;
+}
+
+static int name_cmp(const uint8_t *a, size_t a_len, const char *b)
+{
+    size_t b_len = strlen(b);
+    size_t n = a_len < b_len ? a_len : b_len;
+    int c = memcmp(a, b, n);
+    if (c != 0)
+        return c;
+    return a_len < b_len ? -1 : a_len > b_len;
+}
+
+int schema_check(const struct schema *s)
+{
+    for (size_t t = 0; t < s->n_tables; t++) {
+        const struct table_def *td = &s->tables[t];
+        if (t > 0 && strcmp(s->tables[t - 1].name, td->name) >= 0)
+            return hz_err_set(NULL, HZ_ECORRUPT, "tables not sorted");
+        if (td->since > s->version || td->n_cols == 0)
+            return HZ_ECORRUPT;
+        for (size_t c = 0; c < td->n_cols; c++) {
+            const struct col_def *cd = &td->cols[c];
+            if (c > 0 && strcmp(td->cols[c - 1].name, cd->name) >= 0)
+                return HZ_ECORRUPT;
+            if (cd->since > s->version || cd->since < td->since)
+                return HZ_ECORRUPT;
+            if (strlen(cd->name) > HZ_NAME_LEN_MAX)
+                return HZ_ECORRUPT;
+            if (cd->type == COL_ID &&
+                schema_table_c(s, cd->ref_table) == NULL)
+                return HZ_ECORRUPT;
+            if (cd->type == COL_ENUM && cd->values == NULL)
+                return HZ_ECORRUPT;
+            if ((cd->flags & COL_REQUIRED) && td->kind != TABLE_EVENT)
+                return HZ_ECORRUPT;
+        }
+    }
+    return 0;
+}
+
+const struct table_def *schema_table(const struct schema *s,
+                                     const uint8_t *name, size_t len)
+{
+    size_t lo = 0, hi = s->n_tables;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = name_cmp(name, len, s->tables[mid].name);
+        if (c == 0)
+            return &s->tables[mid];
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+const struct table_def *schema_table_c(const struct schema *s,
+                                       const char *name)
+{
+    return schema_table(s, (const uint8_t *)name, strlen(name));
+}
+
+int schema_col(const struct table_def *t, const uint8_t *name, size_t len)
+{
+    size_t lo = 0, hi = t->n_cols;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = name_cmp(name, len, t->cols[mid].name);
+        if (c == 0)
+            return (int)mid;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return -1;
+}
+
+int schema_col_c(const struct table_def *t, const char *name)
+{
+    return schema_col(t, (const uint8_t *)name, strlen(name));
+}
+
+size_t schema_table_index(const struct schema *s, const struct table_def *t)
+{
+    HZ_ASSERT(t >= s->tables && t < s->tables + s->n_tables);
+    return (size_t)(t - s->tables);
+}
+
+const struct enum_val *schema_enum(const struct col_def *c,
+                                   const uint8_t *name, size_t len)
+{
+    for (const struct enum_val *v = c->values; v != NULL && v->name; v++) {
+        if (name_cmp(name, len, v->name) == 0)
+            return v;
+    }
+    return NULL;
+}
+
+static int check_number(const struct col_def *c, double x,
+                        struct hz_err *err)
+{
+    if ((c->flags & COL_POSITIVE) && !(x > 0))
+        return hz_err_set(err, HZ_EVALUE, "%s must be positive", c->name);
+    if ((c->flags & COL_NONNEG) && x < 0)
+        return hz_err_set(err, HZ_EVALUE, "%s must not be negative",
+                          c->name);
+    return 0;
+}
+
+int schema_check_value(const struct col_def *c, const struct value *v,
+                       unsigned *since_needed, struct hz_err *err)
+{
+    *since_needed = c->since;
+    if (v->type == VALUE_NIL)
+        return 0;
+    switch (c->type) {
+    case COL_TEXT:
+        if (v->type != VALUE_STR)
+            break;
+        return 0; /* UTF-8 and length were checked when decoding */
+    case COL_INT:
+        if (v->type != VALUE_INT)
+            break;
+        if (c->min < c->max && (v->i < c->min || v->i > c->max))
+            return hz_err_set(err, HZ_EVALUE, "%s out of range", c->name);
+        return check_number(c, (double)v->i, err);
+    case COL_REAL:
+        if (v->type != VALUE_REAL)
+            break;
+        return check_number(c, v->r, err);
+    case COL_BOOL:
+        if (v->type != VALUE_BOOL)
+            break;
+        return 0;
+    case COL_ID:
+        if (v->type != VALUE_BIN || v->s.len != HZ_ROW_LEN)
+            break;
+        return 0;
+    case COL_ENUM: {
+        if (v->type != VALUE_STR)
+            break;
+        const struct enum_val *ev = schema_enum(c, v->s.p, v->s.len);
+        if (ev == NULL)
+            return hz_err_set(err, HZ_ESCHEMA, "%s: unknown value",
+                              c->name);
+        if (ev->since > *since_needed)
+            *since_needed = ev->since;
+        return 0;
+    }
+    }
+    return hz_err_set(err, HZ_EVALUE, "%s: wrong type", c->name);
+}
+
+static int parse_bool(const char *t, bool *out)
+{
+    static const char *const yes[] = {"true", "yes", "1", "是", "y"};
+    static const char *const no[] = {"false", "no", "0", "否", "n"};
+    for (size_t i = 0; i < N(yes); i++) {
+        if (strcmp(t, yes[i]) == 0) {
+            *out = true;
+            return 0;
+        }
+        if (strcmp(t, no[i]) == 0) {
+            *out = false;
+            return 0;
+        }
+    }
+    return HZ_EVALUE;
+}
+
+int schema_parse_value(const struct col_def *c, const char *text,
+                       uint8_t *id_buf, struct value *out,
+                       struct hz_err *err)
+{
+    memset(out, 0, sizeof *out);
+    size_t len = strlen(text);
+    if (len == 0) {
+        out->type = VALUE_NIL;
+        return 0;
+    }
+    if (len > HZ_TEXT_LEN_MAX)
+        return hz_err_set(err, HZ_ETOOBIG, "%s: text over %u bytes",
+                          c->name, HZ_TEXT_LEN_MAX);
+    if (!utf8_valid((const uint8_t *)text, len))
+        return hz_err_set(err, HZ_EVALUE, "%s: invalid UTF-8", c->name);
+    switch (c->type) {
+    case COL_TEXT:
+        out->type = VALUE_STR;
+        out->s = (struct hz_bytes){(const uint8_t *)text, len};
+        break;
+    case COL_INT: {
+        char *end;
+        errno = 0;
+        long long x = strtoll(text, &end, 10);
+        if (errno != 0 || *end != '\0' || end == text)
+            return hz_err_set(err, HZ_EVALUE, "%s: not an integer",
+                              c->name);
+        out->type = VALUE_INT;
+        out->i = x;
+        break;
+    }
+    case COL_REAL: {
+        char *end;
+        errno = 0;
+        double x = strtod(text, &end);
+        if (errno != 0 || *end != '\0' || end == text || !isfinite(x))
+            return hz_err_set(err, HZ_EVALUE, "%s: not a number", c->name);
+        out->type = VALUE_REAL;
+        out->r = x == 0.0 ? 0.0 : x;
+        break;
+    }
+    case COL_BOOL:
+        out->type = VALUE_BOOL;
+        if (parse_bool(text, &out->b) != 0)
+            return hz_err_set(err, HZ_EVALUE, "%s: not yes/no", c->name);
+        break;
+    case COL_ID:
+        if (hex_decode(text, id_buf, HZ_ROW_LEN) != 0)
+            return hz_err_set(err, HZ_EVALUE,
+                              "%s: not a row id (32 lowercase hex)",
+                              c->name);
+        out->type = VALUE_BIN;
+        out->s = (struct hz_bytes){id_buf, HZ_ROW_LEN};
+        break;
+    case COL_ENUM: {
+        const struct enum_val *ev = NULL;
+        for (const struct enum_val *v = c->values; v->name; v++) {
+            if (strcmp(text, v->name) == 0 || strcmp(text, v->zh) == 0 ||
+                strcmp(text, v->en) == 0) {
+                ev = v;
+                break;
+            }
+        }
+        if (ev == NULL)
+            return hz_err_set(err, HZ_EVALUE, "%s: unknown value", c->name);
+        out->type = VALUE_STR;
+        out->s = (struct hz_bytes){(const uint8_t *)ev->name,
+                                   strlen(ev->name)};
+        break;
+    }
+    }
+    unsigned since;
+    return schema_check_value(c, out, &since, err);
+}

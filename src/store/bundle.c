@@ -1,0 +1,590 @@
+/* bundle.c - entries in a file (proto/bundle.md).
+ *
+ *   bundle  = magic "HZBUNDLE" header-frame entry-frame* trailer-frame
+ *   frame   = length (u32, big-endian, bytes of payload) kind (u8) payload
+ *   header  = [1, network bin16, author bin32, created_ms, scope]
+ *   entry   = the entry's exact bytes (proto/entry.md)
+ *   trailer = [count, BLAKE2b-256 of every byte before the trailer frame]
+ *
+ * Import stages the file into the node directory, verifies all of it
+ * without touching state, then applies it in batches of whole entries
+ * (DECISIONS 20). Export writes a temporary file, fsyncs and renames it. */
+#include "store.h"
+
+#include "../core/error_int.h"
+#include "../core/limits.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAGIC "HZBUNDLE"
+#define MAGIC_LEN 8u
+#define BUNDLE_VERSION 1u
+
+enum frame_kind {
+    FRAME_HEADER = 1,
+    FRAME_ENTRY = 2,
+    FRAME_TRAILER = 3,
+};
+
+/* ---- writing */
+
+struct writer {
+    FILE *f;
+    crypto_generichash_state h;
+    uint64_t count;
+    int failed;
+};
+
+static void put_frame(struct writer *w, enum frame_kind kind,
+                      const uint8_t *p, size_t len, int hashed)
+{
+    uint8_t hdr[HZ_FRAME_HDR_LEN] = {
+        (uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
+        (uint8_t)len, (uint8_t)kind};
+    if (fwrite(hdr, 1, sizeof hdr, w->f) != sizeof hdr ||
+        fwrite(p, 1, len, w->f) != len)
+        w->failed = 1;
+    if (hashed) {
+        crypto_generichash_update(&w->h, hdr, sizeof hdr);
+        crypto_generichash_update(&w->h, p, len);
+    }
+}
+
+static int put_rows(hz_node *n, struct writer *w, sqlite3_stmt *st,
+                    struct hz_err *err)
+{
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && !w->failed) {
+        put_frame(w, FRAME_ENTRY, sqlite3_column_blob(st, 0),
+                  (size_t)sqlite3_column_bytes(st, 0), 1);
+        w->count++;
+    }
+    sqlite3_reset(st);
+    if (w->failed)
+        return hz_err_set(err, HZ_EIO, "write bundle: %s", strerror(errno));
+    return rc == SQLITE_DONE ? 0 : db_err(n, rc, "export", err);
+}
+
+/* One author of a peer's vector. */
+struct peer_has {
+    uint8_t author[HZ_KEY_LEN];
+    uint64_t seq;
+    uint8_t hash[HZ_HASH_LEN];
+};
+
+static int cmp_author(const void *a, const void *b)
+{
+    return memcmp(a, b, HZ_KEY_LEN);
+}
+
+/* Parse the output of hz_node_vector (proto/bundle.md, "Vector"). */
+static int parse_vector(hz_node *n, const char *text, struct peer_has **out,
+                        size_t *count, struct hz_err *err)
+{
+    json_error_t jerr;
+    json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *authors = json_object_get(root, "authors");
+    const char *net = json_string_value(json_object_get(root, "network"));
+    uint8_t network[HZ_NET_LEN];
+    int rv = 0;
+    if (root == NULL || !json_is_array(authors) || net == NULL ||
+        hex_decode(net, network, HZ_NET_LEN) != 0)
+        rv = hz_err_set(err, HZ_EMALFORMED,
+                        "not a vector (the output of huzhu vector)");
+    else if (memcmp(network, n->network, HZ_NET_LEN) != 0)
+        rv = hz_err_set(err, HZ_ENETWORK, "vector");
+    size_t len = rv == 0 ? json_array_size(authors) : 0;
+    *out = calloc(len ? len : 1, sizeof **out);
+    if (rv == 0 && *out == NULL)
+        rv = hz_err_set(err, HZ_ENOMEM, "vector");
+    for (size_t i = 0; rv == 0 && i < len; i++) {
+        json_t *a = json_array_get(authors, i);
+        json_t *seq = json_object_get(a, "seq");
+        const char *key = json_string_value(json_object_get(a, "author"));
+        const char *hash = json_string_value(json_object_get(a, "hash"));
+        if (!json_is_integer(seq) || json_integer_value(seq) < 1 ||
+            key == NULL || hash == NULL ||
+            hex_decode(key, (*out)[i].author, HZ_KEY_LEN) != 0 ||
+            hex_decode(hash, (*out)[i].hash, HZ_HASH_LEN) != 0)
+            rv = hz_err_set(err, HZ_EMALFORMED, "vector entry %zu", i);
+        else
+            (*out)[i].seq = (uint64_t)json_integer_value(seq);
+    }
+    json_decref(root);
+    if (rv == 0) {
+        qsort(*out, len, sizeof **out, cmp_author);
+        *count = len;
+    }
+    return rv;
+}
+
+/* From which seq on the peer lacks this author's entries. A peer holding
+ * a different entry at its top seq has another history: it gets our
+ * whole chain, so it sees the fork (DECISIONS 16). */
+static int from_seq(hz_node *n, const uint8_t *author,
+                    const struct peer_has *has, size_t n_has, uint64_t *from,
+                    struct hz_err *err)
+{
+    const struct peer_has *p = bsearch(author, has, n_has, sizeof *has,
+                                       cmp_author);
+    *from = 1;
+    if (p == NULL)
+        return 0;
+    sqlite3_stmt *st;
+    int rv = db_prep(n, "SELECT id FROM log WHERE author = ?1 AND seq = ?2",
+                     &st, err);
+    if (rv != 0)
+        return rv;
+    sqlite3_bind_blob(st, 1, author, HZ_KEY_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)p->seq);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW &&
+        memcmp(sqlite3_column_blob(st, 0), p->hash, HZ_HASH_LEN) == 0)
+        *from = p->seq + 1;
+    else if (rc == SQLITE_DONE)
+        *from = p->seq + 1; /* the peer is ahead of us */
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
+                                                 : db_err(n, rc, "log", err);
+}
+
+static int put_delta(hz_node *n, struct writer *w, const struct peer_has *has,
+                     size_t n_has, struct hz_err *err)
+{
+    sqlite3_stmt *authors;
+    int rv = db_prep(n, "SELECT DISTINCT author FROM log ORDER BY author",
+                     &authors, err);
+    if (rv != 0)
+        return rv;
+    /* Collect authors first: the statement cache reuses statements. */
+    size_t cap = 64, count = 0;
+    uint8_t(*list)[HZ_KEY_LEN] = malloc(cap * HZ_KEY_LEN);
+    int rc;
+    while (list != NULL && (rc = sqlite3_step(authors)) == SQLITE_ROW) {
+        if (count == cap) {
+            void *more = realloc(list, 2 * cap * HZ_KEY_LEN);
+            if (more == NULL) {
+                free(list);
+                list = NULL;
+                break;
+            }
+            list = more;
+            cap *= 2;
+        }
+        memcpy(list[count++], sqlite3_column_blob(authors, 0), HZ_KEY_LEN);
+    }
+    sqlite3_reset(authors);
+    if (list == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "authors");
+    for (size_t i = 0; rv == 0 && i < count; i++) {
+        uint64_t from;
+        sqlite3_stmt *st;
+        rv = from_seq(n, list[i], has, n_has, &from, err);
+        if (rv == 0)
+            rv = db_prep(n,
+                         "SELECT bytes FROM log WHERE author = ?1 AND"
+                         " seq >= ?2 ORDER BY seq",
+                         &st, err);
+        if (rv == 0) {
+            sqlite3_bind_blob(st, 1, list[i], HZ_KEY_LEN, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 2, (sqlite3_int64)from);
+            rv = put_rows(n, w, st, err);
+        }
+    }
+    free(list);
+    return rv;
+}
+
+static int write_bundle(hz_node *n, struct writer *w, const char *vector,
+                        struct hz_err *err)
+{
+    struct peer_has *has = NULL;
+    size_t n_has = 0;
+    int rv = 0;
+    if (vector != NULL)
+        rv = parse_vector(n, vector, &has, &n_has, err);
+    if (rv != 0) {
+        free(has);
+        return rv;
+    }
+    crypto_generichash_init(&w->h, NULL, 0, HZ_HASH_LEN);
+    if (fwrite(MAGIC, 1, MAGIC_LEN, w->f) != MAGIC_LEN)
+        w->failed = 1;
+    crypto_generichash_update(&w->h, (const uint8_t *)MAGIC, MAGIC_LEN);
+    struct enc e;
+    enc_init(&e);
+    enc_array(&e, 5);
+    enc_uint(&e, BUNDLE_VERSION);
+    enc_bin(&e, n->network, HZ_NET_LEN);
+    enc_bin(&e, n->id.pk, HZ_KEY_LEN);
+    enc_uint(&e, node_now_ms(n));
+    enc_uint(&e, vector != NULL ? 1 : 0);
+    rv = enc_done(&e);
+    if (rv == 0)
+        put_frame(w, FRAME_HEADER, enc_data(&e), enc_len(&e), 1);
+    sqlite3_stmt *st;
+    if (rv == 0 && vector == NULL) {
+        rv = db_prep(n, "SELECT bytes FROM log ORDER BY n", &st, err);
+        if (rv == 0)
+            rv = put_rows(n, w, st, err);
+    } else if (rv == 0) {
+        rv = put_delta(n, w, has, n_has, err);
+    }
+    /* Fork evidence and pending entries travel too (DECISIONS 16, 17). */
+    if (rv == 0)
+        rv = db_prep(n, "SELECT bytes FROM forks ORDER BY author, seq, id",
+                     &st, err);
+    if (rv == 0)
+        rv = put_rows(n, w, st, err);
+    if (rv == 0)
+        rv = db_prep(n, "SELECT bytes FROM pending ORDER BY author, seq, id",
+                     &st, err);
+    if (rv == 0)
+        rv = put_rows(n, w, st, err);
+    uint8_t digest[HZ_HASH_LEN];
+    crypto_generichash_final(&w->h, digest, sizeof digest);
+    if (rv == 0) {
+        enc_reset(&e);
+        enc_array(&e, 2);
+        enc_uint(&e, w->count);
+        enc_bin(&e, digest, sizeof digest);
+        rv = enc_done(&e);
+    }
+    if (rv == 0)
+        put_frame(w, FRAME_TRAILER, enc_data(&e), enc_len(&e), 0);
+    enc_close(&e);
+    free(has);
+    if (rv == 0 && w->failed)
+        rv = hz_err_set(err, HZ_EIO, "write bundle: %s", strerror(errno));
+    return rv;
+}
+
+static int fsync_parent(const char *path)
+{
+    char *dir = strdup(path);
+    if (dir == NULL)
+        return -1;
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL)
+        strcpy(dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    free(dir);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+int hz_bundle_export(hz_node *n, const char *path, const char *vector_json,
+                     uint64_t *n_entries, struct hz_err *err)
+{
+    size_t len = strlen(path) + 16;
+    char *tmp = malloc(len);
+    if (tmp == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "path");
+    snprintf(tmp, len, "%s.tmp", path);
+    struct writer w = {0};
+    w.f = fopen(tmp, "wbx");
+    if (w.f == NULL && errno == EEXIST && unlink(tmp) == 0)
+        w.f = fopen(tmp, "wbx");
+    if (w.f == NULL) {
+        int rv = hz_err_set(err, HZ_EIO, "create %s: %s", tmp,
+                            strerror(errno));
+        free(tmp);
+        return rv;
+    }
+    /* One read transaction: a consistent snapshot of the log. */
+    int rv = db_exec(n, "BEGIN", err);
+    if (rv == 0)
+        rv = write_bundle(n, &w, vector_json, err);
+    db_rollback(n);
+    if (fflush(w.f) != 0 || fsync(fileno(w.f)) != 0)
+        rv = rv != 0 ? rv : hz_err_set(err, HZ_EIO, "sync bundle");
+    if (fclose(w.f) != 0 && rv == 0)
+        rv = hz_err_set(err, HZ_EIO, "close bundle");
+    if (rv == 0 && rename(tmp, path) != 0)
+        rv = hz_err_set(err, HZ_EIO, "rename bundle: %s", strerror(errno));
+    if (rv == 0 && fsync_parent(path) != 0)
+        rv = hz_err_set(err, HZ_EIO, "sync directory");
+    if (rv != 0)
+        unlink(tmp);
+    free(tmp);
+    if (rv == 0 && n_entries != NULL)
+        *n_entries = w.count;
+    return rv;
+}
+
+/* ---- reading */
+
+struct reader {
+    FILE *f;
+    uint8_t *buf; /* HZ_FRAME_LEN_MAX bytes */
+    size_t len;
+    enum frame_kind kind;
+    crypto_generichash_state h;
+};
+
+/* Next frame into r->buf. 0, 1 at a clean end of file, or an error. */
+static int next_frame(struct reader *r, struct hz_err *err)
+{
+    uint8_t hdr[HZ_FRAME_HDR_LEN];
+    size_t got = fread(hdr, 1, sizeof hdr, r->f);
+    if (got == 0 && feof(r->f))
+        return 1;
+    if (got != sizeof hdr)
+        return hz_err_set(err, HZ_EMALFORMED, "bundle is truncated");
+    size_t len = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 |
+                 (size_t)hdr[2] << 8 | hdr[3];
+    if (len > HZ_FRAME_LEN_MAX - HZ_FRAME_HDR_LEN)
+        return hz_err_set(err, HZ_ETOOBIG, "bundle frame of %zu bytes", len);
+    if (hdr[4] < FRAME_HEADER || hdr[4] > FRAME_TRAILER)
+        return hz_err_set(err, HZ_EMALFORMED, "bundle frame kind %u",
+                          hdr[4]);
+    if (fread(r->buf, 1, len, r->f) != len)
+        return hz_err_set(err, HZ_EMALFORMED, "bundle is truncated");
+    r->len = len;
+    r->kind = (enum frame_kind)hdr[4];
+    if (r->kind != FRAME_TRAILER) {
+        crypto_generichash_update(&r->h, hdr, sizeof hdr);
+        crypto_generichash_update(&r->h, r->buf, len);
+    }
+    return 0;
+}
+
+static int read_header(hz_node *n, struct reader *r, struct hz_err *err)
+{
+    uint8_t magic[MAGIC_LEN];
+    crypto_generichash_init(&r->h, NULL, 0, HZ_HASH_LEN);
+    size_t got = fread(magic, 1, MAGIC_LEN, r->f);
+    if (got == 0)
+        return hz_err_set(err, HZ_EMALFORMED, "empty file, not a bundle");
+    if (got != MAGIC_LEN || memcmp(magic, MAGIC, MAGIC_LEN) != 0)
+        return hz_err_set(err, HZ_EMALFORMED, "not a huzhu bundle");
+    crypto_generichash_update(&r->h, magic, MAGIC_LEN);
+    int rv = next_frame(r, err);
+    if (rv == 1 || (rv == 0 && r->kind != FRAME_HEADER))
+        return hz_err_set(err, HZ_EMALFORMED, "bundle has no header");
+    if (rv != 0)
+        return rv;
+    msgpack_unpacked u;
+    rv = mp_unpack(&u, r->buf, r->len, err);
+    if (rv != 0)
+        return hz_err_wrap(err, "bundle header");
+    const msgpack_object *f;
+    size_t count;
+    uint64_t version;
+    uint8_t network[HZ_NET_LEN];
+    rv = mp_array(&u.data, 5, 5, &f, &count, "bundle header", err);
+    if (rv == 0)
+        rv = mp_uint(&f[0], &version, "bundle version", err);
+    if (rv == 0 && version != BUNDLE_VERSION)
+        rv = hz_err_set(err, HZ_EVERSION, "bundle version %llu",
+                        (unsigned long long)version);
+    if (rv == 0)
+        rv = mp_bin_fixed(&f[1], network, HZ_NET_LEN, "network", err);
+    msgpack_unpacked_destroy(&u);
+    if (rv == 0 && memcmp(network, n->network, HZ_NET_LEN) != 0)
+        rv = hz_err_set(err, HZ_ENETWORK, "bundle");
+    return rv;
+}
+
+/* Check the trailer against what was read, and that nothing follows. */
+static int check_trailer(struct reader *r, uint64_t count, struct hz_err *err)
+{
+    msgpack_unpacked u;
+    int rv = mp_unpack(&u, r->buf, r->len, err);
+    if (rv != 0)
+        return hz_err_wrap(err, "bundle trailer");
+    const msgpack_object *f;
+    size_t n;
+    uint64_t want;
+    uint8_t digest[HZ_HASH_LEN], mine[HZ_HASH_LEN];
+    rv = mp_array(&u.data, 2, 2, &f, &n, "bundle trailer", err);
+    if (rv == 0)
+        rv = mp_uint(&f[0], &want, "count", err);
+    if (rv == 0)
+        rv = mp_bin_fixed(&f[1], digest, HZ_HASH_LEN, "digest", err);
+    msgpack_unpacked_destroy(&u);
+    if (rv != 0)
+        return rv;
+    crypto_generichash_final(&r->h, mine, sizeof mine);
+    if (want != count)
+        return hz_err_set(err, HZ_EMALFORMED,
+                          "bundle holds %llu entries, trailer says %llu",
+                          (unsigned long long)count,
+                          (unsigned long long)want);
+    if (sodium_memcmp(mine, digest, HZ_HASH_LEN) != 0)
+        return hz_err_set(err, HZ_EMALFORMED,
+                          "bundle digest does not match (tampered?)");
+    uint8_t extra;
+    if (fread(&extra, 1, 1, r->f) != 0)
+        return hz_err_set(err, HZ_EMALFORMED, "bytes after the trailer");
+    return 0;
+}
+
+/* Pass 1: every frame, every entry's transport checks; no state. */
+static int verify_file(hz_node *n, struct reader *r, uint64_t *count,
+                       struct hz_err *err)
+{
+    int rv = read_header(n, r, err);
+    *count = 0;
+    while (rv == 0) {
+        rv = next_frame(r, err);
+        if (rv == 1)
+            return hz_err_set(err, HZ_EMALFORMED,
+                              "bundle is truncated (no trailer)");
+        if (rv != 0)
+            break;
+        if (r->kind == FRAME_TRAILER)
+            return check_trailer(r, *count, err);
+        if (r->kind != FRAME_ENTRY)
+            return hz_err_set(err, HZ_EMALFORMED, "second bundle header");
+        struct entry e;
+        rv = entry_decode(&e, r->buf, r->len, err);
+        if (rv == 0 && memcmp(e.network, n->network, HZ_NET_LEN) != 0)
+            rv = hz_err_set(err, HZ_ENETWORK, "entry");
+        if (rv == 0)
+            rv = entry_verify(&e, err);
+        if (rv != 0)
+            return hz_err_wrap(err, "bundle entry %llu",
+                               (unsigned long long)*count + 1);
+        (*count)++;
+    }
+    return rv;
+}
+
+/* Pass 2: store and apply, HZ_IMPORT_BATCH whole entries per
+ * transaction; an interruption loses no committed batch. */
+static int apply_file(hz_node *n, struct reader *r,
+                      struct hz_ingest_stats *stats, struct hz_err *err)
+{
+    int rv = read_header(n, r, err);
+    unsigned in_batch = 0;
+    while (rv == 0) {
+        rv = next_frame(r, err);
+        if (rv != 0 || r->kind == FRAME_TRAILER)
+            break;
+        if (in_batch == 0)
+            rv = db_begin(n, err);
+        enum ingest_result res;
+        if (rv == 0)
+            rv = ingest_entry(n, r->buf, r->len, &res, err);
+        if (rv == HZ_ETOOBIG) {
+            /* Pending is full (DECISIONS 7): this one is not kept. */
+            stats->refused++;
+            rv = 0;
+            continue;
+        }
+        if (rv != 0)
+            break;
+        ingest_count(stats, res);
+        if (++in_batch == HZ_IMPORT_BATCH) {
+            rv = db_commit(n, err);
+            in_batch = 0;
+        }
+    }
+    if (rv == 1)
+        rv = 0;
+    if (rv == 0 && in_batch > 0)
+        rv = db_commit(n, err);
+    if (rv != 0)
+        db_rollback(n);
+    return rv;
+}
+
+/* Copy the bundle into the node directory and fsync it, so the import
+ * does not depend on the USB stick staying in. */
+static int stage(hz_node *n, const char *path, char **staged,
+                 struct hz_err *err)
+{
+    size_t len = strlen(n->dir) + 32;
+    *staged = malloc(len);
+    if (*staged == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "path");
+    snprintf(*staged, len, "%s/import.staging", n->dir);
+    FILE *in = fopen(path, "rb");
+    if (in == NULL)
+        return hz_err_set(err, errno == ENOENT ? HZ_ENOTFOUND : HZ_EIO,
+                          "open bundle: %s", strerror(errno));
+    FILE *out = fopen(*staged, "wb");
+    int rv = 0;
+    if (out == NULL)
+        rv = hz_err_set(err, HZ_EIO, "stage bundle: %s", strerror(errno));
+    char buf[65536];
+    size_t got;
+    while (rv == 0 && (got = fread(buf, 1, sizeof buf, in)) > 0) {
+        if (fwrite(buf, 1, got, out) != got)
+            rv = hz_err_set(err, errno == ENOSPC ? HZ_ENOSPC : HZ_EIO,
+                            "stage bundle: %s", strerror(errno));
+    }
+    if (rv == 0 && ferror(in))
+        rv = hz_err_set(err, HZ_EIO, "read bundle");
+    fclose(in);
+    if (out != NULL) {
+        if (rv == 0 && (fflush(out) != 0 || fsync(fileno(out)) != 0))
+            rv = hz_err_set(err, HZ_EIO, "sync staged bundle");
+        if (fclose(out) != 0 && rv == 0)
+            rv = hz_err_set(err, HZ_EIO, "close staged bundle");
+    }
+    return rv;
+}
+
+int hz_bundle_import(hz_node *n, const char *path,
+                     struct hz_ingest_stats *stats, struct hz_err *err)
+{
+    struct hz_ingest_stats local = {0};
+    if (stats == NULL)
+        stats = &local;
+    memset(stats, 0, sizeof *stats);
+    if (n->flags & HZ_OPEN_READONLY)
+        return hz_err_set(err, HZ_EREADONLY, "node opened read-only");
+    char *staged = NULL;
+    struct reader r = {0};
+    r.buf = malloc(HZ_FRAME_LEN_MAX);
+    int rv = r.buf != NULL ? stage(n, path, &staged, err)
+                           : hz_err_set(err, HZ_ENOMEM, "frame buffer");
+    if (rv == 0) {
+        r.f = fopen(staged, "rb");
+        if (r.f == NULL)
+            rv = hz_err_set(err, HZ_EIO, "open staged bundle");
+    }
+    uint64_t count = 0;
+    if (rv == 0)
+        rv = verify_file(n, &r, &count, err);
+    if (rv == 0 && fseek(r.f, 0, SEEK_SET) != 0)
+        rv = hz_err_set(err, HZ_EIO, "rewind staged bundle");
+    if (rv == 0) {
+        stats->entries = count;
+        rv = apply_file(n, &r, stats, err);
+    }
+    if (r.f != NULL)
+        fclose(r.f);
+    if (staged != NULL)
+        unlink(staged);
+    free(staged);
+    free(r.buf);
+    if (rv == 0)
+        node_logf(n, HZ_LOG_INFO,
+                  "import entries=%llu applied=%llu duplicate=%llu"
+                  " pending=%llu rejected=%llu forks=%llu",
+                  (unsigned long long)stats->entries,
+                  (unsigned long long)stats->applied,
+                  (unsigned long long)stats->duplicate,
+                  (unsigned long long)stats->pending,
+                  (unsigned long long)stats->rejected,
+                  (unsigned long long)stats->forks);
+    return rv;
+}

@@ -1,0 +1,379 @@
+/* node.c - a node directory: create it, open it, close it.
+ *
+ * A node directory holds node.key (the Ed25519 seed, mode 0600, never
+ * printed) and node.db (SQLite, WAL). Only hz_node_create makes a node:
+ * opening anything else is an error, never a silent new identity
+ * (DECISIONS 13). Layout: proto/storage.md. */
+#include "store.h"
+
+#include "../core/error_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <dirent.h>
+
+/* Until networks exist every node shares this id (DECISIONS 14). */
+static const uint8_t placeholder_network[HZ_NET_LEN] = "huzhu-no-network";
+
+int hz_init(void)
+{
+    return sodium_init() < 0 ? HZ_EIO : 0;
+}
+
+static uint64_t real_now_ms(void *data)
+{
+    (void)data;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    if (ts.tv_sec < 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void real_random(void *data, void *buf, size_t len)
+{
+    (void)data;
+    randombytes_buf(buf, len);
+}
+
+uint64_t node_now_ms(struct hz_node *n)
+{
+    return n->env.now_ms(n->env.data);
+}
+
+void node_random(struct hz_node *n, void *buf, size_t len)
+{
+    n->env.random(n->env.data, buf, len);
+}
+
+void node_logf(struct hz_node *n, int level, const char *fmt, ...)
+{
+    if (!n->has_log || n->log.emit == NULL || level > n->log.level)
+        return;
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    n->log.emit(n->log.data, level, line);
+}
+
+static int node_alloc(const struct hz_node_opts *opts,
+                      const struct schema *schema, hz_node **out,
+                      struct hz_err *err)
+{
+    if (opts != NULL && opts->version != HZ_NODE_OPTS_VERSION)
+        return hz_err_set(err, HZ_EINVAL, "options version %d",
+                          opts->version);
+    if (hz_init() != 0)
+        return hz_err_set(err, HZ_EIO, "libsodium init");
+    hz_node *n = calloc(1, sizeof *n);
+    if (n == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "node");
+    n->schema = schema;
+    n->env.now_ms = real_now_ms;
+    n->env.random = real_random;
+    if (opts != NULL) {
+        n->flags = opts->flags;
+        if (opts->log != NULL) {
+            n->log = *opts->log;
+            n->has_log = 1;
+        }
+        if (opts->env != NULL) {
+            n->env.data = opts->env->data;
+            if (opts->env->now_ms != NULL)
+                n->env.now_ms = opts->env->now_ms;
+            if (opts->env->random != NULL)
+                n->env.random = opts->env->random;
+        }
+    }
+    enc_init(&n->scratch);
+    memcpy(n->network, placeholder_network, HZ_NET_LEN);
+    *out = n;
+    return 0;
+}
+
+void hz_node_close(hz_node *n)
+{
+    if (n == NULL)
+        return;
+    db_rollback(n);
+    db_close(n);
+    enc_close(&n->scratch);
+    identity_close(&n->id);
+    free(n->dir);
+    free(n);
+}
+
+void hz_node_key_hex(const hz_node *n, char *out)
+{
+    hex_encode(n->id.pk, HZ_KEY_LEN, out);
+}
+
+static char *path_join(const char *dir, const char *file)
+{
+    size_t len = strlen(dir) + strlen(file) + 2;
+    char *p = malloc(len);
+    if (p != NULL)
+        snprintf(p, len, "%s/%s", dir, file);
+    return p;
+}
+
+static int fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+static int dir_is_empty(const char *dir, int *empty)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return -1;
+    *empty = 1;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+            *empty = 0;
+    }
+    closedir(d);
+    return 0;
+}
+
+static int write_key(const char *path, const uint8_t *seed,
+                     struct hz_err *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return hz_err_set(err, errno == EEXIST ? HZ_EEXIST : HZ_EIO,
+                          "create key file: %s", strerror(errno));
+    ssize_t w = write(fd, seed, HZ_SEED_LEN);
+    int rc = w == (ssize_t)HZ_SEED_LEN ? fsync(fd) : -1;
+    close(fd);
+    if (rc != 0)
+        return hz_err_set(err, HZ_EIO, "write key file");
+    return 0;
+}
+
+static int read_key(const char *path, uint8_t *seed, struct hz_err *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return hz_err_set(err, errno == ENOENT ? HZ_ENOTNODE : HZ_EIO,
+                          "key file: %s", strerror(errno));
+    uint8_t extra;
+    ssize_t r = read(fd, seed, HZ_SEED_LEN);
+    ssize_t more = read(fd, &extra, 1);
+    close(fd);
+    if (r != (ssize_t)HZ_SEED_LEN || more != 0)
+        return hz_err_set(err, HZ_ECORRUPT, "key file size");
+    return 0;
+}
+
+/* Tables, then the meta rows that make this database a node. */
+static int init_db(hz_node *n, const char *name, struct hz_err *err)
+{
+    char ver[16];
+    int rv = db_begin(n, err);
+    if (rv == 0)
+        rv = db_setup(n, err);
+    if (rv == 0)
+        rv = db_meta_put(n, "name", name, strlen(name), err);
+    if (rv == 0)
+        rv = db_meta_put(n, "key", n->id.pk, HZ_KEY_LEN, err);
+    if (rv == 0)
+        rv = db_meta_put(n, "network", n->network, HZ_NET_LEN, err);
+    snprintf(ver, sizeof ver, "%u", n->schema->version);
+    if (rv == 0)
+        rv = db_meta_put(n, "schema", ver, strlen(ver), err);
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", HZ_DB_FORMAT);
+    if (rv == 0)
+        rv = db_exec(n, pragma, err);
+    if (rv == 0)
+        rv = db_commit(n, err);
+    if (rv != 0)
+        db_rollback(n);
+    return rv;
+}
+
+int hz_node_create(const char *dir, const char *name,
+                   const struct hz_node_opts *opts, hz_node **out,
+                   struct hz_err *err)
+{
+    *out = NULL;
+    if (name == NULL || name[0] == '\0' || strlen(name) > 200)
+        return hz_err_set(err, HZ_EINVAL, "node name must be 1-200 bytes");
+    if (mkdir(dir, 0700) != 0) {
+        int empty = 0;
+        if (errno != EEXIST || dir_is_empty(dir, &empty) != 0)
+            return hz_err_set(err, HZ_EIO, "create directory: %s",
+                              strerror(errno));
+        if (!empty)
+            return hz_err_set(err, HZ_EEXIST,
+                              "directory is not empty (already a node?)");
+    }
+    hz_node *n;
+    int rv = node_alloc(opts, schema_current(), &n, err);
+    if (rv != 0)
+        return rv;
+    uint8_t seed[HZ_SEED_LEN];
+    node_random(n, seed, sizeof seed);
+    identity_from_seed(&n->id, seed);
+    char *key = path_join(dir, HZ_KEY_FILE);
+    char *db = path_join(dir, HZ_DB_FILE);
+    n->dir = strdup(dir);
+    if (key == NULL || db == NULL || n->dir == NULL)
+        rv = hz_err_set(err, HZ_ENOMEM, "paths");
+    if (rv == 0)
+        rv = write_key(key, seed, err);
+    sodium_memzero(seed, sizeof seed);
+    if (rv == 0)
+        rv = db_open(n, db, 1, err);
+    if (rv == 0)
+        rv = init_db(n, name, err);
+    if (rv == 0 && fsync_dir(dir) != 0)
+        rv = hz_err_set(err, HZ_EIO, "sync directory");
+    free(key);
+    free(db);
+    if (rv != 0) {
+        hz_node_close(n);
+        return rv;
+    }
+    *out = n;
+    return 0;
+}
+
+/* Check what the database says about itself, then bring it up to this
+ * build's schema (new columns; held entries this schema now defines). */
+static int check_db(hz_node *n, struct hz_err *err)
+{
+    sqlite3_stmt *st;
+    int rv = db_prep(n, "PRAGMA user_version", &st, err);
+    if (rv != 0)
+        return rv == HZ_ECORRUPT ? hz_err_set(err, HZ_ENOTNODE, "node.db")
+                                 : rv;
+    int rc = sqlite3_step(st);
+    int format = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW)
+        return db_err(n, rc, "read format", err);
+    if (format == 0)
+        return hz_err_set(err, HZ_ENOTNODE, "node.db has no huzhu tables");
+    if (format > HZ_DB_FORMAT)
+        return hz_err_set(err, HZ_EVERSION,
+                          "node.db format %d is newer than this huzhu (%d)",
+                          format, HZ_DB_FORMAT);
+    uint8_t pk[HZ_KEY_LEN];
+    rv = db_meta_get(n, "key", pk, sizeof pk, err);
+    if (rv == 0 && memcmp(pk, n->id.pk, HZ_KEY_LEN) != 0)
+        rv = hz_err_set(err, HZ_ECORRUPT, "node.key does not match node.db");
+    if (rv == 0)
+        rv = db_meta_get(n, "network", n->network, HZ_NET_LEN, err);
+    return rv;
+}
+
+static int upgrade(hz_node *n, struct hz_err *err)
+{
+    char *ver = NULL;
+    int rv = db_meta_get_text(n, "schema", &ver, err);
+    unsigned stored = ver != NULL ? (unsigned)strtoul(ver, NULL, 10) : 0;
+    free(ver);
+    if (rv != 0 || stored >= n->schema->version ||
+        (n->flags & HZ_OPEN_READONLY))
+        return rv;
+    char text[16];
+    snprintf(text, sizeof text, "%u", n->schema->version);
+    rv = db_begin(n, err);
+    if (rv == 0)
+        rv = db_setup(n, err);
+    if (rv == 0)
+        rv = ingest_upgrade(n, err);
+    if (rv == 0)
+        rv = db_meta_put(n, "schema", text, strlen(text), err);
+    if (rv == 0)
+        rv = db_commit(n, err);
+    if (rv != 0)
+        db_rollback(n);
+    return rv;
+}
+
+int node_open_schema(const char *dir, const struct schema *schema,
+                     const struct hz_node_opts *opts, hz_node **out,
+                     struct hz_err *err)
+{
+    *out = NULL;
+    hz_node *n;
+    int rv = node_alloc(opts, schema, &n, err);
+    if (rv != 0)
+        return rv;
+    char *key = path_join(dir, HZ_KEY_FILE);
+    char *db = path_join(dir, HZ_DB_FILE);
+    n->dir = strdup(dir);
+    struct stat sb;
+    if (key == NULL || db == NULL || n->dir == NULL)
+        rv = hz_err_set(err, HZ_ENOMEM, "paths");
+    else if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        rv = hz_err_set(err, HZ_ENOTNODE, "no such directory");
+    else if (stat(db, &sb) != 0)
+        rv = hz_err_set(err, HZ_ENOTNODE, "no node.db (run huzhu init)");
+    uint8_t seed[HZ_SEED_LEN];
+    if (rv == 0)
+        rv = read_key(key, seed, err);
+    if (rv == 0)
+        identity_from_seed(&n->id, seed);
+    sodium_memzero(seed, sizeof seed);
+    if (rv == 0)
+        rv = db_open(n, db, 0, err);
+    if (rv == 0)
+        rv = check_db(n, err);
+    if (rv == 0)
+        rv = upgrade(n, err);
+    free(key);
+    free(db);
+    if (rv != 0) {
+        hz_node_close(n);
+        return rv;
+    }
+    *out = n;
+    return 0;
+}
+
+int hz_node_open(const char *dir, const struct hz_node_opts *opts,
+                 hz_node **out, struct hz_err *err)
+{
+    return node_open_schema(dir, schema_current(), opts, out, err);
+}
+
+int node_open_memory(const uint8_t *seed, const struct schema *schema,
+                     const struct hz_env *env, hz_node **out,
+                     struct hz_err *err)
+{
+    struct hz_node_opts opts = {.version = HZ_NODE_OPTS_VERSION, .env = env};
+    hz_node *n;
+    int rv = node_alloc(&opts, schema, &n, err);
+    if (rv != 0)
+        return rv;
+    identity_from_seed(&n->id, seed);
+    rv = db_open(n, ":memory:", 1, err);
+    if (rv == 0)
+        rv = init_db(n, "memory", err);
+    if (rv != 0) {
+        hz_node_close(n);
+        return rv;
+    }
+    *out = n;
+    return 0;
+}

@@ -1,0 +1,152 @@
+/* store.h - the SQLite adapter: log storage, materialization, queries.
+ *
+ * Tables (created by db.c, described in proto/storage.md):
+ *   meta      node name, key, network, formats
+ *   log       every entry that passed transport checks and links into its
+ *             author's chain, with its verdict (applied, rejected, held,
+ *             stopped); UNIQUE(author, seq)
+ *   pending   entries ahead of a gap, verified but not yet linked
+ *   forks     fork evidence: a second entry at a seq the log already holds
+ *   skew      local observation: authors whose clocks are far from ours
+ *   w, sup    field writes and the writes they supersede (merge.c)
+ *   tomb      tombstones, and tomb_seen: the writes each had seen
+ *   evsrc     which entries inserted each event row
+ *   e_<t>     materialized entity rows; v_<t> materialized event rows
+ * Every decision about data is made in src/core; this layer stores and
+ * queries. No SQLite code escapes it. */
+#ifndef HZ_STORE_H
+#define HZ_STORE_H
+
+#include "huzhu/bundle.h"
+#include "huzhu/node.h"
+
+#include "../core/body.h"
+#include "../core/codec.h"
+#include "../core/entry.h"
+#include "../core/identity.h"
+#include "../core/schema.h"
+
+#include <sqlite3.h>
+
+#define HZ_DB_FORMAT 1 /* PRAGMA user_version of node.db */
+#define HZ_DB_FILE "node.db"
+#define HZ_KEY_FILE "node.key"
+
+/* Verdicts of stored entries (log.state). */
+enum entry_state {
+    ENTRY_APPLIED = 0,
+    ENTRY_REJECTED = 1, /* content checks failed: never applied */
+    ENTRY_HELD = 2,     /* names a newer schema: applied after upgrade */
+    ENTRY_STOPPED = 3,  /* at or past its author's fork point */
+};
+
+/* What ingest did with one entry. */
+enum ingest_result {
+    INGEST_APPLIED,
+    INGEST_DUPLICATE,
+    INGEST_PENDING,
+    INGEST_REJECTED,
+    INGEST_HELD,
+    INGEST_STOPPED,
+    INGEST_FORK,
+};
+
+struct hz_node {
+    sqlite3 *db;
+    const struct schema *schema;
+    struct identity id;
+    uint8_t network[HZ_NET_LEN];
+    char *dir;
+    unsigned flags;
+    struct hz_log log;
+    struct hz_env env;
+    int has_log;
+    int writing_own; /* write.c is storing an entry it just signed */
+    struct enc scratch;
+    void *stmts; /* prepared statements cached by SQL text (db.c) */
+};
+
+/* ---- db.c: connection, schema, statements, errors */
+
+/* Map a SQLite result to an HZ_E code with the SQLite message kept. */
+int db_err(struct hz_node *n, int rc, const char *what, struct hz_err *err);
+int db_exec(struct hz_node *n, const char *sql, struct hz_err *err);
+/* A cached statement for @sql into *@st, reset and with bindings
+ * cleared. 0 or an HZ_E code. */
+int db_prep(struct hz_node *n, const char *sql, sqlite3_stmt **st,
+            struct hz_err *err);
+int db_begin(struct hz_node *n, struct hz_err *err); /* BEGIN IMMEDIATE */
+int db_commit(struct hz_node *n, struct hz_err *err);
+void db_rollback(struct hz_node *n);
+/* Open @path (":memory:" allowed) with WAL and synchronous=FULL. */
+int db_open(struct hz_node *n, const char *path, int create,
+            struct hz_err *err);
+/* Create or upgrade tables, materialized tables included. */
+int db_setup(struct hz_node *n, struct hz_err *err);
+void db_close(struct hz_node *n);
+int db_meta_get(struct hz_node *n, const char *key, void *out, size_t len,
+                struct hz_err *err);
+int db_meta_get_text(struct hz_node *n, const char *key, char **out,
+                     struct hz_err *err);
+int db_meta_put(struct hz_node *n, const char *key, const void *p,
+                size_t len, struct hz_err *err);
+/* SQLite result code helpers for one-step statements. */
+int db_step_done(struct hz_node *n, sqlite3_stmt *st, struct hz_err *err);
+/* The quoted materialized table name: "e_households" / "v_stays". */
+void db_table_name(const struct table_def *t, char *out, size_t len);
+
+/* ---- ingest.c: transport checks, chain, pending, forks */
+
+/* Take one entry from outside (or from our own writer) inside an open
+ * transaction. Transport failures return an error and store nothing. */
+int ingest_entry(struct hz_node *n, const uint8_t *buf, size_t len,
+                 enum ingest_result *res, struct hz_err *err);
+/* Apply held entries that this build's schema now defines. */
+int ingest_upgrade(struct hz_node *n, struct hz_err *err);
+void ingest_count(struct hz_ingest_stats *s, enum ingest_result r);
+
+/* ---- apply.c: materialize one decoded body, or take it back */
+
+int apply_body(struct hz_node *n, const struct entry *e,
+               const struct body *b, struct hz_err *err);
+int apply_undo(struct hz_node *n, const uint8_t *eid, struct hz_err *err);
+/* Encode a materialized SQLite column as a value of column @c. */
+int apply_value_from_sql(const struct col_def *c, sqlite3_stmt *st, int i,
+                         struct value *out);
+
+/* ---- write.c: our own entries */
+
+int write_entry(struct hz_node *n, const struct body *b, struct hz_err *err);
+
+/* ---- relay.c: entries in and out, for the simulator and (later) sync */
+
+/* Call @cb with the bytes of every entry the node holds: the log in
+ * arrival order, then fork evidence, then pending entries. Stops and
+ * returns @cb's value when it is not 0. */
+int relay_each(struct hz_node *n,
+               int (*cb)(void *data, const uint8_t *p, size_t len),
+               void *data, struct hz_err *err);
+/* Take in @count entries (bytes and lengths) in one transaction.
+ * Refused entries are counted in stats->refused and change nothing;
+ * other errors roll the whole batch back. */
+int relay_ingest(struct hz_node *n, size_t count, const uint8_t *const *p,
+                 const size_t *len, struct hz_ingest_stats *stats,
+                 struct hz_err *err);
+
+/* ---- node.c */
+uint64_t node_now_ms(struct hz_node *n);
+void node_random(struct hz_node *n, void *buf, size_t len);
+void node_logf(struct hz_node *n, int level, const char *fmt, ...)
+    HZ_PRINTF(3, 4);
+
+/* Internal: open a node on an in-memory database with a given key seed
+ * and schema (simulation and tests). */
+int node_open_memory(const uint8_t *seed, const struct schema *schema,
+                     const struct hz_env *env, hz_node **out,
+                     struct hz_err *err);
+/* Internal: open with a given schema (upgrade tests). */
+int node_open_schema(const char *dir, const struct schema *schema,
+                     const struct hz_node_opts *opts, hz_node **out,
+                     struct hz_err *err);
+
+#endif

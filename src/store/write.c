@@ -1,0 +1,637 @@
+/* write.c - our own writes: a batch of a person's action becomes one
+ * entry (or several, each within the per-entry limits), signed and
+ * applied in one BEGIN IMMEDIATE transaction (DECISIONS 6). Nothing about
+ * our own chain is cached across transactions: `huzhu serve` and a CLI
+ * call may write to one node at once.
+ *
+ * Checks on local input live here, not in the apply path (DECISIONS 4):
+ * referenced rows exist, a birth year is not in the future, an event
+ * written again with the same id and content is a no-op. */
+#include "store.h"
+
+#include "../core/alloc.h"
+#include "../core/clock.h"
+#include "../core/error_int.h"
+#include "../core/limits.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct batch_op {
+    enum op_kind kind;
+    const struct table_def *table;
+    uint8_t row[HZ_ROW_LEN];
+    size_t n;
+    char **cols;
+    char **vals;
+    bool skip; /* an event written again with the same content */
+};
+
+struct hz_batch {
+    hz_node *node;
+    struct batch_op *ops;
+    size_t n, cap;
+};
+
+int hz_batch_open(hz_node *node, hz_batch **out, struct hz_err *err)
+{
+    *out = calloc(1, sizeof **out);
+    if (*out == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "batch");
+    (*out)->node = node;
+    return 0;
+}
+
+static void op_free(struct batch_op *o)
+{
+    for (size_t i = 0; i < o->n; i++) {
+        free(o->cols[i]);
+        free(o->vals[i]);
+    }
+    free(o->cols);
+    free(o->vals);
+}
+
+void hz_batch_close(hz_batch *b)
+{
+    if (b == NULL)
+        return;
+    for (size_t i = 0; i < b->n; i++)
+        op_free(&b->ops[i]);
+    free(b->ops);
+    free(b);
+}
+
+static int add_op(hz_batch *b, enum op_kind kind, const char *table,
+                  const char *id, char *id_out, struct batch_op **out,
+                  struct hz_err *err)
+{
+    const struct table_def *t = schema_table_c(b->node->schema, table);
+    if (t == NULL)
+        return hz_err_set(err, HZ_ESCHEMA, "unknown table");
+    if (kind != OP_DEL && t->kind == TABLE_EVENT)
+        kind = OP_INS;
+    if (kind == OP_DEL && t->kind == TABLE_EVENT)
+        return hz_err_set(err, HZ_EINVAL,
+                          "%s rows are events: correct them with a new"
+                          " event that reverses them",
+                          t->name);
+    if (b->n >= HZ_QUERY_ROWS_MAX)
+        return hz_err_set(err, HZ_ETOOBIG, "batch of %zu ops", b->n);
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 8;
+        struct batch_op *v = realloc(b->ops, cap * sizeof *v);
+        if (v == NULL)
+            return hz_err_set(err, HZ_ENOMEM, "batch");
+        b->ops = v;
+        b->cap = cap;
+    }
+    struct batch_op *o = &b->ops[b->n];
+    memset(o, 0, sizeof *o);
+    o->kind = kind;
+    o->table = t;
+    if (id != NULL) {
+        if (hex_decode(id, o->row, HZ_ROW_LEN) != 0)
+            return hz_err_set(err, HZ_EINVAL,
+                              "row id must be 32 lowercase hex digits");
+    } else {
+        node_random(b->node, o->row, HZ_ROW_LEN);
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->ops[i].table == t &&
+            memcmp(b->ops[i].row, o->row, HZ_ROW_LEN) == 0)
+            return hz_err_set(err, HZ_EINVAL, "one row twice in one action");
+    }
+    if (id_out != NULL)
+        hex_encode(o->row, HZ_ROW_LEN, id_out);
+    b->n++;
+    *out = o;
+    return 0;
+}
+
+int hz_batch_put(hz_batch *b, const char *table, const char *id,
+                 size_t n_fields, const struct hz_field *fields,
+                 char *id_out, struct hz_err *err)
+{
+    if (n_fields == 0 || n_fields > HZ_FIELDS_MAX)
+        return hz_err_set(err, HZ_EINVAL, "%zu fields", n_fields);
+    struct batch_op *o;
+    int rv = add_op(b, OP_SET, table, id, id_out, &o, err);
+    if (rv != 0)
+        return rv;
+    o->cols = calloc(n_fields, sizeof(char *));
+    o->vals = calloc(n_fields, sizeof(char *));
+    if (o->cols == NULL || o->vals == NULL)
+        goto oom;
+    for (size_t i = 0; i < n_fields; i++) {
+        o->cols[i] = strdup(fields[i].col);
+        o->vals[i] = strdup(fields[i].value);
+        o->n++;
+        if (o->cols[i] == NULL || o->vals[i] == NULL)
+            goto oom;
+    }
+    return 0;
+oom:
+    op_free(o);
+    b->n--;
+    return hz_err_set(err, HZ_ENOMEM, "batch");
+}
+
+int hz_batch_del(hz_batch *b, const char *table, const char *id,
+                 struct hz_err *err)
+{
+    if (id == NULL)
+        return hz_err_set(err, HZ_EINVAL, "delete needs a row id");
+    struct batch_op *o;
+    return add_op(b, OP_DEL, table, id, NULL, &o, err);
+}
+
+/* ---- local checks */
+
+static int row_state(struct hz_node *n, const struct table_def *t,
+                     const uint8_t *row, int *exists, int *deleted,
+                     struct hz_err *err)
+{
+    char name[96], sql[256];
+    db_table_name(t, name, sizeof name);
+    if (t->kind == TABLE_ENTITY)
+        snprintf(sql, sizeof sql, "SELECT deleted FROM %s WHERE id = ?1",
+                 name);
+    else
+        snprintf(sql, sizeof sql, "SELECT 0 FROM %s WHERE id = ?1", name);
+    sqlite3_stmt *st;
+    int rv = db_prep(n, sql, &st, err);
+    if (rv != 0)
+        return rv;
+    sqlite3_bind_blob(st, 1, row, HZ_ROW_LEN, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    *exists = rc == SQLITE_ROW;
+    *deleted = *exists && sqlite3_column_int(st, 0) != 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
+                                                 : db_err(n, rc, "row", err);
+}
+
+/* A referenced row must exist and not be deleted: in the node, or
+ * written by this same action (a household and its members). */
+static int check_ref(struct hz_node *n, const hz_batch *b,
+                     const struct col_def *c, const struct value *v,
+                     struct hz_err *err)
+{
+    if (c->type != COL_ID || v->type != VALUE_BIN)
+        return 0;
+    const struct table_def *ref = schema_table_c(n->schema, c->ref_table);
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->ops[i].table == ref && b->ops[i].kind != OP_DEL &&
+            memcmp(b->ops[i].row, v->s.p, HZ_ROW_LEN) == 0)
+            return 0;
+    }
+    int exists, deleted;
+    int rv = row_state(n, ref, v->s.p, &exists, &deleted, err);
+    if (rv != 0)
+        return rv;
+    if (!exists)
+        return hz_err_set(err, HZ_ENOTFOUND, "%s: no such %s row", c->name,
+                          ref->name);
+    if (deleted)
+        return hz_err_set(err, HZ_EDELETED, "%s: %s row", c->name,
+                          ref->name);
+    return 0;
+}
+
+static int current_year(struct hz_node *n)
+{
+    time_t s = (time_t)(node_now_ms(n) / 1000);
+    struct tm tm;
+    if (gmtime_r(&s, &tm) == NULL)
+        return 9999;
+    return tm.tm_year + 1900 + 1; /* one year of slack for time zones */
+}
+
+/* Parsed form of one batch op: fields sorted by column, values typed. */
+struct parsed {
+    struct op op;
+    struct field fields[HZ_FIELDS_MAX + 1];
+    uint8_t ids[HZ_FIELDS_MAX + 1][HZ_ROW_LEN];
+    uint8_t (*heads)[HZ_HASH_LEN]; /* owned: every field's heads */
+    const uint8_t **head_ptrs;     /* owned: pointers into heads */
+    int time_default;              /* index of a defaulted time, or -1 */
+};
+
+static void parsed_close(struct parsed *p)
+{
+    free(p->heads);
+    free(p->head_ptrs);
+    p->heads = NULL;
+    p->head_ptrs = NULL;
+}
+
+static int cmp_field(const void *a, const void *b)
+{
+    const struct field *x = a, *y = b;
+    return (x->col > y->col) - (x->col < y->col);
+}
+
+static int parse_op(struct hz_node *n, const hz_batch *b,
+                    const struct batch_op *bo, struct parsed *p,
+                    struct hz_err *err)
+{
+    const struct table_def *t = bo->table;
+    memset(&p->op, 0, sizeof p->op);
+    p->op.kind = bo->kind;
+    p->op.table = t;
+    memcpy(p->op.row, bo->row, HZ_ROW_LEN);
+    p->op.fields = p->fields;
+    p->op.n_fields = bo->n;
+    p->time_default = -1;
+    bool has_time = false;
+    for (size_t i = 0; i < bo->n; i++) {
+        int c = schema_col_c(t, bo->cols[i]);
+        if (c < 0)
+            return hz_err_set(err, HZ_ESCHEMA, "%s has no column %s",
+                              t->name, bo->cols[i]);
+        p->fields[i].col = c;
+        int rv = schema_parse_value(&t->cols[c], bo->vals[i], p->ids[i],
+                                    &p->fields[i].val, err);
+        if (rv == 0)
+            rv = check_ref(n, b, &t->cols[c], &p->fields[i].val, err);
+        if (rv != 0)
+            return rv;
+        if (strcmp(t->cols[c].name, "birth_year") == 0 &&
+            p->fields[i].val.type == VALUE_INT &&
+            p->fields[i].val.i > current_year(n))
+            return hz_err_set(err, HZ_EVALUE, "birth_year in the future");
+        if (strcmp(t->cols[c].name, "time") == 0)
+            has_time = true;
+    }
+    /* Events default their time to now. */
+    int tc = schema_col_c(t, "time");
+    if (bo->kind == OP_INS && !has_time && tc >= 0) {
+        struct field *f = &p->fields[p->op.n_fields++];
+        f->col = tc;
+        f->val.type = VALUE_INT;
+        f->val.i = (int64_t)(node_now_ms(n) / 1000);
+    }
+    qsort(p->fields, p->op.n_fields, sizeof p->fields[0], cmp_field);
+    for (size_t i = 0; bo->kind == OP_INS && !has_time && tc >= 0 &&
+                       i < p->op.n_fields;
+         i++) {
+        if (p->fields[i].col == tc)
+            p->time_default = (int)i;
+    }
+    for (size_t i = 1; i < p->op.n_fields; i++) {
+        if (p->fields[i].col == p->fields[i - 1].col)
+            return hz_err_set(err, HZ_EINVAL, "column %s given twice",
+                              t->cols[p->fields[i].col].name);
+    }
+    if (bo->kind == OP_INS) {
+        /* Events carry no nil: an empty value means "leave it out". */
+        size_t k = 0;
+        for (size_t i = 0; i < p->op.n_fields; i++) {
+                if (p->fields[i].val.type == VALUE_NIL)
+                continue;
+            if (p->time_default == (int)i)
+                p->time_default = (int)k;
+            p->fields[k++] = p->fields[i];
+        }
+        p->op.n_fields = k;
+    }
+    unsigned since;
+    return body_check_op(&p->op, n->schema->version, &since, err);
+}
+
+/* A retried event without an explicit time takes the stored one, so that
+ * the retry compares equal (a retried distribution is not counted
+ * twice). */
+static void adopt_stored_time(struct parsed *p, const uint8_t *content,
+                              size_t len)
+{
+    if (p->time_default < 0)
+        return;
+    msgpack_unpacked u;
+    if (mp_unpack(&u, content, len, NULL) != 0)
+        return;
+    const msgpack_object *items;
+    size_t n;
+    if (mp_array(&u.data, 0, HZ_FIELDS_MAX, &items, &n, "event", NULL) == 0) {
+        for (size_t i = 0; i < n; i++) {
+            const msgpack_object *f;
+            size_t fn;
+            struct hz_bytes name;
+            struct value v;
+            if (mp_array(&items[i], 2, 2, &f, &fn, "field", NULL) == 0 &&
+                mp_str(&f[0], HZ_NAME_LEN_MAX, &name, "col", NULL) == 0 &&
+                name.len == 4 && memcmp(name.p, "time", 4) == 0 &&
+                mp_value(&f[1], &v, "time", NULL) == 0 &&
+                v.type == VALUE_INT)
+                p->fields[p->time_default].val.i = v.i;
+        }
+    }
+    msgpack_unpacked_destroy(&u);
+}
+
+/* An event written again: the same content is a no-op, other content an
+ * error (DECISIONS 10). */
+static int check_event_again(struct hz_node *n, struct parsed *p, bool *skip,
+                             struct hz_err *err)
+{
+    *skip = false;
+    sqlite3_stmt *st;
+    int rv = db_prep(n,
+                     "SELECT content FROM evsrc WHERE tbl = ?1 AND row = ?2"
+                     " ORDER BY eid LIMIT 1",
+                     &st, err);
+    if (rv != 0)
+        return rv;
+    sqlite3_bind_text(st, 1, p->op.table->name, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, p->op.row, HZ_ROW_LEN, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        adopt_stored_time(p, sqlite3_column_blob(st, 0),
+                          (size_t)sqlite3_column_bytes(st, 0));
+        struct enc e;
+        enc_init(&e);
+        enc_array(&e, p->op.n_fields);
+        for (size_t k = 0; k < p->op.n_fields; k++) {
+            enc_array(&e, 2);
+            enc_cstr(&e, p->op.table->cols[p->op.fields[k].col].name);
+            enc_value(&e, &p->op.fields[k].val);
+        }
+        size_t len = (size_t)sqlite3_column_bytes(st, 0);
+        *skip = enc_done(&e) == 0 && enc_len(&e) == len &&
+                memcmp(enc_data(&e), sqlite3_column_blob(st, 0), len) == 0;
+        enc_close(&e);
+        if (!*skip)
+            rv = hz_err_set(err, HZ_ECONFLICT, "%s row",
+                            p->op.table->name);
+    } else if (rc != SQLITE_DONE) {
+        rv = db_err(n, rc, "event", err);
+    }
+    sqlite3_reset(st);
+    return rv;
+}
+
+/* The ids of the field's current heads, sorted. */
+static int read_heads(struct hz_node *n, const struct table_def *t,
+                      const uint8_t *row, const char *col,
+                      uint8_t (*out)[HZ_HASH_LEN], size_t max, size_t *count,
+                      struct hz_err *err)
+{
+    sqlite3_stmt *st;
+    int rv;
+    if (col != NULL)
+        rv = db_prep(n,
+                     "SELECT eid FROM w WHERE tbl = ?1 AND row = ?2 AND"
+                     " col = ?3 AND head = 1 ORDER BY eid",
+                     &st, err);
+    else
+        rv = db_prep(n,
+                     "SELECT DISTINCT eid FROM w WHERE tbl = ?1 AND"
+                     " row = ?2 AND head = 1 ORDER BY eid",
+                     &st, err);
+    if (rv != 0)
+        return rv;
+    sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, row, HZ_ROW_LEN, SQLITE_STATIC);
+    if (col != NULL)
+        sqlite3_bind_text(st, 3, col, -1, SQLITE_STATIC);
+    *count = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*count == max) {
+            sqlite3_reset(st);
+            return hz_err_set(err, HZ_ETOOBIG, "more than %zu heads", max);
+        }
+        memcpy(out[(*count)++], sqlite3_column_blob(st, 0), HZ_HASH_LEN);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : db_err(n, rc, "heads", err);
+}
+
+/* Read the heads this op supersedes (a set: per field; a delete: every
+ * head of the row) into memory the op owns. */
+static int fill_heads(struct hz_node *n, struct parsed *p, uint8_t (*tmp)[HZ_HASH_LEN],
+                      struct hz_err *err)
+{
+    const struct table_def *t = p->op.table;
+    parsed_close(p);
+    if (p->op.kind == OP_INS)
+        return 0;
+    size_t total = 0;
+    size_t counts[HZ_FIELDS_MAX];
+    int rv = 0;
+    if (p->op.kind == OP_DEL) {
+        rv = read_heads(n, t, p->op.row, NULL, tmp, HZ_SEEN_MAX, &total,
+                        err);
+    } else {
+        for (size_t k = 0; rv == 0 && k < p->op.n_fields; k++) {
+            rv = read_heads(n, t, p->op.row,
+                            t->cols[p->fields[k].col].name, tmp + total,
+                            HZ_HEADS_MAX, &counts[k], err);
+            total += counts[k];
+        }
+    }
+    if (rv != 0)
+        return rv;
+    p->heads = malloc((total ? total : 1) * HZ_HASH_LEN);
+    p->head_ptrs = malloc((total ? total : 1) * sizeof *p->head_ptrs);
+    if (p->heads == NULL || p->head_ptrs == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "heads");
+    memcpy(p->heads, tmp, total * HZ_HASH_LEN);
+    for (size_t i = 0; i < total; i++)
+        p->head_ptrs[i] = p->heads[i];
+    if (p->op.kind == OP_DEL) {
+        p->op.seen = p->head_ptrs;
+        p->op.n_seen = total;
+        return 0;
+    }
+    size_t at = 0;
+    for (size_t k = 0; k < p->op.n_fields; k++) {
+        p->fields[k].heads = p->head_ptrs + at;
+        p->fields[k].n_heads = counts[k];
+        at += counts[k];
+    }
+    return 0;
+}
+
+static int check_target(struct hz_node *n, const struct parsed *p,
+                        struct hz_err *err)
+{
+    if (p->op.kind == OP_INS)
+        return 0;
+    int exists, deleted;
+    int rv = row_state(n, p->op.table, p->op.row, &exists, &deleted, err);
+    if (rv != 0)
+        return rv;
+    if (deleted)
+        return hz_err_set(err, HZ_EDELETED, "%s row", p->op.table->name);
+    if (p->op.kind == OP_DEL && !exists)
+        return hz_err_set(err, HZ_ENOTFOUND, "%s row", p->op.table->name);
+    return 0;
+}
+
+int write_entry(struct hz_node *n, const struct body *b, struct hz_err *err)
+{
+    struct enc body;
+    enc_init(&body);
+    int rv = body_encode(b, &body);
+    if (rv == 0 && enc_len(&body) > HZ_BODY_LEN_MAX)
+        rv = hz_err_set(err, HZ_ETOOBIG, "body of %zu bytes",
+                        enc_len(&body));
+    sqlite3_stmt *st;
+    if (rv == 0)
+        rv = db_prep(n,
+                     "SELECT (SELECT max(clock) FROM log),"
+                     " (SELECT seq FROM log WHERE author = ?1 ORDER BY seq"
+                     " DESC LIMIT 1), (SELECT id FROM log WHERE author = ?1"
+                     " ORDER BY seq DESC LIMIT 1)",
+                     &st, err);
+    if (rv != 0) {
+        enc_close(&body);
+        return rv;
+    }
+    struct entry e = {0};
+    sqlite3_bind_blob(st, 1, n->id.pk, HZ_KEY_LEN, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        uint64_t seen = (uint64_t)sqlite3_column_int64(st, 0);
+        e.seq = (uint64_t)sqlite3_column_int64(st, 1) + 1;
+        if (e.seq > 1)
+            memcpy(e.prev, sqlite3_column_blob(st, 2), HZ_HASH_LEN);
+        e.clock = clock_next(node_now_ms(n), seen);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW) {
+        enc_close(&body);
+        return db_err(n, rc, "chain", err);
+    }
+    e.version = HZ_ENTRY_VERSION;
+    memcpy(e.network, n->network, HZ_NET_LEN);
+    memcpy(e.author, n->id.pk, HZ_KEY_LEN);
+    e.body = (struct hz_bytes){enc_data(&body), enc_len(&body)};
+    struct enc out;
+    enc_init(&out);
+    rv = entry_sign(&e, n->id.sk, &out);
+    enum ingest_result res = INGEST_DUPLICATE;
+    if (rv == 0) {
+        n->writing_own = 1;
+        rv = ingest_entry(n, enc_data(&out), enc_len(&out), &res, err);
+        n->writing_own = 0;
+    }
+    if (rv == 0 && res != INGEST_APPLIED)
+        rv = hz_err_set(err, HZ_ECORRUPT, "own entry not applied (%d)",
+                        (int)res);
+    enc_close(&out);
+    enc_close(&body);
+    return rv;
+}
+
+/* Write ops[0..count) as entries of at most HZ_OPS_MAX ops, halving a
+ * slice whose body would exceed the size limit. */
+static int write_ops(struct hz_node *n, struct parsed *ps, size_t count,
+                     size_t *n_entries, struct hz_err *err)
+{
+    size_t per = HZ_FIELDS_MAX * HZ_HEADS_MAX;
+    if (per < HZ_SEEN_MAX)
+        per = HZ_SEEN_MAX;
+    uint8_t(*tmp)[HZ_HASH_LEN] = malloc(per * HZ_HASH_LEN);
+    struct op *ops = calloc(count > 0 ? count : 1, sizeof *ops);
+    if (ops == NULL || tmp == NULL) {
+        free(ops);
+        free(tmp);
+        return hz_err_set(err, HZ_ENOMEM, "ops");
+    }
+    int rv = 0;
+    size_t i = 0;
+    while (rv == 0 && i < count) {
+        size_t take = count - i < HZ_OPS_MAX ? count - i : HZ_OPS_MAX;
+        for (;;) {
+            for (size_t k = 0; rv == 0 && k < take; k++) {
+                rv = fill_heads(n, &ps[i + k], tmp, err);
+                ops[k] = ps[i + k].op;
+            }
+            if (rv != 0)
+                break;
+            struct body b = {.schema_version = 0, .n_ops = take, .ops = ops};
+            b.schema_version = body_min_version(&b);
+            struct enc sized;
+            enc_init(&sized);
+            rv = body_encode(&b, &sized);
+            size_t len = enc_len(&sized);
+            enc_close(&sized);
+            if (rv == 0 && len > HZ_BODY_LEN_MAX && take > 1) {
+                take /= 2;
+                continue;
+            }
+            if (rv == 0)
+                rv = write_entry(n, &b, err);
+            break;
+        }
+        if (rv == 0) {
+            (*n_entries)++;
+            i += take;
+        }
+    }
+    free(ops);
+    free(tmp);
+    return rv;
+}
+
+static int parse_all(struct hz_node *n, hz_batch *b, struct parsed *ps,
+                     size_t *count, struct hz_err *err)
+{
+    *count = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        struct parsed *p = &ps[*count];
+        int rv = parse_op(n, b, &b->ops[i], p, err);
+        if (rv == 0)
+            rv = check_target(n, p, err);
+        bool skip = false;
+        if (rv == 0 && p->op.kind == OP_INS)
+            rv = check_event_again(n, p, &skip, err);
+        if (rv != 0)
+            return hz_err_wrap(err, "%s", b->ops[i].table->name);
+        if (!skip)
+            (*count)++;
+    }
+    return 0;
+}
+
+int hz_node_commit(hz_node *n, hz_batch *b, size_t *n_entries,
+                   struct hz_err *err)
+{
+    size_t written = 0;
+    if (n_entries != NULL)
+        *n_entries = 0;
+    if (n->flags & HZ_OPEN_READONLY)
+        return hz_err_set(err, HZ_EREADONLY, "node opened read-only");
+    if (b->n == 0)
+        return 0;
+    struct parsed *ps = calloc(b->n, sizeof *ps);
+    if (ps == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "commit");
+    int rv = db_begin(n, err);
+    if (rv == 0) {
+        char *flag = NULL;
+        if (db_meta_get_text(n, "clone", &flag, NULL) == 0)
+            rv = hz_err_set(err, HZ_ECLONE,
+                            "writes are blocked: run huzhu rekey");
+        free(flag);
+    }
+    size_t count = 0;
+    if (rv == 0)
+        rv = parse_all(n, b, ps, &count, err);
+    if (rv == 0)
+        rv = write_ops(n, ps, count, &written, err);
+    if (rv == 0)
+        rv = db_commit(n, err);
+    if (rv != 0)
+        db_rollback(n);
+    for (size_t i = 0; i < b->n; i++)
+        parsed_close(&ps[i]);
+    free(ps);
+    if (rv == 0 && n_entries != NULL)
+        *n_entries = written;
+    return rv;
+}
