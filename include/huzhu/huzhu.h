@@ -6,6 +6,7 @@
 #include "huzhu/error.h"
 #include "huzhu/log.h"
 #include "huzhu/node.h"
+#include "huzhu/schema.h"
 
 #define HZ_VERSION_STRING "0.1.0"
 

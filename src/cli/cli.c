@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 const char *cli_tr(const struct cli *c, const char *zh, const char *en)
 {
@@ -213,8 +214,31 @@ static size_t text_width(const char *s)
     return w;
 }
 
-static char *cell_text(json_t *v)
+static char *cell_text(const struct cli *c, json_t *v, const char *fmt)
 {
+    if (fmt != NULL && fmt[0] == 'b')
+        return strdup(json_is_true(v) || json_integer_value(v) == 1 ? "✓" : "");
+    if (fmt != NULL && fmt[0] == 't' && json_is_integer(v)) {
+        time_t t = (time_t)json_integer_value(v);
+        struct tm tm;
+        char buf[32];
+        if (localtime_r(&t, &tm) != NULL &&
+            strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm) > 0)
+            return strdup(buf);
+    }
+    if (fmt != NULL && strncmp(fmt, "e:", 2) == 0 && json_is_string(v)) {
+        char table[64];
+        const char *dot = strchr(fmt + 2, '.');
+        if (dot != NULL && (size_t)(dot - fmt - 2) < sizeof table) {
+            memcpy(table, fmt + 2, (size_t)(dot - fmt - 2));
+            table[dot - fmt - 2] = '\0';
+            const char *label =
+                hz_enum_label(table, dot + 1, json_string_value(v),
+                              c->lang == LANG_ZH ? HZ_LANG_ZH : HZ_LANG_EN);
+            if (label != NULL)
+                return strdup(label);
+        }
+    }
     if (v == NULL || json_is_null(v))
         return strdup("-");
     if (json_is_string(v)) {
@@ -245,7 +269,7 @@ static char *cell_text(json_t *v)
 
 void cli_print_table(const struct cli *c, json_t *rows,
                      const char *const *cols, const char *const *heads,
-                     size_t n_cols)
+                     const char *const *fmts, size_t n_cols)
 {
     size_t n_rows = json_array_size(rows);
     if (n_rows == 0) {
@@ -259,8 +283,10 @@ void cli_print_table(const struct cli *c, json_t *rows,
         width[k] = text_width(heads[k]);
     for (size_t i = 0; i < n_rows; i++) {
         for (size_t k = 0; k < n_cols; k++) {
-            char *t = cell_text(json_object_get(json_array_get(rows, i),
-                                                cols[k]));
+            char *t = cell_text(c,
+                                json_object_get(json_array_get(rows, i),
+                                                cols[k]),
+                                fmts != NULL ? fmts[k] : NULL);
             size_t w = t != NULL ? text_width(t) : 1;
             if (w > width[k])
                 width[k] = w;
@@ -273,8 +299,10 @@ void cli_print_table(const struct cli *c, json_t *rows,
     printf("\n");
     for (size_t i = 0; i < n_rows; i++) {
         for (size_t k = 0; k < n_cols; k++) {
-            char *t = cell_text(json_object_get(json_array_get(rows, i),
-                                                cols[k]));
+            char *t = cell_text(c,
+                                json_object_get(json_array_get(rows, i),
+                                                cols[k]),
+                                fmts != NULL ? fmts[k] : NULL);
             const char *s = t != NULL ? t : "?";
             printf("%s%*s", s, (int)(width[k] - text_width(s) + 2), "");
             free(t);

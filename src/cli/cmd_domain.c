@@ -494,6 +494,7 @@ struct show {
     const char *cols[10];
     const char *zh[10];
     const char *en[10];
+    const char *fmt[10];
     size_t n;
 };
 
@@ -502,29 +503,34 @@ static const struct show shows[] = {
      {"name", "kind", "present", "capacity", "m2_per_person", "site"},
      {"安置点", "类型", "在住人数", "容量", "人均面积(㎡)", "编号"},
      {"site", "kind", "present", "capacity", "m2/person", "id"},
+     {"", "e:sites.kind", "", "", "", ""},
      6},
     {"presence",
      {"name", "site_name", "since", "person", "several_sites"},
      {"姓名", "安置点", "入住时间", "人员编号", "多处入住"},
      {"name", "site", "since", "person", "several sites"},
+     {"", "", "t", "", "b"},
      5},
     {"stock",
      {"site_name", "item_name", "on_hand", "unit", "moves"},
      {"地点", "物资", "库存", "单位", "记录数"},
      {"site", "item", "on hand", "unit", "moves"},
+     {"", "", "", "", ""},
      5},
     {"received",
      {"head_name", "item_name", "received", "unit", "times"},
      {"户主", "物资", "已领取", "单位", "次数"},
      {"head", "item", "received", "unit", "times"},
+     {"", "", "", "", ""},
      5},
     {"vulnerable",
      {"name", "birth_year", "elderly_mobility", "disabled", "no_caretaker",
-      "left_behind", "pregnant", "chronic", "site"},
+      "left_behind", "pregnant", "chronic", "site_name"},
      {"姓名", "出生", "行动不便", "残疾", "无人照料", "留守", "孕妇", "慢病",
       "所在安置点"},
      {"name", "born", "mobility", "disabled", "no carer", "left-behind",
       "pregnant", "chronic", "site"},
+     {"", "", "b", "b", "b", "b", "b", "b", ""},
      9},
 };
 
@@ -553,7 +559,7 @@ int cmd_show(struct cli *c, int argc, char **argv)
     } else {
         json_t *rows = json_loads(json, 0, NULL);
         cli_print_table(c, rows, s->cols,
-                        c->lang == LANG_ZH ? s->zh : s->en, s->n);
+                        c->lang == LANG_ZH ? s->zh : s->en, s->fmt, s->n);
         json_decref(rows);
     }
     hz_free_string(json);

@@ -322,7 +322,7 @@ int cmd_conflicts(struct cli *c, int argc, char **argv)
     const char *heads[] = {cli_tr(c, "类型", "kind"),
                            cli_tr(c, "表", "table"), "id",
                            cli_tr(c, "字段", "column")};
-    cli_print_table(c, arr, cols, heads, 4);
+    cli_print_table(c, arr, cols, heads, NULL, 4);
     json_decref(arr);
     return EXIT_OK;
 }

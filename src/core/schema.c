@@ -5,6 +5,8 @@
  * sorted by wire name (schema_check enforces it). */
 #include "schema.h"
 
+#include "huzhu/schema.h"
+
 #include "codec.h"
 #include "error_int.h"
 #include "limits.h"
@@ -457,4 +459,32 @@ int schema_parse_value(const struct col_def *c, const char *text,
     }
     unsigned since;
     return schema_check_value(c, out, &since, err);
+}
+
+const char *hz_enum_label(const char *table, const char *column,
+                          const char *value, enum hz_lang lang)
+{
+    const struct table_def *t = schema_table_c(schema_current(), table);
+    int c = t != NULL ? schema_col_c(t, column) : -1;
+    if (c < 0 || t->cols[c].type != COL_ENUM)
+        return NULL;
+    const struct enum_val *v = schema_enum(
+        &t->cols[c], (const uint8_t *)value, strlen(value));
+    if (v == NULL)
+        return NULL;
+    return lang == HZ_LANG_EN ? v->en : v->zh;
+}
+
+const char *hz_column_label(const char *table, const char *column,
+                            enum hz_lang lang)
+{
+    const struct table_def *t = schema_table_c(schema_current(), table);
+    if (t == NULL)
+        return NULL;
+    if (column == NULL)
+        return lang == HZ_LANG_EN ? t->en : t->zh;
+    int c = schema_col_c(t, column);
+    if (c < 0)
+        return NULL;
+    return lang == HZ_LANG_EN ? t->cols[c].en : t->cols[c].zh;
 }

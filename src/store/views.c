@@ -71,7 +71,9 @@ static const struct view views[] = {
      " p.disabled AS disabled, p.no_caretaker AS no_caretaker,"
      " p.left_behind AS left_behind, p.pregnant AS pregnant, p.chronic AS"
      " chronic, p.condition AS condition, (SELECT site FROM open WHERE"
-     " open.person = p.id ORDER BY time DESC LIMIT 1) AS site FROM"
+     " open.person = p.id ORDER BY time DESC LIMIT 1) AS site, (SELECT"
+     " s.name FROM open JOIN e_sites s ON s.id = open.site WHERE"
+     " open.person = p.id ORDER BY open.time DESC LIMIT 1) AS site_name FROM"
      " e_persons p WHERE p.deleted = 0 AND (p.elderly_mobility = 1 OR"
      " p.disabled = 1 OR p.no_caretaker = 1 OR p.left_behind = 1 OR"
      " p.pregnant = 1 OR p.chronic = 1) ORDER BY p.name, p.id"},
