@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define STMT_CACHE 1024u
 #define BUSY_TIMEOUT_MS 10000
@@ -130,6 +131,26 @@ void db_rollback(struct hz_node *n)
         sqlite3_exec(n->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* A worn SD card that turned read-only still opens for reading
+ * (DECISIONS 23): SQLite cannot create the WAL index there, so the
+ * database is opened as immutable (no locks, no WAL index). */
+static char *immutable_uri(const char *path)
+{
+    size_t len = strlen(path);
+    char *uri = malloc(3 * len + 32);
+    if (uri == NULL)
+        return NULL;
+    char *o = uri + sprintf(uri, "file:");
+    for (const char *p = path; *p; p++) {
+        if (*p == '%' || *p == '?' || *p == '#')
+            o += sprintf(o, "%%%02x", (unsigned char)*p);
+        else
+            *o++ = *p;
+    }
+    strcpy(o, "?immutable=1");
+    return uri;
+}
+
 int db_open(struct hz_node *n, const char *path, int create,
             struct hz_err *err)
 {
@@ -140,8 +161,17 @@ int db_open(struct hz_node *n, const char *path, int create,
                                               : SQLITE_OPEN_READWRITE;
     if (create)
         flags |= SQLITE_OPEN_CREATE;
-    int rc = sqlite3_open_v2(path, &n->db, flags | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    char *uri = NULL;
+    if ((n->flags & HZ_OPEN_READONLY) && n->dir != NULL &&
+        access(n->dir, W_OK) != 0) {
+        uri = immutable_uri(path);
+        if (uri == NULL)
+            return hz_err_set(err, HZ_ENOMEM, "uri");
+        flags |= SQLITE_OPEN_URI;
+    }
+    int rc = sqlite3_open_v2(uri != NULL ? uri : path, &n->db,
+                             flags | SQLITE_OPEN_NOMUTEX, NULL);
+    free(uri);
     if (rc != SQLITE_OK)
         return db_err(n, rc, "open database", err);
     sqlite3_extended_result_codes(n->db, 1);
