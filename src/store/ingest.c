@@ -192,16 +192,31 @@ static int record_fork(struct hz_node *n, const struct entry *e,
     sqlite3_reset(st);
     if (rc != SQLITE_ROW)
         return db_err(n, rc, "forks", err);
-    if (held >= (int64_t)HZ_FORK_EVIDENCE_MAX)
-        return 0; /* enough evidence of this author's fork is held */
-
     uint64_t old_point;
     rv = fork_point(n, e->author, &old_point, err);
-    if (rv == 0)
+    if (rv != 0)
+        return rv;
+    if (held >= (int64_t)HZ_FORK_EVIDENCE_MAX) {
+        /* Enough evidence of this fork is held; only evidence of an
+         * earlier fork point still matters, and it replaces the latest. */
+        if (old_point != 0 && point >= old_point)
+            return 0;
         rv = db_prep(n,
-                     "INSERT OR IGNORE INTO forks(author, seq, id, point,"
-                     " bytes) VALUES(?1, ?2, ?3, ?4, ?5)",
+                     "DELETE FROM forks WHERE author = ?1 AND (seq, id) ="
+                     " (SELECT seq, id FROM forks WHERE author = ?1"
+                     " ORDER BY seq DESC, id DESC LIMIT 1)",
                      &st, err);
+        if (rv == 0) {
+            sqlite3_bind_blob(st, 1, e->author, HZ_KEY_LEN, SQLITE_STATIC);
+            rv = db_step_done(n, st, err);
+        }
+        if (rv != 0)
+            return rv;
+    }
+    rv = db_prep(n,
+                 "INSERT OR IGNORE INTO forks(author, seq, id, point,"
+                 " bytes) VALUES(?1, ?2, ?3, ?4, ?5)",
+                 &st, err);
     if (rv != 0)
         return rv;
     sqlite3_bind_blob(st, 1, e->author, HZ_KEY_LEN, SQLITE_STATIC);
