@@ -146,4 +146,21 @@ HZ_API HZ_NODISCARD int hz_node_status(hz_node *node, char **json,
 HZ_API HZ_NODISCARD int hz_node_log_verify(hz_node *node, uint64_t *n_checked,
                                            struct hz_err *err);
 
+/* ---- Backups */
+
+/* Write a consistent copy of the node's database to @path (through a
+ * temporary file, fsynced and renamed), while the node may be in use.
+ * The copy never holds the node's key. */
+HZ_API HZ_NODISCARD int hz_node_backup(hz_node *node, const char *path,
+                                       struct hz_err *err);
+
+/* Make a new node in @dir from the backup @backup: it gets a key of its
+ * own (the backup's key is remembered as "restored_from"), so restoring
+ * onto new hardware never forks the old device's identity. The restored
+ * log is verified. On success *out owns the node. */
+HZ_API HZ_NODISCARD int hz_node_restore(const char *dir, const char *backup,
+                                        const char *name,
+                                        const struct hz_node_opts *opts,
+                                        hz_node **out, struct hz_err *err);
+
 #endif

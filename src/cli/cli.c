@@ -102,6 +102,15 @@ int cli_create(struct cli *c, const char *name)
     return rv != 0 ? cli_fail(c, rv, &err) : EXIT_OK;
 }
 
+int cli_restore(struct cli *c, const char *backup, const char *name);
+int cli_restore(struct cli *c, const char *backup, const char *name)
+{
+    struct hz_err err = {0};
+    struct hz_node_opts opts = node_opts(c, 0);
+    int rv = hz_node_restore(node_dir(c), backup, name, &opts, &c->node, &err);
+    return rv != 0 ? cli_fail(c, rv, &err) : EXIT_OK;
+}
+
 static int exit_code(int code)
 {
     switch (code) {

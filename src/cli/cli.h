@@ -90,5 +90,7 @@ int cmd_checkout(struct cli *c, int argc, char **argv);
 int cmd_stock(struct cli *c, int argc, char **argv);
 int cmd_warn(struct cli *c, int argc, char **argv);
 int cmd_show(struct cli *c, int argc, char **argv);
+int cmd_backup(struct cli *c, int argc, char **argv);
+int cmd_restore(struct cli *c, int argc, char **argv);
 
 #endif

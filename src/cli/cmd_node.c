@@ -326,3 +326,56 @@ int cmd_conflicts(struct cli *c, int argc, char **argv)
     json_decref(arr);
     return EXIT_OK;
 }
+
+int cmd_backup(struct cli *c, int argc, char **argv)
+{
+    if (argc != 2)
+        return cli_usage(c, "backup FILE", NULL);
+    int rv = cli_open(c, 0);
+    if (rv != EXIT_OK)
+        return rv;
+    struct hz_err err = {0};
+    int code = hz_node_backup(c->node, argv[1], &err);
+    if (code != 0)
+        return cli_fail(c, code, &err);
+    if (c->json)
+        printf("{\"backup\":true}\n");
+    else
+        printf("%s → %s\n%s\n", cli_tr(c, "已备份", "backed up"), argv[1],
+               cli_tr(c,
+                      "备份不含本机密钥；在新设备上用 huzhu restore 恢复，"
+                      "新设备会生成自己的密钥。",
+                      "The backup holds no key: restore it on new hardware"
+                      " with huzhu restore, which gives the node a new key."));
+    return EXIT_OK;
+}
+
+int cli_restore(struct cli *c, const char *backup, const char *name);
+
+int cmd_restore(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"name", required_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
+    const char *usage = "restore FILE --name NAME";
+    const char *name = NULL;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
+        if (ch != 'n')
+            return cli_usage(c, usage, NULL);
+        name = optarg;
+    }
+    if (name == NULL || optind + 1 != argc)
+        return cli_usage(c, usage, NULL);
+    int rv = cli_restore(c, argv[optind], name);
+    if (rv != EXIT_OK)
+        return rv;
+    char key[HZ_KEY_HEX_LEN + 1];
+    hz_node_key_hex(c->node, key);
+    if (c->json)
+        printf("{\"key\":\"%s\"}\n", key);
+    else
+        printf("%s\n%s: %s\n",
+               cli_tr(c, "已从备份恢复为新节点。", "Restored as a new node."),
+               cli_tr(c, "新公钥", "new public key"), key);
+    return EXIT_OK;
+}

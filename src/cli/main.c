@@ -52,6 +52,10 @@ static const struct cli_cmd cmds[] = {
      "warn HOUSEHOLD --method phone|door|loudspeaker|message --notice TEXT"
      " [--by NAME]",
      "记录预警通知到户", "record a warning delivered to a household"},
+    {"backup", cmd_backup, "backup FILE", "备份(不含密钥)",
+     "back up the database (never the key)"},
+    {"restore", cmd_restore, "restore FILE --name NAME",
+     "从备份恢复为新节点(新密钥)", "restore a backup as a new node (new key)"},
     {"show", cmd_show,
      "show occupancy|presence|stock|received|vulnerable",
      "查看安置、物资等汇总", "show occupancy, stock and other views"},

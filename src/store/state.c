@@ -138,6 +138,9 @@ int hz_node_status(hz_node *n, char **json, struct hz_err *err)
     free(name);
     json_object_set_new(root, "key", json_string(key));
     json_object_set_new(root, "schema", json_integer(n->schema->version));
+    uint8_t old[HZ_KEY_LEN];
+    if (db_meta_get(n, "restored_from", old, sizeof old, NULL) == 0)
+        json_object_set_new(root, "restored_from", query_hex(old, HZ_KEY_LEN));
     char *clone = NULL;
     json_object_set_new(root, "clone_detected",
                         json_boolean(db_meta_get_text(n, "clone", &clone,

@@ -1,0 +1,182 @@
+/* backup.c - a consistent copy of a running node, and a new node made
+ * from such a copy.
+ *
+ * The copy holds the database only, never node.key: a restored node gets
+ * a key of its own, so a backup restored on new hardware cannot fork the
+ * old device's identity (issue 6; DECISIONS 13, 16). The old key's
+ * entries stay in the log as another author's history. */
+#include "store.h"
+
+#include "../core/error_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Copy @from into the database file @path with SQLite's online backup:
+ * a consistent snapshot even while another process writes. */
+static int copy_db(sqlite3 *from, const char *path, struct hz_err *err)
+{
+    sqlite3 *to = NULL;
+    int rc = sqlite3_open_v2(path, &to,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_backup *b = sqlite3_backup_init(to, "main", from, "main");
+        if (b == NULL) {
+            rc = sqlite3_errcode(to);
+        } else {
+            do {
+                rc = sqlite3_backup_step(b, 256);
+                if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+                    sqlite3_sleep(20);
+            } while (rc == SQLITE_OK || rc == SQLITE_BUSY ||
+                     rc == SQLITE_LOCKED);
+            int fin = sqlite3_backup_finish(b);
+            rc = rc == SQLITE_DONE ? fin : rc;
+        }
+    }
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(to, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
+    int close_rc = sqlite3_close(to);
+    if (rc == SQLITE_OK)
+        rc = close_rc;
+    if (rc != SQLITE_OK)
+        return hz_err_set(err, (rc & 0xff) == SQLITE_FULL ? HZ_ENOSPC : HZ_EIO,
+                          "backup copy: %s", sqlite3_errstr(rc));
+    return 0;
+}
+
+static int fsync_path(const char *path)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+int hz_node_backup(hz_node *n, const char *path, struct hz_err *err)
+{
+    size_t len = strlen(path) + 8;
+    char *tmp = malloc(len);
+    if (tmp == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "path");
+    snprintf(tmp, len, "%s.tmp", path);
+    unlink(tmp);
+    int rv = copy_db(n->db, tmp, err);
+    if (rv == 0 && fsync_path(tmp) != 0)
+        rv = hz_err_set(err, HZ_EIO, "sync backup");
+    if (rv == 0 && rename(tmp, path) != 0)
+        rv = hz_err_set(err, HZ_EIO, "rename backup: %s", strerror(errno));
+    if (rv != 0)
+        unlink(tmp);
+    free(tmp);
+    return rv;
+}
+
+/* Give the copied database its new identity. */
+static int rekey_copy(const char *db_path, const uint8_t *pk, const char *name,
+                      struct hz_err *err)
+{
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL);
+    sqlite3_stmt *st = NULL;
+    int version = 0;
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+    if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    int rv = 0;
+    if (rc != SQLITE_OK || version == 0)
+        rv = hz_err_set(err, HZ_ENOTNODE, "not a huzhu backup");
+    else if (version > HZ_DB_FORMAT)
+        rv = hz_err_set(err, HZ_EVERSION, "backup format %d", version);
+    if (rv == 0 && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        rv = hz_err_set(err, HZ_EIO, "restore: %s", sqlite3_errmsg(db));
+    static const char *const steps[] = {
+        "INSERT OR REPLACE INTO meta(k, v) SELECT 'restored_from', v FROM"
+        " meta WHERE k = 'key'",
+        "UPDATE meta SET v = ?1 WHERE k = 'key'",
+        "UPDATE meta SET v = ?2 WHERE k = 'name'",
+        "DELETE FROM meta WHERE k = 'clone'",
+        "PRAGMA journal_mode=WAL",
+    };
+    for (size_t i = 0; rv == 0 && i < sizeof steps / sizeof steps[0]; i++) {
+        rc = sqlite3_prepare_v2(db, steps[i], -1, &st, NULL);
+        if (rc == SQLITE_OK && sqlite3_bind_parameter_count(st) >= 1)
+            sqlite3_bind_blob(st, 1, pk, HZ_KEY_LEN, SQLITE_STATIC);
+        if (rc == SQLITE_OK && sqlite3_bind_parameter_count(st) >= 2)
+            sqlite3_bind_blob(st, 2, name, (int)strlen(name), SQLITE_STATIC);
+        if (rc == SQLITE_OK) {
+            rc = sqlite3_step(st);
+            rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+        }
+        sqlite3_finalize(st);
+        st = NULL;
+        if (i == 3 && rc == SQLITE_OK)
+            rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+        if (rc != SQLITE_OK)
+            rv = hz_err_set(err, HZ_EIO, "restore: %s", sqlite3_errmsg(db));
+    }
+    if (rv != 0 && db != NULL && !sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(db);
+    return rv;
+}
+
+int hz_node_restore(const char *dir, const char *backup, const char *name,
+                    const struct hz_node_opts *opts, hz_node **out,
+                    struct hz_err *err)
+{
+    *out = NULL;
+    sqlite3 *src = NULL;
+    int rc = sqlite3_open_v2(backup, &src, SQLITE_OPEN_READONLY, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_close(src);
+        return hz_err_set(err, HZ_ENOTFOUND, "open backup: %s",
+                          sqlite3_errstr(rc));
+    }
+    /* A fresh node gives the directory, the new key and the settings;
+     * its database is then replaced by the backup's. */
+    hz_node *n = NULL;
+    int rv = hz_node_create(dir, name, opts, &n, err);
+    uint8_t pk[HZ_KEY_LEN];
+    char *path = NULL;
+    if (rv == 0) {
+        memcpy(pk, n->id.pk, HZ_KEY_LEN);
+        size_t len = strlen(dir) + 32;
+        path = malloc(len);
+        if (path == NULL)
+            rv = hz_err_set(err, HZ_ENOMEM, "path");
+        else
+            snprintf(path, len, "%s/%s", dir, HZ_DB_FILE);
+        hz_node_close(n);
+        n = NULL;
+    }
+    if (rv == 0)
+        rv = copy_db(src, path, err);
+    sqlite3_close(src);
+    if (rv == 0)
+        rv = rekey_copy(path, pk, name, err);
+    free(path);
+    if (rv == 0)
+        rv = hz_node_open(dir, opts, &n, err);
+    if (rv == 0) {
+        uint64_t checked;
+        rv = hz_node_log_verify(n, &checked, err);
+        if (rv != 0) {
+            hz_node_close(n);
+            n = NULL;
+        }
+    }
+    *out = n;
+    return rv;
+}
