@@ -405,21 +405,25 @@ static int place(struct hz_node *n, const struct entry *e,
     return rv != 0 ? rv : append(n, e, buf, len, res, err);
 }
 
-/* Entries that waited for the one just appended. */
+/* Entries that waited for the one just appended: the next link, and any
+ * held entry at a seq the log now covers (a duplicate, or fork evidence
+ * that must not stay hidden in pending). */
 static int drain_pending(struct hz_node *n, const uint8_t *author,
-                         uint64_t seq, struct hz_err *err)
+                         struct hz_err *err)
 {
-    int rv = 0;
     for (;;) {
+        uint64_t top;
+        int rv = chain_top(n, author, &top, err);
         sqlite3_stmt *st;
-        rv = db_prep(n,
-                     "SELECT id, bytes FROM pending WHERE author = ?1 AND"
-                     " seq = ?2 ORDER BY id LIMIT 1",
-                     &st, err);
+        if (rv == 0)
+            rv = db_prep(n,
+                         "SELECT id, bytes FROM pending WHERE author = ?1 AND"
+                         " seq <= ?2 ORDER BY seq, id LIMIT 1",
+                         &st, err);
         if (rv != 0)
             return rv;
         sqlite3_bind_blob(st, 1, author, HZ_KEY_LEN, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)(top + 1));
         int rc = sqlite3_step(st);
         if (rc == SQLITE_DONE) {
             sqlite3_reset(st);
@@ -454,11 +458,6 @@ static int drain_pending(struct hz_node *n, const uint8_t *author,
         free(buf);
         if (rv != 0)
             return rv;
-        uint64_t top;
-        rv = chain_top(n, author, &top, err);
-        if (rv != 0)
-            return rv;
-        seq = top + 1;
     }
 }
 
@@ -477,7 +476,7 @@ int ingest_entry(struct hz_node *n, const uint8_t *buf, size_t len,
     rv = place(n, &e, buf, len, res, err);
     if (rv == 0 && (*res == INGEST_APPLIED || *res == INGEST_REJECTED ||
                     *res == INGEST_HELD || *res == INGEST_STOPPED))
-        rv = drain_pending(n, e.author, e.seq + 1, err);
+        rv = drain_pending(n, e.author, err);
     return rv;
 }
 
