@@ -31,10 +31,13 @@ HZ_API HZ_NODISCARD int hz_bundle_export(hz_node *node, const char *path,
  * entry's transport checks, trailer count and hash) without touching
  * state, then store and apply in batches of whole entries. A refused file
  * (truncated, tampered, foreign, garbage, empty) changes nothing and
- * returns HZ_EMALFORMED, HZ_EBADSIG, HZ_ENETWORK, HZ_ECHAIN or HZ_ETOOBIG.
+ * returns HZ_EMALFORMED, HZ_EBADSIG, HZ_ENETWORK, HZ_EVERSION or
+ * HZ_ETOOBIG.
  * Entries that are pending or rejected do not make the import fail: see
- * @stats (may be NULL). An interrupted import resumes from the staged
- * copy on the next call. */
+ * @stats (may be NULL). An import interrupted after verification keeps
+ * its staged copy: call again with @path NULL to finish it from there
+ * (HZ_ENOTFOUND when nothing is staged); running the same file again
+ * works too, since entries already held are skipped. */
 HZ_API HZ_NODISCARD int hz_bundle_import(hz_node *node, const char *path,
                                          struct hz_ingest_stats *stats,
                                          struct hz_err *err);

@@ -116,6 +116,12 @@ static void print_status(struct cli *c, json_t *s)
            (long long)json_integer_value(json_object_get(e, "pending")),
            cli_tr(c, "分叉证据", "fork evidence"),
            (long long)json_integer_value(json_object_get(e, "fork_evidence")));
+    if (json_is_true(json_object_get(s, "interrupted_import")))
+        printf("%s\n", cli_tr(c,
+                              "有一次导入被中断: 运行 huzhu bundle import"
+                              " --resume 完成它",
+                              "an import was interrupted: finish it with"
+                              " huzhu bundle import --resume"));
     if (json_is_true(json_object_get(s, "clone_detected")))
         printf("%s\n", text_error(HZ_ECLONE, c->lang));
     size_t i;
@@ -254,13 +260,15 @@ static int bundle_export(struct cli *c, int argc, char **argv)
 static int bundle_import(struct cli *c, int argc, char **argv)
 {
     if (argc != 2)
-        return cli_usage(c, "bundle import FILE", NULL);
+        return cli_usage(c, "bundle import FILE | bundle import --resume",
+                         NULL);
     int rv = cli_open(c, 0);
     if (rv != EXIT_OK)
         return rv;
     struct hz_ingest_stats s = {0};
     struct hz_err err = {0};
-    int code = hz_bundle_import(c->node, argv[1], &s, &err);
+    const char *path = strcmp(argv[1], "--resume") == 0 ? NULL : argv[1];
+    int code = hz_bundle_import(c->node, path, &s, &err);
     if (code != 0)
         return cli_fail(c, code, &err);
     if (c->json) {

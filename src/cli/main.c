@@ -22,7 +22,7 @@ static const struct cli_cmd cmds[] = {
     {"vector", cmd_vector, "vector", "本节点已有的条目(JSON)",
      "what this node holds (JSON)"},
     {"bundle", cmd_bundle,
-     "bundle export FILE [--for VECTOR_FILE] | bundle import FILE",
+     "bundle export FILE [--for VECTOR_FILE] | bundle import FILE|--resume",
      "导出/导入数据包", "export or import a bundle"},
     {"log", cmd_log, "log verify", "校验全部日志", "re-verify the whole log"},
     {"conflicts", cmd_conflicts, "conflicts", "待复核的并发修改",

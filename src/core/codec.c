@@ -117,7 +117,7 @@ void enc_value(struct enc *e, const struct value *v)
         enc_bin(e, v->s.p, v->s.len);
         return;
     }
-    HZ_ASSERT(!"unknown value type");
+    hz_assert_fail("unknown value type", __FILE__, __LINE__);
 }
 
 int enc_done(const struct enc *e)

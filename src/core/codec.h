@@ -69,7 +69,8 @@ bool utf8_valid(const uint8_t *p, size_t len);
 
 /* Lowercase hex of p[0..len) into out (2*len+1 bytes, NUL-terminated). */
 void hex_encode(const uint8_t *p, size_t len, char *out);
-/* Parse exactly 2*len lowercase or uppercase hex digits. 0 or HZ_EINVAL. */
+/* Parse exactly 2*len lowercase hex digits (the only form ids and keys
+ * take, proto/README.md). 0 or HZ_EINVAL. */
 int hex_decode(const char *s, uint8_t *out, size_t len);
 
 #endif

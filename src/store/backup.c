@@ -102,8 +102,8 @@ static int rekey_copy(const char *db_path, const uint8_t *pk, const char *name,
     if (rv == 0 && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         rv = hz_err_set(err, HZ_EIO, "restore: %s", sqlite3_errmsg(db));
     static const char *const steps[] = {
-        "INSERT OR REPLACE INTO meta(k, v) SELECT 'restored_from', v FROM"
-        " meta WHERE k = 'key'",
+        ("INSERT OR REPLACE INTO meta(k, v) SELECT 'restored_from', v FROM"
+         " meta WHERE k = 'key'"),
         "UPDATE meta SET v = ?1 WHERE k = 'key'",
         "UPDATE meta SET v = ?2 WHERE k = 'name'",
         "DELETE FROM meta WHERE k = 'clone'",

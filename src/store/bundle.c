@@ -486,11 +486,11 @@ static int apply_file(hz_node *n, struct reader *r,
             /* Pending is full (DECISIONS 7): this one is not kept. */
             stats->refused++;
             rv = 0;
-            continue;
-        }
-        if (rv != 0)
+        } else if (rv != 0) {
             break;
-        ingest_count(stats, res);
+        } else {
+            ingest_count(stats, res);
+        }
         if (++in_batch == HZ_IMPORT_BATCH) {
             rv = db_commit(n, err);
             in_batch = 0;
@@ -507,14 +507,21 @@ static int apply_file(hz_node *n, struct reader *r,
 
 /* Copy the bundle into the node directory and fsync it, so the import
  * does not depend on the USB stick staying in. */
+static char *staged_path(hz_node *n)
+{
+    size_t len = strlen(n->dir) + 32;
+    char *p = malloc(len);
+    if (p != NULL)
+        snprintf(p, len, "%s/%s", n->dir, HZ_STAGED_FILE);
+    return p;
+}
+
 static int stage(hz_node *n, const char *path, char **staged,
                  struct hz_err *err)
 {
-    size_t len = strlen(n->dir) + 32;
-    *staged = malloc(len);
+    *staged = staged_path(n);
     if (*staged == NULL)
         return hz_err_set(err, HZ_ENOMEM, "path");
-    snprintf(*staged, len, "%s/import.staging", n->dir);
     FILE *in = fopen(path, "rb");
     if (in == NULL)
         return hz_err_set(err, errno == ENOENT ? HZ_ENOTFOUND : HZ_EIO,
@@ -551,29 +558,49 @@ int hz_bundle_import(hz_node *n, const char *path,
     memset(stats, 0, sizeof *stats);
     if (n->flags & HZ_OPEN_READONLY)
         return hz_err_set(err, HZ_EREADONLY, "node opened read-only");
+    if (n->dir == NULL)
+        return hz_err_set(err, HZ_EINVAL, "node has no directory");
     char *staged = NULL;
     struct reader r = {0};
     r.buf = malloc(HZ_FRAME_LEN_MAX);
-    int rv = r.buf != NULL ? stage(n, path, &staged, err)
-                           : hz_err_set(err, HZ_ENOMEM, "frame buffer");
+    int rv = 0;
+    if (r.buf == NULL) {
+        rv = hz_err_set(err, HZ_ENOMEM, "frame buffer");
+    } else if (path != NULL) {
+        rv = stage(n, path, &staged, err);
+    } else {
+        /* Resume: the staged copy an interrupted import left behind. */
+        staged = staged_path(n);
+        if (staged == NULL)
+            rv = hz_err_set(err, HZ_ENOMEM, "path");
+        else if (access(staged, R_OK) != 0)
+            rv = hz_err_set(err, HZ_ENOTFOUND, "no interrupted import");
+    }
     if (rv == 0) {
         r.f = fopen(staged, "rb");
         if (r.f == NULL)
             rv = hz_err_set(err, HZ_EIO, "open staged bundle");
     }
     uint64_t count = 0;
+    bool verified = false;
     if (rv == 0)
         rv = verify_file(n, &r, &count, err);
     if (rv == 0 && fseek(r.f, 0, SEEK_SET) != 0)
         rv = hz_err_set(err, HZ_EIO, "rewind staged bundle");
     if (rv == 0) {
+        verified = true;
         stats->entries = count;
         rv = apply_file(n, &r, stats, err);
     }
     if (r.f != NULL)
         fclose(r.f);
-    if (staged != NULL)
+    /* A refused file is gone; an interrupted import stays staged so that
+     * `bundle import --resume` finishes it without the USB stick. */
+    if (staged != NULL && (rv == 0 || !verified))
         unlink(staged);
+    else if (staged != NULL)
+        node_logf(n, HZ_LOG_WARN, "import interrupted code=%s staged=1",
+                  hz_errname(rv));
     free(staged);
     free(r.buf);
     if (rv == 0)

@@ -42,7 +42,7 @@ void ingest_count(struct hz_ingest_stats *s, enum ingest_result r)
         s->forks++;
         return;
     }
-    HZ_ASSERT(!"unknown ingest result");
+    hz_assert_fail("unknown ingest result", __FILE__, __LINE__);
 }
 
 static int query_exists(struct hz_node *n, const char *sql,

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define STATE_TAG "huzhu state v1"
 
@@ -141,6 +142,11 @@ int hz_node_status(hz_node *n, char **json, struct hz_err *err)
     uint8_t old[HZ_KEY_LEN];
     if (db_meta_get(n, "restored_from", old, sizeof old, NULL) == 0)
         json_object_set_new(root, "restored_from", query_hex(old, HZ_KEY_LEN));
+    char staged[4096];
+    snprintf(staged, sizeof staged, "%s/%s", n->dir ? n->dir : ".",
+             HZ_STAGED_FILE);
+    json_object_set_new(root, "interrupted_import",
+                        json_boolean(n->dir != NULL && access(staged, F_OK) == 0));
     char *clone = NULL;
     json_object_set_new(root, "clone_detected",
                         json_boolean(db_meta_get_text(n, "clone", &clone,

@@ -31,6 +31,7 @@
 #define HZ_DB_FORMAT 1 /* PRAGMA user_version of node.db */
 #define HZ_DB_FILE "node.db"
 #define HZ_KEY_FILE "node.key"
+#define HZ_STAGED_FILE "import.staging" /* an import in progress */
 
 /* Verdicts of stored entries (log.state). */
 enum entry_state {

@@ -1,0 +1,1059 @@
+#!/usr/bin/python3
+"""check_vectors.py - an independent reader of the proto/ vectors.
+
+    /usr/bin/python3 tests/vectors/check_vectors.py proto/vectors
+
+Written from proto/*.md alone, without calling huzhu: it decodes every
+entry with the canonical-msgpack rules, verifies Ed25519 signatures with
+libsodium's rules written out in pure Python (and cross-checks PyNaCl),
+recomputes entry ids, judges invalid entries as refused, rejected or held,
+models a node taking entries in (chain, pending, forks), recomputes the
+merge and the state hash, reads bundles frame by frame, and checks the
+schema tables of proto/schema.md against schema-v1.json. If this script
+passes, the spec was enough (DECISIONS 2, 12, 25).
+
+Only the standard library and Debian's python3-msgpack and python3-nacl.
+Exit status 0 when every vector agrees, 1 otherwise.
+"""
+
+import hashlib
+import json
+import math
+import os
+import re
+import struct
+import sys
+
+import msgpack
+import nacl.exceptions
+import nacl.signing
+
+FAILURES = []
+
+
+def check(cond, what):
+    if not cond:
+        FAILURES.append(what)
+        print("FAIL:", what)
+
+
+# ---------------------------------------------------------------- limits
+# proto/limits.md
+ENTRY_LEN_MAX = 256 * 1024
+BODY_LEN_MAX = ENTRY_LEN_MAX - 256
+OPS_MAX = 1000
+FIELDS_MAX = 64
+HEADS_MAX = 64
+SEEN_MAX = 1024
+TEXT_LEN_MAX = 4096
+NAME_LEN_MAX = 64
+DEPTH_MAX = 8
+FRAME_LEN_MAX = ENTRY_LEN_MAX + 64
+FORK_EVIDENCE_MAX = 64
+CLOCK_SKEW_MS_MAX = 10 * 60 * 1000
+INT64_MAX = 2**63 - 1
+
+ENTRY_TAG = b"huzhu entry v1"
+STATE_TAG = b"huzhu state v1"
+PLACEHOLDER_NETWORK = b"huzhu-no-network"
+ZERO32 = bytes(32)
+
+
+class Bad(Exception):
+    """A check failed; code is the HZ_E name proto/ gives for it."""
+
+    def __init__(self, code, why=""):
+        super().__init__(code + ": " + why)
+        self.code = code
+
+
+# ------------------------------------------------------ canonical msgpack
+# proto/entry.md, "Canonical msgpack"
+
+def unpack(raw):
+    """Exactly one msgpack object filling raw. Strings keep invalid UTF-8
+    as surrogate escapes so that str and bin stay apart and nothing is
+    lost; utf8_ok() says whether a string was valid."""
+    try:
+        obj = msgpack.unpackb(raw, raw=False, use_list=True,
+                              strict_map_key=False,
+                              unicode_errors="surrogateescape")
+    except Exception as exc:  # msgpack raises several kinds
+        raise Bad("HZ_EMALFORMED", "msgpack: %s" % exc)
+    if depth(obj) > DEPTH_MAX:
+        raise Bad("HZ_ETOOBIG", "nesting")
+    return obj
+
+
+def depth(obj):
+    if isinstance(obj, list):
+        return 1 + max([depth(x) for x in obj] + [0])
+    if isinstance(obj, dict):
+        return 1 + max([depth(x) for kv in obj.items() for x in kv] + [0])
+    return 0
+
+
+def canon(obj):
+    """The values as huzhu writes them: -0.0 is written as 0.0."""
+    if isinstance(obj, list):
+        return [canon(x) for x in obj]
+    if isinstance(obj, float) and obj == 0.0:
+        return 0.0
+    return obj
+
+
+def pack(obj):
+    return msgpack.packb(canon(obj), use_bin_type=True,
+                         unicode_errors="surrogateescape")
+
+
+def str_bytes(s):
+    return s.encode("utf-8", "surrogateescape")
+
+
+def utf8_ok(s):
+    try:
+        s.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def is_uint(x):
+    return isinstance(x, int) and not isinstance(x, bool) and x >= 0
+
+
+def arr(o, lo, hi, what):
+    if not isinstance(o, list):
+        raise Bad("HZ_EMALFORMED", what + ": not an array")
+    if len(o) > hi:
+        raise Bad("HZ_ETOOBIG", what)
+    if len(o) < lo:
+        raise Bad("HZ_EMALFORMED", what)
+    return o
+
+
+def uint(o, what):
+    if not is_uint(o):
+        raise Bad("HZ_EMALFORMED", what + ": not an unsigned int")
+    return o
+
+
+def binf(o, n, what):
+    if not isinstance(o, bytes) or len(o) != n:
+        raise Bad("HZ_EMALFORMED", "%s: not bin%d" % (what, n))
+    return o
+
+
+def text(o, limit, what):
+    if not isinstance(o, str):
+        raise Bad("HZ_EMALFORMED", what + ": not str")
+    if len(str_bytes(o)) > limit:
+        raise Bad("HZ_ETOOBIG", what)
+    if not utf8_ok(o):
+        raise Bad("HZ_EMALFORMED", what + ": invalid UTF-8")
+    return o
+
+
+def value(o, what):
+    """A scalar value: nil, bool, int64, finite float64, str, bin."""
+    if o is None or isinstance(o, bool):
+        return o
+    if isinstance(o, int):
+        if o > INT64_MAX:
+            raise Bad("HZ_EVALUE", what + ": integer over 2^63-1")
+        return o
+    if isinstance(o, float):
+        if not math.isfinite(o):
+            raise Bad("HZ_EMALFORMED", what + ": NaN or Inf")
+        return o
+    if isinstance(o, str):
+        return text(o, TEXT_LEN_MAX, what)
+    if isinstance(o, bytes):
+        if len(o) > TEXT_LEN_MAX:
+            raise Bad("HZ_ETOOBIG", what)
+        return o
+    raise Bad("HZ_EMALFORMED", what + ": not a scalar value")
+
+
+# ---------------------------------------------------------------- Ed25519
+# proto/entry.md, "Signature": libsodium 1.0.18 crypto_sign_verify_detached
+
+P = 2**255 - 19
+L = 2**252 + 27742317777372353535851937790883648493
+D = -121665 * pow(121666, P - 2, P) % P
+SQRT_M1 = pow(2, (P - 1) // 4, P)
+SMALL_ORDER = [bytes.fromhex(h) for h in (
+    "0000000000000000000000000000000000000000000000000000000000000000",
+    "0100000000000000000000000000000000000000000000000000000000000000",
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")]
+
+
+def small_order(s):
+    """The 32 bytes encode a small-order point (bit 255 ignored)."""
+    masked = s[:31] + bytes([s[31] & 0x7f])
+    return masked in SMALL_ORDER
+
+
+def canonical_point(s):
+    y = int.from_bytes(s, "little") & (2**255 - 1)
+    return y < P
+
+
+def decompress(s):
+    y = int.from_bytes(s, "little") & (2**255 - 1)
+    sign = s[31] >> 7
+    u = (y * y - 1) % P
+    v = (D * y * y + 1) % P
+    x = u * pow(v, 3, P) * pow(u * pow(v, 7, P), (P - 5) // 8, P) % P
+    if (v * x * x - u) % P != 0:
+        if (v * x * x + u) % P != 0:
+            return None
+        x = x * SQRT_M1 % P
+    if (x & 1) != sign:
+        x = (P - x) % P
+    return (x, y, 1, x * y % P)
+
+
+def add(p1, p2):
+    x1, y1, z1, t1 = p1
+    x2, y2, z2, t2 = p2
+    a = (y1 - x1) * (y2 - x2) % P
+    b = (y1 + x1) * (y2 + x2) % P
+    c = 2 * D * t1 * t2 % P
+    d = 2 * z1 * z2 % P
+    e, f, g, h = b - a, d - c, d + c, b + a
+    return (e * f % P, g * h % P, f * g % P, e * h % P)
+
+
+def mul(k, pt):
+    acc = (0, 1, 1, 0)
+    while k:
+        if k & 1:
+            acc = add(acc, pt)
+        pt = add(pt, pt)
+        k >>= 1
+    return acc
+
+
+def compress(pt):
+    x, y, z, _ = pt
+    zi = pow(z, P - 2, P)
+    x, y = x * zi % P, y * zi % P
+    return (y | ((x & 1) << 255)).to_bytes(32, "little")
+
+
+BASE = decompress((4 * pow(5, P - 2, P) % P).to_bytes(32, "little"))
+
+
+def ed25519_valid(pk, msg, sig):
+    """The rules of proto/entry.md, "Signature", in order."""
+    r, s = sig[:32], int.from_bytes(sig[32:], "little")
+    if s >= L or small_order(r):
+        return False
+    if not canonical_point(pk) or small_order(pk):
+        return False
+    a = decompress(pk)
+    if a is None:
+        return False
+    k = int.from_bytes(hashlib.sha512(r + pk + msg).digest(), "little") % L
+    neg_a = ((P - a[0]) % P, a[1], a[2], (P - a[3]) % P)
+    return compress(add(mul(s, BASE), mul(k, neg_a))) == r
+
+
+def nacl_valid(pk, msg, sig):
+    try:
+        nacl.signing.VerifyKey(pk).verify(msg, sig)
+        return True
+    except (nacl.exceptions.BadSignatureError, ValueError,
+            nacl.exceptions.CryptoError):
+        return False
+
+
+def sig_valid(pk, msg, sig, what):
+    mine = ed25519_valid(pk, msg, sig)
+    check(mine == nacl_valid(pk, msg, sig),
+          "%s: pure-Python Ed25519 and PyNaCl disagree" % what)
+    return mine
+
+
+# ------------------------------------------------------------- envelope
+# proto/entry.md, "Envelope", "Signing"
+
+class Entry:
+    pass
+
+
+def blake2b256(data):
+    return hashlib.blake2b(data, digest_size=32).digest()
+
+
+def signing_input(e):
+    return ENTRY_TAG + pack([e.version, e.network, e.author, e.seq, e.prev,
+                             e.clock, e.body])
+
+
+def decode_entry(raw):
+    """The envelope checks that are transport checks (refuse)."""
+    if len(raw) > ENTRY_LEN_MAX:
+        raise Bad("HZ_ETOOBIG", "entry")
+    o = arr(unpack(raw), 8, 8, "entry")
+    e = Entry()
+    e.raw = raw
+    e.version = uint(o[0], "version")
+    if e.version != 1:
+        raise Bad("HZ_EVERSION", "envelope version")
+    e.network = binf(o[1], 16, "network")
+    e.author = binf(o[2], 32, "author")
+    e.seq = uint(o[3], "seq")
+    e.prev = binf(o[4], 32, "prev")
+    e.clock = uint(o[5], "clock")
+    if not isinstance(o[6], bytes):
+        raise Bad("HZ_EMALFORMED", "body: not bin")
+    if len(o[6]) > BODY_LEN_MAX:
+        raise Bad("HZ_ETOOBIG", "body")
+    e.body = o[6]
+    e.sig = binf(o[7], 64, "sig")
+    if e.seq == 0 or e.seq > INT64_MAX:
+        raise Bad("HZ_EMALFORMED", "seq out of range")
+    if e.clock > INT64_MAX:
+        raise Bad("HZ_EMALFORMED", "clock out of range")
+    if e.seq == 1 and e.prev != ZERO32:
+        raise Bad("HZ_EMALFORMED", "seq 1 with a previous hash")
+    if pack(o) != raw:
+        raise Bad("HZ_EMALFORMED", "not canonical")
+    e.input = signing_input(e)
+    e.id = blake2b256(e.input)
+    return e
+
+
+def transport(raw, network=PLACEHOLDER_NETWORK):
+    e = decode_entry(raw)
+    if e.network != network:
+        raise Bad("HZ_ENETWORK", "network")
+    if not sig_valid(e.author, e.input, e.sig, "entry " + e.id.hex()[:8]):
+        raise Bad("HZ_EBADSIG", "signature")
+    return e
+
+
+# ------------------------------------------------------------- schema
+
+class Schema:
+    def __init__(self, doc):
+        self.version = doc["version"]
+        self.tables = {}
+        for t in doc["tables"]:
+            t["cols"] = {c["name"]: i for i, c in enumerate(t["columns"])}
+            self.tables[t["name"]] = t
+
+
+def check_value(col, v, version):
+    """Returns the schema version the value needs."""
+    since = col["since"]
+    if v is None:
+        return since
+    t = col["type"]
+    ok = {"text": isinstance(v, str),
+          "int": isinstance(v, int) and not isinstance(v, bool),
+          "real": isinstance(v, float),
+          "bool": isinstance(v, bool),
+          "id": isinstance(v, bytes) and len(v) == 16,
+          "enum": isinstance(v, str)}[t]
+    if not ok:
+        raise Bad("HZ_EVALUE", col["name"] + ": wrong type")
+    if t == "int" and "min" in col and not col["min"] <= v <= col["max"]:
+        raise Bad("HZ_EVALUE", col["name"] + " out of range")
+    if t in ("int", "real"):
+        if col.get("positive") and not v > 0:
+            raise Bad("HZ_EVALUE", col["name"])
+        if col.get("nonneg") and v < 0:
+            raise Bad("HZ_EVALUE", col["name"])
+    if t == "enum":
+        names = {x["name"]: x["since"] for x in col["values"]}
+        if v not in names:
+            raise Bad("HZ_ESCHEMA", col["name"] + ": unknown value")
+        since = max(since, names[v])
+    return since
+
+
+def check_op(op, version):
+    t = op["table"]
+    if t["since"] > version:
+        raise Bad("HZ_ESCHEMA", "table newer than the body")
+    if (op["kind"] == 2) != (t["kind"] == "event"):
+        raise Bad("HZ_ESCHEMA", "op kind does not fit the table")
+    for name, v in op.get("fields", []):
+        col = t["columns"][t["cols"][name]]
+        if check_value(col, v, version) > version:
+            raise Bad("HZ_ESCHEMA", "column or value newer than the body")
+    if op["kind"] != 2:
+        return
+    given = dict(op["fields"])
+    for col in t["columns"]:
+        if col["name"] in given and given[col["name"]] is None:
+            raise Bad("HZ_EVALUE", "nil in an event")
+        if col["required"] and col["name"] not in given:
+            raise Bad("HZ_EVALUE", col["name"] + " is required")
+    # Table rules (proto/schema.md, "Rules across columns").
+    if t["name"] == "stock_moves":
+        kind, qty = given["kind"], given["qty"]
+        if (kind == "counted") != ("counted" in given):
+            raise Bad("HZ_EVALUE", "counted goes with kind counted only")
+        incoming = kind in ("received", "donated", "transfer_in")
+        if kind != "counted" and (qty <= 0 if incoming else qty >= 0):
+            raise Bad("HZ_EVALUE", "qty sign")
+        if kind != "distributed" and "household" in given:
+            raise Bad("HZ_EVALUE", "household goes with distributed only")
+    if t["name"] == "stays":
+        if (given["kind"] == "out") != ("closes" in given):
+            raise Bad("HZ_EVALUE", "a check-out names the check-in")
+
+
+def ids(o, limit, what):
+    arr(o, 0, limit, what)
+    for i, x in enumerate(o):
+        binf(x, 32, what)
+        if i > 0 and o[i - 1] >= x:
+            raise Bad("HZ_EMALFORMED", what + ": not sorted")
+    return o
+
+
+def decode_body(raw, schema):
+    """proto/entry.md, "Body": a body that fails is a content failure."""
+    obj = unpack(raw)
+    top = arr(obj, 1, 2**32, "body")
+    version = uint(top[0], "schema version")
+    if version == 0:
+        raise Bad("HZ_EMALFORMED", "schema version 0")
+    if version > schema.version:
+        return None  # held
+    arr(top, 2, 2, "body")
+    ops = []
+    for o in arr(top[1], 1, OPS_MAX, "ops"):
+        arr(o, 4, 4, "op")
+        kind = uint(o[0], "op kind")
+        tname = text(o[1], NAME_LEN_MAX, "table")
+        row = binf(o[2], 16, "row")
+        if kind > 2:
+            raise Bad("HZ_ESCHEMA", "op kind")
+        if tname not in schema.tables:
+            raise Bad("HZ_ESCHEMA", "unknown table")
+        t = schema.tables[tname]
+        op = {"kind": kind, "table": t, "row": row}
+        if kind == 1:
+            op["seen"] = ids(o[3], SEEN_MAX, "seen")
+        else:
+            arity = 3 if kind == 0 else 2
+            fields, heads, last = [], {}, -1
+            for f in arr(o[3], 1, FIELDS_MAX, "fields"):
+                arr(f, arity, arity, "field")
+                name = text(f[0], NAME_LEN_MAX, "column")
+                if name not in t["cols"]:
+                    raise Bad("HZ_ESCHEMA", "unknown column")
+                if t["cols"][name] <= last:
+                    raise Bad("HZ_EMALFORMED", "columns not sorted")
+                last = t["cols"][name]
+                fields.append((name, value(f[1], name)))
+                if kind == 0:
+                    heads[name] = ids(f[2], HEADS_MAX, "heads")
+            op["fields"], op["heads"] = fields, heads
+        check_op(op, version)
+        ops.append(op)
+    rows = [(op["table"]["name"], op["row"]) for op in ops]
+    if len(set(rows)) != len(rows):
+        raise Bad("HZ_EMALFORMED", "two ops on one row")
+    if pack(obj) != raw:
+        raise Bad("HZ_EMALFORMED", "body is not canonical")
+    return {"schema_version": version, "ops": ops}
+
+
+# ------------------------------------------------------------- the node
+# proto/entry.md, "Taking an entry in"; proto/merge.md, "Forks"
+
+class Node:
+    def __init__(self, schema, network=PLACEHOLDER_NETWORK):
+        self.schema = schema
+        self.network = network
+        self.log = {}       # author -> {seq: [entry, verdict]}
+        self.by_id = {}     # id -> [entry, verdict] (log)
+        self.pending = {}   # id -> entry
+        self.forks = {}     # id -> (entry, point)
+
+    def top(self, author):
+        return max(self.log.get(author, {}) or [0])
+
+    def fork_point(self, author):
+        points = [p for e, p in self.forks.values() if e.author == author]
+        return min(points) if points else 0
+
+    def ingest(self, raw):
+        e = transport(raw, self.network)
+        res = self.place(e)
+        if res in ("applied", "rejected", "held", "stopped"):
+            self.drain(e.author)
+        return res
+
+    def place(self, e):
+        if e.id in self.by_id or e.id in self.forks:
+            return "duplicate"
+        top = self.top(e.author)
+        if e.seq > top + 1:
+            self.pending[e.id] = e
+            return "pending"
+        chain = self.log.get(e.author, {})
+        prev = chain[top][0].id if top > 0 else ZERO32
+        if e.seq <= top or e.prev != prev:
+            self.record_fork(e)
+            return "fork"
+        return self.append(e)
+
+    def record_fork(self, e):
+        point = e.seq
+        chain = self.log.get(e.author, {})
+        if e.seq > 1 and e.seq - 1 in chain and \
+                chain[e.seq - 1][0].id != e.prev:
+            point = e.seq - 1
+        old = self.fork_point(e.author)
+        held = [x for x, _ in self.forks.values() if x.author == e.author]
+        if len(held) >= FORK_EVIDENCE_MAX:
+            if old != 0 and point >= old:
+                return
+            latest = max(held, key=lambda x: (x.seq, x.id))
+            del self.forks[latest.id]
+        self.forks[e.id] = (e, point)
+        if old == 0 or point < old:
+            for seq, slot in chain.items():
+                if seq >= point:
+                    slot[1] = "stopped"
+
+    def append(self, e):
+        point = self.fork_point(e.author)
+        if point and e.seq >= point:
+            verdict = "stopped"
+        else:
+            verdict = judge(e, self.schema)[0]
+        slot = [e, verdict]
+        self.log.setdefault(e.author, {})[e.seq] = slot
+        self.by_id[e.id] = slot
+        return verdict
+
+    def drain(self, author):
+        """Pending entries the chain has reached: lowest seq, then id."""
+        while True:
+            reach = self.top(author) + 1
+            ready = sorted((x.seq, x.id) for x in self.pending.values()
+                           if x.author == author and x.seq <= reach)
+            if not ready:
+                return
+            self.place(self.pending.pop(ready[0][1]))
+
+    def applied(self):
+        return [e for e, v in self.by_id.values() if v == "applied"]
+
+    def vector(self):
+        out = []
+        for author in sorted(self.log):
+            top = self.top(author)
+            out.append({"author": author.hex(), "seq": top,
+                        "hash": self.log[author][top][0].id.hex()})
+        return {"network": self.network.hex(), "authors": out}
+
+
+def judge(e, schema):
+    """The verdict of an entry that links into its chain."""
+    try:
+        body = decode_body(e.body, schema)
+    except Bad as bad:
+        return ("rejected", bad.code)
+    if body is None:
+        return ("held", None)
+    return ("applied", None)
+
+
+# ---------------------------------------------------------- the merge
+# proto/merge.md
+
+def materialize(node):
+    schema = node.schema
+    writes, tombs, inserts = {}, {}, {}
+    for e in node.applied():
+        body = decode_body(e.body, schema)
+        for op in body["ops"]:
+            key = (op["table"]["name"], op["row"])
+            if op["kind"] == 0:
+                for name, v in op["fields"]:
+                    writes.setdefault(key + (name,), []).append(
+                        {"eid": e.id, "author": e.author, "seq": e.seq,
+                         "clock": e.clock, "value": v,
+                         "heads": op["heads"][name]})
+            elif op["kind"] == 1:
+                tombs.setdefault(key, []).append((e.id, op["seen"]))
+            else:
+                inserts.setdefault(key, []).append((e.id, op["fields"]))
+    heads = {}
+    for field, ws in writes.items():
+        named = {h for w in ws for h in w["heads"]}
+        heads[field] = [w for w in ws if w["eid"] not in named and not any(
+            v["author"] == w["author"] and v["seq"] > w["seq"] for v in ws)]
+    tables = {}
+    for (tname, row, col) in writes:
+        tables.setdefault(tname, {}).setdefault(row, {})
+    for (tname, row) in tombs:
+        tables.setdefault(tname, {}).setdefault(row, {})
+    for (tname, row, col), hs in heads.items():
+        if (tname, row) in tombs:
+            continue
+        win = max(hs, key=lambda w: (w["clock"], w["author"]))
+        if win["value"] is not None:
+            tables[tname][row][col] = win["value"]
+    for (tname, row), ins in inserts.items():
+        tables.setdefault(tname, {})[row] = dict(min(ins)[1])
+    return {"tables": tables, "tombs": tombs, "heads": heads,
+            "inserts": inserts}
+
+
+def state_hash_input(node, m):
+    out = b""
+    for tname in sorted(node.schema.tables):
+        t = node.schema.tables[tname]
+        rows = m["tables"].get(tname, {})
+        if not rows:
+            continue
+        out += pack(tname)
+        for row in sorted(rows):
+            cols = [[c["name"], rows[row][c["name"]]] for c in t["columns"]
+                    if rows[row].get(c["name"]) is not None]
+            if t["kind"] == "entity":
+                out += pack([row, (tname, row) in m["tombs"], cols])
+            else:
+                out += pack([row, cols])
+    return out
+
+
+def json_value(v):
+    if isinstance(v, bytes):
+        return v.hex()
+    return v
+
+
+def conflicts(node, m):
+    out = []
+    order = lambda w: (-w["clock"], [-b for b in w["author"]])  # noqa
+    for (tname, row, col), hs in sorted(m["heads"].items()):
+        if len(hs) > 1 and (tname, row) not in m["tombs"]:
+            out.append(("concurrent", tname, row, col, hs))
+    for (tname, row, col), hs in sorted(m["heads"].items()):
+        if (tname, row) in m["tombs"]:
+            seen = {s for _, ss in m["tombs"][(tname, row)] for s in ss}
+            if any(w["eid"] not in seen for w in hs):
+                out.append(("delete_vs_edit", tname, row, col, hs))
+    res = []
+    for kind, tname, row, col, hs in out:
+        res.append({"kind": kind, "table": tname, "id": row.hex(),
+                    "column": col,
+                    "heads": [{"entry": w["eid"].hex(),
+                               "author": w["author"].hex(),
+                               "clock": w["clock"],
+                               "value": json_value(w["value"])}
+                              for w in sorted(hs, key=order)]})
+    for (tname, row), ins in sorted(m["inserts"].items()):
+        contents = {pack([[c, v] for c, v in f]) for _, f in ins}
+        if len(contents) > 1:
+            res.append({"kind": "event_id_reused", "table": tname,
+                        "id": row.hex(), "versions": len(ins)})
+    return res
+
+
+def stock(m):
+    """proto/merge.md, "Derived views": stock."""
+    moves = m["tables"].get("stock_moves", {})
+    reversed_ids = {r["reverses"] for r in moves.values() if "reverses" in r}
+    sums = {}
+    for rid, r in moves.items():
+        if "reverses" in r or rid in reversed_ids:
+            continue
+        k = (r["site"], r["item"])
+        q, n = sums.get(k, (0, 0))
+        sums[k] = (q + r["qty"], n + 1)
+    sites = m["tables"].get("sites", {})
+    items = m["tables"].get("items", {})
+    out = []
+    for (site, item), (q, n) in sums.items():
+        out.append({"site": site.hex(),
+                    "site_name": sites.get(site, {}).get("name"),
+                    "item": item.hex(),
+                    "item_name": items.get(item, {}).get("name"),
+                    "unit": items.get(item, {}).get("unit"),
+                    "on_hand": q, "moves": n})
+    out.sort(key=lambda r: (r["site_name"] or "", r["item_name"] or "",
+                            r["site"], r["item"]))
+    return out
+
+
+def state_hash(node):
+    m = materialize(node)
+    data = state_hash_input(node, m)
+    return blake2b256(STATE_TAG + data).hex(), data, m
+
+
+# --------------------------------------------------------------- files
+
+def load(d, name):
+    with open(os.path.join(d, name), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def h(s):
+    return bytes.fromhex(s)
+
+
+def json_to_value(v):
+    t, x = v
+    return {"nil": lambda: None, "bool": lambda: x, "int": lambda: x,
+            "real": lambda: float(x), "str": lambda: x,
+            "bin": lambda: h(x)}[t]()
+
+
+def check_schema_md(proto_dir, doc):
+    """proto/schema.md's tables say what schema-v1.json says."""
+    with open(os.path.join(proto_dir, "schema.md"), encoding="utf-8") as f:
+        md = f.read()
+    tables = {}
+    cur = None
+    for line in md.splitlines():
+        m = re.match(r"^### `(\w+)` \((entity|event) table, since (\d+)\)",
+                     line)
+        if m:
+            cur = {"kind": m.group(2), "since": int(m.group(3)), "cols": []}
+            tables[m.group(1)] = cur
+            continue
+        m = re.match(r"^\| `(\w+)` \| (\w+) \| (\d+) \| ([^|]*) \| ([^|]*) \|",
+                     line)
+        if m and cur is not None:
+            cur["cols"].append(m.groups())
+    check(list(tables) == [t["name"] for t in doc["tables"]],
+          "schema.md: tables %s" % list(tables))
+    for t in doc["tables"]:
+        mt = tables.get(t["name"])
+        if mt is None:
+            continue
+        check(mt["kind"] == t["kind"] and mt["since"] == t["since"],
+              "schema.md: %s kind/since" % t["name"])
+        check([c[0] for c in mt["cols"]] == [c["name"] for c in t["columns"]],
+              "schema.md: %s columns" % t["name"])
+        for (name, typ, since, flags, vals), c in zip(mt["cols"],
+                                                      t["columns"]):
+            what = "schema.md: %s.%s" % (t["name"], name)
+            check(typ == c["type"] and int(since) == c["since"], what)
+            fl = {x.strip() for x in flags.split(",") if x.strip()}
+            want = {k for k in ("required", "personal", "nonneg", "positive")
+                    if c.get(k)}
+            check(fl == want, what + " flags %s" % fl)
+            vals = vals.strip()
+            if c["type"] == "int" and "min" in c:
+                check(vals == "%d .. %d" % (c["min"], c["max"]),
+                      what + " range")
+            elif c["type"] == "id":
+                check(vals == "→ `%s`" % c["ref"], what + " ref")
+            elif c["type"] == "enum":
+                got = [v.strip().strip("`") for v in vals.split(",")]
+                check(got == [v["name"] for v in c["values"]],
+                      what + " values")
+            else:
+                check(vals == "", what + " values")
+
+
+def check_values(d):
+    doc = load(d, "values.json")
+    for c in doc["canonical"]:
+        v = json_to_value(c["value"])
+        check(pack(v) == h(c["msgpack"]), "values: %r" % (c["value"],))
+        back = unpack(h(c["msgpack"]))
+        check(pack(back) == h(c["msgpack"]), "values: back %r" % (back,))
+    for c in doc["not_canonical"]:
+        raw = h(c["msgpack"])
+        back = unpack(raw)
+        check(isinstance(back, dict) or pack(back) != raw,
+              "values: %s taken as canonical" % c["msgpack"])
+
+
+def check_clock(d):
+    doc = load(d, "clock.json")
+    skew = doc["skew_ms_max"]
+    check(skew == CLOCK_SKEW_MS_MAX, "clock: skew")
+    for c in doc["next"]:
+        wall = min(c["wall_ms"], 2**47 - 1 - skew)
+        floor = wall << 16
+        ceiling = ((wall + skew) << 16) | 0xffff
+        follow = c["seen_max"] + 1 if c["seen_max"] < ceiling else ceiling
+        check(max(follow, floor) == c["next"], "clock: %s" % c["why"])
+    for c in doc["skew"]:
+        check((abs((c["clock"] >> 16) - c["wall_ms"]) > skew) == c["skewed"],
+              "clock: skew of %d" % c["clock"])
+
+
+def check_body_json(e, body, desc, what):
+    check(body["schema_version"] == desc["schema_version"], what + " version")
+    check(len(body["ops"]) == len(desc["ops"]), what + " ops")
+    kinds = ["set", "del", "ins"]
+    for op, dj in zip(body["ops"], desc["ops"]):
+        check(kinds[op["kind"]] == dj["kind"] and
+              op["table"]["name"] == dj["table"] and
+              op["row"].hex() == dj["row"], what + " op")
+        if op["kind"] == 1:
+            check([s.hex() for s in op["seen"]] == dj["seen"], what + " seen")
+            continue
+        check(len(op["fields"]) == len(dj["fields"]), what + " fields")
+        for (name, v), fj in zip(op["fields"], dj["fields"]):
+            want = json_to_value(fj["value"])
+            check(name == fj["column"] and v == want and
+                  type(v) is type(want), what + " field " + name)
+            if op["kind"] == 0:
+                check([x.hex() for x in op["heads"][name]] == fj["heads"],
+                      what + " heads " + name)
+
+
+def check_entries(d, schema):
+    doc = load(d, "entries.json")
+    keys = {}
+    for k in doc["keys"]:
+        sk = nacl.signing.SigningKey(h(k["seed"]))
+        check(bytes(sk.verify_key) == h(k["public_key"]),
+              "entries: key %s" % k["name"])
+        keys[k["name"]] = sk
+    for j in doc["entries"]:
+        what = "entries: " + j["name"]
+        try:
+            e = transport(h(j["entry"]))
+        except Bad as bad:
+            check(False, "%s refused: %s" % (what, bad))
+            continue
+        env = j["envelope"]
+        check(e.version == env["version"] and e.network.hex() == env["network"]
+              and e.author.hex() == env["author"] and e.seq == env["seq"]
+              and e.prev.hex() == env["prev"] and e.clock == env["clock"]
+              and e.body.hex() == env["body"] and e.sig.hex() == env["sig"],
+              what + " envelope")
+        check(e.clock >> 16 == env["clock_ms"] and
+              e.clock & 0xffff == env["clock_counter"], what + " clock")
+        check(e.input.hex() == j["signing_input"], what + " signing input")
+        check(e.id.hex() == j["id"], what + " id")
+        # Encoding the described fields gives the bytes.
+        built = pack([env["version"], h(env["network"]), h(env["author"]),
+                      env["seq"], h(env["prev"]), env["clock"],
+                      h(env["body"]), h(env["sig"])])
+        check(built == e.raw, what + " encoding")
+        if j.get("author_name") in keys:
+            sig = keys[j["author_name"]].sign(e.input).signature
+            check(sig == e.sig, what + " signing again")
+        try:
+            body = decode_body(e.body, schema)
+        except Bad as bad:
+            check(False, "%s body: %s" % (what, bad))
+            continue
+        check_body_json(e, body, j["body"], what)
+
+
+def check_invalid(d, schema):
+    doc = load(d, "invalid.json")
+    for j in doc["entries"]:
+        what = "invalid: " + j["name"]
+        node = Node(schema)
+        try:
+            res = node.ingest(h(j["entry"]))
+        except Bad as bad:
+            check(j["verdict"] == "refused", "%s refused (%s)" % (what, bad))
+            check(bad.code == j.get("code"), "%s code %s" % (what, bad.code))
+            continue
+        check(res == j["verdict"], "%s: %s" % (what, res))
+        if res == "rejected":
+            e = node.log[next(iter(node.log))][1][0]
+            check(judge(e, schema)[1] == j["code"],
+                  "%s code %s" % (what, judge(e, schema)[1]))
+
+
+def check_ed25519(d):
+    doc = load(d, "ed25519.json")
+    for c in doc["cases"]:
+        got = sig_valid(h(c["public_key"]), h(c["message"]),
+                        h(c["signature"]), "ed25519 " + c["name"])
+        check(got == c["valid"], "ed25519: " + c["name"])
+
+
+def check_state(d, schema):
+    doc = load(d, "state.json")
+    raws = [h(x["entry"]) for x in doc["entries"]]
+    want = doc["state_hash"]
+    for order in (raws, raws[::-1], raws[1::2] + raws[0::2]):
+        node = Node(schema)
+        for raw in order:
+            node.ingest(raw)
+        got, data, m = state_hash(node)
+        check(got == want, "state: hash %s" % got)
+        check(data.hex() == doc["hash_input"], "state: hash input")
+        check(not node.pending and all(
+            v == "applied" for _, v in node.by_id.values()), "state: all in")
+        check(node.vector() == doc["vector"], "state: vector")
+        check(conflicts(node, m) == doc["conflicts"], "state: conflicts")
+        check(stock(m) == doc["stock"], "state: stock")
+    check(blake2b256(STATE_TAG + h(doc["hash_input"])).hex() == want,
+          "state: hash of the input")
+    # The tables as described.
+    for tname, rows in doc["tables"].items():
+        mine = m["tables"].get(tname, {})
+        check(sorted(r.hex() for r in mine) == [r["id"] for r in rows],
+              "state: rows of " + tname)
+        for r in rows:
+            got = mine.get(h(r["id"]), {})
+            cols = {k: json_to_value(v) for k, v in r["columns"].items()}
+            check(got == cols, "state: %s %s" % (tname, r["id"]))
+
+
+def check_ingest(d, schema):
+    doc = load(d, "ingest.json")
+    ents = {x["name"]: h(x["entry"]) for x in doc["entries"]}
+    for c in doc["cases"]:
+        what = "ingest: " + c["name"]
+        node = Node(schema)
+        for i, s in enumerate(c["steps"]):
+            res = node.ingest(ents[s["entry"]])
+            check(res == s["result"], "%s step %d: %s" % (what, i, res))
+        a = c["after"]
+        log = sorted(([e.author.hex(), e.seq, e.id.hex(), v]
+                      for e, v in node.by_id.values()))
+        check(log == [[r["author"], r["seq"], r["id"], r["verdict"]]
+                      for r in a["log"]], what + " log")
+        check(sorted([e.author.hex(), e.seq, e.id.hex()]
+                     for e in node.pending.values()) ==
+              [[r["author"], r["seq"], r["id"]] for r in a["pending"]],
+              what + " pending")
+        check(sorted([e.author.hex(), e.seq, e.id.hex(), p]
+                     for e, p in node.forks.values()) ==
+              [[r["author"], r["seq"], r["id"], r["point"]]
+               for r in a["forks"]], what + " forks")
+        check(state_hash(node)[0] == a["state_hash"], what + " state hash")
+
+
+# -------------------------------------------------------------- bundles
+# proto/bundle.md
+
+def read_bundle(raw, network=PLACEHOLDER_NETWORK):
+    """Verify all of it without touching a node: the header, every frame,
+    every entry's transport checks, the trailer's count and digest."""
+    if len(raw) == 0:
+        raise Bad("HZ_EMALFORMED", "empty")
+    if raw[:8] != b"HZBUNDLE":
+        raise Bad("HZ_EMALFORMED", "magic")
+    at, frames = 8, []
+    while True:
+        if at == len(raw):
+            raise Bad("HZ_EMALFORMED", "no trailer")
+        if at + 5 > len(raw):
+            raise Bad("HZ_EMALFORMED", "truncated")
+        n, kind = struct.unpack(">IB", raw[at:at + 5])
+        if n > FRAME_LEN_MAX - 5:
+            raise Bad("HZ_ETOOBIG", "frame")
+        if kind not in (1, 2, 3):
+            raise Bad("HZ_EMALFORMED", "frame kind")
+        if at + 5 + n > len(raw):
+            raise Bad("HZ_EMALFORMED", "truncated")
+        frames.append((kind, raw[at + 5:at + 5 + n], at))
+        at += 5 + n
+        if len(frames) == 1:
+            if kind != 1:
+                raise Bad("HZ_EMALFORMED", "no header")
+            hdr = arr(unpack(frames[0][1]), 5, 5, "header")
+            if uint(hdr[0], "bundle version") != 1:
+                raise Bad("HZ_EVERSION", "bundle version")
+            if binf(hdr[1], 16, "network") != network:
+                raise Bad("HZ_ENETWORK", "bundle")
+        elif kind == 1:
+            raise Bad("HZ_EMALFORMED", "second header")
+        elif kind == 2:
+            transport(frames[-1][1], network)
+        else:
+            break
+    count = len(frames) - 2
+    tr = arr(unpack(frames[-1][1]), 2, 2, "trailer")
+    if uint(tr[0], "count") != count:
+        raise Bad("HZ_EMALFORMED", "count")
+    if binf(tr[1], 32, "digest") != blake2b256(raw[:frames[-1][2]]):
+        raise Bad("HZ_EMALFORMED", "digest")
+    if at != len(raw):
+        raise Bad("HZ_EMALFORMED", "bytes after the trailer")
+    return hdr, [f[1] for f in frames[1:-1]], blake2b256(raw[:frames[-1][2]])
+
+
+def check_bundles(d, schema):
+    doc = load(d, "bundle.json")
+    for b in doc["bundles"]:
+        what = "bundle: " + b["name"]
+        try:
+            hdr, entries, digest = read_bundle(h(b["bundle"]))
+        except Bad as bad:
+            check(b["verdict"] == "refused", "%s refused: %s" % (what, bad))
+            check(bad.code == b.get("code"), "%s code %s" % (what, bad.code))
+            continue
+        check(b["verdict"] == "imported", what + " imported")
+        check(digest.hex() == b["digest"], what + " digest")
+        check(len(entries) == b["count"], what + " count")
+        check([decode_entry(e).id.hex() for e in entries] == b["entry_ids"],
+              what + " entries")
+        check(hdr[2].hex() == b["exporter"] and hdr[3] == b["created_ms"]
+              and hdr[4] == b["scope"], what + " header")
+        node = Node(schema)
+        results = [node.ingest(e) for e in entries]
+        check(results.count("applied") == b["fresh_node"]["applied"] and
+              results.count("pending") == b["fresh_node"]["pending"],
+              what + " import into an empty node")
+        if "for_vector" in b:
+            # The delta: the exporter's chain past the vector's seq.
+            v = {x["author"]: x for x in b["for_vector"]["authors"]}
+            full = [x for x in doc["bundles"] if x["name"] == "full"][0]
+            _, all_entries, _ = read_bundle(h(full["bundle"]))
+            want = []
+            for e in map(decode_entry, all_entries):
+                have = v.get(e.author.hex())
+                if have is None or e.seq > have["seq"]:
+                    want.append(e.id.hex())
+            check([decode_entry(e).id.hex() for e in entries] == want,
+                  what + " delta")
+    vec = load(d, "vector.json")
+    node = Node(schema)
+    full = [x for x in doc["bundles"] if x["name"] == "full"][0]
+    for e in read_bundle(h(full["bundle"]))[1]:
+        node.ingest(e)
+    check(node.vector() == vec["vector"], "vector.json")
+    check(json.loads(vec["text"])["network"] == PLACEHOLDER_NETWORK.hex(),
+          "vector.json text")
+
+
+def main():
+    if len(sys.argv) != 2:
+        print("usage: check_vectors.py PROTO_VECTORS_DIR")
+        return 2
+    d = sys.argv[1]
+    schema_doc = load(d, "schema-v1.json")
+    schema = Schema(schema_doc)
+    check_schema_md(os.path.dirname(os.path.abspath(d)), schema_doc)
+    check_values(d)
+    check_clock(d)
+    check_ed25519(d)
+    check_entries(d, schema)
+    check_invalid(d, schema)
+    check_state(d, schema)
+    check_ingest(d, schema)
+    check_bundles(d, schema)
+    if FAILURES:
+        print("%d check(s) failed" % len(FAILURES))
+        return 1
+    print("all vectors agree with proto/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
