@@ -473,6 +473,7 @@ static int apply_file(hz_node *n, struct reader *r,
 {
     int rv = read_header(n, r, err);
     unsigned in_batch = 0;
+    n->counting = stats;
     while (rv == 0) {
         rv = next_frame(r, err);
         if (rv != 0 || r->kind == FRAME_TRAILER)
@@ -502,6 +503,7 @@ static int apply_file(hz_node *n, struct reader *r,
         rv = db_commit(n, err);
     if (rv != 0)
         db_rollback(n);
+    n->counting = NULL;
     return rv;
 }
 

@@ -236,18 +236,25 @@ static int record_fork(struct hz_node *n, const struct entry *e,
     return rv;
 }
 
-/* The verdict of an entry that links into its chain (DECISIONS 3, 4). */
-static enum entry_state judge(struct hz_node *n, const struct entry *e,
-                              struct body *b, struct hz_err *why)
+/* The verdict of an entry that links into its chain (DECISIONS 3, 4).
+ * Running out of memory is not a verdict: it returns HZ_ENOMEM and the
+ * caller's transaction rolls back. */
+static int judge(struct hz_node *n, const struct entry *e, struct body *b,
+                 enum entry_state *state, struct hz_err *why,
+                 struct hz_err *err)
 {
     uint64_t version;
-    if (body_peek_version(e->body.p, e->body.len, &version, why) != 0)
-        return ENTRY_REJECTED;
-    if (version > n->schema->version)
-        return ENTRY_HELD;
-    if (body_decode(b, n->schema, e->body.p, e->body.len, why) != 0)
-        return ENTRY_REJECTED;
-    return ENTRY_APPLIED;
+    int rv = body_peek_version(e->body.p, e->body.len, &version, why);
+    if (rv == 0 && version > n->schema->version) {
+        *state = ENTRY_HELD;
+        return 0;
+    }
+    if (rv == 0)
+        rv = body_decode(b, n->schema, e->body.p, e->body.len, why);
+    if (rv == HZ_ENOMEM)
+        return hz_err_set(err, HZ_ENOMEM, "judging an entry");
+    *state = rv == 0 ? ENTRY_APPLIED : ENTRY_REJECTED;
+    return 0;
 }
 
 /* Store a linked entry in the log with its verdict, applying it if it
@@ -264,7 +271,9 @@ static int append(struct hz_node *n, const struct entry *e,
     struct hz_err why = {0};
     enum entry_state state = ENTRY_STOPPED;
     if (point == 0 || e->seq < point)
-        state = judge(n, e, &b, &why);
+        rv = judge(n, e, &b, &state, &why, err);
+    if (rv != 0)
+        return rv;
     sqlite3_stmt *st;
     rv = db_prep(n,
                  "INSERT INTO log(author, seq, id, clock, state, reason,"
@@ -458,6 +467,11 @@ static int drain_pending(struct hz_node *n, const uint8_t *author,
         free(buf);
         if (rv != 0)
             return rv;
+        if (n->counting != NULL) {
+            if (n->counting->pending > 0)
+                n->counting->pending--;
+            ingest_count(n->counting, res);
+        }
     }
 }
 
@@ -517,7 +531,7 @@ int ingest_upgrade(struct hz_node *n, struct hz_err *err)
         struct hz_err why = {0};
         enum entry_state state = ENTRY_HELD;
         if (rv == 0)
-            state = judge(n, &e, &b, &why);
+            rv = judge(n, &e, &b, &state, &why, err);
         if (rv == 0 && state == ENTRY_HELD) {
             /* Still newer than this build: it waits for the next one. */
             free(buf);

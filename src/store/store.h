@@ -63,6 +63,9 @@ struct hz_node {
     struct hz_env env;
     int has_log;
     int writing_own; /* write.c is storing an entry it just signed */
+    /* When set, entries released from pending are counted here too: the
+     * one that waited moves from "pending" to its final result. */
+    struct hz_ingest_stats *counting;
     struct enc scratch;
     void *stmts; /* prepared statements cached by SQL text (db.c) */
 };

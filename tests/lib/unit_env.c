@@ -1,0 +1,515 @@
+/* unit_env.c - shared fixtures of the unit tests (unit_env.h). */
+#include "unit_env.h"
+
+#include "core/limits.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- deterministic environment */
+
+uint64_t unit_rand(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+size_t unit_rand_below(uint64_t *s, size_t n)
+{
+    return (size_t)(unit_rand(s) % n);
+}
+
+static uint64_t env_now(void *data)
+{
+    return ((struct unit_env *)data)->now_ms;
+}
+
+static void env_random(void *data, void *buf, size_t len)
+{
+    struct unit_env *u = data;
+    uint8_t *p = buf;
+    for (size_t i = 0; i < len; i += 8) {
+        uint64_t r = unit_rand(&u->rng);
+        size_t k = len - i < 8 ? len - i : 8;
+        memcpy(p + i, &r, k);
+    }
+}
+
+void unit_env_init(struct unit_env *u, uint64_t seed, uint64_t now_ms)
+{
+    u->now_ms = now_ms;
+    u->rng = seed;
+    u->env.data = u;
+    u->env.now_ms = env_now;
+    u->env.random = env_random;
+}
+
+/* ---- nodes */
+
+void unit_seed(uint8_t seed_byte, uint8_t seed[HZ_SEED_LEN])
+{
+    memset(seed, seed_byte, HZ_SEED_LEN);
+}
+
+hz_node *unit_node_memory_schema(uint8_t seed_byte, const struct schema *s,
+                                 struct unit_env *env)
+{
+    uint8_t seed[HZ_SEED_LEN];
+    unit_seed(seed_byte, seed);
+    hz_node *n = NULL;
+    struct hz_err err = {0};
+    int rv = node_open_memory(seed, s, &env->env, &n, &err);
+    if (rv != 0)
+        fail_msg("node_open_memory: %s", err.msg);
+    return n;
+}
+
+hz_node *unit_node_memory(uint8_t seed_byte, struct unit_env *env)
+{
+    return unit_node_memory_schema(seed_byte, schema_current(), env);
+}
+
+int unit_put(hz_node *n, const char *table, const char *id, size_t n_fields,
+             const struct hz_field *fields, char *id_out, size_t *n_entries)
+{
+    hz_batch *b = NULL;
+    struct hz_err err = {0};
+    int rv = hz_batch_open(n, &b, &err);
+    if (rv == 0)
+        rv = hz_batch_put(b, table, id, n_fields, fields, id_out, &err);
+    if (rv == 0)
+        rv = hz_node_commit(n, b, n_entries, &err);
+    hz_batch_close(b);
+    return rv;
+}
+
+int unit_del(hz_node *n, const char *table, const char *id)
+{
+    hz_batch *b = NULL;
+    struct hz_err err = {0};
+    int rv = hz_batch_open(n, &b, &err);
+    if (rv == 0)
+        rv = hz_batch_del(b, table, id, &err);
+    if (rv == 0)
+        rv = hz_node_commit(n, b, NULL, &err);
+    hz_batch_close(b);
+    return rv;
+}
+
+char *unit_field(hz_node *n, const char *table, const char *id, const char *col)
+{
+    char *text = NULL;
+    struct hz_err err = {0};
+    int rv = hz_node_get(n, table, id, &text, &err);
+    if (rv == HZ_ENOTFOUND || rv == HZ_EDELETED) {
+        hz_free_string(text);
+        return NULL;
+    }
+    if (rv != 0)
+        fail_msg("hz_node_get %s: %s", table, err.msg);
+    json_error_t jerr;
+    json_t *o = json_loads(text, 0, &jerr);
+    hz_free_string(text);
+    assert_non_null(o);
+    json_t *v = json_object_get(o, col);
+    char *out = v != NULL ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
+    json_decref(o);
+    return out;
+}
+
+void unit_assert_field(hz_node *n, const char *table, const char *id,
+                       const char *col, const char *json_or_null)
+{
+    char *got = unit_field(n, table, id, col);
+    if (json_or_null == NULL) {
+        if (got != NULL)
+            fail_msg("%s.%s: expected no value, got %s", table, col, got);
+    } else {
+        if (got == NULL)
+            fail_msg("%s.%s: expected %s, got no value", table, col,
+                     json_or_null);
+        assert_string_equal(got, json_or_null);
+    }
+    free(got);
+}
+
+void unit_state_hash(hz_node *n, char out[2 * HZ_HASH_LEN + 1])
+{
+    struct hz_err err = {0};
+    int rv = hz_node_state_hash(n, out, &err);
+    if (rv != 0)
+        fail_msg("hz_node_state_hash: %s", err.msg);
+}
+
+void unit_assert_same_state(hz_node *a, hz_node *b)
+{
+    char ha[2 * HZ_HASH_LEN + 1], hb[2 * HZ_HASH_LEN + 1];
+    unit_state_hash(a, ha);
+    unit_state_hash(b, hb);
+    assert_string_equal(ha, hb);
+}
+
+int64_t unit_sql_int(hz_node *n, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(n->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        fail_msg("prepare %s: %s", sql, sqlite3_errmsg(n->db));
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW)
+        fail_msg("step %s: %s", sql, sqlite3_errmsg(n->db));
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static json_t *parse_json(char *text)
+{
+    json_error_t jerr;
+    json_t *o = json_loads(text, 0, &jerr);
+    hz_free_string(text);
+    if (o == NULL)
+        fail_msg("bad JSON: %s", jerr.text);
+    return o;
+}
+
+json_t *unit_conflicts(hz_node *n)
+{
+    char *text = NULL;
+    struct hz_err err = {0};
+    if (hz_node_conflicts(n, &text, &err) != 0)
+        fail_msg("hz_node_conflicts: %s", err.msg);
+    return parse_json(text);
+}
+
+json_t *unit_status(hz_node *n)
+{
+    char *text = NULL;
+    struct hz_err err = {0};
+    if (hz_node_status(n, &text, &err) != 0)
+        fail_msg("hz_node_status: %s", err.msg);
+    return parse_json(text);
+}
+
+/* ---- entries */
+
+void unit_entries_add(struct unit_entries *e, const uint8_t *p, size_t len)
+{
+    if (e->n == e->cap) {
+        e->cap = e->cap ? 2 * e->cap : 16;
+        e->p = realloc(e->p, e->cap * sizeof *e->p);
+        e->len = realloc(e->len, e->cap * sizeof *e->len);
+        assert_non_null(e->p);
+        assert_non_null(e->len);
+    }
+    e->p[e->n] = malloc(len ? len : 1);
+    assert_non_null(e->p[e->n]);
+    memcpy(e->p[e->n], p, len);
+    e->len[e->n] = len;
+    e->n++;
+}
+
+static int collect_cb(void *data, const uint8_t *p, size_t len)
+{
+    unit_entries_add(data, p, len);
+    return 0;
+}
+
+void unit_entries_collect(hz_node *n, struct unit_entries *out)
+{
+    struct hz_err err = {0};
+    if (relay_each(n, collect_cb, out, &err) != 0)
+        fail_msg("relay_each: %s", err.msg);
+}
+
+void unit_entries_free(struct unit_entries *e)
+{
+    for (size_t i = 0; i < e->n; i++)
+        free(e->p[i]);
+    free(e->p);
+    free(e->len);
+    memset(e, 0, sizeof *e);
+}
+
+int unit_deliver_range(hz_node *to, const struct unit_entries *e, size_t from,
+                       size_t count, struct hz_ingest_stats *st)
+{
+    struct hz_ingest_stats local = {0};
+    struct hz_err err = {0};
+    assert_true(from + count <= e->n);
+    int rv = relay_ingest(to, count, (const uint8_t *const *)e->p + from,
+                          e->len + from, st != NULL ? st : &local, &err);
+    return rv;
+}
+
+int unit_deliver(hz_node *to, const struct unit_entries *e,
+                 struct hz_ingest_stats *st)
+{
+    return unit_deliver_range(to, e, 0, e->n, st);
+}
+
+void unit_sync(hz_node *from, hz_node *to)
+{
+    struct unit_entries e = {0};
+    struct hz_ingest_stats st = {0};
+    unit_entries_collect(from, &e);
+    int rv = unit_deliver(to, &e, &st);
+    unit_entries_free(&e);
+    assert_int_equal(rv, 0);
+    assert_int_equal(st.refused, 0);
+}
+
+void unit_sign(const struct identity *id, const uint8_t *network, uint64_t seq,
+               const uint8_t *prev, uint64_t clock, const uint8_t *body,
+               size_t body_len, struct entry *e, struct enc *out)
+{
+    memset(e, 0, sizeof *e);
+    e->version = HZ_ENTRY_VERSION;
+    memcpy(e->network, network, HZ_NET_LEN);
+    memcpy(e->author, id->pk, HZ_KEY_LEN);
+    e->seq = seq;
+    if (prev != NULL)
+        memcpy(e->prev, prev, HZ_HASH_LEN);
+    e->clock = clock;
+    e->body = (struct hz_bytes){body, body_len};
+    assert_int_equal(entry_sign(e, id->sk, out), 0);
+}
+
+const uint8_t unit_network[HZ_NET_LEN] = "huzhu-no-network";
+
+void unit_author_init(struct unit_author *a, uint8_t seed_byte)
+{
+    uint8_t seed[HZ_SEED_LEN];
+    unit_seed(seed_byte, seed);
+    identity_from_seed(&a->id, seed);
+    a->seq = 0;
+    memset(a->prev, 0, sizeof a->prev);
+}
+
+void unit_author_next(struct unit_author *a, uint64_t clock,
+                      const struct enc *body, struct unit_entries *out,
+                      uint8_t *id_out)
+{
+    assert_int_equal(enc_done(body), 0);
+    struct enc bytes;
+    enc_init(&bytes);
+    struct entry e;
+    unit_sign(&a->id, unit_network, a->seq + 1, a->seq > 0 ? a->prev : NULL,
+              clock, enc_data(body), enc_len(body), &e, &bytes);
+    a->seq++;
+    memcpy(a->prev, e.id, HZ_HASH_LEN);
+    if (id_out != NULL)
+        memcpy(id_out, e.id, HZ_HASH_LEN);
+    unit_entries_add(out, enc_data(&bytes), enc_len(&bytes));
+    enc_close(&bytes);
+}
+
+void unit_author_close(struct unit_author *a)
+{
+    identity_close(&a->id);
+}
+
+void unit_body_set(struct enc *e, uint64_t version, const char *table,
+                   const uint8_t *row, const char *col, const struct value *v,
+                   size_t n_heads, const uint8_t *const *heads)
+{
+    enc_reset(e);
+    enc_array(e, 2);
+    enc_uint(e, version);
+    enc_array(e, 1);
+    enc_array(e, 4);
+    enc_uint(e, 0);
+    enc_cstr(e, table);
+    enc_bin(e, row, HZ_ROW_LEN);
+    enc_array(e, 1);
+    enc_array(e, 3);
+    enc_cstr(e, col);
+    enc_value(e, v);
+    enc_array(e, n_heads);
+    for (size_t i = 0; i < n_heads; i++)
+        enc_bin(e, heads[i], HZ_HASH_LEN);
+    assert_int_equal(enc_done(e), 0);
+}
+
+/* ---- snapshots */
+
+void unit_snapshot_take(hz_node *n, struct unit_snapshot *s)
+{
+    struct hz_err err = {0};
+    unit_state_hash(n, s->hash);
+    if (hz_node_vector(n, &s->vector, &err) != 0)
+        fail_msg("hz_node_vector: %s", err.msg);
+    s->log = unit_sql_int(n, "SELECT count(*) FROM log");
+    s->pending = unit_sql_int(n, "SELECT count(*) FROM pending");
+    s->forks = unit_sql_int(n, "SELECT count(*) FROM forks");
+    s->skew = unit_sql_int(n, "SELECT count(*) FROM skew");
+}
+
+void unit_snapshot_free(struct unit_snapshot *s)
+{
+    hz_free_string(s->vector);
+    s->vector = NULL;
+}
+
+void unit_assert_unchanged(hz_node *n, const struct unit_snapshot *before)
+{
+    struct unit_snapshot now;
+    unit_snapshot_take(n, &now);
+    assert_string_equal(now.hash, before->hash);
+    assert_string_equal(now.vector, before->vector);
+    assert_int_equal(now.log, before->log);
+    assert_int_equal(now.pending, before->pending);
+    assert_int_equal(now.forks, before->forks);
+    assert_int_equal(now.skew, before->skew);
+    unit_snapshot_free(&now);
+}
+
+/* ---- schemas */
+
+#define V2_TABLES_MAX 32u
+#define V2_VALUES_MAX 64u
+
+const struct schema *unit_schema_v2(void)
+{
+    static struct table_def tables[V2_TABLES_MAX];
+    static struct col_def households[HZ_FIELDS_MAX];
+    static struct enum_val status[V2_VALUES_MAX];
+    static const struct col_def boats[] = {
+        {.name = "name",
+         .type = COL_TEXT,
+         .since = 2,
+         .zh = "船名",
+         .en = "name"},
+    };
+    static struct schema v2;
+    static bool built;
+    if (built)
+        return &v2;
+
+    const struct schema *v1 = schema_current();
+    assert_int_equal(v1->version, 1);
+    assert_true(v1->n_tables + 1 <= V2_TABLES_MAX);
+    size_t nt = 0;
+    tables[nt++] =
+        (struct table_def){"boats", TABLE_ENTITY, 2, boats, 1, "船只", "boats"};
+    for (size_t t = 0; t < v1->n_tables; t++) {
+        const struct table_def *td = &v1->tables[t];
+        assert_true(strcmp(td->name, "boats") > 0);
+        tables[nt] = *td;
+        if (strcmp(td->name, "households") == 0) {
+            size_t nc = 0;
+            bool added = false;
+            assert_true(td->n_cols + 1 <= HZ_FIELDS_MAX);
+            for (size_t c = 0; c < td->n_cols; c++) {
+                if (!added && strcmp(td->cols[c].name, "boat_access") > 0) {
+                    households[nc++] = (struct col_def){.name = "boat_access",
+                                                        .type = COL_BOOL,
+                                                        .since = 2,
+                                                        .zh = "可通船",
+                                                        .en = "boat access"};
+                    added = true;
+                }
+                households[nc] = td->cols[c];
+                if (strcmp(td->cols[c].name, "status") == 0) {
+                    size_t nv = 0;
+                    for (const struct enum_val *v = td->cols[c].values;
+                         v->name != NULL; v++) {
+                        assert_true(nv + 2 < V2_VALUES_MAX);
+                        status[nv++] = *v;
+                    }
+                    status[nv++] = (struct enum_val){
+                        "boat_rescued", 2, "船只救出", "rescued by boat"};
+                    status[nv] = (struct enum_val){NULL, 0, NULL, NULL};
+                    households[nc].values = status;
+                }
+                nc++;
+            }
+            assert_true(added);
+            tables[nt].cols = households;
+            tables[nt].n_cols = nc;
+        }
+        nt++;
+    }
+    v2.tables = tables;
+    v2.n_tables = nt;
+    v2.version = 2;
+    assert_int_equal(schema_check(&v2), 0);
+    built = true;
+    return &v2;
+}
+
+/* ---- files */
+
+char *unit_tmpdir(void)
+{
+    char *dir = strdup("/tmp/hz-unit-XXXXXX");
+    assert_non_null(dir);
+    if (mkdtemp(dir) == NULL)
+        fail_msg("mkdtemp failed");
+    return dir;
+}
+
+void unit_rmtree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        char *p = unit_path(dir, de->d_name);
+        struct stat sb;
+        if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
+            unit_rmtree(p);
+        else
+            unlink(p);
+        free(p);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+char *unit_path(const char *dir, const char *name)
+{
+    size_t len = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(len);
+    assert_non_null(p);
+    snprintf(p, len, "%s/%s", dir, name);
+    return p;
+}
+
+void unit_write_file(const char *path, const void *p, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(p, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+uint8_t *unit_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t cap = 4096, n = 0;
+    uint8_t *buf = malloc(cap);
+    assert_non_null(buf);
+    size_t got;
+    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}

@@ -1,0 +1,177 @@
+/* unit_env.h - shared fixtures of the unit tests (tests/unit/).
+ *
+ * A deterministic world for one test: a virtual wall clock and a seeded
+ * PRNG behind struct hz_env, in-memory nodes opened from a one-byte seed,
+ * moving entries between nodes (relay_each / relay_ingest), crafting and
+ * signing entries by hand, snapshots of what a refusal must not change
+ * (DECISIONS 25: state hash, vector, and the row counts of log, pending
+ * and fork evidence), and temporary node directories under /tmp.
+ *
+ * Every helper asserts (cmocka) on failures that are not the point of the
+ * test, so a test reads as the behaviour it checks. */
+#ifndef HZ_UNIT_ENV_H
+#define HZ_UNIT_ENV_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "core/codec.h"
+#include "core/entry.h"
+#include "core/identity.h"
+#include "store/store.h"
+
+/* 2024-05-01T00:00:00Z and 2038-01-01T00:00:00Z, in milliseconds. */
+#define UNIT_T0_MS UINT64_C(1714521600000)
+#define UNIT_T2038_MS UINT64_C(2145916800000)
+
+/* ---- deterministic environment */
+
+struct unit_env {
+    uint64_t now_ms; /* the wall clock the node reads; tests move it */
+    uint64_t rng;    /* splitmix64 state */
+    struct hz_env env;
+};
+
+void unit_env_init(struct unit_env *u, uint64_t seed, uint64_t now_ms);
+
+/* splitmix64: the next value of @s. */
+uint64_t unit_rand(uint64_t *s);
+/* A value in [0, n). */
+size_t unit_rand_below(uint64_t *s, size_t n);
+
+/* ---- nodes */
+
+/* An in-memory node whose key seed is 32 copies of @seed_byte, on the
+ * clock and PRNG of @env (borrowed for the node's life). */
+hz_node *unit_node_memory(uint8_t seed_byte, struct unit_env *env);
+/* The same with a given schema. */
+hz_node *unit_node_memory_schema(uint8_t seed_byte, const struct schema *s,
+                                 struct unit_env *env);
+void unit_seed(uint8_t seed_byte, uint8_t seed[HZ_SEED_LEN]);
+
+/* The fields of a batch put, as an array literal and its length:
+ *   unit_put(n, "households", NULL, UNIT_FIELDS({"village", "测试村"}),
+ *            id, NULL); */
+#define UNIT_FIELDS(...)                                                       \
+    sizeof((const struct hz_field[]){__VA_ARGS__}) / sizeof(struct hz_field),  \
+        ((const struct hz_field[]){__VA_ARGS__})
+
+/* One put committed as one action. @id may be NULL (new row); the row id
+ * goes to @id_out (33 bytes) when not NULL; *@n_entries (may be NULL)
+ * gets the entries written. Returns hz_node_commit's result. */
+int unit_put(hz_node *n, const char *table, const char *id, size_t n_fields,
+             const struct hz_field *fields, char *id_out, size_t *n_entries);
+/* One delete committed as one action. */
+int unit_del(hz_node *n, const char *table, const char *id);
+
+/* The JSON text of one field of a row ("\"测试村\"", "true", "12"), or
+ * NULL when the row is absent or deleted or the field is empty. Owned:
+ * free(). */
+char *unit_field(hz_node *n, const char *table, const char *id,
+                 const char *col);
+void unit_assert_field(hz_node *n, const char *table, const char *id,
+                       const char *col, const char *json_or_null);
+
+void unit_state_hash(hz_node *n, char out[2 * HZ_HASH_LEN + 1]);
+void unit_assert_same_state(hz_node *a, hz_node *b);
+
+/* A scalar from one SQL query on the node's database (counts). */
+int64_t unit_sql_int(hz_node *n, const char *sql);
+/* The JSON of hz_node_conflicts / hz_node_status, parsed. Owned:
+ * json_decref(). */
+json_t *unit_conflicts(hz_node *n);
+json_t *unit_status(hz_node *n);
+
+/* ---- entries */
+
+struct unit_entries {
+    size_t n, cap;
+    uint8_t **p;
+    size_t *len;
+};
+
+void unit_entries_add(struct unit_entries *e, const uint8_t *p, size_t len);
+/* Every entry @n holds, in relay_each order. */
+void unit_entries_collect(hz_node *n, struct unit_entries *out);
+void unit_entries_free(struct unit_entries *e);
+/* relay_ingest of e[from..from+count), stats added into *@st (may be
+ * NULL). Returns relay_ingest's result. */
+int unit_deliver_range(hz_node *to, const struct unit_entries *e, size_t from,
+                       size_t count, struct hz_ingest_stats *st);
+int unit_deliver(hz_node *to, const struct unit_entries *e,
+                 struct hz_ingest_stats *st);
+/* Everything @from holds, into @to; asserts success. */
+void unit_sync(hz_node *from, hz_node *to);
+
+/* Sign an entry by hand: network, seq, prev (NULL = zeros), clock and
+ * body bytes, with @id's key. The bytes go to @out (enc_init'ed by the
+ * caller); e->id is filled. */
+void unit_sign(const struct identity *id, const uint8_t *network, uint64_t seq,
+               const uint8_t *prev, uint64_t clock, const uint8_t *body,
+               size_t body_len, struct entry *e, struct enc *out);
+
+/* The placeholder network every node shares until networks exist
+ * (DECISIONS 14). */
+extern const uint8_t unit_network[HZ_NET_LEN];
+
+/* An author whose chain a test writes by hand: any body, any clock. */
+struct unit_author {
+    struct identity id;
+    uint64_t seq;              /* of the last entry signed */
+    uint8_t prev[HZ_HASH_LEN]; /* its id */
+};
+
+void unit_author_init(struct unit_author *a, uint8_t seed_byte);
+/* Sign the next entry of @a's chain over @body (enc_done'd bytes) at
+ * @clock, and append its bytes to @out. Its id goes to @id_out (may be
+ * NULL). */
+void unit_author_next(struct unit_author *a, uint64_t clock,
+                      const struct enc *body, struct unit_entries *out,
+                      uint8_t *id_out);
+void unit_author_close(struct unit_author *a);
+
+/* A body (written into @e, which is reset first) of one set op of one
+ * field: [version, [[0, table, row, [[col, v, heads]]]]]. */
+void unit_body_set(struct enc *e, uint64_t version, const char *table,
+                   const uint8_t *row, const char *col, const struct value *v,
+                   size_t n_heads, const uint8_t *const *heads);
+
+/* ---- snapshots (DECISIONS 25) */
+
+struct unit_snapshot {
+    char hash[2 * HZ_HASH_LEN + 1];
+    char *vector;
+    int64_t log, pending, forks, skew;
+};
+
+void unit_snapshot_take(hz_node *n, struct unit_snapshot *s);
+void unit_snapshot_free(struct unit_snapshot *s);
+void unit_assert_unchanged(hz_node *n, const struct unit_snapshot *before);
+
+/* ---- schemas */
+
+/* Schema version 2 for upgrade tests (DECISIONS 1): version 1 plus
+ *   households.boat_access  BOOL, since 2
+ *   households.status       value "boat_rescued", since 2
+ *   boats                   a new entity table (name TEXT), since 2
+ * built from schema_current() so it follows changes to version 1. */
+const struct schema *unit_schema_v2(void);
+
+/* ---- files */
+
+/* A new empty directory under /tmp. Owned: free() after unit_rmtree(). */
+char *unit_tmpdir(void);
+/* Remove @dir and everything in it. */
+void unit_rmtree(const char *dir);
+/* "@dir/@name", owned: free(). */
+char *unit_path(const char *dir, const char *name);
+void unit_write_file(const char *path, const void *p, size_t len);
+/* The whole file, owned: free(). */
+uint8_t *unit_read_file(const char *path, size_t *len);
+
+#endif

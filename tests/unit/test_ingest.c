@@ -1,0 +1,799 @@
+/* test_ingest.c - taking in entries written elsewhere (ingest.c, relay.c;
+ * DECISIONS 3, 7, 13, 16, 17).
+ *
+ * Transport failures store nothing; an entry ahead of a gap waits, then
+ * applies; a content failure is stored in its author's chain, never
+ * applied, listed with its reason and relayed, and leaves no hole; two
+ * entries at one seq from one key are kept as evidence and stop that
+ * author's chain at the fork in whatever order they arrive; and a node
+ * that receives an entry signed by its own key that it did not write
+ * stops writing. */
+#include "lib/unit_env.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/limits.h"
+
+#define V_STR(x)                                                               \
+    ((struct value){.type = VALUE_STR,                                         \
+                    .s = {(const uint8_t *)(x), sizeof(x) - 1}})
+
+static int64_t count_state(hz_node *n, int st)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM log WHERE state = %d", st);
+    return unit_sql_int(n, sql);
+}
+
+static hz_node *empty_node(uint8_t seed_byte, struct unit_env *env,
+                           uint64_t env_seed)
+{
+    unit_env_init(env, env_seed, UNIT_T0_MS);
+    return unit_node_memory(seed_byte, env);
+}
+
+/* ---- pending */
+
+static void entry_ahead_of_a_gap_waits_then_applies(void **state)
+{
+    (void)state;
+    struct unit_env ea, eb, ec;
+    hz_node *a = empty_node(0xa1, &ea, 1);
+    hz_node *b = empty_node(0xb2, &eb, 2);
+    hz_node *c = empty_node(0xc3, &ec, 3);
+    char h[HZ_ROW_HEX_LEN + 1];
+    assert_int_equal(unit_put(a, "households", NULL,
+                              UNIT_FIELDS({"village", "测试村甲"}), h, NULL),
+                     0);
+    assert_int_equal(
+        unit_put(a, "households", h, UNIT_FIELDS({"members", "2"}), NULL, NULL),
+        0);
+    struct unit_entries es = {0};
+    unit_entries_collect(a, &es);
+    assert_int_equal(es.n, 2);
+
+    char empty[2 * HZ_HASH_LEN + 1], got[2 * HZ_HASH_LEN + 1];
+    unit_state_hash(b, empty);
+    struct hz_ingest_stats st = {0};
+    assert_int_equal(unit_deliver_range(b, &es, 1, 1, &st), 0);
+    assert_int_equal(st.pending, 1);
+    assert_int_equal(st.applied, 0);
+    assert_int_equal(unit_sql_int(b, "SELECT count(*) FROM pending"), 1);
+    assert_int_equal(unit_sql_int(b, "SELECT count(*) FROM log"), 0);
+    unit_state_hash(b, got);
+    assert_string_equal(got, empty);
+
+    /* The status names the missing range. */
+    json_t *s = unit_status(b);
+    json_t *missing = json_object_get(s, "missing");
+    assert_int_equal(json_array_size(missing), 1);
+    json_t *m = json_array_get(missing, 0);
+    char key[2 * HZ_KEY_LEN + 1];
+    hz_node_key_hex(a, key);
+    assert_string_equal(json_string_value(json_object_get(m, "author")), key);
+    assert_int_equal(json_integer_value(json_object_get(m, "from_seq")), 1);
+    assert_int_equal(json_integer_value(json_object_get(m, "to_seq")), 1);
+    json_decref(s);
+
+    /* A pending entry is relayed too (DECISIONS 17). */
+    unit_sync(b, c);
+    assert_int_equal(unit_sql_int(c, "SELECT count(*) FROM pending"), 1);
+
+    memset(&st, 0, sizeof st);
+    assert_int_equal(unit_deliver_range(b, &es, 0, 1, &st), 0);
+    /* seq 1, and seq 2 that waited for it: both counted as applied. */
+    assert_int_equal(st.applied, 2);
+    assert_int_equal(st.pending, 0);
+    assert_int_equal(unit_sql_int(b, "SELECT count(*) FROM pending"), 0);
+    assert_int_equal(count_state(b, 0), 2);
+    unit_assert_same_state(a, b);
+    unit_assert_field(b, "households", h, "members", "2");
+    s = unit_status(b);
+    assert_int_equal(json_array_size(json_object_get(s, "missing")), 0);
+    json_decref(s);
+
+    unit_entries_free(&es);
+    hz_node_close(a);
+    hz_node_close(b);
+    hz_node_close(c);
+}
+
+static void a_long_chain_delivered_backwards_applies_whole(void **state)
+{
+    (void)state;
+    struct unit_env ea, eb;
+    hz_node *a = empty_node(0xa1, &ea, 1);
+    hz_node *b = empty_node(0xb2, &eb, 2);
+    char h[HZ_ROW_HEX_LEN + 1];
+    assert_int_equal(
+        unit_put(a, "households", NULL, UNIT_FIELDS({"members", "0"}), h, NULL),
+        0);
+    for (int i = 1; i <= 30; i++) {
+        char v[8];
+        snprintf(v, sizeof v, "%d", i);
+        assert_int_equal(unit_put(a, "households", h,
+                                  UNIT_FIELDS({"members", v}), NULL, NULL),
+                         0);
+    }
+    struct unit_entries es = {0};
+    unit_entries_collect(a, &es);
+    for (size_t i = es.n; i-- > 0;) {
+        struct hz_ingest_stats st = {0};
+        assert_int_equal(unit_deliver_range(b, &es, i, 1, &st), 0);
+        /* The last delivery (seq 1) releases the whole chain. */
+        if (i > 0)
+            assert_int_equal(st.pending, 1);
+        else
+            assert_int_equal(st.applied, es.n);
+    }
+    assert_int_equal(unit_sql_int(b, "SELECT count(*) FROM pending"), 0);
+    assert_int_equal(count_state(b, 0), (int64_t)es.n);
+    unit_assert_field(b, "households", h, "members", "30");
+    unit_assert_same_state(a, b);
+    unit_entries_free(&es);
+    hz_node_close(a);
+    hz_node_close(b);
+}
+
+/* ---- transport refusals (DECISIONS 3) */
+
+static void transport_failures_store_nothing(void **state)
+{
+    (void)state;
+    struct unit_env ea, eb, ef;
+    hz_node *a = empty_node(0xa1, &ea, 1);
+    hz_node *b = empty_node(0xb2, &eb, 2);
+    hz_node *f = empty_node(0xf1, &ef, 3);
+    memset(f->network, 0x66, HZ_NET_LEN); /* another network */
+    char h[HZ_ROW_HEX_LEN + 1];
+    assert_int_equal(unit_put(a, "households", NULL,
+                              UNIT_FIELDS({"village", "测试村甲"}), h, NULL),
+                     0);
+    assert_int_equal(unit_put(f, "households", NULL,
+                              UNIT_FIELDS({"village", "测试村乙"}), NULL, NULL),
+                     0);
+    struct unit_entries good = {0}, foreign = {0};
+    unit_entries_collect(a, &good);
+    unit_entries_collect(f, &foreign);
+    /* B already holds something, so "unchanged" means something. */
+    assert_int_equal(unit_put(b, "sites", NULL,
+                              UNIT_FIELDS({"name", "测试安置点"}), NULL, NULL),
+                     0);
+
+    const uint8_t *p = good.p[0];
+    size_t len = good.len[0];
+    uint8_t *buf = malloc(len + 1);
+    assert_non_null(buf);
+    struct unit_entries bad = {0};
+    unit_entries_add(&bad, foreign.p[0], foreign.len[0]);
+    memcpy(buf, p, len);
+    buf[len - 1] ^= 0x01; /* signature */
+    unit_entries_add(&bad, buf, len);
+    memcpy(buf, p, len);
+    buf[len - HZ_SIG_LEN - 3] ^= 0x01; /* body */
+    unit_entries_add(&bad, buf, len);
+    unit_entries_add(&bad, p, len - 1); /* truncated */
+    memcpy(buf, p, len);
+    buf[len] = 0xc0;
+    unit_entries_add(&bad, buf, len + 1); /* trailing byte */
+    unit_entries_add(&bad, (const uint8_t *)"", 0);
+    unit_entries_add(&bad, (const uint8_t *)"garbage", 7);
+
+    struct unit_snapshot before;
+    unit_snapshot_take(b, &before);
+    struct hz_ingest_stats st = {0};
+    assert_int_equal(unit_deliver(b, &bad, &st), 0);
+    assert_int_equal(st.refused, bad.n);
+    assert_int_equal(st.entries, 0);
+    unit_assert_unchanged(b, &before);
+    unit_snapshot_free(&before);
+
+    /* A refusal inside a batch does not stop the good entries. */
+    struct unit_entries mixed = {0};
+    unit_entries_add(&mixed, bad.p[1], bad.len[1]);
+    unit_entries_add(&mixed, good.p[0], good.len[0]);
+    unit_entries_add(&mixed, bad.p[0], bad.len[0]);
+    memset(&st, 0, sizeof st);
+    assert_int_equal(unit_deliver(b, &mixed, &st), 0);
+    assert_int_equal(st.refused, 2);
+    assert_int_equal(st.applied, 1);
+    unit_assert_field(b, "households", h, "village", "\"测试村甲\"");
+
+    free(buf);
+    unit_entries_free(&mixed);
+    unit_entries_free(&bad);
+    unit_entries_free(&good);
+    unit_entries_free(&foreign);
+    hz_node_close(a);
+    hz_node_close(b);
+    hz_node_close(f);
+}
+
+/* ---- content refusals (DECISIONS 3) */
+
+static void content_rejected_entry_is_kept_and_leaves_no_hole(void **state)
+{
+    (void)state;
+    static const uint8_t r1[HZ_ROW_LEN] = {0x01}, r2[HZ_ROW_LEN] = {0x02},
+                         r3[HZ_ROW_LEN] = {0x03};
+    struct unit_author x;
+    unit_author_init(&x, 0x58);
+    struct unit_entries es = {0};
+    struct enc body;
+    enc_init(&body);
+    struct value v = V_STR("测试村");
+    /* 1: an unknown column under schema 1 */
+    unit_body_set(&body, 1, "households", r1, "warp_drive", &v, 0, NULL);
+    unit_author_next(&x, UNIT_T0_MS << 16, &body, &es, NULL);
+    /* 2: a good edit */
+    unit_body_set(&body, 1, "households", r2, "village", &v, 0, NULL);
+    unit_author_next(&x, (UNIT_T0_MS << 16) + 1, &body, &es, NULL);
+    /* 3: a body that is not msgpack at all */
+    enc_reset(&body);
+    enc_raw(&body, "\xc1\xc1", 2);
+    unit_author_next(&x, (UNIT_T0_MS << 16) + 2, &body, &es, NULL);
+    /* 4: a value out of range */
+    struct value big = {.type = VALUE_INT, .i = 101};
+    unit_body_set(&body, 1, "households", r3, "members", &big, 0, NULL);
+    unit_author_next(&x, (UNIT_T0_MS << 16) + 3, &body, &es, NULL);
+    /* 5: another good edit */
+    unit_body_set(&body, 1, "households", r3, "village", &v, 0, NULL);
+    unit_author_next(&x, (UNIT_T0_MS << 16) + 4, &body, &es, NULL);
+
+    struct unit_env en, em, eo;
+    hz_node *n = empty_node(0x11, &en, 1);
+    hz_node *m = empty_node(0x12, &em, 2);
+    hz_node *o = empty_node(0x13, &eo, 3);
+    struct hz_ingest_stats st = {0};
+    assert_int_equal(unit_deliver(n, &es, &st), 0);
+    assert_int_equal(st.rejected, 3);
+    assert_int_equal(st.applied, 2);
+    assert_int_equal(st.refused, 0);
+    assert_int_equal(count_state(n, 1), 3);
+    assert_int_equal(count_state(n, 0), 2);
+
+    char h1[HZ_ROW_HEX_LEN + 1], h2[HZ_ROW_HEX_LEN + 1], h3[HZ_ROW_HEX_LEN + 1];
+    hex_encode(r1, HZ_ROW_LEN, h1);
+    hex_encode(r2, HZ_ROW_LEN, h2);
+    hex_encode(r3, HZ_ROW_LEN, h3);
+    char *json = NULL;
+    assert_int_equal(hz_node_get(n, "households", h1, &json, NULL),
+                     HZ_ENOTFOUND);
+    unit_assert_field(n, "households", h2, "village", "\"测试村\"");
+    unit_assert_field(n, "households", h3, "village", "\"测试村\"");
+    unit_assert_field(n, "households", h3, "members", NULL);
+
+    /* Listed with its reason. */
+    json_t *s = unit_status(n);
+    json_t *rej = json_object_get(s, "rejected");
+    assert_int_equal(json_array_size(rej), 3);
+    json_t *first = json_array_get(rej, 0);
+    assert_int_equal(json_integer_value(json_object_get(first, "seq")), 1);
+    const char *why = json_string_value(json_object_get(first, "reason"));
+    assert_non_null(why);
+    assert_non_null(strstr(why, "column"));
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(s, "entries"), "rejected")),
+                     3);
+    json_decref(s);
+
+    /* Relayed like any other entry, and judged the same way there. */
+    struct unit_entries relayed = {0};
+    unit_entries_collect(n, &relayed);
+    assert_int_equal(relayed.n, es.n);
+    unit_entries_free(&relayed);
+    unit_sync(n, o);
+    assert_int_equal(count_state(o, 1), 3);
+    unit_assert_same_state(n, o);
+
+    /* In the other order the rejected entries still close the gaps. */
+    for (size_t i = es.n; i-- > 0;)
+        assert_int_equal(unit_deliver_range(m, &es, i, 1, NULL), 0);
+    assert_int_equal(count_state(m, 1), 3);
+    assert_int_equal(count_state(m, 0), 2);
+    assert_int_equal(unit_sql_int(m, "SELECT count(*) FROM pending"), 0);
+    unit_assert_same_state(n, m);
+
+    enc_close(&body);
+    unit_entries_free(&es);
+    unit_author_close(&x);
+    hz_node_close(n);
+    hz_node_close(m);
+    hz_node_close(o);
+}
+
+static void far_clock_is_applied_and_its_author_flagged(void **state)
+{
+    (void)state;
+    static const uint8_t row[HZ_ROW_LEN] = {0x09};
+    struct unit_author x;
+    unit_author_init(&x, 0x58);
+    struct unit_entries es = {0};
+    struct enc body;
+    enc_init(&body);
+    struct value v = V_STR("测试村");
+    unit_body_set(&body, 1, "households", row, "village", &v, 0, NULL);
+    unit_author_next(&x, UNIT_T2038_MS << 16, &body, &es, NULL);
+    struct unit_env en;
+    hz_node *n = empty_node(0x11, &en, 1);
+    struct hz_ingest_stats st = {0};
+    assert_int_equal(unit_deliver(n, &es, &st), 0);
+    assert_int_equal(st.applied, 1);
+    char h[HZ_ROW_HEX_LEN + 1], key[2 * HZ_KEY_LEN + 1];
+    hex_encode(row, HZ_ROW_LEN, h);
+    hex_encode(x.id.pk, HZ_KEY_LEN, key);
+    unit_assert_field(n, "households", h, "village", "\"测试村\"");
+    json_t *s = unit_status(n);
+    json_t *skewed = json_object_get(s, "skewed_authors");
+    assert_int_equal(json_array_size(skewed), 1);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(skewed, 0), "author")),
+        key);
+    json_decref(s);
+    /* Our own next write does not jump to 2038. */
+    assert_int_equal(unit_put(n, "households", h,
+                              UNIT_FIELDS({"village", "测试村乙"}), NULL, NULL),
+                     0);
+    char sql[256], me[2 * HZ_KEY_LEN + 1];
+    hex_encode(n->id.pk, HZ_KEY_LEN, me);
+    snprintf(sql, sizeof sql,
+             "SELECT clock >> 16 FROM log WHERE author = x'%s'", me);
+    assert_true((uint64_t)unit_sql_int(n, sql) <=
+                UNIT_T0_MS + HZ_CLOCK_SKEW_MS_MAX);
+    /* A write that saw the 2038 one still wins over it. */
+    unit_assert_field(n, "households", h, "village", "\"测试村乙\"");
+    enc_close(&body);
+    unit_entries_free(&es);
+    unit_author_close(&x);
+    hz_node_close(n);
+}
+
+/* ---- forks (DECISIONS 16) */
+
+struct fork_world {
+    struct unit_env e1, e2, eb;
+    hz_node *a1, *a2, *b; /* a1 and a2 share one key */
+    struct unit_entries common, branch1, branch2, others, late1;
+    char h1[HZ_ROW_HEX_LEN + 1], h2[HZ_ROW_HEX_LEN + 1], h3[HZ_ROW_HEX_LEN + 1];
+};
+
+static void entries_since(hz_node *n, int64_t seq, struct unit_entries *out)
+{
+    struct unit_entries all = {0};
+    unit_entries_collect(n, &all);
+    for (size_t i = 0; i < all.n; i++) {
+        struct entry e;
+        assert_int_equal(entry_decode(&e, all.p[i], all.len[i], NULL), 0);
+        if ((int64_t)e.seq >= seq &&
+            memcmp(e.author, n->id.pk, HZ_KEY_LEN) == 0)
+            unit_entries_add(out, all.p[i], all.len[i]);
+    }
+    unit_entries_free(&all);
+}
+
+/* A1 writes seq 1; A2 is a restored backup of A1 holding seq 1; then
+ * each writes on: A1 seq 2..5 (branch 1: a row, an edit, a delete, an
+ * event), A2 its own seq 2 (branch 2). B writes on its own. late1 is
+ * what A1 writes after that (seq 6). */
+static void fork_open(struct fork_world *w)
+{
+    memset(w, 0, sizeof *w);
+    unit_env_init(&w->e1, 1, UNIT_T0_MS);
+    unit_env_init(&w->e2, 2, UNIT_T0_MS);
+    unit_env_init(&w->eb, 3, UNIT_T0_MS);
+    w->a1 = unit_node_memory(0xaa, &w->e1);
+    w->a2 = unit_node_memory(0xaa, &w->e2);
+    w->b = unit_node_memory(0xbb, &w->eb);
+    assert_int_equal(unit_put(w->a1, "households", NULL,
+                              UNIT_FIELDS({"village", "测试村甲"}), w->h1,
+                              NULL),
+                     0);
+    unit_entries_collect(w->a1, &w->common);
+    /* The backup: A2 holds seq 1 as its own. */
+    w->a2->writing_own = 1;
+    assert_int_equal(unit_deliver(w->a2, &w->common, NULL), 0);
+    w->a2->writing_own = 0;
+    assert_int_equal(count_state(w->a2, 0), 1);
+
+    assert_int_equal(unit_put(w->a1, "households", NULL,
+                              UNIT_FIELDS({"village", "测试村乙"}), w->h2,
+                              NULL),
+                     0);
+    assert_int_equal(unit_put(w->a1, "households", w->h1,
+                              UNIT_FIELDS({"members", "5"}), NULL, NULL),
+                     0);
+    /* Branch 1 also deletes a row of the common history and records an
+     * event: both must be taken back at the fork. */
+    assert_int_equal(unit_del(w->a1, "households", w->h1), 0);
+    assert_int_equal(
+        unit_put(w->a1, "warnings", NULL,
+                 UNIT_FIELDS({"household", w->h2}, {"method", "phone"},
+                             {"notice", "测试通知"}),
+                 NULL, NULL),
+        0);
+    w->e2.now_ms += 7;
+    assert_int_equal(unit_put(w->a2, "households", NULL,
+                              UNIT_FIELDS({"village", "测试村丙"}), w->h3,
+                              NULL),
+                     0);
+    entries_since(w->a1, 2, &w->branch1);
+    entries_since(w->a2, 2, &w->branch2);
+    assert_int_equal(w->branch1.n, 4);
+    assert_int_equal(w->branch2.n, 1);
+    assert_int_equal(unit_put(w->b, "sites", NULL,
+                              UNIT_FIELDS({"name", "测试安置点"}), NULL, NULL),
+                     0);
+    unit_entries_collect(w->b, &w->others);
+    /* What A1 writes after the fork. */
+    assert_int_equal(unit_put(w->a1, "households", w->h2,
+                              UNIT_FIELDS({"members", "6"}), NULL, NULL),
+                     0);
+    entries_since(w->a1, 6, &w->late1);
+    assert_int_equal(w->late1.n, 1);
+}
+
+static void fork_close(struct fork_world *w)
+{
+    unit_entries_free(&w->common);
+    unit_entries_free(&w->branch1);
+    unit_entries_free(&w->branch2);
+    unit_entries_free(&w->others);
+    unit_entries_free(&w->late1);
+    hz_node_close(w->a1);
+    hz_node_close(w->a2);
+    hz_node_close(w->b);
+}
+
+static void fork_keeps_evidence_and_stops_the_author_at_the_fork(void **state)
+{
+    (void)state;
+    struct fork_world w;
+    fork_open(&w);
+
+    /* The reference: only what precedes the fork. */
+    struct unit_env er, ec, ed;
+    hz_node *ref = empty_node(0x51, &er, 11);
+    assert_int_equal(unit_deliver(ref, &w.others, NULL), 0);
+    assert_int_equal(unit_deliver(ref, &w.common, NULL), 0);
+
+    /* C: branch 1 first, then branch 2. */
+    hz_node *c = empty_node(0x52, &ec, 12);
+    assert_int_equal(unit_deliver(c, &w.others, NULL), 0);
+    assert_int_equal(unit_deliver(c, &w.common, NULL), 0);
+    assert_int_equal(unit_deliver(c, &w.branch1, NULL), 0);
+    unit_assert_field(c, "households", w.h1, "village", NULL); /* deleted */
+    assert_int_equal(unit_sql_int(c, "SELECT count(*) FROM v_warnings"), 1);
+    struct hz_ingest_stats st = {0};
+    assert_int_equal(unit_deliver(c, &w.branch2, &st), 0);
+    assert_int_equal(st.forks, 1);
+    assert_int_equal(st.refused, 0);
+    unit_assert_same_state(c, ref);
+    unit_assert_field(c, "households", w.h1, "village", "\"测试村甲\"");
+    unit_assert_field(c, "households", w.h1, "members", NULL);
+    unit_assert_field(c, "households", w.h2, "village", NULL);
+    unit_assert_field(c, "households", w.h3, "village", NULL);
+    assert_int_equal(unit_sql_int(c, "SELECT count(*) FROM v_warnings"), 0);
+    assert_true(unit_sql_int(c, "SELECT count(*) FROM forks") >= 1);
+    assert_int_equal(count_state(c, 3), 4);
+    assert_int_equal(count_state(c, 0), 2);
+
+    /* The status shows the fork and where it is. */
+    json_t *s = unit_status(c);
+    json_t *forks = json_object_get(s, "forks");
+    assert_int_equal(json_array_size(forks), 1);
+    char key[2 * HZ_KEY_LEN + 1];
+    hz_node_key_hex(w.a1, key);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(forks, 0), "author")),
+        key);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_array_get(forks, 0), "point")),
+        2);
+    json_decref(s);
+
+    /* D: branch 2 first, then branch 1. */
+    hz_node *d = empty_node(0x53, &ed, 13);
+    assert_int_equal(unit_deliver(d, &w.common, NULL), 0);
+    assert_int_equal(unit_deliver(d, &w.branch2, NULL), 0);
+    unit_assert_field(d, "households", w.h3, "village", "\"测试村丙\"");
+    assert_int_equal(unit_deliver(d, &w.others, NULL), 0);
+    memset(&st, 0, sizeof st);
+    assert_int_equal(unit_deliver(d, &w.branch1, &st), 0);
+    assert_true(st.forks >= 1);
+    unit_assert_same_state(d, c);
+    unit_assert_same_state(d, ref);
+
+    /* A1's entries after the fork are stored and stopped, not applied. */
+    memset(&st, 0, sizeof st);
+    assert_int_equal(unit_deliver(c, &w.late1, &st), 0);
+    assert_int_equal(st.stopped + st.forks, 1);
+    assert_int_equal(st.applied, 0);
+    unit_assert_same_state(c, ref);
+    memset(&st, 0, sizeof st);
+    assert_int_equal(unit_deliver(d, &w.late1, &st), 0);
+    assert_int_equal(st.applied, 0);
+    unit_assert_same_state(d, ref);
+
+    /* The evidence travels: a node that only relays from C learns the
+     * fork too (DECISIONS 16). */
+    struct unit_env ee;
+    hz_node *e = empty_node(0x54, &ee, 14);
+    unit_sync(c, e);
+    assert_true(unit_sql_int(e, "SELECT count(*) FROM forks") >= 1);
+    unit_assert_same_state(e, ref);
+
+    hz_node_close(ref);
+    hz_node_close(c);
+    hz_node_close(d);
+    hz_node_close(e);
+    fork_close(&w);
+}
+
+/* Both histories arrive ahead of a gap and wait in pending; when the gap
+ * closes, the node must see the fork as a node that received them in
+ * order does. */
+static void fork_waiting_in_pending_is_found_when_the_gap_closes(void **state)
+{
+    (void)state;
+    struct fork_world w;
+    fork_open(&w);
+    struct unit_env ex, ey;
+    hz_node *x = empty_node(0x52, &ex, 12);
+    hz_node *y = empty_node(0x53, &ey, 13);
+    /* Only the two entries at seq 2, so no later link gives the fork
+     * away. X: in order. */
+    assert_int_equal(unit_deliver(x, &w.common, NULL), 0);
+    assert_int_equal(unit_deliver_range(x, &w.branch1, 0, 1, NULL), 0);
+    assert_int_equal(unit_deliver(x, &w.branch2, NULL), 0);
+    assert_int_equal(unit_sql_int(x, "SELECT count(*) FROM forks"), 1);
+    /* Y: both seq 2 entries first, then seq 1. */
+    struct hz_ingest_stats st = {0};
+    assert_int_equal(unit_deliver_range(y, &w.branch1, 0, 1, &st), 0);
+    assert_int_equal(unit_deliver(y, &w.branch2, &st), 0);
+    assert_int_equal(st.pending, 2);
+    assert_int_equal(unit_deliver(y, &w.common, NULL), 0);
+    assert_true(unit_sql_int(y, "SELECT count(*) FROM forks") >= 1);
+    unit_assert_same_state(x, y);
+    hz_node_close(x);
+    hz_node_close(y);
+    fork_close(&w);
+}
+
+static void fork_at_seq_one_stops_the_whole_chain(void **state)
+{
+    (void)state;
+    struct unit_env e1, e2, ec, ed, er;
+    hz_node *a1 = empty_node(0xaa, &e1, 1);
+    hz_node *a2 = empty_node(0xaa, &e2, 2);
+    assert_int_equal(unit_put(a1, "sites", NULL,
+                              UNIT_FIELDS({"name", "测试安置点甲"}), NULL,
+                              NULL),
+                     0);
+    assert_int_equal(unit_put(a2, "sites", NULL,
+                              UNIT_FIELDS({"name", "测试安置点乙"}), NULL,
+                              NULL),
+                     0);
+    struct unit_entries b1 = {0}, b2 = {0};
+    unit_entries_collect(a1, &b1);
+    unit_entries_collect(a2, &b2);
+    hz_node *c = empty_node(0x52, &ec, 3);
+    hz_node *d = empty_node(0x53, &ed, 4);
+    hz_node *ref = empty_node(0x51, &er, 5);
+    assert_int_equal(unit_deliver(c, &b1, NULL), 0);
+    assert_int_equal(unit_deliver(c, &b2, NULL), 0);
+    assert_int_equal(unit_deliver(d, &b2, NULL), 0);
+    assert_int_equal(unit_deliver(d, &b1, NULL), 0);
+    unit_assert_same_state(c, ref);
+    unit_assert_same_state(d, ref);
+    assert_int_equal(count_state(c, 0), 0);
+    unit_entries_free(&b1);
+    unit_entries_free(&b2);
+    hz_node_close(a1);
+    hz_node_close(a2);
+    hz_node_close(c);
+    hz_node_close(d);
+    hz_node_close(ref);
+}
+
+/* Forks, rejected entries, gaps and duplicates, in any order and any
+ * batching: one state (DECISIONS 5). */
+static void forks_and_rejections_in_any_order_give_the_same_state(void **state)
+{
+    (void)state;
+    struct fork_world w;
+    fork_open(&w);
+    /* An author with a rejected entry between two good ones. */
+    static const uint8_t row[HZ_ROW_LEN] = {0x0b};
+    struct unit_author x;
+    unit_author_init(&x, 0x58);
+    struct unit_entries xs = {0};
+    struct enc body;
+    enc_init(&body);
+    struct value v = V_STR("测试村");
+    unit_body_set(&body, 1, "households", row, "village", &v, 0, NULL);
+    unit_author_next(&x, UNIT_T0_MS << 16, &body, &xs, NULL);
+    unit_body_set(&body, 1, "households", row, "warp_drive", &v, 0, NULL);
+    unit_author_next(&x, (UNIT_T0_MS << 16) + 1, &body, &xs, NULL);
+    struct value m = {.type = VALUE_INT, .i = 7};
+    unit_body_set(&body, 1, "households", row, "members", &m, 0, NULL);
+    unit_author_next(&x, (UNIT_T0_MS << 16) + 2, &body, &xs, NULL);
+
+    struct unit_entries all = {0};
+    const struct unit_entries *parts[] = {&w.common, &w.branch1, &w.branch2,
+                                          &w.others, &w.late1,   &xs};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        for (size_t k = 0; k < parts[i]->n; k++)
+            unit_entries_add(&all, parts[i]->p[k], parts[i]->len[k]);
+
+    struct unit_env er;
+    hz_node *ref = empty_node(0x51, &er, 11);
+    assert_int_equal(unit_deliver(ref, &all, NULL), 0);
+    char want[2 * HZ_HASH_LEN + 1];
+    unit_state_hash(ref, want);
+
+    uint64_t seed = 0xf07c;
+    size_t n = all.n;
+    size_t *order = malloc(n * sizeof *order);
+    assert_non_null(order);
+    for (int round = 0; round < 16; round++) {
+        for (size_t i = 0; i < n; i++)
+            order[i] = round == 0 ? n - 1 - i : i;
+        for (size_t i = n - 1; round > 0 && i > 0; i--) {
+            size_t j = unit_rand_below(&seed, i + 1);
+            size_t t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        struct unit_env ef;
+        hz_node *f = empty_node(0x5f, &ef, 100 + (uint64_t)round);
+        for (size_t i = 0; i < n;) {
+            size_t k = 1 + unit_rand_below(&seed, 3);
+            struct unit_entries batch = {0};
+            for (size_t j = i; j < i + k && j < n; j++)
+                unit_entries_add(&batch, all.p[order[j]], all.len[order[j]]);
+            struct hz_ingest_stats st = {0};
+            assert_int_equal(unit_deliver(f, &batch, &st), 0);
+            assert_int_equal(st.refused, 0);
+            unit_entries_free(&batch);
+            i += k;
+        }
+        char got[2 * HZ_HASH_LEN + 1];
+        unit_state_hash(f, got);
+        if (strcmp(got, want) != 0)
+            fail_msg("round %d: state differs", round);
+        hz_node_close(f);
+    }
+    free(order);
+    hz_node_close(ref);
+    unit_entries_free(&all);
+    unit_entries_free(&xs);
+    enc_close(&body);
+    unit_author_close(&x);
+    fork_close(&w);
+}
+
+/* ---- clones (DECISIONS 13) */
+
+static void
+entry_signed_by_our_key_that_we_did_not_write_stops_writes(void **state)
+{
+    (void)state;
+    struct unit_env e1, e2;
+    hz_node *a = empty_node(0xaa, &e1, 1);
+    hz_node *twin = empty_node(0xaa, &e2, 2); /* a cloned SD card */
+    assert_int_equal(unit_put(a, "sites", NULL,
+                              UNIT_FIELDS({"name", "测试安置点甲"}), NULL,
+                              NULL),
+                     0);
+    assert_int_equal(unit_put(twin, "sites", NULL,
+                              UNIT_FIELDS({"name", "测试安置点乙"}), NULL,
+                              NULL),
+                     0);
+    json_t *s = unit_status(a);
+    assert_true(json_is_false(json_object_get(s, "clone_detected")));
+    json_decref(s);
+
+    struct hz_ingest_stats st = {0};
+    struct unit_entries es = {0};
+    unit_entries_collect(twin, &es);
+    assert_int_equal(unit_deliver(a, &es, &st), 0);
+    assert_int_equal(st.forks, 1);
+    s = unit_status(a);
+    assert_true(json_is_true(json_object_get(s, "clone_detected")));
+    json_decref(s);
+
+    struct unit_snapshot before;
+    unit_snapshot_take(a, &before);
+    assert_int_equal(unit_put(a, "sites", NULL,
+                              UNIT_FIELDS({"name", "测试安置点丙"}), NULL,
+                              NULL),
+                     HZ_ECLONE);
+    unit_assert_unchanged(a, &before);
+    unit_snapshot_free(&before);
+    unit_entries_free(&es);
+    hz_node_close(a);
+    hz_node_close(twin);
+}
+
+static void our_own_entries_echoed_back_are_not_a_clone(void **state)
+{
+    (void)state;
+    struct unit_env ea, eb;
+    hz_node *a = empty_node(0xa1, &ea, 1);
+    hz_node *b = empty_node(0xb2, &eb, 2);
+    char g[HZ_ROW_HEX_LEN + 1];
+    assert_int_equal(unit_put(a, "sites", NULL,
+                              UNIT_FIELDS({"name", "测试安置点"}), g, NULL),
+                     0);
+    unit_sync(a, b);
+    struct hz_ingest_stats st = {0};
+    struct unit_entries es = {0};
+    unit_entries_collect(b, &es);
+    assert_int_equal(unit_deliver(a, &es, &st), 0);
+    assert_int_equal(st.duplicate, 1);
+    assert_int_equal(st.forks, 0);
+    json_t *s = unit_status(a);
+    assert_true(json_is_false(json_object_get(s, "clone_detected")));
+    json_decref(s);
+    assert_int_equal(
+        unit_put(a, "sites", g, UNIT_FIELDS({"open", "是"}), NULL, NULL), 0);
+    unit_entries_free(&es);
+    hz_node_close(a);
+    hz_node_close(b);
+}
+
+/* ---- the log re-verified */
+
+static void log_verify_passes_after_every_kind_of_arrival(void **state)
+{
+    (void)state;
+    struct fork_world w;
+    fork_open(&w);
+    struct unit_env ec;
+    hz_node *c = empty_node(0x52, &ec, 12);
+    assert_int_equal(unit_deliver(c, &w.branch2, NULL), 0); /* pending */
+    assert_int_equal(unit_deliver(c, &w.others, NULL), 0);
+    assert_int_equal(unit_deliver(c, &w.common, NULL), 0);
+    assert_int_equal(unit_deliver(c, &w.branch1, NULL), 0); /* fork */
+    uint64_t checked = 0;
+    struct hz_err err = {0};
+    assert_int_equal(hz_node_log_verify(c, &checked, &err), 0);
+    assert_int_equal(
+        checked, (uint64_t)(unit_sql_int(c, "SELECT count(*) FROM log") +
+                            unit_sql_int(c, "SELECT count(*) FROM pending") +
+                            unit_sql_int(c, "SELECT count(*) FROM forks")));
+    /* A stored entry altered on disk is found. */
+    assert_int_equal(sqlite3_exec(c->db,
+                                  "UPDATE log SET bytes = substr(bytes, 1,"
+                                  " length(bytes) - 1) || CASE WHEN"
+                                  " substr(bytes, -1) = x'00' THEN x'01'"
+                                  " ELSE x'00' END WHERE n = 1",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(hz_node_log_verify(c, NULL, &err), HZ_ECORRUPT);
+    hz_node_close(c);
+    fork_close(&w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(entry_ahead_of_a_gap_waits_then_applies),
+        cmocka_unit_test(a_long_chain_delivered_backwards_applies_whole),
+        cmocka_unit_test(transport_failures_store_nothing),
+        cmocka_unit_test(content_rejected_entry_is_kept_and_leaves_no_hole),
+        cmocka_unit_test(far_clock_is_applied_and_its_author_flagged),
+        cmocka_unit_test(fork_keeps_evidence_and_stops_the_author_at_the_fork),
+        cmocka_unit_test(fork_at_seq_one_stops_the_whole_chain),
+        cmocka_unit_test(forks_and_rejections_in_any_order_give_the_same_state),
+        cmocka_unit_test(fork_waiting_in_pending_is_found_when_the_gap_closes),
+        cmocka_unit_test(
+            entry_signed_by_our_key_that_we_did_not_write_stops_writes),
+        cmocka_unit_test(our_own_entries_echoed_back_are_not_a_clone),
+        cmocka_unit_test(log_verify_passes_after_every_kind_of_arrival),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

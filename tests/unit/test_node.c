@@ -1,0 +1,240 @@
+/* test_node.c - a node directory: create, open, close (node.c;
+ * DECISIONS 6, 13).
+ *
+ * Only hz_node_create makes a node: opening anything else is an error and
+ * leaves the directory as it was, never a silent new identity. The key
+ * file is private and matches the database. Two handles on one node
+ * (`huzhu serve` and a CLI call) write one chain, never a fork of their
+ * own key. */
+#include "lib/unit_env.h"
+
+#include <dirent.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static struct hz_node_opts opts_for(struct unit_env *e)
+{
+    return (struct hz_node_opts){.version = HZ_NODE_OPTS_VERSION,
+                                 .env = &e->env};
+}
+
+/* Entries in @dir other than . and .. */
+static size_t n_files(const char *dir)
+{
+    size_t n = 0;
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL)
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+            n++;
+    closedir(d);
+    return n;
+}
+
+static void create_makes_a_node_that_open_finds_again(void **state)
+{
+    (void)state;
+    char *tmp = unit_tmpdir();
+    char *dir = unit_path(tmp, "node"); /* a new directory */
+    struct unit_env e;
+    unit_env_init(&e, 1, UNIT_T0_MS);
+    struct hz_node_opts opts = opts_for(&e);
+    hz_node *n = NULL;
+    assert_int_equal(hz_node_create(dir, "测试节点", &opts, &n, NULL), 0);
+    char key[2 * HZ_KEY_LEN + 1], again[2 * HZ_KEY_LEN + 1];
+    hz_node_key_hex(n, key);
+    assert_int_equal(strlen(key), HZ_KEY_HEX_LEN);
+    char g[HZ_ROW_HEX_LEN + 1];
+    assert_int_equal(unit_put(n, "sites", NULL,
+                              UNIT_FIELDS({"name", "测试安置点"}), g, NULL),
+                     0);
+    hz_node_close(n);
+
+    char *keyfile = unit_path(dir, "node.key");
+    struct stat sb;
+    assert_int_equal(stat(keyfile, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_int_equal(sb.st_size, HZ_SEED_LEN);
+    free(keyfile);
+
+    assert_int_equal(hz_node_open(dir, &opts, &n, NULL), 0);
+    hz_node_key_hex(n, again);
+    assert_string_equal(key, again);
+    unit_assert_field(n, "sites", g, "name", "\"测试安置点\"");
+    hz_node_close(n);
+    hz_node_close(NULL); /* fine */
+    unit_rmtree(tmp);
+    free(dir);
+    free(tmp);
+}
+
+static void create_refuses_a_directory_that_is_not_empty(void **state)
+{
+    (void)state;
+    char *dir = unit_tmpdir();
+    struct unit_env e;
+    unit_env_init(&e, 1, UNIT_T0_MS);
+    struct hz_node_opts opts = opts_for(&e);
+    hz_node *n = NULL;
+    assert_int_equal(hz_node_create(dir, "测试节点", &opts, &n, NULL), 0);
+    hz_node_close(n);
+    n = NULL;
+    /* Already a node. */
+    assert_int_equal(hz_node_create(dir, "测试节点", &opts, &n, NULL),
+                     HZ_EEXIST);
+    assert_null(n);
+    /* Some other directory with a file in it. */
+    char *other = unit_tmpdir();
+    char *file = unit_path(other, "notes.txt");
+    unit_write_file(file, "x", 1);
+    assert_int_equal(hz_node_create(other, "测试节点", &opts, &n, NULL),
+                     HZ_EEXIST);
+    assert_int_equal(n_files(other), 1);
+    /* Names: 1 to 200 bytes. */
+    char *fresh = unit_path(other, "fresh");
+    assert_int_equal(hz_node_create(fresh, "", &opts, &n, NULL), HZ_EINVAL);
+    char name[202];
+    memset(name, 'n', sizeof name - 1);
+    name[201] = '\0';
+    assert_int_equal(hz_node_create(fresh, name, &opts, &n, NULL), HZ_EINVAL);
+    /* Options of another version. */
+    struct hz_node_opts bad = opts;
+    bad.version = HZ_NODE_OPTS_VERSION + 1;
+    assert_int_equal(hz_node_create(fresh, "测试节点", &bad, &n, NULL),
+                     HZ_EINVAL);
+    free(fresh);
+    free(file);
+    unit_rmtree(other);
+    free(other);
+    unit_rmtree(dir);
+    free(dir);
+}
+
+static void open_never_creates_a_node(void **state)
+{
+    (void)state;
+    char *dir = unit_tmpdir();
+    struct unit_env e;
+    unit_env_init(&e, 1, UNIT_T0_MS);
+    struct hz_node_opts opts = opts_for(&e);
+    hz_node *n = NULL;
+    assert_int_equal(hz_node_open(dir, &opts, &n, NULL), HZ_ENOTNODE);
+    assert_null(n);
+    assert_int_equal(n_files(dir), 0);
+    char *missing = unit_path(dir, "missing");
+    assert_int_equal(hz_node_open(missing, &opts, &n, NULL), HZ_ENOTNODE);
+    struct stat sb;
+    assert_int_not_equal(stat(missing, &sb), 0);
+    free(missing);
+    /* A key file alone is not a node either. */
+    char *keyfile = unit_path(dir, "node.key");
+    uint8_t seed[HZ_SEED_LEN] = {1};
+    unit_write_file(keyfile, seed, sizeof seed);
+    assert_int_equal(hz_node_open(dir, &opts, &n, NULL), HZ_ENOTNODE);
+    assert_int_equal(n_files(dir), 1);
+    free(keyfile);
+    unit_rmtree(dir);
+    free(dir);
+}
+
+static void open_refuses_a_newer_database_or_a_foreign_key(void **state)
+{
+    (void)state;
+    char *dir = unit_tmpdir();
+    struct unit_env e;
+    unit_env_init(&e, 1, UNIT_T0_MS);
+    struct hz_node_opts opts = opts_for(&e);
+    hz_node *n = NULL;
+    assert_int_equal(hz_node_create(dir, "测试节点", &opts, &n, NULL), 0);
+    hz_node_close(n);
+
+    char *keyfile = unit_path(dir, "node.key");
+    size_t len;
+    uint8_t *seed = unit_read_file(keyfile, &len);
+    assert_int_equal(len, HZ_SEED_LEN);
+    /* Another key. */
+    uint8_t other[HZ_SEED_LEN];
+    memcpy(other, seed, sizeof other);
+    other[0] ^= 1;
+    unit_write_file(keyfile, other, sizeof other);
+    assert_int_equal(hz_node_open(dir, &opts, &n, NULL), HZ_ECORRUPT);
+    /* A key file of the wrong size. */
+    unit_write_file(keyfile, seed, HZ_SEED_LEN - 1);
+    assert_int_equal(hz_node_open(dir, &opts, &n, NULL), HZ_ECORRUPT);
+    unit_write_file(keyfile, seed, HZ_SEED_LEN);
+    assert_int_equal(hz_node_open(dir, &opts, &n, NULL), 0);
+    hz_node_close(n);
+
+    /* A database written by a newer huzhu. */
+    char *db = unit_path(dir, "node.db");
+    sqlite3 *raw = NULL;
+    assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version=%d", HZ_DB_FORMAT + 1);
+    assert_int_equal(sqlite3_exec(raw, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(raw);
+    assert_int_equal(hz_node_open(dir, &opts, &n, NULL), HZ_EVERSION);
+    assert_null(n);
+    free(db);
+    free(seed);
+    free(keyfile);
+    unit_rmtree(dir);
+    free(dir);
+}
+
+/* DECISIONS 6: nothing about our own chain is cached across
+ * transactions, so two handles on one node write one chain. */
+static void two_handles_on_one_node_write_one_chain(void **state)
+{
+    (void)state;
+    char *dir = unit_tmpdir();
+    struct unit_env e;
+    unit_env_init(&e, 1, UNIT_T0_MS);
+    struct hz_node_opts opts = opts_for(&e);
+    hz_node *serve = NULL, *cli = NULL;
+    assert_int_equal(hz_node_create(dir, "测试节点", &opts, &serve, NULL), 0);
+    assert_int_equal(hz_node_open(dir, &opts, &cli, NULL), 0);
+    char g[HZ_ROW_HEX_LEN + 1];
+    assert_int_equal(unit_put(serve, "sites", NULL,
+                              UNIT_FIELDS({"name", "测试安置点"}), g, NULL),
+                     0);
+    for (int i = 0; i < 6; i++) {
+        char v[8];
+        snprintf(v, sizeof v, "%d", 10 * (i + 1));
+        hz_node *h = i % 2 ? serve : cli;
+        assert_int_equal(
+            unit_put(h, "sites", g, UNIT_FIELDS({"capacity", v}), NULL, NULL),
+            0);
+    }
+    assert_int_equal(unit_sql_int(serve, "SELECT count(*) FROM log"), 7);
+    assert_int_equal(unit_sql_int(serve, "SELECT max(seq) FROM log"), 7);
+    assert_int_equal(unit_sql_int(serve, "SELECT count(*) FROM forks"), 0);
+    assert_int_equal(hz_node_log_verify(cli, NULL, NULL), 0);
+    unit_assert_field(serve, "sites", g, "capacity", "60");
+    unit_assert_field(cli, "sites", g, "capacity", "60");
+    unit_assert_same_state(serve, cli);
+    json_t *s = unit_status(cli);
+    assert_true(json_is_false(json_object_get(s, "clone_detected")));
+    json_decref(s);
+    hz_node_close(serve);
+    hz_node_close(cli);
+    unit_rmtree(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(create_makes_a_node_that_open_finds_again),
+        cmocka_unit_test(create_refuses_a_directory_that_is_not_empty),
+        cmocka_unit_test(open_never_creates_a_node),
+        cmocka_unit_test(open_refuses_a_newer_database_or_a_foreign_key),
+        cmocka_unit_test(two_handles_on_one_node_write_one_chain),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,562 @@
+/* test_write.c - our own writes (write.c; DECISIONS 4, 6, 9, 10).
+ *
+ * One user action is one batch, committed as one entry (or several when
+ * it passes the per-entry limits) in one transaction: all of it or
+ * nothing. Checks on local input live here: referenced rows exist and are
+ * not deleted, a tombstoned row takes no more writes, an event written
+ * again with the same id and content is a no-op and with other content an
+ * error, a birth year is not in the future. Derived quantities are sums of
+ * events with corrections excluded. */
+#include "lib/unit_env.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/limits.h"
+
+static hz_node *node(uint8_t seed_byte, struct unit_env *env, uint64_t s)
+{
+    unit_env_init(env, s, UNIT_T0_MS);
+    return unit_node_memory(seed_byte, env);
+}
+
+static int64_t n_log(hz_node *n)
+{
+    return unit_sql_int(n, "SELECT count(*) FROM log");
+}
+
+/* The rows of a view, parsed. json_decref. */
+static json_t *view(hz_node *n, const char *name)
+{
+    char *text = NULL;
+    struct hz_err err = {0};
+    if (hz_node_view(n, name, &text, &err) != 0)
+        fail_msg("view %s: %s", name, err.msg);
+    json_t *v = json_loads(text, 0, NULL);
+    hz_free_string(text);
+    assert_non_null(v);
+    return v;
+}
+
+/* on_hand of @item at @site in the stock view; *found = 0 if no row. */
+static int64_t on_hand(hz_node *n, const char *site, const char *item,
+                       int *found)
+{
+    json_t *v = view(n, "stock");
+    int64_t q = 0;
+    *found = 0;
+    for (size_t i = 0; i < json_array_size(v); i++) {
+        json_t *r = json_array_get(v, i);
+        if (strcmp(json_string_value(json_object_get(r, "site")), site) == 0 &&
+            strcmp(json_string_value(json_object_get(r, "item")), item) == 0) {
+            q = json_integer_value(json_object_get(r, "on_hand"));
+            *found = 1;
+        }
+    }
+    json_decref(v);
+    return q;
+}
+
+/* A site and an item to move stock of. */
+static void stock_setup(hz_node *n, char *site, char *item)
+{
+    assert_int_equal(
+        unit_put(n, "sites", NULL,
+                 UNIT_FIELDS({"kind", "shelter"}, {"name", "测试安置点"}), site,
+                 NULL),
+        0);
+    assert_int_equal(
+        unit_put(n, "items", NULL,
+                 UNIT_FIELDS({"name", "测试饮用水"}, {"unit", "瓶"}), item,
+                 NULL),
+        0);
+}
+
+/* ---- one action, one entry */
+
+static void each_commit_is_one_entry_in_our_chain(void **state)
+{
+    (void)state;
+    struct unit_env e;
+    hz_node *n = node(0xa1, &e, 1);
+    char h[HZ_ROW_HEX_LEN + 1];
+    size_t written = 99;
+    assert_int_equal(unit_put(n, "households", NULL,
+                              UNIT_FIELDS({"village", "测试村"}), h, &written),
+                     0);
+    assert_int_equal(written, 1);
+    assert_int_equal(strlen(h), HZ_ROW_HEX_LEN);
+    for (int i = 0; i < 4; i++) {
+        e.now_ms += 1;
+        assert_int_equal(unit_put(n, "households", h,
+                                  UNIT_FIELDS({"members", "2"}), NULL,
+                                  &written),
+                         0);
+        assert_int_equal(written, 1);
+    }
+    struct unit_entries es = {0};
+    unit_entries_collect(n, &es);
+    assert_int_equal(es.n, 5);
+    uint8_t prev[HZ_HASH_LEN] = {0};
+    uint64_t last_clock = 0;
+    for (size_t i = 0; i < es.n; i++) {
+        struct entry x;
+        assert_int_equal(entry_decode(&x, es.p[i], es.len[i], NULL), 0);
+        assert_int_equal(entry_verify(&x, NULL), 0);
+        assert_int_equal(x.seq, i + 1);
+        assert_memory_equal(x.prev, prev, HZ_HASH_LEN);
+        assert_memory_equal(x.author, n->id.pk, HZ_KEY_LEN);
+        assert_true(x.clock > last_clock);
+        last_clock = x.clock;
+        memcpy(prev, x.id, HZ_HASH_LEN);
+    }
+    assert_int_equal(hz_node_log_verify(n, NULL, NULL), 0);
+    unit_entries_free(&es);
+    hz_node_close(n);
+}
+
+static void a_batch_is_committed_whole_or_not_at_all(void **state)
+{
+    (void)state;
+    struct unit_env e;
+    hz_node *n = node(0xa1, &e, 1);
+    char h[HZ_ROW_HEX_LEN + 1];
+    assert_int_equal(unit_put(n, "households", NULL,
+                              UNIT_FIELDS({"village", "测试村"}), h, NULL),
+                     0);
+    struct unit_snapshot before;
+    unit_snapshot_take(n, &before);
+
+    static const struct {
+        const char *table, *col, *value;
+        int want;
+    } bad[] = {
+        {"persons", "warp_drive", "1", HZ_ESCHEMA},
+        {"persons", "birth_year", "not a year", HZ_EVALUE},
+        {"persons", "sex", "外星", HZ_EVALUE},
+        {"persons", "household", "00000000000000000000000000000000",
+         HZ_ENOTFOUND},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        hz_batch *b = NULL;
+        assert_int_equal(hz_batch_open(n, &b, NULL), 0);
+        const struct hz_field good[] = {{"name", "测试甲"}};
+        assert_int_equal(hz_batch_put(b, "persons", NULL, 1, good, NULL, NULL),
+                         0);
+        assert_int_equal(
+            hz_batch_put(b, "households", h, 1,
+                         (const struct hz_field[]){{"members", "4"}}, NULL,
+                         NULL),
+            0);
+        const struct hz_field f[] = {{bad[i].col, bad[i].value}};
+        assert_int_equal(hz_batch_put(b, bad[i].table, NULL, 1, f, NULL, NULL),
+                         0);
+        size_t written = 99;
+        struct hz_err err = {0};
+        int rv = hz_node_commit(n, b, &written, &err);
+        if (rv != bad[i].want)
+            fail_msg("case %zu: %s (%s)", i, hz_errname(rv), err.msg);
+        assert_int_equal(written, 0);
+        hz_batch_close(b);
+        unit_assert_unchanged(n, &before);
+    }
+    unit_snapshot_free(&before);
+    hz_node_close(n);
+}
+
+static void a_batch_refuses_one_row_twice_and_bad_ids(void **state)
+{
+    (void)state;
+    struct unit_env e;
+    hz_node *n = node(0xa1, &e, 1);
+    hz_batch *b = NULL;
+    assert_int_equal(hz_batch_open(n, &b, NULL), 0);
+    const char *id = "0123456789abcdef0123456789abcdef";
+    const struct hz_field f[] = {{"name", "测试甲"}};
+    assert_int_equal(hz_batch_put(b, "persons", id, 1, f, NULL, NULL), 0);
+    assert_int_equal(hz_batch_put(b, "persons", id, 1, f, NULL, NULL),
+                     HZ_EINVAL);
+    assert_int_equal(hz_batch_del(b, "persons", id, NULL), HZ_EINVAL);
+    /* The same id in another table is another row. */
+    assert_int_equal(hz_batch_put(b, "sites", id, 1, f, NULL, NULL), 0);
+    assert_int_equal(hz_batch_put(b, "persons", "0123", 1, f, NULL, NULL),
+                     HZ_EINVAL);
+    assert_int_equal(hz_batch_put(b, "persons",
+                                  "0123456789ABCDEF0123456789ABCDEF", 1, f,
+                                  NULL, NULL),
+                     HZ_EINVAL);
+    assert_int_equal(hz_batch_put(b, "nowhere", NULL, 1, f, NULL, NULL),
+                     HZ_ESCHEMA);
+    assert_int_equal(hz_batch_put(b, "persons", NULL, 0, f, NULL, NULL),
+                     HZ_EINVAL);
+    assert_int_equal(hz_batch_del(b, "persons", NULL, NULL), HZ_EINVAL);
+    /* Events are corrected by new events, never deleted (DECISIONS 10). */
+    assert_int_equal(hz_batch_del(b, "stays", id, NULL), HZ_EINVAL);
+    size_t written = 0;
+    assert_int_equal(hz_node_commit(n, b, &written, NULL), 0);
+    assert_int_equal(written, 1);
+    hz_batch_close(b);
+    unit_assert_field(n, "persons", id, "name", "\"测试甲\"");
+    unit_assert_field(n, "sites", id, "name", "\"测试甲\"");
+
+    /* A column given twice in one put. */
+    assert_int_equal(
+        unit_put(n, "persons", id,
+                 UNIT_FIELDS({"name", "测试乙"}, {"name", "测试丙"}), NULL,
+                 NULL),
+        HZ_EINVAL);
+    unit_assert_field(n, "persons", id, "name", "\"测试甲\"");
+    hz_node_close(n);
+}
+
+static void an_empty_value_clears_a_field(void **state)
+{
+    (void)state;
+    struct unit_env e;
+    hz_node *n = node(0xa1, &e, 1);
+    char h[HZ_ROW_HEX_LEN + 1];
+    assert_int_equal(
+        unit_put(n, "households", NULL,
+                 UNIT_FIELDS({"members", "3"}, {"village", "测试村"}), h, NULL),
+        0);
+    assert_int_equal(
+        unit_put(n, "households", h, UNIT_FIELDS({"members", ""}), NULL, NULL),
+        0);
+    unit_assert_field(n, "households", h, "members", NULL);
+    unit_assert_field(n, "households", h, "village", "\"测试村\"");
+    hz_node_close(n);
+}
+
+static void a_large_import_is_split_into_entries_within_the_limits(void **state)
+{
+    (void)state;
+    struct unit_env e;
+    hz_node *n = node(0xa1, &e, 1);
+    hz_batch *b = NULL;
+    assert_int_equal(hz_batch_open(n, &b, NULL), 0);
+    const struct hz_field f[] = {{"village", "测试村"}};
+    for (size_t i = 0; i < HZ_OPS_MAX + 1; i++)
+        assert_int_equal(hz_batch_put(b, "households", NULL, 1, f, NULL, NULL),
+                         0);
+    size_t written = 0;
+    assert_int_equal(hz_node_commit(n, b, &written, NULL), 0);
+    hz_batch_close(b);
+    assert_int_equal(written, 2);
+    assert_int_equal(n_log(n), 2);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM e_households"),
+                     HZ_OPS_MAX + 1);
+    hz_node_close(n);
+}
+
+/* ---- local checks (DECISIONS 4) */
+
+static void tombstoned_row_refuses_local_writes(void **state)
+{
+    (void)state;
+    struct unit_env ea, eb;
+    hz_node *a = node(0xa1, &ea, 1);
+    hz_node *b = node(0xb2, &eb, 2);
+    char p[HZ_ROW_HEX_LEN + 1];
+    assert_int_equal(
+        unit_put(a, "persons", NULL, UNIT_FIELDS({"name", "测试甲"}), p, NULL),
+        0);
+    assert_int_equal(unit_del(a, "persons", p), 0);
+    struct unit_snapshot before;
+    unit_snapshot_take(a, &before);
+    assert_int_equal(
+        unit_put(a, "persons", p, UNIT_FIELDS({"name", "测试乙"}), NULL, NULL),
+        HZ_EDELETED);
+    assert_int_equal(unit_del(a, "persons", p), HZ_EDELETED);
+    unit_assert_unchanged(a, &before);
+    unit_snapshot_free(&before);
+
+    /* A tombstone that arrived from elsewhere blocks writes as well. */
+    unit_sync(a, b);
+    assert_int_equal(unit_put(b, "persons", p,
+                              UNIT_FIELDS({"condition", "safe"}), NULL, NULL),
+                     HZ_EDELETED);
+    /* A row nobody wrote cannot be deleted. */
+    assert_int_equal(unit_del(b, "persons", "00000000000000000000000000000001"),
+                     HZ_ENOTFOUND);
+    hz_node_close(a);
+    hz_node_close(b);
+}
+
+static void referenced_rows_must_exist_and_not_be_deleted(void **state)
+{
+    (void)state;
+    struct unit_env e;
+    hz_node *n = node(0xa1, &e, 1);
+    char h[HZ_ROW_HEX_LEN + 1], gone[HZ_ROW_HEX_LEN + 1];
+    assert_int_equal(unit_put(n, "households", NULL,
+                              UNIT_FIELDS({"village", "测试村"}), h, NULL),
+                     0);
+    assert_int_equal(unit_put(n, "households", NULL,
+                              UNIT_FIELDS({"village", "测试村"}), gone, NULL),
+                     0);
+    assert_int_equal(unit_del(n, "households", gone), 0);
+    assert_int_equal(
+        unit_put(n, "persons", NULL, UNIT_FIELDS({"household", h}), NULL, NULL),
+        0);
+    assert_int_equal(unit_put(n, "persons", NULL,
+                              UNIT_FIELDS({"household", gone}), NULL, NULL),
+                     HZ_EDELETED);
+    assert_int_equal(
+        unit_put(n, "persons", NULL,
+                 UNIT_FIELDS({"household", "abababababababababababababababab"}),
+                 NULL, NULL),
+        HZ_ENOTFOUND);
+    /* A household and its members in one action. */
+    hz_batch *b = NULL;
+    assert_int_equal(hz_batch_open(n, &b, NULL), 0);
+    const char *hh = "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd";
+    assert_int_equal(
+        hz_batch_put(b, "households", hh, 1,
+                     (const struct hz_field[]){{"village", "测试村"}}, NULL,
+                     NULL),
+        0);
+    assert_int_equal(hz_batch_put(b, "persons", NULL, 1,
+                                  (const struct hz_field[]){{"household", hh}},
+                                  NULL, NULL),
+                     0);
+    size_t written = 0;
+    assert_int_equal(hz_node_commit(n, b, &written, NULL), 0);
+    assert_int_equal(written, 1);
+    hz_batch_close(b);
+    hz_node_close(n);
+}
+
+static void birth_year_in_the_future_is_refused_locally(void **state)
+{
+    (void)state;
+    struct unit_env e;
+    hz_node *n = node(0xa1, &e, 1); /* the wall clock says 2024 */
+    assert_int_equal(unit_put(n, "persons", NULL,
+                              UNIT_FIELDS({"birth_year", "2024"}), NULL, NULL),
+                     0);
+    assert_int_equal(unit_put(n, "persons", NULL,
+                              UNIT_FIELDS({"birth_year", "2030"}), NULL, NULL),
+                     HZ_EVALUE);
+    hz_node_close(n);
+}
+
+/* ---- events (DECISIONS 10) */
+
+static void event_written_again_with_the_same_content_is_a_noop(void **state)
+{
+    (void)state;
+    struct unit_env ea, eb;
+    hz_node *a = node(0xa1, &ea, 1);
+    hz_node *b = node(0xb2, &eb, 2);
+    char site[HZ_ROW_HEX_LEN + 1], item[HZ_ROW_HEX_LEN + 1];
+    stock_setup(a, site, item);
+    const char *id = "0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f";
+    size_t written = 99;
+    assert_int_equal(unit_put(a, "stock_moves", id,
+                              UNIT_FIELDS({"item", item}, {"kind", "received"},
+                                          {"qty", "100"}, {"site", site},
+                                          {"time", "1714521600"}),
+                              NULL, &written),
+                     0);
+    assert_int_equal(written, 1);
+    int found;
+    assert_int_equal(on_hand(a, site, item, &found), 100);
+
+    struct unit_snapshot before;
+    unit_snapshot_take(a, &before);
+    /* Retried: same id, same content. */
+    written = 99;
+    assert_int_equal(unit_put(a, "stock_moves", id,
+                              UNIT_FIELDS({"item", item}, {"kind", "received"},
+                                          {"qty", "100"}, {"site", site},
+                                          {"time", "1714521600"}),
+                              NULL, &written),
+                     0);
+    assert_int_equal(written, 0);
+    unit_assert_unchanged(a, &before);
+    /* Same id, other content. */
+    written = 99;
+    assert_int_equal(unit_put(a, "stock_moves", id,
+                              UNIT_FIELDS({"item", item}, {"kind", "received"},
+                                          {"qty", "99"}, {"site", site},
+                                          {"time", "1714521600"}),
+                              NULL, &written),
+                     HZ_ECONFLICT);
+    assert_int_equal(written, 0);
+    unit_assert_unchanged(a, &before);
+    unit_snapshot_free(&before);
+    assert_int_equal(on_hand(a, site, item, &found), 100);
+
+    /* The retry may happen on another node that received the event. */
+    unit_sync(a, b);
+    written = 99;
+    assert_int_equal(unit_put(b, "stock_moves", id,
+                              UNIT_FIELDS({"item", item}, {"kind", "received"},
+                                          {"qty", "100"}, {"site", site},
+                                          {"time", "1714521600"}),
+                              NULL, &written),
+                     0);
+    assert_int_equal(written, 0);
+    assert_int_equal(on_hand(b, site, item, &found), 100);
+    hz_node_close(a);
+    hz_node_close(b);
+}
+
+static void retried_event_without_a_time_is_still_a_noop(void **state)
+{
+    (void)state;
+    struct unit_env e;
+    hz_node *n = node(0xa1, &e, 1);
+    char site[HZ_ROW_HEX_LEN + 1], item[HZ_ROW_HEX_LEN + 1];
+    stock_setup(n, site, item);
+    const char *id = "1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e";
+    size_t written = 0;
+    assert_int_equal(
+        unit_put(n, "stock_moves", id,
+                 UNIT_FIELDS({"item", item}, {"kind", "distributed"},
+                             {"qty", "-10"}, {"site", site}),
+                 NULL, &written),
+        0);
+    assert_int_equal(written, 1);
+    /* The retry comes a minute later: its default time would differ. */
+    e.now_ms += 60000;
+    written = 99;
+    assert_int_equal(
+        unit_put(n, "stock_moves", id,
+                 UNIT_FIELDS({"item", item}, {"kind", "distributed"},
+                             {"qty", "-10"}, {"site", site}),
+                 NULL, &written),
+        0);
+    assert_int_equal(written, 0);
+    int found;
+    assert_int_equal(on_hand(n, site, item, &found), -10);
+    hz_node_close(n);
+}
+
+static void stock_is_the_sum_of_events_from_every_site(void **state)
+{
+    (void)state;
+    struct unit_env ea, eb;
+    hz_node *a = node(0xa1, &ea, 1);
+    hz_node *b = node(0xb2, &eb, 2);
+    char site[HZ_ROW_HEX_LEN + 1], item[HZ_ROW_HEX_LEN + 1];
+    stock_setup(a, site, item);
+    assert_int_equal(unit_put(a, "stock_moves", NULL,
+                              UNIT_FIELDS({"item", item}, {"kind", "received"},
+                                          {"qty", "100"}, {"site", site}),
+                              NULL, NULL),
+                     0);
+    unit_sync(a, b);
+    /* Two sites each hand out 10 from the same stock, unaware. */
+    const struct hz_field give[] = {{"item", item},
+                                    {"kind", "distributed"},
+                                    {"qty", "-10"},
+                                    {"site", site}};
+    assert_int_equal(unit_put(a, "stock_moves", NULL, 4, give, NULL, NULL), 0);
+    assert_int_equal(unit_put(b, "stock_moves", NULL, 4, give, NULL, NULL), 0);
+    unit_sync(a, b);
+    unit_sync(b, a);
+    int found;
+    assert_int_equal(on_hand(a, site, item, &found), 80);
+    assert_int_equal(on_hand(b, site, item, &found), 80);
+    hz_node_close(a);
+    hz_node_close(b);
+}
+
+static void reversed_events_are_excluded_from_the_stock_view(void **state)
+{
+    (void)state;
+    struct unit_env e;
+    hz_node *n = node(0xa1, &e, 1);
+    char site[HZ_ROW_HEX_LEN + 1], item[HZ_ROW_HEX_LEN + 1],
+        h[HZ_ROW_HEX_LEN + 1], give[HZ_ROW_HEX_LEN + 1];
+    stock_setup(n, site, item);
+    assert_int_equal(unit_put(n, "households", NULL,
+                              UNIT_FIELDS({"head_name", "测试甲"}), h, NULL),
+                     0);
+    assert_int_equal(unit_put(n, "stock_moves", NULL,
+                              UNIT_FIELDS({"item", item}, {"kind", "received"},
+                                          {"qty", "100"}, {"site", site}),
+                              NULL, NULL),
+                     0);
+    assert_int_equal(unit_put(n, "stock_moves", NULL,
+                              UNIT_FIELDS({"household", h}, {"item", item},
+                                          {"kind", "distributed"},
+                                          {"qty", "-10"}, {"site", site}),
+                              give, NULL),
+                     0);
+    int found;
+    assert_int_equal(on_hand(n, site, item, &found), 90);
+    json_t *r = view(n, "received");
+    assert_int_equal(json_array_size(r), 1);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_array_get(r, 0), "received")),
+        10);
+    json_decref(r);
+
+    /* The distribution was recorded by mistake: reverse it. */
+    assert_int_equal(
+        unit_put(n, "stock_moves", NULL,
+                 UNIT_FIELDS({"household", h}, {"item", item},
+                             {"kind", "distributed"}, {"qty", "-10"},
+                             {"reverses", give}, {"site", site}),
+                 NULL, NULL),
+        0);
+    assert_int_equal(on_hand(n, site, item, &found), 100);
+    json_t *s = view(n, "stock");
+    assert_int_equal(
+        json_integer_value(json_object_get(json_array_get(s, 0), "moves")), 1);
+    json_decref(s);
+    r = view(n, "received");
+    assert_int_equal(json_array_size(r), 0);
+    json_decref(r);
+    hz_node_close(n);
+}
+
+static void read_only_node_refuses_writes(void **state)
+{
+    (void)state;
+    char *dir = unit_tmpdir();
+    struct unit_env e;
+    unit_env_init(&e, 1, UNIT_T0_MS);
+    struct hz_node_opts opts = {.version = HZ_NODE_OPTS_VERSION, .env = &e.env};
+    hz_node *n = NULL;
+    assert_int_equal(hz_node_create(dir, "测试节点", &opts, &n, NULL), 0);
+    char g[HZ_ROW_HEX_LEN + 1];
+    assert_int_equal(unit_put(n, "sites", NULL,
+                              UNIT_FIELDS({"name", "测试安置点"}), g, NULL),
+                     0);
+    hz_node_close(n);
+    opts.flags = HZ_OPEN_READONLY;
+    assert_int_equal(hz_node_open(dir, &opts, &n, NULL), 0);
+    assert_int_equal(
+        unit_put(n, "sites", g, UNIT_FIELDS({"open", "是"}), NULL, NULL),
+        HZ_EREADONLY);
+    unit_assert_field(n, "sites", g, "name", "\"测试安置点\"");
+    hz_node_close(n);
+    unit_rmtree(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(each_commit_is_one_entry_in_our_chain),
+        cmocka_unit_test(a_batch_is_committed_whole_or_not_at_all),
+        cmocka_unit_test(a_batch_refuses_one_row_twice_and_bad_ids),
+        cmocka_unit_test(an_empty_value_clears_a_field),
+        cmocka_unit_test(
+            a_large_import_is_split_into_entries_within_the_limits),
+        cmocka_unit_test(tombstoned_row_refuses_local_writes),
+        cmocka_unit_test(referenced_rows_must_exist_and_not_be_deleted),
+        cmocka_unit_test(birth_year_in_the_future_is_refused_locally),
+        cmocka_unit_test(event_written_again_with_the_same_content_is_a_noop),
+        cmocka_unit_test(retried_event_without_a_time_is_still_a_noop),
+        cmocka_unit_test(stock_is_the_sum_of_events_from_every_site),
+        cmocka_unit_test(reversed_events_are_excluded_from_the_stock_view),
+        cmocka_unit_test(read_only_node_refuses_writes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
