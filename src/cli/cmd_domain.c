@@ -117,10 +117,17 @@ static int add_member(struct cli *c, hz_batch *b, char *spec,
         p[0] = ',';
         memmove(p + 1, p + 3, strlen(p + 3) + 1);
     }
-    char *save = NULL;
-    char *part = strtok_r(spec, ",", &save);
     static const char *const pos[] = {"name", "sex", "birth_year"};
-    for (size_t i = 0; part != NULL && n < 16; i++) {
+    char *rest = spec;
+    for (size_t i = 0; rest != NULL && n < 16; i++) {
+        /* Fields may be empty ("测试乙,,2015"): split without skipping. */
+        char *part = rest;
+        char *comma = strchr(rest, ',');
+        rest = comma != NULL ? comma + 1 : NULL;
+        if (comma != NULL)
+            *comma = '\0';
+        if (part[0] == '\0')
+            continue;
         if (i < 3)
             f[n++] = (struct hz_field){pos[i], part};
         else if (flag_col(part) != NULL)
@@ -130,7 +137,6 @@ static int add_member(struct cli *c, hz_batch *b, char *spec,
                     cli_tr(c, "未知的标记", "unknown flag"), part);
             return EXIT_USAGE;
         }
-        part = strtok_r(NULL, ",", &save);
     }
     struct hz_err err = {0};
     int code = hz_batch_put(b, "persons", NULL, n, f, id_out, &err);

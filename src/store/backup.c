@@ -132,6 +132,48 @@ static int rekey_copy(const char *db_path, const uint8_t *pk, const char *name,
     return rv;
 }
 
+/* Is @db a huzhu node database this build can read? Checked before
+ * anything is created, so a bad file leaves no node behind. */
+static int check_backup(sqlite3 *db, struct hz_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int version = -1, keys = 0;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT count(*) FROM meta WHERE k = 'key' AND"
+                           " length(v) = 32",
+                           -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        keys = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (version > HZ_DB_FORMAT)
+        return hz_err_set(err, HZ_EVERSION, "backup format %d", version);
+    if (version < 1 || keys != 1)
+        return hz_err_set(err, HZ_ENOTNODE, "not a huzhu backup");
+    return 0;
+}
+
+/* Undo a half-made restore: the files hz_node_create wrote, and the
+ * directory when it made it. */
+static void remove_node(const char *dir, int made_dir)
+{
+    static const char *const files[] = {HZ_KEY_FILE, HZ_DB_FILE,
+                                        HZ_DB_FILE "-wal", HZ_DB_FILE "-shm",
+                                        HZ_DB_FILE "-journal"};
+    char path[4096];
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    if (made_dir)
+        rmdir(dir);
+}
+
 int hz_node_restore(const char *dir, const char *backup, const char *name,
                     const struct hz_node_opts *opts, hz_node **out,
                     struct hz_err *err)
@@ -144,10 +186,18 @@ int hz_node_restore(const char *dir, const char *backup, const char *name,
         return hz_err_set(err, HZ_ENOTFOUND, "open backup: %s",
                           sqlite3_errstr(rc));
     }
+    int rv = check_backup(src, err);
+    if (rv != 0) {
+        sqlite3_close(src);
+        return rv;
+    }
     /* A fresh node gives the directory, the new key and the settings;
      * its database is then replaced by the backup's. */
+    struct stat sb;
+    int made_dir = stat(dir, &sb) != 0;
     hz_node *n = NULL;
-    int rv = hz_node_create(dir, name, opts, &n, err);
+    rv = hz_node_create(dir, name, opts, &n, err);
+    int created = rv == 0;
     uint8_t pk[HZ_KEY_LEN];
     char *path = NULL;
     if (rv == 0) {
@@ -177,6 +227,8 @@ int hz_node_restore(const char *dir, const char *backup, const char *name,
             n = NULL;
         }
     }
+    if (rv != 0 && created)
+        remove_node(dir, made_dir);
     *out = n;
     return rv;
 }

@@ -157,9 +157,11 @@ int hz_node_status(hz_node *n, char **json, struct hz_err *err)
         const char *sql;
     } parts[] = {
         {"entries",
-         "SELECT count(*) AS total, sum(state = 0) AS applied,"
-         " sum(state = 1) AS rejected, sum(state = 2) AS held,"
-         " sum(state = 3) AS stopped, count(DISTINCT author) AS authors,"
+         "SELECT count(*) AS total, coalesce(sum(state = 0), 0) AS applied,"
+         " coalesce(sum(state = 1), 0) AS rejected,"
+         " coalesce(sum(state = 2), 0) AS held,"
+         " coalesce(sum(state = 3), 0) AS stopped,"
+         " count(DISTINCT author) AS authors,"
          " (SELECT count(*) FROM pending) AS pending,"
          " (SELECT count(*) FROM forks) AS fork_evidence FROM log"},
         {"missing",
