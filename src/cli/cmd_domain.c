@@ -133,8 +133,11 @@ static int add_member(struct cli *c, hz_batch *b, char *spec,
         else if (flag_col(part) != NULL)
             f[n++] = (struct hz_field){flag_col(part), "true"};
         else {
-            fprintf(stderr, "huzhu: %s: %s\n",
-                    cli_tr(c, "未知的标记", "unknown flag"), part);
+            /* The text is not repeated: it may be someone's phone number
+             * typed in the wrong place. */
+            fprintf(stderr, "huzhu: %s %zu: %s\n",
+                    cli_tr(c, "成员信息第", "member part"), i + 1,
+                    cli_tr(c, "不是已知的标记", "is not a known flag"));
             return EXIT_USAGE;
         }
     }

@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -122,7 +123,12 @@ int db_begin(struct hz_node *n, struct hz_err *err)
 
 int db_commit(struct hz_node *n, struct hz_err *err)
 {
-    return db_exec(n, "COMMIT", err);
+    int rv = db_exec(n, "COMMIT", err);
+    /* Test hook for deterministic crash points (DECISIONS 22): the
+     * process dies right after its Nth commit, before it can say so. */
+    if (rv == 0 && n->kill_at_commit > 0 && --n->kill_at_commit == 0)
+        raise(SIGKILL);
+    return rv;
 }
 
 void db_rollback(struct hz_node *n)
@@ -178,10 +184,20 @@ int db_open(struct hz_node *n, const char *path, int create,
     sqlite3_busy_timeout(n->db, BUSY_TIMEOUT_MS);
     if (n->flags & HZ_OPEN_READONLY)
         return db_exec(n, "PRAGMA query_only=1", err);
-    int rv = db_exec(n, "PRAGMA journal_mode=WAL", err);
-    if (rv == 0)
-        rv = db_exec(n, "PRAGMA synchronous=FULL", err);
-    return rv;
+    /* synchronous is per connection and changes nothing on disk; the
+     * journal mode is set by db_configure once the file is known to be
+     * ours, so a foreign database is never modified. */
+    return db_exec(n, "PRAGMA synchronous=FULL", err);
+}
+
+int db_configure(struct hz_node *n, struct hz_err *err)
+{
+    if (n->flags & HZ_OPEN_READONLY)
+        return 0;
+    const char *test_kill = getenv("HUZHU_TEST_KILL_AT_COMMIT");
+    if (test_kill != NULL)
+        n->kill_at_commit = strtoul(test_kill, NULL, 10);
+    return db_exec(n, "PRAGMA journal_mode=WAL", err);
 }
 
 void db_close(struct hz_node *n)
@@ -305,6 +321,17 @@ static int setup_table(struct hz_node *n, const struct table_def *t,
             continue;
         snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN \"%s\" %s",
                  name, t->cols[c].name, sql_type(t->cols[c].type));
+        rv = db_exec(n, sql, err);
+    }
+    /* Derived views join events on the rows they name (reverses, closes,
+     * site, item, person, household): index every id column of events. */
+    for (size_t c = 0; rv == 0 && t->kind == TABLE_EVENT && c < t->n_cols;
+         c++) {
+        if (t->cols[c].type != COL_ID)
+            continue;
+        snprintf(sql, sizeof sql,
+                 "CREATE INDEX IF NOT EXISTS \"%s_%s\" ON %s(\"%s\")", bare,
+                 t->cols[c].name, name, t->cols[c].name);
         rv = db_exec(n, sql, err);
     }
     return rv;

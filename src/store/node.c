@@ -243,6 +243,8 @@ int hz_node_create(const char *dir, const char *name,
     if (rv == 0)
         rv = db_open(n, db, 1, err);
     if (rv == 0)
+        rv = db_configure(n, err);
+    if (rv == 0)
         rv = init_db(n, name, err);
     if (rv == 0 && fsync_dir(dir) != 0)
         rv = hz_err_set(err, HZ_EIO, "sync directory");
@@ -339,6 +341,8 @@ int node_open_schema(const char *dir, const struct schema *schema,
         rv = db_open(n, db, 0, err);
     if (rv == 0)
         rv = check_db(n, err);
+    if (rv == 0)
+        rv = db_configure(n, err);
     if (rv == 0)
         rv = upgrade(n, err);
     free(key);

@@ -66,6 +66,7 @@ struct hz_node {
     /* When set, entries released from pending are counted here too: the
      * one that waited moves from "pending" to its final result. */
     struct hz_ingest_stats *counting;
+    unsigned long kill_at_commit; /* test hook: HUZHU_TEST_KILL_AT_COMMIT */
     struct enc scratch;
     void *stmts; /* prepared statements cached by SQL text (db.c) */
 };
@@ -87,6 +88,9 @@ int db_open(struct hz_node *n, const char *path, int create,
             struct hz_err *err);
 /* Create or upgrade tables, materialized tables included. */
 int db_setup(struct hz_node *n, struct hz_err *err);
+/* Settings that write to the file (WAL journal), once it is known to be
+ * a node's. */
+int db_configure(struct hz_node *n, struct hz_err *err);
 void db_close(struct hz_node *n);
 int db_meta_get(struct hz_node *n, const char *key, void *out, size_t len,
                 struct hz_err *err);

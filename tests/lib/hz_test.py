@@ -1,0 +1,459 @@
+"""hz_test.py - shared helpers for the multi-process integration tests.
+
+Run the real `huzhu` program against node directories in temporary
+directories; read node.db read-only with sqlite3; craft signed entries and
+bundles in Python (msgpack + PyNaCl) following proto/ and src/core/entry.c,
+src/store/bundle.c, so a test can hand a node exactly the bytes it wants.
+
+Only the standard library plus Debian's python3-msgpack and python3-nacl;
+run with /usr/bin/python3. Each test script takes the huzhu binary as its
+first argument, registers its cases with `Cases`, and exits non-zero when
+any case failed. Every wait polls a condition with a deadline.
+"""
+
+import hashlib
+import json
+import os
+import signal
+import sqlite3
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+import msgpack
+import nacl.signing
+
+NETWORK = b"huzhu-no-network"  # the placeholder network id (DECISIONS 14)
+ENTRY_TAG = b"huzhu entry v1"
+BUNDLE_MAGIC = b"HZBUNDLE"
+FRAME_HEADER, FRAME_ENTRY, FRAME_TRAILER = 1, 2, 3
+ENTRY_LEN_MAX = 256 * 1024
+
+# Exit codes (src/cli/cli.h, proto/cli.md).
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_NOTFOUND = 0, 1, 2, 3
+EXIT_INPUT, EXIT_REFUSED, EXIT_BUSY, EXIT_DELETED = 4, 5, 6, 7
+
+HUZHU = None  # path of the huzhu binary, set by main()
+PROCESSES = [0]  # huzhu processes started, for the run-time budget
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, what):
+    """Assert @cond; print what was checked either way."""
+    if cond:
+        print("  ok   " + what, flush=True)
+        return
+    print("  FAIL " + what, flush=True)
+    raise Failure(what)
+
+
+def check_eq(got, want, what):
+    if got == want:
+        print("  ok   %s" % what, flush=True)
+        return
+    print("  FAIL %s\n       got:  %r\n       want: %r" % (what, got, want),
+          flush=True)
+    raise Failure(what)
+
+
+def wait_until(cond, timeout, what, interval=0.02):
+    """Poll @cond until it returns a true value or @timeout seconds pass."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = cond()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise Failure("timed out waiting for " + what)
+        time.sleep(interval)
+
+
+# ---- running huzhu
+
+class Result:
+    def __init__(self, args, rc, out, err):
+        self.args, self.rc, self.out, self.err = args, rc, out, err
+
+    def json(self):
+        try:
+            return json.loads(self.out)
+        except ValueError as e:
+            raise Failure("not JSON from %s: %r (%s)" %
+                          (" ".join(self.args), self.out[:300], e))
+
+    def __repr__(self):
+        return "<huzhu %s rc=%d out=%r err=%r>" % (
+            " ".join(self.args), self.rc, self.out[:200], self.err[:300])
+
+
+def base_env(extra=None):
+    env = dict(os.environ)
+    # Tests choose the node with -d; no ambient node or language leaks in.
+    for k in ("HUZHU_DIR", "HUZHU_LANG", "HUZHU_LOG"):
+        env.pop(k, None)
+    # libfaketime is LD_PRELOADed; a sanitizer build must tolerate that.
+    env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") +
+                           ":verify_asan_link_order=0").lstrip(":")
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run(args, expect=None, env=None, faketime=None, timeout=120):
+    """Run huzhu with @args (a list). @expect: an exit code to assert, or
+    None. @faketime: a faketime(1) timestamp to run the program under."""
+    cmd = [HUZHU] + [str(a) for a in args]
+    if faketime is not None:
+        cmd = ["faketime", faketime] + cmd
+    PROCESSES[0] += 1
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       env=base_env(env), timeout=timeout)
+    r = Result([str(a) for a in args], p.returncode,
+               p.stdout.decode("utf-8", "replace"),
+               p.stderr.decode("utf-8", "replace"))
+    if expect is not None and r.rc != expect:
+        raise Failure("huzhu %s: exit %d, expected %d\nstdout: %s\nstderr: %s"
+                      % (" ".join(r.args), r.rc, expect, r.out[:500],
+                         r.err[:1000]))
+    return r
+
+
+def is_hex(s, n):
+    return (isinstance(s, str) and len(s) == n and
+            all(c in "0123456789abcdef" for c in s))
+
+
+class Node:
+    """One node directory driven through the huzhu command."""
+
+    def __init__(self, path, faketime=None, env=None):
+        self.dir = path
+        self.faketime = faketime
+        self.env = env
+        self.key = None
+
+    @classmethod
+    def create(cls, parent, name, label=None, faketime=None, env=None):
+        n = cls(os.path.join(parent, label or name), faketime, env)
+        r = n.run("--json", "init", "--name", name, expect=0)
+        n.key = r.json()["key"]
+        return n
+
+    def run(self, *args, expect=None, env=None, faketime=None):
+        e = dict(self.env or {})
+        e.update(env or {})
+        return run(["-d", self.dir] + list(args), expect=expect, env=e,
+                   faketime=faketime if faketime is not None
+                   else self.faketime)
+
+    def out(self, *args):
+        """stdout of a command that must succeed, stripped."""
+        return self.run(*args, expect=0).out.strip()
+
+    def js(self, *args):
+        return self.run("--json", *args, expect=0).json()
+
+    def put(self, table, *fields, id=None):
+        extra = ["--id", id] if id else []
+        return self.out("put", table, *extra, *fields)
+
+    def state_hash(self):
+        return self.out("state-hash")
+
+    def vector_text(self):
+        return self.run("vector", expect=0).out
+
+    def vector(self):
+        return json.loads(self.vector_text())
+
+    def status(self):
+        return self.js("status")
+
+    def seed(self):
+        with open(os.path.join(self.dir, "node.key"), "rb") as f:
+            return f.read()
+
+    def export(self, path, for_node=None, vector_file=None):
+        args = ["export", path]
+        if for_node is not None:
+            vector_file = path + ".vector"
+            with open(vector_file, "w", encoding="utf-8") as f:
+                f.write(for_node.vector_text())
+        if vector_file is not None:
+            args += ["--for", vector_file]
+        return self.js("bundle", *args)
+
+    def import_(self, path, expect=0):
+        r = self.run("--json", "bundle", "import", path, expect=expect)
+        return r.json() if r.rc == 0 else r
+
+    def db(self):
+        """A read-only connection to node.db (close it)."""
+        path = os.path.join(self.dir, "node.db")
+        return sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+
+    def query(self, sql, args=()):
+        """All rows of one read-only query on node.db."""
+        c = self.db()
+        try:
+            return c.execute(sql, args).fetchall()
+        finally:
+            c.close()
+
+    def counts(self):
+        """Row counts of the log, pending and fork evidence tables."""
+        row = self.query("SELECT (SELECT count(*) FROM log),"
+                         " (SELECT count(*) FROM pending),"
+                         " (SELECT count(*) FROM forks)")[0]
+        return dict(zip(("log", "pending", "forks"), row))
+
+    def log_states(self, author_hex):
+        """{seq: state} of one author's entries in the log."""
+        return dict(self.query("SELECT seq, state FROM log WHERE author = ?",
+                               (bytes.fromhex(author_hex),)))
+
+    def snapshot(self):
+        """What a refusal must leave unchanged (DECISIONS 25)."""
+        return {"state_hash": self.state_hash(),
+                "vector": self.vector_text(), "counts": self.counts(),
+                "files": sorted(os.listdir(self.dir))}
+
+
+# ---- temporary directories
+
+class TempDir:
+    def __init__(self, tag):
+        self.tag = tag
+
+    def __enter__(self):
+        self.td = tempfile.TemporaryDirectory(prefix="huzhu-it-%s-" % self.tag)
+        return self.td.name
+
+    def __exit__(self, *exc):
+        self.td.cleanup()
+        return False
+
+
+# ---- entries (proto/entry.md; src/core/entry.c, body.c)
+
+def pack(obj):
+    return msgpack.packb(obj, use_bin_type=True)
+
+
+def unpack(b):
+    return msgpack.unpackb(b, raw=False, strict_map_key=False)
+
+
+def now_clock(ms=None):
+    if ms is None:
+        ms = int(time.time() * 1000)
+    return ms << 16
+
+
+def signing_input(version, network, author, seq, prev, clock, body):
+    return ENTRY_TAG + pack([version, network, author, seq, prev, clock,
+                             body])
+
+
+def entry_id(entry_bytes):
+    f = unpack(entry_bytes)
+    return hashlib.blake2b(signing_input(*f[:7]), digest_size=32).digest()
+
+
+def decode_entry(entry_bytes):
+    f = unpack(entry_bytes)
+    names = ("version", "network", "author", "seq", "prev", "clock", "body",
+             "sig")
+    e = dict(zip(names, f))
+    e["id"] = hashlib.blake2b(signing_input(*f[:7]),
+                              digest_size=32).digest()
+    return e
+
+
+def encode_entry(version, network, author, seq, prev, clock, body, sig):
+    return pack([version, network, author, seq, prev, clock, body, sig])
+
+
+class Author:
+    """Signs entries as one key, continuing its chain.
+
+    from_node() takes a node's secret seed (node.key) so a test can write as
+    that node; the chain position is read from what that node holds."""
+
+    def __init__(self, seed=None):
+        self.seed = seed if seed is not None else os.urandom(32)
+        self.sk = nacl.signing.SigningKey(self.seed)
+        self.pk = bytes(self.sk.verify_key)
+        self.seq = 0
+        self.prev = bytes(32)
+        self.clock = 0
+
+    @classmethod
+    def from_node(cls, node):
+        a = cls(node.seed())
+        for v in node.vector()["authors"]:
+            if v["author"] == a.pk.hex():
+                a.seq = v["seq"]
+                a.prev = bytes.fromhex(v["hash"])
+        a.clock = node.query("SELECT max(clock) FROM log")[0][0] or 0
+        return a
+
+    @property
+    def hex(self):
+        return self.pk.hex()
+
+    def sign(self, seq, prev, clock, body, network=NETWORK, version=1):
+        """Entry bytes and id for exactly these fields."""
+        si = signing_input(version, network, self.pk, seq, prev, clock, body)
+        sig = self.sk.sign(si).signature
+        eid = hashlib.blake2b(si, digest_size=32).digest()
+        return encode_entry(version, network, self.pk, seq, prev, clock,
+                            body, sig), eid
+
+    def next(self, body, clock=None, **kw):
+        """The next entry in this author's chain (advances the chain)."""
+        if clock is None:
+            clock = max(now_clock(), self.clock + 1)
+        self.clock = clock
+        b, eid = self.sign(self.seq + 1, self.prev, clock, body, **kw)
+        self.seq += 1
+        self.prev = eid
+        return b
+
+
+def body(ops, schema=1):
+    return pack([schema, ops])
+
+
+def new_row():
+    return os.urandom(16)
+
+
+def op_set(table, row, fields):
+    """fields: {col: value} (heads empty) or [(col, value, heads)]."""
+    if isinstance(fields, dict):
+        fields = [(c, v, []) for c, v in fields.items()]
+    return [0, table, row, [[c, v, sorted(h)] for c, v, h in
+                            sorted(fields, key=lambda f: f[0].encode())]]
+
+
+def op_del(table, row, seen=()):
+    return [1, table, row, sorted(seen)]
+
+
+def op_ins(table, row, fields):
+    return [2, table, row, [[c, v] for c, v in
+                            sorted(fields.items(), key=lambda f: f[0].encode())]]
+
+
+# ---- bundles (proto/bundle.md; src/store/bundle.c)
+
+def frame(kind, payload):
+    return struct.pack(">IB", len(payload), kind) + payload
+
+
+def make_bundle(entries, network=NETWORK, author=None, created_ms=None,
+                scope=0, count=None, digest=None):
+    """A bundle of @entries (bytes each). @count and @digest override the
+    trailer's values (for tests that lie)."""
+    if author is None:
+        author = bytes(32)
+    if created_ms is None:
+        created_ms = int(time.time() * 1000)
+    head = BUNDLE_MAGIC + frame(FRAME_HEADER, pack([1, network, author,
+                                                    created_ms, scope]))
+    body_ = b"".join(frame(FRAME_ENTRY, e) for e in entries)
+    before = head + body_
+    d = hashlib.blake2b(before, digest_size=32).digest()
+    trailer = pack([len(entries) if count is None else count,
+                    d if digest is None else digest])
+    return before + frame(FRAME_TRAILER, trailer)
+
+
+def parse_bundle(data):
+    """(header, [entry bytes], trailer) of a bundle; raises on bad input."""
+    if data[:8] != BUNDLE_MAGIC:
+        raise ValueError("no magic")
+    i, header, entries, trailer = 8, None, [], None
+    while i < len(data):
+        n, kind = struct.unpack(">IB", data[i:i + 5])
+        payload = data[i + 5:i + 5 + n]
+        i += 5 + n
+        if kind == FRAME_HEADER:
+            header = unpack(payload)
+        elif kind == FRAME_ENTRY:
+            entries.append(payload)
+        else:
+            trailer = unpack(payload)
+    return header, entries, trailer
+
+
+def read_bundle(path):
+    with open(path, "rb") as f:
+        return parse_bundle(f.read())
+
+
+def write_file(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+# ---- processes that a test kills
+
+def kill9(p):
+    """kill -9 a process this test started (by its pid only)."""
+    try:
+        os.kill(p.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    p.wait()
+
+
+# ---- the cases of one script
+
+class Cases:
+    def __init__(self, name):
+        self.name = name
+        self.cases = []
+
+    def case(self, fn):
+        self.cases.append(fn)
+        return fn
+
+    def main(self):
+        global HUZHU
+        if len(sys.argv) < 2:
+            print("usage: %s HUZHU_BINARY [CASE...]" % sys.argv[0])
+            sys.exit(2)
+        HUZHU = os.path.abspath(sys.argv[1])
+        only = set(sys.argv[2:])
+        failed = []
+        for fn in self.cases:
+            if only and fn.__name__ not in only:
+                continue
+            print("== %s.%s" % (self.name, fn.__name__), flush=True)
+            t0 = time.monotonic()
+            p0 = PROCESSES[0]
+            try:
+                fn()
+                print("   passed (%.1fs, %d huzhu processes)"
+                      % (time.monotonic() - t0, PROCESSES[0] - p0),
+                      flush=True)
+            except Failure as e:
+                failed.append(fn.__name__)
+                print("   FAILED: %s" % str(e)[:2000], flush=True)
+            except Exception:
+                failed.append(fn.__name__)
+                traceback.print_exc()
+                print("   FAILED with an exception", flush=True)
+        if failed:
+            print("%d failed: %s" % (len(failed), ", ".join(failed)))
+            sys.exit(1)
+        print("all passed")
