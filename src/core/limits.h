@@ -33,8 +33,10 @@
 /* A bundle frame holds one entry or a header or trailer. */
 #define HZ_FRAME_HDR_LEN 5u
 #define HZ_FRAME_LEN_MAX (HZ_ENTRY_LEN_MAX + 64u)
-/* Entries applied per transaction during a bundle import. */
+/* Entries applied per transaction during a bundle import, and the entry
+ * bytes after which a transaction commits early (keeps the WAL small). */
 #define HZ_IMPORT_BATCH 512u
+#define HZ_IMPORT_BATCH_BYTES (8u * 1024u * 1024u)
 
 /* The clock never runs ahead of our own wall time by more than this, and
  * an entry whose clock is further than this from our wall time flags its

@@ -411,7 +411,141 @@ static int apply_ins(struct hz_node *n, const struct entry *e,
     sqlite3_bind_blob(st, 4, enc_data(&n->scratch),
                       (int)enc_len(&n->scratch), SQLITE_STATIC);
     rv = db_step_done(n, st, err);
-    return rv != 0 ? rv : refresh_event(n, o->table, o->row, err);
+    if (rv != 0)
+        return rv;
+    /* The only source of this event row so far: write it from the op. */
+    if (sqlite3_changes(n->db) == 1) {
+        int only;
+        rv = db_prep(n,
+                     "SELECT count(*) = 1 FROM evsrc WHERE tbl = ?1 AND"
+                     " row = ?2",
+                     &st, err);
+        if (rv != 0)
+            return rv;
+        sqlite3_bind_text(st, 1, o->table->name, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 2, o->row, HZ_ROW_LEN, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        only = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW)
+            return db_err(n, rc, "event sources", err);
+        if (only) {
+            struct value vals[HZ_FIELDS_MAX];
+            HZ_ASSERT(o->table->n_cols <= HZ_FIELDS_MAX);
+            memset(vals, 0, o->table->n_cols * sizeof vals[0]);
+            for (size_t k = 0; k < o->n_fields; k++)
+                vals[o->fields[k].col] = o->fields[k].val;
+            return put_event_row(n, o->table, o->row, e->id, vals, err);
+        }
+    }
+    return refresh_event(n, o->table, o->row, err);
+}
+
+/* Does any applied fact mention this row yet? (A row with no writes and
+ * no tombstone has no supersede edges either: only applied writes of the
+ * row add them, and taking a write back removes its edges.) */
+static int row_is_new(struct hz_node *n, const struct op *o, int *fresh,
+                      struct hz_err *err)
+{
+    sqlite3_stmt *st;
+    int rv = db_prep(n,
+                     "SELECT EXISTS (SELECT 1 FROM w WHERE tbl = ?1 AND"
+                     " row = ?2) OR EXISTS (SELECT 1 FROM tomb WHERE"
+                     " tbl = ?1 AND row = ?2)",
+                     &st, err);
+    if (rv != 0)
+        return rv;
+    sqlite3_bind_text(st, 1, o->table->name, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, o->row, HZ_ROW_LEN, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    *fresh = rc == SQLITE_ROW && sqlite3_column_int(st, 0) == 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : db_err(n, rc, "row facts", err);
+}
+
+/* The first writes to a row: every field write is a head, and the row is
+ * written once with all its values (the common case of an import). */
+static int apply_new_row(struct hz_node *n, const struct entry *e,
+                         const struct op *o, struct hz_err *err)
+{
+    const struct table_def *t = o->table;
+    struct value vals[HZ_FIELDS_MAX];
+    HZ_ASSERT(t->n_cols <= HZ_FIELDS_MAX);
+    memset(vals, 0, t->n_cols * sizeof vals[0]);
+    sqlite3_stmt *st;
+    int rv = 0;
+    for (size_t k = 0; rv == 0 && k < o->n_fields; k++) {
+        const struct field *f = &o->fields[k];
+        const struct col_def *c = &t->cols[f->col];
+        vals[f->col] = f->val;
+        for (size_t h = 0; rv == 0 && h < f->n_heads; h++) {
+            rv = db_prep(n,
+                         "INSERT OR IGNORE INTO sup(tbl, row, col, old, by)"
+                         " VALUES(?1, ?2, ?3, ?4, ?5)",
+                         &st, err);
+            if (rv == 0) {
+                bind_field_key(st, t, o->row, c);
+                sqlite3_bind_blob(st, 4, f->heads[h], HZ_HASH_LEN,
+                                  SQLITE_STATIC);
+                sqlite3_bind_blob(st, 5, e->id, HZ_HASH_LEN, SQLITE_STATIC);
+                rv = db_step_done(n, st, err);
+            }
+        }
+        enc_reset(&n->scratch);
+        enc_value(&n->scratch, &f->val);
+        if (rv == 0)
+            rv = enc_done(&n->scratch);
+        if (rv == 0)
+            rv = db_prep(n,
+                         "INSERT INTO w(tbl, row, col, eid, author, seq,"
+                         " clock, val, head) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
+                         " ?7, ?8, 1)",
+                         &st, err);
+        if (rv != 0)
+            break;
+        bind_field_key(st, t, o->row, c);
+        sqlite3_bind_blob(st, 4, e->id, HZ_HASH_LEN, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 5, e->author, HZ_KEY_LEN, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, (sqlite3_int64)e->seq);
+        sqlite3_bind_int64(st, 7, (sqlite3_int64)e->clock);
+        sqlite3_bind_blob(st, 8, enc_data(&n->scratch),
+                          (int)enc_len(&n->scratch), SQLITE_STATIC);
+        rv = db_step_done(n, st, err);
+    }
+    if (rv != 0)
+        return rv;
+    char name[96], sql[1024];
+    db_table_name(t, name, sizeof name);
+    int len = snprintf(sql, sizeof sql, "INSERT INTO %s(id, deleted", name);
+    for (size_t c = 0; c < t->n_cols; c++)
+        len += snprintf(sql + len, sizeof sql - (size_t)len, ", \"%s\"",
+                        t->cols[c].name);
+    len += snprintf(sql + len, sizeof sql - (size_t)len, ") VALUES(?, 0");
+    for (size_t c = 0; c < t->n_cols; c++)
+        len += snprintf(sql + len, sizeof sql - (size_t)len, ", ?");
+    snprintf(sql + len, sizeof sql - (size_t)len, ")");
+    HZ_ASSERT((size_t)len < sizeof sql - 2);
+    rv = db_prep(n, sql, &st, err);
+    if (rv != 0)
+        return rv;
+    sqlite3_bind_blob(st, 1, o->row, HZ_ROW_LEN, SQLITE_STATIC);
+    for (size_t c = 0; c < t->n_cols; c++)
+        bind_value(st, (int)c + 2, &t->cols[c], &vals[c]);
+    return db_step_done(n, st, err);
+}
+
+static int apply_set(struct hz_node *n, const struct entry *e,
+                     const struct op *o, struct hz_err *err)
+{
+    int fresh;
+    int rv = row_is_new(n, o, &fresh, err);
+    if (rv == 0 && fresh)
+        return apply_new_row(n, e, o, err);
+    if (rv == 0)
+        rv = ensure_row(n, o->table, o->row, err);
+    for (size_t k = 0; rv == 0 && k < o->n_fields; k++)
+        rv = apply_write(n, e, o, &o->fields[k], err);
+    return rv;
 }
 
 int apply_body(struct hz_node *n, const struct entry *e,
@@ -422,9 +556,7 @@ int apply_body(struct hz_node *n, const struct entry *e,
         const struct op *o = &b->ops[i];
         switch (o->kind) {
         case OP_SET:
-            rv = ensure_row(n, o->table, o->row, err);
-            for (size_t k = 0; rv == 0 && k < o->n_fields; k++)
-                rv = apply_write(n, e, o, &o->fields[k], err);
+            rv = apply_set(n, e, o, err);
             break;
         case OP_DEL:
             rv = apply_del(n, e, o, err);

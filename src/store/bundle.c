@@ -473,6 +473,7 @@ static int apply_file(hz_node *n, struct reader *r,
 {
     int rv = read_header(n, r, err);
     unsigned in_batch = 0;
+    size_t batch_bytes = 0;
     n->counting = stats;
     while (rv == 0) {
         rv = next_frame(r, err);
@@ -492,9 +493,12 @@ static int apply_file(hz_node *n, struct reader *r,
         } else {
             ingest_count(stats, res);
         }
-        if (++in_batch == HZ_IMPORT_BATCH) {
+        batch_bytes += r->len;
+        if (++in_batch == HZ_IMPORT_BATCH ||
+            batch_bytes >= HZ_IMPORT_BATCH_BYTES) {
             rv = db_commit(n, err);
             in_batch = 0;
+            batch_bytes = 0;
         }
     }
     if (rv == 1)

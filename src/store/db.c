@@ -197,7 +197,14 @@ int db_configure(struct hz_node *n, struct hz_err *err)
     const char *test_kill = getenv("HUZHU_TEST_KILL_AT_COMMIT");
     if (test_kill != NULL)
         n->kill_at_commit = strtoul(test_kill, NULL, 10);
-    return db_exec(n, "PRAGMA journal_mode=WAL", err);
+    /* A 16 MiB page cache (the default 2 MiB spills during imports) and a
+     * WAL truncated back to 64 MiB after checkpoints: sized for a Pi. */
+    int rv = db_exec(n, "PRAGMA journal_mode=WAL", err);
+    if (rv == 0)
+        rv = db_exec(n, "PRAGMA cache_size=-16384", err);
+    if (rv == 0)
+        rv = db_exec(n, "PRAGMA journal_size_limit=67108864", err);
+    return rv;
 }
 
 void db_close(struct hz_node *n)

@@ -1,0 +1,600 @@
+/* bench_import.c - how fast a node takes in a large bundle (issue 2).
+ *
+ * One run measures, in this order and in one process:
+ *   1. hz_bundle_import of a generated bundle (bench_gen.c; cached between
+ *      runs, generated in a child process so that its memory does not
+ *      count against the import's peak) into a new node in a temporary
+ *      directory: wall time, entries/s, operations/s, fields/s;
+ *   2. raw Ed25519 verification of as many messages as the bundle has
+ *      entries, each the bundle's mean entry size;
+ *   3. raw SQLite inserts of as many rows as the bundle has operations,
+ *      each the bundle's mean bytes per operation, WAL + synchronous=FULL,
+ *      committed every HZ_IMPORT_BATCH rows, and again committed as often
+ *      as the import commits;
+ * and prints the table and ratios that BENCHMARKS.md records, per second
+ * of wall time and per second of CPU time (user + system: on a shared
+ * machine the steadier of the two), with peak memory and disk use. The
+ * import is checked, untimed, to have applied every entry and to
+ * reproduce the source node's state hash.
+ *
+ * Timing belongs here, never in a test's assertions (STYLE 10).
+ *
+ *   tools/bench/run.sh [--ops N] [--batch N] [--seed N] [--dir DIR]
+ *                      [--cache DIR] [--regen] [--no-raw] [--keep]
+ *                      [--sql-profile] [--pragma P] [--min-seconds S] */
+#include "bench_gen.h"
+#include "bench_raw.h"
+#include "bench_sqlprof.h"
+
+#include "huzhu/bundle.h"
+#include "huzhu/node.h"
+
+#include "core/limits.h"
+#include "store/store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PATH_LEN 4096
+#define MIB (1024.0 * 1024.0)
+
+struct opts {
+    struct gen_params gen;
+    const char *dir;   /* where the work directory is made */
+    const char *cache; /* where bundles are kept between runs */
+    int regen, no_raw, keep;
+    int sql_profile;    /* print SQLite time per statement */
+    const char *pragma; /* a what-if setting for the importing node */
+    double min_s;       /* the least time a raw verify measurement runs */
+};
+
+/* What the bundle file holds, read from its frames. */
+struct bundle_info {
+    uint64_t file_bytes;
+    uint64_t entries;
+    uint64_t entry_bytes; /* sum over entries */
+    uint64_t entry_max;
+};
+
+struct results {
+    struct rate import; /* n = operations */
+    double hash_s;
+    struct hz_ingest_stats stats;
+    long rss_before_kb, rss_after_kb, rss_end_kb;
+    long rss_gen_kb; /* the generator child, when it ran in this run */
+    uint64_t db_bytes, wal_bytes, db_closed_bytes;
+    double load_start, load_end; /* 1-minute load average */
+    struct rate verify, sqlite, sqlite_matched;
+    uint64_t sqlite_matched_per_txn, import_txns;
+    uint64_t sqlite_db_bytes, sqlite_matched_db_bytes;
+};
+
+/* Format a path into @out (PATH_LEN bytes); one too long stops the run. */
+static void path_fmt(char *out, const char *fmt, ...) HZ_PRINTF(2, 3);
+static void path_fmt(char *out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(out, PATH_LEN, fmt, ap);
+    va_end(ap);
+    if (len < 0 || len >= PATH_LEN) {
+        fprintf(stderr, "bench: path too long\n");
+        exit(1);
+    }
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: hz_bench_import [--ops N] [--batch N] [--seed N]"
+            " [--dir DIR] [--cache DIR]\n"
+            "                       [--regen] [--no-raw] [--keep]"
+            " [--sql-profile] [--pragma P]\n"
+            "  --ops N      operations in the bundle (default 1000000;"
+            " 20000 for a smoke run)\n"
+            "  --batch N    operations per commit, 1..%u (default %u)\n"
+            "  --seed N     generator seed (default 1)\n"
+            "  --dir DIR    parent of the temporary work directory"
+            " (default $TMPDIR or /tmp)\n"
+            "  --cache DIR  generated bundles (default"
+            " DIR/huzhu-bench-cache)\n"
+            "  --regen      generate the bundle even if it is cached\n"
+            "  --no-raw     import only (for profiling)\n"
+            "  --keep       keep the imported node\n"
+            "  --sql-profile  print the import's SQLite time per statement"
+            " (slows it a little)\n"
+            "  --pragma P   run PRAGMA P on the importing node first: a"
+            " what-if, not\n"
+            "               the product's settings (e.g. cache_size=-262144)\n"
+            "  --min-seconds S  least time of the raw verify measurement"
+            " (default 1)\n",
+            HZ_OPS_MAX, HZ_OPS_MAX);
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || s[0] == '-')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+    const char *tmp = getenv("TMPDIR");
+    *o = (struct opts){.gen = {.ops = 1000000, .batch = HZ_OPS_MAX, .seed = 1},
+                       .dir = tmp != NULL && *tmp ? tmp : "/tmp",
+                       .min_s = 1.0};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        uint64_t x = 0;
+        if (strcmp(a, "--regen") == 0)
+            o->regen = 1;
+        else if (strcmp(a, "--no-raw") == 0)
+            o->no_raw = 1;
+        else if (strcmp(a, "--keep") == 0)
+            o->keep = 1;
+        else if (strcmp(a, "--sql-profile") == 0)
+            o->sql_profile = 1;
+        else if (strcmp(a, "--help") == 0) {
+            usage(stdout);
+            exit(0);
+        } else if (v == NULL)
+            return -1;
+        else if (strcmp(a, "--ops") == 0 && parse_u64(v, &x) == 0 && x > 0)
+            o->gen.ops = x, i++;
+        else if (strcmp(a, "--batch") == 0 && parse_u64(v, &x) == 0 && x >= 1 &&
+                 x <= HZ_OPS_MAX)
+            o->gen.batch = (unsigned)x, i++;
+        else if (strcmp(a, "--seed") == 0 && parse_u64(v, &x) == 0)
+            o->gen.seed = x, i++;
+        else if (strcmp(a, "--min-seconds") == 0 && parse_u64(v, &x) == 0)
+            o->min_s = (double)x, i++;
+        else if (strcmp(a, "--dir") == 0)
+            o->dir = v, i++;
+        else if (strcmp(a, "--cache") == 0)
+            o->cache = v, i++;
+        else if (strcmp(a, "--pragma") == 0)
+            o->pragma = v, i++;
+        else
+            return -1;
+    }
+    return 0;
+}
+
+/* The 1-minute load average: other work on the machine skews timings. */
+static double loadavg(void)
+{
+    double l = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f != NULL) {
+        if (fscanf(f, "%lf", &l) != 1)
+            l = -1;
+        fclose(f);
+    }
+    return l;
+}
+
+static long maxrss_kb(int who)
+{
+    struct rusage ru;
+    return getrusage(who, &ru) == 0 ? ru.ru_maxrss : -1;
+}
+
+static uint64_t file_bytes(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+static int mkdir_p(const char *path)
+{
+    char buf[PATH_LEN];
+    path_fmt(buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0700) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+/* Remove a directory holding files only. */
+static void rm_flat(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d != NULL && (de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        char p[PATH_LEN];
+        path_fmt(p, "%s/%s", dir, de->d_name);
+        remove(p);
+    }
+    if (d != NULL)
+        closedir(d);
+    rmdir(dir);
+}
+
+/* Generate in a child: the source node's memory stays out of our peak. */
+static int generate(const struct opts *o, const char *bundle, const char *meta,
+                    struct results *res)
+{
+    fprintf(stderr,
+            "bench: generating %" PRIu64 " operations, %u per commit"
+            " (cached afterwards in %s)\n",
+            o->gen.ops, o->gen.batch, bundle);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        struct gen_result r;
+        int rv = gen_bundle(&o->gen, bundle, &r);
+        if (rv == 0)
+            rv = gen_meta_write(meta, &o->gen, &r);
+        fflush(NULL);
+        _exit(rv == 0 ? 0 : 1);
+    }
+    int status;
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "bench: the generator failed\n");
+        return -1;
+    }
+    res->rss_gen_kb = maxrss_kb(RUSAGE_CHILDREN);
+    return 0;
+}
+
+static int read_bundle_info(const char *path, struct bundle_info *bi)
+{
+    memset(bi, 0, sizeof *bi);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return -1;
+    int rv = fseek(f, 8, SEEK_SET); /* the magic */
+    uint8_t hdr[HZ_FRAME_HDR_LEN];
+    while (rv == 0 && fread(hdr, 1, sizeof hdr, f) == sizeof hdr) {
+        uint64_t len = (uint64_t)hdr[0] << 24 | (uint64_t)hdr[1] << 16 |
+                       (uint64_t)hdr[2] << 8 | hdr[3];
+        if (hdr[4] == 2) {
+            bi->entries++;
+            bi->entry_bytes += len;
+            if (len > bi->entry_max)
+                bi->entry_max = len;
+        }
+        rv = fseek(f, (long)len, SEEK_CUR);
+    }
+    fclose(f);
+    bi->file_bytes = file_bytes(path);
+    return rv == 0 && bi->entries > 0 ? 0 : -1;
+}
+
+/* The importing node's world: its wall clock reads one minute after the
+ * bundle was made, as for a bundle carried over the same day. */
+struct fixed_env {
+    uint64_t now_ms;
+    uint64_t state;
+};
+
+static uint64_t fixed_now(void *data)
+{
+    return ((struct fixed_env *)data)->now_ms;
+}
+
+static void fixed_random(void *data, void *buf, size_t len)
+{
+    struct fixed_env *e = data;
+    uint8_t *p = buf;
+    for (size_t i = 0; i < len; i++) {
+        e->state = e->state * UINT64_C(6364136223846793005) +
+                   UINT64_C(1442695040888963407);
+        p[i] = (uint8_t)(e->state >> 56);
+    }
+}
+
+/* A what-if: a setting the product does not make (--pragma). */
+static int set_pragma(hz_node *node, const char *pragma)
+{
+    char sql[512];
+    int len = snprintf(sql, sizeof sql, "PRAGMA %s", pragma);
+    if (len < 0 || (size_t)len >= sizeof sql ||
+        sqlite3_exec(node->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+        fprintf(stderr, "bench: %s: %s\n", sql, sqlite3_errmsg(node->db));
+        return -1;
+    }
+    fprintf(stderr, "bench: what-if: %s on the importing node\n", sql);
+    return 0;
+}
+
+static int run_import(const struct opts *o, const char *work,
+                      const char *bundle, const struct gen_result *gr,
+                      struct results *res)
+{
+    char node_dir[PATH_LEN], db[PATH_LEN], wal[PATH_LEN];
+    path_fmt(node_dir, "%s/node", work);
+    path_fmt(db, "%s/%s", node_dir, HZ_DB_FILE);
+    path_fmt(wal, "%s-wal", db);
+    struct fixed_env fe = {.now_ms = gr->end_ms + 60000, .state = 7};
+    struct hz_env env = {
+        .data = &fe, .now_ms = fixed_now, .random = fixed_random};
+    struct hz_node_opts no = {.version = HZ_NODE_OPTS_VERSION, .env = &env};
+    struct hz_err err = {0};
+    hz_node *node = NULL;
+    if (hz_node_create(node_dir, "bench-import", &no, &node, &err) != 0) {
+        fprintf(stderr, "bench: create node: %s\n", err.msg);
+        return -1;
+    }
+    if (o->pragma != NULL && set_pragma(node, o->pragma) != 0) {
+        hz_node_close(node);
+        return -1;
+    }
+    struct sqlprof *prof = o->sql_profile ? sqlprof_open(node->db) : NULL;
+    res->rss_before_kb = maxrss_kb(RUSAGE_SELF);
+    res->load_start = loadavg();
+    struct clocks t0, t1;
+    clocks_now(&t0);
+    int rv = hz_bundle_import(node, bundle, &res->stats, &err);
+    clocks_now(&t1);
+    res->import = (struct rate){.n = gr->ops,
+                                .wall_s = t1.wall_s - t0.wall_s,
+                                .cpu_s = t1.cpu_s - t0.cpu_s};
+    sqlprof_close(prof, res->import.wall_s, 25, stdout);
+    res->rss_after_kb = maxrss_kb(RUSAGE_SELF);
+    res->db_bytes = file_bytes(db);
+    res->wal_bytes = file_bytes(wal);
+    if (rv != 0)
+        fprintf(stderr,
+                "bench: import: %s (%s); if src/ changed the format since"
+                " the bundle was cached, run with --regen\n",
+                err.msg, hz_errname(rv));
+    char hash[HZ_KEY_HEX_LEN + 1] = "";
+    if (rv == 0) {
+        rv = hz_node_state_hash(node, hash, &err);
+        struct clocks t2;
+        clocks_now(&t2);
+        res->hash_s = t2.wall_s - t1.wall_s;
+    }
+    hz_node_close(node);
+    res->db_closed_bytes = file_bytes(db) + file_bytes(wal);
+    if (rv == 0 && strcmp(hash, gr->state_hash) != 0) {
+        fprintf(stderr,
+                "bench: state hash after import %s differs from the"
+                " source's %s\n",
+                hash, gr->state_hash);
+        rv = -1;
+    }
+    const struct hz_ingest_stats *s = &res->stats;
+    if (rv == 0 && (s->applied != gr->entries || s->entries != gr->entries)) {
+        fprintf(stderr, "bench: applied %" PRIu64 " of %" PRIu64 " entries\n",
+                s->applied, gr->entries);
+        rv = -1;
+    }
+    return rv;
+}
+
+static int run_raw(const struct opts *o, const char *work,
+                   const struct gen_result *gr, const struct bundle_info *bi,
+                   struct results *res)
+{
+    size_t entry_len = (size_t)(bi->entry_bytes / bi->entries);
+    size_t row_len = (size_t)(bi->entry_bytes / gr->ops);
+    char path[PATH_LEN];
+    path_fmt(path, "%s/raw.db", work);
+    /* As many commits (and fsyncs) as the import made. */
+    res->import_txns = (bi->entries + HZ_IMPORT_BATCH - 1) / HZ_IMPORT_BATCH;
+    res->sqlite_matched_per_txn =
+        (gr->ops + res->import_txns - 1) / res->import_txns;
+    int rv = raw_verify(bi->entries, entry_len, o->min_s, &res->verify);
+    if (rv == 0)
+        rv = raw_sqlite(path, gr->ops, row_len, HZ_IMPORT_BATCH, &res->sqlite,
+                        &res->sqlite_db_bytes);
+    if (rv == 0)
+        rv = raw_sqlite(path, gr->ops, row_len, res->sqlite_matched_per_txn,
+                        &res->sqlite_matched, &res->sqlite_matched_db_bytes);
+    return rv;
+}
+
+static double per_wall(const struct rate *r, uint64_t n)
+{
+    return (double)n / r->wall_s;
+}
+
+static double per_cpu(const struct rate *r, uint64_t n)
+{
+    return (double)n / r->cpu_s;
+}
+
+static void print_rate(const char *what, const struct rate *r, uint64_t n)
+{
+    printf("| %s | %" PRIu64 " | %.2f | %.1f | %.2f | %.1f |\n", what, n,
+           r->wall_s, per_wall(r, n), r->cpu_s, per_cpu(r, n));
+}
+
+static void print_bundle(const struct opts *o, const struct gen_result *gr,
+                         const struct bundle_info *bi)
+{
+    printf("\n## huzhu import benchmark\n\n");
+    printf("bundle: %" PRIu64 " ops (%" PRIu64 " sets incl. %" PRIu64
+           " updates, %" PRIu64 " inserts, %" PRIu64 " deletes), %" PRIu64
+           " fields, %" PRIu64 " entries in %" PRIu64 " commits of <= %u ops;"
+           " seed %" PRIu64 "\n",
+           gr->ops, gr->sets, gr->updates, gr->inserts, gr->deletes, gr->fields,
+           gr->entries, gr->commits, o->gen.batch, o->gen.seed);
+    printf("bundle file: %.1f MiB; entry mean %.1f KiB, max %.1f KiB;"
+           " %.0f bytes/op\n\n",
+           (double)bi->file_bytes / MIB,
+           (double)bi->entry_bytes / (double)bi->entries / 1024.0,
+           (double)bi->entry_max / 1024.0,
+           (double)bi->entry_bytes / (double)gr->ops);
+    if (o->pragma != NULL)
+        printf("**what-if: PRAGMA %s on the importing node (not the"
+               " product's settings)**\n\n",
+               o->pragma);
+}
+
+static void print_rates(const struct opts *o, const struct gen_result *gr,
+                        const struct bundle_info *bi, const struct results *r)
+{
+    char what[160];
+    printf("| measure | count | wall s | per wall s | CPU s | per CPU s |\n"
+           "|---|---:|---:|---:|---:|---:|\n");
+    print_rate("import: entries (stage + verify + apply)", &r->import,
+               gr->entries);
+    print_rate("import: operations", &r->import, gr->ops);
+    print_rate("import: fields", &r->import, gr->fields);
+    if (o->no_raw)
+        return;
+    snprintf(what, sizeof what, "raw Ed25519 verify, %.1f KiB messages",
+             (double)bi->entry_bytes / (double)bi->entries / 1024.0);
+    print_rate(what, &r->verify, r->verify.n);
+    double row = (double)bi->entry_bytes / (double)gr->ops;
+    snprintf(what, sizeof what, "raw SQLite insert, %.0f B rows, %u rows/txn",
+             row, HZ_IMPORT_BATCH);
+    print_rate(what, &r->sqlite, r->sqlite.n);
+    snprintf(what, sizeof what,
+             "raw SQLite insert, %.0f B rows, %" PRIu64 " rows/txn (%" PRIu64
+             " commits, as the import)",
+             row, r->sqlite_matched_per_txn, r->import_txns);
+    print_rate(what, &r->sqlite_matched, r->sqlite_matched.n);
+    const struct rate *im = &r->import;
+    printf("\n| ratio | wall | CPU |\n|---|---:|---:|\n");
+    printf("| import ops/s / raw SQLite rows/s (%u rows/txn) | %.4f | %.4f "
+           "|\n",
+           HZ_IMPORT_BATCH,
+           per_wall(im, gr->ops) / per_wall(&r->sqlite, r->sqlite.n),
+           per_cpu(im, gr->ops) / per_cpu(&r->sqlite, r->sqlite.n));
+    printf("| import ops/s / raw SQLite rows/s (same commits) | %.4f | %.4f "
+           "|\n",
+           per_wall(im, gr->ops) /
+               per_wall(&r->sqlite_matched, r->sqlite_matched.n),
+           per_cpu(im, gr->ops) /
+               per_cpu(&r->sqlite_matched, r->sqlite_matched.n));
+    printf("| import entries/s / raw Ed25519 verify/s | %.4f | %.4f |\n",
+           per_wall(im, gr->entries) / per_wall(&r->verify, r->verify.n),
+           per_cpu(im, gr->entries) / per_cpu(&r->verify, r->verify.n));
+}
+
+static void print_memory(const struct results *r)
+{
+    printf("\n| memory and disk | value |\n|---|---:|\n");
+    printf("| peak RSS before import | %.1f MiB |\n",
+           (double)r->rss_before_kb / 1024.0);
+    printf("| peak RSS after import | %.1f MiB |\n",
+           (double)r->rss_after_kb / 1024.0);
+    printf("| peak RSS, whole run (this process) | %.1f MiB |\n",
+           (double)r->rss_end_kb / 1024.0);
+    if (r->rss_gen_kb > 0)
+        printf("| peak RSS of the generator (child) | %.1f MiB |\n",
+               (double)r->rss_gen_kb / 1024.0);
+    printf("| node.db + WAL after import | %.1f + %.1f MiB |\n",
+           (double)r->db_bytes / MIB, (double)r->wal_bytes / MIB);
+    printf("| node.db after close | %.1f MiB |\n",
+           (double)r->db_closed_bytes / MIB);
+    printf("| state hash after import (untimed) | equal, %.2f s |\n",
+           r->hash_s);
+    printf("| load average at import start / end of run (this run"
+           " adds 1) | %.2f / %.2f |\n",
+           r->load_start, r->load_end);
+}
+
+static void print_results(const struct opts *o, const struct gen_result *gr,
+                          const struct bundle_info *bi, const struct results *r)
+{
+    print_bundle(o, gr, bi);
+    print_rates(o, gr, bi, r);
+    print_memory(r);
+    const struct rate *im = &r->import;
+    printf("\nkv ops=%" PRIu64 " batch=%u entries=%" PRIu64 " fields=%" PRIu64
+           " import_wall_s=%.3f import_cpu_s=%.3f ops_per_s=%.0f"
+           " rss_after_import_kb=%ld rss_run_kb=%ld db_bytes=%" PRIu64,
+           gr->ops, o->gen.batch, gr->entries, gr->fields, im->wall_s,
+           im->cpu_s, per_wall(im, gr->ops), r->rss_after_kb, r->rss_end_kb,
+           r->db_closed_bytes);
+    if (!o->no_raw)
+        printf(" verify_per_s=%.1f sqlite_rows_per_s=%.0f"
+               " sqlite_matched_rows_per_s=%.0f",
+               per_wall(&r->verify, r->verify.n),
+               per_wall(&r->sqlite, r->sqlite.n),
+               per_wall(&r->sqlite_matched, r->sqlite_matched.n));
+    printf("\n");
+}
+
+int main(int argc, char **argv)
+{
+    struct opts o;
+    if (parse_opts(argc, argv, &o) != 0) {
+        usage(stderr);
+        return 64;
+    }
+    struct results res = {0};
+    if (hz_init() != 0)
+        return 1;
+    char cache[PATH_LEN], bundle[PATH_LEN], meta[PATH_LEN], work[PATH_LEN];
+    if (o.cache != NULL)
+        path_fmt(cache, "%s", o.cache);
+    else
+        path_fmt(cache, "%s/huzhu-bench-cache", o.dir);
+    path_fmt(bundle,
+             "%s/bundle-g%u-e%u-s%u-ops%" PRIu64 "-b%u-seed%" PRIu64 ".hzb",
+             cache, BENCH_GEN_VERSION, HZ_ENTRY_VERSION, HZ_SCHEMA_VERSION,
+             o.gen.ops, o.gen.batch, o.gen.seed);
+    path_fmt(meta, "%s.meta", bundle);
+    path_fmt(work, "%s/huzhu-bench.XXXXXX", o.dir);
+    if (mkdir_p(cache) != 0 || mkdtemp(work) == NULL) {
+        fprintf(stderr, "bench: %s: %s\n", cache, strerror(errno));
+        return 1;
+    }
+    struct gen_result gr;
+    struct bundle_info bi;
+    int rv = 0;
+    if (o.regen || gen_meta_read(meta, &o.gen, &gr) != 0 ||
+        file_bytes(bundle) == 0) {
+        remove(meta);
+        rv = generate(&o, bundle, meta, &res);
+        if (rv == 0)
+            rv = gen_meta_read(meta, &o.gen, &gr);
+    } else {
+        fprintf(stderr, "bench: using cached %s\n", bundle);
+    }
+    if (rv == 0 &&
+        (read_bundle_info(bundle, &bi) != 0 || bi.entries != gr.entries)) {
+        fprintf(stderr,
+                "bench: %s does not match its .meta: run with"
+                " --regen\n",
+                bundle);
+        rv = -1;
+    }
+    if (rv == 0)
+        rv = run_import(&o, work, bundle, &gr, &res);
+    if (rv == 0 && !o.no_raw)
+        rv = run_raw(&o, work, &gr, &bi, &res);
+    res.rss_end_kb = maxrss_kb(RUSAGE_SELF);
+    res.load_end = loadavg();
+    if (rv == 0)
+        print_results(&o, &gr, &bi, &res);
+    if (!o.keep) {
+        char node_dir[PATH_LEN];
+        path_fmt(node_dir, "%s/node", work);
+        rm_flat(node_dir);
+        rm_flat(work);
+    } else {
+        fprintf(stderr, "bench: kept %s\n", work);
+    }
+    return rv == 0 ? 0 : 2;
+}
