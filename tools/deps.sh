@@ -10,7 +10,7 @@ HZ_PACKAGES=(
   libuv1-dev libsqlite3-dev libsodium-dev         # event loop, storage, crypto
   libmsgpack-dev libjansson-dev                   # encodings: msgpack, JSON
   libcmocka-dev                                   # C unit tests
-  clang libclang-rt-14-dev                        # sanitizers and libFuzzer
+  clang libclang-rt-14-dev clang-format           # sanitizers, libFuzzer, layout
   python3 python3-msgpack python3-nacl            # independent format checks
   sqlite3 faketime procps                         # test helpers
 )

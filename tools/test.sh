@@ -15,6 +15,8 @@ source tools/deps.sh
 hz_install_deps
 
 jobs=$(nproc)
+echo "== format"
+bash tools/format-check.sh
 echo "== build: plain (RelWithDebInfo, -Werror)"
 cmake -S . -B build -G Ninja -DHZ_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$jobs"

@@ -19,30 +19,30 @@
 #endif
 
 /* X(name, value, english text). A new code is one line here. */
-#define HZ_ERRORS(X)                                                        \
-    X(HZ_EINVAL, -1, "invalid argument")                                     \
-    X(HZ_ENOMEM, -2, "out of memory")                                        \
-    X(HZ_EIO, -3, "input/output error")                                      \
-    X(HZ_EMALFORMED, -4, "bytes do not parse")                               \
-    X(HZ_ETOOBIG, -5, "a limit was exceeded")                                \
-    X(HZ_EBADSIG, -6, "signature does not verify")                           \
-    X(HZ_ECHAIN, -7, "previous hash does not match the author's chain")      \
-    X(HZ_EGAP, -8, "predecessor missing")                                    \
-    X(HZ_EFORK, -9, "two entries at one sequence number")                    \
-    X(HZ_EVERSION, -10, "newer format or schema")                            \
-    X(HZ_ESCHEMA, -11, "unknown table, column or value")                     \
-    X(HZ_EVALUE, -12, "value not allowed")                                   \
-    X(HZ_ENETWORK, -13, "entry belongs to another network")                  \
-    X(HZ_ENOTFOUND, -14, "not found")                                        \
-    X(HZ_EEXIST, -15, "already exists")                                      \
-    X(HZ_ENOTNODE, -16, "not a huzhu node directory")                        \
-    X(HZ_ECORRUPT, -17, "local data fails its checks")                       \
-    X(HZ_EBUSY, -18, "database is busy")                                     \
-    X(HZ_ENOSPC, -19, "disk is full")                                        \
-    X(HZ_EDELETED, -20, "row was deleted")                                   \
-    X(HZ_ECONFLICT, -21, "same id written with different content")          \
-    X(HZ_EREVOKED, -22, "author is revoked")                                 \
-    X(HZ_EREADONLY, -23, "storage is read-only")                             \
+#define HZ_ERRORS(X)                                                           \
+    X(HZ_EINVAL, -1, "invalid argument")                                       \
+    X(HZ_ENOMEM, -2, "out of memory")                                          \
+    X(HZ_EIO, -3, "input/output error")                                        \
+    X(HZ_EMALFORMED, -4, "bytes do not parse")                                 \
+    X(HZ_ETOOBIG, -5, "a limit was exceeded")                                  \
+    X(HZ_EBADSIG, -6, "signature does not verify")                             \
+    X(HZ_ECHAIN, -7, "previous hash does not match the author's chain")        \
+    X(HZ_EGAP, -8, "predecessor missing")                                      \
+    X(HZ_EFORK, -9, "two entries at one sequence number")                      \
+    X(HZ_EVERSION, -10, "newer format or schema")                              \
+    X(HZ_ESCHEMA, -11, "unknown table, column or value")                       \
+    X(HZ_EVALUE, -12, "value not allowed")                                     \
+    X(HZ_ENETWORK, -13, "entry belongs to another network")                    \
+    X(HZ_ENOTFOUND, -14, "not found")                                          \
+    X(HZ_EEXIST, -15, "already exists")                                        \
+    X(HZ_ENOTNODE, -16, "not a huzhu node directory")                          \
+    X(HZ_ECORRUPT, -17, "local data fails its checks")                         \
+    X(HZ_EBUSY, -18, "database is busy")                                       \
+    X(HZ_ENOSPC, -19, "disk is full")                                          \
+    X(HZ_EDELETED, -20, "row was deleted")                                     \
+    X(HZ_ECONFLICT, -21, "same id written with different content")             \
+    X(HZ_EREVOKED, -22, "author is revoked")                                   \
+    X(HZ_EREADONLY, -23, "storage is read-only")                               \
     X(HZ_ECLONE, -24, "our own key signed an entry we did not write")
 
 enum hz_error {

@@ -96,8 +96,7 @@ HZ_API HZ_NODISCARD int hz_batch_del(hz_batch *b, const char *table,
  * HZ_EDELETED, HZ_ECONFLICT (event id reused with other content), HZ_EBUSY,
  * HZ_ENOSPC, HZ_EREADONLY, HZ_EIO. */
 HZ_API HZ_NODISCARD int hz_node_commit(hz_node *node, hz_batch *b,
-                                       size_t *n_entries,
-                                       struct hz_err *err);
+                                       size_t *n_entries, struct hz_err *err);
 
 /* ---- Reading. JSON results are UTF-8, owned by the caller, released with
  * hz_free_string(). Machine output never depends on the language. */
@@ -113,9 +112,8 @@ HZ_API HZ_NODISCARD int hz_node_get(hz_node *node, const char *table,
 /* Rows as a JSON array, tombstones hidden, every `where` pair ANDed (values
  * are parsed like hz_batch_put values). */
 HZ_API HZ_NODISCARD int hz_node_ls(hz_node *node, const char *table,
-                                   size_t n_where,
-                                   const struct hz_field *where, char **json,
-                                   struct hz_err *err);
+                                   size_t n_where, const struct hz_field *where,
+                                   char **json, struct hz_err *err);
 
 /* A named view as JSON: "occupancy", "presence", "stock", "received",
  * "vulnerable". */

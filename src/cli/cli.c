@@ -16,8 +16,7 @@ static void log_emit(void *data, int level, const char *line)
 {
     (void)data;
     static const char *const names[] = {"error", "warn", "info", "debug"};
-    fprintf(stderr, "%s %s\n", names[level < 0 || level > 3 ? 0 : level],
-            line);
+    fprintf(stderr, "%s %s\n", names[level < 0 || level > 3 ? 0 : level], line);
 }
 
 static int log_level(void)
@@ -276,9 +275,9 @@ static char *cell_text(const struct cli *c, json_t *v, const char *fmt)
     return json_dumps(v, JSON_ENCODE_ANY);
 }
 
-void cli_print_table(const struct cli *c, json_t *rows,
-                     const char *const *cols, const char *const *heads,
-                     const char *const *fmts, size_t n_cols)
+void cli_print_table(const struct cli *c, json_t *rows, const char *const *cols,
+                     const char *const *heads, const char *const *fmts,
+                     size_t n_cols)
 {
     size_t n_rows = json_array_size(rows);
     if (n_rows == 0) {
@@ -292,10 +291,9 @@ void cli_print_table(const struct cli *c, json_t *rows,
         width[k] = text_width(heads[k]);
     for (size_t i = 0; i < n_rows; i++) {
         for (size_t k = 0; k < n_cols; k++) {
-            char *t = cell_text(c,
-                                json_object_get(json_array_get(rows, i),
-                                                cols[k]),
-                                fmts != NULL ? fmts[k] : NULL);
+            char *t =
+                cell_text(c, json_object_get(json_array_get(rows, i), cols[k]),
+                          fmts != NULL ? fmts[k] : NULL);
             size_t w = t != NULL ? text_width(t) : 1;
             if (w > width[k])
                 width[k] = w;
@@ -308,10 +306,9 @@ void cli_print_table(const struct cli *c, json_t *rows,
     printf("\n");
     for (size_t i = 0; i < n_rows; i++) {
         for (size_t k = 0; k < n_cols; k++) {
-            char *t = cell_text(c,
-                                json_object_get(json_array_get(rows, i),
-                                                cols[k]),
-                                fmts != NULL ? fmts[k] : NULL);
+            char *t =
+                cell_text(c, json_object_get(json_array_get(rows, i), cols[k]),
+                          fmts != NULL ? fmts[k] : NULL);
             const char *s = t != NULL ? t : "?";
             printf("%s%*s", s, (int)(width[k] - text_width(s) + 2), "");
             free(t);

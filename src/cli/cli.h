@@ -57,9 +57,9 @@ const char *cli_tr(const struct cli *c, const char *zh, const char *en);
 /* @fmts (may be NULL) says how to show each column: "" as is, "b" a
  * yes/no flag, "t" Unix seconds as local time, "e:TABLE.COLUMN" an enum
  * value by its label. */
-void cli_print_table(const struct cli *c, json_t *rows,
-                     const char *const *cols, const char *const *heads,
-                     const char *const *fmts, size_t n_cols);
+void cli_print_table(const struct cli *c, json_t *rows, const char *const *cols,
+                     const char *const *heads, const char *const *fmts,
+                     size_t n_cols);
 /* Split "col=value" into @f (points into @arg, which is modified). */
 int cli_field(char *arg, struct hz_field *f);
 /* Commit a batch; on failure print and return the exit code. */

@@ -11,8 +11,8 @@
 
 int cmd_put(struct cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"id", required_argument, NULL, 'i'}, {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"id", required_argument, NULL, 'i'},
+                                         {NULL, 0, NULL, 0}};
     const char *usage = "put TABLE [--id ID] COL=VALUE...";
     const char *id = NULL;
     int ch;
@@ -28,9 +28,9 @@ int cmd_put(struct cli *c, int argc, char **argv)
     size_t n = 0;
     for (int i = optind + 1; i < argc; i++) {
         if (cli_field(argv[i], &fields[n++]) != 0)
-            return cli_usage(c, usage,
-                             cli_tr(c, "字段应写作 COL=VALUE",
-                                    "fields are COL=VALUE"));
+            return cli_usage(
+                c, usage,
+                cli_tr(c, "字段应写作 COL=VALUE", "fields are COL=VALUE"));
     }
     int rv = cli_open(c, 0);
     if (rv != EXIT_OK)

@@ -18,9 +18,9 @@ struct optmap {
 };
 
 static const struct optmap household_opts[] = {
-    {"head", "head_name"}, {"village", "village"}, {"grid", "grid"},
-    {"address", "address"}, {"phone", "phone"},    {"status", "status"},
-    {"cadre", "cadre"},     {"notes", "notes"},    {"members", "members"},
+    {"head", "head_name"},  {"village", "village"}, {"grid", "grid"},
+    {"address", "address"}, {"phone", "phone"},     {"status", "status"},
+    {"cadre", "cadre"},     {"notes", "notes"},     {"members", "members"},
     {NULL, NULL},
 };
 static const struct optmap person_opts[] = {
@@ -29,12 +29,15 @@ static const struct optmap person_opts[] = {
     {"condition", "condition"}, {"notes", "notes"}, {NULL, NULL},
 };
 static const struct optmap site_opts[] = {
-    {"name", "name"},         {"kind", "kind"},       {"capacity", "capacity"},
-    {"area", "area_m2"},      {"address", "address"}, {"manager", "manager"},
-    {"phone", "phone"},       {"open", "open"},       {NULL, NULL},
+    {"name", "name"},    {"kind", "kind"},       {"capacity", "capacity"},
+    {"area", "area_m2"}, {"address", "address"}, {"manager", "manager"},
+    {"phone", "phone"},  {"open", "open"},       {NULL, NULL},
 };
 static const struct optmap item_opts[] = {
-    {"name", "name"}, {"unit", "unit"}, {"category", "category"}, {NULL, NULL},
+    {"name", "name"},
+    {"unit", "unit"},
+    {"category", "category"},
+    {NULL, NULL},
 };
 
 /* Vulnerability flags: columns, with the words people use for them. */
@@ -42,9 +45,12 @@ static const struct {
     const char *col;
     const char *zh;
 } flags[] = {
-    {"elderly_mobility", "行动不便老人"}, {"disabled", "残疾"},
-    {"no_caretaker", "无人照料儿童"},     {"left_behind", "留守"},
-    {"pregnant", "孕妇"},                 {"chronic", "慢性病"},
+    {"elderly_mobility", "行动不便老人"},
+    {"disabled", "残疾"},
+    {"no_caretaker", "无人照料儿童"},
+    {"left_behind", "留守"},
+    {"pregnant", "孕妇"},
+    {"chronic", "慢性病"},
 };
 
 static const char *flag_col(const char *word)
@@ -72,8 +78,8 @@ static int parse_form(struct cli *c, int argc, char **argv,
     struct option opts[OPTS_MAX + 4];
     size_t k = 0;
     for (; map[k].opt != NULL; k++)
-        opts[k] = (struct option){map[k].opt, required_argument, NULL,
-                                  (int)(k + 1)};
+        opts[k] =
+            (struct option){map[k].opt, required_argument, NULL, (int)(k + 1)};
     opts[k++] = (struct option){"id", required_argument, NULL, 'i'};
     opts[k++] = (struct option){"flag", required_argument, NULL, 'f'};
     opts[k++] = (struct option){"member", required_argument, NULL, 'm'};
@@ -160,7 +166,8 @@ static int add_entity(struct cli *c, int argc, char **argv, const char *table,
     for (size_t i = 0; i < form.n; i++)
         has_required |= strcmp(form.f[i].col, required) == 0;
     if (!has_required)
-        return cli_usage(c, usage, cli_tr(c, "缺少必填项", "missing a required option"));
+        return cli_usage(c, usage,
+                         cli_tr(c, "缺少必填项", "missing a required option"));
     if (form.n_members > 0 && strcmp(table, "households") != 0)
         return cli_usage(c, usage, NULL);
     char members_text[24];
@@ -239,8 +246,8 @@ int cmd_item(struct cli *c, int argc, char **argv)
 }
 
 /* Insert one event row from @n fields. */
-static int put_event(struct cli *c, const char *table, const char *id,
-                     size_t n, const struct hz_field *f)
+static int put_event(struct cli *c, const char *table, const char *id, size_t n,
+                     const struct hz_field *f)
 {
     int rv = c->node != NULL ? EXIT_OK : cli_open(c, 0);
     if (rv != EXIT_OK)
@@ -360,10 +367,8 @@ int cmd_checkout(struct cli *c, int argc, char **argv)
     snprintf(at, sizeof at, "%s",
              json_string_value(json_object_get(pick, "site")));
     json_decref(stays);
-    struct hz_field f[] = {{"person", person},
-                           {"site", at},
-                           {"kind", "out"},
-                           {"closes", stay}};
+    struct hz_field f[] = {
+        {"person", person}, {"site", at}, {"kind", "out"}, {"closes", stay}};
     return put_event(c, "stays", id, 4, f);
 }
 
@@ -396,9 +401,12 @@ int cmd_stock(struct cli *c, int argc, char **argv)
         const char *verb, *kind;
         int sign;
     } verbs[] = {
-        {"receive", "received", 1},          {"donate", "donated", 1},
-        {"distribute", "distributed", -1},   {"lose", "lost", -1},
-        {"transfer-out", "transfer_out", -1}, {"transfer-in", "transfer_in", 1},
+        {"receive", "received", 1},
+        {"donate", "donated", 1},
+        {"distribute", "distributed", -1},
+        {"lose", "lost", -1},
+        {"transfer-out", "transfer_out", -1},
+        {"transfer-in", "transfer_in", 1},
         {"count", "counted", 0},
     };
     static const struct option opts[] = {
@@ -445,8 +453,8 @@ int cmd_stock(struct cli *c, int argc, char **argv)
     char *end;
     long long qty = strtoll(argv[optind + 2], &end, 10);
     if (*end != '\0' || qty < 0 || (qty == 0 && verbs[v].sign != 0))
-        return cli_usage(c, usage,
-                         cli_tr(c, "数量应为正整数", "QTY is a positive integer"));
+        return cli_usage(
+            c, usage, cli_tr(c, "数量应为正整数", "QTY is a positive integer"));
     int rv = cli_open(c, 0);
     if (rv != EXIT_OK)
         return rv;
@@ -567,8 +575,8 @@ int cmd_show(struct cli *c, int argc, char **argv)
         cli_print_json_text(json);
     } else {
         json_t *rows = json_loads(json, 0, NULL);
-        cli_print_table(c, rows, s->cols,
-                        c->lang == LANG_ZH ? s->zh : s->en, s->fmt, s->n);
+        cli_print_table(c, rows, s->cols, c->lang == LANG_ZH ? s->zh : s->en,
+                        s->fmt, s->n);
         json_decref(rows);
     }
     hz_free_string(json);

@@ -11,8 +11,8 @@ int cli_create(struct cli *c, const char *name);
 
 int cmd_init(struct cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"name", required_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"name", required_argument, NULL, 'n'},
+                                         {NULL, 0, NULL, 0}};
     const char *name = NULL;
     int ch;
     while ((ch = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
@@ -54,8 +54,8 @@ int cmd_id(struct cli *c, int argc, char **argv)
 }
 
 /* Run @fn for a read command that prints library JSON. */
-static int print_json(struct cli *c, int (*fn)(hz_node *, char **,
-                                                struct hz_err *))
+static int print_json(struct cli *c,
+                      int (*fn)(hz_node *, char **, struct hz_err *))
 {
     int rv = cli_open(c, 0);
     if (rv != EXIT_OK)
@@ -143,12 +143,14 @@ static void print_status(struct cli *c, json_t *s)
     }
     json_array_foreach(json_object_get(s, "skewed_authors"), i, v)
     {
-        printf("%s %.8s…\n", cli_tr(c, "时钟偏差大: 设备", "clock skew: device"),
+        printf("%s %.8s…\n",
+               cli_tr(c, "时钟偏差大: 设备", "clock skew: device"),
                json_string_value(json_object_get(v, "author")));
     }
     json_array_foreach(json_object_get(s, "rejected"), i, v)
     {
-        printf("%s %.8s… #%lld: %s\n", cli_tr(c, "拒绝: 设备", "rejected: device"),
+        printf("%s %.8s… #%lld: %s\n",
+               cli_tr(c, "拒绝: 设备", "rejected: device"),
                json_string_value(json_object_get(v, "author")),
                (long long)json_integer_value(json_object_get(v, "seq")),
                json_string_value(json_object_get(v, "reason")));
@@ -215,8 +217,8 @@ static char *read_file(const char *path, size_t max)
 
 static int bundle_export(struct cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"for", required_argument, NULL, 'f'}, {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"for", required_argument, NULL, 'f'},
+                                         {NULL, 0, NULL, 0}};
     const char *usage = "bundle export FILE [--for VECTOR_FILE]";
     const char *vector_file = NULL;
     int ch;
@@ -286,12 +288,11 @@ static int bundle_import(struct cli *c, int argc, char **argv)
                cli_tr(c, "条目", "entries"), (unsigned long long)s.entries,
                cli_tr(c, "新应用", "applied"), (unsigned long long)s.applied,
                cli_tr(c, "已有", "already held"),
-               (unsigned long long)s.duplicate,
-               cli_tr(c, "待前序", "pending"), (unsigned long long)s.pending,
-               cli_tr(c, "拒绝", "rejected"), (unsigned long long)s.rejected,
+               (unsigned long long)s.duplicate, cli_tr(c, "待前序", "pending"),
+               (unsigned long long)s.pending, cli_tr(c, "拒绝", "rejected"),
+               (unsigned long long)s.rejected,
                cli_tr(c, "待升级", "held for upgrade"),
-               (unsigned long long)s.held,
-               cli_tr(c, "分叉", "forks"),
+               (unsigned long long)s.held, cli_tr(c, "分叉", "forks"),
                (unsigned long long)(s.forks + s.stopped));
     }
     return EXIT_OK;
@@ -327,9 +328,8 @@ int cmd_conflicts(struct cli *c, int argc, char **argv)
     json_t *arr = json_loads(json, 0, NULL);
     hz_free_string(json);
     static const char *const cols[] = {"kind", "table", "id", "column"};
-    const char *heads[] = {cli_tr(c, "类型", "kind"),
-                           cli_tr(c, "表", "table"), "id",
-                           cli_tr(c, "字段", "column")};
+    const char *heads[] = {cli_tr(c, "类型", "kind"), cli_tr(c, "表", "table"),
+                           "id", cli_tr(c, "字段", "column")};
     cli_print_table(c, arr, cols, heads, NULL, 4);
     json_decref(arr);
     return EXIT_OK;
@@ -362,8 +362,8 @@ int cli_restore(struct cli *c, const char *backup, const char *name);
 
 int cmd_restore(struct cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"name", required_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"name", required_argument, NULL, 'n'},
+                                         {NULL, 0, NULL, 0}};
     const char *usage = "restore FILE --name NAME";
     const char *name = NULL;
     int ch;

@@ -11,8 +11,8 @@ static const struct cli_cmd cmds[] = {
     {"init", cmd_init, "init --name NAME", "创建节点", "create a node"},
     {"id", cmd_id, "id", "显示本节点公钥", "print this node's public key"},
     {"status", cmd_status, "status", "节点状态", "node status"},
-    {"put", cmd_put, "put TABLE [--id ID] COL=VALUE...",
-     "写入字段或事件", "set fields or insert an event"},
+    {"put", cmd_put, "put TABLE [--id ID] COL=VALUE...", "写入字段或事件",
+     "set fields or insert an event"},
     {"del", cmd_del, "del TABLE ID", "删除(墓碑)", "delete (tombstone)"},
     {"get", cmd_get, "get TABLE ID", "读取一行(JSON)", "one row (JSON)"},
     {"ls", cmd_ls, "ls TABLE [--where COL=VALUE]...", "列出(JSON)",
@@ -42,8 +42,8 @@ static const struct cli_cmd cmds[] = {
      "登记物资品类", "register a supply item"},
     {"checkin", cmd_checkin, "checkin PERSON SITE", "入住安置点",
      "check a person into a site"},
-    {"checkout", cmd_checkout, "checkout PERSON [--site SITE]",
-     "离开安置点", "check a person out"},
+    {"checkout", cmd_checkout, "checkout PERSON [--site SITE]", "离开安置点",
+     "check a person out"},
     {"stock", cmd_stock,
      "stock receive|donate|distribute|lose|count SITE ITEM QTY"
      " [--household H] [--from WHO] [--ref R] [--id ID]",
@@ -56,8 +56,7 @@ static const struct cli_cmd cmds[] = {
      "back up the database (never the key)"},
     {"restore", cmd_restore, "restore FILE --name NAME",
      "从备份恢复为新节点(新密钥)", "restore a backup as a new node (new key)"},
-    {"show", cmd_show,
-     "show occupancy|presence|stock|received|vulnerable",
+    {"show", cmd_show, "show occupancy|presence|stock|received|vulnerable",
      "查看安置、物资等汇总", "show occupancy, stock and other views"},
 };
 

@@ -110,8 +110,8 @@ static int decode_fields(struct op *op, const msgpack_object *list,
         rv = mp_value(&f[1], &fd->val, op->table->cols[col].name, err);
         if (rv == 0 && op->kind == OP_SET) {
             fd->heads = *pcur;
-            rv = decode_ids(&f[2], HZ_HEADS_MAX, pcur, &fd->n_heads,
-                            "heads", err);
+            rv = decode_ids(&f[2], HZ_HEADS_MAX, pcur, &fd->n_heads, "heads",
+                            err);
         }
         if (rv != 0)
             return rv;
@@ -145,8 +145,7 @@ static int decode_op(struct op *op, const struct schema *s,
         return hz_err_set(err, HZ_ESCHEMA, "unknown table");
     if (op->kind == OP_DEL) {
         op->seen = *pcur;
-        return decode_ids(&f[3], HZ_SEEN_MAX, pcur, &op->n_seen, "seen",
-                          err);
+        return decode_ids(&f[3], HZ_SEEN_MAX, pcur, &op->n_seen, "seen", err);
     }
     return decode_fields(op, &f[3], fcur, pcur, err);
 }
@@ -189,8 +188,7 @@ static int decode_all(struct body *b, const struct schema *s,
 
     size_t n_fields, n_ptrs;
     count(ops, n_ops, &n_fields, &n_ptrs);
-    size_t size = n_ops * sizeof(struct op) +
-                  n_fields * sizeof(struct field) +
+    size_t size = n_ops * sizeof(struct op) + n_fields * sizeof(struct field) +
                   (n_ptrs + n_ops) * sizeof(const uint8_t *);
     b->mem = hz_calloc(1, size);
     if (b->mem == NULL)
@@ -204,8 +202,8 @@ static int decode_all(struct body *b, const struct schema *s,
         if (rv != 0)
             return hz_err_wrap(err, "op %zu", i);
         unsigned since;
-        rv = body_check_op(&b->ops[i], (unsigned)b->schema_version, &since,
-                           err);
+        rv =
+            body_check_op(&b->ops[i], (unsigned)b->schema_version, &since, err);
         if (rv != 0)
             return hz_err_wrap(err, "op %zu", i);
     }
@@ -228,8 +226,8 @@ int body_decode(struct body *b, const struct schema *s, const uint8_t *buf,
         struct enc tmp;
         enc_init(&tmp);
         rv = body_encode(b, &tmp);
-        if (rv == 0 && (enc_len(&tmp) != len ||
-                        memcmp(enc_data(&tmp), buf, len) != 0))
+        if (rv == 0 &&
+            (enc_len(&tmp) != len || memcmp(enc_data(&tmp), buf, len) != 0))
             rv = hz_err_set(err, HZ_EMALFORMED, "body is not canonical");
         enc_close(&tmp);
     }
@@ -314,8 +312,7 @@ int body_check_op(const struct op *o, unsigned version, unsigned *since,
     bool entity = t->kind == TABLE_ENTITY;
     if ((o->kind == OP_INS) == entity)
         return hz_err_set(err, HZ_ESCHEMA, "op kind %d on %s table %s",
-                          (int)o->kind, entity ? "entity" : "event",
-                          t->name);
+                          (int)o->kind, entity ? "entity" : "event", t->name);
     for (size_t k = 0; k < o->n_fields; k++) {
         const struct col_def *c = &t->cols[o->fields[k].col];
         unsigned need;

@@ -30,10 +30,10 @@ void enc_reset(struct enc *e)
     e->failed = 0;
 }
 
-#define PACK(call)                                                          \
-    do {                                                                    \
-        if (!e->failed && (call) != 0)                                      \
-            e->failed = 1;                                                  \
+#define PACK(call)                                                             \
+    do {                                                                       \
+        if (!e->failed && (call) != 0)                                         \
+            e->failed = 1;                                                     \
     } while (0)
 
 void enc_array(struct enc *e, size_t n)
@@ -146,8 +146,7 @@ int mp_unpack(msgpack_unpacked *u, const uint8_t *buf, size_t len,
     };
     int rv = mpscan_check(buf, len, &lim);
     if (rv != 0) {
-        return hz_err_set(err, rv == MPSCAN_EDEPTH ? HZ_ETOOBIG
-                                                   : HZ_EMALFORMED,
+        return hz_err_set(err, rv == MPSCAN_EDEPTH ? HZ_ETOOBIG : HZ_EMALFORMED,
                           "msgpack pre-scan (%d)", rv);
     }
     msgpack_unpacked_init(u);
@@ -186,8 +185,7 @@ int mp_uint(const msgpack_object *o, uint64_t *out, const char *what,
             struct hz_err *err)
 {
     if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
-        return hz_err_set(err, HZ_EMALFORMED, "%s: not an unsigned int",
-                          what);
+        return hz_err_set(err, HZ_EMALFORMED, "%s: not an unsigned int", what);
     *out = o->via.u64;
     return 0;
 }
@@ -243,8 +241,7 @@ int mp_value(const msgpack_object *o, struct value *out, const char *what,
         return 0;
     case MSGPACK_OBJECT_POSITIVE_INTEGER:
         if (o->via.u64 > (uint64_t)INT64_MAX)
-            return hz_err_set(err, HZ_EVALUE, "%s: integer over 2^63-1",
-                              what);
+            return hz_err_set(err, HZ_EVALUE, "%s: integer over 2^63-1", what);
         out->type = VALUE_INT;
         out->i = (int64_t)o->via.u64;
         return 0;

@@ -8,8 +8,8 @@
 #ifndef HZ_CODEC_H
 #define HZ_CODEC_H
 
-#include "types.h"
 #include "huzhu/error.h"
+#include "types.h"
 
 #include <msgpack.h>
 

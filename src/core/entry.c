@@ -116,8 +116,8 @@ int entry_decode(struct entry *e, const uint8_t *buf, size_t len,
     struct enc tmp;
     enc_init(&tmp);
     rv = entry_encode(e, &tmp);
-    if (rv == 0 && (enc_len(&tmp) != len ||
-                    memcmp(enc_data(&tmp), buf, len) != 0))
+    if (rv == 0 &&
+        (enc_len(&tmp) != len || memcmp(enc_data(&tmp), buf, len) != 0))
         rv = hz_err_set(err, HZ_EMALFORMED, "entry is not canonical");
     if (rv == 0)
         rv = compute_id(e, &tmp);
@@ -131,8 +131,7 @@ int entry_verify(const struct entry *e, struct hz_err *err)
     enc_init(&tmp);
     int rv = signing_input(e, &tmp);
     if (rv == 0 && crypto_sign_verify_detached(e->sig, enc_data(&tmp),
-                                               enc_len(&tmp),
-                                               e->author) != 0)
+                                               enc_len(&tmp), e->author) != 0)
         rv = hz_err_set(err, HZ_EBADSIG, "entry");
     enc_close(&tmp);
     return rv;

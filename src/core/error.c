@@ -15,8 +15,8 @@ const char *hz_strerror(int code)
     switch (code) {
     case HZ_OK:
         return "success";
-#define HZ_ERR_TEXT(name, value, text)                                      \
-    case name:                                                              \
+#define HZ_ERR_TEXT(name, value, text)                                         \
+    case name:                                                                 \
         return text;
         HZ_ERRORS(HZ_ERR_TEXT)
 #undef HZ_ERR_TEXT
@@ -30,8 +30,8 @@ const char *hz_errname(int code)
     switch (code) {
     case HZ_OK:
         return "HZ_OK";
-#define HZ_ERR_NAME(name, value, text)                                      \
-    case name:                                                              \
+#define HZ_ERR_NAME(name, value, text)                                         \
+    case name:                                                                 \
         return #name;
         HZ_ERRORS(HZ_ERR_NAME)
 #undef HZ_ERR_NAME

@@ -17,10 +17,10 @@ void hz_err_clear(struct hz_err *err);
 
 /* Assertions guard our own logic (STYLE 7); they stay on in every build. */
 void hz_assert_fail(const char *expr, const char *file, int line);
-#define HZ_ASSERT(x)                                                        \
-    do {                                                                    \
-        if (!(x))                                                           \
-            hz_assert_fail(#x, __FILE__, __LINE__);                         \
+#define HZ_ASSERT(x)                                                           \
+    do {                                                                       \
+        if (!(x))                                                              \
+            hz_assert_fail(#x, __FILE__, __LINE__);                            \
     } while (0)
 #ifdef HZ_DEBUG_CHECKS
 #define HZ_ASSERT_DEBUG(x) HZ_ASSERT(x)

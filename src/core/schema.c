@@ -17,23 +17,35 @@
 #include <string.h>
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-#define TEXT(n, zh_, en_, fl)                                               \
-    {.name = n, .type = COL_TEXT, .since = 1, .flags = fl, .zh = zh_,       \
-     .en = en_}
-#define INT(n, lo, hi, zh_, en_, fl)                                        \
-    {.name = n, .type = COL_INT, .since = 1, .flags = fl, .min = lo,        \
-     .max = hi, .zh = zh_, .en = en_}
-#define REAL(n, zh_, en_, fl)                                               \
-    {.name = n, .type = COL_REAL, .since = 1, .flags = fl, .zh = zh_,       \
-     .en = en_}
-#define BOOL(n, zh_, en_)                                                   \
-    {.name = n, .type = COL_BOOL, .since = 1, .zh = zh_, .en = en_}
-#define REF(n, t, zh_, en_, fl)                                             \
-    {.name = n, .type = COL_ID, .since = 1, .flags = fl, .ref_table = t,    \
-     .zh = zh_, .en = en_}
-#define ENUM(n, v, zh_, en_, fl)                                            \
-    {.name = n, .type = COL_ENUM, .since = 1, .flags = fl, .values = v,     \
-     .zh = zh_, .en = en_}
+#define TEXT(n, zh_, en_, fl)                                                  \
+    {                                                                          \
+        .name = n, .type = COL_TEXT, .since = 1, .flags = fl, .zh = zh_,       \
+        .en = en_                                                              \
+    }
+#define INT(n, lo, hi, zh_, en_, fl)                                           \
+    {                                                                          \
+        .name = n, .type = COL_INT, .since = 1, .flags = fl, .min = lo,        \
+        .max = hi, .zh = zh_, .en = en_                                        \
+    }
+#define REAL(n, zh_, en_, fl)                                                  \
+    {                                                                          \
+        .name = n, .type = COL_REAL, .since = 1, .flags = fl, .zh = zh_,       \
+        .en = en_                                                              \
+    }
+#define BOOL(n, zh_, en_)                                                      \
+    {                                                                          \
+        .name = n, .type = COL_BOOL, .since = 1, .zh = zh_, .en = en_          \
+    }
+#define REF(n, t, zh_, en_, fl)                                                \
+    {                                                                          \
+        .name = n, .type = COL_ID, .since = 1, .flags = fl, .ref_table = t,    \
+        .zh = zh_, .en = en_                                                   \
+    }
+#define ENUM(n, v, zh_, en_, fl)                                               \
+    {                                                                          \
+        .name = n, .type = COL_ENUM, .since = 1, .flags = fl, .values = v,     \
+        .zh = zh_, .en = en_                                                   \
+    }
 
 /* Times are Unix seconds (UTC). Plausible range: 2000-01-01 .. 2100-01-01,
  * a pure check; "not in the future" is a local-input check. */
@@ -175,8 +187,7 @@ static const struct col_def stock_moves[] = {
     REF("household", "households", "领取户", "household", 0),
     REF("item", "items", "物资", "item", COL_REQUIRED),
     ENUM("kind", move_kind, "类型", "kind", COL_REQUIRED),
-    INT("qty", -1000000000000, 1000000000000, "数量", "quantity",
-        COL_REQUIRED),
+    INT("qty", -1000000000000, 1000000000000, "数量", "quantity", COL_REQUIRED),
     TEXT("reference", "单据号", "reference", 0),
     REF("reverses", "stock_moves", "更正", "reverses", 0),
     REF("site", "sites", "地点", "site", COL_REQUIRED),
@@ -199,10 +210,9 @@ static const struct table_def tables_v1[] = {
     {"persons", TABLE_ENTITY, 1, persons, N(persons), "人员", "persons"},
     {"sites", TABLE_ENTITY, 1, sites, N(sites), "地点", "sites"},
     {"stays", TABLE_EVENT, 1, stays, N(stays), "入住记录", "stays"},
-    {"stock_moves", TABLE_EVENT, 1, stock_moves, N(stock_moves),
-     "物资出入库", "stock moves"},
-    {"warnings", TABLE_EVENT, 1, warnings, N(warnings), "预警通知",
-     "warnings"},
+    {"stock_moves", TABLE_EVENT, 1, stock_moves, N(stock_moves), "物资出入库",
+     "stock moves"},
+    {"warnings", TABLE_EVENT, 1, warnings, N(warnings), "预警通知", "warnings"},
 };
 
 static const struct schema schema_v1 = {
@@ -242,8 +252,7 @@ int schema_check(const struct schema *s)
                 return HZ_ECORRUPT;
             if (strlen(cd->name) > HZ_NAME_LEN_MAX)
                 return HZ_ECORRUPT;
-            if (cd->type == COL_ID &&
-                schema_table_c(s, cd->ref_table) == NULL)
+            if (cd->type == COL_ID && schema_table_c(s, cd->ref_table) == NULL)
                 return HZ_ECORRUPT;
             if (cd->type == COL_ENUM && cd->values == NULL)
                 return HZ_ECORRUPT;
@@ -271,8 +280,7 @@ const struct table_def *schema_table(const struct schema *s,
     return NULL;
 }
 
-const struct table_def *schema_table_c(const struct schema *s,
-                                       const char *name)
+const struct table_def *schema_table_c(const struct schema *s, const char *name)
 {
     return schema_table(s, (const uint8_t *)name, strlen(name));
 }
@@ -304,8 +312,8 @@ size_t schema_table_index(const struct schema *s, const struct table_def *t)
     return (size_t)(t - s->tables);
 }
 
-const struct enum_val *schema_enum(const struct col_def *c,
-                                   const uint8_t *name, size_t len)
+const struct enum_val *schema_enum(const struct col_def *c, const uint8_t *name,
+                                   size_t len)
 {
     for (const struct enum_val *v = c->values; v != NULL && v->name; v++) {
         if (name_cmp(name, len, v->name) == 0)
@@ -314,14 +322,12 @@ const struct enum_val *schema_enum(const struct col_def *c,
     return NULL;
 }
 
-static int check_number(const struct col_def *c, double x,
-                        struct hz_err *err)
+static int check_number(const struct col_def *c, double x, struct hz_err *err)
 {
     if ((c->flags & COL_POSITIVE) && !(x > 0))
         return hz_err_set(err, HZ_EVALUE, "%s must be positive", c->name);
     if ((c->flags & COL_NONNEG) && x < 0)
-        return hz_err_set(err, HZ_EVALUE, "%s must not be negative",
-                          c->name);
+        return hz_err_set(err, HZ_EVALUE, "%s must not be negative", c->name);
     return 0;
 }
 
@@ -359,8 +365,7 @@ int schema_check_value(const struct col_def *c, const struct value *v,
             break;
         const struct enum_val *ev = schema_enum(c, v->s.p, v->s.len);
         if (ev == NULL)
-            return hz_err_set(err, HZ_ESCHEMA, "%s: unknown value",
-                              c->name);
+            return hz_err_set(err, HZ_ESCHEMA, "%s: unknown value", c->name);
         if (ev->since > *since_needed)
             *since_needed = ev->since;
         return 0;
@@ -387,8 +392,7 @@ static int parse_bool(const char *t, bool *out)
 }
 
 int schema_parse_value(const struct col_def *c, const char *text,
-                       uint8_t *id_buf, struct value *out,
-                       struct hz_err *err)
+                       uint8_t *id_buf, struct value *out, struct hz_err *err)
 {
     memset(out, 0, sizeof *out);
     size_t len = strlen(text);
@@ -397,8 +401,8 @@ int schema_parse_value(const struct col_def *c, const char *text,
         return 0;
     }
     if (len > HZ_TEXT_LEN_MAX)
-        return hz_err_set(err, HZ_ETOOBIG, "%s: text over %u bytes",
-                          c->name, HZ_TEXT_LEN_MAX);
+        return hz_err_set(err, HZ_ETOOBIG, "%s: text over %u bytes", c->name,
+                          HZ_TEXT_LEN_MAX);
     if (!utf8_valid((const uint8_t *)text, len))
         return hz_err_set(err, HZ_EVALUE, "%s: invalid UTF-8", c->name);
     switch (c->type) {
@@ -411,8 +415,7 @@ int schema_parse_value(const struct col_def *c, const char *text,
         errno = 0;
         long long x = strtoll(text, &end, 10);
         if (errno != 0 || *end != '\0' || end == text)
-            return hz_err_set(err, HZ_EVALUE, "%s: not an integer",
-                              c->name);
+            return hz_err_set(err, HZ_EVALUE, "%s: not an integer", c->name);
         out->type = VALUE_INT;
         out->i = x;
         break;
@@ -435,8 +438,7 @@ int schema_parse_value(const struct col_def *c, const char *text,
     case COL_ID:
         if (hex_decode(text, id_buf, HZ_ROW_LEN) != 0)
             return hz_err_set(err, HZ_EVALUE,
-                              "%s: not a row id (32 lowercase hex)",
-                              c->name);
+                              "%s: not a row id (32 lowercase hex)", c->name);
         out->type = VALUE_BIN;
         out->s = (struct hz_bytes){id_buf, HZ_ROW_LEN};
         break;
@@ -452,8 +454,7 @@ int schema_parse_value(const struct col_def *c, const char *text,
         if (ev == NULL)
             return hz_err_set(err, HZ_EVALUE, "%s: unknown value", c->name);
         out->type = VALUE_STR;
-        out->s = (struct hz_bytes){(const uint8_t *)ev->name,
-                                   strlen(ev->name)};
+        out->s = (struct hz_bytes){(const uint8_t *)ev->name, strlen(ev->name)};
         break;
     }
     }
@@ -468,8 +469,8 @@ const char *hz_enum_label(const char *table, const char *column,
     int c = t != NULL ? schema_col_c(t, column) : -1;
     if (c < 0 || t->cols[c].type != COL_ENUM)
         return NULL;
-    const struct enum_val *v = schema_enum(
-        &t->cols[c], (const uint8_t *)value, strlen(value));
+    const struct enum_val *v =
+        schema_enum(&t->cols[c], (const uint8_t *)value, strlen(value));
     if (v == NULL)
         return NULL;
     return lang == HZ_LANG_EN ? v->en : v->zh;

@@ -102,11 +102,10 @@ int schema_check_value(const struct col_def *c, const struct value *v,
  * Id bytes are written to @id_buf (HZ_ROW_LEN bytes) and borrowed by
  * out->s; text is borrowed from @text. 0 or HZ_EVALUE. */
 int schema_parse_value(const struct col_def *c, const char *text,
-                       uint8_t *id_buf, struct value *out,
-                       struct hz_err *err);
+                       uint8_t *id_buf, struct value *out, struct hz_err *err);
 
 /* The enum entry for a wire name, or NULL. */
-const struct enum_val *schema_enum(const struct col_def *c,
-                                   const uint8_t *name, size_t len);
+const struct enum_val *schema_enum(const struct col_def *c, const uint8_t *name,
+                                   size_t len);
 
 #endif

@@ -85,8 +85,7 @@ static int ensure_row(struct hz_node *n, const struct table_def *t,
 {
     char name[96], sql[256];
     db_table_name(t, name, sizeof name);
-    snprintf(sql, sizeof sql, "INSERT OR IGNORE INTO %s(id) VALUES(?1)",
-             name);
+    snprintf(sql, sizeof sql, "INSERT OR IGNORE INTO %s(id) VALUES(?1)", name);
     sqlite3_stmt *st;
     int rv = db_prep(n, sql, &st, err);
     if (rv != 0)
@@ -119,8 +118,8 @@ static int refresh_field(struct hz_node *n, const struct table_def *t,
     }
     char name[96], sql[256];
     db_table_name(t, name, sizeof name);
-    snprintf(sql, sizeof sql, "UPDATE %s SET \"%s\" = ?1 WHERE id = ?2",
-             name, c->name);
+    snprintf(sql, sizeof sql, "UPDATE %s SET \"%s\" = ?1 WHERE id = ?2", name,
+             c->name);
     sqlite3_stmt *up;
     rv = db_prep(n, sql, &up, err);
     if (rv == 0 && rc == SQLITE_ROW) {
@@ -182,8 +181,7 @@ static int apply_write(struct hz_node *n, const struct entry *e,
                          &st, err);
         if (rv == 0) {
             bind_field_key(st, o->table, o->row, c);
-            sqlite3_bind_blob(st, 4, f->heads[h], HZ_HASH_LEN,
-                              SQLITE_STATIC);
+            sqlite3_bind_blob(st, 4, f->heads[h], HZ_HASH_LEN, SQLITE_STATIC);
             rv = db_step_done(n, st, err);
         }
     }
@@ -221,8 +219,8 @@ static int apply_write(struct hz_node *n, const struct entry *e,
     sqlite3_bind_blob(st, 5, e->author, HZ_KEY_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, (sqlite3_int64)e->seq);
     sqlite3_bind_int64(st, 7, (sqlite3_int64)e->clock);
-    sqlite3_bind_blob(st, 8, enc_data(&n->scratch),
-                      (int)enc_len(&n->scratch), SQLITE_STATIC);
+    sqlite3_bind_blob(st, 8, enc_data(&n->scratch), (int)enc_len(&n->scratch),
+                      SQLITE_STATIC);
     rv = db_step_done(n, st, err);
     return rv != 0 ? rv : refresh_field(n, o->table, o->row, c, err);
 }
@@ -232,8 +230,7 @@ static int set_deleted(struct hz_node *n, const struct table_def *t,
 {
     char name[96], sql[256];
     db_table_name(t, name, sizeof name);
-    snprintf(sql, sizeof sql, "UPDATE %s SET deleted = 1 WHERE id = ?1",
-             name);
+    snprintf(sql, sizeof sql, "UPDATE %s SET deleted = 1 WHERE id = ?1", name);
     sqlite3_stmt *st;
     int rv = db_prep(n, sql, &st, err);
     if (rv != 0)
@@ -284,8 +281,8 @@ static int put_event_row(struct hz_node *n, const struct table_def *t,
 {
     char name[96], sql[1024];
     db_table_name(t, name, sizeof name);
-    int len = snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO %s(id, eid",
-                       name);
+    int len =
+        snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO %s(id, eid", name);
     for (size_t c = 0; c < t->n_cols; c++)
         len += snprintf(sql + len, sizeof sql - (size_t)len, ", \"%s\"",
                         t->cols[c].name);
@@ -408,8 +405,8 @@ static int apply_ins(struct hz_node *n, const struct entry *e,
     sqlite3_bind_text(st, 1, o->table->name, -1, SQLITE_STATIC);
     sqlite3_bind_blob(st, 2, o->row, HZ_ROW_LEN, SQLITE_STATIC);
     sqlite3_bind_blob(st, 3, e->id, HZ_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 4, enc_data(&n->scratch),
-                      (int)enc_len(&n->scratch), SQLITE_STATIC);
+    sqlite3_bind_blob(st, 4, enc_data(&n->scratch), (int)enc_len(&n->scratch),
+                      SQLITE_STATIC);
     rv = db_step_done(n, st, err);
     if (rv != 0)
         return rv;
@@ -548,8 +545,8 @@ static int apply_set(struct hz_node *n, const struct entry *e,
     return rv;
 }
 
-int apply_body(struct hz_node *n, const struct entry *e,
-               const struct body *b, struct hz_err *err)
+int apply_body(struct hz_node *n, const struct entry *e, const struct body *b,
+               struct hz_err *err)
 {
     int rv = 0;
     for (size_t i = 0; rv == 0 && i < b->n_ops; i++) {
@@ -608,17 +605,15 @@ static int collect(struct hz_node *n, const char *sql, const uint8_t *eid,
     int rc;
     while (rv == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct key k = {0};
-        k.t = schema_table_c(n->schema,
-                             (const char *)sqlite3_column_text(st, 0));
-        if (k.t == NULL ||
-            sqlite3_column_bytes(st, 1) != (int)HZ_ROW_LEN) {
+        k.t =
+            schema_table_c(n->schema, (const char *)sqlite3_column_text(st, 0));
+        if (k.t == NULL || sqlite3_column_bytes(st, 1) != (int)HZ_ROW_LEN) {
             rv = hz_err_set(err, HZ_ECORRUPT, "stored fact");
             break;
         }
         memcpy(k.row, sqlite3_column_blob(st, 1), HZ_ROW_LEN);
         if (sqlite3_column_count(st) > 2) {
-            int c = schema_col_c(k.t,
-                                 (const char *)sqlite3_column_text(st, 2));
+            int c = schema_col_c(k.t, (const char *)sqlite3_column_text(st, 2));
             if (c < 0) {
                 rv = hz_err_set(err, HZ_ECORRUPT, "stored column");
                 break;
@@ -690,8 +685,7 @@ static int refresh_row(struct hz_node *n, const struct key *k,
         return delete_row(n, k->t, k->row, err);
     char name[96], sql[256];
     db_table_name(k->t, name, sizeof name);
-    snprintf(sql, sizeof sql, "UPDATE %s SET deleted = ?2 WHERE id = ?1",
-             name);
+    snprintf(sql, sizeof sql, "UPDATE %s SET deleted = ?2 WHERE id = ?1", name);
     rv = db_prep(n, sql, &st, err);
     if (rv != 0)
         return rv;
@@ -712,8 +706,8 @@ int apply_undo(struct hz_node *n, const uint8_t *eid, struct hz_err *err)
     int rv = collect(n, "SELECT tbl, row, col FROM w WHERE eid = ?1", eid,
                      &fields, err);
     if (rv == 0)
-        rv = collect(n, "SELECT tbl, row FROM tomb WHERE eid = ?1", eid,
-                     &tombs, err);
+        rv = collect(n, "SELECT tbl, row FROM tomb WHERE eid = ?1", eid, &tombs,
+                     err);
     if (rv == 0)
         rv = collect(n, "SELECT tbl, row FROM evsrc WHERE eid = ?1", eid,
                      &events, err);

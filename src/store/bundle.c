@@ -43,12 +43,12 @@ struct writer {
     int failed;
 };
 
-static void put_frame(struct writer *w, enum frame_kind kind,
-                      const uint8_t *p, size_t len, int hashed)
+static void put_frame(struct writer *w, enum frame_kind kind, const uint8_t *p,
+                      size_t len, int hashed)
 {
-    uint8_t hdr[HZ_FRAME_HDR_LEN] = {
-        (uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
-        (uint8_t)len, (uint8_t)kind};
+    uint8_t hdr[HZ_FRAME_HDR_LEN] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16),
+                                     (uint8_t)(len >> 8), (uint8_t)len,
+                                     (uint8_t)kind};
     if (fwrite(hdr, 1, sizeof hdr, w->f) != sizeof hdr ||
         fwrite(p, 1, len, w->f) != len)
         w->failed = 1;
@@ -133,8 +133,8 @@ static int from_seq(hz_node *n, const uint8_t *author,
                     const struct peer_has *has, size_t n_has, uint64_t *from,
                     struct hz_err *err)
 {
-    const struct peer_has *p = bsearch(author, has, n_has, sizeof *has,
-                                       cmp_author);
+    const struct peer_has *p =
+        bsearch(author, has, n_has, sizeof *has, cmp_author);
     *from = 1;
     if (p == NULL)
         return 0;
@@ -240,8 +240,8 @@ static int write_bundle(hz_node *n, struct writer *w, const char *vector,
     }
     /* Fork evidence and pending entries travel too (DECISIONS 16, 17). */
     if (rv == 0)
-        rv = db_prep(n, "SELECT bytes FROM forks ORDER BY author, seq, id",
-                     &st, err);
+        rv = db_prep(n, "SELECT bytes FROM forks ORDER BY author, seq, id", &st,
+                     err);
     if (rv == 0)
         rv = put_rows(n, w, st, err);
     if (rv == 0)
@@ -301,8 +301,7 @@ int hz_bundle_export(hz_node *n, const char *path, const char *vector_json,
     if (w.f == NULL && errno == EEXIST && unlink(tmp) == 0)
         w.f = fopen(tmp, "wbx");
     if (w.f == NULL) {
-        int rv = hz_err_set(err, HZ_EIO, "create %s: %s", tmp,
-                            strerror(errno));
+        int rv = hz_err_set(err, HZ_EIO, "create %s: %s", tmp, strerror(errno));
         free(tmp);
         return rv;
     }
@@ -351,8 +350,7 @@ static int next_frame(struct reader *r, struct hz_err *err)
     if (len > HZ_FRAME_LEN_MAX - HZ_FRAME_HDR_LEN)
         return hz_err_set(err, HZ_ETOOBIG, "bundle frame of %zu bytes", len);
     if (hdr[4] < FRAME_HEADER || hdr[4] > FRAME_TRAILER)
-        return hz_err_set(err, HZ_EMALFORMED, "bundle frame kind %u",
-                          hdr[4]);
+        return hz_err_set(err, HZ_EMALFORMED, "bundle frame kind %u", hdr[4]);
     if (fread(r->buf, 1, len, r->f) != len)
         return hz_err_set(err, HZ_EMALFORMED, "bundle is truncated");
     r->len = len;
@@ -424,8 +422,7 @@ static int check_trailer(struct reader *r, uint64_t count, struct hz_err *err)
     if (want != count)
         return hz_err_set(err, HZ_EMALFORMED,
                           "bundle holds %llu entries, trailer says %llu",
-                          (unsigned long long)count,
-                          (unsigned long long)want);
+                          (unsigned long long)count, (unsigned long long)want);
     if (sodium_memcmp(mine, digest, HZ_HASH_LEN) != 0)
         return hz_err_set(err, HZ_EMALFORMED,
                           "bundle digest does not match (tampered?)");

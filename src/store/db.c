@@ -8,9 +8,9 @@
 
 #include "../core/error_int.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -78,9 +78,8 @@ static sqlite3_stmt *lookup(struct hz_node *n, const char *sql, int *rv,
             return s->st;
         }
         if (s->sql == NULL) {
-            int rc = sqlite3_prepare_v3(n->db, sql, -1,
-                                        SQLITE_PREPARE_PERSISTENT, &s->st,
-                                        NULL);
+            int rc = sqlite3_prepare_v3(
+                n->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st, NULL);
             if (rc != SQLITE_OK) {
                 *rv = db_err(n, rc, "prepare", err);
                 s->st = NULL;
@@ -157,8 +156,7 @@ static char *immutable_uri(const char *path)
     return uri;
 }
 
-int db_open(struct hz_node *n, const char *path, int create,
-            struct hz_err *err)
+int db_open(struct hz_node *n, const char *path, int create, struct hz_err *err)
 {
     n->stmts = calloc(STMT_CACHE, sizeof(struct stmt_slot));
     if (n->stmts == NULL)
@@ -285,8 +283,7 @@ static int has_column(struct hz_node *n, const char *table, const char *col,
 {
     char sql[256];
     snprintf(sql, sizeof sql,
-             "SELECT 1 FROM pragma_table_info('%s') WHERE name = ?1",
-             table);
+             "SELECT 1 FROM pragma_table_info('%s') WHERE name = ?1", table);
     sqlite3_stmt *st;
     int rv = db_prep(n, sql, &st, err);
     if (rv != 0)
@@ -326,8 +323,8 @@ static int setup_table(struct hz_node *n, const struct table_def *t,
         rv = has_column(n, bare, t->cols[c].name, &has, err);
         if (rv != 0 || has)
             continue;
-        snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN \"%s\" %s",
-                 name, t->cols[c].name, sql_type(t->cols[c].type));
+        snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN \"%s\" %s", name,
+                 t->cols[c].name, sql_type(t->cols[c].type));
         rv = db_exec(n, sql, err);
     }
     /* Derived views join events on the rows they name (reverses, closes,
@@ -395,12 +392,12 @@ int db_meta_get_text(struct hz_node *n, const char *key, char **out,
     return rv;
 }
 
-int db_meta_put(struct hz_node *n, const char *key, const void *p,
-                size_t len, struct hz_err *err)
+int db_meta_put(struct hz_node *n, const char *key, const void *p, size_t len,
+                struct hz_err *err)
 {
     sqlite3_stmt *st;
-    int rv = db_prep(n, "INSERT OR REPLACE INTO meta(k, v) VALUES(?1, ?2)",
-                     &st, err);
+    int rv = db_prep(n, "INSERT OR REPLACE INTO meta(k, v) VALUES(?1, ?2)", &st,
+                     err);
     if (rv != 0)
         return rv;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);

@@ -45,8 +45,8 @@ void ingest_count(struct hz_ingest_stats *s, enum ingest_result r)
     hz_assert_fail("unknown ingest result", __FILE__, __LINE__);
 }
 
-static int query_exists(struct hz_node *n, const char *sql,
-                        const uint8_t *id, int *found, struct hz_err *err)
+static int query_exists(struct hz_node *n, const char *sql, const uint8_t *id,
+                        int *found, struct hz_err *err)
 {
     sqlite3_stmt *st;
     int rv = db_prep(n, sql, &st, err);
@@ -81,12 +81,11 @@ static int log_id_at(struct hz_node *n, const uint8_t *author, uint64_t seq,
                                                  : db_err(n, rc, "log", err);
 }
 
-static int chain_top(struct hz_node *n, const uint8_t *author,
-                     uint64_t *seq, struct hz_err *err)
+static int chain_top(struct hz_node *n, const uint8_t *author, uint64_t *seq,
+                     struct hz_err *err)
 {
     sqlite3_stmt *st;
-    int rv = db_prep(n, "SELECT max(seq) FROM log WHERE author = ?1", &st,
-                     err);
+    int rv = db_prep(n, "SELECT max(seq) FROM log WHERE author = ?1", &st, err);
     if (rv != 0)
         return rv;
     sqlite3_bind_blob(st, 1, author, HZ_KEY_LEN, SQLITE_STATIC);
@@ -98,12 +97,12 @@ static int chain_top(struct hz_node *n, const uint8_t *author,
 
 /* The author's fork point: the lowest seq at which evidence shows two
  * histories, or 0 when there is none. */
-static int fork_point(struct hz_node *n, const uint8_t *author,
-                      uint64_t *point, struct hz_err *err)
+static int fork_point(struct hz_node *n, const uint8_t *author, uint64_t *point,
+                      struct hz_err *err)
 {
     sqlite3_stmt *st;
-    int rv = db_prep(n, "SELECT min(point) FROM forks WHERE author = ?1",
-                     &st, err);
+    int rv =
+        db_prep(n, "SELECT min(point) FROM forks WHERE author = ?1", &st, err);
     if (rv != 0)
         return rv;
     sqlite3_bind_blob(st, 1, author, HZ_KEY_LEN, SQLITE_STATIC);
@@ -114,8 +113,8 @@ static int fork_point(struct hz_node *n, const uint8_t *author,
 }
 
 /* Take back everything the author wrote at or past @point. */
-static int stop_chain(struct hz_node *n, const uint8_t *author,
-                      uint64_t point, struct hz_err *err)
+static int stop_chain(struct hz_node *n, const uint8_t *author, uint64_t point,
+                      struct hz_err *err)
 {
     sqlite3_stmt *st;
     int rv = db_prep(n,
@@ -140,8 +139,7 @@ static int stop_chain(struct hz_node *n, const uint8_t *author,
         rv = apply_undo(n, id, err);
         sqlite3_stmt *up;
         if (rv == 0)
-            rv = db_prep(n, "UPDATE log SET state = 3 WHERE id = ?1", &up,
-                         err);
+            rv = db_prep(n, "UPDATE log SET state = 3 WHERE id = ?1", &up, err);
         if (rv == 0) {
             sqlite3_bind_blob(up, 1, id, HZ_HASH_LEN, SQLITE_STATIC);
             rv = db_step_done(n, up, err);
@@ -154,8 +152,7 @@ static int stop_chain(struct hz_node *n, const uint8_t *author,
     }
     if (rv != 0)
         return rv;
-    rv = db_prep(n,
-                 "UPDATE log SET state = 3 WHERE author = ?1 AND seq >= ?2",
+    rv = db_prep(n, "UPDATE log SET state = 3 WHERE author = ?1 AND seq >= ?2",
                  &st, err);
     if (rv != 0)
         return rv;
@@ -182,8 +179,8 @@ static int record_fork(struct hz_node *n, const struct entry *e,
     }
     (void)top;
     sqlite3_stmt *st;
-    int rv = db_prep(n, "SELECT count(*) FROM forks WHERE author = ?1", &st,
-                     err);
+    int rv =
+        db_prep(n, "SELECT count(*) FROM forks WHERE author = ?1", &st, err);
     if (rv != 0)
         return rv;
     sqlite3_bind_blob(st, 1, e->author, HZ_KEY_LEN, SQLITE_STATIC);
@@ -259,9 +256,8 @@ static int judge(struct hz_node *n, const struct entry *e, struct body *b,
 
 /* Store a linked entry in the log with its verdict, applying it if it
  * passes. */
-static int append(struct hz_node *n, const struct entry *e,
-                  const uint8_t *buf, size_t len, enum ingest_result *res,
-                  struct hz_err *err)
+static int append(struct hz_node *n, const struct entry *e, const uint8_t *buf,
+                  size_t len, enum ingest_result *res, struct hz_err *err)
 {
     uint64_t point;
     int rv = fork_point(n, e->author, &point, err);
@@ -365,16 +361,15 @@ static int hold_pending(struct hz_node *n, const struct entry *e,
 
 /* Place a verified entry: duplicate, fork evidence, next link, or ahead
  * of a gap. */
-static int place(struct hz_node *n, const struct entry *e,
-                 const uint8_t *buf, size_t len, enum ingest_result *res,
-                 struct hz_err *err)
+static int place(struct hz_node *n, const struct entry *e, const uint8_t *buf,
+                 size_t len, enum ingest_result *res, struct hz_err *err)
 {
     int found;
-    int rv = query_exists(n, "SELECT 1 FROM log WHERE id = ?1", e->id,
-                          &found, err);
+    int rv =
+        query_exists(n, "SELECT 1 FROM log WHERE id = ?1", e->id, &found, err);
     if (rv == 0 && !found)
-        rv = query_exists(n, "SELECT 1 FROM forks WHERE id = ?1", e->id,
-                          &found, err);
+        rv = query_exists(n, "SELECT 1 FROM forks WHERE id = ?1", e->id, &found,
+                          err);
     if (rv != 0)
         return rv;
     if (found) {
@@ -389,8 +384,10 @@ static int place(struct hz_node *n, const struct entry *e,
         /* Our key signed an entry we did not write: a cloned SD card or
          * a restored backup (DECISIONS 13). Keep it as evidence and stop
          * writing until the node is re-keyed. */
-        node_logf(n, HZ_LOG_ERROR, "clone seq=%llu: our key signed an entry"
-                  " we did not write", (unsigned long long)e->seq);
+        node_logf(n, HZ_LOG_ERROR,
+                  "clone seq=%llu: our key signed an entry"
+                  " we did not write",
+                  (unsigned long long)e->seq);
         rv = db_meta_put(n, "clone", "1", 1, err);
         *res = INGEST_FORK;
         return rv != 0 ? rv : record_fork(n, e, buf, len, top, err);

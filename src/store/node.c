@@ -8,6 +8,7 @@
 
 #include "../core/error_int.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -18,7 +19,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <dirent.h>
 
 /* Until networks exist every node shares this id (DECISIONS 14). */
 static const uint8_t placeholder_network[HZ_NET_LEN] = "huzhu-no-network";
@@ -71,8 +71,7 @@ static int node_alloc(const struct hz_node_opts *opts,
                       struct hz_err *err)
 {
     if (opts != NULL && opts->version != HZ_NODE_OPTS_VERSION)
-        return hz_err_set(err, HZ_EINVAL, "options version %d",
-                          opts->version);
+        return hz_err_set(err, HZ_EINVAL, "options version %d", opts->version);
     if (hz_init() != 0)
         return hz_err_set(err, HZ_EIO, "libsodium init");
     hz_node *n = calloc(1, sizeof *n);
@@ -152,8 +151,7 @@ static int dir_is_empty(const char *dir, int *empty)
     return 0;
 }
 
-static int write_key(const char *path, const uint8_t *seed,
-                     struct hz_err *err)
+static int write_key(const char *path, const uint8_t *seed, struct hz_err *err)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
@@ -265,8 +263,7 @@ static int check_db(hz_node *n, struct hz_err *err)
     sqlite3_stmt *st;
     int rv = db_prep(n, "PRAGMA user_version", &st, err);
     if (rv != 0)
-        return rv == HZ_ECORRUPT ? hz_err_set(err, HZ_ENOTNODE, "node.db")
-                                 : rv;
+        return rv == HZ_ECORRUPT ? hz_err_set(err, HZ_ENOTNODE, "node.db") : rv;
     int rc = sqlite3_step(st);
     int format = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
     sqlite3_reset(st);

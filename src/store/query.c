@@ -2,11 +2,10 @@
  * conflicts kept for review. One query layer serves the CLI and (later)
  * the HTTP API alike; output is UTF-8 JSON whose keys are wire names, so
  * machine output never depends on the language (DECISIONS 24). */
-#include "store.h"
 #include "query.h"
+#include "store.h"
 
 #include "../core/error_int.h"
-#include "../core/limits.h"
 #include "../core/limits.h"
 
 #include <stdio.h>
@@ -63,8 +62,8 @@ int query_dump(json_t *root, char **out, struct hz_err *err)
 static json_t *row_json(const struct table_def *t, sqlite3_stmt *st)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "id", query_hex(sqlite3_column_blob(st, 0),
-                                           HZ_ROW_LEN));
+    json_object_set_new(o, "id",
+                        query_hex(sqlite3_column_blob(st, 0), HZ_ROW_LEN));
     if (t->kind == TABLE_ENTITY && sqlite3_column_int(st, 1) != 0)
         json_object_set_new(o, "deleted", json_true());
     for (size_t c = 0; c < t->n_cols; c++) {
@@ -85,8 +84,7 @@ void query_select_sql(const struct table_def *t, char *sql, size_t len)
     int at = snprintf(sql, len, "SELECT id, %s",
                       t->kind == TABLE_ENTITY ? "deleted" : "eid");
     for (size_t c = 0; c < t->n_cols; c++)
-        at += snprintf(sql + at, len - (size_t)at, ", \"%s\"",
-                       t->cols[c].name);
+        at += snprintf(sql + at, len - (size_t)at, ", \"%s\"", t->cols[c].name);
     snprintf(sql + at, len - (size_t)at, " FROM %s", name);
 }
 
@@ -120,9 +118,9 @@ int hz_node_get(hz_node *n, const char *table, const char *id, char **json,
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
         sqlite3_reset(st);
-        return rc == SQLITE_DONE ? hz_err_set(err, HZ_ENOTFOUND, "%s row",
-                                              t->name)
-                                 : db_err(n, rc, "get", err);
+        return rc == SQLITE_DONE
+                   ? hz_err_set(err, HZ_ENOTFOUND, "%s row", t->name)
+                   : db_err(n, rc, "get", err);
     }
     json_t *o = row_json(t, st);
     int deleted = t->kind == TABLE_ENTITY && sqlite3_column_int(st, 1);
@@ -153,16 +151,15 @@ int hz_node_ls(hz_node *n, const char *table, size_t n_where,
     for (size_t i = 0; i < n_where; i++) {
         int c = schema_col_c(t, where[i].col);
         if (c < 0)
-            return hz_err_set(err, HZ_ESCHEMA, "%s has no column %s",
-                              t->name, where[i].col);
-        rv = schema_parse_value(&t->cols[c], where[i].value, ids[i],
-                                &vals[i], err);
+            return hz_err_set(err, HZ_ESCHEMA, "%s has no column %s", t->name,
+                              where[i].col);
+        rv = schema_parse_value(&t->cols[c], where[i].value, ids[i], &vals[i],
+                                err);
         if (rv != 0)
             return rv;
         at += (size_t)snprintf(sql + at, sizeof sql - at,
-                               vals[i].type == VALUE_NIL
-                                   ? " AND \"%s\" IS NULL"
-                                   : " AND \"%s\" = ?",
+                               vals[i].type == VALUE_NIL ? " AND \"%s\" IS NULL"
+                                                         : " AND \"%s\" = ?",
                                t->cols[c].name);
     }
     snprintf(sql + at, sizeof sql - at, " ORDER BY id");
@@ -183,8 +180,7 @@ int hz_node_ls(hz_node *n, const char *table, size_t n_where,
             sqlite3_bind_text(st, k++, (const char *)v->s.p, (int)v->s.len,
                               SQLITE_TRANSIENT);
         else if (v->type == VALUE_BIN)
-            sqlite3_bind_blob(st, k++, v->s.p, (int)v->s.len,
-                              SQLITE_TRANSIENT);
+            sqlite3_bind_blob(st, k++, v->s.p, (int)v->s.len, SQLITE_TRANSIENT);
     }
     json_t *arr = json_array();
     int rc;
@@ -219,11 +215,9 @@ static int heads_json(hz_node *n, const struct table_def *t,
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         json_t *h = json_object();
         json_object_set_new(h, "entry",
-                            query_hex(sqlite3_column_blob(st, 0),
-                                      HZ_HASH_LEN));
+                            query_hex(sqlite3_column_blob(st, 0), HZ_HASH_LEN));
         json_object_set_new(h, "author",
-                            query_hex(sqlite3_column_blob(st, 1),
-                                      HZ_KEY_LEN));
+                            query_hex(sqlite3_column_blob(st, 1), HZ_KEY_LEN));
         json_object_set_new(h, "clock",
                             json_integer(sqlite3_column_int64(st, 2)));
         msgpack_unpacked u;
@@ -249,11 +243,11 @@ static int field_conflicts(hz_node *n, const char *sql, const char *kind,
         return rv;
     int rc;
     while (rv == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const struct table_def *t = schema_table_c(
-            n->schema, (const char *)sqlite3_column_text(st, 0));
-        int c = t != NULL ? schema_col_c(t, (const char *)
-                                                sqlite3_column_text(st, 2))
-                          : -1;
+        const struct table_def *t =
+            schema_table_c(n->schema, (const char *)sqlite3_column_text(st, 0));
+        int c = t != NULL
+                    ? schema_col_c(t, (const char *)sqlite3_column_text(st, 2))
+                    : -1;
         if (c < 0)
             continue;
         uint8_t row[HZ_ROW_LEN];
@@ -305,9 +299,8 @@ int hz_node_conflicts(hz_node *n, char **json, struct hz_err *err)
             json_object_set_new(
                 o, "table",
                 json_string((const char *)sqlite3_column_text(st, 0)));
-            json_object_set_new(o, "id",
-                                query_hex(sqlite3_column_blob(st, 1),
-                                          HZ_ROW_LEN));
+            json_object_set_new(
+                o, "id", query_hex(sqlite3_column_blob(st, 1), HZ_ROW_LEN));
             json_object_set_new(o, "versions",
                                 json_integer(sqlite3_column_int64(st, 2)));
             json_array_append_new(arr, o);
@@ -345,14 +338,15 @@ int query_rows(hz_node *n, const char *sql, json_t *arr, struct hz_err *err)
                 break;
             case SQLITE_TEXT:
                 json_object_set_new(
-                    o, k, json_string((const char *)sqlite3_column_text(st, i)));
+                    o, k,
+                    json_string((const char *)sqlite3_column_text(st, i)));
                 break;
             case SQLITE_BLOB: {
                 int len = sqlite3_column_bytes(st, i);
                 if (len <= (int)HZ_HASH_LEN)
-                    json_object_set_new(o, k,
-                                        query_hex(sqlite3_column_blob(st, i),
-                                                  (size_t)len));
+                    json_object_set_new(
+                        o, k,
+                        query_hex(sqlite3_column_blob(st, i), (size_t)len));
                 break;
             }
             default:
@@ -365,4 +359,3 @@ int query_rows(hz_node *n, const char *sql, json_t *arr, struct hz_err *err)
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : db_err(n, rc, "status", err);
 }
-

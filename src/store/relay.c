@@ -6,8 +6,8 @@
 #include "../core/error_int.h"
 
 int relay_each(struct hz_node *n,
-               int (*cb)(void *data, const uint8_t *p, size_t len),
-               void *data, struct hz_err *err)
+               int (*cb)(void *data, const uint8_t *p, size_t len), void *data,
+               struct hz_err *err)
 {
     static const char *const sql[] = {
         "SELECT bytes FROM log ORDER BY n",

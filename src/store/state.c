@@ -8,8 +8,8 @@
  * event rows as [id, [[column, value], ...]], columns in wire-name order
  * and only those with a value. Local observations (pending, skew, arrival
  * order, verdict reasons) are not part of it. */
-#include "store.h"
 #include "query.h"
+#include "store.h"
 
 #include "../core/error_int.h"
 #include "../core/limits.h"
@@ -110,13 +110,11 @@ int hz_node_vector(hz_node *n, char **json, struct hz_err *err)
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         json_t *o = json_object();
         json_object_set_new(o, "author",
-                            query_hex(sqlite3_column_blob(st, 0),
-                                      HZ_KEY_LEN));
+                            query_hex(sqlite3_column_blob(st, 0), HZ_KEY_LEN));
         json_object_set_new(o, "seq",
                             json_integer(sqlite3_column_int64(st, 1)));
         json_object_set_new(o, "hash",
-                            query_hex(sqlite3_column_blob(st, 2),
-                                      HZ_HASH_LEN));
+                            query_hex(sqlite3_column_blob(st, 2), HZ_HASH_LEN));
         json_array_append_new(arr, o);
     }
     sqlite3_reset(st);
@@ -145,12 +143,13 @@ int hz_node_status(hz_node *n, char **json, struct hz_err *err)
     char staged[4096];
     snprintf(staged, sizeof staged, "%s/%s", n->dir ? n->dir : ".",
              HZ_STAGED_FILE);
-    json_object_set_new(root, "interrupted_import",
-                        json_boolean(n->dir != NULL && access(staged, F_OK) == 0));
+    json_object_set_new(
+        root, "interrupted_import",
+        json_boolean(n->dir != NULL && access(staged, F_OK) == 0));
     char *clone = NULL;
-    json_object_set_new(root, "clone_detected",
-                        json_boolean(db_meta_get_text(n, "clone", &clone,
-                                                      NULL) == 0));
+    json_object_set_new(
+        root, "clone_detected",
+        json_boolean(db_meta_get_text(n, "clone", &clone, NULL) == 0));
     free(clone);
     static const struct {
         const char *key;
@@ -201,8 +200,9 @@ int hz_node_status(hz_node *n, char **json, struct hz_err *err)
 static int verify_log(hz_node *n, uint64_t *checked, struct hz_err *err)
 {
     sqlite3_stmt *st;
-    int rv = db_prep(n, "SELECT author, seq, id, bytes FROM log ORDER BY"
-                        " author, seq",
+    int rv = db_prep(n,
+                     "SELECT author, seq, id, bytes FROM log ORDER BY"
+                     " author, seq",
                      &st, err);
     if (rv != 0)
         return rv;
@@ -225,9 +225,9 @@ static int verify_log(hz_node *n, uint64_t *checked, struct hz_err *err)
         char a[9];
         hex_encode(e.author, 4, a);
         if (e.seq != want || (uint64_t)sqlite3_column_int64(st, 1) != e.seq)
-            rv = hz_err_set(err, HZ_ECORRUPT, "%s: seq %llu, expected %llu",
-                            a, (unsigned long long)e.seq,
-                            (unsigned long long)want);
+            rv =
+                hz_err_set(err, HZ_ECORRUPT, "%s: seq %llu, expected %llu", a,
+                           (unsigned long long)e.seq, (unsigned long long)want);
         else if (memcmp(e.prev, prev, HZ_HASH_LEN) != 0)
             rv = hz_err_set(err, HZ_ECORRUPT, "%s#%llu: chain link", a,
                             (unsigned long long)e.seq);
@@ -270,9 +270,8 @@ int hz_node_log_verify(hz_node *n, uint64_t *n_checked, struct hz_err *err)
         rv = db_prep(n, "PRAGMA integrity_check", &st, err);
     if (rv == 0) {
         int rc = sqlite3_step(st);
-        const char *r = rc == SQLITE_ROW
-                            ? (const char *)sqlite3_column_text(st, 0)
-                            : NULL;
+        const char *r =
+            rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
         if (r == NULL || strcmp(r, "ok") != 0)
             rv = hz_err_set(err, HZ_ECORRUPT, "integrity_check: %.80s",
                             r ? r : "failed");

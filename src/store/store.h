@@ -96,8 +96,8 @@ int db_meta_get(struct hz_node *n, const char *key, void *out, size_t len,
                 struct hz_err *err);
 int db_meta_get_text(struct hz_node *n, const char *key, char **out,
                      struct hz_err *err);
-int db_meta_put(struct hz_node *n, const char *key, const void *p,
-                size_t len, struct hz_err *err);
+int db_meta_put(struct hz_node *n, const char *key, const void *p, size_t len,
+                struct hz_err *err);
 /* SQLite result code helpers for one-step statements. */
 int db_step_done(struct hz_node *n, sqlite3_stmt *st, struct hz_err *err);
 /* The quoted materialized table name: "e_households" / "v_stays". */
@@ -115,8 +115,8 @@ void ingest_count(struct hz_ingest_stats *s, enum ingest_result r);
 
 /* ---- apply.c: materialize one decoded body, or take it back */
 
-int apply_body(struct hz_node *n, const struct entry *e,
-               const struct body *b, struct hz_err *err);
+int apply_body(struct hz_node *n, const struct entry *e, const struct body *b,
+               struct hz_err *err);
 int apply_undo(struct hz_node *n, const uint8_t *eid, struct hz_err *err);
 /* Encode a materialized SQLite column as a value of column @c. */
 int apply_value_from_sql(const struct col_def *c, sqlite3_stmt *st, int i,
@@ -132,8 +132,8 @@ int write_entry(struct hz_node *n, const struct body *b, struct hz_err *err);
  * arrival order, then fork evidence, then pending entries. Stops and
  * returns @cb's value when it is not 0. */
 int relay_each(struct hz_node *n,
-               int (*cb)(void *data, const uint8_t *p, size_t len),
-               void *data, struct hz_err *err);
+               int (*cb)(void *data, const uint8_t *p, size_t len), void *data,
+               struct hz_err *err);
 /* Take in @count entries (bytes and lengths) in one transaction.
  * Refused entries are counted in stats->refused and change nothing;
  * other errors roll the whole batch back. */

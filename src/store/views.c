@@ -7,21 +7,23 @@
  * An event row counts unless it is a correction (it names `reverses`) or
  * a correction names it. A person is at the site of each check-in that no
  * counted check-out closes; two such check-ins are listed for review. */
-#include "store.h"
 #include "query.h"
+#include "store.h"
 
 #include "../core/error_int.h"
 
 #include <string.h>
 
-#define EFFECTIVE(t)                                                        \
-    "SELECT * FROM " t " x WHERE x.reverses IS NULL AND NOT EXISTS"         \
+#define EFFECTIVE(t)                                                           \
+    "SELECT * FROM " t " x WHERE x.reverses IS NULL AND NOT EXISTS"            \
     " (SELECT 1 FROM " t " r WHERE r.reverses = x.id)"
 
-#define OPEN_STAYS                                                          \
-    "WITH eff AS (" EFFECTIVE("v_stays") "), open AS (SELECT i.* FROM eff"  \
-    " i WHERE i.kind = 'in' AND NOT EXISTS (SELECT 1 FROM eff o WHERE"      \
-    " o.kind = 'out' AND o.closes = i.id)) "
+#define OPEN_STAYS                                                             \
+    "WITH eff AS (" EFFECTIVE(                                                 \
+        "v_stays") "), open AS (SELECT i.* FROM eff"                           \
+                   " i WHERE i.kind = 'in' AND NOT EXISTS (SELECT 1 FROM eff " \
+                   "o WHERE"                                                   \
+                   " o.kind = 'out' AND o.closes = i.id)) "
 
 struct view {
     const char *name;
@@ -30,8 +32,7 @@ struct view {
 
 /* Sphere: at least 3.5 m2 of covered space per person. */
 static const struct view views[] = {
-    {"occupancy",
-     OPEN_STAYS
+    {"occupancy", OPEN_STAYS
      "SELECT s.id AS site, s.name AS name, s.kind AS kind, s.capacity AS"
      " capacity, s.area_m2 AS area_m2, (SELECT count(DISTINCT person) FROM"
      " open WHERE open.site = s.id) AS present,"
@@ -43,29 +44,36 @@ static const struct view views[] = {
      " count(DISTINCT person) FROM open WHERE open.site = s.id) END AS"
      " m2_per_person FROM e_sites s WHERE s.deleted = 0"
      " ORDER BY s.name, s.id"},
-    {"presence",
-     OPEN_STAYS
+    {"presence", OPEN_STAYS
      "SELECT o.person AS person, p.name AS name, o.site AS site, s.name AS"
      " site_name, o.id AS stay, o.time AS since, (SELECT count(*) FROM open"
      " o2 WHERE o2.person = o.person) > 1 AS several_sites FROM open o"
      " LEFT JOIN e_persons p ON p.id = o.person LEFT JOIN e_sites s ON"
      " s.id = o.site ORDER BY s.name, p.name, o.person"},
-    {"stock",
-     "WITH eff AS (" EFFECTIVE("v_stock_moves") ") SELECT e.site AS site,"
-     " s.name AS site_name, e.item AS item, i.name AS item_name, i.unit AS"
-     " unit, sum(e.qty) AS on_hand, count(*) AS moves FROM eff e LEFT JOIN"
-     " e_sites s ON s.id = e.site LEFT JOIN e_items i ON i.id = e.item"
-     " GROUP BY e.site, e.item ORDER BY s.name, i.name, e.site, e.item"},
-    {"received",
-     "WITH eff AS (" EFFECTIVE("v_stock_moves") ") SELECT e.household AS"
-     " household, h.head_name AS head_name, e.item AS item, i.name AS"
-     " item_name, i.unit AS unit, -sum(e.qty) AS received, count(*) AS"
-     " times FROM eff e LEFT JOIN e_households h ON h.id = e.household"
-     " LEFT JOIN e_items i ON i.id = e.item WHERE e.kind = 'distributed'"
-     " GROUP BY e.household, e.item ORDER BY h.head_name, e.household,"
-     " i.name"},
-    {"vulnerable",
-     OPEN_STAYS
+    {"stock", "WITH eff AS (" EFFECTIVE(
+                  "v_stock_moves") ") SELECT e.site AS site,"
+                                   " s.name AS site_name, e.item AS item, "
+                                   "i.name AS item_name, i.unit AS"
+                                   " unit, sum(e.qty) AS on_hand, count(*) AS "
+                                   "moves FROM eff e LEFT JOIN"
+                                   " e_sites s ON s.id = e.site LEFT JOIN "
+                                   "e_items i ON i.id = e.item"
+                                   " GROUP BY e.site, e.item ORDER BY s.name, "
+                                   "i.name, e.site, e.item"},
+    {"received", "WITH eff AS (" EFFECTIVE(
+                     "v_stock_moves") ") SELECT e.household AS"
+                                      " household, h.head_name AS head_name, "
+                                      "e.item AS item, i.name AS"
+                                      " item_name, i.unit AS unit, -sum(e.qty) "
+                                      "AS received, count(*) AS"
+                                      " times FROM eff e LEFT JOIN "
+                                      "e_households h ON h.id = e.household"
+                                      " LEFT JOIN e_items i ON i.id = e.item "
+                                      "WHERE e.kind = 'distributed'"
+                                      " GROUP BY e.household, e.item ORDER BY "
+                                      "h.head_name, e.household,"
+                                      " i.name"},
+    {"vulnerable", OPEN_STAYS
      "SELECT p.id AS person, p.name AS name, p.household AS household,"
      " p.birth_year AS birth_year, p.elderly_mobility AS elderly_mobility,"
      " p.disabled AS disabled, p.no_caretaker AS no_caretaker,"
@@ -79,8 +87,7 @@ static const struct view views[] = {
      " p.pregnant = 1 OR p.chronic = 1) ORDER BY p.name, p.id"},
 };
 
-int hz_node_view(hz_node *n, const char *view, char **json,
-                 struct hz_err *err)
+int hz_node_view(hz_node *n, const char *view, char **json, struct hz_err *err)
 {
     *json = NULL;
     const struct view *v = NULL;

@@ -111,8 +111,8 @@ static int add_op(hz_batch *b, enum op_kind kind, const char *table,
 }
 
 int hz_batch_put(hz_batch *b, const char *table, const char *id,
-                 size_t n_fields, const struct hz_field *fields,
-                 char *id_out, struct hz_err *err)
+                 size_t n_fields, const struct hz_field *fields, char *id_out,
+                 struct hz_err *err)
 {
     if (n_fields == 0 || n_fields > HZ_FIELDS_MAX)
         return hz_err_set(err, HZ_EINVAL, "%zu fields", n_fields);
@@ -156,8 +156,7 @@ static int row_state(struct hz_node *n, const struct table_def *t,
     char name[96], sql[256];
     db_table_name(t, name, sizeof name);
     if (t->kind == TABLE_ENTITY)
-        snprintf(sql, sizeof sql, "SELECT deleted FROM %s WHERE id = ?1",
-                 name);
+        snprintf(sql, sizeof sql, "SELECT deleted FROM %s WHERE id = ?1", name);
     else
         snprintf(sql, sizeof sql, "SELECT 0 FROM %s WHERE id = ?1", name);
     sqlite3_stmt *st;
@@ -195,8 +194,7 @@ static int check_ref(struct hz_node *n, const hz_batch *b,
         return hz_err_set(err, HZ_ENOTFOUND, "%s: no such %s row", c->name,
                           ref->name);
     if (deleted)
-        return hz_err_set(err, HZ_EDELETED, "%s: %s row", c->name,
-                          ref->name);
+        return hz_err_set(err, HZ_EDELETED, "%s: %s row", c->name, ref->name);
     return 0;
 }
 
@@ -249,8 +247,8 @@ static int parse_op(struct hz_node *n, const hz_batch *b,
     for (size_t i = 0; i < bo->n; i++) {
         int c = schema_col_c(t, bo->cols[i]);
         if (c < 0)
-            return hz_err_set(err, HZ_ESCHEMA, "%s has no column %s",
-                              t->name, bo->cols[i]);
+            return hz_err_set(err, HZ_ESCHEMA, "%s has no column %s", t->name,
+                              bo->cols[i]);
         p->fields[i].col = c;
         int rv = schema_parse_value(&t->cols[c], bo->vals[i], p->ids[i],
                                     &p->fields[i].val, err);
@@ -274,8 +272,8 @@ static int parse_op(struct hz_node *n, const hz_batch *b,
         f->val.i = (int64_t)(node_now_ms(n) / 1000);
     }
     qsort(p->fields, p->op.n_fields, sizeof p->fields[0], cmp_field);
-    for (size_t i = 0; bo->kind == OP_INS && !has_time && tc >= 0 &&
-                       i < p->op.n_fields;
+    for (size_t i = 0;
+         bo->kind == OP_INS && !has_time && tc >= 0 && i < p->op.n_fields;
          i++) {
         if (p->fields[i].col == tc)
             p->time_default = (int)i;
@@ -289,7 +287,7 @@ static int parse_op(struct hz_node *n, const hz_batch *b,
         /* Events carry no nil: an empty value means "leave it out". */
         size_t k = 0;
         for (size_t i = 0; i < p->op.n_fields; i++) {
-                if (p->fields[i].val.type == VALUE_NIL)
+            if (p->fields[i].val.type == VALUE_NIL)
                 continue;
             if (p->time_default == (int)i)
                 p->time_default = (int)k;
@@ -323,8 +321,7 @@ static void adopt_stored_time(struct parsed *p, const uint8_t *content,
             if (mp_array(&items[i], 2, 2, &f, &fn, "field", NULL) == 0 &&
                 mp_str(&f[0], HZ_NAME_LEN_MAX, &name, "col", NULL) == 0 &&
                 name.len == 4 && memcmp(name.p, "time", 4) == 0 &&
-                mp_value(&f[1], &v, "time", NULL) == 0 &&
-                v.type == VALUE_INT)
+                mp_value(&f[1], &v, "time", NULL) == 0 && v.type == VALUE_INT)
                 p->fields[p->time_default].val.i = v.i;
         }
     }
@@ -363,8 +360,7 @@ static int check_event_again(struct hz_node *n, struct parsed *p, bool *skip,
                 memcmp(enc_data(&e), sqlite3_column_blob(st, 0), len) == 0;
         enc_close(&e);
         if (!*skip)
-            rv = hz_err_set(err, HZ_ECONFLICT, "%s row",
-                            p->op.table->name);
+            rv = hz_err_set(err, HZ_ECONFLICT, "%s row", p->op.table->name);
     } else if (rc != SQLITE_DONE) {
         rv = db_err(n, rc, "event", err);
     }
@@ -411,8 +407,8 @@ static int read_heads(struct hz_node *n, const struct table_def *t,
 
 /* Read the heads this op supersedes (a set: per field; a delete: every
  * head of the row) into memory the op owns. */
-static int fill_heads(struct hz_node *n, struct parsed *p, uint8_t (*tmp)[HZ_HASH_LEN],
-                      struct hz_err *err)
+static int fill_heads(struct hz_node *n, struct parsed *p,
+                      uint8_t (*tmp)[HZ_HASH_LEN], struct hz_err *err)
 {
     const struct table_def *t = p->op.table;
     parsed_close(p);
@@ -422,13 +418,11 @@ static int fill_heads(struct hz_node *n, struct parsed *p, uint8_t (*tmp)[HZ_HAS
     size_t counts[HZ_FIELDS_MAX];
     int rv = 0;
     if (p->op.kind == OP_DEL) {
-        rv = read_heads(n, t, p->op.row, NULL, tmp, HZ_SEEN_MAX, &total,
-                        err);
+        rv = read_heads(n, t, p->op.row, NULL, tmp, HZ_SEEN_MAX, &total, err);
     } else {
         for (size_t k = 0; rv == 0 && k < p->op.n_fields; k++) {
-            rv = read_heads(n, t, p->op.row,
-                            t->cols[p->fields[k].col].name, tmp + total,
-                            HZ_HEADS_MAX, &counts[k], err);
+            rv = read_heads(n, t, p->op.row, t->cols[p->fields[k].col].name,
+                            tmp + total, HZ_HEADS_MAX, &counts[k], err);
             total += counts[k];
         }
     }
@@ -477,8 +471,7 @@ int write_entry(struct hz_node *n, const struct body *b, struct hz_err *err)
     enc_init(&body);
     int rv = body_encode(b, &body);
     if (rv == 0 && enc_len(&body) > HZ_BODY_LEN_MAX)
-        rv = hz_err_set(err, HZ_ETOOBIG, "body of %zu bytes",
-                        enc_len(&body));
+        rv = hz_err_set(err, HZ_ETOOBIG, "body of %zu bytes", enc_len(&body));
     sqlite3_stmt *st;
     if (rv == 0)
         rv = db_prep(n,

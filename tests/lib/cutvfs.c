@@ -79,8 +79,7 @@ static int img_reserve(struct cutfile *f, sqlite3_int64 need)
 static int c_close(sqlite3_file *pf)
 {
     struct cutfile *f = (struct cutfile *)pf;
-    int rc = f->real->pMethods ? f->real->pMethods->xClose(f->real)
-                               : SQLITE_OK;
+    int rc = f->real->pMethods ? f->real->pMethods->xClose(f->real) : SQLITE_OK;
     free(f->img); /* unsynced writes die here */
     f->img = NULL;
     return rc;
@@ -169,21 +168,19 @@ static int c_size(sqlite3_file *pf, sqlite3_int64 *size)
     return SQLITE_OK;
 }
 
-#define PASS(name, args, call)                                              \
-    static int c_##name args                                                \
-    {                                                                       \
-        struct cutfile *f = (struct cutfile *)pf;                           \
-        return f->real->pMethods->call;                                     \
+#define PASS(name, args, call)                                                 \
+    static int c_##name args                                                   \
+    {                                                                          \
+        struct cutfile *f = (struct cutfile *)pf;                              \
+        return f->real->pMethods->call;                                        \
     }
 
 PASS(lock, (sqlite3_file * pf, int l), xLock(f->real, l))
 PASS(unlock, (sqlite3_file * pf, int l), xUnlock(f->real, l))
-PASS(reserved, (sqlite3_file * pf, int *out),
-     xCheckReservedLock(f->real, out))
+PASS(reserved, (sqlite3_file * pf, int *out), xCheckReservedLock(f->real, out))
 PASS(sector, (sqlite3_file * pf), xSectorSize(f->real))
 PASS(devchar, (sqlite3_file * pf), xDeviceCharacteristics(f->real))
-PASS(shmmap, (sqlite3_file * pf, int pg, int sz, int ext,
-              void volatile **pp),
+PASS(shmmap, (sqlite3_file * pf, int pg, int sz, int ext, void volatile **pp),
      xShmMap(f->real, pg, sz, ext, pp))
 PASS(shmlock, (sqlite3_file * pf, int off, int n, int flags),
      xShmLock(f->real, off, n, flags))
@@ -193,8 +190,8 @@ static int c_control(sqlite3_file *pf, int op, void *arg)
 {
     struct cutfile *f = (struct cutfile *)pf;
     /* Size hints and chunk sizes concern the real file's layout only. */
-    if (f->img != NULL && (op == SQLITE_FCNTL_SIZE_HINT ||
-                           op == SQLITE_FCNTL_CHUNK_SIZE))
+    if (f->img != NULL &&
+        (op == SQLITE_FCNTL_SIZE_HINT || op == SQLITE_FCNTL_CHUNK_SIZE))
         return SQLITE_OK;
     return f->real->pMethods->xFileControl(f->real, op, arg);
 }

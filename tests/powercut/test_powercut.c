@@ -41,9 +41,8 @@ static unsigned long env_runs(const char *name, unsigned long dflt)
 
 static void remove_dir(const char *dir)
 {
-    static const char *const files[] = {"node.db", "node.db-wal",
-                                        "node.db-shm", "node.key",
-                                        "node.db-journal"};
+    static const char *const files[] = {"node.db", "node.db-wal", "node.db-shm",
+                                        "node.key", "node.db-journal"};
     char path[512];
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);
@@ -85,16 +84,15 @@ static void run_once(uint64_t seed, int sync_normal, struct result *r)
         struct hz_field f[] = {{"head_name", name}, {"village", "v"}};
         hz_batch *b = NULL;
         assert_int_equal(hz_batch_open(n, &b, &err), 0);
-        assert_int_equal(hz_batch_put(b, "households", NULL, 2, f,
-                                      ids[r->acked], &err),
-                         0);
+        assert_int_equal(
+            hz_batch_put(b, "households", NULL, 2, f, ids[r->acked], &err), 0);
         if (hz_node_commit(n, b, NULL, &err) == 0)
             r->acked++; /* acknowledged: it must survive */
         hz_batch_close(b);
     }
     if (!cutvfs_is_dead())
         cutvfs_arm(1); /* the cut comes during close at the latest */
-    hz_node_close(n); /* whatever was not synced is gone */
+    hz_node_close(n);  /* whatever was not synced is gone */
     cutvfs_restore();
 
     n = NULL;
@@ -139,8 +137,8 @@ static void powercut_full_loses_no_acknowledged_write(void **state)
         if (r.lost != 0)
             fail_msg("seed %llu (replay: HUZHU_CRASH_SEED=%llu): %u of %u"
                      " acknowledged writes lost",
-                     (unsigned long long)seed, (unsigned long long)seed,
-                     r.lost, r.acked);
+                     (unsigned long long)seed, (unsigned long long)seed, r.lost,
+                     r.acked);
         if (base)
             break;
     }
@@ -236,8 +234,8 @@ static void powercut_during_import_resumes_to_same_state(void **state)
         hz_node_close(n);
         remove_dir(dir);
     }
-    printf("powercut during import: runs=%lu resumed_to_same_state=%lu\n",
-           runs, runs);
+    printf("powercut during import: runs=%lu resumed_to_same_state=%lu\n", runs,
+           runs);
     unlink(bundle);
     remove_dir(src);
 }

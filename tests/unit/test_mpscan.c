@@ -20,7 +20,7 @@
 #include "core/mpscan.h"
 
 /* A byte string literal as the (pointer, length) argument pair. */
-#define BYTES(...)                                                          \
+#define BYTES(...)                                                             \
     ((const uint8_t[]){__VA_ARGS__}), sizeof((const uint8_t[]){__VA_ARGS__})
 
 /* msgpack-c 4.0 refuses nesting deeper than MSGPACK_EMBED_STACK_SIZE. */
@@ -54,11 +54,10 @@ static size_t rnd_below(uint64_t *s, size_t n)
 static uint8_t rnd_byte(uint64_t *s)
 {
     static const uint8_t heads[] = {
-        0x80, 0x81, 0x82, 0x8f, 0x90, 0x91, 0x92, 0x93, 0x9f, 0xa0, 0xa1,
-        0xa2, 0xbf, 0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7, 0xc8,
-        0xc9, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf, 0xd0, 0xd1, 0xd2, 0xd3,
-        0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde,
-        0xdf, 0xe0, 0xff,
+        0x80, 0x81, 0x82, 0x8f, 0x90, 0x91, 0x92, 0x93, 0x9f, 0xa0, 0xa1, 0xa2,
+        0xbf, 0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7, 0xc8, 0xc9, 0xca,
+        0xcb, 0xcc, 0xcd, 0xce, 0xcf, 0xd0, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6,
+        0xd7, 0xd8, 0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf, 0xe0, 0xff,
     };
     uint64_t r = rnd(s);
     switch (r % 4) {
@@ -74,8 +73,7 @@ static uint8_t rnd_byte(uint64_t *s)
 }
 
 /* msgpack_unpack_next on buf[0..len); *off is how far it read. */
-static msgpack_unpack_return unpack(const uint8_t *buf, size_t len,
-                                    size_t *off)
+static msgpack_unpack_return unpack(const uint8_t *buf, size_t len, size_t *off)
 {
     msgpack_unpacked u;
     msgpack_unpacked_init(&u);
@@ -152,30 +150,59 @@ static size_t max_size(size_t a, size_t b)
     return a > b ? a : b;
 }
 
-static void pack_random_scalar(msgpack_packer *pk, uint64_t *s,
-                               struct need *nd)
+static void pack_random_scalar(msgpack_packer *pk, uint64_t *s, struct need *nd)
 {
     static const char text[300] = "mpscan";
     uint64_t r = rnd(s);
     /* Mostly short payloads; sometimes long enough for the 16-bit forms. */
-    size_t len = rnd_below(s, 8) == 0 ? 256 + rnd_below(s, 44)
-                                      : rnd_below(s, 40);
+    size_t len =
+        rnd_below(s, 8) == 0 ? 256 + rnd_below(s, 44) : rnd_below(s, 40);
     switch (rnd_below(s, 22)) {
-    case 0: msgpack_pack_nil(pk); break;
-    case 1: msgpack_pack_true(pk); break;
-    case 2: msgpack_pack_false(pk); break;
-    case 3: msgpack_pack_uint64(pk, r >> rnd_below(s, 64)); break;
-    case 4: msgpack_pack_int64(pk, (int64_t)r >> rnd_below(s, 64)); break;
-    case 5: msgpack_pack_fix_uint8(pk, (uint8_t)r); break;
-    case 6: msgpack_pack_fix_uint16(pk, (uint16_t)r); break;
-    case 7: msgpack_pack_fix_uint32(pk, (uint32_t)r); break;
-    case 8: msgpack_pack_fix_uint64(pk, r); break;
-    case 9: msgpack_pack_fix_int8(pk, (int8_t)(uint8_t)r); break;
-    case 10: msgpack_pack_fix_int16(pk, (int16_t)(uint16_t)r); break;
-    case 11: msgpack_pack_fix_int32(pk, (int32_t)(uint32_t)r); break;
-    case 12: msgpack_pack_fix_int64(pk, (int64_t)r); break;
-    case 13: msgpack_pack_float(pk, 1.5f); break;
-    case 14: msgpack_pack_double(pk, -2.25); break;
+    case 0:
+        msgpack_pack_nil(pk);
+        break;
+    case 1:
+        msgpack_pack_true(pk);
+        break;
+    case 2:
+        msgpack_pack_false(pk);
+        break;
+    case 3:
+        msgpack_pack_uint64(pk, r >> rnd_below(s, 64));
+        break;
+    case 4:
+        msgpack_pack_int64(pk, (int64_t)r >> rnd_below(s, 64));
+        break;
+    case 5:
+        msgpack_pack_fix_uint8(pk, (uint8_t)r);
+        break;
+    case 6:
+        msgpack_pack_fix_uint16(pk, (uint16_t)r);
+        break;
+    case 7:
+        msgpack_pack_fix_uint32(pk, (uint32_t)r);
+        break;
+    case 8:
+        msgpack_pack_fix_uint64(pk, r);
+        break;
+    case 9:
+        msgpack_pack_fix_int8(pk, (int8_t)(uint8_t)r);
+        break;
+    case 10:
+        msgpack_pack_fix_int16(pk, (int16_t)(uint16_t)r);
+        break;
+    case 11:
+        msgpack_pack_fix_int32(pk, (int32_t)(uint32_t)r);
+        break;
+    case 12:
+        msgpack_pack_fix_int64(pk, (int64_t)r);
+        break;
+    case 13:
+        msgpack_pack_float(pk, 1.5f);
+        break;
+    case 14:
+        msgpack_pack_double(pk, -2.25);
+        break;
     case 15:
     case 16:
         msgpack_pack_str(pk, len);
@@ -212,8 +239,7 @@ static void pack_random(msgpack_packer *pk, uint64_t *s, size_t depth,
         return;
     }
     /* Sometimes 16 or more, for the 16-bit count forms. */
-    size_t n = rnd_below(s, 6) == 0 ? 16 + rnd_below(s, 4)
-                                    : rnd_below(s, 5);
+    size_t n = rnd_below(s, 6) == 0 ? 16 + rnd_below(s, 4) : rnd_below(s, 5);
     nd->depth = max_size(nd->depth, depth + 1);
     if (pick < 8) {
         msgpack_pack_array(pk, n);
@@ -325,18 +351,18 @@ static void mpscan_accepts_every_scalar_format(void **state)
         uint8_t b[24];
         size_t len;
     } ok[] = {
-        {{0x00}, 1},                                     /* positive fixint */
+        {{0x00}, 1}, /* positive fixint */
         {{0x7f}, 1},
-        {{0xe0}, 1},                                     /* negative fixint */
+        {{0xe0}, 1}, /* negative fixint */
         {{0xff}, 1},
-        {{0xc0}, 1},                                     /* nil */
-        {{0xc2}, 1},                                     /* false */
-        {{0xc3}, 1},                                     /* true */
-        {{0xc4, 0x00}, 2},                               /* bin 8 */
+        {{0xc0}, 1},       /* nil */
+        {{0xc2}, 1},       /* false */
+        {{0xc3}, 1},       /* true */
+        {{0xc4, 0x00}, 2}, /* bin 8 */
         {{0xc4, 0x02, 0xc1, 0xc1}, 4},
-        {{0xc5, 0x00, 0x01, 0xaa}, 4},                   /* bin 16 */
-        {{0xc6, 0x00, 0x00, 0x00, 0x01, 0xaa}, 6},       /* bin 32 */
-        {{0xc7, 0x00, 0x05}, 3},                         /* ext 8 */
+        {{0xc5, 0x00, 0x01, 0xaa}, 4},             /* bin 16 */
+        {{0xc6, 0x00, 0x00, 0x00, 0x01, 0xaa}, 6}, /* bin 32 */
+        {{0xc7, 0x00, 0x05}, 3},                   /* ext 8 */
         {{0xc7, 0x01, 0x05, 0xaa}, 4},
         {{0xc8, 0x00, 0x01, 0xfb, 0xaa}, 5},             /* ext 16 */
         {{0xc9, 0x00, 0x00, 0x00, 0x01, 0x05, 0xaa}, 7}, /* ext 32 */
@@ -346,20 +372,20 @@ static void mpscan_accepts_every_scalar_format(void **state)
         {{0xcd, 0xff, 0xff}, 3},                         /* uint 16 */
         {{0xce, 0xff, 0xff, 0xff, 0xff}, 5},             /* uint 32 */
         {{0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 9},
-        {{0xd0, 0x80}, 2},                               /* int 8 */
-        {{0xd1, 0x80, 0x00}, 3},                         /* int 16 */
-        {{0xd2, 0x80, 0, 0, 0}, 5},                      /* int 32 */
-        {{0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0}, 9},          /* int 64 */
-        {{0xd4, 0x01, 0xaa}, 3},                         /* fixext 1 */
-        {{0xd5, 0x01, 0xaa, 0xbb}, 4},                   /* fixext 2 */
-        {{0xd6, 0xff, 1, 2, 3, 4}, 6},                   /* fixext 4 */
-        {{0xd7, 0x01, 1, 2, 3, 4, 5, 6, 7, 8}, 10},      /* fixext 8 */
-        {{0xd8, 0x01, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
-          16}, 18},                                      /* fixext 16 */
-        {{0xa0}, 1},                                     /* fixstr */
+        {{0xd0, 0x80}, 2},                          /* int 8 */
+        {{0xd1, 0x80, 0x00}, 3},                    /* int 16 */
+        {{0xd2, 0x80, 0, 0, 0}, 5},                 /* int 32 */
+        {{0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0}, 9},     /* int 64 */
+        {{0xd4, 0x01, 0xaa}, 3},                    /* fixext 1 */
+        {{0xd5, 0x01, 0xaa, 0xbb}, 4},              /* fixext 2 */
+        {{0xd6, 0xff, 1, 2, 3, 4}, 6},              /* fixext 4 */
+        {{0xd7, 0x01, 1, 2, 3, 4, 5, 6, 7, 8}, 10}, /* fixext 8 */
+        {{0xd8, 0x01, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16},
+         18},        /* fixext 16 */
+        {{0xa0}, 1}, /* fixstr */
         {{0xa3, 'a', 'b', 'c'}, 4},
-        {{0xd9, 0x03, 'a', 'b', 'c'}, 5},                /* str 8 */
-        {{0xda, 0x00, 0x03, 'a', 'b', 'c'}, 6},          /* str 16 */
+        {{0xd9, 0x03, 'a', 'b', 'c'}, 5},                   /* str 8 */
+        {{0xda, 0x00, 0x03, 'a', 'b', 'c'}, 6},             /* str 16 */
         {{0xdb, 0x00, 0x00, 0x00, 0x03, 'a', 'b', 'c'}, 8}, /* str 32 */
     };
     struct mpscan_limits scalars_only = loose;
@@ -379,14 +405,14 @@ static void mpscan_accepts_every_container_format(void **state)
         uint8_t b[16];
         size_t len;
     } ok[] = {
-        {{0x90}, 1},                                        /* fixarray */
+        {{0x90}, 1}, /* fixarray */
         {{0x92, 0x01, 0x02}, 3},
-        {{0x80}, 1},                                        /* fixmap */
+        {{0x80}, 1}, /* fixmap */
         {{0x81, 0x01, 0x02}, 3},
-        {{0xdc, 0x00, 0x00}, 3},                            /* array 16 */
+        {{0xdc, 0x00, 0x00}, 3}, /* array 16 */
         {{0xdc, 0x00, 0x02, 0x01, 0x02}, 5},
-        {{0xdd, 0x00, 0x00, 0x00, 0x02, 0x01, 0x02}, 7},    /* array 32 */
-        {{0xde, 0x00, 0x00}, 3},                            /* map 16 */
+        {{0xdd, 0x00, 0x00, 0x00, 0x02, 0x01, 0x02}, 7}, /* array 32 */
+        {{0xde, 0x00, 0x00}, 3},                         /* map 16 */
         {{0xde, 0x00, 0x01, 0x01, 0x02}, 5},
         {{0xdf, 0x00, 0x00, 0x00, 0x01, 0xa1, 'k', 0x90}, 8}, /* map 32 */
         {{0x93, 0x90, 0x80, 0x92, 0x01, 0x91, 0x02}, 7}, /* [[],{},[1,[2]]] */
@@ -417,11 +443,9 @@ static void mpscan_rejects_empty_and_truncated_headers(void **state)
     (void)state;
     assert_int_equal(mpscan_check(NULL, 0, &loose), MPSCAN_ETRUNC);
     assert_int_equal(mpscan_check(BYTES(0xcd, 0x01), &loose), MPSCAN_ETRUNC);
-    assert_int_equal(mpscan_check(BYTES(0xcb, 0, 0, 0), &loose),
-                     MPSCAN_ETRUNC);
+    assert_int_equal(mpscan_check(BYTES(0xcb, 0, 0, 0), &loose), MPSCAN_ETRUNC);
     assert_int_equal(mpscan_check(BYTES(0xdc, 0x00), &loose), MPSCAN_ETRUNC);
-    assert_int_equal(mpscan_check(BYTES(0xdb, 0, 0, 0), &loose),
-                     MPSCAN_ETRUNC);
+    assert_int_equal(mpscan_check(BYTES(0xdb, 0, 0, 0), &loose), MPSCAN_ETRUNC);
     assert_int_equal(mpscan_check(BYTES(0xc7, 0x00), &loose), MPSCAN_ETRUNC);
     assert_int_equal(mpscan_check(BYTES(0xd6, 0x01, 0, 0, 0), &loose),
                      MPSCAN_ETRUNC);
@@ -506,17 +530,15 @@ static void mpscan_rejects_str_over_limit(void **state)
                      MPSCAN_ELEN);
     assert_int_equal(mpscan_check(BYTES(0xd9, 4, 'a', 'b', 'c', 'd'), &lim),
                      MPSCAN_ELEN);
-    assert_int_equal(
-        mpscan_check(BYTES(0xda, 0, 4, 'a', 'b', 'c', 'd'), &lim),
-        MPSCAN_ELEN);
+    assert_int_equal(mpscan_check(BYTES(0xda, 0, 4, 'a', 'b', 'c', 'd'), &lim),
+                     MPSCAN_ELEN);
     assert_int_equal(
         mpscan_check(BYTES(0xdb, 0, 0, 0, 4, 'a', 'b', 'c', 'd'), &lim),
         MPSCAN_ELEN);
     /* Inside a container, and not confused with bin. */
     assert_int_equal(mpscan_check(BYTES(0x91, 0xa4, 'a', 'b', 'c', 'd'), &lim),
                      MPSCAN_ELEN);
-    assert_int_equal(mpscan_check(BYTES(0xc4, 4, 'a', 'b', 'c', 'd'), &lim),
-                     0);
+    assert_int_equal(mpscan_check(BYTES(0xc4, 4, 'a', 'b', 'c', 'd'), &lim), 0);
 }
 
 static void mpscan_rejects_bin_over_limit(void **state)
@@ -538,15 +560,12 @@ static void mpscan_rejects_bin_over_limit(void **state)
 static void mpscan_rejects_length_past_end(void **state)
 {
     (void)state;
-    assert_int_equal(mpscan_check(BYTES(0xa3, 'a', 'b'), &loose),
-                     MPSCAN_ELEN);
+    assert_int_equal(mpscan_check(BYTES(0xa3, 'a', 'b'), &loose), MPSCAN_ELEN);
     assert_int_equal(mpscan_check(BYTES(0xd9, 5, 'a', 'b'), &loose),
                      MPSCAN_ELEN);
-    assert_int_equal(mpscan_check(BYTES(0xdb, 0xff, 0xff, 0xff, 0xff),
-                                  &loose),
+    assert_int_equal(mpscan_check(BYTES(0xdb, 0xff, 0xff, 0xff, 0xff), &loose),
                      MPSCAN_ELEN);
-    assert_int_equal(mpscan_check(BYTES(0xc6, 0xff, 0xff, 0xff, 0xff),
-                                  &loose),
+    assert_int_equal(mpscan_check(BYTES(0xc6, 0xff, 0xff, 0xff, 0xff), &loose),
                      MPSCAN_ELEN);
     assert_int_equal(mpscan_check(BYTES(0xc7, 2, 0x01, 0xaa), &loose),
                      MPSCAN_ELEN);
@@ -793,7 +812,10 @@ static void mpscan_random_bytes_agree_with_msgpack(void **state)
     uint64_t seed = 0x0123456789abcdefu;
     struct tally t = {{0}};
     struct mpscan_limits tight = {
-        .depth_max = 3, .str_len_max = 4, .bin_len_max = 4, .elems_max = 8,
+        .depth_max = 3,
+        .str_len_max = 4,
+        .bin_len_max = 4,
+        .elems_max = 8,
     };
 
     for (int iter = 0; iter < 4000; iter++) {
