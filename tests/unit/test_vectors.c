@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "core/body.h"
+#include "core/cert.h"
 #include "core/clock.h"
 #include "core/codec.h"
 #include "core/entry.h"
@@ -1088,6 +1089,44 @@ static void fork_point_does_not_depend_on_arrival_order(void **state)
     assert_string_equal(hash[0], hash[1]);
 }
 
+/* proto/trust.md, "Certificates": the bytes decode, re-encode the same,
+ * verify under the issuer, and give the stated id and network. */
+static void certificates_decode_verify_and_derive_ids(void **state)
+{
+    json_t *doc = load(state, "certs.json");
+    json_t *cases = json_object_get(doc, "cases");
+    assert_true(json_array_size(cases) >= 2);
+    size_t i;
+    json_t *c;
+    json_array_foreach(cases, i, c)
+    {
+        struct bytes b = unhex(str(c, "cert"));
+        struct cert got;
+        assert_int_equal(cert_decode(&got, b.p, b.len, NULL), 0);
+        assert_int_equal(cert_verify(&got, NULL), 0);
+        assert_hex(str(c, "id"), got.id, HZ_HASH_LEN);
+        assert_hex(str(c, "subject"), got.subject, HZ_KEY_LEN);
+        assert_hex(str(c, "issuer"), got.issuer, HZ_KEY_LEN);
+        assert_hex(str(c, "network"), got.network, HZ_NET_LEN);
+        uint8_t net[HZ_NET_LEN];
+        cert_network_id(got.issuer, net);
+        assert_memory_equal(net, got.network, HZ_NET_LEN);
+        assert_string_equal(cert_role_name(got.role), str(c, "role"));
+        assert_int_equal(got.issued_ms, num(c, "issued_ms"));
+        assert_int_equal(got.valid_days, num(c, "valid_days"));
+        json_t *site = json_object_get(c, "site");
+        assert_int_equal(got.has_site, !json_is_null(site));
+        if (got.has_site)
+            assert_hex(json_string_value(site), got.site, HZ_ROW_LEN);
+        b.p[b.len - 1] ^= 1; /* a changed signature fails */
+        struct cert bad;
+        assert_int_equal(cert_decode(&bad, b.p, b.len, NULL), 0);
+        assert_int_equal(cert_verify(&bad, NULL), HZ_EBADSIG);
+        free(b.p);
+    }
+    json_decref(doc);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2 && argc != 3) {
@@ -1117,6 +1156,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_prestate(canonical_values_round_trip, dir),
         cmocka_unit_test_prestate(schema_vector_matches_the_registry, dir),
         cmocka_unit_test_prestate(fork_point_does_not_depend_on_arrival_order,
+                                  dir),
+        cmocka_unit_test_prestate(certificates_decode_verify_and_derive_ids,
                                   dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1032,6 +1032,34 @@ def check_bundles(d, schema):
           "vector.json text")
 
 
+def check_certs(d):
+    """proto/trust.md, "Certificates"."""
+    doc = load(d, "certs.json")
+    for c in doc["cases"]:
+        raw = h(c["cert"])
+        obj = unpack(raw)
+        what = "cert " + c["role"]
+        check(isinstance(obj, list) and len(obj) == 10, what + ": 10 fields")
+        check(pack(obj) == raw, what + ": canonical")
+        (version, network, subject, name, role, site, issued, days, issuer,
+         sig) = obj
+        check(version == 1, what + ": version")
+        check(name == c["name"], what + ": name")
+        check(["admin", "coordinator", "site", "viewer"][role] == c["role"],
+              what + ": role")
+        check((site is None) == (c["role"] != "site"), what + ": site iff site role")
+        check(site is None or site.hex() == c["site"], what + ": site")
+        check(issued == c["issued_ms"] and days == c["valid_days"],
+              what + ": validity")
+        si = b"huzhu cert v1" + pack(obj[:9])
+        check(nacl_valid(issuer, si, sig), what + ": signature")
+        check(blake2b256(si).hex() == c["id"], what + ": id")
+        check(subject.hex() == c["subject"] and issuer.hex() == c["issuer"],
+              what + ": keys")
+        net = blake2b256(b"huzhu network v1" + issuer)[:16]
+        check(net == network and net.hex() == c["network"], what + ": network")
+
+
 def main():
     if len(sys.argv) != 2:
         print("usage: check_vectors.py PROTO_VECTORS_DIR")
@@ -1048,6 +1076,7 @@ def main():
     check_state(d, schema)
     check_ingest(d, schema)
     check_bundles(d, schema)
+    check_certs(d)
     if FAILURES:
         print("%d check(s) failed" % len(FAILURES))
         return 1

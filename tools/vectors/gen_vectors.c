@@ -18,6 +18,7 @@
 #include "core/body.h"
 #include "core/clock.h"
 #include "core/codec.h"
+#include "core/cert.h"
 #include "core/entry.h"
 #include "core/identity.h"
 #include "core/limits.h"
@@ -2467,6 +2468,75 @@ static void write_invalid(struct gen *g, struct fates *fs)
     write_json(g, "invalid.json", root);
 }
 
+/* ---- certificates (proto/trust.md) */
+
+static json_t *cert_case(const char *name, const struct identity *root,
+                         const struct identity *dev, enum role role,
+                         const uint8_t *site)
+{
+    struct cert c = {0};
+    c.version = HZ_CERT_VERSION;
+    cert_network_id(root->pk, c.network);
+    memcpy(c.subject, dev->pk, HZ_KEY_LEN);
+    c.name = (struct hz_bytes){(const uint8_t *)name, strlen(name)};
+    c.role = role;
+    c.has_site = site != NULL;
+    if (site != NULL)
+        memcpy(c.site, site, HZ_ROW_LEN);
+    c.issued_ms = T0_MS;
+    c.valid_days = 90;
+    memcpy(c.issuer, root->pk, HZ_KEY_LEN);
+    struct enc out;
+    enc_init(&out);
+    if (cert_sign(&c, root->sk, &out) != 0)
+        die("cert_sign");
+    struct cert back;
+    struct hz_err err = {0};
+    check(cert_decode(&back, enc_data(&out), enc_len(&out), &err), &err,
+          "cert decode");
+    check(cert_verify(&back, &err), &err, "cert verify");
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(name));
+    json_object_set_new(o, "role", json_string(cert_role_name(role)));
+    json_object_set_new(o, "site", site ? hex_json(site, HZ_ROW_LEN)
+                                        : json_null());
+    json_object_set_new(o, "subject", hex_json(dev->pk, HZ_KEY_LEN));
+    json_object_set_new(o, "issuer", hex_json(root->pk, HZ_KEY_LEN));
+    json_object_set_new(o, "network", hex_json(c.network, HZ_NET_LEN));
+    json_object_set_new(o, "issued_ms", json_integer((json_int_t)T0_MS));
+    json_object_set_new(o, "valid_days", json_integer(90));
+    json_object_set_new(o, "cert", hex_json(enc_data(&out), enc_len(&out)));
+    json_object_set_new(o, "id", hex_json(c.id, HZ_HASH_LEN));
+    enc_close(&out);
+    return o;
+}
+
+static void write_certs(struct gen *g)
+{
+    uint8_t seed[32];
+    struct identity root, dev;
+    memset(seed, 0x0e, sizeof seed);
+    identity_from_seed(&root, seed);
+    memset(seed, 0x0f, sizeof seed);
+    identity_from_seed(&dev, seed);
+    static const uint8_t site[HZ_ROW_LEN] = {0x30, 0, 0, 0, 0, 0, 0, 0,
+                                             0,    0, 0, 0, 0, 0, 0, 1};
+    json_t *root_doc = file_root(
+        "Certificates (proto/trust.md): network root key from seed 0e*32,"
+        " device key from seed 0f*32; network = first 16 bytes of"
+        " BLAKE2b-256(\"huzhu network v1\" || root public key); id ="
+        " BLAKE2b-256 of the signing input.");
+    json_t *cases = json_array();
+    json_array_append_new(cases, cert_case("测试安置点", &root, &dev, ROLE_SITE,
+                                           site));
+    json_array_append_new(cases, cert_case("测试协调员", &root, &dev,
+                                           ROLE_COORDINATOR, NULL));
+    json_object_set_new(root_doc, "cases", cases);
+    write_json(g, "certs.json", root_doc);
+    identity_close(&root);
+    identity_close(&dev);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -2509,6 +2579,7 @@ int main(int argc, char **argv)
     write_clock(&g);
     write_values(&g);
     write_schema(&g);
+    write_certs(&g);
 
     free(mixed.p);
     for (size_t i = 0; i < fs.n; i++)

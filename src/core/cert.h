@@ -1,0 +1,87 @@
+/* cert.h - network membership certificates and the authorization rule
+ * (issue 3; DECISIONS 18, 19). Format: proto/trust.md.
+ *
+ *   cert = [version, network, subject, name, role, site, issued_ms,
+ *           valid_days, issuer, sig]
+ *
+ * A certificate says that a device key (the subject) belongs to a network
+ * with a role and, for the site role, a site. It is signed by the
+ * network's root key or by an admin; it is self-authenticating, so it can
+ * travel inside any entry. Whether an operation is allowed is decided
+ * from the entry and the certificate alone (pure; DECISIONS 4, 18).
+ *
+ * This file is the first slice of the trust layer: nothing in the store
+ * calls it yet. */
+#ifndef HZ_CERT_H
+#define HZ_CERT_H
+
+#include "body.h"
+#include "codec.h"
+#include "types.h"
+
+#define HZ_CERT_VERSION 1u
+#define HZ_CERT_TAG "huzhu cert v1"
+#define HZ_NETWORK_TAG "huzhu network v1"
+#define HZ_CERT_NAME_MAX 200u
+
+enum role {
+    ROLE_ADMIN = 0,       /* admits, revokes, resolves forks; writes all */
+    ROLE_COORDINATOR = 1, /* writes every domain table */
+    ROLE_SITE = 2,        /* households, persons, its site, its events */
+    ROLE_VIEWER = 3,      /* writes nothing */
+};
+
+struct cert {
+    uint64_t version;
+    uint8_t network[HZ_NET_LEN];
+    uint8_t subject[HZ_KEY_LEN];
+    struct hz_bytes name; /* UTF-8, borrowed */
+    enum role role;
+    bool has_site;
+    uint8_t site[HZ_ROW_LEN];
+    uint64_t issued_ms;
+    uint64_t valid_days;
+    uint8_t issuer[HZ_KEY_LEN];
+    uint8_t sig[HZ_SIG_LEN];
+    uint8_t id[HZ_HASH_LEN]; /* BLAKE2b-256 of the signing input */
+};
+
+/* The network id of a root public key: the first 16 bytes of
+ * BLAKE2b-256(HZ_NETWORK_TAG || root_pk). */
+void cert_network_id(const uint8_t *root_pk, uint8_t *network);
+
+/* Sign @c (all fields but sig and id) with the issuer's Ed25519 secret
+ * key @sk (libsodium layout; c->issuer must be its public key). Writes
+ * the certificate's bytes into @out (reset first). 0 or HZ_ENOMEM. */
+int cert_sign(struct cert *c, const uint8_t *sk, struct enc *out);
+
+/* Decode canonical certificate bytes (borrowed views into @buf) and
+ * compute c->id. Checks types, sizes, the role and that a site role has a
+ * site and other roles none. Does not check the signature.
+ * Errors: HZ_EMALFORMED, HZ_ETOOBIG, HZ_EVERSION. */
+int cert_decode(struct cert *c, const uint8_t *buf, size_t len,
+                struct hz_err *err);
+
+/* The signature, with libsodium's strict Ed25519 rules. 0 or HZ_EBADSIG. */
+int cert_verify(const struct cert *c, struct hz_err *err);
+
+/* Whether @now_ms lies within the certificate's validity (gates the live
+ * channel and join tokens, never the acceptance of entries). */
+bool cert_is_current(const struct cert *c, uint64_t now_ms);
+
+/* May the holder of @c write @o? Pure (DECISIONS 18):
+ *   viewer       nothing;
+ *   site         households and persons (any row: people move), its own
+ *                sites row, and event rows whose `site` is its site;
+ *   coordinator  every domain table;
+ *   admin        as coordinator (system operations come with the trust
+ *                layer's own ops).
+ * 0 when allowed, else HZ_EPERM with a message naming the table. */
+int cert_allows(const struct cert *c, const struct op *o, struct hz_err *err);
+
+/* The role's wire name ("admin", ...), or NULL for an unknown value. */
+const char *cert_role_name(enum role r);
+/* Parse a role's wire name. 0 or HZ_EINVAL. */
+int cert_role_parse(const char *name, enum role *out);
+
+#endif
