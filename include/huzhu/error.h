@@ -43,7 +43,7 @@
     X(HZ_ECONFLICT, -21, "same id written with different content")             \
     X(HZ_EREVOKED, -22, "author is revoked")                                   \
     X(HZ_EREADONLY, -23, "storage is read-only")                               \
-    X(HZ_ECLONE, -24, "our own key signed an entry we did not write")       \
+    X(HZ_ECLONE, -24, "our own key signed an entry we did not write")          \
     X(HZ_EPERM, -25, "not allowed for this device's role")
 
 enum hz_error {

@@ -40,7 +40,8 @@ static const struct text texts[] = {
     {HZ_EREVOKED, "设备已被吊销", "device is revoked"},
     {HZ_EREADONLY, "存储为只读，只能查看和导出",
      "storage is read-only: reading and export only"},
-    {HZ_EPERM, "本设备的角色无权进行此操作", "not allowed for this device's role"},
+    {HZ_EPERM, "本设备的角色无权进行此操作",
+     "not allowed for this device's role"},
     {HZ_ECLONE, "本机密钥被另一台设备使用(复制的SD卡?)，已停止写入",
      "another device uses this node's key (cloned card?): writes stopped"},
 };

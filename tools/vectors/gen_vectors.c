@@ -2498,8 +2498,8 @@ static json_t *cert_case(const char *name, const struct identity *root,
     json_t *o = json_object();
     json_object_set_new(o, "name", json_string(name));
     json_object_set_new(o, "role", json_string(cert_role_name(role)));
-    json_object_set_new(o, "site", site ? hex_json(site, HZ_ROW_LEN)
-                                        : json_null());
+    json_object_set_new(o, "site",
+                        site ? hex_json(site, HZ_ROW_LEN) : json_null());
     json_object_set_new(o, "subject", hex_json(dev->pk, HZ_KEY_LEN));
     json_object_set_new(o, "issuer", hex_json(root->pk, HZ_KEY_LEN));
     json_object_set_new(o, "network", hex_json(c.network, HZ_NET_LEN));
@@ -2527,10 +2527,10 @@ static void write_certs(struct gen *g)
         " BLAKE2b-256(\"huzhu network v1\" || root public key); id ="
         " BLAKE2b-256 of the signing input.");
     json_t *cases = json_array();
-    json_array_append_new(cases, cert_case("测试安置点", &root, &dev, ROLE_SITE,
-                                           site));
-    json_array_append_new(cases, cert_case("测试协调员", &root, &dev,
-                                           ROLE_COORDINATOR, NULL));
+    json_array_append_new(
+        cases, cert_case("测试安置点", &root, &dev, ROLE_SITE, site));
+    json_array_append_new(
+        cases, cert_case("测试协调员", &root, &dev, ROLE_COORDINATOR, NULL));
     json_object_set_new(root_doc, "cases", cases);
     write_json(g, "certs.json", root_doc);
     identity_close(&root);
