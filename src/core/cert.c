@@ -129,8 +129,8 @@ static int decode_fields(struct cert *c, const msgpack_object *o,
     if (rv == 0 && c->has_site != (c->role == ROLE_SITE))
         rv = hz_err_set(err, HZ_EMALFORMED,
                         "a site is named by, and only by, a site role");
-    if (rv == 0 && (c->issued_ms > (uint64_t)INT64_MAX ||
-                    c->valid_days > 36500u))
+    if (rv == 0 &&
+        (c->issued_ms > (uint64_t)INT64_MAX || c->valid_days > 36500u))
         rv = hz_err_set(err, HZ_EMALFORMED, "cert validity out of range");
     return rv;
 }
@@ -170,8 +170,7 @@ int cert_verify(const struct cert *c, struct hz_err *err)
     enc_init(&tmp);
     int rv = signing_input(c, &tmp);
     if (rv == 0 && crypto_sign_verify_detached(c->sig, enc_data(&tmp),
-                                               enc_len(&tmp),
-                                               c->issuer) != 0)
+                                               enc_len(&tmp), c->issuer) != 0)
         rv = hz_err_set(err, HZ_EBADSIG, "cert");
     enc_close(&tmp);
     return rv;

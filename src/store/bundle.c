@@ -471,7 +471,7 @@ static int apply_file(hz_node *n, struct reader *r,
     int rv = read_header(n, r, err);
     unsigned in_batch = 0;
     size_t batch_bytes = 0;
-    n->counting = stats;
+    ingest_begin_counting(n, stats);
     while (rv == 0) {
         rv = next_frame(r, err);
         if (rv != 0 || r->kind == FRAME_TRAILER)
@@ -504,8 +504,8 @@ static int apply_file(hz_node *n, struct reader *r,
         rv = db_commit(n, err);
     if (rv != 0)
         db_rollback(n);
-    n->counting = NULL;
-    return rv;
+    int end = ingest_end_counting(n, err);
+    return rv != 0 ? rv : end;
 }
 
 /* Copy the bundle into the node directory and fsync it, so the import

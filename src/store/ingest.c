@@ -17,6 +17,37 @@
 
 static const uint8_t zero_hash[HZ_HASH_LEN];
 
+void ingest_begin_counting(struct hz_node *n, struct hz_ingest_stats *s)
+{
+    n->counting = s;
+    n->counting_base = s->pending;
+    node_random(n, &n->counting_mark, sizeof n->counting_mark);
+    n->counting_mark &= INT64_MAX;
+    if (n->counting_mark == 0)
+        n->counting_mark = 1;
+}
+
+int ingest_end_counting(struct hz_node *n, struct hz_err *err)
+{
+    /* Pending: this run's entries that still wait at its end (released
+     * ones were counted with their final result). */
+    sqlite3_stmt *st;
+    int rv =
+        db_prep(n, "SELECT count(*) FROM pending WHERE mark = ?1", &st, err);
+    if (rv == 0) {
+        sqlite3_bind_int64(st, 1, n->counting_mark);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW && n->counting != NULL)
+            n->counting->pending =
+                n->counting_base + (uint64_t)sqlite3_column_int64(st, 0);
+        else if (rc != SQLITE_ROW)
+            rv = db_err(n, rc, "pending count", err);
+        sqlite3_reset(st);
+    }
+    n->counting = NULL;
+    return rv;
+}
+
 void ingest_count(struct hz_ingest_stats *s, enum ingest_result r)
 {
     switch (r) {
@@ -347,8 +378,9 @@ static int hold_pending(struct hz_node *n, const struct entry *e,
         all >= (int64_t)HZ_PENDING_TOTAL_MAX)
         return hz_err_set(err, HZ_ETOOBIG, "pending entries full");
     rv = db_prep(n,
-                 "INSERT OR IGNORE INTO pending(author, seq, id, bytes)"
-                 " VALUES(?1, ?2, ?3, ?4)",
+                 "INSERT INTO pending(author, seq, id, bytes, mark)"
+                 " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET"
+                 " mark = excluded.mark",
                  &st, err);
     if (rv != 0)
         return rv;
@@ -356,6 +388,7 @@ static int hold_pending(struct hz_node *n, const struct entry *e,
     sqlite3_bind_int64(st, 2, (sqlite3_int64)e->seq);
     sqlite3_bind_blob(st, 3, e->id, HZ_HASH_LEN, SQLITE_STATIC);
     sqlite3_bind_blob(st, 4, buf, (int)len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, n->counting != NULL ? n->counting_mark : 0);
     return db_step_done(n, st, err);
 }
 
@@ -464,11 +497,8 @@ static int drain_pending(struct hz_node *n, const uint8_t *author,
         free(buf);
         if (rv != 0)
             return rv;
-        if (n->counting != NULL) {
-            if (n->counting->pending > 0)
-                n->counting->pending--;
+        if (n->counting != NULL && res != INGEST_PENDING)
             ingest_count(n->counting, res);
-        }
     }
 }
 

@@ -36,7 +36,7 @@ int relay_ingest(struct hz_node *n, size_t count, const uint8_t *const *p,
                  struct hz_err *err)
 {
     int rv = db_begin(n, err);
-    n->counting = stats;
+    ingest_begin_counting(n, stats);
     for (size_t i = 0; rv == 0 && i < count; i++) {
         enum ingest_result res;
         struct hz_err why = {0};
@@ -58,6 +58,6 @@ int relay_ingest(struct hz_node *n, size_t count, const uint8_t *const *p,
         rv = db_commit(n, err);
     if (rv != 0)
         db_rollback(n);
-    n->counting = NULL;
-    return rv;
+    int end = ingest_end_counting(n, err);
+    return rv != 0 ? rv : end;
 }

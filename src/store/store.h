@@ -66,6 +66,8 @@ struct hz_node {
     /* When set, entries released from pending are counted here too: the
      * one that waited moves from "pending" to its final result. */
     struct hz_ingest_stats *counting;
+    int64_t counting_mark;        /* pending rows this run added carry it */
+    uint64_t counting_base;       /* the stats' pending count before the run */
     unsigned long kill_at_commit; /* test hook: HUZHU_TEST_KILL_AT_COMMIT */
     struct enc scratch;
     void *stmts; /* prepared statements cached by SQL text (db.c) */
@@ -112,6 +114,12 @@ int ingest_entry(struct hz_node *n, const uint8_t *buf, size_t len,
 /* Apply held entries that this build's schema now defines. */
 int ingest_upgrade(struct hz_node *n, struct hz_err *err);
 void ingest_count(struct hz_ingest_stats *s, enum ingest_result r);
+/* Count a run of ingests (a bundle, a relay batch) into @s: entries
+ * released from pending are counted with their final result, and
+ * ingest_end_counting sets s->pending to the run's entries still waiting.
+ * Call end after the run's last commit. */
+void ingest_begin_counting(struct hz_node *n, struct hz_ingest_stats *s);
+int ingest_end_counting(struct hz_node *n, struct hz_err *err);
 
 /* ---- apply.c: materialize one decoded body, or take it back */
 

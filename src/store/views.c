@@ -49,7 +49,7 @@ static const struct view views[] = {
      " site_name, o.id AS stay, o.time AS since, (SELECT count(*) FROM open"
      " o2 WHERE o2.person = o.person) > 1 AS several_sites FROM open o"
      " LEFT JOIN e_persons p ON p.id = o.person LEFT JOIN e_sites s ON"
-     " s.id = o.site ORDER BY s.name, p.name, o.person"},
+     " s.id = o.site ORDER BY s.name, p.name, o.person, o.id"},
     {"stock", "WITH eff AS (" EFFECTIVE(
                   "v_stock_moves") ") SELECT e.site AS site,"
                                    " s.name AS site_name, e.item AS item, "
@@ -79,9 +79,10 @@ static const struct view views[] = {
      " p.disabled AS disabled, p.no_caretaker AS no_caretaker,"
      " p.left_behind AS left_behind, p.pregnant AS pregnant, p.chronic AS"
      " chronic, p.condition AS condition, (SELECT site FROM open WHERE"
-     " open.person = p.id ORDER BY time DESC LIMIT 1) AS site, (SELECT"
+     " open.person = p.id ORDER BY time DESC, id DESC LIMIT 1) AS site, (SELECT"
      " s.name FROM open JOIN e_sites s ON s.id = open.site WHERE"
-     " open.person = p.id ORDER BY open.time DESC LIMIT 1) AS site_name FROM"
+     " open.person = p.id ORDER BY open.time DESC, open.id DESC LIMIT 1) AS "
+     "site_name FROM"
      " e_persons p WHERE p.deleted = 0 AND (p.elderly_mobility = 1 OR"
      " p.disabled = 1 OR p.no_caretaker = 1 OR p.left_behind = 1 OR"
      " p.pregnant = 1 OR p.chronic = 1) ORDER BY p.name, p.id"},

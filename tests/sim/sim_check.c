@@ -1,0 +1,807 @@
+/* sim_check.c - checks of nodes against the reference model, and of
+ * nodes against each other once every entry has reached every node.
+ *
+ * Each check reads the node through its public reads (hz_node_ls, _get,
+ * _view, _conflicts, _vector, _status) and compares with what the model
+ * derives from the operations the simulator generated and the entries it
+ * delivered to that node. */
+#include "sim.h"
+
+#include "core/limits.h"
+#include "store/store.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- JSON helpers */
+
+/* The model's canonical text of a JSON scalar; NULL for null. */
+static char *canon_json(const json_t *j)
+{
+    char buf[64];
+    if (j == NULL)
+        return NULL;
+    switch (json_typeof(j)) {
+    case JSON_STRING:
+        return strdup(json_string_value(j));
+    case JSON_INTEGER:
+        snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT,
+                 json_integer_value(j));
+        return strdup(buf);
+    case JSON_REAL:
+        snprintf(buf, sizeof buf, "%.17g", json_real_value(j));
+        return strdup(buf);
+    case JSON_TRUE:
+        return strdup("true");
+    case JSON_FALSE:
+        return strdup("false");
+    default:
+        return NULL;
+    }
+}
+
+static const char *str_of(struct sim_world *w, const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+    SIM_CHECK(w, json_is_string(v), "JSON: %s is not a string", key);
+    return json_string_value(v);
+}
+
+static int64_t int_of(struct sim_world *w, const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+    SIM_CHECK(w, json_is_integer(v), "JSON: %s is not an integer", key);
+    return (int64_t)json_integer_value(v);
+}
+
+static void id_of(struct sim_world *w, const char *hex, uint8_t *id, size_t len)
+{
+    SIM_CHECK(w, strlen(hex) == 2 * len, "JSON: id %s", hex);
+    for (size_t i = 0; i < len; i++) {
+        unsigned x;
+        SIM_CHECK(w, sscanf(hex + 2 * i, "%2x", &x) == 1, "JSON: id %s", hex);
+        id[i] = (uint8_t)x;
+    }
+}
+
+/* ---- entries, vector, status */
+
+static void check_vector(struct sim_world *w, int x)
+{
+    const struct sim_node *n = &w->nodes[x];
+    struct hz_err err = {0};
+    char *text = NULL;
+    int rv = hz_node_vector(n->node, &text, &err);
+    json_t *j = sim_json(w, "vector", rv, text, &err);
+    const json_t *authors = json_object_get(j, "authors");
+    size_t want = 0;
+    for (int a = 0; a < w->n_nodes; a++)
+        want += n->view.top[a] > 0;
+    SIM_CHECK(w, json_array_size(authors) == want,
+              "node %d vector lists %zu authors, model %zu", x,
+              json_array_size(authors), want);
+    for (size_t i = 0; i < json_array_size(authors); i++) {
+        const json_t *o = json_array_get(authors, i);
+        const char *key = str_of(w, o, "author");
+        int a = -1;
+        for (int k = 0; k < w->n_nodes; k++) {
+            if (strcmp(w->nodes[k].key_hex, key) == 0)
+                a = k;
+        }
+        SIM_CHECK(w, a >= 0 && n->view.top[a] > 0,
+                  "node %d vector lists author %.8s", x, key);
+        SIM_CHECK(w, (uint64_t)int_of(w, o, "seq") == n->view.top[a],
+                  "node %d vector: author %d at %" PRId64 ", model %" PRIu64, x,
+                  a, int_of(w, o, "seq"), n->view.top[a]);
+        char hex[2 * HZ_HASH_LEN + 1];
+        const struct sim_entry *e =
+            sim_entry(w, sim_entry_of(w, a, n->view.top[a]));
+        for (size_t k = 0; k < HZ_HASH_LEN; k++)
+            snprintf(hex + 2 * k, 3, "%02x", e->id[k]);
+        SIM_CHECK(w, strcmp(str_of(w, o, "hash"), hex) == 0,
+                  "node %d vector: hash of author %d", x, a);
+    }
+    json_decref(j);
+}
+
+/* Skew is a local observation: an author is flagged once an entry of
+ * theirs was applied while its clock was further than the limit from our
+ * wall time. */
+static bool model_skewed(struct sim_world *w, int x, int a)
+{
+    const struct sim_seqs *s = &w->nodes[x].seqs[a];
+    for (uint64_t q = 1; q <= w->nodes[x].view.top[a]; q++) {
+        uint64_t ms = sim_entry(w, sim_entry_of(w, a, q))->clock >> 16;
+        uint64_t wall = s->applied_wall[q];
+        uint64_t d = ms > wall ? ms - wall : wall - ms;
+        if (d > HZ_CLOCK_SKEW_MS_MAX)
+            return true;
+    }
+    return false;
+}
+
+static int64_t int_or_zero(const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+    return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+}
+
+static void check_status(struct sim_world *w, int x)
+{
+    const struct sim_node *n = &w->nodes[x];
+    struct hz_err err = {0};
+    char *text = NULL;
+    int rv = hz_node_status(n->node, &text, &err);
+    json_t *j = sim_json(w, "status", rv, text, &err);
+    const json_t *e = json_object_get(j, "entries");
+    uint64_t total = 0;
+    for (int a = 0; a < w->n_nodes; a++)
+        total += n->view.top[a];
+    SIM_CHECK(w,
+              (uint64_t)int_or_zero(e, "total") == total &&
+                  (uint64_t)int_or_zero(e, "applied") == total &&
+                  int_or_zero(e, "rejected") == 0 &&
+                  int_or_zero(e, "held") == 0 &&
+                  int_or_zero(e, "stopped") == 0 &&
+                  (uint64_t)int_or_zero(e, "pending") == n->n_pending &&
+                  int_or_zero(e, "fork_evidence") == 0,
+              "node %d status entries: total %" PRId64 " applied %" PRId64
+              " pending %" PRId64 "; model %" PRIu64 " applied, %zu pending",
+              x, int_or_zero(e, "total"), int_or_zero(e, "applied"),
+              int_or_zero(e, "pending"), total, n->n_pending);
+    /* Missing ranges: per author with pending entries, from our top + 1
+     * to just below the lowest pending seq. */
+    const json_t *missing = json_object_get(j, "missing");
+    size_t want_missing = 0;
+    for (int a = 0; a < w->n_nodes; a++) {
+        const struct sim_seqs *s = &n->seqs[a];
+        uint64_t low = 0, waiting = 0;
+        for (uint64_t q = n->view.top[a] + 1; q < s->cap; q++) {
+            if (s->held[q]) {
+                waiting++;
+                if (low == 0)
+                    low = q;
+            }
+        }
+        if (waiting == 0)
+            continue;
+        want_missing++;
+        bool found = false;
+        for (size_t i = 0; i < json_array_size(missing); i++) {
+            const json_t *o = json_array_get(missing, i);
+            if (strcmp(str_of(w, o, "author"), w->nodes[a].key_hex) != 0)
+                continue;
+            found = true;
+            SIM_CHECK(
+                w,
+                (uint64_t)int_of(w, o, "from_seq") == n->view.top[a] + 1 &&
+                    (uint64_t)int_of(w, o, "to_seq") == low - 1 &&
+                    (uint64_t)int_of(w, o, "waiting") == waiting,
+                "node %d missing range of author %d: %" PRId64 "..%" PRId64
+                " (%" PRId64 " waiting), model %" PRIu64 "..%" PRIu64
+                " (%" PRIu64 ")",
+                x, a, int_of(w, o, "from_seq"), int_of(w, o, "to_seq"),
+                int_of(w, o, "waiting"), n->view.top[a] + 1, low - 1, waiting);
+        }
+        SIM_CHECK(w, found, "node %d status misses author %d's gap", x, a);
+    }
+    SIM_CHECK(w, json_array_size(missing) == want_missing,
+              "node %d status lists %zu gaps, model %zu", x,
+              json_array_size(missing), want_missing);
+    SIM_CHECK(w, json_array_size(json_object_get(j, "rejected")) == 0,
+              "node %d rejected entries", x);
+    SIM_CHECK(w, json_array_size(json_object_get(j, "forks")) == 0,
+              "node %d reports forks", x);
+    const json_t *skewed = json_object_get(j, "skewed_authors");
+    size_t want_skewed = 0;
+    for (int a = 0; a < w->n_nodes; a++) {
+        bool want = model_skewed(w, x, a);
+        want_skewed += want;
+        bool listed = false;
+        for (size_t i = 0; i < json_array_size(skewed); i++) {
+            listed |= strcmp(str_of(w, json_array_get(skewed, i), "author"),
+                             w->nodes[a].key_hex) == 0;
+        }
+        SIM_CHECK(w, listed == want,
+                  "node %d (clock %" PRIu64 ") %s author %d as skewed", x,
+                  w->nodes[x].wall_ms, listed ? "lists" : "does not list", a);
+    }
+    SIM_CHECK(w, json_array_size(skewed) == want_skewed,
+              "node %d lists %zu skewed authors, model %zu", x,
+              json_array_size(skewed), want_skewed);
+    json_decref(j);
+}
+
+/* ---- rows */
+
+static void check_entity_row(struct sim_world *w, int x, size_t row,
+                             const json_t *o)
+{
+    const struct m_row *r = &w->model->rows[row];
+    const struct sim_view *v = &w->nodes[x].view;
+    for (size_t c = 0; c < r->t->n_cols; c++) {
+        const char *col = r->t->cols[c].name;
+        const char *want = model_value(w, v, row, (int)c);
+        char *got = canon_json(json_object_get(o, col));
+        bool same = (want == NULL && got == NULL) ||
+                    (want != NULL && got != NULL && strcmp(want, got) == 0);
+        if (!same) {
+            size_t heads[64];
+            size_t nh = model_heads(w->model, v, row, (int)c, heads, 64);
+            sim_fail(w, "node %d %s %.8s.%s = %s, model %s (%zu heads)", x,
+                     r->t->name, r->hex, col, got ? got : "(none)",
+                     want ? want : "(none)", nh);
+        }
+        free(got);
+    }
+}
+
+static void check_entity_table(struct sim_world *w, int x,
+                               const struct table_def *t)
+{
+    const struct sim_model *m = w->model;
+    const struct sim_view *v = &w->nodes[x].view;
+    struct hz_err err = {0};
+    char *text = NULL;
+    int rv = hz_node_ls(w->nodes[x].node, t->name, 0, NULL, &text, &err);
+    json_t *j = sim_json(w, "ls", rv, text, &err);
+    size_t live = 0;
+    for (size_t i = 0; i < m->n_rows; i++)
+        live += m->rows[i].t == t && model_row_live(m, v, i);
+    SIM_CHECK(w, json_array_size(j) == live, "node %d lists %zu %s, model %zu",
+              x, json_array_size(j), t->name, live);
+    for (size_t i = 0; i < json_array_size(j); i++) {
+        const json_t *o = json_array_get(j, i);
+        uint8_t id[HZ_ROW_LEN];
+        id_of(w, str_of(w, o, "id"), id, HZ_ROW_LEN);
+        long row = model_row_find(m, t, id);
+        SIM_CHECK(w, row >= 0 && model_row_live(m, v, (size_t)row),
+                  "node %d lists %s %.8s that the model lacks", x, t->name,
+                  str_of(w, o, "id"));
+        check_entity_row(w, x, (size_t)row, o);
+    }
+    json_decref(j);
+    /* Deleted rows: get says so, and shows no values. */
+    for (size_t i = 0; i < m->n_rows; i++) {
+        if (m->rows[i].t != t || !model_row_deleted(m, v, i))
+            continue;
+        text = NULL;
+        rv =
+            hz_node_get(w->nodes[x].node, t->name, m->rows[i].hex, &text, &err);
+        SIM_CHECK(w, rv == HZ_EDELETED, "node %d get of deleted %s %.8s: %s", x,
+                  t->name, m->rows[i].hex, hz_errname(rv));
+        json_t *o = sim_json(w, "get", 0, text, &err);
+        SIM_CHECK(w,
+                  json_is_true(json_object_get(o, "deleted")) &&
+                      json_object_size(o) == 2,
+                  "node %d deleted %s %.8s shows values", x, t->name,
+                  m->rows[i].hex);
+        json_decref(o);
+    }
+}
+
+static void check_event_table(struct sim_world *w, int x,
+                              const struct table_def *t)
+{
+    const struct sim_model *m = w->model;
+    const struct sim_view *v = &w->nodes[x].view;
+    struct hz_err err = {0};
+    char *text = NULL;
+    int rv = hz_node_ls(w->nodes[x].node, t->name, 0, NULL, &text, &err);
+    json_t *j = sim_json(w, "ls", rv, text, &err);
+    size_t visible = 0;
+    for (size_t i = 0; i < m->n_events; i++)
+        visible += m->events[i].t == t && model_event_visible(m, v, i);
+    SIM_CHECK(w, json_array_size(j) == visible,
+              "node %d lists %zu %s, model %zu", x, json_array_size(j), t->name,
+              visible);
+    for (size_t i = 0; i < json_array_size(j); i++) {
+        const json_t *o = json_array_get(j, i);
+        uint8_t id[HZ_ROW_LEN];
+        id_of(w, str_of(w, o, "id"), id, HZ_ROW_LEN);
+        long ev = model_event_find(m, t, id);
+        SIM_CHECK(w, ev >= 0 && model_event_visible(m, v, (size_t)ev),
+                  "node %d lists %s %.8s that the model lacks", x, t->name,
+                  str_of(w, o, "id"));
+        const struct m_event *e = &m->events[ev];
+        for (size_t c = 0; c < t->n_cols; c++) {
+            char *got = canon_json(json_object_get(o, t->cols[c].name));
+            const char *want = e->canon[c];
+            bool same = (want == NULL && got == NULL) ||
+                        (want != NULL && got != NULL && strcmp(want, got) == 0);
+            if (!same)
+                sim_fail(w, "node %d %s %.8s.%s = %s, model %s", x, t->name,
+                         e->hex, t->cols[c].name, got ? got : "(none)",
+                         want ? want : "(none)");
+            free(got);
+        }
+    }
+    json_decref(j);
+}
+
+/* ---- derived quantities */
+
+static json_t *view_json(struct sim_world *w, int x, const char *name)
+{
+    struct hz_err err = {0};
+    char *text = NULL;
+    int rv = hz_node_view(w->nodes[x].node, name, &text, &err);
+    return sim_json(w, name, rv, text, &err);
+}
+
+/* Key of a JSON row id column: the model row index, or -1 for null. */
+static long json_row(struct sim_world *w, const json_t *o, const char *key,
+                     const struct table_def *t)
+{
+    const json_t *v = json_object_get(o, key);
+    if (json_is_null(v) || v == NULL)
+        return -1;
+    uint8_t id[HZ_ROW_LEN];
+    id_of(w, str_of(w, o, key), id, HZ_ROW_LEN);
+    long r = model_row_find(w->model, t, id);
+    SIM_CHECK(w, r >= 0, "view names %s %.8s the model lacks", t->name,
+              str_of(w, o, key));
+    return r;
+}
+
+struct tally {
+    long a, b; /* (site, item) or (household, item) */
+    int64_t sum;
+    int64_t count;
+    bool matched;
+};
+
+static struct tally *tally_add(struct tally *t, size_t *n, long a, long b,
+                               int64_t x)
+{
+    for (size_t i = 0; i < *n; i++) {
+        if (t[i].a == a && t[i].b == b) {
+            t[i].sum += x;
+            t[i].count++;
+            return t;
+        }
+    }
+    t[*n] = (struct tally){a, b, x, 1, false};
+    (*n)++;
+    return t;
+}
+
+/* Stock on hand per (site, item) and distributions per (household,
+ * item): sums of the quantities of counted events. */
+static void check_sums(struct sim_world *w, int x, const bool *counts,
+                       bool received)
+{
+    const struct sim_model *m = w->model;
+    struct tally *t = calloc(m->n_events + 1, sizeof *t);
+    if (t == NULL)
+        abort();
+    size_t n = 0;
+    for (size_t i = 0; i < m->n_events; i++) {
+        const struct m_event *e = &m->events[i];
+        if (!counts[i] || strcmp(e->t->name, "stock_moves") != 0)
+            continue;
+        if (!received)
+            tally_add(t, &n, e->site, e->item, e->qty);
+        else if (e->distributed)
+            tally_add(t, &n, e->household, e->item, -e->qty);
+    }
+    const char *name = received ? "received" : "stock";
+    json_t *j = view_json(w, x, name);
+    SIM_CHECK(w, json_array_size(j) == n, "node %d %s has %zu rows, model %zu",
+              x, name, json_array_size(j), n);
+    const struct table_def *ta =
+        schema_table_c(schema_current(), received ? "households" : "sites");
+    const struct table_def *items = schema_table_c(schema_current(), "items");
+    for (size_t i = 0; i < json_array_size(j); i++) {
+        const json_t *o = json_array_get(j, i);
+        long a = json_row(w, o, received ? "household" : "site", ta);
+        long b = json_row(w, o, "item", items);
+        int64_t sum = int_of(w, o, received ? "received" : "on_hand");
+        int64_t count = int_of(w, o, received ? "times" : "moves");
+        bool found = false;
+        for (size_t k = 0; k < n && !found; k++) {
+            if (t[k].a != a || t[k].b != b)
+                continue;
+            found = true;
+            SIM_CHECK(w,
+                      !t[k].matched && t[k].sum == sum && t[k].count == count,
+                      "node %d %s at (%ld, %ld): %" PRId64 " in %" PRId64
+                      " events, model %" PRId64 " in %" PRId64,
+                      x, name, a, b, sum, count, t[k].sum, t[k].count);
+            t[k].matched = true;
+        }
+        SIM_CHECK(w, found, "node %d %s row (%ld, %ld) the model lacks", x,
+                  name, a, b);
+    }
+    json_decref(j);
+    free(t);
+}
+
+/* Occupancy per live site: distinct persons with an open check-in. */
+static void check_occupancy(struct sim_world *w, int x, const bool *open)
+{
+    const struct sim_model *m = w->model;
+    const struct sim_view *v = &w->nodes[x].view;
+    const struct table_def *sites = schema_table_c(schema_current(), "sites");
+    int cap_col = schema_col_c(sites, "capacity");
+    json_t *j = view_json(w, x, "occupancy");
+    size_t live = 0;
+    for (size_t i = 0; i < m->n_rows; i++)
+        live += m->rows[i].t == sites && model_row_live(m, v, i);
+    SIM_CHECK(w, json_array_size(j) == live,
+              "node %d occupancy lists %zu sites, model %zu", x,
+              json_array_size(j), live);
+    long *persons = malloc((m->n_events + 1) * sizeof *persons);
+    if (persons == NULL)
+        abort();
+    for (size_t i = 0; i < json_array_size(j); i++) {
+        const json_t *o = json_array_get(j, i);
+        long site = json_row(w, o, "site", sites);
+        SIM_CHECK(w, site >= 0 && model_row_live(m, v, (size_t)site),
+                  "node %d occupancy lists a site it should not", x);
+        size_t n = 0;
+        for (size_t e = 0; e < m->n_events; e++) {
+            if (!open[e] || m->events[e].site != site)
+                continue;
+            bool dup = false;
+            for (size_t k = 0; k < n && !dup; k++)
+                dup = persons[k] == m->events[e].person;
+            if (!dup)
+                persons[n++] = m->events[e].person;
+        }
+        int64_t present = int_of(w, o, "present");
+        SIM_CHECK(w, present == (int64_t)n,
+                  "node %d site %.8s: %" PRId64 " present, model %zu", x,
+                  m->rows[site].hex, present, n);
+        const char *cap = model_value(w, v, (size_t)site, cap_col);
+        int64_t over = cap != NULL && (int64_t)n > strtoll(cap, NULL, 10);
+        SIM_CHECK(w, int_of(w, o, "over_capacity") == over,
+                  "node %d site %.8s over_capacity %" PRId64 ", model %" PRId64,
+                  x, m->rows[site].hex, int_of(w, o, "over_capacity"), over);
+    }
+    free(persons);
+    json_decref(j);
+}
+
+/* Presence: one row per open check-in, naming its person and site. */
+static void check_presence(struct sim_world *w, int x, const bool *open)
+{
+    const struct sim_model *m = w->model;
+    const struct table_def *stays = schema_table_c(schema_current(), "stays");
+    json_t *j = view_json(w, x, "presence");
+    size_t n = 0;
+    for (size_t e = 0; e < m->n_events; e++)
+        n += open[e];
+    SIM_CHECK(w, json_array_size(j) == n,
+              "node %d presence lists %zu stays, model %zu open", x,
+              json_array_size(j), n);
+    for (size_t i = 0; i < json_array_size(j); i++) {
+        const json_t *o = json_array_get(j, i);
+        uint8_t id[HZ_ROW_LEN];
+        id_of(w, str_of(w, o, "stay"), id, HZ_ROW_LEN);
+        long e = model_event_find(m, stays, id);
+        SIM_CHECK(w, e >= 0 && open[e],
+                  "node %d presence lists stay %.8s, not open in the model", x,
+                  str_of(w, o, "stay"));
+        const struct m_event *ev = &m->events[e];
+        SIM_CHECK(
+            w,
+            strcmp(str_of(w, o, "person"), m->rows[ev->person].hex) == 0 &&
+                strcmp(str_of(w, o, "site"), m->rows[ev->site].hex) == 0,
+            "node %d presence of stay %.8s: wrong person or site", x, ev->hex);
+    }
+    json_decref(j);
+}
+
+static void check_vulnerable(struct sim_world *w, int x)
+{
+    static const char *const flags[] = {"elderly_mobility", "disabled",
+                                        "no_caretaker",     "left_behind",
+                                        "pregnant",         "chronic"};
+    const struct sim_model *m = w->model;
+    const struct sim_view *v = &w->nodes[x].view;
+    const struct table_def *persons =
+        schema_table_c(schema_current(), "persons");
+    json_t *j = view_json(w, x, "vulnerable");
+    size_t want = 0;
+    for (size_t i = 0; i < m->n_rows; i++) {
+        if (m->rows[i].t != persons || !model_row_live(m, v, i))
+            continue;
+        bool any = false;
+        for (size_t f = 0; f < 6 && !any; f++) {
+            const char *val =
+                model_value(w, v, i, schema_col_c(persons, flags[f]));
+            any = val != NULL && strcmp(val, "true") == 0;
+        }
+        if (!any)
+            continue;
+        want++;
+        bool listed = false;
+        for (size_t k = 0; k < json_array_size(j) && !listed; k++)
+            listed = strcmp(str_of(w, json_array_get(j, k), "person"),
+                            m->rows[i].hex) == 0;
+        SIM_CHECK(w, listed, "node %d does not list vulnerable person %.8s", x,
+                  m->rows[i].hex);
+    }
+    SIM_CHECK(w, json_array_size(j) == want,
+              "node %d lists %zu vulnerable persons, model %zu", x,
+              json_array_size(j), want);
+    json_decref(j);
+}
+
+/* ---- conflicts */
+
+struct want_conflict {
+    const char *kind;
+    size_t row;
+    int col;
+    size_t heads[64];
+    size_t n_heads;
+    bool matched;
+};
+
+static bool seen_by_tomb(const struct sim_model *m, const struct sim_view *v,
+                         size_t row, struct m_ref at)
+{
+    const struct m_row *r = &m->rows[row];
+    for (size_t k = 0; k < r->n_tombs; k++) {
+        if (!model_in(v, r->tombs[k].at))
+            continue;
+        for (size_t s = 0; s < r->tombs[k].n_seen; s++) {
+            if (r->tombs[k].seen[s].a == at.a &&
+                r->tombs[k].seen[s].seq == at.seq)
+                return true;
+        }
+    }
+    return false;
+}
+
+/* Concurrent heads of a live row's field; heads of a deleted row's field
+ * that its tombstones had not seen (DECISIONS 9). */
+static size_t want_conflicts(struct sim_world *w, int x,
+                             struct want_conflict *out, size_t max)
+{
+    const struct sim_model *m = w->model;
+    const struct sim_view *v = &w->nodes[x].view;
+    size_t n = 0;
+    for (size_t i = 0; i < m->n_rows; i++) {
+        if (!model_row_exists(m, v, i))
+            continue;
+        bool deleted = model_row_deleted(m, v, i);
+        for (size_t c = 0; c < m->rows[i].t->n_cols; c++) {
+            struct want_conflict wc = {0};
+            wc.n_heads = model_heads(m, v, i, (int)c, wc.heads, 64);
+            bool listed = wc.n_heads > 1;
+            if (deleted) {
+                listed = false;
+                for (size_t h = 0; h < wc.n_heads && !listed; h++)
+                    listed = !seen_by_tomb(m, v, i, m->writes[wc.heads[h]].at);
+            }
+            if (!listed)
+                continue;
+            SIM_CHECK(w, n < max, "too many conflicts");
+            wc.kind = deleted ? "delete_vs_edit" : "concurrent";
+            wc.row = i;
+            wc.col = (int)c;
+            out[n++] = wc;
+        }
+    }
+    return n;
+}
+
+static void check_conflicts(struct sim_world *w, int x)
+{
+    const struct sim_model *m = w->model;
+    size_t max = 64;
+    for (size_t i = 0; i < m->n_rows; i++)
+        max += m->rows[i].t->n_cols;
+    struct want_conflict *want = calloc(max, sizeof *want);
+    if (want == NULL)
+        abort();
+    size_t n = want_conflicts(w, x, want, max);
+    struct hz_err err = {0};
+    char *text = NULL;
+    int rv = hz_node_conflicts(w->nodes[x].node, &text, &err);
+    json_t *j = sim_json(w, "conflicts", rv, text, &err);
+    for (size_t i = 0; i < json_array_size(j); i++) {
+        const json_t *o = json_array_get(j, i);
+        const char *kind = str_of(w, o, "kind");
+        SIM_CHECK(w, strcmp(kind, "event_id_reused") != 0,
+                  "node %d lists an event id reused", x);
+        const struct table_def *t =
+            schema_table_c(schema_current(), str_of(w, o, "table"));
+        SIM_CHECK(w, t != NULL, "conflict in an unknown table");
+        uint8_t id[HZ_ROW_LEN];
+        id_of(w, str_of(w, o, "id"), id, HZ_ROW_LEN);
+        long row = model_row_find(m, t, id);
+        int col = schema_col_c(t, str_of(w, o, "column"));
+        struct want_conflict *wc = NULL;
+        for (size_t k = 0; k < n && wc == NULL; k++) {
+            if ((long)want[k].row == row && want[k].col == col &&
+                strcmp(want[k].kind, kind) == 0)
+                wc = &want[k];
+        }
+        SIM_CHECK(w, wc != NULL && !wc->matched,
+                  "node %d lists a %s conflict on %s %.8s.%s the model"
+                  " does not have",
+                  x, kind, t->name, str_of(w, o, "id"), str_of(w, o, "column"));
+        wc->matched = true;
+        const json_t *heads = json_object_get(o, "heads");
+        SIM_CHECK(w, json_array_size(heads) == wc->n_heads,
+                  "node %d conflict on %s %.8s.%s: %zu heads, model %zu", x,
+                  t->name, str_of(w, o, "id"), str_of(w, o, "column"),
+                  json_array_size(heads), wc->n_heads);
+        for (size_t h = 0; h < wc->n_heads; h++) {
+            struct m_ref at = m->writes[wc->heads[h]].at;
+            const struct sim_entry *e =
+                sim_entry(w, sim_entry_of(w, at.a, at.seq));
+            char hex[2 * HZ_HASH_LEN + 1];
+            for (size_t k = 0; k < HZ_HASH_LEN; k++)
+                snprintf(hex + 2 * k, 3, "%02x", e->id[k]);
+            bool listed = false;
+            for (size_t k = 0; k < json_array_size(heads) && !listed; k++)
+                listed = strcmp(str_of(w, json_array_get(heads, k), "entry"),
+                                hex) == 0;
+            SIM_CHECK(w, listed,
+                      "node %d conflict on %s %.8s.%s lacks head %d#%" PRIu64,
+                      x, t->name, str_of(w, o, "id"), str_of(w, o, "column"),
+                      at.a, at.seq);
+        }
+    }
+    for (size_t k = 0; k < n; k++) {
+        SIM_CHECK(w, want[k].matched,
+                  "node %d does not list the %s conflict on %s %.8s.%s", x,
+                  want[k].kind, m->rows[want[k].row].t->name,
+                  m->rows[want[k].row].hex,
+                  m->rows[want[k].row].t->cols[want[k].col].name);
+    }
+    json_decref(j);
+    free(want);
+}
+
+void sim_check_node(struct sim_world *w, int x)
+{
+    const struct sim_model *m = w->model;
+    size_t *all;
+    free((sim_relay(w, x, &all), all)); /* registers, checks what it holds */
+    check_vector(w, x);
+    check_status(w, x);
+    const struct schema *s = schema_current();
+    for (size_t t = 0; t < s->n_tables; t++) {
+        if (s->tables[t].kind == TABLE_ENTITY)
+            check_entity_table(w, x, &s->tables[t]);
+        else
+            check_event_table(w, x, &s->tables[t]);
+    }
+    bool *counts = calloc(m->n_events + 1, sizeof *counts);
+    bool *open = calloc(m->n_events + 1, sizeof *open);
+    if (counts == NULL || open == NULL)
+        abort();
+    model_effective(m, &w->nodes[x].view, counts, open);
+    check_sums(w, x, counts, false);
+    check_sums(w, x, counts, true);
+    check_occupancy(w, x, open);
+    check_presence(w, x, open);
+    free(counts);
+    free(open);
+    check_vulnerable(w, x);
+    check_conflicts(w, x);
+}
+
+/* ---- after quiescence */
+
+/* The clock contract for every entry: it follows what its writer had
+ * seen (strictly above it) unless that would pass the writer's wall time
+ * plus the skew limit, where it stops. */
+static void check_clocks(struct sim_world *w)
+{
+    for (int a = 0; a < w->n_nodes; a++) {
+        for (uint64_t q = 1; q <= w->n_written[a]; q++) {
+            const struct sim_written *wr = &w->written[a][q - 1];
+            uint64_t seen = 0;
+            for (int b = 0; b < w->n_nodes; b++) {
+                for (uint64_t k = 1; k <= wr->view.top[b]; k++) {
+                    uint64_t c = sim_entry(w, sim_entry_of(w, b, k))->clock;
+                    seen = c > seen ? c : seen;
+                }
+            }
+            uint64_t clock = sim_entry(w, sim_entry_of(w, a, q))->clock;
+            uint64_t ceiling =
+                ((wr->wall_ms + HZ_CLOCK_SKEW_MS_MAX) << 16) | 0xffffu;
+            SIM_CHECK(w, clock > seen || clock == ceiling,
+                      "entry %d#%" PRIu64 " clock %" PRIu64
+                      " neither follows %" PRIu64 " nor stops at %" PRIu64,
+                      a, q, clock, seen, ceiling);
+        }
+    }
+}
+
+/* The brief's plain rule, independent of heads: a field whose every
+ * write was made by a writer that had seen all earlier writes to it ends
+ * with the last write. */
+static void check_sequential_fields(struct sim_world *w)
+{
+    const struct sim_model *m = w->model;
+    struct sim_view all = {{0}};
+    for (int a = 0; a < w->n_nodes; a++)
+        all.top[a] = w->n_written[a];
+    for (size_t i = 0; i < m->n_rows; i++) {
+        const struct m_row *r = &m->rows[i];
+        if (model_row_deleted(m, &all, i))
+            continue;
+        for (size_t c = 0; c < r->t->n_cols; c++) {
+            const struct m_list *l = &r->cols[c];
+            bool sequential = l->n > 0;
+            for (size_t k = 1; k < l->n && sequential; k++) {
+                struct m_ref at = m->writes[l->v[k]].at;
+                const struct sim_view *seen =
+                    &w->written[at.a][at.seq - 1].view;
+                for (size_t e = 0; e < k && sequential; e++)
+                    sequential = model_in(seen, m->writes[l->v[e]].at);
+            }
+            if (!sequential)
+                continue;
+            const char *last = m->writes[l->v[l->n - 1]].val;
+            const char *got = model_value(w, &all, i, (int)c);
+            SIM_CHECK(
+                w,
+                (last == NULL && got == NULL) ||
+                    (last != NULL && got != NULL && strcmp(last, got) == 0),
+                "%s %.8s.%s: sequential writes end with %s, model"
+                " says %s",
+                r->t->name, r->hex, r->t->cols[c].name, last ? last : "(none)",
+                got ? got : "(none)");
+        }
+    }
+}
+
+static char *read_text(struct sim_world *w, int x,
+                       int (*fn)(hz_node *, char **, struct hz_err *),
+                       const char *what)
+{
+    struct hz_err err = {0};
+    char *text = NULL;
+    int rv = fn(w->nodes[x].node, &text, &err);
+    SIM_CHECK(w, rv == 0, "%s of node %d: %s (%s)", what, x, hz_errname(rv),
+              err.msg);
+    return text;
+}
+
+void sim_check_converged(struct sim_world *w)
+{
+    SIM_CHECK(w, sim_quiescent(w), "not quiescent");
+    char hash0[2 * HZ_HASH_LEN + 1];
+    sim_state_hash(w, 0, hash0);
+    char *vector0 = read_text(w, 0, hz_node_vector, "vector");
+    char *conflicts0 = read_text(w, 0, hz_node_conflicts, "conflicts");
+    uint64_t total = 0;
+    for (int a = 0; a < w->n_nodes; a++)
+        total += w->n_written[a];
+    for (int i = 0; i < w->n_nodes; i++) {
+        char hash[2 * HZ_HASH_LEN + 1];
+        sim_state_hash(w, i, hash);
+        SIM_CHECK(w, strcmp(hash, hash0) == 0,
+                  "node %d state hash %.8s, node 0 %.8s", i, hash, hash0);
+        char *vector = read_text(w, i, hz_node_vector, "vector");
+        char *conflicts = read_text(w, i, hz_node_conflicts, "conflicts");
+        bool same_vector = strcmp(vector, vector0) == 0;
+        bool same_conflicts = strcmp(conflicts, conflicts0) == 0;
+        hz_free_string(vector);
+        hz_free_string(conflicts);
+        SIM_CHECK(w, same_vector, "node %d vector differs from node 0", i);
+        SIM_CHECK(w, same_conflicts, "node %d conflicts differ from node 0", i);
+        struct hz_err err = {0};
+        uint64_t checked = 0;
+        SIM_OK(w, hz_node_log_verify(w->nodes[i].node, &checked, &err), &err);
+        SIM_CHECK(w, checked == total,
+                  "node %d verified %" PRIu64 " entries of %" PRIu64, i,
+                  checked, total);
+        sim_check_node(w, i);
+    }
+    hz_free_string(vector0);
+    hz_free_string(conflicts0);
+    check_clocks(w);
+    check_sequential_fields(w);
+}
