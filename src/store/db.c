@@ -303,18 +303,20 @@ static int has_column(struct hz_node *n, const char *table, const char *col,
 static int setup_table(struct hz_node *n, const struct table_def *t,
                        struct hz_err *err)
 {
-    char name[96], sql[512];
+    char name[96], sql[2048];
     db_table_name(t, name, sizeof name);
-    if (t->kind == TABLE_ENTITY)
+    /* A new table gets every column at once; an existing one (a node
+     * made by an older schema) gets the missing columns added below. */
+    int len =
         snprintf(sql, sizeof sql,
-                 "CREATE TABLE IF NOT EXISTS %s(id BLOB PRIMARY KEY,"
-                 " deleted INTEGER NOT NULL DEFAULT 0)",
-                 name);
-    else
-        snprintf(sql, sizeof sql,
-                 "CREATE TABLE IF NOT EXISTS %s(id BLOB PRIMARY KEY,"
-                 " eid BLOB NOT NULL)",
-                 name);
+                 "CREATE TABLE IF NOT EXISTS %s(id BLOB PRIMARY KEY, %s", name,
+                 t->kind == TABLE_ENTITY ? "deleted INTEGER NOT NULL DEFAULT 0"
+                                         : "eid BLOB NOT NULL");
+    for (size_t c = 0; c < t->n_cols; c++)
+        len += snprintf(sql + len, sizeof sql - (size_t)len, ", \"%s\" %s",
+                        t->cols[c].name, sql_type(t->cols[c].type));
+    snprintf(sql + len, sizeof sql - (size_t)len, ")");
+    HZ_ASSERT((size_t)len < sizeof sql - 2);
     int rv = db_exec(n, sql, err);
     char bare[96];
     snprintf(bare, sizeof bare, "%c_%s", t->kind == TABLE_ENTITY ? 'e' : 'v',

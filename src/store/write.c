@@ -198,12 +198,32 @@ static int check_ref(struct hz_node *n, const hz_batch *b,
     return 0;
 }
 
+/* Unix seconds to stamp local input with: our wall clock, or, when it
+ * is before 2000 (a Pi without a real-time clock boots in 1970), the
+ * newest clock among the entries we hold. 0 when neither is plausible. */
+static int64_t local_now_s(struct hz_node *n)
+{
+    static const int64_t plausible = 946684800; /* 2000-01-01 */
+    int64_t wall = (int64_t)(node_now_ms(n) / 1000);
+    if (wall >= plausible)
+        return wall;
+    sqlite3_stmt *st;
+    if (db_prep(n, "SELECT max(clock) FROM log", &st, NULL) != 0)
+        return 0;
+    int64_t seen = 0;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        seen = (int64_t)((uint64_t)sqlite3_column_int64(st, 0) >> 16) / 1000;
+    sqlite3_reset(st);
+    return seen >= plausible ? seen : 0;
+}
+
+/* The current year for "not in the future" checks; 0 when unknown. */
 static int current_year(struct hz_node *n)
 {
-    time_t s = (time_t)(node_now_ms(n) / 1000);
+    time_t s = (time_t)local_now_s(n);
     struct tm tm;
-    if (gmtime_r(&s, &tm) == NULL)
-        return 9999;
+    if (s == 0 || gmtime_r(&s, &tm) == NULL)
+        return 0;
     return tm.tm_year + 1900 + 1; /* one year of slack for time zones */
 }
 
@@ -257,7 +277,7 @@ static int parse_op(struct hz_node *n, const hz_batch *b,
         if (rv != 0)
             return rv;
         if (strcmp(t->cols[c].name, "birth_year") == 0 &&
-            p->fields[i].val.type == VALUE_INT &&
+            p->fields[i].val.type == VALUE_INT && current_year(n) != 0 &&
             p->fields[i].val.i > current_year(n))
             return hz_err_set(err, HZ_EVALUE, "birth_year in the future");
         if (strcmp(t->cols[c].name, "time") == 0)
@@ -269,7 +289,12 @@ static int parse_op(struct hz_node *n, const hz_batch *b,
         struct field *f = &p->fields[p->op.n_fields++];
         f->col = tc;
         f->val.type = VALUE_INT;
-        f->val.i = (int64_t)(node_now_ms(n) / 1000);
+        f->val.i = local_now_s(n);
+        if (f->val.i == 0)
+            return hz_err_set(err, HZ_EVALUE,
+                              "the device clock is wrong (before 2000) and"
+                              " no entry tells the time: set the clock or"
+                              " give time=");
     }
     qsort(p->fields, p->op.n_fields, sizeof p->fields[0], cmp_field);
     for (size_t i = 0;
