@@ -1,8 +1,9 @@
 #!/bin/sh
 # The core never does I/O (STYLE 1; DECISIONS 25): no clock, no
 # environment, no printing, no files, no randomness of its own, no SQLite
-# or libuv (byte-order helpers from msgpack-c's inlines are fine). This lists what libhz_core.a needs from outside and fails on
-# anything that is not on the allowlist below. A new entry here is a
+# or libuv. This lists what libhz_core.a needs from outside and fails on
+# anything that is not on the allowlist below (byte-order helpers come
+# from msgpack-c's inlines in unoptimised builds). A new entry here is a
 # design decision: say why in the commit.
 set -eu
 lib="$1"
