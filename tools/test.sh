@@ -28,11 +28,15 @@ CC=clang cmake -S . -B build-asan -G Ninja -DHZ_WERROR=ON \
   -DCMAKE_BUILD_TYPE=Debug -DHZ_SANITIZE=address,undefined -DHZ_FUZZ=ON >/dev/null
 cmake --build build-asan -j "$jobs"
 echo "== test: sanitizers"
+# integration.clocks is left out here, and only here: libfaketime's
+# LD_PRELOAD hangs a sanitized process at start-up. It runs in the plain
+# pass above; under the sanitizers sim.clock covers the same clock rules.
+echo "(sanitizer pass: integration.clocks runs in the plain pass only)"
 (cd build-asan && HUZHU_SIM_SEEDS="${HUZHU_SIM_SEEDS_ASAN:-200}" \
   HUZHU_CRASH_RUNS="${HUZHU_CRASH_RUNS_ASAN:-5}" \
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-  ctest --output-on-failure -j "$jobs" -LE fuzz)
+  ctest --output-on-failure -j "$jobs" -LE fuzz -E '^integration\.clocks$')
 
 echo "== fuzz: ${HZ_FUZZ_SECONDS:-30} s per target"
 (cd build-asan && HZ_FUZZ_SECONDS="${HZ_FUZZ_SECONDS:-30}" \
