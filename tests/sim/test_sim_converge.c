@@ -24,8 +24,8 @@
 
 /* Seeds in a plain run; the sanitizer pass sets HUZHU_SIM_SEEDS=200.
  * Measured on 2 idle cores (RelWithDebInfo): a seed costs about 0.12 s of
- * CPU, so 1000 seeds take about a minute in the two shards. */
-#define SEEDS_DEFAULT 1000
+ * CPU, so 2000 seeds take about two minutes in the two shards. */
+#define SEEDS_DEFAULT 2000
 
 /* Steps per seed: the seed picks 60..240, so some runs are long enough
  * for chains of edits, deletes and corrections to pile up. */
