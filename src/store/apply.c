@@ -80,18 +80,52 @@ int apply_value_from_sql(const struct col_def *c, sqlite3_stmt *st, int i,
     return HZ_ECORRUPT;
 }
 
-static int ensure_row(struct hz_node *n, const struct table_def *t,
-                      const uint8_t *row, struct hz_err *err)
+/* Run "@head <materialized table> @tail" with ?1 bound to @row. */
+static int row_exec(struct hz_node *n, const struct table_def *t,
+                    const uint8_t *row, const char *head, const char *tail,
+                    struct hz_err *err)
 {
     char name[96], sql[256];
     db_table_name(t, name, sizeof name);
-    snprintf(sql, sizeof sql, "INSERT OR IGNORE INTO %s(id) VALUES(?1)", name);
+    snprintf(sql, sizeof sql, "%s %s %s", head, name, tail);
     sqlite3_stmt *st;
     int rv = db_prep(n, sql, &st, err);
     if (rv != 0)
         return rv;
     sqlite3_bind_blob(st, 1, row, HZ_ROW_LEN, SQLITE_STATIC);
     return db_step_done(n, st, err);
+}
+
+static int ensure_row(struct hz_node *n, const struct table_def *t,
+                      const uint8_t *row, struct hz_err *err)
+{
+    return row_exec(n, t, row, "INSERT OR IGNORE INTO", "(id) VALUES(?1)", err);
+}
+
+static int delete_row(struct hz_node *n, const struct table_def *t,
+                      const uint8_t *row, struct hz_err *err)
+{
+    return row_exec(n, t, row, "DELETE FROM", "WHERE id = ?1", err);
+}
+
+/* "@verb INTO "x_t"(id, @second, every column) VALUES(?, @second_value,
+ * ?...)": one statement that writes a whole materialized row. */
+static void whole_row_sql(const struct table_def *t, const char *verb,
+                          const char *second, const char *second_value,
+                          char *sql, size_t size)
+{
+    char name[96];
+    db_table_name(t, name, sizeof name);
+    int len = snprintf(sql, size, "%s INTO %s(id, %s", verb, name, second);
+    for (size_t c = 0; c < t->n_cols; c++)
+        len += snprintf(sql + len, size - (size_t)len, ", \"%s\"",
+                        t->cols[c].name);
+    len +=
+        snprintf(sql + len, size - (size_t)len, ") VALUES(?, %s", second_value);
+    for (size_t c = 0; c < t->n_cols; c++)
+        len += snprintf(sql + len, size - (size_t)len, ", ?");
+    snprintf(sql + len, size - (size_t)len, ")");
+    HZ_ASSERT((size_t)len < size - 2);
 }
 
 /* Recompute the materialized value of one field from its heads. */
@@ -228,15 +262,8 @@ static int apply_write(struct hz_node *n, const struct entry *e,
 static int set_deleted(struct hz_node *n, const struct table_def *t,
                        const uint8_t *row, struct hz_err *err)
 {
-    char name[96], sql[256];
-    db_table_name(t, name, sizeof name);
-    snprintf(sql, sizeof sql, "UPDATE %s SET deleted = 1 WHERE id = ?1", name);
-    sqlite3_stmt *st;
-    int rv = db_prep(n, sql, &st, err);
-    if (rv != 0)
-        return rv;
-    sqlite3_bind_blob(st, 1, row, HZ_ROW_LEN, SQLITE_STATIC);
-    rv = db_step_done(n, st, err);
+    int rv =
+        row_exec(n, t, row, "UPDATE", "SET deleted = 1 WHERE id = ?1", err);
     for (size_t c = 0; rv == 0 && c < t->n_cols; c++)
         rv = refresh_field(n, t, row, &t->cols[c], err);
     return rv;
@@ -279,18 +306,8 @@ static int put_event_row(struct hz_node *n, const struct table_def *t,
                          const uint8_t *row, const uint8_t *eid,
                          const struct value *vals, struct hz_err *err)
 {
-    char name[96], sql[1024];
-    db_table_name(t, name, sizeof name);
-    int len =
-        snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO %s(id, eid", name);
-    for (size_t c = 0; c < t->n_cols; c++)
-        len += snprintf(sql + len, sizeof sql - (size_t)len, ", \"%s\"",
-                        t->cols[c].name);
-    len += snprintf(sql + len, sizeof sql - (size_t)len, ") VALUES(?, ?");
-    for (size_t c = 0; c < t->n_cols; c++)
-        len += snprintf(sql + len, sizeof sql - (size_t)len, ", ?");
-    snprintf(sql + len, sizeof sql - (size_t)len, ")");
-    HZ_ASSERT((size_t)len < sizeof sql - 2);
+    char sql[1024];
+    whole_row_sql(t, "INSERT OR REPLACE", "eid", "?", sql, sizeof sql);
     sqlite3_stmt *st;
     int rv = db_prep(n, sql, &st, err);
     if (rv != 0)
@@ -299,20 +316,6 @@ static int put_event_row(struct hz_node *n, const struct table_def *t,
     sqlite3_bind_blob(st, 2, eid, HZ_HASH_LEN, SQLITE_STATIC);
     for (size_t c = 0; c < t->n_cols; c++)
         bind_value(st, (int)c + 3, &t->cols[c], &vals[c]);
-    return db_step_done(n, st, err);
-}
-
-static int delete_row(struct hz_node *n, const struct table_def *t,
-                      const uint8_t *row, struct hz_err *err)
-{
-    char name[96], sql[256];
-    db_table_name(t, name, sizeof name);
-    snprintf(sql, sizeof sql, "DELETE FROM %s WHERE id = ?1", name);
-    sqlite3_stmt *st;
-    int rv = db_prep(n, sql, &st, err);
-    if (rv != 0)
-        return rv;
-    sqlite3_bind_blob(st, 1, row, HZ_ROW_LEN, SQLITE_STATIC);
     return db_step_done(n, st, err);
 }
 
@@ -511,17 +514,8 @@ static int apply_new_row(struct hz_node *n, const struct entry *e,
     }
     if (rv != 0)
         return rv;
-    char name[96], sql[1024];
-    db_table_name(t, name, sizeof name);
-    int len = snprintf(sql, sizeof sql, "INSERT INTO %s(id, deleted", name);
-    for (size_t c = 0; c < t->n_cols; c++)
-        len += snprintf(sql + len, sizeof sql - (size_t)len, ", \"%s\"",
-                        t->cols[c].name);
-    len += snprintf(sql + len, sizeof sql - (size_t)len, ") VALUES(?, 0");
-    for (size_t c = 0; c < t->n_cols; c++)
-        len += snprintf(sql + len, sizeof sql - (size_t)len, ", ?");
-    snprintf(sql + len, sizeof sql - (size_t)len, ")");
-    HZ_ASSERT((size_t)len < sizeof sql - 2);
+    char sql[1024];
+    whole_row_sql(t, "INSERT", "deleted", "0", sql, sizeof sql);
     rv = db_prep(n, sql, &st, err);
     if (rv != 0)
         return rv;
