@@ -444,6 +444,28 @@ static int place(struct hz_node *n, const struct entry *e, const uint8_t *buf,
     return rv != 0 ? rv : append(n, e, buf, len, res, err);
 }
 
+/* Step @st to its next row and copy the blob in column @col into *@buf
+ * (the caller frees it). Returns 1 with the statement still on the row
+ * (the caller reads other columns, then resets it), 0 when there are no
+ * more rows (reset), or an error (reset). */
+static int step_blob(struct hz_node *n, sqlite3_stmt *st, int col,
+                     uint8_t **buf, size_t *len, struct hz_err *err)
+{
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? 0 : db_err(n, rc, "stored entry", err);
+    }
+    *len = (size_t)sqlite3_column_bytes(st, col);
+    *buf = malloc(*len > 0 ? *len : 1);
+    if (*buf == NULL) {
+        sqlite3_reset(st);
+        return hz_err_set(err, HZ_ENOMEM, "stored entry");
+    }
+    memcpy(*buf, sqlite3_column_blob(st, col), *len);
+    return 1;
+}
+
 /* Entries that waited for the one just appended: the next link, and any
  * held entry at a seq the log now covers (a duplicate, or fork evidence
  * that must not stay hidden in pending). */
@@ -463,22 +485,11 @@ static int drain_pending(struct hz_node *n, const uint8_t *author,
             return rv;
         sqlite3_bind_blob(st, 1, author, HZ_KEY_LEN, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, (sqlite3_int64)(top + 1));
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE) {
-            sqlite3_reset(st);
-            return 0;
-        }
-        if (rc != SQLITE_ROW) {
-            sqlite3_reset(st);
-            return db_err(n, rc, "pending", err);
-        }
-        size_t len = (size_t)sqlite3_column_bytes(st, 1);
-        uint8_t *buf = malloc(len);
-        if (buf == NULL) {
-            sqlite3_reset(st);
-            return hz_err_set(err, HZ_ENOMEM, "pending entry");
-        }
-        memcpy(buf, sqlite3_column_blob(st, 1), len);
+        uint8_t *buf;
+        size_t len;
+        rv = step_blob(n, st, 1, &buf, &len, err);
+        if (rv != 1)
+            return rv;
         uint8_t id[HZ_HASH_LEN];
         memcpy(id, sqlite3_column_blob(st, 0), HZ_HASH_LEN);
         sqlite3_reset(st);
@@ -534,22 +545,11 @@ int ingest_upgrade(struct hz_node *n, struct hz_err *err)
         if (rv != 0)
             return rv;
         sqlite3_bind_int64(st, 1, after);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE) {
-            sqlite3_reset(st);
-            return 0;
-        }
-        if (rc != SQLITE_ROW) {
-            sqlite3_reset(st);
-            return db_err(n, rc, "held entries", err);
-        }
-        size_t len = (size_t)sqlite3_column_bytes(st, 0);
-        uint8_t *buf = malloc(len);
-        if (buf == NULL) {
-            sqlite3_reset(st);
-            return hz_err_set(err, HZ_ENOMEM, "held entry");
-        }
-        memcpy(buf, sqlite3_column_blob(st, 0), len);
+        uint8_t *buf;
+        size_t len;
+        rv = step_blob(n, st, 0, &buf, &len, err);
+        if (rv != 1)
+            return rv;
         after = sqlite3_column_int64(st, 1);
         sqlite3_reset(st);
         struct entry e;
