@@ -5,7 +5,11 @@
 
 #include "huzhu/node.h"
 
-/* What an import did with the entries it read. */
+/* What an import did with the entries it read. Every entry of the bundle
+ * is counted once, by its state at the end of the import: one that waited
+ * for an earlier entry of the same bundle counts as applied, one still
+ * waiting as pending. Entries of earlier imports that this one released
+ * are not counted here (status shows what still waits). */
 struct hz_ingest_stats {
     uint64_t entries;   /* entries in the bundle */
     uint64_t applied;   /* stored and applied */

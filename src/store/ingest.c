@@ -478,8 +478,8 @@ static int drain_pending(struct hz_node *n, const uint8_t *author,
         sqlite3_stmt *st;
         if (rv == 0)
             rv = db_prep(n,
-                         "SELECT id, bytes FROM pending WHERE author = ?1 AND"
-                         " seq <= ?2 ORDER BY seq, id LIMIT 1",
+                         "SELECT id, bytes, mark FROM pending WHERE"
+                         " author = ?1 AND seq <= ?2 ORDER BY seq, id LIMIT 1",
                          &st, err);
         if (rv != 0)
             return rv;
@@ -492,6 +492,10 @@ static int drain_pending(struct hz_node *n, const uint8_t *author,
             return rv;
         uint8_t id[HZ_HASH_LEN];
         memcpy(id, sqlite3_column_blob(st, 0), HZ_HASH_LEN);
+        /* Counted only if it went pending in this run: an entry of an
+         * earlier import is not this import's. */
+        bool ours = n->counting != NULL &&
+                    sqlite3_column_int64(st, 2) == n->counting_mark;
         sqlite3_reset(st);
         struct entry e;
         enum ingest_result res;
@@ -508,7 +512,7 @@ static int drain_pending(struct hz_node *n, const uint8_t *author,
         free(buf);
         if (rv != 0)
             return rv;
-        if (n->counting != NULL && res != INGEST_PENDING)
+        if (ours && res != INGEST_PENDING)
             ingest_count(n->counting, res);
     }
 }
