@@ -9,7 +9,7 @@
  * is counted once, by its state at the end of the import: one that waited
  * for an earlier entry of the same bundle counts as applied, one still
  * waiting as pending. Entries of earlier imports that this one released
- * are not counted here (status shows what still waits). */
+ * are counted apart, in `released`. */
 struct hz_ingest_stats {
     uint64_t entries;   /* entries in the bundle */
     uint64_t applied;   /* stored and applied */
@@ -20,6 +20,8 @@ struct hz_ingest_stats {
     uint64_t stopped;   /* stored, past their author's fork */
     uint64_t forks;     /* kept as fork evidence */
     uint64_t refused;   /* not kept: the pending area is full */
+    uint64_t released;  /* entries of earlier imports that waited for
+                           this one and left pending now (not in entries) */
 };
 
 /* Write every entry this node holds (and its fork evidence) to @path, or

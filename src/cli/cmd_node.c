@@ -276,12 +276,13 @@ static int bundle_import(struct cli *c, int argc, char **argv)
     if (c->json) {
         printf("{\"entries\":%llu,\"applied\":%llu,\"duplicate\":%llu,"
                "\"pending\":%llu,\"rejected\":%llu,\"held\":%llu,"
-               "\"stopped\":%llu,\"forks\":%llu,\"refused\":%llu}\n",
+               "\"stopped\":%llu,\"forks\":%llu,\"refused\":%llu,"
+               "\"released\":%llu}\n",
                (unsigned long long)s.entries, (unsigned long long)s.applied,
                (unsigned long long)s.duplicate, (unsigned long long)s.pending,
                (unsigned long long)s.rejected, (unsigned long long)s.held,
                (unsigned long long)s.stopped, (unsigned long long)s.forks,
-               (unsigned long long)s.refused);
+               (unsigned long long)s.refused, (unsigned long long)s.released);
     } else {
         printf("%s: %llu  %s: %llu  %s: %llu  %s: %llu  %s: %llu  %s: %llu"
                "  %s: %llu\n",
@@ -294,6 +295,11 @@ static int bundle_import(struct cli *c, int argc, char **argv)
                cli_tr(c, "待升级", "held for upgrade"),
                (unsigned long long)s.held, cli_tr(c, "分叉", "forks"),
                (unsigned long long)(s.forks + s.stopped));
+        if (s.released > 0)
+            printf("%s: %llu\n",
+                   cli_tr(c, "先前待前序、现已处理的条目",
+                          "earlier entries that waited and are now placed"),
+                   (unsigned long long)s.released);
     }
     return EXIT_OK;
 }

@@ -514,6 +514,8 @@ static int drain_pending(struct hz_node *n, const uint8_t *author,
             return rv;
         if (ours && res != INGEST_PENDING)
             ingest_count(n->counting, res);
+        else if (n->counting != NULL && !ours && res != INGEST_PENDING)
+            n->counting->released++;
     }
 }
 

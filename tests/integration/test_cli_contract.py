@@ -517,7 +517,7 @@ def bundle_export_and_import_forms():
         j = b.run("--json", "bundle", "import", out, expect=0).json()
         T.check_eq(j, {"entries": 1, "applied": 0, "duplicate": 1,
                        "pending": 0, "rejected": 0, "held": 0, "stopped": 0,
-                       "forks": 0, "refused": 0},
+                       "forks": 0, "refused": 0, "released": 0},
                    "--json import: every count, a second import is duplicate")
         T.check(not os.path.exists(os.path.join(b.dir, "import.staging")),
                 "no staging copy left in the node directory")

@@ -206,9 +206,10 @@ def sequence_gap_is_pending_until_filled():
                    "status --json reports the missing range 4-4")
         T.check_eq(st["entries"]["pending"], 1, "status counts 1 pending")
         stats = w.t.import_(w.bundle("fill", [e4]))
-        T.check_eq((stats["applied"], stats["pending"]), (2, 0),
-                   "seq 4 arrives: the import counts 2 applied (4, and 5"
-                   " that waited for it)")
+        T.check_eq((stats["applied"], stats["pending"], stats["released"]),
+                   (1, 0, 1),
+                   "seq 4 arrives: the import counts its own entry applied,"
+                   " and 5 that waited for it as released")
         st = w.t.status()
         T.check(st["missing"] == [] and st["entries"]["pending"] == 0,
                 "nothing is missing or pending afterwards")
