@@ -441,26 +441,40 @@ static int apply_ins(struct hz_node *n, const struct entry *e,
     return refresh_event(n, o->table, o->row, err);
 }
 
-/* Does any applied fact mention this row yet? (A row with no writes and
- * no tombstone has no supersede edges either: only applied writes of the
- * row add them, and taking a write back removes its edges.) */
-static int row_is_new(struct hz_node *n, const struct op *o, int *fresh,
-                      struct hz_err *err)
+/* Whether any applied write or tombstone mentions the row. */
+static int row_facts(struct hz_node *n, const struct table_def *t,
+                     const uint8_t *row, int *writes, int *tombs,
+                     struct hz_err *err)
 {
     sqlite3_stmt *st;
     int rv = db_prep(n,
                      "SELECT EXISTS (SELECT 1 FROM w WHERE tbl = ?1 AND"
-                     " row = ?2) OR EXISTS (SELECT 1 FROM tomb WHERE"
+                     " row = ?2), EXISTS (SELECT 1 FROM tomb WHERE"
                      " tbl = ?1 AND row = ?2)",
                      &st, err);
     if (rv != 0)
         return rv;
-    sqlite3_bind_text(st, 1, o->table->name, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 2, o->row, HZ_ROW_LEN, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, row, HZ_ROW_LEN, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    *fresh = rc == SQLITE_ROW && sqlite3_column_int(st, 0) == 0;
+    if (rc == SQLITE_ROW) {
+        *writes = sqlite3_column_int(st, 0);
+        *tombs = sqlite3_column_int(st, 1);
+    }
     sqlite3_reset(st);
     return rc == SQLITE_ROW ? 0 : db_err(n, rc, "row facts", err);
+}
+
+/* A row no applied fact mentions yet. (Such a row has no supersede edges
+ * either: only applied writes of the row add them, and taking a write
+ * back removes its edges.) */
+static int row_is_new(struct hz_node *n, const struct op *o, int *fresh,
+                      struct hz_err *err)
+{
+    int writes = 0, tombs = 0;
+    int rv = row_facts(n, o->table, o->row, &writes, &tombs, err);
+    *fresh = rv == 0 && !writes && !tombs;
+    return rv;
 }
 
 /* The first writes to a row: every field write is a head, and the row is
@@ -657,40 +671,24 @@ static int recompute_heads(struct hz_node *n, const struct key *k,
 static int refresh_row(struct hz_node *n, const struct key *k,
                        struct hz_err *err)
 {
-    sqlite3_stmt *st;
-    int rv = db_prep(n,
-                     "SELECT EXISTS (SELECT 1 FROM w WHERE tbl = ?1 AND"
-                     " row = ?2), EXISTS (SELECT 1 FROM tomb WHERE"
-                     " tbl = ?1 AND row = ?2)",
-                     &st, err);
+    int writes = 0, tombs = 0;
+    int rv = row_facts(n, k->t, k->row, &writes, &tombs, err);
     if (rv != 0)
         return rv;
-    sqlite3_bind_text(st, 1, k->t->name, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 2, k->row, HZ_ROW_LEN, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(st);
-        return db_err(n, rc, "row facts", err);
-    }
-    int writes = sqlite3_column_int(st, 0);
-    int tombs = sqlite3_column_int(st, 1);
-    sqlite3_reset(st);
     if (!writes && !tombs)
         return delete_row(n, k->t, k->row, err);
     char name[96], sql[256];
     db_table_name(k->t, name, sizeof name);
     snprintf(sql, sizeof sql, "UPDATE %s SET deleted = ?2 WHERE id = ?1", name);
+    sqlite3_stmt *st;
     rv = db_prep(n, sql, &st, err);
     if (rv != 0)
         return rv;
     sqlite3_bind_blob(st, 1, k->row, HZ_ROW_LEN, SQLITE_STATIC);
     sqlite3_bind_int(st, 2, tombs);
     rv = db_step_done(n, st, err);
-    for (size_t c = 0; rv == 0 && c < k->t->n_cols; c++) {
-        struct key f = *k;
-        f.c = &k->t->cols[c];
-        rv = refresh_field(n, f.t, f.row, f.c, err);
-    }
+    for (size_t c = 0; rv == 0 && c < k->t->n_cols; c++)
+        rv = refresh_field(n, k->t, k->row, &k->t->cols[c], err);
     return rv;
 }
 

@@ -195,8 +195,7 @@ static int stop_chain(struct hz_node *n, const uint8_t *author, uint64_t point,
 /* A second history of one author: keep the entry as evidence, and stop
  * the author's chain at the fork point it proves. */
 static int record_fork(struct hz_node *n, const struct entry *e,
-                       const uint8_t *buf, size_t len, uint64_t top,
-                       struct hz_err *err)
+                       const uint8_t *buf, size_t len, struct hz_err *err)
 {
     uint64_t point = e->seq;
     if (e->seq > 1) {
@@ -208,7 +207,6 @@ static int record_fork(struct hz_node *n, const struct entry *e,
         if (found && memcmp(prev, e->prev, HZ_HASH_LEN) != 0)
             point = e->seq - 1;
     }
-    (void)top;
     sqlite3_stmt *st;
     int rv =
         db_prep(n, "SELECT count(*) FROM forks WHERE author = ?1", &st, err);
@@ -423,7 +421,7 @@ static int place(struct hz_node *n, const struct entry *e, const uint8_t *buf,
                   (unsigned long long)e->seq);
         rv = db_meta_put(n, "clone", "1", 1, err);
         *res = INGEST_FORK;
-        return rv != 0 ? rv : record_fork(n, e, buf, len, top, err);
+        return rv != 0 ? rv : record_fork(n, e, buf, len, err);
     }
     if (e->seq > top + 1) {
         *res = INGEST_PENDING;
@@ -438,7 +436,7 @@ static int place(struct hz_node *n, const struct entry *e, const uint8_t *buf,
     }
     if (e->seq <= top || memcmp(prev, e->prev, HZ_HASH_LEN) != 0) {
         *res = INGEST_FORK;
-        return record_fork(n, e, buf, len, top, err);
+        return record_fork(n, e, buf, len, err);
     }
     rv = note_skew(n, e, err);
     return rv != 0 ? rv : append(n, e, buf, len, res, err);
