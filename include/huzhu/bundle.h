@@ -22,6 +22,11 @@ struct hz_ingest_stats {
     uint64_t refused;   /* not kept: the pending area is full */
     uint64_t released;  /* entries of earlier imports that waited for
                            this one and left pending now (not in entries) */
+    uint64_t denied;    /* stored, their author may not write them (yet) */
+    uint64_t granted;   /* entries held (from any import) that a
+                           certificate in this one let apply */
+    uint64_t withdrawn; /* applied entries that a revocation in this one
+                           took back */
 };
 
 /* Write every entry this node holds (and its fork evidence) to @path, or

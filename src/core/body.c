@@ -119,6 +119,14 @@ static int decode_fields(struct op *op, const msgpack_object *list,
     return 0;
 }
 
+static int decode_trust_op(struct op *op, const msgpack_object *f, size_t n,
+                           struct hz_err *err)
+{
+    if (n != 2)
+        return hz_err_set(err, HZ_EMALFORMED, "trust op of %zu elements", n);
+    return mp_bin(&f[1], HZ_TRUST_OBJ_MAX, &op->object, "trust object", err);
+}
+
 static int decode_op(struct op *op, const struct schema *s,
                      const msgpack_object *o, struct field **fcur,
                      const uint8_t ***pcur, struct hz_err *err)
@@ -127,19 +135,24 @@ static int decode_op(struct op *op, const struct schema *s,
     size_t n;
     uint64_t kind;
     struct hz_bytes tname;
-    int rv = mp_array(o, 4, 4, &f, &n, "op", err);
+    int rv = mp_array(o, 2, 4, &f, &n, "op", err);
     if (rv == 0)
         rv = mp_uint(&f[0], &kind, "op kind", err);
-    if (rv == 0)
-        rv = mp_str(&f[1], HZ_NAME_LEN_MAX, &tname, "table", err);
+    if (rv != 0)
+        return rv;
+    if (kind > OP_REVOKE)
+        return hz_err_set(err, HZ_ESCHEMA, "unknown op kind %llu",
+                          (unsigned long long)kind);
+    op->kind = (enum op_kind)kind;
+    if (OP_IS_TRUST(op->kind))
+        return decode_trust_op(op, f, n, err);
+    if (n != 4)
+        return hz_err_set(err, HZ_EMALFORMED, "op of %zu elements", n);
+    rv = mp_str(&f[1], HZ_NAME_LEN_MAX, &tname, "table", err);
     if (rv == 0)
         rv = mp_bin_fixed(&f[2], op->row, HZ_ROW_LEN, "row", err);
     if (rv != 0)
         return rv;
-    if (kind > OP_INS)
-        return hz_err_set(err, HZ_ESCHEMA, "unknown op kind %llu",
-                          (unsigned long long)kind);
-    op->kind = (enum op_kind)kind;
     op->table = schema_table(s, tname.p, tname.len);
     if (op->table == NULL)
         return hz_err_set(err, HZ_ESCHEMA, "unknown table");
@@ -201,13 +214,20 @@ static int decode_all(struct body *b, const struct schema *s,
         rv = decode_op(&b->ops[i], s, &ops[i], &fcur, &pcur, err);
         if (rv != 0)
             return hz_err_wrap(err, "op %zu", i);
+        bool trust = OP_IS_TRUST(b->ops[i].kind);
+        if (i == 0)
+            b->trust = trust;
+        else if (trust != b->trust)
+            return hz_err_set(err, HZ_EMALFORMED,
+                              "trust and data operations in one body");
         unsigned since;
         rv =
             body_check_op(&b->ops[i], (unsigned)b->schema_version, &since, err);
         if (rv != 0)
             return hz_err_wrap(err, "op %zu", i);
     }
-    return check_one_op_per_row(b, (const struct op **)pcur, err);
+    return b->trust ? 0
+                    : check_one_op_per_row(b, (const struct op **)pcur, err);
 }
 
 int body_decode(struct body *b, const struct schema *s, const uint8_t *buf,
@@ -305,6 +325,10 @@ int body_check_op(const struct op *o, unsigned version, unsigned *since,
                   struct hz_err *err)
 {
     const struct table_def *t = o->table;
+    if (OP_IS_TRUST(o->kind)) {
+        *since = 1;
+        return 0;
+    }
     *since = t->since;
     if (t->since > version)
         return hz_err_set(err, HZ_ESCHEMA, "table %s is newer than v%u",
@@ -357,6 +381,12 @@ int body_encode(const struct body *b, struct enc *out)
     enc_array(out, b->n_ops);
     for (size_t i = 0; i < b->n_ops; i++) {
         const struct op *o = &b->ops[i];
+        if (OP_IS_TRUST(o->kind)) {
+            enc_array(out, 2);
+            enc_uint(out, (uint64_t)o->kind);
+            enc_bin(out, o->object.p, o->object.len);
+            continue;
+        }
         enc_array(out, 4);
         enc_uint(out, (uint64_t)o->kind);
         enc_cstr(out, o->table->name);

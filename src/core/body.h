@@ -5,6 +5,8 @@
  *   set  = [0, table, row, [[column, value, [head, ...]], ...]]
  *   del  = [1, table, row, [seen, ...]]
  *   ins  = [2, table, row, [[column, value], ...]]
+ *   cert = [3, certificate]            (trust operations: proto/trust.md)
+ *   rev  = [4, revocation]
  *
  * Everything inside the body is content (DECISIONS 3): a body that fails
  * these checks is stored in its author's chain and never applied. */
@@ -16,10 +18,16 @@
 #include "types.h"
 
 enum op_kind {
-    OP_SET = 0, /* set fields of an entity row */
-    OP_DEL = 1, /* tombstone an entity row */
-    OP_INS = 2, /* insert an immutable event row */
+    OP_SET = 0,    /* set fields of an entity row */
+    OP_DEL = 1,    /* tombstone an entity row */
+    OP_INS = 2,    /* insert an immutable event row */
+    OP_CERT = 3,   /* carry a membership certificate */
+    OP_REVOKE = 4, /* carry a revocation */
 };
+
+/* Trust operations carry a signed object and no table; a body holds
+ * either trust operations only or domain operations only. */
+#define OP_IS_TRUST(k) ((k) == OP_CERT || (k) == OP_REVOKE)
 
 struct field {
     int col;               /* index into the table's columns */
@@ -30,8 +38,9 @@ struct field {
 
 struct op {
     enum op_kind kind;
-    const struct table_def *table;
+    const struct table_def *table; /* NULL for trust operations */
     uint8_t row[HZ_ROW_LEN];
+    struct hz_bytes object; /* OP_CERT, OP_REVOKE: the signed object */
     size_t n_fields;
     struct field *fields;
     size_t n_seen;        /* OP_DEL: field writes the deleter had seen */
@@ -42,7 +51,8 @@ struct body {
     uint64_t schema_version;
     size_t n_ops;
     struct op *ops;
-    void *mem; /* one allocation behind ops, fields, heads */
+    bool trust; /* its operations are trust operations */
+    void *mem;  /* one allocation behind ops, fields, heads */
 };
 
 /* Read only the schema version a body names: the first element of its

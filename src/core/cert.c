@@ -45,8 +45,118 @@ void cert_network_id(const uint8_t *root_pk, uint8_t *network)
     memcpy(network, h, HZ_NET_LEN);
 }
 
-static void encode_fields(const struct cert *c, struct enc *out, size_t n)
+bool cert_is_root(const uint8_t *network, const uint8_t *issuer)
 {
+    uint8_t net[HZ_NET_LEN];
+    cert_network_id(issuer, net);
+    return sodium_memcmp(net, network, HZ_NET_LEN) == 0;
+}
+
+/* ---- signed objects: certificates and revocations share one shape.
+ * The signing input is the tag and the array of every field but the
+ * signature; the object is that array with the signature appended. */
+
+struct kind {
+    const char *tag;
+    size_t n_fields; /* without the signature */
+    void (*fields)(const void *obj, struct enc *out, size_t n);
+    int (*decode)(void *obj, const msgpack_object *f, struct hz_err *err);
+    uint8_t *(*sig)(void *obj);
+    uint8_t *(*id)(void *obj);
+    const uint8_t *(*issuer)(const void *obj);
+};
+
+static int signing_input(const struct kind *k, const void *obj, struct enc *out)
+{
+    enc_reset(out);
+    enc_raw(out, k->tag, strlen(k->tag));
+    k->fields(obj, out, k->n_fields);
+    return enc_done(out);
+}
+
+static int encode(const struct kind *k, const void *obj, struct enc *out)
+{
+    enc_reset(out);
+    k->fields(obj, out, k->n_fields + 1);
+    enc_bin(out, k->sig((void *)obj), HZ_SIG_LEN);
+    return enc_done(out);
+}
+
+static int obj_sign(const struct kind *k, void *obj, const uint8_t *sk,
+                    struct enc *out)
+{
+    int rv = signing_input(k, obj, out);
+    if (rv != 0)
+        return rv;
+    crypto_generichash(k->id(obj), HZ_HASH_LEN, enc_data(out), enc_len(out),
+                       NULL, 0);
+    crypto_sign_detached(k->sig(obj), NULL, enc_data(out), enc_len(out), sk);
+    return encode(k, obj, out);
+}
+
+static int obj_decode(const struct kind *k, void *obj, const uint8_t *buf,
+                      size_t len, struct hz_err *err)
+{
+    if (len > HZ_TRUST_OBJ_MAX)
+        return hz_err_set(err, HZ_ETOOBIG, "%s of %zu bytes", k->tag, len);
+    msgpack_unpacked u;
+    int rv = mp_unpack(&u, buf, len, err);
+    if (rv != 0)
+        return rv;
+    const msgpack_object *f;
+    size_t n;
+    rv = mp_array(&u.data, k->n_fields + 1, k->n_fields + 1, &f, &n, k->tag,
+                  err);
+    if (rv == 0)
+        rv = k->decode(obj, f, err);
+    if (rv == 0)
+        rv = mp_bin_fixed(&f[k->n_fields], k->sig(obj), HZ_SIG_LEN, "sig", err);
+    msgpack_unpacked_destroy(&u);
+    if (rv != 0)
+        return rv;
+    struct enc tmp;
+    enc_init(&tmp);
+    rv = encode(k, obj, &tmp);
+    if (rv == 0 &&
+        (enc_len(&tmp) != len || memcmp(enc_data(&tmp), buf, len) != 0))
+        rv = hz_err_set(err, HZ_EMALFORMED, "%s is not canonical", k->tag);
+    if (rv == 0)
+        rv = signing_input(k, obj, &tmp);
+    if (rv == 0)
+        crypto_generichash(k->id(obj), HZ_HASH_LEN, enc_data(&tmp),
+                           enc_len(&tmp), NULL, 0);
+    enc_close(&tmp);
+    return rv;
+}
+
+static int obj_verify(const struct kind *k, const void *obj, struct hz_err *err)
+{
+    struct enc tmp;
+    enc_init(&tmp);
+    int rv = signing_input(k, obj, &tmp);
+    if (rv == 0 &&
+        crypto_sign_verify_detached(k->sig((void *)obj), enc_data(&tmp),
+                                    enc_len(&tmp), k->issuer(obj)) != 0)
+        rv = hz_err_set(err, HZ_EBADSIG, "%s", k->tag);
+    enc_close(&tmp);
+    return rv;
+}
+
+static int check_version(const msgpack_object *f, uint64_t *version,
+                         const char *what, struct hz_err *err)
+{
+    int rv = mp_uint(f, version, what, err);
+    if (rv == 0 && *version != HZ_CERT_VERSION)
+        rv = hz_err_set(err, HZ_EVERSION, "%s %llu", what,
+                        (unsigned long long)*version);
+    return rv;
+}
+
+/* ---- certificates */
+
+static void cert_fields(const void *obj, struct enc *out, size_t n)
+{
+    const struct cert *c = obj;
     enc_array(out, n);
     enc_uint(out, c->version);
     enc_bin(out, c->network, HZ_NET_LEN);
@@ -57,50 +167,18 @@ static void encode_fields(const struct cert *c, struct enc *out, size_t n)
         enc_bin(out, c->site, HZ_ROW_LEN);
     else
         enc_nil(out);
+    enc_bool(out, c->admits);
     enc_uint(out, c->issued_ms);
     enc_uint(out, c->valid_days);
     enc_bin(out, c->issuer, HZ_KEY_LEN);
 }
 
-static int signing_input(const struct cert *c, struct enc *out)
+static int cert_fields_decode(void *obj, const msgpack_object *f,
+                              struct hz_err *err)
 {
-    enc_reset(out);
-    enc_raw(out, HZ_CERT_TAG, strlen(HZ_CERT_TAG));
-    encode_fields(c, out, 9);
-    return enc_done(out);
-}
-
-static int encode(const struct cert *c, struct enc *out)
-{
-    enc_reset(out);
-    encode_fields(c, out, 10);
-    enc_bin(out, c->sig, HZ_SIG_LEN);
-    return enc_done(out);
-}
-
-int cert_sign(struct cert *c, const uint8_t *sk, struct enc *out)
-{
-    int rv = signing_input(c, out);
-    if (rv != 0)
-        return rv;
-    crypto_generichash(c->id, HZ_HASH_LEN, enc_data(out), enc_len(out), NULL,
-                       0);
-    crypto_sign_detached(c->sig, NULL, enc_data(out), enc_len(out), sk);
-    return encode(c, out);
-}
-
-static int decode_fields(struct cert *c, const msgpack_object *o,
-                         struct hz_err *err)
-{
-    const msgpack_object *f;
-    size_t n;
+    struct cert *c = obj;
     uint64_t role;
-    int rv = mp_array(o, 10, 10, &f, &n, "cert", err);
-    if (rv == 0)
-        rv = mp_uint(&f[0], &c->version, "cert version", err);
-    if (rv == 0 && c->version != HZ_CERT_VERSION)
-        return hz_err_set(err, HZ_EVERSION, "cert version %llu",
-                          (unsigned long long)c->version);
+    int rv = check_version(&f[0], &c->version, "cert version", err);
     if (rv == 0)
         rv = mp_bin_fixed(&f[1], c->network, HZ_NET_LEN, "network", err);
     if (rv == 0)
@@ -118,62 +196,148 @@ static int decode_fields(struct cert *c, const msgpack_object *o,
     c->has_site = f[5].type != MSGPACK_OBJECT_NIL;
     if (c->has_site)
         rv = mp_bin_fixed(&f[5], c->site, HZ_ROW_LEN, "site", err);
+    if (rv == 0 && f[6].type != MSGPACK_OBJECT_BOOLEAN)
+        rv = hz_err_set(err, HZ_EMALFORMED, "admits is not a boolean");
     if (rv == 0)
-        rv = mp_uint(&f[6], &c->issued_ms, "issued", err);
+        c->admits = f[6].via.boolean;
     if (rv == 0)
-        rv = mp_uint(&f[7], &c->valid_days, "valid days", err);
+        rv = mp_uint(&f[7], &c->issued_ms, "issued", err);
     if (rv == 0)
-        rv = mp_bin_fixed(&f[8], c->issuer, HZ_KEY_LEN, "issuer", err);
+        rv = mp_uint(&f[8], &c->valid_days, "valid days", err);
     if (rv == 0)
-        rv = mp_bin_fixed(&f[9], c->sig, HZ_SIG_LEN, "sig", err);
+        rv = mp_bin_fixed(&f[9], c->issuer, HZ_KEY_LEN, "issuer", err);
     if (rv == 0 && c->has_site != (c->role == ROLE_SITE))
         rv = hz_err_set(err, HZ_EMALFORMED,
                         "a site is named by, and only by, a site role");
-    if (rv == 0 &&
-        (c->issued_ms > (uint64_t)INT64_MAX || c->valid_days > 36500u))
+    if (rv == 0 && c->admits && c->role != ROLE_COORDINATOR)
+        rv = hz_err_set(err, HZ_EMALFORMED,
+                        "only a coordinator is given admission");
+    if (rv == 0 && (c->issued_ms > (uint64_t)INT64_MAX ||
+                    c->valid_days > HZ_VALID_DAYS_MAX))
         rv = hz_err_set(err, HZ_EMALFORMED, "cert validity out of range");
     return rv;
+}
+
+static uint8_t *cert_sig(void *obj)
+{
+    return ((struct cert *)obj)->sig;
+}
+static uint8_t *cert_id(void *obj)
+{
+    return ((struct cert *)obj)->id;
+}
+static const uint8_t *cert_issuer(const void *obj)
+{
+    return ((const struct cert *)obj)->issuer;
+}
+
+static const struct kind cert_kind = {
+    HZ_CERT_TAG, 10,      cert_fields, cert_fields_decode,
+    cert_sig,    cert_id, cert_issuer,
+};
+
+int cert_sign(struct cert *c, const uint8_t *sk, struct enc *out)
+{
+    return obj_sign(&cert_kind, c, sk, out);
+}
+
+int cert_encode(const struct cert *c, struct enc *out)
+{
+    return encode(&cert_kind, c, out);
 }
 
 int cert_decode(struct cert *c, const uint8_t *buf, size_t len,
                 struct hz_err *err)
 {
     memset(c, 0, sizeof *c);
-    if (len > 1024)
-        return hz_err_set(err, HZ_ETOOBIG, "cert of %zu bytes", len);
-    msgpack_unpacked u;
-    int rv = mp_unpack(&u, buf, len, err);
-    if (rv != 0)
-        return rv;
-    rv = decode_fields(c, &u.data, err);
-    msgpack_unpacked_destroy(&u);
-    if (rv != 0)
-        return rv;
-    struct enc tmp;
-    enc_init(&tmp);
-    rv = encode(c, &tmp);
-    if (rv == 0 &&
-        (enc_len(&tmp) != len || memcmp(enc_data(&tmp), buf, len) != 0))
-        rv = hz_err_set(err, HZ_EMALFORMED, "cert is not canonical");
-    if (rv == 0)
-        rv = signing_input(c, &tmp);
-    if (rv == 0)
-        crypto_generichash(c->id, HZ_HASH_LEN, enc_data(&tmp), enc_len(&tmp),
-                           NULL, 0);
-    enc_close(&tmp);
-    return rv;
+    return obj_decode(&cert_kind, c, buf, len, err);
 }
 
 int cert_verify(const struct cert *c, struct hz_err *err)
 {
-    struct enc tmp;
-    enc_init(&tmp);
-    int rv = signing_input(c, &tmp);
-    if (rv == 0 && crypto_sign_verify_detached(c->sig, enc_data(&tmp),
-                                               enc_len(&tmp), c->issuer) != 0)
-        rv = hz_err_set(err, HZ_EBADSIG, "cert");
-    enc_close(&tmp);
+    return obj_verify(&cert_kind, c, err);
+}
+
+/* ---- revocations */
+
+static void rev_fields(const void *obj, struct enc *out, size_t n)
+{
+    const struct revocation *r = obj;
+    enc_array(out, n);
+    enc_uint(out, r->version);
+    enc_bin(out, r->network, HZ_NET_LEN);
+    enc_bin(out, r->subject, HZ_KEY_LEN);
+    enc_uint(out, r->after_seq);
+    if (r->has_after_id)
+        enc_bin(out, r->after_id, HZ_HASH_LEN);
+    else
+        enc_nil(out);
+    enc_uint(out, r->issued_ms);
+    enc_bin(out, r->issuer, HZ_KEY_LEN);
+}
+
+static int rev_fields_decode(void *obj, const msgpack_object *f,
+                             struct hz_err *err)
+{
+    struct revocation *r = obj;
+    int rv = check_version(&f[0], &r->version, "revocation version", err);
+    if (rv == 0)
+        rv = mp_bin_fixed(&f[1], r->network, HZ_NET_LEN, "network", err);
+    if (rv == 0)
+        rv = mp_bin_fixed(&f[2], r->subject, HZ_KEY_LEN, "subject", err);
+    if (rv == 0)
+        rv = mp_uint(&f[3], &r->after_seq, "after seq", err);
+    if (rv != 0)
+        return rv;
+    r->has_after_id = f[4].type != MSGPACK_OBJECT_NIL;
+    if (r->has_after_id)
+        rv = mp_bin_fixed(&f[4], r->after_id, HZ_HASH_LEN, "after id", err);
+    if (rv == 0)
+        rv = mp_uint(&f[5], &r->issued_ms, "issued", err);
+    if (rv == 0)
+        rv = mp_bin_fixed(&f[6], r->issuer, HZ_KEY_LEN, "issuer", err);
+    if (rv == 0 && r->has_after_id != (r->after_seq > 0))
+        rv = hz_err_set(err, HZ_EMALFORMED,
+                        "an after id goes with, and only with, an after seq");
+    if (rv == 0 && (r->after_seq > (uint64_t)INT64_MAX ||
+                    r->issued_ms > (uint64_t)INT64_MAX))
+        rv = hz_err_set(err, HZ_EMALFORMED, "revocation out of range");
     return rv;
+}
+
+static uint8_t *rev_sig(void *obj)
+{
+    return ((struct revocation *)obj)->sig;
+}
+static uint8_t *rev_id(void *obj)
+{
+    return ((struct revocation *)obj)->id;
+}
+static const uint8_t *rev_issuer(const void *obj)
+{
+    return ((const struct revocation *)obj)->issuer;
+}
+
+static const struct kind rev_kind = {
+    HZ_REVOKE_TAG, 7,      rev_fields, rev_fields_decode,
+    rev_sig,       rev_id, rev_issuer,
+};
+
+int revocation_sign(struct revocation *r, const uint8_t *sk, struct enc *out)
+{
+    return obj_sign(&rev_kind, r, sk, out);
+}
+
+int revocation_decode(struct revocation *r, const uint8_t *buf, size_t len,
+                      struct hz_err *err)
+{
+    memset(r, 0, sizeof *r);
+    return obj_decode(&rev_kind, r, buf, len, err);
+}
+
+int revocation_verify(const struct revocation *r, struct hz_err *err)
+{
+    return obj_verify(&rev_kind, r, err);
 }
 
 bool cert_is_current(const struct cert *c, uint64_t now_ms)

@@ -45,6 +45,8 @@
 
 /* Fork evidence kept per author: enough to prove and locate the fork. */
 #define HZ_FORK_EVIDENCE_MAX 64u
+/* Bytes of one certificate or revocation (proto/trust.md). */
+#define HZ_TRUST_OBJ_MAX 1024u
 
 /* Rows a single ls or view returns. */
 #define HZ_QUERY_ROWS_MAX 1000000u

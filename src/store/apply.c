@@ -569,6 +569,9 @@ int apply_body(struct hz_node *n, const struct entry *e, const struct body *b,
         case OP_INS:
             rv = apply_ins(n, e, o, err);
             break;
+        case OP_CERT:
+        case OP_REVOKE:
+            break; /* trust state is resolved by trust.c */
         }
     }
     return rv;

@@ -254,7 +254,21 @@ static const char base_schema[] =
     " seen BLOB, PRIMARY KEY(tbl, row, eid, seen)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS evsrc(tbl TEXT, row BLOB, eid BLOB,"
     " content BLOB NOT NULL, PRIMARY KEY(tbl, row, eid)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS evsrc_eid ON evsrc(eid);";
+    "CREATE INDEX IF NOT EXISTS evsrc_eid ON evsrc(eid);"
+    "CREATE TABLE IF NOT EXISTS tobj(eid BLOB, idx INTEGER, author BLOB"
+    " NOT NULL, seq INTEGER NOT NULL, kind INTEGER NOT NULL, bytes BLOB NOT"
+    " NULL, PRIMARY KEY(eid, idx)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS tobj_author ON tobj(author, seq);"
+    "CREATE TABLE IF NOT EXISTS member(subject BLOB, id BLOB, bytes BLOB NOT"
+    " NULL, eid BLOB NOT NULL, rank INTEGER, PRIMARY KEY(subject, id))"
+    " WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS cutoff(subject BLOB PRIMARY KEY, seq INTEGER"
+    " NOT NULL, rev BLOB NOT NULL, issuer BLOB NOT NULL, root INTEGER NOT"
+    " NULL, eid BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS standing(subject BLOB PRIMARY KEY, digest"
+    " BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS prenet(n INTEGER PRIMARY KEY, bytes BLOB NOT"
+    " NULL);";
 
 void db_table_name(const struct table_def *t, char *out, size_t len)
 {

@@ -72,6 +72,9 @@ void ingest_count(struct hz_ingest_stats *s, enum ingest_result r)
     case INGEST_FORK:
         s->forks++;
         return;
+    case INGEST_DENIED:
+        s->denied++;
+        return;
     }
     hz_assert_fail("unknown ingest result", __FILE__, __LINE__);
 }
@@ -189,7 +192,13 @@ static int stop_chain(struct hz_node *n, const uint8_t *author, uint64_t point,
         return rv;
     sqlite3_bind_blob(st, 1, author, HZ_KEY_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)point);
-    return db_step_done(n, st, err);
+    rv = db_step_done(n, st, err);
+    /* Trust objects in the stopped entries no longer count. */
+    int found = 0;
+    if (rv == 0 && n->networked)
+        rv = query_exists(n, "SELECT 1 FROM tobj WHERE author = ?1 LIMIT 1",
+                          author, &found, err);
+    return rv == 0 && found ? trust_refresh(n, err) : rv;
 }
 
 /* A second history of one author: keep the entry as evidence, and stop
@@ -277,10 +286,24 @@ static int judge(struct hz_node *n, const struct entry *e, struct body *b,
     }
     if (rv == 0)
         rv = body_decode(b, n->schema, e->body.p, e->body.len, why);
+    if (rv == 0 && b->trust)
+        rv = trust_check_body(n, e, b, why);
     if (rv == HZ_ENOMEM)
         return hz_err_set(err, HZ_ENOMEM, "judging an entry");
     *state = rv == 0 ? ENTRY_APPLIED : ENTRY_REJECTED;
-    return 0;
+    if (rv != 0 || !n->networked)
+        return 0;
+    /* Content is sound: may its author write it? A trust entry is judged
+     * once its objects are recorded (trust_entry_stored). */
+    if (b->trust) {
+        *state = ENTRY_DENIED;
+        return 0;
+    }
+    bool allowed;
+    rv = trust_allowed(n, e, b, &allowed, why, err);
+    if (rv == 0 && !allowed)
+        *state = ENTRY_DENIED;
+    return rv;
 }
 
 /* Store a linked entry in the log with its verdict, applying it if it
@@ -310,23 +333,31 @@ static int append(struct hz_node *n, const struct entry *e, const uint8_t *buf,
         sqlite3_bind_blob(st, 3, e->id, HZ_HASH_LEN, SQLITE_STATIC);
         sqlite3_bind_int64(st, 4, (sqlite3_int64)e->clock);
         sqlite3_bind_int(st, 5, (int)state);
-        if (state == ENTRY_REJECTED)
+        if (state == ENTRY_REJECTED || state == ENTRY_DENIED)
             sqlite3_bind_text(st, 6, why.msg, -1, SQLITE_TRANSIENT);
         sqlite3_bind_blob(st, 7, buf, (int)len, SQLITE_STATIC);
         rv = db_step_done(n, st, err);
     }
-    if (rv == 0 && state == ENTRY_APPLIED)
+    if (rv == 0 && state == ENTRY_DENIED && b.trust)
+        rv = trust_entry_stored(n, e, &b, &state, err);
+    else if (rv == 0 && state == ENTRY_APPLIED)
         rv = apply_body(n, e, &b, err);
     body_close(&b);
     if (rv != 0)
         return rv;
     static const enum ingest_result of_state[] = {
-        [ENTRY_APPLIED] = INGEST_APPLIED,
-        [ENTRY_REJECTED] = INGEST_REJECTED,
-        [ENTRY_HELD] = INGEST_HELD,
-        [ENTRY_STOPPED] = INGEST_STOPPED,
+        [ENTRY_APPLIED] = INGEST_APPLIED, [ENTRY_REJECTED] = INGEST_REJECTED,
+        [ENTRY_HELD] = INGEST_HELD,       [ENTRY_STOPPED] = INGEST_STOPPED,
+        [ENTRY_DENIED] = INGEST_DENIED,
     };
     *res = of_state[state];
+    if (state == ENTRY_DENIED) {
+        n->denial = why;
+        char a[9];
+        hex_encode(e->author, 4, a);
+        node_logf(n, HZ_LOG_INFO, "denied author=%s seq=%llu", a,
+                  (unsigned long long)e->seq);
+    }
     if (state == ENTRY_REJECTED) {
         char a[9];
         hex_encode(e->author, 4, a);
@@ -531,7 +562,8 @@ int ingest_entry(struct hz_node *n, const uint8_t *buf, size_t len,
         return rv;
     rv = place(n, &e, buf, len, res, err);
     if (rv == 0 && (*res == INGEST_APPLIED || *res == INGEST_REJECTED ||
-                    *res == INGEST_HELD || *res == INGEST_STOPPED))
+                    *res == INGEST_HELD || *res == INGEST_STOPPED ||
+                    *res == INGEST_DENIED))
         rv = drain_pending(n, e.author, err);
     return rv;
 }
@@ -576,11 +608,13 @@ int ingest_upgrade(struct hz_node *n, struct hz_err *err)
         if (rv == 0) {
             sqlite3_bind_blob(st, 1, e.id, HZ_HASH_LEN, SQLITE_STATIC);
             sqlite3_bind_int(st, 2, (int)state);
-            if (state == ENTRY_REJECTED)
+            if (state == ENTRY_REJECTED || state == ENTRY_DENIED)
                 sqlite3_bind_text(st, 3, why.msg, -1, SQLITE_TRANSIENT);
             rv = db_step_done(n, st, err);
         }
-        if (rv == 0 && state == ENTRY_APPLIED)
+        if (rv == 0 && state == ENTRY_DENIED && b.trust)
+            rv = trust_entry_stored(n, &e, &b, &state, err);
+        else if (rv == 0 && state == ENTRY_APPLIED)
             rv = apply_body(n, &e, &b, err);
         body_close(&b);
         free(buf);

@@ -281,6 +281,7 @@ static int check_db(hz_node *n, struct hz_err *err)
         rv = hz_err_set(err, HZ_ECORRUPT, "node.key does not match node.db");
     if (rv == 0)
         rv = db_meta_get(n, "network", n->network, HZ_NET_LEN, err);
+    n->networked = rv == 0 && trust_networked(n->network);
     return rv;
 }
 

@@ -39,6 +39,8 @@ enum entry_state {
     ENTRY_REJECTED = 1, /* content checks failed: never applied */
     ENTRY_HELD = 2,     /* names a newer schema: applied after upgrade */
     ENTRY_STOPPED = 3,  /* at or past its author's fork point */
+    ENTRY_DENIED = 4,   /* its author may not write it (trust.c); judged
+                           again whenever the network's trust changes */
 };
 
 /* What ingest did with one entry. */
@@ -50,6 +52,7 @@ enum ingest_result {
     INGEST_HELD,
     INGEST_STOPPED,
     INGEST_FORK,
+    INGEST_DENIED,
 };
 
 struct hz_node {
@@ -62,7 +65,9 @@ struct hz_node {
     struct hz_log log;
     struct hz_env env;
     int has_log;
-    int writing_own; /* write.c is storing an entry it just signed */
+    int writing_own;      /* write.c is storing an entry it just signed */
+    bool networked;       /* in a real network: entries are authorized */
+    struct hz_err denial; /* why the last entry was denied */
     /* When set, entries released from pending are counted here too: the
      * one that waited moves from "pending" to its final result. */
     struct hz_ingest_stats *counting;
@@ -120,6 +125,27 @@ void ingest_count(struct hz_ingest_stats *s, enum ingest_result r);
  * Call end after the run's last commit. */
 void ingest_begin_counting(struct hz_node *n, struct hz_ingest_stats *s);
 int ingest_end_counting(struct hz_node *n, struct hz_err *err);
+
+/* ---- trust.c: the network's membership, and the verdicts it decides */
+
+/* Is the node in a network (not the placeholder of DECISIONS 14)? */
+bool trust_networked(const uint8_t *network);
+/* Content checks of a trust body (a failure rejects the entry). */
+int trust_check_body(struct hz_node *n, const struct entry *e,
+                     const struct body *b, struct hz_err *why);
+/* May the entry's author write it, by the trust state held now? Sets
+ * *allowed, and @why when not. */
+int trust_allowed(struct hz_node *n, const struct entry *e,
+                  const struct body *b, bool *allowed, struct hz_err *why,
+                  struct hz_err *err);
+/* A trust entry was just stored in the log (state DENIED until judged):
+ * record its objects, resolve the network's trust again, judge every
+ * entry whose author's standing changed, and then the entry itself. */
+int trust_entry_stored(struct hz_node *n, const struct entry *e,
+                       const struct body *b, enum entry_state *state,
+                       struct hz_err *err);
+/* Resolve again after entries left the chain (a fork point moved). */
+int trust_refresh(struct hz_node *n, struct hz_err *err);
 
 /* ---- apply.c: materialize one decoded body, or take it back */
 

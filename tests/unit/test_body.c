@@ -418,9 +418,63 @@ static void body_refuses_unknown_table_column_and_op_kind(void **state)
     expect(&e, HZ_ESCHEMA);
 
     body_begin(&e, 1, 1);
-    op_begin(&e, 3, "households", row_a, 1);
+    op_begin(&e, 5, "households", row_a, 1);
     set_field(&e, "village", V_STR("x"), 0, NULL);
     expect(&e, HZ_ESCHEMA);
+}
+
+/* Trust operations: [kind, object]. The body decoder checks their shape;
+ * the objects themselves are checked by the trust layer (test_trust.c). */
+static void trust_ops_have_their_own_shape_and_never_mix(void **state)
+{
+    (void)state;
+    static const uint8_t obj[40] = {0x9a};
+    struct enc e;
+    body_begin(&e, 1, 2);
+    enc_array(&e, 2);
+    enc_uint(&e, 3);
+    enc_bin(&e, obj, sizeof obj);
+    enc_array(&e, 2);
+    enc_uint(&e, 4);
+    enc_bin(&e, obj, sizeof obj);
+    expect(&e, 0);
+
+    /* The table-op shape with a trust kind. */
+    body_begin(&e, 1, 1);
+    op_begin(&e, 3, "households", row_a, 1);
+    set_field(&e, "village", V_STR("x"), 0, NULL);
+    expect(&e, HZ_EMALFORMED);
+
+    /* A string where the object goes. */
+    body_begin(&e, 1, 1);
+    enc_array(&e, 2);
+    enc_uint(&e, 3);
+    enc_cstr(&e, "cert");
+    expect(&e, HZ_EMALFORMED);
+
+    /* Over the object size limit. */
+    static uint8_t big[HZ_TRUST_OBJ_MAX + 1];
+    body_begin(&e, 1, 1);
+    enc_array(&e, 2);
+    enc_uint(&e, 4);
+    enc_bin(&e, big, sizeof big);
+    expect(&e, SHAPE);
+
+    /* Trust and data operations in one body. */
+    body_begin(&e, 1, 2);
+    enc_array(&e, 2);
+    enc_uint(&e, 3);
+    enc_bin(&e, obj, sizeof obj);
+    op_begin(&e, 0, "households", row_a, 1);
+    set_field(&e, "village", V_STR("x"), 0, NULL);
+    expect(&e, HZ_EMALFORMED);
+    body_begin(&e, 1, 2);
+    op_begin(&e, 0, "households", row_a, 1);
+    set_field(&e, "village", V_STR("x"), 0, NULL);
+    enc_array(&e, 2);
+    enc_uint(&e, 3);
+    enc_bin(&e, obj, sizeof obj);
+    expect(&e, HZ_EMALFORMED);
 }
 
 static void body_refuses_op_kinds_that_do_not_fit_the_table(void **state)
@@ -949,6 +1003,7 @@ int main(void)
         cmocka_unit_test(body_refuses_unsorted_or_duplicate_heads),
         cmocka_unit_test(body_refuses_two_ops_on_one_row),
         cmocka_unit_test(body_refuses_unknown_table_column_and_op_kind),
+        cmocka_unit_test(trust_ops_have_their_own_shape_and_never_mix),
         cmocka_unit_test(body_refuses_op_kinds_that_do_not_fit_the_table),
         cmocka_unit_test(body_refuses_values_of_the_wrong_type_or_range),
         cmocka_unit_test(event_requires_its_required_columns_and_no_nil),

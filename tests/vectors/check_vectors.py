@@ -1039,10 +1039,12 @@ def check_certs(d):
         raw = h(c["cert"])
         obj = unpack(raw)
         what = "cert " + c["role"]
-        check(isinstance(obj, list) and len(obj) == 10, what + ": 10 fields")
+        check(isinstance(obj, list) and len(obj) == 11, what + ": 11 fields")
         check(pack(obj) == raw, what + ": canonical")
-        (version, network, subject, name, role, site, issued, days, issuer,
-         sig) = obj
+        (version, network, subject, name, role, site, admits, issued, days,
+         issuer, sig) = obj
+        check(admits is False or (admits is True and role == 1),
+              what + ": admits only for a coordinator")
         check(version == 1, what + ": version")
         check(name == c["name"], what + ": name")
         check(["admin", "coordinator", "site", "viewer"][role] == c["role"],
@@ -1051,7 +1053,7 @@ def check_certs(d):
         check(site is None or site.hex() == c["site"], what + ": site")
         check(issued == c["issued_ms"] and days == c["valid_days"],
               what + ": validity")
-        si = b"huzhu cert v1" + pack(obj[:9])
+        si = b"huzhu cert v1" + pack(obj[:10])
         check(nacl_valid(issuer, si, sig), what + ": signature")
         check(blake2b256(si).hex() == c["id"], what + ": id")
         check(subject.hex() == c["subject"] and issuer.hex() == c["issuer"],

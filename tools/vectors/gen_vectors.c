@@ -1973,6 +1973,8 @@ static const char *result_name(enum ingest_result r)
         return "stopped";
     case INGEST_FORK:
         return "fork";
+    case INGEST_DENIED:
+        return "denied";
     }
     return "?";
 }

@@ -1,0 +1,564 @@
+/* trust.c - the network's membership in the store: trust objects taken
+ * from the log, the resolved certificates and cut-offs, and the verdicts
+ * of entries that follow them (DECISIONS 4, 5, 15, 18).
+ *
+ * Tables (proto/storage.md):
+ *   tobj    every certificate and revocation carried by a log entry
+ *   member  the certificates in effect, by subject
+ *   cutoff  the cut-off of each revoked device
+ *   standing a digest of each subject's certificates and cut-off, to find
+ *           whose entries must be judged again after a change
+ * The decisions themselves are pure (src/core/trust.c). */
+#include "store.h"
+
+#include "../core/alloc.h"
+#include "../core/error_int.h"
+#include "../core/trust.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const uint8_t placeholder[HZ_NET_LEN] = "huzhu-no-network";
+
+bool trust_networked(const uint8_t *network)
+{
+    return memcmp(network, placeholder, HZ_NET_LEN) != 0;
+}
+
+int trust_check_body(struct hz_node *n, const struct entry *e,
+                     const struct body *b, struct hz_err *why)
+{
+    if (!n->networked)
+        return hz_err_set(why, HZ_EMALFORMED,
+                          "trust operations outside a network");
+    return trust_body_check(e->network, e->author, b, why);
+}
+
+/* ---- the standing of one author: certificates in effect and cut-off */
+
+struct standing {
+    size_t n;
+    struct cert *certs;
+    const struct cert **ptrs;
+    uint8_t **bytes;
+    bool has_cut;
+    uint64_t cut;
+};
+
+static void standing_close(struct standing *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->bytes[i]);
+    free(s->bytes);
+    free(s->certs);
+    free(s->ptrs);
+    memset(s, 0, sizeof *s);
+}
+
+static int standing_load(struct hz_node *n, const uint8_t *author,
+                         struct standing *s, struct hz_err *err)
+{
+    memset(s, 0, sizeof *s);
+    sqlite3_stmt *st;
+    int rv = db_prep(n, "SELECT seq FROM cutoff WHERE subject = ?1", &st, err);
+    if (rv != 0)
+        return rv;
+    sqlite3_bind_blob(st, 1, author, HZ_KEY_LEN, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        s->has_cut = true;
+        s->cut = (uint64_t)sqlite3_column_int64(st, 0);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_err(n, rc, "cutoff", err);
+    rv = db_prep(n, "SELECT bytes FROM member WHERE subject = ?1 ORDER BY id",
+                 &st, err);
+    if (rv != 0)
+        return rv;
+    sqlite3_bind_blob(st, 1, author, HZ_KEY_LEN, SQLITE_STATIC);
+    size_t cap = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (s->n == cap) {
+            cap = cap ? 2 * cap : 4;
+            struct cert *c = realloc(s->certs, cap * sizeof *c);
+            if (c != NULL)
+                s->certs = c;
+            uint8_t **b = realloc(s->bytes, cap * sizeof *b);
+            if (b != NULL)
+                s->bytes = b;
+            if (c == NULL || b == NULL) {
+                rv = hz_err_set(err, HZ_ENOMEM, "certificates");
+                break;
+            }
+        }
+        size_t len = (size_t)sqlite3_column_bytes(st, 0);
+        s->bytes[s->n] = malloc(len ? len : 1);
+        if (s->bytes[s->n] == NULL) {
+            rv = hz_err_set(err, HZ_ENOMEM, "certificate");
+            break;
+        }
+        memcpy(s->bytes[s->n], sqlite3_column_blob(st, 0), len);
+        s->n++;
+        rv = cert_decode(&s->certs[s->n - 1], s->bytes[s->n - 1], len, err);
+        if (rv != 0)
+            break;
+    }
+    sqlite3_reset(st);
+    if (rv == 0 && rc != SQLITE_DONE)
+        rv = db_err(n, rc, "member", err);
+    if (rv == 0 && s->n > 0) {
+        s->ptrs = malloc(s->n * sizeof s->ptrs[0]);
+        if (s->ptrs == NULL)
+            rv = hz_err_set(err, HZ_ENOMEM, "certificates");
+        for (size_t i = 0; rv == 0 && i < s->n; i++)
+            s->ptrs[i] = &s->certs[i];
+    }
+    if (rv != 0)
+        standing_close(s);
+    return rv;
+}
+
+int trust_allowed(struct hz_node *n, const struct entry *e,
+                  const struct body *b, bool *allowed, struct hz_err *why,
+                  struct hz_err *err)
+{
+    *allowed = true;
+    if (!n->networked)
+        return 0;
+    struct standing s;
+    int rv = standing_load(n, e->author, &s, err);
+    if (rv != 0)
+        return rv;
+    rv = trust_entry_allowed(e->network, e->author, e->seq, b, s.ptrs, s.n,
+                             s.has_cut ? &s.cut : NULL, why);
+    standing_close(&s);
+    if (rv == HZ_ENOMEM)
+        return hz_err_set(err, HZ_ENOMEM, "judging an entry");
+    *allowed = rv == 0;
+    return 0;
+}
+
+/* ---- judging entries again */
+
+static int set_state(struct hz_node *n, const uint8_t *id,
+                     enum entry_state state, const char *reason,
+                     struct hz_err *err)
+{
+    sqlite3_stmt *st;
+    int rv = db_prep(n, "UPDATE log SET state = ?2, reason = ?3 WHERE id = ?1",
+                     &st, err);
+    if (rv != 0)
+        return rv;
+    sqlite3_bind_blob(st, 1, id, HZ_HASH_LEN, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, (int)state);
+    if (reason != NULL)
+        sqlite3_bind_text(st, 3, reason, -1, SQLITE_TRANSIENT);
+    return db_step_done(n, st, err);
+}
+
+/* Judge one stored entry (APPLIED or DENIED) by the trust held now and
+ * move it across if its verdict changed. */
+static int rejudge(struct hz_node *n, const uint8_t *buf, size_t len,
+                   enum entry_state was, bool count, enum entry_state *now,
+                   struct hz_err *err)
+{
+    struct entry e;
+    struct body b = {0};
+    struct hz_err why = {0};
+    bool allowed = false;
+    int rv = entry_decode(&e, buf, len, err);
+    if (rv == 0)
+        rv = body_decode(&b, n->schema, e.body.p, e.body.len, err);
+    if (rv == 0)
+        rv = trust_allowed(n, &e, &b, &allowed, &why, err);
+    *now = allowed ? ENTRY_APPLIED : ENTRY_DENIED;
+    if (rv == 0 && *now != was) {
+        if (was == ENTRY_APPLIED)
+            rv = apply_undo(n, e.id, err);
+        else
+            rv = apply_body(n, &e, &b, err);
+        if (rv == 0)
+            rv = set_state(n, e.id, *now, allowed ? NULL : why.msg, err);
+        if (rv == 0 && count && n->counting != NULL) {
+            if (allowed)
+                n->counting->granted++;
+            else
+                n->counting->withdrawn++;
+        }
+    } else if (rv == 0 && !allowed) {
+        rv = set_state(n, e.id, ENTRY_DENIED, why.msg, err);
+    }
+    body_close(&b);
+    return rv;
+}
+
+/* Judge again every entry of @author that trust decides. */
+static int rejudge_author(struct hz_node *n, const uint8_t *author,
+                          struct hz_err *err)
+{
+    int64_t after = 0;
+    for (;;) {
+        sqlite3_stmt *st;
+        int rv = db_prep(n,
+                         "SELECT seq, state, bytes FROM log WHERE author = ?1"
+                         " AND seq > ?2 AND state IN (0, 4) ORDER BY seq"
+                         " LIMIT 1",
+                         &st, err);
+        if (rv != 0)
+            return rv;
+        sqlite3_bind_blob(st, 1, author, HZ_KEY_LEN, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, after);
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW) {
+            sqlite3_reset(st);
+            return rc == SQLITE_DONE ? 0 : db_err(n, rc, "rejudge", err);
+        }
+        after = sqlite3_column_int64(st, 0);
+        enum entry_state was = (enum entry_state)sqlite3_column_int(st, 1);
+        size_t len = (size_t)sqlite3_column_bytes(st, 2);
+        uint8_t *buf = malloc(len ? len : 1);
+        if (buf != NULL)
+            memcpy(buf, sqlite3_column_blob(st, 2), len);
+        sqlite3_reset(st);
+        if (buf == NULL)
+            return hz_err_set(err, HZ_ENOMEM, "rejudge");
+        enum entry_state now;
+        rv = rejudge(n, buf, len, was, true, &now, err);
+        free(buf);
+        if (rv != 0)
+            return rv;
+    }
+}
+
+/* ---- resolution */
+
+struct objs {
+    size_t n, cap;
+    struct trust_obj *v;
+    uint8_t **bytes; /* parallel to v before sorting: owned buffers */
+    size_t n_bytes;
+};
+
+static void objs_close(struct objs *o)
+{
+    for (size_t i = 0; i < o->n_bytes; i++)
+        free(o->bytes[i]);
+    free(o->bytes);
+    free(o->v);
+    memset(o, 0, sizeof *o);
+}
+
+static int objs_load(struct hz_node *n, struct objs *o, struct hz_err *err)
+{
+    memset(o, 0, sizeof *o);
+    sqlite3_stmt *st;
+    int rv = db_prep(n,
+                     "SELECT t.author, t.seq, t.eid, t.idx, t.kind, t.bytes"
+                     " FROM tobj t JOIN log l ON l.id = t.eid"
+                     " WHERE l.state IN (0, 4)",
+                     &st, err);
+    if (rv != 0)
+        return rv;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (o->n == o->cap) {
+            o->cap = o->cap ? 2 * o->cap : 16;
+            struct trust_obj *v = realloc(o->v, o->cap * sizeof *v);
+            if (v != NULL)
+                o->v = v;
+            uint8_t **b = realloc(o->bytes, o->cap * sizeof *b);
+            if (b != NULL)
+                o->bytes = b;
+            if (v == NULL || b == NULL) {
+                rv = hz_err_set(err, HZ_ENOMEM, "trust objects");
+                break;
+            }
+        }
+        size_t len = (size_t)sqlite3_column_bytes(st, 5);
+        uint8_t *copy = malloc(len ? len : 1);
+        if (copy == NULL) {
+            rv = hz_err_set(err, HZ_ENOMEM, "trust object");
+            break;
+        }
+        memcpy(copy, sqlite3_column_blob(st, 5), len);
+        o->bytes[o->n_bytes++] = copy;
+        struct trust_obj *t = &o->v[o->n];
+        memset(t, 0, sizeof *t);
+        rv = trust_obj_decode(n->network,
+                              (enum op_kind)sqlite3_column_int(st, 4),
+                              (struct hz_bytes){copy, len}, t, err);
+        if (rv != 0) {
+            hz_err_wrap(err, "stored trust object");
+            break;
+        }
+        memcpy(t->author, sqlite3_column_blob(st, 0), HZ_KEY_LEN);
+        t->seq = (uint64_t)sqlite3_column_int64(st, 1);
+        memcpy(t->eid, sqlite3_column_blob(st, 2), HZ_HASH_LEN);
+        t->idx = (uint32_t)sqlite3_column_int(st, 3);
+        o->n++;
+    }
+    sqlite3_reset(st);
+    if (rv == 0 && rc != SQLITE_DONE)
+        rv = db_err(n, rc, "tobj", err);
+    if (rv != 0)
+        objs_close(o);
+    return rv;
+}
+
+/* The standing digests, old (from the table) or new (from a result). */
+struct digest {
+    uint8_t subject[HZ_KEY_LEN];
+    uint8_t d[HZ_HASH_LEN];
+};
+
+static int cmp_digest(const void *a, const void *b)
+{
+    return memcmp(a, b, HZ_KEY_LEN);
+}
+
+static int new_digests(const struct objs *o, const struct trust_result *r,
+                       struct digest **out, size_t *n_out)
+{
+    /* One per subject with an effective certificate or a cut-off. */
+    size_t cap = o->n + r->n_cuts + 1, n = 0;
+    struct digest *d = calloc(cap, sizeof *d);
+    if (d == NULL)
+        return HZ_ENOMEM;
+    for (size_t i = 0; i < o->n; i++) {
+        if (o->v[i].kind == OP_CERT && o->v[i].effective)
+            memcpy(d[n++].subject, o->v[i].cert.subject, HZ_KEY_LEN);
+    }
+    for (size_t i = 0; i < r->n_cuts; i++)
+        memcpy(d[n++].subject, r->cuts[i].subject, HZ_KEY_LEN);
+    qsort(d, n, sizeof *d, cmp_digest);
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (u == 0 || memcmp(d[u - 1].subject, d[i].subject, HZ_KEY_LEN))
+            d[u++] = d[i];
+    }
+    for (size_t k = 0; k < u; k++) {
+        /* Certificate ids in effect, in id order, then the cut-off. */
+        crypto_generichash_state h;
+        crypto_generichash_init(&h, NULL, 0, HZ_HASH_LEN);
+        const uint8_t *last = NULL;
+        for (;;) {
+            const uint8_t *next = NULL;
+            for (size_t i = 0; i < o->n; i++) {
+                const struct trust_obj *t = &o->v[i];
+                if (t->kind != OP_CERT || !t->effective ||
+                    memcmp(t->cert.subject, d[k].subject, HZ_KEY_LEN) != 0)
+                    continue;
+                if (last != NULL && memcmp(t->cert.id, last, HZ_HASH_LEN) <= 0)
+                    continue;
+                if (next == NULL || memcmp(t->cert.id, next, HZ_HASH_LEN) < 0)
+                    next = t->cert.id;
+            }
+            if (next == NULL)
+                break;
+            crypto_generichash_update(&h, next, HZ_HASH_LEN);
+            last = next;
+        }
+        const struct trust_cut *c = trust_cut_of(r, d[k].subject);
+        uint8_t cut[9] = {0};
+        if (c != NULL) {
+            cut[0] = 1;
+            for (int b = 0; b < 8; b++)
+                cut[1 + b] = (uint8_t)(c->seq >> (56 - 8 * b));
+        }
+        crypto_generichash_update(&h, cut, sizeof cut);
+        crypto_generichash_final(&h, d[k].d, HZ_HASH_LEN);
+    }
+    *out = d;
+    *n_out = u;
+    return 0;
+}
+
+static int old_digests(struct hz_node *n, struct digest **out, size_t *n_out,
+                       struct hz_err *err)
+{
+    *out = NULL;
+    *n_out = 0;
+    sqlite3_stmt *st;
+    int rv = db_prep(n, "SELECT subject, digest FROM standing ORDER BY subject",
+                     &st, err);
+    if (rv != 0)
+        return rv;
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n_out == cap) {
+            cap = cap ? 2 * cap : 16;
+            struct digest *d = realloc(*out, cap * sizeof *d);
+            if (d == NULL) {
+                sqlite3_reset(st);
+                free(*out);
+                *out = NULL;
+                return hz_err_set(err, HZ_ENOMEM, "standing");
+            }
+            *out = d;
+        }
+        memcpy((*out)[*n_out].subject, sqlite3_column_blob(st, 0), HZ_KEY_LEN);
+        memcpy((*out)[*n_out].d, sqlite3_column_blob(st, 1), HZ_HASH_LEN);
+        (*n_out)++;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : db_err(n, rc, "standing", err);
+}
+
+static int store_result(struct hz_node *n, const struct objs *o,
+                        const struct trust_result *r, const struct digest *d,
+                        size_t n_d, struct hz_err *err)
+{
+    int rv = db_exec(n,
+                     "DELETE FROM member; DELETE FROM cutoff;"
+                     " DELETE FROM standing;",
+                     err);
+    sqlite3_stmt *st;
+    for (size_t i = 0; rv == 0 && i < o->n; i++) {
+        const struct trust_obj *t = &o->v[i];
+        if (t->kind != OP_CERT || !t->effective)
+            continue;
+        rv = db_prep(n,
+                     "INSERT OR IGNORE INTO member(subject, id, bytes, eid,"
+                     " rank) VALUES(?1, ?2, ?3, ?4, ?5)",
+                     &st, err);
+        if (rv != 0)
+            break;
+        struct enc tmp;
+        enc_init(&tmp);
+        rv = cert_encode(&t->cert, &tmp);
+        sqlite3_bind_blob(st, 1, t->cert.subject, HZ_KEY_LEN, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 2, t->cert.id, HZ_HASH_LEN, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 3, enc_data(&tmp), (int)enc_len(&tmp),
+                          SQLITE_TRANSIENT);
+        sqlite3_bind_blob(st, 4, t->eid, HZ_HASH_LEN, SQLITE_STATIC);
+        if (t->rank != UINT32_MAX)
+            sqlite3_bind_int64(st, 5, t->rank);
+        enc_close(&tmp);
+        if (rv == 0)
+            rv = db_step_done(n, st, err);
+        else
+            sqlite3_reset(st);
+    }
+    for (size_t i = 0; rv == 0 && i < r->n_cuts; i++) {
+        const struct trust_obj *t = &o->v[r->cuts[i].by];
+        rv = db_prep(n,
+                     "INSERT INTO cutoff(subject, seq, rev, issuer, root, eid)"
+                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+                     &st, err);
+        if (rv != 0)
+            break;
+        sqlite3_bind_blob(st, 1, r->cuts[i].subject, HZ_KEY_LEN, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)r->cuts[i].seq);
+        sqlite3_bind_blob(st, 3, t->rev.id, HZ_HASH_LEN, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 4, t->rev.issuer, HZ_KEY_LEN, SQLITE_STATIC);
+        sqlite3_bind_int(st, 5, t->root);
+        sqlite3_bind_blob(st, 6, t->eid, HZ_HASH_LEN, SQLITE_STATIC);
+        rv = db_step_done(n, st, err);
+    }
+    for (size_t i = 0; rv == 0 && i < n_d; i++) {
+        rv = db_prep(n,
+                     "INSERT INTO standing(subject, digest) VALUES(?1, ?2)",
+                     &st, err);
+        if (rv != 0)
+            break;
+        sqlite3_bind_blob(st, 1, d[i].subject, HZ_KEY_LEN, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 2, d[i].d, HZ_HASH_LEN, SQLITE_STATIC);
+        rv = db_step_done(n, st, err);
+    }
+    return rv;
+}
+
+int trust_refresh(struct hz_node *n, struct hz_err *err)
+{
+    if (!n->networked)
+        return 0;
+    struct objs o;
+    int rv = objs_load(n, &o, err);
+    if (rv != 0)
+        return rv;
+    struct trust_result r = {0};
+    struct digest *nd = NULL, *od = NULL;
+    size_t n_nd = 0, n_od = 0;
+    rv = trust_resolve(n->network, o.v, o.n, &r, err);
+    if (rv == 0 && new_digests(&o, &r, &nd, &n_nd) != 0)
+        rv = hz_err_set(err, HZ_ENOMEM, "standing");
+    if (rv == 0)
+        rv = old_digests(n, &od, &n_od, err);
+    if (rv == 0)
+        rv = store_result(n, &o, &r, nd, n_nd, err);
+    /* Merge the two sorted lists: a subject whose digest differs, or that
+     * is in one list only, is judged again. */
+    size_t i = 0, k = 0;
+    while (rv == 0 && (i < n_nd || k < n_od)) {
+        int c = i == n_nd   ? 1
+                : k == n_od ? -1
+                            : memcmp(nd[i].subject, od[k].subject, HZ_KEY_LEN);
+        const uint8_t *who = c <= 0 ? nd[i].subject : od[k].subject;
+        bool changed =
+            c != 0 || memcmp(nd[i].d, od[k].d, HZ_HASH_LEN) != 0;
+        if (changed)
+            rv = rejudge_author(n, who, err);
+        if (c <= 0)
+            i++;
+        if (c >= 0)
+            k++;
+    }
+    free(nd);
+    free(od);
+    trust_result_close(&r);
+    objs_close(&o);
+    return rv;
+}
+
+int trust_entry_stored(struct hz_node *n, const struct entry *e,
+                       const struct body *b, enum entry_state *state,
+                       struct hz_err *err)
+{
+    int rv = 0;
+    for (size_t i = 0; rv == 0 && i < b->n_ops; i++) {
+        sqlite3_stmt *st;
+        rv = db_prep(n,
+                     "INSERT INTO tobj(eid, idx, author, seq, kind, bytes)"
+                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+                     &st, err);
+        if (rv != 0)
+            break;
+        sqlite3_bind_blob(st, 1, e->id, HZ_HASH_LEN, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+        sqlite3_bind_blob(st, 3, e->author, HZ_KEY_LEN, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, (sqlite3_int64)e->seq);
+        sqlite3_bind_int(st, 5, (int)b->ops[i].kind);
+        sqlite3_bind_blob(st, 6, b->ops[i].object.p, (int)b->ops[i].object.len,
+                          SQLITE_STATIC);
+        rv = db_step_done(n, st, err);
+    }
+    if (rv == 0)
+        rv = trust_refresh(n, err);
+    if (rv != 0)
+        return rv;
+    /* The refresh judged this entry if its author's standing changed; if
+     * not, judge it now. Either way read back where it stands. */
+    sqlite3_stmt *st;
+    rv = db_prep(n, "SELECT state, reason FROM log WHERE id = ?1", &st, err);
+    if (rv != 0)
+        return rv;
+    sqlite3_bind_blob(st, 1, e->id, HZ_HASH_LEN, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    enum entry_state was =
+        rc == SQLITE_ROW ? (enum entry_state)sqlite3_column_int(st, 0)
+                         : ENTRY_DENIED;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW)
+        return db_err(n, rc, "log", err);
+    struct enc tmp;
+    enc_init(&tmp);
+    rv = entry_encode(e, &tmp);
+    if (rv == 0)
+        rv = rejudge(n, enc_data(&tmp), enc_len(&tmp), was, false, state,
+                     err);
+    enc_close(&tmp);
+    return rv;
+}
