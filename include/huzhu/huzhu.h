@@ -7,6 +7,7 @@
 #include "huzhu/log.h"
 #include "huzhu/node.h"
 #include "huzhu/schema.h"
+#include "huzhu/trust.h"
 
 #define HZ_VERSION_STRING "0.1.0"
 

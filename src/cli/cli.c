@@ -136,6 +136,9 @@ static int exit_code(int code)
         return EXIT_BUSY;
     case HZ_EDELETED:
         return EXIT_DELETED;
+    case HZ_EPERM:
+    case HZ_EREVOKED:
+        return EXIT_DENIED;
     default:
         return EXIT_FAIL;
     }

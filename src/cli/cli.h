@@ -18,6 +18,7 @@ enum cli_exit {
     EXIT_REFUSED = 5,  /* a bundle or entry was refused */
     EXIT_BUSY = 6,     /* the database stayed busy */
     EXIT_DELETED = 7,  /* the row was deleted */
+    EXIT_DENIED = 8,   /* this device may not do it (role, revocation) */
 };
 
 enum cli_lang {
@@ -92,5 +93,10 @@ int cmd_warn(struct cli *c, int argc, char **argv);
 int cmd_show(struct cli *c, int argc, char **argv);
 int cmd_backup(struct cli *c, int argc, char **argv);
 int cmd_restore(struct cli *c, int argc, char **argv);
+int cmd_network(struct cli *c, int argc, char **argv);
+int cmd_admit(struct cli *c, int argc, char **argv);
+int cmd_join(struct cli *c, int argc, char **argv);
+int cmd_revoke(struct cli *c, int argc, char **argv);
+int cmd_members(struct cli *c, int argc, char **argv);
 
 #endif

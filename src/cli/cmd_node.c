@@ -105,13 +105,21 @@ static void print_status(struct cli *c, json_t *s)
            json_string_value(json_object_get(s, "name")),
            cli_tr(c, "公钥", "key"),
            json_string_value(json_object_get(s, "key")));
-    printf("%s: %lld  %s: %lld  %s: %lld  %s: %lld  %s: %lld\n",
+    if (json_is_true(json_object_get(s, "networked")))
+        printf("%s: %s (%s)\n", cli_tr(c, "网络", "network"),
+               json_string_value(json_object_get(s, "network_name")),
+               json_string_value(json_object_get(s, "network")));
+    else
+        printf("%s\n", cli_tr(c, "网络: 尚未加入", "network: none yet"));
+    printf("%s: %lld  %s: %lld  %s: %lld  %s: %lld  %s: %lld  %s: %lld\n",
            cli_tr(c, "条目", "entries"),
            (long long)json_integer_value(json_object_get(e, "total")),
            cli_tr(c, "已应用", "applied"),
            (long long)json_integer_value(json_object_get(e, "applied")),
            cli_tr(c, "拒绝", "rejected"),
            (long long)json_integer_value(json_object_get(e, "rejected")),
+           cli_tr(c, "无权(未生效)", "denied"),
+           (long long)json_integer_value(json_object_get(e, "denied")),
            cli_tr(c, "待前序", "pending"),
            (long long)json_integer_value(json_object_get(e, "pending")),
            cli_tr(c, "分叉证据", "fork evidence"),
@@ -277,12 +285,15 @@ static int bundle_import(struct cli *c, int argc, char **argv)
         printf("{\"entries\":%llu,\"applied\":%llu,\"duplicate\":%llu,"
                "\"pending\":%llu,\"rejected\":%llu,\"held\":%llu,"
                "\"stopped\":%llu,\"forks\":%llu,\"refused\":%llu,"
-               "\"released\":%llu}\n",
+               "\"released\":%llu,\"denied\":%llu,\"granted\":%llu,"
+               "\"withdrawn\":%llu}\n",
                (unsigned long long)s.entries, (unsigned long long)s.applied,
                (unsigned long long)s.duplicate, (unsigned long long)s.pending,
                (unsigned long long)s.rejected, (unsigned long long)s.held,
                (unsigned long long)s.stopped, (unsigned long long)s.forks,
-               (unsigned long long)s.refused, (unsigned long long)s.released);
+               (unsigned long long)s.refused, (unsigned long long)s.released,
+               (unsigned long long)s.denied, (unsigned long long)s.granted,
+               (unsigned long long)s.withdrawn);
     } else {
         printf("%s: %llu  %s: %llu  %s: %llu  %s: %llu  %s: %llu  %s: %llu"
                "  %s: %llu\n",
@@ -300,6 +311,18 @@ static int bundle_import(struct cli *c, int argc, char **argv)
                    cli_tr(c, "先前待前序、现已处理的条目",
                           "earlier entries that waited and are now placed"),
                    (unsigned long long)s.released);
+        if (s.denied > 0)
+            printf("%s: %llu\n",
+                   cli_tr(c, "作者无权写入(或尚无证书)、暂不生效",
+                          "not allowed for their author (or no certificate "
+                          "yet): not applied"),
+                   (unsigned long long)s.denied);
+        if (s.granted > 0 || s.withdrawn > 0)
+            printf("%s: %llu  %s: %llu\n",
+                   cli_tr(c, "因新证书而生效", "applied by new certificates"),
+                   (unsigned long long)s.granted,
+                   cli_tr(c, "因吊销而撤回", "taken back by revocations"),
+                   (unsigned long long)s.withdrawn);
     }
     return EXIT_OK;
 }

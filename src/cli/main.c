@@ -56,6 +56,18 @@ static const struct cli_cmd cmds[] = {
      "back up the database (never the key)"},
     {"restore", cmd_restore, "restore FILE --name NAME",
      "从备份恢复为新节点(新密钥)", "restore a backup as a new node (new key)"},
+    {"network", cmd_network, "network create --name NAME",
+     "创建网络(本节点成为管理员)", "create a network (this node is its admin)"},
+    {"admit", cmd_admit,
+     "admit KEY --name NAME --role admin|coordinator|site|viewer"
+     " [--site SITE] [--valid-days N] [--admits]",
+     "接纳设备并给出加入令牌", "admit a device and print its join token"},
+    {"join", cmd_join, "join TOKEN | join --file FILE", "用令牌加入网络",
+     "join a network with a token"},
+    {"revoke", cmd_revoke, "revoke KEY [--after SEQ]", "吊销设备",
+     "revoke a device"},
+    {"members", cmd_members, "members", "网络成员及其状态",
+     "network members and their standing"},
     {"show", cmd_show, "show occupancy|presence|stock|received|vulnerable",
      "查看安置、物资等汇总", "show occupancy, stock and other views"},
 };

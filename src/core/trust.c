@@ -45,8 +45,8 @@ int trust_body_check(const uint8_t *network, const uint8_t *author,
 {
     for (size_t i = 0; i < b->n_ops; i++) {
         struct trust_obj o;
-        int rv = trust_obj_decode(network, b->ops[i].kind, b->ops[i].object,
-                                  &o, why);
+        int rv = trust_obj_decode(network, b->ops[i].kind, b->ops[i].object, &o,
+                                  why);
         if (rv == 0)
             rv = o.kind == OP_CERT ? cert_verify(&o.cert, why)
                                    : revocation_verify(&o.rev, why);
@@ -71,7 +71,7 @@ static int need_of(const struct trust_obj *o)
     return o->cert.role == ROLE_ADMIN || o->cert.admits ? 2 : 1;
 }
 
-static int level_of(const struct cert *c)
+int trust_level_of(const struct cert *c)
 {
     if (c->role == ROLE_ADMIN)
         return 2;
@@ -98,8 +98,8 @@ int trust_entry_allowed(const uint8_t *network, const uint8_t *author,
         int need = 0;
         for (size_t i = 0; i < b->n_ops; i++) {
             struct trust_obj o;
-            int rv = trust_obj_decode(network, b->ops[i].kind,
-                                      b->ops[i].object, &o, why);
+            int rv = trust_obj_decode(network, b->ops[i].kind, b->ops[i].object,
+                                      &o, why);
             if (rv != 0)
                 return rv;
             int k = need_of(&o);
@@ -107,7 +107,7 @@ int trust_entry_allowed(const uint8_t *network, const uint8_t *author,
         }
         int best = 0;
         for (size_t c = 0; c < n_certs; c++) {
-            int l = level_of(certs[c]);
+            int l = trust_level_of(certs[c]);
             best = l > best ? l : best;
         }
         if (best >= need)
@@ -201,7 +201,7 @@ static void author_standing(const struct resolver *r, const uint8_t *author,
         if (o->kind != OP_CERT || !o->effective ||
             memcmp(o->cert.subject, author, HZ_KEY_LEN) != 0)
             continue;
-        int l = level_of(&o->cert);
+        int l = trust_level_of(&o->cert);
         *level = l > *level ? l : *level;
         if (o->cert.role == ROLE_ADMIN && o->rank < *rank)
             *rank = o->rank;

@@ -61,6 +61,11 @@ int trust_entry_allowed(const uint8_t *network, const uint8_t *author,
                         const struct cert *const *certs, size_t n_certs,
                         const uint64_t *cut, struct hz_err *why);
 
+/* What a certificate lets its holder do with trust: 2 admin (admit
+ * anyone, revoke), 1 a coordinator given admission (admit coordinators,
+ * sites and viewers), 0 nothing. */
+int trust_level_of(const struct cert *c);
+
 /* Resolve the network's trust state from every trust object held
  * (proto/trust.md, "Resolution"): sets each object's `effective` and
  * `rank` and returns the cut-offs. The objects are reordered. 0 or

@@ -195,6 +195,10 @@ int db_configure(struct hz_node *n, struct hz_err *err)
     const char *test_kill = getenv("HUZHU_TEST_KILL_AT_COMMIT");
     if (test_kill != NULL)
         n->kill_at_commit = strtoul(test_kill, NULL, 10);
+    /* Test hook: write entries this device's role does not allow, so tests
+     * can show that every other node denies them. */
+    const char *keep = getenv("HUZHU_TEST_KEEP_DENIED");
+    n->keep_denied = keep != NULL && strcmp(keep, "1") == 0;
     /* A 16 MiB page cache (the default 2 MiB spills during imports) and a
      * WAL truncated back to 64 MiB after checkpoints: sized for a Pi. */
     int rv = db_exec(n, "PRAGMA journal_mode=WAL", err);

@@ -137,6 +137,13 @@ int hz_node_status(hz_node *n, char **json, struct hz_err *err)
     free(name);
     json_object_set_new(root, "key", json_string(key));
     json_object_set_new(root, "schema", json_integer(n->schema->version));
+    json_object_set_new(root, "networked", json_boolean(n->networked));
+    json_object_set_new(root, "network", query_hex(n->network, HZ_NET_LEN));
+    char *net_name = NULL;
+    if (db_meta_get_text(n, "network_name", &net_name, NULL) == 0 &&
+        net_name != NULL)
+        json_object_set_new(root, "network_name", json_string(net_name));
+    free(net_name);
     uint8_t old[HZ_KEY_LEN];
     if (db_meta_get(n, "restored_from", old, sizeof old, NULL) == 0)
         json_object_set_new(root, "restored_from", query_hex(old, HZ_KEY_LEN));
@@ -160,6 +167,7 @@ int hz_node_status(hz_node *n, char **json, struct hz_err *err)
          " coalesce(sum(state = 1), 0) AS rejected,"
          " coalesce(sum(state = 2), 0) AS held,"
          " coalesce(sum(state = 3), 0) AS stopped,"
+         " coalesce(sum(state = 4), 0) AS denied,"
          " count(DISTINCT author) AS authors,"
          " (SELECT count(*) FROM pending) AS pending,"
          " (SELECT count(*) FROM forks) AS fork_evidence FROM log"},
@@ -173,6 +181,9 @@ int hz_node_status(hz_node *n, char **json, struct hz_err *err)
          " forks GROUP BY author ORDER BY author"},
         {"rejected",
          "SELECT author, seq, id AS entry, reason FROM log WHERE state = 1"
+         " ORDER BY author, seq LIMIT 1000"},
+        {"denied",
+         "SELECT author, seq, id AS entry, reason FROM log WHERE state = 4"
          " ORDER BY author, seq LIMIT 1000"},
         {"skewed_authors",
          "SELECT author, clock >> 16 AS clock_ms, wall AS our_wall_ms FROM"

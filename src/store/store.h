@@ -68,6 +68,9 @@ struct hz_node {
     int writing_own;      /* write.c is storing an entry it just signed */
     bool networked;       /* in a real network: entries are authorized */
     struct hz_err denial; /* why the last entry was denied */
+    bool keep_denied;     /* write_entry keeps own entries it may not
+                             write (re-issue at join; a test hook) */
+    uint8_t last_eid[HZ_HASH_LEN]; /* the entry write_entry wrote last */
     /* When set, entries released from pending are counted here too: the
      * one that waited moves from "pending" to its final result. */
     struct hz_ingest_stats *counting;
@@ -144,8 +147,21 @@ int trust_allowed(struct hz_node *n, const struct entry *e,
 int trust_entry_stored(struct hz_node *n, const struct entry *e,
                        const struct body *b, enum entry_state *state,
                        struct hz_err *err);
+/* The trust level (trust_level_of) and strongest role of @key by the
+ * certificates in effect: -1 and NULL for none, -1 when revoked. */
+int trust_level(struct hz_node *n, const uint8_t *key, int *level,
+                const char **role, struct hz_err *err);
 /* Resolve again after entries left the chain (a fork point moved). */
 int trust_refresh(struct hz_node *n, struct hz_err *err);
+
+/* ---- network.c */
+
+/* Move the node into @network (its own earlier entries re-issued, other
+ * entries archived), in one transaction. For in-process nodes of the
+ * simulator and tests; the public paths are hz_network_create and
+ * hz_join. */
+int network_enter(struct hz_node *n, const uint8_t *network, const char *name,
+                  struct hz_err *err);
 
 /* ---- apply.c: materialize one decoded body, or take it back */
 
@@ -158,7 +174,12 @@ int apply_value_from_sql(const struct col_def *c, sqlite3_stmt *st, int i,
 
 /* ---- write.c: our own entries */
 
+/* Sign and store one entry of ours. An entry our role does not allow is
+ * HZ_EPERM and is not kept, unless n->keep_denied. */
 int write_entry(struct hz_node *n, const struct body *b, struct hz_err *err);
+/* One entry carrying one trust object. */
+int write_trust(struct hz_node *n, enum op_kind kind, const uint8_t *obj,
+                size_t len, struct hz_err *err);
 
 /* ---- relay.c: entries in and out, for the simulator and (later) sync */
 

@@ -140,6 +140,30 @@ int trust_allowed(struct hz_node *n, const struct entry *e,
     return 0;
 }
 
+int trust_level(struct hz_node *n, const uint8_t *key, int *level,
+                const char **role, struct hz_err *err)
+{
+    *level = -1;
+    *role = NULL;
+    struct standing s;
+    int rv = standing_load(n, key, &s, err);
+    if (rv != 0)
+        return rv;
+    int best_role = -1;
+    for (size_t i = 0; i < s.n; i++) {
+        int l = trust_level_of(&s.certs[i]);
+        *level = l > *level ? l : *level;
+        if (best_role < 0 || (int)s.certs[i].role < best_role)
+            best_role = (int)s.certs[i].role;
+    }
+    if (s.has_cut)
+        *level = -1; /* a revoked device admits and revokes no more */
+    if (best_role >= 0)
+        *role = cert_role_name((enum role)best_role);
+    standing_close(&s);
+    return 0;
+}
+
 /* ---- judging entries again */
 
 static int set_state(struct hz_node *n, const uint8_t *id,
@@ -459,8 +483,7 @@ static int store_result(struct hz_node *n, const struct objs *o,
         rv = db_step_done(n, st, err);
     }
     for (size_t i = 0; rv == 0 && i < n_d; i++) {
-        rv = db_prep(n,
-                     "INSERT INTO standing(subject, digest) VALUES(?1, ?2)",
+        rv = db_prep(n, "INSERT INTO standing(subject, digest) VALUES(?1, ?2)",
                      &st, err);
         if (rv != 0)
             break;
@@ -497,8 +520,7 @@ int trust_refresh(struct hz_node *n, struct hz_err *err)
                 : k == n_od ? -1
                             : memcmp(nd[i].subject, od[k].subject, HZ_KEY_LEN);
         const uint8_t *who = c <= 0 ? nd[i].subject : od[k].subject;
-        bool changed =
-            c != 0 || memcmp(nd[i].d, od[k].d, HZ_HASH_LEN) != 0;
+        bool changed = c != 0 || memcmp(nd[i].d, od[k].d, HZ_HASH_LEN) != 0;
         if (changed)
             rv = rejudge_author(n, who, err);
         if (c <= 0)
@@ -547,9 +569,9 @@ int trust_entry_stored(struct hz_node *n, const struct entry *e,
         return rv;
     sqlite3_bind_blob(st, 1, e->id, HZ_HASH_LEN, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    enum entry_state was =
-        rc == SQLITE_ROW ? (enum entry_state)sqlite3_column_int(st, 0)
-                         : ENTRY_DENIED;
+    enum entry_state was = rc == SQLITE_ROW
+                               ? (enum entry_state)sqlite3_column_int(st, 0)
+                               : ENTRY_DENIED;
     sqlite3_reset(st);
     if (rc != SQLITE_ROW)
         return db_err(n, rc, "log", err);
@@ -557,8 +579,7 @@ int trust_entry_stored(struct hz_node *n, const struct entry *e,
     enc_init(&tmp);
     rv = entry_encode(e, &tmp);
     if (rv == 0)
-        rv = rejudge(n, enc_data(&tmp), enc_len(&tmp), was, false, state,
-                     err);
+        rv = rejudge(n, enc_data(&tmp), enc_len(&tmp), was, false, state, err);
     enc_close(&tmp);
     return rv;
 }

@@ -537,12 +537,26 @@ int write_entry(struct hz_node *n, const struct body *b, struct hz_err *err)
         rv = ingest_entry(n, enc_data(&out), enc_len(&out), &res, err);
         n->writing_own = 0;
     }
-    if (rv == 0 && res != INGEST_APPLIED)
+    if (rv == 0)
+        memcpy(n->last_eid, e.id, HZ_HASH_LEN);
+    if (rv == 0 && res == INGEST_DENIED && !n->keep_denied) {
+        rv = HZ_EPERM;
+        if (err != NULL)
+            *err = n->denial;
+    } else if (rv == 0 && res != INGEST_APPLIED && res != INGEST_DENIED)
         rv = hz_err_set(err, HZ_ECORRUPT, "own entry not applied (%d)",
                         (int)res);
     enc_close(&out);
     enc_close(&body);
     return rv;
+}
+
+int write_trust(struct hz_node *n, enum op_kind kind, const uint8_t *obj,
+                size_t len, struct hz_err *err)
+{
+    struct op o = {.kind = kind, .object = {obj, len}};
+    struct body b = {.schema_version = 1, .n_ops = 1, .ops = &o, .trust = 1};
+    return write_entry(n, &b, err);
 }
 
 /* Write ops[0..count) as entries of at most HZ_OPS_MAX ops, halving a

@@ -470,19 +470,23 @@ def status_forms():
         st = n.status()
         T.check_eq(set(st), {"name", "key", "schema", "clone_detected",
                              "interrupted_import", "entries", "missing",
-                             "forks", "rejected", "skewed_authors"},
+                             "forks", "rejected", "denied", "skewed_authors",
+                             "networked", "network"},
                    "status --json keys (restored_from only on a restored"
                    " node)")
         T.check_eq(st["interrupted_import"], False,
                    "interrupted_import is false")
         T.check_eq(set(st["entries"]), {"total", "applied", "rejected", "held",
-                                        "stopped", "authors", "pending",
-                                        "fork_evidence"},
+                                        "stopped", "denied", "authors",
+                                        "pending", "fork_evidence"},
                    "status --json entries keys")
         T.check((st["name"], st["schema"], st["clone_detected"],
                  st["entries"]["total"], st["entries"]["applied"]) ==
                 ("测试状态节点", 1, False, 1, 1),
                 "name, schema 1, no clone, 1 entry applied")
+        T.check((st["networked"], st["network"]) ==
+                (False, b"huzhu-no-network".hex()),
+                "a node in no network shows the placeholder network")
         r = n.run("status", expect=0)
         T.check("测试状态节点" in r.out and n.key in r.out,
                 "plain status names the node and its key")
@@ -517,7 +521,8 @@ def bundle_export_and_import_forms():
         j = b.run("--json", "bundle", "import", out, expect=0).json()
         T.check_eq(j, {"entries": 1, "applied": 0, "duplicate": 1,
                        "pending": 0, "rejected": 0, "held": 0, "stopped": 0,
-                       "forks": 0, "refused": 0, "released": 0},
+                       "forks": 0, "refused": 0, "released": 0, "denied": 0,
+                       "granted": 0, "withdrawn": 0},
                    "--json import: every count, a second import is duplicate")
         T.check(not os.path.exists(os.path.join(b.dir, "import.staging")),
                 "no staging copy left in the node directory")

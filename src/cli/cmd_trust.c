@@ -1,0 +1,345 @@
+/* cmd_trust.c - the network and its members: network create, admit, join,
+ * revoke, members (proto/cli.md; proto/trust.md). */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    if (s == NULL || *s < '0' || *s > '9')
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+#define NETWORK_USAGE "network create --name NAME"
+
+int cmd_network(struct cli *c, int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "create") != 0)
+        return cli_usage(c, NETWORK_USAGE, NULL);
+    static const struct option opts[] = {{"name", required_argument, NULL, 'n'},
+                                         {NULL, 0, NULL, 0}};
+    const char *name = NULL;
+    int ch;
+    argc--;
+    argv++;
+    optind = 0;
+    while ((ch = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
+        if (ch != 'n')
+            return cli_usage(c, NETWORK_USAGE, NULL);
+        name = optarg;
+    }
+    if (name == NULL || optind != argc)
+        return cli_usage(c, NETWORK_USAGE,
+                         cli_tr(c, "需要 --name", "--name is required"));
+    int rv = cli_open(c, 0);
+    if (rv != EXIT_OK)
+        return rv;
+    char *id = NULL;
+    struct hz_err err = {0};
+    int code = hz_network_create(c->node, name, &id, &err);
+    if (code != 0)
+        return cli_fail(c, code, &err);
+    if (c->json) {
+        json_t *o = json_pack("{s:s, s:s}", "network", id, "name", name);
+        char *s = json_dumps(o, JSON_COMPACT);
+        printf("%s\n", s);
+        free(s);
+        json_decref(o);
+    } else {
+        printf("%s\n%s: %s\n%s: %s\n%s\n",
+               cli_tr(c, "网络已创建，本节点为管理员。",
+                      "Network created; this node is its admin."),
+               cli_tr(c, "网络名称", "network name"), name,
+               cli_tr(c, "网络编号", "network id"), id,
+               cli_tr(c,
+                      "网络根密钥保存在节点目录的 network.key 中：请备份，"
+                      "切勿外传。接纳设备：huzhu admit 公钥 --name 名称 "
+                      "--role 角色",
+                      "The network root key is in network.key in the node "
+                      "directory: back it up and never share it. Admit a "
+                      "device: huzhu admit KEY --name NAME --role ROLE"));
+    }
+    hz_free_string(id);
+    return EXIT_OK;
+}
+
+#define ADMIT_USAGE                                                            \
+    "admit KEY --name NAME --role admin|coordinator|site|viewer"              \
+    " [--site SITE] [--valid-days N] [--admits]"
+
+int cmd_admit(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"name", required_argument, NULL, 'n'},
+        {"role", required_argument, NULL, 'r'},
+        {"site", required_argument, NULL, 's'},
+        {"valid-days", required_argument, NULL, 'v'},
+        {"admits", no_argument, NULL, 'a'},
+        {NULL, 0, NULL, 0}};
+    struct hz_admission a = {0};
+    uint64_t days = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "n:r:s:v:a", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'n':
+            a.name = optarg;
+            break;
+        case 'r':
+            a.role = optarg;
+            break;
+        case 's':
+            a.site = optarg;
+            break;
+        case 'v':
+            if (parse_u64(optarg, &days) != 0 || days == 0 || days > 36500)
+                return cli_usage(c, ADMIT_USAGE,
+                                 cli_tr(c, "--valid-days: 1 至 36500",
+                                        "--valid-days: 1 to 36500"));
+            a.valid_days = (unsigned)days;
+            break;
+        case 'a':
+            a.admits = 1;
+            break;
+        default:
+            return cli_usage(c, ADMIT_USAGE, NULL);
+        }
+    }
+    if (optind + 1 != argc || a.name == NULL || a.role == NULL)
+        return cli_usage(c, ADMIT_USAGE,
+                         cli_tr(c, "需要 公钥、--name 和 --role",
+                                "KEY, --name and --role are required"));
+    a.key = argv[optind];
+    int rv = cli_open(c, 0);
+    if (rv != EXIT_OK)
+        return rv;
+    char *token = NULL;
+    struct hz_err err = {0};
+    int code = hz_admit(c->node, &a, &token, &err);
+    if (code != 0)
+        return cli_fail(c, code, &err);
+    if (c->json) {
+        json_t *o = json_pack("{s:s, s:s, s:s}", "key", a.key, "role", a.role,
+                              "token", token);
+        char *s = json_dumps(o, JSON_COMPACT);
+        printf("%s\n", s);
+        free(s);
+        json_decref(o);
+    } else {
+        printf("%s\n%s\n\n%s\n",
+               cli_tr(c, "已接纳该设备，证书已写入日志。",
+                      "Device admitted; its certificate is in the log."),
+               cli_tr(c,
+                      "请在该设备上运行以下命令(令牌只有该设备能打开)：",
+                      "On that device run (only it can open the token):"),
+               cli_tr(c, "  huzhu join 令牌", "  huzhu join TOKEN"));
+        printf("%s\n", token);
+    }
+    hz_free_string(token);
+    return EXIT_OK;
+}
+
+#define JOIN_USAGE "join TOKEN | join --file FILE"
+
+static char *read_token_file(const char *path)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (f == NULL)
+        return NULL;
+    char *buf = calloc(1, 16384);
+    size_t n = buf ? fread(buf, 1, 16383, f) : 0;
+    if (f != stdin)
+        fclose(f);
+    if (buf != NULL) {
+        buf[n] = '\0';
+        /* the token is one word: stop at the first blank */
+        buf[strcspn(buf, " \t\r\n")] = '\0';
+    }
+    return buf;
+}
+
+int cmd_join(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"file", required_argument, NULL, 'f'},
+                                         {NULL, 0, NULL, 0}};
+    const char *file = NULL;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
+        if (ch != 'f')
+            return cli_usage(c, JOIN_USAGE, NULL);
+        file = optarg;
+    }
+    if ((file == NULL) == (optind + 1 != argc) || optind + 1 < argc)
+        return cli_usage(c, JOIN_USAGE, NULL);
+    char *token = file ? read_token_file(file) : strdup(argv[optind]);
+    if (token == NULL) {
+        fprintf(stderr, "huzhu: %s: %s\n", file ? file : "",
+                cli_tr(c, "无法读取令牌", "cannot read the token"));
+        return EXIT_NOTFOUND;
+    }
+    int rv = cli_open(c, 0);
+    if (rv != EXIT_OK) {
+        free(token);
+        return rv;
+    }
+    char *summary = NULL;
+    struct hz_err err = {0};
+    int code = hz_join(c->node, token, &summary, &err);
+    free(token);
+    if (code != 0)
+        return cli_fail(c, code, &err);
+    if (c->json) {
+        cli_print_json_text(summary);
+    } else {
+        json_t *s = json_loads(summary, 0, NULL);
+        printf("%s\n%s: %s (%s)\n%s: %s\n%s: %lld\n",
+               cli_tr(c, "已加入网络。", "Joined the network."),
+               cli_tr(c, "网络", "network"),
+               json_string_value(json_object_get(s, "network_name")),
+               json_string_value(json_object_get(s, "network")),
+               cli_tr(c, "角色", "role"),
+               json_string_value(json_object_get(s, "role")),
+               cli_tr(c, "重新签发的本机记录", "own records re-issued"),
+               (long long)json_integer_value(json_object_get(s, "reissued")));
+        long long denied =
+            json_integer_value(json_object_get(s, "reissued_denied"));
+        if (denied > 0)
+            printf("%s: %lld\n",
+                   cli_tr(c, "其中本角色无权写入、已保留但不生效",
+                          "of which this role may not write (kept, not "
+                          "applied)"),
+                   denied);
+        if (!json_is_true(json_object_get(s, "certificate_carried")))
+            printf("%s\n",
+                   cli_tr(c,
+                          "证书由管理员设备签发：在收到该管理员的数据前，本机"
+                          "记录暂不生效。",
+                          "The certificate was signed by an admin device: "
+                          "this node's records take effect once that admin's "
+                          "entries arrive."));
+        json_decref(s);
+    }
+    hz_free_string(summary);
+    return EXIT_OK;
+}
+
+#define REVOKE_USAGE "revoke KEY [--after SEQ]"
+
+int cmd_revoke(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"after", required_argument, NULL, 'a'}, {NULL, 0, NULL, 0}};
+    uint64_t after = 0;
+    int has_after = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "a:", opts, NULL)) != -1) {
+        if (ch != 'a' || parse_u64(optarg, &after) != 0)
+            return cli_usage(c, REVOKE_USAGE, NULL);
+        has_after = 1;
+    }
+    if (optind + 1 != argc)
+        return cli_usage(c, REVOKE_USAGE, NULL);
+    int rv = cli_open(c, 0);
+    if (rv != EXIT_OK)
+        return rv;
+    char *summary = NULL;
+    struct hz_err err = {0};
+    int code = hz_revoke(c->node, argv[optind], has_after, after, &summary,
+                         &err);
+    if (code != 0)
+        return cli_fail(c, code, &err);
+    if (c->json) {
+        cli_print_json_text(summary);
+    } else {
+        json_t *s = json_loads(summary, 0, NULL);
+        long long seq = json_integer_value(json_object_get(s, "after_seq"));
+        printf("%s\n", cli_tr(c, "已吊销该设备。", "Device revoked."));
+        if (seq > 0)
+            printf("%s %lld (%s %.16s…)\n",
+                   cli_tr(c, "保留其截至第", "Its entries are kept up to seq"),
+                   seq, cli_tr(c, "条为止的记录；条目", "; entry"),
+                   json_string_value(json_object_get(s, "after_id")));
+        else
+            printf("%s\n", cli_tr(c,
+                                  "本节点未持有该设备的任何条目：它的所有条目"
+                                  "都不会生效。",
+                                  "This node holds no entry of that device: "
+                                  "none of its entries will apply."));
+        printf("%s: %lld\n",
+               cli_tr(c, "本节点撤回的条目", "entries taken back here"),
+               (long long)json_integer_value(
+                   json_object_get(s, "withdrawn_here")));
+        json_decref(s);
+    }
+    hz_free_string(summary);
+    return EXIT_OK;
+}
+
+int cmd_members(struct cli *c, int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return cli_usage(c, "members", NULL);
+    int rv = cli_open(c, HZ_OPEN_READONLY);
+    if (rv != EXIT_OK)
+        return rv;
+    char *json = NULL;
+    struct hz_err err = {0};
+    int code = hz_members(c->node, &json, &err);
+    if (code != 0)
+        return cli_fail(c, code, &err);
+    if (c->json) {
+        cli_print_json_text(json);
+        hz_free_string(json);
+        return EXIT_OK;
+    }
+    json_t *m = json_loads(json, 0, NULL);
+    hz_free_string(json);
+    if (!json_is_true(json_object_get(m, "networked"))) {
+        printf("%s\n", cli_tr(c,
+                              "本节点尚未加入网络(huzhu network create 或 "
+                              "huzhu join)。",
+                              "This node is in no network yet (huzhu network "
+                              "create, or huzhu join)."));
+        json_decref(m);
+        return EXIT_OK;
+    }
+    printf("%s: %s (%s)\n", cli_tr(c, "网络", "network"),
+           json_string_value(json_object_get(m, "network_name")),
+           json_string_value(json_object_get(m, "network")));
+    static const char *const cols[] = {"name",       "role",     "key",
+                                       "site",       "current",  "last_seq",
+                                       "applied",    "denied",   "revoked_after",
+                                       "fork_point"};
+    const char *const zh[] = {"名称", "角色",   "公钥", "站点",     "有效",
+                              "最后条目", "已应用", "被拒", "吊销于", "分叉于"};
+    const char *const en[] = {"name", "role",    "key",    "site",
+                              "current", "last", "applied", "denied",
+                              "revoked after", "fork at"};
+    static const char *const fmts[] = {"", "", "", "", "b", "", "", "", "", ""};
+    cli_print_table(c, json_object_get(m, "members"), cols,
+                    c->lang == LANG_ZH ? zh : en, fmts, 10);
+    json_t *unknown = json_object_get(m, "without_certificate");
+    if (json_array_size(unknown) > 0) {
+        printf("\n%s\n", cli_tr(c, "写过条目但没有证书的设备(条目未生效)：",
+                                "Devices with entries but no certificate "
+                                "(not applied):"));
+        static const char *const ucols[] = {"key", "last_seq", "denied"};
+        const char *const uzh[] = {"公钥", "最后条目", "被拒"};
+        const char *const uen[] = {"key", "last", "denied"};
+        cli_print_table(c, unknown, ucols, c->lang == LANG_ZH ? uzh : uen, NULL,
+                        3);
+    }
+    json_decref(m);
+    return EXIT_OK;
+}

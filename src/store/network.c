@@ -1,0 +1,1056 @@
+/* network.c - creating and joining a network, admitting and revoking
+ * devices, and listing members (include/huzhu/trust.h; proto/trust.md).
+ *
+ * Files in the node directory, each 0600 and never printed:
+ *   network.key     the network root key's seed (the node that created the
+ *                   network, or one it was restored onto)
+ *   network.secret  the network secret every member holds (join tokens
+ *                   carry it): discovery, the secure channel and bundle
+ *                   encryption are keyed from it */
+#include "query.h"
+#include "store.h"
+
+#include "huzhu/trust.h"
+
+#include "../core/error_int.h"
+#include "../core/limits.h"
+#include "../core/token.h"
+#include "../core/trust.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ROOT_FILE "network.key"
+#define SECRET_FILE "network.secret"
+#define TOKEN_PREFIX "HZ1"
+#define DEFAULT_VALID_DAYS 365u
+#define ADMIN_VALID_DAYS 3650u
+
+/* ---- secret files */
+
+static int secret_path(struct hz_node *n, const char *file, char *out,
+                       size_t len, struct hz_err *err)
+{
+    if (n->dir == NULL)
+        return hz_err_set(err, HZ_EINVAL, "needs a node directory");
+    snprintf(out, len, "%s/%s", n->dir, file);
+    return 0;
+}
+
+/* Read a 32-byte secret file. HZ_ENOTFOUND when absent. */
+static int secret_read(struct hz_node *n, const char *file, uint8_t *out,
+                       struct hz_err *err)
+{
+    char path[4096];
+    int rv = secret_path(n, file, path, sizeof path, err);
+    if (rv != 0)
+        return rv;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return hz_err_set(err, errno == ENOENT ? HZ_ENOTFOUND : HZ_EIO,
+                          "%s: %s", file, strerror(errno));
+    uint8_t extra;
+    ssize_t r = read(fd, out, HZ_SECRET_LEN);
+    ssize_t more = read(fd, &extra, 1);
+    close(fd);
+    if (r != (ssize_t)HZ_SECRET_LEN || more != 0)
+        return hz_err_set(err, HZ_ECORRUPT, "%s: wrong size", file);
+    return 0;
+}
+
+/* Write a 32-byte secret file: a temporary file, fsync, rename, fsync of
+ * the directory. */
+static int secret_write(struct hz_node *n, const char *file,
+                        const uint8_t *val, struct hz_err *err)
+{
+    char path[4096], tmp[4200];
+    int rv = secret_path(n, file, path, sizeof path, err);
+    if (rv != 0)
+        return rv;
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return hz_err_set(err, HZ_EIO, "%s: %s", file, strerror(errno));
+    ssize_t w = write(fd, val, HZ_SECRET_LEN);
+    int rc = w == (ssize_t)HZ_SECRET_LEN ? fsync(fd) : -1;
+    close(fd);
+    if (rc == 0)
+        rc = rename(tmp, path);
+    if (rc == 0) {
+        int dfd = open(n->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        rc = dfd < 0 ? -1 : fsync(dfd);
+        if (dfd >= 0)
+            close(dfd);
+    }
+    if (rc != 0) {
+        unlink(tmp);
+        return hz_err_set(err, errno == ENOSPC ? HZ_ENOSPC : HZ_EIO,
+                          "write %s", file);
+    }
+    return 0;
+}
+
+/* A secret file's value, made (randomly) if absent. */
+static int secret_get_or_make(struct hz_node *n, const char *file,
+                              uint8_t *out, struct hz_err *err)
+{
+    int rv = secret_read(n, file, out, err);
+    if (rv != HZ_ENOTFOUND)
+        return rv;
+    node_random(n, out, HZ_SECRET_LEN);
+    return secret_write(n, file, out, err);
+}
+
+/* The root key, when this node holds it. *have = 0 otherwise. */
+static int root_key(struct hz_node *n, struct identity *root, int *have,
+                    struct hz_err *err)
+{
+    uint8_t seed[HZ_SECRET_LEN];
+    *have = 0;
+    int rv = secret_read(n, ROOT_FILE, seed, err);
+    if (rv == HZ_ENOTFOUND)
+        return 0;
+    if (rv != 0)
+        return rv;
+    identity_from_seed(root, seed);
+    sodium_memzero(seed, sizeof seed);
+    uint8_t net[HZ_NET_LEN];
+    cert_network_id(root->pk, net);
+    if (n->networked && memcmp(net, n->network, HZ_NET_LEN) != 0) {
+        identity_close(root);
+        return hz_err_set(err, HZ_ECORRUPT,
+                          "network.key belongs to another network");
+    }
+    *have = 1;
+    return 0;
+}
+
+/* ---- entering a network: re-issuing what was written before */
+
+struct idmap {
+    size_t n, cap;
+    struct pair {
+        uint8_t old[HZ_HASH_LEN];
+        uint8_t now[HZ_HASH_LEN];
+    } *v; /* sorted by old */
+};
+
+static const uint8_t *idmap_find(const struct idmap *m, const uint8_t *old)
+{
+    size_t lo = 0, hi = m->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = memcmp(m->v[mid].old, old, HZ_HASH_LEN);
+        if (c == 0)
+            return m->v[mid].now;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static int idmap_add(struct idmap *m, const uint8_t *old, const uint8_t *now)
+{
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? 2 * m->cap : 64;
+        struct pair *v = realloc(m->v, cap * sizeof *v);
+        if (v == NULL)
+            return HZ_ENOMEM;
+        m->v = v;
+        m->cap = cap;
+    }
+    size_t at = m->n;
+    while (at > 0 && memcmp(m->v[at - 1].old, old, HZ_HASH_LEN) > 0)
+        at--;
+    memmove(&m->v[at + 1], &m->v[at], (m->n - at) * sizeof m->v[0]);
+    memcpy(m->v[at].old, old, HZ_HASH_LEN);
+    memcpy(m->v[at].now, now, HZ_HASH_LEN);
+    m->n++;
+    return 0;
+}
+
+static int cmp_id_ptr(const void *a, const void *b)
+{
+    return memcmp(*(const uint8_t *const *)a, *(const uint8_t *const *)b,
+                  HZ_HASH_LEN);
+}
+
+/* Point a list of superseded writes at the re-issued entries; writes of
+ * other devices are dropped (they re-issue their own when they join). */
+static void remap_ids(const struct idmap *m, const uint8_t **ids, size_t *n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < *n; i++) {
+        const uint8_t *now = idmap_find(m, ids[i]);
+        if (now != NULL)
+            ids[k++] = now;
+    }
+    *n = k;
+    qsort(ids, k, sizeof ids[0], cmp_id_ptr);
+}
+
+struct reissue {
+    uint64_t written, denied, archived;
+};
+
+/* Move this node into @network inside the open transaction: every entry
+ * held so far is archived in `prenet`; the state is cleared; the caller
+ * then writes the certificate entry and calls reissue(). Returns this
+ * node's own applied entries (bytes, in seq order) in *@own. */
+struct blobs {
+    size_t n;
+    uint8_t **p;
+    size_t *len;
+};
+
+static void blobs_close(struct blobs *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        free(b->p[i]);
+    free(b->p);
+    free(b->len);
+    memset(b, 0, sizeof *b);
+}
+
+static int load_own(struct hz_node *n, struct blobs *own, struct hz_err *err)
+{
+    memset(own, 0, sizeof *own);
+    sqlite3_stmt *st;
+    int rv = db_prep(n,
+                     "SELECT bytes FROM log WHERE author = ?1 AND state = 0"
+                     " ORDER BY seq",
+                     &st, err);
+    if (rv != 0)
+        return rv;
+    sqlite3_bind_blob(st, 1, n->id.pk, HZ_KEY_LEN, SQLITE_STATIC);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (own->n == cap) {
+            cap = cap ? 2 * cap : 64;
+            uint8_t **p = realloc(own->p, cap * sizeof *p);
+            if (p != NULL)
+                own->p = p;
+            size_t *l = realloc(own->len, cap * sizeof *l);
+            if (l != NULL)
+                own->len = l;
+            if (p == NULL || l == NULL)
+                break;
+        }
+        size_t len = (size_t)sqlite3_column_bytes(st, 0);
+        own->p[own->n] = malloc(len ? len : 1);
+        if (own->p[own->n] == NULL)
+            break;
+        memcpy(own->p[own->n], sqlite3_column_blob(st, 0), len);
+        own->len[own->n++] = len;
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW) {
+        blobs_close(own);
+        return hz_err_set(err, HZ_ENOMEM, "own entries");
+    }
+    return rc == SQLITE_DONE ? 0 : db_err(n, rc, "own entries", err);
+}
+
+static int enter_network(struct hz_node *n, const uint8_t *network,
+                         const char *name, struct blobs *own,
+                         struct reissue *r, struct hz_err *err)
+{
+    int rv = load_own(n, own, err);
+    if (rv == 0)
+        rv = db_exec(n,
+                     "INSERT INTO prenet(bytes) SELECT bytes FROM log WHERE"
+                     " NOT (state = 0 AND author = (SELECT v FROM meta WHERE"
+                     " k = 'key')) ORDER BY n;"
+                     "INSERT INTO prenet(bytes) SELECT bytes FROM pending;"
+                     "INSERT INTO prenet(bytes) SELECT bytes FROM forks;"
+                     "DELETE FROM log; DELETE FROM pending; DELETE FROM forks;"
+                     "DELETE FROM skew; DELETE FROM w; DELETE FROM sup;"
+                     "DELETE FROM tomb; DELETE FROM tomb_seen;"
+                     "DELETE FROM evsrc; DELETE FROM tobj; DELETE FROM member;"
+                     "DELETE FROM cutoff; DELETE FROM standing;",
+                     err);
+    if (rv == 0) {
+        sqlite3_stmt *st;
+        rv = db_prep(n, "SELECT count(*) FROM prenet", &st, err);
+        if (rv == 0 && sqlite3_step(st) == SQLITE_ROW)
+            r->archived = (uint64_t)sqlite3_column_int64(st, 0);
+        if (rv == 0)
+            sqlite3_reset(st);
+    }
+    for (size_t i = 0; rv == 0 && i < n->schema->n_tables; i++) {
+        char table[96], sql[160];
+        db_table_name(&n->schema->tables[i], table, sizeof table);
+        snprintf(sql, sizeof sql, "DELETE FROM %s", table);
+        rv = db_exec(n, sql, err);
+    }
+    if (rv == 0)
+        rv = db_meta_put(n, "network", network, HZ_NET_LEN, err);
+    if (rv == 0)
+        rv = db_meta_put(n, "network_name", name, strlen(name), err);
+    if (rv == 0) {
+        memcpy(n->network, network, HZ_NET_LEN);
+        n->networked = true;
+    }
+    return rv;
+}
+
+/* Write this node's earlier entries again, in order, into the network:
+ * the same rows and values, with the writes they superseded pointed at
+ * their re-issued copies. Entries the node's role does not allow are
+ * kept (denied) rather than lost. */
+static int reissue(struct hz_node *n, const struct blobs *own,
+                   struct reissue *r, struct hz_err *err)
+{
+    struct idmap m = {0};
+    int rv = 0;
+    bool keep = n->keep_denied;
+    n->keep_denied = true;
+    for (size_t i = 0; rv == 0 && i < own->n; i++) {
+        struct entry e;
+        struct body b = {0};
+        rv = entry_decode(&e, own->p[i], own->len[i], err);
+        if (rv == 0)
+            rv = body_decode(&b, n->schema, e.body.p, e.body.len, err);
+        for (size_t k = 0; rv == 0 && k < b.n_ops; k++) {
+            struct op *o = &b.ops[k];
+            if (o->kind == OP_DEL)
+                remap_ids(&m, o->seen, &o->n_seen);
+            for (size_t f = 0; o->kind == OP_SET && f < o->n_fields; f++)
+                remap_ids(&m, o->fields[f].heads, &o->fields[f].n_heads);
+        }
+        if (rv == 0)
+            rv = write_entry(n, &b, err);
+        body_close(&b);
+        if (rv == 0 && idmap_add(&m, e.id, n->last_eid) != 0)
+            rv = hz_err_set(err, HZ_ENOMEM, "re-issue");
+        if (rv == 0) {
+            r->written++;
+            sqlite3_stmt *st;
+            rv = db_prep(n, "SELECT state FROM log WHERE id = ?1", &st, err);
+            if (rv == 0) {
+                sqlite3_bind_blob(st, 1, n->last_eid, HZ_HASH_LEN,
+                                  SQLITE_STATIC);
+                if (sqlite3_step(st) == SQLITE_ROW &&
+                    sqlite3_column_int(st, 0) == ENTRY_DENIED)
+                    r->denied++;
+                sqlite3_reset(st);
+            }
+        }
+    }
+    n->keep_denied = keep;
+    free(m.v);
+    return rv;
+}
+
+int network_enter(struct hz_node *n, const uint8_t *network, const char *name,
+                  struct hz_err *err)
+{
+    struct blobs own = {0};
+    struct reissue r = {0};
+    int rv = db_begin(n, err);
+    if (rv == 0)
+        rv = enter_network(n, network, name, &own, &r, err);
+    if (rv == 0)
+        rv = reissue(n, &own, &r, err);
+    if (rv == 0)
+        rv = db_commit(n, err);
+    if (rv != 0) {
+        db_rollback(n);
+        int back = db_meta_get(n, "network", n->network, HZ_NET_LEN, NULL);
+        n->networked = back == 0 && trust_networked(n->network);
+    }
+    blobs_close(&own);
+    return rv;
+}
+
+static int check_writable(struct hz_node *n, struct hz_err *err)
+{
+    if (n->flags & HZ_OPEN_READONLY)
+        return hz_err_set(err, HZ_EREADONLY, "node opened read-only");
+    char *flag = NULL;
+    int clone = db_meta_get_text(n, "clone", &flag, NULL) == 0;
+    free(flag);
+    if (clone)
+        return hz_err_set(err, HZ_ECLONE, "writes are blocked: run huzhu rekey");
+    return 0;
+}
+
+static int node_name(struct hz_node *n, char **name, struct hz_err *err)
+{
+    *name = NULL;
+    int rv = db_meta_get_text(n, "name", name, err);
+    if (rv == 0 && *name == NULL)
+        rv = hz_err_set(err, HZ_ECORRUPT, "node has no name");
+    return rv;
+}
+
+static char *hex_string(const uint8_t *p, size_t len)
+{
+    char *s = malloc(2 * len + 1);
+    if (s != NULL)
+        hex_encode(p, len, s);
+    return s;
+}
+
+int hz_network_create(hz_node *n, const char *name, char **network_hex,
+                      struct hz_err *err)
+{
+    *network_hex = NULL;
+    int rv = check_writable(n, err);
+    if (rv != 0)
+        return rv;
+    if (name == NULL || name[0] == '\0' || strlen(name) > HZ_CERT_NAME_MAX ||
+        !utf8_valid((const uint8_t *)name, strlen(name)))
+        return hz_err_set(err, HZ_EINVAL, "network name: 1 to %u bytes of UTF-8",
+                          HZ_CERT_NAME_MAX);
+    if (n->networked)
+        return hz_err_set(err, HZ_EEXIST, "this node is already in a network");
+    /* The files come first: a crash before the database commits leaves
+     * them for the next attempt, which uses them again. */
+    uint8_t seed[HZ_SECRET_LEN], secret[HZ_SECRET_LEN];
+    rv = secret_get_or_make(n, ROOT_FILE, seed, err);
+    if (rv == 0)
+        rv = secret_get_or_make(n, SECRET_FILE, secret, err);
+    sodium_memzero(secret, sizeof secret);
+    if (rv != 0)
+        return rv;
+    struct identity root;
+    identity_from_seed(&root, seed);
+    sodium_memzero(seed, sizeof seed);
+    uint8_t network[HZ_NET_LEN];
+    cert_network_id(root.pk, network);
+
+    char *me = NULL;
+    struct blobs own = {0};
+    struct reissue r = {0};
+    struct enc out;
+    enc_init(&out);
+    rv = node_name(n, &me, err);
+    if (rv == 0)
+        rv = db_begin(n, err);
+    if (rv == 0)
+        rv = enter_network(n, network, name, &own, &r, err);
+    if (rv == 0) {
+        struct cert c = {.version = HZ_CERT_VERSION, .role = ROLE_ADMIN};
+        memcpy(c.network, network, HZ_NET_LEN);
+        memcpy(c.subject, n->id.pk, HZ_KEY_LEN);
+        size_t len = strlen(me);
+        if (len > HZ_CERT_NAME_MAX)
+            len = HZ_CERT_NAME_MAX;
+        c.name = (struct hz_bytes){(const uint8_t *)me, len};
+        c.issued_ms = node_now_ms(n);
+        c.valid_days = ADMIN_VALID_DAYS;
+        memcpy(c.issuer, root.pk, HZ_KEY_LEN);
+        rv = cert_sign(&c, root.sk, &out);
+    }
+    if (rv == 0)
+        rv = write_trust(n, OP_CERT, enc_data(&out), enc_len(&out), err);
+    if (rv == 0)
+        rv = reissue(n, &own, &r, err);
+    if (rv == 0)
+        rv = db_commit(n, err);
+    if (rv != 0) {
+        db_rollback(n);
+        /* The in-memory network follows the database back. */
+        int back = db_meta_get(n, "network", n->network, HZ_NET_LEN, NULL);
+        n->networked = back == 0 && trust_networked(n->network);
+    }
+    identity_close(&root);
+    enc_close(&out);
+    blobs_close(&own);
+    free(me);
+    if (rv == 0) {
+        *network_hex = hex_string(network, HZ_NET_LEN);
+        if (*network_hex == NULL)
+            rv = hz_err_set(err, HZ_ENOMEM, "network id");
+        char a[9];
+        hex_encode(network, 4, a);
+        node_logf(n, HZ_LOG_INFO, "network created id=%s reissued=%llu", a,
+                  (unsigned long long)r.written);
+    }
+    return rv;
+}
+
+/* ---- admission */
+
+/* Who signs a trust object here: the root key when held, else this
+ * node, which must have @need (trust_level_of) by its own certificates. */
+struct signer {
+    struct identity root;
+    int have_root;
+    const uint8_t *pk, *sk;
+};
+
+static int signer_get(struct hz_node *n, int need, const char *what,
+                      struct signer *s, struct hz_err *err)
+{
+    memset(s, 0, sizeof *s);
+    int rv = root_key(n, &s->root, &s->have_root, err);
+    if (rv != 0)
+        return rv;
+    if (s->have_root) {
+        s->pk = s->root.pk;
+        s->sk = s->root.sk;
+        return 0;
+    }
+    int level;
+    const char *role;
+    rv = trust_level(n, n->id.pk, &level, &role, err);
+    if (rv != 0)
+        return rv;
+    if (level < need)
+        return hz_err_set(err, HZ_EPERM, "this device (%s) may not %s",
+                          role ? role : "no certificate", what);
+    s->pk = n->id.pk;
+    s->sk = n->id.sk;
+    return 0;
+}
+
+static void signer_close(struct signer *s)
+{
+    if (s->have_root)
+        identity_close(&s->root);
+}
+
+static int site_exists(struct hz_node *n, const uint8_t *site, int *found,
+                       struct hz_err *err)
+{
+    sqlite3_stmt *st;
+    int rv = db_prep(n,
+                     "SELECT 1 FROM \"e_sites\" WHERE id = ?1 AND deleted = 0",
+                     &st, err);
+    if (rv != 0)
+        return rv;
+    sqlite3_bind_blob(st, 1, site, HZ_ROW_LEN, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    *found = rc == SQLITE_ROW;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_err(n, rc, "site", err);
+}
+
+static int parse_admission(struct hz_node *n, const struct hz_admission *a,
+                           struct cert *c, struct hz_err *err)
+{
+    memset(c, 0, sizeof *c);
+    c->version = HZ_CERT_VERSION;
+    memcpy(c->network, n->network, HZ_NET_LEN);
+    if (a->key == NULL || strlen(a->key) != 2 * HZ_KEY_LEN ||
+        hex_decode(a->key, c->subject, HZ_KEY_LEN) != 0)
+        return hz_err_set(err, HZ_EINVAL, "key: 64 hex digits (huzhu id)");
+    size_t len = a->name ? strlen(a->name) : 0;
+    if (len == 0 || len > HZ_CERT_NAME_MAX ||
+        !utf8_valid((const uint8_t *)a->name, len))
+        return hz_err_set(err, HZ_EINVAL, "name: 1 to %u bytes of UTF-8",
+                          HZ_CERT_NAME_MAX);
+    c->name = (struct hz_bytes){(const uint8_t *)a->name, len};
+    if (a->role == NULL || cert_role_parse(a->role, &c->role) != 0)
+        return hz_err_set(err, HZ_EINVAL,
+                          "role: admin, coordinator, site or viewer");
+    c->has_site = a->site != NULL;
+    if (c->has_site != (c->role == ROLE_SITE))
+        return hz_err_set(err, HZ_EINVAL,
+                          "a site role needs --site, and only it takes one");
+    if (c->has_site) {
+        if (strlen(a->site) != 2 * HZ_ROW_LEN ||
+            hex_decode(a->site, c->site, HZ_ROW_LEN) != 0)
+            return hz_err_set(err, HZ_EINVAL, "site: 32 hex digits");
+        int found;
+        int rv = site_exists(n, c->site, &found, err);
+        if (rv != 0)
+            return rv;
+        if (!found)
+            return hz_err_set(err, HZ_ENOTFOUND, "no such site here");
+    }
+    c->admits = a->admits != 0;
+    if (c->admits && c->role != ROLE_COORDINATOR)
+        return hz_err_set(err, HZ_EINVAL, "only a coordinator admits others");
+    c->valid_days = a->valid_days ? a->valid_days : DEFAULT_VALID_DAYS;
+    if (c->valid_days > HZ_VALID_DAYS_MAX)
+        return hz_err_set(err, HZ_EINVAL, "valid days: 1 to %u",
+                          HZ_VALID_DAYS_MAX);
+    return 0;
+}
+
+/* Seal a token payload to the device key @subject: TOKEN_PREFIX and the
+ * sealed box in unpadded URL-safe base64. */
+static int token_seal(const uint8_t *subject, const struct enc *payload,
+                      char **out, struct hz_err *err)
+{
+    uint8_t xpk[crypto_box_PUBLICKEYBYTES];
+    if (crypto_sign_ed25519_pk_to_curve25519(xpk, subject) != 0)
+        return hz_err_set(err, HZ_EINVAL, "key is not a device key");
+    size_t sealed_len = enc_len(payload) + crypto_box_SEALBYTES;
+    uint8_t *sealed = malloc(sealed_len);
+    size_t b64 = sodium_base64_ENCODED_LEN(
+        sealed_len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    *out = malloc(strlen(TOKEN_PREFIX) + b64);
+    if (sealed == NULL || *out == NULL) {
+        free(sealed);
+        free(*out);
+        *out = NULL;
+        return hz_err_set(err, HZ_ENOMEM, "token");
+    }
+    crypto_box_seal(sealed, enc_data(payload), enc_len(payload), xpk);
+    strcpy(*out, TOKEN_PREFIX);
+    sodium_bin2base64(*out + strlen(TOKEN_PREFIX), b64, sealed, sealed_len,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    free(sealed);
+    return 0;
+}
+
+int hz_admit(hz_node *n, const struct hz_admission *a, char **token,
+             struct hz_err *err)
+{
+    *token = NULL;
+    int rv = check_writable(n, err);
+    if (rv != 0)
+        return rv;
+    if (!n->networked)
+        return hz_err_set(err, HZ_ENETWORK,
+                          "not in a network: network create, or join");
+    struct cert c;
+    rv = parse_admission(n, a, &c, err);
+    if (rv != 0)
+        return rv;
+    int need = c.role == ROLE_ADMIN || c.admits ? 2 : 1;
+    struct signer s;
+    rv = signer_get(n, need, need == 2 ? "admit admins" : "admit devices", &s,
+                    err);
+    uint8_t secret[HZ_SECRET_LEN];
+    if (rv == 0)
+        rv = secret_read(n, SECRET_FILE, secret, err);
+    struct enc cert_bytes, payload;
+    enc_init(&cert_bytes);
+    enc_init(&payload);
+    char *net_name = NULL;
+    if (rv == 0)
+        rv = db_meta_get_text(n, "network_name", &net_name, err);
+    if (rv == 0) {
+        c.issued_ms = node_now_ms(n);
+        memcpy(c.issuer, s.pk, HZ_KEY_LEN);
+        rv = cert_sign(&c, s.sk, &cert_bytes);
+    }
+    if (rv == 0)
+        rv = db_begin(n, err);
+    if (rv == 0) {
+        rv = write_trust(n, OP_CERT, enc_data(&cert_bytes),
+                         enc_len(&cert_bytes), err);
+        if (rv == 0)
+            rv = db_commit(n, err);
+        if (rv != 0)
+            db_rollback(n);
+    }
+    if (rv == 0) {
+        struct token t = {0};
+        const char *nm = net_name ? net_name : "";
+        t.name = (struct hz_bytes){(const uint8_t *)nm, strlen(nm)};
+        t.cert = (struct hz_bytes){enc_data(&cert_bytes), enc_len(&cert_bytes)};
+        memcpy(t.secret, secret, HZ_SECRET_LEN);
+        rv = token_encode(&t, &payload);
+        sodium_memzero(&t, sizeof t);
+    }
+    if (rv == 0)
+        rv = token_seal(c.subject, &payload, token, err);
+    sodium_memzero(secret, sizeof secret);
+    if (enc_len(&payload) > 0)
+        sodium_memzero((void *)enc_data(&payload), enc_len(&payload));
+    enc_close(&payload);
+    enc_close(&cert_bytes);
+    free(net_name);
+    signer_close(&s);
+    if (rv == 0) {
+        char k[9];
+        hex_encode(c.subject, 4, k);
+        node_logf(n, HZ_LOG_INFO, "admitted key=%s role=%s", k,
+                  cert_role_name(c.role));
+    }
+    return rv;
+}
+
+/* ---- joining */
+
+static int token_open(struct hz_node *n, const char *text, uint8_t **plain,
+                      size_t *plain_len, struct hz_err *err)
+{
+    *plain = NULL;
+    size_t pre = strlen(TOKEN_PREFIX);
+    if (text == NULL || strncmp(text, TOKEN_PREFIX, pre) != 0)
+        return hz_err_set(err, HZ_EMALFORMED, "not a huzhu join token");
+    const char *b64 = text + pre;
+    size_t b64_len = strlen(b64);
+    while (b64_len > 0 && (b64[b64_len - 1] == '\n' || b64[b64_len - 1] == '\r' ||
+                           b64[b64_len - 1] == ' '))
+        b64_len--;
+    if (b64_len > 8192)
+        return hz_err_set(err, HZ_ETOOBIG, "token of %zu characters", b64_len);
+    uint8_t sealed[6200];
+    size_t sealed_len;
+    if (sodium_base642bin(sealed, sizeof sealed, b64, b64_len, NULL,
+                          &sealed_len, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+        sealed_len < crypto_box_SEALBYTES)
+        return hz_err_set(err, HZ_EMALFORMED, "token text is damaged");
+    uint8_t xpk[crypto_box_PUBLICKEYBYTES], xsk[crypto_box_SECRETKEYBYTES];
+    if (crypto_sign_ed25519_pk_to_curve25519(xpk, n->id.pk) != 0 ||
+        crypto_sign_ed25519_sk_to_curve25519(xsk, n->id.sk) != 0)
+        return hz_err_set(err, HZ_EIO, "device key conversion");
+    *plain_len = sealed_len - crypto_box_SEALBYTES;
+    *plain = malloc(*plain_len ? *plain_len : 1);
+    if (*plain == NULL) {
+        sodium_memzero(xsk, sizeof xsk);
+        return hz_err_set(err, HZ_ENOMEM, "token");
+    }
+    int bad = crypto_box_seal_open(*plain, sealed, sealed_len, xpk, xsk);
+    sodium_memzero(xsk, sizeof xsk);
+    if (bad) {
+        free(*plain);
+        *plain = NULL;
+        return hz_err_set(err, HZ_EBADSIG,
+                          "this token is for another device, or damaged");
+    }
+    return 0;
+}
+
+int hz_join(hz_node *n, const char *text, char **summary, struct hz_err *err)
+{
+    *summary = NULL;
+    int rv = check_writable(n, err);
+    if (rv != 0)
+        return rv;
+    uint8_t *plain = NULL;
+    size_t plain_len = 0;
+    rv = token_open(n, text, &plain, &plain_len, err);
+    if (rv != 0)
+        return rv;
+    struct token t;
+    struct cert c;
+    rv = token_decode(&t, plain, plain_len, err);
+    if (rv == 0)
+        rv = cert_decode(&c, t.cert.p, t.cert.len, err);
+    if (rv == 0)
+        rv = cert_verify(&c, err);
+    if (rv == 0 && memcmp(c.subject, n->id.pk, HZ_KEY_LEN) != 0)
+        rv = hz_err_set(err, HZ_EINVAL, "the token's certificate is for "
+                                        "another device");
+    if (rv == 0 && n->networked && memcmp(c.network, n->network, HZ_NET_LEN))
+        rv = hz_err_set(err, HZ_EEXIST, "this node is in another network");
+    bool root = rv == 0 && cert_is_root(c.network, c.issuer);
+    char *name = NULL;
+    if (rv == 0) {
+        name = malloc(t.name.len + 1);
+        if (name == NULL)
+            rv = hz_err_set(err, HZ_ENOMEM, "token");
+        else {
+            memcpy(name, t.name.p, t.name.len);
+            name[t.name.len] = '\0';
+        }
+    }
+    if (rv == 0)
+        rv = secret_write(n, SECRET_FILE, t.secret, err);
+    struct blobs own = {0};
+    struct reissue r = {0};
+    bool entering = !n->networked;
+    if (rv == 0)
+        rv = db_begin(n, err);
+    if (rv == 0 && entering)
+        rv = enter_network(n, c.network, name, &own, &r, err);
+    /* A root-signed certificate proves itself: carry it, so this device's
+     * entries apply wherever they go. One signed by an admin takes effect
+     * where that admin's entry arrives (proto/trust.md). */
+    if (rv == 0 && root)
+        rv = write_trust(n, OP_CERT, t.cert.p, t.cert.len, err);
+    if (rv == 0)
+        rv = reissue(n, &own, &r, err);
+    if (rv == 0)
+        rv = db_commit(n, err);
+    if (rv != 0 && entering) {
+        db_rollback(n);
+        int back = db_meta_get(n, "network", n->network, HZ_NET_LEN, NULL);
+        n->networked = back == 0 && trust_networked(n->network);
+    } else if (rv != 0) {
+        db_rollback(n);
+    }
+    blobs_close(&own);
+    if (rv == 0) {
+        json_t *o = json_object();
+        char net[2 * HZ_NET_LEN + 1];
+        hex_encode(c.network, HZ_NET_LEN, net);
+        json_object_set_new(o, "network", json_string(net));
+        json_object_set_new(o, "network_name", json_string(name));
+        json_object_set_new(o, "role", json_string(cert_role_name(c.role)));
+        if (c.has_site) {
+            char site[2 * HZ_ROW_LEN + 1];
+            hex_encode(c.site, HZ_ROW_LEN, site);
+            json_object_set_new(o, "site", json_string(site));
+        }
+        json_object_set_new(o, "certificate_carried", json_boolean(root));
+        json_object_set_new(o, "reissued", json_integer((json_int_t)r.written));
+        json_object_set_new(o, "reissued_denied",
+                            json_integer((json_int_t)r.denied));
+        json_object_set_new(o, "archived", json_integer((json_int_t)r.archived));
+        rv = query_dump(o, summary, err);
+    }
+    free(name);
+    sodium_memzero(plain, plain_len);
+    free(plain);
+    sodium_memzero(&t, sizeof t);
+    return rv;
+}
+
+/* ---- revocation */
+
+static int chain_top_id(struct hz_node *n, const uint8_t *author, uint64_t seq,
+                        uint64_t *top, uint8_t *id, int *found,
+                        struct hz_err *err)
+{
+    sqlite3_stmt *st;
+    int rv = db_prep(n,
+                     "SELECT (SELECT max(seq) FROM log WHERE author = ?1),"
+                     " (SELECT id FROM log WHERE author = ?1 AND seq = ?2)",
+                     &st, err);
+    if (rv != 0)
+        return rv;
+    sqlite3_bind_blob(st, 1, author, HZ_KEY_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *top = (uint64_t)sqlite3_column_int64(st, 0);
+        *found = sqlite3_column_type(st, 1) == SQLITE_BLOB;
+        if (*found)
+            memcpy(id, sqlite3_column_blob(st, 1), HZ_HASH_LEN);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : db_err(n, rc, "chain", err);
+}
+
+static int count_applied_after(struct hz_node *n, const uint8_t *author,
+                               uint64_t seq, int64_t *count, struct hz_err *err)
+{
+    sqlite3_stmt *st;
+    int rv = db_prep(n,
+                     "SELECT count(*) FROM log WHERE author = ?1 AND seq > ?2"
+                     " AND state = 0",
+                     &st, err);
+    if (rv != 0)
+        return rv;
+    sqlite3_bind_blob(st, 1, author, HZ_KEY_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+    int rc = sqlite3_step(st);
+    *count = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : db_err(n, rc, "count", err);
+}
+
+int hz_revoke(hz_node *n, const char *key, int has_after, uint64_t after,
+              char **summary, struct hz_err *err)
+{
+    *summary = NULL;
+    int rv = check_writable(n, err);
+    if (rv != 0)
+        return rv;
+    if (!n->networked)
+        return hz_err_set(err, HZ_ENETWORK,
+                          "not in a network: network create, or join");
+    struct revocation v = {.version = HZ_CERT_VERSION};
+    memcpy(v.network, n->network, HZ_NET_LEN);
+    if (key == NULL || strlen(key) != 2 * HZ_KEY_LEN ||
+        hex_decode(key, v.subject, HZ_KEY_LEN) != 0)
+        return hz_err_set(err, HZ_EINVAL, "key: 64 hex digits");
+    if (has_after && after > (uint64_t)INT64_MAX)
+        return hz_err_set(err, HZ_EINVAL, "after: a sequence number");
+    struct signer s;
+    rv = signer_get(n, 2, "revoke devices", &s, err);
+    if (rv == 0 && !s.have_root && memcmp(v.subject, n->id.pk, HZ_KEY_LEN) == 0)
+        rv = hz_err_set(err, HZ_EINVAL, "a device does not revoke itself");
+    int64_t before = 0, later = 0;
+    if (rv == 0)
+        rv = db_begin(n, err);
+    if (rv == 0) {
+        uint64_t top = 0;
+        int found = 0;
+        rv = chain_top_id(n, v.subject, has_after ? after : 0, &top,
+                          v.after_id, &found, err);
+        if (rv == 0 && !has_after) {
+            after = top;
+            rv = chain_top_id(n, v.subject, after, &top, v.after_id, &found,
+                              err);
+        }
+        if (rv == 0 && after > 0 && !found)
+            rv = hz_err_set(err, HZ_ENOTFOUND,
+                            "this node does not hold entry %llu of that "
+                            "device (it holds up to %llu)",
+                            (unsigned long long)after,
+                            (unsigned long long)top);
+        v.after_seq = after;
+        v.has_after_id = after > 0;
+    }
+    if (rv == 0)
+        rv = count_applied_after(n, v.subject, v.after_seq, &before, err);
+    struct enc out;
+    enc_init(&out);
+    if (rv == 0) {
+        v.issued_ms = node_now_ms(n);
+        memcpy(v.issuer, s.pk, HZ_KEY_LEN);
+        rv = revocation_sign(&v, s.sk, &out);
+    }
+    if (rv == 0)
+        rv = write_trust(n, OP_REVOKE, enc_data(&out), enc_len(&out), err);
+    if (rv == 0)
+        rv = count_applied_after(n, v.subject, v.after_seq, &later, err);
+    if (rv == 0)
+        rv = db_commit(n, err);
+    if (rv != 0)
+        db_rollback(n);
+    enc_close(&out);
+    if (rv == 0) {
+        json_t *o = json_object();
+        char k[2 * HZ_KEY_LEN + 1];
+        hex_encode(v.subject, HZ_KEY_LEN, k);
+        json_object_set_new(o, "key", json_string(k));
+        json_object_set_new(o, "after_seq",
+                            json_integer((json_int_t)v.after_seq));
+        if (v.has_after_id) {
+            char id[2 * HZ_HASH_LEN + 1];
+            hex_encode(v.after_id, HZ_HASH_LEN, id);
+            json_object_set_new(o, "after_id", json_string(id));
+        } else {
+            json_object_set_new(o, "after_id", json_null());
+        }
+        json_object_set_new(o, "signed_by",
+                            json_string(s.have_root ? "root" : "admin"));
+        json_object_set_new(o, "withdrawn_here",
+                            json_integer((json_int_t)(before - later)));
+        rv = query_dump(o, summary, err);
+        char a[9];
+        hex_encode(v.subject, 4, a);
+        node_logf(n, HZ_LOG_INFO, "revoked key=%s after=%llu", a,
+                  (unsigned long long)v.after_seq);
+    }
+    signer_close(&s);
+    return rv;
+}
+
+/* ---- members */
+
+/* Add to each row the fields of the certificate its "cert" names. */
+static int describe_certs(struct hz_node *n, json_t *rows, uint64_t now,
+                          struct hz_err *err)
+{
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        uint8_t id[HZ_HASH_LEN];
+        const char *hex = json_string_value(json_object_get(row, "cert"));
+        if (hex == NULL || hex_decode(hex, id, sizeof id) != 0)
+            return hz_err_set(err, HZ_ECORRUPT, "member row");
+        sqlite3_stmt *st;
+        int rv = db_prep(n, "SELECT bytes FROM member WHERE id = ?1", &st, err);
+        if (rv != 0)
+            return rv;
+        sqlite3_bind_blob(st, 1, id, HZ_HASH_LEN, SQLITE_STATIC);
+        struct cert c;
+        int rc = sqlite3_step(st);
+        rv = rc == SQLITE_ROW
+                 ? cert_decode(&c, sqlite3_column_blob(st, 0),
+                               (size_t)sqlite3_column_bytes(st, 0), err)
+                 : db_err(n, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc,
+                          "member", err);
+        if (rv == 0) {
+            json_object_set_new(
+                row, "name", json_stringn((const char *)c.name.p, c.name.len));
+            json_object_set_new(row, "role",
+                                json_string(cert_role_name(c.role)));
+            json_object_set_new(row, "site",
+                                c.has_site ? query_hex(c.site, HZ_ROW_LEN)
+                                           : json_null());
+            json_object_set_new(row, "admits", json_boolean(c.admits));
+            json_object_set_new(row, "issued_ms",
+                                json_integer((json_int_t)c.issued_ms));
+            json_object_set_new(row, "valid_days",
+                                json_integer((json_int_t)c.valid_days));
+            json_object_set_new(row, "expires_ms",
+                                json_integer((json_int_t)(
+                                    c.issued_ms + c.valid_days * 86400000u)));
+            json_object_set_new(row, "current",
+                                json_boolean(cert_is_current(&c, now)));
+            json_object_set_new(row, "issuer", query_hex(c.issuer, HZ_KEY_LEN));
+            json_object_set_new(row, "issuer_is_root",
+                                json_boolean(cert_is_root(c.network, c.issuer)));
+        }
+        sqlite3_reset(st);
+        if (rv != 0)
+            return rv;
+    }
+    return 0;
+}
+
+int hz_members(hz_node *n, char **json, struct hz_err *err)
+{
+    *json = NULL;
+    json_t *root = json_object();
+    json_object_set_new(root, "networked", json_boolean(n->networked));
+    json_object_set_new(root, "network", query_hex(n->network, HZ_NET_LEN));
+    char *name = NULL;
+    int rv = db_meta_get_text(n, "network_name", &name, err);
+    json_object_set_new(root, "network_name",
+                        name ? json_string(name) : json_null());
+    free(name);
+    json_object_set_new(root, "this_device", query_hex(n->id.pk, HZ_KEY_LEN));
+    struct identity r;
+    int have_root = 0;
+    if (rv == 0 && n->networked)
+        rv = root_key(n, &r, &have_root, err);
+    if (have_root)
+        identity_close(&r);
+    json_object_set_new(root, "holds_root_key", json_boolean(have_root));
+    json_t *members = json_array(), *revoked = json_array(),
+           *unknown = json_array();
+    json_object_set_new(root, "members", members);
+    json_object_set_new(root, "revoked_without_certificate", revoked);
+    json_object_set_new(root, "without_certificate", unknown);
+#define STATS(who)                                                             \
+    "(SELECT max(seq) FROM log WHERE author = " who ") AS last_seq,"          \
+    " (SELECT count(*) FROM log WHERE author = " who " AND state = 0)"        \
+    " AS applied, (SELECT count(*) FROM log WHERE author = " who              \
+    " AND state = 4) AS denied, (SELECT min(point) FROM forks WHERE"          \
+    " author = " who ") AS fork_point"
+    if (rv == 0)
+        rv = query_rows(n,
+                        "SELECT m.subject AS key, m.id AS cert, m.rank AS"
+                        " admin_rank, c.seq AS revoked_after, " STATS("m.subject")
+                        " FROM member m LEFT JOIN cutoff c"
+                        " ON c.subject = m.subject ORDER BY m.subject, m.id",
+                        members, err);
+    if (rv == 0)
+        rv = describe_certs(n, members, node_now_ms(n), err);
+    if (rv == 0)
+        rv = query_rows(n,
+                        "SELECT c.subject AS key, c.seq AS revoked_after, "
+                        STATS("c.subject") " FROM cutoff c WHERE c.subject"
+                        " NOT IN (SELECT subject FROM member) ORDER BY"
+                        " c.subject",
+                        revoked, err);
+    if (rv == 0)
+        rv = query_rows(n,
+                        "SELECT l.author AS key, " STATS("l.author")
+                        " FROM log l WHERE l.author NOT IN (SELECT subject FROM"
+                        " member) AND l.author NOT IN (SELECT subject FROM"
+                        " cutoff) GROUP BY l.author ORDER BY l.author",
+                        unknown, err);
+#undef STATS
+    if (rv != 0) {
+        json_decref(root);
+        return rv;
+    }
+    return query_dump(root, json, err);
+}
