@@ -20,12 +20,12 @@ HZ_API HZ_NODISCARD int hz_network_create(hz_node *node, const char *name,
                                           struct hz_err *err);
 
 struct hz_admission {
-    const char *key;      /* the device's public key, 64 hex digits */
-    const char *name;     /* its name for people, at most 200 bytes */
-    const char *role;     /* "admin", "coordinator", "site", "viewer" */
-    const char *site;     /* site row id (32 hex digits): site role only */
-    unsigned valid_days;  /* 1..36500; 0 means 365 */
-    int admits;           /* a coordinator that may admit others */
+    const char *key;     /* the device's public key, 64 hex digits */
+    const char *name;    /* its name for people, at most 200 bytes */
+    const char *role;    /* "admin", "coordinator", "site", "viewer" */
+    const char *site;    /* site row id (32 hex digits): site role only */
+    unsigned valid_days; /* 1..36500; 0 means 365 */
+    int admits;          /* a coordinator that may admit others */
 };
 
 /* Admit a device: write its certificate into the log (signed by the
@@ -52,9 +52,9 @@ HZ_API HZ_NODISCARD int hz_join(hz_node *node, const char *token,
  * never applied anywhere. Only an admin (or the root key's holder)
  * revokes. On success *@summary_json (free with hz_free_string) names
  * the cut-off and the entries it took back here. */
-HZ_API HZ_NODISCARD int hz_revoke(hz_node *node, const char *key,
-                                  int has_after, uint64_t after,
-                                  char **summary_json, struct hz_err *err);
+HZ_API HZ_NODISCARD int hz_revoke(hz_node *node, const char *key, int has_after,
+                                  uint64_t after, char **summary_json,
+                                  struct hz_err *err);
 
 /* The network and its members, as JSON (proto/cli.md, "members"):
  * every certificate in effect with its role, site, validity and issuer,

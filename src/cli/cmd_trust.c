@@ -75,7 +75,7 @@ int cmd_network(struct cli *c, int argc, char **argv)
 }
 
 #define ADMIT_USAGE                                                            \
-    "admit KEY --name NAME --role admin|coordinator|site|viewer"              \
+    "admit KEY --name NAME --role admin|coordinator|site|viewer"               \
     " [--site SITE] [--valid-days N] [--admits]"
 
 int cmd_admit(struct cli *c, int argc, char **argv)
@@ -139,8 +139,7 @@ int cmd_admit(struct cli *c, int argc, char **argv)
         printf("%s\n%s\n\n%s\n",
                cli_tr(c, "已接纳该设备，证书已写入日志。",
                       "Device admitted; its certificate is in the log."),
-               cli_tr(c,
-                      "请在该设备上运行以下命令(令牌只有该设备能打开)：",
+               cli_tr(c, "请在该设备上运行以下命令(令牌只有该设备能打开)：",
                       "On that device run (only it can open the token):"),
                cli_tr(c, "  huzhu join 令牌", "  huzhu join TOKEN"));
         printf("%s\n", token);
@@ -219,14 +218,6 @@ int cmd_join(struct cli *c, int argc, char **argv)
                           "of which this role may not write (kept, not "
                           "applied)"),
                    denied);
-        if (!json_is_true(json_object_get(s, "certificate_carried")))
-            printf("%s\n",
-                   cli_tr(c,
-                          "证书由管理员设备签发：在收到该管理员的数据前，本机"
-                          "记录暂不生效。",
-                          "The certificate was signed by an admin device: "
-                          "this node's records take effect once that admin's "
-                          "entries arrive."));
         json_decref(s);
     }
     hz_free_string(summary);
@@ -254,8 +245,8 @@ int cmd_revoke(struct cli *c, int argc, char **argv)
         return rv;
     char *summary = NULL;
     struct hz_err err = {0};
-    int code = hz_revoke(c->node, argv[optind], has_after, after, &summary,
-                         &err);
+    int code =
+        hz_revoke(c->node, argv[optind], has_after, after, &summary, &err);
     if (code != 0)
         return cli_fail(c, code, &err);
     if (c->json) {
@@ -317,14 +308,30 @@ int cmd_members(struct cli *c, int argc, char **argv)
     printf("%s: %s (%s)\n", cli_tr(c, "网络", "network"),
            json_string_value(json_object_get(m, "network_name")),
            json_string_value(json_object_get(m, "network")));
-    static const char *const cols[] = {"name",       "role",     "key",
-                                       "site",       "current",  "last_seq",
-                                       "applied",    "denied",   "revoked_after",
-                                       "fork_point"};
-    const char *const zh[] = {"名称", "角色",   "公钥", "站点",     "有效",
+    /* Roles in the reader's language. */
+    static const char *const role_zh[][2] = {{"admin", "管理员"},
+                                             {"coordinator", "协调员"},
+                                             {"site", "安置点"},
+                                             {"viewer", "观察员"}};
+    size_t i;
+    json_t *row;
+    json_array_foreach(json_object_get(m, "members"), i, row)
+    {
+        const char *r = json_string_value(json_object_get(row, "role"));
+        for (size_t k = 0; c->lang == LANG_ZH && r != NULL && k < 4; k++) {
+            if (strcmp(r, role_zh[k][0]) == 0) {
+                json_object_set_new(row, "role", json_string(role_zh[k][1]));
+                break;
+            }
+        }
+    }
+    static const char *const cols[] = {
+        "name",     "role",    "key",    "site",          "current",
+        "last_seq", "applied", "denied", "revoked_after", "fork_point"};
+    const char *const zh[] = {"名称",     "角色",   "公钥", "站点",   "有效",
                               "最后条目", "已应用", "被拒", "吊销于", "分叉于"};
-    const char *const en[] = {"name", "role",    "key",    "site",
-                              "current", "last", "applied", "denied",
+    const char *const en[] = {"name",          "role",   "key",     "site",
+                              "current",       "last",   "applied", "denied",
                               "revoked after", "fork at"};
     static const char *const fmts[] = {"", "", "", "", "b", "", "", "", "", ""};
     cli_print_table(c, json_object_get(m, "members"), cols,

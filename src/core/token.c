@@ -10,10 +10,13 @@
 int token_encode(const struct token *t, struct enc *out)
 {
     enc_reset(out);
-    enc_array(out, 5);
+    enc_array(out, 6);
     enc_uint(out, HZ_TOKEN_VERSION);
     enc_str(out, t->name.p, t->name.len);
     enc_bin(out, t->cert.p, t->cert.len);
+    enc_array(out, t->n_chain);
+    for (size_t i = 0; i < t->n_chain; i++)
+        enc_bin(out, t->chain[i].p, t->chain[i].len);
     enc_bin(out, t->secret, HZ_SECRET_LEN);
     enc_array(out, t->n_epochs);
     for (size_t i = 0; i < t->n_epochs; i++) {
@@ -27,10 +30,10 @@ int token_encode(const struct token *t, struct enc *out)
 static int decode(struct token *t, const msgpack_object *root,
                   struct hz_err *err)
 {
-    const msgpack_object *f, *ep;
-    size_t n, n_ep;
+    const msgpack_object *f, *ep, *ch;
+    size_t n, n_ep = 0, n_ch = 0;
     uint64_t version;
-    int rv = mp_array(root, 5, 5, &f, &n, "token", err);
+    int rv = mp_array(root, 6, 6, &f, &n, "token", err);
     if (rv == 0)
         rv = mp_uint(&f[0], &version, "token version", err);
     if (rv == 0 && version != HZ_TOKEN_VERSION)
@@ -41,9 +44,15 @@ static int decode(struct token *t, const msgpack_object *root,
     if (rv == 0)
         rv = mp_bin(&f[2], HZ_TRUST_OBJ_MAX, &t->cert, "cert", err);
     if (rv == 0)
-        rv = mp_bin_fixed(&f[3], t->secret, HZ_SECRET_LEN, "secret", err);
+        rv = mp_array(&f[3], 0, HZ_CHAIN_MAX, &ch, &n_ch, "chain", err);
+    for (size_t i = 0; rv == 0 && i < n_ch; i++)
+        rv = mp_bin(&ch[i], HZ_TRUST_OBJ_MAX, &t->chain[i], "chain cert", err);
     if (rv == 0)
-        rv = mp_array(&f[4], 0, HZ_EPOCHS_MAX, &ep, &n_ep, "epochs", err);
+        t->n_chain = n_ch;
+    if (rv == 0)
+        rv = mp_bin_fixed(&f[4], t->secret, HZ_SECRET_LEN, "secret", err);
+    if (rv == 0)
+        rv = mp_array(&f[5], 0, HZ_EPOCHS_MAX, &ep, &n_ep, "epochs", err);
     for (size_t i = 0; rv == 0 && i < n_ep; i++) {
         const msgpack_object *pair;
         size_t two;

@@ -1,7 +1,7 @@
 /* token.h - the payload of a join token (proto/trust.md, "Join tokens").
  *
- *   payload = [version, network_name, cert, network_secret,
- *              [[epoch, bundle_key], ...]]
+ *   payload = [version, network_name, cert, [issuer_cert, ...],
+ *              network_secret, [[epoch, bundle_key], ...]]
  *
  * The store seals it to the joining device's key (crypto_box_seal, which
  * draws randomness, so sealing lives outside the core). */
@@ -14,6 +14,7 @@
 #define HZ_TOKEN_VERSION 1u
 #define HZ_SECRET_LEN 32u
 #define HZ_EPOCHS_MAX 64u /* bundle key epochs a token carries */
+#define HZ_CHAIN_MAX 8u   /* issuer certificates, up to the root */
 
 struct token_epoch {
     uint64_t epoch;
@@ -23,6 +24,8 @@ struct token_epoch {
 struct token {
     struct hz_bytes name; /* the network's name, UTF-8, borrowed */
     struct hz_bytes cert; /* the device's certificate bytes, borrowed */
+    size_t n_chain;       /* the issuer's certificates up to the root */
+    struct hz_bytes chain[HZ_CHAIN_MAX];
     uint8_t secret[HZ_SECRET_LEN];
     size_t n_epochs;
     struct token_epoch epochs[HZ_EPOCHS_MAX];

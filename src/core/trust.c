@@ -50,25 +50,42 @@ int trust_body_check(const uint8_t *network, const uint8_t *author,
         if (rv == 0)
             rv = o.kind == OP_CERT ? cert_verify(&o.cert, why)
                                    : revocation_verify(&o.rev, why);
-        if (rv == 0 && !o.root && memcmp(obj_issuer(&o), author, HZ_KEY_LEN))
+        if (rv == 0 && o.kind == OP_REVOKE && !o.root &&
+            memcmp(obj_issuer(&o), author, HZ_KEY_LEN) != 0)
             rv = hz_err_set(why, HZ_EMALFORMED,
-                            "signed by neither the root key nor the author");
+                            "a revocation signed by neither the root key nor"
+                            " the author");
         if (rv != 0)
             return hz_err_wrap(why, "op %zu", i);
     }
     return 0;
 }
 
-/* What a trust object asks of its carrier: 0 any member (root-signed
- * objects prove themselves), 1 admission (a coordinator given it, or an
- * admin), 2 admin. */
-static int need_of(const struct trust_obj *o)
+/* A certificate signed by a node key and carried by another device: it
+ * counts by its issuer's standing, not by its carrier's (trust.md). */
+static bool detached(const struct trust_obj *o, const uint8_t *author)
 {
-    if (o->root)
-        return 0;
+    return !o->root && o->kind == OP_CERT &&
+           memcmp(o->cert.issuer, author, HZ_KEY_LEN) != 0;
+}
+
+/* The level a node-signed object asks of its issuer: 1 admission (a
+ * coordinator given it, or an admin), 2 admin. */
+static int issuer_need(const struct trust_obj *o)
+{
     if (o->kind == OP_REVOKE)
         return 2;
     return o->cert.role == ROLE_ADMIN || o->cert.admits ? 2 : 1;
+}
+
+/* What a trust object asks of the entry that carries it: 0 any member
+ * (root-signed objects and detached certificates prove themselves), else
+ * its issuer's need, the issuer being the carrier. */
+static int need_of(const struct trust_obj *o)
+{
+    if (o->root || detached(o, o->author))
+        return 0;
+    return issuer_need(o);
 }
 
 int trust_level_of(const struct cert *c)
@@ -256,7 +273,7 @@ static void compute_ranks(struct resolver *r)
                 continue;
             int level;
             uint32_t rank;
-            author_standing(r, o->author, &level, &rank);
+            author_standing(r, o->cert.issuer, &level, &rank);
             if (rank != UINT32_MAX && rank + 1 < o->rank) {
                 o->rank = rank + 1;
                 changed = true;
@@ -276,14 +293,31 @@ static void grant(struct resolver *r)
     }
     for (bool changed = true; changed;) {
         changed = false;
+        /* Detached certificates: by their issuer's standing, while the
+         * issuer has no cut-off (when it was issued is unknown). */
+        for (size_t i = 0; i < r->n; i++) {
+            struct trust_obj *o = &r->objs[i];
+            if (o->effective || !detached(o, o->author) ||
+                find_cut(r->cuts, r->n_cuts, o->cert.issuer) != NULL)
+                continue;
+            int level;
+            uint32_t rank;
+            author_standing(r, o->cert.issuer, &level, &rank);
+            if (level >= issuer_need(o)) {
+                o->effective = true;
+                changed = true;
+            }
+        }
         for (size_t s = 0; s < r->n;) {
             size_t e = group_end(r, s);
             bool pending = false;
             for (size_t i = s; i < e; i++)
-                pending |= !r->objs[i].effective;
+                pending |= !r->objs[i].effective &&
+                           !detached(&r->objs[i], r->objs[i].author);
             if (pending && group_authorized(r, s, e)) {
                 for (size_t i = s; i < e; i++)
-                    r->objs[i].effective = true;
+                    if (!detached(&r->objs[i], r->objs[i].author))
+                        r->objs[i].effective = true;
                 changed = true;
             }
             s = e;

@@ -66,8 +66,8 @@ static int secret_read(struct hz_node *n, const char *file, uint8_t *out,
 
 /* Write a 32-byte secret file: a temporary file, fsync, rename, fsync of
  * the directory. */
-static int secret_write(struct hz_node *n, const char *file,
-                        const uint8_t *val, struct hz_err *err)
+static int secret_write(struct hz_node *n, const char *file, const uint8_t *val,
+                        struct hz_err *err)
 {
     char path[4096], tmp[4200];
     int rv = secret_path(n, file, path, sizeof path, err);
@@ -90,15 +90,15 @@ static int secret_write(struct hz_node *n, const char *file,
     }
     if (rc != 0) {
         unlink(tmp);
-        return hz_err_set(err, errno == ENOSPC ? HZ_ENOSPC : HZ_EIO,
-                          "write %s", file);
+        return hz_err_set(err, errno == ENOSPC ? HZ_ENOSPC : HZ_EIO, "write %s",
+                          file);
     }
     return 0;
 }
 
 /* A secret file's value, made (randomly) if absent. */
-static int secret_get_or_make(struct hz_node *n, const char *file,
-                              uint8_t *out, struct hz_err *err)
+static int secret_get_or_make(struct hz_node *n, const char *file, uint8_t *out,
+                              struct hz_err *err)
 {
     int rv = secret_read(n, file, out, err);
     if (rv != HZ_ENOTFOUND)
@@ -138,7 +138,7 @@ struct idmap {
     struct pair {
         uint8_t old[HZ_HASH_LEN];
         uint8_t now[HZ_HASH_LEN];
-    } *v; /* sorted by old */
+    } * v; /* sorted by old */
 };
 
 static const uint8_t *idmap_find(const struct idmap *m, const uint8_t *old)
@@ -261,8 +261,8 @@ static int load_own(struct hz_node *n, struct blobs *own, struct hz_err *err)
 }
 
 static int enter_network(struct hz_node *n, const uint8_t *network,
-                         const char *name, struct blobs *own,
-                         struct reissue *r, struct hz_err *err)
+                         const char *name, struct blobs *own, struct reissue *r,
+                         struct hz_err *err)
 {
     int rv = load_own(n, own, err);
     if (rv == 0)
@@ -380,7 +380,8 @@ static int check_writable(struct hz_node *n, struct hz_err *err)
     int clone = db_meta_get_text(n, "clone", &flag, NULL) == 0;
     free(flag);
     if (clone)
-        return hz_err_set(err, HZ_ECLONE, "writes are blocked: run huzhu rekey");
+        return hz_err_set(err, HZ_ECLONE,
+                          "writes are blocked: run huzhu rekey");
     return 0;
 }
 
@@ -410,7 +411,8 @@ int hz_network_create(hz_node *n, const char *name, char **network_hex,
         return rv;
     if (name == NULL || name[0] == '\0' || strlen(name) > HZ_CERT_NAME_MAX ||
         !utf8_valid((const uint8_t *)name, strlen(name)))
-        return hz_err_set(err, HZ_EINVAL, "network name: 1 to %u bytes of UTF-8",
+        return hz_err_set(err, HZ_EINVAL,
+                          "network name: 1 to %u bytes of UTF-8",
                           HZ_CERT_NAME_MAX);
     if (n->networked)
         return hz_err_set(err, HZ_EEXIST, "this node is already in a network");
@@ -525,16 +527,16 @@ static int site_exists(struct hz_node *n, const uint8_t *site, int *found,
                        struct hz_err *err)
 {
     sqlite3_stmt *st;
-    int rv = db_prep(n,
-                     "SELECT 1 FROM \"e_sites\" WHERE id = ?1 AND deleted = 0",
-                     &st, err);
+    int rv = db_prep(
+        n, "SELECT 1 FROM \"e_sites\" WHERE id = ?1 AND deleted = 0", &st, err);
     if (rv != 0)
         return rv;
     sqlite3_bind_blob(st, 1, site, HZ_ROW_LEN, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     *found = rc == SQLITE_ROW;
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_err(n, rc, "site", err);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
+                                                 : db_err(n, rc, "site", err);
 }
 
 static int parse_admission(struct hz_node *n, const struct hz_admission *a,
@@ -607,6 +609,71 @@ static int token_seal(const uint8_t *subject, const struct enc *payload,
     return 0;
 }
 
+/* The certificates that make @key's admissions count, up to one signed
+ * by the root key: for each device, one certificate in effect with the
+ * level needed (a root-signed one first). Appended to @t, owned by @hold. */
+static int issuer_chain(struct hz_node *n, const uint8_t *key, int need,
+                        struct token *t, struct blobs *hold, struct hz_err *err)
+{
+    uint8_t who[HZ_KEY_LEN];
+    memcpy(who, key, HZ_KEY_LEN);
+    hold->p = calloc(HZ_CHAIN_MAX, sizeof *hold->p);
+    hold->len = calloc(HZ_CHAIN_MAX, sizeof *hold->len);
+    if (hold->p == NULL || hold->len == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "chain");
+    for (size_t depth = 0; depth < HZ_CHAIN_MAX; depth++) {
+        sqlite3_stmt *st;
+        int rv = db_prep(n,
+                         "SELECT bytes FROM member WHERE subject = ?1"
+                         " ORDER BY id",
+                         &st, err);
+        if (rv != 0)
+            return rv;
+        sqlite3_bind_blob(st, 1, who, HZ_KEY_LEN, SQLITE_STATIC);
+        uint8_t *best = NULL;
+        size_t best_len = 0;
+        bool best_root = false;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            const uint8_t *p = sqlite3_column_blob(st, 0);
+            size_t len = (size_t)sqlite3_column_bytes(st, 0);
+            struct cert c;
+            if (cert_decode(&c, p, len, NULL) != 0 || trust_level_of(&c) < need)
+                continue;
+            bool root = cert_is_root(n->network, c.issuer);
+            if (best != NULL && (best_root || !root))
+                continue;
+            free(best);
+            best = malloc(len);
+            if (best == NULL)
+                break;
+            memcpy(best, p, len);
+            best_len = len;
+            best_root = root;
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+            return db_err(n, rc, "member", err);
+        if (best == NULL)
+            return hz_err_set(err, HZ_EPERM,
+                              "no certificate in effect lets this device"
+                              " admit");
+        hold->p[hold->n] = best;
+        hold->len[hold->n++] = best_len;
+        t->chain[t->n_chain++] = (struct hz_bytes){best, best_len};
+        if (best_root)
+            return 0;
+        struct cert c;
+        rv = cert_decode(&c, best, best_len, err);
+        if (rv != 0)
+            return rv;
+        memcpy(who, c.issuer, HZ_KEY_LEN);
+        need = c.role == ROLE_ADMIN || c.admits ? 2 : 1;
+    }
+    return hz_err_set(err, HZ_ETOOBIG, "certificate chain longer than %u",
+                      HZ_CHAIN_MAX);
+}
+
 int hz_admit(hz_node *n, const struct hz_admission *a, char **token,
              struct hz_err *err)
 {
@@ -649,15 +716,20 @@ int hz_admit(hz_node *n, const struct hz_admission *a, char **token,
         if (rv != 0)
             db_rollback(n);
     }
+    struct blobs chain = {0};
     if (rv == 0) {
         struct token t = {0};
         const char *nm = net_name ? net_name : "";
         t.name = (struct hz_bytes){(const uint8_t *)nm, strlen(nm)};
         t.cert = (struct hz_bytes){enc_data(&cert_bytes), enc_len(&cert_bytes)};
         memcpy(t.secret, secret, HZ_SECRET_LEN);
-        rv = token_encode(&t, &payload);
+        if (!s.have_root)
+            rv = issuer_chain(n, n->id.pk, need, &t, &chain, err);
+        if (rv == 0)
+            rv = token_encode(&t, &payload);
         sodium_memzero(&t, sizeof t);
     }
+    blobs_close(&chain);
     if (rv == 0)
         rv = token_seal(c.subject, &payload, token, err);
     sodium_memzero(secret, sizeof secret);
@@ -687,8 +759,8 @@ static int token_open(struct hz_node *n, const char *text, uint8_t **plain,
         return hz_err_set(err, HZ_EMALFORMED, "not a huzhu join token");
     const char *b64 = text + pre;
     size_t b64_len = strlen(b64);
-    while (b64_len > 0 && (b64[b64_len - 1] == '\n' || b64[b64_len - 1] == '\r' ||
-                           b64[b64_len - 1] == ' '))
+    while (b64_len > 0 && (b64[b64_len - 1] == '\n' ||
+                           b64[b64_len - 1] == '\r' || b64[b64_len - 1] == ' '))
         b64_len--;
     if (b64_len > 8192)
         return hz_err_set(err, HZ_ETOOBIG, "token of %zu characters", b64_len);
@@ -739,11 +811,24 @@ int hz_join(hz_node *n, const char *text, char **summary, struct hz_err *err)
     if (rv == 0)
         rv = cert_verify(&c, err);
     if (rv == 0 && memcmp(c.subject, n->id.pk, HZ_KEY_LEN) != 0)
-        rv = hz_err_set(err, HZ_EINVAL, "the token's certificate is for "
-                                        "another device");
+        rv = hz_err_set(err, HZ_EINVAL,
+                        "the token's certificate is for "
+                        "another device");
     if (rv == 0 && n->networked && memcmp(c.network, n->network, HZ_NET_LEN))
         rv = hz_err_set(err, HZ_EEXIST, "this node is in another network");
-    bool root = rv == 0 && cert_is_root(c.network, c.issuer);
+    /* The issuer's chain: each a valid certificate of this network. */
+    struct op ops[HZ_CHAIN_MAX + 1];
+    size_t n_ops = 0;
+    for (size_t i = 0; rv == 0 && i < t.n_chain; i++) {
+        struct cert link;
+        rv = cert_decode(&link, t.chain[i].p, t.chain[i].len, err);
+        if (rv == 0)
+            rv = cert_verify(&link, err);
+        if (rv == 0 && memcmp(link.network, c.network, HZ_NET_LEN) != 0)
+            rv = hz_err_set(err, HZ_ENETWORK, "a chain certificate");
+        ops[n_ops++] = (struct op){.kind = OP_CERT, .object = t.chain[i]};
+    }
+    ops[n_ops++] = (struct op){.kind = OP_CERT, .object = t.cert};
     char *name = NULL;
     if (rv == 0) {
         name = malloc(t.name.len + 1);
@@ -763,11 +848,11 @@ int hz_join(hz_node *n, const char *text, char **summary, struct hz_err *err)
         rv = db_begin(n, err);
     if (rv == 0 && entering)
         rv = enter_network(n, c.network, name, &own, &r, err);
-    /* A root-signed certificate proves itself: carry it, so this device's
-     * entries apply wherever they go. One signed by an admin takes effect
-     * where that admin's entry arrives (proto/trust.md). */
-    if (rv == 0 && root)
-        rv = write_trust(n, OP_CERT, t.cert.p, t.cert.len, err);
+    /* Carry the certificate and its issuer's chain, so this device's
+     * entries apply wherever they go (proto/trust.md, "Detached
+     * certificates"). */
+    if (rv == 0)
+        rv = write_trust_ops(n, ops, n_ops, err);
     if (rv == 0)
         rv = reissue(n, &own, &r, err);
     if (rv == 0)
@@ -792,11 +877,11 @@ int hz_join(hz_node *n, const char *text, char **summary, struct hz_err *err)
             hex_encode(c.site, HZ_ROW_LEN, site);
             json_object_set_new(o, "site", json_string(site));
         }
-        json_object_set_new(o, "certificate_carried", json_boolean(root));
         json_object_set_new(o, "reissued", json_integer((json_int_t)r.written));
         json_object_set_new(o, "reissued_denied",
                             json_integer((json_int_t)r.denied));
-        json_object_set_new(o, "archived", json_integer((json_int_t)r.archived));
+        json_object_set_new(o, "archived",
+                            json_integer((json_int_t)r.archived));
         rv = query_dump(o, summary, err);
     }
     free(name);
@@ -869,7 +954,7 @@ int hz_revoke(hz_node *n, const char *key, int has_after, uint64_t after,
         return hz_err_set(err, HZ_EINVAL, "after: a sequence number");
     struct signer s;
     rv = signer_get(n, 2, "revoke devices", &s, err);
-    if (rv == 0 && !s.have_root && memcmp(v.subject, n->id.pk, HZ_KEY_LEN) == 0)
+    if (rv == 0 && memcmp(v.subject, n->id.pk, HZ_KEY_LEN) == 0)
         rv = hz_err_set(err, HZ_EINVAL, "a device does not revoke itself");
     int64_t before = 0, later = 0;
     if (rv == 0)
@@ -877,8 +962,8 @@ int hz_revoke(hz_node *n, const char *key, int has_after, uint64_t after,
     if (rv == 0) {
         uint64_t top = 0;
         int found = 0;
-        rv = chain_top_id(n, v.subject, has_after ? after : 0, &top,
-                          v.after_id, &found, err);
+        rv = chain_top_id(n, v.subject, has_after ? after : 0, &top, v.after_id,
+                          &found, err);
         if (rv == 0 && !has_after) {
             after = top;
             rv = chain_top_id(n, v.subject, after, &top, v.after_id, &found,
@@ -888,8 +973,7 @@ int hz_revoke(hz_node *n, const char *key, int has_after, uint64_t after,
             rv = hz_err_set(err, HZ_ENOTFOUND,
                             "this node does not hold entry %llu of that "
                             "device (it holds up to %llu)",
-                            (unsigned long long)after,
-                            (unsigned long long)top);
+                            (unsigned long long)after, (unsigned long long)top);
         v.after_seq = after;
         v.has_after_id = after > 0;
     }
@@ -963,8 +1047,8 @@ static int describe_certs(struct hz_node *n, json_t *rows, uint64_t now,
         rv = rc == SQLITE_ROW
                  ? cert_decode(&c, sqlite3_column_blob(st, 0),
                                (size_t)sqlite3_column_bytes(st, 0), err)
-                 : db_err(n, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc,
-                          "member", err);
+                 : db_err(n, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, "member",
+                          err);
         if (rv == 0) {
             json_object_set_new(
                 row, "name", json_stringn((const char *)c.name.p, c.name.len));
@@ -978,14 +1062,16 @@ static int describe_certs(struct hz_node *n, json_t *rows, uint64_t now,
                                 json_integer((json_int_t)c.issued_ms));
             json_object_set_new(row, "valid_days",
                                 json_integer((json_int_t)c.valid_days));
-            json_object_set_new(row, "expires_ms",
-                                json_integer((json_int_t)(
-                                    c.issued_ms + c.valid_days * 86400000u)));
+            json_object_set_new(
+                row, "expires_ms",
+                json_integer(
+                    (json_int_t)(c.issued_ms + c.valid_days * 86400000u)));
             json_object_set_new(row, "current",
                                 json_boolean(cert_is_current(&c, now)));
             json_object_set_new(row, "issuer", query_hex(c.issuer, HZ_KEY_LEN));
-            json_object_set_new(row, "issuer_is_root",
-                                json_boolean(cert_is_root(c.network, c.issuer)));
+            json_object_set_new(
+                row, "issuer_is_root",
+                json_boolean(cert_is_root(c.network, c.issuer)));
         }
         sqlite3_reset(st);
         if (rv != 0)
@@ -1019,34 +1105,38 @@ int hz_members(hz_node *n, char **json, struct hz_err *err)
     json_object_set_new(root, "revoked_without_certificate", revoked);
     json_object_set_new(root, "without_certificate", unknown);
 #define STATS(who)                                                             \
-    "(SELECT max(seq) FROM log WHERE author = " who ") AS last_seq,"          \
-    " (SELECT count(*) FROM log WHERE author = " who " AND state = 0)"        \
-    " AS applied, (SELECT count(*) FROM log WHERE author = " who              \
-    " AND state = 4) AS denied, (SELECT min(point) FROM forks WHERE"          \
+    "(SELECT max(seq) FROM log WHERE author = " who ") AS last_seq,"           \
+    " (SELECT count(*) FROM log WHERE author = " who " AND state = 0)"         \
+    " AS applied, (SELECT count(*) FROM log WHERE author = " who               \
+    " AND state = 4) AS denied, (SELECT min(point) FROM forks WHERE"           \
     " author = " who ") AS fork_point"
     if (rv == 0)
         rv = query_rows(n,
                         "SELECT m.subject AS key, m.id AS cert, m.rank AS"
-                        " admin_rank, c.seq AS revoked_after, " STATS("m.subject")
-                        " FROM member m LEFT JOIN cutoff c"
-                        " ON c.subject = m.subject ORDER BY m.subject, m.id",
+                        " admin_rank, c.seq AS revoked_after, " STATS(
+                            "m.subject") " FROM member m LEFT JOIN cutoff c"
+                                         " ON c.subject = m.subject ORDER BY "
+                                         "m.subject, m.id",
                         members, err);
     if (rv == 0)
         rv = describe_certs(n, members, node_now_ms(n), err);
     if (rv == 0)
-        rv = query_rows(n,
-                        "SELECT c.subject AS key, c.seq AS revoked_after, "
-                        STATS("c.subject") " FROM cutoff c WHERE c.subject"
-                        " NOT IN (SELECT subject FROM member) ORDER BY"
-                        " c.subject",
-                        revoked, err);
+        rv = query_rows(
+            n,
+            "SELECT c.subject AS key, c.seq AS revoked_after, " STATS(
+                "c.subject") " FROM cutoff c WHERE c.subject"
+                             " NOT IN (SELECT subject FROM member) ORDER BY"
+                             " c.subject",
+            revoked, err);
     if (rv == 0)
-        rv = query_rows(n,
-                        "SELECT l.author AS key, " STATS("l.author")
-                        " FROM log l WHERE l.author NOT IN (SELECT subject FROM"
-                        " member) AND l.author NOT IN (SELECT subject FROM"
-                        " cutoff) GROUP BY l.author ORDER BY l.author",
-                        unknown, err);
+        rv = query_rows(
+            n,
+            "SELECT l.author AS key, " STATS(
+                "l.author") " FROM log l WHERE l.author NOT IN (SELECT subject "
+                            "FROM"
+                            " member) AND l.author NOT IN (SELECT subject FROM"
+                            " cutoff) GROUP BY l.author ORDER BY l.author",
+            unknown, err);
 #undef STATS
     if (rv != 0) {
         json_decref(root);

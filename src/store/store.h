@@ -180,6 +180,9 @@ int write_entry(struct hz_node *n, const struct body *b, struct hz_err *err);
 /* One entry carrying one trust object. */
 int write_trust(struct hz_node *n, enum op_kind kind, const uint8_t *obj,
                 size_t len, struct hz_err *err);
+/* One entry carrying @count trust operations (kind and object set). */
+int write_trust_ops(struct hz_node *n, struct op *ops, size_t count,
+                    struct hz_err *err);
 
 /* ---- relay.c: entries in and out, for the simulator and (later) sync */
 

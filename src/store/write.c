@@ -555,7 +555,14 @@ int write_trust(struct hz_node *n, enum op_kind kind, const uint8_t *obj,
                 size_t len, struct hz_err *err)
 {
     struct op o = {.kind = kind, .object = {obj, len}};
-    struct body b = {.schema_version = 1, .n_ops = 1, .ops = &o, .trust = 1};
+    return write_trust_ops(n, &o, 1, err);
+}
+
+int write_trust_ops(struct hz_node *n, struct op *ops, size_t count,
+                    struct hz_err *err)
+{
+    struct body b = {
+        .schema_version = 1, .n_ops = count, .ops = ops, .trust = 1};
     return write_entry(n, &b, err);
 }
 

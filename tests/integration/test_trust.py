@@ -1,0 +1,383 @@
+#!/usr/bin/python3
+"""Network membership with the real program (issue 3, proto/trust.md).
+
+An admin creates a network and admits devices; they join with tokens,
+write, and pass bundles around until everyone holds everything. Entries
+that their authors may not write (a device never admitted, a viewer, a
+site node writing another site's stock or an item, a revoked device after
+its cut-off) never reach state on any node, are listed with their reason,
+and the state hashes still agree."""
+import os
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+import hz_test as T  # noqa: E402
+
+cases = T.Cases("trust")
+KEEP_DENIED = {"HUZHU_TEST_KEEP_DENIED": "1"}
+
+
+def token_of(admin, node, *args):
+    """Admit @node with @args; return the token."""
+    j = admin.js("admit", node.key, *args)
+    T.check(j["token"].startswith("HZ1") and j["key"] == node.key,
+            "admit %s prints a token for that key" % args[1])
+    return j["token"]
+
+
+def exchange(nodes, work, tag, rounds=2):
+    """Every node sends every other node a full bundle, @rounds times."""
+    for r in range(rounds):
+        paths = {}
+        for i, n in enumerate(nodes):
+            paths[i] = os.path.join(work, "%s-%d-%d.bundle" % (tag, r, i))
+            n.export(paths[i])
+        for i, n in enumerate(nodes):
+            for k, p in paths.items():
+                if k != i:
+                    stats = n.import_(p)
+                    T.check(stats["rejected"] == 0 and stats["forks"] == 0 and
+                            stats["refused"] == 0,
+                            "%s: import %d -> %d: nothing rejected, forked or"
+                            " refused" % (tag, k, i))
+
+
+def denied(node):
+    """{entry id: reason} of the entries a node holds as denied."""
+    return {e.hex(): r for e, r in
+            node.query("SELECT id, reason FROM log WHERE state = 4")}
+
+
+def ids_of(node, table):
+    return {r["id"] for r in node.js("ls", table)}
+
+
+class Network:
+    """An admin with two sites, two site nodes, a viewer and a
+    coordinator, all joined."""
+
+    def __init__(self, work):
+        self.a = T.Node.create(work, "测试乡政府", "a")
+        j = self.a.js("network", "create", "--name", "测试乡")
+        self.network = j["network"]
+        T.check(T.is_hex(self.network, 32) and j["name"] == "测试乡",
+                "network create prints the network id and name")
+        self.s1 = self.a.js("site", "add", "--name", "测试一小", "--kind",
+                            "shelter", "--capacity", "80")["id"]
+        self.s2 = self.a.js("site", "add", "--name", "测试二小", "--kind",
+                            "shelter", "--capacity", "60")["id"]
+        self.item = self.a.js("item", "add", "--name", "测试矿泉水",
+                              "--unit", "瓶")["id"]
+        self.b = T.Node.create(work, "测试安置点一", "b")
+        self.c = T.Node.create(work, "测试安置点二", "c")
+        self.v = T.Node.create(work, "测试观察员", "v")
+        self.k = T.Node.create(work, "测试协调员", "k")
+        for node, args in ((self.b, ("--role", "site", "--site", self.s1)),
+                           (self.c, ("--role", "site", "--site", self.s2)),
+                           (self.v, ("--role", "viewer")),
+                           (self.k, ("--role", "coordinator"))):
+            tok = token_of(self.a, node, "--name",
+                           node.dir.rsplit("/", 1)[1], *args)
+            j = node.js("join", tok)
+            T.check_eq(j["network"], self.network, "join: the network")
+        self.all = [self.a, self.b, self.c, self.v, self.k]
+
+
+@cases.case
+def admin_admits_two_sites_and_everyone_agrees():
+    with T.TempDir("trust") as work:
+        net = Network(work)
+        a, b, c, v, k = net.a, net.b, net.c, net.v, net.k
+        # The sites and the item reach the site nodes first.
+        exchange(net.all, work, "setup", rounds=1)
+
+        # Each site registers people and checks them in, and records stock.
+        hb = b.js("household", "add", "--head", "测试户主甲", "--village",
+                  "东村", "--member", "测试成员甲,female,1950,elderly_mobility")
+        sb = b.js("checkin", hb["members"][0], net.s1)["id"]
+        mb = b.js("stock", "receive", net.s1, net.item, "100")["id"]
+        hc = c.js("household", "add", "--head", "测试户主乙", "--village",
+                  "西村")
+        mc = c.js("stock", "distribute", net.s2, net.item, "3",
+                  "--household", hc["id"])["id"]
+        hk = k.js("household", "add", "--head", "测试户主丙")["id"]
+
+        # What their authors may not write.
+        r = v.run("household", "add", "--head", "测试越权", expect=8)
+        T.check(r.out == "" and "viewer" in r.err,
+                "a viewer's write is refused locally: exit 8, says viewer")
+        bad_v = v.run("--json", "household", "add", "--head", "测试观察员写",
+                      env=KEEP_DENIED, expect=0).json()["id"]
+        b.run("stock", "receive", net.s2, net.item, "5", expect=8)
+        bad_b_stock = b.run("--json", "stock", "receive", net.s2, net.item,
+                            "5", env=KEEP_DENIED, expect=0).json()["id"]
+        bad_b_item = b.run("--json", "item", "add", "--name", "测试越权物资",
+                           "--unit", "箱", env=KEEP_DENIED,
+                           expect=0).json()["id"]
+        # A device never admitted writes entries of this network.
+        stranger = T.Author()
+        row = T.new_row()
+        ent = stranger.next(T.body([T.op_set("households", row,
+                                             {"head_name": "测试陌生人"})]),
+                            network=bytes.fromhex(net.network))
+        sp = T.write_file(os.path.join(work, "stranger.bundle"),
+                          T.make_bundle([ent],
+                                        network=bytes.fromhex(net.network)))
+        st = a.import_(sp)
+        T.check_eq((st["denied"], st["applied"]), (1, 0),
+                   "a stranger's entry is stored denied, not applied")
+
+        exchange(net.all, work, "round1")
+        # The coordinator writes, is revoked at its current entry, and
+        # writes again without knowing.
+        before = k.js("household", "add", "--head", "测试撤销前")["id"]
+        exchange([a, k], work, "k-to-a", rounds=1)
+        top = a.js("members")
+        krow = [m for m in top["members"] if m["key"] == k.key][0]
+        rv = a.js("revoke", k.key)
+        T.check_eq((rv["after_seq"], rv["signed_by"], rv["withdrawn_here"]),
+                   (krow["last_seq"], "root", 0),
+                   "revoke: cut at the last entry held, signed by root,"
+                   " nothing taken back")
+        after = k.js("household", "add", "--head", "测试撤销后")["id"]
+        exchange(net.all, work, "round2")
+
+        hashes = {n.state_hash() for n in net.all}
+        T.check_eq(len(hashes), 1, "every node has the same state hash")
+        for n in net.all:
+            hh = ids_of(n, "households")
+            T.check({hb["id"], hc["id"], hk, before} <= hh,
+                    "%s: every permitted household is there" % n.dir)
+            T.check(not ({bad_v, after, row.hex()} & hh),
+                    "%s: the viewer's, the stranger's and the revoked"
+                    " device's households are not" % n.dir)
+            T.check(bad_b_item not in ids_of(n, "items"),
+                    "%s: the site node's item is not there" % n.dir)
+            moves = ids_of(n, "stock_moves")
+            T.check({mb, mc} <= moves and bad_b_stock not in moves,
+                    "%s: site stock moves there, the other site's not"
+                    % n.dir)
+            T.check(sb in ids_of(n, "stays"), "%s: the check-in" % n.dir)
+            reasons = sorted(denied(n).values())
+            T.check_eq(len(reasons), 5, "%s: five entries denied" % n.dir)
+            want = ["author revoked after seq", "no certificate for the"
+                    " author", "site may not write items", "site may not"
+                    " write stock_moves", "viewer may not write households"]
+            T.check(all(any(w in r for r in reasons) for w in want),
+                    "%s: each with its reason: %r" % (n.dir, reasons))
+            T.check_eq(n.status()["entries"]["denied"], 5,
+                       "%s: status counts them" % n.dir)
+            n.run("log", "verify", expect=0)
+        # Every node lists the same members; the coordinator as revoked.
+        views = []
+        for n in net.all:
+            m = n.js("members")
+            views.append(sorted((x["key"], x["role"], x["revoked_after"])
+                                for x in m["members"]))
+            T.check_eq([x["key"] for x in m["without_certificate"]],
+                       [stranger.hex], "%s: the stranger is listed apart"
+                       % n.dir)
+        T.check(all(v_ == views[0] for v_ in views),
+                "every node lists the same members")
+        T.check_eq(sorted(r for _, r, _ in views[0]),
+                   ["admin", "coordinator", "site", "site", "viewer"],
+                   "five members with their roles")
+        T.check_eq([x for x in views[0] if x[2] is not None],
+                   [(k.key, "coordinator", krow["last_seq"])],
+                   "the coordinator is revoked at its cut-off")
+        r = a.run("--lang", "en", "members", expect=0)
+        T.check("测试乡政府" in r.out and "coordinator" in r.out,
+                "members prints a table for people")
+
+
+@cases.case
+def a_delegate_admits_and_entries_wait_for_its_certificate():
+    """A coordinator given admission admits a site node, which works at
+    once. The coordinator is later revoked after that admission: where
+    its log has not arrived, the site node's entries wait (denied, no
+    certificate); when it arrives they apply again."""
+    with T.TempDir("trustdeleg") as work:
+        a = T.Node.create(work, "测试管理员", "a")
+        a.js("network", "create", "--name", "测试网")
+        site = a.js("site", "add", "--name", "测试点")["id"]
+        k = T.Node.create(work, "测试协调员", "k")
+        d = T.Node.create(work, "测试安置点", "d")
+        c = T.Node.create(work, "测试乙地", "c")
+        k.js("join", token_of(a, k, "--name", "k", "--role", "coordinator",
+                              "--admits"))
+        c.js("join", token_of(a, c, "--name", "c", "--role", "coordinator"))
+        pa = os.path.join(work, "a.bundle")
+        a.export(pa)
+        k.import_(pa)
+        # The coordinator may admit a site node, not an admin.
+        k.run("admit", d.key, "--name", "x", "--role", "admin", expect=8)
+        tok = token_of(k, d, "--name", "d", "--role", "site", "--site", site)
+        T.check_eq(d.js("join", tok)["role"], "site",
+                   "the delegate's token admits a site")
+        # The site node works at once, before it has seen anyone's log.
+        hid = d.js("household", "add", "--head", "测试委托接纳")["id"]
+        T.check(hid in ids_of(d, "households"),
+                "its own records apply locally right away")
+        pd = os.path.join(work, "d.bundle")
+        d.export(pd)
+        st = c.import_(pd)
+        T.check(hid in ids_of(c, "households") and st["denied"] == 0,
+                "elsewhere too: the token's chain came with it")
+        # The admin gets the coordinator's log and revokes it after it.
+        pk = os.path.join(work, "k.bundle")
+        k.export(pk)
+        a.import_(pk)
+        a.js("revoke", k.key)
+        a.import_(pd)
+        T.check(hid in ids_of(a, "households"),
+                "an admission before the cut-off stays")
+        # C gets the revocation but not the coordinator's log.
+        a.export(os.path.join(work, "a2.bundle"))
+        header, entries, _ = T.read_bundle(os.path.join(work, "a2.bundle"))
+        kpk = bytes.fromhex(k.key)
+        only = [e for e in entries if T.decode_entry(e)["author"] != kpk]
+        T.check(len(only) < len(entries), "the filtered bundle lacks K's log")
+        pf = T.write_file(os.path.join(work, "a-no-k.bundle"),
+                          T.make_bundle(only, network=header[1]))
+        st = c.import_(pf)
+        T.check(st["withdrawn"] >= 1 and hid not in ids_of(c, "households"),
+                "without the coordinator's log the admission is unproven:"
+                " taken back: %r" % st)
+        T.check(any("no certificate" in r for r in denied(c).values()),
+                "listed as waiting for a certificate")
+        st = c.import_(pk)
+        T.check(st["granted"] >= 1 and hid in ids_of(c, "households"),
+                "the coordinator's log arrives: they apply again: %r" % st)
+        T.check_eq(denied(c), {}, "nothing denied any more")
+        # Everyone converges.
+        a.export(pa)
+        for n in (k, d, c):
+            n.import_(pa)
+        T.check_eq(len({n.state_hash() for n in (a, k, d, c)}), 1,
+                   "everyone agrees")
+
+
+@cases.case
+def records_written_before_joining_are_reissued():
+    with T.TempDir("trustpre") as work:
+        a = T.Node.create(work, "测试管理员", "a")
+        pre_a = a.js("household", "add", "--head", "测试建网前")["id"]
+        a.put("households", "village=测试村", id=pre_a)
+        a.js("network", "create", "--name", "测试网")
+        T.check_eq(a.js("get", "households", pre_a)["village"], "测试村",
+                   "the admin's earlier record is still there, edits too")
+        b = T.Node.create(work, "测试点", "b")
+        pre_b = b.js("household", "add", "--head", "测试入网前")["id"]
+        other = os.path.join(work, "pre.bundle")
+        a2 = T.Node.create(work, "测试他人", "o")
+        a2.js("household", "add", "--head", "测试他人记录")
+        a2.export(other)
+        b.import_(other)
+        j = b.js("join", token_of(a, b, "--name", "b", "--role",
+                                  "coordinator"))
+        T.check_eq((j["reissued"], j["reissued_denied"], j["archived"]),
+                   (1, 0, 1), "join re-issues the node's own record and"
+                   " keeps the other device's aside")
+        T.check_eq([h["id"] for h in b.js("ls", "households")], [pre_b],
+                   "after joining: the node's own record, re-issued")
+        p = os.path.join(work, "b.bundle")
+        b.export(p)
+        a.import_(p)
+        T.check(pre_b in ids_of(a, "households"),
+                "the re-issued record reaches the admin and applies")
+        st = b.status()
+        T.check(st["networked"] and st["network_name"] == "测试网",
+                "status names the network")
+
+
+@cases.case
+def refusals_change_nothing():
+    with T.TempDir("trustref") as work:
+        net = Network(work)
+        a, b, v = net.a, net.b, net.v
+        x = T.Node.create(work, "测试外人", "x")
+        tok_x = token_of(a, x, "--name", "x", "--role", "viewer")
+        cases_ = [
+            (b, ["join", tok_x], 5, "a token for another device"),
+            (x, ["join", tok_x[:-6] + "AAAAAA"], 5, "a damaged token"),
+            (x, ["join", "HZ1"], 5, "an empty token"),
+            (x, ["join", "hello"], 5, "not a token"),
+            (b, ["admit", x.key, "--name", "x", "--role", "viewer"], 8,
+             "a site node admits"),
+            (v, ["revoke", b.key], 8, "a viewer revokes"),
+            (a, ["admit", x.key, "--name", "x", "--role", "boss"], 2,
+             "an unknown role"),
+            (a, ["admit", x.key, "--name", "x", "--role", "site"], 2,
+             "a site role without --site"),
+            (a, ["admit", x.key, "--name", "x", "--role", "viewer",
+                 "--site", net.s1], 2, "a site on a viewer"),
+            (a, ["admit", x.key, "--name", "x", "--role", "site", "--site",
+                 "0" * 32], 3, "a site that does not exist"),
+            (a, ["admit", "abcd", "--name", "x", "--role", "viewer"], 2,
+             "a key that is not a key"),
+            (a, ["admit", x.key, "--name", "x", "--role", "viewer",
+                 "--valid-days", "0"], 2, "zero days"),
+            (a, ["admit", x.key, "--name", "x", "--role", "site", "--site",
+                 net.s1, "--admits"], 2, "--admits on a site"),
+            (a, ["network", "create", "--name", "again"], 4,
+             "network create twice"),
+            (a, ["revoke", b.key, "--after", "99"], 3,
+             "a cut-off at an entry not held"),
+            (a, ["revoke", a.key], 2, "revoking itself"),
+        ]
+        for node, args, code, what in cases_:
+            before = node.snapshot()
+            r = node.run(*args)
+            T.check(r.rc == code and r.out == "" and r.err.startswith(
+                "huzhu: "), "%s: exit %d (want %d), stderr %r"
+                % (what, r.rc, code, r.err[:200]))
+            T.check_eq(node.snapshot(), before, "%s: nothing changed" % what)
+        # Another network's token on a joined node.
+        other = T.Node.create(work, "测试别网", "o")
+        other.js("network", "create", "--name", "别的网")
+        tok = token_of(other, b, "--name", "b", "--role", "viewer")
+        before = b.snapshot()
+        r = b.run("join", tok)
+        T.check_eq(r.rc, 4, "a token of another network on a joined node")
+        T.check_eq(b.snapshot(), before, "nothing changed")
+        for n in net.all + [x, other]:
+            n.run("log", "verify", expect=0)
+
+
+@cases.case
+def secrets_stay_in_their_files():
+    with T.TempDir("trustsec") as work:
+        a = T.Node.create(work, "测试管理员", "a")
+        a.js("network", "create", "--name", "测试网")
+        for f in ("network.key", "network.secret"):
+            p = os.path.join(a.dir, f)
+            T.check_eq(oct(os.stat(p).st_mode & 0o777), "0o600",
+                       "%s is 0600" % f)
+        with open(os.path.join(a.dir, "network.key"), "rb") as f:
+            root = f.read()
+        with open(os.path.join(a.dir, "network.secret"), "rb") as f:
+            secret = f.read()
+        b = T.Node.create(work, "测试点", "b")
+        r = a.run("--json", "admit", b.key, "--name", "b", "--role",
+                  "viewer", env={"HUZHU_LOG": "debug"}, expect=0)
+        b.run("join", r.json()["token"], env={"HUZHU_LOG": "debug"},
+              expect=0)
+        with open(os.path.join(b.dir, "network.secret"), "rb") as f:
+            T.check_eq(f.read(), secret, "the token carried the secret")
+        bk = os.path.join(work, "a.backup")
+        a.run("backup", bk, expect=0)
+        with open(bk, "rb") as f:
+            data = f.read()
+        for name, s in (("root key", root), ("secret", secret)):
+            T.check(s not in data, "the backup does not hold the %s" % name)
+            for hx in (s.hex(),):
+                T.check(hx not in r.out + r.err,
+                        "the %s is never printed" % name)
+        T.check(not os.path.exists(os.path.join(b.dir, "network.key")),
+                "a member does not get the root key")
+
+
+if __name__ == "__main__":
+    cases.main()
