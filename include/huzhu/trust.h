@@ -63,4 +63,14 @@ HZ_API HZ_NODISCARD int hz_revoke(hz_node *node, const char *key, int has_after,
 HZ_API HZ_NODISCARD int hz_members(hz_node *node, char **json,
                                    struct hz_err *err);
 
+/* Give this node a new key (a cloned SD card, a forked or revoked key):
+ * the old key signs nothing more, its history stays; the node's own
+ * entries past its fork point (or its cut-off) are re-issued under the
+ * new key, so nothing registered is lost (DECISIONS 16). In a network
+ * the new key needs admitting (admit, then join). On success
+ * *@summary_json (free with hz_free_string) names both keys and the
+ * entries re-issued. */
+HZ_API HZ_NODISCARD int hz_node_rekey(hz_node *node, char **summary_json,
+                                      struct hz_err *err);
+
 #endif

@@ -98,5 +98,6 @@ int cmd_admit(struct cli *c, int argc, char **argv);
 int cmd_join(struct cli *c, int argc, char **argv);
 int cmd_revoke(struct cli *c, int argc, char **argv);
 int cmd_members(struct cli *c, int argc, char **argv);
+int cmd_rekey(struct cli *c, int argc, char **argv);
 
 #endif

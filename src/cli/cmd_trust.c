@@ -350,3 +350,46 @@ int cmd_members(struct cli *c, int argc, char **argv)
     json_decref(m);
     return EXIT_OK;
 }
+
+int cmd_rekey(struct cli *c, int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return cli_usage(c, "rekey", NULL);
+    int rv = cli_open(c, 0);
+    if (rv != EXIT_OK)
+        return rv;
+    char *summary = NULL;
+    struct hz_err err = {0};
+    int code = hz_node_rekey(c->node, &summary, &err);
+    if (code != 0)
+        return cli_fail(c, code, &err);
+    if (c->json) {
+        cli_print_json_text(summary);
+        hz_free_string(summary);
+        return EXIT_OK;
+    }
+    json_t *s = json_loads(summary, 0, NULL);
+    hz_free_string(summary);
+    printf("%s\n%s: %s\n%s: %s\n%s: %lld\n",
+           cli_tr(c, "本节点已更换密钥，旧密钥不再签名。",
+                  "This node has a new key; the old one signs nothing more."),
+           cli_tr(c, "新公钥", "new key"),
+           json_string_value(json_object_get(s, "key")),
+           cli_tr(c, "旧公钥", "old key"),
+           json_string_value(json_object_get(s, "old_key")),
+           cli_tr(c, "以新密钥重新签发的记录", "records re-issued under it"),
+           (long long)json_integer_value(json_object_get(s, "reissued")));
+    if (json_is_true(json_object_get(s, "networked")))
+        printf(
+            "%s\n",
+            cli_tr(c,
+                   "请管理员接纳新公钥(huzhu admit 新公钥 --name 名称 --role "
+                   "角色)，再在本机运行 huzhu join 令牌；在此之前本机的新记"
+                   "录暂不生效。",
+                   "Ask an admin to admit the new key (huzhu admit KEY "
+                   "--name NAME --role ROLE), then run huzhu join TOKEN "
+                   "here; until then new records here wait."));
+    json_decref(s);
+    return EXIT_OK;
+}

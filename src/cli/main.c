@@ -68,6 +68,8 @@ static const struct cli_cmd cmds[] = {
      "revoke a device"},
     {"members", cmd_members, "members", "网络成员及其状态",
      "network members and their standing"},
+    {"rekey", cmd_rekey, "rekey", "更换本节点密钥(复制的SD卡、分叉)",
+     "give this node a new key (cloned card, fork)"},
     {"show", cmd_show, "show occupancy|presence|stock|received|vulnerable",
      "查看安置、物资等汇总", "show occupancy, stock and other views"},
 };

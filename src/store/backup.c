@@ -106,7 +106,7 @@ static int rekey_copy(const char *db_path, const uint8_t *pk, const char *name,
          " meta WHERE k = 'key'"),
         "UPDATE meta SET v = ?1 WHERE k = 'key'",
         "UPDATE meta SET v = ?2 WHERE k = 'name'",
-        "DELETE FROM meta WHERE k = 'clone'",
+        "DELETE FROM meta WHERE k IN ('clone', 'device')",
         "PRAGMA journal_mode=WAL",
     };
     for (size_t i = 0; rv == 0 && i < sizeof steps / sizeof steps[0]; i++) {

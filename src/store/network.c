@@ -183,15 +183,19 @@ static int cmp_id_ptr(const void *a, const void *b)
                   HZ_HASH_LEN);
 }
 
-/* Point a list of superseded writes at the re-issued entries; writes of
- * other devices are dropped (they re-issue their own when they join). */
-static void remap_ids(const struct idmap *m, const uint8_t **ids, size_t *n)
+/* Point a list of superseded writes at the re-issued entries. Other
+ * writes are dropped when entering a network (those devices re-issue
+ * their own when they join) and kept on a rekey (they stay in the log). */
+static void remap_ids(const struct idmap *m, bool keep, const uint8_t **ids,
+                      size_t *n)
 {
     size_t k = 0;
     for (size_t i = 0; i < *n; i++) {
         const uint8_t *now = idmap_find(m, ids[i]);
         if (now != NULL)
             ids[k++] = now;
+        else if (keep)
+            ids[k++] = ids[i];
     }
     *n = k;
     qsort(ids, k, sizeof ids[0], cmp_id_ptr);
@@ -220,17 +224,23 @@ static void blobs_close(struct blobs *b)
     memset(b, 0, sizeof *b);
 }
 
-static int load_own(struct hz_node *n, struct blobs *own, struct hz_err *err)
+/* This node's entries from @from_seq on, in seq order: the applied ones,
+ * and with @all also those stopped by a fork or denied. */
+static int load_own(struct hz_node *n, uint64_t from_seq, bool all,
+                    struct blobs *own, struct hz_err *err)
 {
     memset(own, 0, sizeof *own);
     sqlite3_stmt *st;
     int rv = db_prep(n,
-                     "SELECT bytes FROM log WHERE author = ?1 AND state = 0"
+                     "SELECT bytes FROM log WHERE author = ?1 AND seq >= ?2"
+                     " AND (state = 0 OR (?3 AND state IN (3, 4)))"
                      " ORDER BY seq",
                      &st, err);
     if (rv != 0)
         return rv;
     sqlite3_bind_blob(st, 1, n->id.pk, HZ_KEY_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)from_seq);
+    sqlite3_bind_int(st, 3, all);
     size_t cap = 0;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -264,7 +274,7 @@ static int enter_network(struct hz_node *n, const uint8_t *network,
                          const char *name, struct blobs *own, struct reissue *r,
                          struct hz_err *err)
 {
-    int rv = load_own(n, own, err);
+    int rv = load_own(n, 0, false, own, err);
     if (rv == 0)
         rv = db_exec(n,
                      "INSERT INTO prenet(bytes) SELECT bytes FROM log WHERE"
@@ -307,12 +317,12 @@ static int enter_network(struct hz_node *n, const uint8_t *network,
  * the same rows and values, with the writes they superseded pointed at
  * their re-issued copies. Entries the node's role does not allow are
  * kept (denied) rather than lost. */
-static int reissue(struct hz_node *n, const struct blobs *own,
+static int reissue(struct hz_node *n, const struct blobs *own, bool keep,
                    struct reissue *r, struct hz_err *err)
 {
     struct idmap m = {0};
     int rv = 0;
-    bool keep = n->keep_denied;
+    bool kept = n->keep_denied;
     n->keep_denied = true;
     for (size_t i = 0; rv == 0 && i < own->n; i++) {
         struct entry e;
@@ -323,9 +333,9 @@ static int reissue(struct hz_node *n, const struct blobs *own,
         for (size_t k = 0; rv == 0 && k < b.n_ops; k++) {
             struct op *o = &b.ops[k];
             if (o->kind == OP_DEL)
-                remap_ids(&m, o->seen, &o->n_seen);
+                remap_ids(&m, keep, o->seen, &o->n_seen);
             for (size_t f = 0; o->kind == OP_SET && f < o->n_fields; f++)
-                remap_ids(&m, o->fields[f].heads, &o->fields[f].n_heads);
+                remap_ids(&m, keep, o->fields[f].heads, &o->fields[f].n_heads);
         }
         if (rv == 0)
             rv = write_entry(n, &b, err);
@@ -346,7 +356,7 @@ static int reissue(struct hz_node *n, const struct blobs *own,
             }
         }
     }
-    n->keep_denied = keep;
+    n->keep_denied = kept;
     free(m.v);
     return rv;
 }
@@ -360,7 +370,7 @@ int network_enter(struct hz_node *n, const uint8_t *network, const char *name,
     if (rv == 0)
         rv = enter_network(n, network, name, &own, &r, err);
     if (rv == 0)
-        rv = reissue(n, &own, &r, err);
+        rv = reissue(n, &own, false, &r, err);
     if (rv == 0)
         rv = db_commit(n, err);
     if (rv != 0) {
@@ -457,7 +467,7 @@ int hz_network_create(hz_node *n, const char *name, char **network_hex,
     if (rv == 0)
         rv = write_trust(n, OP_CERT, enc_data(&out), enc_len(&out), err);
     if (rv == 0)
-        rv = reissue(n, &own, &r, err);
+        rv = reissue(n, &own, false, &r, err);
     if (rv == 0)
         rv = db_commit(n, err);
     if (rv != 0) {
@@ -854,7 +864,7 @@ int hz_join(hz_node *n, const char *text, char **summary, struct hz_err *err)
     if (rv == 0)
         rv = write_trust_ops(n, ops, n_ops, err);
     if (rv == 0)
-        rv = reissue(n, &own, &r, err);
+        rv = reissue(n, &own, false, &r, err);
     if (rv == 0)
         rv = db_commit(n, err);
     if (rv != 0 && entering) {
@@ -1143,4 +1153,106 @@ int hz_members(hz_node *n, char **json, struct hz_err *err)
         return rv;
     }
     return query_dump(root, json, err);
+}
+
+/* ---- rekey */
+
+/* The first seq of ours that is no longer good: the fork point of our
+ * key, else one past its cut-off, else past the top (nothing). */
+static int rekey_from(struct hz_node *n, uint64_t *from, struct hz_err *err)
+{
+    sqlite3_stmt *st;
+    int rv = db_prep(n,
+                     "SELECT (SELECT min(point) FROM forks WHERE author = ?1),"
+                     " (SELECT seq FROM cutoff WHERE subject = ?1),"
+                     " (SELECT max(seq) FROM log WHERE author = ?1)",
+                     &st, err);
+    if (rv != 0)
+        return rv;
+    sqlite3_bind_blob(st, 1, n->id.pk, HZ_KEY_LEN, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+            *from = (uint64_t)sqlite3_column_int64(st, 0);
+        else if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+            *from = (uint64_t)sqlite3_column_int64(st, 1) + 1;
+        else
+            *from = (uint64_t)sqlite3_column_int64(st, 2) + 1;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : db_err(n, rc, "rekey", err);
+}
+
+int hz_node_rekey(hz_node *n, char **summary, struct hz_err *err)
+{
+    *summary = NULL;
+    if (n->flags & HZ_OPEN_READONLY)
+        return hz_err_set(err, HZ_EREADONLY, "node opened read-only");
+    if (n->dir == NULL)
+        return hz_err_set(err, HZ_EINVAL, "needs a node directory");
+    uint8_t seed[HZ_SECRET_LEN], old_pk[HZ_KEY_LEN];
+    node_random(n, seed, sizeof seed);
+    struct identity fresh, old = n->id;
+    memcpy(old_pk, old.pk, HZ_KEY_LEN);
+    identity_from_seed(&fresh, seed);
+    /* The new key waits beside the old one until the database says it
+     * is the node's key (node.c finishes or discards it on open). */
+    int rv = secret_write(n, HZ_KEY_FILE ".new", seed, err);
+    sodium_memzero(seed, sizeof seed);
+    if (rv != 0) {
+        identity_close(&fresh);
+        return rv;
+    }
+    uint64_t from = 0;
+    struct blobs own = {0};
+    struct reissue r = {0};
+    uint8_t device[HZ_HASH_LEN];
+    node_device_fingerprint(device);
+    rv = db_begin(n, err);
+    if (rv == 0)
+        rv = rekey_from(n, &from, err);
+    if (rv == 0)
+        rv = load_own(n, from, true, &own, err);
+    if (rv == 0)
+        rv = db_meta_put(n, "key", fresh.pk, HZ_KEY_LEN, err);
+    if (rv == 0)
+        rv = db_meta_put(n, "rekeyed_from", old_pk, HZ_KEY_LEN, err);
+    if (rv == 0)
+        rv = db_meta_put(n, "device", device, sizeof device, err);
+    if (rv == 0)
+        rv = db_exec(n, "DELETE FROM meta WHERE k = 'clone'", err);
+    if (rv == 0) {
+        n->id = fresh;
+        rv = reissue(n, &own, true, &r, err);
+    }
+    if (rv == 0)
+        rv = db_commit(n, err);
+    if (rv != 0) {
+        db_rollback(n);
+        n->id = old;
+        identity_close(&fresh);
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s.new", n->dir, HZ_KEY_FILE);
+        unlink(path);
+        blobs_close(&own);
+        return rv;
+    }
+    identity_close(&old);
+    blobs_close(&own);
+    rv = node_finish_rekey(n, err);
+    if (rv == 0) {
+        json_t *o = json_object();
+        json_object_set_new(o, "old_key", query_hex(old_pk, HZ_KEY_LEN));
+        json_object_set_new(o, "key", query_hex(n->id.pk, HZ_KEY_LEN));
+        json_object_set_new(o, "from_seq", json_integer((json_int_t)from));
+        json_object_set_new(o, "reissued", json_integer((json_int_t)r.written));
+        json_object_set_new(o, "networked", json_boolean(n->networked));
+        rv = query_dump(o, summary, err);
+        char a[9], b[9];
+        hex_encode(old_pk, 4, a);
+        hex_encode(n->id.pk, 4, b);
+        node_logf(n, HZ_LOG_WARN, "rekeyed old=%s new=%s reissued=%llu", a, b,
+                  (unsigned long long)r.written);
+    }
+    return rv;
 }

@@ -180,6 +180,107 @@ static int read_key(const char *path, uint8_t *seed, struct hz_err *err)
     return 0;
 }
 
+static void hash_file(crypto_generichash_state *h, const char *path)
+{
+    uint8_t buf[128];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t r = fd < 0 ? 0 : read(fd, buf, sizeof buf);
+    if (fd >= 0)
+        close(fd);
+    uint8_t len = r > 0 ? (uint8_t)r : 0;
+    crypto_generichash_update(h, &len, 1);
+    crypto_generichash_update(h, buf, len);
+}
+
+void node_device_fingerprint(uint8_t *out)
+{
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, NULL, 0, HZ_HASH_LEN);
+    crypto_generichash_update(&h, (const uint8_t *)"huzhu device v1", 15);
+    const char *test = getenv("HUZHU_TEST_MACHINE_ID");
+    if (test != NULL) {
+        crypto_generichash_update(&h, (const uint8_t *)test, strlen(test));
+    } else {
+        hash_file(&h, "/etc/machine-id");
+        hash_file(&h, "/sys/firmware/devicetree/base/serial-number");
+    }
+    crypto_generichash_final(&h, out, HZ_HASH_LEN);
+}
+
+/* A node whose files moved to another machine (a cloned SD card) stops
+ * writing until `huzhu rekey`; a node without a record gets one. */
+static int check_device(hz_node *n, struct hz_err *err)
+{
+    if (n->flags & HZ_OPEN_READONLY)
+        return 0;
+    uint8_t now[HZ_HASH_LEN];
+    node_device_fingerprint(now);
+    sqlite3_stmt *st;
+    int rv = db_prep(n, "SELECT v = ?1 FROM meta WHERE k = 'device'", &st, err);
+    if (rv != 0)
+        return rv;
+    sqlite3_bind_blob(st, 1, now, sizeof now, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    int same = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_err(n, rc, "meta device", err);
+    if (same < 0)
+        return db_meta_put(n, "device", now, sizeof now, err);
+    if (same)
+        return 0;
+    node_logf(n, HZ_LOG_ERROR,
+              "clone: this node was created on another"
+              " machine; writes stop until rekey");
+    return db_meta_put(n, "clone", "device", 6, err);
+}
+
+int node_finish_rekey(hz_node *n, struct hz_err *err)
+{
+    char *from = path_join(n->dir, HZ_NEW_KEY_FILE);
+    char *to = path_join(n->dir, HZ_KEY_FILE);
+    int rv = 0;
+    if (from == NULL || to == NULL)
+        rv = hz_err_set(err, HZ_ENOMEM, "paths");
+    else if (rename(from, to) != 0 || fsync_dir(n->dir) != 0)
+        rv =
+            hz_err_set(err, HZ_EIO, "install the new key: %s", strerror(errno));
+    free(from);
+    free(to);
+    return rv;
+}
+
+/* An interrupted rekey: the database names the key that counts. */
+static int settle_rekey(hz_node *n, const char *dir, struct hz_err *err)
+{
+    char *path = path_join(dir, HZ_NEW_KEY_FILE);
+    if (path == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "paths");
+    uint8_t seed[HZ_SEED_LEN], meta_pk[HZ_KEY_LEN];
+    int rv = 0;
+    if (access(path, F_OK) == 0 && read_key(path, seed, NULL) == 0 &&
+        db_meta_get(n, "key", meta_pk, sizeof meta_pk, NULL) == 0) {
+        struct identity fresh;
+        identity_from_seed(&fresh, seed);
+        bool done = memcmp(fresh.pk, meta_pk, HZ_KEY_LEN) == 0;
+        if (done) {
+            identity_close(&n->id);
+            n->id = fresh;
+        } else {
+            identity_close(&fresh);
+        }
+        if (!(n->flags & HZ_OPEN_READONLY)) {
+            if (done)
+                rv = node_finish_rekey(n, err);
+            else
+                unlink(path);
+        }
+    }
+    sodium_memzero(seed, sizeof seed);
+    free(path);
+    return rv;
+}
+
 /* Tables, then the meta rows that make this database a node. */
 static int init_db(hz_node *n, const char *name, struct hz_err *err)
 {
@@ -193,6 +294,10 @@ static int init_db(hz_node *n, const char *name, struct hz_err *err)
         rv = db_meta_put(n, "key", n->id.pk, HZ_KEY_LEN, err);
     if (rv == 0)
         rv = db_meta_put(n, "network", n->network, HZ_NET_LEN, err);
+    uint8_t device[HZ_HASH_LEN];
+    node_device_fingerprint(device);
+    if (rv == 0)
+        rv = db_meta_put(n, "device", device, sizeof device, err);
     snprintf(ver, sizeof ver, "%u", n->schema->version);
     if (rv == 0)
         rv = db_meta_put(n, "schema", ver, strlen(ver), err);
@@ -338,11 +443,15 @@ int node_open_schema(const char *dir, const struct schema *schema,
     if (rv == 0)
         rv = db_open(n, db, 0, err);
     if (rv == 0)
+        rv = settle_rekey(n, dir, err);
+    if (rv == 0)
         rv = check_db(n, err);
     if (rv == 0)
         rv = db_configure(n, err);
     if (rv == 0)
         rv = upgrade(n, err);
+    if (rv == 0)
+        rv = check_device(n, err);
     free(key);
     free(db);
     if (rv != 0) {

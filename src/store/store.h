@@ -31,6 +31,7 @@
 #define HZ_DB_FORMAT 1 /* PRAGMA user_version of node.db */
 #define HZ_DB_FILE "node.db"
 #define HZ_KEY_FILE "node.key"
+#define HZ_NEW_KEY_FILE "node.key.new"  /* a rekey in progress */
 #define HZ_STAGED_FILE "import.staging" /* an import in progress */
 
 /* Verdicts of stored entries (log.state). */
@@ -201,6 +202,12 @@ int relay_ingest(struct hz_node *n, size_t count, const uint8_t *const *p,
 
 /* ---- node.c */
 uint64_t node_now_ms(struct hz_node *n);
+/* This machine: BLAKE2b of /etc/machine-id and the board serial, or of
+ * $HUZHU_TEST_MACHINE_ID (tests). Recorded at init; a node opened on
+ * another machine stops writing until rekey (DECISIONS 13). */
+void node_device_fingerprint(uint8_t *out);
+/* Make node.key.new the node's key file (rekey, after its commit). */
+int node_finish_rekey(struct hz_node *n, struct hz_err *err);
 void node_random(struct hz_node *n, void *buf, size_t len);
 void node_logf(struct hz_node *n, int level, const char *fmt, ...)
     HZ_PRINTF(3, 4);

@@ -260,6 +260,114 @@ def a_delegate_admits_and_entries_wait_for_its_certificate():
 
 
 @cases.case
+def a_cloned_node_forks_and_the_documented_recovery_works():
+    """Copy a node directory, write on both copies, merge at a third node:
+    the fork is detected and reported, the earlier history stays, and the
+    recovery of proto/trust.md (revoke after the last good entry, rekey
+    each copy, admit the new keys) loses nothing."""
+    import shutil
+    with T.TempDir("trustclone") as work:
+        a = T.Node.create(work, "测试管理员", "a")
+        a.js("network", "create", "--name", "测试网")
+        b = T.Node.create(work, "测试原机", "b")
+        b.js("join", token_of(a, b, "--name", "b", "--role", "coordinator"))
+        h1 = b.js("household", "add", "--head", "测试复制前")["id"]
+        b2 = T.Node(os.path.join(work, "b2"))
+        shutil.copytree(b.dir, b2.dir)
+        b2.key = b.key
+        h2 = b.js("household", "add", "--head", "测试原机写")["id"]
+        h3 = b2.js("household", "add", "--head", "测试副本写")["id"]
+        pb, pb2 = (os.path.join(work, x) for x in ("b.bundle", "b2.bundle"))
+        b.export(pb)
+        b2.export(pb2)
+        a.import_(pb)
+        st = a.import_(pb2)
+        T.check(st["forks"] >= 1, "the third node sees the fork: %r" % st)
+        forks = a.status()["forks"]
+        T.check(len(forks) == 1 and forks[0]["author"] == b.key,
+                "status reports the fork of that key")
+        point = forks[0]["point"]
+        row = [m for m in a.js("members")["members"] if m["key"] == b.key][0]
+        T.check_eq(row["fork_point"], point, "members shows the fork point")
+        hh = ids_of(a, "households")
+        T.check(h1 in hh and not ({h2, h3} & hh),
+                "the history before the fork stays; neither branch applies")
+        # The recovery: revoke after the last good entry ...
+        rv = a.js("revoke", b.key, "--after", str(point - 1))
+        T.check_eq(rv["after_seq"], point - 1, "revoked after the last good")
+        pa = os.path.join(work, "a.bundle")
+        a.export(pa)
+        # ... each copy learns of the fork, stops writing, and re-keys ...
+        orig = b.key
+        for node in (b, b2):
+            node.import_(pa)
+            T.check(node.status()["clone_detected"],
+                    "%s is told its key is shared" % node.dir)
+            r = node.run("household", "add", "--head", "测试不应写入")
+            T.check_eq(r.rc, 1, "%s: writes stop" % node.dir)
+            T.check("rekey" in r.err, "and the message says rekey")
+            j = node.js("rekey")
+            T.check(j["old_key"] == orig and j["key"] != orig and
+                    j["reissued"] == 1 and j["from_seq"] == point,
+                    "%s: a new key; its entry past the fork is re-issued: %r"
+                    % (node.dir, j))
+            node.key = j["key"]
+            # ... and the admin admits the new key.
+            tok = token_of(a, node, "--name", node.dir.rsplit("/", 1)[1],
+                           "--role", "coordinator")
+            node.js("join", tok)
+        T.check(b.key != b2.key, "each copy has its own key")
+        nodes = [a, b, b2]
+        exchange(nodes, work, "heal")
+        T.check_eq(len({n.state_hash() for n in nodes}), 1,
+                   "all three agree")
+        for n in nodes:
+            hh = ids_of(n, "households")
+            T.check({h1, h2, h3} <= hh,
+                    "%s: nothing registered in either branch is lost"
+                    % n.dir)
+            n.run("log", "verify", expect=0)
+        m = {x["key"]: x for x in a.js("members")["members"]}
+        T.check(m[b.key]["revoked_after"] is None and
+                m[b2.key]["revoked_after"] is None,
+                "the new keys are members in good standing")
+        r = a.js("members")
+        old = [x for x in r["members"] if x["revoked_after"] is not None]
+        T.check(len(old) == 1 and old[0]["revoked_after"] == point - 1,
+                "the old key is listed revoked at its last good entry")
+
+
+@cases.case
+def a_node_copied_to_another_machine_stops_writing_until_rekey():
+    import shutil
+    with T.TempDir("trustmove") as work:
+        b = T.Node.create(work, "测试节点", "b")
+        h = b.js("household", "add", "--head", "测试户")["id"]
+        moved = T.Node(os.path.join(work, "moved"),
+                       env={"HUZHU_TEST_MACHINE_ID": "another-machine"})
+        shutil.copytree(b.dir, moved.dir)
+        r = moved.run("household", "add", "--head", "测试复制卡写")
+        T.check(r.rc == 1 and "rekey" in r.err,
+                "a copied card does not write: exit 1, says rekey")
+        T.check(moved.status()["clone_detected"], "status says so")
+        T.check(h in ids_of(moved, "households"), "reading still works")
+        j = moved.js("rekey")
+        T.check(j["key"] != b.key and j["reissued"] == 0,
+                "rekey: a new key, nothing to re-issue")
+        moved.key = j["key"]
+        T.check_eq(moved.js("id")["key"], j["key"], "id prints the new key")
+        h2 = moved.js("household", "add", "--head", "测试换钥后")["id"]
+        T.check(not os.path.exists(os.path.join(moved.dir, "node.key.new")),
+                "no key file left over")
+        # The original and the re-keyed copy merge without a fork.
+        p = os.path.join(work, "m.bundle")
+        moved.export(p)
+        st = b.import_(p)
+        T.check(st["forks"] == 0 and h2 in ids_of(b, "households"),
+                "the two merge without a fork: %r" % st)
+
+
+@cases.case
 def records_written_before_joining_are_reissued():
     with T.TempDir("trustpre") as work:
         a = T.Node.create(work, "测试管理员", "a")
