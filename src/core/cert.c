@@ -335,6 +335,11 @@ int revocation_decode(struct revocation *r, const uint8_t *buf, size_t len,
     return obj_decode(&rev_kind, r, buf, len, err);
 }
 
+int revocation_encode(const struct revocation *r, struct enc *out)
+{
+    return encode(&rev_kind, r, out);
+}
+
 int revocation_verify(const struct revocation *r, struct hz_err *err)
 {
     return obj_verify(&rev_kind, r, err);

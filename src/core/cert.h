@@ -96,6 +96,7 @@ int revocation_sign(struct revocation *r, const uint8_t *sk, struct enc *out);
 int revocation_decode(struct revocation *r, const uint8_t *buf, size_t len,
                       struct hz_err *err);
 int revocation_verify(const struct revocation *r, struct hz_err *err);
+int revocation_encode(const struct revocation *r, struct enc *out);
 
 /* Whether @now_ms lies within the certificate's validity (gates the live
  * channel and join tokens, never the acceptance of entries). */
