@@ -288,6 +288,26 @@ static int fsync_parent(const char *path)
     return rc;
 }
 
+/* Open @path for writing as a new file, replacing a leftover. */
+static FILE *create_new(const char *path)
+{
+    FILE *f = fopen(path, "wbx");
+    if (f == NULL && errno == EEXIST && unlink(path) == 0)
+        f = fopen(path, "wbx");
+    return f;
+}
+
+static int finish_file(FILE *f, int rv, struct hz_err *err)
+{
+    if (fflush(f) != 0 || fsync(fileno(f)) != 0)
+        rv = rv != 0 ? rv
+                     : hz_err_set(err, errno == ENOSPC ? HZ_ENOSPC : HZ_EIO,
+                                  "sync bundle");
+    if (fclose(f) != 0 && rv == 0)
+        rv = hz_err_set(err, HZ_EIO, "close bundle");
+    return rv;
+}
+
 int hz_bundle_export(hz_node *n, const char *path, const char *vector_json,
                      uint64_t *n_entries, struct hz_err *err)
 {
@@ -296,13 +316,25 @@ int hz_bundle_export(hz_node *n, const char *path, const char *vector_json,
     if (tmp == NULL)
         return hz_err_set(err, HZ_ENOMEM, "path");
     snprintf(tmp, len, "%s.tmp", path);
+    /* In a network the plain bundle is written inside the node directory
+     * and only its sealed form goes to @path (a USB stick). */
+    char *plain = NULL;
+    if (n->networked && n->dir != NULL) {
+        size_t plen = strlen(n->dir) + 32;
+        plain = malloc(plen);
+        if (plain == NULL) {
+            free(tmp);
+            return hz_err_set(err, HZ_ENOMEM, "path");
+        }
+        snprintf(plain, plen, "%s/export.plain", n->dir);
+    }
     struct writer w = {0};
-    w.f = fopen(tmp, "wbx");
-    if (w.f == NULL && errno == EEXIST && unlink(tmp) == 0)
-        w.f = fopen(tmp, "wbx");
+    w.f = create_new(plain != NULL ? plain : tmp);
     if (w.f == NULL) {
-        int rv = hz_err_set(err, HZ_EIO, "create %s: %s", tmp, strerror(errno));
+        int rv = hz_err_set(err, HZ_EIO, "create %s: %s",
+                            plain != NULL ? plain : tmp, strerror(errno));
         free(tmp);
+        free(plain);
         return rv;
     }
     /* One read transaction: a consistent snapshot of the log. */
@@ -310,10 +342,21 @@ int hz_bundle_export(hz_node *n, const char *path, const char *vector_json,
     if (rv == 0)
         rv = write_bundle(n, &w, vector_json, err);
     db_rollback(n);
-    if (fflush(w.f) != 0 || fsync(fileno(w.f)) != 0)
-        rv = rv != 0 ? rv : hz_err_set(err, HZ_EIO, "sync bundle");
-    if (fclose(w.f) != 0 && rv == 0)
-        rv = hz_err_set(err, HZ_EIO, "close bundle");
+    rv = finish_file(w.f, rv, err);
+    if (rv == 0 && plain != NULL) {
+        FILE *in = fopen(plain, "rb");
+        FILE *out = create_new(tmp);
+        if (in == NULL || out == NULL)
+            rv = hz_err_set(err, HZ_EIO, "create %s: %s", tmp, strerror(errno));
+        if (rv == 0)
+            rv = seal_file(n, in, out, err);
+        if (in != NULL)
+            fclose(in);
+        if (out != NULL)
+            rv = finish_file(out, rv, err);
+    }
+    if (plain != NULL)
+        unlink(plain);
     if (rv == 0 && rename(tmp, path) != 0)
         rv = hz_err_set(err, HZ_EIO, "rename bundle: %s", strerror(errno));
     if (rv == 0 && fsync_parent(path) != 0)
@@ -321,6 +364,7 @@ int hz_bundle_export(hz_node *n, const char *path, const char *vector_json,
     if (rv != 0)
         unlink(tmp);
     free(tmp);
+    free(plain);
     if (rv == 0 && n_entries != NULL)
         *n_entries = w.count;
     return rv;
@@ -534,8 +578,18 @@ static int stage(hz_node *n, const char *path, char **staged,
     if (out == NULL)
         rv = hz_err_set(err, HZ_EIO, "stage bundle: %s", strerror(errno));
     char buf[65536];
-    size_t got;
-    while (rv == 0 && (got = fread(buf, 1, sizeof buf, in)) > 0) {
+    size_t got = fread(buf, 1, 8, in);
+    bool sealed = seal_is_sealed((const uint8_t *)buf, got);
+    if (rv == 0 && sealed) {
+        /* Sealed: what is staged is the opened, plain bundle. */
+        rewind(in);
+        rv = unseal_file(n, in, out, err);
+        got = 0;
+    } else if (rv == 0 && got > 0 && fwrite(buf, 1, got, out) != got) {
+        rv = hz_err_set(err, errno == ENOSPC ? HZ_ENOSPC : HZ_EIO,
+                        "stage bundle: %s", strerror(errno));
+    }
+    while (rv == 0 && !sealed && (got = fread(buf, 1, sizeof buf, in)) > 0) {
         if (fwrite(buf, 1, got, out) != got)
             rv = hz_err_set(err, errno == ENOSPC ? HZ_ENOSPC : HZ_EIO,
                             "stage bundle: %s", strerror(errno));

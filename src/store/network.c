@@ -96,6 +96,11 @@ static int secret_write(struct hz_node *n, const char *file, const uint8_t *val,
     return 0;
 }
 
+int network_secret(struct hz_node *n, uint8_t *out, struct hz_err *err)
+{
+    return secret_read(n, SECRET_FILE, out, err);
+}
+
 /* A secret file's value, made (randomly) if absent. */
 static int secret_get_or_make(struct hz_node *n, const char *file, uint8_t *out,
                               struct hz_err *err)

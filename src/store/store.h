@@ -27,6 +27,7 @@
 #include "../core/schema.h"
 
 #include <sqlite3.h>
+#include <stdio.h>
 
 #define HZ_DB_FORMAT 1 /* PRAGMA user_version of node.db */
 #define HZ_DB_FILE "node.db"
@@ -163,6 +164,20 @@ int trust_refresh(struct hz_node *n, struct hz_err *err);
  * hz_join. */
 int network_enter(struct hz_node *n, const uint8_t *network, const char *name,
                   struct hz_err *err);
+
+/* The 32-byte network secret (network.secret). HZ_ENOTFOUND without. */
+int network_secret(struct hz_node *n, uint8_t *out, struct hz_err *err);
+
+/* ---- seal.c: sealed bundles (proto/bundle.md, "Sealed bundles") */
+
+/* Does a file starting with @head (len bytes) hold a sealed bundle? */
+bool seal_is_sealed(const uint8_t *head, size_t len);
+/* Seal the plain bundle read from @in onto @out under the bundle key. */
+int seal_file(struct hz_node *n, FILE *in, FILE *out, struct hz_err *err);
+/* Check and open a sealed bundle from @in (at its start) onto @out. A
+ * file that is not complete, not authentic, of another network or under
+ * a key this node does not hold is refused. */
+int unseal_file(struct hz_node *n, FILE *in, FILE *out, struct hz_err *err);
 
 /* ---- apply.c: materialize one decoded body, or take it back */
 

@@ -44,6 +44,11 @@ def exchange(nodes, work, tag, rounds=2):
                             " refused" % (tag, k, i))
 
 
+def secret_of(node):
+    with open(os.path.join(node.dir, "network.secret"), "rb") as f:
+        return f.read()
+
+
 def denied(node):
     """{entry id: reason} of the entries a node holds as denied."""
     return {e.hex(): r for e, r in
@@ -235,7 +240,9 @@ def a_delegate_admits_and_entries_wait_for_its_certificate():
                 "an admission before the cut-off stays")
         # C gets the revocation but not the coordinator's log.
         a.export(os.path.join(work, "a2.bundle"))
-        header, entries, _ = T.read_bundle(os.path.join(work, "a2.bundle"))
+        with open(os.path.join(work, "a2.bundle"), "rb") as f:
+            plain = T.unseal(f.read(), secret_of(a))
+        header, entries, _ = T.parse_bundle(plain)
         kpk = bytes.fromhex(k.key)
         only = [e for e in entries if T.decode_entry(e)["author"] != kpk]
         T.check(len(only) < len(entries), "the filtered bundle lacks K's log")
@@ -452,6 +459,61 @@ def refusals_change_nothing():
         T.check_eq(b.snapshot(), before, "nothing changed")
         for n in net.all + [x, other]:
             n.run("log", "verify", expect=0)
+
+
+@cases.case
+def bundles_are_sealed_so_a_lost_stick_reveals_nothing():
+    with T.TempDir("trustseal") as work:
+        net = Network(work)
+        a, b = net.a, net.b
+        exchange([a, b], work, "setup", rounds=1)
+        b.js("household", "add", "--head", "测试隐私户主", "--phone",
+             "13800000000", "--village", "测试隐秘村")
+        p = os.path.join(work, "stick.bundle")
+        b.export(p)
+        with open(p, "rb") as f:
+            data = f.read()
+        T.check(data[:8] == b"HZSEALED", "a member's bundle is sealed")
+        for s in ("测试隐私户主", "13800000000", "测试隐秘村", "测试一小"):
+            T.check(s.encode() not in data,
+                    "the stick does not show %s" % s)
+        T.check(bytes.fromhex(b.key) not in data,
+                "nor even which devices wrote it")
+        # Any member can import it; the spec alone opens it.
+        plain = T.unseal(data, secret_of(a))
+        _, entries, _ = T.parse_bundle(plain)
+        T.check(len(entries) > 0, "the reader of proto/ opens it with the"
+                " network secret: %d entries" % len(entries))
+        st = net.c.import_(p)
+        T.check(st["applied"] > 0, "another member imports it")
+        # An outsider, a damaged copy, a cut one: refused, nothing changed.
+        x = T.Node.create(work, "测试外人", "x")
+        other = T.Node.create(work, "测试别网", "o")
+        other.js("network", "create", "--name", "别的网")
+        bad = bytearray(data)
+        bad[len(bad) // 2] ^= 1
+        pbad = T.write_file(os.path.join(work, "bad.bundle"), bytes(bad))
+        pcut = T.write_file(os.path.join(work, "cut.bundle"),
+                            data[:len(data) - 20])
+        pnofinal = T.write_file(os.path.join(work, "nofinal.bundle"),
+                                data[:len(data) - 100])
+        for node, path, code, what in (
+                (x, p, 5, "a node in no network"),
+                (other, p, 5, "a node of another network"),
+                (net.c, pbad, 5, "a flipped bit"),
+                (net.c, pcut, 5, "a cut file"),
+                (net.c, pnofinal, 5, "a file cut at a chunk")):
+            before = node.snapshot()
+            r = node.run("bundle", "import", path)
+            T.check(r.rc == code and r.err.startswith("huzhu: "),
+                    "%s: exit %d (want %d): %s" % (what, r.rc, code,
+                                                   r.err.strip()[:120]))
+            T.check_eq(node.snapshot(), before, "%s: nothing changed" % what)
+        # The plain bundle was never written next to the sealed one.
+        T.check_eq(sorted(os.listdir(work)).count("stick.bundle.tmp"), 0,
+                   "no temporary file left")
+        T.check(not os.path.exists(os.path.join(b.dir, "export.plain")),
+                "no plain copy left in the node directory")
 
 
 @cases.case

@@ -394,6 +394,50 @@ def parse_bundle(data):
     return header, entries, trailer
 
 
+# ---- sealed bundles (proto/bundle.md, "Sealed bundles"), from the spec
+
+SEAL_MAGIC = b"HZSEALED"
+
+
+def bundle_key(secret, epoch=0):
+    """The bundle key of @epoch from the network secret, and its id."""
+    key = hashlib.blake2b(b"huzhu bundle key v1" + struct.pack(">Q", epoch),
+                          digest_size=32, key=secret).digest()
+    kid = hashlib.blake2b(b"huzhu bundle key id v1" + key,
+                          digest_size=16).digest()
+    return key, kid
+
+
+def unseal(data, secret):
+    """The plain bundle inside a sealed one (raises on any damage)."""
+    import nacl.bindings as nb
+    if data[:8] != SEAL_MAGIC:
+        raise ValueError("not sealed")
+    hl = struct.unpack(">I", data[8:12])[0]
+    header = data[12:12 + hl]
+    ad = data[:12 + hl]
+    version, network, kid, epoch = unpack(header)
+    key, want = bundle_key(secret, epoch)
+    if version != 1 or kid != want:
+        raise ValueError("version or key id")
+    pos = 12 + hl
+    st = nb.crypto_secretstream_xchacha20poly1305_state()
+    nb.crypto_secretstream_xchacha20poly1305_init_pull(st, data[pos:pos + 24],
+                                                       key)
+    pos += 24
+    out, final = b"", False
+    while not final:
+        n = struct.unpack(">I", data[pos:pos + 4])[0]
+        m, tag = nb.crypto_secretstream_xchacha20poly1305_pull(
+            st, data[pos + 4:pos + 4 + n], ad)
+        out += m
+        pos += 4 + n
+        final = tag == nb.crypto_secretstream_xchacha20poly1305_TAG_FINAL
+    if pos != len(data):
+        raise ValueError("bytes after the final chunk")
+    return out
+
+
 def read_bundle(path):
     with open(path, "rb") as f:
         return parse_bundle(f.read())
