@@ -41,7 +41,8 @@ static void same_bytes(int (*enc)(const void *, struct enc *), const void *o,
     struct enc out;
     enc_init(&out);
     FUZZ_CHECK(enc(o, &out) == 0);
-    FUZZ_CHECK(enc_len(&out) == size && memcmp(enc_data(&out), data, size) == 0);
+    FUZZ_CHECK(enc_len(&out) == size &&
+               memcmp(enc_data(&out), data, size) == 0);
     enc_close(&out);
 }
 
@@ -73,8 +74,8 @@ static void objects(const uint8_t *data, size_t size)
         memset(o, 0, sizeof *o);
         enum op_kind kind = data[0] & 1 ? OP_REVOKE : OP_CERT;
         struct hz_err err = {0};
-        if (trust_obj_decode(network, kind, (struct hz_bytes){data + 5, len},
-                             o, &err) == 0) {
+        if (trust_obj_decode(network, kind, (struct hz_bytes){data + 5, len}, o,
+                             &err) == 0) {
             memset(o->author, data[1] & 3, HZ_KEY_LEN);
             o->seq = data[2];
             o->idx = (uint32_t)n;
@@ -95,8 +96,8 @@ static void objects(const uint8_t *data, size_t size)
     FUZZ_CHECK(trust_resolve(network, back, n, &r2, &err) == 0);
     FUZZ_CHECK(r1.n_cuts == r2.n_cuts);
     for (size_t i = 0; i < r1.n_cuts; i++) {
-        FUZZ_CHECK(memcmp(r1.cuts[i].subject, r2.cuts[i].subject,
-                          HZ_KEY_LEN) == 0);
+        FUZZ_CHECK(memcmp(r1.cuts[i].subject, r2.cuts[i].subject, HZ_KEY_LEN) ==
+                   0);
         FUZZ_CHECK(r1.cuts[i].seq == r2.cuts[i].seq);
         const struct trust_obj *by = &objs[r1.cuts[i].by];
         FUZZ_CHECK(by->kind == OP_REVOKE && by->effective);
@@ -138,8 +139,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct revocation r;
         rv = revocation_decode(&r, data, size, &err);
         if (rv != 0) {
-            FUZZ_CODES("revocation_decode", rv, &err, HZ_EMALFORMED,
-                       HZ_ETOOBIG, HZ_EVERSION);
+            FUZZ_CODES("revocation_decode", rv, &err, HZ_EMALFORMED, HZ_ETOOBIG,
+                       HZ_EVERSION);
             return 0;
         }
         FUZZ_CHECK(r.has_after_id == (r.after_seq > 0));
