@@ -29,7 +29,8 @@
 
 bool seal_is_sealed(const uint8_t *head, size_t len)
 {
-    return len >= SEAL_MAGIC_LEN && memcmp(head, SEAL_MAGIC, SEAL_MAGIC_LEN) == 0;
+    return len >= SEAL_MAGIC_LEN &&
+           memcmp(head, SEAL_MAGIC, SEAL_MAGIC_LEN) == 0;
 }
 
 /* The bundle key of epoch 0: keyed BLAKE2b of the network secret. */
@@ -196,7 +197,8 @@ int unseal_file(struct hz_node *n, FILE *in, FILE *out, struct hz_err *err)
         crypto_secretstream_xchacha20poly1305_init_pull(&st, ss, key) != 0)
         rv = hz_err_set(err, HZ_EMALFORMED, "sealed bundle stream header");
     sodium_memzero(key, sizeof key);
-    size_t cipher_max = SEAL_CHUNK + crypto_secretstream_xchacha20poly1305_ABYTES;
+    size_t cipher_max =
+        SEAL_CHUNK + crypto_secretstream_xchacha20poly1305_ABYTES;
     uint8_t *plain = malloc(SEAL_CHUNK);
     uint8_t *cipher = malloc(cipher_max);
     if (rv == 0 && (plain == NULL || cipher == NULL))
