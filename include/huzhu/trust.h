@@ -19,6 +19,29 @@ HZ_API HZ_NODISCARD int hz_network_create(hz_node *node, const char *name,
                                           char **network_hex,
                                           struct hz_err *err);
 
+/* The network root key's printable recovery code (Crockford base32 of the
+ * seed and a checksum, in groups of five; proto/trust.md). Only on the
+ * node holding network.key (else HZ_EPERM). Free with hz_free_string. */
+HZ_API HZ_NODISCARD int hz_network_recovery_code(hz_node *node, char **code,
+                                                 struct hz_err *err);
+
+/* Write the root key to @path sealed with @passphrase (at least 8 bytes;
+ * Argon2id and XSalsa20-Poly1305). */
+HZ_API HZ_NODISCARD int hz_network_backup_key(hz_node *node, const char *path,
+                                              const char *passphrase,
+                                              struct hz_err *err);
+
+/* Restore the root key onto this node from a backup file (@path with
+ * @passphrase) or a recovery code (@code): the node becomes an admin of
+ * that network (entering it if needed; its earlier records re-issued).
+ * @name names the network (NULL: the file's name). A wrong passphrase
+ * or code changes nothing. */
+HZ_API HZ_NODISCARD int hz_network_restore(hz_node *node, const char *path,
+                                           const char *code,
+                                           const char *passphrase,
+                                           const char *name, char **network_hex,
+                                           struct hz_err *err);
+
 struct hz_admission {
     const char *key;     /* the device's public key, 64 hex digits */
     const char *name;    /* its name for people, at most 200 bytes */

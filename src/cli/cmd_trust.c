@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 
 static int parse_u64(const char *s, uint64_t *out)
 {
@@ -21,10 +22,203 @@ static int parse_u64(const char *s, uint64_t *out)
     return 0;
 }
 
-#define NETWORK_USAGE "network create --name NAME"
+#define NETWORK_USAGE                                                          \
+    "network create --name NAME | network recovery-code |"                     \
+    " network backup-key FILE [--passphrase-file F] |"                         \
+    " network restore --file FILE [--passphrase-file F] | --code CODE"         \
+    " [--name NAME]"
+
+/* A passphrase from @file (its first line), or typed at the terminal
+ * without echo (twice when @confirm). NULL on failure, after a message. */
+static char *passphrase(struct cli *c, const char *file, bool confirm)
+{
+    char *buf = calloc(1, 1024);
+    if (buf == NULL)
+        return NULL;
+    if (file != NULL) {
+        FILE *f = fopen(file, "r");
+        if (f == NULL || fgets(buf, 1024, f) == NULL) {
+            fprintf(stderr, "huzhu: %s: %s\n", file,
+                    cli_tr(c, "无法读取口令", "cannot read the passphrase"));
+            if (f != NULL)
+                fclose(f);
+            free(buf);
+            return NULL;
+        }
+        fclose(f);
+        buf[strcspn(buf, "\r\n")] = '\0';
+        return buf;
+    }
+    FILE *tty = fopen("/dev/tty", "r+");
+    if (tty == NULL) {
+        fprintf(stderr, "huzhu: %s\n",
+                cli_tr(c, "没有终端可输入口令：请用 --passphrase-file",
+                       "no terminal to type a passphrase: use "
+                       "--passphrase-file"));
+        free(buf);
+        return NULL;
+    }
+    for (int round = 0; round < (confirm ? 2 : 1); round++) {
+        char *again = round == 0 ? buf : calloc(1, 1024);
+        fprintf(tty, "%s: ",
+                round == 0 ? cli_tr(c, "口令", "passphrase")
+                           : cli_tr(c, "再输一次", "again"));
+        fflush(tty);
+        struct termios old, quiet;
+        int fd = fileno(tty);
+        bool echo_off = tcgetattr(fd, &old) == 0;
+        if (echo_off) {
+            quiet = old;
+            quiet.c_lflag &= ~(tcflag_t)ECHO;
+            tcsetattr(fd, TCSAFLUSH, &quiet);
+        }
+        char *got = again ? fgets(again, 1024, tty) : NULL;
+        if (echo_off)
+            tcsetattr(fd, TCSAFLUSH, &old);
+        fputc('\n', tty);
+        if (got == NULL) {
+            if (again != buf)
+                free(again);
+            free(buf);
+            fclose(tty);
+            return NULL;
+        }
+        again[strcspn(again, "\r\n")] = '\0';
+        if (round == 1) {
+            bool same = strcmp(again, buf) == 0;
+            free(again);
+            if (!same) {
+                fprintf(stderr, "huzhu: %s\n",
+                        cli_tr(c, "两次口令不一致", "the passphrases differ"));
+                free(buf);
+                fclose(tty);
+                return NULL;
+            }
+        }
+    }
+    fclose(tty);
+    return buf;
+}
+
+static void print_network(struct cli *c, const char *id, const char *name,
+                          const char *zh, const char *en)
+{
+    if (c->json) {
+        json_t *o = json_pack("{s:s, s:s}", "network", id, "name", name);
+        char *s = json_dumps(o, JSON_COMPACT);
+        printf("%s\n", s);
+        free(s);
+        json_decref(o);
+    } else {
+        printf("%s\n%s: %s\n", cli_tr(c, zh, en),
+               cli_tr(c, "网络编号", "network id"), id);
+    }
+}
+
+static int network_key_commands(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"passphrase-file", required_argument, NULL, 'p'},
+        {"file", required_argument, NULL, 'f'},
+        {"code", required_argument, NULL, 'c'},
+        {"name", required_argument, NULL, 'n'},
+        {NULL, 0, NULL, 0}};
+    const char *pfile = NULL, *file = NULL, *code = NULL, *name = NULL;
+    const char *what = argv[0];
+    int ch;
+    optind = 0;
+    while ((ch = getopt_long(argc, argv, "p:f:c:n:", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'p':
+            pfile = optarg;
+            break;
+        case 'f':
+            file = optarg;
+            break;
+        case 'c':
+            code = optarg;
+            break;
+        case 'n':
+            name = optarg;
+            break;
+        default:
+            return cli_usage(c, NETWORK_USAGE, NULL);
+        }
+    }
+    bool backup = strcmp(what, "backup-key") == 0;
+    bool restore = strcmp(what, "restore") == 0;
+    bool show_code = strcmp(what, "recovery-code") == 0;
+    if ((backup && optind + 1 != argc) || (!backup && optind != argc) ||
+        (restore && (file == NULL) == (code == NULL)) ||
+        (show_code && (pfile || file || code || name)))
+        return cli_usage(c, NETWORK_USAGE, NULL);
+    int rv = cli_open(c, 0);
+    if (rv != EXIT_OK)
+        return rv;
+    struct hz_err err = {0};
+    int code_rv = 0;
+    if (show_code) {
+        char *s = NULL;
+        code_rv = hz_network_recovery_code(c->node, &s, &err);
+        if (code_rv != 0)
+            return cli_fail(c, code_rv, &err);
+        if (c->json) {
+            printf("{\"code\":\"%s\"}\n", s);
+        } else {
+            printf(
+                "%s\n\n%s\n\n%s\n",
+                cli_tr(c, "网络根密钥恢复码(抄写或打印后妥善保管)：",
+                       "Network root key recovery code (write it down "
+                       "or print it, and keep it safe):"),
+                s,
+                cli_tr(c,
+                       "持有此码者即可管理本网络。恢复：在新设备上 "
+                       "huzhu init 后运行 huzhu network restore --code 恢复码",
+                       "Whoever holds it can run this network. To "
+                       "restore: huzhu init on new hardware, then huzhu "
+                       "network restore --code CODE"));
+        }
+        hz_free_string(s);
+        return EXIT_OK;
+    }
+    char *pass = NULL;
+    if (backup || file != NULL) {
+        pass = passphrase(c, pfile, backup);
+        if (pass == NULL)
+            return EXIT_USAGE;
+    }
+    if (backup) {
+        code_rv = hz_network_backup_key(c->node, argv[optind], pass, &err);
+        free(pass);
+        if (code_rv != 0)
+            return cli_fail(c, code_rv, &err);
+        if (c->json)
+            printf("{\"backup\":true}\n");
+        else
+            printf("%s → %s\n",
+                   cli_tr(c, "网络根密钥已加密备份", "root key backed up"),
+                   argv[optind]);
+        return EXIT_OK;
+    }
+    char *id = NULL;
+    code_rv = hz_network_restore(c->node, file, code, pass, name, &id, &err);
+    free(pass);
+    if (code_rv != 0)
+        return cli_fail(c, code_rv, &err);
+    print_network(c, id, name ? name : "",
+                  "已恢复网络根密钥，本节点为管理员。请导入其他节点的数据包。",
+                  "Root key restored; this node is an admin. Import the "
+                  "other nodes' bundles.");
+    hz_free_string(id);
+    return EXIT_OK;
+}
 
 int cmd_network(struct cli *c, int argc, char **argv)
 {
+    if (argc >= 2 && (strcmp(argv[1], "backup-key") == 0 ||
+                      strcmp(argv[1], "recovery-code") == 0 ||
+                      strcmp(argv[1], "restore") == 0))
+        return network_key_commands(c, argc - 1, argv + 1);
     if (argc < 2 || strcmp(argv[1], "create") != 0)
         return cli_usage(c, NETWORK_USAGE, NULL);
     static const struct option opts[] = {{"name", required_argument, NULL, 'n'},

@@ -56,8 +56,11 @@ static const struct cli_cmd cmds[] = {
      "back up the database (never the key)"},
     {"restore", cmd_restore, "restore FILE --name NAME",
      "从备份恢复为新节点(新密钥)", "restore a backup as a new node (new key)"},
-    {"network", cmd_network, "network create --name NAME",
-     "创建网络(本节点成为管理员)", "create a network (this node is its admin)"},
+    {"network", cmd_network,
+     "network create --name NAME | network recovery-code |"
+     " network backup-key FILE | network restore --file FILE|--code CODE",
+     "创建网络(本节点成为管理员)、备份与恢复根密钥",
+     "create a network (this node is its admin); back up, restore its key"},
     {"admit", cmd_admit,
      "admit KEY --name NAME --role admin|coordinator|site|viewer"
      " [--site SITE] [--valid-days N] [--admits]",

@@ -517,6 +517,80 @@ def bundles_are_sealed_so_a_lost_stick_reveals_nothing():
 
 
 @cases.case
+def the_root_key_is_backed_up_and_restored_on_new_hardware():
+    """Losing the township laptop does not orphan the network: its root
+    key comes back from a recovery code or a passphrase-sealed file, and
+    the new laptop admits devices that every node accepts."""
+    with T.TempDir("trustroot") as work:
+        a = T.Node.create(work, "测试乡政府旧", "a")
+        net = a.js("network", "create", "--name", "测试乡")["network"]
+        b = T.Node.create(work, "测试点", "b")
+        b.js("join", token_of(a, b, "--name", "b", "--role", "coordinator"))
+        b.js("household", "add", "--head", "测试户")
+        code = a.js("network", "recovery-code")["code"]
+        T.check(len(code.replace("-", "")) == 55 and code.count("-") == 10,
+                "a recovery code of 55 letters in groups of five")
+        T.check("rekey" not in code and code == code.upper(),
+                "upper-case letters and digits only")
+        pf = T.write_file(os.path.join(work, "pass"), b"measured-flood-2026\n")
+        key = os.path.join(work, "root.hzkey")
+        a.run("network", "backup-key", key, "--passphrase-file", pf,
+              expect=0)
+        with open(os.path.join(a.dir, "network.key"), "rb") as f:
+            seed = f.read()
+        with open(key, "rb") as f:
+            data = f.read()
+        T.check(data[:8] == b"HZROOT01" and seed not in data,
+                "the backup file does not hold the key in the clear")
+        # Refusals.
+        c = T.Node.create(work, "测试新电脑甲", "c")
+        wrong = T.write_file(os.path.join(work, "wrong"), b"not-the-pass\n")
+        bad_code = ("Z" if code[0] != "Z" else "Y") + code[1:]
+        for args, rc, what in (
+                (["network", "restore", "--file", key, "--passphrase-file",
+                  wrong], 5, "a wrong passphrase"),
+                (["network", "restore", "--code", bad_code], 2,
+                 "a recovery code with one wrong letter"),
+                (["network", "restore", "--code", code[:-6]], 2,
+                 "a recovery code cut short")):
+            before = c.snapshot()
+            r = c.run(*args)
+            T.check(r.rc == rc and r.err.startswith("huzhu: "),
+                    "%s: exit %d (want %d)" % (what, r.rc, rc))
+            T.check_eq(c.snapshot(), before, "%s: nothing changed" % what)
+        b.run("network", "recovery-code", expect=8)
+        # From the code, on new hardware.
+        j = c.js("network", "restore", "--code", code.lower())
+        T.check_eq(j["network"], net, "the code restores the network")
+        pb = os.path.join(work, "b.bundle")
+        b.export(pb)
+        st = c.import_(pb)
+        T.check(st["applied"] > 0 and st["denied"] == 0,
+                "the new laptop reads the members' sealed bundles")
+        d = T.Node.create(work, "测试新设备", "d")
+        d.js("join", token_of(c, d, "--name", "d", "--role", "site",
+                              "--site", c.js("site", "add", "--name",
+                                             "测试新点")["id"]))
+        hd = d.js("household", "add", "--head", "测试新户")["id"]
+        pd = os.path.join(work, "d.bundle")
+        d.export(pd)
+        pc = os.path.join(work, "c.bundle")
+        c.export(pc)
+        b.import_(pc)
+        b.import_(pd)
+        T.check(hd in ids_of(b, "households"),
+                "a device the new laptop admitted is accepted by the others")
+        # From the file, too.
+        e = T.Node.create(work, "测试新电脑乙", "e")
+        j = e.js("network", "restore", "--file", key, "--passphrase-file", pf)
+        T.check_eq(j["network"], net, "the file restores the network")
+        T.check_eq(e.status()["network_name"], "测试乡",
+                   "and its name")
+        roles = {m["key"]: m["role"] for m in e.js("members")["members"]}
+        T.check_eq(roles.get(e.key), "admin", "the new laptop is an admin")
+
+
+@cases.case
 def secrets_stay_in_their_files():
     with T.TempDir("trustsec") as work:
         a = T.Node.create(work, "测试管理员", "a")
