@@ -124,7 +124,9 @@ static int decode_trust_op(struct op *op, const msgpack_object *f, size_t n,
 {
     if (n != 2)
         return hz_err_set(err, HZ_EMALFORMED, "trust op of %zu elements", n);
-    return mp_bin(&f[1], HZ_TRUST_OBJ_MAX, &op->object, "trust object", err);
+    return mp_bin(&f[1],
+                  op->kind == OP_EPOCH ? HZ_EPOCH_OBJ_MAX : HZ_TRUST_OBJ_MAX,
+                  &op->object, "trust object", err);
 }
 
 static int decode_op(struct op *op, const struct schema *s,
@@ -140,7 +142,7 @@ static int decode_op(struct op *op, const struct schema *s,
         rv = mp_uint(&f[0], &kind, "op kind", err);
     if (rv != 0)
         return rv;
-    if (kind > OP_REVOKE)
+    if (kind > OP_EPOCH)
         return hz_err_set(err, HZ_ESCHEMA, "unknown op kind %llu",
                           (unsigned long long)kind);
     op->kind = (enum op_kind)kind;

@@ -7,6 +7,7 @@
  *   ins  = [2, table, row, [[column, value], ...]]
  *   cert = [3, certificate]            (trust operations: proto/trust.md)
  *   rev  = [4, revocation]
+ *   epoch = [5, bundle key epoch]
  *
  * Everything inside the body is content (DECISIONS 3): a body that fails
  * these checks is stored in its author's chain and never applied. */
@@ -23,11 +24,12 @@ enum op_kind {
     OP_INS = 2,    /* insert an immutable event row */
     OP_CERT = 3,   /* carry a membership certificate */
     OP_REVOKE = 4, /* carry a revocation */
+    OP_EPOCH = 5,  /* carry a bundle key epoch */
 };
 
 /* Trust operations carry a signed object and no table; a body holds
  * either trust operations only or domain operations only. */
-#define OP_IS_TRUST(k) ((k) == OP_CERT || (k) == OP_REVOKE)
+#define OP_IS_TRUST(k) ((k) == OP_CERT || (k) == OP_REVOKE || (k) == OP_EPOCH)
 
 struct field {
     int col;               /* index into the table's columns */

@@ -3,6 +3,7 @@
 #include "cert.h"
 
 #include "error_int.h"
+#include "alloc.h"
 #include "limits.h"
 
 #include <sodium.h>
@@ -58,6 +59,7 @@ bool cert_is_root(const uint8_t *network, const uint8_t *issuer)
 
 struct kind {
     const char *tag;
+    size_t max;      /* bytes */
     size_t n_fields; /* without the signature */
     void (*fields)(const void *obj, struct enc *out, size_t n);
     int (*decode)(void *obj, const msgpack_object *f, struct hz_err *err);
@@ -97,7 +99,7 @@ static int obj_sign(const struct kind *k, void *obj, const uint8_t *sk,
 static int obj_decode(const struct kind *k, void *obj, const uint8_t *buf,
                       size_t len, struct hz_err *err)
 {
-    if (len > HZ_TRUST_OBJ_MAX)
+    if (len > k->max)
         return hz_err_set(err, HZ_ETOOBIG, "%s of %zu bytes", k->tag, len);
     msgpack_unpacked u;
     int rv = mp_unpack(&u, buf, len, err);
@@ -232,8 +234,14 @@ static const uint8_t *cert_issuer(const void *obj)
 }
 
 static const struct kind cert_kind = {
-    HZ_CERT_TAG, 10,      cert_fields, cert_fields_decode,
-    cert_sig,    cert_id, cert_issuer,
+    .tag = HZ_CERT_TAG,
+    .max = HZ_TRUST_OBJ_MAX,
+    .n_fields = 10,
+    .fields = cert_fields,
+    .decode = cert_fields_decode,
+    .sig = cert_sig,
+    .id = cert_id,
+    .issuer = cert_issuer,
 };
 
 int cert_sign(struct cert *c, const uint8_t *sk, struct enc *out)
@@ -319,8 +327,14 @@ static const uint8_t *rev_issuer(const void *obj)
 }
 
 static const struct kind rev_kind = {
-    HZ_REVOKE_TAG, 7,      rev_fields, rev_fields_decode,
-    rev_sig,       rev_id, rev_issuer,
+    .tag = HZ_REVOKE_TAG,
+    .max = HZ_TRUST_OBJ_MAX,
+    .n_fields = 7,
+    .fields = rev_fields,
+    .decode = rev_fields_decode,
+    .sig = rev_sig,
+    .id = rev_id,
+    .issuer = rev_issuer,
 };
 
 int revocation_sign(struct revocation *r, const uint8_t *sk, struct enc *out)
@@ -389,4 +403,132 @@ int cert_allows(const struct cert *c, const struct op *o, struct hz_err *err)
     }
     return hz_err_set(err, HZ_EPERM, "%s may not write %s",
                       cert_role_name(c->role), t);
+}
+
+/* ---- bundle key epochs */
+
+static void epoch_fields(const void *obj, struct enc *out, size_t n)
+{
+    const struct epoch *e = obj;
+    enc_array(out, n);
+    enc_uint(out, e->version);
+    enc_bin(out, e->network, HZ_NET_LEN);
+    enc_uint(out, e->epoch);
+    enc_bin(out, e->key_id, HZ_KEY_ID_LEN);
+    enc_array(out, e->n_shares);
+    for (size_t i = 0; i < e->n_shares; i++) {
+        enc_array(out, 2);
+        enc_bin(out, e->shares[i].subject, HZ_KEY_LEN);
+        enc_bin(out, e->shares[i].sealed, HZ_EPOCH_SEALED_LEN);
+    }
+    enc_uint(out, e->issued_ms);
+    enc_bin(out, e->issuer, HZ_KEY_LEN);
+}
+
+static int epoch_fields_decode(void *obj, const msgpack_object *f,
+                               struct hz_err *err)
+{
+    struct epoch *e = obj;
+    const msgpack_object *list;
+    size_t n;
+    int rv = check_version(&f[0], &e->version, "epoch version", err);
+    if (rv == 0)
+        rv = mp_bin_fixed(&f[1], e->network, HZ_NET_LEN, "network", err);
+    if (rv == 0)
+        rv = mp_uint(&f[2], &e->epoch, "epoch", err);
+    if (rv == 0 && (e->epoch == 0 || e->epoch > (uint64_t)INT64_MAX))
+        rv = hz_err_set(err, HZ_EMALFORMED, "epoch out of range");
+    if (rv == 0)
+        rv = mp_bin_fixed(&f[3], e->key_id, HZ_KEY_ID_LEN, "key id", err);
+    if (rv == 0)
+        rv = mp_array(&f[4], 1, HZ_EPOCH_MEMBERS_MAX, &list, &n, "shares", err);
+    if (rv != 0)
+        return rv;
+    e->shares = hz_calloc(n, sizeof e->shares[0]);
+    if (e->shares == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "epoch shares");
+    for (size_t i = 0; rv == 0 && i < n; i++) {
+        const msgpack_object *pair;
+        size_t two;
+        struct hz_bytes subj, sealed;
+        rv = mp_array(&list[i], 2, 2, &pair, &two, "share", err);
+        if (rv == 0)
+            rv = mp_bin(&pair[0], HZ_KEY_LEN, &subj, "subject", err);
+        if (rv == 0)
+            rv = mp_bin(&pair[1], HZ_EPOCH_SEALED_LEN, &sealed, "sealed", err);
+        if (rv == 0 &&
+            (subj.len != HZ_KEY_LEN || sealed.len != HZ_EPOCH_SEALED_LEN))
+            rv = hz_err_set(err, HZ_EMALFORMED, "share sizes");
+        if (rv == 0 && i > 0 &&
+            memcmp(e->shares[i - 1].subject, subj.p, HZ_KEY_LEN) >= 0)
+            rv = hz_err_set(err, HZ_EMALFORMED, "shares not sorted");
+        if (rv == 0) {
+            e->shares[i].subject = subj.p;
+            e->shares[i].sealed = sealed.p;
+            e->n_shares = i + 1;
+        }
+    }
+    if (rv == 0)
+        rv = mp_uint(&f[5], &e->issued_ms, "issued", err);
+    if (rv == 0)
+        rv = mp_bin_fixed(&f[6], e->issuer, HZ_KEY_LEN, "issuer", err);
+    if (rv == 0 && e->issued_ms > (uint64_t)INT64_MAX)
+        rv = hz_err_set(err, HZ_EMALFORMED, "epoch out of range");
+    return rv;
+}
+
+static uint8_t *epoch_sig(void *obj)
+{
+    return ((struct epoch *)obj)->sig;
+}
+static uint8_t *epoch_id(void *obj)
+{
+    return ((struct epoch *)obj)->id;
+}
+static const uint8_t *epoch_issuer(const void *obj)
+{
+    return ((const struct epoch *)obj)->issuer;
+}
+
+static const struct kind epoch_kind = {
+    .tag = HZ_EPOCH_TAG,
+    .max = HZ_EPOCH_OBJ_MAX,
+    .n_fields = 7,
+    .fields = epoch_fields,
+    .decode = epoch_fields_decode,
+    .sig = epoch_sig,
+    .id = epoch_id,
+    .issuer = epoch_issuer,
+};
+
+int epoch_sign(struct epoch *e, const uint8_t *sk, struct enc *out)
+{
+    return obj_sign(&epoch_kind, e, sk, out);
+}
+
+int epoch_encode(const struct epoch *e, struct enc *out)
+{
+    return encode(&epoch_kind, e, out);
+}
+
+int epoch_decode(struct epoch *e, const uint8_t *buf, size_t len,
+                 struct hz_err *err)
+{
+    memset(e, 0, sizeof *e);
+    int rv = obj_decode(&epoch_kind, e, buf, len, err);
+    if (rv != 0)
+        epoch_close(e);
+    return rv;
+}
+
+int epoch_verify(const struct epoch *e, struct hz_err *err)
+{
+    return obj_verify(&epoch_kind, e, err);
+}
+
+void epoch_close(struct epoch *e)
+{
+    hz_free(e->shares);
+    e->shares = NULL;
+    e->n_shares = 0;
 }

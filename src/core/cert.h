@@ -65,6 +65,30 @@ struct revocation {
     uint8_t id[HZ_HASH_LEN];
 };
 
+/* A bundle key epoch: a new bundle key, sealed to each member
+ * (crypto_box_seal to the X25519 form of its key; DECISIONS 19). */
+struct epoch_share {
+    const uint8_t *subject; /* HZ_KEY_LEN bytes, borrowed */
+    const uint8_t *sealed;  /* HZ_EPOCH_SEALED_LEN bytes, borrowed */
+};
+
+#define HZ_EPOCH_TAG "huzhu epoch v1"
+#define HZ_EPOCH_SEALED_LEN 80u /* crypto_box_SEALBYTES + 32 */
+#define HZ_KEY_ID_LEN 16u
+
+struct epoch {
+    uint64_t version;
+    uint8_t network[HZ_NET_LEN];
+    uint64_t epoch; /* >= 1; epoch 0 derives from the network secret */
+    uint8_t key_id[HZ_KEY_ID_LEN]; /* names the key in sealed bundles */
+    size_t n_shares;
+    struct epoch_share *shares; /* sorted by subject; epoch_close */
+    uint64_t issued_ms;
+    uint8_t issuer[HZ_KEY_LEN];
+    uint8_t sig[HZ_SIG_LEN];
+    uint8_t id[HZ_HASH_LEN];
+};
+
 /* The network id of a root public key: the first 16 bytes of
  * BLAKE2b-256(HZ_NETWORK_TAG || root_pk). */
 void cert_network_id(const uint8_t *root_pk, uint8_t *network);
@@ -97,6 +121,15 @@ int revocation_decode(struct revocation *r, const uint8_t *buf, size_t len,
                       struct hz_err *err);
 int revocation_verify(const struct revocation *r, struct hz_err *err);
 int revocation_encode(const struct revocation *r, struct enc *out);
+
+/* Epochs: the same contract as certificates. Shares are sorted by
+ * subject without duplicates; decode allocates e->shares. */
+int epoch_sign(struct epoch *e, const uint8_t *sk, struct enc *out);
+int epoch_decode(struct epoch *e, const uint8_t *buf, size_t len,
+                 struct hz_err *err);
+int epoch_verify(const struct epoch *e, struct hz_err *err);
+int epoch_encode(const struct epoch *e, struct enc *out);
+void epoch_close(struct epoch *e);
 
 /* Whether @now_ms lies within the certificate's validity (gates the live
  * channel and join tokens, never the acceptance of entries). */

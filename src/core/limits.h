@@ -47,6 +47,10 @@
 #define HZ_FORK_EVIDENCE_MAX 64u
 /* Bytes of one certificate or revocation (proto/trust.md). */
 #define HZ_TRUST_OBJ_MAX 1024u
+/* Bytes of one bundle key epoch (a sealed key per member) and members it
+ * names (proto/trust.md, "Bundle key epochs"). */
+#define HZ_EPOCH_OBJ_MAX (128u * 1024u)
+#define HZ_EPOCH_MEMBERS_MAX 1000u
 
 /* Rows a single ls or view returns. */
 #define HZ_QUERY_ROWS_MAX 1000000u

@@ -22,6 +22,17 @@ int trust_obj_decode(const uint8_t *network, enum op_kind kind,
         rv = cert_decode(&o->cert, bytes.p, bytes.len, err);
         net = o->cert.network;
         issuer = o->cert.issuer;
+    } else if (kind == OP_EPOCH) {
+        struct epoch e;
+        rv = epoch_decode(&e, bytes.p, bytes.len, err);
+        memcpy(o->cert.network, e.network, HZ_NET_LEN);
+        o->epoch = e.epoch;
+        memcpy(o->epoch_issuer, e.issuer, HZ_KEY_LEN);
+        memcpy(o->epoch_id, e.id, HZ_HASH_LEN);
+        memcpy(o->key_id, e.key_id, HZ_KEY_ID_LEN);
+        epoch_close(&e);
+        net = o->cert.network;
+        issuer = o->epoch_issuer;
     } else {
         rv = revocation_decode(&o->rev, bytes.p, bytes.len, err);
         net = o->rev.network;
@@ -37,7 +48,24 @@ int trust_obj_decode(const uint8_t *network, enum op_kind kind,
 
 static const uint8_t *obj_issuer(const struct trust_obj *o)
 {
+    if (o->kind == OP_EPOCH)
+        return o->epoch_issuer;
     return o->kind == OP_CERT ? o->cert.issuer : o->rev.issuer;
+}
+
+static int verify_obj(const struct trust_obj *o, struct hz_bytes bytes,
+                      struct hz_err *why)
+{
+    if (o->kind == OP_CERT)
+        return cert_verify(&o->cert, why);
+    if (o->kind == OP_REVOKE)
+        return revocation_verify(&o->rev, why);
+    struct epoch e;
+    int rv = epoch_decode(&e, bytes.p, bytes.len, why);
+    if (rv == 0)
+        rv = epoch_verify(&e, why);
+    epoch_close(&e);
+    return rv;
 }
 
 int trust_body_check(const uint8_t *network, const uint8_t *author,
@@ -48,13 +76,12 @@ int trust_body_check(const uint8_t *network, const uint8_t *author,
         int rv = trust_obj_decode(network, b->ops[i].kind, b->ops[i].object, &o,
                                   why);
         if (rv == 0)
-            rv = o.kind == OP_CERT ? cert_verify(&o.cert, why)
-                                   : revocation_verify(&o.rev, why);
-        if (rv == 0 && o.kind == OP_REVOKE && !o.root &&
+            rv = verify_obj(&o, b->ops[i].object, why);
+        if (rv == 0 && o.kind != OP_CERT && !o.root &&
             memcmp(obj_issuer(&o), author, HZ_KEY_LEN) != 0)
             rv = hz_err_set(why, HZ_EMALFORMED,
-                            "a revocation signed by neither the root key nor"
-                            " the author");
+                            "a revocation or epoch signed by neither the"
+                            " root key nor the author");
         if (rv != 0)
             return hz_err_wrap(why, "op %zu", i);
     }
@@ -73,7 +100,7 @@ static bool detached(const struct trust_obj *o, const uint8_t *author)
  * coordinator given it, or an admin), 2 admin. */
 static int issuer_need(const struct trust_obj *o)
 {
-    if (o->kind == OP_REVOKE)
+    if (o->kind == OP_REVOKE || o->kind == OP_EPOCH)
         return 2;
     return o->cert.role == ROLE_ADMIN || o->cert.admits ? 2 : 1;
 }
@@ -105,7 +132,6 @@ int trust_entry_allowed(const uint8_t *network, const uint8_t *author,
                         const struct cert *const *certs, size_t n_certs,
                         const uint64_t *cut, struct hz_err *why)
 {
-    (void)author;
     if (cut != NULL && seq > *cut)
         return hz_err_set(why, HZ_EPERM, "author revoked after seq %llu",
                           (unsigned long long)*cut);
@@ -119,6 +145,7 @@ int trust_entry_allowed(const uint8_t *network, const uint8_t *author,
                                       &o, why);
             if (rv != 0)
                 return rv;
+            memcpy(o.author, author, HZ_KEY_LEN);
             int k = need_of(&o);
             need = k > need ? k : need;
         }

@@ -16,9 +16,15 @@ struct trust_obj {
     uint64_t seq;
     uint8_t eid[HZ_HASH_LEN];
     uint32_t idx;      /* its op index in that entry */
-    enum op_kind kind; /* OP_CERT or OP_REVOKE */
+    enum op_kind kind; /* OP_CERT, OP_REVOKE or OP_EPOCH */
     struct cert cert;
     struct revocation rev;
+    /* OP_EPOCH: the epoch's number, issuer and id (its shares are read
+     * where a key is needed, not here) */
+    uint64_t epoch;
+    uint8_t epoch_issuer[HZ_KEY_LEN];
+    uint8_t epoch_id[HZ_HASH_LEN];
+    uint8_t key_id[HZ_KEY_ID_LEN];
     bool root; /* signed by the network's root key */
     /* Set by trust_resolve: */
     bool effective;

@@ -571,6 +571,7 @@ int apply_body(struct hz_node *n, const struct entry *e, const struct body *b,
             break;
         case OP_CERT:
         case OP_REVOKE:
+        case OP_EPOCH:
             break; /* trust state is resolved by trust.c */
         }
     }

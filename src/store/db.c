@@ -272,7 +272,11 @@ static const char base_schema[] =
     "CREATE TABLE IF NOT EXISTS standing(subject BLOB PRIMARY KEY, digest"
     " BLOB NOT NULL);"
     "CREATE TABLE IF NOT EXISTS prenet(n INTEGER PRIMARY KEY, bytes BLOB NOT"
-    " NULL);";
+    " NULL);"
+    "CREATE TABLE IF NOT EXISTS epochs(id BLOB PRIMARY KEY, epoch INTEGER NOT"
+    " NULL, key_id BLOB NOT NULL, eid BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS bkeys(key_id BLOB PRIMARY KEY, epoch INTEGER"
+    " NOT NULL, key BLOB NOT NULL);";
 
 void db_table_name(const struct table_def *t, char *out, size_t len)
 {

@@ -11,6 +11,7 @@
  * the FINAL tag, so a truncated file is refused. */
 #include "store.h"
 
+#include "../core/cert.h"
 #include "../core/error_int.h"
 
 #include <errno.h>
@@ -26,6 +27,7 @@
 #define SEAL_PREFIX_MAX 128u
 #define KEY_TAG "huzhu bundle key v1"
 #define KEY_ID_TAG "huzhu bundle key id v1"
+#define HZ_SECRET_KEY_LEN crypto_secretstream_xchacha20poly1305_KEYBYTES
 
 bool seal_is_sealed(const uint8_t *head, size_t len)
 {
@@ -33,29 +35,131 @@ bool seal_is_sealed(const uint8_t *head, size_t len)
            memcmp(head, SEAL_MAGIC, SEAL_MAGIC_LEN) == 0;
 }
 
+void seal_key_id(const uint8_t *key, uint8_t *key_id)
+{
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, NULL, 0, HZ_KEY_ID_LEN);
+    crypto_generichash_update(&h, (const uint8_t *)KEY_ID_TAG,
+                              sizeof KEY_ID_TAG - 1);
+    crypto_generichash_update(&h, key, HZ_SECRET_KEY_LEN);
+    crypto_generichash_final(&h, key_id, HZ_KEY_ID_LEN);
+}
+
 /* The bundle key of epoch 0: keyed BLAKE2b of the network secret. */
-static int epoch_key(struct hz_node *n, uint64_t epoch, uint8_t *key,
-                     uint8_t *key_id, struct hz_err *err)
+static int epoch0_key(struct hz_node *n, uint8_t *key, uint8_t *key_id,
+                      struct hz_err *err)
 {
     uint8_t secret[32];
     int rv = network_secret(n, secret, err);
     if (rv != 0)
         return rv;
-    uint8_t msg[sizeof KEY_TAG - 1 + 8];
+    uint8_t msg[sizeof KEY_TAG - 1 + 8] = {0};
     memcpy(msg, KEY_TAG, sizeof KEY_TAG - 1);
-    for (int i = 0; i < 8; i++)
-        msg[sizeof KEY_TAG - 1 + (size_t)i] = (uint8_t)(epoch >> (56 - 8 * i));
-    crypto_generichash(key, crypto_secretstream_xchacha20poly1305_KEYBYTES, msg,
-                       sizeof msg, secret, sizeof secret);
+    crypto_generichash(key, HZ_SECRET_KEY_LEN, msg, sizeof msg, secret,
+                       sizeof secret);
     sodium_memzero(secret, sizeof secret);
-    crypto_generichash_state h;
-    crypto_generichash_init(&h, NULL, 0, 16);
-    crypto_generichash_update(&h, (const uint8_t *)KEY_ID_TAG,
-                              sizeof KEY_ID_TAG - 1);
-    crypto_generichash_update(&h, key,
-                              crypto_secretstream_xchacha20poly1305_KEYBYTES);
-    crypto_generichash_final(&h, key_id, 16);
+    seal_key_id(key, key_id);
     return 0;
+}
+
+/* Our share of an epoch whose key id is @key_id, from the epochs carried
+ * in the log: 0, HZ_ENOTFOUND, or an error. */
+static int key_from_shares(struct hz_node *n, const uint8_t *key_id,
+                           uint8_t *key, struct hz_err *err)
+{
+    uint8_t xpk[crypto_box_PUBLICKEYBYTES], xsk[crypto_box_SECRETKEYBYTES];
+    if (crypto_sign_ed25519_pk_to_curve25519(xpk, n->id.pk) != 0 ||
+        crypto_sign_ed25519_sk_to_curve25519(xsk, n->id.sk) != 0)
+        return hz_err_set(err, HZ_EIO, "device key conversion");
+    sqlite3_stmt *st;
+    int rv = db_prep(n, "SELECT bytes FROM tobj WHERE kind = 5", &st, err);
+    int found = 0, rc = SQLITE_DONE;
+    while (rv == 0 && !found && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct epoch e;
+        if (epoch_decode(&e, sqlite3_column_blob(st, 0),
+                         (size_t)sqlite3_column_bytes(st, 0), NULL) != 0)
+            continue;
+        for (size_t i = 0; memcmp(e.key_id, key_id, HZ_KEY_ID_LEN) == 0 &&
+                           i < e.n_shares && !found;
+             i++) {
+            uint8_t id[HZ_KEY_ID_LEN];
+            if (memcmp(e.shares[i].subject, n->id.pk, HZ_KEY_LEN) == 0 &&
+                crypto_box_seal_open(key, e.shares[i].sealed,
+                                     HZ_EPOCH_SEALED_LEN, xpk, xsk) == 0) {
+                seal_key_id(key, id);
+                found = sodium_memcmp(id, key_id, HZ_KEY_ID_LEN) == 0;
+            }
+        }
+        epoch_close(&e);
+    }
+    if (rv == 0)
+        sqlite3_reset(st);
+    sodium_memzero(xsk, sizeof xsk);
+    if (rv != 0)
+        return rv;
+    if (!found && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return db_err(n, rc, "epochs", err);
+    return found ? 0 : HZ_ENOTFOUND;
+}
+
+int seal_key_by_id(struct hz_node *n, const uint8_t *key_id, uint8_t *key,
+                   struct hz_err *err)
+{
+    uint8_t id[HZ_KEY_ID_LEN];
+    int rv = epoch0_key(n, key, id, err);
+    if (rv != 0)
+        return rv;
+    if (sodium_memcmp(id, key_id, HZ_KEY_ID_LEN) == 0)
+        return 0;
+    sqlite3_stmt *st;
+    rv = db_prep(n, "SELECT key FROM bkeys WHERE key_id = ?1", &st, err);
+    if (rv != 0)
+        return rv;
+    sqlite3_bind_blob(st, 1, key_id, HZ_KEY_ID_LEN, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    bool have = rc == SQLITE_ROW &&
+                sqlite3_column_bytes(st, 0) == (int)HZ_SECRET_KEY_LEN;
+    if (have)
+        memcpy(key, sqlite3_column_blob(st, 0), HZ_SECRET_KEY_LEN);
+    sqlite3_reset(st);
+    if (have)
+        return 0;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_err(n, rc, "bkeys", err);
+    rv = key_from_shares(n, key_id, key, err);
+    if (rv != 0)
+        sodium_memzero(key, HZ_SECRET_KEY_LEN);
+    return rv;
+}
+
+int seal_key_current(struct hz_node *n, uint8_t *key, uint8_t *key_id,
+                     uint64_t *epoch, struct hz_err *err)
+{
+    /* The newest epoch in effect whose key this node holds. */
+    sqlite3_stmt *st;
+    int rv =
+        db_prep(n, "SELECT key_id, epoch FROM epochs ORDER BY epoch DESC, id",
+                &st, err);
+    int rc = SQLITE_DONE;
+    while (rv == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        uint8_t id[HZ_KEY_ID_LEN];
+        memcpy(id, sqlite3_column_blob(st, 0), HZ_KEY_ID_LEN);
+        uint64_t e = (uint64_t)sqlite3_column_int64(st, 1);
+        struct hz_err quiet = {0};
+        if (seal_key_by_id(n, id, key, &quiet) == 0) {
+            memcpy(key_id, id, HZ_KEY_ID_LEN);
+            *epoch = e;
+            sqlite3_reset(st);
+            return 0;
+        }
+    }
+    if (rv != 0)
+        return rv;
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return db_err(n, rc, "epochs", err);
+    *epoch = 0;
+    return epoch0_key(n, key, key_id, err);
 }
 
 static int put_u32(FILE *f, size_t v)
@@ -76,8 +180,9 @@ static int get_u32(FILE *f, size_t *v)
 
 int seal_file(struct hz_node *n, FILE *in, FILE *out, struct hz_err *err)
 {
-    uint8_t key[crypto_secretstream_xchacha20poly1305_KEYBYTES], id[16];
-    int rv = epoch_key(n, 0, key, id, err);
+    uint8_t key[HZ_SECRET_KEY_LEN], id[HZ_KEY_ID_LEN];
+    uint64_t epoch = 0;
+    int rv = seal_key_current(n, key, id, &epoch, err);
     if (rv != 0)
         return rv;
     /* Additional data: magic, header length, header. */
@@ -87,7 +192,7 @@ int seal_file(struct hz_node *n, FILE *in, FILE *out, struct hz_err *err)
     enc_uint(&h, SEAL_VERSION);
     enc_bin(&h, n->network, HZ_NET_LEN);
     enc_bin(&h, id, sizeof id);
-    enc_uint(&h, 0);
+    enc_uint(&h, epoch);
     rv = enc_done(&h);
     uint8_t ad[SEAL_PREFIX_MAX];
     size_t ad_len = SEAL_MAGIC_LEN + 4 + enc_len(&h);
@@ -182,11 +287,13 @@ int unseal_file(struct hz_node *n, FILE *in, FILE *out, struct hz_err *err)
         return rv;
     if (memcmp(net, n->network, HZ_NET_LEN) != 0)
         return hz_err_set(err, HZ_ENETWORK, "sealed bundle");
-    uint8_t key[crypto_secretstream_xchacha20poly1305_KEYBYTES], want[16];
-    rv = epoch_key(n, epoch, key, want, err);
-    if (rv == HZ_ENOTFOUND || (rv == 0 && sodium_memcmp(want, id, 16) != 0))
+    uint8_t key[HZ_SECRET_KEY_LEN];
+    rv = seal_key_by_id(n, id, key, err);
+    if (rv == HZ_ENOTFOUND)
         rv = hz_err_set(err, HZ_EPERM,
-                        "sealed with a bundle key this device does not hold");
+                        "sealed with a bundle key this device does not hold"
+                        " (epoch %llu)",
+                        (unsigned long long)epoch);
     if (rv != 0) {
         sodium_memzero(key, sizeof key);
         return rv;

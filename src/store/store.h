@@ -172,6 +172,16 @@ int network_secret(struct hz_node *n, uint8_t *out, struct hz_err *err);
 
 /* Does a file starting with @head (len bytes) hold a sealed bundle? */
 bool seal_is_sealed(const uint8_t *head, size_t len);
+/* The key id of a bundle key (16 bytes). */
+void seal_key_id(const uint8_t *key, uint8_t *key_id);
+/* The bundle key named @key_id: epoch 0's (from the network secret), one
+ * a join token gave (bkeys), or this node's share of an epoch in the log.
+ * HZ_ENOTFOUND when this node holds none. */
+int seal_key_by_id(struct hz_node *n, const uint8_t *key_id, uint8_t *key,
+                   struct hz_err *err);
+/* The key to seal with: the newest epoch in effect this node holds. */
+int seal_key_current(struct hz_node *n, uint8_t *key, uint8_t *key_id,
+                     uint64_t *epoch, struct hz_err *err);
 /* Seal the plain bundle read from @in onto @out under the bundle key. */
 int seal_file(struct hz_node *n, FILE *in, FILE *out, struct hz_err *err);
 /* Check and open a sealed bundle from @in (at its start) onto @out. A

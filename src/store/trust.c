@@ -437,9 +437,25 @@ static int store_result(struct hz_node *n, const struct objs *o,
 {
     int rv = db_exec(n,
                      "DELETE FROM member; DELETE FROM cutoff;"
-                     " DELETE FROM standing;",
+                     " DELETE FROM standing; DELETE FROM epochs;",
                      err);
     sqlite3_stmt *st;
+    for (size_t i = 0; rv == 0 && i < o->n; i++) {
+        const struct trust_obj *t = &o->v[i];
+        if (t->kind != OP_EPOCH || !t->effective)
+            continue;
+        rv = db_prep(n,
+                     "INSERT OR IGNORE INTO epochs(id, epoch, key_id, eid)"
+                     " VALUES(?1, ?2, ?3, ?4)",
+                     &st, err);
+        if (rv != 0)
+            break;
+        sqlite3_bind_blob(st, 1, t->epoch_id, HZ_HASH_LEN, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)t->epoch);
+        sqlite3_bind_blob(st, 3, t->key_id, HZ_KEY_ID_LEN, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 4, t->eid, HZ_HASH_LEN, SQLITE_STATIC);
+        rv = db_step_done(n, st, err);
+    }
     for (size_t i = 0; rv == 0 && i < o->n; i++) {
         const struct trust_obj *t = &o->v[i];
         if (t->kind != OP_CERT || !t->effective)

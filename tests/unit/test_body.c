@@ -418,7 +418,7 @@ static void body_refuses_unknown_table_column_and_op_kind(void **state)
     expect(&e, HZ_ESCHEMA);
 
     body_begin(&e, 1, 1);
-    op_begin(&e, 5, "households", row_a, 1);
+    op_begin(&e, 6, "households", row_a, 1);
     set_field(&e, "village", V_STR("x"), 0, NULL);
     expect(&e, HZ_ESCHEMA);
 }

@@ -208,6 +208,179 @@ static void role_names_round_trip(void **state)
     assert_null(cert_role_name((enum role)9));
 }
 
+/* Sign @f's certificate again after the caller changed its fields, and
+ * decode the result. */
+static int resign_decode(struct fixture *f)
+{
+    enc_close(&f->out);
+    enc_init(&f->out);
+    assert_int_equal(cert_sign(&f->c, f->root.sk, &f->out), 0);
+    struct cert d;
+    return cert_decode(&d, enc_data(&f->out), enc_len(&f->out), NULL);
+}
+
+static void admission_is_given_to_coordinators_only(void **state)
+{
+    (void)state;
+    struct fixture f;
+    make_cert(&f, ROLE_COORDINATOR, NULL);
+    f.c.admits = true;
+    assert_int_equal(resign_decode(&f), 0);
+    enc_close(&f.out);
+    static const struct {
+        enum role role;
+        const uint8_t *site;
+    } others[] = {{ROLE_ADMIN, NULL}, {ROLE_SITE, site_a}, {ROLE_VIEWER, NULL}};
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        make_cert(&f, others[i].role, others[i].site);
+        f.c.admits = true;
+        assert_int_equal(resign_decode(&f), HZ_EMALFORMED);
+        enc_close(&f.out);
+    }
+}
+
+static void a_newer_version_is_refused_as_such(void **state)
+{
+    (void)state;
+    struct fixture f;
+    make_cert(&f, ROLE_VIEWER, NULL);
+    f.c.version = 2;
+    assert_int_equal(resign_decode(&f), HZ_EVERSION);
+    enc_close(&f.out);
+}
+
+static void values_out_of_range_are_refused(void **state)
+{
+    (void)state;
+    struct fixture f;
+    make_cert(&f, ROLE_VIEWER, NULL);
+    f.c.valid_days = HZ_VALID_DAYS_MAX;
+    assert_int_equal(resign_decode(&f), 0);
+    f.c.valid_days = HZ_VALID_DAYS_MAX + 1;
+    assert_int_equal(resign_decode(&f), HZ_EMALFORMED);
+    f.c.valid_days = 90;
+    f.c.issued_ms = (uint64_t)INT64_MAX + 1;
+    assert_int_equal(resign_decode(&f), HZ_EMALFORMED);
+    f.c.issued_ms = (uint64_t)INT64_MAX;
+    assert_int_equal(resign_decode(&f), 0);
+    f.c.role = (enum role)4;
+    assert_int_equal(resign_decode(&f), HZ_EMALFORMED);
+    enc_close(&f.out);
+}
+
+static void a_name_over_200_bytes_is_too_big(void **state)
+{
+    (void)state;
+    struct fixture f;
+    make_cert(&f, ROLE_VIEWER, NULL);
+    uint8_t name[HZ_CERT_NAME_MAX + 1];
+    memset(name, 'n', sizeof name);
+    f.c.name = (struct hz_bytes){name, HZ_CERT_NAME_MAX};
+    assert_int_equal(resign_decode(&f), 0);
+    f.c.name = (struct hz_bytes){name, HZ_CERT_NAME_MAX + 1};
+    assert_int_equal(resign_decode(&f), HZ_ETOOBIG);
+    enc_close(&f.out);
+}
+
+static void only_the_networks_root_key_is_root(void **state)
+{
+    (void)state;
+    struct fixture f;
+    make_cert(&f, ROLE_ADMIN, NULL);
+    assert_true(cert_is_root(f.c.network, f.root.pk));
+    assert_false(cert_is_root(f.c.network, f.device.pk));
+    uint8_t other[HZ_NET_LEN];
+    cert_network_id(f.device.pk, other);
+    assert_false(cert_is_root(other, f.root.pk));
+    assert_true(cert_is_root(other, f.device.pk));
+    enc_close(&f.out);
+}
+
+/* A revocation of the fixture's device by its root key. */
+static void make_rev(struct fixture *f, uint64_t after_seq, bool has_after_id,
+                     struct revocation *r)
+{
+    make_cert(f, ROLE_VIEWER, NULL);
+    memset(r, 0, sizeof *r);
+    r->version = HZ_CERT_VERSION;
+    memcpy(r->network, f->c.network, HZ_NET_LEN);
+    memcpy(r->subject, f->device.pk, HZ_KEY_LEN);
+    r->after_seq = after_seq;
+    r->has_after_id = has_after_id;
+    memset(r->after_id, has_after_id ? 0x5a : 0, HZ_HASH_LEN);
+    r->issued_ms = 1790000000000u;
+    memcpy(r->issuer, f->root.pk, HZ_KEY_LEN);
+    enc_reset(&f->out);
+    assert_int_equal(revocation_sign(r, f->root.sk, &f->out), 0);
+}
+
+static void revocation_round_trips_and_verifies(void **state)
+{
+    (void)state;
+    for (uint64_t after = 0; after <= 42; after += 42) {
+        struct fixture f;
+        struct revocation r, d;
+        make_rev(&f, after, after > 0, &r);
+        assert_int_equal(
+            revocation_decode(&d, enc_data(&f.out), enc_len(&f.out), NULL), 0);
+        assert_int_equal(revocation_verify(&d, NULL), 0);
+        assert_memory_equal(d.id, r.id, HZ_HASH_LEN);
+        assert_int_equal(d.after_seq, after);
+        assert_int_equal(d.has_after_id, after > 0);
+        if (after > 0)
+            assert_memory_equal(d.after_id, r.after_id, HZ_HASH_LEN);
+        assert_memory_equal(d.subject, f.device.pk, HZ_KEY_LEN);
+        struct enc again;
+        enc_init(&again);
+        assert_int_equal(revocation_encode(&d, &again), 0);
+        assert_int_equal(enc_len(&again), enc_len(&f.out));
+        assert_memory_equal(enc_data(&again), enc_data(&f.out),
+                            enc_len(&f.out));
+        enc_close(&again);
+        enc_close(&f.out);
+    }
+}
+
+static void
+a_revocation_names_an_after_id_exactly_with_an_after_seq(void **state)
+{
+    (void)state;
+    struct fixture f;
+    struct revocation r, d;
+    make_rev(&f, 0, true, &r);
+    assert_int_equal(
+        revocation_decode(&d, enc_data(&f.out), enc_len(&f.out), NULL),
+        HZ_EMALFORMED);
+    enc_close(&f.out);
+    make_rev(&f, 3, false, &r);
+    assert_int_equal(
+        revocation_decode(&d, enc_data(&f.out), enc_len(&f.out), NULL),
+        HZ_EMALFORMED);
+    enc_close(&f.out);
+}
+
+static void flipping_any_bit_of_a_revocation_breaks_it(void **state)
+{
+    (void)state;
+    struct fixture f;
+    struct revocation r;
+    make_rev(&f, 7, true, &r);
+    uint8_t buf[512];
+    size_t len = enc_len(&f.out);
+    assert_true(len <= sizeof buf);
+    for (size_t bit = 0; bit < len * 8; bit++) {
+        memcpy(buf, enc_data(&f.out), len);
+        buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        struct revocation d;
+        int rv = revocation_decode(&d, buf, len, NULL);
+        if (rv == 0)
+            rv = revocation_verify(&d, NULL);
+        if (rv == 0)
+            fail_msg("bit %zu flipped and the revocation still verifies", bit);
+    }
+    enc_close(&f.out);
+}
+
 int main(void)
 {
     if (hz_init() != 0)
@@ -220,6 +393,15 @@ int main(void)
         cmocka_unit_test(validity_is_a_window_from_issue),
         cmocka_unit_test(roles_allow_what_decisions_18_says),
         cmocka_unit_test(role_names_round_trip),
+        cmocka_unit_test(admission_is_given_to_coordinators_only),
+        cmocka_unit_test(a_newer_version_is_refused_as_such),
+        cmocka_unit_test(values_out_of_range_are_refused),
+        cmocka_unit_test(a_name_over_200_bytes_is_too_big),
+        cmocka_unit_test(only_the_networks_root_key_is_root),
+        cmocka_unit_test(revocation_round_trips_and_verifies),
+        cmocka_unit_test(
+            a_revocation_names_an_after_id_exactly_with_an_after_seq),
+        cmocka_unit_test(flipping_any_bit_of_a_revocation_breaks_it),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,14 +8,18 @@ entry with the canonical-msgpack rules, verifies Ed25519 signatures with
 libsodium's rules written out in pure Python (and cross-checks PyNaCl),
 recomputes entry ids, judges invalid entries as refused, rejected or held,
 models a node taking entries in (chain, pending, forks), recomputes the
-merge and the state hash, reads bundles frame by frame, and checks the
-schema tables of proto/schema.md against schema-v1.json. If this script
-passes, the spec was enough (DECISIONS 2, 12, 25).
+merge and the state hash, reads bundles frame by frame, checks the
+schema tables of proto/schema.md against schema-v1.json, and reads the
+trust objects of certs.json from proto/trust.md (certificates and
+revocations byte by byte, network ids, trust entries and their needs,
+join tokens opened with the subject's key, and what must be refused). If
+this script passes, the spec was enough (DECISIONS 2, 12, 25).
 
 Only the standard library and Debian's python3-msgpack and python3-nacl.
 Exit status 0 when every vector agrees, 1 otherwise.
 """
 
+import base64
 import hashlib
 import json
 import math
@@ -25,7 +29,9 @@ import struct
 import sys
 
 import msgpack
+import nacl.bindings
 import nacl.exceptions
+import nacl.public
 import nacl.signing
 
 FAILURES = []
@@ -1032,34 +1038,467 @@ def check_bundles(d, schema):
           "vector.json text")
 
 
-def check_certs(d):
+# ---------------------------------------------------------------- trust
+# proto/trust.md: certificates, revocations, trust operations in entries,
+# the objects' needs, join tokens.
+
+CERT_TAG = b"huzhu cert v1"
+REVOKE_TAG = b"huzhu revoke v1"
+NETWORK_TAG = b"huzhu network v1"
+TRUST_OBJ_MAX = 1024
+CERT_NAME_MAX = 200
+VALID_DAYS_MAX = 36500
+ROLES = ["admin", "coordinator", "site", "viewer"]
+ROLE_ADMIN, ROLE_COORDINATOR, ROLE_SITE = 0, 1, 2
+OP_CERT, OP_REV = 3, 4
+TOKEN_PREFIX = "HZ1"
+TOKEN_TEXT_MAX = 8192
+TOKEN_NAME_MAX = 200
+CHAIN_MAX = 8
+EPOCHS_MAX = 64
+
+
+def network_of(root_pk):
+    """proto/trust.md, "Network id"."""
+    return blake2b256(NETWORK_TAG + root_pk)[:16]
+
+
+def is_root(network, key):
+    return network_of(key) == network
+
+
+class TrustObj:
+    pass
+
+
+def trust_bin(o, what):
+    if not isinstance(o, bytes):
+        raise Bad("HZ_EMALFORMED", what + ": not bin")
+    if len(o) > TRUST_OBJ_MAX:
+        raise Bad("HZ_ETOOBIG", what)
+    return o
+
+
+def signed_fields(raw, n, what):
+    """The n fields and the signature of a signed object, version 1."""
+    if len(raw) > TRUST_OBJ_MAX:
+        raise Bad("HZ_ETOOBIG", what)
+    o = unpack(raw)
+    if not isinstance(o, list) or len(o) != n + 1:
+        raise Bad("HZ_EMALFORMED", what + ": not an array of %d" % (n + 1))
+    if uint(o[0], what + " version") != 1:
+        raise Bad("HZ_EVERSION", what + " version")
+    return o
+
+
+def finish_signed(t, o, raw, tag, what):
+    if pack(o) != raw:
+        raise Bad("HZ_EMALFORMED", what + " is not canonical")
+    t.raw = raw
+    t.input = tag + pack(o[:-1])
+    t.id = blake2b256(t.input)
+    t.sig = binf(o[-1], 64, "sig")
+    return t
+
+
+def decode_cert(raw):
     """proto/trust.md, "Certificates"."""
+    o = signed_fields(raw, 10, "cert")
+    c = TrustObj()
+    c.kind = OP_CERT
+    c.network = binf(o[1], 16, "network")
+    c.subject = binf(o[2], 32, "subject")
+    c.name = text(o[3], CERT_NAME_MAX, "name")
+    c.role = uint(o[4], "role")
+    if c.role >= len(ROLES):
+        raise Bad("HZ_EMALFORMED", "unknown role")
+    c.site = None if o[5] is None else binf(o[5], 16, "site")
+    if not isinstance(o[6], bool):
+        raise Bad("HZ_EMALFORMED", "admits is not a boolean")
+    c.admits = o[6]
+    c.issued_ms = uint(o[7], "issued_ms")
+    c.valid_days = uint(o[8], "valid_days")
+    c.issuer = binf(o[9], 32, "issuer")
+    binf(o[10], 64, "sig")
+    if (c.site is not None) != (c.role == ROLE_SITE):
+        raise Bad("HZ_EMALFORMED", "a site iff the site role")
+    if c.admits and c.role != ROLE_COORDINATOR:
+        raise Bad("HZ_EMALFORMED", "admits on a role other than coordinator")
+    if c.issued_ms > INT64_MAX or c.valid_days > VALID_DAYS_MAX:
+        raise Bad("HZ_EMALFORMED", "out of range")
+    return finish_signed(c, o, raw, CERT_TAG, "cert")
+
+
+def decode_rev(raw):
+    """proto/trust.md, "Revocations"."""
+    o = signed_fields(raw, 7, "revocation")
+    r = TrustObj()
+    r.kind = OP_REV
+    r.network = binf(o[1], 16, "network")
+    r.subject = binf(o[2], 32, "subject")
+    r.after_seq = uint(o[3], "after_seq")
+    r.after_id = None if o[4] is None else binf(o[4], 32, "after_id")
+    r.issued_ms = uint(o[5], "issued_ms")
+    r.issuer = binf(o[6], 32, "issuer")
+    binf(o[7], 64, "sig")
+    if (r.after_id is not None) != (r.after_seq > 0):
+        raise Bad("HZ_EMALFORMED", "an after_id iff after_seq > 0")
+    if r.after_seq > INT64_MAX or r.issued_ms > INT64_MAX:
+        raise Bad("HZ_EMALFORMED", "out of range")
+    return finish_signed(r, o, raw, REVOKE_TAG, "revocation")
+
+
+def decode_obj(kind, raw):
+    return decode_cert(raw) if kind == OP_CERT else decode_rev(raw)
+
+
+def verified(t, what):
+    if not sig_valid(t.issuer, t.input, t.sig, what):
+        raise Bad("HZ_EBADSIG", what)
+    return t
+
+
+def level_of(c):
+    """proto/trust.md, "Authorization": the trust level a certificate
+    gives its holder."""
+    if c.role == ROLE_ADMIN:
+        return 2
+    return 1 if c.role == ROLE_COORDINATOR and c.admits else 0
+
+
+def need_of(t, network, carrier):
+    """What carrying t asks of the carrier's entry."""
+    if is_root(network, t.issuer):
+        return 0
+    if t.kind == OP_CERT and t.issuer != carrier:
+        return 0  # detached: counts by its issuer's standing
+    if t.kind == OP_REV:
+        return 2
+    return 2 if t.role == ROLE_ADMIN or t.admits else 1
+
+
+def trust_ops(raw, schema):
+    """entry.md "Body" and trust.md "Trust operations in entries": the
+    [(kind, object)] of a trust body; None for a body of data operations
+    (decode_body judges those) or of a newer schema version (held)."""
+    obj = unpack(raw)
+    top = arr(obj, 1, 2**32, "body")
+    version = uint(top[0], "schema version")
+    if version == 0:
+        raise Bad("HZ_EMALFORMED", "schema version 0")
+    if version > schema.version:
+        return None
+    arr(top, 2, 2, "body")
+    kinds = set()
+    for o in arr(top[1], 1, OPS_MAX, "ops"):
+        if not isinstance(o, list) or not o:
+            raise Bad("HZ_EMALFORMED", "op")
+        kinds.add(uint(o[0], "op kind") in (OP_CERT, OP_REV))
+    if kinds == {False}:
+        decode_body(raw, schema)
+        return None
+    if kinds != {True}:
+        raise Bad("HZ_EMALFORMED", "trust and data operations in one body")
+    ops = []
+    for o in top[1]:
+        if len(o) != 2:
+            raise Bad("HZ_EMALFORMED", "a trust op is [kind, object]")
+        ops.append((o[0], trust_bin(o[1], "trust object")))
+    if pack(obj) != raw:
+        raise Bad("HZ_EMALFORMED", "body is not canonical")
+    return ops
+
+
+def trust_content(e, ops):
+    """proto/trust.md, "Content checks": the objects of a trust body."""
+    objs = []
+    for i, (kind, raw) in enumerate(ops):
+        t = verified(decode_obj(kind, raw), "op %d" % i)
+        if t.network != e.network:
+            raise Bad("HZ_ENETWORK", "op %d names another network" % i)
+        if (kind == OP_REV and not is_root(e.network, t.issuer) and
+                t.issuer != e.author):
+            raise Bad("HZ_EMALFORMED",
+                      "a revocation signed by neither root nor author")
+        objs.append(t)
+    return objs
+
+
+def token_sealed(text_):
+    """The sealed box of a token text: HZ1 || base64url, no padding."""
+    if not text_.startswith(TOKEN_PREFIX):
+        raise Bad("HZ_EMALFORMED", "no HZ1 prefix")
+    b64 = text_[len(TOKEN_PREFIX):]
+    if len(b64) > TOKEN_TEXT_MAX:
+        raise Bad("HZ_ETOOBIG", "token text")
+    if not re.fullmatch(r"[A-Za-z0-9_-]*", b64):
+        raise Bad("HZ_EMALFORMED", "not base64url without padding")
+    sealed = base64.urlsafe_b64decode(b64 + "=" * (-len(b64) % 4))
+    if base64.urlsafe_b64encode(sealed).decode().rstrip("=") != b64:
+        raise Bad("HZ_EMALFORMED", "base64 with stray bits")
+    return sealed
+
+
+def x25519_of(seed):
+    """The X25519 key pair converted from an Ed25519 seed's key pair."""
+    pk = bytes(nacl.signing.SigningKey(seed).verify_key)
+    return (nacl.bindings.crypto_sign_ed25519_pk_to_curve25519(pk),
+            nacl.bindings.crypto_sign_ed25519_sk_to_curve25519(seed + pk))
+
+
+def open_token(text_, seed):
+    _, xsk = x25519_of(seed)
+    try:
+        return nacl.public.SealedBox(nacl.public.PrivateKey(xsk)).decrypt(
+            token_sealed(text_))
+    except nacl.exceptions.CryptoError:
+        raise Bad("HZ_EBADSIG", "the token does not open")
+
+
+def decode_token(raw):
+    """proto/trust.md, "Join tokens": the payload."""
+    o = unpack(raw)
+    if not isinstance(o, list) or len(o) != 6:
+        raise Bad("HZ_EMALFORMED", "token: not an array of 6")
+    if uint(o[0], "token version") != 1:
+        raise Bad("HZ_EVERSION", "token version")
+    tk = TrustObj()
+    tk.name = text(o[1], TOKEN_NAME_MAX, "network name")
+    tk.cert = trust_bin(o[2], "cert")
+    tk.chain = [trust_bin(c, "chain cert")
+                for c in arr(o[3], 0, CHAIN_MAX, "chain")]
+    tk.secret = binf(o[4], 32, "network secret")
+    tk.epochs = []
+    for p in arr(o[5], 0, EPOCHS_MAX, "epochs"):
+        arr(p, 2, 2, "epoch")
+        tk.epochs.append((uint(p[0], "epoch"), binf(p[1], 32, "epoch key")))
+    for a, b in zip(tk.epochs, tk.epochs[1:]):
+        if a[0] >= b[0]:
+            raise Bad("HZ_EMALFORMED", "epochs do not ascend")
+    if pack(o) != raw:
+        raise Bad("HZ_EMALFORMED", "token is not canonical")
+    return tk
+
+
+def check_chain(network, cert, chain, what):
+    """Each chain certificate belongs to the previous one's issuer and
+    gives the level that issuing needs, until the root key signed one."""
+    c, need = cert, 2 if cert.role == ROLE_ADMIN or cert.admits else 1
+    for raw in chain:
+        check(not is_root(network, c.issuer), what + ": chain past the root")
+        up = verified(decode_cert(raw), what + " chain")
+        check(up.network == network, what + ": chain network")
+        check(up.subject == c.issuer, what + ": chain names the issuer")
+        check(level_of(up) >= need, what + ": chain level")
+        c, need = up, 2 if up.role == ROLE_ADMIN or up.admits else 1
+    check(is_root(network, c.issuer), what + ": chain ends at the root")
+
+
+def check_cert_case(c, network, seeds):
+    what = "certs: " + c["vector"]
+    raw = h(c["cert"])
+    try:
+        t = verified(decode_cert(raw), what)
+    except Bad as bad:
+        check(False, "%s refused: %s" % (what, bad))
+        return
+    check(t.network == network and t.network.hex() == c["network"],
+          what + ": network")
+    check(t.subject.hex() == c["subject"] and t.issuer.hex() == c["issuer"],
+          what + ": keys")
+    check(t.name == c["name"] and ROLES[t.role] == c["role"], what + ": role")
+    check((t.site.hex() if t.site else None) == c["site"], what + ": site")
+    check(t.admits == c["admits"], what + ": admits")
+    check(t.issued_ms == c["issued_ms"] and t.valid_days == c["valid_days"],
+          what + ": validity")
+    check(is_root(network, t.issuer) == c["issuer_is_root"],
+          what + ": root-ness of the issuer")
+    check(level_of(t) == c["level"], what + ": level")
+    check(t.id.hex() == c["id"], what + ": id")
+    site = h(c["site"]) if c["site"] else None
+    built = pack([1, h(c["network"]), h(c["subject"]), c["name"],
+                  ROLES.index(c["role"]), site, c["admits"], c["issued_ms"],
+                  c["valid_days"], h(c["issuer"]), t.sig])
+    check(built == raw, what + ": encoding the fields")
+    sk = nacl.signing.SigningKey(seeds[c["issuer_key"]])
+    check(sk.sign(t.input).signature == t.sig, what + ": signing again")
+
+
+def check_rev_case(r, network, seeds):
+    what = "certs: " + r["vector"]
+    raw = h(r["revocation"])
+    try:
+        t = verified(decode_rev(raw), what)
+    except Bad as bad:
+        check(False, "%s refused: %s" % (what, bad))
+        return
+    check(t.network == network and t.network.hex() == r["network"],
+          what + ": network")
+    check(t.subject.hex() == r["subject"] and t.issuer.hex() == r["issuer"],
+          what + ": keys")
+    check(t.after_seq == r["after_seq"], what + ": after_seq")
+    check((t.after_id.hex() if t.after_id else None) == r["after_id"],
+          what + ": after_id")
+    check(t.issued_ms == r["issued_ms"], what + ": issued_ms")
+    check(is_root(network, t.issuer) == r["issuer_is_root"],
+          what + ": root-ness of the issuer")
+    check(t.id.hex() == r["id"], what + ": id")
+    after_id = h(r["after_id"]) if r["after_id"] else None
+    built = pack([1, h(r["network"]), h(r["subject"]), r["after_seq"],
+                  after_id, r["issued_ms"], h(r["issuer"]), t.sig])
+    check(built == raw, what + ": encoding the fields")
+    sk = nacl.signing.SigningKey(seeds[r["issuer_key"]])
+    check(sk.sign(t.input).signature == t.sig, what + ": signing again")
+
+
+def check_trust_entry(j, network, schema, certs):
+    what = "certs: entry " + j["name"]
+    try:
+        e = transport(h(j["entry"]), network)
+        ops = trust_ops(e.body, schema)
+        check(ops is not None, what + ": a trust body")
+        objs = trust_content(e, ops or [])
+    except Bad as bad:
+        check(False, "%s refused: %s" % (what, bad))
+        return
+    env = j["envelope"]
+    check(e.version == env["version"] and e.network.hex() == env["network"]
+          and e.author.hex() == env["author"] and e.seq == env["seq"]
+          and e.prev.hex() == env["prev"] and e.clock == env["clock"]
+          and e.body.hex() == env["body"] and e.sig.hex() == env["sig"],
+          what + ": envelope")
+    check(e.input.hex() == j["signing_input"], what + ": signing input")
+    check(e.id.hex() == j["id"], what + ": id")
+    check(j["body"]["schema_version"] == 1, what + ": schema version")
+    check(len(objs) == len(j["body"]["ops"]), what + ": ops")
+    for (kind, raw), t, oj in zip(ops, objs, j["body"]["ops"]):
+        w = "%s op %s" % (what, oj["vector"])
+        check(kind == {"cert": OP_CERT, "rev": OP_REV}[oj["kind"]],
+              w + ": kind")
+        check(raw.hex() == oj["object"] and t.id.hex() == oj["id"],
+              w + ": object")
+        check(is_root(network, t.issuer) == oj["issuer_is_root"],
+              w + ": root-ness")
+        check((kind == OP_CERT and not oj["issuer_is_root"] and
+               t.issuer != e.author) == oj["detached"], w + ": detached")
+        check(need_of(t, network, e.author) == oj["need"], w + ": need")
+    need = max(need_of(t, network, e.author) for t in objs)
+    check(need == j["need"], what + ": need")
+    # Authorization, rule 3: the author's best level covers the need.
+    held = [certs[v] for v in j["author_certs"]]
+    check(all(c.subject == e.author for c in held), what + ": author certs")
+    check(max(level_of(c) for c in held) >= need, what + ": authorized")
+
+
+def check_token(j, network, keys):
+    what = "certs: token " + j["name"]
+    seed = h(j["subject_seed"])
+    check(bytes(nacl.signing.SigningKey(seed).verify_key).hex() ==
+          j["subject"], what + ": subject seed")
+    try:
+        payload = open_token(j["token"], seed)
+    except Bad as bad:
+        check(False, "%s: %s" % (what, bad))
+        return
+    check(payload.hex() == j["payload"], what + ": opens to the payload")
+    # libsodium's sealed box, from the fixed ephemeral seed.
+    xpk, _ = x25519_of(seed)
+    epk, esk = nacl.bindings.crypto_box_seed_keypair(h(j["ephemeral_seed"]))
+    nonce = hashlib.blake2b(epk + xpk, digest_size=24).digest()
+    sealed = epk + nacl.bindings.crypto_box(payload, nonce, xpk, esk)
+    check(token_sealed(j["token"]) == sealed, what + ": sealed box")
+    for name, k in keys.items():
+        if k != seed:
+            try:
+                open_token(j["token"], k)
+                check(False, what + ": opens for " + name)
+            except Bad as bad:
+                check(bad.code == "HZ_EBADSIG", what + ": " + name)
+    try:
+        tk = decode_token(payload)
+        cert = verified(decode_cert(tk.cert), what + " cert")
+    except Bad as bad:
+        check(False, "%s payload: %s" % (what, bad))
+        return
+    check(tk.name == j["network_name"], what + ": network name")
+    check(tk.cert.hex() == j["cert"], what + ": cert")
+    check([c.hex() for c in tk.chain] == j["chain"], what + ": chain")
+    check(tk.secret.hex() == j["network_secret"], what + ": secret")
+    check([[n, k.hex()] for n, k in tk.epochs] == j["epochs"],
+          what + ": epochs")
+    check(cert.network == network, what + ": cert network")
+    check(cert.subject.hex() == j["subject"], what + ": cert subject")
+    check_chain(network, cert, tk.chain, what)
+    built = pack([1, j["network_name"], h(j["cert"]),
+                  [h(c) for c in j["chain"]], h(j["network_secret"]),
+                  [[n, h(k)] for n, k in j["epochs"]]])
+    check(built == payload, what + ": encoding the fields")
+
+
+def refuse(j, network, schema):
+    """What the reader says of a refused vector: raises Bad."""
+    raw = h(j["bytes"])
+    kind = j["kind"]
+    if kind == "cert":
+        verified(decode_cert(raw), "cert")
+    elif kind == "revocation":
+        verified(decode_rev(raw), "revocation")
+    elif kind == "token":
+        decode_token(raw)
+    elif kind == "body":
+        trust_ops(raw, schema)
+    elif kind == "entry":
+        try:
+            e = transport(raw, network)
+        except Bad as bad:
+            check(False, "certs: refused %s: transport %s" % (j["name"], bad))
+            return
+        ops = trust_ops(e.body, schema)
+        check(ops is not None, "certs: refused %s: a trust body" % j["name"])
+        trust_content(e, ops or [])
+    else:
+        check(False, "certs: unknown kind " + kind)
+
+
+def check_certs(d, schema):
+    """proto/trust.md, every vector of certs.json."""
     doc = load(d, "certs.json")
+    keys = {}
+    for k in doc["keys"]:
+        seed = h(k["seed"])
+        check(bytes(nacl.signing.SigningKey(seed).verify_key).hex() ==
+              k["public_key"], "certs: key " + k["name"])
+        keys[k["name"]] = seed
+    pks = {k["name"]: h(k["public_key"]) for k in doc["keys"]}
+    network = h(doc["network"])
+    check(network_of(pks["root"]) == network, "certs: network id")
+    check(not is_root(network, pks["other_root"]), "certs: another root")
+    certs = {}
     for c in doc["cases"]:
-        raw = h(c["cert"])
-        obj = unpack(raw)
-        what = "cert " + c["role"]
-        check(isinstance(obj, list) and len(obj) == 11, what + ": 11 fields")
-        check(pack(obj) == raw, what + ": canonical")
-        (version, network, subject, name, role, site, admits, issued, days,
-         issuer, sig) = obj
-        check(admits is False or (admits is True and role == 1),
-              what + ": admits only for a coordinator")
-        check(version == 1, what + ": version")
-        check(name == c["name"], what + ": name")
-        check(["admin", "coordinator", "site", "viewer"][role] == c["role"],
-              what + ": role")
-        check((site is None) == (c["role"] != "site"), what + ": site iff site role")
-        check(site is None or site.hex() == c["site"], what + ": site")
-        check(issued == c["issued_ms"] and days == c["valid_days"],
-              what + ": validity")
-        si = b"huzhu cert v1" + pack(obj[:10])
-        check(nacl_valid(issuer, si, sig), what + ": signature")
-        check(blake2b256(si).hex() == c["id"], what + ": id")
-        check(subject.hex() == c["subject"] and issuer.hex() == c["issuer"],
-              what + ": keys")
-        net = blake2b256(b"huzhu network v1" + issuer)[:16]
-        check(net == network and net.hex() == c["network"], what + ": network")
+        check_cert_case(c, network, keys)
+        certs[c["vector"]] = decode_cert(h(c["cert"]))
+    roles = {(c["role"], c["admits"], c["issuer_is_root"])
+             for c in doc["cases"]}
+    for want in [("site", False, True), ("site", False, False),
+                 ("coordinator", True, True), ("admin", False, True),
+                 ("admin", False, False), ("viewer", False, False)]:
+        check(want in roles, "certs: a case %s" % (want,))
+    for r in doc["revocations"]:
+        check_rev_case(r, network, keys)
+    check({r["after_seq"] > 0 for r in doc["revocations"]} == {False, True},
+          "certs: revocations with and without a cut-off")
+    for j in doc["entries"]:
+        check_trust_entry(j, network, schema, certs)
+    for j in doc["tokens"]:
+        check_token(j, network, keys)
+    for j in doc["refused"]:
+        what = "certs: refused " + j["name"]
+        try:
+            refuse(j, network, schema)
+            check(False, what + " is accepted")
+        except Bad as bad:
+            check(bad.code == j["code"], "%s: %s, not %s" %
+                  (what, bad, j["code"]))
 
 
 def main():
@@ -1078,7 +1517,7 @@ def main():
     check_state(d, schema)
     check_ingest(d, schema)
     check_bundles(d, schema)
-    check_certs(d)
+    check_certs(d, schema)
     if FAILURES:
         print("%d check(s) failed" % len(FAILURES))
         return 1
