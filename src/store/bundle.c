@@ -661,6 +661,8 @@ int hz_bundle_import(hz_node *n, const char *path,
     free(staged);
     free(r.buf);
     if (rv == 0)
+        rv = network_followup(n, err);
+    if (rv == 0)
         node_logf(n, HZ_LOG_INFO,
                   "import entries=%llu applied=%llu duplicate=%llu"
                   " pending=%llu rejected=%llu forks=%llu",

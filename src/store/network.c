@@ -229,8 +229,21 @@ static void blobs_close(struct blobs *b)
 
 /* This node's entries from @from_seq on, in seq order: the applied ones,
  * and with @all also those stopped by a fork or denied. */
+static int load_entries(struct hz_node *n, const uint8_t *author,
+                        uint64_t from_seq, bool all, struct blobs *own,
+                        struct hz_err *err);
+
 static int load_own(struct hz_node *n, uint64_t from_seq, bool all,
                     struct blobs *own, struct hz_err *err)
+{
+    return load_entries(n, n->id.pk, from_seq, all, own, err);
+}
+
+/* @author's entries from @from_seq on, in seq order: the applied ones,
+ * and with @all also those stopped by a fork or denied. */
+static int load_entries(struct hz_node *n, const uint8_t *author,
+                        uint64_t from_seq, bool all, struct blobs *own,
+                        struct hz_err *err)
 {
     memset(own, 0, sizeof *own);
     sqlite3_stmt *st;
@@ -241,7 +254,7 @@ static int load_own(struct hz_node *n, uint64_t from_seq, bool all,
                      &st, err);
     if (rv != 0)
         return rv;
-    sqlite3_bind_blob(st, 1, n->id.pk, HZ_KEY_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 1, author, HZ_KEY_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)from_seq);
     sqlite3_bind_int(st, 3, all);
     size_t cap = 0;
@@ -995,6 +1008,42 @@ static int issuer_chain(struct hz_node *n, const uint8_t *key, int need,
                       HZ_CHAIN_MAX);
 }
 
+/* The bundle keys of the epochs in effect that this node holds, one per
+ * epoch, the newest HZ_EPOCHS_MAX, for a new member's token. */
+static int token_epochs(struct hz_node *n, struct token *t, struct hz_err *err)
+{
+    sqlite3_stmt *st;
+    int rv = db_prep(n,
+                     "SELECT key_id, epoch FROM epochs ORDER BY epoch DESC,"
+                     " id",
+                     &st, err);
+    struct token_epoch got[HZ_EPOCHS_MAX];
+    size_t n_got = 0;
+    int rc = SQLITE_DONE;
+    while (rv == 0 && n_got < HZ_EPOCHS_MAX &&
+           (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        uint64_t e = (uint64_t)sqlite3_column_int64(st, 1);
+        if (n_got > 0 && got[n_got - 1].epoch == e)
+            continue;
+        uint8_t id[HZ_KEY_ID_LEN];
+        memcpy(id, sqlite3_column_blob(st, 0), HZ_KEY_ID_LEN);
+        struct hz_err quiet = {0};
+        if (seal_key_by_id(n, id, got[n_got].key, &quiet) == 0)
+            got[n_got++].epoch = e;
+    }
+    if (rv == 0)
+        sqlite3_reset(st);
+    if (rv == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        rv = db_err(n, rc, "epochs", err);
+    /* The token lists them oldest first. */
+    for (size_t i = 0; rv == 0 && i < n_got; i++)
+        t->epochs[i] = got[n_got - 1 - i];
+    if (rv == 0)
+        t->n_epochs = n_got;
+    sodium_memzero(got, sizeof got);
+    return rv;
+}
+
 int hz_admit(hz_node *n, const struct hz_admission *a, char **token,
              struct hz_err *err)
 {
@@ -1046,6 +1095,8 @@ int hz_admit(hz_node *n, const struct hz_admission *a, char **token,
         memcpy(t.secret, secret, HZ_SECRET_LEN);
         if (!s.have_root)
             rv = issuer_chain(n, n->id.pk, need, &t, &chain, err);
+        if (rv == 0)
+            rv = token_epochs(n, &t, err);
         if (rv == 0)
             rv = token_encode(&t, &payload);
         sodium_memzero(&t, sizeof t);
@@ -1174,6 +1225,22 @@ int hz_join(hz_node *n, const char *text, char **summary, struct hz_err *err)
      * certificates"). */
     if (rv == 0)
         rv = write_trust_ops(n, ops, n_ops, err);
+    for (size_t i = 0; rv == 0 && i < t.n_epochs; i++) {
+        uint8_t id[HZ_KEY_ID_LEN];
+        seal_key_id(t.epochs[i].key, id);
+        sqlite3_stmt *st;
+        rv = db_prep(n,
+                     "INSERT OR REPLACE INTO bkeys(key_id, epoch, key)"
+                     " VALUES(?1, ?2, ?3)",
+                     &st, err);
+        if (rv == 0) {
+            sqlite3_bind_blob(st, 1, id, sizeof id, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 2, (sqlite3_int64)t.epochs[i].epoch);
+            sqlite3_bind_blob(st, 3, t.epochs[i].key, HZ_SECRET_LEN,
+                              SQLITE_STATIC);
+            rv = db_step_done(n, st, err);
+        }
+    }
     if (rv == 0)
         rv = reissue(n, &own, false, &r, err);
     if (rv == 0)
@@ -1186,6 +1253,8 @@ int hz_join(hz_node *n, const char *text, char **summary, struct hz_err *err)
         db_rollback(n);
     }
     blobs_close(&own);
+    if (rv == 0)
+        rv = network_followup(n, err);
     if (rv == 0) {
         json_t *o = json_object();
         char net[2 * HZ_NET_LEN + 1];
@@ -1256,6 +1325,91 @@ static int count_applied_after(struct hz_node *n, const uint8_t *author,
     return rc == SQLITE_ROW ? 0 : db_err(n, rc, "count", err);
 }
 
+/* A new bundle key epoch sealed to every member in good standing but
+ * @excluded (DECISIONS 19), signed by @s, into @out; the key is kept in
+ * bkeys. *@no gets its number; 0 and nothing written when no member is
+ * left. */
+static int new_epoch(struct hz_node *n, const uint8_t *pk, const uint8_t *sk,
+                     const uint8_t *excluded, struct enc *out, uint64_t *no,
+                     struct hz_err *err)
+{
+    *no = 0;
+    sqlite3_stmt *st;
+    int rv =
+        db_prep(n, "SELECT coalesce(max(epoch), 0) + 1 FROM epochs", &st, err);
+    if (rv != 0)
+        return rv;
+    int rc = sqlite3_step(st);
+    uint64_t next =
+        rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW)
+        return db_err(n, rc, "epochs", err);
+    rv = db_prep(n,
+                 "SELECT DISTINCT subject FROM member WHERE subject NOT IN"
+                 " (SELECT subject FROM cutoff) AND subject <> ?1"
+                 " ORDER BY subject",
+                 &st, err);
+    if (rv != 0)
+        return rv;
+    sqlite3_bind_blob(st, 1, excluded, HZ_KEY_LEN, SQLITE_STATIC);
+    struct epoch e = {.version = HZ_CERT_VERSION, .epoch = next};
+    uint8_t key[32];
+    node_random(n, key, sizeof key);
+    seal_key_id(key, e.key_id);
+    memcpy(e.network, n->network, HZ_NET_LEN);
+    uint8_t(*subjects)[HZ_KEY_LEN] = calloc(HZ_EPOCH_MEMBERS_MAX, HZ_KEY_LEN);
+    uint8_t(*sealed)[HZ_EPOCH_SEALED_LEN] =
+        calloc(HZ_EPOCH_MEMBERS_MAX, HZ_EPOCH_SEALED_LEN);
+    struct epoch_share *shares = calloc(HZ_EPOCH_MEMBERS_MAX, sizeof *shares);
+    if (subjects == NULL || sealed == NULL || shares == NULL)
+        rv = hz_err_set(err, HZ_ENOMEM, "epoch");
+    size_t count = 0;
+    while (rv == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (count == HZ_EPOCH_MEMBERS_MAX) {
+            rv = hz_err_set(err, HZ_ETOOBIG, "more than %u members",
+                            HZ_EPOCH_MEMBERS_MAX);
+            break;
+        }
+        uint8_t xpk[crypto_box_PUBLICKEYBYTES];
+        memcpy(subjects[count], sqlite3_column_blob(st, 0), HZ_KEY_LEN);
+        if (crypto_sign_ed25519_pk_to_curve25519(xpk, subjects[count]) != 0)
+            continue; /* not a usable device key: it can read nothing */
+        crypto_box_seal(sealed[count], key, sizeof key, xpk);
+        shares[count].subject = subjects[count];
+        shares[count].sealed = sealed[count];
+        count++;
+    }
+    sqlite3_reset(st);
+    if (rv == 0 && rc != SQLITE_DONE)
+        rv = db_err(n, rc, "members", err);
+    if (rv == 0 && count > 0) {
+        e.shares = shares;
+        e.n_shares = count;
+        e.issued_ms = node_now_ms(n);
+        memcpy(e.issuer, pk, HZ_KEY_LEN);
+        rv = epoch_sign(&e, sk, out);
+        if (rv == 0)
+            rv = db_prep(n,
+                         "INSERT OR REPLACE INTO bkeys(key_id, epoch, key)"
+                         " VALUES(?1, ?2, ?3)",
+                         &st, err);
+        if (rv == 0) {
+            sqlite3_bind_blob(st, 1, e.key_id, HZ_KEY_ID_LEN, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 2, (sqlite3_int64)next);
+            sqlite3_bind_blob(st, 3, key, sizeof key, SQLITE_STATIC);
+            rv = db_step_done(n, st, err);
+        }
+        if (rv == 0)
+            *no = next;
+    }
+    sodium_memzero(key, sizeof key);
+    free(subjects);
+    free(sealed);
+    free(shares);
+    return rv;
+}
+
 int hz_revoke(hz_node *n, const char *key, int has_after, uint64_t after,
               char **summary, struct hz_err *err)
 {
@@ -1307,8 +1461,21 @@ int hz_revoke(hz_node *n, const char *key, int has_after, uint64_t after,
         memcpy(v.issuer, s.pk, HZ_KEY_LEN);
         rv = revocation_sign(&v, s.sk, &out);
     }
+    /* A new bundle key, sealed to everyone but the revoked device, in the
+     * same entry: bundles sealed from now on are closed to it. */
+    struct enc ep;
+    enc_init(&ep);
+    uint64_t epoch = 0;
     if (rv == 0)
-        rv = write_trust(n, OP_REVOKE, enc_data(&out), enc_len(&out), err);
+        rv = new_epoch(n, s.pk, s.sk, v.subject, &ep, &epoch, err);
+    if (rv == 0) {
+        struct op ops[2] = {
+            {.kind = OP_REVOKE, .object = {enc_data(&out), enc_len(&out)}},
+            {.kind = OP_EPOCH, .object = {enc_data(&ep), enc_len(&ep)}},
+        };
+        rv = write_trust_ops(n, ops, epoch > 0 ? 2 : 1, err);
+    }
+    enc_close(&ep);
     if (rv == 0)
         rv = count_applied_after(n, v.subject, v.after_seq, &later, err);
     if (rv == 0)
@@ -1332,6 +1499,7 @@ int hz_revoke(hz_node *n, const char *key, int has_after, uint64_t after,
         }
         json_object_set_new(o, "signed_by",
                             json_string(s.have_root ? "root" : "admin"));
+        json_object_set_new(o, "bundle_epoch", json_integer((json_int_t)epoch));
         json_object_set_new(o, "withdrawn_here",
                             json_integer((json_int_t)(before - later)));
         rv = query_dump(o, summary, err);
@@ -1468,30 +1636,89 @@ int hz_members(hz_node *n, char **json, struct hz_err *err)
 
 /* ---- rekey */
 
-/* The first seq of ours that is no longer good: the fork point of our
- * key, else one past its cut-off, else past the top (nothing). */
-static int rekey_from(struct hz_node *n, uint64_t *from, struct hz_err *err)
+/* The first seq of @key that is no longer good: its fork point, else one
+ * past its cut-off; 0 when neither is known here. */
+static int bad_from(struct hz_node *n, const uint8_t *key, uint64_t *from,
+                    struct hz_err *err)
 {
     sqlite3_stmt *st;
     int rv = db_prep(n,
                      "SELECT (SELECT min(point) FROM forks WHERE author = ?1),"
-                     " (SELECT seq FROM cutoff WHERE subject = ?1),"
-                     " (SELECT max(seq) FROM log WHERE author = ?1)",
+                     " (SELECT seq FROM cutoff WHERE subject = ?1)",
                      &st, err);
     if (rv != 0)
         return rv;
-    sqlite3_bind_blob(st, 1, n->id.pk, HZ_KEY_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 1, key, HZ_KEY_LEN, SQLITE_STATIC);
     int rc = sqlite3_step(st);
+    *from = 0;
     if (rc == SQLITE_ROW) {
         if (sqlite3_column_type(st, 0) != SQLITE_NULL)
             *from = (uint64_t)sqlite3_column_int64(st, 0);
-        else if (sqlite3_column_type(st, 1) != SQLITE_NULL)
-            *from = (uint64_t)sqlite3_column_int64(st, 1) + 1;
-        else
-            *from = (uint64_t)sqlite3_column_int64(st, 2) + 1;
+        if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
+            uint64_t cut = (uint64_t)sqlite3_column_int64(st, 1) + 1;
+            if (*from == 0 || cut < *from)
+                *from = cut;
+        }
     }
     sqlite3_reset(st);
     return rc == SQLITE_ROW ? 0 : db_err(n, rc, "rekey", err);
+}
+
+/* Inside a transaction: once the fork point or cut-off of this node's
+ * previous key is known, re-issue that key's entries from there on under
+ * the current key, once (DECISIONS 16). */
+static int rekey_catch_up(struct hz_node *n, uint64_t *from, struct reissue *r,
+                          struct hz_err *err)
+{
+    *from = 0;
+    uint8_t old[HZ_KEY_LEN];
+    if (db_meta_get(n, "rekeyed_from", old, sizeof old, NULL) != 0)
+        return 0;
+    char *done = NULL;
+    if (db_meta_get_text(n, "rekey_reissued", &done, NULL) == 0) {
+        free(done);
+        return 0;
+    }
+    int rv = bad_from(n, old, from, err);
+    if (rv != 0 || *from == 0)
+        return rv;
+    struct blobs own = {0};
+    rv = load_entries(n, old, *from, true, &own, err);
+    if (rv == 0)
+        rv = reissue(n, &own, true, r, err);
+    blobs_close(&own);
+    char text[24];
+    snprintf(text, sizeof text, "%llu", (unsigned long long)*from);
+    if (rv == 0)
+        rv = db_meta_put(n, "rekey_reissued", text, strlen(text), err);
+    return rv;
+}
+
+int network_followup(struct hz_node *n, struct hz_err *err)
+{
+    if (n->flags & HZ_OPEN_READONLY)
+        return 0;
+    uint8_t old[HZ_KEY_LEN];
+    char *done = NULL;
+    if (db_meta_get(n, "rekeyed_from", old, sizeof old, NULL) != 0)
+        return 0;
+    if (db_meta_get_text(n, "rekey_reissued", &done, NULL) == 0) {
+        free(done);
+        return 0;
+    }
+    uint64_t from;
+    struct reissue r = {0};
+    int rv = db_begin(n, err);
+    if (rv == 0)
+        rv = rekey_catch_up(n, &from, &r, err);
+    if (rv == 0)
+        rv = db_commit(n, err);
+    if (rv != 0)
+        db_rollback(n);
+    else if (r.written > 0)
+        node_logf(n, HZ_LOG_WARN, "rekey: re-issued %llu entries from seq %llu",
+                  (unsigned long long)r.written, (unsigned long long)from);
+    return rv;
 }
 
 int hz_node_rekey(hz_node *n, char **summary, struct hz_err *err)
@@ -1515,26 +1742,24 @@ int hz_node_rekey(hz_node *n, char **summary, struct hz_err *err)
         return rv;
     }
     uint64_t from = 0;
-    struct blobs own = {0};
     struct reissue r = {0};
     uint8_t device[HZ_HASH_LEN];
     node_device_fingerprint(device);
     rv = db_begin(n, err);
     if (rv == 0)
-        rv = rekey_from(n, &from, err);
-    if (rv == 0)
-        rv = load_own(n, from, true, &own, err);
-    if (rv == 0)
         rv = db_meta_put(n, "key", fresh.pk, HZ_KEY_LEN, err);
     if (rv == 0)
         rv = db_meta_put(n, "rekeyed_from", old_pk, HZ_KEY_LEN, err);
     if (rv == 0)
-        rv = db_meta_put(n, "device", device, sizeof device, err);
+        rv = db_exec(
+            n, "DELETE FROM meta WHERE k IN ('clone', 'rekey_reissued')", err);
     if (rv == 0)
-        rv = db_exec(n, "DELETE FROM meta WHERE k = 'clone'", err);
+        rv = db_meta_put(n, "device", device, sizeof device, err);
+    /* What of the old key's is known to be refused is re-issued now; the
+     * rest once its cut-off or fork reaches this node (network_followup). */
     if (rv == 0) {
         n->id = fresh;
-        rv = reissue(n, &own, true, &r, err);
+        rv = rekey_catch_up(n, &from, &r, err);
     }
     if (rv == 0)
         rv = db_commit(n, err);
@@ -1545,17 +1770,17 @@ int hz_node_rekey(hz_node *n, char **summary, struct hz_err *err)
         char path[4096];
         snprintf(path, sizeof path, "%s/%s.new", n->dir, HZ_KEY_FILE);
         unlink(path);
-        blobs_close(&own);
         return rv;
     }
     identity_close(&old);
-    blobs_close(&own);
     rv = node_finish_rekey(n, err);
     if (rv == 0) {
         json_t *o = json_object();
         json_object_set_new(o, "old_key", query_hex(old_pk, HZ_KEY_LEN));
         json_object_set_new(o, "key", query_hex(n->id.pk, HZ_KEY_LEN));
-        json_object_set_new(o, "from_seq", json_integer((json_int_t)from));
+        json_object_set_new(o, "from_seq",
+                            from > 0 ? json_integer((json_int_t)from)
+                                     : json_null());
         json_object_set_new(o, "reissued", json_integer((json_int_t)r.written));
         json_object_set_new(o, "networked", json_boolean(n->networked));
         rv = query_dump(o, summary, err);

@@ -3,7 +3,7 @@
  * (issue 3; proto/bundle.md, "Sealed bundles").
  *
  *   sealed = "HZSEALED" u32be(header length) header ss_header chunk*
- *   header = msgpack [1, network, key_id, epoch]
+ *   header = msgpack [1, network, key_id, epoch, epoch object or nil]
  *   chunk  = u32be(length) secretstream ciphertext of <= 64 KiB
  *
  * libsodium's secretstream (XChaCha20-Poly1305) with the magic, length
@@ -13,6 +13,7 @@
 
 #include "../core/cert.h"
 #include "../core/error_int.h"
+#include "../core/limits.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -24,7 +25,7 @@
 #define SEAL_MAGIC_LEN 8u
 #define SEAL_VERSION 1u
 #define SEAL_CHUNK 65536u
-#define SEAL_PREFIX_MAX 128u
+#define SEAL_HEADER_MAX (HZ_EPOCH_OBJ_MAX + 256u)
 #define KEY_TAG "huzhu bundle key v1"
 #define KEY_ID_TAG "huzhu bundle key id v1"
 #define HZ_SECRET_KEY_LEN crypto_secretstream_xchacha20poly1305_KEYBYTES
@@ -62,26 +63,20 @@ static int epoch0_key(struct hz_node *n, uint8_t *key, uint8_t *key_id,
     return 0;
 }
 
-/* Our share of an epoch whose key id is @key_id, from the epochs carried
- * in the log: 0, HZ_ENOTFOUND, or an error. */
-static int key_from_shares(struct hz_node *n, const uint8_t *key_id,
-                           uint8_t *key, struct hz_err *err)
+/* Our share of the epoch @p (its bytes) if it names @key_id: 1 when
+ * *@key was opened, else 0. */
+static int open_share(struct hz_node *n, const uint8_t *p, size_t len,
+                      const uint8_t *key_id, uint8_t *key)
 {
+    struct epoch e;
+    if (epoch_decode(&e, p, len, NULL) != 0)
+        return 0;
+    int found = 0;
     uint8_t xpk[crypto_box_PUBLICKEYBYTES], xsk[crypto_box_SECRETKEYBYTES];
-    if (crypto_sign_ed25519_pk_to_curve25519(xpk, n->id.pk) != 0 ||
-        crypto_sign_ed25519_sk_to_curve25519(xsk, n->id.sk) != 0)
-        return hz_err_set(err, HZ_EIO, "device key conversion");
-    sqlite3_stmt *st;
-    int rv = db_prep(n, "SELECT bytes FROM tobj WHERE kind = 5", &st, err);
-    int found = 0, rc = SQLITE_DONE;
-    while (rv == 0 && !found && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct epoch e;
-        if (epoch_decode(&e, sqlite3_column_blob(st, 0),
-                         (size_t)sqlite3_column_bytes(st, 0), NULL) != 0)
-            continue;
-        for (size_t i = 0; memcmp(e.key_id, key_id, HZ_KEY_ID_LEN) == 0 &&
-                           i < e.n_shares && !found;
-             i++) {
+    if (memcmp(e.key_id, key_id, HZ_KEY_ID_LEN) == 0 &&
+        crypto_sign_ed25519_pk_to_curve25519(xpk, n->id.pk) == 0 &&
+        crypto_sign_ed25519_sk_to_curve25519(xsk, n->id.sk) == 0) {
+        for (size_t i = 0; i < e.n_shares && !found; i++) {
             uint8_t id[HZ_KEY_ID_LEN];
             if (memcmp(e.shares[i].subject, n->id.pk, HZ_KEY_LEN) == 0 &&
                 crypto_box_seal_open(key, e.shares[i].sealed,
@@ -90,16 +85,59 @@ static int key_from_shares(struct hz_node *n, const uint8_t *key_id,
                 found = sodium_memcmp(id, key_id, HZ_KEY_ID_LEN) == 0;
             }
         }
-        epoch_close(&e);
+        sodium_memzero(xsk, sizeof xsk);
     }
-    if (rv == 0)
-        sqlite3_reset(st);
-    sodium_memzero(xsk, sizeof xsk);
+    epoch_close(&e);
+    return found;
+}
+
+/* Our share of an epoch whose key id is @key_id, from the epochs carried
+ * in the log: 0, HZ_ENOTFOUND, or an error. */
+static int key_from_shares(struct hz_node *n, const uint8_t *key_id,
+                           uint8_t *key, struct hz_err *err)
+{
+    sqlite3_stmt *st;
+    int rv = db_prep(n, "SELECT bytes FROM tobj WHERE kind = 5", &st, err);
+    int found = 0, rc = SQLITE_DONE;
+    while (rv == 0 && !found && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        found = open_share(n, sqlite3_column_blob(st, 0),
+                           (size_t)sqlite3_column_bytes(st, 0), key_id, key);
     if (rv != 0)
         return rv;
+    sqlite3_reset(st);
     if (!found && rc != SQLITE_DONE && rc != SQLITE_ROW)
         return db_err(n, rc, "epochs", err);
     return found ? 0 : HZ_ENOTFOUND;
+}
+
+/* The bytes of the epoch in the log whose key id is @key_id (to carry in
+ * a sealed header), or NULL. */
+static uint8_t *epoch_bytes(struct hz_node *n, const uint8_t *key_id,
+                            size_t *len)
+{
+    sqlite3_stmt *st;
+    uint8_t *out = NULL;
+    if (db_prep(n,
+                "SELECT t.bytes FROM tobj t JOIN epochs e ON t.eid = e.eid"
+                " WHERE t.kind = 5 AND e.key_id = ?1",
+                &st, NULL) != 0)
+        return NULL;
+    sqlite3_bind_blob(st, 1, key_id, HZ_KEY_ID_LEN, SQLITE_STATIC);
+    while (out == NULL && sqlite3_step(st) == SQLITE_ROW) {
+        const uint8_t *p = sqlite3_column_blob(st, 0);
+        size_t l = (size_t)sqlite3_column_bytes(st, 0);
+        struct epoch e;
+        if (epoch_decode(&e, p, l, NULL) != 0)
+            continue;
+        if (memcmp(e.key_id, key_id, HZ_KEY_ID_LEN) == 0 &&
+            (out = malloc(l)) != NULL) {
+            memcpy(out, p, l);
+            *len = l;
+        }
+        epoch_close(&e);
+    }
+    sqlite3_reset(st);
+    return out;
 }
 
 int seal_key_by_id(struct hz_node *n, const uint8_t *key_id, uint8_t *key,
@@ -185,17 +223,28 @@ int seal_file(struct hz_node *n, FILE *in, FILE *out, struct hz_err *err)
     int rv = seal_key_current(n, key, id, &epoch, err);
     if (rv != 0)
         return rv;
-    /* Additional data: magic, header length, header. */
+    /* Additional data: magic, header length, header. The header carries
+     * the epoch itself, so every member can open its share of the key
+     * from the bundle alone. */
+    size_t ep_len = 0;
+    uint8_t *ep = epoch > 0 ? epoch_bytes(n, id, &ep_len) : NULL;
     struct enc h;
     enc_init(&h);
-    enc_array(&h, 4);
+    enc_array(&h, 5);
     enc_uint(&h, SEAL_VERSION);
     enc_bin(&h, n->network, HZ_NET_LEN);
     enc_bin(&h, id, sizeof id);
     enc_uint(&h, epoch);
+    if (ep != NULL)
+        enc_bin(&h, ep, ep_len);
+    else
+        enc_nil(&h);
+    free(ep);
     rv = enc_done(&h);
-    uint8_t ad[SEAL_PREFIX_MAX];
     size_t ad_len = SEAL_MAGIC_LEN + 4 + enc_len(&h);
+    uint8_t *ad = malloc(ad_len);
+    if (rv == 0 && ad == NULL)
+        rv = hz_err_set(err, HZ_ENOMEM, "seal");
     if (rv == 0) {
         memcpy(ad, SEAL_MAGIC, SEAL_MAGIC_LEN);
         size_t hl = enc_len(&h);
@@ -244,33 +293,41 @@ int seal_file(struct hz_node *n, FILE *in, FILE *out, struct hz_err *err)
     sodium_memzero(&st, sizeof st);
     free(plain);
     free(cipher);
+    free(ad);
     return rv;
 }
 
 int unseal_file(struct hz_node *n, FILE *in, FILE *out, struct hz_err *err)
 {
-    uint8_t ad[SEAL_PREFIX_MAX];
+    uint8_t magic[SEAL_MAGIC_LEN];
     size_t hl;
-    if (fread(ad, 1, SEAL_MAGIC_LEN, in) != SEAL_MAGIC_LEN ||
-        !seal_is_sealed(ad, SEAL_MAGIC_LEN) || get_u32(in, &hl) != 0 ||
-        hl > SEAL_PREFIX_MAX - 12)
+    if (fread(magic, 1, SEAL_MAGIC_LEN, in) != SEAL_MAGIC_LEN ||
+        !seal_is_sealed(magic, SEAL_MAGIC_LEN) || get_u32(in, &hl) != 0 ||
+        hl > SEAL_HEADER_MAX)
         return hz_err_set(err, HZ_EMALFORMED, "sealed bundle header");
+    uint8_t *ad = malloc(12 + hl);
+    if (ad == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "sealed bundle header");
+    memcpy(ad, magic, SEAL_MAGIC_LEN);
     ad[8] = (uint8_t)(hl >> 24);
     ad[9] = (uint8_t)(hl >> 16);
     ad[10] = (uint8_t)(hl >> 8);
     ad[11] = (uint8_t)hl;
-    if (fread(ad + 12, 1, hl, in) != hl)
-        return hz_err_set(err, HZ_EMALFORMED, "sealed bundle header");
     size_t ad_len = 12 + hl;
     msgpack_unpacked u;
-    int rv = mp_unpack(&u, ad + 12, hl, err);
-    if (rv != 0)
+    int rv = fread(ad + 12, 1, hl, in) == hl
+                 ? mp_unpack(&u, ad + 12, hl, err)
+                 : hz_err_set(err, HZ_EMALFORMED, "sealed bundle header");
+    if (rv != 0) {
+        free(ad);
         return rv;
+    }
     const msgpack_object *f;
     size_t nf;
     uint64_t version = 0, epoch = 0;
     uint8_t net[HZ_NET_LEN], id[16];
-    rv = mp_array(&u.data, 4, 4, &f, &nf, "sealed header", err);
+    struct hz_bytes carried = {0};
+    rv = mp_array(&u.data, 5, 5, &f, &nf, "sealed header", err);
     if (rv == 0)
         rv = mp_uint(&f[0], &version, "sealed version", err);
     if (rv == 0 && version != SEAL_VERSION)
@@ -282,13 +339,18 @@ int unseal_file(struct hz_node *n, FILE *in, FILE *out, struct hz_err *err)
         rv = mp_bin_fixed(&f[2], id, sizeof id, "key id", err);
     if (rv == 0)
         rv = mp_uint(&f[3], &epoch, "epoch", err);
-    msgpack_unpacked_destroy(&u);
-    if (rv != 0)
-        return rv;
-    if (memcmp(net, n->network, HZ_NET_LEN) != 0)
-        return hz_err_set(err, HZ_ENETWORK, "sealed bundle");
+    if (rv == 0 && f[4].type != MSGPACK_OBJECT_NIL)
+        rv = mp_bin(&f[4], HZ_EPOCH_OBJ_MAX, &carried, "epoch", err);
+    if (rv == 0 && memcmp(net, n->network, HZ_NET_LEN) != 0)
+        rv = hz_err_set(err, HZ_ENETWORK, "sealed bundle");
     uint8_t key[HZ_SECRET_KEY_LEN];
-    rv = seal_key_by_id(n, id, key, err);
+    if (rv == 0)
+        rv = seal_key_by_id(n, id, key, err);
+    /* Not held yet: our share of the epoch the header carries. */
+    if (rv == HZ_ENOTFOUND && carried.p != NULL &&
+        open_share(n, carried.p, carried.len, id, key))
+        rv = 0;
+    msgpack_unpacked_destroy(&u);
     if (rv == HZ_ENOTFOUND)
         rv = hz_err_set(err, HZ_EPERM,
                         "sealed with a bundle key this device does not hold"
@@ -296,6 +358,7 @@ int unseal_file(struct hz_node *n, FILE *in, FILE *out, struct hz_err *err)
                         (unsigned long long)epoch);
     if (rv != 0) {
         sodium_memzero(key, sizeof key);
+        free(ad);
         return rv;
     }
     uint8_t ss[crypto_secretstream_xchacha20poly1305_HEADERBYTES];
@@ -338,5 +401,6 @@ int unseal_file(struct hz_node *n, FILE *in, FILE *out, struct hz_err *err)
         sodium_memzero(plain, SEAL_CHUNK);
     free(plain);
     free(cipher);
+    free(ad);
     return rv;
 }

@@ -165,6 +165,10 @@ int trust_refresh(struct hz_node *n, struct hz_err *err);
 int network_enter(struct hz_node *n, const uint8_t *network, const char *name,
                   struct hz_err *err);
 
+/* After a rekey, re-issue the previous key's entries past its fork point
+ * or cut-off once this node learns of it (own transaction; called after
+ * imports and joins). */
+int network_followup(struct hz_node *n, struct hz_err *err);
 /* The 32-byte network secret (network.secret). HZ_ENOTFOUND without. */
 int network_secret(struct hz_node *n, uint8_t *out, struct hz_err *err);
 

@@ -147,11 +147,21 @@ def admin_admits_two_sites_and_everyone_agrees():
                    "revoke: cut at the last entry held, signed by root,"
                    " nothing taken back")
         after = k.js("household", "add", "--head", "测试撤销后")["id"]
-        exchange(net.all, work, "round2")
+        # The revoked coordinator's bundle still travels (its entry is
+        # denied everywhere); bundles sealed after the revocation are
+        # closed to it (DECISIONS 19).
+        pk = os.path.join(work, "k-late.bundle")
+        k.export(pk)
+        members = [a, b, c, v]
+        for n in members:
+            n.import_(pk)
+        exchange(members, work, "round2")
+        r = k.run("bundle", "import", os.path.join(work, "round2-1-0.bundle"))
+        T.check_eq(r.rc, 8, "the revoked device cannot read new bundles")
 
-        hashes = {n.state_hash() for n in net.all}
-        T.check_eq(len(hashes), 1, "every node has the same state hash")
-        for n in net.all:
+        hashes = {n.state_hash() for n in members}
+        T.check_eq(len(hashes), 1, "every member has the same state hash")
+        for n in members:
             hh = ids_of(n, "households")
             T.check({hb["id"], hc["id"], hk, before} <= hh,
                     "%s: every permitted household is there" % n.dir)
@@ -177,7 +187,7 @@ def admin_admits_two_sites_and_everyone_agrees():
             n.run("log", "verify", expect=0)
         # Every node lists the same members; the coordinator as revoked.
         views = []
-        for n in net.all:
+        for n in members:
             m = n.js("members")
             views.append(sorted((x["key"], x["role"], x["revoked_after"])
                                 for x in m["members"]))
@@ -241,7 +251,7 @@ def a_delegate_admits_and_entries_wait_for_its_certificate():
         # C gets the revocation but not the coordinator's log.
         a.export(os.path.join(work, "a2.bundle"))
         with open(os.path.join(work, "a2.bundle"), "rb") as f:
-            plain = T.unseal(f.read(), secret_of(a))
+            plain = T.unseal(f.read(), secret_of(a), a.seed())
         header, entries, _ = T.parse_bundle(plain)
         kpk = bytes.fromhex(k.key)
         only = [e for e in entries if T.decode_entry(e)["author"] != kpk]
@@ -258,12 +268,14 @@ def a_delegate_admits_and_entries_wait_for_its_certificate():
         T.check(st["granted"] >= 1 and hid in ids_of(c, "households"),
                 "the coordinator's log arrives: they apply again: %r" % st)
         T.check_eq(denied(c), {}, "nothing denied any more")
-        # Everyone converges.
+        # Every member converges; the revoked coordinator reads no more.
         a.export(pa)
-        for n in (k, d, c):
+        for n in (d, c):
             n.import_(pa)
-        T.check_eq(len({n.state_hash() for n in (a, k, d, c)}), 1,
-                   "everyone agrees")
+        T.check_eq(len({n.state_hash() for n in (a, d, c)}), 1,
+                   "every member agrees")
+        T.check_eq(k.run("bundle", "import", pa).rc, 8,
+                   "the revoked coordinator cannot read the admin's bundle")
 
 
 @cases.case
@@ -304,25 +316,33 @@ def a_cloned_node_forks_and_the_documented_recovery_works():
         T.check_eq(rv["after_seq"], point - 1, "revoked after the last good")
         pa = os.path.join(work, "a.bundle")
         a.export(pa)
-        # ... each copy learns of the fork, stops writing, and re-keys ...
+        # ... a revoked key reads no new bundle: the operator of each copy
+        # is told to rekey, the admin admits the new key, and once the
+        # copy reads the admin's log its entries past the cut-off are
+        # re-issued under the new key.
         orig = b.key
         for node in (b, b2):
-            node.import_(pa)
-            T.check(node.status()["clone_detected"],
-                    "%s is told its key is shared" % node.dir)
-            r = node.run("household", "add", "--head", "测试不应写入")
-            T.check_eq(r.rc, 1, "%s: writes stop" % node.dir)
-            T.check("rekey" in r.err, "and the message says rekey")
+            r = node.run("bundle", "import", pa)
+            T.check(r.rc == 8 and "epoch" in r.err,
+                    "%s cannot read the admin's bundle any more" % node.dir)
             j = node.js("rekey")
             T.check(j["old_key"] == orig and j["key"] != orig and
-                    j["reissued"] == 1 and j["from_seq"] == point,
-                    "%s: a new key; its entry past the fork is re-issued: %r"
+                    j["reissued"] == 0 and j["from_seq"] is None,
+                    "%s: a new key; nothing known to re-issue yet: %r"
                     % (node.dir, j))
             node.key = j["key"]
-            # ... and the admin admits the new key.
             tok = token_of(a, node, "--name", node.dir.rsplit("/", 1)[1],
                            "--role", "coordinator")
             node.js("join", tok)
+            st = node.import_(pa)
+            T.check(st["entries"] > 0, "%s reads it again" % node.dir)
+            T.check(not node.status()["clone_detected"],
+                    "%s: the old key's other branch is no clone of the new"
+                    % node.dir)
+            mine = node.query("SELECT count(*) FROM log WHERE author = ?",
+                              (bytes.fromhex(node.key),))[0][0]
+            T.check(mine == 2, "%s: its certificate entry and the entry past"
+                    " the cut-off, re-issued (%d entries)" % (node.dir, mine))
         T.check(b.key != b2.key, "each copy has its own key")
         nodes = [a, b, b2]
         exchange(nodes, work, "heal")
@@ -588,6 +608,56 @@ def the_root_key_is_backed_up_and_restored_on_new_hardware():
                    "and its name")
         roles = {m["key"]: m["role"] for m in e.js("members")["members"]}
         T.check_eq(roles.get(e.key), "admin", "the new laptop is an admin")
+
+
+def sealed_epoch(path):
+    """The epoch named in a sealed bundle's header."""
+    import struct
+    with open(path, "rb") as f:
+        data = f.read()
+    hl = struct.unpack(">I", data[8:12])[0]
+    return T.unpack(data[12:12 + hl])[3]
+
+
+@cases.case
+def a_revoked_device_cannot_read_bundles_sealed_after_it():
+    """DECISIONS 19: a revocation writes a new bundle key epoch sealed to
+    each remaining member; bundles sealed with it are closed to the
+    revoked device, open to every other member and to members admitted
+    later."""
+    with T.TempDir("trustepoch") as work:
+        net = Network(work)
+        a, b, c, k = net.a, net.b, net.c, net.k
+        exchange(net.all, work, "setup", rounds=1)
+        pb0 = os.path.join(work, "b0.bundle")
+        b.export(pb0)
+        T.check_eq(sealed_epoch(pb0), 0, "before any revocation: epoch 0")
+        k.import_(pb0)
+        rv = a.js("revoke", k.key)
+        T.check_eq(rv["bundle_epoch"], 1, "the revocation starts epoch 1")
+        pa = os.path.join(work, "a.bundle")
+        a.export(pa)
+        T.check_eq(sealed_epoch(pa), 1, "the admin seals with it at once")
+        for n in (b, c):
+            n.import_(pa)
+        hb = b.js("household", "add", "--head", "测试撤销后的户")["id"]
+        pb = os.path.join(work, "b1.bundle")
+        b.export(pb)
+        T.check_eq(sealed_epoch(pb), 1, "a member seals with epoch 1 once"
+                   " it holds the admin's entry")
+        st = c.import_(pb)
+        T.check(hb in ids_of(c, "households"), "another member reads it")
+        before = k.snapshot()
+        r = k.run("bundle", "import", pb)
+        T.check(r.rc == 8 and "epoch 1" in r.err,
+                "the revoked device cannot: exit %d, %s" % (r.rc, r.err))
+        T.check_eq(k.snapshot(), before, "and nothing changed there")
+        # A device admitted after the revocation gets the key in its token.
+        d = T.Node.create(work, "测试后来者", "d")
+        d.js("join", token_of(a, d, "--name", "d", "--role", "viewer"))
+        st = d.import_(pb)
+        T.check(hb in ids_of(d, "households"),
+                "a member admitted later reads it: %r" % st)
 
 
 @cases.case

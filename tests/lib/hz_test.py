@@ -408,16 +408,38 @@ def bundle_key(secret, epoch=0):
     return key, kid
 
 
-def unseal(data, secret):
-    """The plain bundle inside a sealed one (raises on any damage)."""
+def epoch_share(epoch_bytes, device_seed):
+    """A member's bundle key from an epoch object (proto/trust.md)."""
+    import nacl.bindings as nb
+    sk = nacl.signing.SigningKey(device_seed)
+    pk = bytes(sk.verify_key)
+    fields = unpack(epoch_bytes)
+    for subject, sealed in fields[4]:
+        if subject == pk:
+            xpk = nb.crypto_sign_ed25519_pk_to_curve25519(pk)
+            xsk = nb.crypto_sign_ed25519_sk_to_curve25519(
+                device_seed + pk)
+            return nb.crypto_box_seal_open(sealed, xpk, xsk)
+    return None
+
+
+def unseal(data, secret, device_seed=None):
+    """The plain bundle inside a sealed one (raises on any damage). Epoch
+    0 opens with the network secret; a later epoch with the device's share
+    of the epoch the header carries."""
     import nacl.bindings as nb
     if data[:8] != SEAL_MAGIC:
         raise ValueError("not sealed")
     hl = struct.unpack(">I", data[8:12])[0]
     header = data[12:12 + hl]
     ad = data[:12 + hl]
-    version, network, kid, epoch = unpack(header)
-    key, want = bundle_key(secret, epoch)
+    version, network, kid, epoch, carried = unpack(header)
+    if epoch == 0:
+        key, want = bundle_key(secret, 0)
+    else:
+        key = epoch_share(carried, device_seed)
+        want = hashlib.blake2b(b"huzhu bundle key id v1" + key,
+                               digest_size=16).digest()
     if version != 1 or kid != want:
         raise ValueError("version or key id")
     pos = 12 + hl
