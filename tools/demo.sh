@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tools/demo.sh - the README's first command: install what is missing,
-# build huzhu, create a node with fictional demo data (no configuration),
+# build huzhu, create a network of two nodes with fictional demo data (no configuration),
 # and show what a shelter manager and a township would look at.
 #
 # The node lives in ./demo-node (or $HUZHU_DEMO_DIR) and is made anew each
