@@ -279,6 +279,57 @@ def a_delegate_admits_and_entries_wait_for_its_certificate():
 
 
 @cases.case
+def a_second_admin_without_the_root_key_admits_and_revokes():
+    """A network has more than one admin: the township admits the county
+    laptop as admin; the county, which never holds the root key, admits a
+    device and revokes one, and every node agrees."""
+    with T.TempDir("trustadmin2") as work:
+        a = T.Node.create(work, "测试乡政府", "a")
+        a.js("network", "create", "--name", "测试乡")
+        z = T.Node.create(work, "测试县应急局", "z")
+        z.js("join", token_of(a, z, "--name", "z", "--role", "admin"))
+        T.check(not os.path.exists(os.path.join(z.dir, "network.key")),
+                "the second admin holds no root key")
+        y = T.Node.create(work, "测试丢失设备", "y")
+        y.js("join", token_of(a, y, "--name", "y", "--role", "coordinator"))
+        hy = y.js("household", "add", "--head", "测试丢失前")["id"]
+        pa, py = (os.path.join(work, x) for x in ("a.bundle", "y.bundle"))
+        a.export(pa)
+        y.export(py)
+        for p in (pa, py):
+            z.import_(p)
+        x = T.Node.create(work, "测试新点", "x")
+        j = z.js("admit", x.key, "--name", "x", "--role", "coordinator")
+        x.js("join", j["token"])
+        hx = x.js("household", "add", "--head", "测试县接纳")["id"]
+        rv = z.js("revoke", y.key)
+        T.check_eq((rv["signed_by"], rv["after_seq"]), ("admin", 2),
+                   "the county revokes with its own key, after y's last"
+                   " entry it holds")
+        late = y.js("household", "add", "--head", "测试丢失后")["id"]
+        nodes = [a, z, x]
+        py2 = os.path.join(work, "y2.bundle")
+        y.export(py2)
+        for n in nodes:
+            n.import_(py2)
+        exchange(nodes, work, "admins")
+        T.check_eq(len({n.state_hash() for n in nodes}), 1,
+                   "the three agree")
+        for n in nodes:
+            hh = ids_of(n, "households")
+            T.check({hy, hx} <= hh and late not in hh,
+                    "%s: the county's admission counts, y's entry after its"
+                    " cut-off does not" % n.dir)
+        m = {r["key"]: r for r in a.js("members")["members"]}
+        T.check_eq((m[z.key]["role"], m[z.key]["admin_rank"]), ("admin", 1),
+                   "the county is an admin of rank 1")
+        T.check(m[x.key]["issuer"] == z.key and
+                not m[x.key]["issuer_is_root"],
+                "x's certificate was issued by the county")
+        T.check_eq(m[y.key]["revoked_after"], 2, "y is revoked after seq 2")
+
+
+@cases.case
 def a_cloned_node_forks_and_the_documented_recovery_works():
     """Copy a node directory, write on both copies, merge at a third node:
     the fork is detected and reported, the earlier history stays, and the
