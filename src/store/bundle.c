@@ -38,10 +38,21 @@ enum frame_kind {
 
 struct writer {
     FILE *f;
+    struct seal_out *seal; /* in a network: plain bytes go through it */
     crypto_generichash_state h;
     uint64_t count;
     int failed;
 };
+
+static void put_bytes(struct writer *w, const void *p, size_t len)
+{
+    if (w->failed)
+        return;
+    if (w->seal != NULL)
+        w->failed = seal_write(w->seal, p, len) != 0;
+    else
+        w->failed = fwrite(p, 1, len, w->f) != len;
+}
 
 static void put_frame(struct writer *w, enum frame_kind kind, const uint8_t *p,
                       size_t len, int hashed)
@@ -49,9 +60,8 @@ static void put_frame(struct writer *w, enum frame_kind kind, const uint8_t *p,
     uint8_t hdr[HZ_FRAME_HDR_LEN] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16),
                                      (uint8_t)(len >> 8), (uint8_t)len,
                                      (uint8_t)kind};
-    if (fwrite(hdr, 1, sizeof hdr, w->f) != sizeof hdr ||
-        fwrite(p, 1, len, w->f) != len)
-        w->failed = 1;
+    put_bytes(w, hdr, sizeof hdr);
+    put_bytes(w, p, len);
     if (hashed) {
         crypto_generichash_update(&w->h, hdr, sizeof hdr);
         crypto_generichash_update(&w->h, p, len);
@@ -216,8 +226,7 @@ static int write_bundle(hz_node *n, struct writer *w, const char *vector,
         return rv;
     }
     crypto_generichash_init(&w->h, NULL, 0, HZ_HASH_LEN);
-    if (fwrite(MAGIC, 1, MAGIC_LEN, w->f) != MAGIC_LEN)
-        w->failed = 1;
+    put_bytes(w, MAGIC, MAGIC_LEN);
     crypto_generichash_update(&w->h, (const uint8_t *)MAGIC, MAGIC_LEN);
     struct enc e;
     enc_init(&e);
@@ -316,47 +325,29 @@ int hz_bundle_export(hz_node *n, const char *path, const char *vector_json,
     if (tmp == NULL)
         return hz_err_set(err, HZ_ENOMEM, "path");
     snprintf(tmp, len, "%s.tmp", path);
-    /* In a network the plain bundle is written inside the node directory
-     * and only its sealed form goes to @path (a USB stick). */
-    char *plain = NULL;
-    if (n->networked && n->dir != NULL) {
-        size_t plen = strlen(n->dir) + 32;
-        plain = malloc(plen);
-        if (plain == NULL) {
-            free(tmp);
-            return hz_err_set(err, HZ_ENOMEM, "path");
-        }
-        snprintf(plain, plen, "%s/export.plain", n->dir);
-    }
     struct writer w = {0};
-    w.f = create_new(plain != NULL ? plain : tmp);
+    w.f = create_new(tmp);
     if (w.f == NULL) {
-        int rv = hz_err_set(err, HZ_EIO, "create %s: %s",
-                            plain != NULL ? plain : tmp, strerror(errno));
+        int rv = hz_err_set(err, HZ_EIO, "create %s: %s", tmp, strerror(errno));
         free(tmp);
-        free(plain);
         return rv;
     }
-    /* One read transaction: a consistent snapshot of the log. */
+    /* One read transaction: a consistent snapshot of the log. In a
+     * network the plain bundle exists only in memory, sealed as it is
+     * written (the destination is a USB stick). */
     int rv = db_exec(n, "BEGIN", err);
+    if (rv == 0 && n->networked)
+        rv = seal_begin(n, w.f, &w.seal, err);
     if (rv == 0)
         rv = write_bundle(n, &w, vector_json, err);
+    if (w.seal != NULL) {
+        if (rv == 0)
+            rv = seal_end(w.seal, err);
+        else
+            seal_free(w.seal);
+    }
     db_rollback(n);
     rv = finish_file(w.f, rv, err);
-    if (rv == 0 && plain != NULL) {
-        FILE *in = fopen(plain, "rb");
-        FILE *out = create_new(tmp);
-        if (in == NULL || out == NULL)
-            rv = hz_err_set(err, HZ_EIO, "create %s: %s", tmp, strerror(errno));
-        if (rv == 0)
-            rv = seal_file(n, in, out, err);
-        if (in != NULL)
-            fclose(in);
-        if (out != NULL)
-            rv = finish_file(out, rv, err);
-    }
-    if (plain != NULL)
-        unlink(plain);
     if (rv == 0 && rename(tmp, path) != 0)
         rv = hz_err_set(err, HZ_EIO, "rename bundle: %s", strerror(errno));
     if (rv == 0 && fsync_parent(path) != 0)
@@ -364,7 +355,6 @@ int hz_bundle_export(hz_node *n, const char *path, const char *vector_json,
     if (rv != 0)
         unlink(tmp);
     free(tmp);
-    free(plain);
     if (rv == 0 && n_entries != NULL)
         *n_entries = w.count;
     return rv;

@@ -216,13 +216,57 @@ static int get_u32(FILE *f, size_t *v)
     return 0;
 }
 
-int seal_file(struct hz_node *n, FILE *in, FILE *out, struct hz_err *err)
+struct seal_out {
+    FILE *out;
+    crypto_secretstream_xchacha20poly1305_state st;
+    uint8_t *ad;
+    size_t ad_len;
+    uint8_t *buf; /* SEAL_CHUNK bytes of plain text not yet pushed */
+    size_t len;
+    uint8_t *cipher;
+    int failed; /* errno-style: write failed */
+};
+
+static int push(struct seal_out *s, unsigned char tag)
 {
+    unsigned long long clen;
+    crypto_secretstream_xchacha20poly1305_push(&s->st, s->cipher, &clen, s->buf,
+                                               s->len, s->ad, s->ad_len, tag);
+    s->len = 0;
+    if (put_u32(s->out, (size_t)clen) != 0 ||
+        fwrite(s->cipher, 1, (size_t)clen, s->out) != (size_t)clen)
+        s->failed = errno == ENOSPC ? HZ_ENOSPC : HZ_EIO;
+    return s->failed;
+}
+
+void seal_free(struct seal_out *s)
+{
+    if (s == NULL)
+        return;
+    sodium_memzero(&s->st, sizeof s->st);
+    if (s->buf != NULL)
+        sodium_memzero(s->buf, SEAL_CHUNK);
+    free(s->buf);
+    free(s->cipher);
+    free(s->ad);
+    free(s);
+}
+
+int seal_begin(struct hz_node *n, FILE *out, struct seal_out **res,
+               struct hz_err *err)
+{
+    *res = NULL;
     uint8_t key[HZ_SECRET_KEY_LEN], id[HZ_KEY_ID_LEN];
     uint64_t epoch = 0;
     int rv = seal_key_current(n, key, id, &epoch, err);
     if (rv != 0)
         return rv;
+    struct seal_out *s = calloc(1, sizeof *s);
+    if (s != NULL) {
+        s->buf = malloc(SEAL_CHUNK);
+        s->cipher =
+            malloc(SEAL_CHUNK + crypto_secretstream_xchacha20poly1305_ABYTES);
+    }
     /* Additional data: magic, header length, header. The header carries
      * the epoch itself, so every member can open its share of the key
      * from the bundle alone. */
@@ -241,59 +285,61 @@ int seal_file(struct hz_node *n, FILE *in, FILE *out, struct hz_err *err)
         enc_nil(&h);
     free(ep);
     rv = enc_done(&h);
-    size_t ad_len = SEAL_MAGIC_LEN + 4 + enc_len(&h);
-    uint8_t *ad = malloc(ad_len);
-    if (rv == 0 && ad == NULL)
+    if (s != NULL) {
+        s->out = out;
+        s->ad_len = SEAL_MAGIC_LEN + 4 + enc_len(&h);
+        s->ad = malloc(s->ad_len);
+    }
+    if (rv == 0 &&
+        (s == NULL || s->buf == NULL || s->cipher == NULL || s->ad == NULL))
         rv = hz_err_set(err, HZ_ENOMEM, "seal");
     if (rv == 0) {
-        memcpy(ad, SEAL_MAGIC, SEAL_MAGIC_LEN);
         size_t hl = enc_len(&h);
-        ad[8] = (uint8_t)(hl >> 24);
-        ad[9] = (uint8_t)(hl >> 16);
-        ad[10] = (uint8_t)(hl >> 8);
-        ad[11] = (uint8_t)hl;
-        memcpy(ad + 12, enc_data(&h), hl);
-    }
-    enc_close(&h);
-    crypto_secretstream_xchacha20poly1305_state st;
-    uint8_t ss[crypto_secretstream_xchacha20poly1305_HEADERBYTES];
-    crypto_secretstream_xchacha20poly1305_init_push(&st, ss, key);
-    sodium_memzero(key, sizeof key);
-    if (rv == 0 && (fwrite(ad, 1, ad_len, out) != ad_len ||
-                    fwrite(ss, 1, sizeof ss, out) != sizeof ss))
-        rv = hz_err_set(err, errno == ENOSPC ? HZ_ENOSPC : HZ_EIO,
-                        "write sealed bundle");
-    uint8_t *plain = malloc(SEAL_CHUNK);
-    uint8_t *cipher =
-        malloc(SEAL_CHUNK + crypto_secretstream_xchacha20poly1305_ABYTES);
-    if (rv == 0 && (plain == NULL || cipher == NULL))
-        rv = hz_err_set(err, HZ_ENOMEM, "seal");
-    while (rv == 0) {
-        size_t got = fread(plain, 1, SEAL_CHUNK, in);
-        if (ferror(in)) {
-            rv = hz_err_set(err, HZ_EIO, "read bundle");
-            break;
-        }
-        /* The last chunk is the one that leaves the file at its end. */
-        int c = fgetc(in);
-        bool last = c == EOF;
-        if (!last)
-            ungetc(c, in);
-        unsigned long long clen;
-        crypto_secretstream_xchacha20poly1305_push(
-            &st, cipher, &clen, plain, got, ad, ad_len,
-            last ? crypto_secretstream_xchacha20poly1305_TAG_FINAL : 0);
-        if (put_u32(out, (size_t)clen) != 0 ||
-            fwrite(cipher, 1, (size_t)clen, out) != (size_t)clen)
+        memcpy(s->ad, SEAL_MAGIC, SEAL_MAGIC_LEN);
+        s->ad[8] = (uint8_t)(hl >> 24);
+        s->ad[9] = (uint8_t)(hl >> 16);
+        s->ad[10] = (uint8_t)(hl >> 8);
+        s->ad[11] = (uint8_t)hl;
+        memcpy(s->ad + 12, enc_data(&h), hl);
+        uint8_t ss[crypto_secretstream_xchacha20poly1305_HEADERBYTES];
+        crypto_secretstream_xchacha20poly1305_init_push(&s->st, ss, key);
+        if (fwrite(s->ad, 1, s->ad_len, out) != s->ad_len ||
+            fwrite(ss, 1, sizeof ss, out) != sizeof ss)
             rv = hz_err_set(err, errno == ENOSPC ? HZ_ENOSPC : HZ_EIO,
                             "write sealed bundle");
-        if (last)
-            break;
     }
-    sodium_memzero(&st, sizeof st);
-    free(plain);
-    free(cipher);
-    free(ad);
+    enc_close(&h);
+    sodium_memzero(key, sizeof key);
+    if (rv != 0) {
+        seal_free(s);
+        return rv;
+    }
+    *res = s;
+    return 0;
+}
+
+int seal_write(struct seal_out *s, const uint8_t *p, size_t len)
+{
+    while (len > 0 && !s->failed) {
+        /* A full buffer is pushed only when more follows: the last chunk,
+         * whatever its size, carries the FINAL tag. */
+        if (s->len == SEAL_CHUNK && push(s, 0) != 0)
+            break;
+        size_t take = SEAL_CHUNK - s->len < len ? SEAL_CHUNK - s->len : len;
+        memcpy(s->buf + s->len, p, take);
+        s->len += take;
+        p += take;
+        len -= take;
+    }
+    return s->failed;
+}
+
+int seal_end(struct seal_out *s, struct hz_err *err)
+{
+    if (!s->failed)
+        push(s, crypto_secretstream_xchacha20poly1305_TAG_FINAL);
+    int rv = s->failed ? hz_err_set(err, s->failed, "write sealed bundle") : 0;
+    seal_free(s);
     return rv;
 }
 

@@ -186,8 +186,16 @@ int seal_key_by_id(struct hz_node *n, const uint8_t *key_id, uint8_t *key,
 /* The key to seal with: the newest epoch in effect this node holds. */
 int seal_key_current(struct hz_node *n, uint8_t *key, uint8_t *key_id,
                      uint64_t *epoch, struct hz_err *err);
-/* Seal the plain bundle read from @in onto @out under the bundle key. */
-int seal_file(struct hz_node *n, FILE *in, FILE *out, struct hz_err *err);
+/* Seal a plain bundle onto @out as it is written, under the current
+ * bundle key: seal_begin writes the header; seal_write takes plain bytes
+ * (0, or an HZ_E code once a write failed); seal_end writes the last
+ * chunk and frees the sealer (seal_free alone abandons it). */
+struct seal_out;
+int seal_begin(struct hz_node *n, FILE *out, struct seal_out **s,
+               struct hz_err *err);
+int seal_write(struct seal_out *s, const uint8_t *p, size_t len);
+int seal_end(struct seal_out *s, struct hz_err *err);
+void seal_free(struct seal_out *s);
 /* Check and open a sealed bundle from @in (at its start) onto @out. A
  * file that is not complete, not authentic, of another network or under
  * a key this node does not hold is refused. */
