@@ -470,26 +470,38 @@ int cmd_revoke(struct cli *c, int argc, char **argv)
     return EXIT_OK;
 }
 
+/* Open the node and run @fn for its JSON. With --json it is printed and
+ * NULL returned; otherwise the parsed JSON comes back for printing to
+ * people. *@rv gets the exit code either way. */
+static json_t *run_json(struct cli *c, unsigned flags,
+                        int (*fn)(hz_node *, char **, struct hz_err *), int *rv)
+{
+    *rv = cli_open(c, flags);
+    if (*rv != EXIT_OK)
+        return NULL;
+    char *json = NULL;
+    struct hz_err err = {0};
+    int code = fn(c->node, &json, &err);
+    if (code != 0) {
+        *rv = cli_fail(c, code, &err);
+        return NULL;
+    }
+    json_t *parsed = c->json ? NULL : json_loads(json, 0, NULL);
+    if (c->json)
+        cli_print_json_text(json);
+    hz_free_string(json);
+    return parsed;
+}
+
 int cmd_members(struct cli *c, int argc, char **argv)
 {
     (void)argv;
     if (argc != 1)
         return cli_usage(c, "members", NULL);
-    int rv = cli_open(c, HZ_OPEN_READONLY);
-    if (rv != EXIT_OK)
+    int rv;
+    json_t *m = run_json(c, HZ_OPEN_READONLY, hz_members, &rv);
+    if (m == NULL)
         return rv;
-    char *json = NULL;
-    struct hz_err err = {0};
-    int code = hz_members(c->node, &json, &err);
-    if (code != 0)
-        return cli_fail(c, code, &err);
-    if (c->json) {
-        cli_print_json_text(json);
-        hz_free_string(json);
-        return EXIT_OK;
-    }
-    json_t *m = json_loads(json, 0, NULL);
-    hz_free_string(json);
     if (!json_is_true(json_object_get(m, "networked"))) {
         printf("%s\n", cli_tr(c,
                               "本节点尚未加入网络(huzhu network create 或 "
@@ -550,21 +562,10 @@ int cmd_rekey(struct cli *c, int argc, char **argv)
     (void)argv;
     if (argc != 1)
         return cli_usage(c, "rekey", NULL);
-    int rv = cli_open(c, 0);
-    if (rv != EXIT_OK)
+    int rv;
+    json_t *s = run_json(c, 0, hz_node_rekey, &rv);
+    if (s == NULL)
         return rv;
-    char *summary = NULL;
-    struct hz_err err = {0};
-    int code = hz_node_rekey(c->node, &summary, &err);
-    if (code != 0)
-        return cli_fail(c, code, &err);
-    if (c->json) {
-        cli_print_json_text(summary);
-        hz_free_string(summary);
-        return EXIT_OK;
-    }
-    json_t *s = json_loads(summary, 0, NULL);
-    hz_free_string(summary);
     printf("%s\n%s: %s\n%s: %s\n%s: %lld\n",
            cli_tr(c, "本节点已更换密钥，旧密钥不再签名。",
                   "This node has a new key; the old one signs nothing more."),

@@ -377,6 +377,15 @@ static int reissue(struct hz_node *n, const struct blobs *own, bool keep,
     return rv;
 }
 
+/* Roll back a transaction that may have moved the node into a network:
+ * the in-memory network follows the database back. */
+static void roll_back(struct hz_node *n)
+{
+    db_rollback(n);
+    int back = db_meta_get(n, "network", n->network, HZ_NET_LEN, NULL);
+    n->networked = back == 0 && trust_networked(n->network);
+}
+
 int network_enter(struct hz_node *n, const uint8_t *network, const char *name,
                   struct hz_err *err)
 {
@@ -389,11 +398,8 @@ int network_enter(struct hz_node *n, const uint8_t *network, const char *name,
         rv = reissue(n, &own, false, &r, err);
     if (rv == 0)
         rv = db_commit(n, err);
-    if (rv != 0) {
-        db_rollback(n);
-        int back = db_meta_get(n, "network", n->network, HZ_NET_LEN, NULL);
-        n->networked = back == 0 && trust_networked(n->network);
-    }
+    if (rv != 0)
+        roll_back(n);
     blobs_close(&own);
     return rv;
 }
@@ -491,12 +497,8 @@ static int become_admin(struct hz_node *n, const uint8_t *seed,
         rv = reissue(n, &own, false, &r, err);
     if (rv == 0)
         rv = db_commit(n, err);
-    if (rv != 0) {
-        db_rollback(n);
-        /* The in-memory network follows the database back. */
-        int back = db_meta_get(n, "network", n->network, HZ_NET_LEN, NULL);
-        n->networked = back == 0 && trust_networked(n->network);
-    }
+    if (rv != 0)
+        roll_back(n);
     identity_close(&root);
     enc_close(&out);
     blobs_close(&own);
@@ -1245,13 +1247,8 @@ int hz_join(hz_node *n, const char *text, char **summary, struct hz_err *err)
         rv = reissue(n, &own, false, &r, err);
     if (rv == 0)
         rv = db_commit(n, err);
-    if (rv != 0 && entering) {
-        db_rollback(n);
-        int back = db_meta_get(n, "network", n->network, HZ_NET_LEN, NULL);
-        n->networked = back == 0 && trust_networked(n->network);
-    } else if (rv != 0) {
-        db_rollback(n);
-    }
+    if (rv != 0)
+        roll_back(n);
     blobs_close(&own);
     if (rv == 0)
         rv = network_followup(n, err);
