@@ -1190,7 +1190,13 @@ int hz_join(hz_node *n, const char *text, char **summary, struct hz_err *err)
                         "another device");
     if (rv == 0 && n->networked && memcmp(c.network, n->network, HZ_NET_LEN))
         rv = hz_err_set(err, HZ_EEXIST, "this node is in another network");
-    /* The issuer's chain: each a valid certificate of this network. */
+    /* Validity gates join tokens (DECISIONS 18). A clock behind the
+     * certificate's issue time is a device without a real-time clock,
+     * not a forged token: only an expired certificate is refused. */
+    uint64_t now = node_now_ms(n);
+    if (rv == 0 && now > c.issued_ms && !cert_is_current(&c, now))
+        rv = hz_err_set(err, HZ_EINVAL,
+                        "the token's certificate expired: ask for a new one");
     struct op ops[HZ_CHAIN_MAX + 1];
     size_t n_ops = 0;
     for (size_t i = 0; rv == 0 && i < t.n_chain; i++) {

@@ -111,5 +111,31 @@ def later_edit_wins_whatever_the_clocks_and_skew_is_reported():
                    "and on the 2038 node too")
 
 
+@cases.case
+def join_tokens_expire_but_a_clock_at_1970_still_joins():
+    """DECISIONS 18: a certificate's validity gates join tokens. A token
+    whose certificate has expired is refused and changes nothing; a
+    device whose clock is behind the token (a Pi with no real-time
+    clock, at 1970) still joins."""
+    with T.TempDir("tokclock") as work:
+        a = T.Node.create(work, "测试管理员", "a")
+        a.js("network", "create", "--name", "测试网")
+        old = T.Node.create(work, "测试过期", "old")
+        tok = a.js("admit", old.key, "--name", "old", "--role", "viewer",
+                   "--valid-days", "1")["token"]
+        later = time.strftime("%Y-%m-%d %H:%M:%S",
+                              time.gmtime(time.time() + 3 * 86400))
+        before = old.snapshot()
+        r = old.run("join", tok, faketime=later, env=UTC)
+        T.check(r.rc == 2 and "expired" in r.err,
+                "a token whose certificate expired: exit %d, %s"
+                % (r.rc, r.err.strip()))
+        T.check_eq(old.snapshot(), before, "nothing changed")
+        pi = T.Node.create(work, "测试无时钟", "pi")
+        tok = a.js("admit", pi.key, "--name", "pi", "--role", "viewer")["token"]
+        r = pi.run("join", tok, faketime=Y1970, env=UTC)
+        T.check_eq(r.rc, 0, "a device whose clock says 1970 joins")
+
+
 if __name__ == "__main__":
     cases.main()
