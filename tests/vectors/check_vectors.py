@@ -12,7 +12,10 @@ merge and the state hash, reads bundles frame by frame, checks the
 schema tables of proto/schema.md against schema-v1.json, and reads the
 trust objects of certs.json from proto/trust.md (certificates and
 revocations byte by byte, network ids, trust entries and their needs,
-join tokens opened with the subject's key, and what must be refused). If
+join tokens opened with the subject's key, and what must be refused), and
+trust-bundles.json from proto/trust.md and proto/bundle.md (bundle key
+epochs and their shares, sealed bundles opened with the secretstream as
+each reader holds the keys, the recovery code and the backup file). If
 this script passes, the spec was enough (DECISIONS 2, 12, 25).
 
 Only the standard library and Debian's python3-msgpack and python3-nacl.
@@ -32,6 +35,8 @@ import msgpack
 import nacl.bindings
 import nacl.exceptions
 import nacl.public
+import nacl.pwhash
+import nacl.secret
 import nacl.signing
 
 FAILURES = []
@@ -1050,7 +1055,11 @@ CERT_NAME_MAX = 200
 VALID_DAYS_MAX = 36500
 ROLES = ["admin", "coordinator", "site", "viewer"]
 ROLE_ADMIN, ROLE_COORDINATOR, ROLE_SITE = 0, 1, 2
-OP_CERT, OP_REV = 3, 4
+OP_CERT, OP_REV, OP_EPOCH = 3, 4, 5
+EPOCH_TAG = b"huzhu epoch v1"
+EPOCH_OBJ_MAX = 131072
+EPOCH_SHARES_MAX = 1000
+EPOCH_SEALED_LEN = 80
 TOKEN_PREFIX = "HZ1"
 TOKEN_TEXT_MAX = 8192
 TOKEN_NAME_MAX = 200
@@ -1071,17 +1080,17 @@ class TrustObj:
     pass
 
 
-def trust_bin(o, what):
+def trust_bin(o, what, limit=TRUST_OBJ_MAX):
     if not isinstance(o, bytes):
         raise Bad("HZ_EMALFORMED", what + ": not bin")
-    if len(o) > TRUST_OBJ_MAX:
+    if len(o) > limit:
         raise Bad("HZ_ETOOBIG", what)
     return o
 
 
-def signed_fields(raw, n, what):
+def signed_fields(raw, n, what, limit=TRUST_OBJ_MAX):
     """The n fields and the signature of a signed object, version 1."""
-    if len(raw) > TRUST_OBJ_MAX:
+    if len(raw) > limit:
         raise Bad("HZ_ETOOBIG", what)
     o = unpack(raw)
     if not isinstance(o, list) or len(o) != n + 1:
@@ -1148,7 +1157,33 @@ def decode_rev(raw):
     return finish_signed(r, o, raw, REVOKE_TAG, "revocation")
 
 
+def decode_epoch(raw):
+    """proto/trust.md, "Bundle key epochs"."""
+    o = signed_fields(raw, 7, "epoch", EPOCH_OBJ_MAX)
+    e = TrustObj()
+    e.kind = OP_EPOCH
+    e.network = binf(o[1], 16, "network")
+    e.epoch = uint(o[2], "epoch")
+    e.key_id = binf(o[3], 16, "key_id")
+    e.shares = []
+    for p in arr(o[4], 1, EPOCH_SHARES_MAX, "shares"):
+        arr(p, 2, 2, "share")
+        e.shares.append((binf(p[0], 32, "subject"),
+                         binf(p[1], EPOCH_SEALED_LEN, "sealed")))
+    e.issued_ms = uint(o[5], "issued_ms")
+    e.issuer = binf(o[6], 32, "issuer")
+    binf(o[7], 64, "sig")
+    if e.epoch == 0 or e.epoch > INT64_MAX or e.issued_ms > INT64_MAX:
+        raise Bad("HZ_EMALFORMED", "out of range")
+    for a, b in zip(e.shares, e.shares[1:]):
+        if a[0] >= b[0]:
+            raise Bad("HZ_EMALFORMED", "shares not sorted by subject")
+    return finish_signed(e, o, raw, EPOCH_TAG, "epoch")
+
+
 def decode_obj(kind, raw):
+    if kind == OP_EPOCH:
+        return decode_epoch(raw)
     return decode_cert(raw) if kind == OP_CERT else decode_rev(raw)
 
 
@@ -1172,7 +1207,7 @@ def need_of(t, network, carrier):
         return 0
     if t.kind == OP_CERT and t.issuer != carrier:
         return 0  # detached: counts by its issuer's standing
-    if t.kind == OP_REV:
+    if t.kind in (OP_REV, OP_EPOCH):
         return 2
     return 2 if t.role == ROLE_ADMIN or t.admits else 1
 
@@ -1193,7 +1228,7 @@ def trust_ops(raw, schema):
     for o in arr(top[1], 1, OPS_MAX, "ops"):
         if not isinstance(o, list) or not o:
             raise Bad("HZ_EMALFORMED", "op")
-        kinds.add(uint(o[0], "op kind") in (OP_CERT, OP_REV))
+        kinds.add(uint(o[0], "op kind") in (OP_CERT, OP_REV, OP_EPOCH))
     if kinds == {False}:
         decode_body(raw, schema)
         return None
@@ -1203,7 +1238,8 @@ def trust_ops(raw, schema):
     for o in top[1]:
         if len(o) != 2:
             raise Bad("HZ_EMALFORMED", "a trust op is [kind, object]")
-        ops.append((o[0], trust_bin(o[1], "trust object")))
+        limit = EPOCH_OBJ_MAX if o[0] == OP_EPOCH else TRUST_OBJ_MAX
+        ops.append((o[0], trust_bin(o[1], "trust object", limit)))
     if pack(obj) != raw:
         raise Bad("HZ_EMALFORMED", "body is not canonical")
     return ops
@@ -1216,10 +1252,11 @@ def trust_content(e, ops):
         t = verified(decode_obj(kind, raw), "op %d" % i)
         if t.network != e.network:
             raise Bad("HZ_ENETWORK", "op %d names another network" % i)
-        if (kind == OP_REV and not is_root(e.network, t.issuer) and
-                t.issuer != e.author):
+        if (kind in (OP_REV, OP_EPOCH) and not is_root(e.network, t.issuer)
+                and t.issuer != e.author):
             raise Bad("HZ_EMALFORMED",
-                      "a revocation signed by neither root nor author")
+                      "a revocation or epoch signed by neither root nor "
+                      "author")
         objs.append(t)
     return objs
 
@@ -1501,6 +1538,414 @@ def check_certs(d, schema):
                   (what, bad, j["code"]))
 
 
+# ------------------------------------------------ sealed bundles, root key
+# proto/trust.md, "Bundle key epochs" and "Root key backup"; proto/bundle.md,
+# "Sealed bundles". The vectors of trust-bundles.json.
+
+SECRET_TAG = b"huzhu network secret v1"
+BUNDLE_KEY_TAG = b"huzhu bundle key v1"
+KEY_ID_TAG = b"huzhu bundle key id v1"
+SEAL_MAGIC = b"HZSEALED"
+SEAL_HEADER_MAX = 131328
+SEAL_CHUNK = 65536
+SS = "crypto_secretstream_xchacha20poly1305_"
+SS_ABYTES = getattr(nacl.bindings, SS + "ABYTES")
+SS_HEADERBYTES = getattr(nacl.bindings, SS + "HEADERBYTES")
+TAG_MESSAGE = getattr(nacl.bindings, SS + "TAG_MESSAGE")
+TAG_FINAL = getattr(nacl.bindings, SS + "TAG_FINAL")
+CODE_TAG = b"huzhu recovery code v1"
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LETTERS = 55
+BACKUP_MAGIC = b"HZROOT01"
+argon2id = nacl.pwhash.argon2id
+
+
+def blake2b(data, n, key=b""):
+    return hashlib.blake2b(data, digest_size=n, key=key).digest()
+
+
+def network_secret_of(root_seed):
+    """trust.md, "Root key backup"."""
+    return blake2b(SECRET_TAG, 32, key=root_seed)
+
+
+def bundle_key0(secret):
+    """bundle.md, "Sealed bundles": epoch 0's key."""
+    return blake2b(BUNDLE_KEY_TAG + struct.pack(">Q", 0), 32, key=secret)
+
+
+def key_id_of(key):
+    return blake2b(KEY_ID_TAG + key, 16)
+
+
+def public_of(seed):
+    return bytes(nacl.signing.SigningKey(seed).verify_key)
+
+
+def open_share(epoch_raw, seed, want_id):
+    """The reader's share of an epoch object, if it names want_id."""
+    try:
+        ep = decode_epoch(epoch_raw)
+    except Bad:
+        return None
+    if ep.key_id != want_id:
+        return None
+    pk = public_of(seed)
+    _, xsk = x25519_of(seed)
+    for subject, sealed in ep.shares:
+        if subject != pk:
+            continue
+        try:
+            key = nacl.public.SealedBox(
+                nacl.public.PrivateKey(xsk)).decrypt(sealed)
+        except nacl.exceptions.CryptoError:
+            return None
+        return key if key_id_of(key) == want_id else None
+    return None
+
+
+class Reader:
+    """A device that joined with its token: it knows epoch 0's key and the
+    keys its token gave (bundle.md: "The opener finds the key ...")."""
+
+    def __init__(self, seed, token_text):
+        self.seed = seed
+        self.token = decode_token(open_token(token_text, seed))
+        k0 = bundle_key0(self.token.secret)
+        self.keys = {key_id_of(k0): k0}
+        for _, k in self.token.epochs:
+            self.keys[key_id_of(k)] = k
+
+
+def unseal(raw, network, reader):
+    """bundle.md, "Sealed bundles": (header, plain bundle, [(plain length,
+    tag)] of each chunk), or Bad."""
+    if raw[:8] != SEAL_MAGIC or len(raw) < 12:
+        raise Bad("HZ_EMALFORMED", "magic")
+    (hlen,) = struct.unpack(">I", raw[8:12])
+    if hlen > SEAL_HEADER_MAX or 12 + hlen > len(raw):
+        raise Bad("HZ_EMALFORMED", "header length")
+    ad = raw[:12 + hlen]
+    hdr = arr(unpack(raw[12:12 + hlen]), 5, 5, "sealed header")
+    if uint(hdr[0], "sealed version") != 1:
+        raise Bad("HZ_EVERSION", "sealed version")
+    net = binf(hdr[1], 16, "network")
+    key_id = binf(hdr[2], 16, "key id")
+    uint(hdr[3], "epoch")
+    carried = None if hdr[4] is None else trust_bin(hdr[4], "carried",
+                                                    EPOCH_OBJ_MAX)
+    if net != network:
+        raise Bad("HZ_ENETWORK", "sealed for another network")
+    key = reader.keys.get(key_id)
+    if key is None and carried is not None:
+        key = open_share(carried, reader.seed, key_id)
+    if key is None:
+        raise Bad("HZ_EPERM", "a key this device does not hold")
+    at = 12 + hlen
+    if at + SS_HEADERBYTES > len(raw):
+        raise Bad("HZ_EMALFORMED", "no stream header")
+    state = nacl.bindings.crypto_secretstream_xchacha20poly1305_state()
+    nacl.bindings.crypto_secretstream_xchacha20poly1305_init_pull(
+        state, raw[at:at + SS_HEADERBYTES], key)
+    at += SS_HEADERBYTES
+    plain, chunks = [], []
+    while not chunks or chunks[-1][1] != TAG_FINAL:
+        if at + 4 > len(raw):
+            raise Bad("HZ_EMALFORMED", "ends before the FINAL chunk")
+        (n,) = struct.unpack(">I", raw[at:at + 4])
+        if n < SS_ABYTES or n > SEAL_CHUNK + SS_ABYTES or \
+                at + 4 + n > len(raw):
+            raise Bad("HZ_EMALFORMED", "chunk cut short")
+        try:
+            m, tag = nacl.bindings.crypto_secretstream_xchacha20poly1305_pull(
+                state, raw[at + 4:at + 4 + n], ad)
+        except nacl.exceptions.CryptoError:
+            raise Bad("HZ_EBADSIG", "a chunk does not authenticate")
+        plain.append(m)
+        chunks.append((len(m), tag))
+        at += 4 + n
+    if at != len(raw):
+        raise Bad("HZ_EMALFORMED", "bytes after the FINAL chunk")
+    return hdr, b"".join(plain), chunks
+
+
+def encode_code(seed):
+    """trust.md, "Root key backup": the recovery code of a seed."""
+    data = seed + blake2b(CODE_TAG + seed, 16)[:2]
+    pad = CODE_LETTERS * 5 - len(data) * 8
+    n = int.from_bytes(data, "big") << pad
+    letters = "".join(CROCKFORD[(n >> (5 * (CODE_LETTERS - 1 - i))) & 31]
+                      for i in range(CODE_LETTERS))
+    return "-".join(letters[i:i + 5] for i in range(0, CODE_LETTERS, 5))
+
+
+def decode_code(code):
+    """The seed a recovery code holds, or Bad("HZ_EINVAL")."""
+    vals = []
+    for c in code:
+        if c in "- ":
+            continue
+        c = {"I": "1", "L": "1", "O": "0"}.get(c.upper(), c.upper())
+        if len(c) != 1 or c not in CROCKFORD:
+            raise Bad("HZ_EINVAL", "a letter outside the alphabet")
+        vals.append(CROCKFORD.index(c))
+    if len(vals) != CODE_LETTERS:
+        raise Bad("HZ_EINVAL", "%d letters" % len(vals))
+    n = 0
+    for v in vals:
+        n = n << 5 | v
+    pad = CODE_LETTERS * 5 - 34 * 8
+    if n & ((1 << pad) - 1):
+        raise Bad("HZ_EINVAL", "a padding bit set")
+    data = (n >> pad).to_bytes(34, "big")
+    if blake2b(CODE_TAG + data[:32], 16)[:2] != data[32:]:
+        raise Bad("HZ_EINVAL", "the check does not match")
+    return data[:32]
+
+
+def read_backup(raw, passphrase):
+    """trust.md, "Root key backup": (fields, seed), or Bad."""
+    if raw[:8] != BACKUP_MAGIC:
+        raise Bad("HZ_EMALFORMED", "not a root key backup")
+    o = arr(unpack(raw[8:]), 8, 8, "root backup")
+    if uint(o[0], "version") != 1:
+        raise Bad("HZ_EVERSION", "root backup version")
+    f = TrustObj()
+    f.network = binf(o[1], 16, "network")
+    f.name = text(o[2], CERT_NAME_MAX, "name")
+    f.salt = binf(o[3], 16, "salt")
+    f.ops = uint(o[4], "opslimit")
+    f.mem = uint(o[5], "memlimit")
+    f.nonce = binf(o[6], 24, "nonce")
+    f.box = binf(o[7], 48, "box")
+    f.canonical = pack(o) == raw[8:]
+    if not (argon2id.OPSLIMIT_MIN <= f.ops <= argon2id.OPSLIMIT_SENSITIVE and
+            argon2id.MEMLIMIT_MIN <= f.mem <= argon2id.MEMLIMIT_SENSITIVE):
+        raise Bad("HZ_EMALFORMED", "Argon2id limits")
+    key = argon2id.kdf(32, passphrase.encode(), f.salt, opslimit=f.ops,
+                       memlimit=f.mem)
+    try:
+        seed = nacl.secret.SecretBox(key).decrypt(f.box, f.nonce)
+    except nacl.exceptions.CryptoError:
+        raise Bad("HZ_EBADSIG", "wrong passphrase")
+    if network_of(public_of(seed)) != f.network:
+        raise Bad("HZ_ECORRUPT", "the seed is another network's")
+    return f, seed
+
+
+def check_epoch(j, network, seeds, names, schema):
+    what = "trust-bundles: " + j["vector"]
+    raw = h(j["object"])
+    try:
+        ep = verified(decode_epoch(raw), what)
+    except Bad as bad:
+        check(False, "%s refused: %s" % (what, bad))
+        return None
+    key = h(j["key"])
+    check(ep.network == network and j["network"] == network.hex(),
+          what + ": network")
+    check(ep.epoch == j["epoch"] and ep.issued_ms == j["issued_ms"],
+          what + ": epoch")
+    check(ep.key_id.hex() == j["key_id"] and key_id_of(key) == ep.key_id,
+          what + ": key id = BLAKE2b-128(tag || key)")
+    check(ep.id.hex() == j["id"], what + ": id")
+    check(ep.issuer.hex() == j["issuer"] and
+          public_of(seeds[j["issuer_key"]]) == ep.issuer, what + ": issuer")
+    check(is_root(network, ep.issuer) == j["issuer_is_root"],
+          what + ": root-ness of the issuer")
+    built = pack([1, network, j["epoch"], h(j["key_id"]),
+                  [[h(s["subject"]), h(s["sealed"])] for s in j["shares"]],
+                  j["issued_ms"], h(j["issuer"]), ep.sig])
+    check(built == raw, what + ": encoding the fields")
+    check(nacl.signing.SigningKey(seeds[j["issuer_key"]]).sign(
+        ep.input).signature == ep.sig, what + ": signing again")
+    check([(h(s["subject"]), h(s["sealed"])) for s in j["shares"]] ==
+          ep.shares, what + ": shares")
+    check(2 <= len(ep.shares) <= 3, what + ": two or three shares")
+    for subject, sealed in ep.shares:
+        for name, seed in seeds.items():
+            _, xsk = x25519_of(seed)
+            try:
+                got = nacl.public.SealedBox(
+                    nacl.public.PrivateKey(xsk)).decrypt(sealed)
+            except nacl.exceptions.CryptoError:
+                got = None
+            mine = public_of(seed) == subject
+            check((got == key) if mine else got is None,
+                  "%s: share of %s, opened by %s" %
+                  (what, names[subject], name))
+    revoked = public_of(seeds[j["revoked"]])
+    check(revoked not in [s for s, _ in ep.shares],
+          what + ": the revoked device has no share")
+    # The entry hz_revoke wrote: [4, revocation], [5, epoch].
+    ej = j["entry"]
+    try:
+        e = transport(h(ej["entry"]), network)
+        ops = trust_ops(e.body, schema)
+        objs = trust_content(e, ops or [])
+    except Bad as bad:
+        check(False, "%s entry refused: %s" % (what, bad))
+        return ep
+    check(e.id.hex() == ej["id"] and e.seq == ej["seq"] and
+          e.author.hex() == ej["author"], what + ": entry")
+    check([k for k, _ in ops] == [OP_REV, OP_EPOCH] ==
+          [o["kind"] for o in ej["ops"]], what + ": ops [4, rev], [5, epoch]")
+    check([r.hex() for _, r in ops] == [o["object"] for o in ej["ops"]] and
+          ops[1][1] == raw, what + ": the ops' objects")
+    check(objs[0].subject == revoked, what + ": revokes " + j["revoked"])
+    check(objs[0].issuer == ep.issuer, what + ": one signer")
+    check(max(need_of(t, network, e.author) for t in objs) == ej["need"],
+          what + ": need")
+    check(e.author in [s for s, _ in ep.shares],
+          what + ": the writer keeps a share")
+    return ep
+
+
+def check_sealed(j, network, readers, epochs):
+    what = "trust-bundles: sealed " + j["name"]
+    raw = h(j["sealed"])
+    try:
+        hdr, plain, chunks = unseal(raw, network, readers[j["reader"]])
+    except Bad as bad:
+        check(j["verdict"] == "refused", "%s refused: %s" % (what, bad))
+        check(bad.code == j.get("code"), "%s: %s, not %s" %
+              (what, bad.code, j.get("code")))
+        return
+    check(j["verdict"] == "imported", what + " opens")
+    if j["verdict"] != "imported":
+        return
+    check(plain.hex() == j["plain"] and len(plain) == j["plain_len"],
+          what + ": the plain bundle")
+    check(hdr[3] == j["epoch"] and hdr[2].hex() == j["key_id"],
+          what + ": epoch and key id")
+    carried = epochs.get(j["carried"]) if j["carried"] else None
+    check(hdr[4] == (carried.raw if carried else None) and
+          (hdr[3] == 0) == (hdr[4] is None), what + ": carried epoch")
+    if carried:
+        check(carried.key_id == hdr[2] and carried.epoch == hdr[3],
+              what + ": carried epoch names the key")
+    check(len(chunks) == j["chunks"] and chunks[-1][1] == TAG_FINAL and
+          all(n == SEAL_CHUNK and t == TAG_MESSAGE for n, t in chunks[:-1]),
+          what + ": chunks of 65,536 bytes, MESSAGE, then FINAL")
+    try:
+        bhdr, entries, _ = read_bundle(plain, network)
+    except Bad as bad:
+        check(False, "%s: the plain bundle is refused: %s" % (what, bad))
+        return
+    check(len(entries) == j["import"]["entries"], what + ": entries")
+    check(j["import"]["applied"] + j["import"]["duplicate"] +
+          j["import"]["pending"] + j["import"]["rejected"] +
+          j["import"]["denied"] == len(entries), what + ": counted")
+
+
+def check_trust_bundles(d, schema):
+    doc = load(d, "trust-bundles.json")
+    seeds = {k["name"]: h(k["seed"]) for k in doc["keys"]}
+    names = {}
+    for k in doc["keys"]:
+        check(public_of(seeds[k["name"]]).hex() == k["public_key"],
+              "trust-bundles: key " + k["name"])
+        names[h(k["public_key"])] = k["name"]
+    network = h(doc["network"])
+    root = seeds["root"]
+    check(network_of(public_of(root)) == network, "trust-bundles: network id")
+    secret = network_secret_of(root)
+    check(secret.hex() == doc["network_secret"],
+          "trust-bundles: network secret = BLAKE2b(key = root seed, tag)")
+    k0 = bundle_key0(secret)
+    check(k0.hex() == doc["epoch0"]["key"] and
+          key_id_of(k0).hex() == doc["epoch0"]["key_id"],
+          "trust-bundles: epoch 0's key and key id")
+    epochs = {}
+    for j in doc["epochs"]:
+        ep = check_epoch(j, network, seeds, names, schema)
+        if ep is not None:
+            epochs[j["vector"]] = ep
+    check({e.epoch: is_root(network, e.issuer) for e in epochs.values()} ==
+          {1: True, 2: False}, "trust-bundles: a root and an admin epoch")
+    for j in doc["refused_epochs"]:
+        what = "trust-bundles: refused " + j["name"]
+        raw = h(j["bytes"])
+        try:
+            if j["kind"] == "epoch":
+                verified(decode_epoch(raw), what)
+            else:
+                check(j["kind"] == "entry", what + ": kind")
+                e = transport(raw, network)
+                trust_content(e, trust_ops(e.body, schema) or [])
+            check(False, what + " is accepted")
+        except Bad as bad:
+            check(bad.code == j["code"], "%s: %s, not %s" %
+                  (what, bad, j["code"]))
+    readers = {}
+    for k in doc["keys"]:
+        if k["token"] is None:
+            continue
+        what = "trust-bundles: token of " + k["name"]
+        try:
+            r = Reader(seeds[k["name"]], k["token"])
+            cert = verified(decode_cert(r.token.cert), what)
+        except Bad as bad:
+            check(False, "%s: %s" % (what, bad))
+            continue
+        check(cert.subject.hex() == k["public_key"] and
+              cert.network == network, what + ": certificate")
+        check(r.token.secret == secret, what + ": network secret")
+        readers[k["name"]] = r
+    # W was admitted after epoch 1: its token gives that key.
+    e1 = [j for j in doc["epochs"] if j["epoch"] == 1][0]
+    check([(n, k.hex()) for n, k in readers["viewer_w"].token.epochs] ==
+          [(1, e1["key"])], "trust-bundles: W's token carries epoch 1")
+    for j in doc["sealed"]:
+        check_sealed(j, network, readers, epochs)
+    codes = {j.get("code") for j in doc["sealed"]}
+    check(codes >= {None, "HZ_EBADSIG", "HZ_EMALFORMED", "HZ_EPERM",
+                    "HZ_ENETWORK", "HZ_EVERSION"},
+          "trust-bundles: every refusal of bundle.md")
+    check(any(j.get("chunks", 0) >= 2 for j in doc["sealed"]),
+          "trust-bundles: a bundle of two chunks")
+
+    rec = doc["recovery"]
+    check(h(rec["seed"]) == root, "recovery: the root seed")
+    check(blake2b(CODE_TAG + root, 16)[:2].hex() == rec["check"],
+          "recovery: check = BLAKE2b-128(tag || seed)[0..2]")
+    check(encode_code(root) == rec["code"], "recovery: the code")
+    check(len(rec["code"].replace("-", "")) == CODE_LETTERS and
+          all(len(g) == 5 for g in rec["code"].split("-")),
+          "recovery: 55 letters in groups of five")
+    for j in rec["accepted"]:
+        try:
+            check(decode_code(j["code"]) == root, "recovery: " + j["name"])
+        except Bad as bad:
+            check(False, "recovery: %s refused: %s" % (j["name"], bad))
+    for j in rec["refused"]:
+        try:
+            decode_code(j["code"])
+            check(False, "recovery: %s accepted" % j["name"])
+        except Bad as bad:
+            check(bad.code == j["error"], "recovery: %s: %s" %
+                  (j["name"], bad))
+
+    bk = doc["backup"]
+    try:
+        f, seed = read_backup(h(bk["file"]), bk["passphrase"])
+        check(seed == root, "backup: opens to the root seed")
+        check(f.network == network and f.name == doc["network_name"],
+              "backup: network and name")
+        check(f.ops == argon2id.OPSLIMIT_MODERATE == bk["opslimit"] and
+              f.mem == argon2id.MEMLIMIT_MODERATE == bk["memlimit"],
+              "backup: written with libsodium's MODERATE limits")
+        check(f.canonical, "backup: canonical msgpack")
+    except Bad as bad:
+        check(False, "backup refused: %s" % bad)
+    for j in bk["refused"]:
+        try:
+            read_backup(h(j["file"]), j["passphrase"])
+            check(False, "backup: %s accepted" % j["name"])
+        except Bad as bad:
+            check(bad.code == j["error"], "backup: %s: %s" % (j["name"], bad))
+
+
 def main():
     if len(sys.argv) != 2:
         print("usage: check_vectors.py PROTO_VECTORS_DIR")
@@ -1518,6 +1963,7 @@ def main():
     check_ingest(d, schema)
     check_bundles(d, schema)
     check_certs(d, schema)
+    check_trust_bundles(d, schema)
     if FAILURES:
         print("%d check(s) failed" % len(FAILURES))
         return 1

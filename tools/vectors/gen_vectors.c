@@ -7,8 +7,9 @@
  * entries with relay_each / relay_ingest; invalid ones by signing crafted
  * bytes with entry_sign or by hand. Everything is deterministic: fixed
  * Ed25519 seeds, fixed wall clocks, fixed row ids and a splitmix64 PRNG
- * behind struct hz_env, so two runs write identical files. CI checks that
- * (unit.vectors_fresh) instead of rewriting proto/vectors.
+ * behind struct hz_env, and a deterministic randombytes implementation for
+ * what libsodium draws itself (det_rng), so two runs write identical files. CI
+ * checks that (unit.vectors_fresh) instead of rewriting proto/vectors.
  *
  * Before writing, the generator checks its own claims against the code:
  * every valid entry decodes, re-encodes and verifies; every invalid entry
@@ -27,6 +28,7 @@
 #include "core/trust.h"
 #include "store/query.h"
 #include "store/store.h"
+#include "huzhu/trust.h"
 
 #include <jansson.h>
 #include <sodium.h>
@@ -35,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -143,6 +146,65 @@ static void genv_random(void *data, void *buf, size_t len)
     uint8_t *p = buf;
     for (size_t i = 0; i < len; i++)
         p[i] = (uint8_t)splitmix(&g->rng);
+}
+
+/* ---- libsodium's own randomness, made reproducible
+ *
+ * Two calls draw from randombytes inside libsodium, out of reach of
+ * struct hz_env: crypto_box_seal (its ephemeral key) and
+ * crypto_secretstream_xchacha20poly1305_init_push (its header). main()
+ * installs this generator with randombytes_set_implementation, the hook
+ * libsodium documents for it, before libsodium initialises. Each draw is
+ * randombytes_buf_deterministic under the seed with the draw counter
+ * folded into its first 8 bytes. A writer that draws starts from a seed
+ * named after it (det_rng_reset), so what one file draws never moves
+ * another file's bytes. */
+
+static struct {
+    uint8_t seed[randombytes_SEEDBYTES];
+    uint64_t draws;
+} det_rng;
+
+static const char *det_rng_name(void)
+{
+    return "gen_vectors deterministic";
+}
+
+static void det_rng_buf(void *buf, size_t len)
+{
+    uint8_t key[randombytes_SEEDBYTES];
+    memcpy(key, det_rng.seed, sizeof key);
+    for (size_t i = 0; i < 8; i++)
+        key[i] ^= (uint8_t)(det_rng.draws >> (8 * i));
+    det_rng.draws++;
+    randombytes_buf_deterministic(buf, len, key);
+}
+
+static uint32_t det_rng_random(void)
+{
+    uint32_t v;
+    det_rng_buf(&v, sizeof v);
+    return v;
+}
+
+static void det_rng_stir(void)
+{
+}
+
+/* Not const: randombytes_set_implementation takes a mutable pointer. */
+static randombytes_implementation det_rng_impl = {
+    .implementation_name = det_rng_name,
+    .random = det_rng_random,
+    .stir = det_rng_stir,
+    .buf = det_rng_buf,
+};
+
+/* Start the draws over from a seed named @label. */
+static void det_rng_reset(const char *label)
+{
+    crypto_generichash(det_rng.seed, sizeof det_rng.seed,
+                       (const uint8_t *)label, strlen(label), NULL, 0);
+    det_rng.draws = 0;
 }
 
 /* One author: a key from a fixed seed, an in-memory node, its own clock. */
@@ -3460,14 +3522,1165 @@ static void write_certs(struct gen *g)
         identity_close(&t.k[i]);
 }
 
+/* ---- trust-bundles.json: bundle key epochs, sealed bundles and the root
+ * key's recovery code and backup file (proto/trust.md, "Bundle key
+ * epochs" and "Root key backup"; proto/bundle.md, "Sealed bundles").
+ *
+ * Everything here is written by real nodes in node directories under a
+ * temporary directory, through the product's own calls: network create
+ * (with network.key placed first, so the root key is a fixed seed),
+ * admit, join, revoke, bundle export and import, recovery-code and
+ * backup-key. Node keys come from fixed seeds (the first draw of each
+ * node's env), clocks are fixed, and libsodium's own draws come from
+ * det_rng, so every byte is reproducible. */
+
+#define TB_NET_NAME "测试封装网络"
+#define TB_PASS "测试口令 huzhu vectors"
+#define TB_WRONG_PASS "测试口令 huzhu vectorz"
+
+enum sm {
+    SM_ROOT,
+    SM_R,
+    SM_A,
+    SM_C,
+    SM_V,
+    SM_W,
+    SM_OTHER_ROOT,
+    SM_O,
+    SM_RESTORED,
+    SM_N,
+};
+
+/* Every key of trust-bundles.json comes from 32 copies of one byte, but
+ * the root key's: the bytes 0x30, 0x31, ... 0x4f. */
+static const struct {
+    const char *name;
+    const char *device; /* the device's name for people; NULL: a bare key */
+    const char *role;   /* as admitted by R; NULL: not admitted */
+    uint8_t seed_byte;
+} sm[SM_N] = {
+    [SM_ROOT] = {"root", NULL, NULL, 0x30},
+    [SM_R] = {"node_r", "测试总部", NULL, 0x31},
+    [SM_A] = {"admin_a", "测试管理员", "admin", 0x32},
+    [SM_C] = {"coordinator_c", "测试协调员", "coordinator", 0x33},
+    [SM_V] = {"viewer_v", "测试查看员甲", "viewer", 0x34},
+    [SM_W] = {"viewer_w", "测试查看员乙", "viewer", 0x35},
+    [SM_OTHER_ROOT] = {"other_root", NULL, NULL, 0x36},
+    [SM_O] = {"node_o", "另一网络的节点", NULL, 0x37},
+    [SM_RESTORED] = {"restored", "测试新电脑", NULL, 0x38},
+};
+
+/* A node in a directory whose key is the seed of @who: the node's first
+ * draw from its env is its key (hz_node_create), the rest splitmix64. */
+struct dnode {
+    struct genv g;
+    uint8_t seed[HZ_SEED_LEN];
+    bool seed_given;
+    hz_node *n;
+    char dir[512];
+};
+
+static uint64_t dnode_now(void *data)
+{
+    return ((struct dnode *)data)->g.now_ms;
+}
+
+static void dnode_random(void *data, void *buf, size_t len)
+{
+    struct dnode *d = data;
+    if (!d->seed_given) {
+        if (len != sizeof d->seed)
+            die("node key: a first draw of %zu bytes", len);
+        memcpy(buf, d->seed, len);
+        d->seed_given = true;
+        return;
+    }
+    genv_random(&d->g, buf, len);
+}
+
+static void dnode_open(struct dnode *d, const char *base, const char *sub,
+                       enum sm who, uint64_t now_ms)
+{
+    memset(d, 0, sizeof *d);
+    snprintf(d->dir, sizeof d->dir, "%s/%s", base, sub);
+    memset(d->seed, sm[who].seed_byte, sizeof d->seed);
+    d->g.now_ms = now_ms;
+    d->g.rng = sm[who].seed_byte;
+    d->g.env = (struct hz_env){d, dnode_now, dnode_random};
+    struct hz_node_opts opts = {.version = HZ_NODE_OPTS_VERSION,
+                                .env = &d->g.env};
+    struct hz_err err = {0};
+    check(hz_node_create(d->dir, sm[who].device ? sm[who].device : "测试",
+                         &opts, &d->n, &err),
+          &err, sub);
+    struct identity id;
+    identity_from_seed(&id, d->seed);
+    if (memcmp(id.pk, d->n->id.pk, HZ_KEY_LEN) != 0)
+        die("%s: the node key is not its seed's", sub);
+    identity_close(&id);
+}
+
+static struct blob file_blob(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        die("read %s", path);
+    struct enc e;
+    enc_init(&e);
+    uint8_t buf[4096];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0)
+        enc_raw(&e, buf, got);
+    fclose(f);
+    struct blob b = blob_of_enc(&e);
+    enc_close(&e);
+    return b;
+}
+
+static void file_put(const char *path, const void *p, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL || fwrite(p, 1, len, f) != len || fclose(f) != 0)
+        die("write %s", path);
+}
+
+static json_t *stats_json(const struct hz_ingest_stats *s)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "entries", json_integer((json_int_t)s->entries));
+    json_object_set_new(o, "applied", json_integer((json_int_t)s->applied));
+    json_object_set_new(o, "duplicate", json_integer((json_int_t)s->duplicate));
+    json_object_set_new(o, "pending", json_integer((json_int_t)s->pending));
+    json_object_set_new(o, "rejected", json_integer((json_int_t)s->rejected));
+    json_object_set_new(o, "denied", json_integer((json_int_t)s->denied));
+    return o;
+}
+
+/* The world of trust-bundles.json. */
+struct sworld {
+    struct gen *g;
+    char base[64];
+    struct identity k[SM_N];
+    uint8_t network[HZ_NET_LEN];
+    uint8_t secret[HZ_SECRET_LEN];
+    char *token[SM_N]; /* join tokens R wrote */
+    size_t n_tmp;      /* names for scratch files and reader nodes */
+};
+
+static void tmp_name(struct sworld *w, const char *what, char *out, size_t len)
+{
+    snprintf(out, len, "%s/%s%zu", w->base, what, w->n_tmp++);
+}
+
+static char *key_hex(const struct sworld *w, enum sm who)
+{
+    char *s = malloc(2 * HZ_KEY_LEN + 1);
+    if (s == NULL)
+        die("out of memory");
+    hex_encode(w->k[who].pk, HZ_KEY_LEN, s);
+    return s;
+}
+
+/* R admits @who with its role; the token is kept. */
+static void tb_admit(struct sworld *w, struct dnode *r, enum sm who)
+{
+    char *key = key_hex(w, who);
+    struct hz_admission a = {
+        .key = key, .name = sm[who].device, .role = sm[who].role};
+    struct hz_err err = {0};
+    check(hz_admit(r->n, &a, &w->token[who], &err), &err, sm[who].name);
+    free(key);
+    r->g.now_ms += 60000;
+}
+
+/* @d revokes @who (after the last entry it holds of it): the bundle key
+ * epoch the revocation writes must be @epoch. */
+static void tb_revoke(struct sworld *w, struct dnode *d, enum sm who,
+                      json_int_t epoch)
+{
+    char *key = key_hex(w, who);
+    char *summary = NULL;
+    struct hz_err err = {0};
+    check(hz_revoke(d->n, key, 0, 0, &summary, &err), &err, "revoke");
+    json_t *o = parsed(summary);
+    if (json_integer_value(json_object_get(o, "bundle_epoch")) != epoch)
+        die("revoke %s: bundle epoch %s", sm[who].name, summary);
+    json_decref(o);
+    hz_free_string(summary);
+    free(key);
+    d->g.now_ms += 60000;
+}
+
+static struct blob tb_export(struct sworld *w, struct dnode *d)
+{
+    char path[600];
+    tmp_name(w, "export", path, sizeof path);
+    uint64_t count = 0;
+    struct hz_err err = {0};
+    check(hz_bundle_export(d->n, path, NULL, &count, &err), &err, "export");
+    struct blob b = file_blob(path);
+    unlink(path);
+    return b;
+}
+
+/* The plain bundle inside @sealed, opened by @d (it holds the key). */
+static struct blob tb_unseal(struct dnode *d, const struct blob *sealed)
+{
+    FILE *in = fmemopen(sealed->p, sealed->len, "rb");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    if (in == NULL || out == NULL)
+        die("unseal: streams");
+    struct hz_err err = {0};
+    check(unseal_file(d->n, in, out, &err), &err, "unseal");
+    fclose(in);
+    if (fclose(out) != 0)
+        die("unseal: stream");
+    struct blob b = blob_copy(buf, len);
+    free(buf);
+    return b;
+}
+
+/* Where things sit in a sealed bundle: proto/bundle.md, "Sealed bundles".
+ * The header of a bundle this generator wrote is
+ *   95 01 c4 10 <network> c4 10 <key id> <epoch> <carried>
+ * and the offsets below are checked against it. */
+#define SEAL_AT_VERSION 1u
+#define SEAL_AT_KEY_ID 22u
+#define SEAL_AT_EPOCH 38u
+#define SEAL_CHUNKS_MAX 8
+
+struct seal_layout {
+    size_t header_len;
+    size_t n_chunks;
+    size_t chunk_at[SEAL_CHUNKS_MAX]; /* each chunk's 4-byte length */
+    size_t chunk_len[SEAL_CHUNKS_MAX];
+};
+
+static size_t be32_at(const struct blob *b, size_t at)
+{
+    if (at + 4 > b->len)
+        die("sealed bundle: cut");
+    return (size_t)b->p[at] << 24 | (size_t)b->p[at + 1] << 16 |
+           (size_t)b->p[at + 2] << 8 | b->p[at + 3];
+}
+
+static void seal_layout(const struct blob *b, const uint8_t *network,
+                        struct seal_layout *s)
+{
+    memset(s, 0, sizeof *s);
+    if (b->len < 12 || memcmp(b->p, "HZSEALED", 8) != 0)
+        die("not a sealed bundle");
+    s->header_len = be32_at(b, 8);
+    const uint8_t *h = b->p + 12;
+    if (h[0] != 0x95 || h[1] != 0x01 || h[2] != 0xc4 || h[3] != 0x10 ||
+        memcmp(h + 4, network, HZ_NET_LEN) != 0 || h[20] != 0xc4 ||
+        h[21] != 0x10)
+        die("sealed header: not the layout expected");
+    size_t at = 12 + s->header_len + 24;
+    while (at < b->len) {
+        if (s->n_chunks == SEAL_CHUNKS_MAX)
+            die("sealed bundle: too many chunks");
+        s->chunk_at[s->n_chunks] = at;
+        s->chunk_len[s->n_chunks] = be32_at(b, at);
+        at += 4 + s->chunk_len[s->n_chunks++];
+    }
+    if (at != b->len)
+        die("sealed bundle: chunks do not fill it");
+}
+
+static int64_t count_log(hz_node *n)
+{
+    sqlite3_stmt *st;
+    struct hz_err err = {0};
+    check(db_prep(n, "SELECT count(*) FROM log", &st, &err), &err, "log");
+    if (sqlite3_step(st) != SQLITE_ROW)
+        die("count log");
+    int64_t c = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return c;
+}
+
+/* A fresh node of @who, joined with the token R wrote for it, imports
+ * @b. Returns 0 or the refusal; a refusal must change nothing. */
+static int tb_read(struct sworld *w, enum sm who, const struct blob *b,
+                   struct hz_ingest_stats *st, struct hz_err *err)
+{
+    char sub[32], path[600];
+    snprintf(sub, sizeof sub, "reader%zu", w->n_tmp++);
+    struct dnode d;
+    dnode_open(&d, w->base, sub, who, T0_MS + 86400000);
+    char *summary = NULL;
+    struct hz_err jerr = {0};
+    check(hz_join(d.n, w->token[who], &summary, &jerr), &jerr, "join");
+    hz_free_string(summary);
+    tmp_name(w, "in", path, sizeof path);
+    file_put(path, b->p, b->len);
+    char before[2 * HZ_HASH_LEN + 1], after[2 * HZ_HASH_LEN + 1];
+    struct hz_err herr = {0};
+    check(hz_node_state_hash(d.n, before, &herr), &herr, "state hash");
+    int64_t log_before = count_log(d.n);
+    memset(st, 0, sizeof *st);
+    int rv = hz_bundle_import(d.n, path, st, err);
+    check(hz_node_state_hash(d.n, after, &herr), &herr, "state hash");
+    if (rv != 0 && (strcmp(before, after) != 0 || count_log(d.n) != log_before))
+        die("a refused sealed bundle changed the node");
+    hz_node_close(d.n);
+    unlink(path);
+    return rv;
+}
+
+/* BLAKE2b-128(tag || key): a bundle key's id (proto/bundle.md). */
+static void tb_key_id(const uint8_t *key, uint8_t *id)
+{
+    static const char tag[] = "huzhu bundle key id v1";
+    uint8_t in[sizeof tag - 1 + 32];
+    memcpy(in, tag, sizeof tag - 1);
+    memcpy(in + sizeof tag - 1, key, 32);
+    crypto_generichash(id, HZ_KEY_ID_LEN, in, sizeof in, NULL, 0);
+}
+
+static enum sm tb_who(const struct sworld *w, const uint8_t *pk)
+{
+    for (int i = 0; i < SM_N; i++) {
+        if (memcmp(w->k[i].pk, pk, HZ_KEY_LEN) == 0)
+            return (enum sm)i;
+    }
+    die("a key of no one known");
+    return SM_N;
+}
+
+static void tkey_set(json_t *o, const char *field, const struct sworld *w,
+                     enum sm who)
+{
+    char name[64];
+    json_object_set_new(o, field, hex_json(w->k[who].pk, HZ_KEY_LEN));
+    snprintf(name, sizeof name, "%s_key", field);
+    json_object_set_new(o, name, json_string(sm[who].name));
+}
+
+/* The epoch @number that @d's revocation of @revoked just wrote, with
+ * the entry carrying it (as hz_revoke writes it: [4, revocation] then
+ * [5, epoch]) and its key; each share checked to open for its subject
+ * only, to that key. The epoch's bytes go to *@obj. */
+static json_t *tb_epoch(struct sworld *w, struct dnode *d, const char *vector,
+                        uint64_t number, enum sm revoked,
+                        const enum sm *members, size_t n_members,
+                        struct blob *obj)
+{
+    sqlite3_stmt *st;
+    struct hz_err err = {0};
+    check(db_prep(d->n,
+                  "SELECT bytes FROM log WHERE author = ?1"
+                  " ORDER BY seq DESC LIMIT 1",
+                  &st, &err),
+          &err, vector);
+    sqlite3_bind_blob(st, 1, d->n->id.pk, HZ_KEY_LEN, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW)
+        die("%s: no entry", vector);
+    struct blob raw = blob_copy(sqlite3_column_blob(st, 0),
+                                (size_t)sqlite3_column_bytes(st, 0));
+    sqlite3_reset(st);
+    uint8_t key[32];
+    check(db_prep(d->n, "SELECT key FROM bkeys WHERE epoch = ?1", &st, &err),
+          &err, vector);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)number);
+    if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_bytes(st, 0) != 32)
+        die("%s: no key", vector);
+    memcpy(key, sqlite3_column_blob(st, 0), sizeof key);
+    sqlite3_reset(st);
+
+    struct entry e;
+    decode_or_die(&e, &raw);
+    check(entry_verify(&e, &err), &err, vector);
+    struct body body;
+    check(body_decode(&body, schema_current(), e.body.p, e.body.len, &err),
+          &err, vector);
+    check(trust_body_check(w->network, e.author, &body, &err), &err, vector);
+    if (!body.trust || body.n_ops != 2 || body.ops[0].kind != OP_REVOKE ||
+        body.ops[1].kind != OP_EPOCH)
+        die("%s: not [[4, revocation], [5, epoch]]", vector);
+    *obj = blob_copy(body.ops[1].object.p, body.ops[1].object.len);
+    struct revocation rev;
+    check(revocation_decode(&rev, body.ops[0].object.p, body.ops[0].object.len,
+                            &err),
+          &err, vector);
+    if (memcmp(rev.subject, w->k[revoked].pk, HZ_KEY_LEN) != 0)
+        die("%s: revokes another key", vector);
+
+    struct epoch ep;
+    check(epoch_decode(&ep, obj->p, obj->len, &err), &err, vector);
+    check(epoch_verify(&ep, &err), &err, vector);
+    struct enc out;
+    enc_init(&out);
+    check(epoch_encode(&ep, &out), NULL, vector);
+    if (enc_len(&out) != obj->len || memcmp(enc_data(&out), obj->p, obj->len))
+        die("%s: re-encoding differs", vector);
+    enc_close(&out);
+    uint8_t id[HZ_KEY_ID_LEN];
+    tb_key_id(key, id);
+    if (ep.epoch != number || memcmp(ep.key_id, id, HZ_KEY_ID_LEN) != 0 ||
+        memcmp(ep.network, w->network, HZ_NET_LEN) != 0 ||
+        (memcmp(ep.issuer, e.author, HZ_KEY_LEN) != 0 &&
+         memcmp(ep.issuer, w->k[SM_ROOT].pk, HZ_KEY_LEN) != 0))
+        die("%s: fields", vector);
+    if (ep.n_shares != n_members)
+        die("%s: %zu shares", vector, ep.n_shares);
+    json_t *shares = json_array();
+    for (size_t i = 0; i < ep.n_shares; i++) {
+        enum sm who = tb_who(w, ep.shares[i].subject);
+        bool member = false;
+        for (size_t k = 0; k < n_members; k++)
+            member = member || members[k] == who;
+        if (!member)
+            die("%s: a share for %s", vector, sm[who].name);
+        /* Each member opens its own share, and only its own. */
+        for (int k = 0; k < SM_N; k++) {
+            uint8_t xpk[32], xsk[32], got[32];
+            if (crypto_sign_ed25519_pk_to_curve25519(xpk, w->k[who].pk) != 0 ||
+                crypto_sign_ed25519_sk_to_curve25519(xsk, w->k[k].sk) != 0)
+                die("%s: X25519", vector);
+            int opened = crypto_box_seal_open(got, ep.shares[i].sealed,
+                                              HZ_EPOCH_SEALED_LEN, xpk, xsk);
+            if ((opened == 0) != ((enum sm)k == who) ||
+                (opened == 0 && memcmp(got, key, sizeof key) != 0))
+                die("%s: share of %s opened by %s", vector, sm[who].name,
+                    sm[k].name);
+        }
+        json_t *s = json_object();
+        tkey_set(s, "subject", w, who);
+        json_object_set_new(s, "sealed",
+                            hex_json(ep.shares[i].sealed, HZ_EPOCH_SEALED_LEN));
+        json_array_append_new(shares, s);
+    }
+    bool root = cert_is_root(w->network, ep.issuer);
+    json_t *o = json_object();
+    json_object_set_new(o, "vector", json_string(vector));
+    json_object_set_new(o, "epoch", json_integer((json_int_t)ep.epoch));
+    json_object_set_new(o, "object", hex_json(obj->p, obj->len));
+    json_object_set_new(o, "id", hex_json(ep.id, HZ_HASH_LEN));
+    json_object_set_new(o, "network", hex_json(ep.network, HZ_NET_LEN));
+    json_object_set_new(o, "key_id", hex_json(ep.key_id, HZ_KEY_ID_LEN));
+    json_object_set_new(o, "key", hex_json(key, sizeof key));
+    json_object_set_new(o, "issued_ms", json_integer((json_int_t)ep.issued_ms));
+    tkey_set(o, "issuer", w, tb_who(w, ep.issuer));
+    json_object_set_new(o, "issuer_is_root", json_boolean(root));
+    json_object_set_new(o, "revoked", json_string(sm[revoked].name));
+    json_object_set_new(o, "shares", shares);
+    json_t *ej = json_object();
+    tkey_set(ej, "author", w, tb_who(w, e.author));
+    json_object_set_new(ej, "seq", json_integer((json_int_t)e.seq));
+    json_object_set_new(ej, "entry", hex_json(raw.p, raw.len));
+    json_object_set_new(ej, "id", hex_json(e.id, HZ_HASH_LEN));
+    json_t *ops = json_array();
+    for (size_t i = 0; i < body.n_ops; i++) {
+        json_t *op = json_object();
+        json_object_set_new(op, "kind", json_integer(body.ops[i].kind));
+        json_object_set_new(
+            op, "object",
+            hex_json(body.ops[i].object.p, body.ops[i].object.len));
+        json_array_append_new(ops, op);
+    }
+    json_object_set_new(ej, "ops", ops);
+    /* Signed by the root key, any member may carry it; by the carrier's
+     * node key, the carrier needs an admin's level (proto/trust.md). */
+    json_object_set_new(ej, "need", json_integer(root ? 0 : 2));
+    json_object_set_new(o, "entry", ej);
+    epoch_close(&ep);
+    body_close(&body);
+    free(raw.p);
+    return o;
+}
+
+/* One sealed bundle of trust-bundles.json: @reader (a fresh node joined
+ * with its token) imports it, or refuses it with @code. An imported one
+ * is described: its plain bundle (opened by @opener), epoch, key id, the
+ * epoch it carries and its chunks. */
+static void tb_sealed(struct sworld *w, json_t *a, const char *name,
+                      const char *desc, enum sm reader, const struct blob *b,
+                      const char *code, struct dnode *opener,
+                      const char *carried)
+{
+    struct hz_ingest_stats st;
+    struct hz_err err = {0};
+    int rv = tb_read(w, reader, b, &st, &err);
+    if (code == NULL && rv != 0)
+        die("%s: refused: %s (%s)", name, err.msg, hz_errname(rv));
+    if (code != NULL && rv == 0)
+        die("%s: imported", name);
+    if (code != NULL && strcmp(hz_errname(rv), code) != 0)
+        die("%s: expected %s, got %s (%s)", name, code, hz_errname(rv),
+            err.msg);
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(name));
+    json_object_set_new(o, "description", json_string(desc));
+    json_object_set_new(o, "reader", json_string(sm[reader].name));
+    json_object_set_new(o, "verdict",
+                        json_string(code == NULL ? "imported" : "refused"));
+    if (code != NULL)
+        json_object_set_new(o, "code", json_string(code));
+    json_object_set_new(o, "sealed", hex_json(b->p, b->len));
+    if (code == NULL) {
+        struct seal_layout s;
+        seal_layout(b, w->network, &s);
+        struct blob plain = tb_unseal(opener, b);
+        json_object_set_new(o, "plain", hex_json(plain.p, plain.len));
+        json_object_set_new(o, "plain_len",
+                            json_integer((json_int_t)plain.len));
+        json_object_set_new(o, "chunks", json_integer((json_int_t)s.n_chunks));
+        /* Every chunk but the last holds 65,536 plain bytes. */
+        size_t full = 65536 + crypto_secretstream_xchacha20poly1305_ABYTES;
+        for (size_t i = 0; i + 1 < s.n_chunks; i++) {
+            if (s.chunk_len[i] != full)
+                die("%s: chunk %zu of %zu bytes", name, i, s.chunk_len[i]);
+        }
+        if (s.n_chunks == 0 || s.chunk_len[s.n_chunks - 1] > full)
+            die("%s: the last chunk", name);
+        json_object_set_new(o, "epoch", json_integer(b->p[12 + SEAL_AT_EPOCH]));
+        json_object_set_new(o, "key_id",
+                            hex_json(b->p + 12 + SEAL_AT_KEY_ID, 16));
+        json_object_set_new(o, "carried",
+                            carried ? json_string(carried) : json_null());
+        json_object_set_new(o, "import", stats_json(&st));
+        free(plain.p);
+    }
+    json_array_append_new(a, o);
+}
+
+static struct blob blob_dup(const struct blob *b)
+{
+    return blob_copy(b->p, b->len);
+}
+
+/* Records with long notes: the plain bundle passes 65,536 bytes, so
+ * it is sealed in two chunks. Test text, no one's data. */
+static void tb_long_records(struct dnode *d)
+{
+    char notes[2600];
+    size_t at = 0;
+    while (at + 6 < sizeof notes) {
+        memcpy(notes + at, "测试", 6);
+        at += 6;
+    }
+    notes[at] = '\0';
+    for (int e = 0; e < 3; e++) {
+        hz_batch *x;
+        struct hz_err err = {0};
+        check(hz_batch_open(d->n, &x, &err), &err, "batch");
+        for (int i = 0; i < 8; i++) {
+            char id[33], members[4];
+            snprintf(id, sizeof id, "1a0000000000000000000000000000%02x",
+                     e * 8 + i);
+            snprintf(members, sizeof members, "%d", 1 + i);
+            PUT(x, "households", id, {"members", members}, {"notes", notes},
+                {"village", "测试村"});
+        }
+        size_t n = 0;
+        check(hz_node_commit(d->n, x, &n, &err), &err, "records");
+        hz_batch_close(x);
+        d->g.now_ms += 60000;
+    }
+}
+
+/* A fresh node restores the root key from @path with @pass, or from
+ * @code: 0 (the node is then the network's admin, network.key holds the
+ * root seed) or the refusal, which leaves the node outside any network
+ * and without network.key. */
+static int tb_restore(struct sworld *w, const char *path, const char *pass,
+                      const char *code, struct hz_err *err)
+{
+    char sub[32], file[600];
+    snprintf(sub, sizeof sub, "restore%zu", w->n_tmp++);
+    struct dnode d;
+    dnode_open(&d, w->base, sub, SM_RESTORED, T0_MS + 2 * 86400000);
+    char *hex = NULL;
+    int rv = hz_network_restore(d.n, path, code, pass, NULL, &hex, err);
+    snprintf(file, sizeof file, "%s/network.key", d.dir);
+    if (rv == 0) {
+        struct blob seed = file_blob(file);
+        char want[2 * HZ_NET_LEN + 1];
+        hex_encode(w->network, HZ_NET_LEN, want);
+        if (seed.len != HZ_SEED_LEN ||
+            memcmp(seed.p, w->k[SM_ROOT].sk, HZ_SEED_LEN) != 0 || hex == NULL ||
+            strcmp(hex, want) != 0 || !d.n->networked)
+            die("restore: not the root key");
+        free(seed.p);
+    } else if (d.n->networked || access(file, F_OK) == 0) {
+        die("a refused restore changed the node");
+    }
+    hz_free_string(hex);
+    hz_node_close(d.n);
+    return rv;
+}
+
+static void tb_code_case(struct sworld *w, json_t *a, const char *name,
+                         const char *code, const char *want, const char *reason)
+{
+    struct hz_err err = {0};
+    int rv = tb_restore(w, NULL, NULL, code, &err);
+    if (want == NULL && rv != 0)
+        die("%s: %s", name, err.msg);
+    if (want != NULL && (rv == 0 || strcmp(hz_errname(rv), want) != 0))
+        die("%s: %s, not %s", name, rv ? hz_errname(rv) : "accepted", want);
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(name));
+    json_object_set_new(o, "code", json_string(code));
+    if (want != NULL)
+        json_object_set_new(o, "error", json_string(want));
+    json_object_set_new(o, "reason", json_string(reason));
+    json_array_append_new(a, o);
+}
+
+static json_t *tb_recovery(struct sworld *w, struct dnode *r)
+{
+    char *code = NULL;
+    struct hz_err err = {0};
+    check(hz_network_recovery_code(r->n, &code, &err), &err, "code");
+    if (strlen(code) != 55 + 10)
+        die("recovery code of %zu characters", strlen(code));
+    static const char tag[] = "huzhu recovery code v1";
+    uint8_t in[sizeof tag - 1 + HZ_SEED_LEN], check16[16];
+    memcpy(in, tag, sizeof tag - 1);
+    memcpy(in + sizeof tag - 1, w->k[SM_ROOT].sk, HZ_SEED_LEN);
+    crypto_generichash(check16, sizeof check16, in, sizeof in, NULL, 0);
+    json_t *o = json_object();
+    json_object_set_new(o, "seed", hex_json(w->k[SM_ROOT].sk, HZ_SEED_LEN));
+    json_object_set_new(o, "check", hex_json(check16, 2));
+    json_object_set_new(o, "code", json_string(code));
+    json_t *ok = json_array(), *bad = json_array();
+    tb_code_case(w, ok, "as_printed", code, NULL, "the code as printed");
+    /* Lower case, no dashes, and the letters read as digits. */
+    char loose[80];
+    size_t n = 0;
+    for (const char *p = code; *p; p++) {
+        char c = *p;
+        if (c == '-')
+            continue;
+        c = c == '0' ? 'o' : c == '1' ? (n % 2 ? 'i' : 'l') : c;
+        loose[n++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+    loose[n] = '\0';
+    if (strpbrk(code, "01") == NULL)
+        die("the code has no 0 or 1 to write as a letter");
+    tb_code_case(w, ok, "lowercase_no_dashes_o_i_l", loose, NULL,
+                 "lower case without dashes, 0 written o and 1 written i "
+                 "or l");
+    static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    char v[80];
+    snprintf(v, sizeof v, "%s", code);
+    v[0] = alphabet[(strchr(alphabet, v[0]) - alphabet + 1) % 32];
+    tb_code_case(w, bad, "one_wrong_letter", v, "HZ_EINVAL",
+                 "the first letter changed: the check does not match");
+    snprintf(v, sizeof v, "%.*s", 59, code);
+    tb_code_case(w, bad, "short", v, "HZ_EINVAL",
+                 "the last group left out: 50 letters");
+    snprintf(v, sizeof v, "%s0", code);
+    tb_code_case(w, bad, "one_letter_too_many", v, "HZ_EINVAL", "56 letters");
+    snprintf(v, sizeof v, "%s", code);
+    v[2] = 'U';
+    tb_code_case(w, bad, "letter_outside_alphabet", v, "HZ_EINVAL",
+                 "a U, which the alphabet leaves out");
+    snprintf(v, sizeof v, "%s", code);
+    size_t last = strlen(v) - 1;
+    v[last] = alphabet[(strchr(alphabet, v[last]) - alphabet) | 1];
+    if (v[last] == code[last])
+        die("the last letter has its lowest bit set already");
+    tb_code_case(w, bad, "padding_bit_set", v, "HZ_EINVAL",
+                 "the last letter's lowest bit, past the 272 bits, set");
+    json_object_set_new(o, "accepted", ok);
+    json_object_set_new(o, "refused", bad);
+    hz_free_string(code);
+    return o;
+}
+
+static void tb_backup_case(struct sworld *w, json_t *a, const char *name,
+                           const struct blob *file, const char *pass,
+                           const char *want, const char *reason)
+{
+    char path[600];
+    tmp_name(w, "backup", path, sizeof path);
+    file_put(path, file->p, file->len);
+    struct hz_err err = {0};
+    int rv = tb_restore(w, path, pass, NULL, &err);
+    if (rv == 0 || strcmp(hz_errname(rv), want) != 0)
+        die("%s: %s, not %s", name, rv ? hz_errname(rv) : "accepted", want);
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(name));
+    json_object_set_new(o, "file", hex_json(file->p, file->len));
+    json_object_set_new(o, "passphrase", json_string(pass));
+    json_object_set_new(o, "error", json_string(want));
+    json_object_set_new(o, "reason", json_string(reason));
+    json_array_append_new(a, o);
+    unlink(path);
+}
+
+static json_t *tb_backup(struct sworld *w, struct dnode *r)
+{
+    char path[600];
+    tmp_name(w, "backup", path, sizeof path);
+    struct hz_err err = {0};
+    check(hz_network_backup_key(r->n, path, TB_PASS, &err), &err, "backup");
+    struct blob file = file_blob(path);
+    struct hz_err rerr = {0};
+    check(tb_restore(w, path, TB_PASS, NULL, &rerr), &rerr, "restore");
+    /* "HZROOT01" 98 01 c4 10 <network> a? <name> c4 10 <salt> ... */
+    static const uint8_t head[] = {'H', 'Z', 'R',  'O',  'O',  'T',
+                                   '0', '1', 0x98, 0x01, 0xc4, 0x10};
+    if (file.len < sizeof head + HZ_NET_LEN ||
+        memcmp(file.p, head, sizeof head) != 0 ||
+        memcmp(file.p + sizeof head, w->network, HZ_NET_LEN) != 0)
+        die("backup: not the layout expected");
+    json_t *o = json_object();
+    json_object_set_new(o, "passphrase", json_string(TB_PASS));
+    json_object_set_new(o, "file", hex_json(file.p, file.len));
+    json_object_set_new(o, "opslimit",
+                        json_integer(crypto_pwhash_OPSLIMIT_MODERATE));
+    json_object_set_new(o, "memlimit",
+                        json_integer(crypto_pwhash_MEMLIMIT_MODERATE));
+    json_t *bad = json_array();
+    tb_backup_case(w, bad, "wrong_passphrase", &file, TB_WRONG_PASS,
+                   "HZ_EBADSIG",
+                   "the last character of the passphrase "
+                   "changed: the box does not open");
+    struct blob other = blob_dup(&file);
+    cert_network_id(w->k[SM_OTHER_ROOT].pk, other.p + sizeof head);
+    tb_backup_case(w, bad, "names_another_network", &other, TB_PASS,
+                   "HZ_ECORRUPT",
+                   "the network field changed to another network's id: the "
+                   "seed opens, but its network id differs");
+    free(other.p);
+    json_object_set_new(o, "refused", bad);
+    free(file.p);
+    unlink(path);
+    return o;
+}
+
+/* Enter the network of root key @root on @d, network.key placed first so
+ * that network create takes that seed. */
+static void tb_create(struct sworld *w, struct dnode *d, enum sm root,
+                      const char *name)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/network.key", d->dir);
+    file_put(path, w->k[root].sk, HZ_SEED_LEN);
+    if (chmod(path, 0600) != 0)
+        die("chmod");
+    char *hex = NULL;
+    struct hz_err err = {0};
+    check(hz_network_create(d->n, name, &hex, &err), &err, "network create");
+    uint8_t net[HZ_NET_LEN];
+    cert_network_id(w->k[root].pk, net);
+    char want[2 * HZ_NET_LEN + 1];
+    hex_encode(net, HZ_NET_LEN, want);
+    if (strcmp(hex, want) != 0)
+        die("network create: another network");
+    hz_free_string(hex);
+    d->g.now_ms += 60000;
+}
+
+static json_t *tb_members(const struct sworld *w)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < SM_N; i++) {
+        json_t *k = json_object();
+        json_object_set_new(k, "name", json_string(sm[i].name));
+        json_object_set_new(k, "seed", hex_json(w->k[i].sk, HZ_SEED_LEN));
+        json_object_set_new(k, "public_key", hex_json(w->k[i].pk, HZ_KEY_LEN));
+        json_object_set_new(
+            k, "token", w->token[i] ? json_string(w->token[i]) : json_null());
+        json_array_append_new(a, k);
+    }
+    return a;
+}
+
+/* An epoch object written field by field from @base (proto/trust.md,
+ * "Bundle key epochs"), wrong in one place, signed by @signer. */
+enum raw_shares { RS_AS_IS, RS_REVERSED, RS_NONE, RS_SHORT };
+
+static struct blob raw_epoch(const struct sworld *w, const struct epoch *base,
+                             uint64_t version, uint64_t number,
+                             enum raw_shares shares, enum sm signer)
+{
+    struct enc f;
+    enc_init(&f);
+    enc_uint(&f, version);
+    enc_bin(&f, base->network, HZ_NET_LEN);
+    enc_uint(&f, number);
+    enc_bin(&f, base->key_id, HZ_KEY_ID_LEN);
+    size_t n = shares == RS_NONE ? 0 : base->n_shares;
+    enc_array(&f, n);
+    for (size_t i = 0; i < n; i++) {
+        size_t k = shares == RS_REVERSED ? n - 1 - i : i;
+        enc_array(&f, 2);
+        enc_bin(&f, base->shares[k].subject, HZ_KEY_LEN);
+        enc_bin(&f, base->shares[k].sealed,
+                HZ_EPOCH_SEALED_LEN - (shares == RS_SHORT && i == 0));
+    }
+    enc_uint(&f, base->issued_ms);
+    enc_bin(&f, w->k[signer].pk, HZ_KEY_LEN);
+    struct blob b = sign_fields(HZ_EPOCH_TAG, 7, &f, w->k[signer].sk);
+    enc_close(&f);
+    return b;
+}
+
+/* What the code says of @b read as @kind ("epoch": the object decodes and
+ * verifies; "entry": the entry passes transport, its trust content not). */
+static void tb_refused_add(const struct sworld *w, json_t *a, const char *name,
+                           const char *kind, struct blob b, const char *code,
+                           const char *reason)
+{
+    struct hz_err err = {0};
+    int rv;
+    if (strcmp(kind, "epoch") == 0) {
+        struct epoch e;
+        rv = epoch_decode(&e, b.p, b.len, &err);
+        if (rv == 0) {
+            rv = epoch_verify(&e, &err);
+            epoch_close(&e);
+        }
+    } else {
+        struct entry e;
+        decode_or_die(&e, &b);
+        check(entry_verify(&e, &err), &err, name);
+        struct body body;
+        check(body_decode(&body, schema_current(), e.body.p, e.body.len, &err),
+              &err, name);
+        rv = trust_body_check(w->network, e.author, &body, &err);
+        body_close(&body);
+    }
+    if (rv == 0)
+        die("%s: accepted", name);
+    if (strcmp(hz_errname(rv), code) != 0)
+        die("%s: expected %s, got %s (%s)", name, code, hz_errname(rv),
+            err.msg);
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(name));
+    json_object_set_new(o, "kind", json_string(kind));
+    json_object_set_new(o, "bytes", hex_json(b.p, b.len));
+    json_object_set_new(o, "code", json_string(code));
+    json_object_set_new(o, "reason", json_string(reason));
+    json_array_append_new(a, o);
+    free(b.p);
+}
+
+/* Epoch objects and an entry that must be refused, each made from epoch
+ * 1's fields and wrong in one place. */
+static json_t *tb_refused_epochs(const struct sworld *w, const struct blob *ep1)
+{
+    struct epoch e;
+    struct hz_err err = {0};
+    check(epoch_decode(&e, ep1->p, ep1->len, &err), &err, "epoch 1");
+    json_t *a = json_array();
+    tb_refused_add(w, a, "epoch_version_2", "epoch",
+                   raw_epoch(w, &e, 2, 1, RS_AS_IS, SM_ROOT), "HZ_EVERSION",
+                   "epoch object version 2");
+    tb_refused_add(w, a, "epoch_number_0", "epoch",
+                   raw_epoch(w, &e, 1, 0, RS_AS_IS, SM_ROOT), "HZ_EMALFORMED",
+                   "epoch 0, which no object carries: its key derives from "
+                   "the network secret");
+    tb_refused_add(w, a, "epoch_shares_unsorted", "epoch",
+                   raw_epoch(w, &e, 1, 1, RS_REVERSED, SM_ROOT),
+                   "HZ_EMALFORMED", "the shares in descending subject order");
+    tb_refused_add(w, a, "epoch_no_shares", "epoch",
+                   raw_epoch(w, &e, 1, 1, RS_NONE, SM_ROOT), "HZ_EMALFORMED",
+                   "an empty share list (1 to 1000)");
+    tb_refused_add(w, a, "epoch_share_of_79_bytes", "epoch",
+                   raw_epoch(w, &e, 1, 1, RS_SHORT, SM_ROOT), "HZ_EMALFORMED",
+                   "the first share's sealed key one byte short");
+    struct blob bad = blob_dup(ep1);
+    bad.p[bad.len - 1] ^= 0x01;
+    tb_refused_add(w, a, "epoch_bad_signature", "epoch", bad, "HZ_EBADSIG",
+                   "epoch1_by_root with the last signature byte flipped");
+    /* C carries an epoch A's node key signed: neither the root key nor
+     * the carrier signed it. */
+    struct blob third = raw_epoch(w, &e, 1, 1, RS_AS_IS, SM_A);
+    struct enc b;
+    enc_init(&b);
+    enc_array(&b, 2);
+    enc_uint(&b, 1);
+    enc_array(&b, 1);
+    enc_array(&b, 2);
+    enc_uint(&b, OP_EPOCH);
+    enc_bin(&b, third.p, third.len);
+    struct blob body = blob_of_enc(&b);
+    enc_close(&b);
+    tb_refused_add(
+        w, a, "entry_epoch_of_a_third_party", "entry",
+        craft(&w->k[SM_C], 1, w->network, 1, NULL, T0_MS << 16, &body, NULL),
+        "HZ_EMALFORMED",
+        "coordinator_c carries an epoch signed by admin_a's node "
+        "key: neither the root key nor the author signed it");
+    free(body.p);
+    free(third.p);
+    epoch_close(&e);
+    return a;
+}
+
+/* The node directories of write_trust_bundles, removed at exit. */
+static char tb_tmp[64];
+
+static void tb_cleanup(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tb_tmp);
+    if (tb_tmp[0] != '\0' && system(cmd) != 0)
+        fprintf(stderr, "gen_vectors: could not remove %s\n", tb_tmp);
+}
+
+static void write_trust_bundles(struct gen *g)
+{
+    det_rng_reset("trust-bundles.json");
+    struct sworld w = {.g = g};
+    snprintf(w.base, sizeof w.base, "/tmp/hz_gen_vectors_XXXXXX");
+    if (mkdtemp(w.base) == NULL)
+        die("mkdtemp");
+    /* die() exits: the node directories go all the same. */
+    snprintf(tb_tmp, sizeof tb_tmp, "%s", w.base);
+    atexit(tb_cleanup);
+    for (int i = 0; i < SM_N; i++) {
+        uint8_t seed[HZ_SEED_LEN];
+        memset(seed, sm[i].seed_byte, sizeof seed);
+        /* The root seed's bytes all differ, so that the recovery code
+         * pins the order of bytes and bits. */
+        for (size_t k = 0; i == SM_ROOT && k < sizeof seed; k++)
+            seed[k] = (uint8_t)(sm[i].seed_byte + k);
+        identity_from_seed(&w.k[i], seed);
+    }
+    cert_network_id(w.k[SM_ROOT].pk, w.network);
+    struct hz_err err = {0};
+
+    /* R creates the network: the network secret and epoch 0's key follow
+     * from the root seed (trust.md, "Root key backup"; bundle.md). */
+    struct dnode r;
+    dnode_open(&r, w.base, "node_r", SM_R, T0_MS);
+    tb_create(&w, &r, SM_ROOT, TB_NET_NAME);
+    static const char secret_tag[] = "huzhu network secret v1";
+    crypto_generichash(w.secret, sizeof w.secret, (const uint8_t *)secret_tag,
+                       sizeof secret_tag - 1, w.k[SM_ROOT].sk, HZ_SEED_LEN);
+    uint8_t held[HZ_SECRET_LEN];
+    check(network_secret(r.n, held, &err), &err, "network.secret");
+    if (memcmp(held, w.secret, sizeof held) != 0)
+        die("network.secret is not BLAKE2b(key = root seed, tag)");
+    static const char key_tag[] = "huzhu bundle key v1";
+    uint8_t msg[sizeof key_tag - 1 + 8] = {0}, k0[32], k0_id[16];
+    memcpy(msg, key_tag, sizeof key_tag - 1);
+    crypto_generichash(k0, sizeof k0, msg, sizeof msg, w.secret,
+                       sizeof w.secret);
+    tb_key_id(k0, k0_id);
+    uint8_t cur[32], cur_id[16];
+    uint64_t cur_epoch = 1;
+    check(seal_key_current(r.n, cur, cur_id, &cur_epoch, &err), &err, "key");
+    if (cur_epoch != 0 || memcmp(cur, k0, 32) != 0 ||
+        memcmp(cur_id, k0_id, 16) != 0)
+        die("epoch 0's key is not the one bundle.md derives");
+
+    /* R admits A (admin), C (coordinator) and V (viewer); its bundles are
+     * sealed with epoch 0's key. */
+    tb_admit(&w, &r, SM_A);
+    tb_admit(&w, &r, SM_C);
+    tb_admit(&w, &r, SM_V);
+    struct blob e0 = tb_export(&w, &r);
+    /* R revokes V: epoch 1, signed by the root key, shared with R, A and
+     * C; its bundles carry the epoch. */
+    static const enum sm epoch1_members[] = {SM_R, SM_A, SM_C};
+    static const enum sm epoch2_members[] = {SM_R, SM_A, SM_C};
+    tb_revoke(&w, &r, SM_V, 1);
+    struct blob ep1, ep2;
+    json_t *epochs = json_array();
+    json_array_append_new(epochs,
+                          tb_epoch(&w, &r, "epoch1_by_root", 1, SM_V,
+                                   epoch1_members, N(epoch1_members), &ep1));
+    struct blob e1 = tb_export(&w, &r);
+    /* W, admitted after, gets epoch 1's key in its token. */
+    tb_admit(&w, &r, SM_W);
+    struct blob full = tb_export(&w, &r);
+
+    /* A joins, takes R's log in from a sealed bundle (its share of epoch 1
+     * is in the header) and revokes W: epoch 2, signed by A's node key. */
+    struct dnode a;
+    dnode_open(&a, w.base, "node_a", SM_A, T0_MS + 3600000);
+    char *summary = NULL;
+    check(hz_join(a.n, w.token[SM_A], &summary, &err), &err, "join");
+    hz_free_string(summary);
+    char path[600];
+    tmp_name(&w, "in", path, sizeof path);
+    file_put(path, full.p, full.len);
+    struct hz_ingest_stats st = {0};
+    check(hz_bundle_import(a.n, path, &st, &err), &err, "A imports");
+    if (st.applied != st.entries)
+        die("A applies %llu of %llu", (unsigned long long)st.applied,
+            (unsigned long long)st.entries);
+    unlink(path);
+    a.g.now_ms += 60000;
+    tb_revoke(&w, &a, SM_W, 2);
+    json_array_append_new(epochs,
+                          tb_epoch(&w, &a, "epoch2_by_admin", 2, SM_W,
+                                   epoch2_members, N(epoch2_members), &ep2));
+    struct blob e2 = tb_export(&w, &a);
+    tb_long_records(&a);
+    struct blob big = tb_export(&w, &a);
+
+    /* Another network's node. */
+    struct dnode o;
+    dnode_open(&o, w.base, "node_o", SM_O, T0_MS);
+    tb_create(&w, &o, SM_OTHER_ROOT, "另一个测试网络");
+    struct blob other = tb_export(&w, &o);
+
+    json_t *sealed = json_array();
+    tb_sealed(&w, sealed, "epoch0",
+              "R's bundle after admitting A, C and V: "
+              "epoch 0, its key derived from the network secret; carried nil",
+              SM_C, &e0, NULL, &r, NULL);
+    tb_sealed(&w, sealed, "epoch1_carried",
+              "R's bundle after revoking V: epoch 1, whose object the header "
+              "carries; C opens its share from the header",
+              SM_C, &e1, NULL, &r, "epoch1_by_root");
+    tb_sealed(&w, sealed, "epoch1_by_token_key",
+              "the same bundle read by W, admitted after the revocation: no "
+              "share of its own, the key is in W's join token",
+              SM_W, &e1, NULL, &r, "epoch1_by_root");
+    tb_sealed(&w, sealed, "epoch2_carried",
+              "A's bundle after revoking W: epoch 2, signed by A's node key, "
+              "carried in the header",
+              SM_C, &e2, NULL, &a, "epoch2_by_admin");
+    tb_sealed(&w, sealed, "epoch2_two_chunks",
+              "A's bundle after records with long notes: the plain bundle "
+              "is longer than 65,536 bytes, so two chunks, MESSAGE then "
+              "FINAL",
+              SM_C, &big, NULL, &a, "epoch2_by_admin");
+
+    struct seal_layout lay0, lay_big;
+    seal_layout(&e0, w.network, &lay0);
+    seal_layout(&big, w.network, &lay_big);
+    if (lay_big.n_chunks != 2)
+        die("the long bundle has %zu chunks", lay_big.n_chunks);
+    if (e0.p[12 + SEAL_AT_EPOCH] != 0 || e0.p[12 + SEAL_AT_VERSION] != 1)
+        die("epoch 0's header: not the layout expected");
+    struct blob b = blob_dup(&e0);
+    b.p[lay0.chunk_at[0] + 4 + 16] ^= 0x01;
+    tb_sealed(&w, sealed, "ciphertext_byte_flipped",
+              "epoch0 with byte 16 of the chunk's ciphertext flipped", SM_C, &b,
+              "HZ_EBADSIG", NULL, NULL);
+    free(b.p);
+    b = blob_dup(&e0);
+    b.p[12 + SEAL_AT_EPOCH] = 1;
+    tb_sealed(&w, sealed, "header_epoch_changed",
+              "epoch0 with the header's epoch changed to 1: the key id still "
+              "names epoch 0's key, but the header is additional data of "
+              "every chunk",
+              SM_C, &b, "HZ_EBADSIG", NULL, NULL);
+    free(b.p);
+    b = blob_copy(big.p, lay_big.chunk_at[1]);
+    tb_sealed(&w, sealed, "cut_before_final",
+              "epoch2_two_chunks cut after its first chunk: every chunk "
+              "there authenticates, but the FINAL one is missing",
+              SM_C, &b, "HZ_EMALFORMED", NULL, NULL);
+    free(b.p);
+    b = blob_plus_byte(&e0, 0x00);
+    tb_sealed(&w, sealed, "byte_after_final",
+              "epoch0 with one zero byte after the FINAL chunk", SM_C, &b,
+              "HZ_EMALFORMED", NULL, NULL);
+    free(b.p);
+    b = blob_dup(&e0);
+    b.p[12 + SEAL_AT_KEY_ID] ^= 0x01;
+    tb_sealed(&w, sealed, "unknown_key_id",
+              "epoch0 with the first byte of the key id flipped: a key no "
+              "member holds",
+              SM_C, &b, "HZ_EPERM", NULL, NULL);
+    free(b.p);
+    b = blob_dup(&e0);
+    b.p[12 + SEAL_AT_VERSION] = 2;
+    tb_sealed(&w, sealed, "version_2",
+              "epoch0 with the sealed format version 2", SM_C, &b,
+              "HZ_EVERSION", NULL, NULL);
+    free(b.p);
+    tb_sealed(&w, sealed, "another_network",
+              "a bundle sealed by a node of another network (its own epoch "
+              "0)",
+              SM_C, &other, "HZ_ENETWORK", NULL, NULL);
+    tb_sealed(&w, sealed, "revoked_v_reads_epoch1",
+              "epoch1_carried read by V, the device epoch 1 revoked: no "
+              "share, no key",
+              SM_V, &e1, "HZ_EPERM", NULL, NULL);
+    tb_sealed(&w, sealed, "revoked_w_reads_epoch2",
+              "epoch2_carried read by W: its token holds epoch 1's key, and "
+              "epoch 2 left it out",
+              SM_W, &e2, "HZ_EPERM", NULL, NULL);
+
+    json_t *doc = file_root(
+        "Bundle key epochs (proto/trust.md, \"Bundle key epochs\"), sealed "
+        "bundles (proto/bundle.md, \"Sealed bundles\") and the root key's "
+        "recovery code and backup file (proto/trust.md, \"Root key "
+        "backup\"), all written by real nodes. keys: each from a seed of 32 "
+        "equal bytes, but root's (0x30, 0x31, ... 0x4f), the network root "
+        "key; node_r the node that "
+        "created the network (an admin), admin_a, coordinator_c, viewer_v "
+        "and viewer_w admitted by node_r, each with its join token (opened "
+        "with its own seed, trust.md \"Join tokens\"); other_root and node_o "
+        "another network. network_secret = BLAKE2b-256(key = root seed, "
+        "\"huzhu network secret v1\"); epoch0 key = BLAKE2b-256(key = "
+        "network_secret, \"huzhu bundle key v1\" || u64be(0)); key_id = "
+        "BLAKE2b-128(\"huzhu bundle key id v1\" || key). epochs: node_r "
+        "revokes viewer_v (epoch 1, root-signed), then admin_a revokes "
+        "viewer_w (epoch 2, signed by admin_a's node key); each with its "
+        "object, key, shares (crypto_box_seal of the key to the X25519 form "
+        "of each subject's key, opened with crypto_box_seal_open) and the "
+        "entry hz_revoke wrote, [[4, revocation], [5, epoch]]. "
+        "refused_epochs: epoch objects that fail to decode or verify (kind "
+        "epoch) and an entry whose trust content fails (kind entry), with "
+        "the code huzhu reports. sealed: "
+        "bundles as huzhu export writes them, each read by a fresh node of "
+        "`reader` that joined with its token: the opener's keys are epoch "
+        "0's, its token's, and its share in the epoch the header carries. "
+        "Imported ones give the plain bundle and what the import counts; "
+        "refused ones the code. recovery: the code for the root seed and "
+        "codes read and refused; backup: the file for the root seed and "
+        "passphrase, and files or passphrases refused. libsodium's own "
+        "draws (the sealed boxes' ephemeral keys, the secretstream header, "
+        "and nothing else) come from a deterministic randombytes "
+        "implementation in the generator.");
+    json_object_set_new(doc, "network", hex_json(w.network, HZ_NET_LEN));
+    json_object_set_new(doc, "network_name", json_string(TB_NET_NAME));
+    json_object_set_new(doc, "network_secret",
+                        hex_json(w.secret, sizeof w.secret));
+    json_t *j0 = json_object();
+    json_object_set_new(j0, "key", hex_json(k0, sizeof k0));
+    json_object_set_new(j0, "key_id", hex_json(k0_id, sizeof k0_id));
+    json_object_set_new(doc, "epoch0", j0);
+    json_object_set_new(doc, "keys", tb_members(&w));
+    json_object_set_new(doc, "epochs", epochs);
+    json_object_set_new(doc, "refused_epochs", tb_refused_epochs(&w, &ep1));
+    json_object_set_new(doc, "sealed", sealed);
+    json_object_set_new(doc, "recovery", tb_recovery(&w, &r));
+    json_object_set_new(doc, "backup", tb_backup(&w, &r));
+    write_json(g, "trust-bundles.json", doc);
+
+    hz_node_close(r.n);
+    hz_node_close(a.n);
+    hz_node_close(o.n);
+    struct blob *blobs[] = {&e0, &e1, &e2, &big, &full, &other, &ep1, &ep2};
+    for (size_t i = 0; i < N(blobs); i++)
+        free(blobs[i]->p);
+    for (int i = 0; i < SM_N; i++) {
+        hz_free_string(w.token[i]);
+        identity_close(&w.k[i]);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
         fprintf(stderr, "usage: gen_vectors OUT_DIR\n");
         return 2;
     }
+    /* Before libsodium initialises: it draws from the implementation in
+     * place then (libsodium's documented order). */
+    if (randombytes_set_implementation(&det_rng_impl) != 0)
+        die("randombytes_set_implementation");
     if (hz_init() != 0)
         die("libsodium");
+    det_rng_reset("gen_vectors");
     struct gen g = {.dir = argv[1]};
     enc_init(&g.scratch);
 
@@ -3503,6 +4716,7 @@ int main(int argc, char **argv)
     write_values(&g);
     write_schema(&g);
     write_certs(&g);
+    write_trust_bundles(&g);
 
     free(mixed.p);
     for (size_t i = 0; i < fs.n; i++)
