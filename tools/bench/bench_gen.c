@@ -8,21 +8,38 @@
  * numbers are obviously fictional (测试甲, 000..., TEST...). One seeded
  * splitmix64 stream drives the choices, another the node's randomness
  * (row ids), and the clock is virtual: the bundle depends on the
- * parameters alone. */
+ * parameters alone.
+ *
+ * In a network (gen_params.network) the source node enters the network
+ * of the benchmark's root key before writing, and its first entry carries
+ * its certificate (role coordinator, signed by the root key) as a trust
+ * operation, [1, [[3, cert]]]. Entering and the certificate draw no
+ * random bytes, so the data entries hold the same operations and row ids
+ * as without; their envelopes differ (network id, seq one higher, the
+ * clock a few readings later). The export is sealed, as every networked
+ * node's is; the in-memory source node is lent a directory holding only
+ * network.secret for it, since that is where the bundle key comes from. */
 #include "bench_gen.h"
 
 #include "huzhu/bundle.h"
 #include "huzhu/node.h"
 
+#include "core/cert.h"
+#include "core/identity.h"
 #include "core/limits.h"
 #include "store/store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define DAY_S 86400u
@@ -487,13 +504,126 @@ static void later_step(struct gen *g)
         remove_person(g);
 }
 
+void gen_network(uint64_t seed, struct gen_network *out)
+{
+    /* The root seed: BLAKE2b-256 of a tag and the seed, apart from the
+     * streams that drive the data. */
+    static const char tag[] = "huzhu bench root key v1";
+    uint8_t msg[sizeof tag - 1 + 8];
+    memcpy(msg, tag, sizeof tag - 1);
+    for (size_t i = 0; i < 8; i++)
+        msg[sizeof tag - 1 + i] = (uint8_t)(seed >> (8 * i));
+    crypto_generichash(out->root_seed, sizeof out->root_seed, msg, sizeof msg,
+                       NULL, 0);
+    struct identity root;
+    identity_from_seed(&root, out->root_seed);
+    memcpy(out->root_pk, root.pk, sizeof out->root_pk);
+    identity_close(&root);
+    cert_network_id(out->root_pk, out->id);
+    /* The network secret follows from the root seed (proto/trust.md,
+     * "Root key backup"). */
+    static const char secret_tag[] = "huzhu network secret v1";
+    crypto_generichash(out->secret, sizeof out->secret,
+                       (const uint8_t *)secret_tag, sizeof secret_tag - 1,
+                       out->root_seed, sizeof out->root_seed);
+}
+
+int gen_network_secret_write(const char *dir, const struct gen_network *net)
+{
+    char path[4096];
+    int len = snprintf(path, sizeof path, "%s/network.secret", dir);
+    if (len < 0 || (size_t)len >= sizeof path)
+        return -1;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    ssize_t w = fd >= 0 ? write(fd, net->secret, sizeof net->secret) : -1;
+    if (fd >= 0 && close(fd) != 0)
+        w = -1;
+    if (w != (ssize_t)sizeof net->secret) {
+        fprintf(stderr, "bench: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Enter the network and write the source node's certificate, signed by
+ * the root key, as its first entry. */
+static void enter_network(struct gen *g, const struct gen_network *net)
+{
+    struct hz_err err = {0};
+    if (network_enter(g->node, net->id, "bench network", &err) != 0)
+        die("enter network", &err);
+    struct identity root;
+    identity_from_seed(&root, net->root_seed);
+    static const char name[] = "bench source";
+    struct cert c = {.version = HZ_CERT_VERSION,
+                     .role = ROLE_COORDINATOR,
+                     .name = {(const uint8_t *)name, sizeof name - 1},
+                     .issued_ms = GEN_BASE_MS,
+                     .valid_days = 365};
+    memcpy(c.network, net->id, HZ_NET_LEN);
+    memcpy(c.subject, g->node->id.pk, HZ_KEY_LEN);
+    memcpy(c.issuer, root.pk, HZ_KEY_LEN);
+    struct enc out;
+    enc_init(&out);
+    int rv = cert_sign(&c, root.sk, &out);
+    identity_close(&root);
+    if (rv != 0)
+        die("sign certificate", NULL);
+    rv = db_begin(g->node, &err);
+    if (rv == 0)
+        rv = write_trust(g->node, OP_CERT, enc_data(&out), enc_len(&out), &err);
+    if (rv == 0)
+        rv = db_commit(g->node, &err);
+    if (rv != 0) {
+        db_rollback(g->node);
+        die("write certificate", &err);
+    }
+    enc_close(&out);
+    g->res->entries++;
+}
+
+/* In a network: lend the in-memory node a directory that holds only
+ * network.secret, for the bundle key, while it exports. */
+static void lend_dir(struct gen *g, const char *path,
+                     const struct gen_network *net)
+{
+    size_t len = strlen(path) + 8;
+    char *dir = malloc(len);
+    if (dir == NULL)
+        die("out of memory", NULL);
+    snprintf(dir, len, "%s.keys", path);
+    if ((mkdir(dir, 0700) != 0 && errno != EEXIST) ||
+        gen_network_secret_write(dir, net) != 0)
+        die("key directory", NULL);
+    g->node->dir = dir;
+}
+
+static void return_dir(struct gen *g)
+{
+    char secret[4096];
+    snprintf(secret, sizeof secret, "%s/network.secret", g->node->dir);
+    remove(secret);
+    rmdir(g->node->dir);
+    free(g->node->dir);
+    g->node->dir = NULL;
+}
+
 static int export(struct gen *g, const char *path)
 {
     struct hz_err err = {0};
     if (hz_node_state_hash(g->node, g->res->state_hash, &err) != 0)
         die("state hash", &err);
     uint64_t n = 0;
-    if (hz_bundle_export(g->node, path, NULL, &n, &err) != 0)
+    struct gen_network net;
+    if (g->p->network) {
+        gen_network(g->p->seed, &net);
+        lend_dir(g, path, &net);
+        sodium_memzero(&net, sizeof net);
+    }
+    int rv = hz_bundle_export(g->node, path, NULL, &n, &err);
+    if (g->p->network)
+        return_dir(g);
+    if (rv != 0)
         die("export", &err);
     if (n != g->res->entries) {
         fprintf(stderr,
@@ -523,6 +653,12 @@ int gen_bundle(const struct gen_params *p, const char *path,
     struct hz_err err = {0};
     if (node_open_memory(seed, schema_current(), &env, &g.node, &err) != 0)
         die("open source node", &err);
+    if (p->network) {
+        struct gen_network net;
+        gen_network(p->seed, &net);
+        enter_network(&g, &net);
+        sodium_memzero(&net, sizeof net);
+    }
     make_sites(&g);
     make_items(&g);
     while (out->ops < p->ops) {
@@ -558,10 +694,11 @@ int gen_meta_write(const char *path, const struct gen_params *p,
             "param_seed %" PRIu64 "\nops %" PRIu64 "\nsets %" PRIu64 "\n"
             "inserts %" PRIu64 "\ndeletes %" PRIu64 "\nupdates %" PRIu64
             "\nfields %" PRIu64 "\ncommits %" PRIu64 "\nentries %" PRIu64
-            "\nend_ms %" PRIu64 "\nseconds %.3f\nstate_hash %s\n",
+            "\nend_ms %" PRIu64 "\nseconds %.3f\nstate_hash %s\n"
+            "param_network %u\n",
             BENCH_GEN_VERSION, p->ops, p->batch, p->seed, r->ops, r->sets,
             r->inserts, r->deletes, r->updates, r->fields, r->commits,
-            r->entries, r->end_ms, r->seconds, r->state_hash);
+            r->entries, r->end_ms, r->seconds, r->state_hash, p->network);
     int bad = ferror(f);
     if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
         remove(tmp);
@@ -576,7 +713,7 @@ int gen_meta_read(const char *path, const struct gen_params *p,
     FILE *f = fopen(path, "r");
     if (f == NULL)
         return -1;
-    unsigned version = 0, batch = 0;
+    unsigned version = 0, batch = 0, network = 0;
     uint64_t ops = 0, seed = 0;
     int got =
         fscanf(f,
@@ -588,9 +725,13 @@ int gen_meta_read(const char *path, const struct gen_params *p,
                &version, &ops, &batch, &seed, &r->ops, &r->sets, &r->inserts,
                &r->deletes, &r->updates, &r->fields, &r->commits, &r->entries,
                &r->end_ms, &r->seconds, r->state_hash);
+    /* Written since the network option: a .meta without it is of a
+     * placeholder bundle. */
+    if (got == 15 && fscanf(f, " param_network %u", &network) != 1)
+        network = 0;
     fclose(f);
     if (got != 15 || version != BENCH_GEN_VERSION || ops != p->ops ||
-        batch != p->batch || seed != p->seed)
+        batch != p->batch || seed != p->seed || network != p->network)
         return -1;
     return 0;
 }

@@ -17,14 +17,25 @@
  * import is checked, untimed, to have applied every entry and to
  * reproduce the source node's state hash.
  *
+ * With --network (issue 3) the same operations are also generated inside
+ * a real network (bench_gen.h) and imported, in the same run, into a node
+ * entered into that network: once from the plain bundle (the trust checks
+ * alone) and once sealed as a networked node exports it (trust checks and
+ * unsealing). Sealing, unsealing and a plain copy of the bundle are
+ * measured apart as well (bench_seal.c). --rounds N repeats the imports,
+ * rotating their order, to show how much a shared machine moves them.
+ *
  * Timing belongs here, never in a test's assertions (STYLE 10).
  *
  *   tools/bench/run.sh [--ops N] [--batch N] [--seed N] [--dir DIR]
  *                      [--cache DIR] [--regen] [--no-raw] [--keep]
- *                      [--sql-profile] [--pragma P] [--min-seconds S] */
+ *                      [--sql-profile] [--pragma P] [--min-seconds S]
+ *                      [--network] [--rounds N] */
 #include "bench_gen.h"
 #include "bench_raw.h"
+#include "bench_seal.h"
 #include "bench_sqlprof.h"
+#include "bench_trust.h"
 
 #include "huzhu/bundle.h"
 #include "huzhu/node.h"
@@ -35,6 +46,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +58,7 @@
 
 #define PATH_LEN 4096
 #define MIB (1024.0 * 1024.0)
+#define ROUNDS_MAX 20u
 
 struct opts {
     struct gen_params gen;
@@ -54,7 +67,21 @@ struct opts {
     int regen, no_raw, keep;
     int sql_profile;    /* print SQLite time per statement */
     const char *pragma; /* a what-if setting for the importing node */
-    double min_s;       /* the least time a raw verify measurement runs */
+    double min_s;       /* the least time of a repeated measurement */
+    int network;        /* also import inside a network (issue 3) */
+    unsigned rounds;    /* imports of each kind */
+};
+
+/* The imports one run makes: the placeholder network always; with
+ * --network also the network's bundle, plain and sealed. */
+enum kind { K_PLACEHOLDER, K_NETWORK, K_SEALED, K_COUNT };
+
+static const char *const kind_name[K_COUNT] = {"placeholder", "network",
+                                               "sealed"};
+static const char *const kind_what[K_COUNT] = {
+    "placeholder network, plain bundle",
+    "network, plain bundle (trust checks)",
+    "network, sealed bundle (trust checks + unseal)",
 };
 
 /* What the bundle file holds, read from its frames. */
@@ -65,14 +92,29 @@ struct bundle_info {
     uint64_t entry_max;
 };
 
-struct results {
+/* One import of one bundle into a new node. */
+struct import_res {
     struct rate import; /* n = operations */
     double hash_s;
     struct hz_ingest_stats stats;
-    long rss_before_kb, rss_after_kb, rss_end_kb;
-    long rss_gen_kb; /* the generator child, when it ran in this run */
+    long rss_before_kb, rss_after_kb;
     uint64_t db_bytes, wal_bytes, db_closed_bytes;
-    double load_start, load_end; /* 1-minute load average */
+    double load_start;  /* 1-minute load average */
+    struct rate trust;  /* trust_allowed calls on one entry (first network
+                           import, after it) */
+    uint64_t trust_ops; /* that entry's operations */
+};
+
+struct results {
+    /* Every import of each kind, and their sum over the rounds. The
+     * headline table is the placeholder's sum; memory and disk are of
+     * its last round. */
+    struct import_res im[K_COUNT][ROUNDS_MAX];
+    struct rate sum[K_COUNT]; /* n = operations over all rounds */
+    long rss_end_kb;
+    long rss_gen_kb;        /* the generator child, when it ran in this run */
+    double load_end;        /* 1-minute load average */
+    struct seal_costs seal; /* --network */
     struct rate verify, sqlite, sqlite_matched;
     uint64_t sqlite_matched_per_txn, import_txns;
     uint64_t sqlite_db_bytes, sqlite_matched_db_bytes;
@@ -115,9 +157,15 @@ static void usage(FILE *f)
             "  --pragma P   run PRAGMA P on the importing node first: a"
             " what-if, not\n"
             "               the product's settings (e.g. cache_size=-262144)\n"
-            "  --min-seconds S  least time of the raw verify measurement"
+            "  --min-seconds S  least time of the raw verify, seal and"
+            " unseal\n"
+            "               measurements (default 1)\n"
+            "  --network    also import the same operations inside a"
+            " network: the\n"
+            "               plain bundle and the sealed one (issue 3)\n"
+            "  --rounds N   imports of each kind, 1..%u, order rotated"
             " (default 1)\n",
-            HZ_OPS_MAX, HZ_OPS_MAX);
+            HZ_OPS_MAX, HZ_OPS_MAX, ROUNDS_MAX);
 }
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -136,7 +184,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
     const char *tmp = getenv("TMPDIR");
     *o = (struct opts){.gen = {.ops = 1000000, .batch = HZ_OPS_MAX, .seed = 1},
                        .dir = tmp != NULL && *tmp ? tmp : "/tmp",
-                       .min_s = 1.0};
+                       .min_s = 1.0,
+                       .rounds = 1};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         uint64_t x = 0;
@@ -148,6 +197,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             o->keep = 1;
         else if (strcmp(a, "--sql-profile") == 0)
             o->sql_profile = 1;
+        else if (strcmp(a, "--network") == 0)
+            o->network = 1;
         else if (strcmp(a, "--help") == 0) {
             usage(stdout);
             exit(0);
@@ -162,6 +213,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             o->gen.seed = x, i++;
         else if (strcmp(a, "--min-seconds") == 0 && parse_u64(v, &x) == 0)
             o->min_s = (double)x, i++;
+        else if (strcmp(a, "--rounds") == 0 && parse_u64(v, &x) == 0 &&
+                 x >= 1 && x <= ROUNDS_MAX)
+            o->rounds = (unsigned)x, i++;
         else if (strcmp(a, "--dir") == 0)
             o->dir = v, i++;
         else if (strcmp(a, "--cache") == 0)
@@ -232,22 +286,22 @@ static void rm_flat(const char *dir)
 }
 
 /* Generate in a child: the source node's memory stays out of our peak. */
-static int generate(const struct opts *o, const char *bundle, const char *meta,
-                    struct results *res)
+static int generate(const struct gen_params *gp, const char *bundle,
+                    const char *meta, struct results *res)
 {
     fprintf(stderr,
-            "bench: generating %" PRIu64 " operations, %u per commit"
+            "bench: generating %" PRIu64 " operations, %u per commit%s"
             " (cached afterwards in %s)\n",
-            o->gen.ops, o->gen.batch, bundle);
+            gp->ops, gp->batch, gp->network ? ", in a network" : "", bundle);
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0)
         return -1;
     if (pid == 0) {
         struct gen_result r;
-        int rv = gen_bundle(&o->gen, bundle, &r);
+        int rv = gen_bundle(gp, bundle, &r);
         if (rv == 0)
-            rv = gen_meta_write(meta, &o->gen, &r);
+            rv = gen_meta_write(meta, gp, &r);
         fflush(NULL);
         _exit(rv == 0 ? 0 : 1);
     }
@@ -322,12 +376,16 @@ static int set_pragma(hz_node *node, const char *pragma)
     return 0;
 }
 
-static int run_import(const struct opts *o, const char *work,
-                      const char *bundle, const struct gen_result *gr,
-                      struct results *res)
+/* Import @bundle into a new node in @work (inside @net when not NULL)
+ * and check, untimed, that every entry applied and the state hash is the
+ * source's. The node is removed afterwards unless --keep. */
+static int run_import(const struct opts *o, const char *work, enum kind k,
+                      unsigned round, const char *bundle,
+                      const struct gen_result *gr,
+                      const struct gen_network *net, struct import_res *res)
 {
     char node_dir[PATH_LEN], db[PATH_LEN], wal[PATH_LEN];
-    path_fmt(node_dir, "%s/node", work);
+    path_fmt(node_dir, "%s/node-%s-%u", work, kind_name[k], round + 1);
     path_fmt(db, "%s/%s", node_dir, HZ_DB_FILE);
     path_fmt(wal, "%s-wal", db);
     struct fixed_env fe = {.now_ms = gr->end_ms + 60000, .state = 7};
@@ -336,15 +394,19 @@ static int run_import(const struct opts *o, const char *work,
     struct hz_node_opts no = {.version = HZ_NODE_OPTS_VERSION, .env = &env};
     struct hz_err err = {0};
     hz_node *node = NULL;
+    memset(res, 0, sizeof *res);
     if (hz_node_create(node_dir, "bench-import", &no, &node, &err) != 0) {
         fprintf(stderr, "bench: create node: %s\n", err.msg);
         return -1;
     }
-    if (o->pragma != NULL && set_pragma(node, o->pragma) != 0) {
+    if ((net != NULL && seal_bench_enter(node, node_dir, net) != 0) ||
+        (o->pragma != NULL && set_pragma(node, o->pragma) != 0)) {
         hz_node_close(node);
         return -1;
     }
     struct sqlprof *prof = o->sql_profile ? sqlprof_open(node->db) : NULL;
+    if (prof != NULL)
+        printf("\n### SQL profile: import %u, %s\n\n", round + 1, kind_what[k]);
     res->rss_before_kb = maxrss_kb(RUSAGE_SELF);
     res->load_start = loadavg();
     struct clocks t0, t1;
@@ -354,7 +416,10 @@ static int run_import(const struct opts *o, const char *work,
     res->import = (struct rate){.n = gr->ops,
                                 .wall_s = t1.wall_s - t0.wall_s,
                                 .cpu_s = t1.cpu_s - t0.cpu_s};
-    sqlprof_close(prof, res->import.wall_s, 25, stdout);
+    /* The trust tables (src/store/trust.c), wherever they rank. */
+    static const char *const trust_sql[] = {" member ",  " cutoff ", " tobj",
+                                            " standing", " epochs",  NULL};
+    sqlprof_close(prof, res->import.wall_s, 25, trust_sql, stdout);
     res->rss_after_kb = maxrss_kb(RUSAGE_SELF);
     res->db_bytes = file_bytes(db);
     res->wal_bytes = file_bytes(wal);
@@ -370,6 +435,9 @@ static int run_import(const struct opts *o, const char *work,
         clocks_now(&t2);
         res->hash_s = t2.wall_s - t1.wall_s;
     }
+    /* The per-entry trust check alone, untimed for the import. */
+    if (rv == 0 && k == K_NETWORK && round == 0)
+        rv = trust_bench_allowed(node, o->min_s, &res->trust_ops, &res->trust);
     hz_node_close(node);
     res->db_closed_bytes = file_bytes(db) + file_bytes(wal);
     if (rv == 0 && strcmp(hash, gr->state_hash) != 0) {
@@ -380,11 +448,23 @@ static int run_import(const struct opts *o, const char *work,
         rv = -1;
     }
     const struct hz_ingest_stats *s = &res->stats;
-    if (rv == 0 && (s->applied != gr->entries || s->entries != gr->entries)) {
-        fprintf(stderr, "bench: applied %" PRIu64 " of %" PRIu64 " entries\n",
-                s->applied, gr->entries);
+    if (rv == 0 && (s->applied != gr->entries || s->entries != gr->entries ||
+                    s->denied != 0)) {
+        fprintf(stderr,
+                "bench: applied %" PRIu64 " of %" PRIu64 " entries (%" PRIu64
+                " denied)\n",
+                s->applied, gr->entries, s->denied);
         rv = -1;
     }
+    fprintf(stderr,
+            "bench: import %u, %s: %.2f s wall, %.2f s CPU, %.0f ops per"
+            " CPU s\n",
+            round + 1, kind_what[k], res->import.wall_s, res->import.cpu_s,
+            (double)gr->ops / res->import.cpu_s);
+    if (!o->keep)
+        rm_flat(node_dir);
+    else
+        fprintf(stderr, "bench: kept %s\n", node_dir);
     return rv;
 }
 
@@ -452,12 +532,14 @@ static void print_rates(const struct opts *o, const struct gen_result *gr,
                         const struct bundle_info *bi, const struct results *r)
 {
     char what[160];
+    const struct rate *im = &r->sum[K_PLACEHOLDER];
+    uint64_t rounds = o->rounds, ops = gr->ops * rounds;
+    uint64_t entries = gr->entries * rounds;
     printf("| measure | count | wall s | per wall s | CPU s | per CPU s |\n"
            "|---|---:|---:|---:|---:|---:|\n");
-    print_rate("import: entries (stage + verify + apply)", &r->import,
-               gr->entries);
-    print_rate("import: operations", &r->import, gr->ops);
-    print_rate("import: fields", &r->import, gr->fields);
+    print_rate("import: entries (stage + verify + apply)", im, entries);
+    print_rate("import: operations", im, ops);
+    print_rate("import: fields", im, gr->fields * rounds);
     if (o->no_raw)
         return;
     snprintf(what, sizeof what, "raw Ed25519 verify, %.1f KiB messages",
@@ -472,60 +554,162 @@ static void print_rates(const struct opts *o, const struct gen_result *gr,
              " commits, as the import)",
              row, r->sqlite_matched_per_txn, r->import_txns);
     print_rate(what, &r->sqlite_matched, r->sqlite_matched.n);
-    const struct rate *im = &r->import;
     printf("\n| ratio | wall | CPU |\n|---|---:|---:|\n");
     printf("| import ops/s / raw SQLite rows/s (%u rows/txn) | %.4f | %.4f "
            "|\n",
            HZ_IMPORT_BATCH,
-           per_wall(im, gr->ops) / per_wall(&r->sqlite, r->sqlite.n),
-           per_cpu(im, gr->ops) / per_cpu(&r->sqlite, r->sqlite.n));
+           per_wall(im, ops) / per_wall(&r->sqlite, r->sqlite.n),
+           per_cpu(im, ops) / per_cpu(&r->sqlite, r->sqlite.n));
     printf("| import ops/s / raw SQLite rows/s (same commits) | %.4f | %.4f "
            "|\n",
-           per_wall(im, gr->ops) /
+           per_wall(im, ops) /
                per_wall(&r->sqlite_matched, r->sqlite_matched.n),
-           per_cpu(im, gr->ops) /
-               per_cpu(&r->sqlite_matched, r->sqlite_matched.n));
+           per_cpu(im, ops) / per_cpu(&r->sqlite_matched, r->sqlite_matched.n));
     printf("| import entries/s / raw Ed25519 verify/s | %.4f | %.4f |\n",
-           per_wall(im, gr->entries) / per_wall(&r->verify, r->verify.n),
-           per_cpu(im, gr->entries) / per_cpu(&r->verify, r->verify.n));
+           per_wall(im, entries) / per_wall(&r->verify, r->verify.n),
+           per_cpu(im, entries) / per_cpu(&r->verify, r->verify.n));
 }
 
-static void print_memory(const struct results *r)
+static void print_memory(const struct opts *o, const struct results *r)
 {
+    const struct import_res *last = &r->im[K_PLACEHOLDER][o->rounds - 1];
     printf("\n| memory and disk | value |\n|---|---:|\n");
     printf("| peak RSS before import | %.1f MiB |\n",
-           (double)r->rss_before_kb / 1024.0);
+           (double)last->rss_before_kb / 1024.0);
     printf("| peak RSS after import | %.1f MiB |\n",
-           (double)r->rss_after_kb / 1024.0);
+           (double)last->rss_after_kb / 1024.0);
     printf("| peak RSS, whole run (this process) | %.1f MiB |\n",
            (double)r->rss_end_kb / 1024.0);
     if (r->rss_gen_kb > 0)
         printf("| peak RSS of the generator (child) | %.1f MiB |\n",
                (double)r->rss_gen_kb / 1024.0);
     printf("| node.db + WAL after import | %.1f + %.1f MiB |\n",
-           (double)r->db_bytes / MIB, (double)r->wal_bytes / MIB);
+           (double)last->db_bytes / MIB, (double)last->wal_bytes / MIB);
     printf("| node.db after close | %.1f MiB |\n",
-           (double)r->db_closed_bytes / MIB);
+           (double)last->db_closed_bytes / MIB);
     printf("| state hash after import (untimed) | equal, %.2f s |\n",
-           r->hash_s);
+           last->hash_s);
     printf("| load average at import start / end of run (this run"
            " adds 1) | %.2f / %.2f |\n",
-           r->load_start, r->load_end);
+           last->load_start, r->load_end);
+}
+
+/* The network section (--network): the three kinds of import side by
+ * side, each round, and the cost of the seal on its own. */
+static void print_network(const struct opts *o, const struct gen_result *gr,
+                          const struct gen_result *ngr,
+                          const struct bundle_info *nbi,
+                          const struct results *r)
+{
+    const struct seal_costs *sc = &r->seal;
+    uint64_t ops = gr->ops * o->rounds;
+    printf("\n### In a network (issue 3)\n\n");
+    printf("network bundle: the same %" PRIu64 " ops and %" PRIu64
+           " fields in %" PRIu64 " entries (the first carries the source's"
+           " root-signed coordinator certificate); file %.1f MiB, sealed"
+           " %.1f MiB (+%" PRIu64 " bytes)\n\n",
+           ngr->ops, ngr->fields, ngr->entries, (double)nbi->file_bytes / MIB,
+           (double)sc->sealed_bytes / MIB, sc->sealed_bytes - sc->plain_bytes);
+    printf("| import, %u round(s) | ops | wall s | per wall s | CPU s | per"
+           " CPU s | / placeholder, wall | / placeholder, CPU |\n"
+           "|---|---:|---:|---:|---:|---:|---:|---:|\n",
+           o->rounds);
+    const struct rate *base = &r->sum[K_PLACEHOLDER];
+    for (int k = 0; k < K_COUNT; k++) {
+        const struct rate *m = &r->sum[k];
+        printf("| %s | %" PRIu64 " | %.2f | %.1f | %.2f | %.1f | %.3f |"
+               " %.3f |\n",
+               kind_what[k], ops, m->wall_s, per_wall(m, ops), m->cpu_s,
+               per_cpu(m, ops), per_wall(m, ops) / per_wall(base, ops),
+               per_cpu(m, ops) / per_cpu(base, ops));
+    }
+    printf("\n| round | import | wall s | CPU s | ops per CPU s | load at"
+           " start |\n|---:|---|---:|---:|---:|---:|\n");
+    for (unsigned i = 0; i < o->rounds; i++) {
+        for (int j = 0; j < K_COUNT; j++) {
+            int k = (int)((i + (unsigned)j) % K_COUNT); /* the run order */
+            const struct import_res *x = &r->im[k][i];
+            printf("| %u | %s | %.2f | %.2f | %.0f | %.2f |\n", i + 1,
+                   kind_name[k], x->import.wall_s, x->import.cpu_s,
+                   per_cpu(&x->import, gr->ops), x->load_start);
+        }
+    }
+    printf("\n| bundle file, no fsync | MiB | wall s | MiB per wall s | CPU"
+           " s | MiB per CPU s |\n|---|---:|---:|---:|---:|---:|\n");
+    const struct {
+        const char *what;
+        const struct rate *m;
+    } steps[] = {
+        {"seal, as an export does (seal_begin, seal_write, seal_end)",
+         &sc->seal},
+        {"unseal (unseal_file)", &sc->unseal},
+        {"plain copy, 64 KiB stdio (staging an unsealed bundle)", &sc->copy}};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        const struct rate *m = steps[i].m;
+        printf("| %s | %.1f | %.3f | %.1f | %.3f | %.1f |\n", steps[i].what,
+               (double)m->n / MIB, m->wall_s, per_wall(m, m->n) / MIB, m->cpu_s,
+               per_cpu(m, m->n) / MIB);
+    }
+    /* Unsealing one bundle, per CPU second measured above, against the
+     * sealed import's CPU time per round. */
+    double bytes = (double)sc->plain_bytes;
+    double unseal_s = bytes / per_cpu(&sc->unseal, sc->unseal.n);
+    double copy_s = bytes / per_cpu(&sc->copy, sc->copy.n);
+    double sealed_s = r->sum[K_SEALED].cpu_s / o->rounds;
+    printf("\n| unsealing this bundle | value |\n|---|---:|\n");
+    printf("| CPU s to unseal (from the rate above) | %.3f |\n", unseal_s);
+    printf("| CPU s beyond a plain copy | %.3f |\n", unseal_s - copy_s);
+    printf("| share of the sealed import's CPU s (%.2f) | %.2f %% |\n",
+           sealed_s, 100.0 * unseal_s / sealed_s);
+    printf("| sealed import CPU s - plain network import CPU s, per round |"
+           " %.3f |\n",
+           (r->sum[K_SEALED].cpu_s - r->sum[K_NETWORK].cpu_s) / o->rounds);
+    const struct import_res *first = &r->im[K_NETWORK][0];
+    double call_us = 1e6 * first->trust.cpu_s / (double)first->trust.n;
+    double net_s = r->sum[K_NETWORK].cpu_s / o->rounds;
+    printf("\n| the per-entry trust check (trust_allowed) | value |\n"
+           "|---|---:|\n");
+    printf("| CPU us per call, on an entry of %" PRIu64 " ops (%" PRIu64
+           " calls) | %.1f |\n",
+           first->trust_ops, first->trust.n, call_us);
+    printf("| times %" PRIu64 " data entries, CPU s | %.4f |\n",
+           ngr->entries - 1, call_us * (double)(ngr->entries - 1) / 1e6);
+    printf("| share of the plain network import's CPU s (%.2f) | %.3f %% |\n",
+           net_s, 100.0 * call_us * (double)(ngr->entries - 1) / 1e6 / net_s);
+    for (int k = K_NETWORK; k < K_COUNT; k++) {
+        const struct import_res *last = &r->im[k][o->rounds - 1];
+        printf("| node.db after close, %s | %.1f MiB |\n", kind_name[k],
+               (double)last->db_closed_bytes / MIB);
+    }
 }
 
 static void print_results(const struct opts *o, const struct gen_result *gr,
-                          const struct bundle_info *bi, const struct results *r)
+                          const struct bundle_info *bi,
+                          const struct gen_result *net_gr,
+                          const struct bundle_info *net_bi,
+                          const struct results *r)
 {
     print_bundle(o, gr, bi);
     print_rates(o, gr, bi, r);
-    print_memory(r);
-    const struct rate *im = &r->import;
+    print_memory(o, r);
+    if (o->network)
+        print_network(o, gr, net_gr, net_bi, r);
+    const struct rate *im = &r->sum[K_PLACEHOLDER];
+    const struct import_res *last = &r->im[K_PLACEHOLDER][o->rounds - 1];
     printf("\nkv ops=%" PRIu64 " batch=%u entries=%" PRIu64 " fields=%" PRIu64
-           " import_wall_s=%.3f import_cpu_s=%.3f ops_per_s=%.0f"
+           " rounds=%u import_wall_s=%.3f import_cpu_s=%.3f ops_per_s=%.0f"
            " rss_after_import_kb=%ld rss_run_kb=%ld db_bytes=%" PRIu64,
-           gr->ops, o->gen.batch, gr->entries, gr->fields, im->wall_s,
-           im->cpu_s, per_wall(im, gr->ops), r->rss_after_kb, r->rss_end_kb,
-           r->db_closed_bytes);
+           gr->ops, o->gen.batch, gr->entries, gr->fields, o->rounds,
+           im->wall_s, im->cpu_s, per_wall(im, gr->ops * o->rounds),
+           last->rss_after_kb, r->rss_end_kb, last->db_closed_bytes);
+    if (o->network)
+        printf(" network_cpu_s=%.3f sealed_cpu_s=%.3f"
+               " network_cpu_ratio=%.4f sealed_cpu_ratio=%.4f"
+               " unseal_mib_per_cpu_s=%.1f",
+               r->sum[K_NETWORK].cpu_s, r->sum[K_SEALED].cpu_s,
+               im->cpu_s / r->sum[K_NETWORK].cpu_s,
+               im->cpu_s / r->sum[K_SEALED].cpu_s,
+               per_cpu(&r->seal.unseal, r->seal.unseal.n) / MIB);
     if (!o->no_raw)
         printf(" verify_per_s=%.1f sqlite_rows_per_s=%.0f"
                " sqlite_matched_rows_per_s=%.0f",
@@ -535,6 +719,56 @@ static void print_results(const struct opts *o, const struct gen_result *gr,
     printf("\n");
 }
 
+/* The cached bundle of @gp in @cache, generated first when missing: its
+ * path into @bundle (PATH_LEN) and what the generator wrote. 0 or -1. */
+static int get_bundle(const struct opts *o, const struct gen_params *gp,
+                      const char *cache, char *bundle, struct gen_result *gr,
+                      struct results *res)
+{
+    char meta[PATH_LEN];
+    path_fmt(bundle,
+             "%s/bundle-g%u-e%u-s%u-ops%" PRIu64 "-b%u-seed%" PRIu64 "%s.hzb",
+             cache, BENCH_GEN_VERSION, HZ_ENTRY_VERSION, HZ_SCHEMA_VERSION,
+             gp->ops, gp->batch, gp->seed, gp->network ? "-net" : "");
+    path_fmt(meta, "%s.meta", bundle);
+    int rv = 0;
+    if (o->regen || gen_meta_read(meta, gp, gr) != 0 ||
+        file_bytes(bundle) == 0) {
+        remove(meta);
+        rv = generate(gp, bundle, meta, res);
+        if (rv == 0)
+            rv = gen_meta_read(meta, gp, gr);
+    } else {
+        fprintf(stderr, "bench: using cached %s\n", bundle);
+    }
+    return rv;
+}
+
+/* What the plain bundle @plain holds, checked against its .meta. */
+static int get_info(const char *plain, const char *bundle,
+                    const struct gen_result *gr, struct bundle_info *bi)
+{
+    if (read_bundle_info(plain, bi) == 0 && bi->entries == gr->entries)
+        return 0;
+    fprintf(stderr, "bench: %s does not match its .meta: run with --regen\n",
+            bundle);
+    return -1;
+}
+
+/* The network bundle must hold the placeholder's operations, plus the
+ * entry carrying the certificate. */
+static int same_ops(const struct gen_result *a, const struct gen_result *b)
+{
+    if (a->ops == b->ops && a->sets == b->sets && a->inserts == b->inserts &&
+        a->deletes == b->deletes && a->updates == b->updates &&
+        a->fields == b->fields && a->commits == b->commits &&
+        a->entries + 1 == b->entries)
+        return 0;
+    fprintf(stderr, "bench: the network bundle's operations differ from the"
+                    " placeholder's\n");
+    return -1;
+}
+
 int main(int argc, char **argv)
 {
     struct opts o;
@@ -542,56 +776,74 @@ int main(int argc, char **argv)
         usage(stderr);
         return 64;
     }
-    struct results res = {0};
+    static struct results res;
     if (hz_init() != 0)
         return 1;
-    char cache[PATH_LEN], bundle[PATH_LEN], meta[PATH_LEN], work[PATH_LEN];
+    char cache[PATH_LEN], work[PATH_LEN];
+    char bundle[PATH_LEN], sealed[PATH_LEN], net_plain[PATH_LEN];
     if (o.cache != NULL)
         path_fmt(cache, "%s", o.cache);
     else
         path_fmt(cache, "%s/huzhu-bench-cache", o.dir);
-    path_fmt(bundle,
-             "%s/bundle-g%u-e%u-s%u-ops%" PRIu64 "-b%u-seed%" PRIu64 ".hzb",
-             cache, BENCH_GEN_VERSION, HZ_ENTRY_VERSION, HZ_SCHEMA_VERSION,
-             o.gen.ops, o.gen.batch, o.gen.seed);
-    path_fmt(meta, "%s.meta", bundle);
     path_fmt(work, "%s/huzhu-bench.XXXXXX", o.dir);
     if (mkdir_p(cache) != 0 || mkdtemp(work) == NULL) {
         fprintf(stderr, "bench: %s: %s\n", cache, strerror(errno));
         return 1;
     }
-    struct gen_result gr;
-    struct bundle_info bi;
-    int rv = 0;
-    if (o.regen || gen_meta_read(meta, &o.gen, &gr) != 0 ||
-        file_bytes(bundle) == 0) {
-        remove(meta);
-        rv = generate(&o, bundle, meta, &res);
-        if (rv == 0)
-            rv = gen_meta_read(meta, &o.gen, &gr);
-    } else {
-        fprintf(stderr, "bench: using cached %s\n", bundle);
-    }
-    if (rv == 0 &&
-        (read_bundle_info(bundle, &bi) != 0 || bi.entries != gr.entries)) {
-        fprintf(stderr,
-                "bench: %s does not match its .meta: run with"
-                " --regen\n",
-                bundle);
-        rv = -1;
-    }
+    path_fmt(net_plain, "%s/network-plain.hzb", work);
+    struct gen_result gr, net_gr = {0};
+    struct bundle_info bi, net_bi = {0};
+    struct gen_network net;
+    struct gen_params net_gp = o.gen;
+    net_gp.network = 1;
+    gen_network(o.gen.seed, &net);
+    int rv = get_bundle(&o, &o.gen, cache, bundle, &gr, &res);
     if (rv == 0)
-        rv = run_import(&o, work, bundle, &gr, &res);
+        rv = get_info(bundle, bundle, &gr, &bi);
+    /* The network's bundle is sealed, as a networked node exports it: the
+     * seal's own costs are measured on it, and its plain form is kept
+     * for the import without the seal. */
+    if (rv == 0 && o.network)
+        rv = get_bundle(&o, &net_gp, cache, sealed, &net_gr, &res);
+    if (rv == 0 && o.network)
+        rv = same_ops(&gr, &net_gr);
+    if (rv == 0 && o.network) {
+        fprintf(stderr, "bench: unsealing and sealing %s\n", sealed);
+        rv = seal_bench_measure(work, &net, sealed, net_plain, o.min_s,
+                                &res.seal);
+        char sealer[PATH_LEN];
+        path_fmt(sealer, "%s/sealer", work);
+        rm_flat(sealer);
+    }
+    if (rv == 0 && o.network)
+        rv = get_info(net_plain, sealed, &net_gr, &net_bi);
+    /* Each round runs every kind; the order rotates, so no kind always
+     * runs first (cold caches) or last. */
+    unsigned kinds = o.network ? K_COUNT : 1;
+    for (unsigned i = 0; rv == 0 && i < o.rounds; i++) {
+        for (unsigned j = 0; rv == 0 && j < kinds; j++) {
+            enum kind k = (enum kind)((i + j) % kinds);
+            const char *path = k == K_PLACEHOLDER ? bundle
+                               : k == K_NETWORK   ? net_plain
+                                                  : sealed;
+            rv = run_import(&o, work, k, i, path,
+                            k == K_PLACEHOLDER ? &gr : &net_gr,
+                            k == K_PLACEHOLDER ? NULL : &net, &res.im[k][i]);
+            struct rate *sum = &res.sum[k];
+            sum->n += res.im[k][i].import.n;
+            sum->wall_s += res.im[k][i].import.wall_s;
+            sum->cpu_s += res.im[k][i].import.cpu_s;
+        }
+    }
+    sodium_memzero(&net, sizeof net);
     if (rv == 0 && !o.no_raw)
         rv = run_raw(&o, work, &gr, &bi, &res);
     res.rss_end_kb = maxrss_kb(RUSAGE_SELF);
     res.load_end = loadavg();
     if (rv == 0)
-        print_results(&o, &gr, &bi, &res);
+        print_results(&o, &gr, &bi, &net_gr, &net_bi, &res);
     if (!o.keep) {
-        char node_dir[PATH_LEN];
-        path_fmt(node_dir, "%s/node", work);
-        rm_flat(node_dir);
+        remove(net_plain);
         rm_flat(work);
     } else {
         fprintf(stderr, "bench: kept %s\n", work);

@@ -3,6 +3,7 @@
  * statement prepared many times (BEGIN, COMMIT) sums into one line. */
 #include "bench_sqlprof.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,7 +70,25 @@ static int by_time(const void *a, const void *b)
     return (x->ns < y->ns) - (x->ns > y->ns);
 }
 
-void sqlprof_close(struct sqlprof *p, double wall_s, size_t top, FILE *f)
+static bool mentions(const char *sql, const char *const *words)
+{
+    for (; words != NULL && *words != NULL; words++) {
+        if (strstr(sql, *words) != NULL)
+            return true;
+    }
+    return false;
+}
+
+static void print_slot(FILE *f, const struct slot *s, double wall_s)
+{
+    fprintf(f, "| %.1f%% | %.2f | %llu | %.1f | `%.150s` |\n",
+            100.0 * (double)s->ns / 1e9 / wall_s, (double)s->ns / 1e9,
+            (unsigned long long)s->runs, (double)s->ns / 1e3 / (double)s->runs,
+            s->sql);
+}
+
+void sqlprof_close(struct sqlprof *p, double wall_s, size_t top,
+                   const char *const *also, FILE *f)
 {
     if (p == NULL)
         return;
@@ -82,13 +101,30 @@ void sqlprof_close(struct sqlprof *p, double wall_s, size_t top, FILE *f)
             (double)total / 1e9, wall_s);
     fprintf(f, "| share of wall | seconds | runs | us/run | statement |\n"
                "|---:|---:|---:|---:|---|\n");
-    for (size_t i = 0; i < SLOTS && i < top && p->slots[i].sql; i++) {
-        const struct slot *s = &p->slots[i];
-        fprintf(f, "| %.1f%% | %.2f | %llu | %.1f | `%.150s` |\n",
-                100.0 * (double)s->ns / 1e9 / wall_s, (double)s->ns / 1e9,
-                (unsigned long long)s->runs,
-                (double)s->ns / 1e3 / (double)s->runs, s->sql);
+    for (size_t i = 0; i < SLOTS && i < top && p->slots[i].sql; i++)
+        print_slot(f, &p->slots[i], wall_s);
+    uint64_t also_ns = 0, also_runs = 0;
+    /* Statements that took no measurable time sort among the empty
+     * slots: look at every slot. */
+    for (size_t i = 0; also != NULL && i < SLOTS; i++) {
+        if (p->slots[i].sql == NULL || !mentions(p->slots[i].sql, also))
+            continue;
+        if (also_runs == 0)
+            fprintf(f, "\nStatements that mention");
+        for (const char *const *w = also; also_runs == 0 && *w; w++)
+            fprintf(f, " `%s`", *w);
+        if (also_runs == 0)
+            fprintf(f, ", wherever they rank:\n\n| share of wall | seconds"
+                       " | runs | us/run | statement |\n"
+                       "|---:|---:|---:|---:|---|\n");
+        print_slot(f, &p->slots[i], wall_s);
+        also_ns += p->slots[i].ns;
+        also_runs += p->slots[i].runs;
     }
+    if (also_runs > 0)
+        fprintf(f, "| %.1f%% | %.3f | %llu | | (their sum) |\n",
+                100.0 * (double)also_ns / 1e9 / wall_s, (double)also_ns / 1e9,
+                (unsigned long long)also_runs);
     if (p->dropped > 0)
         fprintf(f, "(%llu statement runs not counted: table full)\n",
                 (unsigned long long)p->dropped);

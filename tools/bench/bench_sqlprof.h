@@ -15,7 +15,10 @@ struct sqlprof;
 struct sqlprof *sqlprof_open(sqlite3 *db);
 
 /* Stop tracing and print the @top statements by total time, with their
- * share of @wall_s, to @f. Then release. NULL is fine. */
-void sqlprof_close(struct sqlprof *p, double wall_s, size_t top, FILE *f);
+ * share of @wall_s, to @f; then, wherever they rank, every statement
+ * whose SQL contains one of the words in @also (NULL-terminated; NULL for
+ * none) and their sum. Then release. NULL is fine. */
+void sqlprof_close(struct sqlprof *p, double wall_s, size_t top,
+                   const char *const *also, FILE *f);
 
 #endif

@@ -6,6 +6,8 @@
 #   tools/bench/run.sh                  # the 1,000,000-operation import
 #   tools/bench/run.sh --ops 20000      # a smoke run, a few seconds
 #   tools/bench/run.sh --sql-profile    # plus SQLite time per statement
+#   tools/bench/run.sh --ops 200000 --network --rounds 2
+#                                       # also inside a network (issue 3)
 #
 # The generated bundle is cached in $TMPDIR/huzhu-bench-cache (or --cache),
 # keyed by the generator's parameters; the work directory is removed
