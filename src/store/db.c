@@ -122,6 +122,14 @@ int db_begin(struct hz_node *n, struct hz_err *err)
 
 int db_commit(struct hz_node *n, struct hz_err *err)
 {
+    /* Entries from outside that carried trust objects are resolved once
+     * per transaction, not once per entry (trust.c). */
+    if (n->trust_dirty) {
+        n->trust_dirty = false;
+        int rv = trust_refresh(n, err);
+        if (rv != 0)
+            return rv;
+    }
     int rv = db_exec(n, "COMMIT", err);
     /* Test hook for deterministic crash points (DECISIONS 22): the
      * process dies right after its Nth commit, before it can say so. */
@@ -132,6 +140,7 @@ int db_commit(struct hz_node *n, struct hz_err *err)
 
 void db_rollback(struct hz_node *n)
 {
+    n->trust_dirty = false;
     if (n->db != NULL && !sqlite3_get_autocommit(n->db))
         sqlite3_exec(n->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -231,7 +240,7 @@ static const char base_schema[] =
     " n INTEGER PRIMARY KEY, author BLOB NOT NULL, seq INTEGER NOT NULL,"
     " id BLOB NOT NULL UNIQUE, clock INTEGER NOT NULL,"
     " state INTEGER NOT NULL, reason TEXT, bytes BLOB NOT NULL,"
-    " UNIQUE(author, seq));"
+    " mark INTEGER NOT NULL DEFAULT 0, UNIQUE(author, seq));"
     "CREATE INDEX IF NOT EXISTS log_clock ON log(clock);"
     "CREATE INDEX IF NOT EXISTS log_state ON log(state) WHERE state <> 0;"
     "CREATE TABLE IF NOT EXISTS pending(author BLOB, seq INTEGER, id BLOB,"

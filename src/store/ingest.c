@@ -198,7 +198,9 @@ static int stop_chain(struct hz_node *n, const uint8_t *author, uint64_t point,
     if (rv == 0 && n->networked)
         rv = query_exists(n, "SELECT 1 FROM tobj WHERE author = ?1 LIMIT 1",
                           author, &found, err);
-    return rv == 0 && found ? trust_refresh(n, err) : rv;
+    if (rv == 0 && found)
+        n->trust_dirty = true; /* resolved before the commit (db.c) */
+    return rv;
 }
 
 /* A second history of one author: keep the entry as evidence, and stop
@@ -325,7 +327,7 @@ static int append(struct hz_node *n, const struct entry *e, const uint8_t *buf,
     sqlite3_stmt *st;
     rv = db_prep(n,
                  "INSERT INTO log(author, seq, id, clock, state, reason,"
-                 " bytes) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                 " bytes, mark) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                  &st, err);
     if (rv == 0) {
         sqlite3_bind_blob(st, 1, e->author, HZ_KEY_LEN, SQLITE_STATIC);
@@ -336,6 +338,9 @@ static int append(struct hz_node *n, const struct entry *e, const uint8_t *buf,
         if (state == ENTRY_REJECTED || state == ENTRY_DENIED)
             sqlite3_bind_text(st, 6, why.msg, -1, SQLITE_TRANSIENT);
         sqlite3_bind_blob(st, 7, buf, (int)len, SQLITE_STATIC);
+        /* Entries counted by this run carry its mark, so that a later
+         * change of verdict in the same run corrects their count. */
+        sqlite3_bind_int64(st, 8, n->counting != NULL ? n->counting_mark : 0);
         rv = db_step_done(n, st, err);
     }
     if (rv == 0 && state == ENTRY_DENIED && b.trust)

@@ -69,6 +69,8 @@ struct hz_node {
     int has_log;
     int writing_own;      /* write.c is storing an entry it just signed */
     bool networked;       /* in a real network: entries are authorized */
+    bool trust_dirty;     /* trust objects changed in this transaction:
+                             resolve before it commits (db_commit) */
     struct hz_err denial; /* why the last entry was denied */
     bool keep_denied;     /* write_entry keeps own entries it may not
                              write (re-issue at join; a test hook) */

@@ -185,8 +185,8 @@ static int set_state(struct hz_node *n, const uint8_t *id,
 /* Judge one stored entry (APPLIED or DENIED) by the trust held now and
  * move it across if its verdict changed. */
 static int rejudge(struct hz_node *n, const uint8_t *buf, size_t len,
-                   enum entry_state was, bool count, enum entry_state *now,
-                   struct hz_err *err)
+                   enum entry_state was, int64_t mark, bool count,
+                   enum entry_state *now, struct hz_err *err)
 {
     struct entry e;
     struct body b = {0};
@@ -205,11 +205,21 @@ static int rejudge(struct hz_node *n, const uint8_t *buf, size_t len,
             rv = apply_body(n, &e, &b, err);
         if (rv == 0)
             rv = set_state(n, e.id, *now, allowed ? NULL : why.msg, err);
-        if (rv == 0 && count && n->counting != NULL) {
+        struct hz_ingest_stats *c = count ? n->counting : NULL;
+        if (rv == 0 && c != NULL && mark == n->counting_mark) {
+            /* Counted by this very run: it ends the run in its new state. */
+            if (allowed && c->denied > 0) {
+                c->denied--;
+                c->applied++;
+            } else if (!allowed && c->applied > 0) {
+                c->applied--;
+                c->denied++;
+            }
+        } else if (rv == 0 && c != NULL) {
             if (allowed)
-                n->counting->granted++;
+                c->granted++;
             else
-                n->counting->withdrawn++;
+                c->withdrawn++;
         }
     } else if (rv == 0 && !allowed) {
         rv = set_state(n, e.id, ENTRY_DENIED, why.msg, err);
@@ -226,7 +236,8 @@ static int rejudge_author(struct hz_node *n, const uint8_t *author,
     for (;;) {
         sqlite3_stmt *st;
         int rv = db_prep(n,
-                         "SELECT seq, state, bytes FROM log WHERE author = ?1"
+                         "SELECT seq, state, bytes, mark FROM log WHERE"
+                         " author = ?1"
                          " AND seq > ?2 AND state IN (0, 4) ORDER BY seq"
                          " LIMIT 1",
                          &st, err);
@@ -241,6 +252,7 @@ static int rejudge_author(struct hz_node *n, const uint8_t *author,
         }
         after = sqlite3_column_int64(st, 0);
         enum entry_state was = (enum entry_state)sqlite3_column_int(st, 1);
+        int64_t mark = sqlite3_column_int64(st, 3);
         size_t len = (size_t)sqlite3_column_bytes(st, 2);
         uint8_t *buf = malloc(len ? len : 1);
         if (buf != NULL)
@@ -249,7 +261,7 @@ static int rejudge_author(struct hz_node *n, const uint8_t *author,
         if (buf == NULL)
             return hz_err_set(err, HZ_ENOMEM, "rejudge");
         enum entry_state now;
-        rv = rejudge(n, buf, len, was, true, &now, err);
+        rv = rejudge(n, buf, len, was, mark, true, &now, err);
         free(buf);
         if (rv != 0)
             return rv;
@@ -573,8 +585,14 @@ int trust_entry_stored(struct hz_node *n, const struct entry *e,
                           SQLITE_STATIC);
         rv = db_step_done(n, st, err);
     }
-    if (rv == 0)
+    /* Our own trust entries take effect at once (what we write next
+     * depends on them); entries from outside are resolved together when
+     * the transaction commits: until then they are judged by the trust
+     * state held, and whatever the resolution changes is judged again. */
+    if (rv == 0 && n->writing_own)
         rv = trust_refresh(n, err);
+    else if (rv == 0)
+        n->trust_dirty = true;
     if (rv != 0)
         return rv;
     /* The refresh judged this entry if its author's standing changed; if
@@ -595,7 +613,8 @@ int trust_entry_stored(struct hz_node *n, const struct entry *e,
     enc_init(&tmp);
     rv = entry_encode(e, &tmp);
     if (rv == 0)
-        rv = rejudge(n, enc_data(&tmp), enc_len(&tmp), was, false, state, err);
+        rv = rejudge(n, enc_data(&tmp), enc_len(&tmp), was, 0, false, state,
+                     err);
     enc_close(&tmp);
     return rv;
 }
