@@ -144,11 +144,12 @@ int seal_key_by_id(struct hz_node *n, const uint8_t *key_id, uint8_t *key,
                    struct hz_err *err)
 {
     uint8_t id[HZ_KEY_ID_LEN];
-    int rv = epoch0_key(n, key, id, err);
-    if (rv != 0)
-        return rv;
-    if (sodium_memcmp(id, key_id, HZ_KEY_ID_LEN) == 0)
+    struct hz_err quiet = {0};
+    int rv = epoch0_key(n, key, id, &quiet);
+    if (rv == 0 && sodium_memcmp(id, key_id, HZ_KEY_ID_LEN) == 0)
         return 0;
+    if (rv != 0 && rv != HZ_ENOTFOUND) /* no secret file: other keys may do */
+        return hz_err_set(err, rv, "%s", quiet.msg);
     sqlite3_stmt *st;
     rv = db_prep(n, "SELECT key FROM bkeys WHERE key_id = ?1", &st, err);
     if (rv != 0)
@@ -197,7 +198,12 @@ int seal_key_current(struct hz_node *n, uint8_t *key, uint8_t *key_id,
     if (rc != SQLITE_DONE)
         return db_err(n, rc, "epochs", err);
     *epoch = 0;
-    return epoch0_key(n, key, key_id, err);
+    rv = epoch0_key(n, key, key_id, err);
+    if (rv == HZ_ENOTFOUND)
+        rv = hz_err_set(err, HZ_EPERM,
+                        "this node holds no network secret (a restored"
+                        " backup?): join with a token first");
+    return rv;
 }
 
 static int put_u32(FILE *f, size_t v)
