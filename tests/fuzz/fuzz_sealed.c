@@ -116,9 +116,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct hz_err err = {0};
     int refused = hz_bundle_import(node, in_path, &st, &err);
     if (refused != 0)
-        FUZZ_CODES("hz_bundle_import", refused, &err, HZ_EMALFORMED,
-                   HZ_EBADSIG, HZ_ENETWORK, HZ_ECHAIN, HZ_ETOOBIG,
-                   HZ_EVERSION, HZ_EPERM);
+        FUZZ_CODES("hz_bundle_import", refused, &err, HZ_EMALFORMED, HZ_EBADSIG,
+                   HZ_ENETWORK, HZ_ECHAIN, HZ_ETOOBIG, HZ_EVERSION, HZ_EPERM);
     uint64_t checked = 0;
     memset(&err, 0, sizeof err);
     FUZZ_CHECK(hz_node_log_verify(node, &checked, &err) == 0);
