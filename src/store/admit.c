@@ -421,11 +421,14 @@ int hz_join(hz_node *n, const char *text, char **summary, struct hz_err *err)
             name[t.name.len] = '\0';
         }
     }
-    if (rv == 0)
+    bool entering = !n->networked;
+    bool wrote_secret = false;
+    if (rv == 0) {
         rv = net_secret_write(n, SECRET_FILE, t.secret, err);
+        wrote_secret = rv == 0;
+    }
     struct blobs own = {0};
     struct reissue r = {0};
-    bool entering = !n->networked;
     if (rv == 0)
         rv = db_begin(n, err);
     if (rv == 0 && entering)
@@ -455,6 +458,13 @@ int hz_join(hz_node *n, const char *text, char **summary, struct hz_err *err)
         rv = net_reissue(n, &own, false, &r, err);
     if (rv == 0)
         rv = db_commit(n, err);
+    if (rv != 0 && wrote_secret && entering) {
+        /* Nothing changed: not even the secret file of a node that was
+         * in no network. */
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", n->dir, SECRET_FILE);
+        unlink(path);
+    }
     if (rv != 0)
         net_roll_back(n);
     net_blobs_close(&own);
