@@ -73,7 +73,7 @@ int token_decode(struct token *t, const uint8_t *buf, size_t len,
                  struct hz_err *err)
 {
     memset(t, 0, sizeof *t);
-    if (len > 4096)
+    if (len > HZ_TOKEN_PAYLOAD_MAX)
         return hz_err_set(err, HZ_ETOOBIG, "token of %zu bytes", len);
     msgpack_unpacked u;
     int rv = mp_unpack(&u, buf, len, err);

@@ -15,6 +15,9 @@
 #define HZ_SECRET_LEN 32u
 #define HZ_EPOCHS_MAX 64u /* bundle key epochs a token carries */
 #define HZ_CHAIN_MAX 8u   /* issuer certificates, up to the root */
+/* A payload's bytes: a sealed token (+48) in base64url stays within the
+ * 8,192 characters join reads. */
+#define HZ_TOKEN_PAYLOAD_MAX 6000u
 
 struct token_epoch {
     uint64_t epoch;

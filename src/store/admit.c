@@ -86,6 +86,9 @@ static int parse_admission(struct hz_node *n, const struct hz_admission *a,
     if (a->key == NULL || strlen(a->key) != 2 * HZ_KEY_LEN ||
         hex_decode(a->key, c->subject, HZ_KEY_LEN) != 0)
         return hz_err_set(err, HZ_EINVAL, "key: 64 hex digits (huzhu id)");
+    uint8_t xpk[crypto_box_PUBLICKEYBYTES];
+    if (crypto_sign_ed25519_pk_to_curve25519(xpk, c->subject) != 0)
+        return hz_err_set(err, HZ_EINVAL, "key is not a device key");
     size_t len = a->name ? strlen(a->name) : 0;
     if (len == 0 || len > HZ_CERT_NAME_MAX ||
         !utf8_valid((const uint8_t *)a->name, len))
@@ -154,6 +157,8 @@ static int issuer_chain(struct hz_node *n, const uint8_t *key, int need,
                         struct token *t, struct blobs *hold, struct hz_err *err)
 {
     uint8_t who[HZ_KEY_LEN];
+    uint8_t seen[HZ_CHAIN_MAX + 1][HZ_KEY_LEN]; /* devices on the chain */
+    size_t n_seen = 0;
     memcpy(who, key, HZ_KEY_LEN);
     hold->p = calloc(HZ_CHAIN_MAX, sizeof *hold->p);
     hold->len = calloc(HZ_CHAIN_MAX, sizeof *hold->len);
@@ -179,6 +184,13 @@ static int issuer_chain(struct hz_node *n, const uint8_t *key, int need,
             if (cert_decode(&c, p, len, NULL) != 0 || trust_level_of(&c) < need)
                 continue;
             bool root = cert_is_root(n->network, c.issuer);
+            /* An issuer already on the chain would loop (A admits B,
+             * B admits A): another certificate must lead to the root. */
+            bool loops = memcmp(c.issuer, key, HZ_KEY_LEN) == 0;
+            for (size_t v = 0; !root && !loops && v < n_seen; v++)
+                loops = memcmp(c.issuer, seen[v], HZ_KEY_LEN) == 0;
+            if (loops)
+                continue;
             if (best != NULL && (best_root || !root))
                 continue;
             free(best);
@@ -205,6 +217,7 @@ static int issuer_chain(struct hz_node *n, const uint8_t *key, int need,
         rv = cert_decode(&c, best, best_len, err);
         if (rv != 0)
             return rv;
+        memcpy(seen[n_seen++], who, HZ_KEY_LEN);
         memcpy(who, c.issuer, HZ_KEY_LEN);
         need = c.role == ROLE_ADMIN || c.admits ? 2 : 1;
     }
@@ -280,16 +293,8 @@ int hz_admit(hz_node *n, const struct hz_admission *a, char **token,
         memcpy(c.issuer, s.pk, HZ_KEY_LEN);
         rv = cert_sign(&c, s.sk, &cert_bytes);
     }
-    if (rv == 0)
-        rv = db_begin(n, err);
-    if (rv == 0) {
-        rv = write_trust(n, OP_CERT, enc_data(&cert_bytes),
-                         enc_len(&cert_bytes), err);
-        if (rv == 0)
-            rv = db_commit(n, err);
-        if (rv != 0)
-            db_rollback(n);
-    }
+    /* The whole token first: a refusal must leave no certificate in
+     * the log. */
     struct blobs chain = {0};
     if (rv == 0) {
         struct token t = {0};
@@ -306,8 +311,25 @@ int hz_admit(hz_node *n, const struct hz_admission *a, char **token,
         sodium_memzero(&t, sizeof t);
     }
     net_blobs_close(&chain);
+    if (rv == 0 && enc_len(&payload) > HZ_TOKEN_PAYLOAD_MAX)
+        rv = hz_err_set(err, HZ_ETOOBIG, "a join token of %zu bytes",
+                        enc_len(&payload));
     if (rv == 0)
         rv = token_seal(c.subject, &payload, token, err);
+    if (rv == 0)
+        rv = db_begin(n, err);
+    if (rv == 0) {
+        rv = write_trust(n, OP_CERT, enc_data(&cert_bytes),
+                         enc_len(&cert_bytes), err);
+        if (rv == 0)
+            rv = db_commit(n, err);
+        if (rv != 0)
+            db_rollback(n);
+    }
+    if (rv != 0) {
+        free(*token);
+        *token = NULL;
+    }
     sodium_memzero(secret, sizeof secret);
     if (enc_len(&payload) > 0)
         sodium_memzero((void *)enc_data(&payload), enc_len(&payload));
@@ -423,6 +445,22 @@ int hz_join(hz_node *n, const char *text, char **summary, struct hz_err *err)
     }
     bool entering = !n->networked;
     bool wrote_secret = false;
+    uint8_t held[HZ_SECRET_LEN];
+    if (rv == 0 && !entering) {
+        /* Tokens are sealed anonymously: one for a node already in the
+         * network must carry the secret it holds, or it is not the
+         * network's. */
+        int have = net_secret_read(n, SECRET_FILE, held, err);
+        if (have == 0 && sodium_memcmp(held, t.secret, HZ_SECRET_LEN) != 0)
+            rv = hz_err_set(err, HZ_EBADSIG,
+                            "the token's network secret is not this"
+                            " network's");
+        else if (have == HZ_ENOTFOUND)
+            rv = 0; /* a restored backup: the token brings the secret */
+        else
+            rv = have;
+        sodium_memzero(held, sizeof held);
+    }
     if (rv == 0) {
         rv = net_secret_write(n, SECRET_FILE, t.secret, err);
         wrote_secret = rv == 0;

@@ -563,7 +563,11 @@ static int stage(hz_node *n, const char *path, char **staged,
     if (in == NULL)
         return hz_err_set(err, errno == ENOENT ? HZ_ENOTFOUND : HZ_EIO,
                           "open bundle: %s", strerror(errno));
-    FILE *out = fopen(*staged, "wb");
+    /* The staged copy holds records in the clear: 0600, like node.db. */
+    int fd = open(*staged, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    FILE *out = fd < 0 ? NULL : fdopen(fd, "wb");
+    if (fd >= 0 && out == NULL)
+        close(fd);
     int rv = 0;
     if (out == NULL)
         rv = hz_err_set(err, HZ_EIO, "stage bundle: %s", strerror(errno));

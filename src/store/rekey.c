@@ -145,14 +145,18 @@ int hz_node_rekey(hz_node *n, char **summary, struct hz_err *err)
      * rest once its cut-off or fork reaches this node (network_followup). */
     if (rv == 0) {
         n->id = fresh;
+        sodium_memzero(&fresh, sizeof fresh); /* n->id holds it now */
         rv = rekey_catch_up(n, &from, &r, err);
     }
     if (rv == 0)
         rv = db_commit(n, err);
     if (rv != 0) {
         db_rollback(n);
-        n->id = old;
+        if (memcmp(n->id.pk, old.pk, HZ_KEY_LEN) != 0)
+            identity_close(&n->id); /* the new key, never to be used */
         identity_close(&fresh);
+        n->id = old;
+        sodium_memzero(&old, sizeof old);
         char path[4096];
         snprintf(path, sizeof path, "%s/%s.new", n->dir, HZ_KEY_FILE);
         unlink(path);

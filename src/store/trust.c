@@ -198,6 +198,8 @@ static int rejudge(struct hz_node *n, const uint8_t *buf, size_t len,
     if (rv == 0)
         rv = trust_allowed(n, &e, &b, &allowed, &why, err);
     *now = allowed ? ENTRY_APPLIED : ENTRY_DENIED;
+    if (rv == 0 && !allowed)
+        n->denial = why; /* what write_entry reports for our own */
     if (rv == 0 && *now != was) {
         if (was == ENTRY_APPLIED)
             rv = apply_undo(n, e.id, err);

@@ -503,6 +503,9 @@ def refusals_change_nothing():
                  "0" * 32], 3, "a site that does not exist"),
             (a, ["admit", "abcd", "--name", "x", "--role", "viewer"], 2,
              "a key that is not a key"),
+            (a, ["admit", "00" * 32, "--name", "x", "--role", "viewer"], 2,
+             "64 hex digits that are no device key (no certificate is"
+             " left in the log)"),
             (a, ["admit", x.key, "--name", "x", "--role", "viewer",
                  "--valid-days", "0"], 2, "zero days"),
             (a, ["admit", x.key, "--name", "x", "--role", "site", "--site",
@@ -520,6 +523,28 @@ def refusals_change_nothing():
                 "huzhu: "), "%s: exit %d (want %d), stderr %r"
                 % (what, r.rc, code, r.err[:200]))
             T.check_eq(node.snapshot(), before, "%s: nothing changed" % what)
+        # A token sealed by someone who knows b's key and certificate but
+        # not the network's secret (tokens are sealed anonymously).
+        import msgpack
+        import nacl.bindings as nb
+        import nacl.public
+        cert = a.query("SELECT bytes FROM member WHERE subject = ?",
+                       (bytes.fromhex(b.key),))[0][0]
+        payload = msgpack.packb([1, "测试乡", cert, [], bytes(32), []],
+                                use_bin_type=True)
+        xpk = nb.crypto_sign_ed25519_pk_to_curve25519(bytes.fromhex(b.key))
+        sealed = nacl.public.SealedBox(nacl.public.PublicKey(xpk)).encrypt(
+            payload)
+        import base64
+        forged = "HZ1" + base64.urlsafe_b64encode(sealed).decode().rstrip("=")
+        before = b.snapshot()
+        r = b.run("join", forged)
+        T.check(r.rc == 5 and "secret" in r.err,
+                "a token with another network secret on a joined node:"
+                " exit %d, %s" % (r.rc, r.err.strip()))
+        T.check_eq(b.snapshot(), before, "nothing changed")
+        with open(os.path.join(b.dir, "network.secret"), "rb") as f:
+            T.check(f.read() == secret_of(a), "the secret file is intact")
         # Another network's token on a joined node.
         other = T.Node.create(work, "测试别网", "o")
         other.js("network", "create", "--name", "别的网")
