@@ -319,3 +319,26 @@ void cli_print_table(const struct cli *c, json_t *rows, const char *const *cols,
         printf("\n");
     }
 }
+
+/* Open the node and run @fn for its JSON. With --json it is printed and
+ * NULL returned; otherwise the parsed JSON comes back for printing to
+ * people. *@rv gets the exit code either way. */
+json_t *cli_run_json(struct cli *c, unsigned flags,
+                     int (*fn)(hz_node *, char **, struct hz_err *), int *rv)
+{
+    *rv = cli_open(c, flags);
+    if (*rv != EXIT_OK)
+        return NULL;
+    char *json = NULL;
+    struct hz_err err = {0};
+    int code = fn(c->node, &json, &err);
+    if (code != 0) {
+        *rv = cli_fail(c, code, &err);
+        return NULL;
+    }
+    json_t *parsed = c->json ? NULL : json_loads(json, 0, NULL);
+    if (c->json)
+        cli_print_json_text(json);
+    hz_free_string(json);
+    return parsed;
+}

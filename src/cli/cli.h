@@ -49,6 +49,11 @@ int cli_open(struct cli *c, unsigned flags);
 int cli_fail(struct cli *c, int code, const struct hz_err *err);
 /* Print a usage error for @cmd and return EXIT_USAGE. */
 int cli_usage(struct cli *c, const char *usage, const char *why);
+/* Open the node and run @fn for its JSON. With --json it is printed and
+ * NULL returned; otherwise the parsed JSON comes back for printing to
+ * people. *@rv gets the exit code either way. */
+json_t *cli_run_json(struct cli *c, unsigned flags,
+                     int (*fn)(hz_node *, char **, struct hz_err *), int *rv);
 /* Print a JSON string from the library on stdout, pretty or compact. */
 void cli_print_json_text(const char *json);
 /* Pick a string for the user's language. */

@@ -53,21 +53,15 @@ int cmd_id(struct cli *c, int argc, char **argv)
     return EXIT_OK;
 }
 
-/* Run @fn for a read command that prints library JSON. */
+/* A read command whose output is the library's JSON, with or without
+ * --json. */
 static int print_json(struct cli *c,
                       int (*fn)(hz_node *, char **, struct hz_err *))
 {
-    int rv = cli_open(c, 0);
-    if (rv != EXIT_OK)
-        return rv;
-    char *json = NULL;
-    struct hz_err err = {0};
-    int code = fn(c->node, &json, &err);
-    if (code != 0)
-        return cli_fail(c, code, &err);
-    cli_print_json_text(json);
-    hz_free_string(json);
-    return EXIT_OK;
+    c->json = true;
+    int rv;
+    json_decref(cli_run_json(c, 0, fn, &rv));
+    return rv;
 }
 
 int cmd_vector(struct cli *c, int argc, char **argv)

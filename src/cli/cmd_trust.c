@@ -470,36 +470,13 @@ int cmd_revoke(struct cli *c, int argc, char **argv)
     return EXIT_OK;
 }
 
-/* Open the node and run @fn for its JSON. With --json it is printed and
- * NULL returned; otherwise the parsed JSON comes back for printing to
- * people. *@rv gets the exit code either way. */
-static json_t *run_json(struct cli *c, unsigned flags,
-                        int (*fn)(hz_node *, char **, struct hz_err *), int *rv)
-{
-    *rv = cli_open(c, flags);
-    if (*rv != EXIT_OK)
-        return NULL;
-    char *json = NULL;
-    struct hz_err err = {0};
-    int code = fn(c->node, &json, &err);
-    if (code != 0) {
-        *rv = cli_fail(c, code, &err);
-        return NULL;
-    }
-    json_t *parsed = c->json ? NULL : json_loads(json, 0, NULL);
-    if (c->json)
-        cli_print_json_text(json);
-    hz_free_string(json);
-    return parsed;
-}
-
 int cmd_members(struct cli *c, int argc, char **argv)
 {
     (void)argv;
     if (argc != 1)
         return cli_usage(c, "members", NULL);
     int rv;
-    json_t *m = run_json(c, HZ_OPEN_READONLY, hz_members, &rv);
+    json_t *m = cli_run_json(c, HZ_OPEN_READONLY, hz_members, &rv);
     if (m == NULL)
         return rv;
     if (!json_is_true(json_object_get(m, "networked"))) {
@@ -563,7 +540,7 @@ int cmd_rekey(struct cli *c, int argc, char **argv)
     if (argc != 1)
         return cli_usage(c, "rekey", NULL);
     int rv;
-    json_t *s = run_json(c, 0, hz_node_rekey, &rv);
+    json_t *s = cli_run_json(c, 0, hz_node_rekey, &rv);
     if (s == NULL)
         return rv;
     printf("%s\n%s: %s\n%s: %s\n%s: %lld\n",

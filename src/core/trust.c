@@ -17,6 +17,7 @@ int trust_obj_decode(const uint8_t *network, enum op_kind kind,
     o->effective = false;
     o->rank = UINT32_MAX;
     const uint8_t *net, *issuer;
+    uint8_t epoch_net[HZ_NET_LEN];
     int rv;
     if (kind == OP_CERT) {
         rv = cert_decode(&o->cert, bytes.p, bytes.len, err);
@@ -25,13 +26,13 @@ int trust_obj_decode(const uint8_t *network, enum op_kind kind,
     } else if (kind == OP_EPOCH) {
         struct epoch e;
         rv = epoch_decode(&e, bytes.p, bytes.len, err);
-        memcpy(o->cert.network, e.network, HZ_NET_LEN);
+        memcpy(epoch_net, e.network, HZ_NET_LEN);
         o->epoch = e.epoch;
         memcpy(o->epoch_issuer, e.issuer, HZ_KEY_LEN);
         memcpy(o->epoch_id, e.id, HZ_HASH_LEN);
         memcpy(o->key_id, e.key_id, HZ_KEY_ID_LEN);
         epoch_close(&e);
-        net = o->cert.network;
+        net = epoch_net;
         issuer = o->epoch_issuer;
     } else {
         rv = revocation_decode(&o->rev, bytes.p, bytes.len, err);

@@ -369,19 +369,11 @@ static int token_open(struct hz_node *n, const char *text, uint8_t **plain,
                           sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
         sealed_len < crypto_box_SEALBYTES)
         return hz_err_set(err, HZ_EMALFORMED, "token text is damaged");
-    uint8_t xpk[crypto_box_PUBLICKEYBYTES], xsk[crypto_box_SECRETKEYBYTES];
-    if (crypto_sign_ed25519_pk_to_curve25519(xpk, n->id.pk) != 0 ||
-        crypto_sign_ed25519_sk_to_curve25519(xsk, n->id.sk) != 0)
-        return hz_err_set(err, HZ_EIO, "device key conversion");
     *plain_len = sealed_len - crypto_box_SEALBYTES;
     *plain = malloc(*plain_len ? *plain_len : 1);
-    if (*plain == NULL) {
-        sodium_memzero(xsk, sizeof xsk);
+    if (*plain == NULL)
         return hz_err_set(err, HZ_ENOMEM, "token");
-    }
-    int bad = crypto_box_seal_open(*plain, sealed, sealed_len, xpk, xsk);
-    sodium_memzero(xsk, sizeof xsk);
-    if (bad) {
+    if (seal_open_to_me(n, *plain, sealed, sealed_len) != 0) {
         free(*plain);
         *plain = NULL;
         return hz_err_set(err, HZ_EBADSIG,
@@ -476,22 +468,8 @@ int hz_join(hz_node *n, const char *text, char **summary, struct hz_err *err)
      * certificates"). */
     if (rv == 0)
         rv = write_trust_ops(n, ops, n_ops, err);
-    for (size_t i = 0; rv == 0 && i < t.n_epochs; i++) {
-        uint8_t id[HZ_KEY_ID_LEN];
-        seal_key_id(t.epochs[i].key, id);
-        sqlite3_stmt *st;
-        rv = db_prep(n,
-                     "INSERT OR REPLACE INTO bkeys(key_id, epoch, key)"
-                     " VALUES(?1, ?2, ?3)",
-                     &st, err);
-        if (rv == 0) {
-            sqlite3_bind_blob(st, 1, id, sizeof id, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 2, (sqlite3_int64)t.epochs[i].epoch);
-            sqlite3_bind_blob(st, 3, t.epochs[i].key, HZ_SECRET_LEN,
-                              SQLITE_STATIC);
-            rv = db_step_done(n, st, err);
-        }
-    }
+    for (size_t i = 0; rv == 0 && i < t.n_epochs; i++)
+        rv = seal_key_keep(n, t.epochs[i].key, t.epochs[i].epoch, err);
     if (rv == 0)
         rv = net_reissue(n, &own, false, &r, err);
     if (rv == 0)
@@ -643,16 +621,7 @@ static int new_epoch(struct hz_node *n, const uint8_t *pk, const uint8_t *sk,
         memcpy(e.issuer, pk, HZ_KEY_LEN);
         rv = epoch_sign(&e, sk, out);
         if (rv == 0)
-            rv = db_prep(n,
-                         "INSERT OR REPLACE INTO bkeys(key_id, epoch, key)"
-                         " VALUES(?1, ?2, ?3)",
-                         &st, err);
-        if (rv == 0) {
-            sqlite3_bind_blob(st, 1, e.key_id, HZ_KEY_ID_LEN, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 2, (sqlite3_int64)next);
-            sqlite3_bind_blob(st, 3, key, sizeof key, SQLITE_STATIC);
-            rv = db_step_done(n, st, err);
-        }
+            rv = seal_key_keep(n, key, next, err);
         if (rv == 0)
             *no = next;
     }

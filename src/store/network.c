@@ -63,34 +63,50 @@ int net_secret_read(struct hz_node *n, const char *file, uint8_t *out,
 
 /* Write a 32-byte secret file: a temporary file, fsync, rename, fsync of
  * the directory. */
-int net_secret_write(struct hz_node *n, const char *file, const uint8_t *val,
-                     struct hz_err *err)
+int net_write_file(const char *path, const uint8_t *p, size_t len,
+                   struct hz_err *err)
 {
-    char path[4096], tmp[4200];
-    int rv = secret_path(n, file, path, sizeof path, err);
-    if (rv != 0)
-        return rv;
+    char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
-        return hz_err_set(err, HZ_EIO, "%s: %s", file, strerror(errno));
-    ssize_t w = write(fd, val, HZ_SECRET_LEN);
-    int rc = w == (ssize_t)HZ_SECRET_LEN ? fsync(fd) : -1;
+        return hz_err_set(err, HZ_EIO, "%s: %s", tmp, strerror(errno));
+    ssize_t w = write(fd, p, len);
+    int rc = w == (ssize_t)len ? fsync(fd) : -1;
     close(fd);
     if (rc == 0)
         rc = rename(tmp, path);
     if (rc == 0) {
-        int dfd = open(n->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        /* The directory entry too: the parent of @path. */
+        char dir[4200];
+        snprintf(dir, sizeof dir, "%s", path);
+        char *slash = strrchr(dir, '/');
+        if (slash == NULL)
+            snprintf(dir, sizeof dir, ".");
+        else if (slash == dir)
+            dir[1] = '\0';
+        else
+            *slash = '\0';
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         rc = dfd < 0 ? -1 : fsync(dfd);
         if (dfd >= 0)
             close(dfd);
     }
     if (rc != 0) {
+        int e = errno;
         unlink(tmp);
-        return hz_err_set(err, errno == ENOSPC ? HZ_ENOSPC : HZ_EIO, "write %s",
-                          file);
+        return hz_err_set(err, e == ENOSPC ? HZ_ENOSPC : HZ_EIO, "write %s: %s",
+                          path, strerror(e));
     }
     return 0;
+}
+
+int net_secret_write(struct hz_node *n, const char *file, const uint8_t *val,
+                     struct hz_err *err)
+{
+    char path[4096];
+    int rv = secret_path(n, file, path, sizeof path, err);
+    return rv != 0 ? rv : net_write_file(path, val, HZ_SECRET_LEN, err);
 }
 
 int network_secret(struct hz_node *n, uint8_t *out, struct hz_err *err)

@@ -31,6 +31,10 @@ int net_secret_read(struct hz_node *n, const char *file, uint8_t *out,
                     struct hz_err *err);
 int net_secret_write(struct hz_node *n, const char *file, const uint8_t *val,
                      struct hz_err *err);
+/* Write @path through a temporary file (0600), fsync, rename and fsync
+ * of its directory: the file is whole or absent. */
+int net_write_file(const char *path, const uint8_t *p, size_t len,
+                   struct hz_err *err);
 /* The root key, when this node holds it (*have = 0 otherwise). */
 int net_root_key(struct hz_node *n, struct identity *root, int *have,
                  struct hz_err *err);

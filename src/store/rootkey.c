@@ -171,24 +171,8 @@ int hz_network_backup_key(hz_node *n, const char *path, const char *pass,
     free(name);
     if (rv == 0)
         rv = enc_done(&e);
-    if (rv == 0) {
-        char tmp[4200];
-        snprintf(tmp, sizeof tmp, "%s.tmp", path);
-        FILE *f = fopen(tmp, "wbx");
-        if (f == NULL && errno == EEXIST && unlink(tmp) == 0)
-            f = fopen(tmp, "wbx");
-        if (f == NULL)
-            rv = hz_err_set(err, HZ_EIO, "create %s: %s", tmp, strerror(errno));
-        else if (fwrite(enc_data(&e), 1, enc_len(&e), f) != enc_len(&e) ||
-                 fflush(f) != 0 || fsync(fileno(f)) != 0)
-            rv = hz_err_set(err, HZ_EIO, "write %s", tmp);
-        if (f != NULL && fclose(f) != 0 && rv == 0)
-            rv = hz_err_set(err, HZ_EIO, "close %s", tmp);
-        if (rv == 0 && rename(tmp, path) != 0)
-            rv = hz_err_set(err, HZ_EIO, "rename: %s", strerror(errno));
-        if (rv != 0 && f != NULL)
-            unlink(tmp);
-    }
+    if (rv == 0)
+        rv = net_write_file(path, enc_data(&e), enc_len(&e), err);
     enc_close(&e);
     return rv;
 }

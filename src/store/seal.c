@@ -63,6 +63,37 @@ static int epoch0_key(struct hz_node *n, uint8_t *key, uint8_t *key_id,
     return 0;
 }
 
+int seal_open_to_me(struct hz_node *n, uint8_t *out, const uint8_t *sealed,
+                    size_t len)
+{
+    uint8_t xpk[crypto_box_PUBLICKEYBYTES], xsk[crypto_box_SECRETKEYBYTES];
+    if (len < crypto_box_SEALBYTES ||
+        crypto_sign_ed25519_pk_to_curve25519(xpk, n->id.pk) != 0 ||
+        crypto_sign_ed25519_sk_to_curve25519(xsk, n->id.sk) != 0)
+        return -1;
+    int rc = crypto_box_seal_open(out, sealed, len, xpk, xsk);
+    sodium_memzero(xsk, sizeof xsk);
+    return rc;
+}
+
+int seal_key_keep(struct hz_node *n, const uint8_t *key, uint64_t epoch,
+                  struct hz_err *err)
+{
+    uint8_t id[HZ_KEY_ID_LEN];
+    seal_key_id(key, id);
+    sqlite3_stmt *st;
+    int rv = db_prep(n,
+                     "INSERT OR REPLACE INTO bkeys(key_id, epoch, key)"
+                     " VALUES(?1, ?2, ?3)",
+                     &st, err);
+    if (rv != 0)
+        return rv;
+    sqlite3_bind_blob(st, 1, id, sizeof id, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)epoch);
+    sqlite3_bind_blob(st, 3, key, HZ_SECRET_KEY_LEN, SQLITE_STATIC);
+    return db_step_done(n, st, err);
+}
+
 /* Our share of the epoch @p (its bytes) if it names @key_id: 1 when
  * *@key was opened, else 0. */
 static int open_share(struct hz_node *n, const uint8_t *p, size_t len,
@@ -72,20 +103,16 @@ static int open_share(struct hz_node *n, const uint8_t *p, size_t len,
     if (epoch_decode(&e, p, len, NULL) != 0)
         return 0;
     int found = 0;
-    uint8_t xpk[crypto_box_PUBLICKEYBYTES], xsk[crypto_box_SECRETKEYBYTES];
-    if (memcmp(e.key_id, key_id, HZ_KEY_ID_LEN) == 0 &&
-        crypto_sign_ed25519_pk_to_curve25519(xpk, n->id.pk) == 0 &&
-        crypto_sign_ed25519_sk_to_curve25519(xsk, n->id.sk) == 0) {
-        for (size_t i = 0; i < e.n_shares && !found; i++) {
-            uint8_t id[HZ_KEY_ID_LEN];
-            if (memcmp(e.shares[i].subject, n->id.pk, HZ_KEY_LEN) == 0 &&
-                crypto_box_seal_open(key, e.shares[i].sealed,
-                                     HZ_EPOCH_SEALED_LEN, xpk, xsk) == 0) {
-                seal_key_id(key, id);
-                found = sodium_memcmp(id, key_id, HZ_KEY_ID_LEN) == 0;
-            }
+    for (size_t i = 0; !found && memcmp(e.key_id, key_id, HZ_KEY_ID_LEN) == 0 &&
+                       i < e.n_shares;
+         i++) {
+        uint8_t id[HZ_KEY_ID_LEN];
+        if (memcmp(e.shares[i].subject, n->id.pk, HZ_KEY_LEN) == 0 &&
+            seal_open_to_me(n, key, e.shares[i].sealed, HZ_EPOCH_SEALED_LEN) ==
+                0) {
+            seal_key_id(key, id);
+            found = sodium_memcmp(id, key_id, HZ_KEY_ID_LEN) == 0;
         }
-        sodium_memzero(xsk, sizeof xsk);
     }
     epoch_close(&e);
     return found;

@@ -185,6 +185,13 @@ void seal_key_id(const uint8_t *key, uint8_t *key_id);
  * HZ_ENOTFOUND when this node holds none. */
 int seal_key_by_id(struct hz_node *n, const uint8_t *key_id, uint8_t *key,
                    struct hz_err *err);
+/* Keep a bundle key this node was given (a token, its own new epoch). */
+int seal_key_keep(struct hz_node *n, const uint8_t *key, uint64_t epoch,
+                  struct hz_err *err);
+/* Open a crypto_box_seal addressed to this node's device key (its X25519
+ * form) into @out (len - crypto_box_SEALBYTES bytes): 0, or -1. */
+int seal_open_to_me(struct hz_node *n, uint8_t *out, const uint8_t *sealed,
+                    size_t len);
 /* The key to seal with: the newest epoch in effect this node holds. */
 int seal_key_current(struct hz_node *n, uint8_t *key, uint8_t *key_id,
                      uint64_t *epoch, struct hz_err *err);
