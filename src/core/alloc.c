@@ -3,6 +3,7 @@
  * core; it exists only to drive fault-injection tests. */
 #include "alloc.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
 static unsigned long fail_countdown;
@@ -36,4 +37,17 @@ void *hz_calloc(size_t n, size_t size)
 void hz_free(void *p)
 {
     free(p);
+}
+
+void *hz_grow(void *v, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return v;
+    size_t more = *cap ? 2 * *cap : 8;
+    if (size == 0 || more > SIZE_MAX / size || should_fail())
+        return NULL;
+    void *p = realloc(v, more * size);
+    if (p != NULL)
+        *cap = more;
+    return p;
 }

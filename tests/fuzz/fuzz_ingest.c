@@ -1,4 +1,4 @@
-/* fuzz_ingest.c - libFuzzer target: relay_ingest (store/store.h) of one
+/* fuzz_ingest.c - libFuzzer target: store_relay_ingest (store/store.h) of one
  * to four entries into a fresh in-memory node.
  *
  * Input layout:
@@ -22,7 +22,7 @@
  *                 entries are skewed past HZ_CLOCK_SKEW_MS_MAX
  * Each input is taken by a node reset to its freshly opened state (reset()
  * below), so it reproduces alone. Properties:
- *   - relay_ingest returns 0 (an in-memory node has no I/O errors) and
+ *   - store_relay_ingest returns 0 (an in-memory node has no I/O errors) and
  *     counts every entry once, as taken or refused;
  *   - hz_node_log_verify passes and hz_node_state_hash succeeds;
  *   - the same entries taken in reverse order by a second fresh node give
@@ -34,7 +34,7 @@
 
 #include "core/entry.h"
 #include "core/identity.h"
-#include "store/store.h"
+#include "store/internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,7 +76,8 @@ static void make_reset_sql(void)
         " FROM sqlite_master WHERE type = 'table' AND name <> 'meta'"
         " AND name NOT LIKE 'sqlite_stat%'";
     sqlite3_stmt *st;
-    FUZZ_CHECK(sqlite3_prepare_v2(blank->db, sql, -1, &st, NULL) == SQLITE_OK);
+    FUZZ_CHECK(sqlite3_prepare_v2(blank->db.conn, sql, -1, &st, NULL) ==
+               SQLITE_OK);
     FUZZ_CHECK(sqlite3_step(st) == SQLITE_ROW);
     const char *text = (const char *)sqlite3_column_text(st, 0);
     FUZZ_CHECK(text != NULL);
@@ -88,7 +89,7 @@ static void make_reset_sql(void)
 static void reset(hz_node *n)
 {
     char *msg = NULL;
-    if (sqlite3_exec(n->db, reset_sql, NULL, NULL, &msg) != SQLITE_OK) {
+    if (sqlite3_exec(n->db.conn, reset_sql, NULL, NULL, &msg) != SQLITE_OK) {
         fprintf(stderr, "reset: %s\n", msg != NULL ? msg : "?");
         FUZZ_CHECK(!"reset the node");
     }
@@ -179,9 +180,9 @@ static void take(hz_node *n, size_t count, const uint8_t *const *p,
     reset(n);
     struct hz_err err = {0};
     struct hz_ingest_stats st = {0};
-    int rv = relay_ingest(n, count, p, len, &st, &err);
+    int rv = store_relay_ingest(n, count, p, len, &st, &err);
     if (rv != 0)
-        fprintf(stderr, "relay_ingest: %s\n", err.msg);
+        fprintf(stderr, "store_relay_ingest: %s\n", err.msg);
     FUZZ_CHECK(rv == 0);
     FUZZ_CHECK(st.entries + st.refused == count);
     FUZZ_CHECK(st.applied + st.duplicate + st.pending + st.rejected + st.held +

@@ -53,7 +53,7 @@ static uint64_t env_now(void *data)
 }
 
 /* splitmix64: small, fixed, good enough for row ids and key seeds. */
-static void env_random(void *data, void *buf, size_t len)
+static void seeded_random(void *data, void *buf, size_t len)
 {
     (void)data;
     uint8_t *out = buf;
@@ -72,7 +72,7 @@ static void env_random(void *data, void *buf, size_t len)
 static const struct hz_env env = {
     .data = NULL,
     .now_ms = env_now,
-    .random = env_random,
+    .random = seeded_random,
 };
 
 const struct hz_env *fuzz_env(void)

@@ -15,7 +15,7 @@
  * (the seed generator uses it). */
 #include "fuzz_util.h"
 
-#include "store/store.h"
+#include "store/internal.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -71,7 +71,7 @@ static void add_stranger(void)
     put(other, "items", 2, f3);
     struct enc all;
     enc_init(&all);
-    FUZZ_CHECK(relay_each(other, collect, &all, &err) == 0);
+    FUZZ_CHECK(store_relay_each(other, collect, &all, &err) == 0);
     FUZZ_CHECK(enc_done(&all) == 0);
     const uint8_t *p[3];
     size_t len[3];
@@ -87,7 +87,7 @@ static void add_stranger(void)
     const uint8_t *take[2] = {p[0], p[2]};
     size_t take_len[2] = {len[0], len[2]};
     struct hz_ingest_stats st = {0};
-    FUZZ_CHECK(relay_ingest(node, 2, take, take_len, &st, &err) == 0);
+    FUZZ_CHECK(store_relay_ingest(node, 2, take, take_len, &st, &err) == 0);
     FUZZ_CHECK(st.applied == 1 && st.pending == 1);
     enc_close(&all);
     hz_node_close(other);
@@ -127,7 +127,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     put(node, "households", 2, h);
     put(node, "sites", 2, s);
     add_stranger();
-    FUZZ_CHECK(relay_each(node, count_one, &held, &err) == 0);
+    FUZZ_CHECK(store_relay_each(node, count_one, &held, &err) == 0);
     FUZZ_CHECK(held == 4);
     snprintf(out_path, sizeof out_path, "%s/out.hzb", fuzz_tmpdir());
     const char *dump = getenv("HZ_FUZZ_DUMP_VECTOR");

@@ -30,7 +30,7 @@ static uint64_t env_now(void *data)
     return ((struct unit_env *)data)->now_ms;
 }
 
-static void env_random(void *data, void *buf, size_t len)
+static void seeded_random(void *data, void *buf, size_t len)
 {
     struct unit_env *u = data;
     uint8_t *p = buf;
@@ -47,7 +47,7 @@ void unit_env_init(struct unit_env *u, uint64_t seed, uint64_t now_ms)
     u->rng = seed;
     u->env.data = u;
     u->env.now_ms = env_now;
-    u->env.random = env_random;
+    u->env.random = seeded_random;
 }
 
 /* ---- nodes */
@@ -158,12 +158,12 @@ void unit_assert_same_state(hz_node *a, hz_node *b)
 int64_t unit_sql_int(hz_node *n, const char *sql)
 {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(n->db, sql, -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(n->db.conn, sql, -1, &st, NULL);
     if (rc != SQLITE_OK)
-        fail_msg("prepare %s: %s", sql, sqlite3_errmsg(n->db));
+        fail_msg("prepare %s: %s", sql, sqlite3_errmsg(n->db.conn));
     rc = sqlite3_step(st);
     if (rc != SQLITE_ROW)
-        fail_msg("step %s: %s", sql, sqlite3_errmsg(n->db));
+        fail_msg("step %s: %s", sql, sqlite3_errmsg(n->db.conn));
     int64_t v = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     return v;
@@ -224,8 +224,8 @@ static int collect_cb(void *data, const uint8_t *p, size_t len)
 void unit_entries_collect(hz_node *n, struct unit_entries *out)
 {
     struct hz_err err = {0};
-    if (relay_each(n, collect_cb, out, &err) != 0)
-        fail_msg("relay_each: %s", err.msg);
+    if (store_relay_each(n, collect_cb, out, &err) != 0)
+        fail_msg("store_relay_each: %s", err.msg);
 }
 
 void unit_entries_free(struct unit_entries *e)
@@ -243,8 +243,8 @@ int unit_deliver_range(hz_node *to, const struct unit_entries *e, size_t from,
     struct hz_ingest_stats local = {0};
     struct hz_err err = {0};
     assert_true(from + count <= e->n);
-    int rv = relay_ingest(to, count, (const uint8_t *const *)e->p + from,
-                          e->len + from, st != NULL ? st : &local, &err);
+    int rv = store_relay_ingest(to, count, (const uint8_t *const *)e->p + from,
+                                e->len + from, st != NULL ? st : &local, &err);
     return rv;
 }
 

@@ -2,9 +2,9 @@
  *
  * A deterministic world for one test: a virtual wall clock and a seeded
  * PRNG behind struct hz_env, in-memory nodes opened from a one-byte seed,
- * moving entries between nodes (relay_each / relay_ingest), crafting and
- * signing entries by hand, snapshots of what a refusal must not change
- * (DECISIONS 25: state hash, vector, and the row counts of log, pending
+ * moving entries between nodes (store_relay_each / store_relay_ingest),
+ * crafting and signing entries by hand, snapshots of what a refusal must not
+ * change (DECISIONS 25: state hash, vector, and the row counts of log, pending
  * and fork evidence), and temporary node directories under /tmp.
  *
  * Every helper asserts (cmocka) on failures that are not the point of the
@@ -23,7 +23,7 @@
 #include "core/codec.h"
 #include "core/entry.h"
 #include "core/identity.h"
-#include "store/store.h"
+#include "store/internal.h"
 
 /* 2024-05-01T00:00:00Z and 2038-01-01T00:00:00Z, in milliseconds. */
 #define UNIT_T0_MS UINT64_C(1714521600000)
@@ -96,11 +96,11 @@ struct unit_entries {
 };
 
 void unit_entries_add(struct unit_entries *e, const uint8_t *p, size_t len);
-/* Every entry @n holds, in relay_each order. */
+/* Every entry @n holds, in store_relay_each order. */
 void unit_entries_collect(hz_node *n, struct unit_entries *out);
 void unit_entries_free(struct unit_entries *e);
-/* relay_ingest of e[from..from+count), stats added into *@st (may be
- * NULL). Returns relay_ingest's result. */
+/* store_relay_ingest of e[from..from+count), stats added into *@st (may be
+ * NULL). Returns store_relay_ingest's result. */
 int unit_deliver_range(hz_node *to, const struct unit_entries *e, size_t from,
                        size_t count, struct hz_ingest_stats *st);
 int unit_deliver(hz_node *to, const struct unit_entries *e,

@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "lib/cutvfs.h"
-#include "store/store.h"
+#include "store/internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,7 +73,7 @@ static void run_once(uint64_t seed, int sync_normal, struct result *r)
         fail_msg("create: %s", err.msg);
     if (sync_normal)
         assert_int_equal(
-            sqlite3_exec(n->db, "PRAGMA synchronous=NORMAL", 0, 0, 0), 0);
+            sqlite3_exec(n->db.conn, "PRAGMA synchronous=NORMAL", 0, 0, 0), 0);
 
     char ids[WRITES_MAX][HZ_ROW_HEX_LEN + 1];
     r->cut_at = 1 + rng_next(&s) % 300;

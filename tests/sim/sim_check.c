@@ -8,7 +8,7 @@
 #include "sim.h"
 
 #include "core/limits.h"
-#include "store/store.h"
+#include "store/internal.h"
 
 #include <inttypes.h>
 #include <stdio.h>

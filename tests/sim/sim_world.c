@@ -3,13 +3,13 @@
  * batches the test chooses, with the ingest counts predicted and checked.
  *
  * What each node holds is tracked here from what was delivered, never
- * read back from the node: relay_each's output and relay_ingest's counts
- * are checked against it. */
+ * read back from the node: store_relay_each's output and store_relay_ingest's
+ * counts are checked against it. */
 #include "sim.h"
 
 #include "core/entry.h"
 #include "core/limits.h"
-#include "store/store.h"
+#include "store/internal.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -76,7 +76,7 @@ static uint64_t env_now(void *data)
     return ((const struct sim_node *)data)->wall_ms;
 }
 
-static void env_random(void *data, void *buf, size_t len)
+static void seeded_random(void *data, void *buf, size_t len)
 {
     struct sim_node *n = data;
     uint8_t *p = buf;
@@ -136,7 +136,7 @@ static void node_open(struct sim_world *w, int i, enum sim_clock c)
     sim_set_clock(w, i, c);
     n->rng.s = sim_rnd(&w->rng);
     n->env =
-        (struct hz_env){.data = n, .now_ms = env_now, .random = env_random};
+        (struct hz_env){.data = n, .now_ms = env_now, .random = seeded_random};
     uint8_t key_seed[32];
     for (size_t k = 0; k < sizeof key_seed; k += 8) {
         uint64_t x = sim_rnd(&w->rng);
@@ -459,7 +459,8 @@ size_t sim_relay(struct sim_world *w, int node, size_t **out)
 {
     struct relay_acc acc = {.w = w};
     struct hz_err err = {0};
-    SIM_OK(w, relay_each(w->nodes[node].node, relay_cb, &acc, &err), &err);
+    SIM_OK(w, store_relay_each(w->nodes[node].node, relay_cb, &acc, &err),
+           &err);
     /* Exactly what the node was given: each held entry once. */
     size_t held = 0;
     for (int a = 0; a < w->n_nodes; a++) {
@@ -556,7 +557,7 @@ static void predict(struct sim_world *w, int node, int a, uint64_t seq,
     }
 }
 
-/* The counts relay_ingest reports. Entries released from pending during
+/* The counts store_relay_ingest reports. Entries released from pending during
  * the batch may be counted where they first went (pending) or where they
  * ended (applied); either way an entry of the batch still pending at the
  * end must be counted as pending, and nothing may be rejected, held,
@@ -608,10 +609,10 @@ void sim_deliver(struct sim_world *w, int node, const size_t *idx, size_t n)
         free(mine[a]);
     struct hz_ingest_stats got = {0};
     struct hz_err err = {0};
-    int rv = relay_ingest(w->nodes[node].node, n, p, len, &got, &err);
+    int rv = store_relay_ingest(w->nodes[node].node, n, p, len, &got, &err);
     free(p);
     free(len);
-    SIM_CHECK(w, rv == 0, "relay_ingest into node %d: %s (%s)", node,
+    SIM_CHECK(w, rv == 0, "store_relay_ingest into node %d: %s (%s)", node,
               hz_errname(rv), err.msg);
     check_counts(w, node, n, &want, &got);
     w->stats.delivered += n;

@@ -16,7 +16,7 @@
 
 #include "core/entry.h"
 #include "core/limits.h"
-#include "store/store.h"
+#include "store/internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -113,12 +113,13 @@ static int newest_cb(void *data, const uint8_t *p, size_t len)
 }
 
 /* The clock, in ms, of @author's newest entry among those @node holds:
- * read from relay_each's bytes with entry_decode. */
+ * read from store_relay_each's bytes with entry_decode. */
 static uint64_t newest_clock_ms(struct sim_world *w, int node, int author)
 {
     struct newest n = {.author = w->nodes[author].pk};
     struct hz_err err = {0};
-    assert_int_equal(relay_each(w->nodes[node].node, newest_cb, &n, &err), 0);
+    assert_int_equal(store_relay_each(w->nodes[node].node, newest_cb, &n, &err),
+                     0);
     assert_true(n.seq > 0);
     return n.clock >> 16;
 }

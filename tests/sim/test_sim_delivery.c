@@ -1,4 +1,4 @@
-/* test_sim_delivery.c - what relay_ingest reports about a batch (struct
+/* test_sim_delivery.c - what store_relay_ingest reports about a batch (struct
  * hz_ingest_stats; DECISIONS 24: an import that leaves entries pending
  * says so and prints the counts).
  *
@@ -16,7 +16,7 @@
 
 #include "sim.h"
 
-#include "store/store.h"
+#include "store/internal.h"
 
 #include <string.h>
 
@@ -52,7 +52,8 @@ static struct hz_ingest_stats batch(struct sim_world *w, const int *seqs)
     }
     struct hz_ingest_stats st = {0};
     struct hz_err err = {0};
-    assert_int_equal(relay_ingest(w->nodes[1].node, n, p, len, &st, &err), 0);
+    assert_int_equal(store_relay_ingest(w->nodes[1].node, n, p, len, &st, &err),
+                     0);
     assert_int_equal(st.entries, n);
     return st;
 }

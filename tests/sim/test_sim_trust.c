@@ -39,7 +39,7 @@
 #include "core/cert.h"
 #include "core/entry.h"
 #include "core/identity.h"
-#include "store/store.h"
+#include "store/internal.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -553,7 +553,7 @@ static uint64_t env_now(void *data)
     return ((const struct tnode *)data)->wall_ms;
 }
 
-static void env_random(void *data, void *buf, size_t len)
+static void seeded_random(void *data, void *buf, size_t len)
 {
     draw(&((struct tnode *)data)->rng, buf, len);
 }
@@ -565,7 +565,7 @@ static void node_open(struct tw *w, int i)
     n->wall_ms = SIM_MS_2024 + w->virt_ms;
     n->rng.s = sim_rnd(&w->rng);
     n->env =
-        (struct hz_env){.data = n, .now_ms = env_now, .random = env_random};
+        (struct hz_env){.data = n, .now_ms = env_now, .random = seeded_random};
     uint8_t seed[HZ_SEED_LEN];
     draw(&w->rng, seed, sizeof seed);
     struct hz_err err = {0};
@@ -677,7 +677,7 @@ static void collect_own(struct tw *w, int i)
     sqlite3_stmt *st;
     struct hz_err err = {0};
     TW_OK(w,
-          db_prep(n->h,
+          db_prep(&n->h->db,
                   "SELECT bytes FROM log WHERE author = ?1 AND seq > ?2"
                   " ORDER BY seq",
                   &st, &err),
@@ -694,7 +694,7 @@ static void collect_own(struct tw *w, int i)
 }
 
 /* Give registry entries idx[0..count) to node @dst in one batch, and
- * check relay_ingest's counts against what the node held before. */
+ * check store_relay_ingest's counts against what the node held before. */
 static void deliver(struct tw *w, int dst, const size_t *idx, size_t count)
 {
     if (count == 0)
@@ -732,11 +732,11 @@ static void deliver(struct tw *w, int dst, const size_t *idx, size_t count)
     }
     struct hz_ingest_stats got = {0};
     struct hz_err err = {0};
-    int rv = relay_ingest(n->h, count, p, len, &got, &err);
+    int rv = store_relay_ingest(n->h, count, p, len, &got, &err);
     free(p);
     free(len);
     free(mine);
-    TW_CHECK(w, rv == 0, "relay_ingest into node %d: %s (%s)", dst,
+    TW_CHECK(w, rv == 0, "store_relay_ingest into node %d: %s (%s)", dst,
              hz_errname(rv), err.msg);
     uint64_t stored = got.applied + got.denied;
     TW_CHECK(w,
@@ -817,14 +817,14 @@ static void write_objs(struct tw *w, int carrier, struct enc *objs,
     struct body b = {
         .schema_version = 1, .n_ops = count, .ops = ops, .trust = 1};
     struct hz_err err = {0};
-    TW_OK(w, db_begin(h, &err), &err);
+    TW_OK(w, txn_begin(h, &err), &err);
     int rv = count == 1 ? write_trust(h, kinds[0], enc_data(&objs[0]),
                                       enc_len(&objs[0]), &err)
                         : write_entry(h, &b, &err);
     if (rv == 0)
-        rv = db_commit(h, &err);
+        rv = txn_commit(h, &err);
     if (rv != 0) {
-        db_rollback(h);
+        txn_rollback(h);
         tw_fail(w, "node %d carrying %zu trust objects: %s (%s)", carrier,
                 count, hz_errname(rv), err.msg);
     }
@@ -1259,10 +1259,10 @@ static void read_log(struct tw *w, int i, int *state, char *reasons,
     hz_node *h = w->nodes[i].h;
     sqlite3_stmt *st;
     struct hz_err err = {0};
-    TW_OK(
-        w,
-        db_prep(h, "SELECT author, seq, id, state, reason FROM log", &st, &err),
-        &err);
+    TW_OK(w,
+          db_prep(&h->db, "SELECT author, seq, id, state, reason FROM log", &st,
+                  &err),
+          &err);
     size_t rows = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
         int a = node_of(w, sqlite3_column_blob(st, 0));
@@ -1403,8 +1403,8 @@ static void reference_hash(struct tw *w, const struct oracle *o, char *out)
     memset(&ref, 0, sizeof ref);
     ref.wall_ms = SIM_MS_2024 + w->virt_ms;
     ref.rng.s = sim_rnd(&w->rng);
-    ref.env =
-        (struct hz_env){.data = &ref, .now_ms = env_now, .random = env_random};
+    ref.env = (struct hz_env){
+        .data = &ref, .now_ms = env_now, .random = seeded_random};
     uint8_t seed[HZ_SEED_LEN];
     draw(&w->rng, seed, sizeof seed);
     struct hz_err err = {0};
@@ -1421,7 +1421,7 @@ static void reference_hash(struct tw *w, const struct oracle *o, char *out)
     if (v != NULL)
         shuffle(w, v, n);
     if (rv == 0)
-        rv = db_begin(ref.h, &err);
+        rv = txn_begin(ref.h, &err);
     for (size_t k = 0; rv == 0 && v != NULL && k < n; k++) {
         struct entry d;
         const struct ent *x = &w->reg[v[k]];
@@ -1430,7 +1430,7 @@ static void reference_hash(struct tw *w, const struct oracle *o, char *out)
             rv = apply_body(ref.h, &d, &x->b, &err);
     }
     if (rv == 0)
-        rv = db_commit(ref.h, &err);
+        rv = txn_commit(ref.h, &err);
     if (rv == 0)
         rv = hz_node_state_hash(ref.h, out, &err);
     free(v);

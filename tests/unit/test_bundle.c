@@ -582,7 +582,8 @@ static void import_with_pending_full_counts_refused_and_succeeds(void **state)
              " i < %u) SELECT x'%s', 1000 + i, randomblob(32), x'00'"
              " FROM c",
              HZ_PENDING_PER_AUTHOR_MAX, author);
-    assert_int_equal(sqlite3_exec(w.b->db, sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(w.b->db.conn, sql, NULL, NULL, NULL),
+                     SQLITE_OK);
     struct unit_snapshot before;
     unit_snapshot_take(w.b, &before);
     struct hz_ingest_stats st = {0};

@@ -768,7 +768,7 @@ static void log_verify_passes_after_every_kind_of_arrival(void **state)
                             unit_sql_int(c, "SELECT count(*) FROM pending") +
                             unit_sql_int(c, "SELECT count(*) FROM forks")));
     /* A stored entry altered on disk is found. */
-    assert_int_equal(sqlite3_exec(c->db,
+    assert_int_equal(sqlite3_exec(c->db.conn,
                                   "UPDATE log SET bytes = substr(bytes, 1,"
                                   " length(bytes) - 1) || CASE WHEN"
                                   " substr(bytes, -1) = x'00' THEN x'01'"

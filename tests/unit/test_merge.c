@@ -2,7 +2,7 @@
  * (apply.c; DESIGN "Causality and clocks"; DECISIONS 8, 9, 12).
  *
  * In-memory nodes with virtual clocks exchange entries through
- * relay_each / relay_ingest. A write made after seeing another wins
+ * store_relay_each / store_relay_ingest. A write made after seeing another wins
  * whatever the clocks say; truly concurrent writes pick the same winner
  * everywhere by (clock, author) and stay listed until a write that saw
  * them all; an author's later write supersedes its earlier; a tombstone

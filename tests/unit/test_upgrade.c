@@ -164,7 +164,7 @@ static void entry_of_a_newer_schema_is_held_and_relayed(void **state)
     unit_assert_field(w.b, "households", w.h1, "village", "\"测试村丙\"");
     unit_assert_field(w.b, "households", w.h2, "village", "\"测试村乙\"");
 
-    /* Relayed: by relay_each and in bundles. */
+    /* Relayed: by store_relay_each and in bundles. */
     struct unit_entries from_b = {0};
     unit_entries_collect(w.b, &from_b);
     assert_int_equal(from_b.n, 3);

@@ -35,7 +35,7 @@
 #include "core/schema.h"
 #include "core/token.h"
 #include "core/trust.h"
-#include "store/store.h"
+#include "store/internal.h"
 #include "huzhu/trust.h"
 
 #include <jansson.h>
@@ -150,7 +150,7 @@ static int64_t count_rows(hz_node *n, const char *table)
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
     sqlite3_stmt *st;
     struct hz_err err = {0};
-    assert_int_equal(db_prep(n, sql, &st, &err), 0);
+    assert_int_equal(db_prep(&n->db, sql, &st, &err), 0);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     int64_t c = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
@@ -168,12 +168,12 @@ static int ingest_one(hz_node *n, const struct bytes *b,
                       enum ingest_result *res, struct hz_err *why)
 {
     struct hz_err err = {0};
-    assert_int_equal(db_begin(n, &err), 0);
+    assert_int_equal(txn_begin(n, &err), 0);
     int rv = ingest_entry(n, b->p, b->len, res, why);
     if (rv == 0)
-        assert_int_equal(db_commit(n, &err), 0);
+        assert_int_equal(txn_commit(n, &err), 0);
     else
-        db_rollback(n);
+        txn_rollback(n);
     return rv;
 }
 
@@ -456,7 +456,7 @@ static void invalid_entries_meet_their_labelled_fate(void **state)
         const char *verdict = str(j, "verdict");
         enum ingest_result res = INGEST_DUPLICATE;
         struct hz_err why = {0};
-        assert_int_equal(db_begin(n, &why), 0);
+        assert_int_equal(txn_begin(n, &why), 0);
         int rv = ingest_entry(n, b.p, b.len, &res, &why);
         if (strcmp(verdict, "refused") == 0) {
             if (rv == 0)
@@ -489,7 +489,7 @@ static void invalid_entries_meet_their_labelled_fate(void **state)
             }
         }
         assert_int_equal(facts(n), 0);
-        db_rollback(n);
+        txn_rollback(n);
         free(b.p);
     }
     state_hash(n, after);
@@ -532,7 +532,7 @@ static void ingest_list(hz_node *n, struct bytes *v, const size_t *order,
         }
         struct hz_ingest_stats st = {0};
         struct hz_err err = {0};
-        assert_int_equal(relay_ingest(n, k, p, len, &st, &err), 0);
+        assert_int_equal(store_relay_ingest(n, k, p, len, &st, &err), 0);
         assert_int_equal(st.refused, 0);
     }
 }
@@ -878,9 +878,10 @@ static void ingest_steps_give_the_labelled_results(void **state)
             unhex_fixed(str(l, "id"), id, HZ_HASH_LEN);
             sqlite3_stmt *st;
             struct hz_err err = {0};
-            assert_int_equal(
-                db_prep(n, "SELECT state FROM log WHERE id = ?1", &st, &err),
-                0);
+            assert_int_equal(db_prep(&n->db,
+                                     "SELECT state FROM log WHERE id = ?1", &st,
+                                     &err),
+                             0);
             sqlite3_bind_blob(st, 1, id, HZ_HASH_LEN, SQLITE_STATIC);
             assert_int_equal(sqlite3_step(st), SQLITE_ROW);
             int v = sqlite3_column_int(st, 0);
@@ -893,9 +894,10 @@ static void ingest_steps_give_the_labelled_results(void **state)
             unhex_fixed(str(l, "id"), id, HZ_HASH_LEN);
             sqlite3_stmt *st;
             struct hz_err err = {0};
-            assert_int_equal(
-                db_prep(n, "SELECT point FROM forks WHERE id = ?1", &st, &err),
-                0);
+            assert_int_equal(db_prep(&n->db,
+                                     "SELECT point FROM forks WHERE id = ?1",
+                                     &st, &err),
+                             0);
             sqlite3_bind_blob(st, 1, id, HZ_HASH_LEN, SQLITE_STATIC);
             assert_int_equal(sqlite3_step(st), SQLITE_ROW);
             int64_t point = sqlite3_column_int64(st, 0);

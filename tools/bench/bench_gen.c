@@ -27,7 +27,7 @@
 #include "core/cert.h"
 #include "core/identity.h"
 #include "core/limits.h"
-#include "store/store.h"
+#include "store/internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -569,13 +569,13 @@ static void enter_network(struct gen *g, const struct gen_network *net)
     identity_close(&root);
     if (rv != 0)
         die("sign certificate", NULL);
-    rv = db_begin(g->node, &err);
+    rv = txn_begin(g->node, &err);
     if (rv == 0)
         rv = write_trust(g->node, OP_CERT, enc_data(&out), enc_len(&out), &err);
     if (rv == 0)
-        rv = db_commit(g->node, &err);
+        rv = txn_commit(g->node, &err);
     if (rv != 0) {
-        db_rollback(g->node);
+        txn_rollback(g->node);
         die("write certificate", &err);
     }
     enc_close(&out);

@@ -41,7 +41,7 @@
 #include "huzhu/node.h"
 
 #include "core/limits.h"
-#include "store/store.h"
+#include "store/internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -368,8 +368,8 @@ static int set_pragma(hz_node *node, const char *pragma)
     char sql[512];
     int len = snprintf(sql, sizeof sql, "PRAGMA %s", pragma);
     if (len < 0 || (size_t)len >= sizeof sql ||
-        sqlite3_exec(node->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-        fprintf(stderr, "bench: %s: %s\n", sql, sqlite3_errmsg(node->db));
+        sqlite3_exec(node->db.conn, sql, NULL, NULL, NULL) != SQLITE_OK) {
+        fprintf(stderr, "bench: %s: %s\n", sql, sqlite3_errmsg(node->db.conn));
         return -1;
     }
     fprintf(stderr, "bench: what-if: %s on the importing node\n", sql);
@@ -404,7 +404,7 @@ static int run_import(const struct opts *o, const char *work, enum kind k,
         hz_node_close(node);
         return -1;
     }
-    struct sqlprof *prof = o->sql_profile ? sqlprof_open(node->db) : NULL;
+    struct sqlprof *prof = o->sql_profile ? sqlprof_open(node->db.conn) : NULL;
     if (prof != NULL)
         printf("\n### SQL profile: import %u, %s\n\n", round + 1, kind_what[k]);
     res->rss_before_kb = maxrss_kb(RUSAGE_SELF);

@@ -11,7 +11,7 @@
 
 #include "huzhu/bundle.h"
 
-#include "store/store.h"
+#include "store/internal.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -7,7 +7,7 @@
 
 #include "core/body.h"
 #include "core/entry.h"
-#include "store/store.h"
+#include "store/internal.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,7 +21,7 @@ static int newest_data_entry(hz_node *n, uint8_t **buf, size_t *len,
 {
     sqlite3_stmt *st;
     struct hz_err err = {0};
-    if (db_prep(n,
+    if (db_prep(&n->db,
                 "SELECT bytes FROM log WHERE state = 0"
                 " ORDER BY length(bytes) DESC, n LIMIT 1",
                 &st, &err) != 0) {
@@ -58,7 +58,7 @@ int trust_bench_allowed(hz_node *n, double min_s, uint64_t *n_ops,
     struct hz_err err = {0};
     int rv = newest_data_entry(n, &buf, &len, &e, &b);
     bool began = false;
-    if (rv == 0 && db_exec(n, "BEGIN", &err) != 0) {
+    if (rv == 0 && db_exec(&n->db, "BEGIN", &err) != 0) {
         fprintf(stderr, "bench: trust: %s\n", err.msg);
         rv = -1;
     }
@@ -82,7 +82,7 @@ int trust_bench_allowed(hz_node *n, double min_s, uint64_t *n_ops,
         clocks_now(&t1);
     }
     if (began)
-        db_rollback(n);
+        txn_rollback(n);
     *out = (struct rate){.n = calls,
                          .wall_s = t1.wall_s - t0.wall_s,
                          .cpu_s = t1.cpu_s - t0.cpu_s};

@@ -4,8 +4,8 @@
  *
  * Every vector is made by the library it describes: valid entries by
  * in-memory nodes writing through hz_batch / hz_node_commit and moving
- * entries with relay_each / relay_ingest; invalid ones by signing crafted
- * bytes with entry_sign or by hand. Everything is deterministic: fixed
+ * entries with store_relay_each / store_relay_ingest; invalid ones by signing
+ * crafted bytes with entry_sign or by hand. Everything is deterministic: fixed
  * Ed25519 seeds, fixed wall clocks, fixed row ids and a splitmix64 PRNG
  * behind struct hz_env, and a deterministic randombytes implementation for
  * what libsodium draws itself (det_rng), so two runs write identical files. CI
@@ -26,8 +26,8 @@
 #include "core/schema.h"
 #include "core/token.h"
 #include "core/trust.h"
-#include "store/query.h"
-#include "store/store.h"
+#include "store/state/render.h"
+#include "store/internal.h"
 #include "huzhu/trust.h"
 
 #include <jansson.h>
@@ -272,7 +272,7 @@ static int collect_cb(void *data, const uint8_t *p, size_t len)
 static void node_entries(hz_node *n, struct list *out)
 {
     struct hz_err err = {0};
-    check(relay_each(n, collect_cb, out, &err), &err, "relay_each");
+    check(store_relay_each(n, collect_cb, out, &err), &err, "store_relay_each");
 }
 
 static void decode_or_die(struct entry *e, const struct blob *b)
@@ -296,7 +296,7 @@ static void sync_to(struct author *from, struct author *to)
     }
     struct hz_ingest_stats st = {0};
     struct hz_err err = {0};
-    check(relay_ingest(to->node, l.n, p, len, &st, &err), &err, "ingest");
+    check(store_relay_ingest(to->node, l.n, p, len, &st, &err), &err, "ingest");
     if (st.refused != 0)
         die("sync %s -> %s refused %llu", from->name, to->name,
             (unsigned long long)st.refused);
@@ -961,7 +961,7 @@ static void expect_fate(const struct fate *f, const struct identity *recv)
     struct hz_err err = {0};
     check(node_open_memory(seed, schema_current(), &g.env, &n, &err), &err,
           "open");
-    check(db_begin(n, &err), &err, "begin");
+    check(txn_begin(n, &err), &err, "begin");
     enum ingest_result res = INGEST_DUPLICATE;
     struct hz_err why = {0};
     int rv = ingest_entry(n, f->b.p, f->b.len, &res, &why);
@@ -997,7 +997,7 @@ static void expect_fate(const struct fate *f, const struct identity *recv)
     }
     if (code != NULL && strcmp(code, f->code) != 0)
         die("%s: expected %s, got %s (%s)", f->name, f->code, code, why.msg);
-    db_rollback(n);
+    txn_rollback(n);
     hz_node_close(n);
 }
 
@@ -1578,7 +1578,7 @@ static json_t *state_tables(hz_node *n, struct enc *in)
         strcat(sql, " ORDER BY id");
         sqlite3_stmt *st;
         struct hz_err err = {0};
-        check(db_prep(n, sql, &st, &err), &err, "select");
+        check(db_prep(&n->db, sql, &st, &err), &err, "select");
         json_t *rows = json_array();
         while (sqlite3_step(st) == SQLITE_ROW) {
             if (json_array_size(rows) == 0)
@@ -1586,8 +1586,8 @@ static json_t *state_tables(hz_node *n, struct enc *in)
             struct value vals[HZ_FIELDS_MAX];
             size_t set = 0;
             for (size_t c = 0; c < td->n_cols; c++) {
-                if (apply_value_from_sql(&td->cols[c], st, (int)c + 2,
-                                         &vals[c]) != 0)
+                if (db_column_value(&td->cols[c], st, (int)c + 2, &vals[c]) !=
+                    0)
                     die("value of %s", td->name);
                 set += vals[c].type != VALUE_NIL;
             }
@@ -1709,7 +1709,7 @@ static void ingest_all(hz_node *n, const struct blob *const *v, size_t count,
         len[i] = v[i]->len;
     }
     struct hz_err err = {0};
-    check(relay_ingest(n, count, p, len, st, &err), &err, "ingest");
+    check(store_relay_ingest(n, count, p, len, st, &err), &err, "ingest");
     free(p);
     free(len);
 }
@@ -2047,7 +2047,7 @@ static json_t *rows_json(hz_node *n, const char *sql)
 {
     json_t *arr = json_array();
     struct hz_err err = {0};
-    check(query_rows(n, sql, arr, &err), &err, sql);
+    check(db_rows_json(&n->db, sql, DB_NO_ARGS, arr, &err), &err, sql);
     return arr;
 }
 
@@ -2078,9 +2078,9 @@ static json_t *ingest_case(struct gen *g, const char *name, const char *desc,
         const struct blob *b = chain_find(v, n_v, steps[i].entry);
         struct hz_err err = {0};
         enum ingest_result res;
-        check(db_begin(n, &err), &err, "begin");
+        check(txn_begin(n, &err), &err, "begin");
         check(ingest_entry(n, b->p, b->len, &res, &err), &err, name);
-        check(db_commit(n, &err), &err, "commit");
+        check(txn_commit(n, &err), &err, "commit");
         if (strcmp(result_name(res), steps[i].result) != 0)
             die("%s step %zu: %s, expected %s", name, i, result_name(res),
                 steps[i].result);
@@ -3794,7 +3794,7 @@ static int64_t count_log(hz_node *n)
 {
     sqlite3_stmt *st;
     struct hz_err err = {0};
-    check(db_prep(n, "SELECT count(*) FROM log", &st, &err), &err, "log");
+    check(db_prep(&n->db, "SELECT count(*) FROM log", &st, &err), &err, "log");
     if (sqlite3_step(st) != SQLITE_ROW)
         die("count log");
     int64_t c = sqlite3_column_int64(st, 0);
@@ -3871,7 +3871,7 @@ static json_t *tb_epoch(struct sworld *w, struct dnode *d, const char *vector,
 {
     sqlite3_stmt *st;
     struct hz_err err = {0};
-    check(db_prep(d->n,
+    check(db_prep(&d->n->db,
                   "SELECT bytes FROM log WHERE author = ?1"
                   " ORDER BY seq DESC LIMIT 1",
                   &st, &err),
@@ -3883,8 +3883,9 @@ static json_t *tb_epoch(struct sworld *w, struct dnode *d, const char *vector,
                                 (size_t)sqlite3_column_bytes(st, 0));
     sqlite3_reset(st);
     uint8_t key[32];
-    check(db_prep(d->n, "SELECT key FROM bkeys WHERE epoch = ?1", &st, &err),
-          &err, vector);
+    check(
+        db_prep(&d->n->db, "SELECT key FROM bkeys WHERE epoch = ?1", &st, &err),
+        &err, vector);
     sqlite3_bind_int64(st, 1, (sqlite3_int64)number);
     if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_bytes(st, 0) != 32)
         die("%s: no key", vector);

@@ -4,9 +4,11 @@
  * printed) and node.db (SQLite, WAL). Only hz_node_create makes a node:
  * opening anything else is an error, never a silent new identity
  * (DECISIONS 13). Layout: proto/storage.md. */
-#include "store.h"
+#include "node.h"
 
-#include "../core/error_int.h"
+#include "../../core/error_int.h"
+#include "../log/log.h"
+#include "../members/members.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -28,44 +30,6 @@ int hz_init(void)
     return sodium_init() < 0 ? HZ_EIO : 0;
 }
 
-static uint64_t real_now_ms(void *data)
-{
-    (void)data;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    if (ts.tv_sec < 0)
-        return 0;
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void real_random(void *data, void *buf, size_t len)
-{
-    (void)data;
-    randombytes_buf(buf, len);
-}
-
-uint64_t node_now_ms(struct hz_node *n)
-{
-    return n->env.now_ms(n->env.data);
-}
-
-void node_random(struct hz_node *n, void *buf, size_t len)
-{
-    n->env.random(n->env.data, buf, len);
-}
-
-void node_logf(struct hz_node *n, int level, const char *fmt, ...)
-{
-    if (!n->has_log || n->log.emit == NULL || level > n->log.level)
-        return;
-    char line[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    n->log.emit(n->log.data, level, line);
-}
-
 static int node_alloc(const struct hz_node_opts *opts,
                       const struct schema *schema, hz_node **out,
                       struct hz_err *err)
@@ -78,22 +42,18 @@ static int node_alloc(const struct hz_node_opts *opts,
     if (n == NULL)
         return hz_err_set(err, HZ_ENOMEM, "node");
     n->schema = schema;
-    n->env.now_ms = real_now_ms;
-    n->env.random = real_random;
+    env_init(&n->env, opts != NULL ? opts->env : NULL);
     if (opts != NULL) {
         n->flags = opts->flags;
         if (opts->log != NULL) {
             n->log = *opts->log;
-            n->has_log = 1;
-        }
-        if (opts->env != NULL) {
-            n->env.data = opts->env->data;
-            if (opts->env->now_ms != NULL)
-                n->env.now_ms = opts->env->now_ms;
-            if (opts->env->random != NULL)
-                n->env.random = opts->env->random;
+            n->has_log = true;
         }
     }
+    /* Test hook: write entries this device's role does not allow, so
+     * tests can show that every other node denies them. */
+    const char *keep = getenv("HUZHU_TEST_KEEP_DENIED");
+    n->keep_denied = keep != NULL && strcmp(keep, "1") == 0;
     enc_init(&n->scratch);
     memcpy(n->network, placeholder_network, HZ_NET_LEN);
     *out = n;
@@ -104,8 +64,8 @@ void hz_node_close(hz_node *n)
 {
     if (n == NULL)
         return;
-    db_rollback(n);
-    db_close(n);
+    txn_rollback(n);
+    db_close(&n->db);
     enc_close(&n->scratch);
     identity_close(&n->id);
     free(n->dir);
@@ -215,24 +175,22 @@ static int check_device(hz_node *n, struct hz_err *err)
         return 0;
     uint8_t now[HZ_HASH_LEN];
     node_device_fingerprint(now);
-    sqlite3_stmt *st;
-    int rv = db_prep(n, "SELECT v = ?1 FROM meta WHERE k = 'device'", &st, err);
+    uint8_t was[HZ_HASH_LEN];
+    bool found = false;
+    int rv = db_meta_has(&n->db, "device", &found, err);
     if (rv != 0)
         return rv;
-    sqlite3_bind_blob(st, 1, now, sizeof now, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    int same = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return db_err(n, rc, "meta device", err);
-    if (same < 0)
-        return db_meta_put(n, "device", now, sizeof now, err);
-    if (same)
+    if (!found)
+        return db_meta_put(&n->db, "device", now, sizeof now, err);
+    /* A record of another size is another machine's too. */
+    struct hz_err quiet = {0};
+    if (db_meta_get(&n->db, "device", was, sizeof was, &quiet) == 0 &&
+        memcmp(was, now, sizeof was) == 0)
         return 0;
-    node_logf(n, HZ_LOG_ERROR,
-              "clone: this node was created on another"
-              " machine; writes stop until rekey");
-    return db_meta_put(n, "clone", "device", 6, err);
+    env_logf(n, HZ_LOG_ERROR,
+             "clone: this node was created on another"
+             " machine; writes stop until rekey");
+    return db_meta_put(&n->db, "clone", "device", 6, err);
 }
 
 int node_finish_rekey(hz_node *n, struct hz_err *err)
@@ -259,7 +217,7 @@ static int settle_rekey(hz_node *n, const char *dir, struct hz_err *err)
     uint8_t seed[HZ_SEED_LEN], meta_pk[HZ_KEY_LEN];
     int rv = 0;
     if (access(path, F_OK) == 0 && read_key(path, seed, NULL) == 0 &&
-        db_meta_get(n, "key", meta_pk, sizeof meta_pk, NULL) == 0) {
+        db_meta_get(&n->db, "key", meta_pk, sizeof meta_pk, NULL) == 0) {
         struct identity fresh;
         identity_from_seed(&fresh, seed);
         bool done = memcmp(fresh.pk, meta_pk, HZ_KEY_LEN) == 0;
@@ -285,30 +243,28 @@ static int settle_rekey(hz_node *n, const char *dir, struct hz_err *err)
 static int init_db(hz_node *n, const char *name, struct hz_err *err)
 {
     char ver[16];
-    int rv = db_begin(n, err);
+    int rv = txn_begin(n, err);
     if (rv == 0)
-        rv = db_setup(n, err);
+        rv = db_setup(&n->db, n->schema, err);
     if (rv == 0)
-        rv = db_meta_put(n, "name", name, strlen(name), err);
+        rv = db_meta_put(&n->db, "name", name, strlen(name), err);
     if (rv == 0)
-        rv = db_meta_put(n, "key", n->id.pk, HZ_KEY_LEN, err);
+        rv = db_meta_put(&n->db, "key", n->id.pk, HZ_KEY_LEN, err);
     if (rv == 0)
-        rv = db_meta_put(n, "network", n->network, HZ_NET_LEN, err);
+        rv = db_meta_put(&n->db, "network", n->network, HZ_NET_LEN, err);
     uint8_t device[HZ_HASH_LEN];
     node_device_fingerprint(device);
     if (rv == 0)
-        rv = db_meta_put(n, "device", device, sizeof device, err);
+        rv = db_meta_put(&n->db, "device", device, sizeof device, err);
     snprintf(ver, sizeof ver, "%u", n->schema->version);
     if (rv == 0)
-        rv = db_meta_put(n, "schema", ver, strlen(ver), err);
-    char pragma[64];
-    snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", HZ_DB_FORMAT);
+        rv = db_meta_put(&n->db, "schema", ver, strlen(ver), err);
     if (rv == 0)
-        rv = db_exec(n, pragma, err);
+        rv = db_set_format(&n->db, err);
     if (rv == 0)
-        rv = db_commit(n, err);
+        rv = txn_commit(n, err);
     if (rv != 0)
-        db_rollback(n);
+        txn_rollback(n);
     return rv;
 }
 
@@ -333,7 +289,7 @@ int hz_node_create(const char *dir, const char *name,
     if (rv != 0)
         return rv;
     uint8_t seed[HZ_SEED_LEN];
-    node_random(n, seed, sizeof seed);
+    env_random(n, seed, sizeof seed);
     identity_from_seed(&n->id, seed);
     char *key = path_join(dir, HZ_KEY_FILE);
     char *db = path_join(dir, HZ_DB_FILE);
@@ -344,9 +300,9 @@ int hz_node_create(const char *dir, const char *name,
         rv = write_key(key, seed, err);
     sodium_memzero(seed, sizeof seed);
     if (rv == 0)
-        rv = db_open(n, db, 1, err);
+        rv = db_open(&n->db, db, n->dir, false, true, err);
     if (rv == 0)
-        rv = db_configure(n, err);
+        rv = db_configure(&n->db, err);
     if (rv == 0)
         rv = init_db(n, name, err);
     if (rv == 0 && fsync_dir(dir) != 0)
@@ -365,15 +321,10 @@ int hz_node_create(const char *dir, const char *name,
  * build's schema (new columns; held entries this schema now defines). */
 static int check_db(hz_node *n, struct hz_err *err)
 {
-    sqlite3_stmt *st;
-    int rv = db_prep(n, "PRAGMA user_version", &st, err);
+    int format = 0;
+    int rv = db_format(&n->db, &format, err);
     if (rv != 0)
         return rv == HZ_ECORRUPT ? hz_err_set(err, HZ_ENOTNODE, "node.db") : rv;
-    int rc = sqlite3_step(st);
-    int format = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW)
-        return db_err(n, rc, "read format", err);
     if (format == 0)
         return hz_err_set(err, HZ_ENOTNODE, "node.db has no huzhu tables");
     if (format > HZ_DB_FORMAT)
@@ -381,11 +332,11 @@ static int check_db(hz_node *n, struct hz_err *err)
                           "node.db format %d is newer than this huzhu (%d)",
                           format, HZ_DB_FORMAT);
     uint8_t pk[HZ_KEY_LEN];
-    rv = db_meta_get(n, "key", pk, sizeof pk, err);
+    rv = db_meta_get(&n->db, "key", pk, sizeof pk, err);
     if (rv == 0 && memcmp(pk, n->id.pk, HZ_KEY_LEN) != 0)
         rv = hz_err_set(err, HZ_ECORRUPT, "node.key does not match node.db");
     if (rv == 0)
-        rv = db_meta_get(n, "network", n->network, HZ_NET_LEN, err);
+        rv = db_meta_get(&n->db, "network", n->network, HZ_NET_LEN, err);
     n->networked = rv == 0 && trust_networked(n->network);
     return rv;
 }
@@ -393,7 +344,7 @@ static int check_db(hz_node *n, struct hz_err *err)
 static int upgrade(hz_node *n, struct hz_err *err)
 {
     char *ver = NULL;
-    int rv = db_meta_get_text(n, "schema", &ver, err);
+    int rv = db_meta_get_text(&n->db, "schema", &ver, err);
     unsigned stored = ver != NULL ? (unsigned)strtoul(ver, NULL, 10) : 0;
     free(ver);
     if (rv != 0 || stored >= n->schema->version ||
@@ -401,17 +352,17 @@ static int upgrade(hz_node *n, struct hz_err *err)
         return rv;
     char text[16];
     snprintf(text, sizeof text, "%u", n->schema->version);
-    rv = db_begin(n, err);
+    rv = txn_begin(n, err);
     if (rv == 0)
-        rv = db_setup(n, err);
+        rv = db_setup(&n->db, n->schema, err);
     if (rv == 0)
         rv = ingest_upgrade(n, err);
     if (rv == 0)
-        rv = db_meta_put(n, "schema", text, strlen(text), err);
+        rv = db_meta_put(&n->db, "schema", text, strlen(text), err);
     if (rv == 0)
-        rv = db_commit(n, err);
+        rv = txn_commit(n, err);
     if (rv != 0)
-        db_rollback(n);
+        txn_rollback(n);
     return rv;
 }
 
@@ -441,13 +392,14 @@ int node_open_schema(const char *dir, const struct schema *schema,
         identity_from_seed(&n->id, seed);
     sodium_memzero(seed, sizeof seed);
     if (rv == 0)
-        rv = db_open(n, db, 0, err);
+        rv = db_open(&n->db, db, n->dir, (n->flags & HZ_OPEN_READONLY) != 0,
+                     false, err);
     if (rv == 0)
         rv = settle_rekey(n, dir, err);
     if (rv == 0)
         rv = check_db(n, err);
     if (rv == 0)
-        rv = db_configure(n, err);
+        rv = db_configure(&n->db, err);
     if (rv == 0)
         rv = upgrade(n, err);
     if (rv == 0)
@@ -478,7 +430,7 @@ int node_open_memory(const uint8_t *seed, const struct schema *schema,
     if (rv != 0)
         return rv;
     identity_from_seed(&n->id, seed);
-    rv = db_open(n, ":memory:", 1, err);
+    rv = db_open(&n->db, ":memory:", NULL, false, true, err);
     if (rv == 0)
         rv = init_db(n, "memory", err);
     if (rv != 0) {
@@ -487,4 +439,24 @@ int node_open_memory(const uint8_t *seed, const struct schema *schema,
     }
     *out = n;
     return 0;
+}
+
+int node_check_writable(struct hz_node *n, struct hz_err *err)
+{
+    if (n->flags & HZ_OPEN_READONLY)
+        return hz_err_set(err, HZ_EREADONLY, "node opened read-only");
+    bool clone = false;
+    int rv = db_meta_has(&n->db, "clone", &clone, err);
+    if (rv == 0 && clone)
+        rv = hz_err_set(err, HZ_ECLONE, "writes are blocked: run huzhu rekey");
+    return rv;
+}
+
+int node_name(struct hz_node *n, char **name, struct hz_err *err)
+{
+    *name = NULL;
+    int rv = db_meta_get_text(&n->db, "name", name, err);
+    if (rv == 0 && *name == NULL)
+        rv = hz_err_set(err, HZ_ECORRUPT, "node has no name");
+    return rv;
 }

@@ -9,11 +9,12 @@
  * libsodium's secretstream (XChaCha20-Poly1305) with the magic, length
  * and header as additional data on every chunk; the last chunk carries
  * the FINAL tag, so a truncated file is refused. */
-#include "store.h"
+#include "files.h"
 
-#include "../core/cert.h"
-#include "../core/error_int.h"
-#include "../core/limits.h"
+#include "../../core/cert.h"
+#include "../../core/error_int.h"
+#include "../../core/limits.h"
+#include "../members/members.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -28,7 +29,9 @@
 #define SEAL_HEADER_MAX (HZ_EPOCH_OBJ_MAX + 256u)
 #define KEY_TAG "huzhu bundle key v1"
 #define KEY_ID_TAG "huzhu bundle key id v1"
-#define HZ_SECRET_KEY_LEN crypto_secretstream_xchacha20poly1305_KEYBYTES
+_Static_assert(HZ_SECRET_KEY_LEN ==
+                   crypto_secretstream_xchacha20poly1305_KEYBYTES,
+               "a bundle key is a secretstream key");
 
 bool seal_is_sealed(const uint8_t *head, size_t len)
 {
@@ -81,17 +84,7 @@ int seal_key_keep(struct hz_node *n, const uint8_t *key, uint64_t epoch,
 {
     uint8_t id[HZ_KEY_ID_LEN];
     seal_key_id(key, id);
-    sqlite3_stmt *st;
-    int rv = db_prep(n,
-                     "INSERT OR REPLACE INTO bkeys(key_id, epoch, key)"
-                     " VALUES(?1, ?2, ?3)",
-                     &st, err);
-    if (rv != 0)
-        return rv;
-    sqlite3_bind_blob(st, 1, id, sizeof id, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)epoch);
-    sqlite3_bind_blob(st, 3, key, HZ_SECRET_KEY_LEN, SQLITE_STATIC);
-    return db_step_done(n, st, err);
+    return roster_bkey_put(n, id, epoch, key, err);
 }
 
 /* Our share of the epoch @p (its bytes) if it names @key_id: 1 when
@@ -118,23 +111,53 @@ static int open_share(struct hz_node *n, const uint8_t *p, size_t len,
     return found;
 }
 
+/* Looking for our share of the epoch whose key id is @key_id. */
+struct share_search {
+    struct hz_node *n;
+    const uint8_t *key_id;
+    uint8_t *key;
+};
+
+static int try_share(void *data, const uint8_t *p, size_t len,
+                     struct hz_err *err)
+{
+    (void)err;
+    struct share_search *s = data;
+    return open_share(s->n, p, len, s->key_id, s->key); /* 1 stops */
+}
+
 /* Our share of an epoch whose key id is @key_id, from the epochs carried
  * in the log: 0, HZ_ENOTFOUND, or an error. */
 static int key_from_shares(struct hz_node *n, const uint8_t *key_id,
                            uint8_t *key, struct hz_err *err)
 {
-    sqlite3_stmt *st;
-    int rv = db_prep(n, "SELECT bytes FROM tobj WHERE kind = 5", &st, err);
-    int found = 0, rc = SQLITE_DONE;
-    while (rv == 0 && !found && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        found = open_share(n, sqlite3_column_blob(st, 0),
-                           (size_t)sqlite3_column_bytes(st, 0), key_id, key);
-    if (rv != 0)
-        return rv;
-    sqlite3_reset(st);
-    if (!found && rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return db_err(n, rc, "epochs", err);
-    return found ? 0 : HZ_ENOTFOUND;
+    struct share_search s = {n, key_id, key};
+    int rv = roster_epoch_objs(n, try_share, &s, err);
+    return rv == 1 ? 0 : rv != 0 ? rv : HZ_ENOTFOUND;
+}
+
+/* Copying the epoch in effect that names a key id. */
+struct epoch_copy {
+    const uint8_t *key_id;
+    uint8_t *out;
+    size_t len;
+};
+
+static int copy_epoch(void *data, const uint8_t *p, size_t len,
+                      struct hz_err *err)
+{
+    (void)err;
+    struct epoch_copy *c = data;
+    struct epoch e;
+    if (epoch_decode(&e, p, len, NULL) != 0)
+        return 0;
+    bool match = memcmp(e.key_id, c->key_id, HZ_KEY_ID_LEN) == 0;
+    epoch_close(&e);
+    if (!match || (c->out = malloc(len)) == NULL)
+        return 0;
+    memcpy(c->out, p, len);
+    c->len = len;
+    return 1; /* found: stop */
 }
 
 /* The bytes of the epoch in the log whose key id is @key_id (to carry in
@@ -142,29 +165,10 @@ static int key_from_shares(struct hz_node *n, const uint8_t *key_id,
 static uint8_t *epoch_bytes(struct hz_node *n, const uint8_t *key_id,
                             size_t *len)
 {
-    sqlite3_stmt *st;
-    uint8_t *out = NULL;
-    if (db_prep(n,
-                "SELECT t.bytes FROM tobj t JOIN epochs e ON t.eid = e.eid"
-                " WHERE t.kind = 5 AND e.key_id = ?1",
-                &st, NULL) != 0)
-        return NULL;
-    sqlite3_bind_blob(st, 1, key_id, HZ_KEY_ID_LEN, SQLITE_STATIC);
-    while (out == NULL && sqlite3_step(st) == SQLITE_ROW) {
-        const uint8_t *p = sqlite3_column_blob(st, 0);
-        size_t l = (size_t)sqlite3_column_bytes(st, 0);
-        struct epoch e;
-        if (epoch_decode(&e, p, l, NULL) != 0)
-            continue;
-        if (memcmp(e.key_id, key_id, HZ_KEY_ID_LEN) == 0 &&
-            (out = malloc(l)) != NULL) {
-            memcpy(out, p, l);
-            *len = l;
-        }
-        epoch_close(&e);
-    }
-    sqlite3_reset(st);
-    return out;
+    struct epoch_copy c = {key_id, NULL, 0};
+    roster_epoch_objs_for(n, key_id, copy_epoch, &c, NULL);
+    *len = c.len;
+    return c.out;
 }
 
 int seal_key_by_id(struct hz_node *n, const uint8_t *key_id, uint8_t *key,
@@ -177,53 +181,45 @@ int seal_key_by_id(struct hz_node *n, const uint8_t *key_id, uint8_t *key,
         return 0;
     if (rv != 0 && rv != HZ_ENOTFOUND) /* no secret file: other keys may do */
         return hz_err_set(err, rv, "%s", quiet.msg);
-    sqlite3_stmt *st;
-    rv = db_prep(n, "SELECT key FROM bkeys WHERE key_id = ?1", &st, err);
-    if (rv != 0)
+    bool have = false;
+    rv = roster_bkey_get(n, key_id, key, &have, err);
+    if (rv != 0 || have)
         return rv;
-    sqlite3_bind_blob(st, 1, key_id, HZ_KEY_ID_LEN, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    bool have = rc == SQLITE_ROW &&
-                sqlite3_column_bytes(st, 0) == (int)HZ_SECRET_KEY_LEN;
-    if (have)
-        memcpy(key, sqlite3_column_blob(st, 0), HZ_SECRET_KEY_LEN);
-    sqlite3_reset(st);
-    if (have)
-        return 0;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return db_err(n, rc, "bkeys", err);
     rv = key_from_shares(n, key_id, key, err);
     if (rv != 0)
         sodium_memzero(key, HZ_SECRET_KEY_LEN);
     return rv;
 }
 
+/* Looking for the newest epoch in effect whose key this node holds. */
+struct current {
+    struct hz_node *n;
+    uint8_t *key, *key_id;
+    uint64_t *epoch;
+};
+
+static int try_epoch(void *data, const uint8_t *key_id, uint64_t epoch,
+                     struct hz_err *err)
+{
+    (void)err;
+    struct current *c = data;
+    struct hz_err quiet = {0};
+    if (seal_key_by_id(c->n, key_id, c->key, &quiet) != 0)
+        return 0;
+    memcpy(c->key_id, key_id, HZ_KEY_ID_LEN);
+    *c->epoch = epoch;
+    return 1; /* found: stop */
+}
+
 int seal_key_current(struct hz_node *n, uint8_t *key, uint8_t *key_id,
                      uint64_t *epoch, struct hz_err *err)
 {
-    /* The newest epoch in effect whose key this node holds. */
-    sqlite3_stmt *st;
-    int rv =
-        db_prep(n, "SELECT key_id, epoch FROM epochs ORDER BY epoch DESC, id",
-                &st, err);
-    int rc = SQLITE_DONE;
-    while (rv == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        uint8_t id[HZ_KEY_ID_LEN];
-        memcpy(id, sqlite3_column_blob(st, 0), HZ_KEY_ID_LEN);
-        uint64_t e = (uint64_t)sqlite3_column_int64(st, 1);
-        struct hz_err quiet = {0};
-        if (seal_key_by_id(n, id, key, &quiet) == 0) {
-            memcpy(key_id, id, HZ_KEY_ID_LEN);
-            *epoch = e;
-            sqlite3_reset(st);
-            return 0;
-        }
-    }
+    struct current c = {n, key, key_id, epoch};
+    int rv = roster_epochs(n, try_epoch, &c, err);
+    if (rv == 1)
+        return 0;
     if (rv != 0)
         return rv;
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return db_err(n, rc, "epochs", err);
     *epoch = 0;
     rv = epoch0_key(n, key, key_id, err);
     if (rv == HZ_ENOTFOUND)

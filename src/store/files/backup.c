@@ -5,9 +5,9 @@
  * a key of its own, so a backup restored on new hardware cannot fork the
  * old device's identity (issue 6; DECISIONS 13, 16). The old key's
  * entries stay in the log as another author's history. */
-#include "store.h"
+#include "files.h"
 
-#include "../core/error_int.h"
+#include "../../core/error_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -69,7 +69,7 @@ int hz_node_backup(hz_node *n, const char *path, struct hz_err *err)
         return hz_err_set(err, HZ_ENOMEM, "path");
     snprintf(tmp, len, "%s.tmp", path);
     unlink(tmp);
-    int rv = copy_db(n->db, tmp, err);
+    int rv = copy_db(n->db.conn, tmp, err);
     if (rv == 0 && fsync_path(tmp) != 0)
         rv = hz_err_set(err, HZ_EIO, "sync backup");
     if (rv == 0 && rename(tmp, path) != 0)
@@ -80,82 +80,51 @@ int hz_node_backup(hz_node *n, const char *path, struct hz_err *err)
     return rv;
 }
 
-/* Give the copied database its new identity. */
+/* Is @d a huzhu node database this build can read? Checked before
+ * anything is created, so a bad file leaves no node behind. */
+static int check_backup(struct db *d, struct hz_err *err)
+{
+    int format = -1;
+    uint8_t key[HZ_KEY_LEN];
+    struct hz_err quiet = {0};
+    if (db_format(d, &format, &quiet) != 0)
+        format = -1;
+    if (format > HZ_DB_FORMAT)
+        return hz_err_set(err, HZ_EVERSION, "backup format %d", format);
+    if (format < 1 || db_meta_get(d, "key", key, sizeof key, &quiet) != 0)
+        return hz_err_set(err, HZ_ENOTNODE, "not a huzhu backup");
+    return 0;
+}
+
+/* Give the copied database its new identity, in one transaction. */
 static int rekey_copy(const char *db_path, const uint8_t *pk, const char *name,
                       struct hz_err *err)
 {
-    sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL);
-    sqlite3_stmt *st = NULL;
-    int version = 0;
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
-    if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        version = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    st = NULL;
-    int rv = 0;
-    if (rc != SQLITE_OK || version == 0)
-        rv = hz_err_set(err, HZ_ENOTNODE, "not a huzhu backup");
-    else if (version > HZ_DB_FORMAT)
-        rv = hz_err_set(err, HZ_EVERSION, "backup format %d", version);
-    if (rv == 0 && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-        rv = hz_err_set(err, HZ_EIO, "restore: %s", sqlite3_errmsg(db));
-    static const char *const steps[] = {
-        ("INSERT OR REPLACE INTO meta(k, v) SELECT 'restored_from', v FROM"
-         " meta WHERE k = 'key'"),
-        "UPDATE meta SET v = ?1 WHERE k = 'key'",
-        "UPDATE meta SET v = ?2 WHERE k = 'name'",
-        "DELETE FROM meta WHERE k IN ('clone', 'device')",
-        "PRAGMA journal_mode=WAL",
-    };
-    for (size_t i = 0; rv == 0 && i < sizeof steps / sizeof steps[0]; i++) {
-        rc = sqlite3_prepare_v2(db, steps[i], -1, &st, NULL);
-        if (rc == SQLITE_OK && sqlite3_bind_parameter_count(st) >= 1)
-            sqlite3_bind_blob(st, 1, pk, HZ_KEY_LEN, SQLITE_STATIC);
-        if (rc == SQLITE_OK && sqlite3_bind_parameter_count(st) >= 2)
-            sqlite3_bind_blob(st, 2, name, (int)strlen(name), SQLITE_STATIC);
-        if (rc == SQLITE_OK) {
-            rc = sqlite3_step(st);
-            rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
-        }
-        sqlite3_finalize(st);
-        st = NULL;
-        if (i == 3 && rc == SQLITE_OK)
-            rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-        if (rc != SQLITE_OK)
-            rv = hz_err_set(err, HZ_EIO, "restore: %s", sqlite3_errmsg(db));
-    }
-    if (rv != 0 && db != NULL && !sqlite3_get_autocommit(db))
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    sqlite3_close(db);
+    struct db d = {0};
+    uint8_t old[HZ_KEY_LEN];
+    int rv = db_open(&d, db_path, NULL, false, false, err);
+    if (rv == 0)
+        rv = check_backup(&d, err);
+    if (rv == 0)
+        rv = db_begin(&d, err);
+    if (rv == 0)
+        rv = db_meta_get(&d, "key", old, sizeof old, err);
+    if (rv == 0)
+        rv = db_meta_put(&d, "restored_from", old, sizeof old, err);
+    if (rv == 0)
+        rv = db_meta_put(&d, "key", pk, HZ_KEY_LEN, err);
+    if (rv == 0)
+        rv = db_meta_put(&d, "name", name, strlen(name), err);
+    if (rv == 0)
+        rv = db_meta_del(&d, "clone", err);
+    if (rv == 0)
+        rv = db_meta_del(&d, "device", err);
+    if (rv == 0)
+        rv = db_commit(&d, err);
+    if (rv == 0)
+        rv = db_configure(&d, err);
+    db_close(&d);
     return rv;
-}
-
-/* Is @db a huzhu node database this build can read? Checked before
- * anything is created, so a bad file leaves no node behind. */
-static int check_backup(sqlite3 *db, struct hz_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int version = -1, keys = 0;
-    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) ==
-            SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        version = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    st = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT count(*) FROM meta WHERE k = 'key' AND"
-                           " length(v) = 32",
-                           -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        keys = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    if (version > HZ_DB_FORMAT)
-        return hz_err_set(err, HZ_EVERSION, "backup format %d", version);
-    if (version < 1 || keys != 1)
-        return hz_err_set(err, HZ_ENOTNODE, "not a huzhu backup");
-    return 0;
 }
 
 /* Undo a half-made restore: the files hz_node_create wrote, and the
@@ -179,16 +148,15 @@ int hz_node_restore(const char *dir, const char *backup, const char *name,
                     struct hz_err *err)
 {
     *out = NULL;
-    sqlite3 *src = NULL;
-    int rc = sqlite3_open_v2(backup, &src, SQLITE_OPEN_READONLY, NULL);
-    if (rc != SQLITE_OK) {
-        sqlite3_close(src);
-        return hz_err_set(err, HZ_ENOTFOUND, "open backup: %s",
-                          sqlite3_errstr(rc));
-    }
-    int rv = check_backup(src, err);
+    struct db src = {0};
+    int rv = db_open(&src, backup, NULL, true, false, err);
     if (rv != 0) {
-        sqlite3_close(src);
+        db_close(&src);
+        return hz_err_set(err, HZ_ENOTFOUND, "open backup");
+    }
+    rv = check_backup(&src, err);
+    if (rv != 0) {
+        db_close(&src);
         return rv;
     }
     /* A fresh node gives the directory, the new key and the settings;
@@ -212,8 +180,8 @@ int hz_node_restore(const char *dir, const char *backup, const char *name,
         n = NULL;
     }
     if (rv == 0)
-        rv = copy_db(src, path, err);
-    sqlite3_close(src);
+        rv = copy_db(src.conn, path, err);
+    db_close(&src);
     if (rv == 0)
         rv = rekey_copy(path, pk, name, err);
     free(path);

@@ -7,12 +7,13 @@
  * Checks on local input live here, not in the apply path (DECISIONS 4):
  * referenced rows exist, a birth year is not in the future, an event
  * written again with the same id and content is a no-op. */
-#include "store.h"
+#include "log.h"
 
-#include "../core/alloc.h"
-#include "../core/clock.h"
-#include "../core/error_int.h"
-#include "../core/limits.h"
+#include "../../core/clock.h"
+#include "../../core/alloc.h"
+#include "../../core/error_int.h"
+#include "../../core/limits.h"
+#include "../state/state.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -79,14 +80,10 @@ static int add_op(hz_batch *b, enum op_kind kind, const char *table,
                           t->name);
     if (b->n >= HZ_QUERY_ROWS_MAX)
         return hz_err_set(err, HZ_ETOOBIG, "batch of %zu ops", b->n);
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? 2 * b->cap : 8;
-        struct batch_op *v = realloc(b->ops, cap * sizeof *v);
-        if (v == NULL)
-            return hz_err_set(err, HZ_ENOMEM, "batch");
-        b->ops = v;
-        b->cap = cap;
-    }
+    struct batch_op *v = hz_grow(b->ops, &b->cap, b->n, sizeof *v);
+    if (v == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "batch");
+    b->ops = v;
     struct batch_op *o = &b->ops[b->n];
     memset(o, 0, sizeof *o);
     o->kind = kind;
@@ -96,7 +93,7 @@ static int add_op(hz_batch *b, enum op_kind kind, const char *table,
             return hz_err_set(err, HZ_EINVAL,
                               "row id must be 32 lowercase hex digits");
     } else {
-        node_random(b->node, o->row, HZ_ROW_LEN);
+        env_random(b->node, o->row, HZ_ROW_LEN);
     }
     for (size_t i = 0; i < b->n; i++) {
         if (b->ops[i].table == t &&
@@ -149,29 +146,6 @@ int hz_batch_del(hz_batch *b, const char *table, const char *id,
 
 /* ---- local checks */
 
-static int row_state(struct hz_node *n, const struct table_def *t,
-                     const uint8_t *row, int *exists, int *deleted,
-                     struct hz_err *err)
-{
-    char name[96], sql[256];
-    db_table_name(t, name, sizeof name);
-    if (t->kind == TABLE_ENTITY)
-        snprintf(sql, sizeof sql, "SELECT deleted FROM %s WHERE id = ?1", name);
-    else
-        snprintf(sql, sizeof sql, "SELECT 0 FROM %s WHERE id = ?1", name);
-    sqlite3_stmt *st;
-    int rv = db_prep(n, sql, &st, err);
-    if (rv != 0)
-        return rv;
-    sqlite3_bind_blob(st, 1, row, HZ_ROW_LEN, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    *exists = rc == SQLITE_ROW;
-    *deleted = *exists && sqlite3_column_int(st, 0) != 0;
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
-                                                 : db_err(n, rc, "row", err);
-}
-
 /* A referenced row must exist and not be deleted: in the node, or
  * written by this same action (a household and its members). */
 static int check_ref(struct hz_node *n, const hz_batch *b,
@@ -186,8 +160,8 @@ static int check_ref(struct hz_node *n, const hz_batch *b,
             memcmp(b->ops[i].row, v->s.p, HZ_ROW_LEN) == 0)
             return 0;
     }
-    int exists, deleted;
-    int rv = row_state(n, ref, v->s.p, &exists, &deleted, err);
+    bool exists, deleted;
+    int rv = rows_state(n, ref, v->s.p, &exists, &deleted, err);
     if (rv != 0)
         return rv;
     if (!exists)
@@ -204,16 +178,13 @@ static int check_ref(struct hz_node *n, const hz_batch *b,
 static int64_t local_now_s(struct hz_node *n)
 {
     static const int64_t plausible = 946684800; /* 2000-01-01 */
-    int64_t wall = (int64_t)(node_now_ms(n) / 1000);
+    int64_t wall = (int64_t)(env_now_ms(n) / 1000);
     if (wall >= plausible)
         return wall;
-    sqlite3_stmt *st;
-    if (db_prep(n, "SELECT max(clock) FROM log", &st, NULL) != 0)
+    uint64_t clock = 0;
+    if (log_max_clock(n, &clock, NULL) != 0)
         return 0;
-    int64_t seen = 0;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        seen = (int64_t)((uint64_t)sqlite3_column_int64(st, 0) >> 16) / 1000;
-    sqlite3_reset(st);
+    int64_t seen = (int64_t)(clock >> 16) / 1000;
     return seen >= plausible ? seen : 0;
 }
 
@@ -353,81 +324,43 @@ static void adopt_stored_time(struct parsed *p, const uint8_t *content,
     msgpack_unpacked_destroy(&u);
 }
 
+/* Comparing a retried event with the stored one. */
+struct again {
+    struct parsed *p;
+    bool same;
+};
+
+static void compare_event(void *data, const uint8_t *content, size_t len)
+{
+    struct again *a = data;
+    struct parsed *p = a->p;
+    adopt_stored_time(p, content, len);
+    struct enc e;
+    enc_init(&e);
+    enc_array(&e, p->op.n_fields);
+    for (size_t k = 0; k < p->op.n_fields; k++) {
+        enc_array(&e, 2);
+        enc_cstr(&e, p->op.table->cols[p->op.fields[k].col].name);
+        enc_value(&e, &p->op.fields[k].val);
+    }
+    a->same = enc_done(&e) == 0 && enc_len(&e) == len &&
+              memcmp(enc_data(&e), content, len) == 0;
+    enc_close(&e);
+}
+
 /* An event written again: the same content is a no-op, other content an
  * error (DECISIONS 10). */
 static int check_event_again(struct hz_node *n, struct parsed *p, bool *skip,
                              struct hz_err *err)
 {
-    *skip = false;
-    sqlite3_stmt *st;
-    int rv = db_prep(n,
-                     "SELECT content FROM evsrc WHERE tbl = ?1 AND row = ?2"
-                     " ORDER BY eid LIMIT 1",
-                     &st, err);
-    if (rv != 0)
-        return rv;
-    sqlite3_bind_text(st, 1, p->op.table->name, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 2, p->op.row, HZ_ROW_LEN, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        adopt_stored_time(p, sqlite3_column_blob(st, 0),
-                          (size_t)sqlite3_column_bytes(st, 0));
-        struct enc e;
-        enc_init(&e);
-        enc_array(&e, p->op.n_fields);
-        for (size_t k = 0; k < p->op.n_fields; k++) {
-            enc_array(&e, 2);
-            enc_cstr(&e, p->op.table->cols[p->op.fields[k].col].name);
-            enc_value(&e, &p->op.fields[k].val);
-        }
-        size_t len = (size_t)sqlite3_column_bytes(st, 0);
-        *skip = enc_done(&e) == 0 && enc_len(&e) == len &&
-                memcmp(enc_data(&e), sqlite3_column_blob(st, 0), len) == 0;
-        enc_close(&e);
-        if (!*skip)
-            rv = hz_err_set(err, HZ_ECONFLICT, "%s row", p->op.table->name);
-    } else if (rc != SQLITE_DONE) {
-        rv = db_err(n, rc, "event", err);
-    }
-    sqlite3_reset(st);
+    struct again a = {p, false};
+    bool found = false;
+    int rv = events_content(n, p->op.table, p->op.row, compare_event, &a,
+                            &found, err);
+    *skip = rv == 0 && found && a.same;
+    if (rv == 0 && found && !a.same)
+        rv = hz_err_set(err, HZ_ECONFLICT, "%s row", p->op.table->name);
     return rv;
-}
-
-/* The ids of the field's current heads, sorted. */
-static int read_heads(struct hz_node *n, const struct table_def *t,
-                      const uint8_t *row, const char *col,
-                      uint8_t (*out)[HZ_HASH_LEN], size_t max, size_t *count,
-                      struct hz_err *err)
-{
-    sqlite3_stmt *st;
-    int rv;
-    if (col != NULL)
-        rv = db_prep(n,
-                     "SELECT eid FROM w WHERE tbl = ?1 AND row = ?2 AND"
-                     " col = ?3 AND head = 1 ORDER BY eid",
-                     &st, err);
-    else
-        rv = db_prep(n,
-                     "SELECT DISTINCT eid FROM w WHERE tbl = ?1 AND"
-                     " row = ?2 AND head = 1 ORDER BY eid",
-                     &st, err);
-    if (rv != 0)
-        return rv;
-    sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 2, row, HZ_ROW_LEN, SQLITE_STATIC);
-    if (col != NULL)
-        sqlite3_bind_text(st, 3, col, -1, SQLITE_STATIC);
-    *count = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*count == max) {
-            sqlite3_reset(st);
-            return hz_err_set(err, HZ_ETOOBIG, "more than %zu heads", max);
-        }
-        memcpy(out[(*count)++], sqlite3_column_blob(st, 0), HZ_HASH_LEN);
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : db_err(n, rc, "heads", err);
 }
 
 /* Read the heads this op supersedes (a set: per field; a delete: every
@@ -443,11 +376,11 @@ static int fill_heads(struct hz_node *n, struct parsed *p,
     size_t counts[HZ_FIELDS_MAX];
     int rv = 0;
     if (p->op.kind == OP_DEL) {
-        rv = read_heads(n, t, p->op.row, NULL, tmp, HZ_SEEN_MAX, &total, err);
+        rv = fields_heads(n, t, p->op.row, NULL, tmp, HZ_SEEN_MAX, &total, err);
     } else {
         for (size_t k = 0; rv == 0 && k < p->op.n_fields; k++) {
-            rv = read_heads(n, t, p->op.row, t->cols[p->fields[k].col].name,
-                            tmp + total, HZ_HEADS_MAX, &counts[k], err);
+            rv = fields_heads(n, t, p->op.row, t->cols[p->fields[k].col].name,
+                              tmp + total, HZ_HEADS_MAX, &counts[k], err);
             total += counts[k];
         }
     }
@@ -479,8 +412,8 @@ static int check_target(struct hz_node *n, const struct parsed *p,
 {
     if (p->op.kind == OP_INS)
         return 0;
-    int exists, deleted;
-    int rv = row_state(n, p->op.table, p->op.row, &exists, &deleted, err);
+    bool exists, deleted;
+    int rv = rows_state(n, p->op.table, p->op.row, &exists, &deleted, err);
     if (rv != 0)
         return rv;
     if (deleted)
@@ -490,39 +423,39 @@ static int check_target(struct hz_node *n, const struct parsed *p,
     return 0;
 }
 
+/* Our next entry's seq, previous id and clock, read inside the
+ * transaction that writes it (DECISIONS 6: nothing about our own chain
+ * is cached across transactions). */
+static int next_link(struct hz_node *n, struct entry *e, struct hz_err *err)
+{
+    uint64_t top, seen;
+    int rv = log_top(n, n->id.pk, &top, err);
+    if (rv == 0)
+        rv = log_max_clock(n, &seen, err);
+    bool found = true;
+    if (rv == 0 && top > 0)
+        rv = log_id_at(n, n->id.pk, top, e->prev, &found, err);
+    if (rv == 0 && !found)
+        rv = hz_err_set(err, HZ_ECORRUPT, "own chain");
+    e->seq = top + 1;
+    e->clock = clock_next(env_now_ms(n), seen);
+    return rv;
+}
+
 int write_entry(struct hz_node *n, const struct body *b, struct hz_err *err)
 {
+    HZ_ASSERT(db_in_txn(&n->db));
     struct enc body;
     enc_init(&body);
     int rv = body_encode(b, &body);
     if (rv == 0 && enc_len(&body) > HZ_BODY_LEN_MAX)
         rv = hz_err_set(err, HZ_ETOOBIG, "body of %zu bytes", enc_len(&body));
-    sqlite3_stmt *st;
+    struct entry e = {0};
     if (rv == 0)
-        rv = db_prep(n,
-                     "SELECT (SELECT max(clock) FROM log),"
-                     " (SELECT seq FROM log WHERE author = ?1 ORDER BY seq"
-                     " DESC LIMIT 1), (SELECT id FROM log WHERE author = ?1"
-                     " ORDER BY seq DESC LIMIT 1)",
-                     &st, err);
+        rv = next_link(n, &e, err);
     if (rv != 0) {
         enc_close(&body);
         return rv;
-    }
-    struct entry e = {0};
-    sqlite3_bind_blob(st, 1, n->id.pk, HZ_KEY_LEN, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        uint64_t seen = (uint64_t)sqlite3_column_int64(st, 0);
-        e.seq = (uint64_t)sqlite3_column_int64(st, 1) + 1;
-        if (e.seq > 1)
-            memcpy(e.prev, sqlite3_column_blob(st, 2), HZ_HASH_LEN);
-        e.clock = clock_next(node_now_ms(n), seen);
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW) {
-        enc_close(&body);
-        return db_err(n, rc, "chain", err);
     }
     e.version = HZ_ENTRY_VERSION;
     memcpy(e.network, n->network, HZ_NET_LEN);
@@ -533,9 +466,9 @@ int write_entry(struct hz_node *n, const struct body *b, struct hz_err *err)
     rv = entry_sign(&e, n->id.sk, &out);
     enum ingest_result res = INGEST_DUPLICATE;
     if (rv == 0) {
-        n->writing_own = 1;
+        n->writing_own = true;
         rv = ingest_entry(n, enc_data(&out), enc_len(&out), &res, err);
-        n->writing_own = 0;
+        n->writing_own = false;
     }
     if (rv == 0)
         memcpy(n->last_eid, e.id, HZ_HASH_LEN);
@@ -650,23 +583,18 @@ int hz_node_commit(hz_node *n, hz_batch *b, size_t *n_entries,
     struct parsed *ps = calloc(b->n, sizeof *ps);
     if (ps == NULL)
         return hz_err_set(err, HZ_ENOMEM, "commit");
-    int rv = db_begin(n, err);
-    if (rv == 0) {
-        char *flag = NULL;
-        if (db_meta_get_text(n, "clone", &flag, NULL) == 0)
-            rv = hz_err_set(err, HZ_ECLONE,
-                            "writes are blocked: run huzhu rekey");
-        free(flag);
-    }
+    int rv = txn_begin(n, err);
+    if (rv == 0)
+        rv = node_check_writable(n, err);
     size_t count = 0;
     if (rv == 0)
         rv = parse_all(n, b, ps, &count, err);
     if (rv == 0)
         rv = write_ops(n, ps, count, &written, err);
     if (rv == 0)
-        rv = db_commit(n, err);
+        rv = txn_commit(n, err);
     if (rv != 0)
-        db_rollback(n);
+        txn_rollback(n);
     for (size_t i = 0; i < b->n; i++)
         parsed_close(&ps[i]);
     free(ps);

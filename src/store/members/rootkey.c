@@ -1,15 +1,15 @@
 /* rootkey.c - the network root key's backup: a printable recovery code
  * and a passphrase-sealed file, and restoring either on new hardware
  * (proto/trust.md, "Root key backup"). */
-#include "network.h"
-#include "query.h"
+#include "members.h"
 
 #include "huzhu/trust.h"
 
-#include "../core/error_int.h"
-#include "../core/limits.h"
-#include "../core/token.h"
-#include "../core/trust.h"
+#include "../../core/error_int.h"
+#include "../../core/limits.h"
+#include "../../core/token.h"
+#include "../files/files.h"
+#include "../state/render.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,7 +30,7 @@ static int root_seed(struct hz_node *n, uint8_t *seed, struct hz_err *err)
 {
     if (!n->networked)
         return hz_err_set(err, HZ_ENETWORK, "not in a network");
-    int rv = net_secret_read(n, ROOT_FILE, seed, err);
+    int rv = secret_read(n, ROOT_FILE, seed, err);
     if (rv == HZ_ENOTFOUND)
         return hz_err_set(err, HZ_EPERM,
                           "this node does not hold the network root key");
@@ -142,14 +142,14 @@ int hz_network_backup_key(hz_node *n, const char *path, const char *pass,
     if (rv != 0)
         return rv;
     char *name = NULL;
-    rv = db_meta_get_text(n, "network_name", &name, err);
+    rv = db_meta_get_text(&n->db, "network_name", &name, err);
     uint8_t salt[crypto_pwhash_SALTBYTES], nonce[crypto_secretbox_NONCEBYTES];
     uint8_t key[crypto_secretbox_KEYBYTES];
     uint8_t box[HZ_SECRET_LEN + crypto_secretbox_MACBYTES];
     uint64_t ops = crypto_pwhash_OPSLIMIT_MODERATE;
     uint64_t mem = crypto_pwhash_MEMLIMIT_MODERATE;
-    node_random(n, salt, sizeof salt);
-    node_random(n, nonce, sizeof nonce);
+    env_random(n, salt, sizeof salt);
+    env_random(n, nonce, sizeof nonce);
     if (rv == 0)
         rv = pass_key(pass, salt, ops, mem, key, err);
     if (rv == 0)
@@ -172,7 +172,7 @@ int hz_network_backup_key(hz_node *n, const char *path, const char *pass,
     if (rv == 0)
         rv = enc_done(&e);
     if (rv == 0)
-        rv = net_write_file(path, enc_data(&e), enc_len(&e), err);
+        rv = file_write_atomic(path, enc_data(&e), enc_len(&e), err);
     enc_close(&e);
     return rv;
 }
@@ -265,7 +265,7 @@ int hz_network_restore(hz_node *n, const char *path, const char *code,
                        struct hz_err *err)
 {
     *network_hex = NULL;
-    int rv = net_check_writable(n, err);
+    int rv = node_check_writable(n, err);
     if (rv != 0)
         return rv;
     if ((path == NULL) == (code == NULL))
@@ -278,9 +278,9 @@ int hz_network_restore(hz_node *n, const char *path, const char *code,
                       : file_name != NULL && file_name[0] != 0 ? file_name
                                                                : "网络";
     if (rv == 0)
-        rv = net_check_network_name(use, err);
+        rv = network_check_name(use, err);
     if (rv == 0)
-        rv = net_become_admin(n, seed, use, network_hex, err);
+        rv = network_become_admin(n, seed, use, network_hex, err);
     sodium_memzero(seed, sizeof seed);
     free(file_name);
     return rv;

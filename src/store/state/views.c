@@ -7,10 +7,10 @@
  * An event row counts unless it is a correction (it names `reverses`) or
  * a correction names it. A person is at the site of each check-in that no
  * counted check-out closes; two such check-ins are listed for review. */
-#include "query.h"
-#include "store.h"
+#include "render.h"
+#include "state.h"
 
-#include "../core/error_int.h"
+#include "../../core/error_int.h"
 
 #include <string.h>
 
@@ -99,10 +99,10 @@ int hz_node_view(hz_node *n, const char *view, char **json, struct hz_err *err)
     if (v == NULL)
         return hz_err_set(err, HZ_EINVAL, "no view %s", view);
     json_t *arr = json_array();
-    int rv = query_rows(n, v->sql, arr, err);
+    int rv = db_rows_json(&n->db, v->sql, DB_NO_ARGS, arr, err);
     if (rv != 0) {
         json_decref(arr);
         return rv;
     }
-    return query_dump(arr, json, err);
+    return render_dump(arr, json, err);
 }

@@ -9,10 +9,12 @@
  * Import stages the file into the node directory, verifies all of it
  * without touching state, then applies it in batches of whole entries
  * (DECISIONS 20). Export writes a temporary file, fsyncs and renames it. */
-#include "store.h"
+#include "files.h"
 
-#include "../core/error_int.h"
-#include "../core/limits.h"
+#include "../../core/error_int.h"
+#include "../../core/limits.h"
+#include "../log/log.h"
+#include "../members/members.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -68,19 +70,15 @@ static void put_frame(struct writer *w, enum frame_kind kind, const uint8_t *p,
     }
 }
 
-static int put_rows(hz_node *n, struct writer *w, sqlite3_stmt *st,
-                    struct hz_err *err)
+/* One entry frame per stored entry walked. */
+static int put_row(void *data, const struct log_row *r, struct hz_err *err)
 {
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && !w->failed) {
-        put_frame(w, FRAME_ENTRY, sqlite3_column_blob(st, 0),
-                  (size_t)sqlite3_column_bytes(st, 0), 1);
-        w->count++;
-    }
-    sqlite3_reset(st);
+    struct writer *w = data;
+    put_frame(w, FRAME_ENTRY, r->bytes, r->len, 1);
+    w->count++;
     if (w->failed)
         return hz_err_set(err, HZ_EIO, "write bundle: %s", strerror(errno));
-    return rc == SQLITE_DONE ? 0 : db_err(n, rc, "export", err);
+    return 0;
 }
 
 /* One author of a peer's vector. */
@@ -148,66 +146,26 @@ static int from_seq(hz_node *n, const uint8_t *author,
     *from = 1;
     if (p == NULL)
         return 0;
-    sqlite3_stmt *st;
-    int rv = db_prep(n, "SELECT id FROM log WHERE author = ?1 AND seq = ?2",
-                     &st, err);
-    if (rv != 0)
-        return rv;
-    sqlite3_bind_blob(st, 1, author, HZ_KEY_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)p->seq);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW &&
-        memcmp(sqlite3_column_blob(st, 0), p->hash, HZ_HASH_LEN) == 0)
+    uint8_t id[HZ_HASH_LEN];
+    bool found;
+    int rv = log_id_at(n, author, p->seq, id, &found, err);
+    /* Not found: the peer is ahead of us. */
+    if (rv == 0 && (!found || memcmp(id, p->hash, HZ_HASH_LEN) == 0))
         *from = p->seq + 1;
-    else if (rc == SQLITE_DONE)
-        *from = p->seq + 1; /* the peer is ahead of us */
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
-                                                 : db_err(n, rc, "log", err);
+    return rv;
 }
 
 static int put_delta(hz_node *n, struct writer *w, const struct peer_has *has,
                      size_t n_has, struct hz_err *err)
 {
-    sqlite3_stmt *authors;
-    int rv = db_prep(n, "SELECT DISTINCT author FROM log ORDER BY author",
-                     &authors, err);
-    if (rv != 0)
-        return rv;
-    /* Collect authors first: the statement cache reuses statements. */
-    size_t cap = 64, count = 0;
-    uint8_t(*list)[HZ_KEY_LEN] = malloc(cap * HZ_KEY_LEN);
-    int rc;
-    while (list != NULL && (rc = sqlite3_step(authors)) == SQLITE_ROW) {
-        if (count == cap) {
-            void *more = realloc(list, 2 * cap * HZ_KEY_LEN);
-            if (more == NULL) {
-                free(list);
-                list = NULL;
-                break;
-            }
-            list = more;
-            cap *= 2;
-        }
-        memcpy(list[count++], sqlite3_column_blob(authors, 0), HZ_KEY_LEN);
-    }
-    sqlite3_reset(authors);
-    if (list == NULL)
-        return hz_err_set(err, HZ_ENOMEM, "authors");
+    uint8_t(*list)[HZ_KEY_LEN] = NULL;
+    size_t count = 0;
+    int rv = log_authors(n, &list, &count, err);
     for (size_t i = 0; rv == 0 && i < count; i++) {
         uint64_t from;
-        sqlite3_stmt *st;
         rv = from_seq(n, list[i], has, n_has, &from, err);
         if (rv == 0)
-            rv = db_prep(n,
-                         "SELECT bytes FROM log WHERE author = ?1 AND"
-                         " seq >= ?2 ORDER BY seq",
-                         &st, err);
-        if (rv == 0) {
-            sqlite3_bind_blob(st, 1, list[i], HZ_KEY_LEN, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 2, (sqlite3_int64)from);
-            rv = put_rows(n, w, st, err);
-        }
+            rv = log_each_from(n, list[i], from, LOG_FROM_ALL, put_row, w, err);
     }
     free(list);
     return rv;
@@ -234,30 +192,20 @@ static int write_bundle(hz_node *n, struct writer *w, const char *vector,
     enc_uint(&e, BUNDLE_VERSION);
     enc_bin(&e, n->network, HZ_NET_LEN);
     enc_bin(&e, n->id.pk, HZ_KEY_LEN);
-    enc_uint(&e, node_now_ms(n));
+    enc_uint(&e, env_now_ms(n));
     enc_uint(&e, vector != NULL ? 1 : 0);
     rv = enc_done(&e);
     if (rv == 0)
         put_frame(w, FRAME_HEADER, enc_data(&e), enc_len(&e), 1);
-    sqlite3_stmt *st;
-    if (rv == 0 && vector == NULL) {
-        rv = db_prep(n, "SELECT bytes FROM log ORDER BY n", &st, err);
-        if (rv == 0)
-            rv = put_rows(n, w, st, err);
-    } else if (rv == 0) {
+    if (rv == 0 && vector == NULL)
+        rv = log_each(n, LOG_ARRIVAL, put_row, w, err);
+    else if (rv == 0)
         rv = put_delta(n, w, has, n_has, err);
-    }
     /* Fork evidence and pending entries travel too (DECISIONS 16, 17). */
     if (rv == 0)
-        rv = db_prep(n, "SELECT bytes FROM forks ORDER BY author, seq, id", &st,
-                     err);
+        rv = log_each(n, LOG_FORKS, put_row, w, err);
     if (rv == 0)
-        rv = put_rows(n, w, st, err);
-    if (rv == 0)
-        rv = db_prep(n, "SELECT bytes FROM pending ORDER BY author, seq, id",
-                     &st, err);
-    if (rv == 0)
-        rv = put_rows(n, w, st, err);
+        rv = log_each(n, LOG_PENDING, put_row, w, err);
     uint8_t digest[HZ_HASH_LEN];
     crypto_generichash_final(&w->h, digest, sizeof digest);
     if (rv == 0) {
@@ -335,7 +283,7 @@ int hz_bundle_export(hz_node *n, const char *path, const char *vector_json,
     /* One read transaction: a consistent snapshot of the log. In a
      * network the plain bundle exists only in memory, sealed as it is
      * written (the destination is a USB stick). */
-    int rv = db_exec(n, "BEGIN", err);
+    int rv = txn_begin_read(n, err);
     if (rv == 0 && n->networked)
         rv = seal_begin(n, w.f, &w.seal, err);
     if (rv == 0)
@@ -346,7 +294,7 @@ int hz_bundle_export(hz_node *n, const char *path, const char *vector_json,
         else
             seal_free(w.seal);
     }
-    db_rollback(n);
+    txn_rollback(n);
     rv = finish_file(w.f, rv, err);
     if (rv == 0 && rename(tmp, path) != 0)
         rv = hz_err_set(err, HZ_EIO, "rename bundle: %s", strerror(errno));
@@ -511,7 +459,7 @@ static int apply_file(hz_node *n, struct reader *r,
         if (rv != 0 || r->kind == FRAME_TRAILER)
             break;
         if (in_batch == 0)
-            rv = db_begin(n, err);
+            rv = txn_begin(n, err);
         enum ingest_result res;
         if (rv == 0)
             rv = ingest_entry(n, r->buf, r->len, &res, err);
@@ -527,7 +475,7 @@ static int apply_file(hz_node *n, struct reader *r,
         batch_bytes += r->len;
         if (++in_batch == HZ_IMPORT_BATCH ||
             batch_bytes >= HZ_IMPORT_BATCH_BYTES) {
-            rv = db_commit(n, err);
+            rv = txn_commit(n, err);
             in_batch = 0;
             batch_bytes = 0;
         }
@@ -535,9 +483,9 @@ static int apply_file(hz_node *n, struct reader *r,
     if (rv == 1)
         rv = 0;
     if (rv == 0 && in_batch > 0)
-        rv = db_commit(n, err);
+        rv = txn_commit(n, err);
     if (rv != 0)
-        db_rollback(n);
+        txn_rollback(n);
     int end = ingest_end_counting(n, err);
     return rv != 0 ? rv : end;
 }
@@ -650,21 +598,21 @@ int hz_bundle_import(hz_node *n, const char *path,
     if (staged != NULL && (rv == 0 || !verified))
         unlink(staged);
     else if (staged != NULL)
-        node_logf(n, HZ_LOG_WARN, "import interrupted code=%s staged=1",
-                  hz_errname(rv));
+        env_logf(n, HZ_LOG_WARN, "import interrupted code=%s staged=1",
+                 hz_errname(rv));
     free(staged);
     free(r.buf);
     if (rv == 0)
-        rv = network_followup(n, err);
+        rv = rekey_followup(n, err);
     if (rv == 0)
-        node_logf(n, HZ_LOG_INFO,
-                  "import entries=%llu applied=%llu duplicate=%llu"
-                  " pending=%llu rejected=%llu forks=%llu",
-                  (unsigned long long)stats->entries,
-                  (unsigned long long)stats->applied,
-                  (unsigned long long)stats->duplicate,
-                  (unsigned long long)stats->pending,
-                  (unsigned long long)stats->rejected,
-                  (unsigned long long)stats->forks);
+        env_logf(n, HZ_LOG_INFO,
+                 "import entries=%llu applied=%llu duplicate=%llu"
+                 " pending=%llu rejected=%llu forks=%llu",
+                 (unsigned long long)stats->entries,
+                 (unsigned long long)stats->applied,
+                 (unsigned long long)stats->duplicate,
+                 (unsigned long long)stats->pending,
+                 (unsigned long long)stats->rejected,
+                 (unsigned long long)stats->forks);
     return rv;
 }

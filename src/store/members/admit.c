@@ -1,15 +1,17 @@
 /* admit.c - admitting devices (certificates and join tokens), joining
  * with a token, and revoking devices with a new bundle key epoch
  * (proto/trust.md). */
-#include "network.h"
-#include "query.h"
+#include "members.h"
 
 #include "huzhu/trust.h"
 
-#include "../core/error_int.h"
-#include "../core/limits.h"
-#include "../core/token.h"
-#include "../core/trust.h"
+#include "../../core/error_int.h"
+#include "../../core/limits.h"
+#include "../../core/token.h"
+#include "../../core/trust.h"
+#include "../files/files.h"
+#include "../state/render.h"
+#include "../state/state.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,7 +36,7 @@ static int signer_get(struct hz_node *n, int need, const char *what,
                       struct signer *s, struct hz_err *err)
 {
     memset(s, 0, sizeof *s);
-    int rv = net_root_key(n, &s->root, &s->have_root, err);
+    int rv = network_root_key(n, &s->root, &s->have_root, err);
     if (rv != 0)
         return rv;
     if (s->have_root) {
@@ -61,20 +63,15 @@ static void signer_close(struct signer *s)
         identity_close(&s->root);
 }
 
-static int site_exists(struct hz_node *n, const uint8_t *site, int *found,
+static int site_exists(struct hz_node *n, const uint8_t *site, bool *found,
                        struct hz_err *err)
 {
-    sqlite3_stmt *st;
-    int rv = db_prep(
-        n, "SELECT 1 FROM \"e_sites\" WHERE id = ?1 AND deleted = 0", &st, err);
-    if (rv != 0)
-        return rv;
-    sqlite3_bind_blob(st, 1, site, HZ_ROW_LEN, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    *found = rc == SQLITE_ROW;
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
-                                                 : db_err(n, rc, "site", err);
+    const struct table_def *t = schema_table_c(n->schema, "sites");
+    bool deleted = false;
+    HZ_ASSERT(t != NULL);
+    int rv = rows_state(n, t, site, found, &deleted, err);
+    *found = *found && !deleted;
+    return rv;
 }
 
 static int parse_admission(struct hz_node *n, const struct hz_admission *a,
@@ -106,7 +103,7 @@ static int parse_admission(struct hz_node *n, const struct hz_admission *a,
         if (strlen(a->site) != 2 * HZ_ROW_LEN ||
             hex_decode(a->site, c->site, HZ_ROW_LEN) != 0)
             return hz_err_set(err, HZ_EINVAL, "site: 32 hex digits");
-        int found;
+        bool found;
         int rv = site_exists(n, c->site, &found, err);
         if (rv != 0)
             return rv;
@@ -150,6 +147,45 @@ static int token_seal(const uint8_t *subject, const struct enc *payload,
     return 0;
 }
 
+/* Choosing, among a device's certificates in effect, the one that leads
+ * to the root without a loop (a root-signed one first). */
+struct pick {
+    struct hz_node *n;
+    int need;
+    const uint8_t *key;
+    uint8_t (*seen)[HZ_KEY_LEN];
+    size_t n_seen;
+    uint8_t *best;
+    size_t best_len;
+    bool best_root;
+};
+
+static int pick_issuer(void *data, const uint8_t *p, size_t len,
+                       struct hz_err *err)
+{
+    struct pick *k = data;
+    struct cert c;
+    if (cert_decode(&c, p, len, NULL) != 0 || trust_level_of(&c) < k->need)
+        return 0;
+    bool root = cert_is_root(k->n->network, c.issuer);
+    /* An issuer already on the chain would loop (A admits B, B admits
+     * A): another certificate must lead to the root. */
+    bool loops = memcmp(c.issuer, k->key, HZ_KEY_LEN) == 0;
+    for (size_t v = 0; !root && !loops && v < k->n_seen; v++)
+        loops = memcmp(c.issuer, k->seen[v], HZ_KEY_LEN) == 0;
+    if (loops || (k->best != NULL && (k->best_root || !root)))
+        return 0;
+    uint8_t *copy = malloc(len ? len : 1);
+    if (copy == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "chain");
+    memcpy(copy, p, len);
+    free(k->best);
+    k->best = copy;
+    k->best_len = len;
+    k->best_root = root;
+    return 0;
+}
+
 /* The certificates that make @key's admissions count, up to one signed
  * by the root key: for each device, one certificate in effect with the
  * level needed (a root-signed one first). Appended to @t, owned by @hold. */
@@ -165,45 +201,16 @@ static int issuer_chain(struct hz_node *n, const uint8_t *key, int need,
     if (hold->p == NULL || hold->len == NULL)
         return hz_err_set(err, HZ_ENOMEM, "chain");
     for (size_t depth = 0; depth < HZ_CHAIN_MAX; depth++) {
-        sqlite3_stmt *st;
-        int rv = db_prep(n,
-                         "SELECT bytes FROM member WHERE subject = ?1"
-                         " ORDER BY id",
-                         &st, err);
-        if (rv != 0)
+        struct pick p = {
+            .n = n, .need = need, .key = key, .seen = seen, .n_seen = n_seen};
+        int rv = roster_certs(n, who, pick_issuer, &p, err);
+        if (rv != 0) {
+            free(p.best);
             return rv;
-        sqlite3_bind_blob(st, 1, who, HZ_KEY_LEN, SQLITE_STATIC);
-        uint8_t *best = NULL;
-        size_t best_len = 0;
-        bool best_root = false;
-        int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            const uint8_t *p = sqlite3_column_blob(st, 0);
-            size_t len = (size_t)sqlite3_column_bytes(st, 0);
-            struct cert c;
-            if (cert_decode(&c, p, len, NULL) != 0 || trust_level_of(&c) < need)
-                continue;
-            bool root = cert_is_root(n->network, c.issuer);
-            /* An issuer already on the chain would loop (A admits B,
-             * B admits A): another certificate must lead to the root. */
-            bool loops = memcmp(c.issuer, key, HZ_KEY_LEN) == 0;
-            for (size_t v = 0; !root && !loops && v < n_seen; v++)
-                loops = memcmp(c.issuer, seen[v], HZ_KEY_LEN) == 0;
-            if (loops)
-                continue;
-            if (best != NULL && (best_root || !root))
-                continue;
-            free(best);
-            best = malloc(len);
-            if (best == NULL)
-                break;
-            memcpy(best, p, len);
-            best_len = len;
-            best_root = root;
         }
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-            return db_err(n, rc, "member", err);
+        uint8_t *best = p.best;
+        size_t best_len = p.best_len;
+        bool best_root = p.best_root;
         if (best == NULL)
             return hz_err_set(err, HZ_EPERM,
                               "no certificate in effect lets this device"
@@ -227,37 +234,41 @@ static int issuer_chain(struct hz_node *n, const uint8_t *key, int need,
 
 /* The bundle keys of the epochs in effect that this node holds, one per
  * epoch, the newest HZ_EPOCHS_MAX, for a new member's token. */
+struct epochs_got {
+    struct hz_node *n;
+    struct token_epoch got[HZ_EPOCHS_MAX];
+    size_t n_got;
+};
+
+static int add_epoch(void *data, const uint8_t *key_id, uint64_t epoch,
+                     struct hz_err *err)
+{
+    (void)err;
+    struct epochs_got *g = data;
+    if (g->n_got == HZ_EPOCHS_MAX)
+        return 1; /* enough: stop the walk */
+    if (g->n_got > 0 && g->got[g->n_got - 1].epoch == epoch)
+        return 0;
+    struct hz_err quiet = {0};
+    if (seal_key_by_id(g->n, key_id, g->got[g->n_got].key, &quiet) == 0)
+        g->got[g->n_got++].epoch = epoch;
+    return 0;
+}
+
+/* The bundle keys of the epochs in effect that this node holds, one per
+ * epoch, the newest HZ_EPOCHS_MAX, for a new member's token. */
 static int token_epochs(struct hz_node *n, struct token *t, struct hz_err *err)
 {
-    sqlite3_stmt *st;
-    int rv = db_prep(n,
-                     "SELECT key_id, epoch FROM epochs ORDER BY epoch DESC,"
-                     " id",
-                     &st, err);
-    struct token_epoch got[HZ_EPOCHS_MAX];
-    size_t n_got = 0;
-    int rc = SQLITE_DONE;
-    while (rv == 0 && n_got < HZ_EPOCHS_MAX &&
-           (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        uint64_t e = (uint64_t)sqlite3_column_int64(st, 1);
-        if (n_got > 0 && got[n_got - 1].epoch == e)
-            continue;
-        uint8_t id[HZ_KEY_ID_LEN];
-        memcpy(id, sqlite3_column_blob(st, 0), HZ_KEY_ID_LEN);
-        struct hz_err quiet = {0};
-        if (seal_key_by_id(n, id, got[n_got].key, &quiet) == 0)
-            got[n_got++].epoch = e;
-    }
-    if (rv == 0)
-        sqlite3_reset(st);
-    if (rv == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
-        rv = db_err(n, rc, "epochs", err);
+    struct epochs_got g = {.n = n};
+    int rv = roster_epochs(n, add_epoch, &g, err);
+    if (rv == 1)
+        rv = 0;
     /* The token lists them oldest first. */
-    for (size_t i = 0; rv == 0 && i < n_got; i++)
-        t->epochs[i] = got[n_got - 1 - i];
+    for (size_t i = 0; rv == 0 && i < g.n_got; i++)
+        t->epochs[i] = g.got[g.n_got - 1 - i];
     if (rv == 0)
-        t->n_epochs = n_got;
-    sodium_memzero(got, sizeof got);
+        t->n_epochs = g.n_got;
+    sodium_memzero(&g, sizeof g);
     return rv;
 }
 
@@ -265,7 +276,7 @@ int hz_admit(hz_node *n, const struct hz_admission *a, char **token,
              struct hz_err *err)
 {
     *token = NULL;
-    int rv = net_check_writable(n, err);
+    int rv = node_check_writable(n, err);
     if (rv != 0)
         return rv;
     if (!n->networked)
@@ -281,15 +292,15 @@ int hz_admit(hz_node *n, const struct hz_admission *a, char **token,
                     err);
     uint8_t secret[HZ_SECRET_LEN];
     if (rv == 0)
-        rv = net_secret_read(n, SECRET_FILE, secret, err);
+        rv = secret_read(n, SECRET_FILE, secret, err);
     struct enc cert_bytes, payload;
     enc_init(&cert_bytes);
     enc_init(&payload);
     char *net_name = NULL;
     if (rv == 0)
-        rv = db_meta_get_text(n, "network_name", &net_name, err);
+        rv = db_meta_get_text(&n->db, "network_name", &net_name, err);
     if (rv == 0) {
-        c.issued_ms = node_now_ms(n);
+        c.issued_ms = env_now_ms(n);
         memcpy(c.issuer, s.pk, HZ_KEY_LEN);
         rv = cert_sign(&c, s.sk, &cert_bytes);
     }
@@ -310,21 +321,21 @@ int hz_admit(hz_node *n, const struct hz_admission *a, char **token,
             rv = token_encode(&t, &payload);
         sodium_memzero(&t, sizeof t);
     }
-    net_blobs_close(&chain);
+    blobs_close(&chain);
     if (rv == 0 && enc_len(&payload) > HZ_TOKEN_PAYLOAD_MAX)
         rv = hz_err_set(err, HZ_ETOOBIG, "a join token of %zu bytes",
                         enc_len(&payload));
     if (rv == 0)
         rv = token_seal(c.subject, &payload, token, err);
     if (rv == 0)
-        rv = db_begin(n, err);
+        rv = txn_begin(n, err);
     if (rv == 0) {
         rv = write_trust(n, OP_CERT, enc_data(&cert_bytes),
                          enc_len(&cert_bytes), err);
         if (rv == 0)
-            rv = db_commit(n, err);
+            rv = txn_commit(n, err);
         if (rv != 0)
-            db_rollback(n);
+            txn_rollback(n);
     }
     if (rv != 0) {
         free(*token);
@@ -340,8 +351,8 @@ int hz_admit(hz_node *n, const struct hz_admission *a, char **token,
     if (rv == 0) {
         char k[9];
         hex_encode(c.subject, 4, k);
-        node_logf(n, HZ_LOG_INFO, "admitted key=%s role=%s", k,
-                  cert_role_name(c.role));
+        env_logf(n, HZ_LOG_INFO, "admitted key=%s role=%s", k,
+                 cert_role_name(c.role));
     }
     return rv;
 }
@@ -385,7 +396,7 @@ static int token_open(struct hz_node *n, const char *text, uint8_t **plain,
 int hz_join(hz_node *n, const char *text, char **summary, struct hz_err *err)
 {
     *summary = NULL;
-    int rv = net_check_writable(n, err);
+    int rv = node_check_writable(n, err);
     if (rv != 0)
         return rv;
     uint8_t *plain = NULL;
@@ -409,7 +420,7 @@ int hz_join(hz_node *n, const char *text, char **summary, struct hz_err *err)
     /* Validity gates join tokens (DECISIONS 18). A clock behind the
      * certificate's issue time is a device without a real-time clock,
      * not a forged token: only an expired certificate is refused. */
-    uint64_t now = node_now_ms(n);
+    uint64_t now = env_now_ms(n);
     if (rv == 0 && now > c.issued_ms && !cert_is_current(&c, now))
         rv = hz_err_set(err, HZ_EINVAL,
                         "the token's certificate expired: ask for a new one");
@@ -442,7 +453,7 @@ int hz_join(hz_node *n, const char *text, char **summary, struct hz_err *err)
         /* Tokens are sealed anonymously: one for a node already in the
          * network must carry the secret it holds, or it is not the
          * network's. */
-        int have = net_secret_read(n, SECRET_FILE, held, err);
+        int have = secret_read(n, SECRET_FILE, held, err);
         if (have == 0 && sodium_memcmp(held, t.secret, HZ_SECRET_LEN) != 0)
             rv = hz_err_set(err, HZ_EBADSIG,
                             "the token's network secret is not this"
@@ -454,15 +465,15 @@ int hz_join(hz_node *n, const char *text, char **summary, struct hz_err *err)
         sodium_memzero(held, sizeof held);
     }
     if (rv == 0) {
-        rv = net_secret_write(n, SECRET_FILE, t.secret, err);
+        rv = secret_write(n, SECRET_FILE, t.secret, err);
         wrote_secret = rv == 0;
     }
     struct blobs own = {0};
     struct reissue r = {0};
     if (rv == 0)
-        rv = db_begin(n, err);
+        rv = txn_begin(n, err);
     if (rv == 0 && entering)
-        rv = net_enter_network(n, c.network, name, &own, &r, err);
+        rv = network_move(n, c.network, name, &own, &r, err);
     /* Carry the certificate and its issuer's chain, so this device's
      * entries apply wherever they go (proto/trust.md, "Detached
      * certificates"). */
@@ -471,9 +482,9 @@ int hz_join(hz_node *n, const char *text, char **summary, struct hz_err *err)
     for (size_t i = 0; rv == 0 && i < t.n_epochs; i++)
         rv = seal_key_keep(n, t.epochs[i].key, t.epochs[i].epoch, err);
     if (rv == 0)
-        rv = net_reissue(n, &own, false, &r, err);
+        rv = network_reissue(n, &own, false, &r, err);
     if (rv == 0)
-        rv = db_commit(n, err);
+        rv = txn_commit(n, err);
     if (rv != 0 && wrote_secret && entering) {
         /* Nothing changed: not even the secret file of a node that was
          * in no network. */
@@ -482,10 +493,10 @@ int hz_join(hz_node *n, const char *text, char **summary, struct hz_err *err)
         unlink(path);
     }
     if (rv != 0)
-        net_roll_back(n);
-    net_blobs_close(&own);
+        network_roll_back(n);
+    blobs_close(&own);
     if (rv == 0)
-        rv = network_followup(n, err);
+        rv = rekey_followup(n, err);
     if (rv == 0) {
         json_t *o = json_object();
         char net[2 * HZ_NET_LEN + 1];
@@ -503,7 +514,7 @@ int hz_join(hz_node *n, const char *text, char **summary, struct hz_err *err)
                             json_integer((json_int_t)r.denied));
         json_object_set_new(o, "archived",
                             json_integer((json_int_t)r.archived));
-        rv = query_dump(o, summary, err);
+        rv = render_dump(o, summary, err);
     }
     free(name);
     sodium_memzero(plain, plain_len);
@@ -514,46 +525,30 @@ int hz_join(hz_node *n, const char *text, char **summary, struct hz_err *err)
 
 /* ---- revocation */
 
-static int chain_top_id(struct hz_node *n, const uint8_t *author, uint64_t seq,
-                        uint64_t *top, uint8_t *id, int *found,
-                        struct hz_err *err)
-{
-    sqlite3_stmt *st;
-    int rv = db_prep(n,
-                     "SELECT (SELECT max(seq) FROM log WHERE author = ?1),"
-                     " (SELECT id FROM log WHERE author = ?1 AND seq = ?2)",
-                     &st, err);
-    if (rv != 0)
-        return rv;
-    sqlite3_bind_blob(st, 1, author, HZ_KEY_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *top = (uint64_t)sqlite3_column_int64(st, 0);
-        *found = sqlite3_column_type(st, 1) == SQLITE_BLOB;
-        if (*found)
-            memcpy(id, sqlite3_column_blob(st, 1), HZ_HASH_LEN);
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : db_err(n, rc, "chain", err);
-}
+/* Sealing a new bundle key to each member in good standing. */
+struct sharing {
+    const uint8_t *key;
+    uint8_t (*subjects)[HZ_KEY_LEN];
+    uint8_t (*sealed)[HZ_EPOCH_SEALED_LEN];
+    struct epoch_share *shares;
+    size_t count;
+};
 
-static int count_applied_after(struct hz_node *n, const uint8_t *author,
-                               uint64_t seq, int64_t *count, struct hz_err *err)
+static int share_to(void *data, const uint8_t *subject, struct hz_err *err)
 {
-    sqlite3_stmt *st;
-    int rv = db_prep(n,
-                     "SELECT count(*) FROM log WHERE author = ?1 AND seq > ?2"
-                     " AND state = 0",
-                     &st, err);
-    if (rv != 0)
-        return rv;
-    sqlite3_bind_blob(st, 1, author, HZ_KEY_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
-    int rc = sqlite3_step(st);
-    *count = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : db_err(n, rc, "count", err);
+    struct sharing *s = data;
+    if (s->count == HZ_EPOCH_MEMBERS_MAX)
+        return hz_err_set(err, HZ_ETOOBIG, "more than %u members",
+                          HZ_EPOCH_MEMBERS_MAX);
+    uint8_t xpk[crypto_box_PUBLICKEYBYTES];
+    if (crypto_sign_ed25519_pk_to_curve25519(xpk, subject) != 0)
+        return 0; /* not a usable device key: it can read nothing */
+    memcpy(s->subjects[s->count], subject, HZ_KEY_LEN);
+    crypto_box_seal(s->sealed[s->count], s->key, HZ_SECRET_KEY_LEN, xpk);
+    s->shares[s->count].subject = s->subjects[s->count];
+    s->shares[s->count].sealed = s->sealed[s->count];
+    s->count++;
+    return 0;
 }
 
 /* A new bundle key epoch sealed to every member in good standing but
@@ -565,28 +560,13 @@ static int new_epoch(struct hz_node *n, const uint8_t *pk, const uint8_t *sk,
                      struct hz_err *err)
 {
     *no = 0;
-    sqlite3_stmt *st;
-    int rv =
-        db_prep(n, "SELECT coalesce(max(epoch), 0) + 1 FROM epochs", &st, err);
+    uint64_t next;
+    int rv = roster_next_epoch(n, &next, err);
     if (rv != 0)
         return rv;
-    int rc = sqlite3_step(st);
-    uint64_t next =
-        rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW)
-        return db_err(n, rc, "epochs", err);
-    rv = db_prep(n,
-                 "SELECT DISTINCT subject FROM member WHERE subject NOT IN"
-                 " (SELECT subject FROM cutoff) AND subject <> ?1"
-                 " ORDER BY subject",
-                 &st, err);
-    if (rv != 0)
-        return rv;
-    sqlite3_bind_blob(st, 1, excluded, HZ_KEY_LEN, SQLITE_STATIC);
     struct epoch e = {.version = HZ_CERT_VERSION, .epoch = next};
     uint8_t key[32];
-    node_random(n, key, sizeof key);
+    env_random(n, key, sizeof key);
     seal_key_id(key, e.key_id);
     memcpy(e.network, n->network, HZ_NET_LEN);
     uint8_t(*subjects)[HZ_KEY_LEN] = calloc(HZ_EPOCH_MEMBERS_MAX, HZ_KEY_LEN);
@@ -595,29 +575,14 @@ static int new_epoch(struct hz_node *n, const uint8_t *pk, const uint8_t *sk,
     struct epoch_share *shares = calloc(HZ_EPOCH_MEMBERS_MAX, sizeof *shares);
     if (subjects == NULL || sealed == NULL || shares == NULL)
         rv = hz_err_set(err, HZ_ENOMEM, "epoch");
-    size_t count = 0;
-    while (rv == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (count == HZ_EPOCH_MEMBERS_MAX) {
-            rv = hz_err_set(err, HZ_ETOOBIG, "more than %u members",
-                            HZ_EPOCH_MEMBERS_MAX);
-            break;
-        }
-        uint8_t xpk[crypto_box_PUBLICKEYBYTES];
-        memcpy(subjects[count], sqlite3_column_blob(st, 0), HZ_KEY_LEN);
-        if (crypto_sign_ed25519_pk_to_curve25519(xpk, subjects[count]) != 0)
-            continue; /* not a usable device key: it can read nothing */
-        crypto_box_seal(sealed[count], key, sizeof key, xpk);
-        shares[count].subject = subjects[count];
-        shares[count].sealed = sealed[count];
-        count++;
-    }
-    sqlite3_reset(st);
-    if (rv == 0 && rc != SQLITE_DONE)
-        rv = db_err(n, rc, "members", err);
+    struct sharing sh = {key, subjects, sealed, shares, 0};
+    if (rv == 0)
+        rv = roster_good_members(n, excluded, share_to, &sh, err);
+    size_t count = sh.count;
     if (rv == 0 && count > 0) {
         e.shares = shares;
         e.n_shares = count;
-        e.issued_ms = node_now_ms(n);
+        e.issued_ms = env_now_ms(n);
         memcpy(e.issuer, pk, HZ_KEY_LEN);
         rv = epoch_sign(&e, sk, out);
         if (rv == 0)
@@ -636,7 +601,7 @@ int hz_revoke(hz_node *n, const char *key, int has_after, uint64_t after,
               char **summary, struct hz_err *err)
 {
     *summary = NULL;
-    int rv = net_check_writable(n, err);
+    int rv = node_check_writable(n, err);
     if (rv != 0)
         return rv;
     if (!n->networked)
@@ -655,17 +620,15 @@ int hz_revoke(hz_node *n, const char *key, int has_after, uint64_t after,
         rv = hz_err_set(err, HZ_EINVAL, "a device does not revoke itself");
     int64_t before = 0, later = 0;
     if (rv == 0)
-        rv = db_begin(n, err);
+        rv = txn_begin(n, err);
     if (rv == 0) {
         uint64_t top = 0;
-        int found = 0;
-        rv = chain_top_id(n, v.subject, has_after ? after : 0, &top, v.after_id,
-                          &found, err);
-        if (rv == 0 && !has_after) {
+        bool found = false;
+        rv = log_top(n, v.subject, &top, err);
+        if (rv == 0 && !has_after)
             after = top;
-            rv = chain_top_id(n, v.subject, after, &top, v.after_id, &found,
-                              err);
-        }
+        if (rv == 0 && after > 0)
+            rv = log_id_at(n, v.subject, after, v.after_id, &found, err);
         if (rv == 0 && after > 0 && !found)
             rv = hz_err_set(err, HZ_ENOTFOUND,
                             "this node does not hold entry %llu of that "
@@ -675,11 +638,12 @@ int hz_revoke(hz_node *n, const char *key, int has_after, uint64_t after,
         v.has_after_id = after > 0;
     }
     if (rv == 0)
-        rv = count_applied_after(n, v.subject, v.after_seq, &before, err);
+        rv = log_count_after(n, v.subject, v.after_seq, ENTRY_APPLIED, &before,
+                             err);
     struct enc out;
     enc_init(&out);
     if (rv == 0) {
-        v.issued_ms = node_now_ms(n);
+        v.issued_ms = env_now_ms(n);
         memcpy(v.issuer, s.pk, HZ_KEY_LEN);
         rv = revocation_sign(&v, s.sk, &out);
     }
@@ -699,11 +663,12 @@ int hz_revoke(hz_node *n, const char *key, int has_after, uint64_t after,
     }
     enc_close(&ep);
     if (rv == 0)
-        rv = count_applied_after(n, v.subject, v.after_seq, &later, err);
+        rv = log_count_after(n, v.subject, v.after_seq, ENTRY_APPLIED, &later,
+                             err);
     if (rv == 0)
-        rv = db_commit(n, err);
+        rv = txn_commit(n, err);
     if (rv != 0)
-        db_rollback(n);
+        txn_rollback(n);
     enc_close(&out);
     if (rv == 0) {
         json_t *o = json_object();
@@ -724,11 +689,11 @@ int hz_revoke(hz_node *n, const char *key, int has_after, uint64_t after,
         json_object_set_new(o, "bundle_epoch", json_integer((json_int_t)epoch));
         json_object_set_new(o, "withdrawn_here",
                             json_integer((json_int_t)(before - later)));
-        rv = query_dump(o, summary, err);
+        rv = render_dump(o, summary, err);
         char a[9];
         hex_encode(v.subject, 4, a);
-        node_logf(n, HZ_LOG_INFO, "revoked key=%s after=%llu", a,
-                  (unsigned long long)v.after_seq);
+        env_logf(n, HZ_LOG_INFO, "revoked key=%s after=%llu", a,
+                 (unsigned long long)v.after_seq);
     }
     signer_close(&s);
     return rv;

@@ -1,0 +1,170 @@
+/* db.h - the SQLite connection, the lowest layer of the store.
+ *
+ * db.c talks to SQLite and to nothing above it: it opens the file with
+ * the settings of proto/storage.md, creates the tables, caches prepared
+ * statements, runs one-row queries, and translates SQLite's result codes
+ * into HZ_E codes (STYLE 5). It never decides anything about entries,
+ * trust or state: the layers above do, and commit through node/txn.c.
+ *
+ * The tables it creates each have one owner file, the only one that
+ * writes them and the one that answers questions about them:
+ *   meta                                   db/db.c (this file)
+ *   log, pending, forks, skew, prenet      log/log.c
+ *   w, sup, tomb, tomb_seen, e_<table>     state/fields.c
+ *   evsrc, v_<table>                       state/events.c
+ *   tobj, member, cutoff, standing,        members/roster.c
+ *   epochs, bkeys
+ * Reports that only read the materialized e_/v_ tables (state/query.c,
+ * state/views.c, state/hash.c) read them directly. */
+#ifndef HZ_STORE_DB_H
+#define HZ_STORE_DB_H
+
+#include "huzhu/error.h"
+
+#include "../../core/schema.h"
+#include "../../core/types.h"
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HZ_DB_FORMAT 1 /* PRAGMA user_version of node.db */
+
+struct db {
+    sqlite3 *conn;
+    void *stmts;                  /* prepared statements by SQL text */
+    bool readonly;                /* opened with HZ_OPEN_READONLY */
+    unsigned long kill_at_commit; /* test hook: HUZHU_TEST_KILL_AT_COMMIT */
+};
+
+/* ---- connection */
+
+/* Open @path (":memory:" allowed) with synchronous=FULL; @dir, when not
+ * NULL, is the node directory: a read-only open of a directory we cannot
+ * write (a worn SD card) opens the file immutable (DECISIONS 23). */
+int db_open(struct db *d, const char *path, const char *dir, bool readonly,
+            bool create, struct hz_err *err);
+/* Settings that write to the file (the WAL journal), once it is known to
+ * be a node's; and the kill-at-commit test hook. */
+int db_configure(struct db *d, struct hz_err *err);
+/* Rolls back an open transaction, finalizes statements, closes. Accepts
+ * a struct db that was never opened. */
+void db_close(struct db *d);
+/* Create or upgrade every table, one materialized table per registry
+ * table included (new columns are added). */
+int db_setup(struct db *d, const struct schema *schema, struct hz_err *err);
+/* PRAGMA user_version: 0 for a database without our tables. */
+int db_format(struct db *d, int *format, struct hz_err *err);
+int db_set_format(struct db *d, struct hz_err *err);
+
+/* ---- transactions (node/txn.c decides when; these only do it) */
+
+int db_begin(struct db *d, struct hz_err *err);      /* BEGIN IMMEDIATE */
+int db_begin_read(struct db *d, struct hz_err *err); /* BEGIN (deferred) */
+int db_commit(struct db *d, struct hz_err *err);
+void db_rollback(struct db *d);
+bool db_in_txn(const struct db *d);
+
+/* ---- statements */
+
+/* Map a SQLite result to an HZ_E code, keeping SQLite's message. */
+int db_err(struct db *d, int rc, const char *what, struct hz_err *err);
+int db_exec(struct db *d, const char *sql, struct hz_err *err);
+/* A cached statement for @sql into *@st, reset, bindings cleared. */
+int db_prep(struct db *d, const char *sql, sqlite3_stmt **st,
+            struct hz_err *err);
+/* Step a statement that returns no row we read, then reset it. */
+int db_step_done(struct db *d, sqlite3_stmt *st, struct hz_err *err);
+/* Rows changed by the last statement. */
+int db_changes(struct db *d);
+
+/* One bound parameter. Build them with the DB_* macros below; blobs and
+ * texts are borrowed until the statement has stepped. */
+enum db_arg_type { DB_A_NULL, DB_A_INT, DB_A_BLOB, DB_A_TEXT };
+struct db_arg {
+    enum db_arg_type type;
+    int64_t i;
+    const void *p;
+    size_t len;
+};
+#define DB_INT(v) ((struct db_arg){.type = DB_A_INT, .i = (int64_t)(v)})
+#define DB_BLOB(ptr, n)                                                        \
+    ((struct db_arg){.type = DB_A_BLOB, .p = (ptr), .len = (n)})
+#define DB_KEY(ptr) DB_BLOB(ptr, HZ_KEY_LEN)
+#define DB_HASH(ptr) DB_BLOB(ptr, HZ_HASH_LEN)
+#define DB_ROW(ptr) DB_BLOB(ptr, HZ_ROW_LEN)
+/* A text, or NULL when @s is NULL. */
+#define DB_TEXT(s) ((struct db_arg){.type = DB_A_TEXT, .p = (s)})
+#define DB_NULL ((struct db_arg){.type = DB_A_NULL})
+/* The parameters ?1, ?2 ... in order: DB_ARGS(DB_KEY(a), DB_INT(seq)). */
+#define DB_ARGS(...)                                                           \
+    (const struct db_arg[]){__VA_ARGS__},                                      \
+        sizeof((const struct db_arg[]){__VA_ARGS__}) / sizeof(struct db_arg)
+#define DB_NO_ARGS NULL, 0
+
+/* Prepare @sql and bind @args to ?1.. ?n. */
+int db_query(struct db *d, const char *sql, const struct db_arg *args,
+             size_t n_args, sqlite3_stmt **st, struct hz_err *err);
+/* Run @sql with @args, reading nothing (INSERT, UPDATE, DELETE). */
+int db_run(struct db *d, const char *sql, const struct db_arg *args,
+           size_t n_args, struct hz_err *err);
+/* The first row of @sql: its column 0 as an integer into *@out. *@found
+ * says whether there was a row; with @found NULL a missing row is
+ * HZ_ECORRUPT (aggregates always return one). A NULL column reads 0. */
+int db_int(struct db *d, const char *sql, const struct db_arg *args,
+           size_t n_args, int64_t *out, bool *found, struct hz_err *err);
+/* The first row's column 0, a blob of exactly @len bytes, into @out:
+ * another length is HZ_ECORRUPT (an SD card can lose power mid-write). */
+int db_blob(struct db *d, const char *sql, const struct db_arg *args,
+            size_t n_args, void *out, size_t len, bool *found,
+            struct hz_err *err);
+/* Call @row for each result row of @sql (the statement is on the row;
+ * copy what you keep). A non-zero return from @row stops the walk and is
+ * returned. */
+typedef int (*db_row_fn)(void *data, sqlite3_stmt *st, struct hz_err *err);
+int db_each(struct db *d, const char *sql, const struct db_arg *args,
+            size_t n_args, db_row_fn row, void *data, struct hz_err *err);
+/* Copy column @col (a blob) into a new buffer *@out of *@len bytes (the
+ * caller frees it). */
+int db_column_dup(sqlite3_stmt *st, int col, uint8_t **out, size_t *len,
+                  struct hz_err *err);
+/* Copy column @col, a blob of exactly @len bytes, into @out. */
+int db_column_fixed(sqlite3_stmt *st, int col, void *out, size_t len,
+                    struct hz_err *err);
+
+/* ---- values and JSON (db/value.c) */
+
+/* Bind @v (a value of column @c) to parameter @i. */
+int db_bind_value(sqlite3_stmt *st, int i, const struct value *v);
+/* Read column @i of @st as a value of column @c (borrowed from @st until
+ * its next step). HZ_ECORRUPT when the stored value cannot be one. */
+int db_column_value(const struct col_def *c, sqlite3_stmt *st, int i,
+                    struct value *out);
+/* Append one JSON object per result row of @sql to @arr: column names
+ * become keys, blobs (ids, keys, hashes) become lowercase hex. */
+int db_rows_json(struct db *d, const char *sql, const struct db_arg *args,
+                 size_t n_args, json_t *arr, struct hz_err *err);
+
+/* ---- meta: the node's own settings (k TEXT, v BLOB) */
+
+/* A fixed-length value; absent is HZ_ECORRUPT (every node has them). */
+int db_meta_get(struct db *d, const char *key, void *out, size_t len,
+                struct hz_err *err);
+/* A text value, owned by the caller; absent is HZ_ECORRUPT. */
+int db_meta_get_text(struct db *d, const char *key, char **out,
+                     struct hz_err *err);
+int db_meta_has(struct db *d, const char *key, bool *has, struct hz_err *err);
+int db_meta_put(struct db *d, const char *key, const void *p, size_t len,
+                struct hz_err *err);
+int db_meta_del(struct db *d, const char *key, struct hz_err *err);
+
+/* ---- names */
+
+/* The quoted materialized table name: "e_households" / "v_stays". */
+void db_table_name(const struct table_def *t, char *out, size_t len);
+/* The same without quotes. */
+void db_table_bare(const struct table_def *t, char *out, size_t len);
+
+#endif

@@ -1,0 +1,413 @@
+/* ingest.c - taking in one entry: transport checks, the author's chain,
+ * pending entries ahead of a gap, fork evidence, and the verdict.
+ *
+ * DECISIONS 3: transport checks (encoding, limits, network, signature,
+ * chain link) refuse an entry and store nothing; content checks (the
+ * body) store it in its author's chain with a verdict, so a bad value
+ * never leaves a hole in an honest author's chain. Formats and rules:
+ * proto/entry.md and proto/merge.md ("Forks"). */
+#include "log.h"
+
+#include "../../core/clock.h"
+#include "../../core/error_int.h"
+#include "../../core/limits.h"
+#include "../members/members.h"
+#include "../state/state.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const uint8_t zero_hash[HZ_HASH_LEN];
+
+void ingest_begin_counting(struct hz_node *n, struct hz_ingest_stats *s)
+{
+    n->counting = s;
+    n->counting_base = s->pending;
+    env_random(n, &n->counting_mark, sizeof n->counting_mark);
+    n->counting_mark &= INT64_MAX;
+    if (n->counting_mark == 0)
+        n->counting_mark = 1;
+}
+
+int ingest_end_counting(struct hz_node *n, struct hz_err *err)
+{
+    /* Pending: this run's entries that still wait at its end (released
+     * ones were counted with their final result). */
+    int64_t waiting = 0;
+    int rv = log_pending_marked(n, n->counting_mark, &waiting, err);
+    if (rv == 0 && n->counting != NULL)
+        n->counting->pending = n->counting_base + (uint64_t)waiting;
+    n->counting = NULL;
+    return rv;
+}
+
+void ingest_count(struct hz_ingest_stats *s, enum ingest_result r)
+{
+    switch (r) {
+    case INGEST_APPLIED:
+        s->applied++;
+        return;
+    case INGEST_DUPLICATE:
+        s->duplicate++;
+        return;
+    case INGEST_PENDING:
+        s->pending++;
+        return;
+    case INGEST_REJECTED:
+        s->rejected++;
+        return;
+    case INGEST_HELD:
+        s->held++;
+        return;
+    case INGEST_STOPPED:
+        s->stopped++;
+        return;
+    case INGEST_FORK:
+        s->forks++;
+        return;
+    case INGEST_DENIED:
+        s->denied++;
+        return;
+    }
+    hz_assert_fail("unknown ingest result", __FILE__, __LINE__);
+}
+
+/* Take back everything the author wrote at or past @point. */
+static int stop_chain(struct hz_node *n, const uint8_t *author, uint64_t point,
+                      struct hz_err *err)
+{
+    HZ_ASSERT(point > 0);
+    int rv = 0;
+    for (;;) {
+        uint8_t id[HZ_HASH_LEN];
+        bool found;
+        rv = log_last_applied_from(n, author, point, id, &found, err);
+        if (rv != 0 || !found)
+            break;
+        rv = apply_undo(n, id, err);
+        if (rv == 0)
+            rv = log_set_state(n, id, ENTRY_STOPPED, NULL, err);
+        if (rv != 0)
+            break;
+    }
+    if (rv == 0)
+        rv = log_stop_from(n, author, point, err);
+    /* Trust objects in the stopped entries no longer count: resolved
+     * again before the transaction commits (node/txn.c). */
+    bool carried = false;
+    if (rv == 0 && n->networked)
+        rv = roster_carries(n, author, &carried, err);
+    if (rv == 0 && carried)
+        n->trust_dirty = true;
+    return rv;
+}
+
+/* A second history of one author: keep the entry as evidence, and stop
+ * the author's chain at the fork point it proves. */
+static int record_fork(struct hz_node *n, const struct entry *e,
+                       const uint8_t *buf, size_t len, struct hz_err *err)
+{
+    uint64_t point = e->seq;
+    int rv = 0;
+    if (e->seq > 1) {
+        uint8_t prev[HZ_HASH_LEN];
+        bool found;
+        rv = log_id_at(n, e->author, e->seq - 1, prev, &found, err);
+        if (rv != 0)
+            return rv;
+        if (found && memcmp(prev, e->prev, HZ_HASH_LEN) != 0)
+            point = e->seq - 1;
+    }
+    int64_t held;
+    uint64_t old_point;
+    rv = log_fork_count(n, e->author, &held, err);
+    if (rv == 0)
+        rv = log_fork_point(n, e->author, &old_point, err);
+    if (rv != 0)
+        return rv;
+    if (held >= (int64_t)HZ_FORK_EVIDENCE_MAX) {
+        /* Enough evidence of this fork is held; only evidence of an
+         * earlier fork point still matters, and it replaces the latest. */
+        if (old_point != 0 && point >= old_point)
+            return 0;
+        rv = log_fork_drop_latest(n, e->author, err);
+        if (rv != 0)
+            return rv;
+    }
+    rv = log_fork_put(n, e, point, buf, len, err);
+    if (rv == 0 && (old_point == 0 || point < old_point))
+        rv = stop_chain(n, e->author, point, err);
+    if (rv == 0) {
+        char a[9];
+        hex_encode(e->author, 4, a);
+        env_logf(n, HZ_LOG_WARN, "fork author=%s seq=%llu point=%llu", a,
+                 (unsigned long long)e->seq, (unsigned long long)point);
+    }
+    return rv;
+}
+
+/* The verdict of an entry that links into its chain (DECISIONS 3, 4).
+ * Running out of memory is not a verdict: it returns HZ_ENOMEM and the
+ * caller's transaction rolls back. */
+static int judge(struct hz_node *n, const struct entry *e, struct body *b,
+                 enum entry_state *state, struct hz_err *why,
+                 struct hz_err *err)
+{
+    uint64_t version;
+    int rv = body_peek_version(e->body.p, e->body.len, &version, why);
+    if (rv == 0 && version > n->schema->version) {
+        *state = ENTRY_HELD;
+        return 0;
+    }
+    if (rv == 0)
+        rv = body_decode(b, n->schema, e->body.p, e->body.len, why);
+    if (rv == 0 && b->trust)
+        rv = trust_check_body(n, e, b, why);
+    if (rv == HZ_ENOMEM)
+        return hz_err_set(err, HZ_ENOMEM, "judging an entry");
+    *state = rv == 0 ? ENTRY_APPLIED : ENTRY_REJECTED;
+    if (rv != 0 || !n->networked)
+        return 0;
+    /* Content is sound: may its author write it? A trust entry is judged
+     * once its objects are recorded (trust_entry_stored). */
+    if (b->trust) {
+        *state = ENTRY_DENIED;
+        return 0;
+    }
+    bool allowed;
+    rv = trust_allowed(n, e, b, &allowed, why, err);
+    if (rv == 0 && !allowed)
+        *state = ENTRY_DENIED;
+    return rv;
+}
+
+/* Store a linked entry in the log with its verdict, applying it if it
+ * passes. */
+static int append(struct hz_node *n, const struct entry *e, const uint8_t *buf,
+                  size_t len, enum ingest_result *res, struct hz_err *err)
+{
+    uint64_t point;
+    int rv = log_fork_point(n, e->author, &point, err);
+    if (rv != 0)
+        return rv;
+    struct body b = {0};
+    struct hz_err why = {0};
+    enum entry_state state = ENTRY_STOPPED;
+    if (point == 0 || e->seq < point)
+        rv = judge(n, e, &b, &state, &why, err);
+    if (rv != 0)
+        return rv;
+    /* Entries counted by this run carry its mark, so that a later
+     * change of verdict in the same run corrects their count. */
+    rv = log_append(n, e, buf, len, state,
+                    state == ENTRY_REJECTED || state == ENTRY_DENIED ? why.msg
+                                                                     : NULL,
+                    n->counting != NULL ? n->counting_mark : 0, err);
+    if (rv == 0 && state == ENTRY_DENIED && b.trust)
+        rv = trust_entry_stored(n, e, &b, &state, err);
+    else if (rv == 0 && state == ENTRY_APPLIED)
+        rv = apply_body(n, e, &b, err);
+    body_close(&b);
+    if (rv != 0)
+        return rv;
+    static const enum ingest_result of_state[] = {
+        [ENTRY_APPLIED] = INGEST_APPLIED, [ENTRY_REJECTED] = INGEST_REJECTED,
+        [ENTRY_HELD] = INGEST_HELD,       [ENTRY_STOPPED] = INGEST_STOPPED,
+        [ENTRY_DENIED] = INGEST_DENIED,
+    };
+    *res = of_state[state];
+    if (state == ENTRY_DENIED) {
+        n->denial = why;
+        char a[9];
+        hex_encode(e->author, 4, a);
+        env_logf(n, HZ_LOG_INFO, "denied author=%s seq=%llu", a,
+                 (unsigned long long)e->seq);
+    }
+    if (state == ENTRY_REJECTED) {
+        char a[9];
+        hex_encode(e->author, 4, a);
+        env_logf(n, HZ_LOG_WARN, "rejected author=%s seq=%llu code=%s", a,
+                 (unsigned long long)e->seq, hz_errname(why.code));
+    }
+    return 0;
+}
+
+static int note_skew(struct hz_node *n, const struct entry *e,
+                     struct hz_err *err)
+{
+    uint64_t now = env_now_ms(n);
+    if (!clock_is_skewed(e->clock, now))
+        return 0;
+    return log_skew_note(n, e->author, e->clock, now, err);
+}
+
+static int hold_pending(struct hz_node *n, const struct entry *e,
+                        const uint8_t *buf, size_t len, struct hz_err *err)
+{
+    int64_t mine, all;
+    int rv = log_pending_counts(n, e->author, &mine, &all, err);
+    if (rv != 0)
+        return rv;
+    if (mine >= (int64_t)HZ_PENDING_PER_AUTHOR_MAX ||
+        all >= (int64_t)HZ_PENDING_TOTAL_MAX)
+        return hz_err_set(err, HZ_ETOOBIG, "pending entries full");
+    return log_pending_put(n, e, buf, len,
+                           n->counting != NULL ? n->counting_mark : 0, err);
+}
+
+/* Place a verified entry: duplicate, fork evidence, next link, or ahead
+ * of a gap. */
+static int place(struct hz_node *n, const struct entry *e, const uint8_t *buf,
+                 size_t len, enum ingest_result *res, struct hz_err *err)
+{
+    bool found;
+    int rv = log_holds(n, e->id, &found, err);
+    if (rv != 0)
+        return rv;
+    if (found) {
+        *res = INGEST_DUPLICATE;
+        return 0;
+    }
+    uint64_t top;
+    rv = log_top(n, e->author, &top, err);
+    if (rv != 0)
+        return rv;
+    if (!n->writing_own && memcmp(e->author, n->id.pk, HZ_KEY_LEN) == 0) {
+        /* Our key signed an entry we did not write: a cloned SD card or
+         * a restored backup (DECISIONS 13). Keep it as evidence and stop
+         * writing until the node is re-keyed. */
+        env_logf(n, HZ_LOG_ERROR,
+                 "clone seq=%llu: our key signed an entry"
+                 " we did not write",
+                 (unsigned long long)e->seq);
+        rv = db_meta_put(&n->db, "clone", "1", 1, err);
+        *res = INGEST_FORK;
+        return rv != 0 ? rv : record_fork(n, e, buf, len, err);
+    }
+    if (e->seq > top + 1) {
+        *res = INGEST_PENDING;
+        return hold_pending(n, e, buf, len, err);
+    }
+    uint8_t prev[HZ_HASH_LEN];
+    memcpy(prev, zero_hash, HZ_HASH_LEN);
+    if (e->seq == top + 1 && top > 0) {
+        rv = log_id_at(n, e->author, top, prev, &found, err);
+        if (rv == 0 && !found)
+            rv = hz_err_set(err, HZ_ECORRUPT, "log: no entry at the top");
+        if (rv != 0)
+            return rv;
+    }
+    HZ_ASSERT(e->seq <= top + 1);
+    if (e->seq <= top || memcmp(prev, e->prev, HZ_HASH_LEN) != 0) {
+        *res = INGEST_FORK;
+        return record_fork(n, e, buf, len, err);
+    }
+    rv = note_skew(n, e, err);
+    return rv != 0 ? rv : append(n, e, buf, len, res, err);
+}
+
+/* Entries that waited for the one just appended: the next link, and any
+ * held entry at a seq the log now covers (a duplicate, or fork evidence
+ * that must not stay hidden in pending). */
+static int drain_pending(struct hz_node *n, const uint8_t *author,
+                         struct hz_err *err)
+{
+    for (;;) {
+        uint64_t top;
+        uint8_t id[HZ_HASH_LEN];
+        int64_t mark = 0;
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        bool found = false;
+        int rv = log_top(n, author, &top, err);
+        if (rv == 0)
+            rv = log_pending_next(n, author, top + 1, id, &mark, &buf, &len,
+                                  &found, err);
+        if (rv != 0 || !found)
+            return rv;
+        /* Counted only if it went pending in this run: an entry of an
+         * earlier import is not this import's. */
+        bool ours = n->counting != NULL && mark == n->counting_mark;
+        struct entry e;
+        enum ingest_result res = INGEST_PENDING;
+        rv = log_pending_del(n, id, err);
+        /* Verified when it was stored: decode it again, place it. */
+        if (rv == 0)
+            rv = entry_decode(&e, buf, len, err);
+        if (rv == 0)
+            rv = place(n, &e, buf, len, &res, err);
+        free(buf);
+        if (rv != 0)
+            return rv;
+        if (ours && res != INGEST_PENDING)
+            ingest_count(n->counting, res);
+        else if (n->counting != NULL && !ours && res != INGEST_PENDING)
+            n->counting->released++;
+    }
+}
+
+int ingest_entry(struct hz_node *n, const uint8_t *buf, size_t len,
+                 enum ingest_result *res, struct hz_err *err)
+{
+    struct entry e;
+    int rv = entry_decode(&e, buf, len, err);
+    if (rv != 0)
+        return rv;
+    if (memcmp(e.network, n->network, HZ_NET_LEN) != 0)
+        return hz_err_set(err, HZ_ENETWORK, "entry");
+    rv = entry_verify(&e, err);
+    if (rv != 0)
+        return rv;
+    HZ_ASSERT(db_in_txn(&n->db));
+    rv = place(n, &e, buf, len, res, err);
+    if (rv == 0 && (*res == INGEST_APPLIED || *res == INGEST_REJECTED ||
+                    *res == INGEST_HELD || *res == INGEST_STOPPED ||
+                    *res == INGEST_DENIED))
+        rv = drain_pending(n, e.author, err);
+    return rv;
+}
+
+int ingest_upgrade(struct hz_node *n, struct hz_err *err)
+{
+    int64_t after = 0;
+    for (;;) {
+        uint8_t *buf;
+        size_t len;
+        bool found;
+        int rv = log_next_held(n, &after, &buf, &len, &found, err);
+        if (rv != 0 || !found)
+            return rv;
+        struct entry e;
+        rv = entry_decode(&e, buf, len, err);
+        struct body b = {0};
+        struct hz_err why = {0};
+        enum entry_state state = ENTRY_HELD;
+        if (rv == 0)
+            rv = judge(n, &e, &b, &state, &why, err);
+        if (rv == 0 && state == ENTRY_HELD) {
+            /* Still newer than this build: it waits for the next one. */
+            free(buf);
+            continue;
+        }
+        if (rv == 0)
+            rv = log_set_state(n, e.id, state,
+                               state == ENTRY_REJECTED || state == ENTRY_DENIED
+                                   ? why.msg
+                                   : NULL,
+                               err);
+        if (rv == 0 && state == ENTRY_DENIED && b.trust)
+            rv = trust_entry_stored(n, &e, &b, &state, err);
+        else if (rv == 0 && state == ENTRY_APPLIED)
+            rv = apply_body(n, &e, &b, err);
+        body_close(&b);
+        free(buf);
+        if (rv != 0)
+            return rv;
+    }
+}
+
+bool ingest_is_local_failure(int code)
+{
+    return code == HZ_EIO || code == HZ_ENOSPC || code == HZ_EBUSY ||
+           code == HZ_ENOMEM || code == HZ_ECORRUPT || code == HZ_EREADONLY;
+}

@@ -1,0 +1,569 @@
+/* log.c - the owner of the log's tables: the only file with SQL on
+ * log (entries in their authors' chains, with verdicts), pending
+ * (entries ahead of a gap), forks (fork evidence), skew (authors whose
+ * clocks are far from ours) and prenet (entries held before joining a
+ * network). Layout: proto/storage.md. It decides nothing: ingest.c,
+ * write.c and members/trust.c decide, and call it.
+ *
+ * Verdicts are bound as enum entry_state names, never written as SQL
+ * numbers; writes assert they run inside a transaction. */
+#include "log.h"
+
+#include "../../core/alloc.h"
+#include "../../core/error_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define HZ_ASSERT_TXN(n) HZ_ASSERT(db_in_txn(&(n)->db))
+
+/* ---- walks */
+
+struct walk {
+    log_row_fn fn;
+    void *data;
+    int cols; /* which columns the query returns: see row_of */
+};
+
+/* Queries return (bytes, author, seq, id, state, mark) in that order;
+ * the shorter ones stop after bytes, seq or id. */
+static int walk_row(void *data, sqlite3_stmt *st, struct hz_err *err)
+{
+    struct walk *w = data;
+    struct log_row r = {0};
+    r.bytes = sqlite3_column_blob(st, 0);
+    r.len = (size_t)sqlite3_column_bytes(st, 0);
+    if (w->cols > 1) {
+        if (sqlite3_column_bytes(st, 1) != (int)HZ_KEY_LEN ||
+            sqlite3_column_bytes(st, 3) != (int)HZ_HASH_LEN)
+            return hz_err_set(err, HZ_ECORRUPT, "stored entry row");
+        r.author = sqlite3_column_blob(st, 1);
+        r.seq = (uint64_t)sqlite3_column_int64(st, 2);
+        r.id = sqlite3_column_blob(st, 3);
+    }
+    if (w->cols > 4) {
+        r.state = (enum entry_state)sqlite3_column_int(st, 4);
+        r.mark = sqlite3_column_int64(st, 5);
+    }
+    return w->fn(w->data, &r, err);
+}
+
+int log_each(struct hz_node *n, enum log_part part, log_row_fn fn, void *data,
+             struct hz_err *err)
+{
+    static const char *const sql[] = {
+        [LOG_ARRIVAL] = "SELECT bytes, author, seq, id, state, mark FROM log"
+                        " ORDER BY n",
+        [LOG_CHAINS] = "SELECT bytes, author, seq, id, state, mark FROM log"
+                       " ORDER BY author, seq",
+        [LOG_FORKS] = "SELECT bytes, author, seq, id FROM forks"
+                      " ORDER BY author, seq, id",
+        [LOG_PENDING] = "SELECT bytes, author, seq, id FROM pending"
+                        " ORDER BY author, seq, id",
+    };
+    HZ_ASSERT((size_t)part < sizeof sql / sizeof sql[0]);
+    struct walk w = {fn, data, part <= LOG_CHAINS ? 6 : 4};
+    return db_each(&n->db, sql[part], DB_NO_ARGS, walk_row, &w, err);
+}
+
+int log_each_from(struct hz_node *n, const uint8_t *author, uint64_t from_seq,
+                  enum log_from which, log_row_fn fn, void *data,
+                  struct hz_err *err)
+{
+    struct walk w = {fn, data, 6};
+    return db_each(&n->db,
+                   "SELECT bytes, author, seq, id, state, mark FROM log"
+                   " WHERE author = ?1 AND seq >= ?2 AND (?3 = 0 OR"
+                   " state = ?4 OR (?3 = 1 AND state IN (?5, ?6)))"
+                   " ORDER BY seq",
+                   DB_ARGS(DB_KEY(author), DB_INT(from_seq),
+                           DB_INT(which == LOG_FROM_ALL       ? 0
+                                  : which == LOG_FROM_REISSUE ? 1
+                                                              : 2),
+                           DB_INT(ENTRY_APPLIED), DB_INT(ENTRY_STOPPED),
+                           DB_INT(ENTRY_DENIED)),
+                   walk_row, &w, err);
+}
+
+int log_next_judged(struct hz_node *n, const uint8_t *author,
+                    uint64_t after_seq, struct log_row *out, uint8_t **bytes,
+                    bool *found, struct hz_err *err)
+{
+    sqlite3_stmt *st;
+    *bytes = NULL;
+    *found = false;
+    int rv = db_query(&n->db,
+                      "SELECT seq, state, bytes, mark FROM log WHERE"
+                      " author = ?1 AND seq > ?2 AND state IN (?3, ?4)"
+                      " ORDER BY seq LIMIT 1",
+                      DB_ARGS(DB_KEY(author), DB_INT(after_seq),
+                              DB_INT(ENTRY_APPLIED), DB_INT(ENTRY_DENIED)),
+                      &st, err);
+    if (rv != 0)
+        return rv;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *found = true;
+        memset(out, 0, sizeof *out);
+        out->author = author;
+        out->seq = (uint64_t)sqlite3_column_int64(st, 0);
+        out->state = (enum entry_state)sqlite3_column_int(st, 1);
+        out->mark = sqlite3_column_int64(st, 3);
+        rv = db_column_dup(st, 2, bytes, &out->len, err);
+        out->bytes = *bytes;
+    } else if (rc != SQLITE_DONE) {
+        rv = db_err(&n->db, rc, "log", err);
+    }
+    sqlite3_reset(st);
+    return rv;
+}
+
+int log_next_held(struct hz_node *n, int64_t *after, uint8_t **bytes,
+                  size_t *len, bool *found, struct hz_err *err)
+{
+    sqlite3_stmt *st;
+    *bytes = NULL;
+    *found = false;
+    int rv = db_query(&n->db,
+                      "SELECT bytes, n FROM log WHERE state = ?1 AND n > ?2"
+                      " ORDER BY n LIMIT 1",
+                      DB_ARGS(DB_INT(ENTRY_HELD), DB_INT(*after)), &st, err);
+    if (rv != 0)
+        return rv;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *found = true;
+        *after = sqlite3_column_int64(st, 1);
+        rv = db_column_dup(st, 0, bytes, len, err);
+    } else if (rc != SQLITE_DONE) {
+        rv = db_err(&n->db, rc, "log", err);
+    }
+    sqlite3_reset(st);
+    return rv;
+}
+
+struct keylist {
+    uint8_t (*v)[HZ_KEY_LEN];
+    size_t n, cap;
+};
+
+static int add_key(void *data, sqlite3_stmt *st, struct hz_err *err)
+{
+    struct keylist *k = data;
+    void *v = hz_grow(k->v, &k->cap, k->n, HZ_KEY_LEN);
+    if (v == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "authors");
+    k->v = v;
+    return db_column_fixed(st, 0, k->v[k->n++], HZ_KEY_LEN, err);
+}
+
+int log_authors(struct hz_node *n, uint8_t (**keys)[HZ_KEY_LEN], size_t *count,
+                struct hz_err *err)
+{
+    struct keylist k = {0};
+    int rv = db_each(&n->db, "SELECT DISTINCT author FROM log ORDER BY author",
+                     DB_NO_ARGS, add_key, &k, err);
+    if (rv != 0) {
+        free(k.v);
+        k.v = NULL;
+        k.n = 0;
+    }
+    *keys = k.v;
+    *count = k.n;
+    return rv;
+}
+
+/* ---- single facts */
+
+int log_holds(struct hz_node *n, const uint8_t *id, bool *found,
+              struct hz_err *err)
+{
+    int64_t one;
+    int rv = db_int(&n->db, "SELECT 1 FROM log WHERE id = ?1",
+                    DB_ARGS(DB_HASH(id)), &one, found, err);
+    if (rv == 0 && !*found)
+        rv = db_int(&n->db, "SELECT 1 FROM forks WHERE id = ?1",
+                    DB_ARGS(DB_HASH(id)), &one, found, err);
+    return rv;
+}
+
+int log_top(struct hz_node *n, const uint8_t *author, uint64_t *seq,
+            struct hz_err *err)
+{
+    int64_t v;
+    int rv = db_int(&n->db, "SELECT max(seq) FROM log WHERE author = ?1",
+                    DB_ARGS(DB_KEY(author)), &v, NULL, err);
+    *seq = (uint64_t)v;
+    return rv;
+}
+
+int log_id_at(struct hz_node *n, const uint8_t *author, uint64_t seq,
+              uint8_t *id, bool *found, struct hz_err *err)
+{
+    return db_blob(&n->db, "SELECT id FROM log WHERE author = ?1 AND seq = ?2",
+                   DB_ARGS(DB_KEY(author), DB_INT(seq)), id, HZ_HASH_LEN, found,
+                   err);
+}
+
+int log_state_of(struct hz_node *n, const uint8_t *id, enum entry_state *state,
+                 bool *found, struct hz_err *err)
+{
+    int64_t v;
+    int rv = db_int(&n->db, "SELECT state FROM log WHERE id = ?1",
+                    DB_ARGS(DB_HASH(id)), &v, found, err);
+    *state = (enum entry_state)v;
+    return rv;
+}
+
+int log_max_clock(struct hz_node *n, uint64_t *clock, struct hz_err *err)
+{
+    int64_t v;
+    int rv =
+        db_int(&n->db, "SELECT max(clock) FROM log", DB_NO_ARGS, &v, NULL, err);
+    *clock = (uint64_t)v;
+    return rv;
+}
+
+int log_count_after(struct hz_node *n, const uint8_t *author, uint64_t seq,
+                    enum entry_state state, int64_t *count, struct hz_err *err)
+{
+    return db_int(&n->db,
+                  "SELECT count(*) FROM log WHERE author = ?1 AND seq > ?2"
+                  " AND state = ?3",
+                  DB_ARGS(DB_KEY(author), DB_INT(seq), DB_INT(state)), count,
+                  NULL, err);
+}
+
+int log_author_json(struct hz_node *n, const uint8_t *author, json_t *obj,
+                    struct hz_err *err)
+{
+    json_t *rows = json_array();
+    int rv = db_rows_json(
+        &n->db,
+        "SELECT (SELECT max(seq) FROM log WHERE author = ?1) AS last_seq,"
+        " (SELECT count(*) FROM log WHERE author = ?1 AND state = ?2)"
+        " AS applied, (SELECT count(*) FROM log WHERE author = ?1 AND"
+        " state = ?3) AS denied, (SELECT min(point) FROM forks WHERE"
+        " author = ?1) AS fork_point",
+        DB_ARGS(DB_KEY(author), DB_INT(ENTRY_APPLIED), DB_INT(ENTRY_DENIED)),
+        rows, err);
+    if (rv == 0 && json_object_update(obj, json_array_get(rows, 0)) != 0)
+        rv = hz_err_set(err, HZ_ENOMEM, "author");
+    json_decref(rows);
+    return rv;
+}
+
+/* ---- the chain */
+
+int log_append(struct hz_node *n, const struct entry *e, const uint8_t *buf,
+               size_t len, enum entry_state state, const char *reason,
+               int64_t mark, struct hz_err *err)
+{
+    HZ_ASSERT_TXN(n);
+    /* The handoff's other end: ingest.c placed it as the next link. */
+    uint64_t top = 0;
+    int rv = log_top(n, e->author, &top, err);
+    if (rv != 0)
+        return rv;
+    HZ_ASSERT(e->seq == top + 1);
+    return db_run(&n->db,
+                  "INSERT INTO log(author, seq, id, clock, state, reason,"
+                  " bytes, mark) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                  DB_ARGS(DB_KEY(e->author), DB_INT(e->seq), DB_HASH(e->id),
+                          DB_INT(e->clock), DB_INT(state), DB_TEXT(reason),
+                          DB_BLOB(buf, len), DB_INT(mark)),
+                  err);
+}
+
+int log_set_state(struct hz_node *n, const uint8_t *id, enum entry_state state,
+                  const char *reason, struct hz_err *err)
+{
+    HZ_ASSERT_TXN(n);
+    return db_run(&n->db,
+                  "UPDATE log SET state = ?2, reason = ?3 WHERE id = ?1",
+                  DB_ARGS(DB_HASH(id), DB_INT(state), DB_TEXT(reason)), err);
+}
+
+int log_last_applied_from(struct hz_node *n, const uint8_t *author,
+                          uint64_t point, uint8_t *id, bool *found,
+                          struct hz_err *err)
+{
+    return db_blob(
+        &n->db,
+        "SELECT id FROM log WHERE author = ?1 AND seq >= ?2"
+        " AND state = ?3 ORDER BY seq DESC LIMIT 1",
+        DB_ARGS(DB_KEY(author), DB_INT(point), DB_INT(ENTRY_APPLIED)), id,
+        HZ_HASH_LEN, found, err);
+}
+
+int log_stop_from(struct hz_node *n, const uint8_t *author, uint64_t point,
+                  struct hz_err *err)
+{
+    HZ_ASSERT_TXN(n);
+    HZ_ASSERT(point > 0);
+    return db_run(
+        &n->db, "UPDATE log SET state = ?3 WHERE author = ?1 AND seq >= ?2",
+        DB_ARGS(DB_KEY(author), DB_INT(point), DB_INT(ENTRY_STOPPED)), err);
+}
+
+/* ---- forks */
+
+int log_fork_point(struct hz_node *n, const uint8_t *author, uint64_t *point,
+                   struct hz_err *err)
+{
+    int64_t v;
+    int rv = db_int(&n->db, "SELECT min(point) FROM forks WHERE author = ?1",
+                    DB_ARGS(DB_KEY(author)), &v, NULL, err);
+    *point = (uint64_t)v;
+    return rv;
+}
+
+int log_fork_count(struct hz_node *n, const uint8_t *author, int64_t *count,
+                   struct hz_err *err)
+{
+    return db_int(&n->db, "SELECT count(*) FROM forks WHERE author = ?1",
+                  DB_ARGS(DB_KEY(author)), count, NULL, err);
+}
+
+int log_fork_drop_latest(struct hz_node *n, const uint8_t *author,
+                         struct hz_err *err)
+{
+    HZ_ASSERT_TXN(n);
+    return db_run(&n->db,
+                  "DELETE FROM forks WHERE author = ?1 AND (seq, id) ="
+                  " (SELECT seq, id FROM forks WHERE author = ?1"
+                  " ORDER BY seq DESC, id DESC LIMIT 1)",
+                  DB_ARGS(DB_KEY(author)), err);
+}
+
+int log_fork_put(struct hz_node *n, const struct entry *e, uint64_t point,
+                 const uint8_t *buf, size_t len, struct hz_err *err)
+{
+    HZ_ASSERT_TXN(n);
+    HZ_ASSERT(point > 0);
+    HZ_ASSERT(point <= e->seq);
+    return db_run(&n->db,
+                  "INSERT OR IGNORE INTO forks(author, seq, id, point, bytes)"
+                  " VALUES(?1, ?2, ?3, ?4, ?5)",
+                  DB_ARGS(DB_KEY(e->author), DB_INT(e->seq), DB_HASH(e->id),
+                          DB_INT(point), DB_BLOB(buf, len)),
+                  err);
+}
+
+/* ---- pending */
+
+int log_pending_counts(struct hz_node *n, const uint8_t *author, int64_t *mine,
+                       int64_t *all, struct hz_err *err)
+{
+    int rv = db_int(&n->db, "SELECT count(*) FROM pending WHERE author = ?1",
+                    DB_ARGS(DB_KEY(author)), mine, NULL, err);
+    if (rv == 0)
+        rv = db_int(&n->db, "SELECT count(*) FROM pending", DB_NO_ARGS, all,
+                    NULL, err);
+    return rv;
+}
+
+int log_pending_put(struct hz_node *n, const struct entry *e,
+                    const uint8_t *buf, size_t len, int64_t mark,
+                    struct hz_err *err)
+{
+    HZ_ASSERT_TXN(n);
+    return db_run(&n->db,
+                  "INSERT INTO pending(author, seq, id, bytes, mark)"
+                  " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET"
+                  " mark = excluded.mark",
+                  DB_ARGS(DB_KEY(e->author), DB_INT(e->seq), DB_HASH(e->id),
+                          DB_BLOB(buf, len), DB_INT(mark)),
+                  err);
+}
+
+int log_pending_next(struct hz_node *n, const uint8_t *author, uint64_t max_seq,
+                     uint8_t *id, int64_t *mark, uint8_t **bytes, size_t *len,
+                     bool *found, struct hz_err *err)
+{
+    sqlite3_stmt *st;
+    *bytes = NULL;
+    *found = false;
+    int rv = db_query(&n->db,
+                      "SELECT id, bytes, mark FROM pending WHERE author = ?1"
+                      " AND seq <= ?2 ORDER BY seq, id LIMIT 1",
+                      DB_ARGS(DB_KEY(author), DB_INT(max_seq)), &st, err);
+    if (rv != 0)
+        return rv;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *found = true;
+        *mark = sqlite3_column_int64(st, 2);
+        rv = db_column_fixed(st, 0, id, HZ_HASH_LEN, err);
+        if (rv == 0)
+            rv = db_column_dup(st, 1, bytes, len, err);
+    } else if (rc != SQLITE_DONE) {
+        rv = db_err(&n->db, rc, "pending", err);
+    }
+    sqlite3_reset(st);
+    return rv;
+}
+
+int log_pending_del(struct hz_node *n, const uint8_t *id, struct hz_err *err)
+{
+    HZ_ASSERT_TXN(n);
+    return db_run(&n->db, "DELETE FROM pending WHERE id = ?1",
+                  DB_ARGS(DB_HASH(id)), err);
+}
+
+int log_pending_marked(struct hz_node *n, int64_t mark, int64_t *count,
+                       struct hz_err *err)
+{
+    return db_int(&n->db, "SELECT count(*) FROM pending WHERE mark = ?1",
+                  DB_ARGS(DB_INT(mark)), count, NULL, err);
+}
+
+int log_skew_note(struct hz_node *n, const uint8_t *author, uint64_t clock,
+                  uint64_t wall, struct hz_err *err)
+{
+    HZ_ASSERT_TXN(n);
+    return db_run(&n->db,
+                  "INSERT OR REPLACE INTO skew(author, clock, wall)"
+                  " VALUES(?1, ?2, ?3)",
+                  DB_ARGS(DB_KEY(author), DB_INT(clock), DB_INT(wall)), err);
+}
+
+/* ---- entering a network */
+
+int log_archive(struct hz_node *n, const uint8_t *own, uint64_t *archived,
+                struct hz_err *err)
+{
+    HZ_ASSERT_TXN(n);
+    int rv = db_run(&n->db,
+                    "INSERT INTO prenet(bytes) SELECT bytes FROM log WHERE"
+                    " NOT (state = ?2 AND author = ?1) ORDER BY n",
+                    DB_ARGS(DB_KEY(own), DB_INT(ENTRY_APPLIED)), err);
+    if (rv == 0)
+        rv = db_exec(&n->db,
+                     "INSERT INTO prenet(bytes) SELECT bytes FROM pending;"
+                     "INSERT INTO prenet(bytes) SELECT bytes FROM forks;"
+                     "DELETE FROM log; DELETE FROM pending; DELETE FROM forks;"
+                     "DELETE FROM skew;",
+                     err);
+    int64_t count = 0;
+    if (rv == 0)
+        rv = db_int(&n->db, "SELECT count(*) FROM prenet", DB_NO_ARGS, &count,
+                    NULL, err);
+    *archived = (uint64_t)count;
+    return rv;
+}
+
+/* ---- reports */
+
+int log_status_json(struct hz_node *n, json_t *root, struct hz_err *err)
+{
+    /* Each part binds the verdicts it names, ?1 first. */
+    const struct db_arg all[] = {DB_INT(ENTRY_APPLIED), DB_INT(ENTRY_REJECTED),
+                                 DB_INT(ENTRY_HELD), DB_INT(ENTRY_STOPPED),
+                                 DB_INT(ENTRY_DENIED)};
+    const struct db_arg rejected[] = {DB_INT(ENTRY_REJECTED)};
+    const struct db_arg denied[] = {DB_INT(ENTRY_DENIED)};
+    const struct {
+        const char *key;
+        const char *sql;
+        const struct db_arg *args;
+        size_t n_args;
+    } parts[] = {
+        {"entries",
+         "SELECT count(*) AS total, coalesce(sum(state = ?1), 0) AS applied,"
+         " coalesce(sum(state = ?2), 0) AS rejected,"
+         " coalesce(sum(state = ?3), 0) AS held,"
+         " coalesce(sum(state = ?4), 0) AS stopped,"
+         " coalesce(sum(state = ?5), 0) AS denied,"
+         " count(DISTINCT author) AS authors,"
+         " (SELECT count(*) FROM pending) AS pending,"
+         " (SELECT count(*) FROM forks) AS fork_evidence FROM log",
+         all, 5},
+        {"missing",
+         "SELECT p.author AS author, coalesce((SELECT max(seq) FROM log"
+         " WHERE log.author = p.author), 0) + 1 AS from_seq,"
+         " min(p.seq) - 1 AS to_seq, count(*) AS waiting FROM pending p"
+         " GROUP BY p.author ORDER BY p.author",
+         NULL, 0},
+        {"forks",
+         "SELECT author, min(point) AS point, count(*) AS evidence"
+         " FROM forks GROUP BY author ORDER BY author",
+         NULL, 0},
+        {"rejected",
+         "SELECT author, seq, id AS entry, reason FROM log WHERE state = ?1"
+         " ORDER BY author, seq LIMIT 1000",
+         rejected, 1},
+        {"denied",
+         "SELECT author, seq, id AS entry, reason FROM log WHERE state = ?1"
+         " ORDER BY author, seq LIMIT 1000",
+         denied, 1},
+        {"skewed_authors",
+         "SELECT author, clock >> 16 AS clock_ms, wall AS our_wall_ms FROM"
+         " skew ORDER BY author",
+         NULL, 0},
+    };
+    int rv = 0;
+    for (size_t i = 0; rv == 0 && i < sizeof parts / sizeof parts[0]; i++) {
+        json_t *arr = json_array();
+        rv = db_rows_json(&n->db, parts[i].sql, parts[i].args, parts[i].n_args,
+                          arr, err);
+        if (i == 0 && json_array_size(arr) == 1) {
+            json_object_set(root, parts[i].key, json_array_get(arr, 0));
+            json_decref(arr);
+        } else {
+            json_object_set_new(root, parts[i].key, arr);
+        }
+    }
+    return rv;
+}
+
+int log_vector_json(struct hz_node *n, json_t *arr, struct hz_err *err)
+{
+    return db_rows_json(&n->db,
+                        "SELECT author, max(seq) AS seq, id AS hash FROM log"
+                        " GROUP BY author ORDER BY author",
+                        DB_NO_ARGS, arr, err);
+}
+
+/* ---- owned copies */
+
+void blobs_close(struct blobs *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        free(b->p[i]);
+    free(b->p);
+    free(b->len);
+    memset(b, 0, sizeof *b);
+}
+
+static int blobs_add(void *data, const struct log_row *r, struct hz_err *err)
+{
+    struct blobs *b = data;
+    if ((b->n & (b->n - 1)) == 0) { /* 0, 1, 2, 4 ...: grow */
+        size_t cap = b->n ? 2 * b->n : 1;
+        uint8_t **p = realloc(b->p, cap * sizeof *p);
+        if (p != NULL)
+            b->p = p;
+        size_t *l = realloc(b->len, cap * sizeof *l);
+        if (l != NULL)
+            b->len = l;
+        if (p == NULL || l == NULL)
+            return hz_err_set(err, HZ_ENOMEM, "entries");
+    }
+    b->p[b->n] = malloc(r->len ? r->len : 1);
+    if (b->p[b->n] == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "entries");
+    memcpy(b->p[b->n], r->bytes, r->len);
+    b->len[b->n++] = r->len;
+    return 0;
+}
+
+int log_load(struct hz_node *n, const uint8_t *author, uint64_t from_seq,
+             enum log_from which, struct blobs *out, struct hz_err *err)
+{
+    memset(out, 0, sizeof *out);
+    int rv = log_each_from(n, author, from_seq, which, blobs_add, out, err);
+    if (rv != 0)
+        blobs_close(out);
+    return rv;
+}

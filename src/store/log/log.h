@@ -1,0 +1,213 @@
+/* log.h - the log: every entry a node holds, and how entries get there.
+ *
+ *   log.c     owns the tables log, pending, forks, skew and prenet: the
+ *             only file with SQL on them (proto/storage.md)
+ *   ingest.c  taking in one entry: transport checks, chain, pending,
+ *             forks, verdict (DECISIONS 3)
+ *   write.c   our own entries: local checks, signing (DECISIONS 6)
+ *   relay.c   entries in and out without a file (simulator, sync)
+ *   report.c  vector, status, log verify */
+#ifndef HZ_STORE_LOG_H
+#define HZ_STORE_LOG_H
+
+#include "../../core/body.h"
+#include "../../core/entry.h"
+#include "../node/node.h"
+
+/* Verdicts of stored entries (log.state). The values are stored: never
+ * renumber them (proto/storage.md). */
+enum entry_state {
+    ENTRY_APPLIED = 0,
+    ENTRY_REJECTED = 1, /* content checks failed: never applied */
+    ENTRY_HELD = 2,     /* names a newer schema: applied after upgrade */
+    ENTRY_STOPPED = 3,  /* at or past its author's fork point */
+    ENTRY_DENIED = 4,   /* its author may not write it (members/trust.c);
+                           judged again whenever the network's trust
+                           changes */
+};
+
+/* What ingest did with one entry. */
+enum ingest_result {
+    INGEST_APPLIED,
+    INGEST_DUPLICATE,
+    INGEST_PENDING,
+    INGEST_REJECTED,
+    INGEST_HELD,
+    INGEST_STOPPED,
+    INGEST_FORK,
+    INGEST_DENIED,
+};
+
+/* ---- log.c: the tables of the log
+ *
+ * Functions that write require an open transaction (asserted). Entry
+ * bytes handed in are stored as given; bytes handed out in a struct
+ * log_row are borrowed until the callback returns. */
+
+/* One stored entry, as a walk hands it out. */
+struct log_row {
+    const uint8_t *author;
+    uint64_t seq;
+    const uint8_t *id;
+    enum entry_state state; /* the log only */
+    int64_t mark;           /* the log and pending: the run that took it */
+    const uint8_t *bytes;
+    size_t len;
+};
+typedef int (*log_row_fn)(void *data, const struct log_row *r,
+                          struct hz_err *err);
+
+enum log_part {
+    LOG_ARRIVAL, /* the log in arrival order */
+    LOG_CHAINS,  /* the log by author, then seq */
+    LOG_FORKS,   /* fork evidence by author, seq, id */
+    LOG_PENDING, /* entries ahead of a gap by author, seq, id */
+};
+
+/* Walk one part of the log. */
+int log_each(struct hz_node *n, enum log_part part, log_row_fn fn, void *data,
+             struct hz_err *err);
+/* @author's entries in the log from @from_seq on, in seq order: all of
+ * them, or with @own_only those applied, stopped or denied. */
+enum log_from { LOG_FROM_ALL, LOG_FROM_REISSUE, LOG_FROM_APPLIED };
+int log_each_from(struct hz_node *n, const uint8_t *author, uint64_t from_seq,
+                  enum log_from which, log_row_fn fn, void *data,
+                  struct hz_err *err);
+/* Entries of @author after @after_seq whose verdict trust decides
+ * (APPLIED or DENIED), one at a time: *@found false when none is left.
+ * @out's bytes are owned by the caller (free them). */
+int log_next_judged(struct hz_node *n, const uint8_t *author,
+                    uint64_t after_seq, struct log_row *out, uint8_t **bytes,
+                    bool *found, struct hz_err *err);
+/* The next HELD entry after arrival number *@after (updated). */
+int log_next_held(struct hz_node *n, int64_t *after, uint8_t **bytes,
+                  size_t *len, bool *found, struct hz_err *err);
+/* Every author in the log, sorted; *@keys owned (free). */
+int log_authors(struct hz_node *n, uint8_t (**keys)[HZ_KEY_LEN], size_t *count,
+                struct hz_err *err);
+
+/* Is an entry with this id in the log or among fork evidence? */
+int log_holds(struct hz_node *n, const uint8_t *id, bool *found,
+              struct hz_err *err);
+/* The highest seq of @author in the log (0 when none). */
+int log_top(struct hz_node *n, const uint8_t *author, uint64_t *seq,
+            struct hz_err *err);
+/* The id of @author's entry at @seq; *@found false when none. */
+int log_id_at(struct hz_node *n, const uint8_t *author, uint64_t seq,
+              uint8_t *id, bool *found, struct hz_err *err);
+/* The verdict of the entry @id; *@found false when not in the log. */
+int log_state_of(struct hz_node *n, const uint8_t *id, enum entry_state *state,
+                 bool *found, struct hz_err *err);
+/* The highest clock among stored entries (0 when none). */
+int log_max_clock(struct hz_node *n, uint64_t *clock, struct hz_err *err);
+/* How many of @author's entries after @seq are in @state. */
+int log_count_after(struct hz_node *n, const uint8_t *author, uint64_t seq,
+                    enum entry_state state, int64_t *count, struct hz_err *err);
+/* Last seq, applied and denied counts and fork point of @author, as the
+ * JSON fields last_seq, applied, denied, fork_point (null when none)
+ * added to @obj. */
+int log_author_json(struct hz_node *n, const uint8_t *author, json_t *obj,
+                    struct hz_err *err);
+
+/* Store a verified entry that links to @author's top as the next link,
+ * with its verdict: e->seq must be top + 1 (asserted). */
+int log_append(struct hz_node *n, const struct entry *e, const uint8_t *buf,
+               size_t len, enum entry_state state, const char *reason,
+               int64_t mark, struct hz_err *err);
+/* A new verdict for a stored entry; @reason may be NULL. */
+int log_set_state(struct hz_node *n, const uint8_t *id, enum entry_state state,
+                  const char *reason, struct hz_err *err);
+/* The highest APPLIED entry of @author at or past @point. */
+int log_last_applied_from(struct hz_node *n, const uint8_t *author,
+                          uint64_t point, uint8_t *id, bool *found,
+                          struct hz_err *err);
+/* Every entry of @author at or past @point becomes STOPPED. */
+int log_stop_from(struct hz_node *n, const uint8_t *author, uint64_t point,
+                  struct hz_err *err);
+
+/* Fork evidence: the author's fork point (0 when none), how much
+ * evidence is held, drop the latest piece, keep a new one. */
+int log_fork_point(struct hz_node *n, const uint8_t *author, uint64_t *point,
+                   struct hz_err *err);
+int log_fork_count(struct hz_node *n, const uint8_t *author, int64_t *count,
+                   struct hz_err *err);
+int log_fork_drop_latest(struct hz_node *n, const uint8_t *author,
+                         struct hz_err *err);
+int log_fork_put(struct hz_node *n, const struct entry *e, uint64_t point,
+                 const uint8_t *buf, size_t len, struct hz_err *err);
+
+/* Pending entries: counts (of @author, and in all), keep one, the first
+ * of @author at or below @max_seq (bytes owned by the caller), drop one,
+ * and how many carry @mark. */
+int log_pending_counts(struct hz_node *n, const uint8_t *author, int64_t *mine,
+                       int64_t *all, struct hz_err *err);
+int log_pending_put(struct hz_node *n, const struct entry *e,
+                    const uint8_t *buf, size_t len, int64_t mark,
+                    struct hz_err *err);
+int log_pending_next(struct hz_node *n, const uint8_t *author, uint64_t max_seq,
+                     uint8_t *id, int64_t *mark, uint8_t **bytes, size_t *len,
+                     bool *found, struct hz_err *err);
+int log_pending_del(struct hz_node *n, const uint8_t *id, struct hz_err *err);
+int log_pending_marked(struct hz_node *n, int64_t mark, int64_t *count,
+                       struct hz_err *err);
+
+/* A clock far from ours, seen on an entry of @author. */
+int log_skew_note(struct hz_node *n, const uint8_t *author, uint64_t clock,
+                  uint64_t wall, struct hz_err *err);
+
+/* Entering a network (DECISIONS 14): every entry but @own's applied ones
+ * moves to prenet and the log's tables are emptied; *@archived counts
+ * what prenet holds. */
+int log_archive(struct hz_node *n, const uint8_t *own, uint64_t *archived,
+                struct hz_err *err);
+
+/* The status report's parts (hz_node_status): "entries" as an object,
+ * "missing", "forks", "rejected", "denied", "skewed_authors" as arrays,
+ * set on @root. */
+int log_status_json(struct hz_node *n, json_t *root, struct hz_err *err);
+/* The vector's authors: [{author, seq, hash}] sorted by author. */
+int log_vector_json(struct hz_node *n, json_t *arr, struct hz_err *err);
+
+/* Owned entry bytes, in order (re-issue, rekey). */
+struct blobs {
+    size_t n;
+    uint8_t **p;
+    size_t *len;
+};
+void blobs_close(struct blobs *b);
+/* @author's entries from @from_seq on, in seq order, into @out. */
+int log_load(struct hz_node *n, const uint8_t *author, uint64_t from_seq,
+             enum log_from which, struct blobs *out, struct hz_err *err);
+
+/* ---- ingest.c */
+
+/* Take one entry from outside (or from our own writer) inside an open
+ * transaction. Transport failures return an error and store nothing. */
+int ingest_entry(struct hz_node *n, const uint8_t *buf, size_t len,
+                 enum ingest_result *res, struct hz_err *err);
+/* Apply held entries that this build's schema now defines. */
+int ingest_upgrade(struct hz_node *n, struct hz_err *err);
+void ingest_count(struct hz_ingest_stats *s, enum ingest_result r);
+/* Count a run of ingests (a bundle, a relay batch) into @s: entries
+ * released from pending are counted with their final result, and
+ * ingest_end_counting sets s->pending to the run's entries still waiting.
+ * Call end after the run's last commit. */
+void ingest_begin_counting(struct hz_node *n, struct hz_ingest_stats *s);
+int ingest_end_counting(struct hz_node *n, struct hz_err *err);
+/* Is @code a failure of the node itself (disk, memory, database) rather
+ * than of one entry? Such a failure rolls a whole batch back. */
+bool ingest_is_local_failure(int code);
+
+/* ---- write.c: our own entries */
+
+/* Sign and store one entry of ours. An entry our role does not allow is
+ * HZ_EPERM and is not kept, unless n->keep_denied. */
+int write_entry(struct hz_node *n, const struct body *b, struct hz_err *err);
+/* One entry carrying one trust object. */
+int write_trust(struct hz_node *n, enum op_kind kind, const uint8_t *obj,
+                size_t len, struct hz_err *err);
+/* One entry carrying @count trust operations (kind and object set). */
+int write_trust_ops(struct hz_node *n, struct op *ops, size_t count,
+                    struct hz_err *err);
+
+#endif

@@ -1,0 +1,99 @@
+/* node.h - the node: its private struct, opening and closing it, the
+ * environment it runs in (env.c) and its transactions (txn.c).
+ *
+ * Private to src/store: the network and web layers include only
+ * ../store.h, never this header (tests/unit/layers.sh keeps it so). */
+#ifndef HZ_STORE_NODE_H
+#define HZ_STORE_NODE_H
+
+#include "huzhu/bundle.h"
+#include "huzhu/node.h"
+
+#include "../../core/codec.h"
+#include "../../core/identity.h"
+#include "../../core/schema.h"
+#include "../../core/error_int.h"
+#include "../db/db.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define HZ_DB_FILE "node.db"
+#define HZ_KEY_FILE "node.key"
+#define HZ_NEW_KEY_FILE "node.key.new"  /* a rekey in progress */
+#define HZ_STAGED_FILE "import.staging" /* an import in progress */
+
+struct hz_node {
+    struct db db;
+    const struct schema *schema;
+    struct identity id;
+    uint8_t network[HZ_NET_LEN];
+    char *dir;
+    unsigned flags;
+    struct hz_log log;
+    bool has_log;
+    struct hz_env env;
+    bool writing_own;     /* log/write.c is storing an entry it just signed */
+    bool networked;       /* in a real network: entries are authorized */
+    bool trust_dirty;     /* trust objects changed in this transaction:
+                             resolved before it commits (txn.c) */
+    struct hz_err denial; /* why the last entry was denied */
+    bool keep_denied;     /* write_entry keeps own entries it may not
+                             write (re-issue at join; a test hook) */
+    uint8_t last_eid[HZ_HASH_LEN]; /* the entry write_entry wrote last */
+    /* When set, entries released from pending are counted here too: the
+     * one that waited moves from "pending" to its final result. */
+    struct hz_ingest_stats *counting;
+    int64_t counting_mark;  /* pending rows this run added carry it */
+    uint64_t counting_base; /* the stats' pending count before the run */
+    struct enc scratch;
+};
+
+/* ---- node.c */
+
+/* This machine: BLAKE2b of /etc/machine-id and the board serial, or of
+ * $HUZHU_TEST_MACHINE_ID (tests). Recorded at init; a node opened on
+ * another machine stops writing until rekey (DECISIONS 13). */
+void node_device_fingerprint(uint8_t *out);
+/* Make node.key.new the node's key file (rekey, after its commit). */
+int node_finish_rekey(struct hz_node *n, struct hz_err *err);
+/* Read-only or cloned nodes write nothing: 0 or the HZ_E code. */
+int node_check_writable(struct hz_node *n, struct hz_err *err);
+/* The node's name (owned by the caller). */
+int node_name(struct hz_node *n, char **name, struct hz_err *err);
+/* Open a node on an in-memory database with a given key seed and schema
+ * (simulation and tests). */
+int node_open_memory(const uint8_t *seed, const struct schema *schema,
+                     const struct hz_env *env, hz_node **out,
+                     struct hz_err *err);
+/* Open with a given schema (upgrade tests). */
+int node_open_schema(const char *dir, const struct schema *schema,
+                     const struct hz_node_opts *opts, hz_node **out,
+                     struct hz_err *err);
+
+/* ---- env.c: the world as the node sees it (clock, randomness, log) */
+
+/* Wall clock in ms; may be wrong (a Pi boots in 1970). */
+uint64_t env_now_ms(struct hz_node *n);
+void env_random(struct hz_node *n, void *buf, size_t len);
+/* One log line through the node's logger, if it has one at @level.
+ * Never personal data (STYLE 9). */
+void env_logf(struct hz_node *n, int level, const char *fmt, ...)
+    HZ_PRINTF(3, 4);
+/* Fill @env with the real clock and randomness, then what @opts sets. */
+void env_init(struct hz_env *env, const struct hz_env *opts);
+
+/* ---- txn.c: the store's transactions
+ *
+ * Every write of the store runs inside txn_begin .. txn_commit. The
+ * commit is where the store, not the database file, decides what must
+ * happen before the transaction ends: trust objects that arrived in it
+ * are resolved once (members/trust.c) before COMMIT. */
+int txn_begin(struct hz_node *n, struct hz_err *err); /* BEGIN IMMEDIATE */
+int txn_commit(struct hz_node *n, struct hz_err *err);
+/* Roll back what is open (nothing is fine), forgetting pending work. */
+void txn_rollback(struct hz_node *n);
+/* A read that must see one snapshot (BEGIN .. ROLLBACK). */
+int txn_begin_read(struct hz_node *n, struct hz_err *err);
+
+#endif

@@ -1,0 +1,48 @@
+/* apply.c - materializing the operations of an applied entry, and taking
+ * an entry back when its verdict changes (DECISIONS 5): a fork point
+ * moves, a revocation arrives, a certificate lets a denied entry in. The
+ * rules live with the tables they read: fields.c (field writes, heads,
+ * tombstones) and events.c (event rows). */
+#include "state.h"
+
+#include "../../core/error_int.h"
+
+int apply_body(struct hz_node *n, const struct entry *e, const struct body *b,
+               struct hz_err *err)
+{
+    HZ_ASSERT(db_in_txn(&n->db));
+    int rv = 0;
+    for (size_t i = 0; rv == 0 && i < b->n_ops; i++) {
+        const struct op *o = &b->ops[i];
+        switch (o->kind) {
+        case OP_SET:
+            rv = fields_set(n, e, o, err);
+            break;
+        case OP_DEL:
+            rv = fields_tomb(n, e, o, err);
+            break;
+        case OP_INS:
+            rv = events_insert(n, e, o, err);
+            break;
+        case OP_CERT:
+        case OP_REVOKE:
+        case OP_EPOCH:
+            break; /* trust state is resolved by members/trust.c */
+        }
+    }
+    return rv;
+}
+
+int apply_undo(struct hz_node *n, const uint8_t *eid, struct hz_err *err)
+{
+    int rv = fields_undo(n, eid, err);
+    return rv != 0 ? rv : events_undo(n, eid, err);
+}
+
+int apply_clear(struct hz_node *n, struct hz_err *err)
+{
+    int rv = fields_clear(n, err);
+    if (rv == 0)
+        rv = events_clear(n, err);
+    return rv != 0 ? rv : rows_clear(n, err);
+}

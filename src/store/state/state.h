@@ -1,0 +1,95 @@
+/* state.h - the materialized state: what the applied entries say, and
+ * how it is read (proto/merge.md, proto/state-hash.md).
+ *
+ *   apply.c   applying a decoded body, and taking an entry back when a
+ *             verdict changes (DECISIONS 5): dispatches to
+ *   fields.c  owner of w, sup, tomb, tomb_seen: field writes, heads,
+ *             tombstones, conflicts (DECISIONS 8, 9)
+ *   events.c  owner of evsrc: event rows and their sources (DECISIONS 10)
+ *   rows.c    owner of the materialized e_<table> and v_<table> rows
+ *   query.c, views.c, hash.c   reading them as JSON, views, state hash */
+#ifndef HZ_STORE_STATE_H
+#define HZ_STORE_STATE_H
+
+#include "../../core/body.h"
+#include "../../core/entry.h"
+#include "../node/node.h"
+
+/* ---- apply.c */
+
+/* Materialize the operations of an applied entry (inside a transaction). */
+int apply_body(struct hz_node *n, const struct entry *e, const struct body *b,
+               struct hz_err *err);
+/* Take back everything entry @eid did, and recompute what it touched. */
+int apply_undo(struct hz_node *n, const uint8_t *eid, struct hz_err *err);
+/* Entering a network: every fact and materialized row goes. */
+int apply_clear(struct hz_node *n, struct hz_err *err);
+
+/* ---- fields.c: entity rows' field writes, heads and tombstones */
+
+/* A set operation of entry @e: every field write, with the writes it
+ * names as superseded. */
+int fields_set(struct hz_node *n, const struct entry *e, const struct op *o,
+               struct hz_err *err);
+/* A tombstone of entry @e. */
+int fields_tomb(struct hz_node *n, const struct entry *e, const struct op *o,
+                struct hz_err *err);
+/* Remove the writes and tombstones of @eid and recompute their fields. */
+int fields_undo(struct hz_node *n, const uint8_t *eid, struct hz_err *err);
+/* The ids of the current heads of one field (@col) or, with @col NULL,
+ * of every field of the row, sorted; more than @max is HZ_ETOOBIG. */
+int fields_heads(struct hz_node *n, const struct table_def *t,
+                 const uint8_t *row, const char *col,
+                 uint8_t (*out)[HZ_HASH_LEN], size_t max, size_t *count,
+                 struct hz_err *err);
+/* Append the conflicts kept for review ("concurrent", "delete_vs_edit";
+ * proto/merge.md) to @arr. */
+int fields_conflicts_json(struct hz_node *n, json_t *arr, struct hz_err *err);
+int fields_clear(struct hz_node *n, struct hz_err *err);
+
+/* ---- events.c: event rows from their sources */
+
+int events_insert(struct hz_node *n, const struct entry *e, const struct op *o,
+                  struct hz_err *err);
+int events_undo(struct hz_node *n, const uint8_t *eid, struct hz_err *err);
+/* The content of event row @row as stored ([[col, value], ...]) by its
+ * lowest source, passed to @fn (borrowed); *@found false when none. */
+int events_content(struct hz_node *n, const struct table_def *t,
+                   const uint8_t *row,
+                   void (*fn)(void *data, const uint8_t *p, size_t len),
+                   void *data, bool *found, struct hz_err *err);
+/* Append the "event_id_reused" conflicts to @arr. */
+int events_conflicts_json(struct hz_node *n, json_t *arr, struct hz_err *err);
+int events_clear(struct hz_node *n, struct hz_err *err);
+
+/* ---- rows.c: the materialized rows */
+
+int rows_ensure(struct hz_node *n, const struct table_def *t,
+                const uint8_t *row, struct hz_err *err);
+int rows_delete(struct hz_node *n, const struct table_def *t,
+                const uint8_t *row, struct hz_err *err);
+/* Set one column; @v NULL writes NULL. */
+int rows_set_field(struct hz_node *n, const struct table_def *t,
+                   const uint8_t *row, const struct col_def *c,
+                   const struct value *v, struct hz_err *err);
+int rows_set_deleted(struct hz_node *n, const struct table_def *t,
+                     const uint8_t *row, bool deleted, struct hz_err *err);
+/* A whole new entity row (not deleted) from @vals, one per column. */
+int rows_insert_entity(struct hz_node *n, const struct table_def *t,
+                       const uint8_t *row, const struct value *vals,
+                       struct hz_err *err);
+/* A whole event row from @vals, one per column, sourced from @eid. */
+int rows_put_event(struct hz_node *n, const struct table_def *t,
+                   const uint8_t *row, const uint8_t *eid,
+                   const struct value *vals, struct hz_err *err);
+/* Whether the row exists and whether it is deleted (entity rows). */
+int rows_state(struct hz_node *n, const struct table_def *t, const uint8_t *row,
+               bool *exists, bool *deleted, struct hz_err *err);
+int rows_clear(struct hz_node *n, struct hz_err *err);
+
+/* ---- query.c */
+
+/* "SELECT id, deleted|eid, "col"... FROM "x_table"" into @sql. */
+void query_select_sql(const struct table_def *t, char *sql, size_t len);
+
+#endif
