@@ -450,6 +450,7 @@ static int verify_file(hz_node *n, struct reader *r, uint64_t *count,
 static int apply_file(hz_node *n, struct reader *r,
                       struct hz_ingest_stats *stats, struct hz_err *err)
 {
+    HZ_ASSERT(!db_in_txn(&n->db));
     int rv = read_header(n, r, err);
     unsigned in_batch = 0;
     size_t batch_bytes = 0;

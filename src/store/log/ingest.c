@@ -14,6 +14,7 @@
 #include "../members/members.h"
 #include "../state/state.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,7 @@ static const uint8_t zero_hash[HZ_HASH_LEN];
 
 void ingest_begin_counting(struct hz_node *n, struct hz_ingest_stats *s)
 {
+    HZ_ASSERT(n->counting == NULL); /* runs do not nest */
     n->counting = s;
     n->counting_base = s->pending;
     env_random(n, &n->counting_mark, sizeof n->counting_mark);
@@ -43,33 +45,19 @@ int ingest_end_counting(struct hz_node *n, struct hz_err *err)
 
 void ingest_count(struct hz_ingest_stats *s, enum ingest_result r)
 {
-    switch (r) {
-    case INGEST_APPLIED:
-        s->applied++;
-        return;
-    case INGEST_DUPLICATE:
-        s->duplicate++;
-        return;
-    case INGEST_PENDING:
-        s->pending++;
-        return;
-    case INGEST_REJECTED:
-        s->rejected++;
-        return;
-    case INGEST_HELD:
-        s->held++;
-        return;
-    case INGEST_STOPPED:
-        s->stopped++;
-        return;
-    case INGEST_FORK:
-        s->forks++;
-        return;
-    case INGEST_DENIED:
-        s->denied++;
-        return;
-    }
-    hz_assert_fail("unknown ingest result", __FILE__, __LINE__);
+    static const size_t counter[] = {
+        [INGEST_APPLIED] = offsetof(struct hz_ingest_stats, applied),
+        [INGEST_DUPLICATE] = offsetof(struct hz_ingest_stats, duplicate),
+        [INGEST_PENDING] = offsetof(struct hz_ingest_stats, pending),
+        [INGEST_REJECTED] = offsetof(struct hz_ingest_stats, rejected),
+        [INGEST_HELD] = offsetof(struct hz_ingest_stats, held),
+        [INGEST_STOPPED] = offsetof(struct hz_ingest_stats, stopped),
+        [INGEST_FORK] = offsetof(struct hz_ingest_stats, forks),
+        [INGEST_DENIED] = offsetof(struct hz_ingest_stats, denied),
+    };
+    HZ_ASSERT((size_t)r < sizeof counter / sizeof counter[0]);
+    uint64_t *c = (uint64_t *)(void *)((char *)s + counter[r]);
+    (*c)++;
 }
 
 /* Take back everything the author wrote at or past @point. */
@@ -195,6 +183,8 @@ static int append(struct hz_node *n, const struct entry *e, const uint8_t *buf,
     enum entry_state state = ENTRY_STOPPED;
     if (point == 0 || e->seq < point)
         rv = judge(n, e, &b, &state, &why, err);
+    if (point != 0 && e->seq >= point)
+        HZ_ASSERT(state == ENTRY_STOPPED);
     if (rv != 0)
         return rv;
     /* Entries counted by this run carry its mark, so that a later

@@ -74,13 +74,19 @@ struct verify {
     uint64_t want, checked;
 };
 
+/* Transport checks again: canonical bytes and signature. */
+static int verify_stored(const struct log_row *r, struct entry *e,
+                         struct hz_err *err)
+{
+    int rv = entry_decode(e, r->bytes, r->len, err);
+    return rv != 0 ? rv : entry_verify(e, err);
+}
+
 static int verify_link(void *data, const struct log_row *r, struct hz_err *err)
 {
     struct verify *v = data;
     struct entry e;
-    int rv = entry_decode(&e, r->bytes, r->len, err);
-    if (rv == 0)
-        rv = entry_verify(&e, err);
+    int rv = verify_stored(r, &e, err);
     if (rv != 0)
         return rv;
     if (memcmp(e.author, v->author, HZ_KEY_LEN) != 0) {
@@ -110,11 +116,8 @@ static int verify_held(void *data, const struct log_row *r, struct hz_err *err)
 {
     struct verify *v = data;
     struct entry e;
-    int rv = entry_decode(&e, r->bytes, r->len, err);
-    if (rv == 0)
-        rv = entry_verify(&e, err);
     v->checked++;
-    return rv;
+    return verify_stored(r, &e, err);
 }
 
 static int integrity(struct hz_node *n, struct hz_err *err)

@@ -428,7 +428,7 @@ static int check_target(struct hz_node *n, const struct parsed *p,
  * is cached across transactions). */
 static int next_link(struct hz_node *n, struct entry *e, struct hz_err *err)
 {
-    uint64_t top, seen;
+    uint64_t top = 0, seen = 0;
     int rv = log_top(n, n->id.pk, &top, err);
     if (rv == 0)
         rv = log_max_clock(n, &seen, err);

@@ -24,6 +24,16 @@
 
 /* ---- admission */
 
+/* Trust objects are written only by a writable node in a network. */
+static int check_member_writer(struct hz_node *n, struct hz_err *err)
+{
+    int rv = node_check_writable(n, err);
+    if (rv == 0 && !n->networked)
+        rv = hz_err_set(err, HZ_ENETWORK,
+                        "not in a network: network create, or join");
+    return rv;
+}
+
 /* Who signs a trust object here: the root key when held, else this
  * node, which must have @need (trust_level_of) by its own certificates. */
 struct signer {
@@ -276,12 +286,9 @@ int hz_admit(hz_node *n, const struct hz_admission *a, char **token,
              struct hz_err *err)
 {
     *token = NULL;
-    int rv = node_check_writable(n, err);
+    int rv = check_member_writer(n, err);
     if (rv != 0)
         return rv;
-    if (!n->networked)
-        return hz_err_set(err, HZ_ENETWORK,
-                          "not in a network: network create, or join");
     struct cert c;
     rv = parse_admission(n, a, &c, err);
     if (rv != 0)
@@ -601,12 +608,9 @@ int hz_revoke(hz_node *n, const char *key, int has_after, uint64_t after,
               char **summary, struct hz_err *err)
 {
     *summary = NULL;
-    int rv = node_check_writable(n, err);
+    int rv = check_member_writer(n, err);
     if (rv != 0)
         return rv;
-    if (!n->networked)
-        return hz_err_set(err, HZ_ENETWORK,
-                          "not in a network: network create, or join");
     struct revocation v = {.version = HZ_CERT_VERSION};
     memcpy(v.network, n->network, HZ_NET_LEN);
     if (key == NULL || strlen(key) != 2 * HZ_KEY_LEN ||

@@ -176,6 +176,7 @@ int network_move(struct hz_node *n, const uint8_t *network, const char *name,
 int network_reissue(struct hz_node *n, const struct blobs *own, bool keep,
                     struct reissue *r, struct hz_err *err)
 {
+    HZ_ASSERT(db_in_txn(&n->db));
     struct idmap m = {0};
     int rv = 0;
     bool kept = n->keep_denied;
@@ -221,22 +222,34 @@ void network_roll_back(struct hz_node *n)
     n->networked = back == 0 && trust_networked(n->network);
 }
 
-int network_enter(struct hz_node *n, const uint8_t *network, const char *name,
-                  struct hz_err *err)
+/* In one transaction: move into @network (with @move; else the node is in
+ * it already), write @cert as a trust entry when given, and re-issue this
+ * node's earlier entries. */
+static int enter(struct hz_node *n, const uint8_t *network, const char *name,
+                 bool move, const struct enc *cert, struct reissue *r,
+                 struct hz_err *err)
 {
     struct blobs own = {0};
-    struct reissue r = {0};
     int rv = txn_begin(n, err);
+    if (rv == 0 && move)
+        rv = network_move(n, network, name, &own, r, err);
+    if (rv == 0 && cert != NULL)
+        rv = write_trust(n, OP_CERT, enc_data(cert), enc_len(cert), err);
     if (rv == 0)
-        rv = network_move(n, network, name, &own, &r, err);
-    if (rv == 0)
-        rv = network_reissue(n, &own, false, &r, err);
+        rv = network_reissue(n, &own, false, r, err);
     if (rv == 0)
         rv = txn_commit(n, err);
     if (rv != 0)
         network_roll_back(n);
     blobs_close(&own);
     return rv;
+}
+
+int network_enter(struct hz_node *n, const uint8_t *network, const char *name,
+                  struct hz_err *err)
+{
+    struct reissue r = {0};
+    return enter(n, network, name, true, NULL, &r, err);
 }
 
 int network_check_name(const char *name, struct hz_err *err)
@@ -272,17 +285,11 @@ int network_become_admin(struct hz_node *n, const uint8_t *seed,
         rv = secret_write(n, SECRET_FILE, secret, err);
     sodium_memzero(secret, sizeof secret);
     char *me = NULL;
-    struct blobs own = {0};
     struct reissue r = {0};
     struct enc out;
     enc_init(&out);
-    bool entering = !n->networked;
     if (rv == 0)
         rv = node_name(n, &me, err);
-    if (rv == 0)
-        rv = txn_begin(n, err);
-    if (rv == 0 && entering)
-        rv = network_move(n, network, name, &own, &r, err);
     if (rv == 0) {
         struct cert c = {.version = HZ_CERT_VERSION, .role = ROLE_ADMIN};
         memcpy(c.network, network, HZ_NET_LEN);
@@ -297,16 +304,9 @@ int network_become_admin(struct hz_node *n, const uint8_t *seed,
         rv = cert_sign(&c, root.sk, &out);
     }
     if (rv == 0)
-        rv = write_trust(n, OP_CERT, enc_data(&out), enc_len(&out), err);
-    if (rv == 0)
-        rv = network_reissue(n, &own, false, &r, err);
-    if (rv == 0)
-        rv = txn_commit(n, err);
-    if (rv != 0)
-        network_roll_back(n);
+        rv = enter(n, network, name, !n->networked, &out, &r, err);
     identity_close(&root);
     enc_close(&out);
-    blobs_close(&own);
     free(me);
     if (rv == 0) {
         *network_hex = render_hex_string(network, HZ_NET_LEN);

@@ -146,6 +146,8 @@ static int rejudge(struct hz_node *n, const uint8_t *buf, size_t len,
                    enum entry_state was, int64_t mark, bool count,
                    enum entry_state *now, struct hz_err *err)
 {
+    HZ_ASSERT(was == ENTRY_APPLIED || was == ENTRY_DENIED);
+    HZ_ASSERT(n->networked);
     struct entry e;
     struct body b = {0};
     struct hz_err why = {0};
@@ -351,6 +353,7 @@ static int store_result(struct hz_node *n, const struct objs *o,
             rv = roster_put_member(n, &t->cert, t->eid, t->rank, err);
     }
     for (size_t i = 0; rv == 0 && i < r->n_cuts; i++) {
+        HZ_ASSERT(r->cuts[i].by < o->n);
         const struct trust_obj *t = &o->v[r->cuts[i].by];
         rv = roster_put_cutoff(n, r->cuts[i].subject, r->cuts[i].seq, t->rev.id,
                                t->rev.issuer, t->root, t->eid, err);
@@ -362,6 +365,7 @@ static int store_result(struct hz_node *n, const struct objs *o,
 
 int trust_refresh(struct hz_node *n, struct hz_err *err)
 {
+    HZ_ASSERT(db_in_txn(&n->db));
     if (!n->networked)
         return 0;
     struct objs o;
@@ -405,6 +409,8 @@ int trust_entry_stored(struct hz_node *n, const struct entry *e,
                        const struct body *b, enum entry_state *state,
                        struct hz_err *err)
 {
+    HZ_ASSERT(b->trust);
+    HZ_ASSERT(n->networked);
     int rv = roster_carry(n, e, b, err);
     /* Our own trust entries take effect at once (what we write next
      * depends on them); entries from outside are resolved together when

@@ -268,6 +268,17 @@ static int init_db(hz_node *n, const char *name, struct hz_err *err)
     return rv;
 }
 
+/* The end of every open: the node to the caller, or closed on failure. */
+static int hand_over(hz_node *n, int rv, hz_node **out)
+{
+    if (rv != 0) {
+        hz_node_close(n);
+        return rv;
+    }
+    *out = n;
+    return 0;
+}
+
 int hz_node_create(const char *dir, const char *name,
                    const struct hz_node_opts *opts, hz_node **out,
                    struct hz_err *err)
@@ -309,12 +320,7 @@ int hz_node_create(const char *dir, const char *name,
         rv = hz_err_set(err, HZ_EIO, "sync directory");
     free(key);
     free(db);
-    if (rv != 0) {
-        hz_node_close(n);
-        return rv;
-    }
-    *out = n;
-    return 0;
+    return hand_over(n, rv, out);
 }
 
 /* Check what the database says about itself, then bring it up to this
@@ -406,12 +412,7 @@ int node_open_schema(const char *dir, const struct schema *schema,
         rv = check_device(n, err);
     free(key);
     free(db);
-    if (rv != 0) {
-        hz_node_close(n);
-        return rv;
-    }
-    *out = n;
-    return 0;
+    return hand_over(n, rv, out);
 }
 
 int hz_node_open(const char *dir, const struct hz_node_opts *opts,
@@ -433,12 +434,7 @@ int node_open_memory(const uint8_t *seed, const struct schema *schema,
     rv = db_open(&n->db, ":memory:", NULL, false, true, err);
     if (rv == 0)
         rv = init_db(n, "memory", err);
-    if (rv != 0) {
-        hz_node_close(n);
-        return rv;
-    }
-    *out = n;
-    return 0;
+    return hand_over(n, rv, out);
 }
 
 int node_check_writable(struct hz_node *n, struct hz_err *err)

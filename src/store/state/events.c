@@ -44,15 +44,23 @@ static int decode_content(const struct table_def *t, const uint8_t *p,
     return rv;
 }
 
+/* The lowest source of an event row: (eid, content), not yet stepped. */
+static int lowest_source(struct hz_node *n, const struct table_def *t,
+                         const uint8_t *row, sqlite3_stmt **q,
+                         struct hz_err *err)
+{
+    return db_query(&n->db,
+                    "SELECT eid, content FROM evsrc WHERE tbl = ?1 AND"
+                    " row = ?2 ORDER BY eid LIMIT 1",
+                    DB_ARGS(DB_TEXT(t->name), DB_ROW(row)), q, err);
+}
+
 /* Re-materialize an event row from its lowest remaining source. */
 static int refresh_event(struct hz_node *n, const struct table_def *t,
                          const uint8_t *row, struct hz_err *err)
 {
     sqlite3_stmt *q;
-    int rv = db_query(&n->db,
-                      "SELECT eid, content FROM evsrc WHERE tbl = ?1 AND"
-                      " row = ?2 ORDER BY eid LIMIT 1",
-                      DB_ARGS(DB_TEXT(t->name), DB_ROW(row)), &q, err);
+    int rv = lowest_source(n, t, row, &q, err);
     if (rv != 0)
         return rv;
     int rc = sqlite3_step(q);
@@ -173,17 +181,14 @@ int events_content(struct hz_node *n, const struct table_def *t,
                    void *data, bool *found, struct hz_err *err)
 {
     sqlite3_stmt *st;
-    int rv = db_query(&n->db,
-                      "SELECT content FROM evsrc WHERE tbl = ?1 AND row = ?2"
-                      " ORDER BY eid LIMIT 1",
-                      DB_ARGS(DB_TEXT(t->name), DB_ROW(row)), &st, err);
+    int rv = lowest_source(n, t, row, &st, err);
     if (rv != 0)
         return rv;
     int rc = sqlite3_step(st);
     *found = rc == SQLITE_ROW;
     if (*found)
-        fn(data, sqlite3_column_blob(st, 0),
-           (size_t)sqlite3_column_bytes(st, 0));
+        fn(data, sqlite3_column_blob(st, 1),
+           (size_t)sqlite3_column_bytes(st, 1));
     sqlite3_reset(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE
                ? 0
