@@ -411,6 +411,8 @@ static const char base_schema[] =
     " state INTEGER NOT NULL, reason TEXT, bytes BLOB NOT NULL,"
     " mark INTEGER NOT NULL DEFAULT 0, UNIQUE(author, seq));"
     "CREATE INDEX IF NOT EXISTS log_clock ON log(clock);"
+    /* 0 is ENTRY_APPLIED (log/log.h asserts it): the index holds the
+     * entries that are not applied, a few among many. */
     "CREATE INDEX IF NOT EXISTS log_state ON log(state) WHERE state <> 0;"
     "CREATE TABLE IF NOT EXISTS pending(author BLOB, seq INTEGER, id BLOB,"
     " bytes BLOB NOT NULL, mark INTEGER NOT NULL DEFAULT 0,"

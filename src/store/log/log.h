@@ -26,6 +26,8 @@ enum entry_state {
                            changes */
 };
 
+_Static_assert(ENTRY_APPLIED == 0, "db.c's partial index log_state names it 0");
+
 /* What ingest did with one entry. */
 enum ingest_result {
     INGEST_APPLIED,
