@@ -52,6 +52,8 @@ static json_t *rows_json(hz_node *n, const char *sql)
     return arr;
 }
 
+#define CHAIN_MAX 16
+
 struct chain_entry {
     const char *name;
     struct blob b;
@@ -68,7 +70,7 @@ static const struct blob *chain_find(const struct chain_entry *v, size_t n,
     return NULL;
 }
 
-static json_t *ingest_case(struct gen *g, const char *name, const char *desc,
+static json_t *ingest_case(const char *name, const char *desc,
                            const struct chain_entry *v, size_t n_v,
                            const struct step *steps, size_t n_steps)
 {
@@ -118,7 +120,6 @@ static json_t *ingest_case(struct gen *g, const char *name, const char *desc,
     json_object_set_new(after, "state_hash", json_string(hash));
     json_object_set_new(j, "after", after);
     hz_node_close(n);
-    (void)g;
     return j;
 }
 
@@ -132,135 +133,140 @@ static struct blob set_body(struct enc *b, const char *row, const char *grid)
     return blob_of_enc(b);
 }
 
+#define HX "10000000000000000000000000000006"
+
+/* An entry of @f at @seq linking to the entry named @prev (NULL at seq
+ * 1), its clock T0 with counter seq - 1, around @body, kept in @v under
+ * @name. */
+static void chain_add(const struct identity *f, struct chain_entry *v,
+                      size_t *n_v, const char *name, uint64_t seq,
+                      const char *prev, const struct blob *body)
+{
+    if (*n_v == CHAIN_MAX)
+        die("too many ingest entries");
+    struct entry p;
+    if (prev != NULL)
+        decode_or_die(&p, chain_find(v, *n_v, prev));
+    v[*n_v] = (struct chain_entry){
+        name, craft(f, 1, placeholder_net, seq, prev ? p.id : NULL,
+                    (T0_MS << 16) + seq - 1, body, NULL)};
+    (*n_v)++;
+}
+
+/* F's entries (see the top of the file), in @v; returns how many. */
+static size_t chain_entries(const struct identity *f, struct enc *b,
+                            struct chain_entry *v)
+{
+    static const struct {
+        const char *name;
+        uint64_t seq;
+        const char *prev;
+        const char *grid; /* NULL: members 500, a content failure */
+    } chain[] = {
+        {"F1", 1, NULL, "分支零"},
+        {"F2", 2, "F1", "分支甲"},
+        {"F3", 3, "F2", "分支甲二"},
+        {"F2x", 2, "F1", "分支乙"},
+        {"F3x", 3, "F2x", "分支乙二"},
+        /* F3 carries on from F2 with a bad value at seq 3 instead, and F4
+         * links to it. */
+        {"F3bad", 3, "F2", NULL},
+        {"F4", 4, "F3bad", "分支甲三"},
+    };
+    size_t n_v = 0;
+    for (size_t i = 0; i < N(chain); i++) {
+        struct blob body;
+        if (chain[i].grid != NULL) {
+            body = set_body(b, HX, chain[i].grid);
+        } else {
+            body_head(b, 1, 1);
+            op_head(b, 0, "households", HX, 1);
+            set_field(b, "members");
+            enc_int(b, 500);
+            no_heads(b);
+            body = blob_of_enc(b);
+        }
+        chain_add(f, v, &n_v, chain[i].name, chain[i].seq, chain[i].prev,
+                  &body);
+        free(body.p);
+    }
+    return n_v;
+}
+
+/* Each case: the entries a fresh node takes in, in order, and the result
+ * each step must give. */
+#define STEPS_MAX 6
+
+static const struct {
+    const char *name;
+    const char *desc;
+    struct step steps[STEPS_MAX];
+} cases[] = {
+    {"gap",
+     "entries ahead of a gap wait in pending and are applied when the gap "
+     "closes",
+     {{"F3", "pending"}, {"F2", "pending"}, {"F1", "applied"}}},
+    {"duplicate",
+     "an entry held already",
+     {{"F1", "applied"}, {"F1", "duplicate"}}},
+    {"fork_same_seq",
+     "a second entry at seq 2 whose prev is the held seq 1: fork point 2; "
+     "the held entries at seq >= 2 are stopped and taken back",
+     {{"F1", "applied"},
+      {"F2", "applied"},
+      {"F3", "applied"},
+      {"F2x", "fork"}}},
+    {"fork_prev_differs",
+     "an entry at seq 3 whose prev is not the held seq 2: it proves another "
+     "entry at seq 2, so the fork point is 2",
+     {{"F1", "applied"},
+      {"F2", "applied"},
+      {"F3", "applied"},
+      {"F3x", "fork"}}},
+    {"fork_next_prev_differs",
+     "the next seq (3) with a prev that is not the held seq 2: fork point 2",
+     {{"F1", "applied"}, {"F2", "applied"}, {"F3x", "fork"}}},
+    {"after_fork",
+     "an entry linking into the chain past the fork point is stored as "
+     "stopped",
+     {{"F1", "applied"},
+      {"F2", "applied"},
+      {"F2x", "fork"},
+      {"F3", "stopped"}}},
+    {"pending_overtaken",
+     "two entries wait at seq 3; when the chain reaches them one links and "
+     "the other becomes fork evidence (point 2): nothing stays hidden in "
+     "pending",
+     {{"F3", "pending"},
+      {"F3x", "pending"},
+      {"F1", "applied"},
+      {"F2", "applied"}}},
+    {"rejected_keeps_chain",
+     "a content failure (members 500) is stored in the chain as rejected; "
+     "the next entry links to it and applies",
+     {{"F1", "applied"},
+      {"F2", "applied"},
+      {"F3bad", "rejected"},
+      {"F4", "applied"}}},
+};
+
 json_t *gen_ingest(struct gen *g)
 {
     uint8_t seed[32];
     memset(seed, SEED_INGEST, sizeof seed);
     struct identity f;
     identity_from_seed(&f, seed);
-    struct enc b;
-    enc_init(&b);
-#define HX "10000000000000000000000000000006"
-    struct chain_entry v[8];
-    size_t n_v = 0;
-    struct entry e;
-    uint8_t prev_main[HZ_HASH_LEN], prev_fork[HZ_HASH_LEN];
-    const uint64_t c0 = T0_MS << 16;
+    struct chain_entry v[CHAIN_MAX];
+    size_t n_v = chain_entries(&f, &g->scratch, v);
 
-    struct blob body = set_body(&b, HX, "分支零");
-    v[n_v++] = (struct chain_entry){
-        "F1", craft(&f, 1, placeholder_net, 1, NULL, c0, &body, &e)};
-    memcpy(prev_main, e.id, HZ_HASH_LEN);
-    memcpy(prev_fork, e.id, HZ_HASH_LEN);
-    free(body.p);
-    body = set_body(&b, HX, "分支甲");
-    v[n_v++] = (struct chain_entry){
-        "F2", craft(&f, 1, placeholder_net, 2, prev_main, c0 + 1, &body, &e)};
-    memcpy(prev_main, e.id, HZ_HASH_LEN);
-    free(body.p);
-    body = set_body(&b, HX, "分支甲二");
-    v[n_v++] = (struct chain_entry){
-        "F3", craft(&f, 1, placeholder_net, 3, prev_main, c0 + 2, &body, &e)};
-    free(body.p);
-    body = set_body(&b, HX, "分支乙");
-    v[n_v++] = (struct chain_entry){
-        "F2x", craft(&f, 1, placeholder_net, 2, prev_fork, c0 + 1, &body, &e)};
-    memcpy(prev_fork, e.id, HZ_HASH_LEN);
-    free(body.p);
-    body = set_body(&b, HX, "分支乙二");
-    v[n_v++] = (struct chain_entry){
-        "F3x", craft(&f, 1, placeholder_net, 3, prev_fork, c0 + 2, &body, &e)};
-    free(body.p);
-    /* A content failure in the middle of a chain. */
-    body_head(&b, 1, 1);
-    op_head(&b, 0, "households", HX, 1);
-    set_field(&b, "members");
-    enc_int(&b, 500);
-    no_heads(&b);
-    body = blob_of_enc(&b);
-    /* F3 carries on from F2 with a bad value at seq 3 instead: */
-    struct entry e2;
-    decode_or_die(&e2, chain_find(v, n_v, "F2"));
-    v[n_v++] = (struct chain_entry){
-        "F3bad", craft(&f, 1, placeholder_net, 3, e2.id, c0 + 2, &body, &e)};
-    free(body.p);
-    body = set_body(&b, HX, "分支甲三");
-    v[n_v++] = (struct chain_entry){
-        "F4", craft(&f, 1, placeholder_net, 4, e.id, c0 + 3, &body, NULL)};
-    free(body.p);
-
-    json_t *cases = json_array();
-    static const struct step gap[] = {
-        {"F3", "pending"}, {"F2", "pending"}, {"F1", "applied"}};
-    json_array_append_new(
-        cases, ingest_case(g, "gap",
-                           "entries ahead of a gap wait in pending and are "
-                           "applied when the gap closes",
-                           v, n_v, gap, N(gap)));
-    static const struct step dup[] = {{"F1", "applied"}, {"F1", "duplicate"}};
-    json_array_append_new(cases,
-                          ingest_case(g, "duplicate", "an entry held already",
-                                      v, n_v, dup, N(dup)));
-    static const struct step same_seq[] = {{"F1", "applied"},
-                                           {"F2", "applied"},
-                                           {"F3", "applied"},
-                                           {"F2x", "fork"}};
-    json_array_append_new(
-        cases,
-        ingest_case(g, "fork_same_seq",
-                    "a second entry at seq 2 whose prev is the held seq 1: "
-                    "fork point 2; the held entries at seq >= 2 are "
-                    "stopped and taken back",
-                    v, n_v, same_seq, N(same_seq)));
-    static const struct step prev_differs[] = {{"F1", "applied"},
-                                               {"F2", "applied"},
-                                               {"F3", "applied"},
-                                               {"F3x", "fork"}};
-    json_array_append_new(
-        cases,
-        ingest_case(g, "fork_prev_differs",
-                    "an entry at seq 3 whose prev is not the held seq 2: "
-                    "it proves another entry at seq 2, so the fork point "
-                    "is 2",
-                    v, n_v, prev_differs, N(prev_differs)));
-    static const struct step next_differs[] = {
-        {"F1", "applied"}, {"F2", "applied"}, {"F3x", "fork"}};
-    json_array_append_new(
-        cases, ingest_case(g, "fork_next_prev_differs",
-                           "the next seq (3) with a prev that is not the held "
-                           "seq 2: fork point 2",
-                           v, n_v, next_differs, N(next_differs)));
-    static const struct step after_fork[] = {{"F1", "applied"},
-                                             {"F2", "applied"},
-                                             {"F2x", "fork"},
-                                             {"F3", "stopped"}};
-    json_array_append_new(
-        cases, ingest_case(g, "after_fork",
-                           "an entry linking into the chain past the fork "
-                           "point is stored as stopped",
-                           v, n_v, after_fork, N(after_fork)));
-    static const struct step overtaken[] = {{"F3", "pending"},
-                                            {"F3x", "pending"},
-                                            {"F1", "applied"},
-                                            {"F2", "applied"}};
-    json_array_append_new(
-        cases,
-        ingest_case(g, "pending_overtaken",
-                    "two entries wait at seq 3; when the chain reaches them "
-                    "one links and the other becomes fork evidence "
-                    "(point 2): nothing stays hidden in pending",
-                    v, n_v, overtaken, N(overtaken)));
-    static const struct step rejected[] = {{"F1", "applied"},
-                                           {"F2", "applied"},
-                                           {"F3bad", "rejected"},
-                                           {"F4", "applied"}};
-    json_array_append_new(
-        cases,
-        ingest_case(g, "rejected_keeps_chain",
-                    "a content failure (members 500) is stored in the chain "
-                    "as rejected; the next entry links to it and applies",
-                    v, n_v, rejected, N(rejected)));
-
+    json_t *cs = json_array();
+    for (size_t i = 0; i < N(cases); i++) {
+        size_t n_steps = 0;
+        while (n_steps < STEPS_MAX && cases[i].steps[n_steps].entry != NULL)
+            n_steps++;
+        json_array_append_new(cs, ingest_case(cases[i].name, cases[i].desc, v,
+                                              n_v, cases[i].steps, n_steps));
+    }
     json_t *root = file_root(
         "Taking in entries one at a time on a fresh node (proto/entry.md, "
         "\"Verdicts\", and proto/merge.md, \"Forks\"): the result of each "
@@ -275,11 +281,9 @@ json_t *gen_ingest(struct gen *g)
     }
     json_object_set_new(root, "seed", hex_json(seed, 32));
     json_object_set_new(root, "entries", ents);
-    json_object_set_new(root, "cases", cases);
+    json_object_set_new(root, "cases", cs);
     for (size_t i = 0; i < n_v; i++)
         free(v[i].b.p);
-    enc_close(&b);
     identity_close(&f);
-#undef HX
     return root;
 }
