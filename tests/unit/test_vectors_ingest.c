@@ -3,10 +3,10 @@
  * proto/merge.md, "Forks").
  *
  * Each case, on a fresh node, gives the result stated at every step, and
- * leaves the log with the verdicts stated, the pending entries and the
- * fork evidence with its points, and the state hash. Beside the file: the
- * fork point does not depend on the order the evidence arrives in, even
- * past the cap on evidence kept per author. */
+ * leaves the log with the verdicts stated, the pending entries at their
+ * seq, the fork evidence with its points, and the state hash. Beside the
+ * file: the fork point does not depend on the order the evidence arrives
+ * in, even past the cap on evidence kept per author. */
 #include "vectors_common.h"
 
 #include "core/codec.h"
@@ -18,6 +18,94 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Column 0 of the row @sql selects for the id @id_hex (its parameter
+ * ?1), which must exist. */
+static int64_t by_id(hz_node *n, const char *sql, const char *id_hex)
+{
+    uint8_t id[HZ_HASH_LEN];
+    unhex_fixed(id_hex, id, HZ_HASH_LEN);
+    sqlite3_stmt *st;
+    struct hz_err err = {0};
+    assert_int_equal(db_prep(n, sql, &st, &err), 0);
+    sqlite3_bind_blob(st, 1, id, HZ_HASH_LEN, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return v;
+}
+
+/* The steps of case @c, each in its own transaction on @n: each gives
+ * the result stated. */
+static void take_in_steps(hz_node *n, const json_t *c, const json_t *entries)
+{
+    size_t si;
+    json_t *s;
+    json_array_foreach(json_object_get(c, "steps"), si, s)
+    {
+        const char *want = str(s, "entry");
+        struct bytes b = {NULL, 0};
+        size_t ei;
+        json_t *e;
+        json_array_foreach(entries, ei, e)
+        {
+            if (strcmp(str(e, "name"), want) == 0)
+                b = unhex(str(e, "entry"));
+        }
+        assert_non_null(b.p);
+        enum ingest_result res;
+        struct hz_err why = {0};
+        assert_int_equal(ingest_one(n, &b, &res, &why), 0);
+        static const char *const names[] = {
+            [INGEST_APPLIED] = "applied", [INGEST_DUPLICATE] = "duplicate",
+            [INGEST_PENDING] = "pending", [INGEST_REJECTED] = "rejected",
+            [INGEST_HELD] = "held",       [INGEST_STOPPED] = "stopped",
+            [INGEST_FORK] = "fork",
+        };
+        if (strcmp(names[res], str(s, "result")) != 0)
+            fail_msg("%s step %zu: %s", str(c, "name"), si, names[res]);
+        free(b.p);
+    }
+}
+
+/* What @n stores is what @after states: its state hash, its log with
+ * the verdicts, the pending entries at their seq, the fork evidence with
+ * its points. */
+static void node_holds(hz_node *n, const json_t *after)
+{
+    char hash[2 * HZ_HASH_LEN + 1];
+    state_hash(n, hash);
+    assert_string_equal(hash, str(after, "state_hash"));
+    assert_int_equal(count_rows(n, "log"),
+                     (int64_t)json_array_size(json_object_get(after, "log")));
+    assert_int_equal(
+        count_rows(n, "pending"),
+        (int64_t)json_array_size(json_object_get(after, "pending")));
+    assert_int_equal(count_rows(n, "forks"),
+                     (int64_t)json_array_size(json_object_get(after, "forks")));
+    size_t li;
+    json_t *l;
+    json_array_foreach(json_object_get(after, "log"), li, l)
+    {
+        static const char *const verdicts[] = {"applied", "rejected", "held",
+                                               "stopped"};
+        int64_t v =
+            by_id(n, "SELECT state FROM log WHERE id = ?1", str(l, "id"));
+        assert_string_equal(verdicts[v], str(l, "verdict"));
+    }
+    json_array_foreach(json_object_get(after, "pending"), li, l)
+    {
+        assert_int_equal(
+            by_id(n, "SELECT seq FROM pending WHERE id = ?1", str(l, "id")),
+            num(l, "seq"));
+    }
+    json_array_foreach(json_object_get(after, "forks"), li, l)
+    {
+        assert_int_equal(
+            by_id(n, "SELECT point FROM forks WHERE id = ?1", str(l, "id")),
+            num(l, "point"));
+    }
+}
+
 static void ingest_steps_give_the_labelled_results(void **state)
 {
     json_t *root = load(state, "ingest.json");
@@ -28,80 +116,8 @@ static void ingest_steps_give_the_labelled_results(void **state)
     {
         struct world w;
         hz_node *n = memory_node(&w, 0x09, T0_MS + 3600000);
-        size_t si;
-        json_t *s;
-        json_array_foreach(json_object_get(c, "steps"), si, s)
-        {
-            const char *want = str(s, "entry");
-            struct bytes b = {NULL, 0};
-            size_t ei;
-            json_t *e;
-            json_array_foreach(entries, ei, e)
-            {
-                if (strcmp(str(e, "name"), want) == 0)
-                    b = unhex(str(e, "entry"));
-            }
-            assert_non_null(b.p);
-            enum ingest_result res;
-            struct hz_err why = {0};
-            assert_int_equal(ingest_one(n, &b, &res, &why), 0);
-            static const char *const names[] = {
-                [INGEST_APPLIED] = "applied", [INGEST_DUPLICATE] = "duplicate",
-                [INGEST_PENDING] = "pending", [INGEST_REJECTED] = "rejected",
-                [INGEST_HELD] = "held",       [INGEST_STOPPED] = "stopped",
-                [INGEST_FORK] = "fork",
-            };
-            if (strcmp(names[res], str(s, "result")) != 0)
-                fail_msg("%s step %zu: %s", str(c, "name"), si, names[res]);
-            free(b.p);
-        }
-        const json_t *after = json_object_get(c, "after");
-        char hash[2 * HZ_HASH_LEN + 1];
-        state_hash(n, hash);
-        assert_string_equal(hash, str(after, "state_hash"));
-        assert_int_equal(
-            count_rows(n, "log"),
-            (int64_t)json_array_size(json_object_get(after, "log")));
-        assert_int_equal(
-            count_rows(n, "pending"),
-            (int64_t)json_array_size(json_object_get(after, "pending")));
-        assert_int_equal(
-            count_rows(n, "forks"),
-            (int64_t)json_array_size(json_object_get(after, "forks")));
-        size_t li;
-        json_t *l;
-        json_array_foreach(json_object_get(after, "log"), li, l)
-        {
-            static const char *const verdicts[] = {"applied", "rejected",
-                                                   "held", "stopped"};
-            uint8_t id[HZ_HASH_LEN];
-            unhex_fixed(str(l, "id"), id, HZ_HASH_LEN);
-            sqlite3_stmt *st;
-            struct hz_err err = {0};
-            assert_int_equal(
-                db_prep(n, "SELECT state FROM log WHERE id = ?1", &st, &err),
-                0);
-            sqlite3_bind_blob(st, 1, id, HZ_HASH_LEN, SQLITE_STATIC);
-            assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-            int v = sqlite3_column_int(st, 0);
-            sqlite3_reset(st);
-            assert_string_equal(verdicts[v], str(l, "verdict"));
-        }
-        json_array_foreach(json_object_get(after, "forks"), li, l)
-        {
-            uint8_t id[HZ_HASH_LEN];
-            unhex_fixed(str(l, "id"), id, HZ_HASH_LEN);
-            sqlite3_stmt *st;
-            struct hz_err err = {0};
-            assert_int_equal(
-                db_prep(n, "SELECT point FROM forks WHERE id = ?1", &st, &err),
-                0);
-            sqlite3_bind_blob(st, 1, id, HZ_HASH_LEN, SQLITE_STATIC);
-            assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-            int64_t point = sqlite3_column_int64(st, 0);
-            sqlite3_reset(st);
-            assert_int_equal(point, num(l, "point"));
-        }
+        take_in_steps(n, c, entries);
+        node_holds(n, json_object_get(c, "after"));
         hz_node_close(n);
     }
     json_decref(root);
