@@ -3,11 +3,12 @@
  * "Pending"; proto/merge.md, "Forks").
  *
  * Author F writes a chain F1, F2, F3, a second branch F2x, F3x from F1,
- * and a content failure F3bad followed by F4. Each case feeds some of
- * them, in its order, to a fresh node; the result of every step is
- * checked against the one the case states, and what the node then stores
- * is written out: its log with verdicts, pending entries, fork evidence
- * with the fork point each proves, and its state hash. */
+ * a content failure F3bad followed by F4, and F4skip, at seq 4 after F2.
+ * Each case feeds some of them, in its order, to a fresh node; the result
+ * of every step is checked against the one the case states, and what the
+ * node then stores is written out: its log with verdicts, pending
+ * entries, fork evidence with the fork point each proves, and its state
+ * hash. */
 #include "gen_common.h"
 
 #include "store/query.h"
@@ -172,6 +173,9 @@ static size_t chain_entries(const struct identity *f, struct enc *b,
          * links to it. */
         {"F3bad", 3, "F2", NULL},
         {"F4", 4, "F3bad", "分支甲三"},
+        /* Seq 4 linking to F2: it skips seq 3, yet its prev names the
+         * entry at the top of a chain that holds F1 and F2. */
+        {"F4skip", 4, "F2", "分支跳号"},
     };
     size_t n_v = 0;
     for (size_t i = 0; i < N(chain); i++) {
@@ -248,6 +252,19 @@ static const struct {
       {"F2", "applied"},
       {"F3bad", "rejected"},
       {"F4", "applied"}}},
+    {"gap_prev_is_top",
+     "an entry at seq 4 whose prev is the id of the held top, F2 at seq 2: "
+     "it skips seq 3, so it waits in pending, although its prev names the "
+     "author's latest entry",
+     {{"F1", "applied"}, {"F2", "applied"}, {"F4skip", "pending"}}},
+    {"gap_prev_is_top_closed",
+     "then F3 arrives and links at seq 3; F4skip, placed again when the "
+     "chain reaches seq 4, names F2 and not F3 as its prev: it never links, "
+     "it proves a second entry at seq 3 (fork point 3), and F3 is stopped",
+     {{"F1", "applied"},
+      {"F2", "applied"},
+      {"F4skip", "pending"},
+      {"F3", "applied"}}},
 };
 
 json_t *gen_ingest(struct gen *g)
