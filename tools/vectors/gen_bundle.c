@@ -64,6 +64,29 @@ static size_t trailer_at(const struct blob *b)
     }
 }
 
+/* A bundle that imports: its digest over every byte before the trailer
+ * frame, the @n_ids entries it holds, its exporter, creation time and
+ * scope (0 everything, 1 a delta). */
+static json_t *imported_case(const char *name, const char *reason,
+                             const struct blob *b, const uint8_t *const *ids,
+                             size_t n_ids, const uint8_t *exporter, int scope)
+{
+    json_t *j = bundle_case(name, "imported", NULL, reason, b);
+    uint8_t digest[HZ_HASH_LEN];
+    crypto_generichash(digest, sizeof digest, b->p, trailer_at(b), NULL, 0);
+    json_object_set_new(j, "digest", hex_json(digest, sizeof digest));
+    json_object_set_new(j, "count", json_integer((json_int_t)n_ids));
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n_ids; i++)
+        json_array_append_new(arr, hex_json(ids[i], HZ_HASH_LEN));
+    json_object_set_new(j, "entry_ids", arr);
+    json_object_set_new(j, "exporter", hex_json(exporter, HZ_KEY_LEN));
+    json_object_set_new(j, "created_ms",
+                        json_integer((json_int_t)(T0_MS + 60000)));
+    json_object_set_new(j, "scope", json_integer(scope));
+    return j;
+}
+
 /* Variants of the full bundle, each wrong in one place, into @ok. */
 static void refused_variants(json_t *ok, const struct blob *full)
 {
@@ -146,39 +169,18 @@ json_t *gen_bundle(struct gen *g)
         "trailer with the count and the BLAKE2b-256 digest of every byte "
         "before the trailer frame.");
     json_t *ok = json_array();
-    json_t *j = bundle_case("full", "imported", NULL,
-                            "every entry of a node holding A1 and A2", &full);
-    size_t tr = trailer_at(&full);
-    uint8_t digest[HZ_HASH_LEN];
-    crypto_generichash(digest, sizeof digest, full.p, tr, NULL, 0);
-    json_object_set_new(j, "digest", hex_json(digest, sizeof digest));
-    json_object_set_new(j, "count", json_integer(2));
-    json_t *ids = json_array();
-    json_array_append_new(ids, hex_json(e1.id, 32));
     struct entry e2;
     decode_or_die(&e2, two[1]);
-    json_array_append_new(ids, hex_json(e2.id, 32));
-    json_object_set_new(j, "entry_ids", ids);
-    json_object_set_new(j, "exporter", hex_json(sc->au[0].id.pk, 32));
-    json_object_set_new(j, "created_ms",
-                        json_integer((json_int_t)(T0_MS + 60000)));
-    json_object_set_new(j, "scope", json_integer(0));
+    const uint8_t *both[] = {e1.id, e2.id};
+    const uint8_t *exporter = sc->au[0].id.pk;
+    json_t *j = imported_case("full", "every entry of a node holding A1 and A2",
+                              &full, both, 2, exporter, 0);
     json_object_set_new(j, "fresh_node", import_stats(2, 0));
     json_array_append_new(ok, j);
 
-    j = bundle_case("delta", "imported", NULL,
-                    "what a peer whose vector holds A1 lacks: A2 only", &delta);
-    tr = trailer_at(&delta);
-    crypto_generichash(digest, sizeof digest, delta.p, tr, NULL, 0);
-    json_object_set_new(j, "digest", hex_json(digest, sizeof digest));
-    json_object_set_new(j, "count", json_integer(1));
-    ids = json_array();
-    json_array_append_new(ids, hex_json(e2.id, 32));
-    json_object_set_new(j, "entry_ids", ids);
-    json_object_set_new(j, "exporter", hex_json(sc->au[0].id.pk, 32));
-    json_object_set_new(j, "created_ms",
-                        json_integer((json_int_t)(T0_MS + 60000)));
-    json_object_set_new(j, "scope", json_integer(1));
+    j = imported_case("delta",
+                      "what a peer whose vector holds A1 lacks: A2 only",
+                      &delta, both + 1, 1, exporter, 1);
     json_object_set_new(j, "for_vector", parsed(vector));
     json_object_set_new(j, "fresh_node", import_stats(0, 1));
     json_array_append_new(ok, j);

@@ -70,10 +70,7 @@ const struct blob *tobj(const struct tgen *t, const char *vector)
 static void tkey_json(json_t *o, const char *field, const struct tgen *t,
                       enum tkey k)
 {
-    char name[64];
-    json_object_set_new(o, field, hex_json(t->k[k].pk, HZ_KEY_LEN));
-    snprintf(name, sizeof name, "%s_key", field);
-    json_object_set_new(o, name, json_string(tkeys[k].name));
+    key_json(o, field, t->k[k].pk, tkeys[k].name);
 }
 
 /* What an object asks of the entry that carries it (proto/trust.md,
@@ -277,48 +274,6 @@ static void expect_allowed(const struct tgen *t, const char *name,
 
 /* An entry carrying trust operations: its bytes, signing input, id and
  * envelope, each checked against the code on the way. */
-static json_t *trust_entry_json(struct tgen *t, const char *name,
-                                enum tkey author, const char *desc,
-                                const struct blob *raw)
-{
-    struct entry e;
-    decode_or_die(&e, raw);
-    struct hz_err err = {0};
-    check(entry_verify(&e, &err), &err, name);
-    struct enc tmp;
-    enc_init(&tmp);
-    check(entry_encode(&e, &tmp), NULL, name);
-    if (enc_len(&tmp) != raw->len || memcmp(enc_data(&tmp), raw->p, raw->len))
-        die("%s: re-encoding differs", name);
-    enc_close(&tmp);
-    signing_input(&e, &t->g->scratch);
-    uint8_t id[HZ_HASH_LEN];
-    crypto_generichash(id, sizeof id, enc_data(&t->g->scratch),
-                       enc_len(&t->g->scratch), NULL, 0);
-    if (memcmp(id, e.id, HZ_HASH_LEN) != 0)
-        die("%s: id differs", name);
-    json_t *j = json_object();
-    json_object_set_new(j, "name", json_string(name));
-    json_object_set_new(j, "author_name", json_string(tkeys[author].name));
-    json_object_set_new(j, "description", json_string(desc));
-    json_object_set_new(j, "entry", hex_json(raw->p, raw->len));
-    json_object_set_new(
-        j, "signing_input",
-        hex_json(enc_data(&t->g->scratch), enc_len(&t->g->scratch)));
-    json_object_set_new(j, "id", hex_json(e.id, HZ_HASH_LEN));
-    json_t *env = json_object();
-    json_object_set_new(env, "version", json_integer((json_int_t)e.version));
-    json_object_set_new(env, "network", hex_json(e.network, HZ_NET_LEN));
-    json_object_set_new(env, "author", hex_json(e.author, HZ_KEY_LEN));
-    json_object_set_new(env, "seq", json_integer((json_int_t)e.seq));
-    json_object_set_new(env, "prev", hex_json(e.prev, HZ_HASH_LEN));
-    json_object_set_new(env, "clock", json_integer((json_int_t)e.clock));
-    json_object_set_new(env, "body", hex_json(e.body.p, e.body.len));
-    json_object_set_new(env, "sig", hex_json(e.sig, HZ_SIG_LEN));
-    json_object_set_new(j, "envelope", env);
-    return j;
-}
-
 struct tentry_spec {
     const char *name;
     enum tkey author;
@@ -415,7 +370,8 @@ static json_t *tentry_case(struct tgen *t, const struct tentry_spec *s)
         json_array_append_new(ops, j);
     }
     expect_allowed(t, s->name, &e, s->held, s->n_held);
-    json_t *j = trust_entry_json(t, s->name, s->author, s->desc, &raw);
+    json_t *j = entry_head_json(t->g, s->name, tkeys[s->author].name, s->desc,
+                                &raw, CLOCK_ALONE, &e);
     json_t *bj = json_object();
     json_object_set_new(bj, "schema_version", json_integer(1));
     json_object_set_new(bj, "ops", ops);

@@ -133,20 +133,8 @@ static void refused_add(const struct tgen *t, json_t *a, const char *name,
                         const char *reason)
 {
     struct hz_err err = {0};
-    int rv = judge_trust(t, name, kind, &b, &err);
-    if (rv == 0)
-        die("%s: accepted", name);
-    if (strcmp(hz_errname(rv), code) != 0)
-        die("%s: expected %s, got %s (%s)", name, code, hz_errname(rv),
-            err.msg);
-    json_t *o = json_object();
-    json_object_set_new(o, "name", json_string(name));
-    json_object_set_new(o, "kind", json_string(kind));
-    json_object_set_new(o, "bytes", hex_json(b.p, b.len));
-    json_object_set_new(o, "code", json_string(code));
-    json_object_set_new(o, "reason", json_string(reason));
-    json_array_append_new(a, o);
-    free(b.p);
+    expect_refused(name, judge_trust(t, name, kind, &b, &err), code, &err);
+    refused_json(a, name, kind, b, code, reason);
 }
 
 /* Admin A's entry at seq 1 carrying one object @o of @kind. */

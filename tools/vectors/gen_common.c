@@ -9,6 +9,7 @@
  * vectors"). */
 #include "gen_common.h"
 
+#include "core/clock.h"
 #include "core/schema.h"
 
 #include <sodium.h>
@@ -312,6 +313,14 @@ json_t *node_json(hz_node *n, int (*fn)(hz_node *, char **, struct hz_err *))
     return j;
 }
 
+void key_json(json_t *o, const char *field, const uint8_t *pk, const char *name)
+{
+    char key[64];
+    json_object_set_new(o, field, hex_json(pk, HZ_KEY_LEN));
+    snprintf(key, sizeof key, "%s_key", field);
+    json_object_set_new(o, key, json_string(name));
+}
+
 /* ---- entries */
 
 void decode_or_die(struct entry *e, const struct blob *b)
@@ -357,6 +366,78 @@ struct blob craft(const struct identity *id, uint64_t version,
     if (out != NULL)
         *out = e;
     return b;
+}
+
+json_t *entry_head_json(struct gen *g, const char *name, const char *author,
+                        const char *desc, const struct blob *b,
+                        enum envelope_clock clock, struct entry *e)
+{
+    decode_or_die(e, b);
+    struct hz_err err = {0};
+    check(entry_verify(e, &err), &err, name);
+    struct enc tmp;
+    enc_init(&tmp);
+    check(entry_encode(e, &tmp), NULL, name);
+    if (enc_len(&tmp) != b->len || memcmp(enc_data(&tmp), b->p, b->len) != 0)
+        die("%s: re-encoding differs", name);
+    enc_close(&tmp);
+    signing_input(e, &g->scratch);
+    uint8_t id[HZ_HASH_LEN];
+    crypto_generichash(id, sizeof id, enc_data(&g->scratch),
+                       enc_len(&g->scratch), NULL, 0);
+    if (memcmp(id, e->id, HZ_HASH_LEN) != 0)
+        die("%s: id differs", name);
+
+    json_t *j = json_object();
+    json_object_set_new(j, "name", json_string(name));
+    if (author != NULL)
+        json_object_set_new(j, "author_name", json_string(author));
+    if (desc != NULL)
+        json_object_set_new(j, "description", json_string(desc));
+    json_object_set_new(j, "entry", hex_json(b->p, b->len));
+    json_object_set_new(j, "signing_input",
+                        hex_json(enc_data(&g->scratch), enc_len(&g->scratch)));
+    json_object_set_new(j, "id", hex_json(e->id, HZ_HASH_LEN));
+    json_t *env = json_object();
+    json_object_set_new(env, "version", json_integer((json_int_t)e->version));
+    json_object_set_new(env, "network", hex_json(e->network, HZ_NET_LEN));
+    json_object_set_new(env, "author", hex_json(e->author, HZ_KEY_LEN));
+    json_object_set_new(env, "seq", json_integer((json_int_t)e->seq));
+    json_object_set_new(env, "prev", hex_json(e->prev, HZ_HASH_LEN));
+    json_object_set_new(env, "clock", json_integer((json_int_t)e->clock));
+    if (clock == CLOCK_WITH_PARTS) {
+        json_object_set_new(env, "clock_ms",
+                            json_integer((json_int_t)clock_ms(e->clock)));
+        json_object_set_new(env, "clock_counter",
+                            json_integer((json_int_t)(e->clock & 0xffffu)));
+    }
+    json_object_set_new(env, "body", hex_json(e->body.p, e->body.len));
+    json_object_set_new(env, "sig", hex_json(e->sig, HZ_SIG_LEN));
+    json_object_set_new(j, "envelope", env);
+    return j;
+}
+
+void expect_refused(const char *name, int rv, const char *code,
+                    const struct hz_err *err)
+{
+    if (rv == 0)
+        die("%s: accepted", name);
+    if (strcmp(hz_errname(rv), code) != 0)
+        die("%s: expected %s, got %s (%s)", name, code, hz_errname(rv),
+            err->msg);
+}
+
+void refused_json(json_t *a, const char *name, const char *kind, struct blob b,
+                  const char *code, const char *reason)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(name));
+    json_object_set_new(o, "kind", json_string(kind));
+    json_object_set_new(o, "bytes", hex_json(b.p, b.len));
+    json_object_set_new(o, "code", json_string(code));
+    json_object_set_new(o, "reason", json_string(reason));
+    json_array_append_new(a, o);
+    free(b.p);
 }
 
 struct blob encode_entry(const struct entry *e)

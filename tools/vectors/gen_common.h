@@ -27,6 +27,8 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
+struct gen;
+
 /* 2024-06-01T00:00:00Z: the wall clock of the well-set nodes. */
 #define T0_MS UINT64_C(1717200000000)
 /* A Raspberry Pi without a real-time clock, 90 s after it booted. */
@@ -121,6 +123,9 @@ void write_json(const char *dir, const char *file, json_t *root);
 json_t *value_json(const struct value *v);
 /* @text parsed; text that is not JSON dies. */
 json_t *parsed(const char *text);
+/* @field: the public key @pk, and @field_key: the name of its key. */
+void key_json(json_t *o, const char *field, const uint8_t *pk,
+              const char *name);
 /* What @fn (hz_node_vector, hz_node_conflicts) prints for @n, parsed. */
 json_t *node_json(hz_node *n, int (*fn)(hz_node *, char **, struct hz_err *));
 
@@ -135,6 +140,26 @@ struct blob craft(const struct identity *id, uint64_t version,
                   const uint8_t *net, uint64_t seq, const uint8_t *prev,
                   uint64_t clock, const struct blob *body, struct entry *out);
 struct blob encode_entry(const struct entry *e);
+
+/* Whether an envelope's JSON spells out the clock's parts. */
+enum envelope_clock { CLOCK_ALONE, CLOCK_WITH_PARTS };
+
+/* The valid entry @b, checked both ways against the code on the way (it
+ * decodes, verifies and re-encodes to @b; its id is BLAKE2b-256 of the
+ * signing input written out here, left in g->scratch), into *@e; and its
+ * JSON: name, author_name and description (each when not NULL), entry,
+ * signing_input, id and the envelope's fields. */
+json_t *entry_head_json(struct gen *g, const char *name, const char *author,
+                        const char *desc, const struct blob *b,
+                        enum envelope_clock clock, struct entry *e);
+
+/* Dies unless @name was refused (@rv) with the code named @code. */
+void expect_refused(const char *name, int rv, const char *code,
+                    const struct hz_err *err);
+/* {name, kind, bytes, code, reason} of an object refused, into @a; @b is
+ * taken. */
+void refused_json(json_t *a, const char *name, const char *kind, struct blob b,
+                  const char *code, const char *reason);
 /* TAG || [fields] signed by @sk: the object [fields..., sig]. @fields
  * holds the @n fields without an array header. */
 struct blob sign_fields(const char *tag, size_t n, const struct enc *fields,

@@ -83,6 +83,27 @@ static json_t *sig_case(const char *name, const uint8_t *pk, const uint8_t *m,
     return j;
 }
 
+/* A signature of the message in @m under the scalar @a of the key @pk,
+ * whose h = SHA-512(R || A || M) mod L is odd when @odd, else even: the
+ * nonces come from a counter starting at @ctr until h has that parity. */
+static void sign_h_parity(uint8_t sig[64], const uint8_t *a, const uint8_t *pk,
+                          const struct enc *m, uint32_t ctr, bool odd)
+{
+    for (;; ctr++) {
+        uint8_t seedbuf[40], r[32], h[32], ha[32];
+        memcpy(seedbuf, "huzhu vectors: mixed nonce", 26);
+        memcpy(seedbuf + 26, &ctr, sizeof ctr);
+        sc_from_hash(r, seedbuf, 30);
+        check(crypto_scalarmult_ed25519_base_noclamp(sig, r), NULL, "R");
+        hram(h, sig, pk, enc_data(m), enc_len(m));
+        if ((h[0] & 1) != odd)
+            continue;
+        crypto_core_ed25519_scalar_mul(ha, h, a);
+        crypto_core_ed25519_scalar_add(sig + 32, r, ha);
+        return;
+    }
+}
+
 /* An entry from a mixed-order key A = [a]B + T, T of order 2: libsodium
  * 1.0.18 checks neither the subgroup of A nor a cofactor, so a signature
  * whose h is even verifies. A second implementation must accept it. */
@@ -104,19 +125,7 @@ struct blob mixed_order_entry(struct enc *tmp, json_t *sigs)
     struct blob bb = good_body(&body);
     e.body = (struct hz_bytes){bb.p, bb.len};
     signing_input(&e, tmp);
-    for (uint32_t ctr = 0;; ctr++) {
-        uint8_t seedbuf[40], r[32], h[32], ha[32];
-        memcpy(seedbuf, "huzhu vectors: mixed nonce", 26);
-        memcpy(seedbuf + 26, &ctr, sizeof ctr);
-        sc_from_hash(r, seedbuf, 30);
-        check(crypto_scalarmult_ed25519_base_noclamp(e.sig, r), NULL, "R");
-        hram(h, e.sig, pk, enc_data(tmp), enc_len(tmp));
-        if (h[0] & 1)
-            continue; /* [h]T must vanish: h even */
-        crypto_core_ed25519_scalar_mul(ha, h, a);
-        crypto_core_ed25519_scalar_add(e.sig + 32, r, ha);
-        break;
-    }
+    sign_h_parity(e.sig, a, pk, tmp, 0, false); /* [h]T must vanish */
     json_array_append_new(
         sigs, sig_case("mixed_order_key", pk, enc_data(tmp), enc_len(tmp),
                        e.sig, true,
@@ -125,19 +134,7 @@ struct blob mixed_order_entry(struct enc *tmp, json_t *sigs)
                        "no cofactor in the equation)"));
     /* The same key and message, signed with h odd: [h]T = T != 0. */
     struct entry odd = e;
-    for (uint32_t ctr = 1000;; ctr++) {
-        uint8_t seedbuf[40], r[32], h[32], ha[32];
-        memcpy(seedbuf, "huzhu vectors: mixed nonce", 26);
-        memcpy(seedbuf + 26, &ctr, sizeof ctr);
-        sc_from_hash(r, seedbuf, 30);
-        check(crypto_scalarmult_ed25519_base_noclamp(odd.sig, r), NULL, "R");
-        hram(h, odd.sig, pk, enc_data(tmp), enc_len(tmp));
-        if (!(h[0] & 1))
-            continue;
-        crypto_core_ed25519_scalar_mul(ha, h, a);
-        crypto_core_ed25519_scalar_add(odd.sig + 32, r, ha);
-        break;
-    }
+    sign_h_parity(odd.sig, a, pk, tmp, 1000, true);
     json_array_append_new(
         sigs, sig_case("mixed_order_key_odd_h", pk, enc_data(tmp), enc_len(tmp),
                        odd.sig, false,

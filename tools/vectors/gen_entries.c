@@ -9,10 +9,7 @@
  * re-encodes to the same bytes. */
 #include "gen_common.h"
 
-#include "core/clock.h"
 #include "core/schema.h"
-
-#include <sodium.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -66,50 +63,13 @@ static json_t *entry_json(struct gen *g, const char *name, const char *author,
                           const char *desc, const struct blob *b)
 {
     struct entry e;
-    decode_or_die(&e, b);
+    json_t *j = entry_head_json(g, name, author, desc, b, CLOCK_WITH_PARTS, &e);
     struct hz_err err = {0};
-    check(entry_verify(&e, &err), &err, name);
     struct enc tmp;
     enc_init(&tmp);
-    check(entry_encode(&e, &tmp), NULL, name);
-    if (enc_len(&tmp) != b->len || memcmp(enc_data(&tmp), b->p, b->len) != 0)
-        die("%s: re-encoding differs", name);
-    signing_input(&e, &g->scratch);
-    uint8_t id[HZ_HASH_LEN];
-    crypto_generichash(id, sizeof id, enc_data(&g->scratch),
-                       enc_len(&g->scratch), NULL, 0);
-    if (memcmp(id, e.id, HZ_HASH_LEN) != 0)
-        die("%s: id differs", name);
-
-    json_t *j = json_object();
-    json_object_set_new(j, "name", json_string(name));
-    if (author != NULL)
-        json_object_set_new(j, "author_name", json_string(author));
-    if (desc != NULL)
-        json_object_set_new(j, "description", json_string(desc));
-    json_object_set_new(j, "entry", hex_json(b->p, b->len));
-    json_object_set_new(j, "signing_input",
-                        hex_json(enc_data(&g->scratch), enc_len(&g->scratch)));
-    json_object_set_new(j, "id", hex_json(e.id, HZ_HASH_LEN));
-    json_t *env = json_object();
-    json_object_set_new(env, "version", json_integer((json_int_t)e.version));
-    json_object_set_new(env, "network", hex_json(e.network, HZ_NET_LEN));
-    json_object_set_new(env, "author", hex_json(e.author, HZ_KEY_LEN));
-    json_object_set_new(env, "seq", json_integer((json_int_t)e.seq));
-    json_object_set_new(env, "prev", hex_json(e.prev, HZ_HASH_LEN));
-    json_object_set_new(env, "clock", json_integer((json_int_t)e.clock));
-    json_object_set_new(env, "clock_ms",
-                        json_integer((json_int_t)clock_ms(e.clock)));
-    json_object_set_new(env, "clock_counter",
-                        json_integer((json_int_t)(e.clock & 0xffffu)));
-    json_object_set_new(env, "body", hex_json(e.body.p, e.body.len));
-    json_object_set_new(env, "sig", hex_json(e.sig, HZ_SIG_LEN));
-    json_object_set_new(j, "envelope", env);
-
     struct body body;
     check(body_decode(&body, schema_current(), e.body.p, e.body.len, &err),
           &err, name);
-    enc_reset(&tmp);
     check(body_encode(&body, &tmp), NULL, name);
     if (enc_len(&tmp) != e.body.len ||
         memcmp(enc_data(&tmp), e.body.p, e.body.len) != 0)

@@ -67,26 +67,23 @@ static void node_entries(hz_node *n, struct list *out)
     struct hz_err err = {0};
     check(relay_each(n, collect_cb, out, &err), &err, "relay_each");
 }
+
+/* Every entry @from holds, into @to (duplicates are fine). */
 static void sync_to(struct author *from, struct author *to)
 {
     struct list l = {0};
     node_entries(from->node, &l);
-    const uint8_t **p = calloc(l.n + 1, sizeof *p);
-    size_t *len = calloc(l.n + 1, sizeof *len);
-    if (p == NULL || len == NULL)
+    const struct blob **v = calloc(l.n + 1, sizeof *v);
+    if (v == NULL)
         die("out of memory");
-    for (size_t i = 0; i < l.n; i++) {
-        p[i] = l.v[i].p;
-        len[i] = l.v[i].len;
-    }
+    for (size_t i = 0; i < l.n; i++)
+        v[i] = &l.v[i];
     struct hz_ingest_stats st = {0};
-    struct hz_err err = {0};
-    check(relay_ingest(to->node, l.n, p, len, &st, &err), &err, "ingest");
+    ingest_all(to->node, v, l.n, &st);
     if (st.refused != 0)
         die("sync %s -> %s refused %llu", from->name, to->name,
             (unsigned long long)st.refused);
-    free(p);
-    free(len);
+    free(v);
     list_free(&l);
 }
 

@@ -42,10 +42,7 @@ static enum sm tb_who(const struct sworld *w, const uint8_t *pk)
 static void tkey_set(json_t *o, const char *field, const struct sworld *w,
                      enum sm who)
 {
-    char name[64];
-    json_object_set_new(o, field, hex_json(w->k[who].pk, HZ_KEY_LEN));
-    snprintf(name, sizeof name, "%s_key", field);
-    json_object_set_new(o, name, json_string(sm[who].name));
+    key_json(o, field, w->k[who].pk, sm[who].name);
 }
 
 /* The epoch @number that @d's revocation of @revoked just wrote, with
@@ -235,19 +232,8 @@ static void tb_refused_add(const struct sworld *w, json_t *a, const char *name,
         rv = trust_body_check(w->network, e.author, &body, &err);
         body_close(&body);
     }
-    if (rv == 0)
-        die("%s: accepted", name);
-    if (strcmp(hz_errname(rv), code) != 0)
-        die("%s: expected %s, got %s (%s)", name, code, hz_errname(rv),
-            err.msg);
-    json_t *o = json_object();
-    json_object_set_new(o, "name", json_string(name));
-    json_object_set_new(o, "kind", json_string(kind));
-    json_object_set_new(o, "bytes", hex_json(b.p, b.len));
-    json_object_set_new(o, "code", json_string(code));
-    json_object_set_new(o, "reason", json_string(reason));
-    json_array_append_new(a, o);
-    free(b.p);
+    expect_refused(name, rv, code, &err);
+    refused_json(a, name, kind, b, code, reason);
 }
 
 /* Epoch objects and an entry that must be refused, each made from epoch

@@ -8,6 +8,21 @@
 
 #include <string.h>
 
+/* @v and its canonical msgpack, as enc_value writes it, with @note when
+ * not NULL, into @arr. */
+static void canonical_case(json_t *arr, struct enc *e, const struct value *v,
+                           const char *note)
+{
+    enc_reset(e);
+    enc_value(e, v);
+    json_t *j = json_object();
+    json_object_set_new(j, "value", value_json(v));
+    json_object_set_new(j, "msgpack", hex_json(enc_data(e), enc_len(e)));
+    if (note != NULL)
+        json_object_set_new(j, "note", json_string(note));
+    json_array_append_new(arr, j);
+}
+
 json_t *gen_values(struct gen *g)
 {
     static const int64_t ints[] = {
@@ -26,34 +41,16 @@ json_t *gen_values(struct gen *g)
     struct value v;
     for (size_t i = 0; i < N(ints); i++) {
         v = (struct value){.type = VALUE_INT, .i = ints[i]};
-        enc_reset(e);
-        enc_value(e, &v);
-        json_t *j = json_object();
-        json_object_set_new(j, "value", value_json(&v));
-        json_object_set_new(j, "msgpack", hex_json(enc_data(e), enc_len(e)));
-        json_array_append_new(arr, j);
+        canonical_case(arr, e, &v, NULL);
     }
     for (size_t i = 0; i < N(reals); i++) {
         v = (struct value){.type = VALUE_REAL, .r = reals[i]};
-        enc_reset(e);
-        enc_value(e, &v);
-        json_t *j = json_object();
-        json_object_set_new(j, "value", value_json(&v));
-        json_object_set_new(j, "msgpack", hex_json(enc_data(e), enc_len(e)));
-        if (i == 1)
-            json_object_set_new(j, "note",
-                                json_string("-0.0 is written as 0.0"));
-        json_array_append_new(arr, j);
+        canonical_case(arr, e, &v, i == 1 ? "-0.0 is written as 0.0" : NULL);
     }
     for (size_t i = 0; i < N(strs); i++) {
         v = (struct value){.type = VALUE_STR,
                            .s = {(const uint8_t *)strs[i], strlen(strs[i])}};
-        enc_reset(e);
-        enc_value(e, &v);
-        json_t *j = json_object();
-        json_object_set_new(j, "value", value_json(&v));
-        json_object_set_new(j, "msgpack", hex_json(enc_data(e), enc_len(e)));
-        json_array_append_new(arr, j);
+        canonical_case(arr, e, &v, NULL);
     }
     uint8_t row[HZ_ROW_LEN];
     hex_in(H1, row, HZ_ROW_LEN);
@@ -63,14 +60,8 @@ json_t *gen_values(struct gen *g)
         {.type = VALUE_BOOL, .b = false},
         {.type = VALUE_BIN, .s = {row, HZ_ROW_LEN}},
     };
-    for (size_t i = 0; i < N(others); i++) {
-        enc_reset(e);
-        enc_value(e, &others[i]);
-        json_t *j = json_object();
-        json_object_set_new(j, "value", value_json(&others[i]));
-        json_object_set_new(j, "msgpack", hex_json(enc_data(e), enc_len(e)));
-        json_array_append_new(arr, j);
-    }
+    for (size_t i = 0; i < N(others); i++)
+        canonical_case(arr, e, &others[i], NULL);
     static const struct {
         const char *hex, *why;
     } bad[] = {
