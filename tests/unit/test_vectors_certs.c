@@ -24,24 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The key named @name in certs.json's keys, from its seed. */
-static void trust_key(const json_t *doc, const char *name, struct identity *id)
-{
-    size_t i;
-    json_t *k;
-    json_array_foreach(json_object_get(doc, "keys"), i, k)
-    {
-        if (strcmp(str(k, "name"), name) != 0)
-            continue;
-        uint8_t seed[HZ_SEED_LEN];
-        unhex_fixed(str(k, "seed"), seed, sizeof seed);
-        identity_from_seed(id, seed);
-        assert_hex(str(k, "public_key"), id->pk, HZ_KEY_LEN);
-        return;
-    }
-    fail_msg("no key %s", name);
-}
-
 static void trust_network(const json_t *doc, uint8_t *network)
 {
     unhex_fixed(str(doc, "network"), network, HZ_NET_LEN);
@@ -56,7 +38,7 @@ static void certificates_decode_verify_and_derive_ids(void **state)
     uint8_t network[HZ_NET_LEN];
     trust_network(doc, network);
     struct identity root;
-    trust_key(doc, "root", &root);
+    doc_key(doc, "root", &root);
     uint8_t net[HZ_NET_LEN];
     cert_network_id(root.pk, net);
     assert_memory_equal(net, network, HZ_NET_LEN);
@@ -97,7 +79,7 @@ static void certificates_decode_verify_and_derive_ids(void **state)
         assert_memory_equal(enc_data(&out), b.p, b.len);
         /* The other direction: the fields, signed by the issuer. */
         struct identity issuer;
-        trust_key(doc, str(c, "issuer_key"), &issuer);
+        doc_key(doc, str(c, "issuer_key"), &issuer);
         struct cert made = got;
         memset(made.sig, 0, HZ_SIG_LEN);
         memset(made.id, 0, HZ_HASH_LEN);
@@ -153,7 +135,7 @@ static void revocations_decode_verify_and_derive_ids(void **state)
         assert_int_equal(enc_len(&out), b.len);
         assert_memory_equal(enc_data(&out), b.p, b.len);
         struct identity issuer;
-        trust_key(doc, str(r, "issuer_key"), &issuer);
+        doc_key(doc, str(r, "issuer_key"), &issuer);
         struct revocation made = got;
         memset(made.sig, 0, HZ_SIG_LEN);
         memset(made.id, 0, HZ_HASH_LEN);
@@ -327,7 +309,7 @@ static void join_tokens_open_for_their_subject_only(void **state)
         seal_with_seed(eph_seed, xpk, &payload, again);
         assert_memory_equal(again, sealed, sealed_len);
 
-        trust_key(doc, "admin_a", &other);
+        doc_key(doc, "admin_a", &other);
         assert_memory_not_equal(other.pk, sub.pk, HZ_KEY_LEN);
         assert_int_equal(crypto_sign_ed25519_pk_to_curve25519(xpk, other.pk),
                          0);
@@ -427,11 +409,7 @@ static void refused_trust_objects_are_refused(void **state)
                 body_close(&bd);
             }
         }
-        if (rv == 0)
-            fail_msg("%s is accepted", str(j, "name"));
-        if (strcmp(hz_errname(rv), str(j, "code")) != 0)
-            fail_msg("%s: %s, not %s (%s)", str(j, "name"), hz_errname(rv),
-                     str(j, "code"), err.msg);
+        assert_refused(j, rv, &err);
         free(b.p);
     }
     json_decref(doc);

@@ -3,6 +3,7 @@
 #include "vectors_common.h"
 
 #include "core/codec.h"
+#include "core/identity.h"
 #include "core/schema.h"
 
 #include <stdio.h>
@@ -75,6 +76,33 @@ void json_text_equal(hz_node *n, const json_t *want,
         fail_msg("got %s", g);
     }
     json_decref(got);
+}
+
+const json_t *doc_key(const json_t *doc, const char *name, struct identity *id)
+{
+    size_t i;
+    json_t *k;
+    json_array_foreach(json_object_get(doc, "keys"), i, k)
+    {
+        if (strcmp(str(k, "name"), name) != 0)
+            continue;
+        uint8_t seed[HZ_SEED_LEN];
+        unhex_fixed(str(k, "seed"), seed, sizeof seed);
+        identity_from_seed(id, seed);
+        assert_hex(str(k, "public_key"), id->pk, HZ_KEY_LEN);
+        return k;
+    }
+    fail_msg("no key %s", name);
+    return NULL;
+}
+
+void assert_refused(const json_t *j, int rv, const struct hz_err *err)
+{
+    if (rv == 0)
+        fail_msg("%s is accepted", str(j, "name"));
+    if (strcmp(hz_errname(rv), str(j, "code")) != 0)
+        fail_msg("%s: %s, not %s (%s)", str(j, "name"), hz_errname(rv),
+                 str(j, "code"), err->msg);
 }
 
 /* ---- bytes */

@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "core/body.h"
+#include "core/identity.h"
 #include "store/store.h"
 
 #include <jansson.h>
@@ -44,6 +45,13 @@ json_t *load(void **state, const char *file);
 const char *str(const json_t *o, const char *key);
 json_int_t num(const json_t *o, const char *key);
 bool boolean(const json_t *o, const char *key);
+/* The key named @name in @doc's "keys", from its seed into @id (close
+ * with identity_close), its public key checked; the key's object,
+ * borrowed from @doc. */
+const json_t *doc_key(const json_t *doc, const char *name, struct identity *id);
+/* @rv, what the code said of the object @j of a list of refusals, is a
+ * refusal with the code @j states; @err says why. */
+void assert_refused(const json_t *j, int rv, const struct hz_err *err);
 /* Whether @fn (hz_node_vector, hz_node_conflicts) prints @want for @n. */
 void json_text_equal(hz_node *n, const json_t *want,
                      int (*fn)(hz_node *, char **, struct hz_err *));
