@@ -497,6 +497,14 @@ class Node:
     def top(self, author):
         return max(self.log.get(author, {}) or [0])
 
+    def ahead_linking_top(self, e):
+        """Step 3 comes before step 4: e is ahead of a gap although its
+        prev is the id of the author's entry at top, so step 4 alone
+        would have linked it."""
+        top = self.top(e.author)
+        return top > 0 and e.seq > top + 1 and \
+            self.log[e.author][top][0].id == e.prev
+
     def fork_point(self, author):
         points = [p for e, p in self.forks.values() if e.author == author]
         return min(points) if points else 0
@@ -927,11 +935,14 @@ def check_state(d, schema):
 def check_ingest(d, schema):
     doc = load(d, "ingest.json")
     ents = {x["name"]: h(x["entry"]) for x in doc["entries"]}
+    ahead_linking_top = 0
     for c in doc["cases"]:
         what = "ingest: " + c["name"]
         node = Node(schema)
         for i, s in enumerate(c["steps"]):
-            res = node.ingest(ents[s["entry"]])
+            raw = ents[s["entry"]]
+            ahead_linking_top += node.ahead_linking_top(decode_entry(raw))
+            res = node.ingest(raw)
             check(res == s["result"], "%s step %d: %s" % (what, i, res))
         a = c["after"]
         log = sorted(([e.author.hex(), e.seq, e.id.hex(), v]
@@ -947,6 +958,11 @@ def check_ingest(d, schema):
               [[r["author"], r["seq"], r["id"], r["point"]]
                for r in a["forks"]], what + " forks")
         check(state_hash(node)[0] == a["state_hash"], what + " state hash")
+    # A node that linked on prev alone, before looking at seq, would agree
+    # with every other case: the vectors must take such an entry in.
+    check(ahead_linking_top > 0,
+          "ingest: no step takes in an entry ahead of a gap whose prev is "
+          "the id of the author's entry at top")
 
 
 # -------------------------------------------------------------- bundles
