@@ -12,10 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The common shapes of a parameter; the rest are written out. */
+/* The common shapes of a parameter: a positional, an optional one, an
+ * option given at most once, a required one, a repeatable one, one
+ * without a value, a path. The rest are written out. */
 #define POS(n, c, z, e)                                                        \
     {                                                                          \
         .name = n, .col = c, .min = 1, .max = 1, .zh = z, .en = e              \
+    }
+#define POS_OPTIONAL(n, k, z, e)                                               \
+    {                                                                          \
+        .name = n, .kind = k, .max = 1, .zh = z, .en = e                       \
     }
 #define OPT(n, a, c, z, e)                                                     \
     {                                                                          \
@@ -24,6 +30,10 @@
 #define REQ(n, a, c, z, e)                                                     \
     {                                                                          \
         .name = n, .arg = a, .col = c, .min = 1, .max = 1, .zh = z, .en = e    \
+    }
+#define MANY(n, a, m, z, e)                                                    \
+    {                                                                          \
+        .name = n, .arg = a, .max = m, .zh = z, .en = e                        \
     }
 #define FLAG(n, z, e)                                                          \
     {                                                                          \
@@ -94,11 +104,7 @@ static const struct cli_param export_params[] = {
 };
 
 static const struct cli_param import_params[] = {
-    {.name = "FILE",
-     .kind = KIND_PATH,
-     .max = 1,
-     .zh = "数据包文件",
-     .en = "bundle file"},
+    POS_OPTIONAL("FILE", KIND_PATH, "数据包文件", "bundle file"),
     FLAG("--resume", "完成被中断的导入", "finish an interrupted import"),
     END,
 };
@@ -116,11 +122,9 @@ static const struct cli_param household_params[] = {
     OPT("--members", "N", "members", "人数(有 --member 时自动计算)",
         "number of members (counted when --member is given)"),
     ID_OPT("住户编号", "household id"),
-    {.name = "--member",
-     .arg = "NAME,SEX,YEAR[,FLAG...]",
-     .max = CLI_MEMBERS_MAX,
-     .zh = "成员: 姓名,性别,出生年份[,标记...](性别、年份可空)",
-     .en = "a member: name,sex,year[,flag...] (sex, year may be empty)"},
+    MANY("--member", "NAME,SEX,YEAR[,FLAG...]", CLI_MEMBERS_MAX,
+         "成员: 姓名,性别,出生年份[,标记...](性别、年份可空)",
+         "a member: name,sex,year[,flag...] (sex, year may be empty)"),
     END,
 };
 
@@ -134,11 +138,8 @@ static const struct cli_param person_params[] = {
     OPT("--condition", "C", "condition", "情况", "condition"),
     OPT("--notes", "N", "notes", "备注", "notes"),
     ID_OPT("人员编号", "person id"),
-    {.name = "--flag",
-     .arg = "FLAG",
-     .max = CLI_FLAGS_MAX,
-     .zh = "脆弱性标记(如 留守、孕妇)",
-     .en = "a vulnerability flag (left_behind, pregnant, ...)"},
+    MANY("--flag", "FLAG", CLI_FLAGS_MAX, "脆弱性标记(如 留守、孕妇)",
+         "a vulnerability flag (left_behind, pregnant, ...)"),
     END,
 };
 
@@ -263,11 +264,8 @@ static const struct cli_param admit_params[] = {
 };
 
 static const struct cli_param join_params[] = {
-    {.name = "TOKEN",
-     .kind = KIND_TOKEN,
-     .max = 1,
-     .zh = "加入令牌(HZ1...)",
-     .en = "join token (HZ1...)"},
+    POS_OPTIONAL("TOKEN", KIND_TOKEN, "加入令牌(HZ1...)",
+                 "join token (HZ1...)"),
     PATH_OPT("--file", "FILE", "从文件读取令牌(- 为标准输入)",
              "read the token from FILE (- for stdin)"),
     END,
@@ -287,377 +285,162 @@ static const struct cli_param revoke_params[] = {
 };
 
 static const struct cli_param help_params[] = {
-    {.name = "COMMAND",
-     .max = 1,
-     .zh = "说明该命令的参数",
-     .en = "explain this command's parameters"},
-    {.name = "SUB",
-     .max = 1,
-     .zh = "只说明该子命令",
-     .en = "only this subcommand"},
+    POS_OPTIONAL("COMMAND", KIND_TEXT, "说明该命令的参数",
+                 "explain this command's parameters"),
+    POS_OPTIONAL("SUB", KIND_TEXT, "只说明该子命令", "only this subcommand"),
     END,
 };
 
+/* Rows of the table: a command that runs a handler, one whose handler
+ * needs exactly one of two parameters, one with subcommands. */
+#define RUN(n, node, run, params, z, e)                                        \
+    {                                                                          \
+        n, z, e, node, run, params, {NULL, NULL}, NULL                         \
+    }
+#define RUN_ONE_OF(n, node, run, params, a, b, z, e)                           \
+    {                                                                          \
+        n, z, e, node, run, params, {a, b}, NULL                               \
+    }
+#define SUBS(n, subs, z, e)                                                    \
+    {                                                                          \
+        n, z, e, NODE_NONE, NULL, NULL, {NULL, NULL}, subs                     \
+    }
+
 static const struct cli_cmd bundle_subs[] = {
-    {"export",
-     "导出数据包",
-     "export a bundle",
-     NODE_READ,
-     cmd_bundle_export,
-     export_params,
-     {NULL, NULL},
-     NULL},
-    {"import",
-     "导入数据包",
-     "import a bundle",
-     NODE_WRITE,
-     cmd_bundle_import,
-     import_params,
-     {"FILE", "--resume"},
-     NULL},
-    {.name = NULL},
+    RUN("export", NODE_READ, cmd_bundle_export, export_params, "导出数据包",
+        "export a bundle"),
+    RUN_ONE_OF("import", NODE_WRITE, cmd_bundle_import, import_params, "FILE",
+               "--resume", "导入数据包", "import a bundle"),
+    END,
 };
 
 static const struct cli_cmd log_subs[] = {
-    {"verify",
-     "校验全部日志",
-     "re-verify the whole log",
-     NODE_WRITE,
-     cmd_log_verify,
-     NULL,
-     {NULL, NULL},
-     NULL},
-    {.name = NULL},
+    RUN("verify", NODE_WRITE, cmd_log_verify, NULL, "校验全部日志",
+        "re-verify the whole log"),
+    END,
 };
 
-#define ADD(params, run, zh, en)                                               \
+/* household, person, site and item have one subcommand: add. */
+#define ADD_ONLY(run, params, z, e)                                            \
     {                                                                          \
-        {"add", zh, en, NODE_WRITE, run, params, {NULL, NULL}, NULL},          \
-        {                                                                      \
-            .name = NULL                                                       \
-        }                                                                      \
+        RUN("add", NODE_WRITE, run, params, z, e), END                         \
     }
 static const struct cli_cmd household_subs[] =
-    ADD(household_params, cmd_household_add, "登记住户及成员",
-        "register a household");
+    ADD_ONLY(cmd_household_add, household_params, "登记住户及成员",
+             "register a household");
 static const struct cli_cmd person_subs[] =
-    ADD(person_params, cmd_person_add, "登记人员", "register a person");
+    ADD_ONLY(cmd_person_add, person_params, "登记人员", "register a person");
 static const struct cli_cmd site_subs[] =
-    ADD(site_params, cmd_site_add, "登记地点", "register a site");
+    ADD_ONLY(cmd_site_add, site_params, "登记地点", "register a site");
 static const struct cli_cmd item_subs[] =
-    ADD(item_params, cmd_item_add, "登记物资品类", "register an item");
+    ADD_ONLY(cmd_item_add, item_params, "登记物资品类", "register an item");
 
 /* The verbs share one handler, which maps each to its kind (cmd_stock). */
-#define STOCK(verb, zh, en)                                                    \
-    {                                                                          \
-        verb, zh, en, NODE_WRITE, cmd_stock, stock_params, {NULL, NULL}, NULL  \
-    }
 static const struct cli_cmd stock_subs[] = {
-    STOCK("receive", "接收", "received"),
-    STOCK("donate", "受赠", "donated"),
-    STOCK("transfer-in", "调入", "transferred in"),
-    STOCK("distribute", "发放", "distributed"),
-    STOCK("lose", "损耗", "lost"),
-    STOCK("transfer-out", "调出", "transferred out"),
-    STOCK("count", "盘点", "counted"),
-    {.name = NULL},
+    RUN("receive", NODE_WRITE, cmd_stock, stock_params, "接收", "received"),
+    RUN("donate", NODE_WRITE, cmd_stock, stock_params, "受赠", "donated"),
+    RUN("transfer-in", NODE_WRITE, cmd_stock, stock_params, "调入",
+        "transferred in"),
+    RUN("distribute", NODE_WRITE, cmd_stock, stock_params, "发放",
+        "distributed"),
+    RUN("lose", NODE_WRITE, cmd_stock, stock_params, "损耗", "lost"),
+    RUN("transfer-out", NODE_WRITE, cmd_stock, stock_params, "调出",
+        "transferred out"),
+    RUN("count", NODE_WRITE, cmd_stock, stock_params, "盘点", "counted"),
+    END,
 };
 
 /* One view each; cmd_show finds its columns by the name. */
-#define VIEW(view, zh, en)                                                     \
-    {                                                                          \
-        view, zh, en, NODE_READ, cmd_show, NULL, {NULL, NULL}, NULL            \
-    }
 static const struct cli_cmd show_subs[] = {
-    VIEW("occupancy", "各安置点入住情况", "occupancy of each site"),
-    VIEW("presence", "谁在哪里", "who is where"),
-    VIEW("stock", "库存", "stock on hand"),
-    VIEW("received", "各户领取", "what each household received"),
-    VIEW("vulnerable", "脆弱人群及所在地", "vulnerable persons and where"),
-    {.name = NULL},
+    RUN("occupancy", NODE_READ, cmd_show, NULL, "各安置点入住情况",
+        "occupancy of each site"),
+    RUN("presence", NODE_READ, cmd_show, NULL, "谁在哪里", "who is where"),
+    RUN("stock", NODE_READ, cmd_show, NULL, "库存", "stock on hand"),
+    RUN("received", NODE_READ, cmd_show, NULL, "各户领取",
+        "what each household received"),
+    RUN("vulnerable", NODE_READ, cmd_show, NULL, "脆弱人群及所在地",
+        "vulnerable persons and where"),
+    END,
 };
 
 static const struct cli_cmd network_subs[] = {
-    {"create",
-     "创建网络(本节点成为管理员)",
-     "create a network (this node is its admin)",
-     NODE_WRITE,
-     cmd_network_create,
-     network_create_params,
-     {NULL, NULL},
-     NULL},
-    {"recovery-code",
-     "显示根密钥恢复码",
-     "print the root key's recovery code",
-     NODE_WRITE,
-     cmd_network_recovery_code,
-     NULL,
-     {NULL, NULL},
-     NULL},
-    {"backup-key",
-     "加密备份根密钥",
-     "back up the root key, encrypted",
-     NODE_WRITE,
-     cmd_network_backup_key,
-     backup_key_params,
-     {NULL, NULL},
-     NULL},
-    {"restore",
-     "在新设备上恢复根密钥",
-     "restore the root key on new hardware",
-     NODE_WRITE,
-     cmd_network_restore,
-     network_restore_params,
-     {"--file", "--code"},
-     NULL},
-    {.name = NULL},
+    RUN("create", NODE_WRITE, cmd_network_create, network_create_params,
+        "创建网络(本节点成为管理员)",
+        "create a network (this node is its admin)"),
+    RUN("recovery-code", NODE_WRITE, cmd_network_recovery_code, NULL,
+        "显示根密钥恢复码", "print the root key's recovery code"),
+    RUN("backup-key", NODE_WRITE, cmd_network_backup_key, backup_key_params,
+        "加密备份根密钥", "back up the root key, encrypted"),
+    RUN_ONE_OF("restore", NODE_WRITE, cmd_network_restore,
+               network_restore_params, "--file", "--code",
+               "在新设备上恢复根密钥", "restore the root key on new hardware"),
+    END,
 };
 
 static int cmd_help(struct cli *c, struct form *f);
 
-/* The command table: the order of huzhu --help. */
+/* The command table, in the order of huzhu --help. Its node column is what
+ * each handler opened before the table existed: read-only for id, get,
+ * ls, bundle export, members and show; the rest that need the node open
+ * it read-write, which falls back to read-only on a card that turned
+ * read-only (cli_open), so their reads still work there. */
 static const struct cli_cmd cmds[] = {
-    {"init",
-     "创建节点",
-     "create a node",
-     NODE_NONE,
-     cmd_init,
-     init_params,
-     {NULL, NULL},
-     NULL},
-    {"id",
-     "显示本节点公钥",
-     "print this node's public key",
-     NODE_READ,
-     cmd_id,
-     NULL,
-     {NULL, NULL},
-     NULL},
-    {"status",
-     "节点状态",
-     "node status",
-     NODE_WRITE,
-     cmd_status,
-     NULL,
-     {NULL, NULL},
-     NULL},
-    {"put",
-     "写入字段或事件",
-     "set fields or insert an event",
-     NODE_WRITE,
-     cmd_put,
-     put_params,
-     {NULL, NULL},
-     NULL},
-    {"del",
-     "删除(墓碑)",
-     "delete (tombstone)",
-     NODE_WRITE,
-     cmd_del,
-     row_params,
-     {NULL, NULL},
-     NULL},
-    {"get",
-     "读取一行(JSON)",
-     "one row (JSON)",
-     NODE_READ,
-     cmd_get,
-     row_params,
-     {NULL, NULL},
-     NULL},
-    {"ls",
-     "列出(JSON)",
-     "list rows (JSON)",
-     NODE_READ,
-     cmd_ls,
-     ls_params,
-     {NULL, NULL},
-     NULL},
-    {"state-hash",
-     "状态哈希",
-     "hash of the materialized state",
-     NODE_WRITE,
-     cmd_state_hash,
-     NULL,
-     {NULL, NULL},
-     NULL},
-    {"vector",
-     "本节点已有的条目(JSON)",
-     "what this node holds (JSON)",
-     NODE_WRITE,
-     cmd_vector,
-     NULL,
-     {NULL, NULL},
-     NULL},
-    {"bundle",
-     "导出/导入数据包",
-     "export or import a bundle",
-     NODE_NONE,
-     NULL,
-     NULL,
-     {NULL, NULL},
-     bundle_subs},
-    {"log",
-     "校验全部日志",
-     "re-verify the whole log",
-     NODE_NONE,
-     NULL,
-     NULL,
-     {NULL, NULL},
-     log_subs},
-    {"conflicts",
-     "待复核的并发修改",
-     "concurrent writes to review",
-     NODE_WRITE,
-     cmd_conflicts,
-     NULL,
-     {NULL, NULL},
-     NULL},
-    {"household",
-     "登记住户及成员",
-     "register a household and its members",
-     NODE_NONE,
-     NULL,
-     NULL,
-     {NULL, NULL},
-     household_subs},
-    {"person",
-     "登记人员",
-     "register a person",
-     NODE_NONE,
-     NULL,
-     NULL,
-     {NULL, NULL},
-     person_subs},
-    {"site",
-     "登记安置点/地点",
-     "register a site",
-     NODE_NONE,
-     NULL,
-     NULL,
-     {NULL, NULL},
-     site_subs},
-    {"item",
-     "登记物资品类",
-     "register a supply item",
-     NODE_NONE,
-     NULL,
-     NULL,
-     {NULL, NULL},
-     item_subs},
-    {"checkin",
-     "入住安置点",
-     "check a person into a site",
-     NODE_WRITE,
-     cmd_checkin,
-     checkin_params,
-     {NULL, NULL},
-     NULL},
-    {"checkout",
-     "离开安置点",
-     "check a person out",
-     NODE_WRITE,
-     cmd_checkout,
-     checkout_params,
-     {NULL, NULL},
-     NULL},
-    {"stock",
-     "物资出入库",
-     "record a stock movement",
-     NODE_NONE,
-     NULL,
-     NULL,
-     {NULL, NULL},
-     stock_subs},
-    {"warn",
-     "记录预警通知到户",
-     "record a warning delivered to a household",
-     NODE_WRITE,
-     cmd_warn,
-     warn_params,
-     {NULL, NULL},
-     NULL},
-    {"backup",
-     "备份(不含密钥)",
-     "back up the database (never the key)",
-     NODE_WRITE,
-     cmd_backup,
-     file_params,
-     {NULL, NULL},
-     NULL},
-    {"restore",
-     "从备份恢复为新节点(新密钥)",
-     "restore a backup as a new node (new key)",
-     NODE_NONE,
-     cmd_restore,
-     restore_params,
-     {NULL, NULL},
-     NULL},
-    {"network",
-     "创建网络(本节点成为管理员)、备份与恢复根密钥",
-     "create a network (this node is its admin); back up, restore its key",
-     NODE_NONE,
-     NULL,
-     NULL,
-     {NULL, NULL},
-     network_subs},
-    {"admit",
-     "接纳设备并给出加入令牌",
-     "admit a device and print its join token",
-     NODE_WRITE,
-     cmd_admit,
-     admit_params,
-     {NULL, NULL},
-     NULL},
-    {"join",
-     "用令牌加入网络",
-     "join a network with a token",
-     NODE_WRITE,
-     cmd_join,
-     join_params,
-     {"TOKEN", "--file"},
-     NULL},
-    {"revoke",
-     "吊销设备",
-     "revoke a device",
-     NODE_WRITE,
-     cmd_revoke,
-     revoke_params,
-     {NULL, NULL},
-     NULL},
-    {"members",
-     "网络成员及其状态",
-     "network members and their standing",
-     NODE_READ,
-     cmd_members,
-     NULL,
-     {NULL, NULL},
-     NULL},
-    {"rekey",
-     "更换本节点密钥(复制的SD卡、分叉)",
-     "give this node a new key (cloned card, fork)",
-     NODE_WRITE,
-     cmd_rekey,
-     NULL,
-     {NULL, NULL},
-     NULL},
-    {"show",
-     "查看安置、物资等汇总",
-     "show occupancy, stock and other views",
-     NODE_NONE,
-     NULL,
-     NULL,
-     {NULL, NULL},
-     show_subs},
-    {"help",
-     "命令说明(--json: 整张命令表)",
-     "explain a command (--json: the whole command table)",
-     NODE_NONE,
-     cmd_help,
-     help_params,
-     {NULL, NULL},
-     NULL},
-    {.name = NULL},
+    RUN("init", NODE_NONE, cmd_init, init_params, "创建节点", "create a node"),
+    RUN("id", NODE_READ, cmd_id, NULL, "显示本节点公钥",
+        "print this node's public key"),
+    RUN("status", NODE_WRITE, cmd_status, NULL, "节点状态", "node status"),
+    RUN("put", NODE_WRITE, cmd_put, put_params, "写入字段或事件",
+        "set fields or insert an event"),
+    RUN("del", NODE_WRITE, cmd_del, row_params, "删除(墓碑)",
+        "delete (tombstone)"),
+    RUN("get", NODE_READ, cmd_get, row_params, "读取一行(JSON)",
+        "one row (JSON)"),
+    RUN("ls", NODE_READ, cmd_ls, ls_params, "列出(JSON)", "list rows (JSON)"),
+    RUN("state-hash", NODE_WRITE, cmd_state_hash, NULL, "状态哈希",
+        "hash of the materialized state"),
+    RUN("vector", NODE_WRITE, cmd_vector, NULL, "本节点已有的条目(JSON)",
+        "what this node holds (JSON)"),
+    SUBS("bundle", bundle_subs, "导出/导入数据包", "export or import a bundle"),
+    SUBS("log", log_subs, "校验全部日志", "re-verify the whole log"),
+    RUN("conflicts", NODE_WRITE, cmd_conflicts, NULL, "待复核的并发修改",
+        "concurrent writes to review"),
+    SUBS("household", household_subs, "登记住户及成员",
+         "register a household and its members"),
+    SUBS("person", person_subs, "登记人员", "register a person"),
+    SUBS("site", site_subs, "登记安置点/地点", "register a site"),
+    SUBS("item", item_subs, "登记物资品类", "register a supply item"),
+    RUN("checkin", NODE_WRITE, cmd_checkin, checkin_params, "入住安置点",
+        "check a person into a site"),
+    RUN("checkout", NODE_WRITE, cmd_checkout, checkout_params, "离开安置点",
+        "check a person out"),
+    SUBS("stock", stock_subs, "物资出入库", "record a stock movement"),
+    RUN("warn", NODE_WRITE, cmd_warn, warn_params, "记录预警通知到户",
+        "record a warning delivered to a household"),
+    RUN("backup", NODE_WRITE, cmd_backup, file_params, "备份(不含密钥)",
+        "back up the database (never the key)"),
+    RUN("restore", NODE_NONE, cmd_restore, restore_params,
+        "从备份恢复为新节点(新密钥)",
+        "restore a backup as a new node (new key)"),
+    SUBS("network", network_subs,
+         "创建网络(本节点成为管理员)、备份与恢复根密钥",
+         "create a network (this node is its admin); back up, restore its key"),
+    RUN("admit", NODE_WRITE, cmd_admit, admit_params, "接纳设备并给出加入令牌",
+        "admit a device and print its join token"),
+    RUN_ONE_OF("join", NODE_WRITE, cmd_join, join_params, "TOKEN", "--file",
+               "用令牌加入网络", "join a network with a token"),
+    RUN("revoke", NODE_WRITE, cmd_revoke, revoke_params, "吊销设备",
+        "revoke a device"),
+    RUN("members", NODE_READ, cmd_members, NULL, "网络成员及其状态",
+        "network members and their standing"),
+    RUN("rekey", NODE_WRITE, cmd_rekey, NULL,
+        "更换本节点密钥(复制的SD卡、分叉)",
+        "give this node a new key (cloned card, fork)"),
+    SUBS("show", show_subs, "查看安置、物资等汇总",
+         "show occupancy, stock and other views"),
+    RUN("help", NODE_NONE, cmd_help, help_params,
+        "命令说明(--json: 整张命令表)",
+        "explain a command (--json: the whole command table)"),
+    END,
 };
 
 /* The row of @rows called @name, or NULL. */
