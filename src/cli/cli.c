@@ -1,6 +1,10 @@
-/* cli.c - opening the node, printing results and errors, tables. */
+/* cli.c - what the command's files share: the one parser of command
+ * lines (struct form, bounded by the command table), opening the node,
+ * printing results and errors, tables. */
 #include "cli.h"
 
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +83,6 @@ int cli_open(struct cli *c, unsigned flags)
     return EXIT_OK;
 }
 
-int cli_create(struct cli *c, const char *name);
 int cli_create(struct cli *c, const char *name)
 {
     struct hz_err err = {0};
@@ -101,7 +104,6 @@ int cli_create(struct cli *c, const char *name)
     return rv != 0 ? cli_fail(c, rv, &err) : EXIT_OK;
 }
 
-int cli_restore(struct cli *c, const char *backup, const char *name);
 int cli_restore(struct cli *c, const char *backup, const char *name)
 {
     struct hz_err err = {0};
@@ -154,13 +156,283 @@ int cli_fail(struct cli *c, int code, const struct hz_err *err)
     return exit_code(code);
 }
 
-int cli_usage(struct cli *c, const char *usage, const char *why)
+int cli_usage(struct cli *c, const struct form *f, const char *why)
 {
     if (why != NULL)
         fprintf(stderr, "huzhu: %s\n", why);
-    fprintf(stderr, "%s: huzhu [-d DIR] %s\n", cli_tr(c, "用法", "usage"),
-            usage);
+    /* Further forms line up under the first: "用法: " is six columns
+     * wide, "usage: " seven. */
+    text_usage(stderr,
+               cli_tr(c, "用法: huzhu [-d DIR] ", "usage: huzhu [-d DIR] "),
+               cli_tr(c, "      huzhu [-d DIR] ", "       huzhu [-d DIR] "),
+               f->cmd, f->sub);
     return EXIT_USAGE;
+}
+
+/* A format in the user's language; a literal either way, so the compiler
+ * checks both against the arguments. */
+#define TR_FMT(c, zh, en) ((c)->lang == LANG_ZH ? (zh) : (en))
+
+/* A usage error whose reason is formatted. */
+static int usage_why(struct cli *c, const struct form *f, const char *fmt, ...)
+    HZ_PRINTF(3, 4);
+static int usage_why(struct cli *c, const struct form *f, const char *fmt, ...)
+{
+    char why[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    return cli_usage(c, f, why);
+}
+
+void cli_bug(const char *what, const char *name)
+{
+    fprintf(stderr, "huzhu: bug: %s %s\n", what, name);
+    abort();
+}
+
+const struct cli_cmd *form_row(const struct form *f)
+{
+    return f->sub != NULL ? f->sub : f->cmd;
+}
+
+/* The parameter of the row called @name (its first @len bytes), or NULL. */
+static const struct cli_param *param_named(const struct form *f,
+                                           const char *name, size_t len)
+{
+    const struct cli_param *p = form_row(f)->params;
+    for (; p != NULL && p->name != NULL; p++) {
+        if (strlen(p->name) == len && memcmp(p->name, name, len) == 0)
+            return p;
+    }
+    return NULL;
+}
+
+/* The parameter @name, which a handler or the table names: one that is
+ * not in the row is a bug in this program. */
+static const struct cli_param *param_known(const struct form *f,
+                                           const char *name)
+{
+    const struct cli_param *p = param_named(f, name, strlen(name));
+    if (p == NULL)
+        cli_bug("no such parameter:", name);
+    return p;
+}
+
+static size_t given(const struct form *f, const struct cli_param *p)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < f->n; i++)
+        n += f->param[i] == p;
+    return n;
+}
+
+size_t form_count(const struct form *f, const char *name)
+{
+    return given(f, param_known(f, name));
+}
+
+const char *form_nth(const struct form *f, const char *name, size_t i)
+{
+    const struct cli_param *p = param_known(f, name);
+    for (size_t k = 0; k < f->n; k++) {
+        if (f->param[k] == p && i-- == 0)
+            return f->value[k];
+    }
+    return NULL;
+}
+
+const char *form_get(const struct form *f, const char *name)
+{
+    return form_nth(f, name, 0);
+}
+
+int form_fields(struct cli *c, struct form *f, size_t n,
+                const struct hz_field *cols)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (f->n_f == CLI_FIELDS_MAX)
+            return usage_why(c, f, "%s",
+                             cli_tr(c, "字段太多", "too many fields"));
+        f->f[f->n_f++] = cols[i];
+    }
+    return EXIT_OK;
+}
+
+size_t cli_len_max(enum cli_kind kind)
+{
+    switch (kind) {
+    case KIND_TEXT:
+        return CLI_TEXT_LEN_MAX;
+    case KIND_PATH:
+        return CLI_PATH_LEN_MAX;
+    case KIND_TOKEN:
+        return CLI_TOKEN_LEN_MAX;
+    case KIND_FIELD:
+        return CLI_FIELD_LEN_MAX;
+    case KIND_UINT:
+        return CLI_UINT_LEN_MAX;
+    }
+    return 0;
+}
+
+/* Is @v a whole number within @p's range? */
+static bool uint_ok(const struct cli_param *p, const char *v)
+{
+    if (v[0] < '0' || v[0] > '9')
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    return errno == 0 && *end == '\0' && n >= p->lo && n <= p->hi;
+}
+
+/* Check @v against @p's kind, keep it, and set @p's column. */
+static int keep(struct cli *c, struct form *f, const struct cli_param *p,
+                char *v)
+{
+    size_t n = given(f, p);
+    if (n == p->max && p->max == 1)
+        return usage_why(c, f, TR_FMT(c, "%s 只能给一次", "%s given twice"),
+                         p->name);
+    if (n == p->max)
+        return usage_why(c, f,
+                         TR_FMT(c, "%s 最多 %u 次", "%s: at most %u times"),
+                         p->name, p->max);
+    if (f->n == CLI_VALUES_MAX)
+        return usage_why(c, f, "%s",
+                         cli_tr(c, "参数太多", "too many arguments"));
+    size_t len_max = cli_len_max(p->kind);
+    if (strnlen(v, len_max + 1) > len_max)
+        return usage_why(
+            c, f, TR_FMT(c, "%s 超过 %zu 字节", "%s: longer than %zu bytes"),
+            p->name, len_max);
+    if (p->kind == KIND_UINT && !uint_ok(p, v))
+        return usage_why(c, f,
+                         TR_FMT(c, "%s 应为 %llu 至 %llu 的整数",
+                                "%s: a whole number from %llu to %llu"),
+                         p->name, (unsigned long long)p->lo,
+                         (unsigned long long)p->hi);
+    /* COL=VALUE is split in place: the field borrows argv. */
+    struct hz_field field = {p->col, v};
+    if (p->kind == KIND_FIELD && cli_field(v, &field) != 0)
+        return usage_why(
+            c, f, "%s: %s", p->name,
+            cli_tr(c, "字段应写作 COL=VALUE", "fields are COL=VALUE"));
+    f->param[f->n] = p;
+    f->value[f->n++] = v;
+    return field.col != NULL ? form_fields(c, f, 1, &field) : EXIT_OK;
+}
+
+/* The option @w names (before any "="), or NULL. */
+static const struct cli_param *option_of(const struct form *f, const char *w)
+{
+    if (strncmp(w, "--", 2) != 0)
+        return NULL;
+    return param_named(f, w, strcspn(w, "="));
+}
+
+/* Bytes of an option word to show: its name, at most 40 bytes, whole
+ * UTF-8 characters (never a value after "="). */
+static int shown(const char *s)
+{
+    size_t n = strcspn(s, "=");
+    if (n > 40) {
+        n = 40;
+        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+            n--;
+    }
+    return (int)n;
+}
+
+/* One option word (and its value, the next word, when it takes one);
+ * *@i moves past what was used. */
+static int parse_option(struct cli *c, struct form *f, int argc, char **argv,
+                        int *i)
+{
+    char *w = argv[*i];
+    const struct cli_param *p = option_of(f, w);
+    char *eq = strchr(w, '=');
+    if (p == NULL && strcmp(w, "--help") == 0) {
+        text_help_cmd(c, stdout, f->cmd, f->sub);
+        f->help = true;
+        return EXIT_OK;
+    }
+    if (p == NULL)
+        return usage_why(c, f,
+                         TR_FMT(c, "未知选项: %.*s", "unknown option: %.*s"),
+                         shown(w), w);
+    if (p->arg == NULL && eq != NULL)
+        return usage_why(c, f, TR_FMT(c, "%s 不带值", "%s takes no value"),
+                         p->name);
+    if (p->arg == NULL)
+        return keep(c, f, p, w + strlen(w));
+    if (eq != NULL)
+        return keep(c, f, p, eq + 1);
+    /* The next word is the value, unless it is one of this command's own
+     * options: "--method --notice x" lacks a method. */
+    if (*i + 1 == argc || option_of(f, argv[*i + 1]) != NULL)
+        return usage_why(c, f, TR_FMT(c, "%s 需要一个值", "%s needs a value"),
+                         p->name);
+    return keep(c, f, p, argv[++*i]);
+}
+
+/* A positional word: the first positional of the table with room. */
+static int parse_positional(struct cli *c, struct form *f, char *w)
+{
+    const struct cli_param *p = form_row(f)->params;
+    for (; p != NULL && p->name != NULL; p++) {
+        if (strncmp(p->name, "--", 2) != 0 && given(f, p) < p->max)
+            return keep(c, f, p, w);
+    }
+    return usage_why(c, f, "%s", cli_tr(c, "多余的参数", "too many arguments"));
+}
+
+/* Every parameter given often enough, and exactly one of the one_of. */
+static int check_counts(struct cli *c, struct form *f)
+{
+    const struct cli_cmd *row = form_row(f);
+    for (const struct cli_param *p = row->params; p != NULL && p->name; p++) {
+        if (given(f, p) >= p->min)
+            continue;
+        if (strncmp(p->name, "--", 2) == 0)
+            return usage_why(c, f, TR_FMT(c, "需要 %s", "%s is required"),
+                             p->name);
+        return usage_why(c, f, TR_FMT(c, "缺少 %s", "%s is missing"), p->name);
+    }
+    if (row->one_of[0] == NULL)
+        return EXIT_OK;
+    bool first = given(f, param_known(f, row->one_of[0])) > 0;
+    bool second = given(f, param_known(f, row->one_of[1])) > 0;
+    if (first != second)
+        return EXIT_OK;
+    return usage_why(c, f,
+                     TR_FMT(c, "%s 或 %s 须给且只给一个",
+                            "exactly one of %s and %s is needed"),
+                     row->one_of[0], row->one_of[1]);
+}
+
+int form_parse(struct cli *c, struct form *f, int argc, char **argv)
+{
+    f->n = 0;
+    f->n_f = 0;
+    f->help = false;
+    bool options_end = false;
+    for (int i = 0; i < argc && !f->help; i++) {
+        int rv;
+        if (!options_end && strcmp(argv[i], "--") == 0) {
+            options_end = true;
+            continue;
+        }
+        if (!options_end && strncmp(argv[i], "--", 2) == 0)
+            rv = parse_option(c, f, argc, argv, &i);
+        else
+            rv = parse_positional(c, f, argv[i]);
+        if (rv != EXIT_OK)
+            return rv;
+    }
+    return f->help ? EXIT_OK : check_counts(c, f);
 }
 
 void cli_print_json_text(const char *json)
@@ -320,15 +592,10 @@ void cli_print_table(const struct cli *c, json_t *rows, const char *const *cols,
     }
 }
 
-/* Open the node and run @fn for its JSON. With --json it is printed and
- * NULL returned; otherwise the parsed JSON comes back for printing to
- * people. *@rv gets the exit code either way. */
-json_t *cli_run_json(struct cli *c, unsigned flags,
+json_t *cli_run_json(struct cli *c,
                      int (*fn)(hz_node *, char **, struct hz_err *), int *rv)
 {
-    *rv = cli_open(c, flags);
-    if (*rv != EXIT_OK)
-        return NULL;
+    *rv = EXIT_OK;
     char *json = NULL;
     struct hz_err err = {0};
     int code = fn(c->node, &json, &err);

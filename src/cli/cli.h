@@ -1,5 +1,6 @@
-/* cli.h - what the huzhu command's files share: the invocation, opening
- * the node, printing results and errors (proto/cli.md is the contract). */
+/* cli.h - what the huzhu command's files share: the command table's
+ * types, the parsed command line (struct form), opening the node,
+ * printing results and errors (proto/cli.md is the contract). */
 #ifndef HZ_CLI_H
 #define HZ_CLI_H
 
@@ -7,6 +8,8 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 
 /* Exit codes (proto/cli.md, "Exit codes"). */
 enum cli_exit {
@@ -34,25 +37,129 @@ struct cli {
     struct hz_log log;
 };
 
+/* Bounds of one command line (issue 19). Every value lands in a struct
+ * form of fixed size; the parser refuses what would not fit, so no handler
+ * counts user input into an array of its own. */
+#define CLI_VALUES_MAX 128 /* options and positionals stored per command */
+#define CLI_FIELDS_MAX                                                         \
+    64                     /* COL=VALUE of one put, --where of one ls: the     \
+                              library's bound on fields per operation */
+#define CLI_MEMBERS_MAX 64 /* --member of one household add */
+#define CLI_FLAGS_MAX 6    /* --flag of one person add: each flag once */
+/* Bytes of one value, by kind (enum cli_kind). */
+#define CLI_TEXT_LEN_MAX 4096 /* the library's bound on a text value */
+#define CLI_FIELD_LEN_MAX (64 + 1 + CLI_TEXT_LEN_MAX) /* COLUMN=VALUE */
+#define CLI_PATH_LEN_MAX 4095                         /* PATH_MAX - 1 */
+#define CLI_TOKEN_LEN_MAX 16383 /* a join token; join --file reads as much */
+#define CLI_UINT_LEN_MAX 19     /* digits of INT64_MAX */
+/* A stock quantity: the schema's bound on stock_moves.qty. */
+#define CLI_QTY_MAX 1000000000000u
+
+_Static_assert(CLI_MEMBERS_MAX + 16 <= CLI_VALUES_MAX,
+               "a household add with every member must fit a form");
+_Static_assert(CLI_FIELDS_MAX + 2 <= CLI_VALUES_MAX,
+               "a put with every field must fit a form");
+
+/* What the dispatcher does with the node before a handler runs: the
+ * flags column of the command table. */
+enum cli_node {
+    NODE_NONE,  /* not opened: the handler creates a node or needs none */
+    NODE_READ,  /* opened read-only */
+    NODE_WRITE, /* opened read-write; a card that turned read-only still
+                   opens read-only (cli_open, DECISIONS 23) */
+};
+
+/* What a value is: its length bound and the form it must have. */
+enum cli_kind {
+    KIND_TEXT,  /* typed by people, ids, keys: CLI_TEXT_LEN_MAX bytes */
+    KIND_PATH,  /* a file: CLI_PATH_LEN_MAX bytes */
+    KIND_TOKEN, /* a join token: CLI_TOKEN_LEN_MAX bytes */
+    KIND_FIELD, /* COLUMN=VALUE, kept as a field of the form */
+    KIND_UINT,  /* decimal digits, within [lo, hi] */
+};
+
+/* One parameter of a command: an option ("--id") or a positional
+ * ("TABLE"; positionals are filled in the order of the table). */
+struct cli_param {
+    const char *name;
+    const char *arg; /* an option's value as usage shows it ("NAME");
+                        NULL: the option takes no value */
+    const char *col; /* the column its value sets, or NULL */
+    enum cli_kind kind;
+    unsigned min, max; /* times it must and may be given */
+    const char *zh, *en;
+    uint64_t lo, hi; /* KIND_UINT: the accepted range */
+};
+
+struct form;
+
+/* One row of the command table (main.c). A command has subcommands or a
+ * handler: with @subs, the next word picks the row that runs. */
 struct cli_cmd {
     const char *name;
-    int (*run)(struct cli *c, int argc, char **argv);
-    const char *usage;
-    const char *zh;
-    const char *en;
+    const char *zh, *en; /* what it does */
+    enum cli_node node;
+    int (*run)(struct cli *c, struct form *f);
+    const struct cli_param *params; /* ends with a NULL name; may be NULL */
+    const char *one_of[2];          /* exactly one of these two params is given;
+                                       or {NULL, NULL} */
+    const struct cli_cmd *subs;     /* ends with a NULL name; or NULL */
 };
+
+/* A parsed command line: each value with the parameter it belongs to,
+ * and the columns they set. Bounded by construction; pointers borrow
+ * argv. */
+struct form {
+    const struct cli_cmd *cmd; /* the command as typed */
+    const struct cli_cmd *sub; /* its subcommand, or NULL */
+    const struct cli_param *param[CLI_VALUES_MAX];
+    const char *value[CLI_VALUES_MAX]; /* "" for an option without value */
+    size_t n;
+    struct hz_field f[CLI_FIELDS_MAX]; /* in the order given */
+    size_t n_f;
+    bool help; /* --help was given: printed, nothing to run */
+};
+
+/* Parse @argc words of @argv (after the command and subcommand) for the
+ * row of @f (f->cmd, f->sub set by the caller) into @f. Refuses unknown
+ * options, a value missing or too long or malformed, an option or
+ * positional given more often than its table allows or less, with a usage
+ * message. Returns EXIT_OK or EXIT_USAGE. @argv is modified (COL=VALUE is
+ * split). */
+int form_parse(struct cli *c, struct form *f, int argc, char **argv);
+/* The value of @name (given at most once), or NULL. */
+const char *form_get(const struct form *f, const char *name);
+/* The @i-th value of @name, or NULL. */
+const char *form_nth(const struct form *f, const char *name, size_t i);
+/* Times @name was given. */
+size_t form_count(const struct form *f, const char *name);
+/* Add @n columns the handler sets (copied; their strings borrowed); a
+ * full form is a usage error. */
+int form_fields(struct cli *c, struct form *f, size_t n,
+                const struct hz_field *cols);
+/* The row that runs: the subcommand, else the command. */
+const struct cli_cmd *form_row(const struct form *f);
 
 /* Open the node directory chosen by -d, $HUZHU_DIR or the default. */
 int cli_open(struct cli *c, unsigned flags);
+/* Create a node there (init), or restore one from @backup (restore). */
+int cli_create(struct cli *c, const char *name);
+int cli_restore(struct cli *c, const char *backup, const char *name);
+/* The command table and a handler disagree: a bug in this program, not
+ * in its input. Says so and aborts. */
+_Noreturn void cli_bug(const char *what, const char *name);
+/* Bytes a value of @kind may have. */
+size_t cli_len_max(enum cli_kind kind);
 /* Print @err (or @code's text) to stderr in the user's language; return
  * the exit code for @code. */
 int cli_fail(struct cli *c, int code, const struct hz_err *err);
-/* Print a usage error for @cmd and return EXIT_USAGE. */
-int cli_usage(struct cli *c, const char *usage, const char *why);
-/* Open the node and run @fn for its JSON. With --json it is printed and
+/* Print "huzhu: @why" (when not NULL) and the usage of the command @f is
+ * for; return EXIT_USAGE. */
+int cli_usage(struct cli *c, const struct form *f, const char *why);
+/* Run @fn on the open node for its JSON. With --json it is printed and
  * NULL returned; otherwise the parsed JSON comes back for printing to
  * people. *@rv gets the exit code either way. */
-json_t *cli_run_json(struct cli *c, unsigned flags,
+json_t *cli_run_json(struct cli *c,
                      int (*fn)(hz_node *, char **, struct hz_err *), int *rv);
 /* Print a JSON string from the library on stdout, pretty or compact. */
 void cli_print_json_text(const char *json);
@@ -73,36 +180,53 @@ int cli_commit(struct cli *c, hz_batch *b);
 
 /* Messages for error codes (text.c). */
 const char *text_error(int code, enum cli_lang lang);
+/* The forms of @cmd (only @sub's when not NULL), one per line, the first
+ * after @lead and the others after @indent (text.c). Subcommands that
+ * take the same parameters share a line: "show occupancy|presence". */
+void text_usage(FILE *out, const char *lead, const char *indent,
+                const struct cli_cmd *cmd, const struct cli_cmd *sub);
+/* Every command with what it does and its forms (huzhu --help). */
+void text_help(const struct cli *c, FILE *out, const struct cli_cmd *cmds);
+/* One command's forms (only @sub's when not NULL) and what each
+ * parameter means (huzhu help CMD, huzhu CMD [SUB] --help). */
+void text_help_cmd(const struct cli *c, FILE *out, const struct cli_cmd *cmd,
+                   const struct cli_cmd *sub);
+/* The command table as one line of JSON (huzhu help --json). */
+int text_help_json(struct cli *c, const struct cli_cmd *cmds);
 
-/* Subcommands. */
-int cmd_init(struct cli *c, int argc, char **argv);
-int cmd_id(struct cli *c, int argc, char **argv);
-int cmd_status(struct cli *c, int argc, char **argv);
-int cmd_vector(struct cli *c, int argc, char **argv);
-int cmd_state_hash(struct cli *c, int argc, char **argv);
-int cmd_log(struct cli *c, int argc, char **argv);
-int cmd_bundle(struct cli *c, int argc, char **argv);
-int cmd_conflicts(struct cli *c, int argc, char **argv);
-int cmd_put(struct cli *c, int argc, char **argv);
-int cmd_del(struct cli *c, int argc, char **argv);
-int cmd_get(struct cli *c, int argc, char **argv);
-int cmd_ls(struct cli *c, int argc, char **argv);
-int cmd_household(struct cli *c, int argc, char **argv);
-int cmd_person(struct cli *c, int argc, char **argv);
-int cmd_site(struct cli *c, int argc, char **argv);
-int cmd_item(struct cli *c, int argc, char **argv);
-int cmd_checkin(struct cli *c, int argc, char **argv);
-int cmd_checkout(struct cli *c, int argc, char **argv);
-int cmd_stock(struct cli *c, int argc, char **argv);
-int cmd_warn(struct cli *c, int argc, char **argv);
-int cmd_show(struct cli *c, int argc, char **argv);
-int cmd_backup(struct cli *c, int argc, char **argv);
-int cmd_restore(struct cli *c, int argc, char **argv);
-int cmd_network(struct cli *c, int argc, char **argv);
-int cmd_admit(struct cli *c, int argc, char **argv);
-int cmd_join(struct cli *c, int argc, char **argv);
-int cmd_revoke(struct cli *c, int argc, char **argv);
-int cmd_members(struct cli *c, int argc, char **argv);
-int cmd_rekey(struct cli *c, int argc, char **argv);
+/* Handlers (cmd_*.c): the node is open as the table says. */
+int cmd_init(struct cli *c, struct form *f);
+int cmd_id(struct cli *c, struct form *f);
+int cmd_status(struct cli *c, struct form *f);
+int cmd_vector(struct cli *c, struct form *f);
+int cmd_state_hash(struct cli *c, struct form *f);
+int cmd_log_verify(struct cli *c, struct form *f);
+int cmd_bundle_export(struct cli *c, struct form *f);
+int cmd_bundle_import(struct cli *c, struct form *f);
+int cmd_conflicts(struct cli *c, struct form *f);
+int cmd_backup(struct cli *c, struct form *f);
+int cmd_restore(struct cli *c, struct form *f);
+int cmd_put(struct cli *c, struct form *f);
+int cmd_del(struct cli *c, struct form *f);
+int cmd_get(struct cli *c, struct form *f);
+int cmd_ls(struct cli *c, struct form *f);
+int cmd_household_add(struct cli *c, struct form *f);
+int cmd_person_add(struct cli *c, struct form *f);
+int cmd_site_add(struct cli *c, struct form *f);
+int cmd_item_add(struct cli *c, struct form *f);
+int cmd_checkin(struct cli *c, struct form *f);
+int cmd_checkout(struct cli *c, struct form *f);
+int cmd_stock(struct cli *c, struct form *f);
+int cmd_warn(struct cli *c, struct form *f);
+int cmd_show(struct cli *c, struct form *f);
+int cmd_network_create(struct cli *c, struct form *f);
+int cmd_network_recovery_code(struct cli *c, struct form *f);
+int cmd_network_backup_key(struct cli *c, struct form *f);
+int cmd_network_restore(struct cli *c, struct form *f);
+int cmd_admit(struct cli *c, struct form *f);
+int cmd_join(struct cli *c, struct form *f);
+int cmd_revoke(struct cli *c, struct form *f);
+int cmd_members(struct cli *c, struct form *f);
+int cmd_rekey(struct cli *c, struct form *f);
 
 #endif

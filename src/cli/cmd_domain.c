@@ -1,44 +1,14 @@
 /* cmd_domain.c - friendly commands for people: register households with
  * their members, persons, sites and items; check people in and out;
  * receive, distribute and count stock; record warnings; show views.
- * Each command is one user action: one batch, one entry. */
+ * Each command is one user action: one batch, one entry. Which option
+ * sets which column is in the command table (main.c); the parser has
+ * put those columns into the form already. */
 #include "cli.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define OPTS_MAX 16
-
-/* An option of a friendly command and the column it sets. */
-struct optmap {
-    const char *opt;
-    const char *col;
-};
-
-static const struct optmap household_opts[] = {
-    {"head", "head_name"},  {"village", "village"}, {"grid", "grid"},
-    {"address", "address"}, {"phone", "phone"},     {"status", "status"},
-    {"cadre", "cadre"},     {"notes", "notes"},     {"members", "members"},
-    {NULL, NULL},
-};
-static const struct optmap person_opts[] = {
-    {"household", "household"}, {"name", "name"},   {"sex", "sex"},
-    {"born", "birth_year"},     {"phone", "phone"}, {"id-number", "id_number"},
-    {"condition", "condition"}, {"notes", "notes"}, {NULL, NULL},
-};
-static const struct optmap site_opts[] = {
-    {"name", "name"},    {"kind", "kind"},       {"capacity", "capacity"},
-    {"area", "area_m2"}, {"address", "address"}, {"manager", "manager"},
-    {"phone", "phone"},  {"open", "open"},       {NULL, NULL},
-};
-static const struct optmap item_opts[] = {
-    {"name", "name"},
-    {"unit", "unit"},
-    {"category", "category"},
-    {NULL, NULL},
-};
 
 /* Vulnerability flags: columns, with the words people use for them. */
 static const struct {
@@ -53,6 +23,12 @@ static const struct {
     {"chronic", "慢性病"},
 };
 
+_Static_assert(sizeof flags / sizeof flags[0] == CLI_FLAGS_MAX,
+               "--flag may name each flag once");
+
+/* A member: name, sex, year of birth, then its flags. */
+#define MEMBER_PARTS_MAX (3 + CLI_FLAGS_MAX)
+
 static const char *flag_col(const char *word)
 {
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
@@ -62,70 +38,37 @@ static const char *flag_col(const char *word)
     return NULL;
 }
 
-struct form {
-    struct hz_field f[OPTS_MAX + 8];
-    size_t n;
-    const char *id;
-    char *members[64];
-    size_t n_members;
-};
-
-/* Parse options named in @map, plus --id, --flag and --member. */
-static int parse_form(struct cli *c, int argc, char **argv,
-                      const struct optmap *map, const char *usage,
-                      struct form *out)
+/* A member's problem, by the part's position: the text is not repeated,
+ * it may be someone's phone number typed in the wrong place. */
+static int member_refused(struct cli *c, size_t part, const char *zh,
+                          const char *en)
 {
-    struct option opts[OPTS_MAX + 4];
-    size_t k = 0;
-    for (; map[k].opt != NULL; k++)
-        opts[k] =
-            (struct option){map[k].opt, required_argument, NULL, (int)(k + 1)};
-    opts[k++] = (struct option){"id", required_argument, NULL, 'i'};
-    opts[k++] = (struct option){"flag", required_argument, NULL, 'f'};
-    opts[k++] = (struct option){"member", required_argument, NULL, 'm'};
-    opts[k] = (struct option){NULL, 0, NULL, 0};
-    memset(out, 0, sizeof *out);
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (ch == 'i') {
-            out->id = optarg;
-        } else if (ch == 'f') {
-            const char *col = flag_col(optarg);
-            if (col == NULL || out->n >= OPTS_MAX + 7)
-                return cli_usage(c, usage,
-                                 cli_tr(c, "未知的标记", "unknown flag"));
-            out->f[out->n++] = (struct hz_field){col, "true"};
-        } else if (ch == 'm') {
-            if (out->n_members == 64)
-                return cli_usage(c, usage, NULL);
-            out->members[out->n_members++] = optarg;
-        } else if (ch >= 1 && ch <= OPTS_MAX) {
-            out->f[out->n++] = (struct hz_field){map[ch - 1].col, optarg};
-        } else {
-            return cli_usage(c, usage, NULL);
-        }
-    }
-    if (optind != argc)
-        return cli_usage(c, usage, NULL);
-    return EXIT_OK;
+    fprintf(stderr, "huzhu: %s %zu: %s\n",
+            cli_tr(c, "成员信息第", "member part"), part, cli_tr(c, zh, en));
+    return EXIT_USAGE;
 }
 
 /* One member: "name,sex,birth_year[,flag...]" (sex and year may be
- * empty). */
-static int add_member(struct cli *c, hz_batch *b, char *spec,
-                      const char *household, char *id_out)
+ * empty), added to @b as a person of @household; its id into @ids. */
+static int add_member(struct cli *c, hz_batch *b, const char *text,
+                      const char *household, json_t *ids)
 {
-    struct hz_field f[16];
-    size_t n = 0;
-    f[n++] = (struct hz_field){"household", household};
+    /* The parser bounded the text to CLI_TEXT_LEN_MAX bytes. */
+    char spec[CLI_TEXT_LEN_MAX + 1];
+    snprintf(spec, sizeof spec, "%s", text);
     /* A full-width comma (，) separates as well as ",". */
     for (char *p = strstr(spec, "，"); p != NULL; p = strstr(p, "，")) {
         p[0] = ',';
         memmove(p + 1, p + 3, strlen(p + 3) + 1);
     }
+    struct hz_field f[1 + MEMBER_PARTS_MAX];
+    size_t n = 0;
+    f[n++] = (struct hz_field){"household", household};
     static const char *const pos[] = {"name", "sex", "birth_year"};
     char *rest = spec;
-    for (size_t i = 0; rest != NULL && n < 16; i++) {
+    for (size_t i = 0; rest != NULL; i++) {
+        if (i == MEMBER_PARTS_MAX)
+            return member_refused(c, i + 1, "部分太多", "one part too many");
         /* Fields may be empty ("测试乙,,2015"): split without skipping. */
         char *part = rest;
         char *comma = strchr(rest, ',');
@@ -138,160 +81,130 @@ static int add_member(struct cli *c, hz_batch *b, char *spec,
             f[n++] = (struct hz_field){pos[i], part};
         else if (flag_col(part) != NULL)
             f[n++] = (struct hz_field){flag_col(part), "true"};
-        else {
-            /* The text is not repeated: it may be someone's phone number
-             * typed in the wrong place. */
-            fprintf(stderr, "huzhu: %s %zu: %s\n",
-                    cli_tr(c, "成员信息第", "member part"), i + 1,
-                    cli_tr(c, "不是已知的标记", "is not a known flag"));
-            return EXIT_USAGE;
-        }
+        else
+            return member_refused(c, i + 1, "不是已知的标记",
+                                  "is not a known flag");
     }
     struct hz_err err = {0};
-    int code = hz_batch_put(b, "persons", NULL, n, f, id_out, &err);
-    return code != 0 ? cli_fail(c, code, &err) : EXIT_OK;
+    char id[HZ_ROW_HEX_LEN + 1];
+    int code = hz_batch_put(b, "persons", NULL, n, f, id, &err);
+    if (code != 0)
+        return cli_fail(c, code, &err);
+    json_array_append_new(ids, json_string(id));
+    return EXIT_OK;
 }
 
-static int add_entity(struct cli *c, int argc, char **argv, const char *table,
-                      const struct optmap *map, const char *usage,
-                      const char *required)
+/* Print a new row's id, then "  成员 ID" per member; or the JSON. */
+static void print_added(struct cli *c, const char *id, json_t *members)
 {
-    if (argc < 2 || strcmp(argv[1], "add") != 0)
-        return cli_usage(c, usage, NULL);
-    struct form form;
-    int rv = parse_form(c, argc - 1, argv + 1, map, usage, &form);
-    if (rv != EXIT_OK)
-        return rv;
-    bool has_required = false;
-    for (size_t i = 0; i < form.n; i++)
-        has_required |= strcmp(form.f[i].col, required) == 0;
-    if (!has_required)
-        return cli_usage(c, usage,
-                         cli_tr(c, "缺少必填项", "missing a required option"));
-    if (form.n_members > 0 && strcmp(table, "households") != 0)
-        return cli_usage(c, usage, NULL);
-    char members_text[24];
-    if (form.n_members > 0) {
-        snprintf(members_text, sizeof members_text, "%zu", form.n_members);
-        form.f[form.n++] = (struct hz_field){"members", members_text};
+    if (c->json) {
+        json_t *o = json_pack("{s:s}", "id", id);
+        if (json_array_size(members) > 0)
+            json_object_set(o, "members", members);
+        char *s = json_dumps(o, JSON_COMPACT);
+        printf("%s\n", s);
+        free(s);
+        json_decref(o);
+        return;
     }
-    rv = cli_open(c, 0);
-    if (rv != EXIT_OK)
-        return rv;
+    printf("%s\n", id);
+    size_t i;
+    json_t *v;
+    json_array_foreach(members, i, v)
+    {
+        printf("  %s %s\n", cli_tr(c, "成员", "member"), json_string_value(v));
+    }
+}
+
+/* Write one row of @table from the form's columns, with the first
+ * @n_members --member of the form as persons of it, in one batch. */
+static int add_entity(struct cli *c, struct form *f, const char *table,
+                      size_t n_members)
+{
     hz_batch *b = NULL;
     struct hz_err err = {0};
     char id[HZ_ROW_HEX_LEN + 1];
-    char member_ids[64][HZ_ROW_HEX_LEN + 1];
     int code = hz_batch_open(c->node, &b, &err);
     if (code == 0)
-        code = hz_batch_put(b, table, form.id, form.n, form.f, id, &err);
+        code =
+            hz_batch_put(b, table, form_get(f, "--id"), f->n_f, f->f, id, &err);
     if (code != 0) {
         hz_batch_close(b);
         return cli_fail(c, code, &err);
     }
-    for (size_t i = 0; rv == EXIT_OK && i < form.n_members; i++)
-        rv = add_member(c, b, form.members[i], id, member_ids[i]);
+    json_t *members = json_array();
+    int rv = EXIT_OK;
+    for (size_t i = 0; rv == EXIT_OK && i < n_members; i++)
+        rv = add_member(c, b, form_nth(f, "--member", i), id, members);
     if (rv == EXIT_OK)
         rv = cli_commit(c, b);
     hz_batch_close(b);
-    if (rv != EXIT_OK)
-        return rv;
-    if (c->json) {
-        printf("{\"id\":\"%s\"", id);
-        if (form.n_members > 0) {
-            printf(",\"members\":[");
-            for (size_t i = 0; i < form.n_members; i++)
-                printf("%s\"%s\"", i ? "," : "", member_ids[i]);
-            printf("]");
-        }
-        printf("}\n");
-    } else {
-        printf("%s\n", id);
-        for (size_t i = 0; i < form.n_members; i++)
-            printf("  %s %s\n", cli_tr(c, "成员", "member"), member_ids[i]);
+    if (rv == EXIT_OK)
+        print_added(c, id, members);
+    json_decref(members);
+    return rv;
+}
+
+int cmd_household_add(struct cli *c, struct form *f)
+{
+    /* Members are counted into the household's members column. */
+    size_t n_members = form_count(f, "--member");
+    char count[24];
+    snprintf(count, sizeof count, "%zu", n_members);
+    struct hz_field members = {"members", count};
+    int rv = n_members > 0 ? form_fields(c, f, 1, &members) : EXIT_OK;
+    return rv == EXIT_OK ? add_entity(c, f, "households", n_members) : rv;
+}
+
+int cmd_person_add(struct cli *c, struct form *f)
+{
+    for (size_t i = 0; i < form_count(f, "--flag"); i++) {
+        struct hz_field flag = {flag_col(form_nth(f, "--flag", i)), "true"};
+        if (flag.col == NULL)
+            return cli_usage(c, f, cli_tr(c, "未知的标记", "unknown flag"));
+        int rv = form_fields(c, f, 1, &flag);
+        if (rv != EXIT_OK)
+            return rv;
     }
-    return EXIT_OK;
+    return add_entity(c, f, "persons", 0);
 }
 
-int cmd_household(struct cli *c, int argc, char **argv)
+int cmd_site_add(struct cli *c, struct form *f)
 {
-    return add_entity(c, argc, argv, "households", household_opts,
-                      "household add --head NAME [--village V] [--address A]"
-                      " [--phone P] [--status S] [--cadre C]"
-                      " [--member NAME,SEX,YEAR[,FLAG...]]...",
-                      "head_name");
+    return add_entity(c, f, "sites", 0);
 }
 
-int cmd_person(struct cli *c, int argc, char **argv)
+int cmd_item_add(struct cli *c, struct form *f)
 {
-    return add_entity(c, argc, argv, "persons", person_opts,
-                      "person add --household ID --name NAME [--sex S]"
-                      " [--born YEAR] [--flag FLAG]...",
-                      "name");
+    return add_entity(c, f, "items", 0);
 }
 
-int cmd_site(struct cli *c, int argc, char **argv)
+/* Insert one event row of @table from the form's columns. */
+static int put_event(struct cli *c, struct form *f, const char *table)
 {
-    return add_entity(c, argc, argv, "sites", site_opts,
-                      "site add --name NAME [--kind KIND] [--capacity N]"
-                      " [--area M2]",
-                      "name");
-}
-
-int cmd_item(struct cli *c, int argc, char **argv)
-{
-    return add_entity(c, argc, argv, "items", item_opts,
-                      "item add --name NAME --unit UNIT [--category C]",
-                      "name");
-}
-
-/* Insert one event row from @n fields. */
-static int put_event(struct cli *c, const char *table, const char *id, size_t n,
-                     const struct hz_field *f)
-{
-    int rv = c->node != NULL ? EXIT_OK : cli_open(c, 0);
-    if (rv != EXIT_OK)
-        return rv;
     hz_batch *b = NULL;
     struct hz_err err = {0};
     char row[HZ_ROW_HEX_LEN + 1];
     int code = hz_batch_open(c->node, &b, &err);
     if (code == 0)
-        code = hz_batch_put(b, table, id, n, f, row, &err);
+        code = hz_batch_put(b, table, form_get(f, "--id"), f->n_f, f->f, row,
+                            &err);
     if (code != 0) {
         hz_batch_close(b);
         return cli_fail(c, code, &err);
     }
-    rv = cli_commit(c, b);
+    int rv = cli_commit(c, b);
     hz_batch_close(b);
     if (rv == EXIT_OK)
         printf(c->json ? "{\"id\":\"%s\"}\n" : "%s\n", row);
     return rv;
 }
 
-int cmd_checkin(struct cli *c, int argc, char **argv)
+int cmd_checkin(struct cli *c, struct form *f)
 {
-    static const struct option opts[] = {{"id", required_argument, NULL, 'i'},
-                                         {"time", required_argument, NULL, 't'},
-                                         {NULL, 0, NULL, 0}};
-    const char *id = NULL;
-    struct hz_field f[5];
-    size_t n = 0;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (ch == 'i')
-            id = optarg;
-        else if (ch == 't')
-            f[n++] = (struct hz_field){"time", optarg};
-        else
-            return cli_usage(c, "checkin PERSON SITE", NULL);
-    }
-    if (argc - optind != 2)
-        return cli_usage(c, "checkin PERSON SITE", NULL);
-    f[n++] = (struct hz_field){"person", argv[optind]};
-    f[n++] = (struct hz_field){"site", argv[optind + 1]};
-    f[n++] = (struct hz_field){"kind", "in"};
-    return put_event(c, "stays", id, n, f);
+    struct hz_field kind = {"kind", "in"};
+    int rv = form_fields(c, f, 1, &kind);
+    return rv == EXIT_OK ? put_event(c, f, "stays") : rv;
 }
 
 /* The open check-ins of @person (from the presence view). */
@@ -316,28 +229,10 @@ static json_t *open_stays(struct cli *c, const char *person)
     return mine;
 }
 
-int cmd_checkout(struct cli *c, int argc, char **argv)
+int cmd_checkout(struct cli *c, struct form *f)
 {
-    static const struct option opts[] = {{"site", required_argument, NULL, 's'},
-                                         {"id", required_argument, NULL, 'i'},
-                                         {NULL, 0, NULL, 0}};
-    const char *usage = "checkout PERSON [--site SITE]";
-    const char *site = NULL, *id = NULL;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (ch == 's')
-            site = optarg;
-        else if (ch == 'i')
-            id = optarg;
-        else
-            return cli_usage(c, usage, NULL);
-    }
-    if (argc - optind != 1)
-        return cli_usage(c, usage, NULL);
-    const char *person = argv[optind];
-    int rv = cli_open(c, 0);
-    if (rv != EXIT_OK)
-        return rv;
+    const char *person = form_get(f, "PERSON");
+    const char *site = form_get(f, "--site");
     json_t *stays = open_stays(c, person);
     json_t *pick = NULL;
     size_t i, matches = 0;
@@ -367,9 +262,10 @@ int cmd_checkout(struct cli *c, int argc, char **argv)
     snprintf(at, sizeof at, "%s",
              json_string_value(json_object_get(pick, "site")));
     json_decref(stays);
-    struct hz_field f[] = {
+    const struct hz_field cols[] = {
         {"person", person}, {"site", at}, {"kind", "out"}, {"closes", stay}};
-    return put_event(c, "stays", id, 4, f);
+    int rv = form_fields(c, f, 4, cols);
+    return rv == EXIT_OK ? put_event(c, f, "stays") : rv;
 }
 
 /* on_hand of (site, item) from the stock view; 0 if none. */
@@ -395,7 +291,8 @@ static long long on_hand(struct cli *c, const char *site, const char *item)
     return q;
 }
 
-int cmd_stock(struct cli *c, int argc, char **argv)
+/* The verb is the subcommand: its kind and the sign of its qty. */
+int cmd_stock(struct cli *c, struct form *f)
 {
     static const struct {
         const char *verb, *kind;
@@ -409,101 +306,36 @@ int cmd_stock(struct cli *c, int argc, char **argv)
         {"transfer-in", "transfer_in", 1},
         {"count", "counted", 0},
     };
-    static const struct option opts[] = {
-        {"household", required_argument, NULL, 'h'},
-        {"from", required_argument, NULL, 'f'},
-        {"to", required_argument, NULL, 'f'},
-        {"ref", required_argument, NULL, 'r'},
-        {"id", required_argument, NULL, 'i'},
-        {"time", required_argument, NULL, 't'},
-        {NULL, 0, NULL, 0}};
-    const char *usage = "stock receive|donate|distribute|lose|transfer-in|"
-                        "transfer-out|count SITE ITEM QTY [--household H]"
-                        " [--from WHO] [--ref R] [--id ID]";
-    if (argc < 2)
-        return cli_usage(c, usage, NULL);
     size_t v = 0;
     while (v < sizeof verbs / sizeof verbs[0] &&
-           strcmp(verbs[v].verb, argv[1]) != 0)
+           strcmp(verbs[v].verb, f->sub->name) != 0)
         v++;
     if (v == sizeof verbs / sizeof verbs[0])
-        return cli_usage(c, usage, NULL);
-    struct hz_field f[10];
-    size_t n = 0;
-    const char *id = NULL;
-    int ch;
-    argc--;
-    argv++;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (ch == 'h')
-            f[n++] = (struct hz_field){"household", optarg};
-        else if (ch == 'f')
-            f[n++] = (struct hz_field){"counterpart", optarg};
-        else if (ch == 'r')
-            f[n++] = (struct hz_field){"reference", optarg};
-        else if (ch == 't')
-            f[n++] = (struct hz_field){"time", optarg};
-        else if (ch == 'i')
-            id = optarg;
-        else
-            return cli_usage(c, usage, NULL);
-    }
-    if (argc - optind != 3)
-        return cli_usage(c, usage, NULL);
-    char *end;
-    long long qty = strtoll(argv[optind + 2], &end, 10);
-    if (*end != '\0' || qty < 0 || (qty == 0 && verbs[v].sign != 0))
+        cli_bug("stock has no kind for", f->sub->name);
+    /* The parser took QTY as a whole number up to CLI_QTY_MAX. */
+    long long qty = (long long)strtoull(form_get(f, "QTY"), NULL, 10);
+    if (qty == 0 && verbs[v].sign != 0)
         return cli_usage(
-            c, usage, cli_tr(c, "数量应为正整数", "QTY is a positive integer"));
-    int rv = cli_open(c, 0);
-    if (rv != EXIT_OK)
-        return rv;
+            c, f, cli_tr(c, "数量应为正整数", "QTY is a positive integer"));
     char qty_text[32], counted[32];
     long long delta = verbs[v].sign * qty;
+    struct hz_field cols[3] = {{"kind", verbs[v].kind}, {"qty", qty_text}};
+    size_t n_cols = 2;
     if (verbs[v].sign == 0) {
         /* A count records the counted value and the adjustment against
          * this node's own view (DECISIONS 10). */
-        delta = qty - on_hand(c, argv[optind], argv[optind + 1]);
+        delta = qty - on_hand(c, form_get(f, "SITE"), form_get(f, "ITEM"));
         snprintf(counted, sizeof counted, "%lld", qty);
-        f[n++] = (struct hz_field){"counted", counted};
+        cols[n_cols++] = (struct hz_field){"counted", counted};
     }
     snprintf(qty_text, sizeof qty_text, "%lld", delta);
-    f[n++] = (struct hz_field){"site", argv[optind]};
-    f[n++] = (struct hz_field){"item", argv[optind + 1]};
-    f[n++] = (struct hz_field){"qty", qty_text};
-    f[n++] = (struct hz_field){"kind", verbs[v].kind};
-    return put_event(c, "stock_moves", id, n, f);
+    int rv = form_fields(c, f, n_cols, cols);
+    return rv == EXIT_OK ? put_event(c, f, "stock_moves") : rv;
 }
 
-int cmd_warn(struct cli *c, int argc, char **argv)
+int cmd_warn(struct cli *c, struct form *f)
 {
-    static const struct option opts[] = {
-        {"method", required_argument, NULL, 'm'},
-        {"notice", required_argument, NULL, 'n'},
-        {"by", required_argument, NULL, 'b'},
-        {"id", required_argument, NULL, 'i'},
-        {NULL, 0, NULL, 0}};
-    const char *usage = "warn HOUSEHOLD --method M --notice TEXT [--by NAME]";
-    struct hz_field f[6];
-    size_t n = 0;
-    const char *id = NULL;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (ch == 'm')
-            f[n++] = (struct hz_field){"method", optarg};
-        else if (ch == 'n')
-            f[n++] = (struct hz_field){"notice", optarg};
-        else if (ch == 'b')
-            f[n++] = (struct hz_field){"by", optarg};
-        else if (ch == 'i')
-            id = optarg;
-        else
-            return cli_usage(c, usage, NULL);
-    }
-    if (argc - optind != 1)
-        return cli_usage(c, usage, NULL);
-    f[n++] = (struct hz_field){"household", argv[optind]};
-    return put_event(c, "warnings", id, n, f);
+    return put_event(c, f, "warnings");
 }
 
 struct show {
@@ -551,21 +383,16 @@ static const struct show shows[] = {
      9},
 };
 
-int cmd_show(struct cli *c, int argc, char **argv)
+/* The view is the subcommand. */
+int cmd_show(struct cli *c, struct form *f)
 {
-    const char *usage = "show occupancy|presence|stock|received|vulnerable";
-    if (argc != 2)
-        return cli_usage(c, usage, NULL);
     const struct show *s = NULL;
     for (size_t i = 0; i < sizeof shows / sizeof shows[0]; i++) {
-        if (strcmp(shows[i].view, argv[1]) == 0)
+        if (strcmp(shows[i].view, f->sub->name) == 0)
             s = &shows[i];
     }
     if (s == NULL)
-        return cli_usage(c, usage, NULL);
-    int rv = cli_open(c, HZ_OPEN_READONLY);
-    if (rv != EXIT_OK)
-        return rv;
+        cli_bug("show has no columns for", f->sub->name);
     char *json = NULL;
     struct hz_err err = {0};
     int code = hz_node_view(c->node, s->view, &json, &err);

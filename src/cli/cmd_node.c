@@ -1,29 +1,16 @@
 /* cmd_node.c - commands about the node itself and its log: init, id,
- * status, vector, state-hash, log verify, bundle, conflicts. */
+ * status, vector, state-hash, log verify, bundle, conflicts, backup,
+ * restore. Their parameters, and the node opened for them, are in the
+ * command table (main.c). */
 #include "cli.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-int cli_create(struct cli *c, const char *name);
-
-int cmd_init(struct cli *c, int argc, char **argv)
+int cmd_init(struct cli *c, struct form *f)
 {
-    static const struct option opts[] = {{"name", required_argument, NULL, 'n'},
-                                         {NULL, 0, NULL, 0}};
-    const char *name = NULL;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
-        if (ch != 'n')
-            return cli_usage(c, "init --name NAME", NULL);
-        name = optarg;
-    }
-    if (name == NULL || optind != argc)
-        return cli_usage(c, "init --name NAME",
-                         cli_tr(c, "需要 --name", "--name is required"));
-    int rv = cli_create(c, name);
+    int rv = cli_create(c, form_get(f, "--name"));
     if (rv != EXIT_OK)
         return rv;
     char key[HZ_KEY_HEX_LEN + 1];
@@ -36,14 +23,9 @@ int cmd_init(struct cli *c, int argc, char **argv)
     return EXIT_OK;
 }
 
-int cmd_id(struct cli *c, int argc, char **argv)
+int cmd_id(struct cli *c, struct form *f)
 {
-    (void)argv;
-    if (argc != 1)
-        return cli_usage(c, "id", NULL);
-    int rv = cli_open(c, HZ_OPEN_READONLY);
-    if (rv != EXIT_OK)
-        return rv;
+    (void)f;
     char key[HZ_KEY_HEX_LEN + 1];
     hz_node_key_hex(c->node, key);
     if (c->json)
@@ -60,26 +42,19 @@ static int print_json(struct cli *c,
 {
     c->json = true;
     int rv;
-    json_decref(cli_run_json(c, 0, fn, &rv));
+    json_decref(cli_run_json(c, fn, &rv));
     return rv;
 }
 
-int cmd_vector(struct cli *c, int argc, char **argv)
+int cmd_vector(struct cli *c, struct form *f)
 {
-    (void)argv;
-    if (argc != 1)
-        return cli_usage(c, "vector", NULL);
+    (void)f;
     return print_json(c, hz_node_vector);
 }
 
-int cmd_state_hash(struct cli *c, int argc, char **argv)
+int cmd_state_hash(struct cli *c, struct form *f)
 {
-    (void)argv;
-    if (argc != 1)
-        return cli_usage(c, "state-hash", NULL);
-    int rv = cli_open(c, 0);
-    if (rv != EXIT_OK)
-        return rv;
+    (void)f;
     char hash[HZ_KEY_HEX_LEN + 1];
     struct hz_err err = {0};
     int code = hz_node_state_hash(c->node, hash, &err);
@@ -159,16 +134,11 @@ static void print_status(struct cli *c, json_t *s)
     }
 }
 
-int cmd_status(struct cli *c, int argc, char **argv)
+int cmd_status(struct cli *c, struct form *f)
 {
-    (void)argv;
-    if (argc != 1)
-        return cli_usage(c, "status", NULL);
+    (void)f;
     if (c->json)
         return print_json(c, hz_node_status);
-    int rv = cli_open(c, 0);
-    if (rv != EXIT_OK)
-        return rv;
     char *json = NULL;
     struct hz_err err = {0};
     int code = hz_node_status(c->node, &json, &err);
@@ -181,13 +151,9 @@ int cmd_status(struct cli *c, int argc, char **argv)
     return EXIT_OK;
 }
 
-int cmd_log(struct cli *c, int argc, char **argv)
+int cmd_log_verify(struct cli *c, struct form *f)
 {
-    if (argc != 2 || strcmp(argv[1], "verify") != 0)
-        return cli_usage(c, "log verify", NULL);
-    int rv = cli_open(c, 0);
-    if (rv != EXIT_OK)
-        return rv;
+    (void)f;
     uint64_t checked = 0;
     struct hz_err err = {0};
     int code = hz_node_log_verify(c->node, &checked, &err);
@@ -217,20 +183,10 @@ static char *read_file(const char *path, size_t max)
     return buf;
 }
 
-static int bundle_export(struct cli *c, int argc, char **argv)
+int cmd_bundle_export(struct cli *c, struct form *f)
 {
-    static const struct option opts[] = {{"for", required_argument, NULL, 'f'},
-                                         {NULL, 0, NULL, 0}};
-    const char *usage = "bundle export FILE [--for VECTOR_FILE]";
-    const char *vector_file = NULL;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
-        if (ch != 'f')
-            return cli_usage(c, usage, NULL);
-        vector_file = optarg;
-    }
-    if (optind + 1 != argc)
-        return cli_usage(c, usage, NULL);
+    const char *file = form_get(f, "FILE");
+    const char *vector_file = form_get(f, "--for");
     char *vector = NULL;
     if (vector_file != NULL) {
         vector = read_file(vector_file, 64u << 20);
@@ -241,14 +197,9 @@ static int bundle_export(struct cli *c, int argc, char **argv)
             return EXIT_NOTFOUND;
         }
     }
-    int rv = cli_open(c, HZ_OPEN_READONLY);
-    if (rv != EXIT_OK) {
-        free(vector);
-        return rv;
-    }
     uint64_t count = 0;
     struct hz_err err = {0};
-    int code = hz_bundle_export(c->node, argv[optind], vector, &count, &err);
+    int code = hz_bundle_export(c->node, file, vector, &count, &err);
     free(vector);
     if (code != 0)
         return cli_fail(c, code, &err);
@@ -256,22 +207,15 @@ static int bundle_export(struct cli *c, int argc, char **argv)
         printf("{\"entries\":%llu}\n", (unsigned long long)count);
     else
         printf("%s %llu %s → %s\n", cli_tr(c, "已导出", "exported"),
-               (unsigned long long)count, cli_tr(c, "条", "entries"),
-               argv[optind]);
+               (unsigned long long)count, cli_tr(c, "条", "entries"), file);
     return EXIT_OK;
 }
 
-static int bundle_import(struct cli *c, int argc, char **argv)
+int cmd_bundle_import(struct cli *c, struct form *f)
 {
-    if (argc != 2)
-        return cli_usage(c, "bundle import FILE | bundle import --resume",
-                         NULL);
-    int rv = cli_open(c, 0);
-    if (rv != EXIT_OK)
-        return rv;
     struct hz_ingest_stats s = {0};
     struct hz_err err = {0};
-    const char *path = strcmp(argv[1], "--resume") == 0 ? NULL : argv[1];
+    const char *path = form_get(f, "FILE"); /* NULL with --resume */
     int code = hz_bundle_import(c->node, path, &s, &err);
     if (code != 0)
         return cli_fail(c, code, &err);
@@ -321,28 +265,11 @@ static int bundle_import(struct cli *c, int argc, char **argv)
     return EXIT_OK;
 }
 
-int cmd_bundle(struct cli *c, int argc, char **argv)
+int cmd_conflicts(struct cli *c, struct form *f)
 {
-    if (argc >= 2 && strcmp(argv[1], "export") == 0)
-        return bundle_export(c, argc - 1, argv + 1);
-    if (argc >= 2 && strcmp(argv[1], "import") == 0)
-        return bundle_import(c, argc - 1, argv + 1);
-    return cli_usage(c,
-                     "bundle export FILE [--for VECTOR_FILE] | bundle import"
-                     " FILE",
-                     NULL);
-}
-
-int cmd_conflicts(struct cli *c, int argc, char **argv)
-{
-    (void)argv;
-    if (argc != 1)
-        return cli_usage(c, "conflicts", NULL);
+    (void)f;
     if (c->json)
         return print_json(c, hz_node_conflicts);
-    int rv = cli_open(c, 0);
-    if (rv != EXIT_OK)
-        return rv;
     char *json = NULL;
     struct hz_err err = {0};
     int code = hz_node_conflicts(c->node, &json, &err);
@@ -358,21 +285,17 @@ int cmd_conflicts(struct cli *c, int argc, char **argv)
     return EXIT_OK;
 }
 
-int cmd_backup(struct cli *c, int argc, char **argv)
+int cmd_backup(struct cli *c, struct form *f)
 {
-    if (argc != 2)
-        return cli_usage(c, "backup FILE", NULL);
-    int rv = cli_open(c, 0);
-    if (rv != EXIT_OK)
-        return rv;
+    const char *file = form_get(f, "FILE");
     struct hz_err err = {0};
-    int code = hz_node_backup(c->node, argv[1], &err);
+    int code = hz_node_backup(c->node, file, &err);
     if (code != 0)
         return cli_fail(c, code, &err);
     if (c->json)
         printf("{\"backup\":true}\n");
     else
-        printf("%s → %s\n%s\n", cli_tr(c, "已备份", "backed up"), argv[1],
+        printf("%s → %s\n%s\n", cli_tr(c, "已备份", "backed up"), file,
                cli_tr(c,
                       "备份不含本机密钥；在新设备上用 huzhu restore 恢复，"
                       "新设备会生成自己的密钥。",
@@ -381,23 +304,9 @@ int cmd_backup(struct cli *c, int argc, char **argv)
     return EXIT_OK;
 }
 
-int cli_restore(struct cli *c, const char *backup, const char *name);
-
-int cmd_restore(struct cli *c, int argc, char **argv)
+int cmd_restore(struct cli *c, struct form *f)
 {
-    static const struct option opts[] = {{"name", required_argument, NULL, 'n'},
-                                         {NULL, 0, NULL, 0}};
-    const char *usage = "restore FILE --name NAME";
-    const char *name = NULL;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
-        if (ch != 'n')
-            return cli_usage(c, usage, NULL);
-        name = optarg;
-    }
-    if (name == NULL || optind + 1 != argc)
-        return cli_usage(c, usage, NULL);
-    int rv = cli_restore(c, argv[optind], name);
+    int rv = cli_restore(c, form_get(f, "FILE"), form_get(f, "--name"));
     if (rv != EXIT_OK)
         return rv;
     char key[HZ_KEY_HEX_LEN + 1];

@@ -1,32 +1,13 @@
-/* cmd_trust.c - the network and its members: network create, admit, join,
- * revoke, members (proto/cli.md; proto/trust.md). */
+/* cmd_trust.c - the network and its members: network create, its root
+ * key's backup and restore, admit, join, revoke, members, rekey
+ * (proto/cli.md; proto/trust.md). Their parameters, and the node opened
+ * for them, are in the command table (main.c). */
 #include "cli.h"
 
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
-
-static int parse_u64(const char *s, uint64_t *out)
-{
-    if (s == NULL || *s < '0' || *s > '9')
-        return -1;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || *end != '\0')
-        return -1;
-    *out = v;
-    return 0;
-}
-
-#define NETWORK_USAGE                                                          \
-    "network create --name NAME | network recovery-code |"                     \
-    " network backup-key FILE [--passphrase-file F] |"                         \
-    " network restore --file FILE [--passphrase-file F] | --code CODE"         \
-    " [--name NAME]"
 
 /* A passphrase from @file (its first line), or typed at the terminal
  * without echo (twice when @confirm). NULL on failure, after a message. */
@@ -115,96 +96,70 @@ static void print_network(struct cli *c, const char *id, const char *name,
     }
 }
 
-static int network_key_commands(struct cli *c, int argc, char **argv)
+int cmd_network_recovery_code(struct cli *c, struct form *f)
 {
-    static const struct option opts[] = {
-        {"passphrase-file", required_argument, NULL, 'p'},
-        {"file", required_argument, NULL, 'f'},
-        {"code", required_argument, NULL, 'c'},
-        {"name", required_argument, NULL, 'n'},
-        {NULL, 0, NULL, 0}};
-    const char *pfile = NULL, *file = NULL, *code = NULL, *name = NULL;
-    const char *what = argv[0];
-    int ch;
-    optind = 0;
-    while ((ch = getopt_long(argc, argv, "p:f:c:n:", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'p':
-            pfile = optarg;
-            break;
-        case 'f':
-            file = optarg;
-            break;
-        case 'c':
-            code = optarg;
-            break;
-        case 'n':
-            name = optarg;
-            break;
-        default:
-            return cli_usage(c, NETWORK_USAGE, NULL);
-        }
-    }
-    bool backup = strcmp(what, "backup-key") == 0;
-    bool restore = strcmp(what, "restore") == 0;
-    bool show_code = strcmp(what, "recovery-code") == 0;
-    if ((backup && optind + 1 != argc) || (!backup && optind != argc) ||
-        (restore && (file == NULL) == (code == NULL)) ||
-        (show_code && (pfile || file || code || name)))
-        return cli_usage(c, NETWORK_USAGE, NULL);
-    int rv = cli_open(c, 0);
-    if (rv != EXIT_OK)
-        return rv;
+    (void)f;
+    char *s = NULL;
     struct hz_err err = {0};
-    int code_rv = 0;
-    if (show_code) {
-        char *s = NULL;
-        code_rv = hz_network_recovery_code(c->node, &s, &err);
-        if (code_rv != 0)
-            return cli_fail(c, code_rv, &err);
-        if (c->json) {
-            printf("{\"code\":\"%s\"}\n", s);
-        } else {
-            printf(
-                "%s\n\n%s\n\n%s\n",
-                cli_tr(c, "网络根密钥恢复码(抄写或打印后妥善保管)：",
-                       "Network root key recovery code (write it down "
-                       "or print it, and keep it safe):"),
-                s,
-                cli_tr(c,
-                       "持有此码者即可管理本网络。恢复：在新设备上 "
-                       "huzhu init 后运行 huzhu network restore --code 恢复码",
-                       "Whoever holds it can run this network. To "
-                       "restore: huzhu init on new hardware, then huzhu "
-                       "network restore --code CODE"));
-        }
-        hz_free_string(s);
-        return EXIT_OK;
+    int code = hz_network_recovery_code(c->node, &s, &err);
+    if (code != 0)
+        return cli_fail(c, code, &err);
+    if (c->json) {
+        printf("{\"code\":\"%s\"}\n", s);
+    } else {
+        printf("%s\n\n%s\n\n%s\n",
+               cli_tr(c, "网络根密钥恢复码(抄写或打印后妥善保管)：",
+                      "Network root key recovery code (write it down "
+                      "or print it, and keep it safe):"),
+               s,
+               cli_tr(c,
+                      "持有此码者即可管理本网络。恢复：在新设备上 "
+                      "huzhu init 后运行 huzhu network restore --code 恢复码",
+                      "Whoever holds it can run this network. To "
+                      "restore: huzhu init on new hardware, then huzhu "
+                      "network restore --code CODE"));
     }
+    hz_free_string(s);
+    return EXIT_OK;
+}
+
+int cmd_network_backup_key(struct cli *c, struct form *f)
+{
+    const char *file = form_get(f, "FILE");
+    char *pass = passphrase(c, form_get(f, "--passphrase-file"), true);
+    if (pass == NULL)
+        return EXIT_USAGE;
+    struct hz_err err = {0};
+    int code = hz_network_backup_key(c->node, file, pass, &err);
+    free(pass);
+    if (code != 0)
+        return cli_fail(c, code, &err);
+    if (c->json)
+        printf("{\"backup\":true}\n");
+    else
+        printf("%s → %s\n",
+               cli_tr(c, "网络根密钥已加密备份", "root key backed up"), file);
+    return EXIT_OK;
+}
+
+int cmd_network_restore(struct cli *c, struct form *f)
+{
+    const char *file = form_get(f, "--file");
+    const char *name = form_get(f, "--name");
+    /* A file is sealed with a passphrase; a recovery code needs none. */
     char *pass = NULL;
-    if (backup || file != NULL) {
-        pass = passphrase(c, pfile, backup);
+    if (file != NULL) {
+        pass = passphrase(c, form_get(f, "--passphrase-file"), false);
         if (pass == NULL)
             return EXIT_USAGE;
     }
-    if (backup) {
-        code_rv = hz_network_backup_key(c->node, argv[optind], pass, &err);
-        free(pass);
-        if (code_rv != 0)
-            return cli_fail(c, code_rv, &err);
-        if (c->json)
-            printf("{\"backup\":true}\n");
-        else
-            printf("%s → %s\n",
-                   cli_tr(c, "网络根密钥已加密备份", "root key backed up"),
-                   argv[optind]);
-        return EXIT_OK;
-    }
     char *id = NULL;
-    code_rv = hz_network_restore(c->node, file, code, pass, name, &id, &err);
+    struct hz_err err = {0};
+    int code = hz_network_restore(c->node, file, form_get(f, "--code"), pass,
+                                  name, &id, &err);
     free(pass);
-    if (code_rv != 0)
-        return cli_fail(c, code_rv, &err);
+    if (code != 0)
+        return cli_fail(c, code, &err);
     print_network(c, id, name ? name : "",
                   "已恢复网络根密钥，本节点为管理员。请导入其他节点的数据包。",
                   "Root key restored; this node is an admin. Import the "
@@ -213,43 +168,16 @@ static int network_key_commands(struct cli *c, int argc, char **argv)
     return EXIT_OK;
 }
 
-int cmd_network(struct cli *c, int argc, char **argv)
+int cmd_network_create(struct cli *c, struct form *f)
 {
-    if (argc >= 2 && (strcmp(argv[1], "backup-key") == 0 ||
-                      strcmp(argv[1], "recovery-code") == 0 ||
-                      strcmp(argv[1], "restore") == 0))
-        return network_key_commands(c, argc - 1, argv + 1);
-    if (argc < 2 || strcmp(argv[1], "create") != 0)
-        return cli_usage(c, NETWORK_USAGE, NULL);
-    static const struct option opts[] = {{"name", required_argument, NULL, 'n'},
-                                         {NULL, 0, NULL, 0}};
-    const char *name = NULL;
-    int ch;
-    argc--;
-    argv++;
-    optind = 0;
-    while ((ch = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
-        if (ch != 'n')
-            return cli_usage(c, NETWORK_USAGE, NULL);
-        name = optarg;
-    }
-    if (name == NULL || optind != argc)
-        return cli_usage(c, NETWORK_USAGE,
-                         cli_tr(c, "需要 --name", "--name is required"));
-    int rv = cli_open(c, 0);
-    if (rv != EXIT_OK)
-        return rv;
+    const char *name = form_get(f, "--name");
     char *id = NULL;
     struct hz_err err = {0};
     int code = hz_network_create(c->node, name, &id, &err);
     if (code != 0)
         return cli_fail(c, code, &err);
     if (c->json) {
-        json_t *o = json_pack("{s:s, s:s}", "network", id, "name", name);
-        char *s = json_dumps(o, JSON_COMPACT);
-        printf("%s\n", s);
-        free(s);
-        json_decref(o);
+        print_network(c, id, name, NULL, NULL);
     } else {
         printf("%s\n%s: %s\n%s: %s\n%s\n",
                cli_tr(c, "网络已创建，本节点为管理员。",
@@ -268,55 +196,18 @@ int cmd_network(struct cli *c, int argc, char **argv)
     return EXIT_OK;
 }
 
-#define ADMIT_USAGE                                                            \
-    "admit KEY --name NAME --role admin|coordinator|site|viewer"               \
-    " [--site SITE] [--valid-days N] [--admits]"
-
-int cmd_admit(struct cli *c, int argc, char **argv)
+int cmd_admit(struct cli *c, struct form *f)
 {
-    static const struct option opts[] = {
-        {"name", required_argument, NULL, 'n'},
-        {"role", required_argument, NULL, 'r'},
-        {"site", required_argument, NULL, 's'},
-        {"valid-days", required_argument, NULL, 'v'},
-        {"admits", no_argument, NULL, 'a'},
-        {NULL, 0, NULL, 0}};
-    struct hz_admission a = {0};
-    uint64_t days = 0;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "n:r:s:v:a", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'n':
-            a.name = optarg;
-            break;
-        case 'r':
-            a.role = optarg;
-            break;
-        case 's':
-            a.site = optarg;
-            break;
-        case 'v':
-            if (parse_u64(optarg, &days) != 0 || days == 0 || days > 36500)
-                return cli_usage(c, ADMIT_USAGE,
-                                 cli_tr(c, "--valid-days: 1 至 36500",
-                                        "--valid-days: 1 to 36500"));
-            a.valid_days = (unsigned)days;
-            break;
-        case 'a':
-            a.admits = 1;
-            break;
-        default:
-            return cli_usage(c, ADMIT_USAGE, NULL);
-        }
-    }
-    if (optind + 1 != argc || a.name == NULL || a.role == NULL)
-        return cli_usage(c, ADMIT_USAGE,
-                         cli_tr(c, "需要 公钥、--name 和 --role",
-                                "KEY, --name and --role are required"));
-    a.key = argv[optind];
-    int rv = cli_open(c, 0);
-    if (rv != EXIT_OK)
-        return rv;
+    const char *days = form_get(f, "--valid-days");
+    struct hz_admission a = {
+        .key = form_get(f, "KEY"),
+        .name = form_get(f, "--name"),
+        .role = form_get(f, "--role"),
+        .site = form_get(f, "--site"),
+        /* The parser took N as a whole number from 1 to 36500. */
+        .valid_days = days != NULL ? (unsigned)strtoul(days, NULL, 10) : 0,
+        .admits = form_count(f, "--admits") > 0,
+    };
     char *token = NULL;
     struct hz_err err = {0};
     int code = hz_admit(c->node, &a, &token, &err);
@@ -342,8 +233,6 @@ int cmd_admit(struct cli *c, int argc, char **argv)
     return EXIT_OK;
 }
 
-#define JOIN_USAGE "join TOKEN | join --file FILE"
-
 static char *read_token_file(const char *path)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
@@ -361,29 +250,14 @@ static char *read_token_file(const char *path)
     return buf;
 }
 
-int cmd_join(struct cli *c, int argc, char **argv)
+int cmd_join(struct cli *c, struct form *f)
 {
-    static const struct option opts[] = {{"file", required_argument, NULL, 'f'},
-                                         {NULL, 0, NULL, 0}};
-    const char *file = NULL;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
-        if (ch != 'f')
-            return cli_usage(c, JOIN_USAGE, NULL);
-        file = optarg;
-    }
-    if ((file == NULL) == (optind + 1 != argc) || optind + 1 < argc)
-        return cli_usage(c, JOIN_USAGE, NULL);
-    char *token = file ? read_token_file(file) : strdup(argv[optind]);
+    const char *file = form_get(f, "--file");
+    char *token = file ? read_token_file(file) : strdup(form_get(f, "TOKEN"));
     if (token == NULL) {
         fprintf(stderr, "huzhu: %s: %s\n", file ? file : "",
                 cli_tr(c, "无法读取令牌", "cannot read the token"));
         return EXIT_NOTFOUND;
-    }
-    int rv = cli_open(c, 0);
-    if (rv != EXIT_OK) {
-        free(token);
-        return rv;
     }
     char *summary = NULL;
     struct hz_err err = {0};
@@ -418,29 +292,15 @@ int cmd_join(struct cli *c, int argc, char **argv)
     return EXIT_OK;
 }
 
-#define REVOKE_USAGE "revoke KEY [--after SEQ]"
-
-int cmd_revoke(struct cli *c, int argc, char **argv)
+int cmd_revoke(struct cli *c, struct form *f)
 {
-    static const struct option opts[] = {
-        {"after", required_argument, NULL, 'a'}, {NULL, 0, NULL, 0}};
-    uint64_t after = 0;
-    int has_after = 0;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "a:", opts, NULL)) != -1) {
-        if (ch != 'a' || parse_u64(optarg, &after) != 0)
-            return cli_usage(c, REVOKE_USAGE, NULL);
-        has_after = 1;
-    }
-    if (optind + 1 != argc)
-        return cli_usage(c, REVOKE_USAGE, NULL);
-    int rv = cli_open(c, 0);
-    if (rv != EXIT_OK)
-        return rv;
+    /* The parser took SEQ as a whole number up to INT64_MAX. */
+    const char *cut = form_get(f, "--after");
+    uint64_t after = cut != NULL ? strtoull(cut, NULL, 10) : 0;
     char *summary = NULL;
     struct hz_err err = {0};
-    int code =
-        hz_revoke(c->node, argv[optind], has_after, after, &summary, &err);
+    int code = hz_revoke(c->node, form_get(f, "KEY"), cut != NULL, after,
+                         &summary, &err);
     if (code != 0)
         return cli_fail(c, code, &err);
     if (c->json) {
@@ -470,13 +330,11 @@ int cmd_revoke(struct cli *c, int argc, char **argv)
     return EXIT_OK;
 }
 
-int cmd_members(struct cli *c, int argc, char **argv)
+int cmd_members(struct cli *c, struct form *f)
 {
-    (void)argv;
-    if (argc != 1)
-        return cli_usage(c, "members", NULL);
+    (void)f;
     int rv;
-    json_t *m = cli_run_json(c, HZ_OPEN_READONLY, hz_members, &rv);
+    json_t *m = cli_run_json(c, hz_members, &rv);
     if (m == NULL)
         return rv;
     if (!json_is_true(json_object_get(m, "networked"))) {
@@ -534,13 +392,11 @@ int cmd_members(struct cli *c, int argc, char **argv)
     return EXIT_OK;
 }
 
-int cmd_rekey(struct cli *c, int argc, char **argv)
+int cmd_rekey(struct cli *c, struct form *f)
 {
-    (void)argv;
-    if (argc != 1)
-        return cli_usage(c, "rekey", NULL);
+    (void)f;
     int rv;
-    json_t *s = cli_run_json(c, 0, hz_node_rekey, &rv);
+    json_t *s = cli_run_json(c, hz_node_rekey, &rv);
     if (s == NULL)
         return rv;
     printf("%s\n%s: %s\n%s: %s\n%s: %lld\n",

@@ -1,5 +1,10 @@
-/* main.c - the huzhu command: global options, then one subcommand.
- * It dispatches; the subcommands live in cmd_*.c. */
+/* main.c - the huzhu command: global options, then one row of the command
+ * table. The table is data (issue 19): each row names its subcommands or
+ * its handler, whether the node is opened before the handler runs
+ * (read-only, read-write or not at all), and its parameters, from which
+ * one parser (form_parse, cli.c) fills a bounded struct form and text.c
+ * writes usage and help. main.c dispatches; the handlers live in cmd_*.c.
+ * proto/cli.md is the contract. */
 #include "cli.h"
 
 #include <getopt.h>
@@ -7,94 +12,492 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct cli_cmd cmds[] = {
-    {"init", cmd_init, "init --name NAME", "创建节点", "create a node"},
-    {"id", cmd_id, "id", "显示本节点公钥", "print this node's public key"},
-    {"status", cmd_status, "status", "节点状态", "node status"},
-    {"put", cmd_put, "put TABLE [--id ID] COL=VALUE...", "写入字段或事件",
-     "set fields or insert an event"},
-    {"del", cmd_del, "del TABLE ID", "删除(墓碑)", "delete (tombstone)"},
-    {"get", cmd_get, "get TABLE ID", "读取一行(JSON)", "one row (JSON)"},
-    {"ls", cmd_ls, "ls TABLE [--where COL=VALUE]...", "列出(JSON)",
-     "list rows (JSON)"},
-    {"state-hash", cmd_state_hash, "state-hash", "状态哈希",
-     "hash of the materialized state"},
-    {"vector", cmd_vector, "vector", "本节点已有的条目(JSON)",
-     "what this node holds (JSON)"},
-    {"bundle", cmd_bundle,
-     "bundle export FILE [--for VECTOR_FILE] | bundle import FILE|--resume",
-     "导出/导入数据包", "export or import a bundle"},
-    {"log", cmd_log, "log verify", "校验全部日志", "re-verify the whole log"},
-    {"conflicts", cmd_conflicts, "conflicts", "待复核的并发修改",
-     "concurrent writes to review"},
-    {"household", cmd_household,
-     "household add --head NAME [--village V] [--address A] [--phone P]"
-     " [--status S] [--cadre C] [--member NAME,SEX,YEAR[,FLAG...]]...",
-     "登记住户及成员", "register a household and its members"},
-    {"person", cmd_person,
-     "person add --household ID --name NAME [--sex S] [--born YEAR]"
-     " [--flag FLAG]...",
-     "登记人员", "register a person"},
-    {"site", cmd_site,
-     "site add --name NAME [--kind KIND] [--capacity N] [--area M2]",
-     "登记安置点/地点", "register a site"},
-    {"item", cmd_item, "item add --name NAME --unit UNIT [--category C]",
-     "登记物资品类", "register a supply item"},
-    {"checkin", cmd_checkin, "checkin PERSON SITE", "入住安置点",
-     "check a person into a site"},
-    {"checkout", cmd_checkout, "checkout PERSON [--site SITE]", "离开安置点",
-     "check a person out"},
-    {"stock", cmd_stock,
-     "stock receive|donate|distribute|lose|count SITE ITEM QTY"
-     " [--household H] [--from WHO] [--ref R] [--id ID]",
-     "物资出入库", "record a stock movement"},
-    {"warn", cmd_warn,
-     "warn HOUSEHOLD --method phone|door|loudspeaker|message --notice TEXT"
-     " [--by NAME]",
-     "记录预警通知到户", "record a warning delivered to a household"},
-    {"backup", cmd_backup, "backup FILE", "备份(不含密钥)",
-     "back up the database (never the key)"},
-    {"restore", cmd_restore, "restore FILE --name NAME",
-     "从备份恢复为新节点(新密钥)", "restore a backup as a new node (new key)"},
-    {"network", cmd_network,
-     "network create --name NAME | network recovery-code |"
-     " network backup-key FILE | network restore --file FILE|--code CODE",
-     "创建网络(本节点成为管理员)、备份与恢复根密钥",
-     "create a network (this node is its admin); back up, restore its key"},
-    {"admit", cmd_admit,
-     "admit KEY --name NAME --role admin|coordinator|site|viewer"
-     " [--site SITE] [--valid-days N] [--admits]",
-     "接纳设备并给出加入令牌", "admit a device and print its join token"},
-    {"join", cmd_join, "join TOKEN | join --file FILE", "用令牌加入网络",
-     "join a network with a token"},
-    {"revoke", cmd_revoke, "revoke KEY [--after SEQ]", "吊销设备",
-     "revoke a device"},
-    {"members", cmd_members, "members", "网络成员及其状态",
-     "network members and their standing"},
-    {"rekey", cmd_rekey, "rekey", "更换本节点密钥(复制的SD卡、分叉)",
-     "give this node a new key (cloned card, fork)"},
-    {"show", cmd_show, "show occupancy|presence|stock|received|vulnerable",
-     "查看安置、物资等汇总", "show occupancy, stock and other views"},
+/* The common shapes of a parameter: a positional, an optional one, an
+ * option given at most once, a required one, a repeatable one, one
+ * without a value, a path. The rest are written out. */
+#define POS(n, c, z, e)                                                        \
+    {                                                                          \
+        .name = n, .col = c, .min = 1, .max = 1, .zh = z, .en = e              \
+    }
+#define POS_OPTIONAL(n, k, z, e)                                               \
+    {                                                                          \
+        .name = n, .kind = k, .max = 1, .zh = z, .en = e                       \
+    }
+#define OPT(n, a, c, z, e)                                                     \
+    {                                                                          \
+        .name = n, .arg = a, .col = c, .max = 1, .zh = z, .en = e              \
+    }
+#define REQ(n, a, c, z, e)                                                     \
+    {                                                                          \
+        .name = n, .arg = a, .col = c, .min = 1, .max = 1, .zh = z, .en = e    \
+    }
+#define MANY(n, a, m, z, e)                                                    \
+    {                                                                          \
+        .name = n, .arg = a, .max = m, .zh = z, .en = e                        \
+    }
+#define FLAG(n, z, e)                                                          \
+    {                                                                          \
+        .name = n, .max = 1, .zh = z, .en = e                                  \
+    }
+#define PATH_POS(n, z, e)                                                      \
+    {                                                                          \
+        .name = n, .kind = KIND_PATH, .min = 1, .max = 1, .zh = z, .en = e     \
+    }
+#define PATH_OPT(n, a, z, e)                                                   \
+    {                                                                          \
+        .name = n, .arg = a, .kind = KIND_PATH, .max = 1, .zh = z, .en = e     \
+    }
+#define ID_OPT(z, e) OPT("--id", "ID", NULL, z, e)
+#define EVENT_ID_OPT                                                           \
+    ID_OPT("事件编号(重试时给同一编号)", "event id (the same on a retry)")
+#define TIME_OPT                                                               \
+    OPT("--time", "UNIX", "time", "时间(Unix 秒，默认现在)",                   \
+        "time (Unix seconds, default now)")
+#define PASSPHRASE_OPT                                                         \
+    PATH_OPT("--passphrase-file", "F", "从该文件首行读取口令",                 \
+             "read the passphrase from the first line of F")
+#define END                                                                    \
+    {                                                                          \
+        .name = NULL                                                           \
+    }
+
+static const struct cli_param init_params[] = {
+    REQ("--name", "NAME", NULL, "节点名称", "the node's name"),
+    END,
 };
 
-static void help(const struct cli *c, FILE *out)
+static const struct cli_param put_params[] = {
+    POS("TABLE", NULL, "表", "table"),
+    {.name = "COL=VALUE",
+     .kind = KIND_FIELD,
+     .min = 1,
+     .max = CLI_FIELDS_MAX,
+     .zh = "字段及其取值(空值清除该字段)",
+     .en = "a column and its value (empty clears it)"},
+    ID_OPT("行编号: 修改该行，或以此编号插入事件",
+           "row id: edit that row, or insert an event with this id"),
+    END,
+};
+
+static const struct cli_param row_params[] = {
+    POS("TABLE", NULL, "表", "table"),
+    POS("ID", NULL, "行编号(32位十六进制)", "row id (32 hex digits)"),
+    END,
+};
+
+static const struct cli_param ls_params[] = {
+    POS("TABLE", NULL, "表", "table"),
+    {.name = "--where",
+     .arg = "COL=VALUE",
+     .kind = KIND_FIELD,
+     .max = CLI_FIELDS_MAX,
+     .zh = "条件(多个条件同时满足; COL= 匹配无值的行)",
+     .en = "a condition (all must hold; COL= matches no value)"},
+    END,
+};
+
+static const struct cli_param export_params[] = {
+    PATH_POS("FILE", "数据包文件", "bundle file"),
+    PATH_OPT("--for", "VECTOR_FILE", "只导出该向量的节点缺少的条目",
+             "only what the node whose vector this is lacks"),
+    END,
+};
+
+static const struct cli_param import_params[] = {
+    POS_OPTIONAL("FILE", KIND_PATH, "数据包文件", "bundle file"),
+    FLAG("--resume", "完成被中断的导入", "finish an interrupted import"),
+    END,
+};
+
+static const struct cli_param household_params[] = {
+    REQ("--head", "NAME", "head_name", "户主姓名", "head of household"),
+    OPT("--village", "V", "village", "村/社区", "village"),
+    OPT("--grid", "G", "grid", "网格", "grid"),
+    OPT("--address", "A", "address", "地址", "address"),
+    OPT("--phone", "P", "phone", "电话", "phone"),
+    OPT("--status", "S", "status", "状态(如 集中安置)",
+        "status (sheltered, ...)"),
+    OPT("--cadre", "C", "cadre", "包保责任人", "responsible cadre"),
+    OPT("--notes", "N", "notes", "备注", "notes"),
+    OPT("--members", "N", "members", "人数(有 --member 时自动计算)",
+        "number of members (counted when --member is given)"),
+    ID_OPT("住户编号", "household id"),
+    MANY("--member", "NAME,SEX,YEAR[,FLAG...]", CLI_MEMBERS_MAX,
+         "成员: 姓名,性别,出生年份[,标记...](性别、年份可空)",
+         "a member: name,sex,year[,flag...] (sex, year may be empty)"),
+    END,
+};
+
+static const struct cli_param person_params[] = {
+    OPT("--household", "ID", "household", "所属住户", "household"),
+    REQ("--name", "NAME", "name", "姓名", "name"),
+    OPT("--sex", "S", "sex", "性别", "sex"),
+    OPT("--born", "YEAR", "birth_year", "出生年份", "year of birth"),
+    OPT("--phone", "P", "phone", "电话", "phone"),
+    OPT("--id-number", "N", "id_number", "身份证号", "ID number"),
+    OPT("--condition", "C", "condition", "情况", "condition"),
+    OPT("--notes", "N", "notes", "备注", "notes"),
+    ID_OPT("人员编号", "person id"),
+    MANY("--flag", "FLAG", CLI_FLAGS_MAX, "脆弱性标记(如 留守、孕妇)",
+         "a vulnerability flag (left_behind, pregnant, ...)"),
+    END,
+};
+
+static const struct cli_param site_params[] = {
+    REQ("--name", "NAME", "name", "名称", "name"),
+    OPT("--kind", "K", "kind", "类型(如 安置点、warehouse)",
+        "kind (shelter, warehouse, ...)"),
+    OPT("--capacity", "N", "capacity", "容量(人)", "capacity (people)"),
+    OPT("--area", "M2", "area_m2", "有顶面积(平方米)", "covered area (m2)"),
+    OPT("--address", "A", "address", "地址", "address"),
+    OPT("--manager", "M", "manager", "负责人", "manager"),
+    OPT("--phone", "P", "phone", "电话", "phone"),
+    OPT("--open", "yes|no", "open", "是否开放", "open or not"),
+    ID_OPT("地点编号", "site id"),
+    END,
+};
+
+static const struct cli_param item_params[] = {
+    REQ("--name", "NAME", "name", "名称", "name"),
+    OPT("--unit", "UNIT", "unit", "单位(如 箱、床)", "unit (box, ...)"),
+    OPT("--category", "C", "category", "类别(如 食品、bedding)",
+        "category (food, bedding, ...)"),
+    ID_OPT("品类编号", "item id"),
+    END,
+};
+
+static const struct cli_param checkin_params[] = {
+    POS("PERSON", "person", "人员编号", "person id"),
+    POS("SITE", "site", "安置点编号", "site id"),
+    EVENT_ID_OPT,
+    TIME_OPT,
+    END,
+};
+
+static const struct cli_param checkout_params[] = {
+    POS("PERSON", NULL, "人员编号", "person id"),
+    OPT("--site", "SITE", NULL, "离开哪个安置点(在多处入住时必填)",
+        "the site left (needed when checked in at several)"),
+    EVENT_ID_OPT,
+    END,
+};
+
+static const struct cli_param stock_params[] = {
+    POS("SITE", "site", "地点编号", "site id"),
+    POS("ITEM", "item", "物资品类编号", "item id"),
+    {.name = "QTY",
+     .kind = KIND_UINT,
+     .min = 1,
+     .max = 1,
+     .zh = "数量(按品类单位; 盘点时为盘点数)",
+     .en = "quantity in the item's unit (count: the counted number)",
+     .lo = 0,
+     .hi = CLI_QTY_MAX},
+    OPT("--household", "H", "household", "领取户(仅发放)",
+        "receiving household (distribute only)"),
+    OPT("--from", "WHO", "counterpart", "来源", "where it came from"),
+    OPT("--to", "WHO", "counterpart", "去向", "where it went"),
+    OPT("--ref", "R", "reference", "单据号", "reference"),
+    EVENT_ID_OPT,
+    TIME_OPT,
+    END,
+};
+
+static const struct cli_param warn_params[] = {
+    POS("HOUSEHOLD", "household", "住户编号", "household id"),
+    REQ("--method", "phone|door|loudspeaker|message", "method", "通知方式",
+        "how it was delivered"),
+    REQ("--notice", "TEXT", "notice", "通知内容", "the notice"),
+    OPT("--by", "NAME", "by", "通知人", "delivered by"),
+    EVENT_ID_OPT,
+    END,
+};
+
+static const struct cli_param file_params[] = {
+    PATH_POS("FILE", "备份文件", "backup file"),
+    END,
+};
+
+static const struct cli_param restore_params[] = {
+    PATH_POS("FILE", "备份文件", "backup file"),
+    REQ("--name", "NAME", NULL, "新节点名称", "the new node's name"),
+    END,
+};
+
+static const struct cli_param network_create_params[] = {
+    REQ("--name", "NAME", NULL, "网络名称", "the network's name"),
+    END,
+};
+
+static const struct cli_param backup_key_params[] = {
+    PATH_POS("FILE", "加密备份文件", "encrypted backup file"),
+    PASSPHRASE_OPT,
+    END,
+};
+
+static const struct cli_param network_restore_params[] = {
+    PATH_OPT("--file", "FILE", "加密备份文件(需要口令)",
+             "encrypted backup file (needs the passphrase)"),
+    OPT("--code", "CODE", NULL, "恢复码", "recovery code"),
+    PASSPHRASE_OPT,
+    OPT("--name", "NAME", NULL, "网络名称", "the network's name"),
+    END,
+};
+
+static const struct cli_param admit_params[] = {
+    POS("KEY", NULL, "设备公钥(huzhu id)", "the device's key (huzhu id)"),
+    REQ("--name", "NAME", NULL, "设备名称", "the device's name"),
+    REQ("--role", "admin|coordinator|site|viewer", NULL, "角色", "role"),
+    OPT("--site", "SITE", NULL, "安置点(仅 site 角色)",
+        "its site (site role only)"),
+    {.name = "--valid-days",
+     .arg = "N",
+     .kind = KIND_UINT,
+     .max = 1,
+     .zh = "有效天数(默认 365)",
+     .en = "days valid (default 365)",
+     .lo = 1,
+     .hi = 36500},
+    FLAG("--admits", "可接纳其他设备(仅 coordinator)",
+         "may admit devices (coordinator only)"),
+    END,
+};
+
+static const struct cli_param join_params[] = {
+    POS_OPTIONAL("TOKEN", KIND_TOKEN, "加入令牌(HZ1...)",
+                 "join token (HZ1...)"),
+    PATH_OPT("--file", "FILE", "从文件读取令牌(- 为标准输入)",
+             "read the token from FILE (- for stdin)"),
+    END,
+};
+
+static const struct cli_param revoke_params[] = {
+    POS("KEY", NULL, "设备公钥", "the device's key"),
+    {.name = "--after",
+     .arg = "SEQ",
+     .kind = KIND_UINT,
+     .max = 1,
+     .zh = "保留其截至该序号的条目(默认: 本节点已有的最后一条)",
+     .en = "keep its entries up to SEQ (default: the last held here)",
+     .lo = 0,
+     .hi = INT64_MAX},
+    END,
+};
+
+static const struct cli_param help_params[] = {
+    POS_OPTIONAL("COMMAND", KIND_TEXT, "说明该命令的参数",
+                 "explain this command's parameters"),
+    POS_OPTIONAL("SUB", KIND_TEXT, "只说明该子命令", "only this subcommand"),
+    END,
+};
+
+/* Rows of the table: a command that runs a handler, one whose handler
+ * needs exactly one of two parameters, one with subcommands. */
+#define RUN(n, node, run, params, z, e)                                        \
+    {                                                                          \
+        n, z, e, node, run, params, {NULL, NULL}, NULL                         \
+    }
+#define RUN_ONE_OF(n, node, run, params, a, b, z, e)                           \
+    {                                                                          \
+        n, z, e, node, run, params, {a, b}, NULL                               \
+    }
+#define SUBS(n, subs, z, e)                                                    \
+    {                                                                          \
+        n, z, e, NODE_NONE, NULL, NULL, {NULL, NULL}, subs                     \
+    }
+
+static const struct cli_cmd bundle_subs[] = {
+    RUN("export", NODE_READ, cmd_bundle_export, export_params, "导出数据包",
+        "export a bundle"),
+    RUN_ONE_OF("import", NODE_WRITE, cmd_bundle_import, import_params, "FILE",
+               "--resume", "导入数据包", "import a bundle"),
+    END,
+};
+
+static const struct cli_cmd log_subs[] = {
+    RUN("verify", NODE_WRITE, cmd_log_verify, NULL, "校验全部日志",
+        "re-verify the whole log"),
+    END,
+};
+
+/* household, person, site and item have one subcommand: add. */
+#define ADD_ONLY(run, params, z, e)                                            \
+    {                                                                          \
+        RUN("add", NODE_WRITE, run, params, z, e), END                         \
+    }
+static const struct cli_cmd household_subs[] =
+    ADD_ONLY(cmd_household_add, household_params, "登记住户及成员",
+             "register a household");
+static const struct cli_cmd person_subs[] =
+    ADD_ONLY(cmd_person_add, person_params, "登记人员", "register a person");
+static const struct cli_cmd site_subs[] =
+    ADD_ONLY(cmd_site_add, site_params, "登记地点", "register a site");
+static const struct cli_cmd item_subs[] =
+    ADD_ONLY(cmd_item_add, item_params, "登记物资品类", "register an item");
+
+/* The verbs share one handler, which maps each to its kind (cmd_stock). */
+static const struct cli_cmd stock_subs[] = {
+    RUN("receive", NODE_WRITE, cmd_stock, stock_params, "接收", "received"),
+    RUN("donate", NODE_WRITE, cmd_stock, stock_params, "受赠", "donated"),
+    RUN("transfer-in", NODE_WRITE, cmd_stock, stock_params, "调入",
+        "transferred in"),
+    RUN("distribute", NODE_WRITE, cmd_stock, stock_params, "发放",
+        "distributed"),
+    RUN("lose", NODE_WRITE, cmd_stock, stock_params, "损耗", "lost"),
+    RUN("transfer-out", NODE_WRITE, cmd_stock, stock_params, "调出",
+        "transferred out"),
+    RUN("count", NODE_WRITE, cmd_stock, stock_params, "盘点", "counted"),
+    END,
+};
+
+/* One view each; cmd_show finds its columns by the name. */
+static const struct cli_cmd show_subs[] = {
+    RUN("occupancy", NODE_READ, cmd_show, NULL, "各安置点入住情况",
+        "occupancy of each site"),
+    RUN("presence", NODE_READ, cmd_show, NULL, "谁在哪里", "who is where"),
+    RUN("stock", NODE_READ, cmd_show, NULL, "库存", "stock on hand"),
+    RUN("received", NODE_READ, cmd_show, NULL, "各户领取",
+        "what each household received"),
+    RUN("vulnerable", NODE_READ, cmd_show, NULL, "脆弱人群及所在地",
+        "vulnerable persons and where"),
+    END,
+};
+
+static const struct cli_cmd network_subs[] = {
+    RUN("create", NODE_WRITE, cmd_network_create, network_create_params,
+        "创建网络(本节点成为管理员)",
+        "create a network (this node is its admin)"),
+    RUN("recovery-code", NODE_WRITE, cmd_network_recovery_code, NULL,
+        "显示根密钥恢复码", "print the root key's recovery code"),
+    RUN("backup-key", NODE_WRITE, cmd_network_backup_key, backup_key_params,
+        "加密备份根密钥", "back up the root key, encrypted"),
+    RUN_ONE_OF("restore", NODE_WRITE, cmd_network_restore,
+               network_restore_params, "--file", "--code",
+               "在新设备上恢复根密钥", "restore the root key on new hardware"),
+    END,
+};
+
+static int cmd_help(struct cli *c, struct form *f);
+
+/* The command table, in the order of huzhu --help. Its node column is what
+ * each handler opened before the table existed: read-only for id, get,
+ * ls, bundle export, members and show; the rest that need the node open
+ * it read-write, which falls back to read-only on a card that turned
+ * read-only (cli_open), so their reads still work there. */
+static const struct cli_cmd cmds[] = {
+    RUN("init", NODE_NONE, cmd_init, init_params, "创建节点", "create a node"),
+    RUN("id", NODE_READ, cmd_id, NULL, "显示本节点公钥",
+        "print this node's public key"),
+    RUN("status", NODE_WRITE, cmd_status, NULL, "节点状态", "node status"),
+    RUN("put", NODE_WRITE, cmd_put, put_params, "写入字段或事件",
+        "set fields or insert an event"),
+    RUN("del", NODE_WRITE, cmd_del, row_params, "删除(墓碑)",
+        "delete (tombstone)"),
+    RUN("get", NODE_READ, cmd_get, row_params, "读取一行(JSON)",
+        "one row (JSON)"),
+    RUN("ls", NODE_READ, cmd_ls, ls_params, "列出(JSON)", "list rows (JSON)"),
+    RUN("state-hash", NODE_WRITE, cmd_state_hash, NULL, "状态哈希",
+        "hash of the materialized state"),
+    RUN("vector", NODE_WRITE, cmd_vector, NULL, "本节点已有的条目(JSON)",
+        "what this node holds (JSON)"),
+    SUBS("bundle", bundle_subs, "导出/导入数据包", "export or import a bundle"),
+    SUBS("log", log_subs, "校验全部日志", "re-verify the whole log"),
+    RUN("conflicts", NODE_WRITE, cmd_conflicts, NULL, "待复核的并发修改",
+        "concurrent writes to review"),
+    SUBS("household", household_subs, "登记住户及成员",
+         "register a household and its members"),
+    SUBS("person", person_subs, "登记人员", "register a person"),
+    SUBS("site", site_subs, "登记安置点/地点", "register a site"),
+    SUBS("item", item_subs, "登记物资品类", "register a supply item"),
+    RUN("checkin", NODE_WRITE, cmd_checkin, checkin_params, "入住安置点",
+        "check a person into a site"),
+    RUN("checkout", NODE_WRITE, cmd_checkout, checkout_params, "离开安置点",
+        "check a person out"),
+    SUBS("stock", stock_subs, "物资出入库", "record a stock movement"),
+    RUN("warn", NODE_WRITE, cmd_warn, warn_params, "记录预警通知到户",
+        "record a warning delivered to a household"),
+    RUN("backup", NODE_WRITE, cmd_backup, file_params, "备份(不含密钥)",
+        "back up the database (never the key)"),
+    RUN("restore", NODE_NONE, cmd_restore, restore_params,
+        "从备份恢复为新节点(新密钥)",
+        "restore a backup as a new node (new key)"),
+    SUBS("network", network_subs,
+         "创建网络(本节点成为管理员)、备份与恢复根密钥",
+         "create a network (this node is its admin); back up, restore its key"),
+    RUN("admit", NODE_WRITE, cmd_admit, admit_params, "接纳设备并给出加入令牌",
+        "admit a device and print its join token"),
+    RUN_ONE_OF("join", NODE_WRITE, cmd_join, join_params, "TOKEN", "--file",
+               "用令牌加入网络", "join a network with a token"),
+    RUN("revoke", NODE_WRITE, cmd_revoke, revoke_params, "吊销设备",
+        "revoke a device"),
+    RUN("members", NODE_READ, cmd_members, NULL, "网络成员及其状态",
+        "network members and their standing"),
+    RUN("rekey", NODE_WRITE, cmd_rekey, NULL,
+        "更换本节点密钥(复制的SD卡、分叉)",
+        "give this node a new key (cloned card, fork)"),
+    SUBS("show", show_subs, "查看安置、物资等汇总",
+         "show occupancy, stock and other views"),
+    RUN("help", NODE_NONE, cmd_help, help_params,
+        "命令说明(--json: 整张命令表)",
+        "explain a command (--json: the whole command table)"),
+    END,
+};
+
+/* The row of @rows called @name, or NULL. */
+static const struct cli_cmd *row_named(const struct cli_cmd *rows,
+                                       const char *name)
 {
-    fprintf(out, "%s\n\n",
-            cli_tr(c, "互助 huzhu — 灾后离线互助登记与同步",
-                   "huzhu — offline-first relief records that sync"));
-    fprintf(out, "%s: huzhu [-d DIR] [--json] [--lang zh|en] COMMAND ...\n\n",
-            cli_tr(c, "用法", "usage"));
-    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-        fprintf(out, "  %-12s %s\n      %s\n", cmds[i].name,
-                cli_tr(c, cmds[i].zh, cmds[i].en), cmds[i].usage);
-    fprintf(out, "\n%s\n",
-            cli_tr(c,
-                   "节点目录: -d DIR, 否则 $HUZHU_DIR, 否则"
-                   " ~/.local/share/huzhu。日志级别: HUZHU_LOG=error|warn|"
-                   "info|debug",
-                   "Node directory: -d DIR, else $HUZHU_DIR, else"
-                   " ~/.local/share/huzhu. Log level: HUZHU_LOG=error|warn|"
-                   "info|debug"));
+    for (; rows->name != NULL; rows++) {
+        if (strcmp(rows->name, name) == 0)
+            return rows;
+    }
+    return NULL;
+}
+
+static int cmd_help(struct cli *c, struct form *f)
+{
+    const char *name = form_get(f, "COMMAND");
+    const char *sub_name = form_get(f, "SUB");
+    if (c->json)
+        return text_help_json(c, cmds);
+    if (name == NULL) {
+        text_help(c, stdout, cmds);
+        return EXIT_OK;
+    }
+    const struct cli_cmd *cmd = row_named(cmds, name);
+    const struct cli_cmd *sub = NULL;
+    if (cmd != NULL && sub_name != NULL)
+        sub = cmd->subs != NULL ? row_named(cmd->subs, sub_name) : NULL;
+    if (cmd == NULL || (sub_name != NULL && sub == NULL))
+        return cli_usage(c, f,
+                         cli_tr(c, "没有这个命令", "there is no such command"));
+    text_help_cmd(c, stdout, cmd, sub);
+    return EXIT_OK;
+}
+
+/* Pick the row of @cmd the words name, parse the rest into @f, open the
+ * node as the row says and run its handler. */
+static int dispatch(struct cli *c, const struct cli_cmd *cmd, int argc,
+                    char **argv)
+{
+    struct form f = {.cmd = cmd};
+    if (cmd->subs != NULL) {
+        f.sub = argc > 0 ? row_named(cmd->subs, argv[0]) : NULL;
+        if (f.sub == NULL)
+            return cli_usage(
+                c, &f,
+                argc > 0 ? cli_tr(c, "未知的子命令", "unknown subcommand")
+                         : cli_tr(c, "缺少子命令", "missing a subcommand"));
+        argc--;
+        argv++;
+    }
+    int rv = form_parse(c, &f, argc, argv);
+    if (rv != EXIT_OK || f.help)
+        return rv;
+    const struct cli_cmd *row = form_row(&f);
+    if (row->node != NODE_NONE)
+        rv = cli_open(c, row->node == NODE_READ ? HZ_OPEN_READONLY : 0);
+    return rv == EXIT_OK ? row->run(c, &f) : rv;
 }
 
 int main(int argc, char **argv)
@@ -129,18 +532,18 @@ int main(int argc, char **argv)
             c.dir = optarg;
             break;
         case 'h':
-            help(&c, stdout);
+            text_help(&c, stdout, cmds);
             return EXIT_OK;
         case 'V':
             printf("huzhu %s\n", HZ_VERSION_STRING);
             return EXIT_OK;
         default:
-            help(&c, stderr);
+            text_help(&c, stderr, cmds);
             return EXIT_USAGE;
         }
     }
     if (optind >= argc) {
-        help(&c, stderr);
+        text_help(&c, stderr, cmds);
         return EXIT_USAGE;
     }
     if (hz_init() != 0) {
@@ -148,18 +551,14 @@ int main(int argc, char **argv)
         return EXIT_FAIL;
     }
     const char *name = argv[optind];
-    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
-        if (strcmp(cmds[i].name, name) != 0)
-            continue;
-        int sub_argc = argc - optind;
-        char **sub_argv = argv + optind;
-        optind = 0; /* glibc: re-initialise getopt for the subcommand */
-        int rv = cmds[i].run(&c, sub_argc, sub_argv);
-        hz_node_close(c.node);
-        return rv;
+    const struct cli_cmd *cmd = row_named(cmds, name);
+    if (cmd == NULL) {
+        fprintf(stderr, "huzhu: %s: %s\n",
+                cli_tr(&c, "未知命令", "unknown command"), name);
+        text_help(&c, stderr, cmds);
+        return EXIT_USAGE;
     }
-    fprintf(stderr, "huzhu: %s: %s\n",
-            cli_tr(&c, "未知命令", "unknown command"), name);
-    help(&c, stderr);
-    return EXIT_USAGE;
+    int rv = dispatch(&c, cmd, argc - optind - 1, argv + optind + 1);
+    hz_node_close(c.node);
+    return rv;
 }
