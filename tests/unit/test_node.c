@@ -8,6 +8,8 @@
  * own key. */
 #include "lib/unit_env.h"
 
+#include "huzhu/trust.h"
+
 #include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -68,6 +70,44 @@ static void create_makes_a_node_that_open_finds_again(void **state)
     unit_assert_field(n, "sites", g, "name", "\"测试安置点\"");
     hz_node_close(n);
     hz_node_close(NULL); /* fine */
+    unit_rmtree(tmp);
+    free(dir);
+    free(tmp);
+}
+
+/* A node in no network lists its members as none, and its own entries'
+ * author as without a certificate: members is not an error there. */
+static void members_of_a_node_in_no_network(void **state)
+{
+    (void)state;
+    char *tmp = unit_tmpdir();
+    char *dir = unit_path(tmp, "node");
+    struct unit_env e;
+    unit_env_init(&e, 1, UNIT_T0_MS);
+    struct hz_node_opts opts = opts_for(&e);
+    hz_node *n = NULL;
+    assert_int_equal(hz_node_create(dir, "测试节点", &opts, &n, NULL), 0);
+    char g[HZ_ROW_HEX_LEN + 1], key[2 * HZ_KEY_LEN + 1];
+    assert_int_equal(unit_put(n, "sites", NULL,
+                              UNIT_FIELDS({"name", "测试安置点"}), g, NULL),
+                     0);
+    hz_node_key_hex(n, key);
+    char *json = NULL;
+    struct hz_err err = {0};
+    assert_int_equal(hz_members(n, &json, &err), 0);
+    json_t *root = json_loads(json, 0, NULL);
+    assert_non_null(root);
+    assert_true(json_is_false(json_object_get(root, "networked")));
+    assert_true(json_is_null(json_object_get(root, "network_name")));
+    assert_int_equal(json_array_size(json_object_get(root, "members")), 0);
+    json_t *unknown = json_object_get(root, "without_certificate");
+    assert_int_equal(json_array_size(unknown), 1);
+    json_t *me = json_array_get(unknown, 0);
+    assert_string_equal(json_string_value(json_object_get(me, "key")), key);
+    assert_int_equal(json_integer_value(json_object_get(me, "applied")), 1);
+    json_decref(root);
+    hz_free_string(json);
+    hz_node_close(n);
     unit_rmtree(tmp);
     free(dir);
     free(tmp);
@@ -232,6 +272,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(create_makes_a_node_that_open_finds_again),
         cmocka_unit_test(create_refuses_a_directory_that_is_not_empty),
+        cmocka_unit_test(members_of_a_node_in_no_network),
         cmocka_unit_test(open_never_creates_a_node),
         cmocka_unit_test(open_refuses_a_newer_database_or_a_foreign_key),
         cmocka_unit_test(two_handles_on_one_node_write_one_chain),

@@ -107,8 +107,12 @@ int hz_members(hz_node *n, char **json, struct hz_err *err)
     json_t *root = json_object();
     json_object_set_new(root, "networked", json_boolean(n->networked));
     json_object_set_new(root, "network", render_hex(n->network, HZ_NET_LEN));
+    /* A node in no network has no network name. */
     char *name = NULL;
-    int rv = db_meta_get_text(&n->db, "network_name", &name, err);
+    bool named = false;
+    int rv = db_meta_has(&n->db, "network_name", &named, err);
+    if (rv == 0 && named)
+        rv = db_meta_get_text(&n->db, "network_name", &name, err);
     json_object_set_new(root, "network_name",
                         name ? json_string(name) : json_null());
     free(name);
