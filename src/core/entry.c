@@ -125,6 +125,23 @@ int entry_decode(struct entry *e, const uint8_t *buf, size_t len,
     return rv;
 }
 
+int entry_decode_known(struct entry *e, const uint8_t *buf, size_t len,
+                       const uint8_t *id, struct hz_err *err)
+{
+    memset(e, 0, sizeof *e);
+    if (len > HZ_ENTRY_LEN_MAX)
+        return hz_err_set(err, HZ_ETOOBIG, "entry of %zu bytes", len);
+    msgpack_unpacked u;
+    int rv = mp_unpack(&u, buf, len, err);
+    if (rv != 0)
+        return rv;
+    rv = decode_fields(e, &u.data, err);
+    msgpack_unpacked_destroy(&u);
+    if (rv == 0)
+        memcpy(e->id, id, HZ_HASH_LEN);
+    return rv;
+}
+
 int entry_verify(const struct entry *e, struct hz_err *err)
 {
     struct enc tmp;

@@ -34,6 +34,14 @@ struct entry {
 int entry_decode(struct entry *e, const uint8_t *buf, size_t len,
                  struct hz_err *err);
 
+/* Decode the bytes of an entry this node has already checked (stored in
+ * its log or pending, or verified in pass 1 of an import): the fields
+ * only, bounded, without the canonical-bytes rule or the id hash, which
+ * held when the bytes were checked. e->id is copied from @id. Errors as
+ * entry_decode. */
+int entry_decode_known(struct entry *e, const uint8_t *buf, size_t len,
+                       const uint8_t *id, struct hz_err *err);
+
 /* Check e->sig over the signing input with libsodium's strict Ed25519
  * verification. 0 or HZ_EBADSIG. */
 int entry_verify(const struct entry *e, struct hz_err *err);

@@ -88,6 +88,10 @@ int log_next_held(struct hz_node *n, int64_t *after, uint8_t **bytes,
 int log_authors(struct hz_node *n, uint8_t (**keys)[HZ_KEY_LEN], size_t *count,
                 struct hz_err *err);
 
+/* Does the log or the fork evidence hold the entry @id with exactly
+ * these bytes? */
+int log_holds_bytes(struct hz_node *n, const uint8_t *id, const uint8_t *buf,
+                    size_t len, bool *held, struct hz_err *err);
 /* Is an entry with this id in the log or among fork evidence? */
 int log_holds(struct hz_node *n, const uint8_t *id, bool *found,
               struct hz_err *err);
@@ -183,10 +187,21 @@ int log_load(struct hz_node *n, const uint8_t *author, uint64_t from_seq,
 
 /* ---- ingest.c */
 
-/* Take one entry from outside (or from our own writer) inside an open
- * transaction. Transport failures return an error and store nothing. */
+/* Take one entry from outside inside an open transaction: decode,
+ * ingest_check, ingest_checked. Transport failures return an error and
+ * store nothing. */
 int ingest_entry(struct hz_node *n, const uint8_t *buf, size_t len,
                  enum ingest_result *res, struct hz_err *err);
+/* The transport checks after decoding (DECISIONS 3): the network, and the
+ * signature, unless the node already holds these very bytes (*@held;
+ * recognised by the id, no signature work). Reads only: pass 1 of an
+ * import calls it outside a transaction. */
+int ingest_check(struct hz_node *n, const struct entry *e, const uint8_t *buf,
+                 size_t len, bool *held, struct hz_err *err);
+/* Store and judge an entry that passed ingest_check (in this call or in
+ * pass 1 of an import): its signature is never checked again. */
+int ingest_checked(struct hz_node *n, const struct entry *e, const uint8_t *buf,
+                   size_t len, enum ingest_result *res, struct hz_err *err);
 /* Apply held entries that this build's schema now defines. */
 int ingest_upgrade(struct hz_node *n, struct hz_err *err);
 void ingest_count(struct hz_ingest_stats *s, enum ingest_result r);

@@ -467,7 +467,7 @@ int write_entry(struct hz_node *n, const struct body *b, struct hz_err *err)
     enum ingest_result res = INGEST_DUPLICATE;
     if (rv == 0) {
         n->writing_own = true;
-        rv = ingest_entry(n, enc_data(&out), enc_len(&out), &res, err);
+        rv = ingest_checked(n, &e, enc_data(&out), enc_len(&out), &res, err);
         n->writing_own = false;
     }
     if (rv == 0)
