@@ -159,8 +159,7 @@ def admin_admits_two_sites_and_everyone_agrees():
         r = k.run("bundle", "import", os.path.join(work, "round2-1-0.bundle"))
         T.check_eq(r.rc, 8, "the revoked device cannot read new bundles")
 
-        hashes = {n.state_hash() for n in members}
-        T.check_eq(len(hashes), 1, "every member has the same state hash")
+        T.same_state(members, "every member")
         for n in members:
             hh = ids_of(n, "households")
             T.check({hb["id"], hc["id"], hk, before} <= hh,
@@ -272,8 +271,7 @@ def a_delegate_admits_and_entries_wait_for_its_certificate():
         a.export(pa)
         for n in (d, c):
             n.import_(pa)
-        T.check_eq(len({n.state_hash() for n in (a, d, c)}), 1,
-                   "every member agrees")
+        T.same_state([a, d, c], "every member agrees")
         T.check_eq(k.run("bundle", "import", pa).rc, 8,
                    "the revoked coordinator cannot read the admin's bundle")
 
@@ -313,8 +311,7 @@ def a_second_admin_without_the_root_key_admits_and_revokes():
         for n in nodes:
             n.import_(py2)
         exchange(nodes, work, "admins")
-        T.check_eq(len({n.state_hash() for n in nodes}), 1,
-                   "the three agree")
+        T.same_state(nodes, "the three agree")
         for n in nodes:
             hh = ids_of(n, "households")
             T.check({hy, hx} <= hh and late not in hh,
@@ -397,8 +394,7 @@ def a_cloned_node_forks_and_the_documented_recovery_works():
         T.check(b.key != b2.key, "each copy has its own key")
         nodes = [a, b, b2]
         exchange(nodes, work, "heal")
-        T.check_eq(len({n.state_hash() for n in nodes}), 1,
-                   "all three agree")
+        T.same_state(nodes, "all three agree")
         for n in nodes:
             hh = ids_of(n, "households")
             T.check({h1, h2, h3} <= hh,

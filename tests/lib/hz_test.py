@@ -129,6 +129,28 @@ def is_hex(s, n):
             all(c in "0123456789abcdef" for c in s))
 
 
+def hash_form(h, what="state hash"):
+    """@h, once it is checked to be a state hash as huzhu prints it:
+    exactly 64 lowercase hex digits (DECISIONS 12, 24). Every comparison
+    of state hashes goes through it (Node.state_hash), so a node that
+    prints a wrong hash everywhere cannot pass by agreeing with itself."""
+    if not is_hex(h, 64):
+        raise Failure("%s %r is not 64 lowercase hex digits" % (what, h))
+    return h
+
+
+def same_state(nodes, what):
+    """Check that @nodes print one state hash (each of the right form);
+    return it."""
+    hashes = {n.dir: n.state_hash() for n in nodes}
+    check(len(set(hashes.values())) == 1,
+          "%s: one state hash on %d nodes (%s)"
+          % (what, len(nodes), ", ".join("%s %s" % (os.path.basename(d),
+                                                    h[:8])
+                                         for d, h in hashes.items())))
+    return next(iter(hashes.values()))
+
+
 class Node:
     """One node directory driven through the huzhu command."""
 
@@ -164,7 +186,9 @@ class Node:
         return self.out("put", table, *extra, *fields)
 
     def state_hash(self):
-        return self.out("state-hash")
+        """The node's state hash, checked for its form (hash_form)."""
+        return hash_form(self.out("state-hash"),
+                         "state hash of %s" % os.path.basename(self.dir))
 
     def vector_text(self):
         return self.run("vector", expect=0).out

@@ -207,7 +207,8 @@ uint64_t sim_next_seq(const struct sim_world *w, int node);
  * @rv is not 0 or the text does not parse. */
 json_t *sim_json(struct sim_world *w, const char *what, int rv, char *text,
                  const struct hz_err *err);
-/* A state hash that must be computable. */
+/* A state hash that must be computable and 64 lowercase hex digits
+ * (lib/hash_form.h): every comparison of states goes through it. */
 void sim_state_hash(struct sim_world *w, int node, char *out);
 
 /* HUZHU_SIM_SEEDS (or @dflt), and HUZHU_SIM_SEED when set. */
