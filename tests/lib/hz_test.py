@@ -484,6 +484,17 @@ def unseal(data, secret, device_seed=None):
     return out
 
 
+def bundle_frames(data):
+    """(start, payload start, end) of every frame of a plain bundle, after
+    the magic, as its length fields say (proto/bundle.md)."""
+    out, i = [], len(BUNDLE_MAGIC)
+    while i + 5 <= len(data):
+        n = struct.unpack(">I", data[i:i + 4])[0]
+        out.append((i, i + 5, i + 5 + n))
+        i += 5 + n
+    return out
+
+
 def read_bundle(path):
     with open(path, "rb") as f:
         return parse_bundle(f.read())
