@@ -184,8 +184,8 @@ def waits_in_pending(node, path, author, what):
     changes (DECISIONS 7, 25)."""
     before = snap(node)
     r = node.run("--lang", "en", "bundle", "import", path)
-    T.check(r.rc == 0 and all(x in r.out for x in ("pending: 1", "applied: 0",
-                                                    "forks: 0")),
+    T.check(r.rc == 0 and all(x in r.out for x in (
+        "pending: 1", "applied: 0", "forks: 0")),
             "%s: exit 0, prints pending: 1, applied: 0, forks: 0" % what)
     after = snap(node)
     T.check_eq(after["state_hash"], before["state_hash"],
@@ -530,8 +530,8 @@ def bundle_cut_at_every_frame_boundary_is_refused():
         with open(w.full, "rb") as f:
             data = f.read()
         frames = T.bundle_frames(data)
-        T.check_eq([data[start + 4] for start, _, _ in frames],
-                   [T.FRAME_HEADER] + [T.FRAME_ENTRY] * 3 + [T.FRAME_TRAILER],
+        kinds = [T.FRAME_HEADER] + [T.FRAME_ENTRY] * 3 + [T.FRAME_TRAILER]
+        T.check_eq([data[start + 4] for start, _, _ in frames], kinds,
                    "the bundle is a header, 3 entries and a trailer")
         T.check_eq(frames[-1][2], len(data), "and nothing follows")
         cuts = [(8, "the magic alone", "header")]
