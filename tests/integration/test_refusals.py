@@ -56,8 +56,12 @@ class Setup:
 
     def household(self, head="测试丙"):
         """A valid body: a new household."""
-        return T.body([T.op_set("households", T.new_row(),
-                                {"head_name": head})])
+        return self.household_row(head)[1]
+
+    def household_row(self, head):
+        """A new household's row id, and a valid body creating it."""
+        row = T.new_row()
+        return row, T.body([T.op_set("households", row, {"head_name": head})])
 
 
 def snap(node):
@@ -237,10 +241,8 @@ def entry_that_skips_a_seq_is_pending_though_it_links_to_the_top():
     with T.TempDir("skip") as work:
         w = Setup(work)
         a = w.author
-        row = T.new_row()
-        e5, _ = a.sign(5, a.prev, T.now_clock(),
-                       T.body([T.op_set("households", row,
-                                        {"head_name": "测试跳号"})]))
+        row, body = w.household_row("测试跳号")
+        e5, _ = a.sign(5, a.prev, T.now_clock(), body)
         waits_in_pending(w.t, w.bundle("skip", [e5]), a,
                          "seq 5 linking to seq 3")
         T.check_eq(w.t.run("get", "households", row.hex()).rc,

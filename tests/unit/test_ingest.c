@@ -223,13 +223,17 @@ static void entry_skipping_a_seq_waits_though_it_links_to_the_top(void **state)
     sign_at(&x, 5, id4, clock + 5, &body, &e5, NULL);
     sign_at(&x, 5, id3, clock + 5, &body, &skip, NULL);
 
-    struct unit_env en, em, ek;
-    hz_node *n = empty_node(0x11, &en, 1);
-    hz_node *m = empty_node(0x12, &em, 2);
-    hz_node *k = empty_node(0x13, &ek, 3);
+    /* N takes the seq-skipping entry, M the same link at seq 4, K X's
+     * real seq 5; each holds X's seq 1..3. */
+    struct unit_env envs[3];
+    hz_node *nodes[3];
+    for (int i = 0; i < 3; i++) {
+        nodes[i] = empty_node((uint8_t)(0x11 + i), &envs[i], 1 + (uint64_t)i);
+        assert_int_equal(unit_deliver(nodes[i], &first, NULL), 0);
+        assert_chain(nodes[i], x.id.pk, (const int[]){0, 0, 0}, 3);
+    }
+    hz_node *n = nodes[0], *m = nodes[1], *k = nodes[2];
     struct hz_ingest_stats st = {0};
-    assert_int_equal(unit_deliver(n, &first, &st), 0);
-    assert_int_equal(st.applied, 3);
     struct unit_snapshot before;
     unit_snapshot_take(n, &before);
 
@@ -258,7 +262,6 @@ static void entry_skipping_a_seq_waits_though_it_links_to_the_top(void **state)
     json_decref(s);
 
     /* The mirror: the same link at seq 4 is the next entry and applies. */
-    assert_int_equal(unit_deliver(m, &first, NULL), 0);
     memset(&st, 0, sizeof st);
     assert_int_equal(unit_deliver(m, &e4, &st), 0);
     assert_int_equal(st.applied, 1);
@@ -267,7 +270,6 @@ static void entry_skipping_a_seq_waits_though_it_links_to_the_top(void **state)
 
     /* X's real seq 5 (prev = seq 4) waits the same way, and seq 4 then
      * brings in 4 and 5. */
-    assert_int_equal(unit_deliver(k, &first, NULL), 0);
     memset(&st, 0, sizeof st);
     assert_int_equal(unit_deliver(k, &e5, &st), 0);
     assert_int_equal(st.pending, 1);
@@ -300,9 +302,8 @@ static void entry_skipping_a_seq_waits_though_it_links_to_the_top(void **state)
     unit_entries_free(&e5);
     unit_entries_free(&skip);
     unit_author_close(&x);
-    hz_node_close(n);
-    hz_node_close(m);
-    hz_node_close(k);
+    for (int i = 0; i < 3; i++)
+        hz_node_close(nodes[i]);
 }
 
 /* ---- transport refusals (DECISIONS 3) */
@@ -614,6 +615,20 @@ static void fork_close(struct fork_world *w)
     hz_node_close(w->b);
 }
 
+/* The fork point the status reports for its only fork, which must be
+ * @key's. */
+static int64_t status_fork_point(hz_node *n, const char *key)
+{
+    json_t *s = unit_status(n);
+    json_t *forks = json_object_get(s, "forks");
+    assert_int_equal(json_array_size(forks), 1);
+    json_t *f = json_array_get(forks, 0);
+    assert_string_equal(json_string_value(json_object_get(f, "author")), key);
+    int64_t point = json_integer_value(json_object_get(f, "point"));
+    json_decref(s);
+    return point;
+}
+
 static void fork_keeps_evidence_and_stops_the_author_at_the_fork(void **state)
 {
     (void)state;
@@ -648,18 +663,9 @@ static void fork_keeps_evidence_and_stops_the_author_at_the_fork(void **state)
     assert_int_equal(count_state(c, 0), 2);
 
     /* The status shows the fork and where it is. */
-    json_t *s = unit_status(c);
-    json_t *forks = json_object_get(s, "forks");
-    assert_int_equal(json_array_size(forks), 1);
     char key[2 * HZ_KEY_LEN + 1];
     hz_node_key_hex(w.a1, key);
-    assert_string_equal(
-        json_string_value(json_object_get(json_array_get(forks, 0), "author")),
-        key);
-    assert_int_equal(
-        json_integer_value(json_object_get(json_array_get(forks, 0), "point")),
-        2);
-    json_decref(s);
+    assert_int_equal(status_fork_point(c, key), 2);
 
     /* D: branch 2 first, then branch 1. */
     hz_node *d = empty_node(0x53, &ed, 13);
@@ -843,16 +849,7 @@ static void assert_point(const struct point_world *w, hz_node *n,
     snprintf(sql, sizeof sql,
              "SELECT min(point) FROM forks WHERE author = x'%s'", key);
     assert_int_equal(unit_sql_int(n, sql), point);
-    json_t *s = unit_status(n);
-    json_t *forks = json_object_get(s, "forks");
-    assert_int_equal(json_array_size(forks), 1);
-    assert_string_equal(
-        json_string_value(json_object_get(json_array_get(forks, 0), "author")),
-        key);
-    assert_int_equal(
-        json_integer_value(json_object_get(json_array_get(forks, 0), "point")),
-        point);
-    json_decref(s);
+    assert_int_equal(status_fork_point(n, key), point);
     assert_chain(n, w->f.id.pk, chain, len);
     unit_assert_same_state(n, point == 2 ? w->ref1 : w->ref2);
     /* F3's edit of F1's row is taken back with F3. */
