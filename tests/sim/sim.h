@@ -138,6 +138,10 @@ struct sim_world {
     struct {
         unsigned long writes, noops, refusals, syncs, delivered, batches;
         unsigned long pending_seen, checks;
+        /* Pairs of concurrent writes made at one clock (sim_gen.c), and
+         * checks of a conflict whose heads tie on the clock with
+         * different values, so the author key decides (sim_check.c). */
+        unsigned long tied_writes, tied_conflicts;
     } stats;
 };
 
@@ -318,8 +322,14 @@ size_t model_heads(const struct sim_model *m, const struct sim_view *v,
 size_t model_row_head_entries(const struct sim_model *m,
                               const struct sim_view *v, size_t row,
                               struct m_ref *out, size_t max);
-/* The value a field shows: NULL when deleted, unset or cleared. Orders
- * concurrent heads by (clock, author key), so needs @w's registry. */
+/* Whether field write @a ranks before write @b among concurrent heads:
+ * the greater clock, and on equal clocks the greater author key
+ * (proto/merge.md, "Field writes"). Needs @w's registry for the clocks. */
+bool model_ranks_before(struct sim_world *w, size_t a, size_t b);
+/* The clock of field write @i (from its entry's envelope). */
+uint64_t model_clock(struct sim_world *w, size_t i);
+/* The value a field shows: NULL when deleted, unset or cleared; among
+ * concurrent heads, the one that ranks first (model_ranks_before). */
 const char *model_value(struct sim_world *w, const struct sim_view *v,
                         size_t row, int col);
 bool model_event_visible(const struct sim_model *m, const struct sim_view *v,
