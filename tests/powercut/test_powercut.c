@@ -16,13 +16,14 @@
 #include <cmocka.h>
 
 #include "lib/cutvfs.h"
-#include "lib/hash_form.h"
 #include "store/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "lib/hash_form.h"
 
 #define WRITES_MAX 40
 

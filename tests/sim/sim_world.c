@@ -9,7 +9,6 @@
 
 #include "core/entry.h"
 #include "core/limits.h"
-#include "lib/hash_form.h"
 #include "store/store.h"
 
 #include <inttypes.h>
@@ -17,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "lib/hash_form.h"
 
 /* ---- PRNG */
 
