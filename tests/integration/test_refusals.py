@@ -56,8 +56,12 @@ class Setup:
 
     def household(self, head="测试丙"):
         """A valid body: a new household."""
-        return T.body([T.op_set("households", T.new_row(),
-                                {"head_name": head})])
+        return self.household_row(head)[1]
+
+    def household_row(self, head):
+        """A new household's row id, and a valid body creating it."""
+        row = T.new_row()
+        return row, T.body([T.op_set("households", row, {"head_name": head})])
 
 
 def snap(node):
@@ -178,6 +182,31 @@ def wrong_previous_hash_is_fork_evidence_not_applied():
                 "the evidence is relayed in T's bundle")
 
 
+def waits_in_pending(node, path, author, what):
+    """Import @path, one entry of @author at seq 5 while the node holds
+    1..3: exit 0, counted pending, and nothing but the pending table
+    changes (DECISIONS 7, 25)."""
+    before = snap(node)
+    r = node.run("--lang", "en", "bundle", "import", path)
+    T.check(r.rc == 0 and all(x in r.out for x in (
+        "pending: 1", "applied: 0", "forks: 0")),
+            "%s: exit 0, prints pending: 1, applied: 0, forks: 0" % what)
+    after = snap(node)
+    T.check_eq(after["state_hash"], before["state_hash"],
+               "%s: state hash unchanged" % what)
+    T.check_eq(after["vector"], before["vector"],
+               "%s: vector unchanged" % what)
+    T.check_eq(after["counts"], dict(before["counts"],
+                                     pending=before["counts"]["pending"] + 1),
+               "%s: one row more in pending, log and forks unchanged" % what)
+    st = node.status()
+    T.check_eq(st["missing"], [{"author": author.hex, "from_seq": 4,
+                                "to_seq": 4, "waiting": 1}],
+               "%s: status --json reports the missing range 4-4" % what)
+    T.check_eq((st["entries"]["pending"], st["forks"]), (1, []),
+               "%s: status counts 1 pending and no fork" % what)
+
+
 @cases.case
 def sequence_gap_is_pending_until_filled():
     with T.TempDir("gap") as work:
@@ -188,23 +217,7 @@ def sequence_gap_is_pending_until_filled():
                                      {"head_name": "测试丙"})]))
         e5 = a.next(T.body([T.op_set("households", rows[1],
                                      {"head_name": "测试丁"})]))
-        before = snap(w.t)
-        r = w.t.run("--lang", "en", "bundle", "import",
-                    w.bundle("gap", [e5]))
-        T.check(r.rc == 0 and "pending: 1" in r.out,
-                "import of seq 5 without 4 exits 0 and prints pending: 1")
-        after = snap(w.t)
-        T.check_eq(after["state_hash"], before["state_hash"],
-                   "state hash unchanged")
-        T.check_eq(after["vector"], before["vector"], "vector unchanged")
-        T.check_eq(after["counts"], dict(before["counts"],
-                                         pending=before["counts"]["pending"] + 1),
-                   "one row more in pending, log and forks unchanged")
-        st = w.t.status()
-        T.check_eq(st["missing"], [{"author": a.hex, "from_seq": 4,
-                                    "to_seq": 4, "waiting": 1}],
-                   "status --json reports the missing range 4-4")
-        T.check_eq(st["entries"]["pending"], 1, "status counts 1 pending")
+        waits_in_pending(w.t, w.bundle("gap", [e5]), a, "seq 5 without 4")
         stats = w.t.import_(w.bundle("fill", [e4]))
         T.check_eq((stats["applied"], stats["pending"], stats["released"]),
                    (1, 0, 1),
@@ -217,6 +230,29 @@ def sequence_gap_is_pending_until_filled():
         for r_ in rows:
             T.check_eq(w.t.js("get", "households", r_.hex())["id"], r_.hex(),
                        "row of the waiting entry applied")
+
+
+@cases.case
+def entry_that_skips_a_seq_is_pending_though_it_links_to_the_top():
+    # A validly signed entry at seq 5 whose prev is the id of seq 3, the
+    # author's latest entry the node holds: it is ahead of a gap (seq 4 is
+    # missing), so it waits in pending; its link is judged only when the
+    # chain reaches it (entry.md, "Taking an entry in", steps 3, 4, 6).
+    with T.TempDir("skip") as work:
+        w = Setup(work)
+        a = w.author
+        row, body = w.household_row("测试跳号")
+        e5, _ = a.sign(5, a.prev, T.now_clock(), body)
+        waits_in_pending(w.t, w.bundle("skip", [e5]), a,
+                         "seq 5 linking to seq 3")
+        T.check_eq(w.t.run("get", "households", row.hex()).rc,
+                   T.EXIT_NOTFOUND, "its row is not applied")
+        T.check_eq(w.t.log_states(a.hex), {1: 0, 2: 0, 3: 0},
+                   "the author's chain is still 1..3, all applied")
+        exp = w.path("relay.bundle")
+        w.t.export(exp)
+        T.check(e5 in T.read_bundle(exp)[1],
+                "the waiting entry is relayed in T's bundle (DECISIONS 17)")
 
 
 @cases.case
@@ -410,21 +446,11 @@ def bad_value_is_stored_rejected_not_applied():
                    "the existing row keeps its value")
 
 
-def frames(data):
-    """(start, payload start, end) of every frame after the magic."""
-    out, i = [], 8
-    while i + 5 <= len(data):
-        n = int.from_bytes(data[i:i + 4], "big")
-        out.append((i, i + 5, i + 5 + n))
-        i += 5 + n
-    return out
-
-
 def flip_offsets(data, rng):
     """Bytes worth flipping: the magic, each frame's length, kind, first
     and last payload byte, and some random ones (HUZHU_TAMPER_RANDOM)."""
     offs = {0, 7}
-    for start, body, end in frames(data):
+    for start, body, end in T.bundle_frames(data):
         offs |= {start, start + 3, start + 4, body, (body + end) // 2,
                  end - 1}
     offs |= {rng.randrange(len(data)) for _ in range(RANDOM_OFFSETS)}
@@ -435,7 +461,7 @@ def cut_offsets(data, rng):
     """Lengths to cut at: inside the magic, at and around every frame
     boundary, one byte short of the end, and some random ones."""
     offs = {0, 1, 7, 8, len(data) - 1}
-    for start, body, end in frames(data):
+    for start, body, end in T.bundle_frames(data):
         offs |= {start + 1, start + 4, body, body + 1, end - 1}
     offs |= {rng.randrange(len(data)) for _ in range(RANDOM_OFFSETS)}
     return sorted(o for o in offs if 0 <= o < len(data))
@@ -490,6 +516,39 @@ def truncated_bundle_is_refused_at_every_cut_tried():
         T.check_eq(snap(u), before, "the node is unchanged after all of them")
         refused(u, T.write_file(w.path("extra"), data + b"\x00"),
                 "a byte appended after the trailer")
+
+
+@cases.case
+def bundle_cut_at_every_frame_boundary_is_refused():
+    # A cut between two frames leaves only whole frames: the file ends
+    # after the magic, right after the header, after any entry, or with
+    # the trailer dropped whole. Each is refused for lack of what follows
+    # (proto/bundle.md: "the file ends without a trailer"), on a node that
+    # lacks the entries and holds something of its own.
+    with T.TempDir("bounds") as work:
+        w = Setup(work)
+        u = T.Node.create(work, "测试空节点", "u")
+        u.put("households", "head_name=测试自有")
+        with open(w.full, "rb") as f:
+            data = f.read()
+        frames = T.bundle_frames(data)
+        kinds = [T.FRAME_HEADER] + [T.FRAME_ENTRY] * 3 + [T.FRAME_TRAILER]
+        T.check_eq([data[start + 4] for start, _, _ in frames], kinds,
+                   "the bundle is a header, 3 entries and a trailer")
+        T.check_eq(frames[-1][2], len(data), "and nothing follows")
+        cuts = [(8, "the magic alone", "header")]
+        cuts.append((frames[0][2], "right after the header", "trailer"))
+        for k, (_, _, end) in enumerate(frames[1:-1], 1):
+            cuts.append((end, "after entry %d of 3%s" % (
+                k, ", the trailer dropped whole" if k == 3 else ""),
+                "trailer"))
+        before = snap(u)
+        for at, what, word in cuts:
+            refused(u, T.write_file(w.path("cut-%d" % at), data[:at]),
+                    "cut at byte %d, %s" % (at, what), before=before,
+                    word=word)
+        T.check_eq(u.import_(w.full)["applied"], 3,
+                   "the whole bundle still imports afterwards")
 
 
 @cases.case

@@ -10,6 +10,8 @@ and the state hashes still agree."""
 import os
 import sys
 
+import nacl.signing
+
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
@@ -159,8 +161,7 @@ def admin_admits_two_sites_and_everyone_agrees():
         r = k.run("bundle", "import", os.path.join(work, "round2-1-0.bundle"))
         T.check_eq(r.rc, 8, "the revoked device cannot read new bundles")
 
-        hashes = {n.state_hash() for n in members}
-        T.check_eq(len(hashes), 1, "every member has the same state hash")
+        T.same_state(members, "every member")
         for n in members:
             hh = ids_of(n, "households")
             T.check({hb["id"], hc["id"], hk, before} <= hh,
@@ -272,8 +273,7 @@ def a_delegate_admits_and_entries_wait_for_its_certificate():
         a.export(pa)
         for n in (d, c):
             n.import_(pa)
-        T.check_eq(len({n.state_hash() for n in (a, d, c)}), 1,
-                   "every member agrees")
+        T.same_state([a, d, c], "every member agrees")
         T.check_eq(k.run("bundle", "import", pa).rc, 8,
                    "the revoked coordinator cannot read the admin's bundle")
 
@@ -313,8 +313,7 @@ def a_second_admin_without_the_root_key_admits_and_revokes():
         for n in nodes:
             n.import_(py2)
         exchange(nodes, work, "admins")
-        T.check_eq(len({n.state_hash() for n in nodes}), 1,
-                   "the three agree")
+        T.same_state(nodes, "the three agree")
         for n in nodes:
             hh = ids_of(n, "households")
             T.check({hy, hx} <= hh and late not in hh,
@@ -327,6 +326,101 @@ def a_second_admin_without_the_root_key_admits_and_revokes():
                 not m[x.key]["issuer_is_root"],
                 "x's certificate was issued by the county")
         T.check_eq(m[y.key]["revoked_after"], 2, "y is revoked after seq 2")
+
+
+@cases.case
+def a_revoked_admins_trust_objects_count_only_before_its_cut_off():
+    """DECISIONS 15, proto/trust.md ("Resolution"): an admin Z, admitted
+    by the township A, admits P and R and revokes R; A revokes Z after
+    those. Z, not knowing, then admits Q and revokes P. On every node,
+    whatever order the bundles come in: P stays a member and writes
+    (admitted before Z's cut-off; revoked only after it), R stays revoked
+    at its cut-off, Q is no member and its entry is denied, and Z's
+    entries past its cut-off are denied."""
+    with T.TempDir("trustcutoff") as work:
+        a = T.Node.create(work, "测试乡政府", "a")
+        a.js("network", "create", "--name", "测试乡")
+        z, b, c, p, r, q = (T.Node.create(work, "测试" + x, x)
+                            for x in "zbcprq")
+        z.js("join", token_of(a, z, "--name", "z", "--role", "admin"))
+        for n in (b, c):
+            n.js("join", token_of(a, n, "--name", os.path.basename(n.dir),
+                                  "--role", "coordinator"))
+
+        def carry(src, dst, name):
+            path = os.path.join(work, name + ".bundle")
+            src.export(path)
+            dst.import_(path)
+
+        carry(a, z, "a-to-z")  # Z learns of B and C
+        for n in (p, r):
+            n.js("join", token_of(z, n, "--name", os.path.basename(n.dir),
+                                  "--role", "coordinator"))
+        hp1 = p.js("household", "add", "--head", "测试甲早")["id"]
+        hr1 = r.js("household", "add", "--head", "测试乙早")["id"]
+        carry(r, z, "r-to-z")
+        cut_r = z.js("revoke", r.key)["after_seq"]
+        T.check_eq(cut_r, 2, "Z revokes R after R's 2 entries")
+        hr2 = r.js("household", "add", "--head", "测试乙晚")["id"]
+        carry(z, a, "z-to-a")
+        rv = a.js("revoke", z.key)
+        cut_z = rv["after_seq"]
+        T.check_eq(cut_z, 4, "A revokes Z after its 4th entry (join, two"
+                   " admissions, the revocation of R)")
+        # Z does not know it is revoked.
+        q.js("join", token_of(z, q, "--name", "q", "--role", "coordinator"))
+        carry(p, z, "p-to-z")
+        T.check_eq(z.js("revoke", p.key)["after_seq"], 2,
+                   "Z, past its cut-off, revokes P after P's 2 entries")
+        hp2 = p.js("household", "add", "--head", "测试甲晚")["id"]
+        hq = q.js("household", "add", "--head", "测试丙")["id"]
+        paths = {}
+        for n in (a, z, p, q, r):
+            paths[n] = os.path.join(work, "late-%s.bundle"
+                                    % os.path.basename(n.dir))
+            n.export(paths[n])
+        orders = {a: [r, q, z, p], b: [z, p, q, r, a], c: [a, r, q, p, z]}
+        for n, order in orders.items():
+            for src in order:
+                if n is b and src is a:
+                    hh = ids_of(b, "households")
+                    T.check(hq in hh and hp2 not in hh,
+                            "b, before A's bundle: Z's late admission and"
+                            " revocation count there for now")
+                st = n.import_(paths[src])
+                T.check(st["refused"] == 0 and st["forks"] == 0,
+                        "%s imports %s's bundle" % (os.path.basename(n.dir),
+                                                   os.path.basename(src.dir)))
+        nodes = list(orders)
+        for n in nodes:
+            name = os.path.basename(n.dir)
+            hh = ids_of(n, "households")
+            rows = {hp1: "P's early", hp2: "P's late", hr1: "R's early",
+                    hr2: "R's late", hq: "Q's"}
+            T.check_eq(sorted(rows[h] for h in hh if h in rows),
+                       ["P's early", "P's late", "R's early"],
+                       "%s: P's households (before and after Z's late"
+                       " revocation) and R's early one are there; R's late"
+                       " one and Q's are not" % name)
+            m = {x["key"]: x for x in n.js("members")["members"]}
+            T.check_eq([(m[x.key]["role"], m[x.key]["revoked_after"])
+                        for x in (z, p, r)],
+                       [("admin", cut_z), ("coordinator", None),
+                        ("coordinator", cut_r)],
+                       "%s: Z revoked after %d, P in good standing, R revoked"
+                       " after %d" % (name, cut_z, cut_r))
+            T.check(q.key not in m, "%s: Q is no member" % name)
+            zs = states(n, bytes.fromhex(z.key))
+            T.check(sorted(zs) == [1, 2, 3, 4, 5, 6] and
+                    all(zs[i][0] == 0 for i in range(1, 5)) and
+                    all(zs[i][0] == 4 and "revoked after seq %d" % cut_z
+                        in zs[i][1] for i in (5, 6)),
+                    "%s: Z's entries 1-4 applied, 5 and 6 (admitting Q,"
+                    " revoking P) denied: %r" % (name, zs))
+            st, reason = states(n, bytes.fromhex(q.key))[2]
+            T.check(st == 4 and "no certificate" in reason,
+                    "%s: Q's household is denied: %s" % (name, reason))
+        T.same_state(nodes, "A, B and C")
 
 
 @cases.case
@@ -397,8 +491,7 @@ def a_cloned_node_forks_and_the_documented_recovery_works():
         T.check(b.key != b2.key, "each copy has its own key")
         nodes = [a, b, b2]
         exchange(nodes, work, "heal")
-        T.check_eq(len({n.state_hash() for n in nodes}), 1,
-                   "all three agree")
+        T.same_state(nodes, "all three agree")
         for n in nodes:
             hh = ids_of(n, "households")
             T.check({h1, h2, h3} <= hh,
@@ -476,6 +569,123 @@ def records_written_before_joining_are_reissued():
         st = b.status()
         T.check(st["networked"] and st["network_name"] == "测试网",
                 "status names the network")
+
+
+def states(node, author):
+    """{seq: (state, reason)} of one author's entries in the log."""
+    return {q: (st, r) for q, st, r in node.query(
+        "SELECT seq, state, reason FROM log WHERE author = ?", (author,))}
+
+
+@cases.case
+def a_forged_certificate_gives_its_subject_no_rights():
+    """Certificates whose signature does not verify, each carried by a
+    validly signed entry: by its subject (issuer the root key, signed by
+    the subject; an admin's certificate with the subject swapped; issuer
+    an admin's node key, signature random), by a stranger (a root
+    signature with one bit flipped), by an admin (its own key signs the
+    entry; the certificate's signature is not its). The carrying entry is
+    stored rejected with its reason on every node that gets it, the
+    subject gets no rights (its household is denied: no certificate),
+    and the honest members agree, whatever the order. The control, a
+    certificate the root key signs properly, made the same way, admits
+    its subject."""
+    with T.TempDir("trustforge") as work:
+        a = T.Node.create(work, "测试管理员", "a")
+        net = bytes.fromhex(a.js("network", "create",
+                                 "--name", "测试网")["network"])
+        b = T.Node.create(work, "测试点乙", "b")
+        c = T.Node.create(work, "测试点丙", "c")
+        for n in (b, c):
+            n.js("join", token_of(a, n, "--name", os.path.basename(n.dir),
+                                  "--role", "coordinator"))
+        with open(os.path.join(a.dir, "network.key"), "rb") as f:
+            root = nacl.signing.SigningKey(f.read())
+        rpk = bytes(root.verify_key)
+        apk = bytes.fromhex(a.key)
+        admin_cert = a.query("SELECT bytes FROM member WHERE subject = ?",
+                             (apk,))[0][0]
+
+        def coordinator(subject, issuer=rpk):
+            return T.cert_fields(net, subject.pk, "coordinator", issuer)
+
+        x, y, w, z, s, g = (T.Author() for _ in range(6))
+        swapped = T.unpack(admin_cert)
+        swapped[2] = y.pk
+        flipped = T.unpack(T.cert_bytes(coordinator(z), root))
+        flipped[10] = flipped[10][:63] + bytes([flipped[10][63] ^ 0x40])
+        carried = [  # (carrier, certificate, what)
+            (x, T.cert_bytes(coordinator(x), x.sk),
+             "issuer the root key, signed by the subject"),
+            (y, T.pack(swapped), "the admin's certificate, subject swapped"),
+            (w, T.cert_bytes(coordinator(w, apk), sig=os.urandom(64)),
+             "issuer the admin's key, a random signature"),
+            (s, T.pack(flipped), "carried by a stranger, one bit flipped"),
+            (g, T.cert_bytes(coordinator(g), root), "the control"),
+        ]
+        entries, rows, forged = [], {}, []
+        for carrier, cert, what in carried:
+            e = carrier.next(T.body([T.op_cert(cert)]), network=net)
+            entries.append(e)
+            if carrier is not g:
+                forged.append((T.entry_id(e), what))
+        for subject in (x, y, w, z, g):
+            rows[subject.hex] = T.new_row()
+            entries.append(subject.next(T.body([T.op_set(
+                "households", rows[subject.hex],
+                {"head_name": "测试" + subject.hex[:6]})]), network=net))
+        # The admin's key signs an entry the admin never wrote: only B and
+        # C get it (A would take it for a clone of its key).
+        v = T.Author()
+        by_a = T.Author.from_node(a)
+        e_a = by_a.next(T.body([T.op_cert(T.cert_bytes(
+            coordinator(v, apk), v.sk))]), network=net)
+        forged.append((T.entry_id(e_a), "carried by the admin"))
+        rows[v.hex] = T.new_row()
+        e_v = v.next(T.body([T.op_set("households", rows[v.hex],
+                                      {"head_name": "测试管理员证书"})]),
+                     network=net)
+
+        def bundle(name, ents):
+            return T.write_file(os.path.join(work, name),
+                                T.make_bundle(ents, network=net))
+
+        a.import_(bundle("to-a", entries))
+        b.import_(bundle("to-b", entries + [e_a, e_v]))
+        c.import_(bundle("to-c-1", [e_v, e_a]))
+        c.import_(bundle("to-c-2", entries[::-1]))
+        pa = os.path.join(work, "a.bundle")
+        a.export(pa)
+        for n in (b, c):
+            n.import_(pa)
+        exchange([b, c], work, "forged", rounds=1)
+        for n in (a, b, c):
+            name = os.path.basename(n.dir)
+            held = {e.hex(): (st, r) for e, st, r in n.query(
+                "SELECT id, state, reason FROM log")}
+            for eid, what in forged:
+                if n is a and what == "carried by the admin":
+                    continue
+                st, reason = held.get(eid.hex(), (None, None))
+                T.check(st == 1 and "signature does not verify" in
+                        (reason or ""),
+                        "%s: the entry carrying a forged certificate (%s) is"
+                        " stored rejected: %r" % (name, what, reason))
+            hh = ids_of(n, "households")
+            T.check(rows[g.hex].hex() in hh,
+                    "%s: the control's subject writes" % name)
+            members = {m["key"] for m in n.js("members")["members"]}
+            T.check(g.hex in members, "%s: and is a member" % name)
+            for subject in (x, y, w, z) + ((v,) if n is not a else ()):
+                T.check(rows[subject.hex].hex() not in hh and
+                        subject.hex not in members,
+                        "%s: %s.. gets no rights, is no member"
+                        % (name, subject.hex[:8]))
+                st, reason = states(n, subject.pk)[subject.seq]
+                T.check(st == 4 and "no certificate for the author" in reason,
+                        "%s: %s..'s household is denied: %s"
+                        % (name, subject.hex[:8], reason))
+        T.same_state([a, b, c], "the honest members")
 
 
 @cases.case
@@ -612,6 +822,71 @@ def bundles_are_sealed_so_a_lost_stick_reveals_nothing():
                                           "node.db-shm", "node.db-wal",
                                           "node.key"}
         T.check_eq(extra, set(), "no plain copy in the node directory")
+
+
+def refused_unchanged(node, path, what, word):
+    """Import @path: exit 5, a message with @word, and @node unchanged."""
+    before = node.snapshot()
+    r = node.run("--lang", "en", "bundle", "import", path)
+    T.check(r.rc == 5 and r.out == "" and word in r.err,
+            "%s: exit %d, says %r: %s" % (what, r.rc, word,
+                                          r.err.strip()[:110]))
+    T.check_eq(node.snapshot(), before, "%s: nothing changed" % what)
+
+
+@cases.case
+def sealed_bundle_cut_at_every_boundary_is_refused():
+    """A sealed bundle cut where one of its parts ends (proto/bundle.md,
+    "Sealed bundles") is refused and changes nothing: after the magic, the
+    header length, the header, the stream header, and before the FINAL
+    chunk. So is a well sealed bundle whose plain bundle inside is cut at
+    a frame boundary (the trailer dropped whole, among others)."""
+    with T.TempDir("trustcut") as work:
+        a = T.Node.create(work, "测试管理员", "a")
+        net = bytes.fromhex(a.js("network", "create",
+                                 "--name", "测试网")["network"])
+        b = T.Node.create(work, "测试点", "b")
+        b.js("join", token_of(a, b, "--name", "b", "--role", "coordinator"))
+        # More than one chunk of plain text: three entries of ~28 KB.
+        for i in range(3):
+            a.put("households", *("%s=测试%d%s" % (c, i, "x" * 3990) for c in
+                                  ("address", "cadre", "grid", "head_name",
+                                   "notes", "phone", "village")))
+        p = os.path.join(work, "a.bundle")
+        a.export(p)
+        with open(p, "rb") as f:
+            data = f.read()
+        ends = T.sealed_boundaries(data)
+        T.check(ends[-1] == len(data) and len(ends) >= 6,
+                "the sealed bundle is %d chunks, nothing after the last"
+                % (len(ends) - 4))
+        for at in ends[:-1]:
+            refused_unchanged(b, T.write_file(os.path.join(
+                work, "cut-%d" % at), data[:at]),
+                "sealed bundle cut at byte %d of %d" % (at, len(data)),
+                "sealed")
+        # Sealed here from proto/ alone: the plain bundle in MESSAGE
+        # chunks, then an empty FINAL one (the last chunk may be empty).
+        # Without the FINAL chunk nothing says the file is whole.
+        secret = secret_of(a)
+        plain = T.unseal(data, secret)
+        whole = T.seal(plain, secret, net, empty_final=True)
+        cut = T.sealed_boundaries(whole)[-2]
+        refused_unchanged(b, T.write_file(os.path.join(work, "nofinal"),
+                                          whole[:cut]),
+                          "a whole plain bundle whose empty FINAL chunk is"
+                          " cut off", "sealed")
+        frames = T.bundle_frames(plain)
+        for at, word in [(8, "header")] + [(end, "trailer")
+                                           for _, _, end in frames[:-1]]:
+            refused_unchanged(b, T.write_file(
+                os.path.join(work, "plain-cut-%d" % at),
+                T.seal(plain[:at], secret, net)),
+                "sealed whole, the plain bundle inside cut at byte %d of %d"
+                % (at, len(plain)), word)
+        st = b.import_(T.write_file(os.path.join(work, "whole"), whole))
+        T.check_eq(st["applied"], len(frames) - 2,
+                   "the same bundle sealed whole imports: every entry")
 
 
 @cases.case

@@ -129,6 +129,28 @@ def is_hex(s, n):
             all(c in "0123456789abcdef" for c in s))
 
 
+def hash_form(h, what="state hash"):
+    """@h, once it is checked to be a state hash as huzhu prints it:
+    exactly 64 lowercase hex digits (DECISIONS 12, 24). Every comparison
+    of state hashes goes through it (Node.state_hash), so a node that
+    prints a wrong hash everywhere cannot pass by agreeing with itself."""
+    if not is_hex(h, 64):
+        raise Failure("%s %r is not 64 lowercase hex digits" % (what, h))
+    return h
+
+
+def same_state(nodes, what):
+    """Check that @nodes print one state hash (each of the right form);
+    return it."""
+    hashes = {n.dir: n.state_hash() for n in nodes}
+    check(len(set(hashes.values())) == 1,
+          "%s: one state hash on %d nodes (%s)"
+          % (what, len(nodes), ", ".join("%s %s" % (os.path.basename(d),
+                                                    h[:8])
+                                         for d, h in hashes.items())))
+    return next(iter(hashes.values()))
+
+
 class Node:
     """One node directory driven through the huzhu command."""
 
@@ -164,7 +186,9 @@ class Node:
         return self.out("put", table, *extra, *fields)
 
     def state_hash(self):
-        return self.out("state-hash")
+        """The node's state hash, checked for its form (hash_form)."""
+        return hash_form(self.out("state-hash"),
+                         "state hash of %s" % os.path.basename(self.dir))
 
     def vector_text(self):
         return self.run("vector", expect=0).out
@@ -352,6 +376,35 @@ def op_ins(table, row, fields):
                             sorted(fields.items(), key=lambda f: f[0].encode())]]
 
 
+# ---- certificates (proto/trust.md, "Certificates")
+
+CERT_TAG = b"huzhu cert v1"
+ROLES = {"admin": 0, "coordinator": 1, "site": 2, "viewer": 3}
+
+
+def cert_fields(network, subject, role, issuer, name="测试证书", site=None,
+                admits=False, issued_ms=None, valid_days=30):
+    """The ten signed fields of a certificate."""
+    if issued_ms is None:
+        issued_ms = int(time.time() * 1000)
+    return [1, network, subject, name, ROLES[role], site, admits, issued_ms,
+            valid_days, issuer]
+
+
+def cert_bytes(fields, signer=None, sig=None):
+    """A certificate of @fields, signed by @signer (a SigningKey), or
+    carrying @sig as its signature whatever it is."""
+    if sig is None:
+        sig = signer.sign(CERT_TAG + pack(fields)).signature
+    return pack(list(fields) + [sig])
+
+
+def op_cert(cert):
+    """The trust operation carrying a certificate (in a body of its own:
+    body([op_cert(c)]))."""
+    return [3, cert]
+
+
 # ---- bundles (proto/bundle.md; src/store/bundle.c)
 
 def frame(kind, payload):
@@ -397,6 +450,7 @@ def parse_bundle(data):
 # ---- sealed bundles (proto/bundle.md, "Sealed bundles"), from the spec
 
 SEAL_MAGIC = b"HZSEALED"
+SEAL_CHUNK = 65536  # plain bytes per chunk
 
 
 def bundle_key(secret, epoch=0):
@@ -457,6 +511,54 @@ def unseal(data, secret, device_seed=None):
         final = tag == nb.crypto_secretstream_xchacha20poly1305_TAG_FINAL
     if pos != len(data):
         raise ValueError("bytes after the final chunk")
+    return out
+
+
+def bundle_frames(data):
+    """(start, payload start, end) of every frame of a plain bundle, after
+    the magic, as its length fields say (proto/bundle.md)."""
+    out, i = [], len(BUNDLE_MAGIC)
+    while i + 5 <= len(data):
+        n = struct.unpack(">I", data[i:i + 4])[0]
+        out.append((i, i + 5, i + 5 + n))
+        i += 5 + n
+    return out
+
+
+def seal(plain, secret, network, empty_final=False):
+    """A sealed bundle of epoch 0 around @plain, written from the spec
+    (proto/bundle.md, "Sealed bundles"): chunks of 65,536 plain bytes, the
+    last one FINAL; with @empty_final, all of them MESSAGE chunks and then
+    an empty FINAL one (the last chunk may be empty)."""
+    import nacl.bindings as nb
+    pieces = [plain[i:i + SEAL_CHUNK]
+              for i in range(0, len(plain), SEAL_CHUNK)]
+    if empty_final or not pieces:
+        pieces.append(b"")
+    key, kid = bundle_key(secret, 0)
+    header = pack([1, network, kid, 0, None])
+    ad = SEAL_MAGIC + struct.pack(">I", len(header)) + header
+    st = nb.crypto_secretstream_xchacha20poly1305_state()
+    out = ad + nb.crypto_secretstream_xchacha20poly1305_init_push(st, key)
+    for i, m in enumerate(pieces):
+        tag = (nb.crypto_secretstream_xchacha20poly1305_TAG_FINAL
+               if i == len(pieces) - 1 else
+               nb.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE)
+        c = nb.crypto_secretstream_xchacha20poly1305_push(st, m, ad, tag)
+        out += struct.pack(">I", len(c)) + c
+    return out
+
+
+def sealed_boundaries(data):
+    """Where a sealed bundle's parts end, as its length fields say: the
+    magic, the header length, the header, the stream header, then each
+    chunk (the last is the end of the file)."""
+    hl = struct.unpack(">I", data[8:12])[0]
+    out = [len(SEAL_MAGIC), 12, 12 + hl, 12 + hl + 24]
+    i = out[-1]
+    while i + 4 <= len(data):
+        i += 4 + struct.unpack(">I", data[i:i + 4])[0]
+        out.append(i)
     return out
 
 

@@ -2,6 +2,7 @@
 #include "unit_env.h"
 
 #include "core/limits.h"
+#include "lib/hash_form.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -142,9 +143,12 @@ void unit_assert_field(hz_node *n, const char *table, const char *id,
 void unit_state_hash(hz_node *n, char out[2 * HZ_HASH_LEN + 1])
 {
     struct hz_err err = {0};
+    memset(out, 0, 2 * HZ_HASH_LEN + 1);
     int rv = hz_node_state_hash(n, out, &err);
     if (rv != 0)
         fail_msg("hz_node_state_hash: %s", err.msg);
+    if (!hz_test_hash_form_ok(out))
+        fail_msg("state hash \"%.64s\" is not 64 lowercase hex digits", out);
 }
 
 void unit_assert_same_state(hz_node *a, hz_node *b)

@@ -77,6 +77,8 @@ char *unit_field(hz_node *n, const char *table, const char *id,
 void unit_assert_field(hz_node *n, const char *table, const char *id,
                        const char *col, const char *json_or_null);
 
+/* The node's state hash, which must be 64 lowercase hex digits
+ * (lib/hash_form.h); every comparison of states goes through it. */
 void unit_state_hash(hz_node *n, char out[2 * HZ_HASH_LEN + 1]);
 void unit_assert_same_state(hz_node *a, hz_node *b);
 

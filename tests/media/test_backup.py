@@ -10,6 +10,10 @@ import subprocess
 import sys
 import tempfile
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from hz_test import hash_form  # noqa: E402
+
 HZ = sys.argv[1]
 
 
@@ -69,8 +73,8 @@ def main():
             f.write(run("-d", b, "vector").stdout)
         run("-d", a, "bundle", "export", os.path.join(top, "x.bundle"), "--for", vec)
         run("-d", b, "bundle", "import", os.path.join(top, "x.bundle"))
-    h1 = run("-d", old, "state-hash").stdout
-    h2 = run("-d", new, "state-hash").stdout
+    h1 = hash_form(run("-d", old, "state-hash").stdout.strip())
+    h2 = hash_form(run("-d", new, "state-hash").stdout.strip())
     assert h1 == h2, (h1, h2)
     for d in (old, new):
         s = json.loads(run("-d", d, "--json", "status").stdout)

@@ -33,7 +33,7 @@ def main():
 
         ref = T.Node.create(work, "测试参照", "ref")
         T.run(["-d", ref.dir, "bundle", "import", path], expect=0)
-        want = T.run(["-d", ref.dir, "state-hash"], expect=0).out
+        want = ref.state_hash()
 
         for n in (1, 2, 3):
             node = T.Node.create(work, "测试目标%d" % n, "t%d" % n)
@@ -47,8 +47,8 @@ def main():
                        "integrity after commit %d" % n)
             T.run(["-d", node.dir, "log", "verify"], expect=0)
             T.run(["-d", node.dir, "bundle", "import", "--resume"], expect=0)
-            T.check_eq(T.run(["-d", node.dir, "state-hash"], expect=0).out,
-                       want, "state after resuming from kill point %d" % n)
+            T.check_eq(node.state_hash(), want,
+                       "state after resuming from kill point %d" % n)
             T.check(not os.path.exists(os.path.join(node.dir, "import.staging")),
                     "the staged copy is gone once the import completed")
 

@@ -138,6 +138,10 @@ struct sim_world {
     struct {
         unsigned long writes, noops, refusals, syncs, delivered, batches;
         unsigned long pending_seen, checks;
+        /* Pairs of concurrent writes made at one clock (sim_gen.c), and
+         * checks of a conflict whose heads tie on the clock with
+         * different values, so the author key decides (sim_check.c). */
+        unsigned long tied_writes, tied_conflicts;
     } stats;
 };
 
@@ -180,7 +184,7 @@ void sim_set_clock(struct sim_world *w, int node, enum sim_clock clock);
 /* The registry index of the entry @p[0..len), decoding and adding it
  * when new. */
 size_t sim_register(struct sim_world *w, const uint8_t *p, size_t len);
-/* Every entry the node relays (relay_each), as registry indexes in relay
+/* Every entry the node relays (store_relay_each), as registry indexes in relay
  * order, checked against what the simulator delivered. *out is
  * malloc'ed. */
 size_t sim_relay(struct sim_world *w, int node, size_t **out);
@@ -189,7 +193,7 @@ size_t sim_entry_of(struct sim_world *w, int a, uint64_t seq);
 const struct sim_entry *sim_entry(const struct sim_world *w, size_t idx);
 
 bool sim_holds(const struct sim_world *w, int node, int a, uint64_t seq);
-/* Deliver registry entries idx[0..n) to @node in one relay_ingest batch
+/* Deliver registry entries idx[0..n) to @node in one store_relay_ingest batch
  * and check its counts against the prediction. */
 void sim_deliver(struct sim_world *w, int node, const size_t *idx, size_t n);
 /* Everything @src holds that @dst lacks, in relay order, in one batch. */
@@ -207,7 +211,8 @@ uint64_t sim_next_seq(const struct sim_world *w, int node);
  * @rv is not 0 or the text does not parse. */
 json_t *sim_json(struct sim_world *w, const char *what, int rv, char *text,
                  const struct hz_err *err);
-/* A state hash that must be computable. */
+/* A state hash that must be computable and 64 lowercase hex digits
+ * (lib/hash_form.h): every comparison of states goes through it. */
 void sim_state_hash(struct sim_world *w, int node, char *out);
 
 /* HUZHU_SIM_SEEDS (or @dflt), and HUZHU_SIM_SEED when set. */
@@ -317,8 +322,14 @@ size_t model_heads(const struct sim_model *m, const struct sim_view *v,
 size_t model_row_head_entries(const struct sim_model *m,
                               const struct sim_view *v, size_t row,
                               struct m_ref *out, size_t max);
-/* The value a field shows: NULL when deleted, unset or cleared. Orders
- * concurrent heads by (clock, author key), so needs @w's registry. */
+/* Whether field write @a ranks before write @b among concurrent heads:
+ * the greater clock, and on equal clocks the greater author key
+ * (proto/merge.md, "Field writes"). Needs @w's registry for the clocks. */
+bool model_ranks_before(struct sim_world *w, size_t a, size_t b);
+/* The clock of field write @i (from its entry's envelope). */
+uint64_t model_clock(struct sim_world *w, size_t i);
+/* The value a field shows: NULL when deleted, unset or cleared; among
+ * concurrent heads, the one that ranks first (model_ranks_before). */
 const char *model_value(struct sim_world *w, const struct sim_view *v,
                         size_t row, int col);
 bool model_event_visible(const struct sim_model *m, const struct sim_view *v,

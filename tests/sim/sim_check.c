@@ -591,6 +591,23 @@ static size_t want_conflicts(struct sim_world *w, int x,
     return n;
 }
 
+static bool same_text(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) ||
+           (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Sort write indexes into the order heads rank in (model_ranks_before). */
+static void rank_heads(struct sim_world *w, size_t *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        size_t x = v[i], j = i;
+        for (; j > 0 && model_ranks_before(w, x, v[j - 1]); j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
 static void check_conflicts(struct sim_world *w, int x)
 {
     const struct sim_model *m = w->model;
@@ -633,22 +650,36 @@ static void check_conflicts(struct sim_world *w, int x)
                   "node %d conflict on %s %.8s.%s: %zu heads, model %zu", x,
                   t->name, str_of(w, o, "id"), str_of(w, o, "column"),
                   json_array_size(heads), wc->n_heads);
+        /* The heads in winner order (merge.md, "Conflicts"): clock, then
+         * author key, descending. */
+        rank_heads(w, wc->heads, wc->n_heads);
+        bool tied = false;
         for (size_t h = 0; h < wc->n_heads; h++) {
-            struct m_ref at = m->writes[wc->heads[h]].at;
+            const struct m_write *mw = &m->writes[wc->heads[h]];
             const struct sim_entry *e =
-                sim_entry(w, sim_entry_of(w, at.a, at.seq));
+                sim_entry(w, sim_entry_of(w, mw->at.a, mw->at.seq));
             char hex[2 * HZ_HASH_LEN + 1];
             for (size_t k = 0; k < HZ_HASH_LEN; k++)
                 snprintf(hex + 2 * k, 3, "%02x", e->id[k]);
-            bool listed = false;
-            for (size_t k = 0; k < json_array_size(heads) && !listed; k++)
-                listed = strcmp(str_of(w, json_array_get(heads, k), "entry"),
-                                hex) == 0;
-            SIM_CHECK(w, listed,
-                      "node %d conflict on %s %.8s.%s lacks head %d#%" PRIu64,
-                      x, t->name, str_of(w, o, "id"), str_of(w, o, "column"),
-                      at.a, at.seq);
+            const json_t *got = json_array_get(heads, h);
+            SIM_CHECK(w,
+                      strcmp(str_of(w, got, "entry"), hex) == 0 &&
+                          (uint64_t)int_of(w, got, "clock") == e->clock &&
+                          strcmp(str_of(w, got, "author"),
+                                 w->nodes[mw->at.a].key_hex) == 0,
+                      "node %d conflict on %s %.8s.%s: head %zu is not"
+                      " %d#%" PRIu64 " (clock %" PRIu64 ")",
+                      x, t->name, str_of(w, o, "id"), str_of(w, o, "column"), h,
+                      mw->at.a, mw->at.seq, e->clock);
+            if (h > 0) {
+                const struct m_write *prev = &m->writes[wc->heads[h - 1]];
+                tied |= model_clock(w, wc->heads[h]) ==
+                            model_clock(w, wc->heads[h - 1]) &&
+                        !same_text(prev->val, mw->val);
+            }
         }
+        if (tied && strcmp(kind, "concurrent") == 0)
+            w->stats.tied_conflicts++;
     }
     for (size_t k = 0; k < n; k++) {
         SIM_CHECK(w, want[k].matched,

@@ -1,6 +1,7 @@
 /* sim_gen.c - random local writes through the public API: every table,
- * new rows, edits of the same fields on different nodes, vulnerability
- * flags, tombstones, events with the columns their table requires,
+ * new rows, edits of the same fields on different nodes (some at one
+ * clock, so the author key orders them), vulnerability flags,
+ * tombstones, events with the columns their table requires,
  * corrections, retries with the same id and content.
  *
  * Local writes respect what the library checks on local input: they
@@ -533,6 +534,99 @@ static bool act_bad_event(struct sim_world *w, struct gen_batch *b)
     return true;
 }
 
+/* ---- concurrent writes at one clock */
+
+/* Percent of random writes that are a tied pair instead. */
+#define TIED_PERCENT 4
+
+/* The highest clock in @node's log (the prefixes it has applied): what
+ * its clock_next follows. */
+static uint64_t seen_max(struct sim_world *w, int node)
+{
+    uint64_t m = 0;
+    for (int a = 0; a < w->n_nodes; a++) {
+        for (uint64_t q = 1; q <= w->nodes[node].view.top[a]; q++) {
+            uint64_t c = sim_entry(w, sim_entry_of(w, a, q))->clock;
+            m = c > m ? c : m;
+        }
+    }
+    return m;
+}
+
+/* One node's half of a tied pair: columns @cols of @row, committed as one
+ * action. False when it wrote nothing. */
+static bool tied_half(struct sim_world *w, int node, long row, const int *cols,
+                      size_t n_cols)
+{
+    struct gen_batch *b = calloc(1, sizeof *b);
+    if (b == NULL)
+        abort();
+    b->node = node;
+    b->v = &w->nodes[node].view;
+    b->what = "edit at a tied clock";
+    const struct m_row *r = &w->model->rows[row];
+    struct gen_op *o = gen_op_new(w, b, GEN_SET, r->t);
+    gen_op_row(o, r, (size_t)row);
+    for (size_t k = 0; k < n_cols; k++)
+        entity_field(w, b, o, cols[k], false);
+    bool wrote = o->n > 0;
+    if (wrote)
+        gen_commit(w, b);
+    gen_batch_free(b);
+    free(b);
+    return wrote;
+}
+
+/* Two nodes edit the same fields of one row, neither having seen the
+ * other's edit, at one clock: for these two writes both wall clocks read
+ * one instant past every clock either node has seen, so clock_next gives
+ * both wall << 16 (entry.md, "Clock"). The two heads tie on the clock and
+ * the author key orders them (merge.md, "Field writes"). The clocks go
+ * back afterwards, as after a reset battery. */
+static bool write_tied(struct sim_world *w)
+{
+    int x = (int)sim_below(&w->rng, (uint64_t)w->n_nodes);
+    int y = (int)sim_below(&w->rng, (uint64_t)w->n_nodes - 1);
+    y += y >= x;
+    const struct table_def *t = entity_table(w);
+    long row = gen_pick_hot_row(w, &w->nodes[x].view, t);
+    if (row < 0 || !model_row_live(w->model, &w->nodes[y].view, (size_t)row))
+        return false;
+    const char *const *hot = hot_of(t);
+    size_t n_hot = 0;
+    while (hot[n_hot] != NULL)
+        n_hot++;
+    int cols[2];
+    size_t n_cols = 1 + (size_t)sim_below(&w->rng, 2);
+    cols[0] = gen_col(t, hot[sim_below(&w->rng, n_hot)]);
+    cols[1] = gen_col(t, hot[sim_below(&w->rng, n_hot)]);
+    if (cols[1] == cols[0])
+        n_cols = 1;
+    uint64_t sx = seen_max(w, x), sy = seen_max(w, y);
+    uint64_t at = ((sx > sy ? sx : sy) >> 16) + 1;
+    uint64_t wall_x = w->nodes[x].wall_ms, wall_y = w->nodes[y].wall_ms;
+    at = at > wall_x ? at : wall_x;
+    at = at > wall_y ? at : wall_y;
+    w->nodes[x].wall_ms = w->nodes[y].wall_ms = at;
+    sim_trace(w, "nodes %d and %d edit %s %.8s at one clock (%" PRIu64 " ms)",
+              x, y, t->name, w->model->rows[row].hex, at);
+    uint64_t qx = sim_next_seq(w, x), qy = sim_next_seq(w, y);
+    bool both = tied_half(w, x, row, cols, n_cols) &&
+                tied_half(w, y, row, cols, n_cols);
+    w->nodes[x].wall_ms = wall_x;
+    w->nodes[y].wall_ms = wall_y;
+    if (!both)
+        return true;
+    uint64_t cx = sim_entry(w, sim_entry_of(w, x, qx))->clock;
+    uint64_t cy = sim_entry(w, sim_entry_of(w, y, qy))->clock;
+    SIM_CHECK(w, cx == at << 16 && cy == at << 16,
+              "tied writes %d#%" PRIu64 " and %d#%" PRIu64
+              " have clocks %" PRIu64 " and %" PRIu64 ", not %" PRIu64,
+              x, qx, y, qy, cx, cy, at << 16);
+    w->stats.tied_writes++;
+    return true;
+}
+
 typedef bool (*action_fn)(struct sim_world *w, struct gen_batch *b);
 
 static const struct {
@@ -590,6 +684,8 @@ static bool rows_distinct(const struct gen_batch *b)
 
 void sim_write_random(struct sim_world *w)
 {
+    if (w->n_nodes > 1 && sim_chance(&w->rng, TIED_PERCENT) && write_tied(w))
+        return;
     struct gen_batch *b = calloc(1, sizeof *b);
     if (b == NULL)
         abort();

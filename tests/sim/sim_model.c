@@ -7,7 +7,9 @@
  *   - a field write is a head unless a held write names it as superseded,
  *     or the same author wrote the field again later;
  *   - one head is the value; several are a conflict, shown as the head
- *     with the highest (clock, author key);
+ *     with the highest (clock, author key): on equal clocks the greater
+ *     author key (bytewise) wins, and the conflict lists its heads in
+ *     that order;
  *   - a row with any held tombstone is deleted and shows no values;
  *   - an event counts unless it is a correction or something corrects
  *     it; a check-in is open while no counted check-out closes it. */
@@ -270,6 +272,24 @@ size_t model_row_head_entries(const struct sim_model *m,
     return n;
 }
 
+uint64_t model_clock(struct sim_world *w, size_t i)
+{
+    const struct m_write *x = &w->model->writes[i];
+    return sim_entry(w, sim_entry_of(w, x->at.a, x->at.seq))->clock;
+}
+
+bool model_ranks_before(struct sim_world *w, size_t a, size_t b)
+{
+    uint64_t ca = model_clock(w, a), cb = model_clock(w, b);
+    if (ca != cb)
+        return ca > cb;
+    /* Equal clocks: the author keys compared bytewise, the greater key
+     * first. One author has at most one head per field, so this is a
+     * total order of the heads. */
+    const struct m_write *x = &w->model->writes[a], *y = &w->model->writes[b];
+    return memcmp(w->nodes[x->at.a].pk, w->nodes[y->at.a].pk, HZ_KEY_LEN) > 0;
+}
+
 const char *model_value(struct sim_world *w, const struct sim_view *v,
                         size_t row, int col)
 {
@@ -282,13 +302,7 @@ const char *model_value(struct sim_world *w, const struct sim_view *v,
         return NULL;
     size_t best = heads[0];
     for (size_t h = 1; h < n; h++) {
-        const struct m_write *a = &m->writes[heads[h]];
-        const struct m_write *b = &m->writes[best];
-        uint64_t ca = sim_entry(w, sim_entry_of(w, a->at.a, a->at.seq))->clock;
-        uint64_t cb = sim_entry(w, sim_entry_of(w, b->at.a, b->at.seq))->clock;
-        int by_key =
-            memcmp(w->nodes[a->at.a].pk, w->nodes[b->at.a].pk, HZ_KEY_LEN);
-        if (ca > cb || (ca == cb && by_key > 0))
+        if (model_ranks_before(w, heads[h], best))
             best = heads[h];
     }
     return m->writes[best].val;

@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/hash_form.h"
+
 /* ---- PRNG */
 
 uint64_t sim_rnd(struct sim_rng *r)
@@ -264,7 +266,11 @@ json_t *sim_json(struct sim_world *w, const char *what, int rv, char *text,
 void sim_state_hash(struct sim_world *w, int node, char *out)
 {
     struct hz_err err = {0};
+    memset(out, 0, HZ_TEST_HASH_HEX + 1);
     SIM_OK(w, hz_node_state_hash(w->nodes[node].node, out, &err), &err);
+    SIM_CHECK(w, hz_test_hash_form_ok(out),
+              "node %d state hash \"%.64s\" is not 64 lowercase hex digits",
+              node, out);
 }
 
 /* ---- what each node holds */

@@ -140,6 +140,172 @@ static void a_long_chain_delivered_backwards_applies_whole(void **state)
     hz_node_close(b);
 }
 
+/* ---- a gap is judged by seq, never by the link (entry.md, "Taking an
+ * entry in", steps 3 and 4) */
+
+/* The verdict (enum entry_state) of each of @author's entries at seq
+ * 1..@n, which must be all the log holds of it. */
+static void assert_chain(hz_node *node, const uint8_t *author, const int *want,
+                         size_t n)
+{
+    char key[2 * HZ_KEY_LEN + 1], sql[256];
+    hex_encode(author, HZ_KEY_LEN, key);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM log WHERE author = x'%s'",
+             key);
+    assert_int_equal(unit_sql_int(node, sql), n);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(sql, sizeof sql,
+                 "SELECT state FROM log WHERE author = x'%s' AND seq = %zu",
+                 key, i + 1);
+        int64_t got = unit_sql_int(node, sql);
+        if (got != want[i])
+            fail_msg("seq %zu: state %lld, want %d", i + 1, (long long)got,
+                     want[i]);
+    }
+}
+
+/* An entry of @x's key at @seq linking to @prev (NULL: zeros), whatever
+ * its chain holds: a second history, or a link over a gap. */
+static void sign_at(const struct unit_author *x, uint64_t seq,
+                    const uint8_t *prev, uint64_t clock, const struct enc *body,
+                    struct unit_entries *out, uint8_t *id_out)
+{
+    struct enc bytes;
+    enc_init(&bytes);
+    struct entry e;
+    unit_sign(&x->id, unit_network, seq, prev, clock, enc_data(body),
+              enc_len(body), &e, &bytes);
+    if (id_out != NULL)
+        memcpy(id_out, e.id, HZ_HASH_LEN);
+    unit_entries_add(out, enc_data(&bytes), enc_len(&bytes));
+    enc_close(&bytes);
+}
+
+/* A body setting one household row's village. */
+static void village_body(struct enc *body, const uint8_t *row)
+{
+    struct value v = V_STR("测试村");
+    unit_body_set(body, 1, "households", row, "village", &v, 0, NULL);
+}
+
+static void assert_row(hz_node *n, const uint8_t *row, bool present)
+{
+    char h[HZ_ROW_HEX_LEN + 1];
+    hex_encode(row, HZ_ROW_LEN, h);
+    unit_assert_field(n, "households", h, "village",
+                      present ? "\"测试村\"" : NULL);
+}
+
+/* Author X holds seq 1..3 on a node. An entry at seq 5 whose prev is the
+ * id of seq 3 (X's latest held entry) skips seq 4: it waits in pending
+ * like any entry ahead of a gap, and is neither applied nor taken for
+ * fork evidence. At seq 4 the same link applies. */
+static void entry_skipping_a_seq_waits_though_it_links_to_the_top(void **state)
+{
+    (void)state;
+    static const uint8_t rows[6][HZ_ROW_LEN] = {{0},    {0x31}, {0x32},
+                                                {0x33}, {0x34}, {0x35}};
+    const uint64_t clock = UNIT_T0_MS << 16;
+    struct unit_author x;
+    unit_author_init(&x, 0x58);
+    struct enc body;
+    enc_init(&body);
+    struct unit_entries first = {0}, e4 = {0}, e5 = {0}, skip = {0};
+    for (int s = 1; s <= 3; s++) {
+        village_body(&body, rows[s]);
+        unit_author_next(&x, clock + (uint64_t)s, &body, &first, NULL);
+    }
+    uint8_t id3[HZ_HASH_LEN], id4[HZ_HASH_LEN];
+    memcpy(id3, x.prev, HZ_HASH_LEN);
+    village_body(&body, rows[4]);
+    sign_at(&x, 4, id3, clock + 4, &body, &e4, id4);
+    village_body(&body, rows[5]);
+    sign_at(&x, 5, id4, clock + 5, &body, &e5, NULL);
+    sign_at(&x, 5, id3, clock + 5, &body, &skip, NULL);
+
+    /* N takes the seq-skipping entry, M the same link at seq 4, K X's
+     * real seq 5; each holds X's seq 1..3. */
+    struct unit_env envs[3];
+    hz_node *nodes[3];
+    for (int i = 0; i < 3; i++) {
+        nodes[i] = empty_node((uint8_t)(0x11 + i), &envs[i], 1 + (uint64_t)i);
+        assert_int_equal(unit_deliver(nodes[i], &first, NULL), 0);
+        assert_chain(nodes[i], x.id.pk, (const int[]){0, 0, 0}, 3);
+    }
+    hz_node *n = nodes[0], *m = nodes[1], *k = nodes[2];
+    struct hz_ingest_stats st = {0};
+    struct unit_snapshot before;
+    unit_snapshot_take(n, &before);
+
+    memset(&st, 0, sizeof st);
+    assert_int_equal(unit_deliver(n, &skip, &st), 0);
+    assert_int_equal(st.pending, 1);
+    assert_int_equal(st.applied + st.forks + st.stopped + st.refused, 0);
+    struct unit_snapshot after;
+    unit_snapshot_take(n, &after);
+    assert_string_equal(after.hash, before.hash);
+    assert_string_equal(after.vector, before.vector);
+    assert_int_equal(after.log, before.log);
+    assert_int_equal(after.forks, before.forks);
+    assert_int_equal(after.pending, before.pending + 1);
+    unit_snapshot_free(&after);
+    assert_row(n, rows[5], false);
+    json_t *s = unit_status(n);
+    json_t *missing = json_array_get(json_object_get(s, "missing"), 0);
+    assert_int_equal(json_array_size(json_object_get(s, "missing")), 1);
+    assert_int_equal(json_integer_value(json_object_get(missing, "from_seq")),
+                     4);
+    assert_int_equal(json_integer_value(json_object_get(missing, "to_seq")), 4);
+    assert_int_equal(json_integer_value(json_object_get(missing, "waiting")),
+                     1);
+    assert_int_equal(json_array_size(json_object_get(s, "forks")), 0);
+    json_decref(s);
+
+    /* The mirror: the same link at seq 4 is the next entry and applies. */
+    memset(&st, 0, sizeof st);
+    assert_int_equal(unit_deliver(m, &e4, &st), 0);
+    assert_int_equal(st.applied, 1);
+    assert_chain(m, x.id.pk, (const int[]){0, 0, 0, 0}, 4);
+    assert_row(m, rows[4], true);
+
+    /* X's real seq 5 (prev = seq 4) waits the same way, and seq 4 then
+     * brings in 4 and 5. */
+    memset(&st, 0, sizeof st);
+    assert_int_equal(unit_deliver(k, &e5, &st), 0);
+    assert_int_equal(st.pending, 1);
+    memset(&st, 0, sizeof st);
+    assert_int_equal(unit_deliver(k, &e4, &st), 0);
+    assert_int_equal(st.applied, 1);
+    assert_int_equal(st.released, 1);
+    assert_chain(k, x.id.pk, (const int[]){0, 0, 0, 0, 0}, 5);
+    assert_row(k, rows[4], true);
+    assert_row(k, rows[5], true);
+
+    /* On N, seq 4 reaches the waiting entry: its prev is not seq 4's id,
+     * so it proves a second entry at seq 4 (merge.md, "Forks": point =
+     * seq - 1) and stops X's chain there. */
+    memset(&st, 0, sizeof st);
+    assert_int_equal(unit_deliver(n, &e4, &st), 0);
+    assert_int_equal(st.released, 1);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM pending"), 0);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM forks"), 1);
+    assert_int_equal(unit_sql_int(n, "SELECT point FROM forks"), 4);
+    assert_chain(n, x.id.pk, (const int[]){0, 0, 0, 3}, 4);
+    char hash[2 * HZ_HASH_LEN + 1];
+    unit_state_hash(n, hash);
+    assert_string_equal(hash, before.hash);
+    unit_snapshot_free(&before);
+
+    enc_close(&body);
+    unit_entries_free(&first);
+    unit_entries_free(&e4);
+    unit_entries_free(&e5);
+    unit_entries_free(&skip);
+    unit_author_close(&x);
+    for (int i = 0; i < 3; i++)
+        hz_node_close(nodes[i]);
+}
+
 /* ---- transport refusals (DECISIONS 3) */
 
 static void transport_failures_store_nothing(void **state)
@@ -449,6 +615,20 @@ static void fork_close(struct fork_world *w)
     hz_node_close(w->b);
 }
 
+/* The fork point the status reports for its only fork, which must be
+ * @key's. */
+static int64_t status_fork_point(hz_node *n, const char *key)
+{
+    json_t *s = unit_status(n);
+    json_t *forks = json_object_get(s, "forks");
+    assert_int_equal(json_array_size(forks), 1);
+    json_t *f = json_array_get(forks, 0);
+    assert_string_equal(json_string_value(json_object_get(f, "author")), key);
+    int64_t point = json_integer_value(json_object_get(f, "point"));
+    json_decref(s);
+    return point;
+}
+
 static void fork_keeps_evidence_and_stops_the_author_at_the_fork(void **state)
 {
     (void)state;
@@ -483,18 +663,9 @@ static void fork_keeps_evidence_and_stops_the_author_at_the_fork(void **state)
     assert_int_equal(count_state(c, 0), 2);
 
     /* The status shows the fork and where it is. */
-    json_t *s = unit_status(c);
-    json_t *forks = json_object_get(s, "forks");
-    assert_int_equal(json_array_size(forks), 1);
     char key[2 * HZ_KEY_LEN + 1];
     hz_node_key_hex(w.a1, key);
-    assert_string_equal(
-        json_string_value(json_object_get(json_array_get(forks, 0), "author")),
-        key);
-    assert_int_equal(
-        json_integer_value(json_object_get(json_array_get(forks, 0), "point")),
-        2);
-    json_decref(s);
+    assert_int_equal(status_fork_point(c, key), 2);
 
     /* D: branch 2 first, then branch 1. */
     hz_node *d = empty_node(0x53, &ed, 13);
@@ -598,6 +769,152 @@ static void fork_at_seq_one_stops_the_whole_chain(void **state)
     hz_node_close(c);
     hz_node_close(d);
     hz_node_close(ref);
+}
+
+/* merge.md, "Forks": the point a piece of evidence proves is its seq, or
+ * the seq before when the log holds that one and the evidence's prev is
+ * another id; the author's point is the lowest proved, whatever the
+ * order; entries at or past it are stopped and their effects taken back.
+ * Author F: F1, F2, F3 (F3 edits F1's row); F2x (prev F1) and F3x
+ * (prev F2x) a second branch; F3y a second seq 3 after F2. */
+struct point_world {
+    struct unit_author f;
+    struct unit_entries f1, f2, f3, f2x, f3x, f3y;
+    struct unit_env er1, er2;
+    hz_node *ref1, *ref2; /* holding F1, and F1 F2 */
+};
+
+/* The rows F1, F2, F2x, F3x and F3y create. */
+static const uint8_t point_rows[5][HZ_ROW_LEN] = {
+    {0x61}, {0x62}, {0x6a}, {0x6b}, {0x6c}};
+#define POINT_R1 point_rows[0]
+#define POINT_R2 point_rows[1]
+
+static void point_open(struct point_world *w)
+{
+    memset(w, 0, sizeof *w);
+    const uint64_t clock = UNIT_T0_MS << 16;
+    unit_author_init(&w->f, 0x46);
+    struct enc body;
+    enc_init(&body);
+    uint8_t id1[HZ_HASH_LEN], id2[HZ_HASH_LEN], id2x[HZ_HASH_LEN];
+    village_body(&body, POINT_R1);
+    unit_author_next(&w->f, clock + 1, &body, &w->f1, id1);
+    village_body(&body, POINT_R2);
+    unit_author_next(&w->f, clock + 2, &body, &w->f2, id2);
+    struct value five = {.type = VALUE_INT, .i = 5};
+    unit_body_set(&body, 1, "households", POINT_R1, "members", &five, 0, NULL);
+    unit_author_next(&w->f, clock + 3, &body, &w->f3, NULL);
+    village_body(&body, point_rows[2]);
+    sign_at(&w->f, 2, id1, clock + 4, &body, &w->f2x, id2x);
+    village_body(&body, point_rows[3]);
+    sign_at(&w->f, 3, id2x, clock + 5, &body, &w->f3x, NULL);
+    village_body(&body, point_rows[4]);
+    sign_at(&w->f, 3, id2, clock + 6, &body, &w->f3y, NULL);
+    enc_close(&body);
+    w->ref1 = empty_node(0x71, &w->er1, 71);
+    w->ref2 = empty_node(0x72, &w->er2, 72);
+    assert_int_equal(unit_deliver(w->ref1, &w->f1, NULL), 0);
+    assert_int_equal(unit_deliver(w->ref2, &w->f1, NULL), 0);
+    assert_int_equal(unit_deliver(w->ref2, &w->f2, NULL), 0);
+}
+
+static void point_close(struct point_world *w)
+{
+    struct unit_entries *all[] = {&w->f1,  &w->f2,  &w->f3,
+                                  &w->f2x, &w->f3x, &w->f3y};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        unit_entries_free(all[i]);
+    unit_author_close(&w->f);
+    hz_node_close(w->ref1);
+    hz_node_close(w->ref2);
+}
+
+/* Deliver each of the NULL-terminated list, one batch each. */
+static void give(hz_node *n, struct unit_entries *const *list,
+                 struct hz_ingest_stats *st)
+{
+    for (size_t i = 0; list[i] != NULL; i++)
+        assert_int_equal(unit_deliver(n, list[i], st), 0);
+}
+
+/* F's fork point on @n, as stored and as the status reports it; the
+ * chain's verdicts; and the state of the reference holding only what
+ * precedes the point. */
+static void assert_point(const struct point_world *w, hz_node *n,
+                         uint64_t point, const int *chain, size_t len)
+{
+    char key[2 * HZ_KEY_LEN + 1], sql[256];
+    hex_encode(w->f.id.pk, HZ_KEY_LEN, key);
+    snprintf(sql, sizeof sql,
+             "SELECT min(point) FROM forks WHERE author = x'%s'", key);
+    assert_int_equal(unit_sql_int(n, sql), point);
+    assert_int_equal(status_fork_point(n, key), point);
+    assert_chain(n, w->f.id.pk, chain, len);
+    unit_assert_same_state(n, point == 2 ? w->ref1 : w->ref2);
+    /* F3's edit of F1's row is taken back with F3. */
+    char h1[HZ_ROW_HEX_LEN + 1];
+    hex_encode(POINT_R1, HZ_ROW_LEN, h1);
+    unit_assert_field(n, "households", h1, "members", NULL);
+    unit_assert_field(n, "households", h1, "village", "\"测试村\"");
+    assert_row(n, POINT_R2, point > 2);
+    for (size_t r = 2; r < 5; r++)
+        assert_row(n, point_rows[r], false);
+}
+
+static void fork_point_is_the_seq_or_the_one_before_it(void **state)
+{
+    (void)state;
+    struct point_world w;
+    point_open(&w);
+    struct unit_env e[5];
+    hz_node *n[5];
+    for (int i = 0; i < 5; i++)
+        n[i] = empty_node((uint8_t)(0x21 + i), &e[i], 21 + (uint64_t)i);
+    struct hz_ingest_stats st = {0};
+
+    /* Held F1 F2 F3, F2x arrives: F2x is at seq 2 and links to F1. */
+    give(n[0], (struct unit_entries *[]){&w.f1, &w.f2, &w.f3, NULL}, NULL);
+    assert_row(n[0], POINT_R2, true);
+    give(n[0], (struct unit_entries *[]){&w.f2x, NULL}, &st);
+    assert_int_equal(st.forks, 1);
+    assert_point(&w, n[0], 2, (const int[]){0, 3, 3}, 3);
+
+    /* Held F1 F2 F3, F3x arrives: its prev is not F2, so it proves a
+     * second seq 2 as well. */
+    give(n[1], (struct unit_entries *[]){&w.f1, &w.f2, &w.f3, &w.f3x, NULL},
+         NULL);
+    assert_point(&w, n[1], 2, (const int[]){0, 3, 3}, 3);
+
+    /* Held F1 F2 F3, F3y arrives (prev F2): point 3. Then F2x lowers it
+     * to 2; the higher piece of evidence stays. */
+    give(n[2], (struct unit_entries *[]){&w.f1, &w.f2, &w.f3, &w.f3y, NULL},
+         NULL);
+    assert_point(&w, n[2], 3, (const int[]){0, 0, 3}, 3);
+    give(n[2], (struct unit_entries *[]){&w.f2x, NULL}, NULL);
+    assert_point(&w, n[2], 2, (const int[]){0, 3, 3}, 3);
+    assert_int_equal(unit_sql_int(n[2], "SELECT count(*) FROM forks"), 2);
+
+    /* Held F1 F2, F3x arrives at the next seq with a prev that is not
+     * F2: point 2. F3, linking to F2, is then stored stopped. */
+    give(n[3], (struct unit_entries *[]){&w.f1, &w.f2, &w.f3x, NULL}, NULL);
+    assert_point(&w, n[3], 2, (const int[]){0, 3}, 2);
+    memset(&st, 0, sizeof st);
+    give(n[3], (struct unit_entries *[]){&w.f3, NULL}, &st);
+    assert_int_equal(st.stopped, 1);
+    assert_point(&w, n[3], 2, (const int[]){0, 3, 3}, 3);
+
+    /* Nothing held; F3 and F3x wait in pending; F1, then F2. */
+    memset(&st, 0, sizeof st);
+    give(n[4], (struct unit_entries *[]){&w.f3, &w.f3x, NULL}, &st);
+    assert_int_equal(st.pending, 2);
+    give(n[4], (struct unit_entries *[]){&w.f1, &w.f2, NULL}, NULL);
+    assert_int_equal(unit_sql_int(n[4], "SELECT count(*) FROM pending"), 0);
+    assert_point(&w, n[4], 2, (const int[]){0, 3, 3}, 3);
+
+    for (int i = 0; i < 5; i++)
+        hz_node_close(n[i]);
+    point_close(&w);
 }
 
 /* Forks, rejected entries, gaps and duplicates, in any order and any
@@ -785,11 +1102,13 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(entry_ahead_of_a_gap_waits_then_applies),
         cmocka_unit_test(a_long_chain_delivered_backwards_applies_whole),
+        cmocka_unit_test(entry_skipping_a_seq_waits_though_it_links_to_the_top),
         cmocka_unit_test(transport_failures_store_nothing),
         cmocka_unit_test(content_rejected_entry_is_kept_and_leaves_no_hole),
         cmocka_unit_test(far_clock_is_applied_and_its_author_flagged),
         cmocka_unit_test(fork_keeps_evidence_and_stops_the_author_at_the_fork),
         cmocka_unit_test(fork_at_seq_one_stops_the_whole_chain),
+        cmocka_unit_test(fork_point_is_the_seq_or_the_one_before_it),
         cmocka_unit_test(forks_and_rejections_in_any_order_give_the_same_state),
         cmocka_unit_test(fork_waiting_in_pending_is_found_when_the_gap_closes),
         cmocka_unit_test(
