@@ -113,6 +113,62 @@ static void members_of_a_node_in_no_network(void **state)
     free(tmp);
 }
 
+/* A node made by a build of database format 1 had no pending_count: it
+ * is counted when the node is opened for writing, and the caps and
+ * counts work from there (proto/storage.md, "Upgrades"). */
+static void a_format_1_database_gets_its_pending_counted(void **state)
+{
+    (void)state;
+    char *tmp = unit_tmpdir();
+    char *dir = unit_path(tmp, "node");
+    struct unit_env e;
+    unit_env_init(&e, 1, UNIT_T0_MS);
+    struct hz_node_opts opts = opts_for(&e);
+    hz_node *n = NULL;
+    assert_int_equal(hz_node_create(dir, "测试节点", &opts, &n, NULL), 0);
+    struct unit_author x;
+    unit_author_init(&x, 0x58);
+    struct unit_entries es = {0};
+    struct enc body;
+    enc_init(&body);
+    static const uint8_t row[HZ_ROW_LEN] = {0x0d};
+    struct value v = {.type = VALUE_STR, .s = {(const uint8_t *)"test", 4}};
+    for (int i = 0; i < 5; i++) {
+        unit_body_set(&body, 1, "households", row, "village", &v, 0, NULL);
+        unit_author_next(&x, (UNIT_T0_MS << 16) + (uint64_t)i, &body, &es,
+                         NULL);
+    }
+    /* Seq 2..5 wait for seq 1. */
+    assert_int_equal(unit_deliver_range(n, &es, 1, 4, NULL), 0);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM pending"), 4);
+    assert_int_equal(
+        sqlite3_exec(n->db.conn,
+                     "DROP TABLE pending_count; PRAGMA user_version=1;", NULL,
+                     NULL, NULL),
+        SQLITE_OK);
+    hz_node_close(n);
+
+    assert_int_equal(hz_node_open(dir, &opts, &n, NULL), 0);
+    assert_int_equal(unit_sql_int(n, "PRAGMA user_version"), HZ_DB_FORMAT);
+    assert_int_equal(
+        unit_sql_int(n, "SELECT n FROM pending_count WHERE author = X''"), 4);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM pending_count"), 2);
+    /* Seq 1 arrives: the chain drains and the counts go with it. */
+    assert_int_equal(unit_deliver_range(n, &es, 0, 1, NULL), 0);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM pending"), 0);
+    assert_int_equal(
+        unit_sql_int(n, "SELECT n FROM pending_count WHERE author = X''"), 0);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM pending_count"), 1);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM log"), 5);
+    hz_node_close(n);
+    enc_close(&body);
+    unit_author_close(&x);
+    unit_entries_free(&es);
+    unit_rmtree(tmp);
+    free(dir);
+    free(tmp);
+}
+
 static void create_refuses_a_directory_that_is_not_empty(void **state)
 {
     (void)state;
@@ -273,6 +329,7 @@ int main(void)
         cmocka_unit_test(create_makes_a_node_that_open_finds_again),
         cmocka_unit_test(create_refuses_a_directory_that_is_not_empty),
         cmocka_unit_test(members_of_a_node_in_no_network),
+        cmocka_unit_test(a_format_1_database_gets_its_pending_counted),
         cmocka_unit_test(open_never_creates_a_node),
         cmocka_unit_test(open_refuses_a_newer_database_or_a_foreign_key),
         cmocka_unit_test(two_handles_on_one_node_write_one_chain),

@@ -417,6 +417,10 @@ static const char base_schema[] =
     "CREATE TABLE IF NOT EXISTS pending(author BLOB, seq INTEGER, id BLOB,"
     " bytes BLOB NOT NULL, mark INTEGER NOT NULL DEFAULT 0,"
     " PRIMARY KEY(author, seq, id)) WITHOUT ROWID;"
+    /* Entries in pending per author, and in all under the empty author:
+     * the caps of DECISIONS 7 without counting rows (log/log.c). */
+    "CREATE TABLE IF NOT EXISTS pending_count(author BLOB PRIMARY KEY,"
+    " n INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS forks(author BLOB, seq INTEGER, id BLOB,"
     " point INTEGER NOT NULL, bytes BLOB NOT NULL,"
     " PRIMARY KEY(author, seq, id)) WITHOUT ROWID;"

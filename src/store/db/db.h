@@ -30,7 +30,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HZ_DB_FORMAT 1 /* PRAGMA user_version of node.db */
+/* PRAGMA user_version of node.db. 2: pending_count (a format-1 database
+ * is brought up to 2 when opened for writing: node/node.c). */
+#define HZ_DB_FORMAT 2
 
 struct db {
     sqlite3 *conn;

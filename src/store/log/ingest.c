@@ -304,28 +304,25 @@ static int drain_pending(struct hz_node *n, const uint8_t *author,
 {
     for (;;) {
         uint64_t top;
-        uint8_t id[HZ_HASH_LEN];
-        int64_t mark = 0;
+        struct log_row r;
         uint8_t *buf = NULL;
-        size_t len = 0;
         bool found = false;
         int rv = log_top(n, author, &top, err);
         if (rv == 0)
-            rv = log_pending_next(n, author, top + 1, id, &mark, &buf, &len,
-                                  &found, err);
+            rv = log_pending_next(n, author, top + 1, &r, &buf, &found, err);
         if (rv != 0 || !found)
             return rv;
         /* Counted only if it went pending in this run: an entry of an
          * earlier import is not this import's. */
-        bool ours = n->counting != NULL && mark == n->counting_mark;
+        bool ours = n->counting != NULL && r.mark == n->counting_mark;
         struct entry e;
         enum ingest_result res = INGEST_PENDING;
-        rv = log_pending_del(n, id, err);
+        rv = log_pending_del(n, author, r.seq, r.id, err);
         /* Verified when it was stored: read its fields, place it. */
         if (rv == 0)
-            rv = entry_decode_known(&e, buf, len, id, err);
+            rv = entry_decode_known(&e, buf, r.len, r.id, err);
         if (rv == 0)
-            rv = place(n, &e, buf, len, &res, err);
+            rv = place(n, &e, buf, r.len, &res, err);
         free(buf);
         if (rv != 0)
             return rv;

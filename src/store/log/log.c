@@ -366,15 +366,51 @@ int log_fork_put(struct hz_node *n, const struct entry *e, uint64_t point,
 
 /* ---- pending */
 
+/* pending_count: one row per author holding pending entries, and the
+ * total under the empty author (X''), kept as rows come and go. */
+static const uint8_t all_authors[1];
+
+static int pending_count_of(struct hz_node *n, const uint8_t *author,
+                            size_t len, int64_t *count, struct hz_err *err)
+{
+    bool found;
+    return db_int(&n->db, "SELECT n FROM pending_count WHERE author = ?1",
+                  DB_ARGS(DB_BLOB(author, len)), count, &found, err);
+}
+
+static int pending_count_add(struct hz_node *n, const uint8_t *author,
+                             int64_t delta, struct hz_err *err)
+{
+    const char *sql = "INSERT INTO pending_count(author, n) VALUES(?1, ?2)"
+                      " ON CONFLICT DO UPDATE SET n = n + ?2";
+    int rv = db_run(&n->db, sql, DB_ARGS(DB_KEY(author), DB_INT(delta)), err);
+    if (rv == 0)
+        rv = db_run(&n->db, sql,
+                    DB_ARGS(DB_BLOB(all_authors, 0), DB_INT(delta)), err);
+    if (rv == 0 && delta < 0)
+        rv = db_run(&n->db,
+                    "DELETE FROM pending_count WHERE author = ?1 AND n = 0",
+                    DB_ARGS(DB_KEY(author)), err);
+    return rv;
+}
+
 int log_pending_counts(struct hz_node *n, const uint8_t *author, int64_t *mine,
                        int64_t *all, struct hz_err *err)
 {
-    int rv = db_int(&n->db, "SELECT count(*) FROM pending WHERE author = ?1",
-                    DB_ARGS(DB_KEY(author)), mine, NULL, err);
-    if (rv == 0)
-        rv = db_int(&n->db, "SELECT count(*) FROM pending", DB_NO_ARGS, all,
-                    NULL, err);
-    return rv;
+    int rv = pending_count_of(n, author, HZ_KEY_LEN, mine, err);
+    return rv != 0 ? rv : pending_count_of(n, all_authors, 0, all, err);
+}
+
+int log_count_pending(struct hz_node *n, struct hz_err *err)
+{
+    HZ_ASSERT_TXN(n);
+    return db_exec(&n->db,
+                   "DELETE FROM pending_count;"
+                   " INSERT INTO pending_count(author, n) SELECT author,"
+                   " count(*) FROM pending GROUP BY author;"
+                   " INSERT INTO pending_count(author, n) SELECT X'',"
+                   " count(*) FROM pending;",
+                   err);
 }
 
 int log_pending_put(struct hz_node *n, const struct entry *e,
@@ -382,35 +418,50 @@ int log_pending_put(struct hz_node *n, const struct entry *e,
                     struct hz_err *err)
 {
     HZ_ASSERT_TXN(n);
-    return db_run(&n->db,
-                  "INSERT INTO pending(author, seq, id, bytes, mark)"
-                  " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET"
-                  " mark = excluded.mark",
-                  DB_ARGS(DB_KEY(e->author), DB_INT(e->seq), DB_HASH(e->id),
-                          DB_BLOB(buf, len), DB_INT(mark)),
-                  err);
+    int rv = db_run(&n->db,
+                    "INSERT OR IGNORE INTO pending(author, seq, id, bytes,"
+                    " mark) VALUES(?1, ?2, ?3, ?4, ?5)",
+                    DB_ARGS(DB_KEY(e->author), DB_INT(e->seq), DB_HASH(e->id),
+                            DB_BLOB(buf, len), DB_INT(mark)),
+                    err);
+    if (rv == 0 && db_changes(&n->db) == 1)
+        return pending_count_add(n, e->author, 1, err);
+    /* Held already: it now counts for this run. */
+    if (rv == 0)
+        rv = db_run(&n->db,
+                    "UPDATE pending SET mark = ?3 WHERE author = ?1 AND"
+                    " seq = ?2 AND id = ?4",
+                    DB_ARGS(DB_KEY(e->author), DB_INT(e->seq), DB_INT(mark),
+                            DB_HASH(e->id)),
+                    err);
+    return rv;
 }
 
 int log_pending_next(struct hz_node *n, const uint8_t *author, uint64_t max_seq,
-                     uint8_t *id, int64_t *mark, uint8_t **bytes, size_t *len,
-                     bool *found, struct hz_err *err)
+                     struct log_row *out, uint8_t **bytes, bool *found,
+                     struct hz_err *err)
 {
     sqlite3_stmt *st;
     *bytes = NULL;
     *found = false;
     int rv = db_query(&n->db,
-                      "SELECT id, bytes, mark FROM pending WHERE author = ?1"
-                      " AND seq <= ?2 ORDER BY seq, id LIMIT 1",
+                      "SELECT seq, id, bytes, mark FROM pending WHERE"
+                      " author = ?1 AND seq <= ?2 ORDER BY seq, id LIMIT 1",
                       DB_ARGS(DB_KEY(author), DB_INT(max_seq)), &st, err);
     if (rv != 0)
         return rv;
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *found = true;
-        *mark = sqlite3_column_int64(st, 2);
-        rv = db_column_fixed(st, 0, id, HZ_HASH_LEN, err);
+        memset(out, 0, sizeof *out);
+        out->author = author;
+        out->seq = (uint64_t)sqlite3_column_int64(st, 0);
+        out->mark = sqlite3_column_int64(st, 3);
+        rv = db_column_fixed(st, 1, out->id_buf, HZ_HASH_LEN, err);
+        out->id = out->id_buf;
         if (rv == 0)
-            rv = db_column_dup(st, 1, bytes, len, err);
+            rv = db_column_dup(st, 2, bytes, &out->len, err);
+        out->bytes = *bytes;
     } else if (rc != SQLITE_DONE) {
         rv = db_err(&n->db, rc, "pending", err);
     }
@@ -418,11 +469,18 @@ int log_pending_next(struct hz_node *n, const uint8_t *author, uint64_t max_seq,
     return rv;
 }
 
-int log_pending_del(struct hz_node *n, const uint8_t *id, struct hz_err *err)
+int log_pending_del(struct hz_node *n, const uint8_t *author, uint64_t seq,
+                    const uint8_t *id, struct hz_err *err)
 {
     HZ_ASSERT_TXN(n);
-    return db_run(&n->db, "DELETE FROM pending WHERE id = ?1",
-                  DB_ARGS(DB_HASH(id)), err);
+    int rv = db_run(&n->db,
+                    "DELETE FROM pending WHERE author = ?1 AND seq = ?2 AND"
+                    " id = ?3",
+                    DB_ARGS(DB_KEY(author), DB_INT(seq), DB_HASH(id)), err);
+    int gone = rv == 0 ? db_changes(&n->db) : 0;
+    if (gone > 0)
+        rv = pending_count_add(n, author, -gone, err);
+    return rv;
 }
 
 int log_pending_marked(struct hz_node *n, int64_t mark, int64_t *count,
@@ -457,7 +515,7 @@ int log_archive(struct hz_node *n, const uint8_t *own, uint64_t *archived,
                      "INSERT INTO prenet(bytes) SELECT bytes FROM pending;"
                      "INSERT INTO prenet(bytes) SELECT bytes FROM forks;"
                      "DELETE FROM log; DELETE FROM pending; DELETE FROM forks;"
-                     "DELETE FROM skew;",
+                     "DELETE FROM skew; DELETE FROM pending_count;",
                      err);
     int64_t count = 0;
     if (rv == 0)

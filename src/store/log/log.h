@@ -55,6 +55,7 @@ struct log_row {
     int64_t mark;           /* the log and pending: the run that took it */
     const uint8_t *bytes;
     size_t len;
+    uint8_t id_buf[HZ_HASH_LEN]; /* where a copied id lives */
 };
 typedef int (*log_row_fn)(void *data, const struct log_row *r,
                           struct hz_err *err);
@@ -142,18 +143,21 @@ int log_fork_drop_latest(struct hz_node *n, const uint8_t *author,
 int log_fork_put(struct hz_node *n, const struct entry *e, uint64_t point,
                  const uint8_t *buf, size_t len, struct hz_err *err);
 
-/* Pending entries: counts (of @author, and in all), keep one, the first
- * of @author at or below @max_seq (bytes owned by the caller), drop one,
- * and how many carry @mark. */
+/* Pending entries: counts (of @author, and in all, from pending_count:
+ * no rows counted), keep one, the first of @author at or below @max_seq
+ * (its bytes owned by the caller), drop one, and how many carry @mark. */
 int log_pending_counts(struct hz_node *n, const uint8_t *author, int64_t *mine,
                        int64_t *all, struct hz_err *err);
 int log_pending_put(struct hz_node *n, const struct entry *e,
                     const uint8_t *buf, size_t len, int64_t mark,
                     struct hz_err *err);
 int log_pending_next(struct hz_node *n, const uint8_t *author, uint64_t max_seq,
-                     uint8_t *id, int64_t *mark, uint8_t **bytes, size_t *len,
-                     bool *found, struct hz_err *err);
-int log_pending_del(struct hz_node *n, const uint8_t *id, struct hz_err *err);
+                     struct log_row *out, uint8_t **bytes, bool *found,
+                     struct hz_err *err);
+int log_pending_del(struct hz_node *n, const uint8_t *author, uint64_t seq,
+                    const uint8_t *id, struct hz_err *err);
+/* Count pending entries afresh (a database of format 1 had no counts). */
+int log_count_pending(struct hz_node *n, struct hz_err *err);
 int log_pending_marked(struct hz_node *n, int64_t mark, int64_t *count,
                        struct hz_err *err);
 

@@ -325,10 +325,11 @@ int hz_node_create(const char *dir, const char *name,
 
 /* Check what the database says about itself, then bring it up to this
  * build's schema (new columns; held entries this schema now defines). */
-static int check_db(hz_node *n, struct hz_err *err)
+static int check_db(hz_node *n, int *format_out, struct hz_err *err)
 {
     int format = 0;
     int rv = db_format(&n->db, &format, err);
+    *format_out = format;
     if (rv != 0)
         return rv == HZ_ECORRUPT ? hz_err_set(err, HZ_ENOTNODE, "node.db") : rv;
     if (format == 0)
@@ -344,6 +345,30 @@ static int check_db(hz_node *n, struct hz_err *err)
     if (rv == 0)
         rv = db_meta_get(&n->db, "network", n->network, HZ_NET_LEN, err);
     n->networked = rv == 0 && trust_networked(n->network);
+    return rv;
+}
+
+/* Bring a database of an older format up to this build's, in one
+ * transaction (proto/storage.md, "Upgrades"). A read-only open reads it
+ * as it is. */
+static int migrate(hz_node *n, int format, struct hz_err *err)
+{
+    if (format >= HZ_DB_FORMAT || (n->flags & HZ_OPEN_READONLY))
+        return 0;
+    int rv = txn_begin(n, err);
+    if (rv == 0)
+        rv = db_setup(&n->db, n->schema, err);
+    if (rv == 0 && format < 2)
+        rv = log_count_pending(n, err);
+    if (rv == 0)
+        rv = db_set_format(&n->db, err);
+    if (rv == 0)
+        rv = txn_commit(n, err);
+    if (rv != 0)
+        txn_rollback(n);
+    else
+        env_logf(n, HZ_LOG_INFO, "node.db format %d -> %d", format,
+                 HZ_DB_FORMAT);
     return rv;
 }
 
@@ -402,10 +427,13 @@ int node_open_schema(const char *dir, const struct schema *schema,
                      false, err);
     if (rv == 0)
         rv = settle_rekey(n, dir, err);
+    int format = 0;
     if (rv == 0)
-        rv = check_db(n, err);
+        rv = check_db(n, &format, err);
     if (rv == 0)
         rv = db_configure(&n->db, err);
+    if (rv == 0)
+        rv = migrate(n, format, err);
     if (rv == 0)
         rv = upgrade(n, err);
     if (rv == 0)
