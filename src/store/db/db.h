@@ -31,7 +31,7 @@
 #include <stdint.h>
 
 /* PRAGMA user_version of node.db. 2: pending_count (a format-1 database
- * is brought up to 2 when opened for writing: node/node.c). */
+ * is brought up to 2 when it is opened for writing: node/node.c). */
 #define HZ_DB_FORMAT 2
 
 struct db {

@@ -196,7 +196,7 @@ static int append(struct hz_node *n, const struct entry *e, const uint8_t *buf,
     if (rv == 0 && state == ENTRY_DENIED && b.trust)
         rv = trust_entry_stored(n, e, &b, &state, err);
     else if (rv == 0 && state == ENTRY_APPLIED)
-        rv = apply_body(n, e, &b, err);
+        rv = apply_body(n, e, &b, APPLY_LATEST, err);
     body_close(&b);
     if (rv != 0)
         return rv;
@@ -401,7 +401,7 @@ int ingest_upgrade(struct hz_node *n, struct hz_err *err)
         if (rv == 0 && state == ENTRY_DENIED && b.trust)
             rv = trust_entry_stored(n, &e, &b, &state, err);
         else if (rv == 0 && state == ENTRY_APPLIED)
-            rv = apply_body(n, &e, &b, err);
+            rv = apply_body(n, &e, &b, APPLY_ANY, err);
         body_close(&b);
         free(buf);
         if (rv != 0)

@@ -8,7 +8,7 @@
 #include "../../core/error_int.h"
 
 int apply_body(struct hz_node *n, const struct entry *e, const struct body *b,
-               struct hz_err *err)
+               unsigned flags, struct hz_err *err)
 {
     HZ_ASSERT(db_in_txn(&n->db));
     int rv = 0;
@@ -16,7 +16,7 @@ int apply_body(struct hz_node *n, const struct entry *e, const struct body *b,
         const struct op *o = &b->ops[i];
         switch (o->kind) {
         case OP_SET:
-            rv = fields_set(n, e, o, err);
+            rv = fields_set(n, e, o, flags, err);
             break;
         case OP_DEL:
             rv = fields_tomb(n, e, o, err);

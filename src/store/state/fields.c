@@ -21,6 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Queries over a field's heads name the partial index w_heads: without
+ * it SQLite's planner walks the primary key, every write the field ever
+ * had, and an honest chain of edits becomes quadratic. */
 #define FIELD_KEY(t, row, c) DB_TEXT((t)->name), DB_ROW(row), DB_TEXT((c)->name)
 
 /* Recompute the materialized value of one field from its heads. */
@@ -30,7 +33,8 @@ static int refresh_field(struct hz_node *n, const struct table_def *t,
 {
     sqlite3_stmt *q;
     int rv = db_query(&n->db,
-                      "SELECT val FROM w WHERE tbl = ?1 AND row = ?2 AND"
+                      "SELECT val FROM w INDEXED BY w_heads WHERE tbl = ?1 AND"
+                      " row = ?2 AND"
                       " col = ?3 AND head = 1 AND NOT EXISTS (SELECT 1 FROM"
                       " tomb WHERE tomb.tbl = ?1 AND tomb.row = ?2)"
                       " ORDER BY clock DESC, author DESC LIMIT 1",
@@ -77,27 +81,45 @@ static int put_sup(struct hz_node *n, const struct table_def *t,
                   err);
 }
 
-/* Insert the write; its head flag is computed (@head_sql) or 1. */
+/* How a new write's head flag is found. */
+enum head_rule {
+    HEAD_NEW_ROW, /* the row's first writes: a head */
+    HEAD_LATEST,  /* a head unless named superseded (no later write of its
+                     author can exist: APPLY_LATEST) */
+    HEAD_ANY,     /* also not a head when a later write of its author to
+                     the field exists (an entry applied out of order) */
+};
+
+/* Insert the write with its head flag. */
 static int put_write(struct hz_node *n, const struct entry *e,
                      const struct table_def *t, const uint8_t *row,
                      const struct col_def *c, const struct value *val,
-                     bool fresh, struct hz_err *err)
+                     enum head_rule rule, struct hz_err *err)
 {
     enc_reset(&n->scratch);
     enc_value(&n->scratch, val);
     int rv = enc_done(&n->scratch);
     if (rv != 0)
         return rv;
-    const char *sql =
-        fresh ? "INSERT INTO w(tbl, row, col, eid, author, seq, clock, val,"
-                " head) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1)"
-              : "INSERT INTO w(tbl, row, col, eid, author, seq, clock,"
-                " val, head) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-                " NOT EXISTS (SELECT 1 FROM sup WHERE tbl = ?1 AND"
-                " row = ?2 AND col = ?3 AND old = ?4) AND NOT EXISTS"
-                " (SELECT 1 FROM w WHERE tbl = ?1 AND row = ?2 AND"
-                " col = ?3 AND author = ?5 AND seq > ?6))";
-    return db_run(&n->db, sql,
+    static const char *const sql[] = {
+        [HEAD_NEW_ROW] = "INSERT INTO w(tbl, row, col, eid, author, seq,"
+                         " clock, val, head) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
+                         " ?7, ?8, 1)",
+        [HEAD_LATEST] = "INSERT INTO w(tbl, row, col, eid, author, seq,"
+                        " clock, val, head) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
+                        " ?7, ?8, NOT EXISTS (SELECT 1 FROM sup WHERE"
+                        " tbl = ?1 AND row = ?2 AND col = ?3 AND old = ?4))",
+        /* The second test reads every write of the field: only entries
+         * applied behind a later one of their author (a verdict that
+         * changed) take this path. */
+        [HEAD_ANY] = "INSERT INTO w(tbl, row, col, eid, author, seq, clock,"
+                     " val, head) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+                     " NOT EXISTS (SELECT 1 FROM sup WHERE tbl = ?1 AND"
+                     " row = ?2 AND col = ?3 AND old = ?4) AND NOT EXISTS"
+                     " (SELECT 1 FROM w WHERE tbl = ?1 AND row = ?2 AND"
+                     " col = ?3 AND author = ?5 AND seq > ?6))",
+    };
+    return db_run(&n->db, sql[rule],
                   DB_ARGS(FIELD_KEY(t, row, c), DB_HASH(e->id),
                           DB_KEY(e->author), DB_INT(e->seq), DB_INT(e->clock),
                           DB_BLOB(enc_data(&n->scratch), enc_len(&n->scratch))),
@@ -107,7 +129,7 @@ static int put_write(struct hz_node *n, const struct entry *e,
 /* One field write onto a row that already has facts. */
 static int write_field(struct hz_node *n, const struct entry *e,
                        const struct op *o, const struct field *f,
-                       struct hz_err *err)
+                       enum head_rule rule, struct hz_err *err)
 {
     const struct table_def *t = o->table;
     const struct col_def *c = &t->cols[f->col];
@@ -125,12 +147,13 @@ static int write_field(struct hz_node *n, const struct entry *e,
     if (rv == 0)
         rv = db_run(
             &n->db,
-            "UPDATE w SET head = 0 WHERE tbl = ?1 AND row = ?2 AND"
-            " col = ?3 AND author = ?4 AND seq < ?5 AND head = 1",
+            "UPDATE w INDEXED BY w_heads SET head = 0 WHERE tbl = ?1 AND"
+            " row = ?2 AND col = ?3 AND author = ?4 AND seq < ?5 AND"
+            " head = 1",
             DB_ARGS(FIELD_KEY(t, o->row, c), DB_KEY(e->author), DB_INT(e->seq)),
             err);
     if (rv == 0)
-        rv = put_write(n, e, t, o->row, c, &f->val, false, err);
+        rv = put_write(n, e, t, o->row, c, &f->val, rule, err);
     return rv != 0 ? rv : refresh_field(n, t, o->row, c, err);
 }
 
@@ -170,13 +193,13 @@ static int new_row(struct hz_node *n, const struct entry *e, const struct op *o,
         for (size_t h = 0; rv == 0 && h < f->n_heads; h++)
             rv = put_sup(n, t, o->row, c, f->heads[h], e->id, err);
         if (rv == 0)
-            rv = put_write(n, e, t, o->row, c, &f->val, true, err);
+            rv = put_write(n, e, t, o->row, c, &f->val, HEAD_NEW_ROW, err);
     }
     return rv != 0 ? rv : rows_insert_entity(n, t, o->row, vals, err);
 }
 
 int fields_set(struct hz_node *n, const struct entry *e, const struct op *o,
-               struct hz_err *err)
+               unsigned flags, struct hz_err *err)
 {
     HZ_ASSERT(o->kind == OP_SET);
     bool writes, tombs;
@@ -186,7 +209,8 @@ int fields_set(struct hz_node *n, const struct entry *e, const struct op *o,
     if (rv == 0)
         rv = rows_ensure(n, o->table, o->row, err);
     for (size_t k = 0; rv == 0 && k < o->n_fields; k++)
-        rv = write_field(n, e, o, &o->fields[k], err);
+        rv = write_field(n, e, o, &o->fields[k],
+                         flags & APPLY_LATEST ? HEAD_LATEST : HEAD_ANY, err);
     return rv;
 }
 
@@ -340,14 +364,14 @@ int fields_heads(struct hz_node *n, const struct table_def *t,
     int rv;
     if (col != NULL)
         rv = db_each(&n->db,
-                     "SELECT eid FROM w WHERE tbl = ?1 AND row = ?2 AND"
-                     " col = ?3 AND head = 1 ORDER BY eid",
+                     "SELECT eid FROM w INDEXED BY w_heads WHERE tbl = ?1 AND"
+                     " row = ?2 AND col = ?3 AND head = 1 ORDER BY eid",
                      DB_ARGS(DB_TEXT(t->name), DB_ROW(row), DB_TEXT(col)),
                      add_head, &h, err);
     else
         rv = db_each(&n->db,
-                     "SELECT DISTINCT eid FROM w WHERE tbl = ?1 AND"
-                     " row = ?2 AND head = 1 ORDER BY eid",
+                     "SELECT DISTINCT eid FROM w INDEXED BY w_heads WHERE"
+                     " tbl = ?1 AND row = ?2 AND head = 1 ORDER BY eid",
                      DB_ARGS(DB_TEXT(t->name), DB_ROW(row)), add_head, &h, err);
     *count = h.count;
     return rv;
@@ -405,8 +429,8 @@ static int add_conflict(void *data, sqlite3_stmt *st, struct hz_err *err)
     json_array_append_new(k->arr, o);
     /* Another statement: this one stays on its row. */
     return db_each(&k->n->db,
-                   "SELECT eid, author, clock, val FROM w WHERE tbl = ?1"
-                   " AND row = ?2 AND col = ?3 AND head = 1"
+                   "SELECT eid, author, clock, val FROM w INDEXED BY w_heads"
+                   " WHERE tbl = ?1 AND row = ?2 AND col = ?3 AND head = 1"
                    " ORDER BY clock DESC, author DESC",
                    DB_ARGS(FIELD_KEY(t, row, &t->cols[c])), add_head_json,
                    heads, err);

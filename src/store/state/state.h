@@ -17,9 +17,14 @@
 
 /* ---- apply.c */
 
-/* Materialize the operations of an applied entry (inside a transaction). */
+/* Materialize the operations of an applied entry (inside a transaction).
+ * With APPLY_LATEST the caller knows that no later entry of the author
+ * is applied (the entry was just appended at the top of its chain): no
+ * field write of the author can supersede this one yet, and the merge
+ * need not look for one. */
+enum apply_flags { APPLY_ANY = 0, APPLY_LATEST = 1 };
 int apply_body(struct hz_node *n, const struct entry *e, const struct body *b,
-               struct hz_err *err);
+               unsigned flags, struct hz_err *err);
 /* Take back everything entry @eid did, and recompute what it touched. */
 int apply_undo(struct hz_node *n, const uint8_t *eid, struct hz_err *err);
 /* Entering a network: every fact and materialized row goes. */
@@ -30,7 +35,7 @@ int apply_clear(struct hz_node *n, struct hz_err *err);
 /* A set operation of entry @e: every field write, with the writes it
  * names as superseded. */
 int fields_set(struct hz_node *n, const struct entry *e, const struct op *o,
-               struct hz_err *err);
+               unsigned flags, struct hz_err *err);
 /* A tombstone of entry @e. */
 int fields_tomb(struct hz_node *n, const struct entry *e, const struct op *o,
                 struct hz_err *err);
