@@ -29,18 +29,20 @@ source tools/deps.sh
 jobs=$(nproc)
 layers=()
 secs=()
+cpus=()
 current=""
 t_all=$(date +%s)
 
 summary() {
   local rc=$?
   echo
-  echo "== time per layer ($jobs cores)"
+  echo "== time per layer ($jobs cores; cpu: user+sys of every process)"
+  printf '  %-38s %7s %7s\n' layer wall cpu
   local i
   for i in "${!layers[@]}"; do
-    printf '  %-34s %5d s\n' "${layers[$i]}" "${secs[$i]}"
+    printf '  %-38s %5d s %5d s\n' "${layers[$i]}" "${secs[$i]}" "${cpus[$i]}"
   done
-  printf '  %-34s %5d s\n' "total" "$(($(date +%s) - t_all))"
+  printf '  %-38s %5d s %5d s\n' "total" "$(($(date +%s) - t_all))" "$(cpu_s)"
   if [ "$rc" -ne 0 ]; then
     echo "== FAILED in: ${current:-setup} (exit $rc)"
   else
@@ -49,16 +51,29 @@ summary() {
 }
 trap summary EXIT
 
-# layer NAME COMMAND...: run one layer and record its time.
+# CPU seconds (user + sys) used so far by every process this script
+# waited for: unlike the wall time, it does not grow with the load other
+# users put on the machine.
+tck=$(getconf CLK_TCK)
+cpu_s() {
+  # /proc/PID/stat fields 16 and 17: children's user and system ticks
+  # (this shell's own are negligible). $$ is this script even in a
+  # subshell.
+  awk -v tck="$tck" '{ printf "%d\n", ($16 + $17) / tck + 0.5 }' "/proc/$$/stat"
+}
+
+# layer NAME COMMAND...: run one layer and record its wall and CPU time.
 layer() {
   current=$1
   shift
   echo "== $current"
-  local t0
+  local t0 c0
   t0=$(date +%s)
+  c0=$(cpu_s)
   "$@"
   layers+=("$current")
   secs+=($(($(date +%s) - t0)))
+  cpus+=($(($(cpu_s) - c0)))
   current=""
 }
 
