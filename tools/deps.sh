@@ -55,7 +55,7 @@ hz_as_root() {
 # Waits up to 5 minutes for another apt-get to finish (dpkg lock).
 hz_apt_install() {
   local cmd="apt-get update && apt-get install -y --no-install-recommends $*"
-  hz_as_root "installing $*" "$cmd" || return 1
+  hz_as_root "installing them" "$cmd" || return 1
   local log
   log=$(mktemp --suffix=.log "${TMPDIR:-/tmp}/huzhu-apt.XXXXXX")
   echo "deps: apt-get update and install, as root (log: $log)"
