@@ -28,9 +28,6 @@ cd "$(dirname "$0")/.."
 B=${HZ_AARCH64_DIR:-build-aarch64}
 jobs=$(nproc)
 
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-
 # ---- 1. packages
 source tools/deps.sh
 hz_install_deps
@@ -44,22 +41,15 @@ HZ_ARM64_PACKAGES=(
   zlib1g-dev:arm64              # named by sqlite3.pc's Libs.private
   dpkg-dev systemd              # dpkg-shlibdeps; systemd-analyze
 )
-missing=()
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  hz_as_root "adding the arm64 architecture" "dpkg --add-architecture arm64"
   echo "aarch64: adding the arm64 architecture"
-  $sudo dpkg --add-architecture arm64
-  missing=("${HZ_ARM64_PACKAGES[@]}")
-else
-  for p in "${HZ_ARM64_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-      missing+=("$p")
-  done
+  $HZ_AS_ROOT dpkg --add-architecture arm64
 fi
+mapfile -t missing < <(hz_missing_packages "${HZ_ARM64_PACKAGES[@]}")
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "aarch64: installing ${missing[*]}"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
-    --no-install-recommends "${missing[@]}"
+  echo "aarch64: missing ${missing[*]}"
+  hz_apt_install "${missing[@]}"
 else
   echo "aarch64: all ${#HZ_ARM64_PACKAGES[@]} cross packages present"
 fi

@@ -1,53 +1,98 @@
 #!/usr/bin/env bash
 # tools/demo.sh - the README's first command: install what is missing,
-# build huzhu, create a network of two nodes with fictional demo data (no configuration),
-# and show what a shelter manager and a township would look at.
+# build huzhu, make a village node and a shelter node with fictional demo
+# data, and show what a shelter manager and a township would read.
 #
-# The node lives in ./demo-node (or $HUZHU_DEMO_DIR) and is made anew each
-# run. Live sync and the web interface come in later releases; until then
-# the demo shows the same views on the command line.
+# Package installs and the build each print one line (their output goes to
+# a log file whose path is printed); everything after that is the demo.
+# The village node lives in ./demo-node (or $HUZHU_DEMO_DIR), the shelter
+# in the same path with -shelter; both are made anew each run. Live sync
+# and the web interface come in later releases; until then the demo moves
+# entries on a bundle file, as a USB stick would.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tools/deps.sh
 hz_install_deps
 
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j "$(nproc)"
+mkdir -p build
+log="$PWD/build/demo-build.log"
+t0=$(date +%s)
+if ! { cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+       cmake --build build -j "$(nproc)" --target huzhu; } >"$log" 2>&1; then
+  tail -n 30 "$log" >&2
+  echo "build: failed; the whole log is $log" >&2
+  exit 1
+fi
+echo "build: huzhu in $(($(date +%s) - t0)) s (log: $log)"
+
 hz="$PWD/build/huzhu"
 dir="${HUZHU_DEMO_DIR:-$PWD/demo-node}"
-rm -rf "$dir"
-
-"$hz" -d "$dir" init --name 河东村委会演示节点
-echo "== 写入演示数据 (writing demo data)"
-bash tools/demo-data.sh "$hz" "$dir"
-
-echo
-echo "== 建立网络，本节点为管理员 (a network; this node is its admin)"
-"$hz" -d "$dir" network create --name 河东乡演示网络
 shelter="$dir-shelter"
-rm -rf "$shelter"
-"$hz" -d "$shelter" init --name 河东小学安置点 >/dev/null
-site=$("$hz" -d "$dir" ls sites --json | grep -o '"id":"[0-9a-f]*"' | head -1 |
-  cut -d'"' -f4)
-token=$("$hz" -d "$dir" --json admit "$("$hz" -d "$shelter" id)" \
-  --name 河东小学安置点 --role site --site "$site" |
-  grep -o '"token":"[^"]*"' | cut -d'"' -f4)
-"$hz" -d "$shelter" join "$token" >/dev/null
-"$hz" -d "$dir" bundle export "$dir.bundle" >/dev/null
-"$hz" -d "$shelter" bundle import "$dir.bundle" >/dev/null
-rm -f "$dir.bundle"
-"$hz" -d "$dir" members
+rm -rf "$dir" "$shelter"
+village() { "$hz" -d "$dir" "$@"; }
+school() { "$hz" -d "$shelter" "$@"; }
+# The first id in `ls ... --json` output.
+first_id() { grep -o '"id":"[0-9a-f]*"' | head -n 1 | cut -d'"' -f4; }
+# The first eight characters of the state hash, as two groups of four,
+# the form people read aloud and compare between two screens.
+short_hash() {
+  local h
+  h=$("$hz" -d "$1" state-hash)
+  echo "${h:0:4} ${h:4:4}"
+}
 
-show() { echo; echo "== $1"; "$hz" -d "$dir" show "$2"; }
+# The village office registers its households, makes the network and
+# admits the school's laptop, which imports the village's records.
+village init --name 河东村委会演示节点 >/dev/null
+bash tools/demo-data.sh "$hz" "$dir"
+village network create --name 河东乡演示网络 >/dev/null
+school init --name 河东小学安置点 >/dev/null
+site=$(village ls sites --where name=河东小学安置点 --json | first_id)
+token=$(village --json admit "$(school id)" --name 河东小学安置点 --role site \
+  --site "$site" | grep -o '"token":"[^"]*"' | cut -d'"' -f4)
+school join "$token" >/dev/null
+village bundle export "$dir.bundle" >/dev/null
+school bundle import "$dir.bundle" >/dev/null
+rm -f "$dir.bundle"
+echo "demo: 村委会节点 $dir；安置点节点 $shelter 已加入网络并导入村委会的数据"
+echo "      (village node and shelter node; the shelter joined and imported the village's records)"
+
+show() { echo; echo "== $1"; village show "$2"; }
+show "未落实的户和人，重点人员在前 (who is not accounted for, vulnerable first)" unaccounted
 show "安置点在住人数 (occupancy)" occupancy
+show "重点人员及所在安置点 (vulnerable persons and where they are)" vulnerable
 show "物资库存 (stock on hand)" stock
-show "重点人员 (vulnerable persons)" vulnerable
 show "各户领取 (received per household)" received
+
 echo
-echo "== 状态哈希：村委会与安置点两份副本一致 (state hash: both replicas agree)"
-"$hz" -d "$dir" state-hash
-"$hz" -d "$shelter" state-hash
+echo "== 安置点的变更送回村委会 (a change at the shelter goes back to the village)"
+elder=$(village ls persons --where name=测试孙六 --json | first_id)
+household=$(village ls households --where head_name=测试孙六 --json | first_id)
+school checkin "$elder" "$site" >/dev/null
+school put households --id "$household" status=sheltered >/dev/null
+echo "安置点：测试孙六 由救援队送到河东小学安置点，登记入住，其户改为集中安置"
+echo "        (the shelter checks the elder in and marks the household sheltered)"
+village vector >"$dir.vector"
+moved=$(school --json bundle export "$dir.usb.bundle" --for "$dir.vector" |
+  grep -o '"entries":[0-9]*' | cut -d: -f2)
+village bundle import "$dir.usb.bundle" >/dev/null
+echo "U 盘：安置点导出村委会没有的 $moved 条记录，村委会导入"
+echo "        ($moved entries the village lacks, on a USB stick from the shelter)"
+rm -f "$dir.vector" "$dir.usb.bundle"
+echo "村委会导入后 (the village after the import):"
+village show unaccounted
+
 echo
-echo "节点目录 (node directories): $dir  $shelter"
-echo "试试 (try): $hz -d $dir --help"
-echo "         $hz -d $dir bundle export /tmp/hedong.bundle"
+echo "== 状态哈希前八位：两份副本一致 (state hash, first eight characters)"
+a=$(short_hash "$dir")
+b=$(short_hash "$shelter")
+echo "   村委会 (village):  $a"
+echo "   安置点 (shelter):  $b"
+if [ "$(village state-hash)" != "$(school state-hash)" ]; then
+  echo "两份副本不一致 (the replicas differ)" >&2
+  exit 1
+fi
+echo "   一致 (equal)"
+echo
+echo "试试 (try): $hz -d $dir show unaccounted"
+echo "           $hz -d $dir --help"

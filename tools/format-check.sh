@@ -1,19 +1,51 @@
 #!/usr/bin/env bash
-# tools/format-check.sh - every tracked C file is as clang-format leaves it
-# (.clang-format; STYLE 12). With --fix, reformat them instead.
+# tools/format-check.sh - every C file of the source tree is as
+# clang-format leaves it (.clang-format; STYLE 12).
+#   --fix    reformat them instead
+#   --list   print the files checked, one a line, and nothing else
+#
+# Inside a git work tree (and with git installed) the files are the tracked
+# ones (`git ls-files`). A tarball of the source has no repository, and a
+# fresh Debian has no git: then `find` lists them, leaving out what
+# .gitignore leaves out (build*/, the demo's node directories,
+# node_modules/) and .git itself. On a clean checkout both lists are the
+# same; HZ_FORMAT_LIST=find forces the second to compare them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-files=$(git ls-files '*.c' '*.h')
-if [ "${1:-}" = "--fix" ]; then
-  clang-format -i $files
-  exit 0
+
+list_files() {
+  if [ "${HZ_FORMAT_LIST:-}" != find ] && command -v git >/dev/null 2>&1 &&
+     [ "$(git rev-parse --show-toplevel 2>/dev/null)" = "$PWD" ]; then
+    git ls-files -- '*.c' '*.h'
+    return
+  fi
+  find . \( -path ./.git -o -path './build*' -o -path ./demo-node \
+         -o -path ./demo-node-shelter -o -name node_modules \) -prune \
+       -o -type f \( -name '*.c' -o -name '*.h' \) -print |
+    sed 's|^\./||' | LC_ALL=C sort
+}
+
+mapfile -t files < <(list_files)
+if [ ${#files[@]} -eq 0 ]; then
+  echo "format: no C files found" >&2
+  exit 1
 fi
+case "${1:-}" in
+--list)
+  printf '%s\n' "${files[@]}"
+  exit 0
+  ;;
+--fix)
+  clang-format -i "${files[@]}"
+  exit 0
+  ;;
+esac
 bad=0
-for f in $files; do
+for f in "${files[@]}"; do
   if ! clang-format "$f" | cmp -s - "$f"; then
     echo "format: $f differs from clang-format (run tools/format-check.sh --fix)"
     bad=1
   fi
 done
-[ "$bad" -eq 0 ] && echo "format: $(echo "$files" | wc -l) C files as clang-format leaves them"
+[ "$bad" -eq 0 ] && echo "format: ${#files[@]} C files as clang-format leaves them"
 exit "$bad"

@@ -116,7 +116,8 @@ HZ_API HZ_NODISCARD int hz_node_ls(hz_node *node, const char *table,
                                    char **json, struct hz_err *err);
 
 /* A named view as JSON: "occupancy", "presence", "stock", "received",
- * "vulnerable". */
+ * "vulnerable" (arrays of rows), "unaccounted" ({"rows", "totals"};
+ * proto/schema.md, "Who is not accounted for"). */
 HZ_API HZ_NODISCARD int hz_node_view(hz_node *node, const char *view,
                                      char **json, struct hz_err *err);
 

@@ -381,7 +381,61 @@ static const struct show shows[] = {
       "pregnant", "chronic", "site"},
      {"", "", "b", "b", "b", "b", "b", "b", ""},
      9},
+    {"unaccounted",
+     {"why", "name", "birth_year", "flags", "head_name", "village",
+      "household_status", "warned", "person"},
+     {"原因", "姓名", "出生", "重点人员", "户主", "村/社区", "户状态", "已通知",
+      "人员编号"},
+     {"reason", "name", "born", "vulnerable", "head", "village",
+      "household status", "warned", "person"},
+     {"", "", "", "", "", "", "e:households.status", "b", ""},
+     9},
 };
+
+/* "unaccounted" for people: the reason and the flags in words, and the
+ * totals under the table (proto/schema.md, "Who is not accounted for"). */
+static void print_unaccounted(const struct cli *c, json_t *view,
+                              const struct show *s)
+{
+    static const char *const why[][3] = {
+        {"missing", "失踪", "missing"},
+        {"unreachable", "户未联系上", "household unreachable"},
+        {"not_contacted", "户尚未联系", "household never contacted"},
+        {"no_place", "去向不明", "no known place"},
+    };
+    bool zh = c->lang == LANG_ZH;
+    json_t *rows = json_object_get(view, "rows"), *row;
+    size_t i;
+    json_array_foreach(rows, i, row)
+    {
+        const char *r = json_string_value(json_object_get(row, "reason"));
+        for (size_t k = 0; r != NULL && k < sizeof why / sizeof why[0]; k++) {
+            if (strcmp(r, why[k][0]) == 0)
+                json_object_set_new(row, "why",
+                                    json_string(why[k][zh ? 1 : 2]));
+        }
+        char words[256] = "";
+        for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++) {
+            if (json_integer_value(json_object_get(row, flags[k].col)) == 1)
+                snprintf(words + strlen(words), sizeof words - strlen(words),
+                         "%s%s", words[0] ? "," : "",
+                         hz_column_label("persons", flags[k].col,
+                                         zh ? HZ_LANG_ZH : HZ_LANG_EN));
+        }
+        json_object_set_new(row, "flags", json_string(words));
+    }
+    cli_print_table(c, rows, s->cols, zh ? s->zh : s->en, s->fmt, s->n);
+    json_t *t = json_object_get(view, "totals");
+#define T(k) (long long)json_integer_value(json_object_get(t, k))
+    printf(zh ? "共 %lld 户 %lld 人；在安置点 %lld 人；未联系上 %lld 户；"
+                "未落实 %lld 户、%lld 人\n"
+              : "%lld households, %lld persons; %lld at a site; %lld "
+                "households unreachable; not accounted for: %lld households, "
+                "%lld persons\n",
+           T("households"), T("persons"), T("sheltered"), T("unreachable"),
+           T("unaccounted_households"), T("unaccounted_persons"));
+#undef T
+}
 
 /* The view is the subcommand. */
 int cmd_show(struct cli *c, struct form *f)
@@ -402,8 +456,11 @@ int cmd_show(struct cli *c, struct form *f)
         cli_print_json_text(json);
     } else {
         json_t *rows = json_loads(json, 0, NULL);
-        cli_print_table(c, rows, s->cols, c->lang == LANG_ZH ? s->zh : s->en,
-                        s->fmt, s->n);
+        if (json_is_object(rows))
+            print_unaccounted(c, rows, s);
+        else
+            cli_print_table(c, rows, s->cols,
+                            c->lang == LANG_ZH ? s->zh : s->en, s->fmt, s->n);
         json_decref(rows);
     }
     hz_free_string(json);

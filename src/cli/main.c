@@ -360,6 +360,9 @@ static const struct cli_cmd show_subs[] = {
         "what each household received"),
     RUN("vulnerable", NODE_READ, cmd_show, NULL, "脆弱人群及所在地",
         "vulnerable persons and where"),
+    RUN("unaccounted", NODE_READ, cmd_show, NULL,
+        "未落实的户和人，重点人员在前",
+        "who is not accounted for, vulnerable first"),
     END,
 };
 

@@ -95,7 +95,7 @@ def debug_logs_never_contain_personal_data():
         a.run("ls", "persons", "--where", "name=" + NAME, expect=0)
         a.run("ls", "persons", "--where", "id_number=" + IDNUM, expect=0)
         for view in ("occupancy", "presence", "stock", "received",
-                     "vulnerable"):
+                     "vulnerable", "unaccounted"):
             a.run("show", view, expect=0)
             a.run("--json", "show", view, expect=0)
         # Local input refused, with personal data in the command line.

@@ -6,7 +6,11 @@
  *
  * An event row counts unless it is a correction (it names `reverses`) or
  * a correction names it. A person is at the site of each check-in that no
- * counted check-out closes; two such check-ins are listed for review. */
+ * counted check-out closes; two such check-ins are listed for review.
+ *
+ * "unaccounted" is the one query of who is not accounted for (DECISIONS
+ * 39), as proto/schema.md, "Who is not accounted for", defines it: the
+ * CLI, the web and every report that needs it call this view. */
 #include "render.h"
 #include "state.h"
 
@@ -24,6 +28,95 @@
                    " i WHERE i.kind = 'in' AND NOT EXISTS (SELECT 1 FROM eff " \
                    "o WHERE"                                                   \
                    " o.kind = 'out' AND o.closes = i.id)) "
+
+/* clang-format cannot lay out strings joined around macros: */
+/* clang-format off */
+
+/* The rows that stand for themselves (DECISIONS 40): PFX_end(start, rep)
+ * maps each live row of TABLE to the end of its merged_into chain. A link
+ * to a missing or deleted row ends the chain; a cycle ends at its lowest
+ * id. UNION (not UNION ALL) keeps (start, cur) pairs unique, so a cycle
+ * ends the recursion. */
+#define MERGE_ENDS(pfx, table)                                                 \
+    pfx "_chain(start, cur) AS (SELECT id, id FROM " table                     \
+    " WHERE deleted = 0 UNION SELECT c.start, t.id FROM " pfx "_chain c"       \
+    " JOIN " table " r ON r.id = c.cur JOIN " table " t"                       \
+    " ON t.id = r.merged_into AND t.deleted = 0), "                            \
+    pfx "_end(start, rep) AS (SELECT c.start, coalesce("                       \
+    "(SELECT c2.cur FROM " pfx "_chain c2 JOIN " table " r2 ON r2.id = c2.cur" \
+    " WHERE c2.start = c.start AND NOT EXISTS (SELECT 1 FROM " table " t2"     \
+    " WHERE t2.id = r2.merged_into AND t2.deleted = 0)),"                      \
+    " (SELECT min(c3.cur) FROM " pfx "_chain c3 JOIN " table " r3"             \
+    " ON r3.id = c3.cur WHERE c3.start = c.start AND EXISTS (SELECT 1"         \
+    " FROM " pfx "_chain c4 WHERE c4.start = r3.merged_into"                   \
+    " AND c4.cur = c3.cur))) FROM " pfx "_chain c GROUP BY c.start)"
+
+/* proto/schema.md, "Who is not accounted for": the households (hh) and
+ * persons (pp) in scope, each with its reason, or NULL when accounted
+ * for. */
+#define UNACCOUNTED_BASE                                                       \
+    "WITH RECURSIVE " MERGE_ENDS("h", "e_households") ", "                     \
+    MERGE_ENDS("p", "e_persons") ", "                                          \
+    "wv AS (" EFFECTIVE("v_warnings") "), "                                    \
+    "warned(hh) AS (SELECT DISTINCT he.rep FROM wv"                            \
+    " JOIN h_end he ON he.start = wv.household), "                             \
+    "eff AS (" EFFECTIVE("v_stays") "), "                                      \
+    "open AS (SELECT i.* FROM eff i WHERE i.kind = 'in' AND NOT EXISTS"        \
+    " (SELECT 1 FROM eff o WHERE o.kind = 'out' AND o.closes = i.id)), "       \
+    "placed(person) AS (SELECT DISTINCT pe.rep FROM open o"                    \
+    " JOIN p_end pe ON pe.start = o.person), "                                 \
+    "hh AS (SELECT h.id, h.head_name, h.village, h.status,"                    \
+    " h.id IN (SELECT hh FROM warned) AS warned,"                              \
+    " CASE WHEN h.status = 'unreachable' THEN 'unreachable'"                   \
+    " WHEN (h.status IS NULL OR h.status = 'home')"                            \
+    " AND h.id NOT IN (SELECT hh FROM warned) THEN 'not_contacted' END"        \
+    " AS reason FROM e_households h"                                           \
+    " JOIN h_end he ON he.start = h.id AND he.rep = h.id"                      \
+    " WHERE h.status IS NOT 'removed'), "                                      \
+    "pin AS (SELECT p.*, hh.id AS hid, hh.head_name, hh.village,"              \
+    " hh.status AS household_status, hh.warned, hh.reason AS hh_reason,"       \
+    " p.id IN (SELECT person FROM placed) AS placed,"                          \
+    " (coalesce(p.elderly_mobility, 0) OR coalesce(p.disabled, 0)"             \
+    " OR coalesce(p.no_caretaker, 0) OR coalesce(p.left_behind, 0)"            \
+    " OR coalesce(p.pregnant, 0) OR coalesce(p.chronic, 0)) AS vulnerable"     \
+    " FROM e_persons p JOIN p_end pe ON pe.start = p.id AND pe.rep = p.id"     \
+    " LEFT JOIN h_end he ON he.start = p.household"                            \
+    " LEFT JOIN hh ON hh.id = he.rep WHERE NOT EXISTS (SELECT 1"               \
+    " FROM e_households r WHERE r.id = he.rep AND r.status = 'removed')), "    \
+    "pp AS (SELECT pin.*, CASE WHEN condition = 'deceased' THEN NULL"          \
+    " WHEN condition = 'missing' THEN 'missing'"                               \
+    " WHEN placed OR condition = 'safe' OR household_status = 'relocated'"     \
+    " OR (household_status = 'home' AND warned) THEN NULL"                     \
+    " WHEN hh_reason IS NOT NULL THEN hh_reason ELSE 'no_place' END"           \
+    " AS reason FROM pin) "
+
+#define UNACCOUNTED_ROWS                                                       \
+    UNACCOUNTED_BASE                                                           \
+    "SELECT * FROM (SELECT 'person' AS kind, reason, id AS person, name,"      \
+    " birth_year, condition, vulnerable, elderly_mobility, disabled,"          \
+    " no_caretaker, left_behind, pregnant, chronic, hid AS household,"         \
+    " head_name, village, household_status, warned FROM pp"                    \
+    " WHERE reason IS NOT NULL"                                                \
+    " UNION ALL SELECT 'household', reason, NULL, NULL, NULL, NULL, 0,"        \
+    " NULL, NULL, NULL, NULL, NULL, NULL, id, head_name, village, status,"     \
+    " warned FROM hh WHERE reason IS NOT NULL AND NOT EXISTS (SELECT 1"        \
+    " FROM pp WHERE pp.hid = hh.id AND pp.reason IS NOT NULL))"                \
+    " ORDER BY vulnerable DESC, CASE reason WHEN 'missing' THEN 0"             \
+    " WHEN 'unreachable' THEN 1 WHEN 'not_contacted' THEN 2 ELSE 3 END,"       \
+    " village, head_name, household, name, person"
+
+#define UNACCOUNTED_TOTALS                                                     \
+    UNACCOUNTED_BASE                                                           \
+    "SELECT (SELECT count(*) FROM hh) AS households,"                          \
+    " (SELECT count(*) FROM pp) AS persons,"                                   \
+    " (SELECT count(*) FROM pp WHERE placed) AS sheltered,"                    \
+    " (SELECT count(*) FROM hh WHERE status = 'unreachable') AS unreachable,"  \
+    " (SELECT count(*) FROM hh WHERE reason IS NOT NULL)"                      \
+    " AS unaccounted_households,"                                              \
+    " (SELECT count(*) FROM pp WHERE reason IS NOT NULL)"                      \
+    " AS unaccounted_persons"
+
+/* clang-format on */
 
 struct view {
     const char *name;
@@ -86,16 +179,28 @@ static const struct view views[] = {
      " e_persons p WHERE p.deleted = 0 AND (p.elderly_mobility = 1 OR"
      " p.disabled = 1 OR p.no_caretaker = 1 OR p.left_behind = 1 OR"
      " p.pregnant = 1 OR p.chronic = 1) ORDER BY p.name, p.id"},
+    {"unaccounted", UNACCOUNTED_ROWS},
 };
+
+/* Views that also have totals (one row): their JSON is {rows, totals}. */
+static const struct view totals[] = {
+    {"unaccounted", UNACCOUNTED_TOTALS},
+};
+
+static const struct view *find(const struct view *v, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(v[i].name, name) == 0)
+            return &v[i];
+    }
+    return NULL;
+}
 
 int hz_node_view(hz_node *n, const char *view, char **json, struct hz_err *err)
 {
     *json = NULL;
-    const struct view *v = NULL;
-    for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
-        if (strcmp(views[i].name, view) == 0)
-            v = &views[i];
-    }
+    const struct view *v = find(views, sizeof views / sizeof views[0], view);
+    const struct view *t = find(totals, sizeof totals / sizeof totals[0], view);
     if (v == NULL)
         return hz_err_set(err, HZ_EINVAL, "no view %s", view);
     json_t *arr = json_array();
@@ -104,5 +209,17 @@ int hz_node_view(hz_node *n, const char *view, char **json, struct hz_err *err)
         json_decref(arr);
         return rv;
     }
-    return render_dump(arr, json, err);
+    if (t == NULL)
+        return render_dump(arr, json, err);
+    json_t *sums = json_array();
+    rv = db_rows_json(&n->db, t->sql, DB_NO_ARGS, sums, err);
+    json_t *root = json_object();
+    json_object_set_new(root, "rows", arr);
+    json_object_set(root, "totals", json_array_get(sums, 0));
+    json_decref(sums);
+    if (rv != 0) {
+        json_decref(root);
+        return rv;
+    }
+    return render_dump(root, json, err);
 }
