@@ -97,8 +97,9 @@ static int decode_fields(struct entry *e, const msgpack_object *o,
     return 0;
 }
 
-int entry_decode(struct entry *e, const uint8_t *buf, size_t len,
-                 struct hz_err *err)
+/* The bounded unpack and the fields, shared by both decoders. */
+static int unpack_fields(struct entry *e, const uint8_t *buf, size_t len,
+                         struct hz_err *err)
 {
     memset(e, 0, sizeof *e);
     if (len > HZ_ENTRY_LEN_MAX)
@@ -109,6 +110,13 @@ int entry_decode(struct entry *e, const uint8_t *buf, size_t len,
         return rv;
     rv = decode_fields(e, &u.data, err);
     msgpack_unpacked_destroy(&u);
+    return rv;
+}
+
+int entry_decode(struct entry *e, const uint8_t *buf, size_t len,
+                 struct hz_err *err)
+{
+    int rv = unpack_fields(e, buf, len, err);
     if (rv != 0)
         return rv;
 
@@ -128,15 +136,7 @@ int entry_decode(struct entry *e, const uint8_t *buf, size_t len,
 int entry_decode_known(struct entry *e, const uint8_t *buf, size_t len,
                        const uint8_t *id, struct hz_err *err)
 {
-    memset(e, 0, sizeof *e);
-    if (len > HZ_ENTRY_LEN_MAX)
-        return hz_err_set(err, HZ_ETOOBIG, "entry of %zu bytes", len);
-    msgpack_unpacked u;
-    int rv = mp_unpack(&u, buf, len, err);
-    if (rv != 0)
-        return rv;
-    rv = decode_fields(e, &u.data, err);
-    msgpack_unpacked_destroy(&u);
+    int rv = unpack_fields(e, buf, len, err);
     if (rv == 0)
         memcpy(e->id, id, HZ_HASH_LEN);
     return rv;
