@@ -137,15 +137,10 @@ static void print_status(struct cli *c, json_t *s)
 int cmd_status(struct cli *c, struct form *f)
 {
     (void)f;
-    if (c->json)
-        return print_json(c, hz_node_status);
-    char *json = NULL;
-    struct hz_err err = {0};
-    int code = hz_node_status(c->node, &json, &err);
-    if (code != 0)
-        return cli_fail(c, code, &err);
-    json_t *s = json_loads(json, 0, NULL);
-    hz_free_string(json);
+    int rv;
+    json_t *s = cli_run_json(c, hz_node_status, &rv);
+    if (s == NULL) /* printed as JSON, or failed */
+        return rv;
     print_status(c, s);
     json_decref(s);
     return EXIT_OK;
@@ -268,15 +263,10 @@ int cmd_bundle_import(struct cli *c, struct form *f)
 int cmd_conflicts(struct cli *c, struct form *f)
 {
     (void)f;
-    if (c->json)
-        return print_json(c, hz_node_conflicts);
-    char *json = NULL;
-    struct hz_err err = {0};
-    int code = hz_node_conflicts(c->node, &json, &err);
-    if (code != 0)
-        return cli_fail(c, code, &err);
-    json_t *arr = json_loads(json, 0, NULL);
-    hz_free_string(json);
+    int rv;
+    json_t *arr = cli_run_json(c, hz_node_conflicts, &rv);
+    if (arr == NULL) /* printed as JSON, or failed */
+        return rv;
     static const char *const cols[] = {"kind", "table", "id", "column"};
     const char *heads[] = {cli_tr(c, "类型", "kind"), cli_tr(c, "表", "table"),
                            "id", cli_tr(c, "字段", "column")};
