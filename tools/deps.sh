@@ -18,6 +18,7 @@ HZ_PACKAGES=(
   clang libclang-rt-14-dev clang-format           # sanitizers, libFuzzer, layout
   python3 python3-msgpack python3-nacl            # independent format checks
   sqlite3 faketime procps                         # test helpers
+  git                                             # the tools read the commit
 )
 
 # The packages of "$@" that are not installed, one a line.

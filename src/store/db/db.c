@@ -192,10 +192,8 @@ static int first_row(struct db *d, sqlite3_stmt *st, bool *found,
     return 0;
 }
 
-/* db_query, then first_row. */
-static int query_first(struct db *d, const char *sql, const struct db_arg *args,
-                       size_t n_args, sqlite3_stmt **st, bool *found,
-                       struct hz_err *err)
+int db_first(struct db *d, const char *sql, const struct db_arg *args,
+             size_t n_args, sqlite3_stmt **st, bool *found, struct hz_err *err)
 {
     int rv = db_query(d, sql, args, n_args, st, err);
     return rv != 0 ? rv : first_row(d, *st, found, err);
@@ -206,7 +204,7 @@ int db_int(struct db *d, const char *sql, const struct db_arg *args,
 {
     sqlite3_stmt *st;
     *out = 0;
-    int rv = query_first(d, sql, args, n_args, &st, found, err);
+    int rv = db_first(d, sql, args, n_args, &st, found, err);
     if (rv != 1)
         return rv;
     *out = sqlite3_column_int64(st, 0);
@@ -219,7 +217,7 @@ int db_blob(struct db *d, const char *sql, const struct db_arg *args,
             struct hz_err *err)
 {
     sqlite3_stmt *st;
-    int rv = query_first(d, sql, args, n_args, &st, found, err);
+    int rv = db_first(d, sql, args, n_args, &st, found, err);
     if (rv != 1)
         return rv;
     rv = db_column_fixed(st, 0, out, len, err);
@@ -570,8 +568,8 @@ int db_meta_get_text(struct db *d, const char *key, char **out,
     sqlite3_stmt *st;
     *out = NULL;
     bool found = false;
-    int rv = query_first(d, "SELECT v FROM meta WHERE k = ?1",
-                         DB_ARGS(DB_TEXT(key)), &st, &found, err);
+    int rv = db_first(d, "SELECT v FROM meta WHERE k = ?1",
+                      DB_ARGS(DB_TEXT(key)), &st, &found, err);
     if (rv == 0)
         return hz_err_set(err, HZ_ECORRUPT, "meta %s", key);
     if (rv != 1)

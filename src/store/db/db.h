@@ -109,6 +109,12 @@ struct db_arg {
 /* Prepare @sql and bind @args to ?1.. ?n. */
 int db_query(struct db *d, const char *sql, const struct db_arg *args,
              size_t n_args, sqlite3_stmt **st, struct hz_err *err);
+/* Prepare @sql with @args and step to its first row: 1 with the statement
+ * on that row (read its columns, then sqlite3_reset it), 0 when there is
+ * none (*@found false; with @found NULL that is HZ_ECORRUPT), or an error.
+ * The statement is reset unless 1 is returned. */
+int db_first(struct db *d, const char *sql, const struct db_arg *args,
+             size_t n_args, sqlite3_stmt **st, bool *found, struct hz_err *err);
 /* Run @sql with @args, reading nothing (INSERT, UPDATE, DELETE). */
 int db_run(struct db *d, const char *sql, const struct db_arg *args,
            size_t n_args, struct hz_err *err);

@@ -354,6 +354,10 @@ int ingest_entry(struct hz_node *n, const uint8_t *buf, size_t len,
     int rv = entry_decode(&e, buf, len, err);
     if (rv == 0)
         rv = ingest_check(n, &e, buf, len, &held, err);
+    if (rv == 0 && held) { /* these very bytes are stored: nothing to do */
+        *res = INGEST_DUPLICATE;
+        return 0;
+    }
     return rv != 0 ? rv : ingest_checked(n, &e, buf, len, res, err);
 }
 

@@ -91,29 +91,22 @@ int log_next_judged(struct hz_node *n, const uint8_t *author,
 {
     sqlite3_stmt *st;
     *bytes = NULL;
-    *found = false;
-    int rv = db_query(&n->db,
+    int rv = db_first(&n->db,
                       "SELECT seq, state, bytes, mark FROM log WHERE"
                       " author = ?1 AND seq > ?2 AND state IN (?3, ?4)"
                       " ORDER BY seq LIMIT 1",
                       DB_ARGS(DB_KEY(author), DB_INT(after_seq),
                               DB_INT(ENTRY_APPLIED), DB_INT(ENTRY_DENIED)),
-                      &st, err);
-    if (rv != 0)
+                      &st, found, err);
+    if (rv != 1)
         return rv;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *found = true;
-        memset(out, 0, sizeof *out);
-        out->author = author;
-        out->seq = (uint64_t)sqlite3_column_int64(st, 0);
-        out->state = (enum entry_state)sqlite3_column_int(st, 1);
-        out->mark = sqlite3_column_int64(st, 3);
-        rv = db_column_dup(st, 2, bytes, &out->len, err);
-        out->bytes = *bytes;
-    } else if (rc != SQLITE_DONE) {
-        rv = db_err(&n->db, rc, "log", err);
-    }
+    memset(out, 0, sizeof *out);
+    out->author = author;
+    out->seq = (uint64_t)sqlite3_column_int64(st, 0);
+    out->state = (enum entry_state)sqlite3_column_int(st, 1);
+    out->mark = sqlite3_column_int64(st, 3);
+    rv = db_column_dup(st, 2, bytes, &out->len, err);
+    out->bytes = *bytes;
     sqlite3_reset(st);
     return rv;
 }
@@ -123,21 +116,15 @@ int log_next_held(struct hz_node *n, int64_t *after, uint8_t **bytes,
 {
     sqlite3_stmt *st;
     *bytes = NULL;
-    *found = false;
-    int rv = db_query(&n->db,
-                      "SELECT bytes, n FROM log WHERE state = ?1 AND n > ?2"
-                      " ORDER BY n LIMIT 1",
-                      DB_ARGS(DB_INT(ENTRY_HELD), DB_INT(*after)), &st, err);
-    if (rv != 0)
+    int rv =
+        db_first(&n->db,
+                 "SELECT bytes, n FROM log WHERE state = ?1 AND n > ?2"
+                 " ORDER BY n LIMIT 1",
+                 DB_ARGS(DB_INT(ENTRY_HELD), DB_INT(*after)), &st, found, err);
+    if (rv != 1)
         return rv;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *found = true;
-        *after = sqlite3_column_int64(st, 1);
-        rv = db_column_dup(st, 0, bytes, len, err);
-    } else if (rc != SQLITE_DONE) {
-        rv = db_err(&n->db, rc, "log", err);
-    }
+    *after = sqlite3_column_int64(st, 1);
+    rv = db_column_dup(st, 0, bytes, len, err);
     sqlite3_reset(st);
     return rv;
 }
@@ -443,28 +430,22 @@ int log_pending_next(struct hz_node *n, const uint8_t *author, uint64_t max_seq,
 {
     sqlite3_stmt *st;
     *bytes = NULL;
-    *found = false;
-    int rv = db_query(&n->db,
-                      "SELECT seq, id, bytes, mark FROM pending WHERE"
-                      " author = ?1 AND seq <= ?2 ORDER BY seq, id LIMIT 1",
-                      DB_ARGS(DB_KEY(author), DB_INT(max_seq)), &st, err);
-    if (rv != 0)
+    int rv =
+        db_first(&n->db,
+                 "SELECT seq, id, bytes, mark FROM pending WHERE"
+                 " author = ?1 AND seq <= ?2 ORDER BY seq, id LIMIT 1",
+                 DB_ARGS(DB_KEY(author), DB_INT(max_seq)), &st, found, err);
+    if (rv != 1)
         return rv;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *found = true;
-        memset(out, 0, sizeof *out);
-        out->author = author;
-        out->seq = (uint64_t)sqlite3_column_int64(st, 0);
-        out->mark = sqlite3_column_int64(st, 3);
-        rv = db_column_fixed(st, 1, out->id_buf, HZ_HASH_LEN, err);
-        out->id = out->id_buf;
-        if (rv == 0)
-            rv = db_column_dup(st, 2, bytes, &out->len, err);
-        out->bytes = *bytes;
-    } else if (rc != SQLITE_DONE) {
-        rv = db_err(&n->db, rc, "pending", err);
-    }
+    memset(out, 0, sizeof *out);
+    out->author = author;
+    out->seq = (uint64_t)sqlite3_column_int64(st, 0);
+    out->mark = sqlite3_column_int64(st, 3);
+    rv = db_column_fixed(st, 1, out->id_buf, HZ_HASH_LEN, err);
+    out->id = out->id_buf;
+    if (rv == 0)
+        rv = db_column_dup(st, 2, bytes, &out->len, err);
+    out->bytes = *bytes;
     sqlite3_reset(st);
     return rv;
 }
