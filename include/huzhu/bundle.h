@@ -27,7 +27,26 @@ struct hz_ingest_stats {
                            certificate in this one let apply */
     uint64_t withdrawn; /* applied entries that a revocation in this one
                            took back */
+    uint64_t capacity;  /* not kept (capacity): entries of this import
+                           whose author has no certificate in effect,
+                           over the strangers' caps (DECISIONS 34; fetched
+                           again later, never a refusal) */
+    uint64_t evicted;   /* entries of earlier imports of such authors that
+                           this one's made room for (not in entries) */
 };
+
+/* A run of one author's entries, seq from_seq..to_seq. */
+struct hz_range {
+    uint8_t author[32];
+    uint64_t from_seq, to_seq;
+};
+
+/* The entries the last import (or relay batch) on @node did not keep
+ * for capacity (`capacity` and `evicted` of its stats), as ranges: at
+ * most 1,000 are listed, the counts cover all. *@ranges is valid until
+ * the next import or hz_node_close. Returns how many are listed. */
+HZ_API size_t hz_ingest_not_kept(const hz_node *node,
+                                 const struct hz_range **ranges);
 
 /* Write every entry this node holds (and its fork evidence) to @path, or
  * with @vector_json (the output of hz_node_vector on another node) only

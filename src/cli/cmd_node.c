@@ -4,6 +4,7 @@
  * command table (main.c). */
 #include "cli.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,6 +207,80 @@ int cmd_bundle_export(struct cli *c, struct form *f)
     return EXIT_OK;
 }
 
+/* The ranges an import did not keep for capacity (DECISIONS 34). */
+static json_t *not_kept_json(struct cli *c)
+{
+    const struct hz_range *r;
+    size_t n = hz_ingest_not_kept(c->node, &r);
+    json_t *arr = json_array();
+    for (size_t i = 0; arr != NULL && i < n; i++) {
+        char key[2 * sizeof r[i].author + 1];
+        for (size_t b = 0; b < sizeof r[i].author; b++)
+            snprintf(key + 2 * b, 3, "%02x", r[i].author[b]);
+        json_array_append_new(arr,
+                              json_pack("{s:s, s:I, s:I}", "author", key,
+                                        "from_seq", (json_int_t)r[i].from_seq,
+                                        "to_seq", (json_int_t)r[i].to_seq));
+    }
+    return arr;
+}
+
+static void print_import_json(struct cli *c, const struct hz_ingest_stats *s)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } counts[] = {
+#define HZ_COUNT(f) {#f, offsetof(struct hz_ingest_stats, f)}
+        HZ_COUNT(entries),   HZ_COUNT(applied),  HZ_COUNT(duplicate),
+        HZ_COUNT(pending),   HZ_COUNT(rejected), HZ_COUNT(held),
+        HZ_COUNT(stopped),   HZ_COUNT(forks),    HZ_COUNT(refused),
+        HZ_COUNT(released),  HZ_COUNT(denied),   HZ_COUNT(granted),
+        HZ_COUNT(withdrawn), HZ_COUNT(capacity), HZ_COUNT(evicted),
+#undef HZ_COUNT
+    };
+    json_t *o = json_object();
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        uint64_t v;
+        memcpy(&v, (const char *)s + counts[i].off, sizeof v);
+        json_object_set_new(o, counts[i].name, json_integer((json_int_t)v));
+    }
+    json_object_set_new(o, "not_kept", not_kept_json(c));
+    char *text = json_dumps(o, JSON_COMPACT);
+    if (text != NULL)
+        cli_print_json_text(text);
+    free(text);
+    json_decref(o);
+}
+
+/* Entries of authors with no certificate over the strangers' caps: say
+ * how many, that nothing is wrong with the bundle, and the first ranges. */
+static void print_not_kept(struct cli *c, const struct hz_ingest_stats *s)
+{
+    if (s->capacity == 0 && s->evicted == 0)
+        return;
+    printf("%s: %llu  %s: %llu\n",
+           cli_tr(c, "容量已满未保留(无证书作者的条目)",
+                  "not kept (capacity; entries of authors with no "
+                  "certificate)"),
+           (unsigned long long)s->capacity,
+           cli_tr(c, "为此腾出的先前条目", "earlier ones let go for them"),
+           (unsigned long long)s->evicted);
+    printf("%s\n", cli_tr(c, "它们的作者获得证书后，可再次导入获取",
+                          "import them again once their authors hold a "
+                          "certificate"));
+    const struct hz_range *r;
+    size_t n = hz_ingest_not_kept(c->node, &r);
+    for (size_t i = 0; i < n && i < 10; i++)
+        printf("  %02x%02x%02x%02x… %llu–%llu\n", r[i].author[0],
+               r[i].author[1], r[i].author[2], r[i].author[3],
+               (unsigned long long)r[i].from_seq,
+               (unsigned long long)r[i].to_seq);
+    if (n > 10)
+        printf("  … %s %zu %s\n", cli_tr(c, "共", "of"), n,
+               cli_tr(c, "段(--json 列出)", "ranges (--json lists them)"));
+}
+
 int cmd_bundle_import(struct cli *c, struct form *f)
 {
     struct hz_ingest_stats s = {0};
@@ -215,48 +290,37 @@ int cmd_bundle_import(struct cli *c, struct form *f)
     if (code != 0)
         return cli_fail(c, code, &err);
     if (c->json) {
-        printf("{\"entries\":%llu,\"applied\":%llu,\"duplicate\":%llu,"
-               "\"pending\":%llu,\"rejected\":%llu,\"held\":%llu,"
-               "\"stopped\":%llu,\"forks\":%llu,\"refused\":%llu,"
-               "\"released\":%llu,\"denied\":%llu,\"granted\":%llu,"
-               "\"withdrawn\":%llu}\n",
-               (unsigned long long)s.entries, (unsigned long long)s.applied,
-               (unsigned long long)s.duplicate, (unsigned long long)s.pending,
-               (unsigned long long)s.rejected, (unsigned long long)s.held,
-               (unsigned long long)s.stopped, (unsigned long long)s.forks,
-               (unsigned long long)s.refused, (unsigned long long)s.released,
-               (unsigned long long)s.denied, (unsigned long long)s.granted,
-               (unsigned long long)s.withdrawn);
-    } else {
-        printf("%s: %llu  %s: %llu  %s: %llu  %s: %llu  %s: %llu  %s: %llu"
-               "  %s: %llu\n",
-               cli_tr(c, "条目", "entries"), (unsigned long long)s.entries,
-               cli_tr(c, "新应用", "applied"), (unsigned long long)s.applied,
-               cli_tr(c, "已有", "already held"),
-               (unsigned long long)s.duplicate, cli_tr(c, "待前序", "pending"),
-               (unsigned long long)s.pending, cli_tr(c, "拒绝", "rejected"),
-               (unsigned long long)s.rejected,
-               cli_tr(c, "待升级", "held for upgrade"),
-               (unsigned long long)s.held, cli_tr(c, "分叉", "forks"),
-               (unsigned long long)(s.forks + s.stopped));
-        if (s.released > 0)
-            printf("%s: %llu\n",
-                   cli_tr(c, "先前待前序、现已处理的条目",
-                          "earlier entries that waited and are now placed"),
-                   (unsigned long long)s.released);
-        if (s.denied > 0)
-            printf("%s: %llu\n",
-                   cli_tr(c, "作者无权写入(或尚无证书)、暂不生效",
-                          "not allowed for their author (or no certificate "
-                          "yet): not applied"),
-                   (unsigned long long)s.denied);
-        if (s.granted > 0 || s.withdrawn > 0)
-            printf("%s: %llu  %s: %llu\n",
-                   cli_tr(c, "因新证书而生效", "applied by new certificates"),
-                   (unsigned long long)s.granted,
-                   cli_tr(c, "因吊销而撤回", "taken back by revocations"),
-                   (unsigned long long)s.withdrawn);
+        print_import_json(c, &s);
+        return EXIT_OK;
     }
+    printf("%s: %llu  %s: %llu  %s: %llu  %s: %llu  %s: %llu  %s: %llu"
+           "  %s: %llu\n",
+           cli_tr(c, "条目", "entries"), (unsigned long long)s.entries,
+           cli_tr(c, "新应用", "applied"), (unsigned long long)s.applied,
+           cli_tr(c, "已有", "already held"), (unsigned long long)s.duplicate,
+           cli_tr(c, "待前序", "pending"), (unsigned long long)s.pending,
+           cli_tr(c, "拒绝", "rejected"), (unsigned long long)s.rejected,
+           cli_tr(c, "待升级", "held for upgrade"), (unsigned long long)s.held,
+           cli_tr(c, "分叉", "forks"),
+           (unsigned long long)(s.forks + s.stopped));
+    if (s.released > 0)
+        printf("%s: %llu\n",
+               cli_tr(c, "先前待前序、现已处理的条目",
+                      "earlier entries that waited and are now placed"),
+               (unsigned long long)s.released);
+    if (s.denied > 0)
+        printf("%s: %llu\n",
+               cli_tr(c, "作者无权写入(或尚无证书)、暂不生效",
+                      "not allowed for their author (or no certificate "
+                      "yet): not applied"),
+               (unsigned long long)s.denied);
+    if (s.granted > 0 || s.withdrawn > 0)
+        printf("%s: %llu  %s: %llu\n",
+               cli_tr(c, "因新证书而生效", "applied by new certificates"),
+               (unsigned long long)s.granted,
+               cli_tr(c, "因吊销而撤回", "taken back by revocations"),
+               (unsigned long long)s.withdrawn);
+    print_not_kept(c, &s);
     return EXIT_OK;
 }
 

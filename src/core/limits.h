@@ -30,6 +30,17 @@
 #define HZ_PENDING_PER_AUTHOR_MAX 100000u
 #define HZ_PENDING_TOTAL_MAX 1000000u
 
+/* Entries kept of authors with no certificate in effect (DECISIONS 34):
+ * in all, and from one source (a bundle import, a sync session), in
+ * entries and in entry bytes. Over a cap, such entries are not kept,
+ * highest seq first (log/capacity.c). */
+#define HZ_STRANGER_MAX 50000u
+#define HZ_STRANGER_BYTES_MAX (32u * 1024u * 1024u)
+#define HZ_STRANGER_SOURCE_MAX 10000u
+#define HZ_STRANGER_SOURCE_BYTES_MAX (8u * 1024u * 1024u)
+/* Ranges of entries not kept that one import lists (all are counted). */
+#define HZ_NOT_KEPT_LISTED 1000u
+
 /* A bundle frame holds one entry or a header or trailer. */
 #define HZ_FRAME_HDR_LEN 5u
 #define HZ_FRAME_LEN_MAX (HZ_ENTRY_LEN_MAX + 64u)

@@ -522,7 +522,8 @@ def bundle_export_and_import_forms():
         T.check_eq(j, {"entries": 1, "applied": 0, "duplicate": 1,
                        "pending": 0, "rejected": 0, "held": 0, "stopped": 0,
                        "forks": 0, "refused": 0, "released": 0, "denied": 0,
-                       "granted": 0, "withdrawn": 0},
+                       "granted": 0, "withdrawn": 0, "capacity": 0,
+                       "evicted": 0, "not_kept": []},
                    "--json import: every count, a second import is duplicate")
         T.check(not os.path.exists(os.path.join(b.dir, "import.staging")),
                 "no staging copy left in the node directory")

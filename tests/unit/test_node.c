@@ -24,6 +24,48 @@ static struct hz_node_opts opts_for(struct unit_env *e)
                                  .env = &e->env};
 }
 
+/* A node created in a new directory under /tmp, on a virtual clock. */
+struct disk {
+    char *tmp, *dir;
+    struct unit_env e;
+    struct hz_node_opts opts;
+};
+
+static hz_node *disk_create(struct disk *d)
+{
+    d->tmp = unit_tmpdir();
+    d->dir = unit_path(d->tmp, "node"); /* a new directory */
+    unit_env_init(&d->e, 1, UNIT_T0_MS);
+    d->opts = opts_for(&d->e);
+    hz_node *n = NULL;
+    assert_int_equal(hz_node_create(d->dir, "测试节点", &d->opts, &n, NULL), 0);
+    return n;
+}
+
+static void disk_remove(struct disk *d)
+{
+    unit_rmtree(d->tmp);
+    free(d->dir);
+    free(d->tmp);
+}
+
+/* The next @count entries of @a's chain, each setting one household's
+ * village, at clocks from @clock0 on. */
+static void chain_of(struct unit_author *a, int count, uint64_t clock0,
+                     struct unit_entries *es)
+{
+    struct enc body;
+    enc_init(&body);
+    static const uint8_t row[HZ_ROW_LEN] = {0x0d};
+    struct value v = {.type = VALUE_STR, .s = {(const uint8_t *)"test", 4}};
+    for (int i = 0; i < count; i++) {
+        unit_body_set(&body, 1, "households", row, "village", &v, 0, NULL);
+        unit_author_next(a, (UNIT_T0_MS << 16) + clock0 + (uint64_t)i, &body,
+                         es, NULL);
+    }
+    enc_close(&body);
+}
+
 /* Entries in @dir other than . and .. */
 static size_t n_files(const char *dir)
 {
@@ -41,13 +83,8 @@ static size_t n_files(const char *dir)
 static void create_makes_a_node_that_open_finds_again(void **state)
 {
     (void)state;
-    char *tmp = unit_tmpdir();
-    char *dir = unit_path(tmp, "node"); /* a new directory */
-    struct unit_env e;
-    unit_env_init(&e, 1, UNIT_T0_MS);
-    struct hz_node_opts opts = opts_for(&e);
-    hz_node *n = NULL;
-    assert_int_equal(hz_node_create(dir, "测试节点", &opts, &n, NULL), 0);
+    struct disk d;
+    hz_node *n = disk_create(&d);
     char key[2 * HZ_KEY_LEN + 1], again[2 * HZ_KEY_LEN + 1];
     hz_node_key_hex(n, key);
     assert_int_equal(strlen(key), HZ_KEY_HEX_LEN);
@@ -57,22 +94,20 @@ static void create_makes_a_node_that_open_finds_again(void **state)
                      0);
     hz_node_close(n);
 
-    char *keyfile = unit_path(dir, "node.key");
+    char *keyfile = unit_path(d.dir, "node.key");
     struct stat sb;
     assert_int_equal(stat(keyfile, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
     assert_int_equal(sb.st_size, HZ_SEED_LEN);
     free(keyfile);
 
-    assert_int_equal(hz_node_open(dir, &opts, &n, NULL), 0);
+    assert_int_equal(hz_node_open(d.dir, &d.opts, &n, NULL), 0);
     hz_node_key_hex(n, again);
     assert_string_equal(key, again);
     unit_assert_field(n, "sites", g, "name", "\"测试安置点\"");
     hz_node_close(n);
     hz_node_close(NULL); /* fine */
-    unit_rmtree(tmp);
-    free(dir);
-    free(tmp);
+    disk_remove(&d);
 }
 
 /* A node in no network lists its members as none, and its own entries'
@@ -80,13 +115,8 @@ static void create_makes_a_node_that_open_finds_again(void **state)
 static void members_of_a_node_in_no_network(void **state)
 {
     (void)state;
-    char *tmp = unit_tmpdir();
-    char *dir = unit_path(tmp, "node");
-    struct unit_env e;
-    unit_env_init(&e, 1, UNIT_T0_MS);
-    struct hz_node_opts opts = opts_for(&e);
-    hz_node *n = NULL;
-    assert_int_equal(hz_node_create(dir, "测试节点", &opts, &n, NULL), 0);
+    struct disk d;
+    hz_node *n = disk_create(&d);
     char g[HZ_ROW_HEX_LEN + 1], key[2 * HZ_KEY_LEN + 1];
     assert_int_equal(unit_put(n, "sites", NULL,
                               UNIT_FIELDS({"name", "测试安置点"}), g, NULL),
@@ -108,9 +138,7 @@ static void members_of_a_node_in_no_network(void **state)
     json_decref(root);
     hz_free_string(json);
     hz_node_close(n);
-    unit_rmtree(tmp);
-    free(dir);
-    free(tmp);
+    disk_remove(&d);
 }
 
 /* A node made by a build of database format 1 had no pending_count: it
@@ -119,25 +147,12 @@ static void members_of_a_node_in_no_network(void **state)
 static void a_format_1_database_gets_its_pending_counted(void **state)
 {
     (void)state;
-    char *tmp = unit_tmpdir();
-    char *dir = unit_path(tmp, "node");
-    struct unit_env e;
-    unit_env_init(&e, 1, UNIT_T0_MS);
-    struct hz_node_opts opts = opts_for(&e);
-    hz_node *n = NULL;
-    assert_int_equal(hz_node_create(dir, "测试节点", &opts, &n, NULL), 0);
+    struct disk d;
+    hz_node *n = disk_create(&d);
     struct unit_author x;
     unit_author_init(&x, 0x58);
     struct unit_entries es = {0};
-    struct enc body;
-    enc_init(&body);
-    static const uint8_t row[HZ_ROW_LEN] = {0x0d};
-    struct value v = {.type = VALUE_STR, .s = {(const uint8_t *)"test", 4}};
-    for (int i = 0; i < 5; i++) {
-        unit_body_set(&body, 1, "households", row, "village", &v, 0, NULL);
-        unit_author_next(&x, (UNIT_T0_MS << 16) + (uint64_t)i, &body, &es,
-                         NULL);
-    }
+    chain_of(&x, 5, 0, &es);
     /* Seq 2..5 wait for seq 1. */
     assert_int_equal(unit_deliver_range(n, &es, 1, 4, NULL), 0);
     assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM pending"), 4);
@@ -148,7 +163,7 @@ static void a_format_1_database_gets_its_pending_counted(void **state)
         SQLITE_OK);
     hz_node_close(n);
 
-    assert_int_equal(hz_node_open(dir, &opts, &n, NULL), 0);
+    assert_int_equal(hz_node_open(d.dir, &d.opts, &n, NULL), 0);
     assert_int_equal(unit_sql_int(n, "PRAGMA user_version"), HZ_DB_FORMAT);
     assert_int_equal(
         unit_sql_int(n, "SELECT n FROM pending_count WHERE author = X''"), 4);
@@ -161,12 +176,74 @@ static void a_format_1_database_gets_its_pending_counted(void **state)
     assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM pending_count"), 1);
     assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM log"), 5);
     hz_node_close(n);
-    enc_close(&body);
     unit_author_close(&x);
     unit_entries_free(&es);
-    unit_rmtree(tmp);
-    free(dir);
-    free(tmp);
+    disk_remove(&d);
+}
+
+/* A node of database format 2 kept pending entries and fork evidence in
+ * WITHOUT ROWID tables: opened for writing, they move to the rowid layout
+ * of format 3 with every row, and the chain still drains. */
+static void a_format_2_database_gets_the_rowid_layout(void **state)
+{
+    (void)state;
+    struct disk d;
+    hz_node *n = disk_create(&d);
+    struct unit_author x, y;
+    unit_author_init(&x, 0x58);
+    unit_author_init(&y, 0x59);
+    struct unit_entries es = {0}, fork = {0};
+    chain_of(&x, 5, 0, &es);
+    /* Y signs seq 1 twice, at two clocks: the second is fork evidence. */
+    chain_of(&y, 1, 0, &fork);
+    y.seq = 0;
+    chain_of(&y, 1, 1, &fork);
+    assert_int_equal(unit_deliver_range(n, &es, 1, 4, NULL), 0);
+    assert_int_equal(unit_deliver(n, &fork, NULL), 0);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM forks"), 1);
+    /* The format-2 layout, as that build made it. */
+    assert_int_equal(
+        sqlite3_exec(
+            n->db.conn,
+            "CREATE TABLE p2(author BLOB, seq INTEGER, id BLOB, bytes BLOB NOT"
+            " NULL, mark INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(author, seq,"
+            " id)) WITHOUT ROWID;"
+            "INSERT INTO p2 SELECT author, seq, id, bytes, mark FROM pending;"
+            "DROP TABLE pending; ALTER TABLE p2 RENAME TO pending;"
+            "CREATE TABLE f2(author BLOB, seq INTEGER, id BLOB, point INTEGER"
+            " NOT NULL, bytes BLOB NOT NULL, PRIMARY KEY(author, seq, id))"
+            " WITHOUT ROWID;"
+            "INSERT INTO f2 SELECT author, seq, id, point, bytes FROM forks;"
+            "DROP TABLE forks; ALTER TABLE f2 RENAME TO forks;"
+            "DROP TABLE stranger; PRAGMA user_version=2;",
+            NULL, NULL, NULL),
+        SQLITE_OK);
+    hz_node_close(n);
+
+    assert_int_equal(hz_node_open(d.dir, &d.opts, &n, NULL), 0);
+    assert_int_equal(unit_sql_int(n, "PRAGMA user_version"), HZ_DB_FORMAT);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM sqlite_master"
+                                     " WHERE name IN ('pending', 'forks')"
+                                     " AND sql LIKE '%WITHOUT ROWID%'"),
+                     0);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM pending"), 4);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM forks"), 1);
+    assert_int_equal(
+        unit_sql_int(n, "SELECT count(*) FROM sqlite_master WHERE name IN"
+                        " ('pending_v2', 'forks_v2')"),
+        0);
+    /* The fork is still known, and seq 1 drains X's chain. */
+    assert_int_equal(unit_deliver(n, &fork, NULL), 0);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM forks"), 1);
+    assert_int_equal(unit_deliver_range(n, &es, 0, 1, NULL), 0);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM pending"), 0);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM log"), 6);
+    hz_node_close(n);
+    unit_author_close(&x);
+    unit_author_close(&y);
+    unit_entries_free(&es);
+    unit_entries_free(&fork);
+    disk_remove(&d);
 }
 
 static void create_refuses_a_directory_that_is_not_empty(void **state)
@@ -330,6 +407,7 @@ int main(void)
         cmocka_unit_test(create_refuses_a_directory_that_is_not_empty),
         cmocka_unit_test(members_of_a_node_in_no_network),
         cmocka_unit_test(a_format_1_database_gets_its_pending_counted),
+        cmocka_unit_test(a_format_2_database_gets_the_rowid_layout),
         cmocka_unit_test(open_never_creates_a_node),
         cmocka_unit_test(open_refuses_a_newer_database_or_a_foreign_key),
         cmocka_unit_test(two_handles_on_one_node_write_one_chain),

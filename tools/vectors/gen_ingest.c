@@ -19,7 +19,7 @@
 struct step {
     const char *entry;  /* name in the local table */
     const char *result; /* applied, duplicate, pending, rejected, held,
-                         * stopped, fork */
+                         * stopped, fork, denied, capacity */
 };
 
 static const char *result_name(enum ingest_result r)
@@ -41,6 +41,8 @@ static const char *result_name(enum ingest_result r)
         return "fork";
     case INGEST_DENIED:
         return "denied";
+    case INGEST_CAPACITY:
+        return "capacity";
     }
     return "?";
 }

@@ -412,16 +412,28 @@ static const char base_schema[] =
     /* 0 is ENTRY_APPLIED (log/log.h asserts it): the index holds the
      * entries that are not applied, a few among many. */
     "CREATE INDEX IF NOT EXISTS log_state ON log(state) WHERE state <> 0;"
-    "CREATE TABLE IF NOT EXISTS pending(author BLOB, seq INTEGER, id BLOB,"
-    " bytes BLOB NOT NULL, mark INTEGER NOT NULL DEFAULT 0,"
-    " PRIMARY KEY(author, seq, id)) WITHOUT ROWID;"
+    /* pending and forks hold whole entries: rowid tables, so an entry of
+     * a few KB stays on its page (a WITHOUT ROWID row keeps about 1 KB
+     * there and puts the rest on an overflow page of its own). */
+    "CREATE TABLE IF NOT EXISTS pending(n INTEGER PRIMARY KEY, author BLOB"
+    " NOT NULL, seq INTEGER NOT NULL, id BLOB NOT NULL, bytes BLOB NOT NULL,"
+    " mark INTEGER NOT NULL DEFAULT 0, UNIQUE(author, seq, id));"
     /* Entries in pending per author, and in all under the empty author:
      * the caps of DECISIONS 7 without counting rows (log/log.c). */
     "CREATE TABLE IF NOT EXISTS pending_count(author BLOB PRIMARY KEY,"
     " n INTEGER NOT NULL) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS forks(author BLOB, seq INTEGER, id BLOB,"
-    " point INTEGER NOT NULL, bytes BLOB NOT NULL,"
+    "CREATE TABLE IF NOT EXISTS forks(n INTEGER PRIMARY KEY, author BLOB"
+    " NOT NULL, seq INTEGER NOT NULL, id BLOB NOT NULL, point INTEGER NOT"
+    " NULL, bytes BLOB NOT NULL, UNIQUE(author, seq, id));"
+    /* Entries of authors with no certificate in effect, never applied:
+     * the strangers' caps of DECISIONS 34 (log/capacity.c; format 3). */
+    "CREATE TABLE IF NOT EXISTS stranger(author BLOB, seq INTEGER, id BLOB,"
+    " len INTEGER NOT NULL, src INTEGER NOT NULL,"
     " PRIMARY KEY(author, seq, id)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS stranger_seq ON stranger(seq, author, id);"
+    "CREATE INDEX IF NOT EXISTS stranger_src ON stranger(src, seq, author,"
+    " id);"
+    "CREATE INDEX IF NOT EXISTS forks_id ON forks(id);"
     "CREATE TABLE IF NOT EXISTS skew(author BLOB PRIMARY KEY,"
     " clock INTEGER NOT NULL, wall INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS w(tbl TEXT, row BLOB, col TEXT, eid BLOB,"

@@ -30,9 +30,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* PRAGMA user_version of node.db. 2: pending_count (a format-1 database
- * is brought up to 2 when it is opened for writing: node/node.c). */
-#define HZ_DB_FORMAT 2
+/* PRAGMA user_version of node.db. 2: pending_count; 3: stranger. An older
+ * database is brought up to date when it is opened for writing
+ * (node/node.c). */
+#define HZ_DB_FORMAT 3
 
 struct db {
     sqlite3 *conn;

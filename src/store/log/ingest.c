@@ -25,6 +25,7 @@ void ingest_begin_counting(struct hz_node *n, struct hz_ingest_stats *s)
     HZ_ASSERT(n->counting == NULL); /* runs do not nest */
     n->counting = s;
     n->counting_base = s->pending;
+    capacity_begin_run(n);
     env_random(n, &n->counting_mark, sizeof n->counting_mark);
     n->counting_mark &= INT64_MAX;
     if (n->counting_mark == 0)
@@ -54,10 +55,38 @@ void ingest_count(struct hz_ingest_stats *s, enum ingest_result r)
         [INGEST_STOPPED] = offsetof(struct hz_ingest_stats, stopped),
         [INGEST_FORK] = offsetof(struct hz_ingest_stats, forks),
         [INGEST_DENIED] = offsetof(struct hz_ingest_stats, denied),
+        [INGEST_CAPACITY] = offsetof(struct hz_ingest_stats, capacity),
     };
     HZ_ASSERT((size_t)r < sizeof counter / sizeof counter[0]);
     uint64_t *c = (uint64_t *)(void *)((char *)s + counter[r]);
     (*c)++;
+}
+
+/* This run's entries that a fork stops end the run stopped: move their
+ * count from the result they had (proto/cli.md, "bundle import"). */
+static int count_stopping(struct hz_node *n, const uint8_t *author,
+                          uint64_t point, struct hz_err *err)
+{
+    struct hz_ingest_stats *c = n->counting;
+    if (c == NULL)
+        return 0;
+    int64_t was[ENTRY_DENIED + 1] = {0};
+    int rv =
+        log_count_marked_from(n, author, point, n->counting_mark, was, err);
+    uint64_t *of_state[] = {
+        [ENTRY_APPLIED] = &c->applied, [ENTRY_REJECTED] = &c->rejected,
+        [ENTRY_HELD] = &c->held,       [ENTRY_STOPPED] = NULL,
+        [ENTRY_DENIED] = &c->denied,
+    };
+    for (int s = 0; rv == 0 && s <= ENTRY_DENIED; s++) {
+        uint64_t moved = (uint64_t)was[s];
+        if (of_state[s] == NULL || moved == 0)
+            continue;
+        moved = moved < *of_state[s] ? moved : *of_state[s];
+        *of_state[s] -= moved;
+        c->stopped += moved;
+    }
+    return rv;
 }
 
 /* Take back everything the author wrote at or past @point. */
@@ -65,8 +94,8 @@ static int stop_chain(struct hz_node *n, const uint8_t *author, uint64_t point,
                       struct hz_err *err)
 {
     HZ_ASSERT(point > 0);
-    int rv = 0;
-    for (;;) {
+    int rv = count_stopping(n, author, point, err);
+    for (; rv == 0;) {
         uint8_t id[HZ_HASH_LEN];
         bool found;
         rv = log_last_applied_from(n, author, point, id, &found, err);
@@ -75,8 +104,6 @@ static int stop_chain(struct hz_node *n, const uint8_t *author, uint64_t point,
         rv = apply_undo(n, id, err);
         if (rv == 0)
             rv = log_set_state(n, id, ENTRY_STOPPED, NULL, err);
-        if (rv != 0)
-            break;
     }
     if (rv == 0)
         rv = log_stop_from(n, author, point, err);
@@ -93,8 +120,10 @@ static int stop_chain(struct hz_node *n, const uint8_t *author, uint64_t point,
 /* A second history of one author: keep the entry as evidence, and stop
  * the author's chain at the fork point it proves. */
 static int record_fork(struct hz_node *n, const struct entry *e,
-                       const uint8_t *buf, size_t len, struct hz_err *err)
+                       const uint8_t *buf, size_t len, enum ingest_result *res,
+                       struct hz_err *err)
 {
+    *res = INGEST_FORK;
     uint64_t point = e->seq;
     int rv = 0;
     if (e->seq > 1) {
@@ -116,13 +145,17 @@ static int record_fork(struct hz_node *n, const struct entry *e,
     if (held >= (int64_t)HZ_FORK_EVIDENCE_MAX) {
         /* Enough evidence of this fork is held; only evidence of an
          * earlier fork point still matters, and it replaces the latest. */
-        if (old_point != 0 && point >= old_point)
+        if (old_point != 0 && point >= old_point) {
+            *res = INGEST_CAPACITY; /* not kept (limits.md) */
             return 0;
+        }
         rv = log_fork_drop_latest(n, e->author, err);
         if (rv != 0)
             return rv;
     }
     rv = log_fork_put(n, e, point, buf, len, err);
+    if (rv == 0)
+        rv = capacity_note(n, e, len, err);
     if (rv == 0 && (old_point == 0 || point < old_point))
         rv = stop_chain(n, e->author, point, err);
     if (rv == 0) {
@@ -198,6 +231,8 @@ static int append(struct hz_node *n, const struct entry *e, const uint8_t *buf,
     else if (rv == 0 && state == ENTRY_APPLIED)
         rv = apply_body(n, e, &b, APPLY_LATEST, err);
     body_close(&b);
+    if (rv == 0 && state != ENTRY_APPLIED)
+        rv = capacity_note(n, e, len, err);
     if (rv != 0)
         return rv;
     static const enum ingest_result of_state[] = {
@@ -241,8 +276,9 @@ static int hold_pending(struct hz_node *n, const struct entry *e,
     if (mine >= (int64_t)HZ_PENDING_PER_AUTHOR_MAX ||
         all >= (int64_t)HZ_PENDING_TOTAL_MAX)
         return hz_err_set(err, HZ_ETOOBIG, "pending entries full");
-    return log_pending_put(n, e, buf, len,
-                           n->counting != NULL ? n->counting_mark : 0, err);
+    rv = log_pending_put(n, e, buf, len,
+                         n->counting != NULL ? n->counting_mark : 0, err);
+    return rv != 0 ? rv : capacity_note(n, e, len, err);
 }
 
 /* Place a verified entry: duplicate, fork evidence, next link, or ahead
@@ -271,8 +307,7 @@ static int place(struct hz_node *n, const struct entry *e, const uint8_t *buf,
                  " we did not write",
                  (unsigned long long)e->seq);
         rv = db_meta_put(&n->db, "clone", "1", 1, err);
-        *res = INGEST_FORK;
-        return rv != 0 ? rv : record_fork(n, e, buf, len, err);
+        return rv != 0 ? rv : record_fork(n, e, buf, len, res, err);
     }
     if (e->seq > top + 1) {
         *res = INGEST_PENDING;
@@ -289,8 +324,7 @@ static int place(struct hz_node *n, const struct entry *e, const uint8_t *buf,
     }
     HZ_ASSERT(e->seq <= top + 1);
     if (e->seq <= top || memcmp(prev, e->prev, HZ_HASH_LEN) != 0) {
-        *res = INGEST_FORK;
-        return record_fork(n, e, buf, len, err);
+        return record_fork(n, e, buf, len, res, err);
     }
     rv = note_skew(n, e, err);
     return rv != 0 ? rv : append(n, e, buf, len, res, err);
@@ -317,7 +351,7 @@ static int drain_pending(struct hz_node *n, const uint8_t *author,
         bool ours = n->counting != NULL && r.mark == n->counting_mark;
         struct entry e;
         enum ingest_result res = INGEST_PENDING;
-        rv = log_pending_del(n, author, r.seq, r.id, err);
+        rv = log_pending_del(n, author, r.seq, r.id, NULL, err);
         /* Verified when it was stored: read its fields, place it. */
         if (rv == 0)
             rv = entry_decode_known(&e, buf, r.len, r.id, err);

@@ -297,6 +297,33 @@ int log_last_applied_from(struct hz_node *n, const uint8_t *author,
         HZ_HASH_LEN, found, err);
 }
 
+struct state_counts {
+    int64_t *was;
+};
+
+static int count_state(void *data, sqlite3_stmt *st, struct hz_err *err)
+{
+    (void)err;
+    const struct state_counts *c = data;
+    int state = sqlite3_column_int(st, 0);
+    if (state >= 0 && state <= ENTRY_DENIED)
+        c->was[state] += sqlite3_column_int64(st, 1);
+    return 0;
+}
+
+int log_count_marked_from(struct hz_node *n, const uint8_t *author,
+                          uint64_t point, int64_t mark,
+                          int64_t was[ENTRY_DENIED + 1], struct hz_err *err)
+{
+    struct state_counts c = {was};
+    return db_each(&n->db,
+                   "SELECT state, count(*) FROM log WHERE author = ?1 AND"
+                   " seq >= ?2 AND mark = ?3 AND state <> ?4 GROUP BY state",
+                   DB_ARGS(DB_KEY(author), DB_INT(point), DB_INT(mark),
+                           DB_INT(ENTRY_STOPPED)),
+                   count_state, &c, err);
+}
+
 int log_stop_from(struct hz_node *n, const uint8_t *author, uint64_t point,
                   struct hz_err *err)
 {
@@ -307,7 +334,47 @@ int log_stop_from(struct hz_node *n, const uint8_t *author, uint64_t point,
         DB_ARGS(DB_KEY(author), DB_INT(point), DB_INT(ENTRY_STOPPED)), err);
 }
 
+int log_drop_top(struct hz_node *n, const uint8_t *author, const uint8_t *id,
+                 enum entry_state *state, bool *found, struct hz_err *err)
+{
+    HZ_ASSERT_TXN(n);
+    sqlite3_stmt *st;
+    int rv = db_first(&n->db,
+                      "SELECT state, seq = (SELECT max(seq) FROM log WHERE"
+                      " author = ?1) FROM log WHERE id = ?2 AND author = ?1",
+                      DB_ARGS(DB_KEY(author), DB_HASH(id)), &st, found, err);
+    if (rv != 1)
+        return rv;
+    *state = (enum entry_state)sqlite3_column_int(st, 0);
+    *found = sqlite3_column_int(st, 1) != 0 && *state != ENTRY_APPLIED;
+    sqlite3_reset(st);
+    if (!*found)
+        return 0;
+    return db_run(&n->db, "DELETE FROM log WHERE id = ?1", DB_ARGS(DB_HASH(id)),
+                  err);
+}
+
 /* ---- forks */
+
+int log_fork_take(struct hz_node *n, const uint8_t *author, uint64_t seq,
+                  const uint8_t *id, uint64_t *point, bool *found,
+                  struct hz_err *err)
+{
+    HZ_ASSERT_TXN(n);
+    int64_t p = 0;
+    int rv = db_int(&n->db,
+                    "SELECT point FROM forks WHERE author = ?1 AND seq = ?2"
+                    " AND id = ?3",
+                    DB_ARGS(DB_KEY(author), DB_INT(seq), DB_HASH(id)), &p,
+                    found, err);
+    *point = (uint64_t)p;
+    if (rv == 0 && *found)
+        rv = db_run(&n->db,
+                    "DELETE FROM forks WHERE author = ?1 AND seq = ?2"
+                    " AND id = ?3",
+                    DB_ARGS(DB_KEY(author), DB_INT(seq), DB_HASH(id)), err);
+    return rv;
+}
 
 int log_fork_point(struct hz_node *n, const uint8_t *author, uint64_t *point,
                    struct hz_err *err)
@@ -400,6 +467,31 @@ int log_count_pending(struct hz_node *n, struct hz_err *err)
                    err);
 }
 
+int log_relayout(struct hz_node *n, struct hz_err *err)
+{
+    HZ_ASSERT_TXN(n);
+    /* Format 3: pending and forks become rowid tables (db/db.c says why);
+     * the rows move over as they are. */
+    return db_exec(
+        &n->db,
+        "ALTER TABLE pending RENAME TO pending_v2;"
+        " ALTER TABLE forks RENAME TO forks_v2;"
+        " DROP INDEX IF EXISTS forks_id;"
+        " CREATE TABLE pending(n INTEGER PRIMARY KEY, author BLOB NOT NULL,"
+        " seq INTEGER NOT NULL, id BLOB NOT NULL, bytes BLOB NOT NULL,"
+        " mark INTEGER NOT NULL DEFAULT 0, UNIQUE(author, seq, id));"
+        " INSERT INTO pending(author, seq, id, bytes, mark) SELECT author,"
+        " seq, id, bytes, mark FROM pending_v2 ORDER BY author, seq, id;"
+        " CREATE TABLE forks(n INTEGER PRIMARY KEY, author BLOB NOT NULL,"
+        " seq INTEGER NOT NULL, id BLOB NOT NULL, point INTEGER NOT NULL,"
+        " bytes BLOB NOT NULL, UNIQUE(author, seq, id));"
+        " INSERT INTO forks(author, seq, id, point, bytes) SELECT author, seq,"
+        " id, point, bytes FROM forks_v2 ORDER BY author, seq, id;"
+        " CREATE INDEX forks_id ON forks(id);"
+        " DROP TABLE pending_v2; DROP TABLE forks_v2;",
+        err);
+}
+
 int log_pending_put(struct hz_node *n, const struct entry *e,
                     const uint8_t *buf, size_t len, int64_t mark,
                     struct hz_err *err)
@@ -451,7 +543,7 @@ int log_pending_next(struct hz_node *n, const uint8_t *author, uint64_t max_seq,
 }
 
 int log_pending_del(struct hz_node *n, const uint8_t *author, uint64_t seq,
-                    const uint8_t *id, struct hz_err *err)
+                    const uint8_t *id, bool *gone_out, struct hz_err *err)
 {
     HZ_ASSERT_TXN(n);
     int rv = db_run(&n->db,
@@ -459,6 +551,8 @@ int log_pending_del(struct hz_node *n, const uint8_t *author, uint64_t seq,
                     " id = ?3",
                     DB_ARGS(DB_KEY(author), DB_INT(seq), DB_HASH(id)), err);
     int gone = rv == 0 ? db_changes(&n->db) : 0;
+    if (gone_out != NULL)
+        *gone_out = gone > 0;
     if (gone > 0)
         rv = pending_count_add(n, author, -gone, err);
     return rv;
@@ -498,6 +592,8 @@ int log_archive(struct hz_node *n, const uint8_t *own, uint64_t *archived,
                      "DELETE FROM log; DELETE FROM pending; DELETE FROM forks;"
                      "DELETE FROM skew; DELETE FROM pending_count;",
                      err);
+    if (rv == 0)
+        rv = capacity_clear(n, err);
     int64_t count = 0;
     if (rv == 0)
         rv = db_int(&n->db, "SELECT count(*) FROM prenet", DB_NO_ARGS, &count,

@@ -2,6 +2,8 @@
  *
  *   log.c     owns the tables log, pending, forks, skew and prenet: the
  *             only file with SQL on them (proto/storage.md)
+ *   capacity.c owns stranger: the caps on entries of authors with no
+ *             certificate (DECISIONS 34)
  *   ingest.c  taking in one entry: transport checks, chain, pending,
  *             forks, verdict (DECISIONS 3)
  *   write.c   our own entries: local checks, signing (DECISIONS 6)
@@ -38,6 +40,7 @@ enum ingest_result {
     INGEST_STOPPED,
     INGEST_FORK,
     INGEST_DENIED,
+    INGEST_CAPACITY, /* not kept: fork evidence past its cap (limits.md) */
 };
 
 /* ---- log.c: the tables of the log
@@ -131,6 +134,21 @@ int log_last_applied_from(struct hz_node *n, const uint8_t *author,
 /* Every entry of @author at or past @point becomes STOPPED. */
 int log_stop_from(struct hz_node *n, const uint8_t *author, uint64_t point,
                   struct hz_err *err);
+/* @author's entries at or past @point that carry @mark and are not
+ * stopped, counted by state into @was (indexed by enum entry_state). */
+int log_count_marked_from(struct hz_node *n, const uint8_t *author,
+                          uint64_t point, int64_t mark,
+                          int64_t was[ENTRY_DENIED + 1], struct hz_err *err);
+
+/* Take back an entry that is no longer kept (capacity.c): the log row
+ * @id when it is @author's top entry and not applied (*@state is what
+ * it was), or the fork evidence @id (*@point its fork point). *@found
+ * false when neither holds it so. */
+int log_drop_top(struct hz_node *n, const uint8_t *author, const uint8_t *id,
+                 enum entry_state *state, bool *found, struct hz_err *err);
+int log_fork_take(struct hz_node *n, const uint8_t *author, uint64_t seq,
+                  const uint8_t *id, uint64_t *point, bool *found,
+                  struct hz_err *err);
 
 /* Fork evidence: the author's fork point (0 when none), how much
  * evidence is held, drop the latest piece, keep a new one. */
@@ -155,7 +173,10 @@ int log_pending_next(struct hz_node *n, const uint8_t *author, uint64_t max_seq,
                      struct log_row *out, uint8_t **bytes, bool *found,
                      struct hz_err *err);
 int log_pending_del(struct hz_node *n, const uint8_t *author, uint64_t seq,
-                    const uint8_t *id, struct hz_err *err);
+                    const uint8_t *id, bool *gone, struct hz_err *err);
+/* A database of format 2 or older: pending and forks in this build's
+ * layout (storage.md, "Upgrades"). */
+int log_relayout(struct hz_node *n, struct hz_err *err);
 /* Count pending entries afresh (a database of format 1 had no counts). */
 int log_count_pending(struct hz_node *n, struct hz_err *err);
 int log_pending_marked(struct hz_node *n, int64_t mark, int64_t *count,
@@ -188,6 +209,29 @@ void blobs_close(struct blobs *b);
 /* @author's entries from @from_seq on, in seq order, into @out. */
 int log_load(struct hz_node *n, const uint8_t *author, uint64_t from_seq,
              enum log_from which, struct blobs *out, struct hz_err *err);
+
+/* ---- capacity.c: strangers cannot fill a node (DECISIONS 34) */
+
+/* An entry from outside kept and not applied in this transaction: judged
+ * when it commits (our own entries are never counted). */
+int capacity_note(struct hz_node *n, const struct entry *e, size_t len,
+                  struct hz_err *err);
+/* At commit, after trust is resolved: count the noted entries of authors
+ * with no certificate in effect, and take back what is over the caps,
+ * highest seq first. May set n->trust_dirty (an entry taken back carried
+ * trust objects). */
+int capacity_settle(struct hz_node *n, struct hz_err *err);
+/* @author holds a certificate now: its entries count no more. */
+int capacity_forget(struct hz_node *n, const uint8_t *author,
+                    struct hz_err *err);
+/* The transaction rolled back; a run begins (its list is emptied). */
+void capacity_abort(struct hz_node *n);
+void capacity_begin_run(struct hz_node *n);
+/* Entering a network empties the log: no stranger is left. */
+int capacity_clear(struct hz_node *n, struct hz_err *err);
+/* A database of format 2: count the entries it holds of strangers. */
+int capacity_backfill(struct hz_node *n, struct hz_err *err);
+void capacity_close(struct hz_node *n);
 
 /* ---- ingest.c */
 

@@ -50,6 +50,17 @@ int roster_carry(struct hz_node *n, const struct entry *e, const struct body *b,
 /* Does any trust object come from @author's entries? */
 int roster_carries(struct hz_node *n, const uint8_t *author, bool *found,
                    struct hz_err *err);
+/* Does @subject hold a certificate in effect? */
+int roster_has_cert(struct hz_node *n, const uint8_t *subject, bool *has,
+                    struct hz_err *err);
+/* Does the entry @eid carry an object in effect (a certificate, cut-off
+ * or epoch the trust state holds)? */
+int roster_in_effect(struct hz_node *n, const uint8_t *eid, bool *in_effect,
+                     struct hz_err *err);
+/* Forget the objects of the entry @eid (it is no longer kept); *@had
+ * says whether it carried any. */
+int roster_uncarry(struct hz_node *n, const uint8_t *eid, bool *had,
+                   struct hz_err *err);
 /* Every trust object whose entry is applied or denied (the input of
  * resolution: stopped, rejected and held entries carry nothing). */
 int roster_objs(struct hz_node *n,

@@ -43,6 +43,37 @@ int roster_carries(struct hz_node *n, const uint8_t *author, bool *found,
                   DB_ARGS(DB_KEY(author)), &one, found, err);
 }
 
+int roster_has_cert(struct hz_node *n, const uint8_t *subject, bool *has,
+                    struct hz_err *err)
+{
+    int64_t one;
+    return db_int(&n->db, "SELECT 1 FROM member WHERE subject = ?1 LIMIT 1",
+                  DB_ARGS(DB_KEY(subject)), &one, has, err);
+}
+
+int roster_in_effect(struct hz_node *n, const uint8_t *eid, bool *in_effect,
+                     struct hz_err *err)
+{
+    int64_t v = 0;
+    int rv = db_int(&n->db,
+                    "SELECT EXISTS (SELECT 1 FROM member WHERE eid = ?1)"
+                    " OR EXISTS (SELECT 1 FROM cutoff WHERE eid = ?1)"
+                    " OR EXISTS (SELECT 1 FROM epochs WHERE eid = ?1)",
+                    DB_ARGS(DB_HASH(eid)), &v, NULL, err);
+    *in_effect = v != 0;
+    return rv;
+}
+
+int roster_uncarry(struct hz_node *n, const uint8_t *eid, bool *had,
+                   struct hz_err *err)
+{
+    HZ_ASSERT_TXN(n);
+    int rv = db_run(&n->db, "DELETE FROM tobj WHERE eid = ?1",
+                    DB_ARGS(DB_HASH(eid)), err);
+    *had = rv == 0 && db_changes(&n->db) > 0;
+    return rv;
+}
+
 struct objs_walk {
     struct hz_node *n;
     int (*fn)(void *data, const struct roster_obj *o, struct hz_err *err);

@@ -393,6 +393,13 @@ int trust_refresh(struct hz_node *n, struct hz_err *err)
         bool changed = c != 0 || memcmp(nd[i].d, od[k].d, HZ_HASH_LEN) != 0;
         if (changed)
             rv = rejudge_author(n, who, err);
+        /* A certificate in effect: the author's entries are no stranger's
+         * (DECISIONS 34). */
+        bool member = false;
+        if (rv == 0 && changed)
+            rv = roster_has_cert(n, who, &member, err);
+        if (rv == 0 && member)
+            rv = capacity_forget(n, who, err);
         if (c <= 0)
             i++;
         if (c >= 0)

@@ -66,6 +66,7 @@ void hz_node_close(hz_node *n)
         return;
     txn_rollback(n);
     db_close(&n->db);
+    capacity_close(n);
     enc_close(&n->scratch);
     identity_close(&n->id);
     free(n->dir);
@@ -360,6 +361,10 @@ static int migrate(hz_node *n, int format, struct hz_err *err)
         rv = db_setup(&n->db, n->schema, err);
     if (rv == 0 && format < 2)
         rv = log_count_pending(n, err);
+    if (rv == 0 && format < 3)
+        rv = log_relayout(n, err);
+    if (rv == 0 && format < 3)
+        rv = capacity_backfill(n, err);
     if (rv == 0)
         rv = db_set_format(&n->db, err);
     if (rv == 0)

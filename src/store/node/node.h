@@ -23,6 +23,13 @@
 #define HZ_NEW_KEY_FILE "node.key.new"  /* a rekey in progress */
 #define HZ_STAGED_FILE "import.staging" /* an import in progress */
 
+struct capacity_fresh {
+    uint8_t author[HZ_KEY_LEN];
+    uint8_t id[HZ_HASH_LEN];
+    uint64_t seq;
+    size_t len;
+};
+
 struct hz_node {
     struct db db;
     const struct schema *schema;
@@ -46,6 +53,14 @@ struct hz_node {
     struct hz_ingest_stats *counting;
     int64_t counting_mark;  /* pending rows this run added carry it */
     uint64_t counting_base; /* the stats' pending count before the run */
+    /* Entries from outside this transaction kept and not applied: at its
+     * commit, those whose author has no certificate count against the
+     * strangers' caps (log/capacity.c, DECISIONS 34). */
+    struct capacity_fresh *fresh;
+    size_t n_fresh, cap_fresh;
+    /* What the current run did not keep for capacity (hz_ingest_not_kept). */
+    struct hz_range *not_kept;
+    size_t n_not_kept;
     struct enc scratch;
 };
 
