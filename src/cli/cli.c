@@ -169,10 +169,6 @@ int cli_usage(struct cli *c, const struct form *f, const char *why)
     return EXIT_USAGE;
 }
 
-/* A format in the user's language; a literal either way, so the compiler
- * checks both against the arguments. */
-#define TR_FMT(c, zh, en) ((c)->lang == LANG_ZH ? (zh) : (en))
-
 /* A usage error whose reason is formatted. */
 static int usage_why(struct cli *c, const struct form *f, const char *fmt, ...)
     HZ_PRINTF(3, 4);

@@ -173,7 +173,9 @@ int log_archive(struct hz_node *n, const uint8_t *own, uint64_t *archived,
 
 /* The status report's parts (hz_node_status): "entries" as an object,
  * "missing", "forks", "rejected", "denied", "skewed_authors" as arrays,
- * set on @root. */
+ * and "rejected_cut", "denied_cut" (true when that list holds fewer than
+ * "entries" counts: it stops at HZ_STATUS_LIST_MAX), set on @root. Inside
+ * a transaction, so that the parts are one snapshot. */
 int log_status_json(struct hz_node *n, json_t *root, struct hz_err *err);
 /* The vector's authors: [{author, seq, hash}] sorted by author. */
 int log_vector_json(struct hz_node *n, json_t *arr, struct hz_err *err);
