@@ -140,6 +140,7 @@ static int exit_code(int code)
         return EXIT_DELETED;
     case HZ_EPERM:
     case HZ_EREVOKED:
+    case HZ_ENOCERT:
         return EXIT_DENIED;
     default:
         return EXIT_FAIL;

@@ -223,8 +223,10 @@ bool ingest_is_local_failure(int code);
 
 /* ---- write.c: our own entries */
 
-/* Sign and store one entry of ours. An entry our role does not allow is
- * HZ_EPERM and is not kept, unless n->keep_denied. */
+/* Sign and store one entry of ours. An entry we may not write is not
+ * kept, unless n->keep_denied, and returns the denial's code:
+ * HZ_EPERM (our role does not allow it), HZ_EREVOKED (past our cut-off)
+ * or HZ_ENOCERT (no certificate yet: joined or rekeyed, not admitted). */
 int write_entry(struct hz_node *n, const struct body *b, struct hz_err *err);
 /* One entry carrying one trust object. */
 int write_trust(struct hz_node *n, enum op_kind kind, const uint8_t *obj,
