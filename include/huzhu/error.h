@@ -44,7 +44,8 @@
     X(HZ_EREVOKED, -22, "author is revoked")                                   \
     X(HZ_EREADONLY, -23, "storage is read-only")                               \
     X(HZ_ECLONE, -24, "our own key signed an entry we did not write")          \
-    X(HZ_EPERM, -25, "not allowed for this device's role")
+    X(HZ_EPERM, -25, "not allowed for this device's role")                     \
+    X(HZ_ENOCERT, -26, "author holds no certificate in effect")
 
 enum hz_error {
     HZ_OK = 0,

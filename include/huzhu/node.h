@@ -94,7 +94,10 @@ HZ_API HZ_NODISCARD int hz_batch_del(hz_batch *b, const char *table,
  * op was a no-op: an event written again with the same id and content).
  * Errors: HZ_ESCHEMA, HZ_EVALUE, HZ_ENOTFOUND (a referenced row),
  * HZ_EDELETED, HZ_ECONFLICT (event id reused with other content), HZ_EBUSY,
- * HZ_ENOSPC, HZ_EREADONLY, HZ_EIO. */
+ * HZ_ENOSPC, HZ_EREADONLY, HZ_EIO; in a network, when this device may not
+ * write it: HZ_EPERM (its role does not allow it), HZ_EREVOKED (past its
+ * cut-off) or HZ_ENOCERT (it holds no certificate yet), with the reason
+ * of proto/trust.md, "Authorization", in @err. */
 HZ_API HZ_NODISCARD int hz_node_commit(hz_node *node, hz_batch *b,
                                        size_t *n_entries, struct hz_err *err);
 

@@ -140,6 +140,7 @@ static int exit_code(int code)
         return EXIT_DELETED;
     case HZ_EPERM:
     case HZ_EREVOKED:
+    case HZ_ENOCERT:
         return EXIT_DENIED;
     default:
         return EXIT_FAIL;
@@ -168,10 +169,6 @@ int cli_usage(struct cli *c, const struct form *f, const char *why)
                f->cmd, f->sub);
     return EXIT_USAGE;
 }
-
-/* A format in the user's language; a literal either way, so the compiler
- * checks both against the arguments. */
-#define TR_FMT(c, zh, en) ((c)->lang == LANG_ZH ? (zh) : (en))
 
 /* A usage error whose reason is formatted. */
 static int usage_why(struct cli *c, const struct form *f, const char *fmt, ...)

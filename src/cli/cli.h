@@ -165,6 +165,9 @@ json_t *cli_run_json(struct cli *c,
 void cli_print_json_text(const char *json);
 /* Pick a string for the user's language. */
 const char *cli_tr(const struct cli *c, const char *zh, const char *en);
+/* A format in the user's language; a literal either way, so the compiler
+ * checks both against the arguments. */
+#define TR_FMT(c, zh, en) ((c)->lang == LANG_ZH ? (zh) : (en))
 /* Print a readable table: @cols keys of each object in @rows, @heads the
  * column titles. Wide (CJK) characters count two columns. */
 /* @fmts (may be NULL) says how to show each column: "" as is, "b" a

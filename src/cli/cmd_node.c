@@ -68,6 +68,31 @@ int cmd_state_hash(struct cli *c, struct form *f)
     return EXIT_OK;
 }
 
+/* One line per entry of the status list @key, and when the list stops
+ * short (@cut is true: it holds the first HZ_STATUS_LIST_MAX) a line
+ * saying how many there are in all (proto/cli.md, "status"). */
+static void print_listed(struct cli *c, json_t *s, const char *key,
+                         const char *cut, const char *label)
+{
+    json_t *list = json_object_get(s, key);
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v)
+    {
+        printf("%s: %s %.8s… #%lld: %s\n", label, cli_tr(c, "设备", "device"),
+               json_string_value(json_object_get(v, "author")),
+               (long long)json_integer_value(json_object_get(v, "seq")),
+               json_string_value(json_object_get(v, "reason")));
+    }
+    if (!json_is_true(json_object_get(s, cut)))
+        return;
+    json_t *counts = json_object_get(s, "entries");
+    printf(TR_FMT(c, "%s: 仅列出前 %zu 条，共 %lld 条\n",
+                  "%s: showing the first %zu of %lld\n"),
+           label, json_array_size(list),
+           (long long)json_integer_value(json_object_get(counts, key)));
+}
+
 static void print_status(struct cli *c, json_t *s)
 {
     json_t *e = json_object_get(s, "entries");
@@ -125,14 +150,10 @@ static void print_status(struct cli *c, json_t *s)
                cli_tr(c, "时钟偏差大: 设备", "clock skew: device"),
                json_string_value(json_object_get(v, "author")));
     }
-    json_array_foreach(json_object_get(s, "rejected"), i, v)
-    {
-        printf("%s %.8s… #%lld: %s\n",
-               cli_tr(c, "拒绝: 设备", "rejected: device"),
-               json_string_value(json_object_get(v, "author")),
-               (long long)json_integer_value(json_object_get(v, "seq")),
-               json_string_value(json_object_get(v, "reason")));
-    }
+    print_listed(c, s, "rejected", "rejected_cut",
+                 cli_tr(c, "拒绝", "rejected"));
+    print_listed(c, s, "denied", "denied_cut",
+                 cli_tr(c, "无权(未生效)", "denied"));
 }
 
 int cmd_status(struct cli *c, struct form *f)

@@ -47,6 +47,7 @@ static const struct text texts[] = {
      "storage is read-only: reading and export only"},
     {HZ_EPERM, "本设备的角色无权进行此操作",
      "not allowed for this device's role"},
+    {HZ_ENOCERT, "本设备尚无证书", "this device has no certificate yet"},
     {HZ_ECLONE, "本机密钥被另一台设备使用(复制的SD卡?)，已停止写入",
      "another device uses this node's key (cloned card?): writes stopped"},
 };

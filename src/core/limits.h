@@ -65,6 +65,9 @@
 
 /* Rows a single ls or view returns. */
 #define HZ_QUERY_ROWS_MAX 1000000u
+/* Entries one status report lists as rejected, and as denied; its
+ * "entries" counts them all (proto/cli.md, "status"). */
+#define HZ_STATUS_LIST_MAX 1000u
 
 _Static_assert(HZ_FRAME_LEN_MAX >= HZ_ENTRY_LEN_MAX + HZ_FRAME_HDR_LEN,
                "a frame must hold the largest entry");

@@ -134,10 +134,10 @@ int trust_entry_allowed(const uint8_t *network, const uint8_t *author,
                         const uint64_t *cut, struct hz_err *why)
 {
     if (cut != NULL && seq > *cut)
-        return hz_err_set(why, HZ_EPERM, "author revoked after seq %llu",
+        return hz_err_set(why, HZ_EREVOKED, "author revoked after seq %llu",
                           (unsigned long long)*cut);
     if (n_certs == 0)
-        return hz_err_set(why, HZ_EPERM, "no certificate for the author");
+        return hz_err_set(why, HZ_ENOCERT, "no certificate for the author");
     if (b->trust) {
         int need = 0;
         for (size_t i = 0; i < b->n_ops; i++) {

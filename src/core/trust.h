@@ -59,9 +59,10 @@ int trust_obj_decode(const uint8_t *network, enum op_kind kind,
 
 /* May @author write entry number @seq with body @b, holding the effective
  * certificates @certs and, when @cut is not NULL, revoked after *@cut?
- * 0 when allowed; HZ_EPERM with the reason otherwise (no certificate,
- * revoked, or a role that does not allow an operation). @b must have
- * passed body_decode and, for trust bodies, trust_body_check. */
+ * 0 when allowed; otherwise the reason (proto/trust.md) under its own
+ * code: HZ_EREVOKED past the author's cut-off, HZ_ENOCERT without a
+ * certificate, HZ_EPERM for a role that does not allow an operation. @b must
+ * have passed body_decode and, for trust bodies, trust_body_check. */
 int trust_entry_allowed(const uint8_t *network, const uint8_t *author,
                         uint64_t seq, const struct body *b,
                         const struct cert *const *certs, size_t n_certs,

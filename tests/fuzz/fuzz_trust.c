@@ -6,7 +6,7 @@
  *     a documented code with a message; what decodes re-encodes to
  *     exactly the input; verification returns 0 or HZ_EBADSIG;
  *   3 trust body: body_decode, then trust_body_check and
- *     trust_entry_allowed (no certificates: always HZ_EPERM) return 0 or
+ *     trust_entry_allowed (no certificates: always HZ_ENOCERT) return 0 or
  *     a code with a message, never crash;
  *   4 resolver: the rest is a list of [kind, author byte, seq, object]
  *     records (objects decoded without their signatures, so the fuzzer can
@@ -182,7 +182,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!b.trust || rv == 0) {
             rv = trust_entry_allowed(network, author, 1, &b, NULL, 0, NULL,
                                      &err);
-            FUZZ_CODES("trust_entry_allowed", rv, &err, HZ_EPERM);
+            FUZZ_CODES("trust_entry_allowed", rv, &err, HZ_ENOCERT);
         }
         body_close(&b);
         return 0;

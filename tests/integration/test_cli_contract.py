@@ -471,7 +471,8 @@ def status_forms():
         T.check_eq(set(st), {"name", "key", "schema", "clone_detected",
                              "interrupted_import", "entries", "missing",
                              "forks", "rejected", "denied", "skewed_authors",
-                             "networked", "network"},
+                             "networked", "network", "rejected_cut",
+                             "denied_cut"},
                    "status --json keys (restored_from only on a restored"
                    " node)")
         T.check_eq(st["interrupted_import"], False,
@@ -490,6 +491,75 @@ def status_forms():
         r = n.run("status", expect=0)
         T.check("测试状态节点" in r.out and n.key in r.out,
                 "plain status names the node and its key")
+
+
+def status_text(node, lang):
+    return node.run("--lang", lang, "status", expect=0).out
+
+
+@cases.case
+def status_lists_the_first_1000_and_says_how_many_there_are():
+    """status lists at most 1,000 rejected and 1,000 denied entries, the
+    first by (author, seq); "entries" counts them all, rejected_cut and
+    denied_cut say that a list stops short, and the text says so."""
+    with T.TempDir("status_cut") as work:
+        # Rejected: entries of an unknown table, on a node in no network.
+        r = T.Node.create(work, "测试拒绝", "r")
+        a = T.Author()
+        bad = [a.next(T.body([T.op_set("no_such_table", T.new_row(),
+                                       {"name": "测试"})]))
+               for _ in range(1001)]
+        r.import_(T.write_file(os.path.join(work, "r1.bundle"),
+                               T.make_bundle(bad[:1000])))
+        st = r.status()
+        T.check_eq((st["entries"]["rejected"], len(st["rejected"]),
+                    st["rejected_cut"]), (1000, 1000, False),
+                   "1,000 rejected: all listed, rejected_cut false")
+        for lang in ("zh", "en"):
+            out = status_text(r, lang)
+            T.check("仅列出" not in out and "showing the first" not in out,
+                    "%s text: no cut line when all are listed" % lang)
+        r.import_(T.write_file(os.path.join(work, "r2.bundle"),
+                               T.make_bundle(bad[1000:])))
+        st = r.status()
+        T.check_eq((st["entries"]["rejected"], len(st["rejected"]),
+                    st["rejected_cut"], st["denied_cut"]),
+                   (1001, 1000, True, False),
+                   "1,001 rejected: 1,000 listed, rejected_cut true, the"
+                   " count in entries")
+        T.check_eq([x["seq"] for x in st["rejected"]], list(range(1, 1001)),
+                   "the first 1,000 by seq are listed")
+        out = status_text(r, "zh")
+        T.check_eq(out.count("拒绝: 设备"), 1000, "zh text: 1,000 lines")
+        T.check("拒绝: 仅列出前 1000 条，共 1001 条\n" in out,
+                "zh text says the list is cut: %r" % out[-120:])
+        out = status_text(r, "en")
+        T.check("rejected: showing the first 1000 of 1001\n" in out,
+                "en text says the list is cut: %r" % out[-120:])
+
+        # Denied: entries of a device never admitted, in a network.
+        d = T.Node.create(work, "测试无权", "d")
+        net = bytes.fromhex(d.js("network", "create", "--name",
+                                 "测试网")["network"])
+        s = T.Author()
+        ents = [s.next(T.body([T.op_set("households", T.new_row(),
+                                        {"head_name": "测试陌生人"})]),
+                       network=net) for _ in range(1002)]
+        stats = d.import_(T.write_file(os.path.join(work, "d.bundle"),
+                                       T.make_bundle(ents, network=net)))
+        T.check_eq(stats["denied"], 1002, "1,002 entries stored denied")
+        st = d.status()
+        T.check_eq((st["entries"]["denied"], len(st["denied"]),
+                    st["denied_cut"], st["rejected_cut"]),
+                   (1002, 1000, True, False),
+                   "1,002 denied: 1,000 listed, denied_cut true")
+        out = status_text(d, "zh")
+        T.check_eq(out.count("无权(未生效): 设备"), 1000,
+                   "zh text: 1,000 denied lines")
+        T.check("无权(未生效): 仅列出前 1000 条，共 1002 条\n" in out,
+                "zh text says the denied list is cut: %r" % out[-120:])
+        T.check("denied: showing the first 1000 of 1002\n" in
+                status_text(d, "en"), "en text says the denied list is cut")
 
 
 @cases.case

@@ -1047,5 +1047,68 @@ def secrets_stay_in_their_files():
                 "a member does not get the root key")
 
 
+@cases.case
+def each_denied_write_says_why():
+    """A write this device may not make says why, in the words of that
+    reason and no other's: a role (viewer), no certificate yet (a node
+    rekeyed, not admitted again), a revocation. The same reasons are what
+    the log keeps for an entry stored denied (proto/trust.md,
+    "Authorization"; cli.md, exit 8)."""
+    with T.TempDir("trustwhy") as work:
+        a = T.Node.create(work, "测试管理员", "a")
+        a.js("network", "create", "--name", "测试网")
+        v, r, k = (T.Node.create(work, name, label) for name, label in
+                   (("测试观察员", "v"), ("测试换钥", "r"),
+                    ("测试被吊销", "k")))
+        for node, role in ((v, "viewer"), (r, "coordinator"),
+                           (k, "coordinator")):
+            node.js("join", token_of(a, node, "--name", node.dir[-1:],
+                                     "--role", role))
+
+        def refused(node, what, zh, en, reason):
+            """@node's write exits 8 and says @zh / @en, then @reason;
+            kept (HUZHU_TEST_KEEP_DENIED) it is stored with @reason."""
+            for lang, text in (("zh", zh), ("en", en)):
+                res = node.run("--lang", lang, "household", "add", "--head",
+                               "测试不应写入", expect=8)
+                T.check_eq((res.out, res.err),
+                           ("", "huzhu: %s (%s)\n" % (text, reason)),
+                           "%s, %s: exit 8 and the message" % (what, lang))
+            row = node.run("--json", "household", "add", "--head",
+                           "测试留存", env=KEEP_DENIED, expect=0).json()["id"]
+            st = node.status()
+            T.check(row not in ids_of(node, "households") and
+                    [x["reason"] for x in st["denied"]] == [reason],
+                    "%s: kept, it is denied with that reason: %r"
+                    % (what, st["denied"]))
+
+        refused(v, "a viewer's write", "本设备的角色无权进行此操作",
+                "not allowed for this device's role",
+                "viewer may not write households: not allowed for this"
+                " device's role")
+
+        r.key = r.js("rekey")["key"]
+        refused(r, "a write under a key not admitted yet", "本设备尚无证书",
+                "this device has no certificate yet",
+                "no certificate for the author: author holds no"
+                " certificate in effect")
+
+        # K is revoked after its last entry, and learns it from the
+        # admin's log (unsealed here: bundles sealed from now on are
+        # closed to it).
+        pk = os.path.join(work, "k.bundle")
+        k.export(pk)
+        a.import_(pk)
+        cut = a.js("revoke", k.key)["after_seq"]
+        pa = os.path.join(work, "a.bundle")
+        a.export(pa)
+        with open(pa, "rb") as f:
+            plain = T.unseal(f.read(), secret_of(a), a.seed())
+        k.import_(T.write_file(os.path.join(work, "a-plain.bundle"), plain))
+        refused(k, "a revoked device's write", "设备已被吊销",
+                "device is revoked",
+                "author revoked after seq %d: author is revoked" % cut)
+
+
 if __name__ == "__main__":
     cases.main()

@@ -508,11 +508,12 @@ static void oracle_close(struct oracle *o)
 }
 
 /* Does the node's reason say what the oracle's verdict says? A stored
- * reason is proto/trust.md's text followed by the code's (HZ_EPERM). */
-static bool reason_is(const char *reason, const char *text)
+ * reason is proto/trust.md's text followed by its code's: HZ_EREVOKED,
+ * HZ_ENOCERT or, for a role, HZ_EPERM. */
+static bool reason_is(const char *reason, int code, const char *text)
 {
     char want[2 * REASON_MAX];
-    snprintf(want, sizeof want, "%s: %s", text, hz_strerror(HZ_EPERM));
+    snprintf(want, sizeof want, "%s: %s", text, hz_strerror(code));
     return reason != NULL && strcmp(want, reason) == 0;
 }
 
@@ -525,13 +526,14 @@ static bool reason_fits(const struct verdict *v, const char *reason)
     case WHY_REVOKED:
         snprintf(text, sizeof text, "author revoked after seq %" PRIu64,
                  v->cut);
-        return reason_is(reason, text);
+        return reason_is(reason, HZ_EREVOKED, text);
     case WHY_NO_CERT:
-        return reason_is(reason, "no certificate for the author");
+        return reason_is(reason, HZ_ENOCERT, "no certificate for the author");
     case WHY_ADMIT:
-        return reason_is(reason, "the author's role may not admit members");
+        return reason_is(reason, HZ_EPERM,
+                         "the author's role may not admit members");
     case WHY_ADMINS:
-        return reason_is(reason,
+        return reason_is(reason, HZ_EPERM,
                          "the author's role may not revoke or admit admins");
     case WHY_ROLE:
         /* proto/trust.md names one failing (role, table); with several
@@ -539,7 +541,7 @@ static bool reason_fits(const struct verdict *v, const char *reason)
         for (size_t k = 0; k < v->n_cands; k++) {
             snprintf(text, sizeof text, "%s may not write %s", v->cand_role[k],
                      v->cand_table[k]);
-            if (reason_is(reason, text))
+            if (reason_is(reason, HZ_EPERM, text))
                 return true;
         }
         return false;

@@ -348,9 +348,14 @@ static int allowed(const struct world *w, enum key author, uint64_t seq,
                                cut, why);
 }
 
-static void assert_denied(int rv, const struct hz_err *why, const char *reason)
+/* Denied under @code (proto/trust.md, "Authorization": HZ_EPERM for a
+ * role, HZ_EREVOKED past a cut-off, HZ_ENOCERT without a certificate),
+ * the message holding @reason. */
+static void assert_denied(int rv, const struct hz_err *why, int code,
+                          const char *reason)
 {
-    assert_int_equal(rv, HZ_EPERM);
+    assert_int_equal(rv, code);
+    assert_int_equal(why->code, code);
     if (strstr(why->msg, reason) == NULL)
         fail_msg("reason \"%s\", expected \"%s\"", why->msg, reason);
 }
@@ -491,7 +496,8 @@ static void roles_write_the_tables_decisions_18_gives_them(void **state)
         const struct cert *one[1] = {&viewer};
         snprintf(reason, sizeof reason, "viewer may not write %s",
                  dop_table[every_dop[i].d]);
-        assert_denied(allowed(&w, S, 1, &t, one, 1, NULL, &why), &why, reason);
+        assert_denied(allowed(&w, S, 1, &t, one, 1, NULL, &why), &why, HZ_EPERM,
+                      reason);
         one[0] = &site;
         int rv = allowed(&w, S, 1, &t, one, 1, NULL, &why);
         if (site_a_may(&every_dop[i])) {
@@ -499,7 +505,7 @@ static void roles_write_the_tables_decisions_18_gives_them(void **state)
         } else {
             snprintf(reason, sizeof reason, "site may not write %s",
                      dop_table[every_dop[i].d]);
-            assert_denied(rv, &why, reason);
+            assert_denied(rv, &why, HZ_EPERM, reason);
         }
         const struct cert *all[] = {&coord, &admitting, &admin};
         for (size_t k = 0; k < 3; k++) {
@@ -526,7 +532,7 @@ static void a_data_entry_needs_one_certificate_allowing_all_of_it(void **state)
     struct tbody t;
     const struct dspec a_and_b[] = {{D_STAY_INS, site_a}, {D_STAY_INS, site_b}};
     data_body(&t, 2, a_and_b);
-    assert_denied(allowed(&w, S, 1, &t, both, 2, NULL, &why), &why,
+    assert_denied(allowed(&w, S, 1, &t, both, 2, NULL, &why), &why, HZ_EPERM,
                   "site may not write stays");
     tbody_close(&t);
     for (size_t i = 0; i < 2; i++) {
@@ -537,7 +543,7 @@ static void a_data_entry_needs_one_certificate_allowing_all_of_it(void **state)
         /* Either certificate alone allows only its own site. */
         assert_int_equal(allowed(&w, S, 1, &t, &both[i], 1, NULL, &why), 0);
         assert_denied(allowed(&w, S, 1, &t, &both[1 - i], 1, NULL, &why), &why,
-                      "site may not write stays");
+                      HZ_EPERM, "site may not write stays");
         tbody_close(&t);
     }
     world_close(&w);
@@ -589,7 +595,7 @@ static void expect_need(const struct world *w, enum op_kind kind,
         if (rv == 0)
             fail_msg("%s (level %d) may carry an object needing %d", ca->name,
                      ca->level, need);
-        assert_denied(rv, &why,
+        assert_denied(rv, &why, HZ_EPERM,
                       need == 2 ? "the author's role may not revoke or admit "
                                   "admins"
                                 : "the author's role may not admit members");
@@ -665,7 +671,7 @@ static void a_trust_entry_needs_its_most_demanding_object(void **state)
     holds(&held, &buf, admitting_of(&w, C, ROOT));
     const struct cert *one[] = {&held};
     struct hz_err why;
-    assert_denied(allowed(&w, C, 1, &t, one, 1, NULL, &why), &why,
+    assert_denied(allowed(&w, C, 1, &t, one, 1, NULL, &why), &why, HZ_EPERM,
                   "revoke or admit admins");
     /* Several certificates: the best level counts. */
     struct obj_bytes buf2;
@@ -719,12 +725,12 @@ entries_up_to_the_cut_off_are_allowed_and_later_ones_not(void **state)
             assert_int_equal(allowed(&w, A, seq, bodies[i], one, 1, &cut, &why),
                              0);
         assert_denied(allowed(&w, A, 6, bodies[i], one, 1, &cut, &why), &why,
-                      "author revoked after seq 5");
+                      HZ_EREVOKED, "author revoked after seq 5");
         assert_denied(allowed(&w, A, 1000, bodies[i], one, 1, &cut, &why), &why,
-                      "author revoked after seq 5");
+                      HZ_EREVOKED, "author revoked after seq 5");
         cut = 0; /* accepts none */
         assert_denied(allowed(&w, A, 1, bodies[i], one, 1, &cut, &why), &why,
-                      "author revoked after seq 0");
+                      HZ_EREVOKED, "author revoked after seq 0");
     }
     tbody_close(&data);
     tbody_close(&trust);
@@ -744,9 +750,9 @@ static void an_author_without_a_certificate_is_denied(void **state)
     one_object(&trust, OP_CERT, &o);
     struct hz_err why;
     assert_denied(allowed(&w, X, 1, &data, NULL, 0, NULL, &why), &why,
-                  "no certificate for the author");
+                  HZ_ENOCERT, "no certificate for the author");
     assert_denied(allowed(&w, X, 1, &trust, NULL, 0, NULL, &why), &why,
-                  "no certificate for the author");
+                  HZ_ENOCERT, "no certificate for the author");
     tbody_close(&data);
     tbody_close(&trust);
     world_close(&w);
@@ -1109,7 +1115,7 @@ a_revocation_may_come_before_the_certificate_it_concerns(void **state)
     uint64_t cut = trust_cut_of(&r, w.k[S].pk)->seq;
     struct hz_err why;
     assert_int_equal(allowed(&w, S, 2, &t, one, 1, &cut, &why), 0);
-    assert_denied(allowed(&w, S, 3, &t, one, 1, &cut, &why), &why,
+    assert_denied(allowed(&w, S, 3, &t, one, 1, &cut, &why), &why, HZ_EREVOKED,
                   "author revoked after seq 2");
     tbody_close(&t);
     trust_result_close(&r);

@@ -11,6 +11,7 @@
 
 #include "../../core/alloc.h"
 #include "../../core/error_int.h"
+#include "../../core/limits.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -606,12 +607,16 @@ int log_archive(struct hz_node *n, const uint8_t *own, uint64_t *archived,
 
 int log_status_json(struct hz_node *n, json_t *root, struct hz_err *err)
 {
+    /* One snapshot: a list's length and its count in "entries" agree. */
+    HZ_ASSERT_TXN(n);
     /* Each part binds the verdicts it names, ?1 first. */
     const struct db_arg all[] = {DB_INT(ENTRY_APPLIED), DB_INT(ENTRY_REJECTED),
                                  DB_INT(ENTRY_HELD), DB_INT(ENTRY_STOPPED),
                                  DB_INT(ENTRY_DENIED)};
-    const struct db_arg rejected[] = {DB_INT(ENTRY_REJECTED)};
-    const struct db_arg denied[] = {DB_INT(ENTRY_DENIED)};
+    const struct db_arg rejected[] = {DB_INT(ENTRY_REJECTED),
+                                      DB_INT(HZ_STATUS_LIST_MAX)};
+    const struct db_arg denied[] = {DB_INT(ENTRY_DENIED),
+                                    DB_INT(HZ_STATUS_LIST_MAX)};
     const struct {
         const char *key;
         const char *sql;
@@ -640,12 +645,12 @@ int log_status_json(struct hz_node *n, json_t *root, struct hz_err *err)
          NULL, 0},
         {"rejected",
          "SELECT author, seq, id AS entry, reason FROM log WHERE state = ?1"
-         " ORDER BY author, seq LIMIT 1000",
-         rejected, 1},
+         " ORDER BY author, seq LIMIT ?2",
+         rejected, 2},
         {"denied",
          "SELECT author, seq, id AS entry, reason FROM log WHERE state = ?1"
-         " ORDER BY author, seq LIMIT 1000",
-         denied, 1},
+         " ORDER BY author, seq LIMIT ?2",
+         denied, 2},
         {"skewed_authors",
          "SELECT author, clock >> 16 AS clock_ms, wall AS our_wall_ms FROM"
          " skew ORDER BY author",
@@ -662,6 +667,19 @@ int log_status_json(struct hz_node *n, json_t *root, struct hz_err *err)
         } else {
             json_object_set_new(root, parts[i].key, arr);
         }
+    }
+    /* A list holds the first HZ_STATUS_LIST_MAX; whether it left some out
+     * is said beside it, and the count of all is in "entries". */
+    static const char *const cut[][2] = {{"rejected", "rejected_cut"},
+                                         {"denied", "denied_cut"}};
+    json_t *counts = json_object_get(root, "entries");
+    for (size_t i = 0; rv == 0 && i < sizeof cut / sizeof cut[0]; i++) {
+        json_int_t total =
+            json_integer_value(json_object_get(counts, cut[i][0]));
+        size_t listed = json_array_size(json_object_get(root, cut[i][0]));
+        HZ_ASSERT(listed <= HZ_STATUS_LIST_MAX);
+        json_object_set_new(root, cut[i][1],
+                            json_boolean((json_int_t)listed < total));
     }
     return rv;
 }

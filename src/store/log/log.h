@@ -194,7 +194,9 @@ int log_archive(struct hz_node *n, const uint8_t *own, uint64_t *archived,
 
 /* The status report's parts (hz_node_status): "entries" as an object,
  * "missing", "forks", "rejected", "denied", "skewed_authors" as arrays,
- * set on @root. */
+ * and "rejected_cut", "denied_cut" (true when that list holds fewer than
+ * "entries" counts: it stops at HZ_STATUS_LIST_MAX), set on @root. Inside
+ * a transaction, so that the parts are one snapshot. */
 int log_status_json(struct hz_node *n, json_t *root, struct hz_err *err);
 /* The vector's authors: [{author, seq, hash}] sorted by author. */
 int log_vector_json(struct hz_node *n, json_t *arr, struct hz_err *err);
@@ -265,8 +267,10 @@ bool ingest_is_local_failure(int code);
 
 /* ---- write.c: our own entries */
 
-/* Sign and store one entry of ours. An entry our role does not allow is
- * HZ_EPERM and is not kept, unless n->keep_denied. */
+/* Sign and store one entry of ours. An entry we may not write is not
+ * kept, unless n->keep_denied, and returns the denial's code:
+ * HZ_EPERM (our role does not allow it), HZ_EREVOKED (past our cut-off)
+ * or HZ_ENOCERT (no certificate yet: joined or rekeyed, not admitted). */
 int write_entry(struct hz_node *n, const struct body *b, struct hz_err *err);
 /* One entry carrying one trust object. */
 int write_trust(struct hz_node *n, enum op_kind kind, const uint8_t *obj,

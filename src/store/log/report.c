@@ -57,7 +57,11 @@ int hz_node_status(hz_node *n, char **json, struct hz_err *err)
         rv = db_meta_has(&n->db, "clone", &clone, err);
     json_object_set_new(root, "clone_detected", json_boolean(clone));
     if (rv == 0)
+        rv = txn_begin_read(n, err);
+    if (rv == 0) {
         rv = log_status_json(n, root, err);
+        txn_rollback(n);
+    }
     if (rv != 0) {
         json_decref(root);
         return rv;

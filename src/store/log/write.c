@@ -473,7 +473,9 @@ int write_entry(struct hz_node *n, const struct body *b, struct hz_err *err)
     if (rv == 0)
         memcpy(n->last_eid, e.id, HZ_HASH_LEN);
     if (rv == 0 && res == INGEST_DENIED && !n->keep_denied) {
-        rv = HZ_EPERM;
+        /* The denial's own code: a role, a revocation, no certificate. */
+        HZ_ASSERT(n->denial.code != 0);
+        rv = n->denial.code;
         if (err != NULL)
             *err = n->denial;
     } else if (rv == 0 && res != INGEST_APPLIED && res != INGEST_DENIED)
