@@ -429,7 +429,13 @@ static const char base_schema[] =
     " val BLOB NOT NULL, head INTEGER NOT NULL,"
     " PRIMARY KEY(tbl, row, col, eid)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS w_eid ON w(eid);"
-    "CREATE INDEX IF NOT EXISTS w_heads ON w(tbl, row, col) WHERE head = 1;"
+    /* The heads of each field in merge order (proto/merge.md): the winner
+     * is the last entry of its field, a conflict lists them unsorted. */
+    "CREATE INDEX IF NOT EXISTS w_heads ON w(tbl, row, col, clock, author)"
+    " WHERE head = 1;"
+    /* Every write of a field by author and seq: an author's latest write
+     * before a seq, and whether a later one exists. */
+    "CREATE INDEX IF NOT EXISTS w_author ON w(tbl, row, col, author, seq);"
     "CREATE TABLE IF NOT EXISTS sup(tbl TEXT, row BLOB, col TEXT, old BLOB,"
     " by BLOB, PRIMARY KEY(tbl, row, col, old, by)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS sup_by ON sup(by);"
@@ -540,6 +546,16 @@ static int setup_table(struct db *d, const struct table_def *t,
                  t->cols[c].name, name, t->cols[c].name);
         rv = db_exec(d, sql, err);
     }
+    return rv;
+}
+
+int db_drop_changed(struct db *d, int format, struct hz_err *err)
+{
+    HZ_ASSERT(db_in_txn(d));
+    int rv = 0;
+    /* 3: w_heads gained (clock, author), the merge order. */
+    if (format < 3)
+        rv = db_exec(d, "DROP INDEX IF EXISTS w_heads", err);
     return rv;
 }
 

@@ -357,6 +357,8 @@ static int migrate(hz_node *n, int format, struct hz_err *err)
         return 0;
     int rv = txn_begin(n, err);
     if (rv == 0)
+        rv = db_drop_changed(&n->db, format, err);
+    if (rv == 0)
         rv = db_setup(&n->db, n->schema, err);
     if (rv == 0 && format < 2)
         rv = log_count_pending(n, err);
