@@ -21,22 +21,33 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Queries over a field's heads name the partial index w_heads: without
- * it SQLite's planner walks the primary key, every write the field ever
- * had, and an honest chain of edits becomes quadratic. */
+/* Applying a write reads a few of its field's writes, never all of
+ * them, so that a field with thousands of heads costs no more per write
+ * than a field with one (storage.md, format 3). The queries name their
+ * index: without it SQLite's planner may walk the primary key, every
+ * write the field ever had.
+ *   w_heads  (field, clock, author) of the heads: the winner is the last,
+ *            and the heads are listed in merge order without sorting;
+ *   w_author (field, author, seq) of every write: an author's latest
+ *            write before a seq, and whether a later one exists. */
 #define FIELD_KEY(t, row, c) DB_TEXT((t)->name), DB_ROW(row), DB_TEXT((c)->name)
 
-/* Recompute the materialized value of one field from its heads. */
+/* Whether a row has an applied tombstone, as the caller found it. */
+enum row_tombs { ROW_LIVE, ROW_DELETED };
+
+/* Recompute the materialized value of one field from its heads: none on
+ * a deleted row (the caller knows: the query below stops at the winner,
+ * while a test of tomb in its WHERE would read every head). */
 static int refresh_field(struct hz_node *n, const struct table_def *t,
                          const uint8_t *row, const struct col_def *c,
-                         struct hz_err *err)
+                         enum row_tombs tombs, struct hz_err *err)
 {
+    if (tombs == ROW_DELETED)
+        return rows_set_field(n, t, row, c, NULL, err);
     sqlite3_stmt *q;
     int rv = db_query(&n->db,
                       "SELECT val FROM w INDEXED BY w_heads WHERE tbl = ?1 AND"
-                      " row = ?2 AND"
-                      " col = ?3 AND head = 1 AND NOT EXISTS (SELECT 1 FROM"
-                      " tomb WHERE tomb.tbl = ?1 AND tomb.row = ?2)"
+                      " row = ?2 AND col = ?3 AND head = 1"
                       " ORDER BY clock DESC, author DESC LIMIT 1",
                       DB_ARGS(FIELD_KEY(t, row, c)), &q, err);
     if (rv != 0)
@@ -109,15 +120,13 @@ static int put_write(struct hz_node *n, const struct entry *e,
                         " clock, val, head) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
                         " ?7, ?8, NOT EXISTS (SELECT 1 FROM sup WHERE"
                         " tbl = ?1 AND row = ?2 AND col = ?3 AND old = ?4))",
-        /* The second test reads every write of the field: only entries
-         * applied behind a later one of their author (a verdict that
-         * changed) take this path. */
         [HEAD_ANY] = "INSERT INTO w(tbl, row, col, eid, author, seq, clock,"
                      " val, head) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
                      " NOT EXISTS (SELECT 1 FROM sup WHERE tbl = ?1 AND"
                      " row = ?2 AND col = ?3 AND old = ?4) AND NOT EXISTS"
-                     " (SELECT 1 FROM w WHERE tbl = ?1 AND row = ?2 AND"
-                     " col = ?3 AND author = ?5 AND seq > ?6))",
+                     " (SELECT 1 FROM w INDEXED BY w_author WHERE tbl = ?1"
+                     " AND row = ?2 AND col = ?3 AND author = ?5 AND"
+                     " seq > ?6))",
     };
     return db_run(&n->db, sql[rule],
                   DB_ARGS(FIELD_KEY(t, row, c), DB_HASH(e->id),
@@ -129,7 +138,8 @@ static int put_write(struct hz_node *n, const struct entry *e,
 /* One field write onto a row that already has facts. */
 static int write_field(struct hz_node *n, const struct entry *e,
                        const struct op *o, const struct field *f,
-                       enum head_rule rule, struct hz_err *err)
+                       enum head_rule rule, enum row_tombs tombs,
+                       struct hz_err *err)
 {
     const struct table_def *t = o->table;
     const struct col_def *c = &t->cols[f->col];
@@ -143,18 +153,22 @@ static int write_field(struct hz_node *n, const struct entry *e,
                         DB_ARGS(FIELD_KEY(t, o->row, c), DB_HASH(f->heads[h])),
                         err);
     }
-    /* An author's later write supersedes its earlier ones. */
+    /* An author's later write supersedes its earlier ones. Of those,
+     * only the latest can still be a head: each of the others has a
+     * later write of its author, this one (merge.md, rule 2). */
     if (rv == 0)
         rv = db_run(
             &n->db,
-            "UPDATE w INDEXED BY w_heads SET head = 0 WHERE tbl = ?1 AND"
-            " row = ?2 AND col = ?3 AND author = ?4 AND seq < ?5 AND"
-            " head = 1",
+            "UPDATE w SET head = 0 WHERE tbl = ?1 AND row = ?2 AND"
+            " col = ?3 AND head = 1 AND eid = (SELECT eid FROM w"
+            " INDEXED BY w_author WHERE tbl = ?1 AND row = ?2 AND"
+            " col = ?3 AND author = ?4 AND seq < ?5"
+            " ORDER BY seq DESC LIMIT 1)",
             DB_ARGS(FIELD_KEY(t, o->row, c), DB_KEY(e->author), DB_INT(e->seq)),
             err);
     if (rv == 0)
         rv = put_write(n, e, t, o->row, c, &f->val, rule, err);
-    return rv != 0 ? rv : refresh_field(n, t, o->row, c, err);
+    return rv != 0 ? rv : refresh_field(n, t, o->row, c, tombs, err);
 }
 
 /* Whether any applied write or tombstone mentions the row. */
@@ -210,16 +224,18 @@ int fields_set(struct hz_node *n, const struct entry *e, const struct op *o,
         rv = rows_ensure(n, o->table, o->row, err);
     for (size_t k = 0; rv == 0 && k < o->n_fields; k++)
         rv = write_field(n, e, o, &o->fields[k],
-                         flags & APPLY_LATEST ? HEAD_LATEST : HEAD_ANY, err);
+                         flags & APPLY_LATEST ? HEAD_LATEST : HEAD_ANY,
+                         tombs ? ROW_DELETED : ROW_LIVE, err);
     return rv;
 }
 
 static int refresh_columns(struct hz_node *n, const struct table_def *t,
-                           const uint8_t *row, struct hz_err *err)
+                           const uint8_t *row, enum row_tombs tombs,
+                           struct hz_err *err)
 {
     int rv = 0;
     for (size_t c = 0; rv == 0 && c < t->n_cols; c++)
-        rv = refresh_field(n, t, row, &t->cols[c], err);
+        rv = refresh_field(n, t, row, &t->cols[c], tombs, err);
     return rv;
 }
 
@@ -243,7 +259,8 @@ int fields_tomb(struct hz_node *n, const struct entry *e, const struct op *o,
         rv = rows_ensure(n, o->table, o->row, err);
     if (rv == 0)
         rv = rows_set_deleted(n, o->table, o->row, true, err);
-    return rv != 0 ? rv : refresh_columns(n, o->table, o->row, err);
+    return rv != 0 ? rv
+                   : refresh_columns(n, o->table, o->row, ROW_DELETED, err);
 }
 
 /* ---- taking writes back */
@@ -283,19 +300,20 @@ static int add_key(void *data, sqlite3_stmt *st, struct hz_err *err)
     return 0;
 }
 
+/* The head flag of every write of a field; its value follows with its
+ * row (refresh_row). */
 static int recompute_heads(struct hz_node *n, const struct key *k,
                            struct hz_err *err)
 {
-    int rv = db_run(&n->db,
-                    "UPDATE w SET head = NOT EXISTS (SELECT 1 FROM sup"
-                    " WHERE sup.tbl = w.tbl AND sup.row = w.row AND"
-                    " sup.col = w.col AND sup.old = w.eid) AND NOT EXISTS"
-                    " (SELECT 1 FROM w AS l WHERE l.tbl = w.tbl AND"
-                    " l.row = w.row AND l.col = w.col AND"
-                    " l.author = w.author AND l.seq > w.seq)"
-                    " WHERE tbl = ?1 AND row = ?2 AND col = ?3",
-                    DB_ARGS(FIELD_KEY(k->t, k->row, k->c)), err);
-    return rv != 0 ? rv : refresh_field(n, k->t, k->row, k->c, err);
+    return db_run(&n->db,
+                  "UPDATE w SET head = NOT EXISTS (SELECT 1 FROM sup"
+                  " WHERE sup.tbl = w.tbl AND sup.row = w.row AND"
+                  " sup.col = w.col AND sup.old = w.eid) AND NOT EXISTS"
+                  " (SELECT 1 FROM w AS l INDEXED BY w_author WHERE"
+                  " l.tbl = w.tbl AND l.row = w.row AND l.col = w.col AND"
+                  " l.author = w.author AND l.seq > w.seq)"
+                  " WHERE tbl = ?1 AND row = ?2 AND col = ?3",
+                  DB_ARGS(FIELD_KEY(k->t, k->row, k->c)), err);
 }
 
 /* An entity row that no applied fact mentions any more disappears. */
@@ -309,7 +327,9 @@ static int refresh_row(struct hz_node *n, const struct key *k,
     if (!writes && !tombs)
         return rows_delete(n, k->t, k->row, err);
     rv = rows_set_deleted(n, k->t, k->row, tombs, err);
-    return rv != 0 ? rv : refresh_columns(n, k->t, k->row, err);
+    return rv != 0 ? rv
+                   : refresh_columns(n, k->t, k->row,
+                                     tombs ? ROW_DELETED : ROW_LIVE, err);
 }
 
 int fields_undo(struct hz_node *n, const uint8_t *eid, struct hz_err *err)
