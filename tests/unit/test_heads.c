@@ -11,6 +11,7 @@
  * writes are taken back. */
 #include "lib/unit_env.h"
 
+#include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@ enum {
     N_RESOLVERS = 40,  /* each names 4 heads it saw */
     NAMED_PER = 4,     /* heads a resolver names */
     SECOND_EVERY = 10, /* every 10th author writes a second time */
+    THIRD_EVERY = 100, /* and every 100th a third */
 };
 
 static const uint8_t row[HZ_ROW_LEN] = {0x4e, 0xad};
@@ -98,7 +100,8 @@ static void add_write(struct history *h, size_t k, uint64_t clock,
 }
 
 /* The history: every author writes once, every 10th author first at a
- * clock above all others and then again (rule 2 must drop the first);
+ * clock above all others and then again, every 100th a third time (rule
+ * 2 must drop all but the last);
  * the resolvers name writes that carry the highest clocks of all (rule 1
  * must drop them). The other clocks repeat, so that authors break many
  * ties. */
@@ -107,7 +110,7 @@ static void history_make(struct history *h)
     memset(h, 0, sizeof *h);
     h->n_authors = N_AUTHORS + N_RESOLVERS;
     h->authors = calloc(h->n_authors, sizeof *h->authors);
-    h->w = calloc(h->n_authors * 2, sizeof *h->w);
+    h->w = calloc(h->n_authors * 3, sizeof *h->w);
     assert_non_null(h->authors);
     assert_non_null(h->w);
     for (size_t k = 0; k < h->n_authors; k++)
@@ -123,6 +126,8 @@ static void history_make(struct history *h)
         add_write(h, k, clock, NULL, 0);
     }
     for (size_t k = 0; k < N_AUTHORS; k += SECOND_EVERY)
+        add_write(h, k, at((k * 37) % 101), NULL, 0);
+    for (size_t k = 0; k < N_AUTHORS; k += THIRD_EVERY)
         add_write(h, k, at((k * 37) % 101), NULL, 0);
     for (size_t r = 0; r < N_RESOLVERS; r++) {
         const struct mw *named[NAMED_PER];
@@ -224,6 +229,18 @@ static char *conflicts_text(hz_node *n)
     return text;
 }
 
+/* @m holds what the model says, and the very state and conflicts of @n. */
+static void assert_as_model_and_node(hz_node *m, const struct history *h,
+                                     hz_node *n)
+{
+    assert_as_model(m, h);
+    unit_assert_same_state(n, m);
+    char *cn = conflicts_text(n), *cm = conflicts_text(m);
+    assert_string_equal(cn, cm);
+    hz_free_string(cn);
+    hz_free_string(cm);
+}
+
 /* Deliver @h's entries in a seeded shuffle, in batches of up to 64. */
 static void deliver_shuffled(hz_node *n, const struct history *h, uint64_t seed)
 {
@@ -277,12 +294,103 @@ static void thousands_of_heads_pick_the_merge_winner(void **state)
 
     deliver_shuffled(m, &h, 0x4ead5);
     assert_int_equal(unit_sql_int(m, "SELECT count(*) FROM pending"), 0);
-    assert_as_model(m, &h);
-    unit_assert_same_state(n, m);
-    char *cn = conflicts_text(n), *cm = conflicts_text(m);
-    assert_string_equal(cn, cm);
-    hz_free_string(cn);
-    hz_free_string(cm);
+    assert_as_model_and_node(m, &h, n);
+    hz_node_close(n);
+    hz_node_close(m);
+    history_free(&h);
+}
+
+static uint64_t winner_clock(const struct history *h)
+{
+    const struct mw **heads = calloc(h->n, sizeof *heads);
+    assert_non_null(heads);
+    assert_true(model_heads(h, heads) > 0);
+    uint64_t clock = heads[0]->clock;
+    free(heads);
+    return clock;
+}
+
+/* The model's write of author @k at @seq. */
+static struct mw *find_write(struct history *h, size_t k, uint64_t seq)
+{
+    for (size_t i = 0; i < h->n; i++)
+        if (h->w[i].author == k && h->w[i].seq == seq)
+            return &h->w[i];
+    fail_msg("no write of author %zu at seq %" PRIu64, k, seq);
+    return NULL;
+}
+
+/* Fork evidence against author @k at @seq: a second entry there, linked
+ * to the author's entry at seq - 1, so the fork point is @seq and the
+ * author's writes from @seq on are taken back (merge.md, "Forks"). */
+static void fork_at(struct history *h, size_t k, uint64_t seq,
+                    struct unit_entries *out)
+{
+    const struct mw *prev = seq > 1 ? find_write(h, k, seq - 1) : NULL;
+    struct value v = {.type = VALUE_STR, .s = {(const uint8_t *)"叉", 3}};
+    struct enc body, bytes;
+    enc_init(&body);
+    enc_init(&bytes);
+    unit_body_set(&body, 1, "households", row, "village", &v, 0, NULL);
+    assert_int_equal(enc_done(&body), 0);
+    struct entry e;
+    unit_sign(&h->authors[k].id, unit_network, seq,
+              prev != NULL ? prev->eid : NULL, at(3000), enc_data(&body),
+              enc_len(&body), &e, &bytes);
+    unit_entries_add(out, enc_data(&bytes), enc_len(&bytes));
+    enc_close(&body);
+    enc_close(&bytes);
+    for (size_t i = 0; i < h->n; i++)
+        if (h->w[i].author == k && h->w[i].seq >= seq)
+            h->w[i].applied = false;
+}
+
+/* Taking writes back from a field with thousands of heads brings back
+ * exactly the heads they superseded (merge.md, "Taking entries back"),
+ * as if they had never been applied. */
+static void taking_writes_back_restores_what_they_superseded(void **state)
+{
+    (void)state;
+    struct history h;
+    history_make(&h);
+    struct unit_env e1, e2;
+    unit_env_init(&e1, 1, UNIT_T0_MS);
+    unit_env_init(&e2, 2, UNIT_T0_MS);
+    hz_node *n = unit_node_memory(0x11, &e1);
+    assert_int_equal(unit_deliver(n, &h.es, NULL), 0);
+    assert_as_model(n, &h);
+
+    /* Two authors' second writes go: their first ones, with the highest
+     * clock of the heads, are heads again and one of them wins. */
+    struct unit_entries forks = {0}, batch = {0};
+    fork_at(&h, 10, 2, &batch);
+    fork_at(&h, 20, 2, &batch);
+    struct hz_ingest_stats st = {0};
+    assert_int_equal(unit_deliver(n, &batch, &st), 0);
+    assert_int_equal(st.forks, 2);
+    assert_int_equal(winner_clock(&h), at(1000));
+    assert_as_model(n, &h);
+    unit_entries_free(&batch);
+
+    /* A resolver goes: the four writes it named are heads again, and
+     * the one with the highest clock of all wins. */
+    fork_at(&h, N_AUTHORS, 1, &batch);
+    st = (struct hz_ingest_stats){0};
+    assert_int_equal(unit_deliver(n, &batch, &st), 0);
+    assert_int_equal(st.forks, 1);
+    assert_int_equal(winner_clock(&h), at(2000 + NAMED_PER));
+    assert_as_model(n, &h);
+    unit_entries_free(&batch);
+
+    /* A node that got the evidence first never applied those writes. */
+    fork_at(&h, 10, 2, &forks);
+    fork_at(&h, 20, 2, &forks);
+    fork_at(&h, N_AUTHORS, 1, &forks);
+    hz_node *m = unit_node_memory(0x12, &e2);
+    assert_int_equal(unit_deliver(m, &forks, NULL), 0);
+    deliver_shuffled(m, &h, 0xf02c);
+    assert_as_model_and_node(m, &h, n);
+    unit_entries_free(&forks);
     hz_node_close(n);
     hz_node_close(m);
     history_free(&h);
@@ -292,6 +400,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(thousands_of_heads_pick_the_merge_winner),
+        cmocka_unit_test(taking_writes_back_restores_what_they_superseded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -269,6 +269,7 @@ struct key {
     const struct table_def *t;
     uint8_t row[HZ_ROW_LEN];
     const struct col_def *c;
+    uint8_t eid[HZ_HASH_LEN]; /* a write of the field */
 };
 
 struct keys {
@@ -277,7 +278,8 @@ struct keys {
     size_t count, cap;
 };
 
-/* Rows (and fields, when the query returns a third column) touched. */
+/* Rows (and fields, when the query returns a third column, and writes,
+ * when it returns a fourth) touched. */
 static int add_key(void *data, sqlite3_stmt *st, struct hz_err *err)
 {
     struct keys *k = data;
@@ -292,6 +294,9 @@ static int add_key(void *data, sqlite3_stmt *st, struct hz_err *err)
             return hz_err_set(err, HZ_ECORRUPT, "stored column");
         x.c = &x.t->cols[c];
     }
+    if (sqlite3_column_count(st) > 3 &&
+        db_column_fixed(st, 3, x.eid, HZ_HASH_LEN, NULL) != 0)
+        return hz_err_set(err, HZ_ECORRUPT, "stored write");
     struct key *v = hz_grow(k->v, &k->cap, k->count, sizeof *v);
     if (v == NULL)
         return hz_err_set(err, HZ_ENOMEM, "undo");
@@ -300,10 +305,32 @@ static int add_key(void *data, sqlite3_stmt *st, struct hz_err *err)
     return 0;
 }
 
-/* The head flag of every write of a field; its value follows with its
- * row (refresh_row). */
-static int recompute_heads(struct hz_node *n, const struct key *k,
-                           struct hz_err *err)
+/* The writes whose head flag may change when the writes of @eid go:
+ * the writes it names, and its author's latest earlier write of each
+ * field (merge.md, rules 1 and 2). Every other write keeps what
+ * supersedes it. */
+static int undo_candidates(struct hz_node *n, const uint8_t *eid,
+                           struct keys *out, struct hz_err *err)
+{
+    int rv = db_each(&n->db, "SELECT tbl, row, col, old FROM sup WHERE by = ?1",
+                     DB_ARGS(DB_HASH(eid)), add_key, out, err);
+    if (rv == 0)
+        rv = db_each(&n->db,
+                     "SELECT tbl, row, col, prev FROM (SELECT tbl, row, col,"
+                     " (SELECT p.eid FROM w AS p INDEXED BY w_author WHERE"
+                     " p.tbl = w.tbl AND p.row = w.row AND p.col = w.col AND"
+                     " p.author = w.author AND p.seq < w.seq"
+                     " ORDER BY p.seq DESC LIMIT 1) AS prev"
+                     " FROM w WHERE eid = ?1) WHERE prev IS NOT NULL",
+                     DB_ARGS(DB_HASH(eid)), add_key, out, err);
+    return rv;
+}
+
+/* The head flag of one write, from the facts as they are; its field's
+ * value follows with its row (refresh_row). A write not held changes
+ * nothing. */
+static int recompute_head(struct hz_node *n, const struct key *k,
+                          struct hz_err *err)
 {
     return db_run(&n->db,
                   "UPDATE w SET head = NOT EXISTS (SELECT 1 FROM sup"
@@ -312,8 +339,8 @@ static int recompute_heads(struct hz_node *n, const struct key *k,
                   " (SELECT 1 FROM w AS l INDEXED BY w_author WHERE"
                   " l.tbl = w.tbl AND l.row = w.row AND l.col = w.col AND"
                   " l.author = w.author AND l.seq > w.seq)"
-                  " WHERE tbl = ?1 AND row = ?2 AND col = ?3",
-                  DB_ARGS(FIELD_KEY(k->t, k->row, k->c)), err);
+                  " WHERE tbl = ?1 AND row = ?2 AND col = ?3 AND eid = ?4",
+                  DB_ARGS(FIELD_KEY(k->t, k->row, k->c), DB_HASH(k->eid)), err);
 }
 
 /* An entity row that no applied fact mentions any more disappears. */
@@ -335,12 +362,14 @@ static int refresh_row(struct hz_node *n, const struct key *k,
 int fields_undo(struct hz_node *n, const uint8_t *eid, struct hz_err *err)
 {
     HZ_ASSERT(db_in_txn(&n->db));
-    struct keys fields = {.n = n}, tombs = {.n = n};
+    struct keys fields = {.n = n}, tombs = {.n = n}, cands = {.n = n};
     int rv = db_each(&n->db, "SELECT tbl, row, col FROM w WHERE eid = ?1",
                      DB_ARGS(DB_HASH(eid)), add_key, &fields, err);
     if (rv == 0)
         rv = db_each(&n->db, "SELECT tbl, row FROM tomb WHERE eid = ?1",
                      DB_ARGS(DB_HASH(eid)), add_key, &tombs, err);
+    if (rv == 0)
+        rv = undo_candidates(n, eid, &cands, err);
     static const char *const drop[] = {
         "DELETE FROM w WHERE eid = ?1",
         "DELETE FROM sup WHERE by = ?1",
@@ -349,14 +378,15 @@ int fields_undo(struct hz_node *n, const uint8_t *eid, struct hz_err *err)
     };
     for (size_t i = 0; rv == 0 && i < sizeof drop / sizeof drop[0]; i++)
         rv = db_run(&n->db, drop[i], DB_ARGS(DB_HASH(eid)), err);
-    for (size_t i = 0; rv == 0 && i < fields.count; i++)
-        rv = recompute_heads(n, &fields.v[i], err);
+    for (size_t i = 0; rv == 0 && i < cands.count; i++)
+        rv = recompute_head(n, &cands.v[i], err);
     for (size_t i = 0; rv == 0 && i < fields.count; i++)
         rv = refresh_row(n, &fields.v[i], err);
     for (size_t i = 0; rv == 0 && i < tombs.count; i++)
         rv = refresh_row(n, &tombs.v[i], err);
     free(fields.v);
     free(tombs.v);
+    free(cands.v);
     return rv;
 }
 
