@@ -222,20 +222,13 @@ static void assert_as_model(hz_node *n, const struct history *h)
     free(heads);
 }
 
-static char *conflicts_text(hz_node *n)
-{
-    char *text = NULL;
-    assert_int_equal(hz_node_conflicts(n, &text, NULL), 0);
-    return text;
-}
-
 /* @m holds what the model says, and the very state and conflicts of @n. */
 static void assert_as_model_and_node(hz_node *m, const struct history *h,
                                      hz_node *n)
 {
     assert_as_model(m, h);
     unit_assert_same_state(n, m);
-    char *cn = conflicts_text(n), *cm = conflicts_text(m);
+    char *cn = unit_conflicts_text(n), *cm = unit_conflicts_text(m);
     assert_string_equal(cn, cm);
     hz_free_string(cn);
     hz_free_string(cm);

@@ -169,13 +169,6 @@ static void a_format_1_database_gets_its_pending_counted(void **state)
     free(tmp);
 }
 
-static char *conflicts_text(hz_node *n)
-{
-    char *text = NULL;
-    assert_int_equal(hz_node_conflicts(n, &text, NULL), 0);
-    return text;
-}
-
 /* A node made by a build of database format 2 had w_heads without the
  * merge order and no w_author: a read-only open reads it as it is, an
  * open for writing rebuilds the one and creates the other, and the
@@ -214,7 +207,7 @@ a_format_2_database_gets_its_heads_indexed_in_merge_order(void **state)
     unit_author_next(&x[0], UNIT_T0_MS << 16, &body, &late, NULL);
     assert_int_equal(unit_deliver(n, &early, NULL), 0);
     unit_assert_field(n, "households", id, "village", "\"甲\"");
-    char *listed = conflicts_text(n);
+    char *listed = unit_conflicts_text(n);
     assert_int_equal(sqlite3_exec(n->db.conn,
                                   "DROP INDEX w_heads; DROP INDEX w_author;"
                                   " CREATE INDEX w_heads ON w(tbl, row, col)"
@@ -228,7 +221,7 @@ a_format_2_database_gets_its_heads_indexed_in_merge_order(void **state)
     ro.flags = HZ_OPEN_READONLY;
     assert_int_equal(hz_node_open(dir, &ro, &n, NULL), 0);
     assert_int_equal(unit_sql_int(n, "PRAGMA user_version"), 2);
-    char *again = conflicts_text(n);
+    char *again = unit_conflicts_text(n);
     assert_string_equal(again, listed);
     hz_free_string(again);
     hz_node_close(n);
@@ -243,7 +236,7 @@ a_format_2_database_gets_its_heads_indexed_in_merge_order(void **state)
         unit_sql_int(
             n, "SELECT count(*) FROM sqlite_master WHERE name = 'w_author'"),
         1);
-    again = conflicts_text(n);
+    again = unit_conflicts_text(n);
     assert_string_equal(again, listed);
     hz_free_string(again);
     /* The sixth author wins; the first one's second write replaces its
@@ -260,7 +253,7 @@ a_format_2_database_gets_its_heads_indexed_in_merge_order(void **state)
     assert_int_equal(unit_deliver(z, &early, NULL), 0);
     assert_int_equal(unit_deliver(z, &late, NULL), 0);
     unit_assert_same_state(n, z);
-    char *zl = conflicts_text(z), *nl = conflicts_text(n);
+    char *zl = unit_conflicts_text(z), *nl = unit_conflicts_text(n);
     assert_string_equal(nl, zl);
     hz_free_string(zl);
     hz_free_string(nl);
