@@ -23,13 +23,16 @@
 
 /* Applying a write reads a few of its field's writes, never all of
  * them, so that a field with thousands of heads costs no more per write
- * than a field with one (storage.md, format 3). The queries name their
- * index: without it SQLite's planner may walk the primary key, every
- * write the field ever had.
- *   w_heads  (field, clock, author) of the heads: the winner is the last,
- *            and the heads are listed in merge order without sorting;
- *   w_author (field, author, seq) of every write: an author's latest
- *            write before a seq, and whether a later one exists. */
+ * than a field with one (storage.md, format 3):
+ *   the key    (field, author, seq): an author's latest write before a
+ *              seq, and whether a later one exists;
+ *   w_heads    (field, clock, author) of the heads: the winner is the
+ *              last, and the heads are listed in merge order unsorted;
+ *   w_eid      (eid, then the key): the writes of an entry, and the
+ *              write of an entry in a field.
+ * Queries by eid or by heads name their index: the key also starts with
+ * the field, and SQLite's planner may walk it, every write the field
+ * ever had. */
 #define FIELD_KEY(t, row, c) DB_TEXT((t)->name), DB_ROW(row), DB_TEXT((c)->name)
 
 /* Whether a row has an applied tombstone, as the caller found it. */
@@ -124,9 +127,8 @@ static int put_write(struct hz_node *n, const struct entry *e,
                      " val, head) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
                      " NOT EXISTS (SELECT 1 FROM sup WHERE tbl = ?1 AND"
                      " row = ?2 AND col = ?3 AND old = ?4) AND NOT EXISTS"
-                     " (SELECT 1 FROM w INDEXED BY w_author WHERE tbl = ?1"
-                     " AND row = ?2 AND col = ?3 AND author = ?5 AND"
-                     " seq > ?6))",
+                     " (SELECT 1 FROM w WHERE tbl = ?1 AND row = ?2 AND"
+                     " col = ?3 AND author = ?5 AND seq > ?6))",
     };
     return db_run(&n->db, sql[rule],
                   DB_ARGS(FIELD_KEY(t, row, c), DB_HASH(e->id),
@@ -148,22 +150,22 @@ static int write_field(struct hz_node *n, const struct entry *e,
         rv = put_sup(n, t, o->row, c, f->heads[h], e->id, err);
         if (rv == 0)
             rv = db_run(&n->db,
-                        "UPDATE w SET head = 0 WHERE tbl = ?1 AND row = ?2"
-                        " AND col = ?3 AND eid = ?4 AND head = 1",
+                        "UPDATE w INDEXED BY w_eid SET head = 0 WHERE"
+                        " eid = ?4 AND tbl = ?1 AND row = ?2 AND col = ?3"
+                        " AND head = 1",
                         DB_ARGS(FIELD_KEY(t, o->row, c), DB_HASH(f->heads[h])),
                         err);
     }
     /* An author's later write supersedes its earlier ones. Of those,
-     * only the latest can still be a head: each of the others has a
-     * later write of its author, this one (merge.md, rule 2). */
+     * only the latest can still be a head: each older one already has a
+     * later write of its author, that latest one (merge.md, rule 2). */
     if (rv == 0)
         rv = db_run(
             &n->db,
             "UPDATE w SET head = 0 WHERE tbl = ?1 AND row = ?2 AND"
-            " col = ?3 AND head = 1 AND eid = (SELECT eid FROM w"
-            " INDEXED BY w_author WHERE tbl = ?1 AND row = ?2 AND"
-            " col = ?3 AND author = ?4 AND seq < ?5"
-            " ORDER BY seq DESC LIMIT 1)",
+            " col = ?3 AND author = ?4 AND head = 1 AND seq = (SELECT"
+            " max(seq) FROM w WHERE tbl = ?1 AND row = ?2 AND col = ?3 AND"
+            " author = ?4 AND seq < ?5)",
             DB_ARGS(FIELD_KEY(t, o->row, c), DB_KEY(e->author), DB_INT(e->seq)),
             err);
     if (rv == 0)
@@ -317,11 +319,12 @@ static int undo_candidates(struct hz_node *n, const uint8_t *eid,
     if (rv == 0)
         rv = db_each(&n->db,
                      "SELECT tbl, row, col, prev FROM (SELECT tbl, row, col,"
-                     " (SELECT p.eid FROM w AS p INDEXED BY w_author WHERE"
-                     " p.tbl = w.tbl AND p.row = w.row AND p.col = w.col AND"
+                     " (SELECT p.eid FROM w AS p WHERE p.tbl = w.tbl AND"
+                     " p.row = w.row AND p.col = w.col AND"
                      " p.author = w.author AND p.seq < w.seq"
                      " ORDER BY p.seq DESC LIMIT 1) AS prev"
-                     " FROM w WHERE eid = ?1) WHERE prev IS NOT NULL",
+                     " FROM w INDEXED BY w_eid WHERE eid = ?1)"
+                     " WHERE prev IS NOT NULL",
                      DB_ARGS(DB_HASH(eid)), add_key, out, err);
     return rv;
 }
@@ -333,13 +336,13 @@ static int recompute_head(struct hz_node *n, const struct key *k,
                           struct hz_err *err)
 {
     return db_run(&n->db,
-                  "UPDATE w SET head = NOT EXISTS (SELECT 1 FROM sup"
-                  " WHERE sup.tbl = w.tbl AND sup.row = w.row AND"
+                  "UPDATE w INDEXED BY w_eid SET head = NOT EXISTS (SELECT 1"
+                  " FROM sup WHERE sup.tbl = w.tbl AND sup.row = w.row AND"
                   " sup.col = w.col AND sup.old = w.eid) AND NOT EXISTS"
-                  " (SELECT 1 FROM w AS l INDEXED BY w_author WHERE"
-                  " l.tbl = w.tbl AND l.row = w.row AND l.col = w.col AND"
+                  " (SELECT 1 FROM w AS l WHERE l.tbl = w.tbl AND"
+                  " l.row = w.row AND l.col = w.col AND"
                   " l.author = w.author AND l.seq > w.seq)"
-                  " WHERE tbl = ?1 AND row = ?2 AND col = ?3 AND eid = ?4",
+                  " WHERE eid = ?4 AND tbl = ?1 AND row = ?2 AND col = ?3",
                   DB_ARGS(FIELD_KEY(k->t, k->row, k->c), DB_HASH(k->eid)), err);
 }
 
@@ -363,7 +366,9 @@ int fields_undo(struct hz_node *n, const uint8_t *eid, struct hz_err *err)
 {
     HZ_ASSERT(db_in_txn(&n->db));
     struct keys fields = {.n = n}, tombs = {.n = n}, cands = {.n = n};
-    int rv = db_each(&n->db, "SELECT tbl, row, col FROM w WHERE eid = ?1",
+    int rv = db_each(&n->db,
+                     "SELECT tbl, row, col FROM w INDEXED BY w_eid WHERE"
+                     " eid = ?1",
                      DB_ARGS(DB_HASH(eid)), add_key, &fields, err);
     if (rv == 0)
         rv = db_each(&n->db, "SELECT tbl, row FROM tomb WHERE eid = ?1",
@@ -371,7 +376,7 @@ int fields_undo(struct hz_node *n, const uint8_t *eid, struct hz_err *err)
     if (rv == 0)
         rv = undo_candidates(n, eid, &cands, err);
     static const char *const drop[] = {
-        "DELETE FROM w WHERE eid = ?1",
+        "DELETE FROM w INDEXED BY w_eid WHERE eid = ?1",
         "DELETE FROM sup WHERE by = ?1",
         "DELETE FROM tomb WHERE eid = ?1",
         "DELETE FROM tomb_seen WHERE eid = ?1",
