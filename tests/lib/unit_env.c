@@ -183,13 +183,18 @@ static json_t *parse_json(char *text)
     return o;
 }
 
-json_t *unit_conflicts(hz_node *n)
+char *unit_conflicts_text(hz_node *n)
 {
     char *text = NULL;
     struct hz_err err = {0};
     if (hz_node_conflicts(n, &text, &err) != 0)
         fail_msg("hz_node_conflicts: %s", err.msg);
-    return parse_json(text);
+    return text;
+}
+
+json_t *unit_conflicts(hz_node *n)
+{
+    return parse_json(unit_conflicts_text(n));
 }
 
 json_t *unit_status(hz_node *n)

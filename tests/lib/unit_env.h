@@ -88,6 +88,9 @@ int64_t unit_sql_int(hz_node *n, const char *sql);
  * json_decref(). */
 json_t *unit_conflicts(hz_node *n);
 json_t *unit_status(hz_node *n);
+/* The text of hz_node_conflicts, to compare nodes byte for byte. Owned:
+ * hz_free_string(). */
+char *unit_conflicts_text(hz_node *n);
 
 /* ---- entries */
 

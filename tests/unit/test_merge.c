@@ -41,16 +41,9 @@ static size_t n_conflicts(hz_node *n)
     return len;
 }
 
-static char *conflicts_text(hz_node *n)
-{
-    char *text = NULL;
-    assert_int_equal(hz_node_conflicts(n, &text, NULL), 0);
-    return text;
-}
-
 static void assert_same_conflicts(hz_node *a, hz_node *b)
 {
-    char *ca = conflicts_text(a), *cb = conflicts_text(b);
+    char *ca = unit_conflicts_text(a), *cb = unit_conflicts_text(b);
     assert_string_equal(ca, cb);
     hz_free_string(ca);
     hz_free_string(cb);
@@ -707,7 +700,7 @@ static void same_entries_in_any_order_give_the_same_state(void **state)
     assert_true(n_conflicts(w.z) >= 2);
     char want[2 * HZ_HASH_LEN + 1];
     unit_state_hash(w.z, want);
-    char *want_conflicts = conflicts_text(w.z);
+    char *want_conflicts = unit_conflicts_text(w.z);
 
     uint64_t seed = 0x5eed;
     size_t *order = malloc(n * sizeof *order);
@@ -748,7 +741,7 @@ static void same_entries_in_any_order_give_the_same_state(void **state)
         unit_state_hash(f, got);
         if (strcmp(got, want) != 0)
             fail_msg("round %d: state differs", round);
-        char *conflicts = conflicts_text(f);
+        char *conflicts = unit_conflicts_text(f);
         assert_string_equal(conflicts, want_conflicts);
         hz_free_string(conflicts);
         assert_int_equal(unit_sql_int(f, "SELECT count(*) FROM pending"), 0);

@@ -246,6 +246,123 @@ static void a_format_2_database_gets_the_rowid_layout(void **state)
     disk_remove(&d);
 }
 
+/* What a build of database format 2 made: w keyed by (field, eid), and
+ * w_heads without the merge order. */
+static const char format_2_w[] =
+    "DROP INDEX w_heads; DROP INDEX w_eid; ALTER TABLE w RENAME TO w3;"
+    "CREATE TABLE w(tbl TEXT, row BLOB, col TEXT, eid BLOB,"
+    " author BLOB NOT NULL, seq INTEGER NOT NULL, clock INTEGER NOT NULL,"
+    " val BLOB NOT NULL, head INTEGER NOT NULL,"
+    " PRIMARY KEY(tbl, row, col, eid)) WITHOUT ROWID;"
+    "INSERT INTO w SELECT tbl, row, col, eid, author, seq, clock, val, head"
+    " FROM w3; DROP TABLE w3;"
+    "CREATE INDEX w_eid ON w(eid);"
+    "CREATE INDEX w_heads ON w(tbl, row, col) WHERE head = 1;"
+    "PRAGMA user_version=2;";
+
+/* A node made by a build of database format 2: a read-only open reads
+ * it as it is; an open for writing keys w anew and puts w_heads in merge
+ * order, and the merge goes on from there (proto/storage.md,
+ * "Upgrades"). */
+static void
+a_format_2_database_gets_its_heads_indexed_in_merge_order(void **state)
+{
+    (void)state;
+    char *tmp = unit_tmpdir();
+    char *dir = unit_path(tmp, "node");
+    struct unit_env e, ez;
+    unit_env_init(&e, 1, UNIT_T0_MS);
+    unit_env_init(&ez, 2, UNIT_T0_MS);
+    struct hz_node_opts opts = opts_for(&e);
+    hz_node *n = NULL;
+    assert_int_equal(hz_node_create(dir, "测试节点", &opts, &n, NULL), 0);
+    /* Five authors write one field unseen by each other; later a sixth
+     * with the highest clock, and the first again. */
+    struct unit_author x[6];
+    struct unit_entries early = {0}, late = {0};
+    struct enc body;
+    enc_init(&body);
+    static const uint8_t row[HZ_ROW_LEN] = {0x0e};
+    char id[HZ_ROW_HEX_LEN + 1];
+    hex_encode(row, HZ_ROW_LEN, id);
+    struct value v = {.type = VALUE_STR, .s = {(const uint8_t *)"甲", 3}};
+    for (int i = 0; i < 6; i++) {
+        unit_author_init(&x[i], (uint8_t)(0x61 + i));
+        v.s.p = (const uint8_t *)(i % 2 ? "乙" : "甲");
+        unit_body_set(&body, 1, "households", row, "village", &v, 0, NULL);
+        unit_author_next(&x[i], (UNIT_T0_MS + 10 * (uint64_t)i) << 16, &body,
+                         i < 5 ? &early : &late, NULL);
+    }
+    v.s.p = (const uint8_t *)"丙";
+    unit_body_set(&body, 1, "households", row, "village", &v, 0, NULL);
+    unit_author_next(&x[0], UNIT_T0_MS << 16, &body, &late, NULL);
+    assert_int_equal(unit_deliver(n, &early, NULL), 0);
+    unit_assert_field(n, "households", id, "village", "\"甲\"");
+    char *listed = unit_conflicts_text(n);
+    assert_int_equal(sqlite3_exec(n->db.conn, format_2_w, NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM w"), 5);
+    hz_node_close(n);
+
+    /* Read-only: format 2 as it is, the same heads in the same order. */
+    struct hz_node_opts ro = opts;
+    ro.flags = HZ_OPEN_READONLY;
+    assert_int_equal(hz_node_open(dir, &ro, &n, NULL), 0);
+    assert_int_equal(unit_sql_int(n, "PRAGMA user_version"), 2);
+    char *again = unit_conflicts_text(n);
+    assert_string_equal(again, listed);
+    hz_free_string(again);
+    hz_node_close(n);
+
+    assert_int_equal(hz_node_open(dir, &opts, &n, NULL), 0);
+    assert_int_equal(unit_sql_int(n, "PRAGMA user_version"), HZ_DB_FORMAT);
+    assert_int_equal(unit_sql_int(n, "SELECT instr(sql, 'clock, author') > 0"
+                                     " FROM sqlite_master"
+                                     " WHERE name = 'w_heads'"),
+                     1);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM"
+                                     " pragma_table_info('w') WHERE"
+                                     " (pk = 4 AND name = 'author') OR"
+                                     " (pk = 5 AND name = 'seq')"),
+                     2);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM sqlite_master"
+                                     " WHERE name = 'w_format2'"),
+                     0);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM w"), 5);
+    again = unit_conflicts_text(n);
+    assert_string_equal(again, listed);
+    hz_free_string(again);
+    /* The sixth author wins; the first one's second write replaces its
+     * first: six heads. */
+    assert_int_equal(unit_deliver(n, &late, NULL), 0);
+    unit_assert_field(n, "households", id, "village", "\"乙\"");
+    json_t *c = unit_conflicts(n);
+    assert_int_equal(json_array_size(c), 1);
+    assert_int_equal(
+        json_array_size(json_object_get(json_array_get(c, 0), "heads")), 6);
+    json_decref(c);
+    /* As a node of this format that took the same entries. */
+    hz_node *z = unit_node_memory(0x7a, &ez);
+    assert_int_equal(unit_deliver(z, &early, NULL), 0);
+    assert_int_equal(unit_deliver(z, &late, NULL), 0);
+    unit_assert_same_state(n, z);
+    char *zl = unit_conflicts_text(z), *nl = unit_conflicts_text(n);
+    assert_string_equal(nl, zl);
+    hz_free_string(zl);
+    hz_free_string(nl);
+    hz_node_close(z);
+    hz_node_close(n);
+    hz_free_string(listed);
+    enc_close(&body);
+    for (int i = 0; i < 6; i++)
+        unit_author_close(&x[i]);
+    unit_entries_free(&early);
+    unit_entries_free(&late);
+    unit_rmtree(tmp);
+    free(dir);
+    free(tmp);
+}
+
 static void create_refuses_a_directory_that_is_not_empty(void **state)
 {
     (void)state;
@@ -408,6 +525,8 @@ int main(void)
         cmocka_unit_test(members_of_a_node_in_no_network),
         cmocka_unit_test(a_format_1_database_gets_its_pending_counted),
         cmocka_unit_test(a_format_2_database_gets_the_rowid_layout),
+        cmocka_unit_test(
+            a_format_2_database_gets_its_heads_indexed_in_merge_order),
         cmocka_unit_test(open_never_creates_a_node),
         cmocka_unit_test(open_refuses_a_newer_database_or_a_foreign_key),
         cmocka_unit_test(two_handles_on_one_node_write_one_chain),

@@ -436,12 +436,19 @@ static const char base_schema[] =
     "CREATE INDEX IF NOT EXISTS forks_id ON forks(id);"
     "CREATE TABLE IF NOT EXISTS skew(author BLOB PRIMARY KEY,"
     " clock INTEGER NOT NULL, wall INTEGER NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS w(tbl TEXT, row BLOB, col TEXT, eid BLOB,"
-    " author BLOB NOT NULL, seq INTEGER NOT NULL, clock INTEGER NOT NULL,"
+    /* Keyed by field, then author and seq (an author writes a field at
+     * most once per entry): an author's latest write before a seq, and
+     * whether a later one exists, are found by the key. The entry id
+     * finds its writes through w_eid, whose entries end with the key. */
+    "CREATE TABLE IF NOT EXISTS w(tbl TEXT, row BLOB, col TEXT,"
+    " eid BLOB NOT NULL, author BLOB, seq INTEGER, clock INTEGER NOT NULL,"
     " val BLOB NOT NULL, head INTEGER NOT NULL,"
-    " PRIMARY KEY(tbl, row, col, eid)) WITHOUT ROWID;"
+    " PRIMARY KEY(tbl, row, col, author, seq)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS w_eid ON w(eid);"
-    "CREATE INDEX IF NOT EXISTS w_heads ON w(tbl, row, col) WHERE head = 1;"
+    /* The heads of each field in merge order (proto/merge.md): the winner
+     * is the last entry of its field, a conflict lists them unsorted. */
+    "CREATE INDEX IF NOT EXISTS w_heads ON w(tbl, row, col, clock, author)"
+    " WHERE head = 1;"
     "CREATE TABLE IF NOT EXISTS sup(tbl TEXT, row BLOB, col TEXT, old BLOB,"
     " by BLOB, PRIMARY KEY(tbl, row, col, old, by)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS sup_by ON sup(by);"
@@ -552,6 +559,29 @@ static int setup_table(struct db *d, const struct table_def *t,
                  t->cols[c].name, name, t->cols[c].name);
         rv = db_exec(d, sql, err);
     }
+    return rv;
+}
+
+int db_upgrade(struct db *d, const struct schema *schema, int format,
+               struct hz_err *err)
+{
+    HZ_ASSERT(db_in_txn(d));
+    int rv = 0;
+    /* 3: w keyed by (field, author, seq) instead of (field, eid), and
+     * w_heads in merge order. */
+    if (format < 3)
+        rv = db_exec(d,
+                     "DROP INDEX IF EXISTS w_eid; DROP INDEX IF EXISTS w_heads;"
+                     " ALTER TABLE w RENAME TO w_format2;",
+                     err);
+    if (rv == 0)
+        rv = db_setup(d, schema, err);
+    if (rv == 0 && format < 3)
+        rv = db_exec(d,
+                     "INSERT INTO w(tbl, row, col, eid, author, seq, clock,"
+                     " val, head) SELECT tbl, row, col, eid, author, seq,"
+                     " clock, val, head FROM w_format2; DROP TABLE w_format2;",
+                     err);
     return rv;
 }
 

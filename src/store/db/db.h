@@ -30,8 +30,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* PRAGMA user_version of node.db. 2: pending_count; 3: stranger. An older
- * database is brought up to date when it is opened for writing
+/* PRAGMA user_version of node.db. 2: pending_count; 3: w keyed by
+ * (field, author, seq), w_heads in merge order, pending and forks as rowid
+ * tables, stranger. An older database is brought up to date when it is
+ * opened for writing
  * (node/node.c). */
 #define HZ_DB_FORMAT 3
 
@@ -58,6 +60,11 @@ void db_close(struct db *d);
 /* Create or upgrade every table, one materialized table per registry
  * table included (new columns are added). */
 int db_setup(struct db *d, const struct schema *schema, struct hz_err *err);
+/* db_setup for a database of an older format @format (inside the
+ * transaction that upgrades it): the tables whose shape changed since
+ * are set aside, created as this build defines them and filled again. */
+int db_upgrade(struct db *d, const struct schema *schema, int format,
+               struct hz_err *err);
 /* PRAGMA user_version: 0 for a database without our tables. */
 int db_format(struct db *d, int *format, struct hz_err *err);
 int db_set_format(struct db *d, struct hz_err *err);

@@ -358,7 +358,7 @@ static int migrate(hz_node *n, int format, struct hz_err *err)
         return 0;
     int rv = txn_begin(n, err);
     if (rv == 0)
-        rv = db_setup(&n->db, n->schema, err);
+        rv = db_upgrade(&n->db, n->schema, format, err);
     if (rv == 0 && format < 2)
         rv = log_count_pending(n, err);
     if (rv == 0 && format < 3)

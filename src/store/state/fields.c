@@ -21,22 +21,36 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Queries over a field's heads name the partial index w_heads: without
- * it SQLite's planner walks the primary key, every write the field ever
- * had, and an honest chain of edits becomes quadratic. */
+/* Applying a write reads a few of its field's writes, never all of
+ * them, so that a field with thousands of heads costs no more per write
+ * than a field with one (storage.md, format 3):
+ *   the key    (field, author, seq): an author's latest write before a
+ *              seq, and whether a later one exists;
+ *   w_heads    (field, clock, author) of the heads: the winner is the
+ *              last, and the heads are listed in merge order unsorted;
+ *   w_eid      (eid, then the key): the writes of an entry, and the
+ *              write of an entry in a field.
+ * Queries by eid or by heads name their index: the key also starts with
+ * the field, and SQLite's planner may walk it, every write the field
+ * ever had. */
 #define FIELD_KEY(t, row, c) DB_TEXT((t)->name), DB_ROW(row), DB_TEXT((c)->name)
 
-/* Recompute the materialized value of one field from its heads. */
+/* Whether a row has an applied tombstone, as the caller found it. */
+enum row_tombs { ROW_LIVE, ROW_DELETED };
+
+/* Recompute the materialized value of one field from its heads: none on
+ * a deleted row (the caller knows: the query below stops at the winner,
+ * while a test of tomb in its WHERE would read every head). */
 static int refresh_field(struct hz_node *n, const struct table_def *t,
                          const uint8_t *row, const struct col_def *c,
-                         struct hz_err *err)
+                         enum row_tombs tombs, struct hz_err *err)
 {
+    if (tombs == ROW_DELETED)
+        return rows_set_field(n, t, row, c, NULL, err);
     sqlite3_stmt *q;
     int rv = db_query(&n->db,
                       "SELECT val FROM w INDEXED BY w_heads WHERE tbl = ?1 AND"
-                      " row = ?2 AND"
-                      " col = ?3 AND head = 1 AND NOT EXISTS (SELECT 1 FROM"
-                      " tomb WHERE tomb.tbl = ?1 AND tomb.row = ?2)"
+                      " row = ?2 AND col = ?3 AND head = 1"
                       " ORDER BY clock DESC, author DESC LIMIT 1",
                       DB_ARGS(FIELD_KEY(t, row, c)), &q, err);
     if (rv != 0)
@@ -109,9 +123,6 @@ static int put_write(struct hz_node *n, const struct entry *e,
                         " clock, val, head) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
                         " ?7, ?8, NOT EXISTS (SELECT 1 FROM sup WHERE"
                         " tbl = ?1 AND row = ?2 AND col = ?3 AND old = ?4))",
-        /* The second test reads every write of the field: only entries
-         * applied behind a later one of their author (a verdict that
-         * changed) take this path. */
         [HEAD_ANY] = "INSERT INTO w(tbl, row, col, eid, author, seq, clock,"
                      " val, head) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
                      " NOT EXISTS (SELECT 1 FROM sup WHERE tbl = ?1 AND"
@@ -129,7 +140,8 @@ static int put_write(struct hz_node *n, const struct entry *e,
 /* One field write onto a row that already has facts. */
 static int write_field(struct hz_node *n, const struct entry *e,
                        const struct op *o, const struct field *f,
-                       enum head_rule rule, struct hz_err *err)
+                       enum head_rule rule, enum row_tombs tombs,
+                       struct hz_err *err)
 {
     const struct table_def *t = o->table;
     const struct col_def *c = &t->cols[f->col];
@@ -138,23 +150,27 @@ static int write_field(struct hz_node *n, const struct entry *e,
         rv = put_sup(n, t, o->row, c, f->heads[h], e->id, err);
         if (rv == 0)
             rv = db_run(&n->db,
-                        "UPDATE w SET head = 0 WHERE tbl = ?1 AND row = ?2"
-                        " AND col = ?3 AND eid = ?4 AND head = 1",
+                        "UPDATE w INDEXED BY w_eid SET head = 0 WHERE"
+                        " eid = ?4 AND tbl = ?1 AND row = ?2 AND col = ?3"
+                        " AND head = 1",
                         DB_ARGS(FIELD_KEY(t, o->row, c), DB_HASH(f->heads[h])),
                         err);
     }
-    /* An author's later write supersedes its earlier ones. */
+    /* An author's later write supersedes its earlier ones. Of those,
+     * only the latest can still be a head: each older one already has a
+     * later write of its author, that latest one (merge.md, rule 2). */
     if (rv == 0)
         rv = db_run(
             &n->db,
-            "UPDATE w INDEXED BY w_heads SET head = 0 WHERE tbl = ?1 AND"
-            " row = ?2 AND col = ?3 AND author = ?4 AND seq < ?5 AND"
-            " head = 1",
+            "UPDATE w SET head = 0 WHERE tbl = ?1 AND row = ?2 AND"
+            " col = ?3 AND author = ?4 AND head = 1 AND seq = (SELECT"
+            " max(seq) FROM w WHERE tbl = ?1 AND row = ?2 AND col = ?3 AND"
+            " author = ?4 AND seq < ?5)",
             DB_ARGS(FIELD_KEY(t, o->row, c), DB_KEY(e->author), DB_INT(e->seq)),
             err);
     if (rv == 0)
         rv = put_write(n, e, t, o->row, c, &f->val, rule, err);
-    return rv != 0 ? rv : refresh_field(n, t, o->row, c, err);
+    return rv != 0 ? rv : refresh_field(n, t, o->row, c, tombs, err);
 }
 
 /* Whether any applied write or tombstone mentions the row. */
@@ -210,16 +226,18 @@ int fields_set(struct hz_node *n, const struct entry *e, const struct op *o,
         rv = rows_ensure(n, o->table, o->row, err);
     for (size_t k = 0; rv == 0 && k < o->n_fields; k++)
         rv = write_field(n, e, o, &o->fields[k],
-                         flags & APPLY_LATEST ? HEAD_LATEST : HEAD_ANY, err);
+                         flags & APPLY_LATEST ? HEAD_LATEST : HEAD_ANY,
+                         tombs ? ROW_DELETED : ROW_LIVE, err);
     return rv;
 }
 
 static int refresh_columns(struct hz_node *n, const struct table_def *t,
-                           const uint8_t *row, struct hz_err *err)
+                           const uint8_t *row, enum row_tombs tombs,
+                           struct hz_err *err)
 {
     int rv = 0;
     for (size_t c = 0; rv == 0 && c < t->n_cols; c++)
-        rv = refresh_field(n, t, row, &t->cols[c], err);
+        rv = refresh_field(n, t, row, &t->cols[c], tombs, err);
     return rv;
 }
 
@@ -243,7 +261,8 @@ int fields_tomb(struct hz_node *n, const struct entry *e, const struct op *o,
         rv = rows_ensure(n, o->table, o->row, err);
     if (rv == 0)
         rv = rows_set_deleted(n, o->table, o->row, true, err);
-    return rv != 0 ? rv : refresh_columns(n, o->table, o->row, err);
+    return rv != 0 ? rv
+                   : refresh_columns(n, o->table, o->row, ROW_DELETED, err);
 }
 
 /* ---- taking writes back */
@@ -252,6 +271,7 @@ struct key {
     const struct table_def *t;
     uint8_t row[HZ_ROW_LEN];
     const struct col_def *c;
+    uint8_t eid[HZ_HASH_LEN]; /* a write of the field */
 };
 
 struct keys {
@@ -260,7 +280,8 @@ struct keys {
     size_t count, cap;
 };
 
-/* Rows (and fields, when the query returns a third column) touched. */
+/* Rows (and fields, when the query returns a third column, and writes,
+ * when it returns a fourth) touched. */
 static int add_key(void *data, sqlite3_stmt *st, struct hz_err *err)
 {
     struct keys *k = data;
@@ -275,6 +296,9 @@ static int add_key(void *data, sqlite3_stmt *st, struct hz_err *err)
             return hz_err_set(err, HZ_ECORRUPT, "stored column");
         x.c = &x.t->cols[c];
     }
+    if (sqlite3_column_count(st) > 3 &&
+        db_column_fixed(st, 3, x.eid, HZ_HASH_LEN, NULL) != 0)
+        return hz_err_set(err, HZ_ECORRUPT, "stored write");
     struct key *v = hz_grow(k->v, &k->cap, k->count, sizeof *v);
     if (v == NULL)
         return hz_err_set(err, HZ_ENOMEM, "undo");
@@ -283,19 +307,43 @@ static int add_key(void *data, sqlite3_stmt *st, struct hz_err *err)
     return 0;
 }
 
-static int recompute_heads(struct hz_node *n, const struct key *k,
-                           struct hz_err *err)
+/* The writes whose head flag may change when the writes of @eid go:
+ * the writes it names, and its author's latest earlier write of each
+ * field (merge.md, rules 1 and 2). Every other write keeps what
+ * supersedes it. */
+static int undo_candidates(struct hz_node *n, const uint8_t *eid,
+                           struct keys *out, struct hz_err *err)
 {
-    int rv = db_run(&n->db,
-                    "UPDATE w SET head = NOT EXISTS (SELECT 1 FROM sup"
-                    " WHERE sup.tbl = w.tbl AND sup.row = w.row AND"
-                    " sup.col = w.col AND sup.old = w.eid) AND NOT EXISTS"
-                    " (SELECT 1 FROM w AS l WHERE l.tbl = w.tbl AND"
-                    " l.row = w.row AND l.col = w.col AND"
-                    " l.author = w.author AND l.seq > w.seq)"
-                    " WHERE tbl = ?1 AND row = ?2 AND col = ?3",
-                    DB_ARGS(FIELD_KEY(k->t, k->row, k->c)), err);
-    return rv != 0 ? rv : refresh_field(n, k->t, k->row, k->c, err);
+    int rv = db_each(&n->db, "SELECT tbl, row, col, old FROM sup WHERE by = ?1",
+                     DB_ARGS(DB_HASH(eid)), add_key, out, err);
+    if (rv == 0)
+        rv = db_each(&n->db,
+                     "SELECT tbl, row, col, prev FROM (SELECT tbl, row, col,"
+                     " (SELECT p.eid FROM w AS p WHERE p.tbl = w.tbl AND"
+                     " p.row = w.row AND p.col = w.col AND"
+                     " p.author = w.author AND p.seq < w.seq"
+                     " ORDER BY p.seq DESC LIMIT 1) AS prev"
+                     " FROM w INDEXED BY w_eid WHERE eid = ?1)"
+                     " WHERE prev IS NOT NULL",
+                     DB_ARGS(DB_HASH(eid)), add_key, out, err);
+    return rv;
+}
+
+/* The head flag of one write, from the facts as they are; its field's
+ * value follows with its row (refresh_row). A write not held changes
+ * nothing. */
+static int recompute_head(struct hz_node *n, const struct key *k,
+                          struct hz_err *err)
+{
+    return db_run(&n->db,
+                  "UPDATE w INDEXED BY w_eid SET head = NOT EXISTS (SELECT 1"
+                  " FROM sup WHERE sup.tbl = w.tbl AND sup.row = w.row AND"
+                  " sup.col = w.col AND sup.old = w.eid) AND NOT EXISTS"
+                  " (SELECT 1 FROM w AS l WHERE l.tbl = w.tbl AND"
+                  " l.row = w.row AND l.col = w.col AND"
+                  " l.author = w.author AND l.seq > w.seq)"
+                  " WHERE eid = ?4 AND tbl = ?1 AND row = ?2 AND col = ?3",
+                  DB_ARGS(FIELD_KEY(k->t, k->row, k->c), DB_HASH(k->eid)), err);
 }
 
 /* An entity row that no applied fact mentions any more disappears. */
@@ -309,34 +357,41 @@ static int refresh_row(struct hz_node *n, const struct key *k,
     if (!writes && !tombs)
         return rows_delete(n, k->t, k->row, err);
     rv = rows_set_deleted(n, k->t, k->row, tombs, err);
-    return rv != 0 ? rv : refresh_columns(n, k->t, k->row, err);
+    return rv != 0 ? rv
+                   : refresh_columns(n, k->t, k->row,
+                                     tombs ? ROW_DELETED : ROW_LIVE, err);
 }
 
 int fields_undo(struct hz_node *n, const uint8_t *eid, struct hz_err *err)
 {
     HZ_ASSERT(db_in_txn(&n->db));
-    struct keys fields = {.n = n}, tombs = {.n = n};
-    int rv = db_each(&n->db, "SELECT tbl, row, col FROM w WHERE eid = ?1",
+    struct keys fields = {.n = n}, tombs = {.n = n}, cands = {.n = n};
+    int rv = db_each(&n->db,
+                     "SELECT tbl, row, col FROM w INDEXED BY w_eid WHERE"
+                     " eid = ?1",
                      DB_ARGS(DB_HASH(eid)), add_key, &fields, err);
     if (rv == 0)
         rv = db_each(&n->db, "SELECT tbl, row FROM tomb WHERE eid = ?1",
                      DB_ARGS(DB_HASH(eid)), add_key, &tombs, err);
+    if (rv == 0)
+        rv = undo_candidates(n, eid, &cands, err);
     static const char *const drop[] = {
-        "DELETE FROM w WHERE eid = ?1",
+        "DELETE FROM w INDEXED BY w_eid WHERE eid = ?1",
         "DELETE FROM sup WHERE by = ?1",
         "DELETE FROM tomb WHERE eid = ?1",
         "DELETE FROM tomb_seen WHERE eid = ?1",
     };
     for (size_t i = 0; rv == 0 && i < sizeof drop / sizeof drop[0]; i++)
         rv = db_run(&n->db, drop[i], DB_ARGS(DB_HASH(eid)), err);
-    for (size_t i = 0; rv == 0 && i < fields.count; i++)
-        rv = recompute_heads(n, &fields.v[i], err);
+    for (size_t i = 0; rv == 0 && i < cands.count; i++)
+        rv = recompute_head(n, &cands.v[i], err);
     for (size_t i = 0; rv == 0 && i < fields.count; i++)
         rv = refresh_row(n, &fields.v[i], err);
     for (size_t i = 0; rv == 0 && i < tombs.count; i++)
         rv = refresh_row(n, &tombs.v[i], err);
     free(fields.v);
     free(tombs.v);
+    free(cands.v);
     return rv;
 }
 
