@@ -6,7 +6,8 @@
  * reader refuses every other cut, any other tag, a chunk length over the
  * limit (as malformed, not truncated), a header not in its canonical
  * form, a header whose carried epoch object is missing, extra or another
- * epoch's, and a header whose epoch is not its key's. Streams here are
+ * epoch's, a header whose epoch is not its key's, and a valid header
+ * swapped for another (it is additional data). Streams here are
  * sealed by hand from the text of bundle.md under a key the node holds,
  * so that only the rule broken can refuse them; each refusal has the
  * same stream in the one form beside it, which opens. */
@@ -397,12 +398,12 @@ static void oversize_chunk_is_malformed_not_truncated(void **state)
 /* ---- the header */
 
 /* An epoch object of @epoch naming @kid: well formed, signed by a key of
- * no one (the reader does not check its signature). */
+ * no one, made from @seed_byte (the reader does not check its signature). */
 static struct buf epoch_object(const struct sworld *w, uint64_t epoch,
-                               const uint8_t *kid)
+                               const uint8_t *kid, uint8_t seed_byte)
 {
     uint8_t seed[32], subject[HZ_KEY_LEN], sealed[HZ_EPOCH_SEALED_LEN];
-    memset(seed, 0x5e, sizeof seed);
+    memset(seed, seed_byte, sizeof seed);
     memset(subject, 0x11, sizeof subject);
     memset(sealed, 0x22, sizeof sealed);
     struct identity id;
@@ -452,7 +453,7 @@ static void sealed_header_not_in_its_one_form_is_refused(void **state)
     struct buf s = seal_by_hand(w.key0, &h, (const uint8_t *)plain, &p, 1);
     expect_opens(&w, &s, (const uint8_t *)plain, sizeof plain, "the header");
     free(s.p);
-    struct buf ep1 = epoch_object(&w, 1, w.kid0);
+    struct buf ep1 = epoch_object(&w, 1, w.kid0, 0x5e);
     struct enc e;
     enc_init(&e);
     enc_bin(&e, ep1.p, ep1.len);
@@ -506,8 +507,10 @@ static void sealed_header_not_in_its_one_form_is_refused(void **state)
 }
 
 /* A key a join token gave is the key of the epoch the token pairs it
- * with: a header stating another epoch for it is refused. */
-static void header_epoch_must_be_its_keys(void **state)
+ * with: a header stating another epoch for it is refused. And a header
+ * is bound to its chunks: another valid one in its place does not
+ * authenticate. */
+static void header_states_its_keys_epoch_and_binds_the_chunks(void **state)
 {
     (void)state;
     struct sworld w;
@@ -519,17 +522,28 @@ static void header_epoch_must_be_its_keys(void **state)
     assert_int_equal(seal_key_keep(w.n, k5, 5, &err), 0);
     const char plain[] = "测试 plain bytes";
     struct piece p = {sizeof plain, T_FINAL};
-    struct buf ep5 = epoch_object(&w, 5, kid5);
+    struct buf ep5 = epoch_object(&w, 5, kid5, 0x5e);
     struct buf good = header(&w, kid5, 5, &ep5);
     struct buf s = seal_by_hand(k5, &good, (const uint8_t *)plain, &p, 1);
     expect_opens(&w, &s, (const uint8_t *)plain, sizeof plain, "epoch 5");
+    /* Another valid header in its place (another object of epoch 5, of
+     * the same length): the header is additional data of every chunk. */
+    struct buf other = epoch_object(&w, 5, kid5, 0x5f);
+    struct buf swapped = header(&w, kid5, 5, &other);
+    assert_int_equal(swapped.len, good.len);
+    assert_memory_not_equal(swapped.p, good.p, good.len);
+    memcpy(s.p + 12, swapped.p, swapped.len);
+    expect_refused(&w, &s, HZ_EBADSIG, "does not decrypt", NULL,
+                   "a header swapped for another valid one");
+    free(swapped.p);
+    free(other.p);
     free(s.p);
     struct buf as0 = header(&w, kid5, 0, NULL);
     s = seal_by_hand(k5, &as0, (const uint8_t *)plain, &p, 1);
     expect_refused(&w, &s, HZ_EMALFORMED, "says epoch 0, its key is epoch 5's",
                    NULL, "epoch 5's key as epoch 0");
     free(s.p);
-    struct buf ep6 = epoch_object(&w, 6, kid5);
+    struct buf ep6 = epoch_object(&w, 6, kid5, 0x5e);
     struct buf as6 = header(&w, kid5, 6, &ep6);
     s = seal_by_hand(k5, &as6, (const uint8_t *)plain, &p, 1);
     expect_refused(&w, &s, HZ_EMALFORMED, "says epoch 6, its key is epoch 5's",
@@ -599,7 +613,7 @@ int main(void)
         cmocka_unit_test(chunks_not_in_the_one_form_are_refused),
         cmocka_unit_test(oversize_chunk_is_malformed_not_truncated),
         cmocka_unit_test(sealed_header_not_in_its_one_form_is_refused),
-        cmocka_unit_test(header_epoch_must_be_its_keys),
+        cmocka_unit_test(header_states_its_keys_epoch_and_binds_the_chunks),
         cmocka_unit_test(refused_sealed_bundle_changes_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
