@@ -62,6 +62,11 @@
  * names (proto/trust.md, "Bundle key epochs"). */
 #define HZ_EPOCH_OBJ_MAX (128u * 1024u)
 #define HZ_EPOCH_MEMBERS_MAX 1000u
+/* A sealed bundle (proto/bundle.md, "Sealed bundles"): its header, which
+ * carries at most one epoch object, and the plain bytes of one chunk
+ * (every chunk but the last holds exactly this many). */
+#define HZ_SEALED_HEADER_MAX (HZ_EPOCH_OBJ_MAX + 256u)
+#define HZ_SEALED_CHUNK_LEN (64u * 1024u)
 
 /* Rows a single ls or view returns. */
 #define HZ_QUERY_ROWS_MAX 1000000u
@@ -71,6 +76,8 @@
 
 _Static_assert(HZ_FRAME_LEN_MAX >= HZ_ENTRY_LEN_MAX + HZ_FRAME_HDR_LEN,
                "a frame must hold the largest entry");
+_Static_assert(HZ_SEALED_HEADER_MAX <= HZ_ENTRY_LEN_MAX,
+               "a sealed header passes the pre-scan's one-bin limit");
 _Static_assert(HZ_BODY_LEN_MAX < HZ_ENTRY_LEN_MAX,
                "the envelope must fit around the largest body");
 

@@ -14,9 +14,11 @@ is held pending; a second history of one key is fork evidence.
 
 Entries are crafted in Python, signed with the secret seed of a source
 node this test created, continuing that node's chain."""
+import hashlib
 import os
 import random
 import sys
+import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -625,6 +627,61 @@ def bundle_with_no_entries_is_a_noop():
         T.check(stats["duplicate"] == 3 and stats["applied"] == 0,
                 "a bundle of entries already held: exit 0, 3 duplicate")
         T.check_eq(snap(w.t), before, "and changes nothing")
+
+
+def bundle_of_payloads(header, entries, trailer=None):
+    """A bundle with the header payload @header as given; its trailer
+    payload @trailer as given, or the canonical [count, digest]."""
+    before = T.BUNDLE_MAGIC + T.frame(T.FRAME_HEADER, header) + b"".join(
+        T.frame(T.FRAME_ENTRY, e) for e in entries)
+    if trailer is None:
+        trailer = T.pack([len(entries), hashlib.blake2b(
+            before, digest_size=32).digest()])
+    return before + T.frame(T.FRAME_TRAILER, trailer)
+
+
+@cases.case
+def header_or_trailer_not_in_its_one_form_is_refused():
+    """proto/bundle.md, "Header and trailer": a header or trailer that is
+    not the canonical encoding of its values, or holds a value the format
+    does not define, refuses the file (exit 5, HZ_EMALFORMED) and changes
+    nothing; a version other than 1 is read first (exit 5, newer)."""
+    with T.TempDir("oneform") as work:
+        w = Setup(work)
+        a = w.author
+        good, _ = a.sign(a.seq + 1, a.prev, T.now_clock(), w.household())
+        ms = int(time.time() * 1000)
+        head = [1, T.NETWORK, bytes(32), ms, 0]
+        hdr = T.pack(head)
+        dig = hashlib.blake2b(T.BUNDLE_MAGIC + T.frame(
+            T.FRAME_HEADER, hdr) + T.frame(T.FRAME_ENTRY, good),
+            digest_size=32).digest()
+        cases_ = [
+            ("header", "scope 2", T.pack(head[:4] + [2]), None),
+            ("header", "the version as uint8", b"\x95\xcc\x01" + hdr[2:],
+             None),
+            ("header", "a sixth element", b"\x96" + hdr[1:] + b"\x00", None),
+            ("header", "a byte after the array", hdr + b"\xc0", None),
+            ("header", "the network as bin16",
+             hdr[:2] + b"\xc5\x00\x10" + hdr[4:], None),
+            ("trailer", "the count as uint8", hdr,
+             b"\x92\xcc\x01\xc4\x20" + dig),
+            ("trailer", "a byte after the array", hdr,
+             T.pack([1, dig]) + b"\x00"),
+        ]
+        state = snap(w.t)
+        for part, what, h, t in cases_:
+            refused(w.t, T.write_file(w.path("form-" + what.replace(" ", "-")),
+                                      bundle_of_payloads(h, [good], t)),
+                    "%s: %s" % (part, what), before=state, word=part)
+        r = refused(w.t, T.write_file(w.path("form-v2"), bundle_of_payloads(
+            T.pack([2]), [good])), "a header [2]", before=state)
+        T.check("newer" in r.err, "a header [2]: a newer format, says %r"
+                % r.err.strip()[:90])
+        # The same bundle in its one form imports: the refusals could fail.
+        st = w.t.import_(T.write_file(w.path("form-good"),
+                                      bundle_of_payloads(hdr, [good])))
+        T.check_eq(st["applied"], 1, "the canonical bundle imports its entry")
 
 
 if __name__ == "__main__":

@@ -839,8 +839,10 @@ def sealed_bundle_cut_at_every_boundary_is_refused():
     """A sealed bundle cut where one of its parts ends (proto/bundle.md,
     "Sealed bundles") is refused and changes nothing: after the magic, the
     header length, the header, the stream header, and before the FINAL
-    chunk. So is a well sealed bundle whose plain bundle inside is cut at
-    a frame boundary (the trailer dropped whole, among others)."""
+    chunk. So is the whole plain bundle sealed in chunks of another form
+    (no FINAL one, an empty FINAL one, 1,000 bytes each), and a well
+    sealed bundle whose plain bundle inside is cut at a frame boundary
+    (the trailer dropped whole, among others)."""
     with T.TempDir("trustcut") as work:
         a = T.Node.create(work, "测试管理员", "a")
         net = bytes.fromhex(a.js("network", "create",
@@ -865,17 +867,22 @@ def sealed_bundle_cut_at_every_boundary_is_refused():
                 work, "cut-%d" % at), data[:at]),
                 "sealed bundle cut at byte %d of %d" % (at, len(data)),
                 "sealed")
-        # Sealed here from proto/ alone: the plain bundle in MESSAGE
-        # chunks, then an empty FINAL one (the last chunk may be empty).
-        # Without the FINAL chunk nothing says the file is whole.
+        # Sealed here from proto/ alone, in chunks of another form than
+        # bundle.md's ("Reading a sealed bundle"): each refused, the
+        # message naming the chunk. (Without a FINAL chunk nothing says
+        # the file is whole; an empty FINAL chunk is not the one form.)
         secret = secret_of(a)
         plain = T.unseal(data, secret)
-        whole = T.seal(plain, secret, net, empty_final=True)
-        cut = T.sealed_boundaries(whole)[-2]
-        refused_unchanged(b, T.write_file(os.path.join(work, "nofinal"),
-                                          whole[:cut]),
-                          "a whole plain bundle whose empty FINAL chunk is"
-                          " cut off", "sealed")
+        for name, kw, what in [
+                ("nofinal", dict(final=False), "MESSAGE chunks, no FINAL"),
+                ("empty-final", dict(empty_final=True),
+                 "MESSAGE chunks then an empty FINAL one"),
+                ("chunk-1000", dict(chunk=1000), "chunks of 1,000 bytes")]:
+            refused_unchanged(b, T.write_file(os.path.join(work, name),
+                                              T.seal(plain, secret, net, **kw)),
+                              "the whole plain bundle sealed in " + what,
+                              "sealed chunk")
+        whole = T.seal(plain, secret, net)
         frames = T.bundle_frames(plain)
         for at, word in [(8, "header")] + [(end, "trailer")
                                            for _, _, end in frames[:-1]]:

@@ -478,9 +478,10 @@ def epoch_share(epoch_bytes, device_seed):
 
 
 def unseal(data, secret, device_seed=None):
-    """The plain bundle inside a sealed one (raises on any damage). Epoch
-    0 opens with the network secret; a later epoch with the device's share
-    of the epoch the header carries."""
+    """The plain bundle inside a sealed one (raises on any damage, and on
+    chunks not in the one form: MESSAGE chunks of 65,536 bytes, then one
+    FINAL chunk of 1 to 65,536). Epoch 0 opens with the network secret; a
+    later epoch with the device's share of the epoch the header carries."""
     import nacl.bindings as nb
     if data[:8] != SEAL_MAGIC:
         raise ValueError("not sealed")
@@ -509,6 +510,9 @@ def unseal(data, secret, device_seed=None):
         out += m
         pos += 4 + n
         final = tag == nb.crypto_secretstream_xchacha20poly1305_TAG_FINAL
+        message = tag == nb.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
+        if not (final and m or message and len(m) == SEAL_CHUNK):
+            raise ValueError("a chunk of %d bytes, tag %d" % (len(m), tag))
     if pos != len(data):
         raise ValueError("bytes after the final chunk")
     return out
@@ -525,14 +529,15 @@ def bundle_frames(data):
     return out
 
 
-def seal(plain, secret, network, empty_final=False):
+def seal(plain, secret, network, chunk=SEAL_CHUNK, empty_final=False,
+         final=True):
     """A sealed bundle of epoch 0 around @plain, written from the spec
     (proto/bundle.md, "Sealed bundles"): chunks of 65,536 plain bytes, the
-    last one FINAL; with @empty_final, all of them MESSAGE chunks and then
-    an empty FINAL one (the last chunk may be empty)."""
+    last one FINAL. For refusals: @chunk cuts other sizes; @empty_final
+    tags all of them MESSAGE and adds an empty FINAL one; without @final
+    no chunk is FINAL."""
     import nacl.bindings as nb
-    pieces = [plain[i:i + SEAL_CHUNK]
-              for i in range(0, len(plain), SEAL_CHUNK)]
+    pieces = [plain[i:i + chunk] for i in range(0, len(plain), chunk)]
     if empty_final or not pieces:
         pieces.append(b"")
     key, kid = bundle_key(secret, 0)
@@ -542,7 +547,7 @@ def seal(plain, secret, network, empty_final=False):
     out = ad + nb.crypto_secretstream_xchacha20poly1305_init_push(st, key)
     for i, m in enumerate(pieces):
         tag = (nb.crypto_secretstream_xchacha20poly1305_TAG_FINAL
-               if i == len(pieces) - 1 else
+               if final and i == len(pieces) - 1 else
                nb.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE)
         c = nb.crypto_secretstream_xchacha20poly1305_push(st, m, ad, tag)
         out += struct.pack(">I", len(c)) + c

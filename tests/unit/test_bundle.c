@@ -2,7 +2,8 @@
  * DECISIONS 16, 20, 24, 25).
  *
  * Export and import round trip between two node directories; a
- * truncated, tampered, empty, garbage or foreign file is refused with an
+ * truncated, tampered, empty, garbage or foreign file, or one whose header
+ * or trailer is not in its one canonical form, is refused with an
  * error and changes nothing (state hash, vector, and the row counts of
  * log, pending and fork evidence); a valid bundle with no entries is a
  * no-op; an export for a given vector carries exactly what that node
@@ -10,6 +11,7 @@
 #include "lib/unit_env.h"
 
 #include <jansson.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -366,6 +368,167 @@ static void foreign_bundle_is_refused_and_changes_nothing(void **state)
     refusal_close(&r);
 }
 
+/* ---- the header and trailer have one form (proto/bundle.md, "Header
+ * and trailer") */
+
+/* A header or trailer payload of the good bundle with @del bytes at @at
+ * replaced by @ins and @tail appended. The good bundle's header is
+ * 95 01 c4 10 <network> c4 20 <exporter> cf <created_ms> 00 (64 bytes),
+ * its trailer 92 07 c4 20 <digest>. */
+struct reform {
+    const char *what;
+    bool trailer;
+    size_t at, del;
+    const char *ins;
+    size_t ins_len;
+    const char *tail;
+    size_t tail_len;
+    int code;
+};
+
+#define S(x) x, sizeof(x) - 1
+
+static const struct reform reforms[] = {
+    {"header as array16", false, 0, 1, S("\xdc\x00\x05"), S(""), HZ_EMALFORMED},
+    {"header as a map", false, 0, 64, S("\x81\x01\x02"), S(""), HZ_EMALFORMED},
+    {"version as uint8", false, 1, 1, S("\xcc\x01"), S(""), HZ_EMALFORMED},
+    {"version as int8", false, 1, 1, S("\xd0\x01"), S(""), HZ_EMALFORMED},
+    {"version as str", false, 1, 1, S("\xa1\x31"), S(""), HZ_EMALFORMED},
+    {"version 2, read first", false, 0, 64, S("\x91\x02"), S(""), HZ_EVERSION},
+    {"version 2 of the right shape", false, 1, 1, S("\x02"), S(""),
+     HZ_EVERSION},
+    {"network as bin16", false, 2, 2, S("\xc5\x00\x10"), S(""), HZ_EMALFORMED},
+    {"exporter as bin16", false, 20, 2, S("\xc5\x00\x20"), S(""),
+     HZ_EMALFORMED},
+    {"created_ms 5 in nine bytes", false, 54, 9,
+     S("\xcf\x00\x00\x00\x00\x00\x00\x00\x05"), S(""), HZ_EMALFORMED},
+    {"scope as uint8", false, 63, 1, S("\xcc\x00"), S(""), HZ_EMALFORMED},
+    {"scope 2", false, 63, 1, S("\x02"), S(""), HZ_EMALFORMED},
+    {"scope nil", false, 63, 1, S("\xc0"), S(""), HZ_EMALFORMED},
+    {"six elements", false, 0, 1, S("\x96"), S("\x00"), HZ_EMALFORMED},
+    {"four elements", false, 0, 1, S("\x94"), S(""), HZ_EMALFORMED},
+    {"a byte after the header", false, 0, 0, S(""), S("\x00"), HZ_EMALFORMED},
+    {"trailer as array16", true, 0, 1, S("\xdc\x00\x02"), S(""), HZ_EMALFORMED},
+    {"count as uint8", true, 1, 1, S("\xcc\x07"), S(""), HZ_EMALFORMED},
+    {"count as int8", true, 1, 1, S("\xd0\x07"), S(""), HZ_EMALFORMED},
+    {"digest as bin16", true, 2, 2, S("\xc5\x00\x20"), S(""), HZ_EMALFORMED},
+    {"three elements", true, 0, 1, S("\x93"), S("\xc0"), HZ_EMALFORMED},
+    {"one element", true, 0, 1, S("\x91"), S(""), HZ_EMALFORMED},
+    {"a byte after the trailer", true, 0, 0, S(""), S("\x00"), HZ_EMALFORMED},
+};
+
+static size_t be32(const uint8_t *p)
+{
+    return (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
+}
+
+static void append_frame(uint8_t *out, size_t *len, uint8_t kind,
+                         const uint8_t *p, size_t n)
+{
+    uint8_t *at = out + *len;
+    at[0] = (uint8_t)(n >> 24);
+    at[1] = (uint8_t)(n >> 16);
+    at[2] = (uint8_t)(n >> 8);
+    at[3] = (uint8_t)n;
+    at[4] = kind;
+    memcpy(at + 5, p, n);
+    *len += 5 + n;
+}
+
+/* @r's good bundle with @f applied; a changed header gets a trailer
+ * whose digest covers the new bytes, so only the header is wrong. */
+static uint8_t *reformed(const struct refusal_world *r, const struct reform *f,
+                         size_t *out_len)
+{
+    const uint8_t *b = r->bytes;
+    size_t entries = 13 + be32(b + 8), tr = entries;
+    while (b[tr + 4] != 3)
+        tr += 5 + be32(b + tr);
+    const uint8_t *part = f->trailer ? b + tr + 5 : b + 13;
+    size_t part_len = f->trailer ? r->len - tr - 5 : be32(b + 8);
+    assert_true(f->at + f->del <= part_len);
+    uint8_t pay[128];
+    size_t n = 0;
+    memcpy(pay, part, f->at);
+    n += f->at;
+    memcpy(pay + n, f->ins, f->ins_len);
+    n += f->ins_len;
+    memcpy(pay + n, part + f->at + f->del, part_len - f->at - f->del);
+    n += part_len - f->at - f->del;
+    memcpy(pay + n, f->tail, f->tail_len);
+    n += f->tail_len;
+    uint8_t *out = malloc(r->len + 64);
+    assert_non_null(out);
+    size_t len = 8;
+    memcpy(out, b, 8);
+    if (f->trailer) {
+        memcpy(out, b, tr);
+        len = tr;
+        append_frame(out, &len, 3, pay, n);
+    } else {
+        append_frame(out, &len, 1, pay, n);
+        memcpy(out + len, b + entries, tr - entries);
+        len += tr - entries;
+        uint8_t trailer[36];
+        memcpy(trailer, b + tr + 5, sizeof trailer);
+        crypto_generichash(trailer + 4, HZ_HASH_LEN, out, len, NULL, 0);
+        append_frame(out, &len, 3, trailer, sizeof trailer);
+    }
+    *out_len = len;
+    return out;
+}
+
+static void header_or_trailer_not_in_its_one_form_is_refused(void **state)
+{
+    (void)state;
+    struct refusal_world r;
+    refusal_open(&r);
+    const uint8_t *b = r.bytes;
+    size_t tr = 13 + be32(b + 8);
+    while (b[tr + 4] != 3)
+        tr += 5 + be32(b + tr);
+    /* The layout the table assumes. */
+    assert_int_equal(be32(b + 8), 64);
+    assert_memory_equal(b + 13, "\x95\x01\xc4\x10", 4);
+    assert_int_equal(b[13 + 54], 0xcf);
+    assert_int_equal(b[13 + 63], 0x00);
+    assert_int_equal(r.len - tr - 5, 36);
+    assert_memory_equal(b + tr + 5, "\x92\x07\xc4\x20", 4);
+    /* Changing nothing gives the good bundle back. */
+    struct reform same[] = {{"same header", false, 0, 0, S(""), S(""), 0},
+                            {"same trailer", true, 0, 0, S(""), S(""), 0}};
+    for (size_t i = 0; i < 2; i++) {
+        size_t len;
+        uint8_t *p = reformed(&r, &same[i], &len);
+        assert_int_equal(len, r.len);
+        assert_memory_equal(p, r.bytes, len);
+        free(p);
+    }
+    char *path = unit_path(r.w.dir, "reformed.hzb");
+    char *staged = unit_path(r.w.dir_b, "import.staging");
+    for (size_t i = 0; i < sizeof reforms / sizeof reforms[0]; i++) {
+        const struct reform *f = &reforms[i];
+        size_t len;
+        uint8_t *p = reformed(&r, f, &len);
+        unit_write_file(path, p, len);
+        struct hz_err err = {0};
+        int rv = hz_bundle_import(r.w.b, path, NULL, &err);
+        if (rv != f->code)
+            fail_msg("%s: %s, not %s (%s)", f->what, hz_errname(rv),
+                     hz_errname(f->code), err.msg);
+        /* The message names the part that is wrong. */
+        if (strstr(err.msg, f->trailer ? "trailer" : "header") == NULL)
+            fail_msg("%s: %s", f->what, err.msg);
+        unit_assert_unchanged(r.w.b, &r.before);
+        assert_false(exists(staged));
+        free(p);
+    }
+    unlink(path);
+    free(path);
+    free(staged);
+    refusal_close(&r);
+}
+
 /* ---- exports for a vector */
 
 static char *vector_of(hz_node *n)
@@ -644,6 +807,7 @@ int main(void)
         cmocka_unit_test(tampered_bundle_is_refused_and_changes_nothing),
         cmocka_unit_test(empty_and_garbage_files_are_refused),
         cmocka_unit_test(foreign_bundle_is_refused_and_changes_nothing),
+        cmocka_unit_test(header_or_trailer_not_in_its_one_form_is_refused),
         cmocka_unit_test(export_for_a_vector_carries_only_what_is_missing),
         cmocka_unit_test(export_refuses_a_foreign_or_malformed_vector),
         cmocka_unit_test(

@@ -381,7 +381,8 @@ static void sealed_layout_matches(const json_t *doc, const json_t *j,
     }
     msgpack_unpacked_destroy(&u);
     /* Chunks: 4-byte length and ciphertext, to the end of the file; each
-     * but the last of 65,536 plain bytes. */
+     * but the last of 65,536 plain bytes, none empty (proto/bundle.md,
+     * "Sealed bundles"). */
     size_t at = 12 + hl + crypto_secretstream_xchacha20poly1305_HEADERBYTES;
     size_t full = 65536 + crypto_secretstream_xchacha20poly1305_ABYTES;
     json_int_t chunks = 0;
@@ -389,7 +390,7 @@ static void sealed_layout_matches(const json_t *doc, const json_t *j,
     while (at + 4 <= b->len) {
         size_t len = (size_t)b->p[at] << 24 | (size_t)b->p[at + 1] << 16 |
                      (size_t)b->p[at + 2] << 8 | b->p[at + 3];
-        assert_true(len >= crypto_secretstream_xchacha20poly1305_ABYTES);
+        assert_true(len > crypto_secretstream_xchacha20poly1305_ABYTES);
         assert_true(len <= full);
         if (chunks > 0)
             assert_int_equal(plain % 65536, 0);

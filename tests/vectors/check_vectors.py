@@ -968,6 +968,56 @@ def check_ingest(d, schema):
 # -------------------------------------------------------------- bundles
 # proto/bundle.md
 
+def one_form(raw, n, what, version=None):
+    """bundle.md, "Header and trailer" (and the sealed header, "Reading a
+    sealed bundle"): the payload is one msgpack object, an array whose
+    first element is the version when there is one (another unsigned int
+    is HZ_EVERSION, whatever follows), of exactly @n elements. The caller
+    checks the types, then canonical(). Every other failure is
+    HZ_EMALFORMED, even a nesting too deep."""
+    try:
+        o = unpack(raw)
+    except Bad as bad:
+        raise Bad("HZ_EMALFORMED", "%s: %s" % (what, bad))
+    if not isinstance(o, list) or not o:
+        raise Bad("HZ_EMALFORMED", what + ": not an array")
+    if version is not None:
+        if not is_uint(o[0]):
+            raise Bad("HZ_EMALFORMED", what + ": version")
+        if o[0] != version:
+            raise Bad("HZ_EVERSION", what + ": version %d" % o[0])
+    if len(o) != n:
+        raise Bad("HZ_EMALFORMED", "%s: %d elements" % (what, len(o)))
+    return o
+
+
+def canonical(o, raw, what):
+    """The decoded values encode canonically to exactly the bytes read."""
+    if pack(o) != raw:
+        raise Bad("HZ_EMALFORMED", what + " is not canonical")
+
+
+def bundle_header(raw, network):
+    hdr = one_form(raw, 5, "header", version=1)
+    binf(hdr[1], 16, "network")
+    binf(hdr[2], 32, "exporter")
+    uint(hdr[3], "created_ms")
+    if uint(hdr[4], "scope") not in (0, 1):
+        raise Bad("HZ_EMALFORMED", "scope")
+    canonical(hdr, raw, "header")
+    if hdr[1] != network:
+        raise Bad("HZ_ENETWORK", "bundle")
+    return hdr
+
+
+def bundle_trailer(raw):
+    tr = one_form(raw, 2, "trailer")
+    uint(tr[0], "count")
+    binf(tr[1], 32, "digest")
+    canonical(tr, raw, "trailer")
+    return tr
+
+
 def read_bundle(raw, network=PLACEHOLDER_NETWORK):
     """Verify all of it without touching a node: the header, every frame,
     every entry's transport checks, the trailer's count and digest."""
@@ -993,11 +1043,7 @@ def read_bundle(raw, network=PLACEHOLDER_NETWORK):
         if len(frames) == 1:
             if kind != 1:
                 raise Bad("HZ_EMALFORMED", "no header")
-            hdr = arr(unpack(frames[0][1]), 5, 5, "header")
-            if uint(hdr[0], "bundle version") != 1:
-                raise Bad("HZ_EVERSION", "bundle version")
-            if binf(hdr[1], 16, "network") != network:
-                raise Bad("HZ_ENETWORK", "bundle")
+            hdr = bundle_header(frames[0][1], network)
         elif kind == 1:
             raise Bad("HZ_EMALFORMED", "second header")
         elif kind == 2:
@@ -1005,10 +1051,10 @@ def read_bundle(raw, network=PLACEHOLDER_NETWORK):
         else:
             break
     count = len(frames) - 2
-    tr = arr(unpack(frames[-1][1]), 2, 2, "trailer")
-    if uint(tr[0], "count") != count:
+    tr = bundle_trailer(frames[-1][1])
+    if tr[0] != count:
         raise Bad("HZ_EMALFORMED", "count")
-    if binf(tr[1], 32, "digest") != blake2b256(raw[:frames[-1][2]]):
+    if tr[1] != blake2b256(raw[:frames[-1][2]]):
         raise Bad("HZ_EMALFORMED", "digest")
     if at != len(raw):
         raise Bad("HZ_EMALFORMED", "bytes after the trailer")
@@ -1026,6 +1072,8 @@ def check_bundles(d, schema):
             check(bad.code == b.get("code"), "%s code %s" % (what, bad.code))
             continue
         check(b["verdict"] == "imported", what + " imported")
+        if b["verdict"] != "imported":
+            continue
         check(digest.hex() == b["digest"], what + " digest")
         check(len(entries) == b["count"], what + " count")
         check([decode_entry(e).id.hex() for e in entries] == b["entry_ids"],
@@ -1622,44 +1670,45 @@ def open_share(epoch_raw, seed, want_id):
 
 class Reader:
     """A device that joined with its token: it knows epoch 0's key and the
-    keys its token gave (bundle.md: "The opener finds the key ...")."""
+    keys its token gave, each the key of an epoch (bundle.md: "The opener
+    finds the key ...")."""
 
     def __init__(self, seed, token_text):
         self.seed = seed
         self.token = decode_token(open_token(token_text, seed))
         k0 = bundle_key0(self.token.secret)
-        self.keys = {key_id_of(k0): k0}
-        for _, k in self.token.epochs:
-            self.keys[key_id_of(k)] = k
+        self.keys = {key_id_of(k0): (0, k0)}
+        for n, k in self.token.epochs:
+            self.keys[key_id_of(k)] = (n, k)
 
 
-def unseal(raw, network, reader):
-    """bundle.md, "Sealed bundles": (header, plain bundle, [(plain length,
-    tag)] of each chunk), or Bad."""
-    if raw[:8] != SEAL_MAGIC or len(raw) < 12:
-        raise Bad("HZ_EMALFORMED", "magic")
-    (hlen,) = struct.unpack(">I", raw[8:12])
-    if hlen > SEAL_HEADER_MAX or 12 + hlen > len(raw):
-        raise Bad("HZ_EMALFORMED", "header length")
-    ad = raw[:12 + hlen]
-    hdr = arr(unpack(raw[12:12 + hlen]), 5, 5, "sealed header")
-    if uint(hdr[0], "sealed version") != 1:
-        raise Bad("HZ_EVERSION", "sealed version")
-    net = binf(hdr[1], 16, "network")
-    key_id = binf(hdr[2], 16, "key id")
+def sealed_header(raw):
+    """bundle.md, "Reading a sealed bundle", rules 2 and 3."""
+    hdr = one_form(raw, 5, "sealed header", version=1)
+    binf(hdr[1], 16, "network")
+    binf(hdr[2], 16, "key id")
     uint(hdr[3], "epoch")
-    carried = None if hdr[4] is None else trust_bin(hdr[4], "carried",
-                                                    EPOCH_OBJ_MAX)
-    if net != network:
-        raise Bad("HZ_ENETWORK", "sealed for another network")
-    key = reader.keys.get(key_id)
-    if key is None and carried is not None:
-        key = open_share(carried, reader.seed, key_id)
-    if key is None:
-        raise Bad("HZ_EPERM", "a key this device does not hold")
-    at = 12 + hlen
-    if at + SS_HEADERBYTES > len(raw):
-        raise Bad("HZ_EMALFORMED", "no stream header")
+    carried = hdr[4]
+    if carried is not None and (not isinstance(carried, bytes) or
+                                not 1 <= len(carried) <= EPOCH_OBJ_MAX):
+        raise Bad("HZ_EMALFORMED", "carried: not nil or an epoch object")
+    canonical(hdr, raw, "sealed header")
+    if (carried is None) != (hdr[3] == 0):
+        raise Bad("HZ_EMALFORMED", "carried exactly when the epoch is not 0")
+    if carried is not None:
+        try:
+            ep = decode_epoch(carried)
+        except Bad as bad:
+            raise Bad("HZ_EVERSION" if bad.code == "HZ_EVERSION"
+                      else "HZ_EMALFORMED", "carried: %s" % bad)
+        if (ep.network, ep.epoch, ep.key_id) != (hdr[1], hdr[3], hdr[2]):
+            raise Bad("HZ_EMALFORMED", "carried: another epoch or key")
+    return hdr
+
+
+def pull_chunks(raw, at, key, ad):
+    """bundle.md, "Reading a sealed bundle", rule 6: the plain bytes and
+    [(plain length, tag)] of each chunk."""
     state = nacl.bindings.crypto_secretstream_xchacha20poly1305_state()
     nacl.bindings.crypto_secretstream_xchacha20poly1305_init_pull(
         state, raw[at:at + SS_HEADERBYTES], key)
@@ -1669,20 +1718,54 @@ def unseal(raw, network, reader):
         if at + 4 > len(raw):
             raise Bad("HZ_EMALFORMED", "ends before the FINAL chunk")
         (n,) = struct.unpack(">I", raw[at:at + 4])
-        if n < SS_ABYTES or n > SEAL_CHUNK + SS_ABYTES or \
-                at + 4 + n > len(raw):
+        if n < SS_ABYTES or n > SEAL_CHUNK + SS_ABYTES:
+            raise Bad("HZ_EMALFORMED", "a chunk of %d bytes" % n)
+        if at + 4 + n > len(raw):
             raise Bad("HZ_EMALFORMED", "chunk cut short")
         try:
             m, tag = nacl.bindings.crypto_secretstream_xchacha20poly1305_pull(
                 state, raw[at + 4:at + 4 + n], ad)
         except nacl.exceptions.CryptoError:
             raise Bad("HZ_EBADSIG", "a chunk does not authenticate")
+        if tag == TAG_MESSAGE and len(m) != SEAL_CHUNK:
+            raise Bad("HZ_EMALFORMED", "a MESSAGE chunk of %d bytes" % len(m))
+        if tag == TAG_FINAL and not m:
+            raise Bad("HZ_EMALFORMED", "an empty FINAL chunk")
+        if tag not in (TAG_MESSAGE, TAG_FINAL):
+            raise Bad("HZ_EMALFORMED", "a chunk of tag %d" % tag)
         plain.append(m)
         chunks.append((len(m), tag))
         at += 4 + n
     if at != len(raw):
         raise Bad("HZ_EMALFORMED", "bytes after the FINAL chunk")
-    return hdr, b"".join(plain), chunks
+    return b"".join(plain), chunks
+
+
+def unseal(raw, network, reader):
+    """bundle.md, "Reading a sealed bundle": (header, plain bundle,
+    [(plain length, tag)] of each chunk), or Bad."""
+    if raw[:8] != SEAL_MAGIC or len(raw) < 12:
+        raise Bad("HZ_EMALFORMED", "magic")
+    (hlen,) = struct.unpack(">I", raw[8:12])
+    if hlen > SEAL_HEADER_MAX or 12 + hlen > len(raw):
+        raise Bad("HZ_EMALFORMED", "header length")
+    ad = raw[:12 + hlen]
+    hdr = sealed_header(raw[12:12 + hlen])
+    if hdr[1] != network:
+        raise Bad("HZ_ENETWORK", "sealed for another network")
+    epoch, key = reader.keys.get(hdr[2], (None, None))
+    if key is None and hdr[4] is not None:
+        key = open_share(hdr[4], reader.seed, hdr[2])
+        epoch = hdr[3]  # rule 3: the carried object is the header's epoch
+    if key is None:
+        raise Bad("HZ_EPERM", "a key this device does not hold")
+    if epoch != hdr[3]:
+        raise Bad("HZ_EMALFORMED", "the header's epoch is not its key's")
+    at = 12 + hlen
+    if at + SS_HEADERBYTES > len(raw):
+        raise Bad("HZ_EMALFORMED", "no stream header")
+    plain, chunks = pull_chunks(raw, at, key, ad)
+    return hdr, plain, chunks
 
 
 def encode_code(seed):
@@ -1920,6 +2003,11 @@ def check_trust_bundles(d, schema):
           "trust-bundles: every refusal of bundle.md")
     check(any(j.get("chunks", 0) >= 2 for j in doc["sealed"]),
           "trust-bundles: a bundle of two chunks")
+    check(any(j["verdict"] == "imported" and j["plain_len"] % SEAL_CHUNK == 0
+              and j["chunks"] == j["plain_len"] // SEAL_CHUNK
+              for j in doc["sealed"]),
+          "trust-bundles: a plain bundle of a multiple of 65,536 bytes, its "
+          "last chunk a full FINAL one and no empty chunk after it")
 
     rec = doc["recovery"]
     check(h(rec["seed"]) == root, "recovery: the root seed")

@@ -1,13 +1,16 @@
 /* gen_bundle.c - proto/vectors/bundle.json: bundles (proto/bundle.md,
- * "Bundle file").
+ * "File format").
  *
  * A's node when it held A1 and A2 (scenario_node_a12) exports a full
  * bundle and the delta for a peer whose vector holds A1; each is
  * described (digest over every byte before the trailer frame, count,
  * entry ids, exporter, creation time, scope) with what an empty node
  * does with it. Then variants of the full bundle that must be refused,
- * each wrong in one place. */
+ * each wrong in one place: among them a header or trailer that breaks
+ * one rule of its one form (proto/bundle.md, "Header and trailer"). */
 #include "gen_common.h"
+
+#include "core/bundle.h"
 
 #include <sodium.h>
 
@@ -87,6 +90,164 @@ static json_t *imported_case(const char *name, const char *reason,
     return j;
 }
 
+static size_t be32_at(const uint8_t *p)
+{
+    return (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
+}
+
+static void put_frame(uint8_t *at, size_t len, uint8_t kind)
+{
+    at[0] = (uint8_t)(len >> 24);
+    at[1] = (uint8_t)(len >> 16);
+    at[2] = (uint8_t)(len >> 8);
+    at[3] = (uint8_t)len;
+    at[4] = kind;
+}
+
+/* @full with the header frame's payload @hdr instead of its own, and a
+ * trailer whose digest covers the new bytes: only the header is wrong. */
+static struct blob with_header(const struct blob *full, const struct blob *hdr)
+{
+    size_t entries = 8 + 5 + be32_at(full->p + 8), tr = trailer_at(full);
+    struct bundle_trailer t;
+    struct hz_err err = {0};
+    check(bundle_trailer_decode(&t, full->p + tr + 5, full->len - tr - 5, &err),
+          &err, "the full bundle's trailer");
+    struct blob pre = {malloc(13 + hdr->len + tr - entries),
+                       13 + hdr->len + tr - entries};
+    if (pre.p == NULL)
+        die("out of memory");
+    memcpy(pre.p, full->p, 8);
+    put_frame(pre.p + 8, hdr->len, 1);
+    memcpy(pre.p + 13, hdr->p, hdr->len);
+    memcpy(pre.p + 13 + hdr->len, full->p + entries, tr - entries);
+    crypto_generichash(t.digest, sizeof t.digest, pre.p, pre.len, NULL, 0);
+    struct enc e;
+    enc_init(&e);
+    check(bundle_trailer_encode(&t, &e), NULL, "trailer");
+    uint8_t frame[5];
+    put_frame(frame, enc_len(&e), 3);
+    struct blob a = blob_splice(&pre, pre.len, 0, frame, sizeof frame);
+    struct blob out = blob_splice(&a, a.len, 0, enc_data(&e), enc_len(&e));
+    enc_close(&e);
+    free(a.p);
+    free(pre.p);
+    return out;
+}
+
+/* @full with the trailer frame's payload @tr instead of its own. */
+static struct blob with_trailer(const struct blob *full, const struct blob *tr)
+{
+    size_t at = trailer_at(full);
+    uint8_t frame[5];
+    put_frame(frame, tr->len, 3);
+    struct blob a = blob_splice(full, at, full->len - at, frame, sizeof frame);
+    struct blob out = blob_splice(&a, a.len, 0, tr->p, tr->len);
+    free(a.p);
+    return out;
+}
+
+#define S(x) x, sizeof(x) - 1
+
+/* A header or trailer wrong in one place: @del bytes of its payload at
+ * @at replaced by @ins, and @tail appended. */
+struct form_variant {
+    const char *name, *code, *reason;
+    int trailer; /* 0 the header, 1 the trailer */
+    size_t at, del;
+    const char *ins;
+    size_t ins_len;
+    const char *tail;
+    size_t tail_len;
+};
+
+/* The full bundle's header is 95 01 c4 10 <network> c4 20 <exporter>
+ * cf <created_ms> 00 (64 bytes), its trailer 92 02 c4 20 <digest>. */
+static const struct form_variant form_variants[] = {
+    {"header_array16", "HZ_EMALFORMED",
+     "the header's array of 5 written as array16 (dc 00 05), not fixarray "
+     "95; the digest recomputed",
+     0, 0, 1, S("\xdc\x00\x05"), S("")},
+    {"header_version_uint8", "HZ_EMALFORMED",
+     "the version 1 written as uint8 (cc 01), not fixint 01; the digest "
+     "recomputed",
+     0, 1, 1, S("\xcc\x01"), S("")},
+    {"header_version_2", "HZ_EVERSION",
+     "the header [2]: a version other than 1 is a newer format, whatever "
+     "follows it; the digest recomputed",
+     0, 0, 64, S("\x91\x02"), S("")},
+    {"header_network_bin16", "HZ_EMALFORMED",
+     "the network's 16 bytes written as bin16 (c5 00 10), not bin8 c4 10; "
+     "the digest recomputed",
+     0, 2, 2, S("\xc5\x00\x10"), S("")},
+    {"header_scope_uint8", "HZ_EMALFORMED",
+     "scope 0 written as uint8 (cc 00); the digest recomputed", 0, 63, 1,
+     S("\xcc\x00"), S("")},
+    {"header_scope_2", "HZ_EMALFORMED",
+     "scope 2: only 0 (everything) and 1 (a delta) are defined; the digest "
+     "recomputed",
+     0, 63, 1, S("\x02"), S("")},
+    {"header_six_elements", "HZ_EMALFORMED",
+     "a sixth element, 0, after scope (96 ... 00); the digest recomputed", 0, 0,
+     1, S("\x96"), S("\x00")},
+    {"header_byte_after", "HZ_EMALFORMED",
+     "one byte (00) after the header's array, inside its frame; the digest "
+     "recomputed",
+     0, 0, 0, S(""), S("\x00")},
+    {"trailer_array16", "HZ_EMALFORMED",
+     "the trailer's array of 2 written as array16 (dc 00 02), not fixarray "
+     "92",
+     1, 0, 1, S("\xdc\x00\x02"), S("")},
+    {"trailer_count_uint8", "HZ_EMALFORMED",
+     "the count 2 written as uint8 (cc 02), not fixint 02", 1, 1, 1,
+     S("\xcc\x02"), S("")},
+    {"trailer_digest_bin16", "HZ_EMALFORMED",
+     "the digest written as bin16 (c5 00 20), not bin8 c4 20", 1, 2, 2,
+     S("\xc5\x00\x20"), S("")},
+    {"trailer_three_elements", "HZ_EMALFORMED",
+     "a third element, nil, after the digest (93 ... c0)", 1, 0, 1, S("\x93"),
+     S("\xc0")},
+    {"trailer_byte_after", "HZ_EMALFORMED",
+     "one byte (00) after the trailer's array, inside its frame", 1, 0, 0,
+     S(""), S("\x00")},
+};
+
+/* The variants of form_variants, into @ok. */
+static void form_variant_cases(json_t *ok, const struct blob *full)
+{
+    size_t tr = trailer_at(full);
+    struct blob hdr = blob_copy(full->p + 13, be32_at(full->p + 8));
+    struct blob trl = blob_copy(full->p + tr + 5, full->len - tr - 5);
+    if (hdr.len != 64 || hdr.p[0] != 0x95 || hdr.p[1] != 0x01 ||
+        hdr.p[2] != 0xc4 || hdr.p[54] != 0xcf || hdr.p[63] != 0x00 ||
+        trl.len != 36 || trl.p[0] != 0x92 || trl.p[1] != 0x02 ||
+        trl.p[2] != 0xc4)
+        die("header or trailer: not the layout expected");
+    /* Rebuilding with nothing changed gives the bundle back. */
+    struct blob same = with_header(full, &hdr);
+    struct blob same_tr = with_trailer(full, &trl);
+    if (same.len != full->len || memcmp(same.p, full->p, full->len) != 0 ||
+        same_tr.len != full->len || memcmp(same_tr.p, full->p, full->len) != 0)
+        die("with_header or with_trailer does not rebuild the bundle");
+    free(same.p);
+    free(same_tr.p);
+    for (size_t i = 0; i < N(form_variants); i++) {
+        const struct form_variant *f = &form_variants[i];
+        const struct blob *part = f->trailer ? &trl : &hdr;
+        struct blob a = blob_splice(part, f->at, f->del, f->ins, f->ins_len);
+        struct blob b = blob_splice(&a, a.len, 0, f->tail, f->tail_len);
+        struct blob v =
+            f->trailer ? with_trailer(full, &b) : with_header(full, &b);
+        json_array_append_new(
+            ok, bundle_case(f->name, "refused", f->code, f->reason, &v));
+        free(v.p);
+        free(b.p);
+        free(a.p);
+    }
+    free(hdr.p);
+    free(trl.p);
+}
+
 /* Variants of the full bundle, each wrong in one place, into @ok. */
 static void refused_variants(json_t *ok, const struct blob *full)
 {
@@ -144,6 +305,7 @@ static void refused_variants(json_t *ok, const struct blob *full)
                         "fails",
                         &v));
     free(v.p);
+    form_variant_cases(ok, full);
 }
 
 json_t *gen_bundle(struct gen *g)

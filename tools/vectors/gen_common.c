@@ -62,6 +62,21 @@ struct blob blob_plus_byte(const struct blob *b, uint8_t last)
     return out;
 }
 
+struct blob blob_splice(const struct blob *b, size_t at, size_t del,
+                        const void *ins, size_t ins_len)
+{
+    if (at > b->len || del > b->len - at)
+        die("splice past the end");
+    struct blob out = {malloc(b->len - del + ins_len + 1),
+                       b->len - del + ins_len};
+    if (out.p == NULL)
+        die("out of memory");
+    memcpy(out.p, b->p, at);
+    memcpy(out.p + at, ins, ins_len);
+    memcpy(out.p + at + ins_len, b->p + at + del, b->len - at - del);
+    return out;
+}
+
 struct blob blob_of_enc(const struct enc *e)
 {
     if (enc_done(e) != 0)

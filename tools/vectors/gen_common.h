@@ -82,6 +82,9 @@ struct blob blob_copy(const void *p, size_t len);
 struct blob blob_dup(const struct blob *b);
 /* @b's bytes and one more. */
 struct blob blob_plus_byte(const struct blob *b, uint8_t last);
+/* @b with the @del bytes at @at replaced by @ins[0..ins_len). */
+struct blob blob_splice(const struct blob *b, size_t at, size_t del,
+                        const void *ins, size_t ins_len);
 struct blob blob_of_enc(const struct enc *e);
 /* The bytes of the file at @path; a file that cannot be read dies. */
 struct blob file_blob(const char *path);

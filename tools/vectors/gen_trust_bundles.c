@@ -120,7 +120,7 @@ static void tb_revoke(struct sworld *w, struct dnode *d, enum sm who,
     d->g.now_ms += 60000;
 }
 
-static struct blob tb_export(struct sworld *w, struct dnode *d)
+struct blob tb_export(struct sworld *w, struct dnode *d)
 {
     char path[600];
     tmp_name(w, "export", path, sizeof path);
@@ -337,7 +337,12 @@ json_t *gen_trust_bundles(struct gen *g)
         "`reader` that joined with its token: the opener's keys are epoch "
         "0's, its token's, and its share in the epoch the header carries. "
         "Imported ones give the plain bundle and what the import counts; "
-        "refused ones the code. recovery: the code for the root seed and "
+        "refused ones the code. Refused ones whose description says "
+        "\"sealed again\" are a plain bundle that imports, sealed again by "
+        "hand under a key its reader holds with one rule of bundle.md, "
+        "\"Reading a sealed bundle\", broken (the header's form, epoch or "
+        "carried object, a chunk's size or tag). recovery: the code for the "
+        "root seed and "
         "codes read and refused; backup: the file for the root seed and "
         "passphrase, and files or passphrases refused. libsodium's own "
         "draws (the sealed boxes' ephemeral keys, the secretstream header, "
@@ -354,6 +359,8 @@ json_t *gen_trust_bundles(struct gen *g)
     json_object_set_new(doc, "sealed", sealed);
     json_object_set_new(doc, "recovery", tb_recovery(&w, &r));
     json_object_set_new(doc, "backup", tb_backup(&w, &r));
+    /* Last: these draw from det_rng, and the bytes above stay as they were. */
+    tb_resealed_cases(&w, &x, &r, &a, &ep1, &ep2, sealed);
 
     hz_node_close(r.n);
     hz_node_close(a.n);

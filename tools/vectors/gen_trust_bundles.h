@@ -79,14 +79,41 @@ void dnode_open(struct dnode *d, const char *base, const char *sub, enum sm who,
 /* A fresh name for a scratch file or node in @w's directory. */
 void tmp_name(struct sworld *w, const char *what, char *out, size_t len);
 
+/* @d's bundle of everything it holds, as export writes it. */
+struct blob tb_export(struct sworld *w, struct dnode *d);
+
 /* ---- sealed bundles (gen_trust_bundles_sealed.c) */
 
 /* Records with long notes on @d, so that its bundle takes two chunks. */
 void tb_long_records(struct dnode *d);
+/* The plain bundle inside @sealed, opened by @d (it holds the key). */
+struct blob tb_unseal(struct dnode *d, const struct blob *sealed);
+/* A fresh node of @who, joined with the token R wrote for it, imports
+ * @b. Returns 0 or the refusal; a refusal must change nothing. */
+int tb_read(struct sworld *w, enum sm who, const struct blob *b,
+            struct hz_ingest_stats *st, struct hz_err *err);
+/* One sealed bundle of trust-bundles.json into @a: @reader (a fresh node
+ * joined with its token) imports it, or refuses it with @code. An
+ * imported one is described: its plain bundle (opened by @opener), epoch,
+ * key id, the epoch it carries (@carried names it) and its chunks. */
+void tb_sealed(struct sworld *w, json_t *a, const char *name, const char *desc,
+               enum sm reader, const struct blob *b, const char *code,
+               struct dnode *opener, const char *carried);
 /* Every sealed bundle of the file, imported or refused by a fresh node
  * of its reader; @r and @a open the imported ones. */
 json_t *tb_sealed_cases(struct sworld *w, const struct tb_exports *x,
                         struct dnode *r, struct dnode *a);
+
+/* ---- sealed bundles that break one rule (gen_trust_bundles_reseal.c) */
+
+/* Bundles of @x sealed again by hand, each breaking one rule of
+ * bundle.md, "Reading a sealed bundle", refused by a reader that imports
+ * them in the one form; and C's bundle of exactly 65,536 plain bytes.
+ * @r and @a hold the keys; @ep1, @ep2 are epochs 1 and 2's objects. Into
+ * @sealed. Draws from det_rng: call it after everything else. */
+void tb_resealed_cases(struct sworld *w, const struct tb_exports *x,
+                       struct dnode *r, struct dnode *a, const struct blob *ep1,
+                       const struct blob *ep2, json_t *sealed);
 
 /* ---- bundle key epochs (gen_trust_bundles_epochs.c) */
 

@@ -32,8 +32,7 @@ static json_t *stats_json(const struct hz_ingest_stats *s)
     return o;
 }
 
-/* The plain bundle inside @sealed, opened by @d (it holds the key). */
-static struct blob tb_unseal(struct dnode *d, const struct blob *sealed)
+struct blob tb_unseal(struct dnode *d, const struct blob *sealed)
 {
     FILE *in = fmemopen(sealed->p, sealed->len, "rb");
     char *buf = NULL;
@@ -111,10 +110,8 @@ static int64_t count_log(hz_node *n)
     return c;
 }
 
-/* A fresh node of @who, joined with the token R wrote for it, imports
- * @b. Returns 0 or the refusal; a refusal must change nothing. */
-static int tb_read(struct sworld *w, enum sm who, const struct blob *b,
-                   struct hz_ingest_stats *st, struct hz_err *err)
+int tb_read(struct sworld *w, enum sm who, const struct blob *b,
+            struct hz_ingest_stats *st, struct hz_err *err)
 {
     char sub[32], path[600];
     snprintf(sub, sizeof sub, "reader%zu", w->n_tmp++);
@@ -140,14 +137,9 @@ static int tb_read(struct sworld *w, enum sm who, const struct blob *b,
     return rv;
 }
 
-/* One sealed bundle of trust-bundles.json: @reader (a fresh node joined
- * with its token) imports it, or refuses it with @code. An imported one
- * is described: its plain bundle (opened by @opener), epoch, key id, the
- * epoch it carries and its chunks. */
-static void tb_sealed(struct sworld *w, json_t *a, const char *name,
-                      const char *desc, enum sm reader, const struct blob *b,
-                      const char *code, struct dnode *opener,
-                      const char *carried)
+void tb_sealed(struct sworld *w, json_t *a, const char *name, const char *desc,
+               enum sm reader, const struct blob *b, const char *code,
+               struct dnode *opener, const char *carried)
 {
     struct hz_ingest_stats st;
     struct hz_err err = {0};
@@ -270,10 +262,10 @@ static void refused_cases(struct sworld *w, const struct tb_exports *x,
     b = blob_dup(&x->e0);
     b.p[12 + SEAL_AT_EPOCH] = 1;
     tb_sealed(w, sealed, "header_epoch_changed",
-              "epoch0 with the header's epoch changed to 1: the key id still "
-              "names epoch 0's key, but the header is additional data of "
-              "every chunk",
-              SM_C, &b, "HZ_EBADSIG", NULL, NULL);
+              "epoch0 with the header's epoch changed to 1: a header of an "
+              "epoch after 0 carries that epoch's object, and this one "
+              "carries nil (the key id still names epoch 0's key)",
+              SM_C, &b, "HZ_EMALFORMED", NULL, NULL);
     free(b.p);
     b = blob_copy(x->big.p, lay_big.chunk_at[1]);
     tb_sealed(w, sealed, "cut_before_final",

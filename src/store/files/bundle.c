@@ -2,15 +2,20 @@
  *
  *   bundle  = magic "HZBUNDLE" header-frame entry-frame* trailer-frame
  *   frame   = length (u32, big-endian, bytes of payload) kind (u8) payload
- *   header  = [1, network bin16, author bin32, created_ms, scope]
+ *   header  = [1, network bin16, exporter bin32, created_ms, scope]
  *   entry   = the entry's exact bytes (proto/entry.md)
  *   trailer = [count, BLAKE2b-256 of every byte before the trailer frame]
+ *
+ * The header and trailer are encoded and decoded by one codec,
+ * src/core/bundle.c: a reader takes only the canonical bytes the writer
+ * emits ("Header and trailer").
  *
  * Import stages the file into the node directory, verifies all of it
  * without touching state, then applies it in batches of whole entries
  * (DECISIONS 20). Export writes a temporary file, fsyncs and renames it. */
 #include "files.h"
 
+#include "../../core/bundle.h"
 #include "../../core/error_int.h"
 #include "../../core/limits.h"
 #include "../log/log.h"
@@ -28,7 +33,6 @@
 
 #define MAGIC "HZBUNDLE"
 #define MAGIC_LEN 8u
-#define BUNDLE_VERSION 1u
 
 enum frame_kind {
     FRAME_HEADER = 1,
@@ -186,15 +190,15 @@ static int write_bundle(hz_node *n, struct writer *w, const char *vector,
     crypto_generichash_init(&w->h, NULL, 0, HZ_HASH_LEN);
     put_bytes(w, MAGIC, MAGIC_LEN);
     crypto_generichash_update(&w->h, (const uint8_t *)MAGIC, MAGIC_LEN);
+    struct bundle_header h = {
+        .created_ms = env_now_ms(n),
+        .scope = vector != NULL ? BUNDLE_SCOPE_DELTA : BUNDLE_SCOPE_ALL,
+    };
+    memcpy(h.network, n->network, HZ_NET_LEN);
+    memcpy(h.exporter, n->id.pk, HZ_KEY_LEN);
     struct enc e;
     enc_init(&e);
-    enc_array(&e, 5);
-    enc_uint(&e, BUNDLE_VERSION);
-    enc_bin(&e, n->network, HZ_NET_LEN);
-    enc_bin(&e, n->id.pk, HZ_KEY_LEN);
-    enc_uint(&e, env_now_ms(n));
-    enc_uint(&e, vector != NULL ? 1 : 0);
-    rv = enc_done(&e);
+    rv = bundle_header_encode(&h, &e);
     if (rv == 0)
         put_frame(w, FRAME_HEADER, enc_data(&e), enc_len(&e), 1);
     if (rv == 0 && vector == NULL)
@@ -206,15 +210,10 @@ static int write_bundle(hz_node *n, struct writer *w, const char *vector,
         rv = log_each(n, LOG_FORKS, put_row, w, err);
     if (rv == 0)
         rv = log_each(n, LOG_PENDING, put_row, w, err);
-    uint8_t digest[HZ_HASH_LEN];
-    crypto_generichash_final(&w->h, digest, sizeof digest);
-    if (rv == 0) {
-        enc_reset(&e);
-        enc_array(&e, 2);
-        enc_uint(&e, w->count);
-        enc_bin(&e, digest, sizeof digest);
-        rv = enc_done(&e);
-    }
+    struct bundle_trailer t = {.count = w->count};
+    crypto_generichash_final(&w->h, t.digest, sizeof t.digest);
+    if (rv == 0)
+        rv = bundle_trailer_encode(&t, &e);
     if (rv == 0)
         put_frame(w, FRAME_TRAILER, enc_data(&e), enc_len(&e), 0);
     enc_close(&e);
@@ -363,24 +362,9 @@ static int read_header(hz_node *n, struct reader *r, struct hz_err *err)
         return hz_err_set(err, HZ_EMALFORMED, "bundle has no header");
     if (rv != 0)
         return rv;
-    msgpack_unpacked u;
-    rv = mp_unpack(&u, r->buf, r->len, err);
-    if (rv != 0)
-        return hz_err_wrap(err, "bundle header");
-    const msgpack_object *f;
-    size_t count;
-    uint64_t version;
-    uint8_t network[HZ_NET_LEN];
-    rv = mp_array(&u.data, 5, 5, &f, &count, "bundle header", err);
-    if (rv == 0)
-        rv = mp_uint(&f[0], &version, "bundle version", err);
-    if (rv == 0 && version != BUNDLE_VERSION)
-        rv = hz_err_set(err, HZ_EVERSION, "bundle version %llu",
-                        (unsigned long long)version);
-    if (rv == 0)
-        rv = mp_bin_fixed(&f[1], network, HZ_NET_LEN, "network", err);
-    msgpack_unpacked_destroy(&u);
-    if (rv == 0 && memcmp(network, n->network, HZ_NET_LEN) != 0)
+    struct bundle_header h;
+    rv = bundle_header_decode(&h, r->buf, r->len, err);
+    if (rv == 0 && memcmp(h.network, n->network, HZ_NET_LEN) != 0)
         rv = hz_err_set(err, HZ_ENETWORK, "bundle");
     return rv;
 }
@@ -388,28 +372,17 @@ static int read_header(hz_node *n, struct reader *r, struct hz_err *err)
 /* Check the trailer against what was read, and that nothing follows. */
 static int check_trailer(struct reader *r, uint64_t count, struct hz_err *err)
 {
-    msgpack_unpacked u;
-    int rv = mp_unpack(&u, r->buf, r->len, err);
-    if (rv != 0)
-        return hz_err_wrap(err, "bundle trailer");
-    const msgpack_object *f;
-    size_t n;
-    uint64_t want;
-    uint8_t digest[HZ_HASH_LEN], mine[HZ_HASH_LEN];
-    rv = mp_array(&u.data, 2, 2, &f, &n, "bundle trailer", err);
-    if (rv == 0)
-        rv = mp_uint(&f[0], &want, "count", err);
-    if (rv == 0)
-        rv = mp_bin_fixed(&f[1], digest, HZ_HASH_LEN, "digest", err);
-    msgpack_unpacked_destroy(&u);
+    struct bundle_trailer t;
+    uint8_t mine[HZ_HASH_LEN];
+    int rv = bundle_trailer_decode(&t, r->buf, r->len, err);
     if (rv != 0)
         return rv;
     crypto_generichash_final(&r->h, mine, sizeof mine);
-    if (want != count)
-        return hz_err_set(err, HZ_EMALFORMED,
-                          "bundle holds %llu entries, trailer says %llu",
-                          (unsigned long long)count, (unsigned long long)want);
-    if (sodium_memcmp(mine, digest, HZ_HASH_LEN) != 0)
+    if (t.count != count)
+        return hz_err_set(
+            err, HZ_EMALFORMED, "bundle holds %llu entries, trailer says %llu",
+            (unsigned long long)count, (unsigned long long)t.count);
+    if (sodium_memcmp(mine, t.digest, HZ_HASH_LEN) != 0)
         return hz_err_set(err, HZ_EMALFORMED,
                           "bundle digest does not match (tampered?)");
     uint8_t extra;

@@ -28,11 +28,12 @@ int file_write_atomic(const char *path, const uint8_t *p, size_t len,
 bool seal_is_sealed(const uint8_t *head, size_t len);
 /* The key id of a bundle key (16 bytes). */
 void seal_key_id(const uint8_t *key, uint8_t *key_id);
-/* The bundle key named @key_id: epoch 0's (from the network secret), one
- * a join token gave (bkeys), or this node's share of an epoch in the log.
- * HZ_ENOTFOUND when this node holds none. */
+/* The bundle key named @key_id and the epoch it is the key of: epoch 0's
+ * (from the network secret), one a join token gave (bkeys), or this
+ * node's share of an epoch in the log. HZ_ENOTFOUND when this node holds
+ * none. */
 int seal_key_by_id(struct hz_node *n, const uint8_t *key_id, uint8_t *key,
-                   struct hz_err *err);
+                   uint64_t *epoch, struct hz_err *err);
 /* Keep a bundle key this node was given (a token, its own new epoch). */
 int seal_key_keep(struct hz_node *n, const uint8_t *key, uint64_t epoch,
                   struct hz_err *err);
@@ -54,8 +55,10 @@ int seal_write(struct seal_out *s, const uint8_t *p, size_t len);
 int seal_end(struct seal_out *s, struct hz_err *err);
 void seal_free(struct seal_out *s);
 /* Check and open a sealed bundle from @in (at its start) onto @out. A
- * file that is not complete, not authentic, of another network or under
- * a key this node does not hold is refused. */
+ * file that is not complete, not authentic, not in the one form a writer
+ * gives (proto/bundle.md, "Sealed bundles": its header, its key's epoch,
+ * its chunks), of another network or under a key this node does not hold
+ * is refused. */
 int unseal_file(struct hz_node *n, FILE *in, FILE *out, struct hz_err *err);
 
 #endif

@@ -7,10 +7,14 @@
  *   chunk  = u32be(length) secretstream ciphertext of <= 64 KiB
  *
  * libsodium's secretstream (XChaCha20-Poly1305) with the magic, length
- * and header as additional data on every chunk; the last chunk carries
- * the FINAL tag, so a truncated file is refused. */
+ * and header as additional data on every chunk. Every chunk but the last
+ * is a MESSAGE of exactly 64 KiB; the last, FINAL, holds the 1 to 64 KiB
+ * left, so a truncated file is refused and each plain bundle has one
+ * sealed form. The header codec and the chunk rule are the core's
+ * (src/core/bundle.c); the keys, streams and files are here. */
 #include "files.h"
 
+#include "../../core/bundle.h"
 #include "../../core/cert.h"
 #include "../../core/error_int.h"
 #include "../../core/limits.h"
@@ -24,9 +28,8 @@
 
 #define SEAL_MAGIC "HZSEALED"
 #define SEAL_MAGIC_LEN 8u
-#define SEAL_VERSION 1u
-#define SEAL_CHUNK 65536u
-#define SEAL_HEADER_MAX (HZ_EPOCH_OBJ_MAX + 256u)
+#define SEAL_CHUNK HZ_SEALED_CHUNK_LEN
+#define SEAL_TAG_LEN crypto_secretstream_xchacha20poly1305_ABYTES
 #define KEY_TAG "huzhu bundle key v1"
 #define KEY_ID_TAG "huzhu bundle key id v1"
 _Static_assert(HZ_SECRET_KEY_LEN ==
@@ -88,9 +91,9 @@ int seal_key_keep(struct hz_node *n, const uint8_t *key, uint64_t epoch,
 }
 
 /* Our share of the epoch @p (its bytes) if it names @key_id: 1 when
- * *@key was opened, else 0. */
+ * *@key was opened (and *@epoch is the epoch's number), else 0. */
 static int open_share(struct hz_node *n, const uint8_t *p, size_t len,
-                      const uint8_t *key_id, uint8_t *key)
+                      const uint8_t *key_id, uint8_t *key, uint64_t *epoch)
 {
     struct epoch e;
     if (epoch_decode(&e, p, len, NULL) != 0)
@@ -107,6 +110,8 @@ static int open_share(struct hz_node *n, const uint8_t *p, size_t len,
             found = sodium_memcmp(id, key_id, HZ_KEY_ID_LEN) == 0;
         }
     }
+    if (found)
+        *epoch = e.epoch;
     epoch_close(&e);
     return found;
 }
@@ -116,6 +121,7 @@ struct share_search {
     struct hz_node *n;
     const uint8_t *key_id;
     uint8_t *key;
+    uint64_t *epoch;
 };
 
 static int try_share(void *data, const uint8_t *p, size_t len,
@@ -123,22 +129,23 @@ static int try_share(void *data, const uint8_t *p, size_t len,
 {
     (void)err;
     struct share_search *s = data;
-    return open_share(s->n, p, len, s->key_id, s->key); /* 1 stops */
+    return open_share(s->n, p, len, s->key_id, s->key, s->epoch); /* 1 stops */
 }
 
 /* Our share of an epoch whose key id is @key_id, from the epochs carried
  * in the log: 0, HZ_ENOTFOUND, or an error. */
 static int key_from_shares(struct hz_node *n, const uint8_t *key_id,
-                           uint8_t *key, struct hz_err *err)
+                           uint8_t *key, uint64_t *epoch, struct hz_err *err)
 {
-    struct share_search s = {n, key_id, key};
+    struct share_search s = {n, key_id, key, epoch};
     int rv = roster_epoch_objs(n, try_share, &s, err);
     return rv == 1 ? 0 : rv != 0 ? rv : HZ_ENOTFOUND;
 }
 
-/* Copying the epoch in effect that names a key id. */
+/* Copying the epoch in effect that names a key id, of one number. */
 struct epoch_copy {
     const uint8_t *key_id;
+    uint64_t epoch;
     uint8_t *out;
     size_t len;
 };
@@ -151,41 +158,50 @@ static int copy_epoch(void *data, const uint8_t *p, size_t len,
     struct epoch e;
     if (epoch_decode(&e, p, len, NULL) != 0)
         return 0;
-    bool match = memcmp(e.key_id, c->key_id, HZ_KEY_ID_LEN) == 0;
+    bool match =
+        memcmp(e.key_id, c->key_id, HZ_KEY_ID_LEN) == 0 && e.epoch == c->epoch;
     epoch_close(&e);
-    if (!match || (c->out = malloc(len)) == NULL)
+    if (!match)
         return 0;
+    c->out = malloc(len);
+    if (c->out == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "sealed header");
     memcpy(c->out, p, len);
     c->len = len;
     return 1; /* found: stop */
 }
 
-/* The bytes of the epoch in the log whose key id is @key_id (to carry in
- * a sealed header), or NULL. */
-static uint8_t *epoch_bytes(struct hz_node *n, const uint8_t *key_id,
-                            size_t *len)
+/* The bytes of the epoch @epoch in effect whose key id is @key_id, to
+ * carry in a sealed header: *@out owned (free). */
+static int epoch_bytes(struct hz_node *n, const uint8_t *key_id, uint64_t epoch,
+                       uint8_t **out, size_t *len, struct hz_err *err)
 {
-    struct epoch_copy c = {key_id, NULL, 0};
-    roster_epoch_objs_for(n, key_id, copy_epoch, &c, NULL);
+    struct epoch_copy c = {key_id, epoch, NULL, 0};
+    int rv = roster_epoch_objs_for(n, key_id, copy_epoch, &c, err);
+    *out = c.out;
     *len = c.len;
-    return c.out;
+    if (rv == 0) /* walked them all: the epoch in effect is not held */
+        return hz_err_set(err, HZ_ECORRUPT, "epoch %llu's object is missing",
+                          (unsigned long long)epoch);
+    return rv == 1 ? 0 : rv;
 }
 
 int seal_key_by_id(struct hz_node *n, const uint8_t *key_id, uint8_t *key,
-                   struct hz_err *err)
+                   uint64_t *epoch, struct hz_err *err)
 {
     uint8_t id[HZ_KEY_ID_LEN];
     struct hz_err quiet = {0};
+    *epoch = 0;
     int rv = epoch0_key(n, key, id, &quiet);
     if (rv == 0 && sodium_memcmp(id, key_id, HZ_KEY_ID_LEN) == 0)
         return 0;
     if (rv != 0 && rv != HZ_ENOTFOUND) /* no secret file: other keys may do */
         return hz_err_set(err, rv, "%s", quiet.msg);
     bool have = false;
-    rv = roster_bkey_get(n, key_id, key, &have, err);
+    rv = roster_bkey_get(n, key_id, key, epoch, &have, err);
     if (rv != 0 || have)
         return rv;
-    rv = key_from_shares(n, key_id, key, err);
+    rv = key_from_shares(n, key_id, key, epoch, err);
     if (rv != 0)
         sodium_memzero(key, HZ_SECRET_KEY_LEN);
     return rv;
@@ -204,7 +220,8 @@ static int try_epoch(void *data, const uint8_t *key_id, uint64_t epoch,
     (void)err;
     struct current *c = data;
     struct hz_err quiet = {0};
-    if (seal_key_by_id(c->n, key_id, c->key, &quiet) != 0)
+    uint64_t held;
+    if (seal_key_by_id(c->n, key_id, c->key, &held, &quiet) != 0)
         return 0;
     memcpy(c->key_id, key_id, HZ_KEY_ID_LEN);
     *c->epoch = epoch;
@@ -281,6 +298,48 @@ void seal_free(struct seal_out *s)
     free(s);
 }
 
+/* The additional data of every chunk: magic, header length, header. */
+static void ad_prefix(uint8_t *ad, size_t header_len)
+{
+    memcpy(ad, SEAL_MAGIC, SEAL_MAGIC_LEN);
+    ad[8] = (uint8_t)(header_len >> 24);
+    ad[9] = (uint8_t)(header_len >> 16);
+    ad[10] = (uint8_t)(header_len >> 8);
+    ad[11] = (uint8_t)header_len;
+}
+
+/* The additional data for sealing under @key_id of @epoch: *@ad owned.
+ * The header carries the epoch itself, so every member can open its
+ * share of the key from the bundle alone. */
+static int header_ad(struct hz_node *n, const uint8_t *key_id, uint64_t epoch,
+                     uint8_t **ad, size_t *ad_len, struct hz_err *err)
+{
+    struct sealed_header h = {.epoch = epoch};
+    memcpy(h.network, n->network, HZ_NET_LEN);
+    memcpy(h.key_id, key_id, HZ_KEY_ID_LEN);
+    uint8_t *ep = NULL;
+    size_t ep_len = 0;
+    int rv = epoch > 0 ? epoch_bytes(n, key_id, epoch, &ep, &ep_len, err) : 0;
+    h.carried = (struct hz_bytes){ep, ep_len};
+    struct enc e;
+    enc_init(&e);
+    if (rv == 0 && bundle_sealed_header_encode(&h, &e) != 0)
+        rv = hz_err_set(err, HZ_ENOMEM, "sealed header");
+    *ad_len = SEAL_MAGIC_LEN + 4 + enc_len(&e);
+    *ad = rv == 0 ? malloc(*ad_len) : NULL;
+    if (rv == 0 && *ad == NULL)
+        rv = hz_err_set(err, HZ_ENOMEM, "sealed header");
+    if (rv == 0) {
+        /* The epoch object was checked against its limit when stored. */
+        HZ_ASSERT(enc_len(&e) <= HZ_SEALED_HEADER_MAX);
+        ad_prefix(*ad, enc_len(&e));
+        memcpy(*ad + 12, enc_data(&e), enc_len(&e));
+    }
+    enc_close(&e);
+    free(ep);
+    return rv;
+}
+
 int seal_begin(struct hz_node *n, FILE *out, struct seal_out **res,
                struct hz_err *err)
 {
@@ -292,44 +351,15 @@ int seal_begin(struct hz_node *n, FILE *out, struct seal_out **res,
         return rv;
     struct seal_out *s = calloc(1, sizeof *s);
     if (s != NULL) {
-        s->buf = malloc(SEAL_CHUNK);
-        s->cipher =
-            malloc(SEAL_CHUNK + crypto_secretstream_xchacha20poly1305_ABYTES);
-    }
-    /* Additional data: magic, header length, header. The header carries
-     * the epoch itself, so every member can open its share of the key
-     * from the bundle alone. */
-    size_t ep_len = 0;
-    uint8_t *ep = epoch > 0 ? epoch_bytes(n, id, &ep_len) : NULL;
-    struct enc h;
-    enc_init(&h);
-    enc_array(&h, 5);
-    enc_uint(&h, SEAL_VERSION);
-    enc_bin(&h, n->network, HZ_NET_LEN);
-    enc_bin(&h, id, sizeof id);
-    enc_uint(&h, epoch);
-    if (ep != NULL)
-        enc_bin(&h, ep, ep_len);
-    else
-        enc_nil(&h);
-    free(ep);
-    rv = enc_done(&h);
-    if (s != NULL) {
         s->out = out;
-        s->ad_len = SEAL_MAGIC_LEN + 4 + enc_len(&h);
-        s->ad = malloc(s->ad_len);
+        s->buf = malloc(SEAL_CHUNK);
+        s->cipher = malloc(SEAL_CHUNK + SEAL_TAG_LEN);
     }
-    if (rv == 0 &&
-        (s == NULL || s->buf == NULL || s->cipher == NULL || s->ad == NULL))
+    if (s == NULL || s->buf == NULL || s->cipher == NULL)
         rv = hz_err_set(err, HZ_ENOMEM, "seal");
+    if (rv == 0)
+        rv = header_ad(n, id, epoch, &s->ad, &s->ad_len, err);
     if (rv == 0) {
-        size_t hl = enc_len(&h);
-        memcpy(s->ad, SEAL_MAGIC, SEAL_MAGIC_LEN);
-        s->ad[8] = (uint8_t)(hl >> 24);
-        s->ad[9] = (uint8_t)(hl >> 16);
-        s->ad[10] = (uint8_t)(hl >> 8);
-        s->ad[11] = (uint8_t)hl;
-        memcpy(s->ad + 12, enc_data(&h), hl);
         uint8_t ss[crypto_secretstream_xchacha20poly1305_HEADERBYTES];
         crypto_secretstream_xchacha20poly1305_init_push(&s->st, ss, key);
         if (fwrite(s->ad, 1, s->ad_len, out) != s->ad_len ||
@@ -337,7 +367,6 @@ int seal_begin(struct hz_node *n, FILE *out, struct seal_out **res,
             rv = hz_err_set(err, errno == ENOSPC ? HZ_ENOSPC : HZ_EIO,
                             "write sealed bundle");
     }
-    enc_close(&h);
     sodium_memzero(key, sizeof key);
     if (rv != 0) {
         seal_free(s);
@@ -350,9 +379,11 @@ int seal_begin(struct hz_node *n, FILE *out, struct seal_out **res,
 int seal_write(struct seal_out *s, const uint8_t *p, size_t len)
 {
     while (len > 0 && !s->failed) {
-        /* A full buffer is pushed only when more follows: the last chunk,
-         * whatever its size, carries the FINAL tag. */
-        if (s->len == SEAL_CHUNK && push(s, 0) != 0)
+        /* A full buffer is pushed only when more follows: the last chunk
+         * holds the 1 to 64 KiB left and carries the FINAL tag, and no
+         * empty chunk follows a plain bundle of a multiple of 64 KiB. */
+        if (s->len == SEAL_CHUNK &&
+            push(s, crypto_secretstream_xchacha20poly1305_TAG_MESSAGE) != 0)
             break;
         size_t take = SEAL_CHUNK - s->len < len ? SEAL_CHUNK - s->len : len;
         memcpy(s->buf + s->len, p, take);
@@ -365,6 +396,9 @@ int seal_write(struct seal_out *s, const uint8_t *p, size_t len)
 
 int seal_end(struct seal_out *s, struct hz_err *err)
 {
+    /* A plain bundle is never empty: at least the magic was written. */
+    if (!s->failed)
+        HZ_ASSERT(s->len > 0);
     if (!s->failed)
         push(s, crypto_secretstream_xchacha20poly1305_TAG_FINAL);
     int rv = s->failed ? hz_err_set(err, s->failed, "write sealed bundle") : 0;
@@ -372,110 +406,133 @@ int seal_end(struct seal_out *s, struct hz_err *err)
     return rv;
 }
 
-int unseal_file(struct hz_node *n, FILE *in, FILE *out, struct hz_err *err)
+/* The key @h names, and that the header states its epoch: 0, or the
+ * refusal (the key zeroed). */
+static int header_key(struct hz_node *n, const struct sealed_header *h,
+                      uint8_t *key, struct hz_err *err)
 {
-    uint8_t magic[SEAL_MAGIC_LEN];
-    size_t hl;
-    if (fread(magic, 1, SEAL_MAGIC_LEN, in) != SEAL_MAGIC_LEN ||
-        !seal_is_sealed(magic, SEAL_MAGIC_LEN) || get_u32(in, &hl) != 0 ||
-        hl > SEAL_HEADER_MAX)
-        return hz_err_set(err, HZ_EMALFORMED, "sealed bundle header");
-    uint8_t *ad = malloc(12 + hl);
-    if (ad == NULL)
-        return hz_err_set(err, HZ_ENOMEM, "sealed bundle header");
-    memcpy(ad, magic, SEAL_MAGIC_LEN);
-    ad[8] = (uint8_t)(hl >> 24);
-    ad[9] = (uint8_t)(hl >> 16);
-    ad[10] = (uint8_t)(hl >> 8);
-    ad[11] = (uint8_t)hl;
-    size_t ad_len = 12 + hl;
-    msgpack_unpacked u;
-    int rv = fread(ad + 12, 1, hl, in) == hl
-                 ? mp_unpack(&u, ad + 12, hl, err)
-                 : hz_err_set(err, HZ_EMALFORMED, "sealed bundle header");
-    if (rv != 0) {
-        free(ad);
-        return rv;
-    }
-    const msgpack_object *f;
-    size_t nf;
-    uint64_t version = 0, epoch = 0;
-    uint8_t net[HZ_NET_LEN], id[16];
-    struct hz_bytes carried = {0};
-    rv = mp_array(&u.data, 5, 5, &f, &nf, "sealed header", err);
-    if (rv == 0)
-        rv = mp_uint(&f[0], &version, "sealed version", err);
-    if (rv == 0 && version != SEAL_VERSION)
-        rv = hz_err_set(err, HZ_EVERSION, "sealed bundle version %llu",
-                        (unsigned long long)version);
-    if (rv == 0)
-        rv = mp_bin_fixed(&f[1], net, sizeof net, "network", err);
-    if (rv == 0)
-        rv = mp_bin_fixed(&f[2], id, sizeof id, "key id", err);
-    if (rv == 0)
-        rv = mp_uint(&f[3], &epoch, "epoch", err);
-    if (rv == 0 && f[4].type != MSGPACK_OBJECT_NIL)
-        rv = mp_bin(&f[4], HZ_EPOCH_OBJ_MAX, &carried, "epoch", err);
-    if (rv == 0 && memcmp(net, n->network, HZ_NET_LEN) != 0)
-        rv = hz_err_set(err, HZ_ENETWORK, "sealed bundle");
-    uint8_t key[HZ_SECRET_KEY_LEN];
-    if (rv == 0)
-        rv = seal_key_by_id(n, id, key, err);
+    uint64_t epoch = 0;
+    int rv = seal_key_by_id(n, h->key_id, key, &epoch, err);
     /* Not held yet: our share of the epoch the header carries. */
-    if (rv == HZ_ENOTFOUND && carried.p != NULL &&
-        open_share(n, carried.p, carried.len, id, key))
+    if (rv == HZ_ENOTFOUND && h->carried.p != NULL &&
+        open_share(n, h->carried.p, h->carried.len, h->key_id, key, &epoch))
         rv = 0;
-    msgpack_unpacked_destroy(&u);
     if (rv == HZ_ENOTFOUND)
         rv = hz_err_set(err, HZ_EPERM,
                         "sealed with a bundle key this device does not hold"
                         " (epoch %llu)",
-                        (unsigned long long)epoch);
-    if (rv != 0) {
-        sodium_memzero(key, sizeof key);
-        free(ad);
-        return rv;
-    }
-    uint8_t ss[crypto_secretstream_xchacha20poly1305_HEADERBYTES];
-    crypto_secretstream_xchacha20poly1305_state st;
-    if (fread(ss, 1, sizeof ss, in) != sizeof ss ||
-        crypto_secretstream_xchacha20poly1305_init_pull(&st, ss, key) != 0)
-        rv = hz_err_set(err, HZ_EMALFORMED, "sealed bundle stream header");
-    sodium_memzero(key, sizeof key);
-    size_t cipher_max =
-        SEAL_CHUNK + crypto_secretstream_xchacha20poly1305_ABYTES;
+                        (unsigned long long)h->epoch);
+    else if (rv == 0 && epoch != h->epoch)
+        rv =
+            hz_err_set(err, HZ_EMALFORMED,
+                       "sealed header says epoch %llu, its key is epoch"
+                       " %llu's",
+                       (unsigned long long)h->epoch, (unsigned long long)epoch);
+    if (rv != 0)
+        sodium_memzero(key, HZ_SECRET_KEY_LEN);
+    return rv;
+}
+
+/* The sealed header from the start of @in: a valid header of this
+ * network, and the key it names into @key. *@ad (owned, even on failure)
+ * is the additional data of every chunk. */
+static int read_header(struct hz_node *n, FILE *in, uint8_t **ad,
+                       size_t *ad_len, uint8_t *key, struct hz_err *err)
+{
+    uint8_t magic[SEAL_MAGIC_LEN];
+    size_t hl;
+    *ad = NULL;
+    if (fread(magic, 1, SEAL_MAGIC_LEN, in) != SEAL_MAGIC_LEN ||
+        !seal_is_sealed(magic, SEAL_MAGIC_LEN) || get_u32(in, &hl) != 0)
+        return hz_err_set(err, HZ_EMALFORMED,
+                          "sealed bundle is truncated (header)");
+    if (hl > HZ_SEALED_HEADER_MAX)
+        return hz_err_set(err, HZ_EMALFORMED,
+                          "sealed header of %zu bytes, over %u", hl,
+                          HZ_SEALED_HEADER_MAX);
+    *ad_len = 12 + hl;
+    *ad = malloc(*ad_len);
+    if (*ad == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "sealed bundle header");
+    ad_prefix(*ad, hl);
+    if (fread(*ad + 12, 1, hl, in) != hl)
+        return hz_err_set(err, HZ_EMALFORMED,
+                          "sealed bundle is truncated (header)");
+    struct sealed_header h;
+    int rv = bundle_sealed_header_decode(&h, *ad + 12, hl, err);
+    if (rv == 0 && memcmp(h.network, n->network, HZ_NET_LEN) != 0)
+        rv = hz_err_set(err, HZ_ENETWORK, "sealed bundle");
+    if (rv == 0)
+        rv = header_key(n, &h, key, err);
+    return rv;
+}
+
+/* Every chunk from @in onto @out, each as the core's rule says
+ * (bundle_chunk_len_check, bundle_chunk_check): MESSAGE chunks of 64
+ * KiB, then one FINAL chunk, then nothing. */
+static int pull_chunks(FILE *in, FILE *out,
+                       crypto_secretstream_xchacha20poly1305_state *st,
+                       const uint8_t *ad, size_t ad_len, struct hz_err *err)
+{
     uint8_t *plain = malloc(SEAL_CHUNK);
-    uint8_t *cipher = malloc(cipher_max);
-    if (rv == 0 && (plain == NULL || cipher == NULL))
-        rv = hz_err_set(err, HZ_ENOMEM, "unseal");
-    bool final = false;
-    while (rv == 0 && !final) {
+    uint8_t *cipher = malloc(SEAL_CHUNK + SEAL_TAG_LEN);
+    int rv = plain != NULL && cipher != NULL
+                 ? 0
+                 : hz_err_set(err, HZ_ENOMEM, "unseal");
+    bool last = false;
+    for (uint64_t i = 0; rv == 0 && !last; i++) {
         size_t clen;
-        if (get_u32(in, &clen) != 0 || clen > cipher_max ||
-            clen < crypto_secretstream_xchacha20poly1305_ABYTES ||
-            fread(cipher, 1, clen, in) != clen) {
-            rv = hz_err_set(err, HZ_EMALFORMED, "sealed bundle is truncated");
-            break;
-        }
         unsigned long long plen;
         unsigned char tag;
-        if (crypto_secretstream_xchacha20poly1305_pull(
-                &st, plain, &plen, &tag, cipher, clen, ad, ad_len) != 0) {
-            rv = hz_err_set(err, HZ_EBADSIG, "sealed bundle does not decrypt");
-            break;
-        }
-        final = tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL;
-        if (fwrite(plain, 1, (size_t)plen, out) != (size_t)plen)
+        if (get_u32(in, &clen) != 0)
+            rv = hz_err_set(err, HZ_EMALFORMED,
+                            "sealed bundle is truncated: it ends before a"
+                            " FINAL chunk");
+        if (rv == 0)
+            rv = bundle_chunk_len_check(i, clen, err);
+        if (rv == 0 && fread(cipher, 1, clen, in) != clen)
+            rv = hz_err_set(err, HZ_EMALFORMED,
+                            "sealed bundle is truncated: chunk %llu is cut"
+                            " short",
+                            (unsigned long long)i);
+        if (rv == 0 &&
+            crypto_secretstream_xchacha20poly1305_pull(
+                st, plain, &plen, &tag, cipher, clen, ad, ad_len) != 0)
+            rv = hz_err_set(err, HZ_EBADSIG,
+                            "sealed chunk %llu does not decrypt",
+                            (unsigned long long)i);
+        if (rv == 0)
+            rv = bundle_chunk_check(i, tag, (size_t)plen, &last, err);
+        if (rv == 0 && fwrite(plain, 1, (size_t)plen, out) != (size_t)plen)
             rv = hz_err_set(err, errno == ENOSPC ? HZ_ENOSPC : HZ_EIO,
                             "stage bundle");
     }
     if (rv == 0 && fgetc(in) != EOF)
-        rv = hz_err_set(err, HZ_EMALFORMED, "bytes after the sealed bundle");
-    sodium_memzero(&st, sizeof st);
+        rv = hz_err_set(err, HZ_EMALFORMED, "bytes after the FINAL chunk");
     if (plain != NULL)
         sodium_memzero(plain, SEAL_CHUNK);
     free(plain);
     free(cipher);
+    return rv;
+}
+
+int unseal_file(struct hz_node *n, FILE *in, FILE *out, struct hz_err *err)
+{
+    uint8_t *ad = NULL;
+    size_t ad_len = 0;
+    uint8_t key[HZ_SECRET_KEY_LEN] = {0};
+    int rv = read_header(n, in, &ad, &ad_len, key, err);
+    uint8_t ss[crypto_secretstream_xchacha20poly1305_HEADERBYTES];
+    crypto_secretstream_xchacha20poly1305_state st;
+    if (rv == 0 &&
+        (fread(ss, 1, sizeof ss, in) != sizeof ss ||
+         crypto_secretstream_xchacha20poly1305_init_pull(&st, ss, key) != 0))
+        rv = hz_err_set(err, HZ_EMALFORMED,
+                        "sealed bundle is truncated (stream header)");
+    sodium_memzero(key, sizeof key);
+    if (rv == 0)
+        rv = pull_chunks(in, out, &st, ad, ad_len, err);
+    sodium_memzero(&st, sizeof st);
     free(ad);
     return rv;
 }

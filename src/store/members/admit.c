@@ -260,7 +260,8 @@ static int add_epoch(void *data, const uint8_t *key_id, uint64_t epoch,
     if (g->n_got > 0 && g->got[g->n_got - 1].epoch == epoch)
         return 0;
     struct hz_err quiet = {0};
-    if (seal_key_by_id(g->n, key_id, g->got[g->n_got].key, &quiet) == 0)
+    uint64_t held;
+    if (seal_key_by_id(g->n, key_id, g->got[g->n_got].key, &held, &quiet) == 0)
         g->got[g->n_got++].epoch = epoch;
     return 0;
 }

@@ -132,8 +132,9 @@ int roster_digests(struct hz_node *n, struct roster_digest **out, size_t *count,
 /* Bundle keys this node holds (bkeys). */
 int roster_bkey_put(struct hz_node *n, const uint8_t *key_id, uint64_t epoch,
                     const uint8_t *key, struct hz_err *err);
+/* The key named @key_id and the epoch it was given for. */
 int roster_bkey_get(struct hz_node *n, const uint8_t *key_id, uint8_t *key,
-                    bool *found, struct hz_err *err);
+                    uint64_t *epoch, bool *found, struct hz_err *err);
 
 /* Entering a network: every trust object and what it decided goes. */
 int roster_clear(struct hz_node *n, struct hz_err *err);

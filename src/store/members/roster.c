@@ -398,17 +398,19 @@ int roster_bkey_put(struct hz_node *n, const uint8_t *key_id, uint64_t epoch,
 }
 
 int roster_bkey_get(struct hz_node *n, const uint8_t *key_id, uint8_t *key,
-                    bool *found, struct hz_err *err)
+                    uint64_t *epoch, bool *found, struct hz_err *err)
 {
-    int rv = db_blob(&n->db, "SELECT key FROM bkeys WHERE key_id = ?1",
-                     DB_ARGS(DB_BLOB(key_id, HZ_KEY_ID_LEN)), key,
-                     HZ_SECRET_KEY_LEN, found, err);
+    sqlite3_stmt *st;
+    int rv = db_first(&n->db, "SELECT key, epoch FROM bkeys WHERE key_id = ?1",
+                      DB_ARGS(DB_BLOB(key_id, HZ_KEY_ID_LEN)), &st, found, err);
+    if (rv != 1)
+        return rv;
     /* A key of another length is not one this node can use. */
-    if (rv == HZ_ECORRUPT) {
+    if (db_column_fixed(st, 0, key, HZ_SECRET_KEY_LEN, NULL) != 0)
         *found = false;
-        return 0;
-    }
-    return rv;
+    *epoch = (uint64_t)sqlite3_column_int64(st, 1);
+    sqlite3_reset(st);
+    return 0;
 }
 
 int roster_clear(struct hz_node *n, struct hz_err *err)
