@@ -127,6 +127,21 @@ static void print_status(struct cli *c, json_t *s)
                               " huzhu bundle import --resume"));
     if (json_is_true(json_object_get(s, "clone_detected")))
         printf("%s\n", text_error(HZ_ECLONE, c->lang));
+    json_t *str = json_object_get(s, "strangers");
+    json_int_t held = json_integer_value(json_object_get(str, "entries"));
+    if (held > 0)
+        printf(
+            TR_FMT(c,
+                   "无证书作者的条目: %lld 条, %.1f MiB (上限 %lld 条 /"
+                   " %.0f MiB; 超出时不再保留)\n",
+                   "entries of authors with no certificate: %lld, %.1f MiB"
+                   " (at most %lld / %.0f MiB are kept)\n"),
+            (long long)held,
+            (double)json_integer_value(json_object_get(str, "bytes")) /
+                1048576.0,
+            (long long)json_integer_value(json_object_get(str, "max_entries")),
+            (double)json_integer_value(json_object_get(str, "max_bytes")) /
+                1048576.0);
     size_t i;
     json_t *v;
     json_array_foreach(json_object_get(s, "forks"), i, v)

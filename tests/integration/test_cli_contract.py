@@ -472,11 +472,15 @@ def status_forms():
                              "interrupted_import", "entries", "missing",
                              "forks", "rejected", "denied", "skewed_authors",
                              "networked", "network", "rejected_cut",
-                             "denied_cut"},
+                             "denied_cut", "strangers"},
                    "status --json keys (restored_from only on a restored"
                    " node)")
         T.check_eq(st["interrupted_import"], False,
                    "interrupted_import is false")
+        T.check_eq(st["strangers"], {"entries": 0, "bytes": 0,
+                                     "max_entries": 50000,
+                                     "max_bytes": 32 * 1024 * 1024},
+                   "status --json strangers: none held, and the caps")
         T.check_eq(set(st["entries"]), {"total", "applied", "rejected", "held",
                                         "stopped", "denied", "authors",
                                         "pending", "fork_evidence"},

@@ -255,6 +255,14 @@ static void assert_under_the_caps(hz_node *n)
     assert_int_equal(strangers_held(n), stranger_rows(n));
     assert_int_equal(strangers_bytes_held(n),
                      unit_sql_int(n, "SELECT total(len) FROM stranger"));
+    /* And status says the same. */
+    json_t *st = unit_status(n);
+    json_t *s = json_object_get(st, "strangers");
+    assert_int_equal(json_integer_value(json_object_get(s, "entries")),
+                     stranger_rows(n));
+    assert_int_equal(json_integer_value(json_object_get(s, "bytes")),
+                     strangers_bytes_held(n));
+    json_decref(st);
 }
 
 static void member_writes(hz_node *b, int rows)

@@ -372,3 +372,18 @@ int capacity_settle(struct hz_node *n, struct hz_err *err)
         rv = trim(n, 0, HZ_STRANGER_MAX, HZ_STRANGER_BYTES_MAX, err);
     return rv;
 }
+
+int capacity_status_json(struct hz_node *n, json_t *root, struct hz_err *err)
+{
+    int64_t rows = 0, bytes = 0;
+    int rv = totals(n, 0, &rows, &bytes, err);
+    if (rv != 0)
+        return rv;
+    json_t *o = json_object();
+    json_object_set_new(o, "entries", json_integer(rows));
+    json_object_set_new(o, "bytes", json_integer(bytes));
+    json_object_set_new(o, "max_entries", json_integer(HZ_STRANGER_MAX));
+    json_object_set_new(o, "max_bytes", json_integer(HZ_STRANGER_BYTES_MAX));
+    json_object_set_new(root, "strangers", o);
+    return 0;
+}

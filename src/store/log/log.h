@@ -234,6 +234,9 @@ int capacity_clear(struct hz_node *n, struct hz_err *err);
 /* A database of format 2: count the entries it holds of strangers. */
 int capacity_backfill(struct hz_node *n, struct hz_err *err);
 void capacity_close(struct hz_node *n);
+/* The status report's "strangers": {"entries", "bytes", "max_entries",
+ * "max_bytes"} (what the caps count now, and the caps). */
+int capacity_status_json(struct hz_node *n, json_t *root, struct hz_err *err);
 
 /* ---- ingest.c */
 

@@ -60,6 +60,8 @@ int hz_node_status(hz_node *n, char **json, struct hz_err *err)
         rv = txn_begin_read(n, err);
     if (rv == 0) {
         rv = log_status_json(n, root, err);
+        if (rv == 0)
+            rv = capacity_status_json(n, root, err);
         txn_rollback(n);
     }
     if (rv != 0) {
