@@ -771,6 +771,65 @@ static void fork_at_seq_one_stops_the_whole_chain(void **state)
     hz_node_close(ref);
 }
 
+/* proto/cli.md, "bundle import": each entry of a run is counted once, by
+ * where it stands at the run's end. X's seq 1..3 arrive and apply; fork
+ * evidence at seq 2 later in the same run stops seq 2 and 3: they count
+ * as stopped, not applied. Then 70 more second histories of seq 3: the
+ * evidence kept per author stops at 64, and a piece that proves no lower
+ * point is not kept and counts as capacity, not as a fork. */
+static void a_run_counts_each_entry_by_where_it_ends(void **state)
+{
+    (void)state;
+    struct unit_env ee;
+    hz_node *n = empty_node(0x5e, &ee, 6);
+    struct unit_author x;
+    unit_author_init(&x, 0x5f);
+    struct unit_entries es = {0};
+    struct enc body;
+    enc_init(&body);
+    uint8_t ids[3][HZ_HASH_LEN];
+    static const uint8_t rows[3][HZ_ROW_LEN] = {{0x71}, {0x72}, {0x73}};
+    for (int i = 0; i < 3; i++) {
+        village_body(&body, rows[i]);
+        unit_author_next(&x, (UNIT_T0_MS << 16) + (uint64_t)i, &body, &es,
+                         ids[i]);
+    }
+    /* A second seq 2 after seq 1: the fork point is 2. */
+    static const uint8_t other[HZ_ROW_LEN] = {0x7f};
+    village_body(&body, other);
+    sign_at(&x, 2, ids[0], (UNIT_T0_MS << 16) + 9, &body, &es, NULL);
+    struct hz_ingest_stats st = {0};
+    assert_int_equal(unit_deliver(n, &es, &st), 0);
+    assert_int_equal(st.entries, 4);
+    assert_int_equal(st.applied, 1);
+    assert_int_equal(st.stopped, 2);
+    assert_int_equal(st.forks, 1);
+    assert_int_equal(st.capacity, 0);
+    assert_row(n, rows[0], true);
+    assert_row(n, rows[1], false);
+
+    /* 70 second histories at seq 3, each a piece of evidence of a point
+     * no lower than 2: 63 more are kept (64 in all), 7 are not. */
+    struct unit_entries more = {0};
+    for (int i = 0; i < 70; i++) {
+        village_body(&body, rows[2]);
+        sign_at(&x, 3, ids[1], (UNIT_T0_MS << 16) + 100 + (uint64_t)i, &body,
+                &more, NULL);
+    }
+    memset(&st, 0, sizeof st);
+    assert_int_equal(unit_deliver(n, &more, &st), 0);
+    assert_int_equal(st.entries, 70);
+    assert_int_equal(st.forks, HZ_FORK_EVIDENCE_MAX - 1);
+    assert_int_equal(st.capacity, 70 - (HZ_FORK_EVIDENCE_MAX - 1));
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM forks"),
+                     HZ_FORK_EVIDENCE_MAX);
+    enc_close(&body);
+    unit_entries_free(&es);
+    unit_entries_free(&more);
+    unit_author_close(&x);
+    hz_node_close(n);
+}
+
 /* merge.md, "Forks": the point a piece of evidence proves is its seq, or
  * the seq before when the log holds that one and the evidence's prev is
  * another id; the author's point is the lowest proved, whatever the
@@ -1108,6 +1167,7 @@ int main(void)
         cmocka_unit_test(far_clock_is_applied_and_its_author_flagged),
         cmocka_unit_test(fork_keeps_evidence_and_stops_the_author_at_the_fork),
         cmocka_unit_test(fork_at_seq_one_stops_the_whole_chain),
+        cmocka_unit_test(a_run_counts_each_entry_by_where_it_ends),
         cmocka_unit_test(fork_point_is_the_seq_or_the_one_before_it),
         cmocka_unit_test(forks_and_rejections_in_any_order_give_the_same_state),
         cmocka_unit_test(fork_waiting_in_pending_is_found_when_the_gap_closes),
