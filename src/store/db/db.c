@@ -443,8 +443,8 @@ static const char base_schema[] =
     /* Names of tables and columns (text), and authors' keys (blobs: a
      * blob never equals a text), as small integers for w (format 4):
      * every name of the schema is entered by db_setup, an author with its
-     * first applied write (db_intern_key). One table, so that a node
-     * starts with no more pages than format 3 had. */
+     * first applied write (db_intern_key). One table, not two: every
+     * table costs a new node pages (tests/media fills a 600 KB card). */
     "CREATE TABLE IF NOT EXISTS names(k INTEGER PRIMARY KEY, name NOT NULL"
     " UNIQUE);"
     /* Keyed by field (names.k of table and column), then author
