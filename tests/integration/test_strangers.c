@@ -490,11 +490,11 @@ static void an_older_database_counts_its_strangers(void **state)
     assert_int_equal(unit_deliver(t, &e, NULL), 0);
     int64_t held = stranger_rows(t);
     assert_int_equal(held, (int64_t)e.n);
-    assert_int_equal(
-        sqlite3_exec(t->db.conn,
-                     "DELETE FROM stranger; PRAGMA user_version = 2", NULL,
-                     NULL, NULL),
-        SQLITE_OK);
+    assert_int_equal(sqlite3_exec(t->db.conn,
+                                  UNIT_FORMAT_3_W "DELETE FROM stranger;"
+                                                  " PRAGMA user_version = 2",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
     hz_node_close(t);
     struct hz_node_opts opts = {.version = HZ_NODE_OPTS_VERSION,
                                 .env = &w.target.env.env};
@@ -503,7 +503,7 @@ static void an_older_database_counts_its_strangers(void **state)
         fail_msg("open: %s", err.msg);
     t = w.target.n;
     assert_int_equal(stranger_rows(t), held);
-    assert_int_equal(unit_sql_int(t, "PRAGMA user_version"), 3);
+    assert_int_equal(unit_sql_int(t, "PRAGMA user_version"), HZ_DB_FORMAT);
     unit_entries_free(&e);
     world_close(&w);
 }

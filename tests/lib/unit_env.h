@@ -84,6 +84,24 @@ void unit_assert_same_state(hz_node *a, hz_node *b);
 
 /* A scalar from one SQL query on the node's database (counts). */
 int64_t unit_sql_int(hz_node *n, const char *sql);
+
+/* SQL that turns the w of this build into what builds of database formats
+ * 2 and 3 made: names, entry ids and authors' keys as they are, keyed by
+ * (field, author, seq) as format 3 had it; user_version 3. A test that
+ * makes an older node from a new one runs it first. */
+#define UNIT_FORMAT_3_W                                                        \
+    "DROP INDEX w_heads; DROP INDEX w_n; ALTER TABLE w RENAME TO w4;"          \
+    "CREATE TABLE w(tbl TEXT, row BLOB, col TEXT, eid BLOB NOT NULL,"          \
+    " author BLOB, seq INTEGER, clock INTEGER NOT NULL, val BLOB NOT NULL,"    \
+    " head INTEGER NOT NULL, PRIMARY KEY(tbl, row, col, author, seq))"         \
+    " WITHOUT ROWID;"                                                          \
+    "INSERT INTO w SELECT t.name, w4.row, c.name, l.id, l.author, l.seq,"      \
+    " w4.clock, w4.val, w4.head FROM w4 JOIN names AS t ON t.k = w4.tbl"       \
+    " JOIN names AS c ON c.k = w4.col JOIN log AS l ON l.n = w4.n;"            \
+    "DROP TABLE w4; DROP TABLE names;"                                         \
+    "CREATE INDEX w_eid ON w(eid);"                                            \
+    "CREATE INDEX w_heads ON w(tbl, row, col, clock, author) WHERE head = 1;"  \
+    "PRAGMA user_version=3;"
 /* The JSON of hz_node_conflicts / hz_node_status, parsed. Owned:
  * json_decref(). */
 json_t *unit_conflicts(hz_node *n);

@@ -1397,6 +1397,45 @@ static void check_node(struct tw *w, int i)
     w->t->checks++;
 }
 
+/* Entries of chain_w in chain order: author, then seq. */
+static const struct tw *chain_w;
+
+static int by_chain(const void *a, const void *b)
+{
+    const struct tw *w = chain_w;
+    const struct ent *x = &w->reg[*(const size_t *)a];
+    const struct ent *y = &w->reg[*(const size_t *)b];
+    if (x->author != y->author)
+        return x->author < y->author ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Store @x in the log of @h as applied, as its next entry. */
+static int log_in(hz_node *h, const struct ent *x, struct hz_err *err)
+{
+    struct entry d;
+    int rv = entry_decode(&d, x->bytes, x->len, err);
+    sqlite3_stmt *st;
+    if (rv == 0 &&
+        sqlite3_prepare_v2(h->db.conn,
+                           "INSERT INTO log(author, seq, id, clock, state,"
+                           " bytes) VALUES(?1, ?2, ?3, ?4, 0, ?5)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return hz_err_set(err, HZ_EIO, "%s", sqlite3_errmsg(h->db.conn));
+    if (rv != 0)
+        return rv;
+    sqlite3_bind_blob(st, 1, d.author, HZ_KEY_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)d.seq);
+    sqlite3_bind_blob(st, 3, d.id, HZ_HASH_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)d.clock);
+    sqlite3_bind_blob(st, 5, x->bytes, (int)x->len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE
+               ? 0
+               : hz_err_set(err, HZ_EIO, "%s", sqlite3_errmsg(h->db.conn));
+}
+
 /* A fresh node of the network that materializes exactly the data entries
  * the oracle authorizes, and nothing else (apply.c, below the trust
  * layer): ingest cannot be used, since a denied entry in the middle of a
@@ -1422,10 +1461,18 @@ static void reference_hash(struct tw *w, const struct oracle *o, char *out)
         if (!w->reg[e].b.trust && d.why == WHY_OK)
             v[n++] = e;
     }
-    if (v != NULL)
-        shuffle(w, v, n);
     if (rv == 0)
         rv = txn_begin(ref.h, &err);
+    /* The facts name an applied entry by its place in the log, where an
+     * author's entries stand in seq order (proto/storage.md): the log
+     * holds them so, and they are applied in a shuffled order. */
+    chain_w = w;
+    if (v != NULL)
+        qsort(v, n, sizeof *v, by_chain);
+    for (size_t k = 0; rv == 0 && v != NULL && k < n; k++)
+        rv = log_in(ref.h, &w->reg[v[k]], &err);
+    if (v != NULL)
+        shuffle(w, v, n);
     for (size_t k = 0; rv == 0 && v != NULL && k < n; k++) {
         struct entry d;
         const struct ent *x = &w->reg[v[k]];

@@ -157,6 +157,8 @@ static void a_format_1_database_gets_its_pending_counted(void **state)
     assert_int_equal(unit_deliver_range(n, &es, 1, 4, NULL), 0);
     assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM pending"), 4);
     assert_int_equal(
+        sqlite3_exec(n->db.conn, UNIT_FORMAT_3_W, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(
         sqlite3_exec(n->db.conn,
                      "DROP TABLE pending_count; PRAGMA user_version=1;", NULL,
                      NULL, NULL),
@@ -202,6 +204,8 @@ static void a_format_2_database_gets_the_rowid_layout(void **state)
     assert_int_equal(unit_deliver(n, &fork, NULL), 0);
     assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM forks"), 1);
     /* The format-2 layout, as that build made it. */
+    assert_int_equal(
+        sqlite3_exec(n->db.conn, UNIT_FORMAT_3_W, NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(
         sqlite3_exec(
             n->db.conn,
@@ -260,14 +264,12 @@ static const char format_2_w[] =
     "CREATE INDEX w_heads ON w(tbl, row, col) WHERE head = 1;"
     "PRAGMA user_version=2;";
 
-/* A node made by a build of database format 2: a read-only open reads
- * it as it is; an open for writing keys w anew and puts w_heads in merge
- * order, and the merge goes on from there (proto/storage.md,
- * "Upgrades"). */
-static void
-a_format_2_database_gets_its_heads_indexed_in_merge_order(void **state)
+/* A node made by a build of database format 2 or 3: a read-only open
+ * reads it as it is; an open for writing keys w anew (format 4: names,
+ * authors and entries as integers) with w_heads in merge order, and the
+ * merge goes on from there (proto/storage.md, "Upgrades"). */
+static void an_older_w_is_upgraded(int format)
 {
-    (void)state;
     char *tmp = unit_tmpdir();
     char *dir = unit_path(tmp, "node");
     struct unit_env e, ez;
@@ -299,16 +301,20 @@ a_format_2_database_gets_its_heads_indexed_in_merge_order(void **state)
     assert_int_equal(unit_deliver(n, &early, NULL), 0);
     unit_assert_field(n, "households", id, "village", "\"甲\"");
     char *listed = unit_conflicts_text(n);
-    assert_int_equal(sqlite3_exec(n->db.conn, format_2_w, NULL, NULL, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(n->db.conn, UNIT_FORMAT_3_W, NULL, NULL, NULL), SQLITE_OK);
+    if (format == 2)
+        assert_int_equal(sqlite3_exec(n->db.conn, format_2_w, NULL, NULL, NULL),
+                         SQLITE_OK);
     assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM w"), 5);
     hz_node_close(n);
 
-    /* Read-only: format 2 as it is, the same heads in the same order. */
+    /* Read-only: the older format as it is, the same heads in the same
+     * order. */
     struct hz_node_opts ro = opts;
     ro.flags = HZ_OPEN_READONLY;
     assert_int_equal(hz_node_open(dir, &ro, &n, NULL), 0);
-    assert_int_equal(unit_sql_int(n, "PRAGMA user_version"), 2);
+    assert_int_equal(unit_sql_int(n, "PRAGMA user_version"), format);
     char *again = unit_conflicts_text(n);
     assert_string_equal(again, listed);
     hz_free_string(again);
@@ -316,18 +322,22 @@ a_format_2_database_gets_its_heads_indexed_in_merge_order(void **state)
 
     assert_int_equal(hz_node_open(dir, &opts, &n, NULL), 0);
     assert_int_equal(unit_sql_int(n, "PRAGMA user_version"), HZ_DB_FORMAT);
-    assert_int_equal(unit_sql_int(n, "SELECT instr(sql, 'clock, author') > 0"
+    assert_int_equal(unit_sql_int(n, "SELECT instr(sql, 'clock, a)') > 0"
                                      " FROM sqlite_master"
                                      " WHERE name = 'w_heads'"),
                      1);
     assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM"
                                      " pragma_table_info('w') WHERE"
-                                     " (pk = 4 AND name = 'author') OR"
-                                     " (pk = 5 AND name = 'seq')"),
+                                     " (pk = 4 AND name = 'a') OR"
+                                     " (pk = 5 AND name = 'n')"),
                      2);
     assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM sqlite_master"
-                                     " WHERE name = 'w_format2'"),
+                                     " WHERE name LIKE 'w_format%'"),
                      0);
+    assert_int_equal(
+        unit_sql_int(n,
+                     "SELECT count(*) FROM names WHERE typeof(name) = 'blob'"),
+        5);
     assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM w"), 5);
     again = unit_conflicts_text(n);
     assert_string_equal(again, listed);
@@ -361,6 +371,19 @@ a_format_2_database_gets_its_heads_indexed_in_merge_order(void **state)
     unit_rmtree(tmp);
     free(dir);
     free(tmp);
+}
+
+static void
+a_format_2_database_gets_its_heads_indexed_in_merge_order(void **state)
+{
+    (void)state;
+    an_older_w_is_upgraded(2);
+}
+
+static void a_format_3_database_gets_its_writes_as_integers(void **state)
+{
+    (void)state;
+    an_older_w_is_upgraded(3);
 }
 
 static void create_refuses_a_directory_that_is_not_empty(void **state)
@@ -527,6 +550,7 @@ int main(void)
         cmocka_unit_test(a_format_2_database_gets_the_rowid_layout),
         cmocka_unit_test(
             a_format_2_database_gets_its_heads_indexed_in_merge_order),
+        cmocka_unit_test(a_format_3_database_gets_its_writes_as_integers),
         cmocka_unit_test(open_never_creates_a_node),
         cmocka_unit_test(open_refuses_a_newer_database_or_a_foreign_key),
         cmocka_unit_test(two_handles_on_one_node_write_one_chain),

@@ -391,6 +391,7 @@ int db_format(struct db *d, int *format, struct hz_err *err)
     int64_t v = 0;
     int rv = db_int(d, "PRAGMA user_version", DB_NO_ARGS, &v, NULL, err);
     *format = (int)v;
+    d->format = *format;
     return rv;
 }
 
@@ -398,7 +399,10 @@ int db_set_format(struct db *d, struct hz_err *err)
 {
     char pragma[64];
     snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", HZ_DB_FORMAT);
-    return db_exec(d, pragma, err);
+    int rv = db_exec(d, pragma, err);
+    if (rv == 0)
+        d->format = HZ_DB_FORMAT;
+    return rv;
 }
 
 static const char base_schema[] =
@@ -436,18 +440,27 @@ static const char base_schema[] =
     "CREATE INDEX IF NOT EXISTS forks_id ON forks(id);"
     "CREATE TABLE IF NOT EXISTS skew(author BLOB PRIMARY KEY,"
     " clock INTEGER NOT NULL, wall INTEGER NOT NULL);"
-    /* Keyed by field, then author and seq (an author writes a field at
-     * most once per entry): an author's latest write before a seq, and
-     * whether a later one exists, are found by the key. The entry id
-     * finds its writes through w_eid, whose entries end with the key. */
-    "CREATE TABLE IF NOT EXISTS w(tbl TEXT, row BLOB, col TEXT,"
-    " eid BLOB NOT NULL, author BLOB, seq INTEGER, clock INTEGER NOT NULL,"
-    " val BLOB NOT NULL, head INTEGER NOT NULL,"
-    " PRIMARY KEY(tbl, row, col, author, seq)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS w_eid ON w(eid);"
-    /* The heads of each field in merge order (proto/merge.md): the winner
-     * is the last entry of its field, a conflict lists them unsorted. */
-    "CREATE INDEX IF NOT EXISTS w_heads ON w(tbl, row, col, clock, author)"
+    /* Names of tables and columns (text), and authors' keys (blobs: a
+     * blob never equals a text), as small integers for w (format 4):
+     * every name of the schema is entered by db_setup, an author with its
+     * first applied write (db_intern_key). One table, not two: every
+     * table costs a new node pages (tests/media fills a 600 KB card). */
+    "CREATE TABLE IF NOT EXISTS names(k INTEGER PRIMARY KEY, name NOT NULL"
+    " UNIQUE);"
+    /* Keyed by field (names.k of table and column), then author
+     * (names.k of its key) and the writing entry's log.n: one author's entries
+     * enter the log in seq order, so its latest write before an entry,
+     * and whether a later one exists, are found by the key. The entry
+     * finds its writes through w_n, whose entries end with the key. */
+    "CREATE TABLE IF NOT EXISTS w(tbl INTEGER, row BLOB, col INTEGER,"
+    " a INTEGER, n INTEGER, clock INTEGER NOT NULL, val BLOB NOT NULL,"
+    " head INTEGER NOT NULL, PRIMARY KEY(tbl, row, col, a, n))"
+    " WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS w_n ON w(n);"
+    /* The heads of each field in merge order (proto/merge.md): the
+     * winner is among the last entries of its field (equal clocks are
+     * ordered by the authors' keys), a conflict lists them. */
+    "CREATE INDEX IF NOT EXISTS w_heads ON w(tbl, row, col, clock, a)"
     " WHERE head = 1;"
     "CREATE TABLE IF NOT EXISTS sup(tbl TEXT, row BLOB, col TEXT, old BLOB,"
     " by BLOB, PRIMARY KEY(tbl, row, col, old, by)) WITHOUT ROWID;"
@@ -537,6 +550,10 @@ static int setup_table(struct db *d, const struct table_def *t,
     snprintf(sql + len, sizeof sql - (size_t)len, ")");
     HZ_ASSERT((size_t)len < sizeof sql - 2);
     int rv = db_exec(d, sql, err);
+    for (size_t c = 0; rv == 0 && c <= t->n_cols; c++)
+        rv = db_run(d, "INSERT OR IGNORE INTO names(name) VALUES(?1)",
+                    DB_ARGS(DB_TEXT(c == 0 ? t->name : t->cols[c - 1].name)),
+                    err);
     char bare[96];
     db_table_bare(t, bare, sizeof bare);
     for (size_t c = 0; rv == 0 && c < t->n_cols; c++) {
@@ -568,21 +585,43 @@ int db_upgrade(struct db *d, const struct schema *schema, int format,
     HZ_ASSERT(db_in_txn(d));
     int rv = 0;
     /* 3: w keyed by (field, author, seq) instead of (field, eid), and
-     * w_heads in merge order. */
-    if (format < 3)
+     * w_heads in merge order; 4: names, authors and entries as integers
+     * (log.n). Formats 2 and 3 have the same columns: w is copied from
+     * either. */
+    if (format < 4)
         rv = db_exec(d,
                      "DROP INDEX IF EXISTS w_eid; DROP INDEX IF EXISTS w_heads;"
-                     " ALTER TABLE w RENAME TO w_format2;",
+                     " ALTER TABLE w RENAME TO w_format3;",
                      err);
     if (rv == 0)
         rv = db_setup(d, schema, err);
-    if (rv == 0 && format < 3)
-        rv = db_exec(d,
-                     "INSERT INTO w(tbl, row, col, eid, author, seq, clock,"
-                     " val, head) SELECT tbl, row, col, eid, author, seq,"
-                     " clock, val, head FROM w_format2; DROP TABLE w_format2;",
-                     err);
-    return rv;
+    if (rv != 0 || format >= 4)
+        return rv;
+    int64_t before = 0, after = 0;
+    rv = db_int(d, "SELECT count(*) FROM w_format3", DB_NO_ARGS, &before, NULL,
+                err);
+    if (rv == 0)
+        rv = db_exec(
+            d,
+            "INSERT OR IGNORE INTO names(name) SELECT tbl FROM w_format3"
+            " UNION SELECT col FROM w_format3;"
+            "INSERT OR IGNORE INTO names(name) SELECT DISTINCT author FROM"
+            " w_format3;"
+            "INSERT INTO w(tbl, row, col, a, n, clock, val, head)"
+            " SELECT t.k, w.row, c.k, au.k, l.n, w.clock, w.val, w.head"
+            " FROM w_format3 AS w JOIN names AS t ON t.name = w.tbl"
+            " JOIN names AS c ON c.name = w.col"
+            " JOIN names AS au ON au.name = w.author"
+            " JOIN log AS l ON l.id = w.eid;",
+            err);
+    if (rv == 0)
+        rv = db_int(d, "SELECT count(*) FROM w", DB_NO_ARGS, &after, NULL, err);
+    /* Every write is of an applied entry, which the log holds. */
+    if (rv == 0 && after != before)
+        rv = hz_err_set(err, HZ_ECORRUPT,
+                        "%lld field writes, %lld of them of logged entries",
+                        (long long)before, (long long)after);
+    return rv != 0 ? rv : db_exec(d, "DROP TABLE w_format3", err);
 }
 
 int db_setup(struct db *d, const struct schema *schema, struct hz_err *err)
@@ -591,6 +630,16 @@ int db_setup(struct db *d, const struct schema *schema, struct hz_err *err)
     for (size_t i = 0; rv == 0 && i < schema->n_tables; i++)
         rv = setup_table(d, &schema->tables[i], err);
     return rv;
+}
+
+int db_intern_key(struct db *d, const uint8_t *key, int64_t *k,
+                  struct hz_err *err)
+{
+    int rv = db_run(d, "INSERT OR IGNORE INTO names(name) VALUES(?1)",
+                    DB_ARGS(DB_KEY(key)), err);
+    return rv != 0 ? rv
+                   : db_int(d, "SELECT k FROM names WHERE name = ?1",
+                            DB_ARGS(DB_KEY(key)), k, NULL, err);
 }
 
 int db_meta_get(struct db *d, const char *key, void *out, size_t len,

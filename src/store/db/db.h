@@ -32,15 +32,16 @@
 
 /* PRAGMA user_version of node.db. 2: pending_count; 3: w keyed by
  * (field, author, seq), w_heads in merge order, pending and forks as rowid
- * tables, stranger. An older database is brought up to date when it is
- * opened for writing
- * (node/node.c). */
-#define HZ_DB_FORMAT 3
+ * tables, stranger; 4: w with names, authors and entries as integers
+ * (names, authors, log.n). An older database is brought up to date when
+ * it is opened for writing (node/node.c). */
+#define HZ_DB_FORMAT 4
 
 struct db {
     sqlite3 *conn;
-    void *stmts;                  /* prepared statements by SQL text */
-    bool readonly;                /* opened with HZ_OPEN_READONLY */
+    void *stmts;   /* prepared statements by SQL text */
+    bool readonly; /* opened with HZ_OPEN_READONLY */
+    int format;    /* as read by db_format or set by db_set_format */
     unsigned long kill_at_commit; /* test hook: HUZHU_TEST_KILL_AT_COMMIT */
 };
 
@@ -162,6 +163,13 @@ int db_column_value(const struct col_def *c, sqlite3_stmt *st, int i,
  * become keys, blobs (ids, keys, hashes) become lowercase hex. */
 int db_rows_json(struct db *d, const char *sql, const struct db_arg *args,
                  size_t n_args, json_t *arr, struct hz_err *err);
+
+/* ---- names: the schema's names (entered by db_setup) and authors' keys
+ * as small integers (proto/storage.md, format 4) */
+
+/* The number of author key @key, entered if new (inside a transaction). */
+int db_intern_key(struct db *d, const uint8_t *key, int64_t *k,
+                  struct hz_err *err);
 
 /* ---- meta: the node's own settings (k TEXT, v BLOB) */
 

@@ -207,6 +207,24 @@ int log_id_at(struct hz_node *n, const uint8_t *author, uint64_t seq,
                    err);
 }
 
+int log_n_of(struct hz_node *n, const uint8_t *id, int64_t *at,
+             struct hz_err *err)
+{
+    bool found;
+    return db_int(&n->db, "SELECT n FROM log WHERE id = ?1",
+                  DB_ARGS(DB_HASH(id)), at, &found, err);
+}
+
+int log_id_of(struct hz_node *n, int64_t at, uint8_t *id, struct hz_err *err)
+{
+    bool found = false;
+    int rv = db_blob(&n->db, "SELECT id FROM log WHERE n = ?1",
+                     DB_ARGS(DB_INT(at)), id, HZ_HASH_LEN, &found, err);
+    return rv == 0 && !found
+               ? hz_err_set(err, HZ_ECORRUPT, "log entry %lld", (long long)at)
+               : rv;
+}
+
 int log_state_of(struct hz_node *n, const uint8_t *id, enum entry_state *state,
                  bool *found, struct hz_err *err)
 {

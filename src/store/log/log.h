@@ -105,6 +105,12 @@ int log_top(struct hz_node *n, const uint8_t *author, uint64_t *seq,
 /* The id of @author's entry at @seq; *@found false when none. */
 int log_id_at(struct hz_node *n, const uint8_t *author, uint64_t seq,
               uint8_t *id, bool *found, struct hz_err *err);
+/* The arrival number (log.n) of entry @id; 0 when the log does not hold
+ * it. The facts of the state name applied entries by it (storage.md). */
+int log_n_of(struct hz_node *n, const uint8_t *id, int64_t *at,
+             struct hz_err *err);
+/* The id of the entry at arrival number @at (HZ_ECORRUPT if none). */
+int log_id_of(struct hz_node *n, int64_t at, uint8_t *id, struct hz_err *err);
 /* The verdict of the entry @id; *@found false when not in the log. */
 int log_state_of(struct hz_node *n, const uint8_t *id, enum entry_state *state,
                  bool *found, struct hz_err *err);

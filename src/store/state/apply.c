@@ -6,17 +6,21 @@
 #include "state.h"
 
 #include "../../core/error_int.h"
+#include "../log/log.h"
 
 int apply_body(struct hz_node *n, const struct entry *e, const struct body *b,
                unsigned flags, struct hz_err *err)
 {
     HZ_ASSERT(db_in_txn(&n->db));
-    int rv = 0;
+    /* The facts name the entry by its place in the log (storage.md). */
+    int64_t at = 0;
+    int rv = log_n_of(n, e->id, &at, err);
+    HZ_ASSERT(rv != 0 || at > 0);
     for (size_t i = 0; rv == 0 && i < b->n_ops; i++) {
         const struct op *o = &b->ops[i];
         switch (o->kind) {
         case OP_SET:
-            rv = fields_set(n, e, o, flags, err);
+            rv = fields_set(n, e, at, o, flags, err);
             break;
         case OP_DEL:
             rv = fields_tomb(n, e, o, err);

@@ -32,10 +32,10 @@ int apply_clear(struct hz_node *n, struct hz_err *err);
 
 /* ---- fields.c: entity rows' field writes, heads and tombstones */
 
-/* A set operation of entry @e: every field write, with the writes it
- * names as superseded. */
-int fields_set(struct hz_node *n, const struct entry *e, const struct op *o,
-               unsigned flags, struct hz_err *err);
+/* A set operation of entry @e, at @at in the log (log.n): every field
+ * write, with the writes it names as superseded. */
+int fields_set(struct hz_node *n, const struct entry *e, int64_t at,
+               const struct op *o, unsigned flags, struct hz_err *err);
 /* A tombstone of entry @e. */
 int fields_tomb(struct hz_node *n, const struct entry *e, const struct op *o,
                 struct hz_err *err);
