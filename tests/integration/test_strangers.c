@@ -490,6 +490,7 @@ static void an_older_database_counts_its_strangers(void **state)
     assert_int_equal(unit_deliver(t, &e, NULL), 0);
     int64_t held = stranger_rows(t);
     assert_int_equal(held, (int64_t)e.n);
+    unit_format_4(t);
     assert_int_equal(sqlite3_exec(t->db.conn,
                                   UNIT_FORMAT_3_W "DELETE FROM stranger;"
                                                   " PRAGMA user_version = 2",

@@ -1,6 +1,8 @@
 /* unit_env.c - shared fixtures of the unit tests (unit_env.h). */
 #include "unit_env.h"
 
+#include "core/body.h"
+#include "core/entry.h"
 #include "core/limits.h"
 #include "lib/hash_form.h"
 
@@ -171,6 +173,80 @@ int64_t unit_sql_int(hz_node *n, const char *sql)
     int64_t v = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     return v;
+}
+
+/* One format-4 evsrc row from a format-5 one (tbl, row, eid, bytes). */
+static void format_4_source(hz_node *n, sqlite3_stmt *st, sqlite3_stmt *ins)
+{
+    const char *tbl = (const char *)sqlite3_column_text(st, 0);
+    const uint8_t *row = sqlite3_column_blob(st, 1);
+    struct entry e;
+    struct body b = {0};
+    assert_int_equal(entry_decode(&e, sqlite3_column_blob(st, 3),
+                                  (size_t)sqlite3_column_bytes(st, 3), NULL),
+                     0);
+    assert_int_equal(body_decode(&b, n->schema, e.body.p, e.body.len, NULL), 0);
+    const struct op *o = NULL;
+    for (size_t i = 0; o == NULL && i < b.n_ops; i++)
+        if (b.ops[i].kind == OP_INS && strcmp(b.ops[i].table->name, tbl) == 0 &&
+            memcmp(b.ops[i].row, row, HZ_ROW_LEN) == 0)
+            o = &b.ops[i];
+    assert_non_null(o);
+    struct enc c;
+    enc_init(&c);
+    enc_array(&c, o->n_fields);
+    for (size_t k = 0; k < o->n_fields; k++) {
+        enc_array(&c, 2);
+        enc_cstr(&c, o->table->cols[o->fields[k].col].name);
+        enc_value(&c, &o->fields[k].val);
+    }
+    assert_int_equal(enc_done(&c), 0);
+    sqlite3_bind_text(ins, 1, tbl, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(ins, 2, row, HZ_ROW_LEN, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(ins, 3, sqlite3_column_blob(st, 2), HZ_HASH_LEN,
+                      SQLITE_TRANSIENT);
+    sqlite3_bind_blob(ins, 4, enc_data(&c), (int)enc_len(&c), SQLITE_TRANSIENT);
+    assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
+    sqlite3_reset(ins);
+    enc_close(&c);
+    body_close(&b);
+}
+
+void unit_format_4(hz_node *n)
+{
+    sqlite3 *db = n->db.conn;
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "BEGIN; DROP INDEX evsrc_n;"
+                     " ALTER TABLE evsrc RENAME TO evsrc5;"
+                     "CREATE TABLE evsrc(tbl TEXT, row BLOB, eid BLOB,"
+                     " content BLOB NOT NULL, PRIMARY KEY(tbl, row, eid))"
+                     " WITHOUT ROWID;"
+                     "CREATE INDEX evsrc_eid ON evsrc(eid);",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_stmt *st = NULL, *ins = NULL;
+    assert_int_equal(
+        sqlite3_prepare_v2(db,
+                           "SELECT t.name, s.row, l.id, l.bytes FROM evsrc5"
+                           " AS s JOIN names AS t ON t.k = s.tbl"
+                           " JOIN log AS l ON l.n = s.n",
+                           -1, &st, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "INSERT INTO evsrc VALUES(?1, ?2, ?3,"
+                                        " ?4)",
+                                        -1, &ins, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        format_4_source(n, st, ins);
+    sqlite3_finalize(st);
+    sqlite3_finalize(ins);
+    assert_int_equal(sqlite3_exec(db,
+                                  "DROP TABLE evsrc5; PRAGMA user_version=4;"
+                                  " COMMIT;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
 }
 
 static json_t *parse_json(char *text)

@@ -85,10 +85,16 @@ void unit_assert_same_state(hz_node *a, hz_node *b);
 /* A scalar from one SQL query on the node's database (counts). */
 int64_t unit_sql_int(hz_node *n, const char *sql);
 
+/* Turn the evsrc of this build into what builds of database formats 1 to
+ * 4 made: the table's name, the entry id and the content of each insert
+ * ([[column, value], ...], read back from the entry in the log);
+ * user_version 4. A test that makes an older node from a new one calls it
+ * first. */
+void unit_format_4(hz_node *n);
 /* SQL that turns the w of this build into what builds of database formats
  * 2 and 3 made: names, entry ids and authors' keys as they are, keyed by
  * (field, author, seq) as format 3 had it; user_version 3. A test that
- * makes an older node from a new one runs it first. */
+ * makes an older node from a new one runs it after unit_format_4. */
 #define UNIT_FORMAT_3_W                                                        \
     "DROP INDEX w_heads; DROP INDEX w_n; ALTER TABLE w RENAME TO w4;"          \
     "CREATE TABLE w(tbl TEXT, row BLOB, col TEXT, eid BLOB NOT NULL,"          \

@@ -156,6 +156,7 @@ static void a_format_1_database_gets_its_pending_counted(void **state)
     /* Seq 2..5 wait for seq 1. */
     assert_int_equal(unit_deliver_range(n, &es, 1, 4, NULL), 0);
     assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM pending"), 4);
+    unit_format_4(n);
     assert_int_equal(
         sqlite3_exec(n->db.conn, UNIT_FORMAT_3_W, NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(
@@ -204,6 +205,7 @@ static void a_format_2_database_gets_the_rowid_layout(void **state)
     assert_int_equal(unit_deliver(n, &fork, NULL), 0);
     assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM forks"), 1);
     /* The format-2 layout, as that build made it. */
+    unit_format_4(n);
     assert_int_equal(
         sqlite3_exec(n->db.conn, UNIT_FORMAT_3_W, NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(
@@ -301,6 +303,7 @@ static void an_older_w_is_upgraded(int format)
     assert_int_equal(unit_deliver(n, &early, NULL), 0);
     unit_assert_field(n, "households", id, "village", "\"甲\"");
     char *listed = unit_conflicts_text(n);
+    unit_format_4(n);
     assert_int_equal(
         sqlite3_exec(n->db.conn, UNIT_FORMAT_3_W, NULL, NULL, NULL), SQLITE_OK);
     if (format == 2)
@@ -384,6 +387,122 @@ static void a_format_3_database_gets_its_writes_as_integers(void **state)
 {
     (void)state;
     an_older_w_is_upgraded(3);
+}
+
+/* One stock move, committed as one action on @n (@qty as text). */
+static int put_move(hz_node *n, const char *id, const char *item,
+                    const char *site, const char *qty)
+{
+    return unit_put(n, "stock_moves", id,
+                    UNIT_FIELDS({"item", item}, {"kind", "distributed"},
+                                {"qty", qty}, {"site", site}),
+                    NULL, NULL);
+}
+
+/* A node of database formats 1 to 4 kept each event insert's content: a
+ * read-only open lists the reused event ids from it; an open for writing
+ * keeps a sum of it, with the table and the entry as integers (format
+ * 5), and the rows, the conflicts and the checks of a retried event go on
+ * as before (proto/storage.md, "Upgrades"). From format 3 the upgrade
+ * also keys w anew. */
+static void older_event_sources_are_upgraded(int format)
+{
+    struct disk d;
+    hz_node *a = disk_create(&d);
+    struct unit_env eb;
+    unit_env_init(&eb, 2, UNIT_T0_MS);
+    hz_node *b = unit_node_memory(0xb2, &eb);
+    char site[HZ_ROW_HEX_LEN + 1], item[HZ_ROW_HEX_LEN + 1];
+    assert_int_equal(unit_put(a, "sites", NULL,
+                              UNIT_FIELDS({"name", "测试安置点"}), site, NULL),
+                     0);
+    assert_int_equal(unit_put(a, "items", NULL,
+                              UNIT_FIELDS({"name", "测试大米"}), item, NULL),
+                     0);
+    unit_sync(a, b);
+    /* Reused with other content, reused with the same, written once. */
+    const char *other = "e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0";
+    const char *same = "e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1";
+    const char *once = "e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2";
+    assert_int_equal(put_move(a, other, item, site, "-10"), 0);
+    assert_int_equal(put_move(b, other, item, site, "-20"), 0);
+    assert_int_equal(put_move(a, same, item, site, "-5"), 0);
+    assert_int_equal(put_move(b, same, item, site, "-5"), 0);
+    assert_int_equal(put_move(a, once, item, site, "-1"), 0);
+    unit_sync(b, a);
+    char *listed = unit_conflicts_text(a);
+    char hash[2 * HZ_HASH_LEN + 1], again[2 * HZ_HASH_LEN + 1];
+    unit_state_hash(a, hash);
+    assert_int_equal(unit_sql_int(a, "SELECT count(*) FROM evsrc"), 5);
+    unit_format_4(a);
+    assert_int_equal(
+        unit_sql_int(a, "SELECT count(*) FROM evsrc WHERE typeof(content) ="
+                        " 'blob' AND typeof(tbl) = 'text'"),
+        5);
+    if (format == 3)
+        assert_int_equal(
+            sqlite3_exec(a->db.conn, UNIT_FORMAT_3_W, NULL, NULL, NULL),
+            SQLITE_OK);
+    hz_node_close(a);
+
+    /* Read-only: the content as it is, the same list. */
+    struct hz_node_opts ro = d.opts;
+    ro.flags = HZ_OPEN_READONLY;
+    assert_int_equal(hz_node_open(d.dir, &ro, &a, NULL), 0);
+    assert_int_equal(unit_sql_int(a, "PRAGMA user_version"), format);
+    char *text = unit_conflicts_text(a);
+    assert_string_equal(text, listed);
+    hz_free_string(text);
+    hz_node_close(a);
+
+    assert_int_equal(hz_node_open(d.dir, &d.opts, &a, NULL), 0);
+    assert_int_equal(unit_sql_int(a, "PRAGMA user_version"), HZ_DB_FORMAT);
+    assert_int_equal(unit_sql_int(a, "SELECT count(*) FROM sqlite_master"
+                                     " WHERE name LIKE 'evsrc_format%'"),
+                     0);
+    assert_int_equal(
+        unit_sql_int(a, "SELECT count(*) FROM evsrc WHERE typeof(tbl) ="
+                        " 'integer' AND typeof(n) = 'integer' AND"
+                        " length(sum) = 16"),
+        5);
+    text = unit_conflicts_text(a);
+    assert_string_equal(text, listed);
+    hz_free_string(text);
+    unit_state_hash(a, again);
+    assert_string_equal(again, hash);
+    /* A retried event: the same content is a no-op, other content an
+     * error, both judged by the content read back from the log. */
+    assert_int_equal(put_move(a, same, item, site, "-5"), 0);
+    assert_int_equal(put_move(a, once, item, site, "-2"), HZ_ECONFLICT);
+    /* More reuse after the upgrade: both nodes end with the same rows
+     * and list. */
+    assert_int_equal(put_move(b, once, item, site, "-3"), 0);
+    unit_sync(b, a);
+    unit_sync(a, b);
+    unit_assert_same_state(a, b);
+    char *la = unit_conflicts_text(a), *lb = unit_conflicts_text(b);
+    assert_string_equal(la, lb);
+    json_t *c = unit_conflicts(a);
+    assert_int_equal(json_array_size(c), 2);
+    json_decref(c);
+    hz_free_string(la);
+    hz_free_string(lb);
+    hz_free_string(listed);
+    hz_node_close(b);
+    hz_node_close(a);
+    disk_remove(&d);
+}
+
+static void a_format_4_database_gets_its_event_sources_as_integers(void **state)
+{
+    (void)state;
+    older_event_sources_are_upgraded(4);
+}
+
+static void a_format_3_database_gets_its_event_sources_too(void **state)
+{
+    (void)state;
+    older_event_sources_are_upgraded(3);
 }
 
 static void create_refuses_a_directory_that_is_not_empty(void **state)
@@ -551,6 +670,9 @@ int main(void)
         cmocka_unit_test(
             a_format_2_database_gets_its_heads_indexed_in_merge_order),
         cmocka_unit_test(a_format_3_database_gets_its_writes_as_integers),
+        cmocka_unit_test(
+            a_format_4_database_gets_its_event_sources_as_integers),
+        cmocka_unit_test(a_format_3_database_gets_its_event_sources_too),
         cmocka_unit_test(open_never_creates_a_node),
         cmocka_unit_test(open_refuses_a_newer_database_or_a_foreign_key),
         cmocka_unit_test(two_handles_on_one_node_write_one_chain),

@@ -11,6 +11,7 @@
 #include "../../core/error_int.h"
 
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -470,9 +471,13 @@ static const char base_schema[] =
     "CREATE INDEX IF NOT EXISTS tomb_eid ON tomb(eid);"
     "CREATE TABLE IF NOT EXISTS tomb_seen(tbl TEXT, row BLOB, eid BLOB,"
     " seen BLOB, PRIMARY KEY(tbl, row, eid, seen)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS evsrc(tbl TEXT, row BLOB, eid BLOB,"
-    " content BLOB NOT NULL, PRIMARY KEY(tbl, row, eid)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS evsrc_eid ON evsrc(eid);"
+    /* The sources of each event row: table as names.k, the inserting
+     * entry's log.n and a sum of the content it gave (db_event_sum); the
+     * content itself is read back from the entry when needed (format 5,
+     * state/events.c). evsrc_n finds an entry's inserts. */
+    "CREATE TABLE IF NOT EXISTS evsrc(tbl INTEGER, row BLOB, n INTEGER,"
+    " sum BLOB NOT NULL, PRIMARY KEY(tbl, row, n)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS evsrc_n ON evsrc(n);"
     "CREATE TABLE IF NOT EXISTS tobj(eid BLOB, idx INTEGER, author BLOB"
     " NOT NULL, seq INTEGER NOT NULL, kind INTEGER NOT NULL, bytes BLOB NOT"
     " NULL, PRIMARY KEY(eid, idx)) WITHOUT ROWID;"
@@ -579,6 +584,44 @@ static int setup_table(struct db *d, const struct table_def *t,
     return rv;
 }
 
+void db_event_sum(const uint8_t *content, size_t len,
+                  uint8_t out[DB_EVENT_SUM_LEN])
+{
+    crypto_generichash(out, DB_EVENT_SUM_LEN, content, len, NULL, 0);
+}
+
+/* SQL event_sum(content), for the upgrade to format 5. */
+static void sql_event_sum(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    HZ_ASSERT(argc == 1);
+    uint8_t sum[DB_EVENT_SUM_LEN];
+    db_event_sum(sqlite3_value_blob(argv[0]),
+                 (size_t)sqlite3_value_bytes(argv[0]), sum);
+    sqlite3_result_blob(cx, sum, sizeof sum, SQLITE_TRANSIENT);
+}
+
+/* Copy a table set aside as @old into its new shape with @sql, which
+ * must copy every row (else HZ_ECORRUPT, naming @what), then drop it. */
+static int copy_all(struct db *d, const char *old, const char *sql,
+                    const char *what, struct hz_err *err)
+{
+    char count[96];
+    snprintf(count, sizeof count, "SELECT count(*) FROM %s", old);
+    int64_t before = 0, after = -1;
+    int rv = db_int(d, count, DB_NO_ARGS, &before, NULL, err);
+    if (rv == 0)
+        rv = db_exec(d, sql, err);
+    if (rv == 0)
+        after = db_changes(d);
+    /* Every fact is of an applied entry, which the log holds. */
+    if (rv == 0 && after != before)
+        rv = hz_err_set(err, HZ_ECORRUPT,
+                        "%lld %s, %lld of them of logged entries",
+                        (long long)before, what, (long long)after);
+    snprintf(count, sizeof count, "DROP TABLE %s", old);
+    return rv != 0 ? rv : db_exec(d, count, err);
+}
+
 int db_upgrade(struct db *d, const struct schema *schema, int format,
                struct hz_err *err)
 {
@@ -587,41 +630,59 @@ int db_upgrade(struct db *d, const struct schema *schema, int format,
     /* 3: w keyed by (field, author, seq) instead of (field, eid), and
      * w_heads in merge order; 4: names, authors and entries as integers
      * (log.n). Formats 2 and 3 have the same columns: w is copied from
-     * either. */
+     * either. 5: evsrc by names.k and log.n, with a sum of the content;
+     * its columns were the same from format 1 to 4. */
     if (format < 4)
         rv = db_exec(d,
                      "DROP INDEX IF EXISTS w_eid; DROP INDEX IF EXISTS w_heads;"
                      " ALTER TABLE w RENAME TO w_format3;",
                      err);
+    if (rv == 0 && format < 5)
+        rv = db_exec(d,
+                     "DROP INDEX IF EXISTS evsrc_eid;"
+                     " ALTER TABLE evsrc RENAME TO evsrc_format4;",
+                     err);
     if (rv == 0)
         rv = db_setup(d, schema, err);
-    if (rv != 0 || format >= 4)
-        return rv;
-    int64_t before = 0, after = 0;
-    rv = db_int(d, "SELECT count(*) FROM w_format3", DB_NO_ARGS, &before, NULL,
-                err);
-    if (rv == 0)
-        rv = db_exec(
-            d,
-            "INSERT OR IGNORE INTO names(name) SELECT tbl FROM w_format3"
-            " UNION SELECT col FROM w_format3;"
-            "INSERT OR IGNORE INTO names(name) SELECT DISTINCT author FROM"
-            " w_format3;"
-            "INSERT INTO w(tbl, row, col, a, n, clock, val, head)"
-            " SELECT t.k, w.row, c.k, au.k, l.n, w.clock, w.val, w.head"
-            " FROM w_format3 AS w JOIN names AS t ON t.name = w.tbl"
-            " JOIN names AS c ON c.name = w.col"
-            " JOIN names AS au ON au.name = w.author"
-            " JOIN log AS l ON l.id = w.eid;",
-            err);
-    if (rv == 0)
-        rv = db_int(d, "SELECT count(*) FROM w", DB_NO_ARGS, &after, NULL, err);
-    /* Every write is of an applied entry, which the log holds. */
-    if (rv == 0 && after != before)
-        rv = hz_err_set(err, HZ_ECORRUPT,
-                        "%lld field writes, %lld of them of logged entries",
-                        (long long)before, (long long)after);
-    return rv != 0 ? rv : db_exec(d, "DROP TABLE w_format3", err);
+    if (rv == 0 && format < 4)
+        rv = db_exec(d,
+                     "INSERT OR IGNORE INTO names(name) SELECT tbl FROM"
+                     " w_format3 UNION SELECT col FROM w_format3;"
+                     "INSERT OR IGNORE INTO names(name) SELECT DISTINCT author"
+                     " FROM w_format3;",
+                     err);
+    if (rv == 0 && format < 4)
+        rv = copy_all(d, "w_format3",
+                      "INSERT INTO w(tbl, row, col, a, n, clock, val, head)"
+                      " SELECT t.k, w.row, c.k, au.k, l.n, w.clock, w.val,"
+                      " w.head FROM w_format3 AS w"
+                      " JOIN names AS t ON t.name = w.tbl"
+                      " JOIN names AS c ON c.name = w.col"
+                      " JOIN names AS au ON au.name = w.author"
+                      " JOIN log AS l ON l.id = w.eid",
+                      "field writes", err);
+    if (rv == 0 && format < 5) {
+        int rc = sqlite3_create_function_v2(
+            d->conn, "event_sum", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+            sql_event_sum, NULL, NULL, NULL);
+        if (rc != SQLITE_OK)
+            return db_err(d, rc, "event_sum", err);
+        rv = db_exec(d,
+                     "INSERT OR IGNORE INTO names(name) SELECT DISTINCT tbl"
+                     " FROM evsrc_format4",
+                     err);
+        if (rv == 0)
+            rv = copy_all(d, "evsrc_format4",
+                          "INSERT INTO evsrc(tbl, row, n, sum)"
+                          " SELECT t.k, e.row, l.n, event_sum(e.content)"
+                          " FROM evsrc_format4 AS e"
+                          " JOIN names AS t ON t.name = e.tbl"
+                          " JOIN log AS l ON l.id = e.eid",
+                          "event sources", err);
+        sqlite3_create_function_v2(d->conn, "event_sum", 1, SQLITE_UTF8, NULL,
+                                   NULL, NULL, NULL, NULL);
+    }
+    return rv;
 }
 
 int db_setup(struct db *d, const struct schema *schema, struct hz_err *err)

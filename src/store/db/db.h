@@ -33,9 +33,11 @@
 /* PRAGMA user_version of node.db. 2: pending_count; 3: w keyed by
  * (field, author, seq), w_heads in merge order, pending and forks as rowid
  * tables, stranger; 4: w with names, authors and entries as integers
- * (names, authors, log.n). An older database is brought up to date when
- * it is opened for writing (node/node.c). */
-#define HZ_DB_FORMAT 4
+ * (names, authors, log.n); 5: evsrc with its table and entry as integers
+ * and a sum of each insert's content in place of the content. An older
+ * database is brought up to date when it is opened for writing
+ * (node/node.c). */
+#define HZ_DB_FORMAT 5
 
 struct db {
     sqlite3 *conn;
@@ -170,6 +172,14 @@ int db_rows_json(struct db *d, const char *sql, const struct db_arg *args,
 /* The number of author key @key, entered if new (inside a transaction). */
 int db_intern_key(struct db *d, const uint8_t *key, int64_t *k,
                   struct hz_err *err);
+
+/* ---- evsrc.sum: what tells two inserts of one event row apart (format 5) */
+
+#define DB_EVENT_SUM_LEN 16u
+/* The BLAKE2b-128 of an insert's canonical content ([[column, value],
+ * ...], proto/storage.md): equal for equal content. */
+void db_event_sum(const uint8_t *content, size_t len,
+                  uint8_t out[DB_EVENT_SUM_LEN]);
 
 /* ---- meta: the node's own settings (k TEXT, v BLOB) */
 

@@ -225,6 +225,33 @@ int log_id_of(struct hz_node *n, int64_t at, uint8_t *id, struct hz_err *err)
                : rv;
 }
 
+int log_bytes_of(struct hz_node *n, int64_t at, uint8_t **bytes, size_t *len,
+                 struct hz_err *err)
+{
+    sqlite3_stmt *st;
+    *bytes = NULL;
+    *len = 0;
+    int rv = db_query(&n->db, "SELECT bytes FROM log WHERE n = ?1",
+                      DB_ARGS(DB_INT(at)), &st, err);
+    if (rv != 0)
+        return rv;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *len = (size_t)sqlite3_column_bytes(st, 0);
+        *bytes = malloc(*len ? *len : 1);
+        if (*bytes == NULL)
+            rv = hz_err_set(err, HZ_ENOMEM, "log entry");
+        else
+            memcpy(*bytes, sqlite3_column_blob(st, 0), *len);
+    } else if (rc == SQLITE_DONE) {
+        rv = hz_err_set(err, HZ_ECORRUPT, "log entry %lld", (long long)at);
+    } else {
+        rv = db_err(&n->db, rc, "log entry", err);
+    }
+    sqlite3_reset(st);
+    return rv;
+}
+
 int log_state_of(struct hz_node *n, const uint8_t *id, enum entry_state *state,
                  bool *found, struct hz_err *err)
 {

@@ -111,6 +111,10 @@ int log_n_of(struct hz_node *n, const uint8_t *id, int64_t *at,
              struct hz_err *err);
 /* The id of the entry at arrival number @at (HZ_ECORRUPT if none). */
 int log_id_of(struct hz_node *n, int64_t at, uint8_t *id, struct hz_err *err);
+/* The bytes of the entry at arrival number @at, owned by the caller
+ * (free them); HZ_ECORRUPT if none. */
+int log_bytes_of(struct hz_node *n, int64_t at, uint8_t **bytes, size_t *len,
+                 struct hz_err *err);
 /* The verdict of the entry @id; *@found false when not in the log. */
 int log_state_of(struct hz_node *n, const uint8_t *id, enum entry_state *state,
                  bool *found, struct hz_err *err);

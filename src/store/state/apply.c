@@ -26,7 +26,7 @@ int apply_body(struct hz_node *n, const struct entry *e, const struct body *b,
             rv = fields_tomb(n, e, o, err);
             break;
         case OP_INS:
-            rv = events_insert(n, e, o, err);
+            rv = events_insert(n, e, at, o, err);
             break;
         case OP_CERT:
         case OP_REVOKE:

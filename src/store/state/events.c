@@ -1,153 +1,206 @@
 /* events.c - the owner of evsrc: which applied entries inserted each
- * event row, with the content each gave. An event row is the insert with
- * the lowest entry id among those that name its row id (DECISIONS 10);
- * a second insert with other content is listed as "event_id_reused"
- * (proto/merge.md). The materialized v_<table> rows follow (rows.c). */
+ * event row. An event row is the insert with the lowest entry id among
+ * those that name its row id (DECISIONS 10); a second insert with other
+ * content is listed as "event_id_reused" (proto/merge.md). The
+ * materialized v_<table> rows follow (rows.c).
+ *
+ * A source is kept as its table (names.k), row, the inserting entry's
+ * log.n and a sum of the content it gave (storage.md, format 5): equal
+ * sums are equal content, which is all the conflict list asks. The
+ * content itself is read back from the entry in the log on the rare
+ * paths that need it: the row's source becomes another entry than the
+ * one being applied (a second insert, an undo), or a local write of the
+ * same event is compared (log/write.c). A node of an older format opened
+ * read-only lists its conflicts from the content it holds. */
 #include "render.h"
 #include "state.h"
 
-#include "../../core/codec.h"
 #include "../../core/alloc.h"
+#include "../../core/codec.h"
 #include "../../core/error_int.h"
 #include "../../core/limits.h"
+#include "../log/log.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* Decode stored event content ([[col, value], ...]) into @vals. */
-static int decode_content(const struct table_def *t, const uint8_t *p,
-                          size_t len, msgpack_unpacked *u, struct value *vals,
-                          struct hz_err *err)
+/* Statements bind a source's table as ?1 (its name). */
+#define TBL_K "(SELECT k FROM names WHERE name = ?1)"
+
+/* The canonical content of an insert: [[column, value], ...]. */
+static int encode_content(struct enc *out, const struct op *o)
 {
-    memset(vals, 0, t->n_cols * sizeof vals[0]);
-    int rv = mp_unpack(u, p, len, err);
-    if (rv != 0)
-        return rv;
-    const msgpack_object *items;
-    size_t n_items;
-    rv = mp_array(&u->data, 0, t->n_cols, &items, &n_items, "event", err);
-    for (size_t i = 0; rv == 0 && i < n_items; i++) {
-        const msgpack_object *f;
-        size_t fn;
-        struct hz_bytes name;
-        rv = mp_array(&items[i], 2, 2, &f, &fn, "event field", err);
-        if (rv == 0)
-            rv = mp_str(&f[0], HZ_NAME_LEN_MAX, &name, "column", err);
-        int c = rv == 0 ? schema_col(t, name.p, name.len) : -1;
-        if (rv == 0 && c < 0)
-            rv = hz_err_set(err, HZ_ECORRUPT, "stored event column");
-        if (rv == 0)
-            rv = mp_value(&f[1], &vals[c], "value", err);
+    enc_reset(out);
+    enc_array(out, o->n_fields);
+    for (size_t k = 0; k < o->n_fields; k++) {
+        enc_array(out, 2);
+        enc_cstr(out, o->table->cols[o->fields[k].col].name);
+        enc_value(out, &o->fields[k].val);
     }
-    if (rv != 0)
-        msgpack_unpacked_destroy(u);
+    return enc_done(out);
+}
+
+/* The values of an insert, one per column of its table (borrowed). */
+static void op_values(const struct op *o, struct value *vals)
+{
+    HZ_ASSERT(o->table->n_cols <= HZ_FIELDS_MAX);
+    memset(vals, 0, o->table->n_cols * sizeof vals[0]);
+    for (size_t k = 0; k < o->n_fields; k++)
+        vals[o->fields[k].col] = o->fields[k].val;
+}
+
+/* The lowest source of an event row: its log.n and entry id. */
+struct lowest {
+    struct hz_node *n;
+    bool found;
+    int64_t at;
+    uint8_t id[HZ_HASH_LEN];
+};
+
+static int keep_lowest(void *data, sqlite3_stmt *st, struct hz_err *err)
+{
+    struct lowest *l = data;
+    int64_t at = sqlite3_column_int64(st, 0);
+    uint8_t id[HZ_HASH_LEN];
+    int rv = log_id_of(l->n, at, id, err);
+    if (rv == 0 && (!l->found || memcmp(id, l->id, HZ_HASH_LEN) < 0)) {
+        l->found = true;
+        l->at = at;
+        memcpy(l->id, id, HZ_HASH_LEN);
+    }
     return rv;
 }
 
-/* The lowest source of an event row: (eid, content), not yet stepped. */
+/* The sources of a row are the few entries that inserted it (nearly
+ * always one): the lowest id is found among them. */
 static int lowest_source(struct hz_node *n, const struct table_def *t,
-                         const uint8_t *row, sqlite3_stmt **q,
+                         const uint8_t *row, struct lowest *l,
                          struct hz_err *err)
 {
-    return db_query(&n->db,
-                    "SELECT eid, content FROM evsrc WHERE tbl = ?1 AND"
-                    " row = ?2 ORDER BY eid LIMIT 1",
-                    DB_ARGS(DB_TEXT(t->name), DB_ROW(row)), q, err);
+    *l = (struct lowest){.n = n};
+    return db_each(&n->db,
+                   "SELECT n FROM evsrc WHERE tbl = " TBL_K " AND row = ?2",
+                   DB_ARGS(DB_TEXT(t->name), DB_ROW(row)), keep_lowest, l, err);
 }
 
-/* Re-materialize an event row from its lowest remaining source. */
-static int refresh_event(struct hz_node *n, const struct table_def *t,
-                         const uint8_t *row, struct hz_err *err)
+/* An insert read back from the entry in the log that made it. */
+struct stored_insert {
+    uint8_t *bytes;
+    struct body b;
+    const struct op *op; /* borrowed from b */
+};
+
+static int stored_insert_open(struct hz_node *n, const struct table_def *t,
+                              const uint8_t *row, const struct lowest *l,
+                              struct stored_insert *s, struct hz_err *err)
 {
-    sqlite3_stmt *q;
-    int rv = lowest_source(n, t, row, &q, err);
-    if (rv != 0)
-        return rv;
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset(q);
-        return rows_delete(n, t, row, err);
-    }
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(q);
-        return db_err(&n->db, rc, "read event sources", err);
-    }
-    uint8_t eid[HZ_HASH_LEN];
-    struct value vals[HZ_FIELDS_MAX];
-    msgpack_unpacked u;
-    HZ_ASSERT(t->n_cols <= HZ_FIELDS_MAX);
-    rv = db_column_fixed(q, 0, eid, HZ_HASH_LEN, err);
+    *s = (struct stored_insert){0};
+    size_t len;
+    struct entry e;
+    int rv = log_bytes_of(n, l->at, &s->bytes, &len, err);
     if (rv == 0)
-        rv = decode_content(t, sqlite3_column_blob(q, 1),
-                            (size_t)sqlite3_column_bytes(q, 1), &u, vals, err);
-    if (rv == 0) {
-        rv = rows_put_event(n, t, row, eid, vals, err);
-        msgpack_unpacked_destroy(&u);
+        rv = entry_decode_known(&e, s->bytes, len, l->id, err);
+    if (rv == 0)
+        rv = body_decode(&s->b, n->schema, e.body.p, e.body.len, err);
+    /* A body has one op per row (body.h). */
+    for (size_t i = 0; rv == 0 && s->op == NULL && i < s->b.n_ops; i++) {
+        const struct op *o = &s->b.ops[i];
+        if (o->kind == OP_INS && strcmp(o->table->name, t->name) == 0 &&
+            memcmp(o->row, row, HZ_ROW_LEN) == 0)
+            s->op = o;
     }
-    sqlite3_reset(q);
+    if (rv == 0 && s->op == NULL)
+        rv = hz_err_set(err, HZ_ECORRUPT, "stored event source");
     return rv;
 }
 
-int events_insert(struct hz_node *n, const struct entry *e, const struct op *o,
-                  struct hz_err *err)
+static void stored_insert_close(struct stored_insert *s)
+{
+    body_close(&s->b);
+    free(s->bytes);
+}
+
+/* Re-materialize an event row from its lowest remaining source; @at and
+ * @o, when @o is not NULL, are the insert being applied (read from the
+ * log only when another source is the lowest). */
+static int refresh_event(struct hz_node *n, const struct table_def *t,
+                         const uint8_t *row, int64_t at, const struct op *o,
+                         struct hz_err *err)
+{
+    struct lowest l;
+    int rv = lowest_source(n, t, row, &l, err);
+    if (rv != 0)
+        return rv;
+    if (!l.found)
+        return rows_delete(n, t, row, err);
+    struct value vals[HZ_FIELDS_MAX];
+    if (o != NULL && l.at == at) {
+        op_values(o, vals);
+        return rows_put_event(n, t, row, l.id, vals, err);
+    }
+    struct stored_insert s;
+    rv = stored_insert_open(n, t, row, &l, &s, err);
+    if (rv == 0) {
+        op_values(s.op, vals);
+        rv = rows_put_event(n, t, row, l.id, vals, err);
+    }
+    stored_insert_close(&s);
+    return rv;
+}
+
+int events_insert(struct hz_node *n, const struct entry *e, int64_t at,
+                  const struct op *o, struct hz_err *err)
 {
     HZ_ASSERT(o->kind == OP_INS);
     HZ_ASSERT(db_in_txn(&n->db));
-    enc_reset(&n->scratch);
-    enc_array(&n->scratch, o->n_fields);
-    for (size_t k = 0; k < o->n_fields; k++) {
-        enc_array(&n->scratch, 2);
-        enc_cstr(&n->scratch, o->table->cols[o->fields[k].col].name);
-        enc_value(&n->scratch, &o->fields[k].val);
+    uint8_t sum[DB_EVENT_SUM_LEN];
+    int rv = encode_content(&n->scratch, o);
+    if (rv == 0) {
+        db_event_sum(enc_data(&n->scratch), enc_len(&n->scratch), sum);
+        rv = db_run(&n->db,
+                    "INSERT OR IGNORE INTO evsrc(tbl, row, n, sum)"
+                    " VALUES(" TBL_K ", ?2, ?3, ?4)",
+                    DB_ARGS(DB_TEXT(o->table->name), DB_ROW(o->row), DB_INT(at),
+                            DB_BLOB(sum, sizeof sum)),
+                    err);
     }
-    int rv = enc_done(&n->scratch);
-    if (rv == 0)
-        rv = db_run(
-            &n->db,
-            "INSERT OR IGNORE INTO evsrc(tbl, row, eid, content)"
-            " VALUES(?1, ?2, ?3, ?4)",
-            DB_ARGS(DB_TEXT(o->table->name), DB_ROW(o->row), DB_HASH(e->id),
-                    DB_BLOB(enc_data(&n->scratch), enc_len(&n->scratch))),
-            err);
     if (rv != 0)
         return rv;
     /* The only source of this event row so far: write it from the op. */
     if (db_changes(&n->db) == 1) {
         int64_t sources;
         rv = db_int(&n->db,
-                    "SELECT count(*) FROM evsrc WHERE tbl = ?1 AND row = ?2",
+                    "SELECT count(*) FROM evsrc WHERE tbl = " TBL_K
+                    " AND row = ?2",
                     DB_ARGS(DB_TEXT(o->table->name), DB_ROW(o->row)), &sources,
                     NULL, err);
         if (rv != 0)
             return rv;
         if (sources == 1) {
             struct value vals[HZ_FIELDS_MAX];
-            HZ_ASSERT(o->table->n_cols <= HZ_FIELDS_MAX);
-            memset(vals, 0, o->table->n_cols * sizeof vals[0]);
-            for (size_t k = 0; k < o->n_fields; k++)
-                vals[o->fields[k].col] = o->fields[k].val;
+            op_values(o, vals);
             return rows_put_event(n, o->table, o->row, e->id, vals, err);
         }
     }
-    return refresh_event(n, o->table, o->row, err);
+    return refresh_event(n, o->table, o->row, at, o, err);
 }
 
 /* The event rows an entry inserted. */
-struct source {
+struct inserted {
     const struct table_def *t;
     uint8_t row[HZ_ROW_LEN];
 };
 
-struct sources {
+struct inserts {
     struct hz_node *n;
-    struct source *v;
+    struct inserted *v;
     size_t count, cap;
 };
 
-static int add_source(void *data, sqlite3_stmt *st, struct hz_err *err)
+static int add_insert(void *data, sqlite3_stmt *st, struct hz_err *err)
 {
-    struct sources *s = data;
-    struct source *v = hz_grow(s->v, &s->cap, s->count, sizeof *v);
+    struct inserts *s = data;
+    struct inserted *v = hz_grow(s->v, &s->cap, s->count, sizeof *v);
     if (v == NULL)
         return hz_err_set(err, HZ_ENOMEM, "undo");
     s->v = v;
@@ -163,14 +216,21 @@ static int add_source(void *data, sqlite3_stmt *st, struct hz_err *err)
 int events_undo(struct hz_node *n, const uint8_t *eid, struct hz_err *err)
 {
     HZ_ASSERT(db_in_txn(&n->db));
-    struct sources s = {.n = n};
-    int rv = db_each(&n->db, "SELECT tbl, row FROM evsrc WHERE eid = ?1",
-                     DB_ARGS(DB_HASH(eid)), add_source, &s, err);
+    /* An entry the log does not hold inserted nothing. */
+    int64_t at = 0;
+    int rv = log_n_of(n, eid, &at, err);
+    if (rv != 0 || at == 0)
+        return rv;
+    struct inserts s = {.n = n};
+    rv = db_each(&n->db,
+                 "SELECT t.name, s.row FROM evsrc AS s JOIN names AS t"
+                 " ON t.k = s.tbl WHERE s.n = ?1",
+                 DB_ARGS(DB_INT(at)), add_insert, &s, err);
     if (rv == 0)
-        rv = db_run(&n->db, "DELETE FROM evsrc WHERE eid = ?1",
-                    DB_ARGS(DB_HASH(eid)), err);
+        rv = db_run(&n->db, "DELETE FROM evsrc WHERE n = ?1",
+                    DB_ARGS(DB_INT(at)), err);
     for (size_t i = 0; rv == 0 && i < s.count; i++)
-        rv = refresh_event(n, s.v[i].t, s.v[i].row, err);
+        rv = refresh_event(n, s.v[i].t, s.v[i].row, 0, NULL, err);
     free(s.v);
     return rv;
 }
@@ -180,19 +240,24 @@ int events_content(struct hz_node *n, const struct table_def *t,
                    void (*fn)(void *data, const uint8_t *p, size_t len),
                    void *data, bool *found, struct hz_err *err)
 {
-    sqlite3_stmt *st;
-    int rv = lowest_source(n, t, row, &st, err);
-    if (rv != 0)
+    struct lowest l;
+    int rv = lowest_source(n, t, row, &l, err);
+    *found = rv == 0 && l.found;
+    if (!*found)
         return rv;
-    int rc = sqlite3_step(st);
-    *found = rc == SQLITE_ROW;
-    if (*found)
-        fn(data, sqlite3_column_blob(st, 1),
-           (size_t)sqlite3_column_bytes(st, 1));
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE
-               ? 0
-               : db_err(&n->db, rc, "event", err);
+    struct stored_insert s;
+    struct enc content;
+    enc_init(&content);
+    rv = stored_insert_open(n, t, row, &l, &s, err);
+    if (rv == 0)
+        rv = encode_content(&content, s.op) == 0
+                 ? 0
+                 : hz_err_set(err, HZ_ENOMEM, "event");
+    if (rv == 0)
+        fn(data, enc_data(&content), enc_len(&content));
+    enc_close(&content);
+    stored_insert_close(&s);
+    return rv;
 }
 
 static int add_reused(void *data, sqlite3_stmt *st, struct hz_err *err)
@@ -212,9 +277,18 @@ static int add_reused(void *data, sqlite3_stmt *st, struct hz_err *err)
 
 int events_conflicts_json(struct hz_node *n, json_t *arr, struct hz_err *err)
 {
+    /* Formats 1 to 4 (a node opened read-only, storage.md "Upgrades")
+     * keep each source's content with the table's name. */
+    if (n->db.format < 5)
+        return db_each(&n->db,
+                       "SELECT tbl, row, count(*) FROM evsrc GROUP BY tbl, row"
+                       " HAVING count(DISTINCT content) > 1"
+                       " ORDER BY tbl, row",
+                       DB_NO_ARGS, add_reused, arr, err);
     return db_each(&n->db,
-                   "SELECT tbl, row, count(*) FROM evsrc GROUP BY tbl, row"
-                   " HAVING count(DISTINCT content) > 1 ORDER BY tbl, row",
+                   "SELECT t.name, s.row, count(*) FROM evsrc AS s"
+                   " JOIN names AS t ON t.k = s.tbl GROUP BY s.tbl, s.row"
+                   " HAVING count(DISTINCT s.sum) > 1 ORDER BY t.name, s.row",
                    DB_NO_ARGS, add_reused, arr, err);
 }
 

@@ -54,11 +54,13 @@ int fields_clear(struct hz_node *n, struct hz_err *err);
 
 /* ---- events.c: event rows from their sources */
 
-int events_insert(struct hz_node *n, const struct entry *e, const struct op *o,
-                  struct hz_err *err);
+/* Apply insert @o of entry @e, which is at @at in the log (log.n). */
+int events_insert(struct hz_node *n, const struct entry *e, int64_t at,
+                  const struct op *o, struct hz_err *err);
 int events_undo(struct hz_node *n, const uint8_t *eid, struct hz_err *err);
-/* The content of event row @row as stored ([[col, value], ...]) by its
- * lowest source, passed to @fn (borrowed); *@found false when none. */
+/* The content of event row @row ([[col, value], ...]) as its lowest
+ * source gave it, read back from the log, passed to @fn (borrowed);
+ * *@found false when none. */
 int events_content(struct hz_node *n, const struct table_def *t,
                    const uint8_t *row,
                    void (*fn)(void *data, const uint8_t *p, size_t len),
