@@ -62,8 +62,8 @@ static hz_node *open_node(void)
 /* Put @n back to the state of a node just opened: empty every table but
  * the meta rows written when it was opened and `names`, the dictionary
  * the opening filled with the schema's table and column names (authors'
- * keys added later stay too: the dictionary is not state). Opening a node costs ~100 ms
- * under ASan (creating the tables), copying a blank one with the backup
+ * keys added later stay too: the dictionary is not state). Opening a node costs
+ * ~100 ms under ASan (creating the tables), copying a blank one with the backup
  * API ~10 ms (every cached statement is prepared again); emptying the
  * tables keeps the statements and costs well under one. Nothing but the
  * database carries state between transactions (DECISIONS 6). */
