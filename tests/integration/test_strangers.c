@@ -186,28 +186,31 @@ static int64_t stranger_rows(hz_node *n)
     return unit_sql_int(n, "SELECT count(*) FROM stranger");
 }
 
-/* What the node really holds of authors with no certificate: log,
- * pending and fork evidence, in entry bytes (not our table's say-so). */
+/* What the node really holds of authors with no certificate, or past
+ * their cut-off: log, pending and fork evidence (not our table's say-so).
+ * @what is count(*) or total(length(bytes)). */
+static int64_t strangers_sum(hz_node *n, const char *what)
+{
+    char sql[1024];
+    const char *who =
+        "(author NOT IN (SELECT subject FROM member) OR seq > coalesce("
+        "(SELECT c.seq FROM cutoff AS c WHERE c.subject = author), "
+        "9223372036854775807))";
+    snprintf(sql, sizeof sql,
+             "SELECT (SELECT %s FROM log WHERE %s) + (SELECT %s FROM pending"
+             " WHERE %s) + (SELECT %s FROM forks WHERE %s)",
+             what, who, what, who, what, who);
+    return unit_sql_int(n, sql);
+}
+
 static int64_t strangers_bytes_held(hz_node *n)
 {
-    return unit_sql_int(
-        n, "SELECT (SELECT total(length(bytes)) FROM log WHERE author NOT IN"
-           " (SELECT subject FROM member))"
-           " + (SELECT total(length(bytes)) FROM pending WHERE author NOT IN"
-           " (SELECT subject FROM member))"
-           " + (SELECT total(length(bytes)) FROM forks WHERE author NOT IN"
-           " (SELECT subject FROM member))");
+    return strangers_sum(n, "total(length(bytes))");
 }
 
 static int64_t strangers_held(hz_node *n)
 {
-    return unit_sql_int(n,
-                        "SELECT (SELECT count(*) FROM log WHERE author NOT IN"
-                        " (SELECT subject FROM member))"
-                        " + (SELECT count(*) FROM pending WHERE author NOT IN"
-                        " (SELECT subject FROM member))"
-                        " + (SELECT count(*) FROM forks WHERE author NOT IN"
-                        " (SELECT subject FROM member))");
+    return strangers_sum(n, "count(*)");
 }
 
 /* The database file after a checkpoint: the WAL is folded in. */
@@ -415,6 +418,55 @@ static void a_flood_of_fresh_keys_leaves_the_disk_bounded(void **state)
     world_close(&w);
 }
 
+/* A revoked device may write nothing past its cut-off: those entries are
+ * kept (denied) and count against the caps like a stranger's, while what
+ * it wrote before the cut-off stays applied and uncounted. */
+static void a_revoked_device_counts_past_its_cut_off(void **state)
+{
+    (void)state;
+    struct world w;
+    world_open(&w);
+    hz_node *t = w.target.n, *b = w.member.n;
+    member_writes(b, 5);
+    char *bundle = export(b, w.base, "before.hzb");
+    struct hz_ingest_stats st = {0};
+    import(t, bundle, &st);
+    import(w.root.n, bundle, NULL); /* the root cuts off what it holds */
+    free(bundle);
+    int64_t top = applied_of(b, b);
+    assert_int_equal(applied_of(t, b), top);
+
+    /* The root revokes B after the entries both hold, and T learns it. */
+    char key[2 * HZ_KEY_LEN + 1];
+    hz_node_key_hex(b, key);
+    char *summary = NULL;
+    struct hz_err err = {0};
+    if (hz_revoke(w.root.n, key, 1, (uint64_t)top, &summary, &err) != 0)
+        fail_msg("revoke: %s", err.msg);
+    hz_free_string(summary);
+    bundle = export(w.root.n, w.base, "root.hzb");
+    memset(&st, 0, sizeof st);
+    import(t, bundle, &st);
+    free(bundle);
+    assert_int_equal(stranger_rows(t), 0);
+
+    /* B, unaware, writes on: 30 entries past its cut-off. */
+    member_writes(b, 30);
+    bundle = export(b, w.base, "after.hzb");
+    memset(&st, 0, sizeof st);
+    import(t, bundle, &st);
+    free(bundle);
+    assert_int_equal(st.denied, 30);
+    assert_int_equal(applied_of(t, b), top);
+    char where[200];
+    snprintf(where, sizeof where, "author = x'%s' AND seq > %lld", key,
+             (long long)top);
+    assert_int_equal(rows_of(t, where), 30);
+    assert_int_equal(stranger_rows(t), 30);
+    assert_under_the_caps(t);
+    world_close(&w);
+}
+
 /* One bundle is one source: over the per-source cap its entries are not
  * kept, highest seq first, counted and listed, and the import succeeds. */
 static void a_bundle_of_strangers_is_capped_per_source(void **state)
@@ -580,6 +632,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_flood_of_fresh_keys_leaves_the_disk_bounded),
         cmocka_unit_test(a_bundle_of_strangers_is_capped_per_source),
+        cmocka_unit_test(a_revoked_device_counts_past_its_cut_off),
         cmocka_unit_test(an_older_database_counts_its_strangers),
         cmocka_unit_test(a_long_chain_arriving_backwards_applies_whole),
     };

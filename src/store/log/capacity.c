@@ -5,8 +5,9 @@
  * sign entries that pass the transport checks, and such entries are kept
  * (denied, pending or fork evidence) until a certificate lets them in.
  * This file bounds them. It owns the table `stranger`: one row per entry
- * kept whose author had no certificate in effect when the transaction
- * that brought it committed, and that has not been applied since.
+ * kept whose author had no certificate in effect (or was revoked before
+ * its seq) when the transaction that brought it committed, and that has
+ * not been applied since.
  *
  * Entries are noted as they are kept (capacity_note) and judged when the
  * transaction commits, after its trust is resolved (capacity_settle, from
@@ -76,8 +77,17 @@ int capacity_forget(struct hz_node *n, const uint8_t *author,
                     struct hz_err *err)
 {
     HZ_ASSERT_TXN(n);
-    return db_run(&n->db, "DELETE FROM stranger WHERE author = ?1",
-                  DB_ARGS(DB_KEY(author)), err);
+    /* Past a cut-off the author may write nothing: those still count. */
+    uint64_t cut = 0;
+    bool has_cut = false;
+    int rv = roster_cutoff(n, author, &cut, &has_cut, err);
+    if (rv == 0)
+        rv = db_run(&n->db,
+                    "DELETE FROM stranger WHERE author = ?1 AND seq <= ?2",
+                    DB_ARGS(DB_KEY(author),
+                            DB_INT(has_cut ? cut : (uint64_t)INT64_MAX)),
+                    err);
+    return rv;
 }
 
 int capacity_clear(struct hz_node *n, struct hz_err *err)
@@ -92,16 +102,19 @@ int capacity_backfill(struct hz_node *n, struct hz_err *err)
     if (!n->networked)
         return 0;
     /* A database of format 2 kept no such rows: count what it holds of
-     * authors with no certificate, as if it had come in one source. */
+     * authors with no certificate, or past their cut-off, as if it had
+     * come in one source. */
     return db_run(
         &n->db,
-        "INSERT OR IGNORE INTO stranger(author, seq, id, len, src)"
-        " SELECT author, seq, id, length(bytes), 0 FROM log WHERE state <> 0"
-        " AND author <> ?1 AND author NOT IN (SELECT subject FROM member)"
-        " UNION ALL SELECT author, seq, id, length(bytes), 0 FROM pending"
-        " WHERE author <> ?1 AND author NOT IN (SELECT subject FROM member)"
-        " UNION ALL SELECT author, seq, id, length(bytes), 0 FROM forks"
-        " WHERE author <> ?1 AND author NOT IN (SELECT subject FROM member)",
+        "WITH held(author, seq, id, len) AS (SELECT author, seq, id,"
+        " length(bytes) FROM log WHERE state <> 0 UNION ALL SELECT author,"
+        " seq, id, length(bytes) FROM pending UNION ALL SELECT author, seq,"
+        " id, length(bytes) FROM forks)"
+        " INSERT OR IGNORE INTO stranger(author, seq, id, len, src)"
+        " SELECT author, seq, id, len, 0 FROM held WHERE author <> ?1 AND"
+        " (author NOT IN (SELECT subject FROM member) OR seq > coalesce("
+        "(SELECT c.seq FROM cutoff AS c WHERE c.subject = held.author),"
+        " 9223372036854775807))",
         DB_ARGS(DB_KEY(n->id.pk)), err);
 }
 
@@ -350,13 +363,20 @@ int capacity_settle(struct hz_node *n, struct hz_err *err)
         return 0;
     int64_t src = n->counting != NULL ? n->counting_mark : 0;
     qsort(n->fresh, n->n_fresh, sizeof *n->fresh, cmp_fresh);
-    bool member = false;
+    bool member = false, has_cut = false;
+    uint64_t cut = 0;
     int rv = 0;
     for (size_t i = 0; rv == 0 && i < n->n_fresh; i++) {
         const struct capacity_fresh *f = &n->fresh[i];
-        if (i == 0 || memcmp(f->author, n->fresh[i - 1].author, HZ_KEY_LEN))
+        if (i == 0 || memcmp(f->author, n->fresh[i - 1].author, HZ_KEY_LEN)) {
             rv = roster_has_cert(n, f->author, &member, err);
-        if (rv == 0 && !member)
+            if (rv == 0)
+                rv = roster_cutoff(n, f->author, &cut, &has_cut, err);
+        }
+        /* No certificate in effect, or past its cut-off (revoked): no
+         * entry of it will ever apply here. */
+        bool counts = !member || (has_cut && f->seq > cut);
+        if (rv == 0 && counts)
             rv = db_run(&n->db,
                         "INSERT OR IGNORE INTO stranger(author, seq, id, len,"
                         " src) VALUES(?1, ?2, ?3, ?4, ?5)",

@@ -233,7 +233,8 @@ int capacity_note(struct hz_node *n, const struct entry *e, size_t len,
  * highest seq first. May set n->trust_dirty (an entry taken back carried
  * trust objects). */
 int capacity_settle(struct hz_node *n, struct hz_err *err);
-/* @author holds a certificate now: its entries count no more. */
+/* @author holds a certificate now: its entries up to its cut-off, if it
+ * has one, count no more. */
 int capacity_forget(struct hz_node *n, const uint8_t *author,
                     struct hz_err *err);
 /* The transaction rolled back; a run begins (its list is emptied). */
