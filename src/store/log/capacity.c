@@ -240,18 +240,10 @@ static void count_not_kept(struct hz_node *n, const struct victim *v,
         return;
     }
     c->capacity++;
-    uint64_t *was = NULL;
-    if (where == KEPT_FORK)
-        was = &c->forks;
-    else if (where == KEPT_LOG && state == ENTRY_REJECTED)
-        was = &c->rejected;
-    else if (where == KEPT_LOG && state == ENTRY_HELD)
-        was = &c->held;
-    else if (where == KEPT_LOG && state == ENTRY_STOPPED)
-        was = &c->stopped;
-    else if (where == KEPT_LOG && state == ENTRY_DENIED)
-        was = &c->denied;
     /* Pending: the run's end counts what still waits. */
+    uint64_t *was = where == KEPT_FORK  ? &c->forks
+                    : where == KEPT_LOG ? ingest_counter(c, state)
+                                        : NULL;
     if (was != NULL && *was > 0)
         (*was)--;
 }
@@ -363,7 +355,7 @@ int capacity_settle(struct hz_node *n, struct hz_err *err)
         return 0;
     int64_t src = n->counting != NULL ? n->counting_mark : 0;
     qsort(n->fresh, n->n_fresh, sizeof *n->fresh, cmp_fresh);
-    bool member = false, has_cut = false;
+    bool member = false, has_cut = false, counted = false;
     uint64_t cut = 0;
     int rv = 0;
     for (size_t i = 0; rv == 0 && i < n->n_fresh; i++) {
@@ -383,9 +375,15 @@ int capacity_settle(struct hz_node *n, struct hz_err *err)
                         DB_ARGS(DB_KEY(f->author), DB_INT(f->seq),
                                 DB_HASH(f->id), DB_INT(f->len), DB_INT(src)),
                         err);
+        if (rv == 0 && counts && db_changes(&n->db) > 0)
+            counted = true;
     }
     n->n_fresh = 0;
-    if (rv == 0 && src != 0)
+    /* Nothing newly counted (a member's entries waiting on a gap): the
+     * counts did not grow, no need to read them. */
+    if (rv != 0 || !counted)
+        return rv;
+    if (src != 0)
         rv = trim(n, src, HZ_STRANGER_SOURCE_MAX, HZ_STRANGER_SOURCE_BYTES_MAX,
                   err);
     if (rv == 0)

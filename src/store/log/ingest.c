@@ -44,6 +44,24 @@ int ingest_end_counting(struct hz_node *n, struct hz_err *err)
     return rv;
 }
 
+uint64_t *ingest_counter(struct hz_ingest_stats *s, enum entry_state state)
+{
+    switch (state) {
+    case ENTRY_APPLIED:
+        return &s->applied;
+    case ENTRY_REJECTED:
+        return &s->rejected;
+    case ENTRY_HELD:
+        return &s->held;
+    case ENTRY_STOPPED:
+        return &s->stopped;
+    case ENTRY_DENIED:
+        return &s->denied;
+    }
+    HZ_ASSERT(!"entry state");
+    return &s->applied;
+}
+
 void ingest_count(struct hz_ingest_stats *s, enum ingest_result r)
 {
     static const size_t counter[] = {
@@ -73,17 +91,13 @@ static int count_stopping(struct hz_node *n, const uint8_t *author,
     int64_t was[ENTRY_DENIED + 1] = {0};
     int rv =
         log_count_marked_from(n, author, point, n->counting_mark, was, err);
-    uint64_t *of_state[] = {
-        [ENTRY_APPLIED] = &c->applied, [ENTRY_REJECTED] = &c->rejected,
-        [ENTRY_HELD] = &c->held,       [ENTRY_STOPPED] = NULL,
-        [ENTRY_DENIED] = &c->denied,
-    };
     for (int s = 0; rv == 0 && s <= ENTRY_DENIED; s++) {
+        uint64_t *from = ingest_counter(c, (enum entry_state)s);
         uint64_t moved = (uint64_t)was[s];
-        if (of_state[s] == NULL || moved == 0)
+        if (s == ENTRY_STOPPED || moved == 0)
             continue;
-        moved = moved < *of_state[s] ? moved : *of_state[s];
-        *of_state[s] -= moved;
+        moved = moved < *from ? moved : *from;
+        *from -= moved;
         c->stopped += moved;
     }
     return rv;

@@ -269,6 +269,8 @@ int ingest_checked(struct hz_node *n, const struct entry *e, const uint8_t *buf,
 /* Apply held entries that this build's schema now defines. */
 int ingest_upgrade(struct hz_node *n, struct hz_err *err);
 void ingest_count(struct hz_ingest_stats *s, enum ingest_result r);
+/* The count of a run's entries stored in @state. */
+uint64_t *ingest_counter(struct hz_ingest_stats *s, enum entry_state state);
 /* Count a run of ingests (a bundle, a relay batch) into @s: entries
  * released from pending are counted with their final result, and
  * ingest_end_counting sets s->pending to the run's entries still waiting.
