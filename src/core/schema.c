@@ -242,7 +242,9 @@ int schema_check(const struct schema *s)
         const struct table_def *td = &s->tables[t];
         if (t > 0 && strcmp(s->tables[t - 1].name, td->name) >= 0)
             return hz_err_set(NULL, HZ_ECORRUPT, "tables not sorted");
-        if (td->since > s->version || td->n_cols == 0)
+        /* A column is a bit of a 64-bit mask in the store (storage.md). */
+        if (td->since > s->version || td->n_cols == 0 ||
+            td->n_cols > HZ_FIELDS_MAX)
             return HZ_ECORRUPT;
         for (size_t c = 0; c < td->n_cols; c++) {
             const struct col_def *cd = &td->cols[c];

@@ -5,6 +5,7 @@
 #include "core/entry.h"
 #include "core/limits.h"
 #include "lib/hash_form.h"
+#include "store/state/state.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -212,8 +213,93 @@ static void format_4_source(hz_node *n, sqlite3_stmt *st, sqlite3_stmt *ins)
     body_close(&b);
 }
 
+/* The format-5 w rows of one format-6 fact (table name, row, a, n, clock,
+ * wrote, heads, val): one per column it wrote. */
+static void format_5_writes(hz_node *n, sqlite3_stmt *st, sqlite3_stmt *ins)
+{
+    const struct table_def *t =
+        schema_table_c(n->schema, (const char *)sqlite3_column_text(st, 0));
+    assert_non_null(t);
+    uint64_t wrote = (uint64_t)sqlite3_column_int64(st, 5);
+    uint64_t heads = (uint64_t)sqlite3_column_int64(st, 6);
+    msgpack_unpacked u;
+    assert_int_equal(mp_unpack(&u, sqlite3_column_blob(st, 7),
+                               (size_t)sqlite3_column_bytes(st, 7), NULL),
+                     0);
+    assert_int_equal(u.data.type, MSGPACK_OBJECT_ARRAY);
+    for (size_t c = 0; c < t->n_cols; c++) {
+        uint64_t bit = UINT64_C(1) << fields_col_bit(t, c);
+        if ((wrote & bit) == 0)
+            continue;
+        size_t rank = (size_t)__builtin_popcountll(wrote & (bit - 1));
+        assert_true(rank < u.data.via.array.size);
+        struct value v;
+        assert_int_equal(
+            mp_value(&u.data.via.array.ptr[rank], &v, "value", NULL), 0);
+        struct enc val;
+        enc_init(&val);
+        enc_value(&val, &v);
+        assert_int_equal(enc_done(&val), 0);
+        sqlite3_bind_text(ins, 1, t->name, -1, SQLITE_STATIC);
+        sqlite3_bind_value(ins, 2, sqlite3_column_value(st, 1));
+        sqlite3_bind_text(ins, 3, t->cols[c].name, -1, SQLITE_STATIC);
+        for (int k = 4; k <= 6; k++)
+            sqlite3_bind_int64(ins, k, sqlite3_column_int64(st, k - 2));
+        sqlite3_bind_blob(ins, 7, enc_data(&val), (int)enc_len(&val),
+                          SQLITE_TRANSIENT);
+        sqlite3_bind_int(ins, 8, (heads & bit) != 0);
+        assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
+        sqlite3_reset(ins);
+        enc_close(&val);
+    }
+    msgpack_unpacked_destroy(&u);
+}
+
+void unit_format_5(hz_node *n)
+{
+    sqlite3 *db = n->db.conn;
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "BEGIN; DROP INDEX w_heads; DROP INDEX w_n;"
+                     " ALTER TABLE w RENAME TO w6;"
+                     "CREATE TABLE w(tbl INTEGER, row BLOB, col INTEGER,"
+                     " a INTEGER, n INTEGER, clock INTEGER NOT NULL,"
+                     " val BLOB NOT NULL, head INTEGER NOT NULL,"
+                     " PRIMARY KEY(tbl, row, col, a, n)) WITHOUT ROWID;"
+                     "CREATE INDEX w_n ON w(n);"
+                     "CREATE INDEX w_heads ON w(tbl, row, col, clock, a)"
+                     " WHERE head = 1;",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_stmt *st = NULL, *ins = NULL;
+    assert_int_equal(
+        sqlite3_prepare_v2(db,
+                           "SELECT t.name, w6.row, w6.a, w6.n, w6.clock,"
+                           " w6.wrote, w6.heads, w6.val FROM w6"
+                           " JOIN names AS t ON t.k = w6.tbl",
+                           -1, &st, NULL),
+        SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db,
+                           "INSERT INTO w VALUES((SELECT k FROM names WHERE"
+                           " name = ?1), ?2, (SELECT k FROM names WHERE"
+                           " name = ?3), ?4, ?5, ?6, ?7, ?8)",
+                           -1, &ins, NULL),
+        SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        format_5_writes(n, st, ins);
+    sqlite3_finalize(st);
+    sqlite3_finalize(ins);
+    assert_int_equal(sqlite3_exec(db,
+                                  "DROP TABLE w6; PRAGMA user_version=5;"
+                                  " COMMIT;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+}
+
 void unit_format_4(hz_node *n)
 {
+    unit_format_5(n);
     sqlite3 *db = n->db.conn;
     assert_int_equal(
         sqlite3_exec(db,
@@ -419,6 +505,42 @@ void unit_body_set(struct enc *e, uint64_t version, const char *table,
     enc_array(e, n_heads);
     for (size_t i = 0; i < n_heads; i++)
         enc_bin(e, heads[i], HZ_HASH_LEN);
+    assert_int_equal(enc_done(e), 0);
+}
+
+void unit_body_set_fields(struct enc *e, const uint8_t *row, size_t n,
+                          const char *const *cols, const struct value *vals,
+                          const uint8_t *const *head_per_field, int with_bad_op)
+{
+    enc_reset(e);
+    enc_array(e, 2);
+    enc_uint(e, 1);
+    enc_array(e, with_bad_op ? 2 : 1);
+    enc_array(e, 4);
+    enc_uint(e, 0);
+    enc_cstr(e, "households");
+    enc_bin(e, row, HZ_ROW_LEN);
+    enc_array(e, n);
+    for (size_t i = 0; i < n; i++) {
+        enc_array(e, 3);
+        enc_cstr(e, cols[i]);
+        enc_value(e, &vals[i]);
+        enc_array(e, head_per_field[i] != NULL ? 1 : 0);
+        if (head_per_field[i] != NULL)
+            enc_bin(e, head_per_field[i], HZ_HASH_LEN);
+    }
+    if (with_bad_op) {
+        static const uint8_t other[HZ_ROW_LEN] = {0x7f};
+        enc_array(e, 4);
+        enc_uint(e, 0);
+        enc_cstr(e, "households");
+        enc_bin(e, other, HZ_ROW_LEN);
+        enc_array(e, 1);
+        enc_array(e, 3);
+        enc_cstr(e, "warp_drive");
+        enc_nil(e);
+        enc_array(e, 0);
+    }
     assert_int_equal(enc_done(e), 0);
 }
 

@@ -85,11 +85,15 @@ void unit_assert_same_state(hz_node *a, hz_node *b);
 /* A scalar from one SQL query on the node's database (counts). */
 int64_t unit_sql_int(hz_node *n, const char *sql);
 
-/* Turn the evsrc of this build into what builds of database formats 1 to
- * 4 made: the table's name, the entry id and the content of each insert
- * ([[column, value], ...], read back from the entry in the log);
- * user_version 4. A test that makes an older node from a new one calls it
- * first. */
+/* Turn the w of this build into what builds of database formats 4 and 5
+ * made: one row per field write, with its column as names.k, its value
+ * and whether it is a head; user_version 5. */
+void unit_format_5(hz_node *n);
+/* unit_format_5, then turn the evsrc into what builds of database formats
+ * 1 to 4 made: the table's name, the entry id and the content of each
+ * insert ([[column, value], ...], read back from the entry in the log);
+ * user_version 4. A test that makes a node older than format 5 from a new
+ * one calls it first. */
 void unit_format_4(hz_node *n);
 /* SQL that turns the w of this build into what builds of database formats
  * 2 and 3 made: names, entry ids and authors' keys as they are, keyed by
@@ -164,11 +168,23 @@ void unit_author_next(struct unit_author *a, uint64_t clock,
                       uint8_t *id_out);
 void unit_author_close(struct unit_author *a);
 
+/* A string value of a literal. */
+#define V_STR(x)                                                               \
+    ((struct value){.type = VALUE_STR,                                         \
+                    .s = {(const uint8_t *)(x), sizeof(x) - 1}})
+
 /* A body (written into @e, which is reset first) of one set op of one
  * field: [version, [[0, table, row, [[col, v, heads]]]]]. */
 void unit_body_set(struct enc *e, uint64_t version, const char *table,
                    const uint8_t *row, const char *col, const struct value *v,
                    size_t n_heads, const uint8_t *const *heads);
+/* A body of one set op on households row @row of @n fields (@cols sorted),
+ * field i naming head_per_field[i] (NULL: none); with @with_bad_op a
+ * second op naming a column no schema has (the entry is rejected). */
+void unit_body_set_fields(struct enc *e, const uint8_t *row, size_t n,
+                          const char *const *cols, const struct value *vals,
+                          const uint8_t *const *head_per_field,
+                          int with_bad_op);
 
 /* ---- snapshots (DECISIONS 25) */
 

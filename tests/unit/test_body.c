@@ -25,9 +25,6 @@
 #define V_BOOL(x) ((struct value){.type = VALUE_BOOL, .b = (x)})
 #define V_INT(x) ((struct value){.type = VALUE_INT, .i = (x)})
 #define V_REAL(x) ((struct value){.type = VALUE_REAL, .r = (x)})
-#define V_STR(x)                                                               \
-    ((struct value){.type = VALUE_STR,                                         \
-                    .s = {(const uint8_t *)(x), sizeof(x) - 1}})
 #define V_ID(p) ((struct value){.type = VALUE_BIN, .s = {(p), HZ_ROW_LEN}})
 
 #define T_2024 1714521600 /* a plausible event time, Unix seconds */

@@ -17,10 +17,6 @@
 
 #include "core/limits.h"
 
-#define V_STR(x)                                                               \
-    ((struct value){.type = VALUE_STR,                                         \
-                    .s = {(const uint8_t *)(x), sizeof(x) - 1}})
-
 /* The clock of @author's latest entry in @n's log. */
 static uint64_t clock_of(hz_node *n, const uint8_t *author)
 {
@@ -298,44 +294,6 @@ static void superseded_write_arriving_late_never_becomes_a_head(void **state)
     hz_node_close(m);
 }
 
-/* One op of several fields, each with its own heads. */
-static void body_set_fields(struct enc *e, const uint8_t *row, size_t n,
-                            const char *const *cols, const struct value *vals,
-                            const uint8_t *const *head_per_field,
-                            int with_bad_op)
-{
-    enc_reset(e);
-    enc_array(e, 2);
-    enc_uint(e, 1);
-    enc_array(e, with_bad_op ? 2 : 1);
-    enc_array(e, 4);
-    enc_uint(e, 0);
-    enc_cstr(e, "households");
-    enc_bin(e, row, HZ_ROW_LEN);
-    enc_array(e, n);
-    for (size_t i = 0; i < n; i++) {
-        enc_array(e, 3);
-        enc_cstr(e, cols[i]);
-        enc_value(e, &vals[i]);
-        enc_array(e, head_per_field[i] != NULL ? 1 : 0);
-        if (head_per_field[i] != NULL)
-            enc_bin(e, head_per_field[i], HZ_HASH_LEN);
-    }
-    if (with_bad_op) {
-        static const uint8_t other[HZ_ROW_LEN] = {0x7f};
-        enc_array(e, 4);
-        enc_uint(e, 0);
-        enc_cstr(e, "households");
-        enc_bin(e, other, HZ_ROW_LEN);
-        enc_array(e, 1);
-        enc_array(e, 3);
-        enc_cstr(e, "warp_drive");
-        enc_nil(e);
-        enc_array(e, 0);
-    }
-    assert_int_equal(enc_done(e), 0);
-}
-
 /* A head named by a write supersedes only that field of the named entry;
  * and the writes of an entry that is not applied supersede nothing
  * (proto/merge.md, "Field writes"). */
@@ -354,17 +312,17 @@ static void named_head_supersedes_only_its_own_field(void **state)
     uint8_t e1[HZ_HASH_LEN];
     const struct value v1[] = {{.type = VALUE_INT, .i = 3}, V_STR("测试村甲")};
     const uint8_t *none[] = {NULL, NULL};
-    body_set_fields(&body, row, 2, cols, v1, none, 0);
+    unit_body_set_fields(&body, row, 2, cols, v1, none, 0);
     unit_author_next(&x, UNIT_T0_MS << 16, &body, &es, e1);
     /* Y saw X's village, not its members. */
     const struct value v2[] = {{.type = VALUE_INT, .i = 4}, V_STR("测试村乙")};
     const uint8_t *village_only[] = {NULL, e1};
-    body_set_fields(&body, row, 2, cols, v2, village_only, 0);
+    unit_body_set_fields(&body, row, 2, cols, v2, village_only, 0);
     unit_author_next(&y, (UNIT_T0_MS - 1000) << 16, &body, &es, NULL);
     /* Z saw both of X's fields, but its entry is rejected. */
     const struct value v3[] = {{.type = VALUE_INT, .i = 5}, V_STR("测试村丙")};
     const uint8_t *both[] = {e1, e1};
-    body_set_fields(&body, row, 2, cols, v3, both, 1);
+    unit_body_set_fields(&body, row, 2, cols, v3, both, 1);
     unit_author_next(&z, (UNIT_T0_MS - 2000) << 16, &body, &bad, NULL);
 
     char h[HZ_ROW_HEX_LEN + 1];

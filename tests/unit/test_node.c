@@ -266,10 +266,11 @@ static const char format_2_w[] =
     "CREATE INDEX w_heads ON w(tbl, row, col) WHERE head = 1;"
     "PRAGMA user_version=2;";
 
-/* A node made by a build of database format 2 or 3: a read-only open
- * reads it as it is; an open for writing keys w anew (format 4: names,
- * authors and entries as integers) with w_heads in merge order, and the
- * merge goes on from there (proto/storage.md, "Upgrades"). */
+/* A node made by a build of database format 2, 3 or 5: a read-only open
+ * reads it as it is; an open for writing makes w anew (format 6: one fact
+ * per entry and row, names, authors and entries as integers) with w_heads
+ * in merge order, and the merge goes on from there (proto/storage.md,
+ * "Upgrades"). */
 static void an_older_w_is_upgraded(int format)
 {
     char *tmp = unit_tmpdir();
@@ -303,9 +304,14 @@ static void an_older_w_is_upgraded(int format)
     assert_int_equal(unit_deliver(n, &early, NULL), 0);
     unit_assert_field(n, "households", id, "village", "\"甲\"");
     char *listed = unit_conflicts_text(n);
-    unit_format_4(n);
-    assert_int_equal(
-        sqlite3_exec(n->db.conn, UNIT_FORMAT_3_W, NULL, NULL, NULL), SQLITE_OK);
+    if (format == 5)
+        unit_format_5(n);
+    else
+        unit_format_4(n);
+    if (format < 4)
+        assert_int_equal(
+            sqlite3_exec(n->db.conn, UNIT_FORMAT_3_W, NULL, NULL, NULL),
+            SQLITE_OK);
     if (format == 2)
         assert_int_equal(sqlite3_exec(n->db.conn, format_2_w, NULL, NULL, NULL),
                          SQLITE_OK);
@@ -329,11 +335,14 @@ static void an_older_w_is_upgraded(int format)
                                      " FROM sqlite_master"
                                      " WHERE name = 'w_heads'"),
                      1);
+    /* One fact per entry and row (format 6), keyed by row, author and
+     * entry, its columns as bits. */
     assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM"
                                      " pragma_table_info('w') WHERE"
-                                     " (pk = 4 AND name = 'a') OR"
-                                     " (pk = 5 AND name = 'n')"),
-                     2);
+                                     " (pk = 3 AND name = 'a') OR"
+                                     " (pk = 4 AND name = 'n') OR"
+                                     " name IN ('wrote', 'heads')"),
+                     4);
     assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM sqlite_master"
                                      " WHERE name LIKE 'w_format%'"),
                      0);
@@ -387,6 +396,119 @@ static void a_format_3_database_gets_its_writes_as_integers(void **state)
 {
     (void)state;
     an_older_w_is_upgraded(3);
+}
+
+static void a_format_5_database_gets_one_fact_per_entry_and_row(void **state)
+{
+    (void)state;
+    an_older_w_is_upgraded(5);
+}
+
+/* Format 5 kept one row per field write; format 6 one fact per entry and
+ * row. An entry's fields can stop being heads one by one: the upgrade
+ * keeps each field's head flag, so a node upgraded half-way through a
+ * merge shows and goes on exactly as one that never was of format 5. */
+static void a_fact_upgraded_keeps_each_fields_head(void **state)
+{
+    (void)state;
+    char *tmp = unit_tmpdir();
+    char *dir = unit_path(tmp, "node");
+    struct unit_env e, ez;
+    unit_env_init(&e, 1, UNIT_T0_MS);
+    unit_env_init(&ez, 2, UNIT_T0_MS);
+    struct hz_node_opts opts = opts_for(&e);
+    hz_node *n = NULL;
+    assert_int_equal(hz_node_create(dir, "测试节点", &opts, &n, NULL), 0);
+    static const uint8_t row[HZ_ROW_LEN] = {0x0f};
+    static const char *const cols[] = {"members", "village"};
+    char id[HZ_ROW_HEX_LEN + 1];
+    hex_encode(row, HZ_ROW_LEN, id);
+    struct unit_author x, y, z;
+    unit_author_init(&x, 0x71);
+    unit_author_init(&y, 0x72);
+    unit_author_init(&z, 0x73);
+    struct unit_entries early = {0}, late = {0};
+    struct enc body;
+    enc_init(&body);
+    uint8_t e1[HZ_HASH_LEN], e2[HZ_HASH_LEN];
+    const uint8_t *none[] = {NULL, NULL};
+    /* X writes both fields; Y, earlier by its clock, saw X's village
+     * only; X then writes its members again. */
+    const struct value v1[] = {{.type = VALUE_INT, .i = 3}, V_STR("测试村甲")};
+    unit_body_set_fields(&body, row, 2, cols, v1, none, 0);
+    unit_author_next(&x, UNIT_T0_MS << 16, &body, &early, e1);
+    const struct value v2[] = {{.type = VALUE_INT, .i = 4}, V_STR("测试村乙")};
+    const uint8_t *village_only[] = {NULL, e1};
+    unit_body_set_fields(&body, row, 2, cols, v2, village_only, 0);
+    unit_author_next(&y, (UNIT_T0_MS - 1000) << 16, &body, &early, e2);
+    const struct value v3[] = {{.type = VALUE_INT, .i = 5}};
+    unit_body_set_fields(&body, row, 1, cols, v3, none, 0);
+    unit_author_next(&x, (UNIT_T0_MS + 10) << 16, &body, &early, NULL);
+    /* Later, Z writes the village over Y's. */
+    const struct value v4[] = {V_STR("测试村丙")};
+    const uint8_t *y_village[] = {e2};
+    unit_body_set_fields(&body, row, 1, cols + 1, v4, y_village, 0);
+    unit_author_next(&z, (UNIT_T0_MS + 20) << 16, &body, &late, NULL);
+
+    assert_int_equal(unit_deliver(n, &early, NULL), 0);
+    unit_assert_field(n, "households", id, "members", "5");
+    unit_assert_field(n, "households", id, "village", "\"测试村乙\"");
+    char before[2 * HZ_HASH_LEN + 1];
+    unit_state_hash(n, before);
+    char *listed = unit_conflicts_text(n);
+    assert_non_null(strstr(listed, "\"members\""));
+    /* Three facts, one of them (X's first) a head of nothing. */
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM w"), 3);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM w WHERE heads = 0"),
+                     1);
+    unit_format_5(n);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM w"), 5);
+    assert_int_equal(unit_sql_int(n, "SELECT sum(head) FROM w"), 3);
+    hz_node_close(n);
+
+    struct hz_node_opts ro = opts;
+    ro.flags = HZ_OPEN_READONLY;
+    assert_int_equal(hz_node_open(dir, &ro, &n, NULL), 0);
+    assert_int_equal(unit_sql_int(n, "PRAGMA user_version"), 5);
+    char *again = unit_conflicts_text(n);
+    assert_string_equal(again, listed);
+    hz_free_string(again);
+    hz_node_close(n);
+
+    assert_int_equal(hz_node_open(dir, &opts, &n, NULL), 0);
+    assert_int_equal(unit_sql_int(n, "PRAGMA user_version"), HZ_DB_FORMAT);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM w"), 3);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM w WHERE heads = 0"),
+                     1);
+    char after[2 * HZ_HASH_LEN + 1];
+    unit_state_hash(n, after);
+    assert_string_equal(after, before);
+    again = unit_conflicts_text(n);
+    assert_string_equal(again, listed);
+    hz_free_string(again);
+
+    assert_int_equal(unit_deliver(n, &late, NULL), 0);
+    unit_assert_field(n, "households", id, "village", "\"测试村丙\"");
+    hz_node *m = unit_node_memory(0x7b, &ez);
+    assert_int_equal(unit_deliver(m, &early, NULL), 0);
+    assert_int_equal(unit_deliver(m, &late, NULL), 0);
+    unit_assert_same_state(n, m);
+    char *nl = unit_conflicts_text(n), *ml = unit_conflicts_text(m);
+    assert_string_equal(nl, ml);
+    hz_free_string(nl);
+    hz_free_string(ml);
+    hz_node_close(m);
+    hz_node_close(n);
+    hz_free_string(listed);
+    enc_close(&body);
+    unit_author_close(&x);
+    unit_author_close(&y);
+    unit_author_close(&z);
+    unit_entries_free(&early);
+    unit_entries_free(&late);
+    unit_rmtree(tmp);
+    free(dir);
+    free(tmp);
 }
 
 /* One stock move, committed as one action on @n (@qty as text). */
@@ -670,6 +792,8 @@ int main(void)
         cmocka_unit_test(
             a_format_2_database_gets_its_heads_indexed_in_merge_order),
         cmocka_unit_test(a_format_3_database_gets_its_writes_as_integers),
+        cmocka_unit_test(a_format_5_database_gets_one_fact_per_entry_and_row),
+        cmocka_unit_test(a_fact_upgraded_keeps_each_fields_head),
         cmocka_unit_test(
             a_format_4_database_gets_its_event_sources_as_integers),
         cmocka_unit_test(a_format_3_database_gets_its_event_sources_too),

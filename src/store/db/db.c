@@ -448,21 +448,25 @@ static const char base_schema[] =
      * table costs a new node pages (tests/media fills a 600 KB card). */
     "CREATE TABLE IF NOT EXISTS names(k INTEGER PRIMARY KEY, name NOT NULL"
     " UNIQUE);"
-    /* Keyed by field (names.k of table and column), then author
-     * (names.k of its key) and the writing entry's log.n: one author's entries
-     * enter the log in seq order, so its latest write before an entry,
-     * and whether a later one exists, are found by the key. The entry
-     * finds its writes through w_n, whose entries end with the key. */
-    "CREATE TABLE IF NOT EXISTS w(tbl INTEGER, row BLOB, col INTEGER,"
-    " a INTEGER, n INTEGER, clock INTEGER NOT NULL, val BLOB NOT NULL,"
-    " head INTEGER NOT NULL, PRIMARY KEY(tbl, row, col, a, n))"
+    /* One fact per entry and entity row it wrote (format 6): the row
+     * (table as names.k), the author (names.k of its key) and the entry's
+     * log.n; the columns it wrote and those of them still heads as bits
+     * (fields.c, fields_col_bit), and their values in bit order. One author's
+     * entries enter the log in seq order, so its latest write of a column
+     * before an entry, and whether a later one exists, are found by the
+     * key. The entry finds its facts through w_n, whose entries end with
+     * the key. */
+    "CREATE TABLE IF NOT EXISTS w(tbl INTEGER, row BLOB, a INTEGER,"
+    " n INTEGER, clock INTEGER NOT NULL, wrote INTEGER NOT NULL,"
+    " heads INTEGER NOT NULL, val BLOB NOT NULL, PRIMARY KEY(tbl, row, a, n))"
     " WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS w_n ON w(n);"
-    /* The heads of each field in merge order (proto/merge.md): the
-     * winner is among the last entries of its field (equal clocks are
-     * ordered by the authors' keys), a conflict lists them. */
-    "CREATE INDEX IF NOT EXISTS w_heads ON w(tbl, row, col, clock, a)"
-    " WHERE head = 1;"
+    /* The facts still a head of some column, in merge order
+     * (proto/merge.md): a column's winner is among the last facts of its
+     * row (equal clocks are ordered by the authors' keys), a conflict
+     * lists them. */
+    "CREATE INDEX IF NOT EXISTS w_heads ON w(tbl, row, clock, a)"
+    " WHERE heads <> 0;"
     "CREATE TABLE IF NOT EXISTS sup(tbl TEXT, row BLOB, col TEXT, old BLOB,"
     " by BLOB, PRIMARY KEY(tbl, row, col, old, by)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS sup_by ON sup(by);"
@@ -630,12 +634,24 @@ int db_upgrade(struct db *d, const struct schema *schema, int format,
     /* 3: w keyed by (field, author, seq) instead of (field, eid), and
      * w_heads in merge order; 4: names, authors and entries as integers
      * (log.n). Formats 2 and 3 have the same columns: w is copied from
-     * either. 5: evsrc by names.k and log.n, with a sum of the content;
-     * its columns were the same from format 1 to 4. */
+     * either into the shape of formats 4 and 5, w_format5. 5: evsrc by
+     * names.k and log.n, with a sum of the content; its columns were the
+     * same from format 1 to 4. 6: one fact per entry and row, made from
+     * w_format5 by fields_upgrade (state/fields.c), which the caller
+     * runs next. */
     if (format < 4)
         rv = db_exec(d,
                      "DROP INDEX IF EXISTS w_eid; DROP INDEX IF EXISTS w_heads;"
-                     " ALTER TABLE w RENAME TO w_format3;",
+                     " ALTER TABLE w RENAME TO w_format3;"
+                     "CREATE TABLE w_format5(tbl INTEGER, row BLOB,"
+                     " col INTEGER, a INTEGER, n INTEGER, clock INTEGER NOT"
+                     " NULL, val BLOB NOT NULL, head INTEGER NOT NULL,"
+                     " PRIMARY KEY(tbl, row, col, a, n)) WITHOUT ROWID;",
+                     err);
+    else if (format < 6)
+        rv = db_exec(d,
+                     "DROP INDEX IF EXISTS w_n; DROP INDEX IF EXISTS w_heads;"
+                     " ALTER TABLE w RENAME TO w_format5;",
                      err);
     if (rv == 0 && format < 5)
         rv = db_exec(d,
@@ -653,9 +669,9 @@ int db_upgrade(struct db *d, const struct schema *schema, int format,
                      err);
     if (rv == 0 && format < 4)
         rv = copy_all(d, "w_format3",
-                      "INSERT INTO w(tbl, row, col, a, n, clock, val, head)"
-                      " SELECT t.k, w.row, c.k, au.k, l.n, w.clock, w.val,"
-                      " w.head FROM w_format3 AS w"
+                      "INSERT INTO w_format5(tbl, row, col, a, n, clock, val,"
+                      " head) SELECT t.k, w.row, c.k, au.k, l.n, w.clock,"
+                      " w.val, w.head FROM w_format3 AS w"
                       " JOIN names AS t ON t.name = w.tbl"
                       " JOIN names AS c ON c.name = w.col"
                       " JOIN names AS au ON au.name = w.author"

@@ -34,10 +34,11 @@
  * (field, author, seq), w_heads in merge order, pending and forks as rowid
  * tables, stranger; 4: w with names, authors and entries as integers
  * (names, authors, log.n); 5: evsrc with its table and entry as integers
- * and a sum of each insert's content in place of the content. An older
+ * and a sum of each insert's content in place of the content; 6: w with
+ * one fact per entry and row, its columns as bits. An older
  * database is brought up to date when it is opened for writing
  * (node/node.c). */
-#define HZ_DB_FORMAT 5
+#define HZ_DB_FORMAT 6
 
 struct db {
     sqlite3 *conn;

@@ -9,6 +9,7 @@
 #include "../../core/error_int.h"
 #include "../log/log.h"
 #include "../members/members.h"
+#include "../state/state.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -365,6 +366,8 @@ static int migrate(hz_node *n, int format, struct hz_err *err)
         rv = log_relayout(n, err);
     if (rv == 0 && format < 3)
         rv = capacity_backfill(n, err);
+    if (rv == 0 && format < 6)
+        rv = fields_upgrade(n, err);
     if (rv == 0)
         rv = db_set_format(&n->db, err);
     if (rv == 0)

@@ -1,14 +1,15 @@
 /* fields.c - the owner of the field writes and tombstones of entity
- * rows: tables w (every applied field write, with whether it is a head),
- * sup (which writes a write supersedes), tomb and tomb_seen (tombstones
- * and the writes each had seen). proto/merge.md; DECISIONS 8, 9.
+ * rows: tables w (the applied writes, one fact per row and entry, with
+ * the columns it wrote and those of them still heads), sup (which writes
+ * a write supersedes), tomb and tomb_seen (tombstones and the writes each
+ * had seen). proto/merge.md; DECISIONS 8, 9.
  *
- * A write names its table, its column and its author's key by names.k
- * (db.c enters them) and its entry by the entry's place in the log, log.n
- * (storage.md, format 4): one author's entries enter the log in seq
- * order, so "a later write of the same author" is a greater n. The
- * entry ids that supersede and tombstone lists hold are looked up in the
- * log (log_n_of, log_id_of).
+ * A fact names its table and its author's key by names.k (db.c enters
+ * them), its entry by the entry's place in the log, log.n, and its
+ * columns by bits (storage.md, format 6): one author's entries enter the
+ * log in seq order, so "a later write of the same author" is a greater
+ * n. The entry ids that supersede and tombstone lists hold are looked up
+ * in the log (log_n_of, log_id_of).
  *
  * The merge rule is computed over these stored facts, so a row's state
  * is a function of the set of applied entries, whatever their order:
@@ -20,8 +21,8 @@
 #include "render.h"
 #include "state.h"
 
-#include "../../core/codec.h"
 #include "../../core/alloc.h"
+#include "../../core/codec.h"
 #include "../../core/error_int.h"
 #include "../../core/limits.h"
 #include "../log/log.h"
@@ -29,174 +30,419 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Applying a write reads a few of its field's writes, never all of
- * them, so that a field with thousands of heads costs no more per write
- * than a field with one (storage.md, formats 3 and 4):
- *   the key    (field, author, n): an author's latest write before an
- *              entry, and whether a later one exists;
- *   w_heads    (field, clock, author) of the heads: the winner is among
- *              the last (equal clocks: the greater author key wins);
- *   w_n        (n, then the key): the writes of an entry, and the write
- *              of an entry in a field.
+/* Applying a write reads a few facts of its row, never all of them, so
+ * that a row with thousands of facts costs no more per write than a row
+ * with one (storage.md, format 6):
+ *   the key    (row, author, n): an author's latest write of a column
+ *              before an entry, and whether a later one exists;
+ *   w_heads    (row, clock, author) of the facts that are still a head of
+ *              some column: a column's winner is among the last;
+ *   w_n        (n, then the key): the facts of an entry.
  * Queries by entry or by heads name their index: the key also starts
- * with the field, and SQLite's planner may walk it, every write the
- * field ever had.
+ * with the row, and SQLite's planner may walk it, every fact the row ever
+ * had.
  *
- * Statements bind a field as ?1 table name, ?2 row, ?3 column name
- * (FIELD_KEY); sup, tomb and tomb_seen keep the names as text. */
-#define FIELD_KEY(t, row, c) DB_TEXT((t)->name), DB_ROW(row), DB_TEXT((c)->name)
+ * Statements bind a row as ?1 table name, ?2 row (ROW_KEY); sup, tomb and
+ * tomb_seen keep the names as text. */
+#define ROW_KEY(t, row) DB_TEXT((t)->name), DB_ROW(row)
 #define TBL_K "(SELECT k FROM names WHERE name = ?1)"
-#define COL_K "(SELECT k FROM names WHERE name = ?3)"
-#define FIELD_IS "tbl = " TBL_K " AND row = ?2 AND col = " COL_K
+#define ROW_IS "tbl = " TBL_K " AND row = ?2"
+
+/* A stop that is not an error, for walks through db_each. */
+enum { WALK_STOP = 1 };
+
+/* ---- columns as bits */
+
+/* The bit of column @c in a fact's masks: its rank among the table's
+ * columns ordered by (since, wire name). A later schema version only adds
+ * columns, with a greater since, so a column keeps its bit across
+ * versions (storage.md). The columns are sorted by wire name: among those
+ * of one version, the rank is the order of their indexes. */
+unsigned fields_col_bit(const struct table_def *t, size_t c)
+{
+    unsigned r = 0;
+    for (size_t i = 0; i < t->n_cols; i++)
+        if (t->cols[i].since < t->cols[c].since ||
+            (t->cols[i].since == t->cols[c].since && i < c))
+            r++;
+    return r;
+}
+
+uint64_t fields_col_mask(const struct table_def *t, size_t c)
+{
+    return UINT64_C(1) << fields_col_bit(t, c);
+}
+
+static uint64_t all_cols(const struct table_def *t)
+{
+    HZ_ASSERT(t->n_cols <= 64);
+    return t->n_cols == 64 ? ~UINT64_C(0) : (UINT64_C(1) << t->n_cols) - 1;
+}
+
+/* The place of column bit @bit among the values of a fact that wrote
+ * @wrote (its values are stored in bit order). */
+static size_t val_rank(uint64_t wrote, uint64_t bit)
+{
+    return (size_t)__builtin_popcountll(wrote & (bit - 1));
+}
+
+/* The value of column bit @bit in a fact's stored values @u (unpacked),
+ * borrowed from @u. */
+int fields_value(const msgpack_unpacked *u, uint64_t wrote, uint64_t bit,
+                 const char *what, struct value *out, struct hz_err *err)
+{
+    size_t i = val_rank(wrote, bit);
+    if (u->data.type != MSGPACK_OBJECT_ARRAY || i >= u->data.via.array.size ||
+        (wrote & bit) == 0 ||
+        mp_value(&u->data.via.array.ptr[i], out, what, NULL) != 0)
+        return hz_err_set(err, HZ_ECORRUPT, "stored field value");
+    return 0;
+}
+
+/* ---- the writer */
+
+/* The writer of a fact: entry @e at @at in the log, its author's key as
+ * names.k, and its op. */
+struct writer {
+    const struct entry *e;
+    const struct op *o;
+    int64_t at, a;
+    uint64_t mask; /* the columns the op writes */
+};
+
+/* The op's field of column bit @bit, or NULL. */
+static const struct field *op_field(const struct writer *by, uint64_t bit)
+{
+    const struct table_def *t = by->o->table;
+    for (size_t k = 0; k < by->o->n_fields; k++)
+        if (fields_col_mask(t, by->o->fields[k].col) == bit)
+            return &by->o->fields[k];
+    return NULL;
+}
+
+/* The op's values as a msgpack array in bit order into n->scratch. */
+static int encode_values(struct hz_node *n, const struct writer *by)
+{
+    enc_reset(&n->scratch);
+    enc_array(&n->scratch, (size_t)__builtin_popcountll(by->mask));
+    for (uint64_t m = by->mask; m != 0; m &= m - 1)
+        enc_value(&n->scratch, &op_field(by, m & -m)->val);
+    return enc_done(&n->scratch);
+}
+
+static int put_fact(struct hz_node *n, const struct writer *by, uint64_t heads,
+                    struct hz_err *err)
+{
+    int rv = encode_values(n, by);
+    if (rv != 0)
+        return rv;
+    return db_run(&n->db,
+                  "INSERT INTO w(tbl, row, a, n, clock, wrote, heads, val)"
+                  " VALUES(" TBL_K ", ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                  DB_ARGS(ROW_KEY(by->o->table, by->o->row), DB_INT(by->a),
+                          DB_INT(by->at), DB_INT(by->e->clock),
+                          DB_INT(by->mask), DB_INT(heads),
+                          DB_BLOB(enc_data(&n->scratch), enc_len(&n->scratch))),
+                  err);
+}
 
 /* Whether a row has an applied tombstone, as the caller found it. */
 enum row_tombs { ROW_LIVE, ROW_DELETED };
 
-/* Recompute the materialized value of one field from its heads: none on
- * a deleted row (the caller knows: the query below stops at the winner,
- * while a test of tomb in its WHERE would read every head). */
-static int refresh_field(struct hz_node *n, const struct table_def *t,
-                         const uint8_t *row, const struct col_def *c,
-                         enum row_tombs tombs, struct hz_err *err)
+/* ---- winners */
+
+/* The best head found so far for one column. */
+struct winner {
+    int64_t clock, a, n;
+    uint8_t key[HZ_KEY_LEN];
+};
+
+struct winners {
+    uint64_t left; /* columns not settled yet */
+    uint64_t cur;  /* columns with a candidate at clock */
+    int64_t clock;
+    struct winner w[64];
+};
+
+/* One fact of the row, greatest clock first: a column's winner is its
+ * head with the greatest clock, the greatest author key among equals;
+ * once the clock falls, the columns with a candidate are settled. */
+static int add_winner(void *data, sqlite3_stmt *st, struct hz_err *err)
 {
-    if (tombs == ROW_DELETED)
-        return rows_set_field(n, t, row, c, NULL, err);
-    sqlite3_stmt *q;
-    /* The greatest clock is the last entry of w_heads; heads at that
-     * clock (rarely more than one) are ordered by their authors' keys. */
-    int rv = db_query(&n->db,
-                      "SELECT val FROM w INDEXED BY w_heads WHERE " FIELD_IS
-                      " AND head = 1 AND clock = (SELECT clock FROM w INDEXED"
-                      " BY w_heads WHERE " FIELD_IS " AND head = 1 ORDER BY"
-                      " clock DESC LIMIT 1) ORDER BY (SELECT name FROM names"
-                      " WHERE names.k = w.a) DESC LIMIT 1",
-                      DB_ARGS(FIELD_KEY(t, row, c)), &q, err);
-    if (rv != 0)
-        return rv;
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset(q);
-        return rows_set_field(n, t, row, c, NULL, err);
+    struct winners *k = data;
+    int64_t clock = sqlite3_column_int64(st, 0);
+    if (k->cur != 0 && clock != k->clock) {
+        k->left &= ~k->cur;
+        k->cur = 0;
+        if (k->left == 0)
+            return WALK_STOP;
     }
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(q);
-        return db_err(&n->db, rc, "read heads", err);
+    k->clock = clock;
+    uint64_t hit = (uint64_t)sqlite3_column_int64(st, 3) & k->left;
+    if (hit == 0)
+        return 0;
+    uint8_t key[HZ_KEY_LEN];
+    if (db_column_fixed(st, 4, key, HZ_KEY_LEN, NULL) != 0)
+        return hz_err_set(err, HZ_ECORRUPT, "stored author");
+    for (uint64_t m = hit; m != 0; m &= m - 1) {
+        uint64_t bit = m & -m;
+        struct winner *w = &k->w[__builtin_ctzll(bit)];
+        if ((k->cur & bit) != 0 && memcmp(key, w->key, HZ_KEY_LEN) < 0)
+            continue;
+        w->clock = clock;
+        w->a = sqlite3_column_int64(st, 1);
+        w->n = sqlite3_column_int64(st, 2);
+        memcpy(w->key, key, HZ_KEY_LEN);
+        k->cur |= bit;
     }
-    msgpack_unpacked u;
-    struct value v;
-    rv = mp_unpack(&u, sqlite3_column_blob(q, 0),
-                   (size_t)sqlite3_column_bytes(q, 0), err);
-    if (rv == 0) {
-        rv = mp_value(&u.data, &v, c->name, err);
-        /* The statement of rows_set_field is another one: q stays on
-         * its row, and v borrows from the unpacked copy. */
-        if (rv == 0)
-            rv = rows_set_field(n, t, row, c, &v, err);
-        else
-            rv = hz_err_set(err, HZ_ECORRUPT, "stored field value");
-        msgpack_unpacked_destroy(&u);
-    } else {
-        rv = hz_err_set(err, HZ_ECORRUPT, "stored field value");
-    }
-    sqlite3_reset(q);
+    return 0;
+}
+
+/* The winners of the columns in @mask into @k: k->left ends as the
+ * columns without a head. */
+static int find_winners(struct hz_node *n, const struct table_def *t,
+                        const uint8_t *row, uint64_t mask, struct winners *k,
+                        struct hz_err *err)
+{
+    k->left = mask;
+    k->cur = 0;
+    int rv = db_each(&n->db,
+                     "SELECT clock, a, n, heads, (SELECT name FROM names"
+                     " WHERE names.k = w.a) FROM w INDEXED BY w_heads"
+                     " WHERE " ROW_IS " AND heads <> 0 ORDER BY clock DESC",
+                     DB_ARGS(ROW_KEY(t, row)), add_winner, k, err);
+    if (rv == WALK_STOP)
+        rv = 0;
+    k->left &= ~k->cur;
     return rv;
 }
+
+/* A fact's stored values, unpacked: the one read last is kept, since the
+ * columns of a row mostly share their winner. */
+struct fact_vals {
+    int64_t n;
+    uint64_t wrote;
+    bool held;
+    uint8_t *buf; /* a copy of val: u borrows its strings */
+    size_t len;
+    msgpack_unpacked u;
+};
+
+static void fact_vals_close(struct fact_vals *f)
+{
+    if (f->held)
+        msgpack_unpacked_destroy(&f->u);
+    free(f->buf);
+    f->buf = NULL;
+    f->held = false;
+}
+
+static int fact_vals_read(struct hz_node *n, const struct table_def *t,
+                          const uint8_t *row, const struct winner *w,
+                          struct fact_vals *f, struct hz_err *err)
+{
+    if (f->held && f->n == w->n)
+        return 0;
+    fact_vals_close(f);
+    sqlite3_stmt *q;
+    int rv = db_first(
+        &n->db,
+        "SELECT wrote, val FROM w WHERE " ROW_IS " AND a = ?3 AND n = ?4",
+        DB_ARGS(ROW_KEY(t, row), DB_INT(w->a), DB_INT(w->n)), &q, NULL, err);
+    if (rv != 1)
+        return rv == 0 ? hz_err_set(err, HZ_ECORRUPT, "stored fact") : rv;
+    f->wrote = (uint64_t)sqlite3_column_int64(q, 0);
+    rv = db_column_dup(q, 1, &f->buf, &f->len, err);
+    sqlite3_reset(q);
+    if (rv != 0)
+        return rv;
+    if (mp_unpack(&f->u, f->buf, f->len, NULL) != 0)
+        return hz_err_set(err, HZ_ECORRUPT, "stored field value");
+    f->n = w->n;
+    f->held = true;
+    return 0;
+}
+
+/* Recompute the materialized values of the columns in @mask from their
+ * heads: none on a deleted row. @by, when not NULL, is the fact just
+ * written, whose values are in its op. */
+static int refresh(struct hz_node *n, const struct table_def *t,
+                   const uint8_t *row, uint64_t mask, enum row_tombs tombs,
+                   const struct writer *by, struct hz_err *err)
+{
+    struct winners k;
+    int rv = 0;
+    if (tombs == ROW_DELETED)
+        k.left = mask;
+    else
+        rv = find_winners(n, t, row, mask, &k, err);
+    struct fact_vals f = {0};
+    for (size_t c = 0; rv == 0 && c < t->n_cols; c++) {
+        uint64_t bit = fields_col_mask(t, c);
+        if ((mask & bit) == 0)
+            continue;
+        if ((k.left & bit) != 0) {
+            rv = rows_set_field(n, t, row, &t->cols[c], NULL, err);
+            continue;
+        }
+        const struct winner *w = &k.w[__builtin_ctzll(bit)];
+        if (by != NULL && w->n == by->at) {
+            rv = rows_set_field(n, t, row, &t->cols[c], &op_field(by, bit)->val,
+                                err);
+            continue;
+        }
+        struct value v;
+        rv = fact_vals_read(n, t, row, w, &f, err);
+        if (rv == 0)
+            rv = fields_value(&f.u, f.wrote, bit, t->cols[c].name, &v, err);
+        if (rv == 0)
+            rv = rows_set_field(n, t, row, &t->cols[c], &v, err);
+    }
+    fact_vals_close(&f);
+    return rv;
+}
+
+/* ---- applying a write */
 
 static int put_sup(struct hz_node *n, const struct table_def *t,
                    const uint8_t *row, const struct col_def *c,
                    const uint8_t *old, const uint8_t *by, struct hz_err *err)
 {
+    return db_run(
+        &n->db,
+        "INSERT OR IGNORE INTO sup(tbl, row, col, old, by)"
+        " VALUES(?1, ?2, ?3, ?4, ?5)",
+        DB_ARGS(ROW_KEY(t, row), DB_TEXT(c->name), DB_HASH(old), DB_HASH(by)),
+        err);
+}
+
+/* Column bits @bits of the fact at @at in the row are no longer heads. */
+static int drop_heads(struct hz_node *n, const struct table_def *t,
+                      const uint8_t *row, int64_t at, uint64_t bits,
+                      struct hz_err *err)
+{
     return db_run(&n->db,
-                  "INSERT OR IGNORE INTO sup(tbl, row, col, old, by)"
-                  " VALUES(?1, ?2, ?3, ?4, ?5)",
-                  DB_ARGS(FIELD_KEY(t, row, c), DB_HASH(old), DB_HASH(by)),
-                  err);
+                  "UPDATE w INDEXED BY w_n SET heads = heads & ~?3"
+                  " WHERE n = ?4 AND " ROW_IS " AND heads & ?3 <> 0",
+                  DB_ARGS(ROW_KEY(t, row), DB_INT(bits), DB_INT(at)), err);
 }
 
-/* How a new write's head flag is found. */
-enum head_rule {
-    HEAD_NEW_ROW, /* the row's first writes: a head */
-    HEAD_LATEST,  /* a head unless named superseded (no later write of its
-                     author can exist: APPLY_LATEST) */
-    HEAD_ANY,     /* also not a head when a later write of its author to
-                     the field exists (an entry applied out of order) */
+/* One author's facts of a row, walked from an entry: each column of
+ * @left is found at its first fact that wrote it. */
+struct walk {
+    uint64_t left;
+    size_t count;
+    struct {
+        int64_t n;
+        uint64_t bits; /* the columns found at this fact */
+        uint64_t heads;
+    } hit[64];
 };
 
-/* The writer of a write: entry @e at @at in the log, its author's key
- * as names.k. */
-struct writer {
-    const struct entry *e;
-    int64_t at, a;
-};
-
-/* Insert the write with its head flag. */
-static int put_write(struct hz_node *n, const struct writer *by,
-                     const struct table_def *t, const uint8_t *row,
-                     const struct col_def *c, const struct value *val,
-                     enum head_rule rule, struct hz_err *err)
+static int add_walked(void *data, sqlite3_stmt *st, struct hz_err *err)
 {
-    enc_reset(&n->scratch);
-    enc_value(&n->scratch, val);
-    int rv = enc_done(&n->scratch);
-    if (rv != 0)
-        return rv;
-#define INSERT_W                                                               \
-    "INSERT INTO w(tbl, row, col, a, n, clock, val, head) VALUES(" TBL_K       \
-    ", ?2, " COL_K ", ?5, ?6, ?7, ?8, "
-#define NOT_NAMED                                                              \
-    "NOT EXISTS (SELECT 1 FROM sup WHERE tbl = ?1 AND row = ?2 AND"            \
-    " col = ?3 AND old = ?4)"
-    static const char *const sql[] = {
-        [HEAD_NEW_ROW] = INSERT_W "1)",
-        [HEAD_LATEST] = INSERT_W NOT_NAMED ")",
-        [HEAD_ANY] = INSERT_W NOT_NAMED " AND NOT EXISTS (SELECT 1 FROM w"
-                                        " WHERE " FIELD_IS " AND a = ?5 AND"
-                                        " n > ?6))",
-    };
-#undef INSERT_W
-#undef NOT_NAMED
-    const struct entry *e = by->e;
-    return db_run(&n->db, sql[rule],
-                  DB_ARGS(FIELD_KEY(t, row, c), DB_HASH(e->id), DB_INT(by->a),
-                          DB_INT(by->at), DB_INT(e->clock),
-                          DB_BLOB(enc_data(&n->scratch), enc_len(&n->scratch))),
-                  err);
-}
-
-/* One field write onto a row that already has facts. */
-static int write_field(struct hz_node *n, const struct writer *by,
-                       const struct op *o, const struct field *f,
-                       enum head_rule rule, enum row_tombs tombs,
-                       struct hz_err *err)
-{
-    const struct table_def *t = o->table;
-    const struct col_def *c = &t->cols[f->col];
-    int rv = 0;
-    for (size_t h = 0; rv == 0 && h < f->n_heads; h++) {
-        int64_t old = 0; /* 0: not held, so no write of it to drop */
-        rv = put_sup(n, t, o->row, c, f->heads[h], by->e->id, err);
-        if (rv == 0)
-            rv = log_n_of(n, f->heads[h], &old, err);
-        if (rv == 0 && old != 0)
-            rv = db_run(&n->db,
-                        "UPDATE w INDEXED BY w_n SET head = 0 WHERE n = ?4"
-                        " AND " FIELD_IS " AND head = 1",
-                        DB_ARGS(FIELD_KEY(t, o->row, c), DB_INT(old)), err);
+    (void)err;
+    struct walk *k = data;
+    uint64_t bits = (uint64_t)sqlite3_column_int64(st, 1) & k->left;
+    if (bits != 0) {
+        HZ_ASSERT(k->count < 64);
+        k->hit[k->count].n = sqlite3_column_int64(st, 0);
+        k->hit[k->count].bits = bits;
+        k->hit[k->count].heads = (uint64_t)sqlite3_column_int64(st, 2);
+        k->count++;
+        k->left &= ~bits;
     }
-    /* An author's later write supersedes its earlier ones. Of those,
-     * only the latest can still be a head: each older one already has a
-     * later write of its author, that latest one (merge.md, rule 2). */
+    return k->left == 0 ? WALK_STOP : 0;
+}
+
+/* Walk author @a's facts of the row before (@later false) or after @at,
+ * nearest first, until every column of @mask is found. Each fact is
+ * passed at most once per column by the writes that follow it in order,
+ * so the walks of a chain of writes cost its length (storage.md). */
+static int walk_author(struct hz_node *n, const struct table_def *t,
+                       const uint8_t *row, int64_t a, int64_t at, bool later,
+                       uint64_t mask, struct walk *k, struct hz_err *err)
+{
+    k->left = mask;
+    k->count = 0;
+    if (mask == 0)
+        return 0;
+    int rv = db_each(&n->db,
+                     later ? "SELECT n, wrote, heads FROM w WHERE " ROW_IS
+                             " AND a = ?3 AND n > ?4 ORDER BY n"
+                           : "SELECT n, wrote, heads FROM w WHERE " ROW_IS
+                             " AND a = ?3 AND n < ?4 ORDER BY n DESC",
+                     DB_ARGS(ROW_KEY(t, row), DB_INT(a), DB_INT(at)),
+                     add_walked, k, err);
+    return rv == WALK_STOP ? 0 : rv;
+}
+
+/* The columns of @by named as superseded by an applied write. */
+static int named_cols(struct hz_node *n, const struct writer *by,
+                      uint64_t *named, struct hz_err *err)
+{
+    const struct table_def *t = by->o->table;
+    *named = 0;
+    int rv = 0;
+    for (size_t k = 0; rv == 0 && k < by->o->n_fields; k++) {
+        size_t c = by->o->fields[k].col;
+        int64_t yes = 0;
+        rv = db_int(&n->db,
+                    "SELECT EXISTS (SELECT 1 FROM sup WHERE tbl = ?1 AND"
+                    " row = ?2 AND col = ?3 AND old = ?4)",
+                    DB_ARGS(ROW_KEY(t, by->o->row), DB_TEXT(t->cols[c].name),
+                            DB_HASH(by->e->id)),
+                    &yes, NULL, err);
+        if (yes)
+            *named |= fields_col_mask(t, c);
+    }
+    return rv;
+}
+
+/* A write onto a row that already has facts: the heads it names and its
+ * author's latest earlier writes of its columns stop being heads
+ * (merge.md, rules 1 and 2); its own columns are heads unless named
+ * superseded or, applied out of order (no APPLY_LATEST), written again
+ * by a later entry of its author. */
+static int write_fields(struct hz_node *n, const struct writer *by,
+                        unsigned flags, enum row_tombs tombs,
+                        struct hz_err *err)
+{
+    const struct op *o = by->o;
+    const struct table_def *t = o->table;
+    int rv = 0;
+    for (size_t k = 0; rv == 0 && k < o->n_fields; k++) {
+        const struct field *f = &o->fields[k];
+        for (size_t h = 0; rv == 0 && h < f->n_heads; h++) {
+            int64_t old = 0; /* 0: not held, so no head to drop */
+            rv = put_sup(n, t, o->row, &t->cols[f->col], f->heads[h], by->e->id,
+                         err);
+            if (rv == 0)
+                rv = log_n_of(n, f->heads[h], &old, err);
+            if (rv == 0 && old != 0)
+                rv = drop_heads(n, t, o->row, old, fields_col_mask(t, f->col),
+                                err);
+        }
+    }
+    /* Of an author's earlier writes of a column, only the latest can
+     * still be a head: each older one has a later write, that one. */
+    struct walk k;
     if (rv == 0)
-        rv = db_run(
-            &n->db,
-            "UPDATE w SET head = 0 WHERE " FIELD_IS " AND a = ?4 AND"
-            " head = 1 AND n = (SELECT max(n) FROM w WHERE " FIELD_IS
-            " AND a = ?4 AND n < ?5)",
-            DB_ARGS(FIELD_KEY(t, o->row, c), DB_INT(by->a), DB_INT(by->at)),
-            err);
+        rv = walk_author(n, t, o->row, by->a, by->at, false, by->mask, &k, err);
+    for (size_t i = 0; rv == 0 && i < k.count; i++)
+        if ((k.hit[i].heads & k.hit[i].bits) != 0)
+            rv = drop_heads(n, t, o->row, k.hit[i].n, k.hit[i].bits, err);
+    uint64_t heads = by->mask, named = 0;
     if (rv == 0)
-        rv = put_write(n, by, t, o->row, c, &f->val, rule, err);
-    return rv != 0 ? rv : refresh_field(n, t, o->row, c, tombs, err);
+        rv = named_cols(n, by, &named, err);
+    heads &= ~named;
+    if (rv == 0 && !(flags & APPLY_LATEST)) {
+        rv = walk_author(n, t, o->row, by->a, by->at, true, heads, &k, err);
+        heads &= k.left;
+    }
+    if (rv == 0)
+        rv = put_fact(n, by, heads, err);
+    return rv != 0 ? rv : refresh(n, t, o->row, by->mask, tombs, by, err);
 }
 
 /* Whether any applied write or tombstone mentions the row. */
@@ -206,23 +452,24 @@ static int row_facts(struct hz_node *n, const struct table_def *t,
 {
     int64_t v;
     int rv = db_int(&n->db,
-                    "SELECT EXISTS (SELECT 1 FROM w WHERE tbl = " TBL_K
-                    " AND row = ?2) | (EXISTS (SELECT 1 FROM tomb WHERE"
+                    "SELECT EXISTS (SELECT 1 FROM w WHERE " ROW_IS ")"
+                    " | (EXISTS (SELECT 1 FROM tomb WHERE"
                     " tbl = ?1 AND row = ?2) << 1)",
-                    DB_ARGS(DB_TEXT(t->name), DB_ROW(row)), &v, NULL, err);
+                    DB_ARGS(ROW_KEY(t, row)), &v, NULL, err);
     *writes = (v & 1) != 0;
     *tombs = (v & 2) != 0;
     return rv;
 }
 
-/* The first writes to a row no applied fact mentions yet: every field
- * write is a head, and the row is written once with all its values (the
+/* The first write to a row no applied fact mentions yet: every column it
+ * writes is a head, and the row is written once with all its values (the
  * common case of an import). Such a row has no supersede edges either:
  * only applied writes of the row add them, and taking a write back
  * removes its edges. */
 static int new_row(struct hz_node *n, const struct writer *by,
-                   const struct op *o, struct hz_err *err)
+                   struct hz_err *err)
 {
+    const struct op *o = by->o;
     const struct table_def *t = o->table;
     struct value vals[HZ_FIELDS_MAX];
     HZ_ASSERT(t->n_cols <= HZ_FIELDS_MAX);
@@ -230,13 +477,13 @@ static int new_row(struct hz_node *n, const struct writer *by,
     int rv = 0;
     for (size_t k = 0; rv == 0 && k < o->n_fields; k++) {
         const struct field *f = &o->fields[k];
-        const struct col_def *c = &t->cols[f->col];
         vals[f->col] = f->val;
         for (size_t h = 0; rv == 0 && h < f->n_heads; h++)
-            rv = put_sup(n, t, o->row, c, f->heads[h], by->e->id, err);
-        if (rv == 0)
-            rv = put_write(n, by, t, o->row, c, &f->val, HEAD_NEW_ROW, err);
+            rv = put_sup(n, t, o->row, &t->cols[f->col], f->heads[h], by->e->id,
+                         err);
     }
+    if (rv == 0)
+        rv = put_fact(n, by, by->mask, err);
     return rv != 0 ? rv : rows_insert_entity(n, t, o->row, vals, err);
 }
 
@@ -245,30 +492,20 @@ int fields_set(struct hz_node *n, const struct entry *e, int64_t at,
 {
     HZ_ASSERT(o->kind == OP_SET);
     HZ_ASSERT(at > 0);
-    struct writer by = {e, at, 0};
+    struct writer by = {e, o, at, 0, 0};
+    for (size_t k = 0; k < o->n_fields; k++)
+        by.mask |= fields_col_mask(o->table, o->fields[k].col);
     bool writes, tombs;
     int rv = db_intern_key(&n->db, e->author, &by.a, err);
     if (rv == 0)
         rv = row_facts(n, o->table, o->row, &writes, &tombs, err);
     if (rv == 0 && !writes && !tombs)
-        return new_row(n, &by, o, err);
+        return new_row(n, &by, err);
     if (rv == 0)
         rv = rows_ensure(n, o->table, o->row, err);
-    for (size_t k = 0; rv == 0 && k < o->n_fields; k++)
-        rv = write_field(n, &by, o, &o->fields[k],
-                         flags & APPLY_LATEST ? HEAD_LATEST : HEAD_ANY,
-                         tombs ? ROW_DELETED : ROW_LIVE, err);
-    return rv;
-}
-
-static int refresh_columns(struct hz_node *n, const struct table_def *t,
-                           const uint8_t *row, enum row_tombs tombs,
-                           struct hz_err *err)
-{
-    int rv = 0;
-    for (size_t c = 0; rv == 0 && c < t->n_cols; c++)
-        rv = refresh_field(n, t, row, &t->cols[c], tombs, err);
-    return rv;
+    return rv != 0 ? rv
+                   : write_fields(n, &by, flags, tombs ? ROW_DELETED : ROW_LIVE,
+                                  err);
 }
 
 int fields_tomb(struct hz_node *n, const struct entry *e, const struct op *o,
@@ -292,7 +529,8 @@ int fields_tomb(struct hz_node *n, const struct entry *e, const struct op *o,
     if (rv == 0)
         rv = rows_set_deleted(n, o->table, o->row, true, err);
     return rv != 0 ? rv
-                   : refresh_columns(n, o->table, o->row, ROW_DELETED, err);
+                   : refresh(n, o->table, o->row, all_cols(o->table),
+                             ROW_DELETED, NULL, err);
 }
 
 /* ---- taking writes back */
@@ -300,11 +538,10 @@ int fields_tomb(struct hz_node *n, const struct entry *e, const struct op *o,
 struct key {
     const struct table_def *t;
     uint8_t row[HZ_ROW_LEN];
-    const struct col_def *c;
-    /* A write of the field: its entry's id and place in the log, either
-     * of which the query gives (the other is looked up). */
+    int64_t a;     /* the fact's author (names.k) */
+    uint64_t bits; /* its columns whose head flag may change */
+    int64_t at;    /* its entry's place in the log; 0: not held */
     uint8_t eid[HZ_HASH_LEN];
-    int64_t at;
 };
 
 struct keys {
@@ -313,81 +550,123 @@ struct keys {
     size_t count, cap;
 };
 
-/* Rows (and fields, when the query returns a third column, and writes,
- * when it returns a fourth: an entry id or a log.n). */
+static struct key *key_add(struct keys *k, struct hz_err *err)
+{
+    struct key *v = hz_grow(k->v, &k->cap, k->count, sizeof *v);
+    if (v == NULL) {
+        hz_err_set(err, HZ_ENOMEM, "undo");
+        return NULL;
+    }
+    k->v = v;
+    memset(&v[k->count], 0, sizeof *v);
+    return &v[k->count++];
+}
+
+/* A row (table name, row; then author and columns of a fact), or a named
+ * write (table name, row, column name, entry id). */
 static int add_key(void *data, sqlite3_stmt *st, struct hz_err *err)
 {
     struct keys *k = data;
-    struct key x = {0};
-    x.t =
+    const struct table_def *t =
         schema_table_c(k->n->schema, (const char *)sqlite3_column_text(st, 0));
-    if (x.t == NULL || db_column_fixed(st, 1, x.row, HZ_ROW_LEN, NULL) != 0)
+    uint8_t row[HZ_ROW_LEN];
+    if (t == NULL || db_column_fixed(st, 1, row, HZ_ROW_LEN, NULL) != 0)
         return hz_err_set(err, HZ_ECORRUPT, "stored fact");
-    if (sqlite3_column_count(st) > 2) {
-        int c = schema_col_c(x.t, (const char *)sqlite3_column_text(st, 2));
-        if (c < 0)
-            return hz_err_set(err, HZ_ECORRUPT, "stored column");
-        x.c = &x.t->cols[c];
+    struct key *x = key_add(k, err);
+    if (x == NULL)
+        return HZ_ENOMEM;
+    x->t = t;
+    memcpy(x->row, row, HZ_ROW_LEN);
+    if (sqlite3_column_count(st) < 4)
+        return 0;
+    if (sqlite3_column_type(st, 2) == SQLITE_INTEGER) {
+        x->a = sqlite3_column_int64(st, 2);
+        x->bits = (uint64_t)sqlite3_column_int64(st, 3);
+        return 0;
     }
-    if (sqlite3_column_count(st) > 3) {
-        if (sqlite3_column_type(st, 3) == SQLITE_INTEGER)
-            x.at = sqlite3_column_int64(st, 3);
-        else if (db_column_fixed(st, 3, x.eid, HZ_HASH_LEN, NULL) != 0)
-            return hz_err_set(err, HZ_ECORRUPT, "stored write");
-    }
-    struct key *v = hz_grow(k->v, &k->cap, k->count, sizeof *v);
-    if (v == NULL)
-        return hz_err_set(err, HZ_ENOMEM, "undo");
-    k->v = v;
-    k->v[k->count++] = x;
+    int c = schema_col_c(t, (const char *)sqlite3_column_text(st, 2));
+    if (c < 0 || db_column_fixed(st, 3, x->eid, HZ_HASH_LEN, NULL) != 0)
+        return hz_err_set(err, HZ_ECORRUPT, "stored write");
+    x->bits = fields_col_mask(t, (size_t)c);
     return 0;
 }
 
-/* The writes whose head flag may change when the writes of @eid (at @at
- * in the log) go: the writes it names, and its author's latest earlier
- * write of each field (merge.md, rules 1 and 2). Every other write keeps
- * what supersedes it. */
+/* The facts whose head flags may change when the facts of @eid (at @at in
+ * the log, @facts) go: the writes it names, and its author's latest
+ * earlier write of each column it wrote (merge.md, rules 1 and 2). Every
+ * other fact keeps what supersedes it. */
 static int undo_candidates(struct hz_node *n, const uint8_t *eid, int64_t at,
-                           struct keys *out, struct hz_err *err)
+                           const struct keys *facts, struct keys *out,
+                           struct hz_err *err)
 {
     int rv = db_each(&n->db, "SELECT tbl, row, col, old FROM sup WHERE by = ?1",
                      DB_ARGS(DB_HASH(eid)), add_key, out, err);
-    size_t named = out->count;
-    if (rv == 0)
-        rv = db_each(&n->db,
-                     "SELECT t.name, row, c.name, prev FROM (SELECT tbl, row,"
-                     " col, (SELECT p.n FROM w AS p WHERE p.tbl = w.tbl AND"
-                     " p.row = w.row AND p.col = w.col AND p.a = w.a AND"
-                     " p.n < w.n ORDER BY p.n DESC LIMIT 1) AS prev"
-                     " FROM w INDEXED BY w_n WHERE n = ?1)"
-                     " JOIN names AS t ON t.k = tbl JOIN names AS c"
-                     " ON c.k = col WHERE prev IS NOT NULL",
-                     DB_ARGS(DB_INT(at)), add_key, out, err);
-    /* A named write not held (at 0) has no flag to change. */
-    for (size_t i = 0; rv == 0 && i < out->count; i++)
-        rv = i < named ? log_n_of(n, out->v[i].eid, &out->v[i].at, err)
-                       : log_id_of(n, out->v[i].at, out->v[i].eid, err);
+    for (size_t i = 0; rv == 0 && i < out->count; i++) {
+        struct key *x = &out->v[i];
+        bool found = false;
+        rv = log_n_of(n, x->eid, &x->at, err);
+        if (rv == 0 && x->at != 0)
+            rv = db_int(
+                &n->db,
+                "SELECT a FROM w INDEXED BY w_n WHERE n = ?3 AND " ROW_IS,
+                DB_ARGS(ROW_KEY(x->t, x->row), DB_INT(x->at)), &x->a, &found,
+                err);
+        if (rv == 0 && !found)
+            x->at = 0; /* not held, or not a write of that row */
+    }
+    for (size_t i = 0; rv == 0 && i < facts->count; i++) {
+        const struct key *f = &facts->v[i];
+        struct walk k;
+        rv = walk_author(n, f->t, f->row, f->a, at, false, f->bits, &k, err);
+        for (size_t h = 0; rv == 0 && h < k.count; h++) {
+            struct key *x = key_add(out, err);
+            if (x == NULL)
+                return HZ_ENOMEM;
+            *x = *f;
+            x->bits = k.hit[h].bits;
+            x->at = k.hit[h].n;
+            rv = log_id_of(n, x->at, x->eid, err);
+        }
+    }
     return rv;
 }
 
-/* The head flag of one write, from the facts as they are; its field's
- * value follows with its row (refresh_row). A write not held changes
- * nothing. */
-static int recompute_head(struct hz_node *n, const struct key *k,
-                          struct hz_err *err)
+/* The head flags of one fact's columns @k->bits, from the facts as they
+ * are; its row's values follow (refresh_row). */
+static int recompute_heads(struct hz_node *n, const struct key *k,
+                           struct hz_err *err)
 {
     if (k->at == 0)
         return 0;
-    return db_run(
-        &n->db,
-        "UPDATE w INDEXED BY w_n SET head = NOT EXISTS (SELECT 1"
-        " FROM sup WHERE sup.tbl = ?1 AND sup.row = ?2 AND"
-        " sup.col = ?3 AND sup.old = ?4) AND NOT EXISTS"
-        " (SELECT 1 FROM w AS l WHERE l.tbl = w.tbl AND"
-        " l.row = w.row AND l.col = w.col AND l.a = w.a AND"
-        " l.n > w.n) WHERE n = ?5 AND " FIELD_IS,
-        DB_ARGS(FIELD_KEY(k->t, k->row, k->c), DB_HASH(k->eid), DB_INT(k->at)),
-        err);
+    uint64_t heads = 0;
+    int rv = 0;
+    for (size_t c = 0; rv == 0 && c < k->t->n_cols; c++) {
+        uint64_t bit = fields_col_mask(k->t, c);
+        if ((k->bits & bit) == 0)
+            continue;
+        int64_t named = 0;
+        rv = db_int(&n->db,
+                    "SELECT EXISTS (SELECT 1 FROM sup WHERE tbl = ?1 AND"
+                    " row = ?2 AND col = ?3 AND old = ?4)",
+                    DB_ARGS(ROW_KEY(k->t, k->row), DB_TEXT(k->t->cols[c].name),
+                            DB_HASH(k->eid)),
+                    &named, NULL, err);
+        if (!named)
+            heads |= bit;
+    }
+    struct walk later;
+    if (rv == 0)
+        rv =
+            walk_author(n, k->t, k->row, k->a, k->at, true, heads, &later, err);
+    if (rv == 0)
+        heads &= later.left;
+    return rv != 0 ? rv
+                   : db_run(&n->db,
+                            "UPDATE w INDEXED BY w_n SET heads = (heads & ~?3)"
+                            " | (?4 & wrote) WHERE n = ?5 AND " ROW_IS,
+                            DB_ARGS(ROW_KEY(k->t, k->row), DB_INT(k->bits),
+                                    DB_INT(heads), DB_INT(k->at)),
+                            err);
 }
 
 /* An entity row that no applied fact mentions any more disappears. */
@@ -402,27 +681,26 @@ static int refresh_row(struct hz_node *n, const struct key *k,
         return rows_delete(n, k->t, k->row, err);
     rv = rows_set_deleted(n, k->t, k->row, tombs, err);
     return rv != 0 ? rv
-                   : refresh_columns(n, k->t, k->row,
-                                     tombs ? ROW_DELETED : ROW_LIVE, err);
+                   : refresh(n, k->t, k->row, all_cols(k->t),
+                             tombs ? ROW_DELETED : ROW_LIVE, NULL, err);
 }
 
 int fields_undo(struct hz_node *n, const uint8_t *eid, struct hz_err *err)
 {
     HZ_ASSERT(db_in_txn(&n->db));
-    struct keys fields = {.n = n}, tombs = {.n = n}, cands = {.n = n};
+    struct keys facts = {.n = n}, tombs = {.n = n}, cands = {.n = n};
     int64_t at = 0; /* 0: not in the log, so no writes */
     int rv = log_n_of(n, eid, &at, err);
     if (rv == 0)
         rv = db_each(&n->db,
-                     "SELECT t.name, row, c.name FROM w INDEXED BY w_n"
-                     " JOIN names AS t ON t.k = tbl JOIN names AS c"
-                     " ON c.k = col WHERE n = ?1",
-                     DB_ARGS(DB_INT(at)), add_key, &fields, err);
+                     "SELECT t.name, row, a, wrote FROM w INDEXED BY w_n"
+                     " JOIN names AS t ON t.k = tbl WHERE n = ?1",
+                     DB_ARGS(DB_INT(at)), add_key, &facts, err);
     if (rv == 0)
         rv = db_each(&n->db, "SELECT tbl, row FROM tomb WHERE eid = ?1",
                      DB_ARGS(DB_HASH(eid)), add_key, &tombs, err);
     if (rv == 0)
-        rv = undo_candidates(n, eid, at, &cands, err);
+        rv = undo_candidates(n, eid, at, &facts, &cands, err);
     if (rv == 0)
         rv = db_run(&n->db, "DELETE FROM w INDEXED BY w_n WHERE n = ?1",
                     DB_ARGS(DB_INT(at)), err);
@@ -434,12 +712,12 @@ int fields_undo(struct hz_node *n, const uint8_t *eid, struct hz_err *err)
     for (size_t i = 0; rv == 0 && i < sizeof drop / sizeof drop[0]; i++)
         rv = db_run(&n->db, drop[i], DB_ARGS(DB_HASH(eid)), err);
     for (size_t i = 0; rv == 0 && i < cands.count; i++)
-        rv = recompute_head(n, &cands.v[i], err);
-    for (size_t i = 0; rv == 0 && i < fields.count; i++)
-        rv = refresh_row(n, &fields.v[i], err);
+        rv = recompute_heads(n, &cands.v[i], err);
+    for (size_t i = 0; rv == 0 && i < facts.count; i++)
+        rv = refresh_row(n, &facts.v[i], err);
     for (size_t i = 0; rv == 0 && i < tombs.count; i++)
         rv = refresh_row(n, &tombs.v[i], err);
-    free(fields.v);
+    free(facts.v);
     free(tombs.v);
     free(cands.v);
     return rv;
@@ -472,21 +750,19 @@ int fields_heads(struct hz_node *n, const struct table_def *t,
                  struct hz_err *err)
 {
     *count = 0;
+    uint64_t bits = all_cols(t);
+    if (col != NULL) {
+        int c = schema_col_c(t, col);
+        HZ_ASSERT(c >= 0);
+        bits = fields_col_mask(t, (size_t)c);
+    }
     struct heads h = {calloc(max > 0 ? max : 1, sizeof(int64_t)), max, 0};
     if (h.at == NULL)
         return hz_err_set(err, HZ_ENOMEM, "heads");
-    int rv;
-    if (col != NULL)
-        rv = db_each(&n->db,
-                     "SELECT n FROM w INDEXED BY w_heads WHERE " FIELD_IS
-                     " AND head = 1",
-                     DB_ARGS(DB_TEXT(t->name), DB_ROW(row), DB_TEXT(col)),
-                     add_head, &h, err);
-    else
-        rv = db_each(&n->db,
-                     "SELECT DISTINCT n FROM w INDEXED BY w_heads WHERE"
-                     " tbl = " TBL_K " AND row = ?2 AND head = 1",
-                     DB_ARGS(DB_TEXT(t->name), DB_ROW(row)), add_head, &h, err);
+    int rv = db_each(&n->db,
+                     "SELECT n FROM w INDEXED BY w_heads WHERE " ROW_IS
+                     " AND heads <> 0 AND heads & ?3 <> 0",
+                     DB_ARGS(ROW_KEY(t, row), DB_INT(bits)), add_head, &h, err);
     for (size_t i = 0; rv == 0 && i < h.count; i++)
         rv = log_id_of(n, h.at[i], out[i], err);
     free(h.at);
@@ -497,169 +773,117 @@ int fields_heads(struct hz_node *n, const struct table_def *t,
     return 0;
 }
 
-/* ---- conflicts */
+/* ---- upgrading (storage.md, "Upgrades") */
 
-struct conflicts {
+/* The rows of w_format5 of one fact (table, row, author, entry), into a
+ * fact of this format. */
+struct upgrade {
     struct hz_node *n;
-    const char *kind;
-    json_t *arr;
-    /* delete_vs_edit: the last field listed (candidates come in order) */
-    char last_tbl[HZ_NAME_LEN_MAX + 1], last_col[HZ_NAME_LEN_MAX + 1];
-    uint8_t last_row[HZ_ROW_LEN];
+    const struct table_def *t;
+    uint8_t row[HZ_ROW_LEN];
+    int64_t a, at, clock;
+    uint64_t wrote, heads;
+    uint8_t *val[64];
+    size_t len[64];
+    int64_t rows, facts;
 };
 
-struct heads_json {
-    struct hz_node *n;
-    json_t *arr;
-};
-
-/* One head (log.n or entry id, author, clock, value) for the list. */
-static int add_head_json(void *data, sqlite3_stmt *st, struct hz_err *err)
+static void upgrade_reset(struct upgrade *u)
 {
-    struct heads_json *k = data;
-    uint8_t eid[HZ_HASH_LEN];
-    int rv = sqlite3_column_type(st, 0) == SQLITE_INTEGER
-                 ? log_id_of(k->n, sqlite3_column_int64(st, 0), eid, err)
-                 : db_column_fixed(st, 0, eid, HZ_HASH_LEN, err);
-    if (rv != 0)
-        return rv;
-    json_t *h = json_object();
-    json_object_set_new(h, "entry", render_hex(eid, HZ_HASH_LEN));
-    json_object_set_new(h, "author",
-                        render_hex(sqlite3_column_blob(st, 1), HZ_KEY_LEN));
-    json_object_set_new(h, "clock", json_integer(sqlite3_column_int64(st, 2)));
-    msgpack_unpacked u;
-    struct value v;
-    if (mp_unpack(&u, sqlite3_column_blob(st, 3),
-                  (size_t)sqlite3_column_bytes(st, 3), NULL) == 0) {
-        if (mp_value(&u.data, &v, "value", NULL) == 0)
-            json_object_set_new(h, "value", render_value(&v));
-        msgpack_unpacked_destroy(&u);
+    for (size_t i = 0; i < 64; i++) {
+        free(u->val[i]);
+        u->val[i] = NULL;
     }
-    json_array_append_new(k->arr, h);
-    return 0;
+    u->t = NULL;
+    u->wrote = u->heads = 0;
 }
 
-/* The heads of a field in winner order: format 4, and (a node of an
- * older format opened read-only, storage.md "Upgrades") formats 2 and 3,
- * whose w holds names, entry ids and authors' keys as they are. */
-static int list_heads(struct hz_node *n, const struct table_def *t,
-                      const uint8_t *row, const struct col_def *c,
-                      json_t *heads, struct hz_err *err)
+static int upgrade_flush(struct upgrade *u, struct hz_err *err)
 {
-    struct heads_json k = {n, heads};
-    if (n->db.format < 4)
-        return db_each(&n->db,
-                       "SELECT eid, author, clock, val FROM w"
-                       " WHERE tbl = ?1 AND row = ?2 AND col = ?3 AND"
-                       " head = 1 ORDER BY clock DESC, author DESC",
-                       DB_ARGS(FIELD_KEY(t, row, c)), add_head_json, &k, err);
-    return db_each(&n->db,
-                   "SELECT w.n, au.name, w.clock, w.val FROM w INDEXED BY"
-                   " w_heads JOIN names AS au ON au.k = w.a WHERE " FIELD_IS
-                   " AND head = 1 ORDER BY w.clock DESC, au.name DESC",
-                   DB_ARGS(FIELD_KEY(t, row, c)), add_head_json, &k, err);
+    if (u->t == NULL)
+        return 0;
+    struct hz_node *n = u->n;
+    enc_reset(&n->scratch);
+    enc_array(&n->scratch, (size_t)__builtin_popcountll(u->wrote));
+    for (uint64_t m = u->wrote; m != 0; m &= m - 1) {
+        size_t b = (size_t)__builtin_ctzll(m);
+        enc_raw(&n->scratch, u->val[b], u->len[b]);
+    }
+    int rv = enc_done(&n->scratch);
+    if (rv == 0)
+        rv = db_run(
+            &n->db,
+            "INSERT INTO w(tbl, row, a, n, clock, wrote, heads, val)"
+            " VALUES(" TBL_K ", ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            DB_ARGS(ROW_KEY(u->t, u->row), DB_INT(u->a), DB_INT(u->at),
+                    DB_INT(u->clock), DB_INT(u->wrote), DB_INT(u->heads),
+                    DB_BLOB(enc_data(&n->scratch), enc_len(&n->scratch))),
+            err);
+    u->facts++;
+    upgrade_reset(u);
+    return rv;
 }
 
-static int add_conflict(void *data, sqlite3_stmt *st, struct hz_err *err)
+/* One field write (table name, row, column name, a, n, clock, val,
+ * head), in the order of their facts. */
+static int upgrade_write(void *data, sqlite3_stmt *st, struct hz_err *err)
 {
-    struct conflicts *k = data;
+    struct upgrade *u = data;
     const struct table_def *t =
-        schema_table_c(k->n->schema, (const char *)sqlite3_column_text(st, 0));
+        schema_table_c(u->n->schema, (const char *)sqlite3_column_text(st, 0));
     int c = t != NULL
                 ? schema_col_c(t, (const char *)sqlite3_column_text(st, 2))
                 : -1;
     uint8_t row[HZ_ROW_LEN];
     if (c < 0 || db_column_fixed(st, 1, row, HZ_ROW_LEN, NULL) != 0)
-        return 0; /* a column this build does not know: not listed */
-    json_t *o = json_object();
-    json_object_set_new(o, "kind", json_string(k->kind));
-    json_object_set_new(o, "table", json_string(t->name));
-    json_object_set_new(o, "id", render_hex(row, HZ_ROW_LEN));
-    json_object_set_new(o, "column", json_string(t->cols[c].name));
-    json_t *heads = json_array();
-    json_object_set_new(o, "heads", heads);
-    json_array_append_new(k->arr, o);
-    /* Other statements: this one stays on its row. */
-    return list_heads(k->n, t, row, &t->cols[c], heads, err);
-}
-
-/* A head of a tombstoned row (tbl, row, col, n): listed (once per field)
- * when no tombstone of the row had seen its entry. */
-static int add_unseen(void *data, sqlite3_stmt *st, struct hz_err *err)
-{
-    struct conflicts *k = data;
-    const char *tbl = (const char *)sqlite3_column_text(st, 0);
-    const char *col = (const char *)sqlite3_column_text(st, 2);
-    uint8_t row[HZ_ROW_LEN], eid[HZ_HASH_LEN];
-    if (tbl == NULL || col == NULL || strlen(tbl) > HZ_NAME_LEN_MAX ||
-        strlen(col) > HZ_NAME_LEN_MAX ||
-        db_column_fixed(st, 1, row, HZ_ROW_LEN, NULL) != 0)
-        return hz_err_set(err, HZ_ECORRUPT, "stored field");
-    if (strcmp(tbl, k->last_tbl) == 0 && strcmp(col, k->last_col) == 0 &&
-        memcmp(row, k->last_row, HZ_ROW_LEN) == 0)
-        return 0;
-    int64_t seen = 0;
-    int rv = log_id_of(k->n, sqlite3_column_int64(st, 3), eid, err);
-    if (rv == 0)
-        rv = db_int(&k->n->db,
-                    "SELECT EXISTS (SELECT 1 FROM tomb_seen WHERE tbl = ?1 AND"
-                    " row = ?2 AND seen = ?3)",
-                    DB_ARGS(DB_TEXT(tbl), DB_ROW(row), DB_HASH(eid)), &seen,
-                    NULL, err);
-    if (rv != 0 || seen)
+        return hz_err_set(err, HZ_ECORRUPT, "stored field write");
+    int64_t a = sqlite3_column_int64(st, 3), at = sqlite3_column_int64(st, 4);
+    int rv = 0;
+    if (u->t != t || memcmp(u->row, row, HZ_ROW_LEN) != 0 || u->a != a ||
+        u->at != at)
+        rv = upgrade_flush(u, err);
+    if (rv != 0)
         return rv;
-    strcpy(k->last_tbl, tbl);
-    strcpy(k->last_col, col);
-    memcpy(k->last_row, row, HZ_ROW_LEN);
-    return add_conflict(k, st, err);
+    u->t = t;
+    memcpy(u->row, row, HZ_ROW_LEN);
+    u->a = a;
+    u->at = at;
+    u->clock = sqlite3_column_int64(st, 5);
+    uint64_t bit = fields_col_mask(t, (size_t)c);
+    size_t b = (size_t)__builtin_ctzll(bit);
+    if ((u->wrote & bit) != 0)
+        return hz_err_set(err, HZ_ECORRUPT, "stored field write twice");
+    u->wrote |= bit;
+    if (sqlite3_column_int64(st, 7) != 0)
+        u->heads |= bit;
+    u->rows++;
+    return db_column_dup(st, 6, &u->val[b], &u->len[b], err);
 }
 
-/* Formats 2 and 3, read-only: w holds names and entry ids as text and
- * blobs. */
-static int conflicts_older(struct hz_node *n, struct conflicts *k,
-                           struct hz_err *err)
+int fields_upgrade(struct hz_node *n, struct hz_err *err)
 {
-    int rv = db_each(
-        &n->db,
-        "SELECT tbl, row, col FROM w WHERE head = 1 AND NOT EXISTS"
-        " (SELECT 1 FROM tomb WHERE tomb.tbl = w.tbl AND tomb.row = w.row)"
-        " GROUP BY tbl, row, col HAVING count(*) > 1 ORDER BY tbl, row, col",
-        DB_NO_ARGS, add_conflict, k, err);
-    k->kind = "delete_vs_edit";
+    HZ_ASSERT(db_in_txn(&n->db));
+    struct upgrade u = {.n = n};
+    int64_t before = 0;
+    int rv = db_int(&n->db, "SELECT count(*) FROM w_format5", DB_NO_ARGS,
+                    &before, NULL, err);
     if (rv == 0)
         rv = db_each(&n->db,
-                     "SELECT DISTINCT tbl, row, col FROM w WHERE head = 1 AND"
-                     " EXISTS (SELECT 1 FROM tomb WHERE tomb.tbl = w.tbl AND"
-                     " tomb.row = w.row) AND NOT EXISTS (SELECT 1 FROM"
-                     " tomb_seen s WHERE s.tbl = w.tbl AND s.row = w.row AND"
-                     " s.seen = w.eid) ORDER BY tbl, row, col",
-                     DB_NO_ARGS, add_conflict, k, err);
-    return rv;
-}
-
-int fields_conflicts_json(struct hz_node *n, json_t *arr, struct hz_err *err)
-{
-    struct conflicts k = {.n = n, .kind = "concurrent", .arr = arr};
-    if (n->db.format < 4)
-        return conflicts_older(n, &k, err);
-    int rv = db_each(
-        &n->db,
-        "SELECT t.name, w.row, c.name FROM w JOIN names AS t ON t.k = w.tbl"
-        " JOIN names AS c ON c.k = w.col WHERE w.head = 1 AND NOT EXISTS"
-        " (SELECT 1 FROM tomb WHERE tomb.tbl = t.name AND tomb.row = w.row)"
-        " GROUP BY w.tbl, w.row, w.col HAVING count(*) > 1"
-        " ORDER BY t.name, w.row, c.name",
-        DB_NO_ARGS, add_conflict, &k, err);
-    k.kind = "delete_vs_edit";
-    if (rv == 0)
-        rv = db_each(&n->db,
-                     "SELECT t.name, w.row, c.name, w.n FROM w JOIN names AS t"
+                     "SELECT t.name, w.row, c.name, w.a, w.n, w.clock, w.val,"
+                     " w.head FROM w_format5 AS w JOIN names AS t"
                      " ON t.k = w.tbl JOIN names AS c ON c.k = w.col"
-                     " WHERE w.head = 1 AND EXISTS (SELECT 1 FROM tomb WHERE"
-                     " tomb.tbl = t.name AND tomb.row = w.row)"
-                     " ORDER BY t.name, w.row, c.name",
-                     DB_NO_ARGS, add_unseen, &k, err);
+                     " ORDER BY w.tbl, w.row, w.a, w.n",
+                     DB_NO_ARGS, upgrade_write, &u, err);
+    if (rv == 0)
+        rv = upgrade_flush(&u, err);
+    upgrade_reset(&u);
+    if (rv == 0 && u.rows != before)
+        rv = hz_err_set(err, HZ_ECORRUPT,
+                        "%lld field writes, %lld of known"
+                        " fields",
+                        (long long)before, (long long)u.rows);
+    if (rv == 0)
+        rv = db_exec(&n->db, "DROP TABLE w_format5", err);
     return rv;
 }
 

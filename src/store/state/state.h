@@ -4,7 +4,8 @@
  *   apply.c   applying a decoded body, and taking an entry back when a
  *             verdict changes (DECISIONS 5): dispatches to
  *   fields.c  owner of w, sup, tomb, tomb_seen: field writes, heads,
- *             tombstones, conflicts (DECISIONS 8, 9)
+ *             tombstones (DECISIONS 8, 9)
+ *   conflicts.c  the conflicts kept for review, read from those
  *   events.c  owner of evsrc: event rows and their sources (DECISIONS 10)
  *   rows.c    owner of the materialized e_<table> and v_<table> rows
  *   query.c, views.c, hash.c   reading them as JSON, views, state hash */
@@ -47,10 +48,28 @@ int fields_heads(struct hz_node *n, const struct table_def *t,
                  const uint8_t *row, const char *col,
                  uint8_t (*out)[HZ_HASH_LEN], size_t max, size_t *count,
                  struct hz_err *err);
+int fields_clear(struct hz_node *n, struct hz_err *err);
+/* The bit of column @c of @t in the masks of w: its rank among the
+ * table's columns ordered by (since, wire name), which a later schema
+ * version does not change (storage.md). */
+unsigned fields_col_bit(const struct table_def *t, size_t c);
+/* 1 << fields_col_bit. */
+uint64_t fields_col_mask(const struct table_def *t, size_t c);
+/* The value of column bit @bit in the stored values @u (unpacked) of a
+ * fact that wrote @wrote, borrowed from @u; HZ_ECORRUPT if it has none. */
+int fields_value(const msgpack_unpacked *u, uint64_t wrote, uint64_t bit,
+                 const char *what, struct value *out, struct hz_err *err);
+/* Upgrading a node of format 5 or older (inside the transaction that
+ * upgrades it, after db_upgrade): the field writes of w_format5, one row
+ * per field, become one fact per entry and row (storage.md, "Upgrades");
+ * w_format5 is dropped. */
+int fields_upgrade(struct hz_node *n, struct hz_err *err);
+
+/* ---- conflicts.c */
+
 /* Append the conflicts kept for review ("concurrent", "delete_vs_edit";
  * proto/merge.md) to @arr. */
 int fields_conflicts_json(struct hz_node *n, json_t *arr, struct hz_err *err);
-int fields_clear(struct hz_node *n, struct hz_err *err);
 
 /* ---- events.c: event rows from their sources */
 
