@@ -46,7 +46,7 @@
 #define HZ_FRAME_LEN_MAX (HZ_ENTRY_LEN_MAX + 64u)
 /* Entries applied per transaction during a bundle import, and the entry
  * bytes after which a transaction commits early (keeps the WAL small). */
-#define HZ_IMPORT_BATCH 512u
+#define HZ_IMPORT_BATCH 4096u
 #define HZ_IMPORT_BATCH_BYTES (8u * 1024u * 1024u)
 
 /* The clock never runs ahead of our own wall time by more than this, and

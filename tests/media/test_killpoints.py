@@ -11,7 +11,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import hz_test as T  # noqa: E402
 
-BATCH = 512   # HZ_IMPORT_BATCH in src/core/limits.h
+BATCH = 4096  # HZ_IMPORT_BATCH in src/core/limits.h
 ENTRIES = 3 * BATCH + 100
 
 
@@ -65,8 +65,9 @@ def main():
         T.check_eq(node.query("SELECT count(*) FROM log")[0][0], 2,
                    "the next write follows it")
     print("kill points: import killed after commits 1, 2, 3 holds exactly"
-          " 512, 1024, 1536 entries, verifies, and resumes to the same state;"
-          " a put killed after its commit keeps its row")
+          " %d, %d, %d entries, verifies, and resumes to the same state;"
+          " a put killed after its commit keeps its row"
+          % (BATCH, 2 * BATCH, 3 * BATCH))
     return 0
 
 
