@@ -18,8 +18,7 @@
 #include <string.h>
 
 #define ROW_KEY(t, row) DB_TEXT((t)->name), DB_ROW(row)
-#define ROW_IS                                                                 \
-    "tbl = (SELECT k FROM names WHERE name = ?1) AND row = ?2"
+#define ROW_IS "tbl = (SELECT k FROM names WHERE name = ?1) AND row = ?2"
 
 /* A head fact of a row, for the conflict list. */
 struct hfact {
@@ -348,4 +347,3 @@ int fields_conflicts_json(struct hz_node *n, json_t *arr, struct hz_err *err)
                      DB_NO_ARGS, row_conflicts, &k, err);
     return rv;
 }
-
