@@ -423,12 +423,23 @@ static int verify_file(hz_node *n, struct reader *r, uint64_t *count,
     return rv;
 }
 
-/* Pass 2: store and apply, HZ_IMPORT_BATCH whole entries per
- * transaction; an interruption loses no committed batch. */
+/* Entries per transaction: HZ_IMPORT_BATCH, or for tests that kill an
+ * import between commits of a small bundle, HUZHU_TEST_IMPORT_BATCH
+ * (what a commit guarantees does not depend on its size). */
+static unsigned import_batch(void)
+{
+    const char *t = getenv("HUZHU_TEST_IMPORT_BATCH");
+    unsigned long v = t != NULL ? strtoul(t, NULL, 10) : 0;
+    return v > 0 && v < HZ_IMPORT_BATCH ? (unsigned)v : HZ_IMPORT_BATCH;
+}
+
+/* Pass 2: store and apply, import_batch() whole entries per transaction;
+ * an interruption loses no committed batch. */
 static int apply_file(hz_node *n, struct reader *r,
                       struct hz_ingest_stats *stats, struct hz_err *err)
 {
     HZ_ASSERT(!db_in_txn(&n->db));
+    const unsigned batch = import_batch();
     int rv = read_header(n, r, err);
     unsigned in_batch = 0;
     size_t batch_bytes = 0;
@@ -460,8 +471,7 @@ static int apply_file(hz_node *n, struct reader *r,
             ingest_count(stats, res);
         }
         batch_bytes += r->len;
-        if (++in_batch == HZ_IMPORT_BATCH ||
-            batch_bytes >= HZ_IMPORT_BATCH_BYTES) {
+        if (++in_batch == batch || batch_bytes >= HZ_IMPORT_BATCH_BYTES) {
             rv = txn_commit(n, err);
             in_batch = 0;
             batch_bytes = 0;
