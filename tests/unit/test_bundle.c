@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/bundle.h"
 #include "core/limits.h"
 
 struct world {
@@ -531,6 +532,111 @@ static void header_or_trailer_not_in_its_one_form_is_refused(void **state)
 
 /* ---- exports for a vector */
 
+/* ---- signatures checked in chunks, on several threads */
+
+enum { MANY = 2600 }; /* over two chunks of pass 1 (1,024 entries) */
+
+/* @r's good bundle header, then MANY entries of a fresh author, entry
+ * @bad_sig (1-based, 0: none) with a flipped signature byte and entry
+ * @garbage (0: none) not an entry at all; a trailer that matches. */
+static uint8_t *many_entries(const struct refusal_world *r,
+                             const struct unit_entries *es, size_t bad_sig,
+                             size_t garbage, size_t *out_len)
+{
+    size_t cap = 64 + be32(r->bytes + 8);
+    for (size_t i = 0; i < es->n; i++)
+        cap += 5 + es->len[i];
+    uint8_t *out = malloc(cap);
+    assert_non_null(out);
+    size_t len = 13 + be32(r->bytes + 8);
+    memcpy(out, r->bytes, len); /* magic and header frame */
+    for (size_t i = 0; i < es->n; i++) {
+        if (i + 1 == garbage) {
+            append_frame(out, &len, 2, (const uint8_t *)"\xc0", 1);
+            continue;
+        }
+        append_frame(out, &len, 2, es->p[i], es->len[i]);
+        if (i + 1 == bad_sig)
+            out[len - 1] ^= 0x01; /* the signature is the last field */
+    }
+    struct bundle_trailer t = {.count = es->n};
+    crypto_generichash(t.digest, HZ_HASH_LEN, out, len, NULL, 0);
+    struct enc e;
+    enc_init(&e);
+    assert_int_equal(bundle_trailer_encode(&t, &e), 0);
+    append_frame(out, &len, 3, enc_data(&e), enc_len(&e));
+    enc_close(&e);
+    *out_len = len;
+    return out;
+}
+
+/* Pass 1 reads entries in chunks and checks their signatures on several
+ * threads: whatever the chunk, a bad signature refuses the bundle, and
+ * the error names the first failing entry in file order, as if they were
+ * checked one by one; a good bundle of as many entries imports whole. */
+static void a_bad_signature_is_named_by_its_place_in_any_chunk(void **state)
+{
+    (void)state;
+    struct refusal_world r;
+    refusal_open(&r);
+    struct unit_author x;
+    unit_author_init(&x, 0x6b);
+    struct unit_entries es = {0};
+    struct enc body;
+    enc_init(&body);
+    for (uint32_t i = 0; i < MANY; i++) {
+        uint8_t row[HZ_ROW_LEN] = {0x6b};
+        memcpy(row + 1, &i, sizeof i);
+        struct value v = {.type = VALUE_INT, .i = 1 + i % 9};
+        unit_body_set(&body, 1, "households", row, "members", &v, 0, NULL);
+        unit_author_next(&x, (UNIT_T0_MS << 16) + i, &body, &es, NULL);
+    }
+    static const struct {
+        size_t bad_sig, garbage;
+        int code;
+        const char *names;
+    } cases[] = {
+        {1, 0, HZ_EBADSIG, "bundle entry 1:"},
+        {1500, 0, HZ_EBADSIG, "bundle entry 1500:"},
+        {MANY, 0, HZ_EBADSIG, "bundle entry 2600:"},
+        /* Later in the same chunk, and in a later chunk, a frame that is
+         * not an entry: the earlier bad signature is what is named. */
+        {1030, 1031, HZ_EBADSIG, "bundle entry 1030:"},
+        {1030, 2100, HZ_EBADSIG, "bundle entry 1030:"},
+        {1031, 1030, HZ_EMALFORMED, "bundle entry 1030:"},
+    };
+    char *path = unit_path(r.w.dir, "many.hzb");
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        size_t len;
+        uint8_t *b =
+            many_entries(&r, &es, cases[k].bad_sig, cases[k].garbage, &len);
+        unit_write_file(path, b, len);
+        free(b);
+        struct hz_err err = {0};
+        struct hz_ingest_stats st = {0};
+        assert_int_equal(hz_bundle_import(r.w.b, path, &st, &err),
+                         cases[k].code);
+        if (strncmp(err.msg, cases[k].names, strlen(cases[k].names)) != 0)
+            fail_msg("case %zu: %s", k, err.msg);
+        unit_assert_unchanged(r.w.b, &r.before);
+    }
+    size_t len;
+    uint8_t *b = many_entries(&r, &es, 0, 0, &len);
+    unit_write_file(path, b, len);
+    free(b);
+    struct hz_ingest_stats st = {0};
+    assert_int_equal(import(r.w.b, path, &st), 0);
+    assert_int_equal(st.applied, MANY);
+    /* A takes them too, for refusal_close's comparison of A and B. */
+    assert_int_equal(unit_deliver(r.w.a, &es, NULL), 0);
+    unlink(path);
+    free(path);
+    enc_close(&body);
+    unit_entries_free(&es);
+    unit_author_close(&x);
+    refusal_close(&r);
+}
+
 static char *vector_of(hz_node *n)
 {
     char *v = NULL;
@@ -808,6 +914,7 @@ int main(void)
         cmocka_unit_test(empty_and_garbage_files_are_refused),
         cmocka_unit_test(foreign_bundle_is_refused_and_changes_nothing),
         cmocka_unit_test(header_or_trailer_not_in_its_one_form_is_refused),
+        cmocka_unit_test(a_bad_signature_is_named_by_its_place_in_any_chunk),
         cmocka_unit_test(export_for_a_vector_carries_only_what_is_missing),
         cmocka_unit_test(export_refuses_a_foreign_or_malformed_vector),
         cmocka_unit_test(

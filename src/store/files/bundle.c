@@ -24,7 +24,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -391,12 +393,102 @@ static int check_trailer(struct reader *r, uint64_t count, struct hz_err *err)
     return 0;
 }
 
+/* Pass 1 checks the signatures of the entries not held on every core: a
+ * chunk of entries is read, decoded and looked up in the log in file order
+ * on this thread, then their signatures are checked by up to
+ * VERIFY_THREADS threads (this one among them), then their ids are written
+ * in order. What is refused, and the entry an error names, are as if the
+ * entries were checked one by one: the first failing entry in file
+ * order. */
+#define CHUNK_ENTRIES 1024u
+#define CHUNK_BYTES (4u * 1024u * 1024u)
+#define VERIFY_THREADS 8u
+
+struct chunk {
+    uint8_t *buf; /* CHUNK_BYTES + HZ_FRAME_LEN_MAX */
+    size_t used, count;
+    uint64_t first; /* entries of the file before the chunk */
+    atomic_size_t next;
+    struct entry e[CHUNK_ENTRIES];
+    bool held[CHUNK_ENTRIES];
+    int rv[CHUNK_ENTRIES];
+};
+
+static void *verify_work(void *arg)
+{
+    struct chunk *c = arg;
+    for (;;) {
+        size_t i = atomic_fetch_add(&c->next, 1);
+        if (i >= c->count)
+            return NULL;
+        c->rv[i] = c->held[i] ? 0 : entry_verify(&c->e[i], NULL);
+    }
+}
+
+static unsigned verify_threads(size_t entries)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n > (long)VERIFY_THREADS)
+        n = VERIFY_THREADS;
+    /* A thread for fewer than 16 signatures costs more than it saves. */
+    if (n > (long)(entries / 16))
+        n = (long)(entries / 16);
+    return n < 1 ? 1u : (unsigned)n;
+}
+
+/* Check the chunk's signatures and write its ids; the chunk is empty
+ * afterwards. A thread that cannot start leaves its share to the others. */
+static int finish_chunk(struct chunk *c, FILE *ids, struct hz_err *err)
+{
+    pthread_t th[VERIFY_THREADS];
+    unsigned n = verify_threads(c->count), started = 0;
+    atomic_store(&c->next, 0);
+    while (started + 1 < n &&
+           pthread_create(&th[started], NULL, verify_work, c) == 0)
+        started++;
+    verify_work(c);
+    for (unsigned t = 0; t < started; t++)
+        pthread_join(th[t], NULL);
+    int rv = 0;
+    for (size_t i = 0; rv == 0 && i < c->count; i++) {
+        if (c->rv[i] != 0) {
+            rv = hz_err_set(err, c->rv[i], "entry");
+            hz_err_wrap(err, "bundle entry %llu",
+                        (unsigned long long)(c->first + i + 1));
+        } else if (fwrite(c->e[i].id, 1, HZ_HASH_LEN, ids) != HZ_HASH_LEN)
+            rv = hz_err_set(err, HZ_EIO, "import ids: %s", strerror(errno));
+    }
+    c->first += c->count;
+    c->count = 0;
+    c->used = 0;
+    return rv;
+}
+
+/* Read one entry frame into the chunk: decoded, and looked up. */
+static int take_entry(hz_node *n, struct chunk *c, const struct reader *r,
+                      struct hz_err *err)
+{
+    uint8_t *p = c->buf + c->used;
+    memcpy(p, r->buf, r->len);
+    size_t i = c->count;
+    int rv = entry_decode(&c->e[i], p, r->len, err);
+    if (rv == 0)
+        rv = ingest_held(n, &c->e[i], p, r->len, &c->held[i], err);
+    if (rv != 0) {
+        hz_err_wrap(err, "bundle entry %llu",
+                    (unsigned long long)(c->first + i + 1));
+        return rv;
+    }
+    c->used += r->len;
+    c->count++;
+    return 0;
+}
+
 /* Pass 1: every frame, every entry's transport checks; no state. */
-static int verify_file(hz_node *n, struct reader *r, uint64_t *count,
-                       struct hz_err *err)
+static int verify_frames(hz_node *n, struct reader *r, struct chunk *c,
+                         struct hz_err *err)
 {
     int rv = read_header(n, r, err);
-    *count = 0;
     while (rv == 0) {
         rv = next_frame(r, err);
         if (rv == 1)
@@ -404,22 +496,46 @@ static int verify_file(hz_node *n, struct reader *r, uint64_t *count,
                               "bundle is truncated (no trailer)");
         if (rv != 0)
             break;
-        if (r->kind == FRAME_TRAILER)
-            return check_trailer(r, *count, err);
+        if (r->kind == FRAME_TRAILER) {
+            uint64_t count = c->first + c->count;
+            rv = finish_chunk(c, r->ids, err);
+            return rv != 0 ? rv : check_trailer(r, count, err);
+        }
         if (r->kind != FRAME_ENTRY)
             return hz_err_set(err, HZ_EMALFORMED, "second bundle header");
-        struct entry e;
-        bool held;
-        rv = entry_decode(&e, r->buf, r->len, err);
-        if (rv == 0)
-            rv = ingest_check(n, &e, r->buf, r->len, &held, err);
-        if (rv == 0 && fwrite(e.id, 1, HZ_HASH_LEN, r->ids) != HZ_HASH_LEN)
-            rv = hz_err_set(err, HZ_EIO, "import ids: %s", strerror(errno));
-        if (rv != 0)
-            return hz_err_wrap(err, "bundle entry %llu",
-                               (unsigned long long)*count + 1);
-        (*count)++;
+        rv = take_entry(n, c, r, err);
+        if (rv == 0 && (c->count == CHUNK_ENTRIES || c->used >= CHUNK_BYTES))
+            rv = finish_chunk(c, r->ids, err);
     }
+    return rv;
+}
+
+static int verify_file(hz_node *n, struct reader *r, uint64_t *count,
+                       struct hz_err *err)
+{
+    *count = 0;
+    struct chunk *c = calloc(1, sizeof *c);
+    uint8_t *buf = malloc(CHUNK_BYTES + HZ_FRAME_LEN_MAX);
+    if (c == NULL || buf == NULL) {
+        free(c);
+        free(buf);
+        return hz_err_set(err, HZ_ENOMEM, "import chunk");
+    }
+    c->buf = buf;
+    int rv = verify_frames(n, r, c, err);
+    /* Refused after some entries were read: an earlier entry's bad
+     * signature is what is reported, as if checked one by one. */
+    if (rv != 0 && c->count > 0) {
+        struct hz_err first = {0};
+        if (finish_chunk(c, r->ids, &first) != 0) {
+            rv = first.code;
+            if (err != NULL)
+                *err = first;
+        }
+    }
+    *count = c->first + c->count;
+    free(c->buf);
+    free(c);
     return rv;
 }
 

@@ -381,14 +381,20 @@ static int drain_pending(struct hz_node *n, const uint8_t *author,
     }
 }
 
-int ingest_check(struct hz_node *n, const struct entry *e, const uint8_t *buf,
-                 size_t len, bool *held, struct hz_err *err)
+int ingest_held(struct hz_node *n, const struct entry *e, const uint8_t *buf,
+                size_t len, bool *held, struct hz_err *err)
 {
     if (memcmp(e->network, n->network, HZ_NET_LEN) != 0)
         return hz_err_set(err, HZ_ENETWORK, "entry");
     /* An entry already held with these very bytes was verified when it
      * was stored: recognised by its id, it costs no signature check. */
-    int rv = log_holds_bytes(n, e->id, buf, len, held, err);
+    return log_holds_bytes(n, e->id, buf, len, held, err);
+}
+
+int ingest_check(struct hz_node *n, const struct entry *e, const uint8_t *buf,
+                 size_t len, bool *held, struct hz_err *err)
+{
+    int rv = ingest_held(n, e, buf, len, held, err);
     if (rv == 0 && !*held)
         rv = entry_verify(e, err);
     return rv;

@@ -262,6 +262,11 @@ int ingest_entry(struct hz_node *n, const uint8_t *buf, size_t len,
  * import calls it outside a transaction. */
 int ingest_check(struct hz_node *n, const struct entry *e, const uint8_t *buf,
                  size_t len, bool *held, struct hz_err *err);
+/* ingest_check without the signature: the network, and whether these very
+ * bytes are held. The caller checks the signature of an entry not held
+ * (entry_verify; pass 1 of an import does it on several threads). */
+int ingest_held(struct hz_node *n, const struct entry *e, const uint8_t *buf,
+                size_t len, bool *held, struct hz_err *err);
 /* Store and judge an entry that passed ingest_check (in this call or in
  * pass 1 of an import): its signature is never checked again. */
 int ingest_checked(struct hz_node *n, const struct entry *e, const uint8_t *buf,
