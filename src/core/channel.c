@@ -117,17 +117,27 @@ static int derive_shared(struct hs *h, struct hz_err *err)
     return 0;
 }
 
+/* What a proof's signature covers: @label || the transcript hash. */
+#define SIGNED_MAX (32u + HZ_HASH_LEN)
+static size_t signed_input(const struct hs *h, const char *label,
+                           uint8_t out[SIGNED_MAX])
+{
+    size_t ll = strlen(label);
+    HZ_ASSERT(ll <= 32u);
+    memcpy(out, label, ll);
+    memcpy(out + ll, h->t, HZ_HASH_LEN);
+    return ll + HZ_HASH_LEN;
+}
+
 /* [key, chain, sig] of this side, boxed under @key, appended to @out with
  * its length; the whole message into h->buf for the transcript. */
 static int send_proof(struct hs *h, const char *sig_label, const uint8_t *key,
                       struct enc *out, size_t *msg_len, struct hz_err *err)
 {
     uint8_t sig[crypto_sign_BYTES];
-    uint8_t signed_msg[32 + HZ_HASH_LEN];
-    size_t ll = strlen(sig_label);
-    memcpy(signed_msg, sig_label, ll);
-    memcpy(signed_msg + ll, h->t, HZ_HASH_LEN);
-    crypto_sign_detached(sig, NULL, signed_msg, ll + HZ_HASH_LEN, h->self.sk);
+    uint8_t signed_msg[SIGNED_MAX];
+    size_t sl = signed_input(h, sig_label, signed_msg);
+    crypto_sign_detached(sig, NULL, signed_msg, sl, h->self.sk);
     struct enc p;
     enc_init(&p);
     enc_array(&p, 3);
@@ -169,10 +179,10 @@ static int open_proof(struct hs *h, const char *sig_label, const uint8_t *key,
     if (mp_unpack(&u, h->plain, plain_len, NULL) != 0)
         return fail(h, err, HZ_EMALFORMED, "proof");
     const msgpack_object *o = &u.data;
-    const msgpack_object *a = o->type == MSGPACK_OBJECT_ARRAY &&
-                                      o->via.array.size == 3
-                                  ? o->via.array.ptr
-                                  : NULL;
+    const msgpack_object *a =
+        o->type == MSGPACK_OBJECT_ARRAY && o->via.array.size == 3
+            ? o->via.array.ptr
+            : NULL;
     bool ok = a != NULL && a[0].type == MSGPACK_OBJECT_BIN &&
               a[0].via.bin.size == HZ_KEY_LEN &&
               a[1].type == MSGPACK_OBJECT_BIN &&
@@ -203,12 +213,9 @@ static int open_proof(struct hs *h, const char *sig_label, const uint8_t *key,
     enc_close(&p);
     if (!ok)
         return fail(h, err, HZ_EMALFORMED, "proof not in its one form");
-    uint8_t signed_msg[32 + HZ_HASH_LEN];
-    size_t ll = strlen(sig_label);
-    memcpy(signed_msg, sig_label, ll);
-    memcpy(signed_msg + ll, h->t, HZ_HASH_LEN);
-    if (crypto_sign_verify_detached(sig, signed_msg, ll + HZ_HASH_LEN,
-                                    h->peer_key) != 0)
+    uint8_t signed_msg[SIGNED_MAX];
+    size_t sl = signed_input(h, sig_label, signed_msg);
+    if (crypto_sign_verify_detached(sig, signed_msg, sl, h->peer_key) != 0)
         return fail(h, err, HZ_EBADSIG, "proof signature");
     /* The chain stays in h->plain until hs_accept. */
     h->peer_chain = chain;
@@ -260,8 +267,8 @@ static int on_msg2(struct hs *h, struct enc *out, struct hz_err *err)
     int rv = derive_shared(h, err);
     if (rv != 0)
         return rv;
-    mac(h, "huzhu hs t2 v1", h->plain, HZ_HS_HELLO_LEN, h->buf,
-        HZ_HS_HELLO_LEN, NULL, 0, h->t);
+    mac(h, "huzhu hs t2 v1", h->plain, HZ_HS_HELLO_LEN, h->buf, HZ_HS_HELLO_LEN,
+        NULL, 0, h->t);
     uint8_t k3[HZ_HASH_LEN];
     mac(h, "huzhu hs k3 v1", h->shared, 32, h->t, HZ_HASH_LEN, NULL, 0, k3);
     size_t msg3_len = 0;
@@ -270,8 +277,7 @@ static int on_msg2(struct hs *h, struct enc *out, struct hz_err *err)
     if (rv != 0)
         return rv;
     uint8_t t3[HZ_HASH_LEN];
-    mac(h, "huzhu hs t3 v1", h->t, HZ_HASH_LEN, h->buf, msg3_len, NULL, 0,
-        t3);
+    mac(h, "huzhu hs t3 v1", h->t, HZ_HASH_LEN, h->buf, msg3_len, NULL, 0, t3);
     memcpy(h->t, t3, HZ_HASH_LEN);
     h->state = C_WAIT4;
     return 0;
@@ -304,11 +310,11 @@ int hs_feed(struct hs *h, const uint8_t *in, size_t len, size_t *used,
             return rv < 0 ? rv : HS_MORE;
         uint8_t k[HZ_HASH_LEN];
         if (h->state == S_WAIT3)
-            mac(h, "huzhu hs k3 v1", h->shared, 32, h->t, HZ_HASH_LEN, NULL,
-                0, k);
+            mac(h, "huzhu hs k3 v1", h->shared, 32, h->t, HZ_HASH_LEN, NULL, 0,
+                k);
         else
-            mac(h, "huzhu hs k4 v1", h->shared, 32, h->t, HZ_HASH_LEN, NULL,
-                0, k);
+            mac(h, "huzhu hs k4 v1", h->shared, 32, h->t, HZ_HASH_LEN, NULL, 0,
+                k);
         rv = open_proof(h,
                         h->state == S_WAIT3 ? "huzhu hs client v1"
                                             : "huzhu hs server v1",
@@ -318,8 +324,8 @@ int hs_feed(struct hs *h, const uint8_t *in, size_t len, size_t *used,
             return rv;
         /* The transcript takes the proof as it came. */
         uint8_t t[HZ_HASH_LEN];
-        mac(h, h->state == S_WAIT3 ? "huzhu hs t3 v1" : "huzhu hs t4 v1",
-            h->t, HZ_HASH_LEN, h->buf, h->have, NULL, 0, t);
+        mac(h, h->state == S_WAIT3 ? "huzhu hs t3 v1" : "huzhu hs t4 v1", h->t,
+            HZ_HASH_LEN, h->buf, h->have, NULL, 0, t);
         memcpy(h->t, t, HZ_HASH_LEN);
         h->have = 0;
         h->state = h->state == S_WAIT3 ? S_PEER : C_PEER;
@@ -380,16 +386,15 @@ int chan_seal(struct chan *c, const uint8_t *p, size_t len, struct enc *out,
     if (len > HZ_FRAME_PLAIN_MAX)
         return hz_err_set(err, HZ_ETOOBIG, "frame");
     size_t l = len + HZ_FRAME_TAG_LEN;
-    uint8_t hdr[4] = {(uint8_t)(l >> 24), (uint8_t)(l >> 16),
-                      (uint8_t)(l >> 8), (uint8_t)l};
+    uint8_t hdr[4] = {(uint8_t)(l >> 24), (uint8_t)(l >> 16), (uint8_t)(l >> 8),
+                      (uint8_t)l};
     uint8_t nonce[24];
     frame_nonce(c->tx_n++, nonce);
     uint8_t *ct = malloc(l);
     if (ct == NULL)
         return hz_err_set(err, HZ_ENOMEM, "frame");
-    crypto_aead_xchacha20poly1305_ietf_encrypt(ct, NULL, p, len, hdr,
-                                               sizeof hdr, NULL, nonce,
-                                               c->tx_key);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(
+        ct, NULL, p, len, hdr, sizeof hdr, NULL, nonce, c->tx_key);
     enc_raw(out, hdr, sizeof hdr);
     enc_raw(out, ct, l);
     free(ct);
@@ -402,8 +407,8 @@ int chan_open(struct chan *c, const uint8_t *in, size_t len, size_t *used,
     *used = 0;
     if (len < 4)
         return 1;
-    size_t l = (size_t)in[0] << 24 | (size_t)in[1] << 16 |
-               (size_t)in[2] << 8 | in[3];
+    size_t l =
+        (size_t)in[0] << 24 | (size_t)in[1] << 16 | (size_t)in[2] << 8 | in[3];
     if (l > HZ_FRAME_PLAIN_MAX + HZ_FRAME_TAG_LEN || l < HZ_FRAME_TAG_LEN)
         return hz_err_set(err, HZ_ETOOBIG, "frame length %zu", l);
     if (len < 4 + l)
@@ -411,9 +416,8 @@ int chan_open(struct chan *c, const uint8_t *in, size_t len, size_t *used,
     uint8_t nonce[24];
     frame_nonce(c->rx_n, nonce);
     unsigned long long got = 0;
-    if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain, &got, NULL, in + 4,
-                                                   l, in, 4, nonce,
-                                                   c->rx_key) != 0)
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+            plain, &got, NULL, in + 4, l, in, 4, nonce, c->rx_key) != 0)
         return hz_err_set(err, HZ_EBADSIG, "frame does not open");
     c->rx_n++;
     *plain_len = (size_t)got;

@@ -61,11 +61,9 @@ static void run_open(struct run *r, const struct side *a, const struct side *b,
     enc_init(&r->m2);
     enc_init(&r->m3);
     enc_init(&r->m4);
-    assert_int_equal(hs_start(&r->c, HS_CLIENT, kc, &a->self, sc, &r->m1,
-                              NULL),
+    assert_int_equal(hs_start(&r->c, HS_CLIENT, kc, &a->self, sc, &r->m1, NULL),
                      0);
-    assert_int_equal(hs_start(&r->s, HS_SERVER, ks, &b->self, ss, &r->m2,
-                              NULL),
+    assert_int_equal(hs_start(&r->s, HS_SERVER, ks, &b->self, ss, &r->m2, NULL),
                      0);
     assert_int_equal(enc_len(&r->m1), HZ_HS_HELLO_LEN);
     assert_int_equal(enc_len(&r->m2), 0); /* the server speaks second */
@@ -87,6 +85,22 @@ static int feed_all(struct hs *h, const struct enc *in, struct enc *out,
     if (rv >= 0 && rv != HS_MORE)
         assert_int_equal(used, enc_len(in));
     return rv;
+}
+
+/* The two members of most tests: a dials, b answers. */
+static void members(struct side *a, struct side *b)
+{
+    side_init(a, 0xa1);
+    side_init(b, 0xb2);
+}
+
+/* msg1 to the server (msg2 made); with @msg3 also msg2 to the client
+ * (msg3 made). */
+static void run_to(struct run *r, bool msg3)
+{
+    assert_int_equal(feed_all(&r->s, &r->m1, &r->m2, NULL), HS_MORE);
+    if (msg3)
+        assert_int_equal(feed_all(&r->c, &r->m2, &r->m3, NULL), HS_MORE);
 }
 
 /* The whole handshake; both sides done. */
@@ -125,8 +139,7 @@ static void two_members_open_a_channel_and_talk(void **state)
 {
     (void)state;
     struct side a, b;
-    side_init(&a, 0xa1);
-    side_init(&b, 0xb2);
+    members(&a, &b);
     struct run r;
     run_open(&r, &a, &b, net_k, net_k);
     run_through(&r, &a, &b);
@@ -149,15 +162,13 @@ static void two_members_open_a_channel_and_talk(void **state)
     struct enc w;
     enc_init(&w);
     static const char hello[] = "互助 vector [1, 2]";
-    assert_int_equal(chan_seal(&cc, (const uint8_t *)hello, sizeof hello, &w,
-                               NULL),
-                     0);
+    assert_int_equal(
+        chan_seal(&cc, (const uint8_t *)hello, sizeof hello, &w, NULL), 0);
     assert_int_equal(chan_seal(&cc, (const uint8_t *)"", 0, &w, NULL), 0);
     static uint8_t plain[HZ_FRAME_PLAIN_MAX];
     size_t used, got;
-    assert_int_equal(chan_open(&cs, enc_data(&w), enc_len(&w), &used, plain,
-                               &got, NULL),
-                     0);
+    assert_int_equal(
+        chan_open(&cs, enc_data(&w), enc_len(&w), &used, plain, &got, NULL), 0);
     assert_int_equal(got, sizeof hello);
     assert_memory_equal(plain, hello, sizeof hello);
     size_t off = used;
@@ -169,9 +180,8 @@ static void two_members_open_a_channel_and_talk(void **state)
     /* And back. */
     enc_reset(&w);
     assert_int_equal(chan_seal(&cs, (const uint8_t *)"ok", 2, &w, NULL), 0);
-    assert_int_equal(chan_open(&cc, enc_data(&w), enc_len(&w), &used, plain,
-                               &got, NULL),
-                     0);
+    assert_int_equal(
+        chan_open(&cc, enc_data(&w), enc_len(&w), &used, plain, &got, NULL), 0);
     assert_memory_equal(plain, "ok", 2);
     enc_close(&w);
     run_close(&r);
@@ -183,8 +193,7 @@ static void an_outsider_is_refused_before_anything_is_shown(void **state)
 {
     (void)state;
     struct side a, b;
-    side_init(&a, 0xa1);
-    side_init(&b, 0xb2);
+    members(&a, &b);
     static const uint8_t other_k[HZ_HS_KEY_LEN] = {0x4b, 0x4b, 0x4c};
     struct hz_err err = {0};
     struct run r;
@@ -203,8 +212,7 @@ static void an_outsider_is_refused_before_anything_is_shown(void **state)
     enc_init(&m2);
     uint8_t s[32];
     seed_of(0x66, s);
-    assert_int_equal(hs_start(&fake, HS_SERVER, other_k, &b.self, s, &m2,
-                              NULL),
+    assert_int_equal(hs_start(&fake, HS_SERVER, other_k, &b.self, s, &m2, NULL),
                      0);
     /* The fake keys msg1 with its secret: it cannot read a member's. */
     assert_int_equal(feed_all(&fake, &r.m1, &m2, NULL), HZ_ENETWORK);
@@ -218,12 +226,10 @@ static void a_refused_peer_gets_nothing_of_the_server(void **state)
 {
     (void)state;
     struct side a, b;
-    side_init(&a, 0xa1);
-    side_init(&b, 0xb2);
+    members(&a, &b);
     struct run r;
     run_open(&r, &a, &b, net_k, net_k);
-    assert_int_equal(feed_all(&r.s, &r.m1, &r.m2, NULL), HS_MORE);
-    assert_int_equal(feed_all(&r.c, &r.m2, &r.m3, NULL), HS_MORE);
+    run_to(&r, true);
     size_t before = enc_len(&r.m4);
     assert_int_equal(feed_all(&r.s, &r.m3, &r.m4, NULL), HS_PEER);
     assert_int_equal(enc_len(&r.m4), before);
@@ -262,8 +268,7 @@ static void every_byte_tampered_is_refused(void **state)
 {
     (void)state;
     struct side a, b;
-    side_init(&a, 0xa1);
-    side_init(&b, 0xb2);
+    members(&a, &b);
     struct run good;
     run_open(&good, &a, &b, net_k, net_k);
     run_through(&good, &a, &b);
@@ -294,15 +299,14 @@ static void every_byte_tampered_is_refused(void **state)
     for (size_t at = 0; at < n3; at++) {
         struct run r;
         run_open(&r, &a, &b, net_k, net_k);
-        assert_int_equal(feed_all(&r.s, &r.m1, &r.m2, NULL), HS_MORE);
+        run_to(&r, false);
         expect_refused(&r.s, &good.m3, at);
         run_close(&r);
     }
     for (size_t at = 0; at < n4; at++) {
         struct run r;
         run_open(&r, &a, &b, net_k, net_k);
-        assert_int_equal(feed_all(&r.s, &r.m1, &r.m2, NULL), HS_MORE);
-        assert_int_equal(feed_all(&r.c, &r.m2, &r.m3, NULL), HS_MORE);
+        run_to(&r, true);
         expect_refused(&r.c, &good.m4, at);
         run_close(&r);
     }
@@ -315,8 +319,7 @@ static void replayed_and_reflected_handshakes_are_refused(void **state)
 {
     (void)state;
     struct side a, b;
-    side_init(&a, 0xa1);
-    side_init(&b, 0xb2);
+    members(&a, &b);
     struct run old;
     run_open(&old, &a, &b, net_k, net_k);
     run_through(&old, &a, &b);
@@ -343,8 +346,7 @@ static void replayed_and_reflected_handshakes_are_refused(void **state)
     run_close(&r);
     /* A client's proof sent back to it as the server's. */
     run_open(&r, &a, &b, net_k, net_k);
-    assert_int_equal(feed_all(&r.s, &r.m1, &r.m2, NULL), HS_MORE);
-    assert_int_equal(feed_all(&r.c, &r.m2, &r.m3, NULL), HS_MORE);
+    run_to(&r, true);
     assert_int_equal(feed_all(&r.c, &r.m3, &out, NULL), HZ_EBADSIG);
     run_close(&r);
     /* A key share of small order, keyed right by a holder of the secret. */
@@ -391,8 +393,7 @@ static void a_proof_relayed_by_a_holder_of_the_secret_is_refused(void **state)
     /* Member a dials m. */
     struct run am;
     run_open(&am, &a, &m, net_k, net_k);
-    assert_int_equal(feed_all(&am.s, &am.m1, &am.m2, NULL), HS_MORE);
-    assert_int_equal(feed_all(&am.c, &am.m2, &am.m3, NULL), HS_MORE);
+    run_to(&am, true);
     assert_int_equal(feed_all(&am.s, &am.m3, &am.m4, NULL), HS_PEER);
     assert_memory_equal(am.s.peer_key, a.pk, 32);
     size_t plain_len = enc_len(&am.m3) - 4 - crypto_secretbox_MACBYTES;
@@ -407,13 +408,13 @@ static void a_proof_relayed_by_a_holder_of_the_secret_is_refused(void **state)
     run_open(&mb, &m, &b, net_k, net_k);
     seed_c = 0xc1;
     seed_s = 0x51;
-    assert_int_equal(feed_all(&mb.s, &mb.m1, &mb.m2, NULL), HS_MORE);
+    run_to(&mb, false);
     struct enc own;
     enc_init(&own);
     assert_int_equal(feed_all(&mb.c, &mb.m2, &own, NULL), HS_MORE);
     uint8_t t2[32], k3[32];
-    kmac("huzhu hs t2 v1", enc_data(&mb.m1), HZ_HS_HELLO_LEN,
-         enc_data(&mb.m2), HZ_HS_HELLO_LEN, t2);
+    kmac("huzhu hs t2 v1", enc_data(&mb.m1), HZ_HS_HELLO_LEN, enc_data(&mb.m2),
+         HZ_HS_HELLO_LEN, t2);
     kmac("huzhu hs k3 v1", mb.c.shared, 32, t2, 32, k3);
     uint8_t forged[4 + 256 + crypto_secretbox_MACBYTES];
     size_t box_len = plain_len + crypto_secretbox_MACBYTES;
@@ -427,9 +428,9 @@ static void a_proof_relayed_by_a_holder_of_the_secret_is_refused(void **state)
     struct enc out;
     enc_init(&out);
     size_t used;
-    assert_int_equal(hs_feed(&probe, enc_data(&own), enc_len(&own), &used,
-                             &out, NULL),
-                     HS_PEER);
+    assert_int_equal(
+        hs_feed(&probe, enc_data(&own), enc_len(&own), &used, &out, NULL),
+        HS_PEER);
     assert_memory_equal(probe.peer_key, m.pk, 32);
     struct hz_err err = {0};
     assert_int_equal(hs_feed(&mb.s, forged, 4 + box_len, &used, &out, &err),
@@ -445,8 +446,7 @@ static void frames_open_once_in_order_and_one_way(void **state)
 {
     (void)state;
     struct side a, b;
-    side_init(&a, 0xa1);
-    side_init(&b, 0xb2);
+    members(&a, &b);
     struct run r;
     run_open(&r, &a, &b, net_k, net_k);
     run_through(&r, &a, &b);
@@ -479,21 +479,21 @@ static void frames_open_once_in_order_and_one_way(void **state)
         memcpy(copy, enc_data(&f1), enc_len(&f1));
         copy[at] ^= 0x01;
         probe = cs;
-        int rv = chan_open(&probe, copy, enc_len(&f1), &used, plain, &got,
-                           NULL);
+        int rv =
+            chan_open(&probe, copy, enc_len(&f1), &used, plain, &got, NULL);
         assert_true(rv == HZ_EBADSIG || rv == HZ_ETOOBIG || rv == 1);
     }
-    assert_int_equal(chan_open(&cs, enc_data(&f1), enc_len(&f1), &used, plain,
-                               &got, NULL),
-                     0);
+    assert_int_equal(
+        chan_open(&cs, enc_data(&f1), enc_len(&f1), &used, plain, &got, NULL),
+        0);
     /* Replayed: refused. */
     probe = cs;
     assert_int_equal(chan_open(&probe, enc_data(&f1), enc_len(&f1), &used,
                                plain, &got, NULL),
                      HZ_EBADSIG);
-    assert_int_equal(chan_open(&cs, enc_data(&f2), enc_len(&f2), &used, plain,
-                               &got, NULL),
-                     0);
+    assert_int_equal(
+        chan_open(&cs, enc_data(&f2), enc_len(&f2), &used, plain, &got, NULL),
+        0);
     assert_memory_equal(plain, "two", 3);
     /* A declared length over the limit is refused from its 4 bytes. */
     static const uint8_t huge[4] = {0x7f, 0xff, 0xff, 0xff};
