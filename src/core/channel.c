@@ -109,8 +109,13 @@ static int gather(struct hs *h, bool proof, const uint8_t *in, size_t len,
     }
 }
 
-static int derive_shared(struct hs *h, struct hz_err *err)
+/* The hello in h->buf: its tag must be @tag (else it was not made with
+ * this network's secret); then the shared secret from its share. */
+static int take_share(struct hs *h, const uint8_t *tag, struct hz_err *err)
 {
+    if (sodium_memcmp(tag, h->buf + 32, HZ_HASH_LEN) != 0)
+        return fail(h, err, HZ_ENETWORK, "not keyed by this network");
+    memcpy(h->peer_eph, h->buf, 32);
     /* A peer share of small order gives all zeros: refused. */
     if (crypto_scalarmult(h->shared, h->eph_sk, h->peer_eph) != 0)
         return fail(h, err, HZ_EBADSIG, "key share");
@@ -240,10 +245,7 @@ static int on_msg1(struct hs *h, struct enc *out, struct hz_err *err)
 {
     uint8_t tag[HZ_HASH_LEN];
     mac(h, "huzhu hs1 v1", h->buf, 32, NULL, 0, NULL, 0, tag);
-    if (sodium_memcmp(tag, h->buf + 32, HZ_HASH_LEN) != 0)
-        return fail(h, err, HZ_ENETWORK, "not keyed by this network");
-    memcpy(h->peer_eph, h->buf, 32);
-    int rv = derive_shared(h, err);
+    int rv = take_share(h, tag, err);
     if (rv != 0)
         return rv;
     uint8_t msg2[HZ_HS_HELLO_LEN];
@@ -261,10 +263,7 @@ static int on_msg2(struct hs *h, struct enc *out, struct hz_err *err)
 {
     uint8_t tag[HZ_HASH_LEN];
     mac(h, "huzhu hs2 v1", h->eph_pk, 32, h->buf, 32, NULL, 0, tag);
-    if (sodium_memcmp(tag, h->buf + 32, HZ_HASH_LEN) != 0)
-        return fail(h, err, HZ_ENETWORK, "not keyed by this network");
-    memcpy(h->peer_eph, h->buf, 32);
-    int rv = derive_shared(h, err);
+    int rv = take_share(h, tag, err);
     if (rv != 0)
         return rv;
     mac(h, "huzhu hs t2 v1", h->plain, HZ_HS_HELLO_LEN, h->buf, HZ_HS_HELLO_LEN,
