@@ -15,8 +15,10 @@ revocations byte by byte, network ids, trust entries and their needs,
 join tokens opened with the subject's key, and what must be refused), and
 trust-bundles.json from proto/trust.md and proto/bundle.md (bundle key
 epochs and their shares, sealed bundles opened with the secretstream as
-each reader holds the keys, the recovery code and the backup file). If
-this script passes, the spec was enough (DECISIONS 2, 12, 25).
+each reader holds the keys, the recovery code and the backup file), and
+handshake.json from proto/sync.md (the handshake's messages and keys
+recomputed from the seeds, the frames, and what is refused). If this
+script passes, the spec was enough (DECISIONS 2, 12, 25).
 
 Only the standard library and Debian's python3-msgpack and python3-nacl.
 Exit status 0 when every vector agrees, 1 otherwise.
@@ -2050,6 +2052,120 @@ def check_trust_bundles(d, schema):
             check(bad.code == j["error"], "backup: %s: %s" % (j["name"], bad))
 
 
+# ------------------------------------------------ live sync (sync.md)
+
+def hs_mac(k, label, *parts):
+    """sync.md: BLAKE2b-256 keyed with the network secret over label || parts."""
+    m = hashlib.blake2b(digest_size=32, key=k)
+    m.update(label.encode())
+    for p in parts:
+        m.update(p)
+    return m.digest()
+
+
+def hs_share(seed):
+    """sync.md, "Roles and keys": a key share from its seed."""
+    e = hashlib.blake2b(seed, digest_size=32,
+                        key=b"huzhu hs share v1").digest()
+    return e, nacl.bindings.crypto_scalarmult_base(e)
+
+
+def hs_proof(sign_seed, chain, label, t, key):
+    """len || secretbox(key, [A, chain, sig over label || t])."""
+    sk = nacl.signing.SigningKey(sign_seed)
+    sig = sk.sign(label.encode() + t).signature
+    plain = pack([bytes(sk.verify_key), chain, sig])
+    box = nacl.bindings.crypto_secretbox(plain, bytes(24), key)
+    return struct.pack(">I", len(box)) + box
+
+
+def hs_open_proof(msg, label, t, key):
+    """The peer's key and chain from a proof, or Bad."""
+    n = struct.unpack(">I", msg[:4])[0]
+    if n < 16 or n > 16640 + 16 or len(msg) != 4 + n:
+        raise Bad("HZ_ETOOBIG", "proof length")
+    try:
+        plain = nacl.bindings.crypto_secretbox_open(msg[4:], bytes(24), key)
+    except nacl.exceptions.CryptoError:
+        raise Bad("HZ_EBADSIG", "proof does not open")
+    o = unpack(plain)
+    if (not isinstance(o, list) or len(o) != 3 or pack(o) != plain or
+            not all(isinstance(x, bytes) for x in o) or len(o[0]) != 32 or
+            len(o[1]) > 16384 or len(o[2]) != 64):
+        raise Bad("HZ_EMALFORMED", "proof")
+    if not nacl_valid(o[0], label.encode() + t, o[2]):
+        raise Bad("HZ_EBADSIG", "proof signature")
+    return o[0], o[1]
+
+
+def hs_server_hello(k, msg1, b):
+    """The server's side of msg1: msg2 and the shared secret, or Bad."""
+    ea, tag = msg1[:32], msg1[32:]
+    if len(msg1) != 64 or hs_mac(k, "huzhu hs1 v1", ea) != tag:
+        raise Bad("HZ_ENETWORK", "not keyed by this network")
+    s = nacl.bindings.crypto_scalarmult(b[0], ea)
+    if s == bytes(32):
+        raise Bad("HZ_EBADSIG", "key share")
+    return b[1] + hs_mac(k, "huzhu hs2 v1", ea, b[1]), s
+
+
+def check_handshake(d):
+    """proto/sync.md: the recorded handshake, its keys, frames, refusals."""
+    doc = load(d, "handshake.json")
+    k = h(doc["network_secret"])
+    cl, sv = doc["client"], doc["server"]
+    for side in (cl, sv):
+        pk = bytes(nacl.signing.SigningKey(h(side["seed"])).verify_key)
+        check(pk.hex() == side["key"], "handshake: key of its seed")
+    a, b = hs_share(h(cl["share_seed"])), hs_share(h(sv["share_seed"]))
+    msg1 = a[1] + hs_mac(k, "huzhu hs1 v1", a[1])
+    check(msg1.hex() == doc["msg1"], "handshake: msg1")
+    msg2, s = hs_server_hello(k, msg1, b)
+    check(msg2.hex() == doc["msg2"], "handshake: msg2")
+    check(nacl.bindings.crypto_scalarmult(a[0], b[1]) == s,
+          "handshake: both sides' shared secret")
+    t2 = hs_mac(k, "huzhu hs t2 v1", msg1, msg2)
+    k3 = hs_mac(k, "huzhu hs k3 v1", s, t2)
+    msg3 = hs_proof(h(cl["seed"]), h(cl["chain"]), "huzhu hs client v1", t2,
+                    k3)
+    check(msg3.hex() == doc["msg3"], "handshake: msg3")
+    key, chain = hs_open_proof(msg3, "huzhu hs client v1", t2, k3)
+    check(key.hex() == cl["key"] and chain.hex() == cl["chain"],
+          "handshake: the server reads the client's key and chain")
+    t3 = hs_mac(k, "huzhu hs t3 v1", t2, msg3)
+    k4 = hs_mac(k, "huzhu hs k4 v1", s, t3)
+    msg4 = hs_proof(h(sv["seed"]), h(sv["chain"]), "huzhu hs server v1", t3,
+                    k4)
+    check(msg4.hex() == doc["msg4"], "handshake: msg4")
+    t4 = hs_mac(k, "huzhu hs t4 v1", t3, msg4)
+    keys = {"client": hs_mac(k, "huzhu c2s v1", s, t4),
+            "server": hs_mac(k, "huzhu s2c v1", s, t4)}
+    check(keys["client"].hex() == doc["c2s"], "handshake: c2s")
+    check(keys["server"].hex() == doc["s2c"], "handshake: s2c")
+    counters = {"client": 0, "server": 0}
+    for f in doc["frames"]:
+        who = f["from"]
+        check(f["counter"] == counters[who], "frame counter")
+        plain = h(f["plain"])
+        ln = struct.pack(">I", len(plain) + 16)
+        nonce = bytes(16) + struct.pack(">Q", counters[who])
+        ct = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_encrypt(
+            plain, ln, nonce, keys[who])
+        check((ln + ct).hex() == f["frame"], "frame %s %d" % (who, f["counter"]))
+        counters[who] += 1
+    for r in doc["refused"]:
+        msg = h(r["message"])
+        try:
+            if "after msg1" in r["what"]:
+                hs_open_proof(msg, "huzhu hs client v1", t2, k3)
+            else:
+                hs_server_hello(k, msg, b)
+            got = "accepted"
+        except Bad as e:
+            got = e.code
+        check(got == r["code"], "handshake refused: %s (%s)" % (r["what"], got))
+
+
 def main():
     if len(sys.argv) != 2:
         print("usage: check_vectors.py PROTO_VECTORS_DIR")
@@ -2068,6 +2184,7 @@ def main():
     check_bundles(d, schema)
     check_certs(d, schema)
     check_trust_bundles(d, schema)
+    check_handshake(d)
     if FAILURES:
         print("%d check(s) failed" % len(FAILURES))
         return 1

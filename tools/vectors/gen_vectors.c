@@ -26,12 +26,19 @@ static const struct {
     const char *file;
     json_t *(*gen)(struct gen *g);
 } files[] = {
-    {"entries.json", gen_entries}, {"invalid.json", gen_invalid},
-    {"ed25519.json", gen_ed25519}, {"state.json", gen_state},
-    {"bundle.json", gen_bundle},   {"vector.json", gen_vector},
-    {"ingest.json", gen_ingest},   {"clock.json", gen_clock},
-    {"values.json", gen_values},   {"schema-v1.json", gen_schema_v1},
-    {"certs.json", gen_certs},     {"trust-bundles.json", gen_trust_bundles},
+    {"entries.json", gen_entries},
+    {"invalid.json", gen_invalid},
+    {"ed25519.json", gen_ed25519},
+    {"state.json", gen_state},
+    {"bundle.json", gen_bundle},
+    {"vector.json", gen_vector},
+    {"ingest.json", gen_ingest},
+    {"clock.json", gen_clock},
+    {"values.json", gen_values},
+    {"schema-v1.json", gen_schema_v1},
+    {"certs.json", gen_certs},
+    {"trust-bundles.json", gen_trust_bundles},
+    {"handshake.json", gen_handshake},
 };
 
 int main(int argc, char **argv)
