@@ -94,9 +94,9 @@ static void the_recorded_handshake_is_reproduced(void **state)
         assert_int_equal(chan_seal(tx, bytes, plen, &w, NULL), 0);
         assert_hex(str(f, "frame"), enc_data(&w), enc_len(&w));
         size_t used, got;
-        assert_int_equal(chan_open(rx, enc_data(&w), enc_len(&w), &used,
-                                   plain, &got, NULL),
-                         0);
+        assert_int_equal(
+            chan_open(rx, enc_data(&w), enc_len(&w), &used, plain, &got, NULL),
+            0);
         assert_int_equal(got, plen);
         assert_memory_equal(plain, bytes, plen);
         enc_close(&w);
@@ -108,9 +108,8 @@ static void the_recorded_handshake_is_reproduced(void **state)
         enc_init(&out);
         uint8_t seed[32];
         memcpy(seed, b.share, 32);
-        assert_int_equal(hs_start(&x, HS_SERVER, net, &b.self, seed, &out,
-                                  NULL),
-                         0);
+        assert_int_equal(
+            hs_start(&x, HS_SERVER, net, &b.self, seed, &out, NULL), 0);
         if (strstr(str(f, "what"), "after msg1") != NULL)
             assert_int_equal(feed_hex(&x, str(root, "msg1"), &out, NULL),
                              HS_MORE);

@@ -38,8 +38,8 @@ static json_t *side_json(const struct hs_side *s)
     return j;
 }
 
-static void feed(struct hs *h, const struct enc *in, struct enc *out,
-                 int want, const char *what)
+static void feed(struct hs *h, const struct enc *in, struct enc *out, int want,
+                 const char *what)
 {
     size_t used = 0;
     struct hz_err err = {0};
@@ -127,8 +127,9 @@ json_t *gen_handshake(struct gen *g)
     check(hs_start(&x, HS_CLIENT, other, &a.self, a.share, &xm, NULL), NULL,
           "outsider start");
     json_t *r = json_object();
-    json_object_set_new(r, "what", json_string("msg1 keyed by another secret"
-                                               " (its first byte flipped)"));
+    json_object_set_new(r, "what",
+                        json_string("msg1 keyed by another secret"
+                                    " (its first byte flipped)"));
     json_object_set_new(r, "other_secret", hex_json(other, sizeof other));
     json_object_set_new(r, "to", json_string("server"));
     json_object_set_new(r, "message", hex_json(enc_data(&xm), enc_len(&xm)));

@@ -1,0 +1,253 @@
+/* fuzz_channel.c - libFuzzer target: the live-sync handshake and frames
+ * (core/channel.h; proto/sync.md).
+ *
+ * Input: a mode byte, then its bytes.
+ *   mode % 4 == 0  raw bytes to a server's handshake, cut into pieces at
+ *                  the lengths the first bytes give: an outsider's bytes;
+ *   mode % 4 == 1  the rest is the plaintext of a client proof, boxed by
+ *                  the harness with the right key after a real msg1 and
+ *                  msg2 (what a holder of the network secret could send);
+ *   mode % 4 == 2  raw bytes to a channel's frame reader;
+ *   mode % 4 == 3  the rest sealed as frames of at most 255 bytes by one
+ *                  side and opened by the other.
+ * Properties:
+ *   - every call returns HS_MORE, HS_PEER or an error code of the header's
+ *     list, takes no more bytes than it was given, and sends nothing
+ *     after an error;
+ *   - a server sends exactly one 64-byte msg2, and only after a msg1 made
+ *     with its network secret;
+ *   - a proof is accepted only if it is a canonical [key, chain, sig]
+ *     whose signature covers the transcript (mode 1: never, the harness
+ *     cannot sign for a key it does not hold, unless the input is the
+ *     real client's proof);
+ *   - a frame opens only as sealed, in order; a declared length over the
+ *     limit is refused from its 4 bytes. */
+#include "fuzz_util.h"
+
+#include "core/channel.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const uint8_t net_k[HZ_HS_KEY_LEN] = {0x46, 0x55, 0x5a, 0x5a};
+
+struct who {
+    uint8_t pk[32], sk[64];
+    struct hs_self self;
+};
+
+static struct who client, server;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    if (sodium_init() < 0)
+        abort();
+    uint8_t seed[32];
+    memset(seed, 0xc1, sizeof seed);
+    crypto_sign_seed_keypair(client.pk, client.sk, seed);
+    memset(seed, 0x51, sizeof seed);
+    crypto_sign_seed_keypair(server.pk, server.sk, seed);
+    client.self = (struct hs_self){client.pk, client.sk,
+                                   (const uint8_t *)"chain", 5};
+    server.self = (struct hs_self){server.pk, server.sk,
+                                   (const uint8_t *)"chain", 5};
+    return 0;
+}
+
+static void check_rv(int rv, const struct hz_err *err)
+{
+    if (rv >= 0) {
+        FUZZ_CHECK(rv == HS_MORE || rv == HS_PEER || rv == HS_DONE);
+        return;
+    }
+    FUZZ_CODES("handshake", rv, err, HZ_ENETWORK, HZ_EBADSIG, HZ_EMALFORMED,
+               HZ_ETOOBIG, HZ_EINVAL);
+}
+
+static struct hs *server_start(struct enc *out)
+{
+    static struct hs s;
+    uint8_t seed[32] = {0x5e};
+    FUZZ_CHECK(hs_start(&s, HS_SERVER, net_k, &server.self, seed, out,
+                        NULL) == 0);
+    FUZZ_CHECK(enc_len(out) == 0);
+    return &s;
+}
+
+static void raw_handshake(const uint8_t *p, size_t n)
+{
+    struct enc out;
+    enc_init(&out);
+    struct hs *s = server_start(&out);
+    /* The first byte: the length of each piece (1..256). */
+    size_t piece = n > 0 ? (size_t)p[0] + 1 : 1;
+    size_t off = n > 0 ? 1 : 0;
+    int rv = HS_MORE;
+    while (off < n && rv == HS_MORE) {
+        size_t len = n - off < piece ? n - off : piece, used = 0;
+        size_t sent = enc_len(&out);
+        struct hz_err err = {0};
+        rv = hs_feed(s, p + off, len, &used, &out, &err);
+        check_rv(rv, &err);
+        FUZZ_CHECK(used <= len);
+        if (rv < 0)
+            FUZZ_CHECK(enc_len(&out) == sent);
+        off += used;
+    }
+    /* Without the secret no msg1 checks: nothing is ever sent. */
+    FUZZ_CHECK(enc_len(&out) == 0 || enc_len(&out) == HZ_HS_HELLO_LEN);
+    FUZZ_CHECK(rv != HS_PEER);
+    enc_close(&out);
+}
+
+static void mac(const char *label, const uint8_t *a, size_t al,
+                const uint8_t *b, size_t bl, uint8_t out[32])
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, net_k, HZ_HS_KEY_LEN, 32);
+    crypto_generichash_update(&st, (const uint8_t *)label, strlen(label));
+    crypto_generichash_update(&st, a, al);
+    crypto_generichash_update(&st, b, bl);
+    crypto_generichash_final(&st, out, 32);
+}
+
+static void boxed_proof(const uint8_t *p, size_t n)
+{
+    if (n > HZ_HS_PROOF_MAX)
+        n = HZ_HS_PROOF_MAX;
+    struct enc m1, m2, m3, m4;
+    enc_init(&m1);
+    enc_init(&m2);
+    enc_init(&m3);
+    enc_init(&m4);
+    static struct hs c;
+    uint8_t seed[32] = {0xce};
+    FUZZ_CHECK(hs_start(&c, HS_CLIENT, net_k, &client.self, seed, &m1,
+                        NULL) == 0);
+    struct hs *s = server_start(&m2);
+    size_t used;
+    FUZZ_CHECK(hs_feed(s, enc_data(&m1), enc_len(&m1), &used, &m2, NULL) ==
+               HS_MORE);
+    FUZZ_CHECK(enc_len(&m2) == HZ_HS_HELLO_LEN);
+    FUZZ_CHECK(hs_feed(&c, enc_data(&m2), enc_len(&m2), &used, &m3, NULL) ==
+               HS_MORE);
+    uint8_t t2[32], k3[32];
+    mac("huzhu hs t2 v1", enc_data(&m1), HZ_HS_HELLO_LEN, enc_data(&m2),
+        HZ_HS_HELLO_LEN, t2);
+    mac("huzhu hs k3 v1", c.shared, 32, t2, 32, k3);
+    size_t box_len = n + crypto_secretbox_MACBYTES;
+    uint8_t *msg = malloc(4 + box_len);
+    FUZZ_CHECK(msg != NULL);
+    msg[0] = (uint8_t)(box_len >> 24);
+    msg[1] = (uint8_t)(box_len >> 16);
+    msg[2] = (uint8_t)(box_len >> 8);
+    msg[3] = (uint8_t)box_len;
+    static const uint8_t zero[crypto_secretbox_NONCEBYTES];
+    crypto_secretbox_easy(msg + 4, p, n, zero, k3);
+    struct hz_err err = {0};
+    int rv = hs_feed(s, msg, 4 + box_len, &used, &m4, &err);
+    check_rv(rv, &err);
+    FUZZ_CHECK(enc_len(&m4) == 0); /* no msg4 before the caller accepts */
+    /* Only the client's own proof carries a signature over this
+     * transcript. */
+    if (rv == HS_PEER) {
+        FUZZ_CHECK(memcmp(s->peer_key, client.pk, 32) == 0);
+        FUZZ_CHECK(s->peer_chain_len <= HZ_HS_CHAIN_MAX);
+    }
+    free(msg);
+    enc_close(&m1);
+    enc_close(&m2);
+    enc_close(&m3);
+    enc_close(&m4);
+}
+
+/* Two channel ends with fixed keys. */
+static void chans(struct chan *tx, struct chan *rx)
+{
+    memset(tx, 0, sizeof *tx);
+    memset(rx, 0, sizeof *rx);
+    memset(tx->tx_key, 0x11, HZ_HS_KEY_LEN);
+    memset(tx->rx_key, 0x22, HZ_HS_KEY_LEN);
+    memset(rx->tx_key, 0x22, HZ_HS_KEY_LEN);
+    memset(rx->rx_key, 0x11, HZ_HS_KEY_LEN);
+}
+
+static uint8_t plain[HZ_FRAME_PLAIN_MAX];
+
+static void raw_frames(const uint8_t *p, size_t n)
+{
+    struct chan tx, rx;
+    chans(&tx, &rx);
+    size_t off = 0;
+    for (;;) {
+        size_t used = 0, got = 0;
+        struct hz_err err = {0};
+        int rv = chan_open(&rx, p + off, n - off, &used, plain, &got, &err);
+        if (rv == 1)
+            break;
+        if (rv != 0) {
+            FUZZ_CODES("frame", rv, &err, HZ_ETOOBIG, HZ_EBADSIG);
+            break;
+        }
+        /* A frame opened that was never sealed: the keys are the harness's
+         * own, so only a frame sealed with them (impossible here without
+         * the key) could. */
+        FUZZ_CHECK(used >= 4 + HZ_FRAME_TAG_LEN && used <= n - off);
+        FUZZ_CHECK(got + 4 + HZ_FRAME_TAG_LEN == used);
+        off += used;
+    }
+}
+
+static void sealed_frames(const uint8_t *p, size_t n)
+{
+    struct chan tx, rx;
+    chans(&tx, &rx);
+    struct enc w;
+    enc_init(&w);
+    size_t off = 0;
+    while (off < n) {
+        size_t len = p[off] < n - off - 1 ? p[off] : n - off - 1;
+        FUZZ_CHECK(chan_seal(&tx, p + off + 1, len, &w, NULL) == 0);
+        off += 1 + len;
+    }
+    size_t at = 0, frames = 0;
+    off = 0;
+    while (at < enc_len(&w)) {
+        size_t used = 0, got = 0;
+        FUZZ_CHECK(chan_open(&rx, enc_data(&w) + at, enc_len(&w) - at, &used,
+                             plain, &got, NULL) == 0);
+        size_t len = p[off] < n - off - 1 ? p[off] : n - off - 1;
+        FUZZ_CHECK(got == len && memcmp(plain, p + off + 1, len) == 0);
+        off += 1 + len;
+        at += used;
+        frames++;
+    }
+    FUZZ_CHECK(frames == tx.tx_n && rx.rx_n == tx.tx_n);
+    enc_close(&w);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size == 0)
+        return 0;
+    const uint8_t *p = data + 1;
+    size_t n = size - 1;
+    switch (data[0] % 4) {
+    case 0:
+        raw_handshake(p, n);
+        break;
+    case 1:
+        boxed_proof(p, n);
+        break;
+    case 2:
+        raw_frames(p, n);
+        break;
+    default:
+        sealed_frames(p, n);
+        break;
+    }
+    return 0;
+}
