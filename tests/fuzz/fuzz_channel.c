@@ -50,10 +50,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     crypto_sign_seed_keypair(client.pk, client.sk, seed);
     memset(seed, 0x51, sizeof seed);
     crypto_sign_seed_keypair(server.pk, server.sk, seed);
-    client.self = (struct hs_self){client.pk, client.sk,
-                                   (const uint8_t *)"chain", 5};
-    server.self = (struct hs_self){server.pk, server.sk,
-                                   (const uint8_t *)"chain", 5};
+    client.self =
+        (struct hs_self){client.pk, client.sk, (const uint8_t *)"chain", 5};
+    server.self =
+        (struct hs_self){server.pk, server.sk, (const uint8_t *)"chain", 5};
     return 0;
 }
 
@@ -71,8 +71,8 @@ static struct hs *server_start(struct enc *out)
 {
     static struct hs s;
     uint8_t seed[32] = {0x5e};
-    FUZZ_CHECK(hs_start(&s, HS_SERVER, net_k, &server.self, seed, out,
-                        NULL) == 0);
+    FUZZ_CHECK(hs_start(&s, HS_SERVER, net_k, &server.self, seed, out, NULL) ==
+               0);
     FUZZ_CHECK(enc_len(out) == 0);
     return &s;
 }
@@ -125,8 +125,8 @@ static void boxed_proof(const uint8_t *p, size_t n)
     enc_init(&m4);
     static struct hs c;
     uint8_t seed[32] = {0xce};
-    FUZZ_CHECK(hs_start(&c, HS_CLIENT, net_k, &client.self, seed, &m1,
-                        NULL) == 0);
+    FUZZ_CHECK(hs_start(&c, HS_CLIENT, net_k, &client.self, seed, &m1, NULL) ==
+               0);
     struct hs *s = server_start(&m2);
     size_t used;
     FUZZ_CHECK(hs_feed(s, enc_data(&m1), enc_len(&m1), &used, &m2, NULL) ==
