@@ -24,51 +24,10 @@
 
 #define ADDRESS_LEN 1000u /* each flood entry carries about 1.2 KB */
 
-struct site {
-    char *dir;
-    struct unit_env env;
-    hz_node *n;
-};
-
 struct world {
     char *base;
-    struct site root, member, target;
+    struct unit_site root, member, target;
 };
-
-static void site_create(struct world *w, struct site *s, const char *sub,
-                        uint64_t seed)
-{
-    s->dir = unit_path(w->base, sub);
-    unit_env_init(&s->env, seed, UNIT_T0_MS);
-    struct hz_node_opts opts = {.version = HZ_NODE_OPTS_VERSION,
-                                .env = &s->env.env};
-    struct hz_err err = {0};
-    if (hz_node_create(s->dir, sub, &opts, &s->n, &err) != 0)
-        fail_msg("create %s: %s", sub, err.msg);
-}
-
-static void site_close(struct site *s)
-{
-    hz_node_close(s->n);
-    free(s->dir);
-}
-
-/* @by admits the device @who (a coordinator) and @who joins. */
-static void admit_join(struct site *by, hz_node *who)
-{
-    char key[2 * HZ_KEY_LEN + 1];
-    hz_node_key_hex(who, key);
-    struct hz_admission a = {
-        .key = key, .name = "测试设备", .role = "coordinator"};
-    char *token = NULL, *summary = NULL;
-    struct hz_err err = {0};
-    if (hz_admit(by->n, &a, &token, &err) != 0)
-        fail_msg("admit: %s", err.msg);
-    if (hz_join(who, token, &summary, &err) != 0)
-        fail_msg("join: %s", err.msg);
-    hz_free_string(token);
-    hz_free_string(summary);
-}
 
 /* Root R makes the network; member B and target T are admitted by R and
  * join. T never sees R's log: B's certificate reaches T only in the
@@ -76,23 +35,23 @@ static void admit_join(struct site *by, hz_node *who)
 static void world_open(struct world *w)
 {
     w->base = unit_tmpdir();
-    site_create(w, &w->root, "root", 1);
-    site_create(w, &w->member, "member", 2);
-    site_create(w, &w->target, "target", 3);
+    unit_site_create(w->base, &w->root, "root", 1);
+    unit_site_create(w->base, &w->member, "member", 2);
+    unit_site_create(w->base, &w->target, "target", 3);
     char *net = NULL;
     struct hz_err err = {0};
     if (hz_network_create(w->root.n, "测试网", &net, &err) != 0)
         fail_msg("network create: %s", err.msg);
     hz_free_string(net);
-    admit_join(&w->root, w->member.n);
-    admit_join(&w->root, w->target.n);
+    unit_admit_join(w->root.n, w->member.n, 0);
+    unit_admit_join(w->root.n, w->target.n, 0);
 }
 
 static void world_close(struct world *w)
 {
-    site_close(&w->root);
-    site_close(&w->member);
-    site_close(&w->target);
+    unit_site_close(&w->root);
+    unit_site_close(&w->member);
+    unit_site_close(&w->target);
     unit_rmtree(w->base);
     free(w->base);
 }

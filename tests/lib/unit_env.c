@@ -4,6 +4,7 @@
 #include "core/body.h"
 #include "core/entry.h"
 #include "core/limits.h"
+#include "huzhu/trust.h"
 #include "lib/hash_form.h"
 #include "store/state/state.h"
 
@@ -542,6 +543,44 @@ void unit_body_set_fields(struct enc *e, const uint8_t *row, size_t n,
         enc_array(e, 0);
     }
     assert_int_equal(enc_done(e), 0);
+}
+
+/* ---- sites */
+
+void unit_site_create(const char *base, struct unit_site *s, const char *sub,
+                      uint64_t seed)
+{
+    s->dir = unit_path(base, sub);
+    unit_env_init(&s->env, seed, UNIT_T0_MS);
+    struct hz_node_opts opts = {.version = HZ_NODE_OPTS_VERSION,
+                                .env = &s->env.env};
+    struct hz_err err = {0};
+    if (hz_node_create(s->dir, sub, &opts, &s->n, &err) != 0)
+        fail_msg("create %s: %s", sub, err.msg);
+}
+
+void unit_site_close(struct unit_site *s)
+{
+    hz_node_close(s->n);
+    free(s->dir);
+}
+
+void unit_admit_join(hz_node *by, hz_node *who, unsigned days)
+{
+    char key[2 * HZ_KEY_LEN + 1];
+    hz_node_key_hex(who, key);
+    struct hz_admission a = {.key = key,
+                             .name = "测试设备",
+                             .role = "coordinator",
+                             .valid_days = days};
+    char *token = NULL, *summary = NULL;
+    struct hz_err err = {0};
+    if (hz_admit(by, &a, &token, &err) != 0)
+        fail_msg("admit: %s", err.msg);
+    if (hz_join(who, token, &summary, &err) != 0)
+        fail_msg("join: %s", err.msg);
+    hz_free_string(token);
+    hz_free_string(summary);
 }
 
 /* ---- snapshots */

@@ -54,6 +54,20 @@ hz_node *unit_node_memory_schema(uint8_t seed_byte, const struct schema *s,
                                  struct unit_env *env);
 void unit_seed(uint8_t seed_byte, uint8_t seed[HZ_SEED_LEN]);
 
+/* A node on disk under @base/@sub, its own virtual clock (now UNIT_T0_MS)
+ * and PRNG from @seed: what tests of networks, joins and files use. */
+struct unit_site {
+    char *dir;
+    struct unit_env env;
+    hz_node *n;
+};
+void unit_site_create(const char *base, struct unit_site *s, const char *sub,
+                      uint64_t seed);
+void unit_site_close(struct unit_site *s);
+/* @by admits @who as a coordinator for @days (0: the default) and @who
+ * joins with the token. */
+void unit_admit_join(hz_node *by, hz_node *who, unsigned days);
+
 /* The fields of a batch put, as an array literal and its length:
  *   unit_put(n, "households", NULL, UNIT_FIELDS({"village", "测试村"}),
  *            id, NULL); */

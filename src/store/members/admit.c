@@ -196,11 +196,8 @@ static int pick_issuer(void *data, const uint8_t *p, size_t len,
     return 0;
 }
 
-/* The certificates that make @key's admissions count, up to one signed
- * by the root key: for each device, one certificate in effect with the
- * level needed (a root-signed one first). Appended to @t, owned by @hold. */
-static int issuer_chain(struct hz_node *n, const uint8_t *key, int need,
-                        struct token *t, struct blobs *hold, struct hz_err *err)
+int members_chain(struct hz_node *n, const uint8_t *key, int need,
+                  struct token *t, struct blobs *hold, struct hz_err *err)
 {
     uint8_t who[HZ_KEY_LEN];
     uint8_t seen[HZ_CHAIN_MAX + 1][HZ_KEY_LEN]; /* devices on the chain */
@@ -322,7 +319,7 @@ int hz_admit(hz_node *n, const struct hz_admission *a, char **token,
         t.cert = (struct hz_bytes){enc_data(&cert_bytes), enc_len(&cert_bytes)};
         memcpy(t.secret, secret, HZ_SECRET_LEN);
         if (!s.have_root)
-            rv = issuer_chain(n, n->id.pk, need, &t, &chain, err);
+            rv = members_chain(n, n->id.pk, need, &t, &chain, err);
         if (rv == 0)
             rv = token_epochs(n, &t, err);
         if (rv == 0)

@@ -10,13 +10,16 @@
  *   admit.c    admission, join tokens, joining, revocation
  *   rekey.c    a new key for this node after a clone or a fork
  *   rootkey.c  the root key's recovery code and backup file
- *   members.c  the members report */
+ *   members.c  the members report
+ *   peer.c     the chain this node shows in a live-sync handshake, the
+ *              trusted time, and the judgement of a peer's chain */
 #ifndef HZ_STORE_MEMBERS_H
 #define HZ_STORE_MEMBERS_H
 
 #include "../../core/body.h"
 #include "../../core/cert.h"
 #include "../../core/entry.h"
+#include "../../core/token.h"
 #include "../log/log.h"
 #include "../node/node.h"
 
@@ -74,6 +77,18 @@ int roster_epoch_objs(struct hz_node *n, roster_bytes_fn fn, void *data,
 int roster_epoch_objs_for(struct hz_node *n, const uint8_t *key_id,
                           roster_bytes_fn fn, void *data, struct hz_err *err);
 
+/* Every certificate in effect, in id order. */
+int roster_all_certs(struct hz_node *n, roster_bytes_fn fn, void *data,
+                     struct hz_err *err);
+/* Does @subject hold an admin certificate in effect? */
+int roster_is_admin(struct hz_node *n, const uint8_t *subject, bool *admin,
+                    struct hz_err *err);
+/* Every epoch object in effect. */
+int roster_epoch_objs_in_effect(struct hz_node *n, roster_bytes_fn fn,
+                                void *data, struct hz_err *err);
+/* Every revocation that set a cut-off now in effect. */
+int roster_revocations_applied(struct hz_node *n, roster_bytes_fn fn,
+                               void *data, struct hz_err *err);
 /* Certificates in effect for @subject, in id order. */
 int roster_certs(struct hz_node *n, const uint8_t *subject, roster_bytes_fn fn,
                  void *data, struct hz_err *err);
@@ -200,6 +215,38 @@ int network_check_name(const char *name, struct hz_err *err);
 int network_become_admin(struct hz_node *n, const uint8_t *seed,
                          const char *name, char **network_hex,
                          struct hz_err *err);
+
+/* ---- admit.c */
+
+/* The certificates that make @key a member up to one signed by the root
+ * key, @key's own first: for each device one certificate in effect with
+ * the level needed (@need for @key's; a root-signed one first), appended
+ * to @t->chain and owned by @hold. HZ_EPERM when @key holds none. */
+int members_chain(struct hz_node *n, const uint8_t *key, int need,
+                  struct token *t, struct blobs *hold, struct hz_err *err);
+
+/* ---- peer.c: live-sync peers (proto/sync.md, "The chain a peer shows") */
+
+/* The time certificates are judged at (DECISIONS 29): the wall clock
+ * raised to the floor, the newest issue time among the root- or
+ * admin-signed certificates, epochs and applied revocations in effect,
+ * leaving out (@ignored of them) any dated more than 30 days past all
+ * the others. */
+struct peer_time {
+    uint64_t ms, wall_ms, floor_ms;
+    size_t ignored;
+};
+int peer_trusted_time(struct hz_node *n, struct peer_time *out,
+                      struct hz_err *err);
+/* This node's chain for a handshake, canonical msgpack, into @out. */
+int peer_own_chain(struct hz_node *n, struct enc *out, struct hz_err *err);
+/* May the device that proved @key in a handshake, showing @chain, open a
+ * channel? 0, or a refusal with its reason: HZ_ENETWORK (this node is in
+ * no network, or a link is of another), HZ_EREVOKED, HZ_EPERM (expired,
+ * not reaching the root, an issuer without the level), HZ_EBADSIG,
+ * HZ_EMALFORMED. */
+int peer_judge(struct hz_node *n, const uint8_t *key, const uint8_t *chain,
+               size_t len, struct hz_err *err);
 
 /* ---- rekey.c */
 

@@ -151,6 +151,62 @@ int roster_epoch_objs_for(struct hz_node *n, const uint8_t *key_id,
                    bytes_row, &w, err);
 }
 
+int roster_all_certs(struct hz_node *n, roster_bytes_fn fn, void *data,
+                     struct hz_err *err)
+{
+    struct bytes_walk w = {fn, data};
+    return db_each(&n->db, "SELECT bytes FROM member ORDER BY id", DB_NO_ARGS,
+                   bytes_row, &w, err);
+}
+
+int roster_is_admin(struct hz_node *n, const uint8_t *subject, bool *admin,
+                    struct hz_err *err)
+{
+    int64_t v = 0;
+    int rv = db_int(&n->db,
+                    "SELECT EXISTS (SELECT 1 FROM member WHERE subject = ?1"
+                    " AND rank IS NOT NULL)",
+                    DB_ARGS(DB_KEY(subject)), &v, NULL, err);
+    *admin = v != 0;
+    return rv;
+}
+
+int roster_epoch_objs_in_effect(struct hz_node *n, roster_bytes_fn fn,
+                                void *data, struct hz_err *err)
+{
+    struct bytes_walk w = {fn, data};
+    return db_each(&n->db,
+                   "SELECT t.bytes FROM tobj t JOIN epochs e ON t.eid = e.eid"
+                   " WHERE t.kind = ?1",
+                   DB_ARGS(DB_INT(OP_EPOCH)), bytes_row, &w, err);
+}
+
+/* A revocation carried by an entry that set a cut-off (bytes, the
+ * cut-off's revocation id): passed on when it is that revocation. */
+static int applied_row(void *data, sqlite3_stmt *st, struct hz_err *err)
+{
+    struct bytes_walk *w = data;
+    const uint8_t *p = sqlite3_column_blob(st, 0);
+    size_t len = (size_t)sqlite3_column_bytes(st, 0);
+    struct revocation r;
+    uint8_t rev[HZ_HASH_LEN];
+    if (revocation_decode(&r, p, len, NULL) != 0 ||
+        db_column_fixed(st, 1, rev, HZ_HASH_LEN, NULL) != 0)
+        return hz_err_set(err, HZ_ECORRUPT, "revocation");
+    return memcmp(r.id, rev, HZ_HASH_LEN) == 0 ? w->fn(w->data, p, len, err)
+                                               : 0;
+}
+
+int roster_revocations_applied(struct hz_node *n, roster_bytes_fn fn,
+                               void *data, struct hz_err *err)
+{
+    struct bytes_walk w = {fn, data};
+    return db_each(&n->db,
+                   "SELECT t.bytes, c.rev FROM tobj t JOIN cutoff c"
+                   " ON t.eid = c.eid WHERE t.kind = ?1",
+                   DB_ARGS(DB_INT(OP_REVOKE)), applied_row, &w, err);
+}
+
 int roster_certs(struct hz_node *n, const uint8_t *subject, roster_bytes_fn fn,
                  void *data, struct hz_err *err)
 {
