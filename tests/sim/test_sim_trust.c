@@ -1478,7 +1478,7 @@ static void reference_hash(struct tw *w, const struct oracle *o, char *out)
         const struct ent *x = &w->reg[v[k]];
         rv = entry_decode(&d, x->bytes, x->len, &err);
         if (rv == 0)
-            rv = apply_body(ref.h, &d, &x->b, APPLY_ANY, &err);
+            rv = apply_body(ref.h, &d, 0, &x->b, APPLY_ANY, &err);
     }
     if (rv == 0)
         rv = txn_commit(ref.h, &err);

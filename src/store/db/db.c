@@ -25,6 +25,19 @@ struct stmt_slot {
     sqlite3_stmt *st;
 };
 
+/* Statements by their SQL text, and a memo by the text's address: most
+ * SQL is a string literal, asked for again and again from one place, so
+ * the address finds its slot without hashing the text (the text is still
+ * compared: a buffer reused for other SQL misses). */
+#define STMT_MEMO 512u
+struct stmt_cache {
+    struct stmt_slot slot[STMT_CACHE];
+    struct {
+        const char *key;
+        struct stmt_slot *slot;
+    } memo[STMT_MEMO];
+};
+
 int db_err(struct db *d, int rc, const char *what, struct hz_err *err)
 {
     int code;
@@ -71,13 +84,22 @@ static size_t sql_hash(const char *s)
 static sqlite3_stmt *lookup(struct db *d, const char *sql, int *rv,
                             struct hz_err *err)
 {
-    struct stmt_slot *cache = (struct stmt_slot *)d->stmts;
+    struct stmt_cache *c = d->stmts;
+    size_t m = ((uintptr_t)sql >> 3) % STMT_MEMO;
+    if (c->memo[m].key == sql && strcmp(c->memo[m].slot->sql, sql) == 0) {
+        sqlite3_stmt *st = c->memo[m].slot->st;
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        return st;
+    }
     size_t i = sql_hash(sql) % STMT_CACHE;
     for (size_t probe = 0; probe < STMT_CACHE; probe++) {
-        struct stmt_slot *s = &cache[(i + probe) % STMT_CACHE];
+        struct stmt_slot *s = &c->slot[(i + probe) % STMT_CACHE];
         if (s->sql != NULL && strcmp(s->sql, sql) == 0) {
             sqlite3_reset(s->st);
             sqlite3_clear_bindings(s->st);
+            c->memo[m].key = sql;
+            c->memo[m].slot = s;
             return s->st;
         }
         if (s->sql == NULL) {
@@ -95,6 +117,8 @@ static sqlite3_stmt *lookup(struct db *d, const char *sql, int *rv,
                 *rv = hz_err_set(err, HZ_ENOMEM, "statement cache");
                 return NULL;
             }
+            c->memo[m].key = sql;
+            c->memo[m].slot = s;
             return s->st;
         }
     }
@@ -122,6 +146,11 @@ int db_step_done(struct db *d, sqlite3_stmt *st, struct hz_err *err)
 int db_changes(struct db *d)
 {
     return sqlite3_changes(d->conn);
+}
+
+int64_t db_last_rowid(struct db *d)
+{
+    return sqlite3_last_insert_rowid(d->conn);
 }
 
 static int bind_args(sqlite3_stmt *st, const struct db_arg *args, size_t n_args)
@@ -325,7 +354,7 @@ int db_open(struct db *d, const char *path, const char *dir, bool readonly,
             bool create, struct hz_err *err)
 {
     d->readonly = readonly;
-    d->stmts = calloc(STMT_CACHE, sizeof(struct stmt_slot));
+    d->stmts = calloc(1, sizeof(struct stmt_cache));
     if (d->stmts == NULL)
         return hz_err_set(err, HZ_ENOMEM, "statement cache");
     int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
@@ -373,11 +402,11 @@ int db_configure(struct db *d, struct hz_err *err)
 void db_close(struct db *d)
 {
     db_rollback(d);
-    struct stmt_slot *cache = (struct stmt_slot *)d->stmts;
+    struct stmt_cache *cache = d->stmts;
     for (size_t i = 0; cache != NULL && i < STMT_CACHE; i++) {
-        if (cache[i].sql != NULL) {
-            sqlite3_finalize(cache[i].st);
-            free(cache[i].sql);
+        if (cache->slot[i].sql != NULL) {
+            sqlite3_finalize(cache->slot[i].st);
+            free(cache->slot[i].sql);
         }
     }
     free(cache);

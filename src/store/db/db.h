@@ -93,6 +93,8 @@ int db_prep(struct db *d, const char *sql, sqlite3_stmt **st,
 int db_step_done(struct db *d, sqlite3_stmt *st, struct hz_err *err);
 /* Rows changed by the last statement. */
 int db_changes(struct db *d);
+/* The rowid of the last row inserted. */
+int64_t db_last_rowid(struct db *d);
 
 /* One bound parameter. Build them with the DB_* macros below; blobs and
  * texts are borrowed until the statement has stepped. */

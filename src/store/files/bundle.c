@@ -321,6 +321,9 @@ struct reader {
      * entry is hashed and its signature checked once (an unlinked file
      * in the node directory, so a large import keeps little memory). */
     FILE *ids;
+    /* The digest of the file is taken in pass 1 only: pass 2 reads the
+     * staged copy pass 1 checked against its trailer. */
+    bool hashing;
 };
 
 /* Next frame into r->buf. 0, 1 at a clean end of file, or an error. */
@@ -342,7 +345,7 @@ static int next_frame(struct reader *r, struct hz_err *err)
         return hz_err_set(err, HZ_EMALFORMED, "bundle is truncated");
     r->len = len;
     r->kind = (enum frame_kind)hdr[4];
-    if (r->kind != FRAME_TRAILER) {
+    if (r->kind != FRAME_TRAILER && r->hashing) {
         crypto_generichash_update(&r->h, hdr, sizeof hdr);
         crypto_generichash_update(&r->h, r->buf, len);
     }
@@ -522,6 +525,7 @@ static int verify_file(hz_node *n, struct reader *r, uint64_t *count,
         return hz_err_set(err, HZ_ENOMEM, "import chunk");
     }
     c->buf = buf;
+    r->hashing = true;
     int rv = verify_frames(n, r, c, err);
     /* Refused after some entries were read: an earlier entry's bad
      * signature is what is reported, as if checked one by one. */
@@ -556,6 +560,7 @@ static int apply_file(hz_node *n, struct reader *r,
 {
     HZ_ASSERT(!db_in_txn(&n->db));
     const unsigned batch = import_batch();
+    r->hashing = false;
     int rv = read_header(n, r, err);
     unsigned in_batch = 0;
     size_t batch_bytes = 0;

@@ -236,14 +236,15 @@ static int append(struct hz_node *n, const struct entry *e, const uint8_t *buf,
         return rv;
     /* Entries counted by this run carry its mark, so that a later
      * change of verdict in the same run corrects their count. */
+    int64_t at = 0;
     rv = log_append(n, e, buf, len, state,
                     state == ENTRY_REJECTED || state == ENTRY_DENIED ? why.msg
                                                                      : NULL,
-                    n->counting != NULL ? n->counting_mark : 0, err);
+                    n->counting != NULL ? n->counting_mark : 0, &at, err);
     if (rv == 0 && state == ENTRY_DENIED && b.trust)
         rv = trust_entry_stored(n, e, &b, &state, err);
     else if (rv == 0 && state == ENTRY_APPLIED)
-        rv = apply_body(n, e, &b, APPLY_LATEST, err);
+        rv = apply_body(n, e, at, &b, APPLY_LATEST, err);
     body_close(&b);
     if (rv == 0 && state != ENTRY_APPLIED)
         rv = capacity_note(n, e, len, err);
@@ -459,7 +460,7 @@ int ingest_upgrade(struct hz_node *n, struct hz_err *err)
         if (rv == 0 && state == ENTRY_DENIED && b.trust)
             rv = trust_entry_stored(n, &e, &b, &state, err);
         else if (rv == 0 && state == ENTRY_APPLIED)
-            rv = apply_body(n, &e, &b, APPLY_ANY, err);
+            rv = apply_body(n, &e, 0, &b, APPLY_ANY, err);
         body_close(&b);
         free(buf);
         if (rv != 0)

@@ -304,22 +304,27 @@ int log_author_json(struct hz_node *n, const uint8_t *author, json_t *obj,
 
 int log_append(struct hz_node *n, const struct entry *e, const uint8_t *buf,
                size_t len, enum entry_state state, const char *reason,
-               int64_t mark, struct hz_err *err)
+               int64_t mark, int64_t *at, struct hz_err *err)
 {
     HZ_ASSERT_TXN(n);
+    int rv = 0;
+#ifdef HZ_DEBUG_CHECKS
     /* The handoff's other end: ingest.c placed it as the next link. */
     uint64_t top = 0;
-    int rv = log_top(n, e->author, &top, err);
+    rv = log_top(n, e->author, &top, err);
     if (rv != 0)
         return rv;
     HZ_ASSERT(e->seq == top + 1);
-    return db_run(&n->db,
-                  "INSERT INTO log(author, seq, id, clock, state, reason,"
-                  " bytes, mark) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                  DB_ARGS(DB_KEY(e->author), DB_INT(e->seq), DB_HASH(e->id),
-                          DB_INT(e->clock), DB_INT(state), DB_TEXT(reason),
-                          DB_BLOB(buf, len), DB_INT(mark)),
-                  err);
+#endif
+    rv = db_run(&n->db,
+                "INSERT INTO log(author, seq, id, clock, state, reason,"
+                " bytes, mark) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                DB_ARGS(DB_KEY(e->author), DB_INT(e->seq), DB_HASH(e->id),
+                        DB_INT(e->clock), DB_INT(state), DB_TEXT(reason),
+                        DB_BLOB(buf, len), DB_INT(mark)),
+                err);
+    *at = rv == 0 ? db_last_rowid(&n->db) : 0;
+    return rv;
 }
 
 int log_set_state(struct hz_node *n, const uint8_t *id, enum entry_state state,

@@ -130,10 +130,11 @@ int log_author_json(struct hz_node *n, const uint8_t *author, json_t *obj,
                     struct hz_err *err);
 
 /* Store a verified entry that links to @author's top as the next link,
- * with its verdict: e->seq must be top + 1 (asserted). */
+ * with its verdict: e->seq must be top + 1 (asserted in debug builds: the
+ * caller, ingest.c, placed it so). Its place in the log into *@at. */
 int log_append(struct hz_node *n, const struct entry *e, const uint8_t *buf,
                size_t len, enum entry_state state, const char *reason,
-               int64_t mark, struct hz_err *err);
+               int64_t mark, int64_t *at, struct hz_err *err);
 /* A new verdict for a stored entry; @reason may be NULL. */
 int log_set_state(struct hz_node *n, const uint8_t *id, enum entry_state state,
                   const char *reason, struct hz_err *err);

@@ -164,7 +164,7 @@ static int rejudge(struct hz_node *n, const uint8_t *buf, size_t len,
         if (was == ENTRY_APPLIED)
             rv = apply_undo(n, e.id, err);
         else
-            rv = apply_body(n, &e, &b, APPLY_ANY, err);
+            rv = apply_body(n, &e, 0, &b, APPLY_ANY, err);
         if (rv == 0)
             rv = log_set_state(n, e.id, *now, allowed ? NULL : why.msg, err);
         struct hz_ingest_stats *c = count ? n->counting : NULL;

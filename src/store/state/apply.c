@@ -8,13 +8,12 @@
 #include "../../core/error_int.h"
 #include "../log/log.h"
 
-int apply_body(struct hz_node *n, const struct entry *e, const struct body *b,
-               unsigned flags, struct hz_err *err)
+int apply_body(struct hz_node *n, const struct entry *e, int64_t at,
+               const struct body *b, unsigned flags, struct hz_err *err)
 {
     HZ_ASSERT(db_in_txn(&n->db));
     /* The facts name the entry by its place in the log (storage.md). */
-    int64_t at = 0;
-    int rv = log_n_of(n, e->id, &at, err);
+    int rv = at > 0 ? 0 : log_n_of(n, e->id, &at, err);
     HZ_ASSERT(rv != 0 || at > 0);
     for (size_t i = 0; rv == 0 && i < b->n_ops; i++) {
         const struct op *o = &b->ops[i];

@@ -22,10 +22,11 @@
  * With APPLY_LATEST the caller knows that no later entry of the author
  * is applied (the entry was just appended at the top of its chain): no
  * field write of the author can supersede this one yet, and the merge
- * need not look for one. */
+ * need not look for one. @at is the entry's place in the log (log.n), or
+ * 0 to look it up. */
 enum apply_flags { APPLY_ANY = 0, APPLY_LATEST = 1 };
-int apply_body(struct hz_node *n, const struct entry *e, const struct body *b,
-               unsigned flags, struct hz_err *err);
+int apply_body(struct hz_node *n, const struct entry *e, int64_t at,
+               const struct body *b, unsigned flags, struct hz_err *err);
 /* Take back everything entry @eid did, and recompute what it touched. */
 int apply_undo(struct hz_node *n, const uint8_t *eid, struct hz_err *err);
 /* Entering a network: every fact and materialized row goes. */
