@@ -11,6 +11,8 @@
 #include "huzhu/bundle.h"
 #include "huzhu/node.h"
 
+#include "../core/syncmsg.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,5 +29,19 @@ int store_relay_each(hz_node *n,
 int store_relay_ingest(hz_node *n, size_t count, const uint8_t *const *p,
                        const size_t *len, struct hz_ingest_stats *stats,
                        struct hz_err *err);
+
+/* This node's vector, author by author in key order: its chain's top
+ * seq and the entry id there (proto/bundle.md, "Vector"; the live-sync
+ * vector message, proto/sync.md). One snapshot. */
+int store_vector_each(hz_node *n,
+                      int (*cb)(void *data, const struct sync_has *h),
+                      void *data, struct hz_err *err);
+/* Call @cb with the bytes of every entry a peer whose vector is @has
+ * (@n_has authors in rising key order, else HZ_EINVAL) lacks, as a bundle
+ * for that vector carries them (proto/bundle.md, "Writing a bundle"),
+ * from one snapshot. */
+int store_delta_each(hz_node *n, const struct sync_has *has, size_t n_has,
+                     int (*cb)(void *data, const uint8_t *p, size_t len),
+                     void *data, struct hz_err *err);
 
 #endif

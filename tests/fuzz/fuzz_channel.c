@@ -2,14 +2,17 @@
  * (core/channel.h; proto/sync.md).
  *
  * Input: a mode byte, then its bytes.
- *   mode % 4 == 0  raw bytes to a server's handshake, cut into pieces at
+ *   mode % 5 == 0  raw bytes to a server's handshake, cut into pieces at
  *                  the lengths the first bytes give: an outsider's bytes;
- *   mode % 4 == 1  the rest is the plaintext of a client proof, boxed by
+ *   mode % 5 == 1  the rest is the plaintext of a client proof, boxed by
  *                  the harness with the right key after a real msg1 and
  *                  msg2 (what a holder of the network secret could send);
- *   mode % 4 == 2  raw bytes to a channel's frame reader;
- *   mode % 4 == 3  the rest sealed as frames of at most 255 bytes by one
- *                  side and opened by the other.
+ *   mode % 5 == 2  raw bytes to a channel's frame reader;
+ *   mode % 5 == 3  the rest sealed as frames of at most 255 bytes by one
+ *                  side and opened by the other;
+ *   mode % 5 == 4  session messages (syncmsg.h): the rest cut into
+ *                  messages at the lengths its bytes give, each decoded
+ *                  and checked against the order of a session.
  * Properties:
  *   - every call returns HS_MORE, HS_PEER or an error code of the header's
  *     list, takes no more bytes than it was given, and sends nothing
@@ -21,10 +24,15 @@
  *     cannot sign for a key it does not hold, unless the input is the
  *     real client's proof);
  *   - a frame opens only as sealed, in order; a declared length over the
- *     limit is refused from its 4 bytes. */
+ *     limit is refused from its 4 bytes;
+ *   - a session message decodes to its type or is refused with
+ *     HZ_EMALFORMED / HZ_ETOOBIG; one that decodes re-encodes to the same
+ *     bytes (one form); the order check never accepts a second hello or
+ *     anything before the first. */
 #include "fuzz_util.h"
 
 #include "core/channel.h"
+#include "core/syncmsg.h"
 
 #include <sodium.h>
 #include <stdlib.h>
@@ -229,13 +237,54 @@ static void sealed_frames(const uint8_t *p, size_t n)
     enc_close(&w);
 }
 
+static void session_messages(const uint8_t *p, size_t n)
+{
+    struct sync_order o = {0};
+    size_t off = 0;
+    while (off < n) {
+        size_t len = p[off] < n - off - 1 ? p[off] : n - off - 1;
+        const uint8_t *m = p + off + 1;
+        off += 1 + len;
+        struct sync_msg msg;
+        struct hz_err err = {0};
+        int rv = sync_msg_decode(&msg, m, len, &err);
+        if (rv != 0) {
+            FUZZ_CODES("sync message", rv, &err, HZ_EMALFORMED, HZ_ETOOBIG);
+            continue;
+        }
+        struct enc e;
+        enc_init(&e);
+        if (msg.type == SYNC_HELLO) {
+            enc_array(&e, 2);
+            enc_uint(&e, SYNC_HELLO);
+            enc_uint(&e, msg.version);
+            FUZZ_CHECK(enc_done(&e) == 0 && enc_len(&e) == len &&
+                       memcmp(enc_data(&e), m, len) == 0);
+        } else if (msg.type == SYNC_DONE) {
+            FUZZ_CHECK(sync_done_encode(&e) == 0 && enc_len(&e) == len &&
+                       memcmp(enc_data(&e), m, len) == 0);
+        }
+        enc_close(&e);
+        bool had_hello = o.hello;
+        rv = sync_order_take(&o, &msg, &err);
+        if (rv == 0 && msg.type != SYNC_UNKNOWN && msg.type != SYNC_HELLO)
+            FUZZ_CHECK(had_hello);
+        if (rv == 0 && msg.type == SYNC_HELLO)
+            FUZZ_CHECK(!had_hello && o.version >= 1 &&
+                       o.version <= HZ_SYNC_VERSION);
+        if (rv != 0)
+            FUZZ_CODES("sync order", rv, &err, HZ_EMALFORMED);
+        sync_msg_close(&msg);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size == 0)
         return 0;
     const uint8_t *p = data + 1;
     size_t n = size - 1;
-    switch (data[0] % 4) {
+    switch (data[0] % 5) {
     case 0:
         raw_handshake(p, n);
         break;
@@ -245,8 +294,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 2:
         raw_frames(p, n);
         break;
-    default:
+    case 3:
         sealed_frames(p, n);
+        break;
+    default:
+        session_messages(p, n);
         break;
     }
     return 0;

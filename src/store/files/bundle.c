@@ -16,6 +16,7 @@
 #include "files.h"
 
 #include "../../core/bundle.h"
+#include "../../core/syncmsg.h"
 #include "../../core/error_int.h"
 #include "../../core/limits.h"
 #include "../log/log.h"
@@ -87,20 +88,13 @@ static int put_row(void *data, const struct log_row *r, struct hz_err *err)
     return 0;
 }
 
-/* One author of a peer's vector. */
-struct peer_has {
-    uint8_t author[HZ_KEY_LEN];
-    uint64_t seq;
-    uint8_t hash[HZ_HASH_LEN];
-};
-
 static int cmp_author(const void *a, const void *b)
 {
     return memcmp(a, b, HZ_KEY_LEN);
 }
 
 /* Parse the output of hz_node_vector (proto/bundle.md, "Vector"). */
-static int parse_vector(hz_node *n, const char *text, struct peer_has **out,
+static int parse_vector(hz_node *n, const char *text, struct sync_has **out,
                         size_t *count, struct hz_err *err)
 {
     json_error_t jerr;
@@ -140,47 +134,10 @@ static int parse_vector(hz_node *n, const char *text, struct peer_has **out,
     return rv;
 }
 
-/* From which seq on the peer lacks this author's entries. A peer holding
- * a different entry at its top seq has another history: it gets our
- * whole chain, so it sees the fork (DECISIONS 16). */
-static int from_seq(hz_node *n, const uint8_t *author,
-                    const struct peer_has *has, size_t n_has, uint64_t *from,
-                    struct hz_err *err)
-{
-    const struct peer_has *p =
-        bsearch(author, has, n_has, sizeof *has, cmp_author);
-    *from = 1;
-    if (p == NULL)
-        return 0;
-    uint8_t id[HZ_HASH_LEN];
-    bool found;
-    int rv = log_id_at(n, author, p->seq, id, &found, err);
-    /* Not found: the peer is ahead of us. */
-    if (rv == 0 && (!found || memcmp(id, p->hash, HZ_HASH_LEN) == 0))
-        *from = p->seq + 1;
-    return rv;
-}
-
-static int put_delta(hz_node *n, struct writer *w, const struct peer_has *has,
-                     size_t n_has, struct hz_err *err)
-{
-    uint8_t(*list)[HZ_KEY_LEN] = NULL;
-    size_t count = 0;
-    int rv = log_authors(n, &list, &count, err);
-    for (size_t i = 0; rv == 0 && i < count; i++) {
-        uint64_t from;
-        rv = from_seq(n, list[i], has, n_has, &from, err);
-        if (rv == 0)
-            rv = log_each_from(n, list[i], from, LOG_FROM_ALL, put_row, w, err);
-    }
-    free(list);
-    return rv;
-}
-
 static int write_bundle(hz_node *n, struct writer *w, const char *vector,
                         struct hz_err *err)
 {
-    struct peer_has *has = NULL;
+    struct sync_has *has = NULL;
     size_t n_has = 0;
     int rv = 0;
     if (vector != NULL)
@@ -203,15 +160,15 @@ static int write_bundle(hz_node *n, struct writer *w, const char *vector,
     rv = bundle_header_encode(&h, &e);
     if (rv == 0)
         put_frame(w, FRAME_HEADER, enc_data(&e), enc_len(&e), 1);
+    /* Fork evidence and pending entries travel too (DECISIONS 16, 17). */
     if (rv == 0 && vector == NULL)
         rv = log_each(n, LOG_ARRIVAL, put_row, w, err);
-    else if (rv == 0)
-        rv = put_delta(n, w, has, n_has, err);
-    /* Fork evidence and pending entries travel too (DECISIONS 16, 17). */
-    if (rv == 0)
+    if (rv == 0 && vector == NULL)
         rv = log_each(n, LOG_FORKS, put_row, w, err);
-    if (rv == 0)
+    if (rv == 0 && vector == NULL)
         rv = log_each(n, LOG_PENDING, put_row, w, err);
+    else if (rv == 0)
+        rv = relay_delta(n, has, n_has, put_row, w, err);
     struct bundle_trailer t = {.count = w->count};
     crypto_generichash_final(&w->h, t.digest, sizeof t.digest);
     if (rv == 0)

@@ -212,6 +212,17 @@ int log_status_json(struct hz_node *n, json_t *root, struct hz_err *err);
 /* The vector's authors: [{author, seq, hash}] sorted by author. */
 int log_vector_json(struct hz_node *n, json_t *arr, struct hz_err *err);
 
+/* ---- relay.c */
+
+/* What a peer whose vector is @has (@n_has authors, sorted by key)
+ * lacks, as a bundle for that vector carries it (proto/bundle.md,
+ * "Writing a bundle"): for each author in the log, in key order, its
+ * entries from the first the peer lacks; then all fork evidence and all
+ * pending entries. Inside the caller's (read) transaction. */
+struct sync_has;
+int relay_delta(struct hz_node *n, const struct sync_has *has, size_t n_has,
+                log_row_fn fn, void *data, struct hz_err *err);
+
 /* Owned entry bytes, in order (re-issue, rekey). */
 struct blobs {
     size_t n;

@@ -6,6 +6,10 @@
 #include "log.h"
 
 #include "../../core/error_int.h"
+#include "../../core/syncmsg.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 struct out {
     int (*cb)(void *data, const uint8_t *p, size_t len);
@@ -59,4 +63,91 @@ int store_relay_ingest(hz_node *n, size_t count, const uint8_t *const *p,
         txn_rollback(n);
     int end = ingest_end_counting(n, err);
     return rv != 0 ? rv : end;
+}
+
+/* ---- vectors and what a peer lacks */
+
+static int cmp_author(const void *a, const void *b)
+{
+    return memcmp(a, b, HZ_KEY_LEN);
+}
+
+/* From which seq on the peer lacks this author's entries. A peer holding
+ * a different entry at its top seq has another history: it gets our
+ * whole chain, so it sees the fork (DECISIONS 16). */
+static int from_seq(struct hz_node *n, const uint8_t *author,
+                    const struct sync_has *has, size_t n_has, uint64_t *from,
+                    struct hz_err *err)
+{
+    const struct sync_has *p =
+        bsearch(author, has, n_has, sizeof *has, cmp_author);
+    *from = 1;
+    if (p == NULL)
+        return 0;
+    uint8_t id[HZ_HASH_LEN];
+    bool found;
+    int rv = log_id_at(n, author, p->seq, id, &found, err);
+    /* Not found: the peer is ahead of us. */
+    if (rv == 0 && (!found || memcmp(id, p->hash, HZ_HASH_LEN) == 0))
+        *from = p->seq + 1;
+    return rv;
+}
+
+int relay_delta(struct hz_node *n, const struct sync_has *has, size_t n_has,
+                log_row_fn fn, void *data, struct hz_err *err)
+{
+    uint8_t(*list)[HZ_KEY_LEN] = NULL;
+    size_t count = 0;
+    int rv = log_authors(n, &list, &count, err);
+    for (size_t i = 0; rv == 0 && i < count; i++) {
+        uint64_t from;
+        rv = from_seq(n, list[i], has, n_has, &from, err);
+        if (rv == 0)
+            rv = log_each_from(n, list[i], from, LOG_FROM_ALL, fn, data, err);
+    }
+    free(list);
+    if (rv == 0)
+        rv = log_each(n, LOG_FORKS, fn, data, err);
+    return rv != 0 ? rv : log_each(n, LOG_PENDING, fn, data, err);
+}
+
+int store_vector_each(hz_node *n,
+                      int (*cb)(void *data, const struct sync_has *h),
+                      void *data, struct hz_err *err)
+{
+    uint8_t(*list)[HZ_KEY_LEN] = NULL;
+    size_t count = 0;
+    int rv = txn_begin_read(n, err);
+    if (rv == 0)
+        rv = log_authors(n, &list, &count, err);
+    for (size_t i = 0; rv == 0 && i < count; i++) {
+        struct sync_has h;
+        bool found = false;
+        memcpy(h.author, list[i], HZ_KEY_LEN);
+        rv = log_top(n, list[i], &h.seq, err);
+        if (rv == 0)
+            rv = log_id_at(n, list[i], h.seq, h.hash, &found, err);
+        if (rv == 0 && !found)
+            rv = hz_err_set(err, HZ_ECORRUPT, "log: no entry at the top");
+        if (rv == 0)
+            rv = cb(data, &h);
+    }
+    free(list);
+    txn_rollback(n);
+    return rv;
+}
+
+int store_delta_each(hz_node *n, const struct sync_has *has, size_t n_has,
+                     int (*cb)(void *data, const uint8_t *p, size_t len),
+                     void *data, struct hz_err *err)
+{
+    for (size_t i = 1; i < n_has; i++)
+        if (memcmp(has[i - 1].author, has[i].author, HZ_KEY_LEN) >= 0)
+            return hz_err_set(err, HZ_EINVAL, "vector not sorted");
+    struct out o = {cb, data};
+    int rv = txn_begin_read(n, err);
+    if (rv == 0)
+        rv = relay_delta(n, has, n_has, relay_row, &o, err);
+    txn_rollback(n);
+    return rv;
 }

@@ -1,0 +1,91 @@
+/* syncmsg.h - the messages of a live-sync session (proto/sync.md,
+ * "Session"), one per frame of the channel (channel.h), and the order a
+ * session allows them in. Pure: the caller moves the frames, gives its
+ * vector and the entries the peer lacks, and hands what arrives to the
+ * store's ingest.
+ *
+ *   hello   = [0, version]                   first, each side
+ *   vector  = [1, [[author, seq, hash], ...], more]
+ *   entries = [2, [entry bytes, ...]]
+ *   done    = [3]                            all the peer lacked was sent
+ *
+ * A message of a type this version does not know is skipped (a newer
+ * peer may send more); a known one must have exactly its form. */
+#ifndef HZ_CORE_SYNCMSG_H
+#define HZ_CORE_SYNCMSG_H
+
+#include "codec.h"
+#include "types.h"
+
+#include <msgpack.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HZ_SYNC_VERSION 1u
+/* Authors in one vector message, and entry bytes in one entries message
+ * (below HZ_FRAME_PLAIN_MAX with room for the framing). limits.md. */
+#define HZ_SYNC_VECTOR_MAX 8192u
+#define HZ_SYNC_ENTRIES_BYTES (1024u * 1024u - 4096u)
+
+enum sync_type {
+    SYNC_HELLO = 0,
+    SYNC_VECTOR = 1,
+    SYNC_ENTRIES = 2,
+    SYNC_DONE = 3,
+    SYNC_UNKNOWN = -1, /* a type this version skips */
+};
+
+/* One author of a vector: its chain's top seq and the entry id there. */
+struct sync_has {
+    uint8_t author[HZ_KEY_LEN];
+    uint64_t seq;
+    uint8_t hash[HZ_HASH_LEN];
+};
+
+/* A decoded message; items borrow from @u (sync_msg_close frees it). */
+struct sync_msg {
+    enum sync_type type;
+    uint64_t version; /* hello */
+    size_t count;     /* vector: authors; entries: entries */
+    bool more;        /* vector: another vector message follows */
+    msgpack_unpacked u;
+    const msgpack_object *items;
+};
+
+int sync_hello_encode(struct enc *out);
+int sync_vector_encode(const struct sync_has *has, size_t n, bool more,
+                       struct enc *out);
+/* @count entries (at most HZ_SYNC_ENTRIES_BYTES in all: the caller
+ * fills a message up to that). */
+int sync_entries_encode(const uint8_t *const *p, const size_t *len,
+                        size_t count, struct enc *out);
+int sync_done_encode(struct enc *out);
+
+/* Decode one message's plaintext. HZ_EMALFORMED for a known type in
+ * another form, HZ_ETOOBIG past the limits. */
+int sync_msg_decode(struct sync_msg *m, const uint8_t *p, size_t len,
+                    struct hz_err *err);
+void sync_msg_close(struct sync_msg *m);
+/* Item @i of a vector message. */
+void sync_msg_has(const struct sync_msg *m, size_t i, struct sync_has *out);
+/* Entry @i of an entries message, borrowed. */
+void sync_msg_entry(const struct sync_msg *m, size_t i, const uint8_t **p,
+                    size_t *len);
+
+/* The order of one side's incoming messages: hello first (the session
+ * speaks the lower version), then vector messages with authors in
+ * strictly rising order until one says no more; entries at any time after
+ * hello; done once, after the vector. */
+struct sync_order {
+    bool hello, vector_done, done, any_author;
+    uint64_t version;
+    uint8_t last_author[HZ_KEY_LEN];
+};
+
+/* Check @m against the order so far and advance it: 0, or HZ_EMALFORMED
+ * (out of order: the session ends). */
+int sync_order_take(struct sync_order *o, const struct sync_msg *m,
+                    struct hz_err *err);
+
+#endif
