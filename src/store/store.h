@@ -30,6 +30,25 @@ int store_relay_ingest(hz_node *n, size_t count, const uint8_t *const *p,
                        const size_t *len, struct hz_ingest_stats *stats,
                        struct hz_err *err);
 
+/* What this node needs to open a live-sync channel (proto/sync.md): the
+ * network secret, its device key pair (libsodium's 64-byte secret key;
+ * borrowed from the node) and the chain it shows (owned: free with
+ * store_channel_self_close). HZ_ENETWORK in no network (DECISIONS 32),
+ * HZ_ENOCERT without a certificate in effect. */
+struct store_self {
+    uint8_t secret[32];
+    const uint8_t *pk, *sk;
+    uint8_t *chain;
+    size_t chain_len;
+};
+int store_channel_self(hz_node *n, struct store_self *out, struct hz_err *err);
+void store_channel_self_close(struct store_self *s);
+/* May the device that proved @key in a handshake, showing @chain, open a
+ * channel with this node? 0, or the refusal with its reason
+ * (proto/sync.md, "The chain a peer shows"). Reads only. */
+int store_channel_judge(hz_node *n, const uint8_t *key, const uint8_t *chain,
+                        size_t len, struct hz_err *err);
+
 /* This node's vector, author by author in key order: its chain's top
  * seq and the entry id there (proto/bundle.md, "Vector"; the live-sync
  * vector message, proto/sync.md). One snapshot. */

@@ -8,6 +8,7 @@
 
 #include "huzhu/trust.h"
 #include "store/members/members.h"
+#include "store/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,6 +139,9 @@ static void a_revoked_device_and_a_node_in_no_network_are_refused(void **state)
     struct enc none;
     enc_init(&none);
     assert_int_equal(peer_own_chain(w.p.n, &none, &err), HZ_ENOCERT);
+    struct store_self self;
+    assert_int_equal(store_channel_self(w.p.n, &self, &err), HZ_ENETWORK);
+    assert_null(self.chain);
     enc_close(&none);
     enc_close(&cd);
     world_close(&w);

@@ -10,8 +10,6 @@
 #include "core/channel.h"
 #include "core/syncmsg.h"
 #include "huzhu/trust.h"
-#include "store/files/files.h"
-#include "store/members/members.h"
 #include "store/store.h"
 
 #include <stdlib.h>
@@ -191,8 +189,7 @@ static int take_one(struct end *e, struct end *peer, struct hz_err *err)
         free(p);
         free(len);
     }
-    if (m.type != SYNC_UNKNOWN || rv == 0)
-        sync_msg_close(&m);
+    sync_msg_close(&m);
     return rv;
 }
 
@@ -200,38 +197,33 @@ static int take_one(struct end *e, struct end *peer, struct hz_err *err)
  * the refusal of whichever side refused (the other learns nothing). */
 static int open_channel(struct end *a, struct end *b, struct hz_err *err)
 {
-    struct enc ca, cb, wire_ab, wire_ba;
-    enc_init(&ca);
-    enc_init(&cb);
+    struct store_self sa, sb;
+    assert_int_equal(store_channel_self(a->n, &sa, NULL), 0);
+    assert_int_equal(store_channel_self(b->n, &sb, NULL), 0);
+    struct hs_self ha = {sa.pk, sa.sk, sa.chain, sa.chain_len};
+    struct hs_self hb = {sb.pk, sb.sk, sb.chain, sb.chain_len};
+    struct enc wire_ab, wire_ba;
     enc_init(&wire_ab);
     enc_init(&wire_ba);
-    assert_int_equal(peer_own_chain(a->n, &ca, NULL), 0);
-    assert_int_equal(peer_own_chain(b->n, &cb, NULL), 0);
-    uint8_t net[32];
-    assert_int_equal(secret_read(a->n, SECRET_FILE, net, NULL), 0);
-    struct hs_self sa = {a->n->id.pk, a->n->id.sk, enc_data(&ca), enc_len(&ca)};
-    uint8_t net_b[32];
-    assert_int_equal(secret_read(b->n, SECRET_FILE, net_b, NULL), 0);
-    struct hs_self sb = {b->n->id.pk, b->n->id.sk, enc_data(&cb), enc_len(&cb)};
     uint8_t seed_a[32] = {0xa5}, seed_b[32] = {0xb5};
     assert_int_equal(
-        hs_start(&a->hs, HS_CLIENT, net, &sa, seed_a, &wire_ab, NULL), 0);
+        hs_start(&a->hs, HS_CLIENT, sa.secret, &ha, seed_a, &wire_ab, NULL), 0);
     assert_int_equal(
-        hs_start(&b->hs, HS_SERVER, net_b, &sb, seed_b, &wire_ba, NULL), 0);
+        hs_start(&b->hs, HS_SERVER, sb.secret, &hb, seed_b, &wire_ba, NULL), 0);
     size_t used;
-    int rv = hs_feed(&b->hs, enc_data(&wire_ab), enc_len(&wire_ab), &used,
-                     &wire_ba, err);
-    assert_int_equal(rv, HS_MORE);
+    assert_int_equal(hs_feed(&b->hs, enc_data(&wire_ab), enc_len(&wire_ab),
+                             &used, &wire_ba, err),
+                     HS_MORE);
     enc_reset(&wire_ab);
-    rv = hs_feed(&a->hs, enc_data(&wire_ba), enc_len(&wire_ba), &used, &wire_ab,
-                 err);
-    assert_int_equal(rv, HS_MORE);
+    assert_int_equal(hs_feed(&a->hs, enc_data(&wire_ba), enc_len(&wire_ba),
+                             &used, &wire_ab, err),
+                     HS_MORE);
     enc_reset(&wire_ba);
-    rv = hs_feed(&b->hs, enc_data(&wire_ab), enc_len(&wire_ab), &used, &wire_ba,
-                 err);
-    assert_int_equal(rv, HS_PEER);
-    rv = peer_judge(b->n, b->hs.peer_key, b->hs.peer_chain,
-                    b->hs.peer_chain_len, err);
+    assert_int_equal(hs_feed(&b->hs, enc_data(&wire_ab), enc_len(&wire_ab),
+                             &used, &wire_ba, err),
+                     HS_PEER);
+    int rv = store_channel_judge(b->n, b->hs.peer_key, b->hs.peer_chain,
+                                 b->hs.peer_chain_len, err);
     if (rv == 0)
         assert_int_equal(hs_accept(&b->hs, &wire_ba, err), HS_DONE);
     if (rv == 0) {
@@ -240,8 +232,8 @@ static int open_channel(struct end *a, struct end *b, struct hz_err *err)
         assert_int_equal(hs_feed(&a->hs, enc_data(&wire_ba), enc_len(&wire_ba),
                                  &used, &none, err),
                          HS_PEER);
-        rv = peer_judge(a->n, a->hs.peer_key, a->hs.peer_chain,
-                        a->hs.peer_chain_len, err);
+        rv = store_channel_judge(a->n, a->hs.peer_key, a->hs.peer_chain,
+                                 a->hs.peer_chain_len, err);
         if (rv == 0)
             assert_int_equal(hs_accept(&a->hs, &none, err), HS_DONE);
         enc_close(&none);
@@ -250,8 +242,8 @@ static int open_channel(struct end *a, struct end *b, struct hz_err *err)
         chan_init(&a->ch, &a->hs);
         chan_init(&b->ch, &b->hs);
     }
-    enc_close(&ca);
-    enc_close(&cb);
+    store_channel_self_close(&sa);
+    store_channel_self_close(&sb);
     enc_close(&wire_ab);
     enc_close(&wire_ba);
     return rv;

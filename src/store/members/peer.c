@@ -5,6 +5,8 @@
  * enters the trust state (only entries do). */
 #include "members.h"
 
+#include "../store.h"
+
 #include "../../core/alloc.h"
 #include "../../core/cert.h"
 #include "../../core/error_int.h"
@@ -13,6 +15,7 @@
 #include "../../core/trust.h"
 #include "../log/log.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -260,4 +263,48 @@ int peer_judge(struct hz_node *n, const uint8_t *key, const uint8_t *chain,
         rv = check_links(n, key, o->via.array.ptr, o->via.array.size, &tt, err);
     msgpack_unpacked_destroy(&u);
     return rv;
+}
+
+/* ---- the narrow interface (../store.h) */
+
+int store_channel_self(hz_node *n, struct store_self *out, struct hz_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!n->networked)
+        return hz_err_set(err, HZ_ENETWORK,
+                          "this node is in no network: no live sync"
+                          " (DECISIONS 32)");
+    struct enc c;
+    enc_init(&c);
+    int rv = network_secret(n, out->secret, err);
+    if (rv == 0)
+        rv = peer_own_chain(n, &c, err);
+    if (rv == 0) {
+        out->chain = malloc(enc_len(&c));
+        if (out->chain == NULL)
+            rv = hz_err_set(err, HZ_ENOMEM, "chain");
+    }
+    if (rv == 0) {
+        memcpy(out->chain, enc_data(&c), enc_len(&c));
+        out->chain_len = enc_len(&c);
+        out->pk = n->id.pk;
+        out->sk = n->id.sk;
+    }
+    enc_close(&c);
+    if (rv != 0)
+        store_channel_self_close(out);
+    return rv;
+}
+
+void store_channel_self_close(struct store_self *s)
+{
+    sodium_memzero(s->secret, sizeof s->secret);
+    free(s->chain);
+    memset(s, 0, sizeof *s);
+}
+
+int store_channel_judge(hz_node *n, const uint8_t *key, const uint8_t *chain,
+                        size_t len, struct hz_err *err)
+{
+    return peer_judge(n, key, chain, len, err);
 }
