@@ -11,6 +11,7 @@
 #include "huzhu/bundle.h"
 #include "huzhu/node.h"
 
+#include "../core/session.h"
 #include "../core/syncmsg.h"
 
 #include <stddef.h>
@@ -53,14 +54,25 @@ int store_channel_judge(hz_node *n, const uint8_t *key, const uint8_t *chain,
  * seq and the entry id there (proto/bundle.md, "Vector"; the live-sync
  * vector message, proto/sync.md). One snapshot. */
 int store_vector_each(hz_node *n,
-                      int (*cb)(void *data, const struct sync_has *h),
+                      int (*cb)(void *data, const struct sync_has *h,
+                                struct hz_err *err),
                       void *data, struct hz_err *err);
 /* Call @cb with the bytes of every entry a peer whose vector is @has
  * (@n_has authors in rising key order, else HZ_EINVAL) lacks, as a bundle
  * for that vector carries them (proto/bundle.md, "Writing a bundle"),
  * from one snapshot. */
 int store_delta_each(hz_node *n, const struct sync_has *has, size_t n_has,
-                     int (*cb)(void *data, const uint8_t *p, size_t len),
+                     int (*cb)(void *data, const uint8_t *p, size_t len,
+                               struct hz_err *err),
                      void *data, struct hz_err *err);
+
+/* The store's side of a live-sync session (core/session.h) for @n:
+ * judging the peer, our vector, the peer's delta, and ingest in one
+ * transaction per entries message, counted into @ctx->got. */
+struct store_sync {
+    hz_node *n;
+    struct hz_ingest_stats got;
+};
+void store_sync_io(struct store_sync *ctx, struct sync_io *io);
 
 #endif

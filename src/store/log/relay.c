@@ -112,7 +112,8 @@ int relay_delta(struct hz_node *n, const struct sync_has *has, size_t n_has,
 }
 
 int store_vector_each(hz_node *n,
-                      int (*cb)(void *data, const struct sync_has *h),
+                      int (*cb)(void *data, const struct sync_has *h,
+                                struct hz_err *err),
                       void *data, struct hz_err *err)
 {
     uint8_t(*list)[HZ_KEY_LEN] = NULL;
@@ -130,24 +131,82 @@ int store_vector_each(hz_node *n,
         if (rv == 0 && !found)
             rv = hz_err_set(err, HZ_ECORRUPT, "log: no entry at the top");
         if (rv == 0)
-            rv = cb(data, &h);
+            rv = cb(data, &h, err);
     }
     free(list);
     txn_rollback(n);
     return rv;
 }
 
+struct delta_out {
+    int (*cb)(void *data, const uint8_t *p, size_t len, struct hz_err *err);
+    void *data;
+};
+
+static int delta_row(void *data, const struct log_row *r, struct hz_err *err)
+{
+    const struct delta_out *o = data;
+    return o->cb(o->data, r->bytes, r->len, err);
+}
+
 int store_delta_each(hz_node *n, const struct sync_has *has, size_t n_has,
-                     int (*cb)(void *data, const uint8_t *p, size_t len),
+                     int (*cb)(void *data, const uint8_t *p, size_t len,
+                               struct hz_err *err),
                      void *data, struct hz_err *err)
 {
     for (size_t i = 1; i < n_has; i++)
         if (memcmp(has[i - 1].author, has[i].author, HZ_KEY_LEN) >= 0)
             return hz_err_set(err, HZ_EINVAL, "vector not sorted");
-    struct out o = {cb, data};
+    struct delta_out o = {cb, data};
     int rv = txn_begin_read(n, err);
     if (rv == 0)
-        rv = relay_delta(n, has, n_has, relay_row, &o, err);
+        rv = relay_delta(n, has, n_has, delta_row, &o, err);
     txn_rollback(n);
     return rv;
+}
+
+/* ---- the store's side of a session */
+
+static int io_judge(void *ctx, const uint8_t *key, const uint8_t *chain,
+                    size_t len, struct hz_err *err)
+{
+    return store_channel_judge(((struct store_sync *)ctx)->n, key, chain, len,
+                               err);
+}
+
+static int io_vector(void *ctx,
+                     int (*emit)(void *s, const struct sync_has *h,
+                                 struct hz_err *err),
+                     void *s, struct hz_err *err)
+{
+    return store_vector_each(((struct store_sync *)ctx)->n, emit, s, err);
+}
+
+static int io_delta(void *ctx, const struct sync_has *has, size_t n_has,
+                    int (*emit)(void *s, const uint8_t *p, size_t len,
+                                struct hz_err *err),
+                    void *s, struct hz_err *err)
+{
+    return store_delta_each(((struct store_sync *)ctx)->n, has, n_has, emit, s,
+                            err);
+}
+
+static int io_ingest(void *ctx, size_t count, const uint8_t *const *p,
+                     const size_t *len, struct hz_err *err)
+{
+    struct store_sync *k = ctx;
+    struct hz_ingest_stats st = {0};
+    int rv = store_relay_ingest(k->n, count, p, len, &st, err);
+    /* Every field is a count (uint64_t): add them all. */
+    _Static_assert(sizeof st % sizeof(uint64_t) == 0, "counts only");
+    uint64_t *sum = (uint64_t *)&k->got;
+    const uint64_t *add = (const uint64_t *)&st;
+    for (size_t i = 0; i < sizeof st / sizeof(uint64_t); i++)
+        sum[i] += add[i];
+    return rv;
+}
+
+void store_sync_io(struct store_sync *ctx, struct sync_io *io)
+{
+    *io = (struct sync_io){ctx, io_judge, io_vector, io_delta, io_ingest};
 }
