@@ -39,7 +39,7 @@ static int log_level(void)
 
 /* -d DIR, else $HUZHU_DIR, else $XDG_DATA_HOME/huzhu, else
  * ~/.local/share/huzhu. */
-static const char *node_dir(struct cli *c)
+const char *cli_node_dir(struct cli *c)
 {
     static char path[4096];
     if (c->dir != NULL)
@@ -69,7 +69,7 @@ int cli_open(struct cli *c, unsigned flags)
 {
     struct hz_err err = {0};
     struct hz_node_opts opts = node_opts(c, flags);
-    const char *dir = node_dir(c);
+    const char *dir = cli_node_dir(c);
     int rv = hz_node_open(dir, &opts, &c->node, &err);
     if (rv == HZ_EREADONLY || rv == HZ_EIO) {
         /* A worn card that turned read-only still reads (DECISIONS 23). */
@@ -87,7 +87,7 @@ int cli_create(struct cli *c, const char *name)
 {
     struct hz_err err = {0};
     struct hz_node_opts opts = node_opts(c, 0);
-    const char *dir = node_dir(c);
+    const char *dir = cli_node_dir(c);
     if (c->dir == NULL) {
         /* The default directory's parents may not exist yet. */
         char tmp[4096];
@@ -108,7 +108,8 @@ int cli_restore(struct cli *c, const char *backup, const char *name)
 {
     struct hz_err err = {0};
     struct hz_node_opts opts = node_opts(c, 0);
-    int rv = hz_node_restore(node_dir(c), backup, name, &opts, &c->node, &err);
+    int rv =
+        hz_node_restore(cli_node_dir(c), backup, name, &opts, &c->node, &err);
     return rv != 0 ? cli_fail(c, rv, &err) : EXIT_OK;
 }
 

@@ -140,6 +140,8 @@ int form_fields(struct cli *c, struct form *f, size_t n,
 /* The row that runs: the subcommand, else the command. */
 const struct cli_cmd *form_row(const struct form *f);
 
+/* The node directory: -d DIR, else $HUZHU_DIR, else the default. */
+const char *cli_node_dir(struct cli *c);
 /* Open the node directory chosen by -d, $HUZHU_DIR or the default. */
 int cli_open(struct cli *c, unsigned flags);
 /* Create a node there (init), or restore one from @backup (restore). */
@@ -231,5 +233,7 @@ int cmd_join(struct cli *c, struct form *f);
 int cmd_revoke(struct cli *c, struct form *f);
 int cmd_members(struct cli *c, struct form *f);
 int cmd_rekey(struct cli *c, struct form *f);
+int cmd_serve(struct cli *c, struct form *f);
+int cmd_sync(struct cli *c, struct form *f);
 
 #endif

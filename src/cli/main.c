@@ -380,6 +380,21 @@ static const struct cli_cmd network_subs[] = {
     END,
 };
 
+static const struct cli_param serve_params[] = {
+    OPT("--listen", "ADDR:PORT", NULL, "监听地址(默认 0.0.0.0:7420，所有网卡)",
+        "address to listen on (default 0.0.0.0:7420, every interface)"),
+    FLAG("--no-discovery", "不在局域网广播(局域网发现尚未实现)",
+         "do not announce on the LAN (LAN discovery is not built yet)"),
+    OPT("--http", "ADDR:PORT", NULL, "网页界面地址(网页界面尚未实现)",
+        "web interface address (the web interface is not built yet)"),
+    END,
+};
+
+static const struct cli_param sync_params[] = {
+    POS("ADDR:PORT", NULL, "正在服务的节点地址", "address of a serving node"),
+    END,
+};
+
 static int cmd_help(struct cli *c, struct form *f);
 
 /* The command table, in the order of huzhu --help. Its node column is what
@@ -435,6 +450,11 @@ static const struct cli_cmd cmds[] = {
         "revoke a device"),
     RUN("members", NODE_READ, cmd_members, NULL, "网络成员及其状态",
         "network members and their standing"),
+    RUN("serve", NODE_WRITE, cmd_serve, serve_params,
+        "运行节点: 接受其他节点的实时同步",
+        "run the node: answer live sync from other nodes"),
+    RUN("sync", NODE_WRITE, cmd_sync, sync_params,
+        "与一个正在服务的节点同步一次", "sync once with a serving node"),
     RUN("rekey", NODE_WRITE, cmd_rekey, NULL,
         "更换本节点密钥(复制的SD卡、分叉)",
         "give this node a new key (cloned card, fork)"),

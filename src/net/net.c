@@ -1,0 +1,463 @@
+/* net.c - live sync over TCP with libuv (net.h). Each connection runs one
+ * core session (core/session.h): bytes read are fed to it, what it
+ * returns is written, a timer ticks it and closes a connection that
+ * stays silent. */
+#include "net.h"
+
+#include "../core/error_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+#define READ_BUF 65536u
+#define TICK_MS 1000u
+
+struct server;
+
+struct conn {
+    uv_tcp_t tcp;
+    uv_timer_t timer;
+    hz_node *n;
+    struct server *srv; /* NULL: a dialling session */
+    struct sync_sess *s;
+    struct store_sync ctx;
+    struct sync_io io;
+    struct store_self self;
+    struct enc out;
+    size_t writes; /* writes not finished */
+    uint64_t last_ms, started_ms;
+    bool closing, done;
+    int rv;
+    struct hz_err err;
+    int handles; /* handles not yet closed */
+    struct conn *next;
+    struct dial_result *result; /* a dialling session's, filled at close */
+};
+
+/* The result of a dialling session, copied when it ends. */
+struct dial_result {
+    int rv;
+    struct hz_err err;
+    struct net_result r;
+};
+
+struct server {
+    uv_loop_t *loop;
+    uv_tcp_t tcp;
+    uv_signal_t sigint, sigterm;
+    hz_node *n;
+    const struct net_serve_opts *o;
+    struct conn *conns;
+    unsigned count;
+    bool stopping;
+};
+
+static int parse_addr(const char *text, struct sockaddr_storage *sa,
+                      struct hz_err *err)
+{
+    char host[64];
+    const char *colon = strrchr(text, ':');
+    if (colon == NULL || colon == text || colon[1] == '\0')
+        return hz_err_set(err, HZ_EINVAL, "address %s: want ADDR:PORT", text);
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    size_t hl = (size_t)(colon - text);
+    if (*end != '\0' || port < 0 || port > 65535 || hl >= sizeof host)
+        return hz_err_set(err, HZ_EINVAL, "address %s: bad port", text);
+    memcpy(host, text, hl);
+    host[hl] = '\0';
+    int rc;
+    if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+        host[hl - 1] = '\0';
+        rc = uv_ip6_addr(host + 1, (int)port, (struct sockaddr_in6 *)sa);
+    } else {
+        rc = uv_ip4_addr(host, (int)port, (struct sockaddr_in *)sa);
+    }
+    return rc == 0
+               ? 0
+               : hz_err_set(err, HZ_EINVAL,
+                            "address %s: want an IPv4 or [IPv6] literal", text);
+}
+
+/* The address parses, and the node may sync at all: in a network, with
+ * a certificate in effect (DECISIONS 32); said before any socket. */
+static int can_sync(hz_node *n, const char *addr, struct sockaddr_storage *sa,
+                    struct hz_err *err)
+{
+    int rv = parse_addr(addr, sa, err);
+    struct store_self probe;
+    if (rv == 0) {
+        rv = store_channel_self(n, &probe, err);
+        store_channel_self_close(&probe);
+    }
+    return rv;
+}
+
+/* ---- one connection */
+
+static void result_of(const struct conn *c, struct net_result *r)
+{
+    memset(r, 0, sizeof *r);
+    if (c->s != NULL) {
+        sync_sess_stats(c->s, &r->st);
+        const uint8_t *peer = sync_sess_peer(c->s);
+        if (peer != NULL) {
+            memcpy(r->peer, peer, 32);
+            r->have_peer = true;
+        }
+    }
+    r->got = c->ctx.got;
+    r->seconds = (double)(c->last_ms - c->started_ms) / 1000.0;
+}
+
+static void conn_free(struct conn *c)
+{
+    struct server *srv = c->srv;
+    if (srv != NULL) {
+        for (struct conn **p = &srv->conns; *p != NULL; p = &(*p)->next)
+            if (*p == c) {
+                *p = c->next;
+                break;
+            }
+        srv->count--;
+    }
+    sync_sess_free(c->s);
+    store_channel_self_close(&c->self);
+    enc_close(&c->out);
+    free(c);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+    struct conn *c = h->data;
+    if (--c->handles == 0)
+        conn_free(c);
+}
+
+/* End the connection: @rv 0 when the session caught up. */
+static void conn_close(struct conn *c, int rv)
+{
+    if (c->closing)
+        return;
+    c->closing = true;
+    if (c->rv == 0)
+        c->rv = rv;
+    if (c->srv != NULL && c->srv->o->ended != NULL) {
+        struct net_result r;
+        result_of(c, &r);
+        c->srv->o->ended(c->srv->o->data, c->rv, &c->err, &r);
+    }
+    if (c->result != NULL) {
+        c->result->rv = c->rv;
+        c->result->err = c->err;
+        result_of(c, &c->result->r);
+    }
+    uv_timer_stop(&c->timer);
+    uv_close((uv_handle_t *)&c->timer, on_handle_closed);
+    uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
+}
+
+struct write_req {
+    uv_write_t req;
+    struct conn *c;
+    char data[];
+};
+
+static void on_written(uv_write_t *req, int status)
+{
+    struct write_req *w = (struct write_req *)req;
+    struct conn *c = w->c;
+    free(w);
+    c->writes--;
+    if (status < 0 && !c->closing) {
+        hz_err_set(&c->err, HZ_EIO, "write: %s", uv_strerror(status));
+        conn_close(c, HZ_EIO);
+        return;
+    }
+    /* A dialling session ends once both caught up and all is written. */
+    if (c->srv == NULL && c->done && c->writes == 0)
+        conn_close(c, 0);
+}
+
+static int flush_out(struct conn *c)
+{
+    size_t len = enc_len(&c->out);
+    if (len == 0 || c->closing)
+        return 0;
+    struct write_req *w = malloc(sizeof *w + len);
+    if (w == NULL)
+        return hz_err_set(&c->err, HZ_ENOMEM, "write");
+    w->c = c;
+    memcpy(w->data, enc_data(&c->out), len);
+    enc_reset(&c->out);
+    uv_buf_t b = uv_buf_init(w->data, (unsigned)len);
+    int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written);
+    if (rc < 0) {
+        free(w);
+        return hz_err_set(&c->err, HZ_EIO, "write: %s", uv_strerror(rc));
+    }
+    c->writes++;
+    return 0;
+}
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+    (void)h;
+    (void)hint;
+    buf->base = malloc(READ_BUF);
+    buf->len = buf->base != NULL ? READ_BUF : 0;
+}
+
+static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
+{
+    struct conn *c = st->data;
+    if (nread < 0) {
+        free(buf->base);
+        if (!c->closing) {
+            bool caught_up = c->s != NULL && sync_sess_caught_up(c->s);
+            if (!caught_up)
+                hz_err_set(&c->err, HZ_EIO, "the peer closed the connection");
+            conn_close(c, caught_up ? 0 : HZ_EIO);
+        }
+        return;
+    }
+    c->last_ms = uv_now(st->loop);
+    int rv = 0;
+    if (nread > 0 && !c->closing)
+        rv = sync_sess_feed(c->s, (const uint8_t *)buf->base, (size_t)nread,
+                            c->last_ms, &c->out, &c->err);
+    free(buf->base);
+    if (rv == 0)
+        rv = flush_out(c);
+    if (rv != 0) {
+        conn_close(c, rv);
+        return;
+    }
+    if (sync_sess_caught_up(c->s) && !c->done) {
+        c->done = true;
+        if (c->srv == NULL && c->writes == 0)
+            conn_close(c, 0);
+    }
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    struct conn *c = t->data;
+    uint64_t now = uv_now(t->loop);
+    int rv = sync_sess_tick(c->s, now, &c->err);
+    if (rv == 0 && now - c->last_ms > HZ_IDLE_TIMEOUT_MS)
+        rv = hz_err_set(&c->err, HZ_EIO, "no bytes for %u s",
+                        HZ_IDLE_TIMEOUT_MS / 1000u);
+    if (rv != 0)
+        conn_close(c, rv);
+}
+
+/* A connection set up: its session, timer and reads. */
+static int conn_start(struct conn *c, enum hs_role role)
+{
+    uv_loop_t *loop = c->tcp.loop;
+    c->started_ms = c->last_ms = uv_now(loop);
+    c->ctx.n = c->n;
+    store_sync_io(&c->ctx, &c->io);
+    int rv = store_channel_self(c->n, &c->self, &c->err);
+    uint8_t seed[32];
+    randombytes_buf(seed, sizeof seed);
+    struct hs_self hs = {c->self.pk, c->self.sk, c->self.chain,
+                         c->self.chain_len};
+    if (rv == 0)
+        rv = sync_sess_new(&c->s, role, c->self.secret, &hs, seed, &c->io,
+                           c->started_ms, &c->out, &c->err);
+    sodium_memzero(seed, sizeof seed);
+    if (rv == 0)
+        rv = flush_out(c);
+    if (rv == 0 && uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read))
+        rv = hz_err_set(&c->err, HZ_EIO, "read");
+    if (rv == 0)
+        uv_timer_start(&c->timer, on_tick, TICK_MS, TICK_MS);
+    return rv;
+}
+
+static struct conn *conn_new(uv_loop_t *loop, hz_node *n, struct server *srv)
+{
+    struct conn *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return NULL;
+    c->n = n;
+    c->srv = srv;
+    enc_init(&c->out);
+    uv_tcp_init(loop, &c->tcp);
+    uv_timer_init(loop, &c->timer);
+    c->tcp.data = c;
+    c->timer.data = c;
+    c->handles = 2;
+    return c;
+}
+
+/* ---- dialling */
+
+struct dial {
+    uv_connect_t req;
+    struct conn *c;
+};
+
+static void on_connected(uv_connect_t *req, int status)
+{
+    struct dial *d = (struct dial *)req;
+    struct conn *c = d->c;
+    free(d);
+    int rv = status < 0 ? hz_err_set(&c->err, HZ_EIO, "connect: %s",
+                                     uv_strerror(status))
+                        : conn_start(c, HS_CLIENT);
+    if (rv != 0)
+        conn_close(c, rv);
+}
+
+int net_sync(hz_node *n, const char *addr, struct net_result *out,
+             struct hz_err *err)
+{
+    memset(out, 0, sizeof *out);
+    struct sockaddr_storage sa;
+    int rv = can_sync(n, addr, &sa, err);
+    if (rv != 0)
+        return rv;
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct conn *c = conn_new(&loop, n, NULL);
+    struct dial *d = malloc(sizeof *d);
+    if (c == NULL || d == NULL) {
+        free(d);
+        if (c != NULL) {
+            uv_close((uv_handle_t *)&c->timer, NULL);
+            uv_close((uv_handle_t *)&c->tcp, NULL);
+            uv_run(&loop, UV_RUN_DEFAULT);
+            enc_close(&c->out);
+            free(c);
+        }
+        uv_loop_close(&loop);
+        return hz_err_set(err, HZ_ENOMEM, "session");
+    }
+    struct dial_result res = {.rv = HZ_EIO};
+    c->result = &res;
+    d->c = c;
+    rv = uv_tcp_connect(&d->req, &c->tcp, (const struct sockaddr *)&sa,
+                        on_connected);
+    if (rv < 0) {
+        free(d);
+        hz_err_set(&c->err, HZ_EIO, "connect: %s", uv_strerror(rv));
+        conn_close(c, HZ_EIO);
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    *out = res.r;
+    if (res.rv != 0 && err != NULL)
+        *err = res.err;
+    return res.rv;
+}
+
+/* ---- serving */
+
+static void stop_serving(struct server *srv)
+{
+    if (srv->stopping)
+        return;
+    srv->stopping = true;
+    uv_close((uv_handle_t *)&srv->tcp, NULL);
+    uv_close((uv_handle_t *)&srv->sigint, NULL);
+    uv_close((uv_handle_t *)&srv->sigterm, NULL);
+    for (struct conn *c = srv->conns; c != NULL; c = c->next)
+        if (!c->closing) {
+            hz_err_set(&c->err, HZ_EIO, "the node is stopping");
+            conn_close(c, HZ_EIO);
+        }
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+    (void)signum;
+    stop_serving(s->data);
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+    struct server *srv = server->data;
+    if (status < 0 || srv->stopping)
+        return;
+    struct conn *c = conn_new(srv->loop, srv->n, srv);
+    if (c == NULL)
+        return;
+    c->next = srv->conns;
+    srv->conns = c;
+    srv->count++;
+    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
+        hz_err_set(&c->err, HZ_EIO, "accept");
+        conn_close(c, HZ_EIO);
+        return;
+    }
+    if (srv->count > HZ_INBOUND_MAX) {
+        hz_err_set(&c->err, HZ_EBUSY, "more than %u sessions at once",
+                   HZ_INBOUND_MAX);
+        conn_close(c, HZ_EBUSY);
+        return;
+    }
+    int rv = conn_start(c, HS_SERVER);
+    if (rv != 0)
+        conn_close(c, rv);
+}
+
+int net_serve(hz_node *n, const struct net_serve_opts *o, struct hz_err *err)
+{
+    struct sockaddr_storage sa;
+    int rv = can_sync(n, o->listen, &sa, err);
+    if (rv != 0)
+        return rv;
+    /* One serve per node: a lock on a file in the node directory, let go
+     * when the process ends however it ends. */
+    char path[4096];
+    snprintf(path, sizeof path, "%s/serve.lock", o->lock_dir);
+    int lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock < 0)
+        return hz_err_set(err, HZ_EIO, "serve lock: %s", strerror(errno));
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(lock, F_SETLK, &fl) != 0) {
+        close(lock);
+        return hz_err_set(err, HZ_EBUSY,
+                          "another huzhu serve is running on this node");
+    }
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct server srv = {.loop = &loop, .n = n, .o = o};
+    uv_tcp_init(&loop, &srv.tcp);
+    srv.tcp.data = &srv;
+    uv_signal_init(&loop, &srv.sigint);
+    uv_signal_init(&loop, &srv.sigterm);
+    srv.sigint.data = srv.sigterm.data = &srv;
+    int rc = uv_tcp_bind(&srv.tcp, (const struct sockaddr *)&sa, 0);
+    if (rc == 0)
+        rc = uv_listen((uv_stream_t *)&srv.tcp, 128, on_connection);
+    if (rc == 0) {
+        uv_signal_start(&srv.sigint, on_signal, SIGINT);
+        uv_signal_start(&srv.sigterm, on_signal, SIGTERM);
+        struct sockaddr_storage bound;
+        int blen = sizeof bound;
+        uv_tcp_getsockname(&srv.tcp, (struct sockaddr *)&bound, &blen);
+        int port = bound.ss_family == AF_INET6
+                       ? ntohs(((struct sockaddr_in6 *)&bound)->sin6_port)
+                       : ntohs(((struct sockaddr_in *)&bound)->sin_port);
+        if (o->ready != NULL)
+            o->ready(o->data, port);
+    } else {
+        rv = hz_err_set(err, HZ_EIO, "listen on %s: %s", o->listen,
+                        uv_strerror(rc));
+        stop_serving(&srv);
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    close(lock);
+    return rv;
+}

@@ -1,0 +1,57 @@
+/* net.h - live sync over TCP (proto/sync.md): libuv moves the bytes, arms
+ * the timers and owns the sockets; the protocol is core/session.c, the
+ * node's side store_sync_io (src/store/store.h, the only store header
+ * this layer includes; DECISIONS 30).
+ *
+ *   net_sync   dial a serving node, run one session until both sides
+ *              caught up, close (huzhu sync)
+ *   net_serve  listen and answer sessions until SIGINT or SIGTERM
+ *              (huzhu serve)
+ *
+ * Addresses are an IPv4 literal and a port ("192.168.1.20:7420") or an
+ * IPv6 literal in brackets ("[fe80::1]:7420"). */
+#ifndef HZ_NET_H
+#define HZ_NET_H
+
+#include "huzhu/huzhu.h"
+
+#include "../store/store.h"
+
+#define HZ_SYNC_PORT 7420
+/* Sessions a serving node answers at once; more are closed at accept. */
+#define HZ_INBOUND_MAX 64u
+/* A session with no bytes in either direction this long is closed. */
+#define HZ_IDLE_TIMEOUT_MS 60000u
+
+struct net_result {
+    struct sync_sess_stats st;
+    struct hz_ingest_stats got;
+    uint8_t peer[32];
+    bool have_peer;
+    double seconds;
+};
+
+/* One session with the node at @addr. 0 when both sides caught up;
+ * otherwise the refusal or failure (HZ_ENETWORK in no network, ...). */
+int net_sync(hz_node *n, const char *addr, struct net_result *out,
+             struct hz_err *err);
+
+/* What a serving node tells its caller. */
+struct net_serve_opts {
+    const char *listen;   /* ADDR:PORT; port 0 picks one */
+    const char *lock_dir; /* the node directory: one serve per node */
+    void *data;
+    /* Listening, on @port. */
+    void (*ready)(void *data, int port);
+    /* A session ended: @rv 0 when both sides caught up, else why; the
+     * peer's key when it proved one. */
+    void (*ended)(void *data, int rv, const struct hz_err *err,
+                  const struct net_result *r);
+};
+
+/* Serve @n until SIGINT or SIGTERM (then 0). HZ_EBUSY when another serve
+ * holds the node, HZ_ENETWORK in no network (DECISIONS 32), HZ_EINVAL for
+ * an address that does not parse, HZ_EIO when it cannot listen. */
+int net_serve(hz_node *n, const struct net_serve_opts *o, struct hz_err *err);
+
+#endif
