@@ -27,7 +27,6 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <sodium.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -368,21 +367,26 @@ struct chunk {
     uint8_t *buf; /* CHUNK_BYTES + HZ_FRAME_LEN_MAX */
     size_t used, count;
     uint64_t first; /* entries of the file before the chunk */
-    atomic_size_t next;
     struct entry e[CHUNK_ENTRIES];
     bool held[CHUNK_ENTRIES];
     int rv[CHUNK_ENTRIES];
 };
 
+/* One thread's share of a chunk: entries from, from + step, ... Each
+ * thread writes only its own entries' results: no shared counter (an
+ * atomic one spun for ever under qemu-user's aarch64 emulation). */
+struct verify_job {
+    struct chunk *c;
+    size_t from, step;
+};
+
 static void *verify_work(void *arg)
 {
-    struct chunk *c = arg;
-    for (;;) {
-        size_t i = atomic_fetch_add(&c->next, 1);
-        if (i >= c->count)
-            return NULL;
+    struct verify_job *j = arg;
+    struct chunk *c = j->c;
+    for (size_t i = j->from; i < c->count; i += j->step)
         c->rv[i] = c->held[i] ? 0 : entry_verify(&c->e[i], NULL);
-    }
+    return NULL;
 }
 
 static unsigned verify_threads(size_t entries)
@@ -401,13 +405,23 @@ static unsigned verify_threads(size_t entries)
 static int finish_chunk(struct chunk *c, FILE *ids, struct hz_err *err)
 {
     pthread_t th[VERIFY_THREADS];
-    unsigned n = verify_threads(c->count), started = 0;
-    atomic_store(&c->next, 0);
-    while (started + 1 < n &&
-           pthread_create(&th[started], NULL, verify_work, c) == 0)
-        started++;
-    verify_work(c);
-    for (unsigned t = 0; t < started; t++)
+    struct verify_job job[VERIFY_THREADS];
+    unsigned want = verify_threads(c->count), started = 0;
+    for (unsigned t = 1; t < want; t++) {
+        job[t] = (struct verify_job){c, t, want};
+        if (pthread_create(&th[t], NULL, verify_work, &job[t]) != 0)
+            break;
+        started = t; /* threads 1..started run */
+    }
+    /* This thread: share 0, and the shares of threads that did not
+     * start. */
+    for (unsigned t = 0; t < want; t++) {
+        if (t != 0 && t <= started)
+            continue;
+        struct verify_job own = {c, t, want};
+        verify_work(&own);
+    }
+    for (unsigned t = 1; t <= started; t++)
         pthread_join(th[t], NULL);
     int rv = 0;
     for (size_t i = 0; rv == 0 && i < c->count; i++) {
