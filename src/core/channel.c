@@ -240,6 +240,23 @@ static void session_keys(struct hs *h)
     h->state = ST_DONE;
 }
 
+/* This side's proof: boxed under mac(@key_label, s, T), signed with
+ * @sig_label over T, sent; then T becomes mac(@t_label, T, the proof). */
+static int prove(struct hs *h, const char *key_label, const char *sig_label,
+                 const char *t_label, struct enc *out, struct hz_err *err)
+{
+    uint8_t k[HZ_HASH_LEN], t[HZ_HASH_LEN];
+    mac(h, key_label, h->shared, 32, h->t, HZ_HASH_LEN, NULL, 0, k);
+    size_t len = 0;
+    int rv = send_proof(h, sig_label, k, out, &len, err);
+    sodium_memzero(k, sizeof k);
+    if (rv != 0)
+        return rv;
+    mac(h, t_label, h->t, HZ_HASH_LEN, h->buf, len, NULL, 0, t);
+    memcpy(h->t, t, HZ_HASH_LEN);
+    return 0;
+}
+
 /* Server: msg1 arrived. */
 static int on_msg1(struct hs *h, struct enc *out, struct hz_err *err)
 {
@@ -268,18 +285,11 @@ static int on_msg2(struct hs *h, struct enc *out, struct hz_err *err)
         return rv;
     mac(h, "huzhu hs t2 v1", h->plain, HZ_HS_HELLO_LEN, h->buf, HZ_HS_HELLO_LEN,
         NULL, 0, h->t);
-    uint8_t k3[HZ_HASH_LEN];
-    mac(h, "huzhu hs k3 v1", h->shared, 32, h->t, HZ_HASH_LEN, NULL, 0, k3);
-    size_t msg3_len = 0;
-    rv = send_proof(h, "huzhu hs client v1", k3, out, &msg3_len, err);
-    sodium_memzero(k3, sizeof k3);
-    if (rv != 0)
-        return rv;
-    uint8_t t3[HZ_HASH_LEN];
-    mac(h, "huzhu hs t3 v1", h->t, HZ_HASH_LEN, h->buf, msg3_len, NULL, 0, t3);
-    memcpy(h->t, t3, HZ_HASH_LEN);
-    h->state = C_WAIT4;
-    return 0;
+    rv = prove(h, "huzhu hs k3 v1", "huzhu hs client v1", "huzhu hs t3 v1", out,
+               err);
+    if (rv == 0)
+        h->state = C_WAIT4;
+    return rv;
 }
 
 int hs_feed(struct hs *h, const uint8_t *in, size_t len, size_t *used,
@@ -343,16 +353,10 @@ int hs_accept(struct hs *h, struct enc *out, struct hz_err *err)
     }
     if (h->state != S_PEER)
         return fail(h, err, HZ_EINVAL, "nothing to accept");
-    uint8_t k4[HZ_HASH_LEN];
-    mac(h, "huzhu hs k4 v1", h->shared, 32, h->t, HZ_HASH_LEN, NULL, 0, k4);
-    size_t msg4_len = 0;
-    int rv = send_proof(h, "huzhu hs server v1", k4, out, &msg4_len, err);
-    sodium_memzero(k4, sizeof k4);
+    int rv = prove(h, "huzhu hs k4 v1", "huzhu hs server v1", "huzhu hs t4 v1",
+                   out, err);
     if (rv != 0)
         return rv;
-    uint8_t t4[HZ_HASH_LEN];
-    mac(h, "huzhu hs t4 v1", h->t, HZ_HASH_LEN, h->buf, msg4_len, NULL, 0, t4);
-    memcpy(h->t, t4, HZ_HASH_LEN);
     session_keys(h);
     return HS_DONE;
 }
