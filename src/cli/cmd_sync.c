@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static void key8(const uint8_t *k, char out[9])
 {
@@ -93,7 +94,21 @@ int cmd_sync(struct cli *c, struct form *f)
 struct serving {
     struct cli *c;
     const char *listen;
+    /* Connections that never proved a key are logged at most once per
+     * UNPROVEN_LOG_S, with how many were left out: no stranger can fill
+     * the log. */
+    double unproven_logged;
+    unsigned long long unproven_left;
 };
+
+#define UNPROVEN_LOG_S 10.0
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static void on_ready(void *data, int port)
 {
@@ -122,6 +137,21 @@ static void on_ended(void *data, int rv, const struct hz_err *err,
     char peer[9] = "?";
     if (r->have_peer)
         key8(r->peer, peer);
+    if (!r->have_peer) {
+        double now = mono_s();
+        if (s->unproven_logged != 0 &&
+            now - s->unproven_logged < UNPROVEN_LOG_S) {
+            s->unproven_left++;
+            return;
+        }
+        s->unproven_logged = now;
+        if (s->unproven_left > 0)
+            fprintf(stderr, "huzhu serve: %s %llu\n",
+                    cli_tr(s->c, "另有未证明身份的连接已结束:",
+                           "more connections that proved no key ended:"),
+                    s->unproven_left);
+        s->unproven_left = 0;
+    }
     if (rv == 0)
         fprintf(stderr, "huzhu serve: %s %s… %s %llu %s %llu (%s %llu)\n",
                 cli_tr(s->c, "会话", "session"), peer,
@@ -141,7 +171,7 @@ static void on_ended(void *data, int rv, const struct hz_err *err,
 
 int cmd_serve(struct cli *c, struct form *f)
 {
-    struct serving s = {c, form_get(f, "--listen")};
+    struct serving s = {.c = c, .listen = form_get(f, "--listen")};
     char dflt[32];
     if (s.listen == NULL) {
         snprintf(dflt, sizeof dflt, "0.0.0.0:%d", HZ_SYNC_PORT);
@@ -154,5 +184,10 @@ int cmd_serve(struct cli *c, struct form *f)
                                .ended = on_ended};
     struct hz_err err = {0};
     int rv = net_serve(c->node, &o, &err);
+    if (s.unproven_left > 0)
+        fprintf(stderr, "huzhu serve: %s %llu\n",
+                cli_tr(c, "另有未证明身份的连接已结束:",
+                       "more connections that proved no key ended:"),
+                s.unproven_left);
     return rv != 0 ? fail_sync(c, rv, &err) : EXIT_OK;
 }

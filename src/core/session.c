@@ -3,22 +3,41 @@
 #include "session.h"
 
 #include "alloc.h"
+#include "entry.h"
 #include "error_int.h"
 
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* What the peer holds: per author, the top of the chain it is known to
+ * hold from 1 (its vectors, and entries moved either way in order). An
+ * open-addressing table keyed by a keyed hash of the author, so no peer
+ * can choose keys that collide. */
+struct known_slot {
+    uint8_t author[HZ_KEY_LEN];
+    uint64_t seq; /* 0: empty slot */
+};
+
+/* Entries in one message at most: every entry is longer than 64 bytes. */
+#define EP_MAX (HZ_SYNC_ENTRIES_BYTES / 64)
+
 struct sync_sess {
     struct hs hs;
     struct chan ch;
     struct sync_io io;
-    bool open;
-    uint64_t started_ms;
+    bool open, proved;
+    uint64_t now, started_ms, last_out_ms, last_round_ms;
     struct sync_order order;
+    /* the peer's vector round being received, then answered */
     struct sync_has *peer_vec;
     size_t n_peer_vec, cap_peer_vec;
-    bool sent_done;
+    bool round_due, answering;
+    uint64_t answered; /* done messages sent */
+    uint64_t sent;     /* our vector rounds sent whole */
+    struct known_slot *known;
+    size_t known_cap, known_count;
+    uint8_t known_key[crypto_shorthash_KEYBYTES];
     uint8_t *in; /* bytes received and not yet taken */
     size_t in_len, in_cap;
     uint8_t *plain; /* HZ_FRAME_PLAIN_MAX */
@@ -30,10 +49,79 @@ struct sync_sess {
     /* entries being sent: copies, one after another */
     uint8_t *ebuf; /* HZ_SYNC_ENTRIES_BYTES */
     size_t ebuf_used, n_ebuf;
-    const uint8_t *ep[HZ_SYNC_ENTRIES_BYTES / 64];
-    size_t elen[HZ_SYNC_ENTRIES_BYTES / 64];
+    const uint8_t **ep; /* EP_MAX */
+    size_t *elen;       /* EP_MAX */
     struct sync_sess_stats st;
 };
+
+/* ---- what the peer holds */
+
+static struct known_slot *known_find(struct sync_sess *s, const uint8_t *author)
+{
+    if (s->known_cap == 0)
+        return NULL;
+    uint8_t h[crypto_shorthash_BYTES];
+    crypto_shorthash(h, author, HZ_KEY_LEN, s->known_key);
+    uint64_t v;
+    memcpy(&v, h, sizeof v);
+    size_t mask = s->known_cap - 1;
+    for (size_t i = (size_t)v & mask;; i = (i + 1) & mask) {
+        struct known_slot *k = &s->known[i];
+        if (k->seq == 0 || memcmp(k->author, author, HZ_KEY_LEN) == 0)
+            return k;
+    }
+}
+
+static uint64_t known_seq(struct sync_sess *s, const uint8_t *author)
+{
+    const struct known_slot *k = known_find(s, author);
+    return k != NULL ? k->seq : 0;
+}
+
+/* Room for one more author: the table at most half full. False past
+ * HZ_SESS_KNOWN_MAX or without memory (then nothing is remembered). */
+static bool known_room(struct sync_sess *s)
+{
+    if (s->known_count >= HZ_SESS_KNOWN_MAX)
+        return false;
+    if ((s->known_count + 1) * 2 <= s->known_cap)
+        return true;
+    size_t cap = s->known_cap ? s->known_cap * 2 : 256;
+    struct known_slot *old = s->known;
+    size_t old_cap = s->known_cap;
+    s->known = calloc(cap, sizeof *s->known);
+    if (s->known == NULL) {
+        s->known = old;
+        return false;
+    }
+    s->known_cap = cap;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].seq != 0)
+            *known_find(s, old[i].author) = old[i];
+    free(old);
+    return true;
+}
+
+/* The peer holds @author's chain up to @seq (@exact: only if it held
+ * up to @seq - 1: an entry moved in order). */
+static void known_raise(struct sync_sess *s, const uint8_t *author,
+                        uint64_t seq, bool exact)
+{
+    struct known_slot *k = known_find(s, author);
+    if (k == NULL || k->seq == 0) {
+        if ((exact && seq != 1) || !known_room(s))
+            return;
+        k = known_find(s, author);
+        memcpy(k->author, author, HZ_KEY_LEN);
+        k->seq = seq;
+        s->known_count++;
+        return;
+    }
+    if (exact ? seq == k->seq + 1 : seq > k->seq)
+        k->seq = seq;
+}
+
+/* ---- sending */
 
 static int send_msg(struct sync_sess *s, struct hz_err *err)
 {
@@ -60,6 +148,17 @@ static int emit_has(void *data, const struct sync_has *h, struct hz_err *err)
     return rv;
 }
 
+/* A vector round of ours: the store's vector, in one or more messages. */
+static int send_round(struct sync_sess *s, uint64_t now_ms, struct hz_err *err)
+{
+    int rv = s->io.vector(s->io.ctx, emit_has, s, err);
+    if (rv == 0)
+        rv = flush_vector(s, false, err);
+    s->sent += rv == 0;
+    s->last_round_ms = now_ms;
+    return rv;
+}
+
 static int flush_entries(struct sync_sess *s, struct hz_err *err)
 {
     if (s->n_ebuf == 0)
@@ -71,47 +170,101 @@ static int flush_entries(struct sync_sess *s, struct hz_err *err)
     return rv != 0 ? hz_err_set(err, rv, "entries") : send_msg(s, err);
 }
 
-static int emit_entry(void *data, const uint8_t *p, size_t len,
-                      struct hz_err *err)
+/* The store's items: copied into the message being filled; SYNC_FULL
+ * when it has no room (the store gives the item again next time). A
+ * pushed chain entry the peer holds is passed over. */
+static int emit_item(void *data, const struct sync_item *it, struct hz_err *err)
 {
+    (void)err;
     struct sync_sess *s = data;
-    int rv = 0;
-    if (s->ebuf_used + len > HZ_SYNC_ENTRIES_BYTES ||
-        s->n_ebuf == sizeof s->ep / sizeof s->ep[0])
-        rv = flush_entries(s, err);
-    if (rv != 0)
-        return rv;
-    HZ_ASSERT(len <= HZ_SYNC_ENTRIES_BYTES);
-    memcpy(s->ebuf + s->ebuf_used, p, len);
+    if (it->pushed && it->seq <= known_seq(s, it->author))
+        return 0;
+    /* Each entry costs its bytes and a bin header of at most 5 in the
+     * message: the whole message stays within a frame. */
+    if (s->ebuf_used + it->len + 5 * (s->n_ebuf + 1) > HZ_SYNC_ENTRIES_BYTES ||
+        s->n_ebuf == EP_MAX)
+        return SYNC_FULL;
+    HZ_ASSERT(it->len <= HZ_SYNC_ENTRIES_BYTES);
+    memcpy(s->ebuf + s->ebuf_used, it->p, it->len);
     s->ep[s->n_ebuf] = s->ebuf + s->ebuf_used;
-    s->elen[s->n_ebuf++] = len;
-    s->ebuf_used += len;
+    s->elen[s->n_ebuf++] = it->len;
+    s->ebuf_used += it->len;
+    if (it->chain)
+        known_raise(s, it->author, it->seq, true);
     return 0;
 }
 
-/* The channel is open: hello and our vector. */
-static int send_opening(struct sync_sess *s, struct hz_err *err)
+/* One step of sending: the peer's round begun, one entries message, or
+ * done. *@idle when there was nothing to send. */
+static int send_step(struct sync_sess *s, bool *idle, struct hz_err *err)
 {
-    int rv = sync_hello_encode(&s->msg);
-    if (rv == 0)
-        rv = send_msg(s, err);
-    if (rv == 0)
-        rv = s->io.vector(s->io.ctx, emit_has, s, err);
-    return rv != 0 ? rv : flush_vector(s, false, err);
-}
-
-/* The peer's whole vector is here: what it lacks, then done. */
-static int send_delta(struct sync_sess *s, struct hz_err *err)
-{
-    int rv =
-        s->io.delta(s->io.ctx, s->peer_vec, s->n_peer_vec, emit_entry, s, err);
+    int rv = 0;
+    *idle = false;
+    if (s->round_due && !s->answering) {
+        rv = s->io.round(s->io.ctx, s->peer_vec, s->n_peer_vec, err);
+        s->round_due = false;
+        s->answering = rv == 0;
+        if (rv != 0)
+            return rv;
+    }
+    bool round_done = false;
+    rv = s->io.next(s->io.ctx, emit_item, s, &round_done, err);
+    if (rv == 0 && s->n_ebuf == 0 && !round_done)
+        *idle = true;
     if (rv == 0)
         rv = flush_entries(s, err);
-    if (rv == 0)
+    if (rv == 0 && round_done) {
+        HZ_ASSERT(s->answering);
+        s->answering = false;
         rv = sync_done_encode(&s->msg);
+        if (rv == 0)
+            rv = send_msg(s, err);
+        s->answered += rv == 0;
+    }
+    return rv;
+}
+
+/* ---- receiving */
+
+static int take_vector(struct sync_sess *s, const struct sync_msg *m,
+                       bool first, struct hz_err *err)
+{
+    if (first)
+        s->n_peer_vec = 0;
+    for (size_t i = 0; i < m->count; i++) {
+        struct sync_has *v =
+            hz_grow(s->peer_vec, &s->cap_peer_vec, s->n_peer_vec, sizeof *v);
+        if (v == NULL)
+            return hz_err_set(err, HZ_ENOMEM, "vector");
+        s->peer_vec = v;
+        struct sync_has *h = &s->peer_vec[s->n_peer_vec++];
+        sync_msg_has(m, i, h);
+        known_raise(s, h->author, h->seq, false);
+    }
+    s->round_due = !m->more;
+    return 0;
+}
+
+static int take_entries(struct sync_sess *s, const struct sync_msg *m,
+                        struct hz_err *err)
+{
+    const uint8_t **p = calloc(m->count, sizeof *p);
+    size_t *l = calloc(m->count, sizeof *l);
+    int rv = p == NULL || l == NULL ? hz_err_set(err, HZ_ENOMEM, "entries") : 0;
+    for (size_t i = 0; rv == 0 && i < m->count; i++) {
+        sync_msg_entry(m, i, &p[i], &l[i]);
+        /* The peer holds what it sends: not pushed back to it. An entry
+         * that does not decode is the store's to refuse. */
+        static const uint8_t no_id[HZ_HASH_LEN];
+        struct entry e;
+        if (entry_decode_known(&e, p[i], l[i], no_id, NULL) == 0)
+            known_raise(s, e.author, e.seq, true);
+    }
     if (rv == 0)
-        rv = send_msg(s, err);
-    s->sent_done = rv == 0;
+        rv = s->io.ingest(s->io.ctx, m->count, p, l, err);
+    s->st.entries_in += rv == 0 ? m->count : 0;
+    free(p);
+    free(l);
     return rv;
 }
 
@@ -121,36 +274,15 @@ static int take_message(struct sync_sess *s, size_t len, struct hz_err *err)
     int rv = sync_msg_decode(&m, s->plain, len, err);
     if (rv != 0)
         return rv;
-    rv = sync_order_take(&s->order, &m, err);
-    for (size_t i = 0; rv == 0 && m.type == SYNC_VECTOR && i < m.count; i++) {
-        struct sync_has *v =
-            hz_grow(s->peer_vec, &s->cap_peer_vec, s->n_peer_vec, sizeof *v);
-        if (v == NULL) {
-            rv = hz_err_set(err, HZ_ENOMEM, "vector");
-            break;
-        }
-        s->peer_vec = v;
-        sync_msg_has(&m, i, &s->peer_vec[s->n_peer_vec++]);
-    }
-    if (rv == 0 && m.type == SYNC_VECTOR && s->order.vector_done)
-        rv = send_delta(s, err);
-    if (rv == 0 && m.type == SYNC_ENTRIES) {
-        const uint8_t **p = calloc(m.count, sizeof *p);
-        size_t *l = calloc(m.count, sizeof *l);
-        if (p == NULL || l == NULL)
-            rv = hz_err_set(err, HZ_ENOMEM, "entries");
-        for (size_t i = 0; rv == 0 && i < m.count; i++)
-            sync_msg_entry(&m, i, &p[i], &l[i]);
-        if (rv == 0)
-            rv = s->io.ingest(s->io.ctx, m.count, p, l, err);
-        s->st.entries_in += rv == 0 ? m.count : 0;
-        free(p);
-        free(l);
-    }
+    bool first = !s->order.in_round;
+    rv = sync_order_take(&s->order, &m, s->answered, s->sent, err);
+    if (rv == 0 && m.type == SYNC_VECTOR)
+        rv = take_vector(s, &m, first, err);
+    if (rv == 0 && m.type == SYNC_ENTRIES)
+        rv = take_entries(s, &m, err);
     sync_msg_close(&m);
     return rv;
 }
-
 /* Take what the received bytes hold: handshake messages, then frames. */
 static int take(struct sync_sess *s, struct hz_err *err)
 {
@@ -170,6 +302,7 @@ static int take(struct sync_sess *s, struct hz_err *err)
             }
             if (rv != HS_PEER)
                 break;
+            s->proved = true;
             rv = s->io.judge(s->io.ctx, s->hs.peer_key, s->hs.peer_chain,
                              s->hs.peer_chain_len, err);
             if (rv == 0)
@@ -178,7 +311,23 @@ static int take(struct sync_sess *s, struct hz_err *err)
                 break;
             chan_init(&s->ch, &s->hs);
             s->open = true;
-            rv = send_opening(s, err);
+            /* The buffers of an open channel: only a member that proved
+             * itself costs a node them. */
+            s->plain = malloc(HZ_FRAME_PLAIN_MAX);
+            s->vbuf = malloc(HZ_SYNC_VECTOR_MAX * sizeof *s->vbuf);
+            s->ebuf = malloc(HZ_SYNC_ENTRIES_BYTES);
+            s->ep = malloc(EP_MAX * sizeof *s->ep);
+            s->elen = malloc(EP_MAX * sizeof *s->elen);
+            if (s->plain == NULL || s->vbuf == NULL || s->ebuf == NULL ||
+                s->ep == NULL || s->elen == NULL) {
+                rv = hz_err_set(err, HZ_ENOMEM, "session");
+                break;
+            }
+            rv = sync_hello_encode(&s->msg);
+            if (rv == 0)
+                rv = send_msg(s, err);
+            if (rv == 0)
+                rv = send_round(s, s->now, err);
             continue;
         }
         size_t got = 0;
@@ -210,14 +359,13 @@ int sync_sess_new(struct sync_sess **out_s, enum hs_role role,
     if (s == NULL)
         return hz_err_set(err, HZ_ENOMEM, "session");
     s->io = *io;
-    s->started_ms = now_ms;
-    s->plain = malloc(HZ_FRAME_PLAIN_MAX);
-    s->vbuf = malloc(HZ_SYNC_VECTOR_MAX * sizeof *s->vbuf);
-    s->ebuf = malloc(HZ_SYNC_ENTRIES_BYTES);
+    s->started_ms = s->last_out_ms = s->last_round_ms = now_ms;
+    /* The known table's hash key: from the seed, so a simulated session
+     * is the same every run. */
+    crypto_generichash(s->known_key, sizeof s->known_key, seed, 32,
+                       (const uint8_t *)"huzhu known", 11);
     enc_init(&s->msg);
-    int rv = s->plain == NULL || s->vbuf == NULL || s->ebuf == NULL
-                 ? hz_err_set(err, HZ_ENOMEM, "session")
-                 : hs_start(&s->hs, role, secret, self, seed, out, err);
+    int rv = hs_start(&s->hs, role, secret, self, seed, out, err);
     if (rv != 0) {
         sync_sess_free(s);
         return rv;
@@ -229,9 +377,6 @@ int sync_sess_new(struct sync_sess **out_s, enum hs_role role,
 int sync_sess_feed(struct sync_sess *s, const uint8_t *in, size_t len,
                    uint64_t now_ms, struct enc *out, struct hz_err *err)
 {
-    int rv = sync_sess_tick(s, now_ms, err);
-    if (rv != 0)
-        return rv;
     /* What stays between calls is at most one frame not yet whole (the
      * channel refuses a longer one from its length): the caller's reads
      * bound the rest. */
@@ -247,29 +392,62 @@ int sync_sess_feed(struct sync_sess *s, const uint8_t *in, size_t len,
     }
     memcpy(s->in + s->in_len, in, len);
     s->in_len += len;
+    s->now = now_ms;
     s->out = out;
-    rv = take(s, err);
+    size_t before = enc_len(out);
+    int rv = take(s, err);
+    if (enc_len(out) != before)
+        s->last_out_ms = now_ms;
     s->out = NULL;
     return rv;
 }
 
-int sync_sess_tick(struct sync_sess *s, uint64_t now_ms, struct hz_err *err)
+int sync_sess_pump(struct sync_sess *s, uint64_t now_ms, size_t room,
+                   struct enc *out, struct hz_err *err)
 {
-    if (!s->open && now_ms > s->started_ms &&
-        now_ms - s->started_ms > HZ_HS_TIMEOUT_MS)
-        return hz_err_set(err, HZ_EIO, "handshake: no answer in %u s",
-                          HZ_HS_TIMEOUT_MS / 1000u);
-    return 0;
+    if (!s->open) {
+        if (now_ms > s->started_ms && now_ms - s->started_ms > HZ_HS_TIMEOUT_MS)
+            return hz_err_set(err, HZ_EIO, "handshake: no answer in %u s",
+                              HZ_HS_TIMEOUT_MS / 1000u);
+        return 0;
+    }
+    s->now = now_ms;
+    s->out = out;
+    size_t before = enc_len(out);
+    int rv = 0;
+    bool idle = false;
+    while (rv == 0 && !idle && enc_len(out) - before < room)
+        rv = send_step(s, &idle, err);
+    /* Both answered every round: after a while, another, so whatever a
+     * push could not carry is found (proto/sync.md). */
+    if (rv == 0 && !s->answering && !s->round_due && !s->order.in_round &&
+        s->answered == s->order.rounds && s->order.dones == s->sent &&
+        now_ms - s->last_round_ms >= HZ_ROUND_MS)
+        rv = send_round(s, now_ms, err);
+    if (rv == 0 && enc_len(out) == before &&
+        now_ms - s->last_out_ms >= HZ_KEEPALIVE_MS) {
+        rv = sync_keepalive_encode(&s->msg);
+        rv = rv != 0 ? hz_err_set(err, rv, "keepalive") : send_msg(s, err);
+    }
+    if (enc_len(out) != before)
+        s->last_out_ms = now_ms;
+    s->out = NULL;
+    return rv;
 }
 
 bool sync_sess_caught_up(const struct sync_sess *s)
 {
-    return s->sent_done && s->order.done;
+    return s->answered >= 1 && s->order.dones >= 1;
+}
+
+bool sync_sess_open(const struct sync_sess *s)
+{
+    return s->open;
 }
 
 const uint8_t *sync_sess_peer(const struct sync_sess *s)
 {
-    return s->open ? s->hs.peer_key : NULL;
+    return s->proved ? s->hs.peer_key : NULL;
 }
 
 void sync_sess_stats(const struct sync_sess *s, struct sync_sess_stats *out)
@@ -284,10 +462,13 @@ void sync_sess_free(struct sync_sess *s)
     hs_wipe(&s->hs);
     sodium_memzero(&s->ch, sizeof s->ch);
     free(s->peer_vec);
+    free(s->known);
     free(s->in);
     free(s->plain);
     free(s->vbuf);
     free(s->ebuf);
+    free(s->ep);
+    free(s->elen);
     enc_close(&s->msg);
     free(s);
 }

@@ -5,13 +5,17 @@
  * its own, so the simulator and a socket run the same code.
  *
  *   s = sync_sess_new(role, ...)     client: bytes to send at once
- *   sync_sess_feed(s, bytes, now)   bytes received; more to send
- *   sync_sess_tick(s, now)          time passes: a handshake that takes
- *                                   too long ends the session
+ *   sync_sess_feed(s, bytes, now)    bytes received; replies to send
+ *   sync_sess_pump(s, now, room)     entries to send, as many as @room
+ *                                    bytes allow: the caller's flow
+ *                                    control (call it when its send
+ *                                    queue drains, and on a timer: new
+ *                                    entries in the store are pushed)
  *
- * A session is over when both sides sent done and received the other's
- * (one-shot sync) or when any call fails (the caller drops the
- * connection; nothing more is sent). */
+ * A session runs until the caller closes it or any call fails (the
+ * caller drops the connection; nothing more is sent). After the first
+ * vector round each side pushes what its store gains; a one-shot sync
+ * closes once caught up (sync_sess_caught_up). */
 #ifndef HZ_CORE_SESSION_H
 #define HZ_CORE_SESSION_H
 
@@ -20,6 +24,30 @@
 
 /* A handshake must finish within this (limits.md). */
 #define HZ_HS_TIMEOUT_MS 10000u
+/* A keepalive goes out after this long with nothing sent, and a new
+ * vector round this long after the last was answered (proto/sync.md). */
+#define HZ_KEEPALIVE_MS 15000u
+#define HZ_ROUND_MS 300000u
+/* Authors whose held chain a session remembers for its peer (push skips
+ * what the peer holds); past it, entries of further authors may be sent
+ * to a peer that has them (a duplicate, no more). */
+#define HZ_SESS_KNOWN_MAX 16384u
+
+/* One entry the store hands a session to send: a chain entry of the log
+ * (@chain) or fork evidence or a pending entry; @pushed when it is sent
+ * because it arrived after the session's first vector round. */
+struct sync_item {
+    const uint8_t *author;
+    uint64_t seq;
+    bool chain, pushed;
+    const uint8_t *p;
+    size_t len;
+};
+/* What an item callback returns when the message is full: the item was
+ * not taken, and the store gives it again at the next call. */
+#define SYNC_FULL 1
+typedef int (*sync_emit_fn)(void *s, const struct sync_item *it,
+                            struct hz_err *err);
 
 /* What the caller provides: the store's side of a session. Each returns 0
  * or an error code (with @err), which ends the session. */
@@ -33,11 +61,17 @@ struct sync_io {
                   int (*emit)(void *s, const struct sync_has *h,
                               struct hz_err *err),
                   void *s, struct hz_err *err);
-    /* The entries a peer with vector @has lacks: @emit once each. */
-    int (*delta)(void *ctx, const struct sync_has *has, size_t n_has,
-                 int (*emit)(void *s, const uint8_t *p, size_t len,
-                             struct hz_err *err),
-                 void *s, struct hz_err *err);
+    /* A vector round of the peer's is whole: what it lacks at @has
+     * (rising key order) is what @next gives until it says the round
+     * is done. The first round also fixes where pushing starts. */
+    int (*round)(void *ctx, const struct sync_has *has, size_t n_has,
+                 struct hz_err *err);
+    /* Entries to send, @emit once each until it returns SYNC_FULL or
+     * none is left: the round's, then (*@round_done set true, and
+     * nothing emitted after it in the same call) what arrived since the
+     * last call. */
+    int (*next)(void *ctx, sync_emit_fn emit, void *s, bool *round_done,
+                struct hz_err *err);
     /* Take @count entries in (one transaction); refusals of single
      * entries are the store's to count, not errors. */
     int (*ingest)(void *ctx, size_t count, const uint8_t *const *p,
@@ -59,14 +93,21 @@ int sync_sess_new(struct sync_sess **out_s, enum hs_role role,
                   const uint8_t *secret, const struct hs_self *self,
                   const uint8_t *seed, const struct sync_io *io,
                   uint64_t now_ms, struct enc *out, struct hz_err *err);
-/* Bytes received (any amount); bytes to send are appended to @out. */
+/* Bytes received (any amount); replies to send are appended to @out. */
 int sync_sess_feed(struct sync_sess *s, const uint8_t *in, size_t len,
                    uint64_t now_ms, struct enc *out, struct hz_err *err);
-/* HZ_EIO when the handshake has taken longer than HZ_HS_TIMEOUT_MS. */
-int sync_sess_tick(struct sync_sess *s, uint64_t now_ms, struct hz_err *err);
-/* Both sides sent done and received the other's. */
+/* Append to @out what there is to send while it holds less than @room
+ * bytes (entries, done, a keepalive, a new round): 0, or HZ_EIO when the
+ * handshake has taken longer than HZ_HS_TIMEOUT_MS, or the store's
+ * failure. */
+int sync_sess_pump(struct sync_sess *s, uint64_t now_ms, size_t room,
+                   struct enc *out, struct hz_err *err);
+/* Both sides answered the other's first vector round (sent done). */
 bool sync_sess_caught_up(const struct sync_sess *s);
-/* The peer's key, once it proved it (NULL before). */
+/* The channel is open: both sides proved and accepted the other. */
+bool sync_sess_open(const struct sync_sess *s);
+/* The peer's key, once it proved it by its signature (NULL before), also
+ * when this side then refused it. */
 const uint8_t *sync_sess_peer(const struct sync_sess *s);
 void sync_sess_stats(const struct sync_sess *s, struct sync_sess_stats *out);
 void sync_sess_free(struct sync_sess *s);

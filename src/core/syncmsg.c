@@ -47,12 +47,23 @@ int sync_entries_encode(const uint8_t *const *p, const size_t *len,
     return enc_done(out);
 }
 
-int sync_done_encode(struct enc *out)
+/* done and keepalive: the type alone. */
+static int bare_encode(enum sync_type type, struct enc *out)
 {
     enc_reset(out);
     enc_array(out, 1);
-    enc_uint(out, SYNC_DONE);
+    enc_uint(out, (uint64_t)type);
     return enc_done(out);
+}
+
+int sync_done_encode(struct enc *out)
+{
+    return bare_encode(SYNC_DONE, out);
+}
+
+int sync_keepalive_encode(struct enc *out)
+{
+    return bare_encode(SYNC_KEEPALIVE, out);
 }
 
 /* The message as its writer would encode it, to compare with its bytes. */
@@ -94,7 +105,7 @@ static int reencode(const struct sync_msg *m, struct enc *out)
         }
         return enc_done(out);
     default:
-        return sync_done_encode(out);
+        return bare_encode(m->type, out);
     }
 }
 
@@ -150,7 +161,7 @@ int sync_msg_decode(struct sync_msg *m, const uint8_t *p, size_t len,
     rv = mp_array(&m->u.data, 1, 64, &f, &nf, "sync message", err);
     if (rv == 0)
         rv = mp_uint(&f[0], &type, "sync message type", err);
-    if (rv == 0 && type > SYNC_DONE) {
+    if (rv == 0 && type > SYNC_KEEPALIVE) {
         m->type = SYNC_UNKNOWN; /* a newer peer's: skipped */
         return 0;
     }
@@ -162,7 +173,8 @@ int sync_msg_decode(struct sync_msg *m, const uint8_t *p, size_t len,
     static const size_t fields[] = {[SYNC_HELLO] = 2,
                                     [SYNC_VECTOR] = 3,
                                     [SYNC_ENTRIES] = 2,
-                                    [SYNC_DONE] = 1};
+                                    [SYNC_DONE] = 1,
+                                    [SYNC_KEEPALIVE] = 1};
     if (nf != fields[m->type])
         rv = hz_err_set(err, HZ_EMALFORMED, "sync message %u: %zu fields",
                         (unsigned)type, nf);
@@ -225,7 +237,7 @@ void sync_msg_entry(const struct sync_msg *m, size_t i, const uint8_t **p,
 }
 
 int sync_order_take(struct sync_order *o, const struct sync_msg *m,
-                    struct hz_err *err)
+                    uint64_t answered, uint64_t sent, struct hz_err *err)
 {
     if (m->type == SYNC_UNKNOWN)
         return 0;
@@ -240,8 +252,15 @@ int sync_order_take(struct sync_order *o, const struct sync_msg *m,
     if (!o->hello)
         return hz_err_set(err, HZ_EMALFORMED, "a message before hello");
     if (m->type == SYNC_VECTOR) {
-        if (o->vector_done)
-            return hz_err_set(err, HZ_EMALFORMED, "a vector after the last");
+        if (!o->in_round) {
+            /* A round begins only once the one before was answered. */
+            if (answered != o->rounds)
+                return hz_err_set(err, HZ_EMALFORMED,
+                                  "a vector round before the last was "
+                                  "answered");
+            o->in_round = true;
+            o->any_author = false;
+        }
         for (size_t i = 0; i < m->count; i++) {
             struct sync_has h;
             sync_msg_has(m, i, &h);
@@ -252,13 +271,17 @@ int sync_order_take(struct sync_order *o, const struct sync_msg *m,
             memcpy(o->last_author, h.author, HZ_KEY_LEN);
             o->any_author = true;
         }
-        o->vector_done = !m->more;
+        if (!m->more) {
+            o->in_round = false;
+            o->rounds++;
+        }
         return 0;
     }
     if (m->type == SYNC_DONE) {
-        if (!o->vector_done || o->done)
-            return hz_err_set(err, HZ_EMALFORMED, "done out of order");
-        o->done = true;
+        if (o->dones >= sent)
+            return hz_err_set(err, HZ_EMALFORMED,
+                              "done for a vector round not sent");
+        o->dones++;
     }
     return 0;
 }

@@ -7,7 +7,9 @@
  *   hello   = [0, version]                   first, each side
  *   vector  = [1, [[author, seq, hash], ...], more]
  *   entries = [2, [entry bytes, ...]]
- *   done    = [3]                            all the peer lacked was sent
+ *   done    = [3]                            all the peer lacked at its
+ *                                            last vector round was sent
+ *   keepalive = [4]                          nothing else to say
  *
  * A message of a type this version does not know is skipped (a newer
  * peer may send more); a known one must have exactly its form. */
@@ -33,6 +35,7 @@ enum sync_type {
     SYNC_VECTOR = 1,
     SYNC_ENTRIES = 2,
     SYNC_DONE = 3,
+    SYNC_KEEPALIVE = 4,
     SYNC_UNKNOWN = -1, /* a type this version skips */
 };
 
@@ -61,6 +64,7 @@ int sync_vector_encode(const struct sync_has *has, size_t n, bool more,
 int sync_entries_encode(const uint8_t *const *p, const size_t *len,
                         size_t count, struct enc *out);
 int sync_done_encode(struct enc *out);
+int sync_keepalive_encode(struct enc *out);
 
 /* Decode one message's plaintext. HZ_EMALFORMED for a known type in
  * another form, HZ_ETOOBIG past the limits. */
@@ -74,18 +78,24 @@ void sync_msg_entry(const struct sync_msg *m, size_t i, const uint8_t **p,
                     size_t *len);
 
 /* The order of one side's incoming messages: hello first (the session
- * speaks the lower version), then vector messages with authors in
- * strictly rising order until one says no more; entries at any time after
- * hello; done once, after the vector. */
+ * speaks the lower version); then vector rounds, each of vector messages
+ * with authors in strictly rising order until one says no more, a new
+ * round only once the one before was answered (its done sent); one done
+ * for each of our rounds; entries and keepalives at any time after
+ * hello. */
 struct sync_order {
-    bool hello, vector_done, done, any_author;
+    bool hello, in_round, any_author;
     uint64_t version;
+    uint64_t rounds; /* the peer's vector rounds received whole */
+    uint64_t dones;  /* the peer's done messages */
     uint8_t last_author[HZ_KEY_LEN];
 };
 
-/* Check @m against the order so far and advance it: 0, or HZ_EMALFORMED
- * (out of order: the session ends). */
+/* Check @m against the order so far and advance it, given how many of
+ * the peer's rounds this side has @answered (sent done for) and how many
+ * rounds of its own it has @sent whole: 0, or HZ_EMALFORMED (out of
+ * order: the session ends). */
 int sync_order_take(struct sync_order *o, const struct sync_msg *m,
-                    struct hz_err *err);
+                    uint64_t answered, uint64_t sent, struct hz_err *err);
 
 #endif

@@ -16,7 +16,13 @@
 #include <uv.h>
 
 #define READ_BUF 65536u
-#define TICK_MS 1000u
+/* Sessions are pumped this often: new entries in the store go out within
+ * it (and handshake and idle timeouts are checked). */
+#define TICK_MS 250u
+/* Bytes written and not yet taken by the kernel, per connection: a
+ * session makes more only below this (a slow peer holds the sender to
+ * it), so a connection holds at most this and one message more. */
+#define SEND_WINDOW (2u * 1024u * 1024u)
 
 struct server;
 
@@ -31,7 +37,7 @@ struct conn {
     struct store_self self;
     struct enc out;
     size_t writes; /* writes not finished */
-    uint64_t last_ms, started_ms;
+    uint64_t last_in_ms, started_ms, ended_ms;
     bool closing, done;
     int rv;
     struct hz_err err;
@@ -54,7 +60,7 @@ struct server {
     hz_node *n;
     const struct net_serve_opts *o;
     struct conn *conns;
-    unsigned count;
+    unsigned live; /* connections not closing */
     bool stopping;
 };
 
@@ -113,7 +119,7 @@ static void result_of(const struct conn *c, struct net_result *r)
         }
     }
     r->got = c->ctx.got;
-    r->seconds = (double)(c->last_ms - c->started_ms) / 1000.0;
+    r->seconds = (double)(c->ended_ms - c->started_ms) / 1000.0;
 }
 
 static void conn_free(struct conn *c)
@@ -125,9 +131,9 @@ static void conn_free(struct conn *c)
                 *p = c->next;
                 break;
             }
-        srv->count--;
     }
     sync_sess_free(c->s);
+    store_sync_close(&c->ctx);
     store_channel_self_close(&c->self);
     enc_close(&c->out);
     free(c);
@@ -146,6 +152,9 @@ static void conn_close(struct conn *c, int rv)
     if (c->closing)
         return;
     c->closing = true;
+    if (c->srv != NULL)
+        c->srv->live--;
+    c->ended_ms = uv_now(c->tcp.loop);
     if (c->rv == 0)
         c->rv = rv;
     if (c->srv != NULL && c->srv->o->ended != NULL) {
@@ -162,6 +171,9 @@ static void conn_close(struct conn *c, int rv)
     uv_close((uv_handle_t *)&c->timer, on_handle_closed);
     uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
 }
+
+static size_t queued(struct conn *c);
+static void conn_pump(struct conn *c);
 
 struct write_req {
     uv_write_t req;
@@ -181,8 +193,12 @@ static void on_written(uv_write_t *req, int status)
         return;
     }
     /* A dialling session ends once both caught up and all is written. */
-    if (c->srv == NULL && c->done && c->writes == 0)
+    if (c->srv == NULL && c->done && c->writes == 0) {
         conn_close(c, 0);
+        return;
+    }
+    if (!c->closing && queued(c) < SEND_WINDOW / 2)
+        conn_pump(c);
 }
 
 static int flush_out(struct conn *c)
@@ -206,6 +222,34 @@ static int flush_out(struct conn *c)
     return 0;
 }
 
+static size_t queued(struct conn *c)
+{
+    return uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
+}
+
+/* Let the session send what it has while the send queue has room; a
+ * dialling session that caught up ends once everything is written. */
+static void conn_pump(struct conn *c)
+{
+    if (c->closing || c->s == NULL)
+        return;
+    size_t q = queued(c);
+    int rv =
+        sync_sess_pump(c->s, uv_now(c->tcp.loop),
+                       q < SEND_WINDOW ? SEND_WINDOW - q : 0, &c->out, &c->err);
+    if (rv == 0)
+        rv = flush_out(c);
+    if (rv != 0) {
+        conn_close(c, rv);
+        return;
+    }
+    if (sync_sess_caught_up(c->s) && !c->done) {
+        c->done = true;
+        if (c->srv == NULL && c->writes == 0)
+            conn_close(c, 0);
+    }
+}
+
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
     (void)h;
@@ -227,11 +271,11 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
         }
         return;
     }
-    c->last_ms = uv_now(st->loop);
+    c->last_in_ms = uv_now(st->loop);
     int rv = 0;
     if (nread > 0 && !c->closing)
         rv = sync_sess_feed(c->s, (const uint8_t *)buf->base, (size_t)nread,
-                            c->last_ms, &c->out, &c->err);
+                            c->last_in_ms, &c->out, &c->err);
     free(buf->base);
     if (rv == 0)
         rv = flush_out(c);
@@ -239,30 +283,27 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
         conn_close(c, rv);
         return;
     }
-    if (sync_sess_caught_up(c->s) && !c->done) {
-        c->done = true;
-        if (c->srv == NULL && c->writes == 0)
-            conn_close(c, 0);
-    }
+    conn_pump(c);
 }
 
 static void on_tick(uv_timer_t *t)
 {
     struct conn *c = t->data;
     uint64_t now = uv_now(t->loop);
-    int rv = sync_sess_tick(c->s, now, &c->err);
-    if (rv == 0 && now - c->last_ms > HZ_IDLE_TIMEOUT_MS)
-        rv = hz_err_set(&c->err, HZ_EIO, "no bytes for %u s",
-                        HZ_IDLE_TIMEOUT_MS / 1000u);
-    if (rv != 0)
-        conn_close(c, rv);
+    if (now - c->last_in_ms > HZ_IDLE_TIMEOUT_MS) {
+        hz_err_set(&c->err, HZ_EIO, "nothing from the peer for %u s",
+                   HZ_IDLE_TIMEOUT_MS / 1000u);
+        conn_close(c, HZ_EIO);
+        return;
+    }
+    conn_pump(c);
 }
 
 /* A connection set up: its session, timer and reads. */
 static int conn_start(struct conn *c, enum hs_role role)
 {
     uv_loop_t *loop = c->tcp.loop;
-    c->started_ms = c->last_ms = uv_now(loop);
+    c->started_ms = c->last_in_ms = uv_now(loop);
     c->ctx.n = c->n;
     store_sync_io(&c->ctx, &c->io);
     int rv = store_channel_self(c->n, &c->self, &c->err);
@@ -383,6 +424,28 @@ static void on_signal(uv_signal_t *s, int signum)
     stop_serving(s->data);
 }
 
+/* All inbound places are taken: the connection that has waited longest
+ * without finishing its handshake gives its place to @fresh (a member's
+ * handshake takes a few round trips, so silent or slow connections
+ * cannot keep members out). False when every place holds a session. */
+static bool make_room(struct server *srv, const struct conn *fresh)
+{
+    struct conn *oldest = NULL;
+    for (struct conn *c = srv->conns; c != NULL; c = c->next)
+        if (c != fresh && !c->closing &&
+            (c->s == NULL || !sync_sess_open(c->s)) &&
+            (oldest == NULL || c->started_ms < oldest->started_ms))
+            oldest = c;
+    if (oldest == NULL)
+        return false;
+    hz_err_set(&oldest->err, HZ_EBUSY,
+               "no handshake yet while %u places were taken: its place went"
+               " to a newer connection",
+               HZ_INBOUND_MAX);
+    conn_close(oldest, HZ_EBUSY);
+    return true;
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
     struct server *srv = server->data;
@@ -393,13 +456,13 @@ static void on_connection(uv_stream_t *server, int status)
         return;
     c->next = srv->conns;
     srv->conns = c;
-    srv->count++;
+    srv->live++;
     if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
         hz_err_set(&c->err, HZ_EIO, "accept");
         conn_close(c, HZ_EIO);
         return;
     }
-    if (srv->count > HZ_INBOUND_MAX) {
+    if (srv->live > HZ_INBOUND_MAX && !make_room(srv, c)) {
         hz_err_set(&c->err, HZ_EBUSY, "more than %u sessions at once",
                    HZ_INBOUND_MAX);
         conn_close(c, HZ_EBUSY);

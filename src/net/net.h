@@ -20,7 +20,8 @@
 #define HZ_SYNC_PORT 7420
 /* Sessions a serving node answers at once; more are closed at accept. */
 #define HZ_INBOUND_MAX 64u
-/* A session with no bytes in either direction this long is closed. */
+/* A session with nothing from the peer this long is closed (a live peer
+ * sends at least a keepalive every HZ_KEEPALIVE_MS). */
 #define HZ_IDLE_TIMEOUT_MS 60000u
 
 struct net_result {

@@ -57,22 +57,31 @@ int store_vector_each(hz_node *n,
                       int (*cb)(void *data, const struct sync_has *h,
                                 struct hz_err *err),
                       void *data, struct hz_err *err);
-/* Call @cb with the bytes of every entry a peer whose vector is @has
- * (@n_has authors in rising key order, else HZ_EINVAL) lacks, as a bundle
- * for that vector carries them (proto/bundle.md, "Writing a bundle"),
- * from one snapshot. */
-int store_delta_each(hz_node *n, const struct sync_has *has, size_t n_has,
-                     int (*cb)(void *data, const uint8_t *p, size_t len,
-                               struct hz_err *err),
-                     void *data, struct hz_err *err);
-
 /* The store's side of a live-sync session (core/session.h) for @n:
- * judging the peer, our vector, the peer's delta, and ingest in one
- * transaction per entries message, counted into @ctx->got. */
+ * judging the peer, our vector, what the peer lacks at each of its
+ * vector rounds and what the node gains later (pushed by arrival
+ * number), and ingest in one transaction per entries message, counted
+ * into @got. Set n, call store_sync_io, and store_sync_close at the end;
+ * the rest is the store's. */
+enum { ROUND_CHAINS, ROUND_FORKS, ROUND_PENDING };
 struct store_sync {
     hz_node *n;
     struct hz_ingest_stats got;
+    /* pushing: the last number sent from the log, forks and pending */
+    bool pushing;
+    int64_t push[3];
+    /* a round being sent: authors in key order and where in them, then
+     * forks and pending after @after up to the marks @upto */
+    bool in_round;
+    int phase, last_phase;
+    int64_t upto[3], after;
+    uint8_t (*authors)[HZ_KEY_LEN];
+    size_t n_authors, i_author;
+    uint64_t next_seq; /* 0: from the peer's vector */
+    struct sync_has *has;
+    size_t n_has;
 };
 void store_sync_io(struct store_sync *ctx, struct sync_io *io);
+void store_sync_close(struct store_sync *ctx);
 
 #endif

@@ -263,10 +263,18 @@ static void session_messages(const uint8_t *p, size_t n)
         } else if (msg.type == SYNC_DONE) {
             FUZZ_CHECK(sync_done_encode(&e) == 0 && enc_len(&e) == len &&
                        memcmp(enc_data(&e), m, len) == 0);
+        } else if (msg.type == SYNC_KEEPALIVE) {
+            FUZZ_CHECK(sync_keepalive_encode(&e) == 0 && enc_len(&e) == len &&
+                       memcmp(enc_data(&e), m, len) == 0);
         }
         enc_close(&e);
         bool had_hello = o.hello;
-        rv = sync_order_take(&o, &msg, &err);
+        uint64_t dones = o.dones;
+        /* As if this side answered every round at once and sent one of
+         * its own for every round of the peer's. */
+        rv = sync_order_take(&o, &msg, o.rounds, o.rounds, &err);
+        if (rv == 0 && msg.type == SYNC_DONE)
+            FUZZ_CHECK(o.dones == dones + 1 && o.dones <= o.rounds);
         if (rv == 0 && msg.type != SYNC_UNKNOWN && msg.type != SYNC_HELLO)
             FUZZ_CHECK(had_hello);
         if (rv == 0 && msg.type == SYNC_HELLO)

@@ -4,7 +4,10 @@
  * chain, then hello, vector, the entries the other lacks (every author's,
  * not only the sender's), done; received entries go through the store's
  * ingest. The bytes move in pieces of any size, as a socket delivers
- * them. The messages' forms and order are checked too. */
+ * them. Then the session stays open: what a node writes later is pushed
+ * (and not sent back), a sender makes no more than its caller's room
+ * allows, and a later vector round finds what a push missed. The
+ * messages' forms and order are checked too. */
 #include "lib/unit_env.h"
 
 #include "core/session.h"
@@ -23,8 +26,13 @@ struct side {
     struct sync_sess *s;
     struct enc out;
     size_t read;
+    size_t most_unread; /* the most bytes sent and not yet read */
     struct sync_sess_stats st;
 };
+
+/* The clock the sessions are fed, and the room each pump is given. */
+static uint64_t now_ms = UNIT_T0_MS;
+static size_t room = 4u << 20;
 
 static int side_open(struct side *x, hz_node *n, enum hs_role role,
                      uint8_t seed_byte, struct hz_err *err)
@@ -50,6 +58,7 @@ static void side_close(struct side *x)
         sync_sess_stats(x->s, &x->st);
     sync_sess_free(x->s);
     x->s = NULL;
+    store_sync_close(&x->ctx);
     store_channel_self_close(&x->self);
     enc_close(&x->out);
 }
@@ -62,28 +71,59 @@ static int carry(struct side *from, struct side *to, size_t chunk,
     if (left == 0)
         return 1;
     size_t n = left < chunk ? left : chunk;
-    int rv = sync_sess_feed(to->s, enc_data(&from->out) + from->read, n,
-                            UNIT_T0_MS, &to->out, err);
+    int rv = sync_sess_feed(to->s, enc_data(&from->out) + from->read, n, now_ms,
+                            &to->out, err);
     from->read += n;
     return rv;
 }
 
+/* Let @x send what it has, given room for what it sent and @to did not
+ * read yet. 1 when it sent nothing. */
+static int pump(struct side *x, struct hz_err *err)
+{
+    size_t unread = enc_len(&x->out) - x->read;
+    size_t before = enc_len(&x->out);
+    int rv = sync_sess_pump(x->s, now_ms, unread < room ? room - unread : 0,
+                            &x->out, err);
+    unread = enc_len(&x->out) - x->read;
+    if (unread > x->most_unread)
+        x->most_unread = unread;
+    return rv != 0 ? rv : enc_len(&x->out) == before;
+}
+
+/* Move bytes both ways until neither side has anything to send. */
+static int settle(struct side *a, struct side *b, size_t chunk,
+                  struct hz_err *err)
+{
+    int rv = 0;
+    for (int round = 0; rv == 0 && round < 1000000; round++) {
+        int r[4];
+        r[0] = carry(a, b, chunk, err);
+        r[1] = r[0] < 0 ? 0 : carry(b, a, chunk, err);
+        r[2] = r[1] < 0 ? 0 : pump(a, err);
+        r[3] = r[2] < 0 ? 0 : pump(b, err);
+        bool quiet = true;
+        for (int i = 0; i < 4; i++) {
+            if (r[i] < 0)
+                return r[i];
+            quiet = quiet && r[i] == 1;
+        }
+        if (quiet)
+            return 0;
+    }
+    return rv;
+}
+
 /* A whole session between @na (dialling) and @nb, the bytes carried in
- * pieces of @chunk. 0, or the first refusal. */
+ * pieces of @chunk, left open. 0, or the first refusal. */
 static int session(hz_node *na, hz_node *nb, size_t chunk, struct side *a,
                    struct side *b, struct hz_err *err)
 {
     int rv = side_open(a, na, HS_CLIENT, 0xa5, err);
     if (rv == 0)
         rv = side_open(b, nb, HS_SERVER, 0xb5, err);
-    for (int round = 0; rv == 0 && round < 1000000; round++) {
-        int ra = carry(a, b, chunk, err);
-        int rb = ra < 0 ? 0 : carry(b, a, chunk, err);
-        if (ra < 0 || rb < 0)
-            rv = ra < 0 ? ra : rb;
-        else if (ra == 1 && rb == 1)
-            break;
-    }
+    if (rv == 0)
+        rv = settle(a, b, chunk, err);
     if (rv == 0)
         assert_true(sync_sess_caught_up(a->s) && sync_sess_caught_up(b->s));
     return rv;
@@ -206,10 +246,12 @@ static void a_silent_peer_times_out(void **state)
     struct side b;
     struct hz_err err = {0};
     assert_int_equal(side_open(&b, w.r.n, HS_SERVER, 0xb5, &err), 0);
-    assert_int_equal(sync_sess_tick(b.s, UNIT_T0_MS + HZ_HS_TIMEOUT_MS, &err),
-                     0);
     assert_int_equal(
-        sync_sess_tick(b.s, UNIT_T0_MS + HZ_HS_TIMEOUT_MS + 1, &err), HZ_EIO);
+        sync_sess_pump(b.s, UNIT_T0_MS + HZ_HS_TIMEOUT_MS, room, &b.out, &err),
+        0);
+    assert_int_equal(sync_sess_pump(b.s, UNIT_T0_MS + HZ_HS_TIMEOUT_MS + 1,
+                                    room, &b.out, &err),
+                     HZ_EIO);
     side_close(&b);
     world_close(&w);
 }
@@ -228,35 +270,89 @@ static void messages_keep_their_form_and_order(void **state)
     size_t len[] = {1};
     assert_int_equal(sync_entries_encode(p, len, 1, &m), 0);
     assert_int_equal(sync_msg_decode(&msg, enc_data(&m), enc_len(&m), &err), 0);
-    assert_int_equal(sync_order_take(&o, &msg, &err), HZ_EMALFORMED);
+    assert_int_equal(sync_order_take(&o, &msg, 0, 0, &err), HZ_EMALFORMED);
     sync_msg_close(&msg);
     /* A newer version's hello: the session speaks ours. */
     static const uint8_t hello2[] = {0x92, 0x00, 0x02};
     assert_int_equal(sync_msg_decode(&msg, hello2, sizeof hello2, &err), 0);
-    assert_int_equal(sync_order_take(&o, &msg, &err), 0);
+    assert_int_equal(sync_order_take(&o, &msg, 0, 0, &err), 0);
     assert_int_equal(o.version, HZ_SYNC_VERSION);
     sync_msg_close(&msg);
     /* A type this version does not know: skipped. */
     static const uint8_t future[] = {0x92, 0x09, 0xc0};
     assert_int_equal(sync_msg_decode(&msg, future, sizeof future, &err), 0);
     assert_int_equal(msg.type, SYNC_UNKNOWN);
-    assert_int_equal(sync_order_take(&o, &msg, &err), 0);
+    assert_int_equal(sync_order_take(&o, &msg, 0, 0, &err), 0);
     sync_msg_close(&msg);
-    /* Done before the vector: out of order. */
+    /* Done for a round not sent: out of order. */
     assert_int_equal(sync_done_encode(&m), 0);
     assert_int_equal(sync_msg_decode(&msg, enc_data(&m), enc_len(&m), &err), 0);
-    assert_int_equal(sync_order_take(&o, &msg, &err), HZ_EMALFORMED);
+    assert_int_equal(sync_order_take(&o, &msg, 0, 0, &err), HZ_EMALFORMED);
     sync_msg_close(&msg);
     /* Vector authors must rise, across messages too. */
     struct sync_has h[2] = {{{2}, 1, {0}}, {{1}, 1, {0}}};
     assert_int_equal(sync_vector_encode(h, 1, true, &m), 0);
     assert_int_equal(sync_msg_decode(&msg, enc_data(&m), enc_len(&m), &err), 0);
-    assert_int_equal(sync_order_take(&o, &msg, &err), 0);
+    assert_int_equal(sync_order_take(&o, &msg, 0, 0, &err), 0);
     sync_msg_close(&msg);
     assert_int_equal(sync_vector_encode(h + 1, 1, false, &m), 0);
     assert_int_equal(sync_msg_decode(&msg, enc_data(&m), enc_len(&m), &err), 0);
-    assert_int_equal(sync_order_take(&o, &msg, &err), HZ_EMALFORMED);
+    assert_int_equal(sync_order_take(&o, &msg, 0, 0, &err), HZ_EMALFORMED);
     sync_msg_close(&msg);
+    enc_close(&m);
+}
+
+/* Decode @m's bytes and take them into @o. */
+static int take_enc(struct sync_order *o, struct enc *m, uint64_t answered,
+                    uint64_t sent)
+{
+    struct sync_msg msg;
+    struct hz_err err = {0};
+    assert_int_equal(sync_msg_decode(&msg, enc_data(m), enc_len(m), &err), 0);
+    int rv = sync_order_take(o, &msg, answered, sent, &err);
+    sync_msg_close(&msg);
+    return rv;
+}
+
+/* Rounds: a second only once the first was answered; one done per round
+ * of ours; keepalives at any time after hello. */
+static void vector_rounds_keep_their_order(void **state)
+{
+    (void)state;
+    struct enc m;
+    enc_init(&m);
+    struct sync_order o = {0};
+    struct sync_has h[2] = {{{1}, 1, {0}}, {{2}, 1, {0}}};
+    assert_int_equal(sync_keepalive_encode(&m), 0);
+    assert_int_equal(take_enc(&o, &m, 0, 0), HZ_EMALFORMED);
+    assert_int_equal(sync_hello_encode(&m), 0);
+    assert_int_equal(take_enc(&o, &m, 0, 0), 0);
+    assert_int_equal(sync_vector_encode(h, 2, false, &m), 0);
+    assert_int_equal(take_enc(&o, &m, 0, 0), 0);
+    assert_int_equal(o.rounds, 1);
+    /* The peer's next round before we answered its first. */
+    assert_int_equal(take_enc(&o, &m, 0, 0), HZ_EMALFORMED);
+    /* Answered: a new round, its authors rising afresh. */
+    assert_int_equal(sync_vector_encode(h, 1, true, &m), 0);
+    assert_int_equal(take_enc(&o, &m, 1, 0), 0);
+    assert_int_equal(sync_vector_encode(h + 1, 1, false, &m), 0);
+    assert_int_equal(take_enc(&o, &m, 1, 0), 0);
+    assert_int_equal(o.rounds, 2);
+    /* done: one for each round of ours. */
+    assert_int_equal(sync_done_encode(&m), 0);
+    assert_int_equal(take_enc(&o, &m, 2, 0), HZ_EMALFORMED);
+    assert_int_equal(take_enc(&o, &m, 2, 1), 0);
+    assert_int_equal(take_enc(&o, &m, 2, 1), HZ_EMALFORMED);
+    assert_int_equal(sync_keepalive_encode(&m), 0);
+    assert_int_equal(take_enc(&o, &m, 2, 1), 0);
+    enc_close(&m);
+}
+
+static void bad_forms_are_refused(void **state)
+{
+    (void)state;
+    struct sync_msg msg;
+    struct hz_err err = {0};
     /* Known types in another form: a seq 0, a hello with a str, a
      * non-canonical uint, an empty entries list. */
     static const struct {
@@ -269,6 +365,7 @@ static void messages_keep_their_form_and_order(void **state)
         {"hello version 0", {0x92, 0x00, 0x00}, 3},
         {"entries empty", {0x92, 0x02, 0x90}, 3},
         {"done with a field", {0x92, 0x03, 0xc0}, 3},
+        {"keepalive with a field", {0x92, 0x04, 0xc0}, 3},
         {"not an array", {0x03}, 1},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -276,7 +373,126 @@ static void messages_keep_their_form_and_order(void **state)
         if (rv != HZ_EMALFORMED)
             fail_msg("%s: %d", bad[i].what, rv);
     }
-    enc_close(&m);
+}
+
+static void sess_stats(const struct side *x, struct sync_sess_stats *st)
+{
+    sync_sess_stats(x->s, st);
+}
+
+/* Sessions stay open: what a node writes later reaches the peer with no
+ * new session and is not sent back; a node with two sessions passes what
+ * one brings on to the other. */
+static void a_live_session_pushes_what_is_written_later(void **state)
+{
+    (void)state;
+    struct world w;
+    world_open(&w);
+    write_rows(w.r.n, "测试村甲", 5);
+    write_rows(w.d.n, "测试村乙", 3);
+    struct side a, b, c, f;
+    struct hz_err err = {0};
+    if (session(w.d.n, w.r.n, 1000, &a, &b, &err) != 0)
+        fail_msg("session: %s", err.msg);
+    unit_assert_same_state(w.d.n, w.r.n);
+    struct sync_sess_stats a0, b0, a1, b1;
+    sess_stats(&a, &a0);
+    sess_stats(&b, &b0);
+    write_rows(w.r.n, "测试村甲", 4);
+    assert_int_equal(settle(&a, &b, 1000, &err), 0);
+    unit_assert_same_state(w.d.n, w.r.n);
+    sess_stats(&a, &a1);
+    sess_stats(&b, &b1);
+    assert_int_equal(b1.entries_out - b0.entries_out, 4);
+    assert_int_equal(a1.entries_out, a0.entries_out); /* none sent back */
+    write_rows(w.d.n, "测试村乙", 2);
+    assert_int_equal(settle(&a, &b, 1000, &err), 0);
+    unit_assert_same_state(w.d.n, w.r.n);
+    sess_stats(&a, &a0);
+    sess_stats(&b, &b0);
+    assert_int_equal(a0.entries_out - a1.entries_out, 2);
+    assert_int_equal(b0.entries_out, b1.entries_out);
+    /* E opens a second session with R: its rows reach D through R's
+     * first session, and nothing is applied twice. */
+    write_rows(w.e.n, "测试村丙", 3);
+    uint64_t d_applied = a.ctx.got.applied;
+    if (session(w.e.n, w.r.n, 333, &c, &f, &err) != 0)
+        fail_msg("session: %s", err.msg);
+    unit_assert_same_state(w.e.n, w.r.n);
+    assert_true(f.ctx.got.applied >= 3);
+    assert_int_equal(settle(&a, &b, 1000, &err), 0);
+    unit_assert_same_state(w.d.n, w.e.n);
+    /* D applied exactly what R took from E, once. */
+    assert_int_equal(a.ctx.got.applied - d_applied, f.ctx.got.applied);
+    assert_int_equal(a.ctx.got.duplicate, 0);
+    side_close(&a);
+    side_close(&b);
+    side_close(&c);
+    side_close(&f);
+    world_close(&w);
+}
+
+/* A sender makes only what its caller's room allows: never more than
+ * the room and one message unread, however much the peer lacks. */
+static void a_sender_makes_no_more_than_its_room(void **state)
+{
+    (void)state;
+    struct world w;
+    world_open(&w);
+    write_rows(w.r.n, "测试村甲", 5000);
+    room = 8192;
+    struct side a, b;
+    struct hz_err err = {0};
+    int rv = session(w.d.n, w.r.n, 1 << 16, &a, &b, &err);
+    room = 4u << 20;
+    if (rv != 0)
+        fail_msg("session: %s", err.msg);
+    unit_assert_same_state(w.d.n, w.r.n);
+    struct sync_sess_stats st;
+    sess_stats(&b, &st);
+    assert_true(st.entries_out >= 5000);
+    assert_int_equal(st.entries_out, a.ctx.got.applied);
+    /* hello, vector, done and more than one entries message */
+    assert_true(st.frames_out >= 5);
+    assert_true(b.most_unread <= 8192 + HZ_FRAME_PLAIN_MAX + 64);
+    side_close(&a);
+    side_close(&b);
+    world_close(&w);
+}
+
+/* Quiet sessions say so every HZ_KEEPALIVE_MS; after HZ_ROUND_MS a new
+ * vector round finds what a push did not carry. */
+static void a_later_round_finds_what_a_push_missed(void **state)
+{
+    (void)state;
+    struct world w;
+    world_open(&w);
+    write_rows(w.r.n, "测试村甲", 2);
+    struct side a, b;
+    struct hz_err err = {0};
+    if (session(w.d.n, w.r.n, 4096, &a, &b, &err) != 0)
+        fail_msg("session: %s", err.msg);
+    struct sync_sess_stats a0, a1;
+    sess_stats(&a, &a0);
+    now_ms += HZ_KEEPALIVE_MS;
+    assert_int_equal(settle(&a, &b, 4096, &err), 0);
+    sess_stats(&a, &a1);
+    assert_int_equal(a1.frames_out, a0.frames_out + 1);
+    assert_int_equal(a1.frames_in, a0.frames_in + 1);
+    /* R's session passes over its new rows as if it had pushed them. */
+    write_rows(w.r.n, "测试村甲", 3);
+    b.ctx.push[0] = INT64_MAX / 2;
+    uint64_t applied = a.ctx.got.applied;
+    assert_int_equal(settle(&a, &b, 4096, &err), 0);
+    assert_int_equal(a.ctx.got.applied, applied);
+    now_ms += HZ_ROUND_MS;
+    assert_int_equal(settle(&a, &b, 4096, &err), 0);
+    now_ms = UNIT_T0_MS;
+    assert_int_equal(a.ctx.got.applied, applied + 3);
+    unit_assert_same_state(w.d.n, w.r.n);
+    side_close(&a);
+    side_close(&b);
+    world_close(&w);
 }
 
 int main(void)
@@ -287,6 +503,11 @@ int main(void)
         cmocka_unit_test(a_revoked_member_opens_no_session),
         cmocka_unit_test(a_silent_peer_times_out),
         cmocka_unit_test(messages_keep_their_form_and_order),
+        cmocka_unit_test(vector_rounds_keep_their_order),
+        cmocka_unit_test(bad_forms_are_refused),
+        cmocka_unit_test(a_live_session_pushes_what_is_written_later),
+        cmocka_unit_test(a_sender_makes_no_more_than_its_room),
+        cmocka_unit_test(a_later_round_finds_what_a_push_missed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -448,17 +448,15 @@ static const char base_schema[] =
     "CREATE INDEX IF NOT EXISTS log_state ON log(state) WHERE state <> 0;"
     /* pending and forks hold whole entries: rowid tables, so an entry of
      * a few KB stays on its page (a WITHOUT ROWID row keeps about 1 KB
-     * there and puts the rest on an overflow page of its own). */
-    "CREATE TABLE IF NOT EXISTS pending(n INTEGER PRIMARY KEY, author BLOB"
-    " NOT NULL, seq INTEGER NOT NULL, id BLOB NOT NULL, bytes BLOB NOT NULL,"
-    " mark INTEGER NOT NULL DEFAULT 0, UNIQUE(author, seq, id));"
+     * there and puts the rest on an overflow page of its own). Their
+     * numbers are never given twice (AUTOINCREMENT, format 7): a live
+     * session pushes the rows after the last number it sent. */
+    "CREATE TABLE IF NOT EXISTS pending(" PENDING_COLS ");"
     /* Entries in pending per author, and in all under the empty author:
      * the caps of DECISIONS 7 without counting rows (log/log.c). */
     "CREATE TABLE IF NOT EXISTS pending_count(author BLOB PRIMARY KEY,"
     " n INTEGER NOT NULL) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS forks(n INTEGER PRIMARY KEY, author BLOB"
-    " NOT NULL, seq INTEGER NOT NULL, id BLOB NOT NULL, point INTEGER NOT"
-    " NULL, bytes BLOB NOT NULL, UNIQUE(author, seq, id));"
+    "CREATE TABLE IF NOT EXISTS forks(" FORKS_COLS ");"
     /* Entries of authors with no certificate in effect, never applied:
      * the strangers' caps of DECISIONS 34 (log/capacity.c; format 3). */
     "CREATE TABLE IF NOT EXISTS stranger(author BLOB, seq INTEGER, id BLOB,"
@@ -474,7 +472,7 @@ static const char base_schema[] =
      * blob never equals a text), as small integers for w (format 4):
      * every name of the schema is entered by db_setup, an author with its
      * first applied write (db_intern_key). One table, not two: every
-     * table costs a new node pages (tests/media fills a 600 KB card). */
+     * table costs a new node pages (tests/media fills a 640 KB card). */
     "CREATE TABLE IF NOT EXISTS names(k INTEGER PRIMARY KEY, name NOT NULL"
     " UNIQUE);"
     /* One fact per entry and entity row it wrote (format 6): the row
@@ -528,7 +526,18 @@ static const char base_schema[] =
     "CREATE TABLE IF NOT EXISTS epochs(id BLOB PRIMARY KEY, epoch INTEGER NOT"
     " NULL, key_id BLOB NOT NULL, eid BLOB NOT NULL);"
     "CREATE TABLE IF NOT EXISTS bkeys(key_id BLOB PRIMARY KEY, epoch INTEGER"
-    " NOT NULL, key BLOB NOT NULL);";
+    " NOT NULL, key BLOB NOT NULL);"
+    /* Live sync, this node's own and never replicated (format 7;
+     * members/peer.c): the peers an operator configured (huzhu peer add)
+     * and every device a session met, with what came of it. Times are
+     * wall-clock milliseconds. */
+    "CREATE TABLE IF NOT EXISTS peer(addr TEXT PRIMARY KEY, added INTEGER"
+    " NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS contact(key BLOB PRIMARY KEY, addr TEXT NOT"
+    " NULL, dialled INTEGER NOT NULL, connected INTEGER NOT NULL DEFAULT 0,"
+    " last_contact INTEGER NOT NULL DEFAULT 0, last_sync INTEGER NOT NULL"
+    " DEFAULT 0, sent INTEGER NOT NULL DEFAULT 0, received INTEGER NOT NULL"
+    " DEFAULT 0, last_error TEXT) WITHOUT ROWID;";
 
 void db_table_name(const struct table_def *t, char *out, size_t len)
 {

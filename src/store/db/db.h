@@ -35,10 +35,22 @@
  * tables, stranger; 4: w with names, authors and entries as integers
  * (names, authors, log.n); 5: evsrc with its table and entry as integers
  * and a sum of each insert's content in place of the content; 6: w with
- * one fact per entry and row, its columns as bits. An older
+ * one fact per entry and row, its columns as bits; 7: pending and forks
+ * numbered with AUTOINCREMENT, and the peer and contact tables. An older
  * database is brought up to date when it is opened for writing
  * (node/node.c). */
-#define HZ_DB_FORMAT 6
+#define HZ_DB_FORMAT 7
+
+/* The columns of pending and forks (format 7), for db.c's schema and the
+ * upgrades in log/log.c. */
+#define PENDING_COLS                                                           \
+    "n INTEGER PRIMARY KEY AUTOINCREMENT, author BLOB NOT NULL, seq INTEGER"   \
+    " NOT NULL, id BLOB NOT NULL, bytes BLOB NOT NULL, mark INTEGER NOT NULL"  \
+    " DEFAULT 0, UNIQUE(author, seq, id)"
+#define FORKS_COLS                                                             \
+    "n INTEGER PRIMARY KEY AUTOINCREMENT, author BLOB NOT NULL, seq INTEGER"   \
+    " NOT NULL, id BLOB NOT NULL, point INTEGER NOT NULL, bytes BLOB NOT"      \
+    " NULL, UNIQUE(author, seq, id)"
 
 struct db {
     sqlite3 *conn;

@@ -26,8 +26,9 @@ struct walk {
     int cols; /* which columns the query returns: see row_of */
 };
 
-/* Queries return (bytes, author, seq, id, state, mark) in that order;
- * the shorter ones stop after bytes, seq or id. */
+/* Queries return (bytes, author, seq, id, state, mark) in that order,
+ * the relay walks (bytes, author, seq, id, n); the shorter ones stop after
+ * bytes or id. */
 static int walk_row(void *data, sqlite3_stmt *st, struct hz_err *err)
 {
     struct walk *w = data;
@@ -42,7 +43,9 @@ static int walk_row(void *data, sqlite3_stmt *st, struct hz_err *err)
         r.seq = (uint64_t)sqlite3_column_int64(st, 2);
         r.id = sqlite3_column_blob(st, 3);
     }
-    if (w->cols > 4) {
+    if (w->cols == 5)
+        r.at = sqlite3_column_int64(st, 4);
+    if (w->cols > 5) {
         r.state = (enum entry_state)sqlite3_column_int(st, 4);
         r.mark = sqlite3_column_int64(st, 5);
     }
@@ -65,6 +68,47 @@ int log_each(struct hz_node *n, enum log_part part, log_row_fn fn, void *data,
     HZ_ASSERT((size_t)part < sizeof sql / sizeof sql[0]);
     struct walk w = {fn, data, part <= LOG_CHAINS ? 6 : 4};
     return db_each(&n->db, sql[part], DB_NO_ARGS, walk_row, &w, err);
+}
+
+int log_each_after(struct hz_node *n, enum log_part part, int64_t after,
+                   log_row_fn fn, void *data, struct hz_err *err)
+{
+    static const char *const sql[] = {
+        [LOG_ARRIVAL] = "SELECT bytes, author, seq, id, n FROM log"
+                        " WHERE n > ?1 ORDER BY n",
+        [LOG_FORKS] = "SELECT bytes, author, seq, id, n FROM forks"
+                      " WHERE n > ?1 ORDER BY n",
+        [LOG_PENDING] = "SELECT bytes, author, seq, id, n FROM pending"
+                        " WHERE n > ?1 ORDER BY n",
+    };
+    HZ_ASSERT(part == LOG_ARRIVAL || part == LOG_FORKS || part == LOG_PENDING);
+    struct walk w = {fn, data, 5};
+    return db_each(&n->db, sql[part], DB_ARGS(DB_INT(after)), walk_row, &w,
+                   err);
+}
+
+int log_chain_upto(struct hz_node *n, const uint8_t *author, uint64_t from_seq,
+                   int64_t upto, log_row_fn fn, void *data, struct hz_err *err)
+{
+    struct walk w = {fn, data, 5};
+    return db_each(&n->db,
+                   "SELECT bytes, author, seq, id, n FROM log WHERE author = ?1"
+                   " AND seq >= ?2 AND n <= ?3 ORDER BY seq",
+                   DB_ARGS(DB_KEY(author), DB_INT(from_seq), DB_INT(upto)),
+                   walk_row, &w, err);
+}
+
+int log_marks(struct hz_node *n, int64_t marks[3], struct hz_err *err)
+{
+    static const char *const sql[] = {
+        "SELECT max(n) FROM log",
+        "SELECT max(n) FROM forks",
+        "SELECT max(n) FROM pending",
+    };
+    int rv = 0;
+    for (size_t i = 0; rv == 0 && i < 3; i++)
+        rv = db_int(&n->db, sql[i], DB_NO_ARGS, &marks[i], NULL, err);
+    return rv;
 }
 
 int log_each_from(struct hz_node *n, const uint8_t *author, uint64_t from_seq,
@@ -518,29 +562,47 @@ int log_count_pending(struct hz_node *n, struct hz_err *err)
                    err);
 }
 
+/* pending and forks set aside and made anew in this build's layout, with
+ * @cols of each old row copied in @order. */
+static int remake_pending_forks(struct hz_node *n, const char *cols_p,
+                                const char *cols_f, const char *order,
+                                struct hz_err *err)
+{
+    char sql[1024];
+    int len = snprintf(
+        sql, sizeof sql,
+        "ALTER TABLE pending RENAME TO pending_old;"
+        " ALTER TABLE forks RENAME TO forks_old;"
+        " DROP INDEX IF EXISTS forks_id;"
+        " CREATE TABLE pending(" PENDING_COLS ");"
+        " INSERT INTO pending(%s) SELECT %s FROM pending_old ORDER BY %s;"
+        " CREATE TABLE forks(" FORKS_COLS ");"
+        " INSERT INTO forks(%s) SELECT %s FROM forks_old ORDER BY %s;"
+        " CREATE INDEX forks_id ON forks(id);"
+        " DROP TABLE pending_old; DROP TABLE forks_old;",
+        cols_p, cols_p, order, cols_f, cols_f, order);
+    HZ_ASSERT(len > 0 && (size_t)len < sizeof sql);
+    return db_exec(&n->db, sql, err);
+}
+
+int log_autoincrement(struct hz_node *n, struct hz_err *err)
+{
+    HZ_ASSERT_TXN(n);
+    /* Format 7: pending and forks number their rows with AUTOINCREMENT,
+     * so a number is never given twice (a live session pushes what
+     * arrived after the last number it sent); the rows keep theirs. */
+    return remake_pending_forks(n, "n, author, seq, id, bytes, mark",
+                                "n, author, seq, id, point, bytes", "n", err);
+}
+
 int log_relayout(struct hz_node *n, struct hz_err *err)
 {
     HZ_ASSERT_TXN(n);
     /* Format 3: pending and forks become rowid tables (db/db.c says why);
-     * the rows move over as they are. */
-    return db_exec(
-        &n->db,
-        "ALTER TABLE pending RENAME TO pending_v2;"
-        " ALTER TABLE forks RENAME TO forks_v2;"
-        " DROP INDEX IF EXISTS forks_id;"
-        " CREATE TABLE pending(n INTEGER PRIMARY KEY, author BLOB NOT NULL,"
-        " seq INTEGER NOT NULL, id BLOB NOT NULL, bytes BLOB NOT NULL,"
-        " mark INTEGER NOT NULL DEFAULT 0, UNIQUE(author, seq, id));"
-        " INSERT INTO pending(author, seq, id, bytes, mark) SELECT author,"
-        " seq, id, bytes, mark FROM pending_v2 ORDER BY author, seq, id;"
-        " CREATE TABLE forks(n INTEGER PRIMARY KEY, author BLOB NOT NULL,"
-        " seq INTEGER NOT NULL, id BLOB NOT NULL, point INTEGER NOT NULL,"
-        " bytes BLOB NOT NULL, UNIQUE(author, seq, id));"
-        " INSERT INTO forks(author, seq, id, point, bytes) SELECT author, seq,"
-        " id, point, bytes FROM forks_v2 ORDER BY author, seq, id;"
-        " CREATE INDEX forks_id ON forks(id);"
-        " DROP TABLE pending_v2; DROP TABLE forks_v2;",
-        err);
+     * the rows move over as they are, numbered afresh. */
+    return remake_pending_forks(n, "author, seq, id, bytes, mark",
+                                "author, seq, id, point, bytes",
+                                "author, seq, id", err);
 }
 
 int log_pending_put(struct hz_node *n, const struct entry *e,

@@ -56,6 +56,7 @@ struct log_row {
     const uint8_t *id;
     enum entry_state state; /* the log only */
     int64_t mark;           /* the log and pending: the run that took it */
+    int64_t at;             /* the relay walks: the row's number (n) */
     const uint8_t *bytes;
     size_t len;
     uint8_t id_buf[HZ_HASH_LEN]; /* where a copied id lives */
@@ -73,6 +74,18 @@ enum log_part {
 /* Walk one part of the log. */
 int log_each(struct hz_node *n, enum log_part part, log_row_fn fn, void *data,
              struct hz_err *err);
+/* The rows of the log, forks or pending numbered after @after, in
+ * number order (a live session's push; numbers in forks and pending are
+ * never given twice, in the log only after its newest entry was dropped,
+ * capacity.c). */
+int log_each_after(struct hz_node *n, enum log_part part, int64_t after,
+                   log_row_fn fn, void *data, struct hz_err *err);
+/* @author's entries in the log from @from_seq on, numbered at most
+ * @upto, in seq order. */
+int log_chain_upto(struct hz_node *n, const uint8_t *author, uint64_t from_seq,
+                   int64_t upto, log_row_fn fn, void *data, struct hz_err *err);
+/* The highest numbers in the log, forks and pending (0 when empty). */
+int log_marks(struct hz_node *n, int64_t marks[3], struct hz_err *err);
 /* @author's entries in the log from @from_seq on, in seq order: all of
  * them, or with @own_only those applied, stopped or denied. */
 enum log_from { LOG_FROM_ALL, LOG_FROM_REISSUE, LOG_FROM_APPLIED };
@@ -188,6 +201,8 @@ int log_pending_del(struct hz_node *n, const uint8_t *author, uint64_t seq,
 /* A database of format 2 or older: pending and forks in this build's
  * layout (storage.md, "Upgrades"). */
 int log_relayout(struct hz_node *n, struct hz_err *err);
+/* Format 7: pending and forks renumbered never to repeat a number. */
+int log_autoincrement(struct hz_node *n, struct hz_err *err);
 /* Count pending entries afresh (a database of format 1 had no counts). */
 int log_count_pending(struct hz_node *n, struct hz_err *err);
 int log_pending_marked(struct hz_node *n, int64_t mark, int64_t *count,

@@ -138,33 +138,6 @@ int store_vector_each(hz_node *n,
     return rv;
 }
 
-struct delta_out {
-    int (*cb)(void *data, const uint8_t *p, size_t len, struct hz_err *err);
-    void *data;
-};
-
-static int delta_row(void *data, const struct log_row *r, struct hz_err *err)
-{
-    const struct delta_out *o = data;
-    return o->cb(o->data, r->bytes, r->len, err);
-}
-
-int store_delta_each(hz_node *n, const struct sync_has *has, size_t n_has,
-                     int (*cb)(void *data, const uint8_t *p, size_t len,
-                               struct hz_err *err),
-                     void *data, struct hz_err *err)
-{
-    for (size_t i = 1; i < n_has; i++)
-        if (memcmp(has[i - 1].author, has[i].author, HZ_KEY_LEN) >= 0)
-            return hz_err_set(err, HZ_EINVAL, "vector not sorted");
-    struct delta_out o = {cb, data};
-    int rv = txn_begin_read(n, err);
-    if (rv == 0)
-        rv = relay_delta(n, has, n_has, delta_row, &o, err);
-    txn_rollback(n);
-    return rv;
-}
-
 /* ---- the store's side of a session */
 
 static int io_judge(void *ctx, const uint8_t *key, const uint8_t *chain,
@@ -182,13 +155,164 @@ static int io_vector(void *ctx,
     return store_vector_each(((struct store_sync *)ctx)->n, emit, s, err);
 }
 
-static int io_delta(void *ctx, const struct sync_has *has, size_t n_has,
-                    int (*emit)(void *s, const uint8_t *p, size_t len,
-                                struct hz_err *err),
-                    void *s, struct hz_err *err)
+static void round_clear(struct store_sync *k)
 {
-    return store_delta_each(((struct store_sync *)ctx)->n, has, n_has, emit, s,
-                            err);
+    free(k->authors);
+    free(k->has);
+    k->authors = NULL;
+    k->has = NULL;
+    k->n_authors = k->n_has = 0;
+    k->in_round = false;
+}
+
+/* The peer's round: what it lacks is, per author in key order, its chain
+ * from the first entry the peer lacks; in the first round also all fork
+ * evidence and all pending entries. Everything numbered after the
+ * round's marks is pushed instead. */
+static int io_round(void *ctx, const struct sync_has *has, size_t n_has,
+                    struct hz_err *err)
+{
+    struct store_sync *k = ctx;
+    for (size_t i = 1; i < n_has; i++)
+        if (memcmp(has[i - 1].author, has[i].author, HZ_KEY_LEN) >= 0)
+            return hz_err_set(err, HZ_EINVAL, "vector not sorted");
+    round_clear(k);
+    if (n_has > 0) {
+        k->has = malloc(n_has * sizeof *has);
+        if (k->has == NULL)
+            return hz_err_set(err, HZ_ENOMEM, "vector");
+        memcpy(k->has, has, n_has * sizeof *has);
+        k->n_has = n_has;
+    }
+    int rv = txn_begin_read(k->n, err);
+    if (rv == 0 && !k->pushing)
+        rv = log_marks(k->n, k->push, err);
+    if (rv == 0)
+        rv = log_authors(k->n, &k->authors, &k->n_authors, err);
+    txn_rollback(k->n);
+    if (rv != 0) {
+        round_clear(k);
+        return rv;
+    }
+    /* The first round sends forks and pending up to the marks; a later
+     * one only chains (pushing carried the rest). */
+    k->phase = ROUND_CHAINS;
+    k->last_phase = k->pushing ? ROUND_CHAINS : ROUND_PENDING;
+    memcpy(k->upto, k->push, sizeof k->upto);
+    k->i_author = 0;
+    k->next_seq = 0;
+    k->after = 0;
+    k->in_round = true;
+    k->pushing = true;
+    return 0;
+}
+
+struct emit_ctx {
+    struct store_sync *k;
+    sync_emit_fn emit;
+    void *s;
+    bool chain, pushed;
+    int64_t *cursor; /* a number cursor to advance, or NULL */
+};
+
+static int emit_row(void *data, const struct log_row *r, struct hz_err *err)
+{
+    struct emit_ctx *c = data;
+    struct sync_item it = {r->author, r->seq,   c->chain,
+                           c->pushed, r->bytes, r->len};
+    int rv = c->emit(c->s, &it, err);
+    if (rv != 0)
+        return rv;
+    if (c->cursor != NULL)
+        *c->cursor = r->at;
+    else
+        c->k->next_seq = r->seq + 1;
+    return 0;
+}
+
+/* A walk in number order past the round's mark ends (not an error). */
+#define PAST_MARK 2
+
+struct bound {
+    struct emit_ctx *c;
+    int64_t upto;
+};
+
+static int bounded_row(void *data, const struct log_row *r, struct hz_err *err)
+{
+    const struct bound *b = data;
+    return r->at > b->upto ? PAST_MARK : emit_row(b->c, r, err);
+}
+
+/* Go on with the round: 0 when it is whole, SYNC_FULL when the message
+ * filled first. */
+static int round_step(struct store_sync *k, struct emit_ctx *c,
+                      struct hz_err *err)
+{
+    int rv = 0;
+    c->pushed = false;
+    while (rv == 0 && k->phase == ROUND_CHAINS && k->i_author < k->n_authors) {
+        const uint8_t *author = k->authors[k->i_author];
+        if (k->next_seq == 0)
+            rv = from_seq(k->n, author, k->has, k->n_has, &k->next_seq, err);
+        c->chain = true;
+        c->cursor = NULL;
+        if (rv == 0)
+            rv = log_chain_upto(k->n, author, k->next_seq, k->upto[0], emit_row,
+                                c, err);
+        if (rv == 0) {
+            k->i_author++;
+            k->next_seq = 0;
+        }
+    }
+    if (rv == 0 && k->phase == ROUND_CHAINS) {
+        k->phase = ROUND_FORKS;
+        k->after = 0;
+    }
+    while (rv == 0 && k->phase <= k->last_phase) {
+        enum log_part part = k->phase == ROUND_FORKS ? LOG_FORKS : LOG_PENDING;
+        struct bound b = {c, k->upto[k->phase == ROUND_FORKS ? 1 : 2]};
+        c->chain = false;
+        c->cursor = &k->after;
+        rv = log_each_after(k->n, part, k->after, bounded_row, &b, err);
+        if (rv == PAST_MARK)
+            rv = 0;
+        if (rv == 0) {
+            k->phase++;
+            k->after = 0;
+        }
+    }
+    return rv;
+}
+
+static int io_next(void *ctx, sync_emit_fn emit, void *s, bool *round_done,
+                   struct hz_err *err)
+{
+    struct store_sync *k = ctx;
+    *round_done = false;
+    if (!k->pushing)
+        return 0;
+    struct emit_ctx c = {.k = k, .emit = emit, .s = s};
+    int rv = txn_begin_read(k->n, err);
+    if (rv == 0 && k->in_round) {
+        rv = round_step(k, &c, err);
+        if (rv == 0) {
+            round_clear(k);
+            *round_done = true;
+        }
+    } else if (rv == 0) {
+        /* Pushing: what was numbered after the last sent. */
+        static const enum log_part parts[] = {LOG_ARRIVAL, LOG_FORKS,
+                                              LOG_PENDING};
+        c.pushed = true;
+        for (size_t i = 0; rv == 0 && i < 3; i++) {
+            c.chain = i == 0;
+            c.cursor = &k->push[i];
+            rv = log_each_after(k->n, parts[i], k->push[i], emit_row, &c, err);
+        }
+    }
+    txn_rollback(k->n);
+    return rv == SYNC_FULL ? 0 : rv;
 }
 
 static int io_ingest(void *ctx, size_t count, const uint8_t *const *p,
@@ -208,5 +332,11 @@ static int io_ingest(void *ctx, size_t count, const uint8_t *const *p,
 
 void store_sync_io(struct store_sync *ctx, struct sync_io *io)
 {
-    *io = (struct sync_io){ctx, io_judge, io_vector, io_delta, io_ingest};
+    *io = (struct sync_io){ctx,      io_judge, io_vector,
+                           io_round, io_next,  io_ingest};
+}
+
+void store_sync_close(struct store_sync *ctx)
+{
+    round_clear(ctx);
 }

@@ -368,6 +368,8 @@ static int migrate(hz_node *n, int format, struct hz_err *err)
         rv = capacity_backfill(n, err);
     if (rv == 0 && format < 6)
         rv = fields_upgrade(n, err);
+    if (rv == 0 && format >= 3 && format < 7)
+        rv = log_autoincrement(n, err);
     if (rv == 0)
         rv = db_set_format(&n->db, err);
     if (rv == 0)
