@@ -235,5 +235,10 @@ int cmd_members(struct cli *c, struct form *f);
 int cmd_rekey(struct cli *c, struct form *f);
 int cmd_serve(struct cli *c, struct form *f);
 int cmd_sync(struct cli *c, struct form *f);
+int cmd_peer_add(struct cli *c, struct form *f);
+int cmd_peer_rm(struct cli *c, struct form *f);
+int cmd_peer_ls(struct cli *c, struct form *f);
+/* The peers part of a status report, for people (cmd_sync.c). */
+void cli_print_peers(const struct cli *c, json_t *status);
 
 #endif

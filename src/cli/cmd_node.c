@@ -169,6 +169,7 @@ static void print_status(struct cli *c, json_t *s)
                  cli_tr(c, "拒绝", "rejected"));
     print_listed(c, s, "denied", "denied_cut",
                  cli_tr(c, "无权(未生效)", "denied"));
+    cli_print_peers(c, s);
 }
 
 int cmd_status(struct cli *c, struct form *f)

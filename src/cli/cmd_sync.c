@@ -5,6 +5,7 @@
 #include "../net/net.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -153,8 +154,10 @@ static void on_ended(void *data, int rv, const struct hz_err *err,
         s->unproven_left = 0;
     }
     if (rv == 0)
-        fprintf(stderr, "huzhu serve: %s %s… %s %llu %s %llu (%s %llu)\n",
-                cli_tr(s->c, "会话", "session"), peer,
+        fprintf(stderr, "huzhu serve: %s %s… %s %s %s %llu %s %llu (%s %llu)\n",
+                cli_tr(s->c, "会话", "session"), peer, r->addr,
+                r->dialled ? cli_tr(s->c, "(本节点拨出)", "(dialled)")
+                           : cli_tr(s->c, "(对方连入)", "(dialled us)"),
                 cli_tr(s->c, "发出", "sent"),
                 (unsigned long long)r->st.entries_out,
                 cli_tr(s->c, "收到", "received"),
@@ -162,8 +165,8 @@ static void on_ended(void *data, int rv, const struct hz_err *err,
                 cli_tr(s->c, "新应用", "applied"),
                 (unsigned long long)r->got.applied);
     else
-        fprintf(stderr, "huzhu serve: %s %s…: %s (%s)\n",
-                cli_tr(s->c, "会话结束", "session ended"), peer,
+        fprintf(stderr, "huzhu serve: %s %s… %s: %s (%s)\n",
+                cli_tr(s->c, "会话结束", "session ended"), peer, r->addr,
                 text_error(rv, s->c->lang),
                 err != NULL && err->msg[0] ? err->msg : hz_errname(rv));
     fflush(stderr);
@@ -190,4 +193,165 @@ int cmd_serve(struct cli *c, struct form *f)
                        "more connections that proved no key ended:"),
                 s.unproven_left);
     return rv != 0 ? fail_sync(c, rv, &err) : EXIT_OK;
+}
+
+/* ---- configured peers */
+
+int cmd_peer_add(struct cli *c, struct form *f)
+{
+    const char *addr = form_get(f, "ADDR:PORT");
+    struct hz_err err = {0};
+    bool added = false;
+    int rv = net_addr_check(addr, &err);
+    if (rv == 0)
+        rv = store_peer_add(c->node, addr, &added, &err);
+    if (rv != 0)
+        return cli_fail(c, rv, &err);
+    if (c->json)
+        printf("{\"address\":\"%s\",\"added\":%s}\n", addr,
+               added ? "true" : "false");
+    else
+        printf("%s %s\n",
+               added ? cli_tr(c, "已添加对端", "peer added")
+                     : cli_tr(c, "对端已在列表中", "peer already listed"),
+               addr);
+    if (!c->json && !store_serving(cli_node_dir(c)))
+        printf("%s\n", cli_tr(c, "(huzhu serve 运行时会自动连接它)",
+                              "(huzhu serve dials it while it runs)"));
+    return EXIT_OK;
+}
+
+int cmd_peer_rm(struct cli *c, struct form *f)
+{
+    const char *addr = form_get(f, "ADDR:PORT");
+    struct hz_err err = {0};
+    int rv = store_peer_remove(c->node, addr, &err);
+    if (rv != 0)
+        return cli_fail(c, rv, &err);
+    if (c->json)
+        printf("{\"address\":\"%s\",\"removed\":true}\n", addr);
+    else
+        printf("%s %s\n", cli_tr(c, "已删除对端", "peer removed"), addr);
+    return EXIT_OK;
+}
+
+/* A time in ms as local time, or "-". */
+static void ms_text(json_t *v, char *out, size_t len)
+{
+    if (!json_is_integer(v)) {
+        snprintf(out, len, "-");
+        return;
+    }
+    time_t t = (time_t)(json_integer_value(v) / 1000);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(out, len, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+/* The contact in @contacts with @key (hex), or NULL. */
+static json_t *contact_of(json_t *contacts, const char *key)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(contacts, i, v)
+    {
+        if (key != NULL &&
+            strcmp(json_string_value(json_object_get(v, "key")), key) == 0)
+            return v;
+    }
+    return NULL;
+}
+
+static void print_contact(const struct cli *c, const char *addr, json_t *ct,
+                          json_t *peer)
+{
+    char last[32], synced[32];
+    const char *name = NULL, *key = NULL, *error = NULL;
+    bool connected = false;
+    long long sent = 0, received = 0;
+    ms_text(json_object_get(ct, "last_contact_ms"), last, sizeof last);
+    ms_text(json_object_get(ct, "last_sync_ms"), synced, sizeof synced);
+    if (ct != NULL) {
+        name = json_string_value(json_object_get(ct, "name"));
+        key = json_string_value(json_object_get(ct, "key"));
+        connected = json_is_true(json_object_get(ct, "connected"));
+        sent = (long long)json_integer_value(json_object_get(ct, "sent"));
+        received =
+            (long long)json_integer_value(json_object_get(ct, "received"));
+        error = json_string_value(json_object_get(ct, "last_error"));
+    }
+    /* A configured peer's dial that reached no device says why. */
+    if (peer != NULL && json_is_string(json_object_get(peer, "last_error")))
+        error = json_string_value(json_object_get(peer, "last_error"));
+    printf("  %s  %s%s%.8s%s  %s\n", addr, name ? name : "", key ? " (" : "",
+           key ? key : "", key ? "…)" : "",
+           connected ? cli_tr(c, "已连接", "connected")
+                     : cli_tr(c, "未连接", "not connected"));
+    printf("      %s: %s  %s: %s  %s/%s: %lld/%lld\n",
+           cli_tr(c, "最近联系", "last contact"), last,
+           cli_tr(c, "最近同步完成", "last sync"), synced,
+           cli_tr(c, "发出", "sent"), cli_tr(c, "收到", "received"), sent,
+           received);
+    if (error != NULL)
+        printf("      %s: %s\n", cli_tr(c, "最近错误", "last error"), error);
+}
+
+void cli_print_peers(const struct cli *c, json_t *status)
+{
+    json_t *peers = json_object_get(status, "peers");
+    json_t *contacts = json_object_get(status, "contacts");
+    printf("%s\n",
+           json_is_true(json_object_get(status, "serving"))
+               ? cli_tr(c, "huzhu serve 正在运行", "huzhu serve is running")
+               : cli_tr(c, "huzhu serve 未运行", "huzhu serve is not running"));
+    size_t i;
+    json_t *v;
+    if (json_array_size(peers) > 0)
+        printf("%s:\n", cli_tr(c, "配置的对端", "configured peers"));
+    json_array_foreach(peers, i, v)
+    {
+        const char *key = json_string_value(json_object_get(v, "key"));
+        print_contact(c, json_string_value(json_object_get(v, "address")),
+                      contact_of(contacts, key), v);
+    }
+    bool heading = false;
+    json_array_foreach(contacts, i, v)
+    {
+        if (strcmp(json_string_value(json_object_get(v, "found")),
+                   "configured") == 0)
+            continue;
+        if (!heading)
+            printf("%s:\n", cli_tr(c, "连入的设备", "devices that dialled in"));
+        heading = true;
+        print_contact(c, json_string_value(json_object_get(v, "address")), v,
+                      NULL);
+    }
+}
+
+int cmd_peer_ls(struct cli *c, struct form *f)
+{
+    (void)f;
+    char *text = NULL;
+    struct hz_err err = {0};
+    int rv = hz_node_status(c->node, &text, &err);
+    if (rv != 0)
+        return cli_fail(c, rv, &err);
+    json_t *s = json_loads(text, 0, NULL);
+    hz_free_string(text);
+    if (s == NULL)
+        return cli_fail(c, HZ_ENOMEM, NULL);
+    if (c->json) {
+        json_t *out =
+            json_pack("{s:O,s:O,s:O}", "peers", json_object_get(s, "peers"),
+                      "contacts", json_object_get(s, "contacts"), "serving",
+                      json_object_get(s, "serving"));
+        char *dump = json_dumps(out, JSON_COMPACT);
+        printf("%s\n", dump);
+        free(dump);
+        json_decref(out);
+    } else {
+        cli_print_peers(c, s);
+    }
+    json_decref(s);
+    return EXIT_OK;
 }

@@ -395,6 +395,23 @@ static const struct cli_param sync_params[] = {
     END,
 };
 
+static const struct cli_param peer_addr_params[] = {
+    POS("ADDR:PORT", NULL, "对端节点地址(IPv4，或方括号中的 IPv6)",
+        "a peer's address (IPv4, or IPv6 in brackets)"),
+    END,
+};
+
+static const struct cli_cmd peer_subs[] = {
+    RUN("add", NODE_WRITE, cmd_peer_add, peer_addr_params,
+        "添加对端: 运行中的 serve 会自动连接并保持同步",
+        "add a peer: a running serve dials it and keeps it in sync"),
+    RUN("rm", NODE_WRITE, cmd_peer_rm, peer_addr_params, "删除对端",
+        "remove a peer"),
+    RUN("ls", NODE_READ, cmd_peer_ls, NULL, "列出对端及其同步情况",
+        "list peers and how their sync goes"),
+    END,
+};
+
 static int cmd_help(struct cli *c, struct form *f);
 
 /* The command table, in the order of huzhu --help. Its node column is what
@@ -455,6 +472,8 @@ static const struct cli_cmd cmds[] = {
         "run the node: answer live sync from other nodes"),
     RUN("sync", NODE_WRITE, cmd_sync, sync_params,
         "与一个正在服务的节点同步一次", "sync once with a serving node"),
+    SUBS("peer", peer_subs, "配置实时同步的对端节点",
+         "configure the peers live sync dials"),
     RUN("rekey", NODE_WRITE, cmd_rekey, NULL,
         "更换本节点密钥(复制的SD卡、分叉)",
         "give this node a new key (cloned card, fork)"),

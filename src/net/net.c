@@ -24,7 +24,20 @@
  * it), so a connection holds at most this and one message more. */
 #define SEND_WINDOW (2u * 1024u * 1024u)
 
+/* A configured peer is dialled again this long after a session ended or
+ * a dial failed: from HZ_REDIAL_MIN_MS, doubling after each failure up to
+ * HZ_REDIAL_MAX_MS, back to the least after a session that opened; each
+ * wait is drawn from 80 % to 120 % of it, so nodes that lost a link
+ * together do not dial together. Configured peers are read again every
+ * PEERS_MS (huzhu peer add takes effect without a restart). */
+#define HZ_REDIAL_MIN_MS 1000u
+#define HZ_REDIAL_MAX_MS 60000u
+#define PEERS_MS 1000u
+#define TELL_MS 2000u
+#define TELL_IDLE_MS 30000u
+
 struct server;
+struct dialer;
 
 struct conn {
     uv_tcp_t tcp;
@@ -44,6 +57,24 @@ struct conn {
     int handles; /* handles not yet closed */
     struct conn *next;
     struct dial_result *result; /* a dialling session's, filled at close */
+    char addr[80];              /* the peer's address */
+    bool inbound;               /* it dialled us (counts for HZ_INBOUND_MAX) */
+    bool oneshot;               /* huzhu sync: ends once caught up */
+    bool was_open, synced;      /* noticed the channel open, caught up */
+    struct dialer *d;           /* the configured peer it serves, or NULL */
+    uint64_t told_sent, told_received; /* entries the contact row has */
+    uint64_t told_ms;                  /* when it was last told */
+};
+
+/* A configured peer, dialled and redialled while the node serves. */
+struct dialer {
+    char addr[80];
+    struct sockaddr_storage sa;
+    uint64_t next_ms;
+    uint32_t backoff_ms;
+    struct conn *c; /* its session, or NULL */
+    bool seen;      /* still configured at the last read */
+    struct dialer *next;
 };
 
 /* The result of a dialling session, copied when it ends. */
@@ -57,6 +88,8 @@ struct server {
     uv_loop_t *loop;
     uv_tcp_t tcp;
     uv_signal_t sigint, sigterm;
+    uv_timer_t peers_timer;
+    struct dialer *dialers;
     hz_node *n;
     const struct net_serve_opts *o;
     struct conn *conns;
@@ -91,6 +124,12 @@ static int parse_addr(const char *text, struct sockaddr_storage *sa,
                             "address %s: want an IPv4 or [IPv6] literal", text);
 }
 
+int net_addr_check(const char *text, struct hz_err *err)
+{
+    struct sockaddr_storage sa;
+    return parse_addr(text, &sa, err);
+}
+
 /* The address parses, and the node may sync at all: in a network, with
  * a certificate in effect (DECISIONS 32); said before any socket. */
 static int can_sync(hz_node *n, const char *addr, struct sockaddr_storage *sa,
@@ -120,7 +159,56 @@ static void result_of(const struct conn *c, struct net_result *r)
     }
     r->got = c->ctx.got;
     r->seconds = (double)(c->ended_ms - c->started_ms) / 1000.0;
+    snprintf(r->addr, sizeof r->addr, "%s", c->addr);
+    r->dialled = !c->inbound;
 }
+
+/* What the contact row learns now: entries moved since it was last told,
+ * and why the session ended. Bookkeeping only: a failure to record it
+ * never ends a session. */
+static void tell_contact(struct conn *c, bool connected, const char *error)
+{
+    const uint8_t *peer = c->s != NULL ? sync_sess_peer(c->s) : NULL;
+    if (peer == NULL || c->srv == NULL)
+        return;
+    struct sync_sess_stats st;
+    sync_sess_stats(c->s, &st);
+    struct store_contact_news news = {connected, c->synced,
+                                      st.entries_out - c->told_sent,
+                                      st.entries_in - c->told_received, error};
+    if (store_contact_end(c->n, peer, c->addr, !c->inbound, &news, NULL) == 0) {
+        c->told_sent = st.entries_out;
+        c->told_received = st.entries_in;
+    }
+    c->told_ms = uv_now(c->tcp.loop);
+}
+
+/* The session's news since the last call: its channel opened (a device
+ * proved itself and was accepted), or it caught up. */
+static int notice(struct conn *c)
+{
+    if (c->s == NULL)
+        return 0;
+    if (!c->was_open && sync_sess_open(c->s)) {
+        c->was_open = true;
+        const uint8_t *peer = sync_sess_peer(c->s);
+        if (memcmp(peer, c->self.pk, 32) == 0)
+            return hz_err_set(&c->err, HZ_EINVAL,
+                              "%s is this node's own address", c->addr);
+        if (c->srv != NULL) {
+            (void)store_contact_open(c->n, peer, c->addr, !c->inbound, NULL);
+            if (c->d != NULL)
+                (void)store_peer_tried(c->n, c->addr, NULL, NULL);
+        }
+    }
+    if (!c->synced && sync_sess_caught_up(c->s)) {
+        c->synced = true;
+        tell_contact(c, true, NULL);
+    }
+    return 0;
+}
+
+static void dialer_ended(struct conn *c);
 
 static void conn_free(struct conn *c)
 {
@@ -152,11 +240,13 @@ static void conn_close(struct conn *c, int rv)
     if (c->closing)
         return;
     c->closing = true;
-    if (c->srv != NULL)
+    if (c->inbound)
         c->srv->live--;
     c->ended_ms = uv_now(c->tcp.loop);
     if (c->rv == 0)
         c->rv = rv;
+    tell_contact(c, false, c->rv != 0 ? c->err.msg : NULL);
+    dialer_ended(c);
     if (c->srv != NULL && c->srv->o->ended != NULL) {
         struct net_result r;
         result_of(c, &r);
@@ -193,7 +283,7 @@ static void on_written(uv_write_t *req, int status)
         return;
     }
     /* A dialling session ends once both caught up and all is written. */
-    if (c->srv == NULL && c->done && c->writes == 0) {
+    if (c->oneshot && c->done && c->writes == 0) {
         conn_close(c, 0);
         return;
     }
@@ -239,13 +329,15 @@ static void conn_pump(struct conn *c)
                        q < SEND_WINDOW ? SEND_WINDOW - q : 0, &c->out, &c->err);
     if (rv == 0)
         rv = flush_out(c);
+    if (rv == 0)
+        rv = notice(c);
     if (rv != 0) {
         conn_close(c, rv);
         return;
     }
     if (sync_sess_caught_up(c->s) && !c->done) {
         c->done = true;
-        if (c->srv == NULL && c->writes == 0)
+        if (c->oneshot && c->writes == 0)
             conn_close(c, 0);
     }
 }
@@ -295,6 +387,16 @@ static void on_tick(uv_timer_t *t)
                    HZ_IDLE_TIMEOUT_MS / 1000u);
         conn_close(c, HZ_EIO);
         return;
+    }
+    /* An open session's contact row keeps up: within TELL_MS of entries
+     * moving, and its last contact at least every TELL_IDLE_MS. */
+    if (c->synced) {
+        struct sync_sess_stats st;
+        sync_sess_stats(c->s, &st);
+        bool moved =
+            st.entries_out != c->told_sent || st.entries_in != c->told_received;
+        if (now - c->told_ms >= (moved ? TELL_MS : TELL_IDLE_MS))
+            tell_contact(c, true, NULL);
     }
     conn_pump(c);
 }
@@ -359,6 +461,39 @@ static void on_connected(uv_connect_t *req, int status)
         conn_close(c, rv);
 }
 
+/* Dial @sa (@addr as text) for a session as the client; NULL without
+ * memory. The connection ends by conn_close like any other. */
+static struct conn *conn_dial(uv_loop_t *loop, hz_node *n, struct server *srv,
+                              const char *addr,
+                              const struct sockaddr_storage *sa)
+{
+    struct conn *c = conn_new(loop, n, srv);
+    struct dial *d = malloc(sizeof *d);
+    if (c == NULL || d == NULL) {
+        free(d);
+        if (c != NULL) {
+            c->closing = true; /* nothing to tell: closed as it is */
+            uv_close((uv_handle_t *)&c->timer, on_handle_closed);
+            uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
+        }
+        return NULL;
+    }
+    snprintf(c->addr, sizeof c->addr, "%s", addr);
+    if (srv != NULL) {
+        c->next = srv->conns;
+        srv->conns = c;
+    }
+    d->c = c;
+    int rv = uv_tcp_connect(&d->req, &c->tcp, (const struct sockaddr *)sa,
+                            on_connected);
+    if (rv < 0) {
+        free(d);
+        hz_err_set(&c->err, HZ_EIO, "connect: %s", uv_strerror(rv));
+        conn_close(c, HZ_EIO);
+    }
+    return c;
+}
+
 int net_sync(hz_node *n, const char *addr, struct net_result *out,
              struct hz_err *err)
 {
@@ -369,29 +504,18 @@ int net_sync(hz_node *n, const char *addr, struct net_result *out,
         return rv;
     uv_loop_t loop;
     uv_loop_init(&loop);
-    struct conn *c = conn_new(&loop, n, NULL);
-    struct dial *d = malloc(sizeof *d);
-    if (c == NULL || d == NULL) {
-        free(d);
-        if (c != NULL) {
-            uv_close((uv_handle_t *)&c->timer, NULL);
-            uv_close((uv_handle_t *)&c->tcp, NULL);
-            uv_run(&loop, UV_RUN_DEFAULT);
-            enc_close(&c->out);
-            free(c);
-        }
-        uv_loop_close(&loop);
-        return hz_err_set(err, HZ_ENOMEM, "session");
-    }
     struct dial_result res = {.rv = HZ_EIO};
-    c->result = &res;
-    d->c = c;
-    rv = uv_tcp_connect(&d->req, &c->tcp, (const struct sockaddr *)&sa,
-                        on_connected);
-    if (rv < 0) {
-        free(d);
-        hz_err_set(&c->err, HZ_EIO, "connect: %s", uv_strerror(rv));
-        conn_close(c, HZ_EIO);
+    struct conn *c = conn_dial(&loop, n, NULL, addr, &sa);
+    if (c == NULL) {
+        hz_err_set(&res.err, HZ_ENOMEM, "session");
+        res.rv = HZ_ENOMEM;
+    } else {
+        c->oneshot = true;
+        c->result = &res;
+        if (c->closing) { /* the dial failed at once: what it said */
+            res.rv = c->rv;
+            res.err = c->err;
+        }
     }
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
@@ -403,18 +527,107 @@ int net_sync(hz_node *n, const char *addr, struct net_result *out,
 
 /* ---- serving */
 
+/* ---- configured peers, dialled while serving */
+
+static void dialer_ended(struct conn *c)
+{
+    struct dialer *d = c->d;
+    if (d == NULL)
+        return;
+    c->d = NULL;
+    d->c = NULL;
+    if (c->was_open) {
+        d->backoff_ms = HZ_REDIAL_MIN_MS;
+    } else {
+        /* No device proved itself: the dial's failure is the peer's
+         * news (a contact row needs a key). */
+        (void)store_peer_tried(c->n, d->addr, c->err.msg[0] ? c->err.msg : NULL,
+                               NULL);
+        d->backoff_ms = d->backoff_ms * 2 > HZ_REDIAL_MAX_MS
+                            ? HZ_REDIAL_MAX_MS
+                            : d->backoff_ms * 2;
+    }
+    /* 80 % to 120 % of the wait. */
+    uint32_t wait =
+        d->backoff_ms * 4 / 5 + randombytes_uniform(d->backoff_ms * 2 / 5 + 1);
+    d->next_ms = uv_now(c->tcp.loop) + wait;
+}
+
+static int mark_seen(void *data, const char *addr)
+{
+    struct server *srv = data;
+    for (struct dialer *d = srv->dialers; d != NULL; d = d->next)
+        if (strcmp(d->addr, addr) == 0) {
+            d->seen = true;
+            return 0;
+        }
+    struct dialer *d = calloc(1, sizeof *d);
+    if (d == NULL)
+        return 0; /* tried again at the next read */
+    snprintf(d->addr, sizeof d->addr, "%s", addr);
+    /* huzhu peer add checked it; one that no longer parses is skipped. */
+    if (parse_addr(addr, &d->sa, NULL) != 0) {
+        free(d);
+        return 0;
+    }
+    d->seen = true;
+    d->backoff_ms = HZ_REDIAL_MIN_MS / 2; /* the first failure waits 1 s */
+    d->next_ms = uv_now(srv->loop);
+    d->next = srv->dialers;
+    srv->dialers = d;
+    return 0;
+}
+
+/* Read the configured peers again: new ones are dialled, removed ones
+ * closed; every peer without a session whose wait is over is dialled. */
+static void on_peers(uv_timer_t *t)
+{
+    struct server *srv = t->data;
+    if (srv->stopping)
+        return;
+    for (struct dialer *d = srv->dialers; d != NULL; d = d->next)
+        d->seen = false;
+    if (store_peer_addrs(srv->n, mark_seen, srv, NULL) != 0)
+        return; /* busy: the list stays as it was until the next read */
+    uint64_t now = uv_now(srv->loop);
+    for (struct dialer **p = &srv->dialers; *p != NULL;) {
+        struct dialer *d = *p;
+        if (!d->seen) {
+            *p = d->next;
+            if (d->c != NULL) {
+                d->c->d = NULL;
+                hz_err_set(&d->c->err, HZ_EIO, "the peer was removed");
+                conn_close(d->c, HZ_EIO);
+            }
+            free(d);
+            continue;
+        }
+        if (d->c == NULL && now >= d->next_ms) {
+            d->c = conn_dial(srv->loop, srv->n, srv, d->addr, &d->sa);
+            if (d->c != NULL && !d->c->closing)
+                d->c->d = d;
+            else if (d->c != NULL)
+                d->c = NULL;
+        }
+        p = &d->next;
+    }
+}
+
 static void stop_serving(struct server *srv)
 {
     if (srv->stopping)
         return;
     srv->stopping = true;
+    uv_close((uv_handle_t *)&srv->peers_timer, NULL);
     uv_close((uv_handle_t *)&srv->tcp, NULL);
     uv_close((uv_handle_t *)&srv->sigint, NULL);
     uv_close((uv_handle_t *)&srv->sigterm, NULL);
+    /* A session that caught up ends well; one that had not, with why. */
     for (struct conn *c = srv->conns; c != NULL; c = c->next)
         if (!c->closing) {
-            hz_err_set(&c->err, HZ_EIO, "the node is stopping");
-            conn_close(c, HZ_EIO);
+            if (!c->synced)
+                hz_err_set(&c->err, HZ_EIO, "the node is stopping");
+            conn_close(c, c->synced ? 0 : HZ_EIO);
         }
 }
 
@@ -422,6 +635,26 @@ static void on_signal(uv_signal_t *s, int signum)
 {
     (void)signum;
     stop_serving(s->data);
+}
+
+/* An inbound connection's address, as the logs and status show it. */
+static void peer_text(struct conn *c)
+{
+    struct sockaddr_storage sa;
+    int len = sizeof sa;
+    char host[64] = "?";
+    int port = 0;
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&sa, &len) == 0) {
+        if (sa.ss_family == AF_INET6) {
+            uv_ip6_name((struct sockaddr_in6 *)&sa, host, sizeof host);
+            port = ntohs(((struct sockaddr_in6 *)&sa)->sin6_port);
+        } else {
+            uv_ip4_name((struct sockaddr_in *)&sa, host, sizeof host);
+            port = ntohs(((struct sockaddr_in *)&sa)->sin_port);
+        }
+    }
+    snprintf(c->addr, sizeof c->addr,
+             sa.ss_family == AF_INET6 ? "[%s]:%d" : "%s:%d", host, port);
 }
 
 /* All inbound places are taken: the connection that has waited longest
@@ -456,6 +689,7 @@ static void on_connection(uv_stream_t *server, int status)
         return;
     c->next = srv->conns;
     srv->conns = c;
+    c->inbound = true;
     srv->live++;
     if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
         hz_err_set(&c->err, HZ_EIO, "accept");
@@ -468,6 +702,7 @@ static void on_connection(uv_stream_t *server, int status)
         conn_close(c, HZ_EBUSY);
         return;
     }
+    peer_text(c);
     int rv = conn_start(c, HS_SERVER);
     if (rv != 0)
         conn_close(c, rv);
@@ -482,7 +717,7 @@ int net_serve(hz_node *n, const struct net_serve_opts *o, struct hz_err *err)
     /* One serve per node: a lock on a file in the node directory, let go
      * when the process ends however it ends. */
     char path[4096];
-    snprintf(path, sizeof path, "%s/serve.lock", o->lock_dir);
+    snprintf(path, sizeof path, "%s/%s", o->lock_dir, HZ_SERVE_LOCK);
     int lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lock < 0)
         return hz_err_set(err, HZ_EIO, "serve lock: %s", strerror(errno));
@@ -500,12 +735,17 @@ int net_serve(hz_node *n, const struct net_serve_opts *o, struct hz_err *err)
     uv_signal_init(&loop, &srv.sigint);
     uv_signal_init(&loop, &srv.sigterm);
     srv.sigint.data = srv.sigterm.data = &srv;
+    uv_timer_init(&loop, &srv.peers_timer);
+    srv.peers_timer.data = &srv;
+    /* No device is connected until a session says so. */
+    (void)store_contact_reset(n, NULL);
     int rc = uv_tcp_bind(&srv.tcp, (const struct sockaddr *)&sa, 0);
     if (rc == 0)
         rc = uv_listen((uv_stream_t *)&srv.tcp, 128, on_connection);
     if (rc == 0) {
         uv_signal_start(&srv.sigint, on_signal, SIGINT);
         uv_signal_start(&srv.sigterm, on_signal, SIGTERM);
+        uv_timer_start(&srv.peers_timer, on_peers, 0, PEERS_MS);
         struct sockaddr_storage bound;
         int blen = sizeof bound;
         uv_tcp_getsockname(&srv.tcp, (struct sockaddr *)&bound, &blen);
@@ -521,6 +761,11 @@ int net_serve(hz_node *n, const struct net_serve_opts *o, struct hz_err *err)
     }
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
+    while (srv.dialers != NULL) {
+        struct dialer *d = srv.dialers;
+        srv.dialers = d->next;
+        free(d);
+    }
     close(lock);
     return rv;
 }

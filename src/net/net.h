@@ -24,12 +24,17 @@
  * sends at least a keepalive every HZ_KEEPALIVE_MS). */
 #define HZ_IDLE_TIMEOUT_MS 60000u
 
+/* Does @text parse as an address (as above)? 0 or HZ_EINVAL. */
+int net_addr_check(const char *text, struct hz_err *err);
+
 struct net_result {
     struct sync_sess_stats st;
     struct hz_ingest_stats got;
     uint8_t peer[32];
     bool have_peer;
     double seconds;
+    char addr[80]; /* the peer's address */
+    bool dialled;  /* this node dialled it (a configured peer, or sync) */
 };
 
 /* One session with the node at @addr. 0 when both sides caught up;
@@ -50,8 +55,11 @@ struct net_serve_opts {
                   const struct net_result *r);
 };
 
-/* Serve @n until SIGINT or SIGTERM (then 0). HZ_EBUSY when another serve
- * holds the node, HZ_ENETWORK in no network (DECISIONS 32), HZ_EINVAL for
+/* Serve @n until SIGINT or SIGTERM (then 0): answer sessions, and dial
+ * the configured peers (huzhu peer add; read again every second) and
+ * redial them with backoff and jitter (HZ_REDIAL_MIN_MS to
+ * HZ_REDIAL_MAX_MS, net.c). Sessions stay open and push. HZ_EBUSY when another
+ * serve holds the node, HZ_ENETWORK in no network (DECISIONS 32), HZ_EINVAL for
  * an address that does not parse, HZ_EIO when it cannot listen. */
 int net_serve(hz_node *n, const struct net_serve_opts *o, struct hz_err *err);
 

@@ -84,4 +84,42 @@ struct store_sync {
 void store_sync_io(struct store_sync *ctx, struct sync_io *io);
 void store_sync_close(struct store_sync *ctx);
 
+/* ---- live sync's own bookkeeping (members/contacts.c): this node's,
+ * never replicated (proto/storage.md, tables peer and contact) */
+
+/* The file a serving process holds a lock on: one serve per node. */
+#define HZ_SERVE_LOCK "serve.lock"
+/* Is a serve running on the node directory @dir? */
+bool store_serving(const char *dir);
+
+/* Configured peers (huzhu peer): @addr as the caller checked it. Adding
+ * one held already changes nothing (*@added false); removing one not
+ * held is HZ_ENOTFOUND. */
+int store_peer_add(hz_node *n, const char *addr, bool *added,
+                   struct hz_err *err);
+int store_peer_remove(hz_node *n, const char *addr, struct hz_err *err);
+/* Each configured peer's address, in order, from one snapshot. */
+int store_peer_addrs(hz_node *n, int (*cb)(void *data, const char *addr),
+                     void *data, struct hz_err *err);
+/* A dial of a configured peer failed before any device proved itself
+ * (@error), or reached one (@error NULL). */
+int store_peer_tried(hz_node *n, const char *addr, const char *error,
+                     struct hz_err *err);
+
+/* Sessions: a serve starts with no device connected; a session whose
+ * peer proved @key opened (we @dialled @addr, or it dialled us from
+ * there); one ended with what it moved. */
+int store_contact_reset(hz_node *n, struct hz_err *err);
+int store_contact_open(hz_node *n, const uint8_t *key, const char *addr,
+                       bool dialled, struct hz_err *err);
+struct store_contact_news {
+    bool connected; /* still (a session that caught up) */
+    bool synced;    /* both answered the first round */
+    uint64_t sent, received;
+    const char *error; /* why it ended, or NULL */
+};
+int store_contact_end(hz_node *n, const uint8_t *key, const char *addr,
+                      bool dialled, const struct store_contact_news *news,
+                      struct hz_err *err);
+
 #endif

@@ -6,7 +6,12 @@ reach the same state hash, a third member's entries travel through the
 server; a node in no network is told how to make one; a node of another
 network and a revoked member are refused and change nothing; a second
 serve on the same node is refused; SIGTERM stops serve cleanly (exit 0).
-Traffic goes only to 127.0.0.1."""
+Three serving nodes in a line a-b-c, a and c with b as their configured
+peer, converge through b with no sync command, keep up with writes made
+later by other processes (a write on a reaches c within seconds), and
+show their peers in status; a peer removed is no longer dialled; a peer
+added while serve runs is dialled without a restart, and one that cannot
+be reached says why. Traffic goes only to 127.0.0.1."""
 import os
 import signal
 import subprocess
@@ -57,18 +62,26 @@ def rows(node, village, n):
         node.put("households", "village=" + village)
 
 
+def root_and_members(work, names, tags):
+    """A network's root and two members it admitted ("乙站", "丙站"), with
+    5, 4 and 3 rows of their own."""
+    r = T.Node.create(work, names[0], tags[0])
+    r.js("network", "create", "--name", "测试网")
+    d = T.Node.create(work, names[1], tags[1])
+    e = T.Node.create(work, names[2], tags[2])
+    admitted(r, d, "乙站")
+    admitted(r, e, "丙站")
+    rows(r, "测试村甲", 5)
+    rows(d, "测试村乙", 4)
+    rows(e, "测试村丙", 3)
+    return r, d, e
+
+
 @cases.case
 def members_converge_through_a_serving_node():
     with T.TempDir("live-sync") as work:
-        r = T.Node.create(work, "测试根节点", "r")
-        r.js("network", "create", "--name", "测试网")
-        d = T.Node.create(work, "测试节点乙", "d")
-        e = T.Node.create(work, "测试节点丙", "e")
-        admitted(r, d, "乙站")
-        admitted(r, e, "丙站")
-        rows(r, "测试村甲", 5)
-        rows(d, "测试村乙", 4)
-        rows(e, "测试村丙", 3)
+        r, d, e = root_and_members(
+            work, ("测试根节点", "测试节点乙", "测试节点丙"), "rde")
         s = Serving(r)
         try:
             j = d.js("sync", s.addr)
@@ -142,6 +155,103 @@ def outsiders_and_revoked_members_are_refused():
         res = lone.run("serve", "--listen", "127.0.0.1:0")
         T.check(res.rc != 0 and "network" in res.err,
                 "serve in no network says so (%r)" % res.err)
+
+
+def serving_line(work):
+    """b (root) between a and c, each serving; a and c dial b."""
+    b, a, c = root_and_members(work, ("测试中间站", "测试甲站", "测试丙站"),
+                               "bac")
+    sb = Serving(b)
+    for x in (a, c):
+        j = x.js("peer", "add", sb.addr)
+        T.check(j["added"], "peer add takes b's address")
+    j = a.js("peer", "add", sb.addr)
+    T.check(not j["added"], "adding it twice changes nothing")
+    return a, b, c, sb
+
+
+def agree(nodes, timeout, what):
+    return T.wait_until(
+        lambda: len({x.state_hash() for x in nodes}) == 1, timeout, what)
+
+
+@cases.case
+def serving_nodes_in_a_line_converge_and_keep_up():
+    with T.TempDir("live-sync-line") as work:
+        a, b, c, sb = serving_line(work)
+        sa = sc = None
+        try:
+            sa, sc = Serving(a), Serving(c)
+            agree((a, b, c), 30, "a, b and c to converge through b")
+            T.check(True, "a, b and c converge with no sync command")
+            # A write on a, by another process, reaches c through b.
+            t0 = time.monotonic()
+            a.put("households", "village=测试村甲")
+            agree((a, c), 10, "a's new row to reach c")
+            took = time.monotonic() - t0
+            T.check(took < 5, "a write on a reaches c in %.2f s" % took)
+            c.put("households", "village=测试村丙")
+            agree((a, b, c), 10, "c's new row to reach a")
+            st = a.js("status")
+            T.check(st["serving"], "status says a serve is running")
+            T.check_eq([p["address"] for p in st["peers"]], [sb.addr],
+                       "a's configured peer is b")
+            T.check_eq(st["peers"][0]["key"], b.key, "and it proved b's key")
+            ct = [x for x in st["contacts"] if x["key"] == b.key]
+            T.check(len(ct) == 1 and ct[0]["connected"] and
+                    ct[0]["found"] == "configured" and
+                    ct[0]["last_sync_ms"] is not None,
+                    "b is connected and synced (%s)" % ct)
+            T.check(T.wait_until(
+                lambda: [x for x in a.js("status")["contacts"]
+                         if x["key"] == b.key][0]["sent"] >= 4, 10,
+                "a's sent count to include its rows"), "a counts what it sent")
+            sb_status = b.js("status")
+            names = {x["name"] for x in sb_status["contacts"]}
+            T.check(names == {"乙站", "丙站"},
+                    "b lists a and c by their names (%s)" % names)
+            T.check(all(not x["found"] == "configured"
+                        for x in sb_status["contacts"]),
+                    "b says they dialled in")
+            text = a.out("peer", "ls")
+            T.check(sb.addr in text and "已连接" in text,
+                    "peer ls shows b connected")
+            # Removed: a stops dialling b; its rows no longer arrive.
+            a.js("peer", "rm", sb.addr)
+            T.wait_until(lambda: not [x for x in a.js("status")["contacts"]
+                                      if x["connected"]], 10,
+                         "a's session with b to close")
+            T.check_eq(a.js("peer", "ls")["peers"], [], "a has no peers")
+            before = a.state_hash()
+            b.put("households", "village=测试村乙")
+            agree((b, c), 10, "b's row to reach c")
+            time.sleep(1.5)
+            T.check_eq(a.state_hash(), before, "a, without peers, is left out")
+            res = a.run("peer", "rm", sb.addr)
+            T.check_eq(res.rc, T.EXIT_NOTFOUND, "removing it again: not found")
+            # Added back while serving: dialled without a restart.
+            a.js("peer", "add", sb.addr)
+            agree((a, b, c), 10, "a to catch up once b is its peer again")
+            T.check(True, "a peer added to a running serve is dialled")
+            # A peer nobody answers at: tried, and the reason is shown.
+            a.js("peer", "add", "127.0.0.1:9")
+            T.wait_until(lambda: [p for p in a.js("peer", "ls")["peers"]
+                                  if p["address"] == "127.0.0.1:9" and
+                                  p["last_error"]], 10,
+                         "the unreachable peer's error")
+            T.check(True, "an unreachable peer says why")
+            res = a.run("peer", "add", "not-an-address")
+            T.check(res.rc == T.EXIT_USAGE and "ADDR:PORT" in res.err,
+                    "a bad address is refused (%d %r)" % (res.rc, res.err))
+            T.check(all(p["address"] != "not-an-address"
+                        for p in a.js("peer", "ls")["peers"]),
+                    "and not kept")
+        finally:
+            for s in (sa, sb, sc):
+                if s is not None:
+                    rc, err = s.stop()
+                    T.check_eq(rc, 0, "serve exits 0 on SIGTERM")
+        T.check(not a.js("status")["serving"], "no serve runs afterwards")
 
 
 if __name__ == "__main__":

@@ -532,7 +532,8 @@ static const char base_schema[] =
      * and every device a session met, with what came of it. Times are
      * wall-clock milliseconds. */
     "CREATE TABLE IF NOT EXISTS peer(addr TEXT PRIMARY KEY, added INTEGER"
-    " NOT NULL) WITHOUT ROWID;"
+    " NOT NULL, last_try INTEGER NOT NULL DEFAULT 0, last_error TEXT)"
+    " WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS contact(key BLOB PRIMARY KEY, addr TEXT NOT"
     " NULL, dialled INTEGER NOT NULL, connected INTEGER NOT NULL DEFAULT 0,"
     " last_contact INTEGER NOT NULL DEFAULT 0, last_sync INTEGER NOT NULL"

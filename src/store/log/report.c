@@ -2,6 +2,7 @@
  * report, and the re-verification of every stored entry (proto/cli.md,
  * "vector", "status", "log verify"). The SQL lives in log.c. */
 #include "log.h"
+#include "../members/members.h"
 
 #include "../../core/error_int.h"
 #include "../state/render.h"
@@ -62,6 +63,8 @@ int hz_node_status(hz_node *n, char **json, struct hz_err *err)
         rv = log_status_json(n, root, err);
         if (rv == 0)
             rv = capacity_status_json(n, root, err);
+        if (rv == 0)
+            rv = contacts_status_json(n, root, err);
         txn_rollback(n);
     }
     if (rv != 0) {

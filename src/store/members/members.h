@@ -255,4 +255,10 @@ int peer_judge(struct hz_node *n, const uint8_t *key, const uint8_t *chain,
  * imports and joins). */
 int rekey_followup(struct hz_node *n, struct hz_err *err);
 
+/* ---- contacts.c */
+
+/* "peers" (configured), "contacts" (devices sessions met) and "serving"
+ * (a serve holds the node) for the status report. */
+int contacts_status_json(struct hz_node *n, json_t *root, struct hz_err *err);
+
 #endif
