@@ -440,6 +440,25 @@ bool sync_sess_caught_up(const struct sync_sess *s)
     return s->answered >= 1 && s->order.dones >= 1;
 }
 
+int sync_sess_round(struct sync_sess *s, uint64_t now_ms, struct enc *out,
+                    struct hz_err *err)
+{
+    if (!s->open || s->order.dones != s->sent)
+        return hz_err_set(err, HZ_EINVAL,
+                          "a vector round while the last is unanswered");
+    s->out = out;
+    s->now = now_ms;
+    int rv = send_round(s, now_ms, err);
+    s->last_out_ms = now_ms;
+    s->out = NULL;
+    return rv;
+}
+
+bool sync_sess_answered(const struct sync_sess *s)
+{
+    return s->sent >= 1 && s->order.dones == s->sent;
+}
+
 bool sync_sess_open(const struct sync_sess *s)
 {
     return s->open;

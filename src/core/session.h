@@ -102,6 +102,14 @@ int sync_sess_feed(struct sync_sess *s, const uint8_t *in, size_t len,
  * failure. */
 int sync_sess_pump(struct sync_sess *s, uint64_t now_ms, size_t room,
                    struct enc *out, struct hz_err *err);
+/* Send a vector round now (HZ_EINVAL while the last is unanswered). The
+ * peer takes messages in order, so its done for this round says it has
+ * taken in everything this side sent before it: a one-shot sync ends on
+ * that, not on its own writes. */
+int sync_sess_round(struct sync_sess *s, uint64_t now_ms, struct enc *out,
+                    struct hz_err *err);
+/* The peer answered every vector round this side sent. */
+bool sync_sess_answered(const struct sync_sess *s);
 /* Both sides answered the other's first vector round (sent done). */
 bool sync_sess_caught_up(const struct sync_sess *s);
 /* The channel is open: both sides proved and accepted the other. */

@@ -61,6 +61,7 @@ struct conn {
     bool inbound;               /* it dialled us (counts for HZ_INBOUND_MAX) */
     bool oneshot;               /* huzhu sync: ends once caught up */
     bool was_open, synced;      /* noticed the channel open, caught up */
+    bool confirming;            /* one-shot: the last round is sent */
     struct dialer *d;           /* the configured peer it serves, or NULL */
     uint64_t told_sent, told_received; /* entries the contact row has */
     uint64_t told_ms;                  /* when it was last told */
@@ -335,7 +336,20 @@ static void conn_pump(struct conn *c)
         conn_close(c, rv);
         return;
     }
-    if (sync_sess_caught_up(c->s) && !c->done) {
+    /* A one-shot sync that caught up asks one more round; the peer's
+     * answer says it took in all this side sent (sync_sess_round). */
+    if (c->oneshot && sync_sess_caught_up(c->s) && !c->confirming) {
+        c->confirming = true;
+        rv = sync_sess_round(c->s, uv_now(c->tcp.loop), &c->out, &c->err);
+        if (rv == 0)
+            rv = flush_out(c);
+        if (rv != 0) {
+            conn_close(c, rv);
+            return;
+        }
+    }
+    if (!c->done && (c->oneshot ? c->confirming && sync_sess_answered(c->s)
+                                : sync_sess_caught_up(c->s))) {
         c->done = true;
         if (c->oneshot && c->writes == 0)
             conn_close(c, 0);

@@ -36,22 +36,20 @@ SEED = int(os.environ.get("HUZHU_CRASH_SEED", str(int(time.time()) % 100000)))
 OPS = 8
 
 
-def build(work):
-    """Source node, crafted bundle, and what each entry adds:
-    model[i] = (stock qty added, households created) by entry i."""
-    s = T.Node.create(work, "测试源节点", "s")
+def craft(s, count, network=T.NETWORK):
+    """@count entries continuing node @s's chain, OPS ops each: stock
+    movements and household edits, after a site, an item and a household
+    written on @s with the CLI. (entries, model): model[i] = (stock qty
+    added, households created) by entry i."""
     site = s.out("site", "add", "--name", "测试仓库", "--kind", "warehouse")
     item = s.out("item", "add", "--name", "测试物资", "--unit", "箱")
     hh = s.put("households", "head_name=测试户主")
-    path = os.path.join(work, "cli.bundle")
-    s.export(path)
-    entries = T.read_bundle(path)[1]
-    model = [(0, 0), (0, 0), (0, 1)]
     a = T.Author.from_node(s)
     rng = random.Random(7)
     pool = [bytes.fromhex(hh)]
     site_b, item_b = bytes.fromhex(site), bytes.fromhex(item)
-    for i in range(ENTRIES):
+    entries, model = [], []
+    for i in range(count):
         ops, qty, created = [], 0, 0
         for k in range(OPS):
             r = rng.random()
@@ -78,8 +76,21 @@ def build(work):
                     created += 1
                 ops.append(T.op_set("households", row,
                                     {"village": "测试村%d" % i}))
-        entries.append(a.next(T.body(ops)))
+        entries.append(a.next(T.body(ops), network=network))
         model.append((qty, created))
+    return entries, model
+
+
+def build(work):
+    """Source node, crafted bundle (the source's CLI entries first), and
+    what each entry adds: model[i] = (stock qty added, households
+    created) by entry i."""
+    s = T.Node.create(work, "测试源节点", "s")
+    crafted, model = craft(s, ENTRIES)
+    path = os.path.join(work, "cli.bundle")
+    s.export(path)
+    entries = T.read_bundle(path)[1] + crafted
+    model = [(0, 0), (0, 0), (0, 1)] + model
     bundle = T.write_file(os.path.join(work, "big.bundle"),
                           T.make_bundle(entries))
     return bundle, entries, model
