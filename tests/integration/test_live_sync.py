@@ -12,6 +12,7 @@ later by other processes (a write on a reaches c within seconds), and
 show their peers in status; a peer removed is no longer dialled; a peer
 added while serve runs is dialled without a restart, and one that cannot
 be reached says why. Traffic goes only to 127.0.0.1."""
+import glob
 import os
 import signal
 import subprocess
@@ -32,15 +33,35 @@ def admitted(root, node, name):
     node.js("join", tok)
 
 
-class Serving:
-    """`huzhu serve` on 127.0.0.1 and a port of its choosing."""
+# faketime(1) for the clock cases: the wall clock only (libuv's timers
+# run on the monotonic clock; DECISIONS 29), in UTC.
+FAKE = {"FAKETIME_DONT_FAKE_MONOTONIC": "1", "TZ": "UTC"}
 
-    def __init__(self, node):
+
+def stamp(days):
+    """A faketime timestamp @days from now (negative: before)."""
+    return time.strftime("%Y-%m-%d %H:%M:%S",
+                         time.gmtime(time.time() + days * 86400))
+
+
+class Serving:
+    """`huzhu serve` on 127.0.0.1 and a port of its choosing, its wall
+    clock at @faketime when given."""
+
+    def __init__(self, node, faketime=None):
         self.node = node
+        cmd = [T.HUZHU, "-d", node.dir, "--json", "serve", "--listen",
+               "127.0.0.1:0"]
+        env = None
+        if faketime is not None:
+            # libfaketime preloaded into serve itself: faketime(1) would
+            # stand between us and serve, and not pass SIGTERM on.
+            lib = glob.glob("/usr/lib/*/faketime/libfaketime.so.1")
+            T.check(len(lib) > 0, "libfaketime is installed")
+            env = dict(FAKE, LD_PRELOAD=lib[0], FAKETIME="@" + faketime)
         self.p = subprocess.Popen(
-            [T.HUZHU, "-d", node.dir, "--json", "serve", "--listen",
-             "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=T.base_env())
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=T.base_env(env))
         line = self.p.stdout.readline().decode()
         T.check(line.startswith("{\"listening\":\"127.0.0.1:"),
                 "serve says where it listens (%r)" % line)
@@ -252,6 +273,89 @@ def serving_nodes_in_a_line_converge_and_keep_up():
                     rc, err = s.stop()
                     T.check_eq(rc, 0, "serve exits 0 on SIGTERM")
         T.check(not a.js("status")["serving"], "no serve runs afterwards")
+
+
+Y1970 = "1970-01-02 00:00:00"
+
+
+def synced(server, server_time, client, client_time, what):
+    """@client syncs with @server serving, each at its faketime (None:
+    the real clock): both end with one state hash."""
+    s = Serving(server, faketime=server_time)
+    try:
+        res = client.run("--json", "sync", s.addr, faketime=client_time,
+                         env=FAKE)
+        T.check(res.rc == 0 and client.state_hash() == server.state_hash(),
+                "%s (%d %s)" % (what, res.rc, res.err.strip()))
+    finally:
+        T.check_eq(s.stop()[0], 0, "serve exits 0")
+
+
+@cases.case
+def certificates_are_judged_at_the_trusted_time_over_sockets():
+    """DECISIONS 18 and 29 with faketime over real sockets: a Pi at 1970
+    dials and serves; a network whose admin's clock says 1970 syncs; a
+    serve whose clock runs past a member's certificate refuses it naming
+    its clock; a certificate that ended before the floor is expired for
+    every honest clock; refusals change nothing."""
+    with T.TempDir("live-sync-clocks") as work:
+        r, d, e = root_and_members(
+            work, ("测试根节点", "测试节点乙", "测试节点丙"), "rde")
+        f = T.Node.create(work, "测试短期节点", "f")
+        tok = r.js("admit", f.key, "--name", "短期站", "--role",
+                   "coordinator", "--valid-days", "1")["token"]
+        f.js("join", tok)
+        rows(f, "测试村丁", 2)
+        synced(r, None, d, Y1970, "a Pi at 1970 dials a serve and syncs")
+        synced(r, Y1970, e, None, "a serve at 1970 lets members in: the"
+               " floor is the newest issue time")
+        # r's clock three days on: f's day is over by r's clock alone.
+        s = Serving(r, faketime=stamp(3))
+        try:
+            before = r.snapshot()
+            res = f.run("sync", s.addr)
+            T.check(res.rc != 0, "f is refused by a serve whose clock is"
+                    " past f's certificate (%d)" % res.rc)
+            T.check_eq(r.snapshot(), before, "and nothing changed")
+        finally:
+            rc, err = s.stop()
+        T.check(rc == 0 and "clock" in err,
+                "the serve names its clock as the cause (%r)" % err[-300:])
+        # An admission dated three days on (an admin's clock ahead, less
+        # than 30 days: it counts) moves the floor past f's end: expired
+        # for every honest clock, the correct one too.
+        g = T.Node.create(work, "测试新节点", "g")
+        tok = r.run("--json", "admit", g.key, "--name", "新站", "--role",
+                    "coordinator", faketime=stamp(3), env=FAKE,
+                    expect=0).json()["token"]
+        g.js("join", tok)
+        s = Serving(r)
+        try:
+            before = r.snapshot()
+            res = f.run("sync", s.addr)
+            T.check(res.rc != 0, "f is refused at the correct time too")
+            T.check_eq(r.snapshot(), before, "and nothing changed")
+            res = g.run("--json", "sync", s.addr)
+            T.check_eq(res.rc, 0, "the member admitted ahead syncs")
+        finally:
+            rc, err = s.stop()
+        T.check(rc == 0 and "expired" in err,
+                "the serve says f's certificate expired (%r)" % err[-300:])
+    with T.TempDir("live-sync-1970") as work:
+        # A network made and admitted on Pis at 1970, all serving and
+        # syncing at 1970.
+        a = T.Node.create(work, "测试无时钟根", "a", faketime=Y1970,
+                          env=FAKE)
+        a.js("network", "create", "--name", "测试网")
+        b = T.Node.create(work, "测试无时钟站", "b", faketime=Y1970,
+                          env=FAKE)
+        tok = a.js("admit", b.key, "--name", "无时钟站", "--role",
+                   "coordinator")["token"]
+        b.js("join", tok)
+        rows(a, "测试村甲", 2)
+        rows(b, "测试村乙", 2)
+        synced(a, Y1970, b, None,
+               "members admitted by an admin at 1970 sync at 1970")
 
 
 if __name__ == "__main__":
