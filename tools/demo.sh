@@ -6,9 +6,13 @@
 # Package installs and the build each print one line (their output goes to
 # a log file whose path is printed); everything after that is the demo.
 # The village node lives in ./demo-node (or $HUZHU_DEMO_DIR), the shelter
-# in the same path with -shelter; both are made anew each run. Live sync
-# and the web interface come in later releases; until then the demo moves
-# entries on a bundle file, as a USB stick would.
+# in the same path with -shelter; both are made anew each run. The
+# village's records reach the shelter on a bundle file, as a USB stick
+# would; then both nodes run `huzhu serve` on 127.0.0.1 and a change at
+# the shelter reaches the village by live sync. Run from a terminal, the
+# demo ends with both nodes still serving until Ctrl-C (HUZHU_DEMO_SERVE=0
+# stops them at the end instead; without a terminal they stop too). The
+# web interface comes in a later release.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tools/deps.sh
@@ -28,7 +32,7 @@ echo "build: huzhu in $(($(date +%s) - t0)) s (log: $log)"
 hz="$PWD/build/huzhu"
 dir="${HUZHU_DEMO_DIR:-$PWD/demo-node}"
 shelter="$dir-shelter"
-rm -rf "$dir" "$shelter"
+rm -rf "$dir" "$shelter" "$dir".serve.log* "$shelter".serve.log*
 village() { "$hz" -d "$dir" "$@"; }
 school() { "$hz" -d "$shelter" "$@"; }
 # The first id in `ls ... --json` output.
@@ -65,21 +69,52 @@ show "物资库存 (stock on hand)" stock
 show "各户领取 (received per household)" received
 
 echo
-echo "== 安置点的变更送回村委会 (a change at the shelter goes back to the village)"
+echo "== 实时同步：安置点的变更送回村委会 (live sync: a change at the shelter reaches the village)"
+pids=()
+stop_serving() {
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop_serving EXIT
+# serve NODE_DIR LOG: start `huzhu serve` on 127.0.0.1 and a free port;
+# prints the address it listens on.
+serve() {
+  local out="$2.out"
+  "$hz" -d "$1" --json serve --listen 127.0.0.1:0 >"$out" 2>"$2" &
+  pids+=($!)
+  for _ in $(seq 1 100); do
+    if grep -q listening "$out" 2>/dev/null; then
+      grep -o '127.0.0.1:[0-9]*' "$out"
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "serve did not start; its log: $2" >&2
+  return 1
+}
+addr=$(serve "$dir" "$dir.serve.log")
+school peer add "$addr" >/dev/null
+serve "$shelter" "$shelter.serve.log" >/dev/null
+echo "村委会节点在 $addr 服务；安置点把它加为对端 (huzhu peer add)，自动连接"
+echo "        (the village serves on $addr; the shelter has it as its peer and dials it)"
 elder=$(village ls persons --where name=测试孙六 --json | first_id)
 household=$(village ls households --where head_name=测试孙六 --json | first_id)
 school checkin "$elder" "$site" >/dev/null
 school put households --id "$household" status=sheltered >/dev/null
 echo "安置点：测试孙六 由救援队送到河东小学安置点，登记入住，其户改为集中安置"
 echo "        (the shelter checks the elder in and marks the household sheltered)"
-village vector >"$dir.vector"
-moved=$(school --json bundle export "$dir.usb.bundle" --for "$dir.vector" |
-  grep -o '"entries":[0-9]*' | cut -d: -f2)
-village bundle import "$dir.usb.bundle" >/dev/null
-echo "U 盘：安置点导出村委会没有的 $moved 条记录，村委会导入"
-echo "        ($moved entries the village lacks, on a USB stick from the shelter)"
-rm -f "$dir.vector" "$dir.usb.bundle"
-echo "村委会导入后 (the village after the import):"
+t0=$(date +%s%N)
+for _ in $(seq 1 200); do
+  [ "$(village state-hash)" = "$(school state-hash)" ] && break
+  sleep 0.1
+done
+ms=$((($(date +%s%N) - t0) / 1000000))
+if [ "$(village state-hash)" != "$(school state-hash)" ]; then
+  echo "20 秒内未同步 (not in sync after 20 s); logs: $dir.serve.log $shelter.serve.log" >&2
+  exit 1
+fi
+echo "村委会在 $ms 毫秒内收到，无需任何命令 (the village had it in $ms ms, with no command)"
+echo "村委会现在 (the village now):"
 village show unaccounted
 
 echo
@@ -95,4 +130,11 @@ fi
 echo "   一致 (equal)"
 echo
 echo "试试 (try): $hz -d $dir show unaccounted"
+echo "           $hz -d $dir peer ls"
+echo "           $hz -d $shelter put households --id $household notes=已送药"
 echo "           $hz -d $dir --help"
+if [ "${HUZHU_DEMO_SERVE:-1}" != 0 ] && [ -t 0 ] && [ -t 1 ]; then
+  echo
+  echo "两个节点正在服务 (both nodes are serving)；Ctrl-C 停止 (stops them)"
+  wait
+fi
