@@ -2,17 +2,22 @@
  * (core/channel.h; proto/sync.md).
  *
  * Input: a mode byte, then its bytes.
- *   mode % 5 == 0  raw bytes to a server's handshake, cut into pieces at
+ *   mode % 6 == 0  raw bytes to a server's handshake, cut into pieces at
  *                  the lengths the first bytes give: an outsider's bytes;
- *   mode % 5 == 1  the rest is the plaintext of a client proof, boxed by
+ *   mode % 6 == 1  the rest is the plaintext of a client proof, boxed by
  *                  the harness with the right key after a real msg1 and
  *                  msg2 (what a holder of the network secret could send);
- *   mode % 5 == 2  raw bytes to a channel's frame reader;
- *   mode % 5 == 3  the rest sealed as frames of at most 255 bytes by one
+ *   mode % 6 == 2  raw bytes to a channel's frame reader;
+ *   mode % 6 == 3  the rest sealed as frames of at most 255 bytes by one
  *                  side and opened by the other;
- *   mode % 5 == 4  session messages (syncmsg.h): the rest cut into
+ *   mode % 6 == 4  session messages (syncmsg.h): the rest cut into
  *                  messages at the lengths its bytes give, each decoded
- *                  and checked against the order of a session.
+ *                  and checked against the order of a session;
+ *   mode % 6 == 5  a whole server session (core/session.h) with a store
+ *                  of its own (fixed authors and entries): a real client
+ *                  handshake, then the rest cut into messages as in mode
+ *                  4, each sealed as a frame and fed to the session, which
+ *                  is pumped after each with a room the next byte gives.
  * Properties:
  *   - every call returns HS_MORE, HS_PEER or an error code of the header's
  *     list, takes no more bytes than it was given, and sends nothing
@@ -28,10 +33,14 @@
  *   - a session message decodes to its type or is refused with
  *     HZ_EMALFORMED / HZ_ETOOBIG; one that decodes re-encodes to the same
  *     bytes (one form); the order check never accepts a second hello or
- *     anything before the first. */
+ *     anything before the first;
+ *   - a session returns 0 or a code of its list, sends nothing after
+ *     failing, hands the store only vectors in rising key order, and a
+ *     pump makes no more than its room and one frame. */
 #include "fuzz_util.h"
 
 #include "core/channel.h"
+#include "core/session.h"
 #include "core/syncmsg.h"
 
 #include <sodium.h>
@@ -286,13 +295,180 @@ static void session_messages(const uint8_t *p, size_t n)
     }
 }
 
+/* ---- mode 5: a whole server session */
+
+/* The server's store: two authors of its own, three entries to give in
+ * each round, then one pushed; ingest counts. */
+struct fake {
+    int in_round, given, pushed;
+    unsigned long took;
+};
+
+static int fake_judge(void *ctx, const uint8_t *key, const uint8_t *chain,
+                      size_t len, struct hz_err *err)
+{
+    (void)ctx;
+    (void)chain;
+    (void)len;
+    (void)err;
+    FUZZ_CHECK(memcmp(key, client.pk, 32) == 0);
+    return 0;
+}
+
+static int fake_vector(void *ctx,
+                       int (*emit)(void *s, const struct sync_has *h,
+                                   struct hz_err *err),
+                       void *s, struct hz_err *err)
+{
+    (void)ctx;
+    for (uint8_t a = 1; a <= 2; a++) {
+        struct sync_has h = {{a}, 3, {a}};
+        int rv = emit(s, &h, err);
+        if (rv != 0)
+            return rv;
+    }
+    return 0;
+}
+
+static int fake_round(void *ctx, const struct sync_has *has, size_t n_has,
+                      struct hz_err *err)
+{
+    (void)err;
+    for (size_t i = 1; i < n_has; i++)
+        FUZZ_CHECK(memcmp(has[i - 1].author, has[i].author, 32) < 0);
+    struct fake *f = ctx;
+    f->in_round = 1;
+    f->given = 0;
+    return 0;
+}
+
+static int fake_next(void *ctx, sync_emit_fn emit, void *s, bool *round_done,
+                     struct hz_err *err)
+{
+    struct fake *f = ctx;
+    static uint8_t bytes[300];
+    memset(bytes, 0xe7, sizeof bytes);
+    *round_done = false;
+    while (f->in_round && f->given < 3) {
+        uint8_t author[32] = {(uint8_t)(1 + f->given % 2)};
+        struct sync_item it = {author, (uint64_t)f->given + 1,     true, false,
+                               bytes,  100 + (size_t)f->given * 50};
+        int rv = emit(s, &it, err);
+        if (rv == SYNC_FULL)
+            return 0;
+        if (rv != 0)
+            return rv;
+        f->given++;
+    }
+    if (f->in_round) {
+        f->in_round = 0;
+        *round_done = true;
+        return 0;
+    }
+    if (f->pushed < 1) {
+        uint8_t author[32] = {3};
+        struct sync_item it = {author, 1, true, true, bytes, 64 + 1};
+        int rv = emit(s, &it, err);
+        if (rv == 0)
+            f->pushed++;
+        return rv == SYNC_FULL ? 0 : rv;
+    }
+    return 0;
+}
+
+static int fake_ingest(void *ctx, size_t count, const uint8_t *const *p,
+                       const size_t *len, struct hz_err *err)
+{
+    (void)err;
+    struct fake *f = ctx;
+    for (size_t i = 0; i < count; i++)
+        FUZZ_CHECK(p[i] != NULL && len[i] > 0);
+    f->took += count;
+    return 0;
+}
+
+static void check_session_rv(int rv, const struct hz_err *err)
+{
+    if (rv != 0)
+        FUZZ_CODES("session", rv, err, HZ_EMALFORMED, HZ_ETOOBIG, HZ_EBADSIG,
+                   HZ_EINVAL);
+}
+
+static void whole_session(const uint8_t *p, size_t n)
+{
+    struct fake f = {0};
+    struct sync_io io = {&f,         fake_judge, fake_vector,
+                         fake_round, fake_next,  fake_ingest};
+    struct enc to_c, to_s, scratch;
+    enc_init(&to_c);
+    enc_init(&to_s);
+    enc_init(&scratch);
+    static struct hs c;
+    struct sync_sess *s = NULL;
+    uint8_t seed_c[32] = {0xce}, seed_s[32] = {0x5e};
+    uint64_t now = 1000;
+    FUZZ_CHECK(
+        hs_start(&c, HS_CLIENT, net_k, &client.self, seed_c, &to_s, NULL) == 0);
+    FUZZ_CHECK(sync_sess_new(&s, HS_SERVER, net_k, &server.self, seed_s, &io,
+                             now, &to_c, NULL) == 0);
+    /* The handshake, honestly: msg1, msg2, msg3, msg4. */
+    size_t used = 0;
+    FUZZ_CHECK(sync_sess_feed(s, enc_data(&to_s), enc_len(&to_s), now, &to_c,
+                              NULL) == 0);
+    enc_reset(&to_s);
+    FUZZ_CHECK(hs_feed(&c, enc_data(&to_c), enc_len(&to_c), &used, &to_s,
+                       NULL) == HS_MORE);
+    enc_reset(&to_c);
+    FUZZ_CHECK(sync_sess_feed(s, enc_data(&to_s), enc_len(&to_s), now, &to_c,
+                              NULL) == 0);
+    enc_reset(&to_s);
+    FUZZ_CHECK(sync_sess_open(s));
+    /* msg4 first in what the server sent; its frames after it are not
+     * read here. */
+    FUZZ_CHECK(hs_feed(&c, enc_data(&to_c), enc_len(&to_c), &used, &scratch,
+                       NULL) == HS_PEER);
+    FUZZ_CHECK(hs_accept(&c, &scratch, NULL) == HS_DONE);
+    struct chan ch;
+    chan_init(&ch, &c);
+    size_t room = n > 0 ? (size_t)1 << (p[0] % 22) : 4096;
+    size_t off = n > 0 ? 1 : 0;
+    int rv = 0;
+    while (rv == 0 && off < n) {
+        size_t len = p[off] < n - off - 1 ? p[off] : n - off - 1;
+        const uint8_t *m = p + off + 1;
+        off += 1 + len;
+        enc_reset(&to_s);
+        FUZZ_CHECK(chan_seal(&ch, m, len, &to_s, NULL) == 0);
+        enc_reset(&to_c);
+        struct hz_err err = {0};
+        rv = sync_sess_feed(s, enc_data(&to_s), enc_len(&to_s), now, &to_c,
+                            &err);
+        check_session_rv(rv, &err);
+        if (rv != 0) {
+            FUZZ_CHECK(enc_len(&to_c) == 0);
+            break;
+        }
+        now += 7000; /* keepalives, and in time new rounds */
+        enc_reset(&to_c);
+        rv = sync_sess_pump(s, now, room, &to_c, &err);
+        check_session_rv(rv, &err);
+        FUZZ_CHECK(enc_len(&to_c) <= room + HZ_FRAME_PLAIN_MAX + 64);
+    }
+    sync_sess_free(s);
+    hs_wipe(&c);
+    sodium_memzero(&ch, sizeof ch);
+    enc_close(&to_c);
+    enc_close(&to_s);
+    enc_close(&scratch);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size == 0)
         return 0;
     const uint8_t *p = data + 1;
     size_t n = size - 1;
-    switch (data[0] % 5) {
+    switch (data[0] % 6) {
     case 0:
         raw_handshake(p, n);
         break;
@@ -305,8 +481,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 3:
         sealed_frames(p, n);
         break;
-    default:
+    case 4:
         session_messages(p, n);
+        break;
+    default:
+        whole_session(p, n);
         break;
     }
     return 0;
