@@ -14,8 +14,10 @@
  *
  * A session runs until the caller closes it or any call fails (the
  * caller drops the connection; nothing more is sent). After the first
- * vector round each side pushes what its store gains; a one-shot sync
- * closes once caught up (sync_sess_caught_up). */
+ * vector round each side pushes what its store gains; a one-shot sync,
+ * once caught up (sync_sess_caught_up), sends one more round
+ * (sync_sess_round) and closes when the peer answered it
+ * (sync_sess_answered). */
 #ifndef HZ_CORE_SESSION_H
 #define HZ_CORE_SESSION_H
 
@@ -25,7 +27,8 @@
 /* A handshake must finish within this (limits.md). */
 #define HZ_HS_TIMEOUT_MS 10000u
 /* A keepalive goes out after this long with nothing sent, and a new
- * vector round this long after the last was answered (proto/sync.md). */
+ * vector round this long after this side sent its last, once both sides
+ * answered every round (proto/sync.md). */
 #define HZ_KEEPALIVE_MS 15000u
 #define HZ_ROUND_MS 300000u
 /* Authors whose held chain a session remembers for its peer (push skips

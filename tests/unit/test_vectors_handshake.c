@@ -10,24 +10,6 @@
 
 #include <sodium.h>
 
-struct vside {
-    uint8_t seed[32], pk[32], sk[64], share[32];
-    uint8_t chain[HZ_HS_CHAIN_MAX];
-    struct hs_self self;
-};
-
-static void vside_load(const json_t *j, struct vside *s)
-{
-    unhex_fixed(str(j, "seed"), s->seed, 32);
-    crypto_sign_seed_keypair(s->pk, s->sk, s->seed);
-    assert_hex(str(j, "key"), s->pk, 32);
-    const char *chain = str(j, "chain");
-    size_t len = strlen(chain) / 2;
-    unhex_fixed(chain, s->chain, len);
-    unhex_fixed(str(j, "share_seed"), s->share, 32);
-    s->self = (struct hs_self){s->pk, s->sk, s->chain, len};
-}
-
 /* Feed the message in @hex to @h; what @h sends is appended to @out. */
 static int feed_hex(struct hs *h, const char *hex, struct enc *out,
                     struct hz_err *err)

@@ -6,6 +6,7 @@
 #include "core/identity.h"
 #include "core/schema.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,21 @@ void assert_refused(const json_t *j, int rv, const struct hz_err *err)
     if (strcmp(hz_errname(rv), str(j, "code")) != 0)
         fail_msg("%s: %s, not %s (%s)", str(j, "name"), hz_errname(rv),
                  str(j, "code"), err->msg);
+}
+
+/* ---- live sync */
+
+void vside_load(const json_t *j, struct vside *s)
+{
+    unhex_fixed(str(j, "seed"), s->seed, 32);
+    crypto_sign_seed_keypair(s->pk, s->sk, s->seed);
+    assert_hex(str(j, "key"), s->pk, 32);
+    const char *chain = str(j, "chain");
+    size_t len = strlen(chain) / 2;
+    assert_true(len <= sizeof s->chain);
+    unhex_fixed(chain, s->chain, len);
+    unhex_fixed(str(j, "share_seed"), s->share, 32);
+    s->self = (struct hs_self){s->pk, s->sk, s->chain, len};
 }
 
 /* ---- bytes */

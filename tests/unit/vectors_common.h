@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "core/body.h"
+#include "core/channel.h"
 #include "core/identity.h"
 #include "store/internal.h"
 
@@ -55,6 +56,18 @@ void assert_refused(const json_t *j, int rv, const struct hz_err *err);
 /* Whether @fn (hz_node_vector, hz_node_conflicts) prints @want for @n. */
 void json_text_equal(hz_node *n, const json_t *want,
                      int (*fn)(hz_node *, char **, struct hz_err *));
+
+/* ---- live sync (handshake.json, session.json) */
+
+/* A member: its device key, key share seed and chain. */
+struct vside {
+    uint8_t seed[32], pk[32], sk[64], share[32];
+    uint8_t chain[HZ_HS_CHAIN_MAX];
+    struct hs_self self;
+};
+
+/* The member @j (seed, key, chain, share_seed) into @s, its key checked. */
+void vside_load(const json_t *j, struct vside *s);
 
 /* ---- bytes: owned, released with free(p) */
 

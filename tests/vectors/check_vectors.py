@@ -17,7 +17,10 @@ trust-bundles.json from proto/trust.md and proto/bundle.md (bundle key
 epochs and their shares, sealed bundles opened with the secretstream as
 each reader holds the keys, the recovery code and the backup file), and
 handshake.json from proto/sync.md (the handshake's messages and keys
-recomputed from the seeds, the frames, and what is refused). If this
+recomputed from the seeds, the frames, and what is refused), and
+session.json from proto/sync.md (every frame of a recorded session opened
+and its message read in its one form, the order rules, and each answer
+against what the peer lacked at its vector). If this
 script passes, the spec was enough (DECISIONS 2, 12, 25).
 
 Only the standard library and Debian's python3-msgpack and python3-nacl.
@@ -2109,39 +2112,54 @@ def hs_server_hello(k, msg1, b):
     return b[1] + hs_mac(k, "huzhu hs2 v1", ea, b[1]), s
 
 
-def check_handshake(d):
-    """proto/sync.md: the recorded handshake, its keys, frames, refusals."""
-    doc = load(d, "handshake.json")
-    k = h(doc["network_secret"])
+class Handshake:
+    pass
+
+
+def hs_derive(doc, what):
+    """sync.md, "Handshake": from the network secret and both members'
+    seeds, chains and key share seeds, the four messages, what each side
+    reads and the frame keys of the client's and the server's frames."""
+    hs = Handshake()
+    k = hs.k = h(doc["network_secret"])
     cl, sv = doc["client"], doc["server"]
     for side in (cl, sv):
         pk = bytes(nacl.signing.SigningKey(h(side["seed"])).verify_key)
-        check(pk.hex() == side["key"], "handshake: key of its seed")
+        check(pk.hex() == side["key"], what + ": key of its seed")
     a, b = hs_share(h(cl["share_seed"])), hs_share(h(sv["share_seed"]))
-    msg1 = a[1] + hs_mac(k, "huzhu hs1 v1", a[1])
-    check(msg1.hex() == doc["msg1"], "handshake: msg1")
-    msg2, s = hs_server_hello(k, msg1, b)
-    check(msg2.hex() == doc["msg2"], "handshake: msg2")
+    hs.b = b
+    hs.msg1 = a[1] + hs_mac(k, "huzhu hs1 v1", a[1])
+    hs.msg2, s = hs_server_hello(k, hs.msg1, b)
     check(nacl.bindings.crypto_scalarmult(a[0], b[1]) == s,
-          "handshake: both sides' shared secret")
-    t2 = hs_mac(k, "huzhu hs t2 v1", msg1, msg2)
-    k3 = hs_mac(k, "huzhu hs k3 v1", s, t2)
-    msg3 = hs_proof(h(cl["seed"]), h(cl["chain"]), "huzhu hs client v1", t2,
-                    k3)
-    check(msg3.hex() == doc["msg3"], "handshake: msg3")
-    key, chain = hs_open_proof(msg3, "huzhu hs client v1", t2, k3)
+          what + ": both sides' shared secret")
+    hs.t2 = hs_mac(k, "huzhu hs t2 v1", hs.msg1, hs.msg2)
+    hs.k3 = hs_mac(k, "huzhu hs k3 v1", s, hs.t2)
+    hs.msg3 = hs_proof(h(cl["seed"]), h(cl["chain"]), "huzhu hs client v1",
+                       hs.t2, hs.k3)
+    key, chain = hs_open_proof(hs.msg3, "huzhu hs client v1", hs.t2, hs.k3)
     check(key.hex() == cl["key"] and chain.hex() == cl["chain"],
-          "handshake: the server reads the client's key and chain")
-    t3 = hs_mac(k, "huzhu hs t3 v1", t2, msg3)
+          what + ": the server reads the client's key and chain")
+    t3 = hs_mac(k, "huzhu hs t3 v1", hs.t2, hs.msg3)
     k4 = hs_mac(k, "huzhu hs k4 v1", s, t3)
-    msg4 = hs_proof(h(sv["seed"]), h(sv["chain"]), "huzhu hs server v1", t3,
-                    k4)
-    check(msg4.hex() == doc["msg4"], "handshake: msg4")
-    t4 = hs_mac(k, "huzhu hs t4 v1", t3, msg4)
-    keys = {"client": hs_mac(k, "huzhu c2s v1", s, t4),
-            "server": hs_mac(k, "huzhu s2c v1", s, t4)}
-    check(keys["client"].hex() == doc["c2s"], "handshake: c2s")
-    check(keys["server"].hex() == doc["s2c"], "handshake: s2c")
+    hs.msg4 = hs_proof(h(sv["seed"]), h(sv["chain"]), "huzhu hs server v1",
+                       t3, k4)
+    key, chain = hs_open_proof(hs.msg4, "huzhu hs server v1", t3, k4)
+    check(key.hex() == sv["key"] and chain.hex() == sv["chain"],
+          what + ": the client reads the server's key and chain")
+    t4 = hs_mac(k, "huzhu hs t4 v1", t3, hs.msg4)
+    hs.keys = {"client": hs_mac(k, "huzhu c2s v1", s, t4),
+               "server": hs_mac(k, "huzhu s2c v1", s, t4)}
+    for m in ("msg1", "msg2", "msg3", "msg4"):
+        check(getattr(hs, m).hex() == doc[m], "%s: %s" % (what, m))
+    check(hs.keys["client"].hex() == doc["c2s"], what + ": c2s")
+    check(hs.keys["server"].hex() == doc["s2c"], what + ": s2c")
+    return hs
+
+
+def check_handshake(d):
+    """proto/sync.md: the recorded handshake, its keys, frames, refusals."""
+    doc = load(d, "handshake.json")
+    hs = hs_derive(doc, "handshake")
     counters = {"client": 0, "server": 0}
     for f in doc["frames"]:
         who = f["from"]
@@ -2150,20 +2168,300 @@ def check_handshake(d):
         ln = struct.pack(">I", len(plain) + 16)
         nonce = bytes(16) + struct.pack(">Q", counters[who])
         ct = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_encrypt(
-            plain, ln, nonce, keys[who])
+            plain, ln, nonce, hs.keys[who])
         check((ln + ct).hex() == f["frame"], "frame %s %d" % (who, f["counter"]))
         counters[who] += 1
     for r in doc["refused"]:
         msg = h(r["message"])
         try:
             if "after msg1" in r["what"]:
-                hs_open_proof(msg, "huzhu hs client v1", t2, k3)
+                hs_open_proof(msg, "huzhu hs client v1", hs.t2, hs.k3)
             else:
-                hs_server_hello(k, msg, b)
+                hs_server_hello(hs.k, msg, hs.b)
             got = "accepted"
         except Bad as e:
             got = e.code
         check(got == r["code"], "handshake refused: %s (%s)" % (r["what"], got))
+
+
+# sync.md, "Frames" and "Session"
+FRAME_PLAIN_MAX = 1024 * 1024
+SYNC_VECTOR_MAX = 8192
+SYNC_ENTRIES_BYTES = 1024 * 1024 - 4096
+SYNC_TYPES = ["hello", "vector", "entries", "done", "keepalive"]
+SYNC_FIELDS = [2, 3, 2, 1, 1]
+
+
+def frame_open(raw, key, counter):
+    """sync.md, "Frames": the plaintext of one whole frame, or Bad."""
+    if len(raw) < 4:
+        raise Bad("HZ_EMALFORMED", "frame length")
+    n = struct.unpack(">I", raw[:4])[0]
+    if n > FRAME_PLAIN_MAX + 16:
+        raise Bad("HZ_ETOOBIG", "frame length")
+    if n < 16 or len(raw) != 4 + n:
+        raise Bad("HZ_EMALFORMED", "frame length")
+    nonce = bytes(16) + struct.pack(">Q", counter)
+    try:
+        return nacl.bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(
+            raw[4:], raw[:4], nonce, key)
+    except nacl.exceptions.CryptoError:
+        raise Bad("HZ_EBADSIG", "frame does not open")
+
+
+def sync_message(plain):
+    """sync.md, "Session": a message's type name and its decoded array,
+    in its one form (a type this version does not know: "unknown")."""
+    o = unpack(plain)
+    if not isinstance(o, list) or not o or not is_uint(o[0]):
+        raise Bad("HZ_EMALFORMED", "not a session message")
+    if o[0] >= len(SYNC_TYPES):
+        return "unknown", o
+    t = SYNC_TYPES[o[0]]
+    if len(o) != SYNC_FIELDS[o[0]]:
+        raise Bad("HZ_EMALFORMED", "%s: %d fields" % (t, len(o)))
+    if t == "hello" and uint(o[1], "version") < 1:
+        raise Bad("HZ_EMALFORMED", "version 0")
+    if t == "vector":
+        for x in arr(o[1], 0, SYNC_VECTOR_MAX, "vector"):
+            arr(x, 3, 3, "vector author")
+            binf(x[0], 32, "vector author")
+            if not 1 <= uint(x[1], "vector seq") <= INT64_MAX:
+                raise Bad("HZ_EMALFORMED", "vector seq")
+            binf(x[2], 32, "vector hash")
+        if not isinstance(o[2], bool):
+            raise Bad("HZ_EMALFORMED", "vector: more")
+    if t == "entries":
+        arr(o[1], 1, SYNC_ENTRIES_BYTES, "entries")
+        for x in o[1]:
+            if not isinstance(x, bytes):
+                raise Bad("HZ_EMALFORMED", "entries: not bin")
+            if len(x) > ENTRY_LEN_MAX:
+                raise Bad("HZ_ETOOBIG", "entry")
+        if sum(len(x) for x in o[1]) > SYNC_ENTRIES_BYTES:
+            raise Bad("HZ_ETOOBIG", "entries")
+    canonical(o, plain, t)
+    return t, o
+
+
+def held_add(held, e):
+    """A side's store: per author, per seq, the entry held (one each)."""
+    held.setdefault(e.author, {}).setdefault(e.seq, e)
+
+
+def held_chain(chain):
+    """bundle.md, "Vector": the author's chain from seq 1, each entry's
+    prev the id of the one before."""
+    out = []
+    while len(out) + 1 in chain:
+        e = chain[len(out) + 1]
+        if out and e.prev != out[-1].id:
+            break
+        out.append(e)
+    return out
+
+
+def held_vector(held):
+    """Every author held, in key order, its chain's top seq and id."""
+    return [(a, len(c), c[-1].id) for a in sorted(held)
+            for c in [held_chain(held[a])] if c]
+
+
+def held_lacks(held, vec):
+    """sync.md, "Session" 2 (bundle.md, "Writing a bundle", for a
+    vector): per author held, in key order, its chain from the first entry
+    the peer lacks at @vec: from seq 1 when @vec does not name the author
+    or names another entry at its seq, else from the vector's seq + 1.
+    (The vector's stores hold no fork evidence and no pending entries.)"""
+    has = {a: (q, x) for a, q, x in vec}
+    out = []
+    for a in sorted(held):
+        c = held_chain(held[a])
+        start = 1
+        if a in has:
+            q, x = has[a]
+            if q > len(c) or c[q - 1].id == x:
+                start = q + 1
+        out += c[start - 1:]
+    return out
+
+
+def check_session(d, schema):
+    """proto/sync.md, "Session": the recorded session of session.json,
+    from the file alone: the entries, the handshake, every frame opened
+    and its message read in its one form, the order rules, each side's
+    answers against what the peer lacked at its vector, and the ending
+    of `huzhu sync`."""
+    doc = load(d, "session.json")
+    w = "session: "
+    net = h(doc["network"])
+    keys = {}
+    for a in doc["authors"]:
+        pk = bytes(nacl.signing.SigningKey(h(a["seed"])).verify_key)
+        check(pk.hex() == a["key"], w + "key of author " + a["name"])
+        keys[a["name"]] = pk
+    for side in ("client", "server"):
+        check(keys[side].hex() == doc[side]["key"],
+              w + "the %s's device key is its author key" % side)
+    entries, names = {}, {}
+    for j in doc["entries"]:
+        what = w + "entry " + j["name"]
+        try:
+            e = transport(h(j["entry"]), net)
+            decode_body(e.body, schema)
+        except Bad as bad:
+            check(False, "%s refused: %s" % (what, bad))
+            continue
+        check(e.author == keys[j["author_name"]], what + " author")
+        check(e.id.hex() == j["id"] and e.input.hex() == j["signing_input"],
+              what + " id and signing input")
+        env = j["envelope"]
+        check(e.seq == env["seq"] and e.prev.hex() == env["prev"] and
+              e.clock == env["clock"] and e.body.hex() == env["body"] and
+              e.sig.hex() == env["sig"], what + " envelope")
+        entries[j["name"]] = e
+        names[e.raw] = j["name"]
+
+    hs = hs_derive(doc, "session")
+    sides = {"client": "server", "server": "client"}
+    # Each side's stream: msg1 (msg2), msg3 (msg4), then its frames; the
+    # items' index, the frames' messages.
+    msgs = {}
+    for side in sides:
+        msgs[side] = []
+        for i, f in enumerate(doc[side + "_frames"]):
+            what = "%s%s frame %d" % (w, side, i)
+            check(f["counter"] == i, what + " counter")
+            try:
+                plain = frame_open(h(f["frame"]), hs.keys[side], i)
+                t, o = sync_message(plain)
+            except Bad as bad:
+                check(False, "%s: %s" % (what, bad))
+                return
+            check(plain.hex() == f["plain"], what + " plain")
+            check(t == f["message"], what + " is " + t)
+            check(is_uint(f["after"]) and f["after"] >= 2,
+                  what + ": sent once the channel was open")
+            if t == "hello":
+                check(o[1] == f["version"] == 1, what + " version")
+            if t == "vector":
+                check([[x[0].hex(), x[1], x[2].hex()] for x in o[1]] ==
+                      [[v["author"], v["seq"], v["hash"]]
+                       for v in f["vector"]] and o[2] == f["more"],
+                      what + " vector")
+                check(all(keys[v["author_name"]].hex() == v["author"]
+                          for v in f["vector"]), what + " author names")
+            if t == "entries":
+                check([names.get(x) for x in o[1]] == f["entries"],
+                      what + " entries")
+            msgs[side].append((f, t, o))
+
+    held = {}
+    for side in sides:
+        held[side] = {}
+        for n in doc[side]["holds"]:
+            held_add(held[side], entries[n])
+        check([[a.hex(), q, x.hex()] for a, q, x in held_vector(held[side])]
+              == [[v["author"], v["seq"], v["hash"]]
+                  for v in doc[side]["vector"]], w + side + " vector")
+
+    # The order each side checks of what it receives, per sender.
+    rounds = {}  # side -> [(vector, item of its first and last message)]
+    dones = {}   # side -> [item of each done]
+    for side, peer in sides.items():
+        what = w + side + "'s messages: "
+        rounds[side], dones[side] = [], []
+        vec, first, last = [], None, None
+        for i, (f, t, o) in enumerate(msgs[side]):
+            item = i + 2
+            check((t == "hello") == (i == 0), what + "hello first and once")
+            if t == "vector":
+                if first is None:
+                    first, vec = item, []
+                for x in o[1]:
+                    check(not vec or vec[-1][0] < x[0],
+                          what + "authors rising within a round")
+                    vec.append(tuple(x))
+                check(f["round"] == len(rounds[side]) + 1, what + "round")
+                if not o[2]:
+                    rounds[side].append((vec, first, item))
+                    first = None
+            elif t in ("entries", "done"):
+                check(f["answers_round"] == len(dones[side]) + 1,
+                      what + "answers_round")
+                if t == "done":
+                    dones[side].append(item)
+            check(t != "unknown", what + "a type of version 1")
+        check(first is None, what + "the last round whole")
+    for side, peer in sides.items():
+        what = w + side + "'s answers: "
+        check(len(dones[side]) == len(rounds[peer]),
+              what + "one done for each of the peer's rounds")
+        for k, (vec, first, last) in enumerate(rounds[peer]):
+            if k >= len(dones[side]):
+                break
+            # The frames answering round k: after the done before.
+            lo = dones[side][k - 1] - 2 + 1 if k > 0 else 0
+            ans = [m for m in msgs[side][lo:dones[side][k] - 2 + 1]
+                   if m[1] in ("entries", "done")]
+            # Sent once the round was whole.
+            check(ans[0][0]["after"] > last, what + "after the round")
+            # The peer waits for done k before its next round, and this
+            # side sends it before it takes that round in.
+            if k + 1 < len(rounds[peer]):
+                nxt = rounds[peer][k + 1][1]
+                check(ans[-1][0]["after"] <= nxt,
+                      what + "done before the next round arrived")
+                check(msgs[peer][nxt - 2][0]["after"] > dones[side][k],
+                      what + "the next round after the done")
+            # Exactly what the peer lacked at its vector, from what this
+            # side held then: its own and what it had taken in.
+            have = {a: dict(c) for a, c in held[side].items()}
+            for f, t, o in msgs[peer][:ans[0][0]["after"] - 2]:
+                if t == "entries":
+                    for x in o[1]:
+                        held_add(have, decode_entry(x))
+            want = [e.raw for e in held_lacks(have, vec)]
+            got = [x for f, t, o in ans if t == "entries" for x in o[1]]
+            check(got == want, what + "round %d: %s, not %s" % (
+                k + 1, [names.get(x) for x in got],
+                [names.get(x) for x in want]))
+    # What each side took in (every entries message answers a round:
+    # nothing is pushed), and that both end holding the same.
+    for side, peer in sides.items():
+        took = [x for f, t, o in msgs[peer] if t == "entries" for x in o[1]]
+        check(all(f["answers_round"] <= len(rounds[side])
+                  for f, t, o in msgs[peer] if t == "entries"),
+              w + peer + "'s entries answer rounds")
+        check([names.get(x) for x in took] == doc[side]["took_in"],
+              w + side + " took_in")
+        for x in took:
+            held_add(held[side], decode_entry(x))
+    check(held_vector(held["client"]) == held_vector(held["server"]),
+          w + "both sides end with the same vector")
+    # The first rounds are each side's vector; huzhu sync (the client)
+    # sends one more once both answered, and its last message is that
+    # round, answered by the server's last.
+    for side in sides:
+        check(rounds[side] and [[a.hex(), q, x.hex()]
+                                for a, q, x in rounds[side][0][0]] ==
+              [[v["author"], v["seq"], v["hash"]]
+               for v in doc[side]["vector"]], w + side + " first round")
+    check(len(rounds["client"]) == 2 and len(rounds["server"]) == 1,
+          w + "the client's closing round, and no more")
+    if len(rounds["client"]) == 2 and dones["client"] and dones["server"]:
+        closing = rounds["client"][1]
+        check(closing[1] > dones["client"][0],
+              w + "the closing round after the client answered")
+        check(msgs["client"][closing[1] - 2][0]["after"] > dones["server"][0],
+              w + "the closing round after the server answered")
+        check(closing[2] == len(msgs["client"]) + 1,
+              w + "the closing round is the client's last message")
+        check(dones["server"][-1] == len(msgs["server"]) + 1,
+              w + "the server's done for it is its last")
+        check([[a, q, x] for a, q, x in closing[0]] ==
+              [[a, q, x] for a, q, x in held_vector(held["client"])],
+              w + "the closing round is the client's vector at the end")
 
 
 def main():
@@ -2185,6 +2483,7 @@ def main():
     check_certs(d, schema)
     check_trust_bundles(d, schema)
     check_handshake(d)
+    check_session(d, schema)
     if FAILURES:
         print("%d check(s) failed" % len(FAILURES))
         return 1

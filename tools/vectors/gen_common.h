@@ -297,5 +297,6 @@ json_t *gen_schema_v1(struct gen *g);
 json_t *gen_certs(struct gen *g);
 json_t *gen_trust_bundles(struct gen *g);
 json_t *gen_handshake(struct gen *g);
+json_t *gen_session(struct gen *g);
 
 #endif

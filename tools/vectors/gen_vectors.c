@@ -39,6 +39,7 @@ static const struct {
     {"certs.json", gen_certs},
     {"trust-bundles.json", gen_trust_bundles},
     {"handshake.json", gen_handshake},
+    {"session.json", gen_session},
 };
 
 int main(int argc, char **argv)
