@@ -76,12 +76,11 @@ static uint32_t be32(const uint8_t *p)
 static void count_items(struct party *x)
 {
     for (;;) {
-        const uint8_t *p = enc_data(&x->out) + x->end;
         size_t left = enc_len(&x->out) - x->end, len;
         if (x->n_items == 0)
             len = HZ_HS_HELLO_LEN;
-        else if (left >= 4)
-            len = 4 + (size_t)be32(p);
+        else if (left >= 4) /* (an empty enc's data is NULL) */
+            len = 4 + (size_t)be32(enc_data(&x->out) + x->end);
         else
             break;
         if (left < len)
