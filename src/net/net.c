@@ -243,6 +243,9 @@ static void conn_close(struct conn *c, int rv)
     c->closing = true;
     if (c->inbound)
         c->srv->live--;
+    /* The loop's cached time is from before this turn's work (the last
+     * ingest may have taken a while). */
+    uv_update_time(c->tcp.loop);
     c->ended_ms = uv_now(c->tcp.loop);
     if (c->rv == 0)
         c->rv = rv;

@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 #include <setjmp.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -159,21 +160,27 @@ void sim_drop_node(struct sim_world *w);
  * w->fail_jmp (abort when none is set). */
 _Noreturn void sim_fail(struct sim_world *w, const char *fmt, ...)
     HZ_PRINTF(2, 3);
-#define SIM_CHECK(w, cond, ...)                                                \
+/* What every simulator says when a seed fails: the test @name, the seed
+ * and step, the message, and how to replay it (ctest -R @pattern); then
+ * longjmp to @jb, or abort without one. */
+_Noreturn void sim_failv(const char *name, const char *pattern, uint64_t seed,
+                         long step, jmp_buf *jb, const char *fmt, va_list ap)
+    HZ_PRINTF(6, 0);
+/* Checks that fail a seed through @fail (sim_fail, or a test's own). */
+#define SIM_CHECK_BY(fail, w, cond, ...)                                       \
     do {                                                                       \
         if (!(cond))                                                           \
-            sim_fail((w), __VA_ARGS__);                                        \
+            fail((w), __VA_ARGS__);                                            \
     } while (0)
-/* A library call that must succeed. */
-#define SIM_OK(w, call, err)                                                   \
+#define SIM_OK_BY(fail, w, call, err)                                          \
     do {                                                                       \
         int sim_rv_ = (call);                                                  \
         if (sim_rv_ != 0)                                                      \
-            sim_fail((w), "%s: %s (%s)", #call, hz_errname(sim_rv_),           \
-                     (err)->msg);                                              \
+            fail((w), "%s: %s (%s)", #call, hz_errname(sim_rv_), (err)->msg);  \
     } while (0)
+#define SIM_CHECK(w, cond, ...) SIM_CHECK_BY(sim_fail, w, cond, __VA_ARGS__)
+#define SIM_OK(w, call, err) SIM_OK_BY(sim_fail, w, call, err)
 
-/* A line of trace when HUZHU_SIM_VERBOSE is set. */
 void sim_trace(struct sim_world *w, const char *fmt, ...) HZ_PRINTF(2, 3);
 
 /* Move virtual time by @ms: every wall clock moves at its own rate. */
@@ -217,6 +224,12 @@ void sim_state_hash(struct sim_world *w, int node, char *out);
 
 /* HUZHU_SIM_SEEDS (or @dflt), and HUZHU_SIM_SEED when set. */
 uint64_t sim_env_seeds(uint64_t dflt);
+/* HUZHU_SIM_SEED_FIRST, else 1. */
+uint64_t sim_first_seed(void);
+/* A sharded test's arguments "[shard shards]" into *@shard, *@shards
+ * (left as they are without them); false, with the usage said, when they
+ * make no sense. */
+bool sim_shard_args(int argc, char **argv, unsigned *shard, unsigned *shards);
 bool sim_env_seed(uint64_t *seed);
 
 /* ====================================================================

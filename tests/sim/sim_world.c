@@ -41,22 +41,46 @@ bool sim_chance(struct sim_rng *r, unsigned percent)
 
 /* ---- failures and tracing */
 
+uint64_t sim_first_seed(void)
+{
+    const char *s = getenv("HUZHU_SIM_SEED_FIRST");
+    return s != NULL && s[0] != '\0' ? strtoull(s, NULL, 10) : 1;
+}
+
+bool sim_shard_args(int argc, char **argv, unsigned *shard, unsigned *shards)
+{
+    if (argc == 3) {
+        *shard = (unsigned)strtoul(argv[1], NULL, 10);
+        *shards = (unsigned)strtoul(argv[2], NULL, 10);
+    }
+    if (*shards == 0 || *shard >= *shards) {
+        fprintf(stderr, "usage: %s [shard shards]\n", argv[0]);
+        return false;
+    }
+    return true;
+}
+
+void sim_failv(const char *name, const char *pattern, uint64_t seed, long step,
+               jmp_buf *jb, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "%s: seed=%" PRIu64 " step=%ld: ", name, seed, step);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr,
+            "\n%s: replay: HUZHU_SIM_SEED=%" PRIu64
+            " ctest -R '%s' --output-on-failure"
+            " (HUZHU_SIM_VERBOSE=1 traces every step)\n",
+            name, seed, pattern);
+    fflush(stderr);
+    if (jb != NULL)
+        longjmp(*jb, 1);
+    abort();
+}
+
 void sim_fail(struct sim_world *w, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "sim: seed=%" PRIu64 " step=%ld: ", w->seed, w->step);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr,
-            "\nsim: replay: HUZHU_SIM_SEED=%" PRIu64
-            " ctest -R '^sim\\.' --output-on-failure"
-            " (HUZHU_SIM_VERBOSE=1 traces every step)\n",
-            w->seed);
-    fflush(stderr);
-    if (w->fail_jmp != NULL)
-        longjmp(*w->fail_jmp, 1);
-    abort();
+    sim_failv("sim", "^sim\\.", w->seed, w->step, w->fail_jmp, fmt, ap);
 }
 
 void sim_trace(struct sim_world *w, const char *fmt, ...)

@@ -36,12 +36,6 @@ static long steps_for(uint64_t seed)
     return 60 + (long)sim_below(&r, 181);
 }
 
-static uint64_t first_seed(void)
-{
-    const char *s = getenv("HUZHU_SIM_SEED_FIRST");
-    return s != NULL && s[0] != '\0' ? strtoull(s, NULL, 10) : 1;
-}
-
 /* Concurrent conflicts in @conflicts (hz_node_conflicts) with two heads
  * at one clock and different values: the author key picks the winner. */
 static unsigned long tied_conflicts(const json_t *conflicts)
@@ -73,7 +67,7 @@ static unsigned shard, shards = 1;
 static void random_operations_converge_to_the_model(void **state)
 {
     (void)state;
-    uint64_t first = first_seed(), count = sim_env_seeds(SEEDS_DEFAULT);
+    uint64_t first = sim_first_seed(), count = sim_env_seeds(SEEDS_DEFAULT);
     if (sim_env_seed(&first)) {
         count = 1;
         if (shard != 0)
@@ -138,14 +132,8 @@ static void random_operations_converge_to_the_model(void **state)
 
 int main(int argc, char **argv)
 {
-    if (argc == 3) {
-        shard = (unsigned)strtoul(argv[1], NULL, 10);
-        shards = (unsigned)strtoul(argv[2], NULL, 10);
-    }
-    if (shards == 0 || shard >= shards) {
-        fprintf(stderr, "usage: %s [shard shards]\n", argv[0]);
+    if (!sim_shard_args(argc, argv, &shard, &shards))
         return 2;
-    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(random_operations_converge_to_the_model),
     };

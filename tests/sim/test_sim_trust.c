@@ -160,31 +160,12 @@ static _Noreturn void tw_fail(struct tw *w, const char *fmt, ...)
 static void tw_fail(struct tw *w, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "sim.trust: seed=%" PRIu64 " step=%ld: ", w->seed, w->step);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr,
-            "\nsim.trust: replay: HUZHU_SIM_SEED=%" PRIu64
-            " ctest -R '^sim\\.trust$' --output-on-failure"
-            " (HUZHU_SIM_VERBOSE=1 traces every step)\n",
-            w->seed);
-    fflush(stderr);
-    longjmp(*w->jb, 1);
+    sim_failv("sim.trust", "^sim\\.trust$", w->seed, w->step, w->jb, fmt, ap);
 }
 
-#define TW_CHECK(w, cond, ...)                                                 \
-    do {                                                                       \
-        if (!(cond))                                                           \
-            tw_fail((w), __VA_ARGS__);                                         \
-    } while (0)
-#define TW_OK(w, call, err)                                                    \
-    do {                                                                       \
-        int tw_rv_ = (call);                                                   \
-        if (tw_rv_ != 0)                                                       \
-            tw_fail((w), "%s: %s (%s)", #call, hz_errname(tw_rv_),             \
-                    (err)->msg);                                               \
-    } while (0)
+#define TW_CHECK(w, cond, ...) SIM_CHECK_BY(tw_fail, w, cond, __VA_ARGS__)
+#define TW_OK(w, call, err) SIM_OK_BY(tw_fail, w, call, err)
 
 static void trace(struct tw *w, const char *fmt, ...) HZ_PRINTF(2, 3);
 
@@ -1848,12 +1829,6 @@ static bool run_seed(uint64_t seed, struct tally *t)
     return true;
 }
 
-static uint64_t first_seed(void)
-{
-    const char *s = getenv("HUZHU_SIM_SEED_FIRST");
-    return s != NULL && s[0] != '\0' ? strtoull(s, NULL, 10) : 1;
-}
-
 static void print_tally(const struct tally *t)
 {
     printf("sim.trust: %lu seeds, %lu steps, %lu entries (%lu re-issued at"
@@ -1901,7 +1876,7 @@ static bool every_case_made(const struct tally *t)
 static void verdicts_follow_the_independent_oracle(void **state)
 {
     (void)state;
-    uint64_t first = first_seed(), count = sim_env_seeds(SEEDS_DEFAULT);
+    uint64_t first = sim_first_seed(), count = sim_env_seeds(SEEDS_DEFAULT);
     bool replay = sim_env_seed(&first);
     if (replay)
         count = 1;

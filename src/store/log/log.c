@@ -192,9 +192,24 @@ static int add_key(void *data, sqlite3_stmt *st, struct hz_err *err)
 int log_authors(struct hz_node *n, uint8_t (**keys)[HZ_KEY_LEN], size_t *count,
                 struct hz_err *err)
 {
+    /* One index seek per author (log's (author, seq) key): a scan of
+     * the whole log for its few authors made every vector cost the log's
+     * size (a no-op sync at 600,000 entries spent 95 % of its time here). */
     struct keylist k = {0};
-    int rv = db_each(&n->db, "SELECT DISTINCT author FROM log ORDER BY author",
-                     DB_NO_ARGS, add_key, &k, err);
+    int rv = 0;
+    uint8_t after[HZ_KEY_LEN] = {0}; /* bound: the list may move */
+    for (;;) {
+        size_t before = k.n;
+        if (k.n > 0)
+            memcpy(after, k.v[k.n - 1], HZ_KEY_LEN);
+        rv = db_each(&n->db,
+                     "SELECT author FROM log WHERE author > ?1 ORDER BY author"
+                     " LIMIT 1",
+                     DB_ARGS(DB_BLOB(after, k.n > 0 ? HZ_KEY_LEN : 0)), add_key,
+                     &k, err);
+        if (rv != 0 || k.n == before)
+            break;
+    }
     if (rv != 0) {
         free(k.v);
         k.v = NULL;
@@ -798,10 +813,16 @@ int log_status_json(struct hz_node *n, json_t *root, struct hz_err *err)
 
 int log_vector_json(struct hz_node *n, json_t *arr, struct hz_err *err)
 {
-    return db_rows_json(&n->db,
-                        "SELECT author, max(seq) AS seq, id AS hash FROM log"
-                        " GROUP BY author ORDER BY author",
-                        DB_NO_ARGS, arr, err);
+    uint8_t(*list)[HZ_KEY_LEN] = NULL;
+    size_t count = 0;
+    int rv = log_authors(n, &list, &count, err);
+    for (size_t i = 0; rv == 0 && i < count; i++)
+        rv = db_rows_json(&n->db,
+                          "SELECT author, seq, id AS hash FROM log WHERE"
+                          " author = ?1 ORDER BY seq DESC LIMIT 1",
+                          DB_ARGS(DB_KEY(list[i])), arr, err);
+    free(list);
+    return rv;
 }
 
 /* ---- owned copies */

@@ -66,7 +66,9 @@ static int epoch_time(void *data, const uint8_t *p, size_t len,
     struct epoch e;
     if (epoch_decode(&e, p, len, NULL) != 0)
         return hz_err_set(err, HZ_ECORRUPT, "epoch");
-    return add_time(t, e.issued_ms, err);
+    int rv = add_time(t, e.issued_ms, err);
+    epoch_close(&e);
+    return rv;
 }
 
 static int rev_time(void *data, const uint8_t *p, size_t len,
