@@ -150,8 +150,15 @@ static int exit_code(int code)
 
 int cli_fail(struct cli *c, int code, const struct hz_err *err)
 {
+    return cli_fail_text(c, code, text_error(code, c->lang), err);
+}
+
+int cli_fail_text(struct cli *c, int code, const char *text,
+                  const struct hz_err *err)
+{
+    (void)c;
     const char *msg = err != NULL && err->msg[0] ? err->msg : "";
-    fprintf(stderr, "huzhu: %s", text_error(code, c->lang));
+    fprintf(stderr, "huzhu: %s", text);
     if (msg[0] != '\0')
         fprintf(stderr, " (%s)", msg);
     fputc('\n', stderr);

@@ -155,6 +155,10 @@ size_t cli_len_max(enum cli_kind kind);
 /* Print @err (or @code's text) to stderr in the user's language; return
  * the exit code for @code. */
 int cli_fail(struct cli *c, int code, const struct hz_err *err);
+/* The same with @text in place of @code's usual message (a command that
+ * knows better what the code means here). */
+int cli_fail_text(struct cli *c, int code, const char *text,
+                  const struct hz_err *err);
 /* Print "huzhu: @why" (when not NULL) and the usage of the command @f is
  * for; return EXIT_USAGE. */
 int cli_usage(struct cli *c, const struct form *f, const char *why);

@@ -19,11 +19,28 @@ static void key8(const uint8_t *k, char out[9])
     out[8] = '\0';
 }
 
-/* In no network: say how to make one (DECISIONS 32). */
+/* HZ_ENETWORK means one of two things here: this node is in no network
+ * (DECISIONS 32: say how to make one), or the peer is not of this
+ * network (its handshake was keyed by another secret). */
 static int fail_sync(struct cli *c, int code, const struct hz_err *err)
 {
-    int rv = cli_fail(c, code, err);
-    if (code == HZ_ENETWORK && !c->json)
+    if (code != HZ_ENETWORK)
+        return cli_fail(c, code, err);
+    struct store_self probe;
+    bool none = store_channel_self(c->node, &probe, NULL) == HZ_ENETWORK;
+    store_channel_self_close(&probe);
+    if (!none)
+        return cli_fail_text(
+            c, code,
+            cli_tr(c, "对方不是本网络的节点(网络密钥不同)，未做任何更改",
+                   "the peer is not of this network (another network"
+                   " secret): nothing changed"),
+            err);
+    int rv = cli_fail_text(c, code,
+                           cli_tr(c, "本节点尚未加入任何网络，不能实时同步",
+                                  "this node is in no network: no live sync"),
+                           NULL);
+    if (!c->json)
         fprintf(stderr, "%s\n",
                 cli_tr(c,
                        "实时同步只在网络内进行: 先在一台设备上 huzhu network"
