@@ -24,6 +24,13 @@ void enc_close(struct enc *e)
     e->sb.alloc = 0;
 }
 
+uint8_t *enc_release(struct enc *e, size_t *len)
+{
+    *len = e->sb.size;
+    e->failed = 0;
+    return (uint8_t *)msgpack_sbuffer_release(&e->sb);
+}
+
 void enc_reset(struct enc *e)
 {
     e->sb.size = 0;

@@ -24,6 +24,9 @@ struct enc {
 void enc_init(struct enc *e);
 void enc_close(struct enc *e);
 void enc_reset(struct enc *e);
+/* Hand the bytes written so far to the caller (free them; NULL when
+ * none) and leave @e empty, with no buffer of its own. */
+uint8_t *enc_release(struct enc *e, size_t *len);
 void enc_array(struct enc *e, size_t n);
 void enc_uint(struct enc *e, uint64_t v);
 void enc_int(struct enc *e, int64_t v);

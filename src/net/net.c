@@ -272,13 +272,14 @@ static void conn_pump(struct conn *c);
 struct write_req {
     uv_write_t req;
     struct conn *c;
-    char data[];
+    uint8_t *data; /* the session's output, taken over (enc_release) */
 };
 
 static void on_written(uv_write_t *req, int status)
 {
     struct write_req *w = (struct write_req *)req;
     struct conn *c = w->c;
+    free(w->data);
     free(w);
     c->writes--;
     if (status < 0 && !c->closing) {
@@ -300,15 +301,17 @@ static int flush_out(struct conn *c)
     size_t len = enc_len(&c->out);
     if (len == 0 || c->closing)
         return 0;
-    struct write_req *w = malloc(sizeof *w + len);
+    struct write_req *w = malloc(sizeof *w);
     if (w == NULL)
         return hz_err_set(&c->err, HZ_ENOMEM, "write");
     w->c = c;
-    memcpy(w->data, enc_data(&c->out), len);
-    enc_reset(&c->out);
-    uv_buf_t b = uv_buf_init(w->data, (unsigned)len);
+    /* The bytes themselves move to the write: the window is held once,
+     * not also as the connection's buffer. */
+    w->data = enc_release(&c->out, &len);
+    uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)len);
     int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written);
     if (rc < 0) {
+        free(w->data);
         free(w);
         return hz_err_set(&c->err, HZ_EIO, "write: %s", uv_strerror(rc));
     }
