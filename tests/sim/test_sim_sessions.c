@@ -117,6 +117,7 @@
 #include <unistd.h>
 
 #include "lib/hash_form.h"
+#include "lib/unit_env.h"
 
 /* Seeds in a plain run (the sanitizer pass sets HUZHU_SIM_SEEDS=50 or
  * 200). Measured (RelWithDebInfo): a seed costs about 0.12 s of CPU on
@@ -388,29 +389,6 @@ static void make_dirs(struct sw *w)
         free(p);
         SW_CHECK(w, rc == 0, "mkdir %s/%s failed", w->dir, subs[i]);
     }
-}
-
-/* Remove @dir, its files and the files of its subdirectories. */
-static void remove_tree(const char *dir, int depth)
-{
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        size_t len = strlen(dir) + strlen(de->d_name) + 2;
-        char *p = malloc(len);
-        if (p == NULL)
-            break;
-        snprintf(p, len, "%s/%s", dir, de->d_name);
-        if (unlink(p) != 0 && depth > 0)
-            remove_tree(p, depth - 1);
-        free(p);
-    }
-    closedir(d);
-    rmdir(dir);
 }
 
 static void node_open(struct sw *w, int i, enum clk c, const char *sub)
@@ -1566,7 +1544,7 @@ static void world_free(struct sw *w)
         free(w->recs[a]);
     }
     if (w->dir != NULL)
-        remove_tree(w->dir, 1);
+        unit_rmtree(w->dir);
     free(w->dir);
 }
 
