@@ -14,6 +14,7 @@ HZ_PACKAGES=(
   build-essential cmake ninja-build pkg-config   # compiler and build
   libuv1-dev libsqlite3-dev libsodium-dev         # event loop, storage, crypto
   libmsgpack-dev libjansson-dev                   # encodings: msgpack, JSON
+  libmicrohttpd-dev libgnutls28-dev               # web interface: HTTP, TLS
   libcmocka-dev                                   # C unit tests
   clang libclang-rt-14-dev clang-format           # sanitizers, libFuzzer, layout
   python3 python3-msgpack python3-nacl            # independent format checks

@@ -7,6 +7,9 @@
 #      time: unit, sim, integration
 #   3. AddressSanitizer + UndefinedBehaviorSanitizer (+ LeakSanitizer)
 #      build with clang, the same labels again with fewer simulation seeds
+#      and the web interface in headless Chromium (tools/browser-test.sh:
+#      installs chromium, a CJK font, node if missing, and the pinned
+#      playwright-core from the npm registry)
 #   4. each libFuzzer target for HZ_FUZZ_SECONDS (default 30), two at a
 #      time
 #
@@ -142,6 +145,7 @@ check_labels build
 for label in unit sim integration; do
   layer "test: plain $label" plain_tests "$label"
 done
+layer "test: browser (headless Chromium)" bash tools/browser-test.sh build
 CC=clang layer "build: sanitizers (clang)" build build-asan -DHZ_WERROR=ON \
   -DCMAKE_BUILD_TYPE=Debug -DHZ_SANITIZE=address,undefined -DHZ_FUZZ=ON
 check_labels build-asan

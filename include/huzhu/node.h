@@ -89,6 +89,15 @@ HZ_API HZ_NODISCARD int hz_batch_put(hz_batch *b, const char *table,
 HZ_API HZ_NODISCARD int hz_batch_del(hz_batch *b, const char *table,
                                      const char *id, struct hz_err *err);
 
+/* Limit @b to what a web account of @role ("admin", "coordinator",
+ * "site" or "viewer") may write: commit then refuses with HZ_EPERM, and
+ * writes nothing, when an operation is one that a device of that role
+ * (with @site, 32 hex, for "site"; NULL otherwise) could not write
+ * (DECISIONS 18). The node's own certificate still applies as well.
+ * HZ_EINVAL for an unknown role or a site that does not parse. */
+HZ_API HZ_NODISCARD int hz_batch_limit(hz_batch *b, const char *role,
+                                       const char *site, struct hz_err *err);
+
 /* Check, sign, store and apply the batch in one transaction: all of it or
  * nothing. *@n_entries (may be NULL) gets the entries written (0 when every
  * op was a no-op: an event written again with the same id and content).

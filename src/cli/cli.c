@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -146,6 +148,89 @@ static int exit_code(int code)
     default:
         return EXIT_FAIL;
     }
+}
+
+/* The first line of a file (@file, or standard input when @from_stdin
+ * and it is not a terminal), else typed at the terminal without echo
+ * (twice when @confirm). @zh/@en name what is read ("口令"/"passphrase").
+ * NULL on failure, after a message; the caller frees the text. */
+char *cli_secret(struct cli *c, const char *file, bool from_stdin, bool confirm,
+                 const char *zh, const char *en)
+{
+    char *buf = calloc(1, 1024);
+    if (buf == NULL)
+        return NULL;
+    if (file != NULL || (from_stdin && !isatty(STDIN_FILENO))) {
+        FILE *f = file != NULL ? fopen(file, "r") : stdin;
+        if (f == NULL || fgets(buf, 1024, f) == NULL) {
+            fprintf(stderr, "huzhu: %s: %s%s\n",
+                    file != NULL ? file : cli_tr(c, "标准输入", "stdin"),
+                    cli_tr(c, "无法读取", "cannot read the "),
+                    cli_tr(c, zh, en));
+            if (f != NULL && f != stdin)
+                fclose(f);
+            free(buf);
+            return NULL;
+        }
+        if (f != stdin)
+            fclose(f);
+        if (strlen(buf) == 1023 && buf[1022] != '\n') {
+            fprintf(stderr, "huzhu: %s%s\n", cli_tr(c, zh, en),
+                    cli_tr(c, "太长", " too long"));
+            free(buf);
+            return NULL;
+        }
+        buf[strcspn(buf, "\r\n")] = '\0';
+        return buf;
+    }
+    FILE *tty = fopen("/dev/tty", "r+");
+    if (tty == NULL) {
+        fprintf(stderr, "huzhu: %s%s\n",
+                cli_tr(c, "没有终端可输入", "no terminal to type the "),
+                cli_tr(c, zh, en));
+        free(buf);
+        return NULL;
+    }
+    for (int round = 0; round < (confirm ? 2 : 1); round++) {
+        char *again = round == 0 ? buf : calloc(1, 1024);
+        fprintf(tty, "%s: ",
+                round == 0 ? cli_tr(c, zh, en)
+                           : cli_tr(c, "再输一次", "again"));
+        fflush(tty);
+        struct termios old, quiet;
+        int fd = fileno(tty);
+        bool echo_off = tcgetattr(fd, &old) == 0;
+        if (echo_off) {
+            quiet = old;
+            quiet.c_lflag &= ~(tcflag_t)ECHO;
+            tcsetattr(fd, TCSAFLUSH, &quiet);
+        }
+        char *got = again ? fgets(again, 1024, tty) : NULL;
+        if (echo_off)
+            tcsetattr(fd, TCSAFLUSH, &old);
+        fputc('\n', tty);
+        if (got == NULL) {
+            if (again != buf)
+                free(again);
+            free(buf);
+            fclose(tty);
+            return NULL;
+        }
+        again[strcspn(again, "\r\n")] = '\0';
+        if (round == 1) {
+            bool same = strcmp(again, buf) == 0;
+            free(again);
+            if (!same) {
+                fprintf(stderr, "huzhu: %s\n",
+                        cli_tr(c, "两次输入不一致", "the two differ"));
+                free(buf);
+                fclose(tty);
+                return NULL;
+            }
+        }
+    }
+    fclose(tty);
+    return buf;
 }
 
 int cli_fail(struct cli *c, int code, const struct hz_err *err)

@@ -239,6 +239,17 @@ int cmd_members(struct cli *c, struct form *f);
 int cmd_rekey(struct cli *c, struct form *f);
 int cmd_serve(struct cli *c, struct form *f);
 int cmd_sync(struct cli *c, struct form *f);
+/* A secret: the first line of @file, or of standard input when
+ * @from_stdin and it is not a terminal, else typed at the terminal
+ * without echo (twice when @confirm); @zh/@en name it. NULL after a
+ * message on failure; the caller frees it. */
+char *cli_secret(struct cli *c, const char *file, bool from_stdin, bool confirm,
+                 const char *zh, const char *en);
+
+int cmd_user_add(struct cli *c, struct form *f);
+int cmd_user_rm(struct cli *c, struct form *f);
+int cmd_user_ls(struct cli *c, struct form *f);
+int cmd_user_passwd(struct cli *c, struct form *f);
 int cmd_peer_add(struct cli *c, struct form *f);
 int cmd_peer_rm(struct cli *c, struct form *f);
 int cmd_peer_ls(struct cli *c, struct form *f);

@@ -2,12 +2,15 @@
  * (src/net; proto/sync.md, proto/cli.md). */
 #include "cli.h"
 
+#include "../http/http.h"
 #include "../net/net.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <uv.h>
 
 static void key8(const uint8_t *k, char out[9])
 {
@@ -112,6 +115,12 @@ int cmd_sync(struct cli *c, struct form *f)
 struct serving {
     struct cli *c;
     const char *listen;
+    /* the web interface (--http, --insecure-http) */
+    const char *http_listen;
+    bool insecure;
+    struct http *web;
+    int web_rv;
+    struct hz_err web_err;
     /* Connections that never proved a key are logged at most once per
      * UNPROVEN_LOG_S, with how many were left out: no stranger can fill
      * the log. */
@@ -128,9 +137,80 @@ static double mono_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Where a phone on the site's Wi-Fi opens the web interface: the
+ * address it listens on, or each of this machine's IPv4 addresses when
+ * it listens on all of them. */
+static void print_web(struct serving *s)
+{
+    const char *scheme = http_tls(s->web) ? "https" : "http";
+    int port = http_port(s->web);
+    const char *colon = strrchr(s->http_listen, ':');
+    char host[64];
+    size_t hl = (size_t)(colon - s->http_listen);
+    snprintf(host, sizeof host, "%.*s", (int)(hl < 63 ? hl : 63),
+             s->http_listen);
+    json_t *urls = json_array();
+    char url[128];
+    if (strcmp(host, "0.0.0.0") == 0) {
+        uv_interface_address_t *ifs = NULL;
+        int n = 0;
+        if (uv_interface_addresses(&ifs, &n) == 0) {
+            for (int i = 0; i < n; i++) {
+                char ip[64];
+                if (ifs[i].address.address4.sin_family != AF_INET ||
+                    ifs[i].is_internal)
+                    continue;
+                uv_ip4_name(&ifs[i].address.address4, ip, sizeof ip);
+                snprintf(url, sizeof url, "%s://%s:%d/", scheme, ip, port);
+                json_array_append_new(urls, json_string(url));
+            }
+            uv_free_interface_addresses(ifs, n);
+        }
+        snprintf(url, sizeof url, "%s://127.0.0.1:%d/", scheme, port);
+        json_array_append_new(urls, json_string(url));
+    } else {
+        snprintf(url, sizeof url, "%s://%s:%d/", scheme, host, port);
+        json_array_append_new(urls, json_string(url));
+    }
+    const char *fp = http_fingerprint(s->web);
+    if (s->c->json) {
+        json_t *o = json_pack("{s:o, s:s?}", "web", urls, "fingerprint",
+                              fp[0] != '\0' ? fp : NULL);
+        char *text = json_dumps(o, JSON_COMPACT);
+        printf("%s\n", text != NULL ? text : "{}");
+        free(text);
+        json_decref(o);
+        return;
+    }
+    size_t i;
+    json_t *u;
+    json_array_foreach(urls, i, u)
+        printf("%s %s\n", cli_tr(s->c, "网页界面", "web interface"),
+               json_string_value(u));
+    if (fp[0] != '\0')
+        printf("%s %s\n",
+               cli_tr(s->c, "证书指纹 (SHA-256，与浏览器显示的核对):",
+                      "certificate fingerprint (SHA-256; compare with the"
+                      " browser's):"),
+               fp);
+    json_decref(urls);
+}
+
 static void on_ready(void *data, int port)
 {
     struct serving *s = data;
+    if (s->http_listen != NULL) {
+        struct http_opts ho = {.dir = cli_node_dir(s->c),
+                               .listen = s->http_listen,
+                               .insecure = s->insecure,
+                               .log = &s->c->log};
+        s->web_rv = http_start(&ho, &s->web, &s->web_err);
+        if (s->web_rv != 0) {
+            /* serve stops as at a signal; cmd_serve reports why */
+            raise(SIGTERM);
+            return;
+        }
+    }
     char host[64];
     const char *colon = strrchr(s->listen, ':');
     size_t hl = colon != NULL ? (size_t)(colon - s->listen) : 0;
@@ -143,6 +223,8 @@ static void on_ready(void *data, int port)
     else
         printf("%s %s:%d (%s)\n", cli_tr(s->c, "正在服务", "serving on"), host,
                port, cli_tr(s->c, "Ctrl-C 停止", "Ctrl-C stops it"));
+    if (s->web != NULL)
+        print_web(s);
     fflush(stdout);
 }
 
@@ -191,11 +273,20 @@ static void on_ended(void *data, int rv, const struct hz_err *err,
 
 int cmd_serve(struct cli *c, struct form *f)
 {
-    struct serving s = {.c = c, .listen = form_get(f, "--listen")};
-    char dflt[32];
+    struct serving s = {.c = c,
+                        .listen = form_get(f, "--listen"),
+                        .http_listen = form_get(f, "--http"),
+                        .insecure = form_get(f, "--insecure-http") != NULL};
+    char dflt[32], web_dflt[32];
     if (s.listen == NULL) {
         snprintf(dflt, sizeof dflt, "0.0.0.0:%d", HZ_SYNC_PORT);
         s.listen = dflt;
+    }
+    if (s.http_listen == NULL) {
+        snprintf(web_dflt, sizeof web_dflt, "0.0.0.0:%d", HZ_HTTP_PORT);
+        s.http_listen = web_dflt;
+    } else if (strcmp(s.http_listen, "off") == 0) {
+        s.http_listen = NULL;
     }
     struct net_serve_opts o = {.listen = s.listen,
                                .lock_dir = cli_node_dir(c),
@@ -204,6 +295,12 @@ int cmd_serve(struct cli *c, struct form *f)
                                .ended = on_ended};
     struct hz_err err = {0};
     int rv = net_serve(c->node, &o, &err);
+    http_stop(s.web);
+    if (s.web_rv != 0)
+        return cli_fail_text(
+            c, s.web_rv,
+            cli_tr(c, "网页界面无法启动", "the web interface could not start"),
+            &s.web_err);
     if (s.unproven_left > 0)
         fprintf(stderr, "huzhu serve: %s %llu\n",
                 cli_tr(c, "另有未证明身份的连接已结束:",

@@ -7,78 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 
 /* A passphrase from @file (its first line), or typed at the terminal
  * without echo (twice when @confirm). NULL on failure, after a message. */
 static char *passphrase(struct cli *c, const char *file, bool confirm)
 {
-    char *buf = calloc(1, 1024);
-    if (buf == NULL)
-        return NULL;
-    if (file != NULL) {
-        FILE *f = fopen(file, "r");
-        if (f == NULL || fgets(buf, 1024, f) == NULL) {
-            fprintf(stderr, "huzhu: %s: %s\n", file,
-                    cli_tr(c, "无法读取口令", "cannot read the passphrase"));
-            if (f != NULL)
-                fclose(f);
-            free(buf);
-            return NULL;
-        }
-        fclose(f);
-        buf[strcspn(buf, "\r\n")] = '\0';
-        return buf;
-    }
-    FILE *tty = fopen("/dev/tty", "r+");
-    if (tty == NULL) {
-        fprintf(stderr, "huzhu: %s\n",
-                cli_tr(c, "没有终端可输入口令：请用 --passphrase-file",
-                       "no terminal to type a passphrase: use "
-                       "--passphrase-file"));
-        free(buf);
-        return NULL;
-    }
-    for (int round = 0; round < (confirm ? 2 : 1); round++) {
-        char *again = round == 0 ? buf : calloc(1, 1024);
-        fprintf(tty, "%s: ",
-                round == 0 ? cli_tr(c, "口令", "passphrase")
-                           : cli_tr(c, "再输一次", "again"));
-        fflush(tty);
-        struct termios old, quiet;
-        int fd = fileno(tty);
-        bool echo_off = tcgetattr(fd, &old) == 0;
-        if (echo_off) {
-            quiet = old;
-            quiet.c_lflag &= ~(tcflag_t)ECHO;
-            tcsetattr(fd, TCSAFLUSH, &quiet);
-        }
-        char *got = again ? fgets(again, 1024, tty) : NULL;
-        if (echo_off)
-            tcsetattr(fd, TCSAFLUSH, &old);
-        fputc('\n', tty);
-        if (got == NULL) {
-            if (again != buf)
-                free(again);
-            free(buf);
-            fclose(tty);
-            return NULL;
-        }
-        again[strcspn(again, "\r\n")] = '\0';
-        if (round == 1) {
-            bool same = strcmp(again, buf) == 0;
-            free(again);
-            if (!same) {
-                fprintf(stderr, "huzhu: %s\n",
-                        cli_tr(c, "两次口令不一致", "the passphrases differ"));
-                free(buf);
-                fclose(tty);
-                return NULL;
-            }
-        }
-    }
-    fclose(tty);
-    return buf;
+    return cli_secret(c, file, false, confirm, "口令", "passphrase");
 }
 
 static void print_network(struct cli *c, const char *id, const char *name,

@@ -385,8 +385,14 @@ static const struct cli_param serve_params[] = {
         "address to listen on (default 0.0.0.0:7420, every interface)"),
     FLAG("--no-discovery", "不在局域网广播(局域网发现尚未实现)",
          "do not announce on the LAN (LAN discovery is not built yet)"),
-    OPT("--http", "ADDR:PORT", NULL, "网页界面地址(网页界面尚未实现)",
-        "web interface address (the web interface is not built yet)"),
+    OPT("--http", "ADDR:PORT", NULL,
+        "网页界面地址(默认 0.0.0.0:8080，所有网卡；off 关闭)",
+        "web interface address (default 0.0.0.0:8080, every interface; off"
+        " turns it off)"),
+    FLAG("--insecure-http",
+         "在非本机地址上用明文 HTTP(不加密，仅在无法使用 HTTPS 时)",
+         "plain HTTP on an address other than loopback (unencrypted; only"
+         " where HTTPS cannot be used)"),
     END,
 };
 
@@ -409,6 +415,35 @@ static const struct cli_cmd peer_subs[] = {
         "remove a peer"),
     RUN("ls", NODE_READ, cmd_peer_ls, NULL, "列出对端及其同步情况",
         "list peers and how their sync goes"),
+    END,
+};
+
+static const struct cli_param user_add_params[] = {
+    POS("NAME", NULL, "账号名(1 到 64 字节)", "account name (1 to 64 bytes)"),
+    REQ("--role", "ROLE", NULL, "角色: admin、coordinator、site 或 viewer",
+        "role: admin, coordinator, site or viewer"),
+    OPT("--site", "SITE", NULL, "site 账号所属安置点(编号)",
+        "the site of a site account (its id)"),
+    END,
+};
+
+static const struct cli_param user_name_params[] = {
+    POS("NAME", NULL, "账号名", "account name"),
+    END,
+};
+
+static const struct cli_cmd user_subs[] = {
+    RUN("add", NODE_WRITE, cmd_user_add, user_add_params,
+        "添加网页账号(密码从终端输入两次，或取标准输入首行)",
+        "add a web account (password typed twice, or stdin's first line)"),
+    RUN("ls", NODE_READ, cmd_user_ls, NULL, "列出网页账号",
+        "list web accounts"),
+    RUN("rm", NODE_WRITE, cmd_user_rm, user_name_params,
+        "删除网页账号(其会话随即结束)",
+        "remove a web account (its sessions end)"),
+    RUN("passwd", NODE_WRITE, cmd_user_passwd, user_name_params,
+        "更改网页账号的密码(其会话随即结束)",
+        "change a web account's password (its sessions end)"),
     END,
 };
 
@@ -474,6 +509,8 @@ static const struct cli_cmd cmds[] = {
         "与一个正在服务的节点同步一次", "sync once with a serving node"),
     SUBS("peer", peer_subs, "配置实时同步的对端节点",
          "configure the peers live sync dials"),
+    SUBS("user", user_subs, "网页界面的工作人员账号",
+         "staff accounts of the web interface"),
     RUN("rekey", NODE_WRITE, cmd_rekey, NULL,
         "更换本节点密钥(复制的SD卡、分叉)",
         "give this node a new key (cloned card, fork)"),

@@ -491,3 +491,88 @@ const char *hz_column_label(const char *table, const char *column,
         return NULL;
     return lang == HZ_LANG_EN ? t->cols[c].en : t->cols[c].zh;
 }
+
+/* ---- resident ID numbers */
+
+static bool date_ok(int y, int m, int d, int this_year)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1880 || (this_year > 0 && y > this_year) || m < 1 || m > 12 ||
+        d < 1)
+        return false;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return d <= days[m - 1] + (m == 2 && leap ? 1 : 0);
+}
+
+static int digits(const char *s, size_t n)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = v * 10 + (s[i] - '0');
+    return v;
+}
+
+enum id_number_fault schema_id_number_check(const char *s, int this_year)
+{
+    size_t len = strlen(s);
+    if (len != 18 && len != 15)
+        return IDN_LENGTH;
+    for (size_t i = 0; i < len; i++) {
+        bool last = i == 17;
+        if (!(s[i] >= '0' && s[i] <= '9') &&
+            !(last && (s[i] == 'X' || s[i] == 'x')))
+            return IDN_DIGITS;
+    }
+    if (len == 15)
+        return date_ok(1900 + digits(s + 6, 2), digits(s + 8, 2),
+                       digits(s + 10, 2), this_year)
+                   ? IDN_OK
+                   : IDN_DATE;
+    if (!date_ok(digits(s + 6, 4), digits(s + 10, 2), digits(s + 12, 2),
+                 this_year))
+        return IDN_DATE;
+    static const int weight[17] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
+                                   3, 7, 9,  10, 5, 8, 4, 2};
+    static const char check[] = "10X98765432";
+    int sum = 0;
+    for (size_t i = 0; i < 17; i++)
+        sum += (s[i] - '0') * weight[i];
+    char want = check[sum % 11];
+    char got = s[17] == 'x' ? 'X' : s[17];
+    return got == want ? IDN_OK : IDN_CHECKSUM;
+}
+
+const char *schema_id_number_fault_en(enum id_number_fault f)
+{
+    switch (f) {
+    case IDN_OK:
+        return "valid";
+    case IDN_LENGTH:
+        return "an ID number has 18 characters (old ones 15)";
+    case IDN_DIGITS:
+        return "an ID number is digits, the last may be X";
+    case IDN_DATE:
+        return "the birth date in the ID number does not exist";
+    case IDN_CHECKSUM:
+        return "the ID number's check digit does not match: a digit is"
+               " mistyped";
+    }
+    return "invalid";
+}
+
+const char *schema_id_number_fault_zh(enum id_number_fault f)
+{
+    switch (f) {
+    case IDN_OK:
+        return "有效";
+    case IDN_LENGTH:
+        return "身份证号应为 18 位（旧证 15 位）";
+    case IDN_DIGITS:
+        return "身份证号只能是数字，最后一位可以是 X";
+    case IDN_DATE:
+        return "身份证号中的出生日期不存在";
+    case IDN_CHECKSUM:
+        return "身份证号校验位不符，请检查是否输错";
+    }
+    return "无效";
+}

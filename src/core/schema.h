@@ -108,4 +108,22 @@ int schema_parse_value(const struct col_def *c, const char *text,
 const struct enum_val *schema_enum(const struct col_def *c, const uint8_t *name,
                                    size_t len);
 
+/* Is @s (NUL-terminated) a mainland resident ID number (GB 11643-1999):
+ * 18 characters, 17 digits and a check character (0-9 or X, x allowed)
+ * that the ISO 7064 MOD 11-2 sum matches, with a birth date YYYYMMDD at
+ * position 7 that exists, from 1880 and not after @this_year (0: no
+ * bound); or an old 15-digit number with YYMMDD taken as 19YY (DECISIONS
+ * 41). Checked on local input only (persons.id_number), like a reference:
+ * entries from peers are never refused for it. */
+enum id_number_fault {
+    IDN_OK,
+    IDN_LENGTH,   /* neither 18 nor 15 characters */
+    IDN_DIGITS,   /* a character that is not a digit (or the final X) */
+    IDN_DATE,     /* the birth date does not exist or is out of range */
+    IDN_CHECKSUM, /* the check character does not match */
+};
+enum id_number_fault schema_id_number_check(const char *s, int this_year);
+const char *schema_id_number_fault_en(enum id_number_fault f);
+const char *schema_id_number_fault_zh(enum id_number_fault f);
+
 #endif

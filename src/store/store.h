@@ -122,4 +122,64 @@ int store_contact_end(hz_node *n, const uint8_t *key, const char *addr,
                       bool dialled, const struct store_contact_news *news,
                       struct hz_err *err);
 
+/* ---- what the web layer asks of the node (node/node.c) */
+
+/* SQLite's data_version of the node's connection: it changes whenever
+ * another connection (a serving loop's ingest, a CLI write) commits, never
+ * for this connection's own commits. */
+int store_data_version(hz_node *n, int64_t *out, struct hz_err *err);
+/* The node's human name, owned by the caller (free). */
+int store_node_name(hz_node *n, char **name, struct hz_err *err);
+
+/* ---- staff accounts of the web interface (members/accounts.c;
+ * DECISIONS 38): this node's, never replicated (proto/storage.md, table
+ * account) */
+
+#define STORE_ACCOUNT_NAME_MAX 64u
+#define STORE_PASSWORD_MIN 8u
+#define STORE_PASSWORD_MAX 512u
+#define STORE_PW_HASH_LEN 128u
+/* Argon2id, 32 MiB, 2 passes (DECISIONS 38). */
+#define STORE_PW_OPS 2u
+#define STORE_PW_MEM (32u << 20)
+
+struct store_account {
+    char name[STORE_ACCOUNT_NAME_MAX + 1];
+    char role[16];                /* admin, coordinator, site, viewer */
+    char site[33];                /* a site account's site row, else "" */
+    char hash[STORE_PW_HASH_LEN]; /* crypto_pwhash_str */
+    int64_t serial;               /* new at every add, passwd, rm */
+};
+
+bool store_account_role_known(const char *role);
+/* 0, or HZ_EINVAL with the rule the name breaks. */
+int store_account_name_check(const char *name, struct hz_err *err);
+/* 0, or HZ_EINVAL when @pw is shorter or longer than allowed. */
+int store_password_check(const char *pw, struct hz_err *err);
+/* Argon2id of @pw into @out (a crypto_pwhash_str string): about 32 MiB
+ * and a tenth of a second; the web runs it off its loop. */
+int store_password_hash(const char *pw, char out[STORE_PW_HASH_LEN],
+                        struct hz_err *err);
+/* Does @pw match @hash? *@rehash then says whether the hash was made
+ * with other parameters than today's (hash it again). */
+bool store_password_verify(const char *hash, const char *pw, bool *rehash);
+
+/* HZ_EEXIST when an account has the name. */
+int store_account_add(hz_node *n, const struct store_account *a,
+                      struct hz_err *err);
+/* HZ_ENOTFOUND when none has it. */
+int store_account_get(hz_node *n, const char *name, struct store_account *out,
+                      struct hz_err *err);
+/* The account's serial, or HZ_ENOTFOUND (a web session's check). */
+int store_account_serial(hz_node *n, const char *name, int64_t *serial,
+                         struct hz_err *err);
+/* A new password hash; @end_sessions gives a new serial (user passwd),
+ * a rehash at login keeps it. HZ_ENOTFOUND. */
+int store_account_set_hash(hz_node *n, const char *name, const char *hash,
+                           bool end_sessions, struct hz_err *err);
+int store_account_remove(hz_node *n, const char *name, struct hz_err *err);
+/* Accounts as a JSON array of {name, role, site, created_ms, changed_ms},
+ * by name; never a hash. */
+int store_account_list(hz_node *n, char **json, struct hz_err *err);
+
 #endif

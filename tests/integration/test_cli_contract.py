@@ -730,9 +730,18 @@ def friendly_commands_forms():
               "household add without --head")
         fails(n, ["household", "add", "--head", "x", "--member",
                   "测试,男,1990,飞行员"], T.EXIT_USAGE, "an unknown flag")
+        # ID numbers are checked on local input (GB 11643: 18 characters,
+        # a birth date that exists, the MOD 11-2 check character)
+        for bad, why in (("000000000000000000", "a birth date 0000-00-00"),
+                         ("11010519491231002", "17 characters"),
+                         ("110105194912310021", "a wrong check digit"),
+                         ("11010519490230002X", "30 February"),
+                         ("1101051949123100AX", "a letter inside")):
+            fails(n, ["person", "add", "--name", "测试", "--id-number", bad],
+                  T.EXIT_INPUT, "an ID number with " + why)
         p = n.out("person", "add", "--household", hh, "--name", "测试己",
                   "--born", "1988", "--flag", "孕妇", "--id-number",
-                  "000000000000000000")
+                  "11010519491231002x")
         T.check(n.js("get", "persons", p)["pregnant"] is True,
                 "person add with --flag 孕妇")
         fails(n, ["person", "add", "--household", hh, "--name", "测试",

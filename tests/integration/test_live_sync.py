@@ -51,7 +51,7 @@ class Serving:
     def __init__(self, node, faketime=None):
         self.node = node
         cmd = [T.HUZHU, "-d", node.dir, "--json", "serve", "--listen",
-               "127.0.0.1:0"]
+               "127.0.0.1:0", "--http", "off"]
         env = None
         if faketime is not None:
             # libfaketime preloaded into serve itself: faketime(1) would
@@ -122,7 +122,7 @@ def members_converge_through_a_serving_node():
             T.check(j["sent"] == 0 and j["received"] == 0,
                     "an up-to-date sync moves no entries")
             # A second serve on the same node is refused.
-            second = r.run("serve", "--listen", "127.0.0.1:0")
+            second = r.run("serve", "--listen", "127.0.0.1:0", "--http", "off")
             T.check(second.rc != 0 and "serve" in second.err,
                     "a second serve on one node is refused (%d %r)"
                     % (second.rc, second.err))
@@ -174,7 +174,8 @@ def outsiders_and_revoked_members_are_refused():
         T.check_eq(rc, 0, "serve exits 0 on SIGTERM")
         T.check("吊销" in err or "revoked" in err,
                 "serve logs the refusal with its reason (%r)" % err[-400:])
-        res = lone.run("--lang", "en", "serve", "--listen", "127.0.0.1:0")
+        res = lone.run("--lang", "en", "serve", "--listen", "127.0.0.1:0",
+                       "--http", "off")
         T.check(res.rc == T.EXIT_REFUSED and "in no network" in res.err,
                 "serve in no network says so (%r)" % res.err)
 

@@ -22,7 +22,7 @@ cases = T.Cases("log_privacy")
 
 NAME = "哨兵姓名X"
 NAME2 = "哨兵亲属Y"
-IDNUM = "110101199001011234X"
+IDNUM = "11010519491231002X"  # a valid number (GB 11643 checksum)
 PHONE = "13987654321"
 PHONE2 = "13912340000"
 ADDRESS = "哨兵地址路99号"

@@ -327,7 +327,8 @@ class Serving:
         with open(self.log_path, "wb") as log:
             self.p = subprocess.Popen(
                 [T.HUZHU, "-d", node.dir, "--json", "serve", "--listen",
-                 HOST + ":0"], stdout=subprocess.PIPE, stderr=log,
+                 HOST + ":0", "--http", "off"], stdout=subprocess.PIPE,
+                stderr=log,
                 env=T.base_env())
         T.PROCESSES[0] += 1
         r, _, _ = select.select([self.p.stdout], [], [], 20)

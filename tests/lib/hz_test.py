@@ -105,15 +105,19 @@ def base_env(extra=None):
     return env
 
 
-def run(args, expect=None, env=None, faketime=None, timeout=120):
+def run(args, expect=None, env=None, faketime=None, timeout=120,
+        input=None):
     """Run huzhu with @args (a list). @expect: an exit code to assert, or
-    None. @faketime: a faketime(1) timestamp to run the program under."""
+    None. @faketime: a faketime(1) timestamp to run the program under.
+    @input: text for its standard input (else none: /dev/null)."""
     cmd = [HUZHU] + [str(a) for a in args]
     if faketime is not None:
         cmd = ["faketime", faketime] + cmd
     PROCESSES[0] += 1
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       env=base_env(env), timeout=timeout)
+                       env=base_env(env), timeout=timeout,
+                       input=input.encode() if input is not None else None,
+                       stdin=subprocess.DEVNULL if input is None else None)
     r = Result([str(a) for a in args], p.returncode,
                p.stdout.decode("utf-8", "replace"),
                p.stderr.decode("utf-8", "replace"))
@@ -167,12 +171,12 @@ class Node:
         n.key = r.json()["key"]
         return n
 
-    def run(self, *args, expect=None, env=None, faketime=None):
+    def run(self, *args, expect=None, env=None, faketime=None, input=None):
         e = dict(self.env or {})
         e.update(env or {})
         return run(["-d", self.dir] + list(args), expect=expect, env=e,
                    faketime=faketime if faketime is not None
-                   else self.faketime)
+                   else self.faketime, input=input)
 
     def out(self, *args):
         """stdout of a command that must succeed, stripped."""

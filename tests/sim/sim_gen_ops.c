@@ -162,6 +162,16 @@ static void scalar(struct sim_world *w, const struct table_def *t, int c,
     struct sim_rng *r = &w->rng;
     switch (cd->type) {
     case COL_TEXT:
+        if (strcmp(cd->name, "id_number") == 0) {
+            /* Local input takes only real ID numbers (schema.md). */
+            static const char *const ids[] = {
+                "11010519491231002X", "440304195805121237",
+                "510107196203014566", "330102194508227891",
+                "210202196001010017"};
+            snprintf(text, cap, "%s", ids[sim_below(r, 5)]);
+            snprintf(canon, ccap, "%s", text);
+            return;
+        }
         if (sim_chance(r, 50))
             snprintf(text, cap, "%s", words[sim_below(r, 10)]);
         else

@@ -538,7 +538,12 @@ static const char base_schema[] =
     " NULL, dialled INTEGER NOT NULL, connected INTEGER NOT NULL DEFAULT 0,"
     " last_contact INTEGER NOT NULL DEFAULT 0, last_sync INTEGER NOT NULL"
     " DEFAULT 0, sent INTEGER NOT NULL DEFAULT 0, received INTEGER NOT NULL"
-    " DEFAULT 0, last_error TEXT) WITHOUT ROWID;";
+    " DEFAULT 0, last_error TEXT) WITHOUT ROWID;"
+    /* Staff accounts of the web interface, this node's and never
+     * replicated (format 8; members/accounts.c). */
+    "CREATE TABLE IF NOT EXISTS account(name TEXT PRIMARY KEY, role TEXT NOT"
+    " NULL, site TEXT, hash TEXT NOT NULL, serial INTEGER NOT NULL, created"
+    " INTEGER NOT NULL, changed INTEGER NOT NULL) WITHOUT ROWID;";
 
 void db_table_name(const struct table_def *t, char *out, size_t len)
 {

@@ -36,10 +36,11 @@
  * (names, authors, log.n); 5: evsrc with its table and entry as integers
  * and a sum of each insert's content in place of the content; 6: w with
  * one fact per entry and row, its columns as bits; 7: pending and forks
- * numbered with AUTOINCREMENT, and the peer and contact tables. An older
+ * numbered with AUTOINCREMENT, and the peer and contact tables; 8: the
+ * account table of the web interface. An older
  * database is brought up to date when it is opened for writing
  * (node/node.c). */
-#define HZ_DB_FORMAT 7
+#define HZ_DB_FORMAT 8
 
 /* The columns of pending and forks (format 7), for db.c's schema and the
  * upgrades in log/log.c. */

@@ -9,12 +9,14 @@
  * written again with the same id and content is a no-op. */
 #include "log.h"
 
+#include "../../core/cert.h"
 #include "../../core/clock.h"
 #include "../../core/alloc.h"
 #include "../../core/error_int.h"
 #include "../../core/limits.h"
 #include "../state/state.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -33,6 +35,9 @@ struct hz_batch {
     hz_node *node;
     struct batch_op *ops;
     size_t n, cap;
+    /* hz_batch_limit: what a web account of this role may write */
+    bool limited;
+    struct cert as;
 };
 
 int hz_batch_open(hz_node *node, hz_batch **out, struct hz_err *err)
@@ -247,6 +252,14 @@ static int parse_op(struct hz_node *n, const hz_batch *b,
             rv = check_ref(n, b, &t->cols[c], &p->fields[i].val, err);
         if (rv != 0)
             return rv;
+        if (strcmp(t->cols[c].name, "id_number") == 0 &&
+            p->fields[i].val.type == VALUE_STR) {
+            enum id_number_fault fault =
+                schema_id_number_check(bo->vals[i], current_year(n));
+            if (fault != IDN_OK)
+                return hz_err_set(err, HZ_EVALUE, "id_number: %s",
+                                  schema_id_number_fault_en(fault));
+        }
         if (strcmp(t->cols[c].name, "birth_year") == 0 &&
             p->fields[i].val.type == VALUE_INT && current_year(n) != 0 &&
             p->fields[i].val.i > current_year(n))
@@ -552,6 +565,25 @@ static int write_ops(struct hz_node *n, struct parsed *ps, size_t count,
     return rv;
 }
 
+int hz_batch_limit(hz_batch *b, const char *role, const char *site,
+                   struct hz_err *err)
+{
+    memset(&b->as, 0, sizeof b->as);
+    if (role == NULL || cert_role_parse(role, &b->as.role) != 0)
+        return hz_err_set(err, HZ_EINVAL, "no role %s",
+                          role != NULL ? role : "(none)");
+    b->as.has_site = site != NULL && site[0] != '\0';
+    if (b->as.has_site &&
+        (strlen(site) != 2 * HZ_ROW_LEN ||
+         sodium_hex2bin(b->as.site, HZ_ROW_LEN, site, 2 * HZ_ROW_LEN, NULL,
+                        NULL, NULL) != 0))
+        return hz_err_set(err, HZ_EINVAL, "site id %s", site);
+    if ((b->as.role == ROLE_SITE) != b->as.has_site)
+        return hz_err_set(err, HZ_EINVAL, "a site role names its site");
+    b->limited = true;
+    return 0;
+}
+
 static int parse_all(struct hz_node *n, hz_batch *b, struct parsed *ps,
                      size_t *count, struct hz_err *err)
 {
@@ -559,6 +591,8 @@ static int parse_all(struct hz_node *n, hz_batch *b, struct parsed *ps,
     for (size_t i = 0; i < b->n; i++) {
         struct parsed *p = &ps[*count];
         int rv = parse_op(n, b, &b->ops[i], p, err);
+        if (rv == 0 && b->limited)
+            rv = cert_allows(&b->as, &p->op, err);
         if (rv == 0)
             rv = check_target(n, p, err);
         bool skip = false;

@@ -6,6 +6,8 @@
  * (DECISIONS 13). Layout: proto/storage.md. */
 #include "node.h"
 
+#include "../store.h"
+
 #include "../../core/error_int.h"
 #include "../log/log.h"
 #include "../members/members.h"
@@ -493,4 +495,14 @@ int node_name(struct hz_node *n, char **name, struct hz_err *err)
     if (rv == 0 && *name == NULL)
         rv = hz_err_set(err, HZ_ECORRUPT, "node has no name");
     return rv;
+}
+
+int store_data_version(hz_node *n, int64_t *out, struct hz_err *err)
+{
+    return db_int(&n->db, "PRAGMA data_version", DB_NO_ARGS, out, NULL, err);
+}
+
+int store_node_name(hz_node *n, char **name, struct hz_err *err)
+{
+    return node_name(n, name, err);
 }

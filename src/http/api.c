@@ -1,0 +1,969 @@
+/* api.c - the routes of the JSON API (proto/api.md): every table of the
+ * schema registry under /api/TABLE, households with their members in one
+ * request, check-in and check-out of several persons in one tap, stock
+ * movements, views, conflicts and their resolution, search, and the
+ * registry itself for the forms. Values are validated by the registry
+ * (the same code as the CLI) before anything is written; a refusal names
+ * the field and says why in Chinese and English. */
+#include "api.h"
+
+#include "../core/error_int.h"
+#include "../core/limits.h"
+#include "../core/schema.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SEG_MAX 4
+#define SEG_LEN_MAX 64
+#define MEMBERS_MAX 64
+#define PERSONS_MAX 64
+#define SEARCH_LIMIT_MAX 100
+#define LIST_LIMIT_MAX 1000
+
+json_t *api_error_body(const char *code, const char *field, const char *zh,
+                       const char *en)
+{
+    json_t *e = json_pack("{s:s, s:s, s:s}", "code", code, "zh", zh, "en", en);
+    if (e != NULL && field != NULL)
+        json_object_set_new(e, "field", json_string(field));
+    return json_pack("{s:o}", "error", e != NULL ? e : json_object());
+}
+
+static void refuse(struct api_res *out, int status, const char *code,
+                   const char *field, const char *zh, const char *en)
+{
+    json_decref(out->body);
+    out->status = status;
+    out->body = api_error_body(code, field, zh, en);
+}
+
+static void ok(struct api_res *out, int status, json_t *body)
+{
+    json_decref(out->body);
+    out->status = status;
+    out->body = body != NULL ? body : json_object();
+}
+
+/* A failure of the library, as the API says it. */
+static void refuse_hz(struct api_res *out, int rv, const struct hz_err *err)
+{
+    char en[HZ_ERR_MSG_MAX + 64];
+    snprintf(en, sizeof en, "%s%s%s", hz_strerror(rv),
+             err->msg[0] != '\0' ? ": " : "", err->msg);
+    switch (rv) {
+    case HZ_ENOTFOUND:
+        refuse(out, 404, "not_found", NULL, "找不到该记录", en);
+        break;
+    case HZ_EDELETED:
+        refuse(out, 410, "deleted", NULL, "该记录已删除", en);
+        break;
+    case HZ_EVALUE:
+    case HZ_ESCHEMA:
+    case HZ_EINVAL:
+    case HZ_ETOOBIG:
+        refuse(out, 422, "bad_value", NULL, "输入的内容不被接受", en);
+        break;
+    case HZ_ECONFLICT:
+        refuse(out, 409, "conflict", NULL, "该编号已用于不同的内容", en);
+        break;
+    case HZ_EPERM:
+        refuse(out, 403, "forbidden", NULL, "您的角色不能做此操作", en);
+        break;
+    case HZ_EREVOKED:
+    case HZ_ENOCERT:
+        refuse(out, 403, "node_denied", NULL,
+               "本节点目前不能写入（证书已吊销或尚未加入网络）", en);
+        break;
+    case HZ_EBUSY:
+        refuse(out, 503, "busy", NULL, "节点正忙，请稍后再试", en);
+        break;
+    case HZ_EREADONLY:
+    case HZ_ENOSPC:
+        refuse(out, 507, "storage", NULL,
+               "存储已满或只读，无法写入；请联系管理员", en);
+        break;
+    default:
+        refuse(out, 500, "internal", NULL, "节点内部错误", en);
+        break;
+    }
+}
+
+/* ---- requests */
+
+static const char *query(const struct api_req *r, const char *key)
+{
+    for (size_t i = 0; i < r->n_query; i++) {
+        if (strcmp(r->qk[i], key) == 0)
+            return r->qv[i];
+    }
+    return NULL;
+}
+
+/* Only @allowed (NULL-terminated) may be in the query. */
+static bool query_only(const struct api_req *r, const char *const *allowed,
+                       struct api_res *out)
+{
+    for (size_t i = 0; i < r->n_query; i++) {
+        bool known = false;
+        for (const char *const *a = allowed; *a != NULL && !known; a++)
+            known = strcmp(*a, r->qk[i]) == 0;
+        if (!known) {
+            refuse(out, 400, "unknown_field", r->qk[i], "不认识的查询参数",
+                   "unknown query parameter");
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The body as a JSON object, or NULL after refusing. */
+static json_t *body_object(const struct api_req *r, struct api_res *out)
+{
+    if (r->len == 0) {
+        refuse(out, 400, "bad_json", NULL, "请求内容为空", "the body is empty");
+        return NULL;
+    }
+    json_error_t je;
+    json_t *o = json_loadb(r->body, r->len, JSON_REJECT_DUPLICATES, &je);
+    if (o == NULL || !json_is_object(o)) {
+        json_decref(o);
+        refuse(out, 400, "bad_json", NULL, "请求内容不是有效的 JSON 对象",
+               "the body is not a JSON object");
+        return NULL;
+    }
+    return o;
+}
+
+/* A JSON value as the text a person would type for it ("" clears). */
+static bool value_text(json_t *v, char *buf, size_t len, const char **out)
+{
+    if (json_is_string(v)) {
+        *out = json_string_value(v);
+        return strlen(*out) == json_string_length(v); /* no NUL inside */
+    }
+    if (json_is_integer(v))
+        snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v))
+        snprintf(buf, len, "%.17g", json_real_value(v));
+    else if (json_is_boolean(v))
+        snprintf(buf, len, "%s", json_is_true(v) ? "true" : "false");
+    else if (json_is_null(v))
+        buf[0] = '\0';
+    else
+        return false;
+    *out = buf;
+    return true;
+}
+
+static int this_year(void)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    if (gmtime_r(&now, &tm) == NULL || tm.tm_year + 1900 < 2000)
+        return 0;
+    return tm.tm_year + 1900;
+}
+
+/* Check one field as the registry (and local input) would; on a
+ * problem, refuse naming it. */
+static bool field_ok(const struct table_def *t, const char *col,
+                     const char *text, struct api_res *out)
+{
+    int c = schema_col_c(t, col);
+    if (c < 0 || strcmp(col, "merged_into") == 0) {
+        refuse(out, 400, "unknown_field", col, "表中没有这一栏",
+               "the table has no such column");
+        return c >= 0 ? false : false;
+    }
+    const struct col_def *d = &t->cols[c];
+    struct value v;
+    uint8_t id[HZ_ROW_LEN];
+    struct hz_err err = {0};
+    if (schema_parse_value(d, text, id, &v, &err) != 0) {
+        char zh[160], en[HZ_ERR_MSG_MAX + 64];
+        switch (d->type) {
+        case COL_INT:
+            if (d->min < d->max)
+                snprintf(zh, sizeof zh, "「%s」应为 %lld 到 %lld 之间的整数",
+                         d->zh, (long long)d->min, (long long)d->max);
+            else
+                snprintf(zh, sizeof zh, "「%s」应为整数", d->zh);
+            break;
+        case COL_REAL:
+            snprintf(zh, sizeof zh, "「%s」应为数字", d->zh);
+            break;
+        case COL_ENUM:
+            snprintf(zh, sizeof zh, "「%s」请从列表中选择", d->zh);
+            break;
+        case COL_ID:
+            snprintf(zh, sizeof zh, "「%s」不是有效的记录编号", d->zh);
+            break;
+        default:
+            snprintf(zh, sizeof zh, "「%s」的内容不被接受", d->zh);
+            break;
+        }
+        snprintf(en, sizeof en, "%s: %s", d->en, err.msg);
+        refuse(out, 422, "bad_value", col, zh, en);
+        return false;
+    }
+    if (strcmp(col, "id_number") == 0 && text[0] != '\0') {
+        enum id_number_fault f = schema_id_number_check(text, this_year());
+        if (f != IDN_OK) {
+            refuse(out, 422, "bad_value", col, schema_id_number_fault_zh(f),
+                   schema_id_number_fault_en(f));
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Put the fields of object @o (skipping the keys in @skip) into @b as
+ * one row of @t. */
+static bool put_object(hz_batch *b, const struct table_def *t, const char *id,
+                       json_t *o, const char *const *skip, char *id_out,
+                       struct api_res *out)
+{
+    struct hz_field f[HZ_FIELDS_MAX];
+    char nums[HZ_FIELDS_MAX][40];
+    size_t n = 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(o, key, v)
+    {
+        bool skipped = false;
+        for (const char *const *s = skip; s != NULL && *s != NULL; s++)
+            skipped = skipped || strcmp(*s, key) == 0;
+        if (skipped)
+            continue;
+        if (n == HZ_FIELDS_MAX) {
+            refuse(out, 422, "bad_value", NULL, "栏目太多", "too many fields");
+            return false;
+        }
+        const char *text;
+        if (!value_text(v, nums[n], sizeof nums[n], &text)) {
+            refuse(out, 422, "bad_value", key, "此栏应为文字、数字或是/否",
+                   "a field is text, a number or true/false");
+            return false;
+        }
+        if (!field_ok(t, key, text, out))
+            return false;
+        f[n++] = (struct hz_field){key, text};
+    }
+    if (n == 0 && t->kind == TABLE_EVENT) {
+        refuse(out, 422, "bad_value", NULL, "没有填写任何内容",
+               "nothing was filled in");
+        return false;
+    }
+    struct hz_err err = {0};
+    int rv = hz_batch_put(b, t->name, id, n, f, id_out, &err);
+    if (rv != 0) {
+        refuse_hz(out, rv, &err);
+        return false;
+    }
+    return true;
+}
+
+/* A batch limited to what the account may write, or NULL after
+ * refusing (a viewer writes nothing). */
+static hz_batch *batch_for(hz_node *n, const struct api_req *r,
+                           struct api_res *out)
+{
+    if (strcmp(r->user->role, "viewer") == 0) {
+        refuse(out, 403, "forbidden", NULL, "查看账号不能修改数据",
+               "a viewer account changes nothing");
+        return NULL;
+    }
+    hz_batch *b = NULL;
+    struct hz_err err = {0};
+    int rv = hz_batch_open(n, &b, &err);
+    if (rv == 0)
+        rv = hz_batch_limit(b, r->user->role,
+                            r->user->site[0] != '\0' ? r->user->site : NULL,
+                            &err);
+    if (rv != 0) {
+        hz_batch_close(b);
+        refuse_hz(out, rv, &err);
+        return NULL;
+    }
+    return b;
+}
+
+static bool commit(hz_node *n, hz_batch *b, struct api_res *out)
+{
+    struct hz_err err = {0};
+    size_t entries = 0;
+    int rv = hz_node_commit(n, b, &entries, &err);
+    hz_batch_close(b);
+    if (rv == HZ_ENOTFOUND) {
+        /* at commit: a row the request refers to */
+        char en[HZ_ERR_MSG_MAX + 64];
+        snprintf(en, sizeof en, "a referenced row is not on this node: %s",
+                 err.msg);
+        refuse(out, 422, "bad_value", NULL, "所选的记录在本节点上不存在", en);
+        return false;
+    }
+    if (rv != 0) {
+        refuse_hz(out, rv, &err);
+        return false;
+    }
+    out->wrote = entries > 0;
+    return true;
+}
+
+/* ---- reading */
+
+static json_t *loads(char *json)
+{
+    json_t *v = json_loads(json, 0, NULL);
+    hz_free_string(json);
+    return v;
+}
+
+/* A reading's JSON as the answer, or its failure. */
+static void reply(struct api_res *out, int rv, char *json,
+                  const struct hz_err *err)
+{
+    if (rv != 0) {
+        hz_free_string(json);
+        refuse_hz(out, rv, err);
+        return;
+    }
+    ok(out, 200, loads(json));
+}
+
+static void get_row(hz_node *n, const char *table, const char *id,
+                    struct api_res *out)
+{
+    char *json = NULL;
+    struct hz_err err = {0};
+    int rv = hz_node_get(n, table, id, &json, &err);
+    reply(out, rv, json, &err);
+}
+
+/* GET /api/TABLE?col=value...&limit=&offset= */
+static void list_rows(hz_node *n, const struct table_def *t,
+                      const struct api_req *r, struct api_res *out)
+{
+    struct hz_field where[API_QUERY_MAX];
+    size_t nw = 0;
+    long limit = 200, offset = 0;
+    for (size_t i = 0; i < r->n_query; i++) {
+        const char *k = r->qk[i], *v = r->qv[i];
+        if (strcmp(k, "limit") == 0 || strcmp(k, "offset") == 0) {
+            char *end;
+            long x = strtol(v, &end, 10);
+            if (*v == '\0' || *end != '\0' || x < 0 ||
+                (k[0] == 'l' && (x < 1 || x > LIST_LIMIT_MAX))) {
+                refuse(out, 400, "bad_value", k, "分页参数无效",
+                       "limit is 1 to 1000, offset 0 or more");
+                return;
+            }
+            *(k[0] == 'l' ? &limit : &offset) = x;
+            continue;
+        }
+        if (schema_col_c(t, k) < 0) {
+            refuse(out, 400, "unknown_field", k, "表中没有这一栏",
+                   "the table has no such column");
+            return;
+        }
+        where[nw++] = (struct hz_field){k, v};
+    }
+    char *json = NULL;
+    struct hz_err err = {0};
+    int rv = hz_node_ls(n, t->name, nw, where, &json, &err);
+    if (rv != 0) {
+        hz_free_string(json);
+        refuse_hz(out, rv, &err);
+        return;
+    }
+    json_t *all = loads(json);
+    json_t *page = json_array();
+    size_t total = json_array_size(all);
+    for (size_t i = (size_t)offset; i < total && i < (size_t)(offset + limit);
+         i++)
+        json_array_append(page, json_array_get(all, i));
+    json_decref(all);
+    ok(out, 200,
+       json_pack("{s:o, s:I}", "rows", page, "total", (json_int_t)total));
+}
+
+/* ---- households with their members */
+
+static const char *const flag_cols[] = {"elderly_mobility", "disabled",
+                                        "no_caretaker",     "left_behind",
+                                        "pregnant",         "chronic"};
+
+/* POST /api/households: {household fields..., "members": [{person
+ * fields..., "flags": [...]}]}: the household and every member, one
+ * action, one batch. */
+static void household_add(hz_node *n, const struct api_req *r,
+                          struct api_res *out)
+{
+    json_t *o = body_object(r, out);
+    if (o == NULL)
+        return;
+    const struct schema *s = schema_current();
+    const struct table_def *th = schema_table_c(s, "households");
+    const struct table_def *tp = schema_table_c(s, "persons");
+    json_t *members = json_object_get(o, "members");
+    if (members != NULL &&
+        (!json_is_array(members) || json_array_size(members) > MEMBERS_MAX)) {
+        refuse(out, 422, "bad_value", "members", "成员应为列表（最多 64 人）",
+               "members is a list of at most 64");
+        json_decref(o);
+        return;
+    }
+    const char *head = json_string_value(json_object_get(o, "head_name"));
+    if (head == NULL || head[0] == '\0') {
+        refuse(out, 422, "missing", "head_name", "请填写户主姓名",
+               "the head of household's name is required");
+        json_decref(o);
+        return;
+    }
+    hz_batch *b = batch_for(n, r, out);
+    char hid[HZ_ROW_HEX_LEN + 1];
+    /* "members" is the list; the household's count is its length. */
+    json_t *hrow = json_deep_copy(o);
+    json_object_del(hrow, "members");
+    if (json_array_size(members) > 0)
+        json_object_set_new(hrow, "members",
+                            json_integer((json_int_t)json_array_size(members)));
+    bool fine = b != NULL && put_object(b, th, NULL, hrow, NULL, hid, out);
+    json_decref(hrow);
+    json_t *ids = json_array();
+    size_t i;
+    json_t *m;
+    json_array_foreach(members, i, m)
+    {
+        if (!fine)
+            break;
+        if (!json_is_object(m)) {
+            refuse(out, 422, "bad_value", "members", "成员应为对象",
+                   "a member is an object");
+            fine = false;
+            break;
+        }
+        const char *name = json_string_value(json_object_get(m, "name"));
+        if (name == NULL || name[0] == '\0') {
+            char field[48];
+            snprintf(field, sizeof field, "members.%zu.name", i);
+            refuse(out, 422, "missing", field, "请填写成员姓名",
+                   "a member's name is required");
+            fine = false;
+            break;
+        }
+        json_t *flags = json_object_get(m, "flags");
+        json_t *row = json_deep_copy(m);
+        json_object_del(row, "flags");
+        json_object_set_new(row, "household", json_string(hid));
+        size_t k;
+        json_t *fl;
+        json_array_foreach(flags, k, fl)
+        {
+            const char *col = json_string_value(fl);
+            bool known = false;
+            for (size_t c = 0; col != NULL && c < 6; c++)
+                known = known || strcmp(col, flag_cols[c]) == 0;
+            if (!known) {
+                refuse(out, 422, "bad_value", "flags", "不认识的困难标记",
+                       "unknown vulnerability flag");
+                fine = false;
+                break;
+            }
+            json_object_set_new(row, col, json_true());
+        }
+        if (flags != NULL && !json_is_array(flags) && fine) {
+            refuse(out, 422, "bad_value", "flags", "困难标记应为列表",
+                   "flags is a list");
+            fine = false;
+        }
+        char pid[HZ_ROW_HEX_LEN + 1];
+        if (fine && !put_object(b, tp, NULL, row, NULL, pid, out)) {
+            /* name the member the problem is in */
+            json_t *e = json_object_get(out->body, "error");
+            const char *f = json_string_value(json_object_get(e, "field"));
+            char field[96];
+            snprintf(field, sizeof field, "members.%zu.%s", i,
+                     f != NULL ? f : "");
+            json_object_set_new(e, "field", json_string(field));
+            fine = false;
+        }
+        json_decref(row);
+        if (fine)
+            json_array_append_new(ids, json_string(pid));
+    }
+    if (fine)
+        fine = commit(n, b, out);
+    else
+        hz_batch_close(b);
+    if (fine)
+        ok(out, 201, json_pack("{s:s, s:O}", "id", hid, "members", ids));
+    json_decref(ids);
+    json_decref(o);
+}
+
+/* ---- one table */
+
+static void table_route(hz_node *n, const struct api_req *r,
+                        const struct table_def *t, const char *id,
+                        struct api_res *out)
+{
+    const char *m = r->method;
+    if (id == NULL && strcmp(m, "GET") == 0) {
+        list_rows(n, t, r, out);
+        return;
+    }
+    if (id != NULL && strcmp(m, "GET") == 0) {
+        get_row(n, t->name, id, out);
+        return;
+    }
+    bool post = id == NULL && strcmp(m, "POST") == 0;
+    bool patch =
+        id != NULL && strcmp(m, "PATCH") == 0 && t->kind == TABLE_ENTITY;
+    bool del =
+        id != NULL && strcmp(m, "DELETE") == 0 && t->kind == TABLE_ENTITY;
+    if (!post && !patch && !del) {
+        refuse(out, 405, "method", NULL, "不支持此操作",
+               "method not allowed here");
+        return;
+    }
+    if (post && strcmp(t->name, "households") == 0) {
+        household_add(n, r, out);
+        return;
+    }
+    json_t *o = del ? NULL : body_object(r, out);
+    if (!del && o == NULL)
+        return;
+    hz_batch *b = batch_for(n, r, out);
+    char row[HZ_ROW_HEX_LEN + 1];
+    bool fine = b != NULL;
+    if (fine && del) {
+        struct hz_err err = {0};
+        int rv = hz_batch_del(b, t->name, id, &err);
+        if (rv != 0) {
+            refuse_hz(out, rv, &err);
+            fine = false;
+        }
+        snprintf(row, sizeof row, "%.32s", id);
+    } else if (fine) {
+        if (patch) {
+            /* An edit of a row this node does not hold is refused. */
+            char *json = NULL;
+            struct hz_err err = {0};
+            int rv = hz_node_get(n, t->name, id, &json, &err);
+            hz_free_string(json);
+            if (rv != 0) {
+                refuse_hz(out, rv, &err);
+                fine = false;
+            }
+        }
+        fine = fine && put_object(b, t, patch ? id : NULL, o, NULL, row, out);
+    }
+    if (fine)
+        fine = commit(n, b, out);
+    else
+        hz_batch_close(b);
+    if (fine && del)
+        ok(out, 200, json_pack("{s:s, s:b}", "id", row, "deleted", 1));
+    else if (fine)
+        get_row(n, t->name, row, out);
+    if (fine && post)
+        out->status = 201;
+    json_decref(o);
+}
+
+/* ---- check-in, check-out, stock */
+
+/* The open check-ins: the presence view. */
+static json_t *presence(hz_node *n)
+{
+    char *json = NULL;
+    struct hz_err err = {0};
+    if (hz_node_view(n, "presence", &json, &err) != 0) {
+        hz_free_string(json);
+        return NULL;
+    }
+    return loads(json);
+}
+
+/* POST /api/checkin {"site", "persons": [...]} and POST /api/checkout
+ * {"persons": [...], "site"?}: one batch for all of them. */
+static void stays_route(hz_node *n, const struct api_req *r, bool in,
+                        struct api_res *out)
+{
+    json_t *o = body_object(r, out);
+    if (o == NULL)
+        return;
+    const char *site = json_string_value(json_object_get(o, "site"));
+    json_t *persons = json_object_get(o, "persons");
+    const char *key;
+    json_t *v;
+    json_object_foreach(o, key, v)
+    {
+        if (strcmp(key, "site") != 0 && strcmp(key, "persons") != 0) {
+            refuse(out, 400, "unknown_field", key, "不认识的栏目",
+                   "unknown field");
+            json_decref(o);
+            return;
+        }
+    }
+    if (!json_is_array(persons) || json_array_size(persons) == 0 ||
+        json_array_size(persons) > PERSONS_MAX) {
+        refuse(out, 422, "bad_value", "persons", "请选择 1 到 64 人",
+               "persons is a list of 1 to 64 person ids");
+        json_decref(o);
+        return;
+    }
+    if (in && site == NULL) {
+        refuse(out, 422, "missing", "site", "请选择安置点", "choose a site");
+        json_decref(o);
+        return;
+    }
+    json_t *open = in ? NULL : presence(n);
+    hz_batch *b = batch_for(n, r, out);
+    bool fine = b != NULL;
+    const struct table_def *ts = schema_table_c(schema_current(), "stays");
+    size_t i;
+    json_t *p;
+    json_array_foreach(persons, i, p)
+    {
+        if (!fine)
+            break;
+        const char *pid = json_string_value(p);
+        if (pid == NULL) {
+            refuse(out, 422, "bad_value", "persons", "人员编号无效",
+                   "a person id is text");
+            fine = false;
+            break;
+        }
+        json_t *row =
+            json_pack("{s:s, s:s}", "person", pid, "kind", in ? "in" : "out");
+        if (in) {
+            json_object_set_new(row, "site", json_string(site));
+        } else {
+            const char *stay = NULL, *at = NULL;
+            size_t k, found = 0;
+            json_t *s;
+            json_array_foreach(open, k, s)
+            {
+                const char *sp =
+                    json_string_value(json_object_get(s, "person"));
+                const char *ss = json_string_value(json_object_get(s, "site"));
+                if (sp != NULL && strcmp(sp, pid) == 0 &&
+                    (site == NULL || (ss != NULL && strcmp(ss, site) == 0))) {
+                    stay = json_string_value(json_object_get(s, "stay"));
+                    at = ss;
+                    found++;
+                }
+            }
+            if (found != 1 || stay == NULL || at == NULL) {
+                refuse(out, 422, found == 0 ? "not_checked_in" : "ambiguous",
+                       "persons",
+                       found == 0 ? "此人当前未在任何安置点入住"
+                                  : "此人在多个安置点入住，请指定安置点",
+                       found == 0 ? "this person is not checked in anywhere"
+                                  : "checked in at several sites: name one");
+                json_decref(row);
+                fine = false;
+                break;
+            }
+            json_object_set_new(row, "site", json_string(at));
+            json_object_set_new(row, "closes", json_string(stay));
+        }
+        char id[HZ_ROW_HEX_LEN + 1];
+        fine = put_object(b, ts, NULL, row, NULL, id, out);
+        json_decref(row);
+    }
+    if (fine)
+        fine = commit(n, b, out);
+    else
+        hz_batch_close(b);
+    if (fine)
+        ok(out, 201,
+           json_pack("{s:I}", "persons", (json_int_t)json_array_size(persons)));
+    json_decref(open);
+    json_decref(o);
+}
+
+/* ---- views, conflicts, search, registry */
+
+static void view_route(hz_node *n, const char *view, struct api_res *out)
+{
+    static const char *const views[] = {"occupancy",  "presence",
+                                        "stock",      "received",
+                                        "vulnerable", "unaccounted"};
+    bool known = false;
+    for (size_t i = 0; i < sizeof views / sizeof views[0]; i++)
+        known = known || strcmp(view, views[i]) == 0;
+    if (!known) {
+        refuse(out, 404, "not_found", NULL, "没有这个视图", "no such view");
+        return;
+    }
+    char *json = NULL;
+    struct hz_err err = {0};
+    int rv = hz_node_view(n, view, &json, &err);
+    reply(out, rv, json, &err);
+}
+
+static void conflicts_route(hz_node *n, struct api_res *out)
+{
+    char *json = NULL;
+    struct hz_err err = {0};
+    int rv = hz_node_conflicts(n, &json, &err);
+    reply(out, rv, json, &err);
+}
+
+/* POST /api/conflicts/resolve {"table", "row", "column", "value"}: a new
+ * write that has seen every kept value, so it supersedes them all. */
+static void resolve_route(hz_node *n, const struct api_req *r,
+                          struct api_res *out)
+{
+    json_t *o = body_object(r, out);
+    if (o == NULL)
+        return;
+    const char *table = json_string_value(json_object_get(o, "table"));
+    const char *row = json_string_value(json_object_get(o, "row"));
+    const char *col = json_string_value(json_object_get(o, "column"));
+    json_t *value = json_object_get(o, "value");
+    const struct table_def *t =
+        table != NULL ? schema_table_c(schema_current(), table) : NULL;
+    if (t == NULL || t->kind != TABLE_ENTITY || row == NULL || col == NULL ||
+        value == NULL || json_object_size(o) != 4) {
+        refuse(out, 422, "bad_value", NULL, "请给出表、行、栏目和选定的值",
+               "give table, row, column and the chosen value");
+        json_decref(o);
+        return;
+    }
+    json_t *fields = json_object();
+    json_object_set(fields, col, value);
+    hz_batch *b = batch_for(n, r, out);
+    char id[HZ_ROW_HEX_LEN + 1];
+    bool fine = b != NULL && put_object(b, t, row, fields, NULL, id, out);
+    if (fine)
+        fine = commit(n, b, out);
+    else
+        hz_batch_close(b);
+    if (fine)
+        get_row(n, table, row, out);
+    json_decref(fields);
+    json_decref(o);
+}
+
+/* Does @hay contain @needle? */
+static bool has(const char *hay, const char *needle)
+{
+    return hay != NULL && strstr(hay, needle) != NULL;
+}
+
+static bool ends_with(const char *hay, const char *needle)
+{
+    size_t h = hay != NULL ? strlen(hay) : 0, k = strlen(needle);
+    return hay != NULL && h >= k && strcmp(hay + h - k, needle) == 0;
+}
+
+static bool digits_only(const char *s)
+{
+    for (; *s != '\0'; s++) {
+        if (!((*s >= '0' && *s <= '9') || *s == 'X' || *s == 'x'))
+            return false;
+    }
+    return true;
+}
+
+/* GET /api/search?q=&limit=: persons and households by name (any part,
+ * so a surname or a two-character name), phone, ID number or its last
+ * digits, village. */
+static void search_route(hz_node *n, const struct api_req *r,
+                         struct api_res *out)
+{
+    static const char *const allowed[] = {"q", "limit", NULL};
+    if (!query_only(r, allowed, out))
+        return;
+    const char *q = query(r, "q");
+    const char *lim = query(r, "limit");
+    long limit = lim != NULL ? strtol(lim, NULL, 10) : 50;
+    if (q == NULL || q[0] == '\0' || strlen(q) > 64 || limit < 1 ||
+        limit > SEARCH_LIMIT_MAX) {
+        refuse(out, 400, "bad_value", "q", "请输入 1 到 64 字节的查询",
+               "q has 1 to 64 bytes; limit 1 to 100");
+        return;
+    }
+    bool number = digits_only(q);
+    json_t *persons = json_array(), *households = json_array();
+    static const char *const tables[] = {"persons", "households"};
+    for (size_t k = 0; k < 2; k++) {
+        char *json = NULL;
+        struct hz_err err = {0};
+        if (hz_node_ls(n, tables[k], 0, NULL, &json, &err) != 0) {
+            hz_free_string(json);
+            continue;
+        }
+        json_t *rows = loads(json);
+        json_t *into = k == 0 ? persons : households;
+        size_t i;
+        json_t *row;
+        json_array_foreach(rows, i, row)
+        {
+            if (json_array_size(into) >= (size_t)limit)
+                break;
+            const char *name = json_string_value(
+                json_object_get(row, k == 0 ? "name" : "head_name"));
+            const char *phone =
+                json_string_value(json_object_get(row, "phone"));
+            const char *idn =
+                json_string_value(json_object_get(row, "id_number"));
+            const char *village =
+                json_string_value(json_object_get(row, "village"));
+            bool hit = has(name, q) || (number && has(phone, q)) ||
+                       (number && strlen(q) >= 4 && ends_with(idn, q)) ||
+                       (number && idn != NULL && strcmp(idn, q) == 0) ||
+                       (!number && has(village, q));
+            if (hit)
+                json_array_append(into, row);
+        }
+        json_decref(rows);
+    }
+    ok(out, 200,
+       json_pack("{s:o, s:o}", "persons", persons, "households", households));
+}
+
+/* GET /api/schema: the registry, for the forms. */
+static void schema_route(struct api_res *out)
+{
+    const struct schema *s = schema_current();
+    json_t *tables = json_array();
+    for (size_t i = 0; i < s->n_tables; i++) {
+        const struct table_def *t = &s->tables[i];
+        json_t *cols = json_array();
+        for (size_t c = 0; c < t->n_cols; c++) {
+            const struct col_def *d = &t->cols[c];
+            static const char *const types[] = {"text", "int", "real",
+                                                "bool", "id",  "enum"};
+            json_t *col =
+                json_pack("{s:s, s:s, s:s, s:s, s:b}", "name", d->name, "type",
+                          types[d->type], "zh", d->zh, "en", d->en, "required",
+                          (d->flags & COL_REQUIRED) != 0);
+            if (d->type == COL_INT && d->min < d->max) {
+                json_object_set_new(col, "min", json_integer(d->min));
+                json_object_set_new(col, "max", json_integer(d->max));
+            }
+            if (d->type == COL_ID)
+                json_object_set_new(col, "ref", json_string(d->ref_table));
+            if (d->type == COL_ENUM) {
+                json_t *vals = json_array();
+                for (const struct enum_val *e = d->values; e->name != NULL; e++)
+                    json_array_append_new(vals, json_pack("{s:s, s:s, s:s}",
+                                                          "name", e->name, "zh",
+                                                          e->zh, "en", e->en));
+                json_object_set_new(col, "values", vals);
+            }
+            json_array_append_new(cols, col);
+        }
+        json_array_append_new(
+            tables,
+            json_pack("{s:s, s:s, s:s, s:s, s:o}", "name", t->name, "kind",
+                      t->kind == TABLE_ENTITY ? "entity" : "event", "zh", t->zh,
+                      "en", t->en, "columns", cols));
+    }
+    ok(out, 200, json_pack("{s:o}", "tables", tables));
+}
+
+static void status_route(hz_node *n, struct api_res *out)
+{
+    char *json = NULL, hash[HZ_KEY_HEX_LEN + 1] = "", key[HZ_KEY_HEX_LEN + 1];
+    struct hz_err err = {0};
+    int rv = hz_node_status(n, &json, &err);
+    if (rv == 0)
+        rv = hz_node_state_hash(n, hash, &err);
+    if (rv != 0) {
+        hz_free_string(json);
+        refuse_hz(out, rv, &err);
+        return;
+    }
+    hz_node_key_hex(n, key);
+    json_t *st = loads(json);
+    json_object_set_new(st, "state_hash", json_string(hash));
+    json_object_set_new(st, "key", json_string(key));
+    ok(out, 200, st);
+}
+
+/* ---- routing */
+
+/* Split @path after "/api/" into at most SEG_MAX segments of [a-z0-9_]
+ * (ids are hex, table and view names are wire names). */
+static size_t split(const char *path, char seg[SEG_MAX][SEG_LEN_MAX + 1])
+{
+    if (strncmp(path, "/api/", 5) != 0)
+        return 0;
+    const char *p = path + 5;
+    size_t n = 0;
+    while (*p != '\0') {
+        if (n == SEG_MAX)
+            return 0;
+        size_t len = 0;
+        while (p[len] != '\0' && p[len] != '/')
+            len++;
+        if (len == 0 || len > SEG_LEN_MAX)
+            return 0;
+        for (size_t i = 0; i < len; i++) {
+            char ch = p[i];
+            if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+                  ch == '_'))
+                return 0;
+        }
+        memcpy(seg[n], p, len);
+        seg[n][len] = '\0';
+        n++;
+        p += len;
+        if (*p == '/')
+            p++;
+    }
+    return n;
+}
+
+void api_handle(hz_node *n, const struct api_req *r, struct api_res *out)
+{
+    out->status = 500;
+    out->body = NULL;
+    out->wrote = false;
+    char seg[SEG_MAX][SEG_LEN_MAX + 1];
+    size_t ns = split(r->path, seg);
+    bool get = strcmp(r->method, "GET") == 0;
+    bool post = strcmp(r->method, "POST") == 0;
+    if (ns == 0) {
+        refuse(out, 404, "not_found", NULL, "没有这个接口", "no such route");
+        return;
+    }
+    if (!get && r->len > API_BODY_MAX) {
+        refuse(out, 413, "too_big", NULL, "请求内容太大", "body too big");
+        return;
+    }
+    if (ns == 1 && get && strcmp(seg[0], "schema") == 0) {
+        schema_route(out);
+    } else if (ns == 1 && get && strcmp(seg[0], "status") == 0) {
+        status_route(n, out);
+    } else if (ns == 1 && get && strcmp(seg[0], "search") == 0) {
+        search_route(n, r, out);
+    } else if (ns == 2 && get && strcmp(seg[0], "views") == 0) {
+        view_route(n, seg[1], out);
+    } else if (ns == 1 && get && strcmp(seg[0], "conflicts") == 0) {
+        conflicts_route(n, out);
+    } else if (ns == 2 && post && strcmp(seg[0], "conflicts") == 0 &&
+               strcmp(seg[1], "resolve") == 0) {
+        resolve_route(n, r, out);
+    } else if (ns == 1 && post &&
+               (strcmp(seg[0], "checkin") == 0 ||
+                strcmp(seg[0], "checkout") == 0)) {
+        stays_route(n, r, strcmp(seg[0], "checkin") == 0, out);
+    } else if (ns <= 2 && schema_table_c(schema_current(), seg[0]) != NULL) {
+        table_route(n, r, schema_table_c(schema_current(), seg[0]),
+                    ns == 2 ? seg[1] : NULL, out);
+    } else {
+        refuse(out, 404, "not_found", NULL, "没有这个接口", "no such route");
+    }
+    if (out->body == NULL)
+        ok(out, out->status, json_object());
+}

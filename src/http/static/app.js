@@ -1,0 +1,604 @@
+/* huzhu web interface: one page, no framework, nothing fetched from
+ * outside the node. Every text a person reads is in T (Chinese first,
+ * English by the switch, remembered in localStorage). Every value shown
+ * is set with textContent: nothing from the data is parsed as HTML. */
+'use strict';
+
+const T = {
+  app: ['互助', 'huzhu'],
+  lang: ['English', '中文'],
+  logout: ['退出', 'Log out'],
+  login: ['登录', 'Log in'],
+  account: ['账号', 'Account'],
+  password: ['密码', 'Password'],
+  nav_find: ['查找', 'Find'],
+  nav_register: ['登记', 'Register'],
+  nav_shelter: ['安置点', 'Shelter'],
+  nav_supplies: ['物资', 'Supplies'],
+  nav_village: ['村', 'Village'],
+  nav_more: ['更多', 'More'],
+  find_title: ['查找住户或人员', 'Find a household or person'],
+  find_hint: ['姓名、姓、电话、身份证号（或后几位）、村', 'name, surname, phone, ID number (or its last digits), village'],
+  persons: ['人员', 'Persons'],
+  households: ['住户', 'Households'],
+  none: ['没有结果', 'Nothing found'],
+  register_title: ['登记住户及成员', 'Register a household and its members'],
+  head_name: ['户主姓名', 'Head of household'],
+  village: ['村/社区', 'Village'],
+  grid: ['网格', 'Grid'],
+  address: ['地址', 'Address'],
+  phone: ['电话', 'Phone'],
+  cadre: ['包保责任人', 'Responsible cadre'],
+  status: ['状态', 'Status'],
+  notes: ['备注', 'Notes'],
+  member: ['成员', 'Member'],
+  add_member: ['添加成员', 'Add a member'],
+  remove: ['移除', 'Remove'],
+  name: ['姓名', 'Name'],
+  sex: ['性别', 'Sex'],
+  male: ['男', 'male'],
+  female: ['女', 'female'],
+  birth_year: ['出生年份', 'Year of birth'],
+  id_number: ['身份证号', 'ID number'],
+  save: ['保存', 'Save'],
+  saved: ['已保存', 'Saved'],
+  elderly_mobility: ['行动不便老人', 'Elderly, limited mobility'],
+  disabled: ['残疾', 'Disabled'],
+  no_caretaker: ['无人照料儿童', 'Child without caretaker'],
+  left_behind: ['留守', 'Left-behind'],
+  pregnant: ['孕妇', 'Pregnant'],
+  chronic: ['慢性病', 'Chronic illness'],
+  household: ['住户', 'Household'],
+  here_now: ['目前在此', 'Here now'],
+  nowhere: ['未在安置点', 'not at a site'],
+  check_in_sel: ['所选成员入住', 'Check the chosen members in'],
+  check_in: ['入住', 'Check in'],
+  check_out: ['离开', 'Check out'],
+  site: ['安置点', 'Site'],
+  choose_site: ['选择安置点', 'Choose a site'],
+  occupancy: ['人数/容量', 'Present / capacity'],
+  area_pp: ['人均面积', 'Space per person'],
+  sphere_warn: ['人均有顶面积低于 3.5 平方米（环球计划最低标准）', 'Covered space below 3.5 m² per person (Sphere minimum)'],
+  over_cap: ['超出容量', 'Over capacity'],
+  several_sites: ['同时登记在其他安置点', 'also checked in at another site'],
+  who_here: ['在此人员', 'Who is here'],
+  vulnerable: ['重点人员', 'Vulnerable'],
+  stock: ['库存', 'Stock on hand'],
+  item: ['物资', 'Item'],
+  qty: ['数量', 'Quantity'],
+  unit: ['单位', 'Unit'],
+  receive: ['入库', 'Receive'],
+  from: ['来源', 'From'],
+  distribute: ['发放', 'Distribute'],
+  to_household: ['发放给住户（先查找）', 'To household (find it first)'],
+  received_today: ['该户今天已领取过此物资', 'this household already received this item today'],
+  add_item: ['新物资品类', 'New item'],
+  category: ['类别', 'Category'],
+  received: ['已领取', 'Received'],
+  village_title: ['不遗漏一户一人', 'No household, no person missed'],
+  unaccounted: ['尚未掌握情况', 'Not yet accounted for'],
+  all_accounted: ['所有住户和人员都已掌握', 'Every household and person is accounted for'],
+  warn_record: ['记录预警已通知', 'Record a warning delivered'],
+  method: ['方式', 'Method'],
+  notice: ['通知内容', 'Notice'],
+  conflicts: ['待复核的并发修改', 'Concurrent edits to review'],
+  no_conflicts: ['没有待复核的修改', 'Nothing to review'],
+  choose: ['采用此值', 'Use this value'],
+  network: ['网络与同步', 'Network and sync'],
+  state_hash: ['状态哈希（与其他设备核对）', 'State hash (compare with another screen)'],
+  entries: ['条目', 'Entries'],
+  pending: ['待前序', 'Pending'],
+  rejected: ['已拒绝', 'Rejected'],
+  forks: ['分叉', 'Forks'],
+  peers: ['对端', 'Peers'],
+  live: ['已连接，数据自动更新', 'connected: data updates by itself'],
+  offline: ['与节点的连接中断，正在重连…', 'lost the node, reconnecting…'],
+  changed: ['数据已更新', 'data updated'],
+  print: ['打印', 'Print'],
+  household_card: ['住户卡', 'Household card'],
+  reasons: {
+    not_contacted: ['尚未联系', 'not contacted'],
+    unreachable: ['联系不上', 'unreachable'],
+    missing: ['失踪', 'missing'],
+    no_place: ['去向不明', 'whereabouts unknown'],
+  },
+};
+
+const FLAGS = ['elderly_mobility', 'disabled', 'no_caretaker', 'left_behind', 'pregnant', 'chronic'];
+let lang = localStorage.getItem('hz_lang') === 'en' ? 1 : 0;
+let me = null;
+let schema = null;
+let refresh = null; /* the current page's reload, for live updates */
+
+function t(key) {
+  const v = T[key];
+  return v ? v[lang] : key;
+}
+
+function el(tag, attrs, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === 'text') e.textContent = v;
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const k of kids.flat()) {
+    if (k === null || k === undefined || k === false) continue;
+    e.append(k instanceof Node ? k : document.createTextNode(String(k)));
+  }
+  return e;
+}
+
+function msg(err) {
+  if (!err) return '';
+  return lang === 0 ? err.zh : err.en;
+}
+
+async function api(method, path, body) {
+  const opt = {method, headers: {}, credentials: 'same-origin'};
+  if (method !== 'GET') {
+    opt.headers['X-CSRF-Token'] = me ? me.csrf : '';
+    if (body !== undefined) {
+      opt.headers['Content-Type'] = 'application/json';
+      opt.body = JSON.stringify(body);
+    }
+  }
+  const r = await fetch(path, opt);
+  let data = null;
+  try { data = await r.json(); } catch (e) { data = null; }
+  if (r.status === 401 && path !== '/api/login') {
+    me = null;
+    showLogin();
+  }
+  return {ok: r.ok, status: r.status, data: data || {}};
+}
+
+function banner(text, bad) {
+  const b = document.getElementById('banner');
+  b.textContent = text;
+  b.className = bad ? 'bad' : '';
+  b.hidden = !text;
+  if (text && !bad) setTimeout(() => { if (b.textContent === text) b.hidden = true; }, 3000);
+}
+
+function enumLabel(table, col, value) {
+  if (!schema || value === null || value === undefined) return value;
+  const tb = schema.tables.find((x) => x.name === table);
+  const c = tb && tb.columns.find((x) => x.name === col);
+  const v = c && c.values && c.values.find((x) => x.name === value);
+  return v ? (lang === 0 ? v.zh : v.en) : value;
+}
+
+function enumSelect(table, col, name, blank) {
+  const tb = schema.tables.find((x) => x.name === table);
+  const c = tb.columns.find((x) => x.name === col);
+  const s = el('select', {name});
+  if (blank) s.append(el('option', {value: ''}, ''));
+  for (const v of c.values) s.append(el('option', {value: v.name}, lang === 0 ? v.zh : v.en));
+  return s;
+}
+
+function flagTags(p) {
+  return FLAGS.filter((f) => p[f]).map((f) => el('span', {class: 'tag red'}, t(f)));
+}
+
+function isVulnerable(p) {
+  return FLAGS.some((f) => p[f]);
+}
+
+/* A field's error under it, named by the API's "field". */
+function showErrors(form, err) {
+  form.querySelectorAll('.err').forEach((e) => e.remove());
+  form.querySelectorAll('.bad').forEach((e) => e.classList.remove('bad'));
+  if (!err) return;
+  const input = err.field ? form.querySelector(`[name="${CSS.escape(err.field)}"]`) : null;
+  const note = el('div', {class: 'err', role: 'alert'}, msg(err));
+  if (input) {
+    input.classList.add('bad');
+    input.after(note);
+    input.focus();
+  } else {
+    form.append(note);
+  }
+}
+
+/* ---- login */
+
+function showLogin() {
+  document.getElementById('tabs').hidden = true;
+  document.getElementById('logout').hidden = true;
+  document.getElementById('who').textContent = '';
+  const main = document.getElementById('main');
+  const form = el('form', {class: 'card', id: 'login'},
+    el('h1', {text: t('login')}),
+    el('label', {for: 'l-name', text: t('account')}),
+    el('input', {id: 'l-name', name: 'name', autocomplete: 'username', required: true}),
+    el('label', {for: 'l-pw', text: t('password')}),
+    el('input', {id: 'l-pw', name: 'password', type: 'password', autocomplete: 'current-password', required: true}),
+    el('p', {}, el('button', {class: 'primary', type: 'submit', text: t('login')})));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const r = await api('POST', '/api/login', {name: form.name.value, password: form.password.value});
+    if (!r.ok) { showErrors(form, r.data.error); return; }
+    me = r.data;
+    start();
+  });
+  main.replaceChildren(form);
+}
+
+/* ---- pages */
+
+const pages = {};
+
+pages.find = async (main) => {
+  const input = el('input', {type: 'search', id: 'q', placeholder: t('find_hint'), autocomplete: 'off', 'aria-label': t('find_title')});
+  const out = el('div', {id: 'results'});
+  main.replaceChildren(el('h1', {text: t('find_title')}), input, out);
+  let timer = null;
+  let seq = 0;
+  const run = async () => {
+    const q = input.value.trim();
+    if (!q) { out.replaceChildren(); return; }
+    const mine = ++seq;
+    const r = await api('GET', '/api/search?q=' + encodeURIComponent(q));
+    if (mine !== seq) return;
+    if (!r.ok) { out.replaceChildren(el('div', {class: 'err'}, msg(r.data.error))); return; }
+    const list = el('ul', {class: 'list'});
+    for (const p of r.data.persons) {
+      const href = p.household ? '#/household/' + p.household : null;
+      list.append(el('li', {class: isVulnerable(p) ? 'vuln' : null},
+        el('a', {href}, el('b', {}, p.name || '?'), ' ', el('span', {class: 'mute'},
+          [p.birth_year, p.phone].filter(Boolean).join(' · ')), ' ', flagTags(p))));
+    }
+    for (const h of r.data.households) {
+      list.append(el('li', {}, el('a', {href: '#/household/' + h.id},
+        el('b', {}, h.head_name || '?'), ' ', el('span', {class: 'mute'}, [t('household'), h.village].filter(Boolean).join(' · ')))));
+    }
+    out.replaceChildren(list.children.length ? list : el('p', {class: 'mute'}, t('none')));
+  };
+  input.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(run, 120); });
+  input.focus();
+  refresh = run;
+};
+
+function field(name, label, attrs) {
+  return [el('label', {for: 'f-' + name, text: label}), el('input', Object.assign({id: 'f-' + name, name}, attrs || {}))];
+}
+
+function memberBlock(i) {
+  const box = el('fieldset', {class: 'card member'},
+    el('legend', {}, t('member') + ' ' + (i + 1)),
+    field(`members.${i}.name`, t('name'), {autocomplete: 'off'}),
+    el('div', {class: 'row'},
+      el('div', {}, el('label', {text: t('sex')}), el('select', {name: `members.${i}.sex`},
+        el('option', {value: ''}, ''), el('option', {value: 'male'}, t('male')), el('option', {value: 'female'}, t('female')))),
+      el('div', {}, field(`members.${i}.birth_year`, t('birth_year'), {inputmode: 'numeric', maxlength: 4}))),
+    field(`members.${i}.id_number`, t('id_number'), {inputmode: 'text', maxlength: 18, autocomplete: 'off'}),
+    field(`members.${i}.phone`, t('phone'), {inputmode: 'tel'}),
+    el('div', {class: 'flags'}, FLAGS.map((f) => el('label', {},
+      el('input', {type: 'checkbox', name: `members.${i}.flag.${f}`}), t(f)))));
+  return box;
+}
+
+pages.register = async (main) => {
+  const members = el('div', {id: 'members'});
+  let count = 0;
+  const addMember = () => { members.append(memberBlock(count++)); };
+  const form = el('form', {id: 'register', novalidate: true},
+    el('h1', {text: t('register_title')}),
+    el('div', {class: 'card'},
+      field('head_name', t('head_name'), {autocomplete: 'off'}),
+      field('village', t('village')),
+      field('grid', t('grid')),
+      field('address', t('address')),
+      field('phone', t('phone'), {inputmode: 'tel'}),
+      field('cadre', t('cadre'))),
+    members,
+    el('p', {class: 'row'},
+      el('button', {type: 'button', id: 'add-member', onclick: addMember, text: t('add_member')}),
+      el('button', {type: 'submit', class: 'primary', text: t('save')})));
+  addMember();
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = {};
+    for (const k of ['head_name', 'village', 'grid', 'address', 'phone', 'cadre']) {
+      const v = form.elements[k].value.trim();
+      if (v) body[k] = v;
+    }
+    body.members = [];
+    for (let i = 0; i < count; i++) {
+      const g = (k) => form.elements[`members.${i}.${k}`];
+      const m = {name: g('name').value.trim()};
+      if (!m.name) continue;
+      for (const k of ['sex', 'birth_year', 'phone']) if (g(k).value.trim()) m[k] = g(k).value.trim();
+      const idn = g('id_number').value.trim().toUpperCase();
+      if (idn) m.id_number = idn;
+      if (m.birth_year) m.birth_year = Number(m.birth_year);
+      m.flags = FLAGS.filter((f) => g('flag.' + f).checked);
+      body.members.push(m);
+    }
+    const r = await api('POST', '/api/households', body);
+    if (!r.ok) { showErrors(form, r.data.error); return; }
+    banner(t('saved'));
+    location.hash = '#/household/' + r.data.id;
+  });
+  main.replaceChildren(form);
+  form.elements.head_name.focus();
+  refresh = null; /* a form being filled is never redrawn */
+};
+
+async function sitesList() {
+  const r = await api('GET', '/api/sites?limit=1000');
+  return r.ok ? r.data.rows : [];
+}
+
+function siteSelect(sites, chosen) {
+  const s = el('select', {name: 'site', id: 'site'});
+  for (const x of sites) s.append(el('option', {value: x.id, selected: x.id === chosen ? true : null}, x.name || x.id));
+  return s;
+}
+
+function rememberSite(id) { localStorage.setItem('hz_site', id); }
+function chosenSite(sites) {
+  if (me.site) return me.site;
+  const s = localStorage.getItem('hz_site');
+  return sites.some((x) => x.id === s) ? s : (sites[0] ? sites[0].id : null);
+}
+
+pages.household = async (main, id) => {
+  const [h, persons, pres, sites, rec] = await Promise.all([
+    api('GET', '/api/households/' + id), api('GET', '/api/persons?household=' + id + '&limit=1000'),
+    api('GET', '/api/views/presence'), sitesList(), api('GET', '/api/views/received')]);
+  if (!h.ok) { main.replaceChildren(el('div', {class: 'err'}, msg(h.data.error))); return; }
+  const where = {};
+  for (const p of pres.data || []) where[p.person] = p;
+  const mem = persons.ok ? persons.data.rows : [];
+  const canWrite = me.role !== 'viewer';
+  /* Those not at a site yet are chosen for a check-in; untick to leave one out. */
+  const list = el('ul', {class: 'list', id: 'members'}, mem.map((p) => el('li', {class: isVulnerable(p) ? 'vuln' : null},
+    canWrite && !where[p.id] ? el('input', {type: 'checkbox', class: 'pick', 'data-person': p.id, checked: true, 'aria-label': p.name}) : null, ' ',
+    el('b', {}, p.name), ' ', el('span', {class: 'mute'}, [p.birth_year, enumLabel('persons', 'sex', p.sex)].filter(Boolean).join(' · ')),
+    ' ', flagTags(p), el('div', {class: 'mute'}, where[p.id] ? t('here_now') + ': ' + where[p.id].site_name : t('nowhere')))));
+  const site = siteSelect(sites, chosenSite(sites));
+  const got = (rec.data || []).filter((x) => x.household === id);
+  main.replaceChildren(
+    el('h1', {}, h.data.head_name || '?', ' ', el('span', {class: 'mute'}, h.data.village || '')),
+    el('div', {class: 'card'},
+      el('div', {class: 'mute'}, [t('phone') + ': ' + (h.data.phone || '-'), t('cadre') + ': ' + (h.data.cadre || '-'),
+        t('status') + ': ' + (enumLabel('households', 'status', h.data.status) || '-')].join(' · ')),
+      list),
+    canWrite && sites.length ? el('div', {class: 'card no-print'}, el('label', {for: 'site', text: t('choose_site')}), site,
+      el('p', {}, el('button', {class: 'primary', id: 'checkin', text: t('check_in_sel'), onclick: async () => {
+        const ids = [...list.querySelectorAll('input.pick:checked')].map((x) => x.dataset.person);
+        if (!ids.length) return;
+        rememberSite(site.value);
+        const r = await api('POST', '/api/checkin', {site: site.value, persons: ids});
+        if (!r.ok) banner(msg(r.data.error), true); else { banner(t('saved')); load(); }
+      }}))) : null,
+    got.length ? el('div', {class: 'card'}, el('h2', {text: t('received')}),
+      el('ul', {}, got.map((g) => el('li', {}, `${g.item_name}: ${g.received} ${g.unit || ''}`)))) : null,
+    el('p', {class: 'no-print'}, el('button', {text: t('print'), onclick: () => window.print()})));
+  refresh = load;
+};
+
+pages.shelter = async (main) => {
+  const sites = await sitesList();
+  const sid = chosenSite(sites);
+  const [occ, pres, vul] = await Promise.all([api('GET', '/api/views/occupancy'), api('GET', '/api/views/presence'), api('GET', '/api/views/vulnerable')]);
+  const o = (occ.data || []).find((x) => x.site === sid) || {};
+  const vset = {};
+  for (const v of vul.data || []) vset[v.person] = v;
+  const here = (pres.data || []).filter((p) => p.site === sid);
+  here.sort((a, b) => (vset[b.person] ? 1 : 0) - (vset[a.person] ? 1 : 0));
+  const select = siteSelect(sites, sid);
+  select.addEventListener('change', () => { rememberSite(select.value); load(); });
+  const pp = o.m2_per_person;
+  const canWrite = me.role !== 'viewer';
+  main.replaceChildren(
+    el('h1', {text: t('nav_shelter')}),
+    me.site ? null : select,
+    el('div', {class: 'stat'},
+      el('div', {id: 'occ'}, el('b', {}, `${o.present || 0} / ${o.capacity ?? '-'}`), t('occupancy')),
+      el('div', {id: 'area'}, el('b', {}, pp ? pp.toFixed(1) + ' m²' : '-'), t('area_pp'))),
+    pp && pp < 3.5 ? el('div', {class: 'alert', id: 'sphere'}, t('sphere_warn')) : null,
+    o.over_capacity > 0 ? el('div', {class: 'alert'}, t('over_cap') + ': ' + o.over_capacity) : null,
+    el('h2', {text: t('who_here')}),
+    el('ul', {class: 'list', id: 'here'}, here.map((p) => el('li', {class: vset[p.person] ? 'vuln' : null},
+      el('b', {}, p.name), ' ', vset[p.person] ? flagTags(vset[p.person]) : null,
+      p.several_sites ? el('div', {class: 'alert'}, t('several_sites')) : null,
+      canWrite ? el('button', {class: 'danger', text: t('check_out'), onclick: async () => {
+        const r = await api('POST', '/api/checkout', {persons: [p.person], site: sid});
+        if (!r.ok) banner(msg(r.data.error), true); else load();
+      }}) : null))));
+  refresh = load;
+};
+
+function stockRows(rows) {
+  return [el('tr', {}, el('th', {text: t('item')}), el('th', {text: t('qty')})),
+    ...rows.map((x) => el('tr', {}, el('td', {}, x.item_name), el('td', {}, `${x.on_hand} ${x.unit || ''}`)))];
+}
+
+pages.supplies = async (main) => {
+  const sites = await sitesList();
+  const sid = chosenSite(sites);
+  const [stock, items] = await Promise.all([api('GET', '/api/views/stock'), api('GET', '/api/items?limit=1000')]);
+  const rows = (stock.data || []).filter((x) => x.site === sid);
+  const select = siteSelect(sites, sid);
+  select.addEventListener('change', () => { rememberSite(select.value); load(); });
+  const itemSel = () => el('select', {name: 'item'}, (items.data.rows || []).map((i) => el('option', {value: i.id}, `${i.name} (${i.unit || ''})`)));
+  const canWrite = me.role !== 'viewer';
+  const recv = el('form', {class: 'card', id: 'receive'}, el('h2', {text: t('receive')}),
+    el('label', {text: t('item')}), itemSel(), field('qty', t('qty'), {inputmode: 'numeric'}), field('counterpart', t('from')),
+    el('p', {}, el('button', {class: 'primary', type: 'submit', text: t('receive')})));
+  recv.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = {site: sid, item: recv.item.value, kind: 'received', qty: Number(recv.qty.value)};
+    if (recv.counterpart.value.trim()) body.counterpart = recv.counterpart.value.trim();
+    const r = await api('POST', '/api/stock_moves', body);
+    if (!r.ok) showErrors(recv, r.data.error); else { banner(t('saved')); load(); }
+  });
+  const hhSearch = el('input', {type: 'search', name: 'hh_q', placeholder: t('find_hint'), autocomplete: 'off'});
+  const hhPick = el('select', {name: 'household'});
+  hhSearch.addEventListener('input', async () => {
+    const q = hhSearch.value.trim();
+    if (!q) return;
+    const r = await api('GET', '/api/search?q=' + encodeURIComponent(q));
+    const seen = new Set();
+    hhPick.replaceChildren();
+    for (const h of r.data.households || []) { seen.add(h.id); hhPick.append(el('option', {value: h.id}, h.head_name)); }
+    for (const p of r.data.persons || []) {
+      if (p.household && !seen.has(p.household)) { seen.add(p.household); hhPick.append(el('option', {value: p.household}, p.name)); }
+    }
+  });
+  const dist = el('form', {class: 'card', id: 'distribute'}, el('h2', {text: t('distribute')}),
+    el('label', {text: t('item')}), itemSel(), field('qty', t('qty'), {inputmode: 'numeric'}),
+    el('label', {text: t('to_household')}), hhSearch, hhPick,
+    el('p', {}, el('button', {class: 'primary', type: 'submit', text: t('distribute')})));
+  dist.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    /* stock_moves.qty is signed: what leaves a site is negative (schema.md) */
+    const body = {site: sid, item: dist.item.value, kind: 'distributed', qty: -Number(dist.qty.value)};
+    if (dist.household.value) body.household = dist.household.value;
+    const r = await api('POST', '/api/stock_moves', body);
+    if (!r.ok) showErrors(dist, r.data.error); else { banner(t('saved')); load(); }
+  });
+  const addItem = el('form', {class: 'card', id: 'add-item'}, el('h2', {text: t('add_item')}),
+    field('name', t('name')), field('unit', t('unit')), el('label', {text: t('category')}), enumSelect('items', 'category', 'category', false),
+    el('p', {}, el('button', {type: 'submit', text: t('save')})));
+  addItem.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const r = await api('POST', '/api/items', {name: addItem.elements.name.value.trim(), unit: addItem.unit.value.trim(), category: addItem.category.value});
+    if (!r.ok) showErrors(addItem, r.data.error); else { banner(t('saved')); load(); }
+  });
+  main.replaceChildren(el('h1', {text: t('nav_supplies')}), me.site ? null : select,
+    el('h2', {text: t('stock')}),
+    el('table', {id: 'stock'}, stockRows(rows)),
+    ...(canWrite ? [recv, dist, addItem] : []));
+  /* Live updates redraw the stock only: a form being filled keeps what
+   * was typed. */
+  const my = gen;
+  refresh = async () => {
+    const r = await api('GET', '/api/views/stock');
+    const table = document.getElementById('stock');
+    if (my !== gen || !table) return;
+    table.replaceChildren(...stockRows((r.data || []).filter((x) => x.site === sid)));
+  };
+};
+
+pages.village = async (main) => {
+  const r = await api('GET', '/api/views/unaccounted');
+  const rows = (r.data.rows || []);
+  const tot = r.data.totals || {};
+  main.replaceChildren(el('h1', {text: t('village_title')}),
+    el('div', {class: 'stat'},
+      el('div', {}, el('b', {}, tot.households ?? 0), t('households')),
+      el('div', {}, el('b', {}, tot.persons ?? 0), t('persons')),
+      el('div', {}, el('b', {}, tot.unaccounted_persons ?? 0), t('unaccounted'))),
+    el('h2', {text: t('unaccounted')}),
+    rows.length ? el('ul', {class: 'list', id: 'unaccounted'}, rows.map((x) => el('li', {class: x.vulnerable ? 'vuln' : null},
+      el('a', {href: x.household ? '#/household/' + x.household : null},
+        el('b', {}, x.name || x.head_name || '?'), ' ', el('span', {class: 'mute'}, [x.village, (T.reasons[x.reason] || [x.reason, x.reason])[lang]].filter(Boolean).join(' · ')),
+        ' ', flagTags(x)))))
+      : el('div', {class: 'ok'}, t('all_accounted')));
+  refresh = load;
+};
+
+pages.more = async (main) => {
+  const [st, cf] = await Promise.all([api('GET', '/api/status'), api('GET', '/api/conflicts')]);
+  const s = st.data || {};
+  const hash = (s.state_hash || '').slice(0, 8);
+  const n = (k) => (s.entries && s.entries[k]) ?? 0;
+  const conflicts = Array.isArray(cf.data) ? cf.data : [];
+  main.replaceChildren(
+    el('h1', {text: t('network')}),
+    el('div', {class: 'card'}, el('div', {class: 'mute'}, t('state_hash')),
+      el('div', {class: 'big', id: 'hash8'}, hash.slice(0, 4) + ' ' + hash.slice(4))),
+    el('div', {class: 'stat'},
+      el('div', {}, el('b', {}, n('applied') + n('rejected') + n('pending')), t('entries')),
+      el('div', {}, el('b', {}, n('pending')), t('pending')),
+      el('div', {}, el('b', {}, n('rejected')), t('rejected'))),
+    (s.forks || []).length ? el('div', {class: 'alert'}, t('forks') + ': ' + s.forks.length) : null,
+    el('h2', {text: t('peers')}),
+    el('ul', {class: 'list'}, (s.contacts || []).map((c) => el('li', {}, el('b', {}, c.name || (c.key || '').slice(0, 8)), ' ',
+      el('span', {class: 'mute'}, [c.addr, c.connected ? '●' : '○'].join(' '))))),
+    el('h2', {text: t('conflicts')}),
+    conflicts.length ? el('div', {id: 'conflicts'}, conflicts.map(conflictCard)) : el('p', {class: 'mute'}, t('no_conflicts')));
+  refresh = load;
+};
+
+function conflictCard(c) {
+  const values = c.heads || [];
+  return el('div', {class: 'card conflict'},
+    el('div', {}, el('b', {}, `${c.table} · ${c.column}`), ' ', el('span', {class: 'mute'}, c.id)),
+    el('div', {class: 'side'}, values.map((v) => el('div', {class: 'card'},
+      el('div', {class: 'big'}, String(v.value ?? '')),
+      el('div', {class: 'mute'}, [(v.author || '').slice(0, 8), v.clock ? new Date(Math.floor(v.clock / 65536)).toLocaleString() : ''].join(' · ')),
+      me.role === 'viewer' ? null : el('button', {class: 'primary', text: t('choose'), onclick: async () => {
+        const r = await api('POST', '/api/conflicts/resolve', {table: c.table, row: c.id, column: c.column, value: v.value ?? null});
+        if (!r.ok) banner(msg(r.data.error), true); else { banner(t('saved')); load(); }
+      }})))));
+}
+
+/* ---- routing and live updates */
+
+/* Every render is numbered: a page that finishes loading after the
+ * person moved on (or after a newer refresh) writes nothing. */
+let gen = 0;
+
+async function load() {
+  const my = ++gen;
+  const real = document.getElementById('main');
+  const main = {replaceChildren: (...kids) => { if (my === gen) real.replaceChildren(...kids); }};
+  const [, page, arg] = (location.hash || '#/find').split('/');
+  for (const a of document.querySelectorAll('#tabs a')) a.classList.toggle('on', a.getAttribute('href') === '#/' + page);
+  refresh = null; /* each page sets its own once it is drawn */
+  const fn = pages[page] || pages.find;
+  await fn(main, arg);
+}
+
+let source = null;
+function listen() {
+  if (source) source.close();
+  source = new EventSource('/api/events');
+  source.addEventListener('change', () => { if (refresh) refresh(); });
+  source.addEventListener('hello', () => document.body.classList.remove('offline'));
+  source.onerror = () => document.body.classList.add('offline');
+}
+
+function applyLang() {
+  document.documentElement.lang = lang === 0 ? 'zh-CN' : 'en';
+  for (const e of document.querySelectorAll('[data-t]')) e.textContent = t(e.dataset.t);
+  document.getElementById('lang').textContent = t('lang');
+}
+
+async function start() {
+  if (!schema) {
+    const s = await api('GET', '/api/schema');
+    schema = s.ok ? s.data : {tables: []};
+  }
+  document.getElementById('tabs').hidden = false;
+  document.getElementById('logout').hidden = false;
+  document.getElementById('who').textContent = `${me.name} · ${me.role}`;
+  listen();
+  await load();
+}
+
+window.addEventListener('hashchange', () => { if (me) load(); });
+window.addEventListener('DOMContentLoaded', async () => {
+  applyLang();
+  document.getElementById('lang').addEventListener('click', () => {
+    lang = 1 - lang;
+    localStorage.setItem('hz_lang', lang === 1 ? 'en' : 'zh');
+    applyLang();
+    if (me) load(); else showLogin();
+  });
+  document.getElementById('logout').addEventListener('click', async () => {
+    await api('POST', '/api/logout');
+    me = null;
+    if (source) source.close();
+    showLogin();
+  });
+  const r = await api('GET', '/api/me');
+  if (r.ok) { me = r.data; start(); } else showLogin();
+});

@@ -1,0 +1,557 @@
+#!/usr/bin/python3
+"""The web interface's server and API (issue 13; proto/api.md; DECISIONS
+37, 38), driven over real sockets on loopback against `huzhu serve`.
+
+Every refusal is checked to have written nothing: the node's entry count
+(`huzhu status`) and the rows of the table touched are the same before
+and after. Accounts are made with `huzhu user add`, the password on
+standard input, as a script would."""
+import http.client
+import json
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+import hz_test as T  # noqa: E402
+
+cases = T.Cases("web")
+PW = "测试密码-secret-1"
+
+
+class Web:
+    """`huzhu serve` with its web interface on @http (sync on loopback);
+    the URLs and fingerprint it printed."""
+
+    def __init__(self, node, http="127.0.0.1:0", extra=()):
+        self.node = node
+        cmd = [T.HUZHU, "-d", node.dir, "--json", "serve", "--listen",
+               "127.0.0.1:0", "--http", http, *extra]
+        self.p = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                  env=T.base_env())
+        T.PROCESSES[0] += 1
+        first = self.p.stdout.readline().decode()
+        T.check(first.startswith("{\"listening\":"),
+                "serve says where it listens (%r)" % first)
+        web = json.loads(self.p.stdout.readline().decode())
+        self.urls = web["web"]
+        self.fingerprint = web.get("fingerprint")
+        url = self.urls[-1]
+        self.tls = url.startswith("https://")
+        self.port = int(url.rsplit(":", 1)[1].strip("/"))
+
+    def conn(self):
+        if self.tls:
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            return http.client.HTTPSConnection("127.0.0.1", self.port,
+                                               context=ctx, timeout=20)
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+
+    def stop(self):
+        """SIGTERM: serve ends the web's requests and streams and exits 0
+        (a sanitizer's leak report would make it fail)."""
+        self.p.terminate()
+        try:
+            rc = self.p.wait(20)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+            rc = "hung"
+        err = self.p.stderr.read().decode("utf-8", "replace")
+        self.p.stdout.close()
+        self.p.stderr.close()
+        T.check(rc == 0, "serve with the web exits 0 at SIGTERM (%s): %s"
+                % (rc, err[-2000:]))
+
+
+class Client:
+    """One browser: its cookie and CSRF token."""
+
+    def __init__(self, web):
+        self.web = web
+        self.cookie = None
+        self.csrf = None
+        self.set_cookie = None
+
+    def req(self, method, path, body=None, raw=None, headers=None,
+            csrf=True, ctype="application/json"):
+        c = self.web.conn()
+        h = dict(headers or {})
+        if self.cookie:
+            h["Cookie"] = self.cookie
+        data = raw
+        if body is not None:
+            data = json.dumps(body).encode()
+        if data is not None and ctype is not None:
+            h["Content-Type"] = ctype
+        if method != "GET" and csrf and self.csrf:
+            h["X-CSRF-Token"] = self.csrf
+        c.request(method, path, body=data, headers=h)
+        r = c.getresponse()
+        text = r.read()
+        self.set_cookie = r.getheader("Set-Cookie")
+        status, hdrs = r.status, dict(r.getheaders())
+        c.close()
+        try:
+            js = json.loads(text) if text else None
+        except ValueError:
+            js = None
+        return status, js, hdrs, text
+
+    def login(self, name, pw, expect=200):
+        s, js, h, _ = self.req("POST", "/api/login",
+                               {"name": name, "password": pw})
+        T.check_eq(s, expect, "login of %s" % name)
+        if s == 200:
+            self.cookie = self.set_cookie.split(";")[0]
+            self.csrf = js["csrf"]
+        return s, js, h
+
+
+def entries(node):
+    return node.js("status")["entries"]
+
+
+def user_add(node, name, role, site=None, pw=PW):
+    args = ["user", "add", name, "--role", role]
+    if site:
+        args += ["--site", site]
+    node.run(*args, input=pw + "\n", expect=0)
+
+
+def setup(work):
+    """A network's admin node with a shelter, a warehouse and accounts of
+    every role."""
+    n = T.Node.create(work, "测试乡镇", "town")
+    n.js("network", "create", "--name", "测试网络")
+    s1 = n.out("site", "add", "--name", "测试小学", "--kind", "shelter",
+               "--capacity", "2", "--area", "7")
+    s2 = n.out("site", "add", "--name", "测试仓库", "--kind", "warehouse")
+    user_add(n, "管理员", "admin")
+    user_add(n, "site1", "site", s1)
+    user_add(n, "viewer1", "viewer")
+    return n, s1, s2
+
+
+def refused(client, node, method, path, body, status, code, what,
+            table=None, **kw):
+    """@method @path is refused with @status and error @code, and nothing
+    is written."""
+    before = entries(node)
+    rows = node.js("ls", table) if table else None
+    s, js, _, _ = client.req(method, path, body, **kw)
+    got = (js or {}).get("error", {}).get("code")
+    T.check(s == status and got == code,
+            "%s: %d %s (want %d %s)" % (what, s, got, status, code))
+    err = js["error"]
+    T.check(err.get("zh") and err.get("en"),
+            "%s: the message in Chinese and English" % what)
+    T.check_eq(entries(node), before, "%s: no entry written" % what)
+    if table:
+        T.check_eq(node.js("ls", table), rows, "%s: %s unchanged" % (what,
+                                                                     table))
+    return js
+
+
+@cases.case
+def accounts_from_the_command_line():
+    with T.TempDir("web") as work:
+        n, s1, _ = setup(work)
+        ls = n.js("user", "ls")
+        T.check_eq([(a["name"], a["role"], a["site"]) for a in ls],
+                   [("site1", "site", s1), ("viewer1", "viewer", None),
+                    ("管理员", "admin", None)],
+                   "user ls: names, roles, the site account's site")
+        T.check(all("hash" not in a for a in ls), "no hash is ever listed")
+        stored = n.query("SELECT hash FROM account WHERE name = 'viewer1'")
+        T.check(stored[0][0].startswith("$argon2id$v=19$m=32768,t=2,p=1$"),
+                "Argon2id, 32 MiB, 2 passes (DECISIONS 38)")
+        T.check(PW not in open(os.path.join(n.dir, "node.db"), "rb")
+                .read().decode("latin-1"), "the password is not stored")
+        for args, pw, code, what in (
+                (["x", "--role", "viewer"], "short", 2, "a password of 5 bytes"),
+                (["x", "--role", "chief"], PW, 2, "an unknown role"),
+                (["x", "--role", "site"], PW, 2, "a site account with no site"),
+                (["x", "--role", "admin", "--site", s1], PW, 2,
+                 "--site on another role"),
+                (["x", "--role", "site", "--site", "0" * 32], PW, 3,
+                 "a site the node does not hold"),
+                (["viewer1", "--role", "viewer"], PW, 4, "a name in use"),
+                ([" x", "--role", "viewer"], PW, 2, "a name with a space"
+                 " first")):
+            r = n.run("user", "add", *args, input=pw + "\n")
+            T.check_eq(r.rc, code, "user add refuses " + what)
+        r = n.run("user", "add", "y", "--role", "viewer")
+        T.check(r.rc == 2 and r.err.strip(),
+                "user add with no terminal and nothing on stdin: exit 2")
+        T.check_eq(len(n.js("user", "ls")), 3, "nothing was added")
+        T.check_eq(n.run("user", "rm", "nobody").rc, 3, "rm of no account")
+
+
+@cases.case
+def login_sessions_and_their_end():
+    with T.TempDir("web") as work:
+        n, _, _ = setup(work)
+        w = Web(n)
+        try:
+            T.check(not w.tls and w.fingerprint is None,
+                    "plain HTTP on loopback, no certificate")
+            c = Client(w)
+            for path in ("/api/households", "/api/status", "/api/me",
+                         "/api/events"):
+                s, js, _, _ = c.req("GET", path)
+                T.check(s == 401 and js["error"]["code"] == "no_session",
+                        "GET %s without a session: 401" % path)
+            refused(c, n, "POST", "/api/households", {"head_name": "测试"},
+                    401, "no_session", "a write without a session",
+                    "households")
+            t0 = time.monotonic()
+            s, me, _ = c.login("管理员", PW)
+            T.check(time.monotonic() - t0 < 10, "a login answers")
+            T.check_eq((me["name"], me["role"]), ("管理员", "admin"),
+                       "login says who and what role")
+            sc = c.set_cookie
+            T.check("HttpOnly" in sc and "SameSite=Strict" in sc and
+                    "Path=/" in sc and "Secure" not in sc,
+                    "session cookie: HttpOnly, SameSite=Strict (%s)" % sc)
+            tok = c.cookie.split("=", 1)[1]
+            T.check(T.is_hex(tok, 64), "a 256-bit random token")
+            s, js, _, _ = c.req("GET", "/api/me")
+            T.check(s == 200 and js["csrf"] == c.csrf, "the session works")
+            # logout ends it
+            s, _, _, _ = c.req("POST", "/api/logout")
+            T.check_eq(s, 200, "logout")
+            s, _, _, _ = c.req("GET", "/api/me")
+            T.check_eq(s, 401, "after logout the cookie opens nothing")
+            # user rm and user passwd, from another process, end sessions
+            c.login("viewer1", PW)
+            n.run("user", "rm", "viewer1", expect=0)
+            T.check_eq(c.req("GET", "/api/me")[0], 401,
+                       "user rm ends the account's session at once")
+            c.login("管理员", PW)
+            n.run("user", "passwd", "管理员", input="新的密码-123\n", expect=0)
+            T.check_eq(c.req("GET", "/api/me")[0], 401,
+                       "user passwd ends the account's session")
+            c.login("管理员", PW, expect=401)
+            c.login("管理员", "新的密码-123")
+        finally:
+            w.stop()
+
+
+@cases.case
+def failed_logins_slow_down_and_never_lock():
+    with T.TempDir("web") as work:
+        n, _, _ = setup(work)
+        w = Web(n)
+        try:
+            c = Client(w)
+            for i in range(3):
+                s, js, _ = c.login("管理员", "wrong-%d" % i, expect=401)
+                T.check_eq(js["error"]["code"], "wrong_password",
+                           "wrong password %d" % (i + 1))
+            s, js, h = c.login("管理员", PW, expect=429)
+            T.check(js["error"]["code"] == "slow_down" and
+                    int(h["Retry-After"]) >= 1 and
+                    js["error"]["retry_after"] >= 1,
+                    "after 3 failures even the right password waits")
+            s, js, _ = c.login("nobody", PW, expect=429)
+            T.check_eq(js["error"]["code"], "slow_down",
+                       "the address is slowed down too, whatever account")
+            time.sleep(int(h["Retry-After"]) + 0.2)
+            c.login("管理员", PW)
+            s, js, _, _ = c.req("GET", "/api/me")
+            T.check_eq(s, 200, "after the wait the right password logs in:"
+                       " slowed down, not locked")
+            c2 = Client(w)
+            c2.login("nobody", PW, expect=401)
+        finally:
+            w.stop()
+
+
+@cases.case
+def csrf_roles_and_bad_input_write_nothing():
+    with T.TempDir("web") as work:
+        n, s1, s2 = setup(work)
+        w = Web(n)
+        try:
+            a = Client(w)
+            a.login("管理员", PW)
+            good = {"head_name": "测试王一", "village": "测试村"}
+            refused(a, n, "POST", "/api/households", good, 403, "csrf",
+                    "a write without the CSRF token", "households",
+                    csrf=False)
+            refused(a, n, "POST", "/api/households", good, 403, "csrf",
+                    "a write with a wrong CSRF token", "households",
+                    headers={"X-CSRF-Token": "0" * 64}, csrf=False)
+            refused(a, n, "POST", "/api/households", None, 400, "bad_json",
+                    "malformed JSON", "households", raw=b'{"head_name": ')
+            refused(a, n, "POST", "/api/households", None, 400, "bad_json",
+                    "a JSON array, not an object", "households", raw=b"[1]")
+            refused(a, n, "POST", "/api/households", None, 400, "bad_json",
+                    "a repeated key", "households",
+                    raw=b'{"head_name":"a","head_name":"b"}')
+            refused(a, n, "POST", "/api/households", good, 415, "bad_json",
+                    "a body that is not application/json", "households",
+                    ctype="text/plain")
+            refused(a, n, "POST", "/api/households", None, 413, "too_big",
+                    "a body over 64 KiB", "households",
+                    raw=b'{"notes":"' + b"x" * 70000 + b'"}')
+            js = refused(a, n, "POST", "/api/households",
+                         dict(good, shoe_size=42), 400, "unknown_field",
+                         "an unknown field", "households")
+            T.check_eq(js["error"]["field"], "shoe_size", "names the field")
+            js = refused(a, n, "POST", "/api/households",
+                         dict(good, members=[{"name": "测试", "birth_year":
+                                              "一九五零"}]),
+                         422, "bad_value", "a year that is not a number",
+                         "persons")
+            T.check_eq(js["error"]["field"], "members.0.birth_year",
+                       "names the member's field")
+            js = refused(a, n, "POST", "/api/households",
+                         dict(good, members=[{"name": "测试", "id_number":
+                                              "110105194912310021"}]),
+                         422, "bad_value", "an ID number with a wrong"
+                         " check digit", "persons")
+            T.check(js["error"]["field"] == "members.0.id_number" and
+                    "校验位" in js["error"]["zh"],
+                    "the ID number's field, and why in Chinese")
+            refused(a, n, "POST", "/api/households",
+                    dict(good, status="floating"), 422, "bad_value",
+                    "an enum value not in the list", "households")
+            refused(a, n, "POST", "/api/households", {"village": "测试村"},
+                    422, "missing", "no head of household", "households")
+            refused(a, n, "POST", "/api/stays",
+                    {"person": "0" * 32, "site": s1, "kind": "in"}, 422,
+                    "bad_value", "a check-in of a person not held", "stays")
+            refused(a, n, "GET", "/api/households?shoe_size=1", None, 400,
+                    "unknown_field", "an unknown query column")
+            refused(a, n, "GET", "/api/nothing", None, 404, "not_found",
+                    "an unknown route")
+            refused(a, n, "DELETE", "/api/stays/" + "0" * 32, None, 405,
+                    "method", "deleting an event")
+            # viewer: nothing
+            v = Client(w)
+            v.login("viewer1", PW)
+            T.check_eq(v.req("GET", "/api/households")[0], 200,
+                       "a viewer reads")
+            refused(v, n, "POST", "/api/households", good, 403, "forbidden",
+                    "a viewer writing", "households")
+            # site: households and persons, its own site, its own events
+            s = Client(w)
+            s.login("site1", PW)
+            st, js, _, _ = s.req("POST", "/api/households", good)
+            T.check_eq(st, 201, "a site account registers a household")
+            hid = js["id"]
+            st, js, _, _ = s.req("POST", "/api/persons",
+                                 {"name": "测试一", "household": hid})
+            T.check_eq(st, 201, "and a person")
+            pid = js["id"]
+            refused(s, n, "POST", "/api/checkin",
+                    {"site": s2, "persons": [pid]}, 403, "forbidden",
+                    "a site account checking in at another site", "stays")
+            item = n.out("item", "add", "--name", "测试棉被", "--unit", "床")
+            refused(s, n, "POST", "/api/stock_moves",
+                    {"site": s2, "item": item, "kind": "received",
+                     "qty": 1}, 403, "forbidden",
+                    "a site account moving another site's stock",
+                    "stock_moves")
+            refused(s, n, "PATCH", "/api/sites/" + s2, {"capacity": 9}, 403,
+                    "forbidden", "a site account editing another site's"
+                    " row", "sites")
+            refused(s, n, "POST", "/api/items", {"name": "测试"}, 403,
+                    "forbidden", "a site account adding an item", "items")
+            st, _, _, _ = s.req("PATCH", "/api/sites/" + s1, {"capacity": 3})
+            T.check_eq(st, 200, "a site account edits its own site row")
+            st, _, _, _ = s.req("POST", "/api/checkin",
+                                {"site": s1, "persons": [pid]})
+            T.check_eq(st, 201, "and checks in at its own site")
+            T.check_eq(n.js("get", "sites", s1)["capacity"], 3,
+                       "the edit is in the node")
+        finally:
+            w.stop()
+
+
+@cases.case
+def static_files_only_by_exact_path():
+    with T.TempDir("web") as work:
+        n, _, _ = setup(work)
+        key = open(os.path.join(n.dir, "node.key"), "rb").read()
+        w = Web(n)
+        try:
+            c = Client(w)
+            s, _, h, body = c.req("GET", "/")
+            T.check(s == 200 and b"<!doctype html>" in body.lower() and
+                    h["Content-Type"].startswith("text/html"),
+                    "/ is the page")
+            T.check("default-src 'self'" in h["Content-Security-Policy"] and
+                    h["X-Content-Type-Options"] == "nosniff",
+                    "a strict Content-Security-Policy")
+            for path in ("/app.js", "/app.css", "/icon.svg"):
+                s, _, h, body = c.req("GET", path)
+                T.check(s == 200 and len(body) > 0, "GET %s" % path)
+                s2, _, _, body2 = c.req("GET", path,
+                                        headers={"If-None-Match": h["ETag"]})
+                T.check(s2 == 304 and body2 == b"",
+                        "%s again with its ETag: 304" % path)
+            page = c.req("GET", "/index.html")[3]
+            for path in ("/../node.key", "/%2e%2e/node.key", "/node.key",
+                         "/static/../../node.key", "/app.js/../node.key",
+                         "/..%2fnode.key", "//etc/passwd", "/index.html%00",
+                         "/%2e%2e%2f%2e%2e%2fetc%2fpasswd", "/node.db",
+                         "/web-tls.key"):
+                s, _, _, body = c.req("GET", path)
+                # a NUL cuts the decoded path: the page itself, no file
+                T.check((s in (400, 404) or (s == 200 and body == page)) and
+                        key not in body and b"root:" not in body and
+                        b"SQLite" not in body,
+                        "%s: %d, nothing from the disk" % (path, s))
+        finally:
+            w.stop()
+
+
+def read_event(sock_file, want, timeout):
+    """Read server-sent events until one named @want; its data."""
+    deadline = time.monotonic() + timeout
+    event = None
+    while time.monotonic() < deadline:
+        line = sock_file.readline()
+        if not line:
+            return None
+        line = line.decode().rstrip("\r\n")
+        if line.startswith("event: "):
+            event = line[7:]
+        elif line.startswith("data: ") and event == want:
+            return json.loads(line[6:])
+    return None
+
+
+@cases.case
+def writes_of_the_web_and_events_without_reload():
+    with T.TempDir("web") as work:
+        n, s1, _ = setup(work)
+        w = Web(n)
+        try:
+            a = Client(w)
+            a.login("管理员", PW)
+            st, js, _, _ = a.req("POST", "/api/households", {
+                "head_name": "测试王一", "village": "测试村", "members": [
+                    {"name": "测试王一", "sex": "male", "birth_year": 1948,
+                     "flags": ["elderly_mobility"]},
+                    {"name": "李四", "id_number": "11010519491231002X"},
+                    {"name": "测试小三", "birth_year": 2016,
+                     "flags": ["left_behind", "no_caretaker"]}]})
+            T.check_eq(st, 201, "a household of three in one request")
+            hid, pids = js["id"], js["members"]
+            T.check_eq(n.js("get", "households", hid)["members"], 3,
+                       "its member count")
+            li = n.js("ls", "persons", "--where", "household=" + hid)
+            T.check_eq(sorted(p["name"] for p in li),
+                       sorted(["测试王一", "李四", "测试小三"]),
+                       "its members in the node")
+            T.check(any(p.get("elderly_mobility") for p in li),
+                    "the flags")
+            st, js, _, _ = a.req("GET", "/api/search?q=" +
+                                 "%E6%9D%8E%E5%9B%9B")
+            T.check(st == 200 and [p["name"] for p in js["persons"]] ==
+                    ["李四"], "search finds a two-character name")
+            st, js, _, _ = a.req("GET", "/api/search?q=1002X")
+            T.check([p["name"] for p in js["persons"]] == ["李四"],
+                    "and the last digits of an ID number")
+            st, _, _, _ = a.req("POST", "/api/checkin",
+                                {"site": s1, "persons": pids})
+            T.check_eq(st, 201, "the whole household checks in at once")
+            occ = {o["site"]: o for o in n.js("show", "occupancy")}[s1]
+            T.check_eq((occ["present"], occ["over_capacity"]), (3, 1),
+                       "occupancy counts them")
+            st, _, _, _ = a.req("POST", "/api/checkout",
+                                {"persons": [pids[2]]})
+            T.check_eq(st, 201, "one checks out")
+            refused(a, n, "POST", "/api/checkout", {"persons": [pids[2]]},
+                    422, "not_checked_in", "checking out someone not in",
+                    "stays")
+            # a stream sees a CLI write on the node without a reload
+            sock = socket.create_connection(("127.0.0.1", w.port), 20)
+            sock.sendall(("GET /api/events HTTP/1.1\r\nHost: x\r\nCookie: "
+                          "%s\r\n\r\n" % a.cookie).encode())
+            f = sock.makefile("rb")
+            T.check(read_event(f, "hello", 10) is not None,
+                    "the event stream says hello")
+            t0 = time.monotonic()
+            n.out("person", "add", "--name", "测试新人")
+            ev = read_event(f, "change", 10)
+            T.check(ev is not None, "a CLI write shows up as a change")
+            T.check(time.monotonic() - t0 < 5, "within seconds")
+            a.req("POST", "/api/persons", {"name": "测试网页"})
+            T.check(read_event(f, "change", 10) is not None,
+                    "a web write shows up on every open page")
+            sock.close()
+        finally:
+            w.stop()
+
+
+@cases.case
+def https_off_loopback_with_the_nodes_certificate():
+    with T.TempDir("web") as work:
+        n, _, _ = setup(work)
+        w = Web(n, http="0.0.0.0:0")
+        try:
+            T.check(w.tls and w.urls[0].startswith("https://"),
+                    "off loopback it speaks HTTPS (%s)" % w.urls)
+            fp = w.fingerprint
+            T.check(fp and len(fp.split(":")) == 32,
+                    "serve prints the certificate's SHA-256 fingerprint")
+            st = os.stat(os.path.join(n.dir, "web-tls.key"))
+            T.check_eq(st.st_mode & 0o777, 0o600, "its key is 0600")
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            with socket.create_connection(("127.0.0.1", w.port), 10) as raw:
+                with ctx.wrap_socket(raw) as tls:
+                    der = tls.getpeercert(binary_form=True)
+            import hashlib
+            got = ":".join("%02X" % b for b in hashlib.sha256(der).digest())
+            T.check_eq(got, fp, "the browser sees the printed fingerprint")
+            c = Client(w)
+            c.login("管理员", PW)
+            T.check("Secure" in c.set_cookie, "the cookie is Secure")
+            # plain HTTP to it gets no page and no session
+            with socket.create_connection(("127.0.0.1", w.port), 10) as s:
+                s.sendall(b"GET /api/me HTTP/1.1\r\nHost: x\r\n\r\n")
+                s.settimeout(10)
+                try:
+                    got = s.recv(4096)
+                except (ConnectionResetError, socket.timeout):
+                    got = b""
+            T.check(b"HTTP/1.1 200" not in got and b"csrf" not in got,
+                    "plain HTTP to the HTTPS port is refused")
+        finally:
+            w.stop()
+        # the certificate is kept: the same fingerprint next time
+        w2 = Web(n, http="0.0.0.0:0")
+        try:
+            T.check_eq(w2.fingerprint, fp, "the certificate is the node's")
+        finally:
+            w2.stop()
+        # plain HTTP off loopback only when asked, and said
+        w3 = Web(n, http="0.0.0.0:0", extra=("--insecure-http",))
+        try:
+            T.check(not w3.tls, "--insecure-http: plain HTTP")
+            c = Client(w3)
+            c.login("管理员", PW)
+        finally:
+            w3.stop()
+        r = n.run("serve", "--listen", "127.0.0.1:0", "--http", "nonsense")
+        T.check(r.rc == 2 and r.err.strip(),
+                "an address that does not parse: exit 2")
+
+
+if __name__ == "__main__":
+    cases.main()
