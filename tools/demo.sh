@@ -12,7 +12,10 @@
 # the shelter reaches the village by live sync. Run from a terminal, the
 # demo ends with both nodes still serving until Ctrl-C (HUZHU_DEMO_SERVE=0
 # stops them at the end instead; without a terminal they stop too). The
-# web interface comes in a later release.
+# village node also serves its web interface on http://127.0.0.1:8080/
+# (plain HTTP on loopback; another free port when 8080 is taken), and the
+# demo prints the address and a demo login (account demo, admin) whose
+# password is random each run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tools/deps.sh
@@ -76,15 +79,17 @@ stop_serving() {
   wait 2>/dev/null || true
 }
 trap stop_serving EXIT
-# serve NODE_DIR LOG: start `huzhu serve` on 127.0.0.1 and a free port;
-# prints the address it listens on.
+# serve NODE_DIR LOG WEB: start `huzhu serve` on 127.0.0.1 and a free
+# port, its web interface on WEB (or off); sets $listening to the address
+# it listens on for sync. (Not in a $(...) subshell: the pid must reach
+# this shell's list, so the trap stops it.)
 serve() {
   local out="$2.out"
-  "$hz" -d "$1" --json serve --listen 127.0.0.1:0 >"$out" 2>"$2" &
+  "$hz" -d "$1" --json serve --listen 127.0.0.1:0 --http "$3" >"$out" 2>"$2" &
   pids+=($!)
   for _ in $(seq 1 100); do
     if grep -q listening "$out" 2>/dev/null; then
-      grep -o '127.0.0.1:[0-9]*' "$out"
+      listening=$(grep -o '"listening":"[^"]*"' "$out" | cut -d'"' -f4)
       return 0
     fi
     sleep 0.1
@@ -92,9 +97,17 @@ serve() {
   echo "serve did not start; its log: $2" >&2
   return 1
 }
-addr=$(serve "$dir" "$dir.serve.log")
+# The web interface: 8080 unless something else holds it.
+web_port=8080
+if (exec 3<>/dev/tcp/127.0.0.1/8080) 2>/dev/null; then web_port=0; fi
+# A demo account with a random password, new each run.
+demo_pw=$(head -c 9 /dev/urandom | base64 | tr '+/' 'xy')
+echo "$demo_pw" | village user add demo --role admin >/dev/null
+serve "$dir" "$dir.serve.log" "127.0.0.1:$web_port"
+addr=$listening
+web_url=$(grep -o '"web":\["[^"]*"' "$dir.serve.log.out" | cut -d'"' -f4)
 school peer add "$addr" >/dev/null
-serve "$shelter" "$shelter.serve.log" >/dev/null
+serve "$shelter" "$shelter.serve.log" off
 echo "村委会节点在 $addr 服务；安置点把它加为对端 (huzhu peer add)，自动连接"
 echo "        (the village serves on $addr; the shelter has it as its peer and dials it)"
 elder=$(village ls persons --where name=测试孙六 --json | first_id)
@@ -128,6 +141,12 @@ if [ "$(village state-hash)" != "$(school state-hash)" ]; then
   exit 1
 fi
 echo "   一致 (equal)"
+echo
+echo "== 网页界面 (web interface)"
+echo "   打开 (open):  $web_url"
+echo "   账号 (account): demo    密码 (password): $demo_pw"
+echo "   (手机在同一 Wi-Fi 上访问：$hz -d $dir serve 会在所有网卡上以 HTTPS 提供网页界面)"
+echo "   (for phones on the same Wi-Fi: $hz -d $dir serve offers it over HTTPS on every interface)"
 echo
 echo "试试 (try): $hz -d $dir show unaccounted"
 echo "           $hz -d $dir peer ls"
