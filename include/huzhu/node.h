@@ -133,6 +133,17 @@ HZ_API HZ_NODISCARD int hz_node_ls(hz_node *node, const char *table,
 HZ_API HZ_NODISCARD int hz_node_view(hz_node *node, const char *view,
                                      char **json, struct hz_err *err);
 
+/* Persons and households a person looking for them would mean by @q
+ * (1 to 64 bytes of UTF-8): {"persons": [...], "households": [...]}, at
+ * most @limit (1 to 100) of each, rows as hz_node_ls gives them. A name
+ * matches anywhere (a surname, a two-character name); a number matches a
+ * phone that holds it, or an ID number that is it or ends with it (4 or
+ * more characters); other text also a household's village. Exact names
+ * first, then names starting with @q. HZ_EINVAL for a @q or @limit out of
+ * bounds. */
+HZ_API HZ_NODISCARD int hz_node_search(hz_node *n, const char *q, size_t limit,
+                                       char **json, struct hz_err *err);
+
 /* Concurrent writes kept for review, as a JSON array. */
 HZ_API HZ_NODISCARD int hz_node_conflicts(hz_node *node, char **json,
                                           struct hz_err *err);

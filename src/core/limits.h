@@ -70,6 +70,10 @@
 
 /* Rows a single ls or view returns. */
 #define HZ_QUERY_ROWS_MAX 1000000u
+/* A search (hz_node_search): at most this many bytes of text, and at most
+ * this many rows of each table listed. */
+#define HZ_SEARCH_LEN_MAX 64u
+#define HZ_SEARCH_ROWS_MAX 100u
 /* Entries one status report lists as rejected, and as denied; its
  * "entries" counts them all (proto/cli.md, "status"). */
 #define HZ_STATUS_LIST_MAX 1000u

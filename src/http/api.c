@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define SEG_MAX 4
@@ -396,9 +397,149 @@ static const char *const flag_cols[] = {"elderly_mobility", "disabled",
                                         "no_caretaker",     "left_behind",
                                         "pregnant",         "chronic"};
 
+/* ---- likely duplicates (issue 13: "warned at once if the person or
+ * household looks already registered") */
+
+/* Append to @matches each row of @rows (search results) for which @same
+ * holds, once per id, with why it matched. */
+static void add_matches(json_t *matches, json_t *rows, const char *kind,
+                        const char *why,
+                        bool (*same)(json_t *row, const void *arg),
+                        const void *arg)
+{
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        if (!same(row, arg))
+            continue;
+        const char *id = json_string_value(json_object_get(row, "id"));
+        bool seen = false;
+        size_t k;
+        json_t *m;
+        json_array_foreach(matches, k, m)
+        {
+            seen = seen ||
+                   strcmp(json_string_value(json_object_get(m, "id")), id) == 0;
+        }
+        if (seen)
+            continue;
+        json_t *copy =
+            json_pack("{s:s, s:s, s:s}", "kind", kind, "id", id, "why", why);
+        static const char *const keep[] = {"name", "head_name", "household",
+                                           "birth_year", "village"};
+        for (size_t c = 0; c < sizeof keep / sizeof keep[0]; c++) {
+            json_t *v = json_object_get(row, keep[c]);
+            if (v != NULL)
+                json_object_set(copy, keep[c], v);
+        }
+        json_array_append_new(matches, copy);
+    }
+}
+
+static bool same_text(json_t *row, const char *col, const char *want)
+{
+    const char *v = json_string_value(json_object_get(row, col));
+    return v != NULL && want != NULL && strcasecmp(v, want) == 0;
+}
+
+static bool same_idn(json_t *row, const void *arg)
+{
+    return same_text(row, "id_number", arg);
+}
+
+static bool same_phone(json_t *row, const void *arg)
+{
+    return same_text(row, "phone", arg);
+}
+
+struct name_year {
+    hz_node *n;
+    const char *name, *village;
+    json_int_t year;
+};
+
+/* Same name and birth year, and (when both are known) the same village:
+ * the person's household's. */
+static bool same_name_year(json_t *row, const void *arg)
+{
+    const struct name_year *ny = arg;
+    if (!same_text(row, "name", ny->name) ||
+        json_integer_value(json_object_get(row, "birth_year")) != ny->year)
+        return false;
+    const char *hh = json_string_value(json_object_get(row, "household"));
+    if (ny->village == NULL || hh == NULL)
+        return true;
+    char *json = NULL;
+    struct hz_err err = {0};
+    bool same = true;
+    if (hz_node_get(ny->n, "households", hh, &json, &err) == 0) {
+        json_t *h = json_loads(json, 0, NULL);
+        const char *v = json_string_value(json_object_get(h, "village"));
+        same = v == NULL || strcmp(v, ny->village) == 0;
+        json_decref(h);
+    }
+    hz_free_string(json);
+    return same;
+}
+
+/* Search @q and keep in @matches the rows @same picks from persons (and
+ * households when @households). */
+static void find_dups(hz_node *n, const char *q, json_t *matches,
+                      const char *why, bool households,
+                      bool (*same)(json_t *row, const void *arg),
+                      const void *arg)
+{
+    if (q == NULL || q[0] == '\0')
+        return;
+    char *json = NULL;
+    struct hz_err err = {0};
+    if (hz_node_search(n, q, 100, &json, &err) != 0) {
+        hz_free_string(json);
+        return;
+    }
+    json_t *found = loads(json);
+    add_matches(matches, json_object_get(found, "persons"), "person", why, same,
+                arg);
+    if (households)
+        add_matches(matches, json_object_get(found, "households"), "household",
+                    why, same, arg);
+    json_decref(found);
+}
+
+/* The persons and households a new household @o (with its members) may
+ * repeat: the same ID number; the same name, birth year and village; the
+ * same phone. */
+static json_t *duplicates_of(hz_node *n, json_t *o)
+{
+    json_t *matches = json_array();
+    const char *village = json_string_value(json_object_get(o, "village"));
+    find_dups(n, json_string_value(json_object_get(o, "phone")), matches,
+              "phone", true, same_phone,
+              json_string_value(json_object_get(o, "phone")));
+    size_t i;
+    json_t *m;
+    json_array_foreach(json_object_get(o, "members"), i, m)
+    {
+        const char *idn = json_string_value(json_object_get(m, "id_number"));
+        const char *phone = json_string_value(json_object_get(m, "phone"));
+        find_dups(n, idn, matches, "id_number", false, same_idn, idn);
+        find_dups(n, phone, matches, "phone", true, same_phone, phone);
+        struct name_year ny = {
+            n, json_string_value(json_object_get(m, "name")), village,
+            json_integer_value(json_object_get(m, "birth_year"))};
+        if (ny.name != NULL && ny.year != 0)
+            find_dups(n, ny.name, matches, "name_birth_village", false,
+                      same_name_year, &ny);
+    }
+    return matches;
+}
+
 /* POST /api/households: {household fields..., "members": [{person
- * fields..., "flags": [...]}]}: the household and every member, one
- * action, one batch. */
+ * fields..., "flags": [...]}], "confirm"?: true}: the household and every
+ * member, one action, one batch. Without "confirm", a likely duplicate
+ * of rows the node holds is answered 409 possible_duplicate with the
+ * matches, and nothing is written. */
 static void household_add(hz_node *n, const struct api_req *r,
                           struct api_res *out)
 {
@@ -416,12 +557,35 @@ static void household_add(hz_node *n, const struct api_req *r,
         json_decref(o);
         return;
     }
+    json_t *confirm = json_object_get(o, "confirm");
+    if (confirm != NULL && !json_is_boolean(confirm)) {
+        refuse(out, 422, "bad_value", "confirm", "confirm 应为是/否",
+               "confirm is true or false");
+        json_decref(o);
+        return;
+    }
+    bool confirmed = json_is_true(confirm);
+    json_object_del(o, "confirm");
     const char *head = json_string_value(json_object_get(o, "head_name"));
     if (head == NULL || head[0] == '\0') {
         refuse(out, 422, "missing", "head_name", "请填写户主姓名",
                "the head of household's name is required");
         json_decref(o);
         return;
+    }
+    if (!confirmed && strcmp(r->user->role, "viewer") != 0) {
+        json_t *dups = duplicates_of(n, o);
+        if (json_array_size(dups) > 0) {
+            refuse(
+                out, 409, "possible_duplicate", NULL,
+                "可能已经登记过：请核对下列记录，确认不是同一户/同一人后再保存",
+                "this may be registered already: check the records below,"
+                " then save again if they are not the same");
+            json_object_set_new(out->body, "matches", dups);
+            json_decref(o);
+            return;
+        }
+        json_decref(dups);
     }
     hz_batch *b = batch_for(n, r, out);
     char hid[HZ_ROW_HEX_LEN + 1];
@@ -505,6 +669,71 @@ static void household_add(hz_node *n, const struct api_req *r,
     json_decref(o);
 }
 
+/* ---- supplies */
+
+/* Local midnight today, in Unix seconds (the day a shelter counts in). */
+static int64_t today_start(void)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+    tm.tm_isdst = -1;
+    return (int64_t)mktime(&tm);
+}
+
+/* A distribution to a household that already received the same item
+ * today, anywhere in the merged data, is answered 409 received_today with
+ * those distributions unless the request says "confirm": true (taken out
+ * of @o here). false after refusing. */
+static bool distribution_ok(hz_node *n, const struct api_req *r, json_t *o,
+                            struct api_res *out)
+{
+    json_t *confirm = json_object_get(o, "confirm");
+    if (confirm != NULL && !json_is_boolean(confirm)) {
+        refuse(out, 422, "bad_value", "confirm", "confirm 应为是/否",
+               "confirm is true or false");
+        return false;
+    }
+    bool confirmed = json_is_true(confirm);
+    json_object_del(o, "confirm");
+    const char *kind = json_string_value(json_object_get(o, "kind"));
+    const char *hh = json_string_value(json_object_get(o, "household"));
+    const char *item = json_string_value(json_object_get(o, "item"));
+    if (confirmed || kind == NULL || strcmp(kind, "distributed") != 0 ||
+        hh == NULL || item == NULL || strcmp(r->user->role, "viewer") == 0)
+        return true;
+    struct hz_field where[] = {
+        {"household", hh}, {"item", item}, {"kind", "distributed"}};
+    char *json = NULL;
+    struct hz_err err = {0};
+    if (hz_node_ls(n, "stock_moves", 3, where, &json, &err) != 0) {
+        hz_free_string(json);
+        return true; /* the commit will say what is wrong */
+    }
+    json_t *rows = loads(json);
+    json_t *today = json_array();
+    int64_t since = today_start();
+    size_t i;
+    json_t *m;
+    json_array_foreach(rows, i, m)
+    {
+        if (json_integer_value(json_object_get(m, "time")) >= since)
+            json_array_append(today, m);
+    }
+    json_decref(rows);
+    if (json_array_size(today) == 0) {
+        json_decref(today);
+        return true;
+    }
+    refuse(out, 409, "received_today", "household",
+           "该户今天已领取过此物资（见下列记录）；确认仍要发放后再保存",
+           "this household already received this item today (below);"
+           " save again to give it anyway");
+    json_object_set_new(out->body, "matches", today);
+    return false;
+}
+
 /* ---- one table */
 
 static void table_route(hz_node *n, const struct api_req *r,
@@ -537,6 +766,11 @@ static void table_route(hz_node *n, const struct api_req *r,
     json_t *o = del ? NULL : body_object(r, out);
     if (!del && o == NULL)
         return;
+    if (post && strcmp(t->name, "stock_moves") == 0 &&
+        !distribution_ok(n, r, o, out)) {
+        json_decref(o);
+        return;
+    }
     hz_batch *b = batch_for(n, r, out);
     char row[HZ_ROW_HEX_LEN + 1];
     bool fine = b != NULL;
@@ -752,30 +986,9 @@ static void resolve_route(hz_node *n, const struct api_req *r,
     json_decref(o);
 }
 
-/* Does @hay contain @needle? */
-static bool has(const char *hay, const char *needle)
-{
-    return hay != NULL && strstr(hay, needle) != NULL;
-}
-
-static bool ends_with(const char *hay, const char *needle)
-{
-    size_t h = hay != NULL ? strlen(hay) : 0, k = strlen(needle);
-    return hay != NULL && h >= k && strcmp(hay + h - k, needle) == 0;
-}
-
-static bool digits_only(const char *s)
-{
-    for (; *s != '\0'; s++) {
-        if (!((*s >= '0' && *s <= '9') || *s == 'X' || *s == 'x'))
-            return false;
-    }
-    return true;
-}
-
-/* GET /api/search?q=&limit=: persons and households by name (any part,
- * so a surname or a two-character name), phone, ID number or its last
- * digits, village. */
+/* GET /api/search?q=&limit=: hz_node_search (names anywhere, so a
+ * surname or a two-character name; phone, ID number or its last digits;
+ * village). */
 static void search_route(hz_node *n, const struct api_req *r,
                          struct api_res *out)
 {
@@ -784,50 +997,25 @@ static void search_route(hz_node *n, const struct api_req *r,
         return;
     const char *q = query(r, "q");
     const char *lim = query(r, "limit");
-    long limit = lim != NULL ? strtol(lim, NULL, 10) : 50;
-    if (q == NULL || q[0] == '\0' || strlen(q) > 64 || limit < 1 ||
+    char *end = NULL;
+    long limit = lim != NULL ? strtol(lim, &end, 10) : 50;
+    if (q == NULL || q[0] == '\0' || strlen(q) > 64 ||
+        (lim != NULL && (*lim == '\0' || *end != '\0')) || limit < 1 ||
         limit > SEARCH_LIMIT_MAX) {
         refuse(out, 400, "bad_value", "q", "请输入 1 到 64 字节的查询",
                "q has 1 to 64 bytes; limit 1 to 100");
         return;
     }
-    bool number = digits_only(q);
-    json_t *persons = json_array(), *households = json_array();
-    static const char *const tables[] = {"persons", "households"};
-    for (size_t k = 0; k < 2; k++) {
-        char *json = NULL;
-        struct hz_err err = {0};
-        if (hz_node_ls(n, tables[k], 0, NULL, &json, &err) != 0) {
-            hz_free_string(json);
-            continue;
-        }
-        json_t *rows = loads(json);
-        json_t *into = k == 0 ? persons : households;
-        size_t i;
-        json_t *row;
-        json_array_foreach(rows, i, row)
-        {
-            if (json_array_size(into) >= (size_t)limit)
-                break;
-            const char *name = json_string_value(
-                json_object_get(row, k == 0 ? "name" : "head_name"));
-            const char *phone =
-                json_string_value(json_object_get(row, "phone"));
-            const char *idn =
-                json_string_value(json_object_get(row, "id_number"));
-            const char *village =
-                json_string_value(json_object_get(row, "village"));
-            bool hit = has(name, q) || (number && has(phone, q)) ||
-                       (number && strlen(q) >= 4 && ends_with(idn, q)) ||
-                       (number && idn != NULL && strcmp(idn, q) == 0) ||
-                       (!number && has(village, q));
-            if (hit)
-                json_array_append(into, row);
-        }
-        json_decref(rows);
+    char *json = NULL;
+    struct hz_err err = {0};
+    int rv = hz_node_search(n, q, (size_t)limit, &json, &err);
+    if (rv == HZ_EINVAL) {
+        hz_free_string(json);
+        refuse(out, 400, "bad_value", "q", "查询内容无效",
+               "q is not valid text");
+        return;
     }
-    ok(out, 200,
-       json_pack("{s:o, s:o}", "persons", persons, "households", households));
+    reply(out, rv, json, &err);
 }
 
 /* GET /api/schema: the registry, for the forms. */

@@ -380,6 +380,71 @@ def csrf_roles_and_bad_input_write_nothing():
 
 
 @cases.case
+def likely_duplicates_and_second_distributions_are_warned_first():
+    with T.TempDir("web") as work:
+        n, s1, _ = setup(work)
+        item = n.out("item", "add", "--name", "测试棉被", "--unit", "床")
+        n.out("stock", "receive", s1, item, "50")
+        w = Web(n)
+        try:
+            a = Client(w)
+            a.login("管理员", PW)
+            first = {"head_name": "测试赵一", "village": "测试甲村",
+                     "phone": "13800000001", "members": [
+                         {"name": "测试赵一", "birth_year": 1950,
+                          "id_number": "11010519491231002X"}]}
+            st, js, _, _ = a.req("POST", "/api/households", first)
+            T.check_eq(st, 201, "the first registration")
+            hid = js["id"]
+            for body, why, what in (
+                    ({"head_name": "测试别人", "members": [
+                        {"name": "测试别人", "id_number":
+                         "11010519491231002x"}]}, "id_number",
+                     "the same ID number (its x in lower case)"),
+                    ({"head_name": "测试赵一", "village": "测试甲村",
+                      "members": [{"name": "测试赵一", "birth_year": 1950}]},
+                     "name_birth_village",
+                     "the same name, birth year and village"),
+                    ({"head_name": "测试别户", "phone": "13800000001"},
+                     "phone", "the same phone")):
+                js = refused(a, n, "POST", "/api/households", body, 409,
+                             "possible_duplicate", what, "persons")
+                T.check(any(m["why"] == why for m in js["matches"]),
+                        "%s: the match says why (%s)" % (what, js["matches"]))
+            st, _, _, _ = a.req("POST", "/api/households", {
+                "head_name": "测试赵一", "village": "测试乙村", "members": [
+                    {"name": "测试赵一", "birth_year": 1950}]})
+            T.check_eq(st, 201, "the same name and year in another village"
+                       " is another person")
+            st, js, _, _ = a.req("POST", "/api/households", dict(
+                first, confirm=True))
+            T.check_eq(st, 201, "confirm: true saves it anyway")
+            refused(a, n, "POST", "/api/households", dict(first, confirm="yes"),
+                    422, "bad_value", "confirm that is not true/false",
+                    "households")
+            give = {"site": s1, "item": item, "kind": "distributed",
+                    "qty": -2, "household": hid}
+            T.check_eq(a.req("POST", "/api/stock_moves", give)[0], 201,
+                       "a distribution")
+            js = refused(a, n, "POST", "/api/stock_moves", give, 409,
+                         "received_today", "the same item to the same"
+                         " household again today", "stock_moves")
+            T.check_eq(len(js["matches"]), 1, "the earlier one is shown")
+            T.check_eq(a.req("POST", "/api/stock_moves",
+                             dict(give, confirm=True))[0], 201,
+                       "confirmed, it is given")
+            other = n.out("household", "add", "--head", "测试钱二")
+            n.out("put", "stock_moves", "site=" + s1, "item=" + item,
+                  "kind=distributed", "qty=-1", "household=" + other,
+                  "time=%d" % (time.time() - 2 * 86400))
+            T.check_eq(a.req("POST", "/api/stock_moves",
+                             dict(give, household=other))[0], 201,
+                       "a distribution two days ago does not count")
+        finally:
+            w.stop()
+
+
+@cases.case
 def static_files_only_by_exact_path():
     with T.TempDir("web") as work:
         n, _, _ = setup(work)

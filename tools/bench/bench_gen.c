@@ -20,6 +20,7 @@
  * node's is; the in-memory source node is lent a directory holding only
  * network.secret for it, since that is where the bundle key comes from. */
 #include "bench_gen.h"
+#include "bench_idno.h"
 
 #include "huzhu/bundle.h"
 #include "huzhu/node.h"
@@ -312,7 +313,7 @@ static size_t make_person(struct gen *g, const char *household, unsigned j)
     char by[16], name[64], idno[32], phone[32], id[33];
     snprintf(by, sizeof by, "%u", year);
     snprintf(name, sizeof name, "%s%zu", given[(k + j) % N(given)], k + 1);
-    snprintf(idno, sizeof idno, "TEST%014zu", k + 1);
+    bench_idno(idno, k + 1, year);
     snprintf(phone, sizeof phone, "000%08zu", (k * 7) % 100000000);
     unsigned c = rng_below(&g->r, 100);
     struct hz_field f[16] = {

@@ -29,6 +29,8 @@
 
 #include "store/internal.h"
 
+#include "bench_idno.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <sqlite3.h>
@@ -162,7 +164,7 @@ static void household(struct fill *f, uint64_t k, unsigned n_persons,
         snprintf(by[j], sizeof by[j], "%u", 1935 + below(f, 88));
         snprintf(name[j], sizeof name[j], "%s%" PRIu64,
                  given[(p + j) % N_GIVEN], p + 1);
-        snprintf(idno[j], sizeof idno[j], "TEST%014" PRIu64, p + 1);
+        bench_idno(idno[j], p + 1, (unsigned)atoi(by[j]));
         unsigned c = below(f, 100);
         pf[j][0] = (struct hz_field){"birth_year", by[j]};
         pf[j][1] = (struct hz_field){"condition", c < 90   ? "safe"

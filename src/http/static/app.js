@@ -95,6 +95,11 @@ const T = {
   offline: ['与节点的连接中断，正在重连…', 'lost the node, reconnecting…'],
   changed: ['数据已更新', 'data updated'],
   print: ['打印', 'Print'],
+  save_anyway: ['确认无误，仍然保存', 'Not the same: save anyway'],
+  cancel: ['取消', 'Cancel'],
+  why_id_number: ['身份证号相同', 'same ID number'],
+  why_phone: ['电话相同', 'same phone'],
+  why_name_birth_village: ['姓名、出生年份、村相同', 'same name, birth year and village'],
   household_card: ['住户卡', 'Household card'],
   reasons: {
     not_contacted: ['尚未联系', 'not contacted'],
@@ -201,6 +206,29 @@ function showErrors(form, err) {
   } else {
     form.append(note);
   }
+}
+
+/* A warning the server gave instead of saving (a likely duplicate, a
+ * second distribution today): the records it matched and a button to
+ * save anyway. Resolves true when the person chooses to. */
+function confirmAnyway(form, data) {
+  return new Promise((resolve) => {
+    form.querySelectorAll('.warn.dup').forEach((e) => e.remove());
+    const box = el('div', {class: 'warn dup', role: 'alert', id: 'dup-warning'},
+      el('div', {}, msg(data.error)),
+      el('ul', {}, (data.matches || []).map((m) => el('li', {},
+        m.household || m.kind === 'household'
+          ? el('a', {href: '#/household/' + (m.kind === 'household' ? m.id : m.household)},
+            m.name || m.head_name || m.id, ' ', m.birth_year || '')
+          : `${m.qty ?? ''} · ${m.time ? new Date(m.time * 1000).toLocaleString() : ''}`,
+        m.why ? el('span', {class: 'mute'}, ' · ', t('why_' + m.why)) : null))),
+      el('p', {class: 'row'},
+        el('button', {type: 'button', class: 'primary', id: 'save-anyway', text: t('save_anyway'),
+          onclick: () => { box.remove(); resolve(true); }}),
+        el('button', {type: 'button', text: t('cancel'), onclick: () => { box.remove(); resolve(false); }})));
+    form.append(box);
+    box.scrollIntoView({block: 'center'});
+  });
 }
 
 /* ---- login */
@@ -319,7 +347,12 @@ pages.register = async (main) => {
       body.members.push(m);
     }
     const r = await api('POST', '/api/households', body);
-    if (!r.ok) { showErrors(form, r.data.error); return; }
+    if (r.status === 409 && await confirmAnyway(form, r.data)) {
+      body.confirm = true;
+      const again = await api('POST', '/api/households', body);
+      if (!again.ok) { showErrors(form, again.data.error); return; }
+      r.data = again.data;
+    } else if (!r.ok) { showErrors(form, r.data.error); return; }
     banner(t('saved'));
     location.hash = '#/household/' + r.data.id;
   });
@@ -460,8 +493,12 @@ pages.supplies = async (main) => {
     /* stock_moves.qty is signed: what leaves a site is negative (schema.md) */
     const body = {site: sid, item: dist.item.value, kind: 'distributed', qty: -Number(dist.qty.value)};
     if (dist.household.value) body.household = dist.household.value;
-    const r = await api('POST', '/api/stock_moves', body);
-    if (!r.ok) showErrors(dist, r.data.error); else { banner(t('saved')); load(); }
+    let r = await api('POST', '/api/stock_moves', body);
+    if (r.status === 409 && await confirmAnyway(dist, r.data)) {
+      body.confirm = true;
+      r = await api('POST', '/api/stock_moves', body);
+    }
+    if (!r.ok) showErrors(dist, r.data.error); else if (r.status !== 409) { banner(t('saved')); load(); }
   });
   const addItem = el('form', {class: 'card', id: 'add-item'}, el('h2', {text: t('add_item')}),
     field('name', t('name')), field('unit', t('unit')), el('label', {text: t('category')}), enumSelect('items', 'category', 'category', false),
