@@ -29,7 +29,7 @@ build=${HZ_FUZZ_BUILD:-build-fuzz}
 jobs=${HZ_FUZZ_JOBS:-1}
 
 all=(fuzz_entry fuzz_body fuzz_mpscan fuzz_bundle fuzz_ingest fuzz_vector
-     fuzz_value)
+     fuzz_value fuzz_api)
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
     targets=("${all[@]}")

@@ -134,13 +134,14 @@ HZ_API HZ_NODISCARD int hz_node_view(hz_node *node, const char *view,
                                      char **json, struct hz_err *err);
 
 /* Persons and households a person looking for them would mean by @q
- * (1 to 64 bytes of UTF-8): {"persons": [...], "households": [...]}, at
- * most @limit (1 to 100) of each, rows as hz_node_ls gives them. A name
- * matches anywhere (a surname, a two-character name); a number matches a
- * phone that holds it, or an ID number that is it or ends with it (4 or
- * more characters); other text also a household's village. Exact names
- * first, then names starting with @q. HZ_EINVAL for a @q or @limit out of
- * bounds. */
+ * (1 to 64 bytes of UTF-8), through the node's search index:
+ * {"persons": [...], "households": [...]}, at most @limit (1 to 100) of
+ * each, rows as hz_node_ls gives them. One character finds the names that
+ * start with it (a surname); two or more, the names that contain @q (a
+ * two-character name) and households whose village contains it; 4 or more
+ * digits (an X allowed last), the phones and ID numbers that end with
+ * them. Exact names first, then names starting with @q. HZ_EINVAL for a
+ * @q or @limit out of bounds. */
 HZ_API HZ_NODISCARD int hz_node_search(hz_node *n, const char *q, size_t limit,
                                        char **json, struct hz_err *err);
 

@@ -212,6 +212,19 @@ test('a shelter manager on a phone, end to end', async () => {
   await noSideways(page, 'supplies');
   await shot(page, 'phone-supplies');
 
+  // the distribution sheet lists the household at the site, and prints on A4
+  await page.click('#open-sheet');
+  await page.waitForSelector('#sheet tr:nth-child(2)');
+  assert.equal(await page.locator('#sheet tr').count(), 2, 'a heading and one household');
+  assert.match(await page.textContent('#sheet'), /张大山/);
+  await page.emulateMedia({media: 'print'});
+  await shot(page, 'print-sheet');
+  assert.equal(await page.locator('#tabs').isVisible(), false, 'no navigation on paper');
+  await page.pdf({path: path.join(SHOTS, 'sheet.pdf'), format: 'A4'});
+  await page.emulateMedia({media: 'screen'});
+  await page.click('#tabs a[href="#/supplies"]');
+  await page.waitForSelector('#stock');
+
   // English and back, remembered
   await page.click('#lang');
   await page.waitForFunction(() => document.querySelector('#tabs a[href="#/find"]').textContent === 'Find');

@@ -1,6 +1,9 @@
 /* fuzz_util.c - helpers shared by the libFuzzer targets (fuzz_util.h). */
 #include "fuzz_util.h"
 
+#include "core/codec.h"
+#include "store/store.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -188,4 +191,35 @@ int fuzz_split_frames(const uint8_t *p, size_t len, struct fuzz_frame *out,
         pos += 5 + flen;
     }
     return (int)n;
+}
+
+static int collect(void *data, const uint8_t *p, size_t len)
+{
+    struct enc *all = data;
+    uint8_t hdr[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16),
+                      (uint8_t)(len >> 8), (uint8_t)len};
+    enc_raw(all, hdr, sizeof hdr);
+    enc_raw(all, p, len);
+    return 0;
+}
+
+size_t fuzz_relay_all(hz_node *from, struct enc *all, const uint8_t **p,
+                      size_t *len, size_t max)
+{
+    struct hz_err err = {0};
+    enc_init(all);
+    FUZZ_CHECK(store_relay_each(from, collect, all, &err) == 0);
+    FUZZ_CHECK(enc_done(all) == 0);
+    size_t pos = 0, n = 0;
+    while (pos < enc_len(all)) {
+        FUZZ_CHECK(n < max && pos + 4 <= enc_len(all));
+        const uint8_t *h = enc_data(all) + pos;
+        len[n] =
+            (size_t)h[0] << 24 | (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3];
+        p[n] = h + 4;
+        pos += 4 + len[n];
+        n++;
+    }
+    FUZZ_CHECK(pos == enc_len(all));
+    return n;
 }

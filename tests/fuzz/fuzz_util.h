@@ -80,4 +80,12 @@ struct fuzz_frame {
 int fuzz_split_frames(const uint8_t *p, size_t len, struct fuzz_frame *out,
                       size_t max);
 
+/* Every entry @from holds (store_relay_each, in its order) copied into
+ * @all and split: the bytes of entry i at p[i], len[i] bytes. At most
+ * @max; returns the count (aborts when there are more). Release @all with
+ * enc_close. */
+struct enc;
+size_t fuzz_relay_all(hz_node *from, struct enc *all, const uint8_t **p,
+                      size_t *len, size_t max);
+
 #endif

@@ -9,7 +9,9 @@ node A writes, node B imports A and writes concurrently, a copy of B
 writes a second history (a fork), node C imports all three. Their bundles
 and the entries and bodies inside them become seeds, with hand-made edge
 cases beside them. Keys are random, so every run gives different bytes;
-commit the result, do not regenerate in CI.
+commit the result, do not regenerate in CI. The requests of fuzz_api are
+written by hand against the fixed row ids of its harness (api_seeds):
+those come out the same every time.
 
 Uses Debian's python3-msgpack (run /usr/bin/python3, not a pyenv one).
 """
@@ -397,12 +399,225 @@ def value_seeds():
     write("fuzz_value", "edge-nul-inside", b"12\x00abc")
 
 
+# ---- fuzz_api: requests to the web API (tests/fuzz/fuzz_api.c)
+
+# The rows the harness writes at start-up, by their fixed ids.
+API_SITE = "a0000000000000000000000000000001"
+API_WAREHOUSE = "a0000000000000000000000000000002"
+API_ITEM = "d0000000000000000000000000000001"
+API_HOUSEHOLD = "b0000000000000000000000000000001"
+API_GONE = "b0000000000000000000000000000002"
+API_EDITED = "b0000000000000000000000000000003"
+API_PERSON_IN = "c0000000000000000000000000000001"
+API_PERSON_OUT = "c0000000000000000000000000000002"
+API_PERSON_TWICE = "c0000000000000000000000000000003"
+API_STAY = "e0000000000000000000000000000001"
+API_MOVE = "f0000000000000000000000000000001"
+API_NOBODY = "c0000000000000000000000000000009"
+
+API_METHODS = {"GET": 0, "POST": 1, "PATCH": 2, "DELETE": 3, "PUT": 0xf0,
+               "HEAD": 0xf1}
+API_ACCOUNTS = {"admin": 0, "coordinator": 1, "site": 2, "warehouse": 3,
+                "elsewhere": 4, "viewer": 5, "no-site": 6, "root": 7}
+
+
+def api_input(method, path, query="", body=b"", account="admin"):
+    """[method, account] path NUL query NUL body (fuzz_api.c): a path
+    without a leading '/' is under /api/; a dict body is sent as JSON."""
+    import json
+    if isinstance(body, (dict, list)):
+        body = json.dumps(body, ensure_ascii=False)
+    if isinstance(body, str):
+        body = body.encode()
+    if isinstance(query, str):
+        query = query.encode()
+    return (bytes([API_METHODS[method], API_ACCOUNTS[account]]) +
+            path.encode() + b"\0" + query + b"\0" + body)
+
+
+def api_seeds():
+    """A request for every route of proto/api.md on the harness's rows,
+    each role, and refusals of every kind."""
+    tables = ("households", "items", "persons", "sites", "stays",
+              "stock_moves", "warnings")
+    views = ("occupancy", "presence", "stock", "received", "vulnerable",
+             "unaccounted")
+    seeds = {
+        "get-schema": ("GET", "schema"),
+        "get-status": ("GET", "status"),
+        "get-conflicts": ("GET", "conflicts"),
+        "get-search-name": ("GET", "search", "q=测试甲"),
+        "get-search-id-number": ("GET", "search", "q=1002X"),
+        "get-search-phone": ("GET", "search", "q=13800&limit=5"),
+        "get-search-village": ("GET", "search", "q=测试村"),
+        "get-households-where": ("GET", "households",
+                                 "village=测试村&limit=1&offset=0"),
+        "get-persons-where": ("GET", "persons",
+                              "household=%s&sex=male" % API_HOUSEHOLD),
+        "get-sites-row": ("GET", "sites/" + API_SITE),
+        "get-households-row": ("GET", "households/" + API_HOUSEHOLD),
+        "get-persons-row": ("GET", "persons/" + API_PERSON_IN),
+        "get-stays-row": ("GET", "stays/" + API_STAY),
+        "get-deleted": ("GET", "households/" + API_GONE),
+        "get-missing": ("GET", "persons/" + API_NOBODY),
+        "post-sites": ("POST", "sites", "", {
+            "name": "测试学校", "kind": "village_office", "capacity": 30,
+            "area_m2": 120.5, "open": True}),
+        "post-items": ("POST", "items", "", {
+            "name": "测试水", "unit": "箱", "category": "water"}),
+        "post-persons": ("POST", "persons", "", {
+            "name": "测试己", "household": API_HOUSEHOLD, "sex": "female",
+            "birth_year": 1985, "id_number": "11010519491231002X",
+            "pregnant": True, "phone": "13900000000"}),
+        "post-households-members": ("POST", "households", "", {
+            "head_name": "测试庚", "village": "测试村", "status": "home",
+            "members": [
+                {"name": "测试庚", "sex": "male", "birth_year": 1948,
+                 "flags": ["elderly_mobility", "chronic"]},
+                {"name": "测试辛", "flags": ["left_behind", "no_caretaker"]}]}),
+        "post-stays": ("POST", "stays", "", {
+            "person": API_PERSON_OUT, "site": API_SITE, "kind": "in",
+            "note": "测试"}),
+        "post-stays-closes": ("POST", "stays", "", {
+            "person": API_PERSON_IN, "site": API_SITE, "kind": "out",
+            "closes": API_STAY, "time": 1700000000}),
+        "post-stock-moves": ("POST", "stock_moves", "", {
+            "item": API_ITEM, "site": API_SITE, "kind": "distributed",
+            "qty": -5, "household": API_HOUSEHOLD}),
+        "post-stock-reverses": ("POST", "stock_moves", "", {
+            "item": API_ITEM, "site": API_SITE, "kind": "lost",
+            "qty": -100, "reverses": API_MOVE}),
+        "post-stock-counted": ("POST", "stock_moves", "", {
+            "item": API_ITEM, "site": API_SITE, "kind": "counted", "qty": 0,
+            "counted": 95, "reference": "测试单号"}),
+        "post-warnings": ("POST", "warnings", "", {
+            "household": API_HOUSEHOLD, "method": "door",
+            "notice": "测试通知二", "by": "测试丁"}),
+        "patch-sites": ("PATCH", "sites/" + API_SITE, "", {
+            "capacity": 50, "manager": "测试负责人", "address": None}),
+        "patch-items": ("PATCH", "items/" + API_ITEM, "", {"unit": ""}),
+        "patch-households": ("PATCH", "households/" + API_HOUSEHOLD, "", {
+            "status": "sheltered", "members": 4, "notes": "测试"}),
+        "patch-persons": ("PATCH", "persons/" + API_PERSON_OUT, "", {
+            "condition": "injured", "disabled": "是", "birth_year": "1991"}),
+        "patch-deleted": ("PATCH", "households/" + API_GONE, "",
+                          {"notes": "测试"}),
+        "patch-missing": ("PATCH", "persons/" + API_NOBODY, "",
+                          {"name": "测试"}),
+        "delete-sites": ("DELETE", "sites/" + API_WAREHOUSE),
+        "delete-items": ("DELETE", "items/" + API_ITEM),
+        "delete-households": ("DELETE", "households/" + API_HOUSEHOLD),
+        "delete-persons": ("DELETE", "persons/" + API_PERSON_OUT),
+        "delete-stays": ("DELETE", "stays/" + API_STAY),
+        "checkin": ("POST", "checkin", "", {
+            "site": API_SITE, "persons": [API_PERSON_OUT]}),
+        "checkin-two": ("POST", "checkin", "", {
+            "site": API_WAREHOUSE, "persons": [API_PERSON_OUT,
+                                               API_PERSON_IN]}),
+        "checkout": ("POST", "checkout", "", {"persons": [API_PERSON_IN]}),
+        "checkout-ambiguous": ("POST", "checkout", "",
+                               {"persons": [API_PERSON_TWICE]}),
+        "checkout-at-site": ("POST", "checkout", "", {
+            "persons": [API_PERSON_TWICE], "site": API_WAREHOUSE}),
+        "checkout-not-in": ("POST", "checkout", "",
+                            {"persons": [API_PERSON_OUT]}),
+        "resolve": ("POST", "conflicts/resolve", "", {
+            "table": "households", "row": API_HOUSEHOLD,
+            "column": "village", "value": "测试村"}),
+        "resolve-deleted-row": ("POST", "conflicts/resolve", "", {
+            "table": "households", "row": API_EDITED, "column": "notes",
+            "value": "测试备注"}),
+        "role-site-checkin": ("POST", "checkin", "", {
+            "site": API_SITE, "persons": [API_PERSON_OUT]}, "site"),
+        "role-site-checkin-other": ("POST", "checkin", "", {
+            "site": API_WAREHOUSE, "persons": [API_PERSON_OUT]}, "site"),
+        "role-site-patch-own": ("PATCH", "sites/" + API_SITE, "",
+                                {"capacity": 3}, "site"),
+        "role-site-patch-other": ("PATCH", "sites/" + API_WAREHOUSE, "",
+                                  {"capacity": 3}, "site"),
+        "role-site-post-items": ("POST", "items", "", {"name": "测试"},
+                                 "site"),
+        "role-site-household": ("POST", "households", "", {
+            "head_name": "测试癸", "members": [{"name": "测试癸"}]}, "site"),
+        "role-warehouse-stock": ("POST", "stock_moves", "", {
+            "item": API_ITEM, "site": API_WAREHOUSE, "kind": "received",
+            "qty": 10}, "warehouse"),
+        "role-elsewhere-stay": ("POST", "stays", "", {
+            "person": API_PERSON_OUT, "site": API_SITE, "kind": "in"},
+            "elsewhere"),
+        "role-coordinator-delete": ("DELETE", "sites/" + API_SITE, "", b"",
+                                    "coordinator"),
+        "role-viewer-get": ("GET", "households", "", b"", "viewer"),
+        "role-viewer-post": ("POST", "households", "", {
+            "head_name": "测试"}, "viewer"),
+        "role-no-site": ("POST", "persons", "", {"name": "测试"}, "no-site"),
+        "role-unknown": ("PATCH", "households/" + API_HOUSEHOLD, "",
+                         {"notes": "测试"}, "root"),
+        "edge-bad-json": ("POST", "households", "", '{"head_name": '),
+        "edge-duplicate-key": ("POST", "households", "",
+                               '{"head_name":"a","head_name":"b"}'),
+        "edge-empty-body": ("POST", "items"),
+        "edge-unknown-field": ("POST", "households", "", {
+            "head_name": "测试", "shoe_size": 42}),
+        "edge-bad-enum": ("POST", "households", "", {
+            "head_name": "测试", "status": "floating"}),
+        "edge-bad-id-number": ("POST", "persons", "", {
+            "name": "测试", "id_number": "110105194912310021"}),
+        "edge-member-bad-year": ("POST", "households", "", {
+            "head_name": "测试", "members": [
+                {"name": "测试", "birth_year": "一九五零"}]}),
+        "edge-members-not-list": ("POST", "households", "", {
+            "head_name": "测试", "members": 3}),
+        "edge-bad-flag": ("POST", "households", "", {
+            "head_name": "测试", "members": [
+                {"name": "测试", "flags": ["tall"]}]}),
+        "edge-merged-into": ("PATCH", "persons/" + API_PERSON_OUT, "", {
+            "merged_into": API_PERSON_IN}),
+        "edge-object-value": ("PATCH", "households/" + API_HOUSEHOLD, "", {
+            "notes": {"a": 1}}),
+        "edge-big-numbers": ("PATCH", "sites/" + API_SITE, "", '{"capacity":'
+                             ' 1e300, "area_m2": -0.0}'),
+        "edge-unknown-route": ("GET", "nothing"),
+        "edge-not-api": ("GET", "/index.html"),
+        "edge-too-many-segments": ("GET", "households/a/b/c/d"),
+        "edge-upper-id": ("GET", "households/" + API_HOUSEHOLD.upper()),
+        "edge-put": ("PUT", "households/" + API_HOUSEHOLD, "",
+                     {"notes": "测试"}),
+        "edge-post-with-id": ("POST", "households/" + API_HOUSEHOLD, "",
+                              {"notes": "测试"}),
+        "edge-query-unknown": ("GET", "households", "shoe_size=1"),
+        "edge-query-limit-0": ("GET", "persons", "limit=0"),
+        "edge-query-offset-huge": ("GET", "persons",
+                                   "offset=9223372036854775807&limit=1000"),
+        "edge-query-bad-utf8": ("GET", "households", b"village=\xff\xfe"),
+        "edge-search-long": ("GET", "search", "q=" + "测" * 22),
+        "edge-view-unknown": ("GET", "views/nothing"),
+        "edge-resolve-event": ("POST", "conflicts/resolve", "", {
+            "table": "stays", "row": API_STAY, "column": "kind",
+            "value": "out"}),
+        "edge-checkin-no-site": ("POST", "checkin", "",
+                                 {"persons": [API_PERSON_OUT]}),
+        "edge-checkin-nobody": ("POST", "checkin", "", {
+            "site": API_SITE, "persons": [API_NOBODY]}),
+        "edge-checkin-bad-id": ("POST", "checkin", "", {
+            "site": API_SITE, "persons": ["xyz", 7]}),
+        "edge-checkin-65": ("POST", "checkin", "", {
+            "site": API_SITE, "persons": [API_PERSON_OUT] * 65}),
+    }
+    for t in tables:
+        seeds["get-" + t] = ("GET", t)
+    for v in views:
+        seeds["get-view-" + v] = ("GET", "views/" + v)
+    for name, args in seeds.items():
+        write("fuzz_api", name, api_input(*args))
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     build = os.path.abspath(sys.argv[1])
     for t in ("fuzz_entry", "fuzz_body", "fuzz_mpscan", "fuzz_bundle",
-              "fuzz_ingest", "fuzz_vector", "fuzz_value"):
+              "fuzz_ingest", "fuzz_vector", "fuzz_value", "fuzz_api"):
         reset(t)
     with tempfile.TemporaryDirectory(prefix="hz-corpus.") as tmp:
         cli = Cli(build, tmp)
@@ -415,6 +630,7 @@ def main():
         ingest_seeds(bundles, bodies)
         vector_seeds(build, vec_a, vec_c, tmp)
     value_seeds()
+    api_seeds()
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import ssl
 import subprocess
 import sys
 import time
+import urllib.parse
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -335,6 +336,10 @@ def csrf_roles_and_bad_input_write_nothing():
                     "unknown_field", "an unknown query column")
             refused(a, n, "GET", "/api/nothing", None, 404, "not_found",
                     "an unknown route")
+            refused(a, n, "POST", "/api/conflicts/resolve",
+                    {"table": "persons", "row": "0" * 32, "column": "name",
+                     "value": "测试"}, 404, "not_found",
+                    "resolving a row the node does not hold", "persons")
             refused(a, n, "DELETE", "/api/stays/" + "0" * 32, None, 405,
                     "method", "deleting an event")
             # viewer: nothing
@@ -445,6 +450,40 @@ def likely_duplicates_and_second_distributions_are_warned_first():
 
 
 @cases.case
+def a_node_of_format_8_gets_its_search_index_when_opened():
+    with T.TempDir("web") as work:
+        n = T.Node.create(work, "测试旧节点", "old")
+        n.js("network", "create", "--name", "测试网络")
+        pid = n.out("person", "add", "--name", "测试孙六", "--phone",
+                    "13912345678")
+        # as a format-8 database left it: no search index
+        import sqlite3
+        db = sqlite3.connect(os.path.join(n.dir, "node.db"))
+        db.execute("DELETE FROM sx")
+        db.execute("PRAGMA user_version = 8")
+        db.commit()
+        db.close()
+        T.check_eq(n.query("SELECT count(*) FROM sx")[0][0], 0,
+                   "the index is empty, as before format 9")
+        n.out("status")  # opened for writing: upgraded
+        T.check_eq(n.query("PRAGMA user_version")[0][0], 9, "format 9")
+        T.check(n.query("SELECT count(*) FROM sx")[0][0] > 0,
+                "the index is rebuilt from the rows")
+        w = Web(n)
+        try:
+            a = Client(w)
+            user_add(n, "管理员", "admin")
+            a.login("管理员", PW)
+            for q in ("孙六", "5678"):
+                st, js, _, _ = a.req("GET", "/api/search?q=" +
+                                     urllib.parse.quote(q))
+                T.check_eq([p["id"] for p in js["persons"]], [pid],
+                           "found by %s after the upgrade" % q)
+        finally:
+            w.stop()
+
+
+@cases.case
 def static_files_only_by_exact_path():
     with T.TempDir("web") as work:
         n, _, _ = setup(work)
@@ -530,6 +569,30 @@ def writes_of_the_web_and_events_without_reload():
             st, js, _, _ = a.req("GET", "/api/search?q=1002X")
             T.check([p["name"] for p in js["persons"]] == ["李四"],
                     "and the last digits of an ID number")
+            for q, want, what in (
+                    ("测试", ["测试小三", "测试王一"], "a surname alone"),
+                    ("小三", ["测试小三"], "a given name"),
+                    ("测试王一", ["测试王一"], "a whole name"),
+                    ("11010519491231002x", ["李四"],
+                     "a whole ID number, x in lower case")):
+                st, js, _, _ = a.req("GET", "/api/search?q=" +
+                                     urllib.parse.quote(q))
+                T.check_eq(sorted(p["name"] for p in js["persons"]), want,
+                           "search: " + what)
+            st, js, _, _ = a.req("GET", "/api/search?q=" +
+                                 urllib.parse.quote("测试村"))
+            T.check_eq([h["id"] for h in js["households"]], [hid],
+                       "search: a household by its village")
+            n.run("put", "persons", "--id", pids[1], "name=李五", expect=0)
+            st, js, _, _ = a.req("GET", "/api/search?q=" +
+                                 urllib.parse.quote("李四"))
+            T.check_eq(js["persons"], [], "a renamed person is not found by"
+                       " the old name")
+            st, js, _, _ = a.req("GET", "/api/search?q=" +
+                                 urllib.parse.quote("李五"))
+            T.check_eq([p["id"] for p in js["persons"]], [pids[1]],
+                       "and is by the new one (the index follows edits)")
+            n.run("put", "persons", "--id", pids[1], "name=李四", expect=0)
             st, _, _, _ = a.req("POST", "/api/checkin",
                                 {"site": s1, "persons": pids})
             T.check_eq(st, 201, "the whole household checks in at once")

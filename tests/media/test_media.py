@@ -29,7 +29,7 @@ def main():
     top = tempfile.mkdtemp(prefix="hz-media-")
     mnt = os.path.join(top, "card")
     os.mkdir(mnt)
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=640k", "tmpfs", mnt],
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt],
                       capture_output=True).returncode != 0:
         print("SKIPPED: cannot mount a tmpfs here (needs root): disk-full and"
               " read-only media were NOT tested")

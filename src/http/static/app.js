@@ -84,6 +84,8 @@ const T = {
   conflicts: ['待复核的并发修改', 'Concurrent edits to review'],
   no_conflicts: ['没有待复核的修改', 'Nothing to review'],
   choose: ['采用此值', 'Use this value'],
+  delete_vs_edit: ['一台设备删除了此记录，另一台同时修改了它：删除已生效；如需保留，请重新登记',
+    'one device deleted this row while another edited it: the delete holds; register it again to keep it'],
   network: ['网络与同步', 'Network and sync'],
   state_hash: ['状态哈希（与其他设备核对）', 'State hash (compare with another screen)'],
   entries: ['条目', 'Entries'],
@@ -95,6 +97,10 @@ const T = {
   offline: ['与节点的连接中断，正在重连…', 'lost the node, reconnecting…'],
   changed: ['数据已更新', 'data updated'],
   print: ['打印', 'Print'],
+  sheet_title: ['物资发放签收表', 'Distribution sheet'],
+  sheet_hint: ['按户发放，领取人签字', 'one line a household; the recipient signs'],
+  signature: ['签字', 'Signature'],
+  open_sheet: ['打印发放签收表', 'Print a distribution sheet'],
   save_anyway: ['确认无误，仍然保存', 'Not the same: save anyway'],
   cancel: ['取消', 'Cancel'],
   why_id_number: ['身份证号相同', 'same ID number'],
@@ -509,6 +515,7 @@ pages.supplies = async (main) => {
     if (!r.ok) showErrors(addItem, r.data.error); else { banner(t('saved')); load(); }
   });
   main.replaceChildren(el('h1', {text: t('nav_supplies')}), me.site ? null : select,
+    el('p', {class: 'no-print'}, el('a', {href: '#/sheet', class: 'btn', id: 'open-sheet'}, t('open_sheet'))),
     el('h2', {text: t('stock')}),
     el('table', {id: 'stock'}, stockRows(rows)),
     ...(canWrite ? [recv, dist, addItem] : []));
@@ -521,6 +528,39 @@ pages.supplies = async (main) => {
     if (my !== gen || !table) return;
     table.replaceChildren(...stockRows((r.data || []).filter((x) => x.site === sid)));
   };
+};
+
+/* A distribution sheet for the chosen site, for A4 (print from the
+ * browser): the households with members here now, with blank columns to
+ * fill in by hand and sign. */
+pages.sheet = async (main) => {
+  const sites = await sitesList();
+  const sid = chosenSite(sites);
+  const pres = await api('GET', '/api/views/presence');
+  const site = sites.find((x) => x.id === sid) || {};
+  const byHh = new Map();
+  const persons = (pres.data || []).filter((p) => p.site === sid);
+  const rows = await Promise.all(persons.map((p) => api('GET', '/api/persons/' + p.person)));
+  for (const r of rows) {
+    if (!r.ok) continue;
+    const h = r.data.household || r.data.id;
+    const e = byHh.get(h) || {names: [], household: r.data.household};
+    e.names.push(r.data.name);
+    byHh.set(h, e);
+  }
+  const heads = await Promise.all([...byHh.values()].map((e) => e.household ? api('GET', '/api/households/' + e.household) : null));
+  const list = [...byHh.values()].map((e, i) => Object.assign(e, {head: heads[i] && heads[i].ok ? heads[i].data.head_name : e.names[0]}));
+  list.sort((a, b) => String(a.head).localeCompare(String(b.head), 'zh'));
+  main.replaceChildren(
+    el('h1', {}, t('sheet_title'), ' · ', site.name || ''),
+    el('p', {class: 'mute'}, new Date().toLocaleDateString(lang === 0 ? 'zh-CN' : 'en'), ' · ', t('sheet_hint')),
+    me.site ? null : (() => { const s = siteSelect(sites, sid); s.classList.add('no-print'); s.addEventListener('change', () => { rememberSite(s.value); load(); }); return s; })(),
+    el('div', {class: 'scroll'}, el('table', {id: 'sheet'},
+      el('tr', {}, ['#', t('head_name'), t('persons'), t('item'), t('qty'), t('signature')].map((h) => el('th', {}, h))),
+      list.map((e, i) => el('tr', {}, el('td', {}, i + 1), el('td', {}, e.head), el('td', {}, e.names.length),
+        el('td', {}, ''), el('td', {}, ''), el('td', {class: 'sign'}, ''))))),
+    el('p', {class: 'no-print'}, el('button', {class: 'primary', text: t('print'), onclick: () => window.print()})));
+  refresh = load;
 };
 
 pages.village = async (main) => {
@@ -568,10 +608,11 @@ function conflictCard(c) {
   const values = c.heads || [];
   return el('div', {class: 'card conflict'},
     el('div', {}, el('b', {}, `${c.table} · ${c.column}`), ' ', el('span', {class: 'mute'}, c.id)),
+    c.kind === 'delete_vs_edit' ? el('div', {class: 'warn'}, t('delete_vs_edit')) : null,
     el('div', {class: 'side'}, values.map((v) => el('div', {class: 'card'},
       el('div', {class: 'big'}, String(v.value ?? '')),
       el('div', {class: 'mute'}, [(v.author || '').slice(0, 8), v.clock ? new Date(Math.floor(v.clock / 65536)).toLocaleString() : ''].join(' · ')),
-      me.role === 'viewer' ? null : el('button', {class: 'primary', text: t('choose'), onclick: async () => {
+      me.role === 'viewer' || c.kind !== 'concurrent' ? null : el('button', {class: 'primary', text: t('choose'), onclick: async () => {
         const r = await api('POST', '/api/conflicts/resolve', {table: c.table, row: c.id, column: c.column, value: v.value ?? null});
         if (!r.ok) banner(msg(r.data.error), true); else { banner(t('saved')); load(); }
       }})))));

@@ -526,7 +526,11 @@ static const char base_schema[] =
     "CREATE TABLE IF NOT EXISTS epochs(id BLOB PRIMARY KEY, epoch INTEGER NOT"
     " NULL, key_id BLOB NOT NULL, eid BLOB NOT NULL);"
     "CREATE TABLE IF NOT EXISTS bkeys(key_id BLOB PRIMARY KEY, epoch INTEGER"
-    " NOT NULL, key BLOB NOT NULL);"
+    " NOT NULL, key BLOB NOT NULL);";
+
+/* Tables that are this node's own and never replicated, or derived from
+ * the materialized rows (formats 7 to 9). */
+static const char local_schema[] =
     /* Live sync, this node's own and never replicated (format 7;
      * members/peer.c): the peers an operator configured (huzhu peer add)
      * and every device a session met, with what came of it. Times are
@@ -539,6 +543,11 @@ static const char base_schema[] =
     " last_contact INTEGER NOT NULL DEFAULT 0, last_sync INTEGER NOT NULL"
     " DEFAULT 0, sent INTEGER NOT NULL DEFAULT 0, received INTEGER NOT NULL"
     " DEFAULT 0, last_error TEXT) WITHOUT ROWID;"
+    /* The search index of persons and households, derived from their
+     * materialized rows (format 9; state/search.c). */
+    "CREATE TABLE IF NOT EXISTS sx(k TEXT NOT NULL, r BLOB NOT NULL,"
+    " PRIMARY KEY(k, r)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS sx_r ON sx(r);"
     /* Staff accounts of the web interface, this node's and never
      * replicated (format 8; members/accounts.c). */
     "CREATE TABLE IF NOT EXISTS account(name TEXT PRIMARY KEY, role TEXT NOT"
@@ -748,6 +757,8 @@ int db_upgrade(struct db *d, const struct schema *schema, int format,
 int db_setup(struct db *d, const struct schema *schema, struct hz_err *err)
 {
     int rv = db_exec(d, base_schema, err);
+    if (rv == 0)
+        rv = db_exec(d, local_schema, err);
     for (size_t i = 0; rv == 0 && i < schema->n_tables; i++)
         rv = setup_table(d, &schema->tables[i], err);
     return rv;

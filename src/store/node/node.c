@@ -372,6 +372,8 @@ static int migrate(hz_node *n, int format, struct hz_err *err)
         rv = fields_upgrade(n, err);
     if (rv == 0 && format >= 3 && format < 7)
         rv = log_autoincrement(n, err);
+    if (rv == 0 && format < 9)
+        rv = search_rebuild(n, err);
     if (rv == 0)
         rv = db_set_format(&n->db, err);
     if (rv == 0)

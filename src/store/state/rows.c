@@ -1,7 +1,8 @@
 /* rows.c - the owner of the materialized rows, "e_<table>" for entity
  * tables and "v_<table>" for event tables (proto/storage.md). Only
  * fields.c and events.c decide what they hold; query.c, views.c and
- * hash.c read them. */
+ * hash.c read them. Every change to a row of persons or households tells
+ * search.c, which keeps the search index in step. */
 #include "state.h"
 
 #include "../../core/error_int.h"
@@ -35,7 +36,8 @@ int rows_ensure(struct hz_node *n, const struct table_def *t,
 int rows_delete(struct hz_node *n, const struct table_def *t,
                 const uint8_t *row, struct hz_err *err)
 {
-    return row_exec(n, t, row, "DELETE FROM", "WHERE id = ?1", NULL, err);
+    int rv = row_exec(n, t, row, "DELETE FROM", "WHERE id = ?1", NULL, err);
+    return rv != 0 ? rv : search_forget(n, t, row, err);
 }
 
 int rows_set_deleted(struct hz_node *n, const struct table_def *t,
@@ -63,7 +65,10 @@ int rows_set_field(struct hz_node *n, const struct table_def *t,
     if (v != NULL)
         db_bind_value(st, 1, v);
     sqlite3_bind_blob(st, 2, row, HZ_ROW_LEN, SQLITE_STATIC);
-    return db_step_done(&n->db, st, err);
+    rv = db_step_done(&n->db, st, err);
+    if (rv == 0 && search_indexes(t, c))
+        rv = search_reindex(n, t, row, err);
+    return rv;
 }
 
 /* "@verb INTO "x_t"(id, @second, every column) VALUES(?, @second_value,
@@ -113,7 +118,10 @@ int rows_insert_entity(struct hz_node *n, const struct table_def *t,
     HZ_ASSERT(t->kind == TABLE_ENTITY);
     char sql[1024];
     whole_row_sql(t, "INSERT", "deleted", "0", sql, sizeof sql);
-    return put_whole(n, t, sql, row, NULL, vals, err);
+    int rv = put_whole(n, t, sql, row, NULL, vals, err);
+    if (rv == 0 && search_indexes(t, NULL))
+        rv = search_reindex(n, t, row, err);
+    return rv;
 }
 
 int rows_put_event(struct hz_node *n, const struct table_def *t,
@@ -149,5 +157,5 @@ int rows_clear(struct hz_node *n, struct hz_err *err)
         snprintf(sql, sizeof sql, "DELETE FROM %s", table);
         rv = db_exec(&n->db, sql, err);
     }
-    return rv;
+    return rv != 0 ? rv : search_clear(n, err);
 }

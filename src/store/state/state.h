@@ -118,5 +118,22 @@ int rows_clear(struct hz_node *n, struct hz_err *err);
 
 /* "SELECT id, deleted|eid, "col"... FROM "x_table"" into @sql. */
 void query_select_sql(const struct table_def *t, char *sql, size_t len);
+/* One row of that SELECT as a JSON object (wire names; a deleted entity
+ * row says "deleted": true). */
+json_t *query_row_json(const struct table_def *t, sqlite3_stmt *st);
+
+/* ---- search.c: the search index sx of persons and households */
+
+/* Does the index hold column @c of @t (or any of @t, @c NULL)? */
+bool search_indexes(const struct table_def *t, const struct col_def *c);
+/* The row's keys again, from its materialized values (after a change). */
+int search_reindex(struct hz_node *n, const struct table_def *t,
+                   const uint8_t *row, struct hz_err *err);
+/* The row is gone. */
+int search_forget(struct hz_node *n, const struct table_def *t,
+                  const uint8_t *row, struct hz_err *err);
+int search_clear(struct hz_node *n, struct hz_err *err);
+/* Every row's keys, from the materialized rows (an upgrade to format 9). */
+int search_rebuild(struct hz_node *n, struct hz_err *err);
 
 #endif

@@ -1,0 +1,358 @@
+/* search.c - the owner of "sx", the search index of persons and
+ * households (proto/storage.md, table sx; proto/api.md, search), and of
+ * hz_node_search. The index is this node's own and derived: rows.c keeps
+ * it up to date as the materialized rows change, it is rebuilt from them
+ * when a database is upgraded, and it is never part of the state hash.
+ *
+ * A trigram index cannot find a two-character name such as 李四 (nor a
+ * surname alone), and most Chinese names have two or three characters.
+ * So each name is indexed by its first character (a surname) and by
+ * every pair of adjacent characters; a query of two or more characters
+ * looks up its first pair and checks the whole query against the name.
+ * Numbers are indexed reversed (phones, ID numbers with X upper-cased),
+ * so the last digits a person reads off a card are a prefix range of the
+ * index. Villages are indexed like names.
+ *
+ *   key = table letter ("p" persons, "h" households) + kind + ":" + text
+ *   kinds: "n" name grams, "v" village grams, "d" a number reversed */
+#include "state.h"
+
+#include "../../core/codec.h"
+#include "../../core/error_int.h"
+#include "../../core/limits.h"
+#include "render.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KEY_MAX 96
+
+/* What is indexed of a table: its name column, its number columns, its
+ * village column (NULL when it has none). */
+struct indexed {
+    const char *table, *letter, *name, *phone, *id_number, *village;
+};
+
+static const struct indexed tables[] = {
+    {"persons", "p", "name", "phone", "id_number", NULL},
+    {"households", "h", "head_name", "phone", NULL, "village"},
+};
+
+static const struct indexed *indexed_of(const struct table_def *t)
+{
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+        if (strcmp(t->name, tables[i].table) == 0)
+            return &tables[i];
+    }
+    return NULL;
+}
+
+bool search_indexes(const struct table_def *t, const struct col_def *c)
+{
+    const struct indexed *x = indexed_of(t);
+    if (x == NULL)
+        return false;
+    if (c == NULL)
+        return true;
+    const char *cols[] = {x->name, x->phone, x->id_number, x->village};
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
+        if (cols[i] != NULL && strcmp(cols[i], c->name) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The length in bytes of the UTF-8 character at @p (1 for a stray byte,
+ * so a damaged text still splits). */
+static size_t char_len(const unsigned char *p)
+{
+    size_t n = *p < 0x80             ? 1
+               : (*p & 0xe0) == 0xc0 ? 2
+               : (*p & 0xf0) == 0xe0 ? 3
+               : (*p & 0xf8) == 0xf0 ? 4
+                                     : 1;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 1;
+    }
+    return n;
+}
+
+static int put_key(struct hz_node *n, const uint8_t *row, const char *key,
+                   struct hz_err *err)
+{
+    return db_run(&n->db, "INSERT OR IGNORE INTO sx(k, r) VALUES(?1, ?2)",
+                  DB_ARGS(DB_TEXT(key), DB_ROW(row)), err);
+}
+
+/* The grams of @text: its first character, and each pair of adjacent
+ * characters, spaces left out. */
+static int put_grams(struct hz_node *n, const uint8_t *row, const char *prefix,
+                     const char *text, struct hz_err *err)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    const unsigned char *prev = NULL;
+    size_t prev_len = 0;
+    int rv = 0;
+    bool first = true;
+    while (rv == 0 && *p != '\0') {
+        size_t len = char_len(p);
+        if (*p == ' ') {
+            p += len;
+            continue;
+        }
+        char key[KEY_MAX];
+        if (first)
+            snprintf(key, sizeof key, "%s%.*s", prefix, (int)len,
+                     (const char *)p);
+        if (first)
+            rv = put_key(n, row, key, err);
+        if (rv == 0 && prev != NULL &&
+            prev_len + len + strlen(prefix) < KEY_MAX) {
+            snprintf(key, sizeof key, "%s%.*s%.*s", prefix, (int)prev_len,
+                     (const char *)prev, (int)len, (const char *)p);
+            rv = put_key(n, row, key, err);
+        }
+        first = false;
+        prev = p;
+        prev_len = len;
+        p += len;
+    }
+    return rv;
+}
+
+/* @text reversed into @out after @prefix, X upper-cased; false when it is
+ * not a number (digits, an X last) or too long. */
+static bool reversed_number(const char *prefix, const char *text, char *out,
+                            size_t cap)
+{
+    size_t len = strlen(text), pl = strlen(prefix);
+    if (len == 0 || pl + len + 1 > cap)
+        return false;
+    memcpy(out, prefix, pl);
+    for (size_t i = 0; i < len; i++) {
+        char ch = text[len - 1 - i];
+        if (ch == 'x')
+            ch = 'X';
+        if (!((ch >= '0' && ch <= '9') || (ch == 'X' && i == 0)))
+            return false;
+        out[pl + i] = ch;
+    }
+    out[pl + len] = '\0';
+    return true;
+}
+
+static int put_number(struct hz_node *n, const uint8_t *row, const char *prefix,
+                      const char *text, struct hz_err *err)
+{
+    char key[KEY_MAX];
+    return reversed_number(prefix, text, key, sizeof key)
+               ? put_key(n, row, key, err)
+               : 0;
+}
+
+static int forget_row(struct hz_node *n, const uint8_t *row, struct hz_err *err)
+{
+    return db_run(&n->db, "DELETE FROM sx WHERE r = ?1", DB_ARGS(DB_ROW(row)),
+                  err);
+}
+
+struct keying {
+    struct hz_node *n;
+    const struct indexed *x;
+};
+
+/* One materialized row (id, name, phone, id_number|NULL, village|NULL):
+ * its keys. */
+static int key_row(void *data, sqlite3_stmt *st, struct hz_err *err)
+{
+    const struct keying *k = data;
+    const uint8_t *row = sqlite3_column_blob(st, 0);
+    if (row == NULL || sqlite3_column_bytes(st, 0) != HZ_ROW_LEN)
+        return hz_err_set(err, HZ_ECORRUPT, "row id");
+    char prefix[8];
+    const char *texts[4];
+    for (int i = 0; i < 4; i++)
+        texts[i] = (const char *)sqlite3_column_text(st, i + 1);
+    int rv = 0;
+    snprintf(prefix, sizeof prefix, "%sn:", k->x->letter);
+    if (texts[0] != NULL)
+        rv = put_grams(k->n, row, prefix, texts[0], err);
+    snprintf(prefix, sizeof prefix, "%sd:", k->x->letter);
+    for (int i = 1; rv == 0 && i < 3; i++) {
+        if (texts[i] != NULL)
+            rv = put_number(k->n, row, prefix, texts[i], err);
+    }
+    snprintf(prefix, sizeof prefix, "%sv:", k->x->letter);
+    if (rv == 0 && texts[3] != NULL)
+        rv = put_grams(k->n, row, prefix, texts[3], err);
+    return rv;
+}
+
+/* Index the rows of @x (all of them, or only @row). */
+static int key_rows(struct hz_node *n, const struct indexed *x,
+                    const uint8_t *row, struct hz_err *err)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT id, \"%s\", \"%s\", %s%s%s, %s%s%s FROM \"e_%s\"%s",
+             x->name, x->phone, x->id_number != NULL ? "\"" : "",
+             x->id_number != NULL ? x->id_number : "NULL",
+             x->id_number != NULL ? "\"" : "", x->village != NULL ? "\"" : "",
+             x->village != NULL ? x->village : "NULL",
+             x->village != NULL ? "\"" : "", x->table,
+             row != NULL ? " WHERE id = ?1" : "");
+    struct keying k = {n, x};
+    if (row != NULL)
+        return db_each(&n->db, sql, DB_ARGS(DB_ROW(row)), key_row, &k, err);
+    return db_each(&n->db, sql, DB_NO_ARGS, key_row, &k, err);
+}
+
+int search_reindex(struct hz_node *n, const struct table_def *t,
+                   const uint8_t *row, struct hz_err *err)
+{
+    HZ_ASSERT(db_in_txn(&n->db));
+    const struct indexed *x = indexed_of(t);
+    if (x == NULL)
+        return 0;
+    int rv = forget_row(n, row, err);
+    return rv != 0 ? rv : key_rows(n, x, row, err);
+}
+
+int search_forget(struct hz_node *n, const struct table_def *t,
+                  const uint8_t *row, struct hz_err *err)
+{
+    return indexed_of(t) != NULL ? forget_row(n, row, err) : 0;
+}
+
+int search_clear(struct hz_node *n, struct hz_err *err)
+{
+    return db_exec(&n->db, "DELETE FROM sx", err);
+}
+
+int search_rebuild(struct hz_node *n, struct hz_err *err)
+{
+    HZ_ASSERT(db_in_txn(&n->db));
+    int rv = search_clear(n, err);
+    for (size_t i = 0; rv == 0 && i < sizeof tables / sizeof tables[0]; i++)
+        rv = key_rows(n, &tables[i], NULL, err);
+    return rv;
+}
+
+/* ---- hz_node_search */
+
+static bool number_like(const char *q)
+{
+    size_t len = strlen(q);
+    for (size_t i = 0; i < len; i++) {
+        bool last = i + 1 == len;
+        if (!(q[i] >= '0' && q[i] <= '9') &&
+            !(last && (q[i] == 'X' || q[i] == 'x')))
+            return false;
+    }
+    return len > 0;
+}
+
+/* The index key a name query looks up: its first character when it has
+ * one, else its first pair. */
+static void name_key(const char *prefix, const char *q, char *key, size_t cap)
+{
+    const unsigned char *p = (const unsigned char *)q;
+    while (*p == ' ')
+        p++;
+    size_t a = *p != '\0' ? char_len(p) : 0;
+    size_t b = a > 0 && p[a] != '\0' && p[a] != ' ' ? char_len(p + a) : 0;
+    snprintf(key, cap, "%s%.*s", prefix, (int)(a + b), (const char *)p);
+}
+
+static int search_table(struct hz_node *n, const struct indexed *x,
+                        const char *q, size_t limit, json_t *out,
+                        struct hz_err *err)
+{
+    const struct table_def *t = schema_table_c(n->schema, x->table);
+    if (t == NULL)
+        return hz_err_set(err, HZ_ESCHEMA, "no table %s", x->table);
+    char name_k[KEY_MAX], vill_k[KEY_MAX], lo[KEY_MAX], hi[KEY_MAX], pre[8];
+    snprintf(pre, sizeof pre, "%sn:", x->letter);
+    name_key(pre, q, name_k, sizeof name_k);
+    snprintf(pre, sizeof pre, "%sv:", x->letter);
+    name_key(pre, q, vill_k, sizeof vill_k);
+    snprintf(pre, sizeof pre, "%sd:", x->letter);
+    /* The last 4 or more digits: a prefix range of the reversed keys. */
+    bool number = number_like(q) && strlen(q) >= 4 &&
+                  reversed_number(pre, q, lo, sizeof lo);
+    if (number) {
+        memcpy(hi, lo, sizeof hi);
+        hi[strlen(hi) - 1]++;
+    } else {
+        snprintf(lo, sizeof lo, "-");
+        snprintf(hi, sizeof hi, "-");
+    }
+    char sql[2048];
+    query_select_sql(t, sql, 1024);
+    size_t at = strlen(sql);
+    at += (size_t)snprintf(
+        sql + at, sizeof sql - at,
+        " WHERE deleted = 0 AND id IN (SELECT r FROM sx WHERE k = ?2 OR"
+        " k = ?3 OR (k >= ?4 AND k < ?5)) AND (instr(\"%s\", ?1) > 0",
+        x->name);
+    if (x->village != NULL)
+        at += (size_t)snprintf(sql + at, sizeof sql - at,
+                               " OR instr(\"%s\", ?1) > 0", x->village);
+    if (number) {
+        at +=
+            (size_t)snprintf(sql + at, sizeof sql - at,
+                             " OR substr(\"%s\", -length(?1)) = ?1", x->phone);
+        if (x->id_number != NULL)
+            at += (size_t)snprintf(sql + at, sizeof sql - at,
+                                   " OR substr(upper(\"%s\"), -length(?1)) ="
+                                   " upper(?1)",
+                                   x->id_number);
+    }
+    snprintf(sql + at, sizeof sql - at,
+             ") ORDER BY CASE WHEN \"%s\" = ?1 THEN 0 WHEN substr(\"%s\", 1,"
+             " length(?1)) = ?1 THEN 1 ELSE 2 END, \"%s\", id LIMIT ?6",
+             x->name, x->name, x->name);
+    sqlite3_stmt *st;
+    int rv = db_query(&n->db, sql,
+                      DB_ARGS(DB_TEXT(q), DB_TEXT(name_k),
+                              DB_TEXT(x->village != NULL ? vill_k : "-"),
+                              DB_TEXT(lo), DB_TEXT(hi), DB_INT((int64_t)limit)),
+                      &st, err);
+    if (rv != 0)
+        return rv;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(out, query_row_json(t, st));
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : db_err(&n->db, rc, "search", err);
+}
+
+int hz_node_search(hz_node *n, const char *q, size_t limit, char **json,
+                   struct hz_err *err)
+{
+    *json = NULL;
+    size_t len = strlen(q);
+    if (len == 0 || len > HZ_SEARCH_LEN_MAX ||
+        !utf8_valid((const uint8_t *)q, len))
+        return hz_err_set(err, HZ_EINVAL, "a search is 1 to %u bytes of text",
+                          HZ_SEARCH_LEN_MAX);
+    if (limit == 0 || limit > HZ_SEARCH_ROWS_MAX)
+        return hz_err_set(err, HZ_EINVAL, "a search lists 1 to %u rows",
+                          HZ_SEARCH_ROWS_MAX);
+    json_t *persons = json_array(), *households = json_array();
+    int rv = txn_begin_read(n, err);
+    if (rv == 0)
+        rv = search_table(n, &tables[0], q, limit, persons, err);
+    if (rv == 0)
+        rv = search_table(n, &tables[1], q, limit, households, err);
+    txn_rollback(n);
+    json_t *o =
+        json_pack("{s:o, s:o}", "persons", persons, "households", households);
+    if (rv != 0) {
+        json_decref(o);
+        return rv;
+    }
+    return render_dump(o, json, err);
+}
