@@ -9,7 +9,8 @@
 #   /usr/share/doc/huzhu/{README.md,copyright}
 #
 # plus postinst/prerm/postrm (packaging/). The Pi package is built by
-# tools/aarch64.sh, with HZ_STATIC_DEPS=ON so it needs nothing but libc.
+# tools/aarch64.sh, with HZ_STATIC_DEPS=ON so it needs nothing but libc
+# and GnuTLS.
 # Off by default: the unit's destination is absolute, and a developer's
 # `cmake --install` should not write to /lib/systemd.
 
@@ -57,7 +58,8 @@ set(CPACK_DEBIAN_PACKAGE_MAINTAINER "huzhu maintainers <huzhu@example.invalid>")
 set(CPACK_DEBIAN_PACKAGE_SECTION misc)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # dpkg-shlibdeps (dpkg-dev) names the shared libraries the binary needs:
-# with HZ_STATIC_DEPS=ON only libc6 (>= 2.34) for the aarch64 build.
+# with HZ_STATIC_DEPS=ON only libc6 (>= 2.34) and libgnutls30 (>= 3.7.5),
+# both on every Debian system (tools/systemd-test.sh checks it).
 # adduser: postinst creates the huzhu user with it.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
