@@ -10,7 +10,9 @@
 #include "../core/error_int.h"
 #include "../core/limits.h"
 #include "../core/schema.h"
+#include "../store/store.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1092,6 +1094,190 @@ static void status_route(hz_node *n, struct api_res *out)
     ok(out, 200, st);
 }
 
+/* ---- the network: members, admission, revocation, peers */
+
+static bool role_is(const struct api_req *r, const char *a, const char *b)
+{
+    return strcmp(r->user->role, a) == 0 ||
+           (b != NULL && strcmp(r->user->role, b) == 0);
+}
+
+static void members_route(hz_node *n, struct api_res *out)
+{
+    char *json = NULL;
+    struct hz_err err = {0};
+    int rv = hz_members(n, &json, &err);
+    reply(out, rv, json, &err);
+}
+
+/* Only the keys in @keys (NULL-terminated) may be in @o. */
+static bool keys_only(json_t *o, const char *const *keys, struct api_res *out)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(o, key, v)
+    {
+        bool known = false;
+        for (const char *const *k = keys; *k != NULL && !known; k++)
+            known = strcmp(*k, key) == 0;
+        if (!known) {
+            refuse(out, 400, "unknown_field", key, "不认识的栏目",
+                   "unknown field");
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The request's object when the account is one of @a, @b (NULL: none
+ * else) and it holds only @keys; NULL after refusing. */
+static json_t *admin_body(const struct api_req *r, const char *a, const char *b,
+                          const char *const *keys, struct api_res *out)
+{
+    if (!role_is(r, a, b)) {
+        refuse(out, 403, "forbidden", NULL, "您的账号不能做网络管理",
+               "this account may not manage the network");
+        return NULL;
+    }
+    json_t *o = body_object(r, out);
+    if (o != NULL && !keys_only(o, keys, out)) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* POST /api/admit {"key", "name", "role", "site"?, "valid_days"?}: an
+ * admin account admits a device; the join token comes back to be copied
+ * to the device. */
+static void admit_route(hz_node *n, const struct api_req *r,
+                        struct api_res *out)
+{
+    static const char *const keys[] = {"key",  "name",       "role",
+                                       "site", "valid_days", NULL};
+    json_t *o = admin_body(r, "admin", NULL, keys, out);
+    if (o == NULL)
+        return;
+    json_t *days = json_object_get(o, "valid_days");
+    struct hz_admission a = {
+        .key = json_string_value(json_object_get(o, "key")),
+        .name = json_string_value(json_object_get(o, "name")),
+        .role = json_string_value(json_object_get(o, "role")),
+        .site = json_string_value(json_object_get(o, "site")),
+        .valid_days = json_is_integer(days) && json_integer_value(days) > 0 &&
+                              json_integer_value(days) <= 36500
+                          ? (unsigned)json_integer_value(days)
+                          : 0};
+    if (a.key == NULL || a.name == NULL || a.name[0] == '\0' ||
+        a.role == NULL || (days != NULL && a.valid_days == 0)) {
+        refuse(out, 422, "missing", a.key == NULL ? "key" : "name",
+               "请填写设备公钥、名称和角色（有效天数 1 到 36500）",
+               "give the device's key, a name and a role (valid days 1 to"
+               " 36500)");
+        json_decref(o);
+        return;
+    }
+    char *token = NULL;
+    struct hz_err err = {0};
+    int rv = hz_admit(n, &a, &token, &err);
+    if (rv == 0) {
+        out->wrote = true;
+        ok(out, 201, json_pack("{s:s}", "token", token));
+    } else if (rv == HZ_EINVAL) {
+        char en[HZ_ERR_MSG_MAX + 32];
+        snprintf(en, sizeof en, "not admitted: %s", err.msg);
+        refuse(out, 422, "bad_value", NULL,
+               "公钥、角色、安置点或有效天数不正确", en);
+    } else {
+        refuse_hz(out, rv, &err);
+    }
+    hz_free_string(token);
+    json_decref(o);
+}
+
+/* POST /api/revoke {"key"}: an admin account revokes a device after the
+ * last entry of it this node holds. */
+static void revoke_route(hz_node *n, const struct api_req *r,
+                         struct api_res *out)
+{
+    static const char *const keys[] = {"key", NULL};
+    json_t *o = admin_body(r, "admin", NULL, keys, out);
+    if (o == NULL)
+        return;
+    const char *key = json_string_value(json_object_get(o, "key"));
+    if (key == NULL) {
+        refuse(out, 422, "missing", "key", "请给出设备公钥",
+               "give the device's key");
+        json_decref(o);
+        return;
+    }
+    char *json = NULL;
+    struct hz_err err = {0};
+    int rv = hz_revoke(n, key, 0, 0, &json, &err);
+    if (rv == 0)
+        out->wrote = true;
+    if (rv == HZ_EINVAL) {
+        hz_free_string(json);
+        refuse(out, 422, "bad_value", "key", "公钥不正确", err.msg);
+    } else {
+        reply(out, rv, json, &err);
+    }
+    json_decref(o);
+}
+
+/* An IPv4 literal and a port, or an IPv6 literal in brackets and a port
+ * (what `huzhu peer add` takes). */
+static bool peer_addr_ok(const char *a)
+{
+    const char *colon = a != NULL ? strrchr(a, ':') : NULL;
+    if (colon == NULL || colon == a || strlen(a) > 64)
+        return false;
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (colon[1] == '\0' || *end != '\0' || port < 1 || port > 65535)
+        return false;
+    char host[65];
+    size_t hl = (size_t)(colon - a);
+    memcpy(host, a, hl);
+    host[hl] = '\0';
+    unsigned char buf[16];
+    if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+        host[hl - 1] = '\0';
+        return inet_pton(AF_INET6, host + 1, buf) == 1;
+    }
+    return inet_pton(AF_INET, host, buf) == 1;
+}
+
+/* POST /api/peers {"address"} and POST /api/peers/remove {"address"}:
+ * the peers `huzhu serve` dials (an admin or coordinator account). */
+static void peers_route(hz_node *n, const struct api_req *r, bool add,
+                        struct api_res *out)
+{
+    static const char *const keys[] = {"address", NULL};
+    json_t *o = admin_body(r, "admin", "coordinator", keys, out);
+    if (o == NULL)
+        return;
+    const char *addr = json_string_value(json_object_get(o, "address"));
+    if (!peer_addr_ok(addr)) {
+        refuse(out, 422, "bad_value", "address",
+               "地址应为 IPv4 地址:端口，例如 192.168.1.20:7420",
+               "an address is IPv4:PORT (192.168.1.20:7420) or [IPv6]:PORT");
+        json_decref(o);
+        return;
+    }
+    struct hz_err err = {0};
+    bool added = false;
+    int rv = add ? store_peer_add(n, addr, &added, &err)
+                 : store_peer_remove(n, addr, &err);
+    if (rv == 0)
+        ok(out, add ? 201 : 200,
+           json_pack("{s:s, s:b}", "address", addr, add ? "added" : "removed",
+                     add ? added : 1));
+    else
+        refuse_hz(out, rv, &err);
+    json_decref(o);
+}
+
 /* ---- routing */
 
 /* Split @path after "/api/" into at most SEG_MAX segments of [a-z0-9_]
@@ -1160,6 +1346,15 @@ void api_handle(hz_node *n, const struct api_req *r, struct api_res *out)
                (strcmp(seg[0], "checkin") == 0 ||
                 strcmp(seg[0], "checkout") == 0)) {
         stays_route(n, r, strcmp(seg[0], "checkin") == 0, out);
+    } else if (ns == 1 && get && strcmp(seg[0], "members") == 0) {
+        members_route(n, out);
+    } else if (ns == 1 && post && strcmp(seg[0], "admit") == 0) {
+        admit_route(n, r, out);
+    } else if (ns == 1 && post && strcmp(seg[0], "revoke") == 0) {
+        revoke_route(n, r, out);
+    } else if (post && strcmp(seg[0], "peers") == 0 &&
+               (ns == 1 || (ns == 2 && strcmp(seg[1], "remove") == 0))) {
+        peers_route(n, r, ns == 1, out);
     } else if (ns <= 2 && schema_table_c(schema_current(), seg[0]) != NULL) {
         table_route(n, r, schema_table_c(schema_current(), seg[0]),
                     ns == 2 ? seg[1] : NULL, out);

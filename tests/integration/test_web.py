@@ -469,6 +469,26 @@ def a_node_of_format_8_gets_its_search_index_when_opened():
         T.check_eq(n.query("PRAGMA user_version")[0][0], 9, "format 9")
         T.check(n.query("SELECT count(*) FROM sx")[0][0] > 0,
                 "the index is rebuilt from the rows")
+        n.run("log", "verify", expect=0)
+        # log verify checks the index against the rows, both ways
+        db = sqlite3.connect(os.path.join(n.dir, "node.db"))
+        kept = db.execute("SELECT k, r FROM sx LIMIT 1").fetchone()
+        db.execute("DELETE FROM sx WHERE k = ? AND r = ?", kept)
+        db.commit()
+        r = n.run("log", "verify")
+        T.check(r.rc != 0 and "search index" in r.err,
+                "a key missing from the index fails log verify (%s)"
+                % r.err.strip()[:200])
+        db.execute("INSERT INTO sx(k, r) VALUES(?, ?)", kept)
+        db.execute("INSERT INTO sx(k, r) VALUES('pn:不在', ?)", (kept[1],))
+        db.commit()
+        r = n.run("log", "verify")
+        T.check(r.rc != 0 and "search index" in r.err,
+                "a key the rows do not give fails it too")
+        db.execute("DELETE FROM sx WHERE k = 'pn:不在'")
+        db.commit()
+        db.close()
+        n.run("log", "verify", expect=0)
         w = Web(n)
         try:
             a = Client(w)
@@ -479,6 +499,64 @@ def a_node_of_format_8_gets_its_search_index_when_opened():
                                      urllib.parse.quote(q))
                 T.check_eq([p["id"] for p in js["persons"]], [pid],
                            "found by %s after the upgrade" % q)
+        finally:
+            w.stop()
+
+
+@cases.case
+def admins_admit_and_revoke_devices_and_set_peers():
+    with T.TempDir("web") as work:
+        n, s1, _ = setup(work)
+        user_add(n, "协调员", "coordinator")
+        dev = T.Node.create(work, "测试新设备", "dev")
+        w = Web(n)
+        try:
+            a, c, v = Client(w), Client(w), Client(w)
+            a.login("管理员", PW)
+            c.login("协调员", PW)
+            v.login("viewer1", PW)
+            want = {"key": dev.key, "name": "测试新设备", "role": "site",
+                    "site": s1}
+            refused(c, n, "POST", "/api/admit", want, 403, "forbidden",
+                    "a coordinator account admitting")
+            refused(v, n, "POST", "/api/admit", want, 403, "forbidden",
+                    "a viewer account admitting")
+            refused(a, n, "POST", "/api/admit", dict(want, key="00" * 32),
+                    422, "bad_value", "a key that is not a device's")
+            refused(a, n, "POST", "/api/admit", dict(want, colour="red"),
+                    400, "unknown_field", "an unknown field")
+            st, js, _, _ = a.req("POST", "/api/admit", want)
+            T.check_eq(st, 201, "an admin account admits a device")
+            dev.js("join", js["token"])
+            T.check(dev.js("status")["networked"] is True,
+                    "the device joins the network with the token")
+            st, js, _, _ = a.req("GET", "/api/members")
+            keys = {m["key"]: m for m in js["members"]}
+            T.check(dev.key in keys and keys[dev.key]["role"] == "site",
+                    "members lists it as a site device")
+            refused(c, n, "POST", "/api/revoke", {"key": dev.key}, 403,
+                    "forbidden", "a coordinator account revoking")
+            st, _, _, _ = a.req("POST", "/api/revoke", {"key": dev.key})
+            T.check_eq(st, 200, "an admin account revokes it")
+            m = {x["key"]: x for x in n.js("members")["members"]}
+            T.check(m[dev.key]["revoked_after"] is not None,
+                    "the node has the revocation")
+            # peers
+            for bad in ("192.168.1.20", "nowhere:7420", "1.2.3.4:0",
+                        "[::1:7420", "1.2.3.4:99999"):
+                refused(c, n, "POST", "/api/peers", {"address": bad}, 422,
+                        "bad_value", "a peer address %r" % bad)
+            refused(v, n, "POST", "/api/peers", {"address": "10.0.0.2:7420"},
+                    403, "forbidden", "a viewer account adding a peer")
+            st, js, _, _ = c.req("POST", "/api/peers",
+                                 {"address": "10.0.0.2:7420"})
+            T.check(st == 201 and js["added"], "a coordinator adds a peer")
+            T.check_eq([p["address"] for p in n.js("peer", "ls")["peers"]],
+                       ["10.0.0.2:7420"], "peer ls shows it")
+            st, _, _, _ = c.req("POST", "/api/peers/remove",
+                                {"address": "10.0.0.2:7420"})
+            T.check_eq(st, 200, "and removes it")
+            T.check_eq(n.js("peer", "ls")["peers"], [], "gone")
         finally:
             w.stop()
 

@@ -97,6 +97,20 @@ const T = {
   offline: ['与节点的连接中断，正在重连…', 'lost the node, reconnecting…'],
   changed: ['数据已更新', 'data updated'],
   print: ['打印', 'Print'],
+  add_peer: ['添加对端节点地址', 'Add a peer address'],
+  admit: ['接纳设备', 'Admit a device'],
+  device_key: ['设备公钥（在该设备上运行 huzhu id）', "device key (run huzhu id on that device)"],
+  role: ['角色', 'Role'],
+  role_admin: ['管理员', 'admin'],
+  role_coordinator: ['协调员', 'coordinator'],
+  role_site: ['安置点', 'site'],
+  role_viewer: ['只读', 'viewer'],
+  token_hint: ['加入令牌：复制到该设备，运行 huzhu join 令牌', 'join token: copy it to the device and run huzhu join TOKEN'],
+  copy: ['复制', 'Copy'],
+  members: ['网络成员', 'Members'],
+  revoke: ['吊销', 'Revoke'],
+  revoke_confirm: ['确定吊销此设备？此后它写的记录都不会被接受：', 'Revoke this device? Nothing it writes from now on will be accepted:'],
+  revoked: ['已吊销', 'revoked'],
   sheet_title: ['物资发放签收表', 'Distribution sheet'],
   sheet_hint: ['按户发放，领取人签字', 'one line a household; the recipient signs'],
   signature: ['签字', 'Signature'],
@@ -599,10 +613,57 @@ pages.more = async (main) => {
     el('h2', {text: t('peers')}),
     el('ul', {class: 'list'}, (s.contacts || []).map((c) => el('li', {}, el('b', {}, c.name || (c.key || '').slice(0, 8)), ' ',
       el('span', {class: 'mute'}, [c.addr, c.connected ? '●' : '○'].join(' '))))),
+    me.role === 'admin' || me.role === 'coordinator' ? peerForm() : null,
     el('h2', {text: t('conflicts')}),
-    conflicts.length ? el('div', {id: 'conflicts'}, conflicts.map(conflictCard)) : el('p', {class: 'mute'}, t('no_conflicts')));
+    conflicts.length ? el('div', {id: 'conflicts'}, conflicts.map(conflictCard)) : el('p', {class: 'mute'}, t('no_conflicts')),
+    me.role === 'admin' ? await adminPart() : null);
   refresh = load;
 };
+
+function peerForm() {
+  const f = el('form', {class: 'card', id: 'peer-add'}, el('label', {for: 'f-address', text: t('add_peer')}),
+    el('input', {id: 'f-address', name: 'address', placeholder: '192.168.1.20:7420', inputmode: 'url', autocomplete: 'off'}),
+    el('p', {}, el('button', {type: 'submit', text: t('save')})));
+  f.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const r = await api('POST', '/api/peers', {address: f.address.value.trim()});
+    if (!r.ok) showErrors(f, r.data.error); else { banner(t('saved')); load(); }
+  });
+  return f;
+}
+
+/* Members, admitting a device (its join token to copy), revoking one. */
+async function adminPart() {
+  const [m, sites] = await Promise.all([api('GET', '/api/members'), sitesList()]);
+  const members = (m.data && m.data.members) || [];
+  const form = el('form', {class: 'card', id: 'admit'}, el('h2', {text: t('admit')}),
+    field('key', t('device_key'), {autocomplete: 'off', spellcheck: 'false'}),
+    field('name', t('name')),
+    el('label', {text: t('role')}),
+    el('select', {name: 'role'}, ['site', 'coordinator', 'viewer', 'admin'].map((r) => el('option', {value: r}, t('role_' + r)))),
+    el('label', {text: t('site')}), siteSelect(sites, null),
+    el('p', {}, el('button', {type: 'submit', class: 'primary', text: t('admit')})),
+    el('div', {id: 'token-out'}));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = {key: form.key.value.trim(), name: form.elements.name.value.trim(), role: form.role.value};
+    if (body.role === 'site') body.site = form.site.value;
+    const r = await api('POST', '/api/admit', body);
+    if (!r.ok) { showErrors(form, r.data.error); return; }
+    const box = form.querySelector('#token-out');
+    const ta = el('textarea', {id: 'token', readonly: true, rows: 4}, r.data.token);
+    box.replaceChildren(el('div', {class: 'ok'}, t('token_hint')), ta,
+      el('button', {type: 'button', text: t('copy'), onclick: () => { ta.select(); navigator.clipboard && navigator.clipboard.writeText(ta.value); }}));
+  });
+  return el('div', {id: 'admin'}, el('h2', {text: t('members')}),
+    el('ul', {class: 'list', id: 'member-list'}, members.map((x) => el('li', {},
+      el('b', {}, x.name || ''), ' ', el('span', {class: 'mute'}, [t('role_' + x.role), (x.key || '').slice(0, 8), x.revoked_after !== null && x.revoked_after !== undefined ? t('revoked') : ''].filter(Boolean).join(' · ')),
+      (x.revoked_after !== null && x.revoked_after !== undefined) || x.key === m.data.this_device ? null : el('button', {class: 'danger', text: t('revoke'), onclick: async () => {
+        if (!window.confirm(t('revoke_confirm') + ' ' + (x.name || x.key))) return;
+        const r = await api('POST', '/api/revoke', {key: x.key});
+        if (!r.ok) banner(msg(r.data.error), true); else { banner(t('saved')); load(); }
+      }})))), form);
+}
 
 function conflictCard(c) {
   const values = c.heads || [];

@@ -547,7 +547,6 @@ static const char local_schema[] =
      * materialized rows (format 9; state/search.c). */
     "CREATE TABLE IF NOT EXISTS sx(k TEXT NOT NULL, r BLOB NOT NULL,"
     " PRIMARY KEY(k, r)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS sx_r ON sx(r);"
     /* Staff accounts of the web interface, this node's and never
      * replicated (format 8; members/accounts.c). */
     "CREATE TABLE IF NOT EXISTS account(name TEXT PRIMARY KEY, role TEXT NOT"

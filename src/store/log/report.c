@@ -6,6 +6,7 @@
 
 #include "../../core/error_int.h"
 #include "../state/render.h"
+#include "../state/state.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,6 +158,8 @@ int hz_node_log_verify(hz_node *n, uint64_t *n_checked, struct hz_err *err)
         rv = log_each(n, LOG_PENDING, verify_held, &v, err);
     if (rv == 0)
         rv = log_each(n, LOG_FORKS, verify_held, &v, err);
+    if (rv == 0)
+        rv = search_verify(n, err);
     txn_rollback(n);
     if (rv != 0 && rv != HZ_ECORRUPT && rv != HZ_EBUSY && rv != HZ_EIO) {
         /* A stored entry fails a transport check: local data is bad. */

@@ -36,8 +36,10 @@ int rows_ensure(struct hz_node *n, const struct table_def *t,
 int rows_delete(struct hz_node *n, const struct table_def *t,
                 const uint8_t *row, struct hz_err *err)
 {
-    int rv = row_exec(n, t, row, "DELETE FROM", "WHERE id = ?1", NULL, err);
-    return rv != 0 ? rv : search_forget(n, t, row, err);
+    int rv = search_forget(n, t, row, err);
+    return rv != 0
+               ? rv
+               : row_exec(n, t, row, "DELETE FROM", "WHERE id = ?1", NULL, err);
 }
 
 int rows_set_deleted(struct hz_node *n, const struct table_def *t,
@@ -58,16 +60,19 @@ int rows_set_field(struct hz_node *n, const struct table_def *t,
     db_table_name(t, name, sizeof name);
     snprintf(sql, sizeof sql, "UPDATE %s SET \"%s\" = ?1 WHERE id = ?2", name,
              c->name);
+    bool indexed = search_indexes(t, c);
+    int rv = indexed ? search_forget(n, t, row, err) : 0;
     sqlite3_stmt *st;
-    int rv = db_prep(&n->db, sql, &st, err);
+    if (rv == 0)
+        rv = db_prep(&n->db, sql, &st, err);
     if (rv != 0)
         return rv;
     if (v != NULL)
         db_bind_value(st, 1, v);
     sqlite3_bind_blob(st, 2, row, HZ_ROW_LEN, SQLITE_STATIC);
     rv = db_step_done(&n->db, st, err);
-    if (rv == 0 && search_indexes(t, c))
-        rv = search_reindex(n, t, row, err);
+    if (rv == 0 && indexed)
+        rv = search_add(n, t, row, err);
     return rv;
 }
 
@@ -120,7 +125,7 @@ int rows_insert_entity(struct hz_node *n, const struct table_def *t,
     whole_row_sql(t, "INSERT", "deleted", "0", sql, sizeof sql);
     int rv = put_whole(n, t, sql, row, NULL, vals, err);
     if (rv == 0 && search_indexes(t, NULL))
-        rv = search_reindex(n, t, row, err);
+        rv = search_add(n, t, row, err);
     return rv;
 }
 

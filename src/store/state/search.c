@@ -79,17 +79,54 @@ static size_t char_len(const unsigned char *p)
     return n;
 }
 
+/* Keys are added, or taken away (the row's keys of its values before a
+ * change: the index needs no second index by row). */
+/* search_verify's collection of the keys the rows ought to have. */
+struct want_key {
+    char *k;
+    uint8_t r[HZ_ROW_LEN];
+};
+struct want {
+    struct want_key *v;
+    size_t n, cap;
+};
+/* What is done with a key: added, taken away, or collected (@collect). */
+struct keyer {
+    bool add;
+    struct want *collect;
+};
+
 static int put_key(struct hz_node *n, const uint8_t *row, const char *key,
-                   struct hz_err *err)
+                   const struct keyer *kr, struct hz_err *err)
 {
-    return db_run(&n->db, "INSERT OR IGNORE INTO sx(k, r) VALUES(?1, ?2)",
+    if (kr->collect != NULL) {
+        struct want *w = kr->collect;
+        if (w->n == w->cap) {
+            size_t cap = w->cap ? 2 * w->cap : 256;
+            struct want_key *v = realloc(w->v, cap * sizeof *v);
+            if (v == NULL)
+                return hz_err_set(err, HZ_ENOMEM, "search verify");
+            w->v = v;
+            w->cap = cap;
+        }
+        w->v[w->n].k = strdup(key);
+        if (w->v[w->n].k == NULL)
+            return hz_err_set(err, HZ_ENOMEM, "search verify");
+        memcpy(w->v[w->n].r, row, HZ_ROW_LEN);
+        w->n++;
+        return 0;
+    }
+    return db_run(&n->db,
+                  kr->add ? "INSERT OR IGNORE INTO sx(k, r) VALUES(?1, ?2)"
+                          : "DELETE FROM sx WHERE k = ?1 AND r = ?2",
                   DB_ARGS(DB_TEXT(key), DB_ROW(row)), err);
 }
 
 /* The grams of @text: its first character, and each pair of adjacent
  * characters, spaces left out. */
 static int put_grams(struct hz_node *n, const uint8_t *row, const char *prefix,
-                     const char *text, struct hz_err *err)
+                     const char *text, const struct keyer *kr,
+                     struct hz_err *err)
 {
     const unsigned char *p = (const unsigned char *)text;
     const unsigned char *prev = NULL;
@@ -107,12 +144,12 @@ static int put_grams(struct hz_node *n, const uint8_t *row, const char *prefix,
             snprintf(key, sizeof key, "%s%.*s", prefix, (int)len,
                      (const char *)p);
         if (first)
-            rv = put_key(n, row, key, err);
+            rv = put_key(n, row, key, kr, err);
         if (rv == 0 && prev != NULL &&
             prev_len + len + strlen(prefix) < KEY_MAX) {
             snprintf(key, sizeof key, "%s%.*s%.*s", prefix, (int)prev_len,
                      (const char *)prev, (int)len, (const char *)p);
-            rv = put_key(n, row, key, err);
+            rv = put_key(n, row, key, kr, err);
         }
         first = false;
         prev = p;
@@ -144,23 +181,19 @@ static bool reversed_number(const char *prefix, const char *text, char *out,
 }
 
 static int put_number(struct hz_node *n, const uint8_t *row, const char *prefix,
-                      const char *text, struct hz_err *err)
+                      const char *text, const struct keyer *kr,
+                      struct hz_err *err)
 {
     char key[KEY_MAX];
     return reversed_number(prefix, text, key, sizeof key)
-               ? put_key(n, row, key, err)
+               ? put_key(n, row, key, kr, err)
                : 0;
-}
-
-static int forget_row(struct hz_node *n, const uint8_t *row, struct hz_err *err)
-{
-    return db_run(&n->db, "DELETE FROM sx WHERE r = ?1", DB_ARGS(DB_ROW(row)),
-                  err);
 }
 
 struct keying {
     struct hz_node *n;
     const struct indexed *x;
+    const struct keyer *kr;
 };
 
 /* One materialized row (id, name, phone, id_number|NULL, village|NULL):
@@ -178,21 +211,23 @@ static int key_row(void *data, sqlite3_stmt *st, struct hz_err *err)
     int rv = 0;
     snprintf(prefix, sizeof prefix, "%sn:", k->x->letter);
     if (texts[0] != NULL)
-        rv = put_grams(k->n, row, prefix, texts[0], err);
+        rv = put_grams(k->n, row, prefix, texts[0], k->kr, err);
     snprintf(prefix, sizeof prefix, "%sd:", k->x->letter);
     for (int i = 1; rv == 0 && i < 3; i++) {
         if (texts[i] != NULL)
-            rv = put_number(k->n, row, prefix, texts[i], err);
+            rv = put_number(k->n, row, prefix, texts[i], k->kr, err);
     }
     snprintf(prefix, sizeof prefix, "%sv:", k->x->letter);
     if (rv == 0 && texts[3] != NULL)
-        rv = put_grams(k->n, row, prefix, texts[3], err);
+        rv = put_grams(k->n, row, prefix, texts[3], k->kr, err);
     return rv;
 }
 
-/* Index the rows of @x (all of them, or only @row). */
+/* Add (or take away) the keys of the rows of @x (all of them, or only
+ * @row) as their values are now. */
 static int key_rows(struct hz_node *n, const struct indexed *x,
-                    const uint8_t *row, struct hz_err *err)
+                    const uint8_t *row, const struct keyer *kr,
+                    struct hz_err *err)
 {
     char sql[256];
     snprintf(sql, sizeof sql,
@@ -203,27 +238,28 @@ static int key_rows(struct hz_node *n, const struct indexed *x,
              x->village != NULL ? x->village : "NULL",
              x->village != NULL ? "\"" : "", x->table,
              row != NULL ? " WHERE id = ?1" : "");
-    struct keying k = {n, x};
+    struct keying k = {n, x, kr};
     if (row != NULL)
         return db_each(&n->db, sql, DB_ARGS(DB_ROW(row)), key_row, &k, err);
     return db_each(&n->db, sql, DB_NO_ARGS, key_row, &k, err);
 }
 
-int search_reindex(struct hz_node *n, const struct table_def *t,
-                   const uint8_t *row, struct hz_err *err)
+int search_add(struct hz_node *n, const struct table_def *t, const uint8_t *row,
+               struct hz_err *err)
 {
     HZ_ASSERT(db_in_txn(&n->db));
     const struct indexed *x = indexed_of(t);
-    if (x == NULL)
-        return 0;
-    int rv = forget_row(n, row, err);
-    return rv != 0 ? rv : key_rows(n, x, row, err);
+    static const struct keyer add = {true, NULL};
+    return x != NULL ? key_rows(n, x, row, &add, err) : 0;
 }
 
 int search_forget(struct hz_node *n, const struct table_def *t,
                   const uint8_t *row, struct hz_err *err)
 {
-    return indexed_of(t) != NULL ? forget_row(n, row, err) : 0;
+    HZ_ASSERT(db_in_txn(&n->db));
+    const struct indexed *x = indexed_of(t);
+    static const struct keyer drop = {false, NULL};
+    return x != NULL ? key_rows(n, x, row, &drop, err) : 0;
 }
 
 int search_clear(struct hz_node *n, struct hz_err *err)
@@ -234,9 +270,68 @@ int search_clear(struct hz_node *n, struct hz_err *err)
 int search_rebuild(struct hz_node *n, struct hz_err *err)
 {
     HZ_ASSERT(db_in_txn(&n->db));
+    static const struct keyer add = {true, NULL};
     int rv = search_clear(n, err);
     for (size_t i = 0; rv == 0 && i < sizeof tables / sizeof tables[0]; i++)
-        rv = key_rows(n, &tables[i], NULL, err);
+        rv = key_rows(n, &tables[i], NULL, &add, err);
+    return rv;
+}
+
+/* ---- checking the index against the rows (hz_node_log_verify) */
+
+static int cmp_want(const void *a, const void *b)
+{
+    const struct want_key *x = a, *y = b;
+    int c = strcmp(x->k, y->k);
+    return c != 0 ? c : memcmp(x->r, y->r, HZ_ROW_LEN);
+}
+
+struct walk {
+    struct want *w;
+    size_t i;
+};
+
+static int check_key(void *data, sqlite3_stmt *st, struct hz_err *err)
+{
+    struct walk *k = data;
+    const char *key = (const char *)sqlite3_column_text(st, 0);
+    const void *r = sqlite3_column_blob(st, 1);
+    if (key == NULL || r == NULL || sqlite3_column_bytes(st, 1) != HZ_ROW_LEN)
+        return hz_err_set(err, HZ_ECORRUPT, "search index: a damaged key");
+    /* the rows' keys, deduplicated as INSERT OR IGNORE does */
+    while (k->i + 1 < k->w->n &&
+           cmp_want(&k->w->v[k->i], &k->w->v[k->i + 1]) == 0)
+        k->i++;
+    if (k->i >= k->w->n || strcmp(k->w->v[k->i].k, key) != 0 ||
+        memcmp(k->w->v[k->i].r, r, HZ_ROW_LEN) != 0)
+        return hz_err_set(err, HZ_ECORRUPT,
+                          "search index: a key the rows do not give");
+    k->i++;
+    return 0;
+}
+
+int search_verify(struct hz_node *n, struct hz_err *err)
+{
+    struct want w = {0};
+    struct keyer collect = {true, &w};
+    int rv = 0;
+    for (size_t i = 0; rv == 0 && i < sizeof tables / sizeof tables[0]; i++)
+        rv = key_rows(n, &tables[i], NULL, &collect, err);
+    if (rv == 0) {
+        qsort(w.v, w.n, sizeof *w.v, cmp_want);
+        struct walk k = {&w, 0};
+        rv = db_each(&n->db, "SELECT k, r FROM sx ORDER BY k, r", DB_NO_ARGS,
+                     check_key, &k, err);
+        while (rv == 0 && k.i < w.n && k.i > 0 &&
+               cmp_want(&w.v[k.i - 1], &w.v[k.i]) == 0)
+            k.i++;
+        if (rv == 0 && k.i != w.n)
+            rv = hz_err_set(err, HZ_ECORRUPT,
+                            "search index: a key the rows give is missing");
+    }
+    for (size_t i = 0; i < w.n; i++)
+        free(w.v[i].k);
+    free(w.v);
     return rv;
 }
 

@@ -126,13 +126,17 @@ json_t *query_row_json(const struct table_def *t, sqlite3_stmt *st);
 
 /* Does the index hold column @c of @t (or any of @t, @c NULL)? */
 bool search_indexes(const struct table_def *t, const struct col_def *c);
-/* The row's keys again, from its materialized values (after a change). */
-int search_reindex(struct hz_node *n, const struct table_def *t,
-                   const uint8_t *row, struct hz_err *err);
-/* The row is gone. */
+/* The row's keys from its materialized values as they are now: added
+ * after a row is written, taken away before it changes or goes (the
+ * index has no second index by row). */
+int search_add(struct hz_node *n, const struct table_def *t, const uint8_t *row,
+               struct hz_err *err);
 int search_forget(struct hz_node *n, const struct table_def *t,
                   const uint8_t *row, struct hz_err *err);
 int search_clear(struct hz_node *n, struct hz_err *err);
+/* Does the index hold exactly the keys the rows give? HZ_ECORRUPT, saying
+ * which way it differs, when not (hz_node_log_verify). */
+int search_verify(struct hz_node *n, struct hz_err *err);
 /* Every row's keys, from the materialized rows (an upgrade to format 9). */
 int search_rebuild(struct hz_node *n, struct hz_err *err);
 
