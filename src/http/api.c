@@ -319,6 +319,16 @@ static bool commit(hz_node *n, hz_batch *b, struct api_res *out)
     return true;
 }
 
+/* Commit @b when everything so far was @fine, else let it go; whether it
+ * was written. */
+static bool finish(hz_node *n, hz_batch *b, bool fine, struct api_res *out)
+{
+    if (fine)
+        return commit(n, b, out);
+    hz_batch_close(b);
+    return false;
+}
+
 /* ---- reading */
 
 static json_t *loads(char *json)
@@ -664,10 +674,7 @@ static void household_add(hz_node *n, const struct api_req *r,
         if (fine)
             json_array_append_new(ids, json_string(pid));
     }
-    if (fine)
-        fine = commit(n, b, out);
-    else
-        hz_batch_close(b);
+    fine = finish(n, b, fine, out);
     if (fine)
         ok(out, 201, json_pack("{s:s, s:O}", "id", hid, "members", ids));
     json_decref(ids);
@@ -675,6 +682,9 @@ static void household_add(hz_node *n, const struct api_req *r,
 }
 
 /* ---- supplies */
+
+static bool keys_only(json_t *o, const char *const *keys, struct api_res *out);
+static bool same_text(json_t *row, const char *col, const char *want);
 
 /* Local midnight today, in Unix seconds (the day a shelter counts in). */
 static int64_t today_start(void)
@@ -739,6 +749,124 @@ static bool distribution_ok(hz_node *n, const struct api_req *r, json_t *o,
     return false;
 }
 
+/* The stock on hand of @item at @site in this node's view (the stock
+ * view), 0 when none. */
+static long long on_hand(hz_node *n, const char *site, const char *item)
+{
+    char *json = NULL;
+    struct hz_err err = {0};
+    if (hz_node_view(n, "stock", &json, &err) != 0) {
+        hz_free_string(json);
+        return 0;
+    }
+    json_t *all = loads(json);
+    long long q = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(all, i, v)
+    {
+        if (same_text(v, "site", site) && same_text(v, "item", item))
+            q = (long long)json_integer_value(json_object_get(v, "on_hand"));
+    }
+    json_decref(all);
+    return q;
+}
+
+/* POST /api/stock {"site", "item", "action", "qty", "household"?,
+ * "counterpart"?, "reference"?, "to"?, "confirm"?}: a stock movement as a
+ * person says it, a positive quantity and what happened (as `huzhu stock`
+ * does): received, donated, distributed, lost, count (the counted value;
+ * the adjustment against this node's view is written, DECISIONS 10), or
+ * transfer to another site (its transfer_out here and transfer_in there,
+ * one batch). A distribution goes through the same check as a
+ * distribution to POST /api/stock_moves (received_today). */
+static void stock_route(hz_node *n, const struct api_req *r,
+                        struct api_res *out)
+{
+    static const char *const keys[] = {
+        "site",        "item",      "action", "qty",     "household",
+        "counterpart", "reference", "to",     "confirm", NULL};
+    json_t *o = body_object(r, out);
+    if (o == NULL || !keys_only(o, keys, out)) {
+        json_decref(o);
+        return;
+    }
+    static const struct {
+        const char *action, *kind;
+        int sign;
+    } actions[] = {{"received", "received", 1},
+                   {"donated", "donated", 1},
+                   {"distributed", "distributed", -1},
+                   {"lost", "lost", -1},
+                   {"count", "counted", 0},
+                   {"transfer", "transfer_out", -1}};
+    const char *action = json_string_value(json_object_get(o, "action"));
+    size_t a = 0;
+    while (a < sizeof actions / sizeof actions[0] &&
+           (action == NULL || strcmp(actions[a].action, action) != 0))
+        a++;
+    json_t *qty = json_object_get(o, "qty");
+    const char *site = json_string_value(json_object_get(o, "site"));
+    const char *item = json_string_value(json_object_get(o, "item"));
+    const char *to = json_string_value(json_object_get(o, "to"));
+    bool transfer = a < sizeof actions / sizeof actions[0] &&
+                    strcmp(actions[a].action, "transfer") == 0;
+    if (a == sizeof actions / sizeof actions[0]) {
+        refuse(out, 422, "bad_value", "action", "请选择操作",
+               "action is received, donated, distributed, lost, count or"
+               " transfer");
+    } else if (!json_is_integer(qty) || json_integer_value(qty) < 0 ||
+               json_integer_value(qty) > 1000000000000 ||
+               (actions[a].sign != 0 && json_integer_value(qty) == 0)) {
+        refuse(out, 422, "bad_value", "qty", "数量应为正整数",
+               "qty is a positive whole number");
+    } else if (site == NULL || item == NULL) {
+        refuse(out, 422, "missing", site == NULL ? "site" : "item",
+               "请选择地点和物资", "choose a site and an item");
+    } else if (transfer && (to == NULL || strcmp(to, site) == 0)) {
+        refuse(out, 422, "missing", "to", "请选择调往的另一个地点",
+               "choose the other site to transfer to");
+    } else if (!transfer && to != NULL) {
+        refuse(out, 400, "unknown_field", "to", "只有调拨需要目的地",
+               "only a transfer has a destination");
+    } else {
+        long long q = (long long)json_integer_value(qty);
+        long long delta = actions[a].sign * q;
+        if (actions[a].sign == 0)
+            delta = q - on_hand(n, site, item);
+        json_t *row = json_deep_copy(o);
+        json_object_del(row, "action");
+        json_object_del(row, "to");
+        json_object_set_new(row, "kind", json_string(actions[a].kind));
+        json_object_set_new(row, "qty", json_integer(delta));
+        if (actions[a].sign == 0)
+            json_object_set_new(row, "counted", json_integer(q));
+        bool fine = distribution_ok(n, r, row, out);
+        hz_batch *b = fine ? batch_for(n, r, out) : NULL;
+        const struct table_def *t =
+            schema_table_c(schema_current(), "stock_moves");
+        char id[HZ_ROW_HEX_LEN + 1];
+        fine = b != NULL && put_object(b, t, NULL, row, NULL, id, out);
+        if (fine && transfer) {
+            json_t *in =
+                json_pack("{s:s, s:s, s:s, s:I}", "site", to, "item", item,
+                          "kind", "transfer_in", "qty", (json_int_t)q);
+            json_t *ref = json_object_get(o, "reference");
+            if (ref != NULL)
+                json_object_set(in, "reference", ref);
+            fine = put_object(b, t, NULL, in, NULL, id, out);
+            json_decref(in);
+        }
+        fine = finish(n, b, fine, out);
+        if (fine)
+            ok(out, 201,
+               json_pack("{s:s, s:I}", "kind", actions[a].kind, "qty",
+                         (json_int_t)delta));
+        json_decref(row);
+    }
+    json_decref(o);
+}
+
 /* ---- one table */
 
 static void table_route(hz_node *n, const struct api_req *r,
@@ -801,10 +929,7 @@ static void table_route(hz_node *n, const struct api_req *r,
         }
         fine = fine && put_object(b, t, patch ? id : NULL, o, NULL, row, out);
     }
-    if (fine)
-        fine = commit(n, b, out);
-    else
-        hz_batch_close(b);
+    fine = finish(n, b, fine, out);
     if (fine && del)
         ok(out, 200, json_pack("{s:s, s:b}", "id", row, "deleted", 1));
     else if (fine)
@@ -916,10 +1041,7 @@ static void stays_route(hz_node *n, const struct api_req *r, bool in,
         fine = put_object(b, ts, NULL, row, NULL, id, out);
         json_decref(row);
     }
-    if (fine)
-        fine = commit(n, b, out);
-    else
-        hz_batch_close(b);
+    fine = finish(n, b, fine, out);
     if (fine)
         ok(out, 201,
            json_pack("{s:I}", "persons", (json_int_t)json_array_size(persons)));
@@ -992,10 +1114,7 @@ static void resolve_route(hz_node *n, const struct api_req *r,
     hz_batch *b = batch_for(n, r, out);
     char id[HZ_ROW_HEX_LEN + 1];
     bool fine = b != NULL && put_object(b, t, row, fields, NULL, id, out);
-    if (fine)
-        fine = commit(n, b, out);
-    else
-        hz_batch_close(b);
+    fine = finish(n, b, fine, out);
     if (fine)
         get_row(n, table, row, out);
     json_decref(fields);
@@ -1346,6 +1465,8 @@ void api_handle(hz_node *n, const struct api_req *r, struct api_res *out)
                (strcmp(seg[0], "checkin") == 0 ||
                 strcmp(seg[0], "checkout") == 0)) {
         stays_route(n, r, strcmp(seg[0], "checkin") == 0, out);
+    } else if (ns == 1 && post && strcmp(seg[0], "stock") == 0) {
+        stock_route(n, r, out);
     } else if (ns == 1 && get && strcmp(seg[0], "members") == 0) {
         members_route(n, out);
     } else if (ns == 1 && post && strcmp(seg[0], "admit") == 0) {

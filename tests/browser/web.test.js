@@ -235,11 +235,17 @@ test('a shelter manager on a phone, end to end', async () => {
   await page.click('#lang');
   await page.waitForFunction(() => document.querySelector('#tabs a[href="#/find"]').textContent === '查找');
 
-  // the village page: who is not accounted for
+  // the village page: who is not accounted for; record a warning delivered
   await page.click('a[href="#/village"]');
   await page.waitForSelector('#unaccounted, .ok');
   await noSideways(page, 'village');
   await shot(page, 'phone-village');
+  await page.click('#unaccounted .warn-open >> nth=0');
+  await page.click('#unaccounted .warn-form button[type=submit]');
+  await page.waitForFunction(() => !document.querySelector('#unaccounted .warn-form'));
+  const warned = hzJson(A, ['ls', 'warnings']);
+  assert.equal(warned.length, 1, 'one warning recorded');
+  assert.equal(warned[0].by, '王芳', 'by the account that recorded it');
 
   // a conflict: A and B edit the household's phone without seeing each other
   const key = hzJson(B.replace(/$/, ''), ['init', '--name', '测试第二台']).key;

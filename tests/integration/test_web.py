@@ -562,6 +562,77 @@ def admins_admit_and_revoke_devices_and_set_peers():
 
 
 @cases.case
+def stock_as_people_say_it():
+    with T.TempDir("web") as work:
+        n, s1, s2 = setup(work)
+        item = n.out("item", "add", "--name", "测试瓶装水", "--unit", "箱")
+        hid = n.out("household", "add", "--head", "测试周一")
+        w = Web(n)
+        try:
+            a = Client(w)
+            a.login("管理员", PW)
+
+            def stock(site):
+                return {(x["site"], x["item"]): x["on_hand"]
+                        for x in n.js("show", "stock")}.get((site, item), 0)
+
+            def move(body, status=201):
+                st, js, _, _ = a.req("POST", "/api/stock", dict(
+                    {"site": s1, "item": item}, **body))
+                T.check_eq(st, status, "stock %s" % body)
+                return js
+            move({"action": "received", "qty": 100,
+                  "counterpart": "县应急管理局"})
+            T.check_eq(stock(s1), 100, "received: +100")
+            move({"action": "distributed", "qty": 3, "household": hid})
+            T.check_eq(stock(s1), 97, "distributed: -3, written negative")
+            js = move({"action": "distributed", "qty": 1, "household": hid},
+                      409)
+            T.check_eq(js["error"]["code"], "received_today",
+                       "the second distribution today is warned")
+            move({"action": "count", "qty": 90})
+            T.check_eq(stock(s1), 90, "a count sets what is on hand")
+            js = n.js("ls", "stock_moves", "--where", "kind=counted")
+            T.check(js[0]["counted"] == 90 and js[0]["qty"] == -7,
+                    "the count records the counted value and the"
+                    " adjustment (%s)" % js)
+            move({"action": "transfer", "qty": 40, "to": s2})
+            T.check_eq((stock(s1), stock(s2)), (50, 40),
+                       "a transfer: out here and in there, one action")
+            T.check_eq(len(n.js("ls", "stock_moves", "--where",
+                                "kind=transfer_in")), 1,
+                       "one transfer_in at the other site")
+            for body, code, what in (
+                    ({"action": "melt", "qty": 1}, "bad_value",
+                     "an unknown action"),
+                    ({"action": "received", "qty": 0}, "bad_value",
+                     "a quantity of 0"),
+                    ({"action": "received", "qty": -5}, "bad_value",
+                     "a negative quantity"),
+                    ({"action": "received", "qty": "5"}, "bad_value",
+                     "a quantity as text"),
+                    ({"action": "transfer", "qty": 1}, "missing",
+                     "a transfer with nowhere to go"),
+                    ({"action": "transfer", "qty": 1, "to": s1}, "missing",
+                     "a transfer to the same site"),
+                    ({"action": "received", "qty": 1, "to": s2},
+                     "unknown_field", "a destination on a receipt")):
+                refused(a, n, "POST", "/api/stock",
+                        dict({"site": s1, "item": item}, **body),
+                        400 if code == "unknown_field" else 422, code, what,
+                        "stock_moves")
+            s = Client(w)
+            s.login("site1", PW)
+            refused(s, n, "POST", "/api/stock",
+                    {"site": s1, "item": item, "action": "transfer",
+                     "qty": 1, "to": s2}, 403, "forbidden",
+                    "a site account writing the other site's transfer-in",
+                    "stock_moves")
+        finally:
+            w.stop()
+
+
+@cases.case
 def static_files_only_by_exact_path():
     with T.TempDir("web") as work:
         n, _, _ = setup(work)

@@ -97,6 +97,14 @@ const T = {
   offline: ['与节点的连接中断，正在重连…', 'lost the node, reconnecting…'],
   changed: ['数据已更新', 'data updated'],
   print: ['打印', 'Print'],
+  notice_default: ['洪水预警：请立即转移到安置点', 'Flood warning: move to the shelter now'],
+  other_moves: ['盘点、调拨、损耗', 'Count, transfer, loss'],
+  action: ['操作', 'Action'],
+  act_count: ['盘点（填实际数量）', 'count (the number on hand)'],
+  act_transfer: ['调拨到其他地点', 'transfer to another site'],
+  act_lost: ['损耗', 'loss'],
+  to_site: ['调往', 'To'],
+  qty_or_counted: ['数量', 'Quantity'],
   add_peer: ['添加对端节点地址', 'Add a peer address'],
   admit: ['接纳设备', 'Admit a device'],
   device_key: ['设备公钥（在该设备上运行 huzhu id）', "device key (run huzhu id on that device)"],
@@ -486,9 +494,9 @@ pages.supplies = async (main) => {
     el('p', {}, el('button', {class: 'primary', type: 'submit', text: t('receive')})));
   recv.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const body = {site: sid, item: recv.item.value, kind: 'received', qty: Number(recv.qty.value)};
+    const body = {site: sid, item: recv.item.value, action: 'received', qty: Number(recv.qty.value)};
     if (recv.counterpart.value.trim()) body.counterpart = recv.counterpart.value.trim();
-    const r = await api('POST', '/api/stock_moves', body);
+    const r = await api('POST', '/api/stock', body);
     if (!r.ok) showErrors(recv, r.data.error); else { banner(t('saved')); load(); }
   });
   const hhSearch = el('input', {type: 'search', name: 'hh_q', placeholder: t('find_hint'), autocomplete: 'off'});
@@ -510,15 +518,30 @@ pages.supplies = async (main) => {
     el('p', {}, el('button', {class: 'primary', type: 'submit', text: t('distribute')})));
   dist.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    /* stock_moves.qty is signed: what leaves a site is negative (schema.md) */
-    const body = {site: sid, item: dist.item.value, kind: 'distributed', qty: -Number(dist.qty.value)};
+    const body = {site: sid, item: dist.item.value, action: 'distributed', qty: Number(dist.qty.value)};
     if (dist.household.value) body.household = dist.household.value;
-    let r = await api('POST', '/api/stock_moves', body);
+    let r = await api('POST', '/api/stock', body);
     if (r.status === 409 && await confirmAnyway(dist, r.data)) {
       body.confirm = true;
-      r = await api('POST', '/api/stock_moves', body);
+      r = await api('POST', '/api/stock', body);
     }
     if (!r.ok) showErrors(dist, r.data.error); else if (r.status !== 409) { banner(t('saved')); load(); }
+  });
+  const toSel = siteSelect(sites.filter((x) => x.id !== sid), null);
+  toSel.name = 'to';
+  const toBox = el('div', {hidden: true}, el('label', {text: t('to_site')}), toSel);
+  const actionSel = el('select', {name: 'action'}, ['count', 'transfer', 'lost'].map((a) => el('option', {value: a}, t('act_' + a))));
+  actionSel.addEventListener('change', () => { toBox.hidden = actionSel.value !== 'transfer'; });
+  const other = el('form', {class: 'card', id: 'other-move'}, el('h2', {text: t('other_moves')}),
+    el('label', {text: t('action')}), actionSel, el('label', {text: t('item')}), itemSel(),
+    field('qty', t('qty_or_counted'), {inputmode: 'numeric'}), toBox,
+    el('p', {}, el('button', {class: 'primary', type: 'submit', text: t('save')})));
+  other.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = {site: sid, item: other.item.value, action: actionSel.value, qty: Number(other.qty.value)};
+    if (actionSel.value === 'transfer') body.to = toSel.value;
+    const r = await api('POST', '/api/stock', body);
+    if (!r.ok) showErrors(other, r.data.error); else { banner(t('saved')); load(); }
   });
   const addItem = el('form', {class: 'card', id: 'add-item'}, el('h2', {text: t('add_item')}),
     field('name', t('name')), field('unit', t('unit')), el('label', {text: t('category')}), enumSelect('items', 'category', 'category', false),
@@ -532,7 +555,7 @@ pages.supplies = async (main) => {
     el('p', {class: 'no-print'}, el('a', {href: '#/sheet', class: 'btn', id: 'open-sheet'}, t('open_sheet'))),
     el('h2', {text: t('stock')}),
     el('table', {id: 'stock'}, stockRows(rows)),
-    ...(canWrite ? [recv, dist, addItem] : []));
+    ...(canWrite ? [recv, dist, other, addItem] : []));
   /* Live updates redraw the stock only: a form being filled keeps what
    * was typed. */
   const my = gen;
@@ -577,6 +600,25 @@ pages.sheet = async (main) => {
   refresh = load;
 };
 
+/* Record that a household was warned: how, and what it was told. */
+function warnButton(household) {
+  const box = el('div', {});
+  const open = el('button', {type: 'button', class: 'warn-open', text: t('warn_record'), onclick: () => {
+    const method = enumSelect('warnings', 'method', 'method', false);
+    const f = el('form', {class: 'warn-form'}, el('label', {text: t('method')}), method,
+      el('label', {text: t('notice')}), el('input', {name: 'notice', value: t('notice_default')}),
+      el('p', {}, el('button', {type: 'submit', class: 'primary', text: t('save')})));
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const r = await api('POST', '/api/warnings', {household, method: method.value, notice: f.notice.value.trim(), by: me.name});
+      if (!r.ok) showErrors(f, r.data.error); else { banner(t('saved')); load(); }
+    });
+    box.replaceChildren(f);
+  }});
+  box.append(open);
+  return box;
+}
+
 pages.village = async (main) => {
   const r = await api('GET', '/api/views/unaccounted');
   const rows = (r.data.rows || []);
@@ -590,7 +632,8 @@ pages.village = async (main) => {
     rows.length ? el('ul', {class: 'list', id: 'unaccounted'}, rows.map((x) => el('li', {class: x.vulnerable ? 'vuln' : null},
       el('a', {href: x.household ? '#/household/' + x.household : null},
         el('b', {}, x.name || x.head_name || '?'), ' ', el('span', {class: 'mute'}, [x.village, (T.reasons[x.reason] || [x.reason, x.reason])[lang]].filter(Boolean).join(' · ')),
-        ' ', flagTags(x)))))
+        ' ', flagTags(x)),
+      x.household && me.role !== 'viewer' ? warnButton(x.household) : null)))
       : el('div', {class: 'ok'}, t('all_accounted')));
   refresh = load;
 };
