@@ -694,9 +694,30 @@ static void streams_wake(struct http *h)
     }
 }
 
+/* A new key or a network given to the node by another process: open the
+ * node again, so the web never writes with the old identity. */
+static void reopen_if_stale(struct http *h)
+{
+    if (!store_node_stale(h->n))
+        return;
+    hz_node *fresh = NULL;
+    struct hz_err err = {0};
+    struct hz_node_opts opts = {.version = HZ_NODE_OPTS_VERSION, .log = h->log};
+    if (hz_node_open(h->dir, &opts, &fresh, &err) != 0) {
+        logf_(h, HZ_LOG_WARN, "web: reopening the node: %s", err.msg);
+        return;
+    }
+    hz_node_close(h->n);
+    h->n = fresh;
+    (void)store_data_version(h->n, &h->data_version, &err);
+    h->version++;
+    logf_(h, HZ_LOG_INFO, "web: the node has a new key or network: reopened");
+}
+
 static void on_tick(uv_timer_t *t)
 {
     struct http *h = t->data;
+    reopen_if_stale(h);
     int64_t v = 0;
     struct hz_err err = {0};
     if (store_data_version(h->n, &v, &err) == 0 && v != h->data_version) {
@@ -772,6 +793,8 @@ static enum MHD_Result api(struct http *h, struct MHD_Connection *c,
     }
     if (strcmp(url, "/api/events") == 0 && get)
         return events(h, c);
+    if (!get)
+        reopen_if_stale(h);
     struct api_req r = {.method = method,
                         .path = url,
                         .body = q->body,

@@ -128,6 +128,11 @@ int store_contact_end(hz_node *n, const uint8_t *key, const char *addr,
  * another connection (a serving loop's ingest, a CLI write) commits, never
  * for this connection's own commits. */
 int store_data_version(hz_node *n, int64_t *out, struct hz_err *err);
+/* Has another process given the node a new key (huzhu rekey) or put it
+ * into a network (network create, join) since @n was opened? A handle
+ * that writes (the web's) must then be opened again: it would sign with
+ * the old key, or for the old network. */
+bool store_node_stale(hz_node *n);
 /* The node's human name, owned by the caller (free). */
 int store_node_name(hz_node *n, char **name, struct hz_err *err);
 

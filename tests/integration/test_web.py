@@ -633,6 +633,33 @@ def stock_as_people_say_it():
 
 
 @cases.case
+def a_rekey_by_another_process_is_never_written_past():
+    with T.TempDir("web") as work:
+        n, _, _ = setup(work)
+        old = n.key
+        w = Web(n)
+        try:
+            a = Client(w)
+            a.login("管理员", PW)
+            st, _, _, _ = a.req("POST", "/api/persons", {"name": "测试前"})
+            T.check_eq(st, 201, "a web write under the node's key")
+            top = {v["author"]: v["seq"] for v in n.vector()["authors"]}[old]
+            r = n.js("rekey")
+            T.check(r, "huzhu rekey in another process: %s" % r)
+            new = n.js("status")["key"]
+            T.check(new != old, "the node has a new key")
+            st, js, _, _ = a.req("POST", "/api/persons", {"name": "测试后"})
+            T.check(st == 403 and js["error"]["code"] == "node_denied",
+                    "the web writes with the new key, which needs admitting:"
+                    " refused (%d %s)" % (st, js))
+            T.check_eq({v["author"]: v["seq"] for v in n.vector()["authors"]}[old], top,
+                       "nothing more was signed with the old key")
+            n.run("log", "verify", expect=0)
+        finally:
+            w.stop()
+
+
+@cases.case
 def static_files_only_by_exact_path():
     with T.TempDir("web") as work:
         n, _, _ = setup(work)

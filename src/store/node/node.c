@@ -508,3 +508,14 @@ int store_node_name(hz_node *n, char **name, struct hz_err *err)
 {
     return node_name(n, name, err);
 }
+
+bool store_node_stale(hz_node *n)
+{
+    uint8_t key[HZ_KEY_LEN], net[HZ_NET_LEN];
+    struct hz_err quiet = {0};
+    if (db_meta_get(&n->db, "key", key, sizeof key, &quiet) != 0 ||
+        db_meta_get(&n->db, "network", net, sizeof net, &quiet) != 0)
+        return false; /* busy or unreadable: judge at the next look */
+    return memcmp(key, n->id.pk, HZ_KEY_LEN) != 0 ||
+           memcmp(net, n->network, HZ_NET_LEN) != 0;
+}
