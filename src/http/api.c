@@ -1194,7 +1194,8 @@ static void schema_route(struct api_res *out)
     ok(out, 200, json_pack("{s:o}", "tables", tables));
 }
 
-static void status_route(hz_node *n, struct api_res *out)
+static void status_route(hz_node *n, const struct api_req *r,
+                         struct api_res *out)
 {
     char *json = NULL, hash[HZ_KEY_HEX_LEN + 1] = "", key[HZ_KEY_HEX_LEN + 1];
     struct hz_err err = {0};
@@ -1210,6 +1211,10 @@ static void status_route(hz_node *n, struct api_res *out)
     json_t *st = loads(json);
     json_object_set_new(st, "state_hash", json_string(hash));
     json_object_set_new(st, "key", json_string(key));
+    json_object_set_new(st, "web_fingerprint",
+                        r->fingerprint != NULL && r->fingerprint[0] != '\0'
+                            ? json_string(r->fingerprint)
+                            : json_null());
     ok(out, 200, st);
 }
 
@@ -1451,7 +1456,7 @@ void api_handle(hz_node *n, const struct api_req *r, struct api_res *out)
     if (ns == 1 && get && strcmp(seg[0], "schema") == 0) {
         schema_route(out);
     } else if (ns == 1 && get && strcmp(seg[0], "status") == 0) {
-        status_route(n, out);
+        status_route(n, r, out);
     } else if (ns == 1 && get && strcmp(seg[0], "search") == 0) {
         search_route(n, r, out);
     } else if (ns == 2 && get && strcmp(seg[0], "views") == 0) {

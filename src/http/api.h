@@ -31,6 +31,7 @@ struct api_req {
     const char *body; /* may be NULL when len is 0 */
     size_t len;
     const struct api_user *user; /* who is logged in */
+    const char *fingerprint;     /* of the web's certificate; "" or NULL */
 };
 
 struct api_res {

@@ -39,5 +39,9 @@ int http_port(const struct http *h);
 bool http_tls(const struct http *h);
 const char *http_fingerprint(const struct http *h);
 void http_stop(struct http *h);
+/* The fingerprint of the certificate the node in @dir serves HTTPS with
+ * (made at its first serve), for `huzhu status`: 0, or 1 when it has
+ * none yet. */
+int http_fingerprint_of(const char *dir, char out[96]);
 
 #endif

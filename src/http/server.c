@@ -795,7 +795,8 @@ static enum MHD_Result api(struct http *h, struct MHD_Connection *c,
         return events(h, c);
     if (!get)
         reopen_if_stale(h);
-    struct api_req r = {.method = method,
+    struct api_req r = {.fingerprint = h->fingerprint,
+                        .method = method,
                         .path = url,
                         .body = q->body,
                         .len = q->len,
@@ -1159,6 +1160,11 @@ bool http_tls(const struct http *h)
 const char *http_fingerprint(const struct http *h)
 {
     return h->fingerprint;
+}
+
+int http_fingerprint_of(const char *dir, char out[96])
+{
+    return tlscert_fingerprint(dir, out);
 }
 
 void http_stop(struct http *h)

@@ -217,3 +217,16 @@ void tlscert_close(struct tlscert *c)
     free(c->crt_pem);
     c->key_pem = c->crt_pem = NULL;
 }
+
+int tlscert_fingerprint(const char *dir, char out[96])
+{
+    char path[4200], *pem = NULL;
+    size_t len = 0;
+    out[0] = '\0';
+    snprintf(path, sizeof path, "%s/%s", dir, CRT_FILE);
+    if (read_file(path, &pem, &len) != 0)
+        return 1;
+    int rv = fingerprint(pem, len, out, NULL);
+    free(pem);
+    return rv == 0 ? 0 : 1;
+}

@@ -18,5 +18,9 @@ struct tlscert {
 int tlscert_load(const char *dir, const char *name, struct tlscert *out,
                  struct hz_err *err);
 void tlscert_close(struct tlscert *c);
+/* The SHA-256 fingerprint of the certificate kept in @dir into @out
+ * ("AB:CD:..."): 0, or 1 when the node has none yet (its first serve
+ * makes it) or it cannot be read. */
+int tlscert_fingerprint(const char *dir, char out[96]);
 
 #endif

@@ -473,12 +473,13 @@ def status_forms():
                              "forks", "rejected", "denied", "skewed_authors",
                              "networked", "network", "rejected_cut",
                              "denied_cut", "strangers", "serving", "peers",
-                             "contacts"},
+                             "contacts", "web_fingerprint"},
                    "status --json keys (restored_from only on a restored"
                    " node)")
         T.check(st["serving"] is False and st["peers"] == [] and
-                st["contacts"] == [],
-                "no serve, no peers and no contacts on a new node")
+                st["contacts"] == [] and st["web_fingerprint"] is None,
+                "no serve, no peers, no contacts and no web certificate on"
+                " a new node")
         T.check_eq(st["interrupted_import"], False,
                    "interrupted_import is false")
         T.check_eq(st["strangers"], {"entries": 0, "bytes": 0,

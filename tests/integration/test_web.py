@@ -823,6 +823,9 @@ def https_off_loopback_with_the_nodes_certificate():
             import hashlib
             got = ":".join("%02X" % b for b in hashlib.sha256(der).digest())
             T.check_eq(got, fp, "the browser sees the printed fingerprint")
+            T.check_eq(n.js("status")["web_fingerprint"], fp,
+                       "huzhu status shows it (DECISIONS 38)")
+            T.check(fp in n.out("status"), "in the text too")
             c = Client(w)
             c.login("管理员", PW)
             T.check("Secure" in c.set_cookie, "the cookie is Secure")

@@ -97,6 +97,7 @@ const T = {
   offline: ['与节点的连接中断，正在重连…', 'lost the node, reconnecting…'],
   changed: ['数据已更新', 'data updated'],
   print: ['打印', 'Print'],
+  fingerprint: ['本节点网页证书指纹（与浏览器显示的核对）', "this node's web certificate (compare with the browser's)"],
   notice_default: ['洪水预警：请立即转移到安置点', 'Flood warning: move to the shelter now'],
   other_moves: ['盘点、调拨、损耗', 'Count, transfer, loss'],
   action: ['操作', 'Action'],
@@ -647,7 +648,8 @@ pages.more = async (main) => {
   main.replaceChildren(
     el('h1', {text: t('network')}),
     el('div', {class: 'card'}, el('div', {class: 'mute'}, t('state_hash')),
-      el('div', {class: 'big', id: 'hash8'}, hash.slice(0, 4) + ' ' + hash.slice(4))),
+      el('div', {class: 'big', id: 'hash8'}, hash.slice(0, 4) + ' ' + hash.slice(4)),
+      s.web_fingerprint ? el('div', {class: 'mute', id: 'fingerprint'}, t('fingerprint') + ': ' + s.web_fingerprint) : null),
     el('div', {class: 'stat'},
       el('div', {}, el('b', {}, n('applied') + n('rejected') + n('pending')), t('entries')),
       el('div', {}, el('b', {}, n('pending')), t('pending')),
