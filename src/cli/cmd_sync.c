@@ -196,20 +196,27 @@ static void print_web(struct serving *s)
     json_decref(urls);
 }
 
+/* Start the web interface (once); 0, or why it cannot. */
+static int start_web(struct serving *s)
+{
+    if (s->http_listen == NULL || s->web != NULL)
+        return 0;
+    struct http_opts ho = {.dir = cli_node_dir(s->c),
+                           .listen = s->http_listen,
+                           .insecure = s->insecure,
+                           .log = &s->c->log};
+    s->web_rv = http_start(&ho, &s->web, &s->web_err);
+    return s->web_rv;
+}
+
 static void on_ready(void *data, int port)
 {
     struct serving *s = data;
-    if (s->http_listen != NULL) {
-        struct http_opts ho = {.dir = cli_node_dir(s->c),
-                               .listen = s->http_listen,
-                               .insecure = s->insecure,
-                               .log = &s->c->log};
-        s->web_rv = http_start(&ho, &s->web, &s->web_err);
-        if (s->web_rv != 0) {
-            /* serve stops as at a signal; cmd_serve reports why */
-            raise(SIGTERM);
-            return;
-        }
+    bool had_web = s->web != NULL;
+    if (start_web(s) != 0) {
+        /* serve stops as at a signal; cmd_serve reports why */
+        raise(SIGTERM);
+        return;
     }
     char host[64];
     const char *colon = strrchr(s->listen, ':');
@@ -223,7 +230,7 @@ static void on_ready(void *data, int port)
     else
         printf("%s %s:%d (%s)\n", cli_tr(s->c, "正在服务", "serving on"), host,
                port, cli_tr(s->c, "Ctrl-C 停止", "Ctrl-C stops it"));
-    if (s->web != NULL)
+    if (s->web != NULL && !had_web)
         print_web(s);
     fflush(stdout);
 }
@@ -271,6 +278,51 @@ static void on_ended(void *data, int rv, const struct hz_err *err,
     fflush(stderr);
 }
 
+/* Has another process put the node into a network (network create,
+ * join)? Then the CLI's handle is opened again for net_serve. */
+static bool joined_network(void *data)
+{
+    struct serving *s = data;
+    return store_node_stale(s->c->node);
+}
+
+/* A node in no network yet: the web interface alone until the node
+ * joins one (DECISIONS 32 forbids only sync), then sync too. */
+static int serve_web_alone(struct cli *c, struct serving *s,
+                           const struct net_serve_opts *o, struct hz_err *err)
+{
+    int rv = start_web(s);
+    if (rv != 0)
+        return 0; /* cmd_serve reports the web's failure */
+    if (c->json) {
+        printf("{\"listening\":null,\"waiting_for_network\":true}\n");
+    } else {
+        printf("%s\n",
+               cli_tr(c,
+                      "本节点尚未加入任何网络 (huzhu network create 或 huzhu "
+                      "join)：实时同步未开启，网页界面照常提供；加入网络后自动"
+                      "开始同步 (Ctrl-C 停止)",
+                      "this node is in no network yet (huzhu network create"
+                      " or huzhu join): live sync is off and the web"
+                      " interface is served; sync starts by itself once the"
+                      " node joins one (Ctrl-C stops it)"));
+    }
+    print_web(s);
+    fflush(stdout);
+    rv = net_wait_network(o, joined_network, s, err);
+    if (rv != 1)
+        return rv;
+    /* In a network now: the handle, opened before, knows nothing of it. */
+    hz_node_close(c->node);
+    c->node = NULL;
+    if (cli_open(c, 0) != EXIT_OK) {
+        err->code = HZ_EIO;
+        snprintf(err->msg, sizeof err->msg, "reopening the node");
+        return HZ_EIO;
+    }
+    return net_serve(c->node, o, err);
+}
+
 int cmd_serve(struct cli *c, struct form *f)
 {
     struct serving s = {.c = c,
@@ -295,6 +347,8 @@ int cmd_serve(struct cli *c, struct form *f)
                                .ended = on_ended};
     struct hz_err err = {0};
     int rv = net_serve(c->node, &o, &err);
+    if (rv == HZ_ENETWORK && s.http_listen != NULL)
+        rv = serve_web_alone(c, &s, &o, &err);
     http_stop(s.web);
     if (s.web_rv != 0)
         return cli_fail_text(

@@ -728,25 +728,90 @@ static void on_connection(uv_stream_t *server, int status)
         conn_close(c, rv);
 }
 
+/* One serve per node: a lock on a file in the node directory, let go
+ * when the process ends however it ends. Its descriptor into *@fd. */
+static int serve_lock(const char *dir, int *fd, struct hz_err *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, HZ_SERVE_LOCK);
+    *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (*fd < 0)
+        return hz_err_set(err, HZ_EIO, "serve lock: %s", strerror(errno));
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(*fd, F_SETLK, &fl) != 0) {
+        close(*fd);
+        *fd = -1;
+        return hz_err_set(err, HZ_EBUSY,
+                          "another huzhu serve is running on this node");
+    }
+    return 0;
+}
+
+/* ---- waiting for a network (the web interface alone) */
+
+struct waiting {
+    uv_signal_t sigint, sigterm;
+    uv_timer_t timer;
+    bool (*joined)(void *data);
+    void *data;
+    int result;
+};
+
+static void wait_close(struct waiting *w)
+{
+    uv_close((uv_handle_t *)&w->sigint, NULL);
+    uv_close((uv_handle_t *)&w->sigterm, NULL);
+    uv_close((uv_handle_t *)&w->timer, NULL);
+}
+
+static void on_wait_signal(uv_signal_t *s, int signum)
+{
+    (void)signum;
+    wait_close(s->data);
+}
+
+static void on_wait_timer(uv_timer_t *t)
+{
+    struct waiting *w = t->data;
+    if (w->joined(w->data)) {
+        w->result = 1;
+        wait_close(w);
+    }
+}
+
+int net_wait_network(const struct net_serve_opts *o, bool (*joined)(void *data),
+                     void *data, struct hz_err *err)
+{
+    int lock = -1;
+    int rv = serve_lock(o->lock_dir, &lock, err);
+    if (rv != 0)
+        return rv;
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct waiting w = {.joined = joined, .data = data};
+    uv_signal_init(&loop, &w.sigint);
+    uv_signal_init(&loop, &w.sigterm);
+    uv_timer_init(&loop, &w.timer);
+    w.sigint.data = w.sigterm.data = w.timer.data = &w;
+    uv_signal_start(&w.sigint, on_wait_signal, SIGINT);
+    uv_signal_start(&w.sigterm, on_wait_signal, SIGTERM);
+    uv_timer_start(&w.timer, on_wait_timer, PEERS_MS, PEERS_MS);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    close(lock);
+    return w.result;
+}
+
 int net_serve(hz_node *n, const struct net_serve_opts *o, struct hz_err *err)
 {
     struct sockaddr_storage sa;
     int rv = can_sync(n, o->listen, &sa, err);
     if (rv != 0)
         return rv;
-    /* One serve per node: a lock on a file in the node directory, let go
-     * when the process ends however it ends. */
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", o->lock_dir, HZ_SERVE_LOCK);
-    int lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (lock < 0)
-        return hz_err_set(err, HZ_EIO, "serve lock: %s", strerror(errno));
-    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-    if (fcntl(lock, F_SETLK, &fl) != 0) {
-        close(lock);
-        return hz_err_set(err, HZ_EBUSY,
-                          "another huzhu serve is running on this node");
-    }
+    int lock = -1;
+    rv = serve_lock(o->lock_dir, &lock, err);
+    if (rv != 0)
+        return rv;
     uv_loop_t loop;
     uv_loop_init(&loop);
     struct server srv = {.loop = &loop, .n = n, .o = o};

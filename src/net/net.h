@@ -63,4 +63,12 @@ struct net_serve_opts {
  * an address that does not parse, HZ_EIO when it cannot listen. */
 int net_serve(hz_node *n, const struct net_serve_opts *o, struct hz_err *err);
 
+/* A node in no network yet serves its web interface alone (DECISIONS 32
+ * forbids only sync): hold the serve lock and wait until SIGINT or
+ * SIGTERM (then 0), or until @joined(@data), asked every second, says the
+ * node is in a network now (then 1: call net_serve). HZ_EBUSY when
+ * another serve holds the node. */
+int net_wait_network(const struct net_serve_opts *o, bool (*joined)(void *data),
+                     void *data, struct hz_err *err);
+
 #endif

@@ -40,6 +40,7 @@ class Web:
         first = self.p.stdout.readline().decode()
         T.check(first.startswith("{\"listening\":"),
                 "serve says where it listens (%r)" % first)
+        self.waiting = json.loads(first).get("waiting_for_network", False)
         web = json.loads(self.p.stdout.readline().decode())
         self.urls = web["web"]
         self.fingerprint = web.get("fingerprint")
@@ -655,6 +656,39 @@ def a_rekey_by_another_process_is_never_written_past():
             T.check_eq({v["author"]: v["seq"] for v in n.vector()["authors"]}[old], top,
                        "nothing more was signed with the old key")
             n.run("log", "verify", expect=0)
+        finally:
+            w.stop()
+
+
+@cases.case
+def a_node_in_no_network_serves_the_web_alone_until_it_joins_one():
+    with T.TempDir("web") as work:
+        n = T.Node.create(work, "测试新笔记本", "fresh")
+        user_add(n, "管理员", "admin")
+        w = Web(n)
+        try:
+            T.check(w.waiting, "serve says it waits for a network")
+            a = Client(w)
+            a.login("管理员", PW)
+            st, js, _, _ = a.req("POST", "/api/households",
+                                 {"head_name": "测试入网前"})
+            T.check_eq(st, 201, "the web registers a household before any"
+                       " network")
+            before = js["id"]
+            n.js("network", "create", "--name", "测试网络")
+            line = T.wait_line(w.p.stdout, 15)
+            T.check(line.startswith("{\"listening\":\"127.0.0.1:"),
+                    "once the node is in a network, serve starts sync by"
+                    " itself (%r)" % line)
+            st, js, _, _ = a.req("POST", "/api/households",
+                                 {"head_name": "测试入网后"})
+            T.check_eq(st, 201, "the same session writes in the network")
+            T.check_eq(n.js("get", "households", before)["head_name"],
+                       "测试入网前", "the record written before is kept")
+            n.run("log", "verify", expect=0)
+            T.check_eq(n.js("status")["entries"]["rejected"], 0,
+                       "nothing rejected: the web's entry after the"
+                       " network came is signed for it")
         finally:
             w.stop()
 

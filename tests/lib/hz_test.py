@@ -76,6 +76,14 @@ def wait_until(cond, timeout, what, interval=0.02):
 
 # ---- running huzhu
 
+def wait_line(stream, timeout):
+    """The next line of a process's @stream (bytes), or "" after @timeout
+    seconds."""
+    import select
+    r, _, _ = select.select([stream], [], [], timeout)
+    return stream.readline().decode() if r else ""
+
+
 class Result:
     def __init__(self, args, rc, out, err):
         self.args, self.rc, self.out, self.err = args, rc, out, err

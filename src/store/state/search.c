@@ -318,7 +318,8 @@ int search_verify(struct hz_node *n, struct hz_err *err)
     for (size_t i = 0; rv == 0 && i < sizeof tables / sizeof tables[0]; i++)
         rv = key_rows(n, &tables[i], NULL, &collect, err);
     if (rv == 0) {
-        qsort(w.v, w.n, sizeof *w.v, cmp_want);
+        if (w.n > 0) /* qsort's base is never NULL, even for 0 */
+            qsort(w.v, w.n, sizeof *w.v, cmp_want);
         struct walk k = {&w, 0};
         rv = db_each(&n->db, "SELECT k, r FROM sx ORDER BY k, r", DB_NO_ARGS,
                      check_key, &k, err);
