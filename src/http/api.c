@@ -347,7 +347,12 @@ static void reply(struct api_res *out, int rv, char *json,
         refuse_hz(out, rv, err);
         return;
     }
-    ok(out, 200, loads(json));
+    json_t *v = loads(json);
+    if (v == NULL)
+        refuse(out, 500, "internal", NULL, "节点内部错误",
+               "the node's answer did not parse");
+    else
+        ok(out, 200, v);
 }
 
 static void get_row(hz_node *n, const char *table, const char *id,
@@ -1051,8 +1056,25 @@ static void stays_route(hz_node *n, const struct api_req *r, bool in,
 
 /* ---- views, conflicts, search, registry */
 
-static void view_route(hz_node *n, const char *view, struct api_res *out)
+/* Keep only the rows of @arr whose "site" is @site (a shelter's page
+ * asks for its own site, not every site's). */
+static void only_site(json_t *arr, const char *site)
 {
+    for (size_t i = json_array_size(arr); i-- > 0;) {
+        const char *s =
+            json_string_value(json_object_get(json_array_get(arr, i), "site"));
+        if (s == NULL || strcmp(s, site) != 0)
+            json_array_remove(arr, i);
+    }
+}
+
+static void view_route(hz_node *n, const struct api_req *r, const char *view,
+                       struct api_res *out)
+{
+    static const char *const allowed[] = {"site", NULL};
+    if (!query_only(r, allowed, out))
+        return;
+    const char *site = query(r, "site");
     static const char *const views[] = {"occupancy",  "presence",
                                         "stock",      "received",
                                         "vulnerable", "unaccounted"};
@@ -1067,6 +1089,8 @@ static void view_route(hz_node *n, const char *view, struct api_res *out)
     struct hz_err err = {0};
     int rv = hz_node_view(n, view, &json, &err);
     reply(out, rv, json, &err);
+    if (site != NULL && out->status == 200 && json_is_array(out->body))
+        only_site(out->body, site);
 }
 
 static void conflicts_route(hz_node *n, struct api_res *out)
@@ -1460,7 +1484,7 @@ void api_handle(hz_node *n, const struct api_req *r, struct api_res *out)
     } else if (ns == 1 && get && strcmp(seg[0], "search") == 0) {
         search_route(n, r, out);
     } else if (ns == 2 && get && strcmp(seg[0], "views") == 0) {
-        view_route(n, seg[1], out);
+        view_route(n, r, seg[1], out);
     } else if (ns == 1 && get && strcmp(seg[0], "conflicts") == 0) {
         conflicts_route(n, out);
     } else if (ns == 2 && post && strcmp(seg[0], "conflicts") == 0 &&

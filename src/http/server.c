@@ -180,7 +180,9 @@ static enum MHD_Result send_json(struct MHD_Connection *c, int status,
                                  json_t *body, const char *cookie,
                                  unsigned retry_after)
 {
-    char *text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+    /* UTF-8 as it is: a Chinese character is 3 bytes, not a 6-byte \u
+     * escape (the shelter page's data is mostly names). */
+    char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
     if (text == NULL)
         return MHD_NO;

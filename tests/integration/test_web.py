@@ -809,6 +809,20 @@ def writes_of_the_web_and_events_without_reload():
             occ = {o["site"]: o for o in n.js("show", "occupancy")}[s1]
             T.check_eq((occ["present"], occ["over_capacity"]), (3, 1),
                        "occupancy counts them")
+            other = n.out("site", "add", "--name", "测试别处", "--kind",
+                          "shelter")
+            n.out("checkin", n.out("person", "add", "--name", "测试别人"),
+                  other)
+            st, js, h, raw = a.req("GET", "/api/views/presence?site=" + s1)
+            T.check(st == 200 and len(js) == 3 and
+                    all(p["site"] == s1 for p in js),
+                    "a view asked for one site holds only its rows")
+            T.check("测试王一".encode() in raw,
+                    "names travel as UTF-8, not as \\u escapes")
+            st, js, _, _ = a.req("GET", "/api/views/presence")
+            T.check_eq(len(js), 4, "without ?site, every site's")
+            refused(a, n, "GET", "/api/views/presence?shoe=1", None, 400,
+                    "unknown_field", "a view with an unknown parameter")
             st, _, _, _ = a.req("POST", "/api/checkout",
                                 {"persons": [pids[2]]})
             T.check_eq(st, 201, "one checks out")

@@ -51,6 +51,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tools/bench/stop.sh
+source "$root/tools/bench/stop.sh"
 build=${HZ_BENCH_BUILD:-$root/build-bench}
 args="$*"
 
@@ -276,21 +278,13 @@ serve_start() {
 # serve_stop: VmHWM and CPU just before SIGTERM; then waits at most 60 s
 # for it to exit (exit 0 expected). Sets serve_rss_kb, serve_cpu.
 serve_stop() {
-  local st tck n=0 rc=0
+  local st tck rc=0
   serve_rss_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$serve_pid/status")
   st=$(sed 's/^.*) //' "/proc/$serve_pid/stat")
   tck=$(getconf CLK_TCK)
   serve_cpu=$(echo "$st" | awk -v t="$tck" '{ printf "%.2f", ($12 + $13) / t }')
-  kill -TERM "$serve_pid"
-  while kill -0 "$serve_pid" 2>/dev/null; do
-    n=$((n + 1))
-    if [ "$n" -ge 600 ]; then
-      kill -KILL "$serve_pid" 2>/dev/null || true
-      die "serve did not stop within 60 s of SIGTERM"
-    fi
-    sleep 0.1
-  done
-  wait "$serve_pid" || rc=$?
+  stop_pid "$serve_pid" || die "serve did not stop within 60 s of SIGTERM"
+  rc=$STOP_RC
   serve_pid=""
   [ "$rc" = 0 ] || die "serve exited $rc after SIGTERM (expected 0)"
 }

@@ -447,7 +447,8 @@ pages.household = async (main, id) => {
 pages.shelter = async (main) => {
   const sites = await sitesList();
   const sid = chosenSite(sites);
-  const [occ, pres, vul] = await Promise.all([api('GET', '/api/views/occupancy'), api('GET', '/api/views/presence'), api('GET', '/api/views/vulnerable')]);
+  const only = sid ? '?site=' + sid : '';
+  const [occ, pres, vul] = await Promise.all([api('GET', '/api/views/occupancy' + only), api('GET', '/api/views/presence' + only), api('GET', '/api/views/vulnerable' + only)]);
   const o = (occ.data || []).find((x) => x.site === sid) || {};
   const vset = {};
   for (const v of vul.data || []) vset[v.person] = v;
@@ -484,7 +485,7 @@ function stockRows(rows) {
 pages.supplies = async (main) => {
   const sites = await sitesList();
   const sid = chosenSite(sites);
-  const [stock, items] = await Promise.all([api('GET', '/api/views/stock'), api('GET', '/api/items?limit=1000')]);
+  const [stock, items] = await Promise.all([api('GET', '/api/views/stock' + (sid ? '?site=' + sid : '')), api('GET', '/api/items?limit=1000')]);
   const rows = (stock.data || []).filter((x) => x.site === sid);
   const select = siteSelect(sites, sid);
   select.addEventListener('change', () => { rememberSite(select.value); load(); });
@@ -561,7 +562,7 @@ pages.supplies = async (main) => {
    * was typed. */
   const my = gen;
   refresh = async () => {
-    const r = await api('GET', '/api/views/stock');
+    const r = await api('GET', '/api/views/stock' + (sid ? '?site=' + sid : ''));
     const table = document.getElementById('stock');
     if (my !== gen || !table) return;
     table.replaceChildren(...stockRows((r.data || []).filter((x) => x.site === sid)));
@@ -574,7 +575,7 @@ pages.supplies = async (main) => {
 pages.sheet = async (main) => {
   const sites = await sitesList();
   const sid = chosenSite(sites);
-  const pres = await api('GET', '/api/views/presence');
+  const pres = await api('GET', '/api/views/presence' + (sid ? '?site=' + sid : ''));
   const site = sites.find((x) => x.id === sid) || {};
   const byHh = new Map();
   const persons = (pres.data || []).filter((p) => p.site === sid);
