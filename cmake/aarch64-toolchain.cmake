@@ -39,9 +39,15 @@ unset(ENV{PKG_CONFIG_PATH})
 unset(ENV{PKG_CONFIG_SYSROOT_DIR})
 
 # ctest runs every add_test() whose COMMAND is a target through this.
-# -L: qemu looks up the dynamic loader and libraries under the cross libc
-# first, then falls back to the multiarch libc6:arm64 in /lib.
+# -L /: the programs run on the multiarch libc6:arm64 alone, loader and
+# libc from one package, as on a Pi. Not -L /usr/aarch64-linux-gnu: qemu
+# then took that directory's loader (libc6-arm64-cross, 2.36-8cross1)
+# but the loader found libc.so.6 through /etc/ld.so.cache in
+# /lib/aarch64-linux-gnu (libc6:arm64, 2.36-9+deb12u14), whose
+# _rtld_global is 8 bytes longer; the first pthread_create of huzhu
+# serve's web thread then walked a stack-cache list that never ends,
+# forever (packaging/RESULTS.md, 2026-12-05). The cross libc is for
+# linking only.
 if(NOT DEFINED CMAKE_CROSSCOMPILING_EMULATOR)
-  set(CMAKE_CROSSCOMPILING_EMULATOR
-      /usr/bin/qemu-aarch64 -L /usr/aarch64-linux-gnu)
+  set(CMAKE_CROSSCOMPILING_EMULATOR /usr/bin/qemu-aarch64 -L /)
 endif()

@@ -5,16 +5,20 @@
 #
 #   1. installs what is missing: the host packages of tools/deps.sh, the
 #      arm64 foreign architecture, Debian 12's aarch64 cross compiler,
-#      qemu-user and the :arm64 -dev packages
+#      qemu-user and the :arm64 -dev packages (GnuTLS's are Multi-Arch:
+#      same, so apt upgrades the amd64 GnuTLS to their version)
 #   2. cross-compiles huzhu in build-aarch64 (cmake/aarch64-toolchain.cmake)
-#      with libuv, SQLite, libsodium, msgpack-c and jansson linked
-#      statically (HZ_STATIC_DEPS) and checks with readelf that the binary
-#      needs nothing but libc
+#      with libuv, SQLite, libsodium, msgpack-c, jansson and libmicrohttpd
+#      linked statically (HZ_STATIC_DEPS) and checks with readelf that the
+#      binary needs nothing but libc, libm and GnuTLS (libgnutls.so.30;
+#      Debian has no static p11-kit)
 #   3. runs the whole test suite under qemu-aarch64 (binfmt_misc is not
 #      mounted in our containers: ctest puts the emulator in front of
-#      every test program)
-#   4. builds the .deb (build-aarch64/huzhu_<version>_arm64.deb), lists it
-#      and checks its systemd unit with systemd-analyze verify
+#      every test program) on libc6:arm64's loader and libc (-L /; the
+#      cross libc is for linking only, cmake/aarch64-toolchain.cmake)
+#   4. builds the .deb (build-aarch64/huzhu_<version>_arm64.deb), lists it,
+#      checks that its Depends names libgnutls30 and checks its systemd
+#      unit with systemd-analyze verify
 #
 # Not part of the README's test command (tools/test.sh); it takes about
 # as long again. Timings under qemu are functional, not Pi performance.
@@ -35,10 +39,18 @@ hz_install_deps
 HZ_ARM64_PACKAGES=(
   gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu   # cross compiler
   qemu-user                                          # runs the tests
-  libc6:arm64                                        # loader, libc
+  libc6:arm64                                        # loader, libc (qemu)
   libuv1-dev:arm64 libsqlite3-dev:arm64 libsodium-dev:arm64
   libmsgpack-dev:arm64 libjansson-dev:arm64 libcmocka-dev:arm64
   zlib1g-dev:arm64              # named by sqlite3.pc's Libs.private
+  # The web interface. libmicrohttpd.a is linked in; GnuTLS stays shared,
+  # so nothing of it is linked statically, but pkg-config reads the .pc
+  # files of its Requires.private (nettle, hogweed, libtasn1, libidn2,
+  # p11-kit-1): libgnutls28-dev:arm64 depends on their -dev packages.
+  # Multi-Arch: same: the :arm64 and amd64 GnuTLS packages must be of
+  # one version, so apt upgrades the amd64 ones (libgnutls30,
+  # libgnutls28-dev, ...) to the arm64 candidate here when they are older.
+  libmicrohttpd-dev:arm64 libgnutls28-dev:arm64
   dpkg-dev systemd              # dpkg-shlibdeps; systemd-analyze
 )
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
@@ -70,14 +82,22 @@ done
 cmake --build "$B" -j "$jobs"
 t1=$(date +%s)
 
+# libc (with its loader), libm if used, and GnuTLS: the only libraries
+# an offline Pi is sure to have (apt needs GnuTLS; DECISIONS 27).
 echo "== aarch64: shared libraries the huzhu binary needs"
 needed=$(aarch64-linux-gnu-readelf -d "$B/huzhu" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
 echo "$needed" | sed 's/^/  /'
-extra=$(echo "$needed" | grep -vxE 'libc\.so\.6|libm\.so\.6|libpthread\.so\.0|libdl\.so\.2|ld-linux-aarch64\.so\.1' || true)
+extra=$(echo "$needed" | grep -vxE 'libc\.so\.6|libm\.so\.6|ld-linux-aarch64\.so\.1|libgnutls\.so\.30' || true)
 if [ -n "$extra" ]; then
-  echo "aarch64: huzhu needs more than libc: ${extra//$'\n'/ } (DECISIONS 27)" >&2
+  echo "aarch64: huzhu needs more than libc and GnuTLS: ${extra//$'\n'/ } (DECISIONS 27)" >&2
   exit 1
 fi
+for lib in libc.so.6 libgnutls.so.30; do
+  echo "$needed" | grep -qxF "$lib" || {
+    echo "aarch64: huzhu does not need $lib: is it linked statically, or is the web interface missing?" >&2
+    exit 1
+  }
+done
 
 # ---- 3. tests under qemu
 # ctest runs a test whose COMMAND is a target through the emulator. A test
@@ -126,6 +146,12 @@ echo "== aarch64: package"
 (cd "$B" && cpack -G DEB >/dev/null)
 deb="$B/$(cd "$B" && ls -t huzhu_*_arm64.deb | head -1)"
 dpkg-deb --field "$deb" Package Version Architecture Depends Installed-Size
+# dpkg-shlibdeps must have found the arm64 libgnutls30 (its symbols file):
+# without it the package would install on a Pi that cannot run it.
+if ! dpkg-deb --field "$deb" Depends | tr ',' '\n' | grep -qE '^ *libgnutls30( |$)'; then
+  echo "aarch64: the package's Depends does not name libgnutls30" >&2
+  exit 1
+fi
 dpkg-deb --contents "$deb"
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
@@ -154,7 +180,7 @@ systemd-analyze security --offline=yes --root="$root" huzhu.service 2>&1 |
 echo "== aarch64: first start of the packaged program"
 cat >"$root/huzhu-emulated" <<EOS
 #!/bin/sh
-exec /usr/bin/qemu-aarch64 -L /usr/aarch64-linux-gnu "$root/usr/bin/huzhu" "\$@"
+exec /usr/bin/qemu-aarch64 -L / "$root/usr/bin/huzhu" "\$@"
 EOS
 chmod 755 "$root/huzhu-emulated"
 first_start() {
