@@ -20,9 +20,10 @@ cd "$(dirname "$0")/.."
 B=${1:-build}
 source tools/deps.sh
 
-pkgs=(chromium fonts-wqy-microhei)
-command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
-command -v npm >/dev/null 2>&1 || pkgs+=(npm)
+pkgs=("${HZ_BROWSER_PACKAGES[@]}")
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  pkgs+=("${HZ_NODE_PACKAGES[@]}")
+fi
 mapfile -t missing < <(hz_missing_packages "${pkgs[@]}")
 # node and npm may come from elsewhere than Debian (nodesource)
 if [ ${#missing[@]} -gt 0 ]; then

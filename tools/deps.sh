@@ -22,6 +22,13 @@ HZ_PACKAGES=(
   git                                             # the tools read the commit
 )
 
+# The web interface's browser tests (tools/browser-test.sh): Debian's
+# Chromium, a CJK font (DECISIONS 46), and Node.js with npm for
+# playwright-core. nodejs and npm are installed only when there is no
+# node at all (one from elsewhere, such as nodesource, is used as it is).
+HZ_BROWSER_PACKAGES=(chromium fonts-wqy-microhei)
+HZ_NODE_PACKAGES=(nodejs npm)
+
 # The packages of "$@" that are not installed, one a line.
 hz_missing_packages() {
   local p
