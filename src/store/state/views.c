@@ -35,21 +35,25 @@
 /* The rows that stand for themselves (DECISIONS 40): PFX_end(start, rep)
  * maps each live row of TABLE to the end of its merged_into chain. A link
  * to a missing or deleted row ends the chain; a cycle ends at its lowest
- * id. UNION (not UNION ALL) keeps (start, cur) pairs unique, so a cycle
- * ends the recursion. */
+ * id. Only rows whose merged_into names a live row (PFX_link) walk a
+ * chain, so the cost follows the merges, not the table: every other live
+ * row is its own end. UNION (not UNION ALL) keeps (start, cur) pairs
+ * unique, so a cycle ends the recursion. A chain's end is the row it
+ * reaches that links nowhere; a chain with none is a cycle, whose rows
+ * are those reached again from their own link (PFX_chain holds
+ * (link, row)), and its end their lowest id. */
 #define MERGE_ENDS(pfx, table)                                                 \
-    pfx "_chain(start, cur) AS (SELECT id, id FROM " table                     \
-    " WHERE deleted = 0 UNION SELECT c.start, t.id FROM " pfx "_chain c"       \
-    " JOIN " table " r ON r.id = c.cur JOIN " table " t"                       \
-    " ON t.id = r.merged_into AND t.deleted = 0), "                            \
-    pfx "_end(start, rep) AS (SELECT c.start, coalesce("                       \
-    "(SELECT c2.cur FROM " pfx "_chain c2 JOIN " table " r2 ON r2.id = c2.cur" \
-    " WHERE c2.start = c.start AND NOT EXISTS (SELECT 1 FROM " table " t2"     \
-    " WHERE t2.id = r2.merged_into AND t2.deleted = 0)),"                      \
-    " (SELECT min(c3.cur) FROM " pfx "_chain c3 JOIN " table " r3"             \
-    " ON r3.id = c3.cur WHERE c3.start = c.start AND EXISTS (SELECT 1"         \
-    " FROM " pfx "_chain c4 WHERE c4.start = r3.merged_into"                   \
-    " AND c4.cur = c3.cur))) FROM " pfx "_chain c GROUP BY c.start)"
+    pfx "_link(id, nxt) AS (SELECT r.id, t.id FROM " table " r JOIN " table    \
+    " t ON t.id = r.merged_into AND t.deleted = 0 WHERE r.deleted = 0), "      \
+    pfx "_chain(start, cur) AS (SELECT id, id FROM " pfx "_link"               \
+    " UNION SELECT c.start, l.nxt FROM " pfx "_chain c JOIN " pfx "_link l"    \
+    " ON l.id = c.cur), "                                                      \
+    pfx "_end(start, rep) AS (SELECT id, id FROM " table " WHERE deleted = 0"  \
+    " AND id NOT IN (SELECT id FROM " pfx "_link) UNION ALL"                   \
+    " SELECT c.start, coalesce(max(CASE WHEN l.id IS NULL THEN c.cur END),"    \
+    " min(CASE WHEN c2.start IS NOT NULL THEN c.cur END)) FROM " pfx "_chain c" \
+    " LEFT JOIN " pfx "_link l ON l.id = c.cur LEFT JOIN " pfx "_chain c2"     \
+    " ON c2.start = l.nxt AND c2.cur = c.cur GROUP BY c.start)"
 
 /* proto/schema.md, "Who is not accounted for": the households (hh) and
  * persons (pp) in scope, each with its reason, or NULL when accounted
@@ -126,17 +130,14 @@ struct view {
 /* Sphere: at least 3.5 m2 of covered space per person. */
 static const struct view views[] = {
     {"occupancy", OPEN_STAYS
-     "SELECT s.id AS site, s.name AS name, s.kind AS kind, s.capacity AS"
-     " capacity, s.area_m2 AS area_m2, (SELECT count(DISTINCT person) FROM"
-     " open WHERE open.site = s.id) AS present,"
-     " CASE WHEN s.capacity IS NOT NULL AND (SELECT count(DISTINCT person)"
-     " FROM open WHERE open.site = s.id) > s.capacity THEN 1 ELSE 0 END AS"
-     " over_capacity,"
-     " CASE WHEN s.area_m2 IS NOT NULL AND (SELECT count(DISTINCT person)"
-     " FROM open WHERE open.site = s.id) > 0 THEN s.area_m2 / (SELECT"
-     " count(DISTINCT person) FROM open WHERE open.site = s.id) END AS"
-     " m2_per_person FROM e_sites s WHERE s.deleted = 0"
-     " ORDER BY s.name, s.id"},
+     ", here AS (SELECT site, count(DISTINCT person) AS n FROM open GROUP BY"
+     " site) SELECT s.id AS site, s.name AS name, s.kind AS kind, s.capacity"
+     " AS capacity, s.area_m2 AS area_m2, coalesce(here.n, 0) AS present,"
+     " CASE WHEN s.capacity IS NOT NULL AND coalesce(here.n, 0) > s.capacity"
+     " THEN 1 ELSE 0 END AS over_capacity,"
+     " CASE WHEN s.area_m2 IS NOT NULL AND here.n > 0 THEN s.area_m2 / here.n"
+     " END AS m2_per_person FROM e_sites s LEFT JOIN here ON here.site = s.id"
+     " WHERE s.deleted = 0 ORDER BY s.name, s.id"},
     {"presence", OPEN_STAYS
      "SELECT o.person AS person, p.name AS name, o.site AS site, s.name AS"
      " site_name, o.id AS stay, o.time AS since, (SELECT count(*) FROM open"
