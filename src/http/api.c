@@ -1056,25 +1056,25 @@ static void stays_route(hz_node *n, const struct api_req *r, bool in,
 
 /* ---- views, conflicts, search, registry */
 
-/* Keep only the rows of @arr whose "site" is @site (a shelter's page
- * asks for its own site, not every site's). */
-static void only_site(json_t *arr, const char *site)
+/* Keep only the rows of @arr whose @col is @val (a shelter's page asks
+ * for its own site, a household's page for its own household). */
+static void only(json_t *arr, const char *col, const char *val)
 {
     for (size_t i = json_array_size(arr); i-- > 0;) {
         const char *s =
-            json_string_value(json_object_get(json_array_get(arr, i), "site"));
-        if (s == NULL || strcmp(s, site) != 0)
+            json_string_value(json_object_get(json_array_get(arr, i), col));
+        if (s == NULL || strcmp(s, val) != 0)
             json_array_remove(arr, i);
     }
 }
 
+/* GET /api/views/VIEW[?site=ID][&household=ID] */
 static void view_route(hz_node *n, const struct api_req *r, const char *view,
                        struct api_res *out)
 {
-    static const char *const allowed[] = {"site", NULL};
+    static const char *const allowed[] = {"site", "household", NULL};
     if (!query_only(r, allowed, out))
         return;
-    const char *site = query(r, "site");
     static const char *const views[] = {"occupancy",  "presence",
                                         "stock",      "received",
                                         "vulnerable", "unaccounted"};
@@ -1085,12 +1085,19 @@ static void view_route(hz_node *n, const struct api_req *r, const char *view,
         refuse(out, 404, "not_found", NULL, "没有这个视图", "no such view");
         return;
     }
-    char *json = NULL;
+    json_t *v = NULL;
     struct hz_err err = {0};
-    int rv = hz_node_view(n, view, &json, &err);
-    reply(out, rv, json, &err);
-    if (site != NULL && out->status == 200 && json_is_array(out->body))
-        only_site(out->body, site);
+    int rv = store_view_json(n, view, &v, &err);
+    if (rv != 0) {
+        refuse_hz(out, rv, &err);
+        return;
+    }
+    for (size_t i = 0; allowed[i] != NULL; i++) {
+        const char *want = query(r, allowed[i]);
+        if (want != NULL && json_is_array(v))
+            only(v, allowed[i], want);
+    }
+    ok(out, 200, v);
 }
 
 static void conflicts_route(hz_node *n, struct api_res *out)

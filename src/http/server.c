@@ -22,7 +22,12 @@
  *             third), never lock them
  *   events    /api/events streams "change" when the node's data changed
  *             (SQLite's data_version, polled every TICK_MS, or a write of
- *             ours), with a comment every 15 s to find dead phones */
+ *             ours), with a comment every 15 s to find dead phones
+ *   answers   a view's answer (/api/views/..., the dashboards every phone
+ *             of a site polls) is made once per data version and query
+ *             and then shared: the same MHD response, by reference, until
+ *             the node's data changes (CACHE_MAX answers, none larger
+ *             than CACHE_ANSWER_MAX) */
 #include "http.h"
 
 #include "api.h"
@@ -56,6 +61,9 @@
 #define CONNECTION_TIMEOUT_S 30
 #define COOKIE "hz_session"
 #define TOKEN_LEN 32
+#define CACHE_MAX 16
+#define CACHE_ANSWER_MAX (8u * 1024u * 1024u)
+#define CACHE_KEY_MAX 256
 
 /* A valid Argon2id hash of a password nobody knows: an unknown account
  * costs a login the same time as a wrong password. */
@@ -114,6 +122,13 @@ struct stream {
     struct stream *prev, *next;
 };
 
+/* One shared answer: for @key (path and query) at data @version. */
+struct cached {
+    char key[CACHE_KEY_MAX];
+    uint64_t version, used;
+    struct MHD_Response *r;
+};
+
 struct http {
     char *dir, *listen;
     bool insecure, tls;
@@ -141,6 +156,8 @@ struct http {
     size_t n_streams;
     int64_t data_version;
     uint64_t version; /* bumped at every change seen */
+    struct cached cache[CACHE_MAX];
+    uint64_t cache_uses;
     char etags[64][20];
 };
 
@@ -176,26 +193,37 @@ static void common_headers(struct MHD_Response *r)
         " base-uri 'none'; form-action 'self'");
 }
 
-static enum MHD_Result send_json(struct MHD_Connection *c, int status,
-                                 json_t *body, const char *cookie,
-                                 unsigned retry_after)
+/* @body (taken) as a JSON response, or NULL when memory ran out. */
+static struct MHD_Response *json_response(json_t *body, size_t *len)
 {
     /* UTF-8 as it is: a Chinese character is 3 bytes, not a 6-byte \u
      * escape (the shelter page's data is mostly names). */
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
     if (text == NULL)
-        return MHD_NO;
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        strlen(text), text, MHD_RESPMEM_MUST_FREE);
+        return NULL;
+    *len = strlen(text);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(*len, text, MHD_RESPMEM_MUST_FREE);
     if (r == NULL) {
         free(text);
-        return MHD_NO;
+        return NULL;
     }
     common_headers(r);
     MHD_add_response_header(r, "Content-Type",
                             "application/json; charset=utf-8");
     MHD_add_response_header(r, "Cache-Control", "no-store");
+    return r;
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *c, int status,
+                                 json_t *body, const char *cookie,
+                                 unsigned retry_after)
+{
+    size_t len = 0;
+    struct MHD_Response *r = json_response(body, &len);
+    if (r == NULL)
+        return MHD_NO;
     if (cookie != NULL && cookie[0] != '\0')
         MHD_add_response_header(r, "Set-Cookie", cookie);
     if (retry_after > 0) {
@@ -716,16 +744,23 @@ static void reopen_if_stale(struct http *h)
     logf_(h, HZ_LOG_INFO, "web: the node has a new key or network: reopened");
 }
 
-static void on_tick(uv_timer_t *t)
+/* Bump h->version when another connection changed the node's data since
+ * we last looked (our own writes bump it themselves). */
+static void version_now(struct http *h)
 {
-    struct http *h = t->data;
-    reopen_if_stale(h);
     int64_t v = 0;
     struct hz_err err = {0};
     if (store_data_version(h->n, &v, &err) == 0 && v != h->data_version) {
         h->data_version = v;
         h->version++;
     }
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    struct http *h = t->data;
+    reopen_if_stale(h);
+    version_now(h);
     streams_wake(h);
     run_mhd(h);
 }
@@ -757,6 +792,113 @@ static enum MHD_Result query_pair(void *cls, enum MHD_ValueKind kind,
     w->r->qv[w->r->n_query] = value != NULL ? value : "";
     w->r->n_query++;
     return MHD_YES;
+}
+
+/* ---- shared answers */
+
+/* @r's path and query as a cache key (each part length-prefixed, so no
+ * two queries share one); false when it does not fit. */
+static bool cache_key(const struct api_req *r, char key[CACHE_KEY_MAX])
+{
+    int n = snprintf(key, CACHE_KEY_MAX, "%s", r->path);
+    for (size_t i = 0; i < r->n_query && n >= 0 && n < CACHE_KEY_MAX; i++) {
+        int m =
+            snprintf(key + n, (size_t)(CACHE_KEY_MAX - n), "?%zu:%s%zu:%s",
+                     strlen(r->qk[i]), r->qk[i], strlen(r->qv[i]), r->qv[i]);
+        n = m < 0 ? -1 : n + m;
+    }
+    return n >= 0 && n < CACHE_KEY_MAX;
+}
+
+/* The answer to @key at the current version, or NULL. */
+static struct MHD_Response *cache_get(struct http *h, const char *key)
+{
+    for (size_t i = 0; i < CACHE_MAX; i++) {
+        struct cached *e = &h->cache[i];
+        if (e->r != NULL && e->version == h->version &&
+            strcmp(e->key, key) == 0) {
+            e->used = ++h->cache_uses;
+            return e->r;
+        }
+    }
+    return NULL;
+}
+
+/* Should @a go before @b: out of date first, then least recently used. */
+static bool evict_first(const struct http *h, const struct cached *a,
+                        const struct cached *b)
+{
+    bool old_a = a->version != h->version, old_b = b->version != h->version;
+    return old_a != old_b ? old_a : a->used < b->used;
+}
+
+/* Keep @r (our reference to it) as the answer to @key at the current
+ * version, in place of an answer to the same key, an out-of-date one or
+ * the least recently used; false (the caller still owns @r) when it is too
+ * large to keep. */
+static bool cache_put(struct http *h, const char *key, struct MHD_Response *r,
+                      size_t len)
+{
+    if (len > CACHE_ANSWER_MAX)
+        return false;
+    struct cached *slot = &h->cache[0];
+    for (size_t i = 0; i < CACHE_MAX; i++) {
+        struct cached *e = &h->cache[i];
+        if (e->r == NULL || strcmp(e->key, key) == 0) {
+            slot = e;
+            break;
+        }
+        if (evict_first(h, e, slot))
+            slot = e;
+    }
+    if (slot->r != NULL)
+        MHD_destroy_response(slot->r);
+    snprintf(slot->key, sizeof slot->key, "%s", key);
+    slot->version = h->version;
+    slot->used = ++h->cache_uses;
+    slot->r = r;
+    return true;
+}
+
+static void cache_clear(struct http *h)
+{
+    for (size_t i = 0; i < CACHE_MAX; i++) {
+        if (h->cache[i].r != NULL)
+            MHD_destroy_response(h->cache[i].r);
+        h->cache[i].r = NULL;
+    }
+}
+
+/* Answer @r from the shared answers when it is a view (the same for every
+ * account), else by api_handle. */
+static enum MHD_Result answer(struct http *h, struct MHD_Connection *c,
+                              const struct api_req *r)
+{
+    char key[CACHE_KEY_MAX];
+    bool shared = strcmp(r->method, "GET") == 0 &&
+                  strncmp(r->path, "/api/views/", 11) == 0 && cache_key(r, key);
+    if (shared) {
+        version_now(h);
+        struct MHD_Response *hit = cache_get(h, key);
+        if (hit != NULL)
+            return MHD_queue_response(c, MHD_HTTP_OK, hit);
+    }
+    struct api_res res;
+    api_handle(h->n, r, &res);
+    if (res.wrote) {
+        h->version++;
+        streams_wake(h);
+    }
+    if (!shared || res.status != MHD_HTTP_OK)
+        return send_json(c, res.status, res.body, NULL, 0);
+    size_t len = 0;
+    struct MHD_Response *made = json_response(res.body, &len);
+    if (made == NULL)
+        return MHD_NO;
+    enum MHD_Result rv = MHD_queue_response(c, MHD_HTTP_OK, made);
+    if (!cache_put(h, key, made, len))
+        MHD_destroy_response(made);
+    return rv;
 }
 
 static enum MHD_Result api(struct http *h, struct MHD_Connection *c,
@@ -803,18 +945,12 @@ static enum MHD_Result api(struct http *h, struct MHD_Connection *c,
                         .body = q->body,
                         .len = q->len,
                         .user = &s->user};
-    struct api_res res;
     struct qwalk w = {&r, false};
     MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, query_pair, &w);
     if (w.over)
         return send_error(c, 400, "bad_value", "查询参数太多或无效",
                           "too many or malformed query parameters");
-    api_handle(h->n, &r, &res);
-    if (res.wrote) {
-        h->version++;
-        streams_wake(h);
-    }
-    return send_json(c, res.status, res.body, NULL, 0);
+    return answer(h, c, &r);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
@@ -961,6 +1097,7 @@ static void finish(struct http *h)
     MHD_run(h->d);
     MHD_stop_daemon(h->d);
     h->d = NULL;
+    cache_clear(h);
     uv_close((uv_handle_t *)&h->poll, close_cb);
     uv_close((uv_handle_t *)&h->mhd_timer, close_cb);
     uv_close((uv_handle_t *)&h->tick, close_cb);

@@ -133,6 +133,11 @@ int store_data_version(hz_node *n, int64_t *out, struct hz_err *err);
  * that writes (the web's) must then be opened again: it would sign with
  * the old key, or for the old network. */
 bool store_node_stale(hz_node *n);
+/* hz_node_view's answer as JSON values, not text (state/views.c): the web
+ * filters and sends it without parsing it again. */
+struct json_t;
+int store_view_json(hz_node *n, const char *view, struct json_t **out,
+                    struct hz_err *err);
 /* The node's human name, owned by the caller (free). */
 int store_node_name(hz_node *n, char **name, struct hz_err *err);
 

@@ -815,8 +815,8 @@ def friendly_commands_forms():
         keys = {
             "occupancy": {"site", "name", "kind", "capacity", "area_m2",
                           "present", "over_capacity", "m2_per_person"},
-            "presence": {"person", "name", "site", "site_name", "stay",
-                         "since", "several_sites"},
+            "presence": {"person", "name", "household", "site",
+                         "site_name", "stay", "since", "several_sites"},
             "stock": {"site", "site_name", "item", "item_name", "unit",
                       "on_hand", "moves"},
             "received": {"household", "head_name", "item", "item_name",

@@ -821,6 +821,22 @@ def writes_of_the_web_and_events_without_reload():
                     "names travel as UTF-8, not as \\u escapes")
             st, js, _, _ = a.req("GET", "/api/views/presence")
             T.check_eq(len(js), 4, "without ?site, every site's")
+            st, js, _, _ = a.req("GET", "/api/views/presence?household=" + hid)
+            T.check(st == 200 and sorted(p["person"] for p in js) ==
+                    sorted(pids) and all(p["household"] == hid for p in js),
+                    "?household= keeps one household's members (its page)")
+            T.check_eq(a.req("GET", "/api/views/presence?site=" + s1)[3], raw,
+                       "asked again with nothing changed: the same answer")
+            late = n.out("person", "add", "--name", "测试晚到")
+            n.out("checkin", late, s1)
+            st, js, _, _ = a.req("GET", "/api/views/presence?site=" + s1)
+            T.check_eq(sorted(p["person"] for p in js), sorted(pids + [late]),
+                       "an answer is never shared past another process's"
+                       " write (the CLI's check-in shows at once)")
+            st, _, _, _ = a.req("POST", "/api/checkout", {"persons": [late]})
+            st, js, _, _ = a.req("GET", "/api/views/presence?site=" + s1)
+            T.check_eq(sorted(p["person"] for p in js), sorted(pids),
+                       "nor past the web's own write")
             refused(a, n, "GET", "/api/views/presence?shoe=1", None, 400,
                     "unknown_field", "a view with an unknown parameter")
             st, _, _, _ = a.req("POST", "/api/checkout",

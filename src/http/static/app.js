@@ -411,7 +411,7 @@ function chosenSite(sites) {
 pages.household = async (main, id) => {
   const [h, persons, pres, sites, rec] = await Promise.all([
     api('GET', '/api/households/' + id), api('GET', '/api/persons?household=' + id + '&limit=1000'),
-    api('GET', '/api/views/presence'), sitesList(), api('GET', '/api/views/received')]);
+    api('GET', '/api/views/presence?household=' + id), sitesList(), api('GET', '/api/views/received?household=' + id)]);
   if (!h.ok) { main.replaceChildren(el('div', {class: 'err'}, msg(h.data.error))); return; }
   const where = {};
   for (const p of pres.data || []) where[p.person] = p;

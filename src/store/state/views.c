@@ -14,6 +14,8 @@
 #include "render.h"
 #include "state.h"
 
+#include "../store.h"
+
 #include "../../core/error_int.h"
 
 #include <string.h>
@@ -139,7 +141,8 @@ static const struct view views[] = {
      " END AS m2_per_person FROM e_sites s LEFT JOIN here ON here.site = s.id"
      " WHERE s.deleted = 0 ORDER BY s.name, s.id"},
     {"presence", OPEN_STAYS
-     "SELECT o.person AS person, p.name AS name, o.site AS site, s.name AS"
+     "SELECT o.person AS person, p.name AS name, p.household AS household,"
+     " o.site AS site, s.name AS"
      " site_name, o.id AS stay, o.time AS since, (SELECT count(*) FROM open"
      " o2 WHERE o2.person = o.person) > 1 AS several_sites FROM open o"
      " LEFT JOIN e_persons p ON p.id = o.person LEFT JOIN e_sites s ON"
@@ -197,9 +200,10 @@ static const struct view *find(const struct view *v, size_t n, const char *name)
     return NULL;
 }
 
-int hz_node_view(hz_node *n, const char *view, char **json, struct hz_err *err)
+int store_view_json(hz_node *n, const char *view, json_t **out,
+                    struct hz_err *err)
 {
-    *json = NULL;
+    *out = NULL;
     const struct view *v = find(views, sizeof views / sizeof views[0], view);
     const struct view *t = find(totals, sizeof totals / sizeof totals[0], view);
     if (v == NULL)
@@ -210,8 +214,10 @@ int hz_node_view(hz_node *n, const char *view, char **json, struct hz_err *err)
         json_decref(arr);
         return rv;
     }
-    if (t == NULL)
-        return render_dump(arr, json, err);
+    if (t == NULL) {
+        *out = arr;
+        return 0;
+    }
     json_t *sums = json_array();
     rv = db_rows_json(&n->db, t->sql, DB_NO_ARGS, sums, err);
     json_t *root = json_object();
@@ -222,5 +228,14 @@ int hz_node_view(hz_node *n, const char *view, char **json, struct hz_err *err)
         json_decref(root);
         return rv;
     }
-    return render_dump(root, json, err);
+    *out = root;
+    return 0;
+}
+
+int hz_node_view(hz_node *n, const char *view, char **json, struct hz_err *err)
+{
+    *json = NULL;
+    json_t *root = NULL;
+    int rv = store_view_json(n, view, &root, err);
+    return rv != 0 ? rv : render_dump(root, json, err);
 }
