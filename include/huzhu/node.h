@@ -98,6 +98,14 @@ HZ_API HZ_NODISCARD int hz_batch_del(hz_batch *b, const char *table,
 HZ_API HZ_NODISCARD int hz_batch_limit(hz_batch *b, const char *role,
                                        const char *site, struct hz_err *err);
 
+/* Name the staff account that makes @b (a web write): every entry of the
+ * batch then also records it, as a row of `recorded_by` (schema version
+ * 2), so a row's history shows who made each change, on every node. An
+ * account name is 1 to HZ_ACCOUNT_LEN_MAX bytes (HZ_EINVAL otherwise). */
+#define HZ_ACCOUNT_LEN_MAX 64
+HZ_API HZ_NODISCARD int hz_batch_by(hz_batch *b, const char *account,
+                                    struct hz_err *err);
+
 /* Check, sign, store and apply the batch in one transaction: all of it or
  * nothing. *@n_entries (may be NULL) gets the entries written (0 when every
  * op was a no-op: an event written again with the same id and content).
@@ -130,6 +138,17 @@ HZ_API HZ_NODISCARD int hz_node_ls(hz_node *node, const char *table,
 /* A named view as JSON: "occupancy", "presence", "stock", "received",
  * "vulnerable" (arrays of rows), "unaccounted" ({"rows", "totals"};
  * proto/schema.md, "Who is not accounted for"). */
+/* The history of one row: every applied entry that wrote it, oldest
+ * first (by clock, then entry id), as a JSON array of {"entry", "author",
+ * "author_name" (from its certificate, or null), "seq", "time_ms", "op"
+ * ("set", "del", "ins"), "fields" ({column: value} as written; {} for a
+ * del), "account" (the staff account of a web write, or null)}.
+ * HZ_ESCHEMA for an unknown table, HZ_EINVAL for a bad id, HZ_ENOTFOUND
+ * when no applied entry wrote the row. */
+HZ_API HZ_NODISCARD int hz_node_history(hz_node *node, const char *table,
+                                        const char *id, char **json,
+                                        struct hz_err *err);
+
 HZ_API HZ_NODISCARD int hz_node_view(hz_node *node, const char *view,
                                      char **json, struct hz_err *err);
 

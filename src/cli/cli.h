@@ -219,6 +219,7 @@ int cmd_put(struct cli *c, struct form *f);
 int cmd_del(struct cli *c, struct form *f);
 int cmd_get(struct cli *c, struct form *f);
 int cmd_ls(struct cli *c, struct form *f);
+int cmd_history(struct cli *c, struct form *f);
 int cmd_household_add(struct cli *c, struct form *f);
 int cmd_person_add(struct cli *c, struct form *f);
 int cmd_site_add(struct cli *c, struct form *f);

@@ -392,7 +392,8 @@ int cert_allows(const struct cert *c, const struct op *o, struct hz_err *err)
     case ROLE_VIEWER:
         break;
     case ROLE_SITE:
-        if (strcmp(t, "households") == 0 || strcmp(t, "persons") == 0)
+        if (strcmp(t, "households") == 0 || strcmp(t, "persons") == 0 ||
+            strcmp(t, "recorded_by") == 0)
             return 0;
         if (strcmp(t, "sites") == 0 && o->kind != OP_INS &&
             memcmp(o->row, c->site, HZ_ROW_LEN) == 0)

@@ -1,4 +1,4 @@
-/* schema.c - the schema registry, version 1, and value checks.
+/* schema.c - the schema registry, version 2, and value checks.
  *
  * A new table is a few lines of data below. Wire names are the contract
  * (proto/schema.md); labels are for people. Tables and columns must stay
@@ -160,6 +160,17 @@ static const struct col_def persons[] = {
     ENUM("sex", person_sex, "性别", "sex", 0),
 };
 
+/* Since 2: the staff account that made an entry's writes, one row in each
+ * entry written through the web (DECISIONS 38; proto/schema.md). */
+static const struct col_def recorded_by[] = {
+    {.name = "account",
+     .type = COL_TEXT,
+     .since = 2,
+     .flags = COL_REQUIRED | COL_PERSONAL,
+     .zh = "账号",
+     .en = "account"},
+};
+
 static const struct col_def sites[] = {
     TEXT("address", "地址", "address", 0),
     REAL("area_m2", "有顶面积(平方米)", "covered area (m2)", COL_NONNEG),
@@ -203,27 +214,30 @@ static const struct col_def warnings[] = {
     INT("time", T_MIN, T_MAX, "时间", "time", COL_REQUIRED),
 };
 
-static const struct table_def tables_v1[] = {
+static const struct table_def tables_reg[] = {
     {"households", TABLE_ENTITY, 1, households, N(households), "住户",
-     "households"},
-    {"items", TABLE_ENTITY, 1, items, N(items), "物资品类", "items"},
-    {"persons", TABLE_ENTITY, 1, persons, N(persons), "人员", "persons"},
-    {"sites", TABLE_ENTITY, 1, sites, N(sites), "地点", "sites"},
-    {"stays", TABLE_EVENT, 1, stays, N(stays), "入住记录", "stays"},
+     "households", 0},
+    {"items", TABLE_ENTITY, 1, items, N(items), "物资品类", "items", 0},
+    {"persons", TABLE_ENTITY, 1, persons, N(persons), "人员", "persons", 0},
+    {"recorded_by", TABLE_EVENT, 2, recorded_by, N(recorded_by), "录入账号",
+     "recorded by", TABLE_BY_NODE},
+    {"sites", TABLE_ENTITY, 1, sites, N(sites), "地点", "sites", 0},
+    {"stays", TABLE_EVENT, 1, stays, N(stays), "入住记录", "stays", 0},
     {"stock_moves", TABLE_EVENT, 1, stock_moves, N(stock_moves), "物资出入库",
-     "stock moves"},
-    {"warnings", TABLE_EVENT, 1, warnings, N(warnings), "预警通知", "warnings"},
+     "stock moves", 0},
+    {"warnings", TABLE_EVENT, 1, warnings, N(warnings), "预警通知", "warnings",
+     0},
 };
 
-static const struct schema schema_v1 = {
+static const struct schema schema_reg = {
     .version = HZ_SCHEMA_VERSION,
-    .tables = tables_v1,
-    .n_tables = N(tables_v1),
+    .tables = tables_reg,
+    .n_tables = N(tables_reg),
 };
 
 const struct schema *schema_current(void)
 {
-    return &schema_v1;
+    return &schema_reg;
 }
 
 static int name_cmp(const uint8_t *a, size_t a_len, const char *b)

@@ -12,7 +12,7 @@
 #include "huzhu/error.h"
 #include "types.h"
 
-#define HZ_SCHEMA_VERSION 1u
+#define HZ_SCHEMA_VERSION 2u
 
 enum col_type {
     COL_TEXT,
@@ -54,6 +54,13 @@ enum table_kind {
     TABLE_EVENT,
 };
 
+enum table_flags {
+    /* Written by the node itself as part of a person's action (who made
+     * it), never by the action's own operations: hz_batch_put refuses it,
+     * and the web's forms and routes leave it out. */
+    TABLE_BY_NODE = 1u << 0,
+};
+
 struct table_def {
     const char *name;
     enum table_kind kind;
@@ -62,6 +69,7 @@ struct table_def {
     size_t n_cols;
     const char *zh;
     const char *en;
+    unsigned flags; /* enum table_flags */
 };
 
 struct schema {

@@ -289,6 +289,9 @@ static hz_batch *batch_for(hz_node *n, const struct api_req *r,
         rv = hz_batch_limit(b, r->user->role,
                             r->user->site[0] != '\0' ? r->user->site : NULL,
                             &err);
+    /* Every entry of the write names the account (recorded_by). */
+    if (rv == 0)
+        rv = hz_batch_by(b, r->user->name, &err);
     if (rv != 0) {
         hz_batch_close(b);
         refuse_hz(out, rv, &err);
@@ -1100,6 +1103,24 @@ static void view_route(hz_node *n, const struct api_req *r, const char *view,
     ok(out, 200, v);
 }
 
+/* GET /api/history/TABLE/ID: who wrote what to the row, and when. */
+static void history_route(hz_node *n, const struct api_req *r,
+                          const char *table, const char *id,
+                          struct api_res *out)
+{
+    static const char *const none[] = {NULL};
+    if (!query_only(r, none, out))
+        return;
+    if (schema_table_c(schema_current(), table) == NULL) {
+        refuse(out, 404, "not_found", NULL, "没有这个表", "no such table");
+        return;
+    }
+    char *json = NULL;
+    struct hz_err err = {0};
+    int rv = hz_node_history(n, table, id, &json, &err);
+    reply(out, rv, json, &err);
+}
+
 static void conflicts_route(hz_node *n, struct api_res *out)
 {
     char *json = NULL;
@@ -1191,6 +1212,8 @@ static void schema_route(struct api_res *out)
     json_t *tables = json_array();
     for (size_t i = 0; i < s->n_tables; i++) {
         const struct table_def *t = &s->tables[i];
+        if (t->flags & TABLE_BY_NODE)
+            continue; /* no form writes it */
         json_t *cols = json_array();
         for (size_t c = 0; c < t->n_cols; c++) {
             const struct col_def *d = &t->cols[c];
@@ -1492,6 +1515,8 @@ void api_handle(hz_node *n, const struct api_req *r, struct api_res *out)
         search_route(n, r, out);
     } else if (ns == 2 && get && strcmp(seg[0], "views") == 0) {
         view_route(n, r, seg[1], out);
+    } else if (ns == 3 && get && strcmp(seg[0], "history") == 0) {
+        history_route(n, r, seg[1], seg[2], out);
     } else if (ns == 1 && get && strcmp(seg[0], "conflicts") == 0) {
         conflicts_route(n, out);
     } else if (ns == 2 && post && strcmp(seg[0], "conflicts") == 0 &&
@@ -1513,8 +1538,14 @@ void api_handle(hz_node *n, const struct api_req *r, struct api_res *out)
                (ns == 1 || (ns == 2 && strcmp(seg[1], "remove") == 0))) {
         peers_route(n, r, ns == 1, out);
     } else if (ns <= 2 && schema_table_c(schema_current(), seg[0]) != NULL) {
-        table_route(n, r, schema_table_c(schema_current(), seg[0]),
-                    ns == 2 ? seg[1] : NULL, out);
+        const struct table_def *t = schema_table_c(schema_current(), seg[0]);
+        if ((t->flags & TABLE_BY_NODE) && !get)
+            refuse(out, 403, "forbidden", NULL,
+                   "此表由节点随每次修改自动记录，不能直接写入",
+                   "this table is written by the node with each change, never"
+                   " directly");
+        else
+            table_route(n, r, t, ns == 2 ? seg[1] : NULL, out);
     } else {
         refuse(out, 404, "not_found", NULL, "没有这个接口", "no such route");
     }

@@ -178,6 +178,14 @@ test('a shelter manager on a phone, end to end', async () => {
   await page.waitForFunction(() => document.querySelectorAll('#members input.pick').length === 2);
   await shot(page, 'phone-household');
 
+  // the household's history names the account that registered it
+  await page.click('#history summary');
+  const hist = await page.textContent('#history');
+  assert.match(hist, /王芳/, 'the account that made the web write');
+  assert.match(hist, /张大山/, 'and what it wrote');
+  const steps = hzJson(A, ['history', 'households', hh[0].id]);
+  assert.equal(steps[0].account, '王芳', 'signed into the entry: the command line shows it too');
+
   // occupancy: 2 of 2, 3.5 m2 each, no warning yet
   await page.click('a[href="#/shelter"]');
   await page.waitForSelector('#occ');

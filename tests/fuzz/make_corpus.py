@@ -592,6 +592,12 @@ def api_seeds():
         "edge-query-bad-utf8": ("GET", "households", b"village=\xff\xfe"),
         "edge-search-long": ("GET", "search", "q=" + "测" * 22),
         "edge-view-unknown": ("GET", "views/nothing"),
+        "get-history": ("GET", "history/households/" + API_HOUSEHOLD),
+        "edge-history-no-table": ("GET", "history/nothing/" + API_HOUSEHOLD),
+        "edge-history-query": ("GET", "history/persons/" + API_PERSON_OUT,
+                               "x=1"),
+        "edge-recorded-by-write": ("POST", "recorded_by", "",
+                                   {"account": "测试"}),
         "edge-resolve-event": ("POST", "conflicts/resolve", "", {
             "table": "stays", "row": API_STAY, "column": "kind",
             "value": "out"}),

@@ -492,8 +492,8 @@ def status_forms():
                    "status --json entries keys")
         T.check((st["name"], st["schema"], st["clone_detected"],
                  st["entries"]["total"], st["entries"]["applied"]) ==
-                ("测试状态节点", 1, False, 1, 1),
-                "name, schema 1, no clone, 1 entry applied")
+                ("测试状态节点", T.SCHEMA, False, 1, 1),
+                "name, this build's schema, no clone, 1 entry applied")
         T.check((st["networked"], st["network"]) ==
                 (False, b"huzhu-no-network".hex()),
                 "a node in no network shows the placeholder network")

@@ -137,7 +137,8 @@ def debug_logs_never_contain_personal_data():
                                                          "members": IDNUM})]),
             T.body([T.op_set("no_such_table", T.new_row(), {"name": NAME})]),
             T.body([T.op_set("persons", T.new_row(), {NAME: IDNUM})]),
-            T.body([T.op_set("persons", row, {"name": NAME})], schema=2),
+            T.body([T.op_set("persons", row, {"name": NAME})],
+                   schema=T.SCHEMA_NEXT),
         ]
         entries = [au.next(x) for x in bad]
         gap_prev = au.prev

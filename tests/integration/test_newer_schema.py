@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""An entry whose body names a newer schema version (2) than this build
-knows is stored in its author's chain as held: shown in `status`, relayed
+"""An entry whose body names a newer schema version (T.SCHEMA_NEXT) than
+this build knows is stored in its author's chain as held: shown in `status`, relayed
 in `bundle export`, not applied (state hash unchanged), and the author's
 later entries still apply (DESIGN "Compatibility", DECISIONS 1, 17).
 Applying held entries after an upgrade is a C unit test elsewhere."""
@@ -16,7 +16,7 @@ cases = T.Cases("newer_schema")
 
 
 @cases.case
-def entry_of_schema_2_is_held_relayed_and_not_applied():
+def entry_of_a_newer_schema_is_held_relayed_and_not_applied():
     with T.TempDir("schema2") as work:
         s = T.Node.create(work, "测试源节点", "s")
         t = T.Node.create(work, "测试目标节点", "t")
@@ -27,14 +27,15 @@ def entry_of_schema_2_is_held_relayed_and_not_applied():
         t.import_(full)
         a = T.Author.from_node(s)
         row_v2 = T.new_row()
-        # A plain v1 edit that names v2 (as a newer build could write), and
-        # a v2 body with a table and column this build has never heard of.
+        # A plain v1 edit that names the next version (as a newer build
+        # could write), and a body of the next version with a table and
+        # column this build has never heard of.
         e2 = a.next(T.body([T.op_set("households", row_v2,
-                                     {"head_name": "测试乙"})], schema=2))
+                                     {"head_name": "测试乙"})], schema=T.SCHEMA_NEXT))
         e3 = a.next(T.body([T.op_ins("damage_reports", T.new_row(),
                                      {"household": bytes.fromhex(hh),
                                       "severity": "collapsed",
-                                      "time": 1700000000})], schema=2))
+                                      "time": 1700000000})], schema=T.SCHEMA_NEXT))
         before = t.state_hash()
         r = t.run("--lang", "en", "bundle", "import",
                   T.write_file(os.path.join(work, "v2.bundle"),

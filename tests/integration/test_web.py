@@ -634,6 +634,73 @@ def stock_as_people_say_it():
 
 
 @cases.case
+def every_web_write_names_its_account_in_the_rows_history():
+    with T.TempDir("web") as work:
+        n, s1, _ = setup(work)
+        w = Web(n)
+        try:
+            a = Client(w)
+            a.login("管理员", PW)
+            st, js, _, _ = a.req("POST", "/api/households", {
+                "head_name": "测试赵一", "village": "测试村",
+                "members": [{"name": "测试赵一"}, {"name": "测试赵二"}]})
+            T.check_eq(st, 201, "a household registered through the web")
+            hid, pids = js["id"], js["members"]
+            n.run("put", "households", "--id", hid, "phone=13800000001",
+                  expect=0)
+            s = Client(w)
+            s.login("site1", PW)
+            st, _, _, _ = s.req("PATCH", "/api/households/" + hid,
+                                {"members": 3})
+            T.check_eq(st, 200, "the site account edits it")
+            st, hist, _, _ = a.req("GET", "/api/history/households/" + hid)
+            T.check_eq(st, 200, "its history")
+            T.check_eq([(h["op"], h["account"]) for h in hist],
+                       [("set", "管理员"), ("set", None), ("set", "site1")],
+                       "each write with the account that made it, oldest"
+                       " first; the command line's names none")
+            T.check_eq(hist[0]["fields"]["head_name"], "测试赵一",
+                       "what each wrote")
+            T.check_eq(hist[1]["fields"], {"phone": "13800000001"},
+                       "the command line's write")
+            T.check(all(h["author_name"] == "测试乡镇" for h in hist),
+                    "the device that signed each: this node")
+            T.check_eq(n.js("history", "households", hid), hist,
+                       "huzhu history says the same")
+            text = n.out("history", "households", hid)
+            T.check("管理员" in text and "site1" in text and "修改" in text,
+                    "and in words, for a person")
+            st, ph, _, _ = s.req("GET", "/api/history/persons/" + pids[1])
+            T.check(st == 200 and [h["account"] for h in ph] == ["管理员"],
+                    "each member row names the account too")
+            got = n.js("ls", "recorded_by")
+            T.check_eq(sorted(r["account"] for r in got),
+                       ["site1", "管理员"],
+                       "one recorded_by row per web entry, none for the"
+                       " command line's")
+            st, sch, _, _ = a.req("GET", "/api/schema")
+            T.check("recorded_by" not in [t["name"] for t in sch["tables"]],
+                    "no form offers recorded_by")
+            refused(a, n, "POST", "/api/recorded_by", {"account": "假冒"},
+                    403, "forbidden", "writing recorded_by directly",
+                    "recorded_by")
+            T.check_eq(n.run("put", "recorded_by", "account=假冒").rc, 4,
+                       "nor from the command line")
+            refused(a, n, "GET", "/api/history/households/" + "0" * 32, None,
+                    404, "not_found", "the history of no row")
+            refused(a, n, "GET", "/api/history/nothing/" + hid, None,
+                    404, "not_found", "the history of no table")
+            refused(a, n, "GET", "/api/history/households/" + hid + "?x=1",
+                    None, 400, "unknown_field", "a history with a query")
+            v = Client(w)
+            v.login("viewer1", PW)
+            T.check_eq(v.req("GET", "/api/history/households/" + hid)[0],
+                       200, "a viewer reads a history")
+        finally:
+            w.stop()
+
+
+@cases.case
 def a_rekey_by_another_process_is_never_written_past():
     with T.TempDir("web") as work:
         n, _, _ = setup(work)

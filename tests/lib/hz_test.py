@@ -363,6 +363,12 @@ class Author:
         return b
 
 
+# The schema version this build runs (proto/schema.md), and the next one,
+# which it holds entries of unapplied (entry.md, "Held entries").
+SCHEMA = 2
+SCHEMA_NEXT = SCHEMA + 1
+
+
 def body(ops, schema=1):
     return pack([schema, ops])
 

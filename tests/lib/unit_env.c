@@ -621,7 +621,7 @@ void unit_assert_unchanged(hz_node *n, const struct unit_snapshot *before)
 #define V2_TABLES_MAX 32u
 #define V2_VALUES_MAX 64u
 
-const struct schema *unit_schema_v2(void)
+const struct schema *unit_schema_next(void)
 {
     static struct table_def tables[V2_TABLES_MAX];
     static struct col_def households[HZ_FIELDS_MAX];
@@ -629,7 +629,7 @@ const struct schema *unit_schema_v2(void)
     static const struct col_def boats[] = {
         {.name = "name",
          .type = COL_TEXT,
-         .since = 2,
+         .since = UNIT_V_NEXT,
          .zh = "船名",
          .en = "name"},
     };
@@ -639,11 +639,11 @@ const struct schema *unit_schema_v2(void)
         return &v2;
 
     const struct schema *v1 = schema_current();
-    assert_int_equal(v1->version, 1);
+    assert_int_equal(v1->version + 1, UNIT_V_NEXT);
     assert_true(v1->n_tables + 1 <= V2_TABLES_MAX);
     size_t nt = 0;
-    tables[nt++] =
-        (struct table_def){"boats", TABLE_ENTITY, 2, boats, 1, "船只", "boats"};
+    tables[nt++] = (struct table_def){"boats", TABLE_ENTITY, UNIT_V_NEXT, boats,
+                                      1,       "船只",       "boats",     0};
     for (size_t t = 0; t < v1->n_tables; t++) {
         const struct table_def *td = &v1->tables[t];
         assert_true(strcmp(td->name, "boats") > 0);
@@ -656,7 +656,7 @@ const struct schema *unit_schema_v2(void)
                 if (!added && strcmp(td->cols[c].name, "boat_access") > 0) {
                     households[nc++] = (struct col_def){.name = "boat_access",
                                                         .type = COL_BOOL,
-                                                        .since = 2,
+                                                        .since = UNIT_V_NEXT,
                                                         .zh = "可通船",
                                                         .en = "boat access"};
                     added = true;
@@ -669,8 +669,9 @@ const struct schema *unit_schema_v2(void)
                         assert_true(nv + 2 < V2_VALUES_MAX);
                         status[nv++] = *v;
                     }
-                    status[nv++] = (struct enum_val){
-                        "boat_rescued", 2, "船只救出", "rescued by boat"};
+                    status[nv++] =
+                        (struct enum_val){"boat_rescued", UNIT_V_NEXT,
+                                          "船只救出", "rescued by boat"};
                     status[nv] = (struct enum_val){NULL, 0, NULL, NULL};
                     households[nc].values = status;
                 }
@@ -684,10 +685,33 @@ const struct schema *unit_schema_v2(void)
     }
     v2.tables = tables;
     v2.n_tables = nt;
-    v2.version = 2;
+    v2.version = UNIT_V_NEXT;
     assert_int_equal(schema_check(&v2), 0);
     built = true;
     return &v2;
+}
+
+/* The registry as schema version 1 had it: what an older huzhu runs. */
+const struct schema *unit_schema_v1(void)
+{
+    static struct table_def tables[V2_TABLES_MAX];
+    static struct schema v1;
+    const struct schema *now = schema_current();
+    size_t nt = 0;
+    for (size_t t = 0; t < now->n_tables; t++) {
+        const struct table_def *td = &now->tables[t];
+        if (td->since > 1)
+            continue;
+        for (size_t c = 0; c < td->n_cols; c++)
+            assert_int_equal(td->cols[c].since, 1);
+        assert_true(nt < V2_TABLES_MAX);
+        tables[nt++] = *td;
+    }
+    v1.tables = tables;
+    v1.n_tables = nt;
+    v1.version = 1;
+    assert_int_equal(schema_check(&v1), 0);
+    return &v1;
 }
 
 /* ---- files */

@@ -890,47 +890,60 @@ static void body_refuses_more_than_the_limits(void **state)
 static void body_may_use_only_what_its_named_version_defines(void **state)
 {
     (void)state;
-    const struct schema *v2 = unit_schema_v2();
+    const struct schema *v2 = unit_schema_next();
     struct enc e;
     struct body b;
 
-    /* A column added in version 2, under version 1 and 2. */
+    /* recorded_by, added in version 2, under version 1 and 2. */
     body_begin(&e, 1, 1);
-    op_begin(&e, 0, "households", row_a, 1);
-    set_field(&e, "boat_access", V_BOOL(true), 0, NULL);
-    expect_with(v2, &e, HZ_ESCHEMA);
+    op_begin(&e, 2, "recorded_by", row_a, 1);
+    ins_field(&e, "account", V_STR("测试账号"));
+    expect_with(schema_current(), &e, HZ_ESCHEMA);
     body_begin(&e, 2, 1);
-    op_begin(&e, 0, "households", row_a, 1);
-    set_field(&e, "boat_access", V_BOOL(true), 0, NULL);
-    assert_int_equal(decode_with(v2, &e, &b), 0);
+    op_begin(&e, 2, "recorded_by", row_a, 1);
+    ins_field(&e, "account", V_STR("测试账号"));
+    assert_int_equal(decode_with(schema_current(), &e, &b), 0);
     assert_int_equal(body_min_version(&b), 2);
     body_close(&b);
     enc_close(&e);
 
-    /* An enum value added in version 2 to a version-1 column. */
-    body_begin(&e, 1, 1);
+    /* A column added in the next version, under this one and the next. */
+    body_begin(&e, HZ_SCHEMA_VERSION, 1);
     op_begin(&e, 0, "households", row_a, 1);
-    set_field(&e, "status", V_STR("boat_rescued"), 0, NULL);
+    set_field(&e, "boat_access", V_BOOL(true), 0, NULL);
     expect_with(v2, &e, HZ_ESCHEMA);
-    body_begin(&e, 2, 1);
+    body_begin(&e, UNIT_V_NEXT, 1);
     op_begin(&e, 0, "households", row_a, 1);
-    set_field(&e, "status", V_STR("boat_rescued"), 0, NULL);
+    set_field(&e, "boat_access", V_BOOL(true), 0, NULL);
     assert_int_equal(decode_with(v2, &e, &b), 0);
-    assert_int_equal(body_min_version(&b), 2);
+    assert_int_equal(body_min_version(&b), UNIT_V_NEXT);
     body_close(&b);
     enc_close(&e);
 
-    /* A table added in version 2. */
-    body_begin(&e, 1, 1);
+    /* An enum value added in the next version to an older column. */
+    body_begin(&e, HZ_SCHEMA_VERSION, 1);
+    op_begin(&e, 0, "households", row_a, 1);
+    set_field(&e, "status", V_STR("boat_rescued"), 0, NULL);
+    expect_with(v2, &e, HZ_ESCHEMA);
+    body_begin(&e, UNIT_V_NEXT, 1);
+    op_begin(&e, 0, "households", row_a, 1);
+    set_field(&e, "status", V_STR("boat_rescued"), 0, NULL);
+    assert_int_equal(decode_with(v2, &e, &b), 0);
+    assert_int_equal(body_min_version(&b), UNIT_V_NEXT);
+    body_close(&b);
+    enc_close(&e);
+
+    /* A table added in the next version. */
+    body_begin(&e, HZ_SCHEMA_VERSION, 1);
     op_begin(&e, 0, "boats", row_a, 1);
     set_field(&e, "name", V_STR("测试船"), 0, NULL);
     expect_with(v2, &e, HZ_ESCHEMA);
-    body_begin(&e, 2, 1);
+    body_begin(&e, UNIT_V_NEXT, 1);
     op_begin(&e, 0, "boats", row_a, 1);
     set_field(&e, "name", V_STR("测试船"), 0, NULL);
     expect_with(v2, &e, 0);
 
-    /* A plain edit under the version-2 schema needs only version 1, so
+    /* A plain edit under the next schema needs only version 1, so
      * an old node applies it (DECISIONS 1). */
     body_begin(&e, 1, 1);
     op_begin(&e, 0, "households", row_a, 2);

@@ -180,9 +180,13 @@ static void roles_allow_what_decisions_18_says(void **state)
     assert_non_null(strstr(err.msg, "stock_moves"));
     struct op warning = make_op(OP_INS, "warnings", row, "household", row, &f2);
     assert_int_equal(cert_allows(&site.c, &warning, NULL), HZ_EPERM);
+    /* The account a site's web write names (schema version 2). */
+    struct op by = make_op(OP_INS, "recorded_by", row, NULL, NULL, &f2);
+    assert_int_equal(cert_allows(&site.c, &by, NULL), 0);
 
-    const struct op *all[] = {&hh,   &person_del, &own_site,   &other_site,
-                              &item, &own_move,   &other_move, &warning};
+    const struct op *all[] = {&hh,         &person_del, &own_site,
+                              &other_site, &item,       &own_move,
+                              &other_move, &warning,    &by};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         assert_int_equal(cert_allows(&coord.c, all[i], NULL), 0);
         assert_int_equal(cert_allows(&admin.c, all[i], NULL), 0);

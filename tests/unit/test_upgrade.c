@@ -1,12 +1,14 @@
 /* test_upgrade.c - several software versions in one mesh (DECISIONS 1, 3,
  * 17; DESIGN "Compatibility").
  *
- * A test schema version 2 adds households.boat_access. Node A runs it;
- * node B still runs version 1. An entry that needs version 2 is held on
- * B: stored in A's chain, not applied, state unchanged, still relayed.
- * A plain edit written by A needs only version 1 and applies on B at
- * once. When B is reopened with version 2, the held entry is applied and
- * A and B hold the same state. */
+ * A test schema, the version after this build's (UNIT_V_NEXT), adds
+ * households.boat_access. Node A runs it; node B still runs this build's.
+ * An entry that needs the next version is held on B: stored in A's chain,
+ * not applied, state unchanged, still relayed. A plain edit written by A
+ * needs only version 1 and applies on B at once. When B is reopened with
+ * the next version, the held entry is applied and A and B hold the same
+ * state. The same holds for the real version 2 (recorded_by, the account
+ * of a web write) against a node that still runs version 1. */
 #include "lib/unit_env.h"
 
 #include <jansson.h>
@@ -80,9 +82,9 @@ static void world_open(struct world *w)
     w->dir_b = unit_tmpdir();
     unit_env_init(&w->ea, 1, UNIT_T0_MS);
     unit_env_init(&w->eb, 2, UNIT_T0_MS);
-    w->a = create_and_open(w->dir_a, "测试节点甲", unit_schema_v2(), &w->ea);
+    w->a = create_and_open(w->dir_a, "测试节点甲", unit_schema_next(), &w->ea);
     w->b = create_and_open(w->dir_b, "测试节点乙", schema_current(), &w->eb);
-    /* 1: needs version 2; 2: a plain edit; 3: a plain edit of the row
+    /* 1: needs the next version; 2: a plain edit; 3: a plain edit of the row
      * that entry 1 created. */
     assert_int_equal(
         unit_put(w->a, "households", NULL,
@@ -97,7 +99,7 @@ static void world_open(struct world *w)
     assert_int_equal(unit_put(w->a, "households", w->h1,
                               UNIT_FIELDS({"village", "测试村丙"}), NULL, NULL),
                      0);
-    assert_int_equal(body_version_of(w->a, 1), 2);
+    assert_int_equal(body_version_of(w->a, 1), UNIT_V_NEXT);
     assert_int_equal(body_version_of(w->a, 2), 1);
     assert_int_equal(body_version_of(w->a, 3), 1);
 }
@@ -172,7 +174,7 @@ static void entry_of_a_newer_schema_is_held_and_relayed(void **state)
     uint64_t n_exported = 0;
     assert_int_equal(hz_bundle_export(w.b, bundle, NULL, &n_exported, NULL), 0);
     assert_int_equal(n_exported, 3);
-    /* A version-1 node that only hears from B holds it as well. */
+    /* A node of this build that only hears from B holds it as well. */
     struct unit_env ed;
     unit_env_init(&ed, 4, UNIT_T0_MS);
     hz_node *d = unit_node_memory(0xd4, &ed);
@@ -206,7 +208,7 @@ static void held_entry_applies_after_upgrade_and_states_converge(void **state)
 
     /* B is upgraded. */
     hz_node_close(w.b);
-    w.b = reopen(w.dir_b, unit_schema_v2(), &w.eb);
+    w.b = reopen(w.dir_b, unit_schema_next(), &w.eb);
     assert_int_equal(n_held(w.b), 0);
     unit_assert_field(w.b, "households", w.h1, "boat_access", "true");
     unit_assert_field(w.b, "households", w.h1, "village", "\"测试村丙\"");
@@ -221,7 +223,7 @@ static void held_entry_applies_after_upgrade_and_states_converge(void **state)
 
     /* Opening again changes nothing. */
     hz_node_close(w.b);
-    w.b = reopen(w.dir_b, unit_schema_v2(), &w.eb);
+    w.b = reopen(w.dir_b, unit_schema_next(), &w.eb);
     unit_assert_same_state(w.a, w.b);
     assert_int_equal(hz_node_log_verify(w.b, NULL, NULL), 0);
     world_close(&w);
@@ -233,7 +235,7 @@ static void held_entry_arriving_after_upgrade_applies_at_once(void **state)
     struct world w;
     world_open(&w);
     hz_node_close(w.b);
-    w.b = reopen(w.dir_b, unit_schema_v2(), &w.eb);
+    w.b = reopen(w.dir_b, unit_schema_next(), &w.eb);
     struct hz_ingest_stats st = {0};
     struct unit_entries es = {0};
     unit_entries_collect(w.a, &es);
@@ -263,14 +265,18 @@ static void held_entries_get_their_verdict_at_upgrade(void **state)
     enc_init(&body);
     struct value five = {.type = VALUE_INT, .i = 5};
     struct value yes = {.type = VALUE_BOOL, .b = true};
-    /* 1: version 2, a bool column given an int: rejected once known. */
-    unit_body_set(&body, 2, "households", row, "boat_access", &five, 0, NULL);
+    /* 1: the next version, a bool column given an int: rejected once
+     * known. */
+    unit_body_set(&body, UNIT_V_NEXT, "households", row, "boat_access", &five,
+                  0, NULL);
     unit_author_next(&x, UNIT_T0_MS << 16, &body, &es, NULL);
-    /* 2: version 3: held by a version-2 node too. */
-    unit_body_set(&body, 3, "households", row, "boat_access", &yes, 0, NULL);
+    /* 2: the version after it: held by an upgraded node too. */
+    unit_body_set(&body, UNIT_V_NEXT + 1, "households", row, "boat_access",
+                  &yes, 0, NULL);
     unit_author_next(&x, (UNIT_T0_MS << 16) + 1, &body, &es, NULL);
-    /* 3: version 2 and good. */
-    unit_body_set(&body, 2, "households", row, "boat_access", &yes, 0, NULL);
+    /* 3: the next version and good. */
+    unit_body_set(&body, UNIT_V_NEXT, "households", row, "boat_access", &yes, 0,
+                  NULL);
     unit_author_next(&x, (UNIT_T0_MS << 16) + 2, &body, &es, NULL);
     struct hz_ingest_stats st = {0};
     assert_int_equal(unit_deliver(b, &es, &st), 0);
@@ -278,17 +284,17 @@ static void held_entries_get_their_verdict_at_upgrade(void **state)
     assert_int_equal(n_held(b), 3);
 
     hz_node_close(b);
-    b = reopen(dir, unit_schema_v2(), &eb);
+    b = reopen(dir, unit_schema_next(), &eb);
     assert_int_equal(unit_sql_int(b, "SELECT state FROM log WHERE seq = 1"), 1);
     assert_int_equal(unit_sql_int(b, "SELECT state FROM log WHERE seq = 2"), 2);
     assert_int_equal(unit_sql_int(b, "SELECT state FROM log WHERE seq = 3"), 0);
     char h[HZ_ROW_HEX_LEN + 1];
     hex_encode(row, HZ_ROW_LEN, h);
     unit_assert_field(b, "households", h, "boat_access", "true");
-    /* A version-2 node that receives them directly agrees. */
+    /* An upgraded node that receives them directly agrees. */
     struct unit_env ec;
     unit_env_init(&ec, 3, UNIT_T0_MS);
-    hz_node *c = unit_node_memory_schema(0xc3, unit_schema_v2(), &ec);
+    hz_node *c = unit_node_memory_schema(0xc3, unit_schema_next(), &ec);
     assert_int_equal(unit_deliver(c, &es, NULL), 0);
     unit_assert_same_state(b, c);
     hz_node_close(c);
@@ -300,6 +306,76 @@ static void held_entries_get_their_verdict_at_upgrade(void **state)
     free(dir);
 }
 
+/* The real version 2: a web write names its account in a recorded_by
+ * row, so its entry names version 2. A node still running version 1 (its
+ * database as version 1 left it) holds that entry, with the household it
+ * registers, and applies it once upgraded; then both nodes hold the same
+ * state, the account included. */
+static void
+a_web_write_waits_on_a_version_1_node_until_it_upgrades(void **state)
+{
+    (void)state;
+    char *da = unit_tmpdir(), *db = unit_tmpdir();
+    struct unit_env ea, eb;
+    unit_env_init(&ea, 1, UNIT_T0_MS);
+    unit_env_init(&eb, 2, UNIT_T0_MS);
+    hz_node *a = create_and_open(da, "测试节点甲", schema_current(), &ea);
+    hz_node *b = create_and_open(db, "测试节点乙", unit_schema_v1(), &eb);
+    assert_int_equal(sqlite3_exec(b->db.conn,
+                                  "UPDATE meta SET v = '1' WHERE k = 'schema';"
+                                  " DROP TABLE \"v_recorded_by\"",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+
+    hz_batch *bt = NULL;
+    char hid[HZ_ROW_HEX_LEN + 1];
+    const struct hz_field f[] = {{"members", "3"}, {"village", "测试村"}};
+    assert_int_equal(hz_batch_open(a, &bt, NULL), 0);
+    assert_int_equal(hz_batch_by(bt, "", NULL), HZ_EINVAL);
+    assert_int_equal(hz_batch_by(bt, "测试王芳", NULL), 0);
+    assert_int_equal(hz_batch_put(bt, "households", NULL, 2, f, hid, NULL), 0);
+    assert_int_equal(hz_batch_put(bt, "recorded_by", NULL, 1,
+                                  (const struct hz_field[]){{"account", "x"}},
+                                  NULL, NULL),
+                     HZ_ESCHEMA);
+    size_t n = 0;
+    assert_int_equal(hz_node_commit(a, bt, &n, NULL), 0);
+    hz_batch_close(bt);
+    assert_int_equal(n, 1);
+    assert_int_equal(body_version_of(a, 1), 2);
+    assert_int_equal(unit_sql_int(a, "SELECT count(*) FROM \"v_recorded_by\""
+                                     " WHERE account = '测试王芳'"),
+                     1);
+    /* A write with no account (the command line's) names version 1. */
+    assert_int_equal(unit_put(a, "households", hid,
+                              UNIT_FIELDS({"village", "测试村乙"}), NULL, NULL),
+                     0);
+    assert_int_equal(body_version_of(a, 2), 1);
+
+    unit_sync(a, b);
+    assert_int_equal(n_held(b), 1);
+    /* The later plain edit applies; what the held entry wrote waits. */
+    unit_assert_field(b, "households", hid, "village", "\"测试村乙\"");
+    unit_assert_field(b, "households", hid, "members", NULL);
+
+    hz_node_close(b);
+    b = reopen(db, schema_current(), &eb);
+    assert_int_equal(n_held(b), 0);
+    unit_assert_field(b, "households", hid, "village", "\"测试村乙\"");
+    unit_assert_field(b, "households", hid, "members", "3");
+    assert_int_equal(unit_sql_int(b, "SELECT count(*) FROM \"v_recorded_by\""
+                                     " WHERE account = '测试王芳'"),
+                     1);
+    unit_assert_same_state(a, b);
+    assert_int_equal(hz_node_log_verify(b, NULL, NULL), 0);
+    hz_node_close(a);
+    hz_node_close(b);
+    unit_rmtree(da);
+    unit_rmtree(db);
+    free(da);
+    free(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -308,6 +384,8 @@ int main(void)
         cmocka_unit_test(held_entry_applies_after_upgrade_and_states_converge),
         cmocka_unit_test(held_entry_arriving_after_upgrade_applies_at_once),
         cmocka_unit_test(held_entries_get_their_verdict_at_upgrade),
+        cmocka_unit_test(
+            a_web_write_waits_on_a_version_1_node_until_it_upgrades),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,7 +9,7 @@ libsodium's rules written out in pure Python (and cross-checks PyNaCl),
 recomputes entry ids, judges invalid entries as refused, rejected or held,
 models a node taking entries in (chain, pending, forks), recomputes the
 merge and the state hash, reads bundles frame by frame, checks the
-schema tables of proto/schema.md against schema-v1.json, and reads the
+schema tables of proto/schema.md against schema.json, and reads the
 trust objects of certs.json from proto/trust.md (certificates and
 revocations byte by byte, network ids, trust entries and their needs,
 join tokens opened with the subject's key, and what must be refused), and
@@ -743,16 +743,17 @@ def json_to_value(v):
 
 
 def check_schema_md(proto_dir, doc):
-    """proto/schema.md's tables say what schema-v1.json says."""
+    """proto/schema.md's tables say what schema.json says."""
     with open(os.path.join(proto_dir, "schema.md"), encoding="utf-8") as f:
         md = f.read()
     tables = {}
     cur = None
     for line in md.splitlines():
-        m = re.match(r"^### `(\w+)` \((entity|event) table, since (\d+)\)",
-                     line)
+        m = re.match(r"^### `(\w+)` \((entity|event) table, since (\d+)"
+                     r"(, written by the node)?\)", line)
         if m:
-            cur = {"kind": m.group(2), "since": int(m.group(3)), "cols": []}
+            cur = {"kind": m.group(2), "since": int(m.group(3)), "cols": [],
+                   "by_node": m.group(4) is not None}
             tables[m.group(1)] = cur
             continue
         m = re.match(r"^\| `(\w+)` \| (\w+) \| (\d+) \| ([^|]*) \| ([^|]*) \|",
@@ -765,8 +766,9 @@ def check_schema_md(proto_dir, doc):
         mt = tables.get(t["name"])
         if mt is None:
             continue
-        check(mt["kind"] == t["kind"] and mt["since"] == t["since"],
-              "schema.md: %s kind/since" % t["name"])
+        check(mt["kind"] == t["kind"] and mt["since"] == t["since"] and
+              mt["by_node"] == t.get("by_node", False),
+              "schema.md: %s kind/since/written by the node" % t["name"])
         check([c[0] for c in mt["cols"]] == [c["name"] for c in t["columns"]],
               "schema.md: %s columns" % t["name"])
         for (name, typ, since, flags, vals), c in zip(mt["cols"],
@@ -2469,7 +2471,7 @@ def main():
         print("usage: check_vectors.py PROTO_VECTORS_DIR")
         return 2
     d = sys.argv[1]
-    schema_doc = load(d, "schema-v1.json")
+    schema_doc = load(d, "schema.json")
     schema = Schema(schema_doc)
     check_schema_md(os.path.dirname(os.path.abspath(d)), schema_doc)
     check_values(d)

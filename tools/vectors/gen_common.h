@@ -293,7 +293,7 @@ json_t *gen_vector(struct gen *g);
 json_t *gen_ingest(struct gen *g);
 json_t *gen_clock(struct gen *g);
 json_t *gen_values(struct gen *g);
-json_t *gen_schema_v1(struct gen *g);
+json_t *gen_schema(struct gen *g);
 json_t *gen_certs(struct gen *g);
 json_t *gen_trust_bundles(struct gen *g);
 json_t *gen_handshake(struct gen *g);

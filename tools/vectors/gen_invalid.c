@@ -567,13 +567,22 @@ static void content_fates(struct fates *fs, const struct identity *d,
     fate_add(fs, "body_not_msgpack", "rejected", "HZ_EMALFORMED",
              "body bytes c1 00: not msgpack at all", with_body(d, b));
 
-    body_head(b, 2, 1);
+    body_head(b, 1, 1);
+    op_head(b, 2, "recorded_by", ST1, 1);
+    ins_field(b, "account");
+    enc_cstr(b, "wang");
+    fate_add(fs, "body_table_newer_than_named", "rejected", "HZ_ESCHEMA",
+             "a recorded_by row (since 2) in a body naming schema version 1: "
+             "a body names the lowest version that defines what it uses",
+             with_body(d, b));
+
+    body_head(b, 3, 1);
     op_head(b, 0, "shelters_v9", H1, 1);
     set_field(b, "members");
     enc_int(b, 3);
     no_heads(b);
     fate_add(fs, "body_newer_schema", "held", "",
-             "schema version 2 on a version-1 node: stored and relayed, "
+             "schema version 3 on a version-2 node: stored and relayed, "
              "applied after an upgrade",
              with_body(d, b));
 }

@@ -35,7 +35,7 @@ static const struct {
     {"ingest.json", gen_ingest},
     {"clock.json", gen_clock},
     {"values.json", gen_values},
-    {"schema-v1.json", gen_schema_v1},
+    {"schema.json", gen_schema},
     {"certs.json", gen_certs},
     {"trust-bundles.json", gen_trust_bundles},
     {"handshake.json", gen_handshake},

@@ -75,6 +75,11 @@ const T = {
   add_item: ['新物资品类', 'New item'],
   category: ['类别', 'Category'],
   received: ['已领取', 'Received'],
+  history: ['修改记录', 'History'],
+  op_set: ['修改', 'changed'],
+  op_del: ['删除', 'deleted'],
+  op_ins: ['新增', 'added'],
+  by_cli: ['命令行', 'command line'],
   village_title: ['不遗漏一户一人', 'No household, no person missed'],
   unaccounted: ['尚未掌握情况', 'Not yet accounted for'],
   all_accounted: ['所有住户和人员都已掌握', 'Every household and person is accounted for'],
@@ -202,6 +207,26 @@ function enumLabel(table, col, value) {
   const c = tb && tb.columns.find((x) => x.name === col);
   const v = c && c.values && c.values.find((x) => x.name === value);
   return v ? (lang === 0 ? v.zh : v.en) : value;
+}
+
+function colLabel(table, col) {
+  const tb = schema && schema.tables.find((x) => x.name === table);
+  const c = tb && tb.columns.find((x) => x.name === col);
+  return c ? (lang === 0 ? c.zh : c.en) : col;
+}
+
+/* A row's history: who (account, device) wrote what, and when; newest
+ * first. It stays open across live refreshes once opened. */
+let historyOpen = false;
+function historyCard(table, steps) {
+  if (!steps || !steps.length) return null;
+  return el('details', {class: 'card', id: 'history', open: historyOpen, ontoggle: (e) => { historyOpen = e.target.open; }},
+    el('summary', {text: t('history')}),
+    el('ol', {class: 'history'}, steps.slice().reverse().map((s) => el('li', {},
+      el('div', {}, el('b', {}, s.account || t('by_cli')), ' · ', s.author_name || s.author.slice(0, 8), ' · ',
+        el('span', {class: 'mute'}, new Date(s.time_ms).toLocaleString())),
+      el('div', {class: 'mute'}, t('op_' + s.op) + ': ' + Object.entries(s.fields || {}).map(([k, v]) =>
+        colLabel(table, k) + '=' + (v === null ? '∅' : typeof v === 'boolean' ? (v ? '✓' : '✗') : enumLabel(table, k, v))).join(', '))))));
 }
 
 function enumSelect(table, col, name, blank) {
@@ -409,9 +434,10 @@ function chosenSite(sites) {
 }
 
 pages.household = async (main, id) => {
-  const [h, persons, pres, sites, rec] = await Promise.all([
+  const [h, persons, pres, sites, rec, hist] = await Promise.all([
     api('GET', '/api/households/' + id), api('GET', '/api/persons?household=' + id + '&limit=1000'),
-    api('GET', '/api/views/presence?household=' + id), sitesList(), api('GET', '/api/views/received?household=' + id)]);
+    api('GET', '/api/views/presence?household=' + id), sitesList(), api('GET', '/api/views/received?household=' + id),
+    api('GET', '/api/history/households/' + id)]);
   if (!h.ok) { main.replaceChildren(el('div', {class: 'err'}, msg(h.data.error))); return; }
   const where = {};
   for (const p of pres.data || []) where[p.person] = p;
@@ -440,6 +466,7 @@ pages.household = async (main, id) => {
       }}))) : null,
     got.length ? el('div', {class: 'card'}, el('h2', {text: t('received')}),
       el('ul', {}, got.map((g) => el('li', {}, `${g.item_name}: ${g.received} ${g.unit || ''}`)))) : null,
+    historyCard('households', hist.ok ? hist.data : null),
     el('p', {class: 'no-print'}, el('button', {text: t('print'), onclick: () => window.print()})));
   refresh = load;
 };

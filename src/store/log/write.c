@@ -38,6 +38,8 @@ struct hz_batch {
     /* hz_batch_limit: what a web account of this role may write */
     bool limited;
     struct cert as;
+    /* hz_batch_by: the account named in every entry (recorded_by) */
+    char *by;
 };
 
 int hz_batch_open(hz_node *node, hz_batch **out, struct hz_err *err)
@@ -66,7 +68,22 @@ void hz_batch_close(hz_batch *b)
     for (size_t i = 0; i < b->n; i++)
         op_free(&b->ops[i]);
     free(b->ops);
+    free(b->by);
     free(b);
+}
+
+int hz_batch_by(hz_batch *b, const char *account, struct hz_err *err)
+{
+    size_t len = account != NULL ? strlen(account) : 0;
+    if (len == 0 || len > HZ_ACCOUNT_LEN_MAX)
+        return hz_err_set(err, HZ_EINVAL, "an account name of 1 to %d bytes",
+                          HZ_ACCOUNT_LEN_MAX);
+    char *copy = strdup(account);
+    if (copy == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "batch");
+    free(b->by);
+    b->by = copy;
+    return 0;
 }
 
 static int add_op(hz_batch *b, enum op_kind kind, const char *table,
@@ -76,6 +93,11 @@ static int add_op(hz_batch *b, enum op_kind kind, const char *table,
     const struct table_def *t = schema_table_c(b->node->schema, table);
     if (t == NULL)
         return hz_err_set(err, HZ_ESCHEMA, "unknown table");
+    if (t->flags & TABLE_BY_NODE)
+        return hz_err_set(err, HZ_ESCHEMA,
+                          "%s is written by the node itself, with the"
+                          " action it belongs to",
+                          t->name);
     if (kind != OP_DEL && t->kind == TABLE_EVENT)
         kind = OP_INS;
     if (kind == OP_DEL && t->kind == TABLE_EVENT)
@@ -514,33 +536,62 @@ int write_trust_ops(struct hz_node *n, struct op *ops, size_t count,
     return write_entry(n, &b, err);
 }
 
+/* The recorded_by op of one entry of @b: a new row naming b->by. */
+static int by_op(struct hz_node *n, const hz_batch *b, struct batch_op *bo,
+                 struct parsed *p, struct hz_err *err)
+{
+    static char account[] = "account";
+    memset(bo, 0, sizeof *bo);
+    bo->kind = OP_INS;
+    bo->table = schema_table_c(n->schema, "recorded_by");
+    HZ_ASSERT(bo->table != NULL);
+    env_random(n, bo->row, HZ_ROW_LEN);
+    bo->n = 1;
+    char *cols[1] = {account}, *vals[1] = {b->by};
+    bo->cols = cols;
+    bo->vals = vals;
+    int rv = parse_op(n, b, bo, p, err);
+    bo->cols = bo->vals = NULL; /* the arrays were this frame's */
+    return rv;
+}
+
 /* Write ops[0..count) as entries of at most HZ_OPS_MAX ops, halving a
- * slice whose body would exceed the size limit. */
-static int write_ops(struct hz_node *n, struct parsed *ps, size_t count,
-                     size_t *n_entries, struct hz_err *err)
+ * slice whose body would exceed the size limit. When @b names an account
+ * (hz_batch_by), every entry ends with a recorded_by row naming it. */
+static int write_ops(struct hz_node *n, const hz_batch *batch,
+                     struct parsed *ps, size_t count, size_t *n_entries,
+                     struct hz_err *err)
 {
     size_t per = HZ_FIELDS_MAX * HZ_HEADS_MAX;
     if (per < HZ_SEEN_MAX)
         per = HZ_SEEN_MAX;
     uint8_t(*tmp)[HZ_HASH_LEN] = malloc(per * HZ_HASH_LEN);
-    struct op *ops = calloc(count > 0 ? count : 1, sizeof *ops);
+    struct op *ops = calloc(count + 1, sizeof *ops);
     if (ops == NULL || tmp == NULL) {
         free(ops);
         free(tmp);
         return hz_err_set(err, HZ_ENOMEM, "ops");
     }
+    size_t room = batch->by != NULL ? HZ_OPS_MAX - 1 : HZ_OPS_MAX;
     int rv = 0;
     size_t i = 0;
     while (rv == 0 && i < count) {
-        size_t take = count - i < HZ_OPS_MAX ? count - i : HZ_OPS_MAX;
-        for (;;) {
+        size_t take = count - i < room ? count - i : room;
+        struct batch_op bo;
+        struct parsed by = {0};
+        if (batch->by != NULL)
+            rv = by_op(n, batch, &bo, &by, err);
+        for (; rv == 0;) {
             for (size_t k = 0; rv == 0 && k < take; k++) {
                 rv = fill_heads(n, &ps[i + k], tmp, err);
                 ops[k] = ps[i + k].op;
             }
             if (rv != 0)
                 break;
-            struct body b = {.schema_version = 0, .n_ops = take, .ops = ops};
+            size_t n_ops = take;
+            if (batch->by != NULL)
+                ops[n_ops++] = by.op;
+            struct body b = {.schema_version = 0, .n_ops = n_ops, .ops = ops};
             b.schema_version = body_min_version(&b);
             struct enc sized;
             enc_init(&sized);
@@ -555,6 +606,7 @@ static int write_ops(struct hz_node *n, struct parsed *ps, size_t count,
                 rv = write_entry(n, &b, err);
             break;
         }
+        parsed_close(&by);
         if (rv == 0) {
             (*n_entries)++;
             i += take;
@@ -626,7 +678,7 @@ int hz_node_commit(hz_node *n, hz_batch *b, size_t *n_entries,
     if (rv == 0)
         rv = parse_all(n, b, ps, &count, err);
     if (rv == 0)
-        rv = write_ops(n, ps, count, &written, err);
+        rv = write_ops(n, b, ps, count, &written, err);
     if (rv == 0)
         rv = txn_commit(n, err);
     if (rv != 0)

@@ -150,20 +150,6 @@ int store_contact_end(hz_node *n, const uint8_t *key, const char *addr,
 
 /* ---- for status */
 
-/* The device's name from its certificate in effect (the first by id). */
-static int name_of(void *data, const uint8_t *p, size_t len, struct hz_err *err)
-{
-    json_t *row = data;
-    if (json_object_get(row, "name") != NULL)
-        return 0;
-    struct cert c;
-    int rv = cert_decode(&c, p, len, err);
-    if (rv == 0)
-        json_object_set_new(row, "name",
-                            json_stringn((const char *)c.name.p, c.name.len));
-    return rv;
-}
-
 struct contacts {
     hz_node *n;
     json_t *arr;
@@ -196,7 +182,7 @@ static int contact_row(void *data, sqlite3_stmt *st, struct hz_err *err)
                         json_integer(sqlite3_column_int64(st, 7)));
     const char *e = (const char *)sqlite3_column_text(st, 8);
     json_object_set_new(row, "last_error", e ? json_string(e) : json_null());
-    int rv = roster_certs(cs->n, key, name_of, row, err);
+    int rv = roster_name_into(cs->n, key, row, "name", err);
     if (rv == 0 && json_object_get(row, "name") == NULL)
         json_object_set_new(row, "name", json_null());
     return rv;

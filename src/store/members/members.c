@@ -47,6 +47,32 @@ static int describe_cert(void *data, const uint8_t *p, size_t len,
     return 0;
 }
 
+struct name_into {
+    json_t *obj;
+    const char *field;
+};
+
+static int name_into(void *data, const uint8_t *p, size_t len,
+                     struct hz_err *err)
+{
+    struct name_into *d = data;
+    if (json_is_string(json_object_get(d->obj, d->field)))
+        return 0;
+    struct cert c;
+    int rv = cert_decode(&c, p, len, err);
+    if (rv == 0)
+        json_object_set_new(d->obj, d->field,
+                            json_stringn((const char *)c.name.p, c.name.len));
+    return rv;
+}
+
+int roster_name_into(struct hz_node *n, const uint8_t *key, json_t *obj,
+                     const char *field, struct hz_err *err)
+{
+    struct name_into d = {obj, field};
+    return roster_certs(n, key, name_into, &d, err);
+}
+
 /* Each row's key, from its hex. */
 static int row_key(json_t *row, const char *field, uint8_t *out, size_t len,
                    struct hz_err *err)

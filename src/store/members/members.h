@@ -92,6 +92,11 @@ int roster_revocations_applied(struct hz_node *n, roster_bytes_fn fn,
 /* Certificates in effect for @subject, in id order. */
 int roster_certs(struct hz_node *n, const uint8_t *subject, roster_bytes_fn fn,
                  void *data, struct hz_err *err);
+/* Set @obj's @field to the device name in @key's first certificate in
+ * effect, unless it holds a name already; left as it is when @key has
+ * none (members.c). */
+int roster_name_into(struct hz_node *n, const uint8_t *key, json_t *obj,
+                     const char *field, struct hz_err *err);
 /* The certificate in effect whose id is @id; HZ_ECORRUPT when none. */
 int roster_cert(struct hz_node *n, const uint8_t *id, roster_bytes_fn fn,
                 void *data, struct hz_err *err);

@@ -49,6 +49,27 @@ static void op_values(const struct op *o, struct value *vals)
         vals[o->fields[k].col] = o->fields[k].val;
 }
 
+struct sources {
+    state_source_fn fn;
+    void *data;
+};
+
+static int source_at(void *data, sqlite3_stmt *st, struct hz_err *err)
+{
+    struct sources *s = data;
+    return s->fn(s->data, sqlite3_column_int64(st, 0), err);
+}
+
+int events_sources(struct hz_node *n, const struct table_def *t,
+                   const uint8_t *row, state_source_fn fn, void *data,
+                   struct hz_err *err)
+{
+    struct sources s = {fn, data};
+    return db_each(&n->db,
+                   "SELECT n FROM evsrc WHERE tbl = " TBL_K " AND row = ?2",
+                   DB_ARGS(DB_TEXT(t->name), DB_ROW(row)), source_at, &s, err);
+}
+
 /* The lowest source of an event row: its log.n and entry id. */
 struct lowest {
     struct hz_node *n;
@@ -57,10 +78,9 @@ struct lowest {
     uint8_t id[HZ_HASH_LEN];
 };
 
-static int keep_lowest(void *data, sqlite3_stmt *st, struct hz_err *err)
+static int keep_lowest(void *data, int64_t at, struct hz_err *err)
 {
     struct lowest *l = data;
-    int64_t at = sqlite3_column_int64(st, 0);
     uint8_t id[HZ_HASH_LEN];
     int rv = log_id_of(l->n, at, id, err);
     if (rv == 0 && (!l->found || memcmp(id, l->id, HZ_HASH_LEN) < 0)) {
@@ -78,9 +98,7 @@ static int lowest_source(struct hz_node *n, const struct table_def *t,
                          struct hz_err *err)
 {
     *l = (struct lowest){.n = n};
-    return db_each(&n->db,
-                   "SELECT n FROM evsrc WHERE tbl = " TBL_K " AND row = ?2",
-                   DB_ARGS(DB_TEXT(t->name), DB_ROW(row)), keep_lowest, l, err);
+    return events_sources(n, t, row, keep_lowest, l, err);
 }
 
 /* An insert read back from the entry in the log that made it. */

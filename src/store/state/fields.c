@@ -51,6 +51,43 @@
 /* A stop that is not an error, for walks through db_each. */
 enum { WALK_STOP = 1 };
 
+/* ---- a row's writers (history.c) */
+
+struct sources {
+    struct hz_node *n;
+    state_source_fn fn;
+    void *data;
+};
+
+static int source_at(void *data, sqlite3_stmt *st, struct hz_err *err)
+{
+    struct sources *s = data;
+    return s->fn(s->data, sqlite3_column_int64(st, 0), err);
+}
+
+static int source_tomb(void *data, sqlite3_stmt *st, struct hz_err *err)
+{
+    struct sources *s = data;
+    if (sqlite3_column_bytes(st, 0) != HZ_HASH_LEN)
+        return hz_err_set(err, HZ_ECORRUPT, "tomb entry id");
+    int64_t at = 0;
+    int rv = log_n_of(s->n, sqlite3_column_blob(st, 0), &at, err);
+    return rv != 0 ? rv : s->fn(s->data, at, err);
+}
+
+int fields_sources(struct hz_node *n, const struct table_def *t,
+                   const uint8_t *row, state_source_fn fn, void *data,
+                   struct hz_err *err)
+{
+    struct sources s = {n, fn, data};
+    int rv = db_each(&n->db, "SELECT n FROM w WHERE " ROW_IS,
+                     DB_ARGS(ROW_KEY(t, row)), source_at, &s, err);
+    if (rv == 0)
+        rv = db_each(&n->db, "SELECT eid FROM tomb WHERE tbl = ?1 AND row = ?2",
+                     DB_ARGS(ROW_KEY(t, row)), source_tomb, &s, err);
+    return rv;
+}
+
 /* ---- columns as bits */
 
 /* The bit of column @c in a fact's masks: its rank among the table's

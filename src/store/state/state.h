@@ -50,6 +50,12 @@ int fields_heads(struct hz_node *n, const struct table_def *t,
                  uint8_t (*out)[HZ_HASH_LEN], size_t max, size_t *count,
                  struct hz_err *err);
 int fields_clear(struct hz_node *n, struct hz_err *err);
+/* Each applied entry that wrote fields of the row or tombstoned it, by
+ * its arrival number (log.n), to @fn; an entry that did both, twice. */
+typedef int (*state_source_fn)(void *data, int64_t at, struct hz_err *err);
+int fields_sources(struct hz_node *n, const struct table_def *t,
+                   const uint8_t *row, state_source_fn fn, void *data,
+                   struct hz_err *err);
 /* The bit of column @c of @t in the masks of w: its rank among the
  * table's columns ordered by (since, wire name), which a later schema
  * version does not change (storage.md). */
@@ -85,6 +91,11 @@ int events_content(struct hz_node *n, const struct table_def *t,
                    const uint8_t *row,
                    void (*fn)(void *data, const uint8_t *p, size_t len),
                    void *data, bool *found, struct hz_err *err);
+/* Each applied entry that inserted the row (nearly always one), by its
+ * arrival number, to @fn. */
+int events_sources(struct hz_node *n, const struct table_def *t,
+                   const uint8_t *row, state_source_fn fn, void *data,
+                   struct hz_err *err);
 /* Append the "event_id_reused" conflicts to @arr. */
 int events_conflicts_json(struct hz_node *n, json_t *arr, struct hz_err *err);
 int events_clear(struct hz_node *n, struct hz_err *err);

@@ -1,5 +1,5 @@
-/* gen_schema_v1.c - proto/vectors/schema-v1.json: the schema registry of
- * version 1 as data (proto/schema.md).
+/* gen_schema.c - proto/vectors/schema.json: the schema registry at its
+ * current version as data, each part with its since (proto/schema.md).
  *
  * Tables and columns in wire-name order, with types, flags, ranges,
  * references and enum values, as schema_current() holds them; the Python
@@ -27,7 +27,7 @@ static const char *col_type_name(enum col_type t)
     return "?";
 }
 
-json_t *gen_schema_v1(struct gen *g)
+json_t *gen_schema(struct gen *g)
 {
     const struct schema *s = schema_current();
     json_t *tables = json_array();
@@ -39,6 +39,8 @@ json_t *gen_schema_v1(struct gen *g)
             tj, "kind",
             json_string(td->kind == TABLE_ENTITY ? "entity" : "event"));
         json_object_set_new(tj, "since", json_integer(td->since));
+        if (td->flags & TABLE_BY_NODE)
+            json_object_set_new(tj, "by_node", json_true());
         json_t *cols = json_array();
         for (size_t c = 0; c < td->n_cols; c++) {
             const struct col_def *cd = &td->cols[c];
@@ -79,9 +81,11 @@ json_t *gen_schema_v1(struct gen *g)
         json_array_append_new(tables, tj);
     }
     json_t *root = file_root(
-        "The schema registry of version 1 as data (proto/schema.md): tables "
-        "and columns in wire-name order, with types, ranges and enum "
-        "values.");
+        "The schema registry as data (proto/schema.md): tables and columns "
+        "in wire-name order, with the version that introduced each (since), "
+        "types, ranges and enum values; by_node marks a table written by the "
+        "node itself with a person's action, never by the action's own "
+        "operations.");
     json_object_set_new(root, "version", json_integer(s->version));
     json_object_set_new(root, "tables", tables);
     (void)g;

@@ -1,5 +1,5 @@
-/* test_vectors_schema_v1.c - proto/vectors/schema-v1.json: schema version
- * 1 as data (proto/schema.md).
+/* test_vectors_schema.c - proto/vectors/schema.json: the schema
+ * registry as data (proto/schema.md).
  *
  * The registry holds the version, the tables and, per table, the columns
  * the file lists, in its order. (The Python reader compares the file with
@@ -10,7 +10,7 @@
 
 static void schema_vector_matches_the_registry(void **state)
 {
-    json_t *root = load(state, "schema-v1.json");
+    json_t *root = load(state, "schema.json");
     const struct schema *s = schema_current();
     assert_int_equal(num(root, "version"), s->version);
     const json_t *tables = json_object_get(root, "tables");
@@ -29,7 +29,7 @@ static void schema_vector_matches_the_registry(void **state)
 
 int main(int argc, char **argv)
 {
-    void *dir = vectors_dir(argc, argv, "test_vectors_schema_v1");
+    void *dir = vectors_dir(argc, argv, "test_vectors_schema");
     if (dir == NULL)
         return 2;
     const struct CMUnitTest tests[] = {
