@@ -13,6 +13,7 @@
 #include "../store/store.h"
 
 #include <arpa/inet.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1121,12 +1122,27 @@ static void history_route(hz_node *n, const struct api_req *r,
     reply(out, rv, json, &err);
 }
 
+/* GET /api/conflicts: the kept values, each with who wrote it (device,
+ * account), for people to choose between. */
 static void conflicts_route(hz_node *n, struct api_res *out)
 {
     char *json = NULL;
     struct hz_err err = {0};
     int rv = hz_node_conflicts(n, &json, &err);
     reply(out, rv, json, &err);
+    size_t i, k;
+    json_t *c, *h;
+    json_array_foreach(out->status == 200 ? out->body : NULL, i, c)
+    {
+        json_array_foreach(json_object_get(c, "heads"), k, h)
+        {
+            uint8_t eid[32];
+            const char *hex = json_string_value(json_object_get(h, "entry"));
+            if (hex != NULL && strlen(hex) == 64 &&
+                sodium_hex2bin(eid, sizeof eid, hex, 64, NULL, NULL, NULL) == 0)
+                (void)store_entry_who(n, eid, h, &err);
+        }
+    }
 }
 
 /* POST /api/conflicts/resolve {"table", "row", "column", "value"}: a new

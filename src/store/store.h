@@ -138,6 +138,13 @@ bool store_node_stale(hz_node *n);
 struct json_t;
 int store_view_json(hz_node *n, const char *view, struct json_t **out,
                     struct hz_err *err);
+/* Set "author_name" (the writing device's name: its certificate's, or
+ * this node's own for its entries; else null) and "account" (the staff
+ * account a web write names; else null) of applied entry @eid (32 bytes)
+ * in @obj (state/history.c). Local knowledge, so never part of what
+ * replicas must agree on (conflicts and views stay as they are). */
+int store_entry_who(hz_node *n, const uint8_t *eid, struct json_t *obj,
+                    struct hz_err *err);
 /* The node's human name, owned by the caller (free). */
 int store_node_name(hz_node *n, char **name, struct hz_err *err);
 

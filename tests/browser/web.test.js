@@ -270,6 +270,9 @@ test('a shelter manager on a phone, end to end', async () => {
   assert.equal(hzJson(A, ['conflicts']).length, 1, 'one conflict kept for review');
   await page.click('a[href="#/more"]');
   await page.waitForSelector('#conflicts .conflict');
+  const side = await page.textContent('#conflicts .conflict');
+  assert.ok(side.includes('测试第二台') && side.includes('测试村委会'),
+    'each kept value names the device that wrote it');
   const hash8 = (await page.textContent('#hash8')).replace(/\s/g, '');
   assert.equal(hash8, hz(A, ['state-hash']).slice(0, 8), 'the state hash in large type');
   await noSideways(page, 'network');

@@ -745,7 +745,7 @@ function conflictCard(c) {
     c.kind === 'delete_vs_edit' ? el('div', {class: 'warn'}, t('delete_vs_edit')) : null,
     el('div', {class: 'side'}, values.map((v) => el('div', {class: 'card'},
       el('div', {class: 'big'}, String(v.value ?? '')),
-      el('div', {class: 'mute'}, [(v.author || '').slice(0, 8), v.clock ? new Date(Math.floor(v.clock / 65536)).toLocaleString() : ''].join(' · ')),
+      el('div', {class: 'mute'}, [v.account, v.author_name || (v.author || '').slice(0, 8), v.clock ? new Date(Math.floor(v.clock / 65536)).toLocaleString() : ''].filter(Boolean).join(' · ')),
       me.role === 'viewer' || c.kind !== 'concurrent' ? null : el('button', {class: 'primary', text: t('choose'), onclick: async () => {
         const r = await api('POST', '/api/conflicts/resolve', {table: c.table, row: c.id, column: c.column, value: v.value ?? null});
         if (!r.ok) banner(msg(r.data.error), true); else { banner(t('saved')); load(); }

@@ -64,45 +64,100 @@ static const char *op_name(enum op_kind k)
     return k == OP_SET ? "set" : k == OP_DEL ? "del" : "ins";
 }
 
-/* The history entry of the entry at @at, about @row of @t. */
-static int step_of(struct hz_node *n, const struct table_def *t,
-                   const uint8_t *row, int64_t at, struct step *s,
-                   struct hz_err *err)
-{
-    uint8_t *bytes = NULL;
-    size_t len = 0;
+/* The entry at @at, read back from the log and decoded: its bytes (to
+ * free), the entry and its body (to close). */
+struct stored {
+    uint8_t *bytes;
     struct entry e;
-    struct body b = {0};
+    struct body b;
+};
+
+static int stored_open(struct hz_node *n, int64_t at, struct stored *s,
+                       struct hz_err *err)
+{
+    *s = (struct stored){0};
+    size_t len = 0;
     uint8_t id[HZ_HASH_LEN];
     int rv = log_id_of(n, at, id, err);
     if (rv == 0)
-        rv = log_bytes_of(n, at, &bytes, &len, err);
+        rv = log_bytes_of(n, at, &s->bytes, &len, err);
     if (rv == 0)
-        rv = entry_decode_known(&e, bytes, len, id, err);
+        rv = entry_decode_known(&s->e, s->bytes, len, id, err);
     if (rv == 0)
-        rv = body_decode(&b, n->schema, e.body.p, e.body.len, err);
-    if (rv != 0) {
-        free(bytes);
-        return rv;
-    }
-    json_t *obj = json_object();
-    json_object_set_new(obj, "entry", render_hex(e.id, HZ_HASH_LEN));
-    json_object_set_new(obj, "author", render_hex(e.author, HZ_KEY_LEN));
+        rv = body_decode(&s->b, n->schema, s->e.body.p, s->e.body.len, err);
+    return rv;
+}
+
+static void stored_close(struct stored *s)
+{
+    body_close(&s->b);
+    free(s->bytes);
+}
+
+/* "author_name" (its certificate's device name, or this node's name for
+ * its own entries, else null) and "account" (its recorded_by row's, else
+ * null) of entry @s into @obj. */
+static int who_into(struct hz_node *n, const struct stored *s, json_t *obj,
+                    struct hz_err *err)
+{
     json_object_set_new(obj, "author_name", json_null());
-    json_object_set_new(obj, "seq", json_integer((json_int_t)e.seq));
-    json_object_set_new(obj, "time_ms",
-                        json_integer((json_int_t)(e.clock >> 16)));
     json_object_set_new(obj, "account", json_null());
-    for (size_t i = 0; i < b.n_ops; i++) {
-        const struct op *o = &b.ops[i];
-        if (o->table == NULL)
-            continue;
-        if ((o->table->flags & TABLE_BY_NODE) &&
+    for (size_t i = 0; i < s->b.n_ops; i++) {
+        const struct op *o = &s->b.ops[i];
+        if (o->table != NULL && (o->table->flags & TABLE_BY_NODE) &&
             strcmp(o->table->name, "recorded_by") == 0 && o->n_fields == 1 &&
             o->fields[0].val.type == VALUE_STR)
             json_object_set_new(obj, "account",
                                 json_stringn((const char *)o->fields[0].val.s.p,
                                              o->fields[0].val.s.len));
+    }
+    int rv = roster_name_into(n, s->e.author, obj, "author_name", err);
+    char *own = NULL;
+    struct hz_err quiet = {0};
+    if (rv == 0 && json_is_null(json_object_get(obj, "author_name")) &&
+        memcmp(s->e.author, n->id.pk, HZ_KEY_LEN) == 0 &&
+        store_node_name(n, &own, &quiet) == 0 && own != NULL)
+        json_object_set_new(obj, "author_name", json_string(own));
+    free(own);
+    return rv;
+}
+
+int store_entry_who(hz_node *n, const uint8_t *eid, json_t *obj,
+                    struct hz_err *err)
+{
+    int64_t at = 0;
+    int rv = log_n_of(n, eid, &at, err);
+    if (rv == 0 && at == 0)
+        rv = hz_err_set(err, HZ_ECORRUPT, "an entry the state names");
+    struct stored s = {0};
+    if (rv == 0)
+        rv = stored_open(n, at, &s, err);
+    if (rv == 0)
+        rv = who_into(n, &s, obj, err);
+    stored_close(&s);
+    return rv;
+}
+
+/* The history entry of the entry at @at, about @row of @t. */
+static int step_of(struct hz_node *n, const struct table_def *t,
+                   const uint8_t *row, int64_t at, struct step *st,
+                   struct hz_err *err)
+{
+    struct stored s;
+    int rv = stored_open(n, at, &s, err);
+    if (rv != 0) {
+        stored_close(&s);
+        return rv;
+    }
+    const struct entry *e = &s.e;
+    json_t *obj = json_object();
+    json_object_set_new(obj, "entry", render_hex(e->id, HZ_HASH_LEN));
+    json_object_set_new(obj, "author", render_hex(e->author, HZ_KEY_LEN));
+    json_object_set_new(obj, "seq", json_integer((json_int_t)e->seq));
+    json_object_set_new(obj, "time_ms",
+                        json_integer((json_int_t)(e->clock >> 16)));
+    for (size_t i = 0; i < s.b.n_ops; i++) {
+        const struct op *o = &s.b.ops[i];
         if (o->table != t || memcmp(o->row, row, HZ_ROW_LEN) != 0)
             continue;
         json_object_set_new(obj, "op", json_string(op_name(o->kind)));
@@ -116,20 +171,11 @@ static int step_of(struct hz_node *n, const struct table_def *t,
         rv = hz_err_set(err, HZ_ECORRUPT, "a source of %s names no op on it",
                         t->name);
     if (rv == 0)
-        rv = roster_name_into(n, e.author, obj, "author_name", err);
-    /* This node's own entries: its name, certificate or not. */
-    char *own = NULL;
-    struct hz_err quiet = {0};
-    if (rv == 0 && json_is_null(json_object_get(obj, "author_name")) &&
-        memcmp(e.author, n->id.pk, HZ_KEY_LEN) == 0 &&
-        store_node_name(n, &own, &quiet) == 0 && own != NULL)
-        json_object_set_new(obj, "author_name", json_string(own));
-    free(own);
-    s->clock = e.clock;
-    memcpy(s->id, e.id, HZ_HASH_LEN);
-    s->obj = obj;
-    body_close(&b);
-    free(bytes);
+        rv = who_into(n, &s, obj, err);
+    st->clock = e->clock;
+    memcpy(st->id, e->id, HZ_HASH_LEN);
+    st->obj = obj;
+    stored_close(&s);
     return rv;
 }
 
