@@ -63,6 +63,10 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # adduser: postinst creates the huzhu user with it.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
+# The join token's QR code on the web page: libqrencode is loaded when
+# first needed (src/http/qr.c), so it is recommended, not required: the
+# package installs alone (DECISIONS 27) and shows the token as text.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libqrencode4")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${_hz_pkg}/postinst ${_hz_pkg}/prerm ${_hz_pkg}/postrm)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)

@@ -15,6 +15,7 @@ HZ_PACKAGES=(
   libuv1-dev libsqlite3-dev libsodium-dev         # event loop, storage, crypto
   libmsgpack-dev libjansson-dev                   # encodings: msgpack, JSON
   libmicrohttpd-dev libgnutls28-dev               # web interface: HTTP, TLS
+  libqrencode-dev                                 # the join token's QR code
   libcmocka-dev                                   # C unit tests
   clang libclang-rt-14-dev clang-format           # sanitizers, libFuzzer, layout
   python3 python3-msgpack python3-nacl            # independent format checks
@@ -23,10 +24,11 @@ HZ_PACKAGES=(
 )
 
 # The web interface's browser tests (tools/browser-test.sh): Debian's
-# Chromium, a CJK font (DECISIONS 46), and Node.js with npm for
-# playwright-core. nodejs and npm are installed only when there is no
-# node at all (one from elsewhere, such as nodesource, is used as it is).
-HZ_BROWSER_PACKAGES=(chromium fonts-wqy-microhei)
+# Chromium, a CJK font (DECISIONS 46), zbar-tools (a camera's reading of
+# the join token's QR code), and Node.js with npm for playwright-core.
+# nodejs and npm are installed only when there is no node at all (one
+# from elsewhere, such as nodesource, is used as it is).
+HZ_BROWSER_PACKAGES=(chromium fonts-wqy-microhei zbar-tools)
 HZ_NODE_PACKAGES=(nodejs npm)
 
 # The packages of "$@" that are not installed, one a line.

@@ -6,6 +6,7 @@
  * (the same code as the CLI) before anything is written; a refusal names
  * the field and says why in Chinese and English. */
 #include "api.h"
+#include "qr.h"
 
 #include "../core/error_int.h"
 #include "../core/limits.h"
@@ -1376,7 +1377,10 @@ static void admit_route(hz_node *n, const struct api_req *r,
     int rv = hz_admit(n, &a, &token, &err);
     if (rv == 0) {
         out->wrote = true;
-        ok(out, 201, json_pack("{s:s}", "token", token));
+        /* A second device's camera reads it (when libqrencode is here). */
+        char *svg = qr_svg(token);
+        ok(out, 201, json_pack("{s:s, s:s?}", "token", token, "qr_svg", svg));
+        free(svg);
     } else if (rv == HZ_EINVAL) {
         char en[HZ_ERR_MSG_MAX + 32];
         snprintf(en, sizeof en, "not admitted: %s", err.msg);

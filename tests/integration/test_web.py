@@ -528,6 +528,11 @@ def admins_admit_and_revoke_devices_and_set_peers():
                     400, "unknown_field", "an unknown field")
             st, js, _, _ = a.req("POST", "/api/admit", want)
             T.check_eq(st, 201, "an admin account admits a device")
+            svg = js.get("qr_svg") or ""
+            T.check(svg.startswith("<svg ") and svg.endswith("</svg>") and
+                    "<script" not in svg,
+                    "the join token also as a QR code (SVG), libqrencode"
+                    " being installed here; the browser test reads it back")
             dev.js("join", js["token"])
             T.check(dev.js("status")["networked"] is True,
                     "the device joins the network with the token")

@@ -120,6 +120,7 @@ const T = {
   role_site: ['安置点', 'site'],
   role_viewer: ['只读', 'viewer'],
   token_hint: ['加入令牌：复制到该设备，运行 huzhu join 令牌', 'join token: copy it to the device and run huzhu join TOKEN'],
+  token_qr: ['加入令牌的二维码', 'the join token as a QR code'],
   copy: ['复制', 'Copy'],
   members: ['网络成员', 'Members'],
   revoke: ['吊销', 'Revoke'],
@@ -690,7 +691,12 @@ pages.more = async (main) => {
     el('h2', {text: t('conflicts')}),
     conflicts.length ? el('div', {id: 'conflicts'}, conflicts.map(conflictCard)) : el('p', {class: 'mute'}, t('no_conflicts')),
     me.role === 'admin' ? await adminPart() : null);
-  refresh = load;
+  /* A live update redraws the page, except while someone is typing into
+   * one of its forms or a join token is shown to be copied or scanned. */
+  refresh = () => {
+    const typing = [...document.querySelectorAll('#main form input')].some((i) => i.value !== '' || i === document.activeElement);
+    if (!typing && !document.querySelector('#token-out *')) load();
+  };
 };
 
 function peerForm() {
@@ -725,7 +731,10 @@ async function adminPart() {
     if (!r.ok) { showErrors(form, r.data.error); return; }
     const box = form.querySelector('#token-out');
     const ta = el('textarea', {id: 'token', readonly: true, rows: 4}, r.data.token);
-    box.replaceChildren(el('div', {class: 'ok'}, t('token_hint')), ta,
+    /* The QR code when the node has libqrencode: another device's camera reads it. */
+    const qr = r.data.qr_svg ? el('img', {id: 'token-qr', class: 'qr', alt: t('token_qr'),
+      src: 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(r.data.qr_svg)}) : null;
+    box.replaceChildren(el('div', {class: 'ok'}, t('token_hint')), qr, ta,
       el('button', {type: 'button', text: t('copy'), onclick: () => { ta.select(); navigator.clipboard && navigator.clipboard.writeText(ta.value); }}));
   });
   return el('div', {id: 'admin'}, el('h2', {text: t('members')}),
