@@ -159,7 +159,9 @@ HZ_API HZ_NODISCARD int hz_node_view(hz_node *node, const char *view,
  * start with it (a surname); two or more, the names that contain @q (a
  * two-character name) and households whose village contains it; 4 or more
  * digits (an X allowed last), the phones and ID numbers that end with
- * them. Exact names first, then names starting with @q. HZ_EINVAL for a
+ * them; 2 or more ASCII letters, the names whose pinyin or pinyin initials
+ * start with them ("zhangsan", "zs"). Exact names first, then names
+ * starting with @q. HZ_EINVAL for a
  * @q or @limit out of bounds. */
 HZ_API HZ_NODISCARD int hz_node_search(hz_node *n, const char *q, size_t limit,
                                        char **json, struct hz_err *err);

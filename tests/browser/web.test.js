@@ -164,6 +164,11 @@ test('a shelter manager on a phone, end to end', async () => {
   await page.waitForFunction(() => document.querySelectorAll('#results li').length >= 3);
   const found = await page.textContent('#results');
   for (const n of ['张大山', '张小明', '张小红']) assert.ok(found.includes(n), `surname finds ${n}`);
+  // and by pinyin initials, typed on a phone with no Chinese input
+  await page.fill('#q', 'zds');
+  await page.waitForFunction(() => /张大山/.test(document.querySelector('#results').textContent));
+  await page.fill('#q', '张');
+  await page.waitForFunction(() => document.querySelectorAll('#results li').length >= 3);
   await noSideways(page, 'find');
   await shot(page, 'phone-find');
 

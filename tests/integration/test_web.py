@@ -467,7 +467,7 @@ def a_node_of_format_8_gets_its_search_index_when_opened():
         T.check_eq(n.query("SELECT count(*) FROM sx")[0][0], 0,
                    "the index is empty, as before format 9")
         n.out("status")  # opened for writing: upgraded
-        T.check_eq(n.query("PRAGMA user_version")[0][0], 9, "format 9")
+        T.check_eq(n.query("PRAGMA user_version")[0][0], 10, "format 10")
         T.check(n.query("SELECT count(*) FROM sx")[0][0] > 0,
                 "the index is rebuilt from the rows")
         n.run("log", "verify", expect=0)
@@ -495,7 +495,7 @@ def a_node_of_format_8_gets_its_search_index_when_opened():
             a = Client(w)
             user_add(n, "管理员", "admin")
             a.login("管理员", PW)
-            for q in ("孙六", "5678"):
+            for q in ("孙六", "5678", "ceshisunliu", "cssl"):
                 st, js, _, _ = a.req("GET", "/api/search?q=" +
                                      urllib.parse.quote(q))
                 T.check_eq([p["id"] for p in js["persons"]], [pid],
@@ -852,6 +852,12 @@ def writes_of_the_web_and_events_without_reload():
             T.check([p["name"] for p in js["persons"]] == ["李四"],
                     "and the last digits of an ID number")
             for q, want, what in (
+                    ("lisi", ["李四"], "pinyin"),
+                    ("LS", ["李四"], "pinyin initials, in capitals"),
+                    ("li", ["李四"], "the pinyin of a surname"),
+                    ("ceshiw", ["测试王一"], "a pinyin spelling's start"),
+                    ("csxs", ["测试小三"], "initials of four characters"),
+                    ("ceshixiaoer", [], "a spelling of no name"),
                     ("测试", ["测试小三", "测试王一"], "a surname alone"),
                     ("小三", ["测试小三"], "a given name"),
                     ("测试王一", ["测试王一"], "a whole name"),

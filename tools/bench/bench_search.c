@@ -1,7 +1,8 @@
 /* bench_search.c - how fast the web interface finds a person (issue 13):
  * search latency at 100,000 households and 300,000 persons, for names of
- * two and three characters, surnames alone, phone digits and the last six
- * characters of an ID number.
+ * two and three characters, surnames alone, phone digits, the last six
+ * characters of an ID number, and names in pinyin: the whole spelling,
+ * the initials, and the initials of the first two characters.
  *
  *   hz_bench_search DIR [--households N] [--persons-per N] [--queries N]
  *
@@ -19,6 +20,7 @@
  * full read. */
 #include "huzhu/node.h"
 
+#include "core/pinyin.h"
 #include "store/internal.h"
 
 #include "bench_idno.h"
@@ -231,6 +233,24 @@ int main(int argc, char **argv)
     hz_node_close(node);
     if (hz_node_open(dir, &opts, &node, &err) != 0)
         die("open", &err);
+    /* pinyin queries, from the names written: the whole spelling of a
+     * three-character name, its initials, and the initials of its first
+     * two characters (many names share those: the widest range) */
+    static char py_full[NAMES_KEPT][20], py_ini[NAMES_KEPT][20],
+        py_two[NAMES_KEPT][20];
+    size_t n_py = 0;
+    for (size_t i = 0; i < nm.n_three; i++) {
+        char full[PINYIN_READINGS][PINYIN_SPELLING_MAX + 1];
+        char ini[PINYIN_READINGS][PINYIN_SPELLING_MAX + 1];
+        if (pinyin_spell(nm.three[i], full, ini) == 0 || strlen(full[0]) >= 20)
+            continue;
+        snprintf(py_full[n_py], 20, "%.19s", full[0]);
+        snprintf(py_ini[n_py], 20, "%.19s", ini[0]);
+        snprintf(py_two[n_py], 20, "%.2s", ini[0]);
+        n_py++;
+    }
+    if (n_py == 0)
+        die("no name has a pinyin spelling", NULL);
     /* the peer: every person row, as the first slice's search read them */
     char *all = NULL;
     t0 = now_ms();
@@ -247,6 +267,9 @@ int main(int argc, char **argv)
         {"surname", run_kind(node, NULL, 0, queries, true)},
         {"phone_4", run_kind(node, nm.phone, nm.n_phone, queries, false)},
         {"id_last_6", run_kind(node, nm.idno, nm.n_idno, queries, false)},
+        {"pinyin_full", run_kind(node, py_full, n_py, queries, false)},
+        {"pinyin_initials", run_kind(node, py_ini, n_py, queries, false)},
+        {"pinyin_2", run_kind(node, py_two, n_py, queries, false)},
     };
     printf("{\"households\":%u,\"persons\":%u,\"fill_s\":%.1f,"
            "\"full_read_ms\":%.1f,\"queries_per_kind\":%u",

@@ -18,7 +18,7 @@ const T = {
   nav_village: ['村', 'Village'],
   nav_more: ['更多', 'More'],
   find_title: ['查找住户或人员', 'Find a household or person'],
-  find_hint: ['姓名、姓、电话、身份证号（或后几位）、村', 'name, surname, phone, ID number (or its last digits), village'],
+  find_hint: ['姓名、姓、拼音或首字母、电话、身份证号（或后几位）、村', 'name, surname, pinyin or its initials, phone, ID number (or its last digits), village'],
   persons: ['人员', 'Persons'],
   households: ['住户', 'Households'],
   none: ['没有结果', 'Nothing found'],

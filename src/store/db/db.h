@@ -37,10 +37,10 @@
  * and a sum of each insert's content in place of the content; 6: w with
  * one fact per entry and row, its columns as bits; 7: pending and forks
  * numbered with AUTOINCREMENT, and the peer and contact tables; 8: the
- * account table of the web interface; 9: sx, the search index. An older
- * database is brought up to date when it is opened for writing
- * (node/node.c). */
-#define HZ_DB_FORMAT 9
+ * account table of the web interface; 9: sx, the search index; 10: sx
+ * with the names' pinyin (rebuilt). An older database is brought up to
+ * date when it is opened for writing (node/node.c). */
+#define HZ_DB_FORMAT 10
 
 /* The columns of pending and forks (format 7), for db.c's schema and the
  * upgrades in log/log.c. */

@@ -372,7 +372,7 @@ static int migrate(hz_node *n, int format, struct hz_err *err)
         rv = fields_upgrade(n, err);
     if (rv == 0 && format >= 3 && format < 7)
         rv = log_autoincrement(n, err);
-    if (rv == 0 && format < 9)
+    if (rv == 0 && format < 10) /* 9: sx; 10: its pinyin keys */
         rv = search_rebuild(n, err);
     if (rv == 0)
         rv = db_set_format(&n->db, err);

@@ -11,15 +11,20 @@
  * looks up its first pair and checks the whole query against the name.
  * Numbers are indexed reversed (phones, ID numbers with X upper-cased),
  * so the last digits a person reads off a card are a prefix range of the
- * index. Villages are indexed like names.
+ * index. Villages are indexed like names. A name is also indexed by its
+ * pinyin and by the initials of it (core/pinyin.h: 张三 as "zhangsan" and
+ * "zs", one spelling per reading of the surname), so letters typed on a
+ * phone without Chinese input find it as a prefix range.
  *
  *   key = table letter ("p" persons, "h" households) + kind + ":" + text
- *   kinds: "n" name grams, "v" village grams, "d" a number reversed */
+ *   kinds: "n" name grams, "v" village grams, "d" a number reversed,
+ *          "y" a pinyin spelling or its initials */
 #include "state.h"
 
 #include "../../core/codec.h"
 #include "../../core/error_int.h"
 #include "../../core/limits.h"
+#include "../../core/pinyin.h"
 #include "render.h"
 
 #include <stdio.h>
@@ -190,6 +195,26 @@ static int put_number(struct hz_node *n, const uint8_t *row, const char *prefix,
                : 0;
 }
 
+/* The pinyin spellings of @name and their initials. */
+static int put_pinyin(struct hz_node *n, const uint8_t *row, const char *prefix,
+                      const char *name, const struct keyer *kr,
+                      struct hz_err *err)
+{
+    char full[PINYIN_READINGS][PINYIN_SPELLING_MAX + 1];
+    char initials[PINYIN_READINGS][PINYIN_SPELLING_MAX + 1];
+    size_t count = pinyin_spell(name, full, initials);
+    int rv = 0;
+    for (size_t i = 0; rv == 0 && i < count; i++) {
+        char key[KEY_MAX];
+        snprintf(key, sizeof key, "%s%s", prefix, full[i]);
+        rv = put_key(n, row, key, kr, err);
+        snprintf(key, sizeof key, "%s%s", prefix, initials[i]);
+        if (rv == 0 && strcmp(full[i], initials[i]) != 0)
+            rv = put_key(n, row, key, kr, err);
+    }
+    return rv;
+}
+
 struct keying {
     struct hz_node *n;
     const struct indexed *x;
@@ -212,6 +237,9 @@ static int key_row(void *data, sqlite3_stmt *st, struct hz_err *err)
     snprintf(prefix, sizeof prefix, "%sn:", k->x->letter);
     if (texts[0] != NULL)
         rv = put_grams(k->n, row, prefix, texts[0], k->kr, err);
+    snprintf(prefix, sizeof prefix, "%sy:", k->x->letter);
+    if (rv == 0 && texts[0] != NULL)
+        rv = put_pinyin(k->n, row, prefix, texts[0], k->kr, err);
     snprintf(prefix, sizeof prefix, "%sd:", k->x->letter);
     for (int i = 1; rv == 0 && i < 3; i++) {
         if (texts[i] != NULL)
@@ -338,6 +366,25 @@ int search_verify(struct hz_node *n, struct hz_err *err)
 
 /* ---- hz_node_search */
 
+/* @q as a pinyin query in @out (lower case), when it is 2 or more ASCII
+ * letters and nothing else. */
+static bool pinyin_like(const char *q, char *out, size_t cap)
+{
+    size_t len = strlen(q);
+    if (len < 2 || len >= cap)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = q[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (c < 'a' || c > 'z')
+            return false;
+        out[i] = c;
+    }
+    out[len] = '\0';
+    return true;
+}
+
 static bool number_like(const char *q)
 {
     size_t len = strlen(q);
@@ -370,6 +417,7 @@ static int search_table(struct hz_node *n, const struct indexed *x,
     if (t == NULL)
         return hz_err_set(err, HZ_ESCHEMA, "no table %s", x->table);
     char name_k[KEY_MAX], vill_k[KEY_MAX], lo[KEY_MAX], hi[KEY_MAX], pre[8];
+    char py[KEY_MAX], py_lo[KEY_MAX], py_hi[KEY_MAX];
     snprintf(pre, sizeof pre, "%sn:", x->letter);
     name_key(pre, q, name_k, sizeof name_k);
     snprintf(pre, sizeof pre, "%sv:", x->letter);
@@ -385,13 +433,23 @@ static int search_table(struct hz_node *n, const struct indexed *x,
         snprintf(lo, sizeof lo, "-");
         snprintf(hi, sizeof hi, "-");
     }
+    /* Letters: a prefix range of the pinyin spellings and initials. */
+    if (pinyin_like(q, py, sizeof py - 8)) {
+        snprintf(py_lo, sizeof py_lo, "%.1sy:%.80s", x->letter, py);
+        memcpy(py_hi, py_lo, sizeof py_hi);
+        py_hi[strlen(py_hi) - 1]++;
+    } else {
+        snprintf(py_lo, sizeof py_lo, "-");
+        snprintf(py_hi, sizeof py_hi, "-");
+    }
     char sql[2048];
     query_select_sql(t, sql, 1024);
     size_t at = strlen(sql);
     at += (size_t)snprintf(
         sql + at, sizeof sql - at,
-        " WHERE deleted = 0 AND id IN (SELECT r FROM sx WHERE k = ?2 OR"
-        " k = ?3 OR (k >= ?4 AND k < ?5)) AND (instr(\"%s\", ?1) > 0",
+        " WHERE deleted = 0 AND (id IN (SELECT r FROM sx WHERE k >= ?7 AND"
+        " k < ?8) OR id IN (SELECT r FROM sx WHERE k = ?2 OR k = ?3 OR"
+        " (k >= ?4 AND k < ?5)) AND (instr(\"%s\", ?1) > 0",
         x->name);
     if (x->village != NULL)
         at += (size_t)snprintf(sql + at, sizeof sql - at,
@@ -407,14 +465,15 @@ static int search_table(struct hz_node *n, const struct indexed *x,
                                    x->id_number);
     }
     snprintf(sql + at, sizeof sql - at,
-             ") ORDER BY CASE WHEN \"%s\" = ?1 THEN 0 WHEN substr(\"%s\", 1,"
+             ")) ORDER BY CASE WHEN \"%s\" = ?1 THEN 0 WHEN substr(\"%s\", 1,"
              " length(?1)) = ?1 THEN 1 ELSE 2 END, \"%s\", id LIMIT ?6",
              x->name, x->name, x->name);
     sqlite3_stmt *st;
     int rv = db_query(&n->db, sql,
                       DB_ARGS(DB_TEXT(q), DB_TEXT(name_k),
                               DB_TEXT(x->village != NULL ? vill_k : "-"),
-                              DB_TEXT(lo), DB_TEXT(hi), DB_INT((int64_t)limit)),
+                              DB_TEXT(lo), DB_TEXT(hi), DB_INT((int64_t)limit),
+                              DB_TEXT(py_lo), DB_TEXT(py_hi)),
                       &st, err);
     if (rv != 0)
         return rv;
