@@ -560,6 +560,42 @@ static json_t *duplicates_of(hz_node *n, json_t *o)
     return matches;
 }
 
+/* GET /api/duplicates?name=&birth_year=&village=&id_number=&phone=: the
+ * likely duplicates of one person being typed into a form (the checks of
+ * POST /api/households, asked for at once), {"matches": [...]}. */
+static void duplicates_route(hz_node *n, const struct api_req *r,
+                             struct api_res *out)
+{
+    static const char *const allowed[] = {"name",      "birth_year", "village",
+                                          "id_number", "phone",      NULL};
+    if (!query_only(r, allowed, out))
+        return;
+    const char *year = query(r, "birth_year");
+    char *end = NULL;
+    long long y = year != NULL ? strtoll(year, &end, 10) : 0;
+    if (year != NULL && (end == year || *end != '\0' || y < 1 || y > 9999)) {
+        refuse(out, 422, "bad_value", "birth_year", "出生年份不正确",
+               "birth_year is not a year");
+        return;
+    }
+    json_t *m = json_object();
+    static const char *const texts[] = {"name", "id_number", "phone"};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        const char *v = query(r, texts[i]);
+        if (v != NULL && v[0] != '\0')
+            json_object_set_new(m, texts[i], json_string(v));
+    }
+    if (y > 0)
+        json_object_set_new(m, "birth_year", json_integer(y));
+    json_t *o = json_pack("{s:[o]}", "members", m);
+    const char *village = query(r, "village");
+    if (village != NULL && village[0] != '\0')
+        json_object_set_new(o, "village", json_string(village));
+    json_t *dups = duplicates_of(n, o);
+    json_decref(o);
+    ok(out, 200, json_pack("{s:o}", "matches", dups));
+}
+
 /* POST /api/households: {household fields..., "members": [{person
  * fields..., "flags": [...]}], "confirm"?: true}: the household and every
  * member, one action, one batch. Without "confirm", a likely duplicate
@@ -1535,6 +1571,8 @@ void api_handle(hz_node *n, const struct api_req *r, struct api_res *out)
         search_route(n, r, out);
     } else if (ns == 2 && get && strcmp(seg[0], "views") == 0) {
         view_route(n, r, seg[1], out);
+    } else if (ns == 1 && get && strcmp(seg[0], "duplicates") == 0) {
+        duplicates_route(n, r, out);
     } else if (ns == 3 && get && strcmp(seg[0], "history") == 0) {
         history_route(n, r, seg[1], seg[2], out);
     } else if (ns == 1 && get && strcmp(seg[0], "conflicts") == 0) {

@@ -305,9 +305,29 @@ test('desktop width', async () => {
     await shot(page, 'desktop-' + p);
   }
 
+  // registering someone already registered is warned while typing,
+  // before anything is saved
+  await page.click('a[href="#/register"]');
+  await page.fill('[name=head_name]', '张测试');
+  await page.fill('[name=village]', '测试河东村');
+  await page.fill('[name="members.0.name"]', '张大山');
+  await page.fill('[name="members.0.birth_year"]', '1949');
+  await page.waitForSelector('#register .member .dup-live');
+  assert.match(await page.textContent('#register .member .dup-live'), /张大山/,
+    'the registered person is named beside the form');
+  await page.fill('[name="members.0.name"]', '张另人');
+  await page.waitForSelector('#register .member .dup-live', {state: 'detached'});
+  await page.fill('[name="members.0.id_number"]', '11010519491231002X');
+  await page.waitForSelector('#register .member .dup-live');
+  assert.match(await page.textContent('#register .member .dup-live'), /身份证号/,
+    'the same ID number, named as the reason');
+  await shot(page, 'desktop-register-duplicate');
+
   // an admin admits a third device; its join token comes as a QR code
   // that a camera reads back (zbarimg on the rendered image), and the
   // device joins with what was read
+  await page.click('a[href="#/more"]');
+  await page.waitForSelector('#admit');
   const C = path.join(work, 'third');
   const ckey = hzJson(C, ['init', '--name', '测试第三台']).key;
   await page.fill('#admit [name=key]', ckey);

@@ -593,6 +593,9 @@ def api_seeds():
         "edge-search-long": ("GET", "search", "q=" + "测" * 22),
         "edge-view-unknown": ("GET", "views/nothing"),
         "get-history": ("GET", "history/households/" + API_HOUSEHOLD),
+        "get-duplicates": ("GET", "duplicates",
+                           "name=测试&birth_year=1950&village=测试村"
+                           "&id_number=11010519491231002X&phone=13800000001"),
         "edge-history-no-table": ("GET", "history/nothing/" + API_HOUSEHOLD),
         "edge-history-query": ("GET", "history/persons/" + API_PERSON_OUT,
                                "x=1"),

@@ -417,6 +417,27 @@ def likely_duplicates_and_second_distributions_are_warned_first():
                              "possible_duplicate", what, "persons")
                 T.check(any(m["why"] == why for m in js["matches"]),
                         "%s: the match says why (%s)" % (what, js["matches"]))
+            # the same checks while a form is being typed, before saving
+            for q, why, what in (
+                    ("id_number=11010519491231002x", "id_number",
+                     "an ID number typed"),
+                    ("name=%E6%B5%8B%E8%AF%95%E8%B5%B5%E4%B8%80&birth_year=1950"
+                     "&village=%E6%B5%8B%E8%AF%95%E7%94%B2%E6%9D%91",
+                     "name_birth_village", "a name, year and village typed"),
+                    ("phone=13800000001", "phone", "a phone typed")):
+                st, js, _, _ = a.req("GET", "/api/duplicates?" + q)
+                T.check(st == 200 and any(m["why"] == why
+                                          for m in js["matches"]),
+                        "%s: warned at once (%s)" % (what, js))
+            st, js, _, _ = a.req("GET", "/api/duplicates?name=%E6%B5%8B%E8%AF"
+                                 "%95%E8%B5%B5%E4%B8%80&birth_year=1950&"
+                                 "village=%E6%B5%8B%E8%AF%95%E4%B9%99%E6%9D%91")
+            T.check_eq(js["matches"], [], "the same name and year in another"
+                       " village: no warning")
+            refused(a, n, "GET", "/api/duplicates?birth_year=19x0", None, 422,
+                    "bad_value", "a birth year that is not a year")
+            refused(a, n, "GET", "/api/duplicates?shoe=1", None, 400,
+                    "unknown_field", "an unknown parameter")
             st, _, _, _ = a.req("POST", "/api/households", {
                 "head_name": "测试赵一", "village": "测试乙村", "members": [
                     {"name": "测试赵一", "birth_year": 1950}]})

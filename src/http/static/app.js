@@ -130,6 +130,7 @@ const T = {
   sheet_hint: ['按户发放，领取人签字', 'one line a household; the recipient signs'],
   signature: ['签字', 'Signature'],
   open_sheet: ['打印发放签收表', 'Print a distribution sheet'],
+  maybe_registered: ['可能已经登记过（保存前请核对）：', 'May be registered already (check before saving):'],
   save_anyway: ['确认无误，仍然保存', 'Not the same: save anyway'],
   cancel: ['取消', 'Cancel'],
   why_id_number: ['身份证号相同', 'same ID number'],
@@ -361,6 +362,38 @@ function memberBlock(i) {
     field(`members.${i}.phone`, t('phone'), {inputmode: 'tel'}),
     el('div', {class: 'flags'}, FLAGS.map((f) => el('label', {},
       el('input', {type: 'checkbox', name: `members.${i}.flag.${f}`}), t(f)))));
+  /* Warned while typing when this person looks registered already (the
+   * same ID number; name, birth year and village; phone), not only at
+   * saving. The matches open in a new tab, so the form stays. */
+  let timer = null;
+  let asked = 0;
+  const check = async () => {
+    const form = box.closest('form');
+    const g = (k) => (form.elements[`members.${i}.${k}`].value || '').trim();
+    const q = new URLSearchParams();
+    const name = g('name'), year = g('birth_year'), idn = g('id_number').toUpperCase(), phone = g('phone');
+    if (name && /^\d{4}$/.test(year)) { q.set('name', name); q.set('birth_year', year); }
+    if (idn.length >= 15) q.set('id_number', idn);
+    if (phone.replace(/\D/g, '').length >= 7) q.set('phone', phone);
+    const village = (form.elements.village.value || '').trim();
+    if (village) q.set('village', village);
+    const mine = ++asked;
+    const r = [...q.keys()].some((k) => k !== 'village') ? await api('GET', '/api/duplicates?' + q) : {ok: true, data: {matches: []}};
+    if (mine !== asked) return; /* a later keystroke asked again */
+    box.querySelectorAll('.dup-live').forEach((e) => e.remove());
+    const matches = r.ok ? r.data.matches : [];
+    if (!matches.length) return;
+    box.append(el('div', {class: 'warn dup-live', role: 'status'}, t('maybe_registered'),
+      el('ul', {}, matches.map((m) => el('li', {},
+        el('a', {href: '#/household/' + (m.kind === 'household' ? m.id : m.household), target: '_blank', rel: 'noopener'},
+          m.name || m.head_name || m.id, ' ', m.birth_year || '', ' ', m.village || ''),
+        el('span', {class: 'mute'}, ' · ', t('why_' + m.why)))))));
+  };
+  box.addEventListener('input', (ev) => {
+    if (!/\.(name|birth_year|id_number|phone)$/.test(ev.target.name || '')) return;
+    clearTimeout(timer);
+    timer = setTimeout(check, 400);
+  });
   return box;
 }
 
