@@ -2,17 +2,20 @@
 # tools/bench/web.sh - the web interface under load (issue 13): the shelter
 # dashboard's requests per second with 50 concurrent clients, beside a
 # static file served by the same process as the limit, over plain HTTP and
-# HTTPS; the serving process's memory; the page weight; and live sync
-# while the web is loaded.
+# HTTPS, both as shared answers (cache hits) and fresh (after a write); the
+# serving process's memory; the page weight; and live sync while the web
+# is loaded.
 #
 #   tools/bench/web.sh                      # 5,000 households (hundreds present per site)
 #   tools/bench/web.sh --households N       # any size (3 persons, 5 events each)
 #   options: --connections C (default 50), --threads T (wrk threads, default
 #   2), --duration S (least seconds per load run, default 10), --max-duration S
 #   (most, default 60), --samples N (sync latency samples per condition,
-#   default 20), --no-https, --search (also hz_bench_search: search latency
-#   at 100,000 households, a few minutes more), --dir DIR (parent of the
-#   work directory, default $TMPDIR or /tmp), --keep (keep the nodes)
+#   default 20), --write-every MS[,MS...] (the loaded runs with a write every
+#   MS ms, default 1000,100), --no-https, --search (also hz_bench_search:
+#   search latency at 100,000 households, a few minutes more), --dir DIR
+#   (parent of the work directory, default $TMPDIR or /tmp), --keep (keep
+#   the nodes)
 #
 # What it does (BENCHMARKS.md, "Web interface (issue 13)"):
 #   1. Node A: `huzhu init`, `huzhu network create`, hz_bench_sync_fill
@@ -21,33 +24,60 @@
 #      admin account `bench` with a random password. Node B: `huzhu init`,
 #      admitted by A as a coordinator, `huzhu join`, then A's records by a
 #      bundle (export, import), so that B's first sync does not weigh on A.
+#      The shelter measured is S, the first site of `huzhu show occupancy`;
+#      P is a vulnerable person present at S (at S alone), whose check-in
+#      and check-out are the writes below: each changes S's occupancy,
+#      presence and vulnerable answers.
 #   2. Plain HTTP: `huzhu -d A serve --listen 127.0.0.1:0 --http
 #      127.0.0.1:0 --no-discovery`, POST /api/login for the hz_session
 #      cookie. Page weight of a first load (/, /app.js, /app.css, /icon.svg,
-#      with Accept-Encoding: gzip) and of the data the shelter page then
-#      loads. Then wrk, C connections, one run per URL: GET /app.js (the
-#      limit), /api/sites?limit=1000, /api/views/occupancy,
-#      /api/views/presence, /api/views/vulnerable; then the dashboard mix,
-#      the four requests the shelter page makes, in rotation. Any status but
-#      2xx, a socket error or a wrk timeout fails the run.
+#      with Accept-Encoding: gzip), of the data the shelter page then loads
+#      and of the village page's. Then:
+#      - fresh answers alone: 5 times a write (P checks in at S or checks
+#        out, a `huzhu` process on A), then one timed request of
+#        /api/views/occupancy?site=S, presence?site=S, vulnerable?site=S,
+#        /api/views/unaccounted and /api/views/presence (whole); the median.
+#        Each answer must differ from the one before its write (the server
+#        saw the write at once);
+#      - wrk, C connections, one run per URL, no writes (so every view
+#        answer after the first is a shared one, a cache hit): GET /app.js
+#        (the limit), the shelter page's requests as pages.shelter in
+#        app.js makes them (/api/sites?limit=1000,
+#        /api/views/occupancy?site=S, presence?site=S, vulnerable?site=S),
+#        then the four in rotation (the shelter page); the village page's
+#        /api/views/unaccounted; /api/views/presence whole (no page asks
+#        for it while a site exists; beside the earlier runs);
+#      - fresh under load: every site's shelter page (its three views for
+#        each of the 20 sites, in rotation: more answers than the server
+#        keeps, so each is computed); the shelter page of S while a
+#        background loop writes (as above) every MS ms of --write-every:
+#        the writes made are reported, each one makes the next request of
+#        each view fresh.
+#      Any status but 2xx, a socket error or a wrk timeout fails the run;
+#      so does a failed write, or served answers for S that disagree with
+#      the CLI's after the writes.
 #   3. Live sync while loaded: B serves with A as its peer (`huzhu peer
 #      add`). A sample is a `huzhu put households --id ID notes=V` on one
 #      node, then `huzhu get` on the other every 10 ms until V is there;
 #      the samples alternate A->B and B->A. Half the idle samples before,
-#      then all the loaded ones (the dashboard mix running), then the other
-#      half idle; in each sample also one GET /app.js, to see what the
-#      static file waits for under the load. A and B must end with the same
-#      state hash.
+#      then all the loaded ones (the shelter page's mix running; each
+#      sample's write makes its next answers fresh), then the other half
+#      idle; in each sample also one GET /app.js, to see what the static
+#      file waits for under the load. A and B must end with the same state
+#      hash.
 #   4. HTTPS: A again, `--http 0.0.0.0:0` (TLS with the node's self-signed
 #      certificate; only https://127.0.0.1:PORT is used), the runs of 2.
 #
 # A run lasts max(--duration, 3 x C x one request's time alone), at most
-# --max-duration: with C clients and one server thread a request waits for
-# the C - 1 ahead of it, so a shorter run of a slow URL would end before
-# the queue is ever full. Beside wrk's latencies the table gives C / (req/s)
-# (Little's law: the mean latency of a full queue). After each run the
-# script waits until /icon.svg answers within 50 ms: requests read before
-# wrk closed its connections are still computed.
+# --max-duration (the runs with writes: 20 s within those bounds): with C
+# clients and one server thread a request waits for the C - 1 ahead of
+# it, so a shorter run of a slow URL would end before the queue is ever
+# full. "Alone" is one request as the run serves it (curl, median of 3
+# after one to warm: a shared answer for the views; for every site's
+# pages, the fresh times). Beside wrk's latencies the table gives C /
+# (req/s) (Little's law: the mean latency of a full queue). After each run
+# the script waits until /icon.svg answers within 50 ms: requests read
+# before wrk closed its connections are still computed.
 #
 # Memory: VmRSS and VmHWM of the serving process from /proc/PID/status:
 # idle before and after the login (a login hashes with Argon2id, 32 MiB),
@@ -59,9 +89,10 @@
 #
 # Only 127.0.0.1 is dialled; the HTTPS phase listens on 0.0.0.0 because
 # serve speaks TLS only off loopback. Every wait is bounded; the serving
-# processes, wrk and the work directory are removed on exit, error or
-# signal (unless --keep). Needs wrk (Debian: apt-get install wrk), curl,
-# python3, bash 5. HZ_BENCH_BUILD overrides the build directory.
+# processes, the write loop, wrk and the work directory are removed on
+# exit, error or signal (unless --keep). Needs wrk (Debian: apt-get
+# install wrk), curl, python3, bash 5. HZ_BENCH_BUILD overrides the build
+# directory.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -76,18 +107,19 @@ threads=2
 dur_min=10
 dur_max=60
 samples=20
+write_every=1000,100
 https=1
 search=0
 parent=${TMPDIR:-/tmp}
 keep=0
 usage() {
-  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 num() { [[ $1 =~ ^[1-9][0-9]*$ ]] || usage; }
 while [ $# -gt 0 ]; do
   case "$1" in
-  --households | --connections | --threads | --duration | --max-duration | --samples | --dir)
+  --households | --connections | --threads | --duration | --max-duration | --samples | --write-every | --dir)
     [ $# -ge 2 ] || usage
     case "$1" in
     --households) households=$2 ;;
@@ -96,6 +128,7 @@ while [ $# -gt 0 ]; do
     --duration) dur_min=$2 ;;
     --max-duration) dur_max=$2 ;;
     --samples) samples=$2 ;;
+    --write-every) write_every=$2 ;;
     --dir) parent=$2 ;;
     esac
     shift
@@ -109,6 +142,9 @@ while [ $# -gt 0 ]; do
   shift
 done
 for v in "$households" "$conns" "$threads" "$dur_min" "$dur_max" "$samples"; do num "$v"; done
+IFS=, read -ra writes_ms <<<"$write_every"
+[ "${#writes_ms[@]}" -ge 1 ] || usage
+for v in "${writes_ms[@]}"; do num "$v"; done
 [ "$dur_max" -ge "$dur_min" ] || usage
 [ "$threads" -le "$conns" ] || usage
 [ "${BASH_VERSINFO[0]}" -ge 5 ] || {
@@ -134,7 +170,7 @@ FILL=$build/tools/bench/hz_bench_sync_fill
 
 # ---- work directory, cleanup
 work=$(mktemp -d "$parent/huzhu-web-bench.XXXXXX")
-a_pid="" b_pid="" load_pid=""
+a_pid="" b_pid="" load_pid="" writer_pid=""
 kill_pid() { # kill_pid PID: SIGTERM, at most 10 s, then SIGKILL (cleanup)
   local p=$1
   [ -n "$p" ] && kill -0 "$p" 2>/dev/null || return 0
@@ -147,6 +183,7 @@ kill_pid() { # kill_pid PID: SIGTERM, at most 10 s, then SIGKILL (cleanup)
 }
 cleanup() {
   local rc=$?
+  kill_pid "$writer_pid"
   kill_pid "$load_pid"
   kill_pid "$b_pid"
   kill_pid "$a_pid"
@@ -291,19 +328,110 @@ drain() {
   drained=$(calc "$EPOCHREALTIME - $t0" %.1f)
 }
 
+# toggle: one write on A that changes site S's answers: P checks in at S
+# (`huzhu checkin`), or P's open stay there closes (`huzhu put stays
+# kind=out closes=STAY`, what `huzhu checkout` writes; checkout itself
+# first computes the whole presence view, 0.15 s here). The state, "in
+# STAY" or "out", is kept in $work/toggle for the write loop's subshell.
+toggle() {
+  local st stay out
+  read -r st stay <"$work/toggle"
+  if [ "$st" = in ]; then
+    timeout -k 5 60 "$HUZHU" -d "$A" --json put stays "person=$P" "site=$S" \
+      kind=out "closes=$stay" >/dev/null 2>>"$work/writes.err" || return 1
+    echo out >"$work/toggle"
+    echo out >>"$work/writes.log"
+  else
+    out=$(timeout -k 5 60 "$HUZHU" -d "$A" --json checkin "$P" "$S" 2>>"$work/writes.err") || return 1
+    stay=$(sed -n 's/^{"id":"\([0-9a-f]*\)"}$/\1/p' <<<"$out")
+    [ -n "$stay" ] || return 1
+    echo "in $stay" >"$work/toggle"
+    echo "in $stay" >>"$work/writes.log"
+  fi
+}
+
+# fresh KEY PATH: 5 times a write (toggle), then one request of PATH,
+# timed (a new curl connection, as alone); the median into r_fresh[KEY].
+# Each answer must differ from the one before the write.
+declare -A r_fresh
+fresh() {
+  local t=() i new=0 st prev=$work/fresh.prev body=$work/fresh.body
+  cget -o "$prev" "$base$2"
+  for i in 1 2 3 4 5; do
+    toggle || die "a write (P's check-in or check-out at S) failed: $(tail -2 "$work/writes.err")"
+    st=$(cget -o "$body" -w '%{http_code} %{time_total}' "$base$2")
+    [ "${st%% *}" = 200 ] || die "GET $2 answered ${st%% *} after a write"
+    t+=("${st#* }")
+    cmp -s "$prev" "$body" || new=$((new + 1))
+    mv "$body" "$prev"
+  done
+  r_fresh[$1]=$(printf '%s\n' "${t[@]}" | sort -g | sed -n 3p)
+  check "$1: the answer after each of 5 writes was new ($new of 5), fresh median $(calc "${r_fresh[$1]} * 1000" %.1f) ms" \
+    "$([ "$new" = 5 ] && echo 1 || echo 0)"
+}
+
+# writer MS SECS: a write (toggle) every MS ms, for at most SECS s or until
+# $work/writer.stop exists; "writes failed" into $work/writer.out, each
+# write's ms a line of $work/writer.ms. Run in the background.
+writer() {
+  local n=0 bad=0 t0=$EPOCHREALTIME w0 d
+  : >"$work/writer.ms"
+  while [ ! -e "$work/writer.stop" ] && [ "$(calc "$EPOCHREALTIME - $t0 < $2" %d)" = 1 ]; do
+    w0=$EPOCHREALTIME
+    if toggle; then n=$((n + 1)); else bad=$((bad + 1)); fi
+    {
+      calc "($EPOCHREALTIME - $w0) * 1000" %.1f
+      echo
+    } >>"$work/writer.ms"
+    d=$(calc "$t0 + ($n + $bad) * $1 / 1000 - $EPOCHREALTIME" %.3f)
+    if [ "$(calc "$d > 0" %d)" = 1 ]; then sleep "$d"; fi
+  done
+  echo "$n $bad" >"$work/writer.out"
+}
+
 # load KEY SECONDS PATH...: one wrk run of the paths in rotation; results
 # in the arrays below under KEY. A status outside 2xx, a socket error or a
-# timeout is a failed check.
-declare -A r_rps r_p50 r_p99 r_req r_secs r_cpu r_little r_drain r_alone r_hwm
+# timeout is a failed check. With load_writes=MS the write loop runs
+# beside wrk (started just before, stopped just after); its writes into
+# r_writes, r_wrate (per second), r_wms (a write's median ms).
+declare -A r_rps r_p50 r_p99 r_req r_secs r_cpu r_little r_drain r_alone r_hwm r_writes r_wrate r_wms
+load_writes=""
 load() {
-  local key=$1 secs=$2 c0 c1 line
+  local key=$1 secs=$2 c0 c1 line w0 wn wbad n
   shift 2
-  say "$key: wrk -t$threads -c$conns -d${secs}s over $*"
+  if [ $# -le 4 ]; then
+    say "$key: wrk -t$threads -c$conns -d${secs}s over $*${load_writes:+ (a write every $load_writes ms)}"
+  else
+    say "$key: wrk -t$threads -c$conns -d${secs}s over $# URLs ($1 ...)"
+  fi
   hwm_reset
   c0=$(cpu_ticks "$a_pid")
+  if [ -n "$load_writes" ]; then
+    rm -f "$work/writer.stop" "$work/writer.out"
+    w0=$EPOCHREALTIME
+    writer "$load_writes" $((secs + 10)) &
+    writer_pid=$!
+  fi
   HZ_COOKIE=$cookie HZ_PATHS="$*" timeout -k 5 $((secs + 200)) \
     wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 120s -s "$work/load.lua" \
     "$base/" >"$work/$key.wrk" 2>&1 || die "wrk failed: $(tail -3 "$work/$key.wrk")"
+  if [ -n "$load_writes" ]; then
+    touch "$work/writer.stop"
+    n=0
+    while kill -0 "$writer_pid" 2>/dev/null; do
+      n=$((n + 1))
+      [ "$n" -lt 700 ] || die "the write loop did not stop within 70 s"
+      sleep 0.1
+    done
+    wait "$writer_pid" || true
+    writer_pid=""
+    read -r wn wbad <"$work/writer.out" || die "the write loop reported nothing"
+    r_writes[$key]=$wn
+    r_wrate[$key]=$(calc "$wn / ($EPOCHREALTIME - $w0)" %.1f)
+    r_wms[$key]=$(sort -g "$work/writer.ms" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+    check "$key: $wn writes beside the load, none failed ($wbad)" \
+      "$([ "$wbad" = 0 ] && [ "$wn" -gt 0 ] && echo 1 || echo 0)"
+  fi
   c1=$(cpu_ticks "$a_pid")
   r_hwm[$key]=$(status_kb "$a_pid" VmHWM)
   line=$(grep '^HZ ' "$work/$key.wrk") || die "wrk printed no summary: $(tail -3 "$work/$key.wrk")"
@@ -322,25 +450,72 @@ load() {
   r_drain[$key]=$drained
 }
 
-# run_all PROTO: the static limit, each dashboard URL, the mix.
-dash=('/api/sites?limit=1000' /api/views/occupancy /api/views/presence /api/views/vulnerable)
-names=(sites occupancy presence vulnerable)
+# run length for one request's time alone $1 (seconds): 3 x C x it,
+# within --duration and --max-duration
+run_secs() {
+  local secs
+  secs=$(calc "$1 * 3 * $conns" %.0f)
+  echo $((secs < dur_min ? dur_min : secs > dur_max ? dur_max : secs))
+}
+
+# The URLs (set once A is filled, S known): dash, the shelter page's four
+# requests (pages.shelter in app.js); names, their keys; village, the
+# village page's; whole, presence for every site; every, each site's
+# three views.
+# run_all PROTO: the fresh answers alone; the static limit; each of the
+# shelter page's URLs, the page's mix, the village view and the whole
+# presence, all as shared answers; every site's pages and the page with
+# writes, fresh.
 run_all() {
-  local pr=$1 i s sum=0 secs
+  local pr=$1 i s sum=0 fsum=0 secs ms
+  say "$pr: fresh answers alone (a write, then the request; 5 times each)"
+  for i in 1 2 3; do fresh "$pr.${names[i]}" "${dash[i]}"; done
+  fresh "$pr.unaccounted" "$village"
+  fresh "$pr.whole" "$whole"
   r_alone[$pr.static]=$(alone /app.js)
   load "$pr.static" "$dur_min" /app.js
   for i in "${!dash[@]}"; do
     s=$(alone "${dash[i]}")
     r_alone[$pr.${names[i]}]=$s
     sum=$(calc "$sum + $s" %.4f)
-    secs=$(calc "$s * 3 * $conns" %.0f)
-    secs=$((secs < dur_min ? dur_min : secs > dur_max ? dur_max : secs))
-    load "$pr.${names[i]}" "$secs" "${dash[i]}"
+    load "$pr.${names[i]}" "$(run_secs "$s")" "${dash[i]}"
   done
   r_alone[$pr.mix]=$(calc "$sum / 4" %.4f)
-  secs=$(calc "$sum / 4 * 3 * $conns" %.0f)
-  secs=$((secs < dur_min ? dur_min : secs > dur_max ? dur_max : secs))
-  load "$pr.mix" "$secs" "${dash[@]}"
+  load "$pr.mix" "$(run_secs "${r_alone[$pr.mix]}")" "${dash[@]}"
+  r_alone[$pr.unaccounted]=$(alone "$village")
+  load "$pr.unaccounted" "$(run_secs "${r_alone[$pr.unaccounted]}")" "$village"
+  r_alone[$pr.whole]=$(alone "$whole")
+  load "$pr.whole" "$(run_secs "${r_alone[$pr.whole]}")" "$whole"
+  # every site's shelter page: more answers than the server keeps, each
+  # computed; "alone" is the mean of S's three fresh times
+  for i in 1 2 3; do fsum=$(calc "$fsum + ${r_fresh[$pr.${names[i]}]}" %.4f); done
+  r_alone[$pr.every]=$(calc "$fsum / 3" %.4f)
+  r_fresh[$pr.every]=${r_alone[$pr.every]}
+  load "$pr.every" "$(run_secs "${r_alone[$pr.every]}")" "${every[@]}"
+  for ms in "${writes_ms[@]}"; do
+    r_alone[$pr.w$ms]=${r_alone[$pr.mix]}
+    secs=$((20 < dur_min ? dur_min : 20 > dur_max ? dur_max : 20))
+    load_writes=$ms
+    load "$pr.w$ms" "$secs" "${dash[@]}"
+    load_writes=""
+  done
+  fresh_check "$pr"
+}
+
+# fresh_check PROTO: after the writes, the served answers for S agree
+# with the CLI's: S's present count, and P in presence?site=S as written.
+fresh_check() {
+  local served cli want got
+  served=$(cget "$base${dash[1]}" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["present"])')
+  cli=$(hz -d "$A" show occupancy | python3 -c '
+import json, sys
+print([s["present"] for s in json.load(sys.stdin) if s["site"] == sys.argv[1]][0])' "$S")
+  read -r want _ <"$work/toggle"
+  got=$(cget "$base${dash[2]}" | python3 -c '
+import json, sys
+print("in" if any(r["person"] == sys.argv[1] for r in json.load(sys.stdin)) else "out")' "$P")
+  check "$1: after the writes the server answers for S as the CLI reads A: present $served (CLI $cli), P $got (written: $want)" \
+    "$([ "$served" = "$cli" ] && [ "$got" = "$want" ] && echo 1 || echo 0)"
 }
 
 # ---- header
@@ -379,6 +554,40 @@ print("%d %d %d %d" % (len(v), sum(v), min(v), max(v)))')
 read -r n_sites n_present min_present max_present <<<"$present"
 say "A: $records records; $n_present persons present at $n_sites sites ($min_present-$max_present a site); B holds A's entries"
 
+# S: the first site of the occupancy view; P: a vulnerable person present
+# at S and nowhere else, with the stay that keeps P there (the writes
+# toggle P's presence, which changes S's three views).
+hz -d "$A" show occupancy >"$work/occupancy.json"
+hz -d "$A" show presence >"$work/presence.json"
+hz -d "$A" show vulnerable >"$work/vulnerable.json"
+pick=$(python3 - "$work" <<'PY2'
+import json, sys
+w = sys.argv[1]
+occ = json.load(open(w + "/occupancy.json"))
+s = occ[0]
+vul = {r["person"] for r in json.load(open(w + "/vulnerable.json")) if r.get("site") == s["site"]}
+for r in json.load(open(w + "/presence.json")):
+    if r["site"] == s["site"] and r["person"] in vul and not r["several_sites"]:
+        print(s["site"], r["person"], r["stay"], s["present"], len(vul))
+        break
+PY2
+)
+read -r S P stay S_present S_vulnerable <<<"$pick"
+[ -n "${stay:-}" ] || die "no vulnerable person present at one site only (the first site of the occupancy view)"
+echo "in $stay" >"$work/toggle"
+: >"$work/writes.err"
+: >"$work/writes.log"
+rm -f "$work/presence.json" "$work/vulnerable.json"
+dash=('/api/sites?limit=1000' "/api/views/occupancy?site=$S" "/api/views/presence?site=$S" "/api/views/vulnerable?site=$S")
+names=(sites occupancy presence vulnerable)
+village=/api/views/unaccounted
+whole=/api/views/presence
+every=()
+while read -r s; do
+  for v in occupancy presence vulnerable; do every+=("/api/views/$v?site=$s"); done
+done < <(python3 -c 'import json,sys; [print(s["site"]) for s in json.load(open(sys.argv[1]))]' "$work/occupancy.json")
+say "the shelter page of S=$S ($S_present present, $S_vulnerable vulnerable); the writes: P=$P checks in there or out"
+
 # ---- 2. plain HTTP
 serve_a 127.0.0.1:0
 sleep 1
@@ -390,7 +599,8 @@ say "serving $base (sync $a_addr), pid $a_pid, idle RSS $(mib "$rss1") MiB"
 
 # Page weight. A first load: the page and what it names, as a browser
 # asks for them (Accept-Encoding: gzip). Then the data the shelter page
-# loads once logged in (start(): /api/schema, then the page's requests).
+# loads once logged in (start(): /api/schema, then the page's requests),
+# and the village page's.
 say "page weight"
 pw_rows="" pw_sum=0 pw_gz=0 pw_hdr=0 enc_seen=""
 weigh() { # weigh PATH: bytes as sent, gzip -9 of the same, header bytes
@@ -415,6 +625,10 @@ for p in /api/me /api/schema "${dash[@]}"; do
   dd_rows+="| GET $p | $w_len | $w_gz | $w_hdr |"$'\n'
   dd_sum=$((dd_sum + w_len)) dd_gz=$((dd_gz + w_gz))
 done
+weigh "$village"
+vw_len=$w_len vw_gz=$w_gz
+weigh "$whole"
+whole_len=$w_len whole_gz=$w_gz
 
 run_all http
 http_rss=$(status_kb "$a_pid" VmRSS)
@@ -534,9 +748,11 @@ elapsed=$(calc "$EPOCHREALTIME - $t_start" %.0f)
 med() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.1f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 maxof() { printf '%s\n' "$@" | sort -g | tail -1; }
 ratio() { calc "$1 / $2" "${3:-%.4f}"; }
+keys=(static sites occupancy presence vulnerable mix unaccounted whole every)
+for ms in "${writes_ms[@]}"; do keys+=("w$ms"); done
 peak() { # peak PROTO: the highest per-run VmHWM of PROTO's runs
   local m=0 n
-  for n in static "${names[@]}" mix; do
+  for n in "${keys[@]}"; do
     [ "${r_hwm[$1.$n]}" -gt "$m" ] && m=${r_hwm[$1.$n]}
   done
   echo "$m"
@@ -558,23 +774,45 @@ PY
 }
 peak_cells() {
   [ "$https" = 1 ] || return 0
-  echo "$(mib "${r_hwm[https.static]}") / $(mib "${r_hwm[https.mix]}") / $(mib "$(peak https)")"
+  echo "$(mib "${r_hwm[https.static]}") / $(mib "${r_hwm[https.mix]}") / $(mib "${r_hwm[https.every]}") / $(mib "$(peak https)")"
 }
-row() { # row PROTO KEY LABEL
+ms1() { if [ -n "${1:-}" ]; then calc "$1 * 1000" %.1f; else echo -; fi; }
+# answers PROTO KEY: how the run's view answers were made, from what the
+# serve spent per request against a fresh answer alone over plain HTTP
+# (over HTTPS the time alone includes a handshake)
+answers() {
   local k=$1.$2
-  echo "| $3 | ${r_rps[$k]} | $(ratio "${r_rps[$k]}" "${r_rps[$1.static]}") | ${r_p50[$k]} | ${r_p99[$k]} | ${r_little[$k]} | $(calc "${r_alone[$k]} * 1000" %.1f) | ${r_cpu[$k]} | $(mib "${r_hwm[$k]}") | ${r_req[$k]} in ${r_secs[$k]} s | ${r_drain[$k]} |"
+  if [ "${r_cpu[$k]}" = n/a ]; then
+    echo "no request completed"
+  elif [ "$(calc "${r_cpu[$k]} < 0.25 * ${r_fresh[http.$2]} * 1000" %d)" = 1 ]; then
+    echo "shared (cache hits)"
+  else
+    echo "**computed at each request**"
+  fi
+}
+row() { # row PROTO KEY LABEL ANSWERS
+  local k=$1.$2
+  echo "| $3 | $4 | ${r_rps[$k]} | $(ratio "${r_rps[$k]}" "${r_rps[$1.static]}") | ${r_p50[$k]} | ${r_p99[$k]} | ${r_little[$k]} | $(ms1 "${r_alone[$k]}") | $(ms1 "${r_fresh[$k]:-}") | ${r_cpu[$k]} | $(mib "${r_hwm[$k]}") | ${r_req[$k]} in ${r_secs[$k]} s | ${r_drain[$k]} |"
 }
 table() { # table PROTO
-  echo "| GET | req/s | ÷ static req/s | latency p50 ms | p99 ms | C ÷ req/s, ms | alone, ms | serve CPU ms per completed request | serve peak RSS MiB | requests | drain s |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-  row "$1" static "/app.js (the limit)"
-  row "$1" sites "/api/sites?limit=1000"
-  row "$1" occupancy "/api/views/occupancy"
-  row "$1" presence "/api/views/presence"
-  row "$1" vulnerable "/api/views/vulnerable"
-  row "$1" mix "the dashboard: the 4 above in rotation"
+  local ms k v
+  echo "| GET | answers | req/s | ÷ static req/s | latency p50 ms | p99 ms | C ÷ req/s, ms | alone, ms | alone after a write (fresh), ms | serve CPU ms per completed request | serve peak RSS MiB | requests | drain s |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  row "$1" static "/app.js (the limit)" "a static file"
+  row "$1" sites "/api/sites?limit=1000" "computed at each request (not a view)"
+  for v in occupancy presence vulnerable; do
+    row "$1" "$v" "/api/views/$v?site=S" "$(answers "$1" "$v")"
+  done
+  row "$1" mix "**the shelter page**: the 4 above in rotation" "shared, but sites computed"
+  row "$1" unaccounted "/api/views/unaccounted (the village page)" "$(answers "$1" unaccounted)"
+  row "$1" whole "/api/views/presence, every site's ($(kib "$whole_len") KiB; beside the earlier runs, no page asks for it)" "$(answers "$1" whole)"
+  row "$1" every "every site's shelter page: its 3 views at each of the $n_sites sites ($((3 * n_sites)) URLs) in rotation" "$(answers "$1" every)"
+  for ms in "${writes_ms[@]}"; do
+    k=$1.w$ms
+    row "$1" "w$ms" "the shelter page, a write every $ms ms: ${r_writes[$k]} writes, ${r_wrate[$k]}/s (a write's own median ${r_wms[$k]} ms)" "shared, fresh after each write"
+  done
   echo
-  echo "Shelter page loads per second (the mix ÷ 4): $(calc "${r_rps[$1.mix]} / 4"); ÷ static req/s: $(ratio "${r_rps[$1.mix]} / 4" "${r_rps[$1.static]}" %.5f)."
+  echo "Shelter page loads per second (the mix ÷ 4): $(calc "${r_rps[$1.mix]} / 4"); ÷ static req/s: $(ratio "${r_rps[$1.mix]} / 4" "${r_rps[$1.static]}" %.5f). Alone after a write (fresh), one site's shelter page costs occupancy + presence + vulnerable = $(ms1 "$(calc "${r_fresh[$1.occupancy]} + ${r_fresh[$1.presence]} + ${r_fresh[$1.vulnerable]}" %.4f)") ms; the village page $(ms1 "${r_fresh[$1.unaccounted]}") ms."
 }
 cat <<EOF
 
@@ -586,6 +824,8 @@ command: tools/bench/web.sh $args
 load average (1, 5, 15 min): $load_start at the start, $load_end at the end; $elapsed s in all
 data: $records records in $(jget "$work/fill.json" 'j["entries"]') entries (hz_bench_sync_fill), $min_present-$max_present persons present a site
 load: wrk, $threads threads, $conns connections, keep-alive, one session cookie; wrk runs on the same machine
+shelter: S = $S ($S_present present, $S_vulnerable vulnerable); the writes: P = $P (vulnerable, present at S) checks in at S or out, a \`huzhu\` process on A each; $(wc -l <"$work/writes.log") writes in all
+"answers": "shared" when the serve spent less CPU per request than a quarter of a fresh answer's time alone over HTTP; "alone" is one request as the run serves it (curl, median of 3 after one to warm; for every site's pages the fresh time, the mean of S's three); "alone after a write" is the median of 5 (a write, then the request)
 
 Plain HTTP ($http_base):
 
@@ -598,7 +838,7 @@ HTTPS ($https_base, TLS with the node's self-signed certificate; wrk keeps its c
 
 $(table https)
 
-HTTPS ÷ HTTP, req/s: static $(ratio "${r_rps[https.static]}" "${r_rps[http.static]}" %.2f), dashboard mix $(ratio "${r_rps[https.mix]}" "${r_rps[http.mix]}" %.2f), presence $(ratio "${r_rps[https.presence]}" "${r_rps[http.presence]}" %.2f).
+HTTPS ÷ HTTP, req/s: static $(ratio "${r_rps[https.static]}" "${r_rps[http.static]}" %.2f), the shelter page $(ratio "${r_rps[https.mix]}" "${r_rps[http.mix]}" %.2f), every site's pages $(ratio "${r_rps[https.every]}" "${r_rps[http.every]}" %.2f), presence of every site $(ratio "${r_rps[https.whole]}" "${r_rps[http.whole]}" %.2f).
 EOF
 fi
 cat <<EOF
@@ -609,8 +849,8 @@ Memory of the serving process (VmRSS and VmHWM from /proc/PID/status; per run: $
 |---|---:|---:|
 | idle, 1 s after the start: VmRSS / VmHWM | $(mib "$rss0") / $(mib "$hwm0") | $(mibo "${tls_rss0:-}") / $(mibo "${tls_hwm0:-}") |
 | idle, after the login (Argon2id, 32 MiB): VmRSS / VmHWM | $(mib "$rss1") / $(mib "$hwm1") | $(mibo "${tls_rss1:-}") / $(mibo "${tls_hwm1:-}") |
-| peak during a load run: static / dashboard mix / highest of the six | $(mib "${r_hwm[http.static]}") / $(mib "${r_hwm[http.mix]}") / $(mib "$(peak http)") | $(peak_cells) |
-| peak during the loaded sync phase (B's session open, the mix running) | $(mib "$sync_hwm") | |
+| peak during a load run: static / the shelter page / every site's pages / highest of the runs | $(mib "${r_hwm[http.static]}") / $(mib "${r_hwm[http.mix]}") / $(mib "${r_hwm[http.every]}") / $(mib "$(peak http)") | $(peak_cells) |
+| peak during the loaded sync phase (B's session open, the shelter page's mix running) | $(mib "$sync_hwm") | |
 | VmRSS after the runs | $(mib "$http_rss") | $(mibo "${tls_rss:-}") |
 EOF
 cat <<EOF
@@ -627,9 +867,9 @@ $pw_sum bytes ($(kib "$pw_sum") KiB) against the aim of 300 KB: $(ratio "$pw_sum
 |---|---:|---:|---:|
 $dd_rows| all | $dd_sum | $dd_gz | |
 
-First shelter page in all: $((pw_sum + dd_sum)) bytes ($(kib $((pw_sum + dd_sum))) KiB), $(ratio $((pw_sum + dd_sum)) 300000 %.2f) x the 300 KB aim ($(ratio $((pw_gz + dd_gz)) 300000 %.2f) x if gzipped).
+First shelter page in all: $((pw_sum + dd_sum)) bytes ($(kib $((pw_sum + dd_sum))) KiB), $(ratio $((pw_sum + dd_sum)) 300000 %.2f) x the 300 KB aim ($(ratio $((pw_gz + dd_gz)) 300000 %.2f) x if gzipped). The village page's data, GET $village: $vw_len bytes ($vw_gz gzipped). Presence of every site, GET $whole: $whole_len bytes ($whole_gz gzipped).
 
-Live sync while the web is loaded (a \`huzhu put\` on one node until \`huzhu get\` on the other shows it, polled every 10 ms; the serving nodes push new rows every 250 ms; idle: $half samples before the load and $((samples - half)) after; loaded: $samples during the dashboard mix at $sl_rps req/s, p50 $sl_p50 ms, p99 $sl_p99 ms, $sl_req requests all 2xx):
+Live sync while the web is loaded (a \`huzhu put\` on one node until \`huzhu get\` on the other shows it, polled every 10 ms; the serving nodes push new rows every 250 ms; idle: $half samples before the load and $((samples - half)) after; loaded: $samples during the shelter page's mix at $sl_rps req/s, p50 $sl_p50 ms, p99 $sl_p99 ms, $sl_req requests all 2xx):
 
 | ms | idle median | idle max | loaded median | loaded max | loaded ÷ idle, median |
 |---|---:|---:|---:|---:|---:|
