@@ -795,17 +795,23 @@ static bool distribution_ok(hz_node *n, const struct api_req *r, json_t *o,
     return false;
 }
 
+/* A view's rows as JSON, only @site's (32 hex) when given and it is an
+ * id; NULL when the view fails. */
+static json_t *view_rows(hz_node *n, const char *view, const char *site)
+{
+    uint8_t id[16];
+    bool one = site != NULL && strlen(site) == 32 &&
+               sodium_hex2bin(id, sizeof id, site, 32, NULL, NULL, NULL) == 0;
+    json_t *v = NULL;
+    struct hz_err err = {0};
+    return store_view_json(n, view, one ? id : NULL, &v, &err) == 0 ? v : NULL;
+}
+
 /* The stock on hand of @item at @site in this node's view (the stock
  * view), 0 when none. */
 static long long on_hand(hz_node *n, const char *site, const char *item)
 {
-    char *json = NULL;
-    struct hz_err err = {0};
-    if (hz_node_view(n, "stock", &json, &err) != 0) {
-        hz_free_string(json);
-        return 0;
-    }
-    json_t *all = loads(json);
+    json_t *all = view_rows(n, "stock", site);
     long long q = 0;
     size_t i;
     json_t *v;
@@ -987,18 +993,6 @@ static void table_route(hz_node *n, const struct api_req *r,
 
 /* ---- check-in, check-out, stock */
 
-/* The open check-ins: the presence view. */
-static json_t *presence(hz_node *n)
-{
-    char *json = NULL;
-    struct hz_err err = {0};
-    if (hz_node_view(n, "presence", &json, &err) != 0) {
-        hz_free_string(json);
-        return NULL;
-    }
-    return loads(json);
-}
-
 /* POST /api/checkin {"site", "persons": [...]} and POST /api/checkout
  * {"persons": [...], "site"?}: one batch for all of them. */
 static void stays_route(hz_node *n, const struct api_req *r, bool in,
@@ -1032,7 +1026,7 @@ static void stays_route(hz_node *n, const struct api_req *r, bool in,
         json_decref(o);
         return;
     }
-    json_t *open = in ? NULL : presence(n);
+    json_t *open = in ? NULL : view_rows(n, "presence", site);
     hz_batch *b = batch_for(n, r, out);
     bool fine = b != NULL;
     const struct table_def *ts = schema_table_c(schema_current(), "stays");
@@ -1126,9 +1120,20 @@ static void view_route(hz_node *n, const struct api_req *r, const char *view,
         refuse(out, 404, "not_found", NULL, "没有这个视图", "no such view");
         return;
     }
+    /* A site's rows are made by the database alone (a shelter's page
+     * costs its site, not every site). */
+    const char *site = query(r, "site");
+    uint8_t site_id[16];
+    if (site != NULL &&
+        (strlen(site) != 32 || sodium_hex2bin(site_id, sizeof site_id, site, 32,
+                                              NULL, NULL, NULL) != 0)) {
+        refuse(out, 422, "bad_value", "site", "安置点编号不正确",
+               "site is not a row id (32 hex digits)");
+        return;
+    }
     json_t *v = NULL;
     struct hz_err err = {0};
-    int rv = store_view_json(n, view, &v, &err);
+    int rv = store_view_json(n, view, site != NULL ? site_id : NULL, &v, &err);
     if (rv != 0) {
         refuse_hz(out, rv, &err);
         return;

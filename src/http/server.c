@@ -26,8 +26,9 @@
  *   answers   a view's answer (/api/views/..., the dashboards every phone
  *             of a site polls) is made once per data version and query
  *             and then shared: the same MHD response, by reference, until
- *             the node's data changes (CACHE_MAX answers, none larger
- *             than CACHE_ANSWER_MAX) */
+ *             the node's data changes (CACHE_MAX answers: three for each
+ *             of 40 sites' pages; none larger than CACHE_ANSWER_MAX,
+ *             CACHE_BYTES_MAX in all) */
 #include "http.h"
 
 #include "api.h"
@@ -61,8 +62,9 @@
 #define CONNECTION_TIMEOUT_S 30
 #define COOKIE "hz_session"
 #define TOKEN_LEN 32
-#define CACHE_MAX 16
+#define CACHE_MAX 128
 #define CACHE_ANSWER_MAX (8u * 1024u * 1024u)
+#define CACHE_BYTES_MAX (64u * 1024u * 1024u)
 #define CACHE_KEY_MAX 256
 
 /* A valid Argon2id hash of a password nobody knows: an unknown account
@@ -126,6 +128,7 @@ struct stream {
 struct cached {
     char key[CACHE_KEY_MAX];
     uint64_t version, used;
+    size_t len;
     struct MHD_Response *r;
 };
 
@@ -158,6 +161,7 @@ struct http {
     uint64_t version; /* bumped at every change seen */
     struct cached cache[CACHE_MAX];
     uint64_t cache_uses;
+    size_t cache_bytes;
     char etags[64][20];
 };
 
@@ -836,37 +840,65 @@ static bool evict_first(const struct http *h, const struct cached *a,
  * version, in place of an answer to the same key, an out-of-date one or
  * the least recently used; false (the caller still owns @r) when it is too
  * large to keep. */
+static void cache_drop(struct http *h, struct cached *e)
+{
+    if (e->r == NULL)
+        return;
+    MHD_destroy_response(e->r);
+    h->cache_bytes -= e->len;
+    e->r = NULL;
+    e->len = 0;
+}
+
+/* The answer to evict first (out of date, then least recently used), or
+ * NULL when none is kept. */
+static struct cached *cache_victim(struct http *h)
+{
+    struct cached *v = NULL;
+    for (size_t i = 0; i < CACHE_MAX; i++) {
+        struct cached *e = &h->cache[i];
+        if (e->r != NULL && (v == NULL || evict_first(h, e, v)))
+            v = e;
+    }
+    return v;
+}
+
 static bool cache_put(struct http *h, const char *key, struct MHD_Response *r,
                       size_t len)
 {
     if (len > CACHE_ANSWER_MAX)
         return false;
-    struct cached *slot = &h->cache[0];
-    for (size_t i = 0; i < CACHE_MAX; i++) {
-        struct cached *e = &h->cache[i];
-        if (e->r == NULL || strcmp(e->key, key) == 0) {
-            slot = e;
-            break;
-        }
-        if (evict_first(h, e, slot))
-            slot = e;
+    struct cached *slot = NULL;
+    for (size_t i = 0; i < CACHE_MAX && slot == NULL; i++) {
+        if (h->cache[i].r != NULL && strcmp(h->cache[i].key, key) == 0)
+            slot = &h->cache[i];
     }
-    if (slot->r != NULL)
-        MHD_destroy_response(slot->r);
+    if (slot != NULL)
+        cache_drop(h, slot);
+    /* room: by bytes, then a free slot */
+    while (h->cache_bytes + len > CACHE_BYTES_MAX)
+        cache_drop(h, cache_victim(h));
+    for (size_t i = 0; i < CACHE_MAX && slot == NULL; i++) {
+        if (h->cache[i].r == NULL)
+            slot = &h->cache[i];
+    }
+    if (slot == NULL) {
+        slot = cache_victim(h);
+        cache_drop(h, slot);
+    }
     snprintf(slot->key, sizeof slot->key, "%s", key);
     slot->version = h->version;
     slot->used = ++h->cache_uses;
+    slot->len = len;
     slot->r = r;
+    h->cache_bytes += len;
     return true;
 }
 
 static void cache_clear(struct http *h)
 {
-    for (size_t i = 0; i < CACHE_MAX; i++) {
-        if (h->cache[i].r != NULL)
-            MHD_destroy_response(h->cache[i].r);
-        h->cache[i].r = NULL;
-    }
+    for (size_t i = 0; i < CACHE_MAX; i++)
+        cache_drop(h, &h->cache[i]);
 }
 
 /* Answer @r from the shared answers when it is a view (the same for every

@@ -134,10 +134,13 @@ int store_data_version(hz_node *n, int64_t *out, struct hz_err *err);
  * the old key, or for the old network. */
 bool store_node_stale(hz_node *n);
 /* hz_node_view's answer as JSON values, not text (state/views.c): the web
- * filters and sends it without parsing it again. */
+ * filters and sends it without parsing it again. With @site (16 bytes),
+ * the views whose rows name a site (occupancy, presence, stock,
+ * vulnerable: where the person is now) hold only that site's rows, and
+ * the database makes only those; the others ignore it. */
 struct json_t;
-int store_view_json(hz_node *n, const char *view, struct json_t **out,
-                    struct hz_err *err);
+int store_view_json(hz_node *n, const char *view, const uint8_t *site,
+                    struct json_t **out, struct hz_err *err);
 /* Set "author_name" (the writing device's name: its certificate's, or
  * this node's own for its entries; else null) and "account" (the staff
  * account a web write names; else null) of applied entry @eid (32 bytes)

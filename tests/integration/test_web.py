@@ -938,6 +938,13 @@ def writes_of_the_web_and_events_without_reload():
                        "nor past the web's own write")
             refused(a, n, "GET", "/api/views/presence?shoe=1", None, 400,
                     "unknown_field", "a view with an unknown parameter")
+            refused(a, n, "GET", "/api/views/presence?site=zz", None, 422,
+                    "bad_value", "a view for a site that is no id")
+            for view in ("occupancy", "stock", "vulnerable"):
+                st, js, _, _ = a.req("GET", "/api/views/%s?site=%s"
+                                     % (view, s1))
+                T.check(st == 200 and all(x["site"] == s1 for x in js),
+                        "%s for one site: that site's rows only" % view)
             st, _, _, _ = a.req("POST", "/api/checkout",
                                 {"persons": [pids[2]]})
             T.check_eq(st, 201, "one checks out")

@@ -127,11 +127,13 @@
 struct view {
     const char *name;
     const char *sql;
+    bool by_site; /* ?1: a site's id, or NULL for every site's rows */
 };
 
 /* Sphere: at least 3.5 m2 of covered space per person. */
 static const struct view views[] = {
-    {"occupancy", OPEN_STAYS
+    {"occupancy",
+     OPEN_STAYS
      ", here AS (SELECT site, count(DISTINCT person) AS n FROM open GROUP BY"
      " site) SELECT s.id AS site, s.name AS name, s.kind AS kind, s.capacity"
      " AS capacity, s.area_m2 AS area_m2, coalesce(here.n, 0) AS present,"
@@ -139,38 +141,48 @@ static const struct view views[] = {
      " THEN 1 ELSE 0 END AS over_capacity,"
      " CASE WHEN s.area_m2 IS NOT NULL AND here.n > 0 THEN s.area_m2 / here.n"
      " END AS m2_per_person FROM e_sites s LEFT JOIN here ON here.site = s.id"
-     " WHERE s.deleted = 0 ORDER BY s.name, s.id"},
-    {"presence", OPEN_STAYS
+     " WHERE s.deleted = 0 AND (?1 IS NULL OR s.id = ?1) ORDER BY s.name, s.id",
+     true},
+    {"presence",
+     OPEN_STAYS
      "SELECT o.person AS person, p.name AS name, p.household AS household,"
      " o.site AS site, s.name AS"
      " site_name, o.id AS stay, o.time AS since, (SELECT count(*) FROM open"
      " o2 WHERE o2.person = o.person) > 1 AS several_sites FROM open o"
      " LEFT JOIN e_persons p ON p.id = o.person LEFT JOIN e_sites s ON"
-     " s.id = o.site ORDER BY s.name, p.name, o.person, o.id"},
-    {"stock", "WITH eff AS (" EFFECTIVE(
-                  "v_stock_moves") ") SELECT e.site AS site,"
-                                   " s.name AS site_name, e.item AS item, "
-                                   "i.name AS item_name, i.unit AS"
-                                   " unit, sum(e.qty) AS on_hand, count(*) AS "
-                                   "moves FROM eff e LEFT JOIN"
-                                   " e_sites s ON s.id = e.site LEFT JOIN "
-                                   "e_items i ON i.id = e.item"
-                                   " GROUP BY e.site, e.item ORDER BY s.name, "
-                                   "i.name, e.site, e.item"},
-    {"received", "WITH eff AS (" EFFECTIVE(
-                     "v_stock_moves") ") SELECT e.household AS"
-                                      " household, h.head_name AS head_name, "
-                                      "e.item AS item, i.name AS"
-                                      " item_name, i.unit AS unit, -sum(e.qty) "
-                                      "AS received, count(*) AS"
-                                      " times FROM eff e LEFT JOIN "
-                                      "e_households h ON h.id = e.household"
-                                      " LEFT JOIN e_items i ON i.id = e.item "
-                                      "WHERE e.kind = 'distributed'"
-                                      " GROUP BY e.household, e.item ORDER BY "
-                                      "h.head_name, e.household,"
-                                      " i.name"},
-    {"vulnerable", OPEN_STAYS
+     " s.id = o.site WHERE ?1 IS NULL OR o.site = ?1"
+     " ORDER BY s.name, p.name, o.person, o.id",
+     true},
+    {"stock",
+     "WITH eff AS (" EFFECTIVE(
+         "v_stock_moves") ") SELECT e.site AS site,"
+                          " s.name AS site_name, e.item AS item, "
+                          "i.name AS item_name, i.unit AS"
+                          " unit, sum(e.qty) AS on_hand, count(*) AS "
+                          "moves FROM eff e LEFT JOIN"
+                          " e_sites s ON s.id = e.site LEFT JOIN "
+                          "e_items i ON i.id = e.item WHERE ?1 IS "
+                          "NULL OR e.site = ?1"
+                          " GROUP BY e.site, e.item ORDER BY s.name, "
+                          "i.name, e.site, e.item",
+     true},
+    {"received",
+     "WITH eff AS (" EFFECTIVE(
+         "v_stock_moves") ") SELECT e.household AS"
+                          " household, h.head_name AS head_name, "
+                          "e.item AS item, i.name AS"
+                          " item_name, i.unit AS unit, -sum(e.qty) "
+                          "AS received, count(*) AS"
+                          " times FROM eff e LEFT JOIN "
+                          "e_households h ON h.id = e.household"
+                          " LEFT JOIN e_items i ON i.id = e.item "
+                          "WHERE e.kind = 'distributed'"
+                          " GROUP BY e.household, e.item ORDER BY "
+                          "h.head_name, e.household,"
+                          " i.name",
+     false},
+    {"vulnerable",
+     OPEN_STAYS
      "SELECT p.id AS person, p.name AS name, p.household AS household,"
      " p.birth_year AS birth_year, p.elderly_mobility AS elderly_mobility,"
      " p.disabled AS disabled, p.no_caretaker AS no_caretaker,"
@@ -182,13 +194,16 @@ static const struct view views[] = {
      "site_name FROM"
      " e_persons p WHERE p.deleted = 0 AND (p.elderly_mobility = 1 OR"
      " p.disabled = 1 OR p.no_caretaker = 1 OR p.left_behind = 1 OR"
-     " p.pregnant = 1 OR p.chronic = 1) ORDER BY p.name, p.id"},
-    {"unaccounted", UNACCOUNTED_ROWS},
+     " p.pregnant = 1 OR p.chronic = 1) AND (?1 IS NULL OR (SELECT site FROM"
+     " open WHERE open.person = p.id ORDER BY time DESC, id DESC LIMIT 1) ="
+     " ?1) ORDER BY p.name, p.id",
+     true},
+    {"unaccounted", UNACCOUNTED_ROWS, false},
 };
 
 /* Views that also have totals (one row): their JSON is {rows, totals}. */
 static const struct view totals[] = {
-    {"unaccounted", UNACCOUNTED_TOTALS},
+    {"unaccounted", UNACCOUNTED_TOTALS, false},
 };
 
 static const struct view *find(const struct view *v, size_t n, const char *name)
@@ -200,8 +215,8 @@ static const struct view *find(const struct view *v, size_t n, const char *name)
     return NULL;
 }
 
-int store_view_json(hz_node *n, const char *view, json_t **out,
-                    struct hz_err *err)
+int store_view_json(hz_node *n, const char *view, const uint8_t *site,
+                    json_t **out, struct hz_err *err)
 {
     *out = NULL;
     const struct view *v = find(views, sizeof views / sizeof views[0], view);
@@ -209,7 +224,11 @@ int store_view_json(hz_node *n, const char *view, json_t **out,
     if (v == NULL)
         return hz_err_set(err, HZ_EINVAL, "no view %s", view);
     json_t *arr = json_array();
-    int rv = db_rows_json(&n->db, v->sql, DB_NO_ARGS, arr, err);
+    int rv = v->by_site
+                 ? db_rows_json(&n->db, v->sql,
+                                DB_ARGS(site != NULL ? DB_ROW(site) : DB_NULL),
+                                arr, err)
+                 : db_rows_json(&n->db, v->sql, DB_NO_ARGS, arr, err);
     if (rv != 0) {
         json_decref(arr);
         return rv;
@@ -236,6 +255,6 @@ int hz_node_view(hz_node *n, const char *view, char **json, struct hz_err *err)
 {
     *json = NULL;
     json_t *root = NULL;
-    int rv = store_view_json(n, view, &root, err);
+    int rv = store_view_json(n, view, NULL, &root, err);
     return rv != 0 ? rv : render_dump(root, json, err);
 }
