@@ -183,6 +183,26 @@ test('a shelter manager on a phone, end to end', async () => {
   await page.waitForFunction(() => document.querySelectorAll('#members input.pick').length === 2);
   await shot(page, 'phone-household');
 
+  // the household card: the household, its members and where each is
+  // now, laid out for A4 (one page)
+  await page.click('#open-card');
+  await page.waitForSelector('#card');
+  const card = await page.textContent('#card');
+  for (const want of ['张大山', '测试河东村', '11010519491231002X', '测试小学安置点', '行动不便老人'])
+    assert.ok(card.includes(want), `the card shows ${want}`);
+  assert.equal(await page.locator('#card table.card-table:not(.fields) tr').count(), 5,
+    'a heading and the four members');
+  await noSideways(page, 'card');
+  await shot(page, 'phone-card');
+  await page.emulateMedia({media: 'print'});
+  const cardPdf = path.join(SHOTS, 'household-card.pdf');
+  await page.pdf({path: cardPdf, format: 'A4'});
+  await page.emulateMedia({media: 'screen'});
+  const pages = (fs.readFileSync(cardPdf, 'latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+  assert.equal(pages, 1, 'the card is one A4 page');
+  await page.goBack();
+  await page.waitForSelector('#members li');
+
   // the household's history names the account that registered it
   await page.click('#history summary');
   const hist = await page.textContent('#history');

@@ -815,7 +815,7 @@ def friendly_commands_forms():
         keys = {
             "occupancy": {"site", "name", "kind", "capacity", "area_m2",
                           "present", "over_capacity", "m2_per_person"},
-            "presence": {"person", "name", "household", "site",
+            "presence": {"person", "name", "household", "head_name", "site",
                          "site_name", "stay", "since", "several_sites"},
             "stock": {"site", "site_name", "item", "item_name", "unit",
                       "on_hand", "moves"},

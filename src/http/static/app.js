@@ -127,6 +127,14 @@ const T = {
   revoke_confirm: ['确定吊销此设备？此后它写的记录都不会被接受：', 'Revoke this device? Nothing it writes from now on will be accepted:'],
   revoked: ['已吊销', 'revoked'],
   sheet_title: ['物资发放签收表', 'Distribution sheet'],
+  card_title: ['住户信息卡', 'Household card'],
+  card_open: ['打印住户卡', 'Print the household card'],
+  card_where: ['现在何处', 'Where now'],
+  card_members: ['家庭成员', 'Members of the household'],
+  back: ['返回', 'Back'],
+  card_flags: ['需要关注', 'Needs'],
+  card_warned: ['预警通知', 'Warnings delivered'],
+  card_sign: ['登记人 __________　核对人 __________　日期 __________', 'Registered by __________   Checked by __________   Date __________'],
   sheet_hint: ['按户发放，领取人签字', 'one line a household; the recipient signs'],
   signature: ['签字', 'Signature'],
   open_sheet: ['打印发放签收表', 'Print a distribution sheet'],
@@ -501,7 +509,7 @@ pages.household = async (main, id) => {
     got.length ? el('div', {class: 'card'}, el('h2', {text: t('received')}),
       el('ul', {}, got.map((g) => el('li', {}, `${g.item_name}: ${g.received} ${g.unit || ''}`)))) : null,
     historyCard('households', hist.ok ? hist.data : null),
-    el('p', {class: 'no-print'}, el('button', {text: t('print'), onclick: () => window.print()})));
+    el('p', {class: 'no-print'}, el('a', {href: '#/card/' + id, class: 'btn', id: 'open-card'}, t('card_open'))));
   refresh = load;
 };
 
@@ -638,18 +646,16 @@ pages.sheet = async (main) => {
   const sid = chosenSite(sites);
   const pres = await api('GET', '/api/views/presence' + (sid ? '?site=' + sid : ''));
   const site = sites.find((x) => x.id === sid) || {};
+  /* One line per household present: presence rows name each person's
+   * household and its head, so no further request is needed. */
   const byHh = new Map();
-  const persons = (pres.data || []).filter((p) => p.site === sid);
-  const rows = await Promise.all(persons.map((p) => api('GET', '/api/persons/' + p.person)));
-  for (const r of rows) {
-    if (!r.ok) continue;
-    const h = r.data.household || r.data.id;
-    const e = byHh.get(h) || {names: [], household: r.data.household};
-    e.names.push(r.data.name);
+  for (const p of (pres.data || []).filter((x) => x.site === sid)) {
+    const h = p.household || p.person;
+    const e = byHh.get(h) || {names: [], head: p.head_name || p.name};
+    e.names.push(p.name);
     byHh.set(h, e);
   }
-  const heads = await Promise.all([...byHh.values()].map((e) => e.household ? api('GET', '/api/households/' + e.household) : null));
-  const list = [...byHh.values()].map((e, i) => Object.assign(e, {head: heads[i] && heads[i].ok ? heads[i].data.head_name : e.names[0]}));
+  const list = [...byHh.values()];
   list.sort((a, b) => String(a.head).localeCompare(String(b.head), 'zh'));
   main.replaceChildren(
     el('h1', {}, t('sheet_title'), ' · ', site.name || ''),
@@ -660,6 +666,44 @@ pages.sheet = async (main) => {
       list.map((e, i) => el('tr', {}, el('td', {}, i + 1), el('td', {}, e.head), el('td', {}, e.names.length),
         el('td', {}, ''), el('td', {}, ''), el('td', {class: 'sign'}, ''))))),
     el('p', {class: 'no-print'}, el('button', {class: 'primary', text: t('print'), onclick: () => window.print()})));
+  refresh = load;
+};
+
+/* A household's card, laid out for A4: the household, its members (where
+ * each is now), what it received and the warnings delivered, and lines
+ * to sign. */
+pages.card = async (main, id) => {
+  const [h, persons, pres, rec, warned] = await Promise.all([
+    api('GET', '/api/households/' + id), api('GET', '/api/persons?household=' + id + '&limit=1000'),
+    api('GET', '/api/views/presence?household=' + id), api('GET', '/api/views/received?household=' + id),
+    api('GET', '/api/warnings?household=' + id + '&limit=1000')]);
+  if (!h.ok) { main.replaceChildren(el('div', {class: 'err'}, msg(h.data.error))); return; }
+  const where = {};
+  for (const p of pres.data || []) where[p.person] = p.site_name;
+  const d = h.data;
+  const row = (k, v) => el('tr', {}, el('th', {}, t(k)), el('td', {}, v === null || v === undefined || v === '' ? '—' : String(v)));
+  const table = (heads, rows) => el('div', {class: 'scroll'}, el('table', {class: 'card-table'},
+    el('tr', {}, heads.map((x) => el('th', {}, x))), rows));
+  const members = persons.ok ? persons.data.rows : [];
+  main.replaceChildren(el('article', {id: 'card', class: 'a4'},
+    el('h1', {}, t('card_title'), ' · ', d.head_name || ''),
+    el('p', {class: 'mute'}, me.name, ' · ', new Date().toLocaleString(lang === 0 ? 'zh-CN' : 'en')),
+    el('table', {class: 'card-table fields'},
+      row('head_name', d.head_name), row('village', d.village), row('grid', d.grid), row('address', d.address),
+      row('phone', d.phone), row('cadre', d.cadre), row('status', enumLabel('households', 'status', d.status))),
+    el('h2', {text: t('card_members')}),
+    table([t('name'), t('sex'), t('birth_year'), t('id_number'), t('card_flags'), t('card_where')],
+      members.map((p) => el('tr', {}, el('td', {}, p.name || ''), el('td', {}, enumLabel('persons', 'sex', p.sex) || ''),
+        el('td', {}, p.birth_year || ''), el('td', {class: 'idn'}, p.id_number || ''),
+        el('td', {}, FLAGS.filter((f) => p[f]).map((f) => t(f)).join('、')), el('td', {}, where[p.id] || t('nowhere'))))),
+    (rec.data || []).length ? [el('h2', {text: t('received')}),
+      table([t('item'), t('qty')], rec.data.map((g) => el('tr', {}, el('td', {}, g.item_name || ''), el('td', {}, `${g.received} ${g.unit || ''}`))))] : null,
+    warned.ok && warned.data.rows.length ? [el('h2', {text: t('card_warned')}),
+      el('ul', {}, warned.data.rows.map((w) => el('li', {}, new Date(w.time * 1000).toLocaleString(), ' · ',
+        enumLabel('warnings', 'method', w.method), ' · ', w.notice || '')))] : null,
+    el('p', {class: 'sign-line'}, t('card_sign')),
+    el('p', {class: 'no-print'}, el('button', {class: 'primary', text: t('print'), onclick: () => window.print()}),
+      ' ', el('a', {href: '#/household/' + id, class: 'btn'}, t('back')))));
   refresh = load;
 };
 

@@ -146,10 +146,11 @@ static const struct view views[] = {
     {"presence",
      OPEN_STAYS
      "SELECT o.person AS person, p.name AS name, p.household AS household,"
-     " o.site AS site, s.name AS"
+     " h.head_name AS head_name, o.site AS site, s.name AS"
      " site_name, o.id AS stay, o.time AS since, (SELECT count(*) FROM open"
      " o2 WHERE o2.person = o.person) > 1 AS several_sites FROM open o"
-     " LEFT JOIN e_persons p ON p.id = o.person LEFT JOIN e_sites s ON"
+     " LEFT JOIN e_persons p ON p.id = o.person LEFT JOIN e_households h ON"
+     " h.id = p.household LEFT JOIN e_sites s ON"
      " s.id = o.site WHERE ?1 IS NULL OR o.site = ?1"
      " ORDER BY s.name, p.name, o.person, o.id",
      true},
