@@ -747,6 +747,21 @@ static int64_t today_start(void)
  * today, anywhere in the merged data, is answered 409 received_today with
  * those distributions unless the request says "confirm": true (taken out
  * of @o here). false after refusing. */
+/* Whether a stock movement @m has been corrected: a row reverses it. */
+static bool reversed(hz_node *n, json_t *m)
+{
+    const char *id = json_string_value(json_object_get(m, "id"));
+    if (id == NULL)
+        return false;
+    struct hz_field where[] = {{"reverses", id}};
+    char *json = NULL;
+    struct hz_err err = {0};
+    bool any = hz_node_ls(n, "stock_moves", 1, where, &json, &err) == 0 &&
+               json != NULL && strcmp(json, "[]") != 0;
+    hz_free_string(json);
+    return any;
+}
+
 static bool distribution_ok(hz_node *n, const struct api_req *r, json_t *o,
                             struct api_res *out)
 {
@@ -779,7 +794,10 @@ static bool distribution_ok(hz_node *n, const struct api_req *r, json_t *o,
     json_t *m;
     json_array_foreach(rows, i, m)
     {
-        if (json_integer_value(json_object_get(m, "time")) >= since)
+        /* a correction is not a distribution, and one corrected away did
+         * not happen (DECISIONS 10) */
+        if (json_integer_value(json_object_get(m, "time")) >= since &&
+            json_object_get(m, "reverses") == NULL && !reversed(n, m))
             json_array_append(today, m);
     }
     json_decref(rows);

@@ -460,6 +460,17 @@ def likely_duplicates_and_second_distributions_are_warned_first():
             T.check_eq(a.req("POST", "/api/stock_moves",
                              dict(give, confirm=True))[0], 201,
                        "confirmed, it is given")
+            # a distribution corrected away did not happen
+            third = n.out("household", "add", "--head", "测试孙三")
+            st, js, _, _ = a.req("POST", "/api/stock_moves",
+                                 dict(give, household=third))
+            T.check_eq(st, 201, "a distribution to a third household")
+            n.out("put", "stock_moves", "site=" + s1, "item=" + item,
+                  "kind=distributed", "qty=-2", "household=" + third,
+                  "reverses=" + js["id"])
+            T.check_eq(a.req("POST", "/api/stock_moves",
+                             dict(give, household=third))[0], 201,
+                       "after its correction, giving it is not warned")
             other = n.out("household", "add", "--head", "测试钱二")
             n.out("put", "stock_moves", "site=" + s1, "item=" + item,
                   "kind=distributed", "qty=-1", "household=" + other,
