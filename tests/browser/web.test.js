@@ -374,5 +374,11 @@ test('desktop width', async () => {
   hz(C, ['join', read]);
   assert.equal(hzJson(C, ['status']).networked, true, 'the device joined with the token read from the QR code');
   await shot(page, 'desktop-admit-qr');
+  // a revocation shows as an alert on the network page
+  hz(A, ['revoke', ckey]);
+  await page.click('a[href="#/find"]');
+  await page.click('a[href="#/more"]');
+  await page.waitForSelector('#revoked');
+  assert.match(await page.textContent('#revoked'), /测试第三台/, 'the revoked device is named');
   await ctx.close();
 });

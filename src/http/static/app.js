@@ -126,6 +126,8 @@ const T = {
   revoke: ['吊销', 'Revoke'],
   revoke_confirm: ['确定吊销此设备？此后它写的记录都不会被接受：', 'Revoke this device? Nothing it writes from now on will be accepted:'],
   revoked: ['已吊销', 'revoked'],
+  revoked_devices: ['已吊销的设备（其之后的记录不被采用）', 'Revoked devices (their later entries apply nowhere)'],
+  denied: ['被拒绝的记录（设备无权写入）', 'Denied entries (the device may not write them)'],
   sheet_title: ['物资发放签收表', 'Distribution sheet'],
   card_title: ['住户信息卡', 'Household card'],
   card_open: ['打印住户卡', 'Print the household card'],
@@ -746,8 +748,10 @@ pages.village = async (main) => {
 };
 
 pages.more = async (main) => {
-  const [st, cf] = await Promise.all([api('GET', '/api/status'), api('GET', '/api/conflicts')]);
+  const [st, cf, mb] = await Promise.all([api('GET', '/api/status'), api('GET', '/api/conflicts'), api('GET', '/api/members')]);
   const s = st.data || {};
+  /* Revoked devices, for every account: their later entries apply nowhere. */
+  const revoked = ((mb.ok && mb.data.members) || []).filter((x) => x.revoked_after !== null && x.revoked_after !== undefined);
   const hash = (s.state_hash || '').slice(0, 8);
   const n = (k) => (s.entries && s.entries[k]) ?? 0;
   const conflicts = Array.isArray(cf.data) ? cf.data : [];
@@ -760,7 +764,9 @@ pages.more = async (main) => {
       el('div', {}, el('b', {}, n('applied') + n('rejected') + n('pending')), t('entries')),
       el('div', {}, el('b', {}, n('pending')), t('pending')),
       el('div', {}, el('b', {}, n('rejected')), t('rejected'))),
-    (s.forks || []).length ? el('div', {class: 'alert'}, t('forks') + ': ' + s.forks.length) : null,
+    (s.forks || []).length ? el('div', {class: 'alert', id: 'forks'}, t('forks') + ': ' + s.forks.length) : null,
+    revoked.length ? el('div', {class: 'alert', id: 'revoked'}, t('revoked_devices') + ': ' + revoked.map((x) => x.name || (x.key || '').slice(0, 8)).join('、')) : null,
+    n('denied') ? el('div', {class: 'alert'}, t('denied') + ': ' + n('denied')) : null,
     el('h2', {text: t('peers')}),
     el('ul', {class: 'list'}, (s.contacts || []).map((c) => el('li', {}, el('b', {}, c.name || (c.key || '').slice(0, 8)), ' ',
       el('span', {class: 'mute'}, [c.addr, c.connected ? '●' : '○'].join(' '))))),
