@@ -135,9 +135,6 @@ HZ_API HZ_NODISCARD int hz_node_ls(hz_node *node, const char *table,
                                    size_t n_where, const struct hz_field *where,
                                    char **json, struct hz_err *err);
 
-/* A named view as JSON: "occupancy", "presence", "stock", "received",
- * "vulnerable" (arrays of rows), "unaccounted" ({"rows", "totals"};
- * proto/schema.md, "Who is not accounted for"). */
 /* The history of one row: every applied entry that wrote it, oldest
  * first (by clock, then entry id), as a JSON array of {"entry", "author",
  * "author_name" (from its certificate, or null), "seq", "time_ms", "op"
@@ -149,6 +146,10 @@ HZ_API HZ_NODISCARD int hz_node_history(hz_node *node, const char *table,
                                         const char *id, char **json,
                                         struct hz_err *err);
 
+/* A named view as JSON: "occupancy", "presence", "stock", "received",
+ * "vulnerable", "village", "villages" (arrays of rows), "unaccounted"
+ * ({"rows", "totals"}; proto/schema.md, "Who is not accounted for";
+ * proto/cli.md, "show"). */
 HZ_API HZ_NODISCARD int hz_node_view(hz_node *node, const char *view,
                                      char **json, struct hz_err *err);
 

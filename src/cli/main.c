@@ -363,6 +363,11 @@ static const struct cli_cmd show_subs[] = {
     RUN("unaccounted", NODE_READ, cmd_show, NULL,
         "未落实的户和人，重点人员在前",
         "who is not accounted for, vulnerable first"),
+    RUN("village", NODE_READ, cmd_show, NULL,
+        "每户：状态、包保责任人、预警通知、成员去向",
+        "every household: status, cadre, warning, where its members are"),
+    RUN("villages", NODE_READ, cmd_show, NULL, "各村汇总：户数、人数、未落实",
+        "per village: households, persons, not accounted for"),
     END,
 };
 

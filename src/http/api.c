@@ -1125,12 +1125,12 @@ static void only(json_t *arr, const char *col, const char *val)
 static void view_route(hz_node *n, const struct api_req *r, const char *view,
                        struct api_res *out)
 {
-    static const char *const allowed[] = {"site", "household", NULL};
+    static const char *const allowed[] = {"site", "household", "village", NULL};
     if (!query_only(r, allowed, out))
         return;
-    static const char *const views[] = {"occupancy",  "presence",
-                                        "stock",      "received",
-                                        "vulnerable", "unaccounted"};
+    static const char *const views[] = {
+        "occupancy",  "presence",    "stock",   "received",
+        "vulnerable", "unaccounted", "village", "villages"};
     bool known = false;
     for (size_t i = 0; i < sizeof views / sizeof views[0]; i++)
         known = known || strcmp(view, views[i]) == 0;

@@ -279,6 +279,15 @@ test('a shelter manager on a phone, end to end', async () => {
   const warned = hzJson(A, ['ls', 'warnings']);
   assert.equal(warned.length, 1, 'one warning recorded');
   assert.equal(warned[0].by, '王芳', 'by the account that recorded it');
+  // every household of the village: its status, cadre, the warning just
+  // recorded and where its members are
+  await page.waitForFunction(() => /测试河东村/.test((document.querySelector('#villages') || {}).textContent || ''));
+  await page.waitForFunction(() => {
+    const li = [...document.querySelectorAll('#village-households li')].find((x) => x.textContent.includes('张大山'));
+    return li && /已通知/.test(li.textContent) && /测试小学安置点/.test(li.textContent);
+  });
+  await noSideways(page, 'village households');
+  await shot(page, 'phone-village-households');
 
   // a conflict: A and B edit the household's phone without seeing each other
   const key = hzJson(B.replace(/$/, ''), ['init', '--name', '测试第二台']).key;

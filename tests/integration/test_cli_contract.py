@@ -825,6 +825,13 @@ def friendly_commands_forms():
                            "elderly_mobility", "disabled", "no_caretaker",
                            "left_behind", "pregnant", "chronic", "condition",
                            "site", "site_name"},
+            "village": {"household", "head_name", "village", "grid", "cadre",
+                        "status", "warned", "reason", "warned_method",
+                        "warned_time", "persons", "placed",
+                        "unaccounted_persons", "sites"},
+            "villages": {"village", "households", "persons", "placed",
+                         "warned", "unaccounted_households",
+                         "unaccounted_persons"},
         }
         for view, want in keys.items():
             rows = n.js("show", view)

@@ -81,6 +81,13 @@ const T = {
   op_ins: ['新增', 'added'],
   by_cli: ['命令行', 'command line'],
   village_title: ['不遗漏一户一人', 'No household, no person missed'],
+  villages: ['各村情况', 'Villages'],
+  households_of: ['各户情况：', 'Every household of'],
+  at_site: ['在安置点', 'At a site'],
+  warned_hh: ['已通知户', 'Warned'],
+  warned: ['已通知', 'warned'],
+  not_warned: ['未通知', 'not warned'],
+  status_unknown: ['状态未填', 'status not given'],
   unaccounted: ['尚未掌握情况', 'Not yet accounted for'],
   all_accounted: ['所有住户和人员都已掌握', 'Every household and person is accounted for'],
   warn_record: ['记录预警已通知', 'Record a warning delivered'],
@@ -729,9 +736,15 @@ function warnButton(household) {
 }
 
 pages.village = async (main) => {
-  const r = await api('GET', '/api/views/unaccounted');
+  const [r, vs] = await Promise.all([api('GET', '/api/views/unaccounted'), api('GET', '/api/views/villages')]);
   const rows = (r.data.rows || []);
   const tot = r.data.totals || {};
+  const villages = vs.ok ? vs.data : [];
+  const chosen = localStorage.getItem('hz_village');
+  const pick = villages.some((v) => v.village === chosen) ? chosen : (villages[0] ? villages[0].village : null);
+  /* Every household of the chosen village: status, cadre, warning, where its members are. */
+  const hh = pick !== null ? await api('GET', '/api/views/village?village=' + encodeURIComponent(pick)) : {ok: true, data: []};
+  const choose = (v) => { localStorage.setItem('hz_village', v); load(); };
   main.replaceChildren(el('h1', {text: t('village_title')}),
     el('div', {class: 'stat'},
       el('div', {}, el('b', {}, tot.households ?? 0), t('households')),
@@ -743,7 +756,21 @@ pages.village = async (main) => {
         el('b', {}, x.name || x.head_name || '?'), ' ', el('span', {class: 'mute'}, [x.village, (T.reasons[x.reason] || [x.reason, x.reason])[lang]].filter(Boolean).join(' · ')),
         ' ', flagTags(x)),
       x.household && me.role !== 'viewer' ? warnButton(x.household) : null)))
-      : el('div', {class: 'ok'}, t('all_accounted')));
+      : el('div', {class: 'ok'}, t('all_accounted')),
+    villages.length ? el('section', {}, el('h2', {text: t('villages')}),
+      el('div', {class: 'scroll'}, el('table', {id: 'villages', class: 'card-table'},
+        el('tr', {}, [t('village'), t('unaccounted'), t('households'), t('persons'), t('at_site'), t('warned_hh')].map((x) => el('th', {}, x))),
+        villages.map((v) => el('tr', {class: v.village === pick ? 'on' : null},
+          el('td', {}, el('a', {href: '#/village', onclick: (ev) => { ev.preventDefault(); choose(v.village); }}, v.village ?? '—')),
+          el('td', {class: v.unaccounted_persons ? 'bad' : null}, v.unaccounted_persons),
+          el('td', {}, v.households), el('td', {}, v.persons), el('td', {}, v.placed), el('td', {}, v.warned)))))) : null,
+    pick !== null ? el('section', {}, el('h2', {text: t('households_of') + ' ' + pick}),
+      el('ul', {class: 'list', id: 'village-households'}, (hh.data || []).map((x) => el('li', {class: x.reason ? 'vuln' : null},
+        el('a', {href: '#/household/' + x.household}, el('b', {}, x.head_name || '?')), ' ',
+        el('span', {class: 'mute'}, [enumLabel('households', 'status', x.status) || t('status_unknown'),
+          t('cadre') + ': ' + (x.cadre || '—'),
+          x.warned_method ? t('warned') + ': ' + enumLabel('warnings', 'method', x.warned_method) + ' ' + new Date(x.warned_time * 1000).toLocaleDateString() : t('not_warned'),
+          `${t('at_site')} ${x.placed}/${x.persons}` + (x.sites ? ' (' + x.sites + ')' : '')].join(' · ')))))) : null);
   refresh = load;
 };
 

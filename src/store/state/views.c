@@ -71,7 +71,7 @@
     " (SELECT 1 FROM eff o WHERE o.kind = 'out' AND o.closes = i.id)), "       \
     "placed(person) AS (SELECT DISTINCT pe.rep FROM open o"                    \
     " JOIN p_end pe ON pe.start = o.person), "                                 \
-    "hh AS (SELECT h.id, h.head_name, h.village, h.status,"                    \
+    "hh AS (SELECT h.id, h.head_name, h.village, h.grid, h.cadre, h.status,"   \
     " h.id IN (SELECT hh FROM warned) AS warned,"                              \
     " CASE WHEN h.status = 'unreachable' THEN 'unreachable'"                   \
     " WHEN (h.status IS NULL OR h.status = 'home')"                            \
@@ -121,6 +121,30 @@
     " AS unaccounted_households,"                                              \
     " (SELECT count(*) FROM pp WHERE reason IS NOT NULL)"                      \
     " AS unaccounted_persons"
+
+/* The village view (DECISIONS 39's sets): every household in scope with
+ * its status, its cadre, the last warning delivered to it (to it or to a
+ * duplicate that stands for it), how many of its persons are at a site
+ * and where, and how many are not accounted for. */
+#define VILLAGE_ROWS                                                           \
+    UNACCOUNTED_BASE                                                           \
+    ", hw AS (SELECT he.rep AS hid, wv.method, wv.time, wv.id FROM wv"         \
+    " JOIN h_end he ON he.start = wv.household), "                             \
+    "at_site AS (SELECT DISTINCT pp.hid, s.name FROM open o"                   \
+    " JOIN p_end pe ON pe.start = o.person JOIN pp ON pp.id = pe.rep"          \
+    " JOIN e_sites s ON s.id = o.site) "                                       \
+    "SELECT hh.id AS household, hh.head_name, hh.village, hh.grid, hh.cadre,"  \
+    " hh.status, hh.warned, hh.reason,"                                        \
+    " (SELECT method FROM hw WHERE hw.hid = hh.id ORDER BY time DESC, id DESC" \
+    " LIMIT 1) AS warned_method,"                                              \
+    " (SELECT max(time) FROM hw WHERE hw.hid = hh.id) AS warned_time,"         \
+    " (SELECT count(*) FROM pp WHERE pp.hid = hh.id) AS persons,"              \
+    " (SELECT count(*) FROM pp WHERE pp.hid = hh.id AND pp.placed) AS placed," \
+    " (SELECT count(*) FROM pp WHERE pp.hid = hh.id AND pp.reason IS NOT"      \
+    " NULL) AS unaccounted_persons,"                                           \
+    " (SELECT group_concat(name, '、') FROM (SELECT name FROM at_site"         \
+    " WHERE at_site.hid = hh.id ORDER BY name)) AS sites"                      \
+    " FROM hh ORDER BY hh.village, hh.head_name, hh.id"
 
 /* clang-format on */
 
@@ -200,6 +224,7 @@ static const struct view views[] = {
      " ?1) ORDER BY p.name, p.id",
      true},
     {"unaccounted", UNACCOUNTED_ROWS, false},
+    {"village", VILLAGE_ROWS, false},
 };
 
 /* Views that also have totals (one row): their JSON is {rows, totals}. */
@@ -216,10 +241,57 @@ static const struct view *find(const struct view *v, size_t n, const char *name)
     return NULL;
 }
 
+/* "villages": per village, the sums of the village view's rows (the
+ * township's overview), in village order. */
+static json_t *villages_of(json_t *rows)
+{
+    static const char *const sums[] = {"persons", "placed", "warned",
+                                       "unaccounted_persons"};
+    json_t *out = json_array(), *last = NULL, *r;
+    size_t i;
+    json_array_foreach(rows, i, r)
+    {
+        json_t *v = json_object_get(r, "village");
+        if (last == NULL || !json_equal(json_object_get(last, "village"), v)) {
+            last = json_pack("{s:O, s:i, s:i, s:i, s:i, s:i, s:i}", "village",
+                             v != NULL ? v : json_null(), "households", 0,
+                             "persons", 0, "placed", 0, "warned", 0,
+                             "unaccounted_households", 0, "unaccounted_persons",
+                             0);
+            json_array_append_new(out, last);
+        }
+        json_object_set_new(
+            last, "households",
+            json_integer(
+                json_integer_value(json_object_get(last, "households")) + 1));
+        if (!json_is_null(json_object_get(r, "reason")))
+            json_object_set_new(
+                last, "unaccounted_households",
+                json_integer(json_integer_value(json_object_get(
+                                 last, "unaccounted_households")) +
+                             1));
+        for (size_t k = 0; k < sizeof sums / sizeof sums[0]; k++)
+            json_object_set_new(
+                last, sums[k],
+                json_integer(
+                    json_integer_value(json_object_get(last, sums[k])) +
+                    json_integer_value(json_object_get(r, sums[k]))));
+    }
+    return out;
+}
+
 int store_view_json(hz_node *n, const char *view, const uint8_t *site,
                     json_t **out, struct hz_err *err)
 {
     *out = NULL;
+    if (strcmp(view, "villages") == 0) {
+        json_t *rows = NULL;
+        int rv = store_view_json(n, "village", NULL, &rows, err);
+        if (rv == 0)
+            *out = villages_of(rows);
+        json_decref(rows);
+        return rv;
+    }
     const struct view *v = find(views, sizeof views / sizeof views[0], view);
     const struct view *t = find(totals, sizeof totals / sizeof totals[0], view);
     if (v == NULL)
