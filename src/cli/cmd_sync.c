@@ -278,6 +278,31 @@ static void on_ended(void *data, int rv, const struct hz_err *err,
     fflush(stderr);
 }
 
+/* net_serve, with a handle opened again each time another process gave
+ * the node a new key or network while it served (NET_SERVE_STALE): every
+ * handshake then proves the node's current identity. */
+static int serve_sync(struct cli *c, const struct net_serve_opts *o,
+                      struct hz_err *err)
+{
+    for (;;) {
+        int rv = net_serve(c->node, o, err);
+        if (rv != NET_SERVE_STALE)
+            return rv;
+        fprintf(stderr, "huzhu serve: %s\n",
+                cli_tr(c, "本节点的密钥或网络已更改，用新的身份重新开始同步",
+                       "the node's key or network changed: serving again"
+                       " with the new one"));
+        fflush(stderr);
+        hz_node_close(c->node);
+        c->node = NULL;
+        if (cli_open(c, 0) != EXIT_OK) {
+            err->code = HZ_EIO;
+            snprintf(err->msg, sizeof err->msg, "reopening the node");
+            return HZ_EIO;
+        }
+    }
+}
+
 /* Has another process put the node into a network (network create,
  * join)? Then the CLI's handle is opened again for net_serve. */
 static bool joined_network(void *data)
@@ -320,7 +345,7 @@ static int serve_web_alone(struct cli *c, struct serving *s,
         snprintf(err->msg, sizeof err->msg, "reopening the node");
         return HZ_EIO;
     }
-    return net_serve(c->node, o, err);
+    return serve_sync(c, o, err);
 }
 
 int cmd_serve(struct cli *c, struct form *f)
@@ -346,7 +371,7 @@ int cmd_serve(struct cli *c, struct form *f)
                                .ready = on_ready,
                                .ended = on_ended};
     struct hz_err err = {0};
-    int rv = net_serve(c->node, &o, &err);
+    int rv = serve_sync(c, &o, &err);
     if (rv == HZ_ENETWORK && s.http_listen != NULL)
         rv = serve_web_alone(c, &s, &o, &err);
     http_stop(s.web);

@@ -96,6 +96,7 @@ struct server {
     struct conn *conns;
     unsigned live; /* connections not closing */
     bool stopping;
+    bool stale; /* a new key or network: serve again with a new handle */
 };
 
 static int parse_addr(const char *text, struct sockaddr_storage *sa,
@@ -600,11 +601,20 @@ static int mark_seen(void *data, const char *addr)
 
 /* Read the configured peers again: new ones are dialled, removed ones
  * closed; every peer without a session whose wait is over is dialled. */
+static void stop_serving(struct server *srv);
+
 static void on_peers(uv_timer_t *t)
 {
     struct server *srv = t->data;
     if (srv->stopping)
         return;
+    /* huzhu rekey, network create or join in another process: this
+     * handle would go on proving the old key in every handshake. */
+    if (store_node_stale(srv->n)) {
+        srv->stale = true;
+        stop_serving(srv);
+        return;
+    }
     for (struct dialer *d = srv->dialers; d != NULL; d = d->next)
         d->seen = false;
     if (store_peer_addrs(srv->n, mark_seen, srv, NULL) != 0)
@@ -852,5 +862,5 @@ int net_serve(hz_node *n, const struct net_serve_opts *o, struct hz_err *err)
         free(d);
     }
     close(lock);
-    return rv;
+    return rv == 0 && srv.stale ? NET_SERVE_STALE : rv;
 }

@@ -55,7 +55,15 @@ struct net_serve_opts {
                   const struct net_result *r);
 };
 
-/* Serve @n until SIGINT or SIGTERM (then 0): answer sessions, and dial
+/* net_serve's answer when another process gave the node a new key (huzhu
+ * rekey) or put it into another network while it served: the handle, and
+ * every handshake made with it, would prove the old identity. The caller
+ * opens the node again and serves with the new one. */
+#define NET_SERVE_STALE 1
+
+/* Serve @n until SIGINT or SIGTERM (then 0) or until the node's key or
+ * network changes underneath (then NET_SERVE_STALE, within a second; the
+ * sessions end first): answer sessions, and dial
  * the configured peers (huzhu peer add; read again every second) and
  * redial them with backoff and jitter (HZ_REDIAL_MIN_MS to
  * HZ_REDIAL_MAX_MS, net.c). Sessions stay open and push. HZ_EBUSY when another

@@ -14,6 +14,7 @@ added while serve runs is dialled without a restart, and one that cannot
 be reached says why. Traffic goes only to 127.0.0.1."""
 import glob
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -275,6 +276,39 @@ def serving_nodes_in_a_line_converge_and_keep_up():
                     rc, err = s.stop()
                     T.check_eq(rc, 0, "serve exits 0 on SIGTERM")
         T.check(not a.js("status")["serving"], "no serve runs afterwards")
+
+
+@cases.case
+def a_serving_node_rekeyed_by_another_process_serves_with_its_new_key():
+    """huzhu rekey while the node serves: within a second serve ends its
+    sessions and serves again with a handle of the new key, so the next
+    handshake proves the new key (before, serve went on proving the old
+    one until it was restarted)."""
+    with T.TempDir("live-sync-rekey") as work:
+        r, d, e = root_and_members(
+            work, ("测试根节点", "测试节点乙", "测试节点丙"), "rde")
+        s = Serving(e)
+        try:
+            T.check_eq(d.js("sync", s.addr)["peer"], e.key,
+                       "before: the handshake proves e's key")
+            rk = e.js("rekey")
+            T.check(rk["key"] != e.key, "a new key")
+            e.key = rk["key"]
+            admitted(r, e, "丙站新钥")
+            ready, _, _ = select.select([s.p.stdout], [], [], 20)
+            line = s.p.stdout.readline().decode() if ready else ""
+            T.check(line.startswith("{\"listening\":\"127.0.0.1:"),
+                    "serve listens again by itself (%r)" % line)
+            addr = line.split("\"")[3] if line else s.addr
+            j = d.js("sync", addr)
+            T.check_eq(j["peer"], rk["key"],
+                       "after: the handshake proves the new key")
+            T.check_eq(d.state_hash(), e.state_hash(), "and they agree")
+        finally:
+            rc, err = s.stop()
+            T.check_eq(rc, 0, "serve exits 0")
+            T.check("serving again" in err or "重新开始同步" in err,
+                    "serve says why it served again")
 
 
 Y1970 = "1970-01-02 00:00:00"
