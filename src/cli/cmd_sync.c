@@ -278,6 +278,19 @@ static void on_ended(void *data, int rv, const struct hz_err *err,
     fflush(stderr);
 }
 
+/* The CLI's handle, opened again: another process changed the node's key
+ * or network, which a handle reads only when opened. */
+static int reopen_node(struct cli *c, struct hz_err *err)
+{
+    hz_node_close(c->node);
+    c->node = NULL;
+    if (cli_open(c, 0) == EXIT_OK)
+        return 0;
+    err->code = HZ_EIO;
+    snprintf(err->msg, sizeof err->msg, "reopening the node");
+    return HZ_EIO;
+}
+
 /* net_serve, with a handle opened again each time another process gave
  * the node a new key or network while it served (NET_SERVE_STALE): every
  * handshake then proves the node's current identity. */
@@ -293,13 +306,9 @@ static int serve_sync(struct cli *c, const struct net_serve_opts *o,
                        "the node's key or network changed: serving again"
                        " with the new one"));
         fflush(stderr);
-        hz_node_close(c->node);
-        c->node = NULL;
-        if (cli_open(c, 0) != EXIT_OK) {
-            err->code = HZ_EIO;
-            snprintf(err->msg, sizeof err->msg, "reopening the node");
-            return HZ_EIO;
-        }
+        rv = reopen_node(c, err);
+        if (rv != 0)
+            return rv;
     }
 }
 
@@ -338,14 +347,8 @@ static int serve_web_alone(struct cli *c, struct serving *s,
     if (rv != 1)
         return rv;
     /* In a network now: the handle, opened before, knows nothing of it. */
-    hz_node_close(c->node);
-    c->node = NULL;
-    if (cli_open(c, 0) != EXIT_OK) {
-        err->code = HZ_EIO;
-        snprintf(err->msg, sizeof err->msg, "reopening the node");
-        return HZ_EIO;
-    }
-    return serve_sync(c, o, err);
+    rv = reopen_node(c, err);
+    return rv != 0 ? rv : serve_sync(c, o, err);
 }
 
 int cmd_serve(struct cli *c, struct form *f)
