@@ -206,9 +206,12 @@ static int put_pinyin(struct hz_node *n, const uint8_t *row, const char *prefix,
     int rv = 0;
     for (size_t i = 0; rv == 0 && i < count; i++) {
         char key[KEY_MAX];
-        snprintf(key, sizeof key, "%s%s", prefix, full[i]);
+        /* (the precision: a spelling fits; gcc cannot tell for a row) */
+        snprintf(key, sizeof key, "%s%.*s", prefix, PINYIN_SPELLING_MAX,
+                 full[i]);
         rv = put_key(n, row, key, kr, err);
-        snprintf(key, sizeof key, "%s%s", prefix, initials[i]);
+        snprintf(key, sizeof key, "%s%.*s", prefix, PINYIN_SPELLING_MAX,
+                 initials[i]);
         if (rv == 0 && strcmp(full[i], initials[i]) != 0)
             rv = put_key(n, row, key, kr, err);
     }
