@@ -5,8 +5,10 @@
 #
 #   1. installs what is missing: the host packages of tools/deps.sh, the
 #      arm64 foreign architecture, Debian 12's aarch64 cross compiler,
-#      qemu-user and the :arm64 -dev packages (GnuTLS's are Multi-Arch:
-#      same, so apt upgrades the amd64 GnuTLS to their version)
+#      qemu-user, the :arm64 -dev packages (GnuTLS's are Multi-Arch:
+#      same, so apt upgrades the amd64 GnuTLS to their version) and
+#      libqrencode4:arm64 (dlopened for the join token's QR code, which
+#      integration.web checks)
 #   2. cross-compiles huzhu in build-aarch64 (cmake/aarch64-toolchain.cmake)
 #      with libuv, SQLite, libsodium, msgpack-c, jansson and libmicrohttpd
 #      linked statically (HZ_STATIC_DEPS) and checks with readelf that the
@@ -51,6 +53,11 @@ HZ_ARM64_PACKAGES=(
   # one version, so apt upgrades the amd64 ones (libgnutls30,
   # libgnutls28-dev, ...) to the arm64 candidate here when they are older.
   libmicrohttpd-dev:arm64 libgnutls28-dev:arm64
+  # The join token's QR code: huzhu dlopens libqrencode.so.4 (src/http/qr.c)
+  # and integration.web expects the SVG, so the tests under qemu (-L /)
+  # need the arm64 library; its header is arch-independent (tools/deps.sh
+  # installs libqrencode-dev). Multi-Arch: same, one version with amd64's.
+  libqrencode4:arm64
   dpkg-dev systemd              # dpkg-shlibdeps; systemd-analyze
 )
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
