@@ -8,13 +8,13 @@
 #include "api.h"
 #include "qr.h"
 
+#include "../core/codec.h"
 #include "../core/error_int.h"
 #include "../core/limits.h"
 #include "../core/schema.h"
 #include "../store/store.h"
 
 #include <arpa/inet.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -817,9 +817,8 @@ static bool distribution_ok(hz_node *n, const struct api_req *r, json_t *o,
  * id; NULL when the view fails. */
 static json_t *view_rows(hz_node *n, const char *view, const char *site)
 {
-    uint8_t id[16];
-    bool one = site != NULL && strlen(site) == 32 &&
-               sodium_hex2bin(id, sizeof id, site, 32, NULL, NULL, NULL) == 0;
+    uint8_t id[HZ_ROW_LEN];
+    bool one = site != NULL && hex_decode(site, id, sizeof id) == 0;
     json_t *v = NULL;
     struct hz_err err = {0};
     return store_view_json(n, view, one ? id : NULL, &v, &err) == 0 ? v : NULL;
@@ -1141,10 +1140,8 @@ static void view_route(hz_node *n, const struct api_req *r, const char *view,
     /* A site's rows are made by the database alone (a shelter's page
      * costs its site, not every site). */
     const char *site = query(r, "site");
-    uint8_t site_id[16];
-    if (site != NULL &&
-        (strlen(site) != 32 || sodium_hex2bin(site_id, sizeof site_id, site, 32,
-                                              NULL, NULL, NULL) != 0)) {
+    uint8_t site_id[HZ_ROW_LEN];
+    if (site != NULL && hex_decode(site, site_id, sizeof site_id) != 0) {
         refuse(out, 422, "bad_value", "site", "安置点编号不正确",
                "site is not a row id (32 hex digits)");
         return;
@@ -1196,10 +1193,9 @@ static void conflicts_route(hz_node *n, struct api_res *out)
     {
         json_array_foreach(json_object_get(c, "heads"), k, h)
         {
-            uint8_t eid[32];
+            uint8_t eid[HZ_HASH_LEN];
             const char *hex = json_string_value(json_object_get(h, "entry"));
-            if (hex != NULL && strlen(hex) == 64 &&
-                sodium_hex2bin(eid, sizeof eid, hex, 64, NULL, NULL, NULL) == 0)
+            if (hex != NULL && hex_decode(hex, eid, sizeof eid) == 0)
                 (void)store_entry_who(n, eid, h, &err);
         }
     }

@@ -838,6 +838,15 @@ def friendly_commands_forms():
             T.check(rows and all(set(x) == want for x in rows),
                     "show %s --json: rows with the keys of proto/cli.md"
                     % view)
+        hh = n.js("show", "village")
+        for v in n.js("show", "villages"):
+            mine = [x for x in hh if x["village"] == v["village"]]
+            T.check(v["households"] == len(mine) and
+                    v["persons"] == sum(x["persons"] for x in mine) and
+                    v["placed"] == sum(x["placed"] for x in mine) and
+                    v["unaccounted_households"] ==
+                    sum(x["reason"] is not None for x in mine),
+                    "show villages sums show village for %s" % v["village"])
         for view in keys:
             r = n.run("show", view, expect=0)
             T.check(r.out.strip() != "" and not r.out.startswith("["),

@@ -417,12 +417,7 @@ load() {
     "$base/" >"$work/$key.wrk" 2>&1 || die "wrk failed: $(tail -3 "$work/$key.wrk")"
   if [ -n "$load_writes" ]; then
     touch "$work/writer.stop"
-    n=0
-    while kill -0 "$writer_pid" 2>/dev/null; do
-      n=$((n + 1))
-      [ "$n" -lt 700 ] || die "the write loop did not stop within 70 s"
-      sleep 0.1
-    done
+    gone_within "$writer_pid" 700 || die "the write loop did not stop within 70 s"
     wait "$writer_pid" || true
     writer_pid=""
     read -r wn wbad <"$work/writer.out" || die "the write loop reported nothing"
@@ -696,12 +691,7 @@ load_pid=$!
 sleep 3
 for _ in $(seq "$samples"); do sample load; done
 kill -INT "$load_pid" 2>/dev/null || true
-n=0
-while kill -0 "$load_pid" 2>/dev/null; do
-  n=$((n + 1))
-  [ "$n" -lt 300 ] || die "wrk did not stop within 30 s of SIGINT"
-  sleep 0.1
-done
+gone_within "$load_pid" 300 || die "wrk did not stop within 30 s of SIGINT"
 wait "$load_pid" || true
 load_pid=""
 c1=$(cpu_ticks "$a_pid")

@@ -241,8 +241,15 @@ static const struct view *find(const struct view *v, size_t n, const char *name)
     return NULL;
 }
 
+/* Add @by to the integer @key of @o. */
+static void add_to(json_t *o, const char *key, json_int_t by)
+{
+    json_object_set_new(
+        o, key, json_integer(json_integer_value(json_object_get(o, key)) + by));
+}
+
 /* "villages": per village, the sums of the village view's rows (the
- * township's overview), in village order. */
+ * township's overview), in village order (the village view's). */
 static json_t *villages_of(json_t *rows)
 {
     static const char *const sums[] = {"persons", "placed", "warned",
@@ -260,22 +267,12 @@ static json_t *villages_of(json_t *rows)
                              0);
             json_array_append_new(out, last);
         }
-        json_object_set_new(
-            last, "households",
-            json_integer(
-                json_integer_value(json_object_get(last, "households")) + 1));
-        if (!json_is_null(json_object_get(r, "reason")))
-            json_object_set_new(
-                last, "unaccounted_households",
-                json_integer(json_integer_value(json_object_get(
-                                 last, "unaccounted_households")) +
-                             1));
+        add_to(last, "households", 1);
+        add_to(last, "unaccounted_households",
+               !json_is_null(json_object_get(r, "reason")));
         for (size_t k = 0; k < sizeof sums / sizeof sums[0]; k++)
-            json_object_set_new(
-                last, sums[k],
-                json_integer(
-                    json_integer_value(json_object_get(last, sums[k])) +
-                    json_integer_value(json_object_get(r, sums[k]))));
+            add_to(last, sums[k],
+                   json_integer_value(json_object_get(r, sums[k])));
     }
     return out;
 }
