@@ -951,6 +951,8 @@ def writes_of_the_web_and_events_without_reload():
                     "unknown_field", "a view with an unknown parameter")
             refused(a, n, "GET", "/api/views/presence?site=zz", None, 422,
                     "bad_value", "a view for a site that is no id")
+            refused(a, n, "GET", "/api/views/nothing", None, 404,
+                    "not_found", "a view that does not exist")
             for view in ("occupancy", "stock", "vulnerable"):
                 st, js, _, _ = a.req("GET", "/api/views/%s?site=%s"
                                      % (view, s1))
