@@ -12,7 +12,6 @@ later by other processes (a write on a reaches c within seconds), and
 show their peers in status; a peer removed is no longer dialled; a peer
 added while serve runs is dialled without a restart, and one that cannot
 be reached says why. Traffic goes only to 127.0.0.1."""
-import glob
 import os
 import select
 import signal
@@ -57,9 +56,7 @@ class Serving:
         if faketime is not None:
             # libfaketime preloaded into serve itself: faketime(1) would
             # stand between us and serve, and not pass SIGTERM on.
-            lib = glob.glob("/usr/lib/*/faketime/libfaketime.so.1")
-            T.check(len(lib) > 0, "libfaketime is installed")
-            env = dict(FAKE, LD_PRELOAD=lib[0], FAKETIME="@" + faketime)
+            env = T.faketime_env(faketime, FAKE)
         self.p = subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=T.base_env(env))

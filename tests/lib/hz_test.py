@@ -13,6 +13,7 @@ any case failed. Every wait polls a condition with a deadline.
 
 import hashlib
 import json
+import glob
 import os
 import signal
 import sqlite3
@@ -113,14 +114,30 @@ def base_env(extra=None):
     return env
 
 
+def faketime_env(stamp, env=None):
+    """@env (a dict or None) with libfaketime preloaded and the wall clock
+    at @stamp ("YYYY-MM-DD HH:MM:SS", or libfaketime's own "@..."/"+..."
+    forms). Not the faketime(1) wrapper: it keeps a semaphore and shared
+    memory named by its pid in /dev/shm, and one left behind by a wrapper
+    that died made a later one with the same pid fail ("sem_open: File
+    exists")."""
+    lib = glob.glob("/usr/lib/*/faketime/libfaketime.so.1")
+    if not lib:
+        raise Failure("libfaketime is not installed (Debian: faketime)")
+    out = dict(env or {})
+    out["LD_PRELOAD"] = lib[0]
+    out["FAKETIME"] = stamp if stamp[:1] in "@+-" else "@" + stamp
+    return out
+
+
 def run(args, expect=None, env=None, faketime=None, timeout=120,
         input=None):
     """Run huzhu with @args (a list). @expect: an exit code to assert, or
-    None. @faketime: a faketime(1) timestamp to run the program under.
+    None. @faketime: a timestamp to run the program under (faketime_env).
     @input: text for its standard input (else none: /dev/null)."""
     cmd = [HUZHU] + [str(a) for a in args]
     if faketime is not None:
-        cmd = ["faketime", faketime] + cmd
+        env = faketime_env(faketime, env)
     PROCESSES[0] += 1
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        env=base_env(env), timeout=timeout,
