@@ -405,8 +405,11 @@ static unsigned verify_threads(size_t entries)
 
 /* Check the chunk's signatures and write its ids; the chunk is empty
  * afterwards. A thread that cannot start leaves its share to the others. */
-static int finish_chunk(struct chunk *c, FILE *ids, struct hz_err *err)
+static int finish_chunk(hz_node *n, struct chunk *c, FILE *ids,
+                        struct hz_err *err)
 {
+    if (db_in_txn(&n->db))
+        txn_rollback(n); /* take_entry's read transaction */
     pthread_t th[VERIFY_THREADS];
     struct verify_job job[VERIFY_THREADS];
     unsigned want = verify_threads(c->count), started = 0;
@@ -441,7 +444,10 @@ static int finish_chunk(struct chunk *c, FILE *ids, struct hz_err *err)
     return rv;
 }
 
-/* Read one entry frame into the chunk: decoded, and looked up. */
+/* Read one entry frame into the chunk: decoded, and looked up. A chunk's
+ * lookups share one read transaction (one statement alone is a
+ * transaction of its own: two locks of the WAL index each); it ends with
+ * the chunk, so that no snapshot is held for the whole file. */
 static int take_entry(hz_node *n, struct chunk *c, const struct reader *r,
                       struct hz_err *err)
 {
@@ -449,6 +455,8 @@ static int take_entry(hz_node *n, struct chunk *c, const struct reader *r,
     memcpy(p, r->buf, r->len);
     size_t i = c->count;
     int rv = entry_decode(&c->e[i], p, r->len, err);
+    if (rv == 0 && !db_in_txn(&n->db))
+        rv = txn_begin_read(n, err);
     if (rv == 0)
         rv = ingest_held(n, &c->e[i], p, r->len, &c->held[i], err);
     if (rv != 0) {
@@ -475,14 +483,14 @@ static int verify_frames(hz_node *n, struct reader *r, struct chunk *c,
             break;
         if (r->kind == FRAME_TRAILER) {
             uint64_t count = c->first + c->count;
-            rv = finish_chunk(c, r->ids, err);
+            rv = finish_chunk(n, c, r->ids, err);
             return rv != 0 ? rv : check_trailer(r, count, err);
         }
         if (r->kind != FRAME_ENTRY)
             return hz_err_set(err, HZ_EMALFORMED, "second bundle header");
         rv = take_entry(n, c, r, err);
         if (rv == 0 && (c->count == CHUNK_ENTRIES || c->used >= CHUNK_BYTES))
-            rv = finish_chunk(c, r->ids, err);
+            rv = finish_chunk(n, c, r->ids, err);
     }
     return rv;
 }
@@ -505,12 +513,14 @@ static int verify_file(hz_node *n, struct reader *r, uint64_t *count,
      * signature is what is reported, as if checked one by one. */
     if (rv != 0 && c->count > 0) {
         struct hz_err first = {0};
-        if (finish_chunk(c, r->ids, &first) != 0) {
+        if (finish_chunk(n, c, r->ids, &first) != 0) {
             rv = first.code;
             if (err != NULL)
                 *err = first;
         }
     }
+    if (db_in_txn(&n->db))
+        txn_rollback(n);
     *count = c->first + c->count;
     free(c->buf);
     free(c);
