@@ -64,12 +64,24 @@ int store_vector_each(hz_node *n,
  * into @got. Set n, call store_sync_io, and store_sync_close at the end;
  * the rest is the store's. */
 enum { ROUND_CHAINS, ROUND_FORKS, ROUND_PENDING };
+/* What the node's database has seen committed: this handle's commits and
+ * the data_version of its connection (everyone else's). Two equal stamps
+ * of one handle: nothing was committed in between (store_change_stamp). */
+struct store_stamp {
+    int64_t data_version;
+    uint64_t commits;
+};
+
 struct store_sync {
     hz_node *n;
     struct hz_ingest_stats got;
     /* pushing: the last number sent from the log, forks and pending */
     bool pushing;
     int64_t push[3];
+    /* the store as it was at the last push that sent all there was: no
+     * need to look again until it changes */
+    bool pushed_all;
+    struct store_stamp pushed_at;
     /* a round being sent: authors in key order and where in them, then
      * forks and pending after @after up to the marks @upto */
     bool in_round;
@@ -128,6 +140,7 @@ int store_contact_end(hz_node *n, const uint8_t *key, const char *addr,
  * another connection (a serving loop's ingest, a CLI write) commits, never
  * for this connection's own commits. */
 int store_data_version(hz_node *n, int64_t *out, struct hz_err *err);
+int store_change_stamp(hz_node *n, struct store_stamp *out, struct hz_err *err);
 /* Has another process given the node a new key (huzhu rekey) or put it
  * into a network (network create, join) since @n was opened? A handle
  * that writes (the web's) must then be opened again: it would sign with

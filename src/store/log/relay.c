@@ -293,7 +293,18 @@ static int io_next(void *ctx, sync_emit_fn emit, void *s, bool *round_done,
     if (!k->pushing)
         return 0;
     struct emit_ctx c = {.k = k, .emit = emit, .s = s};
-    int rv = txn_begin_read(k->n, err);
+    /* Pushing looks at the store only when something was committed since
+     * it last found nothing more to send (every tick of every session
+     * asked it before). The stamp is taken first: a commit after it is
+     * seen next time. */
+    struct store_stamp now;
+    int rv = store_change_stamp(k->n, &now, err);
+    if (rv == 0 && !k->in_round && k->pushed_all &&
+        now.data_version == k->pushed_at.data_version &&
+        now.commits == k->pushed_at.commits)
+        return 0;
+    if (rv == 0)
+        rv = txn_begin_read(k->n, err);
     if (rv == 0 && k->in_round) {
         rv = round_step(k, &c, err);
         if (rv == 0) {
@@ -310,6 +321,8 @@ static int io_next(void *ctx, sync_emit_fn emit, void *s, bool *round_done,
             c.cursor = &k->push[i];
             rv = log_each_after(k->n, parts[i], k->push[i], emit_row, &c, err);
         }
+        k->pushed_all = rv == 0; /* not SYNC_FULL: all there was is sent */
+        k->pushed_at = now;
     }
     txn_rollback(k->n);
     return rv == SYNC_FULL ? 0 : rv;

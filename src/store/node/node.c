@@ -372,7 +372,7 @@ static int migrate(hz_node *n, int format, struct hz_err *err)
         rv = fields_upgrade(n, err);
     if (rv == 0 && format >= 3 && format < 7)
         rv = log_autoincrement(n, err);
-    if (rv == 0 && format < 10) /* 9: sx; 10: its pinyin keys */
+    if (rv == 0 && format < 11) /* 9: sx; 10: pinyin keys; 11: by row n */
         rv = search_rebuild(n, err);
     if (rv == 0)
         rv = db_set_format(&n->db, err);
@@ -497,6 +497,12 @@ int node_name(struct hz_node *n, char **name, struct hz_err *err)
     if (rv == 0 && *name == NULL)
         rv = hz_err_set(err, HZ_ECORRUPT, "node has no name");
     return rv;
+}
+
+int store_change_stamp(hz_node *n, struct store_stamp *out, struct hz_err *err)
+{
+    out->commits = n->commits;
+    return store_data_version(n, &out->data_version, err);
 }
 
 int store_data_version(hz_node *n, int64_t *out, struct hz_err *err)

@@ -62,6 +62,10 @@ struct hz_node {
     struct hz_range *not_kept;
     size_t n_not_kept;
     struct enc scratch;
+    /* Transactions this handle committed: with SQLite's data_version
+     * (other connections' commits), whether anything may have changed
+     * (store_change_stamp). */
+    uint64_t commits;
 };
 
 /* ---- node.c */

@@ -40,7 +40,11 @@ int txn_commit(struct hz_node *n, struct hz_err *err)
         rv = capacity_settle(n, err);
     if (rv == 0)
         rv = resolve_trust(n, err);
-    return rv != 0 ? rv : db_commit(&n->db, err);
+    if (rv == 0)
+        rv = db_commit(&n->db, err);
+    if (rv == 0)
+        n->commits++;
+    return rv;
 }
 
 void txn_rollback(struct hz_node *n)
