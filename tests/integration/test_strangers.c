@@ -156,7 +156,9 @@ static int64_t strangers_sum(hz_node *n, const char *what)
         "(SELECT c.seq FROM cutoff AS c WHERE c.subject = author), "
         "9223372036854775807))";
     snprintf(sql, sizeof sql,
-             "SELECT (SELECT %s FROM log WHERE %s) + (SELECT %s FROM pending"
+             "SELECT (SELECT %s FROM (SELECT (SELECT name FROM names WHERE"
+             " k = log.author) AS author, seq, bytes FROM log) WHERE %s) +"
+             " (SELECT %s FROM pending"
              " WHERE %s) + (SELECT %s FROM forks WHERE %s)",
              what, who, what, who, what, who);
     return unit_sql_int(n, sql);
@@ -241,7 +243,8 @@ static int64_t applied_of(hz_node *n, hz_node *author)
     char sql[256], key[2 * HZ_KEY_LEN + 1];
     hz_node_key_hex(author, key);
     snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM log WHERE author = x'%s' AND state = 0",
+             "SELECT count(*) FROM log WHERE author = (SELECT k FROM names"
+             " WHERE name = x'%s') AND state = 0",
              key);
     return unit_sql_int(n, sql);
 }
@@ -359,7 +362,8 @@ static void a_flood_of_fresh_keys_leaves_the_disk_bounded(void **state)
     assert_int_equal(st.granted, (uint64_t)held_k0);
     char sql[256];
     snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM log WHERE author = x'%s' AND state = 0",
+             "SELECT count(*) FROM log WHERE author = (SELECT k FROM names"
+             " WHERE name = x'%s') AND state = 0",
              key);
     assert_int_equal(unit_sql_int(t, sql), held_k0);
     /* What went is fetched again later, and now it applies. */

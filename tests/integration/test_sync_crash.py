@@ -36,7 +36,8 @@ SEED = C.SEED
 
 
 def author_count(node, key):
-    return node.query("SELECT count(*) FROM log WHERE author = ?",
+    return node.query("SELECT count(*) FROM log WHERE author ="
+                      " (SELECT k FROM names WHERE name = ?)",
                       (bytes.fromhex(key),))[0][0]
 
 

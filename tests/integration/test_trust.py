@@ -484,7 +484,8 @@ def a_cloned_node_forks_and_the_documented_recovery_works():
             T.check(not node.status()["clone_detected"],
                     "%s: the old key's other branch is no clone of the new"
                     % node.dir)
-            mine = node.query("SELECT count(*) FROM log WHERE author = ?",
+            mine = node.query("SELECT count(*) FROM log WHERE author ="
+                              " (SELECT k FROM names WHERE name = ?)",
                               (bytes.fromhex(node.key),))[0][0]
             T.check(mine == 2, "%s: its certificate entry and the entry past"
                     " the cut-off, re-issued (%d entries)" % (node.dir, mine))
@@ -574,7 +575,8 @@ def records_written_before_joining_are_reissued():
 def states(node, author):
     """{seq: (state, reason)} of one author's entries in the log."""
     return {q: (st, r) for q, st, r in node.query(
-        "SELECT seq, state, reason FROM log WHERE author = ?", (author,))}
+        "SELECT seq, state, reason FROM log WHERE author ="
+        " (SELECT k FROM names WHERE name = ?)", (author,))}
 
 
 @cases.case

@@ -482,26 +482,88 @@ def likely_duplicates_and_second_distributions_are_warned_first():
             w.stop()
 
 
+def unnumbered(db, table):
+    """Turn @table into the shape of formats 1 to 10: id the primary key,
+    no row number n."""
+    cols = [r[1] for r in db.execute("PRAGMA table_info(%s)" % table)
+            if r[1] != "n"]
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE name = ?",
+                     (table,)).fetchone()[0]
+    sql = sql.replace("n INTEGER PRIMARY KEY, id BLOB NOT NULL UNIQUE",
+                      "id BLOB PRIMARY KEY")
+    T.check("n INTEGER" not in sql, "the old shape of %s" % table)
+    names = ", ".join('"%s"' % c for c in cols)
+    db.execute("ALTER TABLE %s RENAME TO old_%s" % (table, table))
+    db.execute(sql)
+    # rows in another order than they were numbered
+    db.execute("INSERT INTO %s(%s) SELECT %s FROM old_%s ORDER BY id DESC"
+               % (table, names, names, table))
+    db.execute("DROP TABLE old_%s" % table)
+
+
 @cases.case
-def a_node_of_format_8_gets_its_search_index_when_opened():
-    with T.TempDir("web") as work:
+def a_node_of_format_8_or_10_gets_its_search_index_when_opened():
+    for old in (8, 10):
+        with T.TempDir("web") as work:
+            upgraded_search(work, old)
+
+
+def upgraded_search(work, old):
+    """A node of database format @old (8: no search index; 10: rows not
+    numbered, the index by row id) opened by this build."""
+    if True:
         n = T.Node.create(work, "测试旧节点", "old")
         n.js("network", "create", "--name", "测试网络")
         pid = n.out("person", "add", "--name", "测试孙六", "--phone",
                     "13912345678")
-        # as a format-8 database left it: no search index
+        for i in range(20):
+            n.out("household", "add", "--head", "测试户%d" % i, "--village",
+                  "测试村", "--member", "测试户%d" % i)
+        before = n.state_hash()
+        entries = n.query("SELECT count(*) FROM log")[0][0]
         import sqlite3
         db = sqlite3.connect(os.path.join(n.dir, "node.db"))
-        db.execute("DELETE FROM sx")
-        db.execute("PRAGMA user_version = 8")
+        for table in ("e_persons", "e_households", "e_sites", "e_items"):
+            unnumbered(db, table)
+        # each entry's author as its key, as formats 1 to 10 had it
+        db.executescript(
+            "DROP INDEX log_clock; DROP INDEX log_state;"
+            "ALTER TABLE log RENAME TO log11;"
+            "CREATE TABLE log(n INTEGER PRIMARY KEY, author BLOB NOT NULL,"
+            " seq INTEGER NOT NULL, id BLOB NOT NULL UNIQUE, clock INTEGER"
+            " NOT NULL, state INTEGER NOT NULL, reason TEXT, bytes BLOB NOT"
+            " NULL, mark INTEGER NOT NULL DEFAULT 0, UNIQUE(author, seq));"
+            "INSERT INTO log SELECT l.n, a.name, l.seq, l.id, l.clock,"
+            " l.state, l.reason, l.bytes, l.mark FROM log11 AS l"
+            " JOIN names AS a ON a.k = l.author; DROP TABLE log11;"
+            "CREATE INDEX log_clock ON log(clock);"
+            "CREATE INDEX log_state ON log(state) WHERE state <> 0;")
+        db.execute("DROP TABLE sx")
+        if old == 10:
+            # the index by row id, with a key of every row
+            db.execute("CREATE TABLE sx(k TEXT NOT NULL, r BLOB NOT NULL,"
+                       " PRIMARY KEY(k, r)) WITHOUT ROWID")
+            db.execute("INSERT INTO sx SELECT 'pn:' || substr(name, 1, 1),"
+                       " id FROM e_persons")
+        db.execute("PRAGMA user_version = %d" % old)
         db.commit()
         db.close()
-        T.check_eq(n.query("SELECT count(*) FROM sx")[0][0], 0,
-                   "the index is empty, as before format 9")
         n.out("status")  # opened for writing: upgraded
-        T.check_eq(n.query("PRAGMA user_version")[0][0], 10, "format 10")
-        T.check(n.query("SELECT count(*) FROM sx")[0][0] > 0,
-                "the index is rebuilt from the rows")
+        T.check_eq(n.query("PRAGMA user_version")[0][0], 11,
+                   "format %d -> 11" % old)
+        for table in ("e_persons", "e_households"):
+            rows = n.query("SELECT count(*), count(DISTINCT n), min(n) > 0"
+                           " FROM %s" % table)[0]
+            T.check(rows[0] > 0 and rows[0] == rows[1] and rows[2] == 1,
+                    "every row of %s numbered once (%r)" % (table, rows))
+        T.check_eq(n.state_hash(), before,
+                   "the state is the same after the upgrade")
+        T.check_eq(n.query("SELECT typeof(author), count(*) FROM log"
+                           " GROUP BY 1"), [("integer", entries)],
+                   "each entry's author as names.k")
+        T.check_eq(n.query("SELECT typeof(r), count(*) > 20 FROM sx"
+                           " GROUP BY 1"), [("integer", 1)],
+                   "the index is rebuilt from the rows, by row number")
         n.run("log", "verify", expect=0)
         # log verify checks the index against the rows, both ways
         db = sqlite3.connect(os.path.join(n.dir, "node.db"))

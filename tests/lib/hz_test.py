@@ -268,7 +268,8 @@ class Node:
 
     def log_states(self, author_hex):
         """{seq: state} of one author's entries in the log."""
-        return dict(self.query("SELECT seq, state FROM log WHERE author = ?",
+        return dict(self.query("SELECT seq, state FROM log WHERE author ="
+                               " (SELECT k FROM names WHERE name = ?)",
                                (bytes.fromhex(author_hex),)))
 
     def snapshot(self):

@@ -256,8 +256,30 @@ static void format_5_writes(hz_node *n, sqlite3_stmt *st, sqlite3_stmt *ins)
     msgpack_unpacked_destroy(&u);
 }
 
+void unit_format_10_log(hz_node *n)
+{
+    assert_int_equal(
+        sqlite3_exec(
+            n->db.conn,
+            "BEGIN; DROP INDEX log_clock; DROP INDEX log_state;"
+            " ALTER TABLE log RENAME TO log11;"
+            "CREATE TABLE log(n INTEGER PRIMARY KEY, author BLOB NOT NULL,"
+            " seq INTEGER NOT NULL, id BLOB NOT NULL UNIQUE, clock INTEGER"
+            " NOT NULL, state INTEGER NOT NULL, reason TEXT, bytes BLOB NOT"
+            " NULL, mark INTEGER NOT NULL DEFAULT 0, UNIQUE(author, seq));"
+            "INSERT INTO log SELECT l.n, a.name, l.seq, l.id, l.clock,"
+            " l.state, l.reason, l.bytes, l.mark FROM log11 AS l"
+            " JOIN names AS a ON a.k = l.author;"
+            "DROP TABLE log11; CREATE INDEX log_clock ON log(clock);"
+            "CREATE INDEX log_state ON log(state) WHERE state <> 0;"
+            "PRAGMA user_version=10; COMMIT;",
+            NULL, NULL, NULL),
+        SQLITE_OK);
+}
+
 void unit_format_5(hz_node *n)
 {
+    unit_format_10_log(n);
     sqlite3 *db = n->db.conn;
     assert_int_equal(
         sqlite3_exec(db,

@@ -99,9 +99,12 @@ void unit_assert_same_state(hz_node *a, hz_node *b);
 /* A scalar from one SQL query on the node's database (counts). */
 int64_t unit_sql_int(hz_node *n, const char *sql);
 
-/* Turn the w of this build into what builds of database formats 4 and 5
- * made: one row per field write, with its column as names.k, its value
- * and whether it is a head; user_version 5. */
+/* Turn the log of this build into what builds of database formats 1 to
+ * 10 made: each entry's author as its key (a blob); user_version 10. */
+void unit_format_10_log(hz_node *n);
+/* unit_format_10_log, then turn the w of this build into what builds of
+ * database formats 4 and 5 made: one row per field write, with its column
+ * as names.k, its value and whether it is a head; user_version 5. */
 void unit_format_5(hz_node *n);
 /* unit_format_5, then turn the evsrc into what builds of database formats
  * 1 to 4 made: the table's name, the entry id and the content of each

@@ -450,7 +450,8 @@ static int64_t log_rows(struct sw *w, int i)
 static bool holds_seq(struct sw *w, int i, int a, uint64_t seq)
 {
     return sql_count(w, i,
-                     "SELECT count(*) FROM log WHERE author = ?1 AND seq = ?2",
+                     "SELECT count(*) FROM log WHERE author = (SELECT k FROM"
+                     " names WHERE name = ?1) AND seq = ?2",
                      a, (int64_t)seq, 0) == 1;
 }
 
@@ -1028,7 +1029,10 @@ static void act_revoke(struct sw *w)
     json_decref(j);
     w->nodes[0].local += log_rows(w, 0) - before;
     w->rev_seq = (uint64_t)sql_count(
-        w, 0, "SELECT max(seq) FROM log WHERE author = ?1", 0, 0, 0);
+        w, 0,
+        "SELECT max(seq) FROM log WHERE author = (SELECT k FROM"
+        " names WHERE name = ?1)",
+        0, 0, 0);
     w->revoked = m;
     w->t->revocations++;
     trace(w, "root revokes node %d after its seq %" PRIu64, m, w->cut);
@@ -1313,7 +1317,8 @@ static void check_revoked(struct sw *w)
             continue;
         int64_t applied = sql_count(w, i,
                                     "SELECT count(*) FROM log WHERE author ="
-                                    " ?1 AND seq > ?2 AND state = ?3",
+                                    " (SELECT k FROM names WHERE name = ?1)"
+                                    " AND seq > ?2 AND state = ?3",
                                     m, (int64_t)w->cut, ENTRY_APPLIED);
         SW_CHECK(w, applied == 0,
                  "node %d applies %" PRId64 " entries of revoked node %d"

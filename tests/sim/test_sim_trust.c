@@ -663,7 +663,8 @@ static void collect_own(struct tw *w, int i)
     struct hz_err err = {0};
     TW_OK(w,
           db_prep(&n->h->db,
-                  "SELECT bytes FROM log WHERE author = ?1 AND seq > ?2"
+                  "SELECT bytes FROM log WHERE author = (SELECT k FROM names"
+                  " WHERE name = ?1) AND seq > ?2"
                   " ORDER BY seq",
                   &st, &err),
           &err);
@@ -1245,8 +1246,10 @@ static void read_log(struct tw *w, int i, int *state, char *reasons,
     sqlite3_stmt *st;
     struct hz_err err = {0};
     TW_OK(w,
-          db_prep(&h->db, "SELECT author, seq, id, state, reason FROM log", &st,
-                  &err),
+          db_prep(&h->db,
+                  "SELECT (SELECT name FROM names WHERE k = log.author), seq,"
+                  " id, state, reason FROM log",
+                  &st, &err),
           &err);
     size_t rows = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {

@@ -150,12 +150,15 @@ static void assert_chain(hz_node *node, const uint8_t *author, const int *want,
 {
     char key[2 * HZ_KEY_LEN + 1], sql[256];
     hex_encode(author, HZ_KEY_LEN, key);
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM log WHERE author = x'%s'",
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM log WHERE author = (SELECT k FROM"
+             " names WHERE name = x'%s')",
              key);
     assert_int_equal(unit_sql_int(node, sql), n);
     for (size_t i = 0; i < n; i++) {
         snprintf(sql, sizeof sql,
-                 "SELECT state FROM log WHERE author = x'%s' AND seq = %zu",
+                 "SELECT state FROM log WHERE author = (SELECT k FROM"
+                 " names WHERE name = x'%s') AND seq = %zu",
                  key, i + 1);
         int64_t got = unit_sql_int(node, sql);
         if (got != want[i])
@@ -508,7 +511,9 @@ static void far_clock_is_applied_and_its_author_flagged(void **state)
     char sql[256], me[2 * HZ_KEY_LEN + 1];
     hex_encode(n->id.pk, HZ_KEY_LEN, me);
     snprintf(sql, sizeof sql,
-             "SELECT clock >> 16 FROM log WHERE author = x'%s'", me);
+             "SELECT clock >> 16 FROM log WHERE author = (SELECT k FROM"
+             " names WHERE name = x'%s')",
+             me);
     assert_true((uint64_t)unit_sql_int(n, sql) <=
                 UNIT_T0_MS + HZ_CLOCK_SKEW_MS_MAX);
     /* A write that saw the 2038 one still wins over it. */

@@ -23,7 +23,8 @@ static uint64_t clock_of(hz_node *n, const uint8_t *author)
     char hex[2 * HZ_KEY_LEN + 1], sql[256];
     hex_encode(author, HZ_KEY_LEN, hex);
     snprintf(sql, sizeof sql,
-             "SELECT clock FROM log WHERE author = x'%s'"
+             "SELECT clock FROM log WHERE author = (SELECT k FROM"
+             " names WHERE name = x'%s')"
              " ORDER BY seq DESC LIMIT 1",
              hex);
     return (uint64_t)unit_sql_int(n, sql);

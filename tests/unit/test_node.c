@@ -184,6 +184,82 @@ static void a_format_1_database_gets_its_pending_counted(void **state)
     disk_remove(&d);
 }
 
+/* The text of one SQL value of @n (owned). */
+static char *sql_text(hz_node *n, const char *sql)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(n->db.conn, sql, -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    const char *t = (const char *)sqlite3_column_text(st, 0);
+    char *out = strdup(t != NULL ? t : "");
+    sqlite3_finalize(st);
+    return out;
+}
+
+/* A node of database formats 1 to 10 kept each entry's author as its key:
+ * opened for writing, the log names authors by names.k (format 11), every
+ * entry keeps its number, verdict and bytes, and the vector, the status
+ * and a later delivery are as before. */
+static void a_format_10_log_gets_its_authors_as_names(void **state)
+{
+    (void)state;
+    struct disk d;
+    hz_node *n = disk_create(&d);
+    struct unit_author x, y;
+    unit_author_init(&x, 0x58);
+    unit_author_init(&y, 0x59);
+    struct unit_entries ex = {0}, ey = {0};
+    chain_of(&x, 5, 0, &ex);
+    chain_of(&y, 3, 0, &ey);
+    assert_int_equal(unit_deliver_range(n, &ex, 0, 4, NULL), 0);
+    assert_int_equal(unit_deliver_range(n, &ey, 0, 2, NULL), 0);
+    static const char rows_sql[] =
+        "SELECT group_concat(n || ':' || seq || ':' || state || ':' ||"
+        " hex(id) || ':' || hex(bytes), ',') FROM (SELECT * FROM log"
+        " ORDER BY n)";
+    char *rows = sql_text(n, rows_sql), *vector = NULL, *vector2 = NULL;
+    assert_int_equal(hz_node_vector(n, &vector, NULL), 0);
+    unit_format_10_log(n);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM log WHERE"
+                                     " typeof(author) = 'blob'"),
+                     6);
+    hz_node_close(n);
+
+    assert_int_equal(hz_node_open(d.dir, &d.opts, &n, NULL), 0);
+    assert_int_equal(unit_sql_int(n, "PRAGMA user_version"), HZ_DB_FORMAT);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM log WHERE"
+                                     " typeof(author) = 'integer' AND author"
+                                     " IN (SELECT k FROM names)"),
+                     6);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM sqlite_master"
+                                     " WHERE name = 'log_format10'"),
+                     0);
+    char *after = sql_text(n, rows_sql);
+    assert_string_equal(after, rows);
+    assert_int_equal(hz_node_vector(n, &vector2, NULL), 0);
+    assert_string_equal(vector2, vector);
+    /* The chains go on from where they were. */
+    assert_int_equal(unit_deliver_range(n, &ex, 4, 1, NULL), 0);
+    assert_int_equal(unit_deliver_range(n, &ey, 2, 1, NULL), 0);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM log WHERE"
+                                     " state = 0"),
+                     8);
+    uint64_t checked = 0;
+    assert_int_equal(hz_node_log_verify(n, &checked, NULL), 0);
+    assert_int_equal(checked, 8);
+    free(rows);
+    free(after);
+    hz_free_string(vector);
+    hz_free_string(vector2);
+    hz_node_close(n);
+    unit_author_close(&x);
+    unit_author_close(&y);
+    unit_entries_free(&ex);
+    unit_entries_free(&ey);
+    disk_remove(&d);
+}
+
 /* A node of database format 2 kept pending entries and fork evidence in
  * WITHOUT ROWID tables: opened for writing, they move to the rowid layout
  * of format 3 with every row, and the chain still drains. */
@@ -788,6 +864,7 @@ int main(void)
         cmocka_unit_test(create_refuses_a_directory_that_is_not_empty),
         cmocka_unit_test(members_of_a_node_in_no_network),
         cmocka_unit_test(a_format_1_database_gets_its_pending_counted),
+        cmocka_unit_test(a_format_10_log_gets_its_authors_as_names),
         cmocka_unit_test(a_format_2_database_gets_the_rowid_layout),
         cmocka_unit_test(
             a_format_2_database_gets_its_heads_indexed_in_merge_order),

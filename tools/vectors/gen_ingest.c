@@ -101,8 +101,10 @@ static json_t *ingest_case(const char *name, const char *desc,
     json_object_set_new(j, "steps", js);
     static const char *const verdict[] = {"applied", "rejected", "held",
                                           "stopped"};
-    json_t *log = rows_json(n, "SELECT author, seq, id, state FROM log"
-                               " ORDER BY author, seq");
+    json_t *log = rows_json(n, "SELECT a.name AS author, l.seq AS seq,"
+                               " l.id AS id, l.state AS state FROM log AS l"
+                               " JOIN names AS a ON a.k = l.author"
+                               " ORDER BY a.name, l.seq");
     for (size_t i = 0; i < json_array_size(log); i++) {
         json_t *r = json_array_get(log, i);
         json_int_t s = json_integer_value(json_object_get(r, "state"));

@@ -56,8 +56,8 @@ json_t *tb_epoch(struct sworld *w, struct dnode *d, const char *vector,
     sqlite3_stmt *st;
     struct hz_err err = {0};
     check(db_prep(&d->n->db,
-                  "SELECT bytes FROM log WHERE author = ?1"
-                  " ORDER BY seq DESC LIMIT 1",
+                  "SELECT bytes FROM log WHERE author = (SELECT k FROM"
+                  " names WHERE name = ?1) ORDER BY seq DESC LIMIT 1",
                   &st, &err),
           &err, vector);
     sqlite3_bind_blob(st, 1, d->n->id.pk, HZ_KEY_LEN, SQLITE_STATIC);

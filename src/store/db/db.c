@@ -438,7 +438,7 @@ int db_set_format(struct db *d, struct hz_err *err)
 static const char base_schema[] =
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v BLOB);"
     "CREATE TABLE IF NOT EXISTS log("
-    " n INTEGER PRIMARY KEY, author BLOB NOT NULL, seq INTEGER NOT NULL,"
+    " n INTEGER PRIMARY KEY, author INTEGER NOT NULL, seq INTEGER NOT NULL,"
     " id BLOB NOT NULL UNIQUE, clock INTEGER NOT NULL,"
     " state INTEGER NOT NULL, reason TEXT, bytes BLOB NOT NULL,"
     " mark INTEGER NOT NULL DEFAULT 0, UNIQUE(author, seq));"
@@ -545,7 +545,7 @@ static const char local_schema[] =
     " DEFAULT 0, last_error TEXT) WITHOUT ROWID;"
     /* The search index of persons and households, derived from their
      * materialized rows (format 9; state/search.c). */
-    "CREATE TABLE IF NOT EXISTS sx(k TEXT NOT NULL, r BLOB NOT NULL,"
+    "CREATE TABLE IF NOT EXISTS sx(k TEXT NOT NULL, r INTEGER NOT NULL,"
     " PRIMARY KEY(k, r)) WITHOUT ROWID;"
     /* Staff accounts of the web interface, this node's and never
      * replicated (format 8; members/accounts.c). */
@@ -600,11 +600,16 @@ static int setup_table(struct db *d, const struct table_def *t,
     db_table_name(t, name, sizeof name);
     /* A new table gets every column at once; an existing one (a node
      * made by an older schema) gets the missing columns added below. */
+    /* An entity row has a number of this node's own, n (format 11): the
+     * search index names a row by it, a few bytes instead of 16. It is
+     * the rowid, declared so that it never changes (a VACUUM renumbers
+     * undeclared rowids). */
     int len =
-        snprintf(sql, sizeof sql,
-                 "CREATE TABLE IF NOT EXISTS %s(id BLOB PRIMARY KEY, %s", name,
-                 t->kind == TABLE_ENTITY ? "deleted INTEGER NOT NULL DEFAULT 0"
-                                         : "eid BLOB NOT NULL");
+        snprintf(sql, sizeof sql, "CREATE TABLE IF NOT EXISTS %s(%s", name,
+                 t->kind == TABLE_ENTITY
+                     ? "n INTEGER PRIMARY KEY, id BLOB NOT NULL UNIQUE,"
+                       " deleted INTEGER NOT NULL DEFAULT 0"
+                     : "id BLOB PRIMARY KEY, eid BLOB NOT NULL");
     for (size_t c = 0; c < t->n_cols; c++)
         len += snprintf(sql + len, sizeof sql - (size_t)len, ", \"%s\" %s",
                         t->cols[c].name, sql_type(t->cols[c].type));
@@ -669,13 +674,118 @@ static int copy_all(struct db *d, const char *old, const char *sql,
         rv = db_exec(d, sql, err);
     if (rv == 0)
         after = db_changes(d);
-    /* Every fact is of an applied entry, which the log holds. */
+    /* Every fact is of an applied entry, which the log holds; every
+     * row set aside is copied. */
     if (rv == 0 && after != before)
-        rv = hz_err_set(err, HZ_ECORRUPT,
-                        "%lld %s, %lld of them of logged entries",
+        rv = hz_err_set(err, HZ_ECORRUPT, "%lld %s set aside, %lld copied",
                         (long long)before, what, (long long)after);
     snprintf(count, sizeof count, "DROP TABLE %s", old);
     return rv != 0 ? rv : db_exec(d, count, err);
+}
+
+/* Format 11, before db_setup: an entity table without its row numbers
+ * is set aside as "<table>_format10" (db_setup then makes it anew). */
+static int number_rows_begin(struct db *d, const struct table_def *t,
+                             struct hz_err *err)
+{
+    char bare[96], sql[256];
+    db_table_bare(t, bare, sizeof bare);
+    bool has_id = false, has_n = false;
+    int rv =
+        t->kind == TABLE_ENTITY ? has_column(d, bare, "id", &has_id, err) : 0;
+    if (rv == 0 && has_id)
+        rv = has_column(d, bare, "n", &has_n, err);
+    if (rv != 0 || !has_id || has_n)
+        return rv;
+    snprintf(sql, sizeof sql, "ALTER TABLE \"%s\" RENAME TO \"%s_format10\"",
+             bare, bare);
+    return db_exec(d, sql, err);
+}
+
+/* Format 11, after db_setup: the rows set aside copied into the new
+ * table, every column the old one had; then it is dropped. */
+static int number_rows_end(struct db *d, const struct table_def *t,
+                           struct hz_err *err)
+{
+    char bare[96], old[128], cols[4096], sql[2 * 4096 + 96 + 128 + 64];
+    db_table_bare(t, bare, sizeof bare);
+    snprintf(old, sizeof old, "%s_format10", bare);
+    bool set_aside = false;
+    int rv =
+        t->kind == TABLE_ENTITY ? has_column(d, old, "id", &set_aside, err) : 0;
+    if (rv != 0 || !set_aside)
+        return rv;
+    int len = snprintf(cols, sizeof cols, "id, deleted");
+    for (size_t c = 0; rv == 0 && c < t->n_cols; c++) {
+        bool has = false;
+        rv = has_column(d, old, t->cols[c].name, &has, err);
+        if (rv == 0 && has)
+            len += snprintf(cols + len, sizeof cols - (size_t)len, ", \"%s\"",
+                            t->cols[c].name);
+    }
+    HZ_ASSERT((size_t)len < sizeof cols - 1);
+    if (rv != 0)
+        return rv;
+    snprintf(sql, sizeof sql,
+             "INSERT INTO \"%s\"(%s) SELECT %s FROM \"%s\" ORDER BY rowid",
+             bare, cols, cols, old);
+    char quoted[132];
+    snprintf(quoted, sizeof quoted, "\"%s\"", old);
+    return copy_all(d, quoted, sql, "rows", err);
+}
+
+/* Format 11, before db_setup: a log whose author is a key (a blob) is
+ * set aside as log_format10, its indexes dropped (db_setup makes them
+ * anew for the new log). */
+static int log_keys_begin(struct db *d, struct hz_err *err)
+{
+    bool found = false;
+    int64_t one;
+    int rv = db_int(d,
+                    "SELECT 1 FROM pragma_table_info('log') WHERE"
+                    " name = 'author' AND type = 'BLOB'",
+                    DB_NO_ARGS, &one, &found, err);
+    if (rv != 0 || !found)
+        return rv;
+    return db_exec(d,
+                   "DROP INDEX IF EXISTS log_clock;"
+                   " DROP INDEX IF EXISTS log_state;"
+                   " ALTER TABLE log RENAME TO log_format10;",
+                   err);
+}
+
+/* Format 11, after db_setup: every key of an author entered in names,
+ * and the log copied with its author as names.k, every column the old
+ * one had, each entry keeping its number. */
+static int log_keys_end(struct db *d, struct hz_err *err)
+{
+    bool set_aside = false;
+    int rv = has_column(d, "log_format10", "id", &set_aside, err);
+    if (rv != 0 || !set_aside)
+        return rv;
+    static const char *const cols[] = {"n",     "seq",    "id",    "clock",
+                                       "state", "reason", "bytes", "mark"};
+    char into[256] = "author", from[256] = "a.k";
+    for (size_t i = 0; rv == 0 && i < sizeof cols / sizeof cols[0]; i++) {
+        bool has = false;
+        rv = has_column(d, "log_format10", cols[i], &has, err);
+        if (rv != 0 || !has)
+            continue;
+        size_t a = strlen(into), b = strlen(from);
+        snprintf(into + a, sizeof into - a, ", %s", cols[i]);
+        snprintf(from + b, sizeof from - b, ", l.%s", cols[i]);
+    }
+    if (rv == 0)
+        rv = db_exec(d,
+                     "INSERT OR IGNORE INTO names(name) SELECT DISTINCT author"
+                     " FROM log_format10",
+                     err);
+    char sql[768];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO log(%s) SELECT %s FROM log_format10 AS l"
+             " JOIN names AS a ON a.name = l.author ORDER BY l.n",
+             into, from);
+    return rv != 0 ? rv : copy_all(d, "log_format10", sql, "entries", err);
 }
 
 int db_upgrade(struct db *d, const struct schema *schema, int format,
@@ -710,8 +820,19 @@ int db_upgrade(struct db *d, const struct schema *schema, int format,
                      "DROP INDEX IF EXISTS evsrc_eid;"
                      " ALTER TABLE evsrc RENAME TO evsrc_format4;",
                      err);
+    /* 11: entity rows numbered (n), the search index keyed by them. */
+    if (rv == 0 && format < 11)
+        rv = db_exec(d, "DROP TABLE IF EXISTS sx;", err);
+    for (size_t i = 0; rv == 0 && format < 11 && i < schema->n_tables; i++)
+        rv = number_rows_begin(d, &schema->tables[i], err);
+    if (rv == 0 && format < 11)
+        rv = log_keys_begin(d, err);
     if (rv == 0)
         rv = db_setup(d, schema, err);
+    if (rv == 0 && format < 11)
+        rv = log_keys_end(d, err);
+    for (size_t i = 0; rv == 0 && format < 11 && i < schema->n_tables; i++)
+        rv = number_rows_end(d, &schema->tables[i], err);
     if (rv == 0 && format < 4)
         rv = db_exec(d,
                      "INSERT OR IGNORE INTO names(name) SELECT tbl FROM"

@@ -40,7 +40,7 @@
  * account table of the web interface; 9: sx, the search index; 10: sx
  * with the names' pinyin (rebuilt). An older database is brought up to
  * date when it is opened for writing (node/node.c). */
-#define HZ_DB_FORMAT 10
+#define HZ_DB_FORMAT 11
 
 /* The columns of pending and forks (format 7), for db.c's schema and the
  * upgrades in log/log.c. */

@@ -106,7 +106,8 @@ int capacity_backfill(struct hz_node *n, struct hz_err *err)
      * come in one source. */
     return db_run(
         &n->db,
-        "WITH held(author, seq, id, len) AS (SELECT author, seq, id,"
+        "WITH held(author, seq, id, len) AS (SELECT (SELECT name FROM"
+        " names WHERE k = log.author), seq, id,"
         " length(bytes) FROM log WHERE state <> 0 UNION ALL SELECT author,"
         " seq, id, length(bytes) FROM pending UNION ALL SELECT author, seq,"
         " id, length(bytes) FROM forks)"

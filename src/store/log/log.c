@@ -18,6 +18,12 @@
 
 #define HZ_ASSERT_TXN(n) HZ_ASSERT(db_in_txn(&(n)->db))
 
+/* log.author is the names.k of the author's key (format 11: 32 bytes
+ * less in each row and in the (author, seq) index). A query names its
+ * author by key, bound as ?1; a row's key is read back from names. */
+#define BY_AUTHOR "author = (SELECT k FROM names WHERE name = ?1)"
+#define AUTHOR_KEY "(SELECT name FROM names WHERE k = log.author)"
+
 /* ---- walks */
 
 struct walk {
@@ -56,10 +62,12 @@ int log_each(struct hz_node *n, enum log_part part, log_row_fn fn, void *data,
              struct hz_err *err)
 {
     static const char *const sql[] = {
-        [LOG_ARRIVAL] = "SELECT bytes, author, seq, id, state, mark FROM log"
-                        " ORDER BY n",
-        [LOG_CHAINS] = "SELECT bytes, author, seq, id, state, mark FROM log"
-                       " ORDER BY author, seq",
+        [LOG_ARRIVAL] = "SELECT bytes, " AUTHOR_KEY ", seq, id, state, mark"
+                        " FROM log ORDER BY n",
+        /* authors in key order (names' index), each chain by its own */
+        [LOG_CHAINS] = "SELECT l.bytes, a.name, l.seq, l.id, l.state, l.mark"
+                       " FROM names AS a CROSS JOIN log AS l"
+                       " ON l.author = a.k ORDER BY a.name, l.seq",
         [LOG_FORKS] = "SELECT bytes, author, seq, id FROM forks"
                       " ORDER BY author, seq, id",
         [LOG_PENDING] = "SELECT bytes, author, seq, id FROM pending"
@@ -74,7 +82,7 @@ int log_each_after(struct hz_node *n, enum log_part part, int64_t after,
                    log_row_fn fn, void *data, struct hz_err *err)
 {
     static const char *const sql[] = {
-        [LOG_ARRIVAL] = "SELECT bytes, author, seq, id, n FROM log"
+        [LOG_ARRIVAL] = "SELECT bytes, " AUTHOR_KEY ", seq, id, n FROM log"
                         " WHERE n > ?1 ORDER BY n",
         [LOG_FORKS] = "SELECT bytes, author, seq, id, n FROM forks"
                       " WHERE n > ?1 ORDER BY n",
@@ -92,7 +100,7 @@ int log_chain_upto(struct hz_node *n, const uint8_t *author, uint64_t from_seq,
 {
     struct walk w = {fn, data, 5};
     return db_each(&n->db,
-                   "SELECT bytes, author, seq, id, n FROM log WHERE author = ?1"
+                   "SELECT bytes, ?1, seq, id, n FROM log WHERE " BY_AUTHOR
                    " AND seq >= ?2 AND n <= ?3 ORDER BY seq",
                    DB_ARGS(DB_KEY(author), DB_INT(from_seq), DB_INT(upto)),
                    walk_row, &w, err);
@@ -117,8 +125,8 @@ int log_each_from(struct hz_node *n, const uint8_t *author, uint64_t from_seq,
 {
     struct walk w = {fn, data, 6};
     return db_each(&n->db,
-                   "SELECT bytes, author, seq, id, state, mark FROM log"
-                   " WHERE author = ?1 AND seq >= ?2 AND (?3 = 0 OR"
+                   "SELECT bytes, ?1, seq, id, state, mark FROM log"
+                   " WHERE " BY_AUTHOR " AND seq >= ?2 AND (?3 = 0 OR"
                    " state = ?4 OR (?3 = 1 AND state IN (?5, ?6)))"
                    " ORDER BY seq",
                    DB_ARGS(DB_KEY(author), DB_INT(from_seq),
@@ -137,8 +145,8 @@ int log_next_judged(struct hz_node *n, const uint8_t *author,
     sqlite3_stmt *st;
     *bytes = NULL;
     int rv = db_first(&n->db,
-                      "SELECT seq, state, bytes, mark FROM log WHERE"
-                      " author = ?1 AND seq > ?2 AND state IN (?3, ?4)"
+                      "SELECT seq, state, bytes, mark FROM log WHERE " BY_AUTHOR
+                      " AND seq > ?2 AND state IN (?3, ?4)"
                       " ORDER BY seq LIMIT 1",
                       DB_ARGS(DB_KEY(author), DB_INT(after_seq),
                               DB_INT(ENTRY_APPLIED), DB_INT(ENTRY_DENIED)),
@@ -192,24 +200,16 @@ static int add_key(void *data, sqlite3_stmt *st, struct hz_err *err)
 int log_authors(struct hz_node *n, uint8_t (**keys)[HZ_KEY_LEN], size_t *count,
                 struct hz_err *err)
 {
-    /* One index seek per author (log's (author, seq) key): a scan of
-     * the whole log for its few authors made every vector cost the log's
-     * size (a no-op sync at 600,000 entries spent 95 % of its time here). */
+    /* The keys in names (one row each), in order, with one index seek
+     * each into log's (author, seq) key: a scan of the whole log for its
+     * few authors made every vector cost the log's size (a no-op sync at
+     * 600,000 entries spent 95 % of its time there). */
     struct keylist k = {0};
-    int rv = 0;
-    uint8_t after[HZ_KEY_LEN] = {0}; /* bound: the list may move */
-    for (;;) {
-        size_t before = k.n;
-        if (k.n > 0)
-            memcpy(after, k.v[k.n - 1], HZ_KEY_LEN);
-        rv = db_each(&n->db,
-                     "SELECT author FROM log WHERE author > ?1 ORDER BY author"
-                     " LIMIT 1",
-                     DB_ARGS(DB_BLOB(after, k.n > 0 ? HZ_KEY_LEN : 0)), add_key,
-                     &k, err);
-        if (rv != 0 || k.n == before)
-            break;
-    }
+    int rv = db_each(&n->db,
+                     "SELECT name FROM names WHERE typeof(name) = 'blob' AND"
+                     " EXISTS (SELECT 1 FROM log WHERE author = names.k)"
+                     " ORDER BY name",
+                     DB_NO_ARGS, add_key, &k, err);
     if (rv != 0) {
         free(k.v);
         k.v = NULL;
@@ -252,7 +252,7 @@ int log_top(struct hz_node *n, const uint8_t *author, uint64_t *seq,
             struct hz_err *err)
 {
     int64_t v;
-    int rv = db_int(&n->db, "SELECT max(seq) FROM log WHERE author = ?1",
+    int rv = db_int(&n->db, "SELECT max(seq) FROM log WHERE " BY_AUTHOR,
                     DB_ARGS(DB_KEY(author)), &v, NULL, err);
     *seq = (uint64_t)v;
     return rv;
@@ -261,9 +261,9 @@ int log_top(struct hz_node *n, const uint8_t *author, uint64_t *seq,
 int log_id_at(struct hz_node *n, const uint8_t *author, uint64_t seq,
               uint8_t *id, bool *found, struct hz_err *err)
 {
-    return db_blob(&n->db, "SELECT id FROM log WHERE author = ?1 AND seq = ?2",
-                   DB_ARGS(DB_KEY(author), DB_INT(seq)), id, HZ_HASH_LEN, found,
-                   err);
+    return db_blob(
+        &n->db, "SELECT id FROM log WHERE " BY_AUTHOR " AND seq = ?2",
+        DB_ARGS(DB_KEY(author), DB_INT(seq)), id, HZ_HASH_LEN, found, err);
 }
 
 int log_n_of(struct hz_node *n, const uint8_t *id, int64_t *at,
@@ -334,8 +334,8 @@ int log_count_after(struct hz_node *n, const uint8_t *author, uint64_t seq,
                     enum entry_state state, int64_t *count, struct hz_err *err)
 {
     return db_int(&n->db,
-                  "SELECT count(*) FROM log WHERE author = ?1 AND seq > ?2"
-                  " AND state = ?3",
+                  "SELECT count(*) FROM log WHERE " BY_AUTHOR
+                  " AND seq > ?2 AND state = ?3",
                   DB_ARGS(DB_KEY(author), DB_INT(seq), DB_INT(state)), count,
                   NULL, err);
 }
@@ -346,9 +346,9 @@ int log_author_json(struct hz_node *n, const uint8_t *author, json_t *obj,
     json_t *rows = json_array();
     int rv = db_rows_json(
         &n->db,
-        "SELECT (SELECT max(seq) FROM log WHERE author = ?1) AS last_seq,"
-        " (SELECT count(*) FROM log WHERE author = ?1 AND state = ?2)"
-        " AS applied, (SELECT count(*) FROM log WHERE author = ?1 AND"
+        "SELECT (SELECT max(seq) FROM log WHERE " BY_AUTHOR ") AS last_seq,"
+        " (SELECT count(*) FROM log WHERE " BY_AUTHOR " AND state = ?2)"
+        " AS applied, (SELECT count(*) FROM log WHERE " BY_AUTHOR " AND"
         " state = ?3) AS denied, (SELECT min(point) FROM forks WHERE"
         " author = ?1) AS fork_point",
         DB_ARGS(DB_KEY(author), DB_INT(ENTRY_APPLIED), DB_INT(ENTRY_DENIED)),
@@ -375,13 +375,16 @@ int log_append(struct hz_node *n, const struct entry *e, const uint8_t *buf,
         return rv;
     HZ_ASSERT(e->seq == top + 1);
 #endif
-    rv = db_run(&n->db,
-                "INSERT INTO log(author, seq, id, clock, state, reason,"
-                " bytes, mark) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                DB_ARGS(DB_KEY(e->author), DB_INT(e->seq), DB_HASH(e->id),
-                        DB_INT(e->clock), DB_INT(state), DB_TEXT(reason),
-                        DB_BLOB(buf, len), DB_INT(mark)),
-                err);
+    int64_t author = 0;
+    rv = db_intern_key(&n->db, e->author, &author, err);
+    if (rv == 0)
+        rv = db_run(&n->db,
+                    "INSERT INTO log(author, seq, id, clock, state, reason,"
+                    " bytes, mark) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    DB_ARGS(DB_INT(author), DB_INT(e->seq), DB_HASH(e->id),
+                            DB_INT(e->clock), DB_INT(state), DB_TEXT(reason),
+                            DB_BLOB(buf, len), DB_INT(mark)),
+                    err);
     *at = rv == 0 ? db_last_rowid(&n->db) : 0;
     return rv;
 }
@@ -401,7 +404,7 @@ int log_last_applied_from(struct hz_node *n, const uint8_t *author,
 {
     return db_blob(
         &n->db,
-        "SELECT id FROM log WHERE author = ?1 AND seq >= ?2"
+        "SELECT id FROM log WHERE " BY_AUTHOR " AND seq >= ?2"
         " AND state = ?3 ORDER BY seq DESC LIMIT 1",
         DB_ARGS(DB_KEY(author), DB_INT(point), DB_INT(ENTRY_APPLIED)), id,
         HZ_HASH_LEN, found, err);
@@ -427,8 +430,9 @@ int log_count_marked_from(struct hz_node *n, const uint8_t *author,
 {
     struct state_counts c = {was};
     return db_each(&n->db,
-                   "SELECT state, count(*) FROM log WHERE author = ?1 AND"
-                   " seq >= ?2 AND mark = ?3 AND state <> ?4 GROUP BY state",
+                   "SELECT state, count(*) FROM log WHERE " BY_AUTHOR
+                   " AND seq >= ?2 AND mark = ?3 AND state <> ?4"
+                   " GROUP BY state",
                    DB_ARGS(DB_KEY(author), DB_INT(point), DB_INT(mark),
                            DB_INT(ENTRY_STOPPED)),
                    count_state, &c, err);
@@ -440,7 +444,7 @@ int log_stop_from(struct hz_node *n, const uint8_t *author, uint64_t point,
     HZ_ASSERT_TXN(n);
     HZ_ASSERT(point > 0);
     return db_run(
-        &n->db, "UPDATE log SET state = ?3 WHERE author = ?1 AND seq >= ?2",
+        &n->db, "UPDATE log SET state = ?3 WHERE " BY_AUTHOR " AND seq >= ?2",
         DB_ARGS(DB_KEY(author), DB_INT(point), DB_INT(ENTRY_STOPPED)), err);
 }
 
@@ -449,10 +453,11 @@ int log_drop_top(struct hz_node *n, const uint8_t *author, const uint8_t *id,
 {
     HZ_ASSERT_TXN(n);
     sqlite3_stmt *st;
-    int rv = db_first(&n->db,
-                      "SELECT state, seq = (SELECT max(seq) FROM log WHERE"
-                      " author = ?1) FROM log WHERE id = ?2 AND author = ?1",
-                      DB_ARGS(DB_KEY(author), DB_HASH(id)), &st, found, err);
+    int rv = db_first(
+        &n->db,
+        "SELECT state, seq = (SELECT max(seq) FROM log WHERE " BY_AUTHOR
+        ") FROM log WHERE id = ?2 AND " BY_AUTHOR,
+        DB_ARGS(DB_KEY(author), DB_HASH(id)), &st, found, err);
     if (rv != 1)
         return rv;
     *state = (enum entry_state)sqlite3_column_int(st, 0);
@@ -711,7 +716,7 @@ int log_archive(struct hz_node *n, const uint8_t *own, uint64_t *archived,
     HZ_ASSERT_TXN(n);
     int rv = db_run(&n->db,
                     "INSERT INTO prenet(bytes) SELECT bytes FROM log WHERE"
-                    " NOT (state = ?2 AND author = ?1) ORDER BY n",
+                    " NOT (state = ?2 AND " BY_AUTHOR ") ORDER BY n",
                     DB_ARGS(DB_KEY(own), DB_INT(ENTRY_APPLIED)), err);
     if (rv == 0)
         rv = db_exec(&n->db,
@@ -762,7 +767,8 @@ int log_status_json(struct hz_node *n, json_t *root, struct hz_err *err)
          all, 5},
         {"missing",
          "SELECT p.author AS author, coalesce((SELECT max(seq) FROM log"
-         " WHERE log.author = p.author), 0) + 1 AS from_seq,"
+         " WHERE log.author = (SELECT k FROM names WHERE name = p.author)),"
+         " 0) + 1 AS from_seq,"
          " min(p.seq) - 1 AS to_seq, count(*) AS waiting FROM pending p"
          " GROUP BY p.author ORDER BY p.author",
          NULL, 0},
@@ -771,12 +777,14 @@ int log_status_json(struct hz_node *n, json_t *root, struct hz_err *err)
          " FROM forks GROUP BY author ORDER BY author",
          NULL, 0},
         {"rejected",
-         "SELECT author, seq, id AS entry, reason FROM log WHERE state = ?1"
-         " ORDER BY author, seq LIMIT ?2",
+         "SELECT a.name AS author, l.seq AS seq, l.id AS entry, l.reason AS"
+         " reason FROM log AS l JOIN names AS a ON a.k = l.author"
+         " WHERE l.state = ?1 ORDER BY a.name, l.seq LIMIT ?2",
          rejected, 2},
         {"denied",
-         "SELECT author, seq, id AS entry, reason FROM log WHERE state = ?1"
-         " ORDER BY author, seq LIMIT ?2",
+         "SELECT a.name AS author, l.seq AS seq, l.id AS entry, l.reason AS"
+         " reason FROM log AS l JOIN names AS a ON a.k = l.author"
+         " WHERE l.state = ?1 ORDER BY a.name, l.seq LIMIT ?2",
          denied, 2},
         {"skewed_authors",
          "SELECT author, clock >> 16 AS clock_ms, wall AS our_wall_ms FROM"
@@ -817,10 +825,11 @@ int log_vector_json(struct hz_node *n, json_t *arr, struct hz_err *err)
     size_t count = 0;
     int rv = log_authors(n, &list, &count, err);
     for (size_t i = 0; rv == 0 && i < count; i++)
-        rv = db_rows_json(&n->db,
-                          "SELECT author, seq, id AS hash FROM log WHERE"
-                          " author = ?1 ORDER BY seq DESC LIMIT 1",
-                          DB_ARGS(DB_KEY(list[i])), arr, err);
+        rv = db_rows_json(
+            &n->db,
+            "SELECT ?1 AS author, seq, id AS hash FROM log WHERE " BY_AUTHOR
+            " ORDER BY seq DESC LIMIT 1",
+            DB_ARGS(DB_KEY(list[i])), arr, err);
     free(list);
     return rv;
 }

@@ -89,7 +89,7 @@ static size_t char_len(const unsigned char *p)
 /* search_verify's collection of the keys the rows ought to have. */
 struct want_key {
     char *k;
-    uint8_t r[HZ_ROW_LEN];
+    int64_t r; /* the row's number, e_<table>.n */
 };
 struct want {
     struct want_key *v;
@@ -101,7 +101,7 @@ struct keyer {
     struct want *collect;
 };
 
-static int put_key(struct hz_node *n, const uint8_t *row, const char *key,
+static int put_key(struct hz_node *n, int64_t row, const char *key,
                    const struct keyer *kr, struct hz_err *err)
 {
     if (kr->collect != NULL) {
@@ -117,19 +117,19 @@ static int put_key(struct hz_node *n, const uint8_t *row, const char *key,
         w->v[w->n].k = strdup(key);
         if (w->v[w->n].k == NULL)
             return hz_err_set(err, HZ_ENOMEM, "search verify");
-        memcpy(w->v[w->n].r, row, HZ_ROW_LEN);
+        w->v[w->n].r = row;
         w->n++;
         return 0;
     }
     return db_run(&n->db,
                   kr->add ? "INSERT OR IGNORE INTO sx(k, r) VALUES(?1, ?2)"
                           : "DELETE FROM sx WHERE k = ?1 AND r = ?2",
-                  DB_ARGS(DB_TEXT(key), DB_ROW(row)), err);
+                  DB_ARGS(DB_TEXT(key), DB_INT(row)), err);
 }
 
 /* The grams of @text: its first character, and each pair of adjacent
  * characters, spaces left out. */
-static int put_grams(struct hz_node *n, const uint8_t *row, const char *prefix,
+static int put_grams(struct hz_node *n, int64_t row, const char *prefix,
                      const char *text, const struct keyer *kr,
                      struct hz_err *err)
 {
@@ -185,7 +185,7 @@ static bool reversed_number(const char *prefix, const char *text, char *out,
     return true;
 }
 
-static int put_number(struct hz_node *n, const uint8_t *row, const char *prefix,
+static int put_number(struct hz_node *n, int64_t row, const char *prefix,
                       const char *text, const struct keyer *kr,
                       struct hz_err *err)
 {
@@ -196,7 +196,7 @@ static int put_number(struct hz_node *n, const uint8_t *row, const char *prefix,
 }
 
 /* The pinyin spellings of @name and their initials. */
-static int put_pinyin(struct hz_node *n, const uint8_t *row, const char *prefix,
+static int put_pinyin(struct hz_node *n, int64_t row, const char *prefix,
                       const char *name, const struct keyer *kr,
                       struct hz_err *err)
 {
@@ -224,14 +224,14 @@ struct keying {
     const struct keyer *kr;
 };
 
-/* One materialized row (id, name, phone, id_number|NULL, village|NULL):
+/* One materialized row (n, name, phone, id_number|NULL, village|NULL):
  * its keys. */
 static int key_row(void *data, sqlite3_stmt *st, struct hz_err *err)
 {
     const struct keying *k = data;
-    const uint8_t *row = sqlite3_column_blob(st, 0);
-    if (row == NULL || sqlite3_column_bytes(st, 0) != HZ_ROW_LEN)
-        return hz_err_set(err, HZ_ECORRUPT, "row id");
+    if (sqlite3_column_type(st, 0) != SQLITE_INTEGER)
+        return hz_err_set(err, HZ_ECORRUPT, "row number");
+    int64_t row = sqlite3_column_int64(st, 0);
     char prefix[8];
     const char *texts[4];
     for (int i = 0; i < 4; i++)
@@ -262,7 +262,7 @@ static int key_rows(struct hz_node *n, const struct indexed *x,
 {
     char sql[256];
     snprintf(sql, sizeof sql,
-             "SELECT id, \"%s\", \"%s\", %s%s%s, %s%s%s FROM \"e_%s\"%s",
+             "SELECT n, \"%s\", \"%s\", %s%s%s, %s%s%s FROM \"e_%s\"%s",
              x->name, x->phone, x->id_number != NULL ? "\"" : "",
              x->id_number != NULL ? x->id_number : "NULL",
              x->id_number != NULL ? "\"" : "", x->village != NULL ? "\"" : "",
@@ -314,7 +314,7 @@ static int cmp_want(const void *a, const void *b)
 {
     const struct want_key *x = a, *y = b;
     int c = strcmp(x->k, y->k);
-    return c != 0 ? c : memcmp(x->r, y->r, HZ_ROW_LEN);
+    return c != 0 ? c : (x->r > y->r) - (x->r < y->r);
 }
 
 struct walk {
@@ -326,15 +326,15 @@ static int check_key(void *data, sqlite3_stmt *st, struct hz_err *err)
 {
     struct walk *k = data;
     const char *key = (const char *)sqlite3_column_text(st, 0);
-    const void *r = sqlite3_column_blob(st, 1);
-    if (key == NULL || r == NULL || sqlite3_column_bytes(st, 1) != HZ_ROW_LEN)
+    if (key == NULL || sqlite3_column_type(st, 1) != SQLITE_INTEGER)
         return hz_err_set(err, HZ_ECORRUPT, "search index: a damaged key");
+    int64_t r = sqlite3_column_int64(st, 1);
     /* the rows' keys, deduplicated as INSERT OR IGNORE does */
     while (k->i + 1 < k->w->n &&
            cmp_want(&k->w->v[k->i], &k->w->v[k->i + 1]) == 0)
         k->i++;
     if (k->i >= k->w->n || strcmp(k->w->v[k->i].k, key) != 0 ||
-        memcmp(k->w->v[k->i].r, r, HZ_ROW_LEN) != 0)
+        k->w->v[k->i].r != r)
         return hz_err_set(err, HZ_ECORRUPT,
                           "search index: a key the rows do not give");
     k->i++;
@@ -450,8 +450,8 @@ static int search_table(struct hz_node *n, const struct indexed *x,
     size_t at = strlen(sql);
     at += (size_t)snprintf(
         sql + at, sizeof sql - at,
-        " WHERE deleted = 0 AND (id IN (SELECT r FROM sx WHERE k >= ?7 AND"
-        " k < ?8) OR id IN (SELECT r FROM sx WHERE k = ?2 OR k = ?3 OR"
+        " WHERE deleted = 0 AND (n IN (SELECT r FROM sx WHERE k >= ?7 AND"
+        " k < ?8) OR n IN (SELECT r FROM sx WHERE k = ?2 OR k = ?3 OR"
         " (k >= ?4 AND k < ?5)) AND (instr(\"%s\", ?1) > 0",
         x->name);
     if (x->village != NULL)
