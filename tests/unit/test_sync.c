@@ -432,6 +432,69 @@ static void a_live_session_pushes_what_is_written_later(void **state)
     world_close(&w);
 }
 
+/* Statements run on a connection that read the log (SQLITE_TRACE_STMT). */
+static int count_log_reads(unsigned type, void *data, void *stmt, void *sql)
+{
+    (void)type;
+    (void)stmt;
+    if (strstr((const char *)sql, "FROM log") != NULL)
+        (*(int *)data)++;
+    return 0;
+}
+
+/* An open session that has sent all there was does not read the log
+ * again until something is committed: by the node's own handle (a
+ * session it holds took entries in) or by another (a command on the
+ * same directory); either is then pushed. */
+static void an_idle_session_reads_the_log_only_after_a_commit(void **state)
+{
+    (void)state;
+    struct world w;
+    world_open(&w);
+    write_rows(w.r.n, "测试村甲", 3);
+    struct side a, b;
+    struct hz_err err = {0};
+    if (session(w.d.n, w.r.n, 1000, &a, &b, &err) != 0)
+        fail_msg("session: %s", err.msg);
+    int reads = 0;
+    sqlite3_trace_v2(w.r.n->db.conn, SQLITE_TRACE_STMT, count_log_reads,
+                     &reads);
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(pump(&b, &err), 1); /* nothing to send */
+    assert_int_equal(reads, 0);
+    /* Another handle on R's directory writes: R's session pushes it. */
+    struct hz_node_opts opts = {.version = HZ_NODE_OPTS_VERSION,
+                                .env = &w.r.env.env};
+    hz_node *other = NULL;
+    if (hz_node_open(w.r.dir, &opts, &other, &err) != 0)
+        fail_msg("open: %s", err.msg);
+    struct sync_sess_stats b0, b1;
+    sess_stats(&b, &b0);
+    write_rows(other, "测试村乙", 2);
+    assert_int_equal(settle(&a, &b, 1000, &err), 0);
+    assert_true(reads > 0);
+    sess_stats(&b, &b1);
+    assert_int_equal(b1.entries_out - b0.entries_out, 2);
+    unit_assert_same_state(w.d.n, other);
+    /* Idle again; then D writes, R takes it in with its own handle (no
+     * change of data_version there) and its other sessions would push
+     * it: the session with D only sends nothing back. */
+    reads = 0;
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(pump(&b, &err), 1);
+    assert_int_equal(reads, 0);
+    uint64_t commits = w.r.n->commits;
+    write_rows(w.d.n, "测试村丙", 1);
+    assert_int_equal(settle(&a, &b, 1000, &err), 0);
+    assert_true(w.r.n->commits > commits);
+    unit_assert_same_state(w.d.n, w.r.n);
+    sqlite3_trace_v2(w.r.n->db.conn, 0, NULL, NULL);
+    hz_node_close(other);
+    side_close(&a);
+    side_close(&b);
+    world_close(&w);
+}
+
 /* A sender makes only what its caller's room allows: never more than
  * the room and one message unread, however much the peer lacks. */
 static void a_sender_makes_no_more_than_its_room(void **state)
@@ -508,6 +571,7 @@ int main(void)
         cmocka_unit_test(a_live_session_pushes_what_is_written_later),
         cmocka_unit_test(a_sender_makes_no_more_than_its_room),
         cmocka_unit_test(a_later_round_finds_what_a_push_missed),
+        cmocka_unit_test(an_idle_session_reads_the_log_only_after_a_commit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
