@@ -887,11 +887,17 @@ int db_setup(struct db *d, const struct schema *schema, struct hz_err *err)
 int db_intern_key(struct db *d, const uint8_t *key, int64_t *k,
                   struct hz_err *err)
 {
-    int rv = db_run(d, "INSERT OR IGNORE INTO names(name) VALUES(?1)",
-                    DB_ARGS(DB_KEY(key)), err);
-    return rv != 0 ? rv
-                   : db_int(d, "SELECT k FROM names WHERE name = ?1",
-                            DB_ARGS(DB_KEY(key)), k, NULL, err);
+    /* Every entry stored asks (log.author): an author is nearly always
+     * known already, so look first. */
+    bool found = false;
+    int rv = db_int(d, "SELECT k FROM names WHERE name = ?1",
+                    DB_ARGS(DB_KEY(key)), k, &found, err);
+    if (rv != 0 || found)
+        return rv;
+    rv = db_run(d, "INSERT INTO names(name) VALUES(?1)", DB_ARGS(DB_KEY(key)),
+                err);
+    *k = rv == 0 ? db_last_rowid(d) : 0;
+    return rv;
 }
 
 int db_meta_get(struct db *d, const char *key, void *out, size_t len,
