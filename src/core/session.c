@@ -250,21 +250,24 @@ static int take_entries(struct sync_sess *s, const struct sync_msg *m,
 {
     const uint8_t **p = calloc(m->count, sizeof *p);
     size_t *l = calloc(m->count, sizeof *l);
-    int rv = p == NULL || l == NULL ? hz_err_set(err, HZ_ENOMEM, "entries") : 0;
-    for (size_t i = 0; rv == 0 && i < m->count; i++) {
+    struct sync_from *from = calloc(m->count, sizeof *from);
+    int rv = p == NULL || l == NULL || from == NULL
+                 ? hz_err_set(err, HZ_ENOMEM, "entries")
+                 : 0;
+    for (size_t i = 0; rv == 0 && i < m->count; i++)
         sync_msg_entry(m, i, &p[i], &l[i]);
-        /* The peer holds what it sends: not pushed back to it. An entry
-         * that does not decode is the store's to refuse. */
-        static const uint8_t no_id[HZ_HASH_LEN];
-        struct entry e;
-        if (entry_decode_known(&e, p[i], l[i], no_id, NULL) == 0)
-            known_raise(s, e.author, e.seq, true);
-    }
     if (rv == 0)
-        rv = s->io.ingest(s->io.ctx, m->count, p, l, err);
+        rv = s->io.ingest(s->io.ctx, m->count, p, l, from, err);
+    /* The peer holds what it sends: not pushed back to it (whose each
+     * entry is comes from the store, which decoded it once). An entry
+     * that did not decode the store refused. */
+    for (size_t i = 0; rv == 0 && i < m->count; i++)
+        if (from[i].decoded)
+            known_raise(s, from[i].author, from[i].seq, true);
     s->st.entries_in += rv == 0 ? m->count : 0;
     free(p);
     free(l);
+    free(from);
     return rv;
 }
 

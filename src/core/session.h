@@ -76,9 +76,12 @@ struct sync_io {
     int (*next)(void *ctx, sync_emit_fn emit, void *s, bool *round_done,
                 struct hz_err *err);
     /* Take @count entries in (one transaction); refusals of single
-     * entries are the store's to count, not errors. */
+     * entries are the store's to count, not errors. @from (@count of
+     * them, zeroed) gets whose each entry is, from the store's one
+     * decoding of it. */
     int (*ingest)(void *ctx, size_t count, const uint8_t *const *p,
-                  const size_t *len, struct hz_err *err);
+                  const size_t *len, struct sync_from *from,
+                  struct hz_err *err);
 };
 
 struct sync_sess;

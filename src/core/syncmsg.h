@@ -46,6 +46,14 @@ struct sync_has {
     uint8_t hash[HZ_HASH_LEN];
 };
 
+/* Whose an entry taken in is, as the store decoded it (@decoded false: it
+ * did not decode, and the store refused it). */
+struct sync_from {
+    uint8_t author[HZ_KEY_LEN];
+    uint64_t seq;
+    bool decoded;
+};
+
 /* A decoded message; items borrow from @u (sync_msg_close frees it). */
 struct sync_msg {
     enum sync_type type;

@@ -27,6 +27,11 @@ int store_relay_each(hz_node *n,
  * exactly the checks of a bundle import. Refused entries are counted in
  * stats->refused and change nothing; a failure of the node itself (disk,
  * memory) rolls the whole batch back and is returned. */
+/* store_relay_ingest, and @from (@count of them) gets whose each entry is
+ * (a live session's; core/syncmsg.h). */
+int store_relay_ingest_from(hz_node *n, size_t count, const uint8_t *const *p,
+                            const size_t *len, struct sync_from *from,
+                            struct hz_ingest_stats *stats, struct hz_err *err);
 int store_relay_ingest(hz_node *n, size_t count, const uint8_t *const *p,
                        const size_t *len, struct hz_ingest_stats *stats,
                        struct hz_err *err);

@@ -554,12 +554,13 @@ static struct side *peer_of(struct side *x)
 /* The store's ingest, then: nothing refused or dropped, and how many
  * links each new entry crossed to get here. */
 static int counted_ingest(void *ctx, size_t count, const uint8_t *const *p,
-                          const size_t *len, struct hz_err *err)
+                          const size_t *len, struct sync_from *whose,
+                          struct hz_err *err)
 {
     struct side *x = ctx;
     struct sw *w = x->c->w;
     struct hz_ingest_stats before = x->ctx.got;
-    int rv = x->store.ingest(ctx, count, p, len, err);
+    int rv = x->store.ingest(ctx, count, p, len, whose, err);
     if (rv != 0)
         return rv;
     const struct hz_ingest_stats *g = &x->ctx.got;

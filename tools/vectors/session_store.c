@@ -202,12 +202,18 @@ static int io_next(void *ctx, sync_emit_fn emit, void *sess, bool *round_done,
 }
 
 static int io_ingest(void *ctx, size_t count, const uint8_t *const *p,
-                     const size_t *len, struct hz_err *err)
+                     const size_t *len, struct sync_from *from,
+                     struct hz_err *err)
 {
     struct vstore *s = ctx;
     for (size_t i = 0; i < count; i++) {
         struct vs_entry *e;
         int rv = make(s, p[i], len[i], &e, err);
+        if (rv == 0) {
+            memcpy(from[i].author, e->e.author, HZ_KEY_LEN);
+            from[i].seq = e->e.seq;
+            from[i].decoded = true;
+        }
         if (rv == 0)
             rv = push(&s->took, &s->n_took, &s->cap_took, e, err);
         if (rv == 0) {

@@ -8,6 +8,8 @@
  * proto/entry.md and proto/merge.md ("Forks"). */
 #include "log.h"
 
+#include "../../core/syncmsg.h"
+
 #include "../../core/clock.h"
 #include "../../core/error_int.h"
 #include "../../core/limits.h"
@@ -404,9 +406,21 @@ int ingest_check(struct hz_node *n, const struct entry *e, const uint8_t *buf,
 int ingest_entry(struct hz_node *n, const uint8_t *buf, size_t len,
                  enum ingest_result *res, struct hz_err *err)
 {
+    return ingest_entry_from(n, buf, len, res, NULL, err);
+}
+
+int ingest_entry_from(struct hz_node *n, const uint8_t *buf, size_t len,
+                      enum ingest_result *res, struct sync_from *from,
+                      struct hz_err *err)
+{
     struct entry e;
     bool held;
     int rv = entry_decode(&e, buf, len, err);
+    if (rv == 0 && from != NULL) {
+        memcpy(from->author, e.author, HZ_KEY_LEN);
+        from->seq = e.seq;
+        from->decoded = true;
+    }
     if (rv == 0)
         rv = ingest_check(n, &e, buf, len, &held, err);
     if (rv == 0 && held) { /* these very bytes are stored: nothing to do */

@@ -16,6 +16,8 @@
 #include "../../core/entry.h"
 #include "../node/node.h"
 
+struct sync_from; /* core/syncmsg.h */
+
 /* Verdicts of stored entries (log.state). The values are stored: never
  * renumber them (proto/storage.md). */
 enum entry_state {
@@ -283,6 +285,11 @@ int capacity_status_json(struct hz_node *n, json_t *root, struct hz_err *err);
  * store nothing. */
 int ingest_entry(struct hz_node *n, const uint8_t *buf, size_t len,
                  enum ingest_result *res, struct hz_err *err);
+/* ingest_entry, and @from (when not NULL) gets the entry's author and seq
+ * once it decoded. */
+int ingest_entry_from(struct hz_node *n, const uint8_t *buf, size_t len,
+                      enum ingest_result *res, struct sync_from *from,
+                      struct hz_err *err);
 /* The transport checks after decoding (DECISIONS 3): the network, and the
  * signature, unless the node already holds these very bytes (*@held;
  * recognised by the id, no signature work). Reads only: pass 1 of an

@@ -40,12 +40,20 @@ int store_relay_ingest(hz_node *n, size_t count, const uint8_t *const *p,
                        const size_t *len, struct hz_ingest_stats *stats,
                        struct hz_err *err)
 {
+    return store_relay_ingest_from(n, count, p, len, NULL, stats, err);
+}
+
+int store_relay_ingest_from(hz_node *n, size_t count, const uint8_t *const *p,
+                            const size_t *len, struct sync_from *from,
+                            struct hz_ingest_stats *stats, struct hz_err *err)
+{
     int rv = txn_begin(n, err);
     ingest_begin_counting(n, stats);
     for (size_t i = 0; rv == 0 && i < count; i++) {
         enum ingest_result res;
         struct hz_err why = {0};
-        int code = ingest_entry(n, p[i], len[i], &res, &why);
+        int code = ingest_entry_from(n, p[i], len[i], &res,
+                                     from != NULL ? &from[i] : NULL, &why);
         if (code == 0) {
             ingest_count(stats, res);
             stats->entries++;
@@ -329,11 +337,12 @@ static int io_next(void *ctx, sync_emit_fn emit, void *s, bool *round_done,
 }
 
 static int io_ingest(void *ctx, size_t count, const uint8_t *const *p,
-                     const size_t *len, struct hz_err *err)
+                     const size_t *len, struct sync_from *from,
+                     struct hz_err *err)
 {
     struct store_sync *k = ctx;
     struct hz_ingest_stats st = {0};
-    int rv = store_relay_ingest(k->n, count, p, len, &st, err);
+    int rv = store_relay_ingest_from(k->n, count, p, len, from, &st, err);
     /* Every field is a count (uint64_t): add them all. */
     _Static_assert(sizeof st % sizeof(uint64_t) == 0, "counts only");
     uint64_t *sum = (uint64_t *)&k->got;
