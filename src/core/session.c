@@ -27,6 +27,7 @@ struct sync_sess {
     struct chan ch;
     struct sync_io io;
     bool open, proved;
+    uint8_t id[HZ_HASH_LEN]; /* sync_sess_id, once open */
     uint64_t now, started_ms, last_out_ms, last_round_ms;
     struct sync_order order;
     /* the peer's vector round being received, then answered */
@@ -224,6 +225,23 @@ static int send_step(struct sync_sess *s, bool *idle, struct hz_err *err)
     return rv;
 }
 
+/* The session's id (proto/sync.md, "One session per pair"): BLAKE2b-256
+ * of "huzhu session id v1", the client-to-server key and the
+ * server-to-client key, the same on both sides and never sent. */
+static void session_id(struct sync_sess *s)
+{
+    static const char tag[] = "huzhu session id v1";
+    bool client = s->hs.role == HS_CLIENT;
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, NULL, 0, HZ_HASH_LEN);
+    crypto_generichash_update(&h, (const uint8_t *)tag, sizeof tag - 1);
+    crypto_generichash_update(&h, client ? s->ch.tx_key : s->ch.rx_key,
+                              HZ_HS_KEY_LEN);
+    crypto_generichash_update(&h, client ? s->ch.rx_key : s->ch.tx_key,
+                              HZ_HS_KEY_LEN);
+    crypto_generichash_final(&h, s->id, HZ_HASH_LEN);
+}
+
 /* ---- receiving */
 
 static int take_vector(struct sync_sess *s, const struct sync_msg *m,
@@ -313,6 +331,7 @@ static int take(struct sync_sess *s, struct hz_err *err)
             if (rv != HS_DONE)
                 break;
             chan_init(&s->ch, &s->hs);
+            session_id(s);
             s->open = true;
             /* The buffers of an open channel: only a member that proved
              * itself costs a node them. */
@@ -470,6 +489,11 @@ bool sync_sess_open(const struct sync_sess *s)
 const uint8_t *sync_sess_peer(const struct sync_sess *s)
 {
     return s->proved ? s->hs.peer_key : NULL;
+}
+
+const uint8_t *sync_sess_id(const struct sync_sess *s)
+{
+    return s->open ? s->id : NULL;
 }
 
 void sync_sess_stats(const struct sync_sess *s, struct sync_sess_stats *out)

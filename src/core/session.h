@@ -123,6 +123,10 @@ bool sync_sess_open(const struct sync_sess *s);
 /* The peer's key, once it proved it by its signature (NULL before), also
  * when this side then refused it. */
 const uint8_t *sync_sess_peer(const struct sync_sess *s);
+/* Once the channel is open, an id both sides of this session compute
+ * alike and no other session has (HZ_HASH_LEN bytes; NULL before): which
+ * of two sessions between one pair is kept (proto/sync.md). */
+const uint8_t *sync_sess_id(const struct sync_sess *s);
 void sync_sess_stats(const struct sync_sess *s, struct sync_sess_stats *out);
 void sync_sess_free(struct sync_sess *s);
 

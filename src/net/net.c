@@ -62,7 +62,8 @@ struct conn {
     bool oneshot;               /* huzhu sync: ends once caught up */
     bool was_open, synced;      /* noticed the channel open, caught up */
     bool confirming;            /* one-shot: the last round is sent */
-    struct dialer *d;           /* the configured peer it serves, or NULL */
+    bool duplicate;   /* closed for another session with the same device */
+    struct dialer *d; /* the configured peer it serves, or NULL */
     uint64_t told_sent, told_received; /* entries the contact row has */
     uint64_t told_ms;                  /* when it was last told */
 };
@@ -75,6 +76,8 @@ struct dialer {
     uint32_t backoff_ms;
     struct conn *c; /* its session, or NULL */
     bool seen;      /* still configured at the last read */
+    bool keyed;     /* a session proved the device at @addr: @key */
+    uint8_t key[HZ_KEY_LEN];
     struct dialer *next;
 };
 
@@ -185,6 +188,57 @@ static void tell_contact(struct conn *c, bool connected, const char *error)
     c->told_ms = uv_now(c->tcp.loop);
 }
 
+/* The device at the other end of an open session, or NULL. */
+static const uint8_t *peer_of(const struct conn *c)
+{
+    return c->s != NULL && c->was_open ? sync_sess_peer(c->s) : NULL;
+}
+
+static bool same_device(const struct conn *c, const uint8_t *key)
+{
+    const uint8_t *p = peer_of(c);
+    return !c->closing && p != NULL && memcmp(p, key, HZ_KEY_LEN) == 0;
+}
+
+/* Of two open sessions with one device, is @a the one kept? The one
+ * dialled by the smaller key, then the smaller session id (proto/sync.md,
+ * "One session per pair"). */
+static bool kept_over(const struct conn *a, const struct conn *b)
+{
+    const uint8_t *da = a->inbound ? peer_of(a) : a->self.pk;
+    const uint8_t *db = b->inbound ? peer_of(b) : b->self.pk;
+    int by = memcmp(da, db, HZ_KEY_LEN);
+    if (by != 0)
+        return by < 0;
+    return memcmp(sync_sess_id(a->s), sync_sess_id(b->s), HZ_HASH_LEN) < 0;
+}
+
+static void conn_close(struct conn *c, int rv);
+
+/* @c's channel just opened. Two nodes that each dial the other (or one
+ * that dials another at two addresses) would keep two sessions: each
+ * side closes only a session it dialled for a configured peer that the
+ * rule does not keep, so both keep the same one and a one-shot sync is
+ * never cut. HZ_EEXIST when that is @c. */
+static int one_per_pair(struct conn *c)
+{
+    const uint8_t *peer = peer_of(c);
+    for (struct conn *o = c->srv->conns; o != NULL; o = o->next) {
+        if (o == c || !same_device(o, peer))
+            continue;
+        struct conn *loser = kept_over(c, o) ? o : c;
+        if (loser->d == NULL)
+            continue;
+        loser->duplicate = true;
+        hz_err_set(&loser->err, HZ_EEXIST,
+                   "another session with this device is kept (one per pair)");
+        if (loser == c)
+            return HZ_EEXIST;
+        conn_close(o, HZ_EEXIST);
+    }
+    return 0;
+}
+
 /* The session's news since the last call: its channel opened (a device
  * proved itself and was accepted), or it caught up. */
 static int notice(struct conn *c)
@@ -197,6 +251,13 @@ static int notice(struct conn *c)
         if (memcmp(peer, c->self.pk, 32) == 0)
             return hz_err_set(&c->err, HZ_EINVAL,
                               "%s is this node's own address", c->addr);
+        if (c->d != NULL) {
+            memcpy(c->d->key, peer, HZ_KEY_LEN);
+            c->d->keyed = true;
+        }
+        int rv = c->srv != NULL ? one_per_pair(c) : 0;
+        if (rv != 0)
+            return rv;
         if (c->srv != NULL) {
             (void)store_contact_open(c->n, peer, c->addr, !c->inbound, NULL);
             if (c->d != NULL)
@@ -250,7 +311,9 @@ static void conn_close(struct conn *c, int rv)
     c->ended_ms = uv_now(c->tcp.loop);
     if (c->rv == 0)
         c->rv = rv;
-    tell_contact(c, false, c->rv != 0 ? c->err.msg : NULL);
+    /* A duplicate's device is still connected, by the session kept. */
+    if (!c->duplicate)
+        tell_contact(c, false, c->rv != 0 ? c->err.msg : NULL);
     dialer_ended(c);
     if (c->srv != NULL && c->srv->o->ended != NULL) {
         struct net_result r;
@@ -632,7 +695,12 @@ static void on_peers(uv_timer_t *t)
             free(d);
             continue;
         }
-        if (d->c == NULL && now >= d->next_ms) {
+        /* A device already in session (it dialled us, or another of
+         * its addresses did) is not dialled again while that lasts. */
+        bool in_session = false;
+        for (struct conn *c = srv->conns; d->keyed && c != NULL; c = c->next)
+            in_session = in_session || same_device(c, d->key);
+        if (d->c == NULL && now >= d->next_ms && !in_session) {
             d->c = conn_dial(srv->loop, srv->n, srv, d->addr, &d->sa);
             if (d->c != NULL && !d->c->closing)
                 d->c->d = d;

@@ -275,6 +275,67 @@ def serving_nodes_in_a_line_converge_and_keep_up():
         T.check(not a.js("status")["serving"], "no serve runs afterwards")
 
 
+def established(ports):
+    """TCP connections established to one of @ports on 127.0.0.1, as
+    /proc/net/tcp lists them (one line per socket end: counted by the end
+    whose local port is the listener's)."""
+    n = 0
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            cols = line.split()
+            local, state = cols[1], cols[3]
+            if state == "01" and int(local.split(":")[1], 16) in ports:
+                n += 1
+    return n
+
+
+@cases.case
+def two_nodes_that_dial_each_other_keep_one_session():
+    with T.TempDir("live-sync-pair") as work:
+        b, a, _ = root_and_members(work, ("测试根站", "测试甲站", "测试丙站"),
+                                   "bac")
+        sa, sb = Serving(a), Serving(b)
+        ports = {int(x.addr.rsplit(":", 1)[1]) for x in (sa, sb)}
+        errs = {}
+        try:
+            a.js("peer", "add", sb.addr)
+            b.js("peer", "add", sa.addr)
+            agree((a, b), 30, "a and b to converge")
+            T.check(True, "a and b, each the other's peer, converge")
+            T.wait_until(lambda: established(ports) == 1, 15,
+                         "one connection between a and b")
+            # Not dialled again while the session lasts (a dial every
+            # second would show here), and it keeps both up to date.
+            samples = []
+            for i in range(6):
+                time.sleep(0.5)
+                samples.append(established(ports))
+            T.check_eq(samples, [1] * 6,
+                       "one connection, sampled every 0.5 s for 3 s")
+            a.put("households", "village=测试村甲")
+            agree((a, b), 10, "a's new row to reach b")
+            b.put("households", "village=测试村乙")
+            agree((a, b), 10, "b's new row to reach a")
+            T.check(True, "writes on either side reach the other")
+            for x, y in ((a, b), (b, a)):
+                ct = [c for c in x.js("status")["contacts"]
+                      if c["key"] == y.key]
+                T.check(len(ct) == 1 and ct[0]["connected"],
+                        "%s shows %s connected (%s)" % (x.dir, y.dir, ct))
+        finally:
+            for name, srv in (("a", sa), ("b", sb)):
+                rc, errs[name] = srv.stop()
+                T.check_eq(rc, 0, "serve %s exits 0 on SIGTERM" % name)
+        # The node with the larger key gave its own dial up, once.
+        larger = "a" if a.key > b.key else "b"
+        smaller = "b" if larger == "a" else "a"
+        said = {k: v.count("one per pair") for k, v in errs.items()}
+        T.check(said[larger] == 1 and said[smaller] == 0,
+                "only the larger key's node closed its second session,"
+                " once (%s)" % said)
+
+
 @cases.case
 def a_serving_node_rekeyed_by_another_process_serves_with_its_new_key():
     """huzhu rekey while the node serves: within a second serve ends its
