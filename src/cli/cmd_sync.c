@@ -291,16 +291,50 @@ static int reopen_node(struct cli *c, struct hz_err *err)
     return HZ_EIO;
 }
 
+/* Does the node, opened again, hold a certificate in effect for its key?
+ * (net_wait_network's question after a rekey.) */
+static bool certified(void *data)
+{
+    struct serving *s = data;
+    struct hz_err e = {0};
+    if (reopen_node(s->c, &e) != 0)
+        return false;
+    struct store_self probe;
+    int rv = store_channel_self(s->c->node, &probe, NULL);
+    store_channel_self_close(&probe);
+    return rv == 0;
+}
+
 /* net_serve, with a handle opened again each time another process gave
  * the node a new key or network while it served (NET_SERVE_STALE): every
- * handshake then proves the node's current identity. */
+ * handshake then proves the node's current identity. A new key holds no
+ * certificate until an admin's arrives (an import, the admin's own
+ * command): until then serve waits for it, as for a network, instead of
+ * ending (a race with that import ended it before). */
 static int serve_sync(struct cli *c, const struct net_serve_opts *o,
                       struct hz_err *err)
 {
+    bool again = false;
     for (;;) {
         int rv = net_serve(c->node, o, err);
+        if (again && (rv == HZ_ENOCERT || rv == HZ_EPERM)) {
+            fprintf(stderr, "huzhu serve: %s (%s)\n",
+                    cli_tr(c,
+                           "本设备的新密钥尚无有效证书：等管理员准入后自动"
+                           "继续同步",
+                           "the device's new key holds no certificate yet:"
+                           " sync goes on by itself once an admin admits it"),
+                    err->msg);
+            fflush(stderr);
+            *err = (struct hz_err){0};
+            rv = net_wait_network(o, certified, o->data, err);
+            if (rv != 1)
+                return rv;
+            continue;
+        }
         if (rv != NET_SERVE_STALE)
             return rv;
+        again = true;
         fprintf(stderr, "huzhu serve: %s\n",
                 cli_tr(c, "本节点的密钥或网络已更改，用新的身份重新开始同步",
                        "the node's key or network changed: serving again"

@@ -369,6 +369,38 @@ def a_serving_node_rekeyed_by_another_process_serves_with_its_new_key():
                     "serve says why it served again")
 
 
+@cases.case
+def a_rekeyed_serve_waits_for_the_new_keys_certificate():
+    """huzhu rekey while the node serves, and the admin's certificate for
+    the new key arrives only after serve noticed: serve waits for it and
+    then serves with the new key (it exited with 'denied' before)."""
+    with T.TempDir("live-sync-rekey-wait") as work:
+        r, d, e = root_and_members(
+            work, ("测试根节点", "测试节点乙", "测试节点丙"), "rde")
+        s = Serving(e)
+        try:
+            rk = e.js("rekey")
+            e.key = rk["key"]
+            time.sleep(2.5)  # serve looks every second: it has noticed
+            T.check(s.p.poll() is None, "serve still runs without the"
+                    " new key's certificate")
+            admitted(r, e, "丙站新钥")
+            ready, _, _ = select.select([s.p.stdout], [], [], 20)
+            line = s.p.stdout.readline().decode() if ready else ""
+            T.check(line.startswith("{\"listening\":\"127.0.0.1:"),
+                    "serve listens again once admitted (%r)" % line)
+            addr = line.split("\"")[3] if line else s.addr
+            j = d.js("sync", addr)
+            T.check_eq(j["peer"], rk["key"], "the handshake proves the new"
+                       " key")
+            T.check_eq(d.state_hash(), e.state_hash(), "and they agree")
+        finally:
+            rc, err = s.stop()
+            T.check_eq(rc, 0, "serve exits 0")
+            T.check("no certificate yet" in err or "尚无有效证书" in err,
+                    "serve said what it waited for (%s)" % err[-300:])
+
+
 Y1970 = "1970-01-02 00:00:00"
 
 
