@@ -96,13 +96,44 @@ struct want {
     size_t n, cap;
 };
 /* What is done with a key: added, taken away, or collected (@collect). */
+#define BATCH_KEYS 24 /* one statement adds a row's keys, up to this many */
 struct keyer {
     bool add;
     struct want *collect;
+    /* keys to add, all of one row, not yet written */
+    size_t n;
+    int64_t row;
+    char key[BATCH_KEYS][KEY_MAX];
 };
 
+/* Write the keys to add in one INSERT of as many rows (one statement for
+ * a row's dozen keys, not a dozen: the per-statement cost was half of
+ * each key's). */
+static int flush_keys(struct hz_node *n, struct keyer *kr, struct hz_err *err)
+{
+    if (kr->n == 0)
+        return 0;
+    char sql[64 + BATCH_KEYS * 8];
+    int len =
+        snprintf(sql, sizeof sql, "INSERT OR IGNORE INTO sx(k, r) VALUES");
+    for (size_t i = 0; i < kr->n; i++)
+        len += snprintf(sql + len, sizeof sql - (size_t)len, "%s(?, ?)",
+                        i ? "," : "");
+    HZ_ASSERT((size_t)len < sizeof sql);
+    sqlite3_stmt *st;
+    int rv = db_prep(&n->db, sql, &st, err);
+    for (size_t i = 0; rv == 0 && i < kr->n; i++) {
+        sqlite3_bind_text(st, (int)(2 * i + 1), kr->key[i], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, (int)(2 * i + 2), kr->row);
+    }
+    if (rv == 0)
+        rv = db_step_done(&n->db, st, err);
+    kr->n = 0;
+    return rv;
+}
+
 static int put_key(struct hz_node *n, int64_t row, const char *key,
-                   const struct keyer *kr, struct hz_err *err)
+                   struct keyer *kr, struct hz_err *err)
 {
     if (kr->collect != NULL) {
         struct want *w = kr->collect;
@@ -121,17 +152,21 @@ static int put_key(struct hz_node *n, int64_t row, const char *key,
         w->n++;
         return 0;
     }
-    return db_run(&n->db,
-                  kr->add ? "INSERT OR IGNORE INTO sx(k, r) VALUES(?1, ?2)"
-                          : "DELETE FROM sx WHERE k = ?1 AND r = ?2",
-                  DB_ARGS(DB_TEXT(key), DB_INT(row)), err);
+    if (!kr->add)
+        return db_run(&n->db, "DELETE FROM sx WHERE k = ?1 AND r = ?2",
+                      DB_ARGS(DB_TEXT(key), DB_INT(row)), err);
+    int rv = 0;
+    if (kr->n == BATCH_KEYS || (kr->n > 0 && kr->row != row))
+        rv = flush_keys(n, kr, err);
+    kr->row = row;
+    snprintf(kr->key[kr->n++], KEY_MAX, "%s", key);
+    return rv;
 }
 
 /* The grams of @text: its first character, and each pair of adjacent
  * characters, spaces left out. */
 static int put_grams(struct hz_node *n, int64_t row, const char *prefix,
-                     const char *text, const struct keyer *kr,
-                     struct hz_err *err)
+                     const char *text, struct keyer *kr, struct hz_err *err)
 {
     const unsigned char *p = (const unsigned char *)text;
     const unsigned char *prev = NULL;
@@ -186,8 +221,7 @@ static bool reversed_number(const char *prefix, const char *text, char *out,
 }
 
 static int put_number(struct hz_node *n, int64_t row, const char *prefix,
-                      const char *text, const struct keyer *kr,
-                      struct hz_err *err)
+                      const char *text, struct keyer *kr, struct hz_err *err)
 {
     char key[KEY_MAX];
     return reversed_number(prefix, text, key, sizeof key)
@@ -197,8 +231,7 @@ static int put_number(struct hz_node *n, int64_t row, const char *prefix,
 
 /* The pinyin spellings of @name and their initials. */
 static int put_pinyin(struct hz_node *n, int64_t row, const char *prefix,
-                      const char *name, const struct keyer *kr,
-                      struct hz_err *err)
+                      const char *name, struct keyer *kr, struct hz_err *err)
 {
     char full[PINYIN_READINGS][PINYIN_SPELLING_MAX + 1];
     char initials[PINYIN_READINGS][PINYIN_SPELLING_MAX + 1];
@@ -221,7 +254,7 @@ static int put_pinyin(struct hz_node *n, int64_t row, const char *prefix,
 struct keying {
     struct hz_node *n;
     const struct indexed *x;
-    const struct keyer *kr;
+    struct keyer *kr;
 };
 
 /* One materialized row (n, name, phone, id_number|NULL, village|NULL):
@@ -257,8 +290,7 @@ static int key_row(void *data, sqlite3_stmt *st, struct hz_err *err)
 /* Add (or take away) the keys of the rows of @x (all of them, or only
  * @row) as their values are now. */
 static int key_rows(struct hz_node *n, const struct indexed *x,
-                    const uint8_t *row, const struct keyer *kr,
-                    struct hz_err *err)
+                    const uint8_t *row, struct keyer *kr, struct hz_err *err)
 {
     char sql[256];
     snprintf(sql, sizeof sql,
@@ -270,9 +302,13 @@ static int key_rows(struct hz_node *n, const struct indexed *x,
              x->village != NULL ? "\"" : "", x->table,
              row != NULL ? " WHERE id = ?1" : "");
     struct keying k = {n, x, kr};
-    if (row != NULL)
-        return db_each(&n->db, sql, DB_ARGS(DB_ROW(row)), key_row, &k, err);
-    return db_each(&n->db, sql, DB_NO_ARGS, key_row, &k, err);
+    int rv = row != NULL
+                 ? db_each(&n->db, sql, DB_ARGS(DB_ROW(row)), key_row, &k, err)
+                 : db_each(&n->db, sql, DB_NO_ARGS, key_row, &k, err);
+    if (rv == 0 && kr->add && kr->collect == NULL)
+        rv = flush_keys(n, kr, err);
+    kr->n = 0;
+    return rv;
 }
 
 int search_add(struct hz_node *n, const struct table_def *t, const uint8_t *row,
@@ -280,7 +316,7 @@ int search_add(struct hz_node *n, const struct table_def *t, const uint8_t *row,
 {
     HZ_ASSERT(db_in_txn(&n->db));
     const struct indexed *x = indexed_of(t);
-    static const struct keyer add = {true, NULL};
+    struct keyer add = {.add = true};
     return x != NULL ? key_rows(n, x, row, &add, err) : 0;
 }
 
@@ -289,7 +325,7 @@ int search_forget(struct hz_node *n, const struct table_def *t,
 {
     HZ_ASSERT(db_in_txn(&n->db));
     const struct indexed *x = indexed_of(t);
-    static const struct keyer drop = {false, NULL};
+    struct keyer drop = {.add = false};
     return x != NULL ? key_rows(n, x, row, &drop, err) : 0;
 }
 
@@ -301,7 +337,7 @@ int search_clear(struct hz_node *n, struct hz_err *err)
 int search_rebuild(struct hz_node *n, struct hz_err *err)
 {
     HZ_ASSERT(db_in_txn(&n->db));
-    static const struct keyer add = {true, NULL};
+    struct keyer add = {.add = true};
     int rv = search_clear(n, err);
     for (size_t i = 0; rv == 0 && i < sizeof tables / sizeof tables[0]; i++)
         rv = key_rows(n, &tables[i], NULL, &add, err);
@@ -344,7 +380,7 @@ static int check_key(void *data, sqlite3_stmt *st, struct hz_err *err)
 int search_verify(struct hz_node *n, struct hz_err *err)
 {
     struct want w = {0};
-    struct keyer collect = {true, &w};
+    struct keyer collect = {.add = true, .collect = &w};
     int rv = 0;
     for (size_t i = 0; rv == 0 && i < sizeof tables / sizeof tables[0]; i++)
         rv = key_rows(n, &tables[i], NULL, &collect, err);
