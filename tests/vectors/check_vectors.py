@@ -20,7 +20,9 @@ handshake.json from proto/sync.md (the handshake's messages and keys
 recomputed from the seeds, the frames, and what is refused), and
 session.json from proto/sync.md (every frame of a recorded session opened
 and its message read in its one form, the order rules, and each answer
-against what the peer lacked at its vector). If this
+against what the peer lacked at its vector), and beacon.json from
+proto/discovery.md (beacon keys, beacons sealed and opened, what is
+refused). If this
 script passes, the spec was enough (DECISIONS 2, 12, 25).
 
 Only the standard library and Debian's python3-msgpack and python3-nacl.
@@ -2466,6 +2468,62 @@ def check_session(d, schema):
               w + "the closing round is the client's vector at the end")
 
 
+# ---- proto/discovery.md: beacons
+
+BEACON_LEN = 84
+
+
+def open_beacon(datagram, keys):
+    """(port, time_ms, device, key index) of a beacon, or raise Bad."""
+    if len(datagram) != BEACON_LEN:
+        raise Bad("HZ_EMALFORMED", "a beacon of %d bytes" % len(datagram))
+    nonce, sealed = datagram[:24], datagram[24:]
+    for i, k in enumerate(keys):
+        try:
+            plain = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(
+                sealed, None, nonce, k)
+        except nacl.exceptions.CryptoError:
+            continue
+        if plain[0] != 1 or plain[1] != 0:
+            raise Bad("HZ_EVERSION", "version %d flags %d"
+                      % (plain[0], plain[1]))
+        port = struct.unpack(">H", plain[2:4])[0]
+        if port == 0:
+            raise Bad("HZ_EMALFORMED", "port 0")
+        return port, struct.unpack(">Q", plain[4:12])[0], plain[12:44], i
+    raise Bad("HZ_EBADSIG", "no key held opens it")
+
+
+def check_beacons(d):
+    doc = load(d, "beacon.json")
+    check(doc["length"] == BEACON_LEN, "beacon: length")
+    keys = []
+    for k in doc["keys"]:
+        bk = hashlib.blake2b(b"huzhu beacon v1", digest_size=32,
+                             key=bytes.fromhex(k["bundle_key"])).digest()
+        check(bk.hex() == k["beacon_key"],
+              "beacon: epoch %d's beacon key" % k["epoch"])
+        keys.append(bk)
+    for c in doc["beacons"]:
+        w = "beacon: %s: " % c["why"]
+        nonce = bytes.fromhex(c["nonce"])
+        plain = (bytes([1, 0]) + struct.pack(">HQ", c["port"], c["time_ms"]) +
+                 bytes.fromhex(c["device"]))
+        sealed = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_encrypt(
+            plain, None, nonce, keys[c["key"]])
+        check((nonce + sealed).hex() == c["datagram"], w + "sealed bytes")
+        got = open_beacon(bytes.fromhex(c["datagram"]), keys)
+        check(got == (c["port"], c["time_ms"], bytes.fromhex(c["device"]),
+                      c["key"]), w + "opened")
+    for c in doc["refused"]:
+        w = "beacon refused: %s: " % c["name"]
+        try:
+            open_beacon(bytes.fromhex(c["datagram"]), keys[:c["keys_held"]])
+            check(False, w + "accepted")
+        except Bad as e:
+            check(e.code == c["code"], w + "%s, not %s" % (e.code, c["code"]))
+
+
 def main():
     if len(sys.argv) != 2:
         print("usage: check_vectors.py PROTO_VECTORS_DIR")
@@ -2486,6 +2544,7 @@ def main():
     check_trust_bundles(d, schema)
     check_handshake(d)
     check_session(d, schema)
+    check_beacons(d)
     if FAILURES:
         print("%d check(s) failed" % len(FAILURES))
         return 1

@@ -292,6 +292,7 @@ json_t *gen_bundle(struct gen *g);
 json_t *gen_vector(struct gen *g);
 json_t *gen_ingest(struct gen *g);
 json_t *gen_clock(struct gen *g);
+json_t *gen_beacon(struct gen *g);
 json_t *gen_values(struct gen *g);
 json_t *gen_schema(struct gen *g);
 json_t *gen_certs(struct gen *g);

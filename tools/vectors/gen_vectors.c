@@ -40,6 +40,7 @@ static const struct {
     {"trust-bundles.json", gen_trust_bundles},
     {"handshake.json", gen_handshake},
     {"session.json", gen_session},
+    {"beacon.json", gen_beacon},
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,182 @@
+/* test_beacon.c - LAN discovery beacons (core/beacon.c,
+ * proto/discovery.md, DECISIONS 35).
+ *
+ * A beacon opens with the key it was sealed under, found among several
+ * epochs' keys, and gives back what was sealed; with any other key, any
+ * byte changed or a length other than HZ_BEACON_LEN it is refused; a
+ * version or flags this build does not know and a port of 0 are refused;
+ * two beacons of the same content share no byte pattern a stranger could
+ * follow (fresh nonces). */
+#include "lib/unit_env.h"
+
+#include "core/beacon.h"
+
+#include <sodium.h>
+
+static void keys_of(uint8_t seed, uint8_t *bundle, uint8_t *key)
+{
+    memset(bundle, seed, 32);
+    beacon_key(bundle, key);
+}
+
+static struct beacon sample(void)
+{
+    struct beacon b = {.port = 7420, .time_ms = UNIT_T0_MS};
+    memset(b.device, 0x42, sizeof b.device);
+    return b;
+}
+
+static void a_beacon_opens_with_the_key_it_was_sealed_under(void **state)
+{
+    (void)state;
+    uint8_t bundle[32], keys[3 * HZ_BEACON_KEY_LEN], nonce[24], out[84];
+    for (uint8_t i = 0; i < 3; i++)
+        keys_of((uint8_t)(0xa0 + i), bundle, keys + i * HZ_BEACON_KEY_LEN);
+    struct beacon b = sample(), got;
+    memset(nonce, 7, sizeof nonce);
+    assert_int_equal(HZ_BEACON_LEN, sizeof out);
+    /* Sealed with the second epoch's key: found by trying each. */
+    beacon_seal(&b, keys + HZ_BEACON_KEY_LEN, nonce, out);
+    size_t which = 99;
+    assert_int_equal(beacon_open(out, sizeof out, keys, 3, &got, &which, NULL),
+                     0);
+    assert_int_equal(which, 1);
+    assert_int_equal(got.port, b.port);
+    assert_int_equal(got.time_ms, b.time_ms);
+    assert_memory_equal(got.device, b.device, HZ_KEY_LEN);
+    /* The beacon key is the bundle key's, always the same, and no other
+     * bundle key's. */
+    uint8_t again[HZ_BEACON_KEY_LEN];
+    keys_of(0xa1, bundle, again);
+    assert_memory_equal(again, keys + HZ_BEACON_KEY_LEN, HZ_BEACON_KEY_LEN);
+    assert_memory_not_equal(keys, keys + HZ_BEACON_KEY_LEN, HZ_BEACON_KEY_LEN);
+    assert_memory_not_equal(bundle, again, HZ_BEACON_KEY_LEN);
+}
+
+static void other_keys_and_changed_bytes_are_refused(void **state)
+{
+    (void)state;
+    uint8_t bundle[32], key[32], other[32], nonce[24], out[HZ_BEACON_LEN];
+    keys_of(0xa0, bundle, key);
+    keys_of(0xb0, bundle, other);
+    struct beacon b = sample(), got;
+    randombytes_buf(nonce, sizeof nonce);
+    beacon_seal(&b, key, nonce, out);
+    size_t which;
+    struct hz_err err = {0};
+    /* Another network's key, or no key at all. */
+    assert_int_equal(beacon_open(out, sizeof out, other, 1, &got, &which, &err),
+                     HZ_EBADSIG);
+    assert_int_equal(beacon_open(out, sizeof out, key, 0, &got, &which, NULL),
+                     HZ_EBADSIG);
+    /* Every bit of every byte, the nonce's too. */
+    for (size_t i = 0; i < sizeof out; i++) {
+        for (int bit = 0; bit < 8; bit++) {
+            out[i] ^= (uint8_t)(1u << bit);
+            assert_int_equal(
+                beacon_open(out, sizeof out, key, 1, &got, &which, NULL),
+                HZ_EBADSIG);
+            out[i] ^= (uint8_t)(1u << bit);
+        }
+    }
+    /* One byte short or long. */
+    uint8_t longer[HZ_BEACON_LEN + 1] = {0};
+    memcpy(longer, out, sizeof out);
+    assert_int_equal(
+        beacon_open(out, sizeof out - 1, key, 1, &got, &which, NULL),
+        HZ_EMALFORMED);
+    assert_int_equal(
+        beacon_open(longer, sizeof longer, key, 1, &got, &which, NULL),
+        HZ_EMALFORMED);
+    assert_int_equal(beacon_open(out, sizeof out, key, 1, &got, &which, NULL),
+                     0);
+}
+
+/* Content sealed by hand: what beacon_seal would not write. */
+static void seal_plain(const uint8_t *plain, const uint8_t *key,
+                       uint8_t *out)
+{
+    memset(out, 9, HZ_BEACON_NONCE_LEN);
+    unsigned long long len;
+    crypto_aead_xchacha20poly1305_ietf_encrypt(
+        out + HZ_BEACON_NONCE_LEN, &len, plain, HZ_BEACON_PLAIN_LEN, NULL, 0,
+        NULL, out, key);
+}
+
+static void unknown_versions_flags_and_port_0_are_refused(void **state)
+{
+    (void)state;
+    uint8_t bundle[32], key[32], nonce[24], out[HZ_BEACON_LEN];
+    keys_of(0xa0, bundle, key);
+    struct beacon b = sample(), got;
+    memset(nonce, 9, sizeof nonce);
+    beacon_seal(&b, key, nonce, out);
+    /* The same bytes by hand: the layout is the one described. */
+    uint8_t plain[HZ_BEACON_PLAIN_LEN] = {1, 0, 0x1c, 0xfc};
+    for (int i = 0; i < 8; i++)
+        plain[4 + i] = (uint8_t)(UNIT_T0_MS >> (8 * (7 - i)));
+    memset(plain + 12, 0x42, HZ_KEY_LEN);
+    uint8_t hand[HZ_BEACON_LEN];
+    seal_plain(plain, key, hand);
+    assert_memory_equal(hand, out, HZ_BEACON_LEN);
+    size_t which;
+    struct {
+        size_t at;
+        uint8_t value;
+        int want;
+    } cases[] = {
+        {0, 2, HZ_EVERSION}, {0, 0, HZ_EVERSION},   {1, 1, HZ_EVERSION},
+        {1, 0x80, HZ_EVERSION}, {2, 0, HZ_EMALFORMED},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint8_t p[HZ_BEACON_PLAIN_LEN];
+        memcpy(p, plain, sizeof p);
+        p[cases[i].at] = cases[i].value;
+        if (cases[i].at == 2)
+            p[3] = 0; /* port 0 */
+        seal_plain(p, key, hand);
+        struct hz_err err = {0};
+        assert_int_equal(
+            beacon_open(hand, sizeof hand, key, 1, &got, &which, &err),
+            cases[i].want);
+        assert_true(err.msg[0] != '\0');
+    }
+}
+
+static void beacons_of_one_sender_share_no_pattern(void **state)
+{
+    (void)state;
+    uint8_t bundle[32], key[32], n1[24], n2[24];
+    uint8_t a[HZ_BEACON_LEN], c[HZ_BEACON_LEN];
+    keys_of(0xa0, bundle, key);
+    struct beacon b = sample();
+    randombytes_buf(n1, sizeof n1);
+    randombytes_buf(n2, sizeof n2);
+    beacon_seal(&b, key, n1, a);
+    beacon_seal(&b, key, n2, c);
+    /* Same content, same length, and about 1 byte in 256 alike by
+     * chance: a shared run of 4 equal bytes at one offset would be a
+     * pattern (probability about 2^-32 per offset). */
+    size_t same_run = 0, longest = 0;
+    for (size_t i = 0; i < HZ_BEACON_LEN; i++) {
+        same_run = a[i] == c[i] ? same_run + 1 : 0;
+        longest = same_run > longest ? same_run : longest;
+    }
+    assert_true(longest < 4);
+    /* The device key does not appear in clear. */
+    for (size_t i = 0; i + 8 <= HZ_BEACON_LEN; i++)
+        assert_memory_not_equal(a + i, b.device, 8);
+}
+
+int main(void)
+{
+    if (sodium_init() < 0)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_beacon_opens_with_the_key_it_was_sealed_under),
+        cmocka_unit_test(other_keys_and_changed_bytes_are_refused),
+        cmocka_unit_test(unknown_versions_flags_and_port_0_are_refused),
+        cmocka_unit_test(beacons_of_one_sender_share_no_pattern),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
