@@ -20,6 +20,7 @@ HZ_PACKAGES=(
   clang libclang-rt-14-dev clang-format           # sanitizers, libFuzzer, layout
   python3 python3-msgpack python3-nacl            # independent format checks
   sqlite3 faketime procps                         # test helpers
+  iproute2                # ip netns: LAN discovery tests (test_discovery)
   unicode-data                                    # Unihan: the pinyin table's source
   git                                             # the tools read the commit
 )

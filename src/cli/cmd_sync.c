@@ -237,6 +237,17 @@ static void on_ready(void *data, int port)
 
 /* One line per session on stderr: who, what moved, or why it ended. No
  * personal data: keys are shown by their first 8 hex digits. */
+static void on_no_discovery(void *data, const char *why)
+{
+    struct serving *s = data;
+    fprintf(stderr, "huzhu serve: %s (%s)\n",
+            cli_tr(s->c, "局域网发现未能开启，只连接配置的对端",
+                   "LAN discovery could not start: only configured peers are"
+                   " dialled"),
+            why);
+    fflush(stderr);
+}
+
 static void on_ended(void *data, int rv, const struct hz_err *err,
                      const struct net_result *r)
 {
@@ -406,7 +417,10 @@ int cmd_serve(struct cli *c, struct form *f)
                                .lock_dir = cli_node_dir(c),
                                .data = &s,
                                .ready = on_ready,
-                               .ended = on_ended};
+                               .ended = on_ended,
+                               .discovery =
+                                   form_get(f, "--no-discovery") == NULL,
+                               .no_discovery = on_no_discovery};
     struct hz_err err = {0};
     int rv = serve_sync(c, &o, &err);
     if (rv == HZ_ENETWORK && s.http_listen != NULL)
@@ -551,7 +565,9 @@ void cli_print_peers(const struct cli *c, json_t *status)
                    "configured") == 0)
             continue;
         if (!heading)
-            printf("%s:\n", cli_tr(c, "连入的设备", "devices that dialled in"));
+            printf("%s:\n", cli_tr(c, "其他设备 (连入或在局域网发现)",
+                                   "other devices (dialled in or found on"
+                                   " the LAN)"));
         heading = true;
         print_contact(c, json_string_value(json_object_get(v, "address")), v,
                       NULL);

@@ -388,8 +388,10 @@ static const struct cli_cmd network_subs[] = {
 static const struct cli_param serve_params[] = {
     OPT("--listen", "ADDR:PORT", NULL, "监听地址(默认 0.0.0.0:7420，所有网卡)",
         "address to listen on (default 0.0.0.0:7420, every interface)"),
-    FLAG("--no-discovery", "不在局域网广播(局域网发现尚未实现)",
-         "do not announce on the LAN (LAN discovery is not built yet)"),
+    FLAG("--no-discovery",
+         "不在局域网发现成员：不广播本节点 (UDP 7421)，也不连接听到的成员",
+         "no LAN discovery: do not announce this node (UDP 7421) nor dial"
+         " the members heard"),
     OPT("--http", "ADDR:PORT", NULL,
         "网页界面地址(默认 0.0.0.0:8080，所有网卡；off 关闭)",
         "web interface address (default 0.0.0.0:8080, every interface; off"

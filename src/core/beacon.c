@@ -6,9 +6,8 @@
 #include <sodium.h>
 #include <string.h>
 
-_Static_assert(HZ_BEACON_LEN ==
-                   HZ_BEACON_NONCE_LEN + HZ_BEACON_PLAIN_LEN +
-                       crypto_aead_xchacha20poly1305_ietf_ABYTES,
+_Static_assert(HZ_BEACON_LEN == HZ_BEACON_NONCE_LEN + HZ_BEACON_PLAIN_LEN +
+                                    crypto_aead_xchacha20poly1305_ietf_ABYTES,
                "a beacon is its nonce, its content and a tag");
 _Static_assert(HZ_BEACON_NONCE_LEN ==
                    crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
@@ -46,10 +45,45 @@ void beacon_seal(const struct beacon *b, const uint8_t *key,
     memcpy(plain + 12, b->device, HZ_KEY_LEN);
     memcpy(out, nonce, HZ_BEACON_NONCE_LEN);
     unsigned long long clen = 0;
-    crypto_aead_xchacha20poly1305_ietf_encrypt(
-        out + HZ_BEACON_NONCE_LEN, &clen, plain, sizeof plain, NULL, 0, NULL,
-        nonce, key);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(out + HZ_BEACON_NONCE_LEN, &clen,
+                                               plain, sizeof plain, NULL, 0,
+                                               NULL, nonce, key);
     HZ_ASSERT(clen == HZ_BEACON_LEN - HZ_BEACON_NONCE_LEN);
+}
+
+struct beacon_heard *beacon_take(struct beacon_memory *m,
+                                 const struct beacon *b, uint64_t now_ms)
+{
+    struct beacon_heard *slot = NULL, *oldest = NULL;
+    for (size_t i = 0; i < HZ_BEACON_HEARD_MAX; i++) {
+        struct beacon_heard *h = &m->v[i];
+        if (h->used && memcmp(h->device, b->device, HZ_KEY_LEN) == 0) {
+            slot = h;
+            break;
+        }
+        if (!h->used) {
+            if (oldest == NULL || oldest->used)
+                oldest = h;
+        } else if (oldest == NULL ||
+                   (oldest->used && h->heard_ms < oldest->heard_ms)) {
+            oldest = h;
+        }
+    }
+    if (slot != NULL) {
+        /* Not newer: a replay, or the device's clock was set back; after
+         * HZ_BEACON_FORGET_MS with nothing newer, the clock is believed. */
+        if (b->time_ms <= slot->time_ms &&
+            now_ms - slot->heard_ms < HZ_BEACON_FORGET_MS)
+            return NULL;
+    } else {
+        slot = oldest;
+        memset(slot, 0, sizeof *slot);
+        memcpy(slot->device, b->device, HZ_KEY_LEN);
+        slot->used = true;
+    }
+    slot->time_ms = b->time_ms;
+    slot->heard_ms = now_ms;
+    return slot;
 }
 
 int beacon_open(const uint8_t *in, size_t len, const uint8_t *keys,

@@ -58,4 +58,26 @@ int beacon_open(const uint8_t *in, size_t len, const uint8_t *keys,
                 size_t n_keys, struct beacon *b, size_t *which,
                 struct hz_err *err);
 
+/* What a reader remembers of the devices it heard: per device the newest
+ * beacon time it took, when it heard it (a monotonic clock) and when it
+ * last dialled it (its caller's to set). Bounded: when full, the device
+ * heard longest ago is forgotten. */
+#define HZ_BEACON_HEARD_MAX 64u
+#define HZ_BEACON_FORGET_MS 60000u
+struct beacon_heard {
+    uint8_t device[HZ_KEY_LEN];
+    uint64_t time_ms, heard_ms, dialled_ms;
+    bool used;
+};
+struct beacon_memory {
+    struct beacon_heard v[HZ_BEACON_HEARD_MAX];
+};
+
+/* A beacon just opened, heard at @now_ms: its device's entry when its
+ * time is newer than every beacon of that device taken before, or none
+ * was taken for HZ_BEACON_FORGET_MS (a clock set back); then it is
+ * remembered. NULL when it is not (seen already, or replayed). */
+struct beacon_heard *beacon_take(struct beacon_memory *m,
+                                 const struct beacon *b, uint64_t now_ms);
+
 #endif

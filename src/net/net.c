@@ -4,10 +4,13 @@
  * stays silent. */
 #include "net.h"
 
+#include "../core/beacon.h"
 #include "../core/error_int.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <time.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +66,7 @@ struct conn {
     bool was_open, synced;      /* noticed the channel open, caught up */
     bool confirming;            /* one-shot: the last round is sent */
     bool duplicate;   /* closed for another session with the same device */
+    bool discovered;  /* dialled after hearing its beacon */
     struct dialer *d; /* the configured peer it serves, or NULL */
     uint64_t told_sent, told_received; /* entries the contact row has */
     uint64_t told_ms;                  /* when it was last told */
@@ -100,6 +104,19 @@ struct server {
     unsigned live; /* connections not closing */
     bool stopping;
     bool stale; /* a new key or network: serve again with a new handle */
+    /* LAN discovery: its socket and timer, the beacon keys held (the
+     * one to seal with first, read again before each round), this
+     * node's key and sync port, and the devices heard. */
+    bool discovering;
+    uv_udp_t udp;
+    uv_timer_t beacon_timer;
+    uint8_t *bkeys;
+    size_t n_bkeys;
+    struct store_self self;
+    uint16_t port;
+    struct sockaddr_in only; /* the listen address; INADDR_ANY: any */
+    struct beacon_memory heard;
+    uint8_t udp_buf[HZ_BEACON_LEN + 1];
 };
 
 static int parse_addr(const char *text, struct sockaddr_storage *sa,
@@ -168,6 +185,13 @@ static void result_of(const struct conn *c, struct net_result *r)
     r->dialled = !c->inbound;
 }
 
+static enum store_found found_of(const struct conn *c)
+{
+    return c->inbound      ? STORE_FOUND_DIALLED_US
+           : c->discovered ? STORE_FOUND_DISCOVERED
+                           : STORE_FOUND_CONFIGURED;
+}
+
 /* What the contact row learns now: entries moved since it was last told,
  * and why the session ended. Bookkeeping only: a failure to record it
  * never ends a session. */
@@ -181,7 +205,7 @@ static void tell_contact(struct conn *c, bool connected, const char *error)
     struct store_contact_news news = {connected, c->synced,
                                       st.entries_out - c->told_sent,
                                       st.entries_in - c->told_received, error};
-    if (store_contact_end(c->n, peer, c->addr, !c->inbound, &news, NULL) == 0) {
+    if (store_contact_end(c->n, peer, c->addr, found_of(c), &news, NULL) == 0) {
         c->told_sent = st.entries_out;
         c->told_received = st.entries_in;
     }
@@ -227,7 +251,7 @@ static int one_per_pair(struct conn *c)
         if (o == c || !same_device(o, peer))
             continue;
         struct conn *loser = kept_over(c, o) ? o : c;
-        if (loser->d == NULL)
+        if (loser->d == NULL && !loser->discovered)
             continue;
         loser->duplicate = true;
         hz_err_set(&loser->err, HZ_EEXIST,
@@ -259,7 +283,7 @@ static int notice(struct conn *c)
         if (rv != 0)
             return rv;
         if (c->srv != NULL) {
-            (void)store_contact_open(c->n, peer, c->addr, !c->inbound, NULL);
+            (void)store_contact_open(c->n, peer, c->addr, found_of(c), NULL);
             if (c->d != NULL)
                 (void)store_peer_tried(c->n, c->addr, NULL, NULL);
         }
@@ -665,6 +689,7 @@ static int mark_seen(void *data, const char *addr)
 /* Read the configured peers again: new ones are dialled, removed ones
  * closed; every peer without a session whose wait is over is dialled. */
 static void stop_serving(struct server *srv);
+static void stop_discovery(struct server *srv);
 
 static void on_peers(uv_timer_t *t)
 {
@@ -716,6 +741,7 @@ static void stop_serving(struct server *srv)
     if (srv->stopping)
         return;
     srv->stopping = true;
+    stop_discovery(srv);
     uv_close((uv_handle_t *)&srv->peers_timer, NULL);
     uv_close((uv_handle_t *)&srv->tcp, NULL);
     uv_close((uv_handle_t *)&srv->sigint, NULL);
@@ -880,6 +906,166 @@ int net_wait_network(const struct net_serve_opts *o, bool (*joined)(void *data),
     return w.result;
 }
 
+/* ---- LAN discovery (proto/discovery.md) */
+
+static uint64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* One round of beacons: sealed with the newest epoch's key held (the keys
+ * read again, as an epoch may have come since), broadcast on every up
+ * IPv4 interface but loopback (interfaces that came up since are found
+ * here too); then the next round, 80 % to 120 % of HZ_BEACON_MS on. */
+static void on_beacon_tick(uv_timer_t *t)
+{
+    struct server *srv = t->data;
+    if (srv->stopping)
+        return;
+    uint8_t *keys = NULL;
+    size_t n_keys = 0;
+    if (store_beacon_keys(srv->n, &keys, &n_keys, NULL) == 0) {
+        free(srv->bkeys);
+        srv->bkeys = keys;
+        srv->n_bkeys = n_keys;
+    }
+    uv_interface_address_t *ifs = NULL;
+    int count = 0;
+    if (srv->n_bkeys > 0 && uv_interface_addresses(&ifs, &count) == 0) {
+        struct beacon b = {.port = srv->port, .time_ms = wall_ms()};
+        memcpy(b.device, srv->self.pk, HZ_KEY_LEN);
+        for (int i = 0; i < count; i++) {
+            if (ifs[i].is_internal ||
+                ifs[i].address.address4.sin_family != AF_INET ||
+                (srv->only.sin_addr.s_addr != htonl(INADDR_ANY) &&
+                 srv->only.sin_addr.s_addr !=
+                     ifs[i].address.address4.sin_addr.s_addr))
+                continue;
+            struct sockaddr_in to = ifs[i].address.address4;
+            to.sin_addr.s_addr |= ~ifs[i].netmask.netmask4.sin_addr.s_addr;
+            to.sin_port = htons(HZ_DISCOVERY_PORT);
+            uint8_t nonce[HZ_BEACON_NONCE_LEN], out[HZ_BEACON_LEN];
+            randombytes_buf(nonce, sizeof nonce);
+            beacon_seal(&b, srv->bkeys, nonce, out);
+            uv_buf_t buf = uv_buf_init((char *)out, sizeof out);
+            /* Best effort: a full send buffer skips this round there. */
+            (void)uv_udp_try_send(&srv->udp, &buf, 1,
+                                  (const struct sockaddr *)&to);
+        }
+        uv_free_interface_addresses(ifs, count);
+    }
+    uv_timer_start(t, on_beacon_tick,
+                   HZ_BEACON_MS * 4 / 5 +
+                       randombytes_uniform(HZ_BEACON_MS * 2 / 5 + 1),
+                   0);
+}
+
+static void on_udp_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+    (void)hint;
+    struct server *srv = h->data;
+    *buf = uv_buf_init((char *)srv->udp_buf, sizeof srv->udp_buf);
+}
+
+/* A datagram on the discovery port: a beacon of a member (one of the keys
+ * held opens it), not this node's, newer than the last of its device, of
+ * a device not in session and not dialled within HZ_DISCOVERED_REDIAL_MS,
+ * is dialled at the address it came from and the port it names. Anything
+ * else is dropped without a word: strangers' datagrams are not news. */
+static void on_udp_read(uv_udp_t *u, ssize_t nread, const uv_buf_t *buf,
+                        const struct sockaddr *from, unsigned flags)
+{
+    struct server *srv = u->data;
+    if (nread <= 0 || from == NULL || from->sa_family != AF_INET ||
+        (flags & UV_UDP_PARTIAL) || srv->stopping || srv->n_bkeys == 0)
+        return;
+    struct beacon b;
+    size_t which;
+    if (beacon_open((const uint8_t *)buf->base, (size_t)nread, srv->bkeys,
+                    srv->n_bkeys, &b, &which, NULL) != 0)
+        return;
+    if (memcmp(b.device, srv->self.pk, HZ_KEY_LEN) == 0)
+        return;
+    uint64_t now = uv_now(srv->loop);
+    struct beacon_heard *h = beacon_take(&srv->heard, &b, now);
+    if (h == NULL)
+        return;
+    for (struct conn *c = srv->conns; c != NULL; c = c->next)
+        if (same_device(c, b.device))
+            return;
+    if (h->dialled_ms != 0 && now - h->dialled_ms < HZ_DISCOVERED_REDIAL_MS)
+        return;
+    h->dialled_ms = now;
+    struct sockaddr_storage sa;
+    memset(&sa, 0, sizeof sa);
+    struct sockaddr_in *in = (struct sockaddr_in *)&sa;
+    *in = *(const struct sockaddr_in *)from;
+    in->sin_port = htons(b.port);
+    char ip[INET_ADDRSTRLEN] = "?", addr[80];
+    uv_ip4_name(in, ip, sizeof ip);
+    snprintf(addr, sizeof addr, "%s:%u", ip, (unsigned)b.port);
+    struct conn *c = conn_dial(srv->loop, srv->n, srv, addr, &sa);
+    if (c != NULL)
+        c->discovered = true;
+}
+
+/* Discovery on, when asked and when sync listens where the LAN can dial
+ * it (@sa: an IPv4 address that is not loopback, the wildcard for every
+ * interface; a node listening on loopback or IPv6 alone announces
+ * nothing): the discovery port bound (shared with other serves on this
+ * host), broadcasts allowed, the first round within a second. A port that
+ * cannot be had is said and the node serves on. */
+static void start_discovery(struct server *srv,
+                            const struct sockaddr_storage *sa, int port)
+{
+    srv->port = (uint16_t)port;
+    if (!srv->o->discovery || sa->ss_family != AF_INET)
+        return;
+    srv->only = *(const struct sockaddr_in *)sa;
+    if ((ntohl(srv->only.sin_addr.s_addr) >> 24) == 127)
+        return;
+    if (store_channel_self(srv->n, &srv->self, NULL) != 0)
+        return;
+    struct sockaddr_in any;
+    uv_ip4_addr("0.0.0.0", HZ_DISCOVERY_PORT, &any);
+    uv_udp_init(srv->loop, &srv->udp);
+    uv_timer_init(srv->loop, &srv->beacon_timer);
+    srv->udp.data = srv->beacon_timer.data = srv;
+    srv->discovering = true;
+    int rc =
+        uv_udp_bind(&srv->udp, (const struct sockaddr *)&any, UV_UDP_REUSEADDR);
+    if (rc == 0)
+        rc = uv_udp_set_broadcast(&srv->udp, 1);
+    if (rc == 0)
+        rc = uv_udp_recv_start(&srv->udp, on_udp_alloc, on_udp_read);
+    if (rc != 0) {
+        if (srv->o->no_discovery != NULL) {
+            char why[128];
+            snprintf(why, sizeof why, "UDP port %d: %s", HZ_DISCOVERY_PORT,
+                     uv_strerror(rc));
+            srv->o->no_discovery(srv->o->data, why);
+        }
+        uv_close((uv_handle_t *)&srv->udp, NULL);
+        uv_close((uv_handle_t *)&srv->beacon_timer, NULL);
+        srv->discovering = false;
+        return;
+    }
+    uv_timer_start(&srv->beacon_timer, on_beacon_tick,
+                   randombytes_uniform(1000), 0);
+}
+
+static void stop_discovery(struct server *srv)
+{
+    if (!srv->discovering)
+        return;
+    srv->discovering = false;
+    uv_udp_recv_stop(&srv->udp);
+    uv_close((uv_handle_t *)&srv->udp, NULL);
+    uv_close((uv_handle_t *)&srv->beacon_timer, NULL);
+}
+
 int net_serve(hz_node *n, const struct net_serve_opts *o, struct hz_err *err)
 {
     struct sockaddr_storage sa;
@@ -915,6 +1101,7 @@ int net_serve(hz_node *n, const struct net_serve_opts *o, struct hz_err *err)
         int port = bound.ss_family == AF_INET6
                        ? ntohs(((struct sockaddr_in6 *)&bound)->sin6_port)
                        : ntohs(((struct sockaddr_in *)&bound)->sin_port);
+        start_discovery(&srv, &sa, port);
         if (o->ready != NULL)
             o->ready(o->data, port);
     } else {
@@ -930,5 +1117,7 @@ int net_serve(hz_node *n, const struct net_serve_opts *o, struct hz_err *err)
         free(d);
     }
     close(lock);
+    free(srv.bkeys);
+    store_channel_self_close(&srv.self);
     return rv == 0 && srv.stale ? NET_SERVE_STALE : rv;
 }

@@ -18,6 +18,13 @@
 #include "../store/store.h"
 
 #define HZ_SYNC_PORT 7420
+/* LAN discovery (proto/discovery.md): beacons go to this UDP port, every
+ * HZ_BEACON_MS (80 % to 120 % of it), on every up IPv4 interface that is
+ * not loopback, by broadcast. A device heard is dialled at most once per
+ * HZ_DISCOVERED_REDIAL_MS. */
+#define HZ_DISCOVERY_PORT 7421
+#define HZ_BEACON_MS 5000u
+#define HZ_DISCOVERED_REDIAL_MS 10000u
 /* Sessions a serving node answers at once; more are closed at accept. */
 #define HZ_INBOUND_MAX 64u
 /* A session with nothing from the peer this long is closed (a live peer
@@ -53,6 +60,10 @@ struct net_serve_opts {
      * peer's key when it proved one. */
     void (*ended)(void *data, int rv, const struct hz_err *err,
                   const struct net_result *r);
+    /* Send and hear beacons (proto/discovery.md); and, when discovery
+     * cannot start (the port is taken), why (NULL: nothing said). */
+    bool discovery;
+    void (*no_discovery)(void *data, const char *why);
 };
 
 /* net_serve's answer when another process gave the node a new key (huzhu

@@ -127,8 +127,15 @@ int store_peer_tried(hz_node *n, const char *addr, const char *error,
  * peer proved @key opened (we @dialled @addr, or it dialled us from
  * there); one ended with what it moved. */
 int store_contact_reset(hz_node *n, struct hz_err *err);
+/* How a contact was found: it dialled us, or we dialled it as a
+ * configured peer, or as a device heard on the LAN (proto/discovery.md). */
+enum store_found {
+    STORE_FOUND_DIALLED_US = 0,
+    STORE_FOUND_CONFIGURED = 1,
+    STORE_FOUND_DISCOVERED = 2,
+};
 int store_contact_open(hz_node *n, const uint8_t *key, const char *addr,
-                       bool dialled, struct hz_err *err);
+                       enum store_found found, struct hz_err *err);
 struct store_contact_news {
     bool connected; /* still (a session that caught up) */
     bool synced;    /* both answered the first round */
@@ -136,7 +143,8 @@ struct store_contact_news {
     const char *error; /* why it ended, or NULL */
 };
 int store_contact_end(hz_node *n, const uint8_t *key, const char *addr,
-                      bool dialled, const struct store_contact_news *news,
+                      enum store_found found,
+                      const struct store_contact_news *news,
                       struct hz_err *err);
 
 /* ---- what the web layer asks of the node (node/node.c) */
@@ -145,6 +153,11 @@ int store_contact_end(hz_node *n, const uint8_t *key, const char *addr,
  * another connection (a serving loop's ingest, a CLI write) commits, never
  * for this connection's own commits. */
 int store_data_version(hz_node *n, int64_t *out, struct hz_err *err);
+/* LAN discovery (proto/discovery.md): the beacon keys of the bundle keys
+ * this node holds, HZ_BEACON_KEY_LEN bytes each in *@keys (owned: free),
+ * the one to seal with first. */
+int store_beacon_keys(hz_node *n, uint8_t **keys, size_t *count,
+                      struct hz_err *err);
 int store_change_stamp(hz_node *n, struct store_stamp *out, struct hz_err *err);
 /* Has another process given the node a new key (huzhu rekey) or put it
  * into a network (network create, join) since @n was opened? A handle

@@ -93,14 +93,13 @@ static void other_keys_and_changed_bytes_are_refused(void **state)
 }
 
 /* Content sealed by hand: what beacon_seal would not write. */
-static void seal_plain(const uint8_t *plain, const uint8_t *key,
-                       uint8_t *out)
+static void seal_plain(const uint8_t *plain, const uint8_t *key, uint8_t *out)
 {
     memset(out, 9, HZ_BEACON_NONCE_LEN);
     unsigned long long len;
-    crypto_aead_xchacha20poly1305_ietf_encrypt(
-        out + HZ_BEACON_NONCE_LEN, &len, plain, HZ_BEACON_PLAIN_LEN, NULL, 0,
-        NULL, out, key);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(out + HZ_BEACON_NONCE_LEN, &len,
+                                               plain, HZ_BEACON_PLAIN_LEN, NULL,
+                                               0, NULL, out, key);
 }
 
 static void unknown_versions_flags_and_port_0_are_refused(void **state)
@@ -125,7 +124,7 @@ static void unknown_versions_flags_and_port_0_are_refused(void **state)
         uint8_t value;
         int want;
     } cases[] = {
-        {0, 2, HZ_EVERSION}, {0, 0, HZ_EVERSION},   {1, 1, HZ_EVERSION},
+        {0, 2, HZ_EVERSION},    {0, 0, HZ_EVERSION},   {1, 1, HZ_EVERSION},
         {1, 0x80, HZ_EVERSION}, {2, 0, HZ_EMALFORMED},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -168,6 +167,45 @@ static void beacons_of_one_sender_share_no_pattern(void **state)
         assert_memory_not_equal(a + i, b.device, 8);
 }
 
+/* The reader's memory: a device's beacon is taken once, a replay or an
+ * older one not, unless nothing newer came for HZ_BEACON_FORGET_MS; when
+ * full, the device heard longest ago goes. */
+static void a_beacon_is_taken_once_and_a_replay_not(void **state)
+{
+    (void)state;
+    struct beacon_memory *m = calloc(1, sizeof *m);
+    assert_non_null(m);
+    struct beacon b = sample();
+    uint64_t t = 1000;
+    struct beacon_heard *h = beacon_take(m, &b, t);
+    assert_non_null(h);
+    assert_int_equal(h->time_ms, b.time_ms);
+    h->dialled_ms = t;
+    assert_null(beacon_take(m, &b, t + 10)); /* the same beacon again */
+    struct beacon older = b;
+    older.time_ms--;
+    assert_null(beacon_take(m, &older, t + 20));
+    struct beacon newer = b;
+    newer.time_ms += 5000;
+    struct beacon_heard *again = beacon_take(m, &newer, t + 5000);
+    assert_ptr_equal(again, h);
+    assert_int_equal(again->dialled_ms, t); /* the caller's, kept */
+    /* A clock set back: believed once nothing newer came for a while. */
+    assert_null(beacon_take(m, &b, t + 5000 + HZ_BEACON_FORGET_MS - 1));
+    assert_non_null(beacon_take(m, &b, t + 5000 + HZ_BEACON_FORGET_MS));
+    /* Full: the device heard longest ago is forgotten, the others kept. */
+    for (uint8_t i = 0; i < HZ_BEACON_HEARD_MAX; i++) {
+        struct beacon d = sample();
+        memset(d.device, 0x80 + i, sizeof d.device);
+        assert_non_null(beacon_take(m, &d, 100000 + i));
+    }
+    assert_non_null(beacon_take(m, &b, 100100)); /* b's entry went */
+    struct beacon second = sample();
+    memset(second.device, 0x81, sizeof second.device);
+    assert_null(beacon_take(m, &second, 100101)); /* the second is kept */
+    free(m);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -177,6 +215,7 @@ int main(void)
         cmocka_unit_test(other_keys_and_changed_bytes_are_refused),
         cmocka_unit_test(unknown_versions_flags_and_port_0_are_refused),
         cmocka_unit_test(beacons_of_one_sender_share_no_pattern),
+        cmocka_unit_test(a_beacon_is_taken_once_and_a_replay_not),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

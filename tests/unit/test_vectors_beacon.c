@@ -53,9 +53,8 @@ static void beacons_match_beacon_seal_and_open(void **state)
         struct hz_err err = {0};
         size_t held = (size_t)num(j, "keys_held");
         assert_true(held <= n_keys);
-        assert_refused(j, beacon_open(d.p, d.len, keys, held, &got, &which,
-                                      &err),
-                       &err);
+        assert_refused(
+            j, beacon_open(d.p, d.len, keys, held, &got, &which, &err), &err);
         free(d.p);
     }
     json_decref(root);

@@ -19,14 +19,13 @@ static void seal_plain(const uint8_t *plain, const uint8_t *key,
 {
     memcpy(out, nonce, HZ_BEACON_NONCE_LEN);
     unsigned long long len;
-    crypto_aead_xchacha20poly1305_ietf_encrypt(
-        out + HZ_BEACON_NONCE_LEN, &len, plain, HZ_BEACON_PLAIN_LEN, NULL, 0,
-        NULL, nonce, key);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(out + HZ_BEACON_NONCE_LEN, &len,
+                                               plain, HZ_BEACON_PLAIN_LEN, NULL,
+                                               0, NULL, nonce, key);
 }
 
-static void refused(json_t *arr, const char *name, const uint8_t *p,
-                    size_t len, const uint8_t *keys, size_t n_keys,
-                    const char *code)
+static void refused(json_t *arr, const char *name, const uint8_t *p, size_t len,
+                    const uint8_t *keys, size_t n_keys, const char *code)
 {
     struct beacon b;
     size_t which;
@@ -60,9 +59,9 @@ json_t *gen_beacon(struct gen *g)
         json_t *j = json_object();
         json_object_set_new(j, "epoch", json_integer((json_int_t)i));
         json_object_set_new(j, "bundle_key", hex_json(bundle[i], 32));
-        json_object_set_new(j, "beacon_key",
-                            hex_json(keys + i * HZ_BEACON_KEY_LEN,
-                                     HZ_BEACON_KEY_LEN));
+        json_object_set_new(
+            j, "beacon_key",
+            hex_json(keys + i * HZ_BEACON_KEY_LEN, HZ_BEACON_KEY_LEN));
         json_array_append_new(ka, j);
     }
     json_object_set_new(root, "keys", ka);
@@ -119,8 +118,9 @@ json_t *gen_beacon(struct gen *g)
     bad[0] ^= 0x80;
     refused(ra, "a byte of the nonce changed", bad, HZ_BEACON_LEN, keys, 2,
             "HZ_EBADSIG");
-    refused(ra, "sealed with the newer epoch's key, read by a node that holds"
-                " only the older",
+    refused(ra,
+            "sealed with the newer epoch's key, read by a node that holds"
+            " only the older",
             first, HZ_BEACON_LEN, keys, 1, "HZ_EBADSIG");
     refused(ra, "one byte short", first, HZ_BEACON_LEN - 1, keys, 2,
             "HZ_EMALFORMED");

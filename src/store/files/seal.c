@@ -14,6 +14,9 @@
  * (src/core/bundle.c); the keys, streams and files are here. */
 #include "files.h"
 
+#include "../../core/beacon.h"
+#include "../store.h"
+
 #include "../../core/bundle.h"
 #include "../../core/cert.h"
 #include "../../core/error_int.h"
@@ -243,6 +246,76 @@ int seal_key_current(struct hz_node *n, uint8_t *key, uint8_t *key_id,
         rv = hz_err_set(err, HZ_EPERM,
                         "this node holds no network secret (a restored"
                         " backup?): join with a token first");
+    return rv;
+}
+
+/* ---- beacon keys (proto/discovery.md) */
+
+struct beacon_keys {
+    struct hz_node *n;
+    uint8_t *keys; /* HZ_BEACON_KEY_LEN each */
+    size_t count, cap;
+};
+
+static int add_beacon_key(struct beacon_keys *k, const uint8_t *bundle_key,
+                          struct hz_err *err)
+{
+    uint8_t bk[HZ_BEACON_KEY_LEN];
+    beacon_key(bundle_key, bk);
+    for (size_t i = 0; i < k->count; i++)
+        if (sodium_memcmp(k->keys + i * HZ_BEACON_KEY_LEN, bk,
+                          HZ_BEACON_KEY_LEN) == 0)
+            return 0;
+    if (k->count == k->cap) {
+        size_t cap = k->cap ? 2 * k->cap : 4;
+        uint8_t *v = realloc(k->keys, cap * HZ_BEACON_KEY_LEN);
+        if (v == NULL)
+            return hz_err_set(err, HZ_ENOMEM, "beacon keys");
+        k->keys = v;
+        k->cap = cap;
+    }
+    memcpy(k->keys + k->count++ * HZ_BEACON_KEY_LEN, bk, HZ_BEACON_KEY_LEN);
+    sodium_memzero(bk, sizeof bk);
+    return 0;
+}
+
+static int beacon_epoch(void *data, const uint8_t *key_id, uint64_t epoch,
+                        struct hz_err *err)
+{
+    (void)epoch;
+    struct beacon_keys *k = data;
+    uint8_t key[HZ_SECRET_KEY_LEN];
+    uint64_t held;
+    struct hz_err quiet = {0};
+    if (seal_key_by_id(k->n, key_id, key, &held, &quiet) != 0)
+        return 0; /* an epoch whose key this node does not hold */
+    int rv = add_beacon_key(k, key, err);
+    sodium_memzero(key, sizeof key);
+    return rv;
+}
+
+int store_beacon_keys(hz_node *n, uint8_t **keys, size_t *count,
+                      struct hz_err *err)
+{
+    struct beacon_keys k = {n, NULL, 0, 0};
+    uint8_t key[HZ_SECRET_KEY_LEN], id[HZ_KEY_ID_LEN];
+    uint64_t epoch;
+    int rv = seal_key_current(n, key, id, &epoch, err);
+    if (rv == 0)
+        rv = add_beacon_key(&k, key, err);
+    if (rv == 0)
+        rv = roster_epochs(n, beacon_epoch, &k, err);
+    struct hz_err quiet = {0};
+    if (rv == 0 && epoch0_key(n, key, id, &quiet) == 0)
+        rv = add_beacon_key(&k, key, err);
+    sodium_memzero(key, sizeof key);
+    if (rv != 0) {
+        free(k.keys);
+        k.keys = NULL;
+        k.count = 0;
+    }
+    *keys = k.keys;
+    *count = k.count;
     return rv;
 }
 

@@ -115,21 +115,21 @@ int store_contact_reset(hz_node *n, struct hz_err *err)
 }
 
 int store_contact_open(hz_node *n, const uint8_t *key, const char *addr,
-                       bool dialled, struct hz_err *err)
+                       enum store_found found, struct hz_err *err)
 {
     return write_one(
         n,
         "INSERT INTO contact(key, addr, dialled, connected, last_contact)"
         " VALUES(?1, ?2, ?3, 1, ?4) ON CONFLICT(key) DO UPDATE SET"
         " addr = ?2, dialled = ?3, connected = 1, last_contact = ?4",
-        DB_ARGS(DB_KEY(key), DB_TEXT(addr), DB_INT(dialled),
+        DB_ARGS(DB_KEY(key), DB_TEXT(addr), DB_INT(found),
                 DB_INT(env_now_ms(n))),
         err);
 }
 
 int store_contact_end(hz_node *n, const uint8_t *key, const char *addr,
-                      bool dialled, const struct store_contact_news *news,
-                      struct hz_err *err)
+                      enum store_found found,
+                      const struct store_contact_news *news, struct hz_err *err)
 {
     int64_t now = env_now_ms(n);
     return write_one(
@@ -140,7 +140,7 @@ int store_contact_end(hz_node *n, const uint8_t *key, const char *addr,
         " dialled = ?3, connected = ?4, last_contact = ?5, last_sync ="
         " max(last_sync, ?6), sent = sent + ?7, received = received + ?8,"
         " last_error = ?9",
-        DB_ARGS(DB_KEY(key), DB_TEXT(addr), DB_INT(dialled),
+        DB_ARGS(DB_KEY(key), DB_TEXT(addr), DB_INT(found),
                 DB_INT(news->connected), DB_INT(now),
                 DB_INT(news->synced ? now : 0), DB_INT(news->sent),
                 DB_INT(news->received),
@@ -168,7 +168,11 @@ static int contact_row(void *data, sqlite3_stmt *st, struct hz_err *err)
                         json_string((const char *)sqlite3_column_text(st, 1)));
     json_object_set_new(
         row, "found",
-        json_string(sqlite3_column_int(st, 2) ? "configured" : "dialled us"));
+        json_string(sqlite3_column_int(st, 2) == STORE_FOUND_CONFIGURED
+                        ? "configured"
+                    : sqlite3_column_int(st, 2) == STORE_FOUND_DISCOVERED
+                        ? "discovered"
+                        : "dialled us"));
     json_object_set_new(row, "connected",
                         json_boolean(sqlite3_column_int(st, 3)));
     static const char *const times[] = {"last_contact_ms", "last_sync_ms"};

@@ -1,0 +1,203 @@
+#!/usr/bin/python3
+"""LAN discovery with the real program in network namespaces (issue 14,
+proto/discovery.md).
+
+The test builds its own network: a namespace holding a bridge, and one
+namespace per host, each with one veth cable to the bridge and an
+address in 10.79.0.0/24; nothing is created in the machine's own
+namespace, so nothing sent can leave. Serving nodes there, with no peer
+configured, find each other by their beacons and converge; a node of
+another network on the same segment hears the beacons, opens none and
+gets nothing; `--no-discovery` sends none. It needs root and `ip`: when
+either is missing it fails and says so (it never skips in silence)."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+import hz_test as T  # noqa: E402
+
+cases = T.Cases("discovery")
+
+PREFIX = "hzd%d-" % (os.getpid() % 100000)
+LANS = [0]
+SUBNET = "10.79.0"
+
+
+def ip(*args):
+    r = subprocess.run(["ip"] + list(args), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=30)
+    if r.returncode != 0:
+        raise T.Failure("ip %s: %s" % (" ".join(args), r.stderr.decode()))
+    return r.stdout.decode()
+
+
+class Lan:
+    """A bridge in a namespace of its own and hosts cabled to it."""
+
+    def __init__(self):
+        if os.geteuid() != 0 or shutil.which("ip") is None:
+            raise T.Failure("LAN discovery tests need root and ip (iproute2):"
+                            " run them as root on Linux")
+        LANS[0] += 1
+        self.prefix = "%s%d" % (PREFIX, LANS[0])
+        self.br = self.prefix + "br"
+        self.hosts = []
+        ip("netns", "add", self.br)
+        ip("-n", self.br, "link", "add", "br0", "type", "bridge")
+        ip("-n", self.br, "link", "set", "br0", "up")
+
+    def host(self, name):
+        ns = self.prefix + name
+        n = len(self.hosts) + 1
+        ip("netns", "add", ns)
+        self.hosts.append(ns)
+        ip("-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name",
+           "v" + name, "netns", self.br)
+        ip("-n", self.br, "link", "set", "v" + name, "master", "br0", "up")
+        ip("-n", ns, "addr", "add", "%s.%d/24" % (SUBNET, n), "brd", "+",
+           "dev", "eth0")
+        ip("-n", ns, "link", "set", "eth0", "up")
+        ip("-n", ns, "link", "set", "lo", "up")
+        return ns
+
+    def close(self):
+        for ns in self.hosts + [self.br]:
+            subprocess.run(["ip", "netns", "del", ns], timeout=30,
+                           stderr=subprocess.DEVNULL)
+
+
+class Serving:
+    """`huzhu serve` inside namespace @ns, listening on every interface."""
+
+    def __init__(self, ns, node, *extra):
+        self.node = node
+        self.log = os.path.join(node.dir, "..",
+                                os.path.basename(node.dir) + ".serve.log")
+        with open(self.log, "wb") as log:
+            self.p = subprocess.Popen(
+                ["ip", "netns", "exec", ns, T.HUZHU, "-d", node.dir, "--json",
+                 "serve", "--listen", "0.0.0.0:7420", "--http", "off"] +
+                list(extra), stdout=subprocess.PIPE, stderr=log,
+                env=T.base_env())
+        T.PROCESSES[0] += 1
+        line = self.p.stdout.readline().decode()
+        T.check(line.startswith("{\"listening\":"),
+                "serve in %s says where it listens (%r)" % (ns, line))
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+        try:
+            rc = self.p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            T.kill9(self.p)
+            raise T.Failure("serve did not stop on SIGTERM")
+        with open(self.log, encoding="utf-8", errors="replace") as f:
+            return rc, f.read()
+
+
+def admitted(root, node, name):
+    tok = root.js("admit", node.key, "--name", name, "--role",
+                  "coordinator")["token"]
+    node.js("join", tok)
+
+
+def root_and_member(work):
+    """A network's root and a member it admitted."""
+    r = T.Node.create(work, "测试根站", "r")
+    r.js("network", "create", "--name", "测试网")
+    d = T.Node.create(work, "测试乙站", "d")
+    admitted(r, d, "乙站")
+    return r, d
+
+
+def contacts(node):
+    return {c["key"]: c for c in node.js("status")["contacts"]}
+
+
+def stop_all(served, lan):
+    """Stop every serve (exit 0 on SIGTERM), then take the network down,
+    whatever happens."""
+    try:
+        for s in served:
+            rc, _ = s.stop()
+            T.check_eq(rc, 0, "serve exits 0 on SIGTERM")
+    finally:
+        lan.close()
+
+
+@cases.case
+def members_on_one_lan_find_each_other_and_strangers_get_nothing():
+    with T.TempDir("discovery") as work:
+        lan = Lan()
+        served = []
+        try:
+            r, d = root_and_member(work)
+            x = T.Node.create(work, "测试外网站", "x")
+            x.js("network", "create", "--name", "测试别的网")
+            for n, v in ((r, "测试村甲"), (d, "测试村乙"), (x, "测试村外")):
+                for _ in range(3):
+                    n.put("households", "village=" + v)
+            x_before = x.state_hash()
+            hosts = [lan.host(h) for h in ("r", "d", "x")]
+            for ns, n in zip(hosts, (r, d, x)):
+                served.append(Serving(ns, n))
+            T.wait_until(lambda: r.state_hash() == d.state_hash(), 60,
+                         "r and d to converge with no peer configured")
+            T.check(True, "two members on one LAN, no address typed,"
+                    " converge")
+            T.check_eq(d.js("peer", "ls")["peers"], [],
+                       "d has no configured peer")
+            cr, cd = contacts(r), contacts(d)
+            T.check(d.key in cr and r.key in cd,
+                    "each lists the other as a contact")
+            found = {cr[d.key]["found"], cd[r.key]["found"]}
+            T.check("discovered" in found,
+                    "one side dialled the other after hearing it (%s)"
+                    % found)
+            # A write reaches the other side with no command.
+            d.put("households", "village=测试村乙")
+            T.wait_until(lambda: r.state_hash() == d.state_hash(), 20,
+                         "d's new row to reach r")
+            T.check(True, "and a later write follows")
+            # x (another network) heard both for seconds: nothing.
+            time.sleep(6)
+            T.check_eq(x.state_hash(), x_before, "x's state is unchanged")
+            T.check_eq(contacts(x), {}, "x met no device")
+            T.check(x.key not in contacts(r) and x.key not in contacts(d),
+                    "neither member met x")
+            T.check(r.key not in json.dumps(x.js("status")),
+                    "x learned no member's key")
+        finally:
+            stop_all(served, lan)
+
+
+@cases.case
+def no_discovery_sends_and_hears_nothing():
+    with T.TempDir("discovery-off") as work:
+        lan = Lan()
+        served = []
+        try:
+            r, d = root_and_member(work)
+            r.put("households", "village=测试村甲")
+            before = d.state_hash()
+            hosts = [lan.host(h) for h in ("r2", "d2")]
+            served.append(Serving(hosts[0], r, "--no-discovery"))
+            served.append(Serving(hosts[1], d))
+            time.sleep(8)  # d beacons every 4-6 s; r neither sends nor hears
+            T.check_eq(d.state_hash(), before,
+                       "with --no-discovery on r, d and r never met")
+            T.check_eq(contacts(r), {}, "r met no device")
+        finally:
+            stop_all(served, lan)
+
+
+if __name__ == "__main__":
+    cases.main()
