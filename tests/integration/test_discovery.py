@@ -179,6 +179,89 @@ def members_on_one_lan_find_each_other_and_strangers_get_nothing():
             stop_all(served, lan)
 
 
+def netns_python(ns, code, timeout):
+    """Run Python @code in namespace @ns (bounded by @timeout s)."""
+    r = subprocess.run(["ip", "netns", "exec", ns, "/usr/bin/python3", "-c",
+                        code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=timeout + 10)
+    if r.returncode != 0:
+        raise T.Failure("python in %s: %s" % (ns, r.stderr.decode()[-400:]))
+    return r.stdout
+
+
+CAPTURE = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 7421))
+s.settimeout(%d)
+data, _ = s.recvfrom(2048)
+sys.stdout.write(data.hex())
+"""
+
+REPLAY = """
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+for _ in range(3):
+    s.sendto(bytes.fromhex("%s"), ("%s.255", 7421))
+"""
+
+
+@cases.case
+def a_partition_heals_by_itself_and_a_replayed_beacon_gets_nothing():
+    with T.TempDir("discovery-partition") as work:
+        lan = Lan()
+        served = []
+        try:
+            r, d = root_and_member(work)
+            hid = r.out("put", "households", "village=测试村", "head_name=测试甲")
+            hosts = [lan.host(h) for h in ("r3", "d3", "x3")]
+            # A stranger on the segment records one of r's beacons.
+            served.append(Serving(hosts[0], r))
+            beacon = netns_python(hosts[2], CAPTURE % 15, 15).decode()
+            T.check(len(beacon) == 168, "a beacon of 84 bytes was heard on"
+                    " the LAN (%d hex digits)" % len(beacon))
+            served.append(Serving(hosts[1], d))
+            T.wait_until(lambda: r.state_hash() == d.state_hash(), 60,
+                         "r and d to converge")
+            # The cable between d and the switch is pulled; both write the
+            # same field.
+            ip("-n", lan.br, "link", "set", "vd3", "down")
+            r.put("households", "village=测试村甲", id=hid)
+            d.put("households", "village=测试村乙", id=hid)
+            time.sleep(3)
+            T.check(r.state_hash() != d.state_hash(),
+                    "apart, they differ")
+            ip("-n", lan.br, "link", "set", "vd3", "up")
+            T.wait_until(lambda: r.state_hash() == d.state_hash(), 90,
+                         "r and d to converge after the cable is back")
+            T.check(True, "healed, they converge with no command typed")
+            for n in (r, d):
+                cs = [c for c in n.js("conflicts") if c["id"] == hid]
+                vals = sorted(h["value"] for c in cs for h in c["heads"])
+                T.check_eq(vals, ["测试村乙", "测试村甲"],
+                           "%s lists the concurrent edit as a conflict"
+                           % os.path.basename(n.dir))
+            # r and d stop; a new node of their network hears r's old
+            # beacon, replayed by the stranger: no session, nothing
+            # exchanged.
+            while served:
+                rc, _ = served.pop().stop()
+                T.check_eq(rc, 0, "serve exits 0 on SIGTERM")
+            e = T.Node.create(work, "测试丙站", "e")
+            admitted(r, e, "丙站")
+            e_before = e.state_hash()
+            served.append(Serving(lan.host("e3"), e))
+            netns_python(hosts[2], REPLAY % (beacon, SUBNET), 5)
+            time.sleep(3)
+            T.check_eq(contacts(e), {}, "the replayed beacon opened no"
+                       " session")
+            T.check_eq(e.state_hash(), e_before, "and e took nothing in")
+        finally:
+            stop_all(served, lan)
+
+
 @cases.case
 def no_discovery_sends_and_hears_nothing():
     with T.TempDir("discovery-off") as work:
