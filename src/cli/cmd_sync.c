@@ -235,8 +235,7 @@ static void on_ready(void *data, int port)
     fflush(stdout);
 }
 
-/* One line per session on stderr: who, what moved, or why it ended. No
- * personal data: keys are shown by their first 8 hex digits. */
+/* LAN discovery could not start: said once, and serve goes on. */
 static void on_no_discovery(void *data, const char *why)
 {
     struct serving *s = data;
@@ -248,6 +247,8 @@ static void on_no_discovery(void *data, const char *why)
     fflush(stderr);
 }
 
+/* One line per session on stderr: who, what moved, or why it ended. No
+ * personal data: keys are shown by their first 8 hex digits. */
 static void on_ended(void *data, int rv, const struct hz_err *err,
                      const struct net_result *r)
 {

@@ -3,7 +3,6 @@
 #include "session.h"
 
 #include "alloc.h"
-#include "entry.h"
 #include "error_int.h"
 
 #include <sodium.h>

@@ -10,7 +10,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <time.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,6 +221,15 @@ static bool same_device(const struct conn *c, const uint8_t *key)
 {
     const uint8_t *p = peer_of(c);
     return !c->closing && p != NULL && memcmp(p, key, HZ_KEY_LEN) == 0;
+}
+
+/* Is an open session with the device @key under way? */
+static bool in_session(const struct server *srv, const uint8_t *key)
+{
+    for (const struct conn *c = srv->conns; c != NULL; c = c->next)
+        if (same_device(c, key))
+            return true;
+    return false;
 }
 
 /* Of two open sessions with one device, is @a the one kept? The one
@@ -722,10 +730,8 @@ static void on_peers(uv_timer_t *t)
         }
         /* A device already in session (it dialled us, or another of
          * its addresses did) is not dialled again while that lasts. */
-        bool in_session = false;
-        for (struct conn *c = srv->conns; d->keyed && c != NULL; c = c->next)
-            in_session = in_session || same_device(c, d->key);
-        if (d->c == NULL && now >= d->next_ms && !in_session) {
+        if (d->c == NULL && now >= d->next_ms &&
+            !(d->keyed && in_session(srv, d->key))) {
             d->c = conn_dial(srv->loop, srv->n, srv, d->addr, &d->sa);
             if (d->c != NULL && !d->c->closing)
                 d->c->d = d;
@@ -908,13 +914,6 @@ int net_wait_network(const struct net_serve_opts *o, bool (*joined)(void *data),
 
 /* ---- LAN discovery (proto/discovery.md) */
 
-static uint64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* One round of beacons: sealed with the newest epoch's key held (the keys
  * read again, as an epoch may have come since), broadcast on every up
  * IPv4 interface but loopback (interfaces that came up since are found
@@ -934,7 +933,7 @@ static void on_beacon_tick(uv_timer_t *t)
     uv_interface_address_t *ifs = NULL;
     int count = 0;
     if (srv->n_bkeys > 0 && uv_interface_addresses(&ifs, &count) == 0) {
-        struct beacon b = {.port = srv->port, .time_ms = wall_ms()};
+        struct beacon b = {.port = srv->port, .time_ms = store_now_ms(srv->n)};
         memcpy(b.device, srv->self.pk, HZ_KEY_LEN);
         for (int i = 0; i < count; i++) {
             if (ifs[i].is_internal ||
@@ -992,9 +991,8 @@ static void on_udp_read(uv_udp_t *u, ssize_t nread, const uv_buf_t *buf,
     struct beacon_heard *h = beacon_take(&srv->heard, &b, now);
     if (h == NULL)
         return;
-    for (struct conn *c = srv->conns; c != NULL; c = c->next)
-        if (same_device(c, b.device))
-            return;
+    if (in_session(srv, b.device))
+        return;
     if (h->dialled_ms != 0 && now - h->dialled_ms < HZ_DISCOVERED_REDIAL_MS)
         return;
     h->dialled_ms = now;

@@ -27,14 +27,14 @@ int store_relay_each(hz_node *n,
  * exactly the checks of a bundle import. Refused entries are counted in
  * stats->refused and change nothing; a failure of the node itself (disk,
  * memory) rolls the whole batch back and is returned. */
+int store_relay_ingest(hz_node *n, size_t count, const uint8_t *const *p,
+                       const size_t *len, struct hz_ingest_stats *stats,
+                       struct hz_err *err);
 /* store_relay_ingest, and @from (@count of them) gets whose each entry is
  * (a live session's; core/syncmsg.h). */
 int store_relay_ingest_from(hz_node *n, size_t count, const uint8_t *const *p,
                             const size_t *len, struct sync_from *from,
                             struct hz_ingest_stats *stats, struct hz_err *err);
-int store_relay_ingest(hz_node *n, size_t count, const uint8_t *const *p,
-                       const size_t *len, struct hz_ingest_stats *stats,
-                       struct hz_err *err);
 
 /* What this node needs to open a live-sync channel (proto/sync.md): the
  * network secret, its device key pair (libsodium's 64-byte secret key;
@@ -159,6 +159,9 @@ int store_data_version(hz_node *n, int64_t *out, struct hz_err *err);
 int store_beacon_keys(hz_node *n, uint8_t **keys, size_t *count,
                       struct hz_err *err);
 int store_change_stamp(hz_node *n, struct store_stamp *out, struct hz_err *err);
+/* The node's wall clock (its environment's: the simulator's is virtual),
+ * ms since the Unix epoch. */
+uint64_t store_now_ms(hz_node *n);
 /* Has another process given the node a new key (huzhu rekey) or put it
  * into a network (network create, join) since @n was opened? A handle
  * that writes (the web's) must then be opened again: it would sign with

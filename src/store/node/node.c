@@ -499,6 +499,11 @@ int node_name(struct hz_node *n, char **name, struct hz_err *err)
     return rv;
 }
 
+uint64_t store_now_ms(hz_node *n)
+{
+    return env_now_ms(n);
+}
+
 int store_change_stamp(hz_node *n, struct store_stamp *out, struct hz_err *err)
 {
     out->commits = n->commits;
