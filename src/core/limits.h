@@ -45,9 +45,22 @@
 #define HZ_FRAME_HDR_LEN 5u
 #define HZ_FRAME_LEN_MAX (HZ_ENTRY_LEN_MAX + 64u)
 /* Entries applied per transaction during a bundle import, and the entry
- * bytes after which a transaction commits early (keeps the WAL small). */
-#define HZ_IMPORT_BATCH 4096u
-#define HZ_IMPORT_BATCH_BYTES (8u * 1024u * 1024u)
+ * bytes after which a transaction commits early (bounds the WAL). Each
+ * commit writes every page the batch dirtied, and the random-order
+ * indexes (entry ids, search keys) dirty most of theirs in any batch: at
+ * 4,096 entries a 100,000-entry import wrote 1.26 GB for a 93 MB
+ * database, at 32,768 (with HZ_IMPORT_CACHE_KIB) 0.41 GB (BENCHMARKS.md,
+ * "Bigger batches"). */
+#define HZ_IMPORT_BATCH 32768u
+#define HZ_IMPORT_BATCH_BYTES (32u * 1024u * 1024u)
+/* ... and the time after which it commits early, so that a local write
+ * (its busy timeout is 10 s) waits at most about this long on a slow
+ * board. */
+#define HZ_IMPORT_BATCH_MS 2000u
+/* SQLite's page cache while an import applies (the node's is 16 MiB):
+ * the pages a batch dirties stay in memory until its commit instead of
+ * spilling to the WAL and being written again. */
+#define HZ_IMPORT_CACHE_KIB 32768u
 
 /* The clock never runs ahead of our own wall time by more than this, and
  * an entry whose clock is further than this from our wall time flags its

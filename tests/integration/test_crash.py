@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import hz_test as T  # noqa: E402
 
 cases = T.Cases("crash")
-# Commits of 512 entries (HZ_IMPORT_BATCH is 4,096): the bundle below
+# Commits of 512 entries (HZ_IMPORT_BATCH is 32,768): the bundle below
 # imports in three, so kills land between commits as well as in them.
 os.environ["HUZHU_TEST_IMPORT_BATCH"] = "512"
 RUNS = int(os.environ.get("HUZHU_CRASH_RUNS", "20"))

@@ -113,6 +113,7 @@ struct import_res {
     struct rate trust;  /* trust_allowed calls on one entry (first network
                            import, after it) */
     uint64_t trust_ops; /* that entry's operations */
+    uint64_t commits;   /* the import's write transactions */
 };
 
 struct results {
@@ -470,8 +471,10 @@ static int run_import(const struct opts *o, const char *work, enum kind k,
     res->load_start = loadavg();
     struct clocks t0, t1;
     clocks_now(&t0);
+    uint64_t commits = node->commits;
     int rv = hz_bundle_import(node, bundle, &res->stats, &err);
     clocks_now(&t1);
+    res->commits = node->commits - commits;
     res->import = (struct rate){.n = gr->ops,
                                 .wall_s = t1.wall_s - t0.wall_s,
                                 .cpu_s = t1.cpu_s - t0.cpu_s};
@@ -539,8 +542,11 @@ static int run_raw(const struct opts *o, const char *work,
     size_t row_len = (size_t)(bi->entry_bytes / gr->ops);
     char path[PATH_LEN];
     path_fmt(path, "%s/raw.db", work);
-    /* As many commits (and fsyncs) as the import made. */
-    res->import_txns = (bi->entries + HZ_IMPORT_BATCH - 1) / HZ_IMPORT_BATCH;
+    /* As many commits (and fsyncs) as the first import made (its batches
+     * end by entries, bytes or time). */
+    res->import_txns = res->im[K_PLACEHOLDER][0].commits;
+    if (res->import_txns == 0)
+        res->import_txns = 1;
     res->sqlite_matched_per_txn =
         (gr->ops + res->import_txns - 1) / res->import_txns;
     int rv = raw_verify(bi->entries, entry_len, o->min_s, &res->verify);

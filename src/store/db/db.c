@@ -393,10 +393,17 @@ int db_configure(struct db *d, struct hz_err *err)
      * WAL truncated back to 64 MiB after checkpoints: sized for a Pi. */
     int rv = db_exec(d, "PRAGMA journal_mode=WAL", err);
     if (rv == 0)
-        rv = db_exec(d, "PRAGMA cache_size=-16384", err);
+        rv = db_cache_kib(d, DB_CACHE_KIB, err);
     if (rv == 0)
         rv = db_exec(d, "PRAGMA journal_size_limit=67108864", err);
     return rv;
+}
+
+int db_cache_kib(struct db *d, unsigned kib, struct hz_err *err)
+{
+    char sql[48];
+    snprintf(sql, sizeof sql, "PRAGMA cache_size=-%u", kib);
+    return db_exec(d, sql, err);
 }
 
 void db_close(struct db *d)

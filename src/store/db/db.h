@@ -71,6 +71,10 @@ int db_open(struct db *d, const char *path, const char *dir, bool readonly,
 /* Settings that write to the file (the WAL journal), once it is known to
  * be a node's; and the kill-at-commit test hook. */
 int db_configure(struct db *d, struct hz_err *err);
+/* The page cache of this connection, in KiB: DB_CACHE_KIB unless a bulk
+ * job (an import) asks for more while it runs. */
+#define DB_CACHE_KIB 16384u
+int db_cache_kib(struct db *d, unsigned kib, struct hz_err *err);
 /* Rolls back an open transaction, finalizes statements, closes. Accepts
  * a struct db that was never opened. */
 void db_close(struct db *d);

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAGIC "HZBUNDLE"
@@ -532,12 +533,22 @@ static int verify_file(hz_node *n, struct reader *r, uint64_t *count,
 
 /* Entries per transaction: HZ_IMPORT_BATCH, or for tests that kill an
  * import between commits of a small bundle, HUZHU_TEST_IMPORT_BATCH
- * (what a commit guarantees does not depend on its size). */
-static unsigned import_batch(void)
+ * (what a commit guarantees does not depend on its size); *@timed: also
+ * commit after HZ_IMPORT_BATCH_MS (not in such a test: its commits fall
+ * where it counts them). */
+static unsigned import_batch(bool *timed)
 {
     const char *t = getenv("HUZHU_TEST_IMPORT_BATCH");
     unsigned long v = t != NULL ? strtoul(t, NULL, 10) : 0;
-    return v > 0 && v < HZ_IMPORT_BATCH ? (unsigned)v : HZ_IMPORT_BATCH;
+    *timed = !(v > 0 && v < HZ_IMPORT_BATCH);
+    return *timed ? HZ_IMPORT_BATCH : (unsigned)v;
+}
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 /* Pass 2: store and apply, import_batch() whole entries per transaction;
@@ -546,18 +557,24 @@ static int apply_file(hz_node *n, struct reader *r,
                       struct hz_ingest_stats *stats, struct hz_err *err)
 {
     HZ_ASSERT(!db_in_txn(&n->db));
-    const unsigned batch = import_batch();
+    bool timed;
+    const unsigned batch = import_batch(&timed);
     r->hashing = false;
     int rv = read_header(n, r, err);
     unsigned in_batch = 0;
     size_t batch_bytes = 0;
+    uint64_t batch_began = 0;
     ingest_begin_counting(n, stats);
+    if (rv == 0)
+        rv = db_cache_kib(&n->db, HZ_IMPORT_CACHE_KIB, err);
     while (rv == 0) {
         rv = next_frame(r, err);
         if (rv != 0 || r->kind == FRAME_TRAILER)
             break;
-        if (in_batch == 0)
+        if (in_batch == 0) {
             rv = txn_begin(n, err);
+            batch_began = mono_ms();
+        }
         /* Checked in pass 1 (verify_file), and the staged file is ours:
          * read the fields, take the id pass 1 computed. */
         uint8_t id[HZ_HASH_LEN];
@@ -579,7 +596,10 @@ static int apply_file(hz_node *n, struct reader *r,
             ingest_count(stats, res);
         }
         batch_bytes += r->len;
-        if (++in_batch == batch || batch_bytes >= HZ_IMPORT_BATCH_BYTES) {
+        /* The clock is read every 256 entries, not each. */
+        if (++in_batch == batch || batch_bytes >= HZ_IMPORT_BATCH_BYTES ||
+            (timed && in_batch % 256 == 0 &&
+             mono_ms() - batch_began >= HZ_IMPORT_BATCH_MS)) {
             rv = txn_commit(n, err);
             in_batch = 0;
             batch_bytes = 0;
@@ -591,7 +611,11 @@ static int apply_file(hz_node *n, struct reader *r,
         rv = txn_commit(n, err);
     if (rv != 0)
         txn_rollback(n);
+    /* Back to the node's cache: the pages over it are freed. */
+    int cache = db_cache_kib(&n->db, DB_CACHE_KIB, NULL);
     int end = ingest_end_counting(n, err);
+    if (rv == 0 && end == 0 && cache != 0)
+        return hz_err_set(err, cache, "page cache");
     return rv != 0 ? rv : end;
 }
 
