@@ -1,5 +1,5 @@
 # cmake/static-deps.cmake - HZ_STATIC_DEPS: link libuv, SQLite, libsodium,
-# msgpack-c, jansson and libmicrohttpd statically (DECISIONS 27), so the
+# msgpack-c, zstd, jansson and libmicrohttpd statically (DECISIONS 27), so the
 # Pi package's binary needs nothing but libc and GnuTLS (below), which
 # every Debian system has, and an offline Pi installs it alone.
 #
@@ -16,13 +16,13 @@
 # dynamically behind our back. tools/aarch64.sh checks the result with readelf -d.
 
 option(HZ_STATIC_DEPS
-       "Link libuv, SQLite, libsodium, msgpack-c, jansson, libmicrohttpd statically"
+       "Link libuv, SQLite, libsodium, msgpack-c, zstd, jansson, libmicrohttpd statically"
        OFF)
 
 if(HZ_STATIC_DEPS)
   set(_hz_libc_libs c m pthread dl rt)
   set(_hz_shared "$<STREQUAL:$<TARGET_PROPERTY:TYPE>,SHARED_LIBRARY>")
-  foreach(_p IN ITEMS UV SQLITE SODIUM MSGPACK JANSSON)
+  foreach(_p IN ITEMS UV SQLITE SODIUM MSGPACK ZSTD JANSSON)
     if(NOT TARGET PkgConfig::${_p})
       message(FATAL_ERROR "HZ_STATIC_DEPS: no PkgConfig::${_p}; include "
                           "static-deps.cmake after pkg_check_modules()")

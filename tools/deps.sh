@@ -14,11 +14,13 @@ HZ_PACKAGES=(
   build-essential cmake ninja-build pkg-config   # compiler and build
   libuv1-dev libsqlite3-dev libsodium-dev         # event loop, storage, crypto
   libmsgpack-dev libjansson-dev                   # encodings: msgpack, JSON
+  libzstd-dev                                     # compressed entries on the sync wire
   libmicrohttpd-dev libgnutls28-dev               # web interface: HTTP, TLS
   libqrencode-dev                                 # the join token's QR code
   libcmocka-dev                                   # C unit tests
   clang libclang-rt-14-dev clang-format           # sanitizers, libFuzzer, layout
   python3 python3-msgpack python3-nacl            # independent format checks
+  python3-zstandard                               # ... of compressed entries
   sqlite3 faketime procps                         # test helpers
   iproute2                # ip netns: LAN discovery tests (test_discovery)
   unicode-data                                    # Unihan: the pinyin table's source

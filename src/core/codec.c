@@ -96,6 +96,11 @@ void enc_bin(struct enc *e, const void *p, size_t len)
         PACK(msgpack_pack_bin_body(&e->pk, p, len));
 }
 
+void enc_bin_head(struct enc *e, size_t len)
+{
+    PACK(msgpack_pack_bin(&e->pk, len));
+}
+
 void enc_raw(struct enc *e, const void *p, size_t len)
 {
     if (len > 0 && !e->failed && msgpack_sbuffer_write(&e->sb, p, len) != 0)
@@ -145,10 +150,16 @@ size_t enc_len(const struct enc *e)
 int mp_unpack(msgpack_unpacked *u, const uint8_t *buf, size_t len,
               struct hz_err *err)
 {
-    static const struct mpscan_limits lim = {
+    return mp_unpack_wide(u, buf, len, HZ_ENTRY_LEN_MAX, err);
+}
+
+int mp_unpack_wide(msgpack_unpacked *u, const uint8_t *buf, size_t len,
+                   size_t bin_max, struct hz_err *err)
+{
+    const struct mpscan_limits lim = {
         .depth_max = HZ_DEPTH_MAX,
-        .str_len_max = HZ_ENTRY_LEN_MAX,
-        .bin_len_max = HZ_ENTRY_LEN_MAX,
+        .str_len_max = bin_max,
+        .bin_len_max = bin_max,
         .elems_max = HZ_ENTRY_LEN_MAX,
     };
     int rv = mpscan_check(buf, len, &lim);

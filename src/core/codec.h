@@ -36,6 +36,8 @@ void enc_real(struct enc *e, double v);
 void enc_str(struct enc *e, const void *p, size_t len);
 void enc_cstr(struct enc *e, const char *s);
 void enc_bin(struct enc *e, const void *p, size_t len);
+/* A bin's header alone: its @len bytes follow by enc_raw. */
+void enc_bin_head(struct enc *e, size_t len);
 void enc_raw(struct enc *e, const void *p, size_t len);
 void enc_value(struct enc *e, const struct value *v);
 /* 0, or HZ_ENOMEM if any call failed. */
@@ -48,6 +50,10 @@ size_t enc_len(const struct enc *e);
  * its strings point into @buf. */
 int mp_unpack(msgpack_unpacked *u, const uint8_t *buf, size_t len,
               struct hz_err *err);
+/* The same with text and bytes of up to @bin_max bytes (mp_unpack's are
+ * at most an entry's length). */
+int mp_unpack_wide(msgpack_unpacked *u, const uint8_t *buf, size_t len,
+                   size_t bin_max, struct hz_err *err);
 
 /* Typed getters over an unpacked object. Each returns 0 or HZ_EMALFORMED
  * (or HZ_ETOOBIG for a size over @max) with a message naming @what. */

@@ -153,3 +153,53 @@ int entry_verify(const struct entry *e, struct hz_err *err)
     enc_close(&tmp);
     return rv;
 }
+
+/* Offsets of the envelope's fixed-width start (entry_link). */
+#define LINK_AUTHOR 22u /* 98 01 c4 10 <16> c4 20 */
+#define LINK_SEQ (LINK_AUTHOR + HZ_KEY_LEN)
+
+bool entry_link(const uint8_t *p, size_t len, struct entry_link *out)
+{
+    static const uint8_t head[] = {0x98, 0x01, 0xc4, HZ_NET_LEN};
+    if (len < LINK_SEQ + 1 || memcmp(p, head, sizeof head) != 0 ||
+        p[4 + HZ_NET_LEN] != 0xc4 || p[5 + HZ_NET_LEN] != HZ_KEY_LEN)
+        return false;
+    size_t at = LINK_SEQ, width;
+    uint8_t b = p[at];
+    if (b <= 0x7f)
+        width = 0;
+    else if (b >= 0xcc && b <= 0xcf)
+        width = (size_t)1 << (b - 0xcc);
+    else
+        return false;
+    if (len < at + 1 + width + 2 + HZ_HASH_LEN)
+        return false;
+    uint64_t seq = width == 0 ? b : 0;
+    for (size_t i = 0; i < width; i++)
+        seq = seq << 8 | p[at + 1 + i];
+    at += 1 + width;
+    if (p[at] != 0xc4 || p[at + 1] != HZ_HASH_LEN)
+        return false;
+    out->author = p + LINK_AUTHOR;
+    out->seq = seq;
+    out->prev_at = at + 2;
+    return true;
+}
+
+bool entry_id_of(const uint8_t *p, size_t len, uint8_t *id)
+{
+    struct entry_link l;
+    const size_t sig = 2 + HZ_SIG_LEN;
+    if (!entry_link(p, len, &l) || len < l.prev_at + HZ_HASH_LEN + sig ||
+        p[len - sig] != 0xc4 || p[len - sig + 1] != HZ_SIG_LEN)
+        return false;
+    static const uint8_t seven = 0x97;
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, NULL, 0, HZ_HASH_LEN);
+    crypto_generichash_update(&h, (const uint8_t *)HZ_ENTRY_TAG,
+                              strlen(HZ_ENTRY_TAG));
+    crypto_generichash_update(&h, &seven, 1);
+    crypto_generichash_update(&h, p + 1, len - sig - 1);
+    crypto_generichash_final(&h, id, HZ_HASH_LEN);
+    return true;
+}

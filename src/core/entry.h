@@ -11,6 +11,8 @@
 #include "codec.h"
 #include "types.h"
 
+#include <stdbool.h>
+
 #define HZ_ENTRY_VERSION 1u
 #define HZ_ENTRY_TAG "huzhu entry v1"
 
@@ -53,6 +55,25 @@ int entry_sign(struct entry *e, const uint8_t *sk, struct enc *out);
 
 /* Write the entry's bytes (with its signature) into @out (reset first). */
 int entry_encode(const struct entry *e, struct enc *out);
+
+/* The chain fields of an entry's bytes, read from where the one form a
+ * writer emits puts them (proto/sync.md, "Compressed entries"): array of
+ * 8, version 1, network bin 16, author bin 32, seq as a msgpack unsigned
+ * (any width), prev bin 32. @author borrows from the bytes; @prev_at is
+ * the offset of prev's 32 bytes. False when the bytes do not begin so
+ * (nothing else is checked: the store decodes the entry). */
+struct entry_link {
+    const uint8_t *author;
+    uint64_t seq;
+    size_t prev_at;
+};
+bool entry_link(const uint8_t *p, size_t len, struct entry_link *out);
+
+/* The entry id of an entry's bytes (with entry_link's shape and ending in
+ * its signature, c4 40 and 64 bytes): BLAKE2b-256 of the tag, 0x97 and
+ * the bytes between the first and the signature. False when the bytes do
+ * not have that shape. */
+bool entry_id_of(const uint8_t *p, size_t len, uint8_t *id);
 
 /* The clock fields (proto/entry.md, "Clock"). */
 static inline uint64_t clock_ms(uint64_t clock)

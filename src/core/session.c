@@ -51,6 +51,7 @@ struct sync_sess {
     size_t ebuf_used, n_ebuf;
     const uint8_t **ep; /* EP_MAX */
     size_t *elen;       /* EP_MAX */
+    struct sync_zstd z; /* compressed entries (version 2) */
     struct sync_sess_stats st;
 };
 
@@ -159,11 +160,23 @@ static int send_round(struct sync_sess *s, uint64_t now_ms, struct hz_err *err)
     return rv;
 }
 
+/* The version the session speaks: 0 until the peer's hello. */
+static uint64_t speaks(const struct sync_sess *s)
+{
+    return s->order.hello ? s->order.version : 0;
+}
+
 static int flush_entries(struct sync_sess *s, struct hz_err *err)
 {
     if (s->n_ebuf == 0)
         return 0;
-    int rv = sync_entries_encode(s->ep, s->elen, s->n_ebuf, &s->msg);
+    /* Compressed when both sides speak version 2 and it is shorter. */
+    bool smaller = false;
+    int rv = speaks(s) >= HZ_SYNC_VERSION_ZSTD
+                 ? sync_zentries_encode(&s->z, s->ep, s->elen, s->n_ebuf,
+                                        &smaller, &s->msg)
+                 : sync_entries_encode(s->ep, s->elen, s->n_ebuf, &s->msg);
+    s->st.zentries_out += smaller;
     s->st.entries_out += s->n_ebuf;
     s->n_ebuf = 0;
     s->ebuf_used = 0;
@@ -291,7 +304,7 @@ static int take_entries(struct sync_sess *s, const struct sync_msg *m,
 static int take_message(struct sync_sess *s, size_t len, struct hz_err *err)
 {
     struct sync_msg m;
-    int rv = sync_msg_decode(&m, s->plain, len, err);
+    int rv = sync_msg_decode(&m, s->plain, len, speaks(s), err);
     if (rv != 0)
         return rv;
     bool first = !s->order.in_round;
@@ -300,6 +313,15 @@ static int take_message(struct sync_sess *s, size_t len, struct hz_err *err)
         rv = take_vector(s, &m, first, err);
     if (rv == 0 && m.type == SYNC_ENTRIES)
         rv = take_entries(s, &m, err);
+    if (rv == 0 && m.type == SYNC_ZENTRIES) {
+        struct sync_msg list;
+        rv = sync_zentries_open(&s->z, &m, &list, err);
+        if (rv == 0) {
+            s->st.zentries_in++;
+            rv = take_entries(s, &list, err);
+            sync_msg_close(&list);
+        }
+    }
     sync_msg_close(&m);
     return rv;
 }
@@ -344,7 +366,7 @@ static int take(struct sync_sess *s, struct hz_err *err)
                 rv = hz_err_set(err, HZ_ENOMEM, "session");
                 break;
             }
-            rv = sync_hello_encode(&s->msg);
+            rv = sync_hello_encode(s->order.mine, &s->msg);
             if (rv == 0)
                 rv = send_msg(s, err);
             if (rv == 0)
@@ -380,6 +402,7 @@ int sync_sess_new(struct sync_sess **out_s, enum hs_role role,
     if (s == NULL)
         return hz_err_set(err, HZ_ENOMEM, "session");
     s->io = *io;
+    s->order.mine = HZ_SYNC_VERSION;
     s->started_ms = s->last_out_ms = s->last_round_ms = now_ms;
     /* The known table's hash key: from the seed, so a simulated session
      * is the same every run. */
@@ -500,6 +523,19 @@ void sync_sess_stats(const struct sync_sess *s, struct sync_sess_stats *out)
     *out = s->st;
 }
 
+int sync_sess_set_version(struct sync_sess *s, uint64_t version)
+{
+    if (version < 1 || version > HZ_SYNC_VERSION || s->open)
+        return HZ_EINVAL;
+    s->order.mine = version;
+    return 0;
+}
+
+uint64_t sync_sess_version(const struct sync_sess *s)
+{
+    return speaks(s);
+}
+
 void sync_sess_free(struct sync_sess *s)
 {
     if (s == NULL)
@@ -514,6 +550,7 @@ void sync_sess_free(struct sync_sess *s)
     free(s->ebuf);
     free(s->ep);
     free(s->elen);
+    sync_zstd_free(&s->z);
     enc_close(&s->msg);
     free(s);
 }

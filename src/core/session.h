@@ -90,6 +90,7 @@ struct sync_sess;
 struct sync_sess_stats {
     uint64_t frames_in, frames_out, bytes_in, bytes_out;
     uint64_t entries_in, entries_out;
+    uint64_t zentries_in, zentries_out; /* entries messages compressed */
 };
 
 /* Start a session as @role with this side's key pair and chain and the
@@ -128,6 +129,13 @@ const uint8_t *sync_sess_peer(const struct sync_sess *s);
  * of two sessions between one pair is kept (proto/sync.md). */
 const uint8_t *sync_sess_id(const struct sync_sess *s);
 void sync_sess_stats(const struct sync_sess *s, struct sync_sess_stats *out);
+/* Say @version (1 to HZ_SYNC_VERSION) in this side's hello instead of
+ * HZ_SYNC_VERSION, as an older node would: before the channel opens,
+ * else HZ_EINVAL. */
+int sync_sess_set_version(struct sync_sess *s, uint64_t version);
+/* The version the session speaks (the lower hello), 0 before the peer's
+ * hello. */
+uint64_t sync_sess_version(const struct sync_sess *s);
 void sync_sess_free(struct sync_sess *s);
 
 #endif

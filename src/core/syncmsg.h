@@ -10,6 +10,8 @@
  *   done    = [3]                            all the peer lacked at its
  *                                            last vector round was sent
  *   keepalive = [4]                          nothing else to say
+ *   zentries = [5, size, zstd frame]         version 2: entries, their
+ *                                            list compressed (below)
  *
  * A message of a type this version does not know is skipped (a newer
  * peer may send more); a known one must have exactly its form. */
@@ -24,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HZ_SYNC_VERSION 1u
+#define HZ_SYNC_VERSION 2u
 /* Authors in one vector message, and entry bytes in one entries message
  * (below HZ_FRAME_PLAIN_MAX with room for the framing). limits.md. */
 #define HZ_SYNC_VECTOR_MAX 8192u
@@ -36,8 +38,12 @@ enum sync_type {
     SYNC_ENTRIES = 2,
     SYNC_DONE = 3,
     SYNC_KEEPALIVE = 4,
+    SYNC_ZENTRIES = 5, /* version 2 */
     SYNC_UNKNOWN = -1, /* a type this version skips */
 };
+
+/* The session version that knows zentries. */
+#define HZ_SYNC_VERSION_ZSTD 2u
 
 /* One author of a vector: its chain's top seq and the entry id there. */
 struct sync_has {
@@ -62,22 +68,53 @@ struct sync_msg {
     bool more;        /* vector: another vector message follows */
     msgpack_unpacked u;
     const msgpack_object *items;
+    /* zentries: the list's size and its zstd frame, borrowed */
+    uint64_t zsize;
+    const uint8_t *z;
+    size_t zlen;
 };
 
-int sync_hello_encode(struct enc *out);
+/* zstd's contexts and a buffer for one list, made on first use and kept
+ * for the session (sync_zstd_free); all zero before. */
+struct sync_zstd {
+    void *cctx, *dctx;
+    uint8_t *list; /* HZ_FRAME_PLAIN_MAX */
+    struct enc plain;
+};
+void sync_zstd_free(struct sync_zstd *z);
+
+/* @version: the highest this side speaks (1 to HZ_SYNC_VERSION). */
+int sync_hello_encode(uint64_t version, struct enc *out);
 int sync_vector_encode(const struct sync_has *has, size_t n, bool more,
                        struct enc *out);
 /* @count entries (at most HZ_SYNC_ENTRIES_BYTES in all: the caller
  * fills a message up to that). */
 int sync_entries_encode(const uint8_t *const *p, const size_t *len,
                         size_t count, struct enc *out);
+/* The same entries as a zentries message (proto/sync.md, "Compressed
+ * entries"): the list with the prev of each entry that follows its
+ * predecessor left off, compressed; *@smaller false when that is not
+ * shorter than the entries message, and then @out holds the entries
+ * message instead. */
+int sync_zentries_encode(struct sync_zstd *z, const uint8_t *const *p,
+                         const size_t *len, size_t count, bool *smaller,
+                         struct enc *out);
 int sync_done_encode(struct enc *out);
 int sync_keepalive_encode(struct enc *out);
 
-/* Decode one message's plaintext. HZ_EMALFORMED for a known type in
- * another form, HZ_ETOOBIG past the limits. */
+/* Decode one message's plaintext, in a session that speaks @version
+ * (0 before the peer's hello: zentries is then a type not known).
+ * HZ_EMALFORMED for a known type in another form, HZ_ETOOBIG past the
+ * limits. */
 int sync_msg_decode(struct sync_msg *m, const uint8_t *p, size_t len,
-                    struct hz_err *err);
+                    uint64_t version, struct hz_err *err);
+/* A zentries message's list, decompressed within its declared size into
+ * @z's buffer and decoded as an entries message @out (type SYNC_ENTRIES,
+ * every prev left off restored). HZ_EMALFORMED for a frame that is not
+ * one zstd frame of exactly that size, or a list not in its one form;
+ * HZ_ETOOBIG past the limits. */
+int sync_zentries_open(struct sync_zstd *z, const struct sync_msg *m,
+                       struct sync_msg *out, struct hz_err *err);
 void sync_msg_close(struct sync_msg *m);
 /* Item @i of a vector message. */
 void sync_msg_has(const struct sync_msg *m, size_t i, struct sync_has *out);
@@ -93,9 +130,10 @@ void sync_msg_entry(const struct sync_msg *m, size_t i, const uint8_t **p,
  * hello. */
 struct sync_order {
     bool hello, in_round, any_author;
-    uint64_t version;
-    uint64_t rounds; /* the peer's vector rounds received whole */
-    uint64_t dones;  /* the peer's done messages */
+    uint64_t mine;    /* the version this side says (0: HZ_SYNC_VERSION) */
+    uint64_t version; /* the session's, once the peer's hello came */
+    uint64_t rounds;  /* the peer's vector rounds received whole */
+    uint64_t dones;   /* the peer's done messages */
     uint8_t last_author[HZ_KEY_LEN];
 };
 

@@ -12,7 +12,10 @@
  *                  side and opened by the other;
  *   mode % 6 == 4  session messages (syncmsg.h): the rest cut into
  *                  messages at the lengths its bytes give, each decoded
- *                  and checked against the order of a session;
+ *                  and checked against the order of a session; a
+ *                  zentries message is also opened (decompressed within
+ *                  its size, prevs restored) and sent again by our
+ *                  encoder, which must give back the same entries;
  *   mode % 6 == 5  a whole server session (core/session.h) with a store
  *                  of its own (fixed authors and entries): a real client
  *                  handshake, then the rest cut into messages as in mode
@@ -40,6 +43,7 @@
 #include "fuzz_util.h"
 
 #include "core/channel.h"
+#include "core/limits.h"
 #include "core/session.h"
 #include "core/syncmsg.h"
 
@@ -246,6 +250,62 @@ static void sealed_frames(const uint8_t *p, size_t n)
     enc_close(&w);
 }
 
+/* A zentries message opens to a list within the entries message's
+ * limits, or is refused with a listed code; a list that opened, sent
+ * again by our encoder, opens to the same entries (a prev restored is
+ * left off and restored alike). */
+static void zentries_roundtrip(const struct sync_msg *m)
+{
+    struct sync_zstd z = {0}, z2 = {0};
+    struct sync_msg list;
+    struct hz_err err = {0};
+    int rv = sync_zentries_open(&z, m, &list, &err);
+    if (rv != 0) {
+        FUZZ_CODES("zentries", rv, &err, HZ_EMALFORMED, HZ_ETOOBIG);
+        sync_zstd_free(&z);
+        return;
+    }
+    FUZZ_CHECK(list.type == SYNC_ENTRIES && list.count >= 1);
+    const uint8_t **ep = calloc(list.count, sizeof *ep);
+    size_t *el = calloc(list.count, sizeof *el);
+    FUZZ_CHECK(ep != NULL && el != NULL);
+    for (size_t i = 0; i < list.count; i++) {
+        sync_msg_entry(&list, i, &ep[i], &el[i]);
+        FUZZ_CHECK(el[i] <= HZ_ENTRY_LEN_MAX);
+    }
+    struct enc again;
+    enc_init(&again);
+    bool smaller;
+    FUZZ_CHECK(
+        sync_zentries_encode(&z2, ep, el, list.count, &smaller, &again) == 0);
+    struct sync_msg m2, list2;
+    FUZZ_CHECK(sync_msg_decode(&m2, enc_data(&again), enc_len(&again),
+                               HZ_SYNC_VERSION, &err) == 0);
+    if (smaller) {
+        FUZZ_CHECK(sync_zentries_open(&z2, &m2, &list2, &err) == 0);
+    } else {
+        FUZZ_CHECK(m2.type == SYNC_ENTRIES);
+        list2 = m2;
+        memset(&m2, 0, sizeof m2);
+    }
+    FUZZ_CHECK(list2.count == list.count);
+    for (size_t i = 0; i < list.count; i++) {
+        const uint8_t *q;
+        size_t ql;
+        sync_msg_entry(&list2, i, &q, &ql);
+        FUZZ_CHECK(ql == el[i] && memcmp(q, ep[i], ql) == 0);
+    }
+    sync_msg_close(&list2);
+    if (smaller)
+        sync_msg_close(&m2);
+    enc_close(&again);
+    free(ep);
+    free(el);
+    sync_msg_close(&list);
+    sync_zstd_free(&z);
+    sync_zstd_free(&z2);
+}
+
 static void session_messages(const uint8_t *p, size_t n)
 {
     struct sync_order o = {0};
@@ -256,7 +316,7 @@ static void session_messages(const uint8_t *p, size_t n)
         off += 1 + len;
         struct sync_msg msg;
         struct hz_err err = {0};
-        int rv = sync_msg_decode(&msg, m, len, &err);
+        int rv = sync_msg_decode(&msg, m, len, o.hello ? o.version : 0, &err);
         if (rv != 0) {
             FUZZ_CODES("sync message", rv, &err, HZ_EMALFORMED, HZ_ETOOBIG);
             continue;
@@ -277,6 +337,8 @@ static void session_messages(const uint8_t *p, size_t n)
                        memcmp(enc_data(&e), m, len) == 0);
         }
         enc_close(&e);
+        if (msg.type == SYNC_ZENTRIES)
+            zentries_roundtrip(&msg);
         bool had_hello = o.hello;
         uint64_t dones = o.dones;
         /* As if this side answered every round at once and sent one of

@@ -54,6 +54,7 @@ import check_vectors as V  # noqa: E402
 import nacl.bindings as nb  # noqa: E402
 import nacl.exceptions  # noqa: E402
 import nacl.signing  # noqa: E402
+import zstandard  # noqa: E402
 
 cases = T.Cases("sync_abuse")
 
@@ -449,7 +450,7 @@ def handshake(w, s, cl=None):
     key, _ = cl.finish(msg4)
     T.check_eq(key.hex(), w.r.key, "msg4 proves the serving node's key")
     hello = cl.recv_msg(sock)
-    T.check_eq(hello, [0, 1], "the server's first frame is hello, version 1")
+    T.check_eq(hello, [0, 2], "the server's first frame is hello, version 2")
     vector = cl.recv_msg(sock)
     T.check(isinstance(vector, list) and vector[0] == 1 and
             vector[2] is False and len(vector[1]) >= 1,
@@ -502,6 +503,33 @@ def abuse_frame_length(w, s):
         sock.sendall(struct.pack(">I", n))
         expect_dropped(sock, "a frame declaring len %d (only its 4 bytes "
                              "sent)" % n)
+    T.check_eq(w.r.state_hash(), before, "r's state did not change")
+    T.check(s.alive(), "serve is still running")
+
+
+def abuse_zip_bomb(w, s):
+    """Compressed entries (sync.md, "Compressed entries"): a frame that
+    would give more than the size its message declares, or a size over
+    the limit, ends the session; nothing is written. A small list in its
+    one form first: the server takes it (the entries are not ours to
+    sign: each is refused, counted, and the session goes on)."""
+    before = w.r.state_hash()
+    bomb = zstandard.ZstdCompressor(level=19).compress(bytes(2 << 20))
+    T.check(len(bomb) < 1000, "a 2 MiB bomb in %d bytes" % len(bomb))
+    cases = [
+        ("a bomb declaring its 2 MiB", [5, 2 << 20, bomb]),
+        ("a bomb declaring 1,000 bytes", [5, 1000, bomb]),
+        ("a frame declaring no size",
+         [5, 3, zstandard.ZstdCompressor(write_content_size=False)
+          .compress(b"\x91\xc4\x00")]),
+    ]
+    for what, msg in cases:
+        sock, cl, vector = handshake(w, s)
+        cl.send_msg(sock, [0, 2])
+        cl.send_msg(sock, vector)
+        T.check_eq(cl.recv_msg(sock), [3], "a version-2 session: done")
+        cl.send_msg(sock, msg)
+        expect_dropped(sock, what)
     T.check_eq(w.r.state_hash(), before, "r's state did not change")
     T.check(s.alive(), "serve is still running")
 
@@ -693,6 +721,7 @@ def huge_lengths_are_refused_from_their_bytes():
     def body(w, s):
         abuse_msg3_length(w, s)
         abuse_frame_length(w, s)
+        abuse_zip_bomb(w, s)
         w.honest_sync(s, "after huge lengths")
     with_world("huge", body)
 

@@ -10,12 +10,15 @@
  * messages' forms and order are checked too. */
 #include "lib/unit_env.h"
 
+#include "core/entry.h"
 #include "core/session.h"
 #include "huzhu/trust.h"
 #include "store/store.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zstd.h>
 
 /* One side of a session in this process: its node, the store's side of
  * the session, and the bytes it sent that the other has not read yet. */
@@ -34,6 +37,10 @@ struct side {
 static uint64_t now_ms = UNIT_T0_MS;
 static size_t room = 4u << 20;
 
+/* The version the dialling side says in its hello (0: HZ_SYNC_VERSION):
+ * 1 is an older node's. */
+static uint64_t client_version;
+
 static int side_open(struct side *x, hz_node *n, enum hs_role role,
                      uint8_t seed_byte, struct hz_err *err)
 {
@@ -48,8 +55,11 @@ static int side_open(struct side *x, hz_node *n, enum hs_role role,
                          x->self.chain_len};
     uint8_t seed[32];
     memset(seed, seed_byte, sizeof seed);
-    return sync_sess_new(&x->s, role, x->self.secret, &hs, seed, &x->io,
-                         UNIT_T0_MS, &x->out, err);
+    rv = sync_sess_new(&x->s, role, x->self.secret, &hs, seed, &x->io,
+                       UNIT_T0_MS, &x->out, err);
+    if (rv == 0 && role == HS_CLIENT && client_version != 0)
+        assert_int_equal(sync_sess_set_version(x->s, client_version), 0);
+    return rv;
 }
 
 static void side_close(struct side *x)
@@ -269,34 +279,44 @@ static void messages_keep_their_form_and_order(void **state)
     const uint8_t *p[] = {one};
     size_t len[] = {1};
     assert_int_equal(sync_entries_encode(p, len, 1, &m), 0);
-    assert_int_equal(sync_msg_decode(&msg, enc_data(&m), enc_len(&m), &err), 0);
+    assert_int_equal(
+        sync_msg_decode(&msg, enc_data(&m), enc_len(&m), HZ_SYNC_VERSION, &err),
+        0);
     assert_int_equal(sync_order_take(&o, &msg, 0, 0, &err), HZ_EMALFORMED);
     sync_msg_close(&msg);
     /* A newer version's hello: the session speaks ours. */
-    static const uint8_t hello2[] = {0x92, 0x00, 0x02};
-    assert_int_equal(sync_msg_decode(&msg, hello2, sizeof hello2, &err), 0);
+    static const uint8_t hello2[] = {0x92, 0x00, HZ_SYNC_VERSION + 1};
+    assert_int_equal(
+        sync_msg_decode(&msg, hello2, sizeof hello2, HZ_SYNC_VERSION, &err), 0);
     assert_int_equal(sync_order_take(&o, &msg, 0, 0, &err), 0);
     assert_int_equal(o.version, HZ_SYNC_VERSION);
     sync_msg_close(&msg);
     /* A type this version does not know: skipped. */
     static const uint8_t future[] = {0x92, 0x09, 0xc0};
-    assert_int_equal(sync_msg_decode(&msg, future, sizeof future, &err), 0);
+    assert_int_equal(
+        sync_msg_decode(&msg, future, sizeof future, HZ_SYNC_VERSION, &err), 0);
     assert_int_equal(msg.type, SYNC_UNKNOWN);
     assert_int_equal(sync_order_take(&o, &msg, 0, 0, &err), 0);
     sync_msg_close(&msg);
     /* Done for a round not sent: out of order. */
     assert_int_equal(sync_done_encode(&m), 0);
-    assert_int_equal(sync_msg_decode(&msg, enc_data(&m), enc_len(&m), &err), 0);
+    assert_int_equal(
+        sync_msg_decode(&msg, enc_data(&m), enc_len(&m), HZ_SYNC_VERSION, &err),
+        0);
     assert_int_equal(sync_order_take(&o, &msg, 0, 0, &err), HZ_EMALFORMED);
     sync_msg_close(&msg);
     /* Vector authors must rise, across messages too. */
     struct sync_has h[2] = {{{2}, 1, {0}}, {{1}, 1, {0}}};
     assert_int_equal(sync_vector_encode(h, 1, true, &m), 0);
-    assert_int_equal(sync_msg_decode(&msg, enc_data(&m), enc_len(&m), &err), 0);
+    assert_int_equal(
+        sync_msg_decode(&msg, enc_data(&m), enc_len(&m), HZ_SYNC_VERSION, &err),
+        0);
     assert_int_equal(sync_order_take(&o, &msg, 0, 0, &err), 0);
     sync_msg_close(&msg);
     assert_int_equal(sync_vector_encode(h + 1, 1, false, &m), 0);
-    assert_int_equal(sync_msg_decode(&msg, enc_data(&m), enc_len(&m), &err), 0);
+    assert_int_equal(
+        sync_msg_decode(&msg, enc_data(&m), enc_len(&m), HZ_SYNC_VERSION, &err),
+        0);
     assert_int_equal(sync_order_take(&o, &msg, 0, 0, &err), HZ_EMALFORMED);
     sync_msg_close(&msg);
     enc_close(&m);
@@ -308,7 +328,9 @@ static int take_enc(struct sync_order *o, struct enc *m, uint64_t answered,
 {
     struct sync_msg msg;
     struct hz_err err = {0};
-    assert_int_equal(sync_msg_decode(&msg, enc_data(m), enc_len(m), &err), 0);
+    assert_int_equal(
+        sync_msg_decode(&msg, enc_data(m), enc_len(m), HZ_SYNC_VERSION, &err),
+        0);
     int rv = sync_order_take(o, &msg, answered, sent, &err);
     sync_msg_close(&msg);
     return rv;
@@ -325,7 +347,7 @@ static void vector_rounds_keep_their_order(void **state)
     struct sync_has h[2] = {{{1}, 1, {0}}, {{2}, 1, {0}}};
     assert_int_equal(sync_keepalive_encode(&m), 0);
     assert_int_equal(take_enc(&o, &m, 0, 0), HZ_EMALFORMED);
-    assert_int_equal(sync_hello_encode(&m), 0);
+    assert_int_equal(sync_hello_encode(HZ_SYNC_VERSION, &m), 0);
     assert_int_equal(take_enc(&o, &m, 0, 0), 0);
     assert_int_equal(sync_vector_encode(h, 2, false, &m), 0);
     assert_int_equal(take_enc(&o, &m, 0, 0), 0);
@@ -369,7 +391,8 @@ static void bad_forms_are_refused(void **state)
         {"not an array", {0x03}, 1},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        int rv = sync_msg_decode(&msg, bad[i].b, bad[i].n, &err);
+        int rv =
+            sync_msg_decode(&msg, bad[i].b, bad[i].n, HZ_SYNC_VERSION, &err);
         if (rv != HZ_EMALFORMED)
             fail_msg("%s: %d", bad[i].what, rv);
     }
@@ -558,6 +581,243 @@ static void a_later_round_finds_what_a_push_missed(void **state)
     world_close(&w);
 }
 
+/* Entries go compressed between two nodes of this version, and plain
+ * to a node that says version 1 (as an older one does), which still
+ * converges; the compressed ones cost fewer bytes. */
+static void entries_go_compressed_and_an_older_node_still_syncs(void **state)
+{
+    (void)state;
+    struct world w;
+    world_open(&w);
+    write_rows(w.r.n, "测试村甲", 60);
+    struct side a, b;
+    client_version = 1;
+    session_ok(w.d.n, w.r.n, 977, &a, &b);
+    client_version = 0;
+    unit_assert_same_state(w.d.n, w.r.n);
+    assert_int_equal(b.st.zentries_out + a.st.zentries_out, 0);
+    assert_int_equal(b.st.entries_out, a.st.entries_in);
+    double plain = (double)a.st.bytes_in / (double)a.st.entries_in;
+    session_ok(w.e.n, w.r.n, 977, &a, &b);
+    unit_assert_same_state(w.e.n, w.r.n);
+    assert_true(b.st.zentries_out > 0);
+    assert_int_equal(a.st.zentries_in, b.st.zentries_out);
+    assert_int_equal(b.st.entries_out, a.st.entries_in);
+    double packed = (double)a.st.bytes_in / (double)a.st.entries_in;
+    if (packed > 0.7 * plain)
+        fail_msg("%.1f bytes an entry compressed, %.1f plain", packed, plain);
+    world_close(&w);
+}
+
+/* A chain of @n entries of one author (seed @seed), in @buf. */
+struct chain {
+    struct enc e[4];
+    const uint8_t *p[4];
+    size_t len[4];
+    uint8_t id[4][HZ_HASH_LEN];
+};
+
+static void chain_make(struct chain *c, size_t n, uint8_t seed, bool fork_last)
+{
+    uint8_t pk[32], sk[64], sd[32];
+    memset(sd, seed, sizeof sd);
+    crypto_sign_seed_keypair(pk, sk, sd);
+    for (size_t i = 0; i < n; i++) {
+        struct entry e = {.version = 1, .seq = i + 1, .clock = 1000 + i};
+        memset(e.network, 0x60, sizeof e.network);
+        memcpy(e.author, pk, sizeof pk);
+        if (i > 0)
+            memcpy(e.prev, c->id[i - 1], HZ_HASH_LEN);
+        if (fork_last && i == n - 1)
+            e.prev[0] ^= 1; /* names another entry at seq - 1 */
+        static const uint8_t body[] = "测试 the same body, the same body";
+        e.body = (struct hz_bytes){body, sizeof body};
+        enc_init(&c->e[i]);
+        assert_int_equal(entry_sign(&e, sk, &c->e[i]), 0);
+        memcpy(c->id[i], e.id, HZ_HASH_LEN);
+        c->p[i] = enc_data(&c->e[i]);
+        c->len[i] = enc_len(&c->e[i]);
+    }
+}
+
+static void chain_free(struct chain *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        enc_close(&c->e[i]);
+}
+
+/* Where @needle (@k bytes) first is in @hay (@n bytes), or NULL. */
+static const uint8_t *find(const uint8_t *hay, size_t n, const uint8_t *needle,
+                           size_t k)
+{
+    for (size_t i = 0; i + k <= n; i++)
+        if (memcmp(hay + i, needle, k) == 0)
+            return hay + i;
+    return NULL;
+}
+
+/* [5, size, frame] around @frame. */
+static void zmsg(struct enc *m, uint64_t size, const void *frame, size_t len)
+{
+    enc_reset(m);
+    enc_array(m, 3);
+    enc_uint(m, SYNC_ZENTRIES);
+    enc_uint(m, size);
+    enc_bin(m, frame, len);
+}
+
+/* Decode @m as a version-2 message and open it: the code either gives. */
+static int zopen(const struct enc *m, struct sync_msg *list)
+{
+    struct sync_zstd z = {0};
+    struct sync_msg msg;
+    struct hz_err err = {0};
+    int rv =
+        sync_msg_decode(&msg, enc_data(m), enc_len(m), HZ_SYNC_VERSION, &err);
+    if (rv == 0) {
+        assert_int_equal(msg.type, SYNC_ZENTRIES);
+        rv = sync_zentries_open(&z, &msg, list, &err);
+        sync_msg_close(&msg);
+    }
+    if (rv == 0) {
+        /* The list borrows z's buffer: keep it while the caller reads. */
+        static uint8_t keep[HZ_FRAME_PLAIN_MAX];
+        memcpy(keep, z.list, HZ_FRAME_PLAIN_MAX);
+        for (size_t i = 0; i < list->count; i++) {
+            msgpack_object *o = (msgpack_object *)&list->items[i];
+            o->via.bin.ptr =
+                (const char *)keep + ((const uint8_t *)o->via.bin.ptr - z.list);
+        }
+    }
+    sync_zstd_free(&z);
+    return rv;
+}
+
+/* What the receiver gets is the bytes the author signed: a prev left off
+ * (an entry that follows its predecessor) comes back as that entry's id,
+ * one that names another entry is sent and kept as it is. */
+static void compressed_entries_come_back_whole(void **state)
+{
+    (void)state;
+    struct chain c;
+    chain_make(&c, 4, 0x21, true);
+    struct sync_zstd z = {0};
+    struct enc m;
+    enc_init(&m);
+    bool smaller = false;
+    assert_int_equal(sync_zentries_encode(&z, c.p, c.len, 4, &smaller, &m), 0);
+    assert_true(smaller);
+    /* On the wire: seq 2 and 3 without their prev, seq 4 (it names
+     * another entry at seq 3) with. */
+    struct sync_msg msg;
+    struct hz_err err = {0};
+    assert_int_equal(
+        sync_msg_decode(&msg, enc_data(&m), enc_len(&m), HZ_SYNC_VERSION, &err),
+        0);
+    static uint8_t list[HZ_FRAME_PLAIN_MAX];
+    size_t n = ZSTD_decompress(list, sizeof list, msg.z, msg.zlen);
+    assert_int_equal(n, msg.zsize);
+    sync_msg_close(&msg);
+    static const uint8_t zero[HZ_HASH_LEN];
+    for (size_t i = 0; i < 4; i++) {
+        const uint8_t *at = find(list, n, c.p[i], 55); /* to the seq */
+        assert_non_null(at);
+        struct entry_link l;
+        assert_true(entry_link(at, c.len[i], &l));
+        /* seq 1's prev is zero by definition */
+        assert_int_equal(memcmp(at + l.prev_at, zero, HZ_HASH_LEN) == 0,
+                         i <= 2);
+    }
+    struct sync_msg got;
+    assert_int_equal(zopen(&m, &got), 0);
+    assert_int_equal(got.count, 4);
+    for (size_t i = 0; i < 4; i++) {
+        const uint8_t *p;
+        size_t len;
+        sync_msg_entry(&got, i, &p, &len);
+        assert_int_equal(len, c.len[i]);
+        assert_memory_equal(p, c.p[i], len);
+        struct entry e;
+        assert_int_equal(entry_decode(&e, p, len, &err), 0);
+        assert_int_equal(entry_verify(&e, &err), 0);
+    }
+    sync_msg_close(&got);
+    /* A version-1 session does not know type 5: skipped. */
+    assert_int_equal(sync_msg_decode(&msg, enc_data(&m), enc_len(&m), 1, &err),
+                     0);
+    assert_int_equal(msg.type, SYNC_UNKNOWN);
+    sync_msg_close(&msg);
+    sync_zstd_free(&z);
+    enc_close(&m);
+    chain_free(&c, 4);
+}
+
+/* A zentries message is one zstd frame that declares exactly the size
+ * the message says, within a frame's size; anything else is refused
+ * before (or instead of) decompressing past that size. */
+static void a_compressed_frame_is_bounded_before_it_is_opened(void **state)
+{
+    (void)state;
+    struct chain c;
+    chain_make(&c, 2, 0x22, false);
+    struct enc list, m;
+    enc_init(&list);
+    enc_init(&m);
+    enc_array(&list, 2);
+    enc_bin(&list, c.p[0], c.len[0]);
+    enc_bin(&list, c.p[1], c.len[1]);
+    size_t ln = enc_len(&list);
+    static uint8_t f[HZ_FRAME_PLAIN_MAX], big[2 * HZ_FRAME_PLAIN_MAX];
+    size_t fn = ZSTD_compress(f, sizeof f, enc_data(&list), ln, 3);
+    assert_false(ZSTD_isError(fn));
+    struct sync_msg got;
+    zmsg(&m, ln, f, fn);
+    assert_int_equal(zopen(&m, &got), 0); /* the frame as it should be */
+    sync_msg_close(&got);
+    /* The message says another size than the frame. */
+    zmsg(&m, ln - 1, f, fn);
+    assert_int_equal(zopen(&m, &got), HZ_EMALFORMED);
+    zmsg(&m, ln + 1, f, fn);
+    assert_int_equal(zopen(&m, &got), HZ_EMALFORMED);
+    /* A byte after the frame; the frame twice; the frame cut short. */
+    memcpy(f + fn, f, fn);
+    zmsg(&m, ln, f, fn + 1);
+    assert_int_equal(zopen(&m, &got), HZ_EMALFORMED);
+    zmsg(&m, ln, f, 2 * fn);
+    assert_int_equal(zopen(&m, &got), HZ_EMALFORMED);
+    zmsg(&m, ln, f, fn - 1);
+    assert_int_equal(zopen(&m, &got), HZ_EMALFORMED);
+    /* A frame that does not say its size. */
+    ZSTD_CCtx *cc = ZSTD_createCCtx();
+    ZSTD_CCtx_setParameter(cc, ZSTD_c_contentSizeFlag, 0);
+    size_t un = ZSTD_compress2(cc, f, sizeof f, enc_data(&list), ln);
+    assert_false(ZSTD_isError(un));
+    zmsg(&m, ln, f, un);
+    assert_int_equal(zopen(&m, &got), HZ_EMALFORMED);
+    /* A bomb: 2 MiB of zeros in a few hundred bytes. Said as it is, the
+     * size is over the limit; said small, the frame disagrees. */
+    memset(big, 0, sizeof big);
+    size_t bn = ZSTD_compress(f, sizeof f, big, sizeof big, 19);
+    assert_true(bn < 1000);
+    zmsg(&m, sizeof big, f, bn);
+    assert_int_equal(zopen(&m, &got), HZ_ETOOBIG);
+    zmsg(&m, ln, f, bn);
+    assert_int_equal(zopen(&m, &got), HZ_EMALFORMED);
+    /* A list not in its one form: an array16 header for two entries. */
+    enc_reset(&list);
+    static const uint8_t a16[] = {0xdc, 0x00, 0x02};
+    enc_raw(&list, a16, sizeof a16);
+    enc_bin(&list, c.p[0], c.len[0]);
+    enc_bin(&list, c.p[1], c.len[1]);
+    fn = ZSTD_compress(f, sizeof f, enc_data(&list), enc_len(&list), 3);
+    zmsg(&m, enc_len(&list), f, fn);
+    assert_int_equal(zopen(&m, &got), HZ_EMALFORMED);
+    ZSTD_freeCCtx(cc);
+    enc_close(&list);
+    enc_close(&m);
+    chain_free(&c, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -572,6 +832,9 @@ int main(void)
         cmocka_unit_test(a_sender_makes_no_more_than_its_room),
         cmocka_unit_test(a_later_round_finds_what_a_push_missed),
         cmocka_unit_test(an_idle_session_reads_the_log_only_after_a_commit),
+        cmocka_unit_test(entries_go_compressed_and_an_older_node_still_syncs),
+        cmocka_unit_test(compressed_entries_come_back_whole),
+        cmocka_unit_test(a_compressed_frame_is_bounded_before_it_is_opened),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,6 +45,7 @@ import nacl.public
 import nacl.pwhash
 import nacl.secret
 import nacl.signing
+import zstandard
 
 FAILURES = []
 
@@ -2192,8 +2193,81 @@ def check_handshake(d):
 FRAME_PLAIN_MAX = 1024 * 1024
 SYNC_VECTOR_MAX = 8192
 SYNC_ENTRIES_BYTES = 1024 * 1024 - 4096
-SYNC_TYPES = ["hello", "vector", "entries", "done", "keepalive"]
-SYNC_FIELDS = [2, 3, 2, 1, 1]
+SYNC_TYPES = ["hello", "vector", "entries", "done", "keepalive", "zentries"]
+SYNC_FIELDS = [2, 3, 2, 1, 1, 3]
+SYNC_VERSION = 2
+
+
+def entry_link(raw):
+    """sync.md, "Compressed entries": author, seq and the offset of prev
+    where the one form of an envelope puts them, or None."""
+    if len(raw) < 55 or raw[:4] != b"\x98\x01\xc4\x10" or \
+            raw[20:22] != b"\xc4\x20":
+        return None
+    b = raw[54]
+    if b <= 0x7f:
+        width, seq = 0, b
+    elif 0xcc <= b <= 0xcf:
+        width = 1 << (b - 0xcc)
+        seq = int.from_bytes(raw[55:55 + width], "big")
+    else:
+        return None
+    at = 55 + width
+    if len(raw) < at + 34 or raw[at:at + 2] != b"\xc4\x20":
+        return None
+    return raw[22:54], seq, at + 2
+
+
+def entry_id_of(raw):
+    """The id from an entry's bytes: the tag, 0x97, the bytes between the
+    first and the signature (c4 40 and 64 bytes), or None."""
+    link = entry_link(raw)
+    if link is None or len(raw) < link[2] + 32 + 66 or \
+            raw[-66:-64] != b"\xc4\x40":
+        return None
+    return blake2b256(ENTRY_TAG + b"\x97" + raw[1:-66])
+
+
+def zentries_list(size, frame):
+    """sync.md, "Compressed entries": the list of a zentries message, its
+    left-off prevs restored, or Bad."""
+    if not 1 <= size:
+        raise Bad("HZ_EMALFORMED", "zentries size")
+    if size > FRAME_PLAIN_MAX:
+        raise Bad("HZ_ETOOBIG", "zentries size")
+    try:
+        declared = zstandard.get_frame_parameters(frame).content_size
+    except zstandard.ZstdError:
+        raise Bad("HZ_EMALFORMED", "zentries: not a zstd frame")
+    if declared != size:
+        raise Bad("HZ_EMALFORMED", "zentries: the frame does not say its size")
+    d = zstandard.ZstdDecompressor().decompressobj()
+    try:
+        raw = d.decompress(frame)
+    except zstandard.ZstdError:
+        raise Bad("HZ_EMALFORMED", "zentries: does not decompress")
+    if not d.eof or d.unused_data or len(raw) != size:
+        raise Bad("HZ_EMALFORMED", "zentries: not one frame of its size")
+    lst = unpack(raw)
+    arr(lst, 1, SYNC_ENTRIES_BYTES, "zentries list")
+    for x in lst:
+        if not isinstance(x, bytes):
+            raise Bad("HZ_EMALFORMED", "zentries: not bin")
+        if len(x) > ENTRY_LEN_MAX:
+            raise Bad("HZ_ETOOBIG", "entry")
+    if sum(len(x) for x in lst) > SYNC_ENTRIES_BYTES:
+        raise Bad("HZ_ETOOBIG", "entries")
+    canonical(lst, raw, "zentries list")
+    out = []
+    for x in lst:
+        a, b = (entry_link(out[-1]) if out else None), entry_link(x)
+        if a and b and b[0] == a[0] and b[1] == a[1] + 1 and \
+                x[b[2]:b[2] + 32] == bytes(32):
+            pid = entry_id_of(out[-1])
+            if pid is not None:
+                x = x[:b[2]] + pid + x[b[2] + 32:]
+        out.append(x)
+    return out
 
 
 def frame_open(raw, key, counter):
@@ -2213,13 +2287,14 @@ def frame_open(raw, key, counter):
         raise Bad("HZ_EBADSIG", "frame does not open")
 
 
-def sync_message(plain):
+def sync_message(plain, version=SYNC_VERSION):
     """sync.md, "Session": a message's type name and its decoded array,
-    in its one form (a type this version does not know: "unknown")."""
+    in its one form (a type this version does not know: "unknown"); a
+    zentries message as [5, its list restored]."""
     o = unpack(plain)
     if not isinstance(o, list) or not o or not is_uint(o[0]):
         raise Bad("HZ_EMALFORMED", "not a session message")
-    if o[0] >= len(SYNC_TYPES):
+    if o[0] >= len(SYNC_TYPES) or (o[0] == 5 and version < 2):
         return "unknown", o
     t = SYNC_TYPES[o[0]]
     if len(o) != SYNC_FIELDS[o[0]]:
@@ -2244,7 +2319,13 @@ def sync_message(plain):
                 raise Bad("HZ_ETOOBIG", "entry")
         if sum(len(x) for x in o[1]) > SYNC_ENTRIES_BYTES:
             raise Bad("HZ_ETOOBIG", "entries")
+    if t == "zentries":
+        uint(o[1], "zentries size")
+        if not isinstance(o[2], bytes):
+            raise Bad("HZ_EMALFORMED", "zentries frame")
     canonical(o, plain, t)
+    if t == "zentries":
+        return t, [5, zentries_list(o[1], o[2])]
     return t, o
 
 
@@ -2347,7 +2428,7 @@ def check_session(d, schema):
             check(is_uint(f["after"]) and f["after"] >= 2,
                   what + ": sent once the channel was open")
             if t == "hello":
-                check(o[1] == f["version"] == 1, what + " version")
+                check(o[1] == f["version"] == SYNC_VERSION, what + " version")
             if t == "vector":
                 check([[x[0].hex(), x[1], x[2].hex()] for x in o[1]] ==
                       [[v["author"], v["seq"], v["hash"]]
@@ -2355,7 +2436,7 @@ def check_session(d, schema):
                       what + " vector")
                 check(all(keys[v["author_name"]].hex() == v["author"]
                           for v in f["vector"]), what + " author names")
-            if t == "entries":
+            if t in ("entries", "zentries"):
                 check([names.get(x) for x in o[1]] == f["entries"],
                       what + " entries")
             msgs[side].append((f, t, o))
@@ -2390,12 +2471,12 @@ def check_session(d, schema):
                 if not o[2]:
                     rounds[side].append((vec, first, item))
                     first = None
-            elif t in ("entries", "done"):
+            elif t in ("entries", "zentries", "done"):
                 check(f["answers_round"] == len(dones[side]) + 1,
                       what + "answers_round")
                 if t == "done":
                     dones[side].append(item)
-            check(t != "unknown", what + "a type of version 1")
+            check(t != "unknown", what + "a type of version 2")
         check(first is None, what + "the last round whole")
     for side, peer in sides.items():
         what = w + side + "'s answers: "
@@ -2407,7 +2488,7 @@ def check_session(d, schema):
             # The frames answering round k: after the done before.
             lo = dones[side][k - 1] - 2 + 1 if k > 0 else 0
             ans = [m for m in msgs[side][lo:dones[side][k] - 2 + 1]
-                   if m[1] in ("entries", "done")]
+                   if m[1] in ("entries", "zentries", "done")]
             # Sent once the round was whole.
             check(ans[0][0]["after"] > last, what + "after the round")
             # The peer waits for done k before its next round, and this
@@ -2422,20 +2503,22 @@ def check_session(d, schema):
             # side held then: its own and what it had taken in.
             have = {a: dict(c) for a, c in held[side].items()}
             for f, t, o in msgs[peer][:ans[0][0]["after"] - 2]:
-                if t == "entries":
+                if t in ("entries", "zentries"):
                     for x in o[1]:
                         held_add(have, decode_entry(x))
             want = [e.raw for e in held_lacks(have, vec)]
-            got = [x for f, t, o in ans if t == "entries" for x in o[1]]
+            got = [x for f, t, o in ans if t in ("entries", "zentries")
+                   for x in o[1]]
             check(got == want, what + "round %d: %s, not %s" % (
                 k + 1, [names.get(x) for x in got],
                 [names.get(x) for x in want]))
     # What each side took in (every entries message answers a round:
     # nothing is pushed), and that both end holding the same.
     for side, peer in sides.items():
-        took = [x for f, t, o in msgs[peer] if t == "entries" for x in o[1]]
+        took = [x for f, t, o in msgs[peer]
+                if t in ("entries", "zentries") for x in o[1]]
         check(all(f["answers_round"] <= len(rounds[side])
-                  for f, t, o in msgs[peer] if t == "entries"),
+                  for f, t, o in msgs[peer] if t in ("entries", "zentries")),
               w + peer + "'s entries answer rounds")
         check([names.get(x) for x in took] == doc[side]["took_in"],
               w + side + " took_in")

@@ -224,7 +224,8 @@ static void message_json(const struct world *w, json_t *j, const uint8_t *p,
 {
     struct sync_msg m;
     struct hz_err err = {0};
-    check(sync_msg_decode(&m, p, len, &err), &err, "session message");
+    check(sync_msg_decode(&m, p, len, HZ_SYNC_VERSION, &err), &err,
+          "session message");
     switch (m.type) {
     case SYNC_HELLO:
         json_object_set_new(j, "message", json_string("hello"));
@@ -244,18 +245,32 @@ static void message_json(const struct world *w, json_t *j, const uint8_t *p,
         *rounds += !m.more;
         break;
     }
+    case SYNC_ZENTRIES:
     case SYNC_ENTRIES: {
-        json_object_set_new(j, "message", json_string("entries"));
+        /* A compressed list is named by the entries it restores to. */
+        struct sync_zstd z = {0};
+        struct sync_msg list;
+        const struct sync_msg *em = &m;
+        if (m.type == SYNC_ZENTRIES) {
+            check(sync_zentries_open(&z, &m, &list, &err), &err, "zentries");
+            em = &list;
+        }
+        json_object_set_new(
+            j, "message",
+            json_string(m.type == SYNC_ENTRIES ? "entries" : "zentries"));
         json_object_set_new(j, "answers_round",
                             json_integer((json_int_t)*dones + 1));
         json_t *a = json_array();
-        for (size_t i = 0; i < m.count; i++) {
+        for (size_t i = 0; i < em->count; i++) {
             const uint8_t *e;
             size_t n;
-            sync_msg_entry(&m, i, &e, &n);
+            sync_msg_entry(em, i, &e, &n);
             json_array_append_new(a, json_string(entry_name(w, e, n)));
         }
         json_object_set_new(j, "entries", a);
+        if (em == &list)
+            sync_msg_close(&list);
+        sync_zstd_free(&z);
         break;
     }
     case SYNC_DONE:
