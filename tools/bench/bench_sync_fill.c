@@ -21,7 +21,11 @@
  * are closed normally, so what is left on disk is an ordinary node.
  *
  *   hz_bench_sync_fill DIR --households N [--persons-per N]
- *                      [--events-per N] [--ids FILE]
+ *                      [--events-per N] [--per-entry N] [--ids FILE]
+ *
+ * --per-entry N writes N rows to an entry instead (1: every household,
+ * person and event its own; 100: the rows of about 11 households), for
+ * the wire's cost per record and per entry (DECISIONS 36).
  *
  * Prints one line of JSON: what was written and how long it took. --ids
  * writes the household ids, one a line, in the order written. */
@@ -48,6 +52,9 @@ struct fill {
     hz_node *node;
     uint64_t entries, records, households, persons, events, others;
     uint64_t rng;
+    /* --per-entry N: rows an entry holds (0: one user action each) */
+    uint64_t per_entry, in_batch;
+    hz_batch *b; /* the entry being filled */
     char sites[SITES][HZ_ROW_HEX_LEN + 1];
     char items[ITEMS][HZ_ROW_HEX_LEN + 1];
 };
@@ -89,17 +96,41 @@ static void commit_one(struct fill *f, hz_batch *b)
     f->entries++;
 }
 
-/* One row in one entry; its id to @id (33 bytes) when not NULL. */
+/* The entry being filled, opened when there is none. */
+static hz_batch *batch(struct fill *f)
+{
+    struct hz_err err = {0};
+    if (f->b == NULL && hz_batch_open(f->node, &f->b, &err) != 0)
+        die("batch", &err);
+    return f->b;
+}
+
+/* Commit the entry being filled, if any. */
+static void flush(struct fill *f)
+{
+    if (f->b != NULL)
+        commit_one(f, f->b);
+    f->b = NULL;
+    f->in_batch = 0;
+}
+
+/* A row was put: the entry is committed when it holds --per-entry rows,
+ * or without that option at the end of each user action (@action_end). */
+static void put_done(struct fill *f, bool action_end)
+{
+    f->in_batch++;
+    if (f->per_entry != 0 ? f->in_batch >= f->per_entry : action_end)
+        flush(f);
+}
+
+/* One row (one user action); its id to @id (33 bytes) when not NULL. */
 static void one(struct fill *f, const char *table, const struct hz_field *fl,
                 size_t nf, char *id)
 {
     struct hz_err err = {0};
-    hz_batch *b = NULL;
-    if (hz_batch_open(f->node, &b, &err) != 0)
-        die("batch", &err);
-    if (hz_batch_put(b, table, NULL, nf, fl, id, &err) != 0)
+    if (hz_batch_put(batch(f), table, NULL, nf, fl, id, &err) != 0)
         die(table, &err);
-    commit_one(f, b);
+    put_done(f, true);
 }
 
 static void sites_and_items(struct fill *f)
@@ -153,12 +184,10 @@ static void household(struct fill *f, uint64_t k, unsigned n_persons,
     /* The persons name the household by the id its put was given, in the
      * same batch: one entry, as household add --member writes it. */
     struct hz_err err = {0};
-    hz_batch *b = NULL;
-    if (hz_batch_open(f->node, &b, &err) != 0)
-        die("batch", &err);
-    if (hz_batch_put(b, "households", NULL, sizeof hf / sizeof hf[0], hf,
-                     ids[0], &err) != 0)
+    if (hz_batch_put(batch(f), "households", NULL, sizeof hf / sizeof hf[0],
+                     hf, ids[0], &err) != 0)
         die("households", &err);
+    put_done(f, false);
     for (unsigned j = 0; j < n_persons; j++) {
         uint64_t p = f->persons + j;
         snprintf(by[j], sizeof by[j], "%u", 1935 + below(f, 88));
@@ -177,10 +206,11 @@ static void household(struct fill *f, uint64_t k, unsigned n_persons,
         size_t n = 6;
         if (below(f, 100) < 10)
             pf[j][n++] = (struct hz_field){"chronic", "yes"};
-        if (hz_batch_put(b, "persons", NULL, n, pf[j], ids[1 + j], &err) != 0)
+        if (hz_batch_put(batch(f), "persons", NULL, n, pf[j], ids[1 + j],
+                         &err) != 0)
             die("persons", &err);
+        put_done(f, j + 1 == n_persons);
     }
-    commit_one(f, b);
     f->households++;
     f->persons += n_persons;
 }
@@ -259,14 +289,15 @@ static int parse_u64(const char *s, uint64_t *out)
 static void usage(void)
 {
     fprintf(stderr, "usage: hz_bench_sync_fill DIR --households N"
-                    " [--persons-per N] [--events-per N] [--ids FILE]\n");
+                    " [--persons-per N] [--events-per N] [--per-entry N]"
+                    " [--ids FILE]\n");
     exit(2);
 }
 
 int main(int argc, char **argv)
 {
     const char *dir = NULL, *ids_path = NULL;
-    uint64_t n_hh = 0, per_p = 3, per_e = 5;
+    uint64_t n_hh = 0, per_p = 3, per_e = 5, per_entry = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--households") == 0 && v && !parse_u64(v, &n_hh))
@@ -274,6 +305,9 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--persons-per") == 0 && v && !parse_u64(v, &per_p))
             i++;
         else if (strcmp(a, "--events-per") == 0 && v && !parse_u64(v, &per_e))
+            i++;
+        else if (strcmp(a, "--per-entry") == 0 && v &&
+                 !parse_u64(v, &per_entry))
             i++;
         else if (strcmp(a, "--ids") == 0 && v)
             ids_path = v, i++;
@@ -287,7 +321,7 @@ int main(int argc, char **argv)
         usage();
     if (hz_init() != 0)
         die("init", NULL);
-    struct fill f = {.rng = (uint64_t)time(NULL)};
+    struct fill f = {.rng = (uint64_t)time(NULL), .per_entry = per_entry};
     struct hz_err err = {0};
     if (hz_node_open(dir, NULL, &f.node, &err) != 0)
         die("open", &err);
@@ -310,6 +344,7 @@ int main(int argc, char **argv)
         for (unsigned e = 0; e < per_e; e++)
             event(&f, e, rows[0], rows + 1, (unsigned)per_p);
     }
+    flush(&f);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (ids != NULL && fclose(ids) != 0) {
         perror(ids_path);

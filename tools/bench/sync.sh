@@ -10,7 +10,10 @@
 #   directory, default $TMPDIR or /tmp), --keep (keep the nodes),
 #   --timeout S (bound on each sync, import and export; default from the size),
 #   --rounds N (1-9, default 1: the full sync and the import N times, each
-#   into fresh empty members, the order alternating)
+#   into fresh empty members, the order alternating), --per-entry N (N
+#   records to an entry instead of one user action each: 1 or 100 for the
+#   wire's cost per record and per entry), --plain (every node speaks
+#   session version 1, as an older node: entries are not compressed)
 #
 # What it does (BENCHMARKS.md, "Live sync over loopback (issue 12)"):
 #   1. Node A: `huzhu init`, `huzhu network create` (A is the network's
@@ -60,10 +63,11 @@ households=100000
 edit_percent=1
 parent=${TMPDIR:-/tmp}
 keep=0
+per_entry=""
 limit=""
 rounds=1
 usage() {
-  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 while [ $# -gt 0 ]; do
@@ -94,6 +98,12 @@ while [ $# -gt 0 ]; do
     rounds=$2
     shift
     ;;
+  --per-entry)
+    [ $# -ge 2 ] || usage
+    per_entry=$2
+    shift
+    ;;
+  --plain) export HUZHU_TEST_SYNC_VERSION=1 ;;
   --keep) keep=1 ;;
   -h | --help) usage ;;
   *) usage ;;
@@ -311,8 +321,9 @@ say "work directory $work; $households households; bound $limit s per step"
 A=$work/A
 hz -d "$A" init --name 测试根节点A >/dev/null
 hz -d "$A" network create --name 测试同步基准网 >/dev/null
-say "filling A: $households households, $((households * 3)) persons, $((households * 5)) events (one action per entry)"
+say "filling A: $households households, $((households * 3)) persons, $((households * 5)) events (${per_entry:-one user action} per entry)"
 bounded $((limit * 4)) "$FILL" "$A" --households "$households" \
+  ${per_entry:+--per-entry "$per_entry"} \
   --ids "$work/households.txt" >"$work/fill.json" ||
   die "hz_bench_sync_fill failed"
 records=$(jget "$work/fill.json" 'j["records"]')
@@ -530,7 +541,7 @@ machine: $machine
 date: $date_s; commit: $rev; $libs
 command: tools/bench/sync.sh $args
 load average (1, 5, 15 min): $load_start at the start, $load_end at the end
-data: $records records (+ $(jget "$work/fill.json" 'j["other_rows"]') sites and items) in $(jget "$work/fill.json" 'j["entries"]') entries written on A, one user action per entry; filled in $fill_s s (setup, synchronous=OFF)
+data: $records records (+ $(jget "$work/fill.json" 'j["other_rows"]') sites and items) in $(jget "$work/fill.json" 'j["entries"]') entries written on A, ${per_entry:-one user action} per entry${HUZHU_TEST_SYNC_VERSION:+, session version $HUZHU_TEST_SYNC_VERSION (--plain)}; filled in $fill_s s (setup, synchronous=OFF)
 peak RSS: sync client, export and import by $rusage_how; serve by VmHWM before SIGTERM
 
 Full sync (an empty member dials A) and the bundle path (export from A, import into an empty member):
