@@ -22,7 +22,7 @@ HZ_PACKAGES=(
   python3 python3-msgpack python3-nacl            # independent format checks
   python3-zstandard                               # ... of compressed entries
   sqlite3 faketime procps                         # test helpers
-  iproute2                # ip netns: LAN discovery tests (test_discovery)
+  iproute2 iptables       # ip netns, NFQUEUE: LAN tests (test_discovery, test_mesh)
   unicode-data                                    # Unihan: the pinyin table's source
   git                                             # the tools read the commit
 )

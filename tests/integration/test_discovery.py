@@ -12,8 +12,6 @@ gets nothing; `--no-discovery` sends none. It needs root and `ip`: when
 either is missing it fails and says so (it never skips in silence)."""
 import json
 import os
-import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -22,91 +20,11 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import hz_test as T  # noqa: E402
+from hz_netns import Lan, Serving, admitted, contacts, stop_all  # noqa: E402
 
 cases = T.Cases("discovery")
 
-PREFIX = "hzd%d-" % (os.getpid() % 100000)
-LANS = [0]
 SUBNET = "10.79.0"
-
-
-def ip(*args):
-    r = subprocess.run(["ip"] + list(args), stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, timeout=30)
-    if r.returncode != 0:
-        raise T.Failure("ip %s: %s" % (" ".join(args), r.stderr.decode()))
-    return r.stdout.decode()
-
-
-class Lan:
-    """A bridge in a namespace of its own and hosts cabled to it."""
-
-    def __init__(self):
-        if os.geteuid() != 0 or shutil.which("ip") is None:
-            raise T.Failure("LAN discovery tests need root and ip (iproute2):"
-                            " run them as root on Linux")
-        LANS[0] += 1
-        self.prefix = "%s%d" % (PREFIX, LANS[0])
-        self.br = self.prefix + "br"
-        self.hosts = []
-        ip("netns", "add", self.br)
-        ip("-n", self.br, "link", "add", "br0", "type", "bridge")
-        ip("-n", self.br, "link", "set", "br0", "up")
-
-    def host(self, name):
-        ns = self.prefix + name
-        n = len(self.hosts) + 1
-        ip("netns", "add", ns)
-        self.hosts.append(ns)
-        ip("-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name",
-           "v" + name, "netns", self.br)
-        ip("-n", self.br, "link", "set", "v" + name, "master", "br0", "up")
-        ip("-n", ns, "addr", "add", "%s.%d/24" % (SUBNET, n), "brd", "+",
-           "dev", "eth0")
-        ip("-n", ns, "link", "set", "eth0", "up")
-        ip("-n", ns, "link", "set", "lo", "up")
-        return ns
-
-    def close(self):
-        for ns in self.hosts + [self.br]:
-            subprocess.run(["ip", "netns", "del", ns], timeout=30,
-                           stderr=subprocess.DEVNULL)
-
-
-class Serving:
-    """`huzhu serve` inside namespace @ns, listening on every interface."""
-
-    def __init__(self, ns, node, *extra):
-        self.node = node
-        self.log = os.path.join(node.dir, "..",
-                                os.path.basename(node.dir) + ".serve.log")
-        with open(self.log, "wb") as log:
-            self.p = subprocess.Popen(
-                ["ip", "netns", "exec", ns, T.HUZHU, "-d", node.dir, "--json",
-                 "serve", "--listen", "0.0.0.0:7420", "--http", "off"] +
-                list(extra), stdout=subprocess.PIPE, stderr=log,
-                env=T.base_env())
-        T.PROCESSES[0] += 1
-        line = self.p.stdout.readline().decode()
-        T.check(line.startswith("{\"listening\":"),
-                "serve in %s says where it listens (%r)" % (ns, line))
-
-    def stop(self):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
-        try:
-            rc = self.p.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            T.kill9(self.p)
-            raise T.Failure("serve did not stop on SIGTERM")
-        with open(self.log, encoding="utf-8", errors="replace") as f:
-            return rc, f.read()
-
-
-def admitted(root, node, name):
-    tok = root.js("admit", node.key, "--name", name, "--role",
-                  "coordinator")["token"]
-    node.js("join", tok)
 
 
 def root_and_member(work):
@@ -118,25 +36,10 @@ def root_and_member(work):
     return r, d
 
 
-def contacts(node):
-    return {c["key"]: c for c in node.js("status")["contacts"]}
-
-
-def stop_all(served, lan):
-    """Stop every serve (exit 0 on SIGTERM), then take the network down,
-    whatever happens."""
-    try:
-        for s in served:
-            rc, _ = s.stop()
-            T.check_eq(rc, 0, "serve exits 0 on SIGTERM")
-    finally:
-        lan.close()
-
-
 @cases.case
 def members_on_one_lan_find_each_other_and_strangers_get_nothing():
     with T.TempDir("discovery") as work:
-        lan = Lan()
+        lan = Lan(SUBNET)
         served = []
         try:
             r, d = root_and_member(work)
@@ -211,7 +114,7 @@ for _ in range(3):
 @cases.case
 def a_partition_heals_by_itself_and_a_replayed_beacon_gets_nothing():
     with T.TempDir("discovery-partition") as work:
-        lan = Lan()
+        lan = Lan(SUBNET)
         served = []
         try:
             r, d = root_and_member(work)
@@ -227,13 +130,13 @@ def a_partition_heals_by_itself_and_a_replayed_beacon_gets_nothing():
                          "r and d to converge")
             # The cable between d and the switch is pulled; both write the
             # same field.
-            ip("-n", lan.br, "link", "set", "vd3", "down")
+            lan.cable(hosts[1], "eth0", False)
             r.put("households", "village=测试村甲", id=hid)
             d.put("households", "village=测试村乙", id=hid)
             time.sleep(3)
             T.check(r.state_hash() != d.state_hash(),
                     "apart, they differ")
-            ip("-n", lan.br, "link", "set", "vd3", "up")
+            lan.cable(hosts[1], "eth0", True)
             # Both entries held on both sides: the same vector (an equal
             # state hash alone can come first: one side's write may win
             # before the other's has arrived).
@@ -269,7 +172,7 @@ def a_partition_heals_by_itself_and_a_replayed_beacon_gets_nothing():
 @cases.case
 def no_discovery_sends_and_hears_nothing():
     with T.TempDir("discovery-off") as work:
-        lan = Lan()
+        lan = Lan(SUBNET)
         served = []
         try:
             r, d = root_and_member(work)

@@ -14,7 +14,6 @@ added while serve runs is dialled without a restart, and one that cannot
 be reached says why. Traffic goes only to 127.0.0.1."""
 import os
 import select
-import signal
 import subprocess
 import sys
 import time
@@ -66,14 +65,8 @@ class Serving:
         self.addr = line.split("\"")[3]
 
     def stop(self):
-        self.p.send_signal(signal.SIGTERM)
-        try:
-            rc = self.p.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            T.kill9(self.p)
-            raise T.Failure("serve did not stop on SIGTERM")
-        err = self.p.stderr.read().decode()
-        return rc, err
+        rc = T.stop_term(self.p)
+        return rc, self.p.stderr.read().decode()
 
 
 def rows(node, village, n):

@@ -625,6 +625,19 @@ def kill9(p):
     p.wait()
 
 
+def stop_term(p, what="serve"):
+    """SIGTERM a process this test started (unless it ended) and wait up
+    to 30 s: its exit code. One that does not stop is killed (-9) and the
+    test fails."""
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+    try:
+        return p.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        kill9(p)
+        raise Failure("%s did not stop on SIGTERM" % what)
+
+
 # ---- the cases of one script
 
 # Set by CMake for a build with sanitizers (tests/integration/CMakeLists.txt).
