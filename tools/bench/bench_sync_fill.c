@@ -184,8 +184,8 @@ static void household(struct fill *f, uint64_t k, unsigned n_persons,
     /* The persons name the household by the id its put was given, in the
      * same batch: one entry, as household add --member writes it. */
     struct hz_err err = {0};
-    if (hz_batch_put(batch(f), "households", NULL, sizeof hf / sizeof hf[0],
-                     hf, ids[0], &err) != 0)
+    if (hz_batch_put(batch(f), "households", NULL, sizeof hf / sizeof hf[0], hf,
+                     ids[0], &err) != 0)
         die("households", &err);
     put_done(f, false);
     for (unsigned j = 0; j < n_persons; j++) {
