@@ -537,6 +537,23 @@ static void print_contact(const struct cli *c, const char *addr, json_t *ct,
            cli_tr(c, "最近同步完成", "last sync"), synced,
            cli_tr(c, "发出", "sent"), cli_tr(c, "收到", "received"), sent,
            received);
+    const char *found = json_string_value(json_object_get(ct, "found"));
+    if (found != NULL)
+        printf("      %s: %s\n", cli_tr(c, "如何找到", "found"),
+               strcmp(found, "configured") == 0
+                   ? cli_tr(c, "配置的对端", "configured peer")
+               : strcmp(found, "discovered") == 0
+                   ? cli_tr(c, "在局域网发现", "discovered on the LAN")
+                   : cli_tr(c, "对方连入", "it dialled us"));
+    /* How far behind each side is, from the last vectors exchanged. */
+    json_t *they = json_object_get(ct, "peer_lacks");
+    json_t *we = json_object_get(ct, "we_lack");
+    if (json_is_integer(they) && json_is_integer(we))
+        printf("      %s: %lld  %s: %lld\n",
+               cli_tr(c, "对方缺本机的条目", "entries it lacks of ours"),
+               (long long)json_integer_value(they),
+               cli_tr(c, "本机缺对方的条目", "entries we lack of its"),
+               (long long)json_integer_value(we));
     if (error != NULL)
         printf("      %s: %s\n", cli_tr(c, "最近错误", "last error"), error);
 }

@@ -523,6 +523,37 @@ void sync_sess_stats(const struct sync_sess *s, struct sync_sess_stats *out)
     *out = s->st;
 }
 
+static int cmp_has(const void *key, const void *item)
+{
+    return memcmp(key, ((const struct sync_has *)item)->author, HZ_KEY_LEN);
+}
+
+bool sync_sess_lag(const struct sync_sess *s, const struct sync_has *ours,
+                   size_t n_ours, uint64_t *they_lack, uint64_t *we_lack)
+{
+    *they_lack = *we_lack = 0;
+    if (s->order.rounds == 0)
+        return false;
+    for (size_t i = 0; i < n_ours; i++) {
+        const struct known_slot *k =
+            known_find((struct sync_sess *)s, ours[i].author);
+        uint64_t theirs = k != NULL ? k->seq : 0;
+        if (ours[i].seq > theirs)
+            *they_lack += ours[i].seq - theirs;
+    }
+    for (size_t i = 0; i < s->known_cap; i++) {
+        const struct known_slot *k = &s->known[i];
+        if (k->seq == 0)
+            continue;
+        const struct sync_has *o =
+            bsearch(k->author, ours, n_ours, sizeof *ours, cmp_has);
+        uint64_t mine = o != NULL ? o->seq : 0;
+        if (k->seq > mine)
+            *we_lack += k->seq - mine;
+    }
+    return true;
+}
+
 int sync_sess_set_version(struct sync_sess *s, uint64_t version)
 {
     if (version < 1 || version > HZ_SYNC_VERSION || s->open)

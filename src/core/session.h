@@ -129,6 +129,16 @@ const uint8_t *sync_sess_peer(const struct sync_sess *s);
  * of two sessions between one pair is kept (proto/sync.md). */
 const uint8_t *sync_sess_id(const struct sync_sess *s);
 void sync_sess_stats(const struct sync_sess *s, struct sync_sess_stats *out);
+/* How far behind each side is, against @ours (every author this node
+ * holds with its chain's top seq, in key order, e.g. store_tops): the
+ * entries the peer lacks of ours and we of its, from what the session
+ * knows the peer holds (its vectors, raised by entries moved either way:
+ * per author, the difference of the chains' tops). False before the
+ * peer's first vector round was whole (nothing known). Past
+ * HZ_SESS_KNOWN_MAX authors the peer is taken to hold nothing of the
+ * others'. */
+bool sync_sess_lag(const struct sync_sess *s, const struct sync_has *ours,
+                   size_t n_ours, uint64_t *they_lack, uint64_t *we_lack);
 /* Say @version (1 to HZ_SYNC_VERSION) in this side's hello instead of
  * HZ_SYNC_VERSION, as an older node would: before the channel opens,
  * else HZ_EINVAL. */

@@ -201,9 +201,21 @@ static void tell_contact(struct conn *c, bool connected, const char *error)
         return;
     struct sync_sess_stats st;
     sync_sess_stats(c->s, &st);
-    struct store_contact_news news = {connected, c->synced,
-                                      st.entries_out - c->told_sent,
-                                      st.entries_in - c->told_received, error};
+    struct store_contact_news news = {
+        .connected = connected,
+        .synced = c->synced,
+        .sent = st.entries_out - c->told_sent,
+        .received = st.entries_in - c->told_received,
+        .error = error,
+    };
+    /* How far behind each side is: what this node holds now against
+     * what the session knows the peer holds. */
+    struct sync_has *tops = NULL;
+    size_t n_tops = 0;
+    if (store_tops(c->n, &tops, &n_tops, NULL) == 0)
+        news.lag_known =
+            sync_sess_lag(c->s, tops, n_tops, &news.they_lack, &news.we_lack);
+    free(tops);
     if (store_contact_end(c->n, peer, c->addr, found_of(c), &news, NULL) == 0) {
         c->told_sent = st.entries_out;
         c->told_received = st.entries_in;

@@ -99,6 +99,11 @@ struct store_sync {
     size_t n_has;
 };
 void store_sync_io(struct store_sync *ctx, struct sync_io *io);
+/* Every author in the log with its chain's top seq (hash left zero), in
+ * key order, in *@out (owned: free): what the node holds now, for how far
+ * behind a peer is (sync_sess_lag). One snapshot. */
+int store_tops(hz_node *n, struct sync_has **out, size_t *count,
+               struct hz_err *err);
 void store_sync_close(struct store_sync *ctx);
 
 /* ---- live sync's own bookkeeping (members/contacts.c): this node's,
@@ -141,6 +146,8 @@ struct store_contact_news {
     bool synced;    /* both answered the first round */
     uint64_t sent, received;
     const char *error; /* why it ended, or NULL */
+    bool lag_known;    /* store_sync_lag: how far behind each side is */
+    uint64_t they_lack, we_lack;
 };
 int store_contact_end(hz_node *n, const uint8_t *key, const char *addr,
                       enum store_found found,

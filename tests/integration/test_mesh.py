@@ -80,6 +80,22 @@ def five_nodes_on_two_segments_converge_heal_and_ride_a_lossy_link():
                     "a1 and b1 (different segments) never met: r relayed")
             T.check(a1.key in contacts(r) and b1.key in contacts(r),
                     "r met both sides")
+            # status says how each was found and, caught up, that neither
+            # side lacks anything of the other's.
+            def caught_up():
+                cs = contacts(r).values()
+                return len(cs) == 4 and all(
+                    c["connected"] and c["peer_lacks"] == 0 and
+                    c["we_lack"] == 0 for c in cs)
+            T.wait_until(caught_up, 20, "r's status to show its four"
+                         " contacts connected and caught up both ways")
+            T.check(all(c["found"] in ("discovered", "dialled us")
+                        for c in contacts(r).values()),
+                    "r's contacts were found on the LAN or dialled it (%s)"
+                    % sorted(c["found"] for c in contacts(r).values()))
+            text = r.out("status")
+            T.check("如何找到" in text and "对方缺本机的条目: 0" in text,
+                    "the text says how each was found and how far behind")
 
             # 2. A partition between the segments while both write.
             lan_b.cable(ns_r, "eth1", False)

@@ -539,6 +539,9 @@ def upgraded_search(work, old):
             "CREATE INDEX log_clock ON log(clock);"
             "CREATE INDEX log_state ON log(state) WHERE state <> 0;")
         db.execute("DROP TABLE sx")
+        # contact without how far behind each side is (formats 7 to 11)
+        db.execute("ALTER TABLE contact DROP COLUMN they_lack")
+        db.execute("ALTER TABLE contact DROP COLUMN we_lack")
         if old == 10:
             # the index by row id, with a key of every row
             db.execute("CREATE TABLE sx(k TEXT NOT NULL, r BLOB NOT NULL,"
@@ -549,8 +552,8 @@ def upgraded_search(work, old):
         db.commit()
         db.close()
         n.out("status")  # opened for writing: upgraded
-        T.check_eq(n.query("PRAGMA user_version")[0][0], 11,
-                   "format %d -> 11" % old)
+        T.check_eq(n.query("PRAGMA user_version")[0][0], 12,
+                   "format %d -> 12" % old)
         for table in ("e_persons", "e_households"):
             rows = n.query("SELECT count(*), count(DISTINCT n), min(n) > 0"
                            " FROM %s" % table)[0]

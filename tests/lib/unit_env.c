@@ -272,6 +272,8 @@ void unit_format_10_log(hz_node *n)
             " JOIN names AS a ON a.k = l.author;"
             "DROP TABLE log11; CREATE INDEX log_clock ON log(clock);"
             "CREATE INDEX log_state ON log(state) WHERE state <> 0;"
+            "ALTER TABLE contact DROP COLUMN they_lack;"
+            "ALTER TABLE contact DROP COLUMN we_lack;"
             "PRAGMA user_version=10; COMMIT;",
             NULL, NULL, NULL),
         SQLITE_OK);

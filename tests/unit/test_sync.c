@@ -581,6 +581,56 @@ static void a_later_round_finds_what_a_push_missed(void **state)
     world_close(&w);
 }
 
+/* How far behind each side is (status, per contact): what a node holds
+ * now against what its session knows the peer holds. With the vectors
+ * exchanged and nothing moved yet, each side counts what the other
+ * lacks, the two counts agree, and they are what then moves; caught up,
+ * nothing is behind. */
+static void lag_of(struct side *x, hz_node *n, uint64_t *they, uint64_t *we)
+{
+    struct sync_has *tops = NULL;
+    size_t count = 0;
+    assert_int_equal(store_tops(n, &tops, &count, NULL), 0);
+    assert_true(sync_sess_lag(x->s, tops, count, they, we));
+    free(tops);
+}
+
+static void each_side_counts_how_far_behind_the_other_is(void **state)
+{
+    (void)state;
+    struct world w;
+    world_open(&w);
+    write_rows(w.r.n, "测试村甲", 12);
+    write_rows(w.e.n, "测试村丙", 7);
+    struct side a, b;
+    struct hz_err err = {0};
+    uint64_t they_b, we_b, they_a, we_a;
+    assert_int_equal(side_open(&a, w.e.n, HS_CLIENT, 0xa5, &err), 0);
+    assert_int_equal(side_open(&b, w.r.n, HS_SERVER, 0xb5, &err), 0);
+    assert_false(sync_sess_lag(b.s, NULL, 0, &they_b, &we_b));
+    /* No room to send entries: the handshake and vectors only. */
+    size_t saved = room;
+    room = 0;
+    assert_int_equal(settle(&a, &b, 977, &err), 0);
+    room = saved;
+    lag_of(&b, w.r.n, &they_b, &we_b);
+    lag_of(&a, w.e.n, &they_a, &we_a);
+    assert_true(they_b >= 12 && we_b >= 7);
+    assert_int_equal(they_b, we_a);
+    assert_int_equal(we_b, they_a);
+    assert_int_equal(settle(&a, &b, 977, &err), 0);
+    struct sync_sess_stats sb;
+    sess_stats(&b, &sb);
+    assert_int_equal(sb.entries_out, they_b);
+    assert_int_equal(sb.entries_in, we_b);
+    lag_of(&b, w.r.n, &they_b, &we_b);
+    lag_of(&a, w.e.n, &they_a, &we_a);
+    assert_true(they_b == 0 && we_b == 0 && they_a == 0 && we_a == 0);
+    side_close(&a);
+    side_close(&b);
+    world_close(&w);
+}
+
 /* Entries go compressed between two nodes of this version, and plain
  * to a node that says version 1 (as an older one does), which still
  * converges; the compressed ones cost fewer bytes. */
@@ -832,6 +882,7 @@ int main(void)
         cmocka_unit_test(a_sender_makes_no_more_than_its_room),
         cmocka_unit_test(a_later_round_finds_what_a_push_missed),
         cmocka_unit_test(an_idle_session_reads_the_log_only_after_a_commit),
+        cmocka_unit_test(each_side_counts_how_far_behind_the_other_is),
         cmocka_unit_test(entries_go_compressed_and_an_older_node_still_syncs),
         cmocka_unit_test(compressed_entries_come_back_whole),
         cmocka_unit_test(a_compressed_frame_is_bounded_before_it_is_opened),

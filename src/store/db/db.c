@@ -549,7 +549,8 @@ static const char local_schema[] =
     " NULL, dialled INTEGER NOT NULL, connected INTEGER NOT NULL DEFAULT 0,"
     " last_contact INTEGER NOT NULL DEFAULT 0, last_sync INTEGER NOT NULL"
     " DEFAULT 0, sent INTEGER NOT NULL DEFAULT 0, received INTEGER NOT NULL"
-    " DEFAULT 0, last_error TEXT) WITHOUT ROWID;"
+    " DEFAULT 0, last_error TEXT, they_lack INTEGER, we_lack INTEGER)"
+    " WITHOUT ROWID;"
     /* The search index of persons and households, derived from their
      * materialized rows (format 9; state/search.c). */
     "CREATE TABLE IF NOT EXISTS sx(k TEXT NOT NULL, r INTEGER NOT NULL,"
@@ -826,6 +827,21 @@ int db_upgrade(struct db *d, const struct schema *schema, int format,
         rv = db_exec(d,
                      "DROP INDEX IF EXISTS evsrc_eid;"
                      " ALTER TABLE evsrc RENAME TO evsrc_format4;",
+                     err);
+    /* 12: how far behind each side of a contact is (formats 7 to 11 have
+     * the table without; older ones get it whole from db_setup). */
+    int64_t add_lag = 0;
+    if (rv == 0 && format < 12)
+        rv = db_int(d,
+                    "SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE type ="
+                    " 'table' AND name = 'contact') AND NOT EXISTS(SELECT 1"
+                    " FROM pragma_table_info('contact') WHERE name ="
+                    " 'they_lack')",
+                    DB_NO_ARGS, &add_lag, NULL, err);
+    if (rv == 0 && add_lag)
+        rv = db_exec(d,
+                     "ALTER TABLE contact ADD COLUMN they_lack INTEGER;"
+                     " ALTER TABLE contact ADD COLUMN we_lack INTEGER;",
                      err);
     /* 11: entity rows numbered (n), the search index keyed by them. */
     if (rv == 0 && format < 11)

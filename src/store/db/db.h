@@ -38,9 +38,11 @@
  * one fact per entry and row, its columns as bits; 7: pending and forks
  * numbered with AUTOINCREMENT, and the peer and contact tables; 8: the
  * account table of the web interface; 9: sx, the search index; 10: sx
- * with the names' pinyin (rebuilt). An older database is brought up to
+ * with the names' pinyin (rebuilt); 11: entity rows numbered, sx and
+ * log.author by integers; 12: contact.they_lack and we_lack (how far
+ * behind each side is). An older database is brought up to
  * date when it is opened for writing (node/node.c). */
-#define HZ_DB_FORMAT 11
+#define HZ_DB_FORMAT 12
 
 /* The columns of pending and forks (format 7), for db.c's schema and the
  * upgrades in log/log.c. */

@@ -197,6 +197,36 @@ static int add_key(void *data, sqlite3_stmt *st, struct hz_err *err)
     return db_column_fixed(st, 0, k->v[k->n++], HZ_KEY_LEN, err);
 }
 
+struct tops {
+    int (*cb)(void *data, const uint8_t *author, uint64_t seq,
+              struct hz_err *err);
+    void *data;
+};
+
+static int top_row(void *data, sqlite3_stmt *st, struct hz_err *err)
+{
+    const struct tops *t = data;
+    uint8_t key[HZ_KEY_LEN];
+    int rv = db_column_fixed(st, 0, key, HZ_KEY_LEN, err);
+    return rv != 0 ? rv
+                   : t->cb(t->data, key, (uint64_t)sqlite3_column_int64(st, 1),
+                           err);
+}
+
+int log_tops(struct hz_node *n,
+             int (*cb)(void *data, const uint8_t *author, uint64_t seq,
+                       struct hz_err *err),
+             void *data, struct hz_err *err)
+{
+    struct tops t = {cb, data};
+    return db_each(&n->db,
+                   "SELECT name, top FROM (SELECT name, (SELECT max(seq)"
+                   " FROM log WHERE author = names.k) AS top FROM names"
+                   " WHERE typeof(name) = 'blob') WHERE top IS NOT NULL"
+                   " ORDER BY name",
+                   DB_NO_ARGS, top_row, &t, err);
+}
+
 int log_authors(struct hz_node *n, uint8_t (**keys)[HZ_KEY_LEN], size_t *count,
                 struct hz_err *err)
 {

@@ -103,6 +103,12 @@ int log_next_judged(struct hz_node *n, const uint8_t *author,
 /* The next HELD entry after arrival number *@after (updated). */
 int log_next_held(struct hz_node *n, int64_t *after, uint8_t **bytes,
                   size_t *len, bool *found, struct hz_err *err);
+/* Every author in the log with its chain's top seq, in key order: one
+ * index seek each. */
+int log_tops(struct hz_node *n,
+             int (*cb)(void *data, const uint8_t *author, uint64_t seq,
+                       struct hz_err *err),
+             void *data, struct hz_err *err);
 /* Every author in the log, sorted; *@keys owned (free). */
 int log_authors(struct hz_node *n, uint8_t (**keys)[HZ_KEY_LEN], size_t *count,
                 struct hz_err *err);

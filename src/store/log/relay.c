@@ -5,6 +5,7 @@
 #include "../store.h"
 #include "log.h"
 
+#include "../../core/alloc.h"
 #include "../../core/error_int.h"
 #include "../../core/syncmsg.h"
 
@@ -349,6 +350,43 @@ static int io_ingest(void *ctx, size_t count, const uint8_t *const *p,
     const uint64_t *add = (const uint64_t *)&st;
     for (size_t i = 0; i < sizeof st / sizeof(uint64_t); i++)
         sum[i] += add[i];
+    return rv;
+}
+
+struct top_list {
+    struct sync_has *v;
+    size_t n, cap;
+};
+
+static int add_top(void *data, const uint8_t *author, uint64_t seq,
+                   struct hz_err *err)
+{
+    struct top_list *l = data;
+    struct sync_has *v = hz_grow(l->v, &l->cap, l->n, sizeof *v);
+    if (v == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "tops");
+    l->v = v;
+    memset(&l->v[l->n], 0, sizeof *l->v);
+    memcpy(l->v[l->n].author, author, HZ_KEY_LEN);
+    l->v[l->n++].seq = seq;
+    return 0;
+}
+
+int store_tops(hz_node *n, struct sync_has **out, size_t *count,
+               struct hz_err *err)
+{
+    struct top_list l = {0};
+    int rv = txn_begin_read(n, err);
+    if (rv == 0)
+        rv = log_tops(n, add_top, &l, err);
+    txn_rollback(n);
+    if (rv != 0) {
+        free(l.v);
+        l.v = NULL;
+        l.n = 0;
+    }
+    *out = l.v;
+    *count = l.n;
     return rv;
 }
 

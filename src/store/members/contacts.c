@@ -135,16 +135,20 @@ int store_contact_end(hz_node *n, const uint8_t *key, const char *addr,
     return write_one(
         n,
         "INSERT INTO contact(key, addr, dialled, connected, last_contact,"
-        " last_sync, sent, received, last_error) VALUES(?1, ?2, ?3, ?4, ?5,"
-        " ?6, ?7, ?8, ?9) ON CONFLICT(key) DO UPDATE SET addr = ?2,"
+        " last_sync, sent, received, last_error, they_lack, we_lack)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+        " ON CONFLICT(key) DO UPDATE SET addr = ?2,"
         " dialled = ?3, connected = ?4, last_contact = ?5, last_sync ="
         " max(last_sync, ?6), sent = sent + ?7, received = received + ?8,"
-        " last_error = ?9",
+        " last_error = ?9, they_lack = coalesce(?10, they_lack),"
+        " we_lack = coalesce(?11, we_lack)",
         DB_ARGS(DB_KEY(key), DB_TEXT(addr), DB_INT(found),
                 DB_INT(news->connected), DB_INT(now),
                 DB_INT(news->synced ? now : 0), DB_INT(news->sent),
                 DB_INT(news->received),
-                news->error != NULL ? DB_TEXT(news->error) : DB_NULL),
+                news->error != NULL ? DB_TEXT(news->error) : DB_NULL,
+                news->lag_known ? DB_INT((int64_t)news->they_lack) : DB_NULL,
+                news->lag_known ? DB_INT((int64_t)news->we_lack) : DB_NULL),
         err);
 }
 
@@ -186,6 +190,14 @@ static int contact_row(void *data, sqlite3_stmt *st, struct hz_err *err)
                         json_integer(sqlite3_column_int64(st, 7)));
     const char *e = (const char *)sqlite3_column_text(st, 8);
     json_object_set_new(row, "last_error", e ? json_string(e) : json_null());
+    /* How far behind each side is, as the last session last counted. */
+    static const char *const lags[] = {"peer_lacks", "we_lack"};
+    for (int i = 0; i < 2; i++)
+        json_object_set_new(
+            row, lags[i],
+            sqlite3_column_type(st, 9 + i) == SQLITE_NULL
+                ? json_null()
+                : json_integer(sqlite3_column_int64(st, 9 + i)));
     int rv = roster_name_into(cs->n, key, row, "name", err);
     if (rv == 0 && json_object_get(row, "name") == NULL)
         json_object_set_new(row, "name", json_null());
@@ -243,9 +255,17 @@ int contacts_status_json(struct hz_node *n, json_t *root, struct hz_err *err)
     struct contacts cs = {n, contacts};
     if (rv == 0)
         rv = db_each(&n->db,
-                     "SELECT key, addr, dialled, connected, last_contact,"
-                     " last_sync, sent, received, last_error FROM contact"
-                     " ORDER BY last_contact DESC",
+                     /* A read-only node of format 7 to 11 has no lag
+                      * columns. */
+                     n->db.format >= 12
+                         ? "SELECT key, addr, dialled, connected,"
+                           " last_contact, last_sync, sent, received,"
+                           " last_error, they_lack, we_lack FROM contact"
+                           " ORDER BY last_contact DESC"
+                         : "SELECT key, addr, dialled, connected,"
+                           " last_contact, last_sync, sent, received,"
+                           " last_error, NULL, NULL FROM contact"
+                           " ORDER BY last_contact DESC",
                      DB_NO_ARGS, contact_row, &cs, err);
     return rv;
 }
