@@ -6,7 +6,8 @@ A, b1, b2 on B, and the relay r (the network's root) cabled to both.
 No node is given an address: they find each other by their beacons,
 and what a node on A writes reaches B only through r.
 
-  1. The five converge with no configuration; a1 and b1 never meet.
+  1. The five converge with no configuration (r's cable to B plugged in
+     after r started serving); a1 and b1 never meet.
   2. r's cable to B is pulled while a1 and b1 edit one field (and a2,
      b2 write rows); plugged back, all five converge with no command
      typed, and every node lists the concurrent edit as a conflict.
@@ -56,13 +57,16 @@ def five_nodes_on_two_segments_converge_heal_and_ride_a_lossy_link():
                     node.put("households", "village=测试村" + n)
             everyone = [r] + list(nodes.values())
 
+            # r serves before its cable to B exists: an interface that
+            # comes up later is picked up without a restart.
             ns_r = lan_a.host("r")
-            lan_b.attach(ns_r, "eth1")
+            served.append(Serving(ns_r, r))
             ns = {n: (lan_a if n[0] == "a" else lan_b).host(n)
                   for n in names}
-            served.append(Serving(ns_r, r))
             for n in names:
                 served.append(Serving(ns[n], nodes[n]))
+            time.sleep(2)
+            lan_b.attach(ns_r, "eth1")
 
             # 1. No address typed: all five converge, A's writes reach B
             # through r alone.
