@@ -114,6 +114,12 @@ struct server {
     struct store_self self;
     uint16_t port;
     struct sockaddr_in only; /* the listen address; INADDR_ANY: any */
+    /* IPv6: with sync on the IPv4 wildcard, a second listener on [::]
+     * (IPv6 only) and beacons by link-local multicast, where the host
+     * has IPv6 */
+    bool listening6, discovering6;
+    uv_tcp_t tcp6;
+    uv_udp_t udp6;
     struct beacon_memory heard;
     uint8_t udp_buf[HZ_BEACON_LEN + 1];
 };
@@ -771,6 +777,9 @@ static void stop_serving(struct server *srv)
     stop_discovery(srv);
     uv_close((uv_handle_t *)&srv->peers_timer, NULL);
     uv_close((uv_handle_t *)&srv->tcp, NULL);
+    if (srv->listening6)
+        uv_close((uv_handle_t *)&srv->tcp6, NULL);
+    srv->listening6 = false;
     uv_close((uv_handle_t *)&srv->sigint, NULL);
     uv_close((uv_handle_t *)&srv->sigterm, NULL);
     /* A session that caught up ends well; one that had not, with why. */
@@ -957,22 +966,41 @@ static void on_beacon_tick(uv_timer_t *t)
         struct beacon b = {.port = srv->port, .time_ms = store_now_ms(srv->n)};
         memcpy(b.device, srv->self.pk, HZ_KEY_LEN);
         for (int i = 0; i < count; i++) {
-            if (ifs[i].is_internal ||
-                ifs[i].address.address4.sin_family != AF_INET ||
-                (srv->only.sin_addr.s_addr != htonl(INADDR_ANY) &&
-                 srv->only.sin_addr.s_addr !=
-                     ifs[i].address.address4.sin_addr.s_addr))
+            struct sockaddr_storage to;
+            uv_udp_t *via = &srv->udp;
+            memset(&to, 0, sizeof to);
+            if (ifs[i].is_internal)
                 continue;
-            struct sockaddr_in to = ifs[i].address.address4;
-            to.sin_addr.s_addr |= ~ifs[i].netmask.netmask4.sin_addr.s_addr;
-            to.sin_port = htons(HZ_DISCOVERY_PORT);
+            if (ifs[i].address.address4.sin_family == AF_INET) {
+                if (srv->only.sin_addr.s_addr != htonl(INADDR_ANY) &&
+                    srv->only.sin_addr.s_addr !=
+                        ifs[i].address.address4.sin_addr.s_addr)
+                    continue;
+                struct sockaddr_in *v4 = (struct sockaddr_in *)&to;
+                *v4 = ifs[i].address.address4;
+                v4->sin_addr.s_addr |= ~ifs[i].netmask.netmask4.sin_addr.s_addr;
+                v4->sin_port = htons(HZ_DISCOVERY_PORT);
+            } else {
+                /* IPv6: to all nodes on the link of each interface with
+                 * a link-local address (fe80::/10), the interface named
+                 * by the address's scope. */
+                const struct sockaddr_in6 *a6 = &ifs[i].address.address6;
+                if (!srv->discovering6 || a6->sin6_family != AF_INET6 ||
+                    a6->sin6_addr.s6_addr[0] != 0xfe ||
+                    (a6->sin6_addr.s6_addr[1] & 0xc0) != 0x80 ||
+                    a6->sin6_scope_id == 0)
+                    continue;
+                struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&to;
+                uv_ip6_addr(HZ_DISCOVERY_GROUP6, HZ_DISCOVERY_PORT, v6);
+                v6->sin6_scope_id = a6->sin6_scope_id;
+                via = &srv->udp6;
+            }
             uint8_t nonce[HZ_BEACON_NONCE_LEN], out[HZ_BEACON_LEN];
             randombytes_buf(nonce, sizeof nonce);
             beacon_seal(&b, srv->bkeys, nonce, out);
             uv_buf_t buf = uv_buf_init((char *)out, sizeof out);
             /* Best effort: a full send buffer skips this round there. */
-            (void)uv_udp_try_send(&srv->udp, &buf, 1,
-                                  (const struct sockaddr *)&to);
+            (void)uv_udp_try_send(via, &buf, 1, (const struct sockaddr *)&to);
         }
         uv_free_interface_addresses(ifs, count);
     }
@@ -998,7 +1026,8 @@ static void on_udp_read(uv_udp_t *u, ssize_t nread, const uv_buf_t *buf,
                         const struct sockaddr *from, unsigned flags)
 {
     struct server *srv = u->data;
-    if (nread <= 0 || from == NULL || from->sa_family != AF_INET ||
+    if (nread <= 0 || from == NULL ||
+        (from->sa_family != AF_INET && from->sa_family != AF_INET6) ||
         (flags & UV_UDP_PARTIAL) || srv->stopping || srv->n_bkeys == 0)
         return;
     struct beacon b;
@@ -1017,17 +1046,58 @@ static void on_udp_read(uv_udp_t *u, ssize_t nread, const uv_buf_t *buf,
     if (h->dialled_ms != 0 && now - h->dialled_ms < HZ_DISCOVERED_REDIAL_MS)
         return;
     h->dialled_ms = now;
+    /* The address it came from (an IPv6 one keeps its interface, the
+     * scope of a link-local address), at the port it names. */
     struct sockaddr_storage sa;
     memset(&sa, 0, sizeof sa);
-    struct sockaddr_in *in = (struct sockaddr_in *)&sa;
-    *in = *(const struct sockaddr_in *)from;
-    in->sin_port = htons(b.port);
-    char ip[INET_ADDRSTRLEN] = "?", addr[80];
-    uv_ip4_name(in, ip, sizeof ip);
-    snprintf(addr, sizeof addr, "%s:%u", ip, (unsigned)b.port);
+    char ip[INET6_ADDRSTRLEN] = "?", addr[80];
+    if (from->sa_family == AF_INET6) {
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&sa;
+        *in6 = *(const struct sockaddr_in6 *)from;
+        in6->sin6_port = htons(b.port);
+        uv_ip6_name(in6, ip, sizeof ip);
+        snprintf(addr, sizeof addr, "[%s]:%u", ip, (unsigned)b.port);
+    } else {
+        struct sockaddr_in *in = (struct sockaddr_in *)&sa;
+        *in = *(const struct sockaddr_in *)from;
+        in->sin_port = htons(b.port);
+        uv_ip4_name(in, ip, sizeof ip);
+        snprintf(addr, sizeof addr, "%s:%u", ip, (unsigned)b.port);
+    }
     struct conn *c = conn_dial(srv->loop, srv->n, srv, addr, &sa);
     if (c != NULL)
         c->discovered = true;
+}
+
+/* IPv6 too, with sync on the IPv4 wildcard and a host that has IPv6: a
+ * listener on [::] at the same port (IPv6 only: IPv4 has its own) and
+ * the discovery port on [::], where beacons to all nodes of a link
+ * arrive. Without IPv6 (or the port), IPv4 alone, as before. */
+static void start_discovery6(struct server *srv)
+{
+    if (srv->only.sin_addr.s_addr != htonl(INADDR_ANY))
+        return;
+    struct sockaddr_in6 any;
+    uv_ip6_addr("::", srv->port, &any);
+    uv_tcp_init(srv->loop, &srv->tcp6);
+    srv->tcp6.data = srv;
+    if (uv_tcp_bind(&srv->tcp6, (const struct sockaddr *)&any,
+                    UV_TCP_IPV6ONLY) != 0 ||
+        uv_listen((uv_stream_t *)&srv->tcp6, 128, on_connection) != 0) {
+        uv_close((uv_handle_t *)&srv->tcp6, NULL);
+        return;
+    }
+    srv->listening6 = true;
+    uv_ip6_addr("::", HZ_DISCOVERY_PORT, &any);
+    uv_udp_init(srv->loop, &srv->udp6);
+    srv->udp6.data = srv;
+    if (uv_udp_bind(&srv->udp6, (const struct sockaddr *)&any,
+                    UV_UDP_IPV6ONLY | UV_UDP_REUSEADDR) != 0 ||
+        uv_udp_recv_start(&srv->udp6, on_udp_alloc, on_udp_read) != 0) {
+        uv_close((uv_handle_t *)&srv->udp6, NULL);
+        return;
+    }
+    srv->discovering6 = true;
 }
 
 /* Discovery on, when asked and when sync listens where the LAN can dial
@@ -1071,6 +1141,7 @@ static void start_discovery(struct server *srv,
         srv->discovering = false;
         return;
     }
+    start_discovery6(srv);
     uv_timer_start(&srv->beacon_timer, on_beacon_tick,
                    randombytes_uniform(1000), 0);
 }
@@ -1083,6 +1154,11 @@ static void stop_discovery(struct server *srv)
     uv_udp_recv_stop(&srv->udp);
     uv_close((uv_handle_t *)&srv->udp, NULL);
     uv_close((uv_handle_t *)&srv->beacon_timer, NULL);
+    if (srv->discovering6) {
+        srv->discovering6 = false;
+        uv_udp_recv_stop(&srv->udp6);
+        uv_close((uv_handle_t *)&srv->udp6, NULL);
+    }
 }
 
 int net_serve(hz_node *n, const struct net_serve_opts *o, struct hz_err *err)

@@ -19,10 +19,12 @@
 
 #define HZ_SYNC_PORT 7420
 /* LAN discovery (proto/discovery.md): beacons go to this UDP port, every
- * HZ_BEACON_MS (80 % to 120 % of it), on every up IPv4 interface that is
- * not loopback, by broadcast. A device heard is dialled at most once per
- * HZ_DISCOVERED_REDIAL_MS. */
+ * HZ_BEACON_MS (80 % to 120 % of it), on every up interface that is not
+ * loopback, by IPv4 broadcast and IPv6 link-local multicast. A device
+ * heard is dialled at most once per HZ_DISCOVERED_REDIAL_MS. */
 #define HZ_DISCOVERY_PORT 7421
+/* IPv6 beacons go to all nodes of the link (proto/discovery.md). */
+#define HZ_DISCOVERY_GROUP6 "ff02::1"
 #define HZ_BEACON_MS 5000u
 #define HZ_DISCOVERED_REDIAL_MS 10000u
 /* Sessions a serving node answers at once; more are closed at accept. */

@@ -82,6 +82,33 @@ def members_on_one_lan_find_each_other_and_strangers_get_nothing():
             stop_all(served, lan)
 
 
+@cases.case
+def members_on_an_ipv6_only_lan_find_each_other():
+    """No IPv4 address at all: beacons to all nodes of the link (ff02::1)
+    from the link-local addresses, and sessions dialled to them."""
+    with T.TempDir("discovery-v6") as work:
+        lan = Lan(SUBNET)
+        served = []
+        try:
+            r, d = root_and_member(work)
+            r.put("households", "village=测试村甲")
+            d.put("households", "village=测试村乙")
+            hosts = [lan.host(h, v4=False) for h in ("r6", "d6")]
+            for ns, n in zip(hosts, (r, d)):
+                served.append(Serving(ns, n))
+            T.wait_until(lambda: r.state_hash() == d.state_hash(), 60,
+                         "r and d, on a LAN with IPv6 alone, to converge")
+            T.check(True, "two members on an IPv6-only LAN converge with no"
+                    " address typed")
+            addrs = [c["address"] for c in contacts(r).values()] + \
+                [c["address"] for c in contacts(d).values()]
+            T.check(addrs and all(a.startswith("[fe80:") for a in addrs),
+                    "each met the other at a link-local address (%s)"
+                    % addrs)
+        finally:
+            stop_all(served, lan)
+
+
 def netns_python(ns, code, timeout):
     """Run Python @code in namespace @ns (bounded by @timeout s)."""
     r = subprocess.run(["ip", "netns", "exec", ns, "/usr/bin/python3", "-c",

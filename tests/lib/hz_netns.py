@@ -62,25 +62,31 @@ class Lan:
         ip("-n", self.br, "link", "add", "br0", "type", "bridge")
         ip("-n", self.br, "link", "set", "br0", "up")
 
-    def host(self, name):
-        """A new namespace with one interface, eth0, on this LAN."""
+    def host(self, name, v4=True):
+        """A new namespace with one interface, eth0, on this LAN (@v4
+        False: with no IPv4 address, only IPv6's link-local one)."""
         ns = self.prefix + name
         ip("netns", "add", ns)
         self.hosts.append(ns)
+        # IPv6 link-local addresses usable at once, without the second
+        # of duplicate address detection.
+        in_ns(ns, "sysctl", "-qw", "net.ipv6.conf.default.accept_dad=0")
         ip("-n", ns, "link", "set", "lo", "up")
-        self.attach(ns, "eth0")
+        self.attach(ns, "eth0", v4)
         return ns
 
-    def attach(self, ns, ifname):
+    def attach(self, ns, ifname, v4=True):
         """Cable namespace @ns (of this LAN or another) to this LAN by a
-        new interface @ifname; its address."""
+        new interface @ifname; its IPv4 address (None without)."""
         port = "p%d" % (len(self.ports) + 1)
         n = len(self.ports) + 1
         ip("-n", ns, "link", "add", ifname, "type", "veth", "peer", "name",
            port, "netns", self.br)
         ip("-n", self.br, "link", "set", port, "master", "br0", "up")
-        addr = "%s.%d" % (self.subnet, n)
-        ip("-n", ns, "addr", "add", addr + "/24", "brd", "+", "dev", ifname)
+        addr = "%s.%d" % (self.subnet, n) if v4 else None
+        if v4:
+            ip("-n", ns, "addr", "add", addr + "/24", "brd", "+", "dev",
+               ifname)
         ip("-n", ns, "link", "set", ifname, "up")
         self.ports[(ns, ifname)] = port
         return addr
