@@ -46,6 +46,7 @@ struct sync_sess {
     /* vector being sent */
     struct sync_has *vbuf; /* HZ_SYNC_VECTOR_MAX */
     size_t n_vbuf;
+    uint64_t round_listed; /* authors of the round being sent */
     /* entries being sent: copies, one after another */
     uint8_t *ebuf; /* HZ_SYNC_ENTRIES_BYTES */
     size_t ebuf_used, n_ebuf;
@@ -141,6 +142,10 @@ static int flush_vector(struct sync_sess *s, bool more, struct hz_err *err)
 static int emit_has(void *data, const struct sync_has *h, struct hz_err *err)
 {
     struct sync_sess *s = data;
+    /* Past the round's limit the peer takes us to hold nothing of the
+     * rest: it may send what we have (duplicates, not applied twice). */
+    if (s->round_listed++ >= HZ_SYNC_ROUND_MAX)
+        return 0;
     int rv = 0;
     if (s->n_vbuf == HZ_SYNC_VECTOR_MAX)
         rv = flush_vector(s, true, err);
@@ -152,6 +157,7 @@ static int emit_has(void *data, const struct sync_has *h, struct hz_err *err)
 /* A vector round of ours: the store's vector, in one or more messages. */
 static int send_round(struct sync_sess *s, uint64_t now_ms, struct hz_err *err)
 {
+    s->round_listed = 0;
     int rv = s->io.vector(s->io.ctx, emit_has, s, err);
     if (rv == 0)
         rv = flush_vector(s, false, err);

@@ -439,7 +439,13 @@ int sync_order_take(struct sync_order *o, const struct sync_msg *m,
                                   "answered");
             o->in_round = true;
             o->any_author = false;
+            o->round_authors = 0;
         }
+        o->round_authors += m->count;
+        if (o->round_authors > HZ_SYNC_ROUND_MAX)
+            return hz_err_set(err, HZ_ETOOBIG,
+                              "a vector round of more than %u authors",
+                              HZ_SYNC_ROUND_MAX);
         for (size_t i = 0; i < m->count; i++) {
             struct sync_has h;
             sync_msg_has(m, i, &h);

@@ -30,6 +30,11 @@
 /* Authors in one vector message, and entry bytes in one entries message
  * (below HZ_FRAME_PLAIN_MAX with room for the framing). limits.md. */
 #define HZ_SYNC_VECTOR_MAX 8192u
+/* Authors in one vector round, over all its messages (a receiver keeps
+ * the round: 72 bytes an author, 9 MiB at most). More than members and
+ * the strangers' cap (limits.h) together hold in any real network; a
+ * sender with more lists the first this many. */
+#define HZ_SYNC_ROUND_MAX 131072u
 #define HZ_SYNC_ENTRIES_BYTES (1024u * 1024u - 4096u)
 
 enum sync_type {
@@ -133,7 +138,8 @@ struct sync_order {
     uint64_t mine;    /* the version this side says (0: HZ_SYNC_VERSION) */
     uint64_t version; /* the session's, once the peer's hello came */
     uint64_t rounds;  /* the peer's vector rounds received whole */
-    uint64_t dones;   /* the peer's done messages */
+    uint64_t round_authors; /* in the round being received */
+    uint64_t dones;         /* the peer's done messages */
     uint8_t last_author[HZ_KEY_LEN];
 };
 

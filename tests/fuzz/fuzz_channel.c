@@ -352,7 +352,7 @@ static void session_messages(const uint8_t *p, size_t n)
             FUZZ_CHECK(!had_hello && o.version >= 1 &&
                        o.version <= HZ_SYNC_VERSION);
         if (rv != 0)
-            FUZZ_CODES("sync order", rv, &err, HZ_EMALFORMED);
+            FUZZ_CODES("sync order", rv, &err, HZ_EMALFORMED, HZ_ETOOBIG);
         sync_msg_close(&msg);
     }
 }

@@ -398,6 +398,42 @@ static void bad_forms_are_refused(void **state)
     }
 }
 
+/* A vector round is bounded over all its messages: one author more than
+ * HZ_SYNC_ROUND_MAX ends the session (a member cannot make a node keep
+ * an endless round). */
+static void a_vector_round_is_bounded(void **state)
+{
+    (void)state;
+    struct sync_order o = {0};
+    struct enc m;
+    enc_init(&m);
+    assert_int_equal(sync_hello_encode(HZ_SYNC_VERSION, &m), 0);
+    assert_int_equal(take_enc(&o, &m, 0, 0), 0);
+    struct sync_has *h = calloc(HZ_SYNC_VECTOR_MAX, sizeof *h);
+    assert_non_null(h);
+    uint32_t next = 0;
+    int rv = 0;
+    for (size_t k = 0; rv == 0 && k <= HZ_SYNC_ROUND_MAX / HZ_SYNC_VECTOR_MAX;
+         k++) {
+        size_t n =
+            k < HZ_SYNC_ROUND_MAX / HZ_SYNC_VECTOR_MAX ? HZ_SYNC_VECTOR_MAX : 1;
+        for (size_t i = 0; i < n; i++, next++) {
+            memset(&h[i], 0, sizeof h[i]);
+            h[i].author[0] = (uint8_t)(next >> 24);
+            h[i].author[1] = (uint8_t)(next >> 16);
+            h[i].author[2] = (uint8_t)(next >> 8);
+            h[i].author[3] = (uint8_t)next;
+            h[i].seq = 1;
+        }
+        assert_int_equal(sync_vector_encode(h, n, true, &m), 0);
+        rv = take_enc(&o, &m, 0, 0);
+    }
+    assert_int_equal(rv, HZ_ETOOBIG);
+    assert_int_equal(next, HZ_SYNC_ROUND_MAX + 1);
+    free(h);
+    enc_close(&m);
+}
+
 static void sess_stats(const struct side *x, struct sync_sess_stats *st)
 {
     sync_sess_stats(x->s, st);
@@ -878,6 +914,7 @@ int main(void)
         cmocka_unit_test(messages_keep_their_form_and_order),
         cmocka_unit_test(vector_rounds_keep_their_order),
         cmocka_unit_test(bad_forms_are_refused),
+        cmocka_unit_test(a_vector_round_is_bounded),
         cmocka_unit_test(a_live_session_pushes_what_is_written_later),
         cmocka_unit_test(a_sender_makes_no_more_than_its_room),
         cmocka_unit_test(a_later_round_finds_what_a_push_missed),
