@@ -15,10 +15,16 @@ and what a node on A writes reaches B only through r.
      rest by 200 ms (hz_nfq.py: this kernel has no netem); b1 and b2
      leave, b2 comes back alone (all it gets and gives crosses that link),
      then b1: writes on both sides still reach all five.
+  4. r's link to B stalls (every packet dropped, no error): r closes its
+     sessions there after 60 s of silence, says why, and once the link
+     carries again all five converge.
 
-Needs root, `ip` and `iptables`; when any is missing it fails and says
+Needs root, `ip`, `iptables` and `ip6tables` (sessions run over IPv4 or
+IPv6 link-local, so loss and stalls apply to both); when any is missing it
+fails and says
 so (it never skips in silence). Every wait is bounded."""
 import os
+import subprocess
 import sys
 import time
 
@@ -27,7 +33,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import hz_test as T  # noqa: E402
 from hz_netns import (Lan, Lossy, Serving, admitted, contacts,  # noqa: E402
-                      need, stop_all, wait_converged)
+                      in_ns, need, stop_all, wait_converged)
 
 cases = T.Cases("mesh")
 
@@ -39,10 +45,12 @@ def conflict_values(node, hid):
 
 @cases.case
 def five_nodes_on_two_segments_converge_heal_and_ride_a_lossy_link():
-    need("ip", "iptables")
+    need("ip", "iptables", "ip6tables")
     with T.TempDir("mesh") as work:
         lan_a, lan_b = Lan("10.79.1"), Lan("10.79.2")
-        served, lossy = [], None
+        served, lossy, stalled = [], None, False
+        stall_rules = [["INPUT", "-i", "eth1", "-j", "DROP"],
+                       ["OUTPUT", "-o", "eth1", "-j", "DROP"]]
         try:
             r = T.Node.create(work, "测试乡镇", "r")
             r.js("network", "create", "--name", "测试网")
@@ -143,9 +151,43 @@ def five_nodes_on_two_segments_converge_heal_and_ride_a_lossy_link():
             T.check(did["dropped"] > 0 and did["packets"] > did["dropped"],
                     "the link lost packets (%d of %d) and the five still"
                     " converged" % (did["dropped"], did["packets"]))
+
+            # 4. The link stalls: every packet on r's link to B dropped,
+            # the cable still in (no error, no reset: a radio bridge that
+            # went quiet). r closes its sessions there once nothing came
+            # for 60 s (HZ_IDLE_TIMEOUT_MS) and, when the link carries
+            # again, finds B and syncs again.
+            for tool in ("iptables", "ip6tables"):
+                for rule in stall_rules:
+                    in_ns(ns_r, tool, "-I", *rule)
+            stalled = True
+            b_keys = {nodes["b1"].key, nodes["b2"].key}
+
+            def b_closed():
+                cs = contacts(r)
+                return all(not cs[k]["connected"] for k in b_keys)
+            T.wait_until(b_closed, 100, "r to close its sessions over the"
+                         " stalled link")
+            errors = [contacts(r)[k]["last_error"] or "" for k in b_keys]
+            T.check(all("60 s" in e for e in errors),
+                    "r says why: nothing came for 60 s (%s)" % errors)
+            a1.put("households", "village=测试村静默后")
+            for tool in ("iptables", "ip6tables"):
+                for rule in stall_rules:
+                    in_ns(ns_r, tool, "-D", *rule)
+            stalled = False
+            wait_converged(everyone, 120, "the five to converge once the"
+                           " stalled link carries again")
+            T.check(True, "after the stall, sessions were opened again and"
+                    " all five converged")
         finally:
             if lossy is not None:
                 lossy.stop()
+            for tool in ("iptables", "ip6tables") if stalled else ():
+                for rule in stall_rules:
+                    subprocess.run(["ip", "netns", "exec", ns_r, tool, "-D"] +
+                                   rule, timeout=30,
+                                   stderr=subprocess.DEVNULL)
             stop_all(served, lan_a, lan_b)
 
 

@@ -104,7 +104,8 @@ class Lan:
 
 class Lossy:
     """Loss and delay on interface @ifname of namespace @ns, both ways:
-    iptables sends its packets to an NFQUEUE that hz_nfq.py serves."""
+    iptables and ip6tables send its packets to an NFQUEUE that hz_nfq.py
+    serves."""
 
     def __init__(self, ns, ifname, loss, delay_ms, queue=7, seconds=600):
         need("ip", "iptables")
@@ -118,18 +119,21 @@ class Lossy:
         line = self.p.stdout.readline().decode()
         if "ready" not in line:
             raise T.Failure("hz_nfq.py did not start (%r)" % line)
-        for r in self.rules:
-            in_ns(ns, "iptables", "-I", *r, "-j", "NFQUEUE", "--queue-num",
-                  str(queue))
+        # IPv4 and IPv6 alike: a session may run over either.
+        for tool in ("iptables", "ip6tables"):
+            for r in self.rules:
+                in_ns(ns, tool, "-I", *r, "-j", "NFQUEUE", "--queue-num",
+                      str(queue))
 
     def stop(self):
         """Take the rules out and stop the queue: what it did
         ({"packets", "dropped"})."""
-        for r in self.rules:
-            subprocess.run(["ip", "netns", "exec", self.ns, "iptables", "-D"]
-                           + r + ["-j", "NFQUEUE", "--queue-num",
-                                  str(self.queue)], timeout=30,
-                           stderr=subprocess.DEVNULL)
+        for tool in ("iptables", "ip6tables"):
+            for r in self.rules:
+                subprocess.run(["ip", "netns", "exec", self.ns, tool, "-D"] +
+                               r + ["-j", "NFQUEUE", "--queue-num",
+                                    str(self.queue)], timeout=30,
+                               stderr=subprocess.DEVNULL)
         T.stop_term(self.p, "hz_nfq.py")
         out = self.p.stdout.read().decode()
         return json.loads(out.strip().splitlines()[-1])
