@@ -290,7 +290,7 @@ static const struct value *field_value(const struct op *o, const char *col)
 static bool value_is(const struct value *v, const char *s)
 {
     return v != NULL && v->type == VALUE_STR && v->s.len == strlen(s) &&
-           memcmp(v->s.p, s, v->s.len) == 0;
+           (v->s.len == 0 || memcmp(v->s.p, s, v->s.len) == 0);
 }
 
 /* Table rules that span columns: the sign of a stock movement follows its

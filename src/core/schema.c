@@ -244,7 +244,8 @@ static int name_cmp(const uint8_t *a, size_t a_len, const char *b)
 {
     size_t b_len = strlen(b);
     size_t n = a_len < b_len ? a_len : b_len;
-    int c = memcmp(a, b, n);
+    /* An empty name read from msgpack may point nowhere (NULL). */
+    int c = n > 0 ? memcmp(a, b, n) : 0;
     if (c != 0)
         return c;
     return a_len < b_len ? -1 : a_len > b_len;
