@@ -47,6 +47,7 @@ struct sync_sess {
     struct sync_has *vbuf; /* HZ_SYNC_VECTOR_MAX */
     size_t n_vbuf;
     uint64_t round_listed; /* authors of the round being sent */
+    uint64_t round_ms;     /* HZ_ROUND_MS, or a test's */
     /* entries being sent: copies, one after another */
     uint8_t *ebuf; /* HZ_SYNC_ENTRIES_BYTES */
     size_t ebuf_used, n_ebuf;
@@ -409,6 +410,7 @@ int sync_sess_new(struct sync_sess **out_s, enum hs_role role,
         return hz_err_set(err, HZ_ENOMEM, "session");
     s->io = *io;
     s->order.mine = HZ_SYNC_VERSION;
+    s->round_ms = HZ_ROUND_MS;
     s->started_ms = s->last_out_ms = s->last_round_ms = now_ms;
     /* The known table's hash key: from the seed, so a simulated session
      * is the same every run. */
@@ -472,7 +474,7 @@ int sync_sess_pump(struct sync_sess *s, uint64_t now_ms, size_t room,
      * push could not carry is found (proto/sync.md). */
     if (rv == 0 && !s->answering && !s->round_due && !s->order.in_round &&
         s->answered == s->order.rounds && s->order.dones == s->sent &&
-        now_ms - s->last_round_ms >= HZ_ROUND_MS)
+        now_ms - s->last_round_ms >= s->round_ms)
         rv = send_round(s, now_ms, err);
     if (rv == 0 && enc_len(out) == before &&
         now_ms - s->last_out_ms >= HZ_KEEPALIVE_MS) {
@@ -566,6 +568,11 @@ int sync_sess_set_version(struct sync_sess *s, uint64_t version)
         return HZ_EINVAL;
     s->order.mine = version;
     return 0;
+}
+
+void sync_sess_set_round_ms(struct sync_sess *s, uint64_t ms)
+{
+    s->round_ms = ms;
 }
 
 uint64_t sync_sess_version(const struct sync_sess *s)

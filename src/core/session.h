@@ -143,6 +143,9 @@ bool sync_sess_lag(const struct sync_sess *s, const struct sync_has *ours,
  * HZ_SYNC_VERSION, as an older node would: before the channel opens,
  * else HZ_EINVAL. */
 int sync_sess_set_version(struct sync_sess *s, uint64_t version);
+/* Send later vector rounds every @ms instead of HZ_ROUND_MS (tests: a
+ * sync longer than a round interval, in seconds instead of minutes). */
+void sync_sess_set_round_ms(struct sync_sess *s, uint64_t ms);
 /* The version the session speaks (the lower hello), 0 before the peer's
  * hello. */
 uint64_t sync_sess_version(const struct sync_sess *s);
