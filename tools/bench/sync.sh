@@ -265,12 +265,15 @@ lo_bytes() {
   cat /sys/class/net/lo/statistics/tx_bytes 2>/dev/null || echo -1
 }
 
-# serve_start NODE: huzhu serve on 127.0.0.1, a port of its choosing;
+# serve_start NODE: huzhu serve on 127.0.0.1, a port of its choosing,
+# without the web interface (its default is 0.0.0.0:8080: two runs at
+# once collided there) and without discovery (off anyway on loopback);
 # sets serve_pid and addr (waits at most 30 s for the listening line).
 serve_start() {
   local dir=$1 n=0
   : >"$work/serve.out"
-  "$HUZHU" -d "$dir" --json serve --listen 127.0.0.1:0 \
+  "$HUZHU" -d "$dir" --json serve --listen 127.0.0.1:0 --http off \
+    --no-discovery \
     >"$work/serve.out" 2>>"$work/serve.err" &
   serve_pid=$!
   addr=""
