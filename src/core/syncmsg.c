@@ -67,10 +67,10 @@ void sync_zstd_free(struct sync_zstd *z)
     memset(z, 0, sizeof *z);
 }
 
-/* Entry @i follows entry @i - 1 of the list: the same author, the next
- * seq, and (@check_prev) its prev is that entry's id. */
+/* Entry @i follows entry @i - 1 of the list: the same author and the
+ * next seq; *@prev_at, where entry @i's prev lies. */
 static bool follows(const uint8_t *const *p, const size_t *len, size_t i,
-                    size_t *prev_at, const uint8_t *prev_id)
+                    size_t *prev_at)
 {
     struct entry_link a, b;
     if (i == 0 || !entry_link(p[i - 1], len[i - 1], &a) ||
@@ -78,8 +78,7 @@ static bool follows(const uint8_t *const *p, const size_t *len, size_t i,
         memcmp(a.author, b.author, HZ_KEY_LEN) != 0)
         return false;
     *prev_at = b.prev_at;
-    return prev_id == NULL ||
-           memcmp(p[i] + b.prev_at, prev_id, HZ_HASH_LEN) == 0;
+    return true;
 }
 
 int sync_zentries_encode(struct sync_zstd *z, const uint8_t *const *p,
@@ -102,10 +101,12 @@ int sync_zentries_encode(struct sync_zstd *z, const uint8_t *const *p,
     enc_reset(l);
     enc_array(l, count);
     for (size_t i = 0; i < count; i++) {
+        /* The predecessor is hashed only for an entry that follows it. */
         uint8_t id[HZ_HASH_LEN];
         size_t at;
-        bool elide = i > 0 && entry_id_of(p[i - 1], len[i - 1], id) &&
-                     follows(p, len, i, &at, id);
+        bool elide = follows(p, len, i, &at) &&
+                     entry_id_of(p[i - 1], len[i - 1], id) &&
+                     memcmp(p[i] + at, id, HZ_HASH_LEN) == 0;
         if (!elide) {
             enc_bin(l, p[i], len[i]);
             continue;
@@ -382,7 +383,7 @@ int sync_zentries_open(struct sync_zstd *z, const struct sync_msg *m,
             ep[k] = (const uint8_t *)out->items[i - 1 + k].via.bin.ptr;
             el[k] = out->items[i - 1 + k].via.bin.size;
         }
-        if (follows(ep, el, 1, &at, NULL) &&
+        if (follows(ep, el, 1, &at) &&
             memcmp(ep[1] + at, zero, HZ_HASH_LEN) == 0 &&
             entry_id_of(ep[0], el[0], id))
             memcpy(z->list + (ep[1] - z->list) + at, id, HZ_HASH_LEN);
