@@ -1,5 +1,31 @@
-# tools/bench/stop.sh - sourced by the benchmark scripts (sync.sh, web.sh).
-#
+# tools/bench/lib.sh - sourced by the benchmark scripts (sync.sh, web.sh,
+# peers/run.sh): the small helpers they share.
+
+# jget FILE EXPR: EXPR in Python over j, the JSON of FILE.
+jget() {
+  python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# calc EXPR [FORMAT]: floating point by awk (default %.2f); EXPR in
+# parentheses, so that a > in it is a comparison.
+calc() { awk "BEGIN { printf \"${2:-%.2f}\", ($1) }"; }
+
+# mib KIB: KiB as MiB, one decimal.
+mib() { calc "$1 / 1024" %.1f; }
+
+# bounded SECONDS CMD...: CMD under timeout (which signals its whole
+# process group on expiry or when it is itself sent SIGTERM), in the
+# background so that a signal to the script is handled at once; its pid
+# in run_pid while it runs; returns its status.
+bounded() {
+  local rc=0
+  timeout -k 10 "$@" &
+  run_pid=$!
+  wait "$run_pid" || rc=$?
+  run_pid=""
+  return "$rc"
+}
+
 # gone_within PID TENTHS: wait until PID has exited, at most TENTHS tenths
 # of a second; returns 1 when it is still running then.
 gone_within() {

@@ -54,8 +54,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-# shellcheck source=tools/bench/stop.sh
-source "$root/tools/bench/stop.sh"
+# shellcheck source=tools/bench/lib.sh
+source "$root/tools/bench/lib.sh"
 build=${HZ_BENCH_BUILD:-$root/build-bench}
 args="$*"
 
@@ -187,13 +187,6 @@ check() { # check COND-TEXT OK? : record a check
 failed=()
 say() { echo "sync.sh: $*" >&2; }
 
-# JSON field of a file: jget FILE EXPR (EXPR in python over j)
-jget() {
-  python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
-# calc EXPR [FORMAT]: floating point by awk (default %.2f)
-calc() { awk "BEGIN { printf \"${2:-%.2f}\", $1 }"; }
-
 # Peak RSS and CPU of a child: GNU time (a small process, so its fork
 # adds nothing to the child's peak), else python3: CPU from
 # getrusage(RUSAGE_CHILDREN), peak RSS from the child's VmHWM sampled every
@@ -223,18 +216,6 @@ r = resource.getrusage(resource.RUSAGE_CHILDREN)
 open(sys.argv[1], "w").write("%d %.2f %.2f\n" % (hwm, r.ru_utime, r.ru_stime))
 sys.exit(p.returncode)')
 fi
-
-# bounded CMD...: run it under timeout (which signals its whole process
-# group on expiry or when it is itself sent SIGTERM), in the background so
-# that a signal to this script is handled at once; returns its status.
-bounded() {
-  local rc=0
-  timeout -k 10 "$@" &
-  run_pid=$!
-  wait "$run_pid" || rc=$?
-  run_pid=""
-  return "$rc"
-}
 
 # run NAME CMD... : bounded by $limit; stdout to NAME.out, stderr to
 # NAME.err; sets wall, rss_kb, cpu (user + system). A failure stops the run.
@@ -302,7 +283,6 @@ serve_stop() {
   [ "$rc" = 0 ] || die "serve exited $rc after SIGTERM (expected 0)"
 }
 
-mib() { calc "$1 / 1024" %.1f; }
 
 # ---- header
 rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)

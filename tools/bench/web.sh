@@ -96,8 +96,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-# shellcheck source=tools/bench/stop.sh
-source "$root/tools/bench/stop.sh"
+# shellcheck source=tools/bench/lib.sh
+source "$root/tools/bench/lib.sh"
 build=${HZ_BENCH_BUILD:-$root/build-bench}
 args="$*"
 
@@ -214,12 +214,7 @@ check() { # check TEXT OK?
   fi
 }
 say() { echo "web.sh: $*" >&2; }
-jget() { # jget FILE EXPR (python over j)
-  python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
-calc() { awk "BEGIN { printf \"${2:-%.2f}\", ($1) }"; } # (): > is a comparison
 hz() { timeout -k 5 120 "$HUZHU" --json "$@"; }
-mib() { calc "$1 / 1024" %.1f; }
 mibo() { if [ -n "$1" ]; then mib "$1"; else echo -; fi; } # - when not measured
 kib() { calc "$1 / 1024" %.1f; }
 status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }

@@ -70,6 +70,23 @@ function report(file, obj) {
   fs.writeFileSync(file, JSON.stringify(obj) + '\n');
 }
 
+// Says where @server listens, as the driver reads it: {"listening":"ADDR:PORT"}.
+function sayListening(server) {
+  const a = server.address();
+  process.stdout.write(JSON.stringify({ listening: a.address + ':' + a.port }) + '\n');
+}
+
+// Bytes read and written over @sockets (every connection a server took).
+function socketBytes(sockets) {
+  let read = 0;
+  let written = 0;
+  for (const s of sockets) {
+    read += s.bytesRead;
+    written += s.bytesWritten;
+  }
+  return { read, written };
+}
+
 function die(prog, msg) {
   process.stderr.write(prog + ': ' + msg + '\n');
   process.exit(1);
@@ -85,5 +102,7 @@ module.exports = {
   digestLines,
   eachRecord,
   report,
+  sayListening,
+  socketBytes,
   die,
 };

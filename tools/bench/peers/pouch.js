@@ -72,20 +72,14 @@ function serve(dir, rep) {
   app.use('/', expressPouch(PouchDB, { mode: 'minimumForPouchDB' }));
   const sockets = [];
   const server = app.listen(0, '127.0.0.1', () => {
-    const a = server.address();
-    process.stdout.write(JSON.stringify({ listening: a.address + ':' + a.port }) + '\n');
+    c.sayListening(server);
   });
   server.on('connection', (s) => sockets.push(s));
   let done = false;
   process.on('SIGTERM', () => {
     if (done) return;
     done = true;
-    let read = 0;
-    let written = 0;
-    for (const s of sockets) {
-      read += s.bytesRead;
-      written += s.bytesWritten;
-    }
+    const { read, written } = c.socketBytes(sockets);
     c.report(rep, {
       bytes_read: read,
       bytes_written: written,

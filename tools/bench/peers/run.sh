@@ -166,10 +166,9 @@ node_major=$(node -p 'process.versions.node.split(".")[0]')
 NODE=(node --max-old-space-size=16384)
 
 say() { echo "peers/run.sh: $*" >&2; }
-calc() { awk "BEGIN { printf \"${2:-%.2f}\", $1 }"; }
-jget() {
-  python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
+# jget, calc, mib, bounded
+# shellcheck source=tools/bench/lib.sh
+source "$root/tools/bench/lib.sh"
 
 # ---- npm packages (pinned by package-lock.json), when missing
 if [ ! -d "$here/node_modules" ]; then
@@ -224,17 +223,6 @@ check() { # check TEXT OK?
     fails=$((fails + 1))
     failed+=("$1")
   fi
-}
-
-# bounded SECONDS CMD...: under timeout, in the background so that a
-# signal to this script is handled at once; returns its status.
-bounded() {
-  local rc=0
-  timeout -k 10 "$@" &
-  run_pid=$!
-  wait "$run_pid" || rc=$?
-  run_pid=""
-  return "$rc"
 }
 
 # step NAME CMD...: bounded by $limit, stdout to NAME.out, stderr to
@@ -297,7 +285,6 @@ bg_stop() {
   [ -s "$work/$name.json" ] || die "$name wrote no report"
 }
 
-mib() { calc "$1 / 1024" %.1f; }
 pkgver() { jget "$here/node_modules/$1/package.json" 'j["version"]'; }
 
 # ---- header facts
