@@ -80,10 +80,19 @@ struct beacon_heard *beacon_take(struct beacon_memory *m,
         memset(slot, 0, sizeof *slot);
         memcpy(slot->device, b->device, HZ_KEY_LEN);
         slot->used = true;
+        redial_init(&slot->redial, now_ms);
     }
     slot->time_ms = b->time_ms;
     slot->heard_ms = now_ms;
     return slot;
+}
+
+struct beacon_heard *beacon_find(struct beacon_memory *m, const uint8_t *device)
+{
+    for (size_t i = 0; i < HZ_BEACON_HEARD_MAX; i++)
+        if (m->v[i].used && memcmp(m->v[i].device, device, HZ_KEY_LEN) == 0)
+            return &m->v[i];
+    return NULL;
 }
 
 int beacon_open(const uint8_t *in, size_t len, const uint8_t *keys,

@@ -21,6 +21,7 @@
 #ifndef HZ_BEACON_H
 #define HZ_BEACON_H
 
+#include "redial.h"
 #include "types.h"
 
 #include <stddef.h>
@@ -60,13 +61,14 @@ int beacon_open(const uint8_t *in, size_t len, const uint8_t *keys,
 
 /* What a reader remembers of the devices it heard: per device the newest
  * beacon time it took, when it heard it (a monotonic clock) and when it
- * last dialled it (its caller's to set). Bounded: when full, the device
- * heard longest ago is forgotten. */
+ * may be dialled again (its caller's to keep; core/redial.h). Bounded:
+ * when full, the device heard longest ago is forgotten. */
 #define HZ_BEACON_HEARD_MAX 64u
 #define HZ_BEACON_FORGET_MS 60000u
 struct beacon_heard {
     uint8_t device[HZ_KEY_LEN];
-    uint64_t time_ms, heard_ms, dialled_ms;
+    uint64_t time_ms, heard_ms;
+    struct redial redial; /* due at once when first heard */
     bool used;
 };
 struct beacon_memory {
@@ -79,5 +81,9 @@ struct beacon_memory {
  * remembered. NULL when it is not (seen already, or replayed). */
 struct beacon_heard *beacon_take(struct beacon_memory *m,
                                  const struct beacon *b, uint64_t now_ms);
+
+/* The device @device's entry, or NULL when it is not remembered. */
+struct beacon_heard *beacon_find(struct beacon_memory *m,
+                                 const uint8_t *device);
 
 #endif

@@ -26,14 +26,10 @@
  * it), so a connection holds at most this and one message more. */
 #define SEND_WINDOW (2u * 1024u * 1024u)
 
-/* A configured peer is dialled again this long after a session ended or
- * a dial failed: from HZ_REDIAL_MIN_MS, doubling after each failure up to
- * HZ_REDIAL_MAX_MS, back to the least after a session that opened; each
- * wait is drawn from 80 % to 120 % of it, so nodes that lost a link
- * together do not dial together. Configured peers are read again every
- * PEERS_MS (huzhu peer add takes effect without a restart). */
-#define HZ_REDIAL_MIN_MS 1000u
-#define HZ_REDIAL_MAX_MS 60000u
+/* Configured peers and devices heard are dialled again as core/redial.h
+ * says (1 s after a session, 1, 2, 4 ... 60 s after failed dials, with
+ * jitter). Configured peers are read again every PEERS_MS (huzhu peer
+ * add takes effect without a restart). */
 #define PEERS_MS 1000u
 #define TELL_MS 2000u
 #define TELL_IDLE_MS 30000u
@@ -64,8 +60,9 @@ struct conn {
     bool oneshot;               /* huzhu sync: ends once caught up */
     bool was_open, synced;      /* noticed the channel open, caught up */
     bool confirming;            /* one-shot: the last round is sent */
-    bool duplicate;   /* closed for another session with the same device */
-    bool discovered;  /* dialled after hearing its beacon */
+    bool duplicate;  /* closed for another session with the same device */
+    bool discovered; /* dialled after hearing its beacon: @heard_dev */
+    uint8_t heard_dev[HZ_KEY_LEN];
     struct dialer *d; /* the configured peer it serves, or NULL */
     uint64_t told_sent, told_received; /* entries the contact row has */
     uint64_t told_ms;                  /* when it was last told */
@@ -75,8 +72,7 @@ struct conn {
 struct dialer {
     char addr[80];
     struct sockaddr_storage sa;
-    uint64_t next_ms;
-    uint32_t backoff_ms;
+    struct redial redial;
     struct conn *c; /* its session, or NULL */
     bool seen;      /* still configured at the last read */
     bool keyed;     /* a session proved the device at @addr: @key */
@@ -121,6 +117,7 @@ struct server {
     uv_tcp_t tcp6;
     uv_udp_t udp6;
     struct beacon_memory heard;
+    uint32_t beacon_ms; /* HZ_BEACON_MS, but in some tests */
     uint8_t udp_buf[HZ_BEACON_LEN + 1];
 };
 
@@ -680,28 +677,32 @@ int net_sync(hz_node *n, const char *addr, struct net_result *out,
 
 /* ---- configured peers, dialled while serving */
 
+/* A dial of a configured peer or of a device heard ended (the session,
+ * or the dial that opened none): when to dial it again. */
+static void redial_after(struct redial *r, const struct conn *c)
+{
+    (void)redial_ended(r, c->was_open, uv_now(c->tcp.loop),
+                       randombytes_random());
+}
+
 static void dialer_ended(struct conn *c)
 {
+    if (c->discovered && c->srv != NULL) {
+        struct beacon_heard *h = beacon_find(&c->srv->heard, c->heard_dev);
+        if (h != NULL)
+            redial_after(&h->redial, c);
+    }
     struct dialer *d = c->d;
     if (d == NULL)
         return;
     c->d = NULL;
     d->c = NULL;
-    if (c->was_open) {
-        d->backoff_ms = HZ_REDIAL_MIN_MS;
-    } else {
-        /* No device proved itself: the dial's failure is the peer's
-         * news (a contact row needs a key). */
+    /* No device proved itself: the dial's failure is the peer's news (a
+     * contact row needs a key). */
+    if (!c->was_open)
         (void)store_peer_tried(c->n, d->addr, c->err.msg[0] ? c->err.msg : NULL,
                                NULL);
-        d->backoff_ms = d->backoff_ms * 2 > HZ_REDIAL_MAX_MS
-                            ? HZ_REDIAL_MAX_MS
-                            : d->backoff_ms * 2;
-    }
-    /* 80 % to 120 % of the wait. */
-    uint32_t wait =
-        d->backoff_ms * 4 / 5 + randombytes_uniform(d->backoff_ms * 2 / 5 + 1);
-    d->next_ms = uv_now(c->tcp.loop) + wait;
+    redial_after(&d->redial, c);
 }
 
 static int mark_seen(void *data, const char *addr)
@@ -722,8 +723,7 @@ static int mark_seen(void *data, const char *addr)
         return 0;
     }
     d->seen = true;
-    d->backoff_ms = HZ_REDIAL_MIN_MS / 2; /* the first failure waits 1 s */
-    d->next_ms = uv_now(srv->loop);
+    redial_init(&d->redial, uv_now(srv->loop));
     d->next = srv->dialers;
     srv->dialers = d;
     return 0;
@@ -765,13 +765,19 @@ static void on_peers(uv_timer_t *t)
         }
         /* A device already in session (it dialled us, or another of
          * its addresses did) is not dialled again while that lasts. */
-        if (d->c == NULL && now >= d->next_ms &&
+        if (d->c == NULL && redial_due(&d->redial, now) &&
             !(d->keyed && in_session(srv, d->key))) {
+            redial_start(&d->redial);
             d->c = conn_dial(srv->loop, srv->n, srv, d->addr, &d->sa);
-            if (d->c != NULL && !d->c->closing)
+            if (d->c != NULL && !d->c->closing) {
                 d->c->d = d;
-            else if (d->c != NULL)
-                d->c = NULL;
+            } else if (d->c != NULL) { /* it failed at once */
+                d->c->d = d;
+                dialer_ended(d->c);
+            } else { /* no memory: as a failed dial */
+                (void)redial_ended(&d->redial, false, now,
+                                   randombytes_random());
+            }
         }
         p = &d->next;
     }
@@ -1013,8 +1019,8 @@ static void on_beacon_tick(uv_timer_t *t)
         uv_free_interface_addresses(ifs, count);
     }
     uv_timer_start(t, on_beacon_tick,
-                   HZ_BEACON_MS * 4 / 5 +
-                       randombytes_uniform(HZ_BEACON_MS * 2 / 5 + 1),
+                   srv->beacon_ms * 4 / 5 +
+                       randombytes_uniform(srv->beacon_ms * 2 / 5 + 1),
                    0);
 }
 
@@ -1027,9 +1033,10 @@ static void on_udp_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 
 /* A datagram on the discovery port: a beacon of a member (one of the keys
  * held opens it), not this node's, newer than the last of its device, of
- * a device not in session and not dialled within HZ_DISCOVERED_REDIAL_MS,
- * is dialled at the address it came from and the port it names. Anything
- * else is dropped without a word: strangers' datagrams are not news. */
+ * a device not in session and due for a dial (core/redial.h: not being
+ * dialled, and its wait after the last dial over), is dialled at the
+ * address it came from and the port it names. Anything else is dropped
+ * without a word: strangers' datagrams are not news. */
 static void on_udp_read(uv_udp_t *u, ssize_t nread, const uv_buf_t *buf,
                         const struct sockaddr *from, unsigned flags)
 {
@@ -1051,9 +1058,8 @@ static void on_udp_read(uv_udp_t *u, ssize_t nread, const uv_buf_t *buf,
         return;
     if (in_session(srv, b.device))
         return;
-    if (h->dialled_ms != 0 && now - h->dialled_ms < HZ_DISCOVERED_REDIAL_MS)
+    if (!redial_due(&h->redial, now))
         return;
-    h->dialled_ms = now;
     /* The address it came from (an IPv6 one keeps its interface, the
      * scope of a link-local address), at the port it names. */
     struct sockaddr_storage sa;
@@ -1072,9 +1078,16 @@ static void on_udp_read(uv_udp_t *u, ssize_t nread, const uv_buf_t *buf,
         uv_ip4_name(in, ip, sizeof ip);
         snprintf(addr, sizeof addr, "%s:%u", ip, (unsigned)b.port);
     }
+    redial_start(&h->redial);
     struct conn *c = conn_dial(srv->loop, srv->n, srv, addr, &sa);
-    if (c != NULL)
+    if (c != NULL) {
         c->discovered = true;
+        memcpy(c->heard_dev, b.device, HZ_KEY_LEN);
+    }
+    /* No memory, or it failed at once (closed before it was marked): a
+     * failed dial. */
+    if (c == NULL || c->closing)
+        (void)redial_ended(&h->redial, false, now, randombytes_random());
 }
 
 /* IPv6 too, with sync on the IPv4 wildcard and a host that has IPv6: a
@@ -1150,6 +1163,12 @@ static void start_discovery(struct server *srv,
         return;
     }
     start_discovery6(srv);
+    /* Tests: beacons every HUZHU_TEST_BEACON_MS (to see several redials
+     * in seconds, not minutes). */
+    const char *every = getenv("HUZHU_TEST_BEACON_MS");
+    srv->beacon_ms = every != NULL && strtoul(every, NULL, 10) >= 100
+                         ? (uint32_t)strtoul(every, NULL, 10)
+                         : HZ_BEACON_MS;
     uv_timer_start(&srv->beacon_timer, on_beacon_tick,
                    randombytes_uniform(1000), 0);
 }

@@ -21,12 +21,11 @@
 /* LAN discovery (proto/discovery.md): beacons go to this UDP port, every
  * HZ_BEACON_MS (80 % to 120 % of it), on every up interface that is not
  * loopback, by IPv4 broadcast and IPv6 link-local multicast. A device
- * heard is dialled at most once per HZ_DISCOVERED_REDIAL_MS. */
+ * heard is dialled again as core/redial.h says, as a configured peer. */
 #define HZ_DISCOVERY_PORT 7421
 /* IPv6 beacons go to all nodes of the link (proto/discovery.md). */
 #define HZ_DISCOVERY_GROUP6 "ff02::1"
 #define HZ_BEACON_MS 5000u
-#define HZ_DISCOVERED_REDIAL_MS 10000u
 /* Sessions a serving node answers at once; more are closed at accept. */
 #define HZ_INBOUND_MAX 64u
 /* A session with nothing from the peer this long is closed (a live peer
@@ -78,10 +77,10 @@ struct net_serve_opts {
  * network changes underneath (then NET_SERVE_STALE, within a second; the
  * sessions end first): answer sessions, and dial
  * the configured peers (huzhu peer add; read again every second) and
- * redial them with backoff and jitter (HZ_REDIAL_MIN_MS to
- * HZ_REDIAL_MAX_MS, net.c). Sessions stay open and push. HZ_EBUSY when another
- * serve holds the node, HZ_ENETWORK in no network (DECISIONS 32), HZ_EINVAL for
- * an address that does not parse, HZ_EIO when it cannot listen. */
+ * redial them with backoff and jitter (core/redial.h). Sessions stay open and
+ * push. HZ_EBUSY when another serve holds the node, HZ_ENETWORK in no network
+ * (DECISIONS 32), HZ_EINVAL for an address that does not parse, HZ_EIO when it
+ * cannot listen. */
 int net_serve(hz_node *n, const struct net_serve_opts *o, struct hz_err *err);
 
 /* A node in no network yet serves its web interface alone (DECISIONS 32

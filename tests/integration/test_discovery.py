@@ -20,7 +20,8 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import hz_test as T  # noqa: E402
-from hz_netns import Lan, Serving, admitted, contacts, stop_all  # noqa: E402
+from hz_netns import (Lan, Serving, admitted, contacts, in_ns, need,  # noqa: E402,E501
+                      stop_all)
 
 cases = T.Cases("discovery")
 
@@ -192,6 +193,74 @@ def a_partition_heals_by_itself_and_a_replayed_beacon_gets_nothing():
             T.check_eq(contacts(e), {}, "the replayed beacon opened no"
                        " session")
             T.check_eq(e.state_hash(), e_before, "and e took nothing in")
+        finally:
+            stop_all(served, lan)
+
+
+def syn_count(ns):
+    """TCP SYNs to port 7420 that @ns refused (its REJECT rules' packet
+    counters, IPv4 and IPv6: a beacon may be heard by either)."""
+    n = 0
+    for tool in ("iptables", "ip6tables"):
+        out = in_ns(ns, tool, "-L", "INPUT", "-v", "-x", "-n")
+        for line in out.splitlines():
+            if "REJECT" in line and "dpt:7420" in line:
+                n += int(line.split()[0])
+    return n
+
+
+@cases.case
+def a_device_heard_but_unreachable_is_redialled_with_backoff():
+    """d beacons (every 0.3 s here), but refuses connections to its sync
+    port and hears nothing: r hears it and dials, and each failed dial
+    doubles r's wait before the next (1, 2, 4, 8 s, each 80-120 %), as
+    for a configured peer, instead of dialling at every beacon. Once d
+    answers again they converge with no command."""
+    need("ip", "iptables", "ip6tables")
+    with T.TempDir("discovery-backoff") as work:
+        lan = Lan(SUBNET)
+        served = []
+        try:
+            r, d = root_and_member(work)
+            d.put("households", "village=测试村乙")
+            hosts = [lan.host(h) for h in ("r3", "d3")]
+            rules = [["-p", "tcp", "--dport", "7420", "--syn", "-j", "REJECT",
+                      "--reject-with", "tcp-reset"],
+                     ["-p", "udp", "--dport", "7421", "-j", "DROP"]]
+            for tool in ("iptables", "ip6tables"):
+                for rule in rules:
+                    in_ns(hosts[1], tool, "-A", "INPUT", *rule)
+            served.append(Serving(hosts[0], r))
+            served.append(Serving(hosts[1], d,
+                                  env={"HUZHU_TEST_BEACON_MS": "300"}))
+            # Each dial is one refused SYN: when each came, to 0.1 s.
+            dials, seen = [], 0
+            deadline = time.monotonic() + 40
+            while time.monotonic() < deadline and \
+                    (not dials or time.monotonic() - dials[0] < 22):
+                n = syn_count(hosts[1])
+                if n > seen:
+                    dials += [time.monotonic()] * (n - seen)
+                    seen = n
+                time.sleep(0.1)
+            gaps = [b - a for a, b in zip(dials, dials[1:])]
+            T.check(4 <= len(dials) <= 6,
+                    "in 22 s after its first dial, r dialled d %d times"
+                    " (1, 2, 4, 8 s apart: 5; at every beacon: ~70)"
+                    % len(dials))
+            # Gap k waits 2^k s (80-120 %) and then for the next beacon
+            # (up to 0.36 s) and the next poll (0.1 s); a slow machine
+            # adds a little.
+            for k, g in enumerate(gaps[:4]):
+                T.check(0.8 * 2 ** k - 0.15 <= g <= 1.2 * 2 ** k + 1.5,
+                        "failed dial %d waited %.1f s (wants %d s,"
+                        " 80-120 %%)" % (k + 1, g, 2 ** k))
+            for tool in ("iptables", "ip6tables"):
+                for rule in rules:
+                    in_ns(hosts[1], tool, "-D", "INPUT", *rule)
+            T.wait_until(lambda: r.state_hash() == d.state_hash(), 60,
+                         "r and d to converge once d answers")
+            T.check(True, "once d answers, they converge with no command")
         finally:
             stop_all(served, lan)
 

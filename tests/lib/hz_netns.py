@@ -142,7 +142,7 @@ class Lossy:
 class Serving:
     """`huzhu serve` inside namespace @ns, listening on every interface."""
 
-    def __init__(self, ns, node, *extra):
+    def __init__(self, ns, node, *extra, env=None):
         self.node = node
         self.log = os.path.join(node.dir, "..",
                                 os.path.basename(node.dir) + ".serve.log")
@@ -151,7 +151,7 @@ class Serving:
                 ["ip", "netns", "exec", ns, T.HUZHU, "-d", node.dir, "--json",
                  "serve", "--listen", "0.0.0.0:7420", "--http", "off"] +
                 list(extra), stdout=subprocess.PIPE, stderr=log,
-                env=T.base_env())
+                env=dict(T.base_env(), **(env or {})))
         T.PROCESSES[0] += 1
         line = self.p.stdout.readline().decode()
         T.check(line.startswith("{\"listening\":"),

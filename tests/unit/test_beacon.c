@@ -180,7 +180,11 @@ static void a_beacon_is_taken_once_and_a_replay_not(void **state)
     struct beacon_heard *h = beacon_take(m, &b, t);
     assert_non_null(h);
     assert_int_equal(h->time_ms, b.time_ms);
-    h->dialled_ms = t;
+    /* A device first heard is due for a dial at once. */
+    assert_true(redial_due(&h->redial, t));
+    redial_start(&h->redial);
+    assert_false(redial_due(&h->redial, t + 1000000)); /* while dialling */
+    uint32_t wait = redial_ended(&h->redial, false, t, 0);
     assert_null(beacon_take(m, &b, t + 10)); /* the same beacon again */
     struct beacon older = b;
     older.time_ms--;
@@ -189,7 +193,9 @@ static void a_beacon_is_taken_once_and_a_replay_not(void **state)
     newer.time_ms += 5000;
     struct beacon_heard *again = beacon_take(m, &newer, t + 5000);
     assert_ptr_equal(again, h);
-    assert_int_equal(again->dialled_ms, t); /* the caller's, kept */
+    /* The caller's wait is kept while the device is remembered. */
+    assert_int_equal(again->redial.next_ms, t + wait);
+    assert_ptr_equal(beacon_find(m, b.device), h);
     /* A clock set back: believed once nothing newer came for a while. */
     assert_null(beacon_take(m, &b, t + 5000 + HZ_BEACON_FORGET_MS - 1));
     assert_non_null(beacon_take(m, &b, t + 5000 + HZ_BEACON_FORGET_MS));
@@ -199,11 +205,63 @@ static void a_beacon_is_taken_once_and_a_replay_not(void **state)
         memset(d.device, 0x80 + i, sizeof d.device);
         assert_non_null(beacon_take(m, &d, 100000 + i));
     }
-    assert_non_null(beacon_take(m, &b, 100100)); /* b's entry went */
+    assert_null(beacon_find(m, b.device)); /* b's entry went */
+    struct beacon_heard *back = beacon_take(m, &b, 100100);
+    assert_non_null(back);
+    assert_true(redial_due(&back->redial, 100100)); /* due anew */
     struct beacon second = sample();
     memset(second.device, 0x81, sizeof second.device);
     assert_null(beacon_take(m, &second, 100101)); /* the second is kept */
     free(m);
+}
+
+/* Redialling (core/redial.h): failed dials double the wait from 1 s to
+ * 60 s, a session that opened brings it back to 1 s, each wait is drawn
+ * from 80 % to 120 % of it, and a device is never due while a dial of it
+ * is under way. */
+static void failed_dials_back_off_and_a_session_resets(void **state)
+{
+    (void)state;
+    struct redial r;
+    uint64_t now = 5000;
+    redial_init(&r, now);
+    assert_true(redial_due(&r, now));
+    const uint32_t want[] = {1000,  2000,  4000,  8000,
+                             16000, 32000, 60000, 60000};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        redial_start(&r);
+        assert_false(redial_due(&r, now + 10 * HZ_REDIAL_MAX_MS));
+        /* The draw's two ends: 80 % and 120 % of the wait. */
+        struct redial lo = r, hi = r;
+        uint32_t w_lo = redial_ended(&lo, false, now, 0);
+        uint32_t w_hi = redial_ended(&hi, false, now, UINT32_MAX);
+        assert_int_equal(w_lo, want[i] * 4 / 5);
+        assert_int_equal(w_hi, want[i] * 6 / 5);
+        uint32_t w = redial_ended(&r, false, now, 1u << 31);
+        assert_in_range(w, want[i] * 4 / 5, want[i] * 6 / 5);
+        assert_false(redial_due(&r, now + w - 1));
+        assert_true(redial_due(&r, now + w));
+        now += w;
+    }
+    /* A session opened: back to 1 s after it ends, and the next failure
+     * waits 2 s, not 120. */
+    redial_start(&r);
+    assert_int_equal(redial_ended(&r, true, now, 1u << 31), 1000);
+    redial_start(&r);
+    assert_in_range(redial_ended(&r, false, now, 0), 1600, 1600);
+    /* Draws spread between the ends (nodes that lost one link together
+     * do not all dial together). */
+    uint32_t seen_min = UINT32_MAX, seen_max = 0;
+    for (uint32_t k = 0; k < 64; k++) {
+        struct redial x;
+        redial_init(&x, 0);
+        redial_start(&x);
+        uint32_t w = redial_ended(&x, false, 0, k * 67108864u);
+        seen_min = w < seen_min ? w : seen_min;
+        seen_max = w > seen_max ? w : seen_max;
+    }
+    assert_int_equal(seen_min, 800);
+    assert_in_range(seen_max, 1190, 1200);
 }
 
 int main(void)
@@ -216,6 +274,7 @@ int main(void)
         cmocka_unit_test(unknown_versions_flags_and_port_0_are_refused),
         cmocka_unit_test(beacons_of_one_sender_share_no_pattern),
         cmocka_unit_test(a_beacon_is_taken_once_and_a_replay_not),
+        cmocka_unit_test(failed_dials_back_off_and_a_session_resets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
