@@ -13,6 +13,7 @@ show their peers in status; a peer removed is no longer dialled; a peer
 added while serve runs is dialled without a restart, and one that cannot
 be reached says why. Traffic goes only to 127.0.0.1."""
 import os
+import re
 import select
 import subprocess
 import sys
@@ -294,6 +295,69 @@ def serving_nodes_in_a_line_converge_and_keep_up():
                     rc, err = s.stop()
                     T.check_eq(rc, 0, "serve exits 0 on SIGTERM")
         T.check(not a.js("status")["serving"], "no serve runs afterwards")
+
+
+@cases.case
+def a_node_with_two_peers_applies_each_entry_once():
+    """c dials d and e at once, and both hold the same entries: c takes
+    them from both sessions together, applies each once (what its
+    sessions applied adds up to exactly what it gained) and converges."""
+    with T.TempDir("live-sync-two-peers") as work:
+        r, d, e = root_and_members(work, ("测试根站", "测试乙站", "测试丙站"),
+                                   "rde")
+        # 300 households with their persons and events on d, one user
+        # action an entry (about 1,800 entries: enough that both of c's
+        # sessions are still sending when the other opens).
+        fill = os.path.join(os.path.dirname(T.HUZHU), "tools", "bench",
+                            "hz_bench_sync_fill")
+        T.check(os.access(fill, os.X_OK), "the build has %s" % fill)
+        subprocess.run([fill, d.dir, "--households", "300"], check=True,
+                       stdout=subprocess.DEVNULL, timeout=300)
+        c = T.Node.create(work, "测试丁站", "c")
+        admitted(r, c, "丁站")
+        served = []
+        try:
+            sr = Serving(r)
+            for x in (d, e, d):  # d again: e's rows, given r after d came
+                x.js("sync", sr.addr)
+            rc, _ = sr.stop()
+            T.check_eq(rc, 0, "r's serve exits 0")
+            T.check_eq(d.js("vector"), e.js("vector"),
+                       "d and e hold the same entries")
+            want = d.js("status")["entries"]["total"]
+            before = c.js("status")["entries"]["total"]
+            served += [Serving(d), Serving(e)]
+            for s in served:
+                c.js("peer", "add", s.addr)
+            sc = Serving(c)
+            served.append(sc)
+            agree((c, d, e), 60, "c to converge with d and e")
+            T.wait_until(lambda: sum(x["connected"] for x in
+                                     c.js("status")["contacts"]) == 2, 10,
+                         "c to be in session with both")
+            served.remove(sc)
+            rc, err = sc.stop()
+            T.check_eq(rc, 0, "c's serve exits 0")
+            got = [tuple(int(v) for v in m) for m in re.findall(
+                r"(?:收到|received) (\d+) \((?:新应用|applied) (\d+)\)",
+                err)]
+            T.check_eq(len(got), 2, "c's serve ended two sessions (%s)"
+                       % err.strip()[-300:])
+            received = sum(g[0] for g in got)
+            applied = sum(g[1] for g in got)
+            st = c.js("status")["entries"]
+            T.check_eq(st["applied"], st["total"], "all of c's entries are"
+                       " applied")
+            gained = st["total"] - before
+            T.check_eq(gained, want, "c gained every entry d and e hold")
+            T.check_eq(applied, gained,
+                       "c's two sessions applied %d entries between them,"
+                       " exactly the %d it gained (received %d)"
+                       % (applied, gained, received))
+        finally:
+            for s in served:
+                rc, _ = s.stop()
+                T.check_eq(rc, 0, "serve exits 0 on SIGTERM")
 
 
 def established(ports):
