@@ -41,6 +41,10 @@
 /* Ranges of entries not kept that one import lists (all are counted). */
 #define HZ_NOT_KEPT_LISTED 1000u
 
+/* Rows whose search keys a transaction owes before it writes them all,
+ * sorted (state/search.c): a power of two. */
+#define HZ_SEARCH_OWED_MAX 4096u
+
 /* A bundle frame holds one entry or a header or trailer. */
 #define HZ_FRAME_HDR_LEN 5u
 #define HZ_FRAME_LEN_MAX (HZ_ENTRY_LEN_MAX + 64u)

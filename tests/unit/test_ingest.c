@@ -1161,6 +1161,74 @@ static void log_verify_passes_after_every_kind_of_arrival(void **state)
     fork_close(&w);
 }
 
+/* How many rows hz_node_search finds for @q (persons and households). */
+static size_t found(hz_node *n, const char *q)
+{
+    char *json = NULL;
+    assert_int_equal(hz_node_search(n, q, 100, &json, NULL), 0);
+    json_t *j = json_loads(json, 0, NULL);
+    hz_free_string(json);
+    assert_non_null(j);
+    size_t k = json_array_size(json_object_get(j, "persons")) +
+               json_array_size(json_object_get(j, "households"));
+    json_decref(j);
+    return k;
+}
+
+/* The search index is written when a transaction ends, all its rows'
+ * keys sorted (state/search.c): rows created, renamed and deleted by
+ * entries delivered in one transaction leave exactly the keys of the
+ * rows as they end (log verify compares every key), and more rows than
+ * HZ_SEARCH_OWED_MAX in one transaction are all found. */
+static void
+search_keys_written_at_a_transactions_end_match_its_rows(void **state)
+{
+    (void)state;
+    struct unit_env ea, eb;
+    hz_node *a = empty_node(0x61, &ea, 12), *b = empty_node(0x62, &eb, 12);
+    char renamed[33], gone[33];
+    assert_int_equal(unit_put(a, "persons", NULL,
+                              UNIT_FIELDS({"name", "测试张三"}), renamed, NULL),
+                     0);
+    assert_int_equal(
+        unit_put(a, "persons", renamed,
+                 UNIT_FIELDS({"name", "测试李四"}, {"phone", "13800001234"}),
+                 NULL, NULL),
+        0);
+    assert_int_equal(unit_put(a, "persons", NULL,
+                              UNIT_FIELDS({"name", "测试王五"}), gone, NULL),
+                     0);
+    assert_int_equal(unit_del(a, "persons", gone), 0);
+    /* One local action of more rows than are owed at once: one
+     * transaction (several entries). */
+    hz_batch *batch = NULL;
+    assert_int_equal(hz_batch_open(a, &batch, NULL), 0);
+    const struct hz_field f[] = {{"name", "测试赵六"}};
+    for (size_t i = 0; i < HZ_SEARCH_OWED_MAX + 10; i++)
+        assert_int_equal(hz_batch_put(batch, "persons", NULL, 1, f, NULL, NULL),
+                         0);
+    assert_int_equal(hz_node_commit(a, batch, NULL, NULL), 0);
+    hz_batch_close(batch);
+    /* b takes everything in one delivery: one transaction. */
+    unit_sync(a, b);
+    hz_node *both[] = {a, b};
+    for (size_t i = 0; i < 2; i++) {
+        hz_node *n = both[i];
+        assert_int_equal(hz_node_log_verify(n, NULL, NULL), 0);
+        assert_int_equal(found(n, "测试李四"), 1);
+        assert_int_equal(found(n, "1234"), 1);
+        assert_int_equal(found(n, "测试张三"), 0);   /* renamed */
+        assert_int_equal(found(n, "测试王五"), 0);   /* deleted */
+        assert_int_equal(found(n, "测试赵六"), 100); /* the limit */
+        assert_int_equal(
+            unit_sql_int(n, "SELECT count(DISTINCT r) FROM sx WHERE k ="
+                            " 'pn:赵六'"),
+            HZ_SEARCH_OWED_MAX + 10);
+    }
+    hz_node_close(a);
+    hz_node_close(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1180,6 +1248,8 @@ int main(void)
             entry_signed_by_our_key_that_we_did_not_write_stops_writes),
         cmocka_unit_test(our_own_entries_echoed_back_are_not_a_clone),
         cmocka_unit_test(log_verify_passes_after_every_kind_of_arrival),
+        cmocka_unit_test(
+            search_keys_written_at_a_transactions_end_match_its_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -70,6 +70,7 @@ void hz_node_close(hz_node *n)
     txn_rollback(n);
     db_close(&n->db);
     capacity_close(n);
+    search_close(n);
     enc_close(&n->scratch);
     identity_close(&n->id);
     free(n->dir);

@@ -62,6 +62,9 @@ struct hz_node {
     struct hz_range *not_kept;
     size_t n_not_kept;
     struct enc scratch;
+    /* Rows written in this transaction whose search keys are owed, keyed
+     * together at its commit (state/search.c); NULL until the first. */
+    struct search_owed *sx_owed;
     /* Transactions this handle committed: with SQLite's data_version
      * (other connections' commits), whether anything may have changed
      * (store_change_stamp). */

@@ -8,6 +8,7 @@
 
 #include "../log/log.h"
 #include "../members/members.h"
+#include "../state/state.h"
 
 int txn_begin(struct hz_node *n, struct hz_err *err)
 {
@@ -40,6 +41,9 @@ int txn_commit(struct hz_node *n, struct hz_err *err)
         rv = capacity_settle(n, err);
     if (rv == 0)
         rv = resolve_trust(n, err);
+    /* Last: the rows are final now. */
+    if (rv == 0)
+        rv = search_settle(n, err);
     if (rv == 0)
         rv = db_commit(&n->db, err);
     if (rv == 0)
@@ -51,5 +55,6 @@ void txn_rollback(struct hz_node *n)
 {
     n->trust_dirty = false;
     capacity_abort(n);
+    search_abandon(n);
     db_rollback(&n->db);
 }

@@ -137,14 +137,22 @@ json_t *query_row_json(const struct table_def *t, sqlite3_stmt *st);
 
 /* Does the index hold column @c of @t (or any of @t, @c NULL)? */
 bool search_indexes(const struct table_def *t, const struct col_def *c);
-/* The row's keys from its materialized values as they are now: added
- * after a row is written, taken away before it changes or goes (the
- * index has no second index by row). */
+/* The row's keys from its materialized values: owed after a row is
+ * written (search_add), and written with every other row's owed keys,
+ * sorted, when the transaction commits (search_settle; or once
+ * HZ_SEARCH_OWED_MAX rows are owed); taken away before it changes or goes
+ * (search_forget: nothing to take for a row whose keys are still owed).
+ * The index has no second index by row. */
 int search_add(struct hz_node *n, const struct table_def *t, const uint8_t *row,
                struct hz_err *err);
 int search_forget(struct hz_node *n, const struct table_def *t,
                   const uint8_t *row, struct hz_err *err);
 int search_clear(struct hz_node *n, struct hz_err *err);
+/* Write the keys owed (txn_commit, before COMMIT). */
+int search_settle(struct hz_node *n, struct hz_err *err);
+/* Forget the keys owed (the transaction rolls back). */
+void search_abandon(struct hz_node *n);
+void search_close(struct hz_node *n);
 /* Does the index hold exactly the keys the rows give? HZ_ECORRUPT, saying
  * which way it differs, when not (hz_node_log_verify). */
 int search_verify(struct hz_node *n, struct hz_err *err);
