@@ -131,6 +131,13 @@ static const struct col_def households[] = {
     INT("members", 0, 100, "人数", "members", 0),
     REF("merged_into", "households", "合并到", "merged into", 0),
     TEXT("notes", "备注", "notes", COL_PERSONAL),
+    /* Since 3: the household's number in its village's roster (户号),
+     * which a roster import matches rows by (DECISIONS 41). */
+    {.name = "number",
+     .type = COL_TEXT,
+     .since = 3,
+     .zh = "户号",
+     .en = "household number"},
     TEXT("phone", "电话", "phone", COL_PERSONAL),
     ENUM("status", household_status, "状态", "status", 0),
     TEXT("village", "村/社区", "village", 0),
@@ -157,6 +164,13 @@ static const struct col_def persons[] = {
     TEXT("notes", "备注", "notes", COL_PERSONAL),
     TEXT("phone", "电话", "phone", COL_PERSONAL),
     BOOL("pregnant", "孕妇", "pregnant"),
+    /* Since 3: the relation to the head of household (与户主关系) as a
+     * roster writes it (户主, 配偶, 长子, 孙女 ...). */
+    {.name = "relation",
+     .type = COL_TEXT,
+     .since = 3,
+     .zh = "与户主关系",
+     .en = "relation to head"},
     ENUM("sex", person_sex, "性别", "sex", 0),
 };
 

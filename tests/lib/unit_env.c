@@ -719,6 +719,7 @@ const struct schema *unit_schema_next(void)
 const struct schema *unit_schema_v1(void)
 {
     static struct table_def tables[V2_TABLES_MAX];
+    static struct col_def cols[V2_TABLES_MAX][HZ_FIELDS_MAX];
     static struct schema v1;
     const struct schema *now = schema_current();
     size_t nt = 0;
@@ -726,10 +727,17 @@ const struct schema *unit_schema_v1(void)
         const struct table_def *td = &now->tables[t];
         if (td->since > 1)
             continue;
-        for (size_t c = 0; c < td->n_cols; c++)
-            assert_int_equal(td->cols[c].since, 1);
         assert_true(nt < V2_TABLES_MAX);
-        tables[nt++] = *td;
+        /* Its columns of version 1 (later ones added households.number
+         * and persons.relation, for instance). */
+        size_t nc = 0;
+        for (size_t c = 0; c < td->n_cols; c++)
+            if (td->cols[c].since == 1)
+                cols[nt][nc++] = td->cols[c];
+        tables[nt] = *td;
+        tables[nt].cols = cols[nt];
+        tables[nt].n_cols = nc;
+        nt++;
     }
     v1.tables = tables;
     v1.n_tables = nt;

@@ -275,7 +275,7 @@ static void body_with_every_column_of_every_table_round_trips(void **state)
         if (td->kind != TABLE_ENTITY)
             continue;
         struct enc e;
-        body_begin(&e, 1, 1);
+        body_begin(&e, HZ_SCHEMA_VERSION, 1);
         op_begin(&e, 0, td->name, row_a, td->n_cols);
         for (size_t c = 0; c < td->n_cols; c++) {
             const struct col_def *cd = &td->cols[c];

@@ -576,13 +576,13 @@ static void content_fates(struct fates *fs, const struct identity *d,
              "a body names the lowest version that defines what it uses",
              with_body(d, b));
 
-    body_head(b, 3, 1);
+    body_head(b, HZ_SCHEMA_VERSION + 1, 1);
     op_head(b, 0, "shelters_v9", H1, 1);
     set_field(b, "members");
     enc_int(b, 3);
     no_heads(b);
     fate_add(fs, "body_newer_schema", "held", "",
-             "schema version 3 on a version-2 node: stored and relayed, "
+             "schema version 4 on a version-3 node: stored and relayed, "
              "applied after an upgrade",
              with_body(d, b));
 }
