@@ -17,6 +17,7 @@ HZ_PACKAGES=(
   libzstd-dev                                     # compressed entries on the sync wire
   libmicrohttpd-dev libgnutls28-dev               # web interface: HTTP, TLS
   libqrencode-dev                                 # the join token's QR code
+  libcsv-dev libzip-dev libexpat1-dev             # rosters: CSV, XLSX (zip, XML)
   libcmocka-dev                                   # C unit tests
   clang libclang-rt-14-dev clang-format           # sanitizers, libFuzzer, layout
   python3 python3-msgpack python3-nacl            # independent format checks

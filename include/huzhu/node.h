@@ -167,6 +167,15 @@ HZ_API HZ_NODISCARD int hz_node_view(hz_node *node, const char *view,
 HZ_API HZ_NODISCARD int hz_node_search(hz_node *n, const char *q, size_t limit,
                                        char **json, struct hz_err *err);
 
+/* The persons and households the node holds that a new household may
+ * repeat: @household is a JSON object with "village", "phone" and
+ * "members" (objects with "name", "birth_year", "id_number", "phone");
+ * *@json an array of {"kind": "person"|"household", "id", "why":
+ * "id_number"|"name_birth_village"|"phone", and the row's name,
+ * head_name, household, birth_year, village}, each row once. */
+HZ_API HZ_NODISCARD int hz_node_duplicates(hz_node *node, const char *household,
+                                           char **json, struct hz_err *err);
+
 /* Concurrent writes kept for review, as a JSON array. */
 HZ_API HZ_NODISCARD int hz_node_conflicts(hz_node *node, char **json,
                                           struct hz_err *err);

@@ -109,6 +109,21 @@ static const struct cli_param import_params[] = {
     END,
 };
 
+static const struct cli_param roster_params[] = {
+    PATH_POS("FILE", "花名册文件(CSV 或 XLSX)", "roster file (CSV or XLSX)"),
+    OPT("--village", "V", NULL, "没有村列时所属的村/社区",
+        "the village of rows that name none"),
+    PATH_OPT("--mapping", "MAP", "表头映射文件(每行“表头 = 字段”)",
+             "a headings file (\"heading = field\" lines)"),
+    OPT("--encoding", "E", NULL, "CSV 编码 utf-8 或 gb18030(默认自动识别)",
+        "CSV encoding, utf-8 or gb18030 (default: detected)"),
+    OPT("--sheet", "S", NULL, "XLSX 工作表(名称或序号，默认第一个可识别的)",
+        "XLSX sheet, by name or number (default: the first recognised)"),
+    FLAG("--dry-run", "只检查并列出将写入的内容，不写入",
+         "check and list what would be written; write nothing"),
+    END,
+};
+
 static const struct cli_param household_params[] = {
     REQ("--head", "NAME", "head_name", "户主姓名", "head of household"),
     OPT("--village", "V", "village", "村/社区", "village"),
@@ -314,6 +329,12 @@ static const struct cli_cmd bundle_subs[] = {
     END,
 };
 
+static const struct cli_cmd import_subs[] = {
+    RUN("roster", NODE_WRITE, cmd_import_roster, roster_params,
+        "导入村花名册(CSV/XLSX)", "import a village's household roster"),
+    END,
+};
+
 static const struct cli_cmd log_subs[] = {
     RUN("verify", NODE_WRITE, cmd_log_verify, NULL, "校验全部日志",
         "re-verify the whole log"),
@@ -482,6 +503,7 @@ static const struct cli_cmd cmds[] = {
         "what this node holds (JSON)"),
     SUBS("bundle", bundle_subs, "导出/导入数据包", "export or import a bundle"),
     SUBS("log", log_subs, "校验全部日志", "re-verify the whole log"),
+    SUBS("import", import_subs, "导入花名册", "import a roster"),
     RUN("conflicts", NODE_WRITE, cmd_conflicts, NULL, "待复核的并发修改",
         "concurrent writes to review"),
     SUBS("household", household_subs, "登记住户及成员",

@@ -11,6 +11,7 @@
 #include "huzhu/bundle.h"
 #include "huzhu/node.h"
 
+#include "../core/roster.h"
 #include "../core/session.h"
 #include "../core/syncmsg.h"
 
@@ -242,5 +243,55 @@ int store_account_remove(hz_node *n, const char *name, struct hz_err *err);
 /* Accounts as a JSON array of {name, role, site, created_ms, changed_ms},
  * by name; never a hash. */
 int store_account_list(hz_node *n, char **json, struct hz_err *err);
+
+/* ---- files/roster_import.c: a roster's households into the node (huzhu import
+ * roster; proto/roster.md, DECISIONS 41) */
+
+/* What became of a household (new, matched, seen) and of each of its
+ * persons (new, present, duplicate, elsewhere). */
+enum store_roster_how {
+    STORE_ROSTER_NEW,       /* written */
+    STORE_ROSTER_MATCHED,   /* a household the node holds: what it lacked */
+    STORE_ROSTER_SEEN,      /* an earlier import wrote exactly this */
+    STORE_ROSTER_SKIPPED,   /* none of its persons new or held: not written */
+    STORE_ROSTER_PRESENT,   /* a person the household holds */
+    STORE_ROSTER_DUPLICATE, /* a person an earlier row of the run gave */
+    STORE_ROSTER_ELSEWHERE, /* a person the node holds elsewhere (another
+                               household, or none), by ID number */
+};
+
+struct store_roster_done {
+    enum store_roster_how how;
+    char household[HZ_ROW_HEX_LEN + 1];
+    size_t persons_new;
+    enum store_roster_how person[ROSTER_PERSONS_MAX];
+    uint32_t dup_row[ROSTER_PERSONS_MAX]; /* DUPLICATE: that row */
+    char elsewhere[ROSTER_PERSONS_MAX][HZ_ROW_HEX_LEN + 1]; /* that person */
+};
+
+struct store_roster_totals {
+    uint64_t households_new, households_matched, households_seen,
+        households_filled;
+    uint64_t persons_new, persons_present, persons_filled, persons_duplicate,
+        persons_elsewhere;
+};
+
+struct store_roster;
+/* A run: @dry_run writes nothing (and matches what it would have written
+ * from memory). */
+int store_roster_open(hz_node *n, bool dry_run, struct store_roster **out,
+                      struct hz_err *err);
+/* One household; written with others in batches of one transaction each
+ * (an error leaves every earlier batch written and the current one not). */
+int store_roster_add(struct store_roster *r, const struct roster_household *h,
+                     struct store_roster_done *done, struct hz_err *err);
+/* Did an earlier import write (or find) exactly this household? */
+int store_roster_seen(struct store_roster *r, const struct roster_household *h,
+                      bool *seen, struct hz_err *err);
+/* Write the last batch. */
+int store_roster_close(struct store_roster *r, struct hz_err *err);
+const struct store_roster_totals *
+store_roster_totals(const struct store_roster *r);
+void store_roster_free(struct store_roster *r);
 
 #endif

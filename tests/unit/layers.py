@@ -2,13 +2,15 @@
 """layers.py - the source tree keeps its layers (DESIGN "Layers";
 DECISIONS 30; STYLE 1 and 14).
 
-Arrows point down only: cli -> http, net, mirror -> store -> core. This
+Arrows point down only: cli -> http, net, mirror -> store -> core, and
+cli, http -> sheet -> core (spreadsheets read as rows: no store). This
 check reads every #include under src/ and, from the built static
 libraries, every call between objects (nm), and fails on a forbidden
 edge:
 
   core        -> anything outside core (public headers in include/ are fine)
-  store       -> libuv, net, http, mirror or cli
+  store       -> libuv, net, http, mirror, sheet or cli
+  sheet       -> anything but core
   net  <-> http
   net, http   -> the store's private headers (only src/store/store.h)
   store/db/db.c, db.h (the lowest database file) -> anything else in the store
@@ -27,7 +29,7 @@ import sys
 import tempfile
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
-LAYERS = ("core", "store", "net", "http", "mirror", "cli")
+LAYERS = ("core", "store", "net", "http", "mirror", "sheet", "cli")
 
 
 def layer_of(rel):
@@ -56,8 +58,10 @@ def forbidden(src, dst, what):
     s, d = base(src), base(dst)
     if s == "core" and d != "core":
         return "core -> %s: the core does no I/O and sees nothing above it" % d
-    if s == "store" and d in ("net", "http", "mirror", "cli"):
+    if s == "store" and d in ("net", "http", "mirror", "sheet", "cli"):
         return "store -> %s: arrows point down only" % d
+    if s == "sheet" and d != "core":
+        return "sheet -> %s: spreadsheets are read with the core alone" % d
     if {s, d} == {"net", "http"}:
         return "%s -> %s: net and http never use each other" % (s, d)
     if s in ("net", "http", "mirror", "cli") and dst == "store/private":

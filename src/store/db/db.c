@@ -559,7 +559,12 @@ static const char local_schema[] =
      * replicated (format 8; members/accounts.c). */
     "CREATE TABLE IF NOT EXISTS account(name TEXT PRIMARY KEY, role TEXT NOT"
     " NULL, site TEXT, hash TEXT NOT NULL, serial INTEGER NOT NULL, created"
-    " INTEGER NOT NULL, changed INTEGER NOT NULL) WITHOUT ROWID;";
+    " INTEGER NOT NULL, changed INTEGER NOT NULL) WITHOUT ROWID;"
+    /* Roster imports, this node's own (format 13; files/roster.c): each
+     * household a roster import wrote or found, by the digest of what
+     * the roster said of it, so a re-run adds nothing twice. */
+    "CREATE TABLE IF NOT EXISTS roster_seen(k BLOB PRIMARY KEY, household"
+    " BLOB NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;";
 
 void db_table_name(const struct table_def *t, char *out, size_t len)
 {
@@ -904,6 +909,14 @@ int db_setup(struct db *d, const struct schema *schema, struct hz_err *err)
         rv = db_exec(d, local_schema, err);
     for (size_t i = 0; rv == 0 && i < schema->n_tables; i++)
         rv = setup_table(d, &schema->tables[i], err);
+    /* Households by their roster number (format 13): a roster import
+     * matches rows by it (DECISIONS 41). */
+    const struct table_def *hh = schema_table_c(schema, "households");
+    if (rv == 0 && hh != NULL && schema_col_c(hh, "number") >= 0)
+        rv = db_exec(d,
+                     "CREATE INDEX IF NOT EXISTS e_households_number ON"
+                     " e_households(number) WHERE number IS NOT NULL",
+                     err);
     return rv;
 }
 

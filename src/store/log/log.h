@@ -339,5 +339,12 @@ int write_trust(struct hz_node *n, enum op_kind kind, const uint8_t *obj,
 /* One entry carrying @count trust operations (kind and object set). */
 int write_trust_ops(struct hz_node *n, struct op *ops, size_t count,
                     struct hz_err *err);
+/* hz_node_commit, and @within(@data) in the same transaction after the
+ * batch's entries are written (a roster import's record of what it
+ * wrote: both or neither). @within may be NULL. */
+int write_commit_within(hz_node *n, hz_batch *b, size_t *n_entries,
+                        int (*within)(hz_node *n, void *data,
+                                      struct hz_err *err),
+                        void *data, struct hz_err *err);
 
 #endif

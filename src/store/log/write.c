@@ -661,14 +661,22 @@ static int parse_all(struct hz_node *n, hz_batch *b, struct parsed *ps,
 int hz_node_commit(hz_node *n, hz_batch *b, size_t *n_entries,
                    struct hz_err *err)
 {
+    return write_commit_within(n, b, n_entries, NULL, NULL, err);
+}
+
+int write_commit_within(hz_node *n, hz_batch *b, size_t *n_entries,
+                        int (*within)(hz_node *n, void *data,
+                                      struct hz_err *err),
+                        void *data, struct hz_err *err)
+{
     size_t written = 0;
     if (n_entries != NULL)
         *n_entries = 0;
     if (n->flags & HZ_OPEN_READONLY)
         return hz_err_set(err, HZ_EREADONLY, "node opened read-only");
-    if (b->n == 0)
+    if (b->n == 0 && within == NULL)
         return 0;
-    struct parsed *ps = calloc(b->n, sizeof *ps);
+    struct parsed *ps = calloc(b->n ? b->n : 1, sizeof *ps);
     if (ps == NULL)
         return hz_err_set(err, HZ_ENOMEM, "commit");
     int rv = txn_begin(n, err);
@@ -679,6 +687,8 @@ int hz_node_commit(hz_node *n, hz_batch *b, size_t *n_entries,
         rv = parse_all(n, b, ps, &count, err);
     if (rv == 0)
         rv = write_ops(n, b, ps, count, &written, err);
+    if (rv == 0 && within != NULL)
+        rv = within(n, data, err);
     if (rv == 0)
         rv = txn_commit(n, err);
     if (rv != 0)

@@ -1,0 +1,116 @@
+/* sheet.h - spreadsheet files read as rows of text, for huzhu import
+ * roster (proto/roster.md).
+ *
+ *   CSV   split by libcsv; UTF-8 (with or without a byte-order mark) or
+ *         GB18030 (what Excel in China saves as "CSV"), told apart by
+ *         whether the whole file is valid UTF-8 and converted by iconv
+ *   XLSX  inflated by libzip, its XML read by expat
+ *
+ * No parser of our own: the libraries split, inflate and parse; this
+ * layer only walks their output and keeps every bound below. A row is
+ * numbered as a spreadsheet program shows it (DECISIONS 41): in a CSV the
+ * physical line where the record starts, counting every line (titles,
+ * headings, blank lines); in an XLSX the row's `r` attribute.
+ *
+ * Everything a file declares or holds is bounded: past a bound the read
+ * stops with HZ_ETOOBIG naming it, having cost at most the bound (a zip
+ * bomb inflates no further than SHEET_PART_MAX; a 100 MB CSV line
+ * allocates no more than SHEET_CELL_MAX). A file that is neither is
+ * HZ_EMALFORMED; one that cannot be read HZ_EIO. */
+#ifndef HZ_SHEET_H
+#define HZ_SHEET_H
+
+#include "huzhu/error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SHEET_CELL_MAX 4096u     /* bytes of one cell (a text column's) */
+#define SHEET_COLS_MAX 256u      /* columns A .. IV */
+#define SHEET_ROWS_MAX 1048576u  /* rows of a sheet, as Excel's own */
+#define SHEET_PART_MAX (512u << 20) /* bytes inflated of one XLSX part */
+#define SHEET_STRINGS_MAX (64u << 20) /* bytes of the shared strings */
+#define SHEET_STRINGS_N_MAX 2000000u  /* shared strings */
+#define SHEET_SHEETS_MAX 64u     /* sheets of a workbook */
+#define SHEET_MERGES_MAX 10000u  /* merged ranges of a sheet */
+
+enum sheet_kind { SHEET_CSV, SHEET_XLSX };
+enum sheet_enc { SHEET_ENC_AUTO, SHEET_ENC_UTF8, SHEET_ENC_GB18030 };
+
+struct sheet_cell {
+    const char *text; /* UTF-8, NUL-terminated; "" when empty */
+    bool number;      /* XLSX: stored as a number (digits may be lost) */
+};
+
+struct sheet_row {
+    uint32_t number; /* as a spreadsheet program shows it */
+    size_t n;        /* cells, the last one non-empty */
+    const struct sheet_cell *cells;
+};
+
+/* A merged range of an XLSX sheet, 1-based, inclusive. */
+struct sheet_merge {
+    uint32_t r1, c1, r2, c2;
+};
+
+/* What was read, filled before the first row is given. */
+struct sheet_info {
+    enum sheet_kind kind;
+    enum sheet_enc enc;      /* CSV: the encoding read */
+    char name[128];          /* XLSX: the sheet's name */
+    bool date1904;           /* XLSX: dates count from 1904 */
+    struct sheet_merge *merges; /* XLSX, owned by the info */
+    size_t n_merges;
+};
+
+struct sheet_opts {
+    enum sheet_enc enc; /* CSV: AUTO detects */
+    size_t sheet;       /* XLSX: which sheet, 0-based, in workbook order */
+};
+
+/* Called for each row with at least one non-empty cell, in order; a
+ * non-zero return stops the read and is returned. */
+typedef int (*sheet_row_fn)(void *data, const struct sheet_info *info,
+                            const struct sheet_row *row, struct hz_err *err);
+
+/* Is @path an XLSX (a zip) rather than a CSV? By its first bytes. */
+int sheet_kind_of(const char *path, enum sheet_kind *kind, struct hz_err *err);
+
+/* The sheets of the XLSX @path, by name in workbook order: *@names is an
+ * array of *@n strings (free with sheet_names_free). */
+int sheet_names(const char *path, char ***names, size_t *n,
+                struct hz_err *err);
+void sheet_names_free(char **names, size_t n);
+
+/* Read @path (CSV or XLSX, by its first bytes), calling @fn per row. */
+int sheet_read(const char *path, const struct sheet_opts *o, sheet_row_fn fn,
+               void *data, struct sheet_info *info, struct hz_err *err);
+void sheet_info_free(struct sheet_info *info);
+
+/* ---- csv.c and xlsx.c (sheet_read calls one) */
+int sheet_read_csv(const char *path, const struct sheet_opts *o,
+                   sheet_row_fn fn, void *data, struct sheet_info *info,
+                   struct hz_err *err);
+int sheet_read_xlsx(const char *path, const struct sheet_opts *o,
+                    sheet_row_fn fn, void *data, struct sheet_info *info,
+                    struct hz_err *err);
+
+/* ---- row.c: a row being built, cell by cell (both readers) */
+struct sheet_rowbuf {
+    struct sheet_cell cells[SHEET_COLS_MAX];
+    char *text[SHEET_COLS_MAX]; /* owned copies */
+    size_t n;                   /* cells set so far (holes are "") */
+};
+void sheet_rowbuf_init(struct sheet_rowbuf *b);
+/* Set cell @col (0-based) to @len bytes of @text. HZ_ETOOBIG past the
+ * bounds, HZ_ENOMEM. */
+int sheet_rowbuf_set(struct sheet_rowbuf *b, size_t col, const char *text,
+                     size_t len, bool number, struct hz_err *err);
+/* Give the row numbered @number to @fn unless it is empty; then clear. */
+int sheet_rowbuf_emit(struct sheet_rowbuf *b, uint32_t number,
+                      sheet_row_fn fn, void *data,
+                      const struct sheet_info *info, struct hz_err *err);
+void sheet_rowbuf_free(struct sheet_rowbuf *b);
+
+#endif

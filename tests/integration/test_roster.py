@@ -1,0 +1,397 @@
+#!/usr/bin/python3
+"""huzhu import roster with the real program on roster files shaped as
+village committees keep them (tests/roster, made by make_fixtures.py;
+proto/roster.md, DECISIONS 41): a GB18030 CSV as Excel saves it, an XLSX
+with a merged title, two heading rows and merged cells down each
+household, one household per row with members in numbered columns, and a
+file of broken rows. What a user relies on: the dry run writes nothing
+and says what would be written; every unreadable row is named by its row
+number and why, and writes nothing; a household keeps its readable rows;
+running a file again adds nothing; an interrupted import resumes; a
+person already registered is not registered twice; names and ID numbers
+never appear in the output."""
+import json
+import os
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+import hz_test as T  # noqa: E402
+
+cases = T.Cases("roster")
+FILES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                     "roster")
+W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def fixture(name):
+    return os.path.join(FILES, name)
+
+
+def idn(area, birth, seq):
+    body = "%s%s%03d" % (area, birth, seq)
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, W)) % 11]
+
+
+def roster(node, path, *extra):
+    return node.js("import", "roster", path, *extra)
+
+
+def rows_of(node, table):
+    return json.loads(node.out("ls", table))
+
+
+def by(rows, col):
+    return {r.get(col): r for r in rows}
+
+
+@cases.case
+def a_gb18030_csv_dry_run_writes_nothing_then_a_run_writes_it_once():
+    with T.TempDir("roster-csv") as work:
+        n = T.Node.create(work, "测试村委会", "n")
+        before = n.state_hash()
+        path = fixture("roster-gb18030.csv")
+        j = roster(n, path, "--dry-run")
+        T.check_eq((j["kind"], j["encoding"], j["header_row"], j["layout"],
+                    j["group_by"]),
+                   ("csv", "gb18030", 2, "persons", "number"),
+                   "GB18030 found without a byte-order mark; the title row"
+                   " above the headings skipped; one row per person by 户号")
+        T.check_eq((j["households"]["new"], j["persons"]["new"],
+                    j["refused"]), (3, 6, []),
+                   "the dry run would write 3 households and 6 persons")
+        T.check_eq(n.state_hash(), before, "the dry run wrote nothing")
+        T.check_eq(rows_of(n, "households"), [], "no household is there")
+        j = roster(n, path)
+        T.check_eq((j["households"]["new"], j["persons"]["new"]), (3, 6),
+                   "the run writes 3 households and 6 persons")
+        hh = by(rows_of(n, "households"), "number")
+        T.check_eq(sorted(hh), ["001", "002", "003"], "with their 户号")
+        T.check_eq((hh["001"]["head_name"], hh["001"]["members"],
+                    hh["001"]["village"], hh["001"]["grid"]),
+                   ("测试张大", 3, "测试村", "一组"),
+                   "户主, 家庭人口, 村 and 组 of household 001")
+        ps = by(rows_of(n, "persons"), "name")
+        zx = ps["测试张小"]
+        T.check_eq((zx["relation"], zx["sex"], zx["birth_year"],
+                    zx["household"]),
+                   ("长子", "male", 1985, hh["001"]["id"]),
+                   "a member's relation, sex, birth year (1985.11) and"
+                   " household")
+        T.check(zx["notes"].startswith("在外务工") and "\n" in zx["notes"],
+                "a quoted note spanning two lines is one cell")
+        T.check_eq((ps["测试王五"]["birth_year"], ps["测试钱七"]["birth_year"],
+                    ps["测试李花"]["birth_year"]), (1949, 2012, 1960),
+                   "1949年10月1日, 2012 and 1960/7/1 read as birth years")
+        T.check_eq(ps["测试钱七"]["household"], hh["003"]["id"],
+                   "rows of one 户号 form one household")
+        after = n.state_hash()
+        j = roster(n, path)
+        T.check_eq((j["households"]["seen"], j["households"]["new"],
+                    j["persons"]["new"], j["persons"]["present"]),
+                   (3, 0, 0, 6), "run again: all seen, nothing added")
+        T.check_eq(n.state_hash(), after, "and nothing changed")
+        text = n.out("import", "roster", path, "--dry-run")
+        T.check("GB18030" in text and "第 2 行" in text,
+                "the text names the encoding and the heading row (%r)" % text)
+        T.check("测试张" not in text and "4202" not in text,
+                "no name or ID number is printed")
+        r = n.run("import", "roster", path, "--encoding", "utf-8")
+        T.check(r.rc == T.EXIT_REFUSED and "line 1:" in r.err and
+                "UTF-8" in r.err,
+                "read as UTF-8, the file is refused, naming the line"
+                " (%d %r)" % (r.rc, r.err))
+        T.check_eq(n.state_hash(), after, "and nothing was written")
+
+
+@cases.case
+def broken_rows_are_refused_by_row_number_and_households_keep_the_rest():
+    with T.TempDir("roster-broken") as work:
+        n = T.Node.create(work, "测试村委会", "n")
+        j = roster(n, fixture("roster-broken.csv"), "--dry-run")
+        got = [(x["row"], x["column"]) for x in j["refused"]]
+        T.check_eq(got, [(3, "身份证号"), (4, "出生日期"), (5, "姓名"),
+                         (6, "身份证号"), (7, "性别"), (8, "联系电话"),
+                         (9, "出生日期")],
+                   "each broken row by its line and column")
+        why = {x["row"]: x["why"] for x in j["refused"]}
+        T.check("check digit" in why[3] and "stored as a number" in why[6]
+                and "no name" in why[5] and "does not exist" in why[4],
+                "with the reason: check digit, a number, no name, no such"
+                " date (%s)" % why)
+        T.check_eq([(d["row"], d["kind"], d.get("with_row"))
+                    for d in j["duplicates"]], [(10, "in_file", 2)],
+                   "row 10 repeats row 2's ID number: the same person")
+        before = n.state_hash()
+        j = roster(n, fixture("roster-broken.csv"))
+        T.check_eq([h["number"] for h in rows_of(n, "households")], ["101"],
+                   "only household 101 has a readable row; 102-105 none of"
+                   " their own")
+        T.check_eq([p["name"] for p in rows_of(n, "persons")], ["测试甲一"],
+                   "101 is written with its one readable row")
+        T.check(n.state_hash() != before, "it was written")
+        r = n.run("log", "verify")
+        T.check_eq(r.rc, 0, "the log verifies")
+
+
+@cases.case
+def an_xlsx_with_a_title_two_heading_rows_and_merged_cells():
+    with T.TempDir("roster-xlsx") as work:
+        n = T.Node.create(work, "测试村委会", "n")
+        path = fixture("roster-persons.xlsx")
+        j = roster(n, path)
+        T.check_eq((j["kind"], j["sheet"], j["header_row"], j["header_rows"]),
+                   ("xlsx", "花名册", 2, 2),
+                   "the instructions sheet passed over; headings on rows 2"
+                   " and 3 (基本信息 over 姓名/性别/出生日期)")
+        T.check_eq([(x["row"], x["column"]) for x in j["refused"]],
+                   [(8, "身份证号码")],
+                   "row 8's ID number was typed as a number: refused")
+        hh = by(rows_of(n, "households"), "number")
+        T.check_eq(sorted(hh), ["A01", "A02"],
+                   "A03 had no readable row; 户号 merged down each household")
+        ps = by(rows_of(n, "persons"), "name")
+        T.check_eq((ps["测试周二"]["household"], ps["测试周二"]["birth_year"],
+                    ps["测试周二"].get("disabled")),
+                   (hh["A01"]["id"], 1952, True),
+                   "a member under the merged 户号, a date cell's year,"
+                   " 是否残疾 = 是")
+        T.check_eq(ps["测试郑四"]["household"], hh["A02"]["id"],
+                   "the second household's member")
+        T.check_eq(hh["A01"]["head_name"], "测试孙一",
+                   "户主姓名 merged down the household's rows")
+        r = n.run("import", "roster", path, "--sheet", "填表说明")
+        T.check_eq(r.rc, T.EXIT_REFUSED,
+                   "the instructions sheet has no headings: refused (%r)"
+                   % r.err)
+
+
+@cases.case
+def one_household_per_row_with_member_columns():
+    with T.TempDir("roster-hh") as work:
+        n = T.Node.create(work, "测试村委会", "n")
+        j = roster(n, fixture("roster-households.xlsx"))
+        T.check_eq((j["layout"], j["households"]["new"], j["persons"]["new"]),
+                   ("households", 2, 6),
+                   "two households, their heads and members")
+        hh = by(rows_of(n, "households"), "number")
+        T.check_eq((hh["B01"]["head_name"], hh["B01"]["phone"],
+                    hh["B01"]["grid"], hh["B01"]["village"]),
+                   ("测试褚一", "13700000001", "3号网格", "测试村"),
+                   "户编号, 户主, 手机号, 网格 and 村(社区)")
+        ps = rows_of(n, "persons")
+        b01 = sorted(p["name"] for p in ps if p["household"] == hh["B01"]["id"])
+        b02 = sorted(p["name"] for p in ps if p["household"] == hh["B02"]["id"])
+        T.check_eq(b01, sorted(["测试褚一", "测试卫二", "测试蒋三"]),
+                   "成员1姓名, 成员2姓名 and the head")
+        T.check_eq(b02, sorted(["测试沈四", "测试韩五", "测试杨六"]),
+                   "家庭成员 \"测试韩五、测试杨六\" split")
+        head = [p for p in ps if p["name"] == "测试褚一"][0]
+        T.check_eq((head["relation"], head["id_number"]),
+                   ("户主", idn("420222", "19600101", 91)),
+                   "the head's relation and 户主身份证号码")
+
+
+@cases.case
+def a_mapping_file_names_headings_of_another_layout():
+    with T.TempDir("roster-map") as work:
+        n = T.Node.create(work, "测试村委会", "n")
+        csv = os.path.join(work, "other.csv")
+        with open(csv, "w", encoding="utf-8") as f:
+            f.write("家庭代码,当家人,成员名字,证件,称谓\n")
+            f.write("C1,测试秦一,测试秦一,%s,本人\n" % idn("420222", "19660606",
+                                                      95))
+            f.write(",,测试秦二,,孙女\n")
+        r = n.run("import", "roster", csv, "--dry-run")
+        T.check_eq(r.rc, T.EXIT_REFUSED,
+                   "unknown headings: refused, saying --mapping (%r)" % r.err)
+        T.check("--mapping" in r.err, "the message names --mapping")
+        mp = os.path.join(work, "map.txt")
+        with open(mp, "w", encoding="utf-8") as f:
+            f.write("# 其他格式的花名册\n家庭代码 = number\n当家人 = head_name\n"
+                    "成员名字 = name\n证件 = id_number\n称谓 = relation\n")
+        j = roster(n, csv, "--mapping", mp, "--village", "测试村")
+        T.check_eq((j["households"]["new"], j["persons"]["new"]), (1, 2),
+                   "with the mapping: one household, two persons")
+        hh = rows_of(n, "households")[0]
+        T.check_eq((hh["number"], hh["head_name"], hh["village"]),
+                   ("C1", "测试秦一", "测试村"),
+                   "--village fills the village the file names none of")
+        with open(mp, "a", encoding="utf-8") as f:
+            f.write("民族 = nationality\n")
+        r = n.run("import", "roster", csv, "--mapping", mp)
+        T.check(r.rc == T.EXIT_USAGE and "nationality" in r.err,
+                "an unknown field in the mapping is refused (%d %r)"
+                % (r.rc, r.err))
+
+
+@cases.case
+def persons_already_registered_are_listed_and_not_registered_twice():
+    with T.TempDir("roster-dups") as work:
+        n = T.Node.create(work, "测试村委会", "n")
+        n.js("household", "add", "--head", "测试张大", "--village", "测试村",
+             "--member", "测试张大,男,1958")
+        wang = n.out("person", "add", "--name", "测试王五老人").strip()
+        n.put("persons", "id_number=%s" % idn("420222", "19491001", 51),
+              id=wang)
+        j = roster(n, fixture("roster-gb18030.csv"), "--dry-run")
+        kinds = {(d["row"], d["kind"], d["why"]) for d in j["duplicates"]}
+        T.check((3, "likely", "name_birth_village") in kinds,
+                "row 3 (测试张大, 1958, 测试村) may be the person registered"
+                " (%s)" % kinds)
+        T.check((7, "registered", "id_number") in kinds,
+                "row 7's ID number is registered already, to a person of"
+                " no household (%s)" % kinds)
+        j = roster(n, fixture("roster-gb18030.csv"))
+        T.check_eq(j["persons"]["elsewhere"], 1,
+                   "the registered ID number is not registered again")
+        idns = [p.get("id_number") for p in rows_of(n, "persons")]
+        T.check_eq(idns.count(idn("420222", "19491001", 51)), 1,
+                   "that ID number is held once")
+
+
+@cases.case
+def an_interrupted_import_resumes_and_adds_nothing_twice():
+    with T.TempDir("roster-resume") as work:
+        n = T.Node.create(work, "测试村委会", "n")
+        csv = os.path.join(work, "big.csv")
+        with open(csv, "w", encoding="utf-8") as f:
+            f.write("户号,姓名,与户主关系,身份证号\n")
+            for i in range(160):
+                f.write("H%03d,测试户主%d,户主,%s\n" % (
+                    i, i, idn("420222", "19700101", i + 1)))
+                f.write("H%03d,测试成员%d,子女,\n" % (i, i))
+        # Killed right after its second batch's commit (50 households a
+        # batch), before it can say anything.
+        r = n.run("import", "roster", csv,
+                  env={"HUZHU_TEST_KILL_AT_COMMIT": "2"})
+        T.check(r.rc != 0, "the import was killed (%d)" % r.rc)
+        first = len(rows_of(n, "households"))
+        T.check_eq(first, 100, "two whole batches are in the node")
+        T.check_eq(len(rows_of(n, "persons")), 200, "with all their persons")
+        j = roster(n, csv)
+        T.check_eq((j["households"]["seen"], j["households"]["new"]),
+                   (100, 60), "run again: 100 seen, the other 60 written")
+        T.check_eq((len(rows_of(n, "households")), len(rows_of(n, "persons"))),
+                   (160, 320), "every household and person exactly once")
+        T.check_eq(n.run("log", "verify").rc, 0, "the log verifies")
+
+
+def peak_rss_mib(node, *args):
+    """Run huzhu in a child of its own and return (result, its peak RSS in
+    MiB): a fork, so that getrusage's children maximum is this run's."""
+    import resource
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        res = node.run(*args)
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        os.write(w, json.dumps([res.rc, res.err, peak]).encode())
+        os._exit(0)
+    os.close(w)
+    data = b""
+    while True:
+        chunk = os.read(r, 65536)
+        if not chunk:
+            break
+        data += chunk
+    os.close(r)
+    os.waitpid(pid, 0)
+    rc, err, peak_kib = json.loads(data)
+    return rc, err, peak_kib / 1024.0
+
+
+def write_zip(path, parts):
+    """A workbook of @parts (name -> bytes, or name -> (chunk, times) for
+    a part written in pieces, so a huge one never sits in memory)."""
+    import zipfile
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            if isinstance(data, tuple):
+                chunk, times, head, tail = data
+                with z.open(name, "w", force_zip64=True) as f:
+                    f.write(head)
+                    for _ in range(times):
+                        f.write(chunk)
+                    f.write(tail)
+            else:
+                z.writestr(name, data)
+
+
+WORKBOOK = (b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+            b'2006/main" xmlns:r="http://schemas.openxmlformats.org/'
+            b'officeDocument/2006/relationships"><sheets><sheet name="S" '
+            b'sheetId="1" r:id="rId1"/></sheets></workbook>')
+RELS = (b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+        b'relationships"><Relationship Id="rId1" Type="x/worksheet" '
+        b'Target="worksheets/sheet1.xml"/><Relationship Id="rId2" '
+        b'Type="x/sharedStrings" Target="sharedStrings.xml"/>'
+        b'</Relationships>')
+SHEET = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+         b'2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>'
+         b'\xe5\xa7\x93\xe5\x90\x8d</t></is></c></row></sheetData>'
+         b'</worksheet>')
+
+
+@cases.case
+def hostile_files_are_refused_in_bounded_memory_and_write_nothing():
+    """A zip bomb, a huge shared strings table, malformed XML, entity
+    expansion and a CSV with a 100 MB line: each refused (exit 5) with
+    its reason, nothing written, the importing process's memory bounded
+    (the bounds of proto/roster.md, not the file's size)."""
+    limit = 512 if T.SANITIZED else 64
+    with T.TempDir("roster-hostile") as work:
+        n = T.Node.create(work, "测试村委会", "n")
+        before = n.state_hash()
+        files = {}
+        # 600 MiB of spaces inside a sheet: about 600 KB zipped.
+        files["bomb.xlsx"] = ({"xl/workbook.xml": WORKBOOK,
+                               "xl/_rels/workbook.xml.rels": RELS,
+                               "xl/worksheets/sheet1.xml": (
+                                   b" " * (1 << 20), 600,
+                                   SHEET[:-len(b"</worksheet>")],
+                                   b"</worksheet>")},
+                              "inflates to more than")
+        # 2,100,000 shared strings, past the count bound.
+        files["strings.xlsx"] = ({"xl/workbook.xml": WORKBOOK,
+                                  "xl/_rels/workbook.xml.rels": RELS,
+                                  "xl/sharedStrings.xml": (
+                                      b"<si><t>a</t></si>", 2100000,
+                                      b"<sst>", b"</sst>"),
+                                  "xl/worksheets/sheet1.xml": SHEET},
+                                 "shared strings")
+        files["malformed.xlsx"] = ({"xl/workbook.xml": WORKBOOK,
+                                    "xl/_rels/workbook.xml.rels": RELS,
+                                    "xl/worksheets/sheet1.xml":
+                                        SHEET[:80] + b"<row><c>"},
+                                   "sheet1.xml")
+        laughs = (b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "aaaaaaaaaa">'
+                  b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>' + SHEET)
+        files["entities.xlsx"] = ({"xl/workbook.xml": WORKBOOK,
+                                   "xl/_rels/workbook.xml.rels": RELS,
+                                   "xl/worksheets/sheet1.xml": laughs},
+                                  "document type declaration")
+        for name, (parts, why) in files.items():
+            write_zip(os.path.join(work, name), parts)
+        line = os.path.join(work, "line.csv")
+        with open(line, "wb") as f:
+            f.write("姓名,户号\n测试甲,".encode())
+            for _ in range(100):
+                f.write(b"x" * (1 << 20))
+            f.write(b"\n")
+        files["line.csv"] = (None, "line 2")
+        for name, (_, why) in files.items():
+            rc, err, peak = peak_rss_mib(n, "import", "roster",
+                                         os.path.join(work, name))
+            T.check(rc == T.EXIT_REFUSED and why in err,
+                    "%s: refused, saying %r (%d %r)" % (name, why, rc,
+                                                        err[-200:]))
+            T.check(peak < limit, "%s: read in %.0f MiB (under %d)"
+                    % (name, peak, limit))
+        T.check_eq(n.state_hash(), before, "nothing was written")
+
+
+if __name__ == "__main__":
+    cases.main()
