@@ -46,6 +46,7 @@ HZ_ARM64_PACKAGES=(
   libmsgpack-dev:arm64 libjansson-dev:arm64 libcmocka-dev:arm64
   libzstd-dev:arm64
   libcsv-dev:arm64 libzip-dev:arm64 libexpat1-dev:arm64  # rosters
+  libopencc-dev:arm64                                    # dups
   zlib1g-dev:arm64              # named by sqlite3.pc's Libs.private
   # The web interface. libmicrohttpd.a is linked in; GnuTLS stays shared,
   # so nothing of it is linked statically, but pkg-config reads the .pc

@@ -18,6 +18,7 @@ HZ_PACKAGES=(
   libmicrohttpd-dev libgnutls28-dev               # web interface: HTTP, TLS
   libqrencode-dev                                 # the join token's QR code
   libcsv-dev libzip-dev libexpat1-dev             # rosters: CSV, XLSX (zip, XML)
+  libopencc-dev                                   # dups: traditional as simplified
   libcmocka-dev                                   # C unit tests
   clang libclang-rt-14-dev clang-format           # sanitizers, libFuzzer, layout
   python3 python3-msgpack python3-nacl            # independent format checks

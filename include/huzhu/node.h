@@ -176,6 +176,14 @@ HZ_API HZ_NODISCARD int hz_node_search(hz_node *n, const char *q, size_t limit,
 HZ_API HZ_NODISCARD int hz_node_duplicates(hz_node *node, const char *household,
                                            char **json, struct hz_err *err);
 
+/* Likely duplicates across the whole replica (huzhu dups;
+ * proto/roster.md, "Likely duplicates"): {"groups": [{"kind": "persons"
+ * | "households", "why", "score", "persons" | "households": [rows]}],
+ * "t2s": whether traditional characters were compared as simplified},
+ * strongest first. Rows merged into another are left out. */
+HZ_API HZ_NODISCARD int hz_node_dups(hz_node *node, char **json,
+                                     struct hz_err *err);
+
 /* Concurrent writes kept for review, as a JSON array. */
 HZ_API HZ_NODISCARD int hz_node_conflicts(hz_node *node, char **json,
                                           struct hz_err *err);

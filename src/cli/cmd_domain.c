@@ -94,13 +94,99 @@ static int add_member(struct cli *c, hz_batch *b, const char *text,
     return EXIT_OK;
 }
 
+/* The value the form gives column @col, or NULL. */
+static const char *form_col(const struct form *f, const char *col)
+{
+    for (size_t i = 0; i < f->n_f; i++)
+        if (strcmp(f->f[i].col, col) == 0 && f->f[i].value[0] != '\0')
+            return f->f[i].value;
+    return NULL;
+}
+
+/* The persons and households the node holds that a household or person
+ * being added may repeat (hz_node_duplicates), asked before it is
+ * written; an empty array when there is nothing to compare. */
+static json_t *registration_dups(struct cli *c, struct form *f,
+                                 const char *table, size_t n_members)
+{
+    json_t *o = json_object(), *members = json_array();
+    const char *v;
+    if (strcmp(table, "persons") == 0) {
+        json_t *m = json_object();
+        static const char *const cols[] = {"name", "id_number", "phone"};
+        for (size_t i = 0; i < 3; i++)
+            if ((v = form_col(f, cols[i])) != NULL)
+                json_object_set_new(m, cols[i], json_string(v));
+        if ((v = form_col(f, "birth_year")) != NULL)
+            json_object_set_new(m, "birth_year", json_integer(atoll(v)));
+        json_array_append_new(members, m);
+    } else if (strcmp(table, "households") == 0) {
+        if ((v = form_col(f, "village")) != NULL)
+            json_object_set_new(o, "village", json_string(v));
+        if ((v = form_col(f, "phone")) != NULL)
+            json_object_set_new(o, "phone", json_string(v));
+        /* Each --member's name and year ("name,sex,year,..."). */
+        for (size_t i = 0; i < n_members; i++) {
+            char spec[CLI_TEXT_LEN_MAX + 1];
+            snprintf(spec, sizeof spec, "%s", form_nth(f, "--member", i));
+            char *sex = strchr(spec, ',');
+            char *year = sex != NULL ? strchr(sex + 1, ',') : NULL;
+            if (sex != NULL)
+                *sex = '\0';
+            json_t *m = json_pack("{s:s}", "name", spec);
+            if (year != NULL && atoll(year + 1) > 0)
+                json_object_set_new(m, "birth_year",
+                                    json_integer(atoll(year + 1)));
+            json_array_append_new(members, m);
+        }
+    }
+    json_object_set_new(o, "members", members);
+    char *in = json_dumps(o, JSON_COMPACT), *out = NULL;
+    json_decref(o);
+    struct hz_err err = {0};
+    json_t *found = NULL;
+    if (in != NULL && hz_node_duplicates(c->node, in, &out, &err) == 0)
+        found = json_loads(out, 0, NULL);
+    hz_free_string(out);
+    free(in);
+    return found != NULL ? found : json_array();
+}
+
+/* Say what a new row may repeat: on stderr for people, never stopping
+ * the write (a coordinator decides; huzhu dups lists them again). */
+static void warn_dups(struct cli *c, json_t *dups)
+{
+    size_t i;
+    json_t *d;
+    json_array_foreach(dups, i, d)
+    {
+        const char *why = json_string_value(json_object_get(d, "why"));
+        const char *kind = json_string_value(json_object_get(d, "kind"));
+        fprintf(stderr,
+                TR_FMT(c, "huzhu: 可能与已登记的%s %s 重复 (%s)\n",
+                       "huzhu: may repeat the registered %s %s (%s)\n"),
+                strcmp(kind, "person") == 0 ? cli_tr(c, "人员", "person")
+                                            : cli_tr(c, "住户", "household"),
+                json_string_value(json_object_get(d, "id")),
+                strcmp(why, "id_number") == 0
+                    ? cli_tr(c, "身份证号相同", "same ID number")
+                : strcmp(why, "phone") == 0
+                    ? cli_tr(c, "电话相同", "same phone")
+                    : cli_tr(c, "同名、同出生年、同村",
+                             "same name, birth year and village"));
+    }
+}
+
 /* Print a new row's id, then "  成员 ID" per member; or the JSON. */
-static void print_added(struct cli *c, const char *id, json_t *members)
+static void print_added(struct cli *c, const char *id, json_t *members,
+                        json_t *dups)
 {
     if (c->json) {
         json_t *o = json_pack("{s:s}", "id", id);
         if (json_array_size(members) > 0)
             json_object_set(o, "members", members);
+        if (json_array_size(dups) > 0)
+            json_object_set(o, "possible_duplicates", dups);
         char *s = json_dumps(o, JSON_COMPACT);
         printf("%s\n", s);
         free(s);
@@ -114,6 +200,7 @@ static void print_added(struct cli *c, const char *id, json_t *members)
     {
         printf("  %s %s\n", cli_tr(c, "成员", "member"), json_string_value(v));
     }
+    warn_dups(c, dups);
 }
 
 /* Write one row of @table from the form's columns, with the first
@@ -136,12 +223,16 @@ static int add_entity(struct cli *c, struct form *f, const char *table,
     int rv = EXIT_OK;
     for (size_t i = 0; rv == EXIT_OK && i < n_members; i++)
         rv = add_member(c, b, form_nth(f, "--member", i), id, members);
+    json_t *dups = rv == EXIT_OK && form_get(f, "--id") == NULL
+                       ? registration_dups(c, f, table, n_members)
+                       : json_array();
     if (rv == EXIT_OK)
         rv = cli_commit(c, b);
     hz_batch_close(b);
     if (rv == EXIT_OK)
-        print_added(c, id, members);
+        print_added(c, id, members, dups);
     json_decref(members);
+    json_decref(dups);
     return rv;
 }
 

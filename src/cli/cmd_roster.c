@@ -33,7 +33,7 @@ struct run {
     bool dry;
     bool sheet_told; /* roster_sheet called */
     json_t *refused, *dups;
-    int code;        /* a failure inside a callback */
+    int code; /* a failure inside a callback */
     struct hz_err err;
 };
 
@@ -41,10 +41,9 @@ static void on_refused(void *data, uint32_t row, const char *heading,
                        const char *zh, const char *en)
 {
     struct run *u = data;
-    json_array_append_new(u->refused,
-                          json_pack("{s:I, s:s, s:s, s:s}", "row",
-                                    (json_int_t)row, "column", heading,
-                                    "why", en, "why_zh", zh));
+    json_array_append_new(
+        u->refused, json_pack("{s:I, s:s, s:s, s:s}", "row", (json_int_t)row,
+                              "column", heading, "why", en, "why_zh", zh));
 }
 
 static void add_dup(struct run *u, uint32_t row, const char *kind,
@@ -266,8 +265,8 @@ static json_t *columns_json(const struct roster_columns *cs)
             json_array_append_new(unknown, json_string(cs->headings[i]));
             continue;
         }
-        json_t *o = json_pack("{s:s, s:s}", "heading", cs->headings[i],
-                              "field", roster_field_name(cs->fields[i]));
+        json_t *o = json_pack("{s:s, s:s}", "heading", cs->headings[i], "field",
+                              roster_field_name(cs->fields[i]));
         if (cs->member[i] > 0)
             json_object_set_new(o, "member", json_integer(cs->member[i]));
         json_array_append_new(cols, o);
@@ -313,7 +312,8 @@ static void print_text(struct run *u, const struct sheet_info *info,
         printf("%s\n", cli_tr(c, "试运行: 未写入任何数据",
                               "dry run: nothing was written"));
     printf("%s: %s %llu, %s %llu, %s %llu\n", cli_tr(c, "住户", "households"),
-           u->dry ? cli_tr(c, "将新增", "would add") : cli_tr(c, "新增", "added"),
+           u->dry ? cli_tr(c, "将新增", "would add")
+                  : cli_tr(c, "新增", "added"),
            (unsigned long long)t->households_new,
            cli_tr(c, "已有(只补缺)", "held (only what they lacked)"),
            (unsigned long long)t->households_matched,
@@ -321,7 +321,8 @@ static void print_text(struct run *u, const struct sheet_info *info,
            (unsigned long long)t->households_seen);
     printf("%s: %s %llu, %s %llu, %s %llu, %s %llu\n",
            cli_tr(c, "人员", "persons"),
-           u->dry ? cli_tr(c, "将新增", "would add") : cli_tr(c, "新增", "added"),
+           u->dry ? cli_tr(c, "将新增", "would add")
+                  : cli_tr(c, "新增", "added"),
            (unsigned long long)t->persons_new, cli_tr(c, "已有", "held"),
            (unsigned long long)t->persons_present,
            cli_tr(c, "文件内重复", "repeated in the file"),
@@ -337,10 +338,9 @@ static void print_text(struct run *u, const struct sheet_info *info,
         const char *col = json_string_value(json_object_get(v, "column"));
         printf("  %s %lld%s%s%s%s: %s\n", cli_tr(c, "第", "row"),
                (long long)json_integer_value(json_object_get(v, "row")),
-               cli_tr(c, " 行", ""), col[0] ? " [" : "", col,
-               col[0] ? "]" : "",
-               json_string_value(json_object_get(
-                   v, c->lang == LANG_ZH ? "why_zh" : "why")));
+               cli_tr(c, " 行", ""), col[0] ? " [" : "", col, col[0] ? "]" : "",
+               json_string_value(
+                   json_object_get(v, c->lang == LANG_ZH ? "why_zh" : "why")));
     }
     n = json_array_size(u->dups);
     if (n > 0)
@@ -350,17 +350,19 @@ static void print_text(struct run *u, const struct sheet_info *info,
         const char *kind = json_string_value(json_object_get(v, "kind"));
         const char *why = json_string_value(json_object_get(v, "why"));
         const char *why_zh = strcmp(why, "id_number") == 0 ? "身份证号相同"
-                             : strcmp(why, "phone") == 0   ? "电话相同"
-                                                           : "同名、同出生年、同村";
-        long long row = (long long)json_integer_value(json_object_get(v, "row"));
+                             : strcmp(why, "phone") == 0
+                                 ? "电话相同"
+                                 : "同名、同出生年、同村";
+        long long row =
+            (long long)json_integer_value(json_object_get(v, "row"));
         if (strcmp(kind, "in_file") == 0)
-            printf("  %s %lld%s: %s %lld %s (%s)\n", cli_tr(c, "第", "row"),
-                   row, cli_tr(c, " 行", ""),
-                   cli_tr(c, "与第", "the same person as row"),
-                   (long long)json_integer_value(
-                       json_object_get(v, "with_row")),
-                   cli_tr(c, "行为同一人，未重复登记", "; not registered twice"),
-                   cli_tr(c, why_zh, why));
+            printf(
+                "  %s %lld%s: %s %lld %s (%s)\n", cli_tr(c, "第", "row"), row,
+                cli_tr(c, " 行", ""),
+                cli_tr(c, "与第", "the same person as row"),
+                (long long)json_integer_value(json_object_get(v, "with_row")),
+                cli_tr(c, "行为同一人，未重复登记", "; not registered twice"),
+                cli_tr(c, why_zh, why));
         else if (strcmp(kind, "registered") == 0)
             printf("  %s %lld%s: %s %s%s (%s)\n", cli_tr(c, "第", "row"), row,
                    cli_tr(c, " 行", ""),
@@ -389,32 +391,31 @@ static void print_json(struct run *u, const struct sheet_info *info,
         (json_int_t)cs->header_rows, "layout",
         cs->layout == ROSTER_LAYOUT_PERSONS ? "persons" : "households",
         "group_by",
-        cs->layout == ROSTER_LAYOUT_HOUSEHOLDS ? "row"
-                                               : roster_field_name(cs->group_by));
+        cs->layout == ROSTER_LAYOUT_HOUSEHOLDS
+            ? "row"
+            : roster_field_name(cs->group_by));
     if (info->kind == SHEET_XLSX)
         json_object_set_new(o, "sheet", json_string(info->name));
     else
-        json_object_set_new(o, "encoding",
-                            json_string(info->enc == SHEET_ENC_GB18030
-                                            ? "gb18030"
-                                            : "utf-8"));
+        json_object_set_new(
+            o, "encoding",
+            json_string(info->enc == SHEET_ENC_GB18030 ? "gb18030" : "utf-8"));
     json_t *cj = columns_json(cs);
     json_object_update(o, cj);
     json_decref(cj);
-    json_object_set_new(
-        o, "households",
-        json_pack("{s:I, s:I, s:I, s:I}", "new", (json_int_t)t->households_new,
-                  "matched", (json_int_t)t->households_matched, "seen",
-                  (json_int_t)t->households_seen, "filled",
-                  (json_int_t)t->households_filled));
-    json_object_set_new(
-        o, "persons",
-        json_pack("{s:I, s:I, s:I, s:I, s:I}", "new",
-                  (json_int_t)t->persons_new, "present",
-                  (json_int_t)t->persons_present, "filled",
-                  (json_int_t)t->persons_filled, "duplicate",
-                  (json_int_t)t->persons_duplicate, "elsewhere",
-                  (json_int_t)t->persons_elsewhere));
+    json_object_set_new(o, "households",
+                        json_pack("{s:I, s:I, s:I, s:I}", "new",
+                                  (json_int_t)t->households_new, "matched",
+                                  (json_int_t)t->households_matched, "seen",
+                                  (json_int_t)t->households_seen, "filled",
+                                  (json_int_t)t->households_filled));
+    json_object_set_new(o, "persons",
+                        json_pack("{s:I, s:I, s:I, s:I, s:I}", "new",
+                                  (json_int_t)t->persons_new, "present",
+                                  (json_int_t)t->persons_present, "filled",
+                                  (json_int_t)t->persons_filled, "duplicate",
+                                  (json_int_t)t->persons_duplicate, "elsewhere",
+                                  (json_int_t)t->persons_elsewhere));
     json_object_set(o, "refused", u->refused);
     json_object_set(o, "duplicates", u->dups);
     char *s = json_dumps(o, JSON_COMPACT);
@@ -551,4 +552,70 @@ int cmd_import_roster(struct cli *c, struct form *f)
     json_decref(u.dups);
     free(m);
     return code;
+}
+
+/* ---- huzhu dups: likely duplicates across the whole replica */
+
+int cmd_dups(struct cli *c, struct form *f)
+{
+    (void)f;
+    char *json = NULL;
+    struct hz_err err = {0};
+    int rv = hz_node_dups(c->node, &json, &err);
+    if (rv != 0) {
+        hz_free_string(json);
+        return cli_fail(c, rv, &err);
+    }
+    if (c->json) {
+        printf("%s\n", json);
+        hz_free_string(json);
+        return EXIT_OK;
+    }
+    json_t *o = json_loads(json, 0, NULL);
+    hz_free_string(json);
+    json_t *groups = json_object_get(o, "groups");
+    printf("%s: %zu\n",
+           cli_tr(c, "可能重复的组", "groups of likely duplicates"),
+           json_array_size(groups));
+    size_t i;
+    json_t *g;
+    json_array_foreach(groups, i, g)
+    {
+        const char *why = json_string_value(json_object_get(g, "why"));
+        const char *zh =
+            strcmp(why, "id_number") == 0 ? "身份证号相同"
+            : strcmp(why, "phone") == 0   ? "不同户的电话相同"
+            : strcmp(why, "name_variant") == 0
+                ? "姓名仅写法不同(全半角、空格、繁简)，同出生年、同村"
+            : strcmp(why, "household_number") == 0 ? "同村户号相同"
+                                                   : "同名、同出生年、同村";
+        bool hh = strcmp(json_string_value(json_object_get(g, "kind")),
+                         "households") == 0;
+        printf("[%lld] %s:\n",
+               (long long)json_integer_value(json_object_get(g, "score")),
+               cli_tr(c, zh, why));
+        size_t k;
+        json_t *r;
+        json_array_foreach(json_object_get(g, hh ? "households" : "persons"), k,
+                           r)
+        {
+            const char *name = json_string_value(
+                json_object_get(r, hh ? "head_name" : "name"));
+            const char *village =
+                json_string_value(json_object_get(r, "village"));
+            json_int_t year =
+                json_integer_value(json_object_get(r, "birth_year"));
+            printf("  %s %s", json_string_value(json_object_get(r, "id")),
+                   name != NULL ? name : "-");
+            if (year > 0)
+                printf(" %lld", (long long)year);
+            printf(" %s\n", village != NULL ? village : "");
+        }
+    }
+    if (!json_is_true(json_object_get(o, "t2s")))
+        printf("%s\n", cli_tr(c, "(未找到 OpenCC 数据: 繁简写法未比较)",
+                              "(no OpenCC data: traditional and simplified"
+                              " forms not compared)"));
+    json_decref(o);
+    return EXIT_OK;
 }

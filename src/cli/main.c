@@ -504,6 +504,8 @@ static const struct cli_cmd cmds[] = {
     SUBS("bundle", bundle_subs, "导出/导入数据包", "export or import a bundle"),
     SUBS("log", log_subs, "校验全部日志", "re-verify the whole log"),
     SUBS("import", import_subs, "导入花名册", "import a roster"),
+    RUN("dups", NODE_READ, cmd_dups, NULL, "全库查找可能重复登记的人员和住户",
+        "likely duplicate persons and households in the whole replica"),
     RUN("conflicts", NODE_WRITE, cmd_conflicts, NULL, "待复核的并发修改",
         "concurrent writes to review"),
     SUBS("household", household_subs, "登记住户及成员",

@@ -159,9 +159,16 @@ static size_t match(const char *p, const char *const *set)
  * and anything in parentheses (ASCII or full-width), into @out. */
 static void heading_key(const char *text, char *out, size_t cap)
 {
-    static const char *const drop[] = {"\xe3\x80\x80", "\xef\xbc\x8a",
-                                       "\xef\xbc\x9a", " ", "\t", "\r",
-                                       "\n", "*", ":", NULL};
+    static const char *const drop[] = {"\xe3\x80\x80",
+                                       "\xef\xbc\x8a",
+                                       "\xef\xbc\x9a",
+                                       " ",
+                                       "\t",
+                                       "\r",
+                                       "\n",
+                                       "*",
+                                       ":",
+                                       NULL};
     static const char *const open[] = {"(", "\xef\xbc\x88", NULL};
     static const char *const close[] = {")", "\xef\xbc\x89", NULL};
     size_t o = 0, n;
@@ -273,10 +280,10 @@ static bool is_one_of(const char *s, const char *const *set)
 /* "男" -> "male"; NULL for empty; *@bad when it is neither. */
 static const char *cell_sex(const char *s, bool *bad)
 {
-    static const char *const m[] = {"男", "男性", "M", "m", "male", "Male",
-                                    NULL};
-    static const char *const f[] = {"女", "女性", "F", "f", "female", "Female",
-                                    NULL};
+    static const char *const m[] = {"男",   "男性", "M", "m",
+                                    "male", "Male", NULL};
+    static const char *const f[] = {"女",     "女性",   "F", "f",
+                                    "female", "Female", NULL};
     if (s[0] == '\0')
         return NULL;
     if (is_one_of(s, m))
@@ -290,12 +297,12 @@ static const char *cell_sex(const char *s, bool *bad)
 /* A yes/no cell: 是 √ Y 1 有 ..., or 否 N 0 无 and empty. */
 static bool cell_flag(const char *s, bool *bad)
 {
-    static const char *const yes[] = {"是", "√", "✓", "✔", "Y", "y", "yes",
-                                      "Yes", "YES", "1", "TRUE", "true",
-                                      "有", "对", NULL};
-    static const char *const no[] = {"", "否", "×", "N", "n", "no", "No",
-                                     "NO", "0", "FALSE", "false", "无",
-                                     "/", "-", NULL};
+    static const char *const yes[] = {"是",   "√",    "✓",   "✔",   "Y",
+                                      "y",    "yes",  "Yes", "YES", "1",
+                                      "TRUE", "true", "有",  "对",  NULL};
+    static const char *const no[] = {"",      "否", "×",  "N", "n",
+                                     "no",    "No", "NO", "0", "FALSE",
+                                     "false", "无", "/",  "-", NULL};
     if (is_one_of(s, yes))
         return true;
     if (!is_one_of(s, no))
@@ -384,7 +391,7 @@ int roster_birth_year(const char *text, bool number, bool date1904,
                 n++;
                 continue;
             }
-            static const char *const seps[] = {"-", "/", ".", " ", "年",
+            static const char *const seps[] = {"-",  "/",  ".",  " ", "年",
                                                "月", "日", "号", NULL};
             size_t k = 0;
             for (; seps[k] != NULL; k++)
@@ -418,6 +425,64 @@ int roster_birth_year(const char *text, bool number, bool date1904,
     if (!*bad && (year < 1880 || year > this_year))
         *bad = true;
     return *bad ? 0 : year;
+}
+
+void roster_name_key(const char *name, char *out, size_t cap)
+{
+    static const char *const dots[] = {"\xc2\xb7", "\xe2\x80\xa2",
+                                       "\xef\xbc\x8e", ".", NULL};
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p != '\0';) {
+        size_t n;
+        if (*p == ' ' || *p == '\t') {
+            p++;
+            continue;
+        }
+        if (p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80) { /* U+3000 */
+            p += 3;
+            continue;
+        }
+        if ((n = match((const char *)p, dots)) > 0) {
+            if (o + 2 < cap) {
+                out[o++] = '\xc2';
+                out[o++] = '\xb7';
+            }
+            p += n;
+            continue;
+        }
+        /* U+FF01 .. U+FF5E: EF BC 81 .. EF BD 9E, ASCII 0x21 + offset. */
+        if (p[0] == 0xef && (p[1] == 0xbc || p[1] == 0xbd) && p[2] >= 0x80 &&
+            p[2] <= 0xbf) {
+            unsigned cp = 0xff00u + ((unsigned)(p[1] - 0xbc) << 6) +
+                          (unsigned)(p[2] - 0x80);
+            if (cp >= 0xff01u && cp <= 0xff5eu) {
+                char c = (char)(cp - 0xff01u + 0x21u);
+                if (c >= 'A' && c <= 'Z')
+                    c = (char)(c - 'A' + 'a');
+                if (o + 1 < cap)
+                    out[o++] = c;
+                p += 3;
+                continue;
+            }
+        }
+        /* One UTF-8 character as it is (ASCII letters lower-cased). */
+        size_t len = *p < 0x80             ? 1
+                     : (*p & 0xe0) == 0xc0 ? 2
+                     : (*p & 0xf0) == 0xe0 ? 3
+                     : (*p & 0xf8) == 0xf0 ? 4
+                                           : 1;
+        size_t i = 0;
+        while (i < len && p[i] != '\0')
+            i++;
+        if (o + i >= cap)
+            break;
+        for (size_t k = 0; k < i; k++)
+            out[o++] =
+                (char)(len == 1 && p[k] >= 'A' && p[k] <= 'Z' ? p[k] - 'A' + 'a'
+                                                              : p[k]);
+        p += i;
+    }
+    out[o] = '\0';
 }
 
 /* ---- the reader */
@@ -630,8 +695,8 @@ static size_t heading_score(const struct roster *r, size_t k, bool *named)
     *named = false;
     for (size_t c = 0; c < kept_width(r, k); c++) {
         unsigned member;
-        enum roster_field f = field_of_heading(kept_cell(r, k, c), &r->o,
-                                               &member);
+        enum roster_field f =
+            field_of_heading(kept_cell(r, k, c), &r->o, &member);
         if (f == RF_NONE || f == RF_IGNORE)
             continue;
         score++;
@@ -669,10 +734,10 @@ static int set_headings(struct roster *r, size_t k, struct hz_err *err)
     if (k + 1 < r->n_kept) {
         for (size_t c = 0; c < width; c++) {
             unsigned m1, m2;
-            enum roster_field f1 = field_of_heading(kept_cell(r, k, c), &r->o,
-                                                    &m1);
-            enum roster_field f2 = field_of_heading(kept_cell(r, k + 1, c),
-                                                    &r->o, &m2);
+            enum roster_field f1 =
+                field_of_heading(kept_cell(r, k, c), &r->o, &m1);
+            enum roster_field f2 =
+                field_of_heading(kept_cell(r, k + 1, c), &r->o, &m2);
             if (f2 != RF_NONE && (f1 == RF_NONE || in_wide_merge(r, k, c)))
                 fills++;
         }
@@ -728,8 +793,7 @@ static int set_headings(struct roster *r, size_t k, struct hz_err *err)
         cs->group_by = RF_NONE;
     } else {
         return hz_err_set(err, HZ_EMALFORMED,
-                          "row %u: no 姓名 or 户主姓名 column",
-                          cs->header_row);
+                          "row %u: no 姓名 or 户主姓名 column", cs->header_row);
     }
     r->found = true;
     return 0;
@@ -769,9 +833,8 @@ static void refuse(struct roster *r, uint32_t row, enum roster_field f,
                    unsigned member, const char *zh, const char *en)
 {
     if (r->o.refused != NULL)
-        r->o.refused(r->o.data, row, f == RF_NONE ? "" : heading_of(r, f,
-                                                                    member),
-                     zh, en);
+        r->o.refused(r->o.data, row,
+                     f == RF_NONE ? "" : heading_of(r, f, member), zh, en);
 }
 
 static bool blank_text(const char *s)
@@ -845,8 +908,8 @@ static bool person_of(struct roster *r, const struct roster_row *row,
     }
     char idn[32];
     enum roster_field idf =
-        name_field == RF_HEAD_NAME && cell_of(r, row, RF_HEAD_ID, 0, NULL,
-                                              NULL) != NULL
+        name_field == RF_HEAD_NAME &&
+                cell_of(r, row, RF_HEAD_ID, 0, NULL, NULL) != NULL
             ? RF_HEAD_ID
             : RF_ID;
     const char *id = id_of(r, row, idf, member, idn, sizeof idn, &bad);
@@ -865,8 +928,7 @@ static bool person_of(struct roster *r, const struct roster_row *row,
         p->birth_year = roster_birth_year(birth, number, r->o.date1904,
                                           r->o.this_year, &birth_bad);
         if (birth_bad) {
-            refuse(r, row->number, RF_BIRTH, member,
-                   "出生日期不存在或无法识别",
+            refuse(r, row->number, RF_BIRTH, member, "出生日期不存在或无法识别",
                    "the birth date does not exist or cannot be read");
             bad = true;
         }
@@ -936,8 +998,8 @@ static bool person_of(struct roster *r, const struct roster_row *row,
     p->sex = sex;
     const char *rel = text_of(r, row, RF_RELATION, member);
     p->relation = keep_str(r, rel, err, rv);
-    p->head = rel != NULL && (strcmp(rel, "户主") == 0 ||
-                              strcmp(rel, "本人") == 0);
+    p->head =
+        rel != NULL && (strcmp(rel, "户主") == 0 || strcmp(rel, "本人") == 0);
     if (member == 0 && name_field == RF_NAME)
         p->notes = keep_str(r, text_of(r, row, RF_NOTES, 0), err, rv);
     return *rv == 0;
@@ -1026,8 +1088,8 @@ static int person_row(struct roster *r, const struct roster_row *row,
     const char *key = NULL;
     if (cs->group_by == RF_NUMBER || cs->group_by == RF_HEAD_NAME) {
         key = text_of(r, row, cs->group_by, 0);
-        if (key != NULL && (!r->open || r->key == NULL ||
-                            strcmp(key, r->key) != 0))
+        if (key != NULL &&
+            (!r->open || r->key == NULL || strcmp(key, r->key) != 0))
             rv = open_household(r, row, key, err);
     } else { /* a 户主 row in 与户主关系 opens one */
         const char *rel = text_of(r, row, RF_RELATION, 0);
@@ -1078,8 +1140,8 @@ static int member_names(struct roster *r, const struct roster_row *row,
     char buf[4097];
     snprintf(buf, sizeof buf, "%s", cell);
     int rv = 0;
-    static const char *const seps[] = {"、", "，", ",", "；", ";", " ", "/",
-                                       "\xe3\x80\x80", NULL};
+    static const char *const seps[] = {
+        "、", "，", ",", "；", ";", " ", "/", "\xe3\x80\x80", NULL};
     char *p = buf;
     while (rv == 0 && *p != '\0') {
         size_t len = strlen(p), cut = len, skip = 0;
@@ -1131,8 +1193,7 @@ static int household_row(struct roster *r, const struct roster_row *row,
             any = any || text_of(r, row, member_fields[i], k) != NULL;
         if (!any)
             continue;
-        ok = person_of(r, row, k, RF_NAME, &members[n_members], err, &rv) &&
-             ok;
+        ok = person_of(r, row, k, RF_NAME, &members[n_members], err, &rv) && ok;
         n_members++;
     }
     if (rv != 0 || !ok) {
@@ -1166,8 +1227,8 @@ static int replay(struct roster *r, size_t from, struct hz_err *err)
         struct roster_cell cells[256];
         size_t n = r->kept[k].n < 256 ? r->kept[k].n : 256;
         for (size_t i = 0; i < n; i++)
-            cells[i] = (struct roster_cell){r->kept[k].text[i],
-                                            r->kept[k].num[i]};
+            cells[i] =
+                (struct roster_cell){r->kept[k].text[i], r->kept[k].num[i]};
         struct roster_row row = {r->kept[k].number, n, cells};
         rv = data_row(r, &row, err);
     }

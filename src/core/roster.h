@@ -32,10 +32,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ROSTER_HEADER_SCAN 10u   /* rows looked at for the headings */
-#define ROSTER_PERSONS_MAX 100u  /* persons of one household (members) */
-#define ROSTER_MEMBER_COLS 20u   /* numbered member columns, 成员1..20 */
-#define ROSTER_MAPPING_MAX 64u   /* headings a mapping file may name */
+#define ROSTER_HEADER_SCAN 10u  /* rows looked at for the headings */
+#define ROSTER_PERSONS_MAX 100u /* persons of one household (members) */
+#define ROSTER_MEMBER_COLS 20u  /* numbered member columns, 成员1..20 */
+#define ROSTER_MAPPING_MAX 64u  /* headings a mapping file may name */
 
 /* What a column holds. */
 enum roster_field {
@@ -115,8 +115,7 @@ struct roster_person {
 
 struct roster_household {
     uint32_t row; /* the first row it was read from */
-    const char *number, *head_name, *village, *grid, *address, *phone,
-        *notes;
+    const char *number, *head_name, *village, *grid, *address, *phone, *notes;
     int members; /* -1: not given */
     struct roster_person persons[ROSTER_PERSONS_MAX];
     size_t n_persons;
@@ -175,6 +174,14 @@ struct roster_columns {
 };
 /* NULL until the headings are found. */
 const struct roster_columns *roster_columns(const struct roster *r);
+
+/* A name as compared when looking for the same person written twice
+ * (huzhu dups): full-width letters, digits and signs as ASCII, ASCII
+ * letters in lower case, spaces (ASCII, U+3000) left out, and the
+ * middle dots of a transcribed name (· • ． .) as one "·". Traditional
+ * characters are the caller's to convert first (OpenCC). Into @out
+ * (cap bytes, NUL-terminated; cut at a character boundary). */
+void roster_name_key(const char *name, char *out, size_t cap);
 
 /* ---- cells (exposed for tests) */
 

@@ -43,11 +43,11 @@ static void *bounded_realloc(void *p, size_t size)
 struct csv_read {
     struct sheet_rowbuf row;
     size_t col;
-    uint32_t line;       /* the line being fed, 1-based */
-    uint32_t start;      /* the line where the record in progress began */
-    bool between;        /* no record in progress */
-    bool ended_here;     /* a record ended in the line being fed */
-    int rv;              /* the first failure inside a callback */
+    uint32_t line;   /* the line being fed, 1-based */
+    uint32_t start;  /* the line where the record in progress began */
+    bool between;    /* no record in progress */
+    bool ended_here; /* a record ended in the line being fed */
+    int rv;          /* the first failure inside a callback */
     struct hz_err *err;
     sheet_row_fn fn;
     void *data;
@@ -60,8 +60,8 @@ static void on_field(void *s, size_t len, void *data)
     struct csv_read *r = data;
     if (r->rv != 0)
         return;
-    r->rv = sheet_rowbuf_set(&r->row, r->col++, s != NULL ? s : "", len,
-                             false, r->err);
+    r->rv = sheet_rowbuf_set(&r->row, r->col++, s != NULL ? s : "", len, false,
+                             r->err);
 }
 
 static void on_record(int c, void *data)
@@ -75,12 +75,12 @@ static void on_record(int c, void *data)
         return;
     }
     if (++r->rows > SHEET_ROWS_MAX) {
-        r->rv = hz_err_set(r->err, HZ_ETOOBIG, "more than %u rows",
-                           SHEET_ROWS_MAX);
+        r->rv =
+            hz_err_set(r->err, HZ_ETOOBIG, "more than %u rows", SHEET_ROWS_MAX);
         return;
     }
-    r->rv = sheet_rowbuf_emit(&r->row, r->start, r->fn, r->data, r->info,
-                              r->err);
+    r->rv =
+        sheet_rowbuf_emit(&r->row, r->start, r->fn, r->data, r->info, r->err);
 }
 
 /* Does @line (of @len bytes) hold anything but spaces and line ends? */
@@ -140,13 +140,13 @@ static int feed_line(struct feeder *f, const char *line, size_t len)
     r->ended_here = false;
     if (csv_parse(&f->p, line, len, on_field, on_record, r) != len &&
         r->rv == 0)
-        r->rv = cell_too_big ? hz_err_set(r->err, HZ_ETOOBIG,
-                                          "line %u: a cell of more than %u"
-                                          " bytes",
-                                          r->start, SHEET_CELL_MAX)
-                             : hz_err_set(r->err, HZ_EMALFORMED, "line %u: %s",
-                                          r->start,
-                                          csv_strerror(csv_error(&f->p)));
+        r->rv = cell_too_big
+                    ? hz_err_set(r->err, HZ_ETOOBIG,
+                                 "line %u: a cell of more than %u"
+                                 " bytes",
+                                 r->start, SHEET_CELL_MAX)
+                    : hz_err_set(r->err, HZ_EMALFORMED, "line %u: %s", r->start,
+                                 csv_strerror(csv_error(&f->p)));
     if (r->ended_here)
         r->between = true;
     return r->rv;
@@ -257,8 +257,8 @@ int sheet_read_csv(const char *path, const struct sheet_opts *o,
     if (fp == NULL)
         return hz_err_set(err, HZ_EIO, "%s: %s", path, strerror(errno));
     unsigned char bom[3] = {0};
-    bool has_bom = fread(bom, 1, 3, fp) == 3 &&
-                   memcmp(bom, "\xef\xbb\xbf", 3) == 0;
+    bool has_bom =
+        fread(bom, 1, 3, fp) == 3 && memcmp(bom, "\xef\xbb\xbf", 3) == 0;
     if (!has_bom)
         rewind(fp);
     int rv = 0;
@@ -291,8 +291,8 @@ int sheet_read_csv(const char *path, const struct sheet_opts *o,
     csv_init(&f->p, CSV_STRICT | CSV_STRICT_FINI);
     csv_set_realloc_func(&f->p, bounded_realloc);
     cell_too_big = false;
-    f->r = (struct csv_read){.between = true, .err = err, .fn = fn,
-                             .data = data, .info = info};
+    f->r = (struct csv_read){
+        .between = true, .err = err, .fn = fn, .data = data, .info = info};
     sheet_rowbuf_init(&f->r.row);
     rv = pump(fp, cd, f, err);
     if (rv == HZ_EMALFORMED && f->r.rv == 0)

@@ -47,9 +47,9 @@ int sheet_rowbuf_set(struct sheet_rowbuf *b, size_t col, const char *text,
     return 0;
 }
 
-int sheet_rowbuf_emit(struct sheet_rowbuf *b, uint32_t number,
-                      sheet_row_fn fn, void *data,
-                      const struct sheet_info *info, struct hz_err *err)
+int sheet_rowbuf_emit(struct sheet_rowbuf *b, uint32_t number, sheet_row_fn fn,
+                      void *data, const struct sheet_info *info,
+                      struct hz_err *err)
 {
     /* The last non-empty cell ends the row; holes read as "". */
     size_t n = 0;

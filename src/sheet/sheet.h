@@ -26,14 +26,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SHEET_CELL_MAX 4096u     /* bytes of one cell (a text column's) */
-#define SHEET_COLS_MAX 256u      /* columns A .. IV */
-#define SHEET_ROWS_MAX 1048576u  /* rows of a sheet, as Excel's own */
-#define SHEET_PART_MAX (512u << 20) /* bytes inflated of one XLSX part */
+#define SHEET_CELL_MAX 4096u          /* bytes of one cell (a text column's) */
+#define SHEET_COLS_MAX 256u           /* columns A .. IV */
+#define SHEET_ROWS_MAX 1048576u       /* rows of a sheet, as Excel's own */
+#define SHEET_PART_MAX (512u << 20)   /* bytes inflated of one XLSX part */
 #define SHEET_STRINGS_MAX (64u << 20) /* bytes of the shared strings */
 #define SHEET_STRINGS_N_MAX 2000000u  /* shared strings */
-#define SHEET_SHEETS_MAX 64u     /* sheets of a workbook */
-#define SHEET_MERGES_MAX 10000u  /* merged ranges of a sheet */
+#define SHEET_SHEETS_MAX 64u          /* sheets of a workbook */
+#define SHEET_MERGES_MAX 10000u       /* merged ranges of a sheet */
 
 enum sheet_kind { SHEET_CSV, SHEET_XLSX };
 enum sheet_enc { SHEET_ENC_AUTO, SHEET_ENC_UTF8, SHEET_ENC_GB18030 };
@@ -57,9 +57,9 @@ struct sheet_merge {
 /* What was read, filled before the first row is given. */
 struct sheet_info {
     enum sheet_kind kind;
-    enum sheet_enc enc;      /* CSV: the encoding read */
-    char name[128];          /* XLSX: the sheet's name */
-    bool date1904;           /* XLSX: dates count from 1904 */
+    enum sheet_enc enc;         /* CSV: the encoding read */
+    char name[128];             /* XLSX: the sheet's name */
+    bool date1904;              /* XLSX: dates count from 1904 */
     struct sheet_merge *merges; /* XLSX, owned by the info */
     size_t n_merges;
 };
@@ -79,8 +79,7 @@ int sheet_kind_of(const char *path, enum sheet_kind *kind, struct hz_err *err);
 
 /* The sheets of the XLSX @path, by name in workbook order: *@names is an
  * array of *@n strings (free with sheet_names_free). */
-int sheet_names(const char *path, char ***names, size_t *n,
-                struct hz_err *err);
+int sheet_names(const char *path, char ***names, size_t *n, struct hz_err *err);
 void sheet_names_free(char **names, size_t n);
 
 /* Read @path (CSV or XLSX, by its first bytes), calling @fn per row. */
@@ -108,9 +107,9 @@ void sheet_rowbuf_init(struct sheet_rowbuf *b);
 int sheet_rowbuf_set(struct sheet_rowbuf *b, size_t col, const char *text,
                      size_t len, bool number, struct hz_err *err);
 /* Give the row numbered @number to @fn unless it is empty; then clear. */
-int sheet_rowbuf_emit(struct sheet_rowbuf *b, uint32_t number,
-                      sheet_row_fn fn, void *data,
-                      const struct sheet_info *info, struct hz_err *err);
+int sheet_rowbuf_emit(struct sheet_rowbuf *b, uint32_t number, sheet_row_fn fn,
+                      void *data, const struct sheet_info *info,
+                      struct hz_err *err);
 void sheet_rowbuf_free(struct sheet_rowbuf *b);
 
 #endif

@@ -106,10 +106,10 @@ static int read_part(zip_t *za, const char *name, struct part *pt)
         if (XML_Parse(pt->p, buf, (int)got, got == 0) == XML_STATUS_ERROR) {
             rv = pt->rv != 0
                      ? pt->rv
-                     : hz_err_set(pt->err, HZ_EMALFORMED, "%s, line %lu: %s",
-                                  name,
-                                  (unsigned long)XML_GetCurrentLineNumber(pt->p),
-                                  XML_ErrorString(XML_GetErrorCode(pt->p)));
+                     : hz_err_set(
+                           pt->err, HZ_EMALFORMED, "%s, line %lu: %s", name,
+                           (unsigned long)XML_GetCurrentLineNumber(pt->p),
+                           XML_ErrorString(XML_GetErrorCode(pt->p)));
             break;
         }
         if (got == 0)
@@ -156,17 +156,16 @@ static void XMLCALL rel_start(void *data, const XML_Char *name,
     if (id == NULL || target == NULL)
         return;
     if (rs->n == sizeof rs->v / sizeof rs->v[0]) {
-        stop(&rs->pt, hz_err_set(rs->pt.err, HZ_ETOOBIG,
-                                 "a workbook of more than %u parts",
-                                 SHEET_SHEETS_MAX));
+        stop(&rs->pt,
+             hz_err_set(rs->pt.err, HZ_ETOOBIG,
+                        "a workbook of more than %u parts", SHEET_SHEETS_MAX));
         return;
     }
     struct rel *r = &rs->v[rs->n++];
     snprintf(r->id, sizeof r->id, "%s", id);
     /* Targets are relative to xl/, or absolute from the package root. */
-    snprintf(r->target, sizeof r->target, "%s%s",
-             target[0] == '/' ? "" : "xl/", target[0] == '/' ? target + 1
-                                                            : target);
+    snprintf(r->target, sizeof r->target, "%s%s", target[0] == '/' ? "" : "xl/",
+             target[0] == '/' ? target + 1 : target);
     size_t tl = type != NULL ? strlen(type) : 0;
     r->strings = tl >= 14 && strcmp(type + tl - 14, "/sharedStrings") == 0;
 }
@@ -188,16 +187,16 @@ static void XMLCALL book_start(void *data, const XML_Char *name,
     const char *l = local(name);
     if (strcmp(l, "workbookPr") == 0) {
         const char *d = attr(atts, "date1904");
-        b->date1904 = d != NULL && (strcmp(d, "1") == 0 ||
-                                    strcmp(d, "true") == 0);
+        b->date1904 =
+            d != NULL && (strcmp(d, "1") == 0 || strcmp(d, "true") == 0);
         return;
     }
     if (strcmp(l, "sheet") != 0)
         return;
     if (b->n == SHEET_SHEETS_MAX) {
-        stop(&b->pt, hz_err_set(b->pt.err, HZ_ETOOBIG,
-                                "a workbook of more than %u sheets",
-                                SHEET_SHEETS_MAX));
+        stop(&b->pt,
+             hz_err_set(b->pt.err, HZ_ETOOBIG,
+                        "a workbook of more than %u sheets", SHEET_SHEETS_MAX));
         return;
     }
     const char *n = attr(atts, "name"), *rid = attr(atts, "id");
@@ -215,8 +214,8 @@ static int open_book(const char *path, zip_t **za, struct book *b,
     if (*za == NULL) {
         zip_error_t e;
         zip_error_init_with_code(&e, ze);
-        int rv = hz_err_set(err, HZ_EMALFORMED, "%s: not a workbook (%s)",
-                            path, zip_error_strerror(&e));
+        int rv = hz_err_set(err, HZ_EMALFORMED, "%s: not a workbook (%s)", path,
+                            zip_error_strerror(&e));
         zip_error_fini(&e);
         return rv;
     }
@@ -254,8 +253,7 @@ static int open_book(const char *path, zip_t **za, struct book *b,
     return rv;
 }
 
-int sheet_names(const char *path, char ***names, size_t *n,
-                struct hz_err *err)
+int sheet_names(const char *path, char ***names, size_t *n, struct hz_err *err)
 {
     zip_t *za;
     struct book *b = malloc(sizeof *b);
@@ -292,9 +290,9 @@ void sheet_names_free(char **names, size_t n)
 
 struct strings {
     struct part pt;
-    char *text;     /* every string, each NUL-terminated */
+    char *text; /* every string, each NUL-terminated */
     size_t len, cap;
-    uint32_t *at;   /* where each starts in text */
+    uint32_t *at; /* where each starts in text */
     size_t n, cap_at;
     bool in_si, in_t, in_rph;
     size_t si_start;
@@ -449,9 +447,9 @@ static void XMLCALL merge_start(void *data, const XML_Char *name,
     m.c2++;
     struct sheet_info *in = sh->info;
     if (in->n_merges == SHEET_MERGES_MAX) {
-        stop(&sh->pt, hz_err_set(sh->pt.err, HZ_ETOOBIG,
-                                 "more than %u merged ranges",
-                                 SHEET_MERGES_MAX));
+        stop(&sh->pt,
+             hz_err_set(sh->pt.err, HZ_ETOOBIG, "more than %u merged ranges",
+                        SHEET_MERGES_MAX));
         return;
     }
     if (in->n_merges == sh->cap_merges) {
@@ -490,9 +488,9 @@ static void XMLCALL cell_start(void *data, const XML_Char *name,
         const char *r = attr(atts, "r"), *t = attr(atts, "t");
         uint32_t col = sh->col, row;
         if (r != NULL && (!cell_ref(r, &col, &row) || row != sh->row_number)) {
-            stop(&sh->pt, hz_err_set(sh->pt.err, HZ_EMALFORMED,
-                                     "row %u: a cell named %s",
-                                     sh->row_number, r));
+            stop(&sh->pt,
+                 hz_err_set(sh->pt.err, HZ_EMALFORMED,
+                            "row %u: a cell named %s", sh->row_number, r));
             return;
         }
         sh->col = col;

@@ -252,6 +252,58 @@ def persons_already_registered_are_listed_and_not_registered_twice():
 
 
 @cases.case
+def dups_lists_likely_duplicates_across_the_replica():
+    """huzhu dups: the same ID number, the same name in another form
+    (traditional, full width, a space), a phone in two households, a 户号
+    twice in a village; rows merged into another drop out; and a person
+    added by hand says what it may repeat."""
+    with T.TempDir("roster-dupsall") as work:
+        n = T.Node.create(work, "测试村委会", "n")
+        roster(n, fixture("roster-gb18030.csv"))
+        ps = by(rows_of(n, "persons"), "name")
+        j = n.js("household", "add", "--head", "測試張大", "--village",
+                 "测试村", "--member", "測試張大,男,1958")
+        variant = j["members"][0]
+        r = n.run("--json", "person", "add", "--name", "测试王 五",
+                  "--born", "1949", "--phone", "13800000002")
+        T.check_eq(r.rc, 0, "a person added by hand is written")
+        added = r.json()
+        T.check({d["why"] for d in added["possible_duplicates"]} ==
+                {"phone"} and "13800000002" not in r.err,
+                "and says it may repeat a registered phone (%s)" % added)
+        other = n.out("person", "add", "--name", "测试某人").strip()
+        n.put("persons", "id_number=%s" % ps["测试李花"]["id_number"],
+              id=other)
+        n.put("households", "number=001", "village=测试村")
+        g = n.js("dups")
+        T.check(g["t2s"], "OpenCC's data is there (traditional compared)")
+        got = {(x["why"], tuple(sorted(p["id"] for p in
+                                       x.get("persons", x.get("households",
+                                                                [])))))
+               for x in g["groups"]}
+        T.check(("id_number", tuple(sorted([ps["测试李花"]["id"], other])))
+                in got, "the same ID number (%s)" % got)
+        T.check(("name_variant", tuple(sorted([ps["测试张大"]["id"],
+                                               variant]))) in got,
+                "測試張大 and 测试张大, both 1958 in 测试村")
+        T.check(any(w == "phone" and added["id"] in ids for w, ids in got),
+                "13800000002 in two households")
+        T.check(any(w == "household_number" for w, _ in got),
+                "户号 001 twice in 测试村")
+        T.check_eq([x["score"] for x in g["groups"]],
+                   sorted([x["score"] for x in g["groups"]], reverse=True),
+                   "strongest first")
+        n.put("persons", "merged_into=%s" % ps["测试李花"]["id"], id=other)
+        g = n.js("dups")
+        T.check(all(other not in [p["id"] for p in x.get("persons", [])]
+                    for x in g["groups"]),
+                "a person merged into another is no longer listed")
+        text = n.out("dups")
+        T.check("同村户号相同" in text and ps["测试张大"]["id"] in text,
+                "the text lists each group with its reason and ids")
+
+
+@cases.case
 def an_interrupted_import_resumes_and_adds_nothing_twice():
     with T.TempDir("roster-resume") as work:
         n = T.Node.create(work, "测试村委会", "n")

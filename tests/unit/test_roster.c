@@ -61,6 +61,26 @@ static void birth_dates_as_typed_and_as_stored(void **state)
     assert_int_equal(year("-5", true), -1);
 }
 
+/* Names compared as one person's: width, case, spaces and dots. */
+static void names_compare_by_their_key(void **state)
+{
+    (void)state;
+    char a[64], b[64];
+    roster_name_key("张 三", a, sizeof a);
+    roster_name_key("张\xe3\x80\x80三", b, sizeof b); /* U+3000 */
+    assert_string_equal(a, "张三");
+    assert_string_equal(b, "张三");
+    roster_name_key("ＺＨＡＮＧ ｓａｎ１", a, sizeof a);
+    assert_string_equal(a, "zhangsan1");
+    roster_name_key("阿依古丽•买买提", a, sizeof a);
+    roster_name_key("阿依古丽．买买提", b, sizeof b);
+    assert_string_equal(a, b);
+    roster_name_key("阿依古丽·买买提", b, sizeof b);
+    assert_string_equal(a, b);
+    roster_name_key("张三", a, 5); /* cut at a character */
+    assert_string_equal(a, "张");
+}
+
 /* ---- a roster fed rows */
 
 #define ROWS_MAX 16
@@ -469,6 +489,7 @@ int main(int argc, char **argv)
     fixtures = argv[1];
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(birth_dates_as_typed_and_as_stored),
+        cmocka_unit_test(names_compare_by_their_key),
         cmocka_unit_test(persons_grouped_by_number_under_a_title),
         cmocka_unit_test(a_household_a_row_with_numbered_members),
         cmocka_unit_test(two_heading_rows_through_merged_cells),

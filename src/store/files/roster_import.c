@@ -8,13 +8,12 @@
  *             holds the digest of what the roster said; nothing is done;
  *   matched   a household the node holds with the same 户号 in the same
  *             village, or (a roster without 户号) the household of a
- *             person with one of its ID numbers: what it lacks is added (its members not there, by
- *             ID number or else by name; fields it has empty), nothing it
- *             has is changed;
- *   new       written whole: the household and its members.
- * Households are written in batches of ROSTER_CHUNK, each one transaction
- * holding its entries and its ledger rows (write_commit_within): a batch
- * is in the node whole, ledger and all, or not at all, so a run stopped
+ *             person with one of its ID numbers: what it lacks is added (its
+ * members not there, by ID number or else by name; fields it has empty),
+ * nothing it has is changed; new       written whole: the household and its
+ * members. Households are written in batches of ROSTER_CHUNK, each one
+ * transaction holding its entries and its ledger rows (write_commit_within): a
+ * batch is in the node whole, ledger and all, or not at all, so a run stopped
  * anywhere resumes by running it again. Within a run, households and ID
  * numbers planned but not yet committed are matched from memory (the
  * whole run, in a dry run, which commits nothing). A person whose ID
@@ -159,8 +158,8 @@ static void ledger_key(const struct roster_household *h, uint8_t *out)
     crypto_generichash_state st;
     crypto_generichash_init(&st, NULL, 0, DIGEST_LEN);
     hash_text(&st, "huzhu roster household v1");
-    const char *fields[] = {h->number, h->head_name, h->village, h->grid,
-                            h->address, h->phone, h->notes};
+    const char *fields[] = {h->number,  h->head_name, h->village, h->grid,
+                            h->address, h->phone,     h->notes};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         hash_text(&st, fields[i]);
     char num[16];
@@ -168,8 +167,8 @@ static void ledger_key(const struct roster_household *h, uint8_t *out)
     hash_text(&st, num);
     for (size_t i = 0; i < h->n_persons; i++) {
         const struct roster_person *p = &h->persons[i];
-        const char *pf[] = {p->name, p->relation, p->id_number, p->phone,
-                            p->notes, p->sex};
+        const char *pf[] = {p->name,  p->relation, p->id_number,
+                            p->phone, p->notes,    p->sex};
         for (size_t j = 0; j < sizeof pf / sizeof pf[0]; j++)
             hash_text(&st, pf[j]);
         snprintf(num, sizeof num, "%d %u", p->birth_year, p->flags);
@@ -223,8 +222,8 @@ void store_roster_free(struct store_roster *r)
     free(r);
 }
 
-const struct store_roster_totals *store_roster_totals(
-    const struct store_roster *r)
+const struct store_roster_totals *
+store_roster_totals(const struct store_roster *r)
 {
     return &r->t;
 }
@@ -303,11 +302,11 @@ static int household_by_number(hz_node *n, const char *village,
     out[0] = '\0';
     sqlite3_stmt *st;
     bool found = false;
-    int rv = db_first(&n->db,
-                      "SELECT id FROM e_households WHERE number = ?1 AND"
-                      " village IS ?2 AND deleted = 0 ORDER BY id LIMIT 1",
-                      DB_ARGS(DB_TEXT(number), DB_TEXT(village)), &st, &found,
-                      err);
+    int rv =
+        db_first(&n->db,
+                 "SELECT id FROM e_households WHERE number = ?1 AND"
+                 " village IS ?2 AND deleted = 0 ORDER BY id LIMIT 1",
+                 DB_ARGS(DB_TEXT(number), DB_TEXT(village)), &st, &found, err);
     if (rv == 1) {
         rv = column_hex(st, 0, out) != 0
                  ? hz_err_set(err, HZ_ECORRUPT, "household id")
@@ -420,8 +419,8 @@ static int put(struct store_roster *r, const char *table, const char *id,
 }
 
 static const char *flag_cols[ROSTER_FLAGS] = {
-    "disabled", "left_behind", "pregnant", "chronic", "elderly_mobility",
-    "no_caretaker"};
+    "disabled", "left_behind",      "pregnant",
+    "chronic",  "elderly_mobility", "no_caretaker"};
 
 /* The fields of @p to write: all of a new person (@h NULL), or those a
  * held person @h has empty. */
@@ -463,8 +462,8 @@ static int hh_row(void *data, sqlite3_stmt *st, struct hz_err *err)
 {
     (void)err;
     struct hh_held *h = data;
-    bool *has[] = {&h->number, &h->head_name, &h->village, &h->grid,
-                   &h->address, &h->phone, &h->members, &h->notes};
+    bool *has[] = {&h->number,  &h->head_name, &h->village, &h->grid,
+                   &h->address, &h->phone,     &h->members, &h->notes};
     for (int i = 0; i < 8; i++)
         *has[i] = sqlite3_column_type(st, i) != SQLITE_NULL;
     return 0;
@@ -493,9 +492,8 @@ static size_t household_fields(const struct roster_household *h,
     return n;
 }
 
-int store_roster_seen(struct store_roster *r,
-                      const struct roster_household *h, bool *seen,
-                      struct hz_err *err)
+int store_roster_seen(struct store_roster *r, const struct roster_household *h,
+                      bool *seen, struct hz_err *err)
 {
     uint8_t lk[DIGEST_LEN], row[HZ_ROW_LEN];
     ledger_key(h, lk);
@@ -513,9 +511,9 @@ int store_roster_add(struct store_roster *r, const struct roster_household *h,
     ledger_key(h, lk);
     uint8_t row[HZ_ROW_LEN];
     bool found = false;
-    int rv = db_blob(&n->db, "SELECT household FROM roster_seen WHERE k = ?1",
-                     DB_ARGS(DB_BLOB(lk, DIGEST_LEN)), row, sizeof row, &found,
-                     err);
+    int rv =
+        db_blob(&n->db, "SELECT household FROM roster_seen WHERE k = ?1",
+                DB_ARGS(DB_BLOB(lk, DIGEST_LEN)), row, sizeof row, &found, err);
     if (rv != 0)
         return rv;
     if (found) {
@@ -557,8 +555,8 @@ int store_roster_add(struct store_roster *r, const struct roster_household *h,
     }
     /* A household with a number is that number's: its members' ID
      * numbers match it only when the roster gives none. */
-    for (size_t i = 0; rv == 0 && h->number == NULL && hh[0] == '\0' &&
-                       i < h->n_persons;
+    for (size_t i = 0;
+         rv == 0 && h->number == NULL && hh[0] == '\0' && i < h->n_persons;
          i++) {
         const char *idn = h->persons[i].id_number;
         if (idn == NULL)
