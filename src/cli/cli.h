@@ -214,6 +214,8 @@ int cmd_bundle_export(struct cli *c, struct form *f);
 int cmd_bundle_import(struct cli *c, struct form *f);
 int cmd_import_roster(struct cli *c, struct form *f);
 int cmd_dups(struct cli *c, struct form *f);
+int cmd_merge(struct cli *c, struct form *f);
+int cmd_unmerge(struct cli *c, struct form *f);
 int cmd_conflicts(struct cli *c, struct form *f);
 int cmd_backup(struct cli *c, struct form *f);
 int cmd_restore(struct cli *c, struct form *f);

@@ -619,3 +619,122 @@ int cmd_dups(struct cli *c, struct form *f)
     json_decref(o);
     return EXIT_OK;
 }
+
+/* ---- huzhu merge / unmerge: one record standing for another
+ * (DECISIONS 40: merged_into is a field; views follow its chain) */
+
+static bool merge_table(const char *t)
+{
+    return strcmp(t, "persons") == 0 || strcmp(t, "households") == 0;
+}
+
+/* The row @id of @table as JSON, or the exit code (not found, deleted). */
+static int merge_row(struct cli *c, const char *table, const char *id,
+                     json_t **out)
+{
+    char *json = NULL;
+    struct hz_err err = {0};
+    int rv = hz_node_get(c->node, table, id, &json, &err);
+    if (rv != 0) {
+        hz_free_string(json);
+        return cli_fail(c, rv, &err);
+    }
+    *out = json_loads(json, 0, NULL);
+    hz_free_string(json);
+    return *out != NULL ? EXIT_OK : cli_fail(c, HZ_ENOMEM, NULL);
+}
+
+static int merge_write(struct cli *c, const char *table, const char *dup,
+                       const char *into)
+{
+    hz_batch *b = NULL;
+    struct hz_err err = {0};
+    const struct hz_field f = {"merged_into", into != NULL ? into : ""};
+    int code = hz_batch_open(c->node, &b, &err);
+    if (code == 0)
+        code = hz_batch_put(b, table, dup, 1, &f, NULL, &err);
+    if (code != 0) {
+        hz_batch_close(b);
+        return cli_fail(c, code, &err);
+    }
+    int rv = cli_commit(c, b);
+    hz_batch_close(b);
+    if (rv != EXIT_OK)
+        return rv;
+    if (c->json)
+        printf("{\"table\":\"%s\",\"id\":\"%s\",\"merged_into\":%s%s%s}\n",
+               table, dup, into ? "\"" : "", into ? into : "null",
+               into ? "\"" : "");
+    else if (into != NULL)
+        printf("%s: %s → %s\n", cli_tr(c, "已合并", "merged"), dup, into);
+    else
+        printf("%s: %s\n", cli_tr(c, "已撤销合并", "unmerged"), dup);
+    return EXIT_OK;
+}
+
+int cmd_merge(struct cli *c, struct form *f)
+{
+    const char *table = form_get(f, "TABLE"), *keep = form_get(f, "KEEP"),
+               *dup = form_get(f, "DUP");
+    if (!merge_table(table))
+        return cli_usage(c, f,
+                         cli_tr(c, "只能合并 persons 或 households",
+                                "merges persons or households"));
+    if (strcmp(keep, dup) == 0)
+        return cli_usage(c, f,
+                         cli_tr(c, "不能把一条记录合并到它自己",
+                                "a record cannot be merged into itself"));
+    json_t *k = NULL, *d = NULL;
+    int rv = merge_row(c, table, keep, &k);
+    if (rv == EXIT_OK)
+        rv = merge_row(c, table, dup, &d);
+    /* KEEP's own chain reaching DUP would make a cycle: the views would
+     * settle it (the lowest id stands), but typed here it is a mistake. */
+    json_t *at = k != NULL ? json_incref(k) : NULL;
+    for (int step = 0; rv == EXIT_OK && at != NULL && step < 64; step++) {
+        const char *next =
+            json_string_value(json_object_get(at, "merged_into"));
+        json_decref(at);
+        at = NULL;
+        if (next == NULL)
+            break;
+        if (strcmp(next, dup) == 0) {
+            fprintf(stderr, "huzhu: %s\n",
+                    cli_tr(c,
+                           "KEEP 已合并到 DUP：先撤销那次合并 (huzhu unmerge)",
+                           "KEEP is merged into DUP already: undo that first"
+                           " (huzhu unmerge)"));
+            rv = EXIT_INPUT;
+            break;
+        }
+        char *json = NULL;
+        struct hz_err err = {0};
+        if (hz_node_get(c->node, table, next, &json, &err) == 0)
+            at = json_loads(json, 0, NULL);
+        hz_free_string(json);
+    }
+    json_decref(at);
+    json_decref(k);
+    json_decref(d);
+    return rv == EXIT_OK ? merge_write(c, table, dup, keep) : rv;
+}
+
+int cmd_unmerge(struct cli *c, struct form *f)
+{
+    const char *table = form_get(f, "TABLE"), *dup = form_get(f, "DUP");
+    if (!merge_table(table))
+        return cli_usage(c, f,
+                         cli_tr(c, "只能合并 persons 或 households",
+                                "merges persons or households"));
+    json_t *d = NULL;
+    int rv = merge_row(c, table, dup, &d);
+    bool merged = rv == EXIT_OK && json_object_get(d, "merged_into") != NULL;
+    json_decref(d);
+    if (rv == EXIT_OK && !merged) {
+        fprintf(
+            stderr, "huzhu: %s\n",
+            cli_tr(c, "该记录未合并到其他记录", "that record is not merged"));
+        return EXIT_NOTFOUND;
+    }
+    return rv == EXIT_OK ? merge_write(c, table, dup, NULL) : rv;
+}

@@ -329,6 +329,20 @@ static const struct cli_cmd bundle_subs[] = {
     END,
 };
 
+static const struct cli_param merge_params[] = {
+    POS("TABLE", NULL, "persons 或 households", "persons or households"),
+    POS("KEEP", NULL, "保留的记录", "the record kept"),
+    POS("DUP", NULL, "重复的记录(并入 KEEP)",
+        "the duplicate (merged into KEEP)"),
+    END,
+};
+
+static const struct cli_param unmerge_params[] = {
+    POS("TABLE", NULL, "persons 或 households", "persons or households"),
+    POS("DUP", NULL, "已合并的记录", "the merged record"),
+    END,
+};
+
 static const struct cli_cmd import_subs[] = {
     RUN("roster", NODE_WRITE, cmd_import_roster, roster_params,
         "导入村花名册(CSV/XLSX)", "import a village's household roster"),
@@ -504,6 +518,11 @@ static const struct cli_cmd cmds[] = {
     SUBS("bundle", bundle_subs, "导出/导入数据包", "export or import a bundle"),
     SUBS("log", log_subs, "校验全部日志", "re-verify the whole log"),
     SUBS("import", import_subs, "导入花名册", "import a roster"),
+    RUN("merge", NODE_WRITE, cmd_merge, merge_params,
+        "把重复登记的记录合并到保留的记录(可撤销)",
+        "merge a duplicate record into the one kept (undoable)"),
+    RUN("unmerge", NODE_WRITE, cmd_unmerge, unmerge_params, "撤销合并",
+        "undo a merge"),
     RUN("dups", NODE_READ, cmd_dups, NULL, "全库查找可能重复登记的人员和住户",
         "likely duplicate persons and households in the whole replica"),
     RUN("conflicts", NODE_WRITE, cmd_conflicts, NULL, "待复核的并发修改",

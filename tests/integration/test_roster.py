@@ -303,6 +303,77 @@ def dups_lists_likely_duplicates_across_the_replica():
                 "the text lists each group with its reason and ids")
 
 
+def view(node, name):
+    return node.js("show", name)
+
+
+@cases.case
+def merged_records_count_once_in_every_view_and_unmerge_undoes_it():
+    with T.TempDir("roster-merge") as work:
+        a = T.Node.create(work, "测试乡镇", "a")
+        a.js("network", "create", "--name", "测试网")
+        site = a.out("site", "add", "--name", "测试安置点").strip()
+        item = a.out("item", "add", "--name", "测试大米", "--unit", "kg").strip()
+        h1 = a.js("household", "add", "--head", "测试甲", "--village", "测试村",
+                  "--member", "测试甲,男,1960")
+        h2 = a.js("household", "add", "--head", "测试甲", "--village", "测试村",
+                  "--member", "测试甲,男,1960,残疾")
+        p1, p2 = h1["members"][0], h2["members"][0]
+        a.out("checkin", p1, site)
+        a.out("checkin", p2, site)
+        a.out("stock", "receive", site, item, "100")
+        a.out("stock", "distribute", site, item, "10", "--household", h2["id"])
+        present = lambda: [o["present"] for o in view(a, "occupancy")]  # noqa
+        T.check_eq(present(), [2], "registered twice: two people present")
+        j = a.js("merge", "persons", p1, p2)
+        T.check_eq((j["id"], j["merged_into"]), (p2, p1), "p2 merged into p1")
+        T.check_eq(present(), [1], "merged: one person present")
+        T.check_eq({r["person"] for r in view(a, "presence")}, {p1},
+                   "both check-ins are p1's, listed for review")
+        vul = view(a, "vulnerable")
+        T.check(len(vul) == 1 and vul[0]["person"] == p1 and
+                vul[0]["disabled"], "p1 is vulnerable: p2 was 残疾")
+        a.js("merge", "households", h1["id"], h2["id"])
+        rec = view(a, "received")
+        T.check_eq([(r["household"], r["received"]) for r in rec],
+                   [(h1["id"], 10)], "h2's distribution is h1's")
+        T.check_eq([r["household"] for r in view(a, "village")], [h1["id"]],
+                   "the village lists h1 alone")
+        r = a.run("merge", "persons", p2, p1)
+        T.check_eq(r.rc, T.EXIT_INPUT, "merging p1 into p2 after p2 into p1:"
+                   " a cycle typed by mistake, refused (%r)" % r.err)
+        T.check_eq(a.run("merge", "persons", p1, p1).rc, T.EXIT_USAGE,
+                   "a record into itself: refused")
+        T.check_eq(a.run("merge", "persons", p1, "0" * 32).rc,
+                   T.EXIT_NOTFOUND, "an unknown record: not found")
+        a.js("unmerge", "persons", p2)
+        T.check_eq(present(), [2], "unmerged: two again")
+        T.check_eq(a.run("unmerge", "persons", p2).rc, T.EXIT_NOTFOUND,
+                   "unmerging again: not merged")
+        # Crossed merges on two nodes, then exchanged: one result, the
+        # lowest id standing (DECISIONS 40).
+        b = T.Node.create(work, "测试村委会", "b")
+        tok = a.js("admit", b.key, "--name", "乙", "--role",
+                   "coordinator")["token"]
+        b.js("join", tok)
+        bundle = os.path.join(work, "a.bundle")
+        a.export(bundle)
+        b.import_(bundle)
+        a.js("merge", "persons", p1, p2)
+        b.js("merge", "persons", p2, p1)
+        for x, y in ((a, b), (b, a)):
+            path = os.path.join(work, "x.bundle")
+            x.export(path)
+            y.import_(path)
+        T.check_eq(a.state_hash(), b.state_hash(), "both nodes agree")
+        low = min(p1, p2)
+        for node in (a, b):
+            T.check_eq({r["person"] for r in view(node, "presence")}, {low},
+                       "the cycle p1 <-> p2 ends at the lowest id")
+            T.check_eq([o["present"] for o in view(node, "occupancy")], [1],
+                       "counted once")
+
+
 @cases.case
 def an_interrupted_import_resumes_and_adds_nothing_twice():
     with T.TempDir("roster-resume") as work:

@@ -370,6 +370,47 @@ static struct tally *tally_add(struct tally *t, size_t *n, long a, long b,
 
 /* Stock on hand per (site, item) and distributions per (household,
  * item): sums of the quantities of counted events. */
+/* The row that @row stands for in the views (DECISIONS 40; views.c,
+ * MERGE_ENDS): merged_into followed through live rows of its table; a
+ * link to a missing or deleted row ends the chain, and a cycle ends at
+ * its lowest id. A row that is not live stands for itself (the views
+ * keep what they cannot follow, such as a stay of a deleted person). */
+static size_t model_rep(struct sim_world *w, const struct sim_view *v,
+                        size_t row)
+{
+    const struct sim_model *m = w->model;
+    if (!model_row_live(m, v, row))
+        return row;
+    const struct table_def *t = m->rows[row].t;
+    int col = schema_col_c(t, "merged_into");
+    if (col < 0)
+        return row;
+    size_t path[512], n = 0, cur = row;
+    for (;;) {
+        for (size_t i = 0; i < n; i++) {
+            if (path[i] != cur)
+                continue;
+            size_t low = path[i]; /* a cycle: path[i..n) */
+            for (size_t k = i + 1; k < n; k++)
+                if (strcmp(m->rows[path[k]].hex, m->rows[low].hex) < 0)
+                    low = path[k];
+            return low;
+        }
+        if (n == sizeof path / sizeof path[0])
+            abort();
+        path[n++] = cur;
+        const char *to = model_value(w, v, cur, col);
+        if (to == NULL || to[0] == '\0')
+            return cur;
+        uint8_t id[HZ_ROW_LEN];
+        id_of(w, to, id, HZ_ROW_LEN);
+        long next = model_row_find(m, t, id);
+        if (next < 0 || !model_row_live(m, v, (size_t)next))
+            return cur;
+        cur = (size_t)next;
+    }
+}
+
 static void check_sums(struct sim_world *w, int x, const bool *counts,
                        bool received)
 {
@@ -384,8 +425,12 @@ static void check_sums(struct sim_world *w, int x, const bool *counts,
             continue;
         if (!received)
             tally_add(t, &n, e->site, e->item, e->qty);
-        else if (e->distributed)
-            tally_add(t, &n, e->household, e->item, -e->qty);
+        else if (e->distributed) /* to the household it stands for */
+            tally_add(t, &n,
+                      e->household < 0 ? e->household
+                                       : (long)model_rep(w, &w->nodes[x].view,
+                                                         (size_t)e->household),
+                      e->item, -e->qty);
     }
     const char *name = received ? "received" : "stock";
     json_t *j = view_json(w, x, name);
@@ -445,11 +490,15 @@ static void check_occupancy(struct sim_world *w, int x, const bool *open)
         for (size_t e = 0; e < m->n_events; e++) {
             if (!open[e] || m->events[e].site != site)
                 continue;
+            /* A person registered twice and merged counts once. */
+            long who = m->events[e].person < 0
+                           ? m->events[e].person
+                           : (long)model_rep(w, v, (size_t)m->events[e].person);
             bool dup = false;
             for (size_t k = 0; k < n && !dup; k++)
-                dup = persons[k] == m->events[e].person;
+                dup = persons[k] == who;
             if (!dup)
-                persons[n++] = m->events[e].person;
+                persons[n++] = who;
         }
         int64_t present = int_of(w, o, "present");
         SIM_CHECK(w, present == (int64_t)n,
@@ -486,11 +535,12 @@ static void check_presence(struct sim_world *w, int x, const bool *open)
                   "node %d presence lists stay %.8s, not open in the model", x,
                   str_of(w, o, "stay"));
         const struct m_event *ev = &m->events[e];
-        SIM_CHECK(
-            w,
-            strcmp(str_of(w, o, "person"), m->rows[ev->person].hex) == 0 &&
-                strcmp(str_of(w, o, "site"), m->rows[ev->site].hex) == 0,
-            "node %d presence of stay %.8s: wrong person or site", x, ev->hex);
+        size_t who = model_rep(w, &w->nodes[x].view, (size_t)ev->person);
+        SIM_CHECK(w,
+                  strcmp(str_of(w, o, "person"), m->rows[who].hex) == 0 &&
+                      strcmp(str_of(w, o, "site"), m->rows[ev->site].hex) == 0,
+                  "node %d presence of stay %.8s: wrong person or site", x,
+                  ev->hex);
     }
     json_decref(j);
 }
@@ -506,14 +556,22 @@ static void check_vulnerable(struct sim_world *w, int x)
         schema_table_c(schema_current(), "persons");
     json_t *j = view_json(w, x, "vulnerable");
     size_t want = 0;
+    /* A person standing for itself, vulnerable when any record merged
+     * into it is (its own included). */
     for (size_t i = 0; i < m->n_rows; i++) {
-        if (m->rows[i].t != persons || !model_row_live(m, v, i))
+        if (m->rows[i].t != persons || !model_row_live(m, v, i) ||
+            model_rep(w, v, i) != i)
             continue;
         bool any = false;
-        for (size_t f = 0; f < 6 && !any; f++) {
-            const char *val =
-                model_value(w, v, i, schema_col_c(persons, flags[f]));
-            any = val != NULL && strcmp(val, "true") == 0;
+        for (size_t r = 0; r < m->n_rows && !any; r++) {
+            if (m->rows[r].t != persons || !model_row_live(m, v, r) ||
+                model_rep(w, v, r) != i)
+                continue;
+            for (size_t f = 0; f < 6 && !any; f++) {
+                const char *val =
+                    model_value(w, v, r, schema_col_c(persons, flags[f]));
+                any = val != NULL && strcmp(val, "true") == 0;
+            }
         }
         if (!any)
             continue;

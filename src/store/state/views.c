@@ -24,13 +24,6 @@
     "SELECT * FROM " t " x WHERE x.reverses IS NULL AND NOT EXISTS"            \
     " (SELECT 1 FROM " t " r WHERE r.reverses = x.id)"
 
-#define OPEN_STAYS                                                             \
-    "WITH eff AS (" EFFECTIVE(                                                 \
-        "v_stays") "), open AS (SELECT i.* FROM eff"                           \
-                   " i WHERE i.kind = 'in' AND NOT EXISTS (SELECT 1 FROM eff " \
-                   "o WHERE"                                                   \
-                   " o.kind = 'out' AND o.closes = i.id)) "
-
 /* clang-format cannot lay out strings joined around macros: */
 /* clang-format off */
 
@@ -56,6 +49,18 @@
     " min(CASE WHEN c2.start IS NOT NULL THEN c.cur END)) FROM " pfx "_chain c" \
     " LEFT JOIN " pfx "_link l ON l.id = c.cur LEFT JOIN " pfx "_chain c2"     \
     " ON c2.start = l.nxt AND c2.cur = c.cur GROUP BY c.start)"
+
+/* Open check-ins (no counted check-out closes them), each with who: the
+ * person that stands
+ * for its person (the end of its merged_into chain, DECISIONS 40), so a
+ * person registered twice and merged is counted once, at every site
+ * either record was checked in to. */
+#define OPEN_STAYS_MERGED                                                      \
+    "WITH RECURSIVE " MERGE_ENDS("p", "e_persons") ", "                        \
+    "eff AS (" EFFECTIVE("v_stays") "), "                                      \
+    "open AS (SELECT i.*, coalesce(pe.rep, i.person) AS who FROM eff i"        \
+    " LEFT JOIN p_end pe ON pe.start = i.person WHERE i.kind = 'in' AND NOT"   \
+    " EXISTS (SELECT 1 FROM eff o WHERE o.kind = 'out' AND o.closes = i.id)) "
 
 /* proto/schema.md, "Who is not accounted for": the households (hh) and
  * persons (pp) in scope, each with its reason, or NULL when accounted
@@ -157,8 +162,8 @@ struct view {
 /* Sphere: at least 3.5 m2 of covered space per person. */
 static const struct view views[] = {
     {"occupancy",
-     OPEN_STAYS
-     ", here AS (SELECT site, count(DISTINCT person) AS n FROM open GROUP BY"
+     OPEN_STAYS_MERGED
+     ", here AS (SELECT site, count(DISTINCT who) AS n FROM open GROUP BY"
      " site) SELECT s.id AS site, s.name AS name, s.kind AS kind, s.capacity"
      " AS capacity, s.area_m2 AS area_m2, coalesce(here.n, 0) AS present,"
      " CASE WHEN s.capacity IS NOT NULL AND coalesce(here.n, 0) > s.capacity"
@@ -168,15 +173,15 @@ static const struct view views[] = {
      " WHERE s.deleted = 0 AND (?1 IS NULL OR s.id = ?1) ORDER BY s.name, s.id",
      true},
     {"presence",
-     OPEN_STAYS
-     "SELECT o.person AS person, p.name AS name, p.household AS household,"
+     OPEN_STAYS_MERGED
+     "SELECT o.who AS person, p.name AS name, p.household AS household,"
      " h.head_name AS head_name, o.site AS site, s.name AS"
      " site_name, o.id AS stay, o.time AS since, (SELECT count(*) FROM open"
-     " o2 WHERE o2.person = o.person) > 1 AS several_sites FROM open o"
-     " LEFT JOIN e_persons p ON p.id = o.person LEFT JOIN e_households h ON"
+     " o2 WHERE o2.who = o.who) > 1 AS several_sites FROM open o"
+     " LEFT JOIN e_persons p ON p.id = o.who LEFT JOIN e_households h ON"
      " h.id = p.household LEFT JOIN e_sites s ON"
      " s.id = o.site WHERE ?1 IS NULL OR o.site = ?1"
-     " ORDER BY s.name, p.name, o.person, o.id",
+     " ORDER BY s.name, p.name, o.who, o.id",
      true},
     {"stock",
      "WITH eff AS (" EFFECTIVE(
@@ -192,35 +197,46 @@ static const struct view views[] = {
                           "i.name, e.site, e.item",
      true},
     {"received",
-     "WITH eff AS (" EFFECTIVE(
-         "v_stock_moves") ") SELECT e.household AS"
-                          " household, h.head_name AS head_name, "
-                          "e.item AS item, i.name AS"
-                          " item_name, i.unit AS unit, -sum(e.qty) "
-                          "AS received, count(*) AS"
-                          " times FROM eff e LEFT JOIN "
-                          "e_households h ON h.id = e.household"
-                          " LEFT JOIN e_items i ON i.id = e.item "
-                          "WHERE e.kind = 'distributed'"
-                          " GROUP BY e.household, e.item ORDER BY "
-                          "h.head_name, e.household,"
+     "WITH RECURSIVE " MERGE_ENDS("h", "e_households") ", eff AS (" EFFECTIVE(
+         "v_stock_moves") "), got AS (SELECT coalesce(he.rep,"
+                          " e.household) AS household, e.item, e.qty FROM eff "
+                          "e LEFT JOIN h_end he"
+                          " ON he.start = e.household WHERE e.kind = "
+                          "'distributed')"
+                          " SELECT g.household AS household, h.head_name AS "
+                          "head_name,"
+                          " g.item AS item, i.name AS item_name, i.unit AS "
+                          "unit,"
+                          " -sum(g.qty) AS received, count(*) AS times FROM "
+                          "got g"
+                          " LEFT JOIN e_households h ON h.id = g.household"
+                          " LEFT JOIN e_items i ON i.id = g.item"
+                          " GROUP BY g.household, g.item ORDER BY h.head_name, "
+                          "g.household,"
                           " i.name",
      false},
     {"vulnerable",
-     OPEN_STAYS
+     OPEN_STAYS_MERGED
+     ", vp AS (SELECT pe.rep AS id, max(coalesce(x.elderly_mobility, 0)) AS"
+     " elderly_mobility, max(coalesce(x.disabled, 0)) AS disabled,"
+     " max(coalesce(x.no_caretaker, 0)) AS no_caretaker,"
+     " max(coalesce(x.left_behind, 0)) AS left_behind,"
+     " max(coalesce(x.pregnant, 0)) AS pregnant, max(coalesce(x.chronic, 0))"
+     " AS chronic FROM e_persons x JOIN p_end pe ON pe.start = x.id"
+     " GROUP BY pe.rep) "
      "SELECT p.id AS person, p.name AS name, p.household AS household,"
-     " p.birth_year AS birth_year, p.elderly_mobility AS elderly_mobility,"
-     " p.disabled AS disabled, p.no_caretaker AS no_caretaker,"
-     " p.left_behind AS left_behind, p.pregnant AS pregnant, p.chronic AS"
+     " p.birth_year AS birth_year, v.elderly_mobility AS elderly_mobility,"
+     " v.disabled AS disabled, v.no_caretaker AS no_caretaker,"
+     " v.left_behind AS left_behind, v.pregnant AS pregnant, v.chronic AS"
      " chronic, p.condition AS condition, (SELECT site FROM open WHERE"
-     " open.person = p.id ORDER BY time DESC, id DESC LIMIT 1) AS site, (SELECT"
+     " open.who = p.id ORDER BY time DESC, id DESC LIMIT 1) AS site, (SELECT"
      " s.name FROM open JOIN e_sites s ON s.id = open.site WHERE"
-     " open.person = p.id ORDER BY open.time DESC, open.id DESC LIMIT 1) AS "
+     " open.who = p.id ORDER BY open.time DESC, open.id DESC LIMIT 1) AS "
      "site_name FROM"
-     " e_persons p WHERE p.deleted = 0 AND (p.elderly_mobility = 1 OR"
-     " p.disabled = 1 OR p.no_caretaker = 1 OR p.left_behind = 1 OR"
-     " p.pregnant = 1 OR p.chronic = 1) AND (?1 IS NULL OR (SELECT site FROM"
-     " open WHERE open.person = p.id ORDER BY time DESC, id DESC LIMIT 1) ="
+     " e_persons p JOIN vp v ON v.id = p.id WHERE (v.elderly_mobility = 1 OR"
+     " v.disabled = 1 OR v.no_caretaker = 1 OR v.left_behind = 1 OR"
+     " v.pregnant = 1 OR v.chronic = 1) AND (?1 IS NULL OR (SELECT site FROM"
+     " open WHERE open.who = p.id ORDER BY time DESC, id DESC LIMIT 1) ="
      " ?1) ORDER BY p.name, p.id",
      true},
     {"unaccounted", UNACCOUNTED_ROWS, false},
