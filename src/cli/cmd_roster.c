@@ -58,81 +58,25 @@ static void add_dup(struct run *u, uint32_t row, const char *kind,
     json_array_append_new(u->dups, d);
 }
 
-/* Likely duplicates of one person the node holds (hz_node_duplicates),
- * listed against the row. */
-static void likely_dups(struct run *u, const struct roster_household *h,
-                        const struct roster_person *p)
-{
-    json_t *m = json_object();
-    if (p->name != NULL)
-        json_object_set_new(m, "name", json_string(p->name));
-    if (p->birth_year > 0)
-        json_object_set_new(m, "birth_year", json_integer(p->birth_year));
-    if (p->id_number != NULL)
-        json_object_set_new(m, "id_number", json_string(p->id_number));
-    if (p->phone != NULL)
-        json_object_set_new(m, "phone", json_string(p->phone));
-    json_t *o = json_pack("{s:[o]}", "members", m);
-    if (h->village != NULL)
-        json_object_set_new(o, "village", json_string(h->village));
-    char *in = json_dumps(o, JSON_COMPACT), *out = NULL;
-    json_decref(o);
-    struct hz_err err = {0};
-    if (in != NULL && hz_node_duplicates(u->c->node, in, &out, &err) == 0) {
-        json_t *found = json_loads(out, 0, NULL);
-        size_t i;
-        json_t *x;
-        json_array_foreach(found, i, x)
-        {
-            if (strcmp(json_string_value(json_object_get(x, "kind")),
-                       "person") != 0)
-                continue;
-            add_dup(u, p->row, "likely",
-                    json_string_value(json_object_get(x, "why")),
-                    json_string_value(json_object_get(x, "id")), 0);
-        }
-        json_decref(found);
-    }
-    hz_free_string(out);
-    free(in);
-}
-
 static int on_household(void *data, const struct roster_household *h,
                         struct hz_err *err)
 {
     struct run *u = data;
-    /* Likely duplicates, asked before the household is written (after,
-     * it would find itself). A household an earlier import wrote is
-     * known already: not asked again. */
-    bool seen = false;
-    int rv = store_roster_seen(u->w, h, &seen, err);
-    size_t mark = json_array_size(u->dups);
-    for (size_t i = 0; rv == 0 && !seen && i < h->n_persons; i++)
-        likely_dups(u, h, &h->persons[i]);
     struct store_roster_done *done = malloc(sizeof *done);
     if (done == NULL)
         return hz_err_set(err, HZ_ENOMEM, "roster");
-    if (rv == 0)
-        rv = store_roster_add(u->w, h, done, err);
-    /* Only the new persons' likely duplicates stand: a person the node
-     * holds matched itself. */
-    for (size_t k = json_array_size(u->dups); rv == 0 && k > mark; k--) {
-        json_t *d = json_array_get(u->dups, k - 1);
-        uint32_t row = (uint32_t)json_integer_value(json_object_get(d, "row"));
-        bool keep = false;
-        for (size_t i = 0; i < h->n_persons; i++)
-            keep = keep || (h->persons[i].row == row &&
-                            done->person[i] == STORE_ROSTER_NEW);
-        if (!keep)
-            json_array_remove(u->dups, k - 1);
-    }
-    for (size_t i = 0; rv == 0 && !seen && i < h->n_persons; i++) {
+    int rv = store_roster_add(u->w, h, done, err);
+    for (size_t i = 0; rv == 0 && i < h->n_persons; i++) {
         if (done->person[i] == STORE_ROSTER_DUPLICATE)
             add_dup(u, h->persons[i].row, "in_file", "id_number", NULL,
                     done->dup_row[i]);
         else if (done->person[i] == STORE_ROSTER_ELSEWHERE)
             add_dup(u, h->persons[i].row, "registered", "id_number",
                     done->elsewhere[i], 0);
+        else if (done->person[i] == STORE_ROSTER_NEW &&
+                 done->likely[i][0] != '\0')
+            add_dup(u, h->persons[i].row, "likely", done->likely_why[i],
+                    done->likely[i], 0);
     }
     free(done);
     return rv;

@@ -267,6 +267,10 @@ struct store_roster_done {
     enum store_roster_how person[ROSTER_PERSONS_MAX];
     uint32_t dup_row[ROSTER_PERSONS_MAX]; /* DUPLICATE: that row */
     char elsewhere[ROSTER_PERSONS_MAX][HZ_ROW_HEX_LEN + 1]; /* that person */
+    /* NEW: a person the node holds it may be ("" for none), and why
+     * ("name_birth_village", "phone"): listed, never merged */
+    char likely[ROSTER_PERSONS_MAX][HZ_ROW_HEX_LEN + 1];
+    const char *likely_why[ROSTER_PERSONS_MAX];
 };
 
 struct store_roster_totals {
@@ -285,9 +289,6 @@ int store_roster_open(hz_node *n, bool dry_run, struct store_roster **out,
  * (an error leaves every earlier batch written and the current one not). */
 int store_roster_add(struct store_roster *r, const struct roster_household *h,
                      struct store_roster_done *done, struct hz_err *err);
-/* Did an earlier import write (or find) exactly this household? */
-int store_roster_seen(struct store_roster *r, const struct roster_household *h,
-                      bool *seen, struct hz_err *err);
 /* Write the last batch. */
 int store_roster_close(struct store_roster *r, struct hz_err *err);
 const struct store_roster_totals *

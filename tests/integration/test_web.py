@@ -539,9 +539,11 @@ def upgraded_search(work, old):
             "CREATE INDEX log_clock ON log(clock);"
             "CREATE INDEX log_state ON log(state) WHERE state <> 0;")
         db.execute("DROP TABLE sx")
-        # no roster ledger nor households by number (formats before 13)
+        # no roster ledger nor households by number (formats before 13),
+        # nor persons by name (before 14)
         db.execute("DROP TABLE roster_seen")
         db.execute("DROP INDEX IF EXISTS e_households_number")
+        db.execute("DROP INDEX IF EXISTS e_persons_name")
         # contact without how far behind each side is (formats 7 to 11)
         db.execute("ALTER TABLE contact DROP COLUMN they_lack")
         db.execute("ALTER TABLE contact DROP COLUMN we_lack")
@@ -555,11 +557,12 @@ def upgraded_search(work, old):
         db.commit()
         db.close()
         n.out("status")  # opened for writing: upgraded
-        T.check_eq(n.query("PRAGMA user_version")[0][0], 13,
-                   "format %d -> 13" % old)
+        T.check_eq(n.query("PRAGMA user_version")[0][0], 14,
+                   "format %d -> 14" % old)
         T.check_eq(n.query("SELECT count(*) FROM sqlite_master WHERE name IN"
-                           " ('roster_seen', 'e_households_number')")[0][0],
-                   2, "the roster ledger and index made by the upgrade")
+                           " ('roster_seen', 'e_households_number',"
+                           " 'e_persons_name')")[0][0],
+                   3, "the roster ledger and indexes made by the upgrade")
         for table in ("e_persons", "e_households"):
             rows = n.query("SELECT count(*), count(DISTINCT n), min(n) > 0"
                            " FROM %s" % table)[0]

@@ -917,6 +917,14 @@ int db_setup(struct db *d, const struct schema *schema, struct hz_err *err)
                      "CREATE INDEX IF NOT EXISTS e_households_number ON"
                      " e_households(number) WHERE number IS NOT NULL",
                      err);
+    /* Persons by name (format 14): a roster import looks for the same
+     * name, birth year and village among the persons held, once per
+     * person it writes. */
+    if (rv == 0 && schema_table_c(schema, "persons") != NULL)
+        rv = db_exec(d,
+                     "CREATE INDEX IF NOT EXISTS e_persons_name ON"
+                     " e_persons(name, birth_year) WHERE name IS NOT NULL",
+                     err);
     return rv;
 }
 

@@ -42,7 +42,7 @@
  * log.author by integers; 12: contact.they_lack and we_lack (how far
  * behind each side is). An older database is brought up to
  * date when it is opened for writing (node/node.c). */
-#define HZ_DB_FORMAT 13
+#define HZ_DB_FORMAT 14
 
 /* The columns of pending and forks (format 7), for db.c's schema and the
  * upgrades in log/log.c. */

@@ -351,6 +351,70 @@ static int person_by_id(hz_node *n, const char *idn, char *person, char *out,
     return rv;
 }
 
+/* A person the node holds that @p may be (a likely duplicate, listed and
+ * never merged): the same name and birth year in the same village (the
+ * index e_persons_name), else the same phone in another household (the
+ * search index: a phone's digits reversed are a key of it). Its id into
+ * @out and why into *@why; "" when none. */
+static int likely_person(hz_node *n, const struct roster_person *p,
+                         const char *village, const char *hh, char *out,
+                         const char **why, struct hz_err *err)
+{
+    out[0] = '\0';
+    sqlite3_stmt *st;
+    bool found = false;
+    int rv = 0;
+    if (p->name != NULL && p->birth_year > 0) {
+        rv = db_first(
+            &n->db,
+            "SELECT p.id FROM e_persons AS p LEFT JOIN e_households"
+            " AS h ON h.id = p.household AND h.deleted = 0 WHERE"
+            " p.name = ?1 AND p.birth_year = ?2 AND p.deleted = 0"
+            " AND h.village IS ?3 ORDER BY p.id LIMIT 1",
+            DB_ARGS(DB_TEXT(p->name), DB_INT(p->birth_year), DB_TEXT(village)),
+            &st, &found, err);
+        if (rv == 1) {
+            rv = column_hex(st, 0, out) != 0
+                     ? hz_err_set(err, HZ_ECORRUPT, "person id")
+                     : 0;
+            sqlite3_reset(st);
+            *why = "name_birth_village";
+            return rv;
+        }
+    }
+    size_t len = p->phone != NULL ? strlen(p->phone) : 0;
+    char key[40];
+    bool digits = len >= 7 && len + 4 <= sizeof key;
+    for (size_t i = 0; digits && i < len; i++)
+        digits = p->phone[i] >= '0' && p->phone[i] <= '9';
+    if (rv != 0 || !digits)
+        return rv;
+    memcpy(key, "pd:", 3);
+    for (size_t i = 0; i < len; i++)
+        key[3 + i] = p->phone[len - 1 - i];
+    key[3 + len] = '\0';
+    uint8_t row[HZ_ROW_LEN];
+    bool has_hh = strlen(hh) == HZ_ROW_HEX_LEN &&
+                  sodium_hex2bin(row, sizeof row, hh, HZ_ROW_HEX_LEN, NULL,
+                                 NULL, NULL) == 0;
+    rv = db_first(&n->db,
+                  "SELECT p.id FROM sx JOIN e_persons AS p ON p.n = sx.r"
+                  " WHERE sx.k = ?1 AND p.phone = ?2 AND p.deleted = 0 AND"
+                  " (?3 IS NULL OR p.household IS NOT ?3) ORDER BY p.id"
+                  " LIMIT 1",
+                  DB_ARGS(DB_TEXT(key), DB_TEXT(p->phone),
+                          has_hh ? DB_ROW(row) : DB_NULL),
+                  &st, &found, err);
+    if (rv == 1) {
+        rv = column_hex(st, 0, out) != 0
+                 ? hz_err_set(err, HZ_ECORRUPT, "person id")
+                 : 0;
+        sqlite3_reset(st);
+        *why = "phone";
+    }
+    return rv;
+}
+
 /* A person the node holds in the matched household. */
 struct held {
     char id[HZ_ROW_HEX_LEN + 1];
@@ -490,16 +554,6 @@ static size_t household_fields(const struct roster_household *h,
         f[n++] = (struct hz_field){"members", members};
     }
     return n;
-}
-
-int store_roster_seen(struct store_roster *r, const struct roster_household *h,
-                      bool *seen, struct hz_err *err)
-{
-    uint8_t lk[DIGEST_LEN], row[HZ_ROW_LEN];
-    ledger_key(h, lk);
-    return db_blob(&r->n->db, "SELECT household FROM roster_seen WHERE k = ?1",
-                   DB_ARGS(DB_BLOB(lk, DIGEST_LEN)), row, sizeof row, seen,
-                   err);
 }
 
 int store_roster_add(struct store_roster *r, const struct roster_household *h,
@@ -644,6 +698,9 @@ int store_roster_add(struct store_roster *r, const struct roster_household *h,
                          person);
             }
         }
+        if (rv == 0 && done->person[i] == STORE_ROSTER_NEW)
+            rv = likely_person(n, p, h->village, hh, done->likely[i],
+                               &done->likely_why[i], err);
         n_new += done->person[i] == STORE_ROSTER_NEW;
     }
     /* A household none of whose persons is new or held is not written
