@@ -386,14 +386,17 @@ def an_interrupted_import_resumes_and_adds_nothing_twice():
                     i, i, idn("420222", "19700101", i + 1)))
                 f.write("H%03d,测试成员%d,子女,\n" % (i, i))
         # Killed right after its second batch's commit (50 households a
-        # batch), before it can say anything.
+        # batch here; 500 by default), before it can say anything.
         r = n.run("import", "roster", csv,
-                  env={"HUZHU_TEST_KILL_AT_COMMIT": "2"})
+                  env={"HUZHU_TEST_KILL_AT_COMMIT": "2",
+                       "HUZHU_TEST_ROSTER_BATCH": "50"})
         T.check(r.rc != 0, "the import was killed (%d)" % r.rc)
         first = len(rows_of(n, "households"))
         T.check_eq(first, 100, "two whole batches are in the node")
         T.check_eq(len(rows_of(n, "persons")), 200, "with all their persons")
-        j = roster(n, csv)
+        r = n.run("--json", "import", "roster", csv,
+                  env={"HUZHU_TEST_ROSTER_BATCH": "50"})
+        j = r.json()
         T.check_eq((j["households"]["seen"], j["households"]["new"]),
                    (100, 60), "run again: 100 seen, the other 60 written")
         T.check_eq((len(rows_of(n, "households")), len(rows_of(n, "persons"))),

@@ -30,7 +30,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ROSTER_CHUNK 50u
+/* Households a transaction writes: a few entries of up to 1,000
+ * operations, one fsync for them all (BENCHMARKS.md, "Roster import").
+ * Tests set fewer with HUZHU_TEST_ROSTER_BATCH. */
+#define ROSTER_CHUNK 500u
 #define DIGEST_LEN 16u
 
 /* ---- the run's memory: for each 户号 (in its village) and ID number
@@ -185,6 +188,7 @@ struct store_roster {
     struct plan plan;
     hz_batch *b;
     size_t pending; /* households in b */
+    size_t chunk;   /* households a transaction writes */
     uint8_t (*ledger)[DIGEST_LEN];
     char (*ledger_hh)[HZ_ROW_HEX_LEN + 1];
     size_t n_ledger;
@@ -199,6 +203,11 @@ int store_roster_open(hz_node *n, bool dry_run, struct store_roster **out,
         return hz_err_set(err, HZ_ENOMEM, "roster");
     r->n = n;
     r->dry_run = dry_run;
+    r->chunk = ROSTER_CHUNK;
+    const char *test = getenv("HUZHU_TEST_ROSTER_BATCH");
+    if (test != NULL && strtoul(test, NULL, 10) >= 1 &&
+        strtoul(test, NULL, 10) <= ROSTER_CHUNK)
+        r->chunk = (size_t)strtoul(test, NULL, 10);
     r->ledger = calloc(ROSTER_CHUNK, sizeof *r->ledger);
     r->ledger_hh = calloc(ROSTER_CHUNK, sizeof *r->ledger_hh);
     if (r->ledger == NULL || r->ledger_hh == NULL) {
@@ -762,7 +771,7 @@ int store_roster_add(struct store_roster *r, const struct roster_household *h,
         memcpy(r->ledger[r->n_ledger], lk, DIGEST_LEN);
         snprintf(r->ledger_hh[r->n_ledger], sizeof r->ledger_hh[0], "%s", hh);
         r->n_ledger++;
-        if (++r->pending == ROSTER_CHUNK)
+        if (++r->pending == r->chunk)
             rv = flush(r, err);
     }
     return rv;
