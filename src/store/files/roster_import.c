@@ -23,6 +23,7 @@
 
 #include "../../core/limits.h"
 #include "../log/log.h"
+#include "../state/state.h"
 #include "files.h"
 
 #include <sodium.h>
@@ -304,123 +305,101 @@ static int column_hex(sqlite3_stmt *st, int col, char *out)
 }
 
 /* The household with @number in @village, or "" . */
-static int household_by_number(hz_node *n, const char *village,
-                               const char *number, char *out,
-                               struct hz_err *err)
+/* The first row of @sql: its column 0 (a row id) as hex into @out, and
+ * its column 1, when asked for (@second) and not NULL, into @second;
+ * both "" when there is no row. */
+static int first_ids(hz_node *n, const char *sql, const struct db_arg *args,
+                     size_t n_args, char *out, char *second, struct hz_err *err)
 {
     out[0] = '\0';
+    if (second != NULL)
+        second[0] = '\0';
     sqlite3_stmt *st;
     bool found = false;
-    int rv =
-        db_first(&n->db,
-                 "SELECT id FROM e_households WHERE number = ?1 AND"
-                 " village IS ?2 AND deleted = 0 ORDER BY id LIMIT 1",
-                 DB_ARGS(DB_TEXT(number), DB_TEXT(village)), &st, &found, err);
+    int rv = db_first(&n->db, sql, args, n_args, &st, &found, err);
     if (rv == 1) {
-        rv = column_hex(st, 0, out) != 0
-                 ? hz_err_set(err, HZ_ECORRUPT, "household id")
+        rv = column_hex(st, 0, out) != 0 ||
+                     (second != NULL &&
+                      sqlite3_column_type(st, 1) != SQLITE_NULL &&
+                      column_hex(st, 1, second) != 0)
+                 ? hz_err_set(err, HZ_ECORRUPT, "row id")
                  : 0;
         sqlite3_reset(st);
     }
     return rv;
 }
 
-/* The person with ID number @idn (through the search index: the number
- * reversed is a key of it) into @person, and its household into @out;
- * "" for none. */
+/* The household with @number in @village, or "". */
+static int household_by_number(hz_node *n, const char *village,
+                               const char *number, char *out,
+                               struct hz_err *err)
+{
+    return first_ids(n,
+                     "SELECT id FROM e_households WHERE number = ?1 AND"
+                     " village IS ?2 AND deleted = 0 ORDER BY id LIMIT 1",
+                     DB_ARGS(DB_TEXT(number), DB_TEXT(village)), out, NULL,
+                     err);
+}
+
+/* The person with ID number @idn (through the search index) into
+ * @person, and its household into @out; "" for none. */
 static int person_by_id(hz_node *n, const char *idn, char *person, char *out,
                         struct hz_err *err)
 {
-    out[0] = '\0';
-    person[0] = '\0';
     char key[40];
-    size_t len = strlen(idn);
-    if (len + 4 > sizeof key)
+    person[0] = out[0] = '\0';
+    if (!search_number_key(idn, key, sizeof key))
         return 0;
-    memcpy(key, "pd:", 3);
-    for (size_t i = 0; i < len; i++)
-        key[3 + i] = idn[len - 1 - i];
-    key[3 + len] = '\0';
-    sqlite3_stmt *st;
-    bool found = false;
-    int rv = db_first(&n->db,
-                      "SELECT p.id, p.household FROM sx JOIN e_persons AS p"
-                      " ON p.n = sx.r WHERE sx.k = ?1 AND upper(p.id_number)"
-                      " = ?2 AND p.deleted = 0 ORDER BY p.household IS NULL,"
-                      " p.id LIMIT 1",
-                      DB_ARGS(DB_TEXT(key), DB_TEXT(idn)), &st, &found, err);
-    if (rv == 1) {
-        rv = column_hex(st, 0, person) != 0 ||
-                     (sqlite3_column_type(st, 1) != SQLITE_NULL &&
-                      column_hex(st, 1, out) != 0)
-                 ? hz_err_set(err, HZ_ECORRUPT, "person id")
-                 : 0;
-        sqlite3_reset(st);
-    }
-    return rv;
+    return first_ids(n,
+                     "SELECT p.id, p.household FROM sx JOIN e_persons AS p"
+                     " ON p.n = sx.r WHERE sx.k = ?1 AND upper(p.id_number)"
+                     " = ?2 AND p.deleted = 0 ORDER BY p.household IS NULL,"
+                     " p.id LIMIT 1",
+                     DB_ARGS(DB_TEXT(key), DB_TEXT(idn)), person, out, err);
 }
 
 /* A person the node holds that @p may be (a likely duplicate, listed and
  * never merged): the same name and birth year in the same village (the
  * index e_persons_name), else the same phone in another household (the
- * search index: a phone's digits reversed are a key of it). Its id into
- * @out and why into *@why; "" when none. */
+ * search index). Its id into @out and why into *@why; "" when none. */
 static int likely_person(hz_node *n, const struct roster_person *p,
                          const char *village, const char *hh, char *out,
                          const char **why, struct hz_err *err)
 {
     out[0] = '\0';
-    sqlite3_stmt *st;
-    bool found = false;
     int rv = 0;
     if (p->name != NULL && p->birth_year > 0) {
-        rv = db_first(
-            &n->db,
-            "SELECT p.id FROM e_persons AS p LEFT JOIN e_households"
-            " AS h ON h.id = p.household AND h.deleted = 0 WHERE"
-            " p.name = ?1 AND p.birth_year = ?2 AND p.deleted = 0"
-            " AND h.village IS ?3 ORDER BY p.id LIMIT 1",
+        rv = first_ids(
+            n,
+            "SELECT p.id FROM e_persons AS p LEFT JOIN"
+            " e_households AS h ON h.id = p.household AND"
+            " h.deleted = 0 WHERE p.name = ?1 AND p.birth_year ="
+            " ?2 AND p.deleted = 0 AND h.village IS ?3 ORDER BY"
+            " p.id LIMIT 1",
             DB_ARGS(DB_TEXT(p->name), DB_INT(p->birth_year), DB_TEXT(village)),
-            &st, &found, err);
-        if (rv == 1) {
-            rv = column_hex(st, 0, out) != 0
-                     ? hz_err_set(err, HZ_ECORRUPT, "person id")
-                     : 0;
-            sqlite3_reset(st);
+            out, NULL, err);
+        if (rv != 0 || out[0] != '\0') {
             *why = "name_birth_village";
             return rv;
         }
     }
-    size_t len = p->phone != NULL ? strlen(p->phone) : 0;
     char key[40];
-    bool digits = len >= 7 && len + 4 <= sizeof key;
-    for (size_t i = 0; digits && i < len; i++)
-        digits = p->phone[i] >= '0' && p->phone[i] <= '9';
-    if (rv != 0 || !digits)
-        return rv;
-    memcpy(key, "pd:", 3);
-    for (size_t i = 0; i < len; i++)
-        key[3 + i] = p->phone[len - 1 - i];
-    key[3 + len] = '\0';
+    if (p->phone == NULL || strlen(p->phone) < 7 ||
+        !search_number_key(p->phone, key, sizeof key))
+        return 0;
     uint8_t row[HZ_ROW_LEN];
     bool has_hh = strlen(hh) == HZ_ROW_HEX_LEN &&
                   sodium_hex2bin(row, sizeof row, hh, HZ_ROW_HEX_LEN, NULL,
                                  NULL, NULL) == 0;
-    rv = db_first(&n->db,
-                  "SELECT p.id FROM sx JOIN e_persons AS p ON p.n = sx.r"
-                  " WHERE sx.k = ?1 AND p.phone = ?2 AND p.deleted = 0 AND"
-                  " (?3 IS NULL OR p.household IS NOT ?3) ORDER BY p.id"
-                  " LIMIT 1",
-                  DB_ARGS(DB_TEXT(key), DB_TEXT(p->phone),
-                          has_hh ? DB_ROW(row) : DB_NULL),
-                  &st, &found, err);
-    if (rv == 1) {
-        rv = column_hex(st, 0, out) != 0
-                 ? hz_err_set(err, HZ_ECORRUPT, "person id")
-                 : 0;
-        sqlite3_reset(st);
-        *why = "phone";
-    }
+    rv = first_ids(n,
+                   "SELECT p.id FROM sx JOIN e_persons AS p ON p.n = sx.r"
+                   " WHERE sx.k = ?1 AND p.phone = ?2 AND p.deleted = 0 AND"
+                   " (?3 IS NULL OR p.household IS NOT ?3) ORDER BY p.id"
+                   " LIMIT 1",
+                   DB_ARGS(DB_TEXT(key), DB_TEXT(p->phone),
+                           has_hh ? DB_ROW(row) : DB_NULL),
+                   out, NULL, err);
+    *why = "phone";
     return rv;
 }
 

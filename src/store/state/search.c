@@ -221,6 +221,11 @@ static bool reversed_number(const char *prefix, const char *text, char *out,
     return true;
 }
 
+bool search_number_key(const char *text, char *out, size_t cap)
+{
+    return reversed_number("pd:", text, out, cap);
+}
+
 static int put_number(struct hz_node *n, int64_t row, const char *prefix,
                       const char *text, struct keyer *kr, struct hz_err *err)
 {

@@ -148,6 +148,9 @@ int search_add(struct hz_node *n, const struct table_def *t, const uint8_t *row,
 int search_forget(struct hz_node *n, const struct table_def *t,
                   const uint8_t *row, struct hz_err *err);
 int search_clear(struct hz_node *n, struct hz_err *err);
+/* The index key of a person's phone or ID number @text (its digits
+ * reversed, an X last as X): false when @text is not such a number. */
+bool search_number_key(const char *text, char *out, size_t cap);
 /* Write the keys owed (txn_commit, before COMMIT). */
 int search_settle(struct hz_node *n, struct hz_err *err);
 /* Forget the keys owed (the transaction rolls back). */
