@@ -294,7 +294,9 @@ static bool value_is(const struct value *v, const char *s)
 }
 
 /* Table rules that span columns: the sign of a stock movement follows its
- * kind; a check-out names the check-in it closes, a check-in does not. */
+ * kind; a check-out names the check-in it closes, a check-in does not; a
+ * damage assessment is of a household or of a facility (with its village);
+ * relief pays something. */
 static int check_rules(const struct op *o, struct hz_err *err)
 {
     const char *t = o->table->name;
@@ -319,6 +321,20 @@ static int check_rules(const struct op *o, struct hz_err *err)
         if (out != (field_value(o, "closes") != NULL))
             return hz_err_set(err, HZ_EVALUE,
                               "a check-out names the check-in it closes");
+    } else if (strcmp(t, "damage") == 0) {
+        bool facility = field_value(o, "facility") != NULL;
+        if (facility == (field_value(o, "household") != NULL))
+            return hz_err_set(err, HZ_EVALUE,
+                              "damage names a household or a facility");
+        if (!facility && field_value(o, "village") != NULL)
+            return hz_err_set(err, HZ_EVALUE,
+                              "village goes with a facility only");
+    } else if (strcmp(t, "relief") == 0) {
+        const struct value *cash = field_value(o, "cash_fen");
+        const struct value *value = field_value(o, "goods_fen");
+        if ((cash == NULL || cash->i == 0) &&
+            (value == NULL || value->i == 0) && field_value(o, "goods") == NULL)
+            return hz_err_set(err, HZ_EVALUE, "relief pays cash or goods");
     }
     return 0;
 }

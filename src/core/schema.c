@@ -1,4 +1,4 @@
-/* schema.c - the schema registry, version 2, and value checks.
+/* schema.c - the schema registry, version 4, and value checks.
  *
  * A new table is a few lines of data below. Wire names are the contract
  * (proto/schema.md); labels are for people. Tables and columns must stay
@@ -47,6 +47,37 @@
         .zh = zh_, .en = en_                                                   \
     }
 
+/* The same, for what a later schema version added (since @v). */
+#define TEXT_V(v, n, zh_, en_, fl)                                             \
+    {                                                                          \
+        .name = n, .type = COL_TEXT, .since = v, .flags = fl, .zh = zh_,       \
+        .en = en_                                                              \
+    }
+#define INT_V(v, n, lo, hi, zh_, en_, fl)                                      \
+    {                                                                          \
+        .name = n, .type = COL_INT, .since = v, .flags = fl, .min = lo,        \
+        .max = hi, .zh = zh_, .en = en_                                        \
+    }
+#define REAL_V(v, n, zh_, en_, fl)                                             \
+    {                                                                          \
+        .name = n, .type = COL_REAL, .since = v, .flags = fl, .zh = zh_,       \
+        .en = en_                                                              \
+    }
+#define BOOL_V(v, n, zh_, en_)                                                 \
+    {                                                                          \
+        .name = n, .type = COL_BOOL, .since = v, .zh = zh_, .en = en_          \
+    }
+#define REF_V(v, n, t, zh_, en_, fl)                                           \
+    {                                                                          \
+        .name = n, .type = COL_ID, .since = v, .flags = fl, .ref_table = t,    \
+        .zh = zh_, .en = en_                                                   \
+    }
+#define ENUM_V(v, n, vals, zh_, en_, fl)                                       \
+    {                                                                          \
+        .name = n, .type = COL_ENUM, .since = v, .flags = fl, .values = vals,  \
+        .zh = zh_, .en = en_                                                   \
+    }
+
 /* Times are Unix seconds (UTC). Plausible range: 2000-01-01 .. 2100-01-01,
  * a pure check; "not in the future" is a local-input check. */
 #define T_MIN 946684800
@@ -59,6 +90,53 @@ static const struct enum_val household_status[] = {
     {"relocated", 1, "投亲靠友/异地", "relocated elsewhere"},
     {"unreachable", 1, "未联系上", "unreachable"},
     {"removed", 1, "已移除", "removed"},
+    /* Since 4: the placement types of the disaster statistics (DOMAIN.md;
+     * proto/reports.md) beside 投亲靠友 (relocated) and 集中安置. */
+    {"borrowed", 4, "借住", "in borrowed housing"},
+    {"rented", 4, "租房", "in rented housing"},
+    {"tent", 4, "帐篷/简易房", "in a tent or simple shelter"},
+    {NULL, 0, NULL, NULL},
+};
+
+/* Since 4: the household relief list's family type (应急统表10, D03004). */
+static const struct enum_val family_type[] = {
+    {"general", 4, "一般户", "general"},
+    {"subsistence", 4, "低保户", "minimum subsistence"},
+    {"destitute", 4, "特困供养户", "destitute, state-supported"},
+    {"monitored", 4, "防返贫监测户", "monitored for poverty"},
+    {"other", 4, "其他", "other"},
+    {NULL, 0, NULL, NULL},
+};
+
+/* Since 4: house damage as the statistics system grades it (DOMAIN.md). */
+static const struct enum_val house_damage[] = {
+    {"collapsed", 4, "倒塌", "collapsed"},
+    {"severe", 4, "严重损坏", "severely damaged"},
+    {"general", 4, "一般损坏", "generally damaged"},
+    {"none", 4, "未损坏", "not damaged"},
+    {NULL, 0, NULL, NULL},
+};
+
+/* Since 4: how relief was paid (D03010). */
+static const struct enum_val relief_method[] = {
+    {"cash", 4, "现金", "cash"},
+    {"transfer", 4, "转账/一卡通", "bank transfer"},
+    {"in_kind", 4, "实物", "in kind"},
+    {"mixed", 4, "现金和实物", "cash and in kind"},
+    {NULL, 0, NULL, NULL},
+};
+
+/* Since 4: the kinds of an official disaster report (DOMAIN.md). */
+static const struct enum_val report_kind[] = {
+    {"initial", 4, "初报", "initial"},
+    {"daily", 4, "续报", "daily"},
+    {"verified", 4, "核报", "verified"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const struct enum_val report_level[] = {
+    {"village", 4, "村/社区", "village"},
+    {"township", 4, "乡镇合计", "township total"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -123,13 +201,36 @@ static const struct enum_val warning_method[] = {
     {NULL, 0, NULL, NULL},
 };
 
+/* Since 4: a damage assessment (灾损评估) of a household's house and
+ * crops, or of a public facility (proto/reports.md). A household's damage
+ * is its latest effective assessment. */
+static const struct col_def damage[] = {
+    REAL_V(4, "crops_mu", "农作物受灾面积(亩)", "crops damaged (mu)",
+           COL_NONNEG),
+    TEXT_V(4, "facility", "公共设施", "public facility", 0),
+    ENUM_V(4, "house", house_damage, "房屋损坏", "house damage", 0),
+    REF_V(4, "household", "households", "户", "household", 0),
+    INT_V(4, "loss_yuan", 0, 1000000000000, "直接经济损失(元)",
+          "direct loss (yuan)", 0),
+    TEXT_V(4, "note", "备注", "note", COL_PERSONAL),
+    TEXT_V(4, "photo", "照片编号", "photo reference", 0),
+    REF_V(4, "reverses", "damage", "更正", "reverses", 0),
+    INT_V(4, "rooms", 0, 1000, "损坏间数", "rooms damaged", 0),
+    INT_V(4, "time", T_MIN, T_MAX, "时间", "time", COL_REQUIRED),
+    TEXT_V(4, "village", "村/社区", "village", 0),
+};
+
 static const struct col_def households[] = {
     TEXT("address", "地址", "address", COL_PERSONAL),
     TEXT("cadre", "包保责任人", "responsible cadre", 0),
+    ENUM_V(4, "family_type", family_type, "家庭类型", "family type", 0),
     TEXT("grid", "网格", "grid", 0),
     TEXT("head_name", "户主", "head of household", COL_PERSONAL),
     INT("members", 0, 100, "人数", "members", 0),
     REF("merged_into", "households", "合并到", "merged into", 0),
+    /* Since 4: the household needs emergency living aid (需紧急生活救助):
+     * its persons count in the disaster report's figure of that name. */
+    BOOL_V(4, "needs_aid", "需紧急生活救助", "needs emergency aid"),
     TEXT("notes", "备注", "notes", COL_PERSONAL),
     /* Since 3: the household's number in its village's roster (户号),
      * which a roster import matches rows by (DECISIONS 41). */
@@ -172,6 +273,66 @@ static const struct col_def persons[] = {
      .zh = "与户主关系",
      .en = "relation to head"},
     ENUM("sex", person_sex, "性别", "sex", 0),
+};
+
+/* Since 4: relief paid to a household (应急统表10): amounts in fen (分),
+ * so sums are exact. */
+static const struct col_def relief[] = {
+    TEXT_V(4, "by", "发放人", "paid by", COL_PERSONAL),
+    INT_V(4, "cash_fen", 0, 1000000000000, "现金(分)", "cash (fen)", 0),
+    TEXT_V(4, "goods", "实物", "goods", 0),
+    INT_V(4, "goods_fen", 0, 1000000000000, "实物折价(分)", "goods value (fen)",
+          0),
+    REF_V(4, "household", "households", "户", "household", COL_REQUIRED),
+    ENUM_V(4, "method", relief_method, "发放形式", "form of payment",
+           COL_REQUIRED),
+    INT_V(4, "persons", 0, 100, "救助人数", "persons aided", 0),
+    REF_V(4, "reverses", "relief", "更正", "reverses", 0),
+    INT_V(4, "time", T_MIN, T_MAX, "时间", "time", COL_REQUIRED),
+};
+
+/* Since 4: the figures of a submitted disaster report, one row per
+ * village and one for the township (proto/reports.md, "Submitted"). */
+#define FIG(n, zh_, en_) INT_V(4, n, 0, 100000000, zh_, en_, COL_REQUIRED)
+static const struct col_def report_figures[] = {
+    FIG("affected", "受灾人口", "affected persons"),
+    FIG("collapsed_hh", "倒塌房屋(户)", "houses collapsed (households)"),
+    FIG("collapsed_rooms", "倒塌房屋(间)", "houses collapsed (rooms)"),
+    REAL_V(4, "crops_mu", "农作物受灾面积(亩)", "crops damaged (mu)",
+           COL_REQUIRED | COL_NONNEG),
+    FIG("dead", "因灾死亡人口", "dead"),
+    FIG("general_hh", "一般损坏房屋(户)", "houses damaged (households)"),
+    FIG("general_rooms", "一般损坏房屋(间)", "houses damaged (rooms)"),
+    ENUM_V(4, "level", report_level, "层级", "level", COL_REQUIRED),
+    INT_V(4, "loss_yuan", 0, 1000000000000000, "直接经济损失(元)",
+          "direct loss (yuan)", COL_REQUIRED),
+    FIG("missing", "因灾失踪人口", "missing"),
+    FIG("needs_aid", "需紧急生活救助人口", "needing emergency aid"),
+    FIG("relocated", "紧急转移安置人口", "moved to safety"),
+    FIG("relocated_borrowed", "借住", "in borrowed housing"),
+    FIG("relocated_other", "安置方式未登记", "placement not recorded"),
+    FIG("relocated_relatives", "投亲靠友", "with relatives or friends"),
+    FIG("relocated_rented", "租房", "in rented housing"),
+    FIG("relocated_shelter", "集中安置", "in a shelter"),
+    FIG("relocated_tent", "帐篷/简易房", "in a tent or simple shelter"),
+    REF_V(4, "report", "reports", "报告", "report", COL_REQUIRED),
+    REF_V(4, "reverses", "report_figures", "更正", "reverses", 0),
+    FIG("severe_hh", "严重损坏房屋(户)",
+        "houses severely damaged (households)"),
+    FIG("severe_rooms", "严重损坏房屋(间)", "houses severely damaged (rooms)"),
+    TEXT_V(4, "village", "村/社区", "village", 0),
+};
+#undef FIG
+
+/* Since 4: a disaster report as submitted (--submit): what was reported,
+ * when, and as what kind; its figures are report_figures rows. */
+static const struct col_def reports[] = {
+    TEXT_V(4, "area", "填报单位", "reporting unit", 0),
+    TEXT_V(4, "date", "报告日期", "report date", COL_REQUIRED),
+    ENUM_V(4, "kind", report_kind, "报告类型", "kind", COL_REQUIRED),
+    TEXT_V(4, "note", "备注", "note", 0),
+    REF_V(4, "reverses", "reports", "更正", "reverses", 0),
+    INT_V(4, "time", T_MIN, T_MAX, "报送时间", "time submitted", COL_REQUIRED),
 };
 
 /* Since 2: the staff account that made an entry's writes, one row in each
@@ -229,12 +390,19 @@ static const struct col_def warnings[] = {
 };
 
 static const struct table_def tables_reg[] = {
+    {"damage", TABLE_EVENT, 4, damage, N(damage), "灾损评估",
+     "damage assessments", 0},
     {"households", TABLE_ENTITY, 1, households, N(households), "住户",
      "households", 0},
     {"items", TABLE_ENTITY, 1, items, N(items), "物资品类", "items", 0},
     {"persons", TABLE_ENTITY, 1, persons, N(persons), "人员", "persons", 0},
     {"recorded_by", TABLE_EVENT, 2, recorded_by, N(recorded_by), "录入账号",
      "recorded by", TABLE_BY_NODE},
+    {"relief", TABLE_EVENT, 4, relief, N(relief), "救助发放", "relief paid", 0},
+    {"report_figures", TABLE_EVENT, 4, report_figures, N(report_figures),
+     "上报数字", "reported figures", 0},
+    {"reports", TABLE_EVENT, 4, reports, N(reports), "上报记录",
+     "submitted reports", 0},
     {"sites", TABLE_ENTITY, 1, sites, N(sites), "地点", "sites", 0},
     {"stays", TABLE_EVENT, 1, stays, N(stays), "入住记录", "stays", 0},
     {"stock_moves", TABLE_EVENT, 1, stock_moves, N(stock_moves), "物资出入库",

@@ -37,6 +37,9 @@ def roster(n):
     hh("H4", "head_name=测试丁户", "village=乙村", "status=home")
     hh("H5", "head_name=测试戊户", "village=乙村", "status=relocated")
     hh("H7", "head_name=测试庚户", "village=丙村", "status=unreachable")
+    # In a tent (schema version 4's placement types): reached, and where
+    # its persons are is known, as for relocated.
+    hh("H11", "head_name=测试癸户", "village=丙村", "status=tent")
     # H3's duplicate, unreachable, merged into H3: neither listed nor
     # counted. A deleted household and a removed one.
     hh("H8", "head_name=测试丙户重复", "status=unreachable")
@@ -54,6 +57,7 @@ def roster(n):
     person("P5", "name=测试丙一", h("H3"), "pregnant=true")
     person("P6", "name=测试丁一", h("H4"))
     person("P7", "name=测试戊一", h("H5"))
+    person("P18", "name=测试癸一", h("H11"), "disabled=true")
     person("P9", "name=测试甲三", h("H1"))
     # P9 registered again at the shelter, checked in there, then merged.
     person("P10", "name=测试甲三重复")
@@ -110,12 +114,12 @@ def rows_order_and_totals_are_as_written_by_hand():
         ]
         T.check_eq(got, want, "rows and their order")
         T.check_eq(view["totals"], {
-            # H1 H2 H3 H4 H5 H7; not H8 (merged), H9 (deleted), H10
+            # H1 H2 H3 H4 H5 H7 H11; not H8 (merged), H9 (deleted), H10
             # (removed).
-            "households": 6,
-            # P1-P7, P9, P12, P13, P14, P16; not P10, P17 (merged), P11
-            # (deleted), P15 (in a removed household).
-            "persons": 12,
+            "households": 7,
+            # P1-P7, P9, P12, P13, P14, P16, P18; not P10, P17 (merged),
+            # P11 (deleted), P15 (in a removed household).
+            "persons": 13,
             # P1, and P9 through P10's check-in; P2 checked out.
             "sheltered": 2,
             "unreachable": 2,  # H2, H7
@@ -131,7 +135,7 @@ def rows_order_and_totals_are_as_written_by_hand():
         text = n.out("show", "unaccounted").splitlines()
         T.check(text[1].split()[:2] == ["户未联系上", "测试乙一"],
                 "the table for people starts with the left-behind elder")
-        T.check_eq(text[-1], "共 6 户 12 人；在安置点 2 人；未联系上 2 户；"
+        T.check_eq(text[-1], "共 7 户 13 人；在安置点 2 人；未联系上 2 户；"
                    "未落实 3 户、6 人", "the totals line")
         T.check_eq(len(text), 1 + len(want) + 1,
                    "a heading, one line a row, the totals")

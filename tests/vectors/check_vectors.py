@@ -430,6 +430,15 @@ def check_op(op, version):
     if t["name"] == "stays":
         if (given["kind"] == "out") != ("closes" in given):
             raise Bad("HZ_EVALUE", "a check-out names the check-in")
+    if t["name"] == "damage":
+        if ("facility" in given) == ("household" in given):
+            raise Bad("HZ_EVALUE", "a household or a facility")
+        if "village" in given and "facility" not in given:
+            raise Bad("HZ_EVALUE", "village goes with a facility only")
+    if t["name"] == "relief":
+        if (not given.get("cash_fen") and not given.get("goods_fen")
+                and "goods" not in given):
+            raise Bad("HZ_EVALUE", "relief pays cash or goods")
 
 
 def ids(o, limit, what):

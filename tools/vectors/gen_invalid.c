@@ -550,6 +550,33 @@ static void content_fates(struct fates *fs, const struct identity *d,
              "received with qty -5: incoming kinds take a positive qty",
              with_body(d, b));
 
+    body_head(b, 4, 1);
+    op_head(b, 2, "damage", M1, 4);
+    ins_field(b, "facility");
+    enc_cstr(b, "bridge");
+    ins_field(b, "house");
+    enc_cstr(b, "collapsed");
+    ins_field(b, "household");
+    bin_hex(b, H1);
+    ins_field(b, "time");
+    enc_int(b, 1717200000);
+    fate_add(fs, "body_damage_household_and_facility", "rejected", "HZ_EVALUE",
+             "a damage assessment naming both a household and a facility",
+             with_body(d, b));
+
+    body_head(b, 4, 1);
+    op_head(b, 2, "relief", M1, 4);
+    ins_field(b, "cash_fen");
+    enc_int(b, 0);
+    ins_field(b, "household");
+    bin_hex(b, H1);
+    ins_field(b, "method");
+    enc_cstr(b, "cash");
+    ins_field(b, "time");
+    enc_int(b, 1717200000);
+    fate_add(fs, "body_relief_of_nothing", "rejected", "HZ_EVALUE",
+             "relief of 0 fen in cash and no goods", with_body(d, b));
+
     body_head(b, 0, 1);
     op_head(b, 0, "households", H1, 1);
     set_field(b, "members");
@@ -582,7 +609,7 @@ static void content_fates(struct fates *fs, const struct identity *d,
     enc_int(b, 3);
     no_heads(b);
     fate_add(fs, "body_newer_schema", "held", "",
-             "schema version 4 on a version-3 node: stored and relayed, "
+             "schema version 5 on a version-4 node: stored and relayed, "
              "applied after an upgrade",
              with_body(d, b));
 }

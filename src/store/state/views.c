@@ -94,9 +94,10 @@
     " LEFT JOIN h_end he ON he.start = p.household"                            \
     " LEFT JOIN hh ON hh.id = he.rep WHERE NOT EXISTS (SELECT 1"               \
     " FROM e_households r WHERE r.id = he.rep AND r.status = 'removed')), "    \
-    "pp AS (SELECT pin.*, CASE WHEN condition = 'deceased' THEN NULL"          \
-    " WHEN condition = 'missing' THEN 'missing'"                               \
-    " WHEN placed OR condition = 'safe' OR household_status = 'relocated'"     \
+    "pp AS (SELECT pin.*, CASE WHEN condition='deceased' THEN NULL"            \
+    " WHEN condition='missing' THEN 'missing'"                                 \
+    " WHEN placed OR condition = 'safe' OR household_status"                  \
+    " IN ('relocated','borrowed','rented','tent')"                            \
     " OR (household_status = 'home' AND warned) THEN NULL"                     \
     " WHEN hh_reason IS NOT NULL THEN hh_reason ELSE 'no_place' END"           \
     " AS reason FROM pin) "
