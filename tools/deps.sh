@@ -19,10 +19,12 @@ HZ_PACKAGES=(
   libqrencode-dev                                 # the join token's QR code
   libcsv-dev libzip-dev libexpat1-dev             # rosters: CSV, XLSX (zip, XML)
   libopencc-dev                                   # dups: traditional as simplified
+  libxlsxwriter-dev                               # reports as XLSX
   libcmocka-dev                                   # C unit tests
   clang libclang-rt-14-dev clang-format           # sanitizers, libFuzzer, layout
   python3 python3-msgpack python3-nacl            # independent format checks
   python3-zstandard                               # ... of compressed entries
+  python3-openpyxl                                # reading reports' XLSX back
   sqlite3 faketime procps                         # test helpers
   iproute2 iptables       # ip netns, NFQUEUE: LAN tests (test_discovery, test_mesh)
   unicode-data                                    # Unihan: the pinyin table's source

@@ -228,6 +228,48 @@ static const struct cli_param warn_params[] = {
     END,
 };
 
+static const struct cli_param damage_params[] = {
+    {.name = "HOUSEHOLD",
+     .col = "household",
+     .max = 1,
+     .zh = "住户编号(评估住户的房屋和农作物)",
+     .en = "household id (its house and crops)"},
+    OPT("--facility", "NAME", "facility", "公共设施名称(代替住户)",
+        "a public facility (instead of a household)"),
+    OPT("--village", "V", "village", "设施所在村/社区",
+        "the facility's village"),
+    OPT("--house", "collapsed|severe|general|none", "house",
+        "房屋损坏: 倒塌、严重损坏、一般损坏、未损坏",
+        "house damage: collapsed, severe, general, none"),
+    OPT("--rooms", "N", "rooms", "损坏间数", "rooms damaged"),
+    OPT("--crops", "MU", "crops_mu", "农作物受灾面积(亩)",
+        "crops damaged (mu)"),
+    OPT("--loss", "YUAN", "loss_yuan", "直接经济损失(元)",
+        "direct loss (yuan)"),
+    OPT("--note", "TEXT", "note", "备注", "note"),
+    OPT("--photo", "REF", "photo", "照片编号", "photo reference"),
+    TIME_OPT,
+    EVENT_ID_OPT,
+    END,
+};
+
+static const struct cli_param relief_params[] = {
+    POS("HOUSEHOLD", "household", "住户编号", "household id"),
+    REQ("--method", "cash|transfer|in_kind|mixed", "method",
+        "发放形式: 现金、转账/一卡通、实物、现金和实物",
+        "form of payment: cash, transfer, in kind, mixed"),
+    OPT("--cash", "YUAN", NULL, "现金(元，可到分)", "cash (yuan, to the fen)"),
+    OPT("--goods", "TEXT", "goods", "实物(如 大米50斤)",
+        "goods (rice 25 kg, ...)"),
+    OPT("--goods-value", "YUAN", NULL, "实物折价(元)",
+        "value of the goods (yuan)"),
+    OPT("--persons", "N", "persons", "救助人数", "persons aided"),
+    OPT("--by", "NAME", "by", "发放人", "paid by"),
+    TIME_OPT,
+    EVENT_ID_OPT,
+    END,
+};
+
 static const struct cli_param file_params[] = {
     PATH_POS("FILE", "备份文件", "backup file"),
     END,
@@ -346,6 +388,50 @@ static const struct cli_param unmerge_params[] = {
 static const struct cli_cmd import_subs[] = {
     RUN("roster", NODE_WRITE, cmd_import_roster, roster_params,
         "导入村花名册(CSV/XLSX)", "import a village's household roster"),
+    END,
+};
+
+static const struct cli_param report_disaster_params[] = {
+    OPT("--kind", "K", NULL,
+        "报告类型: initial(初报)、daily(续报)、verified(核报)",
+        "kind: initial, daily or verified"),
+    OPT("--date", "YYYY-MM-DD", NULL, "报告日期(默认今天)",
+        "the day reported (default today)"),
+    OPT("--area", "NAME", NULL, "填报单位(乡镇)", "reporting unit (township)"),
+    OPT("--format", "F", NULL, "table、json、csv 或 xlsx",
+        "table, json, csv or xlsx"),
+    PATH_OPT("--out", "FILE", "写入该文件(xlsx 必须)",
+             "write to FILE (required for xlsx)"),
+    FLAG("--explain", "列出每个数字对应的户和人员",
+         "list the households and persons behind every figure"),
+    FLAG("--submit", "作为已报送记录签名保存(可在其他节点核对)",
+         "record it as submitted, signed (verifiable on other nodes)"),
+    END,
+};
+
+static const struct cli_param report_relief_params[] = {
+    OPT("--format", "F", NULL, "table、json、csv 或 xlsx",
+        "table, json, csv or xlsx"),
+    PATH_OPT("--out", "FILE", "写入该文件(xlsx 必须)",
+             "write to FILE (required for xlsx)"),
+    END,
+};
+
+static const struct cli_param report_show_params[] = {
+    POS("ID", NULL, "已报送报告的编号", "a submitted report's id"),
+    END,
+};
+
+static const struct cli_cmd report_subs[] = {
+    RUN("disaster", NODE_WRITE, cmd_report_disaster, report_disaster_params,
+        "自然灾害情况统计表(初报/续报/核报)",
+        "the disaster report (initial, daily, verified)"),
+    RUN("relief", NODE_READ, cmd_report_relief, report_relief_params,
+        "因灾救助家庭情况表(应急统表10)", "the household relief list"),
+    RUN("submitted", NODE_READ, cmd_report_submitted, NULL, "已报送的报告",
+        "reports submitted"),
+    RUN("show", NODE_READ, cmd_report_submitted, report_show_params,
+        "一份已报送报告的数字", "the figures of a submitted report"),
     END,
 };
 
@@ -525,6 +611,8 @@ static const struct cli_cmd cmds[] = {
         "undo a merge"),
     RUN("dups", NODE_READ, cmd_dups, NULL, "全库查找可能重复登记的人员和住户",
         "likely duplicate persons and households in the whole replica"),
+    SUBS("report", report_subs, "乡镇报表: 灾情统计、救助发放、已报送记录",
+         "township reports: disaster figures, relief paid, submitted"),
     RUN("conflicts", NODE_WRITE, cmd_conflicts, NULL, "待复核的并发修改",
         "concurrent writes to review"),
     SUBS("household", household_subs, "登记住户及成员",
@@ -539,6 +627,13 @@ static const struct cli_cmd cmds[] = {
     SUBS("stock", stock_subs, "物资出入库", "record a stock movement"),
     RUN("warn", NODE_WRITE, cmd_warn, warn_params, "记录预警通知到户",
         "record a warning delivered to a household"),
+    RUN_ONE_OF("damage", NODE_WRITE, cmd_damage, damage_params, "HOUSEHOLD",
+               "--facility", "记录灾损评估(住户房屋、农作物，或公共设施)",
+               "record a damage assessment (a household's house and crops,"
+               " or a public facility)"),
+    RUN("relief", NODE_WRITE, cmd_relief, relief_params,
+        "记录向住户发放的救助(现金、实物)",
+        "record relief paid to a household (cash, goods)"),
     RUN("backup", NODE_WRITE, cmd_backup, file_params, "备份(不含密钥)",
         "back up the database (never the key)"),
     RUN("restore", NODE_NONE, cmd_restore, restore_params,

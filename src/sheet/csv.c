@@ -320,3 +320,19 @@ int sheet_read_csv(const char *path, const struct sheet_opts *o,
     fclose(fp);
     return rv;
 }
+
+int sheet_csv_record(FILE *out, const char *const *cells, size_t n)
+{
+    int rv = 0;
+    for (size_t i = 0; rv == 0 && i < n; i++) {
+        const char *t = cells[i] != NULL ? cells[i] : "";
+        if (i > 0 && fputc(',', out) == EOF)
+            rv = -1;
+        /* csv_fwrite quotes every field: "" around it, "" inside. */
+        if (rv == 0 && csv_fwrite(out, t, strlen(t)) != 0)
+            rv = -1;
+    }
+    if (rv == 0 && fputs("\r\n", out) == EOF)
+        rv = -1;
+    return rv;
+}

@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define SHEET_CELL_MAX 4096u          /* bytes of one cell (a text column's) */
 #define SHEET_COLS_MAX 256u           /* columns A .. IV */
@@ -111,5 +112,39 @@ int sheet_rowbuf_emit(struct sheet_rowbuf *b, uint32_t number, sheet_row_fn fn,
                       void *data, const struct sheet_info *info,
                       struct hz_err *err);
 void sheet_rowbuf_free(struct sheet_rowbuf *b);
+
+/* ---- csv.c: writing. One CSV record of @n cells to @out, each quoted
+ * by libcsv as RFC 4180 says (NULL is an empty cell), CRLF after it. */
+int sheet_csv_record(FILE *out, const char *const *cells, size_t n);
+
+/* ---- xlsx_out.c: writing a workbook of plain tables (reports), with
+ * Debian's libxlsxwriter. */
+
+enum sheet_val { SHEET_V_EMPTY, SHEET_V_TEXT, SHEET_V_INT, SHEET_V_REAL };
+
+struct sheet_value {
+    enum sheet_val kind;
+    const char *text; /* SHEET_V_TEXT */
+    int64_t i;        /* SHEET_V_INT */
+    double r;         /* SHEET_V_REAL */
+};
+
+/* One sheet to write: @rows x @cols values, row-major. The first
+ * @title_rows rows are titles (bold), the next @head_rows headings (bold,
+ * centred, bordered), the rest data (bordered). @merges are 0-based,
+ * inclusive; a merged range shows its first cell's value. */
+struct sheet_out {
+    const char *name;
+    size_t rows, cols;
+    const struct sheet_value *cells;
+    size_t title_rows, head_rows;
+    const struct sheet_merge *merges;
+    size_t n_merges;
+};
+
+/* Write @n sheets to @path: to "@path.tmp", then renamed over @path, so
+ * a failure leaves no half-written workbook. HZ_EIO naming the cause. */
+int sheet_write_xlsx(const char *path, const struct sheet_out *sheets, size_t n,
+                     struct hz_err *err);
 
 #endif

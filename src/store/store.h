@@ -183,7 +183,8 @@ bool store_node_stale(hz_node *n);
 struct json_t;
 int store_view_json(hz_node *n, const char *view, const uint8_t *site,
                     struct json_t **out, struct hz_err *err);
-/* Set "author_name" (the writing device's name: its certificate's, or
+/* Set "author" (the key that signed it, hex), "author_name" (the
+ * writing device's name: its certificate's, or
  * this node's own for its entries; else null) and "account" (the staff
  * account a web write names; else null) of applied entry @eid (32 bytes)
  * in @obj (state/history.c). Local knowledge, so never part of what

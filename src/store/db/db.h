@@ -15,7 +15,7 @@
  *   tobj, member, cutoff, standing,        members/roster.c
  *   epochs, bkeys
  * Reports that only read the materialized e_/v_ tables (state/query.c,
- * state/views.c, state/hash.c) read them directly. */
+ * state/views.c, state/reports.c, state/hash.c) read them directly. */
 #ifndef HZ_STORE_DB_H
 #define HZ_STORE_DB_H
 

@@ -132,8 +132,10 @@ int store_entry_who(hz_node *n, const uint8_t *eid, json_t *obj,
     struct stored s = {0};
     if (rv == 0)
         rv = stored_open(n, at, &s, err);
-    if (rv == 0)
+    if (rv == 0) {
+        json_object_set_new(obj, "author", render_hex(s.e.author, HZ_KEY_LEN));
         rv = who_into(n, &s, obj, err);
+    }
     stored_close(&s);
     return rv;
 }

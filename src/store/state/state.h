@@ -8,7 +8,8 @@
  *   conflicts.c  the conflicts kept for review, read from those
  *   events.c  owner of evsrc: event rows and their sources (DECISIONS 10)
  *   rows.c    owner of the materialized e_<table> and v_<table> rows
- *   query.c, views.c, hash.c   reading them as JSON, views, state hash */
+ *   query.c, views.c, hash.c   reading them as JSON, views, state hash
+ *   reports.c  the township's reports (proto/reports.md) */
 #ifndef HZ_STORE_STATE_H
 #define HZ_STORE_STATE_H
 

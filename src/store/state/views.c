@@ -13,6 +13,7 @@
  * CLI, the web and every report that needs it call this view. */
 #include "render.h"
 #include "state.h"
+#include "viewsql.h"
 
 #include "../store.h"
 
@@ -20,35 +21,7 @@
 
 #include <string.h>
 
-#define EFFECTIVE(t)                                                           \
-    "SELECT * FROM " t " x WHERE x.reverses IS NULL AND NOT EXISTS"            \
-    " (SELECT 1 FROM " t " r WHERE r.reverses = x.id)"
-
-/* clang-format cannot lay out strings joined around macros: */
 /* clang-format off */
-
-/* The rows that stand for themselves (DECISIONS 40): PFX_end(start, rep)
- * maps each live row of TABLE to the end of its merged_into chain. A link
- * to a missing or deleted row ends the chain; a cycle ends at its lowest
- * id. Only rows whose merged_into names a live row (PFX_link) walk a
- * chain, so the cost follows the merges, not the table: every other live
- * row is its own end. UNION (not UNION ALL) keeps (start, cur) pairs
- * unique, so a cycle ends the recursion. A chain's end is the row it
- * reaches that links nowhere; a chain with none is a cycle, whose rows
- * are those reached again from their own link (PFX_chain holds
- * (link, row)), and its end their lowest id. */
-#define MERGE_ENDS(pfx, table)                                                 \
-    pfx "_link(id, nxt) AS (SELECT r.id, t.id FROM " table " r JOIN " table    \
-    " t ON t.id = r.merged_into AND t.deleted = 0 WHERE r.deleted = 0), "      \
-    pfx "_chain(start, cur) AS (SELECT id, id FROM " pfx "_link"               \
-    " UNION SELECT c.start, l.nxt FROM " pfx "_chain c JOIN " pfx "_link l"    \
-    " ON l.id = c.cur), "                                                      \
-    pfx "_end(start, rep) AS (SELECT id, id FROM " table " WHERE deleted = 0"  \
-    " AND id NOT IN (SELECT id FROM " pfx "_link) UNION ALL"                   \
-    " SELECT c.start, coalesce(max(CASE WHEN l.id IS NULL THEN c.cur END),"    \
-    " min(CASE WHEN c2.start IS NOT NULL THEN c.cur END)) FROM " pfx "_chain c" \
-    " LEFT JOIN " pfx "_link l ON l.id = c.cur LEFT JOIN " pfx "_chain c2"     \
-    " ON c2.start = l.nxt AND c2.cur = c.cur GROUP BY c.start)"
 
 /* Open check-ins (no counted check-out closes them), each with who: the
  * person that stands
@@ -71,11 +44,7 @@
     "wv AS (" EFFECTIVE("v_warnings") "), "                                    \
     "warned(hh) AS (SELECT DISTINCT he.rep FROM wv"                            \
     " JOIN h_end he ON he.start = wv.household), "                             \
-    "eff AS (" EFFECTIVE("v_stays") "), "                                      \
-    "open AS (SELECT i.* FROM eff i WHERE i.kind = 'in' AND NOT EXISTS"        \
-    " (SELECT 1 FROM eff o WHERE o.kind = 'out' AND o.closes = i.id)), "       \
-    "placed(person) AS (SELECT DISTINCT pe.rep FROM open o"                    \
-    " JOIN p_end pe ON pe.start = o.person), "                                 \
+    PLACED ", "                                                                \
     "hh AS (SELECT h.id, h.head_name, h.village, h.grid, h.cadre, h.status,"   \
     " h.id IN (SELECT hh FROM warned) AS warned,"                              \
     " CASE WHEN h.status = 'unreachable' THEN 'unreachable'"                   \

@@ -1,0 +1,1001 @@
+/* reports.c - the township's reports from the merged state
+ * (proto/reports.md): the disaster report's figures per village with the
+ * lists behind each figure, the household relief list, and the reports
+ * submitted before. Everything is read from the materialized e_ and v_
+ * tables through the same words as "who is not accounted for" (records,
+ * scope, effective events, open check-ins; viewsql.h), so two replicas
+ * holding the same entries report the same. */
+#include "render.h"
+#include "state.h"
+#include "viewsql.h"
+
+#include "../store.h"
+
+#include "../../core/alloc.h"
+#include "../../core/codec.h"
+#include "../../core/error_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* clang-format off */
+
+/* Households in scope (records, not removed) with their latest effective
+ * damage, in village order (none last), then head of household, then
+ * id. */
+#define REPORT_HOUSEHOLDS                                                      \
+    "WITH RECURSIVE " MERGE_ENDS("h", "e_households") ", "                     \
+    "dmg AS (SELECT d.*, row_number() OVER (PARTITION BY he.rep"               \
+    " ORDER BY d.time DESC, d.id DESC) AS rn, he.rep AS hid FROM ("            \
+    EFFECTIVE("v_damage") ") d JOIN h_end he ON he.start = d.household) "      \
+    "SELECT h.id, h.head_name, h.village, h.status, coalesce(h.needs_aid, 0),"  \
+    " g.house, coalesce(g.rooms, 0), coalesce(g.crops_mu, 0.0),"               \
+    " coalesce(g.loss_yuan, 0) FROM e_households h"                            \
+    " JOIN h_end he ON he.start = h.id AND he.rep = h.id"                      \
+    " LEFT JOIN dmg g ON g.hid = h.id AND g.rn = 1"                            \
+    " WHERE h.status IS NOT 'removed'"                                         \
+    " ORDER BY h.village IS NULL, h.village, h.head_name, h.id"
+
+/* Persons in scope (records whose household, if any, is not removed):
+ * the household they stand in (a record, or NULL), their condition and
+ * whether they have an open check-in. */
+#define REPORT_PERSONS                                                         \
+    "WITH RECURSIVE " MERGE_ENDS("h", "e_households") ", "                     \
+    MERGE_ENDS("p", "e_persons") ", " PLACED " "                               \
+    "SELECT p.id, p.name, he.rep, p.condition,"                                \
+    " p.id IN (SELECT person FROM placed) FROM e_persons p"                    \
+    " JOIN p_end pe ON pe.start = p.id AND pe.rep = p.id"                      \
+    " LEFT JOIN h_end he ON he.start = p.household WHERE NOT EXISTS"           \
+    " (SELECT 1 FROM e_households r WHERE r.id = he.rep"                       \
+    " AND r.status = 'removed')"
+
+/* Public facilities: the latest effective assessment of each (village,
+ * facility). */
+#define REPORT_FACILITIES                                                      \
+    "WITH fac AS (SELECT d.*, row_number() OVER (PARTITION BY d.village,"      \
+    " d.facility ORDER BY d.time DESC, d.id DESC) AS rn FROM ("                \
+    EFFECTIVE("v_damage") ") d WHERE d.facility IS NOT NULL) "                 \
+    "SELECT village, facility, house, coalesce(rooms, 0),"                     \
+    " coalesce(crops_mu, 0.0), coalesce(loss_yuan, 0), time, id FROM fac"      \
+    " WHERE rn = 1 ORDER BY village IS NULL, village, facility"
+
+/* The household relief list (应急统表10): per household record with
+ * relief, through duplicates; a payment to a household since deleted
+ * keeps its row (no payment leaves the list). */
+#define REPORT_RELIEF                                                          \
+    "WITH RECURSIVE " MERGE_ENDS("h", "e_households") ", "                     \
+    MERGE_ENDS("p", "e_persons") ", "                                          \
+    "rel AS (SELECT coalesce(he.rep, r.household) AS hid, r.* FROM ("          \
+    EFFECTIVE("v_relief") ") r LEFT JOIN h_end he"                             \
+    " ON he.start = r.household), "                                            \
+    "pin AS (SELECT p.id, p.name, p.relation, p.id_number, he.rep AS hid"      \
+    " FROM e_persons p JOIN p_end pe ON pe.start = p.id AND pe.rep = p.id"     \
+    " JOIN h_end he ON he.start = p.household) "                               \
+    "SELECT rel.hid AS household, h.village, h.head_name, h.phone,"            \
+    " h.family_type, h.address, h.members,"                                    \
+    " (SELECT count(*) FROM pin WHERE pin.hid = rel.hid) AS persons,"          \
+    " (SELECT id_number FROM pin WHERE pin.hid = rel.hid AND"                  \
+    " (pin.relation = '户主' OR pin.name = h.head_name) ORDER BY"              \
+    " pin.relation IS NOT '户主', pin.id LIMIT 1) AS head_id_number,"          \
+    " sum(coalesce(rel.cash_fen, 0)) AS cash_fen,"                             \
+    " sum(coalesce(rel.goods_fen, 0)) AS goods_fen,"                           \
+    " max(rel.persons) AS aided, max(rel.method = 'cash') AS m_cash,"          \
+    " max(rel.method = 'transfer') AS m_transfer,"                             \
+    " max(rel.method = 'in_kind') AS m_in_kind,"                               \
+    " max(rel.method = 'mixed') AS m_mixed, count(*) AS payments"              \
+    " FROM rel LEFT JOIN e_households h ON h.id = rel.hid GROUP BY rel.hid"    \
+    " ORDER BY h.village IS NULL, h.village, h.head_name, rel.hid"
+
+#define REPORTS_SUBMITTED                                                      \
+    "SELECT r.id, r.kind, r.date, r.time, r.area, r.note, r.eid FROM ("        \
+    EFFECTIVE("v_reports") ") r WHERE ?1 IS NULL OR r.id = ?1"                 \
+    " ORDER BY r.time DESC, r.id DESC"
+
+#define REPORT_FIGURES_OF                                                      \
+    "SELECT f.* FROM (" EFFECTIVE("v_report_figures") ") f"                    \
+    " WHERE f.report = ?1 ORDER BY f.level = 'township', f.village IS NULL,"   \
+    " f.village"
+
+/* clang-format on */
+
+/* The figures, in the order of proto/reports.md's table. */
+enum fig {
+    F_AFFECTED,
+    F_DEAD,
+    F_MISSING,
+    F_RELOCATED,
+    F_SHELTER,
+    F_RELATIVES,
+    F_BORROWED,
+    F_RENTED,
+    F_TENT,
+    F_OTHER,
+    F_NEEDS_AID,
+    F_COLLAPSED_HH,
+    F_COLLAPSED_ROOMS,
+    F_SEVERE_HH,
+    F_SEVERE_ROOMS,
+    F_GENERAL_HH,
+    F_GENERAL_ROOMS,
+    F_CROPS,
+    F_LOSS,
+    F_COUNT
+};
+
+static const char *const fig_names[F_COUNT] = {
+    "affected",        "dead",          "missing",
+    "relocated",       "relocated_shelter", "relocated_relatives",
+    "relocated_borrowed", "relocated_rented", "relocated_tent",
+    "relocated_other", "needs_aid",     "collapsed_hh",
+    "collapsed_rooms", "severe_hh",     "severe_rooms",
+    "general_hh",      "general_rooms", "crops_mu",
+    "loss_yuan"};
+
+/* Placements (proto/reports.md, "Words"), by the figure they count in. */
+enum place { P_NONE = -1 };
+
+enum house { H_NONE, H_COLLAPSED, H_SEVERE, H_GENERAL };
+
+struct rhh {
+    uint8_t id[HZ_ROW_LEN];
+    char *head, *village, *status;
+    bool needs_aid, affected;
+    enum house house;
+    int64_t rooms, loss;
+    double crops;
+    size_t vi; /* its row */
+};
+
+struct rperson {
+    uint8_t id[HZ_ROW_LEN];
+    char *name;
+    long hh; /* index into the households, or -1 */
+    int place;      /* a figure F_SHELTER .. F_OTHER, or P_NONE */
+    bool dead, missing, own, affected, needs_aid;
+    size_t vi;
+};
+
+struct rfac {
+    char *village, *facility, *house;
+    int64_t rooms, loss, time;
+    double crops;
+    uint8_t id[HZ_ROW_LEN];
+    size_t vi;
+};
+
+struct hh_at {
+    uint8_t id[HZ_ROW_LEN];
+    size_t i;
+};
+
+struct rrow {
+    const char *village; /* NULL: no village */
+    int64_t f[F_COUNT];
+    double crops;
+};
+
+struct rep {
+    struct rhh *hh;
+    size_t n_hh, cap_hh;
+    struct hh_at *by_id; /* the households' ids, sorted, with their index */
+    struct rperson *p;
+    size_t n_p, cap_p;
+    struct rfac *fac;
+    size_t n_fac, cap_fac;
+    char **villages; /* sorted, unique */
+    size_t n_villages;
+    struct rrow *rows; /* n_villages, then no village, then township */
+};
+
+/* A copy of text column @i, or NULL for none; *@oom set when a copy
+ * could not be made. */
+static char *col_text(sqlite3_stmt *st, int i, bool *oom)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    if (t == NULL)
+        return NULL;
+    char *c = strdup((const char *)t);
+    *oom = *oom || c == NULL;
+    return c;
+}
+
+static void col_id(sqlite3_stmt *st, int i, uint8_t out[HZ_ROW_LEN])
+{
+    memset(out, 0, HZ_ROW_LEN);
+    if (sqlite3_column_bytes(st, i) == HZ_ROW_LEN)
+        memcpy(out, sqlite3_column_blob(st, i), HZ_ROW_LEN);
+}
+
+static bool col_is(sqlite3_stmt *st, int i, const char *s)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t != NULL && strcmp((const char *)t, s) == 0;
+}
+
+/* Room for one more element of @arr, or return HZ_ENOMEM. */
+#define GROW(arr, n, cap, err)                                                 \
+    do {                                                                       \
+        void *grown_ = hz_grow((arr), &(cap), (n), sizeof *(arr));             \
+        if (grown_ == NULL)                                                    \
+            return hz_err_set((err), HZ_ENOMEM, "report");                     \
+        (arr) = grown_;                                                        \
+    } while (0)
+
+static int hh_row(void *data, sqlite3_stmt *st, struct hz_err *err)
+{
+    struct rep *r = data;
+    GROW(r->hh, r->n_hh, r->cap_hh, err);
+    struct rhh *h = &r->hh[r->n_hh++];
+    memset(h, 0, sizeof *h);
+    col_id(st, 0, h->id);
+    bool oom = false;
+    h->head = col_text(st, 1, &oom);
+    h->village = col_text(st, 2, &oom);
+    h->status = col_text(st, 3, &oom);
+    h->needs_aid = sqlite3_column_int(st, 4) != 0;
+    h->house = col_is(st, 5, "collapsed") ? H_COLLAPSED
+               : col_is(st, 5, "severe")  ? H_SEVERE
+               : col_is(st, 5, "general") ? H_GENERAL
+                                          : H_NONE;
+    h->rooms = sqlite3_column_int64(st, 6);
+    h->crops = sqlite3_column_double(st, 7);
+    h->loss = sqlite3_column_int64(st, 8);
+    return oom ? hz_err_set(err, HZ_ENOMEM, "report") : 0;
+}
+
+static int cmp_hh_id(const void *a, const void *b)
+{
+    return memcmp(a, b, HZ_ROW_LEN);
+}
+
+static long find_hh(const struct rep *r, const uint8_t *id)
+{
+    size_t lo = 0, hi = r->n_hh;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = memcmp(r->by_id[mid].id, id, HZ_ROW_LEN);
+        if (c == 0)
+            return (long)r->by_id[mid].i;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+static int person_row(void *data, sqlite3_stmt *st, struct hz_err *err)
+{
+    struct rep *r = data;
+    GROW(r->p, r->n_p, r->cap_p, err);
+    struct rperson *p = &r->p[r->n_p++];
+    memset(p, 0, sizeof *p);
+    col_id(st, 0, p->id);
+    bool oom = false;
+    p->name = col_text(st, 1, &oom);
+    p->hh = -1;
+    if (sqlite3_column_type(st, 2) == SQLITE_BLOB) {
+        uint8_t hid[HZ_ROW_LEN];
+        col_id(st, 2, hid);
+        p->hh = find_hh(r, hid);
+    }
+    p->dead = col_is(st, 3, "deceased");
+    p->missing = col_is(st, 3, "missing");
+    bool injured = col_is(st, 3, "injured");
+    bool placed = sqlite3_column_int(st, 4) != 0;
+    const struct rhh *h = p->hh >= 0 ? &r->hh[p->hh] : NULL;
+    const char *status = h != NULL && h->status != NULL ? h->status : "";
+    p->place = P_NONE;
+    if (!p->dead && !p->missing) {
+        static const struct {
+            const char *status;
+            int fig;
+        } by_status[] = {{"relocated", F_RELATIVES}, {"borrowed", F_BORROWED},
+                         {"rented", F_RENTED},       {"tent", F_TENT},
+                         {"evacuated", F_OTHER},     {"sheltered", F_OTHER}};
+        if (placed)
+            p->place = F_SHELTER;
+        for (size_t i = 0; p->place == P_NONE && i < sizeof by_status /
+                                                         sizeof by_status[0];
+             i++)
+            if (strcmp(status, by_status[i].status) == 0)
+                p->place = by_status[i].fig;
+        p->needs_aid = h != NULL && h->needs_aid;
+    }
+    p->own = injured || p->dead || p->missing || p->place != P_NONE;
+    return oom ? hz_err_set(err, HZ_ENOMEM, "report") : 0;
+}
+
+static int fac_row(void *data, sqlite3_stmt *st, struct hz_err *err)
+{
+    struct rep *r = data;
+    GROW(r->fac, r->n_fac, r->cap_fac, err);
+    struct rfac *f = &r->fac[r->n_fac++];
+    memset(f, 0, sizeof *f);
+    bool oom = false;
+    f->village = col_text(st, 0, &oom);
+    f->facility = col_text(st, 1, &oom);
+    f->house = col_text(st, 2, &oom);
+    f->rooms = sqlite3_column_int64(st, 3);
+    f->crops = sqlite3_column_double(st, 4);
+    f->loss = sqlite3_column_int64(st, 5);
+    f->time = sqlite3_column_int64(st, 6);
+    col_id(st, 7, f->id);
+    return oom ? hz_err_set(err, HZ_ENOMEM, "report") : 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The row of @village: its index among the villages, or the no-village
+ * row after them. */
+static size_t row_of(const struct rep *r, const char *village)
+{
+    if (village == NULL)
+        return r->n_villages;
+    char **at = bsearch(&village, r->villages, r->n_villages,
+                        sizeof *r->villages, cmp_str);
+    HZ_ASSERT(at != NULL);
+    return (size_t)(at - r->villages);
+}
+
+static int collect_villages(struct rep *r, struct hz_err *err)
+{
+    r->villages = hz_calloc(r->n_hh + r->n_fac + 1, sizeof *r->villages);
+    r->rows = hz_calloc(r->n_hh + r->n_fac + 2, sizeof *r->rows);
+    if (r->villages == NULL || r->rows == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "report");
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_hh; i++)
+        if (r->hh[i].village != NULL)
+            r->villages[n++] = r->hh[i].village;
+    for (size_t i = 0; i < r->n_fac; i++)
+        if (r->fac[i].village != NULL)
+            r->villages[n++] = r->fac[i].village;
+    if (n > 0)
+        qsort(r->villages, n, sizeof *r->villages, cmp_str);
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++)
+        if (u == 0 || strcmp(r->villages[u - 1], r->villages[i]) != 0)
+            r->villages[u++] = r->villages[i];
+    r->n_villages = u;
+    return 0;
+}
+
+/* Affected households and persons, then each figure in its row. */
+static void count(struct rep *r)
+{
+    for (size_t i = 0; i < r->n_hh; i++) {
+        struct rhh *h = &r->hh[i];
+        const char *s = h->status != NULL ? h->status : "";
+        h->affected = h->house != H_NONE || h->crops > 0 || h->loss > 0 ||
+                      h->needs_aid || strcmp(s, "evacuated") == 0 ||
+                      strcmp(s, "sheltered") == 0 ||
+                      strcmp(s, "relocated") == 0 ||
+                      strcmp(s, "borrowed") == 0 ||
+                      strcmp(s, "rented") == 0 || strcmp(s, "tent") == 0;
+        h->vi = row_of(r, h->village);
+    }
+    for (size_t i = 0; i < r->n_p; i++)
+        if (r->p[i].own && r->p[i].hh >= 0)
+            r->hh[r->p[i].hh].affected = true;
+    for (size_t v = 0; v < r->n_villages; v++)
+        r->rows[v].village = r->villages[v];
+    for (size_t i = 0; i < r->n_p; i++) {
+        struct rperson *p = &r->p[i];
+        const struct rhh *h = p->hh >= 0 ? &r->hh[p->hh] : NULL;
+        p->affected = p->own || (h != NULL && h->affected);
+        p->vi = h != NULL ? h->vi : r->n_villages;
+        int64_t *f = r->rows[p->vi].f;
+        f[F_AFFECTED] += p->affected;
+        f[F_DEAD] += p->dead;
+        f[F_MISSING] += p->missing;
+        f[F_NEEDS_AID] += p->needs_aid;
+        if (p->place != P_NONE) {
+            f[F_RELOCATED]++;
+            f[p->place]++;
+        }
+    }
+    for (size_t i = 0; i < r->n_hh; i++) {
+        const struct rhh *h = &r->hh[i];
+        struct rrow *row = &r->rows[h->vi];
+        if (h->house != H_NONE) {
+            int k = h->house == H_COLLAPSED ? F_COLLAPSED_HH
+                    : h->house == H_SEVERE  ? F_SEVERE_HH
+                                            : F_GENERAL_HH;
+            row->f[k]++;
+            row->f[k + 1] += h->rooms;
+        }
+        row->crops += h->crops;
+        row->f[F_LOSS] += h->loss;
+    }
+    for (size_t i = 0; i < r->n_fac; i++) {
+        struct rfac *fa = &r->fac[i];
+        fa->vi = row_of(r, fa->village);
+        r->rows[fa->vi].crops += fa->crops;
+        r->rows[fa->vi].f[F_LOSS] += fa->loss;
+    }
+    struct rrow *total = &r->rows[r->n_villages + 1];
+    for (size_t v = 0; v <= r->n_villages; v++) {
+        for (int k = 0; k < F_COUNT; k++)
+            total->f[k] += r->rows[v].f[k];
+        total->crops += r->rows[v].crops;
+    }
+}
+
+static double round2(double x)
+{
+    return round(x * 100.0) / 100.0;
+}
+
+/* Whether row @v has anything to show: a village row always (a village
+ * is listed when something in it is); the no-village row when a
+ * household or person in scope has no village. */
+static bool no_village_used(const struct rep *r)
+{
+    for (size_t i = 0; i < r->n_hh; i++)
+        if (r->hh[i].village == NULL)
+            return true;
+    for (size_t i = 0; i < r->n_p; i++)
+        if (r->p[i].vi == r->n_villages)
+            return true;
+    for (size_t i = 0; i < r->n_fac; i++)
+        if (r->fac[i].village == NULL)
+            return true;
+    return false;
+}
+
+static json_t *row_json(const struct rrow *row, bool township)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "level",
+                        json_string(township ? "township" : "village"));
+    json_object_set_new(o, "village", row->village != NULL
+                                          ? json_string(row->village)
+                                          : json_null());
+    for (int k = 0; k < F_COUNT; k++)
+        json_object_set_new(o, fig_names[k],
+                            k == F_CROPS ? json_real(round2(row->crops))
+                                         : json_integer(row->f[k]));
+    return o;
+}
+
+static json_t *opt_text(const char *s)
+{
+    return s != NULL ? json_string(s) : json_null();
+}
+
+/* ---- the lists behind the figures */
+
+struct ex {
+    int fig;
+    size_t vi;
+    const char *head, *name, *facility;
+    const uint8_t *hh, *person;
+    json_t *value; /* or NULL */
+};
+
+static int cmp_opt(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL)
+        return (a != NULL) - (b != NULL);
+    return strcmp(a, b);
+}
+
+static int cmp_optid(const uint8_t *a, const uint8_t *b)
+{
+    if (a == NULL || b == NULL)
+        return (a != NULL) - (b != NULL);
+    return memcmp(a, b, HZ_ROW_LEN);
+}
+
+static int cmp_ex(const void *pa, const void *pb)
+{
+    const struct ex *a = pa, *b = pb;
+    int c = (a->fig > b->fig) - (a->fig < b->fig);
+    if (c == 0)
+        c = (a->vi > b->vi) - (a->vi < b->vi);
+    if (c == 0)
+        c = cmp_opt(a->head, b->head);
+    if (c == 0)
+        c = cmp_optid(a->hh, b->hh);
+    if (c == 0)
+        c = cmp_opt(a->name, b->name);
+    if (c == 0)
+        c = cmp_optid(a->person, b->person);
+    if (c == 0)
+        c = cmp_opt(a->facility, b->facility);
+    return c;
+}
+
+struct exlist {
+    struct ex *e;
+    size_t n, cap;
+    bool oom;
+};
+
+static int ex_add(struct exlist *l, struct ex e)
+{
+    void *grown = hz_grow(l->e, &l->cap, l->n, sizeof *l->e);
+    if (grown == NULL) {
+        json_decref(e.value);
+        l->oom = true;
+        return -1;
+    }
+    l->e = grown;
+    l->e[l->n++] = e;
+    return 0;
+}
+
+static bool person_counts(const struct rperson *p, int fig)
+{
+    switch (fig) {
+    case F_AFFECTED:
+        return p->affected;
+    case F_DEAD:
+        return p->dead;
+    case F_MISSING:
+        return p->missing;
+    case F_RELOCATED:
+        return p->place != P_NONE;
+    case F_NEEDS_AID:
+        return p->needs_aid;
+    default:
+        return p->place == fig;
+    }
+}
+
+/* The list behind every figure (proto/reports.md), or NULL when out of
+ * memory. */
+static json_t *explain_json(const struct rep *r)
+{
+    struct exlist l = {0};
+    for (int fig = F_AFFECTED; fig <= F_NEEDS_AID; fig++)
+        for (size_t i = 0; i < r->n_p; i++) {
+            const struct rperson *p = &r->p[i];
+            if (!person_counts(p, fig))
+                continue;
+            const struct rhh *h = p->hh >= 0 ? &r->hh[p->hh] : NULL;
+            (void)ex_add(&l, (struct ex){fig, p->vi, h ? h->head : NULL,
+                                         p->name, NULL, h ? h->id : NULL,
+                                         p->id, NULL});
+        }
+    for (size_t i = 0; i < r->n_hh; i++) {
+        const struct rhh *h = &r->hh[i];
+        struct ex e = {0, h->vi, h->head, NULL, NULL, h->id, NULL, NULL};
+        if (h->house != H_NONE) {
+            e.fig = h->house == H_COLLAPSED ? F_COLLAPSED_HH
+                    : h->house == H_SEVERE  ? F_SEVERE_HH
+                                            : F_GENERAL_HH;
+            (void)ex_add(&l, e);
+            e.fig++;
+            e.value = json_integer(h->rooms);
+            (void)ex_add(&l, e);
+        }
+        if (h->crops > 0) {
+            e.fig = F_CROPS;
+            e.value = json_real(h->crops);
+            (void)ex_add(&l, e);
+        }
+        if (h->loss > 0) {
+            e.fig = F_LOSS;
+            e.value = json_integer(h->loss);
+            (void)ex_add(&l, e);
+        }
+    }
+    for (size_t i = 0; i < r->n_fac; i++) {
+        const struct rfac *f = &r->fac[i];
+        struct ex e = {F_CROPS, f->vi, NULL, NULL, f->facility, NULL, NULL,
+                       NULL};
+        if (f->crops > 0) {
+            e.value = json_real(f->crops);
+            (void)ex_add(&l, e);
+        }
+        if (f->loss > 0) {
+            e.fig = F_LOSS;
+            e.value = json_integer(f->loss);
+            (void)ex_add(&l, e);
+        }
+    }
+    if (l.oom) {
+        for (size_t i = 0; i < l.n; i++)
+            json_decref(l.e[i].value);
+        free(l.e);
+        return NULL;
+    }
+    if (l.n > 0)
+        qsort(l.e, l.n, sizeof *l.e, cmp_ex);
+    json_t *out = json_array();
+    for (size_t i = 0; i < l.n; i++) {
+        const struct ex *e = &l.e[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "figure", json_string(fig_names[e->fig]));
+        json_object_set_new(o, "village",
+                            opt_text(e->vi < r->n_villages ? r->villages[e->vi]
+                                                           : NULL));
+        json_object_set_new(o, "kind",
+                            json_string(e->facility != NULL ? "facility"
+                                        : e->person != NULL ? "person"
+                                                            : "household"));
+        json_object_set_new(o, "household",
+                            e->hh != NULL ? render_hex(e->hh, HZ_ROW_LEN)
+                                          : json_null());
+        json_object_set_new(o, "head_name", opt_text(e->head));
+        json_object_set_new(o, "person",
+                            e->person != NULL
+                                ? render_hex(e->person, HZ_ROW_LEN)
+                                : json_null());
+        json_object_set_new(o, "name", opt_text(e->name));
+        json_object_set_new(o, "facility", opt_text(e->facility));
+        json_object_set_new(o, "value",
+                            e->value != NULL ? e->value : json_null());
+        json_array_append_new(out, o);
+    }
+    free(l.e);
+    return out;
+}
+
+static void rep_free(struct rep *r)
+{
+    for (size_t i = 0; i < r->n_hh; i++) {
+        free(r->hh[i].head);
+        free(r->hh[i].village);
+        free(r->hh[i].status);
+    }
+    for (size_t i = 0; i < r->n_p; i++)
+        free(r->p[i].name);
+    for (size_t i = 0; i < r->n_fac; i++) {
+        free(r->fac[i].village);
+        free(r->fac[i].facility);
+        free(r->fac[i].house);
+    }
+    free(r->hh);
+    free(r->by_id);
+    free(r->p);
+    free(r->fac);
+    free(r->villages);
+    free(r->rows);
+}
+
+/* ---- submitted reports */
+
+static int submitted_json(hz_node *n, const uint8_t *id, bool figures,
+                          json_t *out, struct hz_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rv = db_query(&n->db, REPORTS_SUBMITTED,
+                      DB_ARGS(id != NULL ? DB_ROW(id) : DB_NULL), &st, err);
+    int rc = SQLITE_DONE;
+    while (rv == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        uint8_t rid[HZ_ROW_LEN], eid[HZ_HASH_LEN];
+        col_id(st, 0, rid);
+        memset(eid, 0, sizeof eid);
+        if (sqlite3_column_bytes(st, 6) == HZ_HASH_LEN)
+            memcpy(eid, sqlite3_column_blob(st, 6), HZ_HASH_LEN);
+        json_t *o = json_object();
+        json_object_set_new(o, "report", render_hex(rid, HZ_ROW_LEN));
+        json_object_set_new(o, "kind", opt_text((const char *)
+                                                    sqlite3_column_text(st, 1)));
+        json_object_set_new(o, "date", opt_text((const char *)
+                                                    sqlite3_column_text(st, 2)));
+        json_object_set_new(o, "time",
+                            json_integer(sqlite3_column_int64(st, 3)));
+        json_object_set_new(o, "area", opt_text((const char *)
+                                                    sqlite3_column_text(st, 4)));
+        json_object_set_new(o, "note", opt_text((const char *)
+                                                    sqlite3_column_text(st, 5)));
+        json_object_set_new(o, "entry", render_hex(eid, HZ_HASH_LEN));
+        json_array_append_new(out, o);
+    }
+    if (rv == 0 && rc != SQLITE_DONE)
+        rv = db_err(&n->db, rc, "reports", err);
+    if (st != NULL)
+        sqlite3_reset(st);
+    size_t i;
+    json_t *o;
+    json_array_foreach(out, i, o)
+    {
+        if (rv != 0)
+            break;
+        uint8_t eid[HZ_HASH_LEN], rid[HZ_ROW_LEN];
+        hex_decode(json_string_value(json_object_get(o, "entry")), eid,
+                      HZ_HASH_LEN);
+        hex_decode(json_string_value(json_object_get(o, "report")), rid,
+                      HZ_ROW_LEN);
+        rv = store_entry_who(n, eid, o, err);
+        if (rv == 0 && figures) {
+            json_t *rows = json_array();
+            rv = db_rows_json(&n->db, REPORT_FIGURES_OF, DB_ARGS(DB_ROW(rid)),
+                              rows, err);
+            size_t k;
+            json_t *f;
+            json_array_foreach(rows, k, f)
+            {
+                json_object_del(f, "eid");
+                json_object_del(f, "report");
+                json_object_del(f, "reverses");
+                if (json_object_get(f, "village") == NULL)
+                    json_object_set_new(f, "village", json_null());
+            }
+            json_object_set_new(o, "rows", rows);
+        }
+    }
+    return rv;
+}
+
+/* changes: each row of @rows minus the same row (level and village) of
+ * @then, a row absent then counting as zeros. */
+static json_t *changes_of(json_t *rows, json_t *then)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        json_t *old = NULL, *c;
+        size_t k;
+        json_array_foreach(then, k, c)
+        {
+            if (json_equal(json_object_get(c, "level"),
+                           json_object_get(row, "level")) &&
+                json_equal(json_object_get(c, "village"),
+                           json_object_get(row, "village")))
+                old = c;
+        }
+        json_t *d = json_object();
+        json_object_set(d, "level", json_object_get(row, "level"));
+        json_object_set(d, "village", json_object_get(row, "village"));
+        for (int f = 0; f < F_COUNT; f++) {
+            json_t *now = json_object_get(row, fig_names[f]);
+            json_t *was = old != NULL ? json_object_get(old, fig_names[f])
+                                      : NULL;
+            if (f == F_CROPS)
+                json_object_set_new(
+                    d, fig_names[f],
+                    json_real(round2(json_number_value(now) -
+                                     (was != NULL ? json_number_value(was)
+                                                  : 0.0))));
+            else
+                json_object_set_new(
+                    d, fig_names[f],
+                    json_integer(json_integer_value(now) -
+                                 (was != NULL ? json_integer_value(was) : 0)));
+        }
+        json_array_append_new(out, d);
+    }
+    return out;
+}
+
+static int disaster(hz_node *n, const struct hz_report_opts *o, json_t **out,
+                    struct hz_err *err)
+{
+    struct rep r = {0};
+    int rv = db_each(&n->db, REPORT_HOUSEHOLDS, DB_NO_ARGS, hh_row, &r, err);
+    if (rv == 0) {
+        r.by_id = hz_calloc(r.n_hh + 1, sizeof *r.by_id);
+        if (r.by_id == NULL)
+            rv = hz_err_set(err, HZ_ENOMEM, "report");
+    }
+    if (rv == 0) {
+        for (size_t i = 0; i < r.n_hh; i++) {
+            memcpy(r.by_id[i].id, r.hh[i].id, HZ_ROW_LEN);
+            r.by_id[i].i = i;
+        }
+        if (r.n_hh > 0)
+            qsort(r.by_id, r.n_hh, sizeof *r.by_id, cmp_hh_id);
+        rv = db_each(&n->db, REPORT_PERSONS, DB_NO_ARGS, person_row, &r, err);
+    }
+    if (rv == 0)
+        rv = db_each(&n->db, REPORT_FACILITIES, DB_NO_ARGS, fac_row, &r, err);
+    if (rv != 0) {
+        rep_free(&r);
+        return rv;
+    }
+    rv = collect_villages(&r, err);
+    if (rv != 0) {
+        rep_free(&r);
+        return rv;
+    }
+    count(&r);
+    json_t *root = json_object();
+    json_object_set_new(root, "report", json_string("disaster"));
+    json_object_set_new(root, "kind", opt_text(o->kind));
+    json_object_set_new(root, "date", opt_text(o->date));
+    json_object_set_new(root, "area", opt_text(o->area));
+    json_object_set_new(root, "made", json_integer(o->now));
+    json_t *rows = json_array();
+    for (size_t v = 0; v < r.n_villages; v++)
+        json_array_append_new(rows, row_json(&r.rows[v], false));
+    if (no_village_used(&r))
+        json_array_append_new(rows, row_json(&r.rows[r.n_villages], false));
+    json_array_append_new(rows, row_json(&r.rows[r.n_villages + 1], true));
+    json_object_set_new(root, "rows", rows);
+    json_t *fac = json_array();
+    for (size_t i = 0; i < r.n_fac; i++) {
+        const struct rfac *f = &r.fac[i];
+        json_t *fo = json_object();
+        json_object_set_new(fo, "village", opt_text(f->village));
+        json_object_set_new(fo, "facility", opt_text(f->facility));
+        json_object_set_new(fo, "house", opt_text(f->house));
+        json_object_set_new(fo, "rooms", json_integer(f->rooms));
+        json_object_set_new(fo, "crops_mu", json_real(f->crops));
+        json_object_set_new(fo, "loss_yuan", json_integer(f->loss));
+        json_object_set_new(fo, "time", json_integer(f->time));
+        json_object_set_new(fo, "damage", render_hex(f->id, HZ_ROW_LEN));
+        json_array_append_new(fac, fo);
+    }
+    json_object_set_new(root, "facilities", fac);
+    json_t *ex = o->explain ? explain_json(&r) : NULL;
+    rep_free(&r);
+    if (o->explain && ex == NULL) {
+        json_decref(root);
+        return hz_err_set(err, HZ_ENOMEM, "report");
+    }
+    if (ex != NULL)
+        json_object_set_new(root, "explain", ex);
+
+    json_t *sub = json_array();
+    rv = submitted_json(n, NULL, false, sub, err);
+    json_t *prev = json_array_get(sub, 0);
+    if (rv == 0 && prev != NULL) {
+        json_t *one = json_array();
+        uint8_t rid[HZ_ROW_LEN];
+        hex_decode(json_string_value(json_object_get(prev, "report")), rid,
+                      HZ_ROW_LEN);
+        rv = submitted_json(n, rid, true, one, err);
+        json_t *p = json_array_get(one, 0);
+        if (rv == 0 && p != NULL) {
+            json_object_set_new(
+                p, "changes",
+                changes_of(rows, json_object_get(p, "rows")));
+            json_object_del(p, "rows");
+            json_object_set(root, "previous", p);
+        }
+        json_decref(one);
+    }
+    json_decref(sub);
+    if (rv == 0 && json_object_get(root, "previous") == NULL)
+        json_object_set_new(root, "previous", json_null());
+    if (rv != 0) {
+        json_decref(root);
+        return rv;
+    }
+    *out = root;
+    return 0;
+}
+
+static const char *const method_zh[] = {"现金", "转账/一卡通", "实物",
+                                        "现金和实物"};
+
+static json_t *yuan_text(json_int_t fen)
+{
+    char b[40];
+    snprintf(b, sizeof b, "%lld.%02lld", (long long)(fen / 100),
+             (long long)(fen % 100));
+    return json_string(b);
+}
+
+static const char *family_zh(const char *t)
+{
+    static const char *const pairs[][2] = {{"general", "一般户"},
+                                           {"subsistence", "低保户"},
+                                           {"destitute", "特困供养户"},
+                                           {"monitored", "防返贫监测户"},
+                                           {"other", "其他"}};
+    for (size_t i = 0; t != NULL && i < sizeof pairs / sizeof pairs[0]; i++)
+        if (strcmp(t, pairs[i][0]) == 0)
+            return pairs[i][1];
+    return "";
+}
+
+/* A text field of the relief list: its text, or "" for none. */
+static json_t *text_or_empty(json_t *v)
+{
+    return json_string(json_is_string(v) ? json_string_value(v) : "");
+}
+
+static int relief(hz_node *n, json_t **out, struct hz_err *err)
+{
+    json_t *raw = json_array();
+    int rv = db_rows_json(&n->db, REPORT_RELIEF, DB_NO_ARGS, raw, err);
+    if (rv != 0) {
+        json_decref(raw);
+        return rv;
+    }
+    json_t *rows = json_array();
+    json_int_t t_size = 0, t_aided = 0, t_cash = 0, t_goods = 0;
+    size_t i;
+    json_t *x;
+    json_array_foreach(raw, i, x)
+    {
+#define G(k) json_object_get(x, k)
+        json_int_t size = json_integer_value(G("persons"));
+        if (size == 0)
+            size = json_integer_value(G("members"));
+        json_int_t aided =
+            json_is_integer(G("aided")) ? json_integer_value(G("aided")) : size;
+        json_int_t cash = json_integer_value(G("cash_fen"));
+        json_int_t goods = json_integer_value(G("goods_fen"));
+        char methods[128] = "";
+        static const char *const mk[] = {"m_cash", "m_transfer", "m_in_kind",
+                                         "m_mixed"};
+        for (size_t k = 0; k < 4; k++)
+            if (json_integer_value(G(mk[k])) != 0) {
+                if (methods[0] != '\0')
+                    strcat(methods, "、");
+                strcat(methods, method_zh[k]);
+            }
+        json_t *o = json_object();
+        json_object_set(o, "household", G("household"));
+        json_object_set(o, "village", G("village"));
+        json_object_set_new(o, "D03001", text_or_empty(G("head_name")));
+        json_object_set_new(o, "D03002", text_or_empty(G("head_id_number")));
+        json_object_set_new(o, "D03003", text_or_empty(G("phone")));
+        json_object_set_new(
+            o, "D03004",
+            json_string(family_zh(json_string_value(G("family_type")))));
+        json_object_set_new(o, "D03005", json_integer(size));
+        json_object_set_new(o, "D03006", text_or_empty(G("address")));
+        json_object_set_new(o, "D03007", json_integer(aided));
+        json_object_set_new(o, "D03008", yuan_text(cash));
+        json_object_set_new(o, "D03009", yuan_text(goods));
+        json_object_set_new(o, "D03010", json_string(methods));
+        json_object_set_new(o, "cash_fen", json_integer(cash));
+        json_object_set_new(o, "goods_fen", json_integer(goods));
+        json_object_set(o, "payments", G("payments"));
+#undef G
+        json_array_append_new(rows, o);
+        t_size += size;
+        t_aided += aided;
+        t_cash += cash;
+        t_goods += goods;
+    }
+    json_decref(raw);
+    json_t *root = json_object();
+    json_object_set_new(root, "report", json_string("relief"));
+    json_object_set_new(root, "rows", rows);
+    json_t *total = json_object();
+    json_object_set_new(total, "households",
+                        json_integer((json_int_t)json_array_size(rows)));
+    json_object_set_new(total, "D03005", json_integer(t_size));
+    json_object_set_new(total, "D03007", json_integer(t_aided));
+    json_object_set_new(total, "D03008", yuan_text(t_cash));
+    json_object_set_new(total, "D03009", yuan_text(t_goods));
+    json_object_set_new(total, "cash_fen", json_integer(t_cash));
+    json_object_set_new(total, "goods_fen", json_integer(t_goods));
+    json_object_set_new(root, "total", total);
+    *out = root;
+    return 0;
+}
+
+int hz_node_report(hz_node *n, const char *report,
+                   const struct hz_report_opts *o, char **json,
+                   struct hz_err *err)
+{
+    *json = NULL;
+    json_t *root = NULL;
+    int rv;
+    if (strcmp(report, "disaster") == 0) {
+        rv = disaster(n, o, &root, err);
+    } else if (strcmp(report, "relief") == 0) {
+        rv = relief(n, &root, err);
+    } else if (strcmp(report, "submitted") == 0) {
+        uint8_t id[HZ_ROW_LEN];
+        if (o->id != NULL &&
+            (strlen(o->id) != 2 * HZ_ROW_LEN ||
+             hex_decode(o->id, id, HZ_ROW_LEN) != 0))
+            return hz_err_set(err, HZ_EINVAL, "a report id is 32 hex digits");
+        root = json_array();
+        rv = submitted_json(n, o->id != NULL ? id : NULL, o->id != NULL,
+                            root, err);
+        if (rv == 0 && o->id != NULL && json_array_size(root) == 0)
+            rv = hz_err_set(err, HZ_ENOTFOUND, "no submitted report %s",
+                            o->id);
+    } else {
+        return hz_err_set(err, HZ_EINVAL, "no report %s", report);
+    }
+    return rv != 0 ? (json_decref(root), rv) : render_dump(root, json, err);
+}

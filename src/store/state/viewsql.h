@@ -1,0 +1,48 @@
+/* viewsql.h - SQL pieces shared by the derived views (views.c) and the
+ * reports (reports.c): effective event rows, and the rows that stand for
+ * themselves after merges (DECISIONS 40; proto/schema.md, "Who is not
+ * accounted for"). Only for the state's readers. */
+#ifndef HZ_STORE_STATE_VIEWSQL_H
+#define HZ_STORE_STATE_VIEWSQL_H
+
+#define EFFECTIVE(t)                                                           \
+    "SELECT * FROM " t " x WHERE x.reverses IS NULL AND NOT EXISTS"            \
+    " (SELECT 1 FROM " t " r WHERE r.reverses = x.id)"
+
+/* clang-format off */
+/* The rows that stand for themselves (DECISIONS 40): PFX_end(start, rep)
+ * maps each live row of TABLE to the end of its merged_into chain. A link
+ * to a missing or deleted row ends the chain; a cycle ends at its lowest
+ * id. Only rows whose merged_into names a live row (PFX_link) walk a
+ * chain, so the cost follows the merges, not the table: every other live
+ * row is its own end. UNION (not UNION ALL) keeps (start, cur) pairs
+ * unique, so a cycle ends the recursion. A chain's end is the row it
+ * reaches that links nowhere; a chain with none is a cycle, whose rows
+ * are those reached again from their own link (PFX_chain holds
+ * (link, row)), and its end their lowest id. */
+#define MERGE_ENDS(pfx, table)                                                 \
+    pfx "_link(id, nxt) AS (SELECT r.id, t.id FROM " table " r JOIN " table    \
+    " t ON t.id = r.merged_into AND t.deleted = 0 WHERE r.deleted = 0), "      \
+    pfx "_chain(start, cur) AS (SELECT id, id FROM " pfx "_link"               \
+    " UNION SELECT c.start, l.nxt FROM " pfx "_chain c JOIN " pfx "_link l"    \
+    " ON l.id = c.cur), "                                                      \
+    pfx "_end(start, rep) AS (SELECT id, id FROM " table " WHERE deleted = 0"  \
+    " AND id NOT IN (SELECT id FROM " pfx "_link) UNION ALL"                   \
+    " SELECT c.start, coalesce(max(CASE WHEN l.id IS NULL THEN c.cur END),"    \
+    " min(CASE WHEN c2.start IS NOT NULL THEN c.cur END)) FROM " pfx "_chain c" \
+    " LEFT JOIN " pfx "_link l ON l.id = c.cur LEFT JOIN " pfx "_chain c2"     \
+    " ON c2.start = l.nxt AND c2.cur = c.cur GROUP BY c.start)"
+
+/* The persons (records, through p_end) with an open check-in at any
+ * site: eff (effective stays), open (check-ins that no effective
+ * check-out closes) and placed(person). Needs MERGE_ENDS("p", ...). */
+#define PLACED                                                                 \
+    "eff AS (" EFFECTIVE("v_stays") "), "                                      \
+    "open AS (SELECT i.* FROM eff i WHERE i.kind = 'in' AND NOT EXISTS"        \
+    " (SELECT 1 FROM eff o WHERE o.kind = 'out' AND o.closes = i.id)), "       \
+    "placed(person) AS (SELECT DISTINCT pe.rep FROM open o"                    \
+    " JOIN p_end pe ON pe.start = o.person)"
+
+/* clang-format on */
+
+#endif
