@@ -189,17 +189,20 @@ HZ_API HZ_NODISCARD int hz_node_dups(hz_node *node, char **json,
  * "disaster" (figures per village and for the township, the facilities,
  * the previous submitted report and the changes since, and with
  * @o->explain the lists behind every figure), "relief" (the household
- * relief list, D03001-D03010) or "submitted" (the submitted reports,
- * newest first; with @o->id that one alone, with its figures). @o->kind,
+ * relief list, D03001-D03010), "completeness" (who is not accounted
+ * for, per village, with the cadre and a phone; @o->village for one) or
+ * "submitted" (the submitted reports, newest first; with @o->id that one
+ * alone, with its figures). @o->kind,
  * date, area and now only label a disaster report. HZ_EINVAL for an
  * unknown report or a bad id; HZ_ENOTFOUND for no such submitted
  * report. */
 struct hz_report_opts {
-    const char *kind; /* "initial", "daily", "verified" */
-    const char *date; /* YYYY-MM-DD */
-    const char *area; /* the reporting unit, or NULL */
-    const char *id;   /* a submitted report's id, or NULL */
-    int64_t now;      /* Unix seconds: when the report is made */
+    const char *kind;    /* "initial", "daily", "verified" */
+    const char *date;    /* YYYY-MM-DD */
+    const char *area;    /* the reporting unit, or NULL */
+    const char *id;      /* a submitted report's id, or NULL */
+    const char *village; /* completeness: only this village, or NULL */
+    int64_t now;         /* Unix seconds: when the report is made */
     bool explain;
 };
 HZ_API HZ_NODISCARD int hz_node_report(hz_node *node, const char *report,

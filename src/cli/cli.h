@@ -219,6 +219,7 @@ int cmd_unmerge(struct cli *c, struct form *f);
 int cmd_report_disaster(struct cli *c, struct form *f);
 int cmd_report_relief(struct cli *c, struct form *f);
 int cmd_report_submitted(struct cli *c, struct form *f);
+int cmd_report_completeness(struct cli *c, struct form *f);
 int cmd_conflicts(struct cli *c, struct form *f);
 int cmd_backup(struct cli *c, struct form *f);
 int cmd_restore(struct cli *c, struct form *f);

@@ -26,8 +26,7 @@ static const struct fig {
      "紧急转移安置人口-集中安置"},
     {"relocated_relatives", "投亲靠友", "with relatives",
      "紧急转移安置人口-投亲靠友"},
-    {"relocated_borrowed", "借住", "borrowed housing",
-     "紧急转移安置人口-借住"},
+    {"relocated_borrowed", "借住", "borrowed housing", "紧急转移安置人口-借住"},
     {"relocated_rented", "租房", "rented", "紧急转移安置人口-租房"},
     {"relocated_tent", "帐篷/简易房", "tent", "紧急转移安置人口-帐篷/简易房"},
     {"relocated_other", "安置方式未登记", "placement not recorded",
@@ -37,14 +36,12 @@ static const struct fig {
     {"collapsed_hh", "倒塌房屋(户)", "collapsed (hh)", "倒塌房屋(户)"},
     {"collapsed_rooms", "倒塌房屋(间)", "collapsed (rooms)", "倒塌房屋(间)"},
     {"severe_hh", "严重损坏房屋(户)", "severe (hh)", "严重损坏房屋(户)"},
-    {"severe_rooms", "严重损坏房屋(间)", "severe (rooms)",
-     "严重损坏房屋(间)"},
+    {"severe_rooms", "严重损坏房屋(间)", "severe (rooms)", "严重损坏房屋(间)"},
     {"general_hh", "一般损坏房屋(户)", "general (hh)", "一般损坏房屋(户)"},
     {"general_rooms", "一般损坏房屋(间)", "general (rooms)",
      "一般损坏房屋(间)"},
     {"crops_mu", "农作物受灾面积(亩)", "crops (mu)", "农作物受灾面积(亩)"},
-    {"loss_yuan", "直接经济损失(元)", "direct loss (yuan)",
-     "直接经济损失(元)"},
+    {"loss_yuan", "直接经济损失(元)", "direct loss (yuan)", "直接经济损失(元)"},
 };
 #define N_FIGS (sizeof figs / sizeof figs[0])
 
@@ -136,8 +133,8 @@ static int out_failed(struct cli *c, const char *path)
     return cli_fail(c, HZ_EIO, &err);
 }
 
-static int out_close(struct cli *c, FILE *f, const char *path,
-                     const char *tmp, bool ok)
+static int out_close(struct cli *c, FILE *f, const char *path, const char *tmp,
+                     bool ok)
 {
     if (path == NULL)
         return fflush(stdout) == 0 && ok ? EXIT_OK : EXIT_FAIL;
@@ -153,8 +150,7 @@ enum report_format { FORMAT_TABLE, FORMAT_JSON, FORMAT_CSV, FORMAT_XLSX };
 
 /* --format (default: JSON with --json, else a table), checked with
  * --out: EXIT_OK or the usage error. */
-static int report_format(struct cli *c, struct form *f,
-                         enum report_format *out)
+static int report_format(struct cli *c, struct form *f, enum report_format *out)
 {
     static const char *const names[] = {"table", "json", "csv", "xlsx"};
     const char *format = form_get(f, "--format");
@@ -164,16 +160,16 @@ static int report_format(struct cli *c, struct form *f,
         while (i < 4 && strcmp(format, names[i]) != 0)
             i++;
         if (i == 4)
-            return cli_usage(
-                c, f,
-                cli_tr(c, "--format 只能是 table、json、csv 或 xlsx",
-                       "--format is table, json, csv or xlsx"));
+            return cli_usage(c, f,
+                             cli_tr(c,
+                                    "--format 只能是 table、json、csv 或 xlsx",
+                                    "--format is table, json, csv or xlsx"));
         *out = (enum report_format)i;
     }
     if (*out == FORMAT_XLSX && form_get(f, "--out") == NULL)
-        return cli_usage(c, f,
-                         cli_tr(c, "xlsx 须用 --out 指定文件",
-                                "xlsx needs --out FILE"));
+        return cli_usage(
+            c, f,
+            cli_tr(c, "xlsx 须用 --out 指定文件", "xlsx needs --out FILE"));
     return EXIT_OK;
 }
 
@@ -303,8 +299,8 @@ static int disaster_xlsx(struct cli *c, json_t *rep, const char *path)
     snprintf(title, sizeof title, "自然灾害情况统计表（%s）",
              kind_label(&(struct cli){.lang = LANG_ZH},
                         json_string_value(json_object_get(rep, "kind"))));
-    local_time(json_integer_value(json_object_get(rep, "made")),
-               false, made, sizeof made);
+    local_time(json_integer_value(json_object_get(rep, "made")), false, made,
+               sizeof made);
     const char *area = json_string_value(json_object_get(rep, "area"));
     snprintf(info, sizeof info, "%s%s%s报告日期：%s　制表时间：%s",
              area != NULL ? "填报单位：" : "", area != NULL ? area : "",
@@ -315,7 +311,7 @@ static int disaster_xlsx(struct cli *c, json_t *rep, const char *path)
     /* Row 3: the headings that span two rows or several columns. */
     static const size_t two_rows[] = {0, 1, 2, 3, 11, 18, 19};
     static const char *const two_rows_text[] = {
-        "村/社区",          "受灾人口(人)",     "因灾死亡人口(人)",
+        "村/社区",          "受灾人口(人)",           "因灾死亡人口(人)",
         "因灾失踪人口(人)", "需紧急生活救助人口(人)", "农作物受灾面积(亩)",
         "直接经济损失(元)"};
     for (size_t k = 0; k < 7; k++)
@@ -324,9 +320,9 @@ static int disaster_xlsx(struct cli *c, json_t *rep, const char *path)
     a[2 * cols + 12] = TEXT_V("倒塌房屋");
     a[2 * cols + 14] = TEXT_V("严重损坏房屋");
     a[2 * cols + 16] = TEXT_V("一般损坏房屋");
-    static const char *const sub[] = {"合计",     "集中安置", "投亲靠友",
-                                      "借住",     "租房",     "帐篷/简易房",
-                                      "安置方式未登记"};
+    static const char *const sub[] = {
+        "合计", "集中安置",    "投亲靠友",      "借住",
+        "租房", "帐篷/简易房", "安置方式未登记"};
     for (size_t k = 0; k < 7; k++)
         a[3 * cols + 4 + k] = TEXT_V(sub[k]);
     for (size_t k = 0; k < 6; k++)
@@ -345,9 +341,13 @@ static int disaster_xlsx(struct cli *c, json_t *rep, const char *path)
         {2, 2, 3, 2},   {2, 3, 3, 3},   {2, 4, 2, 10},  {2, 11, 3, 11},
         {2, 12, 2, 13}, {2, 14, 2, 15}, {2, 16, 2, 17}, {2, 18, 3, 18},
         {2, 19, 3, 19}};
-    static const char *const fac_head[] = {
-        "村/社区", "设施", "房屋损坏", "损坏间数", "农作物受灾面积(亩)",
-        "直接经济损失(元)", "评估时间"};
+    static const char *const fac_head[] = {"村/社区",
+                                           "设施",
+                                           "房屋损坏",
+                                           "损坏间数",
+                                           "农作物受灾面积(亩)",
+                                           "直接经济损失(元)",
+                                           "评估时间"};
     for (size_t k = 0; k < 7; k++)
         b[k] = TEXT_V(fac_head[k]);
     json_array_foreach(fac, i, row)
@@ -365,22 +365,21 @@ static int disaster_xlsx(struct cli *c, json_t *rep, const char *path)
         r[4] = number_v(json_object_get(row, "crops_mu"));
         r[5] = number_v(json_object_get(row, "loss_yuan"));
         char when[32];
-        local_time(json_integer_value(json_object_get(row, "time")),
-                   false, when, sizeof when);
+        local_time(json_integer_value(json_object_get(row, "time")), false,
+                   when, sizeof when);
         owned[i] = strdup(when);
         r[6] = owned[i] != NULL ? TEXT_V(owned[i])
                                 : (struct sheet_value){.kind = SHEET_V_EMPTY};
     }
-    static const char *const ex_head[] = {"指标", "村/社区", "户主",
-                                          "户编号", "姓名", "人员编号",
-                                          "设施", "数值"};
+    static const char *const ex_head[] = {"指标", "村/社区",  "户主", "户编号",
+                                          "姓名", "人员编号", "设施", "数值"};
     for (size_t k = 0; k < 8; k++)
         e[k] = TEXT_V(ex_head[k]);
     json_array_foreach(ex, i, row)
     {
         struct sheet_value *r = &e[(1 + i) * 8];
-        r[0] = TEXT_V(explain_heading(
-            json_string_value(json_object_get(row, "figure"))));
+        r[0] = TEXT_V(
+            explain_heading(json_string_value(json_object_get(row, "figure"))));
         r[1] = opt_text_v(json_object_get(row, "village"));
         r[2] = opt_text_v(json_object_get(row, "head_name"));
         r[3] = opt_text_v(json_object_get(row, "household"));
@@ -412,8 +411,8 @@ static void disaster_table(struct cli *c, json_t *rep)
     const char *area = json_string_value(json_object_get(rep, "area"));
     printf(TR_FMT(c, "自然灾害情况统计表（%s）\n", "Disaster report (%s)\n"),
            kind_label(c, kind));
-    printf("%s%s%s%s %s\n", area != NULL ? cli_tr(c, "填报单位: ", "unit: ")
-                                         : "",
+    printf("%s%s%s%s %s\n",
+           area != NULL ? cli_tr(c, "填报单位: ", "unit: ") : "",
            area != NULL ? area : "", area != NULL ? "  " : "",
            cli_tr(c, "报告日期:", "date:"),
            json_string_value(json_object_get(rep, "date")));
@@ -467,16 +466,14 @@ static void disaster_table(struct cli *c, json_t *rep)
                 json_string(fig_label(
                     c, json_string_value(json_object_get(row, "figure")))));
         }
-        static const char *const ec[] = {"_figure", "village", "head_name",
-                                         "household", "name", "facility",
+        static const char *const ec[] = {"_figure",   "village", "head_name",
+                                         "household", "name",    "facility",
                                          "value"};
-        const char *eh[] = {cli_tr(c, "指标", "figure"),
-                            cli_tr(c, "村/社区", "village"),
-                            cli_tr(c, "户主", "head"),
-                            cli_tr(c, "户编号", "household"),
-                            cli_tr(c, "姓名", "name"),
-                            cli_tr(c, "设施", "facility"),
-                            cli_tr(c, "数值", "value")};
+        const char *eh[] = {
+            cli_tr(c, "指标", "figure"), cli_tr(c, "村/社区", "village"),
+            cli_tr(c, "户主", "head"),   cli_tr(c, "户编号", "household"),
+            cli_tr(c, "姓名", "name"),   cli_tr(c, "设施", "facility"),
+            cli_tr(c, "数值", "value")};
         printf("\n%s\n", cli_tr(c, "各数字对应的户和人员:",
                                 "the households and persons behind each "
                                 "figure:"));
@@ -609,8 +606,9 @@ static const char *const relief_keys[] = {
     "D03001", "D03002", "D03003", "D03004", "D03005",
     "D03006", "D03007", "D03008", "D03009", "D03010"};
 static const char *const relief_zh[] = {
-    "户主姓名", "户主身份证号", "联系电话", "家庭类型", "家庭人口",
-    "家庭住址", "救助人口",     "发放救助金(元)", "发放救助物资折款(元)",
+    "户主姓名", "户主身份证号",   "联系电话",
+    "家庭类型", "家庭人口",       "家庭住址",
+    "救助人口", "发放救助金(元)", "发放救助物资折款(元)",
     "发放形式"};
 
 static char *cell_of(json_t *v)
@@ -683,14 +681,13 @@ int cmd_report_relief(struct cli *c, struct form *f)
                         /* Counts as numbers; amounts keep their 2
                          * decimals as numbers too. */
                         bool num = k == 5 || k == 7 || k == 8 || k == 9;
-                        v[(3 + i) * 11 + k] =
-                            num && t != NULL && t[0] != '\0'
-                                ? REAL_V(strtod(t, NULL))
-                                : TEXT_V(t != NULL ? t : "");
+                        v[(3 + i) * 11 + k] = num && t != NULL && t[0] != '\0'
+                                                  ? REAL_V(strtod(t, NULL))
+                                                  : TEXT_V(t != NULL ? t : "");
                     }
                 static const struct sheet_merge title[] = {{0, 0, 0, 10}};
-                struct sheet_out s = {"救助发放", nr + 4, 11, v, 1, 2,
-                                      title,      1};
+                struct sheet_out s = {"救助发放", nr + 4, 11,    v,
+                                      1,          2,      title, 1};
                 rv = sheet_write_xlsx(out, &s, 1, &err);
                 rv = rv != 0 ? cli_fail(c, rv, &err) : EXIT_OK;
                 free(v);
@@ -743,17 +740,15 @@ int cmd_report_submitted(struct cli *c, struct form *f)
     size_t i;
     json_t *r;
     if (id == NULL) {
-        static const char *const cols[] = {"report", "kind", "date", "time",
-                                           "area", "author_name", "author"};
-        const char *heads[] = {cli_tr(c, "编号", "id"),
-                               cli_tr(c, "类型", "kind"),
-                               cli_tr(c, "报告日期", "date"),
-                               cli_tr(c, "报送时间", "submitted"),
-                               cli_tr(c, "填报单位", "unit"),
-                               cli_tr(c, "报送设备", "device"),
-                               cli_tr(c, "设备公钥", "key")};
-        static const char *const fmts[] = {"", "e:reports.kind", "", "t",
-                                           "", "", ""};
+        static const char *const cols[] = {
+            "report", "kind", "date", "time", "area", "author_name", "author"};
+        const char *heads[] = {
+            cli_tr(c, "编号", "id"),       cli_tr(c, "类型", "kind"),
+            cli_tr(c, "报告日期", "date"), cli_tr(c, "报送时间", "submitted"),
+            cli_tr(c, "填报单位", "unit"), cli_tr(c, "报送设备", "device"),
+            cli_tr(c, "设备公钥", "key")};
+        static const char *const fmts[] = {
+            "", "e:reports.kind", "", "t", "", "", ""};
         cli_print_table(c, list, cols, heads, fmts, 7);
         json_decref(list);
         return EXIT_OK;
@@ -761,8 +756,8 @@ int cmd_report_submitted(struct cli *c, struct form *f)
     json_array_foreach(list, i, r)
     {
         char when[32];
-        local_time(json_integer_value(json_object_get(r, "time")),
-                   false, when, sizeof when);
+        local_time(json_integer_value(json_object_get(r, "time")), false, when,
+                   sizeof when);
         const char *who = json_string_value(json_object_get(r, "author_name"));
         printf(TR_FMT(c, "%s（%s），报送于 %s，设备 %s %s\n",
                       "%s (%s), submitted %s by %s %s\n"),
@@ -790,4 +785,140 @@ int cmd_report_submitted(struct cli *c, struct form *f)
     }
     json_decref(list);
     return EXIT_OK;
+}
+
+/* ---- completeness (不遗漏一户一人) */
+
+static const char *line_label(const struct cli *c, json_t *l)
+{
+    const char *k = json_string_value(json_object_get(l, "kind"));
+    bool warned = json_integer_value(json_object_get(l, "warned")) != 0;
+    if (strcmp(k, "missing") == 0)
+        return cli_tr(c, "失踪", "missing");
+    if (strcmp(k, "whereabouts") == 0)
+        return cli_tr(c, "下落不明", "whereabouts unknown");
+    if (strcmp(k, "unreachable") == 0)
+        return warned ? cli_tr(c, "已通知但未找到", "warned, not found")
+                      : cli_tr(c, "未联系上", "unreachable");
+    return cli_tr(c, "从未联系", "never contacted");
+}
+
+int cmd_report_completeness(struct cli *c, struct form *f)
+{
+    const char *out = form_get(f, "--out");
+    enum report_format format;
+    int usage = report_format(c, f, &format);
+    if (usage != EXIT_OK)
+        return usage;
+    if (format == FORMAT_XLSX)
+        return cli_usage(c, f,
+                         cli_tr(c, "此报表为 table、json 或 csv",
+                                "this report is table, json or csv"));
+    struct hz_report_opts o = {.village = form_get(f, "--village"),
+                               .now = (int64_t)time(NULL)};
+    char *text = NULL;
+    struct hz_err err = {0};
+    int rv = hz_node_report(c->node, "completeness", &o, &text, &err);
+    if (rv != 0) {
+        hz_free_string(text);
+        return cli_fail(c, rv, &err);
+    }
+    json_t *rep = json_loads(text, 0, NULL);
+    hz_free_string(text);
+    if (rep == NULL)
+        return cli_fail(c, HZ_ENOMEM, NULL);
+    json_t *villages = json_object_get(rep, "villages");
+    size_t i, k;
+    json_t *v, *l;
+    if (format == FORMAT_JSON) {
+        rv = write_json(c, rep, out);
+    } else if (format == FORMAT_CSV) {
+        size_t n = 0;
+        json_array_foreach(villages, i, v)
+        {
+            n += json_array_size(json_object_get(v, "lines"));
+        }
+        char **cells = calloc(n * 8 + 1, sizeof *cells);
+        size_t r = 0;
+        json_array_foreach(cells != NULL ? villages : NULL, i, v)
+        {
+            json_array_foreach(json_object_get(v, "lines"), k, l)
+            {
+                char **row = &cells[r++ * 8];
+                json_t *vi = json_object_get(l, "village");
+                row[0] = strdup(json_is_string(vi) ? json_string_value(vi)
+                                                   : "(未填写村/社区)");
+                row[1] = strdup(line_label(c, l));
+                row[2] = strdup(
+                    json_integer_value(json_object_get(l, "vulnerable")) != 0
+                        ? "是"
+                        : "");
+                static const char *const keys[] = {"head_name", "name", "cadre",
+                                                   "phone", "household"};
+                for (size_t j = 0; j < 5; j++) {
+                    json_t *x = json_object_get(l, keys[j]);
+                    row[3 + j] =
+                        strdup(json_is_string(x) ? json_string_value(x) : "");
+                }
+            }
+        }
+        static const char *const head[] = {"村/社区", "类别",  "重点人员",
+                                           "户主",    "姓名",  "包保责任人",
+                                           "电话",    "户编号"};
+        rv = cells == NULL ? cli_fail(c, HZ_ENOMEM, NULL)
+                           : write_csv(c, out, head, cells, n, 8);
+        for (size_t j = 0; cells != NULL && j < n * 8; j++)
+            free(cells[j]);
+        free(cells);
+    } else {
+        json_t *t = json_object_get(rep, "totals");
+#define CNT(o, key) ((long long)json_integer_value(json_object_get(o, key)))
+        printf(TR_FMT(c,
+                      "不遗漏一户一人: 从未联系 %lld 户，未联系上 %lld 户"
+                      "(其中已通知 %lld 户)，下落不明 %lld 人(其中重点人员 "
+                      "%lld 人)，失踪 %lld 人\n",
+                      "not yet accounted for: %lld households never "
+                      "contacted, %lld unreachable (%lld warned), %lld persons"
+                      " whose whereabouts are unknown (%lld vulnerable), "
+                      "%lld missing\n"),
+               CNT(t, "not_contacted"), CNT(t, "unreachable"),
+               CNT(t, "unreachable_warned"), CNT(t, "whereabouts_unknown"),
+               CNT(t, "vulnerable_not_safe"), CNT(t, "missing"));
+        json_array_foreach(villages, i, v)
+        {
+            json_t *vi = json_object_get(v, "village");
+            json_t *cn = json_object_get(v, "counts");
+            printf(TR_FMT(c,
+                          "\n%s: 从未联系 %lld 户，未联系上 %lld 户，下落不明 "
+                          "%lld 人，失踪 %lld 人\n",
+                          "\n%s: %lld never contacted, %lld unreachable, %lld "
+                          "whereabouts unknown, %lld missing\n"),
+                   json_is_string(vi)
+                       ? json_string_value(vi)
+                       : cli_tr(c, "(未填写村/社区)", "(no village)"),
+                   CNT(cn, "not_contacted"), CNT(cn, "unreachable"),
+                   CNT(cn, "whereabouts_unknown"), CNT(cn, "missing"));
+#undef CNT
+            json_t *shown = json_deep_copy(json_object_get(v, "lines"));
+            json_array_foreach(shown, k, l)
+            {
+                json_object_set_new(l, "_kind", json_string(line_label(c, l)));
+            }
+            static const char *const cols[] = {
+                "_kind", "vulnerable", "head_name", "name",
+                "cadre", "phone",      "household"};
+            const char *heads[] = {cli_tr(c, "类别", "kind"),
+                                   cli_tr(c, "重点人员", "vulnerable"),
+                                   cli_tr(c, "户主", "head"),
+                                   cli_tr(c, "姓名", "name"),
+                                   cli_tr(c, "包保责任人", "cadre"),
+                                   cli_tr(c, "电话", "phone"),
+                                   cli_tr(c, "户编号", "household")};
+            static const char *const fmts[] = {"", "b", "", "", "", "", ""};
+            cli_print_table(c, shown, cols, heads, fmts, 7);
+            json_decref(shown);
+        }
+    }
+    json_decref(rep);
+    return rv;
 }

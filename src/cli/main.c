@@ -417,6 +417,13 @@ static const struct cli_param report_relief_params[] = {
     END,
 };
 
+static const struct cli_param report_completeness_params[] = {
+    OPT("--village", "V", NULL, "只列该村/社区", "only this village"),
+    OPT("--format", "F", NULL, "table、json 或 csv", "table, json or csv"),
+    PATH_OPT("--out", "FILE", "写入该文件", "write to FILE"),
+    END,
+};
+
 static const struct cli_param report_show_params[] = {
     POS("ID", NULL, "已报送报告的编号", "a submitted report's id"),
     END,
@@ -428,6 +435,10 @@ static const struct cli_cmd report_subs[] = {
         "the disaster report (initial, daily, verified)"),
     RUN("relief", NODE_READ, cmd_report_relief, report_relief_params,
         "因灾救助家庭情况表(应急统表10)", "the household relief list"),
+    RUN("completeness", NODE_READ, cmd_report_completeness,
+        report_completeness_params,
+        "不遗漏一户一人: 各村未联系、下落不明、失踪的户和人(重点人员在前)",
+        "who is not yet accounted for, per village, vulnerable first"),
     RUN("submitted", NODE_READ, cmd_report_submitted, NULL, "已报送的报告",
         "reports submitted"),
     RUN("show", NODE_READ, cmd_report_submitted, report_show_params,

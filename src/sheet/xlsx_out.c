@@ -44,7 +44,7 @@ static void write_sheet(lxw_workbook *wb, const struct formats *f,
     if (ws == NULL)
         return; /* workbook_close reports it */
     for (size_t r = 0; r < s->rows; r++) {
-        lxw_format *fmt = r < s->title_rows                ? f->title
+        lxw_format *fmt = r < s->title_rows                  ? f->title
                           : r < s->title_rows + s->head_rows ? f->head
                                                              : f->data;
         for (size_t c = 0; c < s->cols; c++)
@@ -56,8 +56,7 @@ static void write_sheet(lxw_workbook *wb, const struct formats *f,
         lxw_format *fmt = g->r1 < s->title_rows ? f->title : f->head;
         worksheet_merge_range(ws, g->r1, (uint16_t)g->c1, g->r2,
                               (uint16_t)g->c2,
-                              text_of(&s->cells[g->r1 * s->cols + g->c1]),
-                              fmt);
+                              text_of(&s->cells[g->r1 * s->cols + g->c1]), fmt);
     }
     /* Wide enough for a Chinese heading or a village name. */
     worksheet_set_column(ws, 0, 0, 18, NULL);
@@ -91,8 +90,7 @@ int sheet_write_xlsx(const char *path, const struct sheet_out *sheets, size_t n,
     lxw_error e = workbook_close(wb);
     if (e != LXW_NO_ERROR) {
         remove(tmp);
-        return hz_err_set(err, HZ_EIO, "writing %s: %s", path,
-                          lxw_strerror(e));
+        return hz_err_set(err, HZ_EIO, "writing %s: %s", path, lxw_strerror(e));
     }
     if (rename(tmp, path) != 0) {
         remove(tmp);

@@ -646,6 +646,117 @@ def relief_list_as_written_by_hand():
 
 
 @cases.case
+def completeness_lists_the_one_query_by_village():
+    """reports.md, "Completeness": every line and count written by hand."""
+    with T.TempDir("report") as work:
+        n = T.Node.create(work, "测试乡镇", "town", env=ENV)
+        ids = {}
+
+        def hh(key, *fields):
+            ids[key] = n.put("households", *fields)
+
+        def person(key, hkey, *fields):
+            ids[key] = n.put("persons", *fields, *(
+                ["household=" + ids[hkey]] if hkey else []))
+
+        site = n.out("site", "add", "--name", "测试安置点")
+        # 甲村: C1 never contacted (status home, no warning); C2
+        # unreachable though warned; C3 evacuated, one person checked in
+        # and one not (whereabouts unknown, vulnerable).
+        hh("C1", "head_name=测试甲一户", "village=甲村", "status=home",
+           "cadre=测试刘书记", "phone=13900000001")
+        hh("C2", "head_name=测试甲二户", "village=甲村",
+           "status=unreachable", "cadre=测试刘书记", "phone=13900000002")
+        n.out("warn", ids["C2"], "--method", "phone", "--notice", "测试预警")
+        hh("C3", "head_name=测试甲三户", "village=甲村", "status=evacuated",
+           "cadre=测试陈主任", "phone=13900000003")
+        person("Q1", "C1", "name=测试甲一")
+        person("Q2", "C3", "name=测试甲三", "elderly_mobility=true",
+               "phone=13700000009")
+        person("Q3", "C3", "name=测试甲四")
+        n.out("checkin", ids["Q3"], site)
+        # 乙村: C4 unreachable, never warned, with a missing child.
+        hh("C4", "head_name=测试乙一户", "village=乙村",
+           "status=unreachable", "cadre=测试王委员")
+        person("Q4", "C4", "name=测试乙二", "no_caretaker=true",
+               "condition=missing")
+        # No household: a missing person with no flags.
+        person("Q5", None, "name=测试丙一", "condition=missing")
+        # Accounted for: not listed.
+        hh("C5", "head_name=测试乙三户", "village=乙村", "status=tent")
+        person("Q6", "C5", "name=测试乙三")
+
+        def line(kind, village, vulnerable, hkey, head, pkey, name, cadre,
+                 phone, warned, reason):
+            return {"kind": kind, "village": village,
+                    "vulnerable": vulnerable,
+                    "household": ids[hkey] if hkey else None,
+                    "head_name": head,
+                    "person": ids[pkey] if pkey else None, "name": name,
+                    "cadre": cadre, "phone": phone, "warned": warned,
+                    "reason": reason}
+
+        def counts(nc, un, unw, wh, vul, mis):
+            return {"not_contacted": nc, "unreachable": un,
+                    "unreachable_warned": unw, "whereabouts_unknown": wh,
+                    "vulnerable_not_safe": vul, "missing": mis}
+
+        # 乙 (E4 B9 99) < 甲 (E7 94 B2); no village last.
+        yi = {"village": "乙村", "counts": counts(0, 1, 0, 0, 0, 1),
+              "lines": [
+                  # Vulnerable first: the missing child ...
+                  line("missing", "乙村", 1, "C4", "测试乙一户", "Q4",
+                       "测试乙二", "测试王委员", None, 0, "missing"),
+                  # ... then its household, unreachable, never warned.
+                  line("unreachable", "乙村", 0, "C4", "测试乙一户", None,
+                       None, "测试王委员", None, 0, "unreachable")]}
+        jia = {"village": "甲村", "counts": counts(1, 1, 1, 2, 1, 0),
+               "lines": [
+                   # The elder of the evacuated household with no
+                   # check-in: her own phone, not the household's.
+                   line("whereabouts", "甲村", 1, "C3", "测试甲三户", "Q2",
+                        "测试甲三", "测试陈主任", "13700000009", 0,
+                        "no_place"),
+                   # C1's person, not contacted: by kind, whereabouts
+                   # before the household lines.
+                   line("whereabouts", "甲村", 0, "C1", "测试甲一户", "Q1",
+                        "测试甲一", "测试刘书记", "13900000001", 0,
+                        "not_contacted"),
+                   line("unreachable", "甲村", 0, "C2", "测试甲二户", None,
+                        None, "测试刘书记", "13900000002", 1, "unreachable"),
+                   line("not_contacted", "甲村", 0, "C1", "测试甲一户", None,
+                        None, "测试刘书记", "13900000001", 0,
+                        "not_contacted")]}
+        none = {"village": None, "counts": counts(0, 0, 0, 0, 0, 1),
+                "lines": [line("missing", None, 0, None, None, "Q5",
+                               "测试丙一", None, None, None, "missing")]}
+        # A person line's warned is its household's (null without one).
+        got = n.js("report", "completeness")
+        T.check_eq(got["villages"], [yi, jia, none], "villages and lines")
+        T.check_eq(got["totals"], counts(1, 2, 1, 2, 1, 2), "totals")
+        only = n.js("report", "completeness", "--village", "甲村")
+        T.check_eq((only["village"], only["villages"], only["totals"]),
+                   ("甲村", [jia], jia["counts"]), "--village 甲村 alone")
+        text = n.out("report", "completeness").splitlines()
+        T.check_eq(text[0], "不遗漏一户一人: 从未联系 1 户，未联系上 2 户"
+                   "(其中已通知 1 户)，下落不明 2 人(其中重点人员 1 人)，"
+                   "失踪 2 人", "the totals sentence")
+        raw = n.out("report", "completeness", "--format", "csv")
+        T.check(raw.startswith("\ufeff"), "the CSV starts with a BOM")
+        recs = list(csv.reader(io.StringIO(raw.lstrip("\ufeff"))))
+        T.check_eq(recs[0], ["村/社区", "类别", "重点人员", "户主", "姓名",
+                             "包保责任人", "电话", "户编号"], "CSV headings")
+        T.check_eq([r[:3] for r in recs[1:]], [
+            ["乙村", "失踪", "是"], ["乙村", "未联系上", ""],
+            ["甲村", "下落不明", "是"], ["甲村", "下落不明", ""],
+            ["甲村", "已通知但未找到", ""], ["甲村", "从未联系", ""],
+            ["(未填写村/社区)", "失踪", ""]], "CSV records")
+        r = n.run("report", "completeness", "--format", "xlsx", "--out",
+                  os.path.join(work, "c.xlsx"))
+        T.check_eq(r.rc, T.EXIT_USAGE, "completeness as xlsx: exit 2")
+
+
+@cases.case
 def bad_input_changes_nothing():
     with T.TempDir("report") as work:
         n = T.Node.create(work, "测试乡镇", "town", env=ENV)

@@ -123,14 +123,25 @@ enum fig {
     F_COUNT
 };
 
-static const char *const fig_names[F_COUNT] = {
-    "affected",        "dead",          "missing",
-    "relocated",       "relocated_shelter", "relocated_relatives",
-    "relocated_borrowed", "relocated_rented", "relocated_tent",
-    "relocated_other", "needs_aid",     "collapsed_hh",
-    "collapsed_rooms", "severe_hh",     "severe_rooms",
-    "general_hh",      "general_rooms", "crops_mu",
-    "loss_yuan"};
+static const char *const fig_names[F_COUNT] = {"affected",
+                                               "dead",
+                                               "missing",
+                                               "relocated",
+                                               "relocated_shelter",
+                                               "relocated_relatives",
+                                               "relocated_borrowed",
+                                               "relocated_rented",
+                                               "relocated_tent",
+                                               "relocated_other",
+                                               "needs_aid",
+                                               "collapsed_hh",
+                                               "collapsed_rooms",
+                                               "severe_hh",
+                                               "severe_rooms",
+                                               "general_hh",
+                                               "general_rooms",
+                                               "crops_mu",
+                                               "loss_yuan"};
 
 /* Placements (proto/reports.md, "Words"), by the figure they count in. */
 enum place { P_NONE = -1 };
@@ -150,8 +161,8 @@ struct rhh {
 struct rperson {
     uint8_t id[HZ_ROW_LEN];
     char *name;
-    long hh; /* index into the households, or -1 */
-    int place;      /* a figure F_SHELTER .. F_OTHER, or P_NONE */
+    long hh;   /* index into the households, or -1 */
+    int place; /* a figure F_SHELTER .. F_OTHER, or P_NONE */
     bool dead, missing, own, affected, needs_aid;
     size_t vi;
 };
@@ -296,8 +307,8 @@ static int person_row(void *data, sqlite3_stmt *st, struct hz_err *err)
                          {"evacuated", F_OTHER},     {"sheltered", F_OTHER}};
         if (placed)
             p->place = F_SHELTER;
-        for (size_t i = 0; p->place == P_NONE && i < sizeof by_status /
-                                                         sizeof by_status[0];
+        for (size_t i = 0;
+             p->place == P_NONE && i < sizeof by_status / sizeof by_status[0];
              i++)
             if (strcmp(status, by_status[i].status) == 0)
                 p->place = by_status[i].fig;
@@ -371,12 +382,11 @@ static void count(struct rep *r)
     for (size_t i = 0; i < r->n_hh; i++) {
         struct rhh *h = &r->hh[i];
         const char *s = h->status != NULL ? h->status : "";
-        h->affected = h->house != H_NONE || h->crops > 0 || h->loss > 0 ||
-                      h->needs_aid || strcmp(s, "evacuated") == 0 ||
-                      strcmp(s, "sheltered") == 0 ||
-                      strcmp(s, "relocated") == 0 ||
-                      strcmp(s, "borrowed") == 0 ||
-                      strcmp(s, "rented") == 0 || strcmp(s, "tent") == 0;
+        h->affected =
+            h->house != H_NONE || h->crops > 0 || h->loss > 0 || h->needs_aid ||
+            strcmp(s, "evacuated") == 0 || strcmp(s, "sheltered") == 0 ||
+            strcmp(s, "relocated") == 0 || strcmp(s, "borrowed") == 0 ||
+            strcmp(s, "rented") == 0 || strcmp(s, "tent") == 0;
         h->vi = row_of(r, h->village);
     }
     for (size_t i = 0; i < r->n_p; i++)
@@ -453,9 +463,9 @@ static json_t *row_json(const struct rrow *row, bool township)
     json_t *o = json_object();
     json_object_set_new(o, "level",
                         json_string(township ? "township" : "village"));
-    json_object_set_new(o, "village", row->village != NULL
-                                          ? json_string(row->village)
-                                          : json_null());
+    json_object_set_new(o, "village",
+                        row->village != NULL ? json_string(row->village)
+                                             : json_null());
     for (int k = 0; k < F_COUNT; k++)
         json_object_set_new(o, fig_names[k],
                             k == F_CROPS ? json_real(round2(row->crops))
@@ -559,9 +569,9 @@ static json_t *explain_json(const struct rep *r)
             if (!person_counts(p, fig))
                 continue;
             const struct rhh *h = p->hh >= 0 ? &r->hh[p->hh] : NULL;
-            (void)ex_add(&l, (struct ex){fig, p->vi, h ? h->head : NULL,
-                                         p->name, NULL, h ? h->id : NULL,
-                                         p->id, NULL});
+            (void)ex_add(&l,
+                         (struct ex){fig, p->vi, h ? h->head : NULL, p->name,
+                                     NULL, h ? h->id : NULL, p->id, NULL});
         }
     for (size_t i = 0; i < r->n_hh; i++) {
         const struct rhh *h = &r->hh[i];
@@ -588,8 +598,8 @@ static json_t *explain_json(const struct rep *r)
     }
     for (size_t i = 0; i < r->n_fac; i++) {
         const struct rfac *f = &r->fac[i];
-        struct ex e = {F_CROPS, f->vi, NULL, NULL, f->facility, NULL, NULL,
-                       NULL};
+        struct ex e = {F_CROPS,     f->vi, NULL, NULL,
+                       f->facility, NULL,  NULL, NULL};
         if (f->crops > 0) {
             e.value = json_real(f->crops);
             (void)ex_add(&l, e);
@@ -613,9 +623,9 @@ static json_t *explain_json(const struct rep *r)
         const struct ex *e = &l.e[i];
         json_t *o = json_object();
         json_object_set_new(o, "figure", json_string(fig_names[e->fig]));
-        json_object_set_new(o, "village",
-                            opt_text(e->vi < r->n_villages ? r->villages[e->vi]
-                                                           : NULL));
+        json_object_set_new(
+            o, "village",
+            opt_text(e->vi < r->n_villages ? r->villages[e->vi] : NULL));
         json_object_set_new(o, "kind",
                             json_string(e->facility != NULL ? "facility"
                                         : e->person != NULL ? "person"
@@ -677,16 +687,16 @@ static int submitted_json(hz_node *n, const uint8_t *id, bool figures,
             memcpy(eid, sqlite3_column_blob(st, 6), HZ_HASH_LEN);
         json_t *o = json_object();
         json_object_set_new(o, "report", render_hex(rid, HZ_ROW_LEN));
-        json_object_set_new(o, "kind", opt_text((const char *)
-                                                    sqlite3_column_text(st, 1)));
-        json_object_set_new(o, "date", opt_text((const char *)
-                                                    sqlite3_column_text(st, 2)));
+        json_object_set_new(o, "kind",
+                            opt_text((const char *)sqlite3_column_text(st, 1)));
+        json_object_set_new(o, "date",
+                            opt_text((const char *)sqlite3_column_text(st, 2)));
         json_object_set_new(o, "time",
                             json_integer(sqlite3_column_int64(st, 3)));
-        json_object_set_new(o, "area", opt_text((const char *)
-                                                    sqlite3_column_text(st, 4)));
-        json_object_set_new(o, "note", opt_text((const char *)
-                                                    sqlite3_column_text(st, 5)));
+        json_object_set_new(o, "area",
+                            opt_text((const char *)sqlite3_column_text(st, 4)));
+        json_object_set_new(o, "note",
+                            opt_text((const char *)sqlite3_column_text(st, 5)));
         json_object_set_new(o, "entry", render_hex(eid, HZ_HASH_LEN));
         json_array_append_new(out, o);
     }
@@ -702,9 +712,9 @@ static int submitted_json(hz_node *n, const uint8_t *id, bool figures,
             break;
         uint8_t eid[HZ_HASH_LEN], rid[HZ_ROW_LEN];
         hex_decode(json_string_value(json_object_get(o, "entry")), eid,
-                      HZ_HASH_LEN);
+                   HZ_HASH_LEN);
         hex_decode(json_string_value(json_object_get(o, "report")), rid,
-                      HZ_ROW_LEN);
+                   HZ_ROW_LEN);
         rv = store_entry_who(n, eid, o, err);
         if (rv == 0 && figures) {
             json_t *rows = json_array();
@@ -750,14 +760,14 @@ static json_t *changes_of(json_t *rows, json_t *then)
         json_object_set(d, "village", json_object_get(row, "village"));
         for (int f = 0; f < F_COUNT; f++) {
             json_t *now = json_object_get(row, fig_names[f]);
-            json_t *was = old != NULL ? json_object_get(old, fig_names[f])
-                                      : NULL;
+            json_t *was =
+                old != NULL ? json_object_get(old, fig_names[f]) : NULL;
             if (f == F_CROPS)
                 json_object_set_new(
                     d, fig_names[f],
-                    json_real(round2(json_number_value(now) -
-                                     (was != NULL ? json_number_value(was)
-                                                  : 0.0))));
+                    json_real(
+                        round2(json_number_value(now) -
+                               (was != NULL ? json_number_value(was) : 0.0))));
             else
                 json_object_set_new(
                     d, fig_names[f],
@@ -844,13 +854,12 @@ static int disaster(hz_node *n, const struct hz_report_opts *o, json_t **out,
         json_t *one = json_array();
         uint8_t rid[HZ_ROW_LEN];
         hex_decode(json_string_value(json_object_get(prev, "report")), rid,
-                      HZ_ROW_LEN);
+                   HZ_ROW_LEN);
         rv = submitted_json(n, rid, true, one, err);
         json_t *p = json_array_get(one, 0);
         if (rv == 0 && p != NULL) {
-            json_object_set_new(
-                p, "changes",
-                changes_of(rows, json_object_get(p, "rows")));
+            json_object_set_new(p, "changes",
+                                changes_of(rows, json_object_get(p, "rows")));
             json_object_del(p, "rows");
             json_object_set(root, "previous", p);
         }
@@ -971,6 +980,212 @@ static int relief(hz_node *n, json_t **out, struct hz_err *err)
     return 0;
 }
 
+/* ---- completeness (不遗漏一户一人): the households and persons not
+ * accounted for, from the one query of DECISIONS 39 (the "village" and
+ * "unaccounted" views), per village, with the cadre and a phone. */
+
+static const char *const line_kinds[] = {"missing", "whereabouts",
+                                         "unreachable", "not_contacted"};
+
+static int line_rank(json_t *l)
+{
+    const char *k = json_string_value(json_object_get(l, "kind"));
+    for (int i = 0; i < 4; i++)
+        if (k != NULL && strcmp(k, line_kinds[i]) == 0)
+            return i;
+    return 4;
+}
+
+static int cmp_json_text(json_t *a, json_t *b)
+{
+    return cmp_opt(json_string_value(a), json_string_value(b));
+}
+
+/* Village (none last), vulnerable first, kind, head of household, name,
+ * household, person. */
+static int cmp_line(const void *pa, const void *pb)
+{
+    json_t *a = *(json_t *const *)pa, *b = *(json_t *const *)pb;
+    json_t *va = json_object_get(a, "village"),
+           *vb = json_object_get(b, "village");
+    int c = json_is_null(va) - json_is_null(vb);
+    if (c == 0)
+        c = cmp_json_text(va, vb);
+    if (c == 0)
+        c = (int)json_integer_value(json_object_get(b, "vulnerable")) -
+            (int)json_integer_value(json_object_get(a, "vulnerable"));
+    if (c == 0)
+        c = line_rank(a) - line_rank(b);
+    static const char *const keys[] = {"head_name", "name", "household",
+                                       "person"};
+    for (size_t k = 0; c == 0 && k < 4; k++)
+        c = cmp_json_text(json_object_get(a, keys[k]),
+                          json_object_get(b, keys[k]));
+    return c;
+}
+
+/* {id: phone} of every live row of @table with a phone. */
+static int phones_of(hz_node *n, const char *sql, json_t **out,
+                     struct hz_err *err)
+{
+    json_t *rows = json_array();
+    int rv = db_rows_json(&n->db, sql, DB_NO_ARGS, rows, err);
+    *out = json_object();
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        json_object_set(*out, json_string_value(json_object_get(r, "id")),
+                        json_object_get(r, "phone"));
+    }
+    json_decref(rows);
+    return rv;
+}
+
+static void count_add(json_t *counts, const char *key)
+{
+    json_object_set_new(
+        counts, key,
+        json_integer(json_integer_value(json_object_get(counts, key)) + 1));
+}
+
+static json_t *zero_counts(void)
+{
+    return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i}", "not_contacted", 0,
+                     "unreachable", 0, "unreachable_warned", 0,
+                     "whereabouts_unknown", 0, "vulnerable_not_safe", 0,
+                     "missing", 0);
+}
+
+static void count_line(json_t *counts, json_t *l)
+{
+    const char *k = json_string_value(json_object_get(l, "kind"));
+    if (strcmp(k, "whereabouts") == 0) {
+        count_add(counts, "whereabouts_unknown");
+        if (json_integer_value(json_object_get(l, "vulnerable")) != 0)
+            count_add(counts, "vulnerable_not_safe");
+    } else {
+        count_add(counts, k);
+        if (strcmp(k, "unreachable") == 0 &&
+            json_integer_value(json_object_get(l, "warned")) != 0)
+            count_add(counts, "unreachable_warned");
+    }
+}
+
+static int completeness(hz_node *n, const char *only, json_t **out,
+                        struct hz_err *err)
+{
+    json_t *village = NULL, *unacc = NULL, *hph = NULL, *pph = NULL;
+    int rv = store_view_json(n, "village", NULL, &village, err);
+    if (rv == 0)
+        rv = store_view_json(n, "unaccounted", NULL, &unacc, err);
+    if (rv == 0)
+        rv = phones_of(n,
+                       "SELECT id, phone FROM e_households WHERE deleted = 0"
+                       " AND phone IS NOT NULL",
+                       &hph, err);
+    if (rv == 0)
+        rv = phones_of(n,
+                       "SELECT id, phone FROM e_persons WHERE deleted = 0"
+                       " AND phone IS NOT NULL",
+                       &pph, err);
+    json_t *lines = json_array(), *by_hh = json_object();
+    size_t i;
+    json_t *r;
+    json_array_foreach(rv == 0 ? village : NULL, i, r)
+    {
+        const char *id = json_string_value(json_object_get(r, "household"));
+        json_object_set(by_hh, id, r);
+        const char *reason = json_string_value(json_object_get(r, "reason"));
+        if (reason == NULL)
+            continue;
+        json_t *l = json_object();
+        json_object_set_new(l, "kind", json_string(reason));
+        json_object_set(l, "village", json_object_get(r, "village"));
+        json_object_set_new(l, "vulnerable", json_integer(0));
+        json_object_set(l, "household", json_object_get(r, "household"));
+        json_object_set(l, "head_name", json_object_get(r, "head_name"));
+        json_object_set_new(l, "person", json_null());
+        json_object_set_new(l, "name", json_null());
+        json_object_set(l, "cadre", json_object_get(r, "cadre"));
+        json_t *ph = json_object_get(hph, id);
+        json_object_set(l, "phone", ph != NULL ? ph : json_null());
+        json_object_set(l, "warned", json_object_get(r, "warned"));
+        json_object_set_new(l, "reason", json_string(reason));
+        json_array_append_new(lines, l);
+    }
+    json_array_foreach(rv == 0 ? json_object_get(unacc, "rows") : NULL, i, r)
+    {
+        if (strcmp(json_string_value(json_object_get(r, "kind")), "person") !=
+            0)
+            continue;
+        const char *reason = json_string_value(json_object_get(r, "reason"));
+        const char *hid = json_string_value(json_object_get(r, "household"));
+        json_t *h = hid != NULL ? json_object_get(by_hh, hid) : NULL;
+        json_t *l = json_object();
+        json_object_set_new(l, "kind",
+                            json_string(strcmp(reason, "missing") == 0
+                                            ? "missing"
+                                            : "whereabouts"));
+        json_object_set(l, "village", json_object_get(r, "village"));
+        json_object_set(l, "vulnerable", json_object_get(r, "vulnerable"));
+        json_object_set(l, "household", json_object_get(r, "household"));
+        json_object_set(l, "head_name", json_object_get(r, "head_name"));
+        json_object_set(l, "person", json_object_get(r, "person"));
+        json_object_set(l, "name", json_object_get(r, "name"));
+        json_t *cadre = h != NULL ? json_object_get(h, "cadre") : NULL;
+        json_object_set(l, "cadre", cadre != NULL ? cadre : json_null());
+        json_t *ph = json_object_get(
+            pph, json_string_value(json_object_get(r, "person")));
+        if (ph == NULL && hid != NULL)
+            ph = json_object_get(hph, hid);
+        json_object_set(l, "phone", ph != NULL ? ph : json_null());
+        json_object_set(l, "warned", json_object_get(r, "warned"));
+        json_object_set(l, "reason", json_object_get(r, "reason"));
+        json_array_append_new(lines, l);
+    }
+    json_decref(village);
+    json_decref(unacc);
+    json_decref(hph);
+    json_decref(pph);
+    json_decref(by_hh);
+    if (rv != 0) {
+        json_decref(lines);
+        return rv;
+    }
+    /* Sorted, grouped by village, filtered by @only. */
+    size_t nl = json_array_size(lines);
+    json_t **sorted = calloc(nl + 1, sizeof *sorted);
+    if (sorted == NULL) {
+        json_decref(lines);
+        return hz_err_set(err, HZ_ENOMEM, "report");
+    }
+    for (i = 0; i < nl; i++)
+        sorted[i] = json_array_get(lines, i);
+    if (nl > 0)
+        qsort(sorted, nl, sizeof *sorted, cmp_line);
+    json_t *villages = json_array(), *totals = zero_counts(), *cur = NULL;
+    for (i = 0; i < nl; i++) {
+        json_t *l = sorted[i], *v = json_object_get(l, "village");
+        if (only != NULL &&
+            (!json_is_string(v) || strcmp(json_string_value(v), only) != 0))
+            continue;
+        if (cur == NULL || !json_equal(json_object_get(cur, "village"), v)) {
+            cur = json_pack("{s:O, s:o, s:[]}", "village", v, "counts",
+                            zero_counts(), "lines");
+            json_array_append_new(villages, cur);
+        }
+        count_line(json_object_get(cur, "counts"), l);
+        count_line(totals, l);
+        json_array_append(json_object_get(cur, "lines"), l);
+    }
+    free(sorted);
+    json_decref(lines);
+    *out = json_pack("{s:s, s:s?, s:o, s:o}", "report", "completeness",
+                     "village", only, "villages", villages, "totals", totals);
+    return *out != NULL ? 0 : hz_err_set(err, HZ_ENOMEM, "report");
+}
+
 int hz_node_report(hz_node *n, const char *report,
                    const struct hz_report_opts *o, char **json,
                    struct hz_err *err)
@@ -982,18 +1197,18 @@ int hz_node_report(hz_node *n, const char *report,
         rv = disaster(n, o, &root, err);
     } else if (strcmp(report, "relief") == 0) {
         rv = relief(n, &root, err);
+    } else if (strcmp(report, "completeness") == 0) {
+        rv = completeness(n, o->village, &root, err);
     } else if (strcmp(report, "submitted") == 0) {
         uint8_t id[HZ_ROW_LEN];
-        if (o->id != NULL &&
-            (strlen(o->id) != 2 * HZ_ROW_LEN ||
-             hex_decode(o->id, id, HZ_ROW_LEN) != 0))
+        if (o->id != NULL && (strlen(o->id) != 2 * HZ_ROW_LEN ||
+                              hex_decode(o->id, id, HZ_ROW_LEN) != 0))
             return hz_err_set(err, HZ_EINVAL, "a report id is 32 hex digits");
         root = json_array();
-        rv = submitted_json(n, o->id != NULL ? id : NULL, o->id != NULL,
-                            root, err);
+        rv = submitted_json(n, o->id != NULL ? id : NULL, o->id != NULL, root,
+                            err);
         if (rv == 0 && o->id != NULL && json_array_size(root) == 0)
-            rv = hz_err_set(err, HZ_ENOTFOUND, "no submitted report %s",
-                            o->id);
+            rv = hz_err_set(err, HZ_ENOTFOUND, "no submitted report %s", o->id);
     } else {
         return hz_err_set(err, HZ_EINVAL, "no report %s", report);
     }
