@@ -47,7 +47,7 @@ HZ_ARM64_PACKAGES=(
   libzstd-dev:arm64
   libcsv-dev:arm64 libzip-dev:arm64 libexpat1-dev:arm64  # rosters
   libopencc-dev:arm64                                    # dups
-  libxlsxwriter-dev:arm64                                # reports (XLSX)
+  libxlsxwriter-dev:arm64 libxml2-dev:arm64              # reports
   zlib1g-dev:arm64              # named by sqlite3.pc's Libs.private
   # The web interface. libmicrohttpd.a is linked in; GnuTLS stays shared,
   # so nothing of it is linked statically, but pkg-config reads the .pc

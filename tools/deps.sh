@@ -19,7 +19,7 @@ HZ_PACKAGES=(
   libqrencode-dev                                 # the join token's QR code
   libcsv-dev libzip-dev libexpat1-dev             # rosters: CSV, XLSX (zip, XML)
   libopencc-dev                                   # dups: traditional as simplified
-  libxlsxwriter-dev                               # reports as XLSX
+  libxlsxwriter-dev libxml2-dev                   # reports: XLSX, PFIF XML
   libcmocka-dev                                   # C unit tests
   clang libclang-rt-14-dev clang-format           # sanitizers, libFuzzer, layout
   python3 python3-msgpack python3-nacl            # independent format checks

@@ -202,6 +202,7 @@ struct hz_report_opts {
     const char *area;    /* the reporting unit, or NULL */
     const char *id;      /* a submitted report's id, or NULL */
     const char *village; /* completeness: only this village, or NULL */
+    const char *by;      /* hxl: "village" (default) or "site" */
     int64_t now;         /* Unix seconds: when the report is made */
     bool explain;
 };

@@ -220,6 +220,8 @@ int cmd_report_disaster(struct cli *c, struct form *f);
 int cmd_report_relief(struct cli *c, struct form *f);
 int cmd_report_submitted(struct cli *c, struct form *f);
 int cmd_report_completeness(struct cli *c, struct form *f);
+int cmd_report_hxl(struct cli *c, struct form *f);
+int cmd_report_pfif(struct cli *c, struct form *f);
 int cmd_conflicts(struct cli *c, struct form *f);
 int cmd_backup(struct cli *c, struct form *f);
 int cmd_restore(struct cli *c, struct form *f);

@@ -146,6 +146,21 @@ static int out_close(struct cli *c, FILE *f, const char *path, const char *tmp,
     return rv;
 }
 
+/* The library's report @name as parsed JSON into *@rep, or the exit
+ * code (the error printed). */
+static int load_report(struct cli *c, const char *name,
+                       const struct hz_report_opts *o, json_t **rep)
+{
+    char *text = NULL;
+    struct hz_err err = {0};
+    int rv = hz_node_report(c->node, name, o, &text, &err);
+    *rep = rv == 0 ? json_loads(text, 0, NULL) : NULL;
+    hz_free_string(text);
+    if (rv != 0)
+        return cli_fail(c, rv, &err);
+    return *rep != NULL ? EXIT_OK : cli_fail(c, HZ_ENOMEM, NULL);
+}
+
 enum report_format { FORMAT_TABLE, FORMAT_JSON, FORMAT_CSV, FORMAT_XLSX };
 
 /* --format (default: JSON with --json, else a table), checked with
@@ -564,17 +579,10 @@ int cmd_report_disaster(struct cli *c, struct form *f)
                                .area = form_get(f, "--area"),
                                .now = (int64_t)time(NULL),
                                .explain = form_get(f, "--explain") != NULL};
-    char *text = NULL;
-    struct hz_err err = {0};
-    int rv = hz_node_report(c->node, "disaster", &o, &text, &err);
-    if (rv != 0) {
-        hz_free_string(text);
-        return cli_fail(c, rv, &err);
-    }
-    json_t *rep = json_loads(text, 0, NULL);
-    hz_free_string(text);
-    if (rep == NULL)
-        return cli_fail(c, HZ_ENOMEM, NULL);
+    json_t *rep = NULL;
+    int rv = load_report(c, "disaster", &o, &rep);
+    if (rv != EXIT_OK)
+        return rv;
     char id[33] = "";
     rv = EXIT_OK;
     if (form_get(f, "--submit") != NULL) {
@@ -628,17 +636,10 @@ int cmd_report_relief(struct cli *c, struct form *f)
     if (usage != EXIT_OK)
         return usage;
     struct hz_report_opts o = {.now = (int64_t)time(NULL)};
-    char *text = NULL;
-    struct hz_err err = {0};
-    int rv = hz_node_report(c->node, "relief", &o, &text, &err);
-    if (rv != 0) {
-        hz_free_string(text);
-        return cli_fail(c, rv, &err);
-    }
-    json_t *rep = json_loads(text, 0, NULL);
-    hz_free_string(text);
-    if (rep == NULL)
-        return cli_fail(c, HZ_ENOMEM, NULL);
+    json_t *rep = NULL;
+    int rv = load_report(c, "relief", &o, &rep);
+    if (rv != EXIT_OK)
+        return rv;
     json_t *rows = json_object_get(rep, "rows");
     json_t *total = json_deep_copy(json_object_get(rep, "total"));
     json_object_set_new(total, "village", json_string("合计"));
@@ -688,6 +689,7 @@ int cmd_report_relief(struct cli *c, struct form *f)
                 static const struct sheet_merge title[] = {{0, 0, 0, 10}};
                 struct sheet_out s = {"救助发放", nr + 4, 11,    v,
                                       1,          2,      title, 1};
+                struct hz_err err = {0};
                 rv = sheet_write_xlsx(out, &s, 1, &err);
                 rv = rv != 0 ? cli_fail(c, rv, &err) : EXIT_OK;
                 free(v);
@@ -816,17 +818,10 @@ int cmd_report_completeness(struct cli *c, struct form *f)
                                 "this report is table, json or csv"));
     struct hz_report_opts o = {.village = form_get(f, "--village"),
                                .now = (int64_t)time(NULL)};
-    char *text = NULL;
-    struct hz_err err = {0};
-    int rv = hz_node_report(c->node, "completeness", &o, &text, &err);
-    if (rv != 0) {
-        hz_free_string(text);
-        return cli_fail(c, rv, &err);
-    }
-    json_t *rep = json_loads(text, 0, NULL);
-    hz_free_string(text);
-    if (rep == NULL)
-        return cli_fail(c, HZ_ENOMEM, NULL);
+    json_t *rep = NULL;
+    int rv = load_report(c, "completeness", &o, &rep);
+    if (rv != EXIT_OK)
+        return rv;
     json_t *villages = json_object_get(rep, "villages");
     size_t i, k;
     json_t *v, *l;
@@ -919,6 +914,163 @@ int cmd_report_completeness(struct cli *c, struct form *f)
             json_decref(shown);
         }
     }
+    json_decref(rep);
+    return rv;
+}
+
+/* ---- HXL (proto/reports.md, "HXL"): CSV with a hashtag row */
+
+int cmd_report_hxl(struct cli *c, struct form *f)
+{
+    const char *out = form_get(f, "--out"), *by = form_get(f, "--by");
+    if (by != NULL && strcmp(by, "village") != 0 && strcmp(by, "site") != 0)
+        return cli_usage(c, f,
+                         cli_tr(c, "--by 只能是 village 或 site",
+                                "--by is village or site"));
+    struct hz_report_opts o = {.by = by, .now = (int64_t)time(NULL)};
+    json_t *rep = NULL;
+    int rv = load_report(c, "hxl", &o, &rep);
+    if (rv != EXIT_OK)
+        return rv;
+    if (c->json) {
+        rv = write_json(c, rep, out);
+        json_decref(rep);
+        return rv;
+    }
+    json_t *cols = json_object_get(rep, "columns"),
+           *rows = json_object_get(rep, "rows");
+    size_t nc = json_array_size(cols), nr = json_array_size(rows);
+    /* The heading row, the hashtag row, then the rows: all cells. */
+    char **cells = calloc((nr + 2) * nc + 1, sizeof *cells);
+    for (size_t k = 0; cells != NULL && k < nc; k++) {
+        json_t *col = json_array_get(cols, k);
+        cells[k] = strdup(json_string_value(json_object_get(col, "heading")));
+        cells[nc + k] = strdup(json_string_value(json_object_get(col, "tag")));
+    }
+    size_t i;
+    json_t *row;
+    json_array_foreach(cells != NULL ? rows : NULL, i, row)
+    {
+        for (size_t k = 0; k < nc; k++) {
+            json_t *v = json_array_get(row, k);
+            cells[(i + 2) * nc + k] =
+                json_is_integer(v) ? number_text(v, false) : cell_of(v);
+        }
+    }
+    if (cells == NULL) {
+        rv = cli_fail(c, HZ_ENOMEM, NULL);
+    } else {
+        /* No byte-order mark: HXL tools read the first heading as is. */
+        char tmp[CLI_PATH_LEN_MAX + 8];
+        FILE *fp = out_open(out, tmp, sizeof tmp);
+        bool ok = fp != NULL;
+        for (size_t r = 0; ok && r < nr + 2; r++)
+            ok = sheet_csv_record(fp, (const char *const *)&cells[r * nc],
+                                  nc) == 0;
+        rv = fp != NULL ? out_close(c, fp, out, tmp, ok) : out_failed(c, out);
+        for (size_t k = 0; k < (nr + 2) * nc; k++)
+            free(cells[k]);
+    }
+    free(cells);
+    if (rv == EXIT_OK && out != NULL)
+        printf(TR_FMT(c, "已写入 %s\n", "written to %s\n"), out);
+    json_decref(rep);
+    return rv;
+}
+
+/* ---- PFIF 1.4 (proto/reports.md, "PFIF") */
+
+static const char *pfif_text(const char *status)
+{
+    if (strcmp(status, "believed_dead") == 0)
+        return "因灾死亡 (deceased)";
+    if (strcmp(status, "believed_missing") == 0)
+        return "失踪 (missing)";
+    if (strcmp(status, "information_sought") == 0)
+        return "下落尚未落实 (whereabouts not yet known)";
+    return "已落实 (accounted for)";
+}
+
+int cmd_report_pfif(struct cli *c, struct form *f)
+{
+    const char *out = form_get(f, "--out"), *domain = form_get(f, "--domain");
+    if (domain == NULL)
+        domain = "huzhu.invalid";
+    for (const char *p = domain; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+              *p == '.' || *p == '-') ||
+            p - domain > 200)
+            return cli_usage(
+                c, f,
+                cli_tr(c, "--domain 须为域名(小写字母、数字、点、横线)",
+                       "--domain is a domain name (a-z, 0-9, ., -)"));
+    struct hz_report_opts o = {.now = (int64_t)time(NULL)};
+    json_t *rep = NULL;
+    int rv = load_report(c, "pfif", &o, &rep);
+    if (rv != EXIT_OK)
+        return rv;
+    if (c->json) {
+        rv = write_json(c, rep, out);
+        json_decref(rep);
+        return rv;
+    }
+    json_t *persons = json_object_get(rep, "persons");
+    size_t n = json_array_size(persons);
+    struct pfif_person *pp = calloc(n + 1, sizeof *pp);
+    char **owned = calloc(4 * n + 1, sizeof *owned);
+    size_t i;
+    json_t *x;
+    json_array_foreach(pp != NULL && owned != NULL ? persons : NULL, i, x)
+    {
+        const char *id = json_string_value(json_object_get(x, "person"));
+        char buf[320];
+        snprintf(buf, sizeof buf, "%s/person.%s", domain, id);
+        owned[4 * i] = strdup(buf);
+        snprintf(buf, sizeof buf, "%s/note.%s", domain, id);
+        owned[4 * i + 1] = strdup(buf);
+        json_t *born = json_object_get(x, "birth_year");
+        if (json_is_integer(born)) {
+            snprintf(buf, sizeof buf, "%04lld",
+                     (long long)json_integer_value(born));
+            owned[4 * i + 2] = strdup(buf);
+        }
+        const char *status = json_string_value(json_object_get(x, "status"));
+        const char *site = json_string_value(json_object_get(x, "site"));
+        if (site != NULL) {
+            snprintf(buf, sizeof buf, "%s；在安置点 %s", pfif_text(status),
+                     site);
+            owned[4 * i + 3] = strdup(buf);
+        }
+        pp[i] = (struct pfif_person){
+            .record_id = owned[4 * i],
+            .note_id = owned[4 * i + 1],
+            .full_name = json_string_value(json_object_get(x, "name")),
+            .sex = json_string_value(json_object_get(x, "sex")),
+            .birth = owned[4 * i + 2],
+            .city = json_string_value(json_object_get(x, "village")),
+            .status = status,
+            .location = site,
+            .text = owned[4 * i + 3] != NULL ? owned[4 * i + 3]
+                                             : pfif_text(status)};
+    }
+    if (pp == NULL || owned == NULL) {
+        rv = cli_fail(c, HZ_ENOMEM, NULL);
+    } else {
+        char when[32];
+        time_t now = (time_t)o.now;
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        struct hz_err err = {0};
+        rv = sheet_write_pfif(out, "huzhu", when, pp, n, &err);
+        rv = rv != 0 ? cli_fail(c, rv, &err) : EXIT_OK;
+    }
+    for (size_t k = 0; owned != NULL && k < 4 * n; k++)
+        free(owned[k]);
+    free(owned);
+    free(pp);
+    if (rv == EXIT_OK && out != NULL)
+        printf(TR_FMT(c, "已写入 %s\n", "written to %s\n"), out);
     json_decref(rep);
     return rv;
 }

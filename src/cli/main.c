@@ -424,6 +424,20 @@ static const struct cli_param report_completeness_params[] = {
     END,
 };
 
+static const struct cli_param report_hxl_params[] = {
+    OPT("--by", "village|site", NULL, "按村/社区(默认)或按安置点",
+        "per village (default) or per site"),
+    PATH_OPT("--out", "FILE", "写入该文件", "write to FILE"),
+    END,
+};
+
+static const struct cli_param report_pfif_params[] = {
+    PATH_OPT("--out", "FILE", "写入该文件", "write to FILE"),
+    OPT("--domain", "D", NULL, "记录编号所用的域名(默认 huzhu.invalid)",
+        "the domain of the record ids (default huzhu.invalid)"),
+    END,
+};
+
 static const struct cli_param report_show_params[] = {
     POS("ID", NULL, "已报送报告的编号", "a submitted report's id"),
     END,
@@ -439,6 +453,12 @@ static const struct cli_cmd report_subs[] = {
         report_completeness_params,
         "不遗漏一户一人: 各村未联系、下落不明、失踪的户和人(重点人员在前)",
         "who is not yet accounted for, per village, vulnerable first"),
+    RUN("hxl", NODE_READ, cmd_report_hxl, report_hxl_params,
+        "HXL 标签的 CSV: 各村或各安置点的人口数字(按性别、年龄组)",
+        "HXL-tagged CSV: population figures per village or site"),
+    RUN("pfif", NODE_READ, cmd_report_pfif, report_pfif_params,
+        "PFIF 1.4 XML: 人员及其下落(寻人系统交换格式)",
+        "PFIF 1.4 XML: persons and their status (person finders)"),
     RUN("submitted", NODE_READ, cmd_report_submitted, NULL, "已报送的报告",
         "reports submitted"),
     RUN("show", NODE_READ, cmd_report_submitted, report_show_params,

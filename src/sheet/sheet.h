@@ -147,4 +147,25 @@ struct sheet_out {
 int sheet_write_xlsx(const char *path, const struct sheet_out *sheets, size_t n,
                      struct hz_err *err);
 
+/* ---- pfif_out.c: person records as PFIF 1.4 XML (proto/reports.md,
+ * "PFIF"), written with Debian's libxml2 (xmlTextWriter). */
+
+struct pfif_person {
+    const char *record_id; /* DOMAIN/person.ID */
+    const char *note_id;   /* DOMAIN/note.ID */
+    const char *full_name; /* or NULL */
+    const char *sex;       /* "female", "male", or NULL */
+    const char *birth;     /* "YYYY", or NULL */
+    const char *city;      /* the village, or NULL */
+    const char *status;    /* a PFIF note status */
+    const char *location;  /* last known location, or NULL */
+    const char *text;      /* the note's text */
+};
+
+/* Write @n persons, each with one note, made at @when (ISO 8601 UTC,
+ * "YYYY-MM-DDTHH:MM:SSZ") by @source, to @path ("FILE.tmp", then
+ * renamed), or to standard output when @path is NULL. HZ_EIO. */
+int sheet_write_pfif(const char *path, const char *source, const char *when,
+                     const struct pfif_person *p, size_t n, struct hz_err *err);
+
 #endif

@@ -757,6 +757,139 @@ def completeness_lists_the_one_query_by_village():
 
 
 @cases.case
+def hxl_and_pfif_as_written_by_hand():
+    """reports.md, "HXL" and "PFIF": every cell and field by hand. Birth
+    years are far from the age bounds, so the year the test runs in does
+    not matter (until 2037)."""
+    import xml.etree.ElementTree as ET
+    with T.TempDir("report") as work:
+        n = T.Node.create(work, "测试乡镇", "town", env=ENV)
+        pid = lambda k: "%032x" % k  # noqa: E731
+        s1 = n.out("site", "add", "--name", "测试一号", "--kind", "shelter",
+                   "--capacity", "30")
+        s3 = n.out("site", "add", "--name", "测试三号", "--kind",
+                   "village_office")
+        s2 = n.out("site", "add", "--name", "测试二号", "--kind", "shelter",
+                   "--capacity", "10")
+        h1 = n.put("households", "head_name=测试甲户", "village=甲村",
+                   "status=sheltered", "needs_aid=true")
+        h2 = n.put("households", "head_name=测试乙户", "village=乙村",
+                   "status=home")
+        n.out("warn", h2, "--method", "door", "--notice", "测试预警")
+        n.put("persons", "name=测试甲一", "household=" + h1, "sex=female",
+              "birth_year=1940", "id_number=110105194001010018",
+              "phone=13811112222", "disabled=true", id=pid(1))
+        n.put("persons", "name=测试甲二", "household=" + h1, "sex=male",
+              "birth_year=1990", id=pid(2))
+        n.put("persons", "name=测试甲三", "household=" + h1,
+              "condition=deceased", id=pid(3))
+        n.put("persons", "name=测试乙一", "household=" + h2, "sex=female",
+              "birth_year=2020", "condition=safe", id=pid(4))
+        n.put("persons", "name=测试丙一", "sex=male", "birth_year=1985",
+              "condition=missing", id=pid(5))
+        # P6: P4 registered again at a shelter, checked in, merged.
+        n.put("persons", "name=测试乙一", id=pid(6))
+        n.out("checkin", pid(6), s2)
+        n.put("persons", "merged_into=" + pid(4), id=pid(6))
+        n.out("checkin", pid(1), s1)
+
+        def read_csv(*args):
+            raw = n.out("report", "hxl", *args)
+            T.check(not raw.startswith("\ufeff"), "HXL: no byte-order mark")
+            return list(csv.reader(io.StringIO(raw)))
+
+        recs = read_csv()
+        T.check_eq(recs[0], ["村/社区", "户数", "人数", "女", "男",
+                             "儿童(0-17岁)", "成年(18-59岁)",
+                             "老人(60岁及以上)", "受灾户数", "受灾人口",
+                             "受灾女", "受灾男", "因灾死亡", "因灾失踪",
+                             "紧急转移安置", "需紧急生活救助", "已落实户数",
+                             "已落实人数"], "HXL by village: headings")
+        T.check_eq(recs[1], ["#adm4+name", "#population+hh",
+                             "#population+ind", "#population+f+ind",
+                             "#population+m+ind", "#population+children+ind",
+                             "#population+adults+ind",
+                             "#population+elderly+ind", "#affected+hh",
+                             "#affected+ind", "#affected+f+ind",
+                             "#affected+m+ind", "#affected+killed+ind",
+                             "#affected+missing+ind",
+                             "#affected+displaced+ind", "#inneed+ind",
+                             "#reached+hh", "#reached+ind"],
+                   "HXL by village: the tags")
+        T.check_eq(recs[2:], [
+            # 乙 (E4 B9 99) < 甲 (E7 94 B2). 乙村: P4 (a girl, through
+            # her duplicate's check-in in a shelter: affected, displaced,
+            # accounted for); H2 home and warned: reached.
+            ["乙村", "1", "1", "1", "0", "1", "0", "0", "1", "1", "1", "0",
+             "0", "0", "1", "0", "1", "1"],
+            # 甲村: P1 (f, 1940, in a shelter), P2 (m, 1990, sheltered
+            # household, no check-in: displaced, placement not recorded,
+            # not accounted for), P3 (dead; no sex, no year). Needing aid:
+            # P1, P2. Accounted for: P1, P3.
+            ["甲村", "1", "3", "1", "1", "0", "1", "1", "1", "3", "1", "1",
+             "1", "0", "2", "2", "1", "2"],
+            # No village: P5 (m, 1985), missing.
+            ["", "0", "1", "0", "1", "0", "1", "0", "0", "1", "0", "1",
+             "0", "1", "0", "0", "0", "0"]], "HXL by village: the rows")
+        recs = read_csv("--by", "site")
+        T.check_eq(recs[1], ["#loc+name", "#loc+code", "#loc+type",
+                             "#capacity+ind", "#population+ind",
+                             "#population+f+ind", "#population+m+ind",
+                             "#population+children+ind",
+                             "#population+adults+ind",
+                             "#population+elderly+ind"],
+                   "HXL by site: the tags")
+        T.check_eq(recs[2:], [
+            # 一 (E4 B8 80) < 三 (E4 B8 89) < 二 (E4 BA 8C).
+            ["测试一号", s1, "shelter", "30", "1", "1", "0", "0", "0", "1"],
+            ["测试三号", s3, "village_office", "", "0", "0", "0", "0", "0",
+             "0"],
+            ["测试二号", s2, "shelter", "10", "1", "1", "0", "1", "0", "0"],
+        ], "HXL by site: the rows")
+        r = n.run("report", "hxl", "--by", "grid")
+        T.check_eq(r.rc, T.EXIT_USAGE, "hxl --by grid: exit 2")
+
+        xml = n.out("report", "pfif", "--domain", "test.example")
+        for secret in ("110105194001010018", "13811112222", "disabled",
+                       h1, h2):
+            T.check(secret not in xml, "PFIF holds no ID number, phone, "
+                    "flag or household")
+        ns = {"pfif": "http://zesty.ca/pfif/1.4"}
+        root = ET.fromstring(xml.encode("utf-8"))
+        T.check_eq(root.tag, "{http://zesty.ca/pfif/1.4}pfif", "the root")
+
+        def text(el, name):
+            x = el.find("pfif:" + name, ns)
+            return None if x is None else x.text
+
+        got = []
+        for p in root.findall("pfif:person", ns):
+            note = p.find("pfif:note", ns)
+            T.check_eq(text(note, "person_record_id"),
+                       text(p, "person_record_id"), "the note names it")
+            got.append((text(p, "person_record_id"), text(p, "full_name"),
+                        text(p, "sex"), text(p, "date_of_birth"),
+                        text(p, "home_city"), text(note, "note_record_id"),
+                        text(note, "status"),
+                        text(note, "last_known_location")))
+        d = "test.example/"
+        T.check_eq(got, [
+            (d + "person." + pid(1), "测试甲一", "female", "1940", "甲村",
+             d + "note." + pid(1), "believed_alive", "测试一号"),
+            (d + "person." + pid(2), "测试甲二", "male", "1990", "甲村",
+             d + "note." + pid(2), "information_sought", None),
+            (d + "person." + pid(3), "测试甲三", None, None, "甲村",
+             d + "note." + pid(3), "believed_dead", None),
+            (d + "person." + pid(4), "测试乙一", "female", "2020", "乙村",
+             d + "note." + pid(4), "believed_alive", "测试二号"),
+            (d + "person." + pid(5), "测试丙一", "male", "1985", None,
+             d + "note." + pid(5), "believed_missing", None),
+        ], "PFIF: one person a record, by id, with its status")
+        r = n.run("report", "pfif", "--domain", "Bad Domain")
+        T.check_eq(r.rc, T.EXIT_USAGE, "pfif --domain with a space: exit 2")
+
+
+@cases.case
 def bad_input_changes_nothing():
     with T.TempDir("report") as work:
         n = T.Node.create(work, "测试乡镇", "town", env=ENV)

@@ -18,6 +18,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* clang-format off */
 
@@ -44,11 +45,12 @@
     "WITH RECURSIVE " MERGE_ENDS("h", "e_households") ", "                     \
     MERGE_ENDS("p", "e_persons") ", " PLACED " "                               \
     "SELECT p.id, p.name, he.rep, p.condition,"                                \
-    " p.id IN (SELECT person FROM placed) FROM e_persons p"                    \
+    " p.id IN (SELECT person FROM placed), p.sex, p.birth_year"                \
+    " FROM e_persons p"                                                        \
     " JOIN p_end pe ON pe.start = p.id AND pe.rep = p.id"                      \
     " LEFT JOIN h_end he ON he.start = p.household WHERE NOT EXISTS"           \
     " (SELECT 1 FROM e_households r WHERE r.id = he.rep"                       \
-    " AND r.status = 'removed')"
+    " AND r.status = 'removed') ORDER BY p.id"
 
 /* Public facilities: the latest effective assessment of each (village,
  * facility). */
@@ -161,8 +163,10 @@ struct rhh {
 struct rperson {
     uint8_t id[HZ_ROW_LEN];
     char *name;
-    long hh;   /* index into the households, or -1 */
-    int place; /* a figure F_SHELTER .. F_OTHER, or P_NONE */
+    int sex;      /* 0 unknown, 1 female, 2 male */
+    int64_t born; /* birth year, or 0 */
+    long hh;      /* index into the households, or -1 */
+    int place;    /* a figure F_SHELTER .. F_OTHER, or P_NONE */
     bool dead, missing, own, affected, needs_aid;
     size_t vi;
 };
@@ -291,6 +295,8 @@ static int person_row(void *data, sqlite3_stmt *st, struct hz_err *err)
         col_id(st, 2, hid);
         p->hh = find_hh(r, hid);
     }
+    p->sex = col_is(st, 5, "female") ? 1 : col_is(st, 5, "male") ? 2 : 0;
+    p->born = sqlite3_column_int64(st, 6);
     p->dead = col_is(st, 3, "deceased");
     p->missing = col_is(st, 3, "missing");
     bool injured = col_is(st, 3, "injured");
@@ -779,8 +785,9 @@ static json_t *changes_of(json_t *rows, json_t *then)
     return out;
 }
 
-static int disaster(hz_node *n, const struct hz_report_opts *o, json_t **out,
-                    struct hz_err *err)
+/* Households, persons and facilities read and counted into @r (free it
+ * with rep_free whatever this returns). */
+static int rep_load(hz_node *n, struct rep *rp, struct hz_err *err)
 {
     struct rep r = {0};
     int rv = db_each(&n->db, REPORT_HOUSEHOLDS, DB_NO_ARGS, hh_row, &r, err);
@@ -800,16 +807,23 @@ static int disaster(hz_node *n, const struct hz_report_opts *o, json_t **out,
     }
     if (rv == 0)
         rv = db_each(&n->db, REPORT_FACILITIES, DB_NO_ARGS, fac_row, &r, err);
+    if (rv == 0)
+        rv = collect_villages(&r, err);
+    if (rv == 0)
+        count(&r);
+    *rp = r;
+    return rv;
+}
+
+static int disaster(hz_node *n, const struct hz_report_opts *o, json_t **out,
+                    struct hz_err *err)
+{
+    struct rep r = {0};
+    int rv = rep_load(n, &r, err);
     if (rv != 0) {
         rep_free(&r);
         return rv;
     }
-    rv = collect_villages(&r, err);
-    if (rv != 0) {
-        rep_free(&r);
-        return rv;
-    }
-    count(&r);
     json_t *root = json_object();
     json_object_set_new(root, "report", json_string("disaster"));
     json_object_set_new(root, "kind", opt_text(o->kind));
@@ -978,6 +992,318 @@ static int relief(hz_node *n, json_t **out, struct hz_err *err)
     json_object_set_new(root, "total", total);
     *out = root;
     return 0;
+}
+
+/* ---- HXL: population figures per village and per site
+ * (proto/reports.md, "HXL") */
+
+struct hxl_col {
+    const char *heading, *tag;
+};
+
+static const struct hxl_col hxl_village[] = {
+    {"村/社区", "#adm4+name"},
+    {"户数", "#population+hh"},
+    {"人数", "#population+ind"},
+    {"女", "#population+f+ind"},
+    {"男", "#population+m+ind"},
+    {"儿童(0-17岁)", "#population+children+ind"},
+    {"成年(18-59岁)", "#population+adults+ind"},
+    {"老人(60岁及以上)", "#population+elderly+ind"},
+    {"受灾户数", "#affected+hh"},
+    {"受灾人口", "#affected+ind"},
+    {"受灾女", "#affected+f+ind"},
+    {"受灾男", "#affected+m+ind"},
+    {"因灾死亡", "#affected+killed+ind"},
+    {"因灾失踪", "#affected+missing+ind"},
+    {"紧急转移安置", "#affected+displaced+ind"},
+    {"需紧急生活救助", "#inneed+ind"},
+    {"已落实户数", "#reached+hh"},
+    {"已落实人数", "#reached+ind"},
+};
+#define HXL_V (sizeof hxl_village / sizeof hxl_village[0])
+
+static const struct hxl_col hxl_site[] = {
+    {"安置点", "#loc+name"},
+    {"编号", "#loc+code"},
+    {"类型", "#loc+type"},
+    {"容量(人)", "#capacity+ind"},
+    {"在住人数", "#population+ind"},
+    {"女", "#population+f+ind"},
+    {"男", "#population+m+ind"},
+    {"儿童(0-17岁)", "#population+children+ind"},
+    {"成年(18-59岁)", "#population+adults+ind"},
+    {"老人(60岁及以上)", "#population+elderly+ind"},
+};
+#define HXL_S (sizeof hxl_site / sizeof hxl_site[0])
+
+/* The age group of a person born in @born, in @year: 5 children, 6
+ * adults, 7 elderly (the columns above), or -1 when unknown. */
+static int age_col(int64_t born, int64_t year)
+{
+    if (born <= 0 || born > year)
+        return -1;
+    int64_t age = year - born;
+    return age < 18 ? 5 : age < 60 ? 6 : 7;
+}
+
+static json_t *hxl_columns(const struct hxl_col *c, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_pack("{s:s, s:s}", "heading",
+                                           c[i].heading, "tag", c[i].tag));
+    return a;
+}
+
+/* The persons (records, in scope) not accounted for, and the households
+ * (records) not accounted for, each a sorted array of ids, from the one
+ * query (DECISIONS 39). */
+static int unaccounted_ids(hz_node *n, json_t **persons, json_t **households,
+                           struct hz_err *err)
+{
+    json_t *u = NULL, *v = NULL;
+    int rv = store_view_json(n, "unaccounted", NULL, &u, err);
+    if (rv == 0)
+        rv = store_view_json(n, "village", NULL, &v, err);
+    *persons = json_object();
+    *households = json_object();
+    size_t i;
+    json_t *r;
+    json_array_foreach(rv == 0 ? json_object_get(u, "rows") : NULL, i, r)
+    {
+        const char *p = json_string_value(json_object_get(r, "person"));
+        if (p != NULL)
+            json_object_set_new(*persons, p, json_true());
+    }
+    json_array_foreach(rv == 0 ? v : NULL, i, r)
+    {
+        if (json_is_string(json_object_get(r, "reason")))
+            json_object_set_new(
+                *households, json_string_value(json_object_get(r, "household")),
+                json_true());
+    }
+    json_decref(u);
+    json_decref(v);
+    return rv;
+}
+
+static int hxl_villages(hz_node *n, struct rep *r, int64_t year, json_t *rows,
+                        struct hz_err *err)
+{
+    json_t *up = NULL, *uh = NULL;
+    int rv = unaccounted_ids(n, &up, &uh, err);
+    size_t nv = r->n_villages + 1;
+    int64_t(*c)[HXL_V] = calloc(nv, sizeof *c);
+    if (rv == 0 && c == NULL)
+        rv = hz_err_set(err, HZ_ENOMEM, "report");
+    for (size_t i = 0; rv == 0 && i < r->n_hh; i++) {
+        const struct rhh *h = &r->hh[i];
+        char hex[2 * HZ_ROW_LEN + 1];
+        hex_encode(h->id, HZ_ROW_LEN, hex);
+        c[h->vi][1]++;
+        c[h->vi][8] += h->affected;
+        c[h->vi][16] += json_object_get(uh, hex) == NULL;
+    }
+    for (size_t i = 0; rv == 0 && i < r->n_p; i++) {
+        const struct rperson *p = &r->p[i];
+        int64_t *v = c[p->vi];
+        char hex[2 * HZ_ROW_LEN + 1];
+        hex_encode(p->id, HZ_ROW_LEN, hex);
+        v[2]++;
+        if (p->sex != 0)
+            v[p->sex == 1 ? 3 : 4]++;
+        int a = age_col(p->born, year);
+        if (a >= 0)
+            v[a]++;
+        if (p->affected) {
+            v[9]++;
+            if (p->sex != 0)
+                v[p->sex == 1 ? 10 : 11]++;
+        }
+        v[12] += p->dead;
+        v[13] += p->missing;
+        v[14] += p->place != P_NONE;
+        v[15] += p->needs_aid;
+        v[17] += json_object_get(up, hex) == NULL;
+    }
+    /* Villages known only from a facility have no population: left out. */
+    for (size_t vi = 0; rv == 0 && vi < nv; vi++) {
+        if (c[vi][1] == 0 && c[vi][2] == 0)
+            continue;
+        json_t *row = json_array();
+        json_array_append_new(
+            row, json_string(vi < r->n_villages ? r->villages[vi] : ""));
+        for (size_t k = 1; k < HXL_V; k++)
+            json_array_append_new(row, json_integer(c[vi][k]));
+        json_array_append_new(rows, row);
+    }
+    free(c);
+    json_decref(up);
+    json_decref(uh);
+    return rv;
+}
+
+/* Persons at each live site (an open check-in, through duplicates), each
+ * once per site, with what the site columns need. */
+#define HXL_SITES                                                              \
+    OPEN_STAYS_MERGED                                                          \
+    ", here AS (SELECT DISTINCT site, who FROM open) "                         \
+    "SELECT s.id, s.name, s.kind, s.capacity, p.sex, p.birth_year,"            \
+    " p.id IS NOT NULL FROM e_sites s LEFT JOIN here ON here.site = s.id"      \
+    " LEFT JOIN e_persons p ON p.id = here.who WHERE s.deleted = 0"            \
+    " ORDER BY s.name, s.id"
+
+struct hxl_sites {
+    json_t *rows, *cur;
+    uint8_t last[HZ_ROW_LEN];
+    int64_t year;
+};
+
+static void hxl_add(json_t *row, size_t col)
+{
+    json_t *v = json_array_get(row, col);
+    json_integer_set(v, json_integer_value(v) + 1);
+}
+
+static int hxl_site_row(void *data, sqlite3_stmt *st, struct hz_err *err)
+{
+    (void)err;
+    struct hxl_sites *h = data;
+    uint8_t id[HZ_ROW_LEN];
+    col_id(st, 0, id);
+    if (h->cur == NULL || memcmp(id, h->last, HZ_ROW_LEN) != 0) {
+        memcpy(h->last, id, HZ_ROW_LEN);
+        const unsigned char *name = sqlite3_column_text(st, 1);
+        const unsigned char *kind = sqlite3_column_text(st, 2);
+        h->cur = json_array();
+        json_array_append_new(h->cur,
+                              json_string(name ? (const char *)name : ""));
+        json_array_append_new(h->cur, render_hex(id, HZ_ROW_LEN));
+        json_array_append_new(h->cur,
+                              json_string(kind ? (const char *)kind : ""));
+        json_array_append_new(h->cur,
+                              sqlite3_column_type(st, 3) == SQLITE_NULL
+                                  ? json_null()
+                                  : json_integer(sqlite3_column_int64(st, 3)));
+        for (size_t k = 4; k < HXL_S; k++)
+            json_array_append_new(h->cur, json_integer(0));
+        json_array_append_new(h->rows, h->cur);
+    }
+    if (sqlite3_column_int(st, 6) == 0)
+        return 0; /* nobody there */
+    hxl_add(h->cur, 4);
+    if (col_is(st, 4, "female"))
+        hxl_add(h->cur, 5);
+    else if (col_is(st, 4, "male"))
+        hxl_add(h->cur, 6);
+    int a = age_col(sqlite3_column_int64(st, 5), h->year);
+    if (a >= 0)
+        hxl_add(h->cur, (size_t)a + 2);
+    return 0;
+}
+
+/* The year of Unix seconds @t, local time. */
+static int64_t year_of(int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    return localtime_r(&tt, &tm) != NULL ? (int64_t)tm.tm_year + 1900 : 1970;
+}
+
+static int hxl(hz_node *n, const struct hz_report_opts *o, json_t **out,
+               struct hz_err *err)
+{
+    bool sites = o->by != NULL && strcmp(o->by, "site") == 0;
+    if (o->by != NULL && !sites && strcmp(o->by, "village") != 0)
+        return hz_err_set(err, HZ_EINVAL, "HXL is by village or by site");
+    int64_t year = year_of(o->now);
+    json_t *rows = json_array();
+    int rv = 0;
+    if (sites) {
+        struct hxl_sites h = {.rows = rows, .year = year};
+        rv = db_each(&n->db, HXL_SITES, DB_NO_ARGS, hxl_site_row, &h, err);
+    } else {
+        struct rep r = {0};
+        rv = rep_load(n, &r, err);
+        if (rv == 0)
+            rv = hxl_villages(n, &r, year, rows, err);
+        rep_free(&r);
+    }
+    if (rv != 0) {
+        json_decref(rows);
+        return rv;
+    }
+    *out = json_pack(
+        "{s:s, s:s, s:I, s:o, s:o}", "report", "hxl", "by",
+        sites ? "site" : "village", "year", (json_int_t)year, "columns",
+        sites ? hxl_columns(hxl_site, HXL_S) : hxl_columns(hxl_village, HXL_V),
+        "rows", rows);
+    return *out != NULL ? 0 : hz_err_set(err, HZ_ENOMEM, "report");
+}
+
+/* ---- PFIF 1.4: person records with their status (proto/reports.md,
+ * "PFIF"). Names, sex, birth year and village only: never an ID number,
+ * a phone, an address or a health flag. */
+
+static int pfif(hz_node *n, json_t **out, struct hz_err *err)
+{
+    struct rep r = {0};
+    json_t *up = NULL, *uh = NULL, *presence = NULL;
+    int rv = rep_load(n, &r, err);
+    if (rv == 0)
+        rv = unaccounted_ids(n, &up, &uh, err);
+    if (rv == 0)
+        rv = store_view_json(n, "presence", NULL, &presence, err);
+    /* The site of each person's latest open check-in. */
+    json_t *site_of = json_object();
+    size_t i;
+    json_t *x;
+    json_array_foreach(rv == 0 ? presence : NULL, i, x)
+    {
+        const char *who = json_string_value(json_object_get(x, "person"));
+        json_t *had = json_object_get(site_of, who);
+        if (had == NULL ||
+            json_integer_value(json_object_get(x, "since")) >=
+                json_integer_value(json_object_get(had, "since")))
+            json_object_set(site_of, who, x);
+    }
+    json_t *persons = json_array();
+    for (i = 0; rv == 0 && i < r.n_p; i++) {
+        const struct rperson *p = &r.p[i];
+        char hex[2 * HZ_ROW_LEN + 1];
+        hex_encode(p->id, HZ_ROW_LEN, hex);
+        const char *status = p->dead      ? "believed_dead"
+                             : p->missing ? "believed_missing"
+                             : json_object_get(up, hex) != NULL
+                                 ? "information_sought"
+                                 : "believed_alive";
+        json_t *at = json_object_get(site_of, hex);
+        const struct rhh *h = p->hh >= 0 ? &r.hh[p->hh] : NULL;
+        json_array_append_new(
+            persons,
+            json_pack(
+                "{s:s, s:s?, s:s?, s:o, s:s?, s:s, s:O}", "person", hex, "name",
+                p->name, "sex",
+                p->sex == 1   ? "female"
+                : p->sex == 2 ? "male"
+                              : NULL,
+                "birth_year", p->born > 0 ? json_integer(p->born) : json_null(),
+                "village", h != NULL ? h->village : NULL, "status", status,
+                "site",
+                at != NULL ? json_object_get(at, "site_name") : json_null()));
+    }
+    json_decref(site_of);
+    json_decref(presence);
+    json_decref(up);
+    json_decref(uh);
+    rep_free(&r);
+    if (rv != 0) {
+        json_decref(persons);
+        return rv;
+    }
+    *out = json_pack("{s:s, s:o}", "report", "pfif", "persons", persons);
+    return *out != NULL ? 0 : hz_err_set(err, HZ_ENOMEM, "report");
 }
 
 /* ---- completeness (不遗漏一户一人): the households and persons not
@@ -1197,6 +1523,10 @@ int hz_node_report(hz_node *n, const char *report,
         rv = disaster(n, o, &root, err);
     } else if (strcmp(report, "relief") == 0) {
         rv = relief(n, &root, err);
+    } else if (strcmp(report, "pfif") == 0) {
+        rv = pfif(n, &root, err);
+    } else if (strcmp(report, "hxl") == 0) {
+        rv = hxl(n, o, &root, err);
     } else if (strcmp(report, "completeness") == 0) {
         rv = completeness(n, o->village, &root, err);
     } else if (strcmp(report, "submitted") == 0) {

@@ -23,18 +23,6 @@
 
 /* clang-format off */
 
-/* Open check-ins (no counted check-out closes them), each with who: the
- * person that stands
- * for its person (the end of its merged_into chain, DECISIONS 40), so a
- * person registered twice and merged is counted once, at every site
- * either record was checked in to. */
-#define OPEN_STAYS_MERGED                                                      \
-    "WITH RECURSIVE " MERGE_ENDS("p", "e_persons") ", "                        \
-    "eff AS (" EFFECTIVE("v_stays") "), "                                      \
-    "open AS (SELECT i.*, coalesce(pe.rep, i.person) AS who FROM eff i"        \
-    " LEFT JOIN p_end pe ON pe.start = i.person WHERE i.kind = 'in' AND NOT"   \
-    " EXISTS (SELECT 1 FROM eff o WHERE o.kind = 'out' AND o.closes = i.id)) "
-
 /* proto/schema.md, "Who is not accounted for": the households (hh) and
  * persons (pp) in scope, each with its reason, or NULL when accounted
  * for. */
