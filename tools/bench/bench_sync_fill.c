@@ -11,7 +11,8 @@
  *     of its first persons, the warning it was given, the relief it
  *     received and a delivery the site took in.
  * With the defaults (3 persons and 5 events per household) 100,000
- * households are 900,000 records in 600,060 entries.
+ * households are 900,000 records in 600,060 entries. --events-per 7 adds
+ * a damage assessment and relief paid (tools/bench/report.sh).
  *
  * Writes go through the public batch API (hz_batch_put + hz_node_commit),
  * one commit per entry, with the node's real key, clock and randomness.
@@ -232,7 +233,9 @@ static void event(struct fill *f, unsigned e, const char *hh,
     event_time(f, t, sizeof t);
     const char *site = f->sites[below(f, SITES)];
     const char *item = f->items[below(f, ITEMS)];
-    switch (e % 5) {
+    /* Events 5 and 6 (with --events-per 7 or more) are what the township's
+     * reports count: a damage assessment and relief paid. */
+    switch (e % 7 < 5 ? e % 5 : e % 7) {
     case 0:
     case 1: {
         /* A check-in of one of its persons (the first, then the next). */
@@ -258,6 +261,30 @@ static void event(struct fill *f, unsigned e, const char *hh,
                                 {"kind", "distributed"}, {"qty", qty},
                                 {"site", site},          {"time", t}};
         one(f, "stock_moves", fl, 6, NULL);
+        break;
+    }
+    case 5: {
+        static const char *const grade[] = {"collapsed", "severe", "general",
+                                            "none"};
+        char rooms[16], crops[32], loss[32];
+        snprintf(rooms, sizeof rooms, "%u", 1 + below(f, 5));
+        snprintf(crops, sizeof crops, "%u.%u", below(f, 10), below(f, 10));
+        snprintf(loss, sizeof loss, "%u", below(f, 50000));
+        struct hz_field fl[] = {
+            {"crops_mu", crops}, {"house", grade[below(f, 4)]},
+            {"household", hh},   {"loss_yuan", loss},
+            {"rooms", rooms},    {"time", t}};
+        one(f, "damage", fl, 6, NULL);
+        break;
+    }
+    case 6: {
+        char cash[32];
+        snprintf(cash, sizeof cash, "%u", 100 * (100 + below(f, 900)));
+        struct hz_field fl[] = {{"cash_fen", cash},
+                                {"household", hh},
+                                {"method", "cash"},
+                                {"time", t}};
+        one(f, "relief", fl, 4, NULL);
         break;
     }
     default: {

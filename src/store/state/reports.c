@@ -71,22 +71,29 @@
     "rel AS (SELECT coalesce(he.rep, r.household) AS hid, r.* FROM ("          \
     EFFECTIVE("v_relief") ") r LEFT JOIN h_end he"                             \
     " ON he.start = r.household), "                                            \
+    "paid AS (SELECT DISTINCT hid FROM rel), "                                 \
     "pin AS (SELECT p.id, p.name, p.relation, p.id_number, he.rep AS hid"      \
     " FROM e_persons p JOIN p_end pe ON pe.start = p.id AND pe.rep = p.id"     \
-    " JOIN h_end he ON he.start = p.household) "                               \
+    " JOIN h_end he ON he.start = p.household"                                 \
+    " WHERE he.rep IN (SELECT hid FROM paid)), "                               \
+    "size AS (SELECT hid, count(*) AS n FROM pin GROUP BY hid), "              \
+    "head AS (SELECT hid, id_number FROM (SELECT pin.hid, pin.id_number,"      \
+    " row_number() OVER (PARTITION BY pin.hid ORDER BY"                        \
+    " pin.relation IS NOT '户主', pin.id) AS rn FROM pin JOIN e_households h"  \
+    " ON h.id = pin.hid WHERE pin.relation = '户主' OR pin.name = h.head_name)" \
+    " WHERE rn = 1) "                                                          \
     "SELECT rel.hid AS household, h.village, h.head_name, h.phone,"            \
     " h.family_type, h.address, h.members,"                                    \
-    " (SELECT count(*) FROM pin WHERE pin.hid = rel.hid) AS persons,"          \
-    " (SELECT id_number FROM pin WHERE pin.hid = rel.hid AND"                  \
-    " (pin.relation = '户主' OR pin.name = h.head_name) ORDER BY"              \
-    " pin.relation IS NOT '户主', pin.id LIMIT 1) AS head_id_number,"          \
+    " coalesce(size.n, 0) AS persons, head.id_number AS head_id_number,"       \
     " sum(coalesce(rel.cash_fen, 0)) AS cash_fen,"                             \
     " sum(coalesce(rel.goods_fen, 0)) AS goods_fen,"                           \
     " max(rel.persons) AS aided, max(rel.method = 'cash') AS m_cash,"          \
     " max(rel.method = 'transfer') AS m_transfer,"                             \
     " max(rel.method = 'in_kind') AS m_in_kind,"                               \
     " max(rel.method = 'mixed') AS m_mixed, count(*) AS payments"              \
-    " FROM rel LEFT JOIN e_households h ON h.id = rel.hid GROUP BY rel.hid"    \
+    " FROM rel LEFT JOIN e_households h ON h.id = rel.hid"                     \
+    " LEFT JOIN size ON size.hid = rel.hid LEFT JOIN head"                     \
+    " ON head.hid = rel.hid GROUP BY rel.hid"                                  \
     " ORDER BY h.village IS NULL, h.village, h.head_name, rel.hid"
 
 #define REPORTS_SUBMITTED                                                      \
@@ -1065,7 +1072,7 @@ static int unaccounted_ids(hz_node *n, json_t **persons, json_t **households,
     json_t *u = NULL, *v = NULL;
     int rv = store_view_json(n, "unaccounted", NULL, &u, err);
     if (rv == 0)
-        rv = store_view_json(n, "village", NULL, &v, err);
+        rv = store_view_json(n, "unaccounted_households", NULL, &v, err);
     *persons = json_object();
     *households = json_object();
     size_t i;
@@ -1246,6 +1253,13 @@ static int hxl(hz_node *n, const struct hz_report_opts *o, json_t **out,
  * "PFIF"). Names, sex, birth year and village only: never an ID number,
  * a phone, an address or a health flag. */
 
+/* Each open check-in's person (the record it stands for) and site name,
+ * oldest first. */
+#define PFIF_SITES                                                             \
+    OPEN_STAYS_MERGED                                                          \
+    "SELECT o.who AS person, s.name AS site_name FROM open o"                  \
+    " LEFT JOIN e_sites s ON s.id = o.site ORDER BY o.time, o.id"
+
 static int pfif(hz_node *n, json_t **out, struct hz_err *err)
 {
     struct rep r = {0};
@@ -1254,19 +1268,17 @@ static int pfif(hz_node *n, json_t **out, struct hz_err *err)
     if (rv == 0)
         rv = unaccounted_ids(n, &up, &uh, err);
     if (rv == 0)
-        rv = store_view_json(n, "presence", NULL, &presence, err);
-    /* The site of each person's latest open check-in. */
+        rv = db_rows_json(&n->db, PFIF_SITES, DB_NO_ARGS,
+                          presence = json_array(), err);
+    /* The site of each person's latest open check-in (rows come oldest
+     * first, so the last one stays). */
     json_t *site_of = json_object();
     size_t i;
     json_t *x;
     json_array_foreach(rv == 0 ? presence : NULL, i, x)
     {
-        const char *who = json_string_value(json_object_get(x, "person"));
-        json_t *had = json_object_get(site_of, who);
-        if (had == NULL ||
-            json_integer_value(json_object_get(x, "since")) >=
-                json_integer_value(json_object_get(had, "since")))
-            json_object_set(site_of, who, x);
+        json_object_set(site_of,
+                        json_string_value(json_object_get(x, "person")), x);
     }
     json_t *persons = json_array();
     for (i = 0; rv == 0 && i < r.n_p; i++) {
@@ -1350,9 +1362,9 @@ static int cmp_line(const void *pa, const void *pb)
     return c;
 }
 
-/* {id: phone} of every live row of @table with a phone. */
-static int phones_of(hz_node *n, const char *sql, json_t **out,
-                     struct hz_err *err)
+/* The rows of @sql (its first column "id") as {id: row}. */
+static int rows_by_id(hz_node *n, const char *sql, json_t **out,
+                      struct hz_err *err)
 {
     json_t *rows = json_array();
     int rv = db_rows_json(&n->db, sql, DB_NO_ARGS, rows, err);
@@ -1361,8 +1373,7 @@ static int phones_of(hz_node *n, const char *sql, json_t **out,
     json_t *r;
     json_array_foreach(rows, i, r)
     {
-        json_object_set(*out, json_string_value(json_object_get(r, "id")),
-                        json_object_get(r, "phone"));
+        json_object_set(*out, json_string_value(json_object_get(r, "id")), r);
     }
     json_decref(rows);
     return rv;
@@ -1401,30 +1412,26 @@ static void count_line(json_t *counts, json_t *l)
 static int completeness(hz_node *n, const char *only, json_t **out,
                         struct hz_err *err)
 {
-    json_t *village = NULL, *unacc = NULL, *hph = NULL, *pph = NULL;
-    int rv = store_view_json(n, "village", NULL, &village, err);
+    json_t *village = NULL, *unacc = NULL, *by_hh = NULL, *pph = NULL;
+    int rv = store_view_json(n, "unaccounted_households", NULL, &village, err);
     if (rv == 0)
         rv = store_view_json(n, "unaccounted", NULL, &unacc, err);
     if (rv == 0)
-        rv = phones_of(n,
-                       "SELECT id, phone FROM e_households WHERE deleted = 0"
-                       " AND phone IS NOT NULL",
-                       &hph, err);
+        rv = rows_by_id(n,
+                        "SELECT id, cadre, phone FROM e_households"
+                        " WHERE deleted = 0",
+                        &by_hh, err);
     if (rv == 0)
-        rv = phones_of(n,
-                       "SELECT id, phone FROM e_persons WHERE deleted = 0"
-                       " AND phone IS NOT NULL",
-                       &pph, err);
-    json_t *lines = json_array(), *by_hh = json_object();
+        rv = rows_by_id(n,
+                        "SELECT id, phone FROM e_persons WHERE deleted = 0"
+                        " AND phone IS NOT NULL",
+                        &pph, err);
+    json_t *lines = json_array();
     size_t i;
     json_t *r;
     json_array_foreach(rv == 0 ? village : NULL, i, r)
     {
-        const char *id = json_string_value(json_object_get(r, "household"));
-        json_object_set(by_hh, id, r);
         const char *reason = json_string_value(json_object_get(r, "reason"));
-        if (reason == NULL)
-            continue;
         json_t *l = json_object();
         json_object_set_new(l, "kind", json_string(reason));
         json_object_set(l, "village", json_object_get(r, "village"));
@@ -1434,8 +1441,7 @@ static int completeness(hz_node *n, const char *only, json_t **out,
         json_object_set_new(l, "person", json_null());
         json_object_set_new(l, "name", json_null());
         json_object_set(l, "cadre", json_object_get(r, "cadre"));
-        json_t *ph = json_object_get(hph, id);
-        json_object_set(l, "phone", ph != NULL ? ph : json_null());
+        json_object_set(l, "phone", json_object_get(r, "phone"));
         json_object_set(l, "warned", json_object_get(r, "warned"));
         json_object_set_new(l, "reason", json_string(reason));
         json_array_append_new(lines, l);
@@ -1462,9 +1468,11 @@ static int completeness(hz_node *n, const char *only, json_t **out,
         json_t *cadre = h != NULL ? json_object_get(h, "cadre") : NULL;
         json_object_set(l, "cadre", cadre != NULL ? cadre : json_null());
         json_t *ph = json_object_get(
-            pph, json_string_value(json_object_get(r, "person")));
-        if (ph == NULL && hid != NULL)
-            ph = json_object_get(hph, hid);
+            json_object_get(pph,
+                            json_string_value(json_object_get(r, "person"))),
+            "phone");
+        if (ph == NULL && h != NULL)
+            ph = json_object_get(h, "phone");
         json_object_set(l, "phone", ph != NULL ? ph : json_null());
         json_object_set(l, "warned", json_object_get(r, "warned"));
         json_object_set(l, "reason", json_object_get(r, "reason"));
@@ -1472,7 +1480,6 @@ static int completeness(hz_node *n, const char *only, json_t **out,
     }
     json_decref(village);
     json_decref(unacc);
-    json_decref(hph);
     json_decref(pph);
     json_decref(by_hh);
     if (rv != 0) {

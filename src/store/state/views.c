@@ -19,6 +19,7 @@
 
 #include "../../core/error_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* clang-format off */
@@ -60,7 +61,6 @@
     " AS reason FROM pin) "
 
 #define UNACCOUNTED_ROWS                                                       \
-    UNACCOUNTED_BASE                                                           \
     "SELECT * FROM (SELECT 'person' AS kind, reason, id AS person, name,"      \
     " birth_year, condition, vulnerable, elderly_mobility, disabled,"          \
     " no_caretaker, left_behind, pregnant, chronic, hid AS household,"         \
@@ -75,7 +75,6 @@
     " village, head_name, household, name, person"
 
 #define UNACCOUNTED_TOTALS                                                     \
-    UNACCOUNTED_BASE                                                           \
     "SELECT (SELECT count(*) FROM hh) AS households,"                          \
     " (SELECT count(*) FROM pp) AS persons,"                                   \
     " (SELECT count(*) FROM pp WHERE placed) AS sheltered,"                    \
@@ -90,7 +89,6 @@
  * duplicate that stands for it), how many of its persons are at a site
  * and where, and how many are not accounted for. */
 #define VILLAGE_ROWS                                                           \
-    UNACCOUNTED_BASE                                                           \
     ", hw AS (SELECT he.rep AS hid, wv.method, wv.time, wv.id FROM wv"         \
     " JOIN h_end he ON he.start = wv.household), "                             \
     "at_site AS (SELECT DISTINCT pp.hid, s.name FROM open o"                   \
@@ -111,10 +109,14 @@
 
 /* clang-format on */
 
+/* A view's SQL is @sql, or @sql followed by @tail: the views of who is
+ * not accounted for share UNACCOUNTED_BASE, and each piece stays within
+ * the length C guarantees for one string literal. */
 struct view {
     const char *name;
     const char *sql;
     bool by_site; /* ?1: a site's id, or NULL for every site's rows */
+    const char *tail;
 };
 
 /* Sphere: at least 3.5 m2 of covered space per person. */
@@ -129,7 +131,7 @@ static const struct view views[] = {
      " CASE WHEN s.area_m2 IS NOT NULL AND here.n > 0 THEN s.area_m2 / here.n"
      " END AS m2_per_person FROM e_sites s LEFT JOIN here ON here.site = s.id"
      " WHERE s.deleted = 0 AND (?1 IS NULL OR s.id = ?1) ORDER BY s.name, s.id",
-     true},
+     true, NULL},
     {"presence",
      OPEN_STAYS_MERGED
      "SELECT o.who AS person, p.name AS name, p.household AS household,"
@@ -140,7 +142,7 @@ static const struct view views[] = {
      " h.id = p.household LEFT JOIN e_sites s ON"
      " s.id = o.site WHERE ?1 IS NULL OR o.site = ?1"
      " ORDER BY s.name, p.name, o.who, o.id",
-     true},
+     true, NULL},
     {"stock",
      "WITH eff AS (" EFFECTIVE(
          "v_stock_moves") ") SELECT e.site AS site,"
@@ -153,7 +155,7 @@ static const struct view views[] = {
                           "NULL OR e.site = ?1"
                           " GROUP BY e.site, e.item ORDER BY s.name, "
                           "i.name, e.site, e.item",
-     true},
+     true, NULL},
     {"received",
      "WITH RECURSIVE " MERGE_ENDS("h", "e_households") ", eff AS (" EFFECTIVE(
          "v_stock_moves") "), got AS (SELECT coalesce(he.rep,"
@@ -172,7 +174,7 @@ static const struct view views[] = {
                           " GROUP BY g.household, g.item ORDER BY h.head_name, "
                           "g.household,"
                           " i.name",
-     false},
+     false, NULL},
     {"vulnerable",
      OPEN_STAYS_MERGED
      ", vp AS (SELECT pe.rep AS id, max(coalesce(x.elderly_mobility, 0)) AS"
@@ -196,14 +198,20 @@ static const struct view views[] = {
      " v.pregnant = 1 OR v.chronic = 1) AND (?1 IS NULL OR (SELECT site FROM"
      " open WHERE open.who = p.id ORDER BY time DESC, id DESC LIMIT 1) ="
      " ?1) ORDER BY p.name, p.id",
-     true},
-    {"unaccounted", UNACCOUNTED_ROWS, false},
-    {"village", VILLAGE_ROWS, false},
+     true, NULL},
+    {"unaccounted", UNACCOUNTED_BASE, false, UNACCOUNTED_ROWS},
+    /* The households not accounted for, with their reason, cadre and
+     * phone: what the reports list beside the persons (reports.c). */
+    {"unaccounted_households", UNACCOUNTED_BASE, false,
+     "SELECT hh.id AS household, hh.reason, hh.village,"
+     " hh.head_name, hh.cadre, hh.warned, h.phone FROM hh JOIN e_households h"
+     " ON h.id = hh.id WHERE hh.reason IS NOT NULL"},
+    {"village", UNACCOUNTED_BASE, false, VILLAGE_ROWS},
 };
 
 /* Views that also have totals (one row): their JSON is {rows, totals}. */
 static const struct view totals[] = {
-    {"unaccounted", UNACCOUNTED_TOTALS, false},
+    {"unaccounted", UNACCOUNTED_BASE, false, UNACCOUNTED_TOTALS},
 };
 
 static const struct view *find(const struct view *v, size_t n, const char *name)
@@ -213,6 +221,20 @@ static const struct view *find(const struct view *v, size_t n, const char *name)
             return &v[i];
     }
     return NULL;
+}
+
+/* The whole SQL of @v (its pieces joined), to free; NULL when out of
+ * memory. */
+static char *view_sql(const struct view *v)
+{
+    const char *tail = v->tail != NULL ? v->tail : "";
+    size_t a = strlen(v->sql), b = strlen(tail);
+    char *sql = malloc(a + b + 1);
+    if (sql != NULL) {
+        memcpy(sql, v->sql, a);
+        memcpy(sql + a, tail, b + 1);
+    }
+    return sql;
 }
 
 /* Add @by to the integer @key of @o. */
@@ -267,22 +289,30 @@ int store_view_json(hz_node *n, const char *view, const uint8_t *site,
     const struct view *t = find(totals, sizeof totals / sizeof totals[0], view);
     if (v == NULL)
         return hz_err_set(err, HZ_EINVAL, "no view %s", view);
+    char *sql = view_sql(v), *sums_sql = t != NULL ? view_sql(t) : NULL;
+    if (sql == NULL || (t != NULL && sums_sql == NULL)) {
+        free(sql);
+        free(sums_sql);
+        return hz_err_set(err, HZ_ENOMEM, "view %s", view);
+    }
     json_t *arr = json_array();
     int rv = v->by_site
-                 ? db_rows_json(&n->db, v->sql,
+                 ? db_rows_json(&n->db, sql,
                                 DB_ARGS(site != NULL ? DB_ROW(site) : DB_NULL),
                                 arr, err)
-                 : db_rows_json(&n->db, v->sql, DB_NO_ARGS, arr, err);
-    if (rv != 0) {
-        json_decref(arr);
+                 : db_rows_json(&n->db, sql, DB_NO_ARGS, arr, err);
+    free(sql);
+    if (rv != 0 || t == NULL) {
+        free(sums_sql);
+        if (rv != 0)
+            json_decref(arr);
+        else
+            *out = arr;
         return rv;
     }
-    if (t == NULL) {
-        *out = arr;
-        return 0;
-    }
     json_t *sums = json_array();
-    rv = db_rows_json(&n->db, t->sql, DB_NO_ARGS, sums, err);
+    rv = db_rows_json(&n->db, sums_sql, DB_NO_ARGS, sums, err);
+    free(sums_sql);
     json_t *root = json_object();
     json_object_set_new(root, "rows", arr);
     json_object_set(root, "totals", json_array_get(sums, 0));

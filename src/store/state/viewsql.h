@@ -26,12 +26,24 @@
     pfx "_chain(start, cur) AS (SELECT id, id FROM " pfx "_link"               \
     " UNION SELECT c.start, l.nxt FROM " pfx "_chain c JOIN " pfx "_link l"    \
     " ON l.id = c.cur), "                                                      \
-    pfx "_end(start, rep) AS (SELECT id, id FROM " table " WHERE deleted = 0"  \
-    " AND id NOT IN (SELECT id FROM " pfx "_link) UNION ALL"                   \
-    " SELECT c.start, coalesce(max(CASE WHEN l.id IS NULL THEN c.cur END),"    \
+    pfx "_moved(start, rep) AS MATERIALIZED (SELECT c.start,"                 \
+    " coalesce(max(CASE WHEN l.id IS NULL THEN c.cur END),"                    \
     " min(CASE WHEN c2.start IS NOT NULL THEN c.cur END)) FROM " pfx "_chain c" \
     " LEFT JOIN " pfx "_link l ON l.id = c.cur LEFT JOIN " pfx "_chain c2"     \
-    " ON c2.start = l.nxt AND c2.cur = c.cur GROUP BY c.start)"
+    " ON c2.start = l.nxt AND c2.cur = c.cur GROUP BY c.start), "              \
+    pfx "_end(start, rep) AS (SELECT id, id FROM " table " WHERE deleted = 0"  \
+    " AND id NOT IN (SELECT id FROM " pfx "_link) UNION ALL"                   \
+    " SELECT start, rep FROM " pfx "_moved)"
+
+/* The row that the row @col of TABLE stands for (MERGE_ENDS(pfx, TABLE)
+ * in scope), itself when it is not on a chain. The row's own merged_into,
+ * found by its id's index, guards the lookup, so a row that was never
+ * merged costs one index probe: joining PFX_end (a compound of every
+ * live row, which SQLite does not index) costs a scan per row. */
+#define REP_OF(pfx, table, col)                                                \
+    "CASE WHEN EXISTS (SELECT 1 FROM " table " g WHERE g.id = " col            \
+    " AND g.merged_into IS NOT NULL) THEN coalesce((SELECT m.rep FROM " pfx    \
+    "_moved m WHERE m.start = " col "), " col ") ELSE " col " END"
 
 /* The persons (records, through p_end) with an open check-in at any
  * site: eff (effective stays), open (check-ins that no effective
@@ -51,8 +63,8 @@
 #define OPEN_STAYS_MERGED                                                      \
     "WITH RECURSIVE " MERGE_ENDS("p", "e_persons") ", "                        \
     "eff AS (" EFFECTIVE("v_stays") "), "                                      \
-    "open AS (SELECT i.*, coalesce(pe.rep, i.person) AS who FROM eff i"        \
-    " LEFT JOIN p_end pe ON pe.start = i.person WHERE i.kind = 'in' AND NOT"   \
+    "open AS (SELECT i.*, " REP_OF("p", "e_persons", "i.person") " AS who"     \
+    " FROM eff i WHERE i.kind = 'in' AND NOT"                                  \
     " EXISTS (SELECT 1 FROM eff o WHERE o.kind = 'out' AND o.closes = i.id)) "
 
 /* clang-format on */

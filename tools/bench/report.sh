@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# tools/bench/report.sh - the township's reports on a large replica (issue
+# 15; BENCHMARKS.md, "Reports"): a node filled with N households (default
+# 100,000; three persons each, two check-ins, a warning, a distribution, a
+# delivery, a damage assessment and a relief payment per household, as
+# hz_bench_sync_fill --events-per 7 writes them), then each report timed
+# beside `huzhu show unaccounted` — the one query of who is not accounted
+# for, which the reports build on — in the same run: wall and CPU seconds
+# and peak RSS (GNU time) of each command, and the ratio to that peer.
+#
+#   tools/bench/report.sh                    # 100,000 households
+#   tools/bench/report.sh --households 5000  # a smoke run, seconds
+#   tools/bench/report.sh --keep --dir DIR   # keep the node
+#
+# Builds huzhu and hz_bench_sync_fill in build-bench/ (RelWithDebInfo;
+# HZ_BENCH_BUILD overrides it). Talks to no network; removes its work
+# directory on exit unless --keep.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/tools/bench/lib.sh"
+build=${HZ_BENCH_BUILD:-$root/build-bench}
+households=100000
+keep=0
+parent=${TMPDIR:-/tmp}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --households) households=$2; shift 2 ;;
+    --keep) keep=1; shift ;;
+    --dir) parent=$2; shift 2 ;;
+    *) echo "usage: $0 [--households N] [--keep] [--dir DIR]" >&2; exit 2 ;;
+  esac
+done
+command -v /usr/bin/time >/dev/null || {
+  echo "report.sh: needs GNU time (Debian's time package)" >&2; exit 1; }
+
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DHZ_TESTS=OFF -DHZ_FUZZ=OFF -DHZ_SANITIZE= >/dev/null
+cmake --build "$build" --target huzhu hz_bench_sync_fill >/dev/null
+hz=$build/huzhu
+fill=$build/tools/bench/hz_bench_sync_fill
+work=$(mktemp -d "$parent/huzhu-report-bench.XXXXXX")
+cleanup() { [ "$keep" = 1 ] && echo "kept: $work" || rm -rf "$work"; }
+trap cleanup EXIT
+
+rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+[ -z "$(git -C "$root" status --porcelain 2>/dev/null)" ] || rev="$rev+dirty"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); commit: $rev"
+echo "command: tools/bench/report.sh --households $households"
+
+# timed NAME CMD...: run under GNU time; sets t_wall, t_cpu, t_rss (KiB).
+timed() {
+  local name=$1; shift
+  /usr/bin/time -f '%e %U %S %M' -o "$work/$name.time" "$@" >"$work/$name.out" 2>"$work/$name.err" || {
+    echo "FAIL: $name"; cat "$work/$name.err" >&2; exit 1; }
+  read -r t_wall u s t_rss <"$work/$name.time"
+  t_cpu=$(calc "$u + $s")
+}
+
+node=$work/town
+"$hz" -d "$node" init --name 测试乡镇 >/dev/null
+"$hz" -d "$node" network create --name 测试网 >/dev/null
+echo "filling $households households (not timed) ..."
+"$fill" "$node" --households "$households" --events-per 7 --per-entry 100 \
+  >"$work/fill.json"
+echo "filled: $(cat "$work/fill.json")"
+
+rows=()
+# step NAME LABEL CMD...: timed, and a row of the table.
+step() {
+  local name=$1 label=$2; shift 2
+  timed "$name" "$@"
+  rows+=("$name|$label|$t_wall|$t_cpu|$t_rss")
+}
+step peer "show unaccounted (the peer)" "$hz" -d "$node" --json show unaccounted
+step occupancy "show occupancy (open check-ins through merges)" "$hz" -d "$node" --json show occupancy
+step disaster "report disaster --json" "$hz" -d "$node" report disaster --json
+step explain "report disaster --explain --json" "$hz" -d "$node" report disaster --explain --json
+step xlsx "report disaster --format xlsx" "$hz" -d "$node" report disaster --format xlsx --out "$work/daily.xlsx"
+step relief "report relief --json" "$hz" -d "$node" report relief --json
+step complete "report completeness --json" "$hz" -d "$node" report completeness --json
+step hxl "report hxl" "$hz" -d "$node" report hxl
+step pfif "report pfif" "$hz" -d "$node" report pfif --out "$work/persons.xml"
+
+# What came out, so a broken run cannot pass as a fast one.
+persons=$(jget "$work/disaster.out" 'j["rows"][-1]["affected"]')
+lines=$(jget "$work/explain.out" 'len(j["explain"])')
+relief=$(jget "$work/relief.out" 'j["total"]["households"]')
+[ "$relief" = "$households" ] || { echo "FAIL: relief lists $relief of $households households"; exit 1; }
+[ -s "$work/daily.xlsx" ] || { echo "FAIL: no XLSX written"; exit 1; }
+
+IFS='|' read -r _ _ peer_wall _ _ <<<"${rows[0]}"
+echo
+echo "affected persons: $persons; explain entries: $lines; relief households: $relief"
+echo
+echo "| command | wall s | CPU s | peak RSS MiB | wall / peer |"
+echo "|---|---:|---:|---:|---:|"
+for r in "${rows[@]}"; do
+  IFS='|' read -r _ label w c k <<<"$r"
+  echo "| $label | $w | $c | $(mib "$k") | $(calc "$w / $peer_wall" %.2f) |"
+done
