@@ -1,10 +1,13 @@
 /* api.c - the routes of the JSON API (proto/api.md): every table of the
  * schema registry under /api/TABLE, households with their members in one
  * request, check-in and check-out of several persons in one tap, stock
- * movements, views, conflicts and their resolution, search, and the
- * registry itself for the forms. Values are validated by the registry
- * (the same code as the CLI) before anything is written; a refusal names
- * the field and says why in Chinese and English. */
+ * movements, views, conflicts and their resolution, search, the
+ * township's reports (as JSON and as the files the CLI writes, by the same
+ * code: src/sheet/report_out.c) and their submission, likely duplicates
+ * and merges, and the registry itself for the forms. Values are
+ * validated by the registry (the same code as the CLI) before anything is
+ * written; a refusal names the field and says why in Chinese and
+ * English. */
 #include "api.h"
 #include "qr.h"
 
@@ -12,14 +15,17 @@
 #include "../core/error_int.h"
 #include "../core/limits.h"
 #include "../core/schema.h"
+#include "../sheet/sheet.h"
 #include "../store/store.h"
 
 #include <arpa/inet.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #define SEG_MAX 4
 #define SEG_LEN_MAX 64
@@ -1409,6 +1415,568 @@ static void peers_route(hz_node *n, const struct api_req *r, bool add,
     json_decref(o);
 }
 
+/* ---- the township's reports (proto/reports.md), likely duplicates and
+ * merges */
+
+/* The library's report @name as JSON into *@rep, or false after
+ * refusing. */
+static bool report_load(hz_node *n, const char *name,
+                        const struct hz_report_opts *o, json_t **rep,
+                        struct api_res *out)
+{
+    char *json = NULL;
+    struct hz_err err = {0};
+    int rv = hz_node_report(n, name, o, &json, &err);
+    if (rv != 0) {
+        hz_free_string(json);
+        refuse_hz(out, rv, &err);
+        return false;
+    }
+    *rep = loads(json);
+    if (*rep == NULL) {
+        refuse(out, 500, "internal", NULL, "节点内部错误",
+               "the node's answer did not parse");
+        return false;
+    }
+    return true;
+}
+
+/* A disaster report's kind, date and area (NULL or "": the defaults, as
+ * huzhu report disaster: initial, today in local time, none) into @o;
+ * false after refusing. @today holds the date made (16 bytes). */
+static bool disaster_label(const char *kind, const char *date, const char *area,
+                           struct hz_report_opts *o, char *today,
+                           struct api_res *out)
+{
+    if (kind == NULL || kind[0] == '\0')
+        kind = "initial";
+    if (!sheet_report_kind_ok(kind)) {
+        refuse(
+            out, 400, "bad_value", "kind",
+            "报告类型只能是 initial（初报）、daily（续报）或 verified（核报）",
+            "kind is initial, daily or verified");
+        return false;
+    }
+    if (date == NULL || date[0] == '\0') {
+        sheet_local_time((int64_t)time(NULL), true, today, 16);
+        date = today;
+    } else if (!sheet_date_ok(date)) {
+        refuse(out, 400, "bad_value", "date",
+               "报告日期须为存在的日期，格式 YYYY-MM-DD（如 2026-07-01）",
+               "date is a day that exists, YYYY-MM-DD (2026-07-01)");
+        return false;
+    }
+    if (area != NULL && area[0] == '\0')
+        area = NULL;
+    if (area != NULL && strlen(area) > 200) {
+        refuse(out, 400, "bad_value", "area", "填报单位太长（最多 200 字节）",
+               "area is at most 200 bytes");
+        return false;
+    }
+    o->kind = kind;
+    o->date = date;
+    o->area = area;
+    o->now = (int64_t)time(NULL);
+    return true;
+}
+
+/* The disaster report of the query ?kind=&date=&area=&explain=; false
+ * after refusing. */
+static bool disaster_of_query(hz_node *n, const struct api_req *r, json_t **rep,
+                              struct api_res *out)
+{
+    static const char *const allowed[] = {"kind", "date", "area", "explain",
+                                          NULL};
+    if (!query_only(r, allowed, out))
+        return false;
+    const char *ex = query(r, "explain");
+    if (ex != NULL && strcmp(ex, "") != 0 && strcmp(ex, "0") != 0 &&
+        strcmp(ex, "1") != 0) {
+        refuse(out, 400, "bad_value", "explain", "explain 只能是 0 或 1",
+               "explain is 0 or 1");
+        return false;
+    }
+    char today[16];
+    struct hz_report_opts o = {.explain = ex != NULL && strcmp(ex, "1") == 0};
+    return disaster_label(query(r, "kind"), query(r, "date"), query(r, "area"),
+                          &o, today, out) &&
+           report_load(n, "disaster", &o, rep, out);
+}
+
+/* Append @s to @d (of @cap bytes) percent-encoded as RFC 5987 says (an
+ * attr-char as it is, any other byte as %XX). */
+static void pct_append(char *d, size_t cap, const char *s)
+{
+    size_t len = strlen(d);
+    for (const unsigned char *p = (const unsigned char *)s;
+         *p != '\0' && len + 4 < cap; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+            (*p >= '0' && *p <= '9') || strchr("!#$&+-.^_`|~", *p) != NULL)
+            d[len++] = (char)*p;
+        else
+            len += (size_t)snprintf(d + len, cap - len, "%%%02X", *p);
+    }
+    d[len] = '\0';
+}
+
+/* Answer with @len bytes of @data as a file @ascii (its name for old
+ * browsers) and @utf8 (its name in Chinese), of @type. */
+static void file_reply(struct api_res *out, const unsigned char *data,
+                       size_t len, const char *type, const char *ascii,
+                       const char *utf8)
+{
+    size_t cap = sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL);
+    char *b64 = malloc(cap);
+    if (b64 == NULL) {
+        refuse(out, 500, "internal", NULL, "节点内部错误", "out of memory");
+        return;
+    }
+    sodium_bin2base64(b64, cap, data, len, sodium_base64_VARIANT_ORIGINAL);
+    char disp[600];
+    snprintf(disp, sizeof disp,
+             "attachment; filename=\"%s\"; filename*=UTF-8''", ascii);
+    pct_append(disp, sizeof disp, utf8);
+    ok(out, 200,
+       json_pack("{s:s, s:s, s:s}", "type", type, "disposition", disp, "base64",
+                 b64));
+    out->file = out->body != NULL && json_object_size(out->body) == 3;
+    free(b64);
+    if (!out->file)
+        refuse(out, 500, "internal", NULL, "节点内部错误", "out of memory");
+}
+
+/* A CSV laid out by @csv (src/sheet/report_out.c) in memory, as the
+ * answer. */
+static void csv_reply(struct api_res *out, json_t *rep,
+                      int (*csv)(FILE *fp, json_t *rep, bool zh),
+                      const char *ascii, const char *utf8)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    bool fine = fp != NULL && csv(fp, rep, true) == 0;
+    if (fp != NULL)
+        fine = fclose(fp) == 0 && fine;
+    if (fine)
+        file_reply(out, (const unsigned char *)buf, len,
+                   "text/csv; charset=utf-8", ascii, utf8);
+    else
+        refuse(out, 500, "internal", NULL, "无法生成文件",
+               "the file could not be made");
+    free(buf);
+}
+
+/* A file written to a path by @write (XLSX, PFIF) in a directory of our
+ * own under $TMPDIR (or /tmp), read back whole as the answer; the
+ * directory removed. */
+static void path_reply(struct api_res *out, json_t *rep,
+                       int (*write)(const char *path, json_t *rep,
+                                    const void *ctx, struct hz_err *err),
+                       const void *ctx, const char *type, const char *ascii,
+                       const char *utf8)
+{
+    const char *base = getenv("TMPDIR");
+    char dir[512], path[600];
+    snprintf(dir, sizeof dir, "%s/huzhu-web-XXXXXX",
+             base != NULL && base[0] != '\0' && strlen(base) < 400 ? base
+                                                                   : "/tmp");
+    if (mkdtemp(dir) == NULL) {
+        refuse(out, 507, "storage", NULL, "无法写入临时文件",
+               "cannot make a temporary directory");
+        return;
+    }
+    snprintf(path, sizeof path, "%s/report", dir);
+    struct hz_err err = {0};
+    int rv = write(path, rep, ctx, &err);
+    unsigned char *data = NULL;
+    size_t len = 0;
+    FILE *fp = rv == 0 ? fopen(path, "rb") : NULL;
+    if (fp != NULL && fseek(fp, 0, SEEK_END) == 0) {
+        long size = ftell(fp);
+        data = size >= 0 ? malloc((size_t)size + 1) : NULL;
+        if (data != NULL && fseek(fp, 0, SEEK_SET) == 0 &&
+            fread(data, 1, (size_t)size, fp) == (size_t)size)
+            len = (size_t)size;
+        else
+            rv = HZ_EIO;
+    } else if (rv == 0) {
+        rv = HZ_EIO;
+    }
+    if (fp != NULL)
+        fclose(fp);
+    remove(path);
+    rmdir(dir);
+    if (rv == 0 && data != NULL)
+        file_reply(out, data, len, type, ascii, utf8);
+    else
+        refuse(out, 500, "internal", NULL, "无法生成文件",
+               "the file could not be made");
+    free(data);
+}
+
+static int disaster_xlsx_fn(const char *path, json_t *rep, const void *ctx,
+                            struct hz_err *err)
+{
+    (void)ctx;
+    return sheet_disaster_xlsx(path, rep, err);
+}
+
+static int relief_xlsx_fn(const char *path, json_t *rep, const void *ctx,
+                          struct hz_err *err)
+{
+    (void)ctx;
+    return sheet_relief_xlsx(path, rep, err);
+}
+
+struct pfif_ctx {
+    const char *domain;
+    int64_t now;
+};
+
+static int pfif_fn(const char *path, json_t *rep, const void *ctx,
+                   struct hz_err *err)
+{
+    const struct pfif_ctx *p = ctx;
+    return sheet_pfif_report(path, rep, p->domain, p->now, err);
+}
+
+#define XLSX_TYPE                                                              \
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+/* GET /api/reports/NAME[/FORMAT]: the report as JSON, or (with FORMAT)
+ * the file huzhu report NAME --format FORMAT --out FILE writes. */
+static void report_route(hz_node *n, const struct api_req *r, const char *name,
+                         const char *format, struct api_res *out)
+{
+    json_t *rep = NULL;
+    bool dis = strcmp(name, "disaster") == 0;
+    if (dis) {
+        if (format != NULL && strcmp(format, "xlsx") != 0 &&
+            strcmp(format, "csv") != 0) {
+            refuse(out, 404, "not_found", NULL, "没有这个接口",
+                   "no such route");
+            return;
+        }
+        if (!disaster_of_query(n, r, &rep, out))
+            return;
+        char ascii[96], utf8[160];
+        const char *kind = json_string_value(json_object_get(rep, "kind"));
+        const char *date = json_string_value(json_object_get(rep, "date"));
+        snprintf(ascii, sizeof ascii, "disaster-%s-%s.%s", kind, date,
+                 format != NULL ? format : "");
+        snprintf(utf8, sizeof utf8, "自然灾害情况统计表-%s-%s.%s",
+                 sheet_kind_zh(kind), date, format != NULL ? format : "");
+        if (format == NULL)
+            ok(out, 200, json_incref(rep));
+        else if (strcmp(format, "csv") == 0)
+            csv_reply(out, rep, sheet_disaster_csv, ascii, utf8);
+        else
+            path_reply(out, rep, disaster_xlsx_fn, NULL, XLSX_TYPE, ascii,
+                       utf8);
+    } else if (strcmp(name, "relief") == 0) {
+        static const char *const none[] = {NULL};
+        if (format != NULL && strcmp(format, "xlsx") != 0 &&
+            strcmp(format, "csv") != 0) {
+            refuse(out, 404, "not_found", NULL, "没有这个接口",
+                   "no such route");
+            return;
+        }
+        struct hz_report_opts o = {.now = (int64_t)time(NULL)};
+        if (!query_only(r, none, out) ||
+            !report_load(n, "relief", &o, &rep, out))
+            return;
+        if (format == NULL)
+            ok(out, 200, json_incref(rep));
+        else if (strcmp(format, "csv") == 0)
+            csv_reply(out, rep, sheet_relief_csv, "relief.csv",
+                      "因灾救助家庭情况表.csv");
+        else
+            path_reply(out, rep, relief_xlsx_fn, NULL, XLSX_TYPE, "relief.xlsx",
+                       "因灾救助家庭情况表.xlsx");
+    } else if (strcmp(name, "completeness") == 0) {
+        static const char *const allowed[] = {"village", NULL};
+        if (format != NULL && strcmp(format, "csv") != 0) {
+            refuse(out, 404, "not_found", NULL, "没有这个接口",
+                   "no such route");
+            return;
+        }
+        const char *v = query(r, "village");
+        struct hz_report_opts o = {.village =
+                                       v != NULL && v[0] != '\0' ? v : NULL,
+                                   .now = (int64_t)time(NULL)};
+        if (!query_only(r, allowed, out) ||
+            !report_load(n, "completeness", &o, &rep, out))
+            return;
+        if (format == NULL)
+            ok(out, 200, json_incref(rep));
+        else
+            csv_reply(out, rep, sheet_completeness_csv, "completeness.csv",
+                      "不遗漏一户一人.csv");
+    } else if (strcmp(name, "hxl") == 0) {
+        static const char *const allowed[] = {"by", NULL};
+        if (format != NULL && strcmp(format, "csv") != 0) {
+            refuse(out, 404, "not_found", NULL, "没有这个接口",
+                   "no such route");
+            return;
+        }
+        if (!query_only(r, allowed, out))
+            return;
+        const char *by = query(r, "by");
+        if (by != NULL && strcmp(by, "village") != 0 &&
+            strcmp(by, "site") != 0) {
+            refuse(out, 400, "bad_value", "by", "by 只能是 village 或 site",
+                   "by is village or site");
+            return;
+        }
+        struct hz_report_opts o = {.by = by, .now = (int64_t)time(NULL)};
+        if (!report_load(n, "hxl", &o, &rep, out))
+            return;
+        bool site = by != NULL && strcmp(by, "site") == 0;
+        if (format == NULL)
+            ok(out, 200, json_incref(rep));
+        else
+            csv_reply(out, rep, sheet_hxl_csv,
+                      site ? "hxl-site.csv" : "hxl-village.csv",
+                      site ? "HXL-安置点.csv" : "HXL-村社区.csv");
+    } else if (strcmp(name, "pfif") == 0) {
+        static const char *const allowed[] = {"domain", NULL};
+        if (format != NULL && strcmp(format, "xml") != 0) {
+            refuse(out, 404, "not_found", NULL, "没有这个接口",
+                   "no such route");
+            return;
+        }
+        if (!query_only(r, allowed, out))
+            return;
+        const char *domain = query(r, "domain");
+        if (domain == NULL || domain[0] == '\0')
+            domain = "huzhu.invalid";
+        if (!sheet_pfif_domain_ok(domain)) {
+            refuse(out, 400, "bad_value", "domain",
+                   "domain 须为域名（小写字母、数字、点、横线）",
+                   "domain is a domain name (a-z, 0-9, ., -)");
+            return;
+        }
+        struct hz_report_opts o = {.now = (int64_t)time(NULL)};
+        if (!report_load(n, "pfif", &o, &rep, out))
+            return;
+        struct pfif_ctx ctx = {domain, o.now};
+        if (format == NULL)
+            ok(out, 200, json_incref(rep));
+        else
+            path_reply(out, rep, pfif_fn, &ctx,
+                       "application/xml; charset=utf-8", "pfif.xml",
+                       "pfif.xml");
+    } else {
+        refuse(out, 404, "not_found", NULL, "没有这个报表", "no such report");
+    }
+    json_decref(rep);
+}
+
+/* GET /api/reports/submitted[/ID]: the reports submitted, newest first,
+ * or one with its figures. */
+static void submitted_route(hz_node *n, const struct api_req *r, const char *id,
+                            struct api_res *out)
+{
+    static const char *const none[] = {NULL};
+    if (!query_only(r, none, out))
+        return;
+    struct hz_report_opts o = {.id = id, .now = (int64_t)time(NULL)};
+    json_t *rep = NULL;
+    if (report_load(n, "submitted", &o, &rep, out))
+        ok(out, 200, rep);
+}
+
+static int put_row(void *data, const char *table, size_t n_fields,
+                   const struct hz_field *f, char *id_out, struct hz_err *err)
+{
+    return hz_batch_put(data, table, NULL, n_fields, f, id_out, err);
+}
+
+/* POST /api/reports/disaster/submit {"kind"?, "date"?, "area"?}: the
+ * disaster report made now, written as huzhu report disaster --submit
+ * writes it (one entry: its `reports` row and a `report_figures` row per
+ * report row), by the account. */
+static void submit_route(hz_node *n, const struct api_req *r,
+                         struct api_res *out)
+{
+    if (strcmp(r->user->role, "viewer") == 0) {
+        refuse(out, 403, "forbidden", NULL, "查看账号不能报送报表",
+               "a viewer account submits nothing");
+        return;
+    }
+    static const char *const keys[] = {"kind", "date", "area", NULL};
+    json_t *o = body_object(r, out);
+    if (o == NULL)
+        return;
+    if (!keys_only(o, keys, out)) {
+        json_decref(o);
+        return;
+    }
+    const char *text[3];
+    for (size_t k = 0; k < 3; k++) {
+        json_t *v = json_object_get(o, keys[k]);
+        text[k] = json_string_value(v);
+        if (v != NULL && !json_is_null(v) &&
+            (text[k] == NULL || strlen(text[k]) != json_string_length(v))) {
+            refuse(out, 400, "bad_value", keys[k], "此栏应为文字",
+                   "a field is text");
+            json_decref(o);
+            return;
+        }
+    }
+    char today[16];
+    struct hz_report_opts opts = {0};
+    json_t *rep = NULL;
+    if (!disaster_label(text[0], text[1], text[2], &opts, today, out) ||
+        !report_load(n, "disaster", &opts, &rep, out)) {
+        json_decref(o);
+        return;
+    }
+    hz_batch *b = batch_for(n, r, out);
+    char id[HZ_ROW_HEX_LEN + 1] = "";
+    bool fine = false;
+    if (b != NULL) {
+        struct hz_err err = {0};
+        int rv = sheet_report_submit(rep, put_row, b, id, &err);
+        if (rv != 0)
+            refuse_hz(out, rv, &err);
+        fine = rv == 0;
+    }
+    if (finish(n, b, fine, out)) {
+        json_object_set_new(rep, "submitted", json_string(id));
+        ok(out, 201, json_incref(rep));
+    }
+    json_decref(rep);
+    json_decref(o);
+}
+
+/* GET /api/dups: likely duplicates across the replica (huzhu dups). */
+static void dups_route(hz_node *n, const struct api_req *r, struct api_res *out)
+{
+    static const char *const none[] = {NULL};
+    if (!query_only(r, none, out))
+        return;
+    char *json = NULL;
+    struct hz_err err = {0};
+    int rv = hz_node_dups(n, &json, &err);
+    reply(out, rv, json, &err);
+}
+
+/* The row @id of @table (a record that stands: held, not deleted) into
+ * *@row, or false after refusing. */
+static bool merge_row(hz_node *n, const char *table, const char *field,
+                      const char *id, json_t **row, struct api_res *out)
+{
+    uint8_t raw[HZ_ROW_LEN];
+    if (id == NULL) {
+        refuse(out, 422, "missing", field, "请给出要保留和要合并的记录",
+               "give the record to keep and the duplicate");
+        return false;
+    }
+    if (strlen(id) != HZ_ROW_HEX_LEN || hex_decode(id, raw, sizeof raw) != 0) {
+        refuse(out, 400, "bad_value", field, "记录编号应为 32 位十六进制",
+               "an id is 32 hex digits");
+        return false;
+    }
+    char *json = NULL;
+    struct hz_err err = {0};
+    int rv = hz_node_get(n, table, id, &json, &err);
+    if (rv != 0) {
+        hz_free_string(json);
+        refuse_hz(out, rv, &err);
+        json_t *e = json_object_get(out->body, "error");
+        json_object_set_new(e, "field", json_string(field));
+        return false;
+    }
+    *row = loads(json);
+    if (*row == NULL)
+        refuse(out, 500, "internal", NULL, "节点内部错误",
+               "the node's answer did not parse");
+    return *row != NULL;
+}
+
+/* POST /api/merge {"table", "keep", "dup"} and POST /api/unmerge
+ * {"table", "dup"}: DUP's merged_into, written as huzhu merge and
+ * unmerge write it, with their checks (a coordinator or admin account). */
+static void merge_route(hz_node *n, const struct api_req *r, bool merge,
+                        struct api_res *out)
+{
+    static const char *const mkeys[] = {"table", "keep", "dup", NULL};
+    static const char *const ukeys[] = {"table", "dup", NULL};
+    if (!role_is(r, "admin", "coordinator")) {
+        refuse(out, 403, "forbidden", NULL, "只有管理员和协调员能合并记录",
+               "only admin and coordinator accounts merge records");
+        return;
+    }
+    json_t *o = body_object(r, out);
+    if (o == NULL)
+        return;
+    if (!keys_only(o, merge ? mkeys : ukeys, out)) {
+        json_decref(o);
+        return;
+    }
+    const char *table = json_string_value(json_object_get(o, "table"));
+    const char *keep = json_string_value(json_object_get(o, "keep"));
+    const char *dup = json_string_value(json_object_get(o, "dup"));
+    json_t *k = NULL, *d = NULL;
+    if (table == NULL ||
+        (strcmp(table, "persons") != 0 && strcmp(table, "households") != 0)) {
+        refuse(out, 400, "bad_value", "table",
+               "只能合并 persons（人员）或 households（户）",
+               "merges persons or households");
+    } else if (merge && keep != NULL && dup != NULL && strcmp(keep, dup) == 0) {
+        refuse(out, 400, "bad_value", "dup", "不能把一条记录合并到它自己",
+               "a record cannot be merged into itself");
+    } else if ((!merge || merge_row(n, table, "keep", keep, &k, out)) &&
+               merge_row(n, table, "dup", dup, &d, out)) {
+        bool fine = true;
+        if (merge) {
+            /* KEEP's own chain reaching DUP would make a cycle. */
+            json_t *at = json_incref(k);
+            for (int step = 0; fine && at != NULL && step < 64; step++) {
+                const char *next =
+                    json_string_value(json_object_get(at, "merged_into"));
+                if (next != NULL && strcmp(next, dup) == 0) {
+                    refuse(out, 409, "conflict", "keep",
+                           "要保留的记录已合并到这条记录：请先撤销那次合并",
+                           "KEEP is merged into DUP already: unmerge it "
+                           "first");
+                    fine = false;
+                }
+                char *json = NULL;
+                struct hz_err err = {0};
+                json_t *nx = NULL;
+                if (fine && next != NULL &&
+                    hz_node_get(n, table, next, &json, &err) == 0)
+                    nx = json_loads(json, 0, NULL);
+                hz_free_string(json);
+                json_decref(at);
+                at = nx;
+            }
+            json_decref(at);
+        } else if (json_object_get(d, "merged_into") == NULL) {
+            refuse(out, 409, "conflict", "dup", "该记录未合并到其他记录",
+                   "that record is not merged");
+            fine = false;
+        }
+        hz_batch *b = fine ? batch_for(n, r, out) : NULL;
+        if (b != NULL) {
+            const struct hz_field f = {"merged_into", merge ? keep : ""};
+            struct hz_err err = {0};
+            int rv = hz_batch_put(b, table, dup, 1, &f, NULL, &err);
+            if (rv != 0)
+                refuse_hz(out, rv, &err);
+            if (finish(n, b, rv == 0, out))
+                ok(out, 200,
+                   json_pack("{s:s, s:s, s:s?}", "table", table, "id", dup,
+                             "merged_into", merge ? keep : NULL));
+        }
+    }
+    json_decref(k);
+    json_decref(d);
+    json_decref(o);
+}
+
 /* ---- routing */
 
 /* Split @path after "/api/" into at most SEG_MAX segments of [a-z0-9_]
@@ -1448,6 +2016,7 @@ void api_handle(hz_node *n, const struct api_req *r, struct api_res *out)
     out->status = 500;
     out->body = NULL;
     out->wrote = false;
+    out->file = false;
     char seg[SEG_MAX][SEG_LEN_MAX + 1];
     size_t ns = split(r->path, seg);
     bool get = strcmp(r->method, "GET") == 0;
@@ -1492,6 +2061,22 @@ void api_handle(hz_node *n, const struct api_req *r, struct api_res *out)
     } else if (post && strcmp(seg[0], "peers") == 0 &&
                (ns == 1 || (ns == 2 && strcmp(seg[1], "remove") == 0))) {
         peers_route(n, r, ns == 1, out);
+    } else if (get && ns >= 2 && ns <= 3 && strcmp(seg[0], "reports") == 0 &&
+               strcmp(seg[1], "submitted") == 0) {
+        submitted_route(n, r, ns == 3 ? seg[2] : NULL, out);
+    } else if (post && ns == 3 && strcmp(seg[0], "reports") == 0 &&
+               strcmp(seg[1], "disaster") == 0 &&
+               strcmp(seg[2], "submit") == 0) {
+        submit_route(n, r, out);
+    } else if (get && ns >= 2 && ns <= 3 && strcmp(seg[0], "reports") == 0 &&
+               strlen(seg[1]) != HZ_ROW_HEX_LEN) {
+        report_route(n, r, seg[1], ns == 3 ? seg[2] : NULL, out);
+    } else if (ns == 1 && get && strcmp(seg[0], "dups") == 0) {
+        dups_route(n, r, out);
+    } else if (ns == 1 && post &&
+               (strcmp(seg[0], "merge") == 0 ||
+                strcmp(seg[0], "unmerge") == 0)) {
+        merge_route(n, r, strcmp(seg[0], "merge") == 0, out);
     } else if (ns <= 2 && schema_table_c(schema_current(), seg[0]) != NULL) {
         const struct table_def *t = schema_table_c(schema_current(), seg[0]);
         if ((t->flags & TABLE_BY_NODE) && !get)

@@ -38,6 +38,10 @@ struct api_res {
     int status;
     json_t *body; /* owned; json_decref */
     bool wrote;   /* a commit changed the node */
+    /* A file to download (status 200; GET /api/reports/.../FORMAT): the
+     * body is {"type", "disposition", "base64"}, and the server sends the
+     * decoded bytes with that Content-Type and Content-Disposition. */
+    bool file;
 };
 
 /* Answer @r on @n into @out. Never fails itself: a refusal is a status

@@ -21,6 +21,10 @@
 #define HZ_SHEET_H
 
 #include "huzhu/error.h"
+#include "huzhu/node.h"
+#include "huzhu/schema.h"
+
+#include <jansson.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -167,5 +171,66 @@ struct pfif_person {
  * renamed), or to standard output when @path is NULL. HZ_EIO. */
 int sheet_write_pfif(const char *path, const char *source, const char *when,
                      const struct pfif_person *p, size_t n, struct hz_err *err);
+
+/* ---- report_out.c: the township's reports (proto/reports.md) laid out
+ * as files from the JSON of hz_node_report ("disaster", "relief",
+ * "completeness", "hxl", "pfif"), so the command line and the web write
+ * the same bytes. The CSV functions write to @fp (a file, stdout or a
+ * memory stream) and give 0, or -1 with errno; the XLSX and PFIF ones
+ * write @path ("@path.tmp", then renamed) and give 0 or an HZ_ code. */
+
+/* A disaster report's figure: its key in the JSON, its zh and en
+ * headings, its CSV heading; in the order of proto/reports.md. */
+struct sheet_fig {
+    const char *key, *zh, *en, *csv;
+};
+#define SHEET_N_FIGS 19
+extern const struct sheet_fig sheet_figs[SHEET_N_FIGS];
+/* The relief list's zh headings of D03001 .. D03010. */
+extern const char *const sheet_relief_zh[10];
+
+/* "初报", "续报", "核报" for a kind (another kind as it is; "" for
+ * NULL); whether @kind is initial, daily or verified. */
+const char *sheet_kind_zh(const char *kind);
+bool sheet_report_kind_ok(const char *kind);
+/* A report row's first column: the village, "(未填写村/社区)", "合计". */
+const char *sheet_village_text(json_t *row);
+/* A real day YYYY-MM-DD, 2000 or later (leap years counted). */
+bool sheet_date_ok(const char *d);
+/* Unix seconds @t as local time, "YYYY-MM-DD HH:MM" (or, with
+ * @day_only, "YYYY-MM-DD"), into @out. */
+void sheet_local_time(int64_t t, bool day_only, char *out, size_t len);
+/* A JSON number as text (an integer, or 2 decimals); malloc'd. */
+char *sheet_number_text(json_t *v, bool two_decimals);
+
+/* The reports' CSV forms (proto/reports.md) of a report's JSON @rep to
+ * @fp: 0, or -1 with errno. All take @zh so that one function type fits
+ * them; only completeness has headings in two languages. */
+int sheet_disaster_csv(FILE *fp, json_t *rep, bool zh);
+int sheet_disaster_xlsx(const char *path, json_t *rep, struct hz_err *err);
+int sheet_relief_csv(FILE *fp, json_t *rep, bool zh);
+int sheet_relief_xlsx(const char *path, json_t *rep, struct hz_err *err);
+/* A completeness line's kind in words (zh, else en). */
+const char *sheet_line_label(json_t *line, bool zh);
+int sheet_completeness_csv(FILE *fp, json_t *rep, bool zh);
+int sheet_hxl_csv(FILE *fp, json_t *rep, bool zh);
+/* A PFIF domain: a-z 0-9 . - only, at most 201 bytes. */
+bool sheet_pfif_domain_ok(const char *domain);
+/* The "pfif" report as PFIF 1.4, records named under @domain, made at
+ * @now (Unix seconds); @path NULL writes standard output. */
+int sheet_pfif_report(const char *path, json_t *rep, const char *domain,
+                      int64_t now, struct hz_err *err);
+
+/* Put one row of @table (@n fields) into the caller's batch, its id into
+ * @id_out (33 bytes) when not NULL: hz_batch_put, or a wrapper of it. */
+typedef int (*sheet_put_fn)(void *data, const char *table, size_t n,
+                            const struct hz_field *f, char *id_out,
+                            struct hz_err *err);
+/* A disaster report @rep submitted (proto/reports.md, "Submitted
+ * reports"): its `reports` row (its id into @id, 33 bytes) and one
+ * `report_figures` row per report row, each through @put. 0, or the
+ * first failure of @put. */
+int sheet_report_submit(json_t *rep, sheet_put_fn put, void *data, char *id,
+                        struct hz_err *err);
 
 #endif

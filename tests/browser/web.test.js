@@ -391,3 +391,112 @@ test('desktop width', async () => {
   assert.match(await page.textContent('#revoked'), /测试第三台/, 'the revoked device is named');
   await ctx.close();
 });
+
+test('the reports: the disaster report, who is not accounted for, duplicates', async () => {
+  // a facility's damage, so the township row has a figure that is not 0
+  hz(A, ['damage', '--facility', '测试桥', '--village', '测试河东村', '--crops', '1.5', '--loss', '5000']);
+  const ctx = await browser.newContext({viewport: {width: 1280, height: 900}, locale: 'zh-CN', acceptDownloads: true});
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('response', (r) => { if (r.status() >= 500) errors.push(`${r.status()} ${r.url()}`); });
+  page.on('dialog', (d) => d.accept());
+  await page.goto(base + '/');
+  await page.fill('#l-name', '王芳');
+  await page.fill('#l-pw', PW);
+  await page.click('#login button[type=submit]');
+  await page.waitForSelector('#q');
+  await page.click('a[href="#/more"]');
+  await page.click('#report-nav a[href="#/reports"]');
+  await page.waitForSelector('#report-table tr[data-level=township]');
+
+  // the township row shows the figures huzhu report disaster gives
+  const town = hzJson(A, ['report', 'disaster']).rows.find((r) => r.level === 'township');
+  const cells = await page.$$eval('#report-table tr[data-level=township] td',
+    (tds) => tds.map((td) => [td.dataset.fig || null, td.textContent]));
+  assert.equal(cells[0][1], '合计', 'the township row is 合计');
+  for (const [fig, text] of cells.slice(1)) {
+    const want = fig === 'crops_mu' ? town[fig].toFixed(2) : String(town[fig]);
+    assert.equal(text, want, `the township's ${fig}`);
+  }
+  assert.equal(cells.length, 20, 'the village and 19 figures');
+  assert.equal(town.loss_yuan >= 5000, true, 'the facility counts');
+  assert.doesNotMatch(await page.textContent('#main'), /null|undefined/, 'no part left out shows as text');
+  await shot(page, 'desktop-reports');
+
+  // the lists behind the figures, on demand
+  await page.check('#r-explain');
+  await page.waitForSelector('#report-explain');
+  assert.match(await page.textContent('#report-explain'), /测试桥/, 'the facility is behind the loss');
+
+  await page.uncheck('#r-explain');
+  await page.waitForSelector('#report-explain', {state: 'detached'});
+
+  // the CSV downloaded is the CLI's
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#dl-csv')]);
+  const got = fs.readFileSync(await dl.path());
+  const today = hzJson(A, ['report', 'disaster']).date;
+  assert.match(dl.suggestedFilename(), new RegExp(`自然灾害情况统计表-初报-${today}\\.csv`));
+  const csv = path.join(work, 'cli.csv');
+  hz(A, ['report', 'disaster', '--format', 'csv', '--out', csv]);
+  assert.deepEqual(got, fs.readFileSync(csv), 'the CSV downloaded is the one the CLI writes');
+
+  // submit as 续报; the list shows it with the account
+  await page.selectOption('#r-kind', 'daily');
+  await page.waitForSelector('h1:has-text("续报")');
+  await page.click('#report-submit');
+  await page.waitForSelector('#report-submitted td:has-text("王芳")');
+  const sub = hzJson(A, ['report', 'submitted']);
+  assert.equal(sub[0].kind, 'daily');
+  assert.equal(sub[0].account, '王芳', 'the submission names the account');
+  await page.waitForSelector('#report-changes');
+
+  // English
+  await page.click('#lang');
+  await page.waitForSelector('#report-table tr[data-level=township] td:has-text("Township")');
+  await page.click('#lang');
+  await page.waitForSelector('#report-table tr[data-level=township] td:has-text("合计")');
+
+  // 不遗漏 and 查重
+  await page.click('#report-nav a[href="#/completeness"]');
+  await page.waitForSelector('#c-totals');
+  const totals = hzJson(A, ['report', 'completeness']).totals;
+  assert.match(await page.textContent('#c-totals'), new RegExp(String(totals.not_contacted)));
+  await shot(page, 'desktop-completeness');
+  // two records of one person: merged from the 查重 page, then unmerged
+  const d1 = hz(A, ['put', 'persons', 'name=测试重复', 'birth_year=1960']);
+  const d2 = hz(A, ['put', 'persons', 'name=测试重复', 'birth_year=1960']);
+  await page.click('#report-nav a[href="#/dups"]');
+  await page.waitForSelector('#dups .dup-group:has-text("测试重复")');
+  await shot(page, 'desktop-dups');
+  const group = page.locator('#dups .dup-group', {hasText: '测试重复'});
+  const keepFirst = (await group.locator('li').first().textContent()).includes(d1.slice(0, 8));
+  await group.locator('button.merge-keep').first().click();
+  await page.waitForSelector('#merged li');
+  const [keep, dup] = keepFirst ? [d1, d2] : [d2, d1];
+  assert.equal(hzJson(A, ['get', 'persons', dup]).merged_into, keep, 'the other record is merged into the one kept');
+  assert.equal(await page.locator('#dups .dup-group', {hasText: '测试重复'}).count(), 0, 'no longer a likely duplicate');
+  await page.click('#merged button.unmerge');
+  await page.waitForSelector('#dups .dup-group:has-text("测试重复")');
+  assert.equal(hzJson(A, ['get', 'persons', dup]).merged_into, undefined, 'unmerged');
+  assert.deepEqual(errors, [], 'no script errors');
+  await ctx.close();
+
+  // on a phone the report page never scrolls sideways (its table does, in its box)
+  const phone = await browser.newContext({viewport: {width: 360, height: 740}, deviceScaleFactor: 2,
+    isMobile: true, hasTouch: true, locale: 'zh-CN'});
+  const p2 = await phone.newPage();
+  await p2.goto(base + '/');
+  await p2.fill('#l-name', '王芳');
+  await p2.fill('#l-pw', PW);
+  await p2.click('#login button[type=submit]');
+  await p2.waitForSelector('#q');
+  for (const p of ['reports', 'completeness', 'dups']) {
+    await p2.goto(base + '/#/' + p);
+    await p2.waitForSelector('#report-nav');
+    await p2.waitForTimeout(300);
+    await noSideways(p2, p);
+    await shot(p2, 'phone-' + p);
+  }
+  await phone.close();
+});

@@ -7,8 +7,10 @@ Every refusal is checked to have written nothing: the node's entry count
 and after. Accounts are made with `huzhu user add`, the password on
 standard input, as a script would."""
 import http.client
+import io
 import json
 import os
+import re
 import socket
 import ssl
 import subprocess
@@ -1115,6 +1117,315 @@ def https_off_loopback_with_the_nodes_certificate():
         r = n.run("serve", "--listen", "127.0.0.1:0", "--http", "nonsense")
         T.check(r.rc == 2 and r.err.strip(),
                 "an address that does not parse: exit 2")
+
+
+def township(n, site):
+    """A few households and persons in two villages and none, a damage
+    assessment, relief paid, a check-in, and two likely duplicates."""
+    ids = {}
+    ids["H1"] = n.put("households", "head_name=测试甲户", "village=甲村",
+                      "status=sheltered", "needs_aid=true", "phone=13800000001")
+    ids["H2"] = n.put("households", "head_name=测试乙户", "village=乙村",
+                      "status=relocated")
+    ids["H3"] = n.put("households", "head_name=测试无村户", "status=home")
+    ids["P1"] = n.put("persons", "name=测试甲一", "household=" + ids["H1"],
+                      "sex=female", "birth_year=1950", "relation=户主")
+    ids["P2"] = n.put("persons", "name=测试甲二", "household=" + ids["H1"],
+                      "condition=missing")
+    ids["P3"] = n.put("persons", "name=测试乙一", "household=" + ids["H2"],
+                      "sex=male", "birth_year=1988")
+    ids["P4"] = n.put("persons", "name=测试乙一", "household=" + ids["H2"],
+                      "sex=male", "birth_year=1988")
+    n.put("damage", "household=" + ids["H1"], "house=collapsed", "rooms=3",
+          "crops_mu=2.5", "loss_yuan=20000")
+    n.put("damage", "facility=桥梁", "village=乙村", "crops_mu=0.75",
+          "loss_yuan=80000")
+    n.out("relief", ids["H1"], "--method", "cash", "--cash", "300.50",
+          "--persons", "2")
+    n.out("checkin", ids["P1"], site)
+    return ids
+
+
+def no_made(j):
+    """A report's JSON without the second it was made."""
+    j = dict(j)
+    j.pop("made", None)
+    return j
+
+
+def xlsx_cells(data):
+    """Every sheet of an XLSX as (name, merged ranges, rows of values),
+    the time it was made left out."""
+    import openpyxl  # Debian: python3-openpyxl
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    out = []
+    for ws in wb.worksheets:
+        rows = [[re.sub("制表时间：.*", "制表时间：", c)
+                 if isinstance(c, str) else c for c in r]
+                for r in ws.iter_rows(values_only=True)]
+        out.append((ws.title, sorted(str(m) for m in ws.merged_cells.ranges),
+                    rows))
+    return out
+
+
+def cli_file(n, work, name, *args):
+    path = os.path.join(work, name)
+    n.out("report", *args, "--out", path)
+    with open(path, "rb") as f:
+        return f.read()
+
+
+@cases.case
+def reports_dups_and_merges_as_the_command_line_gives_them():
+    with T.TempDir("web") as work:
+        n, s1, _ = setup(work)
+        user_add(n, "协调员", "coordinator")
+        ids = township(n, s1)
+        w = Web(n)
+        try:
+            a, v, co, st = Client(w), Client(w), Client(w), Client(w)
+            a.login("管理员", PW)
+            v.login("viewer1", PW)
+            co.login("协调员", PW)
+            st.login("site1", PW)
+
+            # JSON: what `huzhu report ... --json` gives for the same node.
+            q = "kind=daily&date=2026-07-01&area=" + \
+                urllib.parse.quote("测试乡")
+            for path, args in (
+                    ("/api/reports/disaster?" + q,
+                     ["--kind", "daily", "--date", "2026-07-01", "--area",
+                      "测试乡"]),
+                    ("/api/reports/disaster?explain=1&" + q,
+                     ["--kind", "daily", "--date", "2026-07-01", "--area",
+                      "测试乡", "--explain"])):
+                s, js, h, _ = v.req("GET", path)
+                T.check_eq(s, 200, "GET " + path)
+                T.check_eq(no_made(js), no_made(n.js("report", "disaster",
+                                                     *args)),
+                           "%s is report disaster --json" % path)
+                T.check(h["Content-Type"].startswith("application/json"),
+                        "a report is JSON")
+            s, js, _, _ = v.req("GET", "/api/reports/disaster")
+            today = n.js("report", "disaster")
+            T.check(s == 200 and js["kind"] == "initial" and
+                    js["date"] == today["date"] and js["area"] is None,
+                    "the defaults: initial, today (local), no unit")
+            for path, args in (
+                    ("/api/reports/completeness", ["completeness"]),
+                    ("/api/reports/completeness?village=" +
+                     urllib.parse.quote("甲村"),
+                     ["completeness", "--village", "甲村"]),
+                    ("/api/reports/relief", ["relief"]),
+                    ("/api/reports/hxl", ["hxl"]),
+                    ("/api/reports/hxl?by=site", ["hxl", "--by", "site"]),
+                    ("/api/reports/pfif", ["pfif"]),
+                    ("/api/reports/submitted", ["submitted"])):
+                s, js, _, _ = v.req("GET", path)
+                T.check_eq((s, js), (200, n.js("report", *args)),
+                           "%s is report %s --json" % (path, " ".join(args)))
+            s, js, _, _ = v.req("GET", "/api/dups")
+            dups = n.js("dups")
+            T.check_eq((s, js), (200, dups), "/api/dups is huzhu dups --json")
+            T.check(any({r["id"] for r in g.get("persons", [])} ==
+                        {ids["P3"], ids["P4"]} for g in dups["groups"]),
+                    "the two 测试乙一 are a likely duplicate")
+
+            # Bad input: 400 with the message, nothing written.
+            for path, field in (
+                    ("/api/reports/disaster?date=2026-02-30", "date"),
+                    ("/api/reports/disaster/xlsx?date=2026-13-01", "date"),
+                    ("/api/reports/disaster?date=26-07-01", "date"),
+                    ("/api/reports/disaster?kind=final", "kind"),
+                    ("/api/reports/disaster?explain=yes", "explain"),
+                    ("/api/reports/hxl/csv?by=county", "by"),
+                    ("/api/reports/pfif/xml?domain=A_B", "domain")):
+                js = refused(v, n, "GET", path, None, 400, "bad_value",
+                             "GET " + path)
+                T.check_eq(js["error"].get("field"), field,
+                           "%s names %s" % (path, field))
+            js = refused(v, n, "GET", "/api/reports/disaster?date=2026-02-30",
+                         None, 400, "bad_value", "a date that does not exist")
+            T.check("YYYY-MM-DD" in js["error"]["en"] and
+                    "日期" in js["error"]["zh"], "the message says the form")
+            refused(v, n, "GET", "/api/reports/disaster?when=1", None, 400,
+                    "unknown_field", "an unknown parameter")
+            refused(v, n, "GET", "/api/reports/disaster/pdf", None, 404,
+                    "not_found", "a format there is not")
+            refused(v, n, "GET", "/api/reports/weather", None, 404,
+                    "not_found", "a report there is not")
+            refused(v, n, "GET", "/api/reports/submitted/" + "0" * 32, None,
+                    404, "not_found", "a report never submitted")
+
+            # Files: the CLI's bytes (CSV, HXL), cells (XLSX), PFIF but
+            # for the time made.
+            dq = "kind=initial&date=2026-07-01"
+            dargs = ["disaster", "--kind", "initial", "--date", "2026-07-01"]
+            for path, args, name, ctype in (
+                    ("/api/reports/disaster/csv?" + dq,
+                     dargs + ["--format", "csv"],
+                     "disaster-initial-2026-07-01.csv", "text/csv"),
+                    ("/api/reports/relief/csv", ["relief", "--format", "csv"],
+                     "relief.csv", "text/csv"),
+                    ("/api/reports/completeness/csv",
+                     ["completeness", "--format", "csv"], "completeness.csv",
+                     "text/csv"),
+                    ("/api/reports/hxl/csv", ["hxl"], "hxl-village.csv",
+                     "text/csv"),
+                    ("/api/reports/hxl/csv?by=site", ["hxl", "--by", "site"],
+                     "hxl-site.csv", "text/csv"),
+                    ("/api/reports/disaster/xlsx?explain=1&" + dq,
+                     dargs + ["--explain", "--format", "xlsx"],
+                     "disaster-initial-2026-07-01.xlsx",
+                     "application/vnd.openxmlformats-officedocument."
+                     "spreadsheetml.sheet"),
+                    ("/api/reports/disaster/xlsx?" + dq,
+                     dargs + ["--format", "xlsx"],
+                     "disaster-initial-2026-07-01.xlsx",
+                     "application/vnd.openxmlformats-officedocument."
+                     "spreadsheetml.sheet"),
+                    ("/api/reports/relief/xlsx",
+                     ["relief", "--format", "xlsx"], "relief.xlsx",
+                     "application/vnd.openxmlformats-officedocument."
+                     "spreadsheetml.sheet"),
+                    ("/api/reports/pfif/xml", ["pfif"], "pfif.xml",
+                     "application/xml")):
+                s, _, h, body = v.req("GET", path)
+                T.check_eq(s, 200, "GET " + path)
+                T.check(h["Content-Type"].startswith(ctype),
+                        "%s: Content-Type %s" % (path, h["Content-Type"]))
+                disp = h.get("Content-Disposition", "")
+                T.check(disp.startswith('attachment; filename="%s"; '
+                                        "filename*=UTF-8''" % name),
+                        "%s: a download named %s (%s)" % (path, name, disp))
+                utf8 = urllib.parse.unquote(disp.split("UTF-8''", 1)[1])
+                T.check(utf8.endswith(name.rsplit(".", 1)[1]),
+                        "%s: the UTF-8 name %s" % (path, utf8))
+                T.check_eq(h.get("Cache-Control"), "no-store",
+                           "%s: not cached" % path)
+                want = cli_file(n, work, "f-" + name, *args)
+                if name.endswith(".xlsx"):
+                    T.check_eq(xlsx_cells(body), xlsx_cells(want),
+                               "%s: the CLI's sheets and cells" % path)
+                elif name.endswith(".xml"):
+                    t = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
+                    T.check_eq(re.sub(t, "T", body.decode()),
+                               re.sub(t, "T", want.decode()),
+                               "%s: the CLI's PFIF" % path)
+                else:
+                    T.check_eq(body, want, "%s: the CLI's bytes" % path)
+            s, _, h, _ = v.req("GET", "/api/reports/disaster/csv?" + dq)
+            T.check("filename*=UTF-8''" + urllib.parse.quote(
+                "自然灾害情况统计表-初报-2026-07-01.csv") in
+                h["Content-Disposition"], "the Chinese name, encoded")
+
+            # A viewer submits and merges nothing; a site account merges
+            # nothing.
+            h0 = n.state_hash()
+            body = {"kind": "initial", "date": "2026-07-01"}
+            refused(v, n, "POST", "/api/reports/disaster/submit", body, 403,
+                    "forbidden", "a viewer's submission", "reports")
+            refused(st, n, "POST", "/api/reports/disaster/submit", body, 403,
+                    "forbidden", "a site account's submission", "reports")
+            for c, who in ((v, "a viewer"), (st, "a site account")):
+                refused(c, n, "POST", "/api/merge",
+                        {"table": "persons", "keep": ids["P3"],
+                         "dup": ids["P4"]}, 403, "forbidden",
+                        who + "'s merge", "persons")
+                refused(c, n, "POST", "/api/unmerge",
+                        {"table": "persons", "dup": ids["P4"]}, 403,
+                        "forbidden", who + "'s unmerge", "persons")
+            refused(a, n, "POST", "/api/reports/disaster/submit",
+                    {"kind": "initial", "date": "2026-02-29"}, 400,
+                    "bad_value", "a submission of a day there is not",
+                    "reports")
+            refused(a, n, "POST", "/api/reports/disaster/submit",
+                    {"kind": "initial", "when": "now"}, 400,
+                    "unknown_field", "a submission with another field",
+                    "reports")
+            T.check_eq(n.state_hash(), h0, "the refusals changed nothing")
+
+            # A submission: as --submit writes it, by the account.
+            s, js, _, _ = a.req("POST", "/api/reports/disaster/submit",
+                                {"kind": "daily", "date": "2026-07-01",
+                                 "area": "测试乡"})
+            T.check_eq(s, 201, "an admin submits")
+            rid = js.get("submitted")
+            T.check(T.is_hex(rid or "", 32), "the new report's id")
+            sub = n.js("report", "submitted")
+            T.check_eq([(r["report"], r["kind"], r["date"], r["area"],
+                         r["account"]) for r in sub],
+                       [(rid, "daily", "2026-07-01", "测试乡", "管理员")],
+                       "report submitted lists it with the account")
+            one = n.js("report", "show", rid)
+            T.check_eq([{k: x for k, x in r.items() if k != "id"}
+                        for r in one[0]["rows"]],
+                       js["rows"],
+                       "the figures submitted are the report's")
+            hist = n.js("history", "reports", rid)
+            T.check_eq([e["account"] for e in hist], ["管理员"],
+                       "history reports ID shows the account")
+            s, got, _, _ = v.req("GET", "/api/reports/submitted/" + rid)
+            T.check_eq((s, got), (200, n.js("report", "show", rid)),
+                       "/api/reports/submitted/ID is report show --json")
+            s, got, _, _ = v.req("GET", "/api/reports/submitted")
+            T.check_eq(got, n.js("report", "submitted"),
+                       "the list, after the submission")
+            s, js, _, _ = co.req("POST", "/api/reports/disaster/submit", {})
+            T.check(s == 201 and js["kind"] == "initial" and
+                    js["previous"]["report"] == rid,
+                    "a coordinator submits; the defaults; the previous one")
+
+            # Merges: the CLI's checks.
+            P3, P4 = ids["P3"], ids["P4"]
+            h0 = n.state_hash()
+            for body, status, code, what in (
+                    ({"table": "sites", "keep": P3, "dup": P4}, 400,
+                     "bad_value", "another table"),
+                    ({"table": "persons", "keep": P3, "dup": P3}, 400,
+                     "bad_value", "KEEP = DUP"),
+                    ({"table": "persons", "keep": P3, "dup": "xyz"}, 400,
+                     "bad_value", "a malformed id"),
+                    ({"table": "persons", "keep": P3, "dup": "f" * 32}, 404,
+                     "not_found", "a record not held"),
+                    ({"table": "households", "keep": ids["H1"], "dup": P4},
+                     404, "not_found", "a person as a household"),
+                    ({"table": "persons", "keep": P3}, 422, "missing",
+                     "no DUP"),
+                    ({"table": "persons", "keep": P3, "dup": P4, "x": 1}, 400,
+                     "unknown_field", "another field")):
+                refused(co, n, "POST", "/api/merge", body, status, code,
+                        "merge: " + what, "persons")
+            refused(co, n, "POST", "/api/unmerge",
+                    {"table": "persons", "dup": P4}, 409, "conflict",
+                    "unmerge of a record not merged", "persons")
+            T.check_eq(n.state_hash(), h0, "the refusals changed nothing")
+            s, js, _, _ = co.req("POST", "/api/merge",
+                                 {"table": "persons", "keep": P3, "dup": P4})
+            T.check_eq((s, js), (200, {"table": "persons", "id": P4,
+                                       "merged_into": P3}),
+                       "a coordinator merges, as huzhu merge --json says")
+            T.check_eq(n.js("get", "persons", P4).get("merged_into"), P3,
+                       "DUP's merged_into is KEEP")
+            T.check_eq([e["account"] for e in
+                        n.js("history", "persons", P4)][-1], "协调员",
+                       "the merge names the account")
+            s, js, _, _ = v.req("GET", "/api/dups")
+            T.check(not any(P4 in {r["id"] for r in g.get("persons", [])}
+                            for g in js["groups"]),
+                    "a merged record is no longer a likely duplicate")
+            refused(a, n, "POST", "/api/merge",
+                    {"table": "persons", "keep": P4, "dup": P3}, 409,
+                    "conflict", "a merge that would make a cycle", "persons")
+            s, js, _, _ = a.req("POST", "/api/unmerge",
+                                {"table": "persons", "dup": P4})
+            T.check_eq((s, js), (200, {"table": "persons", "id": P4,
+                                       "merged_into": None}),
+                       "an admin unmerges")
+            T.check(n.js("get", "persons", P4).get("merged_into") is None,
+                    "DUP stands for itself again")
+        finally:
+            w.stop()
 
 
 if __name__ == "__main__":

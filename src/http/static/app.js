@@ -157,6 +157,60 @@ const T = {
   why_phone: ['电话相同', 'same phone'],
   why_name_birth_village: ['姓名、出生年份、村相同', 'same name, birth year and village'],
   household_card: ['住户卡', 'Household card'],
+  nav_reports: ['报表', 'Reports'],
+  nav_completeness: ['不遗漏', 'Completeness'],
+  nav_dups: ['查重', 'Duplicates'],
+  rep_title: ['自然灾害情况统计表', 'Disaster report'],
+  rep_kind: ['报告类型', 'Kind'],
+  kind_initial: ['初报', 'initial'],
+  kind_daily: ['续报', 'daily'],
+  kind_verified: ['核报', 'verified'],
+  rep_date: ['报告日期', 'Date'],
+  rep_area: ['填报单位', 'Reporting unit'],
+  rep_made: ['制表时间', 'Made'],
+  rep_explain: ['显示各数字对应的户和人员', 'Show the households and persons behind each figure'],
+  rep_township: ['合计', 'Township'],
+  rep_no_village: ['(未填写村/社区)', '(no village)'],
+  rep_since: ['较上次上报', 'Since the report of'],
+  rep_no_change: ['无变化', 'no change'],
+  rep_figure: ['指标', 'Figure'],
+  rep_facility: ['设施', 'Facility'],
+  rep_value: ['数值', 'Value'],
+  rep_facilities: ['公共设施损失', 'Public facilities'],
+  rep_files: ['下载', 'Download'],
+  dl_xlsx: ['灾情统计表 XLSX', 'Report XLSX'],
+  dl_csv: ['CSV', 'CSV'],
+  dl_hxl: ['HXL（按村）', 'HXL (villages)'],
+  dl_hxl_site: ['HXL（按安置点）', 'HXL (sites)'],
+  dl_pfif: ['PFIF 寻人', 'PFIF (person finder)'],
+  dl_relief_xlsx: ['救助发放表 XLSX', 'Relief list XLSX'],
+  dl_relief_csv: ['救助发放表 CSV', 'Relief list CSV'],
+  rep_submit: ['报送此报表', 'Submit this report'],
+  rep_submit_hint: ['报送后签名记录，各节点都能核对谁在何时报送了哪些数字', 'submitting records the figures, signed: every node can check who submitted what and when'],
+  rep_submit_confirm: ['确认报送', 'Submit'],
+  rep_submitted: ['已报送并签名记录', 'Submitted and recorded'],
+  rep_submitted_list: ['已报送的报表', 'Reports submitted'],
+  rep_none_submitted: ['尚未报送报表', 'No report submitted yet'],
+  rep_when: ['报送时间', 'Submitted'],
+  rep_by: ['报送人', 'By'],
+  c_title: ['不遗漏一户一人：待落实清单', 'Not yet accounted for, village by village'],
+  c_all: ['全部村/社区', 'All villages'],
+  c_not_contacted: ['从未联系(户)', 'never contacted (hh)'],
+  c_unreachable: ['未联系上(户)', 'unreachable (hh)'],
+  c_whereabouts: ['下落不明(人)', 'whereabouts unknown'],
+  c_vulnerable: ['其中重点人员', 'of them vulnerable'],
+  c_missing: ['失踪(人)', 'missing'],
+  c_warned_not_found: ['已通知但未找到', 'warned, not found'],
+  dups_title: ['查重：可能重复的记录', 'Likely duplicates'],
+  dups_hint: ['选择要保留的一条，其余合并到它；合并可以撤销', 'choose the record to keep; the others are merged into it (a merge can be undone)'],
+  dups_score: ['相似度', 'score'],
+  dups_none: ['没有发现可能重复的记录', 'No likely duplicates'],
+  merge_keep: ['保留此条，合并其他', 'Keep this, merge the others'],
+  merge_confirm: ['合并到', 'Merge into'],
+  merged: ['已合并', 'Merged'],
+  merged_list: ['已合并的记录', 'Merged records'],
+  unmerge: ['撤销合并', 'Unmerge'],
+  unmerged: ['已撤销合并', 'Unmerged'],
   reasons: {
     not_contacted: ['尚未联系', 'not contacted'],
     unreachable: ['联系不上', 'unreachable'],
@@ -785,7 +839,7 @@ pages.more = async (main) => {
   const hash = (s.state_hash || '').slice(0, 8);
   const n = (k) => (s.entries && s.entries[k]) ?? 0;
   const conflicts = Array.isArray(cf.data) ? cf.data : [];
-  main.replaceChildren(
+  main.replaceChildren(reportNav(null),
     el('h1', {text: t('network')}),
     el('div', {class: 'card'}, el('div', {class: 'mute'}, t('state_hash')),
       el('div', {class: 'big', id: 'hash8'}, hash.slice(0, 4) + ' ' + hash.slice(4)),
@@ -878,6 +932,239 @@ function conflictCard(c) {
       }})))));
 }
 
+/* ---- reports (proto/reports.md): the disaster report, who is not yet
+ * accounted for, likely duplicates. Every figure comes from the API; the
+ * files to download are the CLI's own. */
+
+const FIGS = [
+  ['affected', '受灾人口', 'affected'], ['dead', '死亡', 'dead'], ['missing', '失踪', 'missing'],
+  ['relocated', '紧急转移安置', 'moved to safety'], ['relocated_shelter', '集中安置', 'shelter'],
+  ['relocated_relatives', '投亲靠友', 'relatives'], ['relocated_borrowed', '借住', 'borrowed'],
+  ['relocated_rented', '租房', 'rented'], ['relocated_tent', '帐篷/简易房', 'tent'],
+  ['relocated_other', '安置方式未登记', 'not recorded'], ['needs_aid', '需紧急生活救助', 'needing aid'],
+  ['collapsed_hh', '倒塌(户)', 'collapsed (hh)'], ['collapsed_rooms', '倒塌(间)', 'collapsed (rooms)'],
+  ['severe_hh', '严重损坏(户)', 'severe (hh)'], ['severe_rooms', '严重损坏(间)', 'severe (rooms)'],
+  ['general_hh', '一般损坏(户)', 'general (hh)'], ['general_rooms', '一般损坏(间)', 'general (rooms)'],
+  ['crops_mu', '农作物受灾(亩)', 'crops (mu)'], ['loss_yuan', '直接经济损失(元)', 'direct loss (yuan)'],
+];
+const KINDS = ['initial', 'daily', 'verified'];
+const repOpts = {kind: 'initial', date: '', area: '', explain: false};
+
+function figLabel(key) {
+  const f = FIGS.find((x) => x[0] === key);
+  return f ? f[1 + lang] : key;
+}
+
+function figText(key, v) {
+  if (v === null || v === undefined) return '';
+  return key === 'crops_mu' ? Number(v).toFixed(2) : String(v);
+}
+
+function rowVillage(r) {
+  if (r.level === 'township') return t('rep_township');
+  return r.village === null || r.village === undefined ? t('rep_no_village') : r.village;
+}
+
+function reportNav(on) {
+  return el('nav', {class: 'subnav row no-print', id: 'report-nav'},
+    [['reports', 'nav_reports'], ['completeness', 'nav_completeness'], ['dups', 'nav_dups']].map(([p, k]) =>
+      el('a', {href: '#/' + p, class: p === on ? 'btn on' : 'btn'}, t(k))));
+}
+
+function reportQuery(withExplain) {
+  const q = new URLSearchParams();
+  q.set('kind', repOpts.kind);
+  if (repOpts.date) q.set('date', repOpts.date);
+  if (repOpts.area) q.set('area', repOpts.area);
+  if (withExplain && repOpts.explain) q.set('explain', '1');
+  return q.toString();
+}
+
+function download(href, key) {
+  return el('a', {class: 'btn', href, download: '', id: 'dl-' + key}, t('dl_' + key));
+}
+
+pages.reports = async (main) => {
+  const [r, sub] = await Promise.all([api('GET', '/api/reports/disaster?' + reportQuery(true)),
+    api('GET', '/api/reports/submitted')]);
+  const form = el('form', {class: 'card no-print', id: 'report-form'},
+    el('div', {class: 'row'},
+      el('div', {}, el('label', {for: 'r-kind', text: t('rep_kind')}),
+        el('select', {id: 'r-kind', name: 'kind'}, KINDS.map((k) =>
+          el('option', {value: k, selected: k === repOpts.kind}, t('kind_' + k))))),
+      el('div', {}, el('label', {for: 'r-date', text: t('rep_date')}),
+        el('input', {id: 'r-date', name: 'date', type: 'date', value: repOpts.date || (r.ok ? r.data.date : '')})),
+      el('div', {}, el('label', {for: 'r-area', text: t('rep_area')}),
+        el('input', {id: 'r-area', name: 'area', value: repOpts.area, autocomplete: 'off'}))),
+    el('label', {class: 'check'}, el('input', {type: 'checkbox', id: 'r-explain', name: 'explain', checked: repOpts.explain}), t('rep_explain')));
+  form.addEventListener('change', () => {
+    repOpts.kind = form.elements.kind.value;
+    repOpts.date = form.elements.date.value;
+    repOpts.area = form.elements.area.value.trim();
+    repOpts.explain = form.elements.explain.checked;
+    load();
+  });
+  form.addEventListener('submit', (ev) => ev.preventDefault());
+  if (!r.ok) {
+    main.replaceChildren(reportNav('reports'), el('h1', {text: t('rep_title')}), form);
+    showErrors(form, r.data.error || {zh: '无法生成报表', en: 'the report could not be made'});
+    refresh = null;
+    return;
+  }
+  const rep = r.data;
+  const q = reportQuery(false);
+  const prev = rep.previous;
+  const changes = prev && prev.changes ? prev.changes[prev.changes.length - 1] : null;
+  const canSubmit = me.role === 'admin' || me.role === 'coordinator';
+  const submitted = sub.ok && Array.isArray(sub.data) ? sub.data : [];
+  const submitBtn = canSubmit ? el('button', {type: 'button', class: 'primary', id: 'report-submit', text: t('rep_submit'),
+    onclick: async () => {
+      if (!confirm(t('rep_submit_confirm') + ' ' + t('kind_' + rep.kind) + ' ' + rep.date)) return;
+      const body = {kind: repOpts.kind};
+      if (repOpts.date) body.date = repOpts.date;
+      if (repOpts.area) body.area = repOpts.area;
+      const s = await api('POST', '/api/reports/disaster/submit', body);
+      if (!s.ok) { banner(msg(s.data.error), true); return; }
+      banner(t('rep_submitted') + ': ' + s.data.submitted);
+      load();
+    }}) : null;
+  main.replaceChildren(reportNav('reports'),
+    el('h1', {text: t('rep_title') + '（' + t('kind_' + rep.kind) + '）'}),
+    el('p', {class: 'mute', id: 'report-info'}, [rep.area ? t('rep_area') + ': ' + rep.area : null,
+      t('rep_date') + ': ' + rep.date, t('rep_made') + ': ' + new Date(rep.made * 1000).toLocaleString()].filter(Boolean).join(' · ')),
+    form,
+    el('div', {class: 'scroll'}, el('table', {id: 'report-table', class: 'card-table figures'},
+      el('tr', {}, el('th', {}, t('village')), FIGS.map((f) => el('th', {}, f[1 + lang]))),
+      rep.rows.map((row) => el('tr', {class: row.level === 'township' ? 'total' : null, 'data-level': row.level},
+        el('td', {}, rowVillage(row)), FIGS.map((f) => el('td', {'data-fig': f[0]}, figText(f[0], row[f[0]]))))))),
+    changes ? el('p', {id: 'report-changes'}, t('rep_since') + ' ' + prev.date + ' ' + t('kind_' + prev.kind) + '：' +
+      (FIGS.filter((f) => Number(changes[f[0]]) !== 0).map((f) => figLabel(f[0]) + ' ' +
+        (changes[f[0]] > 0 ? '+' : '') + figText(f[0], changes[f[0]])).join('，') || t('rep_no_change'))) : null,
+    rep.explain ? el('section', {id: 'report-explain'}, el('h2', {text: t('rep_explain')}),
+      el('div', {class: 'scroll'}, el('table', {class: 'card-table'},
+        el('tr', {}, [t('rep_figure'), t('village'), t('head_name'), t('name'), t('rep_facility'), t('rep_value')].map((x) => el('th', {}, x))),
+        rep.explain.map((x) => el('tr', {},
+          el('td', {}, figLabel(x.figure)), el('td', {}, x.village ?? t('rep_no_village')),
+          el('td', {}, x.household ? el('a', {href: '#/household/' + x.household}, x.head_name || '?') : ''),
+          el('td', {}, x.name || ''), el('td', {}, x.facility || ''),
+          el('td', {}, x.value === null || x.value === undefined ? '' : String(x.value))))))) : null,
+    (rep.facilities || []).length ? el('section', {}, el('h2', {text: t('rep_facilities')}),
+      el('ul', {class: 'list', id: 'report-facilities'}, rep.facilities.map((x) => el('li', {},
+        el('b', {}, x.facility), ' ', el('span', {class: 'mute'}, [x.village, x.house ? enumLabel('damage', 'house', x.house) : null,
+          figLabel('crops_mu') + ' ' + figText('crops_mu', x.crops_mu), figLabel('loss_yuan') + ' ' + x.loss_yuan].filter(Boolean).join(' · ')))))) : null,
+    el('h2', {text: t('rep_files')}),
+    el('div', {class: 'row no-print', id: 'report-downloads'},
+      download('/api/reports/disaster/xlsx?' + reportQuery(true), 'xlsx'),
+      download('/api/reports/disaster/csv?' + q, 'csv'),
+      download('/api/reports/hxl/csv', 'hxl'),
+      download('/api/reports/hxl/csv?by=site', 'hxl_site'),
+      download('/api/reports/pfif/xml', 'pfif'),
+      download('/api/reports/relief/xlsx', 'relief_xlsx'),
+      download('/api/reports/relief/csv', 'relief_csv')),
+    submitBtn ? el('div', {class: 'card no-print'}, el('p', {class: 'mute'}, t('rep_submit_hint')), submitBtn) : null,
+    el('h2', {text: t('rep_submitted_list')}),
+    submitted.length ? el('div', {class: 'scroll'}, el('table', {id: 'report-submitted', class: 'card-table'},
+      el('tr', {}, [t('rep_date'), t('rep_kind'), t('rep_when'), t('rep_area'), t('rep_by')].map((x) => el('th', {}, x))),
+      submitted.map((s) => el('tr', {},
+        el('td', {}, s.date), el('td', {}, t('kind_' + s.kind)), el('td', {}, new Date(s.time * 1000).toLocaleString()),
+        el('td', {}, s.area || ''), el('td', {}, [s.account, s.author_name || (s.author || '').slice(0, 8)].filter(Boolean).join(' · '))))))
+      : el('p', {class: 'mute', id: 'report-submitted'}, t('rep_none_submitted')));
+  refresh = () => { if (!form.contains(document.activeElement)) load(); };
+};
+
+const LINE_KINDS = {
+  missing: ['失踪', 'missing'], whereabouts: ['下落不明', 'whereabouts unknown'],
+  unreachable: ['未联系上', 'unreachable'], not_contacted: ['从未联系', 'never contacted'],
+};
+let completenessVillage = '';
+
+pages.completeness = async (main) => {
+  const all = await api('GET', '/api/reports/completeness');
+  const r = completenessVillage
+    ? await api('GET', '/api/reports/completeness?village=' + encodeURIComponent(completenessVillage)) : all;
+  if (!r.ok) { main.replaceChildren(reportNav('completeness'), el('div', {class: 'err'}, msg(r.data.error))); return; }
+  const tot = r.data.totals || {};
+  const names = (all.data.villages || []).map((v) => v.village).filter((v) => v !== null);
+  const pick = el('select', {id: 'c-village', name: 'village', 'aria-label': t('village')},
+    el('option', {value: ''}, t('c_all')), names.map((v) => el('option', {value: v, selected: v === completenessVillage}, v)));
+  pick.addEventListener('change', () => { completenessVillage = pick.value; load(); });
+  const line = (l) => el('li', {class: l.vulnerable ? 'vuln' : null},
+    el('a', {href: l.household ? '#/household/' + l.household : null}, el('b', {}, l.name || l.head_name || '?')), ' ',
+    el('span', {class: 'tag' + (l.kind === 'missing' ? ' red' : '')},
+      l.kind === 'unreachable' && l.warned ? t('c_warned_not_found') : (LINE_KINDS[l.kind] || [l.kind, l.kind])[lang]),
+    l.vulnerable ? el('span', {class: 'tag red'}, t('vulnerable')) : null, ' ',
+    el('span', {class: 'mute'}, [l.name ? t('head_name') + ': ' + (l.head_name || '—') : null,
+      t('cadre') + ': ' + (l.cadre || '—'), l.phone ? t('phone') + ': ' + l.phone : null].filter(Boolean).join(' · ')));
+  main.replaceChildren(reportNav('completeness'),
+    el('h1', {text: t('c_title')}),
+    el('div', {class: 'stat', id: 'c-totals'},
+      el('div', {}, el('b', {}, tot.not_contacted ?? 0), t('c_not_contacted')),
+      el('div', {}, el('b', {}, tot.unreachable ?? 0), t('c_unreachable')),
+      el('div', {}, el('b', {}, tot.whereabouts_unknown ?? 0), t('c_whereabouts')),
+      el('div', {}, el('b', {}, tot.vulnerable_not_safe ?? 0), t('c_vulnerable')),
+      el('div', {}, el('b', {}, tot.missing ?? 0), t('c_missing'))),
+    el('div', {class: 'row no-print'}, pick,
+      el('a', {class: 'btn', id: 'dl-completeness', download: '',
+        href: '/api/reports/completeness/csv' + (completenessVillage ? '?village=' + encodeURIComponent(completenessVillage) : '')}, t('dl_csv'))),
+    (r.data.villages || []).length ? el('div', {id: 'completeness'}, r.data.villages.map((v) => el('section', {class: 'card'},
+      el('h2', {}, v.village ?? t('rep_no_village')),
+      el('p', {class: 'mute'}, [t('c_not_contacted') + ' ' + v.counts.not_contacted, t('c_unreachable') + ' ' + v.counts.unreachable,
+        t('c_whereabouts') + ' ' + v.counts.whereabouts_unknown, t('c_missing') + ' ' + v.counts.missing].join(' · ')),
+      el('ul', {class: 'list'}, v.lines.map(line)))))
+      : el('div', {class: 'ok', id: 'completeness'}, t('all_accounted')));
+  refresh = load;
+};
+
+const DUP_WHY = {
+  id_number: ['身份证号相同', 'same ID number'], name_birth_village: ['姓名、出生年份、村相同', 'same name, birth year and village'],
+  name_variant: ['姓名相近（繁简、同音）', 'similar names'], phone: ['电话相同', 'same phone'],
+  household_number: ['户编号相同', 'same household number'],
+};
+
+pages.dups = async (main) => {
+  const canMerge = me.role === 'admin' || me.role === 'coordinator';
+  const [r, mp, mh] = await Promise.all([api('GET', '/api/dups'),
+    canMerge ? api('GET', '/api/persons?limit=1000') : null, canMerge ? api('GET', '/api/households?limit=1000') : null]);
+  if (!r.ok) { main.replaceChildren(reportNav('dups'), el('div', {class: 'err'}, msg(r.data.error))); return; }
+  const act = async (path, body) => {
+    const s = await api('POST', path, body);
+    if (!s.ok) { banner(msg(s.data.error), true); return false; }
+    return true;
+  };
+  const mergeInto = async (table, keep, rows) => {
+    for (const x of rows) if (x.id !== keep && !(await act('/api/merge', {table, keep, dup: x.id}))) break;
+    banner(t('merged'));
+    load();
+  };
+  const label = (table, x) => table === 'persons'
+    ? [x.name, x.birth_year, x.village].filter((v) => v !== null && v !== undefined).join(' · ')
+    : [x.head_name, x.village].filter((v) => v !== null && v !== undefined).join(' · ');
+  const merged = [];
+  for (const [table, res] of [['persons', mp], ['households', mh]]) {
+    for (const x of (res && res.ok ? res.data.rows : [])) if (x.merged_into) merged.push([table, x]);
+  }
+  main.replaceChildren(reportNav('dups'),
+    el('h1', {text: t('dups_title')}),
+    el('p', {class: 'mute'}, t('dups_hint')),
+    r.data.groups.length ? el('div', {id: 'dups'}, r.data.groups.map((g) => {
+      const rows = g[g.kind] || [];
+      return el('section', {class: 'card dup-group'},
+        el('div', {}, el('b', {}, (DUP_WHY[g.why] || [g.why, g.why])[lang]), ' ', el('span', {class: 'mute'}, t('dups_score') + ' ' + g.score),
+          ' ', el('span', {class: 'tag'}, t(g.kind))),
+        el('ul', {class: 'list'}, rows.map((x) => el('li', {},
+          el('a', {href: g.kind === 'households' ? '#/household/' + x.id : (x.household ? '#/household/' + x.household : null)}, label(g.kind, x)), ' ',
+          el('span', {class: 'mute'}, x.id.slice(0, 8)),
+          canMerge ? el('button', {type: 'button', class: 'merge-keep', text: t('merge_keep'),
+            onclick: () => { if (confirm(t('merge_confirm') + ' ' + label(g.kind, x))) mergeInto(g.kind, x.id, rows); }}) : null))));
+    })) : el('p', {class: 'ok', id: 'dups'}, t('dups_none')),
+    canMerge && merged.length ? el('section', {}, el('h2', {text: t('merged_list')}),
+      el('ul', {class: 'list', id: 'merged'}, merged.map(([table, x]) => el('li', {},
+        el('b', {}, label(table, x) || x.id.slice(0, 8)), ' ', el('span', {class: 'mute'}, '→ ' + x.merged_into.slice(0, 8)), ' ',
+        el('button', {type: 'button', class: 'unmerge', text: t('unmerge'),
+          onclick: async () => { if (await act('/api/unmerge', {table, dup: x.id})) { banner(t('unmerged')); load(); } }}))))) : null);
+  refresh = load;
+};
+
 /* ---- routing and live updates */
 
 /* Every render is numbered: a page that finishes loading after the
@@ -887,7 +1174,8 @@ let gen = 0;
 async function load() {
   const my = ++gen;
   const real = document.getElementById('main');
-  const main = {replaceChildren: (...kids) => { if (my === gen) real.replaceChildren(...kids); }};
+  /* (a part left out is null, as for el(): never the text "null") */
+  const main = {replaceChildren: (...kids) => { if (my === gen) real.replaceChildren(...kids.filter((k) => k !== null && k !== undefined && k !== false)); }};
   const [, page, arg] = (location.hash || '#/find').split('/');
   for (const a of document.querySelectorAll('#tabs a')) a.classList.toggle('on', a.getAttribute('href') === '#/' + page);
   refresh = null; /* each page sets its own once it is drawn */
