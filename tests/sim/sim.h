@@ -143,6 +143,21 @@ struct sim_world {
          * checks of a conflict whose heads tie on the clock with
          * different values, so the author key decides (sim_check.c). */
         unsigned long tied_writes, tied_conflicts;
+        /* Merges on purpose (sim_gen.c, "Merges"): merged_into written to
+         * another live row of the table (chains among them: into a
+         * duplicate, or of a record that has duplicates), written back
+         * empty, crossed on two nodes (A<-B here, B<-A there), raced on
+         * two nodes by an edit, a delete, another merge or an event, and
+         * records in a merge edited or deleted. */
+        unsigned long merges, chains, unmerges, crossed, races, touched;
+        /* Relief rows written (naming a duplicate among them), and
+         * corrections of relief rows. */
+        unsigned long relief, relief_to_dup, relief_reversed;
+        /* Checks of the relief list (sim_check.c): rows compared,
+         * effective payments counted under a record other than the
+         * household they name, and payments to a deleted household
+         * (listed under its own id). */
+        unsigned long relief_rows_checked, relief_via_dup, relief_to_deleted;
     } stats;
 };
 
@@ -375,6 +390,10 @@ void sim_check_node(struct sim_world *w, int node);
 /* After sim_quiesce: every node equal to the others and to the model,
  * its log verified, every entry's clock within its bounds. */
 void sim_check_converged(struct sim_world *w);
+/* Live households and persons of node 0 that stand for another record
+ * (model_rep): the duplicates the views follow; *@via_cycle of them end
+ * on a cycle (its lowest id). */
+size_t sim_duplicates(struct sim_world *w, size_t *via_cycle);
 
 /* A world for @seed: 3 to 6 nodes on clocks the seed picks. */
 struct sim_world *sim_world_random(uint64_t seed);

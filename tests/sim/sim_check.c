@@ -2,9 +2,9 @@
  * nodes against each other once every entry has reached every node.
  *
  * Each check reads the node through its public reads (hz_node_ls, _get,
- * _view, _conflicts, _vector, _status) and compares with what the model
- * derives from the operations the simulator generated and the entries it
- * delivered to that node. */
+ * _view, _report, _conflicts, _vector, _status) and compares with what
+ * the model derives from the operations the simulator generated and the
+ * entries it delivered to that node. */
 #include "sim.h"
 
 #include "core/limits.h"
@@ -375,10 +375,11 @@ static struct tally *tally_add(struct tally *t, size_t *n, long a, long b,
  * link to a missing or deleted row ends the chain, and a cycle ends at
  * its lowest id. A row that is not live stands for itself (the views
  * keep what they cannot follow, such as a stay of a deleted person). */
-static size_t model_rep(struct sim_world *w, const struct sim_view *v,
-                        size_t row)
+static size_t model_rep_cycle(struct sim_world *w, const struct sim_view *v,
+                              size_t row, bool *cycle)
 {
     const struct sim_model *m = w->model;
+    *cycle = false;
     if (!model_row_live(m, v, row))
         return row;
     const struct table_def *t = m->rows[row].t;
@@ -394,6 +395,7 @@ static size_t model_rep(struct sim_world *w, const struct sim_view *v,
             for (size_t k = i + 1; k < n; k++)
                 if (strcmp(m->rows[path[k]].hex, m->rows[low].hex) < 0)
                     low = path[k];
+            *cycle = true;
             return low;
         }
         if (n == sizeof path / sizeof path[0])
@@ -409,6 +411,13 @@ static size_t model_rep(struct sim_world *w, const struct sim_view *v,
             return cur;
         cur = (size_t)next;
     }
+}
+
+static size_t model_rep(struct sim_world *w, const struct sim_view *v,
+                        size_t row)
+{
+    bool cycle;
+    return model_rep_cycle(w, v, row, &cycle);
 }
 
 static void check_sums(struct sim_world *w, int x, const bool *counts,
@@ -543,6 +552,197 @@ static void check_presence(struct sim_world *w, int x, const bool *open)
                   ev->hex);
     }
     json_decref(j);
+}
+
+/* The household relief list (proto/reports.md, "The household relief
+ * list"): one row per household record with an effective relief row,
+ * where a relief row counts for the household its household stands for
+ * (model_rep: through duplicates; a household not live, deleted or not
+ * yet held, stands for itself, so a payment to it keeps its own row).
+ * Per row: the sums of cash_fen and goods_fen (and their yuan text),
+ * the effective rows counted (payments), the forms of payment used, and
+ * the greatest persons given; then the totals. Every effective payment
+ * is counted once, under one household, and none is lost. */
+struct relief_want {
+    long h;
+    int64_t cash, goods, payments, aided; /* aided: -1 when none gives it */
+    unsigned methods;                     /* bit k: enum value k used */
+    bool matched;
+};
+
+static int64_t canon_int(const struct m_event *e, const char *col)
+{
+    const char *s = e->canon[schema_col_c(e->t, col)];
+    return s != NULL ? strtoll(s, NULL, 10) : 0;
+}
+
+static void yuan(int64_t fen, char *out, size_t cap)
+{
+    snprintf(out, cap, "%" PRId64 ".%02" PRId64, fen / 100, fen % 100);
+}
+
+/* Whether relief list row @a (household record @ha) may come before row
+ * @b: village order, none last; then head_name; then the household id.
+ * Where one head_name is missing the spec leaves the order open. */
+static bool relief_before(struct sim_world *w, const struct sim_view *v,
+                          size_t ha, size_t hb)
+{
+    const struct table_def *t = w->model->rows[ha].t;
+    const char *va = model_value(w, v, ha, schema_col_c(t, "village"));
+    const char *vb = model_value(w, v, hb, schema_col_c(t, "village"));
+    if ((va == NULL) != (vb == NULL))
+        return vb == NULL;
+    if (va != NULL && strcmp(va, vb) != 0)
+        return strcmp(va, vb) < 0;
+    const char *na = model_value(w, v, ha, schema_col_c(t, "head_name"));
+    const char *nb = model_value(w, v, hb, schema_col_c(t, "head_name"));
+    if ((na == NULL) != (nb == NULL))
+        return true;
+    if (na != NULL && strcmp(na, nb) != 0)
+        return strcmp(na, nb) < 0;
+    return strcmp(w->model->rows[ha].hex, w->model->rows[hb].hex) < 0;
+}
+
+static void check_relief(struct sim_world *w, int x, const bool *counts)
+{
+    const struct sim_model *m = w->model;
+    const struct sim_view *v = &w->nodes[x].view;
+    const struct table_def *relief = schema_table_c(schema_current(), "relief");
+    const struct table_def *households =
+        schema_table_c(schema_current(), "households");
+    const struct col_def *method_col =
+        &relief->cols[schema_col_c(relief, "method")];
+    struct relief_want *want = calloc(m->n_events + 1, sizeof *want);
+    if (want == NULL)
+        abort();
+    size_t n = 0;
+    int64_t total_cash = 0, total_goods = 0;
+    unsigned long via_dup = 0, to_deleted = 0;
+    for (size_t i = 0; i < m->n_events; i++) {
+        const struct m_event *e = &m->events[i];
+        if (!counts[i] || e->t != relief)
+            continue;
+        SIM_CHECK(w, e->household >= 0, "relief %.8s names no household",
+                  e->hex);
+        long h = (long)model_rep(w, v, (size_t)e->household);
+        via_dup += h != e->household;
+        to_deleted += model_row_deleted(m, v, (size_t)e->household);
+        struct relief_want *r = NULL;
+        for (size_t k = 0; k < n && r == NULL; k++)
+            r = want[k].h == h ? &want[k] : NULL;
+        if (r == NULL) {
+            r = &want[n++];
+            *r = (struct relief_want){.h = h, .aided = -1};
+        }
+        int64_t cash = canon_int(e, "cash_fen"),
+                goods = canon_int(e, "goods_fen");
+        r->cash += cash;
+        r->goods += goods;
+        total_cash += cash;
+        total_goods += goods;
+        r->payments++;
+        const char *persons = e->canon[schema_col_c(relief, "persons")];
+        if (persons != NULL && strtoll(persons, NULL, 10) > r->aided)
+            r->aided = strtoll(persons, NULL, 10);
+        const char *method = e->canon[schema_col_c(relief, "method")];
+        for (unsigned k = 0; method_col->values[k].name != NULL; k++) {
+            if (method != NULL &&
+                strcmp(method_col->values[k].name, method) == 0)
+                r->methods |= 1u << k;
+        }
+    }
+    struct hz_err err = {0};
+    struct hz_report_opts opts = {0};
+    char *text = NULL;
+    int rv = hz_node_report(w->nodes[x].node, "relief", &opts, &text, &err);
+    json_t *j = sim_json(w, "relief list", rv, text, &err);
+    const json_t *rows = json_object_get(j, "rows");
+    SIM_CHECK(w, json_array_size(rows) == n,
+              "node %d relief list has %zu households, model %zu", x,
+              json_array_size(rows), n);
+    long prev = -1;
+    int village_col = schema_col_c(households, "village");
+    int head_col = schema_col_c(households, "head_name");
+    for (size_t i = 0; i < json_array_size(rows); i++) {
+        const json_t *o = json_array_get(rows, i);
+        long h = json_row(w, o, "household", households);
+        /* The record's own fields (a deleted household shows none), in
+         * the list's order. */
+        const char *village = model_value(w, v, (size_t)h, village_col);
+        const char *head = model_value(w, v, (size_t)h, head_col);
+        const json_t *got_village = json_object_get(o, "village");
+        SIM_CHECK(
+            w,
+            (village == NULL
+                 ? json_is_null(got_village)
+                 : json_is_string(got_village) &&
+                       strcmp(json_string_value(got_village), village) == 0) &&
+                strcmp(str_of(w, o, "D03001"), head != NULL ? head : "") == 0,
+            "node %d relief list: household %.8s village or head_name"
+            " not its record's (%s, %s)",
+            x, m->rows[h].hex, village ? village : "(none)",
+            head ? head : "(none)");
+        SIM_CHECK(w, prev < 0 || relief_before(w, v, (size_t)prev, (size_t)h),
+                  "node %d relief list: household %.8s listed after %.8s", x,
+                  m->rows[h].hex, m->rows[prev].hex);
+        prev = h;
+        struct relief_want *r = NULL;
+        for (size_t k = 0; k < n && r == NULL; k++)
+            r = want[k].h == h ? &want[k] : NULL;
+        SIM_CHECK(w, r != NULL && !r->matched,
+                  "node %d relief list: household %.8s %s", x,
+                  str_of(w, o, "household"),
+                  r == NULL ? "has no effective relief in the model"
+                            : "listed twice");
+        r->matched = true;
+        SIM_CHECK(w,
+                  int_of(w, o, "cash_fen") == r->cash &&
+                      int_of(w, o, "goods_fen") == r->goods &&
+                      int_of(w, o, "payments") == r->payments,
+                  "node %d relief list: household %.8s cash %" PRId64
+                  " goods %" PRId64 " fen in %" PRId64
+                  " payments, model %" PRId64 " and %" PRId64 " in %" PRId64,
+                  x, m->rows[h].hex, int_of(w, o, "cash_fen"),
+                  int_of(w, o, "goods_fen"), int_of(w, o, "payments"), r->cash,
+                  r->goods, r->payments);
+        char cash[32], goods[32], methods[128] = "";
+        yuan(r->cash, cash, sizeof cash);
+        yuan(r->goods, goods, sizeof goods);
+        for (unsigned k = 0; method_col->values[k].name != NULL; k++) {
+            if (r->methods & 1u << k)
+                snprintf(methods + strlen(methods),
+                         sizeof methods - strlen(methods), "%s%s",
+                         methods[0] != '\0' ? "、" : "",
+                         method_col->values[k].zh);
+        }
+        SIM_CHECK(w,
+                  strcmp(str_of(w, o, "D03008"), cash) == 0 &&
+                      strcmp(str_of(w, o, "D03009"), goods) == 0 &&
+                      strcmp(str_of(w, o, "D03010"), methods) == 0,
+                  "node %d relief list: household %.8s D03008 %s D03009 %s"
+                  " D03010 %s, model %s %s %s",
+                  x, m->rows[h].hex, str_of(w, o, "D03008"),
+                  str_of(w, o, "D03009"), str_of(w, o, "D03010"), cash, goods,
+                  methods);
+        SIM_CHECK(w, r->aided < 0 || int_of(w, o, "D03007") == r->aided,
+                  "node %d relief list: household %.8s D03007 %" PRId64
+                  ", model %" PRId64,
+                  x, m->rows[h].hex, int_of(w, o, "D03007"), r->aided);
+    }
+    const json_t *total = json_object_get(j, "total");
+    SIM_CHECK(w,
+              int_of(w, total, "households") == (int64_t)n &&
+                  int_of(w, total, "cash_fen") == total_cash &&
+                  int_of(w, total, "goods_fen") == total_goods,
+              "node %d relief list total: %" PRId64 " households, cash %" PRId64
+              " goods %" PRId64 " fen; model %zu, %" PRId64 ", %" PRId64,
+              x, int_of(w, total, "households"), int_of(w, total, "cash_fen"),
+              int_of(w, total, "goods_fen"), n, total_cash, total_goods);
+    json_decref(j);
+    free(want);
+    w->stats.relief_rows_checked += n;
+    w->stats.relief_via_dup += via_dup;
+    w->stats.relief_to_deleted += to_deleted;
 }
 
 static void check_vulnerable(struct sim_world *w, int x)
@@ -809,6 +1009,7 @@ void sim_check_node(struct sim_world *w, int x)
     check_sums(w, x, counts, true);
     check_occupancy(w, x, open);
     check_presence(w, x, open);
+    check_relief(w, x, counts);
     free(counts);
     free(open);
     check_vulnerable(w, x);
@@ -892,6 +1093,22 @@ static char *read_text(struct sim_world *w, int x,
     SIM_CHECK(w, rv == 0, "%s of node %d: %s (%s)", what, x, hz_errname(rv),
               err.msg);
     return text;
+}
+
+size_t sim_duplicates(struct sim_world *w, size_t *via_cycle)
+{
+    const struct sim_model *m = w->model;
+    const struct sim_view *v = &w->nodes[0].view;
+    size_t n = 0;
+    *via_cycle = 0;
+    for (size_t i = 0; i < m->n_rows; i++) {
+        bool cycle;
+        if (!model_row_live(m, v, i) || model_rep_cycle(w, v, i, &cycle) == i)
+            continue;
+        n++;
+        *via_cycle += cycle;
+    }
+    return n;
 }
 
 void sim_check_converged(struct sim_world *w)

@@ -39,6 +39,12 @@ struct gen_op {
     size_t n_seen;
 };
 
+/* What an action did on purpose, added to w->stats once it commits. */
+struct gen_tally {
+    unsigned merges, chains, unmerges, touched;
+    unsigned relief, relief_to_dup, relief_reversed;
+};
+
 struct gen_batch {
     int node;
     const struct sim_view *v;
@@ -46,6 +52,7 @@ struct gen_batch {
     size_t n;
     int expect; /* 0, or the error the commit must return */
     const char *what;
+    struct gen_tally tally;
 };
 
 /* ---- sim_gen_ops.c */

@@ -448,4 +448,11 @@ void gen_commit(struct sim_world *w, struct gen_batch *b)
     uint64_t seq = sim_wrote(w, b->node);
     record(w, b, (struct m_ref){b->node, seq});
     w->stats.writes++;
+    w->stats.merges += b->tally.merges;
+    w->stats.chains += b->tally.chains;
+    w->stats.unmerges += b->tally.unmerges;
+    w->stats.touched += b->tally.touched;
+    w->stats.relief += b->tally.relief;
+    w->stats.relief_to_dup += b->tally.relief_to_dup;
+    w->stats.relief_reversed += b->tally.relief_reversed;
 }

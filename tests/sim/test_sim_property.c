@@ -99,9 +99,12 @@ static char *read_json(struct sim_world *w, int node, const char *what)
     char *text = NULL;
     struct hz_err err = {0};
     hz_node *n = w->nodes[node].node;
+    struct hz_report_opts opts = {0};
     int rv = strcmp(what, "vector") == 0 ? hz_node_vector(n, &text, &err)
              : strcmp(what, "conflicts") == 0
                  ? hz_node_conflicts(n, &text, &err)
+             : strcmp(what, "relief") == 0
+                 ? hz_node_report(n, what, &opts, &text, &err)
                  : hz_node_view(n, what, &text, &err);
     SIM_CHECK(w, rv == 0, "%s of node %d: %s (%s)", what, node, hz_errname(rv),
               err.msg);
@@ -142,14 +145,15 @@ static char *rows_sorted(struct sim_world *w, const char *text)
     return out;
 }
 
-/* The fresh node reads exactly like node 0 of the run: byte for byte.
+/* The fresh node reads exactly like node 0 of the run: byte for byte
+ * (the relief list too, proto/reports.md: a function of the state).
  * "presence" is compared as a set of rows: its order is not a function of
  * the state yet (sim.views, presence_reads_the_same_on_equal_replicas). */
 static void check_same_as_run(struct sim_world *w, int fresh, enum order order)
 {
-    static const char *const reads[] = {"vector",    "conflicts", "stock",
-                                        "received",  "occupancy", "presence",
-                                        "vulnerable"};
+    static const char *const reads[] = {"vector",     "conflicts", "stock",
+                                        "received",   "occupancy", "presence",
+                                        "vulnerable", "relief"};
     char h0[2 * HZ_HASH_LEN + 1], h[2 * HZ_HASH_LEN + 1];
     sim_state_hash(w, 0, h0);
     sim_state_hash(w, fresh, h);
@@ -221,7 +225,7 @@ any_order_batching_and_repetition_gives_identical_state(void **state)
         count = 5;
     if (sim_env_seed(&first))
         count = 1;
-    unsigned long entries = 0;
+    unsigned long entries = 0, merged_seeds = 0, merges = 0;
     for (uint64_t seed = first; seed < first + count; seed++) {
         struct sim_world *w = sim_world_random(seed);
         jmp_buf jb;
@@ -240,11 +244,15 @@ any_order_batching_and_repetition_gives_identical_state(void **state)
         for (int o = 0; o < ORDER_COUNT; o++)
             feed_fresh_node(w, (enum order)o);
         entries += w->n_reg;
+        merged_seeds += w->stats.merges > 0;
+        merges += w->stats.merges;
         sim_world_free(w);
     }
     printf("sim: %" PRIu64 " seeds from %" PRIu64 ": %lu entries, each fed"
            " to %d fresh nodes\n",
            count, first, entries, ORDER_COUNT);
+    printf("sim: %lu of those seeds with merges on purpose (%lu merges)\n",
+           merged_seeds, merges);
 }
 
 int main(void)
