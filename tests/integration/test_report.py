@@ -311,9 +311,13 @@ def explain_lists_add_up():
                         "%s %s_hh: households" % (where, g))
                 T.check_eq(len(es), r[g + "_hh"], "%s: %s_hh lists %d"
                            % (where, g, r[g + "_hh"]))
-                # The rooms: the values of the *_hh households (or of
-                # *_rooms entries, if listed under that name).
-                rs = explain_entries(ex, g + "_rooms", v) or es
+                # The rooms (reports.md): *_rooms lists the same
+                # households, each with its rooms as the value.
+                rs = explain_entries(ex, g + "_rooms", v)
+                T.check_eq([e["household"] for e in rs],
+                           [e["household"] for e in es],
+                           "%s: %s_rooms lists the %s_hh households"
+                           % (where, g, g))
                 T.check_eq(sum(e["value"] for e in rs), r[g + "_rooms"],
                            "%s: %s rooms add up to %d"
                            % (where, g, r[g + "_rooms"]))
