@@ -1,5 +1,5 @@
 # tools/bench/lib.sh - sourced by the benchmark scripts (sync.sh, web.sh,
-# peers/run.sh): the small helpers they share.
+# peers/run.sh, roster.sh, report.sh): the small helpers they share.
 
 # jget FILE EXPR: EXPR in Python over j, the JSON of FILE.
 jget() {
@@ -12,6 +12,17 @@ calc() { awk "BEGIN { printf \"${2:-%.2f}\", ($1) }"; }
 
 # mib KIB: KiB as MiB, one decimal.
 mib() { calc "$1 / 1024" %.1f; }
+
+# timed NAME CMD...: CMD under GNU time, its output in $work/NAME.out and
+# .err; sets t_wall, t_cpu (user + sys) and t_rss (peak KiB); a failure
+# prints its stderr and exits (roster.sh, report.sh).
+timed() {
+  local name=$1 u s; shift
+  /usr/bin/time -f '%e %U %S %M' -o "$work/$name.time" "$@" >"$work/$name.out" 2>"$work/$name.err" || {
+    echo "FAIL: $name"; cat "$work/$name.err" >&2; exit 1; }
+  read -r t_wall u s t_rss <"$work/$name.time"
+  t_cpu=$(calc "$u + $s")
+}
 
 # bounded SECONDS CMD...: CMD under timeout (which signals its whole
 # process group on expiry or when it is itself sent SIGTERM), in the

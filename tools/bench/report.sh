@@ -48,15 +48,6 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); commit: $rev"
 echo "command: tools/bench/report.sh --households $households"
 
-# timed NAME CMD...: run under GNU time; sets t_wall, t_cpu, t_rss (KiB).
-timed() {
-  local name=$1; shift
-  /usr/bin/time -f '%e %U %S %M' -o "$work/$name.time" "$@" >"$work/$name.out" 2>"$work/$name.err" || {
-    echo "FAIL: $name"; cat "$work/$name.err" >&2; exit 1; }
-  read -r t_wall u s t_rss <"$work/$name.time"
-  t_cpu=$(calc "$u + $s")
-}
-
 node=$work/town
 "$hz" -d "$node" init --name 测试乡镇 >/dev/null
 "$hz" -d "$node" network create --name 测试网 >/dev/null

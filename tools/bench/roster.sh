@@ -74,15 +74,6 @@ EOF
 rows=$((households * 3))
 echo "roster: $households households, $rows persons, $(du -h "$work/roster.csv" | cut -f1) (GB18030)"
 
-# timed NAME CMD...: run under GNU time; sets t_wall, t_cpu, t_rss (KiB).
-timed() {
-  local name=$1; shift
-  /usr/bin/time -f '%e %U %S %M' -o "$work/$name.time" "$@" >"$work/$name.out" 2>"$work/$name.err" || {
-    echo "FAIL: $name"; cat "$work/$name.err" >&2; exit 1; }
-  read -r t_wall u s t_rss <"$work/$name.time"
-  t_cpu=$(calc "$u + $s")
-}
-
 "$hz" -d "$work/a" init --name 测试乡镇 >/dev/null
 "$hz" -d "$work/a" network create --name 测试网 >/dev/null
 timed roster "$hz" -d "$work/a" --json import roster "$work/roster.csv"
