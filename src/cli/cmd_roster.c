@@ -14,372 +14,198 @@
 #include "cli.h"
 
 #include "../core/error_int.h"
-#include "../core/roster.h"
 #include "../sheet/sheet.h"
 #include "../store/store.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
-#define MAPPING_LINE_MAX 512
+#define MAPPING_FILE_MAX (64u * 1024u)
 
-struct run {
-    struct cli *c;
-    struct roster *r;
-    struct store_roster *w;
-    bool dry;
-    bool sheet_told; /* roster_sheet called */
-    json_t *refused, *dups;
-    int code; /* a failure inside a callback */
-    struct hz_err err;
-};
+/* ---- the mapping file, read whole and checked here so its faults name
+ * the file and line */
 
-static void on_refused(void *data, uint32_t row, const char *heading,
-                       const char *zh, const char *en)
+static int read_mapping(struct cli *c, const char *path, char **out)
 {
-    struct run *u = data;
-    json_array_append_new(
-        u->refused, json_pack("{s:I, s:s, s:s, s:s}", "row", (json_int_t)row,
-                              "column", heading, "why", en, "why_zh", zh));
-}
-
-static void add_dup(struct run *u, uint32_t row, const char *kind,
-                    const char *why, const char *with_id, uint32_t with_row)
-{
-    json_t *d = json_pack("{s:I, s:s, s:s}", "row", (json_int_t)row, "kind",
-                          kind, "why", why);
-    if (with_id != NULL)
-        json_object_set_new(d, "with", json_string(with_id));
-    if (with_row != 0)
-        json_object_set_new(d, "with_row", json_integer(with_row));
-    json_array_append_new(u->dups, d);
-}
-
-static int on_household(void *data, const struct roster_household *h,
-                        struct hz_err *err)
-{
-    struct run *u = data;
-    struct store_roster_done *done = malloc(sizeof *done);
-    if (done == NULL)
-        return hz_err_set(err, HZ_ENOMEM, "roster");
-    int rv = store_roster_add(u->w, h, done, err);
-    for (size_t i = 0; rv == 0 && i < h->n_persons; i++) {
-        if (done->person[i] == STORE_ROSTER_DUPLICATE)
-            add_dup(u, h->persons[i].row, "in_file", "id_number", NULL,
-                    done->dup_row[i]);
-        else if (done->person[i] == STORE_ROSTER_ELSEWHERE)
-            add_dup(u, h->persons[i].row, "registered", "id_number",
-                    done->elsewhere[i], 0);
-        else if (done->person[i] == STORE_ROSTER_NEW &&
-                 done->likely[i][0] != '\0')
-            add_dup(u, h->persons[i].row, "likely", done->likely_why[i],
-                    done->likely[i], 0);
-    }
-    free(done);
-    return rv;
-}
-
-static int on_row(void *data, const struct sheet_info *info,
-                  const struct sheet_row *row, struct hz_err *err)
-{
-    struct run *u = data;
-    if (!u->sheet_told) {
-        u->sheet_told = true;
-        /* The same layout, field for field (sheet.h, roster.h). */
-        _Static_assert(sizeof(struct sheet_merge) ==
-                           sizeof(struct roster_merge),
-                       "merged ranges");
-        int rv = roster_sheet(u->r, (const struct roster_merge *)info->merges,
-                              info->n_merges, info->date1904, err);
-        if (rv != 0)
-            return rv;
-    }
-    _Static_assert(sizeof(struct sheet_cell) == sizeof(struct roster_cell),
-                   "cells");
-    struct roster_row rr = {row->number, row->n,
-                            (const struct roster_cell *)row->cells};
-    return roster_row(u->r, &rr, err);
-}
-
-/* ---- the mapping file: "heading = field" lines, "header = N" */
-
-struct mapping {
-    struct roster_mapping v[ROSTER_MAPPING_MAX];
-    char text[ROSTER_MAPPING_MAX][MAPPING_LINE_MAX];
-    size_t n;
-    uint32_t header;
-};
-
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t len = strlen(s);
-    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' ||
-                       s[len - 1] == '\r' || s[len - 1] == '\n'))
-        s[--len] = '\0';
-    return s;
-}
-
-static int read_mapping(struct cli *c, const char *path, struct mapping *m)
-{
-    FILE *f = fopen(path, "r");
+    FILE *f = fopen(path, "rb");
     if (f == NULL) {
         fprintf(stderr, "huzhu: %s: %s\n", path, strerror(errno));
         return errno == ENOENT ? EXIT_NOTFOUND : EXIT_FAIL;
     }
-    char line[MAPPING_LINE_MAX];
-    int rv = EXIT_OK;
-    for (unsigned no = 1; rv == EXIT_OK && fgets(line, sizeof line, f); no++) {
-        char *s = trim(line);
-        if (no == 1 && strncmp(s, "\xef\xbb\xbf", 3) == 0)
-            s += 3;
-        if (s[0] == '\0' || s[0] == '#')
-            continue;
-        char *eq = strrchr(s, '=');
-        if (eq == NULL) {
-            fprintf(stderr, "huzhu: %s:%u: %s\n", path, no,
-                    cli_tr(c, "应为“表头 = 字段”", "want: heading = field"));
-            rv = EXIT_USAGE;
-            break;
-        }
-        *eq = '\0';
-        char *head = trim(s), *field = trim(eq + 1);
-        if (strcmp(head, "header") == 0) {
-            char *end = NULL;
-            unsigned long v = strtoul(field, &end, 10);
-            if (end == field || *end != '\0' || v == 0 || v > SHEET_ROWS_MAX) {
-                fprintf(stderr, "huzhu: %s:%u: %s\n", path, no,
-                        cli_tr(c, "header 应为表头所在行号",
-                               "header wants the heading row's number"));
-                rv = EXIT_USAGE;
-            }
-            m->header = (uint32_t)v;
-            continue;
-        }
-        enum roster_field fld = roster_field_of(field);
-        if (fld == RF_NONE || head[0] == '\0' || m->n == ROSTER_MAPPING_MAX) {
-            fprintf(stderr, "huzhu: %s:%u: %s \"%s\"\n", path, no,
-                    m->n == ROSTER_MAPPING_MAX
-                        ? cli_tr(c, "映射太多", "too many mappings")
-                        : cli_tr(c, "未知字段", "unknown field"),
-                    field);
-            rv = EXIT_USAGE;
-            break;
-        }
-        snprintf(m->text[m->n], sizeof m->text[m->n], "%s", head);
-        m->v[m->n] = (struct roster_mapping){m->text[m->n], fld};
-        m->n++;
-    }
+    char *text = malloc(MAPPING_FILE_MAX + 1);
+    size_t n = text != NULL ? fread(text, 1, MAPPING_FILE_MAX + 1, f) : 0;
+    bool bad = ferror(f) != 0;
     fclose(f);
-    return rv;
-}
-
-/* ---- output */
-
-static const char *layout_zh(const struct roster_columns *cs)
-{
-    if (cs->layout == ROSTER_LAYOUT_HOUSEHOLDS)
-        return "每行一户";
-    return cs->group_by == RF_NUMBER      ? "每行一人，按户号分户"
-           : cs->group_by == RF_HEAD_NAME ? "每行一人，按户主分户"
-                                          : "每行一人，按“户主”行分户";
-}
-
-static const char *layout_en(const struct roster_columns *cs)
-{
-    if (cs->layout == ROSTER_LAYOUT_HOUSEHOLDS)
-        return "one row per household";
-    return cs->group_by == RF_NUMBER ? "one row per person, grouped by 户号"
-           : cs->group_by == RF_HEAD_NAME
-               ? "one row per person, grouped by 户主"
-               : "one row per person, a 户主 row starting each household";
-}
-
-static json_t *columns_json(const struct roster_columns *cs)
-{
-    json_t *cols = json_array(), *unknown = json_array();
-    for (size_t i = 0; i < cs->n_cols; i++) {
-        if (cs->headings[i][0] == '\0')
-            continue;
-        if (cs->fields[i] == RF_NONE) {
-            json_array_append_new(unknown, json_string(cs->headings[i]));
-            continue;
-        }
-        json_t *o = json_pack("{s:s, s:s}", "heading", cs->headings[i], "field",
-                              roster_field_name(cs->fields[i]));
-        if (cs->member[i] > 0)
-            json_object_set_new(o, "member", json_integer(cs->member[i]));
-        json_array_append_new(cols, o);
+    if (text == NULL)
+        return cli_fail(c, HZ_ENOMEM, NULL);
+    if (bad || n > MAPPING_FILE_MAX || memchr(text, '\0', n) != NULL) {
+        fprintf(stderr, "huzhu: %s: %s\n", path,
+                cli_tr(c, "不是映射文件(太大或不是文本)",
+                       "not a mapping file (too big, or not text)"));
+        free(text);
+        return EXIT_USAGE;
     }
-    return json_pack("{s:o, s:o}", "columns", cols, "unrecognized", unknown);
+    text[n] = '\0';
+    struct sheet_mapping_fault fault;
+    if (sheet_roster_mapping_check(text, &fault) != 0) {
+        fprintf(stderr, "huzhu: %s:%u: %s%s%s%s\n", path, fault.line,
+                cli_tr(c, fault.zh, fault.en), fault.field[0] ? " \"" : "",
+                fault.field, fault.field[0] ? "\"" : "");
+        free(text);
+        return EXIT_USAGE;
+    }
+    *out = text;
+    return EXIT_OK;
 }
 
-static void print_text(struct run *u, const struct sheet_info *info,
-                       const struct roster_columns *cs,
-                       const struct store_roster_totals *t, const char *path)
+/* ---- output: the text a person reads, from the JSON --json prints */
+
+static const char *str(json_t *o, const char *key)
 {
-    struct cli *c = u->c;
-    printf("%s: %s (%s", cli_tr(c, "花名册", "roster"), path,
-           info->kind == SHEET_XLSX ? "XLSX" : "CSV");
-    if (info->kind == SHEET_XLSX)
-        printf(", %s \"%s\"", cli_tr(c, "工作表", "sheet"), info->name);
+    const char *s = json_string_value(json_object_get(o, key));
+    return s != NULL ? s : "";
+}
+
+static long long num(json_t *o, const char *key)
+{
+    return (long long)json_integer_value(json_object_get(o, key));
+}
+
+static const char *layout_text(struct cli *c, json_t *o)
+{
+    bool persons = strcmp(str(o, "layout"), "persons") == 0;
+    const char *by = str(o, "group_by");
+    if (!persons)
+        return cli_tr(c, "每行一户", "one row per household");
+    if (strcmp(by, "number") == 0)
+        return cli_tr(c, "每行一人，按户号分户",
+                      "one row per person, grouped by 户号");
+    if (strcmp(by, "head_name") == 0)
+        return cli_tr(c, "每行一人，按户主分户",
+                      "one row per person, grouped by 户主");
+    return cli_tr(c, "每行一人，按“户主”行分户",
+                  "one row per person, a 户主 row starting each household");
+}
+
+static const char *dup_why_zh(const char *why)
+{
+    return strcmp(why, "id_number") == 0 ? "身份证号相同"
+           : strcmp(why, "phone") == 0   ? "电话相同"
+                                         : "同名、同出生年、同村";
+}
+
+static void print_text(struct cli *c, json_t *o)
+{
+    bool xlsx = strcmp(str(o, "kind"), "xlsx") == 0;
+    bool dry = json_is_true(json_object_get(o, "dry_run"));
+    printf("%s: %s (%s", cli_tr(c, "花名册", "roster"), str(o, "file"),
+           xlsx ? "XLSX" : "CSV");
+    if (xlsx)
+        printf(", %s \"%s\"", cli_tr(c, "工作表", "sheet"), str(o, "sheet"));
     else
-        printf(", %s", info->enc == SHEET_ENC_GB18030 ? "GB18030" : "UTF-8");
-    if (cs->header_rows == 2)
-        printf(")\n%s %u–%u%s, %s\n", cli_tr(c, "表头: 第", "headings: rows"),
-               cs->header_row, cs->header_row + 1, cli_tr(c, " 行", ""),
-               cli_tr(c, layout_zh(cs), layout_en(cs)));
+        printf(", %s", strcmp(str(o, "encoding"), "gb18030") == 0 ? "GB18030"
+                                                                  : "UTF-8");
+    long long hr = num(o, "header_row");
+    if (num(o, "header_rows") == 2)
+        printf(")\n%s %lld–%lld%s, %s\n",
+               cli_tr(c, "表头: 第", "headings: rows"), hr, hr + 1,
+               cli_tr(c, " 行", ""), layout_text(c, o));
     else
-        printf(")\n%s %u%s, %s\n", cli_tr(c, "表头: 第", "headings: row"),
-               cs->header_row, cli_tr(c, " 行", ""),
-               cli_tr(c, layout_zh(cs), layout_en(cs)));
-    json_t *cj = columns_json(cs);
-    json_t *unknown = json_object_get(cj, "unrecognized");
+        printf(")\n%s %lld%s, %s\n", cli_tr(c, "表头: 第", "headings: row"), hr,
+               cli_tr(c, " 行", ""), layout_text(c, o));
+    json_t *unknown = json_object_get(o, "unrecognized");
+    size_t i;
+    json_t *v;
     if (json_array_size(unknown) > 0) {
         printf("%s:", cli_tr(c, "未识别的列(已忽略，可用 --mapping 指定)",
                              "columns not recognised (ignored; --mapping"
                              " names them)"));
-        size_t i;
-        json_t *v;
         json_array_foreach(unknown, i, v)
         {
             printf(" %s", json_string_value(v));
         }
         printf("\n");
     }
-    json_decref(cj);
-    if (u->dry)
+    json_t *hh = json_object_get(o, "households");
+    json_t *ps = json_object_get(o, "persons");
+    if (hh == NULL) /* the read stopped before anything was judged */
+        return;
+    if (dry)
         printf("%s\n", cli_tr(c, "试运行: 未写入任何数据",
                               "dry run: nothing was written"));
-    printf("%s: %s %llu, %s %llu, %s %llu\n", cli_tr(c, "住户", "households"),
-           u->dry ? cli_tr(c, "将新增", "would add")
-                  : cli_tr(c, "新增", "added"),
-           (unsigned long long)t->households_new,
+    printf("%s: %s %lld, %s %lld, %s %lld\n", cli_tr(c, "住户", "households"),
+           dry ? cli_tr(c, "将新增", "would add") : cli_tr(c, "新增", "added"),
+           num(hh, "new"),
            cli_tr(c, "已有(只补缺)", "held (only what they lacked)"),
-           (unsigned long long)t->households_matched,
-           cli_tr(c, "以前已导入", "imported before"),
-           (unsigned long long)t->households_seen);
-    printf("%s: %s %llu, %s %llu, %s %llu, %s %llu\n",
+           num(hh, "matched"), cli_tr(c, "以前已导入", "imported before"),
+           num(hh, "seen"));
+    printf("%s: %s %lld, %s %lld, %s %lld, %s %lld\n",
            cli_tr(c, "人员", "persons"),
-           u->dry ? cli_tr(c, "将新增", "would add")
-                  : cli_tr(c, "新增", "added"),
-           (unsigned long long)t->persons_new, cli_tr(c, "已有", "held"),
-           (unsigned long long)t->persons_present,
+           dry ? cli_tr(c, "将新增", "would add") : cli_tr(c, "新增", "added"),
+           num(ps, "new"), cli_tr(c, "已有", "held"), num(ps, "present"),
            cli_tr(c, "文件内重复", "repeated in the file"),
-           (unsigned long long)t->persons_duplicate,
+           num(ps, "duplicate"),
            cli_tr(c, "已登记在别的户", "registered in another household"),
-           (unsigned long long)t->persons_elsewhere);
-    size_t n = json_array_size(u->refused), i;
-    json_t *v;
-    if (n > 0)
-        printf("%s (%zu):\n", cli_tr(c, "无法读取", "could not be read"), n);
-    json_array_foreach(u->refused, i, v)
+           num(ps, "elsewhere"));
+    json_t *refused = json_object_get(o, "refused");
+    if (json_array_size(refused) > 0)
+        printf("%s (%zu):\n", cli_tr(c, "无法读取", "could not be read"),
+               json_array_size(refused));
+    json_array_foreach(refused, i, v)
     {
-        const char *col = json_string_value(json_object_get(v, "column"));
-        printf("  %s %lld%s%s%s%s: %s\n", cli_tr(c, "第", "row"),
-               (long long)json_integer_value(json_object_get(v, "row")),
+        const char *col = str(v, "column");
+        printf("  %s %lld%s%s%s%s: %s\n", cli_tr(c, "第", "row"), num(v, "row"),
                cli_tr(c, " 行", ""), col[0] ? " [" : "", col, col[0] ? "]" : "",
-               json_string_value(
-                   json_object_get(v, c->lang == LANG_ZH ? "why_zh" : "why")));
+               str(v, c->lang == LANG_ZH ? "why_zh" : "why"));
     }
-    n = json_array_size(u->dups);
-    if (n > 0)
-        printf("%s (%zu):\n", cli_tr(c, "可能重复", "likely duplicates"), n);
-    json_array_foreach(u->dups, i, v)
+    json_t *dups = json_object_get(o, "duplicates");
+    if (json_array_size(dups) > 0)
+        printf("%s (%zu):\n", cli_tr(c, "可能重复", "likely duplicates"),
+               json_array_size(dups));
+    json_array_foreach(dups, i, v)
     {
-        const char *kind = json_string_value(json_object_get(v, "kind"));
-        const char *why = json_string_value(json_object_get(v, "why"));
-        const char *why_zh = strcmp(why, "id_number") == 0 ? "身份证号相同"
-                             : strcmp(why, "phone") == 0
-                                 ? "电话相同"
-                                 : "同名、同出生年、同村";
-        long long row =
-            (long long)json_integer_value(json_object_get(v, "row"));
+        const char *kind = str(v, "kind"), *why = str(v, "why");
+        long long row = num(v, "row");
         if (strcmp(kind, "in_file") == 0)
             printf(
                 "  %s %lld%s: %s %lld %s (%s)\n", cli_tr(c, "第", "row"), row,
                 cli_tr(c, " 行", ""),
-                cli_tr(c, "与第", "the same person as row"),
-                (long long)json_integer_value(json_object_get(v, "with_row")),
+                cli_tr(c, "与第", "the same person as row"), num(v, "with_row"),
                 cli_tr(c, "行为同一人，未重复登记", "; not registered twice"),
-                cli_tr(c, why_zh, why));
+                cli_tr(c, dup_why_zh(why), why));
         else if (strcmp(kind, "registered") == 0)
             printf("  %s %lld%s: %s %s%s (%s)\n", cli_tr(c, "第", "row"), row,
                    cli_tr(c, " 行", ""),
                    cli_tr(c, "已登记为人员", "already registered as person"),
-                   json_string_value(json_object_get(v, "with")),
+                   str(v, "with"),
                    cli_tr(c, "，未重复登记", "; not registered twice"),
-                   cli_tr(c, why_zh, why));
+                   cli_tr(c, dup_why_zh(why), why));
         else
             printf("  %s %lld%s: %s %s (%s)\n", cli_tr(c, "第", "row"), row,
                    cli_tr(c, " 行", ""),
                    cli_tr(c, "可能与已登记的人员相同:",
                           "may be a person already registered:"),
-                   json_string_value(json_object_get(v, "with")),
-                   cli_tr(c, why_zh, why));
+                   str(v, "with"), cli_tr(c, dup_why_zh(why), why));
     }
 }
 
-static void print_json(struct run *u, const struct sheet_info *info,
-                       const struct roster_columns *cs,
-                       const struct store_roster_totals *t, const char *path)
-{
-    json_t *o = json_pack(
-        "{s:s, s:s, s:b, s:I, s:I, s:s, s:s}", "file", path, "kind",
-        info->kind == SHEET_XLSX ? "xlsx" : "csv", "dry_run", u->dry,
-        "header_row", (json_int_t)cs->header_row, "header_rows",
-        (json_int_t)cs->header_rows, "layout",
-        cs->layout == ROSTER_LAYOUT_PERSONS ? "persons" : "households",
-        "group_by",
-        cs->layout == ROSTER_LAYOUT_HOUSEHOLDS
-            ? "row"
-            : roster_field_name(cs->group_by));
-    if (info->kind == SHEET_XLSX)
-        json_object_set_new(o, "sheet", json_string(info->name));
-    else
-        json_object_set_new(
-            o, "encoding",
-            json_string(info->enc == SHEET_ENC_GB18030 ? "gb18030" : "utf-8"));
-    json_t *cj = columns_json(cs);
-    json_object_update(o, cj);
-    json_decref(cj);
-    json_object_set_new(o, "households",
-                        json_pack("{s:I, s:I, s:I, s:I}", "new",
-                                  (json_int_t)t->households_new, "matched",
-                                  (json_int_t)t->households_matched, "seen",
-                                  (json_int_t)t->households_seen, "filled",
-                                  (json_int_t)t->households_filled));
-    json_object_set_new(o, "persons",
-                        json_pack("{s:I, s:I, s:I, s:I, s:I}", "new",
-                                  (json_int_t)t->persons_new, "present",
-                                  (json_int_t)t->persons_present, "filled",
-                                  (json_int_t)t->persons_filled, "duplicate",
-                                  (json_int_t)t->persons_duplicate, "elsewhere",
-                                  (json_int_t)t->persons_elsewhere));
-    json_object_set(o, "refused", u->refused);
-    json_object_set(o, "duplicates", u->dups);
-    char *s = json_dumps(o, JSON_COMPACT);
-    printf("%s\n", s);
-    free(s);
-    json_decref(o);
-}
-
 /* ---- the command */
+
+static int this_year(void)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    return tm.tm_year + 1900;
+}
 
 static int parse_encoding(struct cli *c, const char *s, enum sheet_enc *enc)
 {
     if (s == NULL)
         *enc = SHEET_ENC_AUTO;
-    else if (strcasecmp(s, "utf-8") == 0 || strcasecmp(s, "utf8") == 0)
-        *enc = SHEET_ENC_UTF8;
-    else if (strcasecmp(s, "gb18030") == 0 || strcasecmp(s, "gbk") == 0 ||
-             strcasecmp(s, "gb2312") == 0)
-        *enc = SHEET_ENC_GB18030;
-    else {
+    else if (sheet_encoding_of(s, enc) != 0) {
         fprintf(stderr, "huzhu: --encoding: %s\n",
                 cli_tr(c, "应为 utf-8 或 gb18030", "utf-8 or gb18030"));
         return EXIT_USAGE;
@@ -387,114 +213,60 @@ static int parse_encoding(struct cli *c, const char *s, enum sheet_enc *enc)
     return EXIT_OK;
 }
 
-/* Read sheet @which of @path into @u (a new roster each time). */
-static int read_one(struct run *u, const char *path, struct sheet_opts *so,
-                    struct roster_opts *ro, struct sheet_info *info)
-{
-    roster_free(u->r);
-    u->r = NULL;
-    u->sheet_told = false;
-    int rv = roster_new(&u->r, ro, &u->err);
-    if (rv == 0)
-        rv = sheet_read(path, so, on_row, u, info, &u->err);
-    if (rv == 0)
-        rv = roster_end(u->r, &u->err);
-    return rv;
-}
-
 int cmd_import_roster(struct cli *c, struct form *f)
 {
     const char *path = form_get(f, "FILE");
-    struct run u = {.c = c, .dry = form_get(f, "--dry-run") != NULL};
-    struct mapping *m = calloc(1, sizeof *m);
-    if (m == NULL)
-        return cli_fail(c, HZ_ENOMEM, NULL);
+    bool dry = form_get(f, "--dry-run") != NULL;
+    char *mapping = NULL;
     int code = form_get(f, "--mapping") != NULL
-                   ? read_mapping(c, form_get(f, "--mapping"), m)
+                   ? read_mapping(c, form_get(f, "--mapping"), &mapping)
                    : EXIT_OK;
-    struct sheet_opts so = {0};
+    struct sheet_roster_in in = {
+        .path = path,
+        .sheet = form_get(f, "--sheet"),
+        .village = form_get(f, "--village"),
+        .mapping = mapping,
+        .this_year = this_year(),
+        .household = store_roster_household,
+    };
     if (code == EXIT_OK)
-        code = parse_encoding(c, form_get(f, "--encoding"), &so.enc);
+        code = parse_encoding(c, form_get(f, "--encoding"), &in.enc);
     if (code != EXIT_OK) {
-        free(m);
+        free(mapping);
         return code;
     }
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    struct roster_opts ro = {
-        .this_year = tm.tm_year + 1900,
-        .village = form_get(f, "--village"),
-        .mapping = m->v,
-        .n_mapping = m->n,
-        .header_row = m->header,
-        .data = &u,
-        .household = on_household,
-        .refused = on_refused,
-    };
-    u.refused = json_array();
-    u.dups = json_array();
-    int rv = store_roster_open(c->node, u.dry, &u.w, &u.err);
-    struct sheet_info info = {0};
-    enum sheet_kind kind = SHEET_CSV;
+    struct hz_err err = {0};
+    struct store_roster *w = NULL;
+    json_t *o = NULL;
+    int rv = store_roster_open(c->node, dry, &w, &err);
+    in.data = w;
     if (rv == 0)
-        rv = sheet_kind_of(path, &kind, &u.err);
-    const char *which = form_get(f, "--sheet");
-    char **names = NULL;
-    size_t n_names = 0;
-    if (rv == 0 && kind == SHEET_XLSX)
-        rv = sheet_names(path, &names, &n_names, &u.err);
-    if (rv == 0 && which != NULL) {
-        /* By name, or by number from 1. */
-        size_t pick = n_names;
-        for (size_t i = 0; i < n_names; i++)
-            if (strcmp(names[i], which) == 0)
-                pick = i;
-        char *end = NULL;
-        unsigned long k = strtoul(which, &end, 10);
-        if (pick == n_names && *end == '\0' && k >= 1 && k <= n_names)
-            pick = k - 1;
-        if (kind != SHEET_XLSX || pick == n_names)
-            rv = hz_err_set(&u.err, HZ_ENOTFOUND, "--sheet %s: %s", which,
-                            kind != SHEET_XLSX ? "a CSV file has one sheet"
-                                               : "no such sheet");
-        so.sheet = pick;
-    }
+        rv = sheet_roster_read(&in, &o, &err);
     if (rv == 0)
-        rv = read_one(&u, path, &so, &ro, &info);
-    /* No --sheet: the first sheet whose headings are found. Nothing was
-     * written from one whose headings were not. */
-    while (rv == HZ_EMALFORMED && which == NULL && kind == SHEET_XLSX &&
-           roster_columns(u.r) == NULL && so.sheet + 1 < n_names) {
-        so.sheet++;
-        sheet_info_free(&info);
-        hz_err_clear(&u.err);
-        rv = read_one(&u, path, &so, &ro, &info);
+        rv = store_roster_close(w, &err);
+    json_t *res = o != NULL && w != NULL ? store_roster_result(w) : NULL;
+    if (res != NULL && (rv == 0 || !dry))
+        json_object_update(o, res);
+    json_decref(res);
+    if (o != NULL) {
+        if (c->json && rv == 0) {
+            char *text = json_dumps(o, JSON_COMPACT);
+            printf("%s\n", text != NULL ? text : "{}");
+            free(text);
+        } else if (!c->json)
+            print_text(c, o);
     }
-    if (rv == 0)
-        rv = store_roster_close(u.w, &u.err);
-    const struct roster_columns *cs = u.r != NULL ? roster_columns(u.r) : NULL;
-    if (cs != NULL) {
-        if (c->json && rv == 0)
-            print_json(&u, &info, cs, store_roster_totals(u.w), path);
-        else if (!c->json)
-            print_text(&u, &info, cs, store_roster_totals(u.w), path);
-    }
-    code = rv == 0 ? EXIT_OK : cli_fail(c, rv, &u.err);
-    if (rv != 0 && cs != NULL && !u.dry)
+    code = rv == 0 ? EXIT_OK : cli_fail(c, rv, &err);
+    if (rv != 0 && o != NULL && !dry)
         fprintf(stderr, "huzhu: %s\n",
                 cli_tr(c,
                        "上面已写入的住户保留；修正后重新运行同一命令即可续导，"
                        "不会重复添加",
                        "the households above were written; run the same"
                        " command again to go on: nothing is added twice"));
-    sheet_names_free(names, n_names);
-    sheet_info_free(&info);
-    roster_free(u.r);
-    store_roster_free(u.w);
-    json_decref(u.refused);
-    json_decref(u.dups);
-    free(m);
+    json_decref(o);
+    store_roster_free(w);
+    free(mapping);
     return code;
 }
 

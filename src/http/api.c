@@ -181,6 +181,15 @@ static int this_year(void)
     return tm.tm_year + 1900 + 1;
 }
 
+/* This year by the node's clock and time zone, as the command line
+ * judges a roster's dates. */
+static int local_year(void)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    return localtime_r(&now, &tm) != NULL ? tm.tm_year + 1900 : 0;
+}
+
 /* Check one field as the registry (and local input) would; on a
  * problem, refuse naming it. */
 static bool field_ok(const struct table_def *t, const char *col,
@@ -1862,6 +1871,117 @@ static void dups_route(hz_node *n, const struct api_req *r, struct api_res *out)
     reply(out, rv, json, &err);
 }
 
+/* POST /api/import/roster?dry_run=&village=&encoding=&sheet=&name=
+ * &mapping=: the body is the roster file itself (CSV or XLSX, as
+ * application/octet-stream, up to API_UPLOAD_MAX), imported as huzhu
+ * import roster imports it, by the same code (src/sheet/roster_read.c,
+ * the store's roster_import.c), every entry naming the account. The
+ * answer is the command's --json; a file that stops being readable part
+ * way is refused with what was done before it under "result" (a dry run
+ * wrote nothing; a real one kept its whole batches, and the same upload
+ * again goes on from there). */
+static void import_route(hz_node *n, const struct api_req *r,
+                         struct api_res *out)
+{
+    static const char *const allowed[] = {
+        "dry_run", "village", "encoding", "sheet", "name", "mapping", NULL};
+    if (!role_is(r, "admin", "coordinator")) {
+        refuse(out, 403, "forbidden", NULL, "只有管理员和协调员能导入花名册",
+               "only admin and coordinator accounts import rosters");
+        return;
+    }
+    if (!query_only(r, allowed, out))
+        return;
+    const char *dry_q = query(r, "dry_run");
+    bool dry =
+        dry_q != NULL && strcmp(dry_q, "0") != 0 && strcmp(dry_q, "false") != 0;
+    const char *name = query(r, "name");
+    bool name_ok = name != NULL && name[0] != '\0' && strlen(name) <= 255;
+    for (const char *p = name; name_ok && *p != '\0'; p++)
+        name_ok = (unsigned char)*p >= 0x20 && *p != 0x7f;
+    struct sheet_roster_in in = {
+        .name = name_ok ? name : "upload",
+        .sheet = query(r, "sheet"),
+        .village = query(r, "village"),
+        .mapping = query(r, "mapping"),
+        .this_year = local_year(),
+        .household = store_roster_household,
+    };
+    struct sheet_mapping_fault fault;
+    const char *enc = query(r, "encoding");
+    if (r->len == 0) {
+        refuse(out, 400, "bad_value", "file", "请选择要导入的花名册文件",
+               "the body is the roster file: it was empty");
+        return;
+    }
+    if (enc != NULL && enc[0] != '\0' && sheet_encoding_of(enc, &in.enc) != 0) {
+        refuse(out, 400, "bad_value", "encoding", "编码应为 utf-8 或 gb18030",
+               "encoding: utf-8 or gb18030");
+        return;
+    }
+    if (in.village != NULL && in.village[0] == '\0')
+        in.village = NULL;
+    if (in.sheet != NULL && in.sheet[0] == '\0')
+        in.sheet = NULL;
+    if (in.mapping != NULL &&
+        sheet_roster_mapping_check(in.mapping, &fault) != 0) {
+        char zh[160], en[160];
+        snprintf(zh, sizeof zh, "列映射第 %u 行: %s %s", fault.line, fault.zh,
+                 fault.field);
+        snprintf(en, sizeof en, "mapping line %u: %s %s", fault.line, fault.en,
+                 fault.field);
+        refuse(out, 422, "bad_value", "mapping", zh, en);
+        return;
+    }
+    char path[4096];
+    struct hz_err err = {0};
+    struct store_roster *w = NULL;
+    json_t *o = NULL;
+    int rv = store_upload_file(n, r->body, r->len, path, sizeof path, &err);
+    bool have_file = rv == 0;
+    if (rv == 0)
+        rv = store_roster_open(n, dry, &w, &err);
+    if (rv == 0)
+        rv = store_roster_by(w, r->user->name, &err);
+    in.path = path;
+    in.data = w;
+    if (rv == 0)
+        rv = sheet_roster_read(&in, &o, &err);
+    if (rv == 0)
+        rv = store_roster_close(w, &err);
+    if (have_file)
+        unlink(path);
+    json_t *res = o != NULL && w != NULL ? store_roster_result(w) : NULL;
+    if (res != NULL && (rv == 0 || !dry))
+        json_object_update(o, res);
+    json_decref(res);
+    json_t *hh = o != NULL ? json_object_get(o, "households") : NULL;
+    out->wrote = !dry && hh != NULL &&
+                 (json_integer_value(json_object_get(hh, "new")) > 0 ||
+                  json_integer_value(json_object_get(hh, "matched")) > 0);
+    if (rv == 0) {
+        ok(out, 200, o);
+        o = NULL;
+    } else if (rv == HZ_EMALFORMED || rv == HZ_ETOOBIG ||
+               (rv == HZ_ENOTFOUND && in.sheet != NULL)) {
+        char en[HZ_ERR_MSG_MAX + 64];
+        snprintf(en, sizeof en, "the file cannot be read: %s", err.msg);
+        refuse(out, 422, "bad_value", rv == HZ_ENOTFOUND ? "sheet" : "file",
+               rv == HZ_ENOTFOUND ? "文件中没有这个工作表"
+               : rv == HZ_ETOOBIG ? "文件超出限制(太大或太多行、列)，未能读完"
+                                  : "文件无法读取: 不是花名册表格，或找不到表头"
+                                    "(可用列映射指明)",
+               en);
+    } else {
+        refuse_hz(out, rv, &err);
+    }
+    if (o != NULL && out->body != NULL)
+        json_object_set_new(out->body, "result", o);
+    else
+        json_decref(o);
+    store_roster_free(w);
+}
+
 /* The row @id of @table (a record that stands: held, not deleted) into
  * *@row, or false after refusing. */
 static bool merge_row(hz_node *n, const char *table, const char *field,
@@ -1979,6 +2099,13 @@ static void merge_route(hz_node *n, const struct api_req *r, bool merge,
 
 /* ---- routing */
 
+size_t api_body_max(const char *method, const char *path)
+{
+    return strcmp(method, "POST") == 0 && strcmp(path, API_UPLOAD_PATH) == 0
+               ? API_UPLOAD_MAX
+               : API_BODY_MAX;
+}
+
 /* Split @path after "/api/" into at most SEG_MAX segments of [a-z0-9_]
  * (ids are hex, table and view names are wire names). */
 static size_t split(const char *path, char seg[SEG_MAX][SEG_LEN_MAX + 1])
@@ -2025,7 +2152,7 @@ void api_handle(hz_node *n, const struct api_req *r, struct api_res *out)
         refuse(out, 404, "not_found", NULL, "没有这个接口", "no such route");
         return;
     }
-    if (!get && r->len > API_BODY_MAX) {
+    if (!get && r->len > api_body_max(r->method, r->path)) {
         refuse(out, 413, "too_big", NULL, "请求内容太大", "body too big");
         return;
     }
@@ -2071,6 +2198,9 @@ void api_handle(hz_node *n, const struct api_req *r, struct api_res *out)
     } else if (get && ns >= 2 && ns <= 3 && strcmp(seg[0], "reports") == 0 &&
                strlen(seg[1]) != HZ_ROW_HEX_LEN) {
         report_route(n, r, seg[1], ns == 3 ? seg[2] : NULL, out);
+    } else if (ns == 2 && post && strcmp(seg[0], "import") == 0 &&
+               strcmp(seg[1], "roster") == 0) {
+        import_route(n, r, out);
     } else if (ns == 1 && get && strcmp(seg[0], "dups") == 0) {
         dups_route(n, r, out);
     } else if (ns == 1 && post &&

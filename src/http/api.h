@@ -16,6 +16,9 @@
 
 #define API_QUERY_MAX 16
 #define API_BODY_MAX (64u * 1024u)
+/* A roster file uploaded (POST /api/import/roster): a township's roster
+ * of 100,000 persons as CSV is about 12 MiB. */
+#define API_UPLOAD_MAX (32u << 20)
 
 struct api_user {
     char name[65];
@@ -47,6 +50,13 @@ struct api_res {
 /* Answer @r on @n into @out. Never fails itself: a refusal is a status
  * and an error body ({"error": {"code", "field"?, "zh", "en"}}). */
 void api_handle(hz_node *n, const struct api_req *r, struct api_res *out);
+
+/* The largest body @method on @path may send: API_UPLOAD_MAX for the
+ * roster upload (a file, application/octet-stream), API_BODY_MAX (JSON)
+ * for the rest. */
+size_t api_body_max(const char *method, const char *path);
+/* Does @path take a file's bytes as its body, rather than JSON? */
+#define API_UPLOAD_PATH "/api/import/roster"
 
 /* An error body. */
 json_t *api_error_body(const char *code, const char *field, const char *zh,

@@ -4,8 +4,9 @@
  * sessions, login queue, event streams); nothing is shared with the
  * serving loop but the node's database, through SQLite.
  *
- *   requests  a body is read up to API_BODY_MAX (a larger declared length
- *             is answered 413 before it is read); /api/ routes go to
+ *   requests  a body is read up to API_BODY_MAX, a roster upload's up to
+ *             API_UPLOAD_MAX (a larger declared length is answered 413
+ *             before it is read); /api/ routes go to
  *             api.c, the rest are the embedded files (assets.c) by exact
  *             path, so no path ever reaches the file system
  *   sessions  in memory, a random 256-bit token in an HttpOnly,
@@ -771,10 +772,15 @@ static void on_tick(uv_timer_t *t)
 
 /* ---- requests */
 
-static bool body_json(struct MHD_Connection *c)
+/* Is the body of the type @url takes: a file's bytes for the roster
+ * upload, JSON for the rest? Neither is a type a cross-site form can
+ * send (with the CSRF token, a second guard). */
+static bool body_typed(struct MHD_Connection *c, const char *url)
 {
     const char *t =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+    if (strcmp(url, API_UPLOAD_PATH) == 0)
+        return t != NULL && strncmp(t, "application/octet-stream", 24) == 0;
     return t != NULL && strncmp(t, "application/json", 16) == 0;
 }
 
@@ -973,9 +979,14 @@ static enum MHD_Result api(struct http *h, struct MHD_Connection *c,
                            const char *url, const char *method, struct req *q)
 {
     bool get = strcmp(method, "GET") == 0;
-    if (!get && q->len > 0 && !body_json(c))
-        return send_error(c, 415, "bad_json", "请求内容须为 JSON",
-                          "the body must be application/json");
+    if (!get && q->len > 0 && !body_typed(c, url))
+        return strcmp(url, API_UPLOAD_PATH) == 0
+                   ? send_error(c, 415, "bad_type",
+                                "请上传文件本身(application/octet-stream)",
+                                "the body must be the file itself, as"
+                                " application/octet-stream")
+                   : send_error(c, 415, "bad_json", "请求内容须为 JSON",
+                                "the body must be application/json");
     if (strcmp(url, "/api/login") == 0) {
         if (strcmp(method, "POST") != 0)
             return send_error(c, 405, "method", "不支持此操作",
@@ -1036,7 +1047,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         *con_cls = q;
         const char *cl =
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-        if (cl != NULL && strtoull(cl, NULL, 10) > API_BODY_MAX) {
+        if (cl != NULL && strtoull(cl, NULL, 10) > api_body_max(method, url)) {
             q->answered = true;
             return send_error(c, 413, "too_big", "请求内容太大",
                               "body too big");
@@ -1048,7 +1059,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     if (*upload_size != 0) {
         size_t n = *upload_size;
         *upload_size = 0;
-        if (q->too_big || q->len + n > API_BODY_MAX) {
+        if (q->too_big || q->len + n > api_body_max(method, url)) {
             q->too_big = true;
             return MHD_YES;
         }

@@ -92,6 +92,50 @@ int sheet_read(const char *path, const struct sheet_opts *o, sheet_row_fn fn,
                void *data, struct sheet_info *info, struct hz_err *err);
 void sheet_info_free(struct sheet_info *info);
 
+/* ---- roster_read.c: a roster file (花名册) read into households, for
+ * huzhu import roster and POST /api/import/roster (proto/roster.md) */
+
+struct roster_household;
+
+struct sheet_roster_in {
+    const char *path;    /* the file */
+    const char *name;    /* its name as the user knows it (NULL: path) */
+    enum sheet_enc enc;  /* CSV: AUTO detects */
+    const char *sheet;   /* XLSX: by name or number from 1; NULL: the first
+                            whose headings are found */
+    const char *village; /* for rows with none */
+    const char *mapping; /* a mapping file's text, or NULL */
+    int this_year;       /* an ID number's or birth date's latest year */
+    /* Each household read; non-zero stops the read and is returned. */
+    int (*household)(void *data, const struct roster_household *h,
+                     struct hz_err *err);
+    void *data;
+};
+
+/* "utf-8" (utf8) or "gb18030" (gbk, gb2312: its subsets), any case, as
+ * --encoding and the API name them: 0, or HZ_EINVAL. */
+int sheet_encoding_of(const char *name, enum sheet_enc *enc);
+
+/* Where a mapping's text is wrong: its line (from 1) and why. */
+struct sheet_mapping_fault {
+    unsigned line;
+    const char *zh, *en;
+    char field[64]; /* an unknown field's name, or "" */
+};
+
+/* Is @text a mapping ("heading = field" lines, "header = N", blank and
+ * # lines)? 0, or HZ_EINVAL with @fault filled. */
+int sheet_roster_mapping_check(const char *text,
+                               struct sheet_mapping_fault *fault);
+
+/* Read @in's file, handing each household to in->household. *@out is
+ * set once the headings were found (also when the read then failed):
+ * {"file", "kind", "sheet" | "encoding", "header_row", "header_rows",
+ * "layout", "group_by", "columns", "unrecognized", "refused": [{"row",
+ * "column", "why", "why_zh"}]} - never a cell's value. */
+int sheet_roster_read(const struct sheet_roster_in *in, json_t **out,
+                      struct hz_err *err);
+
 /* ---- csv.c and xlsx.c (sheet_read calls one) */
 int sheet_read_csv(const char *path, const struct sheet_opts *o,
                    sheet_row_fn fn, void *data, struct sheet_info *info,

@@ -15,6 +15,7 @@
 #include "../core/session.h"
 #include "../core/syncmsg.h"
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -248,52 +249,36 @@ int store_account_list(hz_node *n, char **json, struct hz_err *err);
 /* ---- files/roster_import.c: a roster's households into the node (huzhu import
  * roster; proto/roster.md, DECISIONS 41) */
 
-/* What became of a household (new, matched, seen) and of each of its
- * persons (new, present, duplicate, elsewhere). */
-enum store_roster_how {
-    STORE_ROSTER_NEW,       /* written */
-    STORE_ROSTER_MATCHED,   /* a household the node holds: what it lacked */
-    STORE_ROSTER_SEEN,      /* an earlier import wrote exactly this */
-    STORE_ROSTER_SKIPPED,   /* none of its persons new or held: not written */
-    STORE_ROSTER_PRESENT,   /* a person the household holds */
-    STORE_ROSTER_DUPLICATE, /* a person an earlier row of the run gave */
-    STORE_ROSTER_ELSEWHERE, /* a person the node holds elsewhere (another
-                               household, or none), by ID number */
-};
-
-struct store_roster_done {
-    enum store_roster_how how;
-    char household[HZ_ROW_HEX_LEN + 1];
-    size_t persons_new;
-    enum store_roster_how person[ROSTER_PERSONS_MAX];
-    uint32_t dup_row[ROSTER_PERSONS_MAX]; /* DUPLICATE: that row */
-    char elsewhere[ROSTER_PERSONS_MAX][HZ_ROW_HEX_LEN + 1]; /* that person */
-    /* NEW: a person the node holds it may be ("" for none), and why
-     * ("name_birth_village", "phone"): listed, never merged */
-    char likely[ROSTER_PERSONS_MAX][HZ_ROW_HEX_LEN + 1];
-    const char *likely_why[ROSTER_PERSONS_MAX];
-};
-
-struct store_roster_totals {
-    uint64_t households_new, households_matched, households_seen,
-        households_filled;
-    uint64_t persons_new, persons_present, persons_filled, persons_duplicate,
-        persons_elsewhere;
-};
-
 struct store_roster;
 /* A run: @dry_run writes nothing (and matches what it would have written
  * from memory). */
 int store_roster_open(hz_node *n, bool dry_run, struct store_roster **out,
                       struct hz_err *err);
-/* One household; written with others in batches of one transaction each
- * (an error leaves every earlier batch written and the current one not). */
-int store_roster_add(struct store_roster *r, const struct roster_household *h,
-                     struct store_roster_done *done, struct hz_err *err);
+/* @len bytes of an uploaded file (a roster sent to the web interface)
+ * written to a new file of the node's directory, readable by its owner
+ * alone, whose path goes to @path (@cap bytes): the caller reads it and
+ * unlinks it. HZ_EIO, HZ_ENOSPC. */
+int store_upload_file(hz_node *n, const void *data, size_t len, char *path,
+                      size_t cap, struct hz_err *err);
+/* Every entry the run writes names @account (a web import; schema.md,
+ * recorded_by). HZ_EINVAL for an empty or too long name. */
+int store_roster_by(struct store_roster *r, const char *account,
+                    struct hz_err *err);
+/* One household (@r is the run: the shape of sheet_roster_in's
+ * callback); written with others in batches of one transaction each (an
+ * error leaves every earlier batch written and the current one not). Its
+ * persons that repeat others, in the file or in the node, are listed in
+ * the run's result. */
+int store_roster_household(void *r, const struct roster_household *h,
+                           struct hz_err *err);
 /* Write the last batch. */
 int store_roster_close(struct store_roster *r, struct hz_err *err);
-const struct store_roster_totals *
-store_roster_totals(const struct store_roster *r);
+/* The run's result as proto/roster.md's --json gives it: {"dry_run",
+ * "households": {"new", "matched", "seen", "filled"}, "persons": {"new",
+ * "present", "filled", "duplicate", "elsewhere"}, "duplicates": [{"row",
+ * "kind": "in_file" | "registered" | "likely", "why", "with"?,
+ * "with_row"?}]}; NULL when out of memory. */
+json_t *store_roster_result(const struct store_roster *r);
 void store_roster_free(struct store_roster *r);
 
 #endif

@@ -85,6 +85,23 @@ async function noSideways(page, what) {
   assert.ok(sw <= cw, `${what}: no horizontal scrolling at 360 px (${sw} > ${cw})`);
 }
 
+// A desktop page logged in as the admin, its script errors and server
+// errors collected, every dialog accepted.
+async function adminPage(extra) {
+  const ctx = await browser.newContext(Object.assign({viewport: {width: 1280, height: 900}, locale: 'zh-CN'}, extra));
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('response', (r) => { if (r.status() >= 500) errors.push(`${r.status()} ${r.url()}`); });
+  page.on('dialog', (d) => d.accept());
+  await page.goto(base + '/');
+  await page.fill('#l-name', '王芳');
+  await page.fill('#l-pw', PW);
+  await page.click('#login button[type=submit]');
+  await page.waitForSelector('#q');
+  return {ctx, page, errors};
+}
+
 async function shot(page, name) {
   await page.screenshot({path: path.join(SHOTS, name + '.png'), fullPage: true});
 }
@@ -395,17 +412,7 @@ test('desktop width', async () => {
 test('the reports: the disaster report, who is not accounted for, duplicates', async () => {
   // a facility's damage, so the township row has a figure that is not 0
   hz(A, ['damage', '--facility', '测试桥', '--village', '测试河东村', '--crops', '1.5', '--loss', '5000']);
-  const ctx = await browser.newContext({viewport: {width: 1280, height: 900}, locale: 'zh-CN', acceptDownloads: true});
-  const page = await ctx.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('response', (r) => { if (r.status() >= 500) errors.push(`${r.status()} ${r.url()}`); });
-  page.on('dialog', (d) => d.accept());
-  await page.goto(base + '/');
-  await page.fill('#l-name', '王芳');
-  await page.fill('#l-pw', PW);
-  await page.click('#login button[type=submit]');
-  await page.waitForSelector('#q');
+  const {ctx, page, errors} = await adminPage({acceptDownloads: true});
   await page.click('a[href="#/more"]');
   await page.click('#report-nav a[href="#/reports"]');
   await page.waitForSelector('#report-table tr[data-level=township]');
@@ -491,7 +498,7 @@ test('the reports: the disaster report, who is not accounted for, duplicates', a
   await p2.fill('#l-pw', PW);
   await p2.click('#login button[type=submit]');
   await p2.waitForSelector('#q');
-  for (const p of ['reports', 'completeness', 'dups']) {
+  for (const p of ['reports', 'completeness', 'dups', 'import']) {
     await p2.goto(base + '/#/' + p);
     await p2.waitForSelector('#report-nav');
     await p2.waitForTimeout(300);
@@ -499,4 +506,57 @@ test('the reports: the disaster report, who is not accounted for, duplicates', a
     await shot(p2, 'phone-' + p);
   }
   await phone.close();
+});
+
+test('a village roster imported from the page: checked, imported once, broken rows by number', async () => {
+  const rosters = path.join(__dirname, '..', 'roster');
+  const {ctx, page, errors} = await adminPage({});
+  await page.goto(base + '/#/reports');
+  await page.click('#report-nav a[href="#/import"]');
+  await page.waitForSelector('#imp-file');
+
+  // the check writes nothing and says what the command line's dry run says
+  const gb = path.join(rosters, 'roster-gb18030.csv');
+  const before = hzJson(A, ['status']).entries;
+  const want = hzJson(A, ['import', 'roster', gb, '--dry-run']);
+  await page.setInputFiles('#imp-file', gb);
+  await page.click('#imp-check');
+  await page.waitForSelector('#import-counts');
+  assert.equal(await page.textContent('#import-status'), '检查结果：未写入任何数据');
+  assert.equal(await page.textContent('#import-counts .hh-new'), String(want.households.new));
+  assert.equal(await page.textContent('#import-counts .ps-new'), String(want.persons.new));
+  assert.match(await page.textContent('#import-result'), /GB18030/, 'the encoding found');
+  assert.deepEqual(hzJson(A, ['status']).entries, before, 'the check wrote nothing');
+  await shot(page, 'desktop-import-check');
+
+  // the import writes the households once; again, it adds nothing
+  await page.click('#imp-run');
+  await page.waitForSelector('#import-status:has-text("已导入")');
+  assert.equal(await page.textContent('#import-counts .hh-new'), '3');
+  const numbers = hzJson(A, ['ls', 'households']).map((h) => h.number).filter((x) => x).sort();
+  assert.deepEqual(numbers, ['001', '002', '003'], 'the roster households are on the node');
+  await page.click('#imp-run');
+  await page.waitForSelector('#import-counts .hh-new:text-is("0")');
+  assert.match(await page.textContent('#import-counts'), /以前已导入/);
+
+  // broken rows: listed by their line with the reason
+  await page.setInputFiles('#imp-file', path.join(rosters, 'roster-broken.csv'));
+  await page.click('#imp-check');
+  await page.waitForSelector('#import-refused');
+  const refusedRows = await page.$$eval('#import-refused tr td:first-child', (tds) => tds.map((td) => Number(td.textContent)));
+  const cli = hzJson(A, ['import', 'roster', path.join(rosters, 'roster-broken.csv'), '--dry-run']);
+  assert.deepEqual(refusedRows, cli.refused.map((r) => r.row), 'the rows the command line refuses, in order');
+  assert.match(await page.textContent('#import-refused'), /校验位不符/, 'the reason in Chinese');
+
+  // a file that is no roster: a clear error, nothing written
+  const junk = path.join(work, 'junk.xlsx');
+  fs.writeFileSync(junk, Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(500, 7)]));
+  const mid = hzJson(A, ['status']).entries;
+  await page.setInputFiles('#imp-file', junk);
+  await page.click('#imp-check');
+  await page.waitForSelector('#import-status.err');
+  assert.match(await page.textContent('#import-status'), /文件无法读取/);
+  assert.deepEqual(hzJson(A, ['status']).entries, mid, 'nothing written');
+  assert.deepEqual(errors, [], 'no script errors');
+  await ctx.close();
 });

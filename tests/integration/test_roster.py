@@ -508,6 +508,11 @@ def hostile_files_are_refused_in_bounded_memory_and_write_nothing():
                 f.write(b"x" * (1 << 20))
             f.write(b"\n")
         files["line.csv"] = (None, "line 2")
+        # A zip's first bytes and nothing of a zip after them: libzip
+        # refuses it before any sheet is read (this crashed once).
+        with open(os.path.join(work, "broken.xlsx"), "wb") as f:
+            f.write(b"PK\x03\x04" + bytes(range(256)) * 8)
+        files["broken.xlsx"] = (None, "not a workbook")
         for name, (_, why) in files.items():
             rc, err, peak = peak_rss_mib(n, "import", "roster",
                                          os.path.join(work, name))

@@ -120,6 +120,16 @@ class Client:
         return s, js, h
 
 
+def logged_in(web, *names):
+    """A client of @web logged in as each account named (password PW)."""
+    out = []
+    for name in names:
+        c = Client(web)
+        c.login(name, PW)
+        out.append(c)
+    return out
+
+
 def entries(node):
     return node.js("status")["entries"]
 
@@ -620,10 +630,7 @@ def admins_admit_and_revoke_devices_and_set_peers():
         dev = T.Node.create(work, "测试新设备", "dev")
         w = Web(n)
         try:
-            a, c, v = Client(w), Client(w), Client(w)
-            a.login("管理员", PW)
-            c.login("协调员", PW)
-            v.login("viewer1", PW)
+            a, c, v = logged_in(w, "管理员", "协调员", "viewer1")
             want = {"key": dev.key, "name": "测试新设备", "role": "site",
                     "site": s1}
             refused(c, n, "POST", "/api/admit", want, 403, "forbidden",
@@ -1183,11 +1190,8 @@ def reports_dups_and_merges_as_the_command_line_gives_them():
         ids = township(n, s1)
         w = Web(n)
         try:
-            a, v, co, st = Client(w), Client(w), Client(w), Client(w)
-            a.login("管理员", PW)
-            v.login("viewer1", PW)
-            co.login("协调员", PW)
-            st.login("site1", PW)
+            a, v, co, st = logged_in(w, "管理员", "viewer1", "协调员",
+                                     "site1")
 
             # JSON: what `huzhu report ... --json` gives for the same node.
             q = "kind=daily&date=2026-07-01&area=" + \
@@ -1426,6 +1430,189 @@ def reports_dups_and_merges_as_the_command_line_gives_them():
                     "DUP stands for itself again")
         finally:
             w.stop()
+
+
+ROSTERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                       "roster")
+
+
+def upload(client, name, query="", ctype="application/octet-stream",
+           data=None, **kw):
+    """POST a roster file of tests/roster to /api/import/roster."""
+    if data is None:
+        with open(os.path.join(ROSTERS, name), "rb") as f:
+            data = f.read()
+    q = "name=" + urllib.parse.quote(name) + ("&" + query if query else "")
+    return client.req("POST", "/api/import/roster?" + q, raw=data,
+                      ctype=ctype, **kw)
+
+
+def as_uploaded(j, name):
+    """The command's --json as the upload of @name gives it: the file as
+    the browser named it."""
+    j = dict(j)
+    j["file"] = name
+    return j
+
+
+@cases.case
+def a_roster_uploaded_is_imported_as_the_command_line_imports_it():
+    with T.TempDir("web") as work:
+        n, _, _ = setup(work)
+        user_add(n, "协调员", "coordinator")
+        other = T.Node.create(work, "对照", "cli")
+        w = Web(n)
+        try:
+            a, v, co, st = logged_in(w, "管理员", "viewer1", "协调员",
+                                     "site1")
+            gb = os.path.join(ROSTERS, "roster-gb18030.csv")
+
+            # The dry run: what the command's dry run says, nothing written.
+            before = entries(n)
+            s, js, _, _ = upload(a, "roster-gb18030.csv", "dry_run=1")
+            want = n.js("import", "roster", gb, "--dry-run")
+            T.check_eq((s, js), (200, as_uploaded(want, "roster-gb18030.csv")),
+                       "a dry run answers as import roster --dry-run --json")
+            T.check(js["dry_run"] and js["encoding"] == "gb18030" and
+                    js["households"]["new"] == 3 and
+                    js["persons"]["new"] == 6,
+                    "GB18030 found; 3 households and 6 persons would be added")
+            T.check_eq(entries(n), before, "the dry run wrote nothing")
+            T.check(not [f for f in os.listdir(n.dir)
+                         if f.startswith(".upload-")],
+                    "the uploaded file is not left in the node directory")
+
+            # The import itself, once; its entries name the account.
+            s, js, _, _ = upload(co, "roster-gb18030.csv")
+            T.check(s == 200 and not js["dry_run"] and
+                    js["households"]["new"] == 3 and
+                    js["persons"]["new"] == 6,
+                    "a coordinator's upload writes 3 households, 6 persons "
+                    "(%d %s)" % (s, js and js.get("households")))
+            hh = n.js("ls", "households")
+            T.check_eq(sorted(h["number"] for h in hh), ["001", "002", "003"],
+                       "the households are on the node with their 户号")
+            T.check_eq([e["account"] for e in
+                        n.js("history", "households", hh[0]["id"])],
+                       ["协调员"], "the import names the account")
+            theirs = other.js("import", "roster", gb)
+            T.check_eq((theirs["households"], theirs["persons"]),
+                       (js["households"], js["persons"]),
+                       "the same counts as the command line on a node of "
+                       "its own")
+            h1 = n.state_hash()
+            s, js, _, _ = upload(co, "roster-gb18030.csv")
+            T.check(s == 200 and js["households"]["seen"] == 3 and
+                    js["households"]["new"] == 0 and
+                    js["persons"]["new"] == 0,
+                    "the same upload again adds nothing (%s)"
+                    % (js and js.get("households")))
+            T.check_eq(n.state_hash(), h1, "and changes nothing")
+
+            # Broken rows: refused by their line, the rest written.
+            s, js, _, _ = upload(a, "roster-broken.csv", "dry_run=1")
+            want = n.js("import", "roster",
+                        os.path.join(ROSTERS, "roster-broken.csv"),
+                        "--dry-run")
+            T.check_eq((s, js), (200, as_uploaded(want, "roster-broken.csv")),
+                       "broken rows: the same refusals, by row, as the "
+                       "command line")
+            T.check({r["row"] for r in js["refused"]} >= {3, 4, 5, 6},
+                    "each broken row by its line")
+            T.check(all(r["why_zh"] and r["why"] for r in js["refused"]),
+                    "every refusal says why in Chinese and English")
+
+            # An XLSX, its sheet chosen by name.
+            s, js, _, _ = upload(a, "roster-persons.xlsx", "dry_run=1&sheet=" +
+                                 urllib.parse.quote(
+                                     want_sheet(n, "roster-persons.xlsx")))
+            want = n.js("import", "roster",
+                        os.path.join(ROSTERS, "roster-persons.xlsx"),
+                        "--dry-run")
+            T.check_eq((s, js), (200, as_uploaded(want,
+                                                  "roster-persons.xlsx")),
+                       "an XLSX upload reads the sheet named as the command "
+                       "line finds it")
+
+            # A village's roster past the 64 KiB of a JSON body: 3,000
+            # households of two persons (about 190 KB).
+            rows = ["户号,户主姓名,姓名,与户主关系,性别,出生日期"]
+            for i in range(3000):
+                rows.append("V%04d,测试户主%d,测试户主%d,户主,男,1960-01-01"
+                            % (i, i, i))
+                rows.append("V%04d,测试户主%d,测试家属%d,配偶,女,1962-05-01"
+                            % (i, i, i))
+            data = ("\n".join(rows) + "\n").encode()
+            T.check(len(data) > 128 * 1024, "the roster is over 128 KiB")
+            s, js, _, _ = upload(a, "village.csv", "dry_run=1&village=" +
+                                 urllib.parse.quote("测试村"), data=data)
+            T.check(s == 200 and js["households"]["new"] == 3000 and
+                    js["persons"]["new"] == 6000 and js["refused"] == [],
+                    "a 190 KB roster: 3,000 households, 6,000 persons "
+                    "(%d %s)" % (s, js and js.get("households")))
+
+            # Refusals: each a clear error, nothing written.
+            h1 = n.state_hash()
+            for who, c in (("a viewer", v), ("a site account", st)):
+                refused(c, n, "POST", "/api/import/roster?name=x.csv", None,
+                        403, "forbidden", who + "'s upload", "households",
+                        raw=open(gb, "rb").read(),
+                        ctype="application/octet-stream")
+            refused(a, n, "POST", "/api/import/roster?name=x.csv", None, 403,
+                    "csrf", "an upload without the CSRF token", "households",
+                    raw=open(gb, "rb").read(),
+                    ctype="application/octet-stream", csrf=False)
+            refused(a, n, "POST", "/api/import/roster?name=x.csv", None, 415,
+                    "bad_type", "an upload sent as JSON", "households",
+                    raw=open(gb, "rb").read(), ctype="application/json")
+            refused(a, n, "POST", "/api/import/roster?name=x.csv", None, 400,
+                    "bad_value", "an empty upload", "households", raw=b"",
+                    ctype="application/octet-stream")
+            for query, status, code, field, what in (
+                    ("encoding=latin1", 400, "bad_value", "encoding",
+                     "an encoding it does not read"),
+                    ("mapping=" + urllib.parse.quote("姓名 = nationality"),
+                     422, "bad_value", "mapping", "a mapping to no field"),
+                    ("colour=red", 400, "unknown_field", "colour",
+                     "an unknown parameter"),
+                    ("sheet=" + urllib.parse.quote("没有这张表"), 422,
+                     "bad_value", "sheet", "a CSV has no named sheet")):
+                js = refused(a, n, "POST", "/api/import/roster?name=x.csv&" +
+                             query, None, status, code, what, "households",
+                             raw=open(gb, "rb").read(),
+                             ctype="application/octet-stream")
+                T.check_eq(js["error"].get("field"), field,
+                           what + ": the field named")
+            for data, what in ((b"\x00\x01 not a roster \xff" * 100,
+                                "bytes that are no spreadsheet"),
+                               (b"PK\x03\x04" + os.urandom(2000),
+                                "a broken zip")):
+                js = refused(a, n, "POST", "/api/import/roster?name=x.xlsx",
+                             None, 422, "bad_value", what, "households",
+                             raw=data, ctype="application/octet-stream")
+                T.check_eq(js["error"].get("field"), "file",
+                           what + ": the file named as the fault")
+            # Declared over 32 MiB: answered before a byte of it is read.
+            refused(a, n, "POST", "/api/import/roster?name=big.csv", None,
+                    413, "too_big", "an upload declaring over 32 MiB",
+                    "households", raw=b"a",
+                    headers={"Content-Length": str(32 * 1024 * 1024 + 1)},
+                    ctype="application/octet-stream")
+            refused(a, n, "POST", "/api/households", None, 413, "too_big",
+                    "a JSON body over 64 KiB elsewhere", "households",
+                    raw=b"[" + b"1," * 40000 + b"1]")
+            T.check_eq(n.state_hash(), h1, "the refusals changed nothing")
+            T.check(not [f for f in os.listdir(n.dir)
+                         if f.startswith(".upload-")],
+                    "no refused upload is left in the node directory")
+        finally:
+            w.stop()
+
+
+def want_sheet(n, name):
+    """The sheet the command line reads of @name."""
+    return n.js("import", "roster", os.path.join(ROSTERS, name),
+                "--dry-run")["sheet"]
 
 
 if __name__ == "__main__":

@@ -160,6 +160,44 @@ const T = {
   nav_reports: ['报表', 'Reports'],
   nav_completeness: ['不遗漏', 'Completeness'],
   nav_dups: ['查重', 'Duplicates'],
+  nav_import: ['导入花名册', 'Import a roster'],
+  imp_title: ['导入村花名册', "Import a village's household roster"],
+  imp_hint: ['Excel 另存的 CSV（UTF-8 或 GB18030）或 XLSX。先“检查”：不写入任何数据，列出无法读取的行和可能重复的人员；再“导入”。同一文件再导入一次不会重复添加，中断后重新导入即可续上。',
+    'CSV saved by Excel (UTF-8 or GB18030) or XLSX. "Check" first: nothing is written; it lists the rows it cannot read and the likely duplicates. Then "Import". The same file imported again adds nothing twice; after an interruption, import it again to go on.'],
+  imp_file: ['花名册文件', 'Roster file'],
+  imp_village: ['村/社区（表中没有村时使用）', 'Village (for rows that name none)'],
+  imp_encoding: ['编码（CSV）', 'Encoding (CSV)'],
+  imp_auto: ['自动识别', 'detect'],
+  imp_sheet: ['工作表（XLSX，默认第一个有表头的）', 'Sheet (XLSX; default: the first with headings)'],
+  imp_mapping: ['列映射（表头不常见时：每行“表头 = 字段”）', 'Column mapping (for unusual headings: "heading = field" lines)'],
+  imp_check: ['检查（不写入）', 'Check (writes nothing)'],
+  imp_run: ['导入', 'Import'],
+  imp_run_confirm: ['确认导入此文件？', 'Import this file?'],
+  imp_choose: ['请先选择文件', 'Choose a file first'],
+  imp_not_allowed: ['只有管理员和协调员能导入花名册', 'Only admin and coordinator accounts import rosters'],
+  imp_dry: ['检查结果：未写入任何数据', 'Checked: nothing was written'],
+  imp_done: ['已导入', 'Imported'],
+  imp_partial: ['导入中止：此前已写入的住户保留，修正后重新导入同一文件即可续上', 'The import stopped: the households written before it stay; fix the file and import it again to go on'],
+  imp_layout: ['表头', 'Headings'],
+  imp_row_n: ['第 {n} 行', 'row {n}'],
+  imp_would_add: ['将新增', 'would add'],
+  imp_added: ['新增', 'added'],
+  imp_matched: ['已有（只补缺）', 'held (only what they lacked)'],
+  imp_seen: ['以前已导入', 'imported before'],
+  imp_present: ['已有', 'held'],
+  imp_in_file: ['文件内重复', 'repeated in the file'],
+  imp_elsewhere: ['已登记在别的户', 'registered in another household'],
+  imp_unrecognized: ['未识别的列（已忽略，可用列映射指定）', 'Columns not recognised (ignored; a mapping names them)'],
+  imp_refused: ['无法读取的行', 'Rows that cannot be read'],
+  imp_row: ['行号', 'Row'],
+  imp_column: ['列', 'Column'],
+  imp_reason: ['原因', 'Why'],
+  imp_dups: ['可能重复', 'Likely duplicates'],
+  imp_dup_in_file: ['与第 {n} 行为同一人，未重复登记', 'the same person as row {n}: not registered twice'],
+  imp_dup_registered: ['已登记，未重复登记', 'registered already: not registered twice'],
+  imp_dup_likely: ['可能与已登记的人员相同', 'may be a person already registered'],
+  layout_households: ['每行一户', 'one row per household'],
+  layout_persons: ['每行一人', 'one row per person'],
   rep_title: ['自然灾害情况统计表', 'Disaster report'],
   rep_kind: ['报告类型', 'Kind'],
   kind_initial: ['初报', 'initial'],
@@ -254,7 +292,10 @@ async function api(method, path, body) {
   const opt = {method, headers: {}, credentials: 'same-origin'};
   if (method !== 'GET') {
     opt.headers['X-CSRF-Token'] = me ? me.csrf : '';
-    if (body !== undefined) {
+    if (body instanceof Blob) { /* a file, sent as itself */
+      opt.headers['Content-Type'] = 'application/octet-stream';
+      opt.body = body;
+    } else if (body !== undefined) {
       opt.headers['Content-Type'] = 'application/json';
       opt.body = JSON.stringify(body);
     }
@@ -967,7 +1008,7 @@ function rowVillage(r) {
 
 function reportNav(on) {
   return el('nav', {class: 'subnav row no-print', id: 'report-nav'},
-    [['reports', 'nav_reports'], ['completeness', 'nav_completeness'], ['dups', 'nav_dups']].map(([p, k]) =>
+    [['reports', 'nav_reports'], ['completeness', 'nav_completeness'], ['dups', 'nav_dups'], ['import', 'nav_import']].map(([p, k]) =>
       el('a', {href: '#/' + p, class: p === on ? 'btn on' : 'btn'}, t(k))));
 }
 
@@ -1163,6 +1204,92 @@ pages.dups = async (main) => {
         el('button', {type: 'button', class: 'unmerge', text: t('unmerge'),
           onclick: async () => { if (await act('/api/unmerge', {table, dup: x.id})) { banner(t('unmerged')); load(); } }}))))) : null);
   refresh = load;
+};
+
+/* The roster import: the file sent as itself, checked first (a dry
+ * run), then imported; what the import says shown row by row. */
+function tn(key, n) {
+  return t(key).replace('{n}', n);
+}
+
+function importResult(j, dry) {
+  const hh = j.households, ps = j.persons;
+  const add = dry ? t('imp_would_add') : t('imp_added');
+  const why = (v) => (DUP_WHY[v] || [v, v])[lang];
+  return el('div', {id: 'import-result'},
+    el('p', {class: 'mute'}, [j.file, j.kind === 'xlsx' ? j.sheet : j.encoding.toUpperCase(),
+      t('imp_layout') + ' ' + tn('imp_row_n', j.header_row), t('layout_' + j.layout)].join(' · ')),
+    hh ? el('table', {class: 'report', id: 'import-counts'},
+      el('tr', {}, el('th', {}, ''), el('th', {}, add), el('th', {}, t('imp_matched')), el('th', {}, t('imp_seen')),
+        el('th', {}, t('imp_in_file')), el('th', {}, t('imp_elsewhere'))),
+      el('tr', {}, el('th', {}, t('households')), el('td', {class: 'hh-new'}, String(hh.new)), el('td', {}, String(hh.matched)),
+        el('td', {}, String(hh.seen)), el('td', {}, ''), el('td', {}, '')),
+      el('tr', {}, el('th', {}, t('persons')), el('td', {class: 'ps-new'}, String(ps.new)),
+        el('td', {}, t('imp_present') + ' ' + ps.present), el('td', {}, ''),
+        el('td', {}, String(ps.duplicate)), el('td', {}, String(ps.elsewhere)))) : null,
+    j.unrecognized.length ? el('p', {}, t('imp_unrecognized') + ': ' + j.unrecognized.join('、')) : null,
+    j.refused.length ? el('section', {}, el('h2', {text: t('imp_refused') + ' (' + j.refused.length + ')'}),
+      el('table', {class: 'report', id: 'import-refused'},
+        el('tr', {}, el('th', {}, t('imp_row')), el('th', {}, t('imp_column')), el('th', {}, t('imp_reason'))),
+        j.refused.map((r) => el('tr', {}, el('td', {}, String(r.row)), el('td', {}, r.column),
+          el('td', {}, lang === 0 ? r.why_zh : r.why))))) : null,
+    (j.duplicates || []).length ? el('section', {}, el('h2', {text: t('imp_dups') + ' (' + j.duplicates.length + ')'}),
+      el('ul', {class: 'list', id: 'import-dups'}, j.duplicates.map((d) => el('li', {},
+        el('b', {}, tn('imp_row_n', d.row)), ' ',
+        d.kind === 'in_file' ? tn('imp_dup_in_file', d.with_row)
+          : d.kind === 'registered' ? t('imp_dup_registered') : t('imp_dup_likely'),
+        ' (' + why(d.why) + ')', d.with ? el('span', {class: 'mute'}, ' ' + d.with.slice(0, 8)) : null)))) : null);
+}
+
+pages.import = async (main) => {
+  if (me.role !== 'admin' && me.role !== 'coordinator') {
+    main.replaceChildren(reportNav('import'), el('h1', {text: t('imp_title')}), el('p', {class: 'err'}, t('imp_not_allowed')));
+    return;
+  }
+  const file = el('input', {type: 'file', id: 'imp-file', accept: '.csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'});
+  const village = el('input', {id: 'imp-village', autocomplete: 'off'});
+  const enc = el('select', {id: 'imp-encoding'}, el('option', {value: ''}, t('imp_auto')),
+    el('option', {value: 'utf-8'}, 'UTF-8'), el('option', {value: 'gb18030'}, 'GB18030'));
+  const sheet = el('input', {id: 'imp-sheet', autocomplete: 'off'});
+  const mapping = el('textarea', {id: 'imp-mapping', rows: 3, placeholder: '户主 = head_name'});
+  const out = el('div', {id: 'import-out'});
+  const send = async (dry) => {
+    const f = file.files[0];
+    if (!f) { banner(t('imp_choose'), true); return; }
+    if (!dry && !confirm(t('imp_run_confirm') + ' ' + f.name)) return;
+    const q = new URLSearchParams({name: f.name});
+    if (dry) q.set('dry_run', '1');
+    if (village.value.trim()) q.set('village', village.value.trim());
+    if (enc.value) q.set('encoding', enc.value);
+    if (sheet.value.trim()) q.set('sheet', sheet.value.trim());
+    if (mapping.value.trim()) q.set('mapping', mapping.value);
+    for (const b of main_buttons) b.disabled = true;
+    const r = await api('POST', '/api/import/roster?' + q.toString(), f);
+    for (const b of main_buttons) b.disabled = false;
+    if (r.ok) {
+      banner(dry ? t('imp_dry') : t('imp_done'));
+      out.replaceChildren(el('p', {class: dry ? 'mute' : 'ok', id: 'import-status'}, dry ? t('imp_dry') : t('imp_done')), importResult(r.data, dry));
+    } else {
+      banner(msg(r.data.error), true);
+      out.replaceChildren(el('p', {class: 'err', id: 'import-status'}, msg(r.data.error)),
+        !dry && r.data.result ? el('p', {}, t('imp_partial')) : null,
+        r.data.result ? importResult(r.data.result, dry) : null);
+    }
+  };
+  const check = el('button', {type: 'button', id: 'imp-check', text: t('imp_check'), onclick: () => send(true)});
+  const run = el('button', {type: 'button', id: 'imp-run', class: 'primary', text: t('imp_run'), onclick: () => send(false)});
+  const main_buttons = [check, run];
+  main.replaceChildren(reportNav('import'),
+    el('h1', {text: t('imp_title')}),
+    el('p', {class: 'mute'}, t('imp_hint')),
+    el('form', {class: 'card', onsubmit: (ev) => ev.preventDefault()},
+      el('label', {}, t('imp_file'), file),
+      el('label', {}, t('imp_village'), village),
+      el('label', {}, t('imp_encoding'), enc),
+      el('label', {}, t('imp_sheet'), sheet),
+      el('details', {}, el('summary', {}, t('imp_mapping')), mapping),
+      el('p', {class: 'row'}, check, ' ', run)),
+    out);
 };
 
 /* ---- routing and live updates */

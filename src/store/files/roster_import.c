@@ -26,10 +26,46 @@
 #include "../state/state.h"
 #include "files.h"
 
+#include <errno.h>
+#include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* What became of a household (new, matched, seen) and of each of its
+ * persons (new, present, duplicate, elsewhere). */
+enum store_roster_how {
+    STORE_ROSTER_NEW,       /* written */
+    STORE_ROSTER_MATCHED,   /* a household the node holds: what it lacked */
+    STORE_ROSTER_SEEN,      /* an earlier import wrote exactly this */
+    STORE_ROSTER_SKIPPED,   /* none of its persons new or held: not written */
+    STORE_ROSTER_PRESENT,   /* a person the household holds */
+    STORE_ROSTER_DUPLICATE, /* a person an earlier row of the run gave */
+    STORE_ROSTER_ELSEWHERE, /* a person the node holds elsewhere (another
+                               household, or none), by ID number */
+};
+
+struct store_roster_done {
+    enum store_roster_how how;
+    char household[HZ_ROW_HEX_LEN + 1];
+    size_t persons_new;
+    enum store_roster_how person[ROSTER_PERSONS_MAX];
+    uint32_t dup_row[ROSTER_PERSONS_MAX]; /* DUPLICATE: that row */
+    char elsewhere[ROSTER_PERSONS_MAX][HZ_ROW_HEX_LEN + 1]; /* that person */
+    /* NEW: a person the node holds it may be ("" for none), and why
+     * ("name_birth_village", "phone"): listed, never merged */
+    char likely[ROSTER_PERSONS_MAX][HZ_ROW_HEX_LEN + 1];
+    const char *likely_why[ROSTER_PERSONS_MAX];
+};
+
+struct store_roster_totals {
+    uint64_t households_new, households_matched, households_seen,
+        households_filled;
+    uint64_t persons_new, persons_present, persons_filled, persons_duplicate,
+        persons_elsewhere;
+};
 
 /* Households a transaction writes: a few entries of up to 1,000
  * operations, one fsync for them all (BENCHMARKS.md, "Roster import").
@@ -194,6 +230,8 @@ struct store_roster {
     char (*ledger_hh)[HZ_ROW_HEX_LEN + 1];
     size_t n_ledger;
     struct store_roster_totals t;
+    json_t *dups;                    /* the result's "duplicates" */
+    char by[HZ_ACCOUNT_LEN_MAX + 1]; /* the web account, or "" */
 };
 
 int store_roster_open(hz_node *n, bool dry_run, struct store_roster **out,
@@ -209,6 +247,7 @@ int store_roster_open(hz_node *n, bool dry_run, struct store_roster **out,
     if (test != NULL && strtoul(test, NULL, 10) >= 1 &&
         strtoul(test, NULL, 10) <= ROSTER_CHUNK)
         r->chunk = (size_t)strtoul(test, NULL, 10);
+    r->dups = json_array();
     r->ledger = calloc(ROSTER_CHUNK, sizeof *r->ledger);
     r->ledger_hh = calloc(ROSTER_CHUNK, sizeof *r->ledger_hh);
     if (r->ledger == NULL || r->ledger_hh == NULL) {
@@ -229,13 +268,8 @@ void store_roster_free(struct store_roster *r)
     free(r->plan.hh);
     free(r->ledger);
     free(r->ledger_hh);
+    json_decref(r->dups);
     free(r);
-}
-
-const struct store_roster_totals *
-store_roster_totals(const struct store_roster *r)
-{
-    return &r->t;
 }
 
 static int ledger_rows(hz_node *n, void *data, struct hz_err *err)
@@ -464,6 +498,8 @@ static int put(struct store_roster *r, const char *table, const char *id,
     }
     if (r->b == NULL) {
         int rv = hz_batch_open(r->n, &r->b, err);
+        if (rv == 0 && r->by[0] != '\0')
+            rv = hz_batch_by(r->b, r->by, err);
         if (rv != 0)
             return rv;
     }
@@ -544,8 +580,8 @@ static size_t household_fields(const struct roster_household *h,
     return n;
 }
 
-int store_roster_add(struct store_roster *r, const struct roster_household *h,
-                     struct store_roster_done *done, struct hz_err *err)
+static int add(struct store_roster *r, const struct roster_household *h,
+               struct store_roster_done *done, struct hz_err *err)
 {
     memset(done, 0, sizeof *done);
     hz_node *n = r->n;
@@ -754,4 +790,103 @@ int store_roster_add(struct store_roster *r, const struct roster_household *h,
             rv = flush(r, err);
     }
     return rv;
+}
+
+/* ---- what the run did, for the caller to show */
+
+static void add_dup(struct store_roster *r, uint32_t row, const char *kind,
+                    const char *why, const char *with_id, uint32_t with_row)
+{
+    json_t *d = json_pack("{s:I, s:s, s:s}", "row", (json_int_t)row, "kind",
+                          kind, "why", why);
+    if (with_id != NULL)
+        json_object_set_new(d, "with", json_string(with_id));
+    if (with_row != 0)
+        json_object_set_new(d, "with_row", json_integer(with_row));
+    json_array_append_new(r->dups, d);
+}
+
+int store_roster_household(void *data, const struct roster_household *h,
+                           struct hz_err *err)
+{
+    struct store_roster *r = data;
+    struct store_roster_done *done = malloc(sizeof *done);
+    if (done == NULL || r->dups == NULL) {
+        free(done);
+        return hz_err_set(err, HZ_ENOMEM, "roster");
+    }
+    int rv = add(r, h, done, err);
+    for (size_t i = 0; rv == 0 && i < h->n_persons; i++) {
+        if (done->person[i] == STORE_ROSTER_DUPLICATE)
+            add_dup(r, h->persons[i].row, "in_file", "id_number", NULL,
+                    done->dup_row[i]);
+        else if (done->person[i] == STORE_ROSTER_ELSEWHERE)
+            add_dup(r, h->persons[i].row, "registered", "id_number",
+                    done->elsewhere[i], 0);
+        else if (done->person[i] == STORE_ROSTER_NEW &&
+                 done->likely[i][0] != '\0')
+            add_dup(r, h->persons[i].row, "likely", done->likely_why[i],
+                    done->likely[i], 0);
+    }
+    free(done);
+    return rv;
+}
+
+int store_upload_file(hz_node *n, const void *data, size_t len, char *path,
+                      size_t cap, struct hz_err *err)
+{
+    int w = snprintf(path, cap, "%s/.upload-XXXXXX", n->dir);
+    if (w < 0 || (size_t)w >= cap)
+        return hz_err_set(err, HZ_EINVAL, "node directory path too long");
+    int fd = mkstemp(path); /* 0600 */
+    if (fd < 0)
+        return hz_err_set(err, errno == ENOSPC ? HZ_ENOSPC : HZ_EIO,
+                          "upload: %s", strerror(errno));
+    const unsigned char *p = data;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t k = write(fd, p + done, len - done);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            int e = k < 0 ? errno : EIO;
+            close(fd);
+            unlink(path);
+            return hz_err_set(err, e == ENOSPC ? HZ_ENOSPC : HZ_EIO,
+                              "upload: %s", strerror(e));
+        }
+        done += (size_t)k;
+    }
+    if (close(fd) != 0) {
+        unlink(path);
+        return hz_err_set(err, HZ_EIO, "upload: %s", strerror(errno));
+    }
+    return 0;
+}
+
+int store_roster_by(struct store_roster *r, const char *account,
+                    struct hz_err *err)
+{
+    size_t len = strlen(account);
+    if (len == 0 || len > HZ_ACCOUNT_LEN_MAX)
+        return hz_err_set(err, HZ_EINVAL, "an account name of 1 to %d bytes",
+                          HZ_ACCOUNT_LEN_MAX);
+    memcpy(r->by, account, len + 1);
+    return 0;
+}
+
+json_t *store_roster_result(const struct store_roster *r)
+{
+    const struct store_roster_totals *t = &r->t;
+    return json_pack(
+        "{s:b, s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:I, s:I}, s:O}",
+        "dry_run", r->dry_run, "households", "new",
+        (json_int_t)t->households_new, "matched",
+        (json_int_t)t->households_matched, "seen",
+        (json_int_t)t->households_seen, "filled",
+        (json_int_t)t->households_filled, "persons", "new",
+        (json_int_t)t->persons_new, "present", (json_int_t)t->persons_present,
+        "filled", (json_int_t)t->persons_filled, "duplicate",
+        (json_int_t)t->persons_duplicate, "elsewhere",
+        (json_int_t)t->persons_elsewhere, "duplicates", r->dups);
 }
