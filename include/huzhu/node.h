@@ -196,6 +196,26 @@ HZ_API HZ_NODISCARD int hz_node_dups(hz_node *node, char **json,
  * date, area and now only label a disaster report. HZ_EINVAL for an
  * unknown report or a bad id; HZ_ENOTFOUND for no such submitted
  * report. */
+/* One line of the lists behind a disaster report's figures
+ * (proto/reports.md, "Lists behind the figures"); the texts are valid
+ * during the call. */
+struct hz_explain_line {
+    const char *figure;    /* a figure's key: "affected", "collapsed_hh" */
+    const char *village;   /* or NULL */
+    const char *kind;      /* "person", "household" or "facility" */
+    const char *household; /* 32 hex, or NULL */
+    const char *head_name; /* or NULL */
+    const char *person;    /* 32 hex, or NULL */
+    const char *name;      /* or NULL */
+    const char *facility;  /* or NULL */
+    bool has_value;        /* rooms, crops, loss */
+    bool real;             /* the value is @r (crops), else @i */
+    int64_t i;
+    double r;
+    const char *json; /* the line as one compact JSON object, the shape of
+                         the "explain" array's (no newline in it) */
+};
+
 struct hz_report_opts {
     const char *kind;    /* "initial", "daily", "verified" */
     const char *date;    /* YYYY-MM-DD */
@@ -205,6 +225,13 @@ struct hz_report_opts {
     const char *by;      /* hxl: "village" (default) or "site" */
     int64_t now;         /* Unix seconds: when the report is made */
     bool explain;
+    /* With @explain, each line of the lists in their order to @explain_fn
+     * instead of the JSON's "explain" array, so that a large township's
+     * lists (a million lines) are never held at once; a non-zero return
+     * stops the report and is returned. NULL: the array. */
+    int (*explain_fn)(void *data, const struct hz_explain_line *l,
+                      struct hz_err *err);
+    void *explain_data;
 };
 HZ_API HZ_NODISCARD int hz_node_report(hz_node *node, const char *report,
                                        const struct hz_report_opts *o,

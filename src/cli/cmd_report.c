@@ -4,6 +4,7 @@
  * the library (hz_node_report); this file only lays them out. */
 #include "cli.h"
 
+#include "../core/error_int.h"
 #include "../sheet/sheet.h"
 
 #include <errno.h>
@@ -132,10 +133,69 @@ static int write_csv(struct cli *c, const char *path, json_t *rep, bool zh,
 
 /* ---- the disaster report */
 
-static int disaster_xlsx(struct cli *c, json_t *rep, const char *path)
+/* The lists behind the figures (--explain) as the library gives them,
+ * line by line, kept in an unnamed temporary file rather than in memory
+ * (a township of 100,000 households has over a million lines), then
+ * spliced into the JSON or read into the XLSX. */
+struct lines {
+    FILE *fp;
+    size_t n;
+};
+
+static int line_out(void *data, const struct hz_explain_line *l,
+                    struct hz_err *err)
+{
+    struct lines *x = data;
+    if (fputs(l->json, x->fp) == EOF || fputc('\n', x->fp) == EOF)
+        return hz_err_set(err, errno == ENOSPC ? HZ_ENOSPC : HZ_EIO,
+                          "temporary file: %s", strerror(errno));
+    x->n++;
+    return 0;
+}
+
+/* @rep as JSON with "explain": the lines of @x, to @path or stdout. */
+static int write_json_lines(struct cli *c, json_t *rep, struct lines *x,
+                            const char *path)
+{
+    char *head = json_dumps(rep, JSON_COMPACT);
+    if (head == NULL)
+        return cli_fail(c, HZ_ENOMEM, NULL);
+    char tmp[CLI_PATH_LEN_MAX + 8];
+    FILE *fp = out_open(path, tmp, sizeof tmp);
+    if (fp == NULL) {
+        free(head);
+        return out_failed(c, path);
+    }
+    size_t len = strlen(head); /* "{...}": the object, closed */
+    bool ok = len >= 2 && fwrite(head, 1, len - 1, fp) == len - 1 &&
+              fputs(len > 2 ? ",\"explain\":[" : "\"explain\":[", fp) != EOF;
+    free(head);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    rewind(x->fp);
+    for (size_t i = 0; ok && (got = getline(&line, &cap, x->fp)) > 0; i++) {
+        if (line[got - 1] == '\n')
+            line[--got] = '\0';
+        ok = (i == 0 || fputc(',', fp) != EOF) &&
+             fwrite(line, 1, (size_t)got, fp) == (size_t)got;
+    }
+    free(line);
+    ok = ok && !ferror(x->fp) && fputs("]}\n", fp) != EOF;
+    return out_close(c, fp, path, tmp, ok);
+}
+
+static int disaster_xlsx(struct cli *c, json_t *rep, struct lines *x,
+                         const char *path)
 {
     struct hz_err err = {0};
-    int rv = sheet_disaster_xlsx(path, rep, &err);
+    int rv = 0;
+    if (x->fp != NULL) {
+        rewind(x->fp);
+        rv = sheet_disaster_xlsx_lines(path, rep, x->fp, x->n, &err);
+    } else {
+        rv = sheet_disaster_xlsx(path, rep, &err);
+    }
     return rv != 0 ? cli_fail(c, rv, &err) : EXIT_OK;
 }
 
@@ -273,10 +333,23 @@ int cmd_report_disaster(struct cli *c, struct form *f)
                                .area = form_get(f, "--area"),
                                .now = (int64_t)time(NULL),
                                .explain = form_get(f, "--explain") != NULL};
+    /* The lists go through a temporary file for JSON and XLSX; a table
+     * (for a person to read) takes them as the JSON array. */
+    struct lines x = {0};
+    if (o.explain && (json || format == FORMAT_XLSX)) {
+        x.fp = tmpfile();
+        if (x.fp == NULL)
+            return out_failed(c, "tmpfile");
+        o.explain_fn = line_out;
+        o.explain_data = &x;
+    }
     json_t *rep = NULL;
     int rv = load_report(c, "disaster", &o, &rep);
-    if (rv != EXIT_OK)
+    if (rv != EXIT_OK) {
+        if (x.fp != NULL)
+            fclose(x.fp);
         return rv;
+    }
     char id[33] = "";
     rv = EXIT_OK;
     if (form_get(f, "--submit") != NULL) {
@@ -285,11 +358,12 @@ int cmd_report_disaster(struct cli *c, struct form *f)
             json_object_set_new(rep, "submitted", json_string(id));
     }
     if (rv == EXIT_OK && json)
-        rv = write_json(c, rep, out);
+        rv = x.fp != NULL ? write_json_lines(c, rep, &x, out)
+                          : write_json(c, rep, out);
     else if (rv == EXIT_OK && format == FORMAT_CSV)
         rv = write_csv(c, out, rep, true, sheet_disaster_csv);
     else if (rv == EXIT_OK && format == FORMAT_XLSX)
-        rv = disaster_xlsx(c, rep, out);
+        rv = disaster_xlsx(c, rep, &x, out);
     else if (rv == EXIT_OK)
         disaster_table(c, rep);
     if (rv == EXIT_OK && out != NULL && !c->json)
@@ -299,6 +373,8 @@ int cmd_report_disaster(struct cli *c, struct form *f)
                       "submitted and recorded, signed: %s\n"),
                id);
     json_decref(rep);
+    if (x.fp != NULL)
+        fclose(x.fp);
     return rv;
 }
 

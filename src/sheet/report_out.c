@@ -227,22 +227,58 @@ static struct sheet_value number_v(json_t *v)
     return EMPTY_V;
 }
 
-int sheet_disaster_xlsx(const char *path, json_t *rep, struct hz_err *err)
+/* The lists behind the figures, one line at a time: from the report's
+ * "explain" array (@arr), or read from a file of JSON lines (@fp). */
+struct ex_src {
+    json_t *arr;
+    FILE *fp;
+    size_t i;
+    json_t *line; /* the current line, held until the next */
+};
+
+static int ex_row(void *data, struct sheet_value *r, struct hz_err *err)
+{
+    struct ex_src *x = data;
+    json_decref(x->line);
+    x->line = NULL;
+    if (x->fp != NULL) {
+        json_error_t je;
+        x->line = json_loadf(x->fp, JSON_DISABLE_EOF_CHECK, &je);
+    } else {
+        x->line = json_incref(json_array_get(x->arr, x->i));
+    }
+    x->i++;
+    if (!json_is_object(x->line))
+        return hz_err_set(err, HZ_EIO,
+                          "the list behind the figures ends"
+                          " early");
+    json_t *row = x->line;
+    r[0] = TEXT_V(
+        explain_heading(json_string_value(json_object_get(row, "figure"))));
+    r[1] = opt_text_v(json_object_get(row, "village"));
+    r[2] = opt_text_v(json_object_get(row, "head_name"));
+    r[3] = opt_text_v(json_object_get(row, "household"));
+    r[4] = opt_text_v(json_object_get(row, "name"));
+    r[5] = opt_text_v(json_object_get(row, "person"));
+    r[6] = opt_text_v(json_object_get(row, "facility"));
+    r[7] = number_v(json_object_get(row, "value"));
+    return 0;
+}
+
+static int disaster_xlsx(const char *path, json_t *rep, bool explain,
+                         struct ex_src *src, size_t ne, struct hz_err *err)
 {
     json_t *rows = json_object_get(rep, "rows");
     json_t *fac = json_object_get(rep, "facilities");
-    json_t *ex = json_object_get(rep, "explain");
-    size_t nr = json_array_size(rows), nf = json_array_size(fac),
-           ne = json_array_size(ex);
+    size_t nr = json_array_size(rows), nf = json_array_size(fac);
     const size_t cols = SHEET_N_FIGS + 1;
     struct sheet_value *a = calloc((4 + nr) * cols, sizeof *a);
     struct sheet_value *b = calloc((1 + nf) * 7, sizeof *b);
-    struct sheet_value *e = calloc((1 + ne) * 8, sizeof *e);
+    struct sheet_value e[8];
     char **owned = calloc(2 + nf, sizeof *owned);
-    if (a == NULL || b == NULL || e == NULL || owned == NULL) {
+    if (a == NULL || b == NULL || owned == NULL) {
         free(a);
         free(b);
-        free(e);
         free(owned);
         return hz_err_set(err, HZ_ENOMEM, "out of memory");
     }
@@ -323,32 +359,37 @@ int sheet_disaster_xlsx(const char *path, json_t *rep, struct hz_err *err)
                                           "姓名", "人员编号", "设施", "数值"};
     for (size_t k = 0; k < 8; k++)
         e[k] = TEXT_V(ex_head[k]);
-    json_array_foreach(ex, i, row)
-    {
-        struct sheet_value *r = &e[(1 + i) * 8];
-        r[0] = TEXT_V(
-            explain_heading(json_string_value(json_object_get(row, "figure"))));
-        r[1] = opt_text_v(json_object_get(row, "village"));
-        r[2] = opt_text_v(json_object_get(row, "head_name"));
-        r[3] = opt_text_v(json_object_get(row, "household"));
-        r[4] = opt_text_v(json_object_get(row, "name"));
-        r[5] = opt_text_v(json_object_get(row, "person"));
-        r[6] = opt_text_v(json_object_get(row, "facility"));
-        r[7] = number_v(json_object_get(row, "value"));
-    }
     struct sheet_out sheets[] = {
         {"灾情统计", 4 + nr, cols, a, 2, 2, merges,
-         sizeof merges / sizeof merges[0]},
-        {"公共设施", 1 + nf, 7, b, 0, 1, NULL, 0},
-        {"明细", 1 + ne, 8, e, 0, 1, NULL, 0},
+         sizeof merges / sizeof merges[0], 0, NULL, NULL},
+        {"公共设施", 1 + nf, 7, b, 0, 1, NULL, 0, 0, NULL, NULL},
+        {"明细", 1, 8, e, 0, 1, NULL, 0, ne, ex_row, src},
     };
-    int rv = sheet_write_xlsx(path, sheets, ex != NULL ? 3 : 2, err);
+    int rv = sheet_write_xlsx(path, sheets, explain ? 3 : 2, err);
     for (size_t k = 0; k < nf; k++)
         free(owned[k]);
     free(owned);
     free(a);
     free(b);
-    free(e);
+    return rv;
+}
+
+int sheet_disaster_xlsx(const char *path, json_t *rep, struct hz_err *err)
+{
+    json_t *ex = json_object_get(rep, "explain");
+    struct ex_src src = {.arr = ex};
+    int rv =
+        disaster_xlsx(path, rep, ex != NULL, &src, json_array_size(ex), err);
+    json_decref(src.line);
+    return rv;
+}
+
+int sheet_disaster_xlsx_lines(const char *path, json_t *rep, FILE *lines,
+                              size_t n, struct hz_err *err)
+{
+    struct ex_src src = {.fp = lines};
+    int rv = disaster_xlsx(path, rep, true, &src, n, err);
+    json_decref(src.line);
     return rv;
 }
 
@@ -471,7 +512,8 @@ int sheet_relief_xlsx(const char *path, json_t *rep, struct hz_err *err)
                                       : TEXT_V(t != NULL ? t : "");
         }
     static const struct sheet_merge title[] = {{0, 0, 0, 10}};
-    struct sheet_out s = {"救助发放", nr + 4, 11, v, 1, 2, title, 1};
+    struct sheet_out s = {"救助发放", nr + 4, 11, v,    1,   2,
+                          title,      1,      0,  NULL, NULL};
     int rv = sheet_write_xlsx(path, &s, 1, err);
     free(v);
     cells_free(cells, (nr + 1) * 11);

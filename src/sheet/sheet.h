@@ -188,10 +188,22 @@ struct sheet_out {
     size_t title_rows, head_rows;
     const struct sheet_merge *merges;
     size_t n_merges;
+    /* A long list, never held at once: when @row is set, @cells holds the
+     * title and heading rows alone (and @merges is empty), and @n_data
+     * data rows follow, each filled by @row into @cols values (texts
+     * valid until the next call), written as they come. Past the
+     * SHEET_XLSX_ROWS of a sheet the list goes on in sheets "NAME (2)",
+     * "NAME (3)" ..., each with the same title and heading rows. */
+    size_t n_data;
+    int (*row)(void *data, struct sheet_value *cells, struct hz_err *err);
+    void *row_data;
 };
 
+#define SHEET_XLSX_ROWS 1048576u /* rows of an XLSX sheet (Excel's limit) */
+
 /* Write @n sheets to @path: to "@path.tmp", then renamed over @path, so
- * a failure leaves no half-written workbook. HZ_EIO naming the cause. */
+ * a failure leaves no half-written workbook. HZ_EIO naming the cause
+ * (also a cell the library refuses, such as a row past the limit). */
 int sheet_write_xlsx(const char *path, const struct sheet_out *sheets, size_t n,
                      struct hz_err *err);
 
@@ -252,6 +264,11 @@ char *sheet_number_text(json_t *v, bool two_decimals);
  * them; only completeness has headings in two languages. */
 int sheet_disaster_csv(FILE *fp, json_t *rep, bool zh);
 int sheet_disaster_xlsx(const char *path, json_t *rep, struct hz_err *err);
+/* The same with the lists behind the figures read from @lines, @n of
+ * them, one JSON object a line (hz_explain_line's json), instead of
+ * @rep's "explain" array: sheet 明细 written as they are read. */
+int sheet_disaster_xlsx_lines(const char *path, json_t *rep, FILE *lines,
+                              size_t n, struct hz_err *err);
 int sheet_relief_csv(FILE *fp, json_t *rep, bool zh);
 int sheet_relief_xlsx(const char *path, json_t *rep, struct hz_err *err);
 /* A completeness line's kind in words (zh, else en). */

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *fixtures; /* tests/roster, from argv */
 
@@ -480,6 +481,109 @@ static void xlsx_rows_merges_and_number_cells(void **state)
     done_tmp(bad, dir);
 }
 
+/* ---- writing: a list longer than a sheet goes on in more sheets */
+
+struct streamed {
+    size_t next; /* the next data row to give */
+    char text[32];
+};
+
+static int streamed_row(void *data, struct sheet_value *cells,
+                        struct hz_err *err)
+{
+    (void)err;
+    struct streamed *s = data;
+    snprintf(s->text, sizeof s->text, "r%zu", s->next);
+    cells[0] = (struct sheet_value){.kind = SHEET_V_TEXT, .text = s->text};
+    cells[1] = (struct sheet_value){.kind = SHEET_V_INT, .i = (int64_t)s->next};
+    s->next++;
+    return 0;
+}
+
+struct tail {
+    size_t n;
+    uint32_t last;
+    char first[32], last_text[32];
+};
+
+static int tail_row(void *data, const struct sheet_info *info,
+                    const struct sheet_row *row, struct hz_err *err)
+{
+    (void)info;
+    (void)err;
+    struct tail *t = data;
+    if (t->n == 0)
+        snprintf(t->first, sizeof t->first, "%s", row->cells[0].text);
+    t->n++;
+    t->last = row->number;
+    snprintf(t->last_text, sizeof t->last_text, "%s", row->cells[0].text);
+    return 0;
+}
+
+static void a_streamed_list_goes_on_past_a_sheets_last_row(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/hz-xlsx-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[4096];
+    snprintf(path, sizeof path, "%s/list.xlsx", dir);
+    /* A small sheet with a merged title, then a list of one heading row
+     * and SHEET_XLSX_ROWS - 1 + 3 rows: the first sheet full, 3 more. */
+    const struct sheet_value small[] = {{.kind = SHEET_V_TEXT, .text = "标题"},
+                                        {.kind = SHEET_V_EMPTY},
+                                        {.kind = SHEET_V_INT, .i = 7},
+                                        {.kind = SHEET_V_INT, .i = 8}};
+    const struct sheet_merge title = {0, 0, 0, 1};
+    const struct sheet_value head[] = {{.kind = SHEET_V_TEXT, .text = "指标"},
+                                       {.kind = SHEET_V_TEXT, .text = "数值"}};
+    struct streamed st = {0};
+    const size_t n = SHEET_XLSX_ROWS - 1 + 3;
+    const struct sheet_out sheets[] = {
+        {"小表", 2, 2, small, 1, 0, &title, 1, 0, NULL, NULL},
+        {"明细", 1, 2, head, 0, 1, NULL, 0, n, streamed_row, &st},
+    };
+    struct hz_err err = {0};
+    assert_int_equal(sheet_write_xlsx(path, sheets, 2, &err), 0);
+    assert_int_equal(st.next, n);
+    char **names = NULL;
+    size_t k = 0;
+    assert_int_equal(sheet_names(path, &names, &k, NULL), 0);
+    assert_int_equal(k, 3);
+    assert_string_equal(names[0], "小表");
+    assert_string_equal(names[1], "明细");
+    assert_string_equal(names[2], "明细 (2)");
+    sheet_names_free(names, k);
+    struct sheet_info info;
+    struct tail t = {0};
+    struct sheet_opts o = {.sheet = 0};
+    assert_int_equal(sheet_read(path, &o, tail_row, &t, &info, NULL), 0);
+    assert_int_equal(info.n_merges, 1); /* the title, merged */
+    assert_int_equal(t.n, 2);
+    sheet_info_free(&info);
+    /* The first part: the heading and rows 0 .. SHEET_XLSX_ROWS - 2. */
+    t = (struct tail){0};
+    o.sheet = 1;
+    assert_int_equal(sheet_read(path, &o, tail_row, &t, &info, NULL), 0);
+    sheet_info_free(&info);
+    assert_int_equal(t.n, SHEET_XLSX_ROWS);
+    assert_int_equal(t.last, SHEET_XLSX_ROWS);
+    assert_string_equal(t.first, "指标");
+    char want[32];
+    snprintf(want, sizeof want, "r%u", SHEET_XLSX_ROWS - 2);
+    assert_string_equal(t.last_text, want);
+    /* The second: the heading again and the last three. */
+    t = (struct tail){0};
+    o.sheet = 2;
+    assert_int_equal(sheet_read(path, &o, tail_row, &t, &info, NULL), 0);
+    sheet_info_free(&info);
+    assert_int_equal(t.n, 4);
+    assert_string_equal(t.first, "指标");
+    snprintf(want, sizeof want, "r%zu", n - 1);
+    assert_string_equal(t.last_text, want);
+    assert_int_equal(remove(path), 0);
+    assert_int_equal(rmdir(dir), 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -499,6 +603,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(csv_rows_keep_their_line_numbers),
         cmocka_unit_test(a_csv_cell_past_its_bound_is_refused),
         cmocka_unit_test(xlsx_rows_merges_and_number_cells),
+        cmocka_unit_test(a_streamed_list_goes_on_past_a_sheets_last_row),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

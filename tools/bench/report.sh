@@ -68,6 +68,7 @@ step occupancy "show occupancy (open check-ins through merges)" "$hz" -d "$node"
 step disaster "report disaster --json" "$hz" -d "$node" report disaster --json
 step explain "report disaster --explain --json" "$hz" -d "$node" report disaster --explain --json
 step xlsx "report disaster --format xlsx" "$hz" -d "$node" report disaster --format xlsx --out "$work/daily.xlsx"
+step xlsx_explain "report disaster --explain --format xlsx" "$hz" -d "$node" report disaster --explain --format xlsx --out "$work/explain.xlsx"
 step relief "report relief --json" "$hz" -d "$node" report relief --json
 step complete "report completeness --json" "$hz" -d "$node" report completeness --json
 step hxl "report hxl" "$hz" -d "$node" report hxl
@@ -79,10 +80,21 @@ lines=$(jget "$work/explain.out" 'len(j["explain"])')
 relief=$(jget "$work/relief.out" 'j["total"]["households"]')
 [ "$relief" = "$households" ] || { echo "FAIL: relief lists $relief of $households households"; exit 1; }
 [ -s "$work/daily.xlsx" ] || { echo "FAIL: no XLSX written"; exit 1; }
+# The lists' workbook: 明细 and, past Excel's 1,048,576 rows a sheet, its
+# continuations, together every line of the JSON's list.
+xl_lines=$(python3 -c '
+import sys, zipfile, re
+z = zipfile.ZipFile(sys.argv[1])
+names = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+rows = 0
+for n in sorted(names, key=lambda n: int(re.sub(r"\D", "", n)))[2:]:
+    rows += len(re.findall(rb"<row ", z.read(n))) - 1
+print(rows)' "$work/explain.xlsx")
+[ "$xl_lines" = "$lines" ] || { echo "FAIL: the XLSX lists $xl_lines of $lines lines"; exit 1; }
 
 IFS='|' read -r _ _ peer_wall _ _ <<<"${rows[0]}"
 echo
-echo "affected persons: $persons; explain entries: $lines; relief households: $relief"
+echo "affected persons: $persons; explain entries: $lines (the XLSX's: $xl_lines); relief households: $relief"
 echo
 echo "| command | wall s | CPU s | peak RSS MiB | wall / peer |"
 echo "|---|---:|---:|---:|---:|"

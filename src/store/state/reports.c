@@ -16,6 +16,7 @@
 #include "../../core/error_int.h"
 
 #include <math.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -498,7 +499,9 @@ struct ex {
     size_t vi;
     const char *head, *name, *facility;
     const uint8_t *hh, *person;
-    json_t *value; /* or NULL */
+    bool has_value, real; /* rooms, crops, loss */
+    int64_t i;
+    double r;
 };
 
 static int cmp_opt(const char *a, const char *b)
@@ -544,7 +547,6 @@ static int ex_add(struct exlist *l, struct ex e)
 {
     void *grown = hz_grow(l->e, &l->cap, l->n, sizeof *l->e);
     if (grown == NULL) {
-        json_decref(e.value);
         l->oom = true;
         return -1;
     }
@@ -571,9 +573,12 @@ static bool person_counts(const struct rperson *p, int fig)
     }
 }
 
-/* The list behind every figure (proto/reports.md), or NULL when out of
- * memory. */
-static json_t *explain_json(const struct rep *r)
+/* The lists behind the figures (proto/reports.md), in order, line by
+ * line to @fn. */
+static int explain_lines(const struct rep *r,
+                         int (*fn)(void *data, const struct hz_explain_line *l,
+                                   struct hz_err *err),
+                         void *data, struct hz_err *err)
 {
     struct exlist l = {0};
     for (int fig = F_AFFECTED; fig <= F_NEEDS_AID; fig++)
@@ -582,83 +587,141 @@ static json_t *explain_json(const struct rep *r)
             if (!person_counts(p, fig))
                 continue;
             const struct rhh *h = p->hh >= 0 ? &r->hh[p->hh] : NULL;
-            (void)ex_add(&l,
-                         (struct ex){fig, p->vi, h ? h->head : NULL, p->name,
-                                     NULL, h ? h->id : NULL, p->id, NULL});
+            (void)ex_add(&l, (struct ex){.fig = fig,
+                                         .vi = p->vi,
+                                         .head = h ? h->head : NULL,
+                                         .name = p->name,
+                                         .hh = h ? h->id : NULL,
+                                         .person = p->id});
         }
     for (size_t i = 0; i < r->n_hh; i++) {
         const struct rhh *h = &r->hh[i];
-        struct ex e = {0, h->vi, h->head, NULL, NULL, h->id, NULL, NULL};
+        struct ex e = {.vi = h->vi, .head = h->head, .hh = h->id};
         if (h->house != H_NONE) {
             e.fig = h->house == H_COLLAPSED ? F_COLLAPSED_HH
                     : h->house == H_SEVERE  ? F_SEVERE_HH
                                             : F_GENERAL_HH;
             (void)ex_add(&l, e);
             e.fig++;
-            e.value = json_integer(h->rooms);
+            e.has_value = true;
+            e.i = h->rooms;
             (void)ex_add(&l, e);
         }
         if (h->crops > 0) {
             e.fig = F_CROPS;
-            e.value = json_real(h->crops);
+            e.has_value = e.real = true;
+            e.r = h->crops;
             (void)ex_add(&l, e);
         }
         if (h->loss > 0) {
             e.fig = F_LOSS;
-            e.value = json_integer(h->loss);
+            e.has_value = true;
+            e.real = false;
+            e.i = h->loss;
             (void)ex_add(&l, e);
         }
     }
     for (size_t i = 0; i < r->n_fac; i++) {
         const struct rfac *f = &r->fac[i];
-        struct ex e = {F_CROPS,     f->vi, NULL, NULL,
-                       f->facility, NULL,  NULL, NULL};
+        struct ex e = {.fig = F_CROPS, .vi = f->vi, .facility = f->facility};
         if (f->crops > 0) {
-            e.value = json_real(f->crops);
+            e.has_value = e.real = true;
+            e.r = f->crops;
             (void)ex_add(&l, e);
         }
         if (f->loss > 0) {
             e.fig = F_LOSS;
-            e.value = json_integer(f->loss);
+            e.has_value = true;
+            e.real = false;
+            e.i = f->loss;
             (void)ex_add(&l, e);
         }
     }
     if (l.oom) {
-        for (size_t i = 0; i < l.n; i++)
-            json_decref(l.e[i].value);
         free(l.e);
-        return NULL;
+        return hz_err_set(err, HZ_ENOMEM, "report");
     }
     if (l.n > 0)
         qsort(l.e, l.n, sizeof *l.e, cmp_ex);
-    json_t *out = json_array();
-    for (size_t i = 0; i < l.n; i++) {
+    int rv = 0;
+    for (size_t i = 0; rv == 0 && i < l.n; i++) {
         const struct ex *e = &l.e[i];
-        json_t *o = json_object();
-        json_object_set_new(o, "figure", json_string(fig_names[e->fig]));
-        json_object_set_new(
-            o, "village",
-            opt_text(e->vi < r->n_villages ? r->villages[e->vi] : NULL));
-        json_object_set_new(o, "kind",
-                            json_string(e->facility != NULL ? "facility"
-                                        : e->person != NULL ? "person"
-                                                            : "household"));
-        json_object_set_new(o, "household",
-                            e->hh != NULL ? render_hex(e->hh, HZ_ROW_LEN)
-                                          : json_null());
-        json_object_set_new(o, "head_name", opt_text(e->head));
-        json_object_set_new(o, "person",
-                            e->person != NULL
-                                ? render_hex(e->person, HZ_ROW_LEN)
-                                : json_null());
-        json_object_set_new(o, "name", opt_text(e->name));
-        json_object_set_new(o, "facility", opt_text(e->facility));
-        json_object_set_new(o, "value",
-                            e->value != NULL ? e->value : json_null());
-        json_array_append_new(out, o);
+        char hh[HZ_ROW_HEX_LEN + 1], person[HZ_ROW_HEX_LEN + 1];
+        if (e->hh != NULL)
+            sodium_bin2hex(hh, sizeof hh, e->hh, HZ_ROW_LEN);
+        if (e->person != NULL)
+            sodium_bin2hex(person, sizeof person, e->person, HZ_ROW_LEN);
+        struct hz_explain_line line = {
+            .figure = fig_names[e->fig],
+            .village = e->vi < r->n_villages ? r->villages[e->vi] : NULL,
+            .kind = e->facility != NULL ? "facility"
+                    : e->person != NULL ? "person"
+                                        : "household",
+            .household = e->hh != NULL ? hh : NULL,
+            .head_name = e->head,
+            .person = e->person != NULL ? person : NULL,
+            .name = e->name,
+            .facility = e->facility,
+            .has_value = e->has_value,
+            .real = e->real,
+            .i = e->i,
+            .r = e->r,
+        };
+        rv = fn(data, &line, err);
     }
     free(l.e);
-    return out;
+    return rv;
+}
+
+/* A line as the JSON's "explain" array holds it, or NULL. */
+static json_t *line_json(const struct hz_explain_line *l)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "figure", json_string(l->figure));
+    json_object_set_new(o, "village", opt_text(l->village));
+    json_object_set_new(o, "kind", json_string(l->kind));
+    json_object_set_new(o, "household", opt_text(l->household));
+    json_object_set_new(o, "head_name", opt_text(l->head_name));
+    json_object_set_new(o, "person", opt_text(l->person));
+    json_object_set_new(o, "name", opt_text(l->name));
+    json_object_set_new(o, "facility", opt_text(l->facility));
+    json_object_set_new(o, "value",
+                        !l->has_value ? json_null()
+                        : l->real     ? json_real(l->r)
+                                      : json_integer(l->i));
+    return o;
+}
+
+/* The lines into the JSON's "explain" array (@data). */
+static int explain_append(void *data, const struct hz_explain_line *l,
+                          struct hz_err *err)
+{
+    json_t *o = line_json(l);
+    if (o == NULL || json_array_append_new(data, o) != 0)
+        return hz_err_set(err, HZ_ENOMEM, "report");
+    return 0;
+}
+
+/* The lines to the caller's function (@data), each with its JSON text. */
+struct explain_to {
+    int (*fn)(void *data, const struct hz_explain_line *l, struct hz_err *err);
+    void *data;
+};
+
+static int explain_text(void *data, const struct hz_explain_line *l,
+                        struct hz_err *err)
+{
+    const struct explain_to *to = data;
+    json_t *o = line_json(l);
+    char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (text == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "report");
+    struct hz_explain_line with = *l;
+    with.json = text;
+    int rv = to->fn(to->data, &with, err);
+    free(text);
+    return rv;
 }
 
 static void rep_free(struct rep *r)
@@ -859,14 +922,20 @@ static int disaster(hz_node *n, const struct hz_report_opts *o, json_t **out,
         json_array_append_new(fac, fo);
     }
     json_object_set_new(root, "facilities", fac);
-    json_t *ex = o->explain ? explain_json(&r) : NULL;
-    rep_free(&r);
-    if (o->explain && ex == NULL) {
-        json_decref(root);
-        return hz_err_set(err, HZ_ENOMEM, "report");
-    }
-    if (ex != NULL)
+    if (o->explain && o->explain_fn != NULL) {
+        struct explain_to to = {o->explain_fn, o->explain_data};
+        rv = explain_lines(&r, explain_text, &to, err);
+    } else if (o->explain) {
+        json_t *ex = json_array();
         json_object_set_new(root, "explain", ex);
+        rv = ex != NULL ? explain_lines(&r, explain_append, ex, err)
+                        : hz_err_set(err, HZ_ENOMEM, "report");
+    }
+    rep_free(&r);
+    if (rv != 0) {
+        json_decref(root);
+        return rv;
+    }
 
     json_t *sub = json_array();
     rv = submitted_json(n, NULL, false, sub, err);
