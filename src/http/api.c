@@ -1489,13 +1489,56 @@ static bool disaster_label(const char *kind, const char *date, const char *area,
     return true;
 }
 
-/* The disaster report of the query ?kind=&date=&area=&explain=; false
- * after refusing. */
-static bool disaster_of_query(hz_node *n, const struct api_req *r, json_t **rep,
-                              struct api_res *out)
+/* The lists behind a disaster report's figures as the web takes them,
+ * line by line from the library, so that a large township's (a million
+ * lines) is never held whole by the serving process: for the JSON, the
+ * lines of one figure and village when asked (?figure=&village=), at
+ * most EXPLAIN_WEB_MAX of them, with the count of all that match; for the
+ * XLSX, every line to an unnamed temporary file, read into the 明细
+ * sheets as they are written. */
+#define EXPLAIN_WEB_MAX 10000u
+
+struct web_lines {
+    const char *figure;  /* NULL: every figure */
+    const char *village; /* NULL: every village; "": the lines of none */
+    json_t *arr;
+    size_t total;
+    FILE *fp; /* the XLSX's */
+    size_t n;
+    size_t max; /* EXPLAIN_WEB_MAX; fewer in tests */
+};
+
+static int web_line(void *data, const struct hz_explain_line *l,
+                    struct hz_err *err)
 {
-    static const char *const allowed[] = {"kind", "date", "area", "explain",
-                                          NULL};
+    struct web_lines *w = data;
+    if (w->fp != NULL) {
+        if (fputs(l->json, w->fp) == EOF || fputc('\n', w->fp) == EOF)
+            return hz_err_set(err, HZ_EIO, "temporary file");
+        w->n++;
+        return 0;
+    }
+    if (w->figure != NULL && strcmp(l->figure, w->figure) != 0)
+        return 0;
+    if (w->village != NULL &&
+        (l->village != NULL ? strcmp(l->village, w->village) != 0
+                            : w->village[0] != '\0'))
+        return 0;
+    w->total++;
+    if (json_array_size(w->arr) < w->max &&
+        json_array_append_new(w->arr, json_loads(l->json, 0, NULL)) != 0)
+        return hz_err_set(err, HZ_ENOMEM, "report");
+    return 0;
+}
+
+/* The disaster report of the query ?kind=&date=&area=&explain=
+ * [&figure=&village=]; the lists to a temporary file when @w->fp is set
+ * (the XLSX), else into the JSON. False after refusing. */
+static bool disaster_of_query(hz_node *n, const struct api_req *r, json_t **rep,
+                              struct web_lines *w, struct api_res *out)
+{
+    static const char *const allowed[] = {
+        "kind", "date", "area", "explain", "figure", "village", NULL};
     if (!query_only(r, allowed, out))
         return false;
     const char *ex = query(r, "explain");
@@ -1505,11 +1548,45 @@ static bool disaster_of_query(hz_node *n, const struct api_req *r, json_t **rep,
                "explain is 0 or 1");
         return false;
     }
+    bool explain = ex != NULL && strcmp(ex, "1") == 0;
+    w->figure = query(r, "figure");
+    w->village = query(r, "village");
+    bool known = w->figure == NULL;
+    for (size_t i = 0; !known && i < SHEET_N_FIGS; i++)
+        known = strcmp(sheet_figs[i].key, w->figure) == 0;
+    if (!known || ((w->figure != NULL || w->village != NULL) &&
+                   (!explain || w->fp != NULL))) {
+        refuse(
+            out, 400, "bad_value",
+            !known || w->figure != NULL ? "figure" : "village",
+            "figure 须为报表的指标，figure 和 village 只用于 explain=1 的 JSON",
+            "figure is a figure of the report; figure and village go with"
+            " explain=1, in the JSON");
+        return false;
+    }
+    w->max = EXPLAIN_WEB_MAX;
+    const char *test = getenv("HUZHU_TEST_EXPLAIN_WEB_MAX");
+    if (test != NULL && strtoul(test, NULL, 10) >= 1 &&
+        strtoul(test, NULL, 10) < EXPLAIN_WEB_MAX)
+        w->max = (size_t)strtoul(test, NULL, 10);
     char today[16];
-    struct hz_report_opts o = {.explain = ex != NULL && strcmp(ex, "1") == 0};
-    return disaster_label(query(r, "kind"), query(r, "date"), query(r, "area"),
-                          &o, today, out) &&
-           report_load(n, "disaster", &o, rep, out);
+    struct hz_report_opts o = {
+        .explain = explain, .explain_fn = web_line, .explain_data = w};
+    if (explain && w->fp == NULL && (w->arr = json_array()) == NULL) {
+        refuse(out, 500, "internal", NULL, "节点内部错误", "out of memory");
+        return false;
+    }
+    bool fine = disaster_label(query(r, "kind"), query(r, "date"),
+                               query(r, "area"), &o, today, out) &&
+                report_load(n, "disaster", &o, rep, out);
+    if (fine && explain && w->fp == NULL) {
+        json_object_set_new(*rep, "explain", w->arr);
+        json_object_set_new(*rep, "explain_total", json_integer(w->total));
+        w->arr = NULL;
+    }
+    json_decref(w->arr);
+    w->arr = NULL;
+    return fine;
 }
 
 /* Append @s to @d (of @cap bytes) percent-encoded as RFC 5987 says (an
@@ -1626,8 +1703,11 @@ static void path_reply(struct api_res *out, json_t *rep,
 static int disaster_xlsx_fn(const char *path, json_t *rep, const void *ctx,
                             struct hz_err *err)
 {
-    (void)ctx;
-    return sheet_disaster_xlsx(path, rep, err);
+    const struct web_lines *w = ctx;
+    if (w->fp == NULL)
+        return sheet_disaster_xlsx(path, rep, err);
+    rewind(w->fp);
+    return sheet_disaster_xlsx_lines(path, rep, w->fp, w->n, err);
 }
 
 static int relief_xlsx_fn(const char *path, json_t *rep, const void *ctx,
@@ -1666,8 +1746,19 @@ static void report_route(hz_node *n, const struct api_req *r, const char *name,
                    "no such route");
             return;
         }
-        if (!disaster_of_query(n, r, &rep, out))
+        struct web_lines w = {0};
+        const char *ex = query(r, "explain");
+        if (format != NULL && strcmp(format, "xlsx") == 0 && ex != NULL &&
+            strcmp(ex, "1") == 0 && (w.fp = tmpfile()) == NULL) {
+            refuse(out, 507, "storage", NULL, "无法写入临时文件",
+                   "cannot make a temporary file");
             return;
+        }
+        if (!disaster_of_query(n, r, &rep, &w, out)) {
+            if (w.fp != NULL)
+                fclose(w.fp);
+            return;
+        }
         char ascii[96], utf8[160];
         const char *kind = json_string_value(json_object_get(rep, "kind"));
         const char *date = json_string_value(json_object_get(rep, "date"));
@@ -1680,8 +1771,9 @@ static void report_route(hz_node *n, const struct api_req *r, const char *name,
         else if (strcmp(format, "csv") == 0)
             csv_reply(out, rep, sheet_disaster_csv, ascii, utf8);
         else
-            path_reply(out, rep, disaster_xlsx_fn, NULL, XLSX_TYPE, ascii,
-                       utf8);
+            path_reply(out, rep, disaster_xlsx_fn, &w, XLSX_TYPE, ascii, utf8);
+        if (w.fp != NULL)
+            fclose(w.fp);
     } else if (strcmp(name, "relief") == 0) {
         static const char *const none[] = {NULL};
         if (format != NULL && strcmp(format, "xlsx") != 0 &&

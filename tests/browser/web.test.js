@@ -439,6 +439,15 @@ test('the reports: the disaster report, who is not accounted for, duplicates', a
   await page.uncheck('#r-explain');
   await page.waitForSelector('#report-explain', {state: 'detached'});
 
+  // a figure's own list: a tap on the township's 受灾人口 lists exactly
+  // that many persons
+  await page.click('#report-table tr[data-level=township] td[data-fig=affected] a');
+  await page.waitForSelector('#report-explain h2:has-text("受灾人口")');
+  const listed = await page.locator('#report-explain tr').count() - 1;
+  assert.equal(listed, town.affected, 'the list behind 受灾人口 has as many lines as the figure');
+  await page.click('#report-explain-close');
+  await page.waitForSelector('#report-explain', {state: 'detached'});
+
   // the CSV downloaded is the CLI's
   const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#dl-csv')]);
   const got = fs.readFileSync(await dl.path());

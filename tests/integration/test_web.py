@@ -31,13 +31,15 @@ class Web:
     """`huzhu serve` with its web interface on @http (sync on loopback);
     the URLs and fingerprint it printed."""
 
-    def __init__(self, node, http="127.0.0.1:0", extra=()):
+    def __init__(self, node, http="127.0.0.1:0", extra=(), env=None):
         self.node = node
         cmd = [T.HUZHU, "-d", node.dir, "--json", "serve", "--listen",
                "127.0.0.1:0", "--http", http, *extra]
+        e = T.base_env()
+        e.update(env or {})
         self.p = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                  env=T.base_env())
+                                  env=e)
         T.PROCESSES[0] += 1
         first = self.p.stdout.readline().decode()
         T.check(first.startswith("{\"listening\":"),
@@ -1205,11 +1207,30 @@ def reports_dups_and_merges_as_the_command_line_gives_them():
                       "测试乡", "--explain"])):
                 s, js, h, _ = v.req("GET", path)
                 T.check_eq(s, 200, "GET " + path)
+                if "--explain" in args:
+                    T.check_eq(js.pop("explain_total"), len(js["explain"]),
+                               "explain_total counts the lines given")
                 T.check_eq(no_made(js), no_made(n.js("report", "disaster",
                                                      *args)),
                            "%s is report disaster --json" % path)
                 T.check(h["Content-Type"].startswith("application/json"),
                         "a report is JSON")
+            # The lines of one figure and village: those of the full list.
+            full = n.js("report", "disaster", "--explain")["explain"]
+            for fig, village in (("affected", "甲村"), ("collapsed_hh", None),
+                                 ("loss_yuan", "")):
+                path = "/api/reports/disaster?explain=1&figure=" + fig + (
+                    "&village=" + urllib.parse.quote(village)
+                    if village is not None else "")
+                s, js, _, _ = v.req("GET", path)
+                want = [e for e in full if e["figure"] == fig and (
+                    village is None or (e["village"] or "") == village)]
+                T.check(s == 200 and js["explain"] == want and
+                        js["explain_total"] == len(want),
+                        "%s: the %d lines of the full list (%d %s)"
+                        % (path, len(want), s, js and js.get("explain_total")))
+                T.check(fig != "affected" or len(want) > 0,
+                        "%s: the case has lines to show" % path)
             s, js, _, _ = v.req("GET", "/api/reports/disaster")
             today = n.js("report", "disaster")
             T.check(s == 200 and js["kind"] == "initial" and
@@ -1242,6 +1263,11 @@ def reports_dups_and_merges_as_the_command_line_gives_them():
                     ("/api/reports/disaster?date=26-07-01", "date"),
                     ("/api/reports/disaster?kind=final", "kind"),
                     ("/api/reports/disaster?explain=yes", "explain"),
+                    ("/api/reports/disaster?explain=1&figure=weather",
+                     "figure"),
+                    ("/api/reports/disaster?figure=affected", "figure"),
+                    ("/api/reports/disaster/xlsx?explain=1&village=" +
+                     urllib.parse.quote("甲村"), "village"),
                     ("/api/reports/hxl/csv?by=county", "by"),
                     ("/api/reports/pfif/xml?domain=A_B", "domain")):
                 js = refused(v, n, "GET", path, None, 400, "bad_value",
@@ -1430,6 +1456,26 @@ def reports_dups_and_merges_as_the_command_line_gives_them():
                     "DUP stands for itself again")
         finally:
             w.stop()
+        # Past the web's bound (3 here, 10,000 in the field) the list
+        # is cut, saying how long it is; the XLSX has all of it.
+        w3 = Web(n, env={"HUZHU_TEST_EXPLAIN_WEB_MAX": "3"})
+        try:
+            v3 = logged_in(w3, "viewer1")[0]
+            s, js, _, _ = v3.req("GET", "/api/reports/disaster?explain=1")
+            full = n.js("report", "disaster", "--explain")["explain"]
+            T.check(s == 200 and js["explain"] == full[:3] and
+                    js["explain_total"] == len(full) and len(full) > 3,
+                    "the web gives the first 3 of %d lines and their "
+                    "count (%d %s)" % (len(full), s,
+                                       js and js.get("explain_total")))
+            s, _, _, data = v3.req("GET",
+                                   "/api/reports/disaster/xlsx?explain=1")
+            sheets = {name: rows for name, _, rows in xlsx_cells(data)}
+            T.check(s == 200 and len(sheets.get("明细", [])) == len(full) + 1,
+                    "the XLSX downloaded has every line (%d %d)"
+                    % (s, len(sheets.get("明细", []))))
+        finally:
+            w3.stop()
 
 
 ROSTERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",

@@ -207,6 +207,8 @@ const T = {
   rep_area: ['填报单位', 'Reporting unit'],
   rep_made: ['制表时间', 'Made'],
   rep_explain: ['显示各数字对应的户和人员', 'Show the households and persons behind each figure'],
+  rep_explain_close: ['关闭清单', 'Close the list'],
+  rep_explain_cut: ['共 {n} 条，只显示前 {m} 条；完整清单请下载 XLSX（“明细”表）', '{n} lines, the first {m} shown; the XLSX download ("明细") has them all'],
   rep_township: ['合计', 'Township'],
   rep_no_village: ['(未填写村/社区)', '(no village)'],
   rep_since: ['较上次上报', 'Since the report of'],
@@ -989,7 +991,9 @@ const FIGS = [
   ['crops_mu', '农作物受灾(亩)', 'crops (mu)'], ['loss_yuan', '直接经济损失(元)', 'direct loss (yuan)'],
 ];
 const KINDS = ['initial', 'daily', 'verified'];
-const repOpts = {kind: 'initial', date: '', area: '', explain: false};
+/* pick: one figure of one row whose list is shown ({figure, village};
+ * village undefined for the township, '' for no village) */
+const repOpts = {kind: 'initial', date: '', area: '', explain: false, pick: null};
 
 function figLabel(key) {
   const f = FIGS.find((x) => x[0] === key);
@@ -1017,7 +1021,11 @@ function reportQuery(withExplain) {
   q.set('kind', repOpts.kind);
   if (repOpts.date) q.set('date', repOpts.date);
   if (repOpts.area) q.set('area', repOpts.area);
-  if (withExplain && repOpts.explain) q.set('explain', '1');
+  if (withExplain && (repOpts.explain || repOpts.pick)) q.set('explain', '1');
+  if (withExplain && repOpts.pick) {
+    q.set('figure', repOpts.pick.figure);
+    if (repOpts.pick.village !== undefined) q.set('village', repOpts.pick.village);
+  }
   return q.toString();
 }
 
@@ -1043,6 +1051,7 @@ pages.reports = async (main) => {
     repOpts.date = form.elements.date.value;
     repOpts.area = form.elements.area.value.trim();
     repOpts.explain = form.elements.explain.checked;
+    repOpts.pick = null;
     load();
   });
   form.addEventListener('submit', (ev) => ev.preventDefault());
@@ -1077,11 +1086,22 @@ pages.reports = async (main) => {
     el('div', {class: 'scroll'}, el('table', {id: 'report-table', class: 'card-table figures'},
       el('tr', {}, el('th', {}, t('village')), FIGS.map((f) => el('th', {}, f[1 + lang]))),
       rep.rows.map((row) => el('tr', {class: row.level === 'township' ? 'total' : null, 'data-level': row.level},
-        el('td', {}, rowVillage(row)), FIGS.map((f) => el('td', {'data-fig': f[0]}, figText(f[0], row[f[0]]))))))),
+        el('td', {}, rowVillage(row)), FIGS.map((f) => el('td', {'data-fig': f[0]},
+          Number(row[f[0]]) > 0 ? el('a', {href: '#/reports', title: t('rep_explain'), onclick: (ev) => {
+            ev.preventDefault();
+            repOpts.pick = {figure: f[0], village: row.level === 'township' ? undefined : (row.village ?? '')};
+            load();
+          }}, figText(f[0], row[f[0]])) : figText(f[0], row[f[0]]))))))),
     changes ? el('p', {id: 'report-changes'}, t('rep_since') + ' ' + prev.date + ' ' + t('kind_' + prev.kind) + '：' +
       (FIGS.filter((f) => Number(changes[f[0]]) !== 0).map((f) => figLabel(f[0]) + ' ' +
         (changes[f[0]] > 0 ? '+' : '') + figText(f[0], changes[f[0]])).join('，') || t('rep_no_change'))) : null,
-    rep.explain ? el('section', {id: 'report-explain'}, el('h2', {text: t('rep_explain')}),
+    rep.explain ? el('section', {id: 'report-explain'}, el('h2', {text: repOpts.pick
+      ? figLabel(repOpts.pick.figure) + ' · ' + (repOpts.pick.village === undefined ? t('rep_township')
+        : repOpts.pick.village || t('rep_no_village')) : t('rep_explain')}),
+      repOpts.pick ? el('button', {type: 'button', id: 'report-explain-close', text: t('rep_explain_close'),
+        onclick: () => { repOpts.pick = null; load(); }}) : null,
+      rep.explain_total > rep.explain.length ? el('p', {class: 'mute', id: 'report-explain-cut'},
+        tn('rep_explain_cut', rep.explain_total).replace('{m}', rep.explain.length)) : null,
       el('div', {class: 'scroll'}, el('table', {class: 'card-table'},
         el('tr', {}, [t('rep_figure'), t('village'), t('head_name'), t('name'), t('rep_facility'), t('rep_value')].map((x) => el('th', {}, x))),
         rep.explain.map((x) => el('tr', {},
