@@ -45,12 +45,11 @@
 #define REPORT_PERSONS                                                         \
     "WITH RECURSIVE " MERGE_ENDS("h", "e_households") ", "                     \
     MERGE_ENDS("p", "e_persons") ", " PLACED " "                               \
-    "SELECT p.id, p.name, he.rep, p.condition,"                                \
+    "SELECT p.id, p.name, p.hrep, p.condition,"                                \
     " p.id IN (SELECT person FROM placed), p.sex, p.birth_year"                \
-    " FROM e_persons p"                                                        \
-    " JOIN p_end pe ON pe.start = p.id AND pe.rep = p.id"                      \
-    " LEFT JOIN h_end he ON he.start = p.household WHERE NOT EXISTS"           \
-    " (SELECT 1 FROM e_households r WHERE r.id = he.rep"                       \
+    " FROM (SELECT x.*, " LIVE_REP("h", "e_households", "x.household")         \
+    " AS hrep FROM e_persons x WHERE " STANDS("p", "x") ") p"                  \
+    " WHERE NOT EXISTS (SELECT 1 FROM e_households r WHERE r.id = p.hrep"      \
     " AND r.status = 'removed') ORDER BY p.id"
 
 /* Public facilities: the latest effective assessment of each (village,

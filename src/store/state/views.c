@@ -31,27 +31,27 @@
     "WITH RECURSIVE " MERGE_ENDS("h", "e_households") ", "                     \
     MERGE_ENDS("p", "e_persons") ", "                                          \
     "wv AS (" EFFECTIVE("v_warnings") "), "                                    \
-    "warned(hh) AS (SELECT DISTINCT he.rep FROM wv"                            \
-    " JOIN h_end he ON he.start = wv.household), "                             \
+    "warned(hh) AS (SELECT DISTINCT rep FROM (SELECT "                         \
+    LIVE_REP("h", "e_households", "wv.household") " AS rep FROM wv)"           \
+    " WHERE rep IS NOT NULL), "                                                \
     PLACED ", "                                                                \
     "hh AS (SELECT h.id, h.head_name, h.village, h.grid, h.cadre, h.status,"   \
     " h.id IN (SELECT hh FROM warned) AS warned,"                              \
     " CASE WHEN h.status = 'unreachable' THEN 'unreachable'"                   \
     " WHEN (h.status IS NULL OR h.status = 'home')"                            \
     " AND h.id NOT IN (SELECT hh FROM warned) THEN 'not_contacted' END"        \
-    " AS reason FROM e_households h"                                           \
-    " JOIN h_end he ON he.start = h.id AND he.rep = h.id"                      \
-    " WHERE h.status IS NOT 'removed'), "                                      \
+    " AS reason FROM e_households h WHERE " STANDS("h", "h")                   \
+    " AND h.status IS NOT 'removed'), "                                        \
     "pin AS (SELECT p.*, hh.id AS hid, hh.head_name, hh.village,"              \
     " hh.status AS household_status, hh.warned, hh.reason AS hh_reason,"       \
     " p.id IN (SELECT person FROM placed) AS placed,"                          \
     " (coalesce(p.elderly_mobility, 0) OR coalesce(p.disabled, 0)"             \
     " OR coalesce(p.no_caretaker, 0) OR coalesce(p.left_behind, 0)"            \
     " OR coalesce(p.pregnant, 0) OR coalesce(p.chronic, 0)) AS vulnerable"     \
-    " FROM e_persons p JOIN p_end pe ON pe.start = p.id AND pe.rep = p.id"     \
-    " LEFT JOIN h_end he ON he.start = p.household"                            \
-    " LEFT JOIN hh ON hh.id = he.rep WHERE NOT EXISTS (SELECT 1"               \
-    " FROM e_households r WHERE r.id = he.rep AND r.status = 'removed')), "    \
+    " FROM (SELECT x.*, " LIVE_REP("h", "e_households", "x.household")         \
+    " AS hrep FROM e_persons x WHERE " STANDS("p", "x") ") p"                  \
+    " LEFT JOIN hh ON hh.id = p.hrep WHERE NOT EXISTS (SELECT 1"               \
+    " FROM e_households r WHERE r.id = p.hrep AND r.status = 'removed')), "    \
     "pp AS (SELECT pin.*, CASE WHEN condition='deceased' THEN NULL"            \
     " WHEN condition='missing' THEN 'missing'"                                 \
     " WHEN placed OR condition = 'safe' OR household_status"                  \

@@ -45,15 +45,34 @@
     " AND g.merged_into IS NOT NULL) THEN coalesce((SELECT m.rep FROM " pfx    \
     "_moved m WHERE m.start = " col "), " col ") ELSE " col " END"
 
-/* The persons (records, through p_end) with an open check-in at any
+/* The live row that the row @col of TABLE stands for (MERGE_ENDS(pfx,
+ * TABLE) in scope): NULL when @col names no live row, the end of its
+ * merged_into chain when it is on one, else itself. One probe of the
+ * id's index, and one of PFX_moved (the merged rows alone) for a row
+ * whose own merged_into is set: the same answer as joining PFX_end, whose
+ * every live row SQLite would materialize and index for each query. */
+#define LIVE_REP(pfx, table, col)                                              \
+    "(SELECT CASE WHEN g.merged_into IS NULL THEN g.id ELSE coalesce((SELECT"  \
+    " m.rep FROM " pfx "_moved m WHERE m.start = g.id), g.id) END FROM "       \
+    table " g WHERE g.id = " col " AND g.deleted = 0)"
+
+/* Whether the row @a (an alias of TABLE in a scan of it) is live and
+ * stands for itself (PFX_end holds (a.id, a.id)). */
+#define STANDS(pfx, a)                                                         \
+    "(" a ".deleted = 0 AND (" a ".merged_into IS NULL OR coalesce((SELECT"    \
+    " m.rep FROM " pfx "_moved m WHERE m.start = " a ".id), " a ".id) = " a    \
+    ".id))"
+
+/* The persons (records that stand for themselves) with an open check-in at any
  * site: eff (effective stays), open (check-ins that no effective
  * check-out closes) and placed(person). Needs MERGE_ENDS("p", ...). */
 #define PLACED                                                                 \
     "eff AS (" EFFECTIVE("v_stays") "), "                                      \
     "open AS (SELECT i.* FROM eff i WHERE i.kind = 'in' AND NOT EXISTS"        \
     " (SELECT 1 FROM eff o WHERE o.kind = 'out' AND o.closes = i.id)), "       \
-    "placed(person) AS (SELECT DISTINCT pe.rep FROM open o"                    \
-    " JOIN p_end pe ON pe.start = o.person)"
+    "placed(person) AS (SELECT DISTINCT rep FROM (SELECT "                     \
+    LIVE_REP("p", "e_persons", "o.person") " AS rep FROM open o)"              \
+    " WHERE rep IS NOT NULL)"
 
 /* Open check-ins (no counted check-out closes them), each with who: the
  * person that stands
