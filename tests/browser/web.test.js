@@ -548,6 +548,38 @@ test('a village roster imported from the page: checked, imported once, broken ro
   await page.waitForSelector('#import-counts .hh-new:text-is("0")');
   assert.match(await page.textContent('#import-counts'), /以前已导入/);
 
+  // the household's damage and relief, recorded on its page
+  const hh001 = hzJson(A, ['ls', 'households']).find((h) => h.number === '001').id;
+  await page.goto(base + '/#/household/' + hh001);
+  await page.waitForSelector('#damage-form');
+  await page.selectOption('#damage-form select[name=house]', 'collapsed');
+  await page.fill('#damage-form [name=rooms]', '3');
+  await page.fill('#damage-form [name=crops_mu]', '1.5');
+  await page.fill('#damage-form [name=loss_yuan]', '20000');
+  await page.click('#damage-form button[type=submit]');
+  await page.waitForSelector('#damage-latest');
+  assert.match(await page.textContent('#damage-latest'), /倒塌 · 3 间 · 1.5 亩 · 20000 元/);
+  const dmg = hzJson(A, ['ls', 'damage']).filter((d) => d.household === hh001);
+  assert.deepEqual(dmg.map((d) => [d.house, d.rooms, d.crops_mu, d.loss_yuan]), [['collapsed', 3, 1.5, 20000]], 'one assessment, as typed');
+  const entriesBefore = hzJson(A, ['status']).entries;
+  await page.selectOption('#relief-form select[name=method]', 'cash');
+  await page.fill('#relief-form [name=cash_fen]', '12.345');
+  await page.click('#relief-form button[type=submit]');
+  await page.waitForSelector('#relief-form .err');
+  assert.match(await page.textContent('#relief-form .err'), /两位小数/);
+  assert.deepEqual(hzJson(A, ['status']).entries, entriesBefore, 'a bad amount writes nothing');
+  await page.fill('#relief-form [name=cash_fen]', '500.5');
+  await page.fill('#relief-form [name=persons]', '2');
+  await page.click('#relief-form button[type=submit]');
+  await page.waitForSelector('#relief-paid li');
+  assert.match(await page.textContent('#relief-paid'), /现金 500.50 元/);
+  const paid = hzJson(A, ['ls', 'relief']).filter((x) => x.household === hh001);
+  assert.deepEqual(paid.map((x) => [x.method, x.cash_fen, x.persons, x.by]), [['cash', 50050, 2, '王芳']], 'the payment in fen, as typed in yuan');
+  const rel = hzJson(A, ['report', 'relief']);
+  assert.ok(rel.rows.some((r) => r.household === hh001), 'the household is on the relief list');
+  await page.goto(base + '/#/import');
+  await page.waitForSelector('#imp-file');
+
   // broken rows: listed by their line with the reason
   await page.setInputFiles('#imp-file', path.join(rosters, 'roster-broken.csv'));
   await page.click('#imp-check');

@@ -161,6 +161,23 @@ const T = {
   nav_completeness: ['不遗漏', 'Completeness'],
   nav_dups: ['查重', 'Duplicates'],
   nav_import: ['导入花名册', 'Import a roster'],
+  dmg_record: ['记录灾损评估', 'Record a damage assessment'],
+  dmg_latest: ['最新灾损评估', 'Latest damage assessment'],
+  dmg_house: ['房屋损坏', 'House damage'],
+  dmg_rooms: ['损坏间数', 'Rooms damaged'],
+  dmg_rooms_unit: ['间', 'rooms'],
+  dmg_crops: ['农作物受灾面积（亩）', 'Crops damaged (mu)'],
+  dmg_mu: ['亩', 'mu'],
+  dmg_loss: ['直接经济损失（元）', 'Direct loss (yuan)'],
+  yuan: ['元', 'yuan'],
+  rel_record: ['记录救助发放', 'Record relief paid'],
+  rel_method: ['发放形式', 'Form of payment'],
+  rel_cash: ['现金（元）', 'Cash (yuan)'],
+  rel_cash_short: ['现金', 'cash'],
+  rel_goods: ['实物（品名和数量）', 'Goods (items and quantities)'],
+  rel_goods_value: ['实物折价（元）', 'Goods value (yuan)'],
+  rel_goods_value_short: ['实物折价', 'goods value'],
+  rel_persons: ['救助人数', 'Persons aided'],
   imp_title: ['导入村花名册', "Import a village's household roster"],
   imp_hint: ['Excel 另存的 CSV（UTF-8 或 GB18030）或 XLSX。先“检查”：不写入任何数据，列出无法读取的行和可能重复的人员；再“导入”。同一文件再导入一次不会重复添加，中断后重新导入即可续上。',
     'CSV saved by Excel (UTF-8 or GB18030) or XLSX. "Check" first: nothing is written; it lists the rows it cannot read and the likely duplicates. Then "Import". The same file imported again adds nothing twice; after an interruption, import it again to go on.'],
@@ -584,11 +601,77 @@ function chosenSite(sites) {
   return sites.some((x) => x.id === s) ? s : (sites[0] ? sites[0].id : null);
 }
 
+/* Yuan as typed ("500", "12.5", "0.05") in fen, or null. */
+function fenOf(text) {
+  const m = /^\s*(\d{1,10})(?:\.(\d{1,2}))?\s*$/.exec(text);
+  return m ? Number(m[1]) * 100 + Number((m[2] || '0').padEnd(2, '0')) : null;
+}
+
+function yuan(fen) {
+  return (Number(fen) / 100).toFixed(2);
+}
+
+/* The household's damage assessment and relief paid (proto/reports.md):
+ * the latest assessment and every payment shown, a form for each. */
+function damageReliefCards(id, dmg, rel, canWrite) {
+  const latest = dmg.filter((d) => !d.reverses).sort((a, b) => b.time - a.time || (b.id < a.id ? -1 : 1))[0];
+  const paid = rel.filter((x) => !x.reverses);
+  const dform = el('form', {class: 'card no-print', id: 'damage-form'}, el('h2', {text: t('dmg_record')}),
+    el('label', {text: t('dmg_house')}), enumSelect('damage', 'house', 'house', true),
+    field('rooms', t('dmg_rooms'), {inputmode: 'numeric'}), field('crops_mu', t('dmg_crops'), {inputmode: 'decimal'}),
+    field('loss_yuan', t('dmg_loss'), {inputmode: 'numeric'}), field('note', t('notes')),
+    el('p', {}, el('button', {class: 'primary', type: 'submit', text: t('save')})));
+  dform.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = {household: id};
+    for (const k of ['house', 'note']) if (dform.elements[k].value.trim()) body[k] = dform.elements[k].value.trim();
+    for (const k of ['rooms', 'crops_mu', 'loss_yuan']) {
+      const v = dform.elements[k].value.trim();
+      if (v) body[k] = Number(v);
+      if (v && !Number.isFinite(body[k])) { showErrors(dform, {field: k, zh: '请填写数字', en: 'a number, please'}); return; }
+    }
+    const r = await api('POST', '/api/damage', body);
+    if (!r.ok) showErrors(dform, r.data.error); else { banner(t('saved')); load(); }
+  });
+  const rform = el('form', {class: 'card no-print', id: 'relief-form'}, el('h2', {text: t('rel_record')}),
+    el('label', {text: t('rel_method')}), enumSelect('relief', 'method', 'method', false),
+    field('cash_fen', t('rel_cash'), {inputmode: 'decimal'}), field('goods', t('rel_goods')),
+    field('goods_fen', t('rel_goods_value'), {inputmode: 'decimal'}), field('persons', t('rel_persons'), {inputmode: 'numeric'}),
+    el('p', {}, el('button', {class: 'primary', type: 'submit', text: t('save')})));
+  rform.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = {household: id, method: rform.elements.method.value, by: me.name};
+    for (const k of ['cash_fen', 'goods_fen']) {
+      const v = rform.elements[k].value;
+      if (!v.trim()) continue;
+      body[k] = fenOf(v);
+      if (body[k] === null) { showErrors(rform, {field: k, zh: '金额以元为单位，最多两位小数', en: 'an amount in yuan, at most two decimals'}); return; }
+    }
+    if (rform.elements.goods.value.trim()) body.goods = rform.elements.goods.value.trim();
+    if (rform.elements.persons.value.trim()) body.persons = Number(rform.elements.persons.value.trim());
+    const r = await api('POST', '/api/relief', body);
+    if (!r.ok) showErrors(rform, r.data.error); else { banner(t('saved')); load(); }
+  });
+  return [
+    latest || paid.length ? el('div', {class: 'card', id: 'damage-relief'},
+      latest ? el('p', {id: 'damage-latest'}, el('b', {}, t('dmg_latest') + ': '),
+        [latest.house ? enumLabel('damage', 'house', latest.house) : null, latest.rooms ? latest.rooms + ' ' + t('dmg_rooms_unit') : null,
+          latest.crops_mu ? latest.crops_mu + ' ' + t('dmg_mu') : null, latest.loss_yuan ? latest.loss_yuan + ' ' + t('yuan') : null]
+          .filter(Boolean).join(' · ')) : null,
+      paid.length ? el('ul', {class: 'list', id: 'relief-paid'}, paid.map((x) => el('li', {},
+        el('b', {}, enumLabel('relief', 'method', x.method)), ' ',
+        [x.cash_fen ? t('rel_cash_short') + ' ' + yuan(x.cash_fen) + ' ' + t('yuan') : null, x.goods || null,
+          x.goods_fen ? t('rel_goods_value_short') + ' ' + yuan(x.goods_fen) + ' ' + t('yuan') : null,
+          new Date(x.time * 1000).toLocaleDateString()].filter(Boolean).join(' · ')))) : null) : null,
+    canWrite ? dform : null, canWrite ? rform : null];
+}
+
 pages.household = async (main, id) => {
-  const [h, persons, pres, sites, rec, hist] = await Promise.all([
+  const [h, persons, pres, sites, rec, hist, dmg, rel] = await Promise.all([
     api('GET', '/api/households/' + id), api('GET', '/api/persons?household=' + id + '&limit=1000'),
     api('GET', '/api/views/presence?household=' + id), sitesList(), api('GET', '/api/views/received?household=' + id),
-    api('GET', '/api/history/households/' + id)]);
+    api('GET', '/api/history/households/' + id), api('GET', '/api/damage?household=' + id + '&limit=1000'),
+    api('GET', '/api/relief?household=' + id + '&limit=1000')]);
   if (!h.ok) { main.replaceChildren(el('div', {class: 'err'}, msg(h.data.error))); return; }
   const where = {};
   for (const p of pres.data || []) where[p.person] = p;
@@ -617,6 +700,7 @@ pages.household = async (main, id) => {
       }}))) : null,
     got.length ? el('div', {class: 'card'}, el('h2', {text: t('received')}),
       el('ul', {}, got.map((g) => el('li', {}, `${g.item_name}: ${g.received} ${g.unit || ''}`)))) : null,
+    ...damageReliefCards(id, dmg.ok ? dmg.data.rows : [], rel.ok ? rel.data.rows : [], canWrite),
     historyCard('households', hist.ok ? hist.data : null),
     el('p', {class: 'no-print'}, el('a', {href: '#/card/' + id, class: 'btn', id: 'open-card'}, t('card_open'))));
   refresh = load;
