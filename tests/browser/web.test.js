@@ -431,6 +431,15 @@ test('the reports: the disaster report, who is not accounted for, duplicates', a
   assert.doesNotMatch(await page.textContent('#main'), /null|undefined/, 'no part left out shows as text');
   await shot(page, 'desktop-reports');
 
+  // a public facility's damage, recorded on the report page, counts
+  await page.fill('#facility-form [name=facility]', '测试水闸');
+  await page.fill('#facility-form [name=village]', '测试河东村');
+  await page.fill('#facility-form [name=loss_yuan]', '7000');
+  await page.click('#facility-form button[type=submit]');
+  await page.waitForSelector('#report-facilities li:has-text("测试水闸")');
+  const gate = hzJson(A, ['report', 'disaster']).facilities.find((x) => x.facility === '测试水闸');
+  assert.deepEqual([gate.village, gate.loss_yuan], ['测试河东村', 7000], 'the facility as typed');
+
   // the lists behind the figures, on demand
   await page.check('#r-explain');
   await page.waitForSelector('#report-explain');

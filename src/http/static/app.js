@@ -162,6 +162,7 @@ const T = {
   nav_dups: ['查重', 'Duplicates'],
   nav_import: ['导入花名册', 'Import a roster'],
   dmg_record: ['记录灾损评估', 'Record a damage assessment'],
+  fac_record: ['记录公共设施损失', "Record a public facility's damage"],
   dmg_latest: ['最新灾损评估', 'Latest damage assessment'],
   dmg_house: ['房屋损坏', 'House damage'],
   dmg_rooms: ['损坏间数', 'Rooms damaged'],
@@ -599,6 +600,34 @@ function chosenSite(sites) {
   if (me.site) return me.site;
   const s = localStorage.getItem('hz_site');
   return sites.some((x) => x.id === s) ? s : (sites[0] ? sites[0].id : null);
+}
+
+/* A public facility's damage (a bridge, a school, a road: by name and
+ * village), as huzhu damage --facility records it. */
+function facilityForm() {
+  const f = el('form', {class: 'card no-print', id: 'facility-form'}, el('h2', {text: t('fac_record')}),
+    field('facility', t('rep_facility')), field('village', t('village')),
+    el('label', {text: t('dmg_house')}), enumSelect('damage', 'house', 'house', true),
+    field('rooms', t('dmg_rooms'), {inputmode: 'numeric'}), field('crops_mu', t('dmg_crops'), {inputmode: 'decimal'}),
+    field('loss_yuan', t('dmg_loss'), {inputmode: 'numeric'}), field('note', t('notes')),
+    el('p', {}, el('button', {class: 'primary', type: 'submit', text: t('save')})));
+  f.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = {};
+    for (const k of ['facility', 'village', 'house', 'note']) if (f.elements[k].value.trim()) body[k] = f.elements[k].value.trim();
+    if (!body.facility || !body.village) {
+      showErrors(f, {field: body.facility ? 'village' : 'facility', zh: '请填写设施名称和所在村/社区', en: "the facility's name and village, please"});
+      return;
+    }
+    for (const k of ['rooms', 'crops_mu', 'loss_yuan']) {
+      const v = f.elements[k].value.trim();
+      if (v) body[k] = Number(v);
+      if (v && !Number.isFinite(body[k])) { showErrors(f, {field: k, zh: '请填写数字', en: 'a number, please'}); return; }
+    }
+    const r = await api('POST', '/api/damage', body);
+    if (!r.ok) showErrors(f, r.data.error); else { banner(t('saved')); load(); }
+  });
+  return f;
 }
 
 /* Yuan as typed ("500", "12.5", "0.05") in fen, or null. */
@@ -1197,6 +1226,7 @@ pages.reports = async (main) => {
       el('ul', {class: 'list', id: 'report-facilities'}, rep.facilities.map((x) => el('li', {},
         el('b', {}, x.facility), ' ', el('span', {class: 'mute'}, [x.village, x.house ? enumLabel('damage', 'house', x.house) : null,
           figLabel('crops_mu') + ' ' + figText('crops_mu', x.crops_mu), figLabel('loss_yuan') + ' ' + x.loss_yuan].filter(Boolean).join(' · ')))))) : null,
+    me.role !== 'viewer' ? facilityForm() : null,
     el('h2', {text: t('rep_files')}),
     el('div', {class: 'row no-print', id: 'report-downloads'},
       download('/api/reports/disaster/xlsx?' + reportQuery(true), 'xlsx'),
