@@ -257,7 +257,8 @@ int store_roster_open(hz_node *n, bool dry_run, struct store_roster **out,
 /* @len bytes of an uploaded file (a roster sent to the web interface)
  * written to a new file of the node's directory, readable by its owner
  * alone, whose path goes to @path (@cap bytes): the caller reads it and
- * unlinks it. HZ_EIO, HZ_ENOSPC. */
+ * unlinks it. One left by a process that died reading it is removed
+ * when the next is written. HZ_EIO, HZ_ENOSPC. */
 int store_upload_file(hz_node *n, const void *data, size_t len, char *path,
                       size_t cap, struct hz_err *err);
 /* Every entry the run writes names @account (a web import; schema.md,

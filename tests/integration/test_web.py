@@ -1528,6 +1528,15 @@ def a_roster_uploaded_is_imported_as_the_command_line_imports_it():
                          if f.startswith(".upload-")],
                     "the uploaded file is not left in the node directory")
 
+            # An upload left behind by a serve that died reading it is
+            # removed with the next.
+            stale = os.path.join(n.dir, ".upload-deadbe")
+            with open(stale, "wb") as f:
+                f.write(b"a roster a dead process left")
+            s, _, _, _ = upload(a, "roster-gb18030.csv", "dry_run=1")
+            T.check(s == 200 and not os.path.exists(stale),
+                    "a leftover upload is removed with the next (%d)" % s)
+
             # The import itself, once; its entries name the account.
             s, js, _, _ = upload(co, "roster-gb18030.csv")
             T.check(s == 200 and not js["dry_run"] and

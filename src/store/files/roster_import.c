@@ -26,6 +26,7 @@
 #include "../state/state.h"
 #include "files.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <sodium.h>
@@ -832,9 +833,30 @@ int store_roster_household(void *data, const struct roster_household *h,
     return rv;
 }
 
+/* Uploads left behind by a process that died while reading one: the web
+ * reads one upload at a time, and one serve runs on a node, so any
+ * found when a new one begins is such a leftover. */
+static void remove_stale_uploads(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    struct dirent *e;
+    char path[4200];
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, ".upload-", 8) != 0)
+            continue;
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) <
+            sizeof path)
+            unlink(path);
+    }
+    closedir(d);
+}
+
 int store_upload_file(hz_node *n, const void *data, size_t len, char *path,
                       size_t cap, struct hz_err *err)
 {
+    remove_stale_uploads(n->dir);
     int w = snprintf(path, cap, "%s/.upload-XXXXXX", n->dir);
     if (w < 0 || (size_t)w >= cap)
         return hz_err_set(err, HZ_EINVAL, "node directory path too long");
