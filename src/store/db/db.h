@@ -187,6 +187,12 @@ int db_column_value(const struct col_def *c, sqlite3_stmt *st, int i,
  * become keys, blobs (ids, keys, hashes) become lowercase hex. */
 int db_rows_json(struct db *d, const char *sql, const struct db_arg *args,
                  size_t n_args, json_t *arr, struct hz_err *err);
+/* The same objects one at a time to @fn (each freed after the call), so
+ * that a long result is never held whole. */
+int db_each_json(struct db *d, const char *sql, const struct db_arg *args,
+                 size_t n_args,
+                 int (*fn)(void *data, json_t *row, struct hz_err *err),
+                 void *data, struct hz_err *err);
 
 /* ---- names: the schema's names (entered by db_setup) and authors' keys
  * as small integers (proto/storage.md, format 4) */

@@ -110,6 +110,31 @@ static int append_row(void *data, sqlite3_stmt *st, struct hz_err *err)
     return 0;
 }
 
+struct each_json {
+    int (*fn)(void *data, json_t *row, struct hz_err *err);
+    void *data;
+};
+
+static int each_row(void *data, sqlite3_stmt *st, struct hz_err *err)
+{
+    struct each_json *e = data;
+    json_t *o = row_object(st);
+    if (o == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "row");
+    int rv = e->fn(e->data, o, err);
+    json_decref(o);
+    return rv;
+}
+
+int db_each_json(struct db *d, const char *sql, const struct db_arg *args,
+                 size_t n_args,
+                 int (*fn)(void *data, json_t *row, struct hz_err *err),
+                 void *data, struct hz_err *err)
+{
+    struct each_json e = {fn, data};
+    return db_each(d, sql, args, n_args, each_row, &e, err);
+}
+
 int db_rows_json(struct db *d, const char *sql, const struct db_arg *args,
                  size_t n_args, json_t *arr, struct hz_err *err)
 {

@@ -995,63 +995,73 @@ static json_t *text_or_empty(json_t *v)
     return json_string(json_is_string(v) ? json_string_value(v) : "");
 }
 
+/* The relief list's rows, built one result row at a time. */
+struct relief_acc {
+    json_t *rows;
+    json_int_t size, aided, cash, goods;
+};
+
+static int relief_row(void *data, json_t *x, struct hz_err *err)
+{
+    struct relief_acc *a = data;
+#define G(k) json_object_get(x, k)
+    json_int_t size = json_integer_value(G("persons"));
+    if (size == 0)
+        size = json_integer_value(G("members"));
+    json_int_t aided =
+        json_is_integer(G("aided")) ? json_integer_value(G("aided")) : size;
+    json_int_t cash = json_integer_value(G("cash_fen"));
+    json_int_t goods = json_integer_value(G("goods_fen"));
+    char methods[128] = "";
+    static const char *const mk[] = {"m_cash", "m_transfer", "m_in_kind",
+                                     "m_mixed"};
+    for (size_t k = 0; k < 4; k++)
+        if (json_integer_value(G(mk[k])) != 0) {
+            if (methods[0] != '\0')
+                strcat(methods, "、");
+            strcat(methods, method_zh[k]);
+        }
+    json_t *o = json_object();
+    json_object_set(o, "household", G("household"));
+    json_object_set(o, "village", G("village"));
+    json_object_set_new(o, "D03001", text_or_empty(G("head_name")));
+    json_object_set_new(o, "D03002", text_or_empty(G("head_id_number")));
+    json_object_set_new(o, "D03003", text_or_empty(G("phone")));
+    json_object_set_new(
+        o, "D03004",
+        json_string(family_zh(json_string_value(G("family_type")))));
+    json_object_set_new(o, "D03005", json_integer(size));
+    json_object_set_new(o, "D03006", text_or_empty(G("address")));
+    json_object_set_new(o, "D03007", json_integer(aided));
+    json_object_set_new(o, "D03008", yuan_text(cash));
+    json_object_set_new(o, "D03009", yuan_text(goods));
+    json_object_set_new(o, "D03010", json_string(methods));
+    json_object_set_new(o, "cash_fen", json_integer(cash));
+    json_object_set_new(o, "goods_fen", json_integer(goods));
+    json_object_set(o, "payments", G("payments"));
+#undef G
+    if (o == NULL || json_array_append_new(a->rows, o) != 0)
+        return hz_err_set(err, HZ_ENOMEM, "report");
+    a->size += size;
+    a->aided += aided;
+    a->cash += cash;
+    a->goods += goods;
+    return 0;
+}
+
 static int relief(hz_node *n, json_t **out, struct hz_err *err)
 {
-    json_t *raw = json_array();
-    int rv = db_rows_json(&n->db, REPORT_RELIEF, DB_NO_ARGS, raw, err);
+    struct relief_acc a = {.rows = json_array()};
+    int rv = a.rows != NULL ? db_each_json(&n->db, REPORT_RELIEF, DB_NO_ARGS,
+                                           relief_row, &a, err)
+                            : hz_err_set(err, HZ_ENOMEM, "report");
     if (rv != 0) {
-        json_decref(raw);
+        json_decref(a.rows);
         return rv;
     }
-    json_t *rows = json_array();
-    json_int_t t_size = 0, t_aided = 0, t_cash = 0, t_goods = 0;
-    size_t i;
-    json_t *x;
-    json_array_foreach(raw, i, x)
-    {
-#define G(k) json_object_get(x, k)
-        json_int_t size = json_integer_value(G("persons"));
-        if (size == 0)
-            size = json_integer_value(G("members"));
-        json_int_t aided =
-            json_is_integer(G("aided")) ? json_integer_value(G("aided")) : size;
-        json_int_t cash = json_integer_value(G("cash_fen"));
-        json_int_t goods = json_integer_value(G("goods_fen"));
-        char methods[128] = "";
-        static const char *const mk[] = {"m_cash", "m_transfer", "m_in_kind",
-                                         "m_mixed"};
-        for (size_t k = 0; k < 4; k++)
-            if (json_integer_value(G(mk[k])) != 0) {
-                if (methods[0] != '\0')
-                    strcat(methods, "、");
-                strcat(methods, method_zh[k]);
-            }
-        json_t *o = json_object();
-        json_object_set(o, "household", G("household"));
-        json_object_set(o, "village", G("village"));
-        json_object_set_new(o, "D03001", text_or_empty(G("head_name")));
-        json_object_set_new(o, "D03002", text_or_empty(G("head_id_number")));
-        json_object_set_new(o, "D03003", text_or_empty(G("phone")));
-        json_object_set_new(
-            o, "D03004",
-            json_string(family_zh(json_string_value(G("family_type")))));
-        json_object_set_new(o, "D03005", json_integer(size));
-        json_object_set_new(o, "D03006", text_or_empty(G("address")));
-        json_object_set_new(o, "D03007", json_integer(aided));
-        json_object_set_new(o, "D03008", yuan_text(cash));
-        json_object_set_new(o, "D03009", yuan_text(goods));
-        json_object_set_new(o, "D03010", json_string(methods));
-        json_object_set_new(o, "cash_fen", json_integer(cash));
-        json_object_set_new(o, "goods_fen", json_integer(goods));
-        json_object_set(o, "payments", G("payments"));
-#undef G
-        json_array_append_new(rows, o);
-        t_size += size;
-        t_aided += aided;
-        t_cash += cash;
-        t_goods += goods;
-    }
-    json_decref(raw);
+    json_t *rows = a.rows;
+    json_int_t t_size = a.size, t_aided = a.aided, t_cash = a.cash,
+               t_goods = a.goods;
     json_t *root = json_object();
     json_object_set_new(root, "report", json_string("relief"));
     json_object_set_new(root, "rows", rows);
