@@ -1969,9 +1969,8 @@ static void dups_route(hz_node *n, const struct api_req *r, struct api_res *out)
  * import roster imports it, by the same code (src/sheet/roster_read.c,
  * the store's roster_import.c), every entry naming the account. The
  * answer is the command's --json; a file that stops being readable part
- * way is refused with what was done before it under "result" (a dry run
- * wrote nothing; a real one kept its whole batches, and the same upload
- * again goes on from there). */
+ * way is refused, with nothing written (it is read whole, dry, first),
+ * and what was read before the fault under "result". */
 static void import_route(hz_node *n, const struct api_req *r,
                          struct api_res *out)
 {
@@ -1984,6 +1983,16 @@ static void import_route(hz_node *n, const struct api_req *r,
     }
     if (!query_only(r, allowed, out))
         return;
+    /* The query reaches messages and the answer: UTF-8 only. */
+    for (size_t i = 0; i < r->n_query; i++) {
+        json_t *v = json_string(r->qv[i]);
+        json_decref(v);
+        if (v == NULL) {
+            refuse(out, 400, "bad_value", r->qk[i], "参数须为 UTF-8 文本",
+                   "a parameter must be UTF-8 text");
+            return;
+        }
+    }
     const char *dry_q = query(r, "dry_run");
     bool dry =
         dry_q != NULL && strcmp(dry_q, "0") != 0 && strcmp(dry_q, "false") != 0;
@@ -2031,26 +2040,32 @@ static void import_route(hz_node *n, const struct api_req *r,
     json_t *o = NULL;
     int rv = store_upload_file(n, r->body, r->len, path, sizeof path, &err);
     bool have_file = rv == 0;
-    if (rv == 0)
-        rv = store_roster_open(n, dry, &w, &err);
-    if (rv == 0)
-        rv = store_roster_by(w, r->user->name, &err);
     in.path = path;
-    in.data = w;
-    if (rv == 0)
-        rv = sheet_roster_read(&in, &o, &err);
-    if (rv == 0)
-        rv = store_roster_close(w, &err);
+    /* A real import reads the whole file dry first: a file that cannot
+     * be read to its end is refused with nothing written (the command
+     * line instead keeps the batches before the fault, to go on). */
+    for (int pass = dry ? 1 : 0; rv == 0 && pass < 2; pass++) {
+        store_roster_free(w);
+        w = NULL;
+        json_decref(o);
+        o = NULL;
+        bool dry_pass = dry || pass == 0;
+        rv = store_roster_open(n, dry_pass, &w, &err);
+        if (rv == 0)
+            rv = store_roster_by(w, r->user->name, &err);
+        in.data = w;
+        if (rv == 0)
+            rv = sheet_roster_read(&in, &o, &err);
+        if (rv == 0)
+            rv = store_roster_close(w, &err);
+    }
     if (have_file)
         unlink(path);
     json_t *res = o != NULL && w != NULL ? store_roster_result(w) : NULL;
-    if (res != NULL && (rv == 0 || !dry))
+    if (res != NULL && rv == 0)
         json_object_update(o, res);
     json_decref(res);
-    json_t *hh = o != NULL ? json_object_get(o, "households") : NULL;
-    out->wrote = !dry && hh != NULL &&
-                 (json_integer_value(json_object_get(hh, "new")) > 0 ||
-                  json_integer_value(json_object_get(hh, "matched")) > 0);
+    out->wrote = w != NULL && store_roster_wrote(w);
     if (rv == 0) {
         ok(out, 200, o);
         o = NULL;

@@ -280,6 +280,9 @@ int store_roster_close(struct store_roster *r, struct hz_err *err);
  * "kind": "in_file" | "registered" | "likely", "why", "with"?,
  * "with_row"?}]}; NULL when out of memory. */
 json_t *store_roster_result(const struct store_roster *r);
+/* Whether the run committed entries (a dry run never does; a run that
+ * failed may have, batch by batch). */
+bool store_roster_wrote(const struct store_roster *r);
 void store_roster_free(struct store_roster *r);
 
 #endif

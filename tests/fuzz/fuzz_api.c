@@ -355,12 +355,15 @@ static int documented(int status, const char *code)
         int status;
         const char *code;
     } codes[] = {
-        {400, "bad_json"},  {400, "unknown_field"},  {400, "bad_value"},
-        {403, "forbidden"}, {403, "node_denied"},    {404, "not_found"},
-        {405, "method"},    {409, "conflict"},       {410, "deleted"},
-        {413, "too_big"},   {422, "bad_value"},      {422, "missing"},
-        {422, "ambiguous"}, {422, "not_checked_in"}, {503, "busy"},
-        {507, "storage"},
+        {400, "bad_json"},       {400, "unknown_field"},
+        {400, "bad_value"},      {403, "forbidden"},
+        {403, "node_denied"},    {404, "not_found"},
+        {405, "method"},         {409, "conflict"},
+        {410, "deleted"},        {409, "possible_duplicate"},
+        {409, "received_today"}, {413, "too_big"},
+        {422, "bad_value"},      {422, "missing"},
+        {422, "ambiguous"},      {422, "not_checked_in"},
+        {503, "busy"},           {507, "storage"},
     };
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
         if (codes[i].status == status && strcmp(codes[i].code, code) == 0)

@@ -612,6 +612,20 @@ def api_seeds():
             "site": API_SITE, "persons": ["xyz", 7]}),
         "edge-checkin-65": ("POST", "checkin", "", {
             "site": API_SITE, "persons": [API_PERSON_OUT] * 65}),
+        "import-roster-dry": ("POST", "import/roster",
+                              "name=村.csv&dry_run=1",
+                              "户号,户主姓名,姓名,与户主关系,性别,出生日期\n"
+                              "A1,测试甲,测试甲,户主,男,1950-01-01\n"
+                              "A1,测试甲,测试乙,配偶,女,1952\n"),
+        "import-roster": ("POST", "import/roster", "name=村.csv&village=测试村",
+                          "姓名,身份证号,户号\n测试丙,11010519491231002X,B7\n"),
+        "import-roster-mapping": ("POST", "import/roster",
+                                  "dry_run=1&mapping=名字 = name",
+                                  "名字,房号\n测试丁,C1\n"),
+        "import-roster-zip": ("POST", "import/roster", "name=x.xlsx",
+                              b"PK\x03\x04" + bytes(range(64))),
+        "edge-import-roster-viewer": ("POST", "import/roster", "",
+                                      "姓名,户号\n测试,1\n", "viewer"),
     }
     for t in tables:
         seeds["get-" + t] = ("GET", t)

@@ -252,6 +252,61 @@ def persons_already_registered_are_listed_and_not_registered_twice():
 
 
 @cases.case
+def rows_that_match_one_held_record_write_it_once():
+    """Two households of a roster without 户号, each with a member whose ID
+    number the node holds in one household: both match that household,
+    and the run writes it. Two rows of one household naming the same held
+    person (no ID number): the person is filled once, the second row a
+    duplicate (found by the API fuzzer: one action wrote the person twice
+    and the import failed where its dry run had passed)."""
+    with T.TempDir("roster-twice") as work:
+        n = T.Node.create(work, "测试村委会", "n")
+        a, b = idn("420222", "19600101", 11), idn("420222", "19620202", 22)
+        hh = n.js("household", "add", "--head", "测试周一", "--village",
+                  "测试村", "--member", "测试周一,男,1960",
+                  "--member", "测试周二,女,1962")
+        ps = [p for p in rows_of(n, "persons")]
+        ids = {p["name"]: p["id"] for p in ps}
+        n.put("persons", "id_number=" + a, id=ids["测试周一"])
+        n.put("persons", "id_number=" + b, id=ids["测试周二"])
+        csv = os.path.join(work, "twice.csv")
+        with open(csv, "w", encoding="utf-8") as f:
+            f.write("户主姓名,姓名,身份证号,联系电话\n"
+                    "测试周一,测试周一,%s,13800000001\n"
+                    "测试周二,测试周二,%s,13800000002\n" % (a, b))
+        dry = roster(n, csv, "--dry-run")
+        j = roster(n, csv)
+        T.check_eq((j["households"], j["persons"]["new"]),
+                   (dry["households"], dry["persons"]["new"]),
+                   "the run does what its dry run said")
+        T.check_eq(j["households"]["matched"], 2,
+                   "both of the roster's households match the one held")
+        T.check_eq(len(rows_of(n, "households")), 1,
+                   "no household added")
+        T.check_eq(sorted(p.get("phone") for p in rows_of(n, "persons")),
+                   ["13800000001", "13800000002"],
+                   "each member's phone filled in")
+        T.check(isinstance(hh, (dict, list)), "the household was added")
+        # One held person named by two rows of its household.
+        n.put("households", "number=Z1", id=rows_of(n, "households")[0]["id"])
+        with open(csv, "w", encoding="utf-8") as f:
+            f.write("户号,村,姓名,性别\n"
+                    "Z1,测试村,测试周一,男\n"
+                    "Z1,测试村,测试周一,男\n")
+        dry = roster(n, csv, "--dry-run")
+        j = roster(n, csv)
+        T.check_eq((j["households"], j["persons"]),
+                   (dry["households"], dry["persons"]),
+                   "the run does what its dry run said")
+        T.check_eq((j["persons"]["present"], j["persons"]["duplicate"]),
+                   (1, 1), "the person held once, the second row a duplicate")
+        T.check(any(d["kind"] == "in_file" and d["row"] == 3 and
+                    d.get("with_row") == 2 for d in j["duplicates"]),
+                "row 3 listed as the same person as row 2 (%s)"
+                % j["duplicates"])
+
+
+@cases.case
 def dups_lists_likely_duplicates_across_the_replica():
     """huzhu dups: the same ID number, the same name in another form
     (traditional, full width, a space), a phone in two households, a 户号

@@ -1638,7 +1638,13 @@ def a_roster_uploaded_is_imported_as_the_command_line_imports_it():
                              ctype="application/octet-stream")
                 T.check_eq(js["error"].get("field"), field,
                            what + ": the field named")
-            for data, what in ((b"\x00\x01 not a roster \xff" * 100,
+            rows = "".join("Q%d,测试户主%d,测试户主%d,户主\n" % (i, i, i)
+                           for i in range(600))
+            for data, what in ((("户号,户主姓名,姓名,与户主关系\n" + rows +
+                                 'Q9,"测试\n').encode(),
+                                "a roster whose last line cannot be read, "
+                                "after 600 good households"),
+                               (b"\x00\x01 not a roster \xff" * 100,
                                 "bytes that are no spreadsheet"),
                                (b"PK\x03\x04" + os.urandom(2000),
                                 "a broken zip")):

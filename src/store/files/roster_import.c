@@ -233,6 +233,7 @@ struct store_roster {
     struct store_roster_totals t;
     json_t *dups;                    /* the result's "duplicates" */
     char by[HZ_ACCOUNT_LEN_MAX + 1]; /* the web account, or "" */
+    bool wrote;                      /* a batch of entries committed */
 };
 
 int store_roster_open(hz_node *n, bool dry_run, struct store_roster **out,
@@ -301,6 +302,7 @@ static int flush(struct store_roster *r, struct hz_err *err)
     int rv;
     if (r->b != NULL) {
         rv = write_commit_within(r->n, r->b, NULL, ledger_rows, r, err);
+        r->wrote = r->wrote || rv == 0;
     } else {
         rv = txn_begin(r->n, err);
         if (rv == 0)
@@ -650,6 +652,16 @@ static int add(struct store_roster *r, const struct roster_household *h,
     if (rv != 0)
         return rv;
     bool matched = hh[0] != '\0';
+    /* A household this batch wrote already (two of the roster's
+     * households matching one the node holds): commit first, so that
+     * this one fills what that one left, in an action of its own (one
+     * action writes a row once). */
+    for (size_t i = 0; matched && !r->dry_run && i < r->n_ledger; i++)
+        if (strcmp(r->ledger_hh[i], hh) == 0) {
+            if ((rv = flush(r, err)) != 0)
+                return rv;
+            break;
+        }
     done->how = matched ? STORE_ROSTER_MATCHED : STORE_ROSTER_NEW;
     /* The household: what it lacks, or all of it. */
     struct hh_held held = {0};
@@ -688,7 +700,17 @@ static int add(struct store_roster *r, const struct roster_household *h,
                 same[i] = (int)j;
         }
         if (same[i] >= 0) {
+            /* Two rows of the household naming one held person (the same
+             * name, no ID number): the person once, the second a
+             * duplicate of the first. */
             done->person[i] = STORE_ROSTER_PRESENT;
+            for (size_t e = 0; e < i; e++)
+                if (done->person[e] == STORE_ROSTER_PRESENT &&
+                    same[e] == same[i]) {
+                    done->person[i] = STORE_ROSTER_DUPLICATE;
+                    done->dup_row[i] = h->persons[e].row;
+                    break;
+                }
             continue;
         }
         /* An ID number an earlier row of the run gave (and not to a
@@ -856,8 +878,16 @@ static void remove_stale_uploads(const char *dir)
 int store_upload_file(hz_node *n, const void *data, size_t len, char *path,
                       size_t cap, struct hz_err *err)
 {
-    remove_stale_uploads(n->dir);
-    int w = snprintf(path, cap, "%s/.upload-XXXXXX", n->dir);
+    /* A node in memory (tests) has no directory: the temporary one. */
+    const char *dir = n->dir;
+    if (dir == NULL) {
+        dir = getenv("TMPDIR");
+        if (dir == NULL || dir[0] == '\0')
+            dir = "/tmp";
+    } else {
+        remove_stale_uploads(dir);
+    }
+    int w = snprintf(path, cap, "%s/.upload-XXXXXX", dir);
     if (w < 0 || (size_t)w >= cap)
         return hz_err_set(err, HZ_EINVAL, "node directory path too long");
     int fd = mkstemp(path); /* 0600 */
@@ -895,6 +925,11 @@ int store_roster_by(struct store_roster *r, const char *account,
                           HZ_ACCOUNT_LEN_MAX);
     memcpy(r->by, account, len + 1);
     return 0;
+}
+
+bool store_roster_wrote(const struct store_roster *r)
+{
+    return r->wrote;
 }
 
 json_t *store_roster_result(const struct store_roster *r)
