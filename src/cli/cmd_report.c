@@ -4,7 +4,6 @@
  * the library (hz_node_report); this file only lays them out. */
 #include "cli.h"
 
-#include "../core/error_int.h"
 #include "../sheet/sheet.h"
 
 #include <errno.h>
@@ -137,24 +136,8 @@ static int write_csv(struct cli *c, const char *path, json_t *rep, bool zh,
  * line by line, kept in an unnamed temporary file rather than in memory
  * (a township of 100,000 households has over a million lines), then
  * spliced into the JSON or read into the XLSX. */
-struct lines {
-    FILE *fp;
-    size_t n;
-};
-
-static int line_out(void *data, const struct hz_explain_line *l,
-                    struct hz_err *err)
-{
-    struct lines *x = data;
-    if (fputs(l->json, x->fp) == EOF || fputc('\n', x->fp) == EOF)
-        return hz_err_set(err, errno == ENOSPC ? HZ_ENOSPC : HZ_EIO,
-                          "temporary file: %s", strerror(errno));
-    x->n++;
-    return 0;
-}
-
 /* @rep as JSON with "explain": the lines of @x, to @path or stdout. */
-static int write_json_lines(struct cli *c, json_t *rep, struct lines *x,
+static int write_json_lines(struct cli *c, json_t *rep, struct sheet_lines *x,
                             const char *path)
 {
     char *head = json_dumps(rep, JSON_COMPACT);
@@ -185,7 +168,7 @@ static int write_json_lines(struct cli *c, json_t *rep, struct lines *x,
     return out_close(c, fp, path, tmp, ok);
 }
 
-static int disaster_xlsx(struct cli *c, json_t *rep, struct lines *x,
+static int disaster_xlsx(struct cli *c, json_t *rep, struct sheet_lines *x,
                          const char *path)
 {
     struct hz_err err = {0};
@@ -335,12 +318,12 @@ int cmd_report_disaster(struct cli *c, struct form *f)
                                .explain = form_get(f, "--explain") != NULL};
     /* The lists go through a temporary file for JSON and XLSX; a table
      * (for a person to read) takes them as the JSON array. */
-    struct lines x = {0};
+    struct sheet_lines x = {0};
     if (o.explain && (json || format == FORMAT_XLSX)) {
         x.fp = tmpfile();
         if (x.fp == NULL)
             return out_failed(c, "tmpfile");
-        o.explain_fn = line_out;
+        o.explain_fn = sheet_lines_add;
         o.explain_data = &x;
     }
     json_t *rep = NULL;

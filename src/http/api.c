@@ -1503,21 +1503,16 @@ struct web_lines {
     const char *village; /* NULL: every village; "": the lines of none */
     json_t *arr;
     size_t total;
-    FILE *fp; /* the XLSX's */
-    size_t n;
-    size_t max; /* EXPLAIN_WEB_MAX; fewer in tests */
+    struct sheet_lines file; /* the XLSX's (file.fp set) */
+    size_t max;              /* EXPLAIN_WEB_MAX; fewer in tests */
 };
 
 static int web_line(void *data, const struct hz_explain_line *l,
                     struct hz_err *err)
 {
     struct web_lines *w = data;
-    if (w->fp != NULL) {
-        if (fputs(l->json, w->fp) == EOF || fputc('\n', w->fp) == EOF)
-            return hz_err_set(err, HZ_EIO, "temporary file");
-        w->n++;
-        return 0;
-    }
+    if (w->file.fp != NULL)
+        return sheet_lines_add(&w->file, l, err);
     if (w->figure != NULL && strcmp(l->figure, w->figure) != 0)
         return 0;
     if (w->village != NULL &&
@@ -1532,7 +1527,7 @@ static int web_line(void *data, const struct hz_explain_line *l,
 }
 
 /* The disaster report of the query ?kind=&date=&area=&explain=
- * [&figure=&village=]; the lists to a temporary file when @w->fp is set
+ * [&figure=&village=]; the lists to a temporary file when @w->file.fp is set
  * (the XLSX), else into the JSON. False after refusing. */
 static bool disaster_of_query(hz_node *n, const struct api_req *r, json_t **rep,
                               struct web_lines *w, struct api_res *out)
@@ -1555,7 +1550,7 @@ static bool disaster_of_query(hz_node *n, const struct api_req *r, json_t **rep,
     for (size_t i = 0; !known && i < SHEET_N_FIGS; i++)
         known = strcmp(sheet_figs[i].key, w->figure) == 0;
     if (!known || ((w->figure != NULL || w->village != NULL) &&
-                   (!explain || w->fp != NULL))) {
+                   (!explain || w->file.fp != NULL))) {
         refuse(
             out, 400, "bad_value",
             !known || w->figure != NULL ? "figure" : "village",
@@ -1572,14 +1567,14 @@ static bool disaster_of_query(hz_node *n, const struct api_req *r, json_t **rep,
     char today[16];
     struct hz_report_opts o = {
         .explain = explain, .explain_fn = web_line, .explain_data = w};
-    if (explain && w->fp == NULL && (w->arr = json_array()) == NULL) {
+    if (explain && w->file.fp == NULL && (w->arr = json_array()) == NULL) {
         refuse(out, 500, "internal", NULL, "节点内部错误", "out of memory");
         return false;
     }
     bool fine = disaster_label(query(r, "kind"), query(r, "date"),
                                query(r, "area"), &o, today, out) &&
                 report_load(n, "disaster", &o, rep, out);
-    if (fine && explain && w->fp == NULL) {
+    if (fine && explain && w->file.fp == NULL) {
         json_object_set_new(*rep, "explain", w->arr);
         json_object_set_new(*rep, "explain_total", json_integer(w->total));
         w->arr = NULL;
@@ -1704,10 +1699,10 @@ static int disaster_xlsx_fn(const char *path, json_t *rep, const void *ctx,
                             struct hz_err *err)
 {
     const struct web_lines *w = ctx;
-    if (w->fp == NULL)
+    if (w->file.fp == NULL)
         return sheet_disaster_xlsx(path, rep, err);
-    rewind(w->fp);
-    return sheet_disaster_xlsx_lines(path, rep, w->fp, w->n, err);
+    rewind(w->file.fp);
+    return sheet_disaster_xlsx_lines(path, rep, w->file.fp, w->file.n, err);
 }
 
 static int relief_xlsx_fn(const char *path, json_t *rep, const void *ctx,
@@ -1749,14 +1744,14 @@ static void report_route(hz_node *n, const struct api_req *r, const char *name,
         struct web_lines w = {0};
         const char *ex = query(r, "explain");
         if (format != NULL && strcmp(format, "xlsx") == 0 && ex != NULL &&
-            strcmp(ex, "1") == 0 && (w.fp = tmpfile()) == NULL) {
+            strcmp(ex, "1") == 0 && (w.file.fp = tmpfile()) == NULL) {
             refuse(out, 507, "storage", NULL, "无法写入临时文件",
                    "cannot make a temporary file");
             return;
         }
         if (!disaster_of_query(n, r, &rep, &w, out)) {
-            if (w.fp != NULL)
-                fclose(w.fp);
+            if (w.file.fp != NULL)
+                fclose(w.file.fp);
             return;
         }
         char ascii[96], utf8[160];
@@ -1772,8 +1767,8 @@ static void report_route(hz_node *n, const struct api_req *r, const char *name,
             csv_reply(out, rep, sheet_disaster_csv, ascii, utf8);
         else
             path_reply(out, rep, disaster_xlsx_fn, &w, XLSX_TYPE, ascii, utf8);
-        if (w.fp != NULL)
-            fclose(w.fp);
+        if (w.file.fp != NULL)
+            fclose(w.file.fp);
     } else if (strcmp(name, "relief") == 0) {
         static const char *const none[] = {NULL};
         if (format != NULL && strcmp(format, "xlsx") != 0 &&

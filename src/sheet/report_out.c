@@ -384,6 +384,17 @@ int sheet_disaster_xlsx(const char *path, json_t *rep, struct hz_err *err)
     return rv;
 }
 
+int sheet_lines_add(void *data, const struct hz_explain_line *l,
+                    struct hz_err *err)
+{
+    struct sheet_lines *x = data;
+    if (fputs(l->json, x->fp) == EOF || fputc('\n', x->fp) == EOF)
+        return hz_err_set(err, errno == ENOSPC ? HZ_ENOSPC : HZ_EIO,
+                          "temporary file: %s", strerror(errno));
+    x->n++;
+    return 0;
+}
+
 int sheet_disaster_xlsx_lines(const char *path, json_t *rep, FILE *lines,
                               size_t n, struct hz_err *err)
 {

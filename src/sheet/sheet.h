@@ -264,6 +264,15 @@ char *sheet_number_text(json_t *v, bool two_decimals);
  * them; only completeness has headings in two languages. */
 int sheet_disaster_csv(FILE *fp, json_t *rep, bool zh);
 int sheet_disaster_xlsx(const char *path, json_t *rep, struct hz_err *err);
+/* The lists behind the figures kept in a file as the library hands
+ * them (hz_report_opts.explain_fn): one JSON object a line; @n counts
+ * them. sheet_lines_add is such an explain_fn (@data a sheet_lines). */
+struct sheet_lines {
+    FILE *fp;
+    size_t n;
+};
+int sheet_lines_add(void *data, const struct hz_explain_line *l,
+                    struct hz_err *err);
 /* The same with the lists behind the figures read from @lines, @n of
  * them, one JSON object a line (hz_explain_line's json), instead of
  * @rep's "explain" array: sheet 明细 written as they are read. */
