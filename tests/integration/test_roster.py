@@ -271,13 +271,17 @@ def rows_that_match_one_held_record_write_it_once():
         n.put("persons", "id_number=" + b, id=ids["测试周二"])
         csv = os.path.join(work, "twice.csv")
         with open(csv, "w", encoding="utf-8") as f:
-            f.write("户主姓名,姓名,身份证号,联系电话\n"
-                    "测试周一,测试周一,%s,13800000001\n"
-                    "测试周二,测试周二,%s,13800000002\n" % (a, b))
+            f.write("户主姓名,姓名,身份证号,联系电话,住址\n"
+                    "测试周一,测试周一,%s,13800000001,一组\n"
+                    "测试周二,测试周二,%s,13800000002,二组\n" % (a, b))
         dry = roster(n, csv, "--dry-run")
         j = roster(n, csv)
-        T.check_eq((j["households"], j["persons"]["new"]),
-                   (dry["households"], dry["persons"]["new"]),
+        # (What is filled may differ: the run's second household finds
+        # the address the first filled; the dry run cannot.)
+        T.check_eq(tuple(j["households"][k] for k in ("new", "matched",
+                                                       "seen")),
+                   tuple(dry["households"][k] for k in ("new", "matched",
+                                                         "seen")),
                    "the run does what its dry run said")
         T.check_eq(j["households"]["matched"], 2,
                    "both of the roster's households match the one held")
@@ -286,7 +290,30 @@ def rows_that_match_one_held_record_write_it_once():
         T.check_eq(sorted(p.get("phone") for p in rows_of(n, "persons")),
                    ["13800000001", "13800000002"],
                    "each member's phone filled in")
+        T.check_eq(rows_of(n, "households")[0].get("address"), "一组",
+                   "the household's empty address filled by the first")
         T.check(isinstance(hh, (dict, list)), "the household was added")
+        # A held person whose household was deleted: the roster's
+        # household is not matched to the deleted one (found by the API
+        # fuzzer: its persons were written into it, and the commit
+        # refused them).
+        c = idn("420222", "19700303", 33)
+        gone = n.js("household", "add", "--head", "测试吴一", "--village",
+                    "测试村", "--member", "测试吴一,男,1970")
+        wu = [p for p in rows_of(n, "persons") if p["name"] == "测试吴一"][0]
+        n.put("persons", "id_number=" + c, id=wu["id"])
+        n.run("del", "households", wu["household"], expect=0)
+        csv2 = os.path.join(work, "gone.csv")
+        with open(csv2, "w", encoding="utf-8") as f:
+            f.write("户主姓名,姓名,身份证号\n测试吴一,测试吴一,%s\n"
+                    "测试吴一,测试吴二,%s\n" % (c, idn("420222", "19720404",
+                                                      44)))
+        j = roster(n, csv2)
+        T.check_eq((j["households"]["new"], j["households"]["matched"]),
+                   (1, 0), "a new household, not the deleted one (%s)"
+                   % j["households"])
+        T.check(isinstance(gone, (dict, list)), "that household was added")
+
         # One held person named by two rows of its household.
         n.put("households", "number=Z1", id=rows_of(n, "households")[0]["id"])
         with open(csv, "w", encoding="utf-8") as f:

@@ -379,7 +379,8 @@ static int household_by_number(hz_node *n, const char *village,
 }
 
 /* The person with ID number @idn (through the search index) into
- * @person, and its household into @out; "" for none. */
+ * @person, and its household into @out; "" for none (also for a
+ * household since deleted: nothing may be written into it). */
 static int person_by_id(hz_node *n, const char *idn, char *person, char *out,
                         struct hz_err *err)
 {
@@ -388,10 +389,11 @@ static int person_by_id(hz_node *n, const char *idn, char *person, char *out,
     if (!search_number_key(idn, key, sizeof key))
         return 0;
     return first_ids(n,
-                     "SELECT p.id, p.household FROM sx JOIN e_persons AS p"
-                     " ON p.n = sx.r WHERE sx.k = ?1 AND upper(p.id_number)"
-                     " = ?2 AND p.deleted = 0 ORDER BY p.household IS NULL,"
-                     " p.id LIMIT 1",
+                     "SELECT p.id, h.id FROM sx JOIN e_persons AS p"
+                     " ON p.n = sx.r LEFT JOIN e_households h ON h.id ="
+                     " p.household AND h.deleted = 0 WHERE sx.k = ?1 AND"
+                     " upper(p.id_number) = ?2 AND p.deleted = 0"
+                     " ORDER BY h.id IS NULL, p.id LIMIT 1",
                      DB_ARGS(DB_TEXT(key), DB_TEXT(idn)), person, out, err);
 }
 
