@@ -315,7 +315,10 @@ def rows_that_match_one_held_record_write_it_once():
         T.check(isinstance(gone, (dict, list)), "that household was added")
 
         # One held person named by two rows of its household.
-        n.put("households", "number=Z1", id=rows_of(n, "households")[0]["id"])
+        zhou = [h for h in rows_of(n, "households")
+                if h.get("head_name") == "测试周一"]
+        T.check_eq(len(zhou), 1, "测试周一's household, once")
+        n.put("households", "number=Z1", id=zhou[0]["id"])
         with open(csv, "w", encoding="utf-8") as f:
             f.write("户号,村,姓名,性别\n"
                     "Z1,测试村,测试周一,男\n"

@@ -758,6 +758,19 @@ static int add(struct store_roster *r, const struct roster_household *h,
     struct hz_field f[HZ_FIELDS_MAX];
     char members[16], year[16];
     size_t nf = write ? household_fields(h, &held, members, f) : 0;
+    /* A new household of which the roster says nothing of its own (no
+     * number, head or address readable): named by its head, else its
+     * first person, so that the row its persons point to exists (an
+     * entity row is written with at least one field). */
+    if (write && !matched && nf == 0) {
+        const char *head = h->persons[0].name;
+        for (size_t i = 0; i < h->n_persons; i++)
+            if (h->persons[i].head) {
+                head = h->persons[i].name;
+                break;
+            }
+        f[nf++] = (struct hz_field){"head_name", head};
+    }
     if (write)
         rv = put(r, "households", matched ? hh : NULL, f, nf,
                  matched ? NULL : hh, err);
