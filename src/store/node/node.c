@@ -71,6 +71,7 @@ void hz_node_close(hz_node *n)
     db_close(&n->db);
     capacity_close(n);
     search_close(n);
+    rows_close(n);
     enc_close(&n->scratch);
     identity_close(&n->id);
     free(n->dir);

@@ -65,6 +65,9 @@ struct hz_node {
     /* Rows written in this transaction whose search keys are owed, keyed
      * together at its commit (state/search.c); NULL until the first. */
     struct search_owed *sx_owed;
+    /* The text of the statements that write materialized rows, a table
+     * at a time (state/rows.c); NULL until the first. */
+    struct rows_sql *rows_sql;
     /* Transactions this handle committed: with SQLite's data_version
      * (other connections' commits), whether anything may have changed
      * (store_change_stamp). */

@@ -9,71 +9,33 @@
 #include "../../core/limits.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* Run "@head <materialized table> @tail" with ?1 bound to @row and ?2 to
- * @second (when not NULL). */
-static int row_exec(struct hz_node *n, const struct table_def *t,
-                    const uint8_t *row, const char *head, const char *tail,
-                    const struct db_arg *second, struct hz_err *err)
-{
-    HZ_ASSERT(db_in_txn(&n->db));
-    char name[96], sql[256];
-    db_table_name(t, name, sizeof name);
-    snprintf(sql, sizeof sql, "%s %s %s", head, name, tail);
-    if (second == NULL)
-        return db_run(&n->db, sql, DB_ARGS(DB_ROW(row)), err);
-    return db_run(&n->db, sql, DB_ARGS(DB_ROW(row), *second), err);
-}
+/* ---- the statements, written once a table (the text of each was built
+ * with snprintf at every call: 12 % of the instructions of an import,
+ * BENCHMARKS.md "Statements written once") */
 
-int rows_ensure(struct hz_node *n, const struct table_def *t,
-                const uint8_t *row, struct hz_err *err)
-{
-    return row_exec(n, t, row, "INSERT OR IGNORE INTO", "(id) VALUES(?1)", NULL,
-                    err);
-}
+enum row_sql {
+    SQL_ENSURE,
+    SQL_DELETE,
+    SQL_SET_DELETED,
+    SQL_STATE,
+    SQL_WHOLE, /* an entity row inserted, or an event row put, whole */
+    SQL_FIXED
+};
 
-int rows_delete(struct hz_node *n, const struct table_def *t,
-                const uint8_t *row, struct hz_err *err)
-{
-    int rv = search_forget(n, t, row, err);
-    return rv != 0
-               ? rv
-               : row_exec(n, t, row, "DELETE FROM", "WHERE id = ?1", NULL, err);
-}
+struct rows_sql {
+    char *fixed[SQL_FIXED];
+    char **set_col; /* one a column: UPDATE .. SET "col" = ?1 WHERE id = ?2 */
+};
 
-int rows_set_deleted(struct hz_node *n, const struct table_def *t,
-                     const uint8_t *row, bool deleted, struct hz_err *err)
+static char *sql_dup(const char *s, struct hz_err *err)
 {
-    HZ_ASSERT(t->kind == TABLE_ENTITY);
-    struct db_arg d = DB_INT(deleted);
-    return row_exec(n, t, row, "UPDATE", "SET deleted = ?2 WHERE id = ?1", &d,
-                    err);
-}
-
-int rows_set_field(struct hz_node *n, const struct table_def *t,
-                   const uint8_t *row, const struct col_def *c,
-                   const struct value *v, struct hz_err *err)
-{
-    HZ_ASSERT(db_in_txn(&n->db));
-    char name[96], sql[256];
-    db_table_name(t, name, sizeof name);
-    snprintf(sql, sizeof sql, "UPDATE %s SET \"%s\" = ?1 WHERE id = ?2", name,
-             c->name);
-    bool indexed = search_indexes(t, c);
-    int rv = indexed ? search_forget(n, t, row, err) : 0;
-    sqlite3_stmt *st;
-    if (rv == 0)
-        rv = db_prep(&n->db, sql, &st, err);
-    if (rv != 0)
-        return rv;
-    if (v != NULL)
-        db_bind_value(st, 1, v);
-    sqlite3_bind_blob(st, 2, row, HZ_ROW_LEN, SQLITE_STATIC);
-    rv = db_step_done(&n->db, st, err);
-    if (rv == 0 && indexed)
-        rv = search_add(n, t, row, err);
-    return rv;
+    char *d = strdup(s);
+    if (d == NULL)
+        hz_err_set(err, HZ_ENOMEM, "statement text");
+    return d;
 }
 
 /* "@verb INTO "x_t"(id, @second, every column) VALUES(?, @second_value,
@@ -96,15 +58,155 @@ static void whole_row_sql(const struct table_def *t, const char *verb,
     HZ_ASSERT((size_t)len < size - 2);
 }
 
+static int table_sql_build(const struct table_def *t, struct rows_sql *q,
+                           struct hz_err *err)
+{
+    char name[96], sql[1024];
+    db_table_name(t, name, sizeof name);
+    bool entity = t->kind == TABLE_ENTITY;
+    const char *around[][2] = {
+        [SQL_ENSURE] = {"INSERT OR IGNORE INTO", "(id) VALUES(?1)"},
+        [SQL_DELETE] = {"DELETE FROM", "WHERE id = ?1"},
+        [SQL_SET_DELETED] = {"UPDATE", "SET deleted = ?2 WHERE id = ?1"},
+        [SQL_STATE] = {entity ? "SELECT deleted FROM" : "SELECT 0 FROM",
+                       "WHERE id = ?1"},
+    };
+    for (size_t i = 0; i < SQL_WHOLE; i++) {
+        snprintf(sql, sizeof sql, "%s %s %s", around[i][0], name, around[i][1]);
+        if ((q->fixed[i] = sql_dup(sql, err)) == NULL)
+            return HZ_ENOMEM;
+    }
+    if (entity)
+        whole_row_sql(t, "INSERT", "deleted", "0", sql, sizeof sql);
+    else
+        whole_row_sql(t, "INSERT OR REPLACE", "eid", "?", sql, sizeof sql);
+    if ((q->fixed[SQL_WHOLE] = sql_dup(sql, err)) == NULL)
+        return HZ_ENOMEM;
+    q->set_col = calloc(t->n_cols, sizeof *q->set_col);
+    if (q->set_col == NULL && t->n_cols > 0)
+        return hz_err_set(err, HZ_ENOMEM, "statement text");
+    for (size_t c = 0; c < t->n_cols; c++) {
+        snprintf(sql, sizeof sql, "UPDATE %s SET \"%s\" = ?1 WHERE id = ?2",
+                 name, t->cols[c].name);
+        if ((q->set_col[c] = sql_dup(sql, err)) == NULL)
+            return HZ_ENOMEM;
+    }
+    return 0;
+}
+
+void rows_close(struct hz_node *n)
+{
+    if (n->rows_sql == NULL)
+        return;
+    for (size_t i = 0; i < n->schema->n_tables; i++) {
+        struct rows_sql *q = &n->rows_sql[i];
+        for (size_t k = 0; k < SQL_FIXED; k++)
+            free(q->fixed[k]);
+        for (size_t c = 0;
+             q->set_col != NULL && c < n->schema->tables[i].n_cols; c++)
+            free(q->set_col[c]);
+        free(q->set_col);
+    }
+    free(n->rows_sql);
+    n->rows_sql = NULL;
+}
+
+/* The statements of @t, a table of the node's schema, built at the
+ * first use. */
+static int table_sql(struct hz_node *n, const struct table_def *t,
+                     const struct rows_sql **out, struct hz_err *err)
+{
+    HZ_ASSERT(t >= n->schema->tables &&
+              t < n->schema->tables + n->schema->n_tables);
+    if (n->rows_sql == NULL) {
+        n->rows_sql = calloc(n->schema->n_tables, sizeof *n->rows_sql);
+        if (n->rows_sql == NULL)
+            return hz_err_set(err, HZ_ENOMEM, "statement text");
+    }
+    struct rows_sql *q = &n->rows_sql[t - n->schema->tables];
+    if (q->fixed[SQL_FIXED - 1] == NULL) {
+        int rv = table_sql_build(t, q, err);
+        if (rv != 0)
+            return rv;
+    }
+    *out = q;
+    return 0;
+}
+
+/* Run @t's statement @which with ?1 bound to @row and ?2 to @second
+ * (when not NULL). */
+static int row_exec(struct hz_node *n, const struct table_def *t,
+                    const uint8_t *row, enum row_sql which,
+                    const struct db_arg *second, struct hz_err *err)
+{
+    HZ_ASSERT(db_in_txn(&n->db));
+    const struct rows_sql *q;
+    int rv = table_sql(n, t, &q, err);
+    if (rv != 0)
+        return rv;
+    if (second == NULL)
+        return db_run(&n->db, q->fixed[which], DB_ARGS(DB_ROW(row)), err);
+    return db_run(&n->db, q->fixed[which], DB_ARGS(DB_ROW(row), *second), err);
+}
+
+int rows_ensure(struct hz_node *n, const struct table_def *t,
+                const uint8_t *row, struct hz_err *err)
+{
+    return row_exec(n, t, row, SQL_ENSURE, NULL, err);
+}
+
+int rows_delete(struct hz_node *n, const struct table_def *t,
+                const uint8_t *row, struct hz_err *err)
+{
+    int rv = search_forget(n, t, row, err);
+    return rv != 0 ? rv : row_exec(n, t, row, SQL_DELETE, NULL, err);
+}
+
+int rows_set_deleted(struct hz_node *n, const struct table_def *t,
+                     const uint8_t *row, bool deleted, struct hz_err *err)
+{
+    HZ_ASSERT(t->kind == TABLE_ENTITY);
+    struct db_arg d = DB_INT(deleted);
+    return row_exec(n, t, row, SQL_SET_DELETED, &d, err);
+}
+
+int rows_set_field(struct hz_node *n, const struct table_def *t,
+                   const uint8_t *row, const struct col_def *c,
+                   const struct value *v, struct hz_err *err)
+{
+    HZ_ASSERT(db_in_txn(&n->db));
+    HZ_ASSERT(c >= t->cols && c < t->cols + t->n_cols);
+    const struct rows_sql *q;
+    int rv = table_sql(n, t, &q, err);
+    bool indexed = search_indexes(t, c);
+    if (rv == 0 && indexed)
+        rv = search_forget(n, t, row, err);
+    sqlite3_stmt *st;
+    if (rv == 0)
+        rv = db_prep(&n->db, q->set_col[c - t->cols], &st, err);
+    if (rv != 0)
+        return rv;
+    if (v != NULL)
+        db_bind_value(st, 1, v);
+    sqlite3_bind_blob(st, 2, row, HZ_ROW_LEN, SQLITE_STATIC);
+    rv = db_step_done(&n->db, st, err);
+    if (rv == 0 && indexed)
+        rv = search_add(n, t, row, err);
+    return rv;
+}
+
 /* Bind ?1 = row, then (?2 = @eid when not NULL) and one value a column. */
 static int put_whole(struct hz_node *n, const struct table_def *t,
-                     const char *sql, const uint8_t *row, const uint8_t *eid,
+                     const uint8_t *row, const uint8_t *eid,
                      const struct value *vals, struct hz_err *err)
 {
     HZ_ASSERT(db_in_txn(&n->db));
     HZ_ASSERT(t->n_cols <= HZ_FIELDS_MAX);
+    const struct rows_sql *q;
+    int rv = table_sql(n, t, &q, err);
     sqlite3_stmt *st;
-    int rv = db_prep(&n->db, sql, &st, err);
+    if (rv == 0)
+        rv = db_prep(&n->db, q->fixed[SQL_WHOLE], &st, err);
     if (rv != 0)
         return rv;
     int at = 1;
@@ -121,9 +223,7 @@ int rows_insert_entity(struct hz_node *n, const struct table_def *t,
                        struct hz_err *err)
 {
     HZ_ASSERT(t->kind == TABLE_ENTITY);
-    char sql[1024];
-    whole_row_sql(t, "INSERT", "deleted", "0", sql, sizeof sql);
-    int rv = put_whole(n, t, sql, row, NULL, vals, err);
+    int rv = put_whole(n, t, row, NULL, vals, err);
     if (rv == 0 && search_indexes(t, NULL))
         rv = search_add(n, t, row, err);
     return rv;
@@ -134,20 +234,19 @@ int rows_put_event(struct hz_node *n, const struct table_def *t,
                    const struct value *vals, struct hz_err *err)
 {
     HZ_ASSERT(t->kind == TABLE_EVENT);
-    char sql[1024];
-    whole_row_sql(t, "INSERT OR REPLACE", "eid", "?", sql, sizeof sql);
-    return put_whole(n, t, sql, row, eid, vals, err);
+    return put_whole(n, t, row, eid, vals, err);
 }
 
 int rows_state(struct hz_node *n, const struct table_def *t, const uint8_t *row,
                bool *exists, bool *deleted, struct hz_err *err)
 {
-    char name[96], sql[256];
-    db_table_name(t, name, sizeof name);
-    snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE id = ?1",
-             t->kind == TABLE_ENTITY ? "deleted" : "0", name);
+    const struct rows_sql *q;
     int64_t del = 0;
-    int rv = db_int(&n->db, sql, DB_ARGS(DB_ROW(row)), &del, exists, err);
+    *exists = false;
+    int rv = table_sql(n, t, &q, err);
+    if (rv == 0)
+        rv = db_int(&n->db, q->fixed[SQL_STATE], DB_ARGS(DB_ROW(row)), &del,
+                    exists, err);
     *deleted = rv == 0 && *exists && del != 0;
     return rv;
 }

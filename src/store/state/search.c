@@ -38,11 +38,22 @@
  * village column (NULL when it has none). */
 struct indexed {
     const char *table, *letter, *name, *phone, *id_number, *village;
+    /* its rows (n, name, phone, id_number|NULL, village|NULL): all, and
+     * one by id */
+    const char *rows_all, *rows_one;
 };
 
+#define ROWS_SELECT(cols, table) "SELECT n, " cols " FROM \"e_" table "\""
+#define PERSONS_ROWS                                                           \
+    ROWS_SELECT("\"name\", \"phone\", \"id_number\", NULL", "persons")
+#define HOUSEHOLDS_ROWS                                                        \
+    ROWS_SELECT("\"head_name\", \"phone\", NULL, \"village\"", "households")
+
 static const struct indexed tables[] = {
-    {"persons", "p", "name", "phone", "id_number", NULL},
-    {"households", "h", "head_name", "phone", NULL, "village"},
+    {"persons", "p", "name", "phone", "id_number", NULL, PERSONS_ROWS,
+     PERSONS_ROWS " WHERE id = ?1"},
+    {"households", "h", "head_name", "phone", NULL, "village", HOUSEHOLDS_ROWS,
+     HOUSEHOLDS_ROWS " WHERE id = ?1"},
 };
 
 static const struct indexed *indexed_of(const struct table_def *t)
@@ -92,10 +103,35 @@ struct want_key {
     char *k;
     int64_t r; /* the row's number, e_<table>.n */
 };
+/* The keys' text, in blocks that never move (a key's pointer stays
+ * good while more are added): one allocation a block, not a key. */
+#define TEXT_BLOCK 65536
+struct text_block {
+    struct text_block *next;
+    size_t used;
+    char text[TEXT_BLOCK];
+};
 struct want {
     struct want_key *v;
     size_t n, cap;
+    struct text_block *text;
 };
+
+static char *want_text(struct want *w, const char *key, size_t len)
+{
+    if (w->text == NULL || TEXT_BLOCK - w->text->used < len + 1) {
+        struct text_block *b = malloc(sizeof *b);
+        if (b == NULL)
+            return NULL;
+        b->next = w->text;
+        b->used = 0;
+        w->text = b;
+    }
+    char *at = w->text->text + w->text->used;
+    memcpy(at, key, len + 1);
+    w->text->used += len + 1;
+    return at;
+}
 /* What is done with a key: added, taken away, or collected (@collect). */
 #define BATCH_KEYS 24 /* one statement adds a row's keys, up to this many */
 struct keyer {
@@ -136,6 +172,8 @@ static int flush_keys(struct hz_node *n, struct keyer *kr, struct hz_err *err)
 static int put_key(struct hz_node *n, int64_t row, const char *key,
                    struct keyer *kr, struct hz_err *err)
 {
+    size_t len = strlen(key);
+    HZ_ASSERT(len < KEY_MAX);
     if (kr->collect != NULL) {
         struct want *w = kr->collect;
         if (w->n == w->cap) {
@@ -146,7 +184,7 @@ static int put_key(struct hz_node *n, int64_t row, const char *key,
             w->v = v;
             w->cap = cap;
         }
-        w->v[w->n].k = strdup(key);
+        w->v[w->n].k = want_text(w, key, len);
         if (w->v[w->n].k == NULL)
             return hz_err_set(err, HZ_ENOMEM, "search verify");
         w->v[w->n].r = row;
@@ -160,7 +198,7 @@ static int put_key(struct hz_node *n, int64_t row, const char *key,
     if (kr->n == BATCH_KEYS || (kr->n > 0 && kr->row != row))
         rv = flush_keys(n, kr, err);
     kr->row = row;
-    snprintf(kr->key[kr->n++], KEY_MAX, "%s", key);
+    memcpy(kr->key[kr->n++], key, len + 1);
     return rv;
 }
 
@@ -181,15 +219,18 @@ static int put_grams(struct hz_node *n, int64_t row, const char *prefix,
             continue;
         }
         char key[KEY_MAX];
-        if (first)
-            snprintf(key, sizeof key, "%s%.*s", prefix, (int)len,
-                     (const char *)p);
-        if (first)
+        size_t pl = strlen(prefix);
+        if (first && pl + len < KEY_MAX) {
+            memcpy(key, prefix, pl);
+            memcpy(key + pl, p, len);
+            key[pl + len] = '\0';
             rv = put_key(n, row, key, kr, err);
-        if (rv == 0 && prev != NULL &&
-            prev_len + len + strlen(prefix) < KEY_MAX) {
-            snprintf(key, sizeof key, "%s%.*s%.*s", prefix, (int)prev_len,
-                     (const char *)prev, (int)len, (const char *)p);
+        }
+        if (rv == 0 && prev != NULL && pl + prev_len + len < KEY_MAX) {
+            memcpy(key, prefix, pl);
+            memcpy(key + pl, prev, prev_len);
+            memcpy(key + pl + prev_len, p, len);
+            key[pl + prev_len + len] = '\0';
             rv = put_key(n, row, key, kr, err);
         }
         first = false;
@@ -271,23 +312,22 @@ static int key_row(void *data, sqlite3_stmt *st, struct hz_err *err)
     if (sqlite3_column_type(st, 0) != SQLITE_INTEGER)
         return hz_err_set(err, HZ_ECORRUPT, "row number");
     int64_t row = sqlite3_column_int64(st, 0);
-    char prefix[8];
+    char prefix[] = {k->x->letter[0], 'n', ':', '\0'};
     const char *texts[4];
     for (int i = 0; i < 4; i++)
         texts[i] = (const char *)sqlite3_column_text(st, i + 1);
     int rv = 0;
-    snprintf(prefix, sizeof prefix, "%sn:", k->x->letter);
     if (texts[0] != NULL)
         rv = put_grams(k->n, row, prefix, texts[0], k->kr, err);
-    snprintf(prefix, sizeof prefix, "%sy:", k->x->letter);
+    prefix[1] = 'y';
     if (rv == 0 && texts[0] != NULL)
         rv = put_pinyin(k->n, row, prefix, texts[0], k->kr, err);
-    snprintf(prefix, sizeof prefix, "%sd:", k->x->letter);
+    prefix[1] = 'd';
     for (int i = 1; rv == 0 && i < 3; i++) {
         if (texts[i] != NULL)
             rv = put_number(k->n, row, prefix, texts[i], k->kr, err);
     }
-    snprintf(prefix, sizeof prefix, "%sv:", k->x->letter);
+    prefix[1] = 'v';
     if (rv == 0 && texts[3] != NULL)
         rv = put_grams(k->n, row, prefix, texts[3], k->kr, err);
     return rv;
@@ -298,19 +338,11 @@ static int key_row(void *data, sqlite3_stmt *st, struct hz_err *err)
 static int key_rows(struct hz_node *n, const struct indexed *x,
                     const uint8_t *row, struct keyer *kr, struct hz_err *err)
 {
-    char sql[256];
-    snprintf(sql, sizeof sql,
-             "SELECT n, \"%s\", \"%s\", %s%s%s, %s%s%s FROM \"e_%s\"%s",
-             x->name, x->phone, x->id_number != NULL ? "\"" : "",
-             x->id_number != NULL ? x->id_number : "NULL",
-             x->id_number != NULL ? "\"" : "", x->village != NULL ? "\"" : "",
-             x->village != NULL ? x->village : "NULL",
-             x->village != NULL ? "\"" : "", x->table,
-             row != NULL ? " WHERE id = ?1" : "");
     struct keying k = {n, x, kr};
     int rv = row != NULL
-                 ? db_each(&n->db, sql, DB_ARGS(DB_ROW(row)), key_row, &k, err)
-                 : db_each(&n->db, sql, DB_NO_ARGS, key_row, &k, err);
+                 ? db_each(&n->db, x->rows_one, DB_ARGS(DB_ROW(row)), key_row,
+                           &k, err)
+                 : db_each(&n->db, x->rows_all, DB_NO_ARGS, key_row, &k, err);
     if (rv == 0 && kr->add && kr->collect == NULL)
         rv = flush_keys(n, kr, err);
     kr->n = 0;
@@ -423,8 +455,11 @@ static int insert_keys(struct hz_node *n, const struct want *w,
 
 static void want_free(struct want *w)
 {
-    for (size_t i = 0; i < w->n; i++)
-        free(w->v[i].k);
+    while (w->text != NULL) {
+        struct text_block *b = w->text;
+        w->text = b->next;
+        free(b);
+    }
     free(w->v);
 }
 

@@ -125,6 +125,8 @@ int rows_put_event(struct hz_node *n, const struct table_def *t,
 int rows_state(struct hz_node *n, const struct table_def *t, const uint8_t *row,
                bool *exists, bool *deleted, struct hz_err *err);
 int rows_clear(struct hz_node *n, struct hz_err *err);
+/* Free the statements' text (hz_node_close). */
+void rows_close(struct hz_node *n);
 
 /* ---- query.c */
 
