@@ -199,7 +199,9 @@ static int decode_all(struct body *b, const struct schema *s,
         rv = mp_array(&top[1], 1, HZ_OPS_MAX, &ops, &n_ops, "ops", err);
     if (rv != 0)
         return rv;
-    HZ_ASSERT(b->schema_version <= s->version);
+    if (b->schema_version > s->version) /* held by the caller (ingest.c) */
+        return hz_err_set(err, HZ_ESCHEMA, "schema version %llu is newer",
+                          (unsigned long long)b->schema_version);
 
     size_t n_fields, n_ptrs;
     count(ops, n_ops, &n_fields, &n_ptrs);

@@ -1199,6 +1199,17 @@ search_keys_written_at_a_transactions_end_match_its_rows(void **state)
                               UNIT_FIELDS({"name", "测试王五"}), gone, NULL),
                      0);
     assert_int_equal(unit_del(a, "persons", gone), 0);
+    /* A household's village (keyed from the values it was inserted
+     * with) changed before the transaction ends. */
+    char moved[33];
+    assert_int_equal(unit_put(a, "households", NULL,
+                              UNIT_FIELDS({"head_name", "测试钱七"},
+                                          {"village", "测试甲村"}),
+                              moved, NULL),
+                     0);
+    assert_int_equal(unit_put(a, "households", moved,
+                              UNIT_FIELDS({"village", "测试乙村"}), NULL, NULL),
+                     0);
     /* One local action of more rows than are owed at once: one
      * transaction (several entries). */
     hz_batch *batch = NULL;
@@ -1217,8 +1228,11 @@ search_keys_written_at_a_transactions_end_match_its_rows(void **state)
         assert_int_equal(hz_node_log_verify(n, NULL, NULL), 0);
         assert_int_equal(found(n, "测试李四"), 1);
         assert_int_equal(found(n, "1234"), 1);
-        assert_int_equal(found(n, "测试张三"), 0);   /* renamed */
-        assert_int_equal(found(n, "测试王五"), 0);   /* deleted */
+        assert_int_equal(found(n, "测试张三"), 0); /* renamed */
+        assert_int_equal(found(n, "测试王五"), 0); /* deleted */
+        assert_int_equal(found(n, "测试乙村"), 1);
+        assert_int_equal(found(n, "测试甲村"), 0); /* its village before */
+        assert_int_equal(found(n, "测试钱七"), 1);
         assert_int_equal(found(n, "测试赵六"), 100); /* the limit */
         assert_int_equal(
             unit_sql_int(n, "SELECT count(DISTINCT r) FROM sx WHERE k ="

@@ -190,14 +190,20 @@ static int judge(struct hz_node *n, const struct entry *e, struct body *b,
                  enum entry_state *state, struct hz_err *why,
                  struct hz_err *err)
 {
-    uint64_t version;
-    int rv = body_peek_version(e->body.p, e->body.len, &version, why);
-    if (rv == 0 && version > n->schema->version) {
-        *state = ENTRY_HELD;
-        return 0;
+    /* Decoded once: only a body this schema cannot read is asked its
+     * version, to hold it when it is newer (the peek unpacks the whole
+     * body too: 2 % of an import when done first for every entry). */
+    int rv = body_decode(b, n->schema, e->body.p, e->body.len, why);
+    if (rv != 0 && rv != HZ_ENOMEM) {
+        uint64_t version;
+        struct hz_err peek = {0};
+        if (body_peek_version(e->body.p, e->body.len, &version, &peek) != 0)
+            *why = peek;
+        else if (version > n->schema->version) {
+            *state = ENTRY_HELD;
+            return 0;
+        }
     }
-    if (rv == 0)
-        rv = body_decode(b, n->schema, e->body.p, e->body.len, why);
     if (rv == 0 && b->trust)
         rv = trust_check_body(n, e, b, why);
     if (rv == HZ_ENOMEM)

@@ -225,7 +225,7 @@ int rows_insert_entity(struct hz_node *n, const struct table_def *t,
     HZ_ASSERT(t->kind == TABLE_ENTITY);
     int rv = put_whole(n, t, row, NULL, vals, err);
     if (rv == 0 && search_indexes(t, NULL))
-        rv = search_add(n, t, row, err);
+        rv = search_add_inserted(n, t, row, db_last_rowid(&n->db), vals, err);
     return rv;
 }
 

@@ -101,7 +101,8 @@ static size_t char_len(const unsigned char *p)
 /* search_verify's collection of the keys the rows ought to have. */
 struct want_key {
     char *k;
-    int64_t r; /* the row's number, e_<table>.n */
+    int64_t r;    /* the row's number, e_<table>.n */
+    uint32_t tag; /* the owed row keyed from its insert, or 0 */
 };
 /* The keys' text, in blocks that never move (a key's pointer stays
  * good while more are added): one allocation a block, not a key. */
@@ -137,6 +138,7 @@ static char *want_text(struct want *w, const char *key, size_t len)
 struct keyer {
     bool add;
     struct want *collect;
+    uint32_t tag; /* of the keys collected */
     /* keys to add, all of one row, not yet written */
     size_t n;
     int64_t row;
@@ -188,6 +190,7 @@ static int put_key(struct hz_node *n, int64_t row, const char *key,
         if (w->v[w->n].k == NULL)
             return hz_err_set(err, HZ_ENOMEM, "search verify");
         w->v[w->n].r = row;
+        w->v[w->n].tag = kr->tag;
         w->n++;
         return 0;
     }
@@ -304,18 +307,12 @@ struct keying {
     struct keyer *kr;
 };
 
-/* One materialized row (n, name, phone, id_number|NULL, village|NULL):
- * its keys. */
-static int key_row(void *data, sqlite3_stmt *st, struct hz_err *err)
+/* The keys of row number @row whose name, phone, id_number and village
+ * are @texts (each NULL when empty or not a column of the table). */
+static int key_texts(const struct keying *k, int64_t row,
+                     const char *const *texts, struct hz_err *err)
 {
-    const struct keying *k = data;
-    if (sqlite3_column_type(st, 0) != SQLITE_INTEGER)
-        return hz_err_set(err, HZ_ECORRUPT, "row number");
-    int64_t row = sqlite3_column_int64(st, 0);
     char prefix[] = {k->x->letter[0], 'n', ':', '\0'};
-    const char *texts[4];
-    for (int i = 0; i < 4; i++)
-        texts[i] = (const char *)sqlite3_column_text(st, i + 1);
     int rv = 0;
     if (texts[0] != NULL)
         rv = put_grams(k->n, row, prefix, texts[0], k->kr, err);
@@ -331,6 +328,19 @@ static int key_row(void *data, sqlite3_stmt *st, struct hz_err *err)
     if (rv == 0 && texts[3] != NULL)
         rv = put_grams(k->n, row, prefix, texts[3], k->kr, err);
     return rv;
+}
+
+/* One materialized row (n, name, phone, id_number|NULL, village|NULL):
+ * its keys. */
+static int key_row(void *data, sqlite3_stmt *st, struct hz_err *err)
+{
+    const struct keying *k = data;
+    if (sqlite3_column_type(st, 0) != SQLITE_INTEGER)
+        return hz_err_set(err, HZ_ECORRUPT, "row number");
+    const char *texts[4];
+    for (int i = 0; i < 4; i++)
+        texts[i] = (const char *)sqlite3_column_text(st, i + 1);
+    return key_texts(k, sqlite3_column_int64(st, 0), texts, err);
 }
 
 /* Add (or take away) the keys of the rows of @x (all of them, or only
@@ -365,11 +375,23 @@ static int key_rows(struct hz_node *n, const struct indexed *x,
 struct owed_row {
     uint8_t row[HZ_ROW_LEN];
     uint8_t table; /* 1 + its index in tables[]; 0: an empty slot */
+    bool keyed;    /* its keys are in keyed, from the values it was
+                      inserted with; else read back at the commit */
+    uint32_t tag;  /* its keys' tag, when it was keyed */
 };
 
+/* A row inserted whole (rows_insert_entity: most rows of an import) is
+ * keyed from the values it was inserted with, not read back at the
+ * commit; if it changes again in the transaction its keys are dropped
+ * (by their tag, in stale: not by row number, which a row inserted after
+ * a deleted one may take again) and it is read back like any other. */
 struct search_owed {
     uint8_t key[crypto_shorthash_KEYBYTES];
     size_t n;
+    struct want keyed;
+    uint32_t tags; /* the last tag given */
+    uint32_t *stale;
+    size_t n_stale, cap_stale;
     struct owed_row v[OWED_SLOTS];
 };
 
@@ -409,6 +431,41 @@ static int cmp_owed(const void *a, const void *b)
 }
 
 static int cmp_want(const void *a, const void *b);
+
+static int cmp_tag(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The row's keys from its insert are no longer its keys. */
+static int unkey(struct search_owed *o, struct owed_row *s, struct hz_err *err)
+{
+    if (!s->keyed)
+        return 0;
+    if (o->n_stale == o->cap_stale) {
+        size_t cap = o->cap_stale ? 2 * o->cap_stale : 64;
+        uint32_t *v = realloc(o->stale, cap * sizeof *v);
+        if (v == NULL)
+            return hz_err_set(err, HZ_ENOMEM, "search keys");
+        o->stale = v;
+        o->cap_stale = cap;
+    }
+    o->stale[o->n_stale++] = s->tag;
+    s->keyed = false;
+    return 0;
+}
+
+/* Drop from @w the keys tagged in @stale (sorted). */
+static void drop_stale(struct want *w, const uint32_t *stale, size_t n_stale)
+{
+    size_t to = 0;
+    for (size_t i = 0; i < w->n; i++)
+        if (bsearch(&w->v[i].tag, stale, n_stale, sizeof *stale, cmp_tag) ==
+            NULL)
+            w->v[to++] = w->v[i];
+    w->n = to;
+}
 
 /* Insert @w's keys (sorted, duplicates next to each other). */
 static int insert_keys(struct hz_node *n, const struct want *w,
@@ -461,6 +518,7 @@ static void want_free(struct want *w)
         free(b);
     }
     free(w->v);
+    memset(w, 0, sizeof *w);
 }
 
 int search_settle(struct hz_node *n, struct hz_err *err)
@@ -476,59 +534,129 @@ int search_settle(struct hz_node *n, struct hz_err *err)
         return hz_err_set(err, HZ_ENOMEM, "search keys");
     size_t k = 0;
     for (size_t i = 0; i < OWED_SLOTS; i++)
-        if (o->v[i].table != 0)
+        if (o->v[i].table != 0 && !o->v[i].keyed)
             rows[k++] = o->v[i];
-    HZ_ASSERT(k == o->n);
-    qsort(rows, k, sizeof *rows, cmp_owed);
-    struct want w = {0};
-    struct keyer collect = {.add = true, .collect = &w};
+    if (k > 0)
+        qsort(rows, k, sizeof *rows, cmp_owed);
+    struct want *w = &o->keyed;
+    if (o->n_stale > 0) {
+        qsort(o->stale, o->n_stale, sizeof *o->stale, cmp_tag);
+        drop_stale(w, o->stale, o->n_stale);
+    }
+    struct keyer collect = {.add = true, .collect = w};
     int rv = 0;
     for (size_t i = 0; rv == 0 && i < k; i++)
         rv =
             key_rows(n, &tables[rows[i].table - 1], rows[i].row, &collect, err);
     free(rows);
-    if (rv == 0 && w.n > 0) {
-        qsort(w.v, w.n, sizeof *w.v, cmp_want);
-        rv = insert_keys(n, &w, err);
+    if (rv == 0 && w->n > 0) {
+        qsort(w->v, w->n, sizeof *w->v, cmp_want);
+        rv = insert_keys(n, w, err);
     }
-    want_free(&w);
     search_abandon(n);
     return rv;
 }
 
 void search_abandon(struct hz_node *n)
 {
-    if (n->sx_owed != NULL && n->sx_owed->n > 0) {
-        memset(n->sx_owed->v, 0, sizeof n->sx_owed->v);
-        n->sx_owed->n = 0;
+    struct search_owed *o = n->sx_owed;
+    if (o != NULL && o->n > 0) {
+        memset(o->v, 0, sizeof o->v);
+        o->n = 0;
+    }
+    if (o != NULL) {
+        want_free(&o->keyed);
+        o->n_stale = 0;
+        o->tags = 0;
     }
 }
 
 void search_close(struct hz_node *n)
 {
+    if (n->sx_owed != NULL) {
+        want_free(&n->sx_owed->keyed);
+        free(n->sx_owed->stale);
+    }
     free(n->sx_owed);
     n->sx_owed = NULL;
 }
 
-int search_add(struct hz_node *n, const struct table_def *t, const uint8_t *row,
-               struct hz_err *err)
+/* @row's slot in the rows owed (a new one: table 0), or NULL. */
+static struct owed_row *owe(struct hz_node *n, const struct indexed *x,
+                            const uint8_t *row, struct hz_err *err)
+{
+    if (n->sx_owed == NULL) {
+        n->sx_owed = calloc(1, sizeof *n->sx_owed);
+        if (n->sx_owed == NULL) {
+            hz_err_set(err, HZ_ENOMEM, "search keys");
+            return NULL;
+        }
+        env_random(n, n->sx_owed->key, sizeof n->sx_owed->key);
+    }
+    return owed_slot(n->sx_owed, table_number(x), row);
+}
+
+/* Count a newly owed row; at HZ_SEARCH_OWED_MAX, write them all. */
+static int owe_more(struct hz_node *n, struct hz_err *err)
+{
+    return ++n->sx_owed->n < HZ_SEARCH_OWED_MAX ? 0 : search_settle(n, err);
+}
+
+/* @v as a C string in @buf (HZ_TEXT_LEN_MAX + 1 bytes), or NULL. */
+static const char *value_text(const struct value *v, char *buf)
+{
+    if (v->type != VALUE_STR || v->s.len > HZ_TEXT_LEN_MAX)
+        return NULL;
+    memcpy(buf, v->s.p, v->s.len);
+    buf[v->s.len] = '\0';
+    return buf;
+}
+
+int search_add_inserted(struct hz_node *n, const struct table_def *t,
+                        const uint8_t *row, int64_t number,
+                        const struct value *vals, struct hz_err *err)
 {
     HZ_ASSERT(db_in_txn(&n->db));
     const struct indexed *x = indexed_of(t);
     if (x == NULL)
         return 0;
-    if (n->sx_owed == NULL) {
-        n->sx_owed = calloc(1, sizeof *n->sx_owed);
-        if (n->sx_owed == NULL)
-            return hz_err_set(err, HZ_ENOMEM, "search keys");
-        env_random(n, n->sx_owed->key, sizeof n->sx_owed->key);
-    }
-    struct owed_row *s = owed_slot(n->sx_owed, table_number(x), row);
+    struct owed_row *s = owe(n, x, row, err);
+    if (s == NULL)
+        return HZ_ENOMEM;
+    /* owed already (changed, or gone and back): read back at the commit */
     if (s->table != 0)
-        return 0; /* owed already */
+        return unkey(n->sx_owed, s, err);
+    if (vals == NULL) {
+        s->table = table_number(x);
+        memcpy(s->row, row, HZ_ROW_LEN);
+        return owe_more(n, err);
+    }
+    const char *cols[4] = {x->name, x->phone, x->id_number, x->village};
+    const char *texts[4] = {0};
+    static _Thread_local char buf[4][HZ_TEXT_LEN_MAX + 1];
+    for (size_t i = 0; i < 4; i++) {
+        int c = cols[i] != NULL ? schema_col_c(t, cols[i]) : -1;
+        if (c >= 0)
+            texts[i] = value_text(&vals[c], buf[i]);
+    }
+    struct search_owed *o = n->sx_owed;
+    struct keyer collect = {
+        .add = true, .collect = &o->keyed, .tag = ++o->tags};
+    struct keying k = {n, x, &collect};
+    int rv = key_texts(&k, number, texts, err);
+    if (rv != 0)
+        return rv;
     s->table = table_number(x);
     memcpy(s->row, row, HZ_ROW_LEN);
-    return ++n->sx_owed->n < HZ_SEARCH_OWED_MAX ? 0 : search_settle(n, err);
+    s->keyed = true;
+    s->tag = collect.tag;
+    return owe_more(n, err);
+}
+
+int search_add(struct hz_node *n, const struct table_def *t, const uint8_t *row,
+               struct hz_err *err)
+{
+    return search_add_inserted(n, t, row, 0, NULL, err);
 }
 
 int search_forget(struct hz_node *n, const struct table_def *t,
@@ -536,10 +664,13 @@ int search_forget(struct hz_node *n, const struct table_def *t,
 {
     HZ_ASSERT(db_in_txn(&n->db));
     const struct indexed *x = indexed_of(t);
-    /* Keys still owed are not in the index yet: they will be the row's
-     * values at the commit's. */
-    if (x == NULL || owed(n, x, row))
+    if (x == NULL)
         return 0;
+    /* Keys still owed are not in the index yet: they will be the row's
+     * values at the commit's (those from its insert are dropped). */
+    if (owed(n, x, row))
+        return unkey(n->sx_owed, owed_slot(n->sx_owed, table_number(x), row),
+                     err);
     struct keyer drop = {.add = false};
     return key_rows(n, x, row, &drop, err);
 }

@@ -148,6 +148,12 @@ bool search_indexes(const struct table_def *t, const struct col_def *c);
  * The index has no second index by row. */
 int search_add(struct hz_node *n, const struct table_def *t, const uint8_t *row,
                struct hz_err *err);
+/* search_add for a row just inserted whole (its number @number, its
+ * values @vals, one a column): keyed from them, not read back (@vals
+ * NULL: as search_add). */
+int search_add_inserted(struct hz_node *n, const struct table_def *t,
+                        const uint8_t *row, int64_t number,
+                        const struct value *vals, struct hz_err *err);
 int search_forget(struct hz_node *n, const struct table_def *t,
                   const uint8_t *row, struct hz_err *err);
 int search_clear(struct hz_node *n, struct hz_err *err);
