@@ -268,6 +268,17 @@ def volunteer_hours_totals_and_record():
         rec = n.js("volunteer", "record", v)
         T.check_eq((rec["total_minutes"], rec["open"]), (595, 1),
                    "an open check-in counts no minutes yet")
+        # A check-out written (by put) for another volunteer, naming this
+        # one's check-in, closes nothing.
+        other = n.out("volunteer", "add", "--name", "测试乙")
+        open_in = [p for p in rec["periods"] if p["open"]][0]["service"]
+        n.put("volunteer_service", "kind=out", "volunteer=" + other,
+              "site=" + s2, "closes=" + open_in, "time=" + at(D1 + 80 * HOUR))
+        rec = n.js("volunteer", "record", v)
+        T.check_eq((rec["total_minutes"], rec["open"]), (595, 1),
+                   "another volunteer's check-out closes nothing")
+        T.check_eq(n.js("volunteer", "record", other)["total_minutes"], 0,
+                   "nor counts for its volunteer")
 
 
 @cases.case
