@@ -148,7 +148,8 @@ HZ_API HZ_NODISCARD int hz_node_history(hz_node *node, const char *table,
                                         struct hz_err *err);
 
 /* A named view as JSON: "occupancy", "presence", "stock", "received",
- * "vulnerable", "village", "villages" (arrays of rows), "unaccounted"
+ * "vulnerable", "village", "villages", "volunteer_periods",
+ * "volunteer_hours" (arrays of rows), "unaccounted"
  * ({"rows", "totals"}; proto/schema.md, "Who is not accounted for";
  * proto/cli.md, "show"). */
 HZ_API HZ_NODISCARD int hz_node_view(hz_node *node, const char *view,
@@ -190,9 +191,13 @@ HZ_API HZ_NODISCARD int hz_node_dups(hz_node *node, char **json,
  * the previous submitted report and the changes since, and with
  * @o->explain the lists behind every figure), "relief" (the household
  * relief list, D03001-D03010), "completeness" (who is not accounted
- * for, per village, with the cadre and a phone; @o->village for one) or
+ * for, per village, with the cadre and a phone; @o->village for one),
  * "submitted" (the submitted reports, newest first; with @o->id that one
- * alone, with its figures). @o->kind,
+ * alone, with its figures), "organisations" (the catalogue of social
+ * forces, searched by @o->skill, item and village, or @o->id alone, each
+ * flagged stale when not confirmed within @o->stale_days of @o->now) or
+ * "volunteer" (the service record of volunteer @o->id, with its totals
+ * by site and by task; proto/schema.md, "Volunteer hours"). @o->kind,
  * date, area and now only label a disaster report. HZ_EINVAL for an
  * unknown report or a bad id; HZ_ENOTFOUND for no such submitted
  * report. */
@@ -232,6 +237,9 @@ struct hz_report_opts {
     int (*explain_fn)(void *data, const struct hz_explain_line *l,
                       struct hz_err *err);
     void *explain_data;
+    const char *skill;  /* organisations: services or teams hold it */
+    const char *item;   /* organisations: stocks or equipment hold it */
+    int64_t stale_days; /* organisations: 0 is the default, 30 */
 };
 HZ_API HZ_NODISCARD int hz_node_report(hz_node *node, const char *report,
                                        const struct hz_report_opts *o,

@@ -699,3 +699,18 @@ json_t *cli_run_json(struct cli *c,
     hz_free_string(json);
     return parsed;
 }
+
+/* The library's report @name as parsed JSON into *@rep, or the exit
+ * code (the error printed). */
+int cli_report(struct cli *c, const char *name, const struct hz_report_opts *o,
+               json_t **rep)
+{
+    char *text = NULL;
+    struct hz_err err = {0};
+    int rv = hz_node_report(c->node, name, o, &text, &err);
+    *rep = rv == 0 ? json_loads(text, 0, NULL) : NULL;
+    hz_free_string(text);
+    if (rv != 0)
+        return cli_fail(c, rv, &err);
+    return *rep != NULL ? EXIT_OK : cli_fail(c, HZ_ENOMEM, NULL);
+}

@@ -184,6 +184,10 @@ void cli_print_table(const struct cli *c, json_t *rows, const char *const *cols,
                      size_t n_cols);
 /* Split "col=value" into @f (points into @arg, which is modified). */
 int cli_field(char *arg, struct hz_field *f);
+/* The library's report @name (hz_node_report) as parsed JSON into
+ * *@rep, or the exit code (the error printed). */
+int cli_report(struct cli *c, const char *name, const struct hz_report_opts *o,
+               json_t **rep);
 /* Commit a batch; on failure print and return the exit code. */
 int cli_commit(struct cli *c, hz_batch *b);
 
@@ -241,6 +245,18 @@ int cmd_warn(struct cli *c, struct form *f);
 int cmd_damage(struct cli *c, struct form *f);
 int cmd_relief(struct cli *c, struct form *f);
 int cmd_show(struct cli *c, struct form *f);
+int cmd_org_add(struct cli *c, struct form *f);
+int cmd_org_ls(struct cli *c, struct form *f);
+int cmd_org_show(struct cli *c, struct form *f);
+int cmd_org_confirm(struct cli *c, struct form *f);
+int cmd_volunteer_add(struct cli *c, struct form *f);
+int cmd_volunteer_ls(struct cli *c, struct form *f);
+int cmd_volunteer_show(struct cli *c, struct form *f);
+int cmd_volunteer_assign(struct cli *c, struct form *f);
+int cmd_volunteer_checkin(struct cli *c, struct form *f);
+int cmd_volunteer_checkout(struct cli *c, struct form *f);
+int cmd_volunteer_hours(struct cli *c, struct form *f);
+int cmd_volunteer_record(struct cli *c, struct form *f);
 int cmd_network_create(struct cli *c, struct form *f);
 int cmd_network_recovery_code(struct cli *c, struct form *f);
 int cmd_network_backup_key(struct cli *c, struct form *f);

@@ -554,6 +554,12 @@ static const struct show shows[] = {
       "households unaccounted", "persons unaccounted"},
      {"", "", "", "", "", "", ""},
      7},
+    {"volunteer_hours",
+     {"name", "site_name", "task", "minutes", "periods", "open", "volunteer"},
+     {"志愿者", "服务地点", "任务", "分钟", "次数", "未签退", "志愿者编号"},
+     {"volunteer", "site", "task", "minutes", "periods", "open", "id"},
+     {"", "", "", "", "", "", ""},
+     7},
 };
 
 /* "unaccounted" for people: the reason and the flags in words, and the

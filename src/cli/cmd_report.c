@@ -61,21 +61,6 @@ static int out_close(struct cli *c, FILE *f, const char *path, const char *tmp,
     return rv;
 }
 
-/* The library's report @name as parsed JSON into *@rep, or the exit
- * code (the error printed). */
-static int load_report(struct cli *c, const char *name,
-                       const struct hz_report_opts *o, json_t **rep)
-{
-    char *text = NULL;
-    struct hz_err err = {0};
-    int rv = hz_node_report(c->node, name, o, &text, &err);
-    *rep = rv == 0 ? json_loads(text, 0, NULL) : NULL;
-    hz_free_string(text);
-    if (rv != 0)
-        return cli_fail(c, rv, &err);
-    return *rep != NULL ? EXIT_OK : cli_fail(c, HZ_ENOMEM, NULL);
-}
-
 enum report_format { FORMAT_TABLE, FORMAT_JSON, FORMAT_CSV, FORMAT_XLSX };
 
 /* --format (default: JSON with --json, else a table), checked with
@@ -327,7 +312,7 @@ int cmd_report_disaster(struct cli *c, struct form *f)
         o.explain_data = &x;
     }
     json_t *rep = NULL;
-    int rv = load_report(c, "disaster", &o, &rep);
+    int rv = cli_report(c, "disaster", &o, &rep);
     if (rv != EXIT_OK) {
         if (x.fp != NULL)
             fclose(x.fp);
@@ -376,7 +361,7 @@ int cmd_report_relief(struct cli *c, struct form *f)
         return usage;
     struct hz_report_opts o = {.now = (int64_t)time(NULL)};
     json_t *rep = NULL;
-    int rv = load_report(c, "relief", &o, &rep);
+    int rv = cli_report(c, "relief", &o, &rep);
     if (rv != EXIT_OK)
         return rv;
     json_t *rows = json_object_get(rep, "rows");
@@ -504,7 +489,7 @@ int cmd_report_completeness(struct cli *c, struct form *f)
     struct hz_report_opts o = {.village = form_get(f, "--village"),
                                .now = (int64_t)time(NULL)};
     json_t *rep = NULL;
-    int rv = load_report(c, "completeness", &o, &rep);
+    int rv = cli_report(c, "completeness", &o, &rep);
     if (rv != EXIT_OK)
         return rv;
     json_t *villages = json_object_get(rep, "villages");
@@ -578,7 +563,7 @@ int cmd_report_hxl(struct cli *c, struct form *f)
                                 "--by is village or site"));
     struct hz_report_opts o = {.by = by, .now = (int64_t)time(NULL)};
     json_t *rep = NULL;
-    int rv = load_report(c, "hxl", &o, &rep);
+    int rv = cli_report(c, "hxl", &o, &rep);
     if (rv != EXIT_OK)
         return rv;
     if (c->json) {
@@ -608,7 +593,7 @@ int cmd_report_pfif(struct cli *c, struct form *f)
                                 "--domain is a domain name (a-z, 0-9, ., -)"));
     struct hz_report_opts o = {.now = (int64_t)time(NULL)};
     json_t *rep = NULL;
-    int rv = load_report(c, "pfif", &o, &rep);
+    int rv = cli_report(c, "pfif", &o, &rep);
     if (rv != EXIT_OK)
         return rv;
     if (c->json) {

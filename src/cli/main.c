@@ -270,6 +270,147 @@ static const struct cli_param relief_params[] = {
     END,
 };
 
+static const struct cli_param org_params[] = {
+    REQ("--name", "NAME", "name", "名称", "name"),
+    OPT("--kind", "social_org|firm|volunteer_team|public_body", "kind",
+        "类型: 社会组织、企业、志愿者队伍、机关事业单位",
+        "kind: social organisation, firm, volunteer team, public body"),
+    OPT("--services", "LIST", "services", "技能/服务(逗号分隔)",
+        "skills and services (comma-separated)"),
+    OPT("--teams", "LIST", "teams", "队伍", "teams"),
+    OPT("--headcount", "N", "headcount", "人数", "headcount"),
+    OPT("--equipment", "LIST", "equipment", "装备(如 冲锋舟2艘)",
+        "equipment (2 rescue boats, ...)"),
+    OPT("--stocks", "LIST", "stocks", "可提供物资(如 矿泉水500箱)",
+        "stocks they can give (500 boxes of water, ...)"),
+    OPT("--storage", "TEXT", "storage", "仓储能力", "storage capacity"),
+    OPT("--production", "TEXT", "production", "生产能力",
+        "production capacity"),
+    OPT("--village", "V", "village", "村/社区", "village"),
+    OPT("--site", "SITE", "site", "所在地点(编号)", "its site (id)"),
+    OPT("--lat", "DEG", "lat", "纬度", "latitude"),
+    OPT("--lon", "DEG", "lon", "经度", "longitude"),
+    OPT("--contact", "NAME", "contact", "联系人", "contact person"),
+    OPT("--phone", "P", "phone", "联系电话", "phone"),
+    OPT("--status", "active|deployed|inactive", "status",
+        "状态: 可调用、已在服务、暂停/撤离",
+        "status: available, deployed, inactive"),
+    OPT("--note", "TEXT", "note", "备注", "note"),
+    OPT("--confirmed", "WHEN", NULL, "最近确认时间(默认现在)",
+        "when last confirmed (default now)"),
+    ID_OPT("组织编号(修改该条目)", "organisation id (edits that entry)"),
+    END,
+};
+
+#define STALE_DAYS_OPT                                                         \
+    {                                                                          \
+        .name = "--stale-days", .arg = "N", .kind = KIND_UINT, .max = 1,       \
+        .zh = "超过 N 天未确认的标出(默认 30)",                                \
+        .en = "flag entries not confirmed in N days (default 30)", .lo = 1,    \
+        .hi = 36500                                                            \
+    }
+
+static const struct cli_param org_ls_params[] = {
+    OPT("--skill", "TEXT", NULL, "技能/服务或队伍含此词",
+        "services or teams hold this word"),
+    OPT("--item", "TEXT", NULL, "可提供物资或装备含此词",
+        "stocks or equipment hold this word"),
+    OPT("--village", "TEXT", NULL, "村/社区或所在地点含此词",
+        "the village or site holds this word"),
+    STALE_DAYS_OPT,
+    FLAG("--stale", "只列出超期未确认的", "only those not confirmed lately"),
+    END,
+};
+
+static const struct cli_param org_show_params[] = {
+    POS("ORG", NULL, "组织编号", "organisation id"),
+    STALE_DAYS_OPT,
+    END,
+};
+
+static const struct cli_param org_confirm_params[] = {
+    POS("ORG", NULL, "组织编号", "organisation id"),
+    OPT("--time", "WHEN", NULL, "确认时间(默认现在)",
+        "when confirmed (default now)"),
+    END,
+};
+
+static const struct cli_param volunteer_params[] = {
+    REQ("--name", "NAME", "name", "姓名", "name"),
+    OPT("--phone", "P", "phone", "电话", "phone"),
+    OPT("--skills", "LIST", "skills", "技能(如 医护、驾驶)",
+        "skills (nursing, driving, ...)"),
+    OPT("--org", "ORG", "organisation", "所属组织(编号)", "organisation (id)"),
+    OPT("--availability", "TEXT", "availability", "可服务时间(如 周末)",
+        "availability (weekends, ...)"),
+    OPT("--id-number", "N", "id_number", "身份证号(可选)",
+        "ID number (optional)"),
+    OPT("--note", "TEXT", "note", "备注", "note"),
+    ID_OPT("志愿者编号(修改该志愿者)", "volunteer id (edits them)"),
+    END,
+};
+
+static const struct cli_param volunteer_ls_params[] = {
+    OPT("--org", "ORG", NULL, "只列该组织的", "only this organisation's"),
+    OPT("--skill", "TEXT", NULL, "技能含此词", "skills hold this word"),
+    END,
+};
+
+static const struct cli_param volunteer_id_params[] = {
+    POS("VOLUNTEER", NULL, "志愿者编号", "volunteer id"),
+    END,
+};
+
+static const struct cli_param volunteer_record_params[] = {
+    POS("VOLUNTEER", NULL, "志愿者编号", "volunteer id"),
+    PATH_OPT("--csv", "FILE", "另存为 CSV 文件",
+             "also write it as CSV to FILE"),
+    END,
+};
+
+#define WHEN_OPT(z, e) OPT("--time", "WHEN", NULL, z, e)
+
+static const struct cli_param volunteer_assign_params[] = {
+    POS("VOLUNTEER", "volunteer", "志愿者编号", "volunteer id"),
+    POS("SITE", "site", "服务地点编号", "site id"),
+    REQ("--task", "TEXT", "task", "任务(如 物资搬运)", "task (unloading, ...)"),
+    OPT("--from", "WHEN", NULL, "开始(默认现在)", "from (default now)"),
+    OPT("--to", "WHEN", NULL, "结束", "to"),
+    OPT("--note", "TEXT", "note", "备注", "note"),
+    ID_OPT("分派编号(修改该分派)", "assignment id (edits it)"),
+    END,
+};
+
+static const struct cli_param volunteer_checkin_params[] = {
+    POS("VOLUNTEER", "volunteer", "志愿者编号", "volunteer id"),
+    POS("SITE", "site", "服务地点编号", "site id"),
+    OPT("--task", "TEXT", NULL, "任务(默认: 在该地点的分派任务)",
+        "task (default: the volunteer's assigned task there)"),
+    WHEN_OPT("签到时间(默认现在)", "time (default now)"),
+    EVENT_ID_OPT,
+    END,
+};
+
+static const struct cli_param volunteer_checkout_params[] = {
+    POS("VOLUNTEER", NULL, "志愿者编号", "volunteer id"),
+    WHEN_OPT("签退时间(默认现在)", "time (default now)"),
+    EVENT_ID_OPT,
+    END,
+};
+
+static const struct cli_param volunteer_hours_params[] = {
+    POS("VOLUNTEER", "volunteer", "志愿者编号", "volunteer id"),
+    POS("SITE", "site", "服务地点编号", "site id"),
+    REQ("--hours", "H", NULL, "服务时长(小时，如 3 或 2.5)",
+        "hours served (3 or 2.5)"),
+    OPT("--task", "TEXT", NULL, "任务(默认: 在该地点的分派任务)",
+        "task (default: the volunteer's assigned task there)"),
+    WHEN_OPT("服务开始时间(默认现在)", "when the service began (default now)"),
+    OPT("--note", "TEXT", "note", "备注", "note"),
+    EVENT_ID_OPT,
+    END,
+};
+
 static const struct cli_param file_params[] = {
     PATH_POS("FILE", "备份文件", "backup file"),
     END,
@@ -487,6 +628,43 @@ static const struct cli_cmd site_subs[] =
 static const struct cli_cmd item_subs[] =
     ADD_ONLY(cmd_item_add, item_params, "登记物资品类", "register an item");
 
+static const struct cli_cmd org_subs[] = {
+    RUN("add", NODE_WRITE, cmd_org_add, org_params, "登记组织或企业(社会力量)",
+        "add an organisation or firm"),
+    RUN("ls", NODE_READ, cmd_org_ls, org_ls_params,
+        "按技能、物资、地点查找，标出超期未确认的",
+        "search by skill, item and place; flag entries not confirmed"
+        " lately"),
+    RUN("show", NODE_READ, cmd_org_show, org_show_params,
+        "一个组织的全部信息及其志愿者", "one organisation and its volunteers"),
+    RUN("confirm", NODE_WRITE, cmd_org_confirm, org_confirm_params,
+        "记录已与该组织确认信息", "record that the entry was confirmed"),
+    END,
+};
+
+static const struct cli_cmd volunteer_subs[] = {
+    RUN("add", NODE_WRITE, cmd_volunteer_add, volunteer_params, "登记志愿者",
+        "register a volunteer"),
+    RUN("ls", NODE_READ, cmd_volunteer_ls, volunteer_ls_params,
+        "志愿者及其服务时长", "volunteers and their hours"),
+    RUN("show", NODE_READ, cmd_volunteer_show, volunteer_id_params,
+        "一个志愿者的信息、分派和时长",
+        "one volunteer: details, assignments,"
+        " hours"),
+    RUN("assign", NODE_WRITE, cmd_volunteer_assign, volunteer_assign_params,
+        "分派到服务地点和任务", "assign to a site and a task"),
+    RUN("checkin", NODE_WRITE, cmd_volunteer_checkin, volunteer_checkin_params,
+        "签到开始服务", "check in to serve"),
+    RUN("checkout", NODE_WRITE, cmd_volunteer_checkout,
+        volunteer_checkout_params, "签退", "check out"),
+    RUN("hours", NODE_WRITE, cmd_volunteer_hours, volunteer_hours_params,
+        "补录服务时长", "record hours served afterwards"),
+    RUN("record", NODE_READ, cmd_volunteer_record, volunteer_record_params,
+        "志愿服务记录证明(按地点和任务合计；可存 CSV)",
+        "service record, totals by site and task (CSV too)"),
+    END,
+};
+
 /* The verbs share one handler, which maps each to its kind (cmd_stock). */
 static const struct cli_cmd stock_subs[] = {
     RUN("receive", NODE_WRITE, cmd_stock, stock_params, "接收", "received"),
@@ -520,6 +698,9 @@ static const struct cli_cmd show_subs[] = {
         "every household: status, cadre, warning, where its members are"),
     RUN("villages", NODE_READ, cmd_show, NULL, "各村汇总：户数、人数、未落实",
         "per village: households, persons, not accounted for"),
+    RUN("volunteer_hours", NODE_READ, cmd_show, NULL,
+        "志愿服务时长(按志愿者、地点、任务)",
+        "volunteer hours by volunteer, site and task"),
     END,
 };
 
@@ -693,6 +874,11 @@ static const struct cli_cmd cmds[] = {
     RUN("rekey", NODE_WRITE, cmd_rekey, NULL,
         "更换本节点密钥(复制的SD卡、分叉)",
         "give this node a new key (cloned card, fork)"),
+    SUBS("org", org_subs, "社会力量: 组织和企业名录",
+         "social forces: the catalogue of organisations and firms"),
+    SUBS("volunteer", volunteer_subs,
+         "志愿者: 登记、分派、签到签退、时长、服务记录",
+         "volunteers: registration, assignment, hours, service record"),
     SUBS("show", show_subs, "查看安置、物资等汇总",
          "show occupancy, stock and other views"),
     RUN("help", NODE_NONE, cmd_help, help_params,

@@ -298,7 +298,8 @@ static bool value_is(const struct value *v, const char *s)
 /* Table rules that span columns: the sign of a stock movement follows its
  * kind; a check-out names the check-in it closes, a check-in does not; a
  * damage assessment is of a household or of a facility (with its village);
- * relief pays something. */
+ * relief pays something; a volunteer's check-out names the check-in it
+ * closes, and only hours recorded afterwards carry minutes (they must). */
 static int check_rules(const struct op *o, struct hz_err *err)
 {
     const char *t = o->table->name;
@@ -337,6 +338,14 @@ static int check_rules(const struct op *o, struct hz_err *err)
         if ((cash == NULL || cash->i == 0) &&
             (value == NULL || value->i == 0) && field_value(o, "goods") == NULL)
             return hz_err_set(err, HZ_EVALUE, "relief pays cash or goods");
+    } else if (strcmp(t, "volunteer_service") == 0) {
+        const struct value *kind = field_value(o, "kind");
+        if (value_is(kind, "out") != (field_value(o, "closes") != NULL))
+            return hz_err_set(err, HZ_EVALUE,
+                              "a check-out names the check-in it closes");
+        if (value_is(kind, "hours") != (field_value(o, "minutes") != NULL))
+            return hz_err_set(err, HZ_EVALUE,
+                              "minutes go with recorded hours only");
     }
     return 0;
 }

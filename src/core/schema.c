@@ -1,4 +1,4 @@
-/* schema.c - the schema registry, version 4, and value checks.
+/* schema.c - the schema registry, version 5, and value checks.
  *
  * A new table is a few lines of data below. Wire names are the contract
  * (proto/schema.md); labels are for people. Tables and columns must stay
@@ -140,6 +140,32 @@ static const struct enum_val report_level[] = {
     {NULL, 0, NULL, NULL},
 };
 
+/* Since 5: the kinds of organisation in the catalogue of social forces
+ * (社会力量, DOMAIN.md "Social forces"). */
+static const struct enum_val org_kind[] = {
+    {"social_org", 5, "社会组织", "social organisation"},
+    {"firm", 5, "企业", "firm"},
+    {"volunteer_team", 5, "志愿者队伍", "volunteer team"},
+    {"public_body", 5, "机关事业单位", "public body"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const struct enum_val org_status[] = {
+    {"active", 5, "可调用", "available"},
+    {"deployed", 5, "已在服务", "deployed"},
+    {"inactive", 5, "暂停/撤离", "inactive"},
+    {NULL, 0, NULL, NULL},
+};
+
+/* Since 5: a volunteer's service is a check-in, a check-out closing one,
+ * or hours recorded afterwards (minutes). */
+static const struct enum_val service_kind[] = {
+    {"in", 5, "签到", "check-in"},
+    {"out", 5, "签退", "check-out"},
+    {"hours", 5, "补录时长", "hours recorded"},
+    {NULL, 0, NULL, NULL},
+};
+
 static const struct enum_val person_sex[] = {
     {"male", 1, "男", "male"},
     {"female", 1, "女", "female"},
@@ -248,6 +274,31 @@ static const struct col_def items[] = {
     ENUM("category", item_category, "类别", "category", 0),
     TEXT("name", "名称", "name", 0),
     TEXT("unit", "单位", "unit", 0),
+};
+
+/* Since 5: the catalogue of organisations and firms that can help
+ * (social forces): what they can do and give, where, and when the entry
+ * was last confirmed (confirmed_at; a list flags entries not confirmed
+ * for some days). Lists are free text, comma-separated. */
+static const struct col_def organisations[] = {
+    INT_V(5, "confirmed_at", T_MIN, T_MAX, "最近确认时间", "last confirmed", 0),
+    TEXT_V(5, "contact", "联系人", "contact person", COL_PERSONAL),
+    TEXT_V(5, "equipment", "装备", "equipment", 0),
+    INT_V(5, "headcount", 0, 10000000, "人数", "headcount", 0),
+    ENUM_V(5, "kind", org_kind, "类型", "kind", 0),
+    REAL_V(5, "lat", "纬度", "latitude", 0),
+    REAL_V(5, "lon", "经度", "longitude", 0),
+    TEXT_V(5, "name", "名称", "name", 0),
+    TEXT_V(5, "note", "备注", "note", COL_PERSONAL),
+    TEXT_V(5, "phone", "联系电话", "phone", COL_PERSONAL),
+    TEXT_V(5, "production", "生产能力", "production capacity", 0),
+    TEXT_V(5, "services", "技能/服务", "skills and services", 0),
+    REF_V(5, "site", "sites", "所在地点", "site", 0),
+    ENUM_V(5, "status", org_status, "状态", "status", 0),
+    TEXT_V(5, "stocks", "可提供物资", "stocks they can give", 0),
+    TEXT_V(5, "storage", "仓储能力", "storage capacity", 0),
+    TEXT_V(5, "teams", "队伍", "teams", 0),
+    TEXT_V(5, "village", "村/社区", "village", 0),
 };
 
 static const struct col_def persons[] = {
@@ -380,6 +431,43 @@ static const struct col_def stock_moves[] = {
     INT("time", T_MIN, T_MAX, "时间", "time", COL_REQUIRED),
 };
 
+/* Since 5: a volunteer's assignment to a site and a task, from starts to
+ * ends (Unix seconds; ends empty while it runs). */
+static const struct col_def volunteer_assignments[] = {
+    INT_V(5, "ends", T_MIN, T_MAX, "结束", "ends", 0),
+    TEXT_V(5, "note", "备注", "note", COL_PERSONAL),
+    REF_V(5, "site", "sites", "服务地点", "site", 0),
+    INT_V(5, "starts", T_MIN, T_MAX, "开始", "starts", 0),
+    TEXT_V(5, "task", "任务", "task", 0),
+    REF_V(5, "volunteer", "volunteers", "志愿者", "volunteer", 0),
+};
+
+/* Since 5: hours served, as events (志愿服务记录): a check-in, the
+ * check-out that closes it, or minutes recorded afterwards. Totals are
+ * derived (the volunteer_hours view), never stored. */
+static const struct col_def volunteer_service[] = {
+    REF_V(5, "closes", "volunteer_service", "对应签到", "closes check-in", 0),
+    ENUM_V(5, "kind", service_kind, "类型", "kind", COL_REQUIRED),
+    INT_V(5, "minutes", 1, 44640, "服务时长(分钟)", "minutes served", 0),
+    TEXT_V(5, "note", "备注", "note", COL_PERSONAL),
+    REF_V(5, "reverses", "volunteer_service", "更正", "reverses", 0),
+    REF_V(5, "site", "sites", "服务地点", "site", COL_REQUIRED),
+    TEXT_V(5, "task", "任务", "task", 0),
+    INT_V(5, "time", T_MIN, T_MAX, "时间", "time", COL_REQUIRED),
+    REF_V(5, "volunteer", "volunteers", "志愿者", "volunteer", COL_REQUIRED),
+};
+
+/* Since 5: registered volunteers (志愿者). */
+static const struct col_def volunteers[] = {
+    TEXT_V(5, "availability", "可服务时间", "availability", 0),
+    TEXT_V(5, "id_number", "身份证号", "ID number", COL_PERSONAL),
+    TEXT_V(5, "name", "姓名", "name", COL_PERSONAL),
+    TEXT_V(5, "note", "备注", "note", COL_PERSONAL),
+    REF_V(5, "organisation", "organisations", "所属组织", "organisation", 0),
+    TEXT_V(5, "phone", "电话", "phone", COL_PERSONAL),
+    TEXT_V(5, "skills", "技能", "skills", 0),
+};
+
 static const struct col_def warnings[] = {
     TEXT("by", "通知人", "delivered by", COL_PERSONAL),
     REF("household", "households", "户", "household", COL_REQUIRED),
@@ -395,6 +483,8 @@ static const struct table_def tables_reg[] = {
     {"households", TABLE_ENTITY, 1, households, N(households), "住户",
      "households", 0},
     {"items", TABLE_ENTITY, 1, items, N(items), "物资品类", "items", 0},
+    {"organisations", TABLE_ENTITY, 5, organisations, N(organisations),
+     "社会力量", "organisations", 0},
     {"persons", TABLE_ENTITY, 1, persons, N(persons), "人员", "persons", 0},
     {"recorded_by", TABLE_EVENT, 2, recorded_by, N(recorded_by), "录入账号",
      "recorded by", TABLE_BY_NODE},
@@ -407,6 +497,12 @@ static const struct table_def tables_reg[] = {
     {"stays", TABLE_EVENT, 1, stays, N(stays), "入住记录", "stays", 0},
     {"stock_moves", TABLE_EVENT, 1, stock_moves, N(stock_moves), "物资出入库",
      "stock moves", 0},
+    {"volunteer_assignments", TABLE_ENTITY, 5, volunteer_assignments,
+     N(volunteer_assignments), "志愿者分派", "volunteer assignments", 0},
+    {"volunteer_service", TABLE_EVENT, 5, volunteer_service,
+     N(volunteer_service), "志愿服务记录", "volunteer service", 0},
+    {"volunteers", TABLE_ENTITY, 5, volunteers, N(volunteers), "志愿者",
+     "volunteers", 0},
     {"warnings", TABLE_EVENT, 1, warnings, N(warnings), "预警通知", "warnings",
      0},
 };

@@ -12,7 +12,7 @@
 #include "huzhu/error.h"
 #include "types.h"
 
-#define HZ_SCHEMA_VERSION 4u
+#define HZ_SCHEMA_VERSION 5u
 
 enum col_type {
     COL_TEXT,

@@ -1862,6 +1862,45 @@ static void report_route(hz_node *n, const struct api_req *r, const char *name,
             path_reply(out, rep, pfif_fn, &ctx,
                        "application/xml; charset=utf-8", "pfif.xml",
                        "pfif.xml");
+    } else if (strcmp(name, "organisations") == 0 && format == NULL) {
+        static const char *const allowed[] = {"skill", "item", "village",
+                                              "stale_days", NULL};
+        const char *days = query(r, "stale_days");
+        char *end = NULL;
+        long long d = days != NULL ? strtoll(days, &end, 10) : 0;
+        if (days != NULL &&
+            (end == days || *end != '\0' || d < 1 || d > 36500)) {
+            refuse(out, 400, "bad_value", "stale_days",
+                   "stale_days 须为 1 至 36500 的整数",
+                   "stale_days is a whole number from 1 to 36500");
+            return;
+        }
+        struct hz_report_opts o = {.skill = query(r, "skill"),
+                                   .item = query(r, "item"),
+                                   .village = query(r, "village"),
+                                   .stale_days = d,
+                                   .now = (int64_t)time(NULL)};
+        if (!query_only(r, allowed, out) ||
+            !report_load(n, "organisations", &o, &rep, out))
+            return;
+        ok(out, 200, json_incref(rep));
+    } else if (strcmp(name, "volunteer") == 0) {
+        static const char *const allowed[] = {"id", NULL};
+        if (format != NULL && strcmp(format, "csv") != 0) {
+            refuse(out, 404, "not_found", NULL, "没有这个接口",
+                   "no such route");
+            return;
+        }
+        struct hz_report_opts o = {.id = query(r, "id"),
+                                   .now = (int64_t)time(NULL)};
+        if (!query_only(r, allowed, out) ||
+            !report_load(n, "volunteer", &o, &rep, out))
+            return;
+        if (format == NULL)
+            ok(out, 200, json_incref(rep));
+        else
+            csv_reply(out, rep, sheet_volunteer_csv, "volunteer-record.csv",
+                      "志愿服务记录证明.csv");
     } else {
         refuse(out, 404, "not_found", NULL, "没有这个报表", "no such report");
     }

@@ -303,4 +303,10 @@ typedef int (*sheet_put_fn)(void *data, const char *table, size_t n,
 int sheet_report_submit(json_t *rep, sheet_put_fn put, void *data, char *id,
                         struct hz_err *err);
 
+/* ---- social_out.c: a volunteer's service record (hz_node_report
+ * "volunteer") as CSV, with a byte-order mark; 0, or -1 with errno. */
+int sheet_volunteer_csv(FILE *fp, json_t *rep, bool zh);
+/* @minutes as hours with two decimals ("1.50"), into @out. */
+void sheet_hours_text(json_int_t minutes, char *out, size_t len);
+
 #endif

@@ -610,3 +610,82 @@ test('a village roster imported from the page: checked, imported once, broken ro
   assert.deepEqual(errors, [], 'no script errors');
   await ctx.close();
 });
+
+test('social forces: an organisation found, a volunteer checked in and out, hours recorded, the service record printed', async () => {
+  const {ctx, page, errors} = await adminPage({acceptDownloads: true});
+  await page.click('a[href="#/more"]');
+  await page.click('#social-nav a[href="#/orgs"]');
+  await page.waitForSelector('#org-add');
+  await page.fill('#org-add [name=name]', '测试救援队');
+  await page.selectOption('#org-add [name=kind]', 'volunteer_team');
+  await page.fill('#org-add [name=services]', '水上救援,医疗');
+  await page.fill('#org-add [name=stocks]', '矿泉水');
+  await page.fill('#org-add [name=village]', '测试河东村');
+  await page.click('#org-add button[type=submit]');
+  await page.waitForSelector('#orgs li:has-text("测试救援队")');
+  // one confirmed long ago, from the command line: marked on the page
+  hz(A, ['org', 'add', '--name', '测试粮油公司', '--kind', 'firm', '--stocks', '大米', '--confirmed', '2024-01-01']);
+  await page.fill('#org-search [name=item]', '大米');
+  await page.click('#org-search button[type=submit]');
+  await page.waitForSelector('#orgs li.stale:has-text("测试粮油公司")');
+  assert.match(await page.textContent('#orgs'), /超过 30 天未确认/, 'the stale entry is marked');
+  assert.doesNotMatch(await page.textContent('#orgs'), /测试救援队/, 'searched by item');
+  const org = hzJson(A, ['org', 'ls', '--skill', '水上']).organisations[0];
+  assert.equal(org.name, '测试救援队', 'the page wrote what huzhu org ls finds');
+
+  await page.click('#social-nav a[href="#/volunteers"]');
+  await page.waitForSelector('#vol-add');
+  await page.fill('#vol-add [name=name]', '测试志愿者');
+  await page.fill('#vol-add [name=skills]', '医护');
+  await page.selectOption('#vol-add [name=organisation]', org.id);
+  await page.click('#vol-add button[type=submit]');
+  await page.waitForSelector('#vol-checkin');
+  await page.fill('#vol-checkin [name=task]', '医疗');
+  await page.click('#vol-checkin button[type=submit]');
+  await page.waitForSelector('#vol-checkout');
+  await page.click('#vol-checkout button[type=submit]');
+  await page.waitForSelector('#vol-checkin');
+  // hours: a wrong number refused before anything is sent, then 2.5
+  await page.fill('#vol-hours [name=hours]', '-3');
+  await page.click('#vol-hours button[type=submit]');
+  await page.waitForSelector('#vol-hours .err');
+  await page.fill('#vol-hours [name=hours]', '2.5');
+  await page.fill('#vol-hours [name=task]', '搬运');
+  await page.fill('#vol-hours [name=began]', '2024-06-01T08:00');
+  await page.click('#vol-hours button[type=submit]');
+  await page.waitForSelector('#vol-total:has-text("2.50")');
+  const v = hzJson(A, ['volunteer', 'ls']).find((x) => x.name === '测试志愿者');
+  const rec = hzJson(A, ['volunteer', 'record', v.id]);
+  assert.equal(rec.periods.length, 2, 'a check-in closed and hours recorded');
+  assert.equal(rec.by_task.find((x) => x.task === '搬运').minutes, 150, '2.5 hours');
+
+  await page.click('#vol-record-link');
+  await page.waitForSelector('#record');
+  const total = (rec.total_minutes / 60).toFixed(2);
+  assert.match(await page.textContent('#record-total'), new RegExp(total.replace('.', '\\.')),
+    'the record shows the total huzhu volunteer record gives');
+  assert.match(await page.textContent('#record'), /志愿服务记录证明/);
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#dl-vol-csv')]);
+  const csv = fs.readFileSync(await dl.path(), 'utf8');
+  assert.match(csv, /"合计\(小时\)","/, 'the CSV downloads');
+  await page.emulateMedia({media: 'print'});
+  assert.equal(await page.isVisible('#social-nav'), false, 'no navigation on paper');
+  assert.equal(await page.isVisible('#tabs'), false, 'no tabs on paper');
+  const pdf = await page.pdf({format: 'A4', printBackground: true});
+  const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+  assert.equal(pages, 1, 'the record prints on one A4 page');
+  await shot(page, 'desktop-volunteer-record');
+  await page.emulateMedia({media: 'screen'});
+  // on a phone: no page scrolls sideways
+  await page.setViewportSize({width: 360, height: 740});
+  await noSideways(page, 'the service record');
+  await page.click('a[href^="#/volunteer/"]');
+  await page.waitForSelector('#vol-hours');
+  await noSideways(page, 'a volunteer');
+  await page.goto(base + '/#/orgs');
+  await page.waitForSelector('#orgs');
+  await noSideways(page, 'the organisations');
+  await shot(page, 'phone-organisations');
+  assert.deepEqual(errors, [], 'no script or server errors');
+  await ctx.close();
+});

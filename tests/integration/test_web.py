@@ -1676,5 +1676,83 @@ def want_sheet(n, name):
                 "--dry-run")["sheet"]
 
 
+@cases.case
+def social_forces_catalogue_and_service_record():
+    """The catalogue and a volunteer's record over the API are what huzhu
+    org ls and volunteer record give; roles hold (a viewer writes nothing,
+    a site account records service at its own site only)."""
+    with T.TempDir("web") as work:
+        n, s1, s2 = setup(work)
+        user_add(n, "协调员", "coordinator")
+        w = Web(n)
+        try:
+            co, site, viewer = logged_in(w, "协调员", "site1", "viewer1")
+            s, org, _, _ = co.req("POST", "/api/organisations",
+                                  {"name": "蓝天救援队", "kind": "volunteer_team",
+                                   "services": "水上救援", "village": "东村",
+                                   "confirmed_at": 1717200000})
+            T.check_eq(s, 201, "an organisation added")
+            s, js, _, _ = co.req("GET", "/api/reports/organisations?skill=水上"
+                                 .replace("水上", "%E6%B0%B4%E4%B8%8A"))
+            T.check_eq([o["name"] for o in js["organisations"]], ["蓝天救援队"],
+                       "searched by skill")
+            T.check(js["organisations"][0]["stale"], "flagged stale")
+            T.check_eq(js, n.js("org", "ls", "--skill", "水上") | {
+                "now": js["now"]}, "the same as huzhu org ls")
+            refused(co, n, "GET", "/api/reports/organisations?stale_days=0",
+                    None, 400, "bad_value", "0 stale days")
+            s, v, _, _ = co.req("POST", "/api/volunteers",
+                                {"name": "测试志愿者", "organisation": org["id"]})
+            T.check_eq(s, 201, "a volunteer registered")
+            s, cin, _, _ = site.req("POST", "/api/volunteer_service",
+                                    {"kind": "in", "volunteer": v["id"],
+                                     "site": s1, "task": "医疗",
+                                     "time": 1717200000})
+            T.check_eq(s, 201, "a site account checks a volunteer in there")
+            s, _, _, _ = site.req("POST", "/api/volunteer_service",
+                                  {"kind": "out", "volunteer": v["id"],
+                                   "site": s1, "closes": cin["id"],
+                                   "task": "医疗", "time": 1717200000 + 5400})
+            T.check_eq(s, 201, "and out")
+            refused(site, n, "POST", "/api/volunteer_service",
+                    {"kind": "hours", "volunteer": v["id"], "site": s2,
+                     "minutes": 60, "time": 1717200000}, 403, "forbidden",
+                    "a site account's hours at another site")
+            refused(site, n, "POST", "/api/organisations", {"name": "x"},
+                    403, "forbidden", "a site account adds no organisation")
+            refused(viewer, n, "POST", "/api/volunteers", {"name": "x"},
+                    403, "forbidden", "a viewer registers nobody")
+            refused(co, n, "POST", "/api/volunteer_service",
+                    {"kind": "out", "volunteer": v["id"], "site": s1,
+                     "time": 1717200000}, 422, "bad_value",
+                    "a check-out naming no check-in")
+            s, rec, _, _ = viewer.req("GET", "/api/reports/volunteer?id="
+                                      + v["id"])
+            T.check_eq(s, 200, "a viewer reads the record")
+            want = n.js("volunteer", "record", v["id"])
+            rec.pop("made")
+            want.pop("made")
+            T.check_eq(rec, want, "the record as huzhu volunteer record")
+            T.check_eq(rec["total_minutes"], 90, "90 minutes")
+            s, _, h, body = viewer.req("GET", "/api/reports/volunteer/csv?id="
+                                       + v["id"])
+            T.check(s == 200 and h.get("Content-Type", "").startswith(
+                "text/csv"), "the record as CSV")
+            path = os.path.join(work, "r.csv")
+            n.run("volunteer", "record", v["id"], "--csv", path, expect=0)
+            with open(path, "rb") as f:
+                cli = f.read()
+            strip = lambda b: [x for x in b.split(b"\r\n")
+                               if not x.startswith("\"制表时间\"".encode())]
+            T.check_eq(strip(body), strip(cli), "the CSV as the CLI writes it")
+            s, js, _, _ = viewer.req("GET", "/api/reports/volunteer?id=00")
+            T.check_eq(s, 422, "a bad id")
+            s, js, _, _ = viewer.req("GET", "/api/reports/volunteer?id="
+                                     + "0" * 32)
+            T.check_eq(s, 404, "no such volunteer")
+        finally:
+            w.stop()
+
+
 if __name__ == "__main__":
     cases.main()

@@ -439,6 +439,11 @@ def check_op(op, version):
         if (not given.get("cash_fen") and not given.get("goods_fen")
                 and "goods" not in given):
             raise Bad("HZ_EVALUE", "relief pays cash or goods")
+    if t["name"] == "volunteer_service":
+        if (given["kind"] == "out") != ("closes" in given):
+            raise Bad("HZ_EVALUE", "a check-out names the check-in")
+        if (given["kind"] == "hours") != ("minutes" in given):
+            raise Bad("HZ_EVALUE", "minutes go with recorded hours only")
 
 
 def ids(o, limit, what):

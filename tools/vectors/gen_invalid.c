@@ -577,6 +577,23 @@ static void content_fates(struct fates *fs, const struct identity *d,
     fate_add(fs, "body_relief_of_nothing", "rejected", "HZ_EVALUE",
              "relief of 0 fen in cash and no goods", with_body(d, b));
 
+    body_head(b, 5, 1);
+    op_head(b, 2, "volunteer_service", M1, 5);
+    ins_field(b, "kind");
+    enc_cstr(b, "in");
+    ins_field(b, "minutes");
+    enc_int(b, 90);
+    ins_field(b, "site");
+    bin_hex(b, ST1);
+    ins_field(b, "time");
+    enc_int(b, 1717200000);
+    ins_field(b, "volunteer");
+    bin_hex(b, H1);
+    fate_add(fs, "body_volunteer_checkin_with_minutes", "rejected", "HZ_EVALUE",
+             "a volunteer's check-in carrying minutes: only hours recorded "
+             "afterwards do",
+             with_body(d, b));
+
     body_head(b, 0, 1);
     op_head(b, 0, "households", H1, 1);
     set_field(b, "members");
@@ -609,7 +626,7 @@ static void content_fates(struct fates *fs, const struct identity *d,
     enc_int(b, 3);
     no_heads(b);
     fate_add(fs, "body_newer_schema", "held", "",
-             "schema version 5 on a version-4 node: stored and relayed, "
+             "schema version 6 on a version-5 node: stored and relayed, "
              "applied after an upgrade",
              with_body(d, b));
 }

@@ -269,6 +269,57 @@ const T = {
   merged_list: ['已合并的记录', 'Merged records'],
   unmerge: ['撤销合并', 'Unmerge'],
   unmerged: ['已撤销合并', 'Unmerged'],
+  nav_orgs: ['社会力量', 'Organisations'],
+  nav_volunteers: ['志愿者', 'Volunteers'],
+  org_title: ['社会力量：组织和企业名录', 'Organisations and firms that can help'],
+  org_skill: ['技能/服务', 'Skill or service'],
+  org_item: ['物资或装备', 'Item or equipment'],
+  org_place: ['村/社区或地点', 'Village or site'],
+  org_search: ['查找', 'Search'],
+  org_add: ['登记组织或企业', 'Add an organisation or firm'],
+  org_stale: ['超过 {n} 天未确认', 'not confirmed in {n} days'],
+  org_confirmed: ['最近确认', 'Last confirmed'],
+  org_confirm: ['已确认信息', 'Confirmed now'],
+  org_none: ['没有符合的组织', 'No organisation matches'],
+  org_count: ['共 {n} 个', '{n} in all'],
+  vol_title: ['志愿者', 'Volunteers'],
+  vol_add: ['登记志愿者', 'Register a volunteer'],
+  vol_hours: ['服务时长(小时)', 'Hours served'],
+  vol_on_duty: ['正在服务', 'On duty at'],
+  vol_none: ['尚无志愿者', 'No volunteer yet'],
+  vol_org: ['所属组织', 'Organisation'],
+  vol_skills: ['技能', 'Skills'],
+  vol_availability: ['可服务时间', 'Availability'],
+  vol_id_number: ['身份证号(可选)', 'ID number (optional)'],
+  vol_assign: ['分派到地点和任务', 'Assign to a site and task'],
+  vol_task: ['任务', 'Task'],
+  vol_from: ['开始日期', 'From'],
+  vol_to: ['结束日期', 'To'],
+  vol_checkin: ['签到', 'Check in'],
+  vol_checkout: ['签退', 'Check out'],
+  vol_record_hours: ['补录服务时长', 'Record hours served'],
+  vol_hours_n: ['时长(小时，如 2.5)', 'Hours (2.5, ...)'],
+  vol_began: ['开始时间', 'Began'],
+  vol_record: ['志愿服务记录证明', 'Volunteer service record'],
+  vol_print: ['打印', 'Print'],
+  vol_assignments: ['分派', 'Assignments'],
+  vol_total: ['合计', 'Total'],
+  vol_by_site: ['按服务地点合计', 'By site'],
+  vol_by_task: ['按任务合计', 'By task'],
+  vol_periods: ['次数', 'Periods'],
+  vol_open: ['未签退', 'not checked out'],
+  vol_how_checkin: ['签到签退', 'check-in/out'],
+  vol_how_hours: ['补录', 'recorded afterwards'],
+  vol_bad_hours: ['时长须为正数小时，最多两位小数，不超过 744', 'hours are a positive number, at most 2 decimals and 744'],
+  vol_future: ['时间晚于现在：服务不能记录在将来', 'the time is after now: service is not recorded ahead'],
+  vol_already_in: ['此志愿者已签到，请先签退', 'already checked in: check out first'],
+  vol_to_before: ['结束日期早于开始日期', 'the end is before the start'],
+  vol_made: ['制表时间', 'Made'],
+  vol_from_to: ['开始', 'From'],
+  vol_until: ['结束', 'To'],
+  vol_none_task: ['(未填)', '(none)'],
+  vol_how: ['方式', 'Recorded as'],
+  dl_vol_csv: ['下载 CSV', 'Download CSV'],
   reasons: {
     not_contacted: ['尚未联系', 'not contacted'],
     unreachable: ['联系不上', 'unreachable'],
@@ -995,7 +1046,7 @@ pages.more = async (main) => {
   const hash = (s.state_hash || '').slice(0, 8);
   const n = (k) => (s.entries && s.entries[k]) ?? 0;
   const conflicts = Array.isArray(cf.data) ? cf.data : [];
-  main.replaceChildren(reportNav(null),
+  main.replaceChildren(reportNav(null), socialNav(null),
     el('h1', {text: t('network')}),
     el('div', {class: 'card'}, el('div', {class: 'mute'}, t('state_hash')),
       el('div', {class: 'big', id: 'hash8'}, hash.slice(0, 4) + ' ' + hash.slice(4)),
@@ -1424,6 +1475,275 @@ pages.import = async (main) => {
       el('details', {}, el('summary', {}, t('imp_mapping')), mapping),
       el('p', {class: 'row'}, check, ' ', run)),
     out);
+};
+
+/* ---- social forces (社会力量): the catalogue and volunteers
+ * (proto/api.md: /api/reports/organisations, /api/reports/volunteer) */
+
+function socialNav(on) {
+  return el('nav', {class: 'subnav row no-print', id: 'social-nav'},
+    [['orgs', 'nav_orgs'], ['volunteers', 'nav_volunteers']].map(([p, k]) =>
+      el('a', {href: '#/' + p, class: p === on ? 'btn on' : 'btn'}, t(k))));
+}
+
+function tf(key, n) {
+  return t(key).replace('{n}', n);
+}
+
+function when(sec) {
+  return sec === null || sec === undefined ? '-' : new Date(sec * 1000).toLocaleString();
+}
+
+function hoursText(min) {
+  return (Math.round((min || 0) * 100 / 60) / 100).toFixed(2);
+}
+
+/* A form's non-empty fields as an object (numbers where asked). */
+function formObject(form, numbers) {
+  const o = {};
+  for (const [k, v] of new FormData(form).entries()) {
+    const x = String(v).trim();
+    if (x !== '') o[k] = (numbers || []).includes(k) ? Number(x) : x;
+  }
+  return o;
+}
+
+const canWriteSocial = () => me.role === 'admin' || me.role === 'coordinator';
+const orgQuery = {skill: '', item: '', village: ''};
+
+pages.orgs = async (main) => {
+  const q = new URLSearchParams();
+  for (const k of Object.keys(orgQuery)) if (orgQuery[k]) q.set(k, orgQuery[k]);
+  const r = await api('GET', '/api/reports/organisations?' + q.toString());
+  const rep = r.ok ? r.data : {organisations: [], stale_days: 30};
+  const search = el('form', {class: 'card no-print', id: 'org-search'},
+    el('div', {class: 'row'},
+      el('div', {}, field('skill', t('org_skill'), {value: orgQuery.skill})),
+      el('div', {}, field('item', t('org_item'), {value: orgQuery.item})),
+      el('div', {}, field('village', t('org_place'), {value: orgQuery.village}))),
+    el('p', {}, el('button', {type: 'submit', class: 'primary', text: t('org_search')})));
+  search.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    for (const k of Object.keys(orgQuery)) orgQuery[k] = search.querySelector(`[name="${k}"]`).value.trim();
+    load();
+  });
+  const list = el('ul', {class: 'list', id: 'orgs'}, rep.organisations.map((o) => el('li', {class: o.stale ? 'stale' : null},
+    el('b', {}, o.name || '-'), ' ', el('span', {class: 'tag'}, enumLabel('organisations', 'kind', o.kind) || ''),
+    o.stale ? el('span', {class: 'tag red'}, tf('org_stale', rep.stale_days)) : null,
+    [['services', o.services], ['teams', o.teams], ['stocks', o.stocks], ['equipment', o.equipment],
+      ['storage', o.storage], ['production', o.production], ['headcount', o.headcount],
+      ['village', [o.village, o.site_name].filter(Boolean).join(' · ')], ['contact', [o.contact, o.phone].filter(Boolean).join(' ')]]
+      .filter(([, v]) => v !== null && v !== undefined && v !== '')
+      .map(([k, v]) => el('div', {class: 'mute'}, colLabel('organisations', k) + ': ' + v)),
+    el('div', {class: 'mute'}, t('org_confirmed') + ': ' + when(o.confirmed_at)),
+    canWriteSocial() ? el('button', {type: 'button', text: t('org_confirm'), onclick: async () => {
+      const x = await api('PATCH', '/api/organisations/' + o.id, {confirmed_at: Math.floor(Date.now() / 1000)});
+      if (!x.ok) banner(msg(x.data.error), true); else load();
+    }}) : null)));
+  let add = null;
+  if (canWriteSocial()) {
+    add = el('form', {class: 'card no-print', id: 'org-add'}, el('h2', {text: t('org_add')}),
+      field('name', colLabel('organisations', 'name'), {required: true}),
+      el('label', {text: colLabel('organisations', 'kind')}), enumSelect('organisations', 'kind', 'kind', true),
+      ['services', 'teams', 'headcount', 'equipment', 'stocks', 'storage', 'production', 'village', 'contact', 'phone']
+        .flatMap((k) => field(k, colLabel('organisations', k), k === 'headcount' ? {type: 'number', min: 0} : {})),
+      el('label', {text: colLabel('organisations', 'status')}), enumSelect('organisations', 'status', 'status', true),
+      el('p', {}, el('button', {type: 'submit', class: 'primary', text: t('save')})));
+    add.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const body = formObject(add, ['headcount']);
+      body.confirmed_at = Math.floor(Date.now() / 1000);
+      const x = await api('POST', '/api/organisations', body);
+      if (!x.ok) { showErrors(add, x.data.error); return; }
+      banner(t('saved'));
+      load();
+    });
+  }
+  main.replaceChildren(socialNav('orgs'), el('h1', {text: t('org_title')}), search,
+    el('p', {class: 'mute'}, tf('org_count', rep.organisations.length)),
+    rep.organisations.length ? list : el('p', {class: 'mute'}, t('org_none')), add);
+};
+
+pages.volunteers = async (main) => {
+  const [vs, hs, os] = await Promise.all([api('GET', '/api/volunteers?limit=1000'), api('GET', '/api/views/volunteer_hours'),
+    api('GET', '/api/organisations?limit=1000')]);
+  const orgs = os.ok ? os.data.rows : [];
+  const orgName = {};
+  for (const o of orgs) orgName[o.id] = o.name;
+  const sum = {};
+  for (const h of hs.ok ? hs.data : []) {
+    const x = sum[h.volunteer] || (sum[h.volunteer] = {minutes: 0, at: null});
+    x.minutes += h.minutes || 0;
+    if (h.open > 0) x.at = h.site_name;
+  }
+  const rows = vs.ok ? vs.data.rows : [];
+  let add = null;
+  if (canWriteSocial()) {
+    const orgSel = el('select', {name: 'organisation', id: 'f-organisation'}, el('option', {value: ''}, ''),
+      orgs.map((o) => el('option', {value: o.id}, o.name || o.id)));
+    add = el('form', {class: 'card no-print', id: 'vol-add'}, el('h2', {text: t('vol_add')}),
+      field('name', t('name'), {required: true}), field('phone', t('phone'), {type: 'tel'}),
+      field('skills', t('vol_skills')), el('label', {for: 'f-organisation', text: t('vol_org')}), orgSel,
+      field('availability', t('vol_availability')), field('id_number', t('vol_id_number')),
+      el('p', {}, el('button', {type: 'submit', class: 'primary', text: t('save')})));
+    add.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const x = await api('POST', '/api/volunteers', formObject(add));
+      if (!x.ok) { showErrors(add, x.data.error); return; }
+      location.hash = '#/volunteer/' + x.data.id;
+    });
+  }
+  main.replaceChildren(socialNav('volunteers'), el('h1', {text: t('vol_title')}),
+    rows.length ? el('ul', {class: 'list', id: 'volunteers'}, rows.map((v) => el('li', {},
+      el('a', {href: '#/volunteer/' + v.id}, el('b', {}, v.name || '-'), ' ',
+        v.skills ? el('span', {class: 'tag'}, v.skills) : null,
+        el('div', {class: 'mute'}, [v.organisation ? orgName[v.organisation] : null,
+          t('vol_hours') + ' ' + hoursText((sum[v.id] || {}).minutes),
+          (sum[v.id] || {}).at ? t('vol_on_duty') + ' ' + sum[v.id].at : null].filter(Boolean).join(' · '))))))
+      : el('p', {class: 'mute'}, t('vol_none')), add);
+};
+
+/* Local date and time typed (datetime-local or date) as Unix seconds. */
+function secondsOf(value) {
+  const d = new Date(value.length === 10 ? value + 'T00:00' : value);
+  return isNaN(d.getTime()) ? null : Math.floor(d.getTime() / 1000);
+}
+
+function nowLocal() {
+  const d = new Date(Date.now() - new Date().getTimezoneOffset() * 60000);
+  return d.toISOString().slice(0, 16);
+}
+
+pages.volunteer = async (main, id) => {
+  const [r, sites] = await Promise.all([api('GET', '/api/reports/volunteer?id=' + encodeURIComponent(id || '')), sitesList()]);
+  if (!r.ok) { main.replaceChildren(socialNav('volunteers'), el('p', {class: 'alert'}, msg(r.data.error))); return; }
+  const rec = r.data;
+  const v = rec.volunteer;
+  const open = rec.periods.find((p) => p.open);
+  const write = canWriteSocial() || (me.role === 'site' && me.site);
+  const post = async (form, body) => {
+    const x = await api('POST', '/api/volunteer_service', Object.assign({volunteer: id}, body));
+    if (!x.ok) { showErrors(form, x.data.error); return; }
+    banner(t('saved'));
+    load();
+  };
+  const siteField = () => siteSelect(sites, chosenSite(sites));
+  const taskFor = (site) => {
+    const a = rec.assignments.filter((x) => x.site === site && x.task);
+    return a.length ? a[a.length - 1].task : '';
+  };
+  const parts = [];
+  if (write && !open) {
+    const f = el('form', {class: 'card no-print', id: 'vol-checkin'}, el('h2', {text: t('vol_checkin')}),
+      el('label', {text: t('site')}), siteField(), field('task', t('vol_task')),
+      el('p', {}, el('button', {type: 'submit', class: 'primary', text: t('vol_checkin')})));
+    f.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const site = f.elements.site.value;
+      post(f, {kind: 'in', site, task: f.elements.task.value.trim() || taskFor(site) || undefined,
+        time: Math.floor(Date.now() / 1000)});
+    });
+    parts.push(f);
+  }
+  if (write && open) {
+    const f = el('form', {class: 'card no-print', id: 'vol-checkout'},
+      el('p', {}, t('vol_on_duty') + ': ', el('b', {}, open.site_name || '-'), ' · ', when(open.starts)),
+      el('button', {type: 'submit', class: 'primary', text: t('vol_checkout')}));
+    f.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const now = Math.floor(Date.now() / 1000);
+      post(f, {kind: 'out', closes: open.service, site: open.site, task: open.task || undefined, time: Math.max(now, open.starts)});
+    });
+    parts.push(f);
+  }
+  if (write) {
+    const f = el('form', {class: 'card no-print', id: 'vol-hours'}, el('h2', {text: t('vol_record_hours')}),
+      el('label', {text: t('site')}), siteField(), field('task', t('vol_task')),
+      field('hours', t('vol_hours_n'), {inputmode: 'decimal', required: true}),
+      field('began', t('vol_began'), {type: 'datetime-local', value: nowLocal(), required: true}),
+      el('p', {}, el('button', {type: 'submit', class: 'primary', text: t('save')})));
+    f.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const h = f.elements.hours.value.trim();
+      const time = secondsOf(f.elements.began.value);
+      if (!/^\d{1,3}(\.\d{1,2})?$/.test(h) || Number(h) <= 0 || Number(h) > 744) {
+        showErrors(f, {field: 'hours', zh: T.vol_bad_hours[0], en: T.vol_bad_hours[1]}); return;
+      }
+      if (time === null || time > Date.now() / 1000 + 600) {
+        showErrors(f, {field: 'began', zh: T.vol_future[0], en: T.vol_future[1]}); return;
+      }
+      const site = f.elements.site.value;
+      post(f, {kind: 'hours', site, minutes: Math.round(Number(h) * 60), time,
+        task: f.elements.task.value.trim() || taskFor(site) || undefined});
+    });
+    parts.push(f);
+  }
+  if (canWriteSocial()) {
+    const f = el('form', {class: 'card no-print', id: 'vol-assign'}, el('h2', {text: t('vol_assign')}),
+      el('label', {text: t('site')}), siteField(), field('task', t('vol_task'), {required: true}),
+      field('starts', t('vol_from'), {type: 'date', required: true}), field('ends', t('vol_to'), {type: 'date'}),
+      el('p', {}, el('button', {type: 'submit', class: 'primary', text: t('save')})));
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const starts = secondsOf(f.elements.starts.value);
+      const ends = f.elements.ends.value ? secondsOf(f.elements.ends.value) : null;
+      if (ends !== null && ends < starts) { showErrors(f, {field: 'ends', zh: T.vol_to_before[0], en: T.vol_to_before[1]}); return; }
+      const x = await api('POST', '/api/volunteer_assignments', {volunteer: id, site: f.elements.site.value,
+        task: f.elements.task.value.trim(), starts, ends: ends === null ? undefined : ends});
+      if (!x.ok) { showErrors(f, x.data.error); return; }
+      banner(t('saved'));
+      load();
+    });
+    parts.push(f);
+  }
+  main.replaceChildren(socialNav('volunteers'),
+    el('h1', {text: v.name || '-'}),
+    el('div', {class: 'card', id: 'vol-card'},
+      [['phone', v.phone], ['skills', v.skills], ['availability', v.availability], ['id_number', v.id_number]]
+        .filter(([, x]) => x).map(([k, x]) => el('div', {}, colLabel('volunteers', k) + ': ' + x)),
+      v.organisation_name ? el('div', {}, t('vol_org') + ': ' + v.organisation_name) : null,
+      el('div', {}, el('b', {id: 'vol-total'}, t('vol_hours') + ': ' + hoursText(rec.total_minutes)))),
+    rec.assignments.length ? el('div', {class: 'card'}, el('h2', {text: t('vol_assignments')}),
+      el('ul', {}, rec.assignments.map((a) => el('li', {}, [a.site_name, a.task, new Date(a.starts * 1000).toLocaleDateString() +
+        (a.ends ? ' – ' + new Date(a.ends * 1000).toLocaleDateString() : '')].filter(Boolean).join(' · '))))) : null,
+    el('p', {}, el('a', {class: 'btn', id: 'vol-record-link', href: '#/record/' + id}, t('vol_record'))),
+    ...parts);
+};
+
+/* The service record (志愿服务记录证明) on A4: who, each period, the
+ * totals by site and by task; printed by the browser (the print
+ * stylesheet leaves the navigation out). */
+pages.record = async (main, id) => {
+  const r = await api('GET', '/api/reports/volunteer?id=' + encodeURIComponent(id || ''));
+  if (!r.ok) { main.replaceChildren(el('p', {class: 'alert'}, msg(r.data.error))); return; }
+  const rec = r.data;
+  const v = rec.volunteer;
+  const totals = (rows, key, head) => el('div', {class: 'scroll'}, el('table', {class: 'card-table'},
+    el('tr', {}, el('th', {text: head}), el('th', {text: t('vol_hours')}), el('th', {text: t('vol_periods')})),
+    rows.map((x) => el('tr', {}, el('td', {}, x[key] || t('vol_none_task')), el('td', {class: 'num'}, hoursText(x.minutes)),
+      el('td', {class: 'num'}, x.periods)))));
+  main.replaceChildren(
+    el('p', {class: 'row no-print'},
+      el('a', {class: 'btn', href: '#/volunteer/' + id}, '← ' + (v.name || '')),
+      el('button', {type: 'button', class: 'primary', text: t('vol_print'), onclick: () => window.print()}),
+      el('a', {class: 'btn', id: 'dl-vol-csv', download: '', href: '/api/reports/volunteer/csv?id=' + encodeURIComponent(id)}, t('dl_vol_csv'))),
+    el('article', {class: 'a4 record', id: 'record'},
+      el('h1', {text: t('vol_record')}),
+      el('table', {class: 'card-table fields'},
+        [[t('name'), v.name], [colLabel('volunteers', 'id_number'), v.id_number], [t('vol_org'), v.organisation_name],
+          [t('vol_skills'), v.skills], [t('vol_made'), when(rec.made)]]
+          .map(([k, x]) => el('tr', {}, el('th', {text: k}), el('td', {}, x || '')))),
+      el('div', {class: 'scroll'}, el('table', {class: 'card-table', id: 'record-periods'},
+        el('tr', {}, [t('vol_from_to'), t('vol_until'), t('site'), t('vol_task'), t('vol_how'), t('vol_hours')].map((h) => el('th', {text: h}))),
+        rec.periods.map((p) => el('tr', {}, el('td', {}, when(p.starts)), el('td', {}, p.open ? t('vol_open') : when(p.ends)),
+          el('td', {}, p.site_name || ''), el('td', {}, p.task || ''),
+          el('td', {}, t(p.how === 'hours' ? 'vol_how_hours' : 'vol_how_checkin')),
+          el('td', {class: 'num'}, p.open ? '' : hoursText(p.minutes)))))),
+      el('h2', {text: t('vol_by_site')}), totals(rec.by_site, 'site_name', t('site')),
+      el('h2', {text: t('vol_by_task')}), totals(rec.by_task, 'task', t('vol_task')),
+      el('p', {class: 'big-total', id: 'record-total'}, t('vol_total') + ': ' + hoursText(rec.total_minutes) + ' ' +
+        (lang === 0 ? '小时' : 'hours')),
+      el('p', {class: 'sign-line'}, lang === 0 ? '证明单位（盖章）：＿＿＿＿＿＿　　日期：＿＿＿＿＿＿' : 'Certified by (seal): ______    Date: ______')));
 };
 
 /* ---- routing and live updates */

@@ -1614,6 +1614,10 @@ int hz_node_report(hz_node *n, const char *report,
         rv = hxl(n, o, &root, err);
     } else if (strcmp(report, "completeness") == 0) {
         rv = completeness(n, o->village, &root, err);
+    } else if (strcmp(report, "organisations") == 0) {
+        rv = social_organisations(n, o, &root, err);
+    } else if (strcmp(report, "volunteer") == 0) {
+        rv = social_volunteer(n, o, &root, err);
     } else if (strcmp(report, "submitted") == 0) {
         uint8_t id[HZ_ROW_LEN];
         if (o->id != NULL && (strlen(o->id) != 2 * HZ_ROW_LEN ||

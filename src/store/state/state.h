@@ -9,7 +9,8 @@
  *   events.c  owner of evsrc: event rows and their sources (DECISIONS 10)
  *   rows.c    owner of the materialized e_<table> and v_<table> rows
  *   query.c, views.c, hash.c   reading them as JSON, views, state hash
- *   reports.c  the township's reports (proto/reports.md) */
+ *   reports.c  the township's reports (proto/reports.md)
+ *   social.c   the catalogue of organisations, a volunteer's record */
 #ifndef HZ_STORE_STATE_H
 #define HZ_STORE_STATE_H
 
@@ -170,5 +171,19 @@ void search_close(struct hz_node *n);
 int search_verify(struct hz_node *n, struct hz_err *err);
 /* Every row's keys, from the materialized rows (an upgrade to format 9). */
 int search_rebuild(struct hz_node *n, struct hz_err *err);
+
+/* ---- social.c: the social forces (hz_node_report) */
+
+/* "organisations": {stale_days, now, organisations: [...]}, searched by
+ * @o->skill, item, village (substrings), or @o->id alone (HZ_ENOTFOUND
+ * when it is no live row), each flagged stale when not confirmed within
+ * @o->stale_days (0: 30) of @o->now. */
+int social_organisations(hz_node *n, const struct hz_report_opts *o,
+                         json_t **out, struct hz_err *err);
+/* "volunteer": the service record of volunteer @o->id: the volunteer
+ * (ID number masked), periods, by_site, by_task, assignments,
+ * total_minutes, open, made (@o->now). HZ_ENOTFOUND for no live row. */
+int social_volunteer(hz_node *n, const struct hz_report_opts *o, json_t **out,
+                     struct hz_err *err);
 
 #endif

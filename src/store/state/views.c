@@ -207,6 +207,20 @@ static const struct view views[] = {
      " hh.head_name, hh.cadre, hh.warned, h.phone FROM hh JOIN e_households h"
      " ON h.id = hh.id WHERE hh.reason IS NOT NULL"},
     {"village", UNACCOUNTED_BASE, false, VILLAGE_ROWS},
+    {"volunteer_periods", VOLUNTEER_PERIODS, true,
+     "SELECT p.id AS service, p.volunteer, v.name, p.site, s.name AS"
+     " site_name, p.task, p.starts, p.ends, p.how, p.minutes, p.open"
+     " FROM periods p LEFT JOIN e_volunteers v ON v.id = p.volunteer"
+     " LEFT JOIN e_sites s ON s.id = p.site WHERE ?1 IS NULL OR p.site = ?1"
+     " ORDER BY p.volunteer, p.starts, p.id"},
+    /* Minutes by volunteer, site and task: what a service record totals. */
+    {"volunteer_hours", VOLUNTEER_PERIODS, true,
+     "SELECT p.volunteer, v.name, p.site, s.name AS site_name, p.task,"
+     " coalesce(sum(p.minutes), 0) AS minutes, count(*) AS periods,"
+     " sum(p.open) AS open FROM periods p LEFT JOIN e_volunteers v"
+     " ON v.id = p.volunteer LEFT JOIN e_sites s ON s.id = p.site"
+     " WHERE ?1 IS NULL OR p.site = ?1 GROUP BY p.volunteer, p.site, p.task"
+     " ORDER BY p.volunteer, s.name, p.site, p.task"},
 };
 
 /* Views that also have totals (one row): their JSON is {rows, totals}. */

@@ -86,6 +86,21 @@
     " FROM eff i WHERE i.kind = 'in' AND NOT"                                  \
     " EXISTS (SELECT 1 FROM eff o WHERE o.kind = 'out' AND o.closes = i.id)) "
 
+/* proto/schema.md, "Volunteer hours": each period a volunteer served, one
+ * per effective check-in (closed by the earliest effective check-out that
+ * names it, or open) and one per record of hours. */
+#define VOLUNTEER_PERIODS                                                      \
+    "WITH eff AS (" EFFECTIVE("v_volunteer_service") "), "                     \
+    "per AS (SELECT i.id, i.volunteer, i.site, i.task, i.time AS starts,"      \
+    " 'checkin' AS how, (SELECT min(o.time) FROM eff o WHERE o.kind = 'out'"   \
+    " AND o.closes = i.id AND o.volunteer = i.volunteer) AS ends"            \
+    " FROM eff i WHERE i.kind = 'in'"                                           \
+    " UNION ALL SELECT h.id, h.volunteer, h.site, h.task, h.time, 'hours',"    \
+    " h.time + 60 * h.minutes FROM eff h WHERE h.kind = 'hours'), "            \
+    "periods AS (SELECT per.*, CASE WHEN ends IS NULL THEN NULL"               \
+    " ELSE max(0, (ends - starts) / 60) END AS minutes,"                       \
+    " ends IS NULL AS open FROM per) "
+
 /* clang-format on */
 
 #endif
