@@ -650,6 +650,9 @@ static int parse_all(struct hz_node *n, hz_batch *b, struct parsed *ps,
         bool skip = false;
         if (rv == 0 && p->op.kind == OP_INS)
             rv = check_event_again(n, p, &skip, err);
+        if (rv == 0 && !skip &&
+            strcmp(p->op.table->name, "volunteer_service") == 0)
+            rv = social_check_service(n, &p->op, local_now_s(n), err);
         if (rv != 0)
             return hz_err_wrap(err, "%s", b->ops[i].table->name);
         if (!skip)

@@ -187,3 +187,89 @@ int social_volunteer(hz_node *n, const struct hz_report_opts *o, json_t **out,
     *out = root;
     return 0;
 }
+
+/* ---- a volunteer's service, checked on local input (CLI and web alike) */
+
+#define FUTURE_SLACK_S 600 /* a device's clock a little ahead of another's */
+
+/* The value of column @name of @o, or NULL. */
+static const struct value *op_value(const struct op *o, const char *name)
+{
+    int c = schema_col_c(o->table, name);
+    for (size_t k = 0; c >= 0 && k < o->n_fields; k++)
+        if (o->fields[k].col == c)
+            return &o->fields[k].val;
+    return NULL;
+}
+
+static bool is_kind(const struct value *v, const char *kind)
+{
+    return v != NULL && v->type == VALUE_STR && v->s.len == strlen(kind) &&
+           memcmp(v->s.p, kind, v->s.len) == 0;
+}
+
+/* The volunteer's check-in @in as VOLUNTEER_PERIODS has it. */
+struct checkin {
+    bool found, open;
+    int64_t starts;
+};
+
+static int read_checkin(void *data, sqlite3_stmt *st, struct hz_err *err)
+{
+    (void)err;
+    struct checkin *c = data;
+    c->found = true;
+    c->starts = sqlite3_column_int64(st, 0);
+    c->open = sqlite3_column_int64(st, 1) != 0;
+    return 0;
+}
+
+int social_check_service(struct hz_node *n, const struct op *o, int64_t now,
+                         struct hz_err *err)
+{
+    HZ_ASSERT(o->kind == OP_INS);
+    const struct value *kind = op_value(o, "kind"), *time = op_value(o, "time");
+    const struct value *who = op_value(o, "volunteer");
+    if (time == NULL || who == NULL || who->type != VALUE_BIN)
+        return 0; /* the schema's rules refuse it */
+    if (now != 0 && time->i > now + FUTURE_SLACK_S)
+        return hz_err_set(err, HZ_EVALUE,
+                          "time: after now (service is not recorded ahead)");
+    if (is_kind(kind, "in")) {
+        int64_t open = 0;
+        int rv =
+            db_int(&n->db,
+                   VOLUNTEER_PERIODS "SELECT EXISTS (SELECT 1 FROM periods"
+                                     " WHERE volunteer = ?1 AND open)",
+                   DB_ARGS(DB_BLOB(who->s.p, who->s.len)), &open, NULL, err);
+        if (rv == 0 && open)
+            rv = hz_err_set(err, HZ_EVALUE,
+                            "the volunteer is checked in: check out first");
+        return rv;
+    }
+    if (!is_kind(kind, "out"))
+        return 0;
+    const struct value *closes = op_value(o, "closes");
+    if (closes == NULL || closes->type != VALUE_BIN)
+        return hz_err_set(err, HZ_EVALUE,
+                          "closes: a check-out names its"
+                          " check-in");
+    struct checkin c = {0};
+    int rv = db_each(&n->db,
+                     VOLUNTEER_PERIODS "SELECT starts, open FROM periods"
+                                       " WHERE id = ?1 AND volunteer = ?2"
+                                       " AND how = 'checkin'",
+                     DB_ARGS(DB_BLOB(closes->s.p, closes->s.len),
+                             DB_BLOB(who->s.p, who->s.len)),
+                     read_checkin, &c, err);
+    if (rv == 0 && !c.found)
+        rv =
+            hz_err_set(err, HZ_EVALUE, "closes: no check-in of this volunteer");
+    else if (rv == 0 && !c.open)
+        rv = hz_err_set(err, HZ_EVALUE,
+                        "closes: that check-in is checked out already");
+    else if (rv == 0 && time->i < c.starts)
+        rv = hz_err_set(err, HZ_EVALUE,
+                        "time: the check-out is before its check-in");
+    return rv;
+}

@@ -185,5 +185,12 @@ int social_organisations(hz_node *n, const struct hz_report_opts *o,
  * total_minutes, open, made (@o->now). HZ_ENOTFOUND for no live row. */
 int social_volunteer(hz_node *n, const struct hz_report_opts *o, json_t **out,
                      struct hz_err *err);
+/* A volunteer_service insert of a local action (@now: the time, 0 when
+ * the clock is unknown): not in the future; a check-in while the
+ * volunteer has none open; a check-out closing an open check-in of the
+ * same volunteer, not before it. Receivers judge only the schema's rules:
+ * these are this node's checks of what its own people type. */
+int social_check_service(struct hz_node *n, const struct op *o, int64_t now,
+                         struct hz_err *err);
 
 #endif
