@@ -14,7 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/body.h"
+#include "core/codec.h"
 #include "core/limits.h"
+#include "core/schema.h"
 
 static hz_node *node(uint8_t seed_byte, struct unit_env *env, uint64_t s)
 {
@@ -540,10 +543,122 @@ static void read_only_node_refuses_writes(void **state)
     free(dir);
 }
 
+/* ---- a volunteer's service (schema.md, "Volunteer hours")
+ *
+ * The node refuses, on local input, a check-out closing another
+ * volunteer's check-in; such an entry from elsewhere is applied (peers
+ * are judged by the schema's rules only) and the views join a check-out
+ * to its check-in by the volunteer too, so it closes nothing. */
+
+/* total_minutes and open of volunteer @v's service record. */
+static void service_record(hz_node *n, const char *v, int64_t *minutes,
+                           int64_t *open)
+{
+    struct hz_report_opts o = {.id = v, .now = (int64_t)(UNIT_T0_MS / 1000)};
+    char *text = NULL;
+    struct hz_err err = {0};
+    if (hz_node_report(n, "volunteer", &o, &text, &err) != 0)
+        fail_msg("volunteer record: %s", err.msg);
+    json_t *r = json_loads(text, 0, NULL);
+    hz_free_string(text);
+    assert_non_null(r);
+    *minutes = json_integer_value(json_object_get(r, "total_minutes"));
+    *open = json_integer_value(json_object_get(r, "open"));
+    json_decref(r);
+}
+
+static void another_volunteers_check_out_closes_nothing(void **state)
+{
+    (void)state;
+    struct unit_env e;
+    hz_node *n = node(0xa7, &e, 7);
+    char site[HZ_ROW_HEX_LEN + 1], v1[HZ_ROW_HEX_LEN + 1],
+        v2[HZ_ROW_HEX_LEN + 1], in[HZ_ROW_HEX_LEN + 1];
+    char at[24];
+    snprintf(at, sizeof at, "%lld", (long long)(UNIT_T0_MS / 1000 - 3600));
+    assert_int_equal(
+        unit_put(n, "sites", NULL,
+                 UNIT_FIELDS({"kind", "shelter"}, {"name", "测试安置点"}), site,
+                 NULL),
+        0);
+    assert_int_equal(unit_put(n, "volunteers", NULL,
+                              UNIT_FIELDS({"name", "测试甲"}), v1, NULL),
+                     0);
+    assert_int_equal(unit_put(n, "volunteers", NULL,
+                              UNIT_FIELDS({"name", "测试乙"}), v2, NULL),
+                     0);
+    assert_int_equal(unit_put(n, "volunteer_service", NULL,
+                              UNIT_FIELDS({"kind", "in"}, {"volunteer", v1},
+                                          {"site", site}, {"time", at}),
+                              in, NULL),
+                     0);
+    /* Typed here: refused, nothing written. */
+    int64_t entries = n_log(n);
+    assert_int_equal(
+        unit_put(n, "volunteer_service", NULL,
+                 UNIT_FIELDS({"kind", "out"}, {"volunteer", v2}, {"closes", in},
+                             {"site", site}, {"time", at}),
+                 NULL, NULL),
+        HZ_EVALUE);
+    assert_int_equal(n_log(n), entries);
+    /* The same from another device: applied, and closes nothing. */
+    const struct table_def *t =
+        schema_table_c(schema_current(), "volunteer_service");
+    assert_non_null(t);
+    uint8_t b_v2[HZ_ROW_LEN], b_in[HZ_ROW_LEN], b_site[HZ_ROW_LEN],
+        row[HZ_ROW_LEN] = {0x5e};
+    assert_int_equal(hex_decode(v2, b_v2, HZ_ROW_LEN), 0);
+    assert_int_equal(hex_decode(in, b_in, HZ_ROW_LEN), 0);
+    assert_int_equal(hex_decode(site, b_site, HZ_ROW_LEN), 0);
+    static const char out[] = "out";
+    const char *names[] = {"closes", "kind", "site", "time", "volunteer"};
+    struct value vals[] = {
+        {.type = VALUE_BIN, .s = {b_in, HZ_ROW_LEN}},
+        {.type = VALUE_STR, .s = {(const uint8_t *)out, 3}},
+        {.type = VALUE_BIN, .s = {b_site, HZ_ROW_LEN}},
+        {.type = VALUE_INT, .i = (int64_t)(UNIT_T0_MS / 1000 - 1800)},
+        {.type = VALUE_BIN, .s = {b_v2, HZ_ROW_LEN}},
+    };
+    struct field fields[5];
+    for (size_t i = 0; i < 5; i++) {
+        fields[i] =
+            (struct field){.col = schema_col_c(t, names[i]), .val = vals[i]};
+        assert_true(fields[i].col >= 0);
+        assert_true(i == 0 || fields[i].col > fields[i - 1].col);
+    }
+    struct op op = {
+        .kind = OP_INS, .table = t, .n_fields = 5, .fields = fields};
+    memcpy(op.row, row, HZ_ROW_LEN);
+    struct body b = {.n_ops = 1, .ops = &op};
+    b.schema_version = body_min_version(&b);
+    struct enc body;
+    enc_init(&body);
+    assert_int_equal(body_encode(&b, &body), 0);
+    struct unit_author x;
+    unit_author_init(&x, 0x5f);
+    struct unit_entries es = {0};
+    unit_author_next(&x, UNIT_T0_MS << 16, &body, &es, NULL);
+    struct hz_ingest_stats st = {0};
+    assert_int_equal(unit_deliver(n, &es, &st), 0);
+    assert_int_equal(st.applied, 1);
+    int64_t minutes, open;
+    service_record(n, v1, &minutes, &open);
+    assert_int_equal(minutes, 0);
+    assert_int_equal(open, 1); /* still checked in */
+    service_record(n, v2, &minutes, &open);
+    assert_int_equal(minutes, 0);
+    assert_int_equal(open, 0);
+    unit_entries_free(&es);
+    unit_author_close(&x);
+    enc_close(&body);
+    hz_node_close(n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(each_commit_is_one_entry_in_our_chain),
+        cmocka_unit_test(another_volunteers_check_out_closes_nothing),
         cmocka_unit_test(a_batch_is_committed_whole_or_not_at_all),
         cmocka_unit_test(a_batch_refuses_one_row_twice_and_bad_ids),
         cmocka_unit_test(an_empty_value_clears_a_field),
