@@ -20,12 +20,14 @@ HZ_PACKAGES=(
   libcsv-dev libzip-dev libexpat1-dev             # rosters: CSV, XLSX (zip, XML)
   libopencc-dev                                   # dups: traditional as simplified
   libxlsxwriter-dev libxml2-dev                   # reports: XLSX, PFIF XML
+  libpq-dev                                       # the county mirror (PostgreSQL)
   libcmocka-dev                                   # C unit tests
   clang libclang-rt-14-dev clang-format           # sanitizers, libFuzzer, layout
   python3 python3-msgpack python3-nacl            # independent format checks
   python3-zstandard                               # ... of compressed entries
   python3-openpyxl                                # reading reports' XLSX back
   sqlite3 faketime procps                         # test helpers
+  postgresql       # initdb, pg_ctl, psql: test_mirror runs its own server
   iproute2 iptables       # ip netns, NFQUEUE: LAN tests (test_discovery, test_mesh)
   unicode-data                                    # Unihan: the pinyin table's source
   git                                             # the tools read the commit

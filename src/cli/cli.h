@@ -213,6 +213,7 @@ int cmd_id(struct cli *c, struct form *f);
 int cmd_status(struct cli *c, struct form *f);
 int cmd_vector(struct cli *c, struct form *f);
 int cmd_state_hash(struct cli *c, struct form *f);
+int cmd_mirror(struct cli *c, struct form *f);
 int cmd_log_verify(struct cli *c, struct form *f);
 int cmd_bundle_export(struct cli *c, struct form *f);
 int cmd_bundle_import(struct cli *c, struct form *f);

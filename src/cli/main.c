@@ -741,6 +741,26 @@ static const struct cli_param sync_params[] = {
     END,
 };
 
+static const struct cli_param mirror_params[] = {
+    POS("URL", NULL,
+        "PostgreSQL 地址 postgresql://用户@主机/库[?schema=模式]"
+        "(不得含密码：用 PGPASSFILE 或 PGPASSWORD)",
+        "PostgreSQL URL postgresql://USER@HOST/DB[?schema=SCHEMA] (never a"
+        " password: use PGPASSFILE or PGPASSWORD)"),
+    FLAG("--once", "复制一遍后退出(默认一直跟随变更，每秒检查)",
+         "copy once and exit (default: keep following changes, every"
+         " second)"),
+    {.name = "--batch",
+     .arg = "N",
+     .kind = KIND_UINT,
+     .max = 1,
+     .zh = "每个 PostgreSQL 事务复制的行数(默认 1000)",
+     .en = "rows per PostgreSQL transaction (default 1000)",
+     .lo = 1,
+     .hi = 10000},
+    END,
+};
+
 static const struct cli_param peer_addr_params[] = {
     POS("ADDR:PORT", NULL, "对端节点地址(IPv4，或方括号中的 IPv6)",
         "a peer's address (IPv4, or IPv6 in brackets)"),
@@ -867,6 +887,9 @@ static const struct cli_cmd cmds[] = {
         "run the node: answer live sync from other nodes"),
     RUN("sync", NODE_WRITE, cmd_sync, sync_params,
         "与一个正在服务的节点同步一次", "sync once with a serving node"),
+    RUN("mirror", NODE_WRITE, cmd_mirror, mirror_params,
+        "把本节点的数据镜像到县级 PostgreSQL 数据库",
+        "mirror this node's records into a county PostgreSQL database"),
     SUBS("peer", peer_subs, "配置实时同步的对端节点",
          "configure the peers live sync dials"),
     SUBS("user", user_subs, "网页界面的工作人员账号",

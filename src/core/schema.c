@@ -83,6 +83,11 @@
 #define T_MIN 946684800
 #define T_MAX 4102444800
 
+bool schema_col_is_time(const struct col_def *c)
+{
+    return c->type == COL_INT && c->min == T_MIN && c->max == T_MAX;
+}
+
 static const struct enum_val household_status[] = {
     {"home", 1, "在家", "at home"},
     {"evacuated", 1, "已转移", "evacuated"},

@@ -112,6 +112,10 @@ int schema_check_value(const struct col_def *c, const struct value *v,
 int schema_parse_value(const struct col_def *c, const char *text,
                        uint8_t *id_buf, struct value *out, struct hz_err *err);
 
+/* Is @c a time (Unix seconds, the range of every "time" column)? The
+ * mirror gives it a timestamptz. */
+bool schema_col_is_time(const struct col_def *c);
+
 /* The enum entry for a wire name, or NULL. */
 const struct enum_val *schema_enum(const struct col_def *c, const uint8_t *name,
                                    size_t len);

@@ -246,6 +246,31 @@ int store_account_remove(hz_node *n, const char *name, struct hz_err *err);
  * by name; never a hash. */
 int store_account_list(hz_node *n, char **json, struct hz_err *err);
 
+/* ---- the county mirror's view of the node (state/changes.c; DECISIONS
+ * 43, proto/storage.md table chg) */
+
+/* Make what the mirror reads the changes by: the index of each entity
+ * table's chg (proto/storage.md, "The change counter"; a node that is
+ * never mirrored does not pay for it). Once before the first pass. */
+int store_changes_ready(hz_node *n, struct hz_err *err);
+/* The node's change counter (the last number given, 0 when nothing
+ * changed), its state hash (2 * 32 hex digits and a NUL into
+ * @state_hash; NULL: not wanted, it reads every row) and its network
+ * (2 * 16 hex digits and a NUL into @network), from one snapshot. */
+int store_changes_top(hz_node *n, int64_t *counter, char *state_hash,
+                      char *network, struct hz_err *err);
+/* The rows changed after @after up to @upto, at most @max of them, in
+ * counter order, from one snapshot, as a JSON array in *@out (owned:
+ * json_decref) of {"counter", "table", "id" (32 hex), "row" (the row as
+ * huzhu ls gives it, with "deleted": true on a tombstoned row; null when
+ * the node holds the row no more), "conflicts" (the row's, as huzhu
+ * conflicts lists them)}. A row of a table this build does not know is
+ * left out. *@last gets the highest number read (@after when none): the
+ * next call starts after it. */
+#define STORE_CHANGES_MAX 10000u
+int store_changes_since(hz_node *n, int64_t after, int64_t upto, size_t max,
+                        json_t **out, int64_t *last, struct hz_err *err);
+
 /* ---- files/roster_import.c: a roster's households into the node (huzhu import
  * roster; proto/roster.md, DECISIONS 41) */
 

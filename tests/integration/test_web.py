@@ -558,6 +558,23 @@ def upgraded_search(work, old):
         db.execute("DROP TABLE roster_seen")
         db.execute("DROP INDEX IF EXISTS e_households_number")
         db.execute("DROP INDEX IF EXISTS e_persons_name")
+        # no change counter (before 15): no chg column, no chg_gone, the
+        # event rows numbered 1, 2, ... in each table
+        mat = [r[0] for r in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND"
+            " (name LIKE 'e\\_%' ESCAPE '\\' OR name LIKE 'v\\_%'"
+            " ESCAPE '\\')")]
+        T.check(len(mat) > 10, "the materialized tables (%r)" % mat)
+        for table in mat:
+            if table.startswith("e_"):
+                db.execute('ALTER TABLE "%s" DROP COLUMN chg' % table)
+            else:
+                db.execute('UPDATE "%s" SET rowid = -rowid' % table)
+                db.execute('UPDATE "%s" SET rowid = (SELECT count(*) FROM'
+                           ' "%s" AS x WHERE x.rowid <= "%s".rowid)'
+                           % (table, table, table))
+        db.execute("DROP TABLE chg_gone")
+        db.execute("DELETE FROM meta WHERE k = 'chg'")
         # contact without how far behind each side is (formats 7 to 11)
         db.execute("ALTER TABLE contact DROP COLUMN they_lack")
         db.execute("ALTER TABLE contact DROP COLUMN we_lack")
@@ -571,8 +588,20 @@ def upgraded_search(work, old):
         db.commit()
         db.close()
         n.out("status")  # opened for writing: upgraded
-        T.check_eq(n.query("PRAGMA user_version")[0][0], 14,
-                   "format %d -> 14" % old)
+        T.check_eq(n.query("PRAGMA user_version")[0][0], 15,
+                   "format %d -> 15" % old)
+        # every row of every materialized table numbered as changed once
+        # (format 15), each with a number of its own, the counter at the
+        # highest
+        every = " UNION ALL ".join(
+            'SELECT %s AS chg FROM "%s"'
+            % ("chg" if t.startswith("e_") else "rowid", t) for t in mat)
+        got = n.query("SELECT count(*), count(DISTINCT chg), min(chg),"
+                      " max(chg) FROM (%s)" % every)[0]
+        T.check(got[0] > 0 and got[0] == got[1] and got[2] > 0,
+                "every row numbered once (%r)" % (got,))
+        T.check_eq(n.query("SELECT v FROM meta WHERE k = 'chg'")[0][0],
+                   got[3], "the counter at the highest number")
         T.check_eq(n.query("SELECT count(*) FROM sqlite_master WHERE name IN"
                            " ('roster_seen', 'e_households_number',"
                            " 'e_persons_name')")[0][0],

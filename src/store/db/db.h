@@ -40,9 +40,11 @@
  * account table of the web interface; 9: sx, the search index; 10: sx
  * with the names' pinyin (rebuilt); 11: entity rows numbered, sx and
  * log.author by integers; 12: contact.they_lack and we_lack (how far
- * behind each side is). An older database is brought up to
- * date when it is opened for writing (node/node.c). */
-#define HZ_DB_FORMAT 14
+ * behind each side is); 13: roster_seen; 14: e_persons_name; 15: the
+ * local change counter the county mirror follows (DECISIONS 43): chg on
+ * every materialized row, chg_gone for rows taken away. An older database
+ * is brought up to date when it is opened for writing (node/node.c). */
+#define HZ_DB_FORMAT 15
 
 /* The columns of pending and forks (format 7), for db.c's schema and the
  * upgrades in log/log.c. */

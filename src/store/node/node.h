@@ -68,6 +68,16 @@ struct hz_node {
     /* The text of the statements that write materialized rows, a table
      * at a time (state/rows.c); NULL until the first. */
     struct rows_sql *rows_sql;
+    /* The local change counter in the current transaction (state/rows.c):
+     * loaded at its first change; the last number given and the one
+     * stored; the row numbered last, which keeps its number while the
+     * transaction changes it further. */
+    struct rows_chg {
+        bool loaded;
+        int64_t top, stored;
+        const struct table_def *last_t;
+        uint8_t last_row[HZ_ROW_LEN];
+    } chg;
     /* Transactions this handle committed: with SQLite's data_version
      * (other connections' commits), whether anything may have changed
      * (store_change_stamp). */

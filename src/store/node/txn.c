@@ -45,6 +45,8 @@ int txn_commit(struct hz_node *n, struct hz_err *err)
     if (rv == 0)
         rv = search_settle(n, err);
     if (rv == 0)
+        rv = rows_settle(n, err);
+    if (rv == 0)
         rv = db_commit(&n->db, err);
     if (rv == 0)
         n->commits++;
@@ -56,5 +58,6 @@ void txn_rollback(struct hz_node *n)
     n->trust_dirty = false;
     capacity_abort(n);
     search_abandon(n);
+    rows_abandon(n);
     db_rollback(&n->db);
 }

@@ -85,7 +85,8 @@ static int read_hfacts(struct hz_node *n, const struct table_def *t,
                      DB_ARGS(ROW_KEY(t, row)), add_hfact, k, err);
     for (size_t i = 0; rv == 0 && i < k->count; i++)
         rv = log_id_of(n, k->v[i].n, k->v[i].eid, err);
-    if (rv == 0)
+    /* none: a row the node holds no more (the mirror asks of it) */
+    if (rv == 0 && k->count > 0)
         qsort(k->v, k->count, sizeof k->v[0], hfact_order);
     return rv;
 }
@@ -134,14 +135,9 @@ struct conflicts {
 /* The conflicts of one row (table name, row), in column order: on a live
  * row every column with more than one head; on a tombstoned row every
  * column with a head whose entry no tombstone of the row had seen. */
-static int row_conflicts(void *data, sqlite3_stmt *st, struct hz_err *err)
+static int one_row_conflicts(struct conflicts *k, const struct table_def *t,
+                             const uint8_t *row, struct hz_err *err)
 {
-    struct conflicts *k = data;
-    const struct table_def *t =
-        schema_table_c(k->n->schema, (const char *)sqlite3_column_text(st, 0));
-    uint8_t row[HZ_ROW_LEN];
-    if (t == NULL || db_column_fixed(st, 1, row, HZ_ROW_LEN, NULL) != 0)
-        return 0; /* a table this build does not know: not listed */
     struct hfacts h = {.n = k->n};
     /* Other statements: this one stays on its row. */
     int rv = read_hfacts(k->n, t, row, &h, err);
@@ -169,6 +165,31 @@ static int row_conflicts(void *data, sqlite3_stmt *st, struct hz_err *err)
     }
     hfacts_free(&h);
     return rv;
+}
+
+static int row_conflicts(void *data, sqlite3_stmt *st, struct hz_err *err)
+{
+    struct conflicts *k = data;
+    const struct table_def *t =
+        schema_table_c(k->n->schema, (const char *)sqlite3_column_text(st, 0));
+    uint8_t row[HZ_ROW_LEN];
+    if (t == NULL || db_column_fixed(st, 1, row, HZ_ROW_LEN, NULL) != 0)
+        return 0; /* a table this build does not know: not listed */
+    return one_row_conflicts(k, t, row, err);
+}
+
+int fields_row_conflicts_json(struct hz_node *n, const struct table_def *t,
+                              const uint8_t *row, json_t *arr,
+                              struct hz_err *err)
+{
+    HZ_ASSERT(n->db.format >= 6);
+    int64_t tombs = 0;
+    int rv = db_int(&n->db,
+                    "SELECT EXISTS (SELECT 1 FROM tomb WHERE tbl = ?1 AND"
+                    " row = ?2)",
+                    DB_ARGS(ROW_KEY(t, row)), &tombs, NULL, err);
+    struct conflicts k = {.n = n, .arr = arr, .deleted = tombs != 0};
+    return rv != 0 ? rv : one_row_conflicts(&k, t, row, err);
 }
 
 /* ---- conflicts of an older node opened read-only (storage.md,

@@ -310,6 +310,20 @@ int events_conflicts_json(struct hz_node *n, json_t *arr, struct hz_err *err)
                    DB_NO_ARGS, add_reused, arr, err);
 }
 
+int events_row_conflicts_json(struct hz_node *n, const struct table_def *t,
+                              const uint8_t *row, json_t *arr,
+                              struct hz_err *err)
+{
+    HZ_ASSERT(n->db.format >= 5);
+    return db_each(&n->db,
+                   "SELECT t.name, s.row, count(*) FROM evsrc AS s"
+                   " JOIN names AS t ON t.k = s.tbl WHERE s.tbl = " TBL_K
+                   " AND s.row = ?2 GROUP BY s.tbl, s.row"
+                   " HAVING count(DISTINCT s.sum) > 1",
+                   DB_ARGS(DB_TEXT(t->name), DB_ROW(row)), add_reused, arr,
+                   err);
+}
+
 int events_clear(struct hz_node *n, struct hz_err *err)
 {
     HZ_ASSERT(db_in_txn(&n->db));

@@ -69,19 +69,28 @@ static int hash_table(hz_node *n, const struct table_def *t,
     return rv;
 }
 
-int hz_node_state_hash(hz_node *n, char *out, struct hz_err *err)
+int state_hash_txn(hz_node *n, char *out, struct hz_err *err)
 {
+    HZ_ASSERT(db_in_txn(&n->db));
     crypto_generichash_state h;
     crypto_generichash_init(&h, NULL, 0, HZ_HASH_LEN);
     crypto_generichash_update(&h, (const uint8_t *)STATE_TAG,
                               strlen(STATE_TAG));
-    int rv = txn_begin_read(n, err);
+    int rv = 0;
     for (size_t i = 0; rv == 0 && i < n->schema->n_tables; i++)
         rv = hash_table(n, &n->schema->tables[i], &h, err);
-    txn_rollback(n);
     uint8_t digest[HZ_HASH_LEN];
     crypto_generichash_final(&h, digest, sizeof digest);
     if (rv == 0)
         hex_encode(digest, sizeof digest, out);
+    return rv;
+}
+
+int hz_node_state_hash(hz_node *n, char *out, struct hz_err *err)
+{
+    int rv = txn_begin_read(n, err);
+    if (rv == 0)
+        rv = state_hash_txn(n, out, err);
+    txn_rollback(n);
     return rv;
 }

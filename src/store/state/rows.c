@@ -2,7 +2,21 @@
  * tables and "v_<table>" for event tables (proto/storage.md). Only
  * fields.c and events.c decide what they hold; query.c, views.c and
  * hash.c read them. Every change to a row of persons or households tells
- * search.c, which keeps the search index in step. */
+ * search.c, which keeps the search index in step.
+ *
+ * Every change also numbers its row (format 15; DECISIONS 43): an
+ * entity row's chg column gets the next number of the local change
+ * counter in the statement that changes it (an event row is never
+ * changed in place: put again, its rowid is the number), a row taken
+ * away is recorded in
+ * chg_gone, and the counter (meta "chg") is stored when the transaction
+ * commits. So the rows numbered above a number are exactly those changed
+ * since, which is what the county mirror copies (changes.c). Every
+ * change of a row's conflicts rewrites the row as well (fields.c
+ * refreshes the columns a write names, events.c puts an event row again
+ * from its sources), so numbering the rows numbers those too. A row is
+ * numbered once per run of statements on it: the columns of one write
+ * after the first leave its number as it is. */
 #include "state.h"
 
 #include "../../core/error_int.h"
@@ -17,9 +31,10 @@
  * BENCHMARKS.md "Statements written once") */
 
 enum row_sql {
-    SQL_ENSURE,
+    SQL_ENSURE, /* ?2: the number */
     SQL_DELETE,
-    SQL_SET_DELETED,
+    SQL_SET_DELETED,     /* ?2: deleted */
+    SQL_SET_DELETED_CHG, /* ?2: deleted, ?3: the number */
     SQL_STATE,
     SQL_WHOLE, /* an entity row inserted, or an event row put, whole */
     SQL_FIXED
@@ -27,7 +42,9 @@ enum row_sql {
 
 struct rows_sql {
     char *fixed[SQL_FIXED];
-    char **set_col; /* one a column: UPDATE .. SET "col" = ?1 WHERE id = ?2 */
+    /* one a column: UPDATE .. SET "col" = ?1 WHERE id = ?2, and the same
+     * numbering the row: .. SET "col" = ?1, chg = ?3 WHERE id = ?2 */
+    char **set_col, **set_col_chg;
 };
 
 static char *sql_dup(const char *s, struct hz_err *err)
@@ -38,20 +55,22 @@ static char *sql_dup(const char *s, struct hz_err *err)
     return d;
 }
 
-/* "@verb INTO "x_t"(id, @second, every column) VALUES(?, @second_value,
- * ?...)": one statement that writes a whole materialized row. */
+/* "@verb INTO "x_t"(id, @number, @second, every column) VALUES(?, ?,
+ * @second_value, ?...)": one statement that writes a whole materialized
+ * row, numbered. */
 static void whole_row_sql(const struct table_def *t, const char *verb,
-                          const char *second, const char *second_value,
-                          char *sql, size_t size)
+                          const char *number, const char *second,
+                          const char *second_value, char *sql, size_t size)
 {
     char name[96];
     db_table_name(t, name, sizeof name);
-    int len = snprintf(sql, size, "%s INTO %s(id, %s", verb, name, second);
+    int len = snprintf(sql, size, "%s INTO %s(id, %s, %s", verb, name, number,
+                       second);
     for (size_t c = 0; c < t->n_cols; c++)
         len += snprintf(sql + len, size - (size_t)len, ", \"%s\"",
                         t->cols[c].name);
-    len +=
-        snprintf(sql + len, size - (size_t)len, ") VALUES(?, %s", second_value);
+    len += snprintf(sql + len, size - (size_t)len, ") VALUES(?, ?, %s",
+                    second_value);
     for (size_t c = 0; c < t->n_cols; c++)
         len += snprintf(sql + len, size - (size_t)len, ", ?");
     snprintf(sql + len, size - (size_t)len, ")");
@@ -65,9 +84,11 @@ static int table_sql_build(const struct table_def *t, struct rows_sql *q,
     db_table_name(t, name, sizeof name);
     bool entity = t->kind == TABLE_ENTITY;
     const char *around[][2] = {
-        [SQL_ENSURE] = {"INSERT OR IGNORE INTO", "(id) VALUES(?1)"},
+        [SQL_ENSURE] = {"INSERT OR IGNORE INTO", "(id, chg) VALUES(?1, ?2)"},
         [SQL_DELETE] = {"DELETE FROM", "WHERE id = ?1"},
         [SQL_SET_DELETED] = {"UPDATE", "SET deleted = ?2 WHERE id = ?1"},
+        [SQL_SET_DELETED_CHG] = {"UPDATE",
+                                 "SET deleted = ?2, chg = ?3 WHERE id = ?1"},
         [SQL_STATE] = {entity ? "SELECT deleted FROM" : "SELECT 0 FROM",
                        "WHERE id = ?1"},
     };
@@ -76,19 +97,27 @@ static int table_sql_build(const struct table_def *t, struct rows_sql *q,
         if ((q->fixed[i] = sql_dup(sql, err)) == NULL)
             return HZ_ENOMEM;
     }
+    /* an event row put again gets a new rowid, its new number */
     if (entity)
-        whole_row_sql(t, "INSERT", "deleted", "0", sql, sizeof sql);
+        whole_row_sql(t, "INSERT", "chg", "deleted", "0", sql, sizeof sql);
     else
-        whole_row_sql(t, "INSERT OR REPLACE", "eid", "?", sql, sizeof sql);
+        whole_row_sql(t, "INSERT OR REPLACE", "rowid", "eid", "?", sql,
+                      sizeof sql);
     if ((q->fixed[SQL_WHOLE] = sql_dup(sql, err)) == NULL)
         return HZ_ENOMEM;
     q->set_col = calloc(t->n_cols, sizeof *q->set_col);
-    if (q->set_col == NULL && t->n_cols > 0)
+    q->set_col_chg = calloc(t->n_cols, sizeof *q->set_col_chg);
+    if ((q->set_col == NULL || q->set_col_chg == NULL) && t->n_cols > 0)
         return hz_err_set(err, HZ_ENOMEM, "statement text");
     for (size_t c = 0; c < t->n_cols; c++) {
         snprintf(sql, sizeof sql, "UPDATE %s SET \"%s\" = ?1 WHERE id = ?2",
                  name, t->cols[c].name);
         if ((q->set_col[c] = sql_dup(sql, err)) == NULL)
+            return HZ_ENOMEM;
+        snprintf(sql, sizeof sql,
+                 "UPDATE %s SET \"%s\" = ?1, chg = ?3 WHERE id = ?2", name,
+                 t->cols[c].name);
+        if ((q->set_col_chg[c] = sql_dup(sql, err)) == NULL)
             return HZ_ENOMEM;
     }
     return 0;
@@ -102,10 +131,14 @@ void rows_close(struct hz_node *n)
         struct rows_sql *q = &n->rows_sql[i];
         for (size_t k = 0; k < SQL_FIXED; k++)
             free(q->fixed[k]);
-        for (size_t c = 0;
-             q->set_col != NULL && c < n->schema->tables[i].n_cols; c++)
-            free(q->set_col[c]);
+        for (size_t c = 0; c < n->schema->tables[i].n_cols; c++) {
+            if (q->set_col != NULL)
+                free(q->set_col[c]);
+            if (q->set_col_chg != NULL)
+                free(q->set_col_chg[c]);
+        }
         free(q->set_col);
+        free(q->set_col_chg);
     }
     free(n->rows_sql);
     n->rows_sql = NULL;
@@ -133,6 +166,87 @@ static int table_sql(struct hz_node *n, const struct table_def *t,
     return 0;
 }
 
+/* ---- the local change counter */
+
+/* The next number of the counter, loaded at the first change of the
+ * transaction. */
+static int chg_take(struct hz_node *n, int64_t *c, struct hz_err *err)
+{
+    HZ_ASSERT(db_in_txn(&n->db));
+    struct rows_chg *k = &n->chg;
+    if (!k->loaded) {
+        int64_t top = 0; /* none yet: nothing numbered */
+        bool found;
+        int rv = db_int(&n->db, "SELECT v FROM meta WHERE k = 'chg'",
+                        DB_NO_ARGS, &top, &found, err);
+        if (rv != 0)
+            return rv;
+        k->loaded = true;
+        k->top = top;
+        k->stored = top;
+        k->last_t = NULL;
+    }
+    *c = ++k->top;
+    return 0;
+}
+
+/* Does the row still hold a number this transaction gave it (the last
+ * row numbered)? Then a further change of it needs no other. */
+static bool chg_held(const struct hz_node *n, const struct table_def *t,
+                     const uint8_t *row)
+{
+    const struct rows_chg *k = &n->chg;
+    return k->loaded && k->last_t == t &&
+           memcmp(k->last_row, row, HZ_ROW_LEN) == 0;
+}
+
+static void chg_hold(struct hz_node *n, const struct table_def *t,
+                     const uint8_t *row)
+{
+    n->chg.last_t = t;
+    memcpy(n->chg.last_row, row, HZ_ROW_LEN);
+}
+
+static void chg_forget(struct hz_node *n, const struct table_def *t,
+                       const uint8_t *row)
+{
+    if (chg_held(n, t, row))
+        n->chg.last_t = NULL;
+}
+
+/* The row @row of @t taken away: numbered in chg_gone. */
+static int chg_gone(struct hz_node *n, const struct table_def *t,
+                    const uint8_t *row, struct hz_err *err)
+{
+    int64_t c = 0;
+    int rv = chg_take(n, &c, err);
+    chg_forget(n, t, row);
+    return rv != 0
+               ? rv
+               : db_run(&n->db,
+                        "INSERT INTO chg_gone(c, tbl, row) VALUES(?1,"
+                        " (SELECT k FROM names WHERE name = ?2), ?3)",
+                        DB_ARGS(DB_INT(c), DB_TEXT(t->name), DB_ROW(row)), err);
+}
+
+int rows_settle(struct hz_node *n, struct hz_err *err)
+{
+    struct rows_chg *k = &n->chg;
+    int rv = 0;
+    if (k->loaded && k->top != k->stored)
+        rv = db_run(&n->db,
+                    "INSERT OR REPLACE INTO meta(k, v) VALUES('chg', ?1)",
+                    DB_ARGS(DB_INT(k->top)), err);
+    if (rv == 0)
+        rows_abandon(n);
+    return rv;
+}
+
+void rows_abandon(struct hz_node *n)
+{
+    memset(&n->chg, 0, sizeof n->chg);
+}
+
 /* Run @t's statement @which with ?1 bound to @row and ?2 to @second
  * (when not NULL). */
 static int row_exec(struct hz_node *n, const struct table_def *t,
@@ -152,22 +266,45 @@ static int row_exec(struct hz_node *n, const struct table_def *t,
 int rows_ensure(struct hz_node *n, const struct table_def *t,
                 const uint8_t *row, struct hz_err *err)
 {
-    return row_exec(n, t, row, SQL_ENSURE, NULL, err);
+    int64_t c = 0;
+    int rv = chg_take(n, &c, err);
+    struct db_arg num = DB_INT(c);
+    if (rv == 0)
+        rv = row_exec(n, t, row, SQL_ENSURE, &num, err);
+    if (rv == 0 && db_changes(&n->db) == 1)
+        chg_hold(n, t, row); /* made here, numbered */
+    return rv;
 }
 
 int rows_delete(struct hz_node *n, const struct table_def *t,
                 const uint8_t *row, struct hz_err *err)
 {
     int rv = search_forget(n, t, row, err);
-    return rv != 0 ? rv : row_exec(n, t, row, SQL_DELETE, NULL, err);
+    if (rv == 0)
+        rv = row_exec(n, t, row, SQL_DELETE, NULL, err);
+    return rv != 0 || db_changes(&n->db) == 0 ? rv : chg_gone(n, t, row, err);
 }
 
 int rows_set_deleted(struct hz_node *n, const struct table_def *t,
                      const uint8_t *row, bool deleted, struct hz_err *err)
 {
+    HZ_ASSERT(db_in_txn(&n->db));
     HZ_ASSERT(t->kind == TABLE_ENTITY);
-    struct db_arg d = DB_INT(deleted);
-    return row_exec(n, t, row, SQL_SET_DELETED, &d, err);
+    const struct rows_sql *q;
+    int rv = table_sql(n, t, &q, err);
+    if (rv != 0)
+        return rv;
+    if (chg_held(n, t, row))
+        return db_run(&n->db, q->fixed[SQL_SET_DELETED],
+                      DB_ARGS(DB_ROW(row), DB_INT(deleted)), err);
+    int64_t c = 0;
+    rv = chg_take(n, &c, err);
+    if (rv == 0)
+        rv = db_run(&n->db, q->fixed[SQL_SET_DELETED_CHG],
+                    DB_ARGS(DB_ROW(row), DB_INT(deleted), DB_INT(c)), err);
+    if (rv == 0)
+        chg_hold(n, t, row);
+    return rv;
 }
 
 int rows_set_field(struct hz_node *n, const struct table_def *t,
@@ -181,15 +318,26 @@ int rows_set_field(struct hz_node *n, const struct table_def *t,
     bool indexed = search_indexes(t, c);
     if (rv == 0 && indexed)
         rv = search_forget(n, t, row, err);
+    bool held = chg_held(n, t, row);
+    int64_t num = 0;
+    if (rv == 0 && !held)
+        rv = chg_take(n, &num, err);
     sqlite3_stmt *st;
     if (rv == 0)
-        rv = db_prep(&n->db, q->set_col[c - t->cols], &st, err);
+        rv = db_prep(&n->db,
+                     held ? q->set_col[c - t->cols]
+                          : q->set_col_chg[c - t->cols],
+                     &st, err);
     if (rv != 0)
         return rv;
     if (v != NULL)
         db_bind_value(st, 1, v);
     sqlite3_bind_blob(st, 2, row, HZ_ROW_LEN, SQLITE_STATIC);
+    if (!held)
+        sqlite3_bind_int64(st, 3, num);
     rv = db_step_done(&n->db, st, err);
+    if (rv == 0 && !held)
+        chg_hold(n, t, row);
     if (rv == 0 && indexed)
         rv = search_add(n, t, row, err);
     return rv;
@@ -203,7 +351,10 @@ static int put_whole(struct hz_node *n, const struct table_def *t,
     HZ_ASSERT(db_in_txn(&n->db));
     HZ_ASSERT(t->n_cols <= HZ_FIELDS_MAX);
     const struct rows_sql *q;
+    int64_t num = 0;
     int rv = table_sql(n, t, &q, err);
+    if (rv == 0)
+        rv = chg_take(n, &num, err);
     sqlite3_stmt *st;
     if (rv == 0)
         rv = db_prep(&n->db, q->fixed[SQL_WHOLE], &st, err);
@@ -211,11 +362,15 @@ static int put_whole(struct hz_node *n, const struct table_def *t,
         return rv;
     int at = 1;
     sqlite3_bind_blob(st, at++, row, HZ_ROW_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(st, at++, num);
     if (eid != NULL)
         sqlite3_bind_blob(st, at++, eid, HZ_HASH_LEN, SQLITE_STATIC);
     for (size_t c = 0; c < t->n_cols; c++)
         db_bind_value(st, at++, &vals[c]);
-    return db_step_done(&n->db, st, err);
+    rv = db_step_done(&n->db, st, err);
+    if (rv == 0)
+        chg_hold(n, t, row);
+    return rv;
 }
 
 int rows_insert_entity(struct hz_node *n, const struct table_def *t,
@@ -254,12 +409,26 @@ int rows_state(struct hz_node *n, const struct table_def *t, const uint8_t *row,
 int rows_clear(struct hz_node *n, struct hz_err *err)
 {
     HZ_ASSERT(db_in_txn(&n->db));
-    int rv = 0;
+    int64_t base = 0;
+    int rv = chg_take(n, &base, err);
+    base--; /* the numbers given here start at the next */
     for (size_t i = 0; rv == 0 && i < n->schema->n_tables; i++) {
-        char table[96], sql[160];
-        db_table_name(&n->schema->tables[i], table, sizeof table);
+        const struct table_def *t = &n->schema->tables[i];
+        char table[96], sql[256];
+        db_table_name(t, table, sizeof table);
+        /* every row taken away, numbered as a change */
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO chg_gone(c, tbl, row) SELECT ?1 + row_number()"
+                 " OVER (ORDER BY rowid), (SELECT k FROM names WHERE name ="
+                 " ?2), id FROM %s",
+                 table);
+        rv = db_run(&n->db, sql, DB_ARGS(DB_INT(base), DB_TEXT(t->name)), err);
+        base += rv == 0 ? db_changes(&n->db) : 0;
         snprintf(sql, sizeof sql, "DELETE FROM %s", table);
-        rv = db_exec(&n->db, sql, err);
+        if (rv == 0)
+            rv = db_exec(&n->db, sql, err);
     }
+    n->chg.top = base > n->chg.top ? base : n->chg.top;
+    n->chg.last_t = NULL;
     return rv != 0 ? rv : search_clear(n, err);
 }

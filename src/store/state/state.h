@@ -79,6 +79,11 @@ int fields_upgrade(struct hz_node *n, struct hz_err *err);
 /* Append the conflicts kept for review ("concurrent", "delete_vs_edit";
  * proto/merge.md) to @arr. */
 int fields_conflicts_json(struct hz_node *n, json_t *arr, struct hz_err *err);
+/* The same for one row of @t (format 6 or newer): its conflicts appended
+ * to @arr, none when it has none. */
+int fields_row_conflicts_json(struct hz_node *n, const struct table_def *t,
+                              const uint8_t *row, json_t *arr,
+                              struct hz_err *err);
 
 /* ---- events.c: event rows from their sources */
 
@@ -100,6 +105,10 @@ int events_sources(struct hz_node *n, const struct table_def *t,
                    struct hz_err *err);
 /* Append the "event_id_reused" conflicts to @arr. */
 int events_conflicts_json(struct hz_node *n, json_t *arr, struct hz_err *err);
+/* The same for one event row of @t (format 5 or newer). */
+int events_row_conflicts_json(struct hz_node *n, const struct table_def *t,
+                              const uint8_t *row, json_t *arr,
+                              struct hz_err *err);
 int events_clear(struct hz_node *n, struct hz_err *err);
 
 /* ---- rows.c: the materialized rows */
@@ -126,6 +135,10 @@ int rows_put_event(struct hz_node *n, const struct table_def *t,
 int rows_state(struct hz_node *n, const struct table_def *t, const uint8_t *row,
                bool *exists, bool *deleted, struct hz_err *err);
 int rows_clear(struct hz_node *n, struct hz_err *err);
+/* Store the change counter (txn_commit, before COMMIT), and forget what
+ * this transaction numbered; rows_abandon: forget it only (a rollback). */
+int rows_settle(struct hz_node *n, struct hz_err *err);
+void rows_abandon(struct hz_node *n);
 /* Free the statements' text (hz_node_close). */
 void rows_close(struct hz_node *n);
 
@@ -136,6 +149,10 @@ void query_select_sql(const struct table_def *t, char *sql, size_t len);
 /* One row of that SELECT as a JSON object (wire names; a deleted entity
  * row says "deleted": true). */
 json_t *query_row_json(const struct table_def *t, sqlite3_stmt *st);
+
+/* hash.c: the state hash (hz_node_state_hash) inside the caller's
+ * transaction, into @out (2 * HZ_HASH_LEN hex digits and a NUL). */
+int state_hash_txn(struct hz_node *n, char *out, struct hz_err *err);
 
 /* ---- search.c: the search index sx of persons and households */
 

@@ -1,0 +1,865 @@
+/* mirror.c - the county mirror: the rows this node has materialized,
+ * copied into PostgreSQL with libpq (issue 18; DECISIONS 43; proto/cli.md,
+ * "mirror").
+ *
+ * It follows changes, not entries: the node numbers every change of a
+ * materialized row or of its conflicts (proto/storage.md, "The change
+ * counter"); a pass copies the rows numbered after the counter
+ * stored in PostgreSQL, in batches, each batch one PostgreSQL transaction
+ * together with the new counter, so a kill of either side loses nothing
+ * and copies nothing twice. One node per network writes at a time: a
+ * session advisory lock keyed by the network, held while connected.
+ *
+ * Tables come from the schema registry: one per registry table under its
+ * wire name in the URL's schema (default public), keyed by (network, id),
+ * each row with its source node and that node's state hash; a tombstoned
+ * row keeps its id with deleted true and every other column null;
+ * conflicts go to huzhu_conflicts, the counter to huzhu_mirror_state. A
+ * newer schema adds columns (ADD COLUMN IF NOT EXISTS), never drops.
+ *
+ * The URL never carries a password (libpq reads PGPASSWORD or PGPASSFILE)
+ * and is never printed; a host other than a Unix socket or loopback gets
+ * sslmode=verify-full unless the URL sets sslmode. */
+#include "mirror.h"
+
+#include "../core/error_int.h"
+#include "../core/limits.h"
+#include "../core/schema.h"
+#include "../store/store.h"
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define URL_LEN_MAX 4096u
+#define DETAIL_LEN_MAX 200u
+
+struct mirror {
+    hz_node *n;
+    PGconn *pg;
+    const struct schema *schema;
+    char sch[MIRROR_SCHEMA_LEN_MAX + 1];
+    char network[2 * 16 + 1], node[2 * 32 + 1], hash[2 * 32 + 1];
+    size_t batch;
+    unsigned long kill_in_batch, stall_in_batch;
+    const char *stall_until;
+};
+
+/* ---- SQL text, grown as needed */
+
+struct sql {
+    char *p;
+    size_t len, cap;
+    bool failed;
+};
+
+static void sql_add(struct sql *s, const char *fmt, ...) HZ_PRINTF(2, 3);
+static void sql_add(struct sql *s, const char *fmt, ...)
+{
+    if (s->failed)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int len = vsnprintf(s->p != NULL ? s->p + s->len : NULL,
+                            s->p != NULL ? s->cap - s->len : 0, fmt, ap);
+        va_end(ap);
+        if (len < 0) {
+            s->failed = true;
+            return;
+        }
+        if (s->p != NULL && s->len + (size_t)len < s->cap) {
+            s->len += (size_t)len;
+            return;
+        }
+        size_t cap = (s->cap + (size_t)len + 1) * 2;
+        char *p = realloc(s->p, cap);
+        if (p == NULL) {
+            s->failed = true;
+            return;
+        }
+        s->p = p;
+        s->cap = cap;
+    }
+}
+
+static void sql_free(struct sql *s)
+{
+    free(s->p);
+    *s = (struct sql){0};
+}
+
+/* The first line of a libpq message, bounded: the detail of our errors. */
+static void first_line(const char *msg, char *out, size_t cap)
+{
+    size_t len = strcspn(msg != NULL ? msg : "", "\n");
+    if (len >= cap)
+        len = cap - 1;
+    memcpy(out, msg != NULL ? msg : "", len);
+    out[len] = '\0';
+}
+
+static int server_fail(struct mirror *m, PGresult *r, enum mirror_fault *fault,
+                       const char *what, struct hz_err *err)
+{
+    char detail[DETAIL_LEN_MAX];
+    first_line(r != NULL ? PQresultErrorMessage(r) : PQerrorMessage(m->pg),
+               detail, sizeof detail);
+    *fault = MIRROR_SERVER;
+    return hz_err_set(err, HZ_EIO, "%s: postgresql: %s", what, detail);
+}
+
+/* Run @sql (no parameters, no rows wanted). */
+static int exec(struct mirror *m, const char *sql, enum mirror_fault *fault,
+                const char *what, struct hz_err *err)
+{
+    PGresult *r = PQexec(m->pg, sql);
+    ExecStatusType st = PQresultStatus(r);
+    int rv = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK
+                 ? 0
+                 : server_fail(m, r, fault, what, err);
+    PQclear(r);
+    return rv;
+}
+
+/* Run the prepared statement @name; *@out (when not NULL) keeps the
+ * result (PQclear it). */
+static int run(struct mirror *m, const char *name, int n_params,
+               const char *const *params, PGresult **out,
+               enum mirror_fault *fault, struct hz_err *err)
+{
+    PGresult *r = PQexecPrepared(m->pg, name, n_params, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+    int rv = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK
+                 ? 0
+                 : server_fail(m, r, fault, name, err);
+    if (rv == 0 && out != NULL)
+        *out = r;
+    else
+        PQclear(r);
+    return rv;
+}
+
+static int prepare(struct mirror *m, const char *name, const struct sql *s,
+                   enum mirror_fault *fault, struct hz_err *err)
+{
+    if (s->failed)
+        return hz_err_set(err, HZ_ENOMEM, "mirror statements");
+    PGresult *r = PQprepare(m->pg, name, s->p, 0, NULL);
+    int rv = PQresultStatus(r) == PGRES_COMMAND_OK
+                 ? 0
+                 : server_fail(m, r, fault, name, err);
+    PQclear(r);
+    return rv;
+}
+
+/* ---- the URL */
+
+/* Take "schema=NAME" out of the URL's query (libpq knows no such
+ * parameter) into @schema; the rest of the URL into @clean. */
+static int take_schema(const char *url, char *clean, char *schema,
+                       enum mirror_fault *fault, struct hz_err *err)
+{
+    *fault = MIRROR_URL;
+    if (strncmp(url, "postgresql://", 13) != 0 &&
+        strncmp(url, "postgres://", 11) != 0)
+        return hz_err_set(err, HZ_EINVAL,
+                          "not a postgresql:// or postgres:// URL");
+    if (strlen(url) >= URL_LEN_MAX)
+        return hz_err_set(err, HZ_ETOOBIG, "URL of more than %u bytes",
+                          URL_LEN_MAX - 1);
+    strcpy(schema, "public");
+    const char *q = strchr(url, '?');
+    size_t head = q != NULL ? (size_t)(q - url) : strlen(url);
+    memcpy(clean, url, head);
+    clean[head] = '\0';
+    char sep = '?';
+    while (q != NULL) {
+        const char *p = q + 1;
+        q = strchr(p, '&');
+        size_t len = q != NULL ? (size_t)(q - p) : strlen(p);
+        if (len > 7 && strncmp(p, "schema=", 7) == 0) {
+            size_t n = len - 7;
+            if (n > MIRROR_SCHEMA_LEN_MAX)
+                return hz_err_set(err, HZ_EINVAL, "schema name too long");
+            for (size_t i = 0; i < n; i++) {
+                char c = p[7 + i];
+                bool ok = (c >= 'a' && c <= 'z') || c == '_' ||
+                          (i > 0 && c >= '0' && c <= '9');
+                if (!ok)
+                    return hz_err_set(err, HZ_EINVAL,
+                                      "schema name: lower-case letters,"
+                                      " digits and _ only");
+            }
+            memcpy(schema, p + 7, n);
+            schema[n] = '\0';
+            continue;
+        }
+        size_t at = strlen(clean);
+        clean[at] = sep;
+        memcpy(clean + at + 1, p, len);
+        clean[at + 1 + len] = '\0';
+        sep = '&';
+    }
+    *fault = MIRROR_OK;
+    return 0;
+}
+
+/* Is every host of @hosts (libpq's comma-separated list) a Unix socket
+ * or loopback? */
+static bool hosts_local(const char *hosts)
+{
+    while (*hosts != '\0') {
+        size_t len = strcspn(hosts, ",");
+        bool local = hosts[0] == '/' || hosts[0] == '@' ||
+                     (len == 9 && strncmp(hosts, "localhost", 9) == 0) ||
+                     (len == 9 && strncmp(hosts, "127.0.0.1", 9) == 0) ||
+                     (len == 3 && strncmp(hosts, "::1", 3) == 0) ||
+                     (len == 5 && strncmp(hosts, "[::1]", 5) == 0);
+        if (!local && len > 0)
+            return false;
+        hosts += len + (hosts[len] == ',');
+    }
+    return true;
+}
+
+/* What the URL says: a password (refused), its hosts, an sslmode. */
+static int read_url(const char *url, bool *local, bool *has_sslmode,
+                    enum mirror_fault *fault, struct hz_err *err)
+{
+    char *msg = NULL;
+    PQconninfoOption *opts = PQconninfoParse(url, &msg);
+    if (opts == NULL) {
+        PQfreemem(msg); /* may quote the URL: never shown */
+        *fault = MIRROR_URL;
+        return hz_err_set(err, HZ_EINVAL, "the URL does not parse");
+    }
+    bool password = false, host_given = false;
+    *local = true;
+    *has_sslmode = false;
+    for (PQconninfoOption *o = opts; o->keyword != NULL; o++) {
+        if (o->val == NULL || o->val[0] == '\0')
+            continue;
+        if (strcmp(o->keyword, "password") == 0)
+            password = true;
+        else if (strcmp(o->keyword, "sslmode") == 0)
+            *has_sslmode = true;
+        else if (strcmp(o->keyword, "host") == 0 ||
+                 strcmp(o->keyword, "hostaddr") == 0) {
+            host_given = true;
+            *local = *local && hosts_local(o->val);
+        }
+    }
+    PQconninfoFree(opts);
+    if (!host_given && getenv("PGHOST") != NULL)
+        *local = hosts_local(getenv("PGHOST"));
+    if (password) {
+        *fault = MIRROR_URL_PASSWORD;
+        return hz_err_set(err, HZ_EINVAL,
+                          "the URL carries a password: use PGPASSFILE or"
+                          " PGPASSWORD");
+    }
+    return 0;
+}
+
+static void quiet(void *data, const char *message)
+{
+    (void)data;
+    (void)message;
+}
+
+static int connect_pg(struct mirror *m, const char *url,
+                      enum mirror_fault *fault, struct hz_err *err)
+{
+    bool local = true, has_sslmode = false;
+    int rv = read_url(url, &local, &has_sslmode, fault, err);
+    if (rv != 0)
+        return rv;
+    /* Ours first, so the URL's own connect_timeout or application_name
+     * wins; sslmode after it, given only when the URL has none. */
+    const char *keys[] = {"application_name", "connect_timeout", "dbname",
+                          "sslmode", NULL};
+    const char *vals[] = {"huzhu mirror", "10", url, "verify-full", NULL};
+    if (local || has_sslmode)
+        keys[3] = NULL;
+    m->pg = PQconnectdbParams(keys, vals, 1);
+    if (m->pg == NULL) {
+        *fault = MIRROR_UNREACHABLE;
+        return hz_err_set(err, HZ_ENOMEM, "libpq");
+    }
+    if (PQstatus(m->pg) == CONNECTION_OK) {
+        /* the server's notices (a table that exists already) are not
+         * ours to print */
+        PQsetNoticeProcessor(m->pg, quiet, NULL);
+        return 0;
+    }
+    const char *msg = PQerrorMessage(m->pg);
+    char detail[DETAIL_LEN_MAX];
+    first_line(strstr(msg, "FATAL:") != NULL ? strstr(msg, "FATAL:") : msg,
+               detail, sizeof detail);
+    bool auth = PQconnectionNeedsPassword(m->pg) ||
+                strstr(msg, "authentication failed") != NULL ||
+                strstr(msg, "pg_hba.conf") != NULL ||
+                strstr(msg, "no password supplied") != NULL ||
+                (strstr(msg, "role \"") != NULL &&
+                 strstr(msg, "does not exist") != NULL);
+    *fault = auth ? MIRROR_AUTH : MIRROR_UNREACHABLE;
+    return hz_err_set(err, auth ? HZ_EPERM : HZ_EIO, "postgresql: %s", detail);
+}
+
+/* ---- tables */
+
+static const char *pg_type(const struct col_def *c)
+{
+    switch (c->type) {
+    case COL_TEXT:
+    case COL_ENUM:
+        return "text";
+    case COL_INT:
+        return schema_col_is_time(c) ? "timestamptz" : "bigint";
+    case COL_REAL:
+        return "double precision";
+    case COL_BOOL:
+        return "boolean";
+    case COL_ID:
+        return "uuid";
+    }
+    return "text";
+}
+
+/* COMMENT ON @what IS 'zh / en', the text quoted by libpq. */
+static void add_comment(struct mirror *m, struct sql *s, const char *what,
+                        const char *zh, const char *en)
+{
+    char text[512];
+    snprintf(text, sizeof text, "%s / %s", zh, en);
+    char *lit = PQescapeLiteral(m->pg, text, strlen(text));
+    if (lit == NULL) {
+        s->failed = true;
+        return;
+    }
+    sql_add(s, "COMMENT ON %s IS %s;", what, lit);
+    PQfreemem(lit);
+}
+
+static void add_column(struct mirror *m, struct sql *s, const char *table,
+                       const char *col, const char *type, const char *zh,
+                       const char *en)
+{
+    sql_add(s, "ALTER TABLE \"%s\".\"%s\" ADD COLUMN IF NOT EXISTS \"%s\" %s;",
+            m->sch, table, col, type);
+    char what[256];
+    snprintf(what, sizeof what, "COLUMN \"%s\".\"%s\".\"%s\"", m->sch, table,
+             col);
+    add_comment(m, s, what, zh, en);
+}
+
+static void add_table(struct mirror *m, struct sql *s,
+                      const struct table_def *t)
+{
+    sql_add(s,
+            "CREATE TABLE IF NOT EXISTS \"%s\".\"%s\"(network text NOT NULL,"
+            " id uuid NOT NULL, PRIMARY KEY(network, id));",
+            m->sch, t->name);
+    char what[160];
+    snprintf(what, sizeof what, "TABLE \"%s\".\"%s\"", m->sch, t->name);
+    add_comment(m, s, what, t->zh, t->en);
+    snprintf(what, sizeof what, "COLUMN \"%s\".\"%s\".network", m->sch,
+             t->name);
+    add_comment(m, s, what, "网络编号", "network id");
+    snprintf(what, sizeof what, "COLUMN \"%s\".\"%s\".id", m->sch, t->name);
+    add_comment(m, s, what, "行编号", "row id");
+    if (t->kind == TABLE_ENTITY)
+        add_column(m, s, t->name, "deleted", "boolean NOT NULL DEFAULT false",
+                   "已删除(其余字段为空)", "deleted (every other column null)");
+    for (size_t c = 0; c < t->n_cols; c++)
+        add_column(m, s, t->name, t->cols[c].name, pg_type(&t->cols[c]),
+                   t->cols[c].zh, t->cols[c].en);
+    add_column(m, s, t->name, "source_node", "text", "写入镜像的节点(公钥)",
+               "the node that mirrored the row (its key)");
+    add_column(m, s, t->name, "source_state", "text", "写入时该节点的状态哈希",
+               "that node's state hash then");
+}
+
+static int create_tables(struct mirror *m, enum mirror_fault *fault,
+                         struct hz_err *err)
+{
+    struct sql s = {0};
+    sql_add(&s, "BEGIN; CREATE SCHEMA IF NOT EXISTS \"%s\";", m->sch);
+    sql_add(&s,
+            "CREATE TABLE IF NOT EXISTS \"%s\".huzhu_mirror_state(network text"
+            " PRIMARY KEY, node text NOT NULL, counter bigint NOT NULL,"
+            " state_hash text NOT NULL, full_copy boolean NOT NULL DEFAULT"
+            " false, updated timestamptz NOT NULL DEFAULT now());",
+            m->sch);
+    char what[160];
+    snprintf(what, sizeof what, "TABLE \"%s\".huzhu_mirror_state", m->sch);
+    add_comment(m, &s, what,
+                "镜像进度: 每个网络由哪个节点写入、复制到其变更计数器的哪一处",
+                "mirror progress: per network, the node writing it and the"
+                " change counter copied up to");
+    sql_add(&s,
+            "CREATE TABLE IF NOT EXISTS \"%s\".huzhu_conflicts(network text"
+            " NOT NULL, \"table\" text NOT NULL, id uuid NOT NULL, kind text"
+            " NOT NULL, \"column\" text, heads jsonb, versions bigint,"
+            " source_node text NOT NULL, source_state text NOT NULL);"
+            "CREATE INDEX IF NOT EXISTS huzhu_conflicts_row ON"
+            " \"%s\".huzhu_conflicts(network, \"table\", id);",
+            m->sch, m->sch);
+    snprintf(what, sizeof what, "TABLE \"%s\".huzhu_conflicts", m->sch);
+    add_comment(m, &s, what, "待复核的冲突(同 huzhu conflicts)",
+                "conflicts to review (as huzhu conflicts lists them)");
+    for (size_t i = 0; i < m->schema->n_tables; i++)
+        add_table(m, &s, &m->schema->tables[i]);
+    sql_add(&s, "COMMIT;");
+    int rv = s.failed ? hz_err_set(err, HZ_ENOMEM, "mirror tables")
+                      : exec(m, s.p, fault, "create tables", err);
+    sql_free(&s);
+    return rv;
+}
+
+/* The statements of a pass, prepared once per connection: per table an
+ * upsert ("up<i>") and a removal ("rm<i>"); the conflicts of a row
+ * ("cf_rm", "cf_add"); the progress ("state_get", "state_put"). */
+static void upsert_sql(struct mirror *m, const struct table_def *t,
+                       struct sql *s)
+{
+    int k = 1;
+    sql_add(s, "INSERT INTO \"%s\".\"%s\"(network, id", m->sch, t->name);
+    if (t->kind == TABLE_ENTITY)
+        sql_add(s, ", deleted");
+    for (size_t c = 0; c < t->n_cols; c++)
+        sql_add(s, ", \"%s\"", t->cols[c].name);
+    sql_add(s, ", source_node, source_state) VALUES($%d, $%d::uuid", k, k + 1);
+    k += 2;
+    if (t->kind == TABLE_ENTITY)
+        sql_add(s, ", $%d", k++);
+    for (size_t c = 0; c < t->n_cols; c++)
+        sql_add(s,
+                schema_col_is_time(&t->cols[c]) ? ", to_timestamp($%d)"
+                                                : ", $%d",
+                k++);
+    sql_add(s, ", $%d, $%d) ON CONFLICT (network, id) DO UPDATE SET", k, k + 1);
+    if (t->kind == TABLE_ENTITY)
+        sql_add(s, " deleted = EXCLUDED.deleted,");
+    for (size_t c = 0; c < t->n_cols; c++)
+        sql_add(s, " \"%s\" = EXCLUDED.\"%s\",", t->cols[c].name,
+                t->cols[c].name);
+    sql_add(s, " source_node = EXCLUDED.source_node,"
+               " source_state = EXCLUDED.source_state");
+}
+
+static int prepare_all(struct mirror *m, enum mirror_fault *fault,
+                       struct hz_err *err)
+{
+    int rv = 0;
+    for (size_t i = 0; rv == 0 && i < m->schema->n_tables; i++) {
+        const struct table_def *t = &m->schema->tables[i];
+        struct sql s = {0};
+        char name[32];
+        upsert_sql(m, t, &s);
+        snprintf(name, sizeof name, "up%zu", i);
+        rv = prepare(m, name, &s, fault, err);
+        sql_free(&s);
+        sql_add(&s,
+                "DELETE FROM \"%s\".\"%s\" WHERE network = $1 AND"
+                " id = $2::uuid",
+                m->sch, t->name);
+        snprintf(name, sizeof name, "rm%zu", i);
+        if (rv == 0)
+            rv = prepare(m, name, &s, fault, err);
+        sql_free(&s);
+    }
+    /* name, the SQL before the schema's name and after it */
+    static const char *const named[][3] = {
+        {"cf_rm", "DELETE FROM \"",
+         "\".huzhu_conflicts WHERE network = $1 AND \"table\" = $2 AND"
+         " id = $3::uuid"},
+        {"cf_add", "INSERT INTO \"",
+         "\".huzhu_conflicts(network, \"table\", id, kind, \"column\","
+         " heads, versions, source_node, source_state) VALUES($1, $2,"
+         " $3::uuid, $4, $5, $6::jsonb, $7::bigint, $8, $9)"},
+        {"state_get", "SELECT node, counter, full_copy FROM \"",
+         "\".huzhu_mirror_state WHERE network = $1"},
+        {"state_put", "INSERT INTO \"",
+         "\".huzhu_mirror_state(network, node, counter, state_hash,"
+         " full_copy, updated) VALUES($1, $2, $3::bigint, $4, $5::boolean,"
+         " now()) ON CONFLICT (network) DO UPDATE SET node = EXCLUDED.node,"
+         " counter = EXCLUDED.counter, state_hash = EXCLUDED.state_hash,"
+         " full_copy = EXCLUDED.full_copy, updated = now()"},
+    };
+    for (size_t i = 0; rv == 0 && i < sizeof named / sizeof named[0]; i++) {
+        struct sql s = {0};
+        sql_add(&s, "%s%s%s", named[i][1], m->sch, named[i][2]);
+        rv = prepare(m, named[i][0], &s, fault, err);
+        sql_free(&s);
+    }
+    return rv;
+}
+
+/* ---- open and close */
+
+int mirror_open(hz_node *n, const struct mirror_opts *o, struct mirror **out,
+                enum mirror_fault *fault, struct hz_err *err)
+{
+    *out = NULL;
+    *fault = MIRROR_OK;
+    if (o->batch == 0 || o->batch > STORE_CHANGES_MAX)
+        return hz_err_set(err, HZ_EINVAL, "batch of 1 to %u rows",
+                          STORE_CHANGES_MAX);
+    struct mirror *m = calloc(1, sizeof *m);
+    char *clean = malloc(URL_LEN_MAX);
+    if (m == NULL || clean == NULL) {
+        free(m);
+        free(clean);
+        return hz_err_set(err, HZ_ENOMEM, "mirror");
+    }
+    m->n = n;
+    m->schema = schema_current();
+    m->batch = o->batch;
+    m->kill_in_batch = o->kill_in_batch;
+    m->stall_in_batch = o->stall_in_batch;
+    m->stall_until = o->stall_until;
+    hz_node_key_hex(n, m->node);
+    int64_t top;
+    int rv = take_schema(o->url, clean, m->sch, fault, err);
+    if (rv == 0) {
+        rv = store_changes_ready(n, err);
+        if (rv == 0)
+            rv = store_changes_top(n, &top, NULL, m->network, err);
+        if (rv != 0)
+            *fault = MIRROR_NODE;
+    }
+    if (rv == 0)
+        rv = connect_pg(m, clean, fault, err);
+    free(clean);
+    PGresult *r = NULL;
+    if (rv == 0) {
+        const char *params[] = {m->network};
+        r = PQexecParams(m->pg,
+                         "SELECT pg_try_advisory_lock(hashtextextended("
+                         "'huzhu mirror ' || $1, 0))",
+                         1, NULL, params, NULL, NULL, 0);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK)
+            rv = server_fail(m, r, fault, "lock", err);
+        else if (strcmp(PQgetvalue(r, 0, 0), "t") != 0) {
+            *fault = MIRROR_LOCKED;
+            rv = hz_err_set(err, HZ_EBUSY,
+                            "network %.8s: another node holds the lock",
+                            m->network);
+        }
+        PQclear(r);
+    }
+    if (rv == 0)
+        rv = create_tables(m, fault, err);
+    if (rv == 0)
+        rv = prepare_all(m, fault, err);
+    if (rv != 0) {
+        mirror_close(m);
+        return rv;
+    }
+    *out = m;
+    return 0;
+}
+
+void mirror_close(struct mirror *m)
+{
+    if (m == NULL)
+        return;
+    if (m->pg != NULL)
+        PQfinish(m->pg);
+    free(m);
+}
+
+const char *mirror_schema(const struct mirror *m)
+{
+    return m->sch;
+}
+
+const char *mirror_network(const struct mirror *m)
+{
+    return m->network;
+}
+
+const char *mirror_state_hash(const struct mirror *m)
+{
+    return m->hash;
+}
+
+/* ---- a pass */
+
+/* A JSON value as a text parameter; NULL for null or absent. */
+static const char *param_of(json_t *v, char *buf, size_t cap)
+{
+    if (json_is_string(v))
+        return json_string_value(v);
+    if (json_is_integer(v)) {
+        snprintf(buf, cap, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return buf;
+    }
+    if (json_is_real(v)) {
+        snprintf(buf, cap, "%.17g", json_real_value(v));
+        return buf;
+    }
+    if (json_is_boolean(v))
+        return json_is_true(v) ? "true" : "false";
+    return NULL;
+}
+
+static int put_row(struct mirror *m, size_t i, const char *id, json_t *row,
+                   enum mirror_fault *fault, struct hz_err *err)
+{
+    const struct table_def *t = &m->schema->tables[i];
+    /* network, id, deleted, the columns, source_node, source_state */
+    const char *params[HZ_FIELDS_MAX + 5];
+    char bufs[HZ_FIELDS_MAX][32];
+    HZ_ASSERT(t->n_cols <= HZ_FIELDS_MAX);
+    bool deleted = json_is_true(json_object_get(row, "deleted"));
+    int k = 0;
+    params[k++] = m->network;
+    params[k++] = id;
+    if (t->kind == TABLE_ENTITY)
+        params[k++] = deleted ? "true" : "false";
+    for (size_t c = 0; c < t->n_cols; c++)
+        params[k++] = deleted ? NULL
+                              : param_of(json_object_get(row, t->cols[c].name),
+                                         bufs[c], sizeof bufs[c]);
+    params[k++] = m->node;
+    params[k++] = m->hash;
+    char name[32];
+    snprintf(name, sizeof name, "up%zu", i);
+    return run(m, name, k, params, NULL, fault, err);
+}
+
+static int put_conflicts(struct mirror *m, const char *table, const char *id,
+                         json_t *list, struct mirror_pass *p,
+                         enum mirror_fault *fault, struct hz_err *err)
+{
+    const char *key[] = {m->network, table, id};
+    int rv = run(m, "cf_rm", 3, key, NULL, fault, err);
+    size_t i;
+    json_t *c;
+    json_array_foreach(list, i, c)
+    {
+        if (rv != 0)
+            break;
+        char *heads = json_object_get(c, "heads") != NULL
+                          ? json_dumps(json_object_get(c, "heads"), 0)
+                          : NULL;
+        char versions[32];
+        const char *params[] = {
+            m->network,
+            table,
+            id,
+            json_string_value(json_object_get(c, "kind")),
+            json_string_value(json_object_get(c, "column")),
+            heads,
+            param_of(json_object_get(c, "versions"), versions, sizeof versions),
+            m->node,
+            m->hash,
+        };
+        rv = run(m, "cf_add", 9, params, NULL, fault, err);
+        free(heads);
+        p->conflicts += rv == 0;
+    }
+    return rv;
+}
+
+/* One changed row: written, or removed when the node holds it no more,
+ * and its conflicts replaced. */
+static int put_change(struct mirror *m, json_t *o, struct mirror_pass *p,
+                      enum mirror_fault *fault, struct hz_err *err)
+{
+    const char *table = json_string_value(json_object_get(o, "table"));
+    const char *id = json_string_value(json_object_get(o, "id"));
+    const struct table_def *t = schema_table_c(m->schema, table);
+    HZ_ASSERT(t != NULL);
+    HZ_ASSERT(id != NULL);
+    size_t i = schema_table_index(m->schema, t);
+    json_t *row = json_object_get(o, "row");
+    int rv;
+    if (json_is_object(row)) {
+        rv = put_row(m, i, id, row, fault, err);
+        p->rows += rv == 0;
+    } else {
+        char name[32];
+        snprintf(name, sizeof name, "rm%zu", i);
+        const char *key[] = {m->network, id};
+        rv = run(m, name, 2, key, NULL, fault, err);
+        p->removed += rv == 0;
+    }
+    return rv != 0
+               ? rv
+               : put_conflicts(m, table, id, json_object_get(o, "conflicts"), p,
+                               fault, err);
+}
+
+static int put_state(struct mirror *m, int64_t counter, bool full,
+                     enum mirror_fault *fault, struct hz_err *err)
+{
+    char c[32];
+    snprintf(c, sizeof c, "%lld", (long long)counter);
+    const char *params[] = {m->network, m->node, c, m->hash,
+                            full ? "true" : "false"};
+    return run(m, "state_put", 5, params, NULL, fault, err);
+}
+
+/* The test hooks of struct mirror_opts, in batch @n of a pass. */
+static void test_hooks(const struct mirror *m, uint64_t n)
+{
+    if (m->kill_in_batch == n)
+        raise(SIGKILL);
+    for (int i = 0; m->stall_in_batch == n && i < 1500; i++) {
+        if (m->stall_until == NULL || access(m->stall_until, F_OK) == 0)
+            break;
+        struct timespec tick = {.tv_nsec = 20 * 1000 * 1000};
+        nanosleep(&tick, NULL);
+    }
+}
+
+/* One batch: the rows changed after p->to, at most m->batch of them, in
+ * one transaction with the counter. *@done when there were none. */
+static int batch(struct mirror *m, int64_t upto, bool full,
+                 struct mirror_pass *p, bool *done, enum mirror_fault *fault,
+                 struct hz_err *err)
+{
+    json_t *arr = NULL;
+    int64_t last = p->to;
+    int rv = store_changes_since(m->n, p->to, upto, m->batch, &arr, &last, err);
+    if (rv != 0) {
+        *fault = MIRROR_NODE;
+        return rv;
+    }
+    *done = last == p->to;
+    if (!*done)
+        rv = exec(m, "BEGIN", fault, "begin", err);
+    size_t i;
+    json_t *o;
+    json_array_foreach(arr, i, o)
+    {
+        if (rv != 0 || *done)
+            break;
+        rv = put_change(m, o, p, fault, err);
+    }
+    json_decref(arr);
+    if (rv == 0 && !*done)
+        test_hooks(m, p->batches + 1);
+    if (rv == 0 && !*done)
+        rv = put_state(m, last, full, fault, err);
+    if (rv == 0 && !*done)
+        rv = exec(m, "COMMIT", fault, "commit", err);
+    if (rv != 0 && !*done) {
+        PGresult *r = PQexec(m->pg, "ROLLBACK");
+        PQclear(r);
+    }
+    if (rv == 0 && !*done) {
+        p->to = last;
+        p->batches++;
+    }
+    return rv;
+}
+
+/* The end of a full copy: the rows of this network that another node
+ * wrote and this one did not are not in this node's state. */
+static int end_full_copy(struct mirror *m, struct mirror_pass *p,
+                         enum mirror_fault *fault, struct hz_err *err)
+{
+    struct sql s = {0};
+    sql_add(&s, "BEGIN;");
+    for (size_t i = 0; i < m->schema->n_tables; i++)
+        sql_add(&s,
+                "DELETE FROM \"%s\".\"%s\" WHERE network = '%s' AND"
+                " source_node IS DISTINCT FROM '%s';",
+                m->sch, m->schema->tables[i].name, m->network, m->node);
+    sql_add(&s,
+            "DELETE FROM \"%s\".huzhu_conflicts WHERE network = '%s' AND"
+            " source_node IS DISTINCT FROM '%s';",
+            m->sch, m->network, m->node);
+    int rv = s.failed ? hz_err_set(err, HZ_ENOMEM, "mirror")
+                      : exec(m, s.p, fault, "full copy", err);
+    sql_free(&s);
+    if (rv == 0)
+        rv = put_state(m, p->to, false, fault, err);
+    if (rv == 0)
+        rv = exec(m, "COMMIT", fault, "commit", err);
+    if (rv != 0) {
+        PGresult *r = PQexec(m->pg, "ROLLBACK");
+        PQclear(r);
+    }
+    return rv;
+}
+
+/* Where the stored progress says to start: after its counter when this
+ * node wrote it, else from the beginning as a full copy (counters of
+ * two nodes are not comparable). */
+static int start_at(struct mirror *m, int64_t top, struct mirror_pass *p,
+                    enum mirror_fault *fault, struct hz_err *err)
+{
+    const char *params[] = {m->network};
+    PGresult *r = NULL;
+    int rv = run(m, "state_get", 1, params, &r, fault, err);
+    if (rv != 0)
+        return rv;
+    bool held = PQntuples(r) == 1;
+    bool mine = held && strcmp(PQgetvalue(r, 0, 0), m->node) == 0;
+    int64_t stored = mine ? strtoll(PQgetvalue(r, 0, 1), NULL, 10) : 0;
+    p->full_copy = mine && strcmp(PQgetvalue(r, 0, 2), "t") == 0;
+    PQclear(r);
+    if (held && (!mine || stored > top)) {
+        /* another node's, or a counter this node never reached (its
+         * database was replaced): copy everything again; the first batch
+         * committed says so in the progress (until then a pass killed
+         * starts the full copy again) */
+        p->full_copy = true;
+        stored = 0;
+    }
+    p->from = p->to = stored;
+    return rv;
+}
+
+int mirror_run(struct mirror *m, struct mirror_pass *p,
+               enum mirror_fault *fault, struct hz_err *err)
+{
+    *p = (struct mirror_pass){0};
+    *fault = MIRROR_OK;
+    int64_t top = 0;
+    char network[2 * 16 + 1];
+    int rv = store_changes_top(m->n, &top, NULL, network, err);
+    if (rv != 0) {
+        *fault = MIRROR_NODE;
+        return rv;
+    }
+    if (strcmp(network, m->network) != 0) {
+        *fault = MIRROR_NODE;
+        return hz_err_set(err, HZ_ENETWORK,
+                          "the node entered another network: mirror again");
+    }
+    rv = start_at(m, top, p, fault, err);
+    /* Nothing changed since the last pass: the state hash (which reads
+     * every row) is not computed again. */
+    if (rv == 0 && p->from == top && !p->full_copy && m->hash[0] != '\0')
+        return 0;
+    /* The hash of a snapshot at or after @top: a row changed after it is
+     * numbered after @top and copied, with a newer hash, by the next
+     * pass. */
+    if (rv == 0) {
+        int64_t now = 0;
+        rv = store_changes_top(m->n, &now, m->hash, network, err);
+        if (rv != 0)
+            *fault = MIRROR_NODE;
+    }
+    bool done = false;
+    while (rv == 0 && !done)
+        rv = batch(m, top, p->full_copy, p, &done, fault, err);
+    if (rv == 0 && p->batches == 0)
+        rv = put_state(m, p->to, p->full_copy, fault, err);
+    if (rv == 0 && p->full_copy)
+        rv = end_full_copy(m, p, fault, err);
+    return rv;
+}

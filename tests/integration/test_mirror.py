@@ -1,0 +1,531 @@
+#!/usr/bin/python3
+"""`huzhu mirror`: the county mirror in a real PostgreSQL (issue 18;
+DECISIONS 43; proto/cli.md, "mirror").
+
+The test starts its own PostgreSQL (Debian's `postgresql`: initdb and
+pg_ctl, found on PATH or under /usr/lib/postgresql/*/bin) in a temporary
+directory, on a Unix socket and on 127.0.0.2 (a loopback address the
+mirror does not count as local, for the sslmode default), as the
+unprivileged user nobody when the test runs as root, and stops it at the
+end of each case. Without the binaries the test FAILS, saying so:
+tools/deps.sh installs them.
+
+Two nodes with records exchanged by bundles (a conflict among them) are
+mirrored into one database; every table's rows are compared with
+`huzhu --json ls TABLE`; an edit and a delete copy only their two rows
+and the tombstone reads deleted with every other column null; a mirror
+killed inside a batch (HUZHU_TEST_MIRROR_KILL_IN_BATCH, SIGKILL after the
+batch's rows were sent, before its COMMIT) resumes to the same rows with
+nothing copied twice, and so does one whose PostgreSQL was stopped
+(immediate) inside a batch (HUZHU_TEST_MIRROR_STALL_IN_BATCH holds the
+batch open until the server is back); a URL with a password, an unreachable server, an
+unknown role, a held lock and the verify-full default for a non-local
+host are refused with clear messages; a revocation taking a device's
+later entry back removes its row from the mirror."""
+import glob
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+import hz_test as T  # noqa: E402
+
+cases = T.Cases("mirror")
+
+T1 = 1717200000  # 2024-06-01 00:00 UTC, the events' time
+SECRET = "hunter2-not-for-logs"
+
+
+def pg_bin(name):
+    """A PostgreSQL server program: on PATH, else Debian's directory."""
+    found = shutil.which(name)
+    if found:
+        return found
+    for d in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
+        if os.access(os.path.join(d, name), os.X_OK):
+            return os.path.join(d, name)
+    raise T.Failure("PostgreSQL's %s is not installed (Debian: postgresql;"
+                    " tools/deps.sh installs it): the mirror cannot be"
+                    " tested" % name)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.2", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Postgres:
+    """A PostgreSQL of the test's own in @work: superuser hz, trust
+    authentication, a Unix socket in @work/pg and TCP on 127.0.0.2."""
+
+    def __init__(self, work):
+        self.dir = os.path.join(work, "pg")
+        self.data = os.path.join(self.dir, "data")
+        self.port = free_port()
+        self.db = "postgres"
+        self.as_user = []
+        os.chmod(work, 0o755)
+        os.mkdir(self.dir, 0o700)
+        if os.geteuid() == 0:
+            # initdb refuses root: the server runs as nobody
+            nobody = pwd.getpwnam("nobody")
+            os.chown(self.dir, nobody.pw_uid, nobody.pw_gid)
+            self.as_user = ["runuser", "-u", "nobody", "--"]
+        self.initdb, self.pg_ctl = pg_bin("initdb"), pg_bin("pg_ctl")
+        self.psql_bin = shutil.which("psql") or pg_bin("psql")
+
+    def start(self):
+        subprocess.run(self.as_user + [self.initdb, "-D", self.data, "-U",
+                                       "hz", "--auth=trust", "-E", "UTF8",
+                                       "--no-locale", "--no-sync"],
+                       check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, timeout=120)
+        self.run_server()
+
+    def run_server(self):
+        # fsync off: a commit still reaches the OS before it returns, so
+        # an immediate stop (no OS crash) loses no committed transaction
+        opts = ("-k %s -p %d -c listen_addresses=127.0.0.2 -c fsync=off"
+                % (self.dir, self.port))
+        subprocess.run(self.as_user + [self.pg_ctl, "-D", self.data, "-o",
+                                       opts, "-l",
+                                       os.path.join(self.dir, "log"), "-w",
+                                       "start"],
+                       check=True, stdout=subprocess.DEVNULL, timeout=120)
+
+    def stop(self):
+        if os.path.exists(os.path.join(self.data, "postmaster.pid")):
+            subprocess.run(self.as_user + [self.pg_ctl, "-D", self.data,
+                                           "-m", "immediate", "stop"],
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=120)
+
+    def url(self, extra=""):
+        return ("postgresql:///%s?host=%s&port=%d&user=hz%s"
+                % (self.db, self.dir, self.port, extra))
+
+    def psql(self, sql, db=None):
+        """One value (text) of one query, or "" for none."""
+        p = subprocess.run([self.psql_bin, "-X", "-A", "-t", "-q", "-v",
+                            "ON_ERROR_STOP=1", "-h", self.dir, "-p",
+                            str(self.port), "-U", "hz", "-d", db or self.db,
+                            "-c", sql],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=60)
+        if p.returncode != 0:
+            raise T.Failure("psql %r: %s" % (sql, p.stderr.decode()))
+        return p.stdout.decode().strip()
+
+    def json(self, sql):
+        return json.loads(self.psql(sql) or "null")
+
+
+SERVER = []  # the one server of this run, started by the first case
+
+
+class PgCase:
+    """A case's temporary directory and a database of its own (@tag) in
+    the run's PostgreSQL, which main() stops at the end."""
+
+    def __init__(self, tag):
+        self.tag = tag
+
+    def __enter__(self):
+        self.tmp = T.TempDir(self.tag)
+        self.work = self.tmp.__enter__()
+        if not SERVER:
+            root = T.TempDir("mirror-pg")
+            pg = Postgres(root.__enter__())
+            SERVER.append((root, pg))
+            pg.start()
+        pg = SERVER[0][1]
+        pg.db = "postgres"
+        db = self.tag.replace("-", "_")
+        pg.psql('DROP DATABASE IF EXISTS "%s"' % db)
+        pg.psql('CREATE DATABASE "%s"' % db)
+        pg.db = db
+        return self.work, pg
+
+    def __exit__(self, *exc):
+        self.tmp.__exit__(*exc)
+        return False
+
+
+def stop_server():
+    for root, pg in SERVER:
+        pg.stop()
+        root.__exit__(None, None, None)
+
+
+def mirror(n, pg, *args, expect=0, env=None, schema=""):
+    r = n.run("--json", "mirror", pg.url(schema), "--once", *args,
+              expect=expect, env=env)
+    return r.json() if expect == 0 else r
+
+
+def mirrored_tables(pg, schema="public"):
+    return [t for t in pg.psql(
+        "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM"
+        " information_schema.tables WHERE table_schema = '%s' AND"
+        " table_name NOT LIKE 'huzhu\\_%%'" % schema).split(",") if t]
+
+
+def pg_rows(pg, table, network, deleted=False, schema="public"):
+    """The rows of @table as `huzhu ls` prints them: ids as 32 hex, times
+    as Unix seconds, only the columns with a value."""
+    cols = pg.psql(
+        "SELECT string_agg(column_name || ':' || data_type, ',' ORDER BY"
+        " column_name) FROM information_schema.columns WHERE table_schema ="
+        " '%s' AND table_name = '%s'" % (schema, table)).split(",")
+    parts = []
+    has_deleted = False
+    for c in cols:
+        name, typ = c.split(":", 1)
+        if name in ("network", "source_node", "source_state"):
+            continue
+        if name == "deleted":
+            has_deleted = True
+            continue
+        expr = '"%s"' % name
+        if typ == "uuid":
+            expr = "replace(%s::text, '-', '')" % expr
+        elif typ.startswith("timestamp"):
+            expr = "extract(epoch from %s)::bigint" % expr
+        parts.append("'%s', %s" % (name, expr))
+    where = "network = '%s'" % network
+    if has_deleted:
+        where += " AND %sdeleted" % ("" if deleted else "NOT ")
+    return pg.json(
+        "SELECT coalesce(json_agg(json_strip_nulls(json_build_object(%s))"
+        " ORDER BY id), '[]') FROM \"%s\".\"%s\" WHERE %s"
+        % (", ".join(parts), schema, table, where))
+
+
+def check_same_as_ls(n, pg, network, what, schema="public"):
+    tables = mirrored_tables(pg, schema)
+    T.check(len(tables) >= 10, "%s: the registry's tables were made (%s)"
+            % (what, ",".join(tables)))
+    for t in tables:
+        T.check_eq(pg_rows(pg, t, network, schema=schema), n.js("ls", t),
+                   "%s: %s as huzhu ls lists it" % (what, t))
+
+
+def changes(n):
+    """The numbers of the node's changes held (proto/storage.md, "The
+    change counter"): every entity row's chg, every event row's rowid and
+    every row taken away, in order."""
+    tables = [r[0] for r in n.query(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND"
+        " (name LIKE 'e\\_%' ESCAPE '\\' OR name LIKE 'v\\_%' ESCAPE"
+        " '\\')")]
+    every = " UNION ALL ".join(
+        ['SELECT %s FROM "%s"' % ("chg" if t.startswith("e_") else "rowid", t)
+         for t in tables] + ["SELECT c FROM chg_gone"])
+    return [r[0] for r in n.query("SELECT * FROM (%s) ORDER BY 1" % every)]
+
+
+def counter(n):
+    """The node's change counter: the last number given."""
+    return n.query("SELECT v FROM meta WHERE k = 'chg'")[0][0]
+
+
+def town(n):
+    """A small township: sites, households, persons, an item, events."""
+    site = n.put("sites", "name=测试安置点", "kind=shelter", "capacity=120",
+                 "area_m2=350.5", "open=true")
+    item = n.put("items", "name=棉被", "unit=条", "category=bedding")
+    hh = [n.put("households", "head_name=测试户%d" % i, "village=甲村",
+                "members=%d" % (i + 1), "status=home") for i in range(4)]
+    persons = [n.put("persons", "name=测试人%d" % i, "household=" + hh[i % 4],
+                     "birth_year=%d" % (1950 + i), "sex=female")
+               for i in range(6)]
+    n.out("checkin", persons[0], site, "--time", str(T1))
+    n.out("stock", "receive", site, item, "40", "--from", "县民政局",
+          "--time", str(T1))
+    return {"site": site, "item": item, "households": hh,
+            "persons": persons}
+
+
+def exchange(a, b, work, tag):
+    fa, fb = (os.path.join(work, "%s-%s.bundle" % (x, tag)) for x in "ab")
+    a.export(fa, for_node=b)
+    b.import_(fa)
+    b.export(fb, for_node=a)
+    a.import_(fb)
+
+
+@cases.case
+def two_nodes_mirror_as_ls_shows_them_and_then_only_what_changed():
+    with PgCase("mirror") as (work, pg):
+        a = T.Node.create(work, "测试乡镇甲", "a")
+        b = T.Node.create(work, "测试乡镇乙", "b")
+        rows = town(a)
+        exchange(a, b, work, "1")
+        b.put("persons", "name=乙节点人", "household=" + rows["households"][1])
+        # a conflict: the same field written on both sides unseen
+        a.put("households", "status=evacuated", id=rows["households"][2])
+        b.put("households", "status=sheltered", id=rows["households"][2])
+        exchange(a, b, work, "2")
+        T.same_state([a, b], "a and b after the exchange")
+        conflicts = a.js("conflicts")
+        T.check_eq(len(conflicts), 1, "one conflict held")
+
+        r = mirror(a, pg, "--batch", "4")
+        network = r["network"]
+        T.check(T.is_hex(network, 32), "the network id is 32 hex")
+        T.check_eq(r["from"], 0, "a first mirror starts at 0")
+        T.check(r["batches"] >= 3, "several batches of 4 (%d)" % r["batches"])
+        T.check_eq(r["state_hash"], a.state_hash(), "a's state hash")
+        check_same_as_ls(a, pg, network, "mirror of a")
+        T.check_eq(pg.psql("SELECT count(DISTINCT source_node) || ',' ||"
+                           " min(source_node) || ',' || min(source_state)"
+                           " FROM households"),
+                   "1,%s,%s" % (a.key, a.state_hash()),
+                   "rows carry their source node and its state hash")
+        got = pg.json("SELECT json_agg(json_build_object('table', \"table\","
+                      " 'id', replace(id::text, '-', ''), 'column', \"column\","
+                      " 'kind', kind, 'heads', jsonb_array_length(heads)))"
+                      " FROM huzhu_conflicts")
+        T.check_eq(got, [{"table": "households", "id": rows["households"][2],
+                          "column": "status", "kind": "concurrent",
+                          "heads": 2}], "the conflict in huzhu_conflicts")
+        T.check_eq(pg.psql("SELECT counter || ',' || node FROM"
+                           " huzhu_mirror_state"),
+                   "%d,%s" % (r["to"], a.key), "the stored counter")
+        T.check_eq(pg.psql("SELECT col_description('persons'::regclass,"
+                           " (SELECT attnum FROM pg_attribute WHERE attrelid"
+                           " = 'persons'::regclass AND attname = 'name'))"),
+                   "姓名 / name", "columns commented in Chinese and English")
+        T.check_eq(pg.psql("SELECT data_type FROM information_schema.columns"
+                           " WHERE table_name = 'stays' AND column_name ="
+                           " 'time'"),
+                   "timestamp with time zone", "a time is a timestamptz")
+
+        # nothing changed: nothing copied
+        again = mirror(a, pg)
+        T.check_eq((again["rows"], again["removed"], again["batches"]),
+                   (0, 0, 0), "a second mirror with no change copies nothing")
+
+        # b takes over the network's mirror: a full copy of its rows
+        rb = mirror(b, pg)
+        T.check(rb["full_copy"], "another node's mirror: a full copy")
+        T.check_eq(pg_rows(pg, "persons", network), b.js("ls", "persons"),
+                   "mirror of b: persons as huzhu ls lists them")
+        T.check_eq(pg.psql("SELECT string_agg(DISTINCT source_node, ',')"
+                           " FROM persons"), b.key, "b's rows now")
+
+        # an edit and a delete: only their two rows
+        b.put("persons", "name=测试人改", id=rows["persons"][3])
+        b.out("del", "sites", rows["site"])
+        r2 = mirror(b, pg)
+        T.check_eq((r2["rows"], r2["removed"], r2["from"]),
+                   (2, 0, rb["to"]),
+                   "only the edited and the deleted rows were copied")
+        check_same_as_ls(b, pg, network, "after the edit and delete")
+        T.check_eq(pg_rows(pg, "sites", network, deleted=True),
+                   [{"id": rows["site"]}],
+                   "the tombstone: its id, deleted, every other column null")
+        T.check_eq(pg.psql("SELECT deleted FROM sites"), "t", "deleted = true")
+
+
+@cases.case
+def a_mirror_killed_inside_a_batch_resumes_to_the_same_rows():
+    with PgCase("mirror-kill") as (work, pg):
+        a = T.Node.create(work, "测试乡镇", "a")
+        town(a)
+        top = counter(a)
+        total = len(changes(a))
+        r = a.run("--json", "mirror", pg.url(), "--once", "--batch", "3",
+                  env={"HUZHU_TEST_MIRROR_KILL_IN_BATCH": "3"})
+        T.check_eq(r.rc, -signal.SIGKILL, "killed inside its third batch")
+        stored = int(pg.psql("SELECT counter FROM huzhu_mirror_state"))
+        copied = int(pg.psql(
+            "SELECT (SELECT count(*) FROM households) + (SELECT count(*) FROM"
+            " persons) + (SELECT count(*) FROM sites) + (SELECT count(*) FROM"
+            " items) + (SELECT count(*) FROM stays) + (SELECT count(*) FROM"
+            " stock_moves)"))
+        T.check_eq(copied, 6, "two batches of 3 committed, the third not")
+        T.check_eq(stored, changes(a)[5], "the counter committed with them")
+        r2 = mirror(a, pg, "--batch", "3")
+        T.check_eq((r2["from"], r2["to"]), (stored, top), "resumed after it")
+        T.check_eq(r2["rows"], total - 6, "nothing copied twice")
+        check_same_as_ls(a, pg, r2["network"], "after the resume")
+
+
+@cases.case
+def postgresql_stopped_inside_a_batch_loses_only_that_batch():
+    with PgCase("mirror-pg-stop") as (work, pg):
+        a = T.Node.create(work, "测试乡镇", "a")
+        town(a)
+        total = len(changes(a))
+        go = os.path.join(work, "go")
+        p = subprocess.Popen(
+            [T.HUZHU, "-d", a.dir, "--json", "mirror", pg.url(), "--once",
+             "--batch", "3"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=T.base_env({"HUZHU_TEST_MIRROR_STALL_IN_BATCH": "2:" + go}))
+        try:
+            T.wait_until(lambda: pg.psql(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name"
+                " = 'huzhu mirror' AND state = 'idle in transaction'") == "1",
+                30, "the mirror inside its second batch")
+            pg.stop()  # immediate: the open transaction dies with it
+            pg.run_server()
+            open(go, "w").close()
+            out, err = p.communicate(timeout=60)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        T.check_eq(p.returncode, T.EXIT_FAIL, "its COMMIT failed: exit 1")
+        T.check("PostgreSQL 执行失败" in err.decode(), "says so: %r" % err)
+        T.check_eq(pg.psql("SELECT counter FROM huzhu_mirror_state"),
+                   str(changes(a)[2]),
+                   "the first batch's counter kept")
+        r = mirror(a, pg, "--batch", "3")
+        T.check_eq(r["rows"], total - 3, "the rest copied, nothing twice")
+        check_same_as_ls(a, pg, r["network"], "after PostgreSQL's restart")
+
+
+@cases.case
+def a_revocation_later_removes_the_revoked_rows():
+    with PgCase("mirror-revoke") as (work, pg):
+        a = T.Node.create(work, "测试乡政府", "a")
+        a.js("network", "create", "--name", "测试乡")
+        k = T.Node.create(work, "测试协调员", "k")
+        k.js("join", a.js("admit", k.key, "--name", "k", "--role",
+                          "coordinator")["token"])
+        early = k.js("household", "add", "--head", "测试撤销前")["id"]
+        seq = [x["seq"] for x in k.vector()["authors"]
+               if x["author"] == k.key][0]
+        late = k.js("household", "add", "--head", "测试撤销后")["id"]
+        exchange(a, k, work, "1")
+        r = mirror(a, pg)
+        T.check_eq(sorted(x["id"] for x in pg_rows(pg, "households",
+                                                  r["network"])),
+                   sorted([early, late]), "both of k's households mirrored")
+        rv = a.js("revoke", k.key, "--after", str(seq))
+        T.check_eq(rv["withdrawn_here"], 1, "the later entry taken back")
+        r2 = mirror(a, pg)
+        T.check_eq((r2["rows"], r2["removed"]), (0, 1),
+                   "the revoked row removed, nothing else copied")
+        T.check_eq(pg_rows(pg, "households", r["network"]),
+                   a.js("ls", "households"), "households as huzhu ls")
+        T.check_eq([x["id"] for x in pg_rows(pg, "households",
+                                             r["network"])], [early],
+                   "only the household written before the cut-off")
+
+
+@cases.case
+def refusals_say_why_and_never_show_the_password():
+    with PgCase("mirror-refuse") as (work, pg):
+        a = T.Node.create(work, "测试乡镇", "a")
+        a.put("sites", "name=测试点", "kind=shelter")
+        before = a.snapshot()
+        for url in ("postgresql://hz:%s@localhost/postgres" % SECRET,
+                    "postgresql:///postgres?user=hz&password=%s" % SECRET):
+            r = a.run("mirror", url, "--once")
+            T.check_eq(r.rc, T.EXIT_USAGE, "a password in the URL: exit 2")
+            T.check("地址中不得含密码" in r.err, "says why (zh): " + r.err)
+            T.check(SECRET not in r.err + r.out, "the password never shown")
+        r = a.run("--lang", "en", "mirror", url, "--once")
+        T.check("must not carry a password" in r.err, "en: " + r.err)
+
+        r = a.run("mirror", "postgresql:///postgres?host=%s&user=hz"
+                  % os.path.join(work, "nothing-here"), "--once")
+        T.check_eq(r.rc, T.EXIT_FAIL, "no server: exit 1")
+        T.check("无法连接 PostgreSQL 服务器" in r.err, "unreachable: " + r.err)
+
+        r = a.run("mirror", pg.url().replace("user=hz", "user=nobody_here"),
+                  "--once")
+        T.check_eq(r.rc, 8, "a role the server refuses: exit 8")
+        T.check("PostgreSQL 拒绝登录" in r.err, "auth failure: " + r.err)
+
+        # a non-local host gets sslmode=verify-full: this server has no TLS
+        tcp = "postgresql://hz@127.0.0.2:%d/%s" % (pg.port, pg.db)
+        r = a.run("mirror", tcp, "--once")
+        T.check_eq(r.rc, T.EXIT_FAIL, "verify-full by default: refused")
+        T.check("SSL" in r.err or "ssl" in r.err, "says SSL: " + r.err)
+        a.run("mirror", tcp + "?sslmode=disable", "--once", expect=0)
+
+        # another holds the network's lock
+        network = a.status()["network"]
+        holder = subprocess.Popen(
+            [pg.psql_bin, "-X", "-q", "-h", pg.dir, "-p", str(pg.port), "-U",
+             "hz", "-d", pg.db, "-c",
+             "SELECT pg_advisory_lock(hashtextextended('huzhu mirror ' ||"
+             " '%s', 0)); SELECT pg_sleep(60)" % network],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            T.wait_until(lambda: pg.psql("SELECT count(*) FROM pg_locks WHERE"
+                                         " locktype = 'advisory'") == "1",
+                         20, "the lock held by another session")
+            r = a.run("mirror", pg.url(), "--once")
+            T.check_eq(r.rc, T.EXIT_BUSY, "lock held: exit 6")
+            T.check("另一个节点正在写入本网络的镜像" in r.err, "says so: " + r.err)
+        finally:
+            holder.kill()
+            holder.wait()
+        after = a.snapshot()
+        T.check_eq(after, before, "the node is unchanged by all of it")
+
+
+@cases.case
+def a_schema_of_the_url_and_a_newer_column_keep_the_data():
+    with PgCase("mirror-schema") as (work, pg):
+        a = T.Node.create(work, "测试乡镇", "a")
+        town(a)
+        r = mirror(a, pg, schema="&schema=county")
+        check_same_as_ls(a, pg, r["network"], "schema county", "county")
+        T.check_eq(mirrored_tables(pg, "public"), [], "nothing in public")
+        # a column the next schema drops (simulated): kept, not dropped;
+        # a column missing (an older mirror): added again
+        pg.psql("ALTER TABLE county.sites ADD COLUMN old_note text;"
+                " UPDATE county.sites SET old_note = 'kept';"
+                " ALTER TABLE county.sites DROP COLUMN capacity")
+        a.put("sites", "name=新安置点", "kind=shelter", "capacity=9")
+        mirror(a, pg, schema="&schema=county")
+        T.check_eq(pg.psql("SELECT count(*) FROM county.sites WHERE old_note"
+                           " = 'kept'"), "1", "the old column's data kept")
+        T.check_eq(pg.psql("SELECT capacity FROM county.sites WHERE name ="
+                           " '新安置点'"), "9", "the missing column added")
+
+        # without --once: a pass every second until SIGTERM
+        p = subprocess.Popen([T.HUZHU, "-d", a.dir, "--json", "mirror",
+                              pg.url("&schema=county")],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env=T.base_env())
+        try:
+            a.put("sites", "name=跟随安置点", "kind=shelter")
+            T.wait_until(lambda: pg.psql("SELECT count(*) FROM county.sites"
+                                         " WHERE name = '跟随安置点'") == "1",
+                         20, "a write followed into the mirror")
+            p.send_signal(signal.SIGTERM)
+            out, err = p.communicate(timeout=20)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        T.check_eq(p.returncode, 0, "SIGTERM ends it with exit 0 (%r)" % err)
+        T.check(all("rows" in json.loads(line)
+                    for line in out.decode().splitlines()),
+                "one JSON line per pass that copied")
+        T.check_eq(pg.psql("SELECT count(*) FROM county.sites"), "3",
+                   "every site followed")
+
+
+if __name__ == "__main__":
+    try:
+        cases.main()
+    finally:
+        stop_server()
