@@ -1440,15 +1440,31 @@ static void check_sessions(struct sw *w)
 
 static void check_end(struct sw *w)
 {
+    /* The vectors of the nodes whose logs were verified whole: a node
+     * with the same vector holds the same chains (hash links from the
+     * same heads), so their signatures are not checked again. */
+    char *whole[NODES_MAX] = {0};
+    int n_whole = 0;
     for (int i = 0; i < w->n; i++) {
         check_accounts(w, i);
         uint64_t checked = 0;
         struct hz_err err = {0};
-        SW_OK(w, hz_node_log_verify(w->nodes[i].h, &checked, &err), &err);
+        char *vector = NULL;
+        SW_OK(w, hz_node_vector(w->nodes[i].h, &vector, &err), &err);
+        bool seen = false;
+        for (int k = 0; k < n_whole && !seen; k++)
+            seen = strcmp(whole[k], vector) == 0;
+        if (seen)
+            hz_free_string(vector);
+        else
+            whole[n_whole++] = vector;
+        SW_OK(w, log_verify(w->nodes[i].h, !seen, &checked, &err), &err);
         SW_CHECK(w, checked >= (uint64_t)log_rows(w, i),
                  "node %d: log verify checked %" PRIu64 " entries", i, checked);
         scan(w, i, true);
     }
+    for (int k = 0; k < n_whole; k++)
+        hz_free_string(whole[k]);
     check_sessions(w);
     uint32_t must = others_mask(w);
     bool with_revoked = w->revoked >= 0 && revoked_in_touch(w);

@@ -85,6 +85,10 @@ void db_close(struct db *d);
 /* Create or upgrade every table, one materialized table per registry
  * table included (new columns are added). */
 int db_setup(struct db *d, const struct schema *schema, struct hz_err *err);
+/* db_setup of a new in-memory database (outside a transaction): a copy
+ * of the same schema's tables made once per process. */
+int db_setup_memory(struct db *d, const struct schema *schema,
+                    struct hz_err *err);
 /* db_setup for a database of an older format @format (inside the
  * transaction that upgrades it): the tables whose shape changed since
  * are set aside, created as this build defines them and filled again. */

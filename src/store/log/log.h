@@ -347,4 +347,14 @@ int write_commit_within(hz_node *n, hz_batch *b, size_t *n_entries,
                                       struct hz_err *err),
                         void *data, struct hz_err *err);
 
+/* ---- report.c */
+
+/* hz_node_log_verify; with @chain_sigs false the signatures of the
+ * authors' chains are not checked again, only everything else (bytes,
+ * ids, links, held entries' signatures, the database): for a node whose
+ * chains end at the same ids as those of a node verified whole (the
+ * links then make them the same bytes; the simulator's check). */
+int log_verify(struct hz_node *n, bool chain_sigs, uint64_t *n_checked,
+               struct hz_err *err);
+
 #endif

@@ -246,11 +246,13 @@ static int settle_rekey(hz_node *n, const char *dir, struct hz_err *err)
 }
 
 /* Tables, then the meta rows that make this database a node. */
-static int init_db(hz_node *n, const char *name, struct hz_err *err)
+/* A new node's database: its tables (unless @made), then what the node
+ * is. */
+static int init_db(hz_node *n, const char *name, bool made, struct hz_err *err)
 {
     char ver[16];
     int rv = txn_begin(n, err);
-    if (rv == 0)
+    if (rv == 0 && !made)
         rv = db_setup(&n->db, n->schema, err);
     if (rv == 0)
         rv = db_meta_put(&n->db, "name", name, strlen(name), err);
@@ -321,7 +323,7 @@ int hz_node_create(const char *dir, const char *name,
     if (rv == 0)
         rv = db_configure(&n->db, err);
     if (rv == 0)
-        rv = init_db(n, name, err);
+        rv = init_db(n, name, false, err);
     if (rv == 0 && fsync_dir(dir) != 0)
         rv = hz_err_set(err, HZ_EIO, "sync directory");
     free(key);
@@ -477,7 +479,9 @@ int node_open_memory(const uint8_t *seed, const struct schema *schema,
     identity_from_seed(&n->id, seed);
     rv = db_open(&n->db, ":memory:", NULL, false, true, err);
     if (rv == 0)
-        rv = init_db(n, "memory", err);
+        rv = db_setup_memory(&n->db, schema, err);
+    if (rv == 0)
+        rv = init_db(n, "memory", true, err);
     return hand_over(n, rv, out);
 }
 
