@@ -299,7 +299,8 @@ static bool value_is(const struct value *v, const char *s)
  * kind; a check-out names the check-in it closes, a check-in does not; a
  * damage assessment is of a household or of a facility (with its village);
  * relief pays something; a volunteer's check-out names the check-in it
- * closes, and only hours recorded afterwards carry minutes (they must). */
+ * closes, and only hours recorded afterwards carry minutes (they must);
+ * only goods received are received against a match. */
 static int check_rules(const struct op *o, struct hz_err *err)
 {
     const char *t = o->table->name;
@@ -319,6 +320,8 @@ static int check_rules(const struct op *o, struct hz_err *err)
             field_value(o, "household") != NULL)
             return hz_err_set(err, HZ_EVALUE,
                               "household goes with distributed only");
+        if (!value_is(kind, "received") && field_value(o, "match") != NULL)
+            return hz_err_set(err, HZ_EVALUE, "match goes with received only");
     } else if (strcmp(t, "stays") == 0) {
         bool out = value_is(field_value(o, "kind"), "out");
         if (out != (field_value(o, "closes") != NULL))
