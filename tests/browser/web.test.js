@@ -700,10 +700,22 @@ test('needs and offers: a coordinator matches an offer to a need across two vill
   const need = hz(A, ['need', 'add', '--what', '测试矿泉水', '--qty', '50', '--unit', '箱', '--category', 'water',
     '--item', water, '--urgency', 'critical', '--site', site, '--village', '测试河东村']);
   const team = hz(A, ['org', 'add', '--name', '测试西村救援队', '--kind', 'volunteer_team', '--village', '测试河西村']);
-  hz(A, ['offer', 'add', '--what', '测试矿泉水', '--qty', '80', '--unit', '箱', '--category', 'water',
-    '--item', water, '--org', team, '--site', west]);
   await page.click('a[href="#/more"]');
   await page.click('#social-nav a[href="#/needs"]');
+  // the offer recorded on the page: without a quantity refused first
+  await page.waitForSelector('#offer-add');
+  await page.fill('#offer-add [name=what]', '测试矿泉水');
+  await page.click('#offer-add button[type=submit]');
+  await page.waitForSelector('#offer-add .err');
+  await page.fill('#offer-add [name=qty]', '80');
+  await page.fill('#offer-add [name=unit]', '箱');
+  await page.selectOption('#offer-add [name=category]', 'water');
+  await page.selectOption('#offer-add [name=organisation]', team);
+  await page.selectOption('#offer-add [name=site]', west);
+  await page.click('#offer-add button[type=submit]');
+  await page.waitForSelector('#offers li:has-text("测试西村救援队")');
+  const offer = hzJson(A, ['offer', 'ls']).find((x) => x.organisation === team);
+  assert.equal(offer.qty, 80, 'the page wrote what huzhu offer ls finds');
   await page.waitForSelector(`#needs li[data-id="${need}"] .state[data-state="open"]`);
   assert.match(await page.textContent(`#needs li[data-id="${need}"]`), /待对接/, 'open, in Chinese');
   const sug = await page.textContent('#suggestions');

@@ -337,6 +337,10 @@ const T = {
   nd_cancelled: ['已取消', 'cancelled'],
   nd_km: ['公里', 'km'],
   nd_bad_qty: ['数量须为正整数', 'the quantity is a positive whole number'],
+  nd_add_need: ['发布需求', 'Publish a need'],
+  nd_add_offer: ['登记供给', 'Record an offer'],
+  nd_need_what: ['请填写物资或服务', 'say what item or service'],
+  nd_need_where: ['需求须选地点或填写村/社区', 'a need names a site or a village'],
   nd_states: {
     open: ['待对接', 'open'],
     promised: ['已承诺', 'promised'],
@@ -1806,6 +1810,42 @@ function qtyForm(id, value, label, send) {
   return form;
 }
 
+/* The form that publishes a need (@orgs null) or records an offer, for
+ * coordinators: written through the table route, judged by the node. */
+function needOfferForm(table, sites, orgs) {
+  const pre = table + '-';
+  const pick = (name, rows) => el('select', {name, id: pre + name}, el('option', {value: ''}, ''),
+    rows.map((x) => el('option', {value: x.id}, x.name || x.id)));
+  const field = (name, label, attrs) => [el('label', {for: pre + name, text: label}),
+    el('input', Object.assign({id: pre + name, name}, attrs || {}))];
+  const form = el('form', {class: 'card no-print', id: table === 'needs' ? 'need-add' : 'offer-add', novalidate: true},
+    el('h2', {text: t(table === 'needs' ? 'nd_add_need' : 'nd_add_offer')}),
+    field('what', colLabel(table, 'what'), {required: true}),
+    field('qty', colLabel(table, 'qty'), {type: 'number', min: 1, step: 1}),
+    field('unit', colLabel(table, 'unit')),
+    el('label', {text: colLabel(table, 'category')}), enumSelect(table, 'category', 'category', true),
+    table === 'needs' ? [el('label', {text: colLabel(table, 'urgency')}), enumSelect(table, 'urgency', 'urgency', true)] : null,
+    orgs ? [el('label', {text: colLabel(table, 'organisation')}), pick('organisation', orgs)] : null,
+    el('label', {text: colLabel(table, 'site')}), pick('site', sites),
+    field('village', colLabel(table, 'village')),
+    el('p', {}, el('button', {type: 'submit', class: 'primary', text: t('save')})));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = formObject(form, ['qty']);
+    if (!body.what) { showErrors(form, {zh: t('nd_need_what'), en: T.nd_need_what[1], field: 'what'}); return; }
+    if (qtyOf(form) === null) return;
+    if (table === 'needs' && !body.site && !body.village) {
+      showErrors(form, {zh: t('nd_need_where'), en: T.nd_need_where[1], field: 'village'});
+      return;
+    }
+    const x = await api('POST', '/api/' + table, body);
+    if (!x.ok) { showErrors(form, x.data.error); return; }
+    banner(t('saved'));
+    load();
+  });
+  return form;
+}
+
 pages.needs = async (main) => {
   const [nr, or, mr, sr] = await Promise.all([api('GET', '/api/views/needs'), api('GET', '/api/views/offers'),
     api('GET', '/api/views/matches'), api('GET', '/api/reports/match_suggestions')]);
@@ -1855,11 +1895,14 @@ pages.needs = async (main) => {
       }}) : null);
   }));
   const none = () => el('p', {class: 'mute'}, t('nd_none'));
+  const [ss, os] = can ? await Promise.all([api('GET', '/api/sites?limit=1000'), api('GET', '/api/organisations?limit=1000')]) : [];
   main.replaceChildren(socialNav('needs'), el('h1', {text: t('nd_title')}),
     el('h2', {text: t('nd_needs')}), needs.length ? needList : none(),
     el('h2', {text: t('nd_suggest')}), sugg.length ? suggList : none(),
     el('h2', {text: t('nd_matches')}), matches.length ? matchList : none(),
-    el('h2', {text: t('nd_offers')}), offers.length ? offerList : none());
+    el('h2', {text: t('nd_offers')}), offers.length ? offerList : none(),
+    can ? needOfferForm('needs', ss.ok ? ss.data.rows : [], null) : null,
+    can ? needOfferForm('offers', ss.ok ? ss.data.rows : [], os.ok ? os.data.rows : []) : null);
   refresh = () => { if (!document.querySelector('#main form input:focus')) load(); };
 };
 
