@@ -26,31 +26,47 @@
 #define EARTH_RADIUS_KM 6371.0
 
 /* clang-format off */
-/* Open needs with something left to promise against available offers
- * with something left, of the same item, the same item or service named
- * alike, or the same category (the best of these as `same`: 3 item,
- * 2 name, 1 category). An offer whose availability ended before ?2 is
- * left out; ?1 narrows to one need. */
-#define CANDIDATES_SQL                                                         \
-    MATCH_SUMS NEED_ROWS ", " OFFER_ROWS " "                                   \
-    "SELECT n.need, n.what AS need_what, n.category AS need_category,"         \
-    " n.qty - n.promised AS need_left, n.unit AS need_unit, n.urgency,"        \
-    " n.urgency_rank, n.needed_by, n.site AS need_site, n.site_name AS"        \
-    " need_site_name, n.village AS need_village, n.lat AS need_lat, n.lon AS"  \
-    " need_lon, f.offer, f.what AS offer_what, f.qty - f.promised AS"          \
-    " offer_left, f.unit AS offer_unit, f.organisation, f.organisation_name,"  \
-    " f.site AS offer_site, f.site_name AS offer_site_name, f.village AS"      \
-    " offer_village, f.lat AS offer_lat, f.lon AS offer_lon,"                  \
-    " CASE WHEN n.item IS NOT NULL AND n.item = f.item THEN 3"                 \
-    " WHEN n.what IS NOT NULL AND lower(trim(n.what)) = lower(trim(f.what))"   \
-    " THEN 2 ELSE 1 END AS same"                                               \
-    " FROM need_rows n JOIN offer_rows f ON (n.item = f.item"                  \
-    " OR lower(trim(n.what)) = lower(trim(f.what)) OR n.category = f.category)"\
-    " WHERE n.state IN ('open', 'promised', 'partly_met')"                     \
-    " AND n.qty > n.promised AND f.state = 'available' AND f.qty > f.promised" \
-    " AND (f.available_until IS NULL OR f.available_until >= ?2)"              \
-    " AND (?1 IS NULL OR n.need = ?1)"
+/* Needs with something left to promise (open, promised or partly met),
+ * ?1 narrowing to one. what_key: the name as compared (ASCII letters in
+ * one case, no surrounding spaces). */
+#define OPEN_NEEDS_SQL                                                         \
+    MATCH_SUMS NEED_ROWS " SELECT need, what, lower(trim(what)) AS what_key,"  \
+    " category, item, qty - promised AS left, unit, urgency, urgency_rank,"    \
+    " needed_by, site, site_name, village, lat, lon FROM need_rows"            \
+    " WHERE state IN ('open', 'promised', 'partly_met') AND qty > promised"    \
+    " AND (?1 IS NULL OR need = ?1) ORDER BY need"
+
+/* Available offers with something left, available until ?1 or later. */
+#define OPEN_OFFERS_SQL                                                        \
+    MATCH_SUMS OFFER_ROWS " SELECT offer, what, lower(trim(what)) AS"          \
+    " what_key, category, item, qty - promised AS left, unit, organisation,"   \
+    " organisation_name, site, site_name, village, lat, lon FROM offer_rows"   \
+    " WHERE state = 'available' AND qty > promised AND (available_until IS"    \
+    " NULL OR available_until >= ?1) ORDER BY offer"
 /* clang-format on */
+
+/* One need or offer as the pairing reads it: borrowed from its JSON row. */
+struct side {
+    json_t *row;
+    const char *id, *item, *what_key, *category;
+    json_int_t left, urgency, needed_by;
+    bool has_by, has_pos;
+    double lat, lon;
+};
+
+/* One pair: need @n and offer @o, alike by @same (3 item, 2 name,
+ * 1 category), @dist km away (< 0: unknown). */
+struct cand {
+    size_t n, o;
+    int same;
+    bool fits;
+    double dist;
+};
+
+struct pairing {
+    struct side *needs, *offers;
+    size_t n_needs, n_offers;
+};
 
 /* Great-circle distance in km between two points in degrees. */
 static double haversine_km(double lat1, double lon1, double lat2, double lon2)
@@ -63,32 +79,42 @@ static double haversine_km(double lat1, double lon1, double lat2, double lon2)
     return 2 * EARTH_RADIUS_KM * atan2(sqrt(a), sqrt(1 - a));
 }
 
-static bool num(json_t *o, const char *key, double *out)
+static const char *text_of(json_t *o, const char *key)
 {
-    json_t *v = json_object_get(o, key);
-    if (!json_is_number(v))
-        return false;
-    *out = json_number_value(v);
-    return true;
+    return json_string_value(json_object_get(o, key));
 }
 
-static json_int_t int_of(json_t *o, const char *key)
+static bool same_text(const char *a, const char *b)
 {
-    return json_integer_value(json_object_get(o, key));
+    return a != NULL && b != NULL && strcmp(a, b) == 0;
 }
 
-/* A ranked candidate @c made a suggestion: the suggested quantity (what
- * is left of the need, at most what is left of the offer) and whether the
- * offer covers the need's rest; the coordinates and rank dropped. */
-static void complete(json_t *c)
+/* @rows as sides (NULL when out of memory). */
+static struct side *sides_of(json_t *rows)
 {
-    json_int_t need = int_of(c, "need_left"), offer = int_of(c, "offer_left");
-    json_object_set_new(c, "qty", json_integer(need < offer ? need : offer));
-    json_object_set_new(c, "fits", json_boolean(offer >= need));
-    static const char *const drop[] = {"need_lat", "need_lon", "offer_lat",
-                                       "offer_lon", "urgency_rank"};
-    for (size_t k = 0; k < sizeof drop / sizeof drop[0]; k++)
-        json_object_del(c, drop[k]);
+    size_t count = json_array_size(rows);
+    struct side *v = calloc(count > 0 ? count : 1, sizeof *v);
+    for (size_t i = 0; v != NULL && i < count; i++) {
+        json_t *r = json_array_get(rows, i),
+               *by = json_object_get(r, "needed_by");
+        json_t *lat = json_object_get(r, "lat"),
+               *lon = json_object_get(r, "lon");
+        v[i] = (struct side){
+            .row = r,
+            .id = text_of(r, json_object_get(r, "need") ? "need" : "offer"),
+            .item = text_of(r, "item"),
+            .what_key = text_of(r, "what_key"),
+            .category = text_of(r, "category"),
+            .left = json_integer_value(json_object_get(r, "left")),
+            .urgency = json_integer_value(json_object_get(r, "urgency_rank")),
+            .needed_by = json_integer_value(by),
+            .has_by = json_is_integer(by),
+            .has_pos = json_is_number(lat) && json_is_number(lon),
+            .lat = json_number_value(lat),
+            .lon = json_number_value(lon),
+        };
+    }
+    return v;
 }
 
 static int cmp_int(json_int_t a, json_int_t b)
@@ -96,60 +122,133 @@ static int cmp_int(json_int_t a, json_int_t b)
     return (a > b) - (a < b);
 }
 
+/* The rank of @a against @b by what comes before the distance: urgency,
+ * likeness, whether the offer covers the need's rest. */
+static int before_distance(const struct pairing *p, const struct cand *a,
+                           const struct cand *b)
+{
+    int r = cmp_int(p->needs[b->n].urgency, p->needs[a->n].urgency);
+    if (r == 0)
+        r = cmp_int(b->same, a->same);
+    return r != 0 ? r : cmp_int(b->fits, a->fits);
+}
+
 /* Best first: more urgent, the same item before the same name before the
  * same category, an offer that covers the need's rest, nearer (unknown
  * distance last), needed sooner (no date last), then by need and offer
- * id, so every node ranks alike. */
-static int by_rank(const void *pa, const void *pb)
+ * id, so every node ranks alike. Negative when @a is better. */
+static int rank(const struct pairing *p, const struct cand *a,
+                const struct cand *b)
 {
-    json_t *a = *(json_t *const *)pa, *b = *(json_t *const *)pb;
-    int r = cmp_int(int_of(b, "urgency_rank"), int_of(a, "urgency_rank"));
+    const struct side *na = &p->needs[a->n], *nb = &p->needs[b->n];
+    int r = before_distance(p, a, b);
+    if (r == 0 && (a->dist < 0) != (b->dist < 0))
+        r = a->dist < 0 ? 1 : -1;
+    if (r == 0 && a->dist >= 0)
+        r = (a->dist > b->dist) - (a->dist < b->dist);
+    if (r == 0 && na->has_by != nb->has_by)
+        r = na->has_by ? -1 : 1;
+    if (r == 0 && na->has_by)
+        r = cmp_int(na->needed_by, nb->needed_by);
     if (r == 0)
-        r = cmp_int(int_of(b, "same"), int_of(a, "same"));
+        r = strcmp(na->id, nb->id);
     if (r == 0)
-        r = cmp_int(int_of(b, "offer_left") >= int_of(b, "need_left"),
-                    int_of(a, "offer_left") >= int_of(a, "need_left"));
-    if (r == 0) {
-        json_t *da = json_object_get(a, "distance_km");
-        json_t *db = json_object_get(b, "distance_km");
-        if (json_is_null(da) != json_is_null(db))
-            r = json_is_null(da) ? 1 : -1;
-        else if (!json_is_null(da))
-            r = (json_real_value(da) > json_real_value(db)) -
-                (json_real_value(da) < json_real_value(db));
-    }
-    if (r == 0) {
-        json_t *na = json_object_get(a, "needed_by");
-        json_t *nb = json_object_get(b, "needed_by");
-        if (json_is_null(na) != json_is_null(nb))
-            r = json_is_null(na) ? 1 : -1;
-        else if (!json_is_null(na))
-            r = cmp_int(json_integer_value(na), json_integer_value(nb));
-    }
-    if (r == 0)
-        r = strcmp(json_string_value(json_object_get(a, "need")),
-                   json_string_value(json_object_get(b, "need")));
-    if (r == 0)
-        r = strcmp(json_string_value(json_object_get(a, "offer")),
-                   json_string_value(json_object_get(b, "offer")));
+        r = strcmp(p->offers[a->o].id, p->offers[b->o].id);
     return r;
 }
 
-/* Each candidate's distance (km, rounded to 0.1; null when a side has
- * no coordinates), before they are ranked. */
-static void with_distance(json_t *rows)
+/* How need @n and offer @o are alike (0: not at all). */
+static int alike(const struct side *n, const struct side *o)
 {
-    size_t i;
-    json_t *c;
-    json_array_foreach(rows, i, c)
-    {
-        double a, b, x, y;
-        json_t *d = json_null();
-        if (num(c, "need_lat", &a) && num(c, "need_lon", &b) &&
-            num(c, "offer_lat", &x) && num(c, "offer_lon", &y))
-            d = json_real(round(haversine_km(a, b, x, y) * 10) / 10);
-        json_object_set_new(c, "distance_km", d);
+    if (same_text(n->item, o->item))
+        return 3;
+    if (same_text(n->what_key, o->what_key))
+        return 2;
+    return same_text(n->category, o->category) ? 1 : 0;
+}
+
+/* Keep @c among the @k best of @best (sorted, at most SUGGESTIONS_MAX). */
+static void keep_best(const struct pairing *p, struct cand *best, size_t *k,
+                      const struct cand *c)
+{
+    if (*k == SUGGESTIONS_MAX && rank(p, c, &best[*k - 1]) >= 0)
+        return;
+    size_t i = *k < SUGGESTIONS_MAX ? (*k)++ : *k - 1;
+    while (i > 0 && rank(p, c, &best[i - 1]) < 0) {
+        best[i] = best[i - 1];
+        i--;
     }
+    best[i] = *c;
+}
+
+/* Each pair alike, ranked; the best into @best (*@k of them), how many
+ * pairs into *@count. */
+static void pair_all(const struct pairing *p, struct cand *best, size_t *k,
+                     size_t *count)
+{
+    *k = *count = 0;
+    for (size_t i = 0; i < p->n_needs; i++) {
+        const struct side *n = &p->needs[i];
+        for (size_t j = 0; j < p->n_offers; j++) {
+            const struct side *o = &p->offers[j];
+            int same = alike(n, o);
+            if (same == 0)
+                continue;
+            struct cand c = {i, j, same, o->left >= n->left, -1};
+            (*count)++;
+            /* Worse than the worst kept before its distance counts: no
+             * need to work the distance out. */
+            if (*k == SUGGESTIONS_MAX &&
+                before_distance(p, &c, &best[*k - 1]) > 0)
+                continue;
+            if (n->has_pos && o->has_pos)
+                c.dist =
+                    round(haversine_km(n->lat, n->lon, o->lat, o->lon) * 10) /
+                    10;
+            keep_best(p, best, k, &c);
+        }
+    }
+}
+
+/* Suggestion @c as JSON: the need's and the offer's fields, how alike,
+ * the distance (null when unknown), the suggested quantity (what is left
+ * of the need, at most what is left of the offer) and whether the offer
+ * covers the need's rest. */
+static json_t *suggestion(const struct pairing *p, const struct cand *c)
+{
+    const struct side *n = &p->needs[c->n], *o = &p->offers[c->o];
+    static const char *const nk[][2] = {{"need", "need"},
+                                        {"need_what", "what"},
+                                        {"need_category", "category"},
+                                        {"need_left", "left"},
+                                        {"need_unit", "unit"},
+                                        {"urgency", "urgency"},
+                                        {"needed_by", "needed_by"},
+                                        {"need_site", "site"},
+                                        {"need_site_name", "site_name"},
+                                        {"need_village", "village"}};
+    static const char *const ok[][2] = {
+        {"offer", "offer"},
+        {"offer_what", "what"},
+        {"offer_left", "left"},
+        {"offer_unit", "unit"},
+        {"organisation", "organisation"},
+        {"organisation_name", "organisation_name"},
+        {"offer_site", "site"},
+        {"offer_site_name", "site_name"},
+        {"offer_village", "village"}};
+    json_t *s = json_object();
+    for (size_t i = 0; i < sizeof nk / sizeof nk[0]; i++)
+        json_object_set(s, nk[i][0], json_object_get(n->row, nk[i][1]));
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        json_object_set(s, ok[i][0], json_object_get(o->row, ok[i][1]));
+    json_object_set_new(s, "same", json_integer(c->same));
+    json_object_set_new(s, "distance_km",
+                        c->dist >= 0 ? json_real(c->dist) : json_null());
+    json_object_set_new(s, "qty",
+                        json_integer(n->left < o->left ? n->left : o->left));
+    json_object_set_new(s, "fits", json_boolean(c->fits));
+    return s;
 }
 
 int needs_suggest(hz_node *n, const struct hz_report_opts *o, json_t **out,
@@ -160,35 +259,41 @@ int needs_suggest(hz_node *n, const struct hz_report_opts *o, json_t **out,
     if (o->id != NULL && (strlen(o->id) != 2 * HZ_ROW_LEN ||
                           hex_decode(o->id, id, HZ_ROW_LEN) != 0))
         return hz_err_set(err, HZ_EINVAL, "a need id is 32 hex digits");
-    json_t *rows = json_array();
-    int rv = db_rows_json(
-        &n->db, CANDIDATES_SQL,
-        DB_ARGS(o->id != NULL ? DB_ROW(id) : DB_NULL, DB_INT(o->now)), rows,
-        err);
-    if (rv != 0) {
-        json_decref(rows);
-        return rv;
+    json_t *needs = json_array(), *offers = json_array();
+    int rv =
+        db_rows_json(&n->db, OPEN_NEEDS_SQL,
+                     DB_ARGS(o->id != NULL ? DB_ROW(id) : DB_NULL), needs, err);
+    if (rv == 0)
+        rv = db_rows_json(&n->db, OPEN_OFFERS_SQL, DB_ARGS(DB_INT(o->now)),
+                          offers, err);
+    struct pairing p = {.n_needs = json_array_size(needs),
+                        .n_offers = json_array_size(offers)};
+    struct cand *best = NULL;
+    if (rv == 0) {
+        p.needs = sides_of(needs);
+        p.offers = sides_of(offers);
+        best = malloc(SUGGESTIONS_MAX * sizeof *best);
+        if (p.needs == NULL || p.offers == NULL || best == NULL)
+            rv = hz_err_set(err, HZ_ENOMEM, "suggestions");
     }
-    with_distance(rows);
-    size_t count = json_array_size(rows);
-    json_t **v = malloc((count > 0 ? count : 1) * sizeof *v);
-    if (v == NULL) {
-        json_decref(rows);
-        return hz_err_set(err, HZ_ENOMEM, "suggestions");
+    size_t k = 0, count = 0;
+    json_t *list = NULL;
+    if (rv == 0) {
+        pair_all(&p, best, &k, &count);
+        list = json_array();
+        for (size_t i = 0; i < k; i++)
+            json_array_append_new(list, suggestion(&p, &best[i]));
+        *out = json_pack("{s:I, s:I, s:o}", "now", (json_int_t)o->now,
+                         "candidates", (json_int_t)count, "suggestions", list);
+        if (*out == NULL)
+            rv = hz_err_set(err, HZ_ENOMEM, "suggestions");
     }
-    for (size_t i = 0; i < count; i++)
-        v[i] = json_array_get(rows, i);
-    qsort(v, count, sizeof *v, by_rank);
-    json_t *best = json_array();
-    for (size_t i = 0; i < count && i < SUGGESTIONS_MAX; i++) {
-        complete(v[i]);
-        json_array_append(best, v[i]);
-    }
-    free(v);
-    json_decref(rows);
-    *out = json_pack("{s:I, s:I, s:o}", "now", (json_int_t)o->now, "candidates",
-                     (json_int_t)count, "suggestions", best);
-    return *out != NULL ? 0 : hz_err_set(err, HZ_ENOMEM, "suggestions");
+    free(best);
+    free(p.needs);
+    free(p.offers);
+    json_decref(needs);
+    json_decref(offers);
+    return rv;
 }
 
 /* ---- a match or a receipt, checked on local input (CLI and web alike) */
@@ -199,7 +304,7 @@ static bool is_id(const struct value *v)
 }
 
 /* What this node holds of a need or an offer named by a match. */
-struct side {
+struct held {
     bool found;
     char state[16]; /* the derived state (NEED_ROWS, OFFER_ROWS) */
     int64_t qty, promised;
@@ -208,7 +313,7 @@ struct side {
 static int read_side(void *data, sqlite3_stmt *st, struct hz_err *err)
 {
     (void)err;
-    struct side *s = data;
+    struct held *s = data;
     s->found = true;
     const unsigned char *t = sqlite3_column_text(st, 0);
     snprintf(s->state, sizeof s->state, "%s", t != NULL ? (const char *)t : "");
@@ -218,7 +323,7 @@ static int read_side(void *data, sqlite3_stmt *st, struct hz_err *err)
 }
 
 static int side_of(hz_node *n, bool need, const struct value *id,
-                   struct side *s, struct hz_err *err)
+                   struct held *s, struct hz_err *err)
 {
     memset(s, 0, sizeof *s);
     return db_each(&n->db,
@@ -239,7 +344,7 @@ static int check_promise(hz_node *n, const struct op *o, struct hz_err *err)
     const struct value *qty = body_op_value(o, "qty");
     if (!is_id(need) || !is_id(offer) || qty == NULL)
         return 0; /* the schema's rules refuse it */
-    struct side s;
+    struct held s;
     int rv = side_of(n, true, need, &s, err);
     if (rv == 0 && !s.found)
         return hz_err_set(err, HZ_EVALUE, "need: no such need");
