@@ -208,6 +208,35 @@ void text_help_cmd(const struct cli *c, FILE *out, const struct cli_cmd *cmd,
 int text_help_json(struct cli *c, const struct cli_cmd *cmds);
 
 /* Handlers (cmd_*.c): the node is open as the table says. */
+/* ---- rows.c: shared by the commands that write and show domain rows */
+
+/* Print "huzhu: @zh|@en" and return @code. */
+int cli_refused(struct cli *c, int code, const char *zh, const char *en);
+/* Unix seconds, "YYYY-MM-DD" (local midnight) or "YYYY-MM-DD HH:MM"
+ * (local time) into *@t, within the schema's range; false for anything
+ * else (2024-02-30, 25:00, letters). */
+bool cli_when_parse(const char *s, long long *t);
+/* Option @name as a time into *@t (left as it is when not given); a
+ * usage error for what is no time. */
+int cli_when_opt(struct cli *c, struct form *f, const char *name, long long *t);
+/* The live row @id of @table as JSON (owned), or NULL with the refusal
+ * printed and *@rv its exit code (@zh, @en say what the row is). */
+json_t *cli_live_row(struct cli *c, const char *table, const char *id,
+                     const char *zh, const char *en, int *rv);
+/* Whether the live row @id of @table exists (the refusal printed). */
+int cli_must_exist(struct cli *c, const char *table, const char *id,
+                   const char *zh, const char *en);
+/* Write one row of @table: the form's columns and @n @extra, edited at
+ * @id when not NULL; print its id (or {"id"}). */
+int cli_put_row(struct cli *c, struct form *f, const char *table,
+                const char *id, size_t n, const struct hz_field *extra);
+/* @j as one line of compact JSON. */
+void cli_print_json_obj(json_t *j);
+/* "label: value" lines of @row's columns @cols of @table that have a
+ * value (enum values and confirmed_at as people read them). */
+void cli_print_fields(const struct cli *c, const char *table, json_t *row,
+                      const char *const *cols, size_t n);
+
 int cmd_init(struct cli *c, struct form *f);
 int cmd_id(struct cli *c, struct form *f);
 int cmd_status(struct cli *c, struct form *f);
@@ -258,6 +287,18 @@ int cmd_volunteer_checkin(struct cli *c, struct form *f);
 int cmd_volunteer_checkout(struct cli *c, struct form *f);
 int cmd_volunteer_hours(struct cli *c, struct form *f);
 int cmd_volunteer_record(struct cli *c, struct form *f);
+int cmd_need_add(struct cli *c, struct form *f);
+int cmd_need_ls(struct cli *c, struct form *f);
+int cmd_need_show(struct cli *c, struct form *f);
+int cmd_need_close(struct cli *c, struct form *f);
+int cmd_offer_add(struct cli *c, struct form *f);
+int cmd_offer_ls(struct cli *c, struct form *f);
+int cmd_offer_show(struct cli *c, struct form *f);
+int cmd_match_suggest(struct cli *c, struct form *f);
+int cmd_match_commit(struct cli *c, struct form *f);
+int cmd_match_ls(struct cli *c, struct form *f);
+int cmd_match_cancel(struct cli *c, struct form *f);
+int cmd_match_receive(struct cli *c, struct form *f);
 int cmd_network_create(struct cli *c, struct form *f);
 int cmd_network_recovery_code(struct cli *c, struct form *f);
 int cmd_network_backup_key(struct cli *c, struct form *f);

@@ -168,6 +168,8 @@ static const struct cli_param site_params[] = {
     OPT("--manager", "M", "manager", "负责人", "manager"),
     OPT("--phone", "P", "phone", "电话", "phone"),
     OPT("--open", "yes|no", "open", "是否开放", "open or not"),
+    OPT("--lat", "DEG", "lat", "纬度", "latitude"),
+    OPT("--lon", "DEG", "lon", "经度", "longitude"),
     ID_OPT("地点编号", "site id"),
     END,
 };
@@ -299,6 +301,130 @@ static const struct cli_param org_params[] = {
     OPT("--confirmed", "WHEN", NULL, "最近确认时间(默认现在)",
         "when last confirmed (default now)"),
     ID_OPT("组织编号(修改该条目)", "organisation id (edits that entry)"),
+    END,
+};
+
+#define QTY_OPT(c_, z, e)                                                      \
+    {                                                                          \
+        .name = "--qty", .arg = "N", .col = c_, .kind = KIND_UINT, .min = 1,   \
+        .max = 1, .zh = z, .en = e, .lo = 1, .hi = CLI_QTY_MAX                 \
+    }
+#define CATEGORY_OPT                                                           \
+    OPT("--category", "C", "category", "类别(如 食品、water)",                 \
+        "category (food, water, ...)")
+
+static const struct cli_param need_params[] = {
+    REQ("--what", "TEXT", "what", "物资或服务(如 饮用水、消毒)",
+        "item or service (drinking water, disinfection, ...)"),
+    QTY_OPT("qty", "数量(按单位)", "quantity in the unit"),
+    OPT("--unit", "UNIT", "unit", "单位(如 箱)", "unit (box, ...)"),
+    CATEGORY_OPT,
+    OPT("--item", "ITEM", "item", "物资品类(编号，到货入库用)",
+        "item (id, for receiving into stock)"),
+    OPT("--urgency", "low|normal|high|critical", "urgency",
+        "紧急程度: 不急、一般、紧急、特急",
+        "urgency: low, normal, high, critical"),
+    OPT("--needed-by", "WHEN", NULL, "最迟需要时间", "needed by"),
+    OPT("--site", "SITE", "site", "需求地点(编号)", "site (id)"),
+    OPT("--village", "V", "village", "村/社区", "village"),
+    OPT("--note", "TEXT", "note", "备注", "note"),
+    ID_OPT("需求编号(修改该需求)", "need id (edits it)"),
+    END,
+};
+
+static const struct cli_param need_ls_params[] = {
+    OPT("--site", "SITE", NULL, "只列该地点的", "only this site's"),
+    OPT("--state", "S", NULL,
+        "只列此状态的: open、promised、partly_met、met、closed、cancelled、"
+        "over_promised",
+        "only this state: open, promised, partly_met, met, closed,"
+        " cancelled, over_promised"),
+    END,
+};
+
+static const struct cli_param need_id_params[] = {
+    POS("NEED", NULL, "需求编号", "need id"),
+    END,
+};
+
+static const struct cli_param need_close_params[] = {
+    POS("NEED", NULL, "需求编号", "need id"),
+    FLAG("--cancel", "记为已取消(默认: 已关闭)",
+         "record it cancelled (default: closed)"),
+    END,
+};
+
+static const struct cli_param offer_params[] = {
+    REQ("--what", "TEXT", "what", "物资或服务", "item or service"),
+    QTY_OPT("qty", "数量(按单位)", "quantity in the unit"),
+    OPT("--unit", "UNIT", "unit", "单位(如 箱)", "unit (box, ...)"),
+    CATEGORY_OPT,
+    OPT("--item", "ITEM", "item", "物资品类(编号)", "item (id)"),
+    OPT("--org", "ORG", "organisation", "提供组织(编号)", "organisation (id)"),
+    OPT("--site", "SITE", "site", "所在地点(编号)", "site (id)"),
+    OPT("--village", "V", "village", "村/社区", "village"),
+    OPT("--from", "WHEN", NULL, "可提供起始", "available from"),
+    OPT("--until", "WHEN", NULL, "可提供截止", "available until"),
+    OPT("--status", "open|withdrawn", "status", "状态: 有效、已撤回",
+        "status: open, withdrawn"),
+    OPT("--note", "TEXT", "note", "备注", "note"),
+    ID_OPT("供给编号(修改该供给)", "offer id (edits it)"),
+    END,
+};
+
+static const struct cli_param offer_ls_params[] = {
+    OPT("--site", "SITE", NULL, "只列该地点的", "only this site's"),
+    OPT("--state", "S", NULL,
+        "只列此状态的: available、promised、delivered、withdrawn、"
+        "over_promised",
+        "only this state: available, promised, delivered, withdrawn,"
+        " over_promised"),
+    END,
+};
+
+static const struct cli_param offer_id_params[] = {
+    POS("OFFER", NULL, "供给编号", "offer id"),
+    END,
+};
+
+static const struct cli_param match_suggest_params[] = {
+    OPT("--need", "NEED", NULL, "只为该需求建议", "only for this need"),
+    END,
+};
+
+static const struct cli_param match_commit_params[] = {
+    POS("NEED", "need", "需求编号", "need id"),
+    POS("OFFER", "offer", "供给编号", "offer id"),
+    QTY_OPT("qty", "承诺数量", "quantity promised"),
+    OPT("--by", "NAME", "by", "承诺人", "promised by"),
+    OPT("--note", "TEXT", "note", "备注", "note"),
+    EVENT_ID_OPT,
+    END,
+};
+
+static const struct cli_param match_ls_params[] = {
+    OPT("--need", "NEED", NULL, "只列该需求的", "only this need's"),
+    END,
+};
+
+static const struct cli_param match_cancel_params[] = {
+    POS("MATCH", NULL, "承诺编号", "match id"),
+    OPT("--note", "TEXT", "note", "取消原因", "why"),
+    EVENT_ID_OPT,
+    END,
+};
+
+static const struct cli_param match_receive_params[] = {
+    POS("MATCH", NULL, "承诺编号", "match id"),
+    QTY_OPT(NULL, "到货数量", "quantity received"),
+    OPT("--site", "SITE", NULL, "入库地点(默认: 需求地点)",
+        "site (default: the need's)"),
+    OPT("--item", "ITEM", NULL, "物资品类(默认: 需求或供给的)",
+        "item (default: the need's or the offer's)"),
+    OPT("--from", "WHO", "counterpart", "来源", "where it came from"),
+    OPT("--time", "WHEN", NULL, "到货时间(默认现在)",
+        "when it arrived (default now)"),
+    EVENT_ID_OPT,
     END,
 };
 
@@ -642,6 +768,48 @@ static const struct cli_cmd org_subs[] = {
     END,
 };
 
+static const struct cli_cmd need_subs[] = {
+    RUN("add", NODE_WRITE, cmd_need_add, need_params, "发布需求",
+        "publish a need"),
+    RUN("ls", NODE_READ, cmd_need_ls, need_ls_params,
+        "需求及其状态(待对接/已承诺/部分满足/已满足，超额承诺标出)",
+        "needs and their state (open/promised/partly met/met;"
+        " over-promised marked)"),
+    RUN("show", NODE_READ, cmd_need_show, need_id_params, "一个需求及其承诺",
+        "one need and its matches"),
+    RUN("close", NODE_WRITE, cmd_need_close, need_close_params,
+        "关闭或取消需求", "close or cancel a need"),
+    END,
+};
+
+static const struct cli_cmd offer_subs[] = {
+    RUN("add", NODE_WRITE, cmd_offer_add, offer_params, "登记供给",
+        "record an offer"),
+    RUN("ls", NODE_READ, cmd_offer_ls, offer_ls_params,
+        "供给及其状态(可提供/已承诺/已送达)",
+        "offers and their state (available/promised/delivered)"),
+    RUN("show", NODE_READ, cmd_offer_show, offer_id_params, "一个供给及其承诺",
+        "one offer and its matches"),
+    END,
+};
+
+static const struct cli_cmd match_subs[] = {
+    RUN("suggest", NODE_READ, cmd_match_suggest, match_suggest_params,
+        "建议对接(同物资或类别、数量、紧急程度、距离)",
+        "suggested matches (same item or category, quantity, urgency,"
+        " distance)"),
+    RUN("commit", NODE_WRITE, cmd_match_commit, match_commit_params,
+        "承诺: 把供给的一部分对接给需求",
+        "promise a quantity of an offer to a need"),
+    RUN("ls", NODE_READ, cmd_match_ls, match_ls_params, "全部承诺",
+        "every match"),
+    RUN("cancel", NODE_WRITE, cmd_match_cancel, match_cancel_params, "取消承诺",
+        "cancel a match"),
+    RUN("receive", NODE_WRITE, cmd_match_receive, match_receive_params,
+        "按承诺到货入库", "receive goods into stock against a match"),
+    END,
+};
+
 static const struct cli_cmd volunteer_subs[] = {
     RUN("add", NODE_WRITE, cmd_volunteer_add, volunteer_params, "登记志愿者",
         "register a volunteer"),
@@ -902,6 +1070,11 @@ static const struct cli_cmd cmds[] = {
     SUBS("volunteer", volunteer_subs,
          "志愿者: 登记、分派、签到签退、时长、服务记录",
          "volunteers: registration, assignment, hours, service record"),
+    SUBS("need", need_subs, "需求: 发布、查看、关闭",
+         "needs: publish, list, close"),
+    SUBS("offer", offer_subs, "供给: 登记、查看", "offers: record, list"),
+    SUBS("match", match_subs, "供需对接: 建议、承诺、取消、到货",
+         "matching: suggest, promise, cancel, receive"),
     SUBS("show", show_subs, "查看安置、物资等汇总",
          "show occupancy, stock and other views"),
     RUN("help", NODE_NONE, cmd_help, help_params,

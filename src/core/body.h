@@ -81,6 +81,10 @@ void body_close(struct body *b);
 /* The lowest schema version defining everything @b uses. */
 unsigned body_min_version(const struct body *b);
 
+/* The value of column @col in the op @o (borrowed from it), or NULL when
+ * the op does not name it. */
+const struct value *body_op_value(const struct op *o, const char *col);
+
 /* Content checks of one op that body_decode also runs; exposed for
  * writers that build ops from local input. */
 int body_check_op(const struct op *o, unsigned version, unsigned *since,

@@ -1,4 +1,4 @@
-/* schema.c - the schema registry, version 5, and value checks.
+/* schema.c - the schema registry, version 6, and value checks.
  *
  * A new table is a few lines of data below. Wire names are the contract
  * (proto/schema.md); labels are for people. Tables and columns must stay
@@ -171,6 +171,29 @@ static const struct enum_val service_kind[] = {
     {NULL, 0, NULL, NULL},
 };
 
+/* Since 6: needs and offers (DOMAIN.md "Social forces"): how urgent a
+ * need is, and a need's or an offer's own status as a coordinator sets
+ * it. Whether it is promised, partly met or met is derived from matches
+ * and receipts (proto/schema.md, "Needs, offers and matches"). */
+static const struct enum_val need_urgency[] = {
+    {"low", 6, "不急", "low"},   {"normal", 6, "一般", "normal"},
+    {"high", 6, "紧急", "high"}, {"critical", 6, "特急", "critical"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const struct enum_val need_status[] = {
+    {"open", 6, "有效", "open"},
+    {"closed", 6, "已关闭", "closed"},
+    {"cancelled", 6, "已取消", "cancelled"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const struct enum_val offer_status[] = {
+    {"open", 6, "有效", "open"},
+    {"withdrawn", 6, "已撤回", "withdrawn"},
+    {NULL, 0, NULL, NULL},
+};
+
 static const struct enum_val person_sex[] = {
     {"male", 1, "男", "male"},
     {"female", 1, "女", "female"},
@@ -306,6 +329,55 @@ static const struct col_def organisations[] = {
     TEXT_V(5, "village", "村/社区", "village", 0),
 };
 
+/* Since 6: a coordinator's promise (承诺): @qty of an offer to a need.
+ * A promise is cancelled by a match that reverses it (same need, offer
+ * and qty); what is promised is derived from the effective matches. */
+static const struct col_def matches[] = {
+    TEXT_V(6, "by", "承诺人", "promised by", COL_PERSONAL),
+    REF_V(6, "need", "needs", "需求", "need", COL_REQUIRED),
+    TEXT_V(6, "note", "备注", "note", COL_PERSONAL),
+    REF_V(6, "offer", "offers", "供给", "offer", COL_REQUIRED),
+    INT_V(6, "qty", 1, 1000000000000, "承诺数量", "quantity promised",
+          COL_REQUIRED),
+    REF_V(6, "reverses", "matches", "更正/取消", "reverses", 0),
+    INT_V(6, "time", T_MIN, T_MAX, "时间", "time", COL_REQUIRED),
+};
+
+/* Since 6: a need a site or a village publishes (需求): an item (or a
+ * service, described in what), how much, how urgent, by when. */
+static const struct col_def needs[] = {
+    ENUM_V(6, "category", item_category, "类别", "category", 0),
+    REF_V(6, "item", "items", "物资", "item", 0),
+    INT_V(6, "needed_by", T_MIN, T_MAX, "需要时间", "needed by", 0),
+    TEXT_V(6, "note", "备注", "note", COL_PERSONAL),
+    INT_V(6, "qty", 1, 1000000000000, "数量", "quantity", 0),
+    REF_V(6, "site", "sites", "地点", "site", 0),
+    ENUM_V(6, "status", need_status, "状态", "status", 0),
+    TEXT_V(6, "unit", "单位", "unit", 0),
+    ENUM_V(6, "urgency", need_urgency, "紧急程度", "urgency", 0),
+    TEXT_V(6, "village", "村/社区", "village", 0),
+    TEXT_V(6, "what", "物资/服务", "item or service", 0),
+};
+
+/* Since 6: what an organisation offers (供给): an item or service, how
+ * much, where (a village or a site; coordinates from the site, else the
+ * organisation) and when it is available. */
+static const struct col_def offers[] = {
+    INT_V(6, "available_from", T_MIN, T_MAX, "可提供起始", "available from", 0),
+    INT_V(6, "available_until", T_MIN, T_MAX, "可提供截止", "available until",
+          0),
+    ENUM_V(6, "category", item_category, "类别", "category", 0),
+    REF_V(6, "item", "items", "物资", "item", 0),
+    TEXT_V(6, "note", "备注", "note", COL_PERSONAL),
+    REF_V(6, "organisation", "organisations", "提供组织", "organisation", 0),
+    INT_V(6, "qty", 1, 1000000000000, "数量", "quantity", 0),
+    REF_V(6, "site", "sites", "所在地点", "site", 0),
+    ENUM_V(6, "status", offer_status, "状态", "status", 0),
+    TEXT_V(6, "unit", "单位", "unit", 0),
+    TEXT_V(6, "village", "村/社区", "village", 0),
+    TEXT_V(6, "what", "物资/服务", "item or service", 0),
+};
+
 static const struct col_def persons[] = {
     INT("birth_year", 1880, 2200, "出生年份", "birth year", 0),
     BOOL("chronic", "慢性病", "chronic illness"),
@@ -407,6 +479,10 @@ static const struct col_def sites[] = {
     REAL("area_m2", "有顶面积(平方米)", "covered area (m2)", COL_NONNEG),
     INT("capacity", 0, 1000000, "容量(人)", "capacity", 0),
     ENUM("kind", site_kind, "类型", "kind", 0),
+    /* Since 6: where the site is (degrees, WGS 84), for the distance
+     * between a need and an offer. */
+    REAL_V(6, "lat", "纬度", "latitude", 0),
+    REAL_V(6, "lon", "经度", "longitude", 0),
     TEXT("manager", "负责人", "manager", COL_PERSONAL),
     TEXT("name", "名称", "name", 0),
     BOOL("open", "开放", "open"),
@@ -429,6 +505,8 @@ static const struct col_def stock_moves[] = {
     REF("household", "households", "领取户", "household", 0),
     REF("item", "items", "物资", "item", COL_REQUIRED),
     ENUM("kind", move_kind, "类型", "kind", COL_REQUIRED),
+    /* Since 6: goods received against a coordinator's match. */
+    REF_V(6, "match", "matches", "对应承诺", "match", 0),
     INT("qty", -1000000000000, 1000000000000, "数量", "quantity", COL_REQUIRED),
     TEXT("reference", "单据号", "reference", 0),
     REF("reverses", "stock_moves", "更正", "reverses", 0),
@@ -488,6 +566,9 @@ static const struct table_def tables_reg[] = {
     {"households", TABLE_ENTITY, 1, households, N(households), "住户",
      "households", 0},
     {"items", TABLE_ENTITY, 1, items, N(items), "物资品类", "items", 0},
+    {"matches", TABLE_EVENT, 6, matches, N(matches), "供需对接", "matches", 0},
+    {"needs", TABLE_ENTITY, 6, needs, N(needs), "需求", "needs", 0},
+    {"offers", TABLE_ENTITY, 6, offers, N(offers), "供给", "offers", 0},
     {"organisations", TABLE_ENTITY, 5, organisations, N(organisations),
      "社会力量", "organisations", 0},
     {"persons", TABLE_ENTITY, 1, persons, N(persons), "人员", "persons", 0},

@@ -1884,6 +1884,14 @@ static void report_route(hz_node *n, const struct api_req *r, const char *name,
             !report_load(n, "organisations", &o, &rep, out))
             return;
         ok(out, 200, json_incref(rep));
+    } else if (strcmp(name, "match_suggestions") == 0 && format == NULL) {
+        static const char *const allowed[] = {"need", NULL};
+        struct hz_report_opts o = {.id = query(r, "need"),
+                                   .now = (int64_t)time(NULL)};
+        if (!query_only(r, allowed, out) ||
+            !report_load(n, "match_suggestions", &o, &rep, out))
+            return;
+        ok(out, 200, json_incref(rep));
     } else if (strcmp(name, "volunteer") == 0) {
         static const char *const allowed[] = {"id", NULL};
         if (format != NULL && strcmp(format, "csv") != 0) {

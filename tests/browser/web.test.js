@@ -689,3 +689,64 @@ test('social forces: an organisation found, a volunteer checked in and out, hour
   assert.deepEqual(errors, [], 'no script or server errors');
   await ctx.close();
 });
+
+test('needs and offers: a coordinator matches an offer to a need across two villages; promised, then met when received', async () => {
+  const {ctx, page, errors} = await adminPage();
+  // A need at the shelter of one village, an offer from a team at a site
+  // of another village, from the command line.
+  hz(A, ['site', 'add', '--name', '测试河西村委会', '--kind', 'village_office', '--lat', '30.90', '--lon', '118.00']);
+  const west = hzJson(A, ['ls', 'sites']).find((x) => x.name === '测试河西村委会').id;
+  const water = hz(A, ['item', 'add', '--name', '测试矿泉水', '--unit', '箱', '--category', 'water']);
+  const need = hz(A, ['need', 'add', '--what', '测试矿泉水', '--qty', '50', '--unit', '箱', '--category', 'water',
+    '--item', water, '--urgency', 'critical', '--site', site, '--village', '测试河东村']);
+  const team = hz(A, ['org', 'add', '--name', '测试西村救援队', '--kind', 'volunteer_team', '--village', '测试河西村']);
+  await page.click('a[href="#/more"]');
+  await page.click('#social-nav a[href="#/needs"]');
+  // the offer recorded on the page: without a quantity refused first
+  await page.waitForSelector('#offer-add');
+  await page.fill('#offer-add [name=what]', '测试矿泉水');
+  await page.click('#offer-add button[type=submit]');
+  await page.waitForSelector('#offer-add .err');
+  await page.fill('#offer-add [name=qty]', '80');
+  await page.fill('#offer-add [name=unit]', '箱');
+  await page.selectOption('#offer-add [name=category]', 'water');
+  await page.selectOption('#offer-add [name=organisation]', team);
+  await page.selectOption('#offer-add [name=site]', west);
+  await page.click('#offer-add button[type=submit]');
+  await page.waitForSelector('#offers li:has-text("测试西村救援队")');
+  const offer = hzJson(A, ['offer', 'ls']).find((x) => x.organisation === team);
+  assert.equal(offer.qty, 80, 'the page wrote what huzhu offer ls finds');
+  await page.waitForSelector(`#needs li[data-id="${need}"] .state[data-state="open"]`);
+  assert.match(await page.textContent(`#needs li[data-id="${need}"]`), /待对接/, 'open, in Chinese');
+  const sug = await page.textContent('#suggestions');
+  assert.match(sug, /测试西村救援队/, 'the offer of the other village suggested');
+  assert.match(sug, /测试河西村/, 'with its village');
+  // a wrong quantity is refused before anything is sent
+  const before = hzJson(A, ['status']).entries;
+  await page.fill('#commit-0 [name=qty]', '0');
+  await page.click('#commit-0 button[type=submit]');
+  await page.waitForSelector('#commit-0 .err');
+  assert.deepEqual(hzJson(A, ['status']).entries, before, 'nothing written');
+  await page.fill('#commit-0 [name=qty]', '50');
+  await page.click('#commit-0 button[type=submit]');
+  await page.waitForSelector(`#needs li[data-id="${need}"] .state[data-state="promised"]`);
+  assert.match(await page.textContent(`#needs li[data-id="${need}"]`), /已承诺/, 'promised');
+  const m = hzJson(A, ['match', 'ls', '--need', need]);
+  assert.equal(m.length, 1, 'one promise written');
+  assert.equal(m[0].qty, 50, 'of 50');
+  await shot(page, 'desktop-needs');
+  // the goods arrive at the shelter: received into stock against the match
+  await page.click(`#receive-${m[0].match} button[type=submit]`);
+  await page.waitForSelector(`#needs li[data-id="${need}"] .state[data-state="met"]`);
+  assert.match(await page.textContent(`#needs li[data-id="${need}"]`), /已满足/, 'met');
+  const got = hzJson(A, ['need', 'show', need]);
+  assert.equal(got.state, 'met', 'huzhu need show says met');
+  assert.equal(got.received, 50, '50 received');
+  const stock = hzJson(A, ['show', 'stock']).find((x) => x.item === water);
+  assert.equal(stock.on_hand, 50, 'into the shelter\'s stock');
+  await page.setViewportSize({width: 360, height: 740});
+  await noSideways(page, 'needs and offers');
+  await shot(page, 'phone-needs');
+  assert.deepEqual(errors, [], 'no script or server errors');
+  await ctx.close();
+});

@@ -37,14 +37,7 @@ def node(td, name):
 
 
 def refused(n, args, rc, what):
-    """@args refused with exit @rc, and nothing written (DECISIONS 25)."""
-    before = n.snapshot()
-    r = n.run(*args)
-    T.check(r.rc == rc, "%s: exit %d, expected %d (%s)" % (what, r.rc, rc,
-                                                          r.err.strip()))
-    T.check(r.err.strip() != "", "%s: says why" % what)
-    T.check_eq(n.snapshot(), before, "%s writes nothing" % what)
-    return r
+    return n.refused(args, rc, what)
 
 
 def org_names(rep):

@@ -1808,5 +1808,82 @@ def social_forces_catalogue_and_service_record():
             w.stop()
 
 
+@cases.case
+def needs_offers_and_matches():
+    """A need promised and met over the API as huzhu need and match show
+    it; suggestions as huzhu match suggest gives them; a promise of more
+    than is left, to a closed need, or a receipt against a cancelled
+    promise refused with 422, writing nothing."""
+    with T.TempDir("web") as work:
+        n, s1, s2 = setup(work)
+        user_add(n, "协调员", "coordinator")
+        w = Web(n)
+        try:
+            co, site, viewer = logged_in(w, "协调员", "site1", "viewer1")
+            item = n.out("item", "add", "--name", "矿泉水", "--unit", "箱")
+            s, need, _, _ = co.req("POST", "/api/needs",
+                                   {"what": "矿泉水", "qty": 100,
+                                    "category": "water", "item": item,
+                                    "urgency": "high", "site": s1})
+            T.check_eq(s, 201, "a need published")
+            s, offer, _, _ = co.req("POST", "/api/offers",
+                                    {"what": "矿泉水", "qty": 60,
+                                     "category": "water", "site": s2})
+            T.check_eq(s, 201, "an offer recorded")
+            s, js, _, _ = viewer.req("GET", "/api/reports/match_suggestions")
+            T.check_eq(s, 200, "suggestions")
+            want = n.js("match", "suggest")
+            T.check_eq(js["suggestions"], want["suggestions"],
+                       "the same as huzhu match suggest")
+            T.check_eq([(x["need"], x["offer"], x["qty"])
+                        for x in js["suggestions"]],
+                       [(need["id"], offer["id"], 60)], "one suggestion")
+            s, m, _, _ = co.req("POST", "/api/matches",
+                                {"need": need["id"], "offer": offer["id"],
+                                 "qty": 60, "time": 1717200000})
+            T.check_eq(s, 201, "a promise")
+            for body, why in [
+                    ({"need": need["id"], "offer": offer["id"], "qty": 1,
+                      "time": 1717200000}, "more than the offer has left"),
+                    ({"need": need["id"], "offer": offer["id"], "qty": 0,
+                      "time": 1717200000}, "a quantity of 0")]:
+                refused(co, n, "POST", "/api/matches", body, 422,
+                        "bad_value", why, table="matches")
+            s, js, _, _ = viewer.req("GET", "/api/views/needs")
+            T.check_eq([(x["need"], x["state"], x["promised"]) for x in js],
+                       [(need["id"], "promised", 60)], "promised")
+            s, _, _, _ = site.req("POST", "/api/stock_moves",
+                                  {"kind": "received", "match": m["id"],
+                                   "qty": 60, "site": s1, "item": item,
+                                   "time": 1717200000})
+            T.check_eq(s, 201, "received at the shelter against the match")
+            s, js, _, _ = viewer.req("GET", "/api/views/needs?site=" + s1)
+            T.check_eq([(x["state"], x["received"]) for x in js],
+                       [("partly_met", 60)], "partly met")
+            T.check_eq(js, n.js("need", "ls", "--site", s1),
+                       "the view as huzhu need ls")
+            s, c, _, _ = co.req("POST", "/api/matches",
+                                {"need": need["id"], "offer": offer["id"],
+                                 "qty": 60, "reverses": m["id"],
+                                 "time": 1717200000})
+            T.check_eq(s, 201, "the promise cancelled")
+            refused(site, n, "POST", "/api/stock_moves",
+                    {"kind": "received", "match": m["id"], "qty": 1,
+                     "site": s1, "item": item, "time": 1717200000}, 422,
+                    "bad_value", "a receipt against a cancelled promise",
+                    table="stock_moves")
+            s, _, _, _ = co.req("PATCH", "/api/needs/" + need["id"],
+                                {"status": "closed"})
+            T.check_eq(s, 200, "the need closed")
+            refused(co, n, "POST", "/api/matches",
+                    {"need": need["id"], "offer": offer["id"], "qty": 1,
+                     "time": 1717200000}, 422, "bad_value",
+                    "a promise to a closed need", table="matches")
+            refused(viewer, n, "POST", "/api/needs", {"what": "x", "qty": 1},
+                    403, "forbidden", "a viewer publishes no need")
+        finally:
+            w.stop()
+
+
 if __name__ == "__main__":
     cases.main()

@@ -278,6 +278,17 @@ class Node:
                 "vector": self.vector_text(), "counts": self.counts(),
                 "files": sorted(os.listdir(self.dir))}
 
+    def refused(self, args, rc, what):
+        """huzhu @args refused with exit @rc, saying why, and nothing
+        written (DECISIONS 25). Returns the run."""
+        before = self.snapshot()
+        r = self.run(*args)
+        check(r.rc == rc, "%s: exit %d, expected %d (%s)" % (
+            what, r.rc, rc, r.err.strip()))
+        check(r.err.strip() != "", "%s: says why" % what)
+        check_eq(self.snapshot(), before, "%s writes nothing" % what)
+        return r
+
 
 # ---- temporary directories
 
@@ -383,7 +394,7 @@ class Author:
 
 # The schema version this build runs (proto/schema.md), and the next one,
 # which it holds entries of unapplied (entry.md, "Held entries").
-SCHEMA = 5
+SCHEMA = 6
 SCHEMA_NEXT = SCHEMA + 1
 
 

@@ -427,6 +427,8 @@ def check_op(op, version):
             raise Bad("HZ_EVALUE", "qty sign")
         if kind != "distributed" and "household" in given:
             raise Bad("HZ_EVALUE", "household goes with distributed only")
+        if kind != "received" and "match" in given:
+            raise Bad("HZ_EVALUE", "match goes with received only")
     if t["name"] == "stays":
         if (given["kind"] == "out") != ("closes" in given):
             raise Bad("HZ_EVALUE", "a check-out names the check-in")

@@ -300,6 +300,28 @@ static void transport_fates(struct fates *fs, const struct identity *d,
     free(ok.p);
 }
 
+/* A stock_moves insert of @qty of I1 at S1, of @kind, received against
+ * the match @match (hex) when not NULL. */
+static void stock_move(struct enc *b, const char *kind, const char *match,
+                       int64_t qty)
+{
+    op_head(b, 2, "stock_moves", M1, match != NULL ? 6 : 5);
+    ins_field(b, "item");
+    bin_hex(b, I1);
+    ins_field(b, "kind");
+    enc_cstr(b, kind);
+    if (match != NULL) {
+        ins_field(b, "match");
+        bin_hex(b, match);
+    }
+    ins_field(b, "qty");
+    enc_int(b, qty);
+    ins_field(b, "site");
+    bin_hex(b, S1);
+    ins_field(b, "time");
+    enc_int(b, 1717200000);
+}
+
 static void content_fates(struct fates *fs, const struct identity *d,
                           struct enc *b)
 {
@@ -535,17 +557,7 @@ static void content_fates(struct fates *fs, const struct identity *d,
              with_body(d, b));
 
     body_head(b, 1, 1);
-    op_head(b, 2, "stock_moves", M1, 5);
-    ins_field(b, "item");
-    bin_hex(b, I1);
-    ins_field(b, "kind");
-    enc_cstr(b, "received");
-    ins_field(b, "qty");
-    enc_int(b, -5);
-    ins_field(b, "site");
-    bin_hex(b, S1);
-    ins_field(b, "time");
-    enc_int(b, 1717200000);
+    stock_move(b, "received", NULL, -5);
     fate_add(fs, "body_stock_sign", "rejected", "HZ_EVALUE",
              "received with qty -5: incoming kinds take a positive qty",
              with_body(d, b));
@@ -594,6 +606,13 @@ static void content_fates(struct fates *fs, const struct identity *d,
              "afterwards do",
              with_body(d, b));
 
+    body_head(b, 6, 1);
+    stock_move(b, "distributed", ST1, -5);
+    fate_add(fs, "body_distributed_against_match", "rejected", "HZ_EVALUE",
+             "goods distributed naming a match: only goods received are "
+             "received against a match",
+             with_body(d, b));
+
     body_head(b, 0, 1);
     op_head(b, 0, "households", H1, 1);
     set_field(b, "members");
@@ -626,7 +645,7 @@ static void content_fates(struct fates *fs, const struct identity *d,
     enc_int(b, 3);
     no_heads(b);
     fate_add(fs, "body_newer_schema", "held", "",
-             "schema version 6 on a version-5 node: stored and relayed, "
+             "schema version 7 on a version-6 node: stored and relayed, "
              "applied after an upgrade",
              with_body(d, b));
 }

@@ -320,6 +320,38 @@ const T = {
   vol_none_task: ['(未填)', '(none)'],
   vol_how: ['方式', 'Recorded as'],
   dl_vol_csv: ['下载 CSV', 'Download CSV'],
+  nav_needs: ['需求与供给', 'Needs and offers'],
+  nd_title: ['需求与供给', 'Needs and offers'],
+  nd_needs: ['需求', 'Needs'],
+  nd_offers: ['供给', 'Offers'],
+  nd_suggest: ['建议对接', 'Suggested matches'],
+  nd_matches: ['承诺', 'Matches'],
+  nd_none: ['暂无', 'None yet'],
+  nd_promised: ['已承诺', 'promised'],
+  nd_received: ['已到货', 'received'],
+  nd_delivered: ['已送达', 'delivered'],
+  nd_over: ['超额承诺', 'over-promised'],
+  nd_commit: ['承诺', 'Promise'],
+  nd_receive: ['到货入库', 'Receive'],
+  nd_cancel: ['取消承诺', 'Cancel'],
+  nd_cancelled: ['已取消', 'cancelled'],
+  nd_km: ['公里', 'km'],
+  nd_bad_qty: ['数量须为正整数', 'the quantity is a positive whole number'],
+  nd_add_need: ['发布需求', 'Publish a need'],
+  nd_add_offer: ['登记供给', 'Record an offer'],
+  nd_need_what: ['请填写物资或服务', 'say what item or service'],
+  nd_need_where: ['需求须选地点或填写村/社区', 'a need names a site or a village'],
+  nd_states: {
+    open: ['待对接', 'open'],
+    promised: ['已承诺', 'promised'],
+    partly_met: ['部分满足', 'partly met'],
+    met: ['已满足', 'met'],
+    closed: ['已关闭', 'closed'],
+    cancelled: ['已取消', 'cancelled'],
+    available: ['可提供', 'available'],
+    delivered: ['已送达', 'delivered'],
+    withdrawn: ['已撤回', 'withdrawn'],
+  },
   reasons: {
     not_contacted: ['尚未联系', 'not contacted'],
     unreachable: ['联系不上', 'unreachable'],
@@ -1482,7 +1514,7 @@ pages.import = async (main) => {
 
 function socialNav(on) {
   return el('nav', {class: 'subnav row no-print', id: 'social-nav'},
-    [['orgs', 'nav_orgs'], ['volunteers', 'nav_volunteers']].map(([p, k]) =>
+    [['orgs', 'nav_orgs'], ['volunteers', 'nav_volunteers'], ['needs', 'nav_needs']].map(([p, k]) =>
       el('a', {href: '#/' + p, class: p === on ? 'btn on' : 'btn'}, t(k))));
 }
 
@@ -1744,6 +1776,134 @@ pages.record = async (main, id) => {
       el('p', {class: 'big-total', id: 'record-total'}, t('vol_total') + ': ' + hoursText(rec.total_minutes) + ' ' +
         (lang === 0 ? '小时' : 'hours')),
       el('p', {class: 'sign-line'}, lang === 0 ? '证明单位（盖章）：＿＿＿＿＿＿　　日期：＿＿＿＿＿＿' : 'Certified by (seal): ______    Date: ______')));
+};
+
+/* ---- needs, offers and matching (供需对接; proto/api.md: /api/views/needs,
+ * offers, matches and /api/reports/match_suggestions; writes through the
+ * table routes, which the node checks as it checks huzhu match) */
+
+const ndState = (x) => (T.nd_states[x] || [x, x])[lang];
+
+/* A quantity typed for a promise or a receipt: a positive whole number,
+ * or null with the form's error shown. */
+function qtyOf(form) {
+  const v = Number(form.querySelector('[name=qty]').value);
+  if (Number.isInteger(v) && v > 0) return v;
+  showErrors(form, {zh: t('nd_bad_qty'), en: T.nd_bad_qty[1], field: 'qty'});
+  return null;
+}
+
+/* A small form: a quantity and one button, calling @send(qty). */
+function qtyForm(id, value, label, send) {
+  const form = el('form', {class: 'row no-print', id, novalidate: true},
+    el('input', {name: 'qty', type: 'number', min: 1, step: 1, value: String(value), 'aria-label': t('qty')}),
+    el('button', {type: 'submit', class: 'primary', text: label}));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const qty = qtyOf(form);
+    if (qty === null) return;
+    const x = await send(qty);
+    if (!x.ok) { showErrors(form, x.data.error); return; }
+    banner(t('saved'));
+    load();
+  });
+  return form;
+}
+
+/* The form that publishes a need (@orgs null) or records an offer, for
+ * coordinators: written through the table route, judged by the node. */
+function needOfferForm(table, sites, orgs) {
+  const pre = table + '-';
+  const pick = (name, rows) => el('select', {name, id: pre + name}, el('option', {value: ''}, ''),
+    rows.map((x) => el('option', {value: x.id}, x.name || x.id)));
+  const field = (name, label, attrs) => [el('label', {for: pre + name, text: label}),
+    el('input', Object.assign({id: pre + name, name}, attrs || {}))];
+  const form = el('form', {class: 'card no-print', id: table === 'needs' ? 'need-add' : 'offer-add', novalidate: true},
+    el('h2', {text: t(table === 'needs' ? 'nd_add_need' : 'nd_add_offer')}),
+    field('what', colLabel(table, 'what'), {required: true}),
+    field('qty', colLabel(table, 'qty'), {type: 'number', min: 1, step: 1}),
+    field('unit', colLabel(table, 'unit')),
+    el('label', {text: colLabel(table, 'category')}), enumSelect(table, 'category', 'category', true),
+    table === 'needs' ? [el('label', {text: colLabel(table, 'urgency')}), enumSelect(table, 'urgency', 'urgency', true)] : null,
+    orgs ? [el('label', {text: colLabel(table, 'organisation')}), pick('organisation', orgs)] : null,
+    el('label', {text: colLabel(table, 'site')}), pick('site', sites),
+    field('village', colLabel(table, 'village')),
+    el('p', {}, el('button', {type: 'submit', class: 'primary', text: t('save')})));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = formObject(form, ['qty']);
+    if (!body.what) { showErrors(form, {zh: t('nd_need_what'), en: T.nd_need_what[1], field: 'what'}); return; }
+    if (qtyOf(form) === null) return;
+    if (table === 'needs' && !body.site && !body.village) {
+      showErrors(form, {zh: t('nd_need_where'), en: T.nd_need_where[1], field: 'village'});
+      return;
+    }
+    const x = await api('POST', '/api/' + table, body);
+    if (!x.ok) { showErrors(form, x.data.error); return; }
+    banner(t('saved'));
+    load();
+  });
+  return form;
+}
+
+pages.needs = async (main) => {
+  const [nr, or, mr, sr] = await Promise.all([api('GET', '/api/views/needs'), api('GET', '/api/views/offers'),
+    api('GET', '/api/views/matches'), api('GET', '/api/reports/match_suggestions')]);
+  const needs = nr.ok ? nr.data : [];
+  const offers = or.ok ? or.data : [];
+  const matches = mr.ok ? mr.data : [];
+  const sugg = sr.ok ? sr.data.suggestions : [];
+  const byNeed = {};
+  for (const n of needs) byNeed[n.need] = n;
+  const can = canWriteSocial();
+  const now = () => Math.floor(Date.now() / 1000);
+  const place = (x, v) => [x.site_name, v].filter(Boolean).join(' · ');
+  const stateTag = (x) => [el('span', {class: 'tag state', 'data-state': x.state}, ndState(x.state)),
+    x.over_promised ? el('span', {class: 'tag red over'}, t('nd_over')) : null];
+  const needList = el('ul', {class: 'list', id: 'needs'}, needs.map((n) => el('li', {'data-id': n.need},
+    el('b', {}, n.what || '-'), ' ', n.qty + ' ' + (n.unit || ''), ' ',
+    n.urgency ? el('span', {class: 'tag'}, enumLabel('needs', 'urgency', n.urgency)) : null, ' ', stateTag(n),
+    el('div', {class: 'mute'}, [place(n, n.village), t('nd_promised') + ' ' + n.promised,
+      t('nd_received') + ' ' + n.received].filter(Boolean).join(' · ')))));
+  const offerList = el('ul', {class: 'list', id: 'offers'}, offers.map((o) => el('li', {'data-id': o.offer},
+    el('b', {}, o.what || '-'), ' ', o.qty + ' ' + (o.unit || ''), ' ', stateTag(o),
+    el('div', {class: 'mute'}, [o.organisation_name, place(o, o.village), t('nd_promised') + ' ' + o.promised,
+      t('nd_delivered') + ' ' + o.delivered].filter(Boolean).join(' · ')))));
+  const suggList = el('ul', {class: 'list', id: 'suggestions'}, sugg.map((x, i) => el('li', {},
+    el('b', {}, x.need_what || '-'), ' ← ', el('b', {}, x.offer_what || '-'), ' ',
+    el('span', {class: 'tag'}, enumLabel('needs', 'urgency', x.urgency) || ''),
+    el('div', {class: 'mute'}, [[x.need_site_name, x.need_village].filter(Boolean).join(' · '),
+      [x.organisation_name, x.offer_site_name, x.offer_village].filter(Boolean).join(' · '),
+      x.distance_km !== null ? x.distance_km + ' ' + t('nd_km') : null].filter(Boolean).join(' ← ')),
+    can ? qtyForm('commit-' + i, x.qty, t('nd_commit'), (qty) =>
+      api('POST', '/api/matches', {need: x.need, offer: x.offer, qty, time: now()})) : null)));
+  const matchList = el('ul', {class: 'list', id: 'matches'}, matches.map((m) => {
+    const n = byNeed[m.need] || {};
+    const live = m.cancelled_by === null;
+    const canReceive = can || (me.role === 'site' && me.site === m.need_site);
+    return el('li', {'data-id': m.match},
+      el('b', {}, m.need_what || '-'), ' ', m.qty + ' ' + (m.unit || ''), ' ← ', m.organisation_name || m.offer_what || '',
+      live ? null : el('span', {class: 'tag'}, t('nd_cancelled')),
+      el('div', {class: 'mute'}, [place({site_name: m.need_site_name}, m.need_village),
+        t('nd_received') + ' ' + m.received, when(m.time)].filter(Boolean).join(' · ')),
+      live && canReceive && m.need_site && n.item ? qtyForm('receive-' + m.match, Math.max(m.qty - m.received, 1),
+        t('nd_receive'), (qty) => api('POST', '/api/stock_moves', {kind: 'received', match: m.match, qty,
+          site: m.need_site, item: n.item, time: now()})) : null,
+      live && can ? el('button', {type: 'button', class: 'no-print', text: t('nd_cancel'), onclick: async () => {
+        const x = await api('POST', '/api/matches', {need: m.need, offer: m.offer, qty: m.qty, reverses: m.match, time: now()});
+        if (!x.ok) banner(msg(x.data.error), true); else load();
+      }}) : null);
+  }));
+  const none = () => el('p', {class: 'mute'}, t('nd_none'));
+  const [ss, os] = can ? await Promise.all([api('GET', '/api/sites?limit=1000'), api('GET', '/api/organisations?limit=1000')]) : [];
+  main.replaceChildren(socialNav('needs'), el('h1', {text: t('nd_title')}),
+    el('h2', {text: t('nd_needs')}), needs.length ? needList : none(),
+    el('h2', {text: t('nd_suggest')}), sugg.length ? suggList : none(),
+    el('h2', {text: t('nd_matches')}), matches.length ? matchList : none(),
+    el('h2', {text: t('nd_offers')}), offers.length ? offerList : none(),
+    can ? needOfferForm('needs', ss.ok ? ss.data.rows : [], null) : null,
+    can ? needOfferForm('offers', ss.ok ? ss.data.rows : [], os.ok ? os.data.rows : []) : null);
+  refresh = () => { if (!document.querySelector('#main form input:focus')) load(); };
 };
 
 /* ---- routing and live updates */

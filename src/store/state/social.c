@@ -192,16 +192,6 @@ int social_volunteer(hz_node *n, const struct hz_report_opts *o, json_t **out,
 
 #define FUTURE_SLACK_S 600 /* a device's clock a little ahead of another's */
 
-/* The value of column @name of @o, or NULL. */
-static const struct value *op_value(const struct op *o, const char *name)
-{
-    int c = schema_col_c(o->table, name);
-    for (size_t k = 0; c >= 0 && k < o->n_fields; k++)
-        if (o->fields[k].col == c)
-            return &o->fields[k].val;
-    return NULL;
-}
-
 static bool is_kind(const struct value *v, const char *kind)
 {
     return v != NULL && v->type == VALUE_STR && v->s.len == strlen(kind) &&
@@ -228,8 +218,9 @@ int social_check_service(struct hz_node *n, const struct op *o, int64_t now,
                          struct hz_err *err)
 {
     HZ_ASSERT(o->kind == OP_INS);
-    const struct value *kind = op_value(o, "kind"), *time = op_value(o, "time");
-    const struct value *who = op_value(o, "volunteer");
+    const struct value *kind = body_op_value(o, "kind"),
+                       *time = body_op_value(o, "time");
+    const struct value *who = body_op_value(o, "volunteer");
     if (time == NULL || who == NULL || who->type != VALUE_BIN)
         return 0; /* the schema's rules refuse it */
     if (now != 0 && time->i > now + FUTURE_SLACK_S)
@@ -249,7 +240,7 @@ int social_check_service(struct hz_node *n, const struct op *o, int64_t now,
     }
     if (!is_kind(kind, "out"))
         return 0;
-    const struct value *closes = op_value(o, "closes");
+    const struct value *closes = body_op_value(o, "closes");
     if (closes == NULL || closes->type != VALUE_BIN)
         return hz_err_set(err, HZ_EVALUE,
                           "closes: a check-out names its"

@@ -10,7 +10,9 @@
  *   rows.c    owner of the materialized e_<table> and v_<table> rows
  *   query.c, views.c, hash.c   reading them as JSON, views, state hash
  *   reports.c  the township's reports (proto/reports.md)
- *   social.c   the catalogue of organisations, a volunteer's record */
+ *   social.c   the catalogue of organisations, a volunteer's record
+ *   needs.c    suggested matches of offers to needs; local checks of
+ *              matches and receipts */
 #ifndef HZ_STORE_STATE_H
 #define HZ_STORE_STATE_H
 
@@ -209,5 +211,23 @@ int social_volunteer(hz_node *n, const struct hz_report_opts *o, json_t **out,
  * these are this node's checks of what its own people type. */
 int social_check_service(struct hz_node *n, const struct op *o, int64_t now,
                          struct hz_err *err);
+
+/* ---- needs.c: needs, offers and matching (hz_node_report) */
+
+/* "match_suggestions": {now, candidates, suggestions: [...]}: open offers
+ * with something left to promise against open needs (@o->id alone when
+ * given) of the same item, name or category, best first (needs.c,
+ * by_rank), at most 200; offers available until before @o->now left
+ * out. */
+int needs_suggest(hz_node *n, const struct hz_report_opts *o, json_t **out,
+                  struct hz_err *err);
+/* A matches or stock_moves insert of a local action: a promise names a
+ * need and an offer held here, neither closed, cancelled nor withdrawn,
+ * each with the qty left to promise; a cancellation (reverses) names a
+ * promise held here, not cancelled, repeating its need, offer and qty; a
+ * receipt (stock_moves.match) names a promise held here, not cancelled.
+ * Receivers judge only the schema's rules (DECISIONS 4). */
+int needs_check_write(struct hz_node *n, const struct op *o,
+                      struct hz_err *err);
 
 #endif

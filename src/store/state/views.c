@@ -121,6 +121,46 @@ struct view {
 
 /* Sphere: at least 3.5 m2 of covered space per person. */
 static const struct view views[] = {
+    /* proto/schema.md, "Needs, offers and matches". */
+    {"needs",
+     MATCH_SUMS NEED_ROWS
+     " SELECT * FROM need_rows WHERE ?1 IS NULL OR site = ?1"
+     " ORDER BY state IN ('closed', 'cancelled', 'met'), urgency_rank DESC,"
+     " needed_by IS NULL, needed_by, need",
+     true, NULL},
+    {"offers",
+     MATCH_SUMS OFFER_ROWS
+     " SELECT * FROM offer_rows WHERE ?1 IS NULL OR site = ?1"
+     " ORDER BY state IN ('withdrawn', 'delivered'), available_from IS NULL,"
+     " available_from, offer",
+     true, NULL},
+    /* Every promise, cancelled ones too (cancelled_by: the match that
+     * reverses it), with what was received against it. */
+    {"matches",
+     "WITH sx AS (" EFFECTIVE(
+         "v_stock_moves") ") SELECT m.id AS match,"
+                          " m.need, n.what AS need_what, n.unit, n.site AS "
+                          "need_site,"
+                          " s.name AS need_site_name, n.village AS "
+                          "need_village, m.offer,"
+                          " f.what AS offer_what, o.name AS organisation_name, "
+                          "m.qty, m.time,"
+                          " m.by, m.note, (SELECT min(r.id) FROM v_matches r "
+                          "WHERE r.reverses ="
+                          " m.id) AS cancelled_by, coalesce((SELECT sum(x.qty) "
+                          "FROM sx x WHERE"
+                          " x.match = m.id AND x.kind = 'received'), 0) AS "
+                          "received"
+                          " FROM v_matches m LEFT JOIN e_needs n ON n.id = "
+                          "m.need"
+                          " LEFT JOIN e_offers f ON f.id = m.offer LEFT JOIN "
+                          "e_organisations o"
+                          " ON o.id = f.organisation LEFT JOIN e_sites s ON "
+                          "s.id = n.site"
+                          " WHERE m.reverses IS NULL AND (?1 IS NULL OR n.site "
+                          "= ?1)"
+                          " ORDER BY m.time, m.id",
+     true, NULL},
     {"occupancy",
      OPEN_STAYS_MERGED
      ", here AS (SELECT site, count(DISTINCT who) AS n FROM open GROUP BY"

@@ -101,6 +101,77 @@
     " ELSE max(0, (ends - starts) / 60) END AS minutes,"                       \
     " ends IS NULL AS open FROM per) "
 
+/* proto/schema.md, "Needs, offers and matches": what each need and each
+ * offer has promised (the effective matches, mx) and has received (the
+ * effective receipts against a match that is no cancellation, gx), as
+ * need_sums(need, promised, matches, received) and offer_sums(offer,
+ * promised, matches, delivered). */
+#define MATCH_SUMS                                                             \
+    "WITH mx AS (" EFFECTIVE("v_matches") "), "                                \
+    "sx AS (" EFFECTIVE("v_stock_moves") "), "                                 \
+    "gx AS (SELECT m.need, m.offer, s.qty FROM sx s JOIN v_matches m"          \
+    " ON m.id = s.match AND m.reverses IS NULL WHERE s.kind = 'received'), "   \
+    "need_sums AS (SELECT need, sum(promised) AS promised, sum(n) AS matches," \
+    " sum(received) AS received FROM (SELECT need, qty AS promised, 1 AS n,"   \
+    " 0 AS received FROM mx UNION ALL SELECT need, 0, 0, qty FROM gx)"         \
+    " GROUP BY need), "                                                        \
+    "offer_sums AS (SELECT offer, sum(promised) AS promised, sum(n) AS"        \
+    " matches, sum(delivered) AS delivered FROM (SELECT offer, qty AS"         \
+    " promised, 1 AS n, 0 AS delivered FROM mx UNION ALL SELECT offer, 0, 0,"  \
+    " qty FROM gx) GROUP BY offer), "
+
+/* Each live need with its sums and its derived state: closed or
+ * cancelled as a coordinator set it, else met (received at least the
+ * quantity), partly_met (something received), promised (something
+ * promised) or open; over_promised when the effective matches together
+ * exceed its quantity. Needs MATCH_SUMS. */
+#define NEED_ROWS                                                              \
+    "need_rows AS (SELECT n.id AS need, n.what, n.category, n.item,"           \
+    " i.name AS item_name, n.qty, n.unit, n.urgency, n.needed_by, n.site,"     \
+    " s.name AS site_name, n.village, s.lat, s.lon, n.note, n.status,"         \
+    " coalesce(ns.promised, 0) AS promised, coalesce(ns.received, 0) AS"       \
+    " received, coalesce(ns.matches, 0) AS matches,"                           \
+    " CASE WHEN n.status IN ('closed', 'cancelled') THEN n.status"            \
+    " WHEN coalesce(ns.received, 0) > 0 AND n.qty IS NOT NULL"                 \
+    " AND ns.received >= n.qty THEN 'met'"                                     \
+    " WHEN coalesce(ns.received, 0) > 0 THEN 'partly_met'"                     \
+    " WHEN coalesce(ns.promised, 0) > 0 THEN 'promised' ELSE 'open' END"       \
+    " AS state, coalesce(ns.promised, 0) > coalesce(n.qty, 0)"                 \
+    " AND ns.promised > 0 AS over_promised,"                                   \
+    " CASE n.urgency WHEN 'critical' THEN 3 WHEN 'high' THEN 2"                \
+    " WHEN 'low' THEN 0 ELSE 1 END AS urgency_rank"                            \
+    " FROM e_needs n LEFT JOIN need_sums ns ON ns.need = n.id"                 \
+    " LEFT JOIN e_sites s ON s.id = n.site AND s.deleted = 0"                  \
+    " LEFT JOIN e_items i ON i.id = n.item AND i.deleted = 0"                  \
+    " WHERE n.deleted = 0)"
+
+/* Each live offer with its sums and its derived state: withdrawn as its
+ * status says, else delivered (all of it promised and all that was
+ * promised received), promised (all of it promised) or available;
+ * over_promised as for needs. Coordinates: its site's, else its
+ * organisation's. Needs MATCH_SUMS. */
+#define OFFER_ROWS                                                             \
+    "offer_rows AS (SELECT f.id AS offer, f.what, f.category, f.item,"         \
+    " i.name AS item_name, f.qty, f.unit, f.organisation, o.name AS"           \
+    " organisation_name, f.site, s.name AS site_name,"                         \
+    " coalesce(f.village, o.village) AS village,"                              \
+    " coalesce(s.lat, o.lat) AS lat, coalesce(s.lon, o.lon) AS lon,"           \
+    " f.available_from, f.available_until, f.note, f.status,"                  \
+    " coalesce(os.promised, 0) AS promised, coalesce(os.delivered, 0) AS"      \
+    " delivered, coalesce(os.matches, 0) AS matches,"                          \
+    " CASE WHEN f.status = 'withdrawn' THEN 'withdrawn'"                       \
+    " WHEN coalesce(os.promised, 0) >= coalesce(f.qty, 0)"                     \
+    " AND os.promised > 0 AND os.delivered >= os.promised THEN 'delivered'"    \
+    " WHEN coalesce(os.promised, 0) >= coalesce(f.qty, 0)"                     \
+    " AND os.promised > 0 THEN 'promised' ELSE 'available' END AS state,"      \
+    " coalesce(os.promised, 0) > coalesce(f.qty, 0) AND os.promised > 0"       \
+    " AS over_promised FROM e_offers f"                                        \
+    " LEFT JOIN offer_sums os ON os.offer = f.id"                              \
+    " LEFT JOIN e_organisations o ON o.id = f.organisation AND o.deleted = 0"  \
+    " LEFT JOIN e_sites s ON s.id = f.site AND s.deleted = 0"                  \
+    " LEFT JOIN e_items i ON i.id = f.item AND i.deleted = 0"                  \
+    " WHERE f.deleted = 0)"
+
 /* clang-format on */
 
 #endif
