@@ -10,7 +10,7 @@
 #      and the web interface in headless Chromium (tools/browser-test.sh:
 #      installs chromium, a CJK font, node if missing, and the pinned
 #      playwright-core from the npm registry)
-#   4. each libFuzzer target for HZ_FUZZ_SECONDS (default 30), two at a
+#   4. each libFuzzer target for HZ_FUZZ_SECONDS (default 20), two at a
 #      time
 #
 # At the end (pass or fail) it prints the time of each layer. Budget
@@ -22,7 +22,7 @@
 #                         default (sim.converge 2000, sim.trust 300, ...)
 #   HUZHU_SIM_SEEDS_ASAN  sanitizer pass, every simulator test (100)
 #   HUZHU_CRASH_RUNS, HUZHU_CRASH_RUNS_ASAN (default 20 and 5)
-#   HZ_FUZZ_SECONDS       per fuzz target (30)
+#   HZ_FUZZ_SECONDS       per fuzz target (20)
 # Build output goes to build/test-build.log and build-asan/test-build.log
 # (one line each here; the end of the log on a failure).
 set -euo pipefail
@@ -134,7 +134,7 @@ asan_tests() {
 # libFuzzer runs one process per target: two targets at a time on two
 # cores, each for its full HZ_FUZZ_SECONDS.
 fuzz_tests() {
-  (cd build-asan && HZ_FUZZ_SECONDS="${HZ_FUZZ_SECONDS:-30}" \
+  (cd build-asan && HZ_FUZZ_SECONDS="${HZ_FUZZ_SECONDS:-20}" \
     ctest --output-on-failure -j "$jobs" -L '^fuzz$')
 }
 
@@ -154,4 +154,4 @@ echo "(sanitizer pass: ${HUZHU_SIM_SEEDS_ASAN:-100} simulator seeds;" \
 for label in unit sim integration; do
   layer "test: sanitizers $label" asan_tests "$label"
 done
-layer "fuzz: ${HZ_FUZZ_SECONDS:-30} s a target, $jobs at a time" fuzz_tests
+layer "fuzz: ${HZ_FUZZ_SECONDS:-20} s a target, $jobs at a time" fuzz_tests

@@ -4,7 +4,7 @@
 #
 #   run_fuzz.sh TARGET SEED_DIR
 #
-# Runs for $HZ_FUZZ_SECONDS (default 30). The seeds are copied into a fresh
+# Runs for $HZ_FUZZ_SECONDS (default 20). The seeds are copied into a fresh
 # temporary corpus, so the source tree is never written; set
 # HZ_FUZZ_CORPUS=DIR to keep the grown corpus in DIR/<target> between runs
 # instead (tools/fuzz.sh). The target's scratch files (node directories,
@@ -22,7 +22,7 @@ fi
 target=$1
 seeds=$2
 name=$(basename "$target")
-seconds=${HZ_FUZZ_SECONDS:-30}
+seconds=${HZ_FUZZ_SECONDS:-20}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/hz-$name.XXXXXX") || exit 1
 if [ -d /dev/shm ] && [ -w /dev/shm ]; then
