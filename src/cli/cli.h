@@ -208,6 +208,35 @@ void text_help_cmd(const struct cli *c, FILE *out, const struct cli_cmd *cmd,
 int text_help_json(struct cli *c, const struct cli_cmd *cmds);
 
 /* Handlers (cmd_*.c): the node is open as the table says. */
+/* ---- steps.c: steps the domain commands share */
+
+/* Print "huzhu: @zh|@en" and return @code. */
+int step_refused(struct cli *c, int code, const char *zh, const char *en);
+/* Unix seconds, "YYYY-MM-DD" (local midnight) or "YYYY-MM-DD HH:MM"
+ * (local time) into *@t, 2000 to 2099; false for anything else. */
+bool step_when_parse(const char *s, long long *t);
+/* Option @name as a time into *@t (left as it is when not given); a
+ * usage error for what is no time. */
+int step_when_opt(struct cli *c, struct form *f, const char *name,
+                  long long *t);
+/* The live row @id of @table as JSON (owned), or NULL with the refusal
+ * printed and *@rv its exit code (@zh, @en say what the row is). */
+json_t *step_live_row(struct cli *c, const char *table, const char *id,
+                      const char *zh, const char *en, int *rv);
+/* Whether the live row @id of @table exists (the refusal printed). */
+int step_must_exist(struct cli *c, const char *table, const char *id,
+                    const char *zh, const char *en);
+/* Write one row of @table: the form's columns and @n @extra, edited at
+ * @id when not NULL; print its id (or {"id"}). */
+int step_put_row(struct cli *c, struct form *f, const char *table,
+                 const char *id, size_t n, const struct hz_field *extra);
+/* @j as one line of compact JSON. */
+void step_print_json(json_t *j);
+/* "label: value" lines of @row's columns @cols of @table that have a
+ * value: enum values and times as people read them. */
+void step_print_fields(const struct cli *c, const char *table, json_t *row,
+                       const char *const *cols, size_t n);
+
 int cmd_init(struct cli *c, struct form *f);
 int cmd_id(struct cli *c, struct form *f);
 int cmd_status(struct cli *c, struct form *f);
@@ -257,6 +286,12 @@ int cmd_volunteer_checkin(struct cli *c, struct form *f);
 int cmd_volunteer_checkout(struct cli *c, struct form *f);
 int cmd_volunteer_hours(struct cli *c, struct form *f);
 int cmd_volunteer_record(struct cli *c, struct form *f);
+int cmd_alert_add(struct cli *c, struct form *f);
+int cmd_alert_import(struct cli *c, struct form *f);
+int cmd_alert_ls(struct cli *c, struct form *f);
+int cmd_alert_show(struct cli *c, struct form *f);
+int cmd_alert_deliver(struct cli *c, struct form *f);
+int cmd_alert_unreached(struct cli *c, struct form *f);
 int cmd_network_create(struct cli *c, struct form *f);
 int cmd_network_recovery_code(struct cli *c, struct form *f);
 int cmd_network_backup_key(struct cli *c, struct form *f);

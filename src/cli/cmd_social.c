@@ -20,145 +20,16 @@
 /* A time typed ahead of the clock by more than this is refused for
  * service (a clock a few minutes apart is not). */
 #define FUTURE_SLACK_S 600
-#define T_MIN 946684800LL
-#define T_MAX 4102444800LL
 
 /* ---- small helpers */
-
-/* Print "huzhu: @zh|@en" and return @code. */
-static int refused(struct cli *c, int code, const char *zh, const char *en)
-{
-    fprintf(stderr, "huzhu: %s\n", cli_tr(c, zh, en));
-    return code;
-}
-
-/* Unix seconds, "YYYY-MM-DD" (local midnight) or "YYYY-MM-DD HH:MM"
- * (local time) into *@t, within the schema's range; false for anything
- * else (2024-02-30, 25:00, letters). */
-static bool when_parse(const char *s, long long *t)
-{
-    size_t len = strlen(s), digits = strspn(s, "0123456789");
-    if (digits == len && len > 0 && len <= 12) {
-        *t = atoll(s);
-    } else {
-        char day[11];
-        int hh = 0, mm = 0;
-        if (len < 10)
-            return false;
-        memcpy(day, s, 10);
-        day[10] = '\0';
-        if (!sheet_date_ok(day))
-            return false;
-        if (len > 10) {
-            char tail;
-            if (len != 16 || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' ||
-                strspn(s + 11, "0123456789") != 2 ||
-                strspn(s + 14, "0123456789") != 2 ||
-                sscanf(s + 11, "%2d:%2d%c", &hh, &mm, &tail) != 2 || hh > 23 ||
-                mm > 59)
-                return false;
-        }
-        struct tm tm = {0};
-        tm.tm_year = atoi(day) - 1900;
-        tm.tm_mon = atoi(day + 5) - 1;
-        tm.tm_mday = atoi(day + 8);
-        tm.tm_hour = hh;
-        tm.tm_min = mm;
-        tm.tm_isdst = -1;
-        time_t tt = mktime(&tm);
-        if (tt == (time_t)-1)
-            return false;
-        *t = (long long)tt;
-    }
-    return *t >= T_MIN && *t < T_MAX;
-}
-
-/* Option @name as a time into *@t (left as it is when not given); a
- * usage error for what is no time. */
-static int when_opt(struct cli *c, struct form *f, const char *name,
-                    long long *t)
-{
-    const char *v = form_get(f, name);
-    if (v == NULL || when_parse(v, t))
-        return EXIT_OK;
-    fprintf(stderr, "huzhu: %s %s\n", name,
-            cli_tr(c,
-                   "须为日期 YYYY-MM-DD、YYYY-MM-DD HH:MM 或 Unix 秒"
-                   "(2000 至 2099 年的真实日期)",
-                   "is a date YYYY-MM-DD, YYYY-MM-DD HH:MM or Unix seconds"
-                   " (a real day, 2000 to 2099)"));
-    return cli_usage(c, f, NULL);
-}
 
 /* Service cannot have happened in the future. */
 static int not_future(struct cli *c, long long t)
 {
     if (t <= (long long)time(NULL) + FUTURE_SLACK_S)
         return EXIT_OK;
-    return refused(c, EXIT_INPUT, "时间晚于现在：服务不能记录在将来",
-                   "the time is after now: service is not recorded ahead");
-}
-
-/* The live row @id of @table as JSON, or NULL with the refusal printed
- * and *@rv its exit code (@zh, @en say what the row is). */
-static json_t *live_row(struct cli *c, const char *table, const char *id,
-                        const char *zh, const char *en, int *rv)
-{
-    char *json = NULL;
-    struct hz_err err = {0};
-    int code = hz_node_get(c->node, table, id, &json, &err);
-    json_t *row = code == 0 ? json_loads(json, 0, NULL) : NULL;
-    hz_free_string(json);
-    if (row != NULL)
-        return row;
-    fprintf(stderr,
-            TR_FMT(c, "huzhu: 没有这个%s: %s\n", "huzhu: no such %s: %s\n"),
-            cli_tr(c, zh, en), id);
-    *rv = code == HZ_EINVAL || code == 0 ? EXIT_INPUT : EXIT_NOTFOUND;
-    return NULL;
-}
-
-/* Whether the live row @id of @table exists (the refusal printed). */
-static int must_exist(struct cli *c, const char *table, const char *id,
-                      const char *zh, const char *en)
-{
-    int rv = EXIT_OK;
-    json_t *row = live_row(c, table, id, zh, en, &rv);
-    json_decref(row);
-    return rv;
-}
-
-/* Write one row of @table: the form's columns and @n @extra, edited at
- * --id when given; print its id (or {"id"}). */
-static int put_row(struct cli *c, struct form *f, const char *table,
-                   const char *id, size_t n, const struct hz_field *extra)
-{
-    int rv = form_fields(c, f, n, extra);
-    if (rv != EXIT_OK)
-        return rv;
-    hz_batch *b = NULL;
-    struct hz_err err = {0};
-    char row[HZ_ROW_HEX_LEN + 1];
-    int code = hz_batch_open(c->node, &b, &err);
-    if (code == 0)
-        code = hz_batch_put(b, table, id, f->n_f, f->f, row, &err);
-    if (code != 0) {
-        hz_batch_close(b);
-        return cli_fail(c, code, &err);
-    }
-    rv = cli_commit(c, b);
-    hz_batch_close(b);
-    if (rv == EXIT_OK)
-        printf(c->json ? "{\"id\":\"%s\"}\n" : "%s\n", row);
-    return rv;
-}
-
-static void print_json(json_t *j)
-{
-    char *s = json_dumps(j, JSON_COMPACT);
-    if (s != NULL)
-        printf("%s\n", s);
-    free(s);
+    return step_refused(c, EXIT_INPUT, "时间晚于现在：服务不能记录在将来",
+                        "the time is after now: service is not recorded ahead");
 }
 
 /* ---- organisations */
@@ -189,32 +60,32 @@ static int coords_ok(struct cli *c, struct form *f)
 int cmd_org_add(struct cli *c, struct form *f)
 {
     long long confirmed = (long long)time(NULL);
-    int rv = when_opt(c, f, "--confirmed", &confirmed);
+    int rv = step_when_opt(c, f, "--confirmed", &confirmed);
     if (rv == EXIT_OK)
         rv = coords_ok(c, f);
     if (rv == EXIT_OK && form_get(f, "--site") != NULL)
-        rv = must_exist(c, "sites", form_get(f, "--site"), "地点", "site");
+        rv = step_must_exist(c, "sites", form_get(f, "--site"), "地点", "site");
     if (rv != EXIT_OK)
         return rv;
     char at[24];
     snprintf(at, sizeof at, "%lld", confirmed);
     const struct hz_field when = {"confirmed_at", at};
-    return put_row(c, f, "organisations", form_get(f, "--id"), 1, &when);
+    return step_put_row(c, f, "organisations", form_get(f, "--id"), 1, &when);
 }
 
 int cmd_org_confirm(struct cli *c, struct form *f)
 {
     long long now = (long long)time(NULL);
     const char *id = form_get(f, "ORG");
-    int rv = when_opt(c, f, "--time", &now);
+    int rv = step_when_opt(c, f, "--time", &now);
     if (rv == EXIT_OK)
-        rv = must_exist(c, "organisations", id, "组织", "organisation");
+        rv = step_must_exist(c, "organisations", id, "组织", "organisation");
     if (rv != EXIT_OK)
         return rv;
     char at[24];
     snprintf(at, sizeof at, "%lld", now);
     const struct hz_field when = {"confirmed_at", at};
-    return put_row(c, f, "organisations", id, 1, &when);
+    return step_put_row(c, f, "organisations", id, 1, &when);
 }
 
 /* The catalogue as the library gives it: the organisation @id alone, or
@@ -270,7 +141,7 @@ int cmd_org_ls(struct cli *c, struct form *f)
         rows = keep;
     }
     if (c->json) {
-        print_json(rep);
+        step_print_json(rep);
     } else {
         long long days = json_integer_value(json_object_get(rep, "stale_days"));
         mark_stale(c, rows, days);
@@ -295,33 +166,6 @@ int cmd_org_ls(struct cli *c, struct form *f)
     }
     json_decref(rep);
     return EXIT_OK;
-}
-
-/* "label: value" lines of @row's columns of @table that have a value. */
-static void print_fields(const struct cli *c, const char *table, json_t *row,
-                         const char *const *cols, size_t n)
-{
-    enum hz_lang lang = c->lang == LANG_ZH ? HZ_LANG_ZH : HZ_LANG_EN;
-    for (size_t k = 0; k < n; k++) {
-        json_t *v = json_object_get(row, cols[k]);
-        if (v == NULL || json_is_null(v))
-            continue;
-        const char *label = hz_column_label(table, cols[k], lang);
-        if (json_is_string(v)) {
-            const char *e =
-                hz_enum_label(table, cols[k], json_string_value(v), lang);
-            printf("%s: %s\n", label != NULL ? label : cols[k],
-                   e != NULL ? e : json_string_value(v));
-        } else if (json_is_integer(v) && strcmp(cols[k], "confirmed_at") == 0) {
-            char t[32];
-            sheet_local_time(json_integer_value(v), false, t, sizeof t);
-            printf("%s: %s\n", label, t);
-        } else {
-            char *s = json_dumps(v, JSON_ENCODE_ANY);
-            printf("%s: %s\n", label != NULL ? label : cols[k], s ? s : "");
-            free(s);
-        }
-    }
 }
 
 int cmd_org_show(struct cli *c, struct form *f)
@@ -355,14 +199,15 @@ int cmd_org_show(struct cli *c, struct form *f)
     json_object_set_new(org, "volunteer_list", vols);
     json_object_set(org, "stale_days", json_object_get(rep, "stale_days"));
     if (c->json) {
-        print_json(org);
+        step_print_json(org);
     } else {
         static const char *const cols[] = {
             "name",      "kind",        "status", "services", "teams",
             "headcount", "equipment",   "stocks", "storage",  "production",
             "village",   "lat",         "lon",    "contact",  "phone",
             "note",      "confirmed_at"};
-        print_fields(c, "organisations", org, cols, sizeof cols / sizeof *cols);
+        step_print_fields(c, "organisations", org, cols,
+                          sizeof cols / sizeof *cols);
         const char *site = json_string_value(json_object_get(org, "site_name"));
         if (site != NULL)
             printf("%s: %s\n", cli_tr(c, "所在地点", "site"), site);
@@ -387,11 +232,11 @@ int cmd_org_show(struct cli *c, struct form *f)
 int cmd_volunteer_add(struct cli *c, struct form *f)
 {
     const char *org = form_get(f, "--org");
-    int rv = org != NULL
-                 ? must_exist(c, "organisations", org, "组织", "organisation")
-                 : EXIT_OK;
+    int rv = org != NULL ? step_must_exist(c, "organisations", org, "组织",
+                                           "organisation")
+                         : EXIT_OK;
     return rv == EXIT_OK
-               ? put_row(c, f, "volunteers", form_get(f, "--id"), 0, NULL)
+               ? step_put_row(c, f, "volunteers", form_get(f, "--id"), 0, NULL)
                : rv;
 }
 
@@ -467,7 +312,7 @@ int cmd_volunteer_ls(struct cli *c, struct form *f)
         json_array_append(rows, v);
     }
     if (c->json) {
-        print_json(rows);
+        step_print_json(rows);
     } else {
         static const char *const cols[] = {"name",  "skills",     "phone",
                                            "hours", "on_duty_at", "id"};
@@ -486,25 +331,25 @@ int cmd_volunteer_ls(struct cli *c, struct form *f)
 int cmd_volunteer_assign(struct cli *c, struct form *f)
 {
     long long starts = (long long)time(NULL), ends = 0;
-    int rv = when_opt(c, f, "--from", &starts);
+    int rv = step_when_opt(c, f, "--from", &starts);
     if (rv == EXIT_OK)
-        rv = when_opt(c, f, "--to", &ends);
+        rv = step_when_opt(c, f, "--to", &ends);
     if (rv == EXIT_OK && form_get(f, "--to") != NULL && ends < starts)
         rv = cli_usage(c, f,
                        cli_tr(c, "--to 早于 --from", "--to is before --from"));
     if (rv == EXIT_OK)
-        rv = must_exist(c, "volunteers", form_get(f, "VOLUNTEER"), "志愿者",
-                        "volunteer");
+        rv = step_must_exist(c, "volunteers", form_get(f, "VOLUNTEER"),
+                             "志愿者", "volunteer");
     if (rv == EXIT_OK)
-        rv = must_exist(c, "sites", form_get(f, "SITE"), "地点", "site");
+        rv = step_must_exist(c, "sites", form_get(f, "SITE"), "地点", "site");
     if (rv != EXIT_OK)
         return rv;
     char a[24], b[24];
     snprintf(a, sizeof a, "%lld", starts);
     snprintf(b, sizeof b, "%lld", ends);
     struct hz_field cols[2] = {{"starts", a}, {"ends", b}};
-    return put_row(c, f, "volunteer_assignments", form_get(f, "--id"),
-                   form_get(f, "--to") != NULL ? 2 : 1, cols);
+    return step_put_row(c, f, "volunteer_assignments", form_get(f, "--id"),
+                        form_get(f, "--to") != NULL ? 2 : 1, cols);
 }
 
 /* The task of @vol's latest assignment at @site (from the record), or
@@ -532,13 +377,13 @@ static int service_start(struct cli *c, struct form *f, bool site, json_t **rep,
 {
     *rep = NULL;
     *t = (long long)time(NULL);
-    int rv = when_opt(c, f, "--time", t);
+    int rv = step_when_opt(c, f, "--time", t);
     if (rv == EXIT_OK)
         rv = not_future(c, *t);
     if (rv == EXIT_OK)
         rv = record_of(c, form_get(f, "VOLUNTEER"), rep);
     if (rv == EXIT_OK && site)
-        rv = must_exist(c, "sites", form_get(f, "SITE"), "地点", "site");
+        rv = step_must_exist(c, "sites", form_get(f, "SITE"), "地点", "site");
     return rv;
 }
 
@@ -560,7 +405,8 @@ static int put_service(struct cli *c, struct form *f, json_t *rep, long long t,
         cols[n++] = (struct hz_field){"minutes", minutes};
     if (task != NULL)
         cols[n++] = (struct hz_field){"task", task};
-    return put_row(c, f, "volunteer_service", form_get(f, "--id"), n, cols);
+    return step_put_row(c, f, "volunteer_service", form_get(f, "--id"), n,
+                        cols);
 }
 
 int cmd_volunteer_checkin(struct cli *c, struct form *f)
@@ -594,12 +440,13 @@ int cmd_volunteer_checkout(struct cli *c, struct form *f)
     int rv = service_start(c, f, false, &rep, &t);
     json_t *open = rv == EXIT_OK ? open_checkin(rep) : NULL;
     if (rv == EXIT_OK && open == NULL)
-        rv = refused(c, EXIT_NOTFOUND, "此志愿者当前未签到，不能签退",
-                     "this volunteer is not checked in: nothing to check out");
+        rv = step_refused(
+            c, EXIT_NOTFOUND, "此志愿者当前未签到，不能签退",
+            "this volunteer is not checked in: nothing to check out");
     if (rv == EXIT_OK &&
         t < json_integer_value(json_object_get(open, "starts")))
-        rv = refused(c, EXIT_INPUT, "签退时间早于签到时间",
-                     "the check-out is before the check-in");
+        rv = step_refused(c, EXIT_INPUT, "签退时间早于签到时间",
+                          "the check-out is before the check-in");
     if (rv != EXIT_OK) {
         json_decref(rep);
         return rv;
@@ -617,8 +464,8 @@ int cmd_volunteer_checkout(struct cli *c, struct form *f)
                                {"site", site},
                                {"volunteer", form_get(f, "VOLUNTEER")},
                                {"task", task}};
-    rv = put_row(c, f, "volunteer_service", form_get(f, "--id"),
-                 task != NULL ? 6 : 5, cols);
+    rv = step_put_row(c, f, "volunteer_service", form_get(f, "--id"),
+                      task != NULL ? 6 : 5, cols);
     json_decref(rep);
     return rv;
 }
@@ -679,7 +526,7 @@ static void print_record(const struct cli *c, json_t *rep)
     static const char *const who[] = {"name", "id_number", "skills",
                                       "availability"};
     printf("%s\n", cli_tr(c, "志愿服务记录证明", "Volunteer service record"));
-    print_fields(c, "volunteers", v, who, 4);
+    step_print_fields(c, "volunteers", v, who, 4);
     const char *org =
         json_string_value(json_object_get(v, "organisation_name"));
     if (org != NULL)
@@ -750,7 +597,7 @@ int cmd_volunteer_record(struct cli *c, struct form *f)
         }
     }
     if (c->json)
-        print_json(rep);
+        step_print_json(rep);
     else if (csv == NULL)
         print_record(c, rep);
     json_decref(rep);
@@ -764,12 +611,12 @@ int cmd_volunteer_show(struct cli *c, struct form *f)
     if (rv != EXIT_OK)
         return rv;
     if (c->json) {
-        print_json(rep);
+        step_print_json(rep);
     } else {
         json_t *v = json_object_get(rep, "volunteer");
         static const char *const cols[] = {
             "name", "phone", "id_number", "skills", "availability", "note"};
-        print_fields(c, "volunteers", v, cols, 6);
+        step_print_fields(c, "volunteers", v, cols, 6);
         const char *org =
             json_string_value(json_object_get(v, "organisation_name"));
         if (org != NULL)

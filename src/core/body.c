@@ -279,7 +279,7 @@ static int check_event(const struct op *o, struct hz_err *err)
     return 0;
 }
 
-static const struct value *field_value(const struct op *o, const char *col)
+const struct value *body_field(const struct op *o, const char *col)
 {
     int c = schema_col_c(o->table, col);
     for (size_t k = 0; c >= 0 && k < o->n_fields; k++) {
@@ -304,46 +304,46 @@ static int check_rules(const struct op *o, struct hz_err *err)
 {
     const char *t = o->table->name;
     if (strcmp(t, "stock_moves") == 0) {
-        const struct value *kind = field_value(o, "kind");
-        const struct value *qty = field_value(o, "qty");
+        const struct value *kind = body_field(o, "kind");
+        const struct value *qty = body_field(o, "qty");
         int64_t q = qty->i;
         bool in = value_is(kind, "received") || value_is(kind, "donated") ||
                   value_is(kind, "transfer_in");
         bool counted = value_is(kind, "counted");
-        if (counted != (field_value(o, "counted") != NULL))
+        if (counted != (body_field(o, "counted") != NULL))
             return hz_err_set(err, HZ_EVALUE,
                               "counted goes with kind counted only");
         if (!counted && (in ? q <= 0 : q >= 0))
             return hz_err_set(err, HZ_EVALUE, "qty sign does not fit kind");
         if (!value_is(kind, "distributed") &&
-            field_value(o, "household") != NULL)
+            body_field(o, "household") != NULL)
             return hz_err_set(err, HZ_EVALUE,
                               "household goes with distributed only");
     } else if (strcmp(t, "stays") == 0) {
-        bool out = value_is(field_value(o, "kind"), "out");
-        if (out != (field_value(o, "closes") != NULL))
+        bool out = value_is(body_field(o, "kind"), "out");
+        if (out != (body_field(o, "closes") != NULL))
             return hz_err_set(err, HZ_EVALUE,
                               "a check-out names the check-in it closes");
     } else if (strcmp(t, "damage") == 0) {
-        bool facility = field_value(o, "facility") != NULL;
-        if (facility == (field_value(o, "household") != NULL))
+        bool facility = body_field(o, "facility") != NULL;
+        if (facility == (body_field(o, "household") != NULL))
             return hz_err_set(err, HZ_EVALUE,
                               "damage names a household or a facility");
-        if (!facility && field_value(o, "village") != NULL)
+        if (!facility && body_field(o, "village") != NULL)
             return hz_err_set(err, HZ_EVALUE,
                               "village goes with a facility only");
     } else if (strcmp(t, "relief") == 0) {
-        const struct value *cash = field_value(o, "cash_fen");
-        const struct value *value = field_value(o, "goods_fen");
+        const struct value *cash = body_field(o, "cash_fen");
+        const struct value *value = body_field(o, "goods_fen");
         if ((cash == NULL || cash->i == 0) &&
-            (value == NULL || value->i == 0) && field_value(o, "goods") == NULL)
+            (value == NULL || value->i == 0) && body_field(o, "goods") == NULL)
             return hz_err_set(err, HZ_EVALUE, "relief pays cash or goods");
     } else if (strcmp(t, "volunteer_service") == 0) {
-        const struct value *kind = field_value(o, "kind");
-        if (value_is(kind, "out") != (field_value(o, "closes") != NULL))
+        const struct value *kind = body_field(o, "kind");
+        if (value_is(kind, "out") != (body_field(o, "closes") != NULL))
             return hz_err_set(err, HZ_EVALUE,
                               "a check-out names the check-in it closes");
-        if (value_is(kind, "hours") != (field_value(o, "minutes") != NULL))
+        if (value_is(kind, "hours") != (body_field(o, "minutes") != NULL))
             return hz_err_set(err, HZ_EVALUE,
                               "minutes go with recorded hours only");
     }

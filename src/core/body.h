@@ -78,6 +78,9 @@ int body_encode(const struct body *b, struct enc *out);
 /* Release what body_decode allocated; safe on a zeroed or failed body. */
 void body_close(struct body *b);
 
+/* The value of @o's field named @col, or NULL when it has none. */
+const struct value *body_field(const struct op *o, const char *col);
+
 /* The lowest schema version defining everything @b uses. */
 unsigned body_min_version(const struct body *b);
 

@@ -279,6 +279,18 @@ class Node:
                 "files": sorted(os.listdir(self.dir))}
 
 
+def refused_cli(n, args, rc, what):
+    """huzhu @args on node @n refused with exit @rc, saying why on stderr,
+    and nothing written (DECISIONS 25)."""
+    before = n.snapshot()
+    r = n.run(*args)
+    check(r.rc == rc, "%s: exit %d, expected %d (%s)" % (what, r.rc, rc,
+                                                        r.err.strip()))
+    check(r.err.strip() != "", "%s: says why" % what)
+    check_eq(n.snapshot(), before, "%s writes nothing" % what)
+    return r
+
+
 # ---- temporary directories
 
 class TempDir:

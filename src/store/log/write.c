@@ -653,6 +653,8 @@ static int parse_all(struct hz_node *n, hz_batch *b, struct parsed *ps,
         if (rv == 0 && !skip &&
             strcmp(p->op.table->name, "volunteer_service") == 0)
             rv = social_check_service(n, &p->op, local_now_s(n), err);
+        if (rv == 0 && !skip && strcmp(p->op.table->name, "warnings") == 0)
+            rv = warn_check_delivery(n, &p->op, err);
         if (rv != 0)
             return hz_err_wrap(err, "%s", b->ops[i].table->name);
         if (!skip)

@@ -1,0 +1,178 @@
+/* steps.c - the steps the domain commands share (cmd_social.c,
+ * cmd_alert.c): a time as people type it, a row that must exist, a row
+ * written from the form, JSON and "label: value" lines printed. */
+#include "cli.h"
+
+#include "../sheet/sheet.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define T_MIN 946684800LL
+#define T_MAX 4102444800LL
+
+/* Print "huzhu: @zh|@en" and return @code. */
+int step_refused(struct cli *c, int code, const char *zh, const char *en)
+{
+    fprintf(stderr, "huzhu: %s\n", cli_tr(c, zh, en));
+    return code;
+}
+
+/* Unix seconds, "YYYY-MM-DD" (local midnight) or "YYYY-MM-DD HH:MM"
+ * (local time) into *@t, within the schema's range; false for anything
+ * else (2024-02-30, 25:00, letters). */
+bool step_when_parse(const char *s, long long *t)
+{
+    size_t len = strlen(s), digits = strspn(s, "0123456789");
+    if (digits == len && len > 0 && len <= 12) {
+        *t = atoll(s);
+    } else {
+        char day[11];
+        int hh = 0, mm = 0;
+        if (len < 10)
+            return false;
+        memcpy(day, s, 10);
+        day[10] = '\0';
+        if (!sheet_date_ok(day))
+            return false;
+        if (len > 10) {
+            char tail;
+            if (len != 16 || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' ||
+                strspn(s + 11, "0123456789") != 2 ||
+                strspn(s + 14, "0123456789") != 2 ||
+                sscanf(s + 11, "%2d:%2d%c", &hh, &mm, &tail) != 2 || hh > 23 ||
+                mm > 59)
+                return false;
+        }
+        struct tm tm = {0};
+        tm.tm_year = atoi(day) - 1900;
+        tm.tm_mon = atoi(day + 5) - 1;
+        tm.tm_mday = atoi(day + 8);
+        tm.tm_hour = hh;
+        tm.tm_min = mm;
+        tm.tm_isdst = -1;
+        time_t tt = mktime(&tm);
+        if (tt == (time_t)-1)
+            return false;
+        *t = (long long)tt;
+    }
+    return *t >= T_MIN && *t < T_MAX;
+}
+
+/* Option @name as a time into *@t (left as it is when not given); a
+ * usage error for what is no time. */
+int step_when_opt(struct cli *c, struct form *f, const char *name, long long *t)
+{
+    const char *v = form_get(f, name);
+    if (v == NULL || step_when_parse(v, t))
+        return EXIT_OK;
+    fprintf(stderr, "huzhu: %s %s\n", name,
+            cli_tr(c,
+                   "须为日期 YYYY-MM-DD、YYYY-MM-DD HH:MM 或 Unix 秒"
+                   "(2000 至 2099 年的真实日期)",
+                   "is a date YYYY-MM-DD, YYYY-MM-DD HH:MM or Unix seconds"
+                   " (a real day, 2000 to 2099)"));
+    return cli_usage(c, f, NULL);
+}
+
+/* The live row @id of @table as JSON, or NULL with the refusal printed
+ * and *@rv its exit code (@zh, @en say what the row is). */
+json_t *step_live_row(struct cli *c, const char *table, const char *id,
+                      const char *zh, const char *en, int *rv)
+{
+    char *json = NULL;
+    struct hz_err err = {0};
+    int code = hz_node_get(c->node, table, id, &json, &err);
+    json_t *row = code == 0 ? json_loads(json, 0, NULL) : NULL;
+    hz_free_string(json);
+    if (row != NULL)
+        return row;
+    fprintf(stderr,
+            TR_FMT(c, "huzhu: 没有这个%s: %s\n", "huzhu: no such %s: %s\n"),
+            cli_tr(c, zh, en), id);
+    *rv = code == HZ_EINVAL || code == 0 ? EXIT_INPUT : EXIT_NOTFOUND;
+    return NULL;
+}
+
+/* Whether the live row @id of @table exists (the refusal printed). */
+int step_must_exist(struct cli *c, const char *table, const char *id,
+                    const char *zh, const char *en)
+{
+    int rv = EXIT_OK;
+    json_t *row = step_live_row(c, table, id, zh, en, &rv);
+    json_decref(row);
+    return rv;
+}
+
+/* Write one row of @table: the form's columns and @n @extra, edited at
+ * --id when given; print its id (or {"id"}). */
+int step_put_row(struct cli *c, struct form *f, const char *table,
+                 const char *id, size_t n, const struct hz_field *extra)
+{
+    int rv = form_fields(c, f, n, extra);
+    if (rv != EXIT_OK)
+        return rv;
+    hz_batch *b = NULL;
+    struct hz_err err = {0};
+    char row[HZ_ROW_HEX_LEN + 1];
+    int code = hz_batch_open(c->node, &b, &err);
+    if (code == 0)
+        code = hz_batch_put(b, table, id, f->n_f, f->f, row, &err);
+    if (code != 0) {
+        hz_batch_close(b);
+        return cli_fail(c, code, &err);
+    }
+    rv = cli_commit(c, b);
+    hz_batch_close(b);
+    if (rv == EXIT_OK)
+        printf(c->json ? "{\"id\":\"%s\"}\n" : "%s\n", row);
+    return rv;
+}
+
+void step_print_json(json_t *j)
+{
+    char *s = json_dumps(j, JSON_COMPACT);
+    if (s != NULL)
+        printf("%s\n", s);
+    free(s);
+}
+
+/* Columns holding Unix seconds, shown as local time. */
+static bool is_time(const char *col)
+{
+    static const char *const times[] = {"confirmed_at", "sent", "expires",
+                                        "time"};
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++)
+        if (strcmp(col, times[i]) == 0)
+            return true;
+    return false;
+}
+
+/* "label: value" lines of @row's columns of @table that have a value. */
+void step_print_fields(const struct cli *c, const char *table, json_t *row,
+                       const char *const *cols, size_t n)
+{
+    enum hz_lang lang = c->lang == LANG_ZH ? HZ_LANG_ZH : HZ_LANG_EN;
+    for (size_t k = 0; k < n; k++) {
+        json_t *v = json_object_get(row, cols[k]);
+        if (v == NULL || json_is_null(v))
+            continue;
+        const char *label = hz_column_label(table, cols[k], lang);
+        if (json_is_string(v)) {
+            const char *e =
+                hz_enum_label(table, cols[k], json_string_value(v), lang);
+            printf("%s: %s\n", label != NULL ? label : cols[k],
+                   e != NULL ? e : json_string_value(v));
+        } else if (json_is_integer(v) && is_time(cols[k])) {
+            char t[32];
+            sheet_local_time(json_integer_value(v), false, t, sizeof t);
+            printf("%s: %s\n", label, t);
+        } else {
+            char *s = json_dumps(v, JSON_ENCODE_ANY);
+            printf("%s: %s\n", label != NULL ? label : cols[k], s ? s : "");
+            free(s);
+        }
+    }
+}
