@@ -120,9 +120,9 @@ static int campaign_of(struct cli *c, const char *id, json_t **rep)
     return rv == EXIT_OK ? cli_report(c, "campaign", &o, rep) : rv;
 }
 
-/* Write the campaign's list to the --csv file, if one was given. */
-static int campaign_csv(struct cli *c, struct form *f, json_t *rep,
-                        bool unreached_only)
+/* Write the campaign's households (of @rep) to the --csv file, if one
+ * was given. */
+static int campaign_csv(struct cli *c, struct form *f, json_t *rep)
 {
     const char *csv = form_get(f, "--csv");
     if (csv == NULL)
@@ -130,8 +130,8 @@ static int campaign_csv(struct cli *c, struct form *f, json_t *rep,
     char tmp[CLI_PATH_LEN_MAX + 8];
     snprintf(tmp, sizeof tmp, "%s.tmp", csv);
     FILE *fp = fopen(tmp, "wb");
-    bool ok = fp != NULL && sheet_campaign_csv(fp, rep, unreached_only,
-                                               c->lang == LANG_ZH) == 0;
+    bool ok =
+        fp != NULL && sheet_campaign_csv(fp, rep, c->lang == LANG_ZH) == 0;
     ok = fp != NULL && fclose(fp) == 0 && ok && rename(tmp, csv) == 0;
     if (ok)
         return EXIT_OK;
@@ -212,7 +212,7 @@ int cmd_alert_show(struct cli *c, struct form *f)
     json_t *rep = NULL;
     int rv = campaign_of(c, form_get(f, "CAMPAIGN"), &rep);
     if (rv == EXIT_OK)
-        rv = campaign_csv(c, f, rep, false);
+        rv = campaign_csv(c, f, rep);
     if (rv != EXIT_OK) {
         json_decref(rep);
         return rv;
@@ -240,12 +240,8 @@ int cmd_alert_unreached(struct cli *c, struct form *f)
 {
     json_t *rep = NULL;
     int rv = campaign_of(c, form_get(f, "CAMPAIGN"), &rep);
-    if (rv == EXIT_OK)
-        rv = campaign_csv(c, f, rep, true);
-    if (rv != EXIT_OK) {
-        json_decref(rep);
+    if (rv != EXIT_OK)
         return rv;
-    }
     const char *village = form_get(f, "--village");
     json_t *rows = json_array();
     size_t i;
@@ -258,9 +254,11 @@ int cmd_alert_unreached(struct cli *c, struct form *f)
             continue;
         json_array_append(rows, h);
     }
-    if (c->json) {
+    json_object_set(rep, "households", rows);
+    rv = campaign_csv(c, f, rep);
+    if (rv == EXIT_OK && c->json) {
         step_print_json(rows);
-    } else {
+    } else if (rv == EXIT_OK) {
         static const char *const cols[] = {
             "village",    "cadre", "head_name", "phone",
             "vulnerable", "tries", "household"};
@@ -277,7 +275,7 @@ int cmd_alert_unreached(struct cli *c, struct form *f)
     }
     json_decref(rows);
     json_decref(rep);
-    return EXIT_OK;
+    return rv;
 }
 
 /* The household @hid's row in the campaign report @rep, or NULL. */

@@ -312,10 +312,9 @@ void sheet_hours_text(json_int_t minutes, char *out, size_t len);
 /* ---- warn_out.c: a warning campaign's delivery list as CSV */
 
 /* The households of the campaign report @rep (hz_node_report
- * "campaign"), only the unreached when @unreached_only, to @fp in
- * UTF-8 with a byte-order mark; headings in Chinese when @zh. 0, or
- * HZ_EIO when a write fails. */
-int sheet_campaign_csv(FILE *fp, json_t *rep, bool unreached_only, bool zh);
+ * "campaign") to @fp in UTF-8 with a byte-order mark; headings in
+ * Chinese when @zh. 0, or HZ_EIO when a write fails. */
+int sheet_campaign_csv(FILE *fp, json_t *rep, bool zh);
 
 /* ---- cap_read.c: a CAP 1.2 alert read as a warning notice, for huzhu
  * alert import (proto/cli.md) */

@@ -52,7 +52,7 @@ static void household_cells(json_t *h, bool zh, const char **cells,
     memcpy(cells, row, sizeof row);
 }
 
-int sheet_campaign_csv(FILE *fp, json_t *rep, bool unreached_only, bool zh)
+int sheet_campaign_csv(FILE *fp, json_t *rep, bool zh)
 {
     static const char *const head_zh[CAMPAIGN_COLS] = {
         "村/社区",  "网格", "包保责任人", "户主", "电话",     "弱势人数",
@@ -69,8 +69,6 @@ int sheet_campaign_csv(FILE *fp, json_t *rep, bool unreached_only, bool zh)
     {
         if (!ok)
             break;
-        if (unreached_only && json_is_true(json_object_get(h, "reached")))
-            continue;
         const char *cells[CAMPAIGN_COLS];
         char buf[3][32];
         household_cells(h, zh, cells, buf);
