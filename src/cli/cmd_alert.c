@@ -120,10 +120,14 @@ static int campaign_of(struct cli *c, const char *id, json_t **rep)
     return rv == EXIT_OK ? cli_report(c, "campaign", &o, rep) : rv;
 }
 
-/* Write the campaign's households (of @rep) to the --csv file, if one
- * was given. */
-static int campaign_csv(struct cli *c, struct form *f, json_t *rep)
+/* Write the campaign's households (of @rep) to the --csv and --xlsx
+ * files that were given. */
+static int campaign_files(struct cli *c, struct form *f, json_t *rep)
 {
+    struct hz_err err = {0};
+    const char *xlsx = form_get(f, "--xlsx");
+    if (xlsx != NULL && sheet_campaign_xlsx(xlsx, rep, &err) != 0)
+        return cli_fail(c, HZ_EIO, &err);
     const char *csv = form_get(f, "--csv");
     if (csv == NULL)
         return EXIT_OK;
@@ -135,7 +139,6 @@ static int campaign_csv(struct cli *c, struct form *f, json_t *rep)
     ok = fp != NULL && fclose(fp) == 0 && ok && rename(tmp, csv) == 0;
     if (ok)
         return EXIT_OK;
-    struct hz_err err = {0};
     snprintf(err.msg, sizeof err.msg, "%s: %s", csv, strerror(errno));
     remove(tmp);
     return cli_fail(c, HZ_EIO, &err);
@@ -212,7 +215,7 @@ int cmd_alert_show(struct cli *c, struct form *f)
     json_t *rep = NULL;
     int rv = campaign_of(c, form_get(f, "CAMPAIGN"), &rep);
     if (rv == EXIT_OK)
-        rv = campaign_csv(c, f, rep);
+        rv = campaign_files(c, f, rep);
     if (rv != EXIT_OK) {
         json_decref(rep);
         return rv;
@@ -255,7 +258,7 @@ int cmd_alert_unreached(struct cli *c, struct form *f)
         json_array_append(rows, h);
     }
     json_object_set(rep, "households", rows);
-    rv = campaign_csv(c, f, rep);
+    rv = campaign_files(c, f, rep);
     if (rv == EXIT_OK && c->json) {
         step_print_json(rows);
     } else if (rv == EXIT_OK) {

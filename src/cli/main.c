@@ -442,6 +442,8 @@ static const struct cli_param alert_show_params[] = {
     POS("CAMPAIGN", NULL, "预警信息编号", "warning notice id"),
     PATH_OPT("--csv", "FILE", "另存到户清单为 CSV 文件",
              "also write the household list as CSV to FILE"),
+    PATH_OPT("--xlsx", "FILE", "另存到户清单为 XLSX 文件",
+             "also write the household list as XLSX to FILE"),
     END,
 };
 
@@ -450,6 +452,8 @@ static const struct cli_param alert_unreached_params[] = {
     OPT("--village", "V", NULL, "只列该村/社区的", "only this village's"),
     PATH_OPT("--csv", "FILE", "另存未送达清单为 CSV 文件",
              "also write the list as CSV to FILE"),
+    PATH_OPT("--xlsx", "FILE", "另存未送达清单为 XLSX 文件",
+             "also write the list as XLSX to FILE"),
     END,
 };
 

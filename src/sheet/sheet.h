@@ -315,6 +315,10 @@ void sheet_hours_text(json_int_t minutes, char *out, size_t len);
  * "campaign") to @fp in UTF-8 with a byte-order mark; headings in
  * Chinese when @zh. 0, or HZ_EIO when a write fails. */
 int sheet_campaign_csv(FILE *fp, json_t *rep, bool zh);
+/* The same as an XLSX workbook at @path: sheet 预警到户, the notice's
+ * headline (else its event) as a title, the Chinese headings, the
+ * households. HZ_EIO or HZ_ENOMEM naming the cause. */
+int sheet_campaign_xlsx(const char *path, json_t *rep, struct hz_err *err);
 
 /* ---- cap_read.c: a CAP 1.2 alert read as a warning notice, for huzhu
  * alert import (proto/cli.md) */

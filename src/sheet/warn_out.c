@@ -1,4 +1,5 @@
-/* warn_out.c - a warning campaign's delivery list (预警到户清单) as CSV:
+/* warn_out.c - a warning campaign's delivery list (预警到户清单) as CSV
+ * and XLSX:
  * one line per household of the campaign's area, the unreached first and
  * among them the vulnerable, with whether, how, by whom and when it was
  * reached (proto/cli.md, "alert"). The CLI (--csv) and the web
@@ -6,8 +7,11 @@
  * campaign JSON. */
 #include "sheet.h"
 
+#include "../core/error_int.h"
+
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define CAMPAIGN_COLS 12
@@ -52,14 +56,15 @@ static void household_cells(json_t *h, bool zh, const char **cells,
     memcpy(cells, row, sizeof row);
 }
 
+static const char *const head_zh[CAMPAIGN_COLS] = {
+    "村/社区",  "网格", "包保责任人", "户主", "电话",     "弱势人数",
+    "送达情况", "方式", "通知人",     "时间", "尝试次数", "户编号"};
+static const char *const head_en[CAMPAIGN_COLS] = {
+    "village", "grid",   "cadre", "head", "phone", "vulnerable persons",
+    "state",   "method", "by",    "time", "tries", "household"};
+
 int sheet_campaign_csv(FILE *fp, json_t *rep, bool zh)
 {
-    static const char *const head_zh[CAMPAIGN_COLS] = {
-        "村/社区",  "网格", "包保责任人", "户主", "电话",     "弱势人数",
-        "送达情况", "方式", "通知人",     "时间", "尝试次数", "户编号"};
-    static const char *const head_en[CAMPAIGN_COLS] = {
-        "village", "grid",   "cadre", "head", "phone", "vulnerable persons",
-        "state",   "method", "by",    "time", "tries", "household"};
     errno = 0;
     bool ok = fputs("\xEF\xBB\xBF", fp) != EOF &&
               sheet_csv_record(fp, zh ? head_zh : head_en, CAMPAIGN_COLS) == 0;
@@ -75,4 +80,39 @@ int sheet_campaign_csv(FILE *fp, json_t *rep, bool zh)
         ok = sheet_csv_record(fp, cells, CAMPAIGN_COLS) == 0;
     }
     return ok ? 0 : HZ_EIO;
+}
+
+int sheet_campaign_xlsx(const char *path, json_t *rep, struct hz_err *err)
+{
+    json_t *hh = json_object_get(rep, "households");
+    size_t n = json_array_size(hh), rows = n + 2;
+    struct sheet_value *v = calloc(rows * CAMPAIGN_COLS, sizeof *v);
+    char(*buf)[3][32] = calloc(n + 1, sizeof *buf);
+    if (v == NULL || buf == NULL) {
+        free(v);
+        free(buf);
+        return hz_err_set(err, HZ_ENOMEM, "out of memory");
+    }
+    json_t *notice = json_object_get(rep, "notice");
+    const char *title = str(notice, "headline");
+    v[0] = (struct sheet_value){
+        .kind = SHEET_V_TEXT,
+        .text = title[0] != '\0' ? title : str(notice, "event")};
+    for (size_t k = 0; k < CAMPAIGN_COLS; k++)
+        v[CAMPAIGN_COLS + k] =
+            (struct sheet_value){.kind = SHEET_V_TEXT, .text = head_zh[k]};
+    for (size_t i = 0; i < n; i++) {
+        const char *cells[CAMPAIGN_COLS];
+        household_cells(json_array_get(hh, i), true, cells, buf[i]);
+        for (size_t k = 0; k < CAMPAIGN_COLS; k++)
+            v[(i + 2) * CAMPAIGN_COLS + k] =
+                (struct sheet_value){.kind = SHEET_V_TEXT, .text = cells[k]};
+    }
+    static const struct sheet_merge merge[] = {{0, 0, 0, CAMPAIGN_COLS - 1}};
+    struct sheet_out s = {"预警到户", rows, CAMPAIGN_COLS, v,   1, 1, merge,
+                          1,          0,    NULL,          NULL};
+    int rv = sheet_write_xlsx(path, &s, 1, err);
+    free(v);
+    free(buf);
+    return rv;
 }

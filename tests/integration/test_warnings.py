@@ -143,6 +143,18 @@ def campaign_counts_per_village_and_cadre():
                     ("甲", "已送达", "入户", "李四"),
                     ("丁", "已送达", "广播/喇叭", "")],
                    "CSV: the whole delivery list")
+        path = os.path.join(td, "all.xlsx")
+        n.out("alert", "show", w, "--xlsx", path)
+        import openpyxl  # Debian: python3-openpyxl
+        ws = openpyxl.load_workbook(path).worksheets[0]
+        cells = [list(r) for r in ws.iter_rows(values_only=True)]
+        T.check_eq((ws.title, cells[0][0], cells[1][:4]),
+                   ("预警到户", "暴雨橙色预警", ["村/社区", "网格", "包保责任人",
+                                          "户主"]),
+                   "XLSX: the sheet, its title and headings")
+        T.check_eq([tuple(r[k] or "" for k in (3, 6, 7, 8)) for r in cells[2:]],
+                   [tuple(r[k] for k in (3, 6, 7, 8)) for r in rows[1:]],
+                   "XLSX: the lines the CSV has")
 
 
 @cases.case
