@@ -93,7 +93,7 @@ int cmd_alert_add(struct cli *c, struct form *f)
     if (rv == EXIT_OK && id != NULL)
         rv = step_must_exist(c, "warning_notices", id, "预警信息",
                              "warning notice");
-    static char villages[AREA_LEN_MAX], grids[AREA_LEN_MAX];
+    char villages[AREA_LEN_MAX] = "", grids[AREA_LEN_MAX] = "";
     struct hz_field extra[4];
     size_t n = 0;
     if (rv == EXIT_OK)
@@ -360,6 +360,19 @@ static bool cap_names(const struct sheet_cap *cap, const char *name)
     return false;
 }
 
+/* Whether @name is an item of the list @list (items joined by ","). */
+static bool listed(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; *p != '\0';) {
+        size_t k = strcspn(p, ",");
+        if (k == n && memcmp(p, name, n) == 0)
+            return true;
+        p += k + (p[k] == ',');
+    }
+    return false;
+}
+
 /* The villages of this node that @cap's areas name, joined by "," into
  * @out (with --villages first); the exit code on failure. */
 static int cap_villages(struct cli *c, struct form *f,
@@ -382,7 +395,7 @@ static int cap_villages(struct cli *c, struct form *f,
     json_array_foreach(all, i, v)
     {
         const char *name = json_string_value(json_object_get(v, "village"));
-        if (name == NULL || !cap_names(cap, name))
+        if (name == NULL || !cap_names(cap, name) || listed(out, name))
             continue;
         size_t k = strlen(name);
         if (o + k + 2 > len)
@@ -423,7 +436,7 @@ static bool cap_seen(struct cli *c, const struct sheet_cap *cap, char *id)
 int cmd_alert_import(struct cli *c, struct form *f)
 {
     struct sheet_cap *cap = calloc(1, sizeof *cap);
-    static char villages[AREA_LEN_MAX], grids[AREA_LEN_MAX];
+    char villages[AREA_LEN_MAX] = "", grids[AREA_LEN_MAX] = "";
     if (cap == NULL)
         return cli_fail(c, HZ_ENOMEM, NULL);
     struct hz_err err = {0};

@@ -238,6 +238,16 @@ def cap_import():
                         os.path.join(CAP, "rainstorm.xml"))["id"], w,
                    "imported once")
         T.check_eq(n.snapshot(), before, "a second import writes nothing")
+        # Another alert (another identifier) with --villages: those
+        # first, the matched ones after, none twice.
+        again = os.path.join(td, "again.xml")
+        with open(os.path.join(CAP, "rainstorm.xml"), encoding="utf-8") as f:
+            text = f.read()
+        with open(again, "w", encoding="utf-8") as f:
+            f.write(text.replace("0601-0042", "0601-0045"))
+        w2 = n.js("alert", "import", again, "--villages", "东村、北村")["id"]
+        T.check_eq(n.js("alert", "show", w2)["notice"]["villages"],
+                   "东村,北村,南村,西村", "--villages first, none twice")
         for name, why in (("malformed.xml", "mismatched tag"),
                           ("not_cap.xml", "not a CAP 1.2 alert"),
                           ("no_urgency.xml", "info/urgency")):
