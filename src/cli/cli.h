@@ -236,6 +236,10 @@ void step_print_json(json_t *j);
  * value: enum values and times as people read them. */
 void step_print_fields(const struct cli *c, const char *table, json_t *row,
                        const char *const *cols, size_t n);
+/* @rep laid out by @csv (src/sheet) written to @path: to "@path.tmp",
+ * then renamed; the exit code, the failure printed. */
+int step_csv_file(struct cli *c, const char *path,
+                  int (*csv)(FILE *fp, json_t *rep, bool zh), json_t *rep);
 
 int cmd_init(struct cli *c, struct form *f);
 int cmd_id(struct cli *c, struct form *f);

@@ -11,7 +11,6 @@
 
 #include "../sheet/sheet.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,19 +128,8 @@ static int campaign_files(struct cli *c, struct form *f, json_t *rep)
     if (xlsx != NULL && sheet_campaign_xlsx(xlsx, rep, &err) != 0)
         return cli_fail(c, HZ_EIO, &err);
     const char *csv = form_get(f, "--csv");
-    if (csv == NULL)
-        return EXIT_OK;
-    char tmp[CLI_PATH_LEN_MAX + 8];
-    snprintf(tmp, sizeof tmp, "%s.tmp", csv);
-    FILE *fp = fopen(tmp, "wb");
-    bool ok =
-        fp != NULL && sheet_campaign_csv(fp, rep, c->lang == LANG_ZH) == 0;
-    ok = fp != NULL && fclose(fp) == 0 && ok && rename(tmp, csv) == 0;
-    if (ok)
-        return EXIT_OK;
-    snprintf(err.msg, sizeof err.msg, "%s: %s", csv, strerror(errno));
-    remove(tmp);
-    return cli_fail(c, HZ_EIO, &err);
+    return csv != NULL ? step_csv_file(c, csv, sheet_campaign_csv, rep)
+                       : EXIT_OK;
 }
 
 /* "已送达 R / 共 N 户，未送达 U 户(其中有弱势人员 V 户)" of @t. */

@@ -5,6 +5,7 @@
 
 #include "../sheet/sheet.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,4 +176,20 @@ void step_print_fields(const struct cli *c, const char *table, json_t *row,
             free(s);
         }
     }
+}
+
+int step_csv_file(struct cli *c, const char *path,
+                  int (*csv)(FILE *fp, json_t *rep, bool zh), json_t *rep)
+{
+    char tmp[CLI_PATH_LEN_MAX + 8];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *fp = fopen(tmp, "wb");
+    bool ok = fp != NULL && csv(fp, rep, c->lang == LANG_ZH) == 0;
+    ok = fp != NULL && fclose(fp) == 0 && ok && rename(tmp, path) == 0;
+    if (ok)
+        return EXIT_OK;
+    struct hz_err err = {0};
+    snprintf(err.msg, sizeof err.msg, "%s: %s", path, strerror(errno));
+    remove(tmp);
+    return cli_fail(c, HZ_EIO, &err);
 }
