@@ -195,9 +195,13 @@ HZ_API HZ_NODISCARD int hz_node_dups(hz_node *node, char **json,
  * "submitted" (the submitted reports, newest first; with @o->id that one
  * alone, with its figures), "organisations" (the catalogue of social
  * forces, searched by @o->skill, item and village, or @o->id alone, each
- * flagged stale when not confirmed within @o->stale_days of @o->now) or
+ * flagged stale when not confirmed within @o->stale_days of @o->now),
  * "volunteer" (the service record of volunteer @o->id, with its totals
- * by site and by task; proto/schema.md, "Volunteer hours"). @o->kind,
+ * by site and by task; proto/schema.md, "Volunteer hours"), "campaigns"
+ * (the warning notices, each with its households reached and not yet
+ * reached; @o->id for one) or "campaign" (notice @o->id per village, per
+ * responsible cadre and per household, the unreached vulnerable first;
+ * proto/schema.md, "Warning campaigns"). @o->kind,
  * date, area and now only label a disaster report. HZ_EINVAL for an
  * unknown report or a bad id; HZ_ENOTFOUND for no such submitted
  * report. */

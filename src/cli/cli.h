@@ -233,9 +233,13 @@ int cli_put_row(struct cli *c, struct form *f, const char *table,
 /* @j as one line of compact JSON. */
 void cli_print_json_obj(json_t *j);
 /* "label: value" lines of @row's columns @cols of @table that have a
- * value (enum values and confirmed_at as people read them). */
+ * value (enum values and times as people read them). */
 void cli_print_fields(const struct cli *c, const char *table, json_t *row,
                       const char *const *cols, size_t n);
+/* Write @path whole (through @path.tmp and a rename) with @csv of @rep,
+ * in the interface's language; EXIT_OK or the failure printed. */
+int cli_csv_file(struct cli *c, const char *path,
+                 int (*csv)(FILE *fp, json_t *rep, bool zh), json_t *rep);
 
 int cmd_init(struct cli *c, struct form *f);
 int cmd_id(struct cli *c, struct form *f);
@@ -299,6 +303,12 @@ int cmd_match_commit(struct cli *c, struct form *f);
 int cmd_match_ls(struct cli *c, struct form *f);
 int cmd_match_cancel(struct cli *c, struct form *f);
 int cmd_match_receive(struct cli *c, struct form *f);
+int cmd_alert_add(struct cli *c, struct form *f);
+int cmd_alert_import(struct cli *c, struct form *f);
+int cmd_alert_ls(struct cli *c, struct form *f);
+int cmd_alert_show(struct cli *c, struct form *f);
+int cmd_alert_deliver(struct cli *c, struct form *f);
+int cmd_alert_unreached(struct cli *c, struct form *f);
 int cmd_network_create(struct cli *c, struct form *f);
 int cmd_network_recovery_code(struct cli *c, struct form *f);
 int cmd_network_backup_key(struct cli *c, struct form *f);

@@ -578,20 +578,10 @@ int cmd_volunteer_record(struct cli *c, struct form *f)
     if (rv != EXIT_OK)
         return rv;
     const char *csv = form_get(f, "--csv");
-    if (csv != NULL) {
-        char tmp[CLI_PATH_LEN_MAX + 8];
-        snprintf(tmp, sizeof tmp, "%s.tmp", csv);
-        FILE *fp = fopen(tmp, "wb");
-        bool ok =
-            fp != NULL && sheet_volunteer_csv(fp, rep, c->lang == LANG_ZH) == 0;
-        ok = fp != NULL && fclose(fp) == 0 && ok && rename(tmp, csv) == 0;
-        if (!ok) {
-            struct hz_err err = {0};
-            snprintf(err.msg, sizeof err.msg, "%s: %s", csv, strerror(errno));
-            remove(tmp);
-            json_decref(rep);
-            return cli_fail(c, HZ_EIO, &err);
-        }
+    rv = csv != NULL ? cli_csv_file(c, csv, sheet_volunteer_csv, rep) : EXIT_OK;
+    if (rv != EXIT_OK) {
+        json_decref(rep);
+        return rv;
     }
     if (c->json)
         cli_print_json_obj(rep);

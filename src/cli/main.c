@@ -537,6 +537,76 @@ static const struct cli_param volunteer_hours_params[] = {
     END,
 };
 
+static const struct cli_param alert_params[] = {
+    REQ("--event", "TEXT", "event", "灾种(如 暴雨、山洪)",
+        "hazard (rainstorm, flash flood, ...)"),
+    OPT("--headline", "TEXT", "headline", "标题", "headline"),
+    OPT("--description", "TEXT", "description", "预警内容", "description"),
+    OPT("--instruction", "TEXT", "instruction", "防御指引(告知群众做什么)",
+        "instruction (what people should do)"),
+    OPT("--villages", "LIST", NULL, "预警区域: 村/社区(逗号分隔)",
+        "area: villages (comma-separated)"),
+    OPT("--grids", "LIST", NULL, "预警区域: 网格(逗号分隔)",
+        "area: grids (comma-separated)"),
+    OPT("--urgency", "immediate|expected|future|past|unknown", "urgency",
+        "紧急程度", "urgency"),
+    OPT("--severity", "extreme|severe|moderate|minor|unknown", "severity",
+        "严重程度", "severity"),
+    OPT("--certainty", "observed|likely|possible|unlikely|unknown", "certainty",
+        "确定性", "certainty"),
+    OPT("--source", "NAME", "source", "发布单位(如 县气象台)",
+        "source (the county weather office, ...)"),
+    OPT("--sender", "ID", "sender", "发布者标识", "sender"),
+    OPT("--identifier", "ID", "identifier", "预警编号", "identifier"),
+    OPT("--sent", "WHEN", NULL, "发布时间(默认现在)", "sent (default now)"),
+    OPT("--expires", "WHEN", NULL, "失效时间", "expires"),
+    ID_OPT("预警信息编号(修改该条)", "warning notice id (edits it)"),
+    END,
+};
+
+static const struct cli_param alert_show_params[] = {
+    POS("CAMPAIGN", NULL, "预警信息编号", "warning notice id"),
+    PATH_OPT("--csv", "FILE", "另存到户清单为 CSV 文件",
+             "also write the household list as CSV to FILE"),
+    PATH_OPT("--xlsx", "FILE", "另存到户清单为 XLSX 文件",
+             "also write the household list as XLSX to FILE"),
+    END,
+};
+
+static const struct cli_param alert_unreached_params[] = {
+    POS("CAMPAIGN", NULL, "预警信息编号", "warning notice id"),
+    OPT("--village", "V", NULL, "只列该村/社区的", "only this village's"),
+    PATH_OPT("--csv", "FILE", "另存未送达清单为 CSV 文件",
+             "also write the list as CSV to FILE"),
+    PATH_OPT("--xlsx", "FILE", "另存未送达清单为 XLSX 文件",
+             "also write the list as XLSX to FILE"),
+    END,
+};
+
+static const struct cli_param alert_deliver_params[] = {
+    POS("CAMPAIGN", "campaign", "预警信息编号", "warning notice id"),
+    POS("HOUSEHOLD", "household", "住户编号", "household id"),
+    REQ("--method", "phone|door|loudspeaker|message", "method",
+        "通知方式: 电话、入户、广播/喇叭、短信/微信",
+        "how: phone, door-to-door, loudspeaker, message"),
+    OPT("--by", "NAME", "by", "通知人", "delivered by"),
+    FLAG("--not-reached", "未能送达(如电话无人接)",
+         "not reached (no one answered, ...)"),
+    OPT("--note", "TEXT", "note", "备注", "note"),
+    OPT("--time", "WHEN", NULL, "时间(默认现在)", "time (default now)"),
+    EVENT_ID_OPT,
+    END,
+};
+
+static const struct cli_param alert_import_params[] = {
+    PATH_POS("FILE", "CAP 1.2 预警文件(XML)", "a CAP 1.2 alert (XML)"),
+    OPT("--villages", "LIST", NULL, "另加的预警区域村/社区(逗号分隔)",
+        "more villages of the area (comma-separated)"),
+    OPT("--grids", "LIST", NULL, "预警区域网格(逗号分隔)",
+        "grids of the area (comma-separated)"),
+    END,
+};
+
 static const struct cli_param file_params[] = {
     PATH_POS("FILE", "备份文件", "backup file"),
     END,
@@ -810,6 +880,26 @@ static const struct cli_cmd match_subs[] = {
     END,
 };
 
+static const struct cli_cmd alert_subs[] = {
+    RUN("add", NODE_WRITE, cmd_alert_add, alert_params,
+        "发布预警信息(其区域内每户都须通知到)",
+        "add a warning notice (every household of its area must be"
+        " reached)"),
+    RUN("import", NODE_WRITE, cmd_alert_import, alert_import_params,
+        "导入 CAP 1.2 预警文件", "import a CAP 1.2 alert"),
+    RUN("ls", NODE_READ, cmd_alert_ls, NULL, "预警信息及送达进度",
+        "warning notices and how far each got"),
+    RUN("show", NODE_READ, cmd_alert_show, alert_show_params,
+        "一条预警: 按村、按包保责任人的送达情况",
+        "one warning: reached per village and per cadre"),
+    RUN("deliver", NODE_WRITE, cmd_alert_deliver, alert_deliver_params,
+        "记录一户已通知(或未能送达)", "record a household reached (or not)"),
+    RUN("unreached", NODE_READ, cmd_alert_unreached, alert_unreached_params,
+        "未送达的户，有弱势人员的在前",
+        "households not reached, the vulnerable first"),
+    END,
+};
+
 static const struct cli_cmd volunteer_subs[] = {
     RUN("add", NODE_WRITE, cmd_volunteer_add, volunteer_params, "登记志愿者",
         "register a volunteer"),
@@ -1075,6 +1165,9 @@ static const struct cli_cmd cmds[] = {
     SUBS("offer", offer_subs, "供给: 登记、查看", "offers: record, list"),
     SUBS("match", match_subs, "供需对接: 建议、承诺、取消、到货",
          "matching: suggest, promise, cancel, receive"),
+    SUBS("alert", alert_subs, "预警信息到户到人: 发布、导入、送达、未送达清单",
+         "warning campaigns: notices, CAP import, deliveries, who is not"
+         " reached"),
     SUBS("show", show_subs, "查看安置、物资等汇总",
          "show occupancy, stock and other views"),
     RUN("help", NODE_NONE, cmd_help, help_params,

@@ -1,7 +1,8 @@
 /* rows.c - what the commands that write and show domain rows share:
  * refusals, times typed by people, a live row looked up before a write,
- * one row written, JSON and "label: value" output. Used by cmd_social.c
- * and cmd_needs.c; proto/cli.md is the contract. */
+ * one row written, JSON and "label: value" output, a CSV file written
+ * whole. Used by cmd_social.c, cmd_needs.c and cmd_alert.c; proto/cli.md
+ * is the contract. */
 #include "cli.h"
 
 #include "../sheet/sheet.h"
@@ -141,6 +142,17 @@ void cli_print_json_obj(json_t *j)
     free(s);
 }
 
+/* Columns holding Unix seconds, shown as local time. */
+static bool is_time(const char *col)
+{
+    static const char *const times[] = {"confirmed_at", "sent", "expires",
+                                        "time"};
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++)
+        if (strcmp(col, times[i]) == 0)
+            return true;
+    return false;
+}
+
 /* "label: value" lines of @row's columns of @table that have a value. */
 void cli_print_fields(const struct cli *c, const char *table, json_t *row,
                       const char *const *cols, size_t n)
@@ -156,7 +168,7 @@ void cli_print_fields(const struct cli *c, const char *table, json_t *row,
                 hz_enum_label(table, cols[k], json_string_value(v), lang);
             printf("%s: %s\n", label != NULL ? label : cols[k],
                    e != NULL ? e : json_string_value(v));
-        } else if (json_is_integer(v) && strcmp(cols[k], "confirmed_at") == 0) {
+        } else if (json_is_integer(v) && is_time(cols[k])) {
             char t[32];
             sheet_local_time(json_integer_value(v), false, t, sizeof t);
             printf("%s: %s\n", label, t);
@@ -166,4 +178,20 @@ void cli_print_fields(const struct cli *c, const char *table, json_t *row,
             free(s);
         }
     }
+}
+
+int cli_csv_file(struct cli *c, const char *path,
+                 int (*csv)(FILE *fp, json_t *rep, bool zh), json_t *rep)
+{
+    char tmp[CLI_PATH_LEN_MAX + 8];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *fp = fopen(tmp, "wb");
+    bool ok = fp != NULL && csv(fp, rep, c->lang == LANG_ZH) == 0;
+    ok = fp != NULL && fclose(fp) == 0 && ok && rename(tmp, path) == 0;
+    if (ok)
+        return EXIT_OK;
+    struct hz_err err = {0};
+    snprintf(err.msg, sizeof err.msg, "%s: %s", path, strerror(errno));
+    remove(tmp);
+    return cli_fail(c, HZ_EIO, &err);
 }

@@ -2,6 +2,8 @@
  * Exact bytes: proto/trust.md, "Certificates". */
 #include "cert.h"
 
+#include "body.h"
+
 #include "error_int.h"
 #include "alloc.h"
 #include "limits.h"
@@ -365,17 +367,6 @@ bool cert_is_current(const struct cert *c, uint64_t now_ms)
     return now_ms >= c->issued_ms && now_ms - c->issued_ms <= span;
 }
 
-/* The value of an op's field named @col, or NULL. */
-static const struct value *op_value(const struct op *o, const char *col)
-{
-    int c = schema_col_c(o->table, col);
-    for (size_t k = 0; c >= 0 && k < o->n_fields; k++) {
-        if (o->fields[k].col == c)
-            return &o->fields[k].val;
-    }
-    return NULL;
-}
-
 static bool is_site(const struct cert *c, const struct value *v)
 {
     return v != NULL && v->type == VALUE_BIN && v->s.len == HZ_ROW_LEN &&
@@ -398,7 +389,7 @@ int cert_allows(const struct cert *c, const struct op *o, struct hz_err *err)
         if (strcmp(t, "sites") == 0 && o->kind != OP_INS &&
             memcmp(o->row, c->site, HZ_ROW_LEN) == 0)
             return 0;
-        if (o->kind == OP_INS && is_site(c, op_value(o, "site")))
+        if (o->kind == OP_INS && is_site(c, body_op_value(o, "site")))
             return 0;
         break;
     }

@@ -1,4 +1,4 @@
-/* schema.c - the schema registry, version 6, and value checks.
+/* schema.c - the schema registry, version 7, and value checks.
  *
  * A new table is a few lines of data below. Wire names are the contract
  * (proto/schema.md); labels are for people. Tables and columns must stay
@@ -191,6 +191,32 @@ static const struct enum_val need_status[] = {
 static const struct enum_val offer_status[] = {
     {"open", 6, "有效", "open"},
     {"withdrawn", 6, "已撤回", "withdrawn"},
+    {NULL, 0, NULL, NULL},
+};
+
+/* Since 7: a warning's urgency, severity and certainty as CAP 1.2 names
+ * them (lowercased; proto/schema.md, "Warning campaigns"). */
+static const struct enum_val cap_urgency[] = {
+    {"immediate", 7, "立即", "immediate"},
+    {"expected", 7, "预期(1小时内)", "expected"},
+    {"future", 7, "将来", "future"},
+    {"past", 7, "已过去", "past"},
+    {"unknown", 7, "未知", "unknown"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const struct enum_val cap_severity[] = {
+    {"extreme", 7, "特别严重", "extreme"}, {"severe", 7, "严重", "severe"},
+    {"moderate", 7, "较重", "moderate"},   {"minor", 7, "一般", "minor"},
+    {"unknown", 7, "未知", "unknown"},     {NULL, 0, NULL, NULL},
+};
+
+static const struct enum_val cap_certainty[] = {
+    {"observed", 7, "已发生", "observed"},
+    {"likely", 7, "很可能", "likely"},
+    {"possible", 7, "可能", "possible"},
+    {"unlikely", 7, "不太可能", "unlikely"},
+    {"unknown", 7, "未知", "unknown"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -551,11 +577,39 @@ static const struct col_def volunteers[] = {
     TEXT_V(5, "skills", "技能", "skills", 0),
 };
 
+/* Since 7: a warning notice (预警信息), the fields of a CAP 1.2 alert's
+ * info, whose area (villages and grids, comma-separated) makes a
+ * campaign: every household there must be reached (warnings rows naming
+ * it as their campaign). */
+static const struct col_def warning_notices[] = {
+    TEXT_V(7, "area_desc", "预警区域(原文)", "area as described", 0),
+    ENUM_V(7, "certainty", cap_certainty, "确定性", "certainty", 0),
+    TEXT_V(7, "description", "预警内容", "description", 0),
+    TEXT_V(7, "event", "灾种", "hazard", 0),
+    INT_V(7, "expires", T_MIN, T_MAX, "失效时间", "expires", 0),
+    TEXT_V(7, "grids", "网格(逗号分隔)", "grids (comma-separated)", 0),
+    TEXT_V(7, "headline", "标题", "headline", 0),
+    TEXT_V(7, "identifier", "预警编号", "identifier", 0),
+    TEXT_V(7, "instruction", "防御指引", "instruction", 0),
+    TEXT_V(7, "sender", "发布者标识", "sender", 0),
+    INT_V(7, "sent", T_MIN, T_MAX, "发布时间", "sent", 0),
+    ENUM_V(7, "severity", cap_severity, "严重程度", "severity", 0),
+    TEXT_V(7, "source", "发布单位", "source", 0),
+    ENUM_V(7, "urgency", cap_urgency, "紧急程度", "urgency", 0),
+    TEXT_V(7, "villages", "村/社区(逗号分隔)", "villages (comma-separated)", 0),
+};
+
+/* A warning delivered (or tried) to a household. Since 7 it may name its
+ * campaign and say whether the household was reached (absent: reached,
+ * as every row before 7 means). */
 static const struct col_def warnings[] = {
     TEXT("by", "通知人", "delivered by", COL_PERSONAL),
+    REF_V(7, "campaign", "warning_notices", "预警信息", "warning notice", 0),
     REF("household", "households", "户", "household", COL_REQUIRED),
     ENUM("method", warning_method, "方式", "method", COL_REQUIRED),
+    TEXT_V(7, "note", "备注", "note", COL_PERSONAL),
     TEXT("notice", "通知内容", "notice", COL_REQUIRED),
+    BOOL_V(7, "reached", "已送达", "reached"),
     REF("reverses", "warnings", "更正", "reverses", 0),
     INT("time", T_MIN, T_MAX, "时间", "time", COL_REQUIRED),
 };
@@ -589,6 +643,8 @@ static const struct table_def tables_reg[] = {
      N(volunteer_service), "志愿服务记录", "volunteer service", 0},
     {"volunteers", TABLE_ENTITY, 5, volunteers, N(volunteers), "志愿者",
      "volunteers", 0},
+    {"warning_notices", TABLE_ENTITY, 7, warning_notices, N(warning_notices),
+     "预警信息", "warning notices", 0},
     {"warnings", TABLE_EVENT, 1, warnings, N(warnings), "预警通知", "warnings",
      0},
 };

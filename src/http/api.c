@@ -1729,6 +1729,30 @@ static int pfif_fn(const char *path, json_t *rep, const void *ctx,
 
 /* GET /api/reports/NAME[/FORMAT]: the report as JSON, or (with FORMAT)
  * the file huzhu report NAME --format FORMAT --out FILE writes. */
+/* GET /api/reports/NAME[/csv]?id=ID: the report @name of one row (a
+ * volunteer's record, a campaign), or its CSV laid out by @csv. */
+static void one_report(hz_node *n, const struct api_req *r, const char *name,
+                       const char *format,
+                       int (*csv)(FILE *fp, json_t *rep, bool zh),
+                       const char *ascii, const char *utf8, struct api_res *out)
+{
+    static const char *const allowed[] = {"id", NULL};
+    if (format != NULL && strcmp(format, "csv") != 0) {
+        refuse(out, 404, "not_found", NULL, "没有这个接口", "no such route");
+        return;
+    }
+    struct hz_report_opts o = {.id = query(r, "id"),
+                               .now = (int64_t)time(NULL)};
+    json_t *rep = NULL;
+    if (!query_only(r, allowed, out) || !report_load(n, name, &o, &rep, out))
+        return;
+    if (format == NULL)
+        ok(out, 200, json_incref(rep));
+    else
+        csv_reply(out, rep, csv, ascii, utf8);
+    json_decref(rep);
+}
+
 static void report_route(hz_node *n, const struct api_req *r, const char *name,
                          const char *format, struct api_res *out)
 {
@@ -1893,22 +1917,18 @@ static void report_route(hz_node *n, const struct api_req *r, const char *name,
             return;
         ok(out, 200, json_incref(rep));
     } else if (strcmp(name, "volunteer") == 0) {
-        static const char *const allowed[] = {"id", NULL};
-        if (format != NULL && strcmp(format, "csv") != 0) {
-            refuse(out, 404, "not_found", NULL, "没有这个接口",
-                   "no such route");
+        one_report(n, r, name, format, sheet_volunteer_csv,
+                   "volunteer-record.csv", "志愿服务记录证明.csv", out);
+    } else if (strcmp(name, "campaigns") == 0 && format == NULL) {
+        static const char *const none[] = {NULL};
+        struct hz_report_opts o = {.now = (int64_t)time(NULL)};
+        if (!query_only(r, none, out) ||
+            !report_load(n, "campaigns", &o, &rep, out))
             return;
-        }
-        struct hz_report_opts o = {.id = query(r, "id"),
-                                   .now = (int64_t)time(NULL)};
-        if (!query_only(r, allowed, out) ||
-            !report_load(n, "volunteer", &o, &rep, out))
-            return;
-        if (format == NULL)
-            ok(out, 200, json_incref(rep));
-        else
-            csv_reply(out, rep, sheet_volunteer_csv, "volunteer-record.csv",
-                      "志愿服务记录证明.csv");
+        ok(out, 200, json_incref(rep));
+    } else if (strcmp(name, "campaign") == 0) {
+        one_report(n, r, name, format, sheet_campaign_csv, "campaign.csv",
+                   "预警到户清单.csv", out);
     } else {
         refuse(out, 404, "not_found", NULL, "没有这个报表", "no such report");
     }

@@ -309,4 +309,40 @@ int sheet_volunteer_csv(FILE *fp, json_t *rep, bool zh);
 /* @minutes as hours with two decimals ("1.50"), into @out. */
 void sheet_hours_text(json_int_t minutes, char *out, size_t len);
 
+/* ---- warn_out.c: a warning campaign's delivery list as CSV */
+
+/* The households of the campaign report @rep (hz_node_report
+ * "campaign") to @fp in UTF-8 with a byte-order mark; headings in
+ * Chinese when @zh. 0, or HZ_EIO when a write fails. */
+int sheet_campaign_csv(FILE *fp, json_t *rep, bool zh);
+/* The same as an XLSX workbook at @path: sheet 预警到户, the notice's
+ * headline (else its event) as a title, the Chinese headings, the
+ * households. HZ_EIO or HZ_ENOMEM naming the cause. */
+int sheet_campaign_xlsx(const char *path, json_t *rep, struct hz_err *err);
+
+/* ---- cap_read.c: a CAP 1.2 alert read as a warning notice, for huzhu
+ * alert import (proto/cli.md) */
+
+#define SHEET_CAP_LEN_MAX (1u << 20) /* bytes of a CAP file */
+#define SHEET_CAP_NAMES_MAX 64u      /* areaDesc and geocode values kept */
+
+struct sheet_cap {
+    char identifier[256], sender[256], source[256], event[256];
+    char urgency[16], severity[16], certainty[16]; /* lowercased */
+    char sent_text[32], expires_text[32];
+    char headline[1024], description[4096], instruction[4096];
+    int64_t sent, expires; /* Unix seconds */
+    bool has_expires;
+    /* The first info's areas: each areaDesc and geocode value. */
+    char names[SHEET_CAP_NAMES_MAX][256];
+    size_t n_names;
+};
+
+/* Read the CAP 1.2 alert @path into *@out (its first info). HZ_ETOOBIG
+ * over SHEET_CAP_LEN_MAX; HZ_EMALFORMED for XML that does not parse, a
+ * document type, a root that is no CAP 1.2 alert, or a required field
+ * (identifier, sender, sent, event, urgency, severity, certainty) missing
+ * or not a CAP value; HZ_EIO when it cannot be read. */
+int sheet_cap_read(const char *path, struct sheet_cap *out, struct hz_err *err);
+
 #endif

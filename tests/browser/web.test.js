@@ -750,3 +750,39 @@ test('needs and offers: a coordinator matches an offer to a need across two vill
   assert.deepEqual(errors, [], 'no script or server errors');
   await ctx.close();
 });
+
+test('warnings to every household: a cadre on a phone works through the unreached list until it is empty', async () => {
+  const {ctx, page, errors} = await adminPage();
+  await page.setViewportSize({width: 360, height: 740});
+  const hh = (head, village, extra) => hzJson(A, ['household', 'add', '--head', head, '--village', village, '--cadre', '测试干部', ...(extra || [])]).id;
+  const weak = hh('测试预警甲', '测试预警村', ['--member', '测试老人,男,1940,残疾']);
+  const plain = hh('测试预警乙', '测试预警村');
+  hh('测试村外丙', '测试别村');
+  const w = hzJson(A, ['alert', 'add', '--event', '暴雨', '--headline', '测试暴雨橙色预警', '--villages', '测试预警村',
+    '--severity', 'severe', '--instruction', '立即转移']).id;
+  await page.goto(base + '/#/more');
+  await page.click('#care-nav a[href="#/alerts"]');
+  await page.waitForSelector(`#alerts a[href="#/alert/${w}"]`);
+  assert.match(await page.textContent('#alerts'), /已送达 0 \/ 共 2 户/, 'the campaign and how far it got');
+  await page.click(`#alerts a[href="#/alert/${w}"]`);
+  await page.waitForSelector('#unreached');
+  const order = await page.$$eval('#unreached li', (ls) => ls.map((l) => l.dataset.household));
+  assert.deepEqual(order, [weak, plain], 'the vulnerable household first, the one outside the area not listed');
+  await noSideways(page, 'a campaign');
+  await shot(page, 'phone-warning-campaign');
+  // one tap: reached at the door
+  await page.click(`#unreached li[data-household="${weak}"] button[data-method="door"]`);
+  await page.waitForSelector(`#reached li[data-household="${weak}"]`, {state: 'attached'});
+  assert.equal(await page.$(`#unreached li[data-household="${weak}"]`), null, 'it left the unreached list');
+  assert.match(await page.textContent('#alert-progress'), /已送达 1 \/ 共 2 户/);
+  // the other reached by someone else, from the command line: the page follows
+  hz(A, ['alert', 'deliver', w, plain, '--method', 'phone', '--by', '测试网格员']);
+  await page.waitForSelector('#all-reached');
+  assert.match(await page.textContent('#alert-progress'), /已送达 2 \/ 共 2 户/);
+  const rep = hzJson(A, ['alert', 'show', w]);
+  assert.deepEqual(rep.totals, {households: 2, reached: 2, unreached: 0, unreached_vulnerable: 0},
+    'the page wrote what huzhu alert show counts');
+  assert.equal(rep.households.find((x) => x.household === weak).method, 'door', 'by the method tapped');
+  assert.deepEqual(errors, [], 'no script or server errors');
+  await ctx.close();
+});

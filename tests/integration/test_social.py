@@ -108,20 +108,20 @@ def catalogue_searched_and_stale_flagged():
                    "org show")
         T.check("蓝天救援队" in n.out("org", "show", blue), "org show text")
 
-        refused(n, ["org", "show", "0" * 32], 3, "show of no organisation")
-        refused(n, ["org", "confirm", "0" * 32], 3,
+        n.refused(["org", "show", "0" * 32], 3, "show of no organisation")
+        n.refused(["org", "confirm", "0" * 32], 3,
                 "confirm of no organisation")
-        refused(n, ["org", "add", "--name", "x", "--site", "0" * 32], 3,
+        n.refused(["org", "add", "--name", "x", "--site", "0" * 32], 3,
                 "an organisation at no site")
-        refused(n, ["org", "add", "--name", "x", "--lat", "91", "--lon", "1"],
+        n.refused(["org", "add", "--name", "x", "--lat", "91", "--lon", "1"],
                 2, "a latitude past the pole")
-        refused(n, ["org", "add", "--name", "x", "--lat", "30"], 2,
+        n.refused(["org", "add", "--name", "x", "--lat", "30"], 2,
                 "a latitude without longitude")
-        refused(n, ["org", "add", "--name", "x", "--kind", "gang"], 4,
+        n.refused(["org", "add", "--name", "x", "--kind", "gang"], 4,
                 "a kind that is none")
-        refused(n, ["org", "add", "--name", "x", "--confirmed", "2024-02-30"],
+        n.refused(["org", "add", "--name", "x", "--confirmed", "2024-02-30"],
                 2, "a day that does not exist")
-        refused(n, ["org", "ls", "--stale-days", "0"], 2, "0 stale days")
+        n.refused(["org", "ls", "--stale-days", "0"], 2, "0 stale days")
 
 
 def volunteer_setup(n):
@@ -143,27 +143,27 @@ def volunteer_hours_totals_and_record():
     with T.TempDir("social") as td:
         n = node(td, "乡镇")
         s1, s2, org, v = volunteer_setup(n)
-        refused(n, ["volunteer", "add", "--name", "x", "--org", "1" * 32], 3,
+        n.refused(["volunteer", "add", "--name", "x", "--org", "1" * 32], 3,
                 "a volunteer of no organisation")
-        refused(n, ["volunteer", "assign", v, "0" * 32, "--task", "搬运"], 3,
+        n.refused(["volunteer", "assign", v, "0" * 32, "--task", "搬运"], 3,
                 "an assignment to no site")
-        refused(n, ["volunteer", "assign", "0" * 32, s1, "--task", "搬运"], 3,
+        n.refused(["volunteer", "assign", "0" * 32, s1, "--task", "搬运"], 3,
                 "an assignment of no volunteer")
-        refused(n, ["volunteer", "assign", v, s1, "--task", "搬运", "--from",
+        n.refused(["volunteer", "assign", v, s1, "--task", "搬运", "--from",
                     "2024-06-02", "--to", "2024-06-01"], 2,
                 "an assignment that ends before it starts")
         n.out("volunteer", "assign", v, s1, "--task", "医疗", "--from",
               "2024-06-01", "--to", "2024-06-30")
 
-        refused(n, ["volunteer", "checkout", v, "--time", at(D1)], 3,
+        n.refused(["volunteer", "checkout", v, "--time", at(D1)], 3,
                 "a check-out without a check-in")
         # 08:00 to 12:30 at site 1: the assigned task (医疗).
         n.out("volunteer", "checkin", v, s1, "--time", "2024-06-01 08:00")
-        refused(n, ["volunteer", "checkin", v, s2, "--time", at(D1 + HOUR)], 4,
+        n.refused(["volunteer", "checkin", v, s2, "--time", at(D1 + HOUR)], 4,
                 "a second check-in while checked in")
-        refused(n, ["volunteer", "checkout", v, "--time", "2024-06-01 07:59"],
+        n.refused(["volunteer", "checkout", v, "--time", "2024-06-01 07:59"],
                 4, "a check-out before its check-in")
-        refused(n, ["volunteer", "checkout", v, "--time", "2024-06-01 25:00"],
+        n.refused(["volunteer", "checkout", v, "--time", "2024-06-01 25:00"],
                 2, "an hour that does not exist")
         n.out("volunteer", "checkout", v, "--time", "2024-06-01 12:30")
         # 13:00 to 15:10 at site 2, unloading.
@@ -177,17 +177,17 @@ def volunteer_hours_totals_and_record():
         n.out("volunteer", "hours", v, s1, "--hours", "0.75", "--time",
               "2024-06-03 09:00")
         for bad in ("-3", "0", "abc", "1.234", "745", "2,5"):
-            refused(n, ["volunteer", "hours", v, s1, "--hours", bad], 2,
+            n.refused(["volunteer", "hours", v, s1, "--hours", bad], 2,
                     "--hours %s" % bad)
         future = time.strftime("%Y-%m-%d", time.gmtime(time.time()
                                                        + 3 * 86400))
-        refused(n, ["volunteer", "hours", v, s1, "--hours", "1", "--time",
+        n.refused(["volunteer", "hours", v, s1, "--hours", "1", "--time",
                     future], 4, "hours served in the future")
-        refused(n, ["volunteer", "hours", v, "0" * 32, "--hours", "1"], 3,
+        n.refused(["volunteer", "hours", v, "0" * 32, "--hours", "1"], 3,
                 "hours at no site")
-        refused(n, ["volunteer", "hours", "0" * 32, s1, "--hours", "1"], 3,
+        n.refused(["volunteer", "hours", "0" * 32, s1, "--hours", "1"], 3,
                 "hours of no volunteer")
-        refused(n, ["volunteer", "record", "0" * 32], 3, "no volunteer's record")
+        n.refused(["volunteer", "record", "0" * 32], 3, "no volunteer's record")
 
         rec = n.js("volunteer", "record", v)
         T.check_eq(rec["volunteer"]["name"], "测试志愿者", "who")

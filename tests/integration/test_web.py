@@ -1885,5 +1885,61 @@ def needs_offers_and_matches():
             w.stop()
 
 
+@cases.case
+def warning_campaign_and_refused_delivery():
+    """A campaign over the API is what huzhu alert show gives; a delivery
+    recorded there moves a household to reached, and one for a household
+    outside the area is refused with 422, writing nothing."""
+    with T.TempDir("web") as work:
+        n, _, _ = setup(work)
+        user_add(n, "协调员", "coordinator")
+        east = n.js("household", "add", "--head", "测试甲", "--village",
+                    "东村", "--cadre", "王干部")["id"]
+        south = n.js("household", "add", "--head", "测试乙", "--village",
+                     "南村")["id"]
+        w = Web(n)
+        try:
+            co, viewer = logged_in(w, "协调员", "viewer1")
+            s, notice, _, _ = co.req("POST", "/api/warning_notices",
+                                     {"event": "暴雨", "villages": "东村",
+                                      "severity": "severe",
+                                      "sent": 1717200000})
+            T.check_eq(s, 201, "a notice added")
+            cid = notice["id"]
+            s, ls, _, _ = viewer.req("GET", "/api/reports/campaigns")
+            T.check_eq((s, ls), (200, n.js("alert", "ls")),
+                       "campaigns as huzhu alert ls")
+            refused(co, n, "POST", "/api/warnings",
+                    {"campaign": cid, "household": south, "method": "door",
+                     "notice": "暴雨", "time": 1717200600}, 422, "bad_value",
+                    "a household outside the area", table="warnings")
+            refused(viewer, n, "POST", "/api/warnings",
+                    {"campaign": cid, "household": east, "method": "door",
+                     "notice": "暴雨", "time": 1717200600}, 403, "forbidden",
+                    "a viewer records no delivery", table="warnings")
+            s, _, _, _ = co.req("POST", "/api/warnings",
+                                {"campaign": cid, "household": east,
+                                 "method": "phone", "notice": "暴雨",
+                                 "reached": True, "time": 1717200600})
+            T.check_eq(s, 201, "a delivery recorded")
+            s, rep, _, _ = viewer.req("GET", "/api/reports/campaign?id="
+                                      + cid)
+            T.check_eq((s, rep), (200, n.js("alert", "show", cid)),
+                       "the campaign as huzhu alert show")
+            T.check_eq(rep["totals"]["reached"], 1, "reached")
+            s, _, h, body = viewer.req("GET", "/api/reports/campaign/csv?id="
+                                       + cid)
+            path = os.path.join(work, "c.csv")
+            n.run("alert", "show", cid, "--csv", path, expect=0)
+            with open(path, "rb") as f:
+                T.check(s == 200 and body == f.read(),
+                        "the CSV as the CLI writes it")
+            s, _, _, _ = viewer.req("GET", "/api/reports/campaign?id="
+                                    + "0" * 32)
+            T.check_eq(s, 404, "no such campaign")
+        finally:
+            w.stop()
+
+
 if __name__ == "__main__":
     cases.main()

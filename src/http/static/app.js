@@ -269,6 +269,26 @@ const T = {
   merged_list: ['已合并的记录', 'Merged records'],
   unmerge: ['撤销合并', 'Unmerge'],
   unmerged: ['已撤销合并', 'Unmerged'],
+  nav_alerts: ['预警到户', 'Warnings'],
+  al_title: ['预警信息到户到人', 'Warnings to every household'],
+  al_none: ['尚无预警信息', 'No warning notice yet'],
+  al_add: ['发布预警信息', 'Add a warning notice'],
+  al_villages: ['预警区域: 村/社区(逗号分隔)', 'Area: villages (comma-separated)'],
+  al_grids: ['预警区域: 网格(逗号分隔)', 'Area: grids (comma-separated)'],
+  al_progress: ['已送达 {r} / 共 {n} 户', '{r} of {n} households reached'],
+  al_unreached: ['未送达({n} 户，有弱势人员的在前)', 'Not reached ({n}, the vulnerable first)'],
+  al_reached: ['已送达({n} 户)', 'Reached ({n})'],
+  al_all_reached: ['全部已送达', 'Every household reached'],
+  al_vulnerable: ['弱势 {n} 人', '{n} vulnerable'],
+  al_vulnerable_hh: ['有弱势人员未送达 {n} 户', '{n} with vulnerable persons not yet'],
+  al_tries: ['已尝试 {n} 次', 'tried {n} times'],
+  al_failed: ['未接通', 'Not reached'],
+  al_village: ['村/社区', 'Village'],
+  al_cadre: ['包保责任人', 'Cadre'],
+  al_households: ['应通知户', 'Households'],
+  al_not_yet: ['未送达', 'Not yet'],
+  al_csv: ['下载到户清单(CSV)', 'Download the list (CSV)'],
+  al_need_area: ['请填写预警区域(村/社区或网格)', 'Give the area (villages or grids)'],
   nav_orgs: ['社会力量', 'Organisations'],
   nav_volunteers: ['志愿者', 'Volunteers'],
   org_title: ['社会力量：组织和企业名录', 'Organisations and firms that can help'],
@@ -1078,7 +1098,7 @@ pages.more = async (main) => {
   const hash = (s.state_hash || '').slice(0, 8);
   const n = (k) => (s.entries && s.entries[k]) ?? 0;
   const conflicts = Array.isArray(cf.data) ? cf.data : [];
-  main.replaceChildren(reportNav(null), socialNav(null),
+  main.replaceChildren(reportNav(null), socialNav(null), careNav(null),
     el('h1', {text: t('network')}),
     el('div', {class: 'card'}, el('div', {class: 'mute'}, t('state_hash')),
       el('div', {class: 'big', id: 'hash8'}, hash.slice(0, 4) + ' ' + hash.slice(4)),
@@ -1507,6 +1527,95 @@ pages.import = async (main) => {
       el('details', {}, el('summary', {}, t('imp_mapping')), mapping),
       el('p', {class: 'row'}, check, ' ', run)),
     out);
+};
+
+/* ---- warning campaigns (预警信息到户到人; proto/api.md:
+ * /api/reports/campaigns, /api/reports/campaign) */
+
+function careNav(on) {
+  return el('nav', {class: 'subnav row no-print', id: 'care-nav'},
+    [['alerts', 'nav_alerts']].map(([p, k]) =>
+      el('a', {href: '#/' + p, class: p === on ? 'btn on' : 'btn'}, t(k))));
+}
+
+function progressText(tot) {
+  return t('al_progress').replace('{r}', tot.reached).replace('{n}', tot.households);
+}
+
+pages.alerts = async (main) => {
+  const r = await api('GET', '/api/reports/campaigns');
+  const rows = r.ok ? r.data : [];
+  let add = null;
+  if (canWriteSocial()) {
+    add = el('form', {class: 'card no-print', id: 'alert-add'}, el('h2', {text: t('al_add')}),
+      field('event', colLabel('warning_notices', 'event'), {required: true}),
+      field('headline', colLabel('warning_notices', 'headline')),
+      field('instruction', colLabel('warning_notices', 'instruction')),
+      field('villages', t('al_villages')), field('grids', t('al_grids')),
+      el('label', {text: colLabel('warning_notices', 'severity')}), enumSelect('warning_notices', 'severity', 'severity', true),
+      el('p', {}, el('button', {type: 'submit', class: 'primary', text: t('save')})));
+    add.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const body = formObject(add);
+      for (const k of ['villages', 'grids']) {
+        if (body[k]) body[k] = body[k].split(/[,，、]/).map((x) => x.trim()).filter(Boolean).join(',');
+      }
+      if (!body.villages && !body.grids) { banner(t('al_need_area'), true); return; }
+      body.sent = Math.floor(Date.now() / 1000);
+      const x = await api('POST', '/api/warning_notices', body);
+      if (!x.ok) { showErrors(add, x.data.error); return; }
+      location.hash = '#/alert/' + x.data.id;
+    });
+  }
+  main.replaceChildren(careNav('alerts'), el('h1', {text: t('al_title')}),
+    rows.length ? el('ul', {class: 'list', id: 'alerts'}, rows.map((w) => el('li', {},
+      el('a', {href: '#/alert/' + w.id}, el('b', {}, w.headline || w.event || '-'), ' ',
+        w.severity ? el('span', {class: 'tag red'}, enumLabel('warning_notices', 'severity', w.severity)) : null,
+        el('div', {class: 'mute'}, [w.event, when(w.sent), progressText(w.totals)].filter(Boolean).join(' · ')))))) :
+      el('p', {class: 'mute'}, t('al_none')), add);
+  refresh = load;
+};
+
+pages.alert = async (main, id) => {
+  const r = await api('GET', '/api/reports/campaign?id=' + encodeURIComponent(id || ''));
+  if (!r.ok) { main.replaceChildren(careNav('alerts'), el('p', {class: 'alert'}, msg(r.data.error))); return; }
+  const rep = r.data;
+  const w = rep.notice;
+  const canWrite = me.role !== 'viewer';
+  const unreached = rep.households.filter((h) => !h.reached);
+  const reached = rep.households.filter((h) => h.reached);
+  const deliver = async (h, method, ok) => {
+    const x = await api('POST', '/api/warnings', {campaign: w.id, household: h.household, method,
+      notice: w.headline || w.event || '预警', reached: ok, by: me.name, time: Math.floor(Date.now() / 1000)});
+    if (!x.ok) banner(msg(x.data.error), true); else { banner(t('saved')); load(); }
+  };
+  const groups = (rows, key) => el('ul', {class: 'list', id: 'by-' + key}, rows.map((g) => el('li', {},
+    el('b', {}, g[key] || '-'), ' ',
+    g.unreached_vulnerable ? el('span', {class: 'tag red'}, tf('al_vulnerable_hh', g.unreached_vulnerable)) : null,
+    el('div', {class: 'mute'}, [t('al_households') + ' ' + g.households, colLabel('warnings', 'reached') + ' ' + g.reached,
+      t('al_not_yet') + ' ' + g.unreached].join(' · ')))));
+  main.replaceChildren(careNav('alerts'),
+    el('h1', {text: w.headline || w.event || '-'}),
+    el('div', {class: 'card'},
+      el('div', {}, [w.event, enumLabel('warning_notices', 'severity', w.severity), enumLabel('warning_notices', 'urgency', w.urgency)].filter(Boolean).join(' · ')),
+      w.instruction ? el('div', {}, colLabel('warning_notices', 'instruction') + ': ' + w.instruction) : null,
+      el('p', {id: 'alert-progress'}, el('b', {}, progressText(rep.totals))),
+      el('a', {href: '/api/reports/campaign/csv?id=' + w.id, class: 'btn no-print'}, t('al_csv'))),
+    el('h2', {text: t('al_village')}), groups(rep.by_village, 'village'),
+    el('h2', {text: t('al_cadre')}), groups(rep.by_cadre, 'cadre'),
+    el('h2', {text: t('al_unreached').replace('{n}', unreached.length)}),
+    unreached.length ? el('ul', {class: 'list', id: 'unreached'}, unreached.map((h) => el('li', {'data-household': h.household},
+      el('b', {}, h.head_name || '-'), ' ', h.vulnerable ? el('span', {class: 'tag red'}, tf('al_vulnerable', h.vulnerable)) : null,
+      el('div', {class: 'mute'}, [h.village, h.grid, h.cadre, h.phone, h.tries ? tf('al_tries', h.tries) : null].filter(Boolean).join(' · ')),
+      canWrite ? el('p', {class: 'row no-print'}, ['phone', 'door', 'loudspeaker', 'message'].map((m) =>
+        el('button', {type: 'button', class: 'deliver', 'data-method': m, text: enumLabel('warnings', 'method', m), onclick: () => deliver(h, m, true)})),
+        el('button', {type: 'button', class: 'failed', text: t('al_failed'), onclick: () => deliver(h, 'phone', false)})) : null))) :
+      el('p', {class: 'mute', id: 'all-reached'}, t('al_all_reached')),
+    el('details', {}, el('summary', {}, t('al_reached').replace('{n}', reached.length)),
+      el('ul', {class: 'list', id: 'reached'}, reached.map((h) => el('li', {'data-household': h.household},
+        el('b', {}, h.head_name || '-'), ' ',
+        el('span', {class: 'mute'}, [h.village, enumLabel('warnings', 'method', h.method), h.by, when(h.time)].filter(Boolean).join(' · ')))))));
+  refresh = load;
 };
 
 /* ---- social forces (社会力量): the catalogue and volunteers

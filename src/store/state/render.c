@@ -8,6 +8,7 @@
 #include "../../core/error_int.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 void hz_free_string(char *s)
 {
@@ -60,4 +61,22 @@ char *render_hex_string(const uint8_t *p, size_t len)
     if (s != NULL)
         hex_encode(p, len, s);
     return s;
+}
+
+void render_bools(json_t *rows, const char *key)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        json_t *v = json_object_get(r, key);
+        if (json_is_integer(v))
+            json_object_set_new(r, key, json_boolean(json_integer_value(v)));
+    }
+}
+
+bool render_row_id(const char *hex, uint8_t *id)
+{
+    return hex != NULL && strlen(hex) == 2 * HZ_ROW_LEN &&
+           hex_decode(hex, id, HZ_ROW_LEN) == 0;
 }

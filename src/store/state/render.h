@@ -8,7 +8,9 @@
 #include "huzhu/error.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* A value as JSON: ids as lowercase hex. */
 json_t *render_value(const struct value *v);
@@ -19,5 +21,10 @@ int render_dump(json_t *root, char **out, struct hz_err *err);
 /* A new string holding @len bytes as lowercase hex; NULL when out of
  * memory. */
 char *render_hex_string(const uint8_t *p, size_t len);
+/* The 0/1 column @key of each object of @rows as a JSON boolean. */
+void render_bools(json_t *rows, const char *key);
+/* A row id typed as @hex (32 lowercase hex digits) into @id; false when
+ * it is none. */
+bool render_row_id(const char *hex, uint8_t *id);
 
 #endif

@@ -1620,6 +1620,10 @@ int hz_node_report(hz_node *n, const char *report,
         rv = needs_suggest(n, o, &root, err);
     } else if (strcmp(report, "volunteer") == 0) {
         rv = social_volunteer(n, o, &root, err);
+    } else if (strcmp(report, "campaigns") == 0) {
+        rv = warn_campaigns(n, o, &root, err);
+    } else if (strcmp(report, "campaign") == 0) {
+        rv = warn_campaign(n, o, &root, err);
     } else if (strcmp(report, "submitted") == 0) {
         uint8_t id[HZ_ROW_LEN];
         if (o->id != NULL && (strlen(o->id) != 2 * HZ_ROW_LEN ||

@@ -11,6 +11,7 @@
 
 #include "../store.h"
 
+#include "../../core/body.h"
 #include "../../core/codec.h"
 #include "../../core/error_int.h"
 
@@ -69,26 +70,6 @@
     " WHERE a.deleted = 0 AND a.volunteer = ?1 ORDER BY a.starts, a.id"
 /* clang-format on */
 
-/* 0/1 columns of @rows' objects as JSON booleans. */
-static void as_bools(json_t *rows, const char *key)
-{
-    size_t i;
-    json_t *r;
-    json_array_foreach(rows, i, r)
-    {
-        json_t *v = json_object_get(r, key);
-        if (json_is_integer(v))
-            json_object_set_new(r, key, json_boolean(json_integer_value(v)));
-    }
-}
-
-/* A row id in @hex (32 hex digits) into @id; false when it is none. */
-static bool row_id(const char *hex, uint8_t *id)
-{
-    return hex != NULL && strlen(hex) == 2 * HZ_ROW_LEN &&
-           hex_decode(hex, id, HZ_ROW_LEN) == 0;
-}
-
 int social_organisations(hz_node *n, const struct hz_report_opts *o,
                          json_t **out, struct hz_err *err)
 {
@@ -97,7 +78,7 @@ int social_organisations(hz_node *n, const struct hz_report_opts *o,
     if (days > 36500)
         return hz_err_set(err, HZ_EINVAL, "stale days are 1 to 36500");
     uint8_t id[HZ_ROW_LEN];
-    if (o->id != NULL && !row_id(o->id, id))
+    if (o->id != NULL && !render_row_id(o->id, id))
         return hz_err_set(err, HZ_EINVAL, "an organisation id is 32 hex");
 #define OPT_TEXT(s) ((s) != NULL && (s)[0] != '\0' ? DB_TEXT(s) : DB_NULL)
     json_t *rows = json_array();
@@ -112,7 +93,7 @@ int social_organisations(hz_node *n, const struct hz_report_opts *o,
         json_decref(rows);
         return rv;
     }
-    as_bools(rows, "stale");
+    render_bools(rows, "stale");
     if (o->id != NULL && json_array_size(rows) == 0) {
         json_decref(rows);
         return hz_err_set(err, HZ_ENOTFOUND, "no organisation %s", o->id);
@@ -144,7 +125,7 @@ int social_volunteer(hz_node *n, const struct hz_report_opts *o, json_t **out,
 {
     *out = NULL;
     uint8_t id[HZ_ROW_LEN];
-    if (!row_id(o->id, id))
+    if (!render_row_id(o->id, id))
         return hz_err_set(err, HZ_EINVAL, "a volunteer id is 32 hex digits");
     static const char *const keys[] = {"periods", "by_site", "by_task",
                                        "assignments"};
@@ -173,7 +154,7 @@ int social_volunteer(hz_node *n, const struct hz_report_opts *o, json_t **out,
         return rv;
     }
     json_t *periods = json_object_get(root, "periods");
-    as_bools(periods, "open");
+    render_bools(periods, "open");
     json_int_t minutes = 0, open = 0;
     size_t i;
     json_t *p;

@@ -12,7 +12,8 @@
  *   reports.c  the township's reports (proto/reports.md)
  *   social.c   the catalogue of organisations, a volunteer's record
  *   needs.c    suggested matches of offers to needs; local checks of
- *              matches and receipts */
+ *              matches and receipts
+ *   warn.c     warning campaigns: reached and unreached households */
 #ifndef HZ_STORE_STATE_H
 #define HZ_STORE_STATE_H
 
@@ -229,5 +230,23 @@ int needs_suggest(hz_node *n, const struct hz_report_opts *o, json_t **out,
  * Receivers judge only the schema's rules (DECISIONS 4). */
 int needs_check_write(struct hz_node *n, const struct op *o,
                       struct hz_err *err);
+/* ---- warn.c: warning campaigns (hz_node_report; proto/schema.md,
+ * "Warning campaigns") */
+
+/* "campaigns": the live warning notices, newest sent first (or @o->id
+ * alone: HZ_ENOTFOUND when it is no live row), each with its totals
+ * (households, reached, unreached, unreached_vulnerable). */
+int warn_campaigns(hz_node *n, const struct hz_report_opts *o, json_t **out,
+                   struct hz_err *err);
+/* "campaign": notice @o->id, its totals, by_village, by_cadre and its
+ * households, the unreached first and among them the vulnerable. */
+int warn_campaign(hz_node *n, const struct hz_report_opts *o, json_t **out,
+                  struct hz_err *err);
+/* A warnings insert of a local action naming a campaign: the household
+ * (the record it stands for) is one of the campaign's area's (that both
+ * are live rows is checked with every reference). Receivers judge only the
+ * schema's rules. */
+int warn_check_delivery(struct hz_node *n, const struct op *o,
+                        struct hz_err *err);
 
 #endif

@@ -30,7 +30,8 @@
 #define UNACCOUNTED_BASE                                                       \
     "WITH RECURSIVE " MERGE_ENDS("h", "e_households") ", "                     \
     MERGE_ENDS("p", "e_persons") ", "                                          \
-    "wv AS (" EFFECTIVE("v_warnings") "), "                                    \
+    "wv AS (SELECT * FROM (" EFFECTIVE("v_warnings") ")"                      \
+    " WHERE reached IS NOT 0), "                                               \
     "warned(hh) AS (SELECT DISTINCT rep FROM (SELECT "                         \
     LIVE_REP("h", "e_households", "wv.household") " AS rep FROM wv)"           \
     " WHERE rep IS NOT NULL), "                                                \

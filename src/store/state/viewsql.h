@@ -171,6 +171,41 @@
     " LEFT JOIN e_sites s ON s.id = f.site AND s.deleted = 0"                  \
     " LEFT JOIN e_items i ON i.id = f.item AND i.deleted = 0"                  \
     " WHERE f.deleted = 0)"
+/* proto/schema.md, "Warning campaigns": the households of campaign ?1 (a
+ * live warning_notices row): ch, the household records in scope whose
+ * village or grid is an item of its villages or grids; cd, the campaign's
+ * effective deliveries, each with hid, the record its household stands
+ * for; cr, each household of ch with whether it was reached, its tries,
+ * its last delivery and its vulnerable persons. */
+#define CAMPAIGN_LIST(col)                                                     \
+    "',' || replace(replace(coalesce(" col ", ''), '，', ','), '、', ',')"     \
+    " || ','"
+#define CAMPAIGN_BASE                                                          \
+    "WITH RECURSIVE " MERGE_ENDS("h", "e_households") ", "                     \
+    MERGE_ENDS("p", "e_persons") ", "                                          \
+    "wn AS (SELECT " CAMPAIGN_LIST("villages") " AS vl, "                      \
+    CAMPAIGN_LIST("grids") " AS gl FROM e_warning_notices"                     \
+    " WHERE id = ?1 AND deleted = 0), "                                        \
+    "cd AS (SELECT " LIVE_REP("h", "e_households", "d.household") " AS hid,"   \
+    " d.* FROM (" EFFECTIVE("v_warnings") ") d WHERE d.campaign = ?1), "       \
+    "ch AS (SELECT h.id, h.head_name, h.village, h.grid, h.cadre, h.phone"     \
+    " FROM e_households h JOIN wn WHERE " STANDS("h", "h")                     \
+    " AND h.status IS NOT 'removed' AND ((h.village <> ''"                     \
+    " AND instr(wn.vl, ',' || h.village || ',') > 0) OR (h.grid <> ''"         \
+    " AND instr(wn.gl, ',' || h.grid || ',') > 0))), "                         \
+    "pv AS (SELECT " LIVE_REP("h", "e_households", "p.household") " AS hid,"   \
+    " count(*) AS n FROM e_persons p WHERE " STANDS("p", "p")                  \
+    " AND p.condition IS NOT 'deceased' AND (coalesce(p.elderly_mobility, 0)"  \
+    " OR coalesce(p.disabled, 0) OR coalesce(p.no_caretaker, 0)"               \
+    " OR coalesce(p.left_behind, 0) OR coalesce(p.pregnant, 0)"                \
+    " OR coalesce(p.chronic, 0)) GROUP BY 1), "                                \
+    "cr AS (SELECT ch.*, EXISTS (SELECT 1 FROM cd WHERE cd.hid = ch.id"        \
+    " AND cd.reached IS NOT 0) AS reached, (SELECT count(*) FROM cd"           \
+    " WHERE cd.hid = ch.id) AS tries, coalesce((SELECT n FROM pv"              \
+    " WHERE pv.hid = ch.id), 0) AS vulnerable, l.method, l.by, l.time,"        \
+    " l.note FROM ch LEFT JOIN cd l ON l.id = (SELECT c2.id FROM cd c2"        \
+    " WHERE c2.hid = ch.id ORDER BY c2.reached IS NOT 0 DESC, c2.time DESC,"   \
+    " c2.id DESC LIMIT 1)) "
 
 /* clang-format on */
 

@@ -1,0 +1,497 @@
+/* cmd_alert.c - warning campaigns (预警信息到户到人) for people: a warning
+ * notice added by hand or imported from a CAP 1.2 alert (alert add,
+ * import), the campaigns and how far each got (ls, show), a delivery to
+ * a household (deliver) and who is not reached yet, the vulnerable first
+ * (unreached), with the delivery list as CSV. The lists come from the
+ * library (hz_node_report "campaigns", "campaign"), as the web's do; the
+ * node itself refuses a delivery for an unknown campaign or a household
+ * outside its area (warn_check_delivery), and this file says so in
+ * Chinese first. proto/cli.md is the contract. */
+#include "cli.h"
+
+#include "../sheet/sheet.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define AREA_LEN_MAX CLI_TEXT_LEN_MAX
+
+/* A list as people type it ("东村， 西村、南村") as the schema keeps it:
+ * items separated by ",", trimmed, empty ones dropped, into @out. False
+ * when it does not fit. */
+static bool area_list(const char *in, char *out, size_t len)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    const char *p = in;
+    while (*p != '\0') {
+        size_t n = strcspn(p, ",");
+        /* "，" and "、" separate too. */
+        const char *cn = strstr(p, "，"), *dun = strstr(p, "、");
+        if (cn != NULL && (size_t)(cn - p) < n)
+            n = (size_t)(cn - p);
+        if (dun != NULL && (size_t)(dun - p) < n)
+            n = (size_t)(dun - p);
+        const char *a = p, *b = p + n;
+        while (a < b && (*a == ' ' || *a == '\t'))
+            a++;
+        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+            b--;
+        if (b > a) {
+            size_t k = (size_t)(b - a);
+            if (o + k + 2 > len)
+                return false;
+            if (o > 0)
+                out[o++] = ',';
+            memcpy(out + o, a, k);
+            o += k;
+            out[o] = '\0';
+        }
+        p += n;
+        if (*p == ',')
+            p++;
+        else if (*p != '\0')
+            p += strlen("，"); /* both are three bytes in UTF-8 */
+    }
+    return true;
+}
+
+/* --villages and --grids as the schema keeps them into @fields (at most
+ * two, counted in *@n); a usage error when a list is too long. */
+static int area_fields(struct cli *c, struct form *f, char *villages,
+                       char *grids, struct hz_field *fields, size_t *n)
+{
+    const char *names[2] = {"--villages", "--grids"};
+    const char *cols[2] = {"villages", "grids"};
+    char *bufs[2] = {villages, grids};
+    for (size_t k = 0; k < 2; k++) {
+        const char *v = form_get(f, names[k]);
+        if (v == NULL)
+            continue;
+        if (!area_list(v, bufs[k], AREA_LEN_MAX))
+            return cli_usage(c, f, cli_tr(c, "区域列表过长", "area too long"));
+        fields[(*n)++] = (struct hz_field){cols[k], bufs[k]};
+    }
+    return EXIT_OK;
+}
+
+int cmd_alert_add(struct cli *c, struct form *f)
+{
+    const char *id = form_get(f, "--id");
+    if (id == NULL && form_get(f, "--villages") == NULL &&
+        form_get(f, "--grids") == NULL)
+        return cli_usage(c, f,
+                         cli_tr(c, "须给出 --villages 或 --grids(预警区域)",
+                                "give --villages or --grids (the area)"));
+    long long sent = (long long)time(NULL), expires = 0;
+    int rv = cli_when_opt(c, f, "--sent", &sent);
+    if (rv == EXIT_OK)
+        rv = cli_when_opt(c, f, "--expires", &expires);
+    if (rv == EXIT_OK && id != NULL)
+        rv = cli_must_exist(c, "warning_notices", id, "预警信息",
+                            "warning notice");
+    char villages[AREA_LEN_MAX] = "", grids[AREA_LEN_MAX] = "";
+    struct hz_field extra[4];
+    size_t n = 0;
+    if (rv == EXIT_OK)
+        rv = area_fields(c, f, villages, grids, extra, &n);
+    if (rv != EXIT_OK)
+        return rv;
+    char at[24], until[24];
+    snprintf(at, sizeof at, "%lld", sent);
+    snprintf(until, sizeof until, "%lld", expires);
+    if (id == NULL || form_get(f, "--sent") != NULL)
+        extra[n++] = (struct hz_field){"sent", at};
+    if (form_get(f, "--expires") != NULL)
+        extra[n++] = (struct hz_field){"expires", until};
+    return cli_put_row(c, f, "warning_notices", id, n, extra);
+}
+
+/* The campaign report of @id, or the exit code (printed). */
+static int campaign_of(struct cli *c, const char *id, json_t **rep)
+{
+    *rep = NULL;
+    int rv =
+        cli_must_exist(c, "warning_notices", id, "预警信息", "warning notice");
+    struct hz_report_opts o = {.id = id, .now = (int64_t)time(NULL)};
+    return rv == EXIT_OK ? cli_report(c, "campaign", &o, rep) : rv;
+}
+
+/* Write the campaign's households (of @rep) to the --csv and --xlsx
+ * files that were given. */
+static int campaign_files(struct cli *c, struct form *f, json_t *rep)
+{
+    struct hz_err err = {0};
+    const char *xlsx = form_get(f, "--xlsx");
+    if (xlsx != NULL && sheet_campaign_xlsx(xlsx, rep, &err) != 0)
+        return cli_fail(c, HZ_EIO, &err);
+    const char *csv = form_get(f, "--csv");
+    return csv != NULL ? cli_csv_file(c, csv, sheet_campaign_csv, rep)
+                       : EXIT_OK;
+}
+
+/* "已送达 R / 共 N 户，未送达 U 户(其中有弱势人员 V 户)" of @t. */
+static void print_totals(const struct cli *c, json_t *t)
+{
+#define T(k) ((long long)json_integer_value(json_object_get(t, k)))
+    printf(TR_FMT(c,
+                  "已送达 %lld / 共 %lld 户，未送达 %lld 户(其中有弱势人员 "
+                  "%lld 户)\n",
+                  "reached %lld of %lld households; %lld not yet (%lld with"
+                  " vulnerable persons)\n"),
+           T("reached"), T("households"), T("unreached"),
+           T("unreached_vulnerable"));
+#undef T
+}
+
+int cmd_alert_ls(struct cli *c, struct form *f)
+{
+    (void)f;
+    json_t *rep = NULL;
+    struct hz_report_opts o = {.now = (int64_t)time(NULL)};
+    int rv = cli_report(c, "campaigns", &o, &rep);
+    if (rv != EXIT_OK)
+        return rv;
+    if (c->json) {
+        cli_print_json_obj(rep);
+        json_decref(rep);
+        return EXIT_OK;
+    }
+    size_t i;
+    json_t *w;
+    json_array_foreach(rep, i, w)
+    {
+        json_t *t = json_object_get(w, "totals");
+        json_object_set(w, "households", json_object_get(t, "households"));
+        json_object_set(w, "reached", json_object_get(t, "reached"));
+        json_object_set(w, "unreached", json_object_get(t, "unreached"));
+    }
+    static const char *const cols[] = {"sent",      "event",      "severity",
+                                       "headline",  "households", "reached",
+                                       "unreached", "id"};
+    static const char *const zh[] = {"发布时间", "灾种",   "严重程度", "标题",
+                                     "应通知户", "已送达", "未送达",   "编号"};
+    static const char *const en[] = {"sent",     "hazard",     "severity",
+                                     "headline", "households", "reached",
+                                     "not yet",  "id"};
+    static const char *const fmt[] = {
+        "t", "", "e:warning_notices.severity", "", "", "", "", ""};
+    cli_print_table(c, rep, cols, c->lang == LANG_ZH ? zh : en, fmt, 8);
+    printf(TR_FMT(c, "共 %zu 条预警信息\n", "%zu warning notices\n"),
+           json_array_size(rep));
+    json_decref(rep);
+    return EXIT_OK;
+}
+
+/* The per-village or per-cadre rows @rows under @title. */
+static void print_groups(const struct cli *c, json_t *rows, const char *key,
+                         const char *zh_key, const char *en_key)
+{
+    const char *const cols[] = {key, "households", "reached", "unreached",
+                                "unreached_vulnerable"};
+    const char *const zh[] = {zh_key, "应通知户", "已送达", "未送达",
+                              "未送达(有弱势人员)"};
+    const char *const en[] = {en_key, "households", "reached", "not yet",
+                              "not yet, vulnerable"};
+    cli_print_table(c, rows, cols, c->lang == LANG_ZH ? zh : en, NULL, 5);
+}
+
+int cmd_alert_show(struct cli *c, struct form *f)
+{
+    json_t *rep = NULL;
+    int rv = campaign_of(c, form_get(f, "CAMPAIGN"), &rep);
+    if (rv == EXIT_OK)
+        rv = campaign_files(c, f, rep);
+    if (rv != EXIT_OK) {
+        json_decref(rep);
+        return rv;
+    }
+    if (c->json) {
+        cli_print_json_obj(rep);
+    } else {
+        static const char *const cols[] = {
+            "headline",    "event",       "urgency", "severity",  "certainty",
+            "description", "instruction", "source",  "sent",      "expires",
+            "area_desc",   "villages",    "grids",   "identifier"};
+        cli_print_fields(c, "warning_notices", json_object_get(rep, "notice"),
+                         cols, sizeof cols / sizeof cols[0]);
+        print_totals(c, json_object_get(rep, "totals"));
+        print_groups(c, json_object_get(rep, "by_village"), "village",
+                     "村/社区", "village");
+        print_groups(c, json_object_get(rep, "by_cadre"), "cadre", "包保责任人",
+                     "cadre");
+    }
+    json_decref(rep);
+    return EXIT_OK;
+}
+
+int cmd_alert_unreached(struct cli *c, struct form *f)
+{
+    json_t *rep = NULL;
+    int rv = campaign_of(c, form_get(f, "CAMPAIGN"), &rep);
+    if (rv != EXIT_OK)
+        return rv;
+    const char *village = form_get(f, "--village");
+    json_t *rows = json_array();
+    size_t i;
+    json_t *h;
+    json_array_foreach(json_object_get(rep, "households"), i, h)
+    {
+        const char *v = json_string_value(json_object_get(h, "village"));
+        if (json_is_true(json_object_get(h, "reached")) ||
+            (village != NULL && (v == NULL || strcmp(v, village) != 0)))
+            continue;
+        json_array_append(rows, h);
+    }
+    json_object_set(rep, "households", rows);
+    rv = campaign_files(c, f, rep);
+    if (rv == EXIT_OK && c->json) {
+        cli_print_json_obj(rows);
+    } else if (rv == EXIT_OK) {
+        static const char *const cols[] = {
+            "village",    "cadre", "head_name", "phone",
+            "vulnerable", "tries", "household"};
+        static const char *const zh[] = {"村/社区", "包保责任人", "户主",
+                                         "电话",    "弱势人数",   "尝试次数",
+                                         "户编号"};
+        static const char *const en[] = {"village",  "cadre",      "head",
+                                         "phone",    "vulnerable", "tries",
+                                         "household"};
+        cli_print_table(c, rows, cols, c->lang == LANG_ZH ? zh : en, NULL, 7);
+        printf(TR_FMT(c, "未送达 %zu 户(有弱势人员的在前)\n",
+                      "%zu households not reached (vulnerable first)\n"),
+               json_array_size(rows));
+    }
+    json_decref(rows);
+    json_decref(rep);
+    return rv;
+}
+
+/* The household @hid's row in the campaign report @rep, or NULL. */
+static json_t *campaign_household(json_t *rep, const char *hid)
+{
+    size_t i;
+    json_t *h;
+    json_array_foreach(json_object_get(rep, "households"), i, h)
+    {
+        const char *id = json_string_value(json_object_get(h, "household"));
+        if (id != NULL && strcmp(id, hid) == 0)
+            return h;
+    }
+    return NULL;
+}
+
+int cmd_alert_deliver(struct cli *c, struct form *f)
+{
+    long long t = (long long)time(NULL);
+    const char *hid = form_get(f, "HOUSEHOLD");
+    json_t *rep = NULL;
+    int rv = cli_when_opt(c, f, "--time", &t);
+    if (rv == EXIT_OK)
+        rv = campaign_of(c, form_get(f, "CAMPAIGN"), &rep);
+    /* The record a duplicate stands for is the one listed: the node's own
+     * check (warn_check_delivery) decides; this says it first, in words. */
+    json_t *row = rv == EXIT_OK ? cli_live_row(c, "households", hid, "住户",
+                                               "household", &rv)
+                                : NULL;
+    const char *merged = json_string_value(json_object_get(row, "merged_into"));
+    if (rv == EXIT_OK && merged == NULL && campaign_household(rep, hid) == NULL)
+        rv = cli_refused(c, EXIT_INPUT, "该户不在此预警信息的区域内",
+                         "the household is outside the warning's area");
+    json_decref(row);
+    if (rv != EXIT_OK) {
+        json_decref(rep);
+        return rv;
+    }
+    json_t *notice = json_object_get(rep, "notice");
+    const char *text = json_string_value(json_object_get(notice, "headline"));
+    if (text == NULL)
+        text = json_string_value(json_object_get(notice, "event"));
+    char at[24], what[512];
+    snprintf(at, sizeof at, "%lld", t);
+    snprintf(what, sizeof what, "%s", text != NULL ? text : "预警");
+    struct hz_field cols[4] = {
+        {"time", at},
+        {"notice", what},
+        {"reached", form_get(f, "--not-reached") != NULL ? "false" : "true"},
+    };
+    rv = cli_put_row(c, f, "warnings", form_get(f, "--id"), 3, cols);
+    json_decref(rep);
+    return rv;
+}
+
+/* ---- import of a CAP 1.2 alert */
+
+/* Whether @name (a village of this node) is one of @cap's area names or
+ * one of the items an areaDesc lists (split by ,，、;； and spaces). */
+static bool cap_names(const struct sheet_cap *cap, const char *name)
+{
+    static const char *const seps[] = {",", "，", "、", ";", "；", " ", "\t"};
+    for (size_t i = 0; i < cap->n_names; i++) {
+        const char *s = cap->names[i];
+        while (*s != '\0') {
+            size_t n = strlen(s), skip = 0;
+            for (size_t k = 0; k < sizeof seps / sizeof seps[0]; k++) {
+                const char *hit = strstr(s, seps[k]);
+                if (hit != NULL && (size_t)(hit - s) < n) {
+                    n = (size_t)(hit - s);
+                    skip = strlen(seps[k]);
+                }
+            }
+            if (n == strlen(name) && n > 0 && memcmp(s, name, n) == 0)
+                return true;
+            s += n + skip;
+        }
+    }
+    return false;
+}
+
+/* Whether @name is an item of the list @list (items joined by ","). */
+static bool listed(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; *p != '\0';) {
+        size_t k = strcspn(p, ",");
+        if (k == n && memcmp(p, name, n) == 0)
+            return true;
+        p += k + (p[k] == ',');
+    }
+    return false;
+}
+
+/* The villages of this node that @cap's areas name, joined by "," into
+ * @out (with --villages first); the exit code on failure. */
+static int cap_villages(struct cli *c, struct form *f,
+                        const struct sheet_cap *cap, char *out, size_t len)
+{
+    const char *given = form_get(f, "--villages");
+    if (given != NULL && !area_list(given, out, len))
+        return cli_usage(c, f, cli_tr(c, "区域列表过长", "area too long"));
+    if (given == NULL)
+        out[0] = '\0';
+    char *json = NULL;
+    struct hz_err err = {0};
+    int code = hz_node_view(c->node, "villages", &json, &err);
+    json_t *all = code == 0 ? json_loads(json, 0, NULL) : NULL;
+    hz_free_string(json);
+    if (all == NULL)
+        return cli_fail(c, code != 0 ? code : HZ_ENOMEM, &err);
+    size_t i, o = strlen(out);
+    json_t *v;
+    json_array_foreach(all, i, v)
+    {
+        const char *name = json_string_value(json_object_get(v, "village"));
+        if (name == NULL || !cap_names(cap, name) || listed(out, name))
+            continue;
+        size_t k = strlen(name);
+        if (o + k + 2 > len)
+            break;
+        if (o > 0)
+            out[o++] = ',';
+        memcpy(out + o, name, k + 1);
+        o += k;
+    }
+    json_decref(all);
+    return EXIT_OK;
+}
+
+/* The live notice imported before from the same sender and identifier
+ * (CAP: they name an alert), into @id; false when there is none. */
+static bool cap_seen(struct cli *c, const struct sheet_cap *cap, char *id)
+{
+    char w1[320], w2[320];
+    snprintf(w1, sizeof w1, "identifier=%s", cap->identifier);
+    snprintf(w2, sizeof w2, "sender=%s", cap->sender);
+    struct hz_field w[2];
+    cli_field(w1, &w[0]);
+    cli_field(w2, &w[1]);
+    char *json = NULL;
+    struct hz_err err = {0};
+    int code = hz_node_ls(c->node, "warning_notices", 2, w, &json, &err);
+    json_t *rows = code == 0 ? json_loads(json, 0, NULL) : NULL;
+    hz_free_string(json);
+    const char *s =
+        json_string_value(json_object_get(json_array_get(rows, 0), "id"));
+    bool seen = s != NULL;
+    if (seen)
+        snprintf(id, HZ_ROW_HEX_LEN + 1, "%s", s);
+    json_decref(rows);
+    return seen;
+}
+
+int cmd_alert_import(struct cli *c, struct form *f)
+{
+    struct sheet_cap *cap = calloc(1, sizeof *cap);
+    char villages[AREA_LEN_MAX] = "", grids[AREA_LEN_MAX] = "";
+    if (cap == NULL)
+        return cli_fail(c, HZ_ENOMEM, NULL);
+    struct hz_err err = {0};
+    int code = sheet_cap_read(form_get(f, "FILE"), cap, &err);
+    if (code != 0) {
+        free(cap);
+        return cli_fail_text(c, code,
+                             cli_tr(c, "不是可读的 CAP 1.2 预警文件，未写入",
+                                    "not a readable CAP 1.2 alert; nothing"
+                                    " written"),
+                             &err);
+    }
+    char seen[HZ_ROW_HEX_LEN + 1];
+    if (cap_seen(c, cap, seen)) {
+        fprintf(stderr, "huzhu: %s\n",
+                cli_tr(c, "此预警已导入过，未重复写入",
+                       "this alert was imported before; nothing written"));
+        printf(c->json ? "{\"id\":\"%s\"}\n" : "%s\n", seen);
+        free(cap);
+        return EXIT_OK;
+    }
+    int rv = cap_villages(c, f, cap, villages, sizeof villages);
+    struct hz_field extra[16];
+    size_t n = 0;
+    const char *g = form_get(f, "--grids");
+    if (rv == EXIT_OK && g != NULL && !area_list(g, grids, sizeof grids))
+        rv = cli_usage(c, f, cli_tr(c, "区域列表过长", "area too long"));
+    if (rv != EXIT_OK) {
+        free(cap);
+        return rv;
+    }
+    char area[AREA_LEN_MAX] = "", sent[24], expires[24];
+    for (size_t i = 0; i < cap->n_names; i++) {
+        size_t o = strlen(area);
+        snprintf(area + o, sizeof area - o, "%s%s", o > 0 ? ";" : "",
+                 cap->names[i]);
+    }
+    snprintf(sent, sizeof sent, "%lld", (long long)cap->sent);
+    snprintf(expires, sizeof expires, "%lld", (long long)cap->expires);
+    const struct hz_field all[] = {
+        {"identifier", cap->identifier},
+        {"sender", cap->sender},
+        {"sent", sent},
+        {"event", cap->event},
+        {"urgency", cap->urgency},
+        {"severity", cap->severity},
+        {"certainty", cap->certainty},
+        {"headline", cap->headline},
+        {"description", cap->description},
+        {"instruction", cap->instruction},
+        {"source", cap->source},
+        {"area_desc", area},
+        {"villages", villages},
+        {"grids", grids},
+        {"expires", cap->has_expires ? expires : ""},
+    };
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (all[i].value[0] != '\0')
+            extra[n++] = all[i];
+    rv = cli_put_row(c, f, "warning_notices", NULL, n, extra);
+    if (rv == EXIT_OK && villages[0] == '\0' && grids[0] == '\0')
+        fprintf(stderr, "huzhu: %s\n",
+                cli_tr(c,
+                       "预警区域未匹配到本节点的村/社区: 请用 alert add --id"
+                       " 补上 --villages",
+                       "the area names no village of this node: add"
+                       " --villages with alert add --id"));
+    free(cap);
+    return rv;
+}
