@@ -439,9 +439,12 @@ def api_seeds():
     """A request for every route of proto/api.md on the harness's rows,
     each role, and refusals of every kind."""
     tables = ("households", "items", "persons", "sites", "stays",
-              "stock_moves", "warnings")
+              "stock_moves", "warnings", "organisations", "volunteers",
+              "volunteer_assignments", "volunteer_service", "needs",
+              "offers", "matches", "warning_notices")
     views = ("occupancy", "presence", "stock", "received", "vulnerable",
-             "unaccounted")
+             "unaccounted", "volunteer_periods", "volunteer_hours", "needs",
+             "offers", "matches")
     seeds = {
         "get-schema": ("GET", "schema"),
         "get-status": ("GET", "status"),
@@ -626,6 +629,51 @@ def api_seeds():
                               b"PK\x03\x04" + bytes(range(64))),
         "edge-import-roster-viewer": ("POST", "import/roster", "",
                                       "姓名,户号\n测试,1\n", "viewer"),
+        # social forces, needs and offers, warning campaigns (schema 5-7)
+        "post-organisations": ("POST", "organisations", "", {
+            "name": "测试救援队", "kind": "volunteer_team",
+            "services": "搜救", "headcount": 12, "site": API_SITE,
+            "lat": 30.9, "lon": 118.0}),
+        "post-volunteers": ("POST", "volunteers", "", {
+            "name": "测试志愿者", "phone": "13900000009",
+            "skills": "医疗"}),
+        "post-volunteer-service-nobody": ("POST", "volunteer_service", "", {
+            "volunteer": API_NOBODY, "site": API_SITE, "kind": "in",
+            "time": 1700000000}),
+        "post-needs": ("POST", "needs", "", {
+            "what": "测试矿泉水", "qty": 50, "unit": "箱",
+            "category": "water", "item": API_ITEM, "urgency": "critical",
+            "site": API_SITE}),
+        "post-offers": ("POST", "offers", "", {
+            "what": "测试矿泉水", "qty": 80, "category": "water",
+            "site": API_WAREHOUSE}),
+        "post-matches-unknown": ("POST", "matches", "", {
+            "need": API_NOBODY, "offer": API_NOBODY, "qty": 5,
+            "time": 1700000000}),
+        "post-stock-against-match": ("POST", "stock_moves", "", {
+            "item": API_ITEM, "site": API_SITE, "kind": "received",
+            "qty": 5, "match": API_NOBODY}),
+        "post-warning-notices": ("POST", "warning_notices", "", {
+            "event": "暴雨", "headline": "测试预警", "villages": "测试村",
+            "severity": "severe", "urgency": "immediate",
+            "sent": 1700000000}),
+        "post-warnings-campaign-unknown": ("POST", "warnings", "", {
+            "household": API_HOUSEHOLD, "method": "phone",
+            "notice": "测试", "campaign": API_NOBODY, "reached": False}),
+        "get-report-organisations": ("GET", "reports/organisations",
+                                     "skill=搜救"),
+        "get-report-volunteer": ("GET", "reports/volunteer",
+                                 "id=" + API_NOBODY),
+        "get-report-volunteer-csv": ("GET", "reports/volunteer/csv",
+                                     "id=" + API_NOBODY),
+        "get-report-match-suggestions": ("GET", "reports/match_suggestions"),
+        "get-report-match-suggestions-need": (
+            "GET", "reports/match_suggestions", "need=" + API_NOBODY),
+        "get-report-campaigns": ("GET", "reports/campaigns"),
+        "get-report-campaign": ("GET", "reports/campaign",
+                                "id=" + API_NOBODY),
+        "get-report-campaign-csv": ("GET", "reports/campaign/csv",
+                                    "id=xyz"),
     }
     for t in tables:
         seeds["get-" + t] = ("GET", t)
