@@ -10,6 +10,7 @@
 #include "sheet.h"
 
 #include "../core/error_int.h"
+#include "../core/schema.h"
 
 #include <expat.h>
 
@@ -233,27 +234,24 @@ static bool cap_time(const char *s, int64_t *t)
     return true;
 }
 
-/* A CAP enumeration value (@s, e.g. "Immediate") checked against @names
- * and lowercased in place; false when it is none of them. */
-static bool cap_enum(char *s, const char *const *names)
+/* A CAP enumeration value (@s, e.g. "Immediate") lowercased in place and
+ * checked against the values the schema registry gives column @col of
+ * warning_notices (urgency, severity, certainty: CAP 1.2's, lowercased);
+ * false when it is none of them. */
+static bool cap_enum(char *s, const char *col)
 {
     for (char *p = s; *p; p++)
         *p = (char)tolower((unsigned char)*p);
-    for (size_t i = 0; names[i] != NULL; i++)
-        if (strcmp(s, names[i]) == 0)
-            return true;
-    return false;
+    const struct table_def *t =
+        schema_table_c(schema_current(), "warning_notices");
+    int c = t != NULL ? schema_col_c(t, col) : -1;
+    return c >= 0 &&
+           schema_enum(&t->cols[c], (const uint8_t *)s, strlen(s)) != NULL;
 }
 
 /* What the alert must hold, and its values as huzhu writes them. */
 static int cap_finish(struct sheet_cap *o, struct hz_err *err)
 {
-    static const char *const urgency[] = {"immediate", "expected", "future",
-                                          "past",      "unknown",  NULL};
-    static const char *const severity[] = {"extreme", "severe",  "moderate",
-                                           "minor",   "unknown", NULL};
-    static const char *const certainty[] = {"observed", "likely",  "possible",
-                                            "unlikely", "unknown", NULL};
     char *all[] = {o->identifier,  o->sender,      o->sent_text,    o->event,
                    o->urgency,     o->severity,    o->certainty,    o->headline,
                    o->description, o->instruction, o->expires_text, o->source};
@@ -277,11 +275,11 @@ static int cap_finish(struct sheet_cap *o, struct hz_err *err)
     if (o->has_expires && !cap_time(o->expires_text, &o->expires))
         return hz_err_set(err, HZ_EMALFORMED,
                           "expires: not a CAP date and time");
-    if (!cap_enum(o->urgency, urgency))
+    if (!cap_enum(o->urgency, "urgency"))
         return hz_err_set(err, HZ_EMALFORMED, "urgency: not a CAP value");
-    if (!cap_enum(o->severity, severity))
+    if (!cap_enum(o->severity, "severity"))
         return hz_err_set(err, HZ_EMALFORMED, "severity: not a CAP value");
-    if (!cap_enum(o->certainty, certainty))
+    if (!cap_enum(o->certainty, "certainty"))
         return hz_err_set(err, HZ_EMALFORMED, "certainty: not a CAP value");
     return 0;
 }

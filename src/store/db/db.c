@@ -1008,17 +1008,27 @@ static struct {
     t[TEMPLATES];
 } templates = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
+/* db_setup of @d in a transaction of its own. */
+static int setup_alone(struct db *d, const struct schema *schema,
+                       struct hz_err *err)
+{
+    int rv = db_begin(d, err);
+    if (rv == 0)
+        rv = db_setup(d, schema, err);
+    if (rv == 0)
+        rv = db_commit(d, err);
+    if (rv != 0 && db_in_txn(d))
+        db_rollback(d);
+    return rv;
+}
+
 static int template_make(struct template *t, const struct schema *schema,
                          struct hz_err *err)
 {
     struct db m = {0};
     int rv = db_open(&m, ":memory:", NULL, false, true, err);
     if (rv == 0)
-        rv = db_begin(&m, err);
-    if (rv == 0)
-        rv = db_setup(&m, schema, err);
-    if (rv == 0)
-        rv = db_commit(&m, err);
+        rv = setup_alone(&m, schema, err);
     if (rv == 0) {
         t->bytes = sqlite3_serialize(m.conn, "main", &t->len, 0);
         if (t->bytes == NULL)
@@ -1052,14 +1062,8 @@ int db_setup_memory(struct db *d, const struct schema *schema,
     pthread_mutex_unlock(&templates.lock);
     if (rv != 0)
         return rv;
-    if (t == NULL) { /* more schemas than templates: made here */
-        rv = db_begin(d, err);
-        if (rv == 0)
-            rv = db_setup(d, schema, err);
-        if (rv == 0)
-            rv = db_commit(d, err);
-        return rv;
-    }
+    if (t == NULL) /* more schemas than templates: made here */
+        return setup_alone(d, schema, err);
     if (copy == NULL)
         return hz_err_set(err, HZ_ENOMEM, "database template");
     int rc = sqlite3_deserialize(d->conn, "main", copy, len, len,
