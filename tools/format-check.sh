@@ -40,12 +40,24 @@ case "${1:-}" in
   exit 0
   ;;
 esac
-bad=0
-for f in "${files[@]}"; do
-  if ! clang-format "$f" | cmp -s - "$f"; then
-    echo "format: $f differs from clang-format (run tools/format-check.sh --fix)"
-    bad=1
-  fi
-done
-[ "$bad" -eq 0 ] && echo "format: ${#files[@]} C files as clang-format leaves them"
-exit "$bad"
+# Fifty files a clang-format process, one process a core: one process a
+# file took 33 s of the test command's 30 minutes, this takes 3.
+rc=0
+out=$(printf '%s\0' "${files[@]}" |
+  xargs -0 -n 50 -P "$(nproc)" clang-format --dry-run --Werror 2>&1) || rc=$?
+if [ "$rc" -eq 0 ]; then
+  echo "format: ${#files[@]} C files as clang-format leaves them"
+  exit 0
+fi
+differ=$(sed -n 's/^\([^:]*\):[0-9]*:[0-9]*: error: code should be clang-formatted.*/\1/p' \
+  <<<"$out" | sort -u)
+if [ -z "$differ" ]; then
+  # clang-format itself failed (not installed, a bad .clang-format)
+  echo "$out" | tail -n 20
+  echo "format: clang-format failed (exit $rc)"
+  exit 1
+fi
+while read -r f; do
+  echo "format: $f differs from clang-format (run tools/format-check.sh --fix)"
+done <<<"$differ"
+exit 1
