@@ -417,10 +417,14 @@ static uint8_t table_number(const struct indexed *x)
     return (uint8_t)(x - tables + 1);
 }
 
-static bool owed(struct hz_node *n, const struct indexed *x, const uint8_t *row)
+/* The row's slot when its keys are owed, else NULL. */
+static struct owed_row *owed(struct hz_node *n, const struct indexed *x,
+                             const uint8_t *row)
 {
-    return n->sx_owed != NULL && n->sx_owed->n > 0 &&
-           owed_slot(n->sx_owed, table_number(x), row)->table != 0;
+    if (n->sx_owed == NULL || n->sx_owed->n == 0)
+        return NULL;
+    struct owed_row *s = owed_slot(n->sx_owed, table_number(x), row);
+    return s->table != 0 ? s : NULL;
 }
 
 static int cmp_owed(const void *a, const void *b)
@@ -668,9 +672,9 @@ int search_forget(struct hz_node *n, const struct table_def *t,
         return 0;
     /* Keys still owed are not in the index yet: they will be the row's
      * values at the commit's (those from its insert are dropped). */
-    if (owed(n, x, row))
-        return unkey(n->sx_owed, owed_slot(n->sx_owed, table_number(x), row),
-                     err);
+    struct owed_row *s = owed(n, x, row);
+    if (s != NULL)
+        return unkey(n->sx_owed, s, err);
     struct keyer drop = {.add = false};
     return key_rows(n, x, row, &drop, err);
 }
