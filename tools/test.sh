@@ -23,6 +23,11 @@
 #   HUZHU_SIM_SEEDS_ASAN  sanitizer pass, every simulator test (100)
 #   HUZHU_CRASH_RUNS, HUZHU_CRASH_RUNS_ASAN (default 20 and 5)
 #   HZ_FUZZ_SECONDS       per fuzz target (20)
+#   HUZHU_LEAK_EVERY      sanitizer pass: LeakSanitizer checks one in N
+#                         one-shot huzhu command lines of an integration
+#                         test at exit (4; 1: every one). Each costs 40 ms
+#                         whatever it did; servers, unit and simulator
+#                         tests are always checked (tests/lib/hz_test.py)
 # Build output goes to build/test-build.log and build-asan/test-build.log
 # (one line each here; the end of the log on a failure).
 set -euo pipefail

@@ -62,11 +62,10 @@ def is_option(p):
 def run_raw(args, timeout=120):
     """huzhu @args, detached from any terminal (a passphrase prompt must
     not wait for one); returns (rc, stdout, stderr) as text."""
-    T.PROCESSES[0] += 1
     try:
         p = subprocess.run([T.HUZHU] + args, stdin=subprocess.DEVNULL,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           env=T.base_env(), timeout=timeout,
+                           env=T.one_shot_env(), timeout=timeout,
                            start_new_session=True)
     except subprocess.TimeoutExpired:
         return None, "", "timed out after %d s" % timeout
