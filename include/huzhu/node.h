@@ -35,6 +35,10 @@ struct hz_node_opts {
 
 #define HZ_ROW_HEX_LEN 32 /* row ids: 32 lowercase hex digits */
 #define HZ_KEY_HEX_LEN 64 /* keys and hashes: 64 lowercase hex digits */
+/* Seconds a time typed for something already done (a volunteer's
+ * service) may be ahead of the node's clock: two devices' clocks a few
+ * minutes apart, not a time in the future. */
+#define HZ_FUTURE_SLACK_S 600
 
 /* One-time library initialisation (libsodium). Safe to call again.
  * Returns 0 or HZ_EIO. */

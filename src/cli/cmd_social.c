@@ -17,14 +17,10 @@
 #include <string.h>
 #include <time.h>
 
-/* A time typed ahead of the clock by more than this is refused for
- * service (a clock a few minutes apart is not). */
-#define FUTURE_SLACK_S 600
-
 /* Service cannot have happened in the future. */
 static int not_future(struct cli *c, long long t)
 {
-    if (t <= (long long)time(NULL) + FUTURE_SLACK_S)
+    if (t <= (long long)time(NULL) + HZ_FUTURE_SLACK_S)
         return EXIT_OK;
     return cli_refused(c, EXIT_INPUT, "时间晚于现在：服务不能记录在将来",
                        "the time is after now: service is not recorded ahead");

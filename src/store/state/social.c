@@ -171,8 +171,6 @@ int social_volunteer(hz_node *n, const struct hz_report_opts *o, json_t **out,
 
 /* ---- a volunteer's service, checked on local input (CLI and web alike) */
 
-#define FUTURE_SLACK_S 600 /* a device's clock a little ahead of another's */
-
 static bool is_kind(const struct value *v, const char *kind)
 {
     return v != NULL && v->type == VALUE_STR && v->s.len == strlen(kind) &&
@@ -204,7 +202,7 @@ int social_check_service(struct hz_node *n, const struct op *o, int64_t now,
     const struct value *who = body_op_value(o, "volunteer");
     if (time == NULL || who == NULL || who->type != VALUE_BIN)
         return 0; /* the schema's rules refuse it */
-    if (now != 0 && time->i > now + FUTURE_SLACK_S)
+    if (now != 0 && time->i > now + HZ_FUTURE_SLACK_S)
         return hz_err_set(err, HZ_EVALUE,
                           "time: after now (service is not recorded ahead)");
     if (is_kind(kind, "in")) {
