@@ -282,6 +282,14 @@ def two_nodes_count_once():
               "--not-reached", "--time", str(D1 + 180))
         b.out("alert", "deliver", w, h["乙"], "--method", "door",
               "--time", str(D1 + 240))
+        # A later try that failed does not replace 甲's delivery that
+        # reached; 丙 reached at the same second on both: the higher id's.
+        a.out("alert", "deliver", w, h["甲"], "--method", "message",
+              "--not-reached", "--time", str(D1 + 400))
+        a.out("alert", "deliver", w, h["丙"], "--method", "loudspeaker",
+              "--time", str(D1 + 300), "--id", "f" * 32)
+        b.out("alert", "deliver", w, h["丙"], "--method", "phone",
+              "--time", str(D1 + 300), "--id", "0" * 31 + "1")
         for x, y, name in ((a, b, "a2"), (b, a, "b2")):
             p = os.path.join(td, name + ".bundle")
             x.export(p, for_node=y)
@@ -289,13 +297,20 @@ def two_nodes_count_once():
         T.same_state([a, b], "after the exchange")
         ra, rb = a.js("alert", "show", w), b.js("alert", "show", w)
         T.check_eq(ra, rb, "one campaign on both nodes")
-        T.check_eq(ra["totals"], {"households": 4, "reached": 2,
-                                  "unreached": 2, "unreached_vulnerable": 0},
-                   "甲 reached on two nodes counts once")
+        T.check_eq(ra["totals"], {"households": 4, "reached": 3,
+                                  "unreached": 1, "unreached_vulnerable": 0},
+                   "甲 and 丙 reached on two nodes count once")
         by = {r["head_name"]: r for r in ra["households"]}
         T.check_eq((by["甲"]["tries"], by["乙"]["tries"],
-                    by["乙"]["method"]), (2, 2, "door"),
+                    by["乙"]["method"]), (3, 2, "door"),
                    "every try kept; 乙's delivery that reached shown")
+        T.check_eq((by["甲"]["method"], by["甲"]["time"]),
+                   ("door", D1 + 120),
+                   "甲: the latest delivery that reached, not a later"
+                   " failed try")
+        T.check_eq((by["丙"]["tries"], by["丙"]["method"]),
+                   (2, "loudspeaker"),
+                   "丙: two deliveries at one second, the higher id's shown")
 
 
 if __name__ == "__main__":
