@@ -413,7 +413,8 @@ int cmd_match_suggest(struct cli *c, struct form *f)
 }
 
 /* What is left to promise of a need or an offer (@row of its view), and
- * whether it takes promises at all; the refusal printed. */
+ * whether it takes promises at all; the refusal printed. One without a
+ * quantity takes promises without limit. */
 static int left_for(struct cli *c, json_t *row, long long qty, bool need)
 {
     const char *st = json_string_value(json_object_get(row, "state"));
@@ -425,9 +426,11 @@ static int left_for(struct cli *c, json_t *row, long long qty, bool need)
     if (!need && st != NULL && strcmp(st, "withdrawn") == 0)
         return cli_refused(c, EXIT_INPUT, "该供给已撤回，不能承诺",
                            "the offer is withdrawn: no promises");
-    long long left = json_integer_value(json_object_get(row, "qty")) -
+    /* Without a quantity (a service): promises without limit. */
+    json_t *has = json_object_get(row, "qty");
+    long long left = json_integer_value(has) -
                      json_integer_value(json_object_get(row, "promised"));
-    if (qty <= left)
+    if (!json_is_integer(has) || qty <= left)
         return EXIT_OK;
     fprintf(stderr,
             TR_FMT(c, "huzhu: 承诺数量 %lld 超过%s尚未承诺的 %lld\n",

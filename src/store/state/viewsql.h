@@ -124,7 +124,9 @@
  * cancelled as a coordinator set it, else met (received at least the
  * quantity), partly_met (something received), promised (something
  * promised) or open; over_promised when the effective matches together
- * exceed its quantity. Needs MATCH_SUMS. */
+ * exceed its quantity. A need without a quantity (a service) takes
+ * promises without limit: never met by receipts alone, never
+ * over-promised. Needs MATCH_SUMS. */
 #define NEED_ROWS                                                              \
     "need_rows AS (SELECT n.id AS need, n.what, n.category, n.item,"           \
     " i.name AS item_name, n.qty, n.unit, n.urgency, n.needed_by, n.site,"     \
@@ -136,8 +138,8 @@
     " AND ns.received >= n.qty THEN 'met'"                                     \
     " WHEN coalesce(ns.received, 0) > 0 THEN 'partly_met'"                     \
     " WHEN coalesce(ns.promised, 0) > 0 THEN 'promised' ELSE 'open' END"       \
-    " AS state, coalesce(ns.promised, 0) > coalesce(n.qty, 0)"                 \
-    " AND ns.promised > 0 AS over_promised,"                                   \
+    " AS state, n.qty IS NOT NULL AND coalesce(ns.promised, 0) > n.qty"        \
+    " AS over_promised,"                                                       \
     " CASE n.urgency WHEN 'critical' THEN 3 WHEN 'high' THEN 2"                \
     " WHEN 'low' THEN 0 ELSE 1 END AS urgency_rank"                            \
     " FROM e_needs n LEFT JOIN need_sums ns ON ns.need = n.id"                 \
@@ -148,7 +150,9 @@
 /* Each live offer with its sums and its derived state: withdrawn as its
  * status says, else delivered (all of it promised and all that was
  * promised received), promised (all of it promised) or available;
- * over_promised as for needs. Coordinates: its site's, else its
+ * over_promised as for needs. An offer without a quantity (a service)
+ * stays available and is never over-promised (SQL: a comparison with
+ * NULL is never true). Coordinates: its site's, else its
  * organisation's. Needs MATCH_SUMS. */
 #define OFFER_ROWS                                                             \
     "offer_rows AS (SELECT f.id AS offer, f.what, f.category, f.item,"         \
@@ -160,11 +164,11 @@
     " coalesce(os.promised, 0) AS promised, coalesce(os.delivered, 0) AS"      \
     " delivered, coalesce(os.matches, 0) AS matches,"                          \
     " CASE WHEN f.status = 'withdrawn' THEN 'withdrawn'"                       \
-    " WHEN coalesce(os.promised, 0) >= coalesce(f.qty, 0)"                     \
+    " WHEN coalesce(os.promised, 0) >= f.qty"                                  \
     " AND os.promised > 0 AND os.delivered >= os.promised THEN 'delivered'"    \
-    " WHEN coalesce(os.promised, 0) >= coalesce(f.qty, 0)"                     \
+    " WHEN coalesce(os.promised, 0) >= f.qty"                                  \
     " AND os.promised > 0 THEN 'promised' ELSE 'available' END AS state,"      \
-    " coalesce(os.promised, 0) > coalesce(f.qty, 0) AND os.promised > 0"       \
+    " f.qty IS NOT NULL AND coalesce(os.promised, 0) > f.qty"                  \
     " AS over_promised FROM e_offers f"                                        \
     " LEFT JOIN offer_sums os ON os.offer = f.id"                              \
     " LEFT JOIN e_organisations o ON o.id = f.organisation AND o.deleted = 0"  \
