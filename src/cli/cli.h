@@ -230,6 +230,14 @@ int cli_must_exist(struct cli *c, const char *table, const char *id,
  * @id when not NULL; print its id (or {"id"}). */
 int cli_put_row(struct cli *c, struct form *f, const char *table,
                 const char *id, size_t n, const struct hz_field *extra);
+/* The library's view @view as parsed JSON into *@rows, keeping only rows
+ * whose @key is @id when @id is not NULL; or the exit code (printed). */
+int cli_view_rows(struct cli *c, const char *view, const char *key,
+                  const char *id, json_t **rows);
+/* The one row of @view whose @key is @id (owned), or NULL with the
+ * refusal printed and *@rv set (@zh, @en say what the row is). */
+json_t *cli_view_row(struct cli *c, const char *view, const char *key,
+                     const char *id, const char *zh, const char *en, int *rv);
 /* @j as one line of compact JSON. */
 void cli_print_json_obj(json_t *j);
 /* "label: value" lines of @row's columns @cols of @table that have a
