@@ -655,6 +655,8 @@ static int parse_all(struct hz_node *n, hz_batch *b, struct parsed *ps,
             rv = social_check_service(n, &p->op, local_now_s(n), err);
         if (rv == 0 && !skip && p->op.kind == OP_INS)
             rv = needs_check_write(n, &p->op, err);
+        if (rv == 0 && !skip && p->op.kind == OP_INS)
+            rv = donations_check_write(n, &p->op, err);
         if (rv == 0 && !skip && strcmp(p->op.table->name, "warnings") == 0)
             rv = warn_check_delivery(n, &p->op, err);
         if (rv != 0)

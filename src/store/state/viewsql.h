@@ -211,6 +211,43 @@
     " WHERE c2.hid = ch.id ORDER BY c2.reached IS NOT 0 DESC, c2.time DESC,"   \
     " c2.id DESC LIMIT 1)) "
 
+/* proto/schema.md, "Donations and their use": every donation that is no
+ * correction, with what it received (its amount unless a correction
+ * reverses it, then 0), committed, disbursed and spent (the effective
+ * ledger rows naming it), used (disbursed + spent), balance (received -
+ * used) and overdrawn (committed or used above received), as
+ * donation_rows. ?1: only the donations received by this organisation
+ * (NULL: all). */
+#define DONATION_ROWS                                                          \
+    "WITH lx AS (" EFFECTIVE("v_ledger") "), "                                 \
+    "ls AS (SELECT donation, sum(CASE WHEN kind = 'commitment' THEN amount"    \
+    " ELSE 0 END) AS committed, sum(CASE WHEN kind = 'disbursement' THEN"      \
+    " amount ELSE 0 END) AS disbursed, sum(CASE WHEN kind = 'expenditure'"     \
+    " THEN amount ELSE 0 END) AS spent, count(*) AS transactions FROM lx"      \
+    " GROUP BY donation), "                                                    \
+    "dr AS (SELECT d.*, (SELECT min(r.id) FROM v_donations r WHERE"            \
+    " r.reverses = d.id) AS reversed_by FROM v_donations d"                    \
+    " WHERE d.reverses IS NULL AND (?1 IS NULL OR d.organisation = ?1)), "     \
+    "donation_rows AS (SELECT dr.id AS donation, dr.time, dr.kind,"            \
+    " coalesce(dr.currency, 'CNY') AS currency, dr.amount,"                    \
+    " CASE WHEN dr.reversed_by IS NULL THEN dr.amount ELSE 0 END AS received," \
+    " dr.reversed_by, coalesce(dr.anonymous, 0) AS anonymous, dr.donor,"       \
+    " dr.donor_org, dg.name AS donor_org_name, dr.goods, dr.item, dr.qty,"     \
+    " dr.organisation, o.name AS organisation_name, dr.restriction,"           \
+    " dr.reference, dr.stock_move, dr.note,"                                   \
+    " coalesce(ls.committed, 0) AS committed,"                                 \
+    " coalesce(ls.disbursed, 0) AS disbursed,"                                 \
+    " coalesce(ls.spent, 0) AS spent,"                                         \
+    " coalesce(ls.disbursed, 0) + coalesce(ls.spent, 0) AS used,"              \
+    " coalesce(ls.transactions, 0) AS transactions FROM dr"                    \
+    " LEFT JOIN ls ON ls.donation = dr.id"                                     \
+    " LEFT JOIN e_organisations o ON o.id = dr.organisation AND o.deleted = 0" \
+    " LEFT JOIN e_organisations dg ON dg.id = dr.donor_org"                    \
+    " AND dg.deleted = 0), "                                                   \
+    "donation_sums AS (SELECT *, received - used AS balance,"                  \
+    " (committed > received OR used > received) AS overdrawn"                 \
+    " FROM donation_rows) "
+
 /* clang-format on */
 
 #endif
