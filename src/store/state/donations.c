@@ -77,7 +77,8 @@
 static int id_arg(const char *hex, uint8_t *id, struct hz_err *err)
 {
     if (strlen(hex) != 2 * HZ_ROW_LEN || hex_decode(hex, id, HZ_ROW_LEN) != 0)
-        return hz_err_set(err, HZ_EINVAL, "an organisation id is 32 hex digits");
+        return hz_err_set(err, HZ_EINVAL,
+                          "an organisation id is 32 hex digits");
     return 0;
 }
 
@@ -165,8 +166,8 @@ static int donation_held(hz_node *n, const struct value *id, struct held *h,
                    DONATION_ROWS "SELECT reversed_by, received, committed,"
                                  " used, transactions FROM donation_sums"
                                  " WHERE donation = ?2",
-                   DB_ARGS(DB_NULL, DB_BLOB(id->s.p, id->s.len)),
-                   read_donation, h, err);
+                   DB_ARGS(DB_NULL, DB_BLOB(id->s.p, id->s.len)), read_donation,
+                   h, err);
 }
 
 /* A new ledger row: its donation is held here, not reversed, and has
@@ -177,8 +178,7 @@ static int check_use(hz_node *n, const struct op *o, struct hz_err *err)
     const struct value *d = body_op_value(o, "donation"),
                        *kind = body_op_value(o, "kind"),
                        *amount = body_op_value(o, "amount");
-    if (!is_id(d) || kind == NULL || kind->type != VALUE_STR ||
-        amount == NULL)
+    if (!is_id(d) || kind == NULL || kind->type != VALUE_STR || amount == NULL)
         return 0; /* the schema's rules refuse it */
     struct held h;
     int rv = donation_held(n, d, &h, err);
@@ -219,14 +219,17 @@ static int check_reversal(hz_node *n, const struct op *o, const char *table,
              " WHEN x.kind = ?2 AND x.amount = ?3 AND %s THEN 0 ELSE 1 END"
              " FROM v_%s x WHERE x.id = ?1",
              table, ledger ? "x.donation = ?4" : "?4 IS NULL", table);
+    char kind_text[32]; /* an enum value: short, checked by the schema */
+    snprintf(kind_text, sizeof kind_text, "%.*s", (int)kind->s.len,
+             (const char *)kind->s.p);
     int64_t state = 0;
     bool found = false;
-    int rv = db_int(&n->db, sql,
-                    DB_ARGS(DB_BLOB(r->s.p, r->s.len),
-                            DB_BLOB(kind->s.p, kind->s.len), DB_INT(amount->i),
-                            ledger ? DB_BLOB(donation->s.p, donation->s.len)
-                                   : DB_NULL),
-                    &state, &found, err);
+    int rv = db_int(
+        &n->db, sql,
+        DB_ARGS(DB_BLOB(r->s.p, r->s.len), DB_TEXT(kind_text),
+                DB_INT(amount->i),
+                ledger ? DB_BLOB(donation->s.p, donation->s.len) : DB_NULL),
+        &state, &found, err);
     if (rv != 0)
         return rv;
     if (!found || state == 3)
