@@ -64,6 +64,32 @@ bool cli_when_parse(const char *s, long long *t)
     return *t >= T_MIN && *t < T_MAX;
 }
 
+/* Yuan as people type them ("500", "12.5", "0.05") into fen, as text
+ * into @out; false for anything else or more than 10^10 yuan. */
+bool cli_yuan_to_fen(const char *s, char *out, size_t len)
+{
+    unsigned long long yuan = 0, fen = 0;
+    size_t i = 0, digits = 0;
+    for (; s[i] >= '0' && s[i] <= '9' && digits < 11; i++, digits++)
+        yuan = yuan * 10 + (unsigned)(s[i] - '0');
+    if (digits == 0 || yuan > 10000000000ull)
+        return false;
+    if (s[i] == '.') {
+        i++;
+        size_t d = 0;
+        for (; s[i] >= '0' && s[i] <= '9' && d < 2; i++, d++)
+            fen = fen * 10 + (unsigned)(s[i] - '0');
+        if (d == 0)
+            return false;
+        if (d == 1)
+            fen *= 10;
+    }
+    if (s[i] != '\0')
+        return false;
+    snprintf(out, len, "%llu", yuan * 100 + fen);
+    return true;
+}
+
 /* Option @name as a time into *@t (left as it is when not given); a
  * usage error for what is no time. */
 int cli_when_opt(struct cli *c, struct form *f, const char *name, long long *t)
@@ -182,6 +208,23 @@ json_t *cli_view_row(struct cli *c, const char *view, const char *key,
         *rv = EXIT_NOTFOUND;
     }
     return row;
+}
+
+/* @rows' fen amounts @keys as yuan text (KEY_yuan). */
+void cli_yuan_of(json_t *rows, const char *const *keys, size_t n)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        for (size_t k = 0; k < n; k++) {
+            char text[32], key[32];
+            sheet_fen_text(json_integer_value(json_object_get(r, keys[k])),
+                           text, sizeof text);
+            snprintf(key, sizeof key, "%s_yuan", keys[k]);
+            json_object_set_new(r, key, json_string(text));
+        }
+    }
 }
 
 void cli_print_json_obj(json_t *j)

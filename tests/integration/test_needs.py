@@ -179,11 +179,7 @@ def concurrent_promises_flag_over_promise():
         b.out("match", "commit", need, o2, "--qty", "70")
         T.check_eq(a.js("need", "show", need)["over_promised"], 0,
                    "not over-promised on one node alone")
-        for x, y, name in ((a, b, "a2"), (b, a, "b2")):
-            p = os.path.join(td, name + ".bundle")
-            x.export(p, for_node=y)
-            y.import_(p)
-        T.same_state([a, b], "after the exchange")
+        T.exchange(td, a, b)
         for n in (a, b):
             got = n.js("need", "show", need)
             T.check_eq((got["promised"], got["over_promised"],
