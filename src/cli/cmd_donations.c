@@ -18,8 +18,7 @@
 
 /* --amount as fen into *@fen and its text into @text (24 bytes); a usage
  * error for what is no amount. */
-static int amount_opt(struct cli *c, struct form *f, long long *fen,
-                      char *text)
+static int amount_opt(struct cli *c, struct form *f, long long *fen, char *text)
 {
     if (!cli_yuan_to_fen(form_get(f, "--amount"), text, 24) ||
         (*fen = strtoll(text, NULL, 10)) <= 0)
@@ -71,8 +70,8 @@ static int amount_time_refs(struct cli *c, struct form *f,
 
 /* Each row's fen amounts @keys also as yuan text (KEY_yuan), its state
  * in words, and an anonymous donor as such. */
-static void add_yuan(const struct cli *c, json_t *rows,
-                     const char *const *keys, size_t n)
+static void add_yuan(const struct cli *c, json_t *rows, const char *const *keys,
+                     size_t n)
 {
     cli_yuan_of(rows, keys, n);
     size_t i;
@@ -81,11 +80,11 @@ static void add_yuan(const struct cli *c, json_t *rows,
     {
         bool over = json_integer_value(json_object_get(r, "overdrawn")) != 0;
         bool reversed = json_is_string(json_object_get(r, "reversed_by"));
-        json_object_set_new(
-            r, "state_text",
-            json_string(over       ? cli_tr(c, "超支!", "overdrawn!")
-                        : reversed ? cli_tr(c, "已更正", "reversed")
-                                   : ""));
+        json_object_set_new(r, "state_text",
+                            json_string(over ? cli_tr(c, "超支!", "overdrawn!")
+                                        : reversed
+                                            ? cli_tr(c, "已更正", "reversed")
+                                            : ""));
         if (json_integer_value(json_object_get(r, "anonymous")) != 0)
             json_object_set_new(r, "donor",
                                 json_string(cli_tr(c, "匿名", "anonymous")));
@@ -133,30 +132,36 @@ static void print_donations(const struct cli *c, json_t *rows)
                                       "balance"};
     add_yuan(c, rows, fen, 4);
     static const char *const cols[] = {
-        "time",           "donor",         "kind",
-        "currency",       "received_yuan", "organisation_name",
-        "restriction",    "committed_yuan", "used_yuan",
-        "balance_yuan",   "state_text",    "donation"};
-    static const char *const zh[] = {"接收时间", "捐赠方", "类型", "币种",
-                                     "金额(元)", "受赠组织", "限定用途",
-                                     "已分配",   "已使用", "结余",
-                                     "状态",     "编号"};
-    static const char *const en[] = {"received",   "donor",     "kind",
-                                     "currency",   "amount",    "received by",
-                                     "restricted", "committed", "used",
-                                     "balance",    "state",     "id"};
-    static const char *const fmt[] = {"t", "", "e:donations.kind",
-                                      "e:donations.currency", "", "",
-                                      "", "", "",
-                                      "", "", ""};
+        "time",         "donor",          "kind",
+        "currency",     "received_yuan",  "organisation_name",
+        "restriction",  "committed_yuan", "used_yuan",
+        "balance_yuan", "state_text",     "donation"};
+    static const char *const zh[] = {
+        "接收时间", "捐赠方", "类型",   "币种", "金额(元)", "受赠组织",
+        "限定用途", "已分配", "已使用", "结余", "状态",     "编号"};
+    static const char *const en[] = {
+        "received",   "donor",     "kind", "currency", "amount", "received by",
+        "restricted", "committed", "used", "balance",  "state",  "id"};
+    static const char *const fmt[] = {"t",
+                                      "",
+                                      "e:donations.kind",
+                                      "e:donations.currency",
+                                      "",
+                                      "",
+                                      "",
+                                      "",
+                                      "",
+                                      "",
+                                      "",
+                                      ""};
     cli_print_table(c, rows, cols, c->lang == LANG_ZH ? zh : en, fmt, 12);
 }
 
 int cmd_donation_ls(struct cli *c, struct form *f)
 {
     json_t *rows = NULL;
-    int rv = cli_view_rows(c, "donations", "organisation",
-                           form_get(f, "--org"), &rows);
+    int rv = cli_view_rows(c, "donations", "organisation", form_get(f, "--org"),
+                           &rows);
     if (rv != EXIT_OK)
         return rv;
     if (form_get(f, "--overdrawn") != NULL) {
@@ -184,20 +189,18 @@ static void print_ledger(const struct cli *c, json_t *rows)
     static const char *const fen[] = {"amount"};
     add_yuan(c, rows, fen, 1);
     static const char *const cols[] = {
-        "time",     "kind",    "amount_yuan",       "currency",
-        "purpose",  "village", "organisation_name", "reference",
+        "time",       "kind",    "amount_yuan",       "currency",
+        "purpose",    "village", "organisation_name", "reference",
         "state_text", "tx"};
-    static const char *const zh[] = {"时间",     "类型",     "金额(元)",
-                                     "币种",     "用途",     "村/社区",
-                                     "接收组织", "凭证号",   "状态",
-                                     "编号"};
-    static const char *const en[] = {"time",      "kind",    "amount",
-                                     "currency",  "purpose", "village",
-                                     "receiving", "voucher", "state",
-                                     "id"};
+    static const char *const zh[] = {"时间", "类型",    "金额(元)", "币种",
+                                     "用途", "村/社区", "接收组织", "凭证号",
+                                     "状态", "编号"};
+    static const char *const en[] = {
+        "time",    "kind",      "amount",  "currency", "purpose",
+        "village", "receiving", "voucher", "state",    "id"};
     static const char *const fmt[] = {
-        "t", "e:ledger.kind", "", "e:donations.currency", "", "", "", "",
-        "",  ""};
+        "t", "e:ledger.kind", "", "e:donations.currency", "", "", "", "", "",
+        ""};
     cli_print_table(c, rows, cols, c->lang == LANG_ZH ? zh : en, fmt, 10);
 }
 
@@ -205,8 +208,8 @@ int cmd_donation_show(struct cli *c, struct form *f)
 {
     int rv;
     const char *id = form_get(f, "DONATION");
-    json_t *d = cli_view_row(c, "donations", "donation", id, "捐赠",
-                             "donation", &rv);
+    json_t *d =
+        cli_view_row(c, "donations", "donation", id, "捐赠", "donation", &rv);
     if (d == NULL)
         return rv;
     json_t *uses = NULL;
@@ -234,8 +237,8 @@ int cmd_donation_reverse(struct cli *c, struct form *f)
 {
     int rv;
     const char *id = form_get(f, "DONATION");
-    json_t *d = cli_view_row(c, "donations", "donation", id, "捐赠",
-                             "donation", &rv);
+    json_t *d =
+        cli_view_row(c, "donations", "donation", id, "捐赠", "donation", &rv);
     if (d == NULL)
         return rv;
     json_int_t uses = json_integer_value(json_object_get(d, "transactions"));
@@ -305,11 +308,10 @@ static int ledger_add(struct cli *c, struct form *f, const char *kind)
     char amount[24], at[24];
     int rv = amount_time_refs(c, f, refs, sizeof refs / sizeof *refs, &fen,
                               amount, at);
-    json_t *d = rv == EXIT_OK
-                    ? cli_view_row(c, "donations", "donation",
-                                   form_get(f, "DONATION"), "捐赠", "donation",
-                                   &rv)
-                    : NULL;
+    json_t *d = rv == EXIT_OK ? cli_view_row(c, "donations", "donation",
+                                             form_get(f, "DONATION"), "捐赠",
+                                             "donation", &rv)
+                              : NULL;
     if (d == NULL)
         return rv;
     rv = left_for(c, d, kind, fen);
@@ -355,8 +357,8 @@ int cmd_ledger_reverse(struct cli *c, struct form *f)
 {
     int rv;
     const char *id = form_get(f, "TX");
-    json_t *t = cli_view_row(c, "ledger", "tx", id, "使用记录", "ledger row",
-                             &rv);
+    json_t *t =
+        cli_view_row(c, "ledger", "tx", id, "使用记录", "ledger row", &rv);
     if (t == NULL)
         return rv;
     bool reversed = json_is_string(json_object_get(t, "reversed_by"));

@@ -36,8 +36,8 @@ struct col {
 };
 
 struct section {
-    const char *key;   /* the report's array */
-    const char *zh;    /* sheet and section title */
+    const char *key; /* the report's array */
+    const char *zh;  /* sheet and section title */
     const char *en;
     const struct col *cols;
     size_t n;
@@ -167,14 +167,13 @@ static const char *cell_text(const struct col *c, json_t *row, bool zh,
         return str(row, "donor");
     case C_PLACE:
         return str(row, c->key)[0] != '\0' ? str(row, c->key)
-                                            : (zh ? "(未填写)" : "(none)");
+                                           : (zh ? "(未填写)" : "(none)");
     }
     return "";
 }
 
 /* "捐赠公示", whose (the organisation, else the township), and when. */
-static void title_cells(json_t *rep, bool zh, const char **cells,
-                        char *made)
+static void title_cells(json_t *rep, bool zh, const char **cells, char *made)
 {
     json_t *org = json_object_get(rep, "organisation");
     sheet_local_time(json_integer_value(json_object_get(rep, "made")), false,
@@ -193,8 +192,8 @@ int sheet_disclosure_csv(FILE *fp, json_t *rep, bool zh)
     char made[64], buf[COLS_MAX][64];
     title_cells(rep, zh, cells, made);
     errno = 0;
-    bool ok = fputs("\xEF\xBB\xBF", fp) != EOF &&
-              sheet_csv_record(fp, cells, 4) == 0;
+    bool ok =
+        fputs("\xEF\xBB\xBF", fp) != EOF && sheet_csv_record(fp, cells, 4) == 0;
     for (size_t s = 0; ok && s < N(sections); s++) {
         const struct section *sec = &sections[s];
         const char *title = zh ? sec->zh : sec->en;
@@ -254,8 +253,8 @@ int sheet_disclosure_xlsx(const char *path, json_t *rep, struct hz_err *err)
     const char *cells[4];
     char made[64], title[256];
     title_cells(rep, true, cells, made);
-    snprintf(title, sizeof title, "%s %s (%s %s)", cells[0], cells[1],
-             cells[2], made);
+    snprintf(title, sizeof title, "%s %s (%s %s)", cells[0], cells[1], cells[2],
+             made);
     struct sheet_out out[N(sections)];
     struct sheet_value *vals[N(sections)] = {NULL};
     char(*bufs[N(sections)])[64] = {NULL};
