@@ -139,6 +139,12 @@ static bool is_id(const struct value *v)
     return v != NULL && v->type == VALUE_BIN && v->s.len == HZ_ROW_LEN;
 }
 
+static bool is_commitment(const struct value *kind)
+{
+    return kind != NULL && kind->type == VALUE_STR && kind->s.len == 10 &&
+           memcmp(kind->s.p, "commitment", 10) == 0;
+}
+
 /* What this node holds of a donation. */
 struct held {
     bool found, reversed;
@@ -188,7 +194,7 @@ static int check_use(hz_node *n, const struct op *o, struct hz_err *err)
         return hz_err_set(err, HZ_EVALUE, "donation: no such donation");
     if (h.reversed)
         return hz_err_set(err, HZ_EVALUE, "donation: it was reversed");
-    bool commit = kind->s.len == 10 && memcmp(kind->s.p, "commitment", 10) == 0;
+    bool commit = is_commitment(kind);
     int64_t left = h.received - (commit ? h.committed : h.used);
     if (amount->i > left)
         return hz_err_set(err, HZ_EVALUE,
@@ -266,4 +272,22 @@ int donations_check_write(hz_node *n, const struct op *o, struct hz_err *err)
     if (is_id(r))
         return check_reversal(n, o, t, r, err);
     return ledger ? check_use(n, o, err) : 0;
+}
+
+int donations_check_applied(hz_node *n, const struct op *o, struct hz_err *err)
+{
+    HZ_ASSERT(o->kind == OP_INS);
+    HZ_ASSERT(db_in_txn(&n->db));
+    const struct value *d = body_op_value(o, "donation");
+    if (strcmp(o->table->name, "ledger") != 0 ||
+        is_id(body_op_value(o, "reverses")) || !is_id(d))
+        return 0;
+    bool commit = is_commitment(body_op_value(o, "kind"));
+    struct held h;
+    int rv = donation_held(n, d, &h, err);
+    if (rv == 0 && (commit ? h.committed : h.used) > h.received)
+        rv = hz_err_set(err, HZ_EVALUE,
+                        "amount: the batch's rows together use more than"
+                        " the donation has left");
+    return rv;
 }

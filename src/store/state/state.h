@@ -248,6 +248,11 @@ int donations_disclosure(hz_node *n, const struct hz_report_opts *o,
  * rules (DECISIONS 4): concurrent overdraws are flagged, not refused. */
 int donations_check_write(struct hz_node *n, const struct op *o,
                           struct hz_err *err);
+/* The same ledger insert once its batch is applied (inside the
+ * transaction): its donation is not overdrawn, so rows of one batch that
+ * each fit but together exceed what is left are refused as well. */
+int donations_check_applied(struct hz_node *n, const struct op *o,
+                            struct hz_err *err);
 
 /* ---- warn.c: warning campaigns (hz_node_report; proto/schema.md,
  * "Warning campaigns") */
