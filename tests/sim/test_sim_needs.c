@@ -320,7 +320,11 @@ static void use_donation(struct sim_world *w, int node, struct model *m,
                                : num(row, "received") -
                                      num(row, kind == 0 ? "committed" : "used");
     if (left > 0 && m->n_uses < USES_MAX) {
-        int64_t amount = 1 + (int64_t)sim_below(&w->rng, (uint64_t)left);
+        /* More than half of what is left: two such uses made apart
+         * overdraw, which is what the check is for. */
+        int64_t amount =
+            left / 2 + 1 +
+            (int64_t)sim_below(&w->rng, (uint64_t)(left - left / 2));
         char a[24];
         snprintf(a, sizeof a, "%" PRId64, amount);
         const struct hz_field f[] = {{"amount", a},
@@ -491,7 +495,7 @@ static void run_seed(struct sim_world *w, struct totals *t)
                 follow_up(w, node, m, t, true);
             else if (what < 9)
                 follow_up(w, node, m, t, false);
-            if (sim_chance(&w->rng, 20))
+            if (sim_chance(&w->rng, 12))
                 use_donation(w, node, m, t);
         }
         /* Some nodes hear of some others' writes, most do not. */
