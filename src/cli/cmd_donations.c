@@ -97,10 +97,9 @@ int cmd_donation_add(struct cli *c, struct form *f)
 {
     bool goods = strcmp(form_get(f, "--kind"), "goods") == 0 ||
                  strcmp(form_get(f, "--kind"), "物资") == 0;
-    bool has_goods = form_get(f, "--goods") != NULL ||
-                     form_get(f, "--item") != NULL ||
-                     form_get(f, "--qty") != NULL;
-    if (goods != has_goods)
+    bool named =
+        form_get(f, "--goods") != NULL || form_get(f, "--item") != NULL;
+    if (goods ? !named : named || form_get(f, "--qty") != NULL)
         return cli_usage(c, f,
                          cli_tr(c,
                                 "物资捐赠须给出 --goods 或 --item；"

@@ -87,8 +87,8 @@ def ledger_refusals_and_corrections():
              "no such donation"),
             (["ledger", "spend", d1, "--amount", "1", "--relief", "0" * 32], 3,
              "no such relief payment"),
-            (["donation", "add", "--kind", "goods", "--amount", "5"], 2,
-             "goods without --goods"),
+            (["donation", "add", "--kind", "goods", "--amount", "5", "--qty",
+              "3"], 2, "goods without --goods or --item"),
             (["donation", "add", "--kind", "money", "--amount", "5", "--qty",
               "3"], 2, "money with a quantity"),
             # The node's own check, through put (what web writes use).
