@@ -216,6 +216,9 @@ int cli_refused(struct cli *c, int code, const char *zh, const char *en);
  * (local time) into *@t, within the schema's range; false for anything
  * else (2024-02-30, 25:00, letters). */
 bool cli_when_parse(const char *s, long long *t);
+/* Yuan as people type them ("500", "12.5", "0.05") into fen, as text
+ * into @out; false for anything else or more than 10^10 yuan. */
+bool cli_yuan_to_fen(const char *s, char *out, size_t len);
 /* Option @name as a time into *@t (left as it is when not given); a
  * usage error for what is no time. */
 int cli_when_opt(struct cli *c, struct form *f, const char *name, long long *t);
@@ -230,6 +233,17 @@ int cli_must_exist(struct cli *c, const char *table, const char *id,
  * @id when not NULL; print its id (or {"id"}). */
 int cli_put_row(struct cli *c, struct form *f, const char *table,
                 const char *id, size_t n, const struct hz_field *extra);
+/* The library's view @view as parsed JSON into *@rows, keeping only rows
+ * whose @key is @id when @id is not NULL; or the exit code (printed). */
+int cli_view_rows(struct cli *c, const char *view, const char *key,
+                  const char *id, json_t **rows);
+/* The one row of @view whose @key is @id (owned), or NULL with the
+ * refusal printed and *@rv set (@zh, @en say what the row is). */
+json_t *cli_view_row(struct cli *c, const char *view, const char *key,
+                     const char *id, const char *zh, const char *en, int *rv);
+/* Each of @rows' amounts @keys (minor units, fen) also as yuan with two
+ * decimals, under KEY_yuan. */
+void cli_yuan_of(json_t *rows, const char *const *keys, size_t n);
 /* @j as one line of compact JSON. */
 void cli_print_json_obj(json_t *j);
 /* "label: value" lines of @row's columns @cols of @table that have a
@@ -260,6 +274,16 @@ int cmd_report_submitted(struct cli *c, struct form *f);
 int cmd_report_completeness(struct cli *c, struct form *f);
 int cmd_report_hxl(struct cli *c, struct form *f);
 int cmd_report_pfif(struct cli *c, struct form *f);
+int cmd_report_disclosure(struct cli *c, struct form *f);
+int cmd_donation_add(struct cli *c, struct form *f);
+int cmd_donation_ls(struct cli *c, struct form *f);
+int cmd_donation_show(struct cli *c, struct form *f);
+int cmd_donation_reverse(struct cli *c, struct form *f);
+int cmd_ledger_commit(struct cli *c, struct form *f);
+int cmd_ledger_disburse(struct cli *c, struct form *f);
+int cmd_ledger_spend(struct cli *c, struct form *f);
+int cmd_ledger_ls(struct cli *c, struct form *f);
+int cmd_ledger_reverse(struct cli *c, struct form *f);
 int cmd_conflicts(struct cli *c, struct form *f);
 int cmd_backup(struct cli *c, struct form *f);
 int cmd_restore(struct cli *c, struct form *f);

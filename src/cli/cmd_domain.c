@@ -434,32 +434,6 @@ int cmd_damage(struct cli *c, struct form *f)
     return put_event(c, f, "damage");
 }
 
-/* Yuan as people type them ("500", "12.5", "0.05") into fen, as text
- * into @out; false for anything else or more than 10^10 yuan. */
-static bool yuan_to_fen(const char *s, char *out, size_t len)
-{
-    unsigned long long yuan = 0, fen = 0;
-    size_t i = 0, digits = 0;
-    for (; s[i] >= '0' && s[i] <= '9' && digits < 11; i++, digits++)
-        yuan = yuan * 10 + (unsigned)(s[i] - '0');
-    if (digits == 0 || yuan > 10000000000ull)
-        return false;
-    if (s[i] == '.') {
-        i++;
-        size_t d = 0;
-        for (; s[i] >= '0' && s[i] <= '9' && d < 2; i++, d++)
-            fen = fen * 10 + (unsigned)(s[i] - '0');
-        if (d == 0)
-            return false;
-        if (d == 1)
-            fen *= 10;
-    }
-    if (s[i] != '\0')
-        return false;
-    snprintf(out, len, "%llu", yuan * 100 + fen);
-    return true;
-}
-
 int cmd_relief(struct cli *c, struct form *f)
 {
     static const char *const opts[2][2] = {{"--cash", "cash_fen"},
@@ -471,7 +445,7 @@ int cmd_relief(struct cli *c, struct form *f)
         const char *v = form_get(f, opts[k][0]);
         if (v == NULL)
             continue;
-        if (!yuan_to_fen(v, fen[k], sizeof fen[k]))
+        if (!cli_yuan_to_fen(v, fen[k], sizeof fen[k]))
             return cli_usage(c, f,
                              cli_tr(c,
                                     "金额须为元，最多两位小数(如 500 或 12.50)",

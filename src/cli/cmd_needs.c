@@ -55,56 +55,6 @@ static void add_state_text(const struct cli *c, json_t *rows)
     }
 }
 
-/* The library's view @view as parsed JSON into *@rows, keeping only rows
- * whose @key is @id when @id is not NULL; or the exit code (printed). */
-static int view_rows(struct cli *c, const char *view, const char *key,
-                     const char *id, json_t **rows)
-{
-    char *json = NULL;
-    struct hz_err err = {0};
-    int code = hz_node_view(c->node, view, &json, &err);
-    json_t *all = code == 0 ? json_loads(json, 0, NULL) : NULL;
-    hz_free_string(json);
-    if (all == NULL)
-        return cli_fail(c, code != 0 ? code : HZ_ENOMEM, &err);
-    if (id == NULL) {
-        *rows = all;
-        return EXIT_OK;
-    }
-    json_t *keep = json_array();
-    size_t i;
-    json_t *r;
-    json_array_foreach(all, i, r)
-    {
-        const char *v = json_string_value(json_object_get(r, key));
-        if (v != NULL && strcmp(v, id) == 0)
-            json_array_append(keep, r);
-    }
-    json_decref(all);
-    *rows = keep;
-    return EXIT_OK;
-}
-
-/* The one row of @view whose @key is @id (owned), or NULL with the
- * refusal printed and *@rv set. */
-static json_t *view_row(struct cli *c, const char *view, const char *key,
-                        const char *id, const char *zh, const char *en, int *rv)
-{
-    json_t *rows = NULL;
-    *rv = view_rows(c, view, key, id, &rows);
-    if (*rv != EXIT_OK)
-        return NULL;
-    json_t *row = json_incref(json_array_get(rows, 0));
-    json_decref(rows);
-    if (row == NULL) {
-        fprintf(stderr,
-                TR_FMT(c, "huzhu: 没有这个%s: %s\n", "huzhu: no such %s: %s\n"),
-                cli_tr(c, zh, en), id);
-        *rv = EXIT_NOTFOUND;
-    }
-    return row;
-}
-
 /* A need (@offer false) or an offer: --site, --item and (an offer's)
  * --org name live rows; an offer's --from is not after its --until;
  * times into the row as Unix seconds. */
@@ -200,7 +150,7 @@ static int list_of(struct cli *c, struct form *f, const char *view,
                    void (*print)(const struct cli *c, json_t *rows))
 {
     json_t *rows = NULL;
-    int rv = view_rows(c, view, "site", form_get(f, "--site"), &rows);
+    int rv = cli_view_rows(c, view, "site", form_get(f, "--site"), &rows);
     if (rv != EXIT_OK)
         return rv;
     rows = with_state(f, rows);
@@ -246,12 +196,12 @@ static void print_matches(const struct cli *c, json_t *rows)
 int cmd_need_show(struct cli *c, struct form *f)
 {
     int rv;
-    json_t *need =
-        view_row(c, "needs", "need", form_get(f, "NEED"), "需求", "need", &rv);
+    json_t *need = cli_view_row(c, "needs", "need", form_get(f, "NEED"), "需求",
+                                "need", &rv);
     if (need == NULL)
         return rv;
     json_t *ms = NULL;
-    rv = view_rows(c, "matches", "need", form_get(f, "NEED"), &ms);
+    rv = cli_view_rows(c, "matches", "need", form_get(f, "NEED"), &ms);
     if (rv != EXIT_OK) {
         json_decref(need);
         return rv;
@@ -331,12 +281,12 @@ int cmd_offer_ls(struct cli *c, struct form *f)
 int cmd_offer_show(struct cli *c, struct form *f)
 {
     int rv;
-    json_t *offer = view_row(c, "offers", "offer", form_get(f, "OFFER"), "供给",
-                             "offer", &rv);
+    json_t *offer = cli_view_row(c, "offers", "offer", form_get(f, "OFFER"),
+                                 "供给", "offer", &rv);
     if (offer == NULL)
         return rv;
     json_t *ms = NULL;
-    rv = view_rows(c, "matches", "offer", form_get(f, "OFFER"), &ms);
+    rv = cli_view_rows(c, "matches", "offer", form_get(f, "OFFER"), &ms);
     if (rv != EXIT_OK) {
         json_decref(offer);
         return rv;
@@ -413,7 +363,8 @@ int cmd_match_suggest(struct cli *c, struct form *f)
 }
 
 /* What is left to promise of a need or an offer (@row of its view), and
- * whether it takes promises at all; the refusal printed. */
+ * whether it takes promises at all; the refusal printed. One without a
+ * quantity takes promises without limit. */
 static int left_for(struct cli *c, json_t *row, long long qty, bool need)
 {
     const char *st = json_string_value(json_object_get(row, "state"));
@@ -425,9 +376,11 @@ static int left_for(struct cli *c, json_t *row, long long qty, bool need)
     if (!need && st != NULL && strcmp(st, "withdrawn") == 0)
         return cli_refused(c, EXIT_INPUT, "该供给已撤回，不能承诺",
                            "the offer is withdrawn: no promises");
-    long long left = json_integer_value(json_object_get(row, "qty")) -
+    /* Without a quantity (a service): promises without limit. */
+    json_t *has = json_object_get(row, "qty");
+    long long left = json_integer_value(has) -
                      json_integer_value(json_object_get(row, "promised"));
-    if (qty <= left)
+    if (!json_is_integer(has) || qty <= left)
         return EXIT_OK;
     fprintf(stderr,
             TR_FMT(c, "huzhu: 承诺数量 %lld 超过%s尚未承诺的 %lld\n",
@@ -445,12 +398,12 @@ int cmd_match_commit(struct cli *c, struct form *f)
         return cli_usage(
             c, f, cli_tr(c, "--qty 须为正整数", "--qty is a positive integer"));
     int rv;
-    json_t *need =
-        view_row(c, "needs", "need", form_get(f, "NEED"), "需求", "need", &rv);
-    json_t *offer = need != NULL
-                        ? view_row(c, "offers", "offer", form_get(f, "OFFER"),
-                                   "供给", "offer", &rv)
-                        : NULL;
+    json_t *need = cli_view_row(c, "needs", "need", form_get(f, "NEED"), "需求",
+                                "need", &rv);
+    json_t *offer =
+        need != NULL ? cli_view_row(c, "offers", "offer", form_get(f, "OFFER"),
+                                    "供给", "offer", &rv)
+                     : NULL;
     if (offer != NULL)
         rv = left_for(c, need, qty, true);
     if (offer != NULL && rv == EXIT_OK)
@@ -468,7 +421,7 @@ int cmd_match_commit(struct cli *c, struct form *f)
 int cmd_match_ls(struct cli *c, struct form *f)
 {
     json_t *rows = NULL;
-    int rv = view_rows(c, "matches", "need", form_get(f, "--need"), &rows);
+    int rv = cli_view_rows(c, "matches", "need", form_get(f, "--need"), &rows);
     if (rv != EXIT_OK)
         return rv;
     if (c->json)
@@ -482,8 +435,8 @@ int cmd_match_ls(struct cli *c, struct form *f)
 /* The live promise MATCH (owned), or NULL with the refusal printed. */
 static json_t *live_promise(struct cli *c, struct form *f, int *rv)
 {
-    json_t *m = view_row(c, "matches", "match", form_get(f, "MATCH"), "承诺",
-                         "match", rv);
+    json_t *m = cli_view_row(c, "matches", "match", form_get(f, "MATCH"),
+                             "承诺", "match", rv);
     if (m != NULL && !json_is_null(json_object_get(m, "cancelled_by"))) {
         *rv = cli_refused(c, EXIT_INPUT, "该承诺已取消",
                           "the match was cancelled");

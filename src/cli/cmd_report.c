@@ -398,6 +398,84 @@ int cmd_report_relief(struct cli *c, struct form *f)
     return rv;
 }
 
+/* ---- the donation disclosure (捐赠公示) */
+
+/* The totals per currency and what was used per village, for people;
+ * the lists are in --format csv or xlsx. */
+static void print_disclosure(const struct cli *c, json_t *rep)
+{
+    json_t *org = json_object_get(rep, "organisation");
+    printf("%s: %s\n", cli_tr(c, "捐赠公示", "donation disclosure"),
+           json_is_object(org) ? json_string_value(json_object_get(org, "name"))
+                               : cli_tr(c, "全乡镇(街道)", "the township"));
+    json_t *totals = json_object_get(rep, "totals");
+    static const char *const fen[] = {"received", "committed", "disbursed",
+                                      "spent",    "used",      "balance",
+                                      "amount"};
+    cli_yuan_of(totals, fen, 6);
+    static const char *const tc[] = {
+        "currency",       "donations",      "received_yuan",
+        "committed_yuan", "disbursed_yuan", "spent_yuan",
+        "used_yuan",      "balance_yuan",   "overdrawn"};
+    static const char *const tz[] = {"币种",     "捐赠笔数", "接收(元)",
+                                     "分配(元)", "拨付(元)", "支出(元)",
+                                     "使用(元)", "结余(元)", "超支笔数"};
+    static const char *const te[] = {"currency",  "donations", "received",
+                                     "committed", "disbursed", "spent",
+                                     "used",      "balance",   "overdrawn"};
+    static const char *const tf[] = {
+        "e:donations.currency", "", "", "", "", "", "", "", ""};
+    cli_print_table(c, totals, tc, c->lang == LANG_ZH ? tz : te, tf, 9);
+    json_t *villages = json_object_get(rep, "villages");
+    cli_yuan_of(villages, fen + 6, 1);
+    static const char *const vc[] = {"village", "currency", "households",
+                                     "amount_yuan", "transactions"};
+    static const char *const vz[] = {"村/社区", "币种", "受助户数", "使用(元)",
+                                     "笔数"};
+    static const char *const ve[] = {"village", "currency", "households",
+                                     "used", "transactions"};
+    static const char *const vf[] = {"", "e:donations.currency", "", "", ""};
+    if (json_array_size(villages) > 0)
+        cli_print_table(c, villages, vc, c->lang == LANG_ZH ? vz : ve, vf, 5);
+    printf(TR_FMT(c,
+                  "捐赠 %zu 笔，使用记录 %zu 条；明细见 --format csv 或"
+                  " xlsx\n",
+                  "%zu donations, %zu ledger rows; the lists are in"
+                  " --format csv or xlsx\n"),
+           json_array_size(json_object_get(rep, "donations")),
+           json_array_size(json_object_get(rep, "ledger")));
+}
+
+int cmd_report_disclosure(struct cli *c, struct form *f)
+{
+    const char *out = form_get(f, "--out");
+    enum report_format format;
+    int usage = report_format(c, f, &format);
+    if (usage != EXIT_OK)
+        return usage;
+    struct hz_report_opts o = {.id = form_get(f, "--org"),
+                               .now = (int64_t)time(NULL)};
+    json_t *rep = NULL;
+    int rv = cli_report(c, "disclosure", &o, &rep);
+    if (rv != EXIT_OK)
+        return rv;
+    if (format == FORMAT_JSON) {
+        rv = write_json(c, rep, out);
+    } else if (format == FORMAT_CSV) {
+        rv = write_csv(c, out, rep, c->lang == LANG_ZH, sheet_disclosure_csv);
+    } else if (format == FORMAT_XLSX) {
+        struct hz_err err = {0};
+        rv = sheet_disclosure_xlsx(out, rep, &err);
+        rv = rv != 0 ? cli_fail(c, rv, &err) : EXIT_OK;
+    } else {
+        print_disclosure(c, rep);
+    }
+    if (rv == EXIT_OK && out != NULL && format >= FORMAT_CSV && !c->json)
+        printf(TR_FMT(c, "已写入 %s\n", "written to %s\n"), out);
+    json_decref(rep);
+    return rv;
+}
+
 /* ---- reports submitted before */
 
 int cmd_report_submitted(struct cli *c, struct form *f)

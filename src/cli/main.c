@@ -428,6 +428,99 @@ static const struct cli_param match_receive_params[] = {
     END,
 };
 
+#define AMOUNT_OPT(z, e) REQ("--amount", "YUAN", NULL, z, e)
+#define WHEN_OPT(z, e) OPT("--time", "WHEN", NULL, z, e)
+
+static const struct cli_param donation_params[] = {
+    REQ("--kind", "money|goods", "kind", "类型: 资金(money)或物资(goods)",
+        "kind: money or goods"),
+    AMOUNT_OPT("金额或物资折价(元，最多两位小数)",
+               "amount, or the goods' value (yuan, two decimals at most)"),
+    OPT("--currency", "CNY|HKD|USD|EUR", "currency", "币种(默认人民币)",
+        "currency (default CNY)"),
+    OPT("--donor", "NAME", "donor", "捐赠方(公示时显示，除非匿名)",
+        "donor (shown in the disclosure unless anonymous)"),
+    OPT("--donor-org", "ORG", "donor_org", "捐赠组织(编号)",
+        "donor organisation (id)"),
+    FLAG("--anonymous", "匿名: 公示时不显示捐赠方",
+         "anonymous: the disclosure shows no donor"),
+    OPT("--org", "ORG", "organisation", "受赠组织(编号；默认乡镇)",
+        "organisation that received it (id; default the township)"),
+    OPT("--goods", "TEXT", "goods", "物资(品名、规格)", "goods (what)"),
+    {.name = "--qty",
+     .arg = "N",
+     .col = "qty",
+     .kind = KIND_UINT,
+     .max = 1,
+     .zh = "物资数量",
+     .en = "quantity of goods",
+     .lo = 1,
+     .hi = CLI_QTY_MAX},
+    OPT("--item", "ITEM", "item", "物资品类(编号)", "item (id)"),
+    OPT("--stock-move", "ID", "stock_move", "入库记录(编号)",
+        "the stock move that received the goods (id)"),
+    OPT("--restriction", "TEXT", "restriction", "限定用途",
+        "restricted to (a use)"),
+    OPT("--reference", "R", "reference", "收据号", "receipt number"),
+    WHEN_OPT("接收时间(默认现在)", "when received (default now)"),
+    OPT("--note", "TEXT", "note", "备注(不公示)", "note (not disclosed)"),
+    EVENT_ID_OPT,
+    END,
+};
+
+static const struct cli_param donation_ls_params[] = {
+    OPT("--org", "ORG", NULL, "只列该组织受赠的", "only this organisation's"),
+    FLAG("--overdrawn", "只列超支的", "only the overdrawn"),
+    END,
+};
+
+static const struct cli_param donation_id_params[] = {
+    POS("DONATION", NULL, "捐赠编号", "donation id"),
+    END,
+};
+
+static const struct cli_param donation_reverse_params[] = {
+    POS("DONATION", NULL, "捐赠编号", "donation id"),
+    OPT("--note", "TEXT", "note", "更正原因", "why"),
+    WHEN_OPT("时间(默认现在)", "time (default now)"),
+    EVENT_ID_OPT,
+    END,
+};
+
+static const struct cli_param ledger_params[] = {
+    POS("DONATION", "donation", "捐赠编号", "donation id"),
+    AMOUNT_OPT("金额(元，最多两位小数)", "amount (yuan, two decimals at most)"),
+    OPT("--purpose", "TEXT", "purpose", "用途(公示，勿写受助人姓名)",
+        "purpose (disclosed: name no recipient)"),
+    OPT("--village", "V", "village", "受益村/社区", "village"),
+    OPT("--org", "ORG", "organisation", "接收组织(编号)",
+        "receiving organisation (id)"),
+    OPT("--relief", "ID", "relief", "对应救助发放(编号)",
+        "the relief payment (id)"),
+    OPT("--stock-move", "ID", "stock_move", "对应出入库(编号)",
+        "the stock move (id)"),
+    OPT("--match", "ID", "match", "对应承诺(编号)", "the match (id)"),
+    OPT("--reference", "R", "reference", "凭证号", "voucher number"),
+    OPT("--by", "NAME", "by", "经办人(不公示)", "recorded by (not disclosed)"),
+    WHEN_OPT("时间(默认现在)", "time (default now)"),
+    OPT("--note", "TEXT", "note", "备注(不公示)", "note (not disclosed)"),
+    EVENT_ID_OPT,
+    END,
+};
+
+static const struct cli_param ledger_ls_params[] = {
+    OPT("--donation", "DONATION", NULL, "只列该捐赠的", "only this donation's"),
+    END,
+};
+
+static const struct cli_param ledger_reverse_params[] = {
+    POS("TX", NULL, "使用记录编号", "ledger row id"),
+    OPT("--note", "TEXT", "note", "更正原因", "why"),
+    WHEN_OPT("时间(默认现在)", "time (default now)"),
+    EVENT_ID_OPT,
+    END,
+};
+
 #define STALE_DAYS_OPT                                                         \
     {                                                                          \
         .name = "--stale-days", .arg = "N", .kind = KIND_UINT, .max = 1,       \
@@ -780,6 +873,16 @@ static const struct cli_param report_show_params[] = {
     END,
 };
 
+static const struct cli_param report_disclosure_params[] = {
+    OPT("--org", "ORG", NULL, "只公示该组织受赠的(默认全乡镇)",
+        "only this organisation's donations (default the township)"),
+    OPT("--format", "F", NULL, "table、json、csv 或 xlsx",
+        "table, json, csv or xlsx"),
+    PATH_OPT("--out", "FILE", "写入该文件(xlsx 必须)",
+             "write to FILE (required for xlsx)"),
+    END,
+};
+
 static const struct cli_cmd report_subs[] = {
     RUN("disaster", NODE_WRITE, cmd_report_disaster, report_disaster_params,
         "自然灾害情况统计表(初报/续报/核报)",
@@ -796,6 +899,11 @@ static const struct cli_cmd report_subs[] = {
     RUN("pfif", NODE_READ, cmd_report_pfif, report_pfif_params,
         "PFIF 1.4 XML: 人员及其下落(寻人系统交换格式)",
         "PFIF 1.4 XML: persons and their status (person finders)"),
+    RUN("disclosure", NODE_READ, cmd_report_disclosure,
+        report_disclosure_params,
+        "捐赠公示: 接收、分配、使用、结余及明细(不含受助人个人信息)",
+        "donation disclosure: received, committed, used, balance and the"
+        " lists (no personal data of recipients)"),
     RUN("submitted", NODE_READ, cmd_report_submitted, NULL, "已报送的报告",
         "reports submitted"),
     RUN("show", NODE_READ, cmd_report_submitted, report_show_params,
@@ -835,6 +943,33 @@ static const struct cli_cmd org_subs[] = {
         "一个组织的全部信息及其志愿者", "one organisation and its volunteers"),
     RUN("confirm", NODE_WRITE, cmd_org_confirm, org_confirm_params,
         "记录已与该组织确认信息", "record that the entry was confirmed"),
+    END,
+};
+
+static const struct cli_cmd donation_subs[] = {
+    RUN("add", NODE_WRITE, cmd_donation_add, donation_params, "登记捐赠接收",
+        "record a donation received"),
+    RUN("ls", NODE_READ, cmd_donation_ls, donation_ls_params,
+        "捐赠及其接收、分配、使用、结余(超支标出)",
+        "donations: received, committed, used, balance (overdrawn marked)"),
+    RUN("show", NODE_READ, cmd_donation_show, donation_id_params,
+        "一笔捐赠及其使用记录", "one donation and its ledger"),
+    RUN("reverse", NODE_WRITE, cmd_donation_reverse, donation_reverse_params,
+        "更正(撤销)一笔捐赠记录", "reverse a donation recorded by mistake"),
+    END,
+};
+
+static const struct cli_cmd ledger_subs[] = {
+    RUN("commit", NODE_WRITE, cmd_ledger_commit, ledger_params,
+        "从捐赠中分配(承诺)一笔金额", "commit an amount of a donation"),
+    RUN("disburse", NODE_WRITE, cmd_ledger_disburse, ledger_params,
+        "从捐赠中拨付(转给其他单位或村)", "disburse an amount of a donation"),
+    RUN("spend", NODE_WRITE, cmd_ledger_spend, ledger_params,
+        "从捐赠中支出(购买物资、服务或发放)", "spend an amount of a donation"),
+    RUN("ls", NODE_READ, cmd_ledger_ls, ledger_ls_params, "捐赠使用记录",
+        "the ledger"),
+    RUN("reverse", NODE_WRITE, cmd_ledger_reverse, ledger_reverse_params,
+        "更正(撤销)一条使用记录", "reverse a ledger row recorded by mistake"),
     END,
 };
 
@@ -1165,6 +1300,10 @@ static const struct cli_cmd cmds[] = {
     SUBS("offer", offer_subs, "供给: 登记、查看", "offers: record, list"),
     SUBS("match", match_subs, "供需对接: 建议、承诺、取消、到货",
          "matching: suggest, promise, cancel, receive"),
+    SUBS("donation", donation_subs, "捐赠接收: 登记、查看、更正",
+         "donations received: record, list, reverse"),
+    SUBS("ledger", ledger_subs, "捐赠使用: 分配、拨付、支出、查看、更正",
+         "donation ledger: commit, disburse, spend, list, reverse"),
     SUBS("alert", alert_subs, "预警信息到户到人: 发布、导入、送达、未送达清单",
          "warning campaigns: notices, CAP import, deliveries, who is not"
          " reached"),

@@ -1,8 +1,8 @@
 /* rows.c - what the commands that write and show domain rows share:
  * refusals, times typed by people, a live row looked up before a write,
- * one row written, JSON and "label: value" output, a CSV file written
- * whole. Used by cmd_social.c, cmd_needs.c and cmd_alert.c; proto/cli.md
- * is the contract. */
+ * one row written, a view's rows, JSON and "label: value" output, a CSV
+ * file written whole. Used by cmd_social.c, cmd_needs.c, cmd_alert.c and
+ * cmd_donations.c; proto/cli.md is the contract. */
 #include "cli.h"
 
 #include "../sheet/sheet.h"
@@ -62,6 +62,32 @@ bool cli_when_parse(const char *s, long long *t)
         *t = (long long)tt;
     }
     return *t >= T_MIN && *t < T_MAX;
+}
+
+/* Yuan as people type them ("500", "12.5", "0.05") into fen, as text
+ * into @out; false for anything else or more than 10^10 yuan. */
+bool cli_yuan_to_fen(const char *s, char *out, size_t len)
+{
+    unsigned long long yuan = 0, fen = 0;
+    size_t i = 0, digits = 0;
+    for (; s[i] >= '0' && s[i] <= '9' && digits < 11; i++, digits++)
+        yuan = yuan * 10 + (unsigned)(s[i] - '0');
+    if (digits == 0 || yuan > 10000000000ull)
+        return false;
+    if (s[i] == '.') {
+        i++;
+        size_t d = 0;
+        for (; s[i] >= '0' && s[i] <= '9' && d < 2; i++, d++)
+            fen = fen * 10 + (unsigned)(s[i] - '0');
+        if (d == 0)
+            return false;
+        if (d == 1)
+            fen *= 10;
+    }
+    if (s[i] != '\0')
+        return false;
+    snprintf(out, len, "%llu", yuan * 100 + fen);
+    return true;
 }
 
 /* Option @name as a time into *@t (left as it is when not given); a
@@ -132,6 +158,73 @@ int cli_put_row(struct cli *c, struct form *f, const char *table,
     if (rv == EXIT_OK)
         printf(c->json ? "{\"id\":\"%s\"}\n" : "%s\n", row);
     return rv;
+}
+
+/* The library's view @view as parsed JSON into *@rows, keeping only rows
+ * whose @key is @id when @id is not NULL; or the exit code (printed). */
+int cli_view_rows(struct cli *c, const char *view, const char *key,
+                  const char *id, json_t **rows)
+{
+    char *json = NULL;
+    struct hz_err err = {0};
+    int code = hz_node_view(c->node, view, &json, &err);
+    json_t *all = code == 0 ? json_loads(json, 0, NULL) : NULL;
+    hz_free_string(json);
+    if (all == NULL)
+        return cli_fail(c, code != 0 ? code : HZ_ENOMEM, &err);
+    if (id == NULL) {
+        *rows = all;
+        return EXIT_OK;
+    }
+    json_t *keep = json_array();
+    size_t i;
+    json_t *r;
+    json_array_foreach(all, i, r)
+    {
+        const char *v = json_string_value(json_object_get(r, key));
+        if (v != NULL && strcmp(v, id) == 0)
+            json_array_append(keep, r);
+    }
+    json_decref(all);
+    *rows = keep;
+    return EXIT_OK;
+}
+
+/* The one row of @view whose @key is @id (owned), or NULL with the
+ * refusal printed and *@rv set. */
+json_t *cli_view_row(struct cli *c, const char *view, const char *key,
+                     const char *id, const char *zh, const char *en, int *rv)
+{
+    json_t *rows = NULL;
+    *rv = cli_view_rows(c, view, key, id, &rows);
+    if (*rv != EXIT_OK)
+        return NULL;
+    json_t *row = json_incref(json_array_get(rows, 0));
+    json_decref(rows);
+    if (row == NULL) {
+        fprintf(stderr,
+                TR_FMT(c, "huzhu: 没有这个%s: %s\n", "huzhu: no such %s: %s\n"),
+                cli_tr(c, zh, en), id);
+        *rv = EXIT_NOTFOUND;
+    }
+    return row;
+}
+
+/* @rows' fen amounts @keys as yuan text (KEY_yuan). */
+void cli_yuan_of(json_t *rows, const char *const *keys, size_t n)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        for (size_t k = 0; k < n; k++) {
+            char text[32], key[32];
+            sheet_fen_text(json_integer_value(json_object_get(r, keys[k])),
+                           text, sizeof text);
+            snprintf(key, sizeof key, "%s_yuan", keys[k]);
+            json_object_set_new(r, key, json_string(text));
+        }
+    }
 }
 
 void cli_print_json_obj(json_t *j)

@@ -1,4 +1,4 @@
-/* schema.c - the schema registry, version 7, and value checks.
+/* schema.c - the schema registry, version 8, and value checks.
  *
  * A new table is a few lines of data below. Wire names are the contract
  * (proto/schema.md); labels are for people. Tables and columns must stay
@@ -220,6 +220,31 @@ static const struct enum_val cap_certainty[] = {
     {NULL, 0, NULL, NULL},
 };
 
+/* Since 8: donations and their use (捐赠, DOMAIN.md "Social forces"):
+ * what was given, its currency (ISO 4217; absent means CNY), and the
+ * IATI transaction kinds of what was done with it. A donation itself is
+ * IATI's incoming funds (1); commitment (2), disbursement (3) and
+ * expenditure (4) are ledger rows (proto/schema.md, "Donations and their
+ * use"). */
+static const struct enum_val donation_kind[] = {
+    {"money", 8, "资金", "money"},
+    {"goods", 8, "物资", "goods"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const struct enum_val currency[] = {
+    {"CNY", 8, "人民币", "CNY"}, {"HKD", 8, "港元", "HKD"},
+    {"USD", 8, "美元", "USD"},   {"EUR", 8, "欧元", "EUR"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const struct enum_val ledger_kind[] = {
+    {"commitment", 8, "分配(承诺)", "commitment"},
+    {"disbursement", 8, "拨付", "disbursement"},
+    {"expenditure", 8, "支出", "expenditure"},
+    {NULL, 0, NULL, NULL},
+};
+
 static const struct enum_val person_sex[] = {
     {"male", 1, "男", "male"},
     {"female", 1, "女", "female"},
@@ -300,6 +325,32 @@ static const struct col_def damage[] = {
     TEXT_V(4, "village", "村/社区", "village", 0),
 };
 
+/* Since 8: a donation received (捐赠接收; IATI incoming funds): money,
+ * or goods with their value, in the minor unit of its currency (fen for
+ * CNY) so sums are exact; from a donor (a name, or a catalogued
+ * organisation) or anonymous; for an organisation (absent: the township)
+ * and a restriction on its use, if any. A mistake is corrected by a
+ * donation that reverses it. */
+static const struct col_def donations[] = {
+    INT_V(8, "amount", 1, 1000000000000000, "金额/折价(分)",
+          "amount or value (minor unit)", COL_REQUIRED),
+    BOOL_V(8, "anonymous", "匿名", "anonymous"),
+    ENUM_V(8, "currency", currency, "币种", "currency", 0),
+    TEXT_V(8, "donor", "捐赠方", "donor", COL_PERSONAL),
+    REF_V(8, "donor_org", "organisations", "捐赠组织", "donor organisation", 0),
+    TEXT_V(8, "goods", "物资", "goods", 0),
+    REF_V(8, "item", "items", "物资品类", "item", 0),
+    ENUM_V(8, "kind", donation_kind, "类型", "kind", COL_REQUIRED),
+    TEXT_V(8, "note", "备注", "note", COL_PERSONAL),
+    REF_V(8, "organisation", "organisations", "受赠组织", "received by", 0),
+    INT_V(8, "qty", 1, 1000000000000, "物资数量", "quantity of goods", 0),
+    TEXT_V(8, "reference", "收据号", "receipt number", 0),
+    TEXT_V(8, "restriction", "限定用途", "restricted to", 0),
+    REF_V(8, "reverses", "donations", "更正", "reverses", 0),
+    REF_V(8, "stock_move", "stock_moves", "入库记录", "stock move", 0),
+    INT_V(8, "time", T_MIN, T_MAX, "接收时间", "received", COL_REQUIRED),
+};
+
 static const struct col_def households[] = {
     TEXT("address", "地址", "address", COL_PERSONAL),
     TEXT("cadre", "包保责任人", "responsible cadre", 0),
@@ -353,6 +404,31 @@ static const struct col_def organisations[] = {
     TEXT_V(5, "storage", "仓储能力", "storage capacity", 0),
     TEXT_V(5, "teams", "队伍", "teams", 0),
     TEXT_V(5, "village", "村/社区", "village", 0),
+};
+
+/* Since 8: what was done with a donation (IATI transactions): an
+ * allocation (commitment), funds passed on (disbursement) or spent
+ * (expenditure), in the donation's currency, for a purpose and a village,
+ * linked where relevant to a relief payment, a stock move or a match.
+ * Totals are derived; what is used never exceeds what was received on
+ * local input, and concurrent overdraws are flagged (proto/schema.md). */
+static const struct col_def ledger[] = {
+    INT_V(8, "amount", 1, 1000000000000000, "金额(分)", "amount (minor unit)",
+          COL_REQUIRED),
+    TEXT_V(8, "by", "经办人", "recorded by", COL_PERSONAL),
+    REF_V(8, "donation", "donations", "捐赠", "donation", COL_REQUIRED),
+    ENUM_V(8, "kind", ledger_kind, "类型", "kind", COL_REQUIRED),
+    REF_V(8, "match", "matches", "对应承诺", "match", 0),
+    TEXT_V(8, "note", "备注", "note", COL_PERSONAL),
+    REF_V(8, "organisation", "organisations", "接收组织",
+          "receiving organisation", 0),
+    TEXT_V(8, "purpose", "用途", "purpose", 0),
+    TEXT_V(8, "reference", "凭证号", "voucher number", 0),
+    REF_V(8, "relief", "relief", "对应救助发放", "relief payment", 0),
+    REF_V(8, "reverses", "ledger", "更正", "reverses", 0),
+    REF_V(8, "stock_move", "stock_moves", "对应出入库", "stock move", 0),
+    INT_V(8, "time", T_MIN, T_MAX, "时间", "time", COL_REQUIRED),
+    TEXT_V(8, "village", "受益村/社区", "village", 0),
 };
 
 /* Since 6: a coordinator's promise (承诺): @qty of an offer to a need.
@@ -617,9 +693,13 @@ static const struct col_def warnings[] = {
 static const struct table_def tables_reg[] = {
     {"damage", TABLE_EVENT, 4, damage, N(damage), "灾损评估",
      "damage assessments", 0},
+    {"donations", TABLE_EVENT, 8, donations, N(donations), "捐赠", "donations",
+     0},
     {"households", TABLE_ENTITY, 1, households, N(households), "住户",
      "households", 0},
     {"items", TABLE_ENTITY, 1, items, N(items), "物资品类", "items", 0},
+    {"ledger", TABLE_EVENT, 8, ledger, N(ledger), "捐赠使用", "donation ledger",
+     0},
     {"matches", TABLE_EVENT, 6, matches, N(matches), "供需对接", "matches", 0},
     {"needs", TABLE_ENTITY, 6, needs, N(needs), "需求", "needs", 0},
     {"offers", TABLE_ENTITY, 6, offers, N(offers), "供给", "offers", 0},

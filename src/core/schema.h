@@ -12,7 +12,7 @@
 #include "huzhu/error.h"
 #include "types.h"
 
-#define HZ_SCHEMA_VERSION 7u
+#define HZ_SCHEMA_VERSION 8u
 
 enum col_type {
     COL_TEXT,

@@ -1712,6 +1712,54 @@ static int relief_xlsx_fn(const char *path, json_t *rep, const void *ctx,
     return sheet_relief_xlsx(path, rep, err);
 }
 
+static int disclosure_xlsx_fn(const char *path, json_t *rep, const void *ctx,
+                              struct hz_err *err)
+{
+    (void)ctx;
+    return sheet_disclosure_xlsx(path, rep, err);
+}
+
+#define XLSX_TYPE                                                              \
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+/* A report that is also a CSV and an XLSX file, named @base (ASCII) and
+ * @base_zh (for people) with their extension. */
+struct sheet_forms {
+    int (*csv)(FILE *fp, json_t *rep, bool zh);
+    int (*xlsx)(const char *path, json_t *rep, const void *ctx,
+                struct hz_err *err);
+    const char *base, *base_zh;
+};
+
+/* GET /api/reports/NAME[/csv|/xlsx] with the query keys @allowed: the
+ * report @name made with @o, as JSON or as one of @f's files. */
+static void sheet_report(hz_node *n, const struct api_req *r, const char *name,
+                         const char *format, const char *const *allowed,
+                         const struct hz_report_opts *o,
+                         const struct sheet_forms *f, struct api_res *out)
+{
+    if (format != NULL && strcmp(format, "xlsx") != 0 &&
+        strcmp(format, "csv") != 0) {
+        refuse(out, 404, "not_found", NULL, "没有这个接口", "no such route");
+        return;
+    }
+    json_t *rep = NULL;
+    if (!query_only(r, allowed, out) || !report_load(n, name, o, &rep, out))
+        return;
+    char ascii[64], utf8[96];
+    snprintf(ascii, sizeof ascii, "%s.%s", f->base,
+             format != NULL ? format : "");
+    snprintf(utf8, sizeof utf8, "%s.%s", f->base_zh,
+             format != NULL ? format : "");
+    if (format == NULL)
+        ok(out, 200, json_incref(rep));
+    else if (strcmp(format, "csv") == 0)
+        csv_reply(out, rep, f->csv, ascii, utf8);
+    else
+        path_reply(out, rep, f->xlsx, NULL, XLSX_TYPE, ascii, utf8);
+    json_decref(rep);
+}
+
 struct pfif_ctx {
     const char *domain;
     int64_t now;
@@ -1723,9 +1771,6 @@ static int pfif_fn(const char *path, json_t *rep, const void *ctx,
     const struct pfif_ctx *p = ctx;
     return sheet_pfif_report(path, rep, p->domain, p->now, err);
 }
-
-#define XLSX_TYPE                                                              \
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 /* GET /api/reports/NAME[/FORMAT]: the report as JSON, or (with FORMAT)
  * the file huzhu report NAME --format FORMAT --out FILE writes. */
@@ -1795,24 +1840,19 @@ static void report_route(hz_node *n, const struct api_req *r, const char *name,
             fclose(w.file.fp);
     } else if (strcmp(name, "relief") == 0) {
         static const char *const none[] = {NULL};
-        if (format != NULL && strcmp(format, "xlsx") != 0 &&
-            strcmp(format, "csv") != 0) {
-            refuse(out, 404, "not_found", NULL, "没有这个接口",
-                   "no such route");
-            return;
-        }
+        static const struct sheet_forms forms = {
+            sheet_relief_csv, relief_xlsx_fn, "relief", "因灾救助家庭情况表"};
         struct hz_report_opts o = {.now = (int64_t)time(NULL)};
-        if (!query_only(r, none, out) ||
-            !report_load(n, "relief", &o, &rep, out))
-            return;
-        if (format == NULL)
-            ok(out, 200, json_incref(rep));
-        else if (strcmp(format, "csv") == 0)
-            csv_reply(out, rep, sheet_relief_csv, "relief.csv",
-                      "因灾救助家庭情况表.csv");
-        else
-            path_reply(out, rep, relief_xlsx_fn, NULL, XLSX_TYPE, "relief.xlsx",
-                       "因灾救助家庭情况表.xlsx");
+        sheet_report(n, r, name, format, none, &o, &forms, out);
+    } else if (strcmp(name, "disclosure") == 0) {
+        static const char *const allowed[] = {"org", NULL};
+        static const struct sheet_forms forms = {
+            sheet_disclosure_csv, disclosure_xlsx_fn, "disclosure", "捐赠公示"};
+        const char *org = query(r, "org");
+        struct hz_report_opts o = {.id = org != NULL && org[0] != '\0' ? org
+                                                                       : NULL,
+                                   .now = (int64_t)time(NULL)};
+        sheet_report(n, r, name, format, allowed, &o, &forms, out);
     } else if (strcmp(name, "completeness") == 0) {
         static const char *const allowed[] = {"village", NULL};
         if (format != NULL && strcmp(format, "csv") != 0) {

@@ -320,6 +320,22 @@ int sheet_campaign_csv(FILE *fp, json_t *rep, bool zh);
  * households. HZ_EIO or HZ_ENOMEM naming the cause. */
 int sheet_campaign_xlsx(const char *path, json_t *rep, struct hz_err *err);
 
+/* ---- donation_out.c: the donation disclosure (hz_node_report
+ * "disclosure"; proto/reports.md, "Donation disclosure") */
+
+/* @fen (minor units, may be negative) as yuan with two decimals
+ * ("-12.30"), into @out. */
+void sheet_fen_text(int64_t fen, char *out, size_t len);
+/* The disclosure @rep to @fp in UTF-8 with a byte-order mark: a title
+ * line, then the sections totals, donations, uses and per village, each
+ * after an empty line, its title and its headings (Chinese when @zh). 0,
+ * or HZ_EIO when a write fails. */
+int sheet_disclosure_csv(FILE *fp, json_t *rep, bool zh);
+/* The same as an XLSX workbook at @path: sheets 合计, 捐赠明细, 使用明细
+ * and 各村受益, each with the title, the Chinese headings and its rows,
+ * amounts in yuan and counts as numbers. HZ_EIO or HZ_ENOMEM. */
+int sheet_disclosure_xlsx(const char *path, json_t *rep, struct hz_err *err);
+
 /* ---- cap_read.c: a CAP 1.2 alert read as a warning notice, for huzhu
  * alert import (proto/cli.md) */
 

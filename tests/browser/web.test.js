@@ -751,6 +751,45 @@ test('needs and offers: a coordinator matches an offer to a need across two vill
   await ctx.close();
 });
 
+test('donations disclosed: the page 捐赠公示 shows the totals of its CSV, for the township and an organisation', async () => {
+  const {ctx, page, errors} = await adminPage();
+  const org = hz(A, ['org', 'add', '--name', '测试红十字会', '--kind', 'social_org']);
+  const d = hz(A, ['donation', 'add', '--kind', 'money', '--amount', '1000', '--donor', '测试企业', '--org', org]);
+  hz(A, ['donation', 'add', '--kind', 'money', '--amount', '50', '--anonymous']);
+  hz(A, ['ledger', 'spend', d, '--amount', '400.50', '--village', '测试河东村', '--purpose', '测试饮用水']);
+  await page.click('a[href="#/more"]');
+  await page.click('#social-nav a[href="#/disclosure"]');
+  await page.waitForSelector('#dc-totals');
+  // The CSV the page offers, its 合计 section: 币种, 笔数, 接收, 分配, 拨付, 支出, 使用, 结余, 超支
+  const totalsOf = async (href) => {
+    const csv = await page.evaluate(async (h) => (await fetch(h)).text(), href);
+    const lines = csv.split('\r\n');
+    const i = lines.indexOf('"合计"');
+    return lines[i + 2].split(',').map((c) => c.replace(/"/g, ''));
+  };
+  const shown = async () => (await page.$$eval('#dc-totals tr', (rows) =>
+    rows.slice(1).map((r) => [...r.querySelectorAll('td')].map((c) => c.textContent))))[0];
+  let csv = await totalsOf(await page.getAttribute('#dl-dis-csv', 'href'));
+  let row = await shown();
+  assert.deepEqual([row[0], row[2], row[4], row[5]], [csv[0], csv[2], csv[6], csv[7]],
+    'currency, received, used and balance as the CSV says them');
+  assert.deepEqual([row[2], row[4], row[5]], ['1050.00', '400.50', '649.50'], 'the township\'s totals');
+  assert.match(await page.textContent('#dc-donations'), /匿名/, 'an anonymous donor shown as such');
+  assert.match(await page.textContent('#dc-villages'), /测试河东村/, 'what was used per village');
+  await page.selectOption('#dc-org', org);
+  await page.waitForFunction((o) => location.hash === '#/disclosure/' + o, org);
+  await page.waitForSelector('#dc-donations:not(:has-text("匿名"))');
+  csv = await totalsOf(await page.getAttribute('#dl-dis-csv', 'href'));
+  row = await shown();
+  assert.deepEqual([row[2], row[4], row[5]], [csv[2], csv[6], csv[7]], 'the organisation\'s, as its CSV');
+  assert.deepEqual([row[2], row[4], row[5]], ['1000.00', '400.50', '599.50'], 'its own donation alone');
+  await page.setViewportSize({width: 360, height: 740});
+  await noSideways(page, 'the disclosure');
+  await shot(page, 'phone-disclosure');
+  assert.deepEqual(errors, [], 'no script or server errors');
+  await ctx.close();
+});
+
 test('warnings to every household: a cadre on a phone works through the unreached list until it is empty', async () => {
   const {ctx, page, errors} = await adminPage();
   await page.setViewportSize({width: 360, height: 740});

@@ -441,10 +441,10 @@ def api_seeds():
     tables = ("households", "items", "persons", "sites", "stays",
               "stock_moves", "warnings", "organisations", "volunteers",
               "volunteer_assignments", "volunteer_service", "needs",
-              "offers", "matches", "warning_notices")
+              "offers", "matches", "warning_notices", "donations", "ledger")
     views = ("occupancy", "presence", "stock", "received", "vulnerable",
              "unaccounted", "volunteer_periods", "volunteer_hours", "needs",
-             "offers", "matches")
+             "offers", "matches", "donations", "ledger")
     seeds = {
         "get-schema": ("GET", "schema"),
         "get-status": ("GET", "status"),
@@ -674,6 +674,18 @@ def api_seeds():
                                 "id=" + API_NOBODY),
         "get-report-campaign-csv": ("GET", "reports/campaign/csv",
                                     "id=xyz"),
+        "post-donations": ("POST", "donations", "", {
+            "kind": "money", "amount": 100000, "donor": "测试企业",
+            "currency": "CNY", "time": 1700000000}),
+        "post-ledger-unknown": ("POST", "ledger", "", {
+            "donation": API_NOBODY, "kind": "expenditure", "amount": 5,
+            "village": "测试村", "time": 1700000000}),
+        "get-report-disclosure": ("GET", "reports/disclosure"),
+        "get-report-disclosure-org": ("GET", "reports/disclosure",
+                                      "org=" + API_NOBODY),
+        "get-report-disclosure-csv": ("GET", "reports/disclosure/csv",
+                                      "org=xyz"),
+        "get-report-disclosure-xlsx": ("GET", "reports/disclosure/xlsx"),
     }
     for t in tables:
         seeds["get-" + t] = ("GET", t)

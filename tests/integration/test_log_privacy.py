@@ -90,10 +90,21 @@ def debug_logs_never_contain_personal_data():
               "--by", NAME2)
         a.put("households", "phone=" + PHONE2, "address=" + ADDRESS + "2",
               id=hh["id"])
+        # Donations: a donor's name, a staff name and a note, a refusal.
+        don = a.out("donation", "add", "--kind", "money", "--amount", "100",
+                    "--donor", NAME, "--note", NOTE)
+        a.out("ledger", "spend", don, "--amount", "60", "--by", NAME2,
+              "--note", NOTE, "--purpose", "测试用途")
+        a.run("ledger", "spend", don, "--amount", "50", "--by", NAME2)
+        a.run("put", "ledger", "donation=" + don, "kind=expenditure",
+              "amount=9000", "by=" + NAME2, "note=" + NOTE, "time=1717200000")
         # Reads (stdout may hold the data; stderr may not).
         a.run("get", "persons", p, expect=0)
         a.run("ls", "persons", "--where", "name=" + NAME, expect=0)
         a.run("ls", "persons", "--where", "id_number=" + IDNUM, expect=0)
+        for args in (["report", "disclosure"], ["donation", "ls"],
+                     ["ledger", "ls"], ["donation", "show", don]):
+            a.run(*args, expect=0)
         for view in ("occupancy", "presence", "stock", "received",
                      "vulnerable", "unaccounted"):
             a.run("show", view, expect=0)

@@ -179,11 +179,7 @@ def concurrent_promises_flag_over_promise():
         b.out("match", "commit", need, o2, "--qty", "70")
         T.check_eq(a.js("need", "show", need)["over_promised"], 0,
                    "not over-promised on one node alone")
-        for x, y, name in ((a, b, "a2"), (b, a, "b2")):
-            p = os.path.join(td, name + ".bundle")
-            x.export(p, for_node=y)
-            y.import_(p)
-        T.same_state([a, b], "after the exchange")
+        T.exchange(td, a, b)
         for n in (a, b):
             got = n.js("need", "show", need)
             T.check_eq((got["promised"], got["over_promised"],
@@ -196,6 +192,28 @@ def concurrent_promises_flag_over_promise():
                        [need], "listed for a coordinator to resolve")
         refused(a, ["match", "commit", need, o1, "--qty", "1"], 4,
                 "nothing left to promise")
+
+
+@cases.case
+def service_without_quantity_takes_promises_without_limit():
+    """A need or an offer without a quantity (a service) takes promises
+    without limit and is never over-promised (proto/schema.md, "Needs,
+    offers and matches"): the command line and the node's own check
+    accept them, and the views flag nothing."""
+    with T.TempDir("needs") as td:
+        n = node(td, "乡镇")
+        # need add and offer add ask for --qty; put and the web do not.
+        need = n.out("put", "needs", "what=心理疏导", "village=东村")
+        offer = n.out("put", "offers", "what=心理疏导")
+        n.out("match", "commit", need, offer, "--qty", "5")
+        n.out("put", "matches", "need=" + need, "offer=" + offer, "qty=7",
+              "time=1717200000")
+        got = n.js("need", "show", need)
+        T.check_eq((got["promised"], got["over_promised"], got["state"]),
+                   (12, 0, "promised"), "a service need: promised, not over")
+        got = n.js("offer", "show", offer)
+        T.check_eq((got["promised"], got["over_promised"], got["state"]),
+                   (12, 0, "available"), "a service offer stays available")
 
 
 if __name__ == "__main__":

@@ -1886,6 +1886,71 @@ def needs_offers_and_matches():
 
 
 @cases.case
+def donations_and_their_disclosure():
+    """Donations over the API as huzhu donation ls gives them; a use of
+    more than is left refused with 422, writing nothing; the disclosure
+    (捐赠公示) as JSON, CSV and XLSX as huzhu report disclosure gives it,
+    for the township and for one organisation; no such organisation 404."""
+    with T.TempDir("web") as work:
+        n, s1, s2 = setup(work)
+        user_add(n, "协调员", "coordinator")
+        org = n.out("org", "add", "--name", "红十字会", "--kind", "social_org")
+        w = Web(n)
+        try:
+            co, viewer = logged_in(w, "协调员", "viewer1")
+            s, d, _, _ = co.req("POST", "/api/donations",
+                                {"kind": "money", "amount": 100000,
+                                 "donor": "某企业", "organisation": org,
+                                 "time": 1717200000})
+            T.check_eq(s, 201, "a donation recorded")
+            s, _, _, _ = co.req("POST", "/api/ledger",
+                                {"donation": d["id"], "kind": "expenditure",
+                                 "amount": 30050, "village": "东村",
+                                 "purpose": "饮用水", "time": 1717200000})
+            T.check_eq(s, 201, "spent")
+            refused(co, n, "POST", "/api/ledger",
+                    {"donation": d["id"], "kind": "disbursement",
+                     "amount": 70000, "time": 1717200000}, 422, "bad_value",
+                    "more than the donation has left", table="ledger")
+            s, js, _, _ = viewer.req("GET", "/api/views/donations")
+            T.check_eq((s, js), (200, n.js("donation", "ls")),
+                       "the view as huzhu donation ls")
+            for q, args in (("", []), ("?org=" + org, ["--org", org])):
+                s, js, _, _ = viewer.req("GET", "/api/reports/disclosure" + q)
+                T.check_eq((s, no_made(js)),
+                           (200, no_made(n.js("report", "disclosure", *args))),
+                           "/api/reports/disclosure%s as the CLI's" % q)
+                T.check_eq(js["totals"][0]["used"], 30050, "the use counted")
+                for fmt, name in (("csv", "disclosure.csv"),
+                                  ("xlsx", "disclosure.xlsx")):
+                    s, _, h, body = viewer.req(
+                        "GET", "/api/reports/disclosure/%s%s" % (fmt, q))
+                    T.check(s == 200 and 'filename="%s"' % name in
+                            h.get("Content-Disposition", ""),
+                            "the %s download (%d)" % (fmt, s))
+                    want = cli_file(n, work, "dc." + fmt, "disclosure", *args,
+                                    "--format", fmt)
+                    if fmt == "csv":  # the line saying when it was made
+                        T.check_eq(body.split(b"\r\n")[1:],
+                                   want.split(b"\r\n")[1:],
+                                   "the CLI's CSV" + q)
+                    else:
+                        T.check_eq([(t, m, r[1:]) for t, m, r in
+                                    xlsx_cells(body)],
+                                   [(t, m, r[1:]) for t, m, r in
+                                    xlsx_cells(want)], "the CLI's XLSX" + q)
+            refused(viewer, n, "GET", "/api/reports/disclosure?org=" +
+                    "0" * 32, None, 404, "not_found", "no such organisation")
+            refused(viewer, n, "GET", "/api/reports/disclosure?village=x",
+                    None, 400, "unknown_field", "an unknown parameter")
+            refused(viewer, n, "POST", "/api/donations",
+                    {"kind": "money", "amount": 1, "time": 1717200000}, 403,
+                    "forbidden", "a viewer records no donation")
+        finally:
+            w.stop()
+
+
+@cases.case
 def warning_campaign_and_refused_delivery():
     """A campaign over the API is what huzhu alert show gives; a delivery
     recorded there moves a household to reached, and one for a household

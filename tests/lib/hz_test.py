@@ -191,6 +191,16 @@ def hash_form(h, what="state hash"):
     return h
 
 
+def exchange(td, a, b):
+    """Nodes @a and @b swap what the other lacks by bundles in @td, then
+    hold the same state."""
+    for x, y, name in ((a, b, "a2"), (b, a, "b2")):
+        p = os.path.join(td, name + ".bundle")
+        x.export(p, for_node=y)
+        y.import_(p)
+    same_state([a, b], "after the exchange")
+
+
 def same_state(nodes, what):
     """Check that @nodes print one state hash (each of the right form);
     return it."""
@@ -304,13 +314,24 @@ class Node:
     def refused(self, args, rc, what):
         """huzhu @args refused with exit @rc, saying why, and nothing
         written (DECISIONS 25). Returns the run."""
+        return self.refused_all([(args, rc, what)])[0]
+
+    def refused_all(self, runs):
+        """Each (args, rc, what) of @runs refused as refused() says, the
+        node compared once before and once after them all (refusals only
+        ever fail to add: one comparison covers them, for fewer
+        processes). Returns the runs."""
         before = self.snapshot()
-        r = self.run(*args)
-        check(r.rc == rc, "%s: exit %d, expected %d (%s)" % (
-            what, r.rc, rc, r.err.strip()))
-        check(r.err.strip() != "", "%s: says why" % what)
-        check_eq(self.snapshot(), before, "%s writes nothing" % what)
-        return r
+        done = []
+        for args, rc, what in runs:
+            r = self.run(*args)
+            check(r.rc == rc, "%s: exit %d, expected %d (%s)" % (
+                what, r.rc, rc, r.err.strip()))
+            check(r.err.strip() != "", "%s: says why" % what)
+            done.append(r)
+        check_eq(self.snapshot(), before, "%s writes nothing" % (
+            ", ".join(w for _, _, w in runs)))
+        return done
 
 
 # ---- temporary directories
@@ -417,7 +438,7 @@ class Author:
 
 # The schema version this build runs (proto/schema.md), and the next one,
 # which it holds entries of unapplied (entry.md, "Held entries").
-SCHEMA = 7
+SCHEMA = 8
 SCHEMA_NEXT = SCHEMA + 1
 
 

@@ -1,13 +1,17 @@
-/* test_sim_needs.c - needs, offers and matching across many nodes (issue
- * 16; proto/schema.md, "Needs, offers and matches"): every node promises
- * offers to needs as far as it sees something left, cancels promises and
- * receives goods against them, concurrently, with only some syncs between
- * rounds; then every node receives every entry in its own random order.
- * All must hold one state and read the same views, and every need's and
- * offer's promised, received and over-promised figures must be those of
- * a small reference model of the operations written (DECISIONS 25), so a
- * promise made apart that together with another exceeds a need is kept
- * and flagged on every node, never dropped.
+/* test_sim_needs.c - needs, offers and matching, and donations and their
+ * use, across many nodes (issue 16; proto/schema.md, "Needs, offers and
+ * matches", "Donations and their use"): every node promises offers to
+ * needs as far as it sees something left, cancels promises and receives
+ * goods against them, and commits, disburses and spends what it sees left
+ * of donations or reverses a use, concurrently, with only some syncs
+ * between rounds; then every node receives every entry in its own random
+ * order. All must hold one state and read the same views, and every
+ * need's and offer's promised, received and over-promised figures, and
+ * every donation's committed, used, balance and overdrawn figures and the
+ * disclosure's totals, must be those of a small reference model of the
+ * operations written (DECISIONS 25), so a promise or a spending made apart
+ * that together with another exceeds a need or a donation is kept and
+ * flagged on every node, never dropped.
  *
  * HUZHU_SIM_SEEDS / 10 seeds run (60 without it), from
  * HUZHU_SIM_SEED_FIRST; HUZHU_SIM_SEED=<n> replays one. */
@@ -36,6 +40,8 @@
 #define OFFERS 3
 #define ROUNDS 6
 #define MATCHES_MAX (ROUNDS * NODES * 2)
+#define DONATIONS 2
+#define USES_MAX (ROUNDS * NODES)
 #define ID_HEX (2 * HZ_ROW_LEN + 1)
 
 static const char *const SITE = "5173000000000000000000000000000a";
@@ -50,16 +56,32 @@ struct m_match {
     bool cancelled;
 };
 
+/* A ledger row: @kind 0 commitment, 1 disbursement, 2 expenditure. */
+struct m_use {
+    char id[ID_HEX];
+    int donation, kind;
+    int64_t amount;
+    bool reversed;
+};
+
 struct model {
     char need[NEEDS][ID_HEX], offer[OFFERS][ID_HEX];
     int64_t need_qty[NEEDS], offer_qty[OFFERS];
     struct m_match m[MATCHES_MAX];
     size_t n;
+    char donation[DONATIONS][ID_HEX];
+    int64_t donation_amount[DONATIONS];
+    struct m_use u[USES_MAX];
+    size_t n_uses;
 };
 
 struct totals {
     unsigned long matches, cancels, receipts, over_needs, over_offers;
+    unsigned long uses, reversals, overdrawn;
 };
+
+static const char *const LEDGER_KINDS[] = {"commitment", "disbursement",
+                                           "expenditure"};
 
 /* Commit @n puts of one action on @node as one entry; the id of the last
  * row into @id (may be NULL). */
@@ -142,6 +164,15 @@ static void setup(struct sim_world *w, struct model *m)
             act(w, 0, "offers", NULL, 5, f, m->offer[i - NEEDS]);
             m->offer_qty[i - NEEDS] = qty;
         }
+    }
+    for (int i = 0; i < DONATIONS; i++) {
+        int64_t amount = 1000 + (int64_t)sim_below(&w->rng, 9000);
+        char a[24];
+        snprintf(a, sizeof a, "%" PRId64, amount);
+        const struct hz_field f[] = {
+            {"amount", a}, {"kind", "money"}, {"time", "1717200000"}};
+        act(w, 0, "donations", NULL, 3, f, m->donation[i]);
+        m->donation_amount[i] = amount;
     }
     sim_quiesce(w);
 }
@@ -239,6 +270,77 @@ static void follow_up(struct sim_world *w, int node, struct model *m,
     json_decref(ms);
 }
 
+/* A commitment, a disbursement or an expenditure of what the node sees
+ * left of a donation; or, now and then, the reversal of a use it sees
+ * counted. */
+static void use_donation(struct sim_world *w, int node, struct model *m,
+                         struct totals *t)
+{
+    if (m->n_uses > 0 && sim_chance(&w->rng, 20)) {
+        json_t *ls = view(w, node, "ledger");
+        json_t *r = NULL;
+        size_t i;
+        json_t *x;
+        json_array_foreach(ls, i, x)
+        {
+            if (json_is_null(json_object_get(x, "reversed_by")) &&
+                (r == NULL || sim_chance(&w->rng, 50)))
+                r = x;
+        }
+        for (size_t k = 0; r != NULL && k < m->n_uses; k++) {
+            struct m_use *u = &m->u[k];
+            if (strcmp(u->id, str(r, "tx")) != 0)
+                continue;
+            char a[24];
+            snprintf(a, sizeof a, "%" PRId64, u->amount);
+            const struct hz_field f[] = {{"amount", a},
+                                         {"donation", m->donation[u->donation]},
+                                         {"kind", LEDGER_KINDS[u->kind]},
+                                         {"reverses", u->id},
+                                         {"time", "1717200300"}};
+            act(w, node, "ledger", NULL, 5, f, NULL);
+            u->reversed = true;
+            t->reversals++;
+        }
+        json_decref(ls);
+        return;
+    }
+    int d = (int)sim_below(&w->rng, DONATIONS),
+        kind = (int)sim_below(&w->rng, 3);
+    json_t *ds = view(w, node, "donations");
+    json_t *row = NULL;
+    size_t i;
+    json_t *x;
+    json_array_foreach(ds, i, x)
+    {
+        if (strcmp(str(x, "donation"), m->donation[d]) == 0)
+            row = x;
+    }
+    int64_t left = row == NULL ? 0
+                               : num(row, "received") -
+                                     num(row, kind == 0 ? "committed" : "used");
+    if (left > 0 && m->n_uses < USES_MAX) {
+        /* More than half of what is left: two such uses made apart
+         * overdraw, which is what the check is for. */
+        int64_t amount =
+            left / 2 + 1 +
+            (int64_t)sim_below(&w->rng, (uint64_t)(left - left / 2));
+        char a[24];
+        snprintf(a, sizeof a, "%" PRId64, amount);
+        const struct hz_field f[] = {{"amount", a},
+                                     {"donation", m->donation[d]},
+                                     {"kind", LEDGER_KINDS[kind]},
+                                     {"time", "1717200200"}};
+        char id[ID_HEX];
+        act(w, node, "ledger", NULL, 4, f, id);
+        struct m_use *u = &m->u[m->n_uses++];
+        *u = (struct m_use){.donation = d, .kind = kind, .amount = amount};
+        memcpy(u->id, id, ID_HEX);
+        t->uses++;
+    }
+    json_decref(ds);
+}
+
 /* Every entry written, to every node, each in its own random order and
  * batches (entries ahead of a gap wait as pending). */
 static void deliver_all_shuffled(struct sim_world *w)
@@ -325,6 +427,60 @@ static void check_sums(struct sim_world *w, int node, const struct model *m,
     json_decref(rows);
 }
 
+/* Node @node's donations view and disclosure agree with the model. */
+static void check_donations(struct sim_world *w, int node,
+                            const struct model *m, struct totals *t)
+{
+    json_t *rows = view(w, node, "donations");
+    SIM_CHECK(w, json_array_size(rows) == DONATIONS, "node %d: %zu donations",
+              node, json_array_size(rows));
+    int64_t sum[4] = {0, 0, 0, 0}; /* received, committed, used, overdrawn */
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        int d = index_of(m->donation, DONATIONS, str(r, "donation"));
+        SIM_CHECK(w, d >= 0, "node %d: an unknown donation", node);
+        int64_t committed = 0, used = 0, received = m->donation_amount[d];
+        for (size_t k = 0; k < m->n_uses; k++)
+            if (m->u[k].donation == d && !m->u[k].reversed)
+                *(m->u[k].kind == 0 ? &committed : &used) += m->u[k].amount;
+        bool over = committed > received || used > received;
+        SIM_CHECK(
+            w,
+            num(r, "received") == received &&
+                num(r, "committed") == committed && num(r, "used") == used &&
+                num(r, "balance") == received - used &&
+                (num(r, "overdrawn") != 0) == over,
+            "node %d: donation %d reads %" PRId64 "/%" PRId64 "/%" PRId64
+            " overdrawn %" PRId64 ", model %" PRId64 "/%" PRId64 "/%" PRId64
+            " %d",
+            node, d, num(r, "received"), num(r, "committed"), num(r, "used"),
+            num(r, "overdrawn"), received, committed, used, over);
+        sum[0] += received;
+        sum[1] += committed;
+        sum[2] += used;
+        sum[3] += over;
+        if (node == 0 && over)
+            t->overdrawn++;
+    }
+    json_decref(rows);
+    char *text = NULL;
+    struct hz_err err = {0};
+    struct hz_report_opts o = {.now = 1717200000};
+    int rv = hz_node_report(w->nodes[node].node, "disclosure", &o, &text, &err);
+    json_t *rep = sim_json(w, "disclosure", rv, text, &err);
+    json_t *tot = json_array_get(json_object_get(rep, "totals"), 0);
+    SIM_CHECK(w,
+              num(tot, "received") == sum[0] &&
+                  num(tot, "committed") == sum[1] &&
+                  num(tot, "used") == sum[2] &&
+                  num(tot, "balance") == sum[0] - sum[2] &&
+                  num(tot, "overdrawn") == sum[3],
+              "node %d: the disclosure's totals differ from the model", node);
+    json_decref(rep);
+}
+
 static void run_seed(struct sim_world *w, struct totals *t)
 {
     struct model *m = calloc(1, sizeof *m);
@@ -339,6 +495,8 @@ static void run_seed(struct sim_world *w, struct totals *t)
                 follow_up(w, node, m, t, true);
             else if (what < 9)
                 follow_up(w, node, m, t, false);
+            if (sim_chance(&w->rng, 12))
+                use_donation(w, node, m, t);
         }
         /* Some nodes hear of some others' writes, most do not. */
         for (int node = 0; node < w->n_nodes; node++)
@@ -349,14 +507,15 @@ static void run_seed(struct sim_world *w, struct totals *t)
     deliver_all_shuffled(w);
     char h0[2 * HZ_HASH_LEN + 1], h[2 * HZ_HASH_LEN + 1];
     sim_state_hash(w, 0, h0);
-    static const char *const views[] = {"needs", "offers", "matches"};
-    json_t *v0[3];
-    for (size_t k = 0; k < 3; k++)
+    static const char *const views[] = {"needs", "offers", "matches",
+                                        "donations", "ledger"};
+    json_t *v0[5];
+    for (size_t k = 0; k < 5; k++)
         v0[k] = view(w, 0, views[k]);
     for (int node = 0; node < w->n_nodes; node++) {
         sim_state_hash(w, node, h);
         SIM_CHECK(w, strcmp(h, h0) == 0, "node %d: another state", node);
-        for (size_t k = 0; k < 3; k++) {
+        for (size_t k = 0; k < 5; k++) {
             json_t *v = view(w, node, views[k]);
             bool same = json_equal(v, v0[k]);
             json_decref(v);
@@ -365,12 +524,15 @@ static void run_seed(struct sim_world *w, struct totals *t)
         check_sums(w, node, m, true, t);
         check_sums(w, node, m, false, t);
     }
-    for (size_t k = 0; k < 3; k++)
+    /* Every node reads the views donations and ledger as node 0 does
+     * (above), so node 0's figures against the model are every node's. */
+    check_donations(w, 0, m, t);
+    for (size_t k = 0; k < 5; k++)
         json_decref(v0[k]);
     free(m);
 }
 
-static void promises_made_apart_converge_and_are_flagged(void **state)
+static void promises_and_spending_apart_converge_and_are_flagged(void **state)
 {
     (void)state;
     uint64_t first = sim_first_seed();
@@ -398,22 +560,25 @@ static void promises_made_apart_converge_and_are_flagged(void **state)
     }
     printf("sim: needs: %lu seeds, %lu promises, %lu cancelled, %lu"
            " receipts; %lu needs and %lu offers over-promised, flagged on"
-           " every node\n",
-           seeds, t.matches, t.cancels, t.receipts, t.over_needs,
-           t.over_offers);
+           " every node; %lu uses of donations, %lu reversed, %lu donations"
+           " overdrawn, flagged on every node\n",
+           seeds, t.matches, t.cancels, t.receipts, t.over_needs, t.over_offers,
+           t.uses, t.reversals, t.overdrawn);
     /* A generator that stopped promising apart would pass vacuously. */
     if (seeds >= 20) {
         assert_true(t.cancels > 0);
         assert_true(t.receipts > 0);
         assert_true(t.over_needs > 0);
         assert_true(t.over_offers > 0);
+        assert_true(t.reversals > 0);
+        assert_true(t.overdrawn > 0);
     }
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(promises_made_apart_converge_and_are_flagged),
+        cmocka_unit_test(promises_and_spending_apart_converge_and_are_flagged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -169,6 +169,55 @@ static void a_batch_is_committed_whole_or_not_at_all(void **state)
     hz_node_close(n);
 }
 
+/* A ledger batch whose rows each fit what the donation has left but
+ * together exceed it is refused whole (donations.c, checked once the
+ * batch is applied); rows that together fit are written. */
+static void a_ledger_batch_that_overdraws_together_is_refused(void **state)
+{
+    (void)state;
+    struct unit_env e;
+    hz_node *n = node(0xa7, &e, 7);
+    char d[HZ_ROW_HEX_LEN + 1];
+    assert_int_equal(unit_put(n, "donations", NULL,
+                              UNIT_FIELDS({"amount", "1000"}, {"kind", "money"},
+                                          {"time", "1717200000"}),
+                              d, NULL),
+                     0);
+    struct unit_snapshot before;
+    unit_snapshot_take(n, &before);
+    static const char *const second[] = {"600", "400"};
+    for (size_t k = 0; k < 2; k++) {
+        hz_batch *b = NULL;
+        assert_int_equal(hz_batch_open(n, &b, NULL), 0);
+        const char *amounts[] = {"600", second[k]};
+        for (size_t i = 0; i < 2; i++) {
+            const struct hz_field f[] = {{"amount", amounts[i]},
+                                         {"donation", d},
+                                         {"kind", "expenditure"},
+                                         {"time", "1717200000"}};
+            assert_int_equal(hz_batch_put(b, "ledger", NULL, 4, f, NULL, NULL),
+                             0);
+        }
+        struct hz_err err = {0};
+        int rv = hz_node_commit(n, b, NULL, &err);
+        hz_batch_close(b);
+        if (k == 0) {
+            assert_int_equal(rv, HZ_EVALUE);
+            assert_non_null(strstr(err.msg, "together"));
+            unit_assert_unchanged(n, &before);
+        } else {
+            assert_int_equal(rv, 0);
+        }
+    }
+    json_t *v = view(n, "donations");
+    json_t *r = json_array_get(v, 0);
+    assert_int_equal(json_integer_value(json_object_get(r, "used")), 1000);
+    assert_int_equal(json_integer_value(json_object_get(r, "overdrawn")), 0);
+    json_decref(v);
+    unit_snapshot_free(&before);
+    hz_node_close(n);
+}
+
 static void a_batch_refuses_one_row_twice_and_bad_ids(void **state)
 {
     (void)state;
@@ -660,6 +709,7 @@ int main(void)
         cmocka_unit_test(each_commit_is_one_entry_in_our_chain),
         cmocka_unit_test(another_volunteers_check_out_closes_nothing),
         cmocka_unit_test(a_batch_is_committed_whole_or_not_at_all),
+        cmocka_unit_test(a_ledger_batch_that_overdraws_together_is_refused),
         cmocka_unit_test(a_batch_refuses_one_row_twice_and_bad_ids),
         cmocka_unit_test(an_empty_value_clears_a_field),
         cmocka_unit_test(

@@ -341,6 +341,32 @@ const T = {
   vol_how: ['方式', 'Recorded as'],
   dl_vol_csv: ['下载 CSV', 'Download CSV'],
   nav_needs: ['需求与供给', 'Needs and offers'],
+  nav_disclosure: ['捐赠公示', 'Donations disclosed'],
+  dc_title: ['捐赠公示', 'Donation disclosure'],
+  dc_township: ['全乡镇(街道)', 'The township'],
+  dc_org: ['受赠组织', 'Received by'],
+  dc_totals: ['合计', 'Totals'],
+  dc_donations: ['捐赠明细', 'Donations'],
+  dc_uses: ['使用明细', 'Uses'],
+  dc_villages: ['各村受益', 'Per village'],
+  dc_currency: ['币种', 'Currency'],
+  dc_count: ['捐赠笔数', 'Donations'],
+  dc_received: ['接收', 'Received'],
+  dc_committed: ['分配', 'Committed'],
+  dc_used: ['使用', 'Used'],
+  dc_balance: ['结余', 'Balance'],
+  dc_overdrawn: ['超支', 'Overdrawn'],
+  dc_donor: ['捐赠方', 'Donor'],
+  dc_anonymous: ['匿名', 'anonymous'],
+  dc_restriction: ['限定用途', 'Restricted to'],
+  dc_kind: ['类型', 'Kind'],
+  dc_amount: ['金额', 'Amount'],
+  dc_purpose: ['用途', 'Purpose'],
+  dc_village: ['村/社区', 'Village'],
+  dc_households: ['受助户数', 'Households paid'],
+  dc_none_village: ['(未填写)', '(none)'],
+  dl_dis_csv: ['下载 CSV', 'Download CSV'],
+  dl_dis_xlsx: ['下载 XLSX', 'Download XLSX'],
   nd_title: ['需求与供给', 'Needs and offers'],
   nd_needs: ['需求', 'Needs'],
   nd_offers: ['供给', 'Offers'],
@@ -1623,7 +1649,8 @@ pages.alert = async (main, id) => {
 
 function socialNav(on) {
   return el('nav', {class: 'subnav row no-print', id: 'social-nav'},
-    [['orgs', 'nav_orgs'], ['volunteers', 'nav_volunteers'], ['needs', 'nav_needs']].map(([p, k]) =>
+    [['orgs', 'nav_orgs'], ['volunteers', 'nav_volunteers'], ['needs', 'nav_needs'],
+      ['disclosure', 'nav_disclosure']].map(([p, k]) =>
       el('a', {href: '#/' + p, class: p === on ? 'btn on' : 'btn'}, t(k))));
 }
 
@@ -2013,6 +2040,53 @@ pages.needs = async (main) => {
     can ? needOfferForm('needs', ss.ok ? ss.data.rows : [], null) : null,
     can ? needOfferForm('offers', ss.ok ? ss.data.rows : [], os.ok ? os.data.rows : []) : null);
   refresh = () => { if (!document.querySelector('#main form input:focus')) load(); };
+};
+
+/* ---- 捐赠公示: the donation disclosure of the township or of one
+ * organisation (proto/reports.md, "Donation disclosure"; the route
+ * /api/reports/disclosure[/csv|/xlsx][?org=ID] gives what huzhu report
+ * disclosure gives). No personal data of recipients reaches it. */
+
+function yuanText(fen) {
+  const a = Math.abs(fen || 0);
+  return (fen < 0 ? '-' : '') + Math.floor(a / 100) + '.' + String(a % 100).padStart(2, '0');
+}
+
+pages.disclosure = async (main, arg) => {
+  const org = arg && /^[0-9a-f]{32}$/.test(arg) ? arg : '';
+  const q = org ? '?org=' + org : '';
+  const [rr, os] = await Promise.all([api('GET', '/api/reports/disclosure' + q),
+    api('GET', '/api/organisations?limit=1000')]);
+  if (!rr.ok) { main.replaceChildren(socialNav('disclosure'), el('div', {class: 'err'}, msg(rr.data.error))); return; }
+  const r = rr.data;
+  const cur = (c) => enumLabel('donations', 'currency', c) || c;
+  const table = (id, heads, rows) => el('div', {class: 'scroll'}, el('table', {class: 'card-table', id},
+    el('tr', {}, heads.map((x) => el('th', {}, t(x)))),
+    rows.map((cells) => el('tr', {}, cells.map((c) => el('td', {}, c === null || c === undefined ? '' : String(c)))))));
+  const pick = el('select', {id: 'dc-org', 'aria-label': t('dc_org'), onchange: () => { location.hash = '#/disclosure/' + pick.value; }},
+    el('option', {value: ''}, t('dc_township')),
+    (os.ok ? os.data.rows : []).map((o) => el('option', {value: o.id, selected: o.id === org}, o.name || o.id)));
+  main.replaceChildren(socialNav('disclosure'), el('h1', {text: t('dc_title')}),
+    el('div', {class: 'row no-print'}, pick,
+      el('a', {class: 'btn', href: '/api/reports/disclosure/csv' + q, download: '', id: 'dl-dis-csv'}, t('dl_dis_csv')),
+      el('a', {class: 'btn', href: '/api/reports/disclosure/xlsx' + q, download: '', id: 'dl-dis-xlsx'}, t('dl_dis_xlsx'))),
+    el('h2', {text: t('dc_totals')}),
+    table('dc-totals', ['dc_currency', 'dc_count', 'dc_received', 'dc_committed', 'dc_used', 'dc_balance', 'dc_overdrawn'],
+      r.totals.map((x) => [cur(x.currency), x.donations, yuanText(x.received), yuanText(x.committed),
+        yuanText(x.used), yuanText(x.balance), x.overdrawn])),
+    el('h2', {text: t('dc_donations')}),
+    table('dc-donations', ['dc_donor', 'dc_kind', 'dc_currency', 'dc_received', 'dc_restriction', 'dc_committed', 'dc_used',
+      'dc_balance'], r.donations.map((x) => [x.anonymous ? t('dc_anonymous') : x.donor,
+      enumLabel('donations', 'kind', x.kind), cur(x.currency), yuanText(x.received), x.restriction,
+      yuanText(x.committed), yuanText(x.used), yuanText(x.balance) + (x.overdrawn ? ' ' + t('dc_overdrawn') + '!' : '')])),
+    el('h2', {text: t('dc_uses')}),
+    table('dc-uses', ['dc_kind', 'dc_currency', 'dc_amount', 'dc_purpose', 'dc_village'],
+      r.ledger.map((x) => [enumLabel('ledger', 'kind', x.kind), cur(x.currency), yuanText(x.amount), x.purpose,
+        x.village || t('dc_none_village')])),
+    el('h2', {text: t('dc_villages')}),
+    table('dc-villages', ['dc_village', 'dc_currency', 'dc_households', 'dc_used'],
+      r.villages.map((x) => [x.village || t('dc_none_village'), cur(x.currency), x.households, yuanText(x.amount)])));
+  refresh = load;
 };
 
 /* ---- routing and live updates */

@@ -655,6 +655,8 @@ static int parse_all(struct hz_node *n, hz_batch *b, struct parsed *ps,
             rv = social_check_service(n, &p->op, local_now_s(n), err);
         if (rv == 0 && !skip && p->op.kind == OP_INS)
             rv = needs_check_write(n, &p->op, err);
+        if (rv == 0 && !skip && p->op.kind == OP_INS)
+            rv = donations_check_write(n, &p->op, err);
         if (rv == 0 && !skip && strcmp(p->op.table->name, "warnings") == 0)
             rv = warn_check_delivery(n, &p->op, err);
         if (rv != 0)
@@ -694,6 +696,11 @@ int write_commit_within(hz_node *n, hz_batch *b, size_t *n_entries,
         rv = parse_all(n, b, ps, &count, err);
     if (rv == 0)
         rv = write_ops(n, b, ps, count, &written, err);
+    /* Each row was checked against the state before the batch; what the
+     * batch's rows use together is checked once they are applied. */
+    for (size_t i = 0; rv == 0 && i < count; i++)
+        if (ps[i].op.kind == OP_INS)
+            rv = donations_check_applied(n, &ps[i].op, err);
     if (rv == 0 && within != NULL)
         rv = within(n, data, err);
     if (rv == 0)

@@ -306,6 +306,7 @@ static bool is_id(const struct value *v)
 /* What this node holds of a need or an offer named by a match. */
 struct held {
     bool found;
+    bool has_qty;   /* no quantity (a service): promises without limit */
     char state[16]; /* the derived state (NEED_ROWS, OFFER_ROWS) */
     int64_t qty, promised;
 };
@@ -317,6 +318,7 @@ static int read_side(void *data, sqlite3_stmt *st, struct hz_err *err)
     s->found = true;
     const unsigned char *t = sqlite3_column_text(st, 0);
     snprintf(s->state, sizeof s->state, "%s", t != NULL ? (const char *)t : "");
+    s->has_qty = sqlite3_column_type(st, 1) != SQLITE_NULL;
     s->qty = sqlite3_column_int64(st, 1);
     s->promised = sqlite3_column_int64(st, 2);
     return 0;
@@ -336,7 +338,8 @@ static int side_of(hz_node *n, bool need, const struct value *id,
 }
 
 /* A new promise: its need and offer exist here, are neither closed,
- * cancelled nor withdrawn, and have @qty left to promise. */
+ * cancelled nor withdrawn, and have @qty left to promise (one without a
+ * quantity, a service, has no limit). */
 static int check_promise(hz_node *n, const struct op *o, struct hz_err *err)
 {
     const struct value *need = body_op_value(o, "need"),
@@ -351,7 +354,7 @@ static int check_promise(hz_node *n, const struct op *o, struct hz_err *err)
     if (rv == 0 &&
         (strcmp(s.state, "closed") == 0 || strcmp(s.state, "cancelled") == 0))
         return hz_err_set(err, HZ_EVALUE, "need: it is %s", s.state);
-    if (rv == 0 && qty->i > s.qty - s.promised)
+    if (rv == 0 && s.has_qty && qty->i > s.qty - s.promised)
         return hz_err_set(err, HZ_EVALUE,
                           "qty: more than the need has left to promise");
     if (rv == 0)
@@ -360,7 +363,7 @@ static int check_promise(hz_node *n, const struct op *o, struct hz_err *err)
         return hz_err_set(err, HZ_EVALUE, "offer: no such offer");
     if (rv == 0 && strcmp(s.state, "withdrawn") == 0)
         return hz_err_set(err, HZ_EVALUE, "offer: it is withdrawn");
-    if (rv == 0 && qty->i > s.qty - s.promised)
+    if (rv == 0 && s.has_qty && qty->i > s.qty - s.promised)
         return hz_err_set(err, HZ_EVALUE,
                           "qty: more than the offer has left to promise");
     return rv;

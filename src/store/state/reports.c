@@ -1616,6 +1616,8 @@ int hz_node_report(hz_node *n, const char *report,
         rv = completeness(n, o->village, &root, err);
     } else if (strcmp(report, "organisations") == 0) {
         rv = social_organisations(n, o, &root, err);
+    } else if (strcmp(report, "disclosure") == 0) {
+        rv = donations_disclosure(n, o, &root, err);
     } else if (strcmp(report, "match_suggestions") == 0) {
         rv = needs_suggest(n, o, &root, err);
     } else if (strcmp(report, "volunteer") == 0) {

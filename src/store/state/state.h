@@ -230,6 +230,30 @@ int needs_suggest(hz_node *n, const struct hz_report_opts *o, json_t **out,
  * Receivers judge only the schema's rules (DECISIONS 4). */
 int needs_check_write(struct hz_node *n, const struct op *o,
                       struct hz_err *err);
+/* ---- donations.c: donations and their use (hz_node_report;
+ * proto/schema.md, "Donations and their use") */
+
+/* "disclosure": the public disclosure of the donations received by
+ * organisation @o->id (HZ_ENOTFOUND when it is no live row), or of all:
+ * {report, made, organisation, totals (per currency), donations, ledger,
+ * villages}, with no personal data of recipients (proto/reports.md,
+ * "Donation disclosure"). */
+int donations_disclosure(hz_node *n, const struct hz_report_opts *o,
+                         json_t **out, struct hz_err *err);
+/* A donations or ledger insert of a local action: a ledger row names a
+ * donation held here, not reversed, with the amount left to commit or to
+ * use; a correction (reverses) names a row held here, not reversed,
+ * repeating its kind and amount (and donation), and a donation that
+ * ledger rows use is not reversed. Receivers judge only the schema's
+ * rules (DECISIONS 4): concurrent overdraws are flagged, not refused. */
+int donations_check_write(struct hz_node *n, const struct op *o,
+                          struct hz_err *err);
+/* The same ledger insert once its batch is applied (inside the
+ * transaction): its donation is not overdrawn, so rows of one batch that
+ * each fit but together exceed what is left are refused as well. */
+int donations_check_applied(struct hz_node *n, const struct op *o,
+                            struct hz_err *err);
+
 /* ---- warn.c: warning campaigns (hz_node_report; proto/schema.md,
  * "Warning campaigns") */
 

@@ -122,6 +122,26 @@ struct view {
 
 /* Sphere: at least 3.5 m2 of covered space per person. */
 static const struct view views[] = {
+    /* proto/schema.md, "Donations and their use": every donation that is
+     * no correction, with what it received, committed and used. */
+    {"donations",
+     DONATION_ROWS "SELECT * FROM donation_sums ORDER BY time, donation", false,
+     NULL},
+    /* Every ledger row that is no correction (reversed_by: the one that
+     * reverses it), with its donation's currency and its place. */
+    {"ledger",
+     "SELECT l.id AS tx, l.time, l.kind, l.donation, l.amount,"
+     " coalesce(d.currency, 'CNY') AS currency, l.purpose,"
+     " coalesce(l.village, h.village) AS village, l.organisation,"
+     " o.name AS organisation_name, l.reference, l.relief, l.stock_move,"
+     " l.match, l.by, l.note, (SELECT min(r.id) FROM v_ledger r"
+     " WHERE r.reverses = l.id) AS reversed_by FROM v_ledger l"
+     " LEFT JOIN v_donations d ON d.id = l.donation"
+     " LEFT JOIN e_organisations o ON o.id = l.organisation AND o.deleted = 0"
+     " LEFT JOIN v_relief rf ON rf.id = l.relief"
+     " LEFT JOIN e_households h ON h.id = rf.household"
+     " WHERE l.reverses IS NULL ORDER BY l.time, l.id",
+     false, NULL},
     /* proto/schema.md, "Needs, offers and matches". */
     {"needs",
      MATCH_SUMS NEED_ROWS

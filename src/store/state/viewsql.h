@@ -124,7 +124,9 @@
  * cancelled as a coordinator set it, else met (received at least the
  * quantity), partly_met (something received), promised (something
  * promised) or open; over_promised when the effective matches together
- * exceed its quantity. Needs MATCH_SUMS. */
+ * exceed its quantity. A need without a quantity (a service) takes
+ * promises without limit: never met by receipts alone, never
+ * over-promised. Needs MATCH_SUMS. */
 #define NEED_ROWS                                                              \
     "need_rows AS (SELECT n.id AS need, n.what, n.category, n.item,"           \
     " i.name AS item_name, n.qty, n.unit, n.urgency, n.needed_by, n.site,"     \
@@ -136,8 +138,8 @@
     " AND ns.received >= n.qty THEN 'met'"                                     \
     " WHEN coalesce(ns.received, 0) > 0 THEN 'partly_met'"                     \
     " WHEN coalesce(ns.promised, 0) > 0 THEN 'promised' ELSE 'open' END"       \
-    " AS state, coalesce(ns.promised, 0) > coalesce(n.qty, 0)"                 \
-    " AND ns.promised > 0 AS over_promised,"                                   \
+    " AS state, n.qty IS NOT NULL AND coalesce(ns.promised, 0) > n.qty"        \
+    " AS over_promised,"                                                       \
     " CASE n.urgency WHEN 'critical' THEN 3 WHEN 'high' THEN 2"                \
     " WHEN 'low' THEN 0 ELSE 1 END AS urgency_rank"                            \
     " FROM e_needs n LEFT JOIN need_sums ns ON ns.need = n.id"                 \
@@ -148,7 +150,9 @@
 /* Each live offer with its sums and its derived state: withdrawn as its
  * status says, else delivered (all of it promised and all that was
  * promised received), promised (all of it promised) or available;
- * over_promised as for needs. Coordinates: its site's, else its
+ * over_promised as for needs. An offer without a quantity (a service)
+ * stays available and is never over-promised (SQL: a comparison with
+ * NULL is never true). Coordinates: its site's, else its
  * organisation's. Needs MATCH_SUMS. */
 #define OFFER_ROWS                                                             \
     "offer_rows AS (SELECT f.id AS offer, f.what, f.category, f.item,"         \
@@ -160,11 +164,11 @@
     " coalesce(os.promised, 0) AS promised, coalesce(os.delivered, 0) AS"      \
     " delivered, coalesce(os.matches, 0) AS matches,"                          \
     " CASE WHEN f.status = 'withdrawn' THEN 'withdrawn'"                       \
-    " WHEN coalesce(os.promised, 0) >= coalesce(f.qty, 0)"                     \
+    " WHEN coalesce(os.promised, 0) >= f.qty"                                  \
     " AND os.promised > 0 AND os.delivered >= os.promised THEN 'delivered'"    \
-    " WHEN coalesce(os.promised, 0) >= coalesce(f.qty, 0)"                     \
+    " WHEN coalesce(os.promised, 0) >= f.qty"                                  \
     " AND os.promised > 0 THEN 'promised' ELSE 'available' END AS state,"      \
-    " coalesce(os.promised, 0) > coalesce(f.qty, 0) AND os.promised > 0"       \
+    " f.qty IS NOT NULL AND coalesce(os.promised, 0) > f.qty"                  \
     " AS over_promised FROM e_offers f"                                        \
     " LEFT JOIN offer_sums os ON os.offer = f.id"                              \
     " LEFT JOIN e_organisations o ON o.id = f.organisation AND o.deleted = 0"  \
@@ -206,6 +210,43 @@
     " l.note FROM ch LEFT JOIN cd l ON l.id = (SELECT c2.id FROM cd c2"        \
     " WHERE c2.hid = ch.id ORDER BY c2.reached IS NOT 0 DESC, c2.time DESC,"   \
     " c2.id DESC LIMIT 1)) "
+
+/* proto/schema.md, "Donations and their use": every donation that is no
+ * correction, with what it received (its amount unless a correction
+ * reverses it, then 0), committed, disbursed and spent (the effective
+ * ledger rows naming it), used (disbursed + spent), balance (received -
+ * used) and overdrawn (committed or used above received), as
+ * donation_rows. ?1: only the donations received by this organisation
+ * (NULL: all). */
+#define DONATION_ROWS                                                          \
+    "WITH lx AS (" EFFECTIVE("v_ledger") "), "                                 \
+    "ls AS (SELECT donation, sum(CASE WHEN kind = 'commitment' THEN amount"    \
+    " ELSE 0 END) AS committed, sum(CASE WHEN kind = 'disbursement' THEN"      \
+    " amount ELSE 0 END) AS disbursed, sum(CASE WHEN kind = 'expenditure'"     \
+    " THEN amount ELSE 0 END) AS spent, count(*) AS transactions FROM lx"      \
+    " GROUP BY donation), "                                                    \
+    "dr AS (SELECT d.*, (SELECT min(r.id) FROM v_donations r WHERE"            \
+    " r.reverses = d.id) AS reversed_by FROM v_donations d"                    \
+    " WHERE d.reverses IS NULL AND (?1 IS NULL OR d.organisation = ?1)), "     \
+    "donation_rows AS (SELECT dr.id AS donation, dr.time, dr.kind,"            \
+    " coalesce(dr.currency, 'CNY') AS currency, dr.amount,"                    \
+    " CASE WHEN dr.reversed_by IS NULL THEN dr.amount ELSE 0 END AS received," \
+    " dr.reversed_by, coalesce(dr.anonymous, 0) AS anonymous, dr.donor,"       \
+    " dr.donor_org, dg.name AS donor_org_name, dr.goods, dr.item, dr.qty,"     \
+    " dr.organisation, o.name AS organisation_name, dr.restriction,"           \
+    " dr.reference, dr.stock_move, dr.note,"                                   \
+    " coalesce(ls.committed, 0) AS committed,"                                 \
+    " coalesce(ls.disbursed, 0) AS disbursed,"                                 \
+    " coalesce(ls.spent, 0) AS spent,"                                         \
+    " coalesce(ls.disbursed, 0) + coalesce(ls.spent, 0) AS used,"              \
+    " coalesce(ls.transactions, 0) AS transactions FROM dr"                    \
+    " LEFT JOIN ls ON ls.donation = dr.id"                                     \
+    " LEFT JOIN e_organisations o ON o.id = dr.organisation AND o.deleted = 0" \
+    " LEFT JOIN e_organisations dg ON dg.id = dr.donor_org"                    \
+    " AND dg.deleted = 0), "                                                   \
+    "donation_sums AS (SELECT *, received - used AS balance,"                  \
+    " (committed > received OR used > received) AS overdrawn"                 \
+    " FROM donation_rows) "
 
 /* clang-format on */
 

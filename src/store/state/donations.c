@@ -1,0 +1,293 @@
+/* donations.c - donations and their use (捐赠, issue 16) read from the
+ * merged state: the public disclosure (捐赠公示) of an organisation or of
+ * the township, and this node's checks of a ledger row or a correction
+ * its own people type.
+ *
+ * What a donation received, committed and used is derived from the
+ * effective donations and ledger rows (viewsql.h DONATION_ROWS;
+ * proto/schema.md, "Donations and their use"), never stored, so two
+ * expenditures written on two nodes that together exceed a donation are
+ * both kept and the donation is flagged overdrawn everywhere. The
+ * disclosure carries no personal data of recipients: no household, name,
+ * ID number or phone, only counts per village (proto/reports.md,
+ * "Donation disclosure"). */
+#include "render.h"
+#include "state.h"
+#include "viewsql.h"
+
+#include "../store.h"
+
+#include "../../core/codec.h"
+#include "../../core/error_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* clang-format off */
+/* The donations a disclosure lists: every one that is no correction,
+ * except a reversed one that nothing uses. */
+#define LISTED " (reversed_by IS NULL OR transactions > 0) "
+
+#define DISCLOSED_DONATIONS                                                    \
+    DONATION_ROWS "SELECT donation, time, kind, currency, amount, received,"   \
+    " reversed_by IS NOT NULL AS reversed, anonymous, CASE WHEN anonymous"     \
+    " THEN NULL ELSE coalesce(donor_org_name, donor) END AS donor, goods,"     \
+    " qty, organisation, organisation_name, restriction, reference,"           \
+    " committed, disbursed, spent, used, balance, overdrawn, transactions"     \
+    " FROM donation_sums WHERE" LISTED "ORDER BY time, donation"
+
+#define DISCLOSED_TOTALS                                                       \
+    DONATION_ROWS "SELECT currency, sum(reversed_by IS NULL) AS donations,"    \
+    " sum(received) AS received, sum(committed) AS committed,"                 \
+    " sum(disbursed) AS disbursed, sum(spent) AS spent, sum(used) AS used,"    \
+    " sum(balance) AS balance, sum(overdrawn) AS overdrawn"                    \
+    " FROM donation_sums WHERE" LISTED "GROUP BY currency"                     \
+    " ORDER BY currency <> 'CNY', currency"
+
+/* The effective ledger rows of the listed donations, each with its
+ * place: its village, else the village of the household its relief
+ * payment paid (the household itself never leaves this query). */
+#define LEDGER_PLACES                                                          \
+    DONATION_ROWS ", lv AS (SELECT l.id, l.time, l.kind, l.donation,"          \
+    " l.amount, d.currency, l.purpose, l.organisation, l.reference,"           \
+    " l.relief, l.stock_move, l.match, coalesce(l.village, h.village) AS"      \
+    " place, rf.household AS hh FROM lx l JOIN donation_sums d"                \
+    " ON d.donation = l.donation AND" LISTED "LEFT JOIN v_relief rf"           \
+    " ON rf.id = l.relief LEFT JOIN e_households h ON h.id = rf.household) "
+
+#define DISCLOSED_LEDGER                                                       \
+    LEDGER_PLACES "SELECT lv.id AS tx, lv.time, lv.kind, lv.donation,"         \
+    " lv.amount, lv.currency, lv.purpose, lv.place AS village,"                \
+    " o.name AS organisation_name, lv.reference,"                              \
+    " lv.relief IS NOT NULL AS relief_payment,"                                \
+    " lv.stock_move IS NOT NULL AS stock_move, lv.match IS NOT NULL AS"        \
+    " matched FROM lv LEFT JOIN e_organisations o ON o.id = lv.organisation"   \
+    " AND o.deleted = 0 ORDER BY lv.time, lv.id"
+
+/* What was used per village: households paid relief (counted, never
+ * named), the amount and the number of transactions. */
+#define DISCLOSED_VILLAGES                                                     \
+    LEDGER_PLACES "SELECT coalesce(place, '') AS village, currency,"           \
+    " count(DISTINCT hh) AS households, sum(amount) AS amount,"                \
+    " count(*) AS transactions FROM lv"                                        \
+    " WHERE kind IN ('disbursement', 'expenditure') GROUP BY 1, 2"             \
+    " ORDER BY 1 = '', 1, 2"
+/* clang-format on */
+
+static int id_arg(const char *hex, uint8_t *id, struct hz_err *err)
+{
+    if (strlen(hex) != 2 * HZ_ROW_LEN || hex_decode(hex, id, HZ_ROW_LEN) != 0)
+        return hz_err_set(err, HZ_EINVAL,
+                          "an organisation id is 32 hex digits");
+    return 0;
+}
+
+/* The organisation @id as {organisation, name}, or HZ_ENOTFOUND. */
+static int organisation_of(hz_node *n, const uint8_t *id, json_t **out,
+                           struct hz_err *err)
+{
+    json_t *rows = json_array();
+    int rv = db_rows_json(&n->db,
+                          "SELECT id AS organisation, name FROM"
+                          " e_organisations WHERE id = ?1 AND deleted = 0",
+                          DB_ARGS(DB_ROW(id)), rows, err);
+    if (rv == 0 && json_array_size(rows) == 0)
+        rv = hz_err_set(err, HZ_ENOTFOUND, "no such organisation");
+    *out = rv == 0 ? json_incref(json_array_get(rows, 0)) : NULL;
+    json_decref(rows);
+    return rv;
+}
+
+int donations_disclosure(hz_node *n, const struct hz_report_opts *o,
+                         json_t **out, struct hz_err *err)
+{
+    *out = NULL;
+    uint8_t id[HZ_ROW_LEN];
+    json_t *org = NULL;
+    int rv = o->id != NULL ? id_arg(o->id, id, err) : 0;
+    if (rv == 0 && o->id != NULL)
+        rv = organisation_of(n, id, &org, err);
+    const struct db_arg by = o->id != NULL ? DB_ROW(id) : DB_NULL;
+    static const char *const sql[] = {DISCLOSED_TOTALS, DISCLOSED_DONATIONS,
+                                      DISCLOSED_LEDGER, DISCLOSED_VILLAGES};
+    static const char *const keys[] = {"totals", "donations", "ledger",
+                                       "villages"};
+    json_t *parts[4] = {NULL, NULL, NULL, NULL};
+    for (size_t i = 0; i < 4; i++) {
+        parts[i] = json_array();
+        if (rv == 0)
+            rv = db_rows_json(&n->db, sql[i], DB_ARGS(by), parts[i], err);
+    }
+    if (rv == 0) {
+        *out = json_pack("{s:s, s:I, s:O?}", "report", "disclosure", "made",
+                         (json_int_t)o->now, "organisation", org);
+        for (size_t i = 0; *out != NULL && i < 4; i++)
+            json_object_set(*out, keys[i], parts[i]);
+        if (*out == NULL)
+            rv = hz_err_set(err, HZ_ENOMEM, "disclosure");
+    }
+    for (size_t i = 0; i < 4; i++)
+        json_decref(parts[i]);
+    json_decref(org);
+    return rv;
+}
+
+/* ---- a ledger row or a correction, checked on local input */
+
+static bool is_id(const struct value *v)
+{
+    return v != NULL && v->type == VALUE_BIN && v->s.len == HZ_ROW_LEN;
+}
+
+static bool is_commitment(const struct value *kind)
+{
+    return kind != NULL && kind->type == VALUE_STR && kind->s.len == 10 &&
+           memcmp(kind->s.p, "commitment", 10) == 0;
+}
+
+/* What this node holds of a donation. */
+struct held {
+    bool found, reversed;
+    int64_t received, committed, used, transactions;
+};
+
+static int read_donation(void *data, sqlite3_stmt *st, struct hz_err *err)
+{
+    (void)err;
+    struct held *h = data;
+    h->found = true;
+    h->reversed = sqlite3_column_type(st, 0) != SQLITE_NULL;
+    h->received = sqlite3_column_int64(st, 1);
+    h->committed = sqlite3_column_int64(st, 2);
+    h->used = sqlite3_column_int64(st, 3);
+    h->transactions = sqlite3_column_int64(st, 4);
+    return 0;
+}
+
+static int donation_held(hz_node *n, const struct value *id, struct held *h,
+                         struct hz_err *err)
+{
+    memset(h, 0, sizeof *h);
+    return db_each(&n->db,
+                   DONATION_ROWS "SELECT reversed_by, received, committed,"
+                                 " used, transactions FROM donation_sums"
+                                 " WHERE donation = ?2",
+                   DB_ARGS(DB_NULL, DB_BLOB(id->s.p, id->s.len)), read_donation,
+                   h, err);
+}
+
+/* A new ledger row: its donation is held here, not reversed, and has
+ * @amount left to commit (a commitment) or to use (a disbursement or an
+ * expenditure). */
+static int check_use(hz_node *n, const struct op *o, struct hz_err *err)
+{
+    const struct value *d = body_op_value(o, "donation"),
+                       *kind = body_op_value(o, "kind"),
+                       *amount = body_op_value(o, "amount");
+    if (!is_id(d) || kind == NULL || kind->type != VALUE_STR || amount == NULL)
+        return 0; /* the schema's rules refuse it */
+    struct held h;
+    int rv = donation_held(n, d, &h, err);
+    if (rv != 0)
+        return rv;
+    if (!h.found)
+        return hz_err_set(err, HZ_EVALUE, "donation: no such donation");
+    if (h.reversed)
+        return hz_err_set(err, HZ_EVALUE, "donation: it was reversed");
+    bool commit = is_commitment(kind);
+    int64_t left = h.received - (commit ? h.committed : h.used);
+    if (amount->i > left)
+        return hz_err_set(err, HZ_EVALUE,
+                          "amount: more than the donation has left to %s"
+                          " (%lld in minor units)",
+                          commit ? "commit" : "use",
+                          (long long)(left > 0 ? left : 0));
+    return 0;
+}
+
+/* A correction (a row naming the row it reverses) of @table: that row is
+ * held here, is no correction itself, is not reversed already, and the
+ * correction repeats its @same columns. */
+static int check_reversal(hz_node *n, const struct op *o, const char *table,
+                          const struct value *r, struct hz_err *err)
+{
+    const struct value *donation = body_op_value(o, "donation"),
+                       *kind = body_op_value(o, "kind"),
+                       *amount = body_op_value(o, "amount");
+    bool ledger = strcmp(table, "ledger") == 0;
+    if (kind == NULL || kind->type != VALUE_STR || amount == NULL ||
+        (ledger && !is_id(donation)))
+        return 0;
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT CASE WHEN x.reverses IS NOT NULL THEN 3 WHEN EXISTS"
+             " (SELECT 1 FROM v_%s c WHERE c.reverses = x.id) THEN 2"
+             " WHEN x.kind = ?2 AND x.amount = ?3 AND %s THEN 0 ELSE 1 END"
+             " FROM v_%s x WHERE x.id = ?1",
+             table, ledger ? "x.donation = ?4" : "?4 IS NULL", table);
+    char kind_text[32]; /* an enum value: short, checked by the schema */
+    snprintf(kind_text, sizeof kind_text, "%.*s", (int)kind->s.len,
+             (const char *)kind->s.p);
+    int64_t state = 0;
+    bool found = false;
+    int rv = db_int(
+        &n->db, sql,
+        DB_ARGS(DB_BLOB(r->s.p, r->s.len), DB_TEXT(kind_text),
+                DB_INT(amount->i),
+                ledger ? DB_BLOB(donation->s.p, donation->s.len) : DB_NULL),
+        &state, &found, err);
+    if (rv != 0)
+        return rv;
+    if (!found || state == 3)
+        return hz_err_set(err, HZ_EVALUE, "reverses: no such %s row", table);
+    if (state == 2)
+        return hz_err_set(err, HZ_EVALUE, "reverses: reversed already");
+    if (state == 1)
+        return hz_err_set(err, HZ_EVALUE,
+                          "reverses: a correction repeats the kind and"
+                          " amount%s of the row it reverses",
+                          ledger ? ", and the donation," : "");
+    if (ledger)
+        return 0;
+    /* A donation that ledger rows use stays: reversing it would leave
+     * them overdrawn. */
+    struct held h;
+    rv = donation_held(n, r, &h, err);
+    if (rv == 0 && h.transactions > 0)
+        rv = hz_err_set(err, HZ_EVALUE,
+                        "reverses: %lld ledger rows use the donation;"
+                        " reverse them first",
+                        (long long)h.transactions);
+    return rv;
+}
+
+int donations_check_write(hz_node *n, const struct op *o, struct hz_err *err)
+{
+    HZ_ASSERT(o->kind == OP_INS);
+    const char *t = o->table->name;
+    bool ledger = strcmp(t, "ledger") == 0;
+    if (!ledger && strcmp(t, "donations") != 0)
+        return 0;
+    const struct value *r = body_op_value(o, "reverses");
+    if (is_id(r))
+        return check_reversal(n, o, t, r, err);
+    return ledger ? check_use(n, o, err) : 0;
+}
+
+int donations_check_applied(hz_node *n, const struct op *o, struct hz_err *err)
+{
+    HZ_ASSERT(o->kind == OP_INS);
+    HZ_ASSERT(db_in_txn(&n->db));
+    const struct value *d = body_op_value(o, "donation");
+    if (strcmp(o->table->name, "ledger") != 0 ||
+        is_id(body_op_value(o, "reverses")) || !is_id(d))
+        return 0;
+    bool commit = is_commitment(body_op_value(o, "kind"));
+    struct held h;
+    int rv = donation_held(n, d, &h, err);
+    if (rv == 0 && (commit ? h.committed : h.used) > h.received)
+        rv = hz_err_set(err, HZ_EVALUE,
+                        "amount: the batch's rows together use more than"
+                        " the donation has left");
+    return rv;
+}
