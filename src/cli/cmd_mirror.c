@@ -37,6 +37,18 @@ static const struct {
     {MIRROR_LOCKED, "另一个节点正在写入本网络的镜像(锁被占用)，未做任何更改",
      "another node is writing this network's mirror (the lock is held):"
      " nothing changed"},
+    {MIRROR_READER_NAME, "只读角色名只能由小写字母、数字和 _ 组成，未连接",
+     "the reader role's name: lower-case letters, digits and _ only: not"
+     " connected"},
+    {MIRROR_READER_MISSING,
+     "PostgreSQL 中没有该只读角色(请先 CREATE ROLE)，未做任何更改",
+     "PostgreSQL has no such reader role (CREATE ROLE it first): nothing"
+     " changed"},
+    {MIRROR_READER_WRITES,
+     "该角色能写入镜像(即镜像所用角色、其成员或超级用户)，不能作只读角色，"
+     "未做任何更改",
+     "that role can write to the mirror (the mirror's own role, a member of"
+     " it, or a superuser): not a reader, nothing changed"},
     {MIRROR_SERVER, "PostgreSQL 执行失败，本批未写入(下次从上次提交处继续)",
      "a PostgreSQL statement failed: this batch was not written (the next"
      " run resumes after the last committed one)"},
@@ -87,7 +99,8 @@ static void print_pass(struct cli *c, const struct mirror *m,
 int cmd_mirror(struct cli *c, struct form *f)
 {
     struct mirror_opts o = {.url = form_get(f, "URL"),
-                            .batch = MIRROR_BATCH_DEFAULT};
+                            .batch = MIRROR_BATCH_DEFAULT,
+                            .reader = form_get(f, "--reader")};
     const char *batch = form_get(f, "--batch");
     if (batch != NULL)
         o.batch = (size_t)strtoull(batch, NULL, 10);

@@ -1016,6 +1016,10 @@ static const struct cli_param mirror_params[] = {
      .en = "rows per PostgreSQL transaction (default 1000)",
      .lo = 1,
      .hi = 10000},
+    OPT("--reader", "ROLE", NULL,
+        "授予该角色只读权限(看板用：模式、各表和视图的 SELECT)",
+        "grant this role read-only access (for dashboards: the schema, SELECT"
+        " on the tables and views)"),
     END,
 };
 

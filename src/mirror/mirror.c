@@ -21,6 +21,7 @@
  * and is never printed; a host other than a Unix socket or loopback gets
  * sslmode=verify-full unless the URL sets sslmode. */
 #include "mirror.h"
+#include "views.h"
 
 #include "../core/error_int.h"
 #include "../core/limits.h"
@@ -45,6 +46,7 @@ struct mirror {
     PGconn *pg;
     const struct schema *schema;
     char sch[MIRROR_SCHEMA_LEN_MAX + 1];
+    const char *reader; /* borrowed from the opts, or NULL */
     char network[2 * 16 + 1], node[2 * 32 + 1], hash[2 * 32 + 1];
     size_t batch;
     unsigned long kill_in_batch, stall_in_batch;
@@ -161,6 +163,20 @@ static int prepare(struct mirror *m, const char *name, const struct sql *s,
 
 /* ---- the URL */
 
+/* Is @name (@len bytes) a name we quote without escaping: lower-case
+ * letters, digits and _, not a digit first? */
+static bool name_ok(const char *name, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        bool ok = (c >= 'a' && c <= 'z') || c == '_' ||
+                  (i > 0 && c >= '0' && c <= '9');
+        if (!ok)
+            return false;
+    }
+    return len > 0;
+}
+
 /* Take "schema=NAME" out of the URL's query (libpq knows no such
  * parameter) into @schema; the rest of the URL into @clean. */
 static int take_schema(const char *url, char *clean, char *schema,
@@ -188,15 +204,10 @@ static int take_schema(const char *url, char *clean, char *schema,
             size_t n = len - 7;
             if (n > MIRROR_SCHEMA_LEN_MAX)
                 return hz_err_set(err, HZ_EINVAL, "schema name too long");
-            for (size_t i = 0; i < n; i++) {
-                char c = p[7 + i];
-                bool ok = (c >= 'a' && c <= 'z') || c == '_' ||
-                          (i > 0 && c >= '0' && c <= '9');
-                if (!ok)
-                    return hz_err_set(err, HZ_EINVAL,
-                                      "schema name: lower-case letters,"
-                                      " digits and _ only");
-            }
+            if (!name_ok(p + 7, n))
+                return hz_err_set(err, HZ_EINVAL,
+                                  "schema name: lower-case letters,"
+                                  " digits and _ only");
             memcpy(schema, p + 7, n);
             schema[n] = '\0';
             continue;
@@ -387,6 +398,49 @@ static void add_table(struct mirror *m, struct sql *s,
                "that node's state hash then");
 }
 
+/* The read-only role's rights (checked by check_reader): to find the
+ * schema, and to read each table and view the mirror makes; nothing
+ * else. */
+static void grant_reader(struct mirror *m, struct sql *s)
+{
+    sql_add(s, "GRANT USAGE ON SCHEMA \"%s\" TO \"%s\";", m->sch, m->reader);
+    sql_add(s,
+            "GRANT SELECT ON TABLE \"%s\".huzhu_mirror_state,"
+            " \"%s\".huzhu_conflicts",
+            m->sch, m->sch);
+    for (size_t i = 0; i < m->schema->n_tables; i++)
+        sql_add(s, ", \"%s\".\"%s\"", m->sch, m->schema->tables[i].name);
+    for (size_t i = 0; i < mirror_views_count(); i++)
+        sql_add(s, ", \"%s\".\"%s\"", m->sch, mirror_views_name(i));
+    sql_add(s, " TO \"%s\";", m->reader);
+}
+
+/* The role given for dashboards exists and cannot write through the
+ * mirror's own rights: it is not the mirror's role, nor a member of it,
+ * nor a superuser (pg_has_role holds for all three). */
+static int check_reader(struct mirror *m, enum mirror_fault *fault,
+                        struct hz_err *err)
+{
+    const char *params[] = {m->reader};
+    PGresult *r = PQexecParams(m->pg,
+                               "SELECT pg_has_role(oid, current_user,"
+                               " 'USAGE') FROM pg_roles WHERE rolname = $1",
+                               1, NULL, params, NULL, NULL, 0);
+    int rv = 0;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        rv = server_fail(m, r, fault, "reader", err);
+    else if (PQntuples(r) != 1) {
+        *fault = MIRROR_READER_MISSING;
+        rv = hz_err_set(err, HZ_ENOTFOUND, "no role %s", m->reader);
+    } else if (strcmp(PQgetvalue(r, 0, 0), "t") == 0) {
+        *fault = MIRROR_READER_WRITES;
+        rv = hz_err_set(err, HZ_EINVAL, "role %s can write as the mirror",
+                        m->reader);
+    }
+    PQclear(r);
+    return rv;
+}
+
 static int create_tables(struct mirror *m, enum mirror_fault *fault,
                          struct hz_err *err)
 {
@@ -417,6 +471,14 @@ static int create_tables(struct mirror *m, enum mirror_fault *fault,
                 "conflicts to review (as huzhu conflicts lists them)");
     for (size_t i = 0; i < m->schema->n_tables; i++)
         add_table(m, &s, &m->schema->tables[i]);
+    char *views = mirror_views_sql(m->sch);
+    if (views == NULL)
+        s.failed = true;
+    else
+        sql_add(&s, "%s", views);
+    free(views);
+    if (m->reader != NULL)
+        grant_reader(m, &s);
     sql_add(&s, "COMMIT;");
     int rv = s.failed ? hz_err_set(err, HZ_ENOMEM, "mirror tables")
                       : exec(m, s.p, fault, "create tables", err);
@@ -526,6 +588,15 @@ int mirror_open(hz_node *n, const struct mirror_opts *o, struct mirror **out,
     m->kill_in_batch = o->kill_in_batch;
     m->stall_in_batch = o->stall_in_batch;
     m->stall_until = o->stall_until;
+    m->reader = o->reader;
+    if (o->reader != NULL && (strlen(o->reader) > MIRROR_SCHEMA_LEN_MAX ||
+                              !name_ok(o->reader, strlen(o->reader)))) {
+        free(m);
+        free(clean);
+        *fault = MIRROR_READER_NAME;
+        return hz_err_set(err, HZ_EINVAL,
+                          "reader role: lower-case letters, digits and _");
+    }
     hz_node_key_hex(n, m->node);
     int64_t top;
     int rv = take_schema(o->url, clean, m->sch, fault, err);
@@ -556,6 +627,8 @@ int mirror_open(hz_node *n, const struct mirror_opts *o, struct mirror **out,
         }
         PQclear(r);
     }
+    if (rv == 0 && m->reader != NULL)
+        rv = check_reader(m, fault, err);
     if (rv == 0)
         rv = create_tables(m, fault, err);
     if (rv == 0)

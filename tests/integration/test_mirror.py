@@ -115,16 +115,21 @@ class Postgres:
         return ("postgresql:///%s?host=%s&port=%d&user=hz%s"
                 % (self.db, self.dir, self.port, extra))
 
-    def psql(self, sql, db=None):
-        """One value (text) of one query, or "" for none."""
+    def psql(self, sql, db=None, user="hz", expect_ok=True):
+        """One value (text) of one query, or "" for none; with
+        expect_ok=False, the error text of a query that must fail."""
         p = subprocess.run([self.psql_bin, "-X", "-A", "-t", "-q", "-v",
                             "ON_ERROR_STOP=1", "-h", self.dir, "-p",
-                            str(self.port), "-U", "hz", "-d", db or self.db,
+                            str(self.port), "-U", user, "-d", db or self.db,
                             "-c", sql],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            timeout=60)
-        if p.returncode != 0:
+        if expect_ok and p.returncode != 0:
             raise T.Failure("psql %r: %s" % (sql, p.stderr.decode()))
+        if not expect_ok:
+            if p.returncode == 0:
+                raise T.Failure("psql %r as %s succeeded" % (sql, user))
+            return p.stderr.decode()
         return p.stdout.decode().strip()
 
     def json(self, sql):
@@ -178,7 +183,8 @@ def mirrored_tables(pg, schema="public"):
     return [t for t in pg.psql(
         "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM"
         " information_schema.tables WHERE table_schema = '%s' AND"
-        " table_name NOT LIKE 'huzhu\\_%%'" % schema).split(",") if t]
+        " table_type = 'BASE TABLE' AND table_name NOT LIKE 'huzhu\\_%%'"
+        % schema).split(",") if t]
 
 
 def pg_rows(pg, table, network, deleted=False, schema="public"):
@@ -219,6 +225,50 @@ def check_same_as_ls(n, pg, network, what, schema="public"):
     for t in tables:
         T.check_eq(pg_rows(pg, t, network, schema=schema), n.js("ls", t),
                    "%s: %s as huzhu ls lists it" % (what, t))
+
+
+# The derived views and the columns `huzhu show VIEW --json` gives.
+VIEWS = {
+    "occupancy": ["site", "name", "kind", "capacity", "area_m2", "present",
+                  "over_capacity", "m2_per_person"],
+    "stock": ["site", "site_name", "item", "item_name", "unit", "on_hand",
+              "moves"],
+    "received": ["household", "head_name", "item", "item_name", "unit",
+                 "received", "times"],
+}
+
+
+def pg_view(pg, view, network):
+    """The rows of the mirror's view @view of @network, as huzhu show
+    prints them (ids as 32 hex, over_capacity 0 or 1, nulls left out)."""
+    cols = []
+    for c in VIEWS[view]:
+        expr = '"%s"' % c
+        if c in ("site", "item", "household"):
+            expr = "replace(%s::text, '-', '')" % expr
+        elif c == "over_capacity":
+            expr = "%s::int" % expr
+        cols.append("'%s', %s" % (c, expr))
+    return sorted(pg.json(
+        "SELECT coalesce(json_agg(json_strip_nulls(json_build_object(%s))),"
+        " '[]') FROM \"%s\" WHERE network = '%s'"
+        % (", ".join(cols), view, network)), key=json.dumps)
+
+
+def node_view(n, view, unnamed=()):
+    """huzhu show @view, only VIEWS' columns, nulls left out; the names
+    of the rows in @unnamed (site, item or household ids the node holds
+    as tombstones) left out as well: a tombstone in the mirror keeps no
+    name (proto/cli.md, "The county mirror", "Views")."""
+    rows = []
+    for r in n.js("show", view):
+        row = {c: r[c] for c in VIEWS[view] if r.get(c) is not None}
+        for ref, name in (("site", "site_name"), ("item", "item_name"),
+                          ("household", "head_name")):
+            if row.get(ref) in unnamed:
+                row.pop(name, None)
+        rows.append(row)
+    return sorted(rows, key=json.dumps)
 
 
 def changes(n):
@@ -337,6 +387,69 @@ def two_nodes_mirror_as_ls_shows_them_and_then_only_what_changed():
                    [{"id": rows["site"]}],
                    "the tombstone: its id, deleted, every other column null")
         T.check_eq(pg.psql("SELECT deleted FROM sites"), "t", "deleted = true")
+
+        # the derived views: merges, check-outs, corrections, tombstones
+        p, hh = rows["persons"], rows["households"]
+        site2 = b.put("sites", "name=二号点", "kind=shelter", "capacity=2",
+                      "area_m2=10")
+        item2 = b.put("items", "name=饮用水", "unit=箱")
+        for person in (p[1], p[2], p[4], p[5]):
+            b.out("checkin", person, site2, "--time", str(T1))
+        b.out("checkout", p[2])
+        b.out("merge", "persons", p[4], p[5])  # counted once
+        undone = b.js("checkin", p[3], site2, "--time", str(T1))["id"]
+        b.put("stays", "reverses=" + undone, "kind=in", "person=" + p[3],
+              "site=" + site2, "time=%d" % T1)
+        b.out("stock", "receive", site2, item2, "30", "--time", str(T1))
+        b.out("stock", "distribute", site2, item2, "5", "--household", hh[0],
+              "--time", str(T1))
+        b.out("stock", "distribute", site2, item2, "3", "--household", hh[1],
+              "--time", str(T1))
+        b.out("merge", "households", hh[0], hh[1])
+        wrong = b.js("stock", "distribute", site2, item2, "2", "--household",
+                     hh[3], "--time", str(T1))["id"]
+        b.put("stock_moves", "reverses=" + wrong, "kind=distributed",
+              "site=" + site2, "item=" + item2, "qty=-2",
+              "household=" + hh[3], "time=%d" % T1)
+        b.out("del", "households", hh[3])
+        mirror(b, pg)
+        occupancy = node_view(b, "occupancy")
+        T.check_eq([(r["present"], r["over_capacity"]) for r in occupancy],
+                   [(2, 0)], "the scenario: two at site 2 (merged once)")
+        for view in VIEWS:
+            T.check_eq(pg_view(pg, view, network),
+                       node_view(b, view, unnamed=(rows["site"],)),
+                       "the view %s as huzhu show %s gives it" % (view, view))
+        T.check_eq(pg.psql("SELECT obj_description('received'::regclass)"),
+                   "各户已领取物资(同 huzhu received) / what each household"
+                   " received (as huzhu received shows it)",
+                   "views commented in Chinese and English")
+
+        # a read-only role for dashboards: reads the tables and views,
+        # writes nothing; a role missing, or one that could write, refused
+        pg.psql("CREATE ROLE dash LOGIN")
+        for role, rc, text in (("dash_missing", T.EXIT_NOTFOUND, "没有该只读角色"),
+                               ("hz", T.EXIT_USAGE, "不能作只读角色"),
+                               ("Dash;", T.EXIT_USAGE, "只读角色名只能由")):
+            r = b.run("mirror", pg.url(), "--once", "--reader", role)
+            T.check_eq(r.rc, rc, "--reader %s refused" % role)
+            T.check(text in r.err, "says why: " + r.err)
+        T.check_eq(pg.psql("SELECT has_schema_privilege('dash', 'public',"
+                           " 'USAGE') AND has_table_privilege('dash',"
+                           " 'persons', 'SELECT')"), "f",
+                   "nothing granted by the refusals")
+        mirror(b, pg, "--reader", "dash")
+        T.check_eq(pg.psql("SELECT count(*) FROM persons", user="dash"),
+                   pg.psql("SELECT count(*) FROM persons"), "dash reads")
+        T.check_eq(pg.psql("SELECT sum(present) FROM occupancy", user="dash"),
+                   "2", "dash reads the views")
+        for sql in ("INSERT INTO sites(network, id) VALUES('x',"
+                    " gen_random_uuid())", "UPDATE persons SET name = 'x'",
+                    "DELETE FROM huzhu_mirror_state",
+                    "CREATE TABLE public.mine(x int)"):
+            T.check("permission denied" in pg.psql(sql, user="dash",
+                                                   expect_ok=False),
+                    "dash may not: " + sql)
 
 
 @cases.case
@@ -489,16 +602,19 @@ def a_schema_of_the_url_and_a_newer_column_keep_the_data():
         check_same_as_ls(a, pg, r["network"], "schema county", "county")
         T.check_eq(mirrored_tables(pg, "public"), [], "nothing in public")
         # a column the next schema drops (simulated): kept, not dropped;
-        # a column missing (an older mirror): added again
+        # a column missing (an older mirror; the view occupancy with it):
+        # added again
         pg.psql("ALTER TABLE county.sites ADD COLUMN old_note text;"
                 " UPDATE county.sites SET old_note = 'kept';"
-                " ALTER TABLE county.sites DROP COLUMN capacity")
+                " ALTER TABLE county.sites DROP COLUMN capacity CASCADE")
         a.put("sites", "name=新安置点", "kind=shelter", "capacity=9")
         mirror(a, pg, schema="&schema=county")
         T.check_eq(pg.psql("SELECT count(*) FROM county.sites WHERE old_note"
                            " = 'kept'"), "1", "the old column's data kept")
         T.check_eq(pg.psql("SELECT capacity FROM county.sites WHERE name ="
                            " '新安置点'"), "9", "the missing column added")
+        T.check_eq(pg.psql("SELECT capacity FROM county.occupancy WHERE name"
+                           " = '新安置点'"), "9", "the view made again")
 
         # without --once: a pass every second until SIGTERM
         p = subprocess.Popen([T.HUZHU, "-d", a.dir, "--json", "mirror",
