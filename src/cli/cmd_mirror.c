@@ -4,7 +4,7 @@
  * holding the network's lock the whole time. */
 #include "cli.h"
 
-#include "../mirror/mirror.h"
+#include "serve_mirror.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -54,14 +54,20 @@ static const struct {
      " run resumes after the last committed one)"},
 };
 
-static int fail_mirror(struct cli *c, enum mirror_fault fault, int code,
-                       const struct hz_err *err)
+const char *cmd_mirror_fault_text(const struct cli *c, enum mirror_fault fault)
 {
     for (size_t i = 0; i < sizeof fault_text / sizeof fault_text[0]; i++)
         if (fault_text[i].fault == fault)
-            return cli_fail_text(
-                c, code, cli_tr(c, fault_text[i].zh, fault_text[i].en), err);
-    return cli_fail(c, code, err);
+            return cli_tr(c, fault_text[i].zh, fault_text[i].en);
+    return NULL;
+}
+
+int cmd_mirror_fail(struct cli *c, enum mirror_fault fault, int code,
+                    const struct hz_err *err)
+{
+    const char *text = cmd_mirror_fault_text(c, fault);
+    return text != NULL ? cli_fail_text(c, code, text, err)
+                        : cli_fail(c, code, err);
 }
 
 static void print_pass(struct cli *c, const struct mirror *m,
@@ -119,7 +125,7 @@ int cmd_mirror(struct cli *c, struct form *f)
     struct mirror *m = NULL;
     int rv = mirror_open(c->node, &o, &m, &fault, &err);
     if (rv != 0)
-        return fail_mirror(c, fault, rv, &err);
+        return cmd_mirror_fail(c, fault, rv, &err);
     if (!once) {
         signal(SIGINT, on_stop);
         signal(SIGTERM, on_stop);
@@ -137,5 +143,5 @@ int cmd_mirror(struct cli *c, struct form *f)
             nanosleep(&second, NULL);
     } while (!once && !stop_asked);
     mirror_close(m);
-    return rv != 0 ? fail_mirror(c, fault, rv, &err) : EXIT_OK;
+    return rv != 0 ? cmd_mirror_fail(c, fault, rv, &err) : EXIT_OK;
 }

@@ -991,6 +991,12 @@ static const struct cli_param serve_params[] = {
          "在非本机地址上用明文 HTTP(不加密，仅在无法使用 HTTPS 时)",
          "plain HTTP on an address other than loopback (unencrypted; only"
          " where HTTPS cannot be used)"),
+    OPT("--mirror", "URL", NULL,
+        "同时把本节点的数据镜像到县级 PostgreSQL(同 huzhu mirror 的地址；"
+        "数据库不可用时自动重试，同步照常)",
+        "also mirror this node's records into a county PostgreSQL database"
+        " (the URL as huzhu mirror takes it; retried while the database is"
+        " down, sync unaffected)"),
     END,
 };
 

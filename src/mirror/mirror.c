@@ -324,6 +324,22 @@ static int connect_pg(struct mirror *m, const char *url,
     return hz_err_set(err, auth ? HZ_EPERM : HZ_EIO, "postgresql: %s", detail);
 }
 
+int mirror_check_url(const char *url, enum mirror_fault *fault,
+                     struct hz_err *err)
+{
+    *fault = MIRROR_OK;
+    char *clean = malloc(URL_LEN_MAX);
+    char schema[MIRROR_SCHEMA_LEN_MAX + 1];
+    if (clean == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "mirror");
+    bool local, has_sslmode;
+    int rv = take_schema(url, clean, schema, fault, err);
+    if (rv == 0)
+        rv = read_url(clean, &local, &has_sslmode, fault, err);
+    free(clean);
+    return rv;
+}
+
 /* ---- tables */
 
 static const char *pg_type(const struct col_def *c)

@@ -540,6 +540,44 @@ def a_revocation_later_removes_the_revoked_rows():
 
 
 @cases.case
+def serve_mirror_follows_synced_writes_and_outlives_postgresql():
+    with PgCase("mirror-serve") as (work, pg):
+        r = T.Node.create(work, "测试乡政府", "r")
+        r.js("network", "create", "--name", "测试乡")
+        d = T.Node.create(work, "测试站点", "d")
+        d.js("join", r.js("admit", d.key, "--name", "d", "--role",
+                          "coordinator")["token"])
+        r.run("serve", "--mirror", "postgresql://hz:%s@localhost/x" % SECRET,
+              expect=T.EXIT_USAGE)  # refused before serving
+
+        def mirrored(name):
+            return pg.psql("SELECT count(*) FROM sites WHERE name = '%s'"
+                           % name) == "1"
+
+        s = T.Serving(r, "--mirror", pg.url())
+        try:
+            d.put("sites", "name=同步点甲", "kind=shelter")
+            T.check(d.js("sync", s.addr)["sent"] > 0, "d synced")
+            T.wait_until(lambda: mirrored("同步点甲"), 30,
+                         "a write synced into serve reaches PostgreSQL")
+            # PostgreSQL down: serving goes on, the mirror catches up later
+            pg.stop()
+            d.put("sites", "name=同步点乙", "kind=shelter")
+            T.check(d.js("sync", s.addr)["sent"] > 0,
+                    "serve syncs while PostgreSQL is down")
+            pg.run_server()
+            T.wait_until(lambda: mirrored("同步点乙"), 90,
+                         "the mirror resumes once PostgreSQL is back")
+        finally:
+            rc, err = s.stop()
+        T.check_eq(rc, 0, "serve exits 0 on SIGTERM")
+        T.check_eq((err.count("镜像暂停"), err.count("镜像已恢复")), (1, 1),
+                   "the pause and the recovery said once each: %r" % err)
+        T.check_eq(pg_rows(pg, "sites", r.status()["network"]),
+                   r.js("ls", "sites"), "sites as huzhu ls on the server")
+
+
+@cases.case
 def refusals_say_why_and_never_show_the_password():
     with PgCase("mirror-refuse") as (work, pg):
         a = T.Node.create(work, "测试乡镇", "a")
