@@ -49,6 +49,12 @@ static const struct {
      "未做任何更改",
      "that role can write to the mirror (the mirror's own role, a member of"
      " it, or a superuser): not a reader, nothing changed"},
+    {MIRROR_OLDER,
+     "本节点的数据比正在写入镜像的节点旧(缺少它已有的条目)：不接管，"
+     "未做任何更改；先与它同步",
+     "this node's view is older than that of the node writing the mirror"
+     " (it lacks entries that node has): not taken over, nothing changed;"
+     " sync with it first"},
     {MIRROR_SERVER, "PostgreSQL 执行失败，本批未写入(下次从上次提交处继续)",
      "a PostgreSQL statement failed: this batch was not written (the next"
      " run resumes after the last committed one)"},

@@ -47,6 +47,7 @@ struct mirror {
     const struct schema *schema;
     char sch[MIRROR_SCHEMA_LEN_MAX + 1];
     const char *reader; /* borrowed from the opts, or NULL */
+    char *vector;       /* this pass's {author: seq} (JSON text), owned */
     char network[2 * 16 + 1], node[2 * 32 + 1], hash[2 * 32 + 1];
     size_t batch;
     unsigned long kill_in_batch, stall_in_batch;
@@ -468,7 +469,17 @@ static int create_tables(struct mirror *m, enum mirror_fault *fault,
             " state_hash text NOT NULL, full_copy boolean NOT NULL DEFAULT"
             " false, updated timestamptz NOT NULL DEFAULT now());",
             m->sch);
+    sql_add(&s,
+            "ALTER TABLE \"%s\".huzhu_mirror_state ADD COLUMN IF NOT EXISTS"
+            " vector jsonb;",
+            m->sch);
     char what[160];
+    snprintf(what, sizeof what, "COLUMN \"%s\".huzhu_mirror_state.vector",
+             m->sch);
+    add_comment(m, &s, what,
+                "写入节点所见: 每个作者的最高连续序号(接管须不少于它)",
+                "what the writing node had seen: each author's highest"
+                " contiguous seq (a node taking over must hold as much)");
     snprintf(what, sizeof what, "TABLE \"%s\".huzhu_mirror_state", m->sch);
     add_comment(m, &s, what,
                 "镜像进度: 每个网络由哪个节点写入、复制到其变更计数器的哪一处",
@@ -563,14 +574,15 @@ static int prepare_all(struct mirror *m, enum mirror_fault *fault,
          "\".huzhu_conflicts(network, \"table\", id, kind, \"column\","
          " heads, versions, source_node, source_state) VALUES($1, $2,"
          " $3::uuid, $4, $5, $6::jsonb, $7::bigint, $8, $9)"},
-        {"state_get", "SELECT node, counter, full_copy FROM \"",
+        {"state_get", "SELECT node, counter, full_copy, vector::text FROM \"",
          "\".huzhu_mirror_state WHERE network = $1"},
         {"state_put", "INSERT INTO \"",
          "\".huzhu_mirror_state(network, node, counter, state_hash,"
-         " full_copy, updated) VALUES($1, $2, $3::bigint, $4, $5::boolean,"
-         " now()) ON CONFLICT (network) DO UPDATE SET node = EXCLUDED.node,"
-         " counter = EXCLUDED.counter, state_hash = EXCLUDED.state_hash,"
-         " full_copy = EXCLUDED.full_copy, updated = now()"},
+         " full_copy, vector, updated) VALUES($1, $2, $3::bigint, $4,"
+         " $5::boolean, $6::jsonb, now()) ON CONFLICT (network) DO UPDATE"
+         " SET node = EXCLUDED.node, counter = EXCLUDED.counter, state_hash"
+         " = EXCLUDED.state_hash, full_copy = EXCLUDED.full_copy, vector ="
+         " EXCLUDED.vector, updated = now()"},
     };
     for (size_t i = 0; rv == 0 && i < sizeof named / sizeof named[0]; i++) {
         struct sql s = {0};
@@ -663,6 +675,7 @@ void mirror_close(struct mirror *m)
         return;
     if (m->pg != NULL)
         PQfinish(m->pg);
+    free(m->vector);
     free(m);
 }
 
@@ -794,9 +807,9 @@ static int put_state(struct mirror *m, int64_t counter, bool full,
 {
     char c[32];
     snprintf(c, sizeof c, "%lld", (long long)counter);
-    const char *params[] = {m->network, m->node, c, m->hash,
-                            full ? "true" : "false"};
-    return run(m, "state_put", 5, params, NULL, fault, err);
+    const char *params[] = {
+        m->network, m->node, c, m->hash, full ? "true" : "false", m->vector};
+    return run(m, "state_put", 6, params, NULL, fault, err);
 }
 
 /* The test hooks of struct mirror_opts, in batch @n of a pass. */
@@ -884,9 +897,65 @@ static int end_full_copy(struct mirror *m, struct mirror_pass *p,
     return rv;
 }
 
+/* This node's vector as {author: seq} (JSON text) into m->vector: what
+ * a pass stores with its counter (proto/cli.md, "The newest view"). */
+static int read_vector(struct mirror *m, struct hz_err *err)
+{
+    char *text = NULL;
+    int rv = hz_node_vector(m->n, &text, err);
+    json_t *root = rv == 0 ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    json_t *out = json_object();
+    if (rv == 0 && (root == NULL || out == NULL))
+        rv = hz_err_set(err, HZ_ENOMEM, "mirror vector");
+    size_t i;
+    json_t *a;
+    json_array_foreach(json_object_get(root, "authors"), i, a)
+    {
+        const char *key = json_string_value(json_object_get(a, "author"));
+        if (rv == 0 && key != NULL)
+            json_object_set(out, key, json_object_get(a, "seq"));
+    }
+    json_decref(root);
+    free(m->vector);
+    m->vector = rv == 0 ? json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(out);
+    if (rv == 0 && m->vector == NULL)
+        rv = hz_err_set(err, HZ_ENOMEM, "mirror vector");
+    return rv;
+}
+
+/* Does this node's view hold at least what the stored writer's did:
+ * for every author of @stored (JSON text, or NULL from a version that
+ * stored none), a seq at least as high? Else the first author short. */
+static bool holds(const struct mirror *m, const char *stored, char *short8,
+                  long long *theirs, long long *ours)
+{
+    json_t *them = stored != NULL ? json_loads(stored, 0, NULL) : NULL;
+    json_t *us = json_loads(m->vector, 0, NULL);
+    bool ok = true;
+    const char *key;
+    json_t *v;
+    json_object_foreach(them, key, v)
+    {
+        json_int_t have = json_integer_value(json_object_get(us, key));
+        if (have < json_integer_value(v)) {
+            snprintf(short8, 9, "%.8s", key);
+            *theirs = (long long)json_integer_value(v);
+            *ours = (long long)have;
+            ok = false;
+            break;
+        }
+    }
+    json_decref(them);
+    json_decref(us);
+    return ok;
+}
+
 /* Where the stored progress says to start: after its counter when this
  * node wrote it, else from the beginning as a full copy (counters of
- * two nodes are not comparable). */
+ * two nodes are not comparable) - when this node's view is as new as
+ * the writer's: the mirror goes to the newest view (DECISIONS 43). */
 static int start_at(struct mirror *m, int64_t top, struct mirror_pass *p,
                     enum mirror_fault *fault, struct hz_err *err)
 {
@@ -899,7 +968,21 @@ static int start_at(struct mirror *m, int64_t top, struct mirror_pass *p,
     bool mine = held && strcmp(PQgetvalue(r, 0, 0), m->node) == 0;
     int64_t stored = mine ? strtoll(PQgetvalue(r, 0, 1), NULL, 10) : 0;
     p->full_copy = mine && strcmp(PQgetvalue(r, 0, 2), "t") == 0;
+    char writer8[9] = "", author8[9] = "";
+    long long theirs = 0, ours = 0;
+    bool newer = !held || mine ||
+                 holds(m, PQgetisnull(r, 0, 3) ? NULL : PQgetvalue(r, 0, 3),
+                       author8, &theirs, &ours);
+    if (held)
+        snprintf(writer8, sizeof writer8, "%.8s", PQgetvalue(r, 0, 0));
     PQclear(r);
+    if (!newer) {
+        *fault = MIRROR_OLDER;
+        return hz_err_set(err, HZ_EBUSY,
+                          "writer %s saw author %s up to seq %lld, this"
+                          " node up to %lld",
+                          writer8, author8, theirs, ours);
+    }
     if (held && (!mine || stored > top)) {
         /* another node's, or a counter this node never reached (its
          * database was replaced): copy everything again; the first batch
@@ -919,7 +1002,11 @@ int mirror_run(struct mirror *m, struct mirror_pass *p,
     *fault = MIRROR_OK;
     int64_t top = 0;
     char network[2 * 16 + 1];
-    int rv = store_changes_top(m->n, &top, NULL, network, err);
+    /* the vector first: every entry in it that was applied is numbered
+     * at or before @top, so the rows copied hold the view it names */
+    int rv = read_vector(m, err);
+    if (rv == 0)
+        rv = store_changes_top(m->n, &top, NULL, network, err);
     if (rv != 0) {
         *fault = MIRROR_NODE;
         return rv;

@@ -21,6 +21,7 @@ enum mirror_fault {
     MIRROR_UNREACHABLE,    /* no server answered */
     MIRROR_AUTH,           /* the server refused the login */
     MIRROR_LOCKED,         /* another node writes this network's mirror */
+    MIRROR_OLDER,          /* the mirror's writer saw entries this node lacks */
     MIRROR_SERVER,         /* a statement failed on the server */
     MIRROR_NODE,           /* reading the node failed */
     MIRROR_READER_NAME,    /* --reader: not a plain lower-case name */

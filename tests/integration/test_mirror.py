@@ -367,6 +367,23 @@ def two_nodes_mirror_as_ls_shows_them_and_then_only_what_changed():
         T.check_eq((again["rows"], again["removed"], again["batches"]),
                    (0, 0, 0), "a second mirror with no change copies nothing")
 
+        # the mirror goes to the newest view (DECISIONS 43): b, lacking
+        # a's newest entry, is refused and changes nothing; once it holds
+        # all a's mirror saw, it takes over
+        a.put("items", "name=测试新物资", "unit=个")
+        mirror(a, pg)
+        T.check_eq(pg.json("SELECT vector FROM huzhu_mirror_state"),
+                   {x["author"]: x["seq"] for x in a.vector()["authors"]},
+                   "the writer's vector stored with its counter")
+        state = "SELECT row_to_json(s)::text FROM huzhu_mirror_state s"
+        before = pg.psql(state)
+        older = b.run("mirror", pg.url(), "--once")
+        T.check_eq(older.rc, T.EXIT_BUSY, "an older view: refused, exit 6")
+        T.check("本节点的数据比正在写入镜像的节点旧" in older.err,
+                "says why: " + older.err)
+        T.check_eq(pg.psql(state), before, "the mirror unchanged")
+        exchange(a, b, work, "3")
+
         # b takes over the network's mirror: a full copy of its rows
         rb = mirror(b, pg)
         T.check(rb["full_copy"], "another node's mirror: a full copy")
