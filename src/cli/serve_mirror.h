@@ -16,8 +16,7 @@ int cmd_mirror_fail(struct cli *c, enum mirror_fault fault, int code,
 
 /* What @fault means, in the interface's language (cmd_mirror.c); NULL for
  * a fault without a text of its own. */
-const char *cmd_mirror_fault_text(const struct cli *c,
-                                  enum mirror_fault fault);
+const char *cmd_mirror_fault_text(const struct cli *c, enum mirror_fault fault);
 
 /* Check @url (no password, a valid schema: nothing is connected) and
  * start following the node in cli_node_dir(@c) into it: a thread with

@@ -128,10 +128,17 @@ static void put_sql(char *out, size_t *at, const char *src, const char *sch)
  * COMMENT ON VIEW (the comment's text is ours, without quotes). */
 static void view_parts(const struct mview *v, const char *parts[N_PARTS])
 {
-    const char *p[N_PARTS] = {
-        "CREATE OR REPLACE VIEW @", v->name, " AS ", v->sql,
-        "; COMMENT ON VIEW @",      v->name, " IS '", v->zh,
-        " / ",                      v->en,   "';"};
+    const char *p[N_PARTS] = {"CREATE OR REPLACE VIEW @",
+                              v->name,
+                              " AS ",
+                              v->sql,
+                              "; COMMENT ON VIEW @",
+                              v->name,
+                              " IS '",
+                              v->zh,
+                              " / ",
+                              v->en,
+                              "';"};
     memcpy(parts, p, sizeof p);
 }
 
