@@ -34,9 +34,12 @@ static const struct {
      "cannot reach the PostgreSQL server"},
     {MIRROR_AUTH, "PostgreSQL 拒绝登录(用户名、密码或 pg_hba.conf)",
      "PostgreSQL refused the login (user, password or pg_hba.conf)"},
-    {MIRROR_LOCKED, "另一个节点正在写入本网络的镜像(锁被占用)，未做任何更改",
+    {MIRROR_LOCKED,
+     "另一个节点正在写入本网络的镜像(锁被占用)，未做任何更改；若本节点的"
+     "视图更新，它会交出镜像，请稍后再试",
      "another node is writing this network's mirror (the lock is held):"
-     " nothing changed"},
+     " nothing changed; if this node's view is newer it hands the mirror"
+     " over: try again shortly"},
     {MIRROR_READER_NAME, "只读角色名只能由小写字母、数字和 _ 组成，未连接",
      "the reader role's name: lower-case letters, digits and _ only: not"
      " connected"},
@@ -55,6 +58,10 @@ static const struct {
      "this node's view is older than that of the node writing the mirror"
      " (it lacks entries that node has): not taken over, nothing changed;"
      " sync with it first"},
+    {MIRROR_YIELDED,
+     "视图更新的节点在等待接管：已交出镜像(它拥有本节点所见的全部条目及更多)",
+     "a node with a newer view waits to take over: the mirror was handed to"
+     " it (it holds every entry this node saw, and more)"},
     {MIRROR_SERVER, "PostgreSQL 执行失败，本批未写入(下次从上次提交处继续)",
      "a PostgreSQL statement failed: this batch was not written (the next"
      " run resumes after the last committed one)"},

@@ -42,7 +42,13 @@ struct serve_mirror {
     uint64_t backoff_ms; /* 0 while passes succeed */
     uint64_t retry_at;   /* uv_now of the next try while failing */
     bool failing;        /* said once, until a pass succeeds */
+    unsigned ticks;      /* since the last pass */
 };
+
+/* A pass at least every LOOK_TICKS ticks, changes or not: it sees a node
+ * with a newer view waiting for the lock (proto/cli.md, "The newest
+ * view"). */
+#define LOOK_TICKS 10u
 
 /* Say once why the mirror pauses. No URL, no password, no personal data:
  * the fault's text and libpq's first line. */
@@ -100,7 +106,7 @@ static void run_pass(struct serve_mirror *sm, bool poked)
 {
     if (sm->failing && uv_now(&sm->loop) < sm->retry_at)
         return;
-    if (!poked && !sm->failing && sm->m != NULL) {
+    if (!poked && !sm->failing && sm->m != NULL && ++sm->ticks < LOOK_TICKS) {
         /* nothing changed: no PostgreSQL round trip */
         int64_t top = 0;
         char network[2 * 16 + 1];
@@ -109,6 +115,7 @@ static void run_pass(struct serve_mirror *sm, bool poked)
             top == sm->copied && strcmp(network, mirror_network(sm->m)) == 0)
             return;
     }
+    sm->ticks = 0;
     enum mirror_fault fault;
     struct hz_err err = {0};
     int rv = pass(sm, &fault, &err);

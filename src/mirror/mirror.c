@@ -21,6 +21,7 @@
  * and is never printed; a host other than a Unix socket or loopback gets
  * sslmode=verify-full unless the URL sets sslmode. */
 #include "mirror.h"
+#include "newest.h"
 #include "views.h"
 
 #include "../core/error_int.h"
@@ -38,6 +39,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
 #define URL_LEN_MAX 4096u
 #define DETAIL_LEN_MAX 200u
 
@@ -480,6 +483,17 @@ static int create_tables(struct mirror *m, enum mirror_fault *fault,
                 "写入节点所见: 每个作者的最高连续序号(接管须不少于它)",
                 "what the writing node had seen: each author's highest"
                 " contiguous seq (a node taking over must hold as much)");
+    sql_add(&s,
+            "CREATE TABLE IF NOT EXISTS \"%s\".huzhu_mirror_waiting(network"
+            " text NOT NULL, node text NOT NULL, vector jsonb NOT NULL,"
+            " asked timestamptz NOT NULL DEFAULT now(), PRIMARY KEY(network,"
+            " node));",
+            m->sch);
+    snprintf(what, sizeof what, "TABLE \"%s\".huzhu_mirror_waiting", m->sch);
+    add_comment(m, &s, what,
+                "等待接管镜像的节点及其所见(更新者到来时写入者交出锁)",
+                "nodes waiting to take a network's mirror over, with their"
+                " view (the writer yields to a newer one)");
     snprintf(what, sizeof what, "TABLE \"%s\".huzhu_mirror_state", m->sch);
     add_comment(m, &s, what,
                 "镜像进度: 每个网络由哪个节点写入、复制到其变更计数器的哪一处",
@@ -574,6 +588,10 @@ static int prepare_all(struct mirror *m, enum mirror_fault *fault,
          "\".huzhu_conflicts(network, \"table\", id, kind, \"column\","
          " heads, versions, source_node, source_state) VALUES($1, $2,"
          " $3::uuid, $4, $5, $6::jsonb, $7::bigint, $8, $9)"},
+        {"waiting", "SELECT node, vector::text FROM \"",
+         "\".huzhu_mirror_waiting WHERE network = $1 AND node <> $2 AND"
+         " asked > now() - interval '" STR(MIRROR_WAITING_S) " seconds'"
+                                                             " ORDER BY node"},
         {"state_get", "SELECT node, counter, full_copy, vector::text FROM \"",
          "\".huzhu_mirror_state WHERE network = $1"},
         {"state_put", "INSERT INTO \"",
@@ -590,6 +608,51 @@ static int prepare_all(struct mirror *m, enum mirror_fault *fault,
         rv = prepare(m, named[i][0], &s, fault, err);
         sql_free(&s);
     }
+    return rv;
+}
+
+/* ---- the newest view (proto/cli.md, "The newest view") */
+
+/* The lock is held by another: say, with this node's view, that it
+ * waits, so that a writer with an older view yields (yield_if_newer). A
+ * failure here changes nothing the refusal says: it is ignored (the
+ * table may not exist yet). */
+static void wait_for_lock(struct mirror *m)
+{
+    char *vector = NULL;
+    struct hz_err e = {0};
+    if (newest_vector(m->n, &vector, &e) != 0)
+        return;
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO \"%s\".huzhu_mirror_waiting(network, node, vector,"
+             " asked) VALUES($1, $2, $3::jsonb, now()) ON CONFLICT (network,"
+             " node) DO UPDATE SET vector = EXCLUDED.vector, asked = now()",
+             m->sch);
+    const char *params[] = {m->network, m->node, vector};
+    PGresult *r = PQexecParams(m->pg, sql, 3, NULL, params, NULL, NULL, 0);
+    PQclear(r);
+    free(vector);
+}
+
+/* A node waiting for the lock (asked within MIRROR_WAITING_S) whose view
+ * is strictly newer than this writer's (m->vector): give the lock up, a
+ * refusal (MIRROR_YIELDED) after which the caller disconnects. */
+static int yield_if_newer(struct mirror *m, enum mirror_fault *fault,
+                          struct hz_err *err)
+{
+    const char *params[] = {m->network, m->node};
+    PGresult *r = NULL;
+    int rv = run(m, "waiting", 2, params, &r, fault, err);
+    for (int i = 0; rv == 0 && i < PQntuples(r); i++) {
+        if (!newest_newer(PQgetvalue(r, i, 1), m->vector))
+            continue;
+        *fault = MIRROR_YIELDED;
+        rv = hz_err_set(err, HZ_EBUSY,
+                        "node %.8s waits with a newer view: lock given up",
+                        PQgetvalue(r, i, 0));
+    }
+    PQclear(r);
     return rv;
 }
 
@@ -654,6 +717,8 @@ int mirror_open(hz_node *n, const struct mirror_opts *o, struct mirror **out,
                             m->network);
         }
         PQclear(r);
+        if (*fault == MIRROR_LOCKED)
+            wait_for_lock(m);
     }
     if (rv == 0 && m->reader != NULL)
         rv = check_reader(m, fault, err);
@@ -661,6 +726,19 @@ int mirror_open(hz_node *n, const struct mirror_opts *o, struct mirror **out,
         rv = create_tables(m, fault, err);
     if (rv == 0)
         rv = prepare_all(m, fault, err);
+    if (rv == 0) {
+        /* holding the lock: this node waits no more */
+        const char *params[] = {m->network, m->node};
+        char sql[256];
+        snprintf(sql, sizeof sql,
+                 "DELETE FROM \"%s\".huzhu_mirror_waiting WHERE network = $1"
+                 " AND node = $2",
+                 m->sch);
+        r = PQexecParams(m->pg, sql, 2, NULL, params, NULL, NULL, 0);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            rv = server_fail(m, r, fault, "waiting", err);
+        PQclear(r);
+    }
     if (rv != 0) {
         mirror_close(m);
         return rv;
@@ -897,61 +975,6 @@ static int end_full_copy(struct mirror *m, struct mirror_pass *p,
     return rv;
 }
 
-/* This node's vector as {author: seq} (JSON text) into m->vector: what
- * a pass stores with its counter (proto/cli.md, "The newest view"). */
-static int read_vector(struct mirror *m, struct hz_err *err)
-{
-    char *text = NULL;
-    int rv = hz_node_vector(m->n, &text, err);
-    json_t *root = rv == 0 ? json_loads(text, 0, NULL) : NULL;
-    free(text);
-    json_t *out = json_object();
-    if (rv == 0 && (root == NULL || out == NULL))
-        rv = hz_err_set(err, HZ_ENOMEM, "mirror vector");
-    size_t i;
-    json_t *a;
-    json_array_foreach(json_object_get(root, "authors"), i, a)
-    {
-        const char *key = json_string_value(json_object_get(a, "author"));
-        if (rv == 0 && key != NULL)
-            json_object_set(out, key, json_object_get(a, "seq"));
-    }
-    json_decref(root);
-    free(m->vector);
-    m->vector = rv == 0 ? json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    json_decref(out);
-    if (rv == 0 && m->vector == NULL)
-        rv = hz_err_set(err, HZ_ENOMEM, "mirror vector");
-    return rv;
-}
-
-/* Does this node's view hold at least what the stored writer's did:
- * for every author of @stored (JSON text, or NULL from a version that
- * stored none), a seq at least as high? Else the first author short. */
-static bool holds(const struct mirror *m, const char *stored, char *short8,
-                  long long *theirs, long long *ours)
-{
-    json_t *them = stored != NULL ? json_loads(stored, 0, NULL) : NULL;
-    json_t *us = json_loads(m->vector, 0, NULL);
-    bool ok = true;
-    const char *key;
-    json_t *v;
-    json_object_foreach(them, key, v)
-    {
-        json_int_t have = json_integer_value(json_object_get(us, key));
-        if (have < json_integer_value(v)) {
-            snprintf(short8, 9, "%.8s", key);
-            *theirs = (long long)json_integer_value(v);
-            *ours = (long long)have;
-            ok = false;
-            break;
-        }
-    }
-    json_decref(them);
-    json_decref(us);
-    return ok;
-}
-
 /* Where the stored progress says to start: after its counter when this
  * node wrote it, else from the beginning as a full copy (counters of
  * two nodes are not comparable) - when this node's view is as new as
@@ -968,11 +991,12 @@ static int start_at(struct mirror *m, int64_t top, struct mirror_pass *p,
     bool mine = held && strcmp(PQgetvalue(r, 0, 0), m->node) == 0;
     int64_t stored = mine ? strtoll(PQgetvalue(r, 0, 1), NULL, 10) : 0;
     p->full_copy = mine && strcmp(PQgetvalue(r, 0, 2), "t") == 0;
-    char writer8[9] = "", author8[9] = "";
-    long long theirs = 0, ours = 0;
-    bool newer = !held || mine ||
-                 holds(m, PQgetisnull(r, 0, 3) ? NULL : PQgetvalue(r, 0, 3),
-                       author8, &theirs, &ours);
+    char writer8[9] = "";
+    struct newest_short why = {0};
+    bool newer =
+        !held || mine ||
+        newest_holds(m->vector,
+                     PQgetisnull(r, 0, 3) ? NULL : PQgetvalue(r, 0, 3), &why);
     if (held)
         snprintf(writer8, sizeof writer8, "%.8s", PQgetvalue(r, 0, 0));
     PQclear(r);
@@ -981,7 +1005,7 @@ static int start_at(struct mirror *m, int64_t top, struct mirror_pass *p,
         return hz_err_set(err, HZ_EBUSY,
                           "writer %s saw author %s up to seq %lld, this"
                           " node up to %lld",
-                          writer8, author8, theirs, ours);
+                          writer8, why.author8, why.theirs, why.ours);
     }
     if (held && (!mine || stored > top)) {
         /* another node's, or a counter this node never reached (its
@@ -1004,7 +1028,8 @@ int mirror_run(struct mirror *m, struct mirror_pass *p,
     char network[2 * 16 + 1];
     /* the vector first: every entry in it that was applied is numbered
      * at or before @top, so the rows copied hold the view it names */
-    int rv = read_vector(m, err);
+    free(m->vector);
+    int rv = newest_vector(m->n, &m->vector, err);
     if (rv == 0)
         rv = store_changes_top(m->n, &top, NULL, network, err);
     if (rv != 0) {
@@ -1016,7 +1041,9 @@ int mirror_run(struct mirror *m, struct mirror_pass *p,
         return hz_err_set(err, HZ_ENETWORK,
                           "the node entered another network: mirror again");
     }
-    rv = start_at(m, top, p, fault, err);
+    rv = yield_if_newer(m, fault, err);
+    if (rv == 0)
+        rv = start_at(m, top, p, fault, err);
     /* Nothing changed since the last pass: the state hash (which reads
      * every row) is not computed again. */
     if (rv == 0 && p->from == top && !p->full_copy && m->hash[0] != '\0')

@@ -22,6 +22,7 @@ enum mirror_fault {
     MIRROR_AUTH,           /* the server refused the login */
     MIRROR_LOCKED,         /* another node writes this network's mirror */
     MIRROR_OLDER,          /* the mirror's writer saw entries this node lacks */
+    MIRROR_YIELDED,        /* a node with a newer view waits: lock given up */
     MIRROR_SERVER,         /* a statement failed on the server */
     MIRROR_NODE,           /* reading the node failed */
     MIRROR_READER_NAME,    /* --reader: not a plain lower-case name */
@@ -31,6 +32,10 @@ enum mirror_fault {
 };
 
 #define MIRROR_BATCH_DEFAULT 1000u
+/* How long a node that asked for the lock counts as waiting: longer than
+ * serve --mirror's longest backoff (60 s), so it is still waiting when it
+ * tries again. */
+#define MIRROR_WAITING_S 180
 #define MIRROR_SCHEMA_LEN_MAX 63u /* PostgreSQL's NAMEDATALEN - 1 */
 
 struct mirror_opts {

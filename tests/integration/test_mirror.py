@@ -384,8 +384,32 @@ def two_nodes_mirror_as_ls_shows_them_and_then_only_what_changed():
         T.check_eq(pg.psql(state), before, "the mirror unchanged")
         exchange(a, b, work, "3")
 
+        # a writer that stays connected hands the lock to a node with a
+        # newer view that asked for it
+        holder = subprocess.Popen([T.HUZHU, "-d", a.dir, "mirror", pg.url()],
+                                  stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, env=T.base_env())
+        try:
+            T.wait_until(lambda: pg.psql(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+                == "1", 20, "a's mirror holds the lock")
+            b.put("persons", "name=乙节点新人", "household=" + rows["households"][0])
+            r = b.run("mirror", pg.url(), "--once")
+            T.check_eq(r.rc, T.EXIT_BUSY, "the lock held: b refused, exit 6")
+            T.check_eq(pg.psql("SELECT node FROM huzhu_mirror_waiting"), b.key,
+                       "b waits for the lock")
+            _, held_err = holder.communicate(timeout=30)
+        finally:
+            if holder.poll() is None:
+                T.kill9(holder)
+        T.check_eq(holder.returncode, T.EXIT_BUSY, "a gave the lock up")
+        T.check("视图更新的节点在等待接管" in held_err.decode(),
+                "a says why: %r" % held_err.decode())
+
         # b takes over the network's mirror: a full copy of its rows
         rb = mirror(b, pg)
+        T.check_eq(pg.psql("SELECT count(*) FROM huzhu_mirror_waiting"), "0",
+                   "b waits no more")
         T.check(rb["full_copy"], "another node's mirror: a full copy")
         T.check_eq(pg_rows(pg, "persons", network), b.js("ls", "persons"),
                    "mirror of b: persons as huzhu ls lists them")
