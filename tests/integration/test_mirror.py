@@ -16,9 +16,9 @@ mirrored into one database; every table's rows are compared with
 and the tombstone reads deleted with every other column null; a mirror
 killed inside a batch (HUZHU_TEST_MIRROR_KILL_IN_BATCH, SIGKILL after the
 batch's rows were sent, before its COMMIT) resumes to the same rows with
-nothing copied twice, and so does one whose PostgreSQL was stopped
-(immediate) inside a batch (HUZHU_TEST_MIRROR_STALL_IN_BATCH holds the
-batch open until the server is back); a URL with a password, an unreachable server, an
+nothing copied twice, and so does one whose PostgreSQL server process
+was killed -9 inside a batch (HUZHU_TEST_MIRROR_STALL_IN_BATCH holds the
+batch open until the server is back from its crash recovery); a URL with a password, an unreachable server, an
 unknown role, a held lock and the verify-full default for a non-local
 host are refused with clear messages; a revocation taking a device's
 later entry back removes its row from the mirror."""
@@ -117,7 +117,8 @@ class Postgres:
 
     def psql(self, sql, db=None, user="hz", expect_ok=True):
         """One value (text) of one query, or "" for none; with
-        expect_ok=False, the error text of a query that must fail."""
+        expect_ok=False, the error text of a query that must fail; with
+        None, "" for a query that fails."""
         p = subprocess.run([self.psql_bin, "-X", "-A", "-t", "-q", "-v",
                             "ON_ERROR_STOP=1", "-h", self.dir, "-p",
                             str(self.port), "-U", user, "-d", db or self.db,
@@ -126,6 +127,8 @@ class Postgres:
                            timeout=60)
         if expect_ok and p.returncode != 0:
             raise T.Failure("psql %r: %s" % (sql, p.stderr.decode()))
+        if expect_ok is None:  # either: the value, or "" on failure
+            return p.stdout.decode().strip() if p.returncode == 0 else ""
         if not expect_ok:
             if p.returncode == 0:
                 raise T.Failure("psql %r as %s succeeded" % (sql, user))
@@ -518,8 +521,8 @@ def a_mirror_killed_inside_a_batch_resumes_to_the_same_rows():
 
 
 @cases.case
-def postgresql_stopped_inside_a_batch_loses_only_that_batch():
-    with PgCase("mirror-pg-stop") as (work, pg):
+def postgresql_killed_inside_a_batch_loses_only_that_batch():
+    with PgCase("mirror-pg-kill") as (work, pg):
         a = T.Node.create(work, "测试乡镇", "a")
         town(a)
         total = len(changes(a))
@@ -533,8 +536,18 @@ def postgresql_stopped_inside_a_batch_loses_only_that_batch():
                 "SELECT count(*) FROM pg_stat_activity WHERE application_name"
                 " = 'huzhu mirror' AND state = 'idle in transaction'") == "1",
                 30, "the mirror inside its second batch")
-            pg.stop()  # immediate: the open transaction dies with it
-            pg.run_server()
+            # kill -9 the server process of the open transaction: the
+            # postmaster ends every other one too and recovers from its
+            # WAL (crash recovery), as after a crash of the server
+            backend = int(pg.psql(
+                "SELECT pid FROM pg_stat_activity WHERE application_name ="
+                " 'huzhu mirror'"))
+            os.kill(backend, signal.SIGKILL)
+            T.wait_until(lambda: pg.psql("SELECT 1", expect_ok=None) == "1",
+                         60, "PostgreSQL back after its crash recovery")
+            T.check("terminated by signal 9" in open(os.path.join(
+                pg.dir, "log"), errors="replace").read(),
+                    "PostgreSQL saw the kill -9 (its log)")
             open(go, "w").close()
             out, err = p.communicate(timeout=60)
         finally:
@@ -548,7 +561,7 @@ def postgresql_stopped_inside_a_batch_loses_only_that_batch():
                    "the first batch's counter kept")
         r = mirror(a, pg, "--batch", "3")
         T.check_eq(r["rows"], total - 3, "the rest copied, nothing twice")
-        check_same_as_ls(a, pg, r["network"], "after PostgreSQL's restart")
+        check_same_as_ls(a, pg, r["network"], "after PostgreSQL's recovery")
 
 
 @cases.case
