@@ -20,8 +20,9 @@ nothing copied twice, and so does one whose PostgreSQL server process
 was killed -9 inside a batch (HUZHU_TEST_MIRROR_STALL_IN_BATCH holds the
 batch open until the server is back from its crash recovery); a URL with a password, an unreachable server, an
 unknown role, a held lock and the verify-full default for a non-local
-host are refused with clear messages; a revocation taking a device's
-later entry back removes its row from the mirror."""
+host are refused with clear messages; a revocation made on another
+node, taking a device's later entry back, removes its row from the
+mirror once it arrives at the mirroring node."""
 import glob
 import json
 import os
@@ -565,29 +566,36 @@ def postgresql_killed_inside_a_batch_loses_only_that_batch():
 
 
 @cases.case
-def a_revocation_later_removes_the_revoked_rows():
+def a_revocation_arriving_later_removes_the_revoked_rows():
+    """Three nodes: k writes, the admin a revokes k after k's first
+    household, and the revocation reaches the mirroring node m from a in
+    a bundle after m mirrored both households."""
     with PgCase("mirror-revoke") as (work, pg):
         a = T.Node.create(work, "测试乡政府", "a")
         a.js("network", "create", "--name", "测试乡")
-        k = T.Node.create(work, "测试协调员", "k")
-        k.js("join", a.js("admit", k.key, "--name", "k", "--role",
-                          "coordinator")["token"])
+        k, m = (T.Node.create(work, name, tag) for name, tag in
+                (("测试协调员", "k"), ("测试县镜像站", "m")))
+        for node, tag in ((k, "k"), (m, "m")):
+            node.js("join", a.js("admit", node.key, "--name", tag, "--role",
+                                 "coordinator")["token"])
         early = k.js("household", "add", "--head", "测试撤销前")["id"]
         seq = [x["seq"] for x in k.vector()["authors"]
                if x["author"] == k.key][0]
         late = k.js("household", "add", "--head", "测试撤销后")["id"]
         exchange(a, k, work, "1")
-        r = mirror(a, pg)
+        exchange(a, m, work, "2")
+        r = mirror(m, pg)
         T.check_eq(sorted(x["id"] for x in pg_rows(pg, "households",
                                                   r["network"])),
                    sorted([early, late]), "both of k's households mirrored")
         rv = a.js("revoke", k.key, "--after", str(seq))
         T.check_eq(rv["withdrawn_here"], 1, "the later entry taken back")
-        r2 = mirror(a, pg)
+        exchange(a, m, work, "3")
+        r2 = mirror(m, pg)
         T.check_eq((r2["rows"], r2["removed"]), (0, 1),
                    "the revoked row removed, nothing else copied")
         T.check_eq(pg_rows(pg, "households", r["network"]),
-                   a.js("ls", "households"), "households as huzhu ls")
+                   m.js("ls", "households"), "households as huzhu ls on m")
         T.check_eq([x["id"] for x in pg_rows(pg, "households",
                                              r["network"])], [early],
                    "only the household written before the cut-off")
