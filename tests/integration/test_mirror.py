@@ -38,6 +38,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import hz_test as T  # noqa: E402
+import test_report as R  # noqa: E402  (its township, written by hand)
 
 cases = T.Cases("mirror")
 
@@ -599,6 +600,27 @@ def a_revocation_arriving_later_removes_the_revoked_rows():
         T.check_eq([x["id"] for x in pg_rows(pg, "households",
                                              r["network"])], [early],
                    "only the household written before the cut-off")
+
+
+@cases.case
+def the_disaster_figures_view_is_the_report():
+    """The view disaster_figures on test_report's township (every clause
+    of the figures: merges, re-assessments, corrections, facilities, a
+    removed household, persons with no village): the rows of huzhu
+    report disaster and of the report's rows written by hand."""
+    with PgCase("mirror-report") as (work, pg):
+        n = T.Node.create(work, "测试乡镇", "town", env=R.ENV)
+        R.town(n)
+        network = mirror(n, pg)["network"]
+        cols = ", ".join("'%s', %s" % (f, f) for f in ["level", "village"]
+                         + R.FIGURES)
+        got = pg.json(
+            "SELECT json_agg(json_build_object(%s) ORDER BY level = 'township',"
+            " village IS NULL, convert_to(village, 'UTF8')) FROM"
+            " disaster_figures WHERE network = '%s'" % (cols, network))
+        T.check_eq(got, R.disaster(n)["rows"],
+                   "disaster_figures as huzhu report disaster gives them")
+        T.check_eq(got, R.WANT, "and as the report's rows written by hand")
 
 
 @cases.case
