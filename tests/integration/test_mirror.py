@@ -192,43 +192,57 @@ def mirrored_tables(pg, schema="public"):
         % schema).split(",") if t]
 
 
+def rows_sql(pg, tables, network, deleted=False, schema="public"):
+    """A query of the rows of each of @tables as `huzhu ls` prints them
+    (ids as 32 hex, times as Unix seconds, only the columns with a
+    value), as one JSON object by table name: the columns of every table
+    read in one psql call, the rows in one more (pg_rows_of)."""
+    types = pg.json(
+        "SELECT coalesce(json_object_agg(table_name, cols), '{}') FROM"
+        " (SELECT table_name, json_object_agg(column_name, data_type) AS"
+        " cols FROM information_schema.columns WHERE table_schema = '%s'"
+        " AND table_name IN (%s) GROUP BY table_name) c"
+        % (schema, ", ".join("'%s'" % t for t in tables)))
+    each = []
+    for table in tables:
+        parts = []
+        cols = types[table]
+        for name in sorted(cols):
+            if name in ("network", "source_node", "source_state", "deleted"):
+                continue
+            expr = '"%s"' % name
+            if cols[name] == "uuid":
+                expr = "replace(%s::text, '-', '')" % expr
+            elif cols[name].startswith("timestamp"):
+                expr = "extract(epoch from %s)::bigint" % expr
+            parts.append("'%s', %s" % (name, expr))
+        where = "network = '%s'" % network
+        if "deleted" in cols:
+            where += " AND %sdeleted" % ("" if deleted else "NOT ")
+        each.append(
+            "'%s', (SELECT coalesce(json_agg(json_strip_nulls("
+            "json_build_object(%s)) ORDER BY id), '[]') FROM \"%s\".\"%s\""
+            " WHERE %s)" % (table, ", ".join(parts), schema, table, where))
+    return "SELECT json_build_object(%s)" % ", ".join(each)
+
+
+def pg_rows_of(pg, tables, network, deleted=False, schema="public"):
+    """The rows of each of @tables, by table name (rows_sql)."""
+    return pg.json(rows_sql(pg, tables, network, deleted, schema))
+
+
 def pg_rows(pg, table, network, deleted=False, schema="public"):
-    """The rows of @table as `huzhu ls` prints them: ids as 32 hex, times
-    as Unix seconds, only the columns with a value."""
-    cols = pg.psql(
-        "SELECT string_agg(column_name || ':' || data_type, ',' ORDER BY"
-        " column_name) FROM information_schema.columns WHERE table_schema ="
-        " '%s' AND table_name = '%s'" % (schema, table)).split(",")
-    parts = []
-    has_deleted = False
-    for c in cols:
-        name, typ = c.split(":", 1)
-        if name in ("network", "source_node", "source_state"):
-            continue
-        if name == "deleted":
-            has_deleted = True
-            continue
-        expr = '"%s"' % name
-        if typ == "uuid":
-            expr = "replace(%s::text, '-', '')" % expr
-        elif typ.startswith("timestamp"):
-            expr = "extract(epoch from %s)::bigint" % expr
-        parts.append("'%s', %s" % (name, expr))
-    where = "network = '%s'" % network
-    if has_deleted:
-        where += " AND %sdeleted" % ("" if deleted else "NOT ")
-    return pg.json(
-        "SELECT coalesce(json_agg(json_strip_nulls(json_build_object(%s))"
-        " ORDER BY id), '[]') FROM \"%s\".\"%s\" WHERE %s"
-        % (", ".join(parts), schema, table, where))
+    """The rows of @table as `huzhu ls` prints them (rows_sql)."""
+    return pg_rows_of(pg, [table], network, deleted, schema)[table]
 
 
 def check_same_as_ls(n, pg, network, what, schema="public"):
     tables = mirrored_tables(pg, schema)
     T.check(len(tables) >= 10, "%s: the registry's tables were made (%s)"
             % (what, ",".join(tables)))
+    got = pg_rows_of(pg, tables, network, schema=schema)
     for t in tables:
-        T.check_eq(pg_rows(pg, t, network, schema=schema), n.js("ls", t),
+        T.check_eq(got[t], n.js("ls", t),
                    "%s: %s as huzhu ls lists it" % (what, t))
 
 
