@@ -239,8 +239,8 @@ static void grant_reader(struct mirror *m, struct sql *s)
     sql_add(s, "GRANT USAGE ON SCHEMA \"%s\" TO \"%s\";", m->sch, m->reader);
     sql_add(s,
             "GRANT SELECT ON TABLE \"%s\".huzhu_mirror_state,"
-            " \"%s\".huzhu_conflicts",
-            m->sch, m->sch);
+            " \"%s\".huzhu_mirror_waiting, \"%s\".huzhu_conflicts",
+            m->sch, m->sch, m->sch);
     for (size_t i = 0; i < m->schema->n_tables; i++)
         sql_add(s, ", \"%s\".\"%s\"", m->sch, m->schema->tables[i].name);
     for (size_t i = 0; i < mirror_views_count(); i++)
