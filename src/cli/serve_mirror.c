@@ -29,8 +29,11 @@
 #define BACKOFF_MS_MAX 60000u
 
 struct serve_mirror {
-    struct cli *c; /* borrowed: its language and logger */
-    char *dir;     /* the node directory, copied */
+    struct cli *c; /* borrowed: its language (never changed while serving) */
+    /* a copy of the CLI's logger: the serving thread sets c->log again
+     * whenever it opens the node again (cli_open) */
+    struct hz_log log;
+    char *dir; /* the node directory, copied */
     struct mirror_opts o;
     uv_thread_t thread;
     uv_loop_t loop;
@@ -73,7 +76,7 @@ static int pass(struct serve_mirror *sm, enum mirror_fault *fault,
     int rv = 0;
     if (sm->n == NULL) {
         struct hz_node_opts opts = {.version = HZ_NODE_OPTS_VERSION,
-                                    .log = &sm->c->log};
+                                    .log = &sm->log};
         rv = hz_node_open(sm->dir, &opts, &sm->n, err);
         if (rv != 0) {
             *fault = MIRROR_NODE;
@@ -87,7 +90,7 @@ static int pass(struct serve_mirror *sm, enum mirror_fault *fault,
         rv = mirror_run(sm->m, &p, fault, err);
     if (rv == 0) {
         sm->copied = p.to;
-        const struct hz_log *log = &sm->c->log;
+        const struct hz_log *log = &sm->log;
         if ((p.batches > 0 || p.full_copy) && log->emit != NULL &&
             log->level >= HZ_LOG_INFO) {
             char line[160];
@@ -187,6 +190,7 @@ int serve_mirror_start(struct cli *c, const char *url,
     if (sm == NULL)
         return hz_err_set(err, HZ_ENOMEM, "mirror");
     sm->c = c;
+    sm->log = c->log;
     sm->dir = strdup(cli_node_dir(c));
     if (sm->dir == NULL) {
         free(sm);
