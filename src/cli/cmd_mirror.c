@@ -4,7 +4,7 @@
  * holding the network's lock the whole time. */
 #include "cli.h"
 
-#include "../mirror/mirror.h"
+#include "serve_mirror.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -34,22 +34,53 @@ static const struct {
      "cannot reach the PostgreSQL server"},
     {MIRROR_AUTH, "PostgreSQL 拒绝登录(用户名、密码或 pg_hba.conf)",
      "PostgreSQL refused the login (user, password or pg_hba.conf)"},
-    {MIRROR_LOCKED, "另一个节点正在写入本网络的镜像(锁被占用)，未做任何更改",
+    {MIRROR_LOCKED,
+     "另一个节点正在写入本网络的镜像(锁被占用)，未做任何更改；若本节点的"
+     "视图更新，它会交出镜像，请稍后再试",
      "another node is writing this network's mirror (the lock is held):"
-     " nothing changed"},
+     " nothing changed; if this node's view is newer it hands the mirror"
+     " over: try again shortly"},
+    {MIRROR_READER_NAME, "只读角色名只能由小写字母、数字和 _ 组成，未连接",
+     "the reader role's name: lower-case letters, digits and _ only: not"
+     " connected"},
+    {MIRROR_READER_MISSING,
+     "PostgreSQL 中没有该只读角色(请先 CREATE ROLE)，未做任何更改",
+     "PostgreSQL has no such reader role (CREATE ROLE it first): nothing"
+     " changed"},
+    {MIRROR_READER_WRITES,
+     "该角色能写入镜像(即镜像所用角色、其成员或超级用户)，不能作只读角色，"
+     "未做任何更改",
+     "that role can write to the mirror (the mirror's own role, a member of"
+     " it, or a superuser): not a reader, nothing changed"},
+    {MIRROR_OLDER,
+     "本节点的数据比正在写入镜像的节点旧(缺少它已有的条目)：不接管，"
+     "未做任何更改；先与它同步",
+     "this node's view is older than that of the node writing the mirror"
+     " (it lacks entries that node has): not taken over, nothing changed;"
+     " sync with it first"},
+    {MIRROR_YIELDED,
+     "视图更新的节点在等待接管：已交出镜像(它拥有本节点所见的全部条目及更多)",
+     "a node with a newer view waits to take over: the mirror was handed to"
+     " it (it holds every entry this node saw, and more)"},
     {MIRROR_SERVER, "PostgreSQL 执行失败，本批未写入(下次从上次提交处继续)",
      "a PostgreSQL statement failed: this batch was not written (the next"
      " run resumes after the last committed one)"},
 };
 
-static int fail_mirror(struct cli *c, enum mirror_fault fault, int code,
-                       const struct hz_err *err)
+const char *cmd_mirror_fault_text(const struct cli *c, enum mirror_fault fault)
 {
     for (size_t i = 0; i < sizeof fault_text / sizeof fault_text[0]; i++)
         if (fault_text[i].fault == fault)
-            return cli_fail_text(
-                c, code, cli_tr(c, fault_text[i].zh, fault_text[i].en), err);
-    return cli_fail(c, code, err);
+            return cli_tr(c, fault_text[i].zh, fault_text[i].en);
+    return NULL;
+}
+
+int cmd_mirror_fail(struct cli *c, enum mirror_fault fault, int code,
+                    const struct hz_err *err)
+{
+    const char *text = cmd_mirror_fault_text(c, fault);
+    return text != NULL ? cli_fail_text(c, code, text, err)
+                        : cli_fail(c, code, err);
 }
 
 static void print_pass(struct cli *c, const struct mirror *m,
@@ -87,7 +118,8 @@ static void print_pass(struct cli *c, const struct mirror *m,
 int cmd_mirror(struct cli *c, struct form *f)
 {
     struct mirror_opts o = {.url = form_get(f, "URL"),
-                            .batch = MIRROR_BATCH_DEFAULT};
+                            .batch = MIRROR_BATCH_DEFAULT,
+                            .reader = form_get(f, "--reader")};
     const char *batch = form_get(f, "--batch");
     if (batch != NULL)
         o.batch = (size_t)strtoull(batch, NULL, 10);
@@ -106,7 +138,7 @@ int cmd_mirror(struct cli *c, struct form *f)
     struct mirror *m = NULL;
     int rv = mirror_open(c->node, &o, &m, &fault, &err);
     if (rv != 0)
-        return fail_mirror(c, fault, rv, &err);
+        return cmd_mirror_fail(c, fault, rv, &err);
     if (!once) {
         signal(SIGINT, on_stop);
         signal(SIGTERM, on_stop);
@@ -124,5 +156,5 @@ int cmd_mirror(struct cli *c, struct form *f)
             nanosleep(&second, NULL);
     } while (!once && !stop_asked);
     mirror_close(m);
-    return rv != 0 ? fail_mirror(c, fault, rv, &err) : EXIT_OK;
+    return rv != 0 ? cmd_mirror_fail(c, fault, rv, &err) : EXIT_OK;
 }

@@ -1,6 +1,7 @@
 /* cmd_sync.c - huzhu serve and huzhu sync: live sync over TCP
  * (src/net; proto/sync.md, proto/cli.md). */
 #include "cli.h"
+#include "serve_mirror.h"
 
 #include "../http/http.h"
 #include "../net/net.h"
@@ -126,6 +127,7 @@ struct serving {
      * the log. */
     double unproven_logged;
     unsigned long long unproven_left;
+    struct serve_mirror *mirror; /* --mirror URL, or NULL */
 };
 
 #define UNPROVEN_LOG_S 10.0
@@ -253,6 +255,7 @@ static void on_ended(void *data, int rv, const struct hz_err *err,
                      const struct net_result *r)
 {
     struct serving *s = data;
+    serve_mirror_poke(s->mirror);
     char peer[9] = "?";
     if (r->have_peer)
         key8(r->peer, peer);
@@ -423,9 +426,17 @@ int cmd_serve(struct cli *c, struct form *f)
                                    form_get(f, "--no-discovery") == NULL,
                                .no_discovery = on_no_discovery};
     struct hz_err err = {0};
-    int rv = serve_sync(c, &o, &err);
+    const char *mirror_url = form_get(f, "--mirror");
+    enum mirror_fault fault = MIRROR_OK;
+    int rv = mirror_url != NULL
+                 ? serve_mirror_start(c, mirror_url, &s.mirror, &fault, &err)
+                 : 0;
+    if (rv != 0)
+        return cmd_mirror_fail(c, fault, rv, &err);
+    rv = serve_sync(c, &o, &err);
     if (rv == HZ_ENETWORK && s.http_listen != NULL)
         rv = serve_web_alone(c, &s, &o, &err);
+    serve_mirror_stop(s.mirror);
     http_stop(s.web);
     if (s.web_rv != 0)
         return cli_fail_text(

@@ -1126,6 +1126,12 @@ static const struct cli_param serve_params[] = {
          "在非本机地址上用明文 HTTP(不加密，仅在无法使用 HTTPS 时)",
          "plain HTTP on an address other than loopback (unencrypted; only"
          " where HTTPS cannot be used)"),
+    OPT("--mirror", "URL", NULL,
+        "同时把本节点的数据镜像到县级 PostgreSQL(同 huzhu mirror 的地址；"
+        "数据库不可用时自动重试，同步照常)",
+        "also mirror this node's records into a county PostgreSQL database"
+        " (the URL as huzhu mirror takes it; retried while the database is"
+        " down, sync unaffected)"),
     END,
 };
 
@@ -1151,6 +1157,10 @@ static const struct cli_param mirror_params[] = {
      .en = "rows per PostgreSQL transaction (default 1000)",
      .lo = 1,
      .hi = 10000},
+    OPT("--reader", "ROLE", NULL,
+        "授予该角色只读权限(看板用：模式、各表和视图的 SELECT)",
+        "grant this role read-only access (for dashboards: the schema, SELECT"
+        " on the tables and views)"),
     END,
 };
 

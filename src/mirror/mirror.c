@@ -19,8 +19,12 @@
  *
  * The URL never carries a password (libpq reads PGPASSWORD or PGPASSFILE)
  * and is never printed; a host other than a Unix socket or loopback gets
- * sslmode=verify-full unless the URL sets sslmode. */
+ * sslmode=verify-full unless the URL sets sslmode (url.c). The derived
+ * views are views.c's; which node's view is the newest, newest.c's. */
 #include "mirror.h"
+#include "newest.h"
+#include "url.h"
+#include "views.h"
 
 #include "../core/error_int.h"
 #include "../core/limits.h"
@@ -37,7 +41,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define URL_LEN_MAX 4096u
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define MIRROR_URL_LEN_MAX 4096u
 #define DETAIL_LEN_MAX 200u
 
 struct mirror {
@@ -45,6 +51,8 @@ struct mirror {
     PGconn *pg;
     const struct schema *schema;
     char sch[MIRROR_SCHEMA_LEN_MAX + 1];
+    const char *reader; /* borrowed from the opts, or NULL */
+    char *vector;       /* this pass's {author: seq} (JSON text), owned */
     char network[2 * 16 + 1], node[2 * 32 + 1], hash[2 * 32 + 1];
     size_t batch;
     unsigned long kill_in_batch, stall_in_batch;
@@ -95,22 +103,12 @@ static void sql_free(struct sql *s)
     *s = (struct sql){0};
 }
 
-/* The first line of a libpq message, bounded: the detail of our errors. */
-static void first_line(const char *msg, char *out, size_t cap)
-{
-    size_t len = strcspn(msg != NULL ? msg : "", "\n");
-    if (len >= cap)
-        len = cap - 1;
-    memcpy(out, msg != NULL ? msg : "", len);
-    out[len] = '\0';
-}
-
 static int server_fail(struct mirror *m, PGresult *r, enum mirror_fault *fault,
                        const char *what, struct hz_err *err)
 {
-    char detail[DETAIL_LEN_MAX];
-    first_line(r != NULL ? PQresultErrorMessage(r) : PQerrorMessage(m->pg),
-               detail, sizeof detail);
+    char detail[MIRROR_DETAIL_LEN_MAX];
+    url_first_line(r != NULL ? PQresultErrorMessage(r) : PQerrorMessage(m->pg),
+                   detail, sizeof detail);
     *fault = MIRROR_SERVER;
     return hz_err_set(err, HZ_EIO, "%s: postgresql: %s", what, detail);
 }
@@ -157,160 +155,6 @@ static int prepare(struct mirror *m, const char *name, const struct sql *s,
                  : server_fail(m, r, fault, name, err);
     PQclear(r);
     return rv;
-}
-
-/* ---- the URL */
-
-/* Take "schema=NAME" out of the URL's query (libpq knows no such
- * parameter) into @schema; the rest of the URL into @clean. */
-static int take_schema(const char *url, char *clean, char *schema,
-                       enum mirror_fault *fault, struct hz_err *err)
-{
-    *fault = MIRROR_URL;
-    if (strncmp(url, "postgresql://", 13) != 0 &&
-        strncmp(url, "postgres://", 11) != 0)
-        return hz_err_set(err, HZ_EINVAL,
-                          "not a postgresql:// or postgres:// URL");
-    if (strlen(url) >= URL_LEN_MAX)
-        return hz_err_set(err, HZ_ETOOBIG, "URL of more than %u bytes",
-                          URL_LEN_MAX - 1);
-    strcpy(schema, "public");
-    const char *q = strchr(url, '?');
-    size_t head = q != NULL ? (size_t)(q - url) : strlen(url);
-    memcpy(clean, url, head);
-    clean[head] = '\0';
-    char sep = '?';
-    while (q != NULL) {
-        const char *p = q + 1;
-        q = strchr(p, '&');
-        size_t len = q != NULL ? (size_t)(q - p) : strlen(p);
-        if (len > 7 && strncmp(p, "schema=", 7) == 0) {
-            size_t n = len - 7;
-            if (n > MIRROR_SCHEMA_LEN_MAX)
-                return hz_err_set(err, HZ_EINVAL, "schema name too long");
-            for (size_t i = 0; i < n; i++) {
-                char c = p[7 + i];
-                bool ok = (c >= 'a' && c <= 'z') || c == '_' ||
-                          (i > 0 && c >= '0' && c <= '9');
-                if (!ok)
-                    return hz_err_set(err, HZ_EINVAL,
-                                      "schema name: lower-case letters,"
-                                      " digits and _ only");
-            }
-            memcpy(schema, p + 7, n);
-            schema[n] = '\0';
-            continue;
-        }
-        size_t at = strlen(clean);
-        clean[at] = sep;
-        memcpy(clean + at + 1, p, len);
-        clean[at + 1 + len] = '\0';
-        sep = '&';
-    }
-    *fault = MIRROR_OK;
-    return 0;
-}
-
-/* Is every host of @hosts (libpq's comma-separated list) a Unix socket
- * or loopback? */
-static bool hosts_local(const char *hosts)
-{
-    while (*hosts != '\0') {
-        size_t len = strcspn(hosts, ",");
-        bool local = hosts[0] == '/' || hosts[0] == '@' ||
-                     (len == 9 && strncmp(hosts, "localhost", 9) == 0) ||
-                     (len == 9 && strncmp(hosts, "127.0.0.1", 9) == 0) ||
-                     (len == 3 && strncmp(hosts, "::1", 3) == 0) ||
-                     (len == 5 && strncmp(hosts, "[::1]", 5) == 0);
-        if (!local && len > 0)
-            return false;
-        hosts += len + (hosts[len] == ',');
-    }
-    return true;
-}
-
-/* What the URL says: a password (refused), its hosts, an sslmode. */
-static int read_url(const char *url, bool *local, bool *has_sslmode,
-                    enum mirror_fault *fault, struct hz_err *err)
-{
-    char *msg = NULL;
-    PQconninfoOption *opts = PQconninfoParse(url, &msg);
-    if (opts == NULL) {
-        PQfreemem(msg); /* may quote the URL: never shown */
-        *fault = MIRROR_URL;
-        return hz_err_set(err, HZ_EINVAL, "the URL does not parse");
-    }
-    bool password = false, host_given = false;
-    *local = true;
-    *has_sslmode = false;
-    for (PQconninfoOption *o = opts; o->keyword != NULL; o++) {
-        if (o->val == NULL || o->val[0] == '\0')
-            continue;
-        if (strcmp(o->keyword, "password") == 0)
-            password = true;
-        else if (strcmp(o->keyword, "sslmode") == 0)
-            *has_sslmode = true;
-        else if (strcmp(o->keyword, "host") == 0 ||
-                 strcmp(o->keyword, "hostaddr") == 0) {
-            host_given = true;
-            *local = *local && hosts_local(o->val);
-        }
-    }
-    PQconninfoFree(opts);
-    if (!host_given && getenv("PGHOST") != NULL)
-        *local = hosts_local(getenv("PGHOST"));
-    if (password) {
-        *fault = MIRROR_URL_PASSWORD;
-        return hz_err_set(err, HZ_EINVAL,
-                          "the URL carries a password: use PGPASSFILE or"
-                          " PGPASSWORD");
-    }
-    return 0;
-}
-
-static void quiet(void *data, const char *message)
-{
-    (void)data;
-    (void)message;
-}
-
-static int connect_pg(struct mirror *m, const char *url,
-                      enum mirror_fault *fault, struct hz_err *err)
-{
-    bool local = true, has_sslmode = false;
-    int rv = read_url(url, &local, &has_sslmode, fault, err);
-    if (rv != 0)
-        return rv;
-    /* Ours first, so the URL's own connect_timeout or application_name
-     * wins; sslmode after it, given only when the URL has none. */
-    const char *keys[] = {"application_name", "connect_timeout", "dbname",
-                          "sslmode", NULL};
-    const char *vals[] = {"huzhu mirror", "10", url, "verify-full", NULL};
-    if (local || has_sslmode)
-        keys[3] = NULL;
-    m->pg = PQconnectdbParams(keys, vals, 1);
-    if (m->pg == NULL) {
-        *fault = MIRROR_UNREACHABLE;
-        return hz_err_set(err, HZ_ENOMEM, "libpq");
-    }
-    if (PQstatus(m->pg) == CONNECTION_OK) {
-        /* the server's notices (a table that exists already) are not
-         * ours to print */
-        PQsetNoticeProcessor(m->pg, quiet, NULL);
-        return 0;
-    }
-    const char *msg = PQerrorMessage(m->pg);
-    char detail[DETAIL_LEN_MAX];
-    first_line(strstr(msg, "FATAL:") != NULL ? strstr(msg, "FATAL:") : msg,
-               detail, sizeof detail);
-    bool auth = PQconnectionNeedsPassword(m->pg) ||
-                strstr(msg, "authentication failed") != NULL ||
-                strstr(msg, "pg_hba.conf") != NULL ||
-                strstr(msg, "no password supplied") != NULL ||
-                (strstr(msg, "role \"") != NULL &&
-                 strstr(msg, "does not exist") != NULL);
-    *fault = auth ? MIRROR_AUTH : MIRROR_UNREACHABLE;
-    return hz_err_set(err, auth ? HZ_EPERM : HZ_EIO, "postgresql: %s", detail);
 }
 
 /* ---- tables */
@@ -387,6 +231,49 @@ static void add_table(struct mirror *m, struct sql *s,
                "that node's state hash then");
 }
 
+/* The read-only role's rights (checked by check_reader): to find the
+ * schema, and to read each table and view the mirror makes; nothing
+ * else. */
+static void grant_reader(struct mirror *m, struct sql *s)
+{
+    sql_add(s, "GRANT USAGE ON SCHEMA \"%s\" TO \"%s\";", m->sch, m->reader);
+    sql_add(s,
+            "GRANT SELECT ON TABLE \"%s\".huzhu_mirror_state,"
+            " \"%s\".huzhu_mirror_waiting, \"%s\".huzhu_conflicts",
+            m->sch, m->sch, m->sch);
+    for (size_t i = 0; i < m->schema->n_tables; i++)
+        sql_add(s, ", \"%s\".\"%s\"", m->sch, m->schema->tables[i].name);
+    for (size_t i = 0; i < mirror_views_count(); i++)
+        sql_add(s, ", \"%s\".\"%s\"", m->sch, mirror_views_name(i));
+    sql_add(s, " TO \"%s\";", m->reader);
+}
+
+/* The role given for dashboards exists and cannot write through the
+ * mirror's own rights: it is not the mirror's role, nor a member of it,
+ * nor a superuser (pg_has_role holds for all three). */
+static int check_reader(struct mirror *m, enum mirror_fault *fault,
+                        struct hz_err *err)
+{
+    const char *params[] = {m->reader};
+    PGresult *r = PQexecParams(m->pg,
+                               "SELECT pg_has_role(oid, current_user,"
+                               " 'USAGE') FROM pg_roles WHERE rolname = $1",
+                               1, NULL, params, NULL, NULL, 0);
+    int rv = 0;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        rv = server_fail(m, r, fault, "reader", err);
+    else if (PQntuples(r) != 1) {
+        *fault = MIRROR_READER_MISSING;
+        rv = hz_err_set(err, HZ_ENOTFOUND, "no role %s", m->reader);
+    } else if (strcmp(PQgetvalue(r, 0, 0), "t") == 0) {
+        *fault = MIRROR_READER_WRITES;
+        rv = hz_err_set(err, HZ_EINVAL, "role %s can write as the mirror",
+                        m->reader);
+    }
+    PQclear(r);
+    return rv;
+}
+
 static int create_tables(struct mirror *m, enum mirror_fault *fault,
                          struct hz_err *err)
 {
@@ -398,7 +285,28 @@ static int create_tables(struct mirror *m, enum mirror_fault *fault,
             " state_hash text NOT NULL, full_copy boolean NOT NULL DEFAULT"
             " false, updated timestamptz NOT NULL DEFAULT now());",
             m->sch);
+    sql_add(&s,
+            "ALTER TABLE \"%s\".huzhu_mirror_state ADD COLUMN IF NOT EXISTS"
+            " vector jsonb;",
+            m->sch);
     char what[160];
+    snprintf(what, sizeof what, "COLUMN \"%s\".huzhu_mirror_state.vector",
+             m->sch);
+    add_comment(m, &s, what,
+                "写入节点所见: 每个作者的最高连续序号(接管须不少于它)",
+                "what the writing node had seen: each author's highest"
+                " contiguous seq (a node taking over must hold as much)");
+    sql_add(&s,
+            "CREATE TABLE IF NOT EXISTS \"%s\".huzhu_mirror_waiting(network"
+            " text NOT NULL, node text NOT NULL, vector jsonb NOT NULL,"
+            " asked timestamptz NOT NULL DEFAULT now(), PRIMARY KEY(network,"
+            " node));",
+            m->sch);
+    snprintf(what, sizeof what, "TABLE \"%s\".huzhu_mirror_waiting", m->sch);
+    add_comment(m, &s, what,
+                "等待接管镜像的节点及其所见(更新者到来时写入者交出锁)",
+                "nodes waiting to take a network's mirror over, with their"
+                " view (the writer yields to a newer one)");
     snprintf(what, sizeof what, "TABLE \"%s\".huzhu_mirror_state", m->sch);
     add_comment(m, &s, what,
                 "镜像进度: 每个网络由哪个节点写入、复制到其变更计数器的哪一处",
@@ -417,6 +325,14 @@ static int create_tables(struct mirror *m, enum mirror_fault *fault,
                 "conflicts to review (as huzhu conflicts lists them)");
     for (size_t i = 0; i < m->schema->n_tables; i++)
         add_table(m, &s, &m->schema->tables[i]);
+    char *views = mirror_views_sql(m->sch);
+    if (views == NULL)
+        s.failed = true;
+    else
+        sql_add(&s, "%s", views);
+    free(views);
+    if (m->reader != NULL)
+        grant_reader(m, &s);
     sql_add(&s, "COMMIT;");
     int rv = s.failed ? hz_err_set(err, HZ_ENOMEM, "mirror tables")
                       : exec(m, s.p, fault, "create tables", err);
@@ -485,14 +401,19 @@ static int prepare_all(struct mirror *m, enum mirror_fault *fault,
          "\".huzhu_conflicts(network, \"table\", id, kind, \"column\","
          " heads, versions, source_node, source_state) VALUES($1, $2,"
          " $3::uuid, $4, $5, $6::jsonb, $7::bigint, $8, $9)"},
-        {"state_get", "SELECT node, counter, full_copy FROM \"",
+        {"waiting", "SELECT node, vector::text FROM \"",
+         "\".huzhu_mirror_waiting WHERE network = $1 AND node <> $2 AND"
+         " asked > now() - interval '" STR(MIRROR_WAITING_S) " seconds'"
+                                                             " ORDER BY node"},
+        {"state_get", "SELECT node, counter, full_copy, vector::text FROM \"",
          "\".huzhu_mirror_state WHERE network = $1"},
         {"state_put", "INSERT INTO \"",
          "\".huzhu_mirror_state(network, node, counter, state_hash,"
-         " full_copy, updated) VALUES($1, $2, $3::bigint, $4, $5::boolean,"
-         " now()) ON CONFLICT (network) DO UPDATE SET node = EXCLUDED.node,"
-         " counter = EXCLUDED.counter, state_hash = EXCLUDED.state_hash,"
-         " full_copy = EXCLUDED.full_copy, updated = now()"},
+         " full_copy, vector, updated) VALUES($1, $2, $3::bigint, $4,"
+         " $5::boolean, $6::jsonb, now()) ON CONFLICT (network) DO UPDATE"
+         " SET node = EXCLUDED.node, counter = EXCLUDED.counter, state_hash"
+         " = EXCLUDED.state_hash, full_copy = EXCLUDED.full_copy, vector ="
+         " EXCLUDED.vector, updated = now()"},
     };
     for (size_t i = 0; rv == 0 && i < sizeof named / sizeof named[0]; i++) {
         struct sql s = {0};
@@ -500,6 +421,51 @@ static int prepare_all(struct mirror *m, enum mirror_fault *fault,
         rv = prepare(m, named[i][0], &s, fault, err);
         sql_free(&s);
     }
+    return rv;
+}
+
+/* ---- the newest view (proto/cli.md, "The newest view") */
+
+/* The lock is held by another: say, with this node's view, that it
+ * waits, so that a writer with an older view yields (yield_if_newer). A
+ * failure here changes nothing the refusal says: it is ignored (the
+ * table may not exist yet). */
+static void wait_for_lock(struct mirror *m)
+{
+    char *vector = NULL;
+    struct hz_err e = {0};
+    if (newest_vector(m->n, &vector, &e) != 0)
+        return;
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO \"%s\".huzhu_mirror_waiting(network, node, vector,"
+             " asked) VALUES($1, $2, $3::jsonb, now()) ON CONFLICT (network,"
+             " node) DO UPDATE SET vector = EXCLUDED.vector, asked = now()",
+             m->sch);
+    const char *params[] = {m->network, m->node, vector};
+    PGresult *r = PQexecParams(m->pg, sql, 3, NULL, params, NULL, NULL, 0);
+    PQclear(r);
+    free(vector);
+}
+
+/* A node waiting for the lock (asked within MIRROR_WAITING_S) whose view
+ * is strictly newer than this writer's (m->vector): give the lock up, a
+ * refusal (MIRROR_YIELDED) after which the caller disconnects. */
+static int yield_if_newer(struct mirror *m, enum mirror_fault *fault,
+                          struct hz_err *err)
+{
+    const char *params[] = {m->network, m->node};
+    PGresult *r = NULL;
+    int rv = run(m, "waiting", 2, params, &r, fault, err);
+    for (int i = 0; rv == 0 && i < PQntuples(r); i++) {
+        if (!newest_newer(PQgetvalue(r, i, 1), m->vector))
+            continue;
+        *fault = MIRROR_YIELDED;
+        rv = hz_err_set(err, HZ_EBUSY,
+                        "node %.8s waits with a newer view: lock given up",
+                        PQgetvalue(r, i, 0));
+    }
+    PQclear(r);
     return rv;
 }
 
@@ -514,7 +480,7 @@ int mirror_open(hz_node *n, const struct mirror_opts *o, struct mirror **out,
         return hz_err_set(err, HZ_EINVAL, "batch of 1 to %u rows",
                           STORE_CHANGES_MAX);
     struct mirror *m = calloc(1, sizeof *m);
-    char *clean = malloc(URL_LEN_MAX);
+    char *clean = malloc(MIRROR_URL_LEN_MAX);
     if (m == NULL || clean == NULL) {
         free(m);
         free(clean);
@@ -526,9 +492,18 @@ int mirror_open(hz_node *n, const struct mirror_opts *o, struct mirror **out,
     m->kill_in_batch = o->kill_in_batch;
     m->stall_in_batch = o->stall_in_batch;
     m->stall_until = o->stall_until;
+    m->reader = o->reader;
+    if (o->reader != NULL && (strlen(o->reader) > MIRROR_SCHEMA_LEN_MAX ||
+                              !url_name_ok(o->reader, strlen(o->reader)))) {
+        free(m);
+        free(clean);
+        *fault = MIRROR_READER_NAME;
+        return hz_err_set(err, HZ_EINVAL,
+                          "reader role: lower-case letters, digits and _");
+    }
     hz_node_key_hex(n, m->node);
     int64_t top;
-    int rv = take_schema(o->url, clean, m->sch, fault, err);
+    int rv = url_take_schema(o->url, clean, m->sch, fault, err);
     if (rv == 0) {
         rv = store_changes_ready(n, err);
         if (rv == 0)
@@ -537,7 +512,7 @@ int mirror_open(hz_node *n, const struct mirror_opts *o, struct mirror **out,
             *fault = MIRROR_NODE;
     }
     if (rv == 0)
-        rv = connect_pg(m, clean, fault, err);
+        rv = url_connect(clean, &m->pg, fault, err);
     free(clean);
     PGresult *r = NULL;
     if (rv == 0) {
@@ -555,11 +530,28 @@ int mirror_open(hz_node *n, const struct mirror_opts *o, struct mirror **out,
                             m->network);
         }
         PQclear(r);
+        if (*fault == MIRROR_LOCKED)
+            wait_for_lock(m);
     }
+    if (rv == 0 && m->reader != NULL)
+        rv = check_reader(m, fault, err);
     if (rv == 0)
         rv = create_tables(m, fault, err);
     if (rv == 0)
         rv = prepare_all(m, fault, err);
+    if (rv == 0) {
+        /* holding the lock: this node waits no more */
+        const char *params[] = {m->network, m->node};
+        char sql[256];
+        snprintf(sql, sizeof sql,
+                 "DELETE FROM \"%s\".huzhu_mirror_waiting WHERE network = $1"
+                 " AND node = $2",
+                 m->sch);
+        r = PQexecParams(m->pg, sql, 2, NULL, params, NULL, NULL, 0);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            rv = server_fail(m, r, fault, "waiting", err);
+        PQclear(r);
+    }
     if (rv != 0) {
         mirror_close(m);
         return rv;
@@ -574,6 +566,7 @@ void mirror_close(struct mirror *m)
         return;
     if (m->pg != NULL)
         PQfinish(m->pg);
+    free(m->vector);
     free(m);
 }
 
@@ -705,9 +698,9 @@ static int put_state(struct mirror *m, int64_t counter, bool full,
 {
     char c[32];
     snprintf(c, sizeof c, "%lld", (long long)counter);
-    const char *params[] = {m->network, m->node, c, m->hash,
-                            full ? "true" : "false"};
-    return run(m, "state_put", 5, params, NULL, fault, err);
+    const char *params[] = {
+        m->network, m->node, c, m->hash, full ? "true" : "false", m->vector};
+    return run(m, "state_put", 6, params, NULL, fault, err);
 }
 
 /* The test hooks of struct mirror_opts, in batch @n of a pass. */
@@ -797,7 +790,8 @@ static int end_full_copy(struct mirror *m, struct mirror_pass *p,
 
 /* Where the stored progress says to start: after its counter when this
  * node wrote it, else from the beginning as a full copy (counters of
- * two nodes are not comparable). */
+ * two nodes are not comparable) - when this node's view is as new as
+ * the writer's: the mirror goes to the newest view (DECISIONS 43). */
 static int start_at(struct mirror *m, int64_t top, struct mirror_pass *p,
                     enum mirror_fault *fault, struct hz_err *err)
 {
@@ -810,7 +804,22 @@ static int start_at(struct mirror *m, int64_t top, struct mirror_pass *p,
     bool mine = held && strcmp(PQgetvalue(r, 0, 0), m->node) == 0;
     int64_t stored = mine ? strtoll(PQgetvalue(r, 0, 1), NULL, 10) : 0;
     p->full_copy = mine && strcmp(PQgetvalue(r, 0, 2), "t") == 0;
+    char writer8[9] = "";
+    struct newest_short why = {0};
+    bool newer =
+        !held || mine ||
+        newest_holds(m->vector,
+                     PQgetisnull(r, 0, 3) ? NULL : PQgetvalue(r, 0, 3), &why);
+    if (held)
+        snprintf(writer8, sizeof writer8, "%.8s", PQgetvalue(r, 0, 0));
     PQclear(r);
+    if (!newer) {
+        *fault = MIRROR_OLDER;
+        return hz_err_set(err, HZ_EBUSY,
+                          "writer %s saw author %s up to seq %lld, this"
+                          " node up to %lld",
+                          writer8, why.author8, why.theirs, why.ours);
+    }
     if (held && (!mine || stored > top)) {
         /* another node's, or a counter this node never reached (its
          * database was replaced): copy everything again; the first batch
@@ -830,7 +839,12 @@ int mirror_run(struct mirror *m, struct mirror_pass *p,
     *fault = MIRROR_OK;
     int64_t top = 0;
     char network[2 * 16 + 1];
-    int rv = store_changes_top(m->n, &top, NULL, network, err);
+    /* the vector first: every entry in it that was applied is numbered
+     * at or before @top, so the rows copied hold the view it names */
+    free(m->vector);
+    int rv = newest_vector(m->n, &m->vector, err);
+    if (rv == 0)
+        rv = store_changes_top(m->n, &top, NULL, network, err);
     if (rv != 0) {
         *fault = MIRROR_NODE;
         return rv;
@@ -840,7 +854,9 @@ int mirror_run(struct mirror *m, struct mirror_pass *p,
         return hz_err_set(err, HZ_ENETWORK,
                           "the node entered another network: mirror again");
     }
-    rv = start_at(m, top, p, fault, err);
+    rv = yield_if_newer(m, fault, err);
+    if (rv == 0)
+        rv = start_at(m, top, p, fault, err);
     /* Nothing changed since the last pass: the state hash (which reads
      * every row) is not computed again. */
     if (rv == 0 && p->from == top && !p->full_copy && m->hash[0] != '\0')

@@ -16,21 +16,34 @@
 /* Why a mirror could not start or go on, for the CLI's messages. */
 enum mirror_fault {
     MIRROR_OK,
-    MIRROR_URL_PASSWORD, /* the URL carries a password: refused, unused */
-    MIRROR_URL,          /* the URL does not parse, or its schema name */
-    MIRROR_UNREACHABLE,  /* no server answered */
-    MIRROR_AUTH,         /* the server refused the login */
-    MIRROR_LOCKED,       /* another node writes this network's mirror */
-    MIRROR_SERVER,       /* a statement failed on the server */
-    MIRROR_NODE,         /* reading the node failed */
+    MIRROR_URL_PASSWORD,   /* the URL carries a password: refused, unused */
+    MIRROR_URL,            /* the URL does not parse, or its schema name */
+    MIRROR_UNREACHABLE,    /* no server answered */
+    MIRROR_AUTH,           /* the server refused the login */
+    MIRROR_LOCKED,         /* another node writes this network's mirror */
+    MIRROR_OLDER,          /* the mirror's writer saw entries this node lacks */
+    MIRROR_YIELDED,        /* a node with a newer view waits: lock given up */
+    MIRROR_SERVER,         /* a statement failed on the server */
+    MIRROR_NODE,           /* reading the node failed */
+    MIRROR_READER_NAME,    /* --reader: not a plain lower-case name */
+    MIRROR_READER_MISSING, /* --reader: no such role on the server */
+    MIRROR_READER_WRITES,  /* --reader: the role could write (itself the
+                              mirror's role, a member of it, a superuser) */
 };
 
 #define MIRROR_BATCH_DEFAULT 1000u
+/* How long a node that asked for the lock counts as waiting: longer than
+ * serve --mirror's longest backoff (60 s), so it is still waiting when it
+ * tries again. */
+#define MIRROR_WAITING_S 180
 #define MIRROR_SCHEMA_LEN_MAX 63u /* PostgreSQL's NAMEDATALEN - 1 */
 
 struct mirror_opts {
     const char *url; /* borrowed; never printed (it may name a host) */
     size_t batch;    /* changed rows per PostgreSQL transaction */
+    /* a role granted USAGE on the schema and SELECT on the mirror's
+     * tables and views at every start, or NULL; borrowed */
+    const char *reader;
     /* test hooks, in this batch of a pass after its rows were sent and
      * before its COMMIT (0: never): SIGKILL (HUZHU_TEST_MIRROR_KILL_IN_BATCH);
      * wait until the file @stall_until exists, at most 30 s, while the
@@ -50,6 +63,10 @@ struct mirror_pass {
 
 struct mirror;
 
+/* Check @url as mirror_open does, without connecting: no password in
+ * it, it parses, its schema name. 0, or *@fault and @err say why. */
+int mirror_check_url(const char *url, enum mirror_fault *fault,
+                     struct hz_err *err);
 /* Check @o->url (no password in it; sslmode=verify-full unless local or
  * set), connect, take the network's lock (a session advisory lock held
  * until mirror_close) and create or extend the tables in the URL's

@@ -44,30 +44,14 @@ def stamp(days):
                          time.gmtime(time.time() + days * 86400))
 
 
-class Serving:
-    """`huzhu serve` on 127.0.0.1 and a port of its choosing, its wall
-    clock at @faketime when given."""
-
-    def __init__(self, node, faketime=None):
-        self.node = node
-        cmd = [T.HUZHU, "-d", node.dir, "--json", "serve", "--listen",
-               "127.0.0.1:0", "--http", "off"]
-        env = node.env
-        if faketime is not None:
-            # libfaketime preloaded into serve itself: faketime(1) would
-            # stand between us and serve, and not pass SIGTERM on.
-            env = T.faketime_env(faketime, dict(FAKE, **(node.env or {})))
-        self.p = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=T.base_env(env))
-        line = self.p.stdout.readline().decode()
-        T.check(line.startswith("{\"listening\":\"127.0.0.1:"),
-                "serve says where it listens (%r)" % line)
-        self.addr = line.split("\"")[3]
-
-    def stop(self):
-        rc = T.stop_term(self.p)
-        return rc, self.p.stderr.read().decode()
+def Serving(node, faketime=None):
+    """`huzhu serve` of @node (T.Serving), its wall clock at @faketime when
+    given: libfaketime preloaded into serve itself (faketime(1) would
+    stand between us and serve, and not pass SIGTERM on)."""
+    env = None
+    if faketime is not None:
+        env = T.faketime_env(faketime, dict(FAKE, **(node.env or {})))
+    return T.Serving(node, env=env)
 
 
 def rows(node, village, n):

@@ -16,12 +16,13 @@ mirrored into one database; every table's rows are compared with
 and the tombstone reads deleted with every other column null; a mirror
 killed inside a batch (HUZHU_TEST_MIRROR_KILL_IN_BATCH, SIGKILL after the
 batch's rows were sent, before its COMMIT) resumes to the same rows with
-nothing copied twice, and so does one whose PostgreSQL was stopped
-(immediate) inside a batch (HUZHU_TEST_MIRROR_STALL_IN_BATCH holds the
-batch open until the server is back); a URL with a password, an unreachable server, an
+nothing copied twice, and so does one whose PostgreSQL server process
+was killed -9 inside a batch (HUZHU_TEST_MIRROR_STALL_IN_BATCH holds the
+batch open until the server is back from its crash recovery); a URL with a password, an unreachable server, an
 unknown role, a held lock and the verify-full default for a non-local
-host are refused with clear messages; a revocation taking a device's
-later entry back removes its row from the mirror."""
+host are refused with clear messages; a revocation made on another
+node, taking a device's later entry back, removes its row from the
+mirror once it arrives at the mirroring node."""
 import glob
 import json
 import os
@@ -37,6 +38,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import hz_test as T  # noqa: E402
+import test_report as R  # noqa: E402  (its township, written by hand)
 
 cases = T.Cases("mirror")
 
@@ -115,16 +117,24 @@ class Postgres:
         return ("postgresql:///%s?host=%s&port=%d&user=hz%s"
                 % (self.db, self.dir, self.port, extra))
 
-    def psql(self, sql, db=None):
-        """One value (text) of one query, or "" for none."""
+    def psql(self, sql, db=None, user="hz", expect_ok=True):
+        """One value (text) of one query, or "" for none; with
+        expect_ok=False, the error text of a query that must fail; with
+        None, "" for a query that fails."""
         p = subprocess.run([self.psql_bin, "-X", "-A", "-t", "-q", "-v",
                             "ON_ERROR_STOP=1", "-h", self.dir, "-p",
-                            str(self.port), "-U", "hz", "-d", db or self.db,
+                            str(self.port), "-U", user, "-d", db or self.db,
                             "-c", sql],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            timeout=60)
-        if p.returncode != 0:
+        if expect_ok and p.returncode != 0:
             raise T.Failure("psql %r: %s" % (sql, p.stderr.decode()))
+        if expect_ok is None:  # either: the value, or "" on failure
+            return p.stdout.decode().strip() if p.returncode == 0 else ""
+        if not expect_ok:
+            if p.returncode == 0:
+                raise T.Failure("psql %r as %s succeeded" % (sql, user))
+            return p.stderr.decode()
         return p.stdout.decode().strip()
 
     def json(self, sql):
@@ -178,47 +188,106 @@ def mirrored_tables(pg, schema="public"):
     return [t for t in pg.psql(
         "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM"
         " information_schema.tables WHERE table_schema = '%s' AND"
-        " table_name NOT LIKE 'huzhu\\_%%'" % schema).split(",") if t]
+        " table_type = 'BASE TABLE' AND table_name NOT LIKE 'huzhu\\_%%'"
+        % schema).split(",") if t]
+
+
+def rows_sql(pg, tables, network, deleted=False, schema="public"):
+    """A query of the rows of each of @tables as `huzhu ls` prints them
+    (ids as 32 hex, times as Unix seconds, only the columns with a
+    value), as one JSON object by table name: the columns of every table
+    read in one psql call, the rows in one more (pg_rows_of)."""
+    types = pg.json(
+        "SELECT coalesce(json_object_agg(table_name, cols), '{}') FROM"
+        " (SELECT table_name, json_object_agg(column_name, data_type) AS"
+        " cols FROM information_schema.columns WHERE table_schema = '%s'"
+        " AND table_name IN (%s) GROUP BY table_name) c"
+        % (schema, ", ".join("'%s'" % t for t in tables)))
+    each = []
+    for table in tables:
+        parts = []
+        cols = types[table]
+        for name in sorted(cols):
+            if name in ("network", "source_node", "source_state", "deleted"):
+                continue
+            expr = '"%s"' % name
+            if cols[name] == "uuid":
+                expr = "replace(%s::text, '-', '')" % expr
+            elif cols[name].startswith("timestamp"):
+                expr = "extract(epoch from %s)::bigint" % expr
+            parts.append("'%s', %s" % (name, expr))
+        where = "network = '%s'" % network
+        if "deleted" in cols:
+            where += " AND %sdeleted" % ("" if deleted else "NOT ")
+        each.append(
+            "'%s', (SELECT coalesce(json_agg(json_strip_nulls("
+            "json_build_object(%s)) ORDER BY id), '[]') FROM \"%s\".\"%s\""
+            " WHERE %s)" % (table, ", ".join(parts), schema, table, where))
+    return "SELECT json_build_object(%s)" % ", ".join(each)
+
+
+def pg_rows_of(pg, tables, network, deleted=False, schema="public"):
+    """The rows of each of @tables, by table name (rows_sql)."""
+    return pg.json(rows_sql(pg, tables, network, deleted, schema))
 
 
 def pg_rows(pg, table, network, deleted=False, schema="public"):
-    """The rows of @table as `huzhu ls` prints them: ids as 32 hex, times
-    as Unix seconds, only the columns with a value."""
-    cols = pg.psql(
-        "SELECT string_agg(column_name || ':' || data_type, ',' ORDER BY"
-        " column_name) FROM information_schema.columns WHERE table_schema ="
-        " '%s' AND table_name = '%s'" % (schema, table)).split(",")
-    parts = []
-    has_deleted = False
-    for c in cols:
-        name, typ = c.split(":", 1)
-        if name in ("network", "source_node", "source_state"):
-            continue
-        if name == "deleted":
-            has_deleted = True
-            continue
-        expr = '"%s"' % name
-        if typ == "uuid":
-            expr = "replace(%s::text, '-', '')" % expr
-        elif typ.startswith("timestamp"):
-            expr = "extract(epoch from %s)::bigint" % expr
-        parts.append("'%s', %s" % (name, expr))
-    where = "network = '%s'" % network
-    if has_deleted:
-        where += " AND %sdeleted" % ("" if deleted else "NOT ")
-    return pg.json(
-        "SELECT coalesce(json_agg(json_strip_nulls(json_build_object(%s))"
-        " ORDER BY id), '[]') FROM \"%s\".\"%s\" WHERE %s"
-        % (", ".join(parts), schema, table, where))
+    """The rows of @table as `huzhu ls` prints them (rows_sql)."""
+    return pg_rows_of(pg, [table], network, deleted, schema)[table]
 
 
 def check_same_as_ls(n, pg, network, what, schema="public"):
     tables = mirrored_tables(pg, schema)
     T.check(len(tables) >= 10, "%s: the registry's tables were made (%s)"
             % (what, ",".join(tables)))
+    got = pg_rows_of(pg, tables, network, schema=schema)
     for t in tables:
-        T.check_eq(pg_rows(pg, t, network, schema=schema), n.js("ls", t),
+        T.check_eq(got[t], n.js("ls", t),
                    "%s: %s as huzhu ls lists it" % (what, t))
+
+
+# The derived views and the columns `huzhu show VIEW --json` gives.
+VIEWS = {
+    "occupancy": ["site", "name", "kind", "capacity", "area_m2", "present",
+                  "over_capacity", "m2_per_person"],
+    "stock": ["site", "site_name", "item", "item_name", "unit", "on_hand",
+              "moves"],
+    "received": ["household", "head_name", "item", "item_name", "unit",
+                 "received", "times"],
+}
+
+
+def pg_view(pg, view, network):
+    """The rows of the mirror's view @view of @network, as huzhu show
+    prints them (ids as 32 hex, over_capacity 0 or 1, nulls left out)."""
+    cols = []
+    for c in VIEWS[view]:
+        expr = '"%s"' % c
+        if c in ("site", "item", "household"):
+            expr = "replace(%s::text, '-', '')" % expr
+        elif c == "over_capacity":
+            expr = "%s::int" % expr
+        cols.append("'%s', %s" % (c, expr))
+    return sorted(pg.json(
+        "SELECT coalesce(json_agg(json_strip_nulls(json_build_object(%s))),"
+        " '[]') FROM \"%s\" WHERE network = '%s'"
+        % (", ".join(cols), view, network)), key=json.dumps)
+
+
+def node_view(n, view, unnamed=()):
+    """huzhu show @view, only VIEWS' columns, nulls left out; the names
+    of the rows in @unnamed (site, item or household ids the node holds
+    as tombstones) left out as well: a tombstone in the mirror keeps no
+    name (proto/cli.md, "The county mirror", "Views")."""
+    rows = []
+    for r in n.js("show", view):
+        row = {c: r[c] for c in VIEWS[view] if r.get(c) is not None}
+        for ref, name in (("site", "site_name"), ("item", "item_name"),
+                          ("household", "head_name")):
+            if row.get(ref) in unnamed:
+                row.pop(name, None)
+        rows.append(row)
+    return sorted(rows, key=json.dumps)
 
 
 def changes(n):
@@ -317,8 +386,49 @@ def two_nodes_mirror_as_ls_shows_them_and_then_only_what_changed():
         T.check_eq((again["rows"], again["removed"], again["batches"]),
                    (0, 0, 0), "a second mirror with no change copies nothing")
 
+        # the mirror goes to the newest view (DECISIONS 43): b, lacking
+        # a's newest entry, is refused and changes nothing; once it holds
+        # all a's mirror saw, it takes over
+        a.put("items", "name=测试新物资", "unit=个")
+        mirror(a, pg)
+        T.check_eq(pg.json("SELECT vector FROM huzhu_mirror_state"),
+                   {x["author"]: x["seq"] for x in a.vector()["authors"]},
+                   "the writer's vector stored with its counter")
+        state = "SELECT row_to_json(s)::text FROM huzhu_mirror_state s"
+        before = pg.psql(state)
+        older = b.run("mirror", pg.url(), "--once")
+        T.check_eq(older.rc, T.EXIT_BUSY, "an older view: refused, exit 6")
+        T.check("本节点的数据比正在写入镜像的节点旧" in older.err,
+                "says why: " + older.err)
+        T.check_eq(pg.psql(state), before, "the mirror unchanged")
+        exchange(a, b, work, "3")
+
+        # a writer that stays connected hands the lock to a node with a
+        # newer view that asked for it
+        holder = subprocess.Popen([T.HUZHU, "-d", a.dir, "mirror", pg.url()],
+                                  stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, env=T.base_env())
+        try:
+            T.wait_until(lambda: pg.psql(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+                == "1", 20, "a's mirror holds the lock")
+            b.put("persons", "name=乙节点新人", "household=" + rows["households"][0])
+            r = b.run("mirror", pg.url(), "--once")
+            T.check_eq(r.rc, T.EXIT_BUSY, "the lock held: b refused, exit 6")
+            T.check_eq(pg.psql("SELECT node FROM huzhu_mirror_waiting"), b.key,
+                       "b waits for the lock")
+            _, held_err = holder.communicate(timeout=30)
+        finally:
+            if holder.poll() is None:
+                T.kill9(holder)
+        T.check_eq(holder.returncode, T.EXIT_BUSY, "a gave the lock up")
+        T.check("视图更新的节点在等待接管" in held_err.decode(),
+                "a says why: %r" % held_err.decode())
+
         # b takes over the network's mirror: a full copy of its rows
         rb = mirror(b, pg)
+        T.check_eq(pg.psql("SELECT count(*) FROM huzhu_mirror_waiting"), "0",
+                   "b waits no more")
         T.check(rb["full_copy"], "another node's mirror: a full copy")
         T.check_eq(pg_rows(pg, "persons", network), b.js("ls", "persons"),
                    "mirror of b: persons as huzhu ls lists them")
@@ -337,6 +447,69 @@ def two_nodes_mirror_as_ls_shows_them_and_then_only_what_changed():
                    [{"id": rows["site"]}],
                    "the tombstone: its id, deleted, every other column null")
         T.check_eq(pg.psql("SELECT deleted FROM sites"), "t", "deleted = true")
+
+        # the derived views: merges, check-outs, corrections, tombstones
+        p, hh = rows["persons"], rows["households"]
+        site2 = b.put("sites", "name=二号点", "kind=shelter", "capacity=2",
+                      "area_m2=10")
+        item2 = b.put("items", "name=饮用水", "unit=箱")
+        for person in (p[1], p[2], p[4], p[5]):
+            b.out("checkin", person, site2, "--time", str(T1))
+        b.out("checkout", p[2])
+        b.out("merge", "persons", p[4], p[5])  # counted once
+        undone = b.js("checkin", p[3], site2, "--time", str(T1))["id"]
+        b.put("stays", "reverses=" + undone, "kind=in", "person=" + p[3],
+              "site=" + site2, "time=%d" % T1)
+        b.out("stock", "receive", site2, item2, "30", "--time", str(T1))
+        b.out("stock", "distribute", site2, item2, "5", "--household", hh[0],
+              "--time", str(T1))
+        b.out("stock", "distribute", site2, item2, "3", "--household", hh[1],
+              "--time", str(T1))
+        b.out("merge", "households", hh[0], hh[1])
+        wrong = b.js("stock", "distribute", site2, item2, "2", "--household",
+                     hh[3], "--time", str(T1))["id"]
+        b.put("stock_moves", "reverses=" + wrong, "kind=distributed",
+              "site=" + site2, "item=" + item2, "qty=-2",
+              "household=" + hh[3], "time=%d" % T1)
+        b.out("del", "households", hh[3])
+        mirror(b, pg)
+        occupancy = node_view(b, "occupancy")
+        T.check_eq([(r["present"], r["over_capacity"]) for r in occupancy],
+                   [(2, 0)], "the scenario: two at site 2 (merged once)")
+        for view in VIEWS:
+            T.check_eq(pg_view(pg, view, network),
+                       node_view(b, view, unnamed=(rows["site"],)),
+                       "the view %s as huzhu show %s gives it" % (view, view))
+        T.check_eq(pg.psql("SELECT obj_description('received'::regclass)"),
+                   "各户已领取物资(同 huzhu received) / what each household"
+                   " received (as huzhu received shows it)",
+                   "views commented in Chinese and English")
+
+        # a read-only role for dashboards: reads the tables and views,
+        # writes nothing; a role missing, or one that could write, refused
+        pg.psql("CREATE ROLE dash LOGIN")
+        for role, rc, text in (("dash_missing", T.EXIT_NOTFOUND, "没有该只读角色"),
+                               ("hz", T.EXIT_USAGE, "不能作只读角色"),
+                               ("Dash;", T.EXIT_USAGE, "只读角色名只能由")):
+            r = b.run("mirror", pg.url(), "--once", "--reader", role)
+            T.check_eq(r.rc, rc, "--reader %s refused" % role)
+            T.check(text in r.err, "says why: " + r.err)
+        T.check_eq(pg.psql("SELECT has_schema_privilege('dash', 'public',"
+                           " 'USAGE') AND has_table_privilege('dash',"
+                           " 'persons', 'SELECT')"), "f",
+                   "nothing granted by the refusals")
+        mirror(b, pg, "--reader", "dash")
+        T.check_eq(pg.psql("SELECT count(*) FROM persons", user="dash"),
+                   pg.psql("SELECT count(*) FROM persons"), "dash reads")
+        T.check_eq(pg.psql("SELECT sum(present) FROM occupancy", user="dash"),
+                   "2", "dash reads the views")
+        for sql in ("INSERT INTO sites(network, id) VALUES('x',"
+                    " gen_random_uuid())", "UPDATE persons SET name = 'x'",
+                    "DELETE FROM huzhu_mirror_state",
+                    "CREATE TABLE public.mine(x int)"):
+            T.check("permission denied" in pg.psql(sql, user="dash",
+                                                   expect_ok=False),
+                    "dash may not: " + sql)
 
 
 @cases.case
@@ -364,8 +537,8 @@ def a_mirror_killed_inside_a_batch_resumes_to_the_same_rows():
 
 
 @cases.case
-def postgresql_stopped_inside_a_batch_loses_only_that_batch():
-    with PgCase("mirror-pg-stop") as (work, pg):
+def postgresql_killed_inside_a_batch_loses_only_that_batch():
+    with PgCase("mirror-pg-kill") as (work, pg):
         a = T.Node.create(work, "测试乡镇", "a")
         town(a)
         total = len(changes(a))
@@ -379,8 +552,18 @@ def postgresql_stopped_inside_a_batch_loses_only_that_batch():
                 "SELECT count(*) FROM pg_stat_activity WHERE application_name"
                 " = 'huzhu mirror' AND state = 'idle in transaction'") == "1",
                 30, "the mirror inside its second batch")
-            pg.stop()  # immediate: the open transaction dies with it
-            pg.run_server()
+            # kill -9 the server process of the open transaction: the
+            # postmaster ends every other one too and recovers from its
+            # WAL (crash recovery), as after a crash of the server
+            backend = int(pg.psql(
+                "SELECT pid FROM pg_stat_activity WHERE application_name ="
+                " 'huzhu mirror'"))
+            os.kill(backend, signal.SIGKILL)
+            T.wait_until(lambda: pg.psql("SELECT 1", expect_ok=None) == "1",
+                         60, "PostgreSQL back after its crash recovery")
+            T.check("terminated by signal 9" in open(os.path.join(
+                pg.dir, "log"), errors="replace").read(),
+                    "PostgreSQL saw the kill -9 (its log)")
             open(go, "w").close()
             out, err = p.communicate(timeout=60)
         finally:
@@ -394,36 +577,102 @@ def postgresql_stopped_inside_a_batch_loses_only_that_batch():
                    "the first batch's counter kept")
         r = mirror(a, pg, "--batch", "3")
         T.check_eq(r["rows"], total - 3, "the rest copied, nothing twice")
-        check_same_as_ls(a, pg, r["network"], "after PostgreSQL's restart")
+        check_same_as_ls(a, pg, r["network"], "after PostgreSQL's recovery")
 
 
 @cases.case
-def a_revocation_later_removes_the_revoked_rows():
+def a_revocation_arriving_later_removes_the_revoked_rows():
+    """Three nodes: k writes, the admin a revokes k after k's first
+    household, and the revocation reaches the mirroring node m from a in
+    a bundle after m mirrored both households."""
     with PgCase("mirror-revoke") as (work, pg):
         a = T.Node.create(work, "测试乡政府", "a")
         a.js("network", "create", "--name", "测试乡")
-        k = T.Node.create(work, "测试协调员", "k")
-        k.js("join", a.js("admit", k.key, "--name", "k", "--role",
-                          "coordinator")["token"])
+        k, m = (T.Node.create(work, name, tag) for name, tag in
+                (("测试协调员", "k"), ("测试县镜像站", "m")))
+        for node, tag in ((k, "k"), (m, "m")):
+            node.js("join", a.js("admit", node.key, "--name", tag, "--role",
+                                 "coordinator")["token"])
         early = k.js("household", "add", "--head", "测试撤销前")["id"]
         seq = [x["seq"] for x in k.vector()["authors"]
                if x["author"] == k.key][0]
         late = k.js("household", "add", "--head", "测试撤销后")["id"]
         exchange(a, k, work, "1")
-        r = mirror(a, pg)
+        exchange(a, m, work, "2")
+        r = mirror(m, pg)
         T.check_eq(sorted(x["id"] for x in pg_rows(pg, "households",
                                                   r["network"])),
                    sorted([early, late]), "both of k's households mirrored")
         rv = a.js("revoke", k.key, "--after", str(seq))
         T.check_eq(rv["withdrawn_here"], 1, "the later entry taken back")
-        r2 = mirror(a, pg)
+        exchange(a, m, work, "3")
+        r2 = mirror(m, pg)
         T.check_eq((r2["rows"], r2["removed"]), (0, 1),
                    "the revoked row removed, nothing else copied")
         T.check_eq(pg_rows(pg, "households", r["network"]),
-                   a.js("ls", "households"), "households as huzhu ls")
+                   m.js("ls", "households"), "households as huzhu ls on m")
         T.check_eq([x["id"] for x in pg_rows(pg, "households",
                                              r["network"])], [early],
                    "only the household written before the cut-off")
+
+
+@cases.case
+def the_disaster_figures_view_is_the_report():
+    """The view disaster_figures on test_report's township (every clause
+    of the figures: merges, re-assessments, corrections, facilities, a
+    removed household, persons with no village): the rows of huzhu
+    report disaster and of the report's rows written by hand."""
+    with PgCase("mirror-report") as (work, pg):
+        n = T.Node.create(work, "测试乡镇", "town", env=R.ENV)
+        R.town(n)
+        network = mirror(n, pg)["network"]
+        cols = ", ".join("'%s', %s" % (f, f) for f in ["level", "village"]
+                         + R.FIGURES)
+        got = pg.json(
+            "SELECT json_agg(json_build_object(%s) ORDER BY level = 'township',"
+            " village IS NULL, convert_to(village, 'UTF8')) FROM"
+            " disaster_figures WHERE network = '%s'" % (cols, network))
+        T.check_eq(got, R.disaster(n)["rows"],
+                   "disaster_figures as huzhu report disaster gives them")
+        T.check_eq(got, R.WANT, "and as the report's rows written by hand")
+
+
+@cases.case
+def serve_mirror_follows_synced_writes_and_outlives_postgresql():
+    with PgCase("mirror-serve") as (work, pg):
+        r = T.Node.create(work, "测试乡政府", "r")
+        r.js("network", "create", "--name", "测试乡")
+        d = T.Node.create(work, "测试站点", "d")
+        d.js("join", r.js("admit", d.key, "--name", "d", "--role",
+                          "coordinator")["token"])
+        r.run("serve", "--mirror", "postgresql://hz:%s@localhost/x" % SECRET,
+              expect=T.EXIT_USAGE)  # refused before serving
+
+        def mirrored(name):
+            return pg.psql("SELECT count(*) FROM sites WHERE name = '%s'"
+                           % name) == "1"
+
+        s = T.Serving(r, "--mirror", pg.url())
+        try:
+            d.put("sites", "name=同步点甲", "kind=shelter")
+            T.check(d.js("sync", s.addr)["sent"] > 0, "d synced")
+            T.wait_until(lambda: mirrored("同步点甲"), 30,
+                         "a write synced into serve reaches PostgreSQL")
+            # PostgreSQL down: serving goes on, the mirror catches up later
+            pg.stop()
+            d.put("sites", "name=同步点乙", "kind=shelter")
+            T.check(d.js("sync", s.addr)["sent"] > 0,
+                    "serve syncs while PostgreSQL is down")
+            pg.run_server()
+            T.wait_until(lambda: mirrored("同步点乙"), 90,
+                         "the mirror resumes once PostgreSQL is back")
+        finally:
+            rc, err = s.stop()
+        T.check_eq(rc, 0, "serve exits 0 on SIGTERM")
+        T.check_eq((err.count("镜像暂停"), err.count("镜像已恢复")), (1, 1),
+                   "the pause and the recovery said once each: %r" % err)
+        T.check_eq(pg_rows(pg, "sites", r.status()["network"]),
+                   r.js("ls", "sites"), "sites as huzhu ls on the server")
 
 
 @cases.case
@@ -489,16 +738,19 @@ def a_schema_of_the_url_and_a_newer_column_keep_the_data():
         check_same_as_ls(a, pg, r["network"], "schema county", "county")
         T.check_eq(mirrored_tables(pg, "public"), [], "nothing in public")
         # a column the next schema drops (simulated): kept, not dropped;
-        # a column missing (an older mirror): added again
+        # a column missing (an older mirror; the view occupancy with it):
+        # added again
         pg.psql("ALTER TABLE county.sites ADD COLUMN old_note text;"
                 " UPDATE county.sites SET old_note = 'kept';"
-                " ALTER TABLE county.sites DROP COLUMN capacity")
+                " ALTER TABLE county.sites DROP COLUMN capacity CASCADE")
         a.put("sites", "name=新安置点", "kind=shelter", "capacity=9")
         mirror(a, pg, schema="&schema=county")
         T.check_eq(pg.psql("SELECT count(*) FROM county.sites WHERE old_note"
                            " = 'kept'"), "1", "the old column's data kept")
         T.check_eq(pg.psql("SELECT capacity FROM county.sites WHERE name ="
                            " '新安置点'"), "9", "the missing column added")
+        T.check_eq(pg.psql("SELECT capacity FROM county.occupancy WHERE name"
+                           " = '新安置点'"), "9", "the view made again")
 
         # without --once: a pass every second until SIGTERM
         p = subprocess.Popen([T.HUZHU, "-d", a.dir, "--json", "mirror",

@@ -671,6 +671,28 @@ def write_file(path, data):
 
 # ---- processes that a test kills
 
+class Serving:
+    """`huzhu serve` of @node on 127.0.0.1 and a port of its choosing, the
+    web interface off, with @args after it; its environment @env, else
+    the node's."""
+
+    def __init__(self, node, *args, env=None):
+        self.node = node
+        cmd = [HUZHU, "-d", node.dir, "--json", "serve", "--listen",
+               "127.0.0.1:0", "--http", "off", *args]
+        self.p = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=base_env(env if env is not None else node.env))
+        line = self.p.stdout.readline().decode()
+        check(line.startswith("{\"listening\":\"127.0.0.1:"),
+              "serve says where it listens (%r)" % line)
+        self.addr = line.split("\"")[3]
+
+    def stop(self):
+        rc = stop_term(self.p)
+        return rc, self.p.stderr.read().decode()
+
+
 def kill9(p):
     """kill -9 a process this test started (by its pid only)."""
     try:
