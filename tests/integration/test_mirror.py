@@ -326,26 +326,18 @@ def town(n):
             "persons": persons}
 
 
-def exchange(a, b, work, tag):
-    fa, fb = (os.path.join(work, "%s-%s.bundle" % (x, tag)) for x in "ab")
-    a.export(fa, for_node=b)
-    b.import_(fa)
-    b.export(fb, for_node=a)
-    a.import_(fb)
-
-
 @cases.case
 def two_nodes_mirror_as_ls_shows_them_and_then_only_what_changed():
     with PgCase("mirror") as (work, pg):
         a = T.Node.create(work, "测试乡镇甲", "a")
         b = T.Node.create(work, "测试乡镇乙", "b")
         rows = town(a)
-        exchange(a, b, work, "1")
+        T.exchange(work, a, b, same=False)
         b.put("persons", "name=乙节点人", "household=" + rows["households"][1])
         # a conflict: the same field written on both sides unseen
         a.put("households", "status=evacuated", id=rows["households"][2])
         b.put("households", "status=sheltered", id=rows["households"][2])
-        exchange(a, b, work, "2")
+        T.exchange(work, a, b, same=False)
         T.same_state([a, b], "a and b after the exchange")
         conflicts = a.js("conflicts")
         T.check_eq(len(conflicts), 1, "one conflict held")
@@ -401,7 +393,7 @@ def two_nodes_mirror_as_ls_shows_them_and_then_only_what_changed():
         T.check("本节点的数据比正在写入镜像的节点旧" in older.err,
                 "says why: " + older.err)
         T.check_eq(pg.psql(state), before, "the mirror unchanged")
-        exchange(a, b, work, "3")
+        T.exchange(work, a, b, same=False)
 
         # a writer that stays connected hands the lock to a node with a
         # newer view that asked for it
@@ -597,15 +589,15 @@ def a_revocation_arriving_later_removes_the_revoked_rows():
         seq = [x["seq"] for x in k.vector()["authors"]
                if x["author"] == k.key][0]
         late = k.js("household", "add", "--head", "测试撤销后")["id"]
-        exchange(a, k, work, "1")
-        exchange(a, m, work, "2")
+        T.exchange(work, a, k, same=False)
+        T.exchange(work, a, m, same=False)
         r = mirror(m, pg)
         T.check_eq(sorted(x["id"] for x in pg_rows(pg, "households",
                                                   r["network"])),
                    sorted([early, late]), "both of k's households mirrored")
         rv = a.js("revoke", k.key, "--after", str(seq))
         T.check_eq(rv["withdrawn_here"], 1, "the later entry taken back")
-        exchange(a, m, work, "3")
+        T.exchange(work, a, m, same=False)
         r2 = mirror(m, pg)
         T.check_eq((r2["rows"], r2["removed"]), (0, 1),
                    "the revoked row removed, nothing else copied")
