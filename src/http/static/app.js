@@ -2011,7 +2011,7 @@ pages.needs = async (main) => {
     el('div', {class: 'mute'}, [[x.need_site_name, x.need_village].filter(Boolean).join(' · '),
       [x.organisation_name, x.offer_site_name, x.offer_village].filter(Boolean).join(' · '),
       x.distance_km !== null ? x.distance_km + ' ' + t('nd_km') : null].filter(Boolean).join(' ← ')),
-    can ? qtyForm('commit-' + i, x.qty, t('nd_commit'), (qty) =>
+    can ? qtyForm('commit-' + i, x.qty ?? '', t('nd_commit'), (qty) =>
       api('POST', '/api/matches', {need: x.need, offer: x.offer, qty, time: now()})) : null)));
   const matchList = el('ul', {class: 'list', id: 'matches'}, matches.map((m) => {
     const n = byNeed[m.need] || {};

@@ -27,30 +27,34 @@
 
 /* clang-format off */
 /* Needs with something left to promise (open, promised or partly met),
- * ?1 narrowing to one. what_key: the name as compared (ASCII letters in
+ * ?1 narrowing to one: one without a quantity (a service) always has,
+ * and its left is NULL. what_key: the name as compared (ASCII letters in
  * one case, no surrounding spaces). */
 #define OPEN_NEEDS_SQL                                                         \
     MATCH_SUMS NEED_ROWS " SELECT need, what, lower(trim(what)) AS what_key,"  \
     " category, item, qty - promised AS left, unit, urgency, urgency_rank,"    \
     " needed_by, site, site_name, village, lat, lon FROM need_rows"            \
-    " WHERE state IN ('open', 'promised', 'partly_met') AND qty > promised"    \
-    " AND (?1 IS NULL OR need = ?1) ORDER BY need"
+    " WHERE state IN ('open', 'promised', 'partly_met') AND (qty IS NULL"     \
+    " OR qty > promised) AND (?1 IS NULL OR need = ?1) ORDER BY need"
 
-/* Available offers with something left, available until ?1 or later. */
+/* Available offers with something left (one without a quantity always
+ * has; its left is NULL), available until ?1 or later. */
 #define OPEN_OFFERS_SQL                                                        \
     MATCH_SUMS OFFER_ROWS " SELECT offer, what, lower(trim(what)) AS"          \
     " what_key, category, item, qty - promised AS left, unit, organisation,"   \
     " organisation_name, site, site_name, village, lat, lon FROM offer_rows"   \
-    " WHERE state = 'available' AND qty > promised AND (available_until IS"    \
-    " NULL OR available_until >= ?1) ORDER BY offer"
+    " WHERE state = 'available' AND (qty IS NULL OR qty > promised) AND"      \
+    " (available_until IS NULL OR available_until >= ?1) ORDER BY offer"
 /* clang-format on */
 
-/* One need or offer as the pairing reads it: borrowed from its JSON row. */
+/* One need or offer as the pairing reads it: borrowed from its JSON row.
+ * Without has_left (no quantity: a service) it takes promises without
+ * limit, and left means nothing. */
 struct side {
     json_t *row;
     const char *id, *item, *what_key, *category;
     json_int_t left, urgency, needed_by;
-    bool has_by, has_pos;
+    bool has_left, has_by, has_pos;
     double lat, lon;
 };
 
@@ -96,7 +100,8 @@ static struct side *sides_of(json_t *rows)
     struct side *v = calloc(count > 0 ? count : 1, sizeof *v);
     for (size_t i = 0; v != NULL && i < count; i++) {
         json_t *r = json_array_get(rows, i),
-               *by = json_object_get(r, "needed_by");
+               *by = json_object_get(r, "needed_by"),
+               *left = json_object_get(r, "left");
         json_t *lat = json_object_get(r, "lat"),
                *lon = json_object_get(r, "lon");
         v[i] = (struct side){
@@ -105,7 +110,8 @@ static struct side *sides_of(json_t *rows)
             .item = text_of(r, "item"),
             .what_key = text_of(r, "what_key"),
             .category = text_of(r, "category"),
-            .left = json_integer_value(json_object_get(r, "left")),
+            .left = json_integer_value(left),
+            .has_left = json_is_integer(left),
             .urgency = json_integer_value(json_object_get(r, "urgency_rank")),
             .needed_by = json_integer_value(by),
             .has_by = json_is_integer(by),
@@ -157,6 +163,13 @@ static int rank(const struct pairing *p, const struct cand *a,
     return r;
 }
 
+/* Whether offer @o covers what is left of need @n: one without a
+ * quantity covers any need; a need without one only such an offer. */
+static bool covers(const struct side *n, const struct side *o)
+{
+    return !o->has_left || (n->has_left && o->left >= n->left);
+}
+
 /* How need @n and offer @o are alike (0: not at all). */
 static int alike(const struct side *n, const struct side *o)
 {
@@ -194,7 +207,7 @@ static void pair_all(const struct pairing *p, struct cand *best, size_t *k,
             int same = alike(n, o);
             if (same == 0)
                 continue;
-            struct cand c = {i, j, same, o->left >= n->left, -1};
+            struct cand c = {i, j, same, covers(n, o), -1};
             (*count)++;
             /* Worse than the worst kept before its distance counts: no
              * need to work the distance out. */
@@ -210,10 +223,21 @@ static void pair_all(const struct pairing *p, struct cand *best, size_t *k,
     }
 }
 
+/* The quantity to suggest for need @n and offer @o: what is left of the
+ * need, at most what is left of the offer; a side without a quantity
+ * sets no bound, and with neither there is none to suggest (null). */
+static json_t *suggested_qty(const struct side *n, const struct side *o)
+{
+    if (!n->has_left && !o->has_left)
+        return json_null();
+    if (!n->has_left || (o->has_left && o->left < n->left))
+        return json_integer(o->left);
+    return json_integer(n->left);
+}
+
 /* Suggestion @c as JSON: the need's and the offer's fields, how alike,
- * the distance (null when unknown), the suggested quantity (what is left
- * of the need, at most what is left of the offer) and whether the offer
- * covers the need's rest. */
+ * the distance (null when unknown), the suggested quantity and whether
+ * the offer covers the need's rest. */
 static json_t *suggestion(const struct pairing *p, const struct cand *c)
 {
     const struct side *n = &p->needs[c->n], *o = &p->offers[c->o];
@@ -245,8 +269,7 @@ static json_t *suggestion(const struct pairing *p, const struct cand *c)
     json_object_set_new(s, "same", json_integer(c->same));
     json_object_set_new(s, "distance_km",
                         c->dist >= 0 ? json_real(c->dist) : json_null());
-    json_object_set_new(s, "qty",
-                        json_integer(n->left < o->left ? n->left : o->left));
+    json_object_set_new(s, "qty", suggested_qty(n, o));
     json_object_set_new(s, "fits", json_boolean(c->fits));
     return s;
 }
