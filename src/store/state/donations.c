@@ -168,12 +168,12 @@ static int donation_held(hz_node *n, const struct value *id, struct held *h,
                          struct hz_err *err)
 {
     memset(h, 0, sizeof *h);
-    return db_each(&n->db,
-                   DONATION_ROWS "SELECT reversed_by, received, committed,"
-                                 " used, transactions FROM donation_sums"
-                                 " WHERE donation = ?2",
-                   DB_ARGS(DB_NULL, DB_BLOB(id->s.p, id->s.len)), read_donation,
-                   h, err);
+    return db_each(
+        &n->db,
+        DONATION_ROWS_OF_ONE "SELECT reversed_by, received, committed, used,"
+                             " transactions FROM donation_sums"
+                             " WHERE donation = ?2",
+        DB_ARGS(DB_NULL, DB_BLOB(id->s.p, id->s.len)), read_donation, h, err);
 }
 
 /* A new ledger row: its donation is held here, not reversed, and has

@@ -351,13 +351,14 @@ static int side_of(hz_node *n, bool need, const struct value *id,
                    struct held *s, struct hz_err *err)
 {
     memset(s, 0, sizeof *s);
-    return db_each(&n->db,
-                   need ? MATCH_SUMS NEED_ROWS " SELECT state, qty, promised"
-                                               " FROM need_rows WHERE need = ?1"
-                        : MATCH_SUMS OFFER_ROWS
-                       " SELECT state, qty, promised FROM offer_rows"
-                       " WHERE offer = ?1",
-                   DB_ARGS(DB_BLOB(id->s.p, id->s.len)), read_side, s, err);
+    return db_each(
+        &n->db,
+        need ? MATCH_SUMS_OF_NEED NEED_ROWS
+            " SELECT state, qty, promised FROM need_rows WHERE need = ?1"
+             : MATCH_SUMS_OF_OFFER OFFER_ROWS
+            " SELECT state, qty, promised FROM offer_rows"
+            " WHERE offer = ?1",
+        DB_ARGS(DB_BLOB(id->s.p, id->s.len)), read_side, s, err);
 }
 
 /* A new promise: its need and offer exist here, are neither closed,
