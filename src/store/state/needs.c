@@ -49,10 +49,12 @@
 
 /* One need or offer as the pairing reads it: borrowed from its JSON row.
  * Without has_left (no quantity: a service) it takes promises without
- * limit, and left means nothing. */
+ * limit, and left means nothing. item_k, what_k and category_k number
+ * its item, what_key and category (number_keys; 0: none). */
 struct side {
     json_t *row;
     const char *id, *item, *what_key, *category;
+    int item_k, what_k, category_k;
     json_int_t left, urgency, needed_by;
     bool has_left, has_by, has_pos;
     double lat, lon;
@@ -88,9 +90,53 @@ static const char *text_of(json_t *o, const char *key)
     return json_string_value(json_object_get(o, key));
 }
 
-static bool same_text(const char *a, const char *b)
+/* A string of a side and where its number goes. */
+struct key_ref {
+    const char *s;
+    int *k;
+};
+
+static int cmp_key_ref(const void *a, const void *b)
 {
-    return a != NULL && b != NULL && strcmp(a, b) == 0;
+    return strcmp(((const struct key_ref *)a)->s,
+                  ((const struct key_ref *)b)->s);
+}
+
+/* Number the items, names and categories of the @n_v sides of @v and
+ * the @n_w of @w: equal strings get equal numbers (from 1), none 0. The pairing
+ * then compares integers for each of its needs x offers pairs, not
+ * strings (5,000 x 20,000 strcmp took 86% of its time). Returns false
+ * when out of memory. */
+static bool number_keys(struct side *v, size_t n_v, struct side *w, size_t n_w)
+{
+    size_t n = 0;
+    struct key_ref *r = malloc((3 * (n_v + n_w) + 1) * sizeof *r);
+    if (r == NULL)
+        return false;
+    for (size_t i = 0; i < n_v + n_w; i++) {
+        struct side *s = i < n_v ? &v[i] : &w[i - n_v];
+        const char *str[] = {s->item, s->what_key, s->category};
+        int *k[] = {&s->item_k, &s->what_k, &s->category_k};
+        for (size_t j = 0; j < 3; j++) {
+            *k[j] = 0;
+            if (str[j] != NULL)
+                r[n++] = (struct key_ref){str[j], k[j]};
+        }
+    }
+    qsort(r, n, sizeof *r, cmp_key_ref);
+    int id = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || strcmp(r[i].s, r[i - 1].s) != 0)
+            id++;
+        *r[i].k = id;
+    }
+    free(r);
+    return true;
+}
+
+static bool same_key(int a, int b)
+{
+    return a != 0 && a == b;
 }
 
 /* @rows as sides (NULL when out of memory). */
@@ -173,11 +219,11 @@ static bool covers(const struct side *n, const struct side *o)
 /* How need @n and offer @o are alike (0: not at all). */
 static int alike(const struct side *n, const struct side *o)
 {
-    if (same_text(n->item, o->item))
+    if (same_key(n->item_k, o->item_k))
         return 3;
-    if (same_text(n->what_key, o->what_key))
+    if (same_key(n->what_k, o->what_k))
         return 2;
-    return same_text(n->category, o->category) ? 1 : 0;
+    return same_key(n->category_k, o->category_k) ? 1 : 0;
 }
 
 /* Keep @c among the @k best of @best (sorted, at most SUGGESTIONS_MAX). */
@@ -296,7 +342,8 @@ int needs_suggest(hz_node *n, const struct hz_report_opts *o, json_t **out,
         p.needs = sides_of(needs);
         p.offers = sides_of(offers);
         best = malloc(SUGGESTIONS_MAX * sizeof *best);
-        if (p.needs == NULL || p.offers == NULL || best == NULL)
+        if (p.needs == NULL || p.offers == NULL || best == NULL ||
+            !number_keys(p.needs, p.n_needs, p.offers, p.n_offers))
             rv = hz_err_set(err, HZ_ENOMEM, "suggestions");
     }
     size_t k = 0, count = 0;
