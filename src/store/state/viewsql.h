@@ -238,6 +238,11 @@
  * others are then 0): a local ledger write's check reads that one
  * donation's rows by their index, not the whole ledger. */
 #define DONATION_ROWS_OF_ONE DONATION_ROWS_WHERE(" AND x.donation = ?2")
+/* The same with the ledger narrowed to the donations of the organisation
+ * ?1, which must not be NULL (a disclosure of one organisation). */
+#define DONATION_ROWS_OF_ORG                                                   \
+    DONATION_ROWS_WHERE(" AND x.donation IN (SELECT id FROM v_donations"      \
+                        " WHERE organisation = ?1)")
 #define DONATION_ROWS_WHERE(lx_and)                                            \
     "WITH lx AS (" EFFECTIVE("v_ledger") lx_and "), "                          \
     "ls AS (SELECT donation, sum(CASE WHEN kind = 'commitment' THEN amount"    \
