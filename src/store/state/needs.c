@@ -69,9 +69,17 @@ struct cand {
     double dist;
 };
 
+/* The offers by one of their keys (KEY_ITEM, KEY_NAME, KEY_CATEGORY):
+ * the indexes of those numbered k are at[start[k] .. start[k + 1]). */
+enum { KEY_ITEM, KEY_NAME, KEY_CATEGORY, KEYS };
+struct bucket {
+    size_t *start, *at;
+};
+
 struct pairing {
     struct side *needs, *offers;
     size_t n_needs, n_offers;
+    struct bucket by[KEYS];
 };
 
 /* Great-circle distance in km between two points in degrees. */
@@ -103,16 +111,16 @@ static int cmp_key_ref(const void *a, const void *b)
 }
 
 /* Number the items, names and categories of the @n_v sides of @v and
- * the @n_w of @w: equal strings get equal numbers (from 1), none 0. The pairing
- * then compares integers for each of its needs x offers pairs, not
- * strings (5,000 x 20,000 strcmp took 86% of its time). Returns false
- * when out of memory. */
-static bool number_keys(struct side *v, size_t n_v, struct side *w, size_t n_w)
+ * the @n_w of @w: equal strings get equal numbers (from 1), none 0. The
+ * pairing then compares integers, not strings (5,000 x 20,000 strcmp
+ * took 86% of its time), and finds offers by number (struct bucket).
+ * Returns the highest number, or -1 when out of memory. */
+static int number_keys(struct side *v, size_t n_v, struct side *w, size_t n_w)
 {
     size_t n = 0;
     struct key_ref *r = malloc((3 * (n_v + n_w) + 1) * sizeof *r);
     if (r == NULL)
-        return false;
+        return -1;
     for (size_t i = 0; i < n_v + n_w; i++) {
         struct side *s = i < n_v ? &v[i] : &w[i - n_v];
         const char *str[] = {s->item, s->what_key, s->category};
@@ -131,7 +139,43 @@ static bool number_keys(struct side *v, size_t n_v, struct side *w, size_t n_w)
         *r[i].k = id;
     }
     free(r);
+    return id;
+}
+
+static int key_of(const struct side *s, int key)
+{
+    return key == KEY_ITEM   ? s->item_k
+           : key == KEY_NAME ? s->what_k
+                             : s->category_k;
+}
+
+/* @b: the @count offers of @o by their @key, numbered up to @top.
+ * Returns false when out of memory. */
+static bool bucket_init(struct bucket *b, const struct side *o, size_t count,
+                        int key, int top)
+{
+    b->start = calloc((size_t)top + 2, sizeof *b->start);
+    b->at = malloc((count > 0 ? count : 1) * sizeof *b->at);
+    if (b->start == NULL || b->at == NULL)
+        return false;
+    for (size_t i = 0; i < count; i++)
+        b->start[key_of(&o[i], key) + 1]++;
+    for (int k = 0; k < top + 1; k++)
+        b->start[k + 1] += b->start[k];
+    size_t *next = malloc(((size_t)top + 1) * sizeof *next);
+    if (next == NULL)
+        return false;
+    memcpy(next, b->start, ((size_t)top + 1) * sizeof *next);
+    for (size_t i = 0; i < count; i++)
+        b->at[next[key_of(&o[i], key)]++] = i;
+    free(next);
     return true;
+}
+
+static void bucket_close(struct bucket *b)
+{
+    free(b->start);
+    free(b->at);
 }
 
 static bool same_key(int a, int b)
@@ -240,33 +284,45 @@ static void keep_best(const struct pairing *p, struct cand *best, size_t *k,
     best[i] = *c;
 }
 
+/* Need @i with each offer of its @key (see pair_all). */
+static void pair_by(const struct pairing *p, size_t i, int key,
+                    struct cand *best, size_t *k, size_t *count)
+{
+    const struct side *n = &p->needs[i];
+    int kn = key_of(n, key);
+    const struct bucket *b = &p->by[key];
+    if (kn == 0)
+        return; /* no item, name or category to share */
+    for (size_t x = b->start[kn]; x < b->start[kn + 1]; x++) {
+        size_t j = b->at[x];
+        const struct side *o = &p->offers[j];
+        int same = alike(n, o);
+        if (same != KEY_CATEGORY + 1 - key)
+            continue; /* alike by more: met in that key's bucket */
+        struct cand c = {i, j, same, covers(n, o), -1};
+        (*count)++;
+        /* Worse than the worst kept before its distance counts: no need
+         * to work the distance out. */
+        if (*k == SUGGESTIONS_MAX && before_distance(p, &c, &best[*k - 1]) > 0)
+            continue;
+        if (n->has_pos && o->has_pos)
+            c.dist =
+                round(haversine_km(n->lat, n->lon, o->lat, o->lon) * 10) / 10;
+        keep_best(p, best, k, &c);
+    }
+}
+
 /* Each pair alike, ranked; the best into @best (*@k of them), how many
- * pairs into *@count. */
+ * pairs into *@count. A need meets only the offers of its item, its name
+ * and its category (p->by), each pair once: in the bucket of the closest
+ * likeness they share. */
 static void pair_all(const struct pairing *p, struct cand *best, size_t *k,
                      size_t *count)
 {
     *k = *count = 0;
-    for (size_t i = 0; i < p->n_needs; i++) {
-        const struct side *n = &p->needs[i];
-        for (size_t j = 0; j < p->n_offers; j++) {
-            const struct side *o = &p->offers[j];
-            int same = alike(n, o);
-            if (same == 0)
-                continue;
-            struct cand c = {i, j, same, covers(n, o), -1};
-            (*count)++;
-            /* Worse than the worst kept before its distance counts: no
-             * need to work the distance out. */
-            if (*k == SUGGESTIONS_MAX &&
-                before_distance(p, &c, &best[*k - 1]) > 0)
-                continue;
-            if (n->has_pos && o->has_pos)
-                c.dist =
-                    round(haversine_km(n->lat, n->lon, o->lat, o->lon) * 10) /
-                    10;
-            keep_best(p, best, k, &c);
-        }
-    }
+    for (size_t i = 0; i < p->n_needs; i++)
+        for (int key = KEY_ITEM; key < KEYS; key++)
+            pair_by(p, i, key, best, k, count);
 }
 
 /* The quantity to suggest for need @n and offer @o: what is left of the
@@ -342,8 +398,13 @@ int needs_suggest(hz_node *n, const struct hz_report_opts *o, json_t **out,
         p.needs = sides_of(needs);
         p.offers = sides_of(offers);
         best = malloc(SUGGESTIONS_MAX * sizeof *best);
-        if (p.needs == NULL || p.offers == NULL || best == NULL ||
-            !number_keys(p.needs, p.n_needs, p.offers, p.n_offers))
+        int top = p.needs != NULL && p.offers != NULL
+                      ? number_keys(p.needs, p.n_needs, p.offers, p.n_offers)
+                      : -1;
+        for (int key = KEY_ITEM; top >= 0 && key < KEYS; key++)
+            if (!bucket_init(&p.by[key], p.offers, p.n_offers, key, top))
+                top = -1;
+        if (top < 0 || best == NULL)
             rv = hz_err_set(err, HZ_ENOMEM, "suggestions");
     }
     size_t k = 0, count = 0;
@@ -358,6 +419,8 @@ int needs_suggest(hz_node *n, const struct hz_report_opts *o, json_t **out,
         if (*out == NULL)
             rv = hz_err_set(err, HZ_ENOMEM, "suggestions");
     }
+    for (int key = KEY_ITEM; key < KEYS; key++)
+        bucket_close(&p.by[key]);
     free(best);
     free(p.needs);
     free(p.offers);
