@@ -53,11 +53,10 @@
 #define ROWS_PER_COMMIT 50u
 #define T0 1717200000 /* 2024-06-01, the fill's clock for event rows */
 
-static const char *const categories[] = {
-    "food", "water", "bedding", "clothing", "medicine",
-    "hygiene", "shelter", "tools", "other"};
-static const char *const urgencies[] = {"low", "normal", "high",
-                                        "critical"};
+static const char *const categories[] = {"food",     "water",    "bedding",
+                                         "clothing", "medicine", "hygiene",
+                                         "shelter",  "tools",    "other"};
+static const char *const urgencies[] = {"low", "normal", "high", "critical"};
 static const char *const ledger_kinds[] = {"commitment", "disbursement",
                                            "expenditure"};
 
@@ -91,6 +90,18 @@ static int cmp_double(const void *a, const void *b)
 }
 
 typedef char row_id[HZ_ROW_HEX_LEN + 1];
+
+/* Commit @b and close it; the commit's milliseconds. */
+static double commit_timed(hz_node *node, hz_batch *b, const char *what)
+{
+    struct hz_err err = {0};
+    double t0 = now_ms();
+    if (hz_node_commit(node, b, NULL, &err) != 0)
+        die(what, &err);
+    double ms = now_ms() - t0;
+    hz_batch_close(b);
+    return ms;
+}
 
 /* Writes rows through batches of at most @per rows, one commit each. */
 struct writer {
@@ -135,10 +146,10 @@ struct world {
 static void coords(char *lat, char *lon, unsigned village)
 {
     /* villages on a 10 x 10 grid 6 km apart, sites within 1 km */
-    snprintf(lat, 16, "%.4f", 30.70 + 0.054 * (village / 10) +
-                                  (double)below(90) / 10000.0);
-    snprintf(lon, 16, "%.4f", 117.60 + 0.062 * (village % 10) +
-                                  (double)below(100) / 10000.0);
+    snprintf(lat, 16, "%.4f",
+             30.70 + 0.054 * (village / 10) + (double)below(90) / 10000.0);
+    snprintf(lon, 16, "%.4f",
+             117.60 + 0.062 * (village % 10) + (double)below(100) / 10000.0);
 }
 
 static void fill_places(hz_node *node, struct world *wd)
@@ -178,8 +189,7 @@ static void fill_places(hz_node *node, struct world *wd)
 
 /* One need (@need) or offer: an item, or a service by name (one in ten of
  * those without a quantity). */
-static void fill_side(struct writer *w, struct world *wd, unsigned i,
-                      bool need)
+static void fill_side(struct writer *w, struct world *wd, unsigned i, bool need)
 {
     unsigned it = below(5) ? below(ITEMS) : ITEMS;
     char what[32], qty[16], by[16], village[32];
@@ -252,11 +262,7 @@ static void fill_matches(hz_node *node, struct world *wd, unsigned needs,
         if (hz_batch_open(node, &b, &err) != 0 ||
             hz_batch_put(b, "matches", NULL, 4, f, match, &err) != 0)
             die("matches", &err);
-        double t0 = now_ms();
-        if (hz_node_commit(node, b, NULL, &err) != 0)
-            die("commit a promise", &err);
-        t[i] = now_ms() - t0;
-        hz_batch_close(b);
+        t[i] = commit_timed(node, b, "commit a promise");
         if (wd->need_item[nd] == ITEMS)
             continue; /* a service: nothing to receive into stock */
         struct hz_field r[] = {{"kind", "received"},
@@ -284,12 +290,10 @@ static void fill_donations(hz_node *node, struct world *wd, unsigned count,
         char when[16], donor[32];
         snprintf(when, sizeof when, "%u", T0 + i);
         snprintf(donor, sizeof donor, "测试捐赠人%04u", i);
-        struct hz_field f[] = {{"kind", "money"},
-                               {"amount", "10000000"},
-                               {"time", when},
-                               {"organisation", wd->org[i % DONEES]},
-                               {"donor", donor},
-                               {"anonymous", i % 4 ? "false" : "true"}};
+        struct hz_field f[] = {
+            {"kind", "money"}, {"amount", "10000000"},
+            {"time", when},    {"organisation", wd->org[i % DONEES]},
+            {"donor", donor},  {"anonymous", i % 4 ? "false" : "true"}};
         w_put(&w, "donations", 6, f, don[i]);
     }
     w_flush(&w);
@@ -298,8 +302,8 @@ static void fill_donations(hz_node *node, struct world *wd, unsigned count,
         hz_batch *b = NULL;
         if (hz_batch_open(node, &b, &err) != 0)
             die("batch", &err);
-        for (unsigned k = 0; k < LEDGER_PER_COMMIT &&
-                             c * LEDGER_PER_COMMIT + k < transactions;
+        for (unsigned k = 0;
+             k < LEDGER_PER_COMMIT && c * LEDGER_PER_COMMIT + k < transactions;
              k++) {
             char when[16], amount[16], village[32];
             snprintf(when, sizeof when, "%u", T0 + 86400 + c);
@@ -314,11 +318,7 @@ static void fill_donations(hz_node *node, struct world *wd, unsigned count,
             if (hz_batch_put(b, "ledger", NULL, 6, f, NULL, &err) != 0)
                 die("ledger", &err);
         }
-        double t0 = now_ms();
-        if (hz_node_commit(node, b, NULL, &err) != 0)
-            die("commit ledger rows", &err);
-        t[c] = now_ms() - t0;
-        hz_batch_close(b);
+        t[c] = commit_timed(node, b, "commit ledger rows");
     }
     free(don);
 }
@@ -339,16 +339,15 @@ static int fill(const char *dir, int argc, char **argv)
              donations = opt(argc, argv, "--donations", 1000),
              transactions = opt(argc, argv, "--transactions", 100000);
     if (needs == 0 || offers == 0 || donations == 0)
-        return fprintf(stderr, "needs, offers and donations: at least 1\n"),
-               2;
+        return fprintf(stderr, "needs, offers and donations: at least 1\n"), 2;
     static struct world wd;
     wd.need = calloc(needs, sizeof *wd.need);
     wd.offer = calloc(offers, sizeof *wd.offer);
     wd.need_site = calloc(needs, sizeof *wd.need_site);
     wd.need_item = calloc(needs, sizeof *wd.need_item);
     double *t_match = calloc(matches + 1, sizeof *t_match),
-           *t_ledger = calloc(transactions / LEDGER_PER_COMMIT + 1,
-                              sizeof *t_ledger);
+           *t_ledger =
+               calloc(transactions / LEDGER_PER_COMMIT + 1, sizeof *t_ledger);
     struct hz_err err = {0};
     struct hz_node_opts opts = {.version = HZ_NODE_OPTS_VERSION};
     hz_node *node = NULL;
