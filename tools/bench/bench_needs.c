@@ -36,6 +36,8 @@
 
 #include "store/internal.h"
 
+#include "bench_util.h"
+
 #include <inttypes.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -63,30 +65,12 @@ static const char *const ledger_kinds[] = {"commitment", "disbursement",
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 static uint32_t below(uint32_t n)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (uint32_t)(rng % n);
+    return bench_below(&rng, n);
 }
 
 static void die(const char *what, const struct hz_err *err)
 {
-    fprintf(stderr, "hz_bench_needs: %s: %s\n", what,
-            err != NULL ? err->msg : "");
-    exit(1);
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
+    bench_die("hz_bench_needs", what, err);
 }
 
 typedef char row_id[HZ_ROW_HEX_LEN + 1];
@@ -95,10 +79,10 @@ typedef char row_id[HZ_ROW_HEX_LEN + 1];
 static double commit_timed(hz_node *node, hz_batch *b, const char *what)
 {
     struct hz_err err = {0};
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     if (hz_node_commit(node, b, NULL, &err) != 0)
         die(what, &err);
-    double ms = now_ms() - t0;
+    double ms = bench_now_ms() - t0;
     hz_batch_close(b);
     return ms;
 }
@@ -238,7 +222,7 @@ static void print_tenths(const char *key, double *t, unsigned count)
     printf(",\"%s\":[", key);
     unsigned tenth = count / 10;
     for (unsigned k = 0; tenth > 0 && k < 10; k++) {
-        qsort(t + k * tenth, tenth, sizeof *t, cmp_double);
+        qsort(t + k * tenth, tenth, sizeof *t, bench_cmp_double);
         printf("%s%.2f", k ? "," : "", t[k * tenth + tenth / 2]);
     }
     printf("]");
@@ -356,7 +340,7 @@ static int fill(const char *dir, int argc, char **argv)
     if (sqlite3_exec(node->db.conn, "PRAGMA synchronous=OFF", NULL, NULL,
                      NULL) != SQLITE_OK)
         die("PRAGMA synchronous=OFF", NULL);
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     fill_places(node, &wd);
     struct writer w = {node, NULL, 0, ROWS_PER_COMMIT};
     for (unsigned i = 0; i < needs; i++)
@@ -364,11 +348,11 @@ static int fill(const char *dir, int argc, char **argv)
     for (unsigned i = 0; i < offers; i++)
         fill_side(&w, &wd, i, false);
     w_flush(&w);
-    double t1 = now_ms();
+    double t1 = bench_now_ms();
     fill_matches(node, &wd, needs, offers, matches, t_match);
-    double t2 = now_ms();
+    double t2 = bench_now_ms();
     fill_donations(node, &wd, donations, transactions, t_ledger);
-    double t3 = now_ms();
+    double t3 = bench_now_ms();
     printf("{\"needs\":%u,\"offers\":%u,\"matches\":%u,\"donations\":%u,"
            "\"transactions\":%u,\"fill_s\":{\"needs_offers\":%.1f,"
            "\"matches\":%.1f,\"donations\":%.1f}",
@@ -405,14 +389,14 @@ static int time_report(const char *dir, const char *report, int argc,
     for (unsigned i = 0; i < runs; i++) {
         struct hz_report_opts o = {.id = id, .now = T0};
         char *json = NULL;
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         if (hz_node_report(node, report, &o, &json, &err) != 0)
             die(report, &err);
-        t[i] = now_ms() - t0;
+        t[i] = bench_now_ms() - t0;
         len = strlen(json);
         hz_free_string(json);
     }
-    qsort(t, runs, sizeof *t, cmp_double);
+    qsort(t, runs, sizeof *t, bench_cmp_double);
     printf("{\"report\":\"%s\",\"id\":%s%s%s,\"runs\":%u,\"median_ms\":%.1f,"
            "\"p95_ms\":%.1f,\"max_ms\":%.1f,\"answer_bytes\":%zu}\n",
            report, id ? "\"" : "", id ? id : "null", id ? "\"" : "", runs,
