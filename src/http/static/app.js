@@ -1997,12 +1997,12 @@ pages.needs = async (main) => {
   const stateTag = (x) => [el('span', {class: 'tag state', 'data-state': x.state}, ndState(x.state)),
     x.over_promised ? el('span', {class: 'tag red over'}, t('nd_over')) : null];
   const needList = el('ul', {class: 'list', id: 'needs'}, needs.map((n) => el('li', {'data-id': n.need},
-    el('b', {}, n.what || '-'), ' ', n.qty + ' ' + (n.unit || ''), ' ',
+    el('b', {}, n.what || '-'), ' ', (n.qty ?? '') + ' ' + (n.unit || ''), ' ',
     n.urgency ? el('span', {class: 'tag'}, enumLabel('needs', 'urgency', n.urgency)) : null, ' ', stateTag(n),
     el('div', {class: 'mute'}, [place(n, n.village), t('nd_promised') + ' ' + n.promised,
       t('nd_received') + ' ' + n.received].filter(Boolean).join(' · ')))));
   const offerList = el('ul', {class: 'list', id: 'offers'}, offers.map((o) => el('li', {'data-id': o.offer},
-    el('b', {}, o.what || '-'), ' ', o.qty + ' ' + (o.unit || ''), ' ', stateTag(o),
+    el('b', {}, o.what || '-'), ' ', (o.qty ?? '') + ' ' + (o.unit || ''), ' ', stateTag(o),
     el('div', {class: 'mute'}, [o.organisation_name, place(o, o.village), t('nd_promised') + ' ' + o.promised,
       t('nd_delivered') + ' ' + o.delivered].filter(Boolean).join(' · ')))));
   const suggList = el('ul', {class: 'list', id: 'suggestions'}, sugg.map((x, i) => el('li', {},
