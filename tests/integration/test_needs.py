@@ -199,7 +199,7 @@ def service_without_quantity_takes_promises_without_limit():
     """A need or an offer without a quantity (a service) takes promises
     without limit and is never over-promised (proto/schema.md, "Needs,
     offers and matches"): the command line and the node's own check
-    accept them, and the views flag nothing."""
+    accept them, the views flag nothing, and suggestions keep them."""
     with T.TempDir("needs") as td:
         n = node(td, "乡镇")
         # need add and offer add ask for --qty; put and the web do not.
@@ -214,6 +214,19 @@ def service_without_quantity_takes_promises_without_limit():
         got = n.js("offer", "show", offer)
         T.check_eq((got["promised"], got["over_promised"], got["state"]),
                    (12, 0, "available"), "a service offer stays available")
+        # Suggested still, both sides: an offer without a quantity covers
+        # any need (fits) and sets no bound on the quantity; a need
+        # without one is covered only by such an offer, and with neither
+        # there is no quantity to suggest.
+        counted = n.out("put", "offers", "what=心理疏导", "qty=3")
+        urgent = n.out("put", "needs", "what=心理疏导", "qty=4",
+                       "urgency=high", "village=西村")
+        sug = n.js("match", "suggest")["suggestions"]
+        T.check_eq([(s["need"], s["offer"], s["qty"], s["fits"])
+                    for s in sug],
+                   [(urgent, offer, 4, True), (urgent, counted, 3, False),
+                    (need, offer, None, True), (need, counted, 3, False)],
+                   "services suggested, ranked by urgency, then fits")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@
 #include "core/pinyin.h"
 #include "store/internal.h"
 
+#include "bench_util.h"
+
 #include "bench_idno.h"
 
 #include <inttypes.h>
@@ -60,24 +62,12 @@ struct names {
 static uint64_t rng = 0x2545f4914f6cdd1dULL;
 static uint32_t below(uint32_t n)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (uint32_t)(rng % n);
+    return bench_below(&rng, n);
 }
 
 static void die(const char *what, const struct hz_err *err)
 {
-    fprintf(stderr, "hz_bench_search: %s: %s\n", what,
-            err != NULL ? err->msg : "");
-    exit(1);
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+    bench_die("hz_bench_search", what, err);
 }
 
 /* One given character (3 bytes of UTF-8) into @out. */
@@ -156,12 +146,6 @@ static void fill(hz_node *node, unsigned households, unsigned per,
     }
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 struct stat_ms {
     double median, p95, max;
     unsigned found;
@@ -180,16 +164,16 @@ static struct stat_ms run_kind(hz_node *node, char (*pool)[20], size_t n_pool,
             snprintf(q, sizeof q, "%s", pool[below((uint32_t)n_pool)]);
         char *json = NULL;
         struct hz_err err = {0};
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         if (hz_node_search(node, q, 50, &json, &err) != 0)
             die("search", &err);
-        t[i] = now_ms() - t0;
+        t[i] = bench_now_ms() - t0;
         /* every query names something the node holds */
         if (strstr(json, "\"id\"") != NULL)
             s.found++;
         hz_free_string(json);
     }
-    qsort(t, queries, sizeof *t, cmp_double);
+    qsort(t, queries, sizeof *t, bench_cmp_double);
     s.median = t[queries / 2];
     s.p95 = t[(queries * 95) / 100];
     s.max = t[queries - 1];
@@ -227,9 +211,9 @@ int main(int argc, char **argv)
     if (sqlite3_exec(node->db.conn, "PRAGMA synchronous=OFF", NULL, NULL,
                      NULL) != SQLITE_OK)
         die("PRAGMA synchronous=OFF", NULL);
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     fill(node, households, per, &nm);
-    double fill_s = (now_ms() - t0) / 1e3;
+    double fill_s = (bench_now_ms() - t0) / 1e3;
     hz_node_close(node);
     if (hz_node_open(dir, &opts, &node, &err) != 0)
         die("open", &err);
@@ -253,10 +237,10 @@ int main(int argc, char **argv)
         die("no name has a pinyin spelling", NULL);
     /* the peer: every person row, as the first slice's search read them */
     char *all = NULL;
-    t0 = now_ms();
+    t0 = bench_now_ms();
     if (hz_node_ls(node, "persons", 0, NULL, &all, &err) != 0)
         die("ls", &err);
-    double full_ms = now_ms() - t0;
+    double full_ms = bench_now_ms() - t0;
     hz_free_string(all);
     struct {
         const char *kind;

@@ -1997,12 +1997,12 @@ pages.needs = async (main) => {
   const stateTag = (x) => [el('span', {class: 'tag state', 'data-state': x.state}, ndState(x.state)),
     x.over_promised ? el('span', {class: 'tag red over'}, t('nd_over')) : null];
   const needList = el('ul', {class: 'list', id: 'needs'}, needs.map((n) => el('li', {'data-id': n.need},
-    el('b', {}, n.what || '-'), ' ', n.qty + ' ' + (n.unit || ''), ' ',
+    el('b', {}, n.what || '-'), ' ', (n.qty ?? '') + ' ' + (n.unit || ''), ' ',
     n.urgency ? el('span', {class: 'tag'}, enumLabel('needs', 'urgency', n.urgency)) : null, ' ', stateTag(n),
     el('div', {class: 'mute'}, [place(n, n.village), t('nd_promised') + ' ' + n.promised,
       t('nd_received') + ' ' + n.received].filter(Boolean).join(' · ')))));
   const offerList = el('ul', {class: 'list', id: 'offers'}, offers.map((o) => el('li', {'data-id': o.offer},
-    el('b', {}, o.what || '-'), ' ', o.qty + ' ' + (o.unit || ''), ' ', stateTag(o),
+    el('b', {}, o.what || '-'), ' ', (o.qty ?? '') + ' ' + (o.unit || ''), ' ', stateTag(o),
     el('div', {class: 'mute'}, [o.organisation_name, place(o, o.village), t('nd_promised') + ' ' + o.promised,
       t('nd_delivered') + ' ' + o.delivered].filter(Boolean).join(' · ')))));
   const suggList = el('ul', {class: 'list', id: 'suggestions'}, sugg.map((x, i) => el('li', {},
@@ -2011,7 +2011,7 @@ pages.needs = async (main) => {
     el('div', {class: 'mute'}, [[x.need_site_name, x.need_village].filter(Boolean).join(' · '),
       [x.organisation_name, x.offer_site_name, x.offer_village].filter(Boolean).join(' · '),
       x.distance_km !== null ? x.distance_km + ' ' + t('nd_km') : null].filter(Boolean).join(' ← ')),
-    can ? qtyForm('commit-' + i, x.qty, t('nd_commit'), (qty) =>
+    can ? qtyForm('commit-' + i, x.qty ?? '', t('nd_commit'), (qty) =>
       api('POST', '/api/matches', {need: x.need, offer: x.offer, qty, time: now()})) : null)));
   const matchList = el('ul', {class: 'list', id: 'matches'}, matches.map((m) => {
     const n = byNeed[m.need] || {};

@@ -24,20 +24,24 @@
 #include <string.h>
 
 /* clang-format off */
+/* Each part of the disclosure takes the donations' rows (viewsql.h): all
+ * of them, or those of the organisation ?1 with only their ledger rows
+ * read (by the ledger's donation index), not the whole ledger's sums. */
+
 /* The donations a disclosure lists: every one that is no correction,
  * except a reversed one that nothing uses. */
 #define LISTED " (reversed_by IS NULL OR transactions > 0) "
 
-#define DISCLOSED_DONATIONS                                                    \
-    DONATION_ROWS "SELECT donation, time, kind, currency, amount, received,"   \
+#define DISCLOSED_DONATIONS(rows)                                              \
+    rows "SELECT donation, time, kind, currency, amount, received,"   \
     " reversed_by IS NOT NULL AS reversed, anonymous, CASE WHEN anonymous"     \
     " THEN NULL ELSE coalesce(donor_org_name, donor) END AS donor, goods,"     \
     " qty, organisation, organisation_name, restriction, reference,"           \
     " committed, disbursed, spent, used, balance, overdrawn, transactions"     \
     " FROM donation_sums WHERE" LISTED "ORDER BY time, donation"
 
-#define DISCLOSED_TOTALS                                                       \
-    DONATION_ROWS "SELECT currency, sum(reversed_by IS NULL) AS donations,"    \
+#define DISCLOSED_TOTALS(rows)                                                 \
+    rows "SELECT currency, sum(reversed_by IS NULL) AS donations,"    \
     " sum(received) AS received, sum(committed) AS committed,"                 \
     " sum(disbursed) AS disbursed, sum(spent) AS spent, sum(used) AS used,"    \
     " sum(balance) AS balance, sum(overdrawn) AS overdrawn"                    \
@@ -47,16 +51,16 @@
 /* The effective ledger rows of the listed donations, each with its
  * place: its village, else the village of the household its relief
  * payment paid (the household itself never leaves this query). */
-#define LEDGER_PLACES                                                          \
-    DONATION_ROWS ", lv AS (SELECT l.id, l.time, l.kind, l.donation,"          \
+#define LEDGER_PLACES(rows)                                                    \
+    rows ", lv AS (SELECT l.id, l.time, l.kind, l.donation,"          \
     " l.amount, d.currency, l.purpose, l.organisation, l.reference,"           \
     " l.relief, l.stock_move, l.match, coalesce(l.village, h.village) AS"      \
     " place, rf.household AS hh FROM lx l JOIN donation_sums d"                \
     " ON d.donation = l.donation AND" LISTED "LEFT JOIN v_relief rf"           \
     " ON rf.id = l.relief LEFT JOIN e_households h ON h.id = rf.household) "
 
-#define DISCLOSED_LEDGER                                                       \
-    LEDGER_PLACES "SELECT lv.id AS tx, lv.time, lv.kind, lv.donation,"         \
+#define DISCLOSED_LEDGER(rows)                                                 \
+    LEDGER_PLACES(rows) "SELECT lv.id AS tx, lv.time, lv.kind, lv.donation,"         \
     " lv.amount, lv.currency, lv.purpose, lv.place AS village,"                \
     " o.name AS organisation_name, lv.reference,"                              \
     " lv.relief IS NOT NULL AS relief_payment,"                                \
@@ -66,8 +70,8 @@
 
 /* What was used per village: households paid relief (counted, never
  * named), the amount and the number of transactions. */
-#define DISCLOSED_VILLAGES                                                     \
-    LEDGER_PLACES "SELECT coalesce(place, '') AS village, currency,"           \
+#define DISCLOSED_VILLAGES(rows)                                               \
+    LEDGER_PLACES(rows) "SELECT coalesce(place, '') AS village, currency,"           \
     " count(DISTINCT hh) AS households, sum(amount) AS amount,"                \
     " count(*) AS transactions FROM lv"                                        \
     " WHERE kind IN ('disbursement', 'expenditure') GROUP BY 1, 2"             \
@@ -108,15 +112,21 @@ int donations_disclosure(hz_node *n, const struct hz_report_opts *o,
     if (rv == 0 && o->id != NULL)
         rv = organisation_of(n, id, &org, err);
     const struct db_arg by = o->id != NULL ? DB_ROW(id) : DB_NULL;
-    static const char *const sql[] = {DISCLOSED_TOTALS, DISCLOSED_DONATIONS,
-                                      DISCLOSED_LEDGER, DISCLOSED_VILLAGES};
+    static const char *const sql[2][4] = {
+        {DISCLOSED_TOTALS(DONATION_ROWS), DISCLOSED_DONATIONS(DONATION_ROWS),
+         DISCLOSED_LEDGER(DONATION_ROWS), DISCLOSED_VILLAGES(DONATION_ROWS)},
+        {DISCLOSED_TOTALS(DONATION_ROWS_OF_ORG),
+         DISCLOSED_DONATIONS(DONATION_ROWS_OF_ORG),
+         DISCLOSED_LEDGER(DONATION_ROWS_OF_ORG),
+         DISCLOSED_VILLAGES(DONATION_ROWS_OF_ORG)}};
     static const char *const keys[] = {"totals", "donations", "ledger",
                                        "villages"};
     json_t *parts[4] = {NULL, NULL, NULL, NULL};
     for (size_t i = 0; i < 4; i++) {
         parts[i] = json_array();
         if (rv == 0)
-            rv = db_rows_json(&n->db, sql[i], DB_ARGS(by), parts[i], err);
+            rv = db_rows_json(&n->db, sql[o->id != NULL][i], DB_ARGS(by),
+                              parts[i], err);
     }
     if (rv == 0) {
         *out = json_pack("{s:s, s:I, s:O?}", "report", "disclosure", "made",
@@ -168,12 +178,12 @@ static int donation_held(hz_node *n, const struct value *id, struct held *h,
                          struct hz_err *err)
 {
     memset(h, 0, sizeof *h);
-    return db_each(&n->db,
-                   DONATION_ROWS "SELECT reversed_by, received, committed,"
-                                 " used, transactions FROM donation_sums"
-                                 " WHERE donation = ?2",
-                   DB_ARGS(DB_NULL, DB_BLOB(id->s.p, id->s.len)), read_donation,
-                   h, err);
+    return db_each(
+        &n->db,
+        DONATION_ROWS_OF_ONE "SELECT reversed_by, received, committed, used,"
+                             " transactions FROM donation_sums"
+                             " WHERE donation = ?2",
+        DB_ARGS(DB_NULL, DB_BLOB(id->s.p, id->s.len)), read_donation, h, err);
 }
 
 /* A new ledger row: its donation is held here, not reversed, and has

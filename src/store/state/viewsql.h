@@ -106,9 +106,24 @@
  * effective receipts against a match that is no cancellation, gx), as
  * need_sums(need, promised, matches, received) and offer_sums(offer,
  * promised, matches, delivered). */
-#define MATCH_SUMS                                                             \
-    "WITH mx AS (" EFFECTIVE("v_matches") "), "                                \
-    "sx AS (" EFFECTIVE("v_stock_moves") "), "                                 \
+#define MATCH_SUMS MATCH_SUMS_WHERE("", EFFECTIVE("v_stock_moves"))
+/* The same with the matches narrowed to the need ?1, or the offer ?1
+ * (the sums of every other need and offer are then 0: read only that
+ * one's): a local promise's check reads its rows by their indexes (the
+ * matches by need or offer, their stock moves by match), not every
+ * match and stock move. The + keeps SQLite from reading the stock moves
+ * by their reverses index, all of whose keys are NULL. */
+#define MATCH_SUMS_OF_NEED MATCH_SUMS_OF("need")
+#define MATCH_SUMS_OF_OFFER MATCH_SUMS_OF("offer")
+#define MATCH_SUMS_OF(col)                                                     \
+    MATCH_SUMS_WHERE(                                                          \
+        " AND x." col " = ?1",                                                 \
+        "SELECT x.* FROM v_matches m JOIN v_stock_moves x ON x.match = m.id"   \
+        " WHERE m." col " = ?1 AND +x.reverses IS NULL AND NOT EXISTS"        \
+        " (SELECT 1 FROM v_stock_moves r WHERE r.reverses = x.id)")
+#define MATCH_SUMS_WHERE(mx_and, sx)                                           \
+    "WITH mx AS (" EFFECTIVE("v_matches") mx_and "), "                         \
+    "sx AS (" sx "), "                                                         \
     "gx AS (SELECT m.need, m.offer, s.qty FROM sx s JOIN v_matches m"          \
     " ON m.id = s.match AND m.reverses IS NULL WHERE s.kind = 'received'), "   \
     "need_sums AS (SELECT need, sum(promised) AS promised, sum(n) AS matches," \
@@ -218,8 +233,18 @@
  * used) and overdrawn (committed or used above received), as
  * donation_rows. ?1: only the donations received by this organisation
  * (NULL: all). */
-#define DONATION_ROWS                                                          \
-    "WITH lx AS (" EFFECTIVE("v_ledger") "), "                                 \
+#define DONATION_ROWS DONATION_ROWS_WHERE("")
+/* The same with the ledger narrowed to the donation ?2 (the sums of the
+ * others are then 0): a local ledger write's check reads that one
+ * donation's rows by their index, not the whole ledger. */
+#define DONATION_ROWS_OF_ONE DONATION_ROWS_WHERE(" AND x.donation = ?2")
+/* The same with the ledger narrowed to the donations of the organisation
+ * ?1, which must not be NULL (a disclosure of one organisation). */
+#define DONATION_ROWS_OF_ORG                                                   \
+    DONATION_ROWS_WHERE(" AND x.donation IN (SELECT id FROM v_donations"      \
+                        " WHERE organisation = ?1)")
+#define DONATION_ROWS_WHERE(lx_and)                                            \
+    "WITH lx AS (" EFFECTIVE("v_ledger") lx_and "), "                          \
     "ls AS (SELECT donation, sum(CASE WHEN kind = 'commitment' THEN amount"    \
     " ELSE 0 END) AS committed, sum(CASE WHEN kind = 'disbursement' THEN"      \
     " amount ELSE 0 END) AS disbursed, sum(CASE WHEN kind = 'expenditure'"     \
