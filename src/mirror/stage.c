@@ -70,6 +70,8 @@ static int stage_exec(const struct stage *g, const struct text *s,
     return rv;
 }
 
+#define COPY_PIECE_LEN (1u << 20)
+
 /* COPY @data (rows in text format) in with the statement @copy. */
 static int copy_in(const struct stage *g, const struct text *copy,
                    const struct text *data, enum mirror_fault *fault,
@@ -86,18 +88,23 @@ static int copy_in(const struct stage *g, const struct text *copy,
     PQclear(r);
     if (rv != 0)
         return rv;
-    /* One call each: libpq queues what the socket does not take yet
-     * (blocking connection: it waits until it can). */
-    HZ_ASSERT(data->len <= (size_t)INT32_MAX);
-    bool sent = PQputCopyData(g->pg, data->p, (int)data->len) == 1 &&
-                PQputCopyEnd(g->pg, NULL) == 1;
+    /* In pieces of at most COPY_PIECE_LEN (PQputCopyData takes an int);
+     * libpq queues what the socket does not take yet (a blocking
+     * connection: it waits until it can). A call failing means the
+     * connection is lost: the pass fails (serve --mirror connects again). */
+    for (size_t at = 0; at < data->len; at += COPY_PIECE_LEN) {
+        size_t len =
+            data->len - at < COPY_PIECE_LEN ? data->len - at : COPY_PIECE_LEN;
+        if (PQputCopyData(g->pg, data->p + at, (int)len) != 1)
+            return stage_fail(g, NULL, fault, "copy", err);
+    }
+    if (PQputCopyEnd(g->pg, NULL) != 1)
+        return stage_fail(g, NULL, fault, "copy", err);
     while ((r = PQgetResult(g->pg)) != NULL) {
         if (rv == 0 && PQresultStatus(r) != PGRES_COMMAND_OK)
             rv = stage_fail(g, r, fault, "copy", err);
         PQclear(r);
     }
-    if (rv == 0 && !sent)
-        rv = stage_fail(g, NULL, fault, "copy", err);
     return rv;
 }
 
