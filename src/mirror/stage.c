@@ -112,14 +112,16 @@ int stage_create(const struct stage *g, enum mirror_fault *fault,
                  struct hz_err *err)
 {
     struct text s = {0};
-    text_add(&s, "CREATE TEMP TABLE IF NOT EXISTS hz_keys(tbl text, id uuid,"
-                 " gone boolean);");
+    text_add(
+        &s, "CREATE TEMP TABLE IF NOT EXISTS pg_temp.hz_keys(tbl text, id uuid,"
+            " gone boolean);");
     for (size_t i = 0; i < g->schema->n_tables; i++) {
         const struct table_def *t = &g->schema->tables[i];
-        text_add(&s,
-                 "CREATE TEMP TABLE IF NOT EXISTS \"hz_stage_%s\"(network"
-                 " text, id uuid",
-                 t->name);
+        text_add(
+            &s,
+            "CREATE TEMP TABLE IF NOT EXISTS pg_temp.\"hz_stage_%s\"(network"
+            " text, id uuid",
+            t->name);
         if (t->kind == TABLE_ENTITY)
             text_add(&s, ", deleted boolean");
         /* a time as the node gives it, seconds: to_timestamp() below */
@@ -271,16 +273,17 @@ static int find_repeats(const struct stage *g, json_t *changes, bool **skip,
 static void apply_sql(const struct stage *g, const bool *gone,
                       const struct text *rows, struct text *s)
 {
-    text_add(s,
-             "DELETE FROM \"%s\".huzhu_conflicts AS c USING hz_keys AS k"
-             " WHERE c.network = '%s' AND c.\"table\" = k.tbl AND c.id ="
-             " k.id;",
-             g->sch, g->network);
+    text_add(
+        s,
+        "DELETE FROM \"%s\".huzhu_conflicts AS c USING pg_temp.hz_keys AS k"
+        " WHERE c.network = '%s' AND c.\"table\" = k.tbl AND c.id ="
+        " k.id;",
+        g->sch, g->network);
     for (size_t i = 0; i < g->schema->n_tables; i++) {
         const struct table_def *t = &g->schema->tables[i];
         if (gone[i])
             text_add(s,
-                     "DELETE FROM \"%s\".\"%s\" AS r USING hz_keys AS k"
+                     "DELETE FROM \"%s\".\"%s\" AS r USING pg_temp.hz_keys AS k"
                      " WHERE r.network = '%s' AND k.gone AND k.tbl = '%s'"
                      " AND r.id = k.id;",
                      g->sch, t->name, g->network, t->name);
@@ -300,7 +303,7 @@ static void apply_sql(const struct stage *g, const bool *gone,
                                                      : ", \"%s\"",
                      t->cols[c].name);
         text_add(s,
-                 ", source_node, source_state FROM \"hz_stage_%s\" ON"
+                 ", source_node, source_state FROM pg_temp.\"hz_stage_%s\" ON"
                  " CONFLICT (network, id) DO UPDATE SET",
                  t->name);
         if (t->kind == TABLE_ENTITY)
@@ -311,10 +314,10 @@ static void apply_sql(const struct stage *g, const bool *gone,
         text_add(s, " source_node = EXCLUDED.source_node, source_state ="
                     " EXCLUDED.source_state;");
     }
-    text_add(s, "TRUNCATE hz_keys");
+    text_add(s, "TRUNCATE pg_temp.hz_keys");
     for (size_t i = 0; i < g->schema->n_tables; i++)
         if (rows[i].len > 0)
-            text_add(s, ", \"hz_stage_%s\"", g->schema->tables[i].name);
+            text_add(s, ", pg_temp.\"hz_stage_%s\"", g->schema->tables[i].name);
     text_add(s, ";");
 }
 
@@ -365,14 +368,14 @@ int stage_send(const struct stage *g, json_t *changes, struct mirror_pass *p,
                  : find_repeats(g, changes, &skip, err);
     if (rv == 0) {
         gather(g, changes, skip, &keys, rows, gone, &cfs, &counted);
-        text_add(&s, "COPY hz_keys(tbl, id, gone) FROM STDIN");
+        text_add(&s, "COPY pg_temp.hz_keys(tbl, id, gone) FROM STDIN");
         rv = copy_in(g, &s, &keys, fault, err);
     }
     for (size_t i = 0; rv == 0 && i < n_tables; i++) {
         if (rows[i].len == 0)
             continue;
         text_free(&s);
-        text_add(&s, "COPY \"hz_stage_%s\" FROM STDIN",
+        text_add(&s, "COPY pg_temp.\"hz_stage_%s\" FROM STDIN",
                  g->schema->tables[i].name);
         rv = copy_in(g, &s, &rows[i], fault, err);
     }
