@@ -23,6 +23,8 @@
  * views are views.c's; which node's view is the newest, newest.c's. */
 #include "mirror.h"
 #include "newest.h"
+#include "stage.h"
+#include "text.h"
 #include "url.h"
 #include "views.h"
 
@@ -34,7 +36,6 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,51 +58,8 @@ struct mirror {
     size_t batch;
     unsigned long kill_in_batch, stall_in_batch;
     const char *stall_until;
+    struct stage stage; /* where a batch goes: points into this struct */
 };
-
-/* ---- SQL text, grown as needed */
-
-struct sql {
-    char *p;
-    size_t len, cap;
-    bool failed;
-};
-
-static void sql_add(struct sql *s, const char *fmt, ...) HZ_PRINTF(2, 3);
-static void sql_add(struct sql *s, const char *fmt, ...)
-{
-    if (s->failed)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int len = vsnprintf(s->p != NULL ? s->p + s->len : NULL,
-                            s->p != NULL ? s->cap - s->len : 0, fmt, ap);
-        va_end(ap);
-        if (len < 0) {
-            s->failed = true;
-            return;
-        }
-        if (s->p != NULL && s->len + (size_t)len < s->cap) {
-            s->len += (size_t)len;
-            return;
-        }
-        size_t cap = (s->cap + (size_t)len + 1) * 2;
-        char *p = realloc(s->p, cap);
-        if (p == NULL) {
-            s->failed = true;
-            return;
-        }
-        s->p = p;
-        s->cap = cap;
-    }
-}
-
-static void sql_free(struct sql *s)
-{
-    free(s->p);
-    *s = (struct sql){0};
-}
 
 static int server_fail(struct mirror *m, PGresult *r, enum mirror_fault *fault,
                        const char *what, struct hz_err *err)
@@ -144,7 +102,7 @@ static int run(struct mirror *m, const char *name, int n_params,
     return rv;
 }
 
-static int prepare(struct mirror *m, const char *name, const struct sql *s,
+static int prepare(struct mirror *m, const char *name, const struct text *s,
                    enum mirror_fault *fault, struct hz_err *err)
 {
     if (s->failed)
@@ -159,26 +117,8 @@ static int prepare(struct mirror *m, const char *name, const struct sql *s,
 
 /* ---- tables */
 
-static const char *pg_type(const struct col_def *c)
-{
-    switch (c->type) {
-    case COL_TEXT:
-    case COL_ENUM:
-        return "text";
-    case COL_INT:
-        return schema_col_is_time(c) ? "timestamptz" : "bigint";
-    case COL_REAL:
-        return "double precision";
-    case COL_BOOL:
-        return "boolean";
-    case COL_ID:
-        return "uuid";
-    }
-    return "text";
-}
-
 /* COMMENT ON @what IS 'zh / en', the text quoted by libpq. */
-static void add_comment(struct mirror *m, struct sql *s, const char *what,
+static void add_comment(struct mirror *m, struct text *s, const char *what,
                         const char *zh, const char *en)
 {
     char text[512];
@@ -188,29 +128,29 @@ static void add_comment(struct mirror *m, struct sql *s, const char *what,
         s->failed = true;
         return;
     }
-    sql_add(s, "COMMENT ON %s IS %s;", what, lit);
+    text_add(s, "COMMENT ON %s IS %s;", what, lit);
     PQfreemem(lit);
 }
 
-static void add_column(struct mirror *m, struct sql *s, const char *table,
+static void add_column(struct mirror *m, struct text *s, const char *table,
                        const char *col, const char *type, const char *zh,
                        const char *en)
 {
-    sql_add(s, "ALTER TABLE \"%s\".\"%s\" ADD COLUMN IF NOT EXISTS \"%s\" %s;",
-            m->sch, table, col, type);
+    text_add(s, "ALTER TABLE \"%s\".\"%s\" ADD COLUMN IF NOT EXISTS \"%s\" %s;",
+             m->sch, table, col, type);
     char what[256];
     snprintf(what, sizeof what, "COLUMN \"%s\".\"%s\".\"%s\"", m->sch, table,
              col);
     add_comment(m, s, what, zh, en);
 }
 
-static void add_table(struct mirror *m, struct sql *s,
+static void add_table(struct mirror *m, struct text *s,
                       const struct table_def *t)
 {
-    sql_add(s,
-            "CREATE TABLE IF NOT EXISTS \"%s\".\"%s\"(network text NOT NULL,"
-            " id uuid NOT NULL, PRIMARY KEY(network, id));",
-            m->sch, t->name);
+    text_add(s,
+             "CREATE TABLE IF NOT EXISTS \"%s\".\"%s\"(network text NOT NULL,"
+             " id uuid NOT NULL, PRIMARY KEY(network, id));",
+             m->sch, t->name);
     char what[160];
     snprintf(what, sizeof what, "TABLE \"%s\".\"%s\"", m->sch, t->name);
     add_comment(m, s, what, t->zh, t->en);
@@ -223,7 +163,7 @@ static void add_table(struct mirror *m, struct sql *s,
         add_column(m, s, t->name, "deleted", "boolean NOT NULL DEFAULT false",
                    "已删除(其余字段为空)", "deleted (every other column null)");
     for (size_t c = 0; c < t->n_cols; c++)
-        add_column(m, s, t->name, t->cols[c].name, pg_type(&t->cols[c]),
+        add_column(m, s, t->name, t->cols[c].name, stage_pg_type(&t->cols[c]),
                    t->cols[c].zh, t->cols[c].en);
     add_column(m, s, t->name, "source_node", "text", "写入镜像的节点(公钥)",
                "the node that mirrored the row (its key)");
@@ -234,18 +174,18 @@ static void add_table(struct mirror *m, struct sql *s,
 /* The read-only role's rights (checked by check_reader): to find the
  * schema, and to read each table and view the mirror makes; nothing
  * else. */
-static void grant_reader(struct mirror *m, struct sql *s)
+static void grant_reader(struct mirror *m, struct text *s)
 {
-    sql_add(s, "GRANT USAGE ON SCHEMA \"%s\" TO \"%s\";", m->sch, m->reader);
-    sql_add(s,
-            "GRANT SELECT ON TABLE \"%s\".huzhu_mirror_state,"
-            " \"%s\".huzhu_mirror_waiting, \"%s\".huzhu_conflicts",
-            m->sch, m->sch, m->sch);
+    text_add(s, "GRANT USAGE ON SCHEMA \"%s\" TO \"%s\";", m->sch, m->reader);
+    text_add(s,
+             "GRANT SELECT ON TABLE \"%s\".huzhu_mirror_state,"
+             " \"%s\".huzhu_mirror_waiting, \"%s\".huzhu_conflicts",
+             m->sch, m->sch, m->sch);
     for (size_t i = 0; i < m->schema->n_tables; i++)
-        sql_add(s, ", \"%s\".\"%s\"", m->sch, m->schema->tables[i].name);
+        text_add(s, ", \"%s\".\"%s\"", m->sch, m->schema->tables[i].name);
     for (size_t i = 0; i < mirror_views_count(); i++)
-        sql_add(s, ", \"%s\".\"%s\"", m->sch, mirror_views_name(i));
-    sql_add(s, " TO \"%s\";", m->reader);
+        text_add(s, ", \"%s\".\"%s\"", m->sch, mirror_views_name(i));
+    text_add(s, " TO \"%s\";", m->reader);
 }
 
 /* The role given for dashboards exists and cannot write through the
@@ -277,18 +217,18 @@ static int check_reader(struct mirror *m, enum mirror_fault *fault,
 static int create_tables(struct mirror *m, enum mirror_fault *fault,
                          struct hz_err *err)
 {
-    struct sql s = {0};
-    sql_add(&s, "BEGIN; CREATE SCHEMA IF NOT EXISTS \"%s\";", m->sch);
-    sql_add(&s,
-            "CREATE TABLE IF NOT EXISTS \"%s\".huzhu_mirror_state(network text"
-            " PRIMARY KEY, node text NOT NULL, counter bigint NOT NULL,"
-            " state_hash text NOT NULL, full_copy boolean NOT NULL DEFAULT"
-            " false, updated timestamptz NOT NULL DEFAULT now());",
-            m->sch);
-    sql_add(&s,
-            "ALTER TABLE \"%s\".huzhu_mirror_state ADD COLUMN IF NOT EXISTS"
-            " vector jsonb;",
-            m->sch);
+    struct text s = {0};
+    text_add(&s, "BEGIN; CREATE SCHEMA IF NOT EXISTS \"%s\";", m->sch);
+    text_add(&s,
+             "CREATE TABLE IF NOT EXISTS \"%s\".huzhu_mirror_state(network text"
+             " PRIMARY KEY, node text NOT NULL, counter bigint NOT NULL,"
+             " state_hash text NOT NULL, full_copy boolean NOT NULL DEFAULT"
+             " false, updated timestamptz NOT NULL DEFAULT now());",
+             m->sch);
+    text_add(&s,
+             "ALTER TABLE \"%s\".huzhu_mirror_state ADD COLUMN IF NOT EXISTS"
+             " vector jsonb;",
+             m->sch);
     char what[160];
     snprintf(what, sizeof what, "COLUMN \"%s\".huzhu_mirror_state.vector",
              m->sch);
@@ -296,12 +236,12 @@ static int create_tables(struct mirror *m, enum mirror_fault *fault,
                 "写入节点所见: 每个作者的最高连续序号(接管须不少于它)",
                 "what the writing node had seen: each author's highest"
                 " contiguous seq (a node taking over must hold as much)");
-    sql_add(&s,
-            "CREATE TABLE IF NOT EXISTS \"%s\".huzhu_mirror_waiting(network"
-            " text NOT NULL, node text NOT NULL, vector jsonb NOT NULL,"
-            " asked timestamptz NOT NULL DEFAULT now(), PRIMARY KEY(network,"
-            " node));",
-            m->sch);
+    text_add(&s,
+             "CREATE TABLE IF NOT EXISTS \"%s\".huzhu_mirror_waiting(network"
+             " text NOT NULL, node text NOT NULL, vector jsonb NOT NULL,"
+             " asked timestamptz NOT NULL DEFAULT now(), PRIMARY KEY(network,"
+             " node));",
+             m->sch);
     snprintf(what, sizeof what, "TABLE \"%s\".huzhu_mirror_waiting", m->sch);
     add_comment(m, &s, what,
                 "等待接管镜像的节点及其所见(更新者到来时写入者交出锁)",
@@ -312,14 +252,14 @@ static int create_tables(struct mirror *m, enum mirror_fault *fault,
                 "镜像进度: 每个网络由哪个节点写入、复制到其变更计数器的哪一处",
                 "mirror progress: per network, the node writing it and the"
                 " change counter copied up to");
-    sql_add(&s,
-            "CREATE TABLE IF NOT EXISTS \"%s\".huzhu_conflicts(network text"
-            " NOT NULL, \"table\" text NOT NULL, id uuid NOT NULL, kind text"
-            " NOT NULL, \"column\" text, heads jsonb, versions bigint,"
-            " source_node text NOT NULL, source_state text NOT NULL);"
-            "CREATE INDEX IF NOT EXISTS huzhu_conflicts_row ON"
-            " \"%s\".huzhu_conflicts(network, \"table\", id);",
-            m->sch, m->sch);
+    text_add(&s,
+             "CREATE TABLE IF NOT EXISTS \"%s\".huzhu_conflicts(network text"
+             " NOT NULL, \"table\" text NOT NULL, id uuid NOT NULL, kind text"
+             " NOT NULL, \"column\" text, heads jsonb, versions bigint,"
+             " source_node text NOT NULL, source_state text NOT NULL);"
+             "CREATE INDEX IF NOT EXISTS huzhu_conflicts_row ON"
+             " \"%s\".huzhu_conflicts(network, \"table\", id);",
+             m->sch, m->sch);
     snprintf(what, sizeof what, "TABLE \"%s\".huzhu_conflicts", m->sch);
     add_comment(m, &s, what, "待复核的冲突(同 huzhu conflicts)",
                 "conflicts to review (as huzhu conflicts lists them)");
@@ -329,78 +269,26 @@ static int create_tables(struct mirror *m, enum mirror_fault *fault,
     if (views == NULL)
         s.failed = true;
     else
-        sql_add(&s, "%s", views);
+        text_add(&s, "%s", views);
     free(views);
     if (m->reader != NULL)
         grant_reader(m, &s);
-    sql_add(&s, "COMMIT;");
+    text_add(&s, "COMMIT;");
     int rv = s.failed ? hz_err_set(err, HZ_ENOMEM, "mirror tables")
                       : exec(m, s.p, fault, "create tables", err);
-    sql_free(&s);
+    text_free(&s);
     return rv;
 }
 
-/* The statements of a pass, prepared once per connection: per table an
- * upsert ("up<i>") and a removal ("rm<i>"); the conflicts of a row
- * ("cf_rm", "cf_add"); the progress ("state_get", "state_put"). */
-static void upsert_sql(struct mirror *m, const struct table_def *t,
-                       struct sql *s)
-{
-    int k = 1;
-    sql_add(s, "INSERT INTO \"%s\".\"%s\"(network, id", m->sch, t->name);
-    if (t->kind == TABLE_ENTITY)
-        sql_add(s, ", deleted");
-    for (size_t c = 0; c < t->n_cols; c++)
-        sql_add(s, ", \"%s\"", t->cols[c].name);
-    sql_add(s, ", source_node, source_state) VALUES($%d, $%d::uuid", k, k + 1);
-    k += 2;
-    if (t->kind == TABLE_ENTITY)
-        sql_add(s, ", $%d", k++);
-    for (size_t c = 0; c < t->n_cols; c++)
-        sql_add(s,
-                schema_col_is_time(&t->cols[c]) ? ", to_timestamp($%d)"
-                                                : ", $%d",
-                k++);
-    sql_add(s, ", $%d, $%d) ON CONFLICT (network, id) DO UPDATE SET", k, k + 1);
-    if (t->kind == TABLE_ENTITY)
-        sql_add(s, " deleted = EXCLUDED.deleted,");
-    for (size_t c = 0; c < t->n_cols; c++)
-        sql_add(s, " \"%s\" = EXCLUDED.\"%s\",", t->cols[c].name,
-                t->cols[c].name);
-    sql_add(s, " source_node = EXCLUDED.source_node,"
-               " source_state = EXCLUDED.source_state");
-}
-
+/* The statements of a pass, prepared once per connection: the progress
+ * ("state_get", "state_put") and who waits ("waiting"); a batch's rows
+ * go with COPY (stage.c). */
 static int prepare_all(struct mirror *m, enum mirror_fault *fault,
                        struct hz_err *err)
 {
     int rv = 0;
-    for (size_t i = 0; rv == 0 && i < m->schema->n_tables; i++) {
-        const struct table_def *t = &m->schema->tables[i];
-        struct sql s = {0};
-        char name[32];
-        upsert_sql(m, t, &s);
-        snprintf(name, sizeof name, "up%zu", i);
-        rv = prepare(m, name, &s, fault, err);
-        sql_free(&s);
-        sql_add(&s,
-                "DELETE FROM \"%s\".\"%s\" WHERE network = $1 AND"
-                " id = $2::uuid",
-                m->sch, t->name);
-        snprintf(name, sizeof name, "rm%zu", i);
-        if (rv == 0)
-            rv = prepare(m, name, &s, fault, err);
-        sql_free(&s);
-    }
     /* name, the SQL before the schema's name and after it */
     static const char *const named[][3] = {
-        {"cf_rm", "DELETE FROM \"",
-         "\".huzhu_conflicts WHERE network = $1 AND \"table\" = $2 AND"
-         " id = $3::uuid"},
-        {"cf_add", "INSERT INTO \"",
-         "\".huzhu_conflicts(network, \"table\", id, kind, \"column\","
-         " heads, versions, source_node, source_state) VALUES($1, $2,"
-         " $3::uuid, $4, $5, $6::jsonb, $7::bigint, $8, $9)"},
         {"waiting", "SELECT node, vector::text FROM \"",
          "\".huzhu_mirror_waiting WHERE network = $1 AND node <> $2 AND"
          " asked > now() - interval '" STR(MIRROR_WAITING_S) " seconds'"
@@ -416,10 +304,10 @@ static int prepare_all(struct mirror *m, enum mirror_fault *fault,
          " EXCLUDED.vector, updated = now()"},
     };
     for (size_t i = 0; rv == 0 && i < sizeof named / sizeof named[0]; i++) {
-        struct sql s = {0};
-        sql_add(&s, "%s%s%s", named[i][1], m->sch, named[i][2]);
+        struct text s = {0};
+        text_add(&s, "%s%s%s", named[i][1], m->sch, named[i][2]);
         rv = prepare(m, named[i][0], &s, fault, err);
-        sql_free(&s);
+        text_free(&s);
     }
     return rv;
 }
@@ -540,6 +428,15 @@ int mirror_open(hz_node *n, const struct mirror_opts *o, struct mirror **out,
     if (rv == 0)
         rv = prepare_all(m, fault, err);
     if (rv == 0) {
+        m->stage = (struct stage){.pg = m->pg,
+                                  .schema = m->schema,
+                                  .sch = m->sch,
+                                  .network = m->network,
+                                  .node = m->node,
+                                  .hash = m->hash};
+        rv = stage_create(&m->stage, fault, err);
+    }
+    if (rv == 0) {
         /* holding the lock: this node waits no more */
         const char *params[] = {m->network, m->node};
         char sql[256];
@@ -587,112 +484,6 @@ const char *mirror_state_hash(const struct mirror *m)
 
 /* ---- a pass */
 
-/* A JSON value as a text parameter; NULL for null or absent. */
-static const char *param_of(json_t *v, char *buf, size_t cap)
-{
-    if (json_is_string(v))
-        return json_string_value(v);
-    if (json_is_integer(v)) {
-        snprintf(buf, cap, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        return buf;
-    }
-    if (json_is_real(v)) {
-        snprintf(buf, cap, "%.17g", json_real_value(v));
-        return buf;
-    }
-    if (json_is_boolean(v))
-        return json_is_true(v) ? "true" : "false";
-    return NULL;
-}
-
-static int put_row(struct mirror *m, size_t i, const char *id, json_t *row,
-                   enum mirror_fault *fault, struct hz_err *err)
-{
-    const struct table_def *t = &m->schema->tables[i];
-    /* network, id, deleted, the columns, source_node, source_state */
-    const char *params[HZ_FIELDS_MAX + 5];
-    char bufs[HZ_FIELDS_MAX][32];
-    HZ_ASSERT(t->n_cols <= HZ_FIELDS_MAX);
-    bool deleted = json_is_true(json_object_get(row, "deleted"));
-    int k = 0;
-    params[k++] = m->network;
-    params[k++] = id;
-    if (t->kind == TABLE_ENTITY)
-        params[k++] = deleted ? "true" : "false";
-    for (size_t c = 0; c < t->n_cols; c++)
-        params[k++] = deleted ? NULL
-                              : param_of(json_object_get(row, t->cols[c].name),
-                                         bufs[c], sizeof bufs[c]);
-    params[k++] = m->node;
-    params[k++] = m->hash;
-    char name[32];
-    snprintf(name, sizeof name, "up%zu", i);
-    return run(m, name, k, params, NULL, fault, err);
-}
-
-static int put_conflicts(struct mirror *m, const char *table, const char *id,
-                         json_t *list, struct mirror_pass *p,
-                         enum mirror_fault *fault, struct hz_err *err)
-{
-    const char *key[] = {m->network, table, id};
-    int rv = run(m, "cf_rm", 3, key, NULL, fault, err);
-    size_t i;
-    json_t *c;
-    json_array_foreach(list, i, c)
-    {
-        if (rv != 0)
-            break;
-        char *heads = json_object_get(c, "heads") != NULL
-                          ? json_dumps(json_object_get(c, "heads"), 0)
-                          : NULL;
-        char versions[32];
-        const char *params[] = {
-            m->network,
-            table,
-            id,
-            json_string_value(json_object_get(c, "kind")),
-            json_string_value(json_object_get(c, "column")),
-            heads,
-            param_of(json_object_get(c, "versions"), versions, sizeof versions),
-            m->node,
-            m->hash,
-        };
-        rv = run(m, "cf_add", 9, params, NULL, fault, err);
-        free(heads);
-        p->conflicts += rv == 0;
-    }
-    return rv;
-}
-
-/* One changed row: written, or removed when the node holds it no more,
- * and its conflicts replaced. */
-static int put_change(struct mirror *m, json_t *o, struct mirror_pass *p,
-                      enum mirror_fault *fault, struct hz_err *err)
-{
-    const char *table = json_string_value(json_object_get(o, "table"));
-    const char *id = json_string_value(json_object_get(o, "id"));
-    const struct table_def *t = schema_table_c(m->schema, table);
-    HZ_ASSERT(t != NULL);
-    HZ_ASSERT(id != NULL);
-    size_t i = schema_table_index(m->schema, t);
-    json_t *row = json_object_get(o, "row");
-    int rv;
-    if (json_is_object(row)) {
-        rv = put_row(m, i, id, row, fault, err);
-        p->rows += rv == 0;
-    } else {
-        char name[32];
-        snprintf(name, sizeof name, "rm%zu", i);
-        const char *key[] = {m->network, id};
-        rv = run(m, name, 2, key, NULL, fault, err);
-        p->removed += rv == 0;
-    }
-    return rv != 0
-               ? rv
-               : put_conflicts(m, table, id, json_object_get(o, "conflicts"), p,
-                               fault, err);
-}
-
 static int put_state(struct mirror *m, int64_t counter, bool full,
                      enum mirror_fault *fault, struct hz_err *err)
 {
@@ -732,14 +523,8 @@ static int batch(struct mirror *m, int64_t upto, bool full,
     *done = last == p->to;
     if (!*done)
         rv = exec(m, "BEGIN", fault, "begin", err);
-    size_t i;
-    json_t *o;
-    json_array_foreach(arr, i, o)
-    {
-        if (rv != 0 || *done)
-            break;
-        rv = put_change(m, o, p, fault, err);
-    }
+    if (rv == 0 && !*done)
+        rv = stage_send(&m->stage, arr, p, fault, err);
     json_decref(arr);
     if (rv == 0 && !*done)
         test_hooks(m, p->batches + 1);
@@ -763,20 +548,20 @@ static int batch(struct mirror *m, int64_t upto, bool full,
 static int end_full_copy(struct mirror *m, struct mirror_pass *p,
                          enum mirror_fault *fault, struct hz_err *err)
 {
-    struct sql s = {0};
-    sql_add(&s, "BEGIN;");
+    struct text s = {0};
+    text_add(&s, "BEGIN;");
     for (size_t i = 0; i < m->schema->n_tables; i++)
-        sql_add(&s,
-                "DELETE FROM \"%s\".\"%s\" WHERE network = '%s' AND"
-                " source_node IS DISTINCT FROM '%s';",
-                m->sch, m->schema->tables[i].name, m->network, m->node);
-    sql_add(&s,
-            "DELETE FROM \"%s\".huzhu_conflicts WHERE network = '%s' AND"
-            " source_node IS DISTINCT FROM '%s';",
-            m->sch, m->network, m->node);
+        text_add(&s,
+                 "DELETE FROM \"%s\".\"%s\" WHERE network = '%s' AND"
+                 " source_node IS DISTINCT FROM '%s';",
+                 m->sch, m->schema->tables[i].name, m->network, m->node);
+    text_add(&s,
+             "DELETE FROM \"%s\".huzhu_conflicts WHERE network = '%s' AND"
+             " source_node IS DISTINCT FROM '%s';",
+             m->sch, m->network, m->node);
     int rv = s.failed ? hz_err_set(err, HZ_ENOMEM, "mirror")
                       : exec(m, s.p, fault, "full copy", err);
-    sql_free(&s);
+    text_free(&s);
     if (rv == 0)
         rv = put_state(m, p->to, false, fault, err);
     if (rv == 0)

@@ -381,7 +381,8 @@ def two_nodes_mirror_as_ls_shows_them_and_then_only_what_changed():
         # the mirror goes to the newest view (DECISIONS 43): b, lacking
         # a's newest entry, is refused and changes nothing; once it holds
         # all a's mirror saw, it takes over
-        a.put("items", "name=测试新物资", "unit=个")
+        # a name with what COPY's text format escapes (stage.c)
+        a.put("items", "name=测试\\新\t物\n资\\N", "unit=个")
         mirror(a, pg)
         T.check_eq(pg.json("SELECT vector FROM huzhu_mirror_state"),
                    {x["author"]: x["seq"] for x in a.vector()["authors"]},

@@ -9,9 +9,21 @@
 # copy of these rows could reach. Reports rows per second of each and
 # their ratio (COPY ÷ mirror).
 #
+# With --lag N it measures instead the lag between a write on a node and
+# its row in PostgreSQL under a steady stream of writes: `huzhu serve
+# --mirror URL` runs on a node while N sites are written into the same
+# node with `huzhu put` (DECISIONS 31: a CLI write beside serve), one
+# every --every seconds; PostgreSQL stamps each row's arrival (a column
+# `arrived` the benchmark adds to the mirror's sites table, DEFAULT
+# clock_timestamp()), and the lag of a write is its arrival minus the
+# moment its put returned (one clock, one machine). Reports the median,
+# p95 and largest lag.
+#
 #   tools/bench/mirror.sh                       # 20,000 households
 #   tools/bench/mirror.sh --households 2000     # a smoke run
 #   tools/bench/mirror.sh --batch 5000          # rows per transaction
+#   tools/bench/mirror.sh --rows 1000000        # households for ~N rows
+#   tools/bench/mirror.sh --lag 200 --every 0.25  # the lag, 200 writes
 #
 # PostgreSQL: Debian's postgresql (initdb and pg_ctl on PATH or in
 # /usr/lib/postgresql/*/bin), in the work directory, on a Unix socket
@@ -26,14 +38,20 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 households=20000
 batch=1000
 keep=0
+lag=0
+every=0.5
 parent=${TMPDIR:-/tmp}
 while [ $# -gt 0 ]; do
   case "$1" in
     --households) households=$2; shift 2 ;;
+    --rows) households=$(( ($2 + 8) / 9 )); shift 2 ;;
+    --lag) lag=$2; shift 2 ;;
+    --every) every=$2; shift 2 ;;
     --batch) batch=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     --dir) parent=$2; shift 2 ;;
-    *) echo "usage: $0 [--households N] [--batch N] [--keep] [--dir DIR]" >&2
+    *) echo "usage: $0 [--households N | --rows N] [--batch N]" \
+         "[--lag N [--every S]] [--keep] [--dir DIR]" >&2
        exit 2 ;;
   esac
 done
@@ -65,7 +83,9 @@ fill=$build/tools/bench/hz_bench_sync_fill
 work=$(mktemp -d "$parent/huzhu-mirror-bench.XXXXXX")
 pg=$work/pg
 as_user=()
+serve_pid=""
 cleanup() {
+  [ -n "$serve_pid" ] && kill -TERM "$serve_pid" 2>/dev/null && wait "$serve_pid"
   [ -f "$pg/data/postmaster.pid" ] &&
     "${as_user[@]}" "$pg_ctl" -D "$pg/data" -m immediate stop >/dev/null 2>&1
   [ "$keep" = 1 ] && echo "kept: $work" || rm -rf "$work"
@@ -76,7 +96,11 @@ rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 [ -z "$(git -C "$root" status --porcelain 2>/dev/null)" ] || rev="$rev+dirty"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); commit: $rev"
-echo "command: tools/bench/mirror.sh --households $households --batch $batch"
+if [ "$lag" -gt 0 ]; then
+  echo "command: tools/bench/mirror.sh --lag $lag --every $every"
+else
+  echo "command: tools/bench/mirror.sh --households $households --batch $batch"
+fi
 echo "postgresql: $("$psql_bin" --version)"
 
 mkdir -m 700 "$pg"
@@ -94,11 +118,53 @@ sql() { "$psql_bin" -X -A -t -q -v ON_ERROR_STOP=1 -h "$pg" -U hz -d postgres -c
 node=$work/town
 "$hz" -d "$node" init --name 测试乡镇 >/dev/null
 "$hz" -d "$node" network create --name 测试网 >/dev/null
+url="postgresql:///postgres?host=$pg&user=hz"
+
+if [ "$lag" -gt 0 ]; then
+  "$hz" -d "$node" --json serve --listen 127.0.0.1:0 --http off \
+    --no-discovery --mirror "$url" >"$work/serve.out" 2>"$work/serve.err" &
+  serve_pid=$!
+  # the mirror's tables exist after its first pass
+  for _ in $(seq 600); do
+    [ "$(sql "SELECT to_regclass('public.sites') IS NOT NULL")" = t ] && break
+    sleep 0.1
+  done
+  sql "ALTER TABLE public.sites ADD COLUMN arrived timestamptz DEFAULT
+    clock_timestamp()"
+  echo "writing $lag sites, one every $every s, while serve --mirror runs ..."
+  start=$(date +%s.%N)
+  for i in $(seq "$lag"); do
+    "$hz" -d "$node" put sites "name=lag$i" kind=shelter >/dev/null
+    echo "lag$i $(date +%s.%N)" >>"$work/writes"
+    wait_s=$(calc "$start + $i * $every - $(date +%s.%N)" %.3f)
+    case "$wait_s" in -*) ;; *) sleep "$wait_s" ;; esac
+  done
+  for _ in $(seq 600); do
+    [ "$(sql "SELECT count(*) FROM public.sites WHERE name LIKE 'lag%'")" \
+      = "$lag" ] && break
+    sleep 0.1
+  done
+  sql "SELECT name, extract(epoch FROM arrived) FROM public.sites WHERE
+    name LIKE 'lag%'" >"$work/arrived"
+  python3 - "$work/writes" "$work/arrived" "$every" <<'PY'
+import statistics, sys
+wrote = dict(l.split() for l in open(sys.argv[1]))
+came = dict(l.strip().split("|") for l in open(sys.argv[2]) if l.strip())
+lags = sorted(float(came[k]) - float(wrote[k]) for k in wrote if k in came)
+print()
+print("| writes | one every | arrived | median lag s | p95 lag s | largest s |")
+print("|---:|---:|---:|---:|---:|---:|")
+p95 = lags[min(len(lags) - 1, int(0.95 * len(lags)))]
+print("| %d | %s s | %d | %.3f | %.3f | %.3f |" % (
+    len(wrote), sys.argv[3], len(lags), statistics.median(lags), p95,
+    lags[-1]))
+PY
+  exit 0
+fi
 echo "filling $households households (not timed) ..."
 "$fill" "$node" --households "$households" --per-entry 100 >"$work/fill.json"
 echo "filled: $(cat "$work/fill.json")"
 
-url="postgresql:///postgres?host=$pg&user=hz"
 timed mirror "$hz" -d "$node" --json mirror "$url" --once --batch "$batch"
 m_wall=$t_wall m_cpu=$t_cpu m_rss=$t_rss
 m_rows=$(jget "$work/mirror.out" 'j["rows"]')
