@@ -41,6 +41,30 @@ static int time_opt(struct cli *c, struct form *f, char *text)
     return rv;
 }
 
+/* The correction of row @id of @table (an event table): a row that
+ * reverses it, repeating its kind and amount (and the column @also when
+ * not NULL) from its view row @row, at --time. */
+static int put_reversal(struct cli *c, struct form *f, const char *table,
+                        json_t *row, const char *id, const char *also)
+{
+    char amount[24], at[24];
+    snprintf(amount, sizeof amount, "%lld",
+             (long long)json_integer_value(json_object_get(row, "amount")));
+    int rv = time_opt(c, f, at);
+    if (rv != EXIT_OK)
+        return rv;
+    struct hz_field cols[5] = {
+        {"amount", amount},
+        {"kind", json_string_value(json_object_get(row, "kind"))},
+        {"reverses", id},
+        {"time", at}};
+    size_t n = 4;
+    if (also != NULL)
+        cols[n++] = (struct hz_field){
+            also, json_string_value(json_object_get(row, also))};
+    return cli_put_row(c, f, table, form_get(f, "--id"), n, cols);
+}
+
 /* Each of @n options names a live row of its table, when given. */
 static int refs_exist(struct cli *c, struct form *f,
                       const char *const (*refs)[4], size_t n)
@@ -241,30 +265,20 @@ int cmd_donation_reverse(struct cli *c, struct form *f)
     if (d == NULL)
         return rv;
     json_int_t uses = json_integer_value(json_object_get(d, "transactions"));
-    bool reversed = json_is_string(json_object_get(d, "reversed_by"));
-    char amount[24], kind[16], at[24];
-    snprintf(amount, sizeof amount, "%lld",
-             (long long)json_integer_value(json_object_get(d, "amount")));
-    snprintf(kind, sizeof kind, "%s",
-             json_string_value(json_object_get(d, "kind")));
-    json_decref(d);
-    if (reversed)
-        return cli_refused(c, EXIT_INPUT, "该捐赠已更正",
-                           "the donation was reversed already");
-    if (uses > 0) {
+    if (json_is_string(json_object_get(d, "reversed_by")))
+        rv = cli_refused(c, EXIT_INPUT, "该捐赠已更正",
+                         "the donation was reversed already");
+    else if (uses > 0) {
         fprintf(stderr,
                 TR_FMT(c, "huzhu: 该捐赠有 %lld 笔使用记录，请先更正这些记录\n",
                        "huzhu: %lld ledger rows use the donation: reverse"
                        " them first\n"),
                 (long long)uses);
-        return EXIT_INPUT;
-    }
-    rv = time_opt(c, f, at);
-    if (rv != EXIT_OK)
-        return rv;
-    const struct hz_field cols[4] = {
-        {"amount", amount}, {"kind", kind}, {"reverses", id}, {"time", at}};
-    return cli_put_row(c, f, "donations", form_get(f, "--id"), 4, cols);
+        rv = EXIT_INPUT;
+    } else
+        rv = put_reversal(c, f, "donations", d, id, NULL);
+    json_decref(d);
+    return rv;
 }
 
 /* ---- the ledger */
@@ -360,25 +374,11 @@ int cmd_ledger_reverse(struct cli *c, struct form *f)
         cli_view_row(c, "ledger", "tx", id, "使用记录", "ledger row", &rv);
     if (t == NULL)
         return rv;
-    bool reversed = json_is_string(json_object_get(t, "reversed_by"));
-    char amount[24], kind[16], donation[HZ_ROW_HEX_LEN + 1], at[24];
-    snprintf(amount, sizeof amount, "%lld",
-             (long long)json_integer_value(json_object_get(t, "amount")));
-    snprintf(kind, sizeof kind, "%s",
-             json_string_value(json_object_get(t, "kind")));
-    snprintf(donation, sizeof donation, "%s",
-             json_string_value(json_object_get(t, "donation")));
+    if (json_is_string(json_object_get(t, "reversed_by")))
+        rv = cli_refused(c, EXIT_INPUT, "该记录已更正",
+                         "the ledger row was reversed already");
+    else
+        rv = put_reversal(c, f, "ledger", t, id, "donation");
     json_decref(t);
-    if (reversed)
-        return cli_refused(c, EXIT_INPUT, "该记录已更正",
-                           "the ledger row was reversed already");
-    rv = time_opt(c, f, at);
-    if (rv != EXIT_OK)
-        return rv;
-    const struct hz_field cols[5] = {{"amount", amount},
-                                     {"donation", donation},
-                                     {"kind", kind},
-                                     {"reverses", id},
-                                     {"time", at}};
-    return cli_put_row(c, f, "ledger", form_get(f, "--id"), 5, cols);
+    return rv;
 }

@@ -117,6 +117,14 @@ def ledger_refusals_and_corrections():
         n.out("ledger", "spend", d1, "--amount", "800")
         T.check_eq(n.js("donation", "ls", "--org", red)[0]["balance"], 0,
                    "spent to the fen after the correction")
+        # A donation nothing uses is corrected, once.
+        d2 = n.out("donation", "add", "--kind", "money", "--amount", "50",
+                   "--donor", "某人", "--org", red)
+        n.out("donation", "reverse", d2)
+        n.refused(["donation", "reverse", d2], 4, "a donation reversed twice")
+        got = n.js("donation", "show", d2)
+        T.check_eq((got["reversed_by"] is not None, got["received"]),
+                   (True, 0), "the reversed donation says so, received 0")
 
 
 def scenario(n):
