@@ -697,8 +697,9 @@ int write_commit_within(hz_node *n, hz_batch *b, size_t *n_entries,
     if (rv == 0)
         rv = write_ops(n, b, ps, count, &written, err);
     /* Each row was checked against the state before the batch; what the
-     * batch's rows use together is checked once they are applied. */
-    for (size_t i = 0; rv == 0 && i < count; i++)
+     * batch's rows use together is checked once they are applied (a
+     * batch of one row was checked whole already). */
+    for (size_t i = 0; rv == 0 && count > 1 && i < count; i++)
         if (ps[i].op.kind == OP_INS)
             rv = donations_check_applied(n, &ps[i].op, err);
     if (rv == 0 && within != NULL)
