@@ -218,6 +218,82 @@ static void a_ledger_batch_that_overdraws_together_is_refused(void **state)
     hz_node_close(n);
 }
 
+/* Sums can outgrow 64 bits: the schema lets a row carry up to 10^15 fen,
+ * and 9,224 such rows pass 2^63. The donation views and the disclosure
+ * still answer (an integer overflow in SQLite's sum() made them fail on
+ * every node holding such rows): each donation's own figures exact, the
+ * totals held at the largest integer. */
+static void donation_sums_past_64_bits_still_answer(void **state)
+{
+    (void)state;
+    struct unit_env e;
+    hz_node *n = node(0xa8, &e, 8);
+    enum { N = 9300, PER = 500 };
+    static char ids[N][HZ_ROW_HEX_LEN + 1];
+    for (size_t i = 0; i < N; i += PER) {
+        hz_batch *b = NULL;
+        assert_int_equal(hz_batch_open(n, &b, NULL), 0);
+        for (size_t j = i; j < i + PER && j < N; j++) {
+            const struct hz_field f[] = {{"amount", "1000000000000000"},
+                                         {"kind", "money"},
+                                         {"time", "1717200000"}};
+            assert_int_equal(
+                hz_batch_put(b, "donations", NULL, 3, f, ids[j], NULL), 0);
+        }
+        struct hz_err err = {0};
+        if (hz_node_commit(n, b, NULL, &err) != 0)
+            fail_msg("donations: %s", err.msg);
+        hz_batch_close(b);
+    }
+    for (size_t i = 0; i < N; i += PER) {
+        hz_batch *b = NULL;
+        assert_int_equal(hz_batch_open(n, &b, NULL), 0);
+        for (size_t j = i; j < i + PER && j < N; j++) {
+            const struct hz_field f[] = {{"amount", "1000000000000000"},
+                                         {"donation", ids[j]},
+                                         {"kind", "expenditure"},
+                                         {"time", "1717200000"}};
+            assert_int_equal(hz_batch_put(b, "ledger", NULL, 4, f, NULL, NULL),
+                             0);
+        }
+        struct hz_err err = {0};
+        if (hz_node_commit(n, b, NULL, &err) != 0)
+            fail_msg("ledger: %s", err.msg);
+        hz_batch_close(b);
+    }
+    json_t *v = view(n, "donations");
+    assert_int_equal(json_array_size(v), N);
+    for (size_t i = 0; i < N; i++) {
+        json_t *r = json_array_get(v, i);
+        assert_int_equal(json_integer_value(json_object_get(r, "used")),
+                         1000000000000000);
+        assert_int_equal(json_integer_value(json_object_get(r, "balance")), 0);
+        assert_int_equal(json_integer_value(json_object_get(r, "overdrawn")),
+                         0);
+    }
+    json_decref(v);
+    struct hz_report_opts o = {.now = 1717300000};
+    char *text = NULL;
+    struct hz_err err = {0};
+    if (hz_node_report(n, "disclosure", &o, &text, &err) != 0)
+        fail_msg("disclosure: %s", err.msg);
+    json_t *d = json_loads(text, 0, NULL);
+    hz_free_string(text);
+    json_t *t = json_array_get(json_object_get(d, "totals"), 0);
+    assert_int_equal(json_integer_value(json_object_get(t, "donations")), N);
+    assert_int_equal(json_integer_value(json_object_get(t, "received")),
+                     INT64_MAX);
+    assert_int_equal(json_integer_value(json_object_get(t, "used")), INT64_MAX);
+    assert_int_equal(json_integer_value(json_object_get(t, "overdrawn")), 0);
+    json_t *vil = json_array_get(json_object_get(d, "villages"), 0);
+    assert_int_equal(json_integer_value(json_object_get(vil, "amount")),
+                     INT64_MAX);
+    assert_int_equal(json_integer_value(json_object_get(vil, "transactions")),
+                     N);
+    json_decref(d);
+    hz_node_close(n);
+}
+
 static void a_batch_refuses_one_row_twice_and_bad_ids(void **state)
 {
     (void)state;
@@ -722,6 +798,7 @@ int main(void)
         cmocka_unit_test(stock_is_the_sum_of_events_from_every_site),
         cmocka_unit_test(reversed_events_are_excluded_from_the_stock_view),
         cmocka_unit_test(read_only_node_refuses_writes),
+        cmocka_unit_test(donation_sums_past_64_bits_still_answer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -42,9 +42,10 @@
 
 #define DISCLOSED_TOTALS(rows)                                                 \
     rows "SELECT currency, sum(reversed_by IS NULL) AS donations,"    \
-    " sum(received) AS received, sum(committed) AS committed,"                 \
-    " sum(disbursed) AS disbursed, sum(spent) AS spent, sum(used) AS used,"    \
-    " sum(balance) AS balance, sum(overdrawn) AS overdrawn"                    \
+    " " ISUM("received") " AS received, " ISUM("committed") " AS committed, " \
+    ISUM("disbursed") " AS disbursed, " ISUM("spent") " AS spent, "            \
+    ISUM("used") " AS used, " ISUM("balance") " AS balance,"                   \
+    " sum(overdrawn) AS overdrawn"                                             \
     " FROM donation_sums WHERE" LISTED "GROUP BY currency"                     \
     " ORDER BY currency <> 'CNY', currency"
 
@@ -72,7 +73,7 @@
  * named), the amount and the number of transactions. */
 #define DISCLOSED_VILLAGES(rows)                                               \
     LEDGER_PLACES(rows) "SELECT coalesce(place, '') AS village, currency,"           \
-    " count(DISTINCT hh) AS households, sum(amount) AS amount,"                \
+    " count(DISTINCT hh) AS households, " ISUM("amount") " AS amount,"          \
     " count(*) AS transactions FROM lv"                                        \
     " WHERE kind IN ('disbursement', 'expenditure') GROUP BY 1, 2"             \
     " ORDER BY 1 = '', 1, 2"

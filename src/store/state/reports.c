@@ -85,8 +85,8 @@
     "SELECT rel.hid AS household, h.village, h.head_name, h.phone,"            \
     " h.family_type, h.address, h.members,"                                    \
     " coalesce(size.n, 0) AS persons, head.id_number AS head_id_number,"       \
-    " sum(coalesce(rel.cash_fen, 0)) AS cash_fen,"                             \
-    " sum(coalesce(rel.goods_fen, 0)) AS goods_fen,"                           \
+    " " ISUM("rel.cash_fen") " AS cash_fen,"                                   \
+    " " ISUM("rel.goods_fen") " AS goods_fen,"                                 \
     " max(rel.persons) AS aided, max(rel.method = 'cash') AS m_cash,"          \
     " max(rel.method = 'transfer') AS m_transfer,"                             \
     " max(rel.method = 'in_kind') AS m_in_kind,"                               \

@@ -168,19 +168,24 @@ static const struct view views[] = {
                           "m.qty, m.time,"
                           " m.by, m.note, (SELECT min(r.id) FROM v_matches r "
                           "WHERE r.reverses ="
-                          " m.id) AS cancelled_by, coalesce((SELECT sum(x.qty) "
-                          "FROM sx x WHERE"
-                          " x.match = m.id AND x.kind = 'received'), 0) AS "
-                          "received"
-                          " FROM v_matches m LEFT JOIN e_needs n ON n.id = "
-                          "m.need"
-                          " LEFT JOIN e_offers f ON f.id = m.offer LEFT JOIN "
-                          "e_organisations o"
-                          " ON o.id = f.organisation LEFT JOIN e_sites s ON "
-                          "s.id = n.site"
-                          " WHERE m.reverses IS NULL AND (?1 IS NULL OR n.site "
-                          "= ?1)"
-                          " ORDER BY m.time, m.id",
+                          " m.id) AS cancelled_by, (SELECT " ISUM(
+                              "x.qty") " FROM sx x WHERE"
+                                       " x.match = m.id AND x.kind = "
+                                       "'received') AS "
+                                       "received"
+                                       " FROM v_matches m LEFT JOIN e_needs n "
+                                       "ON n.id = "
+                                       "m.need"
+                                       " LEFT JOIN e_offers f ON f.id = "
+                                       "m.offer LEFT JOIN "
+                                       "e_organisations o"
+                                       " ON o.id = f.organisation LEFT JOIN "
+                                       "e_sites s ON "
+                                       "s.id = n.site"
+                                       " WHERE m.reverses IS NULL AND (?1 IS "
+                                       "NULL OR n.site "
+                                       "= ?1)"
+                                       " ORDER BY m.time, m.id",
      true, NULL},
     {"occupancy",
      OPEN_STAYS_MERGED
@@ -209,13 +214,15 @@ static const struct view views[] = {
          "v_stock_moves") ") SELECT e.site AS site,"
                           " s.name AS site_name, e.item AS item, "
                           "i.name AS item_name, i.unit AS"
-                          " unit, sum(e.qty) AS on_hand, count(*) AS "
-                          "moves FROM eff e LEFT JOIN"
-                          " e_sites s ON s.id = e.site LEFT JOIN "
-                          "e_items i ON i.id = e.item WHERE ?1 IS "
-                          "NULL OR e.site = ?1"
-                          " GROUP BY e.site, e.item ORDER BY s.name, "
-                          "i.name, e.site, e.item",
+                          " unit, " ISUM(
+                              "e.qty") " AS on_hand, count(*) AS "
+                                       "moves FROM eff e LEFT JOIN"
+                                       " e_sites s ON s.id = e.site LEFT JOIN "
+                                       "e_items i ON i.id = e.item WHERE ?1 IS "
+                                       "NULL OR e.site = ?1"
+                                       " GROUP BY e.site, e.item ORDER BY "
+                                       "s.name, "
+                                       "i.name, e.site, e.item",
      true, NULL},
     {"received",
      "WITH RECURSIVE " MERGE_ENDS("h", "e_households") ", eff AS (" EFFECTIVE(
@@ -228,13 +235,16 @@ static const struct view views[] = {
                           "head_name,"
                           " g.item AS item, i.name AS item_name, i.unit AS "
                           "unit,"
-                          " -sum(g.qty) AS received, count(*) AS times FROM "
-                          "got g"
-                          " LEFT JOIN e_households h ON h.id = g.household"
-                          " LEFT JOIN e_items i ON i.id = g.item"
-                          " GROUP BY g.household, g.item ORDER BY h.head_name, "
-                          "g.household,"
-                          " i.name",
+                          " -" ISUM(
+                              "g.qty") " AS received, count(*) AS times FROM "
+                                       "got g"
+                                       " LEFT JOIN e_households h ON h.id = "
+                                       "g.household"
+                                       " LEFT JOIN e_items i ON i.id = g.item"
+                                       " GROUP BY g.household, g.item ORDER BY "
+                                       "h.head_name, "
+                                       "g.household,"
+                                       " i.name",
      false, NULL},
     {"vulnerable",
      OPEN_STAYS_MERGED

@@ -5,6 +5,14 @@
 #ifndef HZ_STORE_STATE_VIEWSQL_H
 #define HZ_STORE_STATE_VIEWSQL_H
 
+/* A sum of integers that never fails (amounts, quantities): SQLite's
+ * sum() raises an error when a total passes 2^63, and the schema lets one
+ * row carry up to 10^15 fen, so 9,224 such rows would make a view fail on
+ * every node holding them. total() adds in double precision, exact while
+ * every partial sum stays below 2^53 (90 trillion yuan in fen); the cast
+ * holds a total past 2^63 at the largest integer. Over no rows: 0. */
+#define ISUM(x) "CAST(total(" x ") AS INTEGER)"
+
 #define EFFECTIVE(t)                                                           \
     "SELECT * FROM " t " x WHERE x.reverses IS NULL AND NOT EXISTS"            \
     " (SELECT 1 FROM " t " r WHERE r.reverses = x.id)"
@@ -126,12 +134,12 @@
     "sx AS (" sx "), "                                                         \
     "gx AS (SELECT m.need, m.offer, s.qty FROM sx s JOIN v_matches m"          \
     " ON m.id = s.match AND m.reverses IS NULL WHERE s.kind = 'received'), "   \
-    "need_sums AS (SELECT need, sum(promised) AS promised, sum(n) AS matches," \
-    " sum(received) AS received FROM (SELECT need, qty AS promised, 1 AS n,"   \
+    "need_sums AS (SELECT need, " ISUM("promised") " AS promised, sum(n) AS"   \
+    " matches, " ISUM("received") " AS received FROM (SELECT need, qty AS promised, 1 AS n,"   \
     " 0 AS received FROM mx UNION ALL SELECT need, 0, 0, qty FROM gx)"         \
     " GROUP BY need), "                                                        \
-    "offer_sums AS (SELECT offer, sum(promised) AS promised, sum(n) AS"        \
-    " matches, sum(delivered) AS delivered FROM (SELECT offer, qty AS"         \
+    "offer_sums AS (SELECT offer, " ISUM("promised") " AS promised, sum(n) AS" \
+    " matches, " ISUM("delivered") " AS delivered FROM (SELECT offer, qty AS"         \
     " promised, 1 AS n, 0 AS delivered FROM mx UNION ALL SELECT offer, 0, 0,"  \
     " qty FROM gx) GROUP BY offer), "
 
@@ -245,10 +253,11 @@
                         " WHERE organisation = ?1)")
 #define DONATION_ROWS_WHERE(lx_and)                                            \
     "WITH lx AS (" EFFECTIVE("v_ledger") lx_and "), "                          \
-    "ls AS (SELECT donation, sum(CASE WHEN kind = 'commitment' THEN amount"    \
-    " ELSE 0 END) AS committed, sum(CASE WHEN kind = 'disbursement' THEN"      \
-    " amount ELSE 0 END) AS disbursed, sum(CASE WHEN kind = 'expenditure'"     \
-    " THEN amount ELSE 0 END) AS spent, count(*) AS transactions FROM lx"      \
+    "ls AS (SELECT donation, " ISUM("CASE WHEN kind = 'commitment' THEN"       \
+    " amount ELSE 0 END") " AS committed, " ISUM("CASE WHEN kind ="            \
+    " 'disbursement' THEN amount ELSE 0 END") " AS disbursed, "                \
+    ISUM("CASE WHEN kind = 'expenditure' THEN amount ELSE 0 END") " AS spent," \
+    " count(*) AS transactions FROM lx"                                        \
     " GROUP BY donation), "                                                    \
     "dr AS (SELECT d.*, (SELECT min(r.id) FROM v_donations r WHERE"            \
     " r.reverses = d.id) AS reversed_by FROM v_donations d"                    \
