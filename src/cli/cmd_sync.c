@@ -427,10 +427,16 @@ int cmd_serve(struct cli *c, struct form *f)
                                .no_discovery = on_no_discovery};
     struct hz_err err = {0};
     const char *mirror_url = form_get(f, "--mirror");
+    if (mirror_url == NULL && form_get(f, "--mirror-reader") != NULL)
+        return cli_usage(c, f,
+                         cli_tr(c, "--mirror-reader 需与 --mirror 同用",
+                                "--mirror-reader goes with --mirror"));
     enum mirror_fault fault = MIRROR_OK;
-    int rv = mirror_url != NULL
-                 ? serve_mirror_start(c, mirror_url, &s.mirror, &fault, &err)
-                 : 0;
+    int rv =
+        mirror_url != NULL
+            ? serve_mirror_start(c, mirror_url, form_get(f, "--mirror-reader"),
+                                 &s.mirror, &fault, &err)
+            : 0;
     if (rv != 0)
         return cmd_mirror_fail(c, fault, rv, &err);
     rv = serve_sync(c, &o, &err);

@@ -1132,6 +1132,10 @@ static const struct cli_param serve_params[] = {
         "also mirror this node's records into a county PostgreSQL database"
         " (the URL as huzhu mirror takes it; retried while the database is"
         " down, sync unaffected)"),
+    OPT("--mirror-reader", "ROLE", NULL,
+        "镜像的只读角色(同 huzhu mirror --reader；每次连接时授权)",
+        "the mirror's read-only role (as huzhu mirror --reader; granted at"
+        " every connection)"),
     END,
 };
 

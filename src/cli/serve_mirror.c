@@ -109,13 +109,23 @@ static void run_pass(struct serve_mirror *sm, bool poked)
 {
     if (sm->failing && uv_now(&sm->loop) < sm->retry_at)
         return;
+    /* Another process gave the node a new key (rekey) or network: the
+     * rows name their source by the node's key, and the lock and the
+     * newest view are the node's, so both are opened again, now. */
+    if (sm->n != NULL && store_node_stale(sm->n)) {
+        mirror_close(sm->m);
+        sm->m = NULL;
+        hz_node_close(sm->n);
+        sm->n = NULL;
+        poked = true;
+    }
     if (!poked && !sm->failing && sm->m != NULL && ++sm->ticks < LOOK_TICKS) {
         /* nothing changed: no PostgreSQL round trip */
         int64_t top = 0;
-        char network[2 * 16 + 1];
+        char network[2 * HZ_NET_LEN + 1];
         struct hz_err e = {0};
         if (store_changes_top(sm->n, &top, NULL, network, &e) == 0 &&
-            top == sm->copied && strcmp(network, mirror_network(sm->m)) == 0)
+            top == sm->copied)
             return;
     }
     sm->ticks = 0;
@@ -178,12 +188,14 @@ static void thread_main(void *arg)
     sm->n = NULL;
 }
 
-int serve_mirror_start(struct cli *c, const char *url,
+int serve_mirror_start(struct cli *c, const char *url, const char *reader,
                        struct serve_mirror **out, enum mirror_fault *fault,
                        struct hz_err *err)
 {
     *out = NULL;
     int rv = mirror_check_url(url, fault, err);
+    if (rv == 0)
+        rv = mirror_check_reader(reader, fault, err);
     if (rv != 0)
         return rv;
     struct serve_mirror *sm = calloc(1, sizeof *sm);
@@ -196,7 +208,8 @@ int serve_mirror_start(struct cli *c, const char *url,
         free(sm);
         return hz_err_set(err, HZ_ENOMEM, "mirror");
     }
-    sm->o = (struct mirror_opts){.url = url, .batch = MIRROR_BATCH_DEFAULT};
+    sm->o = (struct mirror_opts){
+        .url = url, .batch = MIRROR_BATCH_DEFAULT, .reader = reader};
     /* The loop and its handles are made here, before the thread runs
      * it, so a stop can never come before them. */
     if (uv_loop_init(&sm->loop) != 0) {

@@ -359,6 +359,17 @@ static int yield_if_newer(struct mirror *m, enum mirror_fault *fault,
 
 /* ---- open and close */
 
+int mirror_check_reader(const char *reader, enum mirror_fault *fault,
+                        struct hz_err *err)
+{
+    if (reader == NULL || (strlen(reader) <= MIRROR_SCHEMA_LEN_MAX &&
+                           url_name_ok(reader, strlen(reader))))
+        return 0;
+    *fault = MIRROR_READER_NAME;
+    return hz_err_set(err, HZ_EINVAL,
+                      "reader role: lower-case letters, digits and _");
+}
+
 int mirror_open(hz_node *n, const struct mirror_opts *o, struct mirror **out,
                 enum mirror_fault *fault, struct hz_err *err)
 {
@@ -381,13 +392,11 @@ int mirror_open(hz_node *n, const struct mirror_opts *o, struct mirror **out,
     m->stall_in_batch = o->stall_in_batch;
     m->stall_until = o->stall_until;
     m->reader = o->reader;
-    if (o->reader != NULL && (strlen(o->reader) > MIRROR_SCHEMA_LEN_MAX ||
-                              !url_name_ok(o->reader, strlen(o->reader)))) {
+    int bad = mirror_check_reader(o->reader, fault, err);
+    if (bad != 0) {
         free(m);
         free(clean);
-        *fault = MIRROR_READER_NAME;
-        return hz_err_set(err, HZ_EINVAL,
-                          "reader role: lower-case letters, digits and _");
+        return bad;
     }
     hz_node_key_hex(n, m->node);
     int64_t top;

@@ -67,6 +67,10 @@ struct mirror;
  * it, it parses, its schema name. 0, or *@fault and @err say why. */
 int mirror_check_url(const char *url, enum mirror_fault *fault,
                      struct hz_err *err);
+/* Check a reader role's name (NULL: none) as mirror_open does, without
+ * connecting: lower-case letters, digits and _. */
+int mirror_check_reader(const char *reader, enum mirror_fault *fault,
+                        struct hz_err *err);
 /* Check @o->url (no password in it; sslmode=verify-full unless local or
  * set), connect, take the network's lock (a session advisory lock held
  * until mirror_close) and create or extend the tables in the URL's

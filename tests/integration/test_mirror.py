@@ -630,14 +630,21 @@ def the_disaster_figures_view_is_the_report():
         T.check_eq(got, R.WANT, "and as the report's rows written by hand")
 
 
+def township_and_site(work):
+    """A network made by the township node r, the site node d admitted to
+    it as a coordinator."""
+    r = T.Node.create(work, "测试乡政府", "r")
+    r.js("network", "create", "--name", "测试乡")
+    d = T.Node.create(work, "测试站点", "d")
+    d.js("join", r.js("admit", d.key, "--name", "d", "--role",
+                      "coordinator")["token"])
+    return r, d
+
+
 @cases.case
 def serve_mirror_follows_synced_writes_and_outlives_postgresql():
     with PgCase("mirror-serve") as (work, pg):
-        r = T.Node.create(work, "测试乡政府", "r")
-        r.js("network", "create", "--name", "测试乡")
-        d = T.Node.create(work, "测试站点", "d")
-        d.js("join", r.js("admit", d.key, "--name", "d", "--role",
-                          "coordinator")["token"])
+        r, d = township_and_site(work)
         r.run("serve", "--mirror", "postgresql://hz:%s@localhost/x" % SECRET,
               expect=T.EXIT_USAGE)  # refused before serving
 
@@ -666,6 +673,53 @@ def serve_mirror_follows_synced_writes_and_outlives_postgresql():
                    "the pause and the recovery said once each: %r" % err)
         T.check_eq(pg_rows(pg, "sites", r.status()["network"]),
                    r.js("ls", "sites"), "sites as huzhu ls on the server")
+
+
+@cases.case
+def serve_mirror_names_the_new_key_after_a_rekey():
+    """huzhu rekey by another process while the node serves a mirror: the
+    mirror opens the node again with its new key, so the rows it copies
+    next name the new key as their source, and so does the mirror's
+    progress (before, they named the old key until a pass failed). The
+    serving mirror grants its --mirror-reader role read access; a bad
+    role name, or the option without --mirror, is refused before
+    serving."""
+    with PgCase("mirror-rekey") as (work, pg):
+        r, d = township_and_site(work)
+
+        def source(name):
+            return pg.psql("SELECT source_node FROM sites WHERE name = '%s'"
+                           % name, expect_ok=None)  # "": no table yet
+
+        for args in (("--mirror-reader", "dash_serve"),
+                     ("--mirror", pg.url(), "--mirror-reader", "Dash;")):
+            refused = d.run("serve", "--http", "off", *args)
+            T.check_eq(refused.rc, T.EXIT_USAGE, "serve %s refused" % (args,))
+        pg.psql("CREATE ROLE dash_serve LOGIN")
+        s = T.Serving(d, "--mirror", pg.url(), "--mirror-reader", "dash_serve")
+        try:
+            d.put("sites", "name=换钥前站点", "kind=shelter")
+            T.wait_until(lambda: source("换钥前站点") != "", 30,
+                         "a write reaches PostgreSQL")
+            T.check_eq(source("换钥前站点"), d.key, "named by the old key")
+            new = d.js("rekey")["key"]
+            T.check(new != d.key, "a new key")
+            d.js("join", r.js("admit", new, "--name", "d2", "--role",
+                              "coordinator")["token"])
+            d.put("sites", "name=换钥后站点", "kind=shelter")
+            T.wait_until(lambda: source("换钥后站点") != "", 30,
+                         "a write after the rekey reaches PostgreSQL")
+            T.check_eq(source("换钥后站点"), new, "named by the new key")
+            T.check_eq(pg.psql("SELECT node FROM huzhu_mirror_state"), new,
+                       "the mirror's progress names the new key")
+            T.check_eq(pg.psql("SELECT count(*) FROM sites", user="dash_serve"),
+                       "2", "the reader role reads what serve mirrored")
+            T.check("permission denied" in pg.psql(
+                "DELETE FROM sites", user="dash_serve", expect_ok=False),
+                "and may not write")
+        finally:
+            rc, _ = s.stop()
+        T.check_eq(rc, 0, "serve exits 0 on SIGTERM")
 
 
 @cases.case
