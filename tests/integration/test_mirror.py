@@ -10,9 +10,10 @@ unprivileged user nobody when the test runs as root, and stops it at the
 end of each case. Without the binaries the test FAILS, saying so:
 tools/deps.sh installs them.
 
-Two nodes with records exchanged by bundles (a conflict among them) are
-mirrored into one database; every table's rows are compared with
-`huzhu --json ls TABLE`; an edit and a delete copy only their two rows
+Three nodes with records synced by bundles (a conflict among them), two
+of them mirroring into one database in turn, the third never: every
+table's rows are compared with `huzhu --json ls TABLE` on each, the
+views with `huzhu show`; an edit and a delete copy only their two rows
 and the tombstone reads deleted with every other column null; a mirror
 killed inside a batch (HUZHU_TEST_MIRROR_KILL_IN_BATCH, SIGKILL after the
 batch's rows were sent, before its COMMIT) resumes to the same rows with
@@ -327,18 +328,27 @@ def town(n):
 
 
 @cases.case
-def two_nodes_mirror_as_ls_shows_them_and_then_only_what_changed():
+def three_nodes_synced_two_mirror_as_ls_shows_them_then_what_changed():
+    """The issue's scenario: a, b and c write and sync (bundles: a with b,
+    b with c); a mirrors, then b takes the network's mirror over; c,
+    which never mirrors, holds what the mirror holds once synced."""
     with PgCase("mirror") as (work, pg):
         a = T.Node.create(work, "测试乡镇甲", "a")
         b = T.Node.create(work, "测试乡镇乙", "b")
+        c = T.Node.create(work, "测试乡镇丙", "c")
         rows = town(a)
+        c_hh = c.put("households", "village=测试丙村", "head_name=丙节点户主")
+        c.put("persons", "name=丙节点人", "household=" + c_hh)
         T.exchange(work, a, b, same=False)
+        T.exchange(work, b, c, same=False)
         b.put("persons", "name=乙节点人", "household=" + rows["households"][1])
         # a conflict: the same field written on both sides unseen
         a.put("households", "status=evacuated", id=rows["households"][2])
         b.put("households", "status=sheltered", id=rows["households"][2])
         T.exchange(work, a, b, same=False)
-        T.same_state([a, b], "a and b after the exchange")
+        T.exchange(work, b, c, same=False)
+        T.exchange(work, a, b, same=False)
+        T.same_state([a, b, c], "a, b and c after the exchanges")
         conflicts = a.js("conflicts")
         T.check_eq(len(conflicts), 1, "one conflict held")
 
@@ -503,6 +513,16 @@ def two_nodes_mirror_as_ls_shows_them_and_then_only_what_changed():
             T.check("permission denied" in pg.psql(sql, user="dash",
                                                    expect_ok=False),
                     "dash may not: " + sql)
+
+        # c, which never mirrored, synced from b: its rows are the mirror's
+        T.exchange(work, b, c, same=False)
+        T.same_state([b, c], "c synced from b")
+        check_same_as_ls(c, pg, network, "c's huzhu ls")
+        for view in VIEWS:
+            T.check_eq(pg_view(pg, view, network),
+                       node_view(c, view, unnamed=(rows["site"],)),
+                       "the view %s as huzhu show %s gives it on c"
+                       % (view, view))
 
 
 @cases.case
