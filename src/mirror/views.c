@@ -234,6 +234,16 @@ static const struct mview {
           "sum") " FROM rows GROUP BY network, village UNION ALL SELECT"
                  " network, 'township', NULL, " DISASTER_FIGURES(
                      "sum") " FROM rows GROUP BY network"}},
+    {"disaster_facilities",
+     "自然灾害情况统计表的公共设施(同 huzhu report disaster，各设施最近一次评估)",
+     "the public facilities of the disaster report (as huzhu report"
+     " disaster lists them: the latest assessment of each)",
+     {"WITH fac AS (SELECT d.*, row_number() OVER (PARTITION BY d.network,"
+      " d.village, d.facility ORDER BY d.time DESC, d.id DESC) AS rn FROM ("
+      EFFECTIVE("damage") ") d WHERE d.facility IS NOT NULL) "
+      "SELECT network, village, facility, house, coalesce(rooms, 0) AS rooms,"
+      " coalesce(crops_mu, 0) AS crops_mu, coalesce(loss_yuan, 0) AS"
+      " loss_yuan, time, id AS damage FROM fac WHERE rn = 1"}},
 };
 
 /* clang-format on */

@@ -631,13 +631,14 @@ def a_revocation_arriving_later_removes_the_revoked_rows():
 
 @cases.case
 def the_disaster_figures_view_is_the_report():
-    """The view disaster_figures on test_report's township (every clause
-    of the figures: merges, re-assessments, corrections, facilities, a
-    removed household, persons with no village): the rows of huzhu
-    report disaster and of the report's rows written by hand."""
+    """The views disaster_figures and disaster_facilities on test_report's
+    township (every clause of the figures: merges, re-assessments,
+    corrections, facilities, a removed household, persons with no
+    village): the rows and facilities of huzhu report disaster and those
+    written by hand."""
     with PgCase("mirror-report") as (work, pg):
         n = T.Node.create(work, "测试乡镇", "town", env=R.ENV)
-        R.town(n)
+        ids = R.town(n)
         network = mirror(n, pg)["network"]
         cols = ", ".join("'%s', %s" % (f, f) for f in ["level", "village"]
                          + R.FIGURES)
@@ -648,6 +649,18 @@ def the_disaster_figures_view_is_the_report():
         T.check_eq(got, R.disaster(n)["rows"],
                    "disaster_figures as huzhu report disaster gives them")
         T.check_eq(got, R.WANT, "and as the report's rows written by hand")
+        fac = pg.json(
+            "SELECT json_agg(json_build_object('village', village,"
+            " 'facility', facility, 'house', house, 'rooms', rooms,"
+            " 'crops_mu', crops_mu, 'loss_yuan', loss_yuan, 'time',"
+            " extract(epoch FROM time)::bigint, 'damage', replace(damage::text,"
+            " '-', '')) ORDER BY village IS NULL, convert_to(village, 'UTF8'),"
+            " convert_to(facility, 'UTF8')) FROM disaster_facilities"
+            " WHERE network = '%s'" % network)
+        T.check_eq(fac, R.disaster(n)["facilities"],
+                   "disaster_facilities as huzhu report disaster lists them")
+        T.check_eq(fac, R.want_facilities(ids),
+                   "and as the report's facilities written by hand")
 
 
 def township_and_site(work):
