@@ -17,13 +17,19 @@
 # `arrived` the benchmark adds to the mirror's sites table, DEFAULT
 # clock_timestamp()), and the lag of a write is its arrival minus the
 # moment its put returned (one clock, one machine). Reports the median,
-# p95 and largest lag.
+# p95 and largest lag. With --live the writes are made on a second node
+# instead, a site admitted to the town's network, which serves too with
+# the town as its configured peer: each write goes by live sync (the
+# session stays open and pushes what the site gains) to the town, which
+# mirrors it - the lag of a write made at a site, through sync and the
+# mirror.
 #
 #   tools/bench/mirror.sh                       # 20,000 households
 #   tools/bench/mirror.sh --households 2000     # a smoke run
 #   tools/bench/mirror.sh --batch 5000          # rows per transaction
 #   tools/bench/mirror.sh --rows 1000000        # households for ~N rows
 #   tools/bench/mirror.sh --lag 200 --every 0.25  # the lag, 200 writes
+#   tools/bench/mirror.sh --lag 200 --live      # ... made at a site, synced
 #
 # PostgreSQL: Debian's postgresql (initdb and pg_ctl on PATH or in
 # /usr/lib/postgresql/*/bin), in the work directory, on a Unix socket
@@ -39,6 +45,7 @@ households=20000
 batch=1000
 keep=0
 lag=0
+live=0
 every=0.5
 parent=${TMPDIR:-/tmp}
 while [ $# -gt 0 ]; do
@@ -47,11 +54,12 @@ while [ $# -gt 0 ]; do
     --rows) households=$(( ($2 + 8) / 9 )); shift 2 ;;
     --lag) lag=$2; shift 2 ;;
     --every) every=$2; shift 2 ;;
+    --live) live=1; shift ;;
     --batch) batch=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     --dir) parent=$2; shift 2 ;;
     *) echo "usage: $0 [--households N | --rows N] [--batch N]" \
-         "[--lag N [--every S]] [--keep] [--dir DIR]" >&2
+         "[--lag N [--every S] [--live]] [--keep] [--dir DIR]" >&2
        exit 2 ;;
   esac
 done
@@ -84,7 +92,9 @@ work=$(mktemp -d "$parent/huzhu-mirror-bench.XXXXXX")
 pg=$work/pg
 as_user=()
 serve_pid=""
+site_pid=""
 cleanup() {
+  [ -n "$site_pid" ] && kill -TERM "$site_pid" 2>/dev/null && wait "$site_pid"
   [ -n "$serve_pid" ] && kill -TERM "$serve_pid" 2>/dev/null && wait "$serve_pid"
   [ -f "$pg/data/postmaster.pid" ] &&
     "${as_user[@]}" "$pg_ctl" -D "$pg/data" -m immediate stop >/dev/null 2>&1
@@ -97,7 +107,8 @@ rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); commit: $rev"
 if [ "$lag" -gt 0 ]; then
-  echo "command: tools/bench/mirror.sh --lag $lag --every $every"
+  echo "command: tools/bench/mirror.sh --lag $lag --every $every$(
+    [ "$live" = 1 ] && echo " --live")"
 else
   echo "command: tools/bench/mirror.sh --households $households --batch $batch"
 fi
@@ -131,10 +142,35 @@ if [ "$lag" -gt 0 ]; then
   done
   sql "ALTER TABLE public.sites ADD COLUMN arrived timestamptz DEFAULT
     clock_timestamp()"
+  writer=$node
+  if [ "$live" = 1 ]; then
+    # a site admitted as a coordinator, serving with the town as its peer
+    writer=$work/site
+    key=$("$hz" -d "$writer" --json init --name 测试站点 | jget /dev/stdin 'j["key"]')
+    token=$("$hz" -d "$node" --json admit "$key" --name site --role \
+      coordinator | jget /dev/stdin 'j["token"]')
+    "$hz" -d "$writer" join "$token" >/dev/null
+    town_addr=""
+    for _ in $(seq 100); do
+      town_addr=$(sed -n 's/.*"listening":"\([^"]*\)".*/\1/p' "$work/serve.out")
+      [ -n "$town_addr" ] && break
+      sleep 0.1
+    done
+    [ -n "$town_addr" ] || { echo "mirror.sh: the town did not listen" >&2; exit 1; }
+    "$hz" -d "$writer" peer add "$town_addr" >/dev/null
+    "$hz" -d "$writer" --json serve --listen 127.0.0.1:0 --http off \
+      --no-discovery >"$work/site.out" 2>"$work/site.err" &
+    site_pid=$!
+    for _ in $(seq 100); do
+      "$hz" -d "$node" --json status | jget /dev/stdin \
+        'any(c["connected"] for c in j["contacts"])' | grep -q True && break
+      sleep 0.1
+    done
+  fi
   echo "writing $lag sites, one every $every s, while serve --mirror runs ..."
   start=$(date +%s.%N)
   for i in $(seq "$lag"); do
-    "$hz" -d "$node" put sites "name=lag$i" kind=shelter >/dev/null
+    "$hz" -d "$writer" put sites "name=lag$i" kind=shelter >/dev/null
     echo "lag$i $(date +%s.%N)" >>"$work/writes"
     wait_s=$(calc "$start + $i * $every - $(date +%s.%N)" %.3f)
     case "$wait_s" in -*) ;; *) sleep "$wait_s" ;; esac
