@@ -21,7 +21,12 @@
  * (arrival-order independence); at the end, equal state hashes and
  * verdicts everywhere, every verdict and reason as the oracle says, and
  * the state equal to a reference node that materialized exactly the data
- * entries the oracle authorizes.
+ * entries the oracle authorizes. And the county mirror (issue 18): a
+ * model of each node's mirror, copying only the rows the node numbered
+ * since its last pass (store_changes_since; passes at random mid-run
+ * checks), holds at the end exactly what the node's tables hold, though
+ * certificates let denied entries in, revocations take applied ones
+ * back and entering the network clears the state.
  *
  * HUZHU_SIM_SEEDS sets the number of seeds (default below),
  * HUZHU_SIM_SEED_FIRST where they start, HUZHU_SIM_SEED=<n> replays one
@@ -42,6 +47,7 @@
 #include "store/internal.h"
 
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +93,11 @@ struct tnode {
     enum plan plan;
     int site;
     bool admitted;
+    /* A county mirror of this node (issue 18) as a model: "table/id" ->
+     * the row, built only from the changes the node numbered
+     * (store_changes_since) after @mirrored, as src/mirror copies them */
+    json_t *mirror;
+    int64_t mirrored;
 };
 
 /* One trust object, decoded (views into its entry's bytes). */
@@ -124,6 +135,7 @@ struct tally {
     unsigned long delegated_applied, node_admin_applied, node_admin_denied;
     unsigned long root_revs, node_revs_applied, sticky, mutual;
     unsigned long root_in_denied, detached_in_effect, detached_not;
+    unsigned long mirror_passes, mirror_rows;
 };
 
 struct tw {
@@ -1381,6 +1393,100 @@ static void check_node(struct tw *w, int i)
     w->t->checks++;
 }
 
+/* ---- the county mirror's view of a node (DECISIONS 43)
+ *
+ * A mirror follows changes, not entries: whatever changes a
+ * materialized row - an entry applied, a denied one let in by a
+ * certificate arriving, a revocation taking applied ones back, the
+ * state cleared on entering a network - must number it. A pass copies
+ * the rows numbered since the last pass; at the end the copy must hold
+ * exactly what the node's tables hold. */
+
+static void mirror_pass(struct tw *w, int i)
+{
+    struct tnode *t = &w->nodes[i];
+    if (t->mirror == NULL)
+        t->mirror = json_object();
+    TW_CHECK(w, t->mirror != NULL, "out of memory");
+    for (;;) {
+        json_t *arr = NULL;
+        int64_t last = 0;
+        struct hz_err err = {0};
+        TW_OK(w,
+              store_changes_since(t->h, t->mirrored, INT64_MAX, 64, &arr, &last,
+                                  &err),
+              &err);
+        size_t count = json_array_size(arr);
+        for (size_t k = 0; k < count; k++) {
+            json_t *c = json_array_get(arr, k),
+                   *row = json_object_get(c, "row");
+            char key[128];
+            snprintf(key, sizeof key, "%s/%s",
+                     json_string_value(json_object_get(c, "table")),
+                     json_string_value(json_object_get(c, "id")));
+            if (row == NULL || json_is_null(row))
+                json_object_del(t->mirror, key);
+            else
+                json_object_set(t->mirror, key, row);
+        }
+        json_decref(arr);
+        TW_CHECK(w, last >= t->mirrored, "node %d: the counter went back", i);
+        t->mirrored = last;
+        if (count == 0)
+            break;
+    }
+    w->t->mirror_passes++;
+}
+
+/* The mirror's copy after a last pass equals every table as hz_node_ls
+ * lists it (tombstones: their id, deleted, in the copy only). */
+static void mirror_check(struct tw *w, int i)
+{
+    mirror_pass(w, i);
+    struct tnode *t = &w->nodes[i];
+    size_t listed = 0, live = 0;
+    const struct schema *sc = t->h->schema;
+    for (size_t k = 0; k < sc->n_tables; k++) {
+        const char *name = sc->tables[k].name;
+        char *text = NULL;
+        struct hz_err err = {0};
+        TW_OK(w, hz_node_ls(t->h, name, 0, NULL, &text, &err), &err);
+        json_t *rows = json_loads(text, 0, NULL);
+        hz_free_string(text);
+        TW_CHECK(w, json_is_array(rows), "ls %s: not an array", name);
+        for (size_t r = 0; r < json_array_size(rows); r++) {
+            json_t *row = json_array_get(rows, r);
+            char key[128];
+            snprintf(key, sizeof key, "%s/%s", name,
+                     json_string_value(json_object_get(row, "id")));
+            json_t *copy = json_object_get(t->mirror, key);
+            if (copy == NULL || !json_equal(copy, row)) {
+                char *a = json_dumps(row, JSON_COMPACT),
+                     *b = copy != NULL ? json_dumps(copy, JSON_COMPACT) : NULL;
+                fprintf(stderr, "node %d %s: ls %s, mirror %s\n", i, key, a,
+                        b != NULL ? b : "none");
+                free(a);
+                free(b);
+                json_decref(rows);
+                TW_CHECK(w, false, "node %d: the mirror's %s differs from ls",
+                         i, key);
+            }
+            listed++;
+        }
+        json_decref(rows);
+    }
+    const char *key;
+    json_t *copy;
+    json_object_foreach(t->mirror, key, copy)
+    {
+        live += !json_is_true(json_object_get(copy, "deleted"));
+    }
+    TW_CHECK(w, live == listed,
+             "node %d: the mirror holds %zu live rows, ls %zu", i, live,
+             listed);
+    w->t->mirror_rows += listed;
+}
+
 /* Entries of chain_w in chain order: author, then seq. */
 static const struct tw *chain_w;
 
@@ -1613,6 +1719,7 @@ static void check_end(struct tw *w)
     logview_read(w, 0, &l0);
     for (int i = 0; i < w->n; i++) {
         check_node(w, i);
+        mirror_check(w, i);
         count_status(w, i, applied, denied);
         TW_OK(w, hz_node_state_hash(w->nodes[i].h, hash, &err), &err);
         if (i == 0)
@@ -1717,6 +1824,7 @@ static void world_free(struct tw *w)
 {
     for (int i = 0; i < w->n; i++) {
         hz_node_close(w->nodes[i].h);
+        json_decref(w->nodes[i].mirror);
         for (int a = 0; a < NODES_MAX; a++)
             free(w->nodes[i].held[a]);
     }
@@ -1768,6 +1876,7 @@ static void step(struct tw *w)
         trace(w, heal ? "heal" : "partition");
     } else if (r < 900) {
         check_node(w, a);
+        mirror_pass(w, a);
     } else {
         advance(w, sim_below(&w->rng, 600000));
     }
@@ -1860,6 +1969,9 @@ static void print_tally(const struct tally *t)
            t->root_revs, t->node_revs_applied, t->sticky, t->mutual,
            t->rev_before_cert, t->root_in_denied, t->detached_in_effect,
            t->detached_not);
+    printf("sim.trust: county mirror models: %lu passes; at the end %lu rows"
+           " equal to ls\n",
+           t->mirror_passes, t->mirror_rows);
 }
 
 /* Every case the generator is meant to make was made at least once. */
