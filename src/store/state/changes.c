@@ -80,6 +80,8 @@ struct change {
     int64_t c;
     const struct table_def *t;
     uint8_t row[HZ_ROW_LEN];
+    bool gone;   /* from chg_gone: the node took the row away */
+    json_t *now; /* the row now, once read (read_rows) */
 };
 
 struct changes {
@@ -103,6 +105,8 @@ static int add_change(void *data, sqlite3_stmt *st, struct hz_err *err)
     k->v = v;
     v[k->count].c = sqlite3_column_int64(st, 0);
     v[k->count].t = t;
+    v[k->count].gone = k->t == NULL;
+    v[k->count].now = NULL;
     int rv = db_column_fixed(st, 1, v[k->count].row, HZ_ROW_LEN, err);
     k->count += rv == 0;
     return rv;
@@ -151,16 +155,58 @@ static int collect(hz_node *n, int64_t after, int64_t upto, size_t max,
     return rv;
 }
 
+/* What the rows of table @t numbered in (@after, @upto] hold now, read
+ * in one pass of the table by its number (an entity table's chg index,
+ * an event table's rowid) instead of one lookup a row: each set as the
+ * now of its change in @v (they come in the same order). A row of @t
+ * numbered there whose change was not collected cannot be: both reads
+ * are of one snapshot. */
+static int read_rows(hz_node *n, const struct table_def *t, int64_t after,
+                     int64_t upto, struct change *v, size_t count,
+                     struct hz_err *err)
+{
+    char sql[1200];
+    const char *num = t->kind == TABLE_ENTITY ? "chg" : "rowid";
+    query_select_sql(t, sql, sizeof sql - 80);
+    size_t at = strlen(sql);
+    snprintf(sql + at, sizeof sql - at,
+             " WHERE %s > ?1 AND %s <= ?2 ORDER BY %s", num, num, num);
+    sqlite3_stmt *st = NULL;
+    int rv =
+        db_query(&n->db, sql, DB_ARGS(DB_INT(after), DB_INT(upto)), &st, err);
+    size_t j = 0;
+    while (rv == 0) {
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+            break;
+        if (rc != SQLITE_ROW) {
+            rv = db_err(&n->db, rc, "changes", err);
+            break;
+        }
+        while (j < count && (v[j].t != t || v[j].gone))
+            j++;
+        const void *id = sqlite3_column_blob(st, 0);
+        HZ_ASSERT(j < count && id != NULL &&
+                  sqlite3_column_bytes(st, 0) == HZ_ROW_LEN &&
+                  memcmp(id, v[j].row, HZ_ROW_LEN) == 0);
+        v[j++].now = query_row_json(t, st);
+    }
+    if (st != NULL)
+        sqlite3_reset(st);
+    return rv;
+}
+
 /* The change as a JSON object appended to @arr. */
-static int add_changed(hz_node *n, const struct change *x, json_t *arr,
+static int add_changed(hz_node *n, struct change *x, json_t *arr,
                        struct hz_err *err)
 {
-    json_t *o = json_object(), *now = NULL, *conflicts = json_array();
+    json_t *o = json_object(), *now = x->now, *conflicts = json_array();
+    x->now = NULL;
     json_object_set_new(o, "counter", json_integer(x->c));
     json_object_set_new(o, "table", json_string(x->t->name));
     json_object_set_new(o, "id", render_hex(x->row, HZ_ROW_LEN));
     json_array_append_new(arr, o);
-    int rv = row_now(n, x->t, x->row, &now, err);
+    int rv = now == NULL ? row_now(n, x->t, x->row, &now, err) : 0;
     json_object_set_new(o, "row", now != NULL ? now : json_null());
     json_object_set_new(o, "conflicts", conflicts);
     if (rv == 0)
@@ -183,9 +229,21 @@ int store_changes_since(hz_node *n, int64_t after, int64_t upto, size_t max,
     int rv = txn_begin_read(n, err);
     if (rv == 0)
         rv = collect(n, after, upto, max, &k, err);
+    /* the rows held now, a table at a time, up to the last change taken */
+    int64_t top = k.count > 0 ? k.v[k.count - 1].c : after;
+    for (size_t i = 0; rv == 0 && i < n->schema->n_tables; i++) {
+        const struct table_def *t = &n->schema->tables[i];
+        bool any = false;
+        for (size_t j = 0; !any && j < k.count; j++)
+            any = k.v[j].t == t && !k.v[j].gone;
+        if (any)
+            rv = read_rows(n, t, after, top, k.v, k.count, err);
+    }
     for (size_t i = 0; rv == 0 && i < k.count; i++)
         rv = add_changed(n, &k.v[i], arr, err);
     txn_rollback(n);
+    for (size_t i = 0; i < k.count; i++)
+        json_decref(k.v[i].now);
     if (rv == 0 && k.count > 0)
         *last = k.v[k.count - 1].c;
     free(k.v);
