@@ -294,6 +294,125 @@ static void donation_sums_past_64_bits_still_answer(void **state)
     hz_node_close(n);
 }
 
+/* Commit the rows @f[i] (@nf[i] fields each) of @tables[i] as one batch;
+ * each row's id into @ids[i]. A value "@k" is the id of row k of the
+ * batch. */
+static int commit_rows(hz_node *n, size_t count, const char *const *tables,
+                       const struct hz_field *const *f, const size_t *nf,
+                       char (*ids)[HZ_ROW_HEX_LEN + 1], struct hz_err *err)
+{
+    hz_batch *b = NULL;
+    assert_int_equal(hz_batch_open(n, &b, NULL), 0);
+    for (size_t i = 0; i < count; i++) {
+        struct hz_field g[5];
+        for (size_t k = 0; k < nf[i]; k++) {
+            g[k] = f[i][k];
+            if (g[k].value[0] == '@')
+                g[k].value = ids[g[k].value[1] - '0'];
+        }
+        assert_int_equal(
+            hz_batch_put(b, tables[i], NULL, nf[i], g, ids[i], NULL), 0);
+    }
+    int rv = hz_node_commit(n, b, NULL, err);
+    hz_batch_close(b);
+    return rv;
+}
+
+/* A batch's rows may name each other: a notice and its deliveries, a
+ * household and its delivery, a check-in and its check-out are written
+ * together (their checks read the state once the batch is applied; they
+ * read it before, and refused). What the checks refuse is refused in a
+ * batch as it is alone, writing nothing. */
+static void rows_of_one_batch_may_name_each_other(void **state)
+{
+    (void)state;
+    struct unit_env e;
+    hz_node *n = node(0xa9, &e, 9);
+    char ids[4][HZ_ROW_HEX_LEN + 1];
+    struct hz_err err = {0};
+    static const char *const warn_tables[] = {"warning_notices", "households",
+                                              "warnings"};
+    static const struct hz_field notice[] = {{"headline", "测试预警"},
+                                             {"villages", "测试村"}};
+    static const struct hz_field here[] = {{"village", "测试村"},
+                                           {"head_name", "测试户"}};
+    static const struct hz_field away[] = {{"village", "别的村"},
+                                           {"head_name", "测试户二"}};
+    static const struct hz_field delivery[] = {{"campaign", "@0"},
+                                               {"household", "@1"},
+                                               {"method", "door"},
+                                               {"notice", "测试通知"},
+                                               {"time", "1717200000"}};
+    static const size_t warn_n[] = {2, 2, 5};
+    const struct hz_field *together[] = {notice, here, delivery};
+    if (commit_rows(n, 3, warn_tables, together, warn_n, ids, &err) != 0)
+        fail_msg("notice, household and delivery: %s", err.msg);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM v_warnings"), 1);
+
+    struct unit_snapshot before;
+    unit_snapshot_take(n, &before);
+    const struct hz_field *outside[] = {notice, away, delivery};
+    assert_int_equal(commit_rows(n, 3, warn_tables, outside, warn_n, ids, &err),
+                     HZ_EVALUE);
+    assert_non_null(strstr(err.msg, "not in the campaign's area"));
+    unit_assert_unchanged(n, &before);
+    unit_snapshot_free(&before);
+
+    char site[HZ_ROW_HEX_LEN + 1], vol[HZ_ROW_HEX_LEN + 1];
+    assert_int_equal(
+        unit_put(n, "sites", NULL,
+                 UNIT_FIELDS({"kind", "shelter"}, {"name", "测试点"}), site,
+                 NULL),
+        0);
+    assert_int_equal(unit_put(n, "volunteers", NULL,
+                              UNIT_FIELDS({"name", "测试志愿者"}), vol, NULL),
+                     0);
+    static const char *const svc[] = {"volunteer_service", "volunteer_service",
+                                      "volunteer_service"};
+    const struct hz_field in[] = {{"kind", "in"},
+                                  {"site", site},
+                                  {"time", "1714400000"},
+                                  {"volunteer", vol}};
+    const struct hz_field in2[] = {{"kind", "in"},
+                                   {"site", site},
+                                   {"time", "1714410000"},
+                                   {"volunteer", vol}};
+    const struct hz_field out[] = {{"closes", "@0"},
+                                   {"kind", "out"},
+                                   {"site", site},
+                                   {"time", "1714407200"},
+                                   {"volunteer", vol}};
+    const struct hz_field early[] = {{"closes", "@0"},
+                                     {"kind", "out"},
+                                     {"site", site},
+                                     {"time", "1714300000"},
+                                     {"volunteer", vol}};
+    static const size_t in_out_n[] = {4, 5, 5}, in_in_n[] = {4, 4};
+    const struct hz_field *in_out[] = {in, out};
+    if (commit_rows(n, 2, svc, in_out, in_out_n, ids, &err) != 0)
+        fail_msg("check-in and check-out: %s", err.msg);
+    assert_int_equal(
+        unit_sql_int(n, "SELECT count(*) FROM v_volunteer_service"), 2);
+    unit_snapshot_take(n, &before);
+    /* two check-ins open at once; a check-in closed twice; a check-out
+     * before its check-in */
+    const struct hz_field *in_in[] = {in, in2};
+    assert_int_equal(commit_rows(n, 2, svc, in_in, in_in_n, ids, &err),
+                     HZ_EVALUE);
+    assert_non_null(strstr(err.msg, "check out first"));
+    const struct hz_field *out_twice[] = {in, out, out};
+    assert_int_equal(commit_rows(n, 3, svc, out_twice, in_out_n, ids, &err),
+                     HZ_EVALUE);
+    assert_non_null(strstr(err.msg, "checked out already"));
+    const struct hz_field *too_early[] = {in, early};
+    assert_int_equal(commit_rows(n, 2, svc, too_early, in_out_n, ids, &err),
+                     HZ_EVALUE);
+    assert_non_null(strstr(err.msg, "before its check-in"));
+    unit_assert_unchanged(n, &before);
+    unit_snapshot_free(&before);
+    hz_node_close(n);
+}
+
 static void a_batch_refuses_one_row_twice_and_bad_ids(void **state)
 {
     (void)state;
@@ -799,6 +918,7 @@ int main(void)
         cmocka_unit_test(reversed_events_are_excluded_from_the_stock_view),
         cmocka_unit_test(read_only_node_refuses_writes),
         cmocka_unit_test(donation_sums_past_64_bits_still_answer),
+        cmocka_unit_test(rows_of_one_batch_may_name_each_other),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

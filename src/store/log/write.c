@@ -652,12 +652,15 @@ static int parse_all(struct hz_node *n, hz_batch *b, struct parsed *ps,
             rv = check_event_again(n, p, &skip, err);
         if (rv == 0 && !skip &&
             strcmp(p->op.table->name, "volunteer_service") == 0)
-            rv = social_check_service(n, &p->op, local_now_s(n), err);
+            rv = social_check_service(n, &p->op, local_now_s(n),
+                                      b->n > 1 ? CHECK_STATELESS : CHECK_BEFORE,
+                                      err);
         if (rv == 0 && !skip && p->op.kind == OP_INS)
             rv = needs_check_write(n, &p->op, err);
         if (rv == 0 && !skip && p->op.kind == OP_INS)
             rv = donations_check_write(n, &p->op, err);
-        if (rv == 0 && !skip && strcmp(p->op.table->name, "warnings") == 0)
+        if (rv == 0 && !skip && b->n == 1 &&
+            strcmp(p->op.table->name, "warnings") == 0)
             rv = warn_check_delivery(n, &p->op, err);
         if (rv != 0)
             return hz_err_wrap(err, "%s", b->ops[i].table->name);
@@ -665,6 +668,20 @@ static int parse_all(struct hz_node *n, hz_batch *b, struct parsed *ps,
             (*count)++;
     }
     return 0;
+}
+
+/* The checks of one row of a batch of several, once the batch is
+ * applied (state.h, enum check_stage). */
+static int check_applied(hz_node *n, const struct op *o, struct hz_err *err)
+{
+    if (o->kind != OP_INS)
+        return 0;
+    int rv = donations_check_applied(n, o, err);
+    if (rv == 0 && strcmp(o->table->name, "volunteer_service") == 0)
+        rv = social_check_service(n, o, 0, CHECK_APPLIED, err);
+    if (rv == 0 && strcmp(o->table->name, "warnings") == 0)
+        rv = warn_check_delivery(n, o, err);
+    return rv != 0 ? hz_err_wrap(err, "%s", o->table->name) : 0;
 }
 
 int hz_node_commit(hz_node *n, hz_batch *b, size_t *n_entries,
@@ -698,10 +715,11 @@ int write_commit_within(hz_node *n, hz_batch *b, size_t *n_entries,
         rv = write_ops(n, b, ps, count, &written, err);
     /* Each row was checked against the state before the batch; what the
      * batch's rows use together is checked once they are applied (a
-     * batch of one row was checked whole already). */
-    for (size_t i = 0; rv == 0 && count > 1 && i < count; i++)
-        if (ps[i].op.kind == OP_INS)
-            rv = donations_check_applied(n, &ps[i].op, err);
+     * batch of one row was checked whole already), and so are the rows
+     * a batch of several may have written for each other (a check-in
+     * and its check-out, a notice and its deliveries). */
+    for (size_t i = 0; rv == 0 && b->n > 1 && i < count; i++)
+        rv = check_applied(n, &ps[i].op, err);
     if (rv == 0 && within != NULL)
         rv = within(n, data, err);
     if (rv == 0)

@@ -194,7 +194,7 @@ static int read_checkin(void *data, sqlite3_stmt *st, struct hz_err *err)
 }
 
 int social_check_service(struct hz_node *n, const struct op *o, int64_t now,
-                         struct hz_err *err)
+                         enum check_stage stage, struct hz_err *err)
 {
     HZ_ASSERT(o->kind == OP_INS);
     const struct value *kind = body_op_value(o, "kind"),
@@ -202,17 +202,19 @@ int social_check_service(struct hz_node *n, const struct op *o, int64_t now,
     const struct value *who = body_op_value(o, "volunteer");
     if (time == NULL || who == NULL || who->type != VALUE_BIN)
         return 0; /* the schema's rules refuse it */
-    if (now != 0 && time->i > now + HZ_FUTURE_SLACK_S)
+    if (stage != CHECK_APPLIED && now != 0 && time->i > now + HZ_FUTURE_SLACK_S)
         return hz_err_set(err, HZ_EVALUE,
                           "time: after now (service is not recorded ahead)");
+    if (stage == CHECK_STATELESS)
+        return 0;
     if (is_kind(kind, "in")) {
         int64_t open = 0;
         int rv =
             db_int(&n->db,
-                   VOLUNTEER_PERIODS "SELECT EXISTS (SELECT 1 FROM periods"
-                                     " WHERE volunteer = ?1 AND open)",
+                   VOLUNTEER_PERIODS "SELECT count(*) FROM periods"
+                                     " WHERE volunteer = ?1 AND open",
                    DB_ARGS(DB_BLOB(who->s.p, who->s.len)), &open, NULL, err);
-        if (rv == 0 && open)
+        if (rv == 0 && open > (stage == CHECK_APPLIED))
             rv = hz_err_set(err, HZ_EVALUE,
                             "the volunteer is checked in: check out first");
         return rv;
@@ -232,10 +234,23 @@ int social_check_service(struct hz_node *n, const struct op *o, int64_t now,
                      DB_ARGS(DB_BLOB(closes->s.p, closes->s.len),
                              DB_BLOB(who->s.p, who->s.len)),
                      read_checkin, &c, err);
+    /* applied: this check-out is in the state, and must be the only
+     * one closing its check-in */
+    int64_t outs = 0;
+    if (rv == 0 && c.found && stage == CHECK_APPLIED)
+        rv = db_int(&n->db,
+                    "WITH eff AS (" EFFECTIVE(
+                        "v_volunteer_service") ") SELECT count(*) FROM eff"
+                                               " WHERE kind = 'out' AND"
+                                               " closes = ?1 AND volunteer"
+                                               " = ?2",
+                    DB_ARGS(DB_BLOB(closes->s.p, closes->s.len),
+                            DB_BLOB(who->s.p, who->s.len)),
+                    &outs, NULL, err);
     if (rv == 0 && !c.found)
         rv =
             hz_err_set(err, HZ_EVALUE, "closes: no check-in of this volunteer");
-    else if (rv == 0 && !c.open)
+    else if (rv == 0 && (stage == CHECK_APPLIED ? outs > 1 : !c.open))
         rv = hz_err_set(err, HZ_EVALUE,
                         "closes: that check-in is checked out already");
     else if (rv == 0 && time->i < c.starts)

@@ -205,13 +205,21 @@ int social_organisations(hz_node *n, const struct hz_report_opts *o,
  * total_minutes, open, made (@o->now). HZ_ENOTFOUND for no live row. */
 int social_volunteer(hz_node *n, const struct hz_report_opts *o, json_t **out,
                      struct hz_err *err);
+/* When a local row is checked against the state (write.c): before it is
+ * written, the state then (a batch of one row); or, for a batch of
+ * several whose rows may name each other (a check-in and its check-out,
+ * a notice and its deliveries), what needs no state before and the rest
+ * once the whole batch is applied, inside its transaction. */
+enum check_stage { CHECK_BEFORE, CHECK_STATELESS, CHECK_APPLIED };
 /* A volunteer_service insert of a local action (@now: the time, 0 when
  * the clock is unknown): not in the future; a check-in while the
- * volunteer has none open; a check-out closing an open check-in of the
- * same volunteer, not before it. Receivers judge only the schema's rules:
- * these are this node's checks of what its own people type. */
+ * volunteer has none open (applied: one open at most, counting it); a
+ * check-out closing an open check-in of the same volunteer (applied: a
+ * check-in this one alone closes), not before it. Receivers judge only
+ * the schema's rules: these are this node's checks of what its own people
+ * type. */
 int social_check_service(struct hz_node *n, const struct op *o, int64_t now,
-                         struct hz_err *err);
+                         enum check_stage stage, struct hz_err *err);
 
 /* ---- needs.c: needs, offers and matching (hz_node_report) */
 
