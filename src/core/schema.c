@@ -278,10 +278,8 @@ static const struct enum_val hazard_kind[] = {
 };
 
 static const struct enum_val hazard_severity[] = {
-    {"minor", 9, "一般", "minor"},
-    {"moderate", 9, "较大", "moderate"},
-    {"severe", 9, "重大", "severe"},
-    {"extreme", 9, "特别重大", "extreme"},
+    {"minor", 9, "一般", "minor"},   {"moderate", 9, "较大", "moderate"},
+    {"severe", 9, "重大", "severe"}, {"extreme", 9, "特别重大", "extreme"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -587,8 +585,7 @@ static const struct col_def patrols[] = {
     ENUM_V(9, "finding", patrol_finding, "巡查结果", "finding", 0),
     REF_V(9, "hazard", "hazards", "上报的险情", "hazard reported", 0),
     TEXT_V(9, "note", "备注", "note", COL_PERSONAL),
-    REF_V(9, "point", "patrol_points", "巡查点", "patrol point",
-          COL_REQUIRED),
+    REF_V(9, "point", "patrol_points", "巡查点", "patrol point", COL_REQUIRED),
     REF_V(9, "reverses", "patrols", "更正", "reverses", 0),
     TEXT_V(9, "seen", "巡查情况", "what was seen", 0),
     INT_V(9, "time", T_MIN, T_MAX, "巡查时间", "time", COL_REQUIRED),
@@ -824,8 +821,8 @@ static const struct table_def tables_reg[] = {
      0},
     {"handovers", TABLE_EVENT, 9, handovers, N(handovers), "交接班记录",
      "handovers", 0},
-    {"hazard_responses", TABLE_EVENT, 9, hazard_responses,
-     N(hazard_responses), "险情处置", "hazard responses", 0},
+    {"hazard_responses", TABLE_EVENT, 9, hazard_responses, N(hazard_responses),
+     "险情处置", "hazard responses", 0},
     {"hazards", TABLE_EVENT, 9, hazards, N(hazards), "险情上报", "hazards", 0},
     {"households", TABLE_ENTITY, 1, households, N(households), "住户",
      "households", 0},
@@ -839,8 +836,8 @@ static const struct table_def tables_reg[] = {
      "社会力量", "organisations", 0},
     {"patrol_points", TABLE_ENTITY, 9, patrol_points, N(patrol_points),
      "巡查点", "patrol points", 0},
-    {"patrols", TABLE_EVENT, 9, patrols, N(patrols), "巡查记录", "patrol rounds",
-     0},
+    {"patrols", TABLE_EVENT, 9, patrols, N(patrols), "巡查记录",
+     "patrol rounds", 0},
     {"persons", TABLE_ENTITY, 1, persons, N(persons), "人员", "persons", 0},
     {"recorded_by", TABLE_EVENT, 2, recorded_by, N(recorded_by), "录入账号",
      "recorded by", TABLE_BY_NODE},
