@@ -83,7 +83,8 @@
     " h.id"
 
 /* The live shifts that have a start before their end, by place (a site,
- * else a village), then start. */
+ * else a village; places in order of their name, a site's or the
+ * village's), then start. */
 #define SHIFTS_SQL                                                             \
     "SELECT CASE WHEN s.site IS NOT NULL THEN 's' || hex(s.site)"              \
     " ELSE 'v' || coalesce(s.village, '') END AS place, s.id AS shift,"        \
@@ -91,7 +92,8 @@
     " END AS village, s.who, s.phone, s.role, s.starts, s.ends"                \
     " FROM e_shifts s LEFT JOIN e_sites st ON st.id = s.site"                  \
     " WHERE s.deleted = 0 AND s.starts IS NOT NULL AND s.ends IS NOT NULL"     \
-    " AND s.ends > s.starts ORDER BY place, s.starts, s.ends, s.id"
+    " AND s.ends > s.starts ORDER BY coalesce(st.name, s.village, ''), place,"  \
+    " s.starts, s.ends, s.id"
 
 /* clang-format on */
 
@@ -99,11 +101,11 @@ int patrol_points(hz_node *n, const struct hz_report_opts *o, json_t **out,
                   struct hz_err *err)
 {
     json_t *rows = json_array();
-    int rv = db_rows_json(
-        &n->db, POINTS_SQL,
-        DB_ARGS(DB_INT(o->now),
-                o->village != NULL ? DB_TEXT(o->village) : DB_NULL),
-        rows, err);
+    int rv = db_rows_json(&n->db, POINTS_SQL,
+                          DB_ARGS(DB_INT(o->now), o->village != NULL
+                                                      ? DB_TEXT(o->village)
+                                                      : DB_NULL),
+                          rows, err);
     if (rv != 0) {
         json_decref(rows);
         return rv;
@@ -144,8 +146,7 @@ int patrol_hazards(hz_node *n, const struct hz_report_opts *o, json_t **out,
     json_t *rows = json_array();
     int rv = db_rows_json(
         &n->db, HAZARDS_SQL,
-        DB_ARGS(o->village != NULL ? DB_TEXT(o->village) : DB_NULL), rows,
-        err);
+        DB_ARGS(o->village != NULL ? DB_TEXT(o->village) : DB_NULL), rows, err);
     if (rv != 0) {
         json_decref(rows);
         return rv;
@@ -181,10 +182,9 @@ static json_t *new_place(json_t *s)
 static void end_place(json_t *p, int64_t cover, int64_t until)
 {
     if (p != NULL && cover < until)
-        json_array_append_new(
-            json_object_get(p, "gaps"),
-            json_pack("{s:I, s:I}", "from", (json_int_t)cover, "to",
-                      (json_int_t)until));
+        json_array_append_new(json_object_get(p, "gaps"),
+                              json_pack("{s:I, s:I}", "from", (json_int_t)cover,
+                                        "to", (json_int_t)until));
 }
 
 /* proto/schema.md, "Patrols, hazards and duty": per place, the shifts
@@ -217,10 +217,10 @@ static json_t *duty_places(json_t *shifts, int64_t now)
         if (to <= cover || from >= until)
             continue;
         if (from > cover)
-            json_array_append_new(
-                json_object_get(cur, "gaps"),
-                json_pack("{s:I, s:I}", "from", (json_int_t)cover, "to",
-                          (json_int_t)from));
+            json_array_append_new(json_object_get(cur, "gaps"),
+                                  json_pack("{s:I, s:I}", "from",
+                                            (json_int_t)cover, "to",
+                                            (json_int_t)from));
         cover = to;
     }
     end_place(cur, cover, until);
@@ -271,11 +271,11 @@ static int read_shift(void *data, sqlite3_stmt *st, struct hz_err *err)
     struct shift_row *s = data;
     s->found = true;
     if (sqlite3_column_type(st, 0) == SQLITE_INTEGER)
-        s->starts = (struct value){.type = VALUE_INT,
-                                   .i = sqlite3_column_int64(st, 0)};
+        s->starts =
+            (struct value){.type = VALUE_INT, .i = sqlite3_column_int64(st, 0)};
     if (sqlite3_column_type(st, 1) == SQLITE_INTEGER)
-        s->ends = (struct value){.type = VALUE_INT,
-                                 .i = sqlite3_column_int64(st, 1)};
+        s->ends =
+            (struct value){.type = VALUE_INT, .i = sqlite3_column_int64(st, 1)};
     s->placed = sqlite3_column_int(st, 2) != 0;
     return 0;
 }
