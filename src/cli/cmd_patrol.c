@@ -64,8 +64,7 @@ int cmd_patrol_point(struct cli *c, struct form *f)
     if (rv == EXIT_OK && form_get(f, "--person") != NULL)
         rv = cli_must_exist(c, "persons", form_get(f, "--person"), "人员",
                             "person");
-    return rv == EXIT_OK ? cli_put_row(c, f, "patrol_points", id, 0, NULL)
-                         : rv;
+    return rv == EXIT_OK ? cli_put_row(c, f, "patrol_points", id, 0, NULL) : rv;
 }
 
 int cmd_patrol_ls(struct cli *c, struct form *f)
@@ -81,21 +80,26 @@ int cmd_patrol_ls(struct cli *c, struct form *f)
         cli_print_json_obj(rep);
     } else {
         static const char *const cols[] = {
-            "overdue",    "name", "kind",         "village",
-            "cadre",      "last", "last_finding", "due",
+            "overdue",    "name",         "kind",         "village",
+            "cadre",      "last",         "last_finding", "due",
             "interval_h", "open_hazards", "point"};
-        static const char *const zh[] = {
-            "超时未巡", "巡查点",   "类型",       "村/社区",
-            "责任人",   "最近巡查", "结果",       "应巡时间",
-            "间隔(时)", "未处置险情", "编号"};
+        static const char *const zh[] = {"超时未巡",   "巡查点",   "类型",
+                                         "村/社区",    "责任人",   "最近巡查",
+                                         "结果",       "应巡时间", "间隔(时)",
+                                         "未处置险情", "编号"};
         static const char *const en[] = {
-            "overdue", "point",   "kind",     "village",
-            "cadre",   "last",    "finding",  "due",
-            "hours",   "hazards", "id"};
-        static const char *const fmt[] = {"b", "",  "e:patrol_points.kind",
-                                          "",  "",  "t",
+            "overdue", "point", "kind",  "village", "cadre", "last",
+            "finding", "due",   "hours", "hazards", "id"};
+        static const char *const fmt[] = {"b",
+                                          "",
+                                          "e:patrol_points.kind",
+                                          "",
+                                          "",
+                                          "t",
                                           "e:patrols.finding",
-                                          "t", "",  "",
+                                          "t",
+                                          "",
+                                          "",
                                           ""};
         cli_print_table(c, rows, cols, c->lang == LANG_ZH ? zh : en, fmt, 11);
         printf(TR_FMT(c, "共 %zu 个巡查点，超时未巡 %lld 个\n",
@@ -127,8 +131,8 @@ int cmd_patrol_round(struct cli *c, struct form *f)
 int cmd_patrol_rounds(struct cli *c, struct form *f)
 {
     const char *point = form_get(f, "POINT");
-    int rv = point != NULL ? cli_must_exist(c, "patrol_points", point,
-                                            "巡查点", "patrol point")
+    int rv = point != NULL ? cli_must_exist(c, "patrol_points", point, "巡查点",
+                                            "patrol point")
                            : EXIT_OK;
     json_t *rows = NULL;
     struct hz_report_opts o = {.id = point};
@@ -157,11 +161,12 @@ int cmd_patrol_rounds(struct cli *c, struct form *f)
 
 int cmd_hazard_report(struct cli *c, struct form *f)
 {
-    if (form_get(f, "--village") == NULL &&
-        form_get(f, "--location") == NULL && form_get(f, "--point") == NULL)
+    if (form_get(f, "--village") == NULL && form_get(f, "--location") == NULL &&
+        form_get(f, "--point") == NULL)
         return cli_usage(c, f,
-                         cli_tr(c, "须给出 --village、--location 或 --point"
-                                   "(险情位置)",
+                         cli_tr(c,
+                                "须给出 --village、--location 或 --point"
+                                "(险情位置)",
                                 "give --village, --location or --point"
                                 " (where)"));
     char at[24];
@@ -185,24 +190,21 @@ int cmd_hazard_respond(struct cli *c, struct form *f)
     if (rv != EXIT_OK)
         return rv;
     struct hz_field extra[] = {{"time", at}};
-    return cli_put_row(c, f, "hazard_responses", form_get(f, "--id"), 1,
-                       extra);
+    return cli_put_row(c, f, "hazard_responses", form_get(f, "--id"), 1, extra);
 }
 
 /* The hazards @rows as a table. */
 static void print_hazards(const struct cli *c, json_t *rows)
 {
     static const char *const cols[] = {
-        "open",    "severity", "kind",    "village",     "location",
-        "at_risk", "time",     "by",      "last_action", "hazard"};
-    static const char *const zh[] = {"未处置",   "等级",   "类型",
-                                     "村/社区",  "位置",   "受威胁人数",
-                                     "发现时间", "报告人", "最近处置",
-                                     "编号"};
-    static const char *const en[] = {"open",    "severity", "kind",
-                                     "village", "location", "at risk",
-                                     "time",    "by",       "last action",
-                                     "id"};
+        "open",    "severity", "kind", "village",     "location",
+        "at_risk", "time",     "by",   "last_action", "hazard"};
+    static const char *const zh[] = {
+        "未处置",     "等级",     "类型",   "村/社区",  "位置",
+        "受威胁人数", "发现时间", "报告人", "最近处置", "编号"};
+    static const char *const en[] = {
+        "open",    "severity", "kind", "village",     "location",
+        "at risk", "time",     "by",   "last action", "id"};
     static const char *const fmt[] = {
         "b", "e:hazards.severity", "e:hazards.kind", "", "", "", "t", "", "",
         ""};
