@@ -122,6 +122,11 @@ def overdue_points_as_at_a_time():
               "time=%d" % (D1 + 5 * H))
         T.check_eq(overdue(D1 + 6 * H), [slope, dike],
                    "the reversed round does not count")
+        T.check_eq([(x["time"], x["reversed_by"] is not None)
+                    for x in n.js("patrol", "rounds", dike)],
+                   [(D1 + 5 * H, True), (D1, False)],
+                   "patrol rounds: newest first, the reversed one marked,"
+                   " the correction not listed")
         out = n.out("patrol", "ls", "--at", str(D1 + 6 * H))
         T.check("超时未巡 2 个" in out and "边坡" in out, out)
 
