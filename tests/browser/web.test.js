@@ -877,6 +877,26 @@ test('patrols and hazards: a hazard reported on another node appears at the top 
   }, pli);
   const p = hzJson(A, ['patrol', 'ls']).points.find((x) => x.point === pt);
   assert.deepEqual([p.rounds, p.last_seen, p.overdue], [1, '背水坡无渗水', false], 'the round as huzhu patrol ls reads it');
+  // a shift added on the page 值班: on duty now; one ending first refused
+  await page.click('#care-nav a[href="#/duty"]');
+  await page.waitForSelector('#shift-add');
+  const shifts = () => hzJson(A, ['ls', 'shifts']).length;
+  const before = shifts();
+  await page.fill('#shift-add #f-who', '测试值班员');
+  await page.selectOption('#shift-add #sh-site', site);
+  await page.fill('#shift-add #f-ends', '2000-01-01T08:00');
+  await page.click('#shift-add button[type=submit]');
+  await page.waitForSelector('#shift-add .err');
+  assert.match(await page.textContent('#shift-add .err'), /结束时间须晚于开始时间/);
+  assert.equal(shifts(), before, 'a shift ending before it starts writes nothing');
+  const later = new Date(Date.now() + 8 * 3600 * 1000 - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+  await page.fill('#shift-add #f-ends', later);
+  await page.click('#shift-add button[type=submit]');
+  await page.waitForFunction(() => /测试值班员/.test((document.querySelector('#on-duty') || {}).textContent || ''));
+  await noSideways(page, 'duty');
+  await shot(page, 'phone-duty');
+  const now = hzJson(A, ['duty', 'now']).places.find((x) => x.site === site);
+  assert.deepEqual(now.on_duty.map((x) => x.who), ['测试值班员'], 'on duty as huzhu duty now reads it');
   assert.deepEqual(errors, [], 'no script or server errors');
   await ctx.close();
 });

@@ -316,6 +316,10 @@ const T = {
   du_gaps: ['未来 24 小时无人值班的时段', 'Gaps in the next 24 hours'],
   du_no_gaps: ['未来 24 小时都有人值班', 'Covered for the next 24 hours'],
   du_none: ['尚无排班', 'No shift yet'],
+  du_add: ['排班', 'Add a shift'],
+  du_handover: ['交接班', 'Hand over'],
+  du_need_place: ['请选择值守地点或填写村/社区', 'Choose a site or give a village'],
+  du_ends_first: ['结束时间须晚于开始时间', 'The shift ends after it starts'],
   nav_orgs: ['社会力量', 'Organisations'],
   nav_volunteers: ['志愿者', 'Volunteers'],
   org_title: ['社会力量：组织和企业名录', 'Organisations and firms that can help'],
@@ -1784,8 +1788,61 @@ pages.hazards = async (main) => {
   refresh = () => { if (!document.querySelector('#main form input:focus')) load(); };
 };
 
+/* A shift's or a handover's place: a site, or else a village. */
+function placeFields(sites, pfx) {
+  const pick = el('select', {name: 'site', id: pfx + '-site'}, el('option', {value: ''}, ''),
+    sites.map((x) => el('option', {value: x.id}, x.name || x.id)));
+  return [el('label', {for: pfx + '-site', text: colLabel('shifts', 'site')}), pick,
+    el('label', {for: pfx + '-village', text: colLabel('shifts', 'village')}), el('input', {id: pfx + '-village', name: 'village'})];
+}
+
+/* Coordinators add a shift (the node refuses one that does not end after
+ * it starts); anyone who writes records a handover. */
+function dutyForms(sites) {
+  const out = [];
+  const send = async (f, table, body) => {
+    if (!body.site && !body.village) { banner(t('du_need_place'), true); return; }
+    const x = await api('POST', '/api/' + table, body);
+    if (!x.ok) { showErrors(f, x.data.error); return; }
+    banner(t('saved'));
+    load();
+  };
+  if (canWriteSocial()) {
+    const f = el('form', {class: 'card no-print', id: 'shift-add'}, el('h2', {text: t('du_add')}),
+      field('who', colLabel('shifts', 'who'), {required: true}), field('phone', colLabel('shifts', 'phone'), {type: 'tel'}),
+      field('role', colLabel('shifts', 'role')), placeFields(sites, 'sh'),
+      field('starts', colLabel('shifts', 'starts'), {type: 'datetime-local', required: true, value: nowLocal()}),
+      field('ends', colLabel('shifts', 'ends'), {type: 'datetime-local', required: true}),
+      el('p', {}, el('button', {type: 'submit', class: 'primary', text: t('save')})));
+    f.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const body = formObject(f);
+      body.starts = secondsOf(f.elements.starts.value);
+      body.ends = secondsOf(f.elements.ends.value);
+      if (body.ends === null || body.starts === null || body.ends <= body.starts) {
+        showErrors(f, {field: 'ends', zh: T.du_ends_first[0], en: T.du_ends_first[1]});
+        return;
+      }
+      send(f, 'shifts', body);
+    });
+    out.push(f);
+  }
+  if (me.role !== 'viewer') {
+    const f = el('form', {class: 'card no-print', id: 'handover-add'}, el('h2', {text: t('du_handover')}),
+      placeFields(sites, 'ho'), field('to', colLabel('handovers', 'to')),
+      field('note', colLabel('handovers', 'note'), {required: true}),
+      el('p', {}, el('button', {type: 'submit', class: 'primary', text: t('save')})));
+    f.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      send(f, 'handovers', Object.assign(formObject(f), {by: me.name, time: nowSec()}));
+    });
+    out.push(f);
+  }
+  return out;
+}
+
 pages.duty = async (main) => {
-  const r = await api('GET', '/api/reports/duty');
+  const [r, sites] = await Promise.all([api('GET', '/api/reports/duty'), sitesList()]);
   if (!r.ok) { main.replaceChildren(careNav('duty'), el('p', {class: 'alert'}, msg(r.data.error))); return; }
   const places = r.data.places;
   const name = (p) => p.site_name || p.village || '-';
@@ -1798,8 +1855,9 @@ pages.duty = async (main) => {
         el('span', {class: 'tag red'}, t('du_nobody'))))) : el('p', {class: 'mute'}, t('du_none')),
     el('h2', {text: t('du_gaps')}),
     gaps.length ? el('ul', {class: 'list', id: 'gaps'}, gaps.map(([n, g]) => el('li', {}, el('b', {}, n), ' ',
-      el('span', {class: 'mute'}, when(g.from) + ' – ' + when(g.to))))) : el('p', {class: 'mute'}, t('du_no_gaps')));
-  refresh = load;
+      el('span', {class: 'mute'}, when(g.from) + ' – ' + when(g.to))))) : el('p', {class: 'mute'}, t('du_no_gaps')),
+    ...dutyForms(sites));
+  refresh = () => { if (!document.querySelector('#main form input:focus')) load(); };
 };
 
 /* ---- social forces (社会力量): the catalogue and volunteers
