@@ -248,8 +248,9 @@ int patrol_duty(hz_node *n, const struct hz_report_opts *o, json_t **out,
     return *out != NULL ? 0 : hz_err_set(err, HZ_ENOMEM, "duty");
 }
 
-/* The value of column @col: the op's when it sets one, else the stored
- * row's (*@stored read from @st), or NULL. */
+/* The integer value column @col has after the op: the op's when it
+ * writes the column (NULL when it clears it), else @stored (the stored
+ * row's), or NULL when neither is an integer. */
 static const struct value *int_of(const struct op *o, const char *col,
                                   const struct value *stored)
 {
