@@ -94,8 +94,7 @@ static void gaps_are_what_no_shift_covers(void **state)
         json_array_get(json_object_get(rep, "places"), 0), "on_duty");
     assert_int_equal(json_array_size(on), 1);
     assert_string_equal(
-        json_string_value(json_object_get(json_array_get(on, 0), "who")),
-        "甲");
+        json_string_value(json_object_get(json_array_get(on, 0), "who")), "甲");
     json_decref(rep);
     /* At 2 h both 甲 and 乙 are on duty; a shift ending now is not. */
     rep = duty(n, 2);
@@ -115,12 +114,12 @@ static void a_place_with_no_shift_ahead_has_one_gap_of_a_day(void **state)
     (void)state;
     struct unit_env env;
     hz_node *n = node(&env);
-    assert_int_equal(unit_put(n, "shifts", NULL,
-                              UNIT_FIELDS({"who", "甲"}, {"village", "东村"},
-                                          {"starts", "1717100000"},
-                                          {"ends", "1717110000"}),
-                              NULL, NULL),
-                     0);
+    assert_int_equal(
+        unit_put(n, "shifts", NULL,
+                 UNIT_FIELDS({"who", "甲"}, {"village", "东村"},
+                             {"starts", "1717100000"}, {"ends", "1717110000"}),
+                 NULL, NULL),
+        0);
     json_t *rep = duty(n, 0);
     char got[64];
     gaps_text(rep, got, sizeof got);
@@ -139,12 +138,12 @@ static void a_shift_written_here_ends_after_it_starts(void **state)
     struct unit_env env;
     hz_node *n = node(&env);
     char id[33];
-    assert_int_equal(unit_put(n, "shifts", NULL,
-                              UNIT_FIELDS({"who", "甲"}, {"village", "东村"},
-                                          {"starts", "1717200000"},
-                                          {"ends", "1717210000"}),
-                              id, NULL),
-                     0);
+    assert_int_equal(
+        unit_put(n, "shifts", NULL,
+                 UNIT_FIELDS({"who", "甲"}, {"village", "东村"},
+                             {"starts", "1717200000"}, {"ends", "1717210000"}),
+                 id, NULL),
+        0);
     int64_t before = unit_sql_int(n, "SELECT count(*) FROM log");
     /* No end, an end at the start, an edit ending it first, no place. */
     assert_int_equal(unit_put(n, "shifts", NULL,
@@ -152,26 +151,26 @@ static void a_shift_written_here_ends_after_it_starts(void **state)
                                           {"starts", "1717200000"}),
                               NULL, NULL),
                      HZ_EVALUE);
-    assert_int_equal(unit_put(n, "shifts", NULL,
-                              UNIT_FIELDS({"who", "乙"}, {"village", "东村"},
-                                          {"starts", "1717200000"},
-                                          {"ends", "1717200000"}),
-                              NULL, NULL),
-                     HZ_EVALUE);
+    assert_int_equal(
+        unit_put(n, "shifts", NULL,
+                 UNIT_FIELDS({"who", "乙"}, {"village", "东村"},
+                             {"starts", "1717200000"}, {"ends", "1717200000"}),
+                 NULL, NULL),
+        HZ_EVALUE);
     assert_int_equal(unit_put(n, "shifts", id,
                               UNIT_FIELDS({"ends", "1717100000"}), NULL, NULL),
                      HZ_EVALUE);
-    assert_int_equal(unit_put(n, "shifts", NULL,
-                              UNIT_FIELDS({"who", "乙"},
-                                          {"starts", "1717200000"},
-                                          {"ends", "1717210000"}),
-                              NULL, NULL),
-                     HZ_EVALUE);
+    assert_int_equal(
+        unit_put(n, "shifts", NULL,
+                 UNIT_FIELDS({"who", "乙"}, {"starts", "1717200000"},
+                             {"ends", "1717210000"}),
+                 NULL, NULL),
+        HZ_EVALUE);
     assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM log"), before);
     /* An edit of the note alone keeps the stored times and place. */
-    assert_int_equal(unit_put(n, "shifts", id, UNIT_FIELDS({"role", "值班员"}),
-                              NULL, NULL),
-                     0);
+    assert_int_equal(
+        unit_put(n, "shifts", id, UNIT_FIELDS({"role", "值班员"}), NULL, NULL),
+        0);
     hz_node_close(n);
 }
 
