@@ -255,6 +255,17 @@ void cli_print_fields(const struct cli *c, const char *table, json_t *row,
 int cli_csv_file(struct cli *c, const char *path,
                  int (*csv)(FILE *fp, json_t *rep, bool zh), json_t *rep);
 
+int cmd_patrol_point(struct cli *c, struct form *f);
+int cmd_patrol_ls(struct cli *c, struct form *f);
+int cmd_patrol_round(struct cli *c, struct form *f);
+int cmd_patrol_rounds(struct cli *c, struct form *f);
+int cmd_hazard_report(struct cli *c, struct form *f);
+int cmd_hazard_respond(struct cli *c, struct form *f);
+int cmd_hazard_ls(struct cli *c, struct form *f);
+int cmd_duty_add(struct cli *c, struct form *f);
+int cmd_duty_now(struct cli *c, struct form *f);
+int cmd_duty_gaps(struct cli *c, struct form *f);
+int cmd_duty_handover(struct cli *c, struct form *f);
 int cmd_init(struct cli *c, struct form *f);
 int cmd_id(struct cli *c, struct form *f);
 int cmd_status(struct cli *c, struct form *f);

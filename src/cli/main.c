@@ -630,6 +630,143 @@ static const struct cli_param volunteer_hours_params[] = {
     END,
 };
 
+#define AT_OPT                                                                 \
+    OPT("--at", "WHEN", NULL, "按此时间计算(默认现在)",                        \
+        "as at WHEN (default now)")
+
+static const struct cli_param patrol_point_params[] = {
+    OPT("--name", "TEXT", "name", "名称(如 东堤3号段)",
+        "name (the east dike, section 3, ...)"),
+    OPT("--kind", "dike|slope|lane|home|other", "kind",
+        "类型: 堤段、边坡、低洼街巷、弱势人员住所、其他",
+        "kind: dike, slope, low-lying lane, vulnerable person's home, other"),
+    OPT("--village", "V", "village", "村/社区", "village"),
+    OPT("--cadre", "NAME", "cadre", "责任人", "responsible cadre"),
+    {.name = "--interval",
+     .arg = "HOURS",
+     .col = "interval_h",
+     .kind = KIND_UINT,
+     .max = 1,
+     .zh = "巡查间隔(小时)",
+     .en = "interval (hours)",
+     .lo = 1,
+     .hi = 8760},
+    OPT("--person", "PERSON", "person", "住在此处的弱势人员(编号)",
+        "the vulnerable person living there (id)"),
+    OPT("--lat", "DEG", "lat", "纬度", "latitude"),
+    OPT("--lon", "DEG", "lon", "经度", "longitude"),
+    OPT("--note", "TEXT", "note", "备注", "note"),
+    ID_OPT("巡查点编号(修改该点)", "patrol point id (edits it)"),
+    END,
+};
+
+static const struct cli_param patrol_ls_params[] = {
+    OPT("--village", "V", NULL, "只列该村/社区的", "only this village's"),
+    FLAG("--overdue", "只列超时未巡的", "only the overdue"),
+    AT_OPT,
+    END,
+};
+
+static const struct cli_param patrol_round_params[] = {
+    POS("POINT", "point", "巡查点编号", "patrol point id"),
+    OPT("--by", "NAME", "by", "巡查人", "patrolled by"),
+    OPT("--seen", "TEXT", "seen", "巡查情况(看到什么)", "what was seen"),
+    OPT("--finding", "normal|watch|hazard", "finding",
+        "结果: 正常、需关注、发现险情", "finding: normal, watch, hazard"),
+    OPT("--hazard", "HAZARD", "hazard", "同时上报的险情(编号)",
+        "the hazard reported (id)"),
+    OPT("--note", "TEXT", "note", "备注", "note"),
+    OPT("--time", "WHEN", NULL, "巡查时间(默认现在)", "time (default now)"),
+    EVENT_ID_OPT,
+    END,
+};
+
+static const struct cli_param patrol_rounds_params[] = {
+    POS_OPTIONAL("POINT", KIND_TEXT, "巡查点编号(默认全部)",
+                 "patrol point id (default all)"),
+    END,
+};
+
+static const struct cli_param hazard_report_params[] = {
+    REQ("--kind",
+        "seepage|overtopping|breach|landslide|debris_flow|waterlogging|"
+        "building|other",
+        "kind", "险情类型", "kind"),
+    REQ("--severity", "minor|moderate|severe|extreme", "severity",
+        "险情等级: 一般、较大、重大、特别重大",
+        "severity: minor, moderate, severe, extreme"),
+    OPT("--village", "V", "village", "村/社区", "village"),
+    OPT("--location", "TEXT", "location", "位置(如 东堤3号段桩号K2+300)",
+        "location in words"),
+    OPT("--point", "POINT", "point", "巡查点(编号)", "patrol point (id)"),
+    {.name = "--at-risk",
+     .arg = "N",
+     .col = "at_risk",
+     .kind = KIND_UINT,
+     .max = 1,
+     .zh = "受威胁人数",
+     .en = "people at risk",
+     .lo = 0,
+     .hi = 10000000},
+    OPT("--photo", "REF", "photo", "照片编号(如手机里的文件名)",
+        "photo reference (a file name on the phone, ...)"),
+    OPT("--lat", "DEG", "lat", "纬度", "latitude"),
+    OPT("--lon", "DEG", "lon", "经度", "longitude"),
+    OPT("--by", "NAME", "by", "报告人", "reported by"),
+    OPT("--note", "TEXT", "note", "情况描述", "description"),
+    OPT("--time", "WHEN", NULL, "发现时间(默认现在)", "found (default now)"),
+    EVENT_ID_OPT,
+    END,
+};
+
+static const struct cli_param hazard_respond_params[] = {
+    POS("HAZARD", "hazard", "险情编号", "hazard id"),
+    REQ("--action", "TEXT", "action", "处置措施(如 已转移群众、已加固)",
+        "action taken"),
+    OPT("--by", "NAME", "by", "处置人", "responded by"),
+    OPT("--note", "TEXT", "note", "备注", "note"),
+    OPT("--time", "WHEN", NULL, "处置时间(默认现在)", "time (default now)"),
+    EVENT_ID_OPT,
+    END,
+};
+
+static const struct cli_param hazard_ls_params[] = {
+    FLAG("--open", "只列未处置的", "only the open ones"),
+    OPT("--village", "V", NULL, "只列该村/社区的", "only this village's"),
+    END,
+};
+
+static const struct cli_param duty_add_params[] = {
+    REQ("--who", "NAME", "who", "值班人", "who is on duty"),
+    REQ("--from", "WHEN", NULL, "开始时间", "starts"),
+    REQ("--to", "WHEN", NULL, "结束时间", "ends"),
+    OPT("--site", "SITE", "site", "值守地点(编号)", "site (id)"),
+    OPT("--village", "V", "village", "值守的村/社区", "village"),
+    OPT("--phone", "PHONE", "phone", "电话", "phone"),
+    OPT("--role", "TEXT", "role", "职责(如 带班领导、值班员)",
+        "role (leader on duty, ...)"),
+    OPT("--note", "TEXT", "note", "备注", "note"),
+    ID_OPT("班次编号(修改该班次)", "shift id (edits it)"),
+    END,
+};
+
+static const struct cli_param duty_at_params[] = {
+    AT_OPT,
+    END,
+};
+
+static const struct cli_param duty_handover_params[] = {
+    REQ("--note", "TEXT", "note", "交接内容", "handover note"),
+    OPT("--site", "SITE", "site", "值守地点(编号)", "site (id)"),
+    OPT("--village", "V", "village", "值守的村/社区", "village"),
+    OPT("--by", "NAME", "by", "交班人", "handed over by"),
+    OPT("--to", "NAME", "to", "接班人", "handed over to"),
+    OPT("--shift", "SHIFT", "shift", "班次(编号)", "shift (id)"),
+    OPT("--time", "WHEN", NULL, "交接时间(默认现在)", "time (default now)"),
+    EVENT_ID_OPT,
+    END,
+};
+
 static const struct cli_param alert_params[] = {
     REQ("--event", "TEXT", "event", "灾种(如 暴雨、山洪)",
         "hazard (rainstorm, flash flood, ...)"),
@@ -1015,6 +1152,41 @@ static const struct cli_cmd match_subs[] = {
     END,
 };
 
+static const struct cli_cmd patrol_subs[] = {
+    RUN("point", NODE_WRITE, cmd_patrol_point, patrol_point_params,
+        "登记或修改巡查点", "add or edit a patrol point"),
+    RUN("ls", NODE_READ, cmd_patrol_ls, patrol_ls_params,
+        "巡查点及最近巡查，超时未巡的在前",
+        "patrol points and their last round, the overdue first"),
+    RUN("round", NODE_WRITE, cmd_patrol_round, patrol_round_params,
+        "记录一次巡查", "record a patrol round"),
+    RUN("rounds", NODE_READ, cmd_patrol_rounds, patrol_rounds_params,
+        "巡查记录", "patrol rounds"),
+    END,
+};
+
+static const struct cli_cmd hazard_subs[] = {
+    RUN("report", NODE_WRITE, cmd_hazard_report, hazard_report_params,
+        "上报险情", "report a hazard"),
+    RUN("respond", NODE_WRITE, cmd_hazard_respond, hazard_respond_params,
+        "记录险情处置", "record a response to a hazard"),
+    RUN("ls", NODE_READ, cmd_hazard_ls, hazard_ls_params, "险情，未处置的在前",
+        "hazards, the open ones first"),
+    END,
+};
+
+static const struct cli_cmd duty_subs[] = {
+    RUN_ONE_OF("add", NODE_WRITE, cmd_duty_add, duty_add_params, "--site",
+               "--village", "排一个值班班次", "add a duty shift"),
+    RUN("now", NODE_READ, cmd_duty_now, duty_at_params,
+        "各值守地点现在谁在值班", "who is on duty now at every site"),
+    RUN("gaps", NODE_READ, cmd_duty_gaps, duty_at_params,
+        "未来 24 小时无人值班的时段", "gaps in the next 24 hours"),
+    RUN_ONE_OF("handover", NODE_WRITE, cmd_duty_handover, duty_handover_params,
+               "--site", "--village", "记录交接班", "record a handover"),
+    END,
+};
+
 static const struct cli_cmd alert_subs[] = {
     RUN("add", NODE_WRITE, cmd_alert_add, alert_params,
         "发布预警信息(其区域内每户都须通知到)",
@@ -1321,6 +1493,12 @@ static const struct cli_cmd cmds[] = {
     SUBS("alert", alert_subs, "预警信息到户到人: 发布、导入、送达、未送达清单",
          "warning campaigns: notices, CAP import, deliveries, who is not"
          " reached"),
+    SUBS("patrol", patrol_subs, "巡查: 巡查点、巡查记录、超时未巡",
+         "patrols: points, rounds, the overdue"),
+    SUBS("hazard", hazard_subs, "险情: 上报、处置、未处置清单",
+         "hazards: report, respond, the open ones"),
+    SUBS("duty", duty_subs, "值班值守: 排班、现在谁在值班、空档、交接班",
+         "duty roster: shifts, who is on duty, gaps, handovers"),
     SUBS("show", show_subs, "查看安置、物资等汇总",
          "show occupancy, stock and other views"),
     RUN("help", NODE_NONE, cmd_help, help_params,

@@ -1,4 +1,4 @@
-/* schema.c - the schema registry, version 8, and value checks.
+/* schema.c - the schema registry, version 9, and value checks.
  *
  * A new table is a few lines of data below. Wire names are the contract
  * (proto/schema.md); labels are for people. Tables and columns must stay
@@ -245,6 +245,44 @@ static const struct enum_val ledger_kind[] = {
     {NULL, 0, NULL, NULL},
 };
 
+/* Since 9: patrols and hazards (巡查, 险情上报; DOMAIN.md "What the
+ * national guidance asks of a village or community"): what a patrol
+ * point is, what a round found, what kind of hazard was reported and how
+ * grave it is (the four grades of 险情: 一般, 较大, 重大, 特别重大). */
+static const struct enum_val point_kind[] = {
+    {"dike", 9, "堤段", "dike section"},
+    {"slope", 9, "边坡/滑坡隐患点", "slope"},
+    {"lane", 9, "低洼街巷", "low-lying lane"},
+    {"home", 9, "弱势人员住所", "vulnerable person's home"},
+    {"other", 9, "其他", "other"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const struct enum_val patrol_finding[] = {
+    {"normal", 9, "正常", "normal"},
+    {"watch", 9, "需关注", "needs watching"},
+    {"hazard", 9, "发现险情", "hazard found"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const struct enum_val hazard_kind[] = {
+    {"seepage", 9, "渗水/管涌", "seepage or piping"},
+    {"overtopping", 9, "漫溢", "overtopping"},
+    {"breach", 9, "决口/溃堤", "breach"},
+    {"landslide", 9, "滑坡/崩塌", "landslide"},
+    {"debris_flow", 9, "泥石流", "debris flow"},
+    {"waterlogging", 9, "内涝积水", "waterlogging"},
+    {"building", 9, "房屋险情", "unsafe building"},
+    {"other", 9, "其他", "other"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const struct enum_val hazard_severity[] = {
+    {"minor", 9, "一般", "minor"},   {"moderate", 9, "较大", "moderate"},
+    {"severe", 9, "重大", "severe"}, {"extreme", 9, "特别重大", "extreme"},
+    {NULL, 0, NULL, NULL},
+};
+
 static const struct enum_val person_sex[] = {
     {"male", 1, "男", "male"},
     {"female", 1, "女", "female"},
@@ -349,6 +387,51 @@ static const struct col_def donations[] = {
     REF_V(8, "reverses", "donations", "更正", "reverses", 0),
     REF_V(8, "stock_move", "stock_moves", "入库记录", "stock move", 0),
     INT_V(8, "time", T_MIN, T_MAX, "接收时间", "received", COL_REQUIRED),
+};
+
+/* Since 9: duty handover notes (交接班记录), as events: who handed over
+ * to whom at a site or village, and what the next shift must know. */
+static const struct col_def handovers[] = {
+    TEXT_V(9, "by", "交班人", "handed over by", COL_PERSONAL),
+    TEXT_V(9, "note", "交接内容", "handover note", COL_REQUIRED | COL_PERSONAL),
+    REF_V(9, "reverses", "handovers", "更正", "reverses", 0),
+    REF_V(9, "shift", "shifts", "班次", "shift", 0),
+    REF_V(9, "site", "sites", "值守地点", "site", 0),
+    INT_V(9, "time", T_MIN, T_MAX, "交接时间", "time", COL_REQUIRED),
+    TEXT_V(9, "to", "接班人", "handed over to", COL_PERSONAL),
+    TEXT_V(9, "village", "村/社区", "village", 0),
+};
+
+/* Since 9: what was done about a hazard (险情处置), as events. A hazard
+ * with an effective response is no longer open (proto/schema.md,
+ * "Patrols, hazards and duty"). */
+static const struct col_def hazard_responses[] = {
+    TEXT_V(9, "action", "处置措施", "action taken", COL_REQUIRED),
+    TEXT_V(9, "by", "处置人", "responded by", COL_PERSONAL),
+    REF_V(9, "hazard", "hazards", "险情", "hazard", COL_REQUIRED),
+    TEXT_V(9, "note", "备注", "note", COL_PERSONAL),
+    REF_V(9, "reverses", "hazard_responses", "更正", "reverses", 0),
+    INT_V(9, "time", T_MIN, T_MAX, "处置时间", "time", COL_REQUIRED),
+};
+
+/* Since 9: a hazard reported (险情上报), as an event: where (a place, a
+ * village, a patrol point, coordinates), what and how grave, a photo's
+ * reference, how many people are at risk, when and by whom. */
+static const struct col_def hazards[] = {
+    INT_V(9, "at_risk", 0, 10000000, "受威胁人数", "people at risk", 0),
+    TEXT_V(9, "by", "报告人", "reported by", COL_PERSONAL),
+    ENUM_V(9, "kind", hazard_kind, "险情类型", "kind", COL_REQUIRED),
+    REAL_V(9, "lat", "纬度", "latitude", 0),
+    TEXT_V(9, "location", "位置", "location", 0),
+    REAL_V(9, "lon", "经度", "longitude", 0),
+    TEXT_V(9, "note", "情况描述", "description", 0),
+    TEXT_V(9, "photo", "照片编号", "photo reference", 0),
+    REF_V(9, "point", "patrol_points", "巡查点", "patrol point", 0),
+    REF_V(9, "reverses", "hazards", "更正", "reverses", 0),
+    ENUM_V(9, "severity", hazard_severity, "险情等级", "severity",
+           COL_REQUIRED),
+    INT_V(9, "time", T_MIN, T_MAX, "发现时间", "time", COL_REQUIRED),
+    TEXT_V(9, "village", "村/社区", "village", 0),
 };
 
 static const struct col_def households[] = {
@@ -480,6 +563,34 @@ static const struct col_def offers[] = {
     TEXT_V(6, "what", "物资/服务", "item or service", 0),
 };
 
+/* Since 9: a patrol point (巡查点): a dike section, a slope, a
+ * low-lying lane or a vulnerable person's home, to be patrolled every
+ * @interval_h hours by its responsible cadre. */
+static const struct col_def patrol_points[] = {
+    TEXT_V(9, "cadre", "责任人", "responsible cadre", 0),
+    INT_V(9, "interval_h", 1, 8760, "巡查间隔(小时)", "interval (hours)", 0),
+    ENUM_V(9, "kind", point_kind, "类型", "kind", 0),
+    REAL_V(9, "lat", "纬度", "latitude", 0),
+    REAL_V(9, "lon", "经度", "longitude", 0),
+    TEXT_V(9, "name", "名称", "name", 0),
+    TEXT_V(9, "note", "备注", "note", COL_PERSONAL),
+    REF_V(9, "person", "persons", "住所人员", "person living there", 0),
+    TEXT_V(9, "village", "村/社区", "village", 0),
+};
+
+/* Since 9: a patrol round (巡查记录), as an event: who patrolled which
+ * point when, and what was seen. */
+static const struct col_def patrols[] = {
+    TEXT_V(9, "by", "巡查人", "patrolled by", COL_PERSONAL),
+    ENUM_V(9, "finding", patrol_finding, "巡查结果", "finding", 0),
+    REF_V(9, "hazard", "hazards", "上报的险情", "hazard reported", 0),
+    TEXT_V(9, "note", "备注", "note", COL_PERSONAL),
+    REF_V(9, "point", "patrol_points", "巡查点", "patrol point", COL_REQUIRED),
+    REF_V(9, "reverses", "patrols", "更正", "reverses", 0),
+    TEXT_V(9, "seen", "巡查情况", "what was seen", 0),
+    INT_V(9, "time", T_MIN, T_MAX, "巡查时间", "time", COL_REQUIRED),
+};
+
 static const struct col_def persons[] = {
     INT("birth_year", 1880, 2200, "出生年份", "birth year", 0),
     BOOL("chronic", "慢性病", "chronic illness"),
@@ -574,6 +685,19 @@ static const struct col_def recorded_by[] = {
      .flags = COL_REQUIRED | COL_PERSONAL,
      .zh = "账号",
      .en = "account"},
+};
+
+/* Since 9: a duty shift (值班班次): who is on duty at a site or a
+ * village from @starts to @ends, and how to reach them. */
+static const struct col_def shifts[] = {
+    INT_V(9, "ends", T_MIN, T_MAX, "结束", "ends", 0),
+    TEXT_V(9, "note", "备注", "note", COL_PERSONAL),
+    TEXT_V(9, "phone", "电话", "phone", COL_PERSONAL),
+    TEXT_V(9, "role", "职责", "role", 0),
+    REF_V(9, "site", "sites", "值守地点", "site", 0),
+    INT_V(9, "starts", T_MIN, T_MAX, "开始", "starts", 0),
+    TEXT_V(9, "village", "村/社区", "village", 0),
+    TEXT_V(9, "who", "值班人", "on duty", COL_PERSONAL),
 };
 
 static const struct col_def sites[] = {
@@ -695,6 +819,11 @@ static const struct table_def tables_reg[] = {
      "damage assessments", 0},
     {"donations", TABLE_EVENT, 8, donations, N(donations), "捐赠", "donations",
      0},
+    {"handovers", TABLE_EVENT, 9, handovers, N(handovers), "交接班记录",
+     "handovers", 0},
+    {"hazard_responses", TABLE_EVENT, 9, hazard_responses, N(hazard_responses),
+     "险情处置", "hazard responses", 0},
+    {"hazards", TABLE_EVENT, 9, hazards, N(hazards), "险情上报", "hazards", 0},
     {"households", TABLE_ENTITY, 1, households, N(households), "住户",
      "households", 0},
     {"items", TABLE_ENTITY, 1, items, N(items), "物资品类", "items", 0},
@@ -705,6 +834,10 @@ static const struct table_def tables_reg[] = {
     {"offers", TABLE_ENTITY, 6, offers, N(offers), "供给", "offers", 0},
     {"organisations", TABLE_ENTITY, 5, organisations, N(organisations),
      "社会力量", "organisations", 0},
+    {"patrol_points", TABLE_ENTITY, 9, patrol_points, N(patrol_points),
+     "巡查点", "patrol points", 0},
+    {"patrols", TABLE_EVENT, 9, patrols, N(patrols), "巡查记录",
+     "patrol rounds", 0},
     {"persons", TABLE_ENTITY, 1, persons, N(persons), "人员", "persons", 0},
     {"recorded_by", TABLE_EVENT, 2, recorded_by, N(recorded_by), "录入账号",
      "recorded by", TABLE_BY_NODE},
@@ -713,6 +846,8 @@ static const struct table_def tables_reg[] = {
      "上报数字", "reported figures", 0},
     {"reports", TABLE_EVENT, 4, reports, N(reports), "上报记录",
      "submitted reports", 0},
+    {"shifts", TABLE_ENTITY, 9, shifts, N(shifts), "值班班次", "duty shifts",
+     0},
     {"sites", TABLE_ENTITY, 1, sites, N(sites), "地点", "sites", 0},
     {"stays", TABLE_EVENT, 1, stays, N(stays), "入住记录", "stays", 0},
     {"stock_moves", TABLE_EVENT, 1, stock_moves, N(stock_moves), "物资出入库",

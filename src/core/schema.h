@@ -12,7 +12,7 @@
 #include "huzhu/error.h"
 #include "types.h"
 
-#define HZ_SCHEMA_VERSION 8u
+#define HZ_SCHEMA_VERSION 9u
 
 enum col_type {
     COL_TEXT,

@@ -1969,6 +1969,20 @@ static void report_route(hz_node *n, const struct api_req *r, const char *name,
     } else if (strcmp(name, "campaign") == 0) {
         one_report(n, r, name, format, sheet_campaign_csv, "campaign.csv",
                    "预警到户清单.csv", out);
+    } else if (format == NULL &&
+               (strcmp(name, "patrol_points") == 0 ||
+                strcmp(name, "hazards") == 0 || strcmp(name, "duty") == 0)) {
+        /* proto/schema.md, "Patrols, hazards and duty": as at now. */
+        static const char *const by_village[] = {"village", NULL};
+        static const char *const none[] = {NULL};
+        bool villages = strcmp(name, "duty") != 0;
+        struct hz_report_opts o = {.village =
+                                       villages ? query(r, "village") : NULL,
+                                   .now = (int64_t)time(NULL)};
+        if (!query_only(r, villages ? by_village : none, out) ||
+            !report_load(n, name, &o, &rep, out))
+            return;
+        ok(out, 200, json_incref(rep));
     } else {
         refuse(out, 404, "not_found", NULL, "没有这个报表", "no such report");
     }

@@ -5,10 +5,11 @@
 // them by a two-character name and by a surname, check two members in,
 // distribute blankets, watch occupancy and stock change, see the Sphere
 // warning appear when a CLI write on the node adds a third person (no
-// reload), switch to English and back, resolve a conflict, and never
-// scroll sideways at 360 px. Screenshots of the main pages at phone and
-// desktop width go to $HZ_SHOTS (default build/browser-shots; not
-// committed).
+// reload), switch to English and back, resolve a conflict, see a hazard
+// reported on another node at the top of the page and close it with a
+// response, record a patrol round, and never scroll sideways at 360 px.
+// Screenshots of the main pages at phone and desktop width go to
+// $HZ_SHOTS (default build/browser-shots; not committed).
 //
 //   HUZHU=build/huzhu node --test tests/browser/web.test.js
 'use strict';
@@ -822,6 +823,80 @@ test('warnings to every household: a cadre on a phone works through the unreache
   assert.deepEqual(rep.totals, {households: 2, reached: 2, unreached: 0, unreached_vulnerable: 0},
     'the page wrote what huzhu alert show counts');
   assert.equal(rep.households.find((x) => x.household === weak).method, 'door', 'by the method tapped');
+  assert.deepEqual(errors, [], 'no script or server errors');
+  await ctx.close();
+});
+
+test('patrols and hazards: a hazard reported on another node appears at the top of the township\'s page; a response and a round recorded on a phone', async () => {
+  const {ctx, page, errors} = await adminPage();
+  await page.setViewportSize({width: 360, height: 740});
+  // a patroller's device of the network, which got the point by bundle
+  const C = path.join(work, 'patroller');
+  const key = hzJson(C, ['init', '--name', '测试巡查员']).key;
+  const tok = hzJson(A, ['admit', key, '--name', '测试巡查员', '--role', 'coordinator']).token;
+  hzJson(C, ['join', tok]);
+  const pt = hzJson(A, ['patrol', 'point', '--name', '测试东堤', '--kind', 'dike', '--village', '测试堤村', '--interval', '4']).id;
+  const out = path.join(work, 'to-patroller.bundle');
+  hz(A, ['bundle', 'export', out]);
+  hz(C, ['bundle', 'import', out]);
+  const hzid = hzJson(C, ['hazard', 'report', '--kind', 'seepage', '--severity', 'severe', '--point', pt,
+    '--at-risk', '30', '--by', '测试巡查员']).id;
+  assert.equal(await page.isHidden('#hazards-top'), true, 'no open hazard yet');
+  const back = path.join(work, 'from-patroller.bundle');
+  hz(C, ['bundle', 'export', back]);
+  hz(A, ['bundle', 'import', back]);
+  // the page follows the import: the hazard at the top, without a reload
+  await page.waitForSelector('#open-hazards');
+  assert.match(await page.textContent('#open-hazards'), /未处置险情 1 处/);
+  assert.match(await page.textContent('#open-hazards'), /重大 渗水\/管涌 测试堤村/);
+  await noSideways(page, 'an open hazard at the top');
+  await shot(page, 'phone-open-hazard');
+  // a response recorded on the page closes it
+  await page.click('#open-hazards');
+  const li = `#hazards li[data-hazard="${hzid}"]`;
+  await page.waitForSelector(`${li} form.respond`);
+  await noSideways(page, 'hazards');
+  await page.fill(`${li} input[name=action]`, '已抢险加固');
+  await page.click(`${li} button[type=submit]`);
+  await page.waitForSelector('#hazards-top', {state: 'hidden'});
+  const rep = hzJson(A, ['hazard', 'ls']);
+  assert.equal(rep.open, 0, 'the page wrote the response huzhu hazard ls counts');
+  assert.equal(rep.hazards.find((x) => x.hazard === hzid).last_action, '已抢险加固');
+  // the point, never patrolled, is overdue until a round is recorded
+  await page.click('#care-nav a[href="#/patrols"]');
+  const pli = `#points li[data-point="${pt}"]`;
+  await page.waitForSelector(pli);
+  assert.match(await page.textContent(pli), /超时未巡/);
+  await noSideways(page, 'patrol points');
+  await shot(page, 'phone-patrol-points');
+  await page.fill(`${pli} input[name=seen]`, '背水坡无渗水');
+  await page.click(`${pli} button[type=submit]`);
+  await page.waitForFunction((sel) => {
+    const e = document.querySelector(sel);
+    return e && !/超时未巡/.test(e.textContent) && /最近巡查/.test(e.textContent);
+  }, pli);
+  const p = hzJson(A, ['patrol', 'ls']).points.find((x) => x.point === pt);
+  assert.deepEqual([p.rounds, p.last_seen, p.overdue], [1, '背水坡无渗水', false], 'the round as huzhu patrol ls reads it');
+  // a shift added on the page 值班: on duty now; one ending first refused
+  await page.click('#care-nav a[href="#/duty"]');
+  await page.waitForSelector('#shift-add');
+  const shifts = () => hzJson(A, ['ls', 'shifts']).length;
+  const before = shifts();
+  await page.fill('#shift-add #f-who', '测试值班员');
+  await page.selectOption('#shift-add #sh-site', site);
+  await page.fill('#shift-add #f-ends', '2000-01-01T08:00');
+  await page.click('#shift-add button[type=submit]');
+  await page.waitForSelector('#shift-add .err');
+  assert.match(await page.textContent('#shift-add .err'), /结束时间须晚于开始时间/);
+  assert.equal(shifts(), before, 'a shift ending before it starts writes nothing');
+  const later = new Date(Date.now() + 8 * 3600 * 1000 - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+  await page.fill('#shift-add #f-ends', later);
+  await page.click('#shift-add button[type=submit]');
+  await page.waitForFunction(() => /测试值班员/.test((document.querySelector('#on-duty') || {}).textContent || ''));
+  await noSideways(page, 'duty');
+  await shot(page, 'phone-duty');
+  const now = hzJson(A, ['duty', 'now']).places.find((x) => x.site === site);
+  assert.deepEqual(now.on_duty.map((x) => x.who), ['测试值班员'], 'on duty as huzhu duty now reads it');
   assert.deepEqual(errors, [], 'no script or server errors');
   await ctx.close();
 });

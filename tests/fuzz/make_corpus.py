@@ -441,7 +441,9 @@ def api_seeds():
     tables = ("households", "items", "persons", "sites", "stays",
               "stock_moves", "warnings", "organisations", "volunteers",
               "volunteer_assignments", "volunteer_service", "needs",
-              "offers", "matches", "warning_notices", "donations", "ledger")
+              "offers", "matches", "warning_notices", "donations", "ledger",
+              "patrol_points", "patrols", "hazards", "hazard_responses",
+              "shifts", "handovers")
     views = ("occupancy", "presence", "stock", "received", "vulnerable",
              "unaccounted", "volunteer_periods", "volunteer_hours", "needs",
              "offers", "matches", "donations", "ledger")
@@ -686,6 +688,31 @@ def api_seeds():
         "get-report-disclosure-csv": ("GET", "reports/disclosure/csv",
                                       "org=xyz"),
         "get-report-disclosure-xlsx": ("GET", "reports/disclosure/xlsx"),
+        # patrols, hazards and duty (schema 9)
+        "post-patrol-points": ("POST", "patrol_points", "", {
+            "name": "测试东堤", "kind": "dike", "village": "测试村",
+            "interval_h": 4, "cadre": "测试干部"}),
+        "post-patrols-unknown": ("POST", "patrols", "", {
+            "point": API_NOBODY, "seen": "无异常", "finding": "normal",
+            "time": 1700000000}),
+        "post-hazards": ("POST", "hazards", "", {
+            "kind": "seepage", "severity": "severe", "village": "测试村",
+            "at_risk": 30, "photo": "IMG_1.jpg", "time": 1700000000}),
+        "post-hazard-responses-unknown": ("POST", "hazard_responses", "", {
+            "hazard": API_NOBODY, "action": "加固", "time": 1700000000}),
+        "post-shifts-ends-first": ("POST", "shifts", "", {
+            "who": "测试值班员", "site": API_SITE, "starts": 1700003600,
+            "ends": 1700000000}),
+        "post-shifts": ("POST", "shifts", "", {
+            "who": "测试值班员", "village": "测试村", "starts": 1700000000,
+            "ends": 1700028800, "phone": "13900000009"}),
+        "post-handovers": ("POST", "handovers", "", {
+            "site": API_SITE, "note": "测试交接", "time": 1700000000}),
+        "get-report-patrol-points": ("GET", "reports/patrol_points",
+                                     "village=测试村"),
+        "get-report-hazards": ("GET", "reports/hazards"),
+        "get-report-duty": ("GET", "reports/duty"),
+        "edge-report-duty-village": ("GET", "reports/duty", "village=x"),
     }
     for t in tables:
         seeds["get-" + t] = ("GET", t)

@@ -98,6 +98,27 @@ def debug_logs_never_contain_personal_data():
         a.run("ledger", "spend", don, "--amount", "50", "--by", NAME2)
         a.run("put", "ledger", "donation=" + don, "kind=expenditure",
               "amount=9000", "by=" + NAME2, "note=" + NOTE, "time=1717200000")
+        # Patrols, hazards and duty: names, phones and notes, refusals.
+        pt = a.out("patrol", "point", "--name", "测试堤段", "--interval", "4",
+                   "--note", NOTE)
+        a.out("patrol", "round", pt, "--by", NAME, "--note", NOTE)
+        hz = a.out("hazard", "report", "--kind", "seepage", "--severity",
+                   "severe", "--village", "测试村", "--by", NAME2, "--note",
+                   NOTE)
+        a.out("hazard", "respond", hz, "--action", "测试处置", "--by", NAME)
+        a.run("hazard", "respond", "f" * 32, "--action", "x", "--by", NAME)
+        a.out("duty", "add", "--who", NAME, "--phone", PHONE, "--site", site,
+              "--from", "2024-06-01", "--to", "2024-06-02")
+        a.run("duty", "add", "--who", NAME, "--phone", PHONE, "--site", site,
+              "--from", "2024-06-02", "--to", "2024-06-01")
+        a.run("put", "shifts", "who=" + NAME, "phone=" + PHONE,
+              "starts=1717200000", "ends=1717100000", "village=测试村")
+        a.out("duty", "handover", "--site", site, "--by", NAME, "--to",
+              NAME2, "--note", NOTE)
+        for args in (["patrol", "ls"], ["patrol", "rounds"], ["hazard", "ls"],
+                     ["duty", "now"], ["duty", "gaps"]):
+            a.run(*args, expect=0)
+            a.run("--json", *args, expect=0)
         # Reads (stdout may hold the data; stderr may not).
         a.run("get", "persons", p, expect=0)
         a.run("ls", "persons", "--where", "name=" + NAME, expect=0)

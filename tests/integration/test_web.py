@@ -2006,5 +2006,79 @@ def warning_campaign_and_refused_delivery():
             w.stop()
 
 
+@cases.case
+def patrols_hazards_and_duty():
+    """Patrol points, hazards and duty over the API are what huzhu patrol
+    ls, hazard ls and duty now give; a hazard reported there is open
+    until a response is recorded there; a response to no hazard and a
+    shift ending before it starts are refused, writing nothing."""
+    with T.TempDir("web") as work:
+        n, s1, _ = setup(work)
+        user_add(n, "协调员", "coordinator")
+        w = Web(n)
+        try:
+            co, viewer = logged_in(w, "协调员", "viewer1")
+            s, pt, _, _ = co.req("POST", "/api/patrol_points",
+                                 {"name": "东堤", "kind": "dike",
+                                  "village": "东村", "interval_h": 4})
+            T.check_eq(s, 201, "a patrol point added")
+            s, _, _, _ = co.req("POST", "/api/patrols",
+                                {"point": pt["id"], "seen": "无异常",
+                                 "finding": "normal", "time": 1717200000})
+            T.check_eq(s, 201, "a round recorded")
+            s, hz, _, _ = co.req("POST", "/api/hazards",
+                                 {"kind": "seepage", "severity": "severe",
+                                  "point": pt["id"], "at_risk": 12,
+                                  "time": 1717200600})
+            T.check_eq(s, 201, "a hazard reported")
+            s, rep, _, _ = viewer.req("GET", "/api/reports/hazards")
+            T.check_eq((s, rep), (200, n.js("hazard", "ls")),
+                       "hazards as huzhu hazard ls")
+            T.check_eq((rep["open"], rep["hazards"][0]["village"]),
+                       (1, "东村"), "open, in its point's village")
+            s, pts, _, _ = viewer.req("GET", "/api/reports/patrol_points")
+            T.check_eq((s, pts["points"]),
+                       (200, n.js("patrol", "ls")["points"]),
+                       "points as huzhu patrol ls")
+            T.check_eq((pts["overdue"], pts["points"][0]["open_hazards"]),
+                       (1, 1), "overdue since 2024, one open hazard")
+            refused(co, n, "POST", "/api/hazard_responses",
+                    {"hazard": "0" * 32, "action": "x", "time": 1717200900},
+                    422, "bad_value", "a response to no hazard",
+                    table="hazard_responses")
+            refused(co, n, "POST", "/api/shifts",
+                    {"who": "王五", "site": s1, "starts": 1717200000,
+                     "ends": 1717196400}, 422, "bad_value",
+                    "a shift ending before it starts", table="shifts")
+            refused(viewer, n, "POST", "/api/hazard_responses",
+                    {"hazard": hz["id"], "action": "x",
+                     "time": 1717200900}, 403, "forbidden",
+                    "a viewer records no response",
+                    table="hazard_responses")
+            s, _, _, _ = co.req("POST", "/api/hazard_responses",
+                                {"hazard": hz["id"], "action": "已加固",
+                                 "time": 1717200900})
+            T.check_eq(s, 201, "a response recorded")
+            s, rep, _, _ = viewer.req("GET", "/api/reports/hazards")
+            T.check_eq((rep["open"], rep["hazards"][0]["open"]), (0, False),
+                       "the response closes it")
+            s, _, _, _ = co.req("POST", "/api/shifts",
+                                {"who": "王五", "site": s1,
+                                 "starts": 1717200000,
+                                 "ends": 4102444000})
+            T.check_eq(s, 201, "a shift added")
+            s, duty, _, _ = viewer.req("GET", "/api/reports/duty")
+            want = n.js("duty", "now")["places"]
+            T.check_eq([(p["site_name"], [x["who"] for x in p["on_duty"]])
+                        for p in duty["places"]],
+                       [(p["site_name"], [x["who"] for x in p["on_duty"]])
+                        for p in want], "on duty as huzhu duty now")
+            T.check_eq(duty["places"][0]["gaps"], [], "no gap")
+            refused(viewer, n, "GET", "/api/reports/duty?village=x", None,
+                    400, "unknown_field", "duty takes no village")
+        finally:
+            w.stop()
+
+
 if __name__ == "__main__":
     cases.main()

@@ -271,6 +271,81 @@ static void campaign_reads_the_same_on_equal_replicas(void **state)
     assert_true(once);
 }
 
+#define POINT "9a70000000000000000000000000000a"
+#define HAZARD "4a2d000000000000000000000000000a"
+
+/* Report @what (patrol_points, hazards, duty) as at 1717210000. */
+static int read_patrol(hz_node *node, const char *what, char **json,
+                       struct hz_err *err)
+{
+    struct hz_report_opts o = {.now = 1717210000};
+    return hz_node_report(node, what, &o, json, err);
+}
+
+/* Two staff on two nodes patrol one point at the same second, one of
+ * them also records a response to a hazard reported on the other, and
+ * each adds a shift of one site starting at the same time: every replica
+ * reads the points, the hazards and the duty alike, both rounds counted
+ * and the hazard closed (proto/schema.md, "Patrols, hazards and duty"). */
+static void patrols_read_the_same_on_equal_replicas(void **state)
+{
+    (void)state;
+    struct sim_world *w = world();
+    const struct put first[] = {
+        {"sites", SITE, {{"name", "一号棚"}}},
+        {"patrol_points",
+         POINT,
+         {{"name", "东堤"}, {"village", "东村"}, {"interval_h", "4"}}},
+        {"hazards",
+         HAZARD,
+         {{"kind", "seepage"},
+          {"severity", "severe"},
+          {"point", POINT},
+          {"time", "1717200000"}}},
+    };
+    act(w, 0, first, 3);
+    sim_sync(w, 0, 1);
+#define ROUND(by)                                                              \
+    {                                                                          \
+        "patrols", NULL,                                                       \
+        {                                                                      \
+            {"point", POINT}, {"by", by}, {"time", "1717200100"},              \
+        }                                                                      \
+    }
+#define SHIFT(who)                                                             \
+    {                                                                          \
+        "shifts", NULL,                                                        \
+        {                                                                      \
+            {"who", who}, {"site", SITE}, {"starts", "1717200000"},            \
+                {"ends", "1717220000"},                                        \
+        }                                                                      \
+    }
+    const struct put a[] = {ROUND("测试甲"), SHIFT("测试甲")};
+    const struct put b[] = {
+        ROUND("测试乙"),
+        SHIFT("测试乙"),
+        {"hazard_responses",
+         NULL,
+         {{"hazard", HAZARD}, {"action", "加固"}, {"time", "1717200200"}}}};
+#undef ROUND
+#undef SHIFT
+    act(w, 0, a, 2);
+    act(w, 1, b, 3);
+    char *pts = NULL;
+    bool same =
+        same_after_opposite_orders(w, "patrol_points", read_patrol, &pts) &&
+        same_after_opposite_orders(w, "hazards", read_patrol, NULL) &&
+        same_after_opposite_orders(w, "duty", read_patrol, NULL);
+    bool counted = strstr(pts, "\"last\":1717200100,\"rounds\":2,") != NULL &&
+                   strstr(pts, "\"open_hazards\":0") != NULL;
+    if (!counted)
+        print_error("both rounds counted, the hazard closed: %s\n", pts);
+    hz_free_string(pts);
+    sim_world_free(w);
+    assert_true(same);
+    assert_true(counted);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -278,6 +353,7 @@ int main(void)
         cmocka_unit_test(received_reads_the_same_on_equal_replicas),
         cmocka_unit_test(vulnerable_reads_the_same_on_equal_replicas),
         cmocka_unit_test(campaign_reads_the_same_on_equal_replicas),
+        cmocka_unit_test(patrols_read_the_same_on_equal_replicas),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -289,6 +289,37 @@ const T = {
   al_not_yet: ['未送达', 'Not yet'],
   al_csv: ['下载到户清单(CSV)', 'Download the list (CSV)'],
   al_need_area: ['请填写预警区域(村/社区或网格)', 'Give the area (villages or grids)'],
+  nav_patrols: ['巡查', 'Patrols'],
+  nav_hazards: ['险情', 'Hazards'],
+  nav_duty: ['值班', 'Duty'],
+  pt_title: ['巡查点', 'Patrol points'],
+  pt_none: ['尚无巡查点', 'No patrol point yet'],
+  pt_add: ['登记巡查点', 'Add a patrol point'],
+  pt_overdue: ['超时未巡', 'Overdue'],
+  pt_overdue_n: ['超时未巡 {n} 个', '{n} overdue'],
+  pt_last: ['最近巡查', 'Last round'],
+  pt_never: ['从未巡查', 'Never patrolled'],
+  pt_due: ['应巡', 'Due'],
+  pt_every: ['每 {n} 小时', 'every {n} h'],
+  pt_round: ['记录巡查', 'Record a round'],
+  hz_title: ['险情上报与处置', 'Hazards'],
+  hz_report: ['上报险情', 'Report a hazard'],
+  hz_open_n: ['未处置险情 {n} 处', '{n} open hazards'],
+  hz_none: ['没有未处置的险情', 'No open hazard'],
+  hz_at_risk: ['受威胁 {n} 人', '{n} at risk'],
+  hz_respond: ['记录处置', 'Record the response'],
+  hz_done: ['已处置', 'Responded'],
+  hz_need_place: ['请填写村/社区或位置', 'Give the village or the location'],
+  du_title: ['值班值守', 'Duty roster'],
+  du_now: ['现在值班', 'On duty now'],
+  du_nobody: ['无人值班!', 'Nobody on duty!'],
+  du_gaps: ['未来 24 小时无人值班的时段', 'Gaps in the next 24 hours'],
+  du_no_gaps: ['未来 24 小时都有人值班', 'Covered for the next 24 hours'],
+  du_none: ['尚无排班', 'No shift yet'],
+  du_add: ['排班', 'Add a shift'],
+  du_handover: ['交接班', 'Hand over'],
+  du_need_place: ['请选择值守地点或填写村/社区', 'Choose a site or give a village'],
+  du_ends_first: ['结束时间须晚于开始时间', 'The shift ends after it starts'],
   nav_orgs: ['社会力量', 'Organisations'],
   nav_volunteers: ['志愿者', 'Volunteers'],
   org_title: ['社会力量：组织和企业名录', 'Organisations and firms that can help'],
@@ -1560,7 +1591,7 @@ pages.import = async (main) => {
 
 function careNav(on) {
   return el('nav', {class: 'subnav row no-print', id: 'care-nav'},
-    [['alerts', 'nav_alerts']].map(([p, k]) =>
+    [['alerts', 'nav_alerts'], ['patrols', 'nav_patrols'], ['hazards', 'nav_hazards'], ['duty', 'nav_duty']].map(([p, k]) =>
       el('a', {href: '#/' + p, class: p === on ? 'btn on' : 'btn'}, t(k))));
 }
 
@@ -1642,6 +1673,191 @@ pages.alert = async (main, id) => {
         el('b', {}, h.head_name || '-'), ' ',
         el('span', {class: 'mute'}, [h.village, enumLabel('warnings', 'method', h.method), h.by, when(h.time)].filter(Boolean).join(' · ')))))));
   refresh = load;
+};
+
+/* ---- patrols, hazards and duty (巡查, 险情上报, 值班值守; proto/api.md:
+ * /api/reports/patrol_points, /api/reports/hazards, /api/reports/duty;
+ * writes through the table routes, which the node checks) */
+
+const nowSec = () => Math.floor(Date.now() / 1000);
+
+/* The open hazards at the top of every page, the gravest first. */
+async function hazardsTop() {
+  const box = document.getElementById('hazards-top');
+  if (!box || !me) return;
+  const r = await api('GET', '/api/reports/hazards');
+  const open = r.ok ? r.data.hazards.filter((h) => h.open) : [];
+  box.hidden = open.length === 0;
+  box.replaceChildren(...(open.length ? [el('a', {href: '#/hazards', class: 'alert', id: 'open-hazards'},
+    el('b', {}, tf('hz_open_n', open.length)), ' ',
+    open.slice(0, 3).map((h) => [enumLabel('hazards', 'severity', h.severity), enumLabel('hazards', 'kind', h.kind),
+      h.village || h.point_name || h.location].filter(Boolean).join(' ')).join('；'))] : []));
+}
+
+pages.patrols = async (main) => {
+  const r = await api('GET', '/api/reports/patrol_points');
+  if (!r.ok) { main.replaceChildren(careNav('patrols'), el('p', {class: 'alert'}, msg(r.data.error))); return; }
+  const canWrite = me.role !== 'viewer';
+  const round = async (p, form) => {
+    const body = Object.assign({point: p.point, by: me.name, time: nowSec()}, formObject(form));
+    const x = await api('POST', '/api/patrols', body);
+    if (!x.ok) showErrors(form, x.data.error); else { banner(t('saved')); load(); }
+  };
+  const item = (p) => {
+    const form = canWrite ? el('form', {class: 'row no-print round'},
+      el('input', {name: 'seen', placeholder: colLabel('patrols', 'seen'), 'aria-label': colLabel('patrols', 'seen')}),
+      enumSelect('patrols', 'finding', 'finding', false),
+      el('button', {type: 'submit', class: 'primary', text: t('pt_round')})) : null;
+    if (form) form.addEventListener('submit', (ev) => { ev.preventDefault(); round(p, form); });
+    return el('li', {'data-point': p.point, class: p.overdue ? 'vuln' : null},
+      el('b', {}, p.name || '-'), ' ',
+      p.overdue ? el('span', {class: 'tag red'}, t('pt_overdue')) : null, ' ',
+      p.open_hazards ? el('span', {class: 'tag red'}, tf('hz_open_n', p.open_hazards)) : null,
+      el('div', {class: 'mute'}, [enumLabel('patrol_points', 'kind', p.kind), p.village, p.cadre,
+        p.interval_h ? tf('pt_every', p.interval_h) : null,
+        p.last ? t('pt_last') + ' ' + when(p.last) + (p.last_finding ? ' ' + enumLabel('patrols', 'finding', p.last_finding) : '') : t('pt_never'),
+        p.due ? t('pt_due') + ' ' + when(p.due) : null].filter(Boolean).join(' · ')),
+      form);
+  };
+  let add = null;
+  if (canWriteSocial()) {
+    add = el('form', {class: 'card no-print', id: 'point-add'}, el('h2', {text: t('pt_add')}),
+      field('name', colLabel('patrol_points', 'name'), {required: true}),
+      el('label', {text: colLabel('patrol_points', 'kind')}), enumSelect('patrol_points', 'kind', 'kind', true),
+      field('village', colLabel('patrol_points', 'village')), field('cadre', colLabel('patrol_points', 'cadre')),
+      field('interval_h', colLabel('patrol_points', 'interval_h'), {type: 'number', min: 1, max: 8760}),
+      el('p', {}, el('button', {type: 'submit', class: 'primary', text: t('save')})));
+    add.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const x = await api('POST', '/api/patrol_points', formObject(add, ['interval_h']));
+      if (!x.ok) showErrors(add, x.data.error); else { banner(t('saved')); load(); }
+    });
+  }
+  const pts = r.data.points;
+  main.replaceChildren(careNav('patrols'), el('h1', {text: t('pt_title')}),
+    el('p', {id: 'overdue-count'}, el('b', {}, tf('pt_overdue_n', r.data.overdue))),
+    pts.length ? el('ul', {class: 'list', id: 'points'}, pts.map(item)) : el('p', {class: 'mute'}, t('pt_none')), add);
+  refresh = () => { if (!document.querySelector('#main form input:focus')) load(); };
+};
+
+pages.hazards = async (main) => {
+  const r = await api('GET', '/api/reports/hazards');
+  if (!r.ok) { main.replaceChildren(careNav('hazards'), el('p', {class: 'alert'}, msg(r.data.error))); return; }
+  const canWrite = me.role !== 'viewer';
+  let report = null;
+  if (canWrite) {
+    report = el('form', {class: 'card no-print', id: 'hazard-report'}, el('h2', {text: t('hz_report')}),
+      el('label', {text: colLabel('hazards', 'kind')}), enumSelect('hazards', 'kind', 'kind', false),
+      el('label', {text: colLabel('hazards', 'severity')}), enumSelect('hazards', 'severity', 'severity', false),
+      field('village', colLabel('hazards', 'village')), field('location', colLabel('hazards', 'location')),
+      field('at_risk', colLabel('hazards', 'at_risk'), {type: 'number', min: 0}),
+      field('photo', colLabel('hazards', 'photo')), field('note', colLabel('hazards', 'note')),
+      el('p', {}, el('button', {type: 'submit', class: 'primary', text: t('save')})));
+    report.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const body = formObject(report, ['at_risk']);
+      if (!body.village && !body.location) { banner(t('hz_need_place'), true); return; }
+      const x = await api('POST', '/api/hazards', Object.assign(body, {by: me.name, time: nowSec()}));
+      if (!x.ok) showErrors(report, x.data.error); else { banner(t('saved')); load(); hazardsTop(); }
+    });
+  }
+  const item = (h) => {
+    const form = canWrite && h.open ? el('form', {class: 'row no-print respond'},
+      el('input', {name: 'action', required: true, placeholder: colLabel('hazard_responses', 'action'), 'aria-label': colLabel('hazard_responses', 'action')}),
+      el('button', {type: 'submit', class: 'primary', text: t('hz_respond')})) : null;
+    if (form) {
+      form.addEventListener('submit', async (ev) => {
+        ev.preventDefault();
+        const x = await api('POST', '/api/hazard_responses', Object.assign(formObject(form), {hazard: h.hazard, by: me.name, time: nowSec()}));
+        if (!x.ok) showErrors(form, x.data.error); else { banner(t('saved')); load(); hazardsTop(); }
+      });
+    }
+    return el('li', {'data-hazard': h.hazard, class: h.open ? 'vuln' : null},
+      el('span', {class: h.open ? 'tag red' : 'tag'}, enumLabel('hazards', 'severity', h.severity)), ' ',
+      el('b', {}, enumLabel('hazards', 'kind', h.kind)), ' ', h.open ? null : el('span', {class: 'tag'}, t('hz_done')),
+      el('div', {class: 'mute'}, [h.village, h.point_name, h.location, h.at_risk ? tf('hz_at_risk', h.at_risk) : null,
+        when(h.time), h.by, h.photo].filter(Boolean).join(' · ')),
+      h.note ? el('div', {}, h.note) : null,
+      h.last_action ? el('div', {class: 'mute'}, colLabel('hazard_responses', 'action') + ': ' + h.last_action) : null,
+      form);
+  };
+  const rows = r.data.hazards;
+  main.replaceChildren(careNav('hazards'), el('h1', {text: t('hz_title')}),
+    el('p', {id: 'open-count'}, el('b', {}, r.data.open ? tf('hz_open_n', r.data.open) : t('hz_none'))),
+    rows.length ? el('ul', {class: 'list', id: 'hazards'}, rows.map(item)) : null, report);
+  refresh = () => { if (!document.querySelector('#main form input:focus')) load(); };
+};
+
+/* A shift's or a handover's place: a site, or else a village. */
+function placeFields(sites, pfx) {
+  const pick = el('select', {name: 'site', id: pfx + '-site'}, el('option', {value: ''}, ''),
+    sites.map((x) => el('option', {value: x.id}, x.name || x.id)));
+  return [el('label', {for: pfx + '-site', text: colLabel('shifts', 'site')}), pick,
+    el('label', {for: pfx + '-village', text: colLabel('shifts', 'village')}), el('input', {id: pfx + '-village', name: 'village'})];
+}
+
+/* Coordinators add a shift (the node refuses one that does not end after
+ * it starts); anyone who writes records a handover. */
+function dutyForms(sites) {
+  const out = [];
+  const send = async (f, table, body) => {
+    if (!body.site && !body.village) { banner(t('du_need_place'), true); return; }
+    const x = await api('POST', '/api/' + table, body);
+    if (!x.ok) { showErrors(f, x.data.error); return; }
+    banner(t('saved'));
+    load();
+  };
+  if (canWriteSocial()) {
+    const f = el('form', {class: 'card no-print', id: 'shift-add'}, el('h2', {text: t('du_add')}),
+      field('who', colLabel('shifts', 'who'), {required: true}), field('phone', colLabel('shifts', 'phone'), {type: 'tel'}),
+      field('role', colLabel('shifts', 'role')), placeFields(sites, 'sh'),
+      field('starts', colLabel('shifts', 'starts'), {type: 'datetime-local', required: true, value: nowLocal()}),
+      field('ends', colLabel('shifts', 'ends'), {type: 'datetime-local', required: true}),
+      el('p', {}, el('button', {type: 'submit', class: 'primary', text: t('save')})));
+    f.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const body = formObject(f);
+      body.starts = secondsOf(f.elements.starts.value);
+      body.ends = secondsOf(f.elements.ends.value);
+      if (body.ends === null || body.starts === null || body.ends <= body.starts) {
+        showErrors(f, {field: 'ends', zh: T.du_ends_first[0], en: T.du_ends_first[1]});
+        return;
+      }
+      send(f, 'shifts', body);
+    });
+    out.push(f);
+  }
+  if (me.role !== 'viewer') {
+    const f = el('form', {class: 'card no-print', id: 'handover-add'}, el('h2', {text: t('du_handover')}),
+      placeFields(sites, 'ho'), field('to', colLabel('handovers', 'to')),
+      field('note', colLabel('handovers', 'note'), {required: true}),
+      el('p', {}, el('button', {type: 'submit', class: 'primary', text: t('save')})));
+    f.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      send(f, 'handovers', Object.assign(formObject(f), {by: me.name, time: nowSec()}));
+    });
+    out.push(f);
+  }
+  return out;
+}
+
+pages.duty = async (main) => {
+  const [r, sites] = await Promise.all([api('GET', '/api/reports/duty'), sitesList()]);
+  if (!r.ok) { main.replaceChildren(careNav('duty'), el('p', {class: 'alert'}, msg(r.data.error))); return; }
+  const places = r.data.places;
+  const name = (p) => p.site_name || p.village || '-';
+  const gaps = places.flatMap((p) => p.gaps.map((g) => [name(p), g]));
+  main.replaceChildren(careNav('duty'), el('h1', {text: t('du_title')}),
+    el('h2', {text: t('du_now')}),
+    places.length ? el('ul', {class: 'list', id: 'on-duty'}, places.map((p) => el('li', {class: p.on_duty.length ? null : 'vuln'},
+      el('b', {}, name(p)), ' ',
+      p.on_duty.length ? el('span', {}, p.on_duty.map((s) => [s.who, s.role, s.phone].filter(Boolean).join(' ')).join('、')) :
+        el('span', {class: 'tag red'}, t('du_nobody'))))) : el('p', {class: 'mute'}, t('du_none')),
+    el('h2', {text: t('du_gaps')}),
+    gaps.length ? el('ul', {class: 'list', id: 'gaps'}, gaps.map(([n, g]) => el('li', {}, el('b', {}, n), ' ',
+      el('span', {class: 'mute'}, when(g.from) + ' – ' + when(g.to))))) : el('p', {class: 'mute'}, t('du_no_gaps')),
+    ...dutyForms(sites));
+  refresh = () => { if (!document.querySelector('#main form input:focus')) load(); };
 };
 
 /* ---- social forces (社会力量): the catalogue and volunteers
@@ -2105,13 +2321,14 @@ async function load() {
   refresh = null; /* each page sets its own once it is drawn */
   const fn = pages[page] || pages.find;
   await fn(main, arg);
+  if (my === gen) hazardsTop();
 }
 
 let source = null;
 function listen() {
   if (source) source.close();
   source = new EventSource('/api/events');
-  source.addEventListener('change', () => { if (refresh) refresh(); });
+  source.addEventListener('change', () => { if (refresh) refresh(); hazardsTop(); });
   source.addEventListener('hello', () => document.body.classList.remove('offline'));
   source.onerror = () => document.body.classList.add('offline');
 }
@@ -2147,6 +2364,7 @@ window.addEventListener('DOMContentLoaded', async () => {
     await api('POST', '/api/logout');
     me = null;
     if (source) source.close();
+    document.getElementById('hazards-top').hidden = true;
     showLogin();
   });
   const r = await api('GET', '/api/me');

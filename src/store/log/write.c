@@ -662,6 +662,8 @@ static int parse_all(struct hz_node *n, hz_batch *b, struct parsed *ps,
         if (rv == 0 && !skip && b->n == 1 &&
             strcmp(p->op.table->name, "warnings") == 0)
             rv = warn_check_delivery(n, &p->op, err);
+        if (rv == 0 && !skip)
+            rv = patrol_check_write(n, &p->op, err);
         if (rv != 0)
             return hz_err_wrap(err, "%s", b->ops[i].table->name);
         if (!skip)

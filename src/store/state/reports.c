@@ -1626,6 +1626,14 @@ int hz_node_report(hz_node *n, const char *report,
         rv = warn_campaigns(n, o, &root, err);
     } else if (strcmp(report, "campaign") == 0) {
         rv = warn_campaign(n, o, &root, err);
+    } else if (strcmp(report, "patrol_points") == 0) {
+        rv = patrol_points(n, o, &root, err);
+    } else if (strcmp(report, "patrol_rounds") == 0) {
+        rv = patrol_rounds(n, o, &root, err);
+    } else if (strcmp(report, "hazards") == 0) {
+        rv = patrol_hazards(n, o, &root, err);
+    } else if (strcmp(report, "duty") == 0) {
+        rv = patrol_duty(n, o, &root, err);
     } else if (strcmp(report, "submitted") == 0) {
         uint8_t id[HZ_ROW_LEN];
         if (o->id != NULL && (strlen(o->id) != 2 * HZ_ROW_LEN ||

@@ -281,4 +281,31 @@ int warn_campaign(hz_node *n, const struct hz_report_opts *o, json_t **out,
 int warn_check_delivery(struct hz_node *n, const struct op *o,
                         struct hz_err *err);
 
+/* ---- patrol.c: patrols, hazards and duty (hz_node_report;
+ * proto/schema.md, "Patrols, hazards and duty") */
+
+/* "patrol_points": {now, points, overdue}: every live patrol point (of
+ * @o->village when not NULL) with its last effective round, rounds, due
+ * and overdue as at @o->now, the overdue first, and open_hazards. */
+int patrol_points(hz_node *n, const struct hz_report_opts *o, json_t **out,
+                  struct hz_err *err);
+/* "patrol_rounds": every round that is no correction (of point @o->id
+ * when not NULL), the newest first, with reversed_by. */
+int patrol_rounds(hz_node *n, const struct hz_report_opts *o, json_t **out,
+                  struct hz_err *err);
+/* "hazards": {hazards, open}: every effective hazard (of @o->village when
+ * not NULL) with its responses, the open ones (no effective response)
+ * first, then the gravest, then the newest. */
+int patrol_hazards(hz_node *n, const struct hz_report_opts *o, json_t **out,
+                   struct hz_err *err);
+/* "duty": {now, until, places}: per site or village that has a shift,
+ * the shifts on duty at @o->now and the gaps in the next 24 hours. */
+int patrol_duty(hz_node *n, const struct hz_report_opts *o, json_t **out,
+                struct hz_err *err);
+/* A shifts write of a local action: the shift has starts and ends (the
+ * op's or the stored row's), ends after starts, and names a site or a
+ * village. Receivers judge only the schema's rules. */
+int patrol_check_write(struct hz_node *n, const struct op *o,
+                       struct hz_err *err);
+
 #endif
