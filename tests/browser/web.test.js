@@ -776,6 +776,8 @@ test('donations disclosed: the page 捐赠公示 shows the totals of its CSV, fo
   assert.deepEqual([row[2], row[4], row[5]], ['1050.00', '400.50', '649.50'], 'the township\'s totals');
   assert.match(await page.textContent('#dc-donations'), /匿名/, 'an anonymous donor shown as such');
   assert.match(await page.textContent('#dc-villages'), /测试河东村/, 'what was used per village');
+  assert.match(await page.textContent('#dc-uses'), /测试饮用水/, 'the use listed');
+  assert.equal(await page.$('#dc-uses-page'), null, 'all the uses on one page: no pager');
   await page.selectOption('#dc-org', org);
   await page.waitForFunction((o) => location.hash === '#/disclosure/' + o, org);
   await page.waitForSelector('#dc-donations:not(:has-text("匿名"))');
