@@ -467,15 +467,15 @@ static int disclosure_out(struct cli *c, enum report_format format, json_t *rep,
         return write_json_lines(c, rep, x, "ledger", out);
     if (format == FORMAT_XLSX) {
         struct hz_err err = {0};
-        int rv = sheet_disclosure_xlsx_lines(out, rep, x->fp, x->n, &err);
+        int rv = sheet_disclosure_xlsx(out, rep, x->fp, x->n, &err);
         return rv != 0 ? cli_fail(c, rv, &err) : EXIT_OK;
     }
     char tmp[CLI_PATH_LEN_MAX + 8];
     FILE *fp = out_open(out, tmp, sizeof tmp);
     if (fp == NULL)
         return out_failed(c, out);
-    bool ok = sheet_disclosure_csv_lines(fp, rep, x->fp, x->n,
-                                         c->lang == LANG_ZH) == 0;
+    bool ok =
+        sheet_disclosure_csv(fp, rep, x->fp, x->n, c->lang == LANG_ZH) == 0;
     return out_close(c, fp, out, tmp, ok);
 }
 

@@ -1719,7 +1719,7 @@ static int disclosure_xlsx_fn(const char *path, json_t *rep, const void *ctx,
 {
     const struct sheet_lines *x = ctx;
     rewind(x->fp);
-    return sheet_disclosure_xlsx_lines(path, rep, x->fp, x->n, err);
+    return sheet_disclosure_xlsx(path, rep, x->fp, x->n, err);
 }
 
 static int disclosure_csv_fn(const char *path, json_t *rep, const void *ctx,
@@ -1728,8 +1728,8 @@ static int disclosure_csv_fn(const char *path, json_t *rep, const void *ctx,
     const struct sheet_lines *x = ctx;
     rewind(x->fp);
     FILE *fp = fopen(path, "wb");
-    bool fine = fp != NULL &&
-                sheet_disclosure_csv_lines(fp, rep, x->fp, x->n, true) == 0;
+    bool fine =
+        fp != NULL && sheet_disclosure_csv(fp, rep, x->fp, x->n, true) == 0;
     if (fp != NULL)
         fine = fclose(fp) == 0 && fine;
     return fine ? 0 : hz_err_set(err, HZ_EIO, "disclosure.csv");

@@ -229,8 +229,8 @@ static json_t *rows_next(struct rows_src *r, int *rv)
     return *rv == 0 ? r->row : NULL;
 }
 
-static int disclosure_csv(FILE *fp, json_t *rep, FILE *ledger, size_t n_ledger,
-                          bool zh)
+int sheet_disclosure_csv(FILE *fp, json_t *rep, FILE *ledger, size_t n_ledger,
+                         bool zh)
 {
     const char *cells[COLS_MAX];
     char made[64], buf[COLS_MAX][64];
@@ -258,17 +258,6 @@ static int disclosure_csv(FILE *fp, json_t *rep, FILE *ledger, size_t n_ledger,
         ok = ok && rv == 0;
     }
     return ok ? 0 : HZ_EIO;
-}
-
-int sheet_disclosure_csv(FILE *fp, json_t *rep, bool zh)
-{
-    return disclosure_csv(fp, rep, NULL, 0, zh);
-}
-
-int sheet_disclosure_csv_lines(FILE *fp, json_t *rep, FILE *ledger,
-                               size_t n_ledger, bool zh)
-{
-    return disclosure_csv(fp, rep, ledger, n_ledger, zh);
 }
 
 /* Row @row's cells of @sec into @v: amounts and counts as numbers, the
@@ -320,8 +309,8 @@ static int ledger_row(void *data, struct sheet_value *cells, struct hz_err *err)
     return 0;
 }
 
-static int disclosure_xlsx(const char *path, json_t *rep, FILE *ledger,
-                           size_t n_ledger, struct hz_err *err)
+int sheet_disclosure_xlsx(const char *path, json_t *rep, FILE *ledger,
+                          size_t n_ledger, struct hz_err *err)
 {
     const char *cells[4];
     char made[64], title[256];
@@ -379,15 +368,4 @@ static int disclosure_xlsx(const char *path, json_t *rep, FILE *ledger,
         free(bufs[s]);
     }
     return rv;
-}
-
-int sheet_disclosure_xlsx(const char *path, json_t *rep, struct hz_err *err)
-{
-    return disclosure_xlsx(path, rep, NULL, 0, err);
-}
-
-int sheet_disclosure_xlsx_lines(const char *path, json_t *rep, FILE *ledger,
-                                size_t n_ledger, struct hz_err *err)
-{
-    return disclosure_xlsx(path, rep, ledger, n_ledger, err);
 }
