@@ -245,6 +245,18 @@ struct hz_report_opts {
     int (*explain_fn)(void *data, const struct hz_explain_line *l,
                       struct hz_err *err);
     void *explain_data;
+    /* disclosure: each row of the "ledger" list in its order, as one
+     * compact JSON object (the shape of the array's rows, no newline in
+     * it, valid during the call), to @rows_fn instead of the JSON's
+     * "ledger" array, so that a township's 100,000 rows are never held
+     * at once; a non-zero return stops the report and is returned. NULL:
+     * the array, all of it, or with @rows_limit > 0 at most @rows_limit
+     * rows from row @rows_offset (0 the first): a page. Either way
+     * "ledger_count" counts every row (proto/reports.md, "Donation
+     * disclosure"). */
+    int (*rows_fn)(void *data, const char *json, struct hz_err *err);
+    void *rows_data;
+    uint64_t rows_offset, rows_limit;
     const char *skill;  /* organisations: services or teams hold it */
     const char *item;   /* organisations: stocks or equipment hold it */
     int64_t stale_days; /* organisations: 0 is the default, 30 */

@@ -121,9 +121,10 @@ static int write_csv(struct cli *c, const char *path, json_t *rep, bool zh,
  * line by line, kept in an unnamed temporary file rather than in memory
  * (a township of 100,000 households has over a million lines), then
  * spliced into the JSON or read into the XLSX. */
-/* @rep as JSON with "explain": the lines of @x, to @path or stdout. */
+/* @rep as JSON with @key ("explain", "ledger"): the lines of @x, to
+ * @path or stdout. */
 static int write_json_lines(struct cli *c, json_t *rep, struct sheet_lines *x,
-                            const char *path)
+                            const char *key, const char *path)
 {
     char *head = json_dumps(rep, JSON_COMPACT);
     if (head == NULL)
@@ -136,7 +137,7 @@ static int write_json_lines(struct cli *c, json_t *rep, struct sheet_lines *x,
     }
     size_t len = strlen(head); /* "{...}": the object, closed */
     bool ok = len >= 2 && fwrite(head, 1, len - 1, fp) == len - 1 &&
-              fputs(len > 2 ? ",\"explain\":[" : "\"explain\":[", fp) != EOF;
+              fprintf(fp, "%s\"%s\":[", len > 2 ? "," : "", key) > 0;
     free(head);
     char *line = NULL;
     size_t cap = 0;
@@ -326,7 +327,7 @@ int cmd_report_disaster(struct cli *c, struct form *f)
             json_object_set_new(rep, "submitted", json_string(id));
     }
     if (rv == EXIT_OK && json)
-        rv = x.fp != NULL ? write_json_lines(c, rep, &x, out)
+        rv = x.fp != NULL ? write_json_lines(c, rep, &x, "explain", out)
                           : write_json(c, rep, out);
     else if (rv == EXIT_OK && format == FORMAT_CSV)
         rv = write_csv(c, out, rep, true, sheet_disaster_csv);
@@ -438,12 +439,44 @@ static void print_disclosure(const struct cli *c, json_t *rep)
     if (json_array_size(villages) > 0)
         cli_print_table(c, villages, vc, c->lang == LANG_ZH ? vz : ve, vf, 5);
     printf(TR_FMT(c,
-                  "捐赠 %zu 笔，使用记录 %zu 条；明细见 --format csv 或"
+                  "捐赠 %zu 笔，使用记录 %lld 条；明细见 --format csv 或"
                   " xlsx\n",
-                  "%zu donations, %zu ledger rows; the lists are in"
+                  "%zu donations, %lld ledger rows; the lists are in"
                   " --format csv or xlsx\n"),
            json_array_size(json_object_get(rep, "donations")),
-           json_array_size(json_object_get(rep, "ledger")));
+           (long long)json_integer_value(json_object_get(rep, "ledger_count")));
+}
+
+/* A table shows the ledger's rows counted, not listed. */
+static int skip_row(void *data, const char *json, struct hz_err *err)
+{
+    (void)data;
+    (void)json;
+    (void)err;
+    return 0;
+}
+
+/* The ledger's rows (100,000 in a township) go line by line into an
+ * unnamed temporary file, never held at once, then spliced into the JSON
+ * or read into the CSV or XLSX as they are written out. */
+static int disclosure_out(struct cli *c, enum report_format format, json_t *rep,
+                          struct sheet_lines *x, const char *out)
+{
+    rewind(x->fp);
+    if (format == FORMAT_JSON)
+        return write_json_lines(c, rep, x, "ledger", out);
+    if (format == FORMAT_XLSX) {
+        struct hz_err err = {0};
+        int rv = sheet_disclosure_xlsx(out, rep, x->fp, x->n, &err);
+        return rv != 0 ? cli_fail(c, rv, &err) : EXIT_OK;
+    }
+    char tmp[CLI_PATH_LEN_MAX + 8];
+    FILE *fp = out_open(out, tmp, sizeof tmp);
+    if (fp == NULL)
+        return out_failed(c, out);
+    bool ok =
+        sheet_disclosure_csv(fp, rep, x->fp, x->n, c->lang == LANG_ZH) == 0;
+    return out_close(c, fp, out, tmp, ok);
 }
 
 int cmd_report_disclosure(struct cli *c, struct form *f)
@@ -453,26 +486,28 @@ int cmd_report_disclosure(struct cli *c, struct form *f)
     int usage = report_format(c, f, &format);
     if (usage != EXIT_OK)
         return usage;
+    struct sheet_lines x = {0};
     struct hz_report_opts o = {.id = form_get(f, "--org"),
-                               .now = (int64_t)time(NULL)};
+                               .now = (int64_t)time(NULL),
+                               .rows_fn = skip_row};
+    if (format != FORMAT_TABLE) {
+        x.fp = tmpfile();
+        if (x.fp == NULL)
+            return out_failed(c, "tmpfile");
+        o.rows_fn = sheet_rows_add;
+        o.rows_data = &x;
+    }
     json_t *rep = NULL;
     int rv = cli_report(c, "disclosure", &o, &rep);
-    if (rv != EXIT_OK)
-        return rv;
-    if (format == FORMAT_JSON) {
-        rv = write_json(c, rep, out);
-    } else if (format == FORMAT_CSV) {
-        rv = write_csv(c, out, rep, c->lang == LANG_ZH, sheet_disclosure_csv);
-    } else if (format == FORMAT_XLSX) {
-        struct hz_err err = {0};
-        rv = sheet_disclosure_xlsx(out, rep, &err);
-        rv = rv != 0 ? cli_fail(c, rv, &err) : EXIT_OK;
-    } else {
+    if (rv == EXIT_OK && format != FORMAT_TABLE)
+        rv = disclosure_out(c, format, rep, &x, out);
+    else if (rv == EXIT_OK)
         print_disclosure(c, rep);
-    }
     if (rv == EXIT_OK && out != NULL && format >= FORMAT_CSV && !c->json)
         printf(TR_FMT(c, "已写入 %s\n", "written to %s\n"), out);
     json_decref(rep);
+    if (x.fp != NULL)
+        fclose(x.fp);
     return rv;
 }
 

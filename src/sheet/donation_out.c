@@ -6,7 +6,10 @@
  * units the library sums. The CLI (report disclosure) and the web
  * (/api/reports/disclosure/csv|xlsx) both write it here from the
  * library's JSON (hz_node_report "disclosure"), which holds no personal
- * data of recipients. */
+ * data of recipients; the ledger's rows, the long list (100,000 in a
+ * township), from its array or read line by line from the file the
+ * library's rows_fn filled, and written to the XLSX in constant-memory
+ * mode, so they are never held at once. */
 #include "sheet.h"
 
 #include "../core/error_int.h"
@@ -186,7 +189,48 @@ static void title_cells(json_t *rep, bool zh, const char **cells, char *made)
     cells[3] = made;
 }
 
-int sheet_disclosure_csv(FILE *fp, json_t *rep, bool zh)
+/* The rows of a section one at a time: the report's array, or for the
+ * ledger given line by line (hz_report_opts.rows_fn) a file of @n JSON
+ * lines, read as they are written out. */
+struct rows_src {
+    json_t *arr;
+    FILE *fp;
+    size_t i, n;
+    json_t *row; /* the current row, held until the next */
+};
+
+static struct rows_src rows_of(json_t *rep, const struct section *sec,
+                               FILE *ledger, size_t n_ledger)
+{
+    if (ledger != NULL && strcmp(sec->key, "ledger") == 0)
+        return (struct rows_src){.fp = ledger, .n = n_ledger};
+    json_t *arr = json_object_get(rep, sec->key);
+    return (struct rows_src){.arr = arr, .n = json_array_size(arr)};
+}
+
+/* The next row (borrowed until the next call), or NULL: at the end
+ * (*@rv 0) or when the file ends early (*@rv HZ_EIO). */
+static json_t *rows_next(struct rows_src *r, int *rv)
+{
+    json_decref(r->row);
+    r->row = NULL;
+    *rv = 0;
+    if (r->i >= r->n)
+        return NULL;
+    if (r->fp != NULL) {
+        json_error_t je;
+        r->row = json_loadf(r->fp, JSON_DISABLE_EOF_CHECK, &je);
+    } else {
+        r->row = json_incref(json_array_get(r->arr, r->i));
+    }
+    r->i++;
+    if (!json_is_object(r->row))
+        *rv = HZ_EIO;
+    return *rv == 0 ? r->row : NULL;
+}
+
+int sheet_disclosure_csv(FILE *fp, json_t *rep, FILE *ledger, size_t n_ledger,
+                         bool zh)
 {
     const char *cells[COLS_MAX];
     char made[64], buf[COLS_MAX][64];
@@ -202,53 +246,71 @@ int sheet_disclosure_csv(FILE *fp, json_t *rep, bool zh)
         ok = sheet_csv_record(fp, NULL, 0) == 0 &&
              sheet_csv_record(fp, &title, 1) == 0 &&
              sheet_csv_record(fp, cells, sec->n) == 0;
-        size_t i;
+        struct rows_src src = rows_of(rep, sec, ledger, n_ledger);
         json_t *row;
-        json_array_foreach(json_object_get(rep, sec->key), i, row)
-        {
+        int rv = 0;
+        while (ok && (row = rows_next(&src, &rv)) != NULL) {
             for (size_t k = 0; k < sec->n; k++)
                 cells[k] = cell_text(&sec->cols[k], row, zh, buf[k]);
-            if (ok)
-                ok = sheet_csv_record(fp, cells, sec->n) == 0;
+            ok = sheet_csv_record(fp, cells, sec->n) == 0;
         }
+        json_decref(src.row);
+        ok = ok && rv == 0;
     }
     return ok ? 0 : HZ_EIO;
 }
 
-/* One sheet of @sec: a title, its headings, its rows; amounts and counts
- * as numbers. @v holds (rows + 2) x sec->n values, @buf the texts. */
-static void sheet_of(const struct section *sec, json_t *rows, const char *org,
+/* Row @row's cells of @sec into @v: amounts and counts as numbers, the
+ * rest as texts in @buf (sec->n texts of 64 bytes). */
+static void cells_of(const struct section *sec, json_t *row,
                      struct sheet_value *v, char (*buf)[64])
 {
-    size_t n = sec->n;
-    v[0] = (struct sheet_value){.kind = SHEET_V_TEXT, .text = org};
-    for (size_t k = 0; k < n; k++)
-        v[n + k] =
-            (struct sheet_value){.kind = SHEET_V_TEXT, .text = sec->cols[k].zh};
-    size_t i;
-    json_t *row;
-    json_array_foreach(rows, i, row)
-    {
-        for (size_t k = 0; k < n; k++) {
-            const struct col *c = &sec->cols[k];
-            json_t *x = json_object_get(row, c->key);
-            struct sheet_value *cell = &v[(i + 2) * n + k];
-            if ((c->kind == C_INT || c->kind == C_FEN) && json_is_integer(x))
-                *cell = c->kind == C_INT
-                            ? (struct sheet_value){.kind = SHEET_V_INT,
-                                                   .i = json_integer_value(x)}
-                            : (struct sheet_value){
-                                  .kind = SHEET_V_REAL,
-                                  .r = (double)json_integer_value(x) / 100.0};
-            else
-                *cell = (struct sheet_value){
-                    .kind = SHEET_V_TEXT,
-                    .text = cell_text(c, row, true, buf[(i + 2) * n + k])};
-        }
+    for (size_t k = 0; k < sec->n; k++) {
+        const struct col *c = &sec->cols[k];
+        json_t *x = json_object_get(row, c->key);
+        if ((c->kind == C_INT || c->kind == C_FEN) && json_is_integer(x))
+            v[k] = c->kind == C_INT
+                       ? (struct sheet_value){.kind = SHEET_V_INT,
+                                              .i = json_integer_value(x)}
+                       : (struct sheet_value){
+                             .kind = SHEET_V_REAL,
+                             .r = (double)json_integer_value(x) / 100.0};
+        else
+            v[k] = (struct sheet_value){
+                .kind = SHEET_V_TEXT, .text = cell_text(c, row, true, buf[k])};
     }
 }
 
-int sheet_disclosure_xlsx(const char *path, json_t *rep, struct hz_err *err)
+/* The title and the headings of @sec's sheet into @v (2 x sec->n). */
+static void head_of(const struct section *sec, const char *org,
+                    struct sheet_value *v)
+{
+    v[0] = (struct sheet_value){.kind = SHEET_V_TEXT, .text = org};
+    for (size_t k = 0; k < sec->n; k++)
+        v[sec->n + k] =
+            (struct sheet_value){.kind = SHEET_V_TEXT, .text = sec->cols[k].zh};
+}
+
+/* The ledger's sheet row by row (sheet_out.row), from its file. */
+struct ledger_rows {
+    const struct section *sec;
+    struct rows_src src;
+    char buf[COLS_MAX][64];
+};
+
+static int ledger_row(void *data, struct sheet_value *cells, struct hz_err *err)
+{
+    struct ledger_rows *l = data;
+    int rv;
+    json_t *row = rows_next(&l->src, &rv);
+    if (row == NULL)
+        return hz_err_set(err, HZ_EIO, "the ledger's rows end early");
+    cells_of(l->sec, row, cells, l->buf);
+    return 0;
+}
+
+int sheet_disclosure_xlsx(const char *path, json_t *rep, FILE *ledger,
+                          size_t n_ledger, struct hz_err *err)
 {
     const char *cells[4];
     char made[64], title[256];
@@ -263,18 +325,27 @@ int sheet_disclosure_xlsx(const char *path, json_t *rep, struct hz_err *err)
         {{0, 0, 0, N(donation_cols) - 1}},
         {{0, 0, 0, N(ledger_cols) - 1}},
         {{0, 0, 0, N(village_cols) - 1}}};
+    struct ledger_rows lr = {.sec = &sections[2]};
     int rv = 0;
     for (size_t s = 0; s < N(sections); s++) {
-        json_t *rows = json_object_get(rep, sections[s].key);
-        size_t n_rows = json_array_size(rows) + 2, n = sections[s].n;
+        const struct section *sec = &sections[s];
+        struct rows_src src = rows_of(rep, sec, ledger, n_ledger);
+        bool streamed = src.fp != NULL;
+        size_t n_rows = (streamed ? 0 : src.n) + 2, n = sec->n;
         vals[s] = calloc(n_rows * n, sizeof *vals[s]);
         bufs[s] = calloc(n_rows * n, sizeof *bufs[s]);
         if (vals[s] == NULL || bufs[s] == NULL) {
             rv = hz_err_set(err, HZ_ENOMEM, "out of memory");
             continue;
         }
-        sheet_of(&sections[s], rows, title, vals[s], bufs[s]);
-        out[s] = (struct sheet_out){.name = sections[s].zh,
+        head_of(sec, title, vals[s]);
+        json_t *row;
+        int end = 0;
+        for (size_t i = 2; !streamed && (row = rows_next(&src, &end)) != NULL;
+             i++)
+            cells_of(sec, row, &vals[s][i * n], &bufs[s][i * n]);
+        json_decref(src.row);
+        out[s] = (struct sheet_out){.name = sec->zh,
                                     .rows = n_rows,
                                     .cols = n,
                                     .cells = vals[s],
@@ -282,9 +353,16 @@ int sheet_disclosure_xlsx(const char *path, json_t *rep, struct hz_err *err)
                                     .head_rows = 1,
                                     .merges = merge[s],
                                     .n_merges = 1};
+        if (streamed) {
+            lr.src = src;
+            out[s].n_data = src.n;
+            out[s].row = ledger_row;
+            out[s].row_data = &lr;
+        }
     }
     if (rv == 0)
         rv = sheet_write_xlsx(path, out, N(sections), err);
+    json_decref(lr.src.row);
     for (size_t s = 0; s < N(sections); s++) {
         free(vals[s]);
         free(bufs[s]);

@@ -395,6 +395,12 @@ int sheet_lines_add(void *data, const struct hz_explain_line *l,
     return 0;
 }
 
+int sheet_rows_add(void *data, const char *json, struct hz_err *err)
+{
+    struct hz_explain_line l = {.json = json};
+    return sheet_lines_add(data, &l, err);
+}
+
 int sheet_disaster_xlsx_lines(const char *path, json_t *rep, FILE *lines,
                               size_t n, struct hz_err *err)
 {

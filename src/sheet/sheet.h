@@ -189,7 +189,8 @@ struct sheet_out {
     const struct sheet_merge *merges;
     size_t n_merges;
     /* A long list, never held at once: when @row is set, @cells holds the
-     * title and heading rows alone (and @merges is empty), and @n_data
+     * title and heading rows alone (@merges, if any, each within one of
+     * them), and @n_data
      * data rows follow, each filled by @row into @cols values (texts
      * valid until the next call), written as they come. Past the
      * SHEET_XLSX_ROWS of a sheet the list goes on in sheets "NAME (2)",
@@ -273,6 +274,8 @@ struct sheet_lines {
 };
 int sheet_lines_add(void *data, const struct hz_explain_line *l,
                     struct hz_err *err);
+/* The same for rows given as JSON text (hz_report_opts.rows_fn). */
+int sheet_rows_add(void *data, const char *json, struct hz_err *err);
 /* The same with the lists behind the figures read from @lines, @n of
  * them, one JSON object a line (hz_explain_line's json), instead of
  * @rep's "explain" array: sheet 明细 written as they are read. */
@@ -328,13 +331,19 @@ int sheet_campaign_xlsx(const char *path, json_t *rep, struct hz_err *err);
 void sheet_fen_text(int64_t fen, char *out, size_t len);
 /* The disclosure @rep to @fp in UTF-8 with a byte-order mark: a title
  * line, then the sections totals, donations, uses and per village, each
- * after an empty line, its title and its headings (Chinese when @zh). 0,
- * or HZ_EIO when a write fails. */
-int sheet_disclosure_csv(FILE *fp, json_t *rep, bool zh);
+ * after an empty line, its title and its headings (Chinese when @zh).
+ * The uses are read from @ledger, @n_ledger of them, one JSON object a
+ * line (hz_report_opts.rows_fn's, kept by sheet_rows_add), or from
+ * @rep's "ledger" array when @ledger is NULL. 0, or HZ_EIO when a write
+ * fails or @ledger ends early. */
+int sheet_disclosure_csv(FILE *fp, json_t *rep, FILE *ledger, size_t n_ledger,
+                         bool zh);
 /* The same as an XLSX workbook at @path: sheets 合计, 捐赠明细, 使用明细
  * and 各村受益, each with the title, the Chinese headings and its rows,
- * amounts in yuan and counts as numbers. HZ_EIO or HZ_ENOMEM. */
-int sheet_disclosure_xlsx(const char *path, json_t *rep, struct hz_err *err);
+ * amounts in yuan and counts as numbers; 使用明细 written row by row as
+ * it is read (constant memory). HZ_EIO or HZ_ENOMEM. */
+int sheet_disclosure_xlsx(const char *path, json_t *rep, FILE *ledger,
+                          size_t n_ledger, struct hz_err *err);
 
 /* ---- cap_read.c: a CAP 1.2 alert read as a warning notice, for huzhu
  * alert import (proto/cli.md) */

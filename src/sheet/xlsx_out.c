@@ -6,6 +6,7 @@
 
 #include "../core/error_int.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <xlsxwriter.h>
 
@@ -63,6 +64,24 @@ static int sheet_failed(const char *name, lxw_error e, struct hz_err *err)
     return hz_err_set(err, HZ_EIO, "sheet %s: %s", name, lxw_strerror(e));
 }
 
+/* The merged ranges of @s that start on row @r, or all of them (@r
+ * SIZE_MAX). */
+static lxw_error write_merges(lxw_worksheet *ws, const struct formats *f,
+                              const struct sheet_out *s, size_t r)
+{
+    lxw_error e = LXW_NO_ERROR;
+    for (size_t m = 0; e == LXW_NO_ERROR && m < s->n_merges; m++) {
+        const struct sheet_merge *g = &s->merges[m];
+        if (r != SIZE_MAX && g->r1 != r)
+            continue;
+        lxw_format *fmt = g->r1 < s->title_rows ? f->title : f->head;
+        e = worksheet_merge_range(
+            ws, g->r1, (uint16_t)g->c1, g->r2, (uint16_t)g->c2,
+            text_of(&s->cells[g->r1 * s->cols + g->c1]), fmt);
+    }
+    return e;
+}
+
 static int write_sheet(lxw_workbook *wb, const struct formats *f,
                        const struct sheet_out *s, struct hz_err *err)
 {
@@ -70,13 +89,8 @@ static int write_sheet(lxw_workbook *wb, const struct formats *f,
     if (ws == NULL)
         return hz_err_set(err, HZ_EIO, "sheet %s cannot be added", s->name);
     lxw_error e = write_rows(ws, f, s, 0, s->rows);
-    for (size_t m = 0; e == LXW_NO_ERROR && m < s->n_merges; m++) {
-        const struct sheet_merge *g = &s->merges[m];
-        lxw_format *fmt = g->r1 < s->title_rows ? f->title : f->head;
-        e = worksheet_merge_range(
-            ws, g->r1, (uint16_t)g->c1, g->r2, (uint16_t)g->c2,
-            text_of(&s->cells[g->r1 * s->cols + g->c1]), fmt);
-    }
+    if (e == LXW_NO_ERROR)
+        e = write_merges(ws, f, s, SIZE_MAX);
     set_widths(ws, s->cols);
     return e == LXW_NO_ERROR ? 0 : sheet_failed(s->name, e, err);
 }
@@ -93,6 +107,10 @@ static int write_streamed(lxw_workbook *wb, const struct formats *f,
                           const struct sheet_out *s, struct hz_err *err)
 {
     const size_t head = s->title_rows + s->head_rows;
+    for (size_t m = 0; m < s->n_merges; m++) {
+        HZ_ASSERT(s->merges[m].r1 == s->merges[m].r2);
+        HZ_ASSERT(s->merges[m].r2 < head);
+    }
     struct sheet_value *cells = calloc(s->cols, sizeof *cells);
     if (cells == NULL)
         return hz_err_set(err, HZ_ENOMEM, "sheet %s", s->name);
@@ -112,7 +130,14 @@ static int write_streamed(lxw_workbook *wb, const struct formats *f,
             break;
         }
         set_widths(ws, s->cols);
-        lxw_error e = write_rows(ws, f, s, 0, head);
+        /* A merged range within a title or heading row is written with
+         * its row, before the next one flushes it. */
+        lxw_error e = LXW_NO_ERROR;
+        for (size_t r = 0; e == LXW_NO_ERROR && r < head; r++) {
+            e = write_rows(ws, f, s, r, r + 1);
+            if (e == LXW_NO_ERROR)
+                e = write_merges(ws, f, s, r);
+        }
         for (size_t r = head; e == LXW_NO_ERROR && rv == 0 &&
                               r < SHEET_XLSX_ROWS && done < s->n_data;
              r++, done++) {

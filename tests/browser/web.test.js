@@ -777,6 +777,17 @@ test('donations disclosed: the page 捐赠公示 shows the totals of its CSV, fo
   assert.deepEqual([row[2], row[4], row[5]], ['1050.00', '400.50', '649.50'], 'the township\'s totals');
   assert.match(await page.textContent('#dc-donations'), /匿名/, 'an anonymous donor shown as such');
   assert.match(await page.textContent('#dc-villages'), /测试河东村/, 'what was used per village');
+  assert.match(await page.textContent('#dc-uses'), /测试饮用水/, 'the use listed');
+  assert.equal(await page.$('#dc-uses-page'), null, 'all the uses on one page: no pager');
+  // A page past the first (#/disclosure/ORG/OFFSET): which rows of how many, and the way back.
+  await page.evaluate(() => { location.hash = '#/disclosure//1'; });
+  await page.waitForSelector('#dc-uses-page');
+  assert.match(await page.textContent('#dc-uses-page'), /共 1 条/, 'the page says how many uses there are');
+  assert.equal(await page.$('#dc-next'), null, 'no page after the last');
+  await page.click('#dc-prev');
+  await page.waitForFunction(() => location.hash === '#/disclosure//0');
+  await page.waitForSelector('#dc-uses-page', {state: 'detached'});
+  assert.match(await page.textContent('#dc-uses'), /测试饮用水/, 'back on the first page');
   await page.selectOption('#dc-org', org);
   await page.waitForFunction((o) => location.hash === '#/disclosure/' + o, org);
   await page.waitForSelector('#dc-donations:not(:has-text("匿名"))');

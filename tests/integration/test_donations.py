@@ -226,8 +226,31 @@ def disclosure_agrees_in_every_format_without_personal_data():
                     ["美元", 10000, 0, 0, 3025, 3025, 6975]],
                    "XLSX totals equal the CSV's")
         T.check_eq(wb["使用明细"].max_row - 2, 5, "XLSX: every use")
+        # The uses, handed to the command row by row (never held at
+        # once), are the same rows in the same order in every form.
+        uses = whole["ledger"]
+        T.check_eq((len(uses), whole["ledger_count"]), (5, 5),
+                   "every use in the JSON, and counted")
+        T.check_eq([(r[0], r[3], fen(r[5]), r[6]) for r in s["使用明细"][1]],
+                   [(u["tx"], u["donation"], u["amount"], u["purpose"] or "")
+                    for u in uses], "the CSV's uses are the JSON's, in order")
+        xl = [list(r) for r in wb["使用明细"].iter_rows(min_row=3,
+                                                    values_only=True)]
+        T.check_eq([[c if c is not None else "" for c in r[:5]] +
+                    [round(r[5] * 100)] +
+                    [c if c is not None else "" for c in r[6:]] for r in xl],
+                   [r[:5] + [fen(r[5])] + r[6:] for r in s["使用明细"][1]],
+                   "the XLSX's uses are the CSV's")
+        T.check_eq([str(m) for m in wb["使用明细"].merged_cells.ranges],
+                   ["A1:K1"], "the uses' title merged across the sheet")
+        T.check_eq([len(n.js("report", "disclosure", *a)["ledger"])
+                    for a in ([], ["--org", red])],
+                   [5, len([u for u in uses
+                            if u["donation"] in (d1, d3)])],
+                   "an organisation's uses are the township's that are its")
 
         table = n.out("report", "disclosure")
+        T.check("使用记录 5 条" in table, "the table counts the uses")
         xml = b""
         import zipfile
         with zipfile.ZipFile(xlsx) as z:

@@ -1939,6 +1939,26 @@ def donations_and_their_disclosure():
                                     xlsx_cells(body)],
                                    [(t, m, r[1:]) for t, m, r in
                                     xlsx_cells(want)], "the CLI's XLSX" + q)
+            # The page gets the uses a page at a time, with their count.
+            co.req("POST", "/api/ledger",
+                   {"donation": d["id"], "kind": "commitment",
+                    "amount": 100, "time": 1717200001})
+            whole = n.js("report", "disclosure")
+            T.check_eq(whole["ledger_count"], 2, "two uses")
+            for q, want in (("?limit=1", whole["ledger"][:1]),
+                            ("?limit=1&offset=1", whole["ledger"][1:]),
+                            ("?offset=2", []),
+                            ("?org=%s&limit=1000" % org, whole["ledger"])):
+                s, js, _, _ = viewer.req("GET", "/api/reports/disclosure" + q)
+                T.check_eq((s, js["ledger"], js["ledger_count"],
+                            js["totals"], js["villages"]),
+                           (200, want, 2, whole["totals"], whole["villages"]),
+                           "the uses' page %s, the rest whole" % q)
+            for q in ("?limit=0", "?limit=1001", "?offset=-1", "?limit=x"):
+                refused(viewer, n, "GET", "/api/reports/disclosure" + q,
+                        None, 400, "bad_value", "a page " + q)
+            refused(viewer, n, "GET", "/api/reports/disclosure/csv?limit=1",
+                    None, 400, "unknown_field", "the files have every use")
             refused(viewer, n, "GET", "/api/reports/disclosure?org=" +
                     "0" * 32, None, 404, "not_found", "no such organisation")
             refused(viewer, n, "GET", "/api/reports/disclosure?village=x",

@@ -6,6 +6,7 @@
  *   hz_bench_needs fill DIR [--needs N] [--offers N] [--matches N]
  *                  [--donations N] [--transactions N]
  *   hz_bench_needs time DIR REPORT [--id ID] [--runs N]
+ *                  [--rows all|stream|page]
  *
  * fill makes a node in DIR (which must not exist) and writes, through the
  * public batch API (signed entries, each local write checked as a typed
@@ -30,7 +31,10 @@
  * time opens DIR as `huzhu serve` does and calls hz_node_report(REPORT)
  * --runs times (default 20) with @id (a need for match_suggestions, an
  * organisation for disclosure); prints the median, p95 and max in ms and
- * the answer's length. Run it under GNU time for the peak RSS
+ * the answer's length. A disclosure's ledger rows with --rows: all in
+ * the JSON (the default), stream (handed over one by one, as the
+ * command line takes them; counted in the length) or page (the web
+ * page's 100). Run it under GNU time for the peak RSS
  * (tools/bench/needs.sh). */
 #include "huzhu/node.h"
 
@@ -369,13 +373,25 @@ static int fill(const char *dir, int argc, char **argv)
     return 0;
 }
 
+/* The rows a disclosure hands over one by one (--rows stream), counted
+ * and measured as the command line would write them, never kept. */
+static int count_row(void *data, const char *json, struct hz_err *err)
+{
+    (void)err;
+    *(size_t *)data += strlen(json) + 1;
+    return 0;
+}
+
 static int time_report(const char *dir, const char *report, int argc,
                        char **argv)
 {
-    const char *id = NULL;
-    for (int i = 0; i + 1 < argc; i++)
+    const char *id = NULL, *rows = "all";
+    for (int i = 0; i + 1 < argc; i++) {
         if (strcmp(argv[i], "--id") == 0)
             id = argv[i + 1];
+        if (strcmp(argv[i], "--rows") == 0)
+            rows = argv[i + 1];
+    }
     unsigned runs = opt(argc, argv, "--runs", 20);
     if (runs < 1)
         runs = 1;
@@ -388,12 +404,19 @@ static int time_report(const char *dir, const char *report, int argc,
     size_t len = 0;
     for (unsigned i = 0; i < runs; i++) {
         struct hz_report_opts o = {.id = id, .now = T0};
+        size_t streamed = 0;
+        if (strcmp(rows, "stream") == 0) {
+            o.rows_fn = count_row;
+            o.rows_data = &streamed;
+        } else if (strcmp(rows, "page") == 0) {
+            o.rows_limit = 100; /* the web page's */
+        }
         char *json = NULL;
         double t0 = bench_now_ms();
         if (hz_node_report(node, report, &o, &json, &err) != 0)
             die(report, &err);
         t[i] = bench_now_ms() - t0;
-        len = strlen(json);
+        len = strlen(json) + streamed;
         hz_free_string(json);
     }
     qsort(t, runs, sizeof *t, bench_cmp_double);
@@ -412,7 +435,7 @@ int main(int argc, char **argv)
     if (argc < 3 || hz_init() != 0) {
         fprintf(stderr, "usage: hz_bench_needs fill DIR [options]\n"
                         "       hz_bench_needs time DIR REPORT [--id ID]"
-                        " [--runs N]\n");
+                        " [--runs N] [--rows all|stream|page]\n");
         return 2;
     }
     if (strcmp(argv[1], "fill") == 0)

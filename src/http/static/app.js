@@ -396,6 +396,9 @@ const T = {
   dc_village: ['村/社区', 'Village'],
   dc_households: ['受助户数', 'Households paid'],
   dc_none_village: ['(未填写)', '(none)'],
+  dc_uses_page: ['第 {a}–{b} 条，共 {n} 条；完整清单请下载 CSV 或 XLSX', 'rows {a}–{b} of {n}; the CSV and XLSX downloads have them all'],
+  dc_prev: ['上一页', 'Previous'],
+  dc_next: ['下一页', 'Next'],
   dl_dis_csv: ['下载 CSV', 'Download CSV'],
   dl_dis_xlsx: ['下载 XLSX', 'Download XLSX'],
   nd_title: ['需求与供给', 'Needs and offers'],
@@ -2261,7 +2264,9 @@ pages.needs = async (main) => {
 /* ---- 捐赠公示: the donation disclosure of the township or of one
  * organisation (proto/reports.md, "Donation disclosure"; the route
  * /api/reports/disclosure[/csv|/xlsx][?org=ID] gives what huzhu report
- * disclosure gives). No personal data of recipients reaches it. */
+ * disclosure gives, the uses a page at a time: #/disclosure/ORG/OFFSET).
+ * No personal data of recipients reaches it. */
+const DC_PAGE = 100;
 
 function yuanText(fen) {
   const a = Math.abs(fen || 0);
@@ -2271,7 +2276,10 @@ function yuanText(fen) {
 pages.disclosure = async (main, arg) => {
   const org = arg && /^[0-9a-f]{32}$/.test(arg) ? arg : '';
   const q = org ? '?org=' + org : '';
-  const [rr, os] = await Promise.all([api('GET', '/api/reports/disclosure' + q),
+  const off = Math.max(0, parseInt((location.hash.split('/')[3] || ''), 10) || 0);
+  const page = (o) => '#/disclosure/' + org + '/' + o;
+  const [rr, os] = await Promise.all([api('GET', '/api/reports/disclosure?limit=' + DC_PAGE + '&offset=' + off +
+      (org ? '&org=' + org : '')),
     api('GET', '/api/organisations?limit=1000')]);
   if (!rr.ok) { main.replaceChildren(socialNav('disclosure'), el('div', {class: 'err'}, msg(rr.data.error))); return; }
   const r = rr.data;
@@ -2299,6 +2307,12 @@ pages.disclosure = async (main, arg) => {
     table('dc-uses', ['dc_kind', 'dc_currency', 'dc_amount', 'dc_purpose', 'dc_village'],
       r.ledger.map((x) => [enumLabel('ledger', 'kind', x.kind), cur(x.currency), yuanText(x.amount), x.purpose,
         x.village || t('dc_none_village')])),
+    r.ledger_count > r.ledger.length ? el('p', {class: 'row no-print', id: 'dc-uses-page'},
+      t('dc_uses_page').replace('{a}', r.ledger.length ? off + 1 : 0).replace('{b}', off + r.ledger.length)
+        .replace('{n}', r.ledger_count),
+      off > 0 ? el('a', {class: 'btn', href: page(Math.max(0, off - DC_PAGE)), id: 'dc-prev'}, t('dc_prev')) : null,
+      off + r.ledger.length < r.ledger_count ? el('a', {class: 'btn', href: page(off + DC_PAGE), id: 'dc-next'},
+        t('dc_next')) : null) : null,
     el('h2', {text: t('dc_villages')}),
     table('dc-villages', ['dc_village', 'dc_currency', 'dc_households', 'dc_used'],
       r.villages.map((x) => [x.village || t('dc_none_village'), cur(x.currency), x.households, yuanText(x.amount)])));

@@ -24,59 +24,77 @@
 #include <string.h>
 
 /* clang-format off */
-/* Each part of the disclosure takes the donations' rows (viewsql.h): all
- * of them, or those of the organisation ?1 with only their ledger rows
- * read (by the ledger's donation index), not the whole ledger's sums. */
+/* The disclosure is one query whose rows feed its four parts: the
+ * donations' rows (viewsql.h: all of them, or those of the organisation
+ * ?1 with only their ledger rows read, by the ledger's donation index)
+ * are summed once (ds) and read by the totals, the donations and the
+ * uses; the uses with their places (lv) once, and read by the ledger list
+ * and the villages. Each row is (part, the row as a JSON object, the
+ * part's sort keys): the ledger list goes to its reader row by row as
+ * SQLite makes it, never held whole. (Four queries, one per part, summed
+ * the whole ledger six times: BENCHMARKS.md, "Needs, offers and
+ * donations".) */
 
-/* The donations a disclosure lists: every one that is no correction,
- * except a reversed one that nothing uses. */
-#define LISTED " (reversed_by IS NULL OR transactions > 0) "
+/* The parts, numbered as the query's first column numbers them. */
+enum { PART_TOTALS, PART_DONATIONS, PART_LEDGER, PART_VILLAGES, N_PARTS };
 
-#define DISCLOSED_DONATIONS(rows)                                              \
-    rows "SELECT donation, time, kind, currency, amount, received,"   \
-    " reversed_by IS NOT NULL AS reversed, anonymous, CASE WHEN anonymous"     \
-    " THEN NULL ELSE coalesce(donor_org_name, donor) END AS donor, goods,"     \
-    " qty, organisation, organisation_name, restriction, reference,"           \
-    " committed, disbursed, spent, used, balance, overdrawn, transactions"     \
-    " FROM donation_sums WHERE" LISTED "ORDER BY time, donation"
+/* An id (a blob, or NULL) as db_rows_json gives it: lowercase hex, or
+ * null. json_object() takes no blob. */
+#define JID(x) "nullif(lower(hex(" x ")), '')"
 
-#define DISCLOSED_TOTALS(rows)                                                 \
-    rows "SELECT currency, sum(reversed_by IS NULL) AS donations,"    \
-    " " ISUM("received") " AS received, " ISUM("committed") " AS committed, " \
-    ISUM("disbursed") " AS disbursed, " ISUM("spent") " AS spent, "            \
-    ISUM("used") " AS used, " ISUM("balance") " AS balance,"                   \
-    " sum(overdrawn) AS overdrawn"                                             \
-    " FROM donation_sums WHERE" LISTED "GROUP BY currency"                     \
-    " ORDER BY currency <> 'CNY', currency"
-
-/* The effective ledger rows of the listed donations, each with its
- * place: its village, else the village of the household its relief
- * payment paid (the household itself never leaves this query). */
-#define LEDGER_PLACES(rows)                                                    \
-    rows ", lv AS (SELECT l.id, l.time, l.kind, l.donation,"          \
+/* The donations a disclosure lists (ds): every one that is no
+ * correction, except a reversed one that nothing uses. The effective
+ * ledger rows of the listed donations, each with its place (lv): its
+ * village, else the village of the household its relief payment paid
+ * (the household itself never leaves this query, only counted). */
+#define DISCLOSED_BASE(rows)                                                   \
+    rows ", ds AS MATERIALIZED (SELECT * FROM donation_sums"                   \
+    " WHERE reversed_by IS NULL OR transactions > 0), "                        \
+    "lv AS MATERIALIZED (SELECT l.id, l.time, l.kind, l.donation,"             \
     " l.amount, d.currency, l.purpose, l.organisation, l.reference,"           \
     " l.relief, l.stock_move, l.match, coalesce(l.village, h.village) AS"      \
-    " place, rf.household AS hh FROM lx l JOIN donation_sums d"                \
-    " ON d.donation = l.donation AND" LISTED "LEFT JOIN v_relief rf"           \
+    " place, rf.household AS hh FROM lx l JOIN ds d"                           \
+    " ON d.donation = l.donation LEFT JOIN v_relief rf"                        \
     " ON rf.id = l.relief LEFT JOIN e_households h ON h.id = rf.household) "
 
-#define DISCLOSED_LEDGER(rows)                                                 \
-    LEDGER_PLACES(rows) "SELECT lv.id AS tx, lv.time, lv.kind, lv.donation,"         \
-    " lv.amount, lv.currency, lv.purpose, lv.place AS village,"                \
-    " o.name AS organisation_name, lv.reference,"                              \
-    " lv.relief IS NOT NULL AS relief_payment,"                                \
-    " lv.stock_move IS NOT NULL AS stock_move, lv.match IS NOT NULL AS"        \
-    " matched FROM lv LEFT JOIN e_organisations o ON o.id = lv.organisation"   \
-    " AND o.deleted = 0 ORDER BY lv.time, lv.id"
-
-/* What was used per village: households paid relief (counted, never
- * named), the amount and the number of transactions. */
-#define DISCLOSED_VILLAGES(rows)                                               \
-    LEDGER_PLACES(rows) "SELECT coalesce(place, '') AS village, currency,"           \
-    " count(DISTINCT hh) AS households, " ISUM("amount") " AS amount,"          \
-    " count(*) AS transactions FROM lv"                                        \
-    " WHERE kind IN ('disbursement', 'expenditure') GROUP BY 1, 2"             \
-    " ORDER BY 1 = '', 1, 2"
+/* The totals per currency (CNY first), each listed donation by time, each
+ * use by time, and per village (none last) and currency the
+ * disbursements and expenditures: households paid (counted, never
+ * named), the amount and the number of transactions (grouped by columns
+ * 4 and 5, the place and the currency, to keep the text within C's 4,095
+ * bytes). */
+#define DISCLOSED(rows)                                                        \
+    DISCLOSED_BASE(rows)                                                       \
+    "SELECT 0, json_object('currency', currency,"                              \
+    " 'donations', sum(reversed_by IS NULL), 'received', " ISUM("received")    \
+    ", 'committed', " ISUM("committed") ", 'disbursed', " ISUM("disbursed")    \
+    ", 'spent', " ISUM("spent") ", 'used', " ISUM("used") ", 'balance', "      \
+    ISUM("balance") ", 'overdrawn', sum(overdrawn)),"                          \
+    " currency <> 'CNY', currency, NULL FROM ds GROUP BY currency"             \
+    " UNION ALL SELECT 1, json_object('donation', " JID("donation") ","        \
+    " 'time', time, 'kind', kind, 'currency', currency, 'amount', amount,"     \
+    " 'received', received, 'reversed', reversed_by IS NOT NULL,"              \
+    " 'anonymous', anonymous, 'donor', CASE WHEN anonymous THEN NULL"          \
+    " ELSE coalesce(donor_org_name, donor) END, 'goods', goods, 'qty', qty,"   \
+    " 'organisation', " JID("organisation") ", 'organisation_name',"           \
+    " organisation_name, 'restriction', restriction, 'reference', reference,"  \
+    " 'committed', committed, 'disbursed', disbursed, 'spent', spent,"         \
+    " 'used', used, 'balance', balance, 'overdrawn', overdrawn,"               \
+    " 'transactions', transactions), time, donation, NULL FROM ds"             \
+    " UNION ALL SELECT 2, json_object('tx', " JID("lv.id") ", 'time', lv.time,"\
+    " 'kind', lv.kind, 'donation', " JID("lv.donation") ", 'amount',"          \
+    " lv.amount, 'currency', lv.currency, 'purpose', lv.purpose, 'village',"   \
+    " lv.place, 'organisation_name', o.name, 'reference', lv.reference,"       \
+    " 'relief_payment', lv.relief IS NOT NULL, 'stock_move', lv.stock_move"    \
+    " IS NOT NULL, 'matched', lv.match IS NOT NULL), lv.time, lv.id, NULL"     \
+    " FROM lv LEFT JOIN e_organisations o ON o.id = lv.organisation"           \
+    " AND o.deleted = 0"                                                       \
+    " UNION ALL SELECT 3, json_object('village', coalesce(place, ''),"         \
+    " 'currency', currency, 'households', count(DISTINCT hh), 'amount', "      \
+    ISUM("amount") ", 'transactions', count(*)), coalesce(place, '') = '',"    \
+    " coalesce(place, ''), currency FROM lv"                                   \
+    " WHERE kind IN ('disbursement', 'expenditure')"                           \
+    " GROUP BY 4, 5 ORDER BY 1, 3, 4, 5"
 /* clang-format on */
 
 static int id_arg(const char *hex, uint8_t *id, struct hz_err *err)
@@ -103,6 +121,41 @@ static int organisation_of(hz_node *n, const uint8_t *id, json_t **out,
     return rv;
 }
 
+/* The parts as the query gives them: the ledger's rows to the caller's
+ * rows_fn, or the page of them asked for, into the arrays. */
+struct parts {
+    const struct hz_report_opts *o;
+    json_t *part[N_PARTS];
+    uint64_t n_ledger;
+};
+
+static int part_row(void *data, sqlite3_stmt *st, struct hz_err *err)
+{
+    struct parts *p = data;
+    int part = sqlite3_column_int(st, 0);
+    const char *text = (const char *)sqlite3_column_text(st, 1);
+    HZ_ASSERT(part >= 0);
+    HZ_ASSERT(part < N_PARTS);
+    if (text == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "disclosure");
+    if (part == PART_LEDGER) {
+        const struct hz_report_opts *o = p->o;
+        uint64_t i = p->n_ledger++;
+        if (o->rows_fn != NULL)
+            return o->rows_fn(o->rows_data, text, err);
+        if (o->rows_limit > 0 &&
+            (i < o->rows_offset || i - o->rows_offset >= o->rows_limit))
+            return 0;
+    }
+    json_error_t je;
+    json_t *row = json_loads(text, 0, &je);
+    if (row == NULL)
+        return hz_err_set(err, HZ_ECORRUPT, "disclosure: %s", je.text);
+    return json_array_append_new(p->part[part], row) == 0
+               ? 0
+               : hz_err_set(err, HZ_ENOMEM, "disclosure");
+}
+
 int donations_disclosure(hz_node *n, const struct hz_report_opts *o,
                          json_t **out, struct hz_err *err)
 {
@@ -113,32 +166,30 @@ int donations_disclosure(hz_node *n, const struct hz_report_opts *o,
     if (rv == 0 && o->id != NULL)
         rv = organisation_of(n, id, &org, err);
     const struct db_arg by = o->id != NULL ? DB_ROW(id) : DB_NULL;
-    static const char *const sql[2][4] = {
-        {DISCLOSED_TOTALS(DONATION_ROWS), DISCLOSED_DONATIONS(DONATION_ROWS),
-         DISCLOSED_LEDGER(DONATION_ROWS), DISCLOSED_VILLAGES(DONATION_ROWS)},
-        {DISCLOSED_TOTALS(DONATION_ROWS_OF_ORG),
-         DISCLOSED_DONATIONS(DONATION_ROWS_OF_ORG),
-         DISCLOSED_LEDGER(DONATION_ROWS_OF_ORG),
-         DISCLOSED_VILLAGES(DONATION_ROWS_OF_ORG)}};
-    static const char *const keys[] = {"totals", "donations", "ledger",
-                                       "villages"};
-    json_t *parts[4] = {NULL, NULL, NULL, NULL};
-    for (size_t i = 0; i < 4; i++) {
-        parts[i] = json_array();
-        if (rv == 0)
-            rv = db_rows_json(&n->db, sql[o->id != NULL][i], DB_ARGS(by),
-                              parts[i], err);
-    }
+    static const char *const sql[2] = {DISCLOSED(DONATION_ROWS),
+                                       DISCLOSED(DONATION_ROWS_OF_ORG)};
+    static const char *const keys[N_PARTS] = {"totals", "donations", "ledger",
+                                              "villages"};
+    struct parts p = {.o = o};
+    for (size_t i = 0; i < N_PARTS; i++)
+        p.part[i] = json_array();
+    if (rv == 0)
+        rv =
+            db_each(&n->db, sql[o->id != NULL], DB_ARGS(by), part_row, &p, err);
     if (rv == 0) {
         *out = json_pack("{s:s, s:I, s:O?}", "report", "disclosure", "made",
                          (json_int_t)o->now, "organisation", org);
-        for (size_t i = 0; *out != NULL && i < 4; i++)
-            json_object_set(*out, keys[i], parts[i]);
+        for (size_t i = 0; *out != NULL && i < N_PARTS; i++)
+            if (i != PART_LEDGER || o->rows_fn == NULL)
+                json_object_set(*out, keys[i], p.part[i]);
+        if (*out != NULL)
+            json_object_set_new(*out, "ledger_count",
+                                json_integer((json_int_t)p.n_ledger));
         if (*out == NULL)
             rv = hz_err_set(err, HZ_ENOMEM, "disclosure");
     }
-    for (size_t i = 0; i < 4; i++)
-        json_decref(parts[i]);
+    for (size_t i = 0; i < N_PARTS; i++)
+        json_decref(p.part[i]);
     json_decref(org);
     return rv;
 }

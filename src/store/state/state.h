@@ -244,8 +244,9 @@ int needs_check_write(struct hz_node *n, const struct op *o,
 /* "disclosure": the public disclosure of the donations received by
  * organisation @o->id (HZ_ENOTFOUND when it is no live row), or of all:
  * {report, made, organisation, totals (per currency), donations, ledger,
- * villages}, with no personal data of recipients (proto/reports.md,
- * "Donation disclosure"). */
+ * villages, ledger_count}, with no personal data of recipients
+ * (proto/reports.md, "Donation disclosure"); the ledger's rows to
+ * @o->rows_fn instead, or a page of them (@o->rows_offset, rows_limit). */
 int donations_disclosure(hz_node *n, const struct hz_report_opts *o,
                          json_t **out, struct hz_err *err);
 /* A donations or ledger insert of a local action: a ledger row names a
