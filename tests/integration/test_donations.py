@@ -265,6 +265,39 @@ def disclosure_agrees_in_every_format_without_personal_data():
 
 
 @cases.case
+def a_household_paid_twice_through_a_merge_counts_once():
+    """Relief paid to two records of one family, each from a donation: the
+    disclosure counts the households paid per village through merges, as
+    every view counts a merged record as the one it stands for."""
+    with T.TempDir("donations-merge") as td:
+        n = node(td, "乡镇")
+        keep = n.js("household", "add", "--head", "测试户主", "--village",
+                    "东村")["id"]
+        dup = n.js("household", "add", "--head", "测试户主(重复)", "--village",
+                   "东村")["id"]
+        other = n.js("household", "add", "--head", "测试邻户", "--village",
+                     "东村")["id"]
+        d = n.out("donation", "add", "--kind", "money", "--amount", "1000",
+                  "--donor", "某企业")
+        for hh, cash in ((keep, "300"), (dup, "200"), (other, "100")):
+            r = n.out("relief", hh, "--method", "cash", "--cash", cash)
+            n.out("ledger", "spend", d, "--amount", cash, "--relief", r,
+                  "--purpose", "困难户救助")
+
+        def east():
+            return [(v["households"], v["amount"], v["transactions"])
+                    for v in n.js("report", "disclosure")["villages"]
+                    if v["village"] == "东村"]
+
+        T.check_eq(east(), [(3, 60000, 3)], "three records paid")
+        n.out("merge", "households", keep, dup)
+        T.check_eq(east(), [(2, 60000, 3)],
+                   "the duplicate counts as the record it stands for")
+        n.out("unmerge", "households", dup)
+        T.check_eq(east(), [(3, 60000, 3)], "and apart again once unmerged")
+
+
+@cases.case
 def concurrent_overdraw_flagged_on_both_nodes():
     with T.TempDir("donations") as td:
         a = node(td, "甲")

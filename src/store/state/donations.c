@@ -53,7 +53,8 @@ enum { PART_TOTALS, PART_DONATIONS, PART_LEDGER, PART_VILLAGES, N_PARTS };
     "lv AS MATERIALIZED (SELECT l.id, l.time, l.kind, l.donation,"             \
     " l.amount, d.currency, l.purpose, l.organisation, l.reference,"           \
     " l.relief, l.stock_move, l.match, coalesce(l.village, h.village) AS"      \
-    " place, rf.household AS hh FROM lx l JOIN ds d"                           \
+    " place, " REP_OF("h", "e_households", "rf.household") " AS hh"            \
+    " FROM lx l JOIN ds d"                           \
     " ON d.donation = l.donation LEFT JOIN v_relief rf"                        \
     " ON rf.id = l.relief LEFT JOIN e_households h ON h.id = rf.household) "
 
@@ -63,8 +64,7 @@ enum { PART_TOTALS, PART_DONATIONS, PART_LEDGER, PART_VILLAGES, N_PARTS };
  * named), the amount and the number of transactions (grouped by columns
  * 4 and 5, the place and the currency, to keep the text within C's 4,095
  * bytes). */
-#define DISCLOSED(rows)                                                        \
-    DISCLOSED_BASE(rows)                                                       \
+#define DISCLOSED_SELECT                                                       \
     "SELECT 0, json_object('currency', currency,"                              \
     " 'donations', sum(reversed_by IS NULL), 'received', " ISUM("received")    \
     ", 'committed', " ISUM("committed") ", 'disbursed', " ISUM("disbursed")    \
@@ -166,16 +166,27 @@ int donations_disclosure(hz_node *n, const struct hz_report_opts *o,
     if (rv == 0 && o->id != NULL)
         rv = organisation_of(n, id, &org, err);
     const struct db_arg by = o->id != NULL ? DB_ROW(id) : DB_NULL;
-    static const char *const sql[2] = {DISCLOSED(DONATION_ROWS),
-                                       DISCLOSED(DONATION_ROWS_OF_ORG)};
+    /* the query in two pieces, each within the 4,095 bytes of a string
+     * literal C guarantees */
+    static const char *const base[2] = {DISCLOSED_BASE(DONATION_ROWS),
+                                        DISCLOSED_BASE(DONATION_ROWS_OF_ORG)};
+    const char *pick = base[o->id != NULL];
+    size_t len = strlen(pick);
+    char *sql = malloc(len + sizeof DISCLOSED_SELECT);
+    if (rv == 0 && sql == NULL)
+        rv = hz_err_set(err, HZ_ENOMEM, "disclosure");
+    if (sql != NULL) {
+        memcpy(sql, pick, len);
+        memcpy(sql + len, DISCLOSED_SELECT, sizeof DISCLOSED_SELECT);
+    }
     static const char *const keys[N_PARTS] = {"totals", "donations", "ledger",
                                               "villages"};
     struct parts p = {.o = o};
     for (size_t i = 0; i < N_PARTS; i++)
         p.part[i] = json_array();
     if (rv == 0)
-        rv =
-            db_each(&n->db, sql[o->id != NULL], DB_ARGS(by), part_row, &p, err);
+        rv = db_each(&n->db, sql, DB_ARGS(by), part_row, &p, err);
+    free(sql);
     if (rv == 0) {
         *out = json_pack("{s:s, s:I, s:O?}", "report", "disclosure", "made",
                          (json_int_t)o->now, "organisation", org);

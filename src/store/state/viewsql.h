@@ -252,7 +252,8 @@
     DONATION_ROWS_WHERE(" AND x.donation IN (SELECT id FROM v_donations"      \
                         " WHERE organisation = ?1)")
 #define DONATION_ROWS_WHERE(lx_and)                                            \
-    "WITH lx AS (" EFFECTIVE("v_ledger") lx_and "), "                          \
+    "WITH RECURSIVE " MERGE_ENDS("h", "e_households") ", "                    \
+    "lx AS (" EFFECTIVE("v_ledger") lx_and "), "                               \
     "ls AS (SELECT donation, " ISUM("CASE WHEN kind = 'commitment' THEN"       \
     " amount ELSE 0 END") " AS committed, " ISUM("CASE WHEN kind ="            \
     " 'disbursement' THEN amount ELSE 0 END") " AS disbursed, "                \
