@@ -2354,7 +2354,7 @@ function donationForm(orgs, org) {
  * ledger commit|disburse|spend writes it) from @donations (the view
  * donations), for coordinators. The node refuses more than is left
  * (schema.md, "Donations and their use"); its refusal is shown under
- * the amount, with what the page knows is left. */
+ * the field it names, the amount with what the page knows is left. */
 function ledgerForm(donations, org) {
   const pre = 'lg-';
   const cur = (c) => enumLabel('donations', 'currency', c) || c;
@@ -2389,8 +2389,8 @@ function ledgerForm(donations, org) {
       const left = Math.max(0, d.received - (body.kind === 'commitment' ? d.committed : d.used));
       const e = x.data.error || {};
       const over = (k) => T.dc_over_left[k].replace('{a}', yuanText(body.amount)).replace('{l}', yuanText(left));
-      showErrors(f, x.status === 422 && body.amount > left
-        ? {zh: e.zh + '：' + over(0), en: e.en + ' (' + over(1) + ')', field: 'amount'} : e);
+      showErrors(f, e.field === 'amount' && body.amount > left
+        ? Object.assign({}, e, {zh: e.zh + '：' + over(0), en: e.en + ' (' + over(1) + ')'}) : e);
       return;
     }
     banner(t('saved'));
