@@ -58,9 +58,42 @@ static void ok(struct api_res *out, int status, json_t *body)
     out->body = body != NULL ? body : json_object();
 }
 
-/* A failure of the library, as the API says it. */
+/* The length of the word of lowercase letters and '_' that @s begins
+ * with when ": " follows it, else 0. */
+static size_t head_word(const char *s)
+{
+    size_t i = 0;
+    while ((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_')
+        i++;
+    return s[i] == ':' && s[i + 1] == ' ' ? i : 0;
+}
+
+/* The column a refusal names, as the node's checks of a write say it
+ * ("ledger: amount: more than the donation has left ..."): a table of
+ * the registry, then one of its columns; into @field (@len bytes),
+ * empty when the message names none. */
+static void msg_field(const char *msg, char *field, size_t len)
+{
+    field[0] = '\0';
+    size_t nt = head_word(msg);
+    const struct table_def *t =
+        nt > 0 ? schema_table(schema_current(), (const uint8_t *)msg, nt)
+               : NULL;
+    if (t == NULL)
+        return;
+    const char *c = msg + nt + 2;
+    size_t nc = head_word(c);
+    if (nc > 0 && nc < len && schema_col(t, (const uint8_t *)c, nc) >= 0) {
+        memcpy(field, c, nc);
+        field[nc] = '\0';
+    }
+}
+
+/* A failure of the library, as the API says it; a value refused names
+ * the column its message names, so a form shows it there. */
 static void refuse_hz(struct api_res *out, int rv, const struct hz_err *err)
 {
+    char field[HZ_ERR_MSG_MAX];
     char en[HZ_ERR_MSG_MAX + 64];
     snprintf(en, sizeof en, "%s%s%s", hz_strerror(rv),
              err->msg[0] != '\0' ? ": " : "", err->msg);
@@ -75,7 +108,9 @@ static void refuse_hz(struct api_res *out, int rv, const struct hz_err *err)
     case HZ_ESCHEMA:
     case HZ_EINVAL:
     case HZ_ETOOBIG:
-        refuse(out, 422, "bad_value", NULL, "输入的内容不被接受", en);
+        msg_field(err->msg, field, sizeof field);
+        refuse(out, 422, "bad_value", field[0] != '\0' ? field : NULL,
+               "输入的内容不被接受", en);
         break;
     case HZ_ECONFLICT:
         refuse(out, 409, "conflict", NULL, "该编号已用于不同的内容", en);

@@ -86,9 +86,9 @@ async function noSideways(page, what) {
   assert.ok(sw <= cw, `${what}: no horizontal scrolling at 360 px (${sw} > ${cw})`);
 }
 
-// A desktop page logged in as the admin, its script errors and server
-// errors collected, every dialog accepted.
-async function adminPage(extra) {
+// A desktop page logged in as the admin (or the account @who), its
+// script errors and server errors collected, every dialog accepted.
+async function adminPage(extra, who) {
   const ctx = await browser.newContext(Object.assign({viewport: {width: 1280, height: 900}, locale: 'zh-CN'}, extra));
   const page = await ctx.newPage();
   const errors = [];
@@ -96,11 +96,27 @@ async function adminPage(extra) {
   page.on('response', (r) => { if (r.status() >= 500) errors.push(`${r.status()} ${r.url()}`); });
   page.on('dialog', (d) => d.accept());
   await page.goto(base + '/');
-  await page.fill('#l-name', '王芳');
+  await page.fill('#l-name', who || '王芳');
   await page.fill('#l-pw', PW);
   await page.click('#login button[type=submit]');
   await page.waitForSelector('#q');
   return {ctx, page, errors};
+}
+
+// The disclosure's CSV offered by the page, its 合计 section's first row:
+// 币种, 笔数, 接收, 分配, 拨付, 支出, 使用, 结余, 超支.
+async function csvTotals(page) {
+  const href = await page.getAttribute('#dl-dis-csv', 'href');
+  const csv = await page.evaluate(async (h) => (await fetch(h)).text(), href);
+  const lines = csv.split('\r\n');
+  const i = lines.indexOf('"合计"');
+  return lines[i + 2].split(',').map((c) => c.replace(/"/g, ''));
+}
+
+// The first row of the page's totals (#dc-totals) as its cells' texts.
+async function shownTotals(page) {
+  return (await page.$$eval('#dc-totals tr', (rows) =>
+    rows.slice(1).map((r) => [...r.querySelectorAll('td')].map((c) => c.textContent))))[0];
 }
 
 async function shot(page, name) {
@@ -761,17 +777,8 @@ test('donations disclosed: the page 捐赠公示 shows the totals of its CSV, fo
   await page.click('a[href="#/more"]');
   await page.click('#social-nav a[href="#/disclosure"]');
   await page.waitForSelector('#dc-totals');
-  // The CSV the page offers, its 合计 section: 币种, 笔数, 接收, 分配, 拨付, 支出, 使用, 结余, 超支
-  const totalsOf = async (href) => {
-    const csv = await page.evaluate(async (h) => (await fetch(h)).text(), href);
-    const lines = csv.split('\r\n');
-    const i = lines.indexOf('"合计"');
-    return lines[i + 2].split(',').map((c) => c.replace(/"/g, ''));
-  };
-  const shown = async () => (await page.$$eval('#dc-totals tr', (rows) =>
-    rows.slice(1).map((r) => [...r.querySelectorAll('td')].map((c) => c.textContent))))[0];
-  let csv = await totalsOf(await page.getAttribute('#dl-dis-csv', 'href'));
-  let row = await shown();
+  let csv = await csvTotals(page);
+  let row = await shownTotals(page);
   assert.deepEqual([row[0], row[2], row[4], row[5]], [csv[0], csv[2], csv[6], csv[7]],
     'currency, received, used and balance as the CSV says them');
   assert.deepEqual([row[2], row[4], row[5]], ['1050.00', '400.50', '649.50'], 'the township\'s totals');
@@ -791,8 +798,8 @@ test('donations disclosed: the page 捐赠公示 shows the totals of its CSV, fo
   await page.selectOption('#dc-org', org);
   await page.waitForFunction((o) => location.hash === '#/disclosure/' + o, org);
   await page.waitForSelector('#dc-donations:not(:has-text("匿名"))');
-  csv = await totalsOf(await page.getAttribute('#dl-dis-csv', 'href'));
-  row = await shown();
+  csv = await csvTotals(page);
+  row = await shownTotals(page);
   assert.deepEqual([row[2], row[4], row[5]], [csv[2], csv[6], csv[7]], 'the organisation\'s, as its CSV');
   assert.deepEqual([row[2], row[4], row[5]], ['1000.00', '400.50', '599.50'], 'its own donation alone');
   await page.setViewportSize({width: 360, height: 740});
@@ -800,6 +807,94 @@ test('donations disclosed: the page 捐赠公示 shows the totals of its CSV, fo
   await shot(page, 'phone-disclosure');
   assert.deepEqual(errors, [], 'no script or server errors');
   await ctx.close();
+});
+
+test('donations recorded on the page: a donation and its use; an overdraw refused by the node, a wrong amount by the page; a viewer sees no forms', async () => {
+  hz(A, ['user', 'add', '测试协调员', '--role', 'coordinator'], PW + '\n');
+  hz(A, ['user', 'add', '测试观察员', '--role', 'viewer'], PW + '\n');
+  const org = hz(A, ['org', 'add', '--name', '测试慈善总会', '--kind', 'social_org']);
+  const {ctx, page, errors} = await adminPage({viewport: {width: 360, height: 740}}, '测试协调员');
+  await page.click('a[href="#/more"]');
+  await page.click('#social-nav a[href="#/disclosure"]');
+  await page.waitForSelector('#dc-org');
+  await page.selectOption('#dc-org', org);
+  await page.waitForFunction((o) => location.hash === '#/disclosure/' + o, org);
+  await page.waitForSelector(`#donation-add [name=organisation] option[value="${org}"][selected]`, {state: 'attached'});
+  assert.equal(await page.inputValue('#donation-add [name=organisation]'), org,
+    'received by the organisation whose disclosure is shown');
+  // amounts that are no sum in yuan are refused on the page, nothing sent
+  const entries = () => hzJson(A, ['status']).entries;
+  let before = entries();
+  await page.fill('#donation-add [name=donor]', '测试爱心企业');
+  for (const bad of ['1.234', '-5', 'abc', '0', '']) {
+    await page.fill('#donation-add [name=amount]', bad);
+    await page.click('#donation-add button[type=submit]');
+    await page.waitForSelector('#donation-add [name=amount] + .err');
+    assert.match(await page.textContent('#donation-add .err'), /金额须为正数\(元\)，最多两位小数/, `"${bad}" refused`);
+  }
+  assert.deepEqual(entries(), before, 'nothing written');
+  // 100.00 yuan received, written as 10000 fen
+  await page.fill('#donation-add [name=amount]', '100.00');
+  await page.fill('#donation-add [name=reference]', '测试收据-001');
+  await page.fill('#donation-add [name=restriction]', '测试饮用水');
+  await page.click('#donation-add button[type=submit]');
+  await page.waitForSelector('#dc-donations:has-text("测试爱心企业")');
+  const dn = hzJson(A, ['donation', 'ls', '--org', org]);
+  assert.equal(dn.length, 1, 'one donation written');
+  assert.deepEqual([dn[0].kind, dn[0].amount, dn[0].currency, dn[0].donor, dn[0].reference, dn[0].restriction],
+    ['money', 10000, 'CNY', '测试爱心企业', '测试收据-001', '测试饮用水'], 'as huzhu donation add would write it');
+  // an expenditure of 30.00 from it
+  await page.selectOption('#ledger-add [name=donation]', dn[0].donation);
+  assert.match(await page.textContent(`#ledger-add option[value="${dn[0].donation}"]`), /测试爱心企业 · 100\.00 .* · 结余 100\.00/,
+    'the donation listed with its donor, amount and balance');
+  await page.selectOption('#ledger-add [name=kind]', 'expenditure');
+  await page.fill('#ledger-add [name=amount]', '30.00');
+  await page.fill('#ledger-add [name=purpose]', '测试购买饮用水');
+  await page.fill('#ledger-add [name=village]', '测试河西村');
+  await page.click('#ledger-add button[type=submit]');
+  await page.waitForSelector('#dc-uses:has-text("测试购买饮用水")');
+  const uses = hzJson(A, ['ledger', 'ls', '--donation', dn[0].donation]);
+  assert.deepEqual(uses.map((x) => [x.kind, x.amount, x.purpose, x.village]),
+    [['expenditure', 3000, '测试购买饮用水', '测试河西村']], 'one expenditure of 3000 fen');
+  const csv = await csvTotals(page);
+  const row = await shownTotals(page);
+  assert.deepEqual([row[2], row[4], row[5]], ['100.00', '30.00', '70.00'], 'received, used, balance');
+  assert.deepEqual([row[0], row[2], row[4], row[5]], [csv[0], csv[2], csv[6], csv[7]], 'as the CSV says them');
+  // 80.00 more is refused by the node, its message under the amount
+  before = entries();
+  await page.selectOption('#ledger-add [name=donation]', dn[0].donation);
+  await page.selectOption('#ledger-add [name=kind]', 'expenditure');
+  await page.fill('#ledger-add [name=amount]', '80.00');
+  await page.click('#ledger-add button[type=submit]');
+  await page.waitForSelector('#ledger-add [name=amount] + .err');
+  const err = await page.textContent('#ledger-add .err');
+  assert.match(err, /输入的内容不被接受/, 'the node\'s refusal');
+  assert.match(err, /金额 80\.00 元超过该捐赠尚可使用的 70\.00 元，未写入/, 'what was left');
+  assert.deepEqual(entries(), before, 'nothing written');
+  assert.equal(hzJson(A, ['ledger', 'ls', '--donation', dn[0].donation]).length, 1, 'still one use');
+  // the wrong amount on the use form too
+  await page.fill('#ledger-add [name=amount]', '1.234');
+  await page.click('#ledger-add button[type=submit]');
+  await page.waitForFunction(() => /最多两位小数/.test((document.querySelector('#ledger-add .err') || {}).textContent || ''));
+  assert.deepEqual(entries(), before, 'nothing written');
+  // English on the switch
+  await page.click('#lang');
+  await page.waitForSelector('#donation-add h2:has-text("Record a donation received")');
+  assert.match(await page.textContent('#ledger-add h2'), /Record a use of a donation/);
+  await page.click('#lang');
+  await page.waitForSelector('#donation-add h2:has-text("登记收到的捐赠")');
+  await noSideways(page, 'the donation forms');
+  await shot(page, 'phone-donation-forms');
+  assert.deepEqual(errors, [], 'no script or server errors');
+  await ctx.close();
+  // a viewer sees the disclosure, not the forms
+  const v = await adminPage({viewport: {width: 360, height: 740}}, '测试观察员');
+  await v.page.evaluate((o) => { location.hash = '#/disclosure/' + o; }, org);
+  await v.page.waitForSelector('#dc-donations:has-text("测试爱心企业")');
+  assert.equal(await v.page.$('#donation-add'), null, 'no donation form for a viewer');
+  assert.equal(await v.page.$('#ledger-add'), null, 'no use form for a viewer');
+  assert.deepEqual(v.errors, [], 'no script or server errors');
+  await v.ctx.close();
 });
 
 test('warnings to every household: a cadre on a phone works through the unreached list until it is empty', async () => {

@@ -1908,10 +1908,13 @@ def donations_and_their_disclosure():
                                  "amount": 30050, "village": "东村",
                                  "purpose": "饮用水", "time": 1717200000})
             T.check_eq(s, 201, "spent")
-            refused(co, n, "POST", "/api/ledger",
-                    {"donation": d["id"], "kind": "disbursement",
-                     "amount": 70000, "time": 1717200000}, 422, "bad_value",
-                    "more than the donation has left", table="ledger")
+            js = refused(co, n, "POST", "/api/ledger",
+                         {"donation": d["id"], "kind": "disbursement",
+                          "amount": 70000, "time": 1717200000}, 422,
+                         "bad_value", "more than the donation has left",
+                         table="ledger")
+            T.check_eq(js["error"].get("field"), "amount",
+                       "the node's check names the amount, for the form")
             s, js, _, _ = viewer.req("GET", "/api/views/donations")
             T.check_eq((s, js), (200, n.js("donation", "ls")),
                        "the view as huzhu donation ls")

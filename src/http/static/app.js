@@ -401,6 +401,23 @@ const T = {
   dc_next: ['下一页', 'Next'],
   dl_dis_csv: ['下载 CSV', 'Download CSV'],
   dl_dis_xlsx: ['下载 XLSX', 'Download XLSX'],
+  dc_add: ['登记收到的捐赠', 'Record a donation received'],
+  dc_use_add: ['登记捐赠的使用', 'Record a use of a donation'],
+  dc_amount_yuan: ['金额(元；物资填折价)', 'Amount in yuan (goods: their value)'],
+  dc_use_yuan: ['金额(元)', 'Amount in yuan'],
+  dc_donor_name: ['捐赠方姓名或名称', 'Donor\'s name'],
+  dc_anonymous_ask: ['匿名捐赠(不公示捐赠方)', 'Anonymous (the donor is not disclosed)'],
+  dc_to_township: ['(空：全乡镇/街道)', '(empty: the township)'],
+  dc_time: ['接收时间', 'Received at'],
+  dc_pick: ['选择捐赠', 'Donation'],
+  dc_left: ['结余', 'left'],
+  dc_bad_amount: ['金额须为正数(元)，最多两位小数，如 1200 或 12.34', 'the amount is a positive sum in yuan with at most two decimals, such as 1200 or 12.34'],
+  dc_bad_time: ['请填写接收时间', 'say when it was received'],
+  dc_goods_what: ['物资捐赠请填写物资', 'say what goods were given'],
+  dc_money_goods: ['资金捐赠不填写物资', 'a money donation names no goods'],
+  dc_pick_one: ['请选择捐赠', 'pick a donation'],
+  dc_over_left: ['金额 {a} 元超过该捐赠尚可使用的 {l} 元，未写入', '{a} yuan is more than the {l} yuan the donation has left: nothing written'],
+  dc_no_personal: ['用途、村/社区和凭证号将公示：请勿填写受助人姓名、身份证号或电话', 'purpose, village and voucher are published: name no recipient, ID number or phone'],
   nd_title: ['需求与供给', 'Needs and offers'],
   nd_needs: ['需求', 'Needs'],
   nd_offers: ['供给', 'Offers'],
@@ -2273,14 +2290,124 @@ function yuanText(fen) {
   return (fen < 0 ? '-' : '') + Math.floor(a / 100) + '.' + String(a % 100).padStart(2, '0');
 }
 
+/* A form's amount in yuan as fen (fenOf: "12.34" is 1234), or null with
+ * the field's error shown: nothing but a positive sum with at most two
+ * decimals is sent. */
+function amountFen(form, name) {
+  const fen = fenOf(form.elements[name].value);
+  if (fen !== null && fen > 0) return fen;
+  showErrors(form, {zh: T.dc_bad_amount[0], en: T.dc_bad_amount[1], field: name});
+  return null;
+}
+
+/* A labelled input of a form whose ids begin with @pre. */
+function fieldIn(pre, name, label, attrs) {
+  return [el('label', {for: pre + name, text: label}), el('input', Object.assign({id: pre + name, name}, attrs || {}))];
+}
+
+function orgPick(pre, name, label, orgs, blank, chosen) {
+  return [el('label', {for: pre + name, text: label}), el('select', {id: pre + name, name}, el('option', {value: ''}, blank),
+    orgs.map((o) => el('option', {value: o.id, selected: o.id === chosen}, o.name || o.id)))];
+}
+
+/* The form that records a donation received (a donations row, as huzhu
+ * donation add writes it), for coordinators; @org the organisation whose
+ * disclosure is shown, picked as the receiver. */
+function donationForm(orgs, org) {
+  const pre = 'dn-';
+  const f = el('form', {class: 'card no-print', id: 'donation-add', novalidate: true},
+    el('h2', {text: t('dc_add')}),
+    el('label', {for: pre + 'kind', text: colLabel('donations', 'kind')}),
+    Object.assign(enumSelect('donations', 'kind', 'kind', false), {id: pre + 'kind'}),
+    fieldIn(pre, 'donor', t('dc_donor_name'), {autocomplete: 'off'}),
+    el('label', {class: 'check'}, el('input', {type: 'checkbox', name: 'anonymous'}), t('dc_anonymous_ask')),
+    orgPick(pre, 'donor_org', colLabel('donations', 'donor_org'), orgs, '', null),
+    fieldIn(pre, 'goods', colLabel('donations', 'goods')),
+    fieldIn(pre, 'amount', t('dc_amount_yuan'), {inputmode: 'decimal', autocomplete: 'off'}),
+    el('label', {for: pre + 'currency', text: colLabel('donations', 'currency')}),
+    Object.assign(enumSelect('donations', 'currency', 'currency', false), {id: pre + 'currency'}),
+    orgPick(pre, 'organisation', colLabel('donations', 'organisation'), orgs, t('dc_to_township'), org),
+    fieldIn(pre, 'restriction', colLabel('donations', 'restriction')),
+    fieldIn(pre, 'reference', colLabel('donations', 'reference')),
+    fieldIn(pre, 'time', t('dc_time'), {type: 'datetime-local', value: nowLocal(), required: true}),
+    el('p', {}, el('button', {type: 'submit', class: 'primary', text: t('save')})));
+  f.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = formObject(f);
+    const no = (k, field) => { showErrors(f, {zh: T[k][0], en: T[k][1], field}); };
+    if (body.kind === 'goods' && !body.goods) { no('dc_goods_what', 'goods'); return; }
+    if (body.kind === 'money' && body.goods) { no('dc_money_goods', 'goods'); return; }
+    body.amount = amountFen(f, 'amount');
+    if (body.amount === null) return;
+    body.time = secondsOf(f.elements.time.value);
+    if (body.time === null) { no('dc_bad_time', 'time'); return; }
+    if (f.elements.anonymous.checked) body.anonymous = true; else delete body.anonymous;
+    const x = await api('POST', '/api/donations', body);
+    if (!x.ok) { showErrors(f, x.data.error); return; }
+    banner(t('saved'));
+    load();
+  });
+  return f;
+}
+
+/* The form that records a use of a donation (a ledger row, as huzhu
+ * ledger commit|disburse|spend writes it) from @donations (the view
+ * donations), for coordinators. The node refuses more than is left
+ * (schema.md, "Donations and their use"); its refusal is shown under
+ * the field it names, the amount with what the page knows is left. */
+function ledgerForm(donations, org) {
+  const pre = 'lg-';
+  const cur = (c) => enumLabel('donations', 'currency', c) || c;
+  const live = donations.filter((d) => !d.reversed_by && (!org || d.organisation === org));
+  const byId = {};
+  for (const d of live) byId[d.donation] = d;
+  const f = el('form', {class: 'card no-print', id: 'ledger-add', novalidate: true},
+    el('h2', {text: t('dc_use_add')}),
+    el('label', {for: pre + 'donation', text: t('dc_pick')}),
+    el('select', {id: pre + 'donation', name: 'donation'}, el('option', {value: ''}, ''),
+      live.map((d) => el('option', {value: d.donation},
+        [d.anonymous ? t('dc_anonymous') : d.donor || d.donor_org_name || '-',
+          yuanText(d.received) + ' ' + cur(d.currency), t('dc_left') + ' ' + yuanText(d.balance)].join(' · ')))),
+    el('label', {for: pre + 'kind', text: colLabel('ledger', 'kind')}),
+    Object.assign(enumSelect('ledger', 'kind', 'kind', false), {id: pre + 'kind'}),
+    fieldIn(pre, 'amount', t('dc_use_yuan'), {inputmode: 'decimal', autocomplete: 'off'}),
+    fieldIn(pre, 'purpose', colLabel('ledger', 'purpose')),
+    fieldIn(pre, 'village', colLabel('ledger', 'village')),
+    fieldIn(pre, 'reference', colLabel('ledger', 'reference')),
+    el('p', {class: 'mute'}, t('dc_no_personal')),
+    el('p', {}, el('button', {type: 'submit', class: 'primary', text: t('save')})));
+  f.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = formObject(f);
+    if (!byId[body.donation]) { showErrors(f, {zh: T.dc_pick_one[0], en: T.dc_pick_one[1], field: 'donation'}); return; }
+    body.amount = amountFen(f, 'amount');
+    if (body.amount === null) return;
+    body.time = nowSec();
+    const x = await api('POST', '/api/ledger', body);
+    if (!x.ok) {
+      const d = byId[body.donation];
+      const left = Math.max(0, d.received - (body.kind === 'commitment' ? d.committed : d.used));
+      const e = x.data.error || {};
+      const over = (k) => T.dc_over_left[k].replace('{a}', yuanText(body.amount)).replace('{l}', yuanText(left));
+      showErrors(f, e.field === 'amount' && body.amount > left
+        ? Object.assign({}, e, {zh: e.zh + '：' + over(0), en: e.en + ' (' + over(1) + ')'}) : e);
+      return;
+    }
+    banner(t('saved'));
+    load();
+  });
+  return f;
+}
+
 pages.disclosure = async (main, arg) => {
   const org = arg && /^[0-9a-f]{32}$/.test(arg) ? arg : '';
   const q = org ? '?org=' + org : '';
   const off = Math.max(0, parseInt((location.hash.split('/')[3] || ''), 10) || 0);
   const page = (o) => '#/disclosure/' + org + '/' + o;
-  const [rr, os] = await Promise.all([api('GET', '/api/reports/disclosure?limit=' + DC_PAGE + '&offset=' + off +
+  const can = canWriteSocial();
+  const [rr, os, ds] = await Promise.all([api('GET', '/api/reports/disclosure?limit=' + DC_PAGE + '&offset=' + off +
       (org ? '&org=' + org : '')),
-    api('GET', '/api/organisations?limit=1000')]);
+    api('GET', '/api/organisations?limit=1000'), can ? api('GET', '/api/views/donations') : null]);
   if (!rr.ok) { main.replaceChildren(socialNav('disclosure'), el('div', {class: 'err'}, msg(rr.data.error))); return; }
   const r = rr.data;
   const cur = (c) => enumLabel('donations', 'currency', c) || c;
@@ -2315,8 +2442,11 @@ pages.disclosure = async (main, arg) => {
         t('dc_next')) : null) : null,
     el('h2', {text: t('dc_villages')}),
     table('dc-villages', ['dc_village', 'dc_currency', 'dc_households', 'dc_used'],
-      r.villages.map((x) => [x.village || t('dc_none_village'), cur(x.currency), x.households, yuanText(x.amount)])));
-  refresh = load;
+      r.villages.map((x) => [x.village || t('dc_none_village'), cur(x.currency), x.households, yuanText(x.amount)])),
+    can ? donationForm(os.ok ? os.data.rows : [], org) : null,
+    can ? ledgerForm(ds.ok ? ds.data : [], org) : null);
+  /* not while something is being typed into a form */
+  refresh = () => { if (!document.querySelector('#main form :is(input, select):focus')) load(); };
 };
 
 /* ---- routing and live updates */
