@@ -166,6 +166,13 @@ struct sim_world {
 struct sim_world *sim_world_new(uint64_t seed, int n_nodes,
                                 const enum sim_clock *clocks);
 void sim_world_free(struct sim_world *w);
+/* Run @run on a new world of @n_nodes nodes on @clocks for each seed:
+ * HUZHU_SIM_SEEDS / 10 of them (@seeds_default without it; at least
+ * one), from HUZHU_SIM_SEED_FIRST, or the one HUZHU_SIM_SEED replays.
+ * Returns the number run, or -1 once a seed failed (said already). */
+long sim_run_tenths(uint64_t seeds_default, int n_nodes,
+                    const enum sim_clock *clocks,
+                    void (*run)(struct sim_world *w, void *data), void *data);
 /* Open one more node (the property test's fresh listeners); returns its
  * index. sim_drop_node closes the last one, which must not have written. */
 int sim_add_node(struct sim_world *w, enum sim_clock clock);
@@ -222,6 +229,9 @@ void sim_deliver(struct sim_world *w, int node, const size_t *idx, size_t n);
 void sim_sync(struct sim_world *w, int src, int dst);
 /* Pairwise syncs until every node holds every entry. */
 void sim_quiesce(struct sim_world *w);
+/* Every entry written, to every node, each in its own random order and
+ * batches (entries ahead of a gap wait as pending). */
+void sim_deliver_all_shuffled(struct sim_world *w);
 bool sim_quiescent(const struct sim_world *w);
 
 /* @node committed one entry: note it as applied there. Returns its seq. */

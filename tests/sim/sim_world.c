@@ -677,6 +677,58 @@ bool sim_quiescent(const struct sim_world *w)
     return true;
 }
 
+void sim_deliver_all_shuffled(struct sim_world *w)
+{
+    size_t n = 0;
+    for (int a = 0; a < w->n_nodes; a++)
+        n += w->n_written[a];
+    size_t *all = malloc(n * sizeof *all);
+    SIM_CHECK(w, all != NULL, "out of memory");
+    for (int node = 0; node < w->n_nodes; node++) {
+        size_t k = 0;
+        for (int a = 0; a < w->n_nodes; a++)
+            for (uint64_t s = 1; s <= w->n_written[a]; s++)
+                all[k++] = sim_entry_of(w, a, s);
+        for (size_t i = n; i > 1; i--) {
+            size_t j = sim_below(&w->rng, i), tmp = all[i - 1];
+            all[i - 1] = all[j];
+            all[j] = tmp;
+        }
+        for (size_t i = 0; i < n;) {
+            size_t len = 1 + sim_below(&w->rng, n - i);
+            sim_deliver(w, node, all + i, len);
+            i += len;
+        }
+    }
+    free(all);
+}
+
+long sim_run_tenths(uint64_t seeds_default, int n_nodes,
+                    const enum sim_clock *clocks,
+                    void (*run)(struct sim_world *w, void *data), void *data)
+{
+    uint64_t first = sim_first_seed();
+    uint64_t count = sim_env_seeds(seeds_default * 10) / 10;
+    if (count == 0)
+        count = 1;
+    if (sim_env_seed(&first))
+        count = 1;
+    long seeds = 0;
+    for (uint64_t seed = first; seed < first + count; seed++) {
+        struct sim_world *w = sim_world_new(seed, n_nodes, clocks);
+        jmp_buf jb;
+        w->fail_jmp = &jb;
+        if (setjmp(jb) != 0) {
+            sim_world_free(w);
+            return -1;
+        }
+        run(w, data);
+        sim_world_free(w);
+        seeds++;
+    }
+    return seeds;
+}
+
 void sim_quiesce(struct sim_world *w)
 {
     for (int round = 0; !sim_quiescent(w); round++) {

@@ -34,7 +34,6 @@
  * 200 run 20 seeds), as sim.property scales it, so this test adds
  * seconds, not minutes, to either pass. */
 #define SEEDS_DEFAULT 60
-#define SEEDS_PER_ENV_SEED 10
 #define NODES 4
 #define NEEDS 3
 #define OFFERS 3
@@ -341,34 +340,6 @@ static void use_donation(struct sim_world *w, int node, struct model *m,
     json_decref(ds);
 }
 
-/* Every entry written, to every node, each in its own random order and
- * batches (entries ahead of a gap wait as pending). */
-static void deliver_all_shuffled(struct sim_world *w)
-{
-    size_t n = 0;
-    for (int a = 0; a < w->n_nodes; a++)
-        n += w->n_written[a];
-    size_t *all = malloc(n * sizeof *all);
-    SIM_CHECK(w, all != NULL, "out of memory");
-    for (int node = 0; node < w->n_nodes; node++) {
-        size_t k = 0;
-        for (int a = 0; a < w->n_nodes; a++)
-            for (uint64_t s = 1; s <= w->n_written[a]; s++)
-                all[k++] = sim_entry_of(w, a, s);
-        for (size_t i = n; i > 1; i--) {
-            size_t j = sim_below(&w->rng, i), tmp = all[i - 1];
-            all[i - 1] = all[j];
-            all[j] = tmp;
-        }
-        for (size_t i = 0; i < n;) {
-            size_t len = 1 + sim_below(&w->rng, n - i);
-            sim_deliver(w, node, all + i, len);
-            i += len;
-        }
-    }
-    free(all);
-}
-
 /* The model's figures of need or offer @i: promised, received. */
 static void model_sums(const struct model *m, bool need, int i,
                        int64_t *promised, int64_t *received)
@@ -504,7 +475,7 @@ static void run_seed(struct sim_world *w, struct totals *t)
                 sim_sync(w, (int)sim_below(&w->rng, (uint64_t)w->n_nodes),
                          node);
     }
-    deliver_all_shuffled(w);
+    sim_deliver_all_shuffled(w);
     char h0[2 * HZ_HASH_LEN + 1], h[2 * HZ_HASH_LEN + 1];
     sim_state_hash(w, 0, h0);
     static const char *const views[] = {"needs", "offers", "matches",
@@ -532,38 +503,26 @@ static void run_seed(struct sim_world *w, struct totals *t)
     free(m);
 }
 
+static void run_one(struct sim_world *w, void *t)
+{
+    run_seed(w, t);
+}
+
 static void promises_and_spending_apart_converge_and_are_flagged(void **state)
 {
     (void)state;
-    uint64_t first = sim_first_seed();
-    uint64_t count =
-        sim_env_seeds(SEEDS_DEFAULT * SEEDS_PER_ENV_SEED) / SEEDS_PER_ENV_SEED;
-    if (count == 0)
-        count = 1;
-    if (sim_env_seed(&first))
-        count = 1;
     enum sim_clock clocks[NODES] = {SIM_CLOCK_CORRECT, SIM_CLOCK_CORRECT,
                                     SIM_CLOCK_DRIFT, SIM_CLOCK_1970};
     struct totals t = {0};
-    unsigned long seeds = 0;
-    for (uint64_t seed = first; seed < first + count; seed++) {
-        struct sim_world *w = sim_world_new(seed, NODES, clocks);
-        jmp_buf jb;
-        w->fail_jmp = &jb;
-        if (setjmp(jb) != 0) {
-            sim_world_free(w);
-            fail_msg("seed %" PRIu64 " failed (see above)", seed);
-        }
-        run_seed(w, &t);
-        sim_world_free(w);
-        seeds++;
-    }
+    long seeds = sim_run_tenths(SEEDS_DEFAULT, NODES, clocks, run_one, &t);
+    if (seeds < 0)
+        fail_msg("a seed failed (see above)");
     printf("sim: needs: %lu seeds, %lu promises, %lu cancelled, %lu"
            " receipts; %lu needs and %lu offers over-promised, flagged on"
            " every node; %lu uses of donations, %lu reversed, %lu donations"
            " overdrawn, flagged on every node\n",
-           seeds, t.matches, t.cancels, t.receipts, t.over_needs, t.over_offers,
-           t.uses, t.reversals, t.overdrawn);
+           (unsigned long)seeds, t.matches, t.cancels, t.receipts, t.over_needs,
+           t.over_offers, t.uses, t.reversals, t.overdrawn);
     /* A generator that stopped promising apart would pass vacuously. */
     if (seeds >= 20) {
         assert_true(t.cancels > 0);
