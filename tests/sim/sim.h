@@ -249,6 +249,16 @@ void sim_state_hash(struct sim_world *w, int node, char *out);
 
 /* HUZHU_SIM_SEEDS (or @dflt), and HUZHU_SIM_SEED when set. */
 uint64_t sim_env_seeds(uint64_t dflt);
+/* One user action on @node: a put of @n fields into @table (row @row_id,
+ * NULL: a new one) committed as one entry and noted (sim_wrote); the
+ * row's id (32 hex) into @id (may be NULL). A refusal fails the run. */
+void sim_put(struct sim_world *w, int node, const char *table,
+             const char *row_id, size_t n, const struct hz_field *f, char *id);
+/* A string or an integer member of a JSON object (NULL / 0 when absent). */
+const char *sim_str(json_t *o, const char *key);
+int64_t sim_num(json_t *o, const char *key);
+/* The index of the id @id (32 hex) among @ids[0..n), or -1. */
+int sim_index_of(const char (*ids)[2 * HZ_ROW_LEN + 1], int n, const char *id);
 /* HUZHU_SIM_SEED_FIRST, else 1. */
 uint64_t sim_first_seed(void);
 /* A sharded test's arguments "[shard shards]" into *@shard, *@shards

@@ -703,6 +703,42 @@ void sim_deliver_all_shuffled(struct sim_world *w)
     free(all);
 }
 
+void sim_put(struct sim_world *w, int node, const char *table,
+             const char *row_id, size_t n, const struct hz_field *f, char *id)
+{
+    hz_batch *b = NULL;
+    struct hz_err err = {0};
+    char row[2 * HZ_ROW_LEN + 1];
+    SIM_OK(w, hz_batch_open(w->nodes[node].node, &b, &err), &err);
+    int rv = hz_batch_put(b, table, row_id, n, f, row, &err);
+    if (rv == 0)
+        rv = hz_node_commit(w->nodes[node].node, b, NULL, &err);
+    hz_batch_close(b);
+    SIM_CHECK(w, rv == 0, "%s on node %d refused: %s (%s)", table, node,
+              hz_errname(rv), err.msg);
+    sim_wrote(w, node);
+    if (id != NULL)
+        memcpy(id, row, sizeof row);
+}
+
+const char *sim_str(json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+int64_t sim_num(json_t *o, const char *key)
+{
+    return (int64_t)json_integer_value(json_object_get(o, key));
+}
+
+int sim_index_of(const char (*ids)[2 * HZ_ROW_LEN + 1], int n, const char *id)
+{
+    for (int i = 0; i < n && id != NULL; i++)
+        if (strcmp(ids[i], id) == 0)
+            return i;
+    return -1;
+}
+
 long sim_run_tenths(uint64_t seeds_default, int n_nodes,
                     const enum sim_clock *clocks,
                     void (*run)(struct sim_world *w, void *data), void *data)

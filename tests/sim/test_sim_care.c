@@ -72,26 +72,6 @@ static bool in_area(int h)
     return h % 3 != 2;
 }
 
-/* Commit one put on @node as one entry; its row id into @id (may be
- * NULL). */
-static void act(struct sim_world *w, int node, const char *table, size_t n,
-                const struct hz_field *f, char *id)
-{
-    hz_batch *b = NULL;
-    struct hz_err err = {0};
-    char row[ID_HEX];
-    SIM_OK(w, hz_batch_open(w->nodes[node].node, &b, &err), &err);
-    int rv = hz_batch_put(b, table, NULL, n, f, row, &err);
-    if (rv == 0)
-        rv = hz_node_commit(w->nodes[node].node, b, NULL, &err);
-    hz_batch_close(b);
-    SIM_CHECK(w, rv == 0, "%s on node %d refused: %s (%s)", table, node,
-              hz_errname(rv), err.msg);
-    sim_wrote(w, node);
-    if (id != NULL)
-        memcpy(id, row, ID_HEX);
-}
-
 static json_t *report(struct sim_world *w, int node, const char *name,
                       const char *id)
 {
@@ -100,24 +80,6 @@ static json_t *report(struct sim_world *w, int node, const char *name,
     struct hz_report_opts o = {.id = id, .now = NOW};
     int rv = hz_node_report(w->nodes[node].node, name, &o, &text, &err);
     return sim_json(w, name, rv, text, &err);
-}
-
-static const char *str(json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(o, key));
-}
-
-static int64_t num(json_t *o, const char *key)
-{
-    return (int64_t)json_integer_value(json_object_get(o, key));
-}
-
-static int index_of(const char (*ids)[ID_HEX], int n, const char *id)
-{
-    for (int i = 0; i < n && id != NULL; i++)
-        if (strcmp(ids[i], id) == 0)
-            return i;
-    return -1;
 }
 
 static void text_of(int64_t v, char *out, size_t len)
@@ -131,13 +93,13 @@ static void setup(struct sim_world *w, struct model *m)
 {
     const struct hz_field notice[] = {{"headline", "测试洪水预警"},
                                       {"villages", "测试甲村,测试乙村"}};
-    act(w, 0, "warning_notices", 2, notice, m->notice);
+    sim_put(w, 0, "warning_notices", NULL, 2, notice, m->notice);
     for (int h = 0; h < HOUSEHOLDS; h++) {
         char name[32];
         snprintf(name, sizeof name, "测试户%d", h);
         const struct hz_field f[] = {{"head_name", name},
                                      {"village", VILLAGES[h % 3]}};
-        act(w, 0, "households", 2, f, m->household[h]);
+        sim_put(w, 0, "households", NULL, 2, f, m->household[h]);
     }
     for (int p = 0; p < POINTS; p++) {
         char name[32], hours[24];
@@ -150,8 +112,8 @@ static void setup(struct sim_world *w, struct model *m)
                                      {"kind", "dike"},
                                      {"village", VILLAGES[p % 2]},
                                      {"interval_h", hours}};
-        act(w, 0, "patrol_points", m->interval_h[p] > 0 ? 4 : 3, f,
-            m->point[p]);
+        sim_put(w, 0, "patrol_points", NULL, m->interval_h[p] > 0 ? 4 : 3, f,
+                m->point[p]);
     }
     sim_quiesce(w);
 }
@@ -172,7 +134,7 @@ static void deliver(struct sim_world *w, int node, struct model *m,
                                  {"notice", "测试通知"},
                                  {"reached", reached ? "true" : "false"},
                                  {"time", when}};
-    act(w, node, "warnings", 6, f, NULL);
+    sim_put(w, node, "warnings", NULL, 6, f, NULL);
     t->reached_twice += reached && m->reached[h];
     m->reached[h] |= reached;
     m->tries[h]++;
@@ -188,7 +150,7 @@ static void patrol(struct sim_world *w, int node, struct model *m,
     text_of(at, when, sizeof when);
     const struct hz_field f[] = {
         {"point", m->point[p]}, {"time", when}, {"finding", "normal"}};
-    act(w, node, "patrols", 3, f, NULL);
+    sim_put(w, node, "patrols", NULL, 3, f, NULL);
     m->rounds[p]++;
     if (at > m->last[p])
         m->last[p] = at;
@@ -207,7 +169,7 @@ static void hazard(struct sim_world *w, int node, struct model *m,
         {"severity", SEVERITIES[sim_below(&w->rng, 4)]},
         {"village", VILLAGES[0]},
         {"time", when}};
-    act(w, node, "hazards", 4, f, m->hazard[m->n_hazards]);
+    sim_put(w, node, "hazards", NULL, 4, f, m->hazard[m->n_hazards]);
     m->answered[m->n_hazards++] = false;
     t->hazards++;
 }
@@ -222,13 +184,13 @@ static void respond(struct sim_world *w, int node, struct model *m,
     size_t n = json_array_size(hs);
     if (n > 0) {
         json_t *x = json_array_get(hs, sim_below(&w->rng, n));
-        int k = index_of((const char(*)[ID_HEX])m->hazard, (int)m->n_hazards,
-                         str(x, "hazard"));
+        int k = sim_index_of((const char(*)[ID_HEX])m->hazard,
+                             (int)m->n_hazards, sim_str(x, "hazard"));
         SIM_CHECK(w, k >= 0, "node %d: an unknown hazard", node);
         const struct hz_field f[] = {{"hazard", m->hazard[k]},
                                      {"action", "测试加固"},
                                      {"time", "1717210000"}};
-        act(w, node, "hazard_responses", 3, f, NULL);
+        sim_put(w, node, "hazard_responses", NULL, 3, f, NULL);
         m->answered[k] = true;
         t->responses++;
     }
@@ -253,8 +215,8 @@ static void check_node(struct sim_world *w, int node, const struct model *m,
     json_t *x;
     json_array_foreach(hs, i, x)
     {
-        int h = index_of((const char(*)[ID_HEX])m->household, HOUSEHOLDS,
-                         str(x, "household"));
+        int h = sim_index_of((const char(*)[ID_HEX])m->household, HOUSEHOLDS,
+                             sim_str(x, "household"));
         SIM_CHECK(w, h >= 0 && in_area(h),
                   "node %d: a household not in"
                   " the area listed",
@@ -262,19 +224,20 @@ static void check_node(struct sim_world *w, int node, const struct model *m,
         SIM_CHECK(w,
                   json_is_true(json_object_get(x, "reached")) ==
                           m->reached[h] &&
-                      num(x, "tries") == m->tries[h],
+                      sim_num(x, "tries") == m->tries[h],
                   "node %d: household %d reached %d, %" PRId64 " tries;"
                   " model %d, %d",
                   node, h, json_is_true(json_object_get(x, "reached")),
-                  num(x, "tries"), m->reached[h], m->tries[h]);
+                  sim_num(x, "tries"), m->reached[h], m->tries[h]);
     }
     json_t *tot = json_object_get(c, "totals");
-    SIM_CHECK(
-        w,
-        num(tot, "households") == area && num(tot, "reached") == reached &&
-            num(tot, "unreached") == area - reached,
-        "node %d: campaign totals %" PRId64 "/%" PRId64 ", model %d/%d", node,
-        num(tot, "reached"), num(tot, "unreached"), reached, area - reached);
+    SIM_CHECK(w,
+              sim_num(tot, "households") == area &&
+                  sim_num(tot, "reached") == reached &&
+                  sim_num(tot, "unreached") == area - reached,
+              "node %d: campaign totals %" PRId64 "/%" PRId64 ", model %d/%d",
+              node, sim_num(tot, "reached"), sim_num(tot, "unreached"), reached,
+              area - reached);
     json_decref(c);
 
     json_t *pr = report(w, node, "patrol_points", NULL);
@@ -284,28 +247,28 @@ static void check_node(struct sim_world *w, int node, const struct model *m,
     int overdue = 0;
     json_array_foreach(ps, i, x)
     {
-        int p =
-            index_of((const char(*)[ID_HEX])m->point, POINTS, str(x, "point"));
+        int p = sim_index_of((const char(*)[ID_HEX])m->point, POINTS,
+                             sim_str(x, "point"));
         SIM_CHECK(w, p >= 0, "node %d: an unknown point", node);
         bool late =
             m->interval_h[p] > 0 &&
             (m->rounds[p] == 0 || m->last[p] + m->interval_h[p] * 3600 < NOW);
         json_t *last = json_object_get(x, "last");
         SIM_CHECK(w,
-                  num(x, "rounds") == m->rounds[p] &&
+                  sim_num(x, "rounds") == m->rounds[p] &&
                       (m->rounds[p] == 0 ? json_is_null(last)
-                                         : num(x, "last") == m->last[p]) &&
+                                         : sim_num(x, "last") == m->last[p]) &&
                       json_is_true(json_object_get(x, "overdue")) == late,
                   "node %d: point %d: %" PRId64 " rounds, last %" PRId64
                   ", overdue %d; model %d, %" PRId64 ", %d",
-                  node, p, num(x, "rounds"), num(x, "last"),
+                  node, p, sim_num(x, "rounds"), sim_num(x, "last"),
                   json_is_true(json_object_get(x, "overdue")), m->rounds[p],
                   m->last[p], late);
         overdue += late;
     }
-    SIM_CHECK(w, num(pr, "overdue") == overdue,
+    SIM_CHECK(w, sim_num(pr, "overdue") == overdue,
               "node %d: %" PRId64 " overdue, model %d", node,
-              num(pr, "overdue"), overdue);
+              sim_num(pr, "overdue"), overdue);
     json_decref(pr);
 
     json_t *hr = report(w, node, "hazards", NULL);
@@ -314,14 +277,14 @@ static void check_node(struct sim_world *w, int node, const struct model *m,
         open += !m->answered[k];
     SIM_CHECK(w,
               json_array_size(json_object_get(hr, "hazards")) == m->n_hazards &&
-                  num(hr, "open") == open,
+                  sim_num(hr, "open") == open,
               "node %d: %zu hazards, %" PRId64 " open; model %zu, %d", node,
-              json_array_size(json_object_get(hr, "hazards")), num(hr, "open"),
-              m->n_hazards, open);
+              json_array_size(json_object_get(hr, "hazards")),
+              sim_num(hr, "open"), m->n_hazards, open);
     json_array_foreach(json_object_get(hr, "hazards"), i, x)
     {
-        int k = index_of((const char(*)[ID_HEX])m->hazard, (int)m->n_hazards,
-                         str(x, "hazard"));
+        int k = sim_index_of((const char(*)[ID_HEX])m->hazard,
+                             (int)m->n_hazards, sim_str(x, "hazard"));
         SIM_CHECK(w,
                   k >= 0 && json_is_true(json_object_get(x, "open")) ==
                                 !m->answered[k],

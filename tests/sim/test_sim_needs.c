@@ -82,42 +82,12 @@ struct totals {
 static const char *const LEDGER_KINDS[] = {"commitment", "disbursement",
                                            "expenditure"};
 
-/* Commit @n puts of one action on @node as one entry; the id of the last
- * row into @id (may be NULL). */
-static void act(struct sim_world *w, int node, const char *table,
-                const char *row_id, size_t n, const struct hz_field *f,
-                char *id)
-{
-    hz_batch *b = NULL;
-    struct hz_err err = {0};
-    char row[ID_HEX];
-    SIM_OK(w, hz_batch_open(w->nodes[node].node, &b, &err), &err);
-    int rv = hz_batch_put(b, table, row_id, n, f, row, &err);
-    size_t n_entries = 0;
-    if (rv == 0)
-        rv = hz_node_commit(w->nodes[node].node, b, &n_entries, &err);
-    hz_batch_close(b);
-    SIM_CHECK(w, rv == 0, "%s on node %d refused: %s (%s)", table, node,
-              hz_errname(rv), err.msg);
-    sim_wrote(w, node);
-    if (id != NULL)
-        memcpy(id, row, ID_HEX);
-}
-
 static json_t *view(struct sim_world *w, int node, const char *name)
 {
     char *text = NULL;
     struct hz_err err = {0};
     int rv = hz_node_view(w->nodes[node].node, name, &text, &err);
     return sim_json(w, name, rv, text, &err);
-}
-
-static int index_of(const char (*ids)[ID_HEX], int n, const char *id)
-{
-    for (int i = 0; i < n; i++)
-        if (strcmp(ids[i], id) == 0)
-            return i;
-    return -1;
 }
 
 static struct m_match *match_of(struct model *m, const char *id)
@@ -128,24 +98,14 @@ static struct m_match *match_of(struct model *m, const char *id)
     return NULL;
 }
 
-static const char *str(json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(o, key));
-}
-
-static int64_t num(json_t *o, const char *key)
-{
-    return (int64_t)json_integer_value(json_object_get(o, key));
-}
-
 /* Node 0 writes the site, the item, the needs and the offers; everyone
  * gets them. */
 static void setup(struct sim_world *w, struct model *m)
 {
     const struct hz_field site[] = {{"name", "测试安置点"}};
-    act(w, 0, "sites", SITE, 1, site, NULL);
+    sim_put(w, 0, "sites", SITE, 1, site, NULL);
     const struct hz_field item[] = {{"name", "测试矿泉水"}, {"unit", "箱"}};
-    act(w, 0, "items", ITEM, 2, item, NULL);
+    sim_put(w, 0, "items", ITEM, 2, item, NULL);
     for (int i = 0; i < NEEDS + OFFERS; i++) {
         bool need = i < NEEDS;
         int64_t qty = 5 + (int64_t)sim_below(&w->rng, 16);
@@ -157,10 +117,10 @@ static void setup(struct sim_world *w, struct model *m)
                                      {"item", ITEM},
                                      {"site", SITE}};
         if (need) {
-            act(w, 0, "needs", NULL, 5, f, m->need[i]);
+            sim_put(w, 0, "needs", NULL, 5, f, m->need[i]);
             m->need_qty[i] = qty;
         } else {
-            act(w, 0, "offers", NULL, 5, f, m->offer[i - NEEDS]);
+            sim_put(w, 0, "offers", NULL, 5, f, m->offer[i - NEEDS]);
             m->offer_qty[i - NEEDS] = qty;
         }
     }
@@ -170,7 +130,7 @@ static void setup(struct sim_world *w, struct model *m)
         snprintf(a, sizeof a, "%" PRId64, amount);
         const struct hz_field f[] = {
             {"amount", a}, {"kind", "money"}, {"time", "1717200000"}};
-        act(w, 0, "donations", NULL, 3, f, m->donation[i]);
+        sim_put(w, 0, "donations", NULL, 3, f, m->donation[i]);
         m->donation_amount[i] = amount;
     }
     sim_quiesce(w);
@@ -192,8 +152,8 @@ static json_t *pick(struct sim_world *w, json_t *rows, bool (*ok)(json_t *row))
 
 static bool has_left(json_t *r)
 {
-    const char *st = str(r, "state");
-    return num(r, "qty") > num(r, "promised") &&
+    const char *st = sim_str(r, "state");
+    return sim_num(r, "qty") > sim_num(r, "promised") &&
            (st == NULL ||
             (strcmp(st, "closed") != 0 && strcmp(st, "cancelled") != 0 &&
              strcmp(st, "withdrawn") != 0));
@@ -211,22 +171,22 @@ static void promise(struct sim_world *w, int node, struct model *m,
     json_t *needs = view(w, node, "needs"), *offers = view(w, node, "offers");
     json_t *n = pick(w, needs, has_left), *o = pick(w, offers, has_left);
     if (n != NULL && o != NULL && m->n < MATCHES_MAX) {
-        int64_t left = num(n, "qty") - num(n, "promised");
-        int64_t oleft = num(o, "qty") - num(o, "promised");
+        int64_t left = sim_num(n, "qty") - sim_num(n, "promised");
+        int64_t oleft = sim_num(o, "qty") - sim_num(o, "promised");
         int64_t qty = 1 + (int64_t)sim_below(
                               &w->rng, (uint64_t)(left < oleft ? left : oleft));
         char q[24];
         snprintf(q, sizeof q, "%" PRId64, qty);
-        const struct hz_field f[] = {{"need", str(n, "need")},
-                                     {"offer", str(o, "offer")},
+        const struct hz_field f[] = {{"need", sim_str(n, "need")},
+                                     {"offer", sim_str(o, "offer")},
                                      {"qty", q},
                                      {"time", "1717200000"}};
         struct m_match *x = &m->m[m->n++];
-        act(w, node, "matches", NULL, 4, f, x->id);
-        x->need =
-            index_of((const char(*)[ID_HEX])m->need, NEEDS, str(n, "need"));
-        x->offer =
-            index_of((const char(*)[ID_HEX])m->offer, OFFERS, str(o, "offer"));
+        sim_put(w, node, "matches", NULL, 4, f, x->id);
+        x->need = sim_index_of((const char(*)[ID_HEX])m->need, NEEDS,
+                               sim_str(n, "need"));
+        x->offer = sim_index_of((const char(*)[ID_HEX])m->offer, OFFERS,
+                                sim_str(o, "offer"));
         x->qty = qty;
         x->received = 0;
         x->cancelled = false;
@@ -243,7 +203,7 @@ static void follow_up(struct sim_world *w, int node, struct model *m,
 {
     json_t *ms = view(w, node, "matches");
     json_t *r = pick(w, ms, is_live);
-    struct m_match *x = r != NULL ? match_of(m, str(r, "match")) : NULL;
+    struct m_match *x = r != NULL ? match_of(m, sim_str(r, "match")) : NULL;
     if (x != NULL && cancel) {
         char q[24];
         snprintf(q, sizeof q, "%" PRId64, x->qty);
@@ -252,7 +212,7 @@ static void follow_up(struct sim_world *w, int node, struct model *m,
                                      {"qty", q},
                                      {"reverses", x->id},
                                      {"time", "1717200100"}};
-        act(w, node, "matches", NULL, 5, f, NULL);
+        sim_put(w, node, "matches", NULL, 5, f, NULL);
         x->cancelled = true;
         t->cancels++;
     } else if (x != NULL) {
@@ -262,7 +222,7 @@ static void follow_up(struct sim_world *w, int node, struct model *m,
         const struct hz_field f[] = {
             {"kind", "received"}, {"match", x->id}, {"qty", q},
             {"site", SITE},       {"item", ITEM},   {"time", "1717200200"}};
-        act(w, node, "stock_moves", NULL, 6, f, NULL);
+        sim_put(w, node, "stock_moves", NULL, 6, f, NULL);
         x->received += qty;
         t->receipts++;
     }
@@ -288,7 +248,7 @@ static void use_donation(struct sim_world *w, int node, struct model *m,
         }
         for (size_t k = 0; r != NULL && k < m->n_uses; k++) {
             struct m_use *u = &m->u[k];
-            if (strcmp(u->id, str(r, "tx")) != 0)
+            if (strcmp(u->id, sim_str(r, "tx")) != 0)
                 continue;
             char a[24];
             snprintf(a, sizeof a, "%" PRId64, u->amount);
@@ -297,7 +257,7 @@ static void use_donation(struct sim_world *w, int node, struct model *m,
                                          {"kind", LEDGER_KINDS[u->kind]},
                                          {"reverses", u->id},
                                          {"time", "1717200300"}};
-            act(w, node, "ledger", NULL, 5, f, NULL);
+            sim_put(w, node, "ledger", NULL, 5, f, NULL);
             u->reversed = true;
             t->reversals++;
         }
@@ -312,12 +272,13 @@ static void use_donation(struct sim_world *w, int node, struct model *m,
     json_t *x;
     json_array_foreach(ds, i, x)
     {
-        if (strcmp(str(x, "donation"), m->donation[d]) == 0)
+        if (strcmp(sim_str(x, "donation"), m->donation[d]) == 0)
             row = x;
     }
-    int64_t left = row == NULL ? 0
-                               : num(row, "received") -
-                                     num(row, kind == 0 ? "committed" : "used");
+    int64_t left = row == NULL
+                       ? 0
+                       : sim_num(row, "received") -
+                             sim_num(row, kind == 0 ? "committed" : "used");
     if (left > 0 && m->n_uses < USES_MAX) {
         /* More than half of what is left: two such uses made apart
          * overdraw, which is what the check is for. */
@@ -331,7 +292,7 @@ static void use_donation(struct sim_world *w, int node, struct model *m,
                                      {"kind", LEDGER_KINDS[kind]},
                                      {"time", "1717200200"}};
         char id[ID_HEX];
-        act(w, node, "ledger", NULL, 4, f, id);
+        sim_put(w, node, "ledger", NULL, 4, f, id);
         struct m_use *u = &m->u[m->n_uses++];
         *u = (struct m_use){.donation = d, .kind = kind, .amount = amount};
         memcpy(u->id, id, ID_HEX);
@@ -366,32 +327,32 @@ static void check_sums(struct sim_world *w, int node, const struct model *m,
     json_t *r;
     json_array_foreach(rows, i, r)
     {
-        const char *id = str(r, need ? "need" : "offer");
-        int k = need ? index_of(m->need, NEEDS, id)
-                     : index_of(m->offer, OFFERS, id);
+        const char *id = sim_str(r, need ? "need" : "offer");
+        int k = need ? sim_index_of(m->need, NEEDS, id)
+                     : sim_index_of(m->offer, OFFERS, id);
         SIM_CHECK(w, k >= 0, "node %d: an unknown row %s", node, id);
         int64_t promised, received,
             qty = need ? m->need_qty[k] : m->offer_qty[k];
         model_sums(m, need, k, &promised, &received);
-        SIM_CHECK(w, num(r, "promised") == promised,
+        SIM_CHECK(w, sim_num(r, "promised") == promised,
                   "node %d: %s promised %" PRId64 ", model %" PRId64, node, id,
-                  num(r, "promised"), promised);
-        SIM_CHECK(w, num(r, need ? "received" : "delivered") == received,
+                  sim_num(r, "promised"), promised);
+        SIM_CHECK(w, sim_num(r, need ? "received" : "delivered") == received,
                   "node %d: %s received %" PRId64 ", model %" PRId64, node, id,
-                  num(r, need ? "received" : "delivered"), received);
+                  sim_num(r, need ? "received" : "delivered"), received);
         bool over = promised > qty;
-        SIM_CHECK(w, (num(r, "over_promised") != 0) == over,
+        SIM_CHECK(w, (sim_num(r, "over_promised") != 0) == over,
                   "node %d: %s over_promised %" PRId64 ", model %d", node, id,
-                  num(r, "over_promised"), over);
+                  sim_num(r, "over_promised"), over);
         const char *want = NULL;
         if (need)
             want = received >= qty ? "met"
                    : received > 0  ? "partly_met"
                    : promised > 0  ? "promised"
                                    : "open";
-        SIM_CHECK(w, !need || strcmp(str(r, "state"), want) == 0,
-                  "node %d: need %s is %s, model %s", node, id, str(r, "state"),
-                  want);
+        SIM_CHECK(w, !need || strcmp(sim_str(r, "state"), want) == 0,
+                  "node %d: need %s is %s, model %s", node, id,
+                  sim_str(r, "state"), want);
         if (node == 0 && over)
             *(need ? &t->over_needs : &t->over_offers) += 1;
     }
@@ -410,24 +371,25 @@ static void check_donations(struct sim_world *w, int node,
     json_t *r;
     json_array_foreach(rows, i, r)
     {
-        int d = index_of(m->donation, DONATIONS, str(r, "donation"));
+        int d = sim_index_of(m->donation, DONATIONS, sim_str(r, "donation"));
         SIM_CHECK(w, d >= 0, "node %d: an unknown donation", node);
         int64_t committed = 0, used = 0, received = m->donation_amount[d];
         for (size_t k = 0; k < m->n_uses; k++)
             if (m->u[k].donation == d && !m->u[k].reversed)
                 *(m->u[k].kind == 0 ? &committed : &used) += m->u[k].amount;
         bool over = committed > received || used > received;
-        SIM_CHECK(
-            w,
-            num(r, "received") == received &&
-                num(r, "committed") == committed && num(r, "used") == used &&
-                num(r, "balance") == received - used &&
-                (num(r, "overdrawn") != 0) == over,
-            "node %d: donation %d reads %" PRId64 "/%" PRId64 "/%" PRId64
-            " overdrawn %" PRId64 ", model %" PRId64 "/%" PRId64 "/%" PRId64
-            " %d",
-            node, d, num(r, "received"), num(r, "committed"), num(r, "used"),
-            num(r, "overdrawn"), received, committed, used, over);
+        SIM_CHECK(w,
+                  sim_num(r, "received") == received &&
+                      sim_num(r, "committed") == committed &&
+                      sim_num(r, "used") == used &&
+                      sim_num(r, "balance") == received - used &&
+                      (sim_num(r, "overdrawn") != 0) == over,
+                  "node %d: donation %d reads %" PRId64 "/%" PRId64 "/%" PRId64
+                  " overdrawn %" PRId64 ", model %" PRId64 "/%" PRId64
+                  "/%" PRId64 " %d",
+                  node, d, sim_num(r, "received"), sim_num(r, "committed"),
+                  sim_num(r, "used"), sim_num(r, "overdrawn"), received,
+                  committed, used, over);
         sum[0] += received;
         sum[1] += committed;
         sum[2] += used;
@@ -443,11 +405,11 @@ static void check_donations(struct sim_world *w, int node,
     json_t *rep = sim_json(w, "disclosure", rv, text, &err);
     json_t *tot = json_array_get(json_object_get(rep, "totals"), 0);
     SIM_CHECK(w,
-              num(tot, "received") == sum[0] &&
-                  num(tot, "committed") == sum[1] &&
-                  num(tot, "used") == sum[2] &&
-                  num(tot, "balance") == sum[0] - sum[2] &&
-                  num(tot, "overdrawn") == sum[3],
+              sim_num(tot, "received") == sum[0] &&
+                  sim_num(tot, "committed") == sum[1] &&
+                  sim_num(tot, "used") == sum[2] &&
+                  sim_num(tot, "balance") == sum[0] - sum[2] &&
+                  sim_num(tot, "overdrawn") == sum[3],
               "node %d: the disclosure's totals differ from the model", node);
     json_decref(rep);
 }

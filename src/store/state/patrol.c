@@ -97,26 +97,42 @@
 
 /* clang-format on */
 
+/* The rows of @sql with @flag read as a boolean, into *@rows, and how
+ * many have it set into *@count. */
+static int flagged_rows(hz_node *n, const char *sql, const struct db_arg *args,
+                        size_t n_args, const char *flag, json_t **rows,
+                        size_t *count, struct hz_err *err)
+{
+    *rows = json_array();
+    *count = 0;
+    int rv = db_rows_json(&n->db, sql, args, n_args, *rows, err);
+    if (rv != 0) {
+        json_decref(*rows);
+        *rows = NULL;
+        return rv;
+    }
+    render_bools(*rows, flag);
+    size_t i;
+    json_t *r;
+    json_array_foreach(*rows, i, r)
+    {
+        *count += json_is_true(json_object_get(r, flag));
+    }
+    return 0;
+}
+
 int patrol_points(hz_node *n, const struct hz_report_opts *o, json_t **out,
                   struct hz_err *err)
 {
-    json_t *rows = json_array();
-    int rv = db_rows_json(&n->db, POINTS_SQL,
+    json_t *rows;
+    size_t late;
+    int rv = flagged_rows(n, POINTS_SQL,
                           DB_ARGS(DB_INT(o->now), o->village != NULL
                                                       ? DB_TEXT(o->village)
                                                       : DB_NULL),
-                          rows, err);
-    if (rv != 0) {
-        json_decref(rows);
+                          "overdue", &rows, &late, err);
+    if (rv != 0)
         return rv;
-    }
-    render_bools(rows, "overdue");
-    size_t late = 0, i;
-    json_t *r;
-    json_array_foreach(rows, i, r)
-    {
-        late += json_is_true(json_object_get(r, "overdue"));
-    }
     *out = json_pack("{s:I, s:o, s:I}", "now", (json_int_t)o->now, "points",
                      rows, "overdue", (json_int_t)late);
     return *out != NULL ? 0 : hz_err_set(err, HZ_ENOMEM, "patrol points");
@@ -143,21 +159,14 @@ int patrol_rounds(hz_node *n, const struct hz_report_opts *o, json_t **out,
 int patrol_hazards(hz_node *n, const struct hz_report_opts *o, json_t **out,
                    struct hz_err *err)
 {
-    json_t *rows = json_array();
-    int rv = db_rows_json(
-        &n->db, HAZARDS_SQL,
-        DB_ARGS(o->village != NULL ? DB_TEXT(o->village) : DB_NULL), rows, err);
-    if (rv != 0) {
-        json_decref(rows);
+    json_t *rows;
+    size_t open;
+    int rv = flagged_rows(
+        n, HAZARDS_SQL,
+        DB_ARGS(o->village != NULL ? DB_TEXT(o->village) : DB_NULL), "open",
+        &rows, &open, err);
+    if (rv != 0)
         return rv;
-    }
-    render_bools(rows, "open");
-    size_t open = 0, i;
-    json_t *r;
-    json_array_foreach(rows, i, r)
-    {
-        open += json_is_true(json_object_get(r, "open"));
-    }
     *out = json_pack("{s:o, s:I}", "hazards", rows, "open", (json_int_t)open);
     return *out != NULL ? 0 : hz_err_set(err, HZ_ENOMEM, "hazards");
 }
