@@ -82,6 +82,67 @@ static size_t sql_hash(const char *s)
     return h;
 }
 
+#ifdef HZ_DEBUG_CHECKS
+/* Debug builds (the sanitizer tests): a query whose plan runs one of its
+ * WITH tables again for every row of a correlated subquery costs the
+ * product of their sizes (the campaign view took minutes for 10,000
+ * households). Such a plan is refused at the statement's first prepare,
+ * so every test that runs the query catches it; MATERIALIZED, or a join
+ * in place of the subquery, mends it. Subqueries in FROM ("(subquery-N)")
+ * are correlated by their nature and not judged. */
+#define PLAN_ROWS 512
+static void plan_check(sqlite3 *conn, const char *sql)
+{
+    const char *p = sql + strspn(sql, " \t\n");
+    if (sqlite3_strnicmp(p, "SELECT", 6) != 0 &&
+        sqlite3_strnicmp(p, "WITH", 4) != 0)
+        return;
+    char *q = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sql);
+    sqlite3_stmt *st = NULL;
+    HZ_ASSERT(q != NULL);
+    int rc = sqlite3_prepare_v2(conn, q, -1, &st, NULL);
+    sqlite3_free(q);
+    if (rc != SQLITE_OK)
+        return; /* prepared above: only a lack of memory fails here */
+    struct plan_row {
+        int id, parent;
+        char detail[64];
+    } *row = malloc(PLAN_ROWS * sizeof *row);
+    HZ_ASSERT(row != NULL);
+    int n = 0;
+    while (n < PLAN_ROWS && sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(st, 3);
+        row[n].id = sqlite3_column_int(st, 0);
+        row[n].parent = sqlite3_column_int(st, 1);
+        snprintf(row[n].detail, sizeof row[n].detail, "%s",
+                 t != NULL ? (const char *)t : "");
+        n++;
+    }
+    sqlite3_finalize(st);
+    for (int i = 0; i < n; i++) {
+        if (strncmp(row[i].detail, "CO-ROUTINE ", 11) != 0 ||
+            strncmp(row[i].detail, "CO-ROUTINE (subquery-", 21) == 0)
+            continue;
+        for (int up = row[i].parent, hops = 0; up != 0 && hops < n; hops++) {
+            int k = 0;
+            while (k < n && row[k].id != up)
+                k++;
+            if (k == n)
+                break;
+            if (strncmp(row[k].detail, "CORRELATED ", 11) == 0) {
+                fprintf(stderr,
+                        "huzhu: query plan: %s runs again for every row of"
+                        " a correlated subquery in: %.300s\n",
+                        row[i].detail, p);
+                HZ_ASSERT(!"a WITH table re-run per row");
+            }
+            up = row[k].parent;
+        }
+    }
+    free(row);
+}
+#endif
+
 static sqlite3_stmt *lookup(struct db *d, const char *sql, int *rv,
                             struct hz_err *err)
 {
@@ -111,6 +172,9 @@ static sqlite3_stmt *lookup(struct db *d, const char *sql, int *rv,
                 s->st = NULL;
                 return NULL;
             }
+#ifdef HZ_DEBUG_CHECKS
+            plan_check(d->conn, sql);
+#endif
             s->sql = strdup(sql);
             if (s->sql == NULL) {
                 sqlite3_finalize(s->st);

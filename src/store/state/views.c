@@ -92,7 +92,7 @@
 #define VILLAGE_ROWS                                                           \
     ", hw AS (SELECT he.rep AS hid, wv.method, wv.time, wv.id FROM wv"         \
     " JOIN h_end he ON he.start = wv.household), "                             \
-    "at_site AS (SELECT DISTINCT pp.hid, s.name FROM open o"                   \
+    "at_site AS MATERIALIZED (SELECT DISTINCT pp.hid, s.name FROM open o"      \
     " JOIN p_end pe ON pe.start = o.person JOIN pp ON pp.id = pe.rep"          \
     " JOIN e_sites s ON s.id = o.site) "                                       \
     "SELECT hh.id AS household, hh.head_name, hh.village, hh.grid, hh.cadre,"  \

@@ -220,19 +220,23 @@
     " AND h.status IS NOT 'removed' AND ((h.village <> ''"                     \
     " AND instr(wn.vl, ',' || h.village || ',') > 0) OR (h.grid <> ''"         \
     " AND instr(wn.gl, ',' || h.grid || ',') > 0))), "                         \
-    "pv AS (SELECT " LIVE_REP("h", "e_households", "p.household") " AS hid,"   \
+    "pv AS MATERIALIZED (SELECT " LIVE_REP("h", "e_households", "p.household")\
+    " AS hid,"                                                                 \
     " count(*) AS n FROM e_persons p WHERE " STANDS("p", "p")                  \
     " AND p.condition IS NOT 'deceased' AND (coalesce(p.elderly_mobility, 0)"  \
     " OR coalesce(p.disabled, 0) OR coalesce(p.no_caretaker, 0)"               \
     " OR coalesce(p.left_behind, 0) OR coalesce(p.pregnant, 0)"                \
     " OR coalesce(p.chronic, 0)) GROUP BY 1), "                                \
-    "cr AS (SELECT ch.*, EXISTS (SELECT 1 FROM cd WHERE cd.hid = ch.id"        \
-    " AND cd.reached IS NOT 0) AS reached, (SELECT count(*) FROM cd"           \
-    " WHERE cd.hid = ch.id) AS tries, coalesce((SELECT n FROM pv"              \
-    " WHERE pv.hid = ch.id), 0) AS vulnerable, l.method, l.by, l.time,"        \
-    " l.note FROM ch LEFT JOIN cd l ON l.id = (SELECT c2.id FROM cd c2"        \
-    " WHERE c2.hid = ch.id ORDER BY c2.reached IS NOT 0 DESC, c2.time DESC,"   \
-    " c2.id DESC LIMIT 1)) "
+    "ct AS MATERIALIZED (SELECT hid, max(reached IS NOT 0) AS reached,"      \
+    " count(*) AS tries FROM cd GROUP BY hid), "                               \
+    "cl AS MATERIALIZED (SELECT * FROM (SELECT hid, method, \"by\", time,"      \
+    " note, row_number() OVER (PARTITION BY hid ORDER BY reached IS NOT 0"     \
+    " DESC, time DESC, id DESC) AS k FROM cd) WHERE k = 1), "                  \
+    "cr AS (SELECT ch.*, coalesce(ct.reached, 0) AS reached,"                  \
+    " coalesce(ct.tries, 0) AS tries, coalesce(pv.n, 0) AS vulnerable,"        \
+    " cl.method, cl.by, cl.time, cl.note FROM ch"                              \
+    " LEFT JOIN ct ON ct.hid = ch.id LEFT JOIN pv ON pv.hid = ch.id"           \
+    " LEFT JOIN cl ON cl.hid = ch.id) "
 
 /* proto/schema.md, "Donations and their use": every donation that is no
  * correction, with what it received (its amount unless a correction

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# tools/bench/care.sh - warning campaigns at the size of a township after
+# a flood (issue 17; BENCHMARKS.md, "Care and watch"): a node filled by
+# hz_bench_care (100,000 households in 100 villages with their cadres and
+# 200,000 persons, one in ten vulnerable; one warning notice over every
+# village and 30,000 deliveries to households drawn at random, one in ten
+# a failed try, all written through the library's batch API as signed,
+# checked local writes), then:
+#   - the campaign (hz_node_report "campaign", what `huzhu alert show`,
+#     `alert unreached` and the web's 预警到户 page ask for: totals, per
+#     village, per cadre and every household, the unreached vulnerable
+#     first) and the list of campaigns with their totals ("campaigns",
+#     `alert ls` and the page's list): median, p95 and max of --runs
+#     calls in one process, and its peak RSS;
+#   - each once more as the command a person types (`huzhu alert show ID
+#     --json`, `alert unreached ID --csv`, `alert show ID --xlsx`,
+#     `alert ls --json`): wall, CPU and peak RSS (GNU time), opening the
+#     node included.
+# Each figure is given against its limit: 1 s for what a page or a
+# command answers on this 2-core machine (a Pi 4 is 2-3 times slower),
+# 200 MiB of peak RSS.
+#
+#   tools/bench/care.sh                      # the issue's sizes (~2 min here)
+#   tools/bench/care.sh --households 10000 --deliveries 3000
+#   options: --persons-per N (default 2), --runs N (default 20), --keep,
+#   --dir DIR (parent of the work directory, default $TMPDIR or /tmp)
+#
+# Builds huzhu and hz_bench_care in build-bench/ (RelWithDebInfo;
+# HZ_BENCH_BUILD overrides it). Talks to no network; removes its work
+# directory on exit unless --keep.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/tools/bench/lib.sh"
+build=${HZ_BENCH_BUILD:-$root/build-bench}
+households=100000 persons_per=2 deliveries=30000
+runs=20 keep=0 parent=${TMPDIR:-/tmp}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --households) households=$2; shift 2 ;;
+    --persons-per) persons_per=$2; shift 2 ;;
+    --deliveries) deliveries=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
+    --keep) keep=1; shift ;;
+    --dir) parent=$2; shift 2 ;;
+    *) echo "usage: $0 [--households N] [--persons-per N] [--deliveries N]" \
+         "[--runs N] [--keep] [--dir DIR]" >&2; exit 2 ;;
+  esac
+done
+command -v /usr/bin/time >/dev/null || {
+  echo "care.sh: needs GNU time (Debian's time package)" >&2; exit 1; }
+
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DHZ_TESTS=OFF -DHZ_FUZZ=OFF -DHZ_SANITIZE= >/dev/null
+cmake --build "$build" --target huzhu hz_bench_care >/dev/null
+hz=$build/huzhu
+bc=$build/tools/bench/hz_bench_care
+work=$(mktemp -d "$parent/huzhu-care-bench.XXXXXX")
+cleanup() { [ "$keep" = 1 ] && echo "kept: $work" || rm -rf "$work"; }
+trap cleanup EXIT
+
+rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+[ -z "$(git -C "$root" status --porcelain 2>/dev/null)" ] || rev="$rev+dirty"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); commit: $rev"
+echo "command: tools/bench/care.sh --households $households" \
+  "--persons-per $persons_per --deliveries $deliveries --runs $runs"
+
+node=$work/town
+echo "filling (timed as a whole only) ..."
+timed fill "$bc" fill "$node" --households "$households" \
+  --persons-per "$persons_per" --deliveries "$deliveries"
+echo "filled in $t_wall s: $(cat "$work/fill.out")"
+notice=$(jget "$work/fill.out" 'j["notice"]')
+
+echo
+echo "| call | median ms | p95 ms | max ms | p95 ÷ 1 s | peak RSS MiB | RSS ÷ 200 MiB | answer bytes |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+# call NAME LABEL REPORT [ID]: --runs calls in one process, a table row.
+call() {
+  local name=$1 label=$2 report=$3 id=${4:-}
+  timed "$name" "$bc" time "$node" "$report" ${id:+--id "$id"} --runs "$runs"
+  local o=$work/$name.out
+  echo "| $label | $(jget "$o" 'j["median_ms"]') | $(jget "$o" 'j["p95_ms"]') |" \
+    "$(jget "$o" 'j["max_ms"]') | $(calc "$(jget "$o" 'j["p95_ms"]') / 1000" %.3f) |" \
+    "$(mib "$t_rss") | $(calc "$t_rss / 1024 / 200" %.2f) | $(jget "$o" 'j["answer_bytes"]') |"
+}
+call campaign "one campaign, every household (alert show, the page)" campaign "$notice"
+call campaigns "the campaigns with their totals (alert ls)" campaigns
+
+echo
+echo "| command | wall s | CPU s | peak RSS MiB | wall ÷ 1 s |"
+echo "|---|---:|---:|---:|---:|"
+# cmd NAME LABEL ARGS...: one huzhu command, a table row.
+cmd() {
+  local name=$1 label=$2; shift 2
+  timed "$name" "$hz" -d "$node" "$@"
+  echo "| $label | $t_wall | $t_cpu | $(mib "$t_rss") | $(calc "$t_wall / 1" %.2f) |"
+}
+cmd cli_show "alert show ID --json" alert show "$notice" --json
+cmd cli_unreached "alert unreached ID --csv" alert unreached "$notice" --csv "$work/unreached.csv"
+cmd cli_xlsx "alert show ID --xlsx" alert show "$notice" --xlsx "$work/campaign.xlsx"
+cmd cli_ls "alert ls --json" alert ls --json
+
+# What came out, so a broken run cannot pass as a fast one.
+echo
+listed=$(jget "$work/cli_show.out" 'len(j["households"])')
+reached=$(jget "$work/cli_show.out" 'j["totals"]["reached"]')
+unreached=$(jget "$work/cli_show.out" 'j["totals"]["unreached"]')
+echo "campaign: $listed households listed, $reached reached, $unreached not yet," \
+  "$(jget "$work/cli_show.out" 'len(j["by_cadre"])') cadres"
+[ "$listed" = "$households" ] || { echo "FAIL: the campaign lists $listed households"; exit 1; }
+[ "$((reached + unreached))" = "$households" ] || { echo "FAIL: totals do not add up"; exit 1; }
+[ -s "$work/campaign.xlsx" ] || { echo "FAIL: no XLSX"; exit 1; }
+[ "$(($(wc -l <"$work/unreached.csv") - 1))" -ge "$unreached" ] ||
+  { echo "FAIL: the unreached CSV lists fewer than $unreached"; exit 1; }
