@@ -234,7 +234,8 @@ struct hz_report_opts {
     const char *date;    /* YYYY-MM-DD */
     const char *area;    /* the reporting unit, or NULL */
     const char *id;      /* a submitted report's id, or NULL */
-    const char *village; /* completeness: only this village, or NULL */
+    const char *village; /* completeness: only this village, or NULL;
+                            campaign: only its households listed */
     const char *by;      /* hxl: "village" (default) or "site" */
     int64_t now;         /* Unix seconds: when the report is made */
     bool explain;
@@ -260,6 +261,11 @@ struct hz_report_opts {
     const char *skill;  /* organisations: services or teams hold it */
     const char *item;   /* organisations: stocks or equipment hold it */
     int64_t stale_days; /* organisations: 0 is the default, 30 */
+    /* campaign: only this cadre's households listed, or NULL. With
+     * @village, @cadre or @rows_limit the sums stay the whole campaign's
+     * and "households_count" says how many rows the filters let through
+     * (the page is @rows_limit of them from @rows_offset). */
+    const char *cadre;
 };
 HZ_API HZ_NODISCARD int hz_node_report(hz_node *node, const char *report,
                                        const struct hz_report_opts *o,

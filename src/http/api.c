@@ -1825,34 +1825,11 @@ static int pfif_fn(const char *path, json_t *rep, const void *ctx,
 
 /* GET /api/reports/NAME[/FORMAT]: the report as JSON, or (with FORMAT)
  * the file huzhu report NAME --format FORMAT --out FILE writes. */
-/* GET /api/reports/NAME[/csv]?id=ID: the report @name of one row (a
- * volunteer's record, a campaign), or its CSV laid out by @csv. */
-static void one_report(hz_node *n, const struct api_req *r, const char *name,
-                       const char *format,
-                       int (*csv)(FILE *fp, json_t *rep, bool zh),
-                       const char *ascii, const char *utf8, struct api_res *out)
-{
-    static const char *const allowed[] = {"id", NULL};
-    if (format != NULL && strcmp(format, "csv") != 0) {
-        refuse(out, 404, "not_found", NULL, "没有这个接口", "no such route");
-        return;
-    }
-    struct hz_report_opts o = {.id = query(r, "id"),
-                               .now = (int64_t)time(NULL)};
-    json_t *rep = NULL;
-    if (!query_only(r, allowed, out) || !report_load(n, name, &o, &rep, out))
-        return;
-    if (format == NULL)
-        ok(out, 200, json_incref(rep));
-    else
-        csv_reply(out, rep, csv, ascii, utf8);
-    json_decref(rep);
-}
-
-/* The ledger's rows of a disclosure page: ?limit= (1 to 1000, default
- * 100) and ?offset= (default 0) into @o; false after refusing. */
-static bool disclosure_page(const struct api_req *r, struct hz_report_opts *o,
-                            struct api_res *out)
+/* A page of a long list (a disclosure's uses, a campaign's households):
+ * ?limit= (1 to 1000, default 100) and ?offset= (default 0) into @o;
+ * false after refusing. */
+static bool list_page(const struct api_req *r, struct hz_report_opts *o,
+                      struct api_res *out)
 {
     o->rows_limit = 100;
     for (size_t i = 0; i < 2; i++) {
@@ -1869,6 +1846,49 @@ static bool disclosure_page(const struct api_req *r, struct hz_report_opts *o,
             *(i == 0 ? &o->rows_limit : &o->rows_offset) = (uint64_t)x;
     }
     return true;
+}
+
+/* GET /api/reports/NAME[/csv]?id=ID: the report @name of one row (a
+ * volunteer's record, a campaign), or its CSV laid out by @csv. A
+ * campaign also takes ?village= and ?cadre= (empty: all): its sums stay
+ * whole, its households are those of the village and the cadre; the page
+ * gets a page of them (?limit=, ?offset=: 100,000 households in a
+ * township), the CSV all of them. */
+static void one_report(hz_node *n, const struct api_req *r, const char *name,
+                       const char *format,
+                       int (*csv)(FILE *fp, json_t *rep, bool zh),
+                       const char *ascii, const char *utf8, struct api_res *out)
+{
+    static const char *const one[] = {"id", NULL};
+    static const char *const page[] = {"id",    "village", "cadre",
+                                       "limit", "offset",  NULL};
+    static const char *const file[] = {"id", "village", "cadre", NULL};
+    bool campaign = strcmp(name, "campaign") == 0;
+    if (format != NULL && strcmp(format, "csv") != 0) {
+        refuse(out, 404, "not_found", NULL, "没有这个接口", "no such route");
+        return;
+    }
+    const char *village = query(r, "village"), *cadre = query(r, "cadre");
+    struct hz_report_opts o = {.id = query(r, "id"),
+                               .now = (int64_t)time(NULL)};
+    if (campaign) {
+        o.village = village != NULL && village[0] != '\0' ? village : NULL;
+        o.cadre = cadre != NULL && cadre[0] != '\0' ? cadre : NULL;
+    }
+    json_t *rep = NULL;
+    if (!query_only(r,
+                    !campaign        ? one
+                    : format == NULL ? page
+                                     : file,
+                    out) ||
+        (campaign && format == NULL && !list_page(r, &o, out)) ||
+        !report_load(n, name, &o, &rep, out))
+        return;
+    if (format == NULL)
+        ok(out, 200, json_incref(rep));
+    else
+        csv_reply(out, rep, csv, ascii, utf8);
+    json_decref(rep);
 }
 
 /* GET /api/reports/disclosure[/csv|/xlsx][?org=ID]: the page gets one
@@ -1890,7 +1910,7 @@ static void disclosure_route(hz_node *n, const struct api_req *r,
                                .now = (int64_t)time(NULL)};
     struct sheet_lines x = {0};
     if (!query_only(r, format == NULL ? page : file, out) ||
-        (format == NULL && !disclosure_page(r, &o, out)))
+        (format == NULL && !list_page(r, &o, out)))
         return;
     if (format != NULL && (x.fp = tmpfile()) == NULL) {
         refuse(out, 507, "storage", NULL, "无法写入临时文件",

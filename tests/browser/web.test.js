@@ -929,6 +929,21 @@ test('warnings to every household: a cadre on a phone works through the unreache
   assert.deepEqual(rep.totals, {households: 2, reached: 2, unreached: 0, unreached_vulnerable: 0},
     'the page wrote what huzhu alert show counts');
   assert.equal(rep.households.find((x) => x.household === weak).method, 'door', 'by the method tapped');
+  // another cadre's household joins the area: the whole list shows it,
+  // the first cadre's own list (a tap on the cadre) is done
+  const late = hzJson(A, ['household', 'add', '--head', '测试预警丁', '--village', '测试预警村', '--cadre', '测试干部乙']).id;
+  await page.waitForSelector(`#unreached li[data-household="${late}"]`);
+  const cadreLink = (c) => `#by-cadre a[href$="/${encodeURIComponent(c)}"]`;
+  await page.click(cadreLink('测试干部乙'));
+  await page.waitForSelector('#alert-filter:has-text("测试干部乙")');
+  assert.deepEqual(await page.$$eval('#unreached li', (ls) => ls.map((l) => l.dataset.household)), [late],
+    'the cadre\'s own unreached list');
+  await page.click('#alert-all');
+  await page.waitForSelector('#alert-filter', {state: 'detached'});
+  await page.click(cadreLink('测试干部'));
+  await page.waitForSelector('#all-reached');
+  assert.match(await page.textContent('#alert-filter'), /测试干部/);
+  await noSideways(page, 'one cadre\'s list');
   assert.deepEqual(errors, [], 'no script or server errors');
   await ctx.close();
 });

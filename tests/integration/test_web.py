@@ -2025,6 +2025,43 @@ def warning_campaign_and_refused_delivery():
             s, _, _, _ = viewer.req("GET", "/api/reports/campaign?id="
                                     + "0" * 32)
             T.check_eq(s, 404, "no such campaign")
+            # a township's 100,000 households: the page asks for a page of
+            # them, of one village or cadre, the sums staying whole
+            north = n.js("household", "add", "--head", "测试丁", "--village",
+                         "东村", "--cadre", "李干部")["id"]
+            whole = n.js("alert", "show", cid)
+            T.check_eq([h["household"] for h in whole["households"]],
+                       [north, east], "the unreached first")
+            s, rep, _, _ = viewer.req("GET", "/api/reports/campaign?id="
+                                      + cid + "&limit=1&offset=1")
+            T.check_eq((s, rep["households"], rep["households_count"],
+                        rep["totals"], rep["by_cadre"]),
+                       (200, whole["households"][1:], 2, whole["totals"],
+                        whole["by_cadre"]),
+                       "a page: the second household, the sums whole")
+            s, rep, _, _ = viewer.req("GET", "/api/reports/campaign?id="
+                                      + cid + "&cadre=%E7%8E%8B%E5%B9%B2"
+                                      "%E9%83%A8&village=%E4%B8%9C%E6%9D%91")
+            T.check_eq((s, [h["household"] for h in rep["households"]],
+                        rep["households_count"], rep["totals"]),
+                       (200, [east], 1, whole["totals"]),
+                       "one cadre's households of one village")
+            s, rep, _, _ = viewer.req("GET", "/api/reports/campaign?id="
+                                      + cid + "&village=%E5%8D%97%E6%9D%91")
+            T.check_eq((s, rep["households"], rep["households_count"]),
+                       (200, [], 0), "a village outside the area: none")
+            for q in ("&limit=0", "&limit=1001", "&offset=-1", "&limit=x"):
+                refused(viewer, n, "GET", "/api/reports/campaign?id=" + cid
+                        + q, None, 400, "bad_value", "a page " + q)
+            refused(viewer, n, "GET", "/api/reports/campaign/csv?id=" + cid
+                    + "&limit=1", None, 400, "unknown_field",
+                    "the CSV has every household")
+            s, _, h, body = viewer.req("GET", "/api/reports/campaign/csv?id="
+                                       + cid + "&cadre=%E6%9D%8E%E5%B9%B2"
+                                       "%E9%83%A8")
+            T.check(s == 200 and "测试丁".encode() in body and
+                    "测试甲".encode() not in body,
+                    "the CSV of one cadre's households")
         finally:
             w.stop()
 

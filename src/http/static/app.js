@@ -279,6 +279,8 @@ const T = {
   al_unreached: ['未送达({n} 户，有弱势人员的在前)', 'Not reached ({n}, the vulnerable first)'],
   al_reached: ['已送达({n} 户)', 'Reached ({n})'],
   al_all_reached: ['全部已送达', 'Every household reached'],
+  al_all: ['全部', 'All'],
+  al_page: ['第 {a}–{b} 户，共 {n} 户', 'Households {a}–{b} of {n}'],
   al_vulnerable: ['弱势 {n} 人', '{n} vulnerable'],
   al_vulnerable_hh: ['有弱势人员未送达 {n} 户', '{n} with vulnerable persons not yet'],
   al_tries: ['已尝试 {n} 次', 'tried {n} times'],
@@ -1653,21 +1655,33 @@ pages.alerts = async (main) => {
   refresh = load;
 };
 
+/* One campaign: #/alert/ID[/OFFSET[/VILLAGE[/CADRE]]]: its sums, and its
+ * households (of one village or cadre when picked) AL_PAGE at a time, the
+ * unreached vulnerable first (100,000 in a township). */
+const AL_PAGE = 100;
 pages.alert = async (main, id) => {
-  const r = await api('GET', '/api/reports/campaign?id=' + encodeURIComponent(id || ''));
+  const parts = location.hash.split('/');
+  const off = Math.max(0, parseInt(parts[3] || '', 10) || 0);
+  const fv = decodeURIComponent(parts[4] || ''), fc = decodeURIComponent(parts[5] || '');
+  const at = (o, v, c) => '#/alert/' + id + '/' + o + '/' + encodeURIComponent(v) + '/' + encodeURIComponent(c);
+  const r = await api('GET', '/api/reports/campaign?id=' + encodeURIComponent(id || '') + '&limit=' + AL_PAGE +
+    '&offset=' + off + '&village=' + encodeURIComponent(fv) + '&cadre=' + encodeURIComponent(fc));
   if (!r.ok) { main.replaceChildren(careNav('alerts'), el('p', {class: 'alert'}, msg(r.data.error))); return; }
   const rep = r.data;
   const w = rep.notice;
   const canWrite = me.role !== 'viewer';
   const unreached = rep.households.filter((h) => !h.reached);
   const reached = rep.households.filter((h) => h.reached);
+  const picked = (fc && rep.by_cadre.find((g) => g.cadre === fc)) || (fv && rep.by_village.find((g) => g.village === fv)) ||
+    rep.totals;
   const deliver = async (h, method, ok) => {
     const x = await api('POST', '/api/warnings', {campaign: w.id, household: h.household, method,
       notice: w.headline || w.event || '预警', reached: ok, by: me.name, time: Math.floor(Date.now() / 1000)});
     if (!x.ok) banner(msg(x.data.error), true); else { banner(t('saved')); load(); }
   };
   const groups = (rows, key) => el('ul', {class: 'list', id: 'by-' + key}, rows.map((g) => el('li', {},
-    el('b', {}, g[key] || '-'), ' ',
+    g[key] ? el('a', {href: key === 'village' ? at(0, g[key], '') : at(0, '', g[key])}, el('b', {}, g[key])) :
+      el('b', {}, '-'), ' ',
     g.unreached_vulnerable ? el('span', {class: 'tag red'}, tf('al_vulnerable_hh', g.unreached_vulnerable)) : null,
     el('div', {class: 'mute'}, [t('al_households') + ' ' + g.households, colLabel('warnings', 'reached') + ' ' + g.reached,
       t('al_not_yet') + ' ' + g.unreached].join(' · ')))));
@@ -1680,15 +1694,23 @@ pages.alert = async (main, id) => {
       el('a', {href: '/api/reports/campaign/csv?id=' + w.id, class: 'btn no-print'}, t('al_csv'))),
     el('h2', {text: t('al_village')}), groups(rep.by_village, 'village'),
     el('h2', {text: t('al_cadre')}), groups(rep.by_cadre, 'cadre'),
-    el('h2', {text: t('al_unreached').replace('{n}', unreached.length)}),
-    unreached.length ? el('ul', {class: 'list', id: 'unreached'}, unreached.map((h) => el('li', {'data-household': h.household},
+    fv || fc ? el('p', {class: 'row no-print', id: 'alert-filter'}, el('b', {}, [fv, fc].filter(Boolean).join(' · ')),
+      el('a', {class: 'btn', href: at(0, '', ''), id: 'alert-all'}, t('al_all'))) : null,
+    el('h2', {text: t('al_unreached').replace('{n}', picked.unreached)}),
+    rep.households_count > rep.households.length ? el('p', {class: 'row no-print', id: 'alert-page'},
+      t('al_page').replace('{a}', rep.households.length ? off + 1 : 0).replace('{b}', off + rep.households.length)
+        .replace('{n}', rep.households_count),
+      off > 0 ? el('a', {class: 'btn', href: at(Math.max(0, off - AL_PAGE), fv, fc), id: 'alert-prev'}, t('dc_prev')) : null,
+      off + rep.households.length < rep.households_count ? el('a', {class: 'btn', href: at(off + AL_PAGE, fv, fc),
+        id: 'alert-next'}, t('dc_next')) : null) : null,
+    unreached.length || picked.unreached ? el('ul', {class: 'list', id: 'unreached'}, unreached.map((h) => el('li', {'data-household': h.household},
       el('b', {}, h.head_name || '-'), ' ', h.vulnerable ? el('span', {class: 'tag red'}, tf('al_vulnerable', h.vulnerable)) : null,
       el('div', {class: 'mute'}, [h.village, h.grid, h.cadre, h.phone, h.tries ? tf('al_tries', h.tries) : null].filter(Boolean).join(' · ')),
       canWrite ? el('p', {class: 'row no-print'}, ['phone', 'door', 'loudspeaker', 'message'].map((m) =>
         el('button', {type: 'button', class: 'deliver', 'data-method': m, text: enumLabel('warnings', 'method', m), onclick: () => deliver(h, m, true)})),
         el('button', {type: 'button', class: 'failed', text: t('al_failed'), onclick: () => deliver(h, 'phone', false)})) : null))) :
       el('p', {class: 'mute', id: 'all-reached'}, t('al_all_reached')),
-    el('details', {}, el('summary', {}, t('al_reached').replace('{n}', reached.length)),
+    el('details', {}, el('summary', {}, t('al_reached').replace('{n}', picked.reached)),
       el('ul', {class: 'list', id: 'reached'}, reached.map((h) => el('li', {'data-household': h.household},
         el('b', {}, h.head_name || '-'), ' ',
         el('span', {class: 'mute'}, [h.village, enumLabel('warnings', 'method', h.method), h.by, when(h.time)].filter(Boolean).join(' · ')))))));

@@ -189,6 +189,9 @@ int db_bind_value(sqlite3_stmt *st, int i, const struct value *v);
  * its next step). HZ_ECORRUPT when the stored value cannot be one. */
 int db_column_value(const struct col_def *c, sqlite3_stmt *st, int i,
                     struct value *out);
+/* The row @st is on as a JSON object, as db_rows_json makes each (NULL
+ * when out of memory). */
+json_t *db_row_object(sqlite3_stmt *st);
 /* Append one JSON object per result row of @sql to @arr: column names
  * become keys, blobs (ids, keys, hashes) become lowercase hex. */
 int db_rows_json(struct db *d, const char *sql, const struct db_arg *args,

@@ -69,7 +69,7 @@ int db_column_value(const struct col_def *c, sqlite3_stmt *st, int i,
 
 /* One result row as an object: blobs of at most hash size become hex,
  * longer ones are left out (entry bytes never reach a report). */
-static json_t *row_object(sqlite3_stmt *st)
+json_t *db_row_object(sqlite3_stmt *st)
 {
     json_t *o = json_object();
     for (int i = 0; i < sqlite3_column_count(st); i++) {
@@ -106,7 +106,7 @@ static json_t *row_object(sqlite3_stmt *st)
 static int append_row(void *data, sqlite3_stmt *st, struct hz_err *err)
 {
     (void)err;
-    json_array_append_new((json_t *)data, row_object(st));
+    json_array_append_new((json_t *)data, db_row_object(st));
     return 0;
 }
 
@@ -118,7 +118,7 @@ struct each_json {
 static int each_row(void *data, sqlite3_stmt *st, struct hz_err *err)
 {
     struct each_json *e = data;
-    json_t *o = row_object(st);
+    json_t *o = db_row_object(st);
     if (o == NULL)
         return hz_err_set(err, HZ_ENOMEM, "row");
     int rv = e->fn(e->data, o, err);

@@ -24,8 +24,8 @@
     " villages, grids FROM e_warning_notices WHERE deleted = 0"                \
     " AND (?1 IS NULL OR id = ?1) ORDER BY sent IS NULL, sent DESC, id"
 
-#define SUMS(key)                                                              \
-    "SELECT " key "count(*) AS households, coalesce(sum(reached), 0)"          \
+#define SUMS                                                                   \
+    "SELECT count(*) AS households, coalesce(sum(reached), 0)"                 \
     " AS reached, count(*) - coalesce(sum(reached), 0) AS unreached,"          \
     " coalesce(sum(NOT reached AND vulnerable > 0), 0)"                        \
     " AS unreached_vulnerable FROM cr"
@@ -36,21 +36,7 @@
     " ORDER BY reached, vulnerable > 0 DESC, village, cadre, head_name, id"
 /* clang-format on */
 
-static const char *const totals_sql = CAMPAIGN_BASE SUMS("");
-static const char *const by_village_sql =
-    CAMPAIGN_BASE SUMS("village, ") " GROUP BY village ORDER BY village";
-static const char *const by_cadre_sql =
-    CAMPAIGN_BASE SUMS("cadre, ") " GROUP BY cadre ORDER BY cadre";
-
-/* The rows of @sql for campaign @id into a new array at @key of @o. */
-static int rows_into(hz_node *n, const char *sql, const uint8_t *id, json_t *o,
-                     const char *key, struct hz_err *err)
-{
-    json_t *rows = json_array();
-    int rv = db_rows_json(&n->db, sql, DB_ARGS(DB_ROW(id)), rows, err);
-    json_object_set_new(o, key, rows);
-    return rv;
-}
+static const char *const totals_sql = CAMPAIGN_BASE SUMS;
 
 /* Each notice of @notices (rows of NOTICES_SQL) with its "totals". */
 static int add_totals(hz_node *n, json_t *notices, struct hz_err *err)
@@ -97,6 +83,146 @@ int warn_campaigns(hz_node *n, const struct hz_report_opts *o, json_t **out,
     return 0;
 }
 
+/* One group of a campaign's sums (the totals, a village, a cadre). */
+struct sums {
+    json_int_t households, reached, unreached_vulnerable;
+};
+
+static void sums_add(struct sums *g, bool reached, bool vulnerable)
+{
+    g->households++;
+    g->reached += reached;
+    g->unreached_vulnerable += !reached && vulnerable;
+}
+
+/* @g as a row of sums, led by @key: @name (a village or a cadre; NULL
+ * for the group of households without one) when @key is not NULL. */
+static json_t *sums_row(const char *key, const char *name, const struct sums *g)
+{
+    json_t *row = key != NULL ? json_pack("{s:s?}", key, name) : json_object();
+    json_object_set_new(row, "households", json_integer(g->households));
+    json_object_set_new(row, "reached", json_integer(g->reached));
+    json_object_set_new(row, "unreached",
+                        json_integer(g->households - g->reached));
+    json_object_set_new(row, "unreached_vulnerable",
+                        json_integer(g->unreached_vulnerable));
+    return row;
+}
+
+/* The sums of each value of one column: @index maps a value to its sums'
+ * place in @g; households without a value are summed in @none. */
+struct groups {
+    const char *key;
+    json_t *index;
+    struct sums *g;
+    size_t n, cap;
+    struct sums none;
+};
+
+static int groups_add(struct groups *gs, const char *value, bool reached,
+                      bool vulnerable, struct hz_err *err)
+{
+    if (value == NULL) {
+        sums_add(&gs->none, reached, vulnerable);
+        return 0;
+    }
+    json_t *at = json_object_get(gs->index, value);
+    size_t i = at != NULL ? (size_t)json_integer_value(at) : gs->n;
+    if (at == NULL) {
+        if (gs->n == gs->cap) {
+            size_t cap = gs->cap ? 2 * gs->cap : 64;
+            struct sums *g = realloc(gs->g, cap * sizeof *g);
+            if (g == NULL)
+                return hz_err_set(err, HZ_ENOMEM, "campaign");
+            gs->g = g;
+            gs->cap = cap;
+        }
+        gs->g[gs->n++] = (struct sums){0};
+        if (json_object_set_new(gs->index, value, json_integer((json_int_t)i)))
+            return hz_err_set(err, HZ_ENOMEM, "campaign");
+    }
+    sums_add(&gs->g[i], reached, vulnerable);
+    return 0;
+}
+
+static int by_bytes(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The groups as rows in the order of SQL's ORDER BY on the column: the
+ * households without a value first, then by the value's bytes. */
+static json_t *groups_rows(const struct groups *gs)
+{
+    json_t *rows = json_array();
+    const char **names = malloc((gs->n ? gs->n : 1) * sizeof *names);
+    if (rows == NULL || names == NULL) {
+        free(names);
+        json_decref(rows);
+        return NULL;
+    }
+    size_t k = 0;
+    const char *name;
+    json_t *at;
+    json_object_foreach(gs->index, name, at) names[k++] = name;
+    qsort(names, k, sizeof *names, by_bytes);
+    if (gs->none.households > 0)
+        json_array_append_new(rows, sums_row(gs->key, NULL, &gs->none));
+    for (size_t i = 0; i < k; i++) {
+        at = json_object_get(gs->index, names[i]);
+        json_array_append_new(rows,
+                              sums_row(gs->key, names[i],
+                                       &gs->g[(size_t)json_integer_value(at)]));
+    }
+    free(names);
+    return rows;
+}
+
+/* Every household of the campaign, in the list's order, once: the sums
+ * in total, per village and per cadre, and the page of rows asked for
+ * (o->rows_limit > 0: at most that many from o->rows_offset). */
+struct campaign_pass {
+    const struct hz_report_opts *o;
+    struct groups village, cadre;
+    struct sums total;
+    uint64_t listed; /* the rows the filters let through */
+    json_t *households;
+};
+
+static bool same(const char *value, const char *wanted)
+{
+    return wanted == NULL || (value != NULL && strcmp(value, wanted) == 0);
+}
+
+/* The columns of HOUSEHOLDS_SQL campaign_row reads. */
+enum { CR_VILLAGE = 2, CR_CADRE = 4, CR_REACHED = 6, CR_VULNERABLE = 8 };
+
+static int campaign_row(void *data, sqlite3_stmt *st, struct hz_err *err)
+{
+    struct campaign_pass *c = data;
+    bool reached = sqlite3_column_int(st, CR_REACHED) != 0;
+    bool vulnerable = sqlite3_column_int(st, CR_VULNERABLE) > 0;
+    const char *village = (const char *)sqlite3_column_text(st, CR_VILLAGE),
+               *cadre = (const char *)sqlite3_column_text(st, CR_CADRE);
+    sums_add(&c->total, reached, vulnerable);
+    int rv = groups_add(&c->village, village, reached, vulnerable, err);
+    if (rv == 0)
+        rv = groups_add(&c->cadre, cadre, reached, vulnerable, err);
+    const struct hz_report_opts *o = c->o;
+    if (rv != 0 || !same(village, o->village) || !same(cadre, o->cadre))
+        return rv;
+    uint64_t i = c->listed++;
+    if (o->rows_limit > 0 &&
+        (i < o->rows_offset || i - o->rows_offset >= o->rows_limit))
+        return 0;
+    json_t *row = db_row_object(st);
+    if (row == NULL ||
+        json_object_set_new(row, "reached", json_boolean(reached)) != 0 ||
+        json_array_append_new(c->households, row) != 0)
+        return hz_err_set(err, HZ_ENOMEM, "campaign");
+    return 0;
+}
+
 int warn_campaign(hz_node *n, const struct hz_report_opts *o, json_t **out,
                   struct hz_err *err)
 {
@@ -111,19 +237,35 @@ int warn_campaign(hz_node *n, const struct hz_report_opts *o, json_t **out,
     HZ_ASSERT(ok);
     json_t *root = json_pack("{s:O}", "notice", json_array_get(notices, 0));
     json_decref(notices);
-    json_object_set(root, "totals",
-                    json_object_get(json_object_get(root, "notice"), "totals"));
     json_object_del(json_object_get(root, "notice"), "totals");
-    rv = rows_into(n, by_village_sql, id, root, "by_village", err);
-    if (rv == 0)
-        rv = rows_into(n, by_cadre_sql, id, root, "by_cadre", err);
-    if (rv == 0)
-        rv = rows_into(n, HOUSEHOLDS_SQL, id, root, "households", err);
+    struct campaign_pass c = {
+        .o = o,
+        .village = {.key = "village", .index = json_object()},
+        .cadre = {.key = "cadre", .index = json_object()},
+        .households = json_array(),
+    };
+    rv = db_each(&n->db, HOUSEHOLDS_SQL, DB_ARGS(DB_ROW(id)), campaign_row, &c,
+                 err);
+    if (rv == 0) {
+        json_t *v = groups_rows(&c.village), *k = groups_rows(&c.cadre);
+        json_object_set_new(root, "totals", sums_row(NULL, NULL, &c.total));
+        json_object_set_new(root, "by_village", v);
+        json_object_set_new(root, "by_cadre", k);
+        json_object_set(root, "households", c.households);
+        json_object_set_new(root, "households_count",
+                            json_integer((json_int_t)c.listed));
+        if (v == NULL || k == NULL)
+            rv = hz_err_set(err, HZ_ENOMEM, "campaign");
+    }
+    json_decref(c.village.index);
+    json_decref(c.cadre.index);
+    free(c.village.g);
+    free(c.cadre.g);
+    json_decref(c.households);
     if (rv != 0) {
         json_decref(root);
         return rv;
     }
-    render_bools(json_object_get(root, "households"), "reached");
     *out = root;
     return 0;
 }
