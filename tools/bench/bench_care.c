@@ -97,21 +97,18 @@ static void fill_notice(hz_node *node, char *notice)
     char sent[16];
     snprintf(sent, sizeof sent, "%u", T0);
     struct bench_writer w = {PROG, node, NULL, 0, 1};
-    struct hz_field f[] = {{"event", "暴雨"},
-                           {"headline", "暴雨红色预警"},
-                           {"urgency", "immediate"},
-                           {"severity", "extreme"},
-                           {"certainty", "likely"},
-                           {"instruction", "立即转移"},
-                           {"sent", sent},
-                           {"villages", villages}};
+    struct hz_field f[] = {
+        {"event", "暴雨"},        {"headline", "暴雨红色预警"},
+        {"urgency", "immediate"}, {"severity", "extreme"},
+        {"certainty", "likely"},  {"instruction", "立即转移"},
+        {"sent", sent},           {"villages", villages}};
     bench_put(&w, "warning_notices", 8, f, notice);
 }
 
 /* Deliveries, ROWS_PER_COMMIT a commit, each commit timed into @t. */
 static void fill_deliveries(hz_node *node, unsigned households,
-                            unsigned deliveries, row_id *hh,
-                            const char *notice, double *t)
+                            unsigned deliveries, row_id *hh, const char *notice,
+                            double *t)
 {
     struct hz_err err = {0};
     for (unsigned c = 0; c * ROWS_PER_COMMIT < deliveries; c++) {
@@ -119,8 +116,7 @@ static void fill_deliveries(hz_node *node, unsigned households,
         if (hz_batch_open(node, &b, &err) != 0)
             bench_die(PROG, "batch", &err);
         for (unsigned k = 0;
-             k < ROWS_PER_COMMIT && c * ROWS_PER_COMMIT + k < deliveries;
-             k++) {
+             k < ROWS_PER_COMMIT && c * ROWS_PER_COMMIT + k < deliveries; k++) {
             char when[16], by[32];
             snprintf(when, sizeof when, "%u", T0 + 60 + c);
             snprintf(by, sizeof by, "测试通知人%02u", below(STAFF));
@@ -192,8 +188,8 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "fill") == 0)
         return fill(argv[2], argc - 3, argv + 3);
     if (strcmp(argv[1], "time") == 0 && argc >= 4)
-        return bench_time_report(PROG, argv[2], argv[3], T0 + 86400,
-                                 argc - 4, argv + 4);
+        return bench_time_report(PROG, argv[2], argv[3], T0 + 86400, argc - 4,
+                                 argv + 4);
     fprintf(stderr, "%s: no command %s\n", PROG, argv[1]);
     return 2;
 }

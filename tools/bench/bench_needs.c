@@ -72,9 +72,11 @@ static uint32_t below(uint32_t n)
     return bench_below(&rng, n);
 }
 
+#define PROG "hz_bench_needs"
+
 static void die(const char *what, const struct hz_err *err)
 {
-    bench_die("hz_bench_needs", what, err);
+    bench_die(PROG, what, err);
 }
 
 typedef char row_id[HZ_ROW_HEX_LEN + 1];
@@ -89,40 +91,6 @@ static double commit_timed(hz_node *node, hz_batch *b, const char *what)
     double ms = bench_now_ms() - t0;
     hz_batch_close(b);
     return ms;
-}
-
-/* Writes rows through batches of at most @per rows, one commit each. */
-struct writer {
-    hz_node *node;
-    hz_batch *b;
-    unsigned n, per;
-};
-
-static void w_put(struct writer *w, const char *table, size_t n_fields,
-                  const struct hz_field *f, char *id_out)
-{
-    struct hz_err err = {0};
-    if (w->b == NULL && hz_batch_open(w->node, &w->b, &err) != 0)
-        die("batch", &err);
-    if (hz_batch_put(w->b, table, NULL, n_fields, f, id_out, &err) != 0)
-        die(table, &err);
-    if (++w->n == w->per) {
-        if (hz_node_commit(w->node, w->b, NULL, &err) != 0)
-            die("commit", &err);
-        hz_batch_close(w->b);
-        w->b = NULL;
-        w->n = 0;
-    }
-}
-
-static void w_flush(struct writer *w)
-{
-    struct hz_err err = {0};
-    if (w->b != NULL && hz_node_commit(w->node, w->b, NULL, &err) != 0)
-        die("commit", &err);
-    hz_batch_close(w->b);
-    w->b = NULL;
-    w->n = 0;
 }
 
 struct world {
@@ -142,7 +110,7 @@ static void coords(char *lat, char *lon, unsigned village)
 
 static void fill_places(hz_node *node, struct world *wd)
 {
-    struct writer w = {node, NULL, 0, ROWS_PER_COMMIT};
+    struct bench_writer w = {PROG, node, NULL, 0, ROWS_PER_COMMIT};
     for (unsigned i = 0; i < VILLAGES * SITES_PER; i++) {
         char name[48], lat[16], lon[16];
         snprintf(name, sizeof name, "测试%02u村%s", i / SITES_PER,
@@ -150,14 +118,14 @@ static void fill_places(hz_node *node, struct world *wd)
         coords(lat, lon, i / SITES_PER);
         struct hz_field f[] = {
             {"name", name}, {"kind", "shelter"}, {"lat", lat}, {"lon", lon}};
-        w_put(&w, "sites", 4, f, wd->site[i]);
+        bench_put(&w, "sites", 4, f, wd->site[i]);
     }
     for (unsigned i = 0; i < ITEMS; i++) {
         char name[32];
         snprintf(name, sizeof name, "测试物资%02u", i);
         struct hz_field f[] = {
             {"name", name}, {"unit", "箱"}, {"category", categories[i % 9]}};
-        w_put(&w, "items", 3, f, wd->item[i]);
+        bench_put(&w, "items", 3, f, wd->item[i]);
     }
     for (unsigned i = 0; i < ORGS; i++) {
         char name[48], village[32], lat[16], lon[16];
@@ -170,14 +138,15 @@ static void fill_places(hz_node *node, struct world *wd)
                                {"village", village},
                                {"lat", lat},
                                {"lon", lon}};
-        w_put(&w, "organisations", 5, f, wd->org[i]);
+        bench_put(&w, "organisations", 5, f, wd->org[i]);
     }
-    w_flush(&w);
+    bench_flush(&w);
 }
 
 /* One need (@need) or offer: an item, or a service by name (one in ten of
  * those without a quantity). */
-static void fill_side(struct writer *w, struct world *wd, unsigned i, bool need)
+static void fill_side(struct bench_writer *w, struct world *wd, unsigned i,
+                      bool need)
 {
     unsigned it = below(5) ? below(ITEMS) : ITEMS;
     char what[32], qty[16], by[16], village[32];
@@ -209,7 +178,7 @@ static void fill_side(struct writer *w, struct world *wd, unsigned i, bool need)
         }
         wd->need_site[i] = site;
         wd->need_item[i] = it;
-        w_put(w, "needs", n, f, wd->need[i]);
+        bench_put(w, "needs", n, f, wd->need[i]);
         return;
     }
     f[n++] = (struct hz_field){"organisation", wd->org[below(ORGS)]};
@@ -217,19 +186,7 @@ static void fill_side(struct writer *w, struct world *wd, unsigned i, bool need)
         f[n++] = (struct hz_field){"site", wd->site[site]};
         f[n++] = (struct hz_field){"village", village};
     }
-    w_put(w, "offers", n, f, wd->offer[i]);
-}
-
-/* The median of each tenth of @t (@count values) as a JSON array. */
-static void print_tenths(const char *key, double *t, unsigned count)
-{
-    printf(",\"%s\":[", key);
-    unsigned tenth = count / 10;
-    for (unsigned k = 0; tenth > 0 && k < 10; k++) {
-        qsort(t + k * tenth, tenth, sizeof *t, bench_cmp_double);
-        printf("%s%.2f", k ? "," : "", t[k * tenth + tenth / 2]);
-    }
-    printf("]");
+    bench_put(w, "offers", n, f, wd->offer[i]);
 }
 
 /* Promises of 1, each with a receipt of 1 into its need's site, one
@@ -273,7 +230,7 @@ static void fill_donations(hz_node *node, struct world *wd, unsigned count,
                            unsigned transactions, double *t)
 {
     row_id *don = calloc(count, sizeof *don);
-    struct writer w = {node, NULL, 0, ROWS_PER_COMMIT};
+    struct bench_writer w = {PROG, node, NULL, 0, ROWS_PER_COMMIT};
     for (unsigned i = 0; i < count; i++) {
         char when[16], donor[32];
         snprintf(when, sizeof when, "%u", T0 + i);
@@ -282,9 +239,9 @@ static void fill_donations(hz_node *node, struct world *wd, unsigned count,
             {"kind", "money"}, {"amount", "10000000"},
             {"time", when},    {"organisation", wd->org[i % DONEES]},
             {"donor", donor},  {"anonymous", i % 4 ? "false" : "true"}};
-        w_put(&w, "donations", 6, f, don[i]);
+        bench_put(&w, "donations", 6, f, don[i]);
     }
-    w_flush(&w);
+    bench_flush(&w);
     struct hz_err err = {0};
     for (unsigned c = 0; c * LEDGER_PER_COMMIT < transactions; c++) {
         hz_batch *b = NULL;
@@ -311,21 +268,13 @@ static void fill_donations(hz_node *node, struct world *wd, unsigned count,
     free(don);
 }
 
-static unsigned opt(int argc, char **argv, const char *name, unsigned dflt)
-{
-    for (int i = 0; i + 1 < argc; i++)
-        if (strcmp(argv[i], name) == 0)
-            return (unsigned)strtoul(argv[i + 1], NULL, 10);
-    return dflt;
-}
-
 static int fill(const char *dir, int argc, char **argv)
 {
-    unsigned needs = opt(argc, argv, "--needs", 5000),
-             offers = opt(argc, argv, "--offers", 20000),
-             matches = opt(argc, argv, "--matches", 2000),
-             donations = opt(argc, argv, "--donations", 1000),
-             transactions = opt(argc, argv, "--transactions", 100000);
+    unsigned needs = bench_opt(argc, argv, "--needs", 5000),
+             offers = bench_opt(argc, argv, "--offers", 20000),
+             matches = bench_opt(argc, argv, "--matches", 2000),
+             donations = bench_opt(argc, argv, "--donations", 1000),
+             transactions = bench_opt(argc, argv, "--transactions", 100000);
     if (needs == 0 || offers == 0 || donations == 0)
         return fprintf(stderr, "needs, offers and donations: at least 1\n"), 2;
     static struct world wd;
@@ -346,12 +295,12 @@ static int fill(const char *dir, int argc, char **argv)
         die("PRAGMA synchronous=OFF", NULL);
     double t0 = bench_now_ms();
     fill_places(node, &wd);
-    struct writer w = {node, NULL, 0, ROWS_PER_COMMIT};
+    struct bench_writer w = {PROG, node, NULL, 0, ROWS_PER_COMMIT};
     for (unsigned i = 0; i < needs; i++)
         fill_side(&w, &wd, i, true);
     for (unsigned i = 0; i < offers; i++)
         fill_side(&w, &wd, i, false);
-    w_flush(&w);
+    bench_flush(&w);
     double t1 = bench_now_ms();
     fill_matches(node, &wd, needs, offers, matches, t_match);
     double t2 = bench_now_ms();
@@ -362,71 +311,14 @@ static int fill(const char *dir, int argc, char **argv)
            "\"matches\":%.1f,\"donations\":%.1f}",
            needs, offers, matches, donations, transactions, (t1 - t0) / 1e3,
            (t2 - t1) / 1e3, (t3 - t2) / 1e3);
-    print_tenths("promise_commit_ms_by_tenth", t_match, matches);
-    print_tenths("ledger_commit_ms_by_tenth", t_ledger,
-                 transactions / LEDGER_PER_COMMIT);
+    bench_print_tenths("promise_commit_ms_by_tenth", t_match, matches);
+    bench_print_tenths("ledger_commit_ms_by_tenth", t_ledger,
+                       transactions / LEDGER_PER_COMMIT);
     printf(",\"need\":\"%s\",\"organisation\":\"%s\"}\n", wd.need[0],
            wd.org[0]);
     hz_node_close(node);
     free(t_match);
     free(t_ledger);
-    return 0;
-}
-
-/* The rows a disclosure hands over one by one (--rows stream), counted
- * and measured as the command line would write them, never kept. */
-static int count_row(void *data, const char *json, struct hz_err *err)
-{
-    (void)err;
-    *(size_t *)data += strlen(json) + 1;
-    return 0;
-}
-
-static int time_report(const char *dir, const char *report, int argc,
-                       char **argv)
-{
-    const char *id = NULL, *rows = "all";
-    for (int i = 0; i + 1 < argc; i++) {
-        if (strcmp(argv[i], "--id") == 0)
-            id = argv[i + 1];
-        if (strcmp(argv[i], "--rows") == 0)
-            rows = argv[i + 1];
-    }
-    unsigned runs = opt(argc, argv, "--runs", 20);
-    if (runs < 1)
-        runs = 1;
-    struct hz_err err = {0};
-    struct hz_node_opts opts = {.version = HZ_NODE_OPTS_VERSION};
-    hz_node *node = NULL;
-    if (hz_node_open(dir, &opts, &node, &err) != 0)
-        die("open", &err);
-    double *t = calloc(runs, sizeof *t);
-    size_t len = 0;
-    for (unsigned i = 0; i < runs; i++) {
-        struct hz_report_opts o = {.id = id, .now = T0};
-        size_t streamed = 0;
-        if (strcmp(rows, "stream") == 0) {
-            o.rows_fn = count_row;
-            o.rows_data = &streamed;
-        } else if (strcmp(rows, "page") == 0) {
-            o.rows_limit = 100; /* the web page's */
-        }
-        char *json = NULL;
-        double t0 = bench_now_ms();
-        if (hz_node_report(node, report, &o, &json, &err) != 0)
-            die(report, &err);
-        t[i] = bench_now_ms() - t0;
-        len = strlen(json) + streamed;
-        hz_free_string(json);
-    }
-    qsort(t, runs, sizeof *t, bench_cmp_double);
-    printf("{\"report\":\"%s\",\"id\":%s%s%s,\"runs\":%u,\"median_ms\":%.1f,"
-           "\"p95_ms\":%.1f,\"max_ms\":%.1f,\"answer_bytes\":%zu}\n",
-           report, id ? "\"" : "", id ? id : "null", id ? "\"" : "", runs,
-           t[runs / 2], t[(runs * 95) / 100 < runs ? (runs * 95) / 100 : 0],
-           t[runs - 1], len);
-    free(t);
-    hz_node_close(node);
     return 0;
 }
 
@@ -441,7 +333,8 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "fill") == 0)
         return fill(argv[2], argc - 3, argv + 3);
     if (strcmp(argv[1], "time") == 0 && argc >= 4)
-        return time_report(argv[2], argv[3], argc - 4, argv + 4);
+        return bench_time_report(PROG, argv[2], argv[3], T0, argc - 4,
+                                 argv + 4);
     fprintf(stderr, "hz_bench_needs: no command %s\n", argv[1]);
     return 2;
 }

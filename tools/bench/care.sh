@@ -9,7 +9,7 @@
 #   - the campaign (hz_node_report "campaign", what `huzhu alert show`,
 #     `alert unreached` and the web's 预警到户 page ask for: totals, per
 #     village, per cadre and every household, the unreached vulnerable
-#     first) and the list of campaigns with their totals ("campaigns",
+#     first; the page asks for 100 households at a time) and the list of campaigns with their totals ("campaigns",
 #     `alert ls` and the page's list): median, p95 and max of --runs
 #     calls in one process, and its peak RSS;
 #   - each once more as the command a person types (`huzhu alert show ID
@@ -46,22 +46,8 @@ while [ $# -gt 0 ]; do
          "[--runs N] [--keep] [--dir DIR]" >&2; exit 2 ;;
   esac
 done
-command -v /usr/bin/time >/dev/null || {
-  echo "care.sh: needs GNU time (Debian's time package)" >&2; exit 1; }
-
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DHZ_TESTS=OFF -DHZ_FUZZ=OFF -DHZ_SANITIZE= >/dev/null
-cmake --build "$build" --target huzhu hz_bench_care >/dev/null
-hz=$build/huzhu
+bench_setup care hz_bench_care
 bc=$build/tools/bench/hz_bench_care
-work=$(mktemp -d "$parent/huzhu-care-bench.XXXXXX")
-cleanup() { [ "$keep" = 1 ] && echo "kept: $work" || rm -rf "$work"; }
-trap cleanup EXIT
-
-rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-[ -z "$(git -C "$root" status --porcelain 2>/dev/null)" ] || rev="$rev+dirty"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); commit: $rev"
 echo "command: tools/bench/care.sh --households $households" \
   "--persons-per $persons_per --deliveries $deliveries --runs $runs"
 
@@ -75,31 +61,24 @@ notice=$(jget "$work/fill.out" 'j["notice"]')
 echo
 echo "| call | median ms | p95 ms | max ms | p95 ÷ 1 s | peak RSS MiB | RSS ÷ 200 MiB | answer bytes |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-# call NAME LABEL REPORT [ID]: --runs calls in one process, a table row.
+# call NAME LABEL REPORT [ID] [ROWS]: --runs calls in one process, a row.
 call() {
-  local name=$1 label=$2 report=$3 id=${4:-}
-  timed "$name" "$bc" time "$node" "$report" ${id:+--id "$id"} --runs "$runs"
-  local o=$work/$name.out
-  echo "| $label | $(jget "$o" 'j["median_ms"]') | $(jget "$o" 'j["p95_ms"]') |" \
-    "$(jget "$o" 'j["max_ms"]') | $(calc "$(jget "$o" 'j["p95_ms"]') / 1000" %.3f) |" \
-    "$(mib "$t_rss") | $(calc "$t_rss / 1024 / 200" %.2f) | $(jget "$o" 'j["answer_bytes"]') |"
+  local name=$1 label=$2 report=$3 id=${4:-} rows=${5:-all}
+  timed "$name" "$bc" time "$node" "$report" ${id:+--id "$id"} --runs "$runs" \
+    --rows "$rows"
+  call_row "$name" "$label"
 }
-call campaign "one campaign, every household (alert show, the page)" campaign "$notice"
+call campaign "one campaign, every household (alert show --json)" campaign "$notice"
+call campaign_page "one campaign, a page of 100 households (the web page)" campaign "$notice" page
 call campaigns "the campaigns with their totals (alert ls)" campaigns
 
 echo
 echo "| command | wall s | CPU s | peak RSS MiB | wall ÷ 1 s |"
 echo "|---|---:|---:|---:|---:|"
-# cmd NAME LABEL ARGS...: one huzhu command, a table row.
-cmd() {
-  local name=$1 label=$2; shift 2
-  timed "$name" "$hz" -d "$node" "$@"
-  echo "| $label | $t_wall | $t_cpu | $(mib "$t_rss") | $(calc "$t_wall / 1" %.2f) |"
-}
-cmd cli_show "alert show ID --json" alert show "$notice" --json
-cmd cli_unreached "alert unreached ID --csv" alert unreached "$notice" --csv "$work/unreached.csv"
-cmd cli_xlsx "alert show ID --xlsx" alert show "$notice" --xlsx "$work/campaign.xlsx"
-cmd cli_ls "alert ls --json" alert ls --json
+cmd_row cli_show "alert show ID --json" alert show "$notice" --json
+cmd_row cli_unreached "alert unreached ID --csv" alert unreached "$notice" --csv "$work/unreached.csv"
+cmd_row cli_xlsx "alert show ID --xlsx" alert show "$notice" --xlsx "$work/campaign.xlsx"
+cmd_row cli_ls "alert ls --json" alert ls --json
 
 # What came out, so a broken run cannot pass as a fast one.
 echo

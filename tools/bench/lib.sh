@@ -61,3 +61,43 @@ stop_pid() {
   fi
   wait "$pid" || STOP_RC=$?
 }
+
+# bench_setup NAME [TARGET...]: the opening every benchmark script shares.
+# Needs GNU time; builds huzhu and each TARGET in $build (RelWithDebInfo,
+# no tests); sets hz (the huzhu built) and work (a new directory under
+# $parent, removed on exit unless keep=1); prints the machine, its load,
+# the date and the commit (+dirty with uncommitted changes).
+bench_setup() {
+  local name=$1 rev; shift
+  command -v /usr/bin/time >/dev/null || {
+    echo "$name.sh: needs GNU time (Debian's time package)" >&2; exit 1; }
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DHZ_TESTS=OFF -DHZ_FUZZ=OFF -DHZ_SANITIZE= >/dev/null
+  cmake --build "$build" --target huzhu "$@" >/dev/null
+  hz=$build/huzhu
+  work=$(mktemp -d "$parent/huzhu-$name-bench.XXXXXX")
+  trap bench_cleanup EXIT
+  rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+  [ -z "$(git -C "$root" status --porcelain 2>/dev/null)" ] || rev="$rev+dirty"
+  echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); commit: $rev"
+}
+bench_cleanup() { [ "${keep:-0}" = 1 ] && echo "kept: $work" || rm -rf "$work"; }
+
+# call_row NAME LABEL: the table row of a timed `hz_bench_* time` run
+# (timed NAME ... before it): median, p95 and max ms, p95 against 1 s,
+# peak RSS against 200 MiB, the answer's bytes.
+call_row() {
+  local o=$work/$1.out
+  echo "| $2 | $(jget "$o" 'j["median_ms"]') | $(jget "$o" 'j["p95_ms"]') |" \
+    "$(jget "$o" 'j["max_ms"]') | $(calc "$(jget "$o" 'j["p95_ms"]') / 1000" %.3f) |" \
+    "$(mib "$t_rss") | $(calc "$t_rss / 1024 / 200" %.2f) | $(jget "$o" 'j["answer_bytes"]') |"
+}
+
+# cmd_row NAME LABEL ARGS...: one huzhu command on $node under GNU time,
+# its table row: wall, CPU, peak RSS, wall against 1 s.
+cmd_row() {
+  local name=$1 label=$2; shift 2
+  timed "$name" "$hz" -d "$node" "$@"
+  echo "| $label | $t_wall | $t_cpu | $(mib "$t_rss") | $(calc "$t_wall / 1" %.2f) |"
+}

@@ -51,22 +51,8 @@ while [ $# -gt 0 ]; do
          "[--transactions N] [--runs N] [--keep] [--dir DIR]" >&2; exit 2 ;;
   esac
 done
-command -v /usr/bin/time >/dev/null || {
-  echo "needs.sh: needs GNU time (Debian's time package)" >&2; exit 1; }
-
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DHZ_TESTS=OFF -DHZ_FUZZ=OFF -DHZ_SANITIZE= >/dev/null
-cmake --build "$build" --target huzhu hz_bench_needs >/dev/null
-hz=$build/huzhu
+bench_setup needs hz_bench_needs
 bn=$build/tools/bench/hz_bench_needs
-work=$(mktemp -d "$parent/huzhu-needs-bench.XXXXXX")
-cleanup() { [ "$keep" = 1 ] && echo "kept: $work" || rm -rf "$work"; }
-trap cleanup EXIT
-
-rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-[ -z "$(git -C "$root" status --porcelain 2>/dev/null)" ] || rev="$rev+dirty"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); commit: $rev"
 echo "command: tools/bench/needs.sh --needs $needs --offers $offers" \
   "--matches $matches --donations $donations --transactions $transactions" \
   "--runs $runs"
@@ -82,15 +68,12 @@ org=$(jget "$work/fill.out" 'j["organisation"]')
 echo
 echo "| call | median ms | p95 ms | max ms | p95 ÷ 1 s | peak RSS MiB | RSS ÷ 200 MiB | answer bytes |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-# call NAME LABEL REPORT [ID]: --runs calls in one process, a table row.
+# call NAME LABEL REPORT [ID] [ROWS]: --runs calls in one process, a row.
 call() {
   local name=$1 label=$2 report=$3 id=${4:-} rows=${5:-all}
   timed "$name" "$bn" time "$node" "$report" ${id:+--id "$id"} --runs "$runs" \
     --rows "$rows"
-  local o=$work/$name.out
-  echo "| $label | $(jget "$o" 'j["median_ms"]') | $(jget "$o" 'j["p95_ms"]') |" \
-    "$(jget "$o" 'j["max_ms"]') | $(calc "$(jget "$o" 'j["p95_ms"]') / 1000" %.3f) |" \
-    "$(mib "$t_rss") | $(calc "$t_rss / 1024 / 200" %.2f) | $(jget "$o" 'j["answer_bytes"]') |"
+  call_row "$name" "$label"
 }
 call sug_all "match suggestions, every need (the page)" match_suggestions
 call sug_one "match suggestions, one need (--need)" match_suggestions "$need"
@@ -102,17 +85,11 @@ call dis_org "disclosure, one organisation" disclosure "$org"
 echo
 echo "| command | wall s | CPU s | peak RSS MiB | wall ÷ 1 s |"
 echo "|---|---:|---:|---:|---:|"
-# cmd NAME LABEL ARGS...: one huzhu command, a table row.
-cmd() {
-  local name=$1 label=$2; shift 2
-  timed "$name" "$hz" -d "$node" "$@"
-  echo "| $label | $t_wall | $t_cpu | $(mib "$t_rss") | $(calc "$t_wall / 1" %.2f) |"
-}
-cmd cli_sug "match suggest --json" match suggest --json
-cmd cli_dis "report disclosure --json" report disclosure --json
-cmd cli_org "report disclosure --org ORG --json" report disclosure --org "$org" --json
-cmd cli_csv "report disclosure --format csv" report disclosure --format csv --out "$work/disclosure.csv"
-cmd cli_xlsx "report disclosure --format xlsx" report disclosure --format xlsx --out "$work/disclosure.xlsx"
+cmd_row cli_sug "match suggest --json" match suggest --json
+cmd_row cli_dis "report disclosure --json" report disclosure --json
+cmd_row cli_org "report disclosure --org ORG --json" report disclosure --org "$org" --json
+cmd_row cli_csv "report disclosure --format csv" report disclosure --format csv --out "$work/disclosure.csv"
+cmd_row cli_xlsx "report disclosure --format xlsx" report disclosure --format xlsx --out "$work/disclosure.xlsx"
 
 # What came out, so a broken run cannot pass as a fast one.
 echo

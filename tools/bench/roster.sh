@@ -30,21 +30,7 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--households N] [--keep] [--dir DIR]" >&2; exit 2 ;;
   esac
 done
-command -v /usr/bin/time >/dev/null || {
-  echo "roster.sh: needs GNU time (Debian's time package)" >&2; exit 1; }
-
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DHZ_TESTS=OFF -DHZ_FUZZ=OFF -DHZ_SANITIZE= >/dev/null
-cmake --build "$build" --target huzhu >/dev/null
-hz=$build/huzhu
-work=$(mktemp -d "$parent/huzhu-roster-bench.XXXXXX")
-cleanup() { [ "$keep" = 1 ] && echo "kept: $work" || rm -rf "$work"; }
-trap cleanup EXIT
-
-rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-[ -z "$(git -C "$root" status --porcelain 2>/dev/null)" ] || rev="$rev+dirty"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); commit: $rev"
+bench_setup roster
 echo "command: tools/bench/roster.sh --households $households"
 
 # The roster: a title row, the headings, three persons a household.
