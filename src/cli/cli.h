@@ -222,6 +222,9 @@ bool cli_yuan_to_fen(const char *s, char *out, size_t len);
 /* Option @name as a time into *@t (left as it is when not given); a
  * usage error for what is no time. */
 int cli_when_opt(struct cli *c, struct form *f, const char *name, long long *t);
+/* Option @name (a time, default now) as Unix seconds in text into
+ * @text (24 bytes); a usage error for what is no time. */
+int cli_when_text(struct cli *c, struct form *f, const char *name, char *text);
 /* The live row @id of @table as JSON (owned), or NULL with the refusal
  * printed and *@rv its exit code (@zh, @en say what the row is). */
 json_t *cli_live_row(struct cli *c, const char *table, const char *id,
@@ -266,6 +269,12 @@ int cmd_duty_add(struct cli *c, struct form *f);
 int cmd_duty_now(struct cli *c, struct form *f);
 int cmd_duty_gaps(struct cli *c, struct form *f);
 int cmd_duty_handover(struct cli *c, struct form *f);
+int cmd_plan_add(struct cli *c, struct form *f);
+int cmd_plan_progress(struct cli *c, struct form *f);
+int cmd_plan_cancel(struct cli *c, struct form *f);
+int cmd_plan_show(struct cli *c, struct form *f);
+int cmd_plan_ls(struct cli *c, struct form *f);
+int cmd_report_recovery(struct cli *c, struct form *f);
 int cmd_init(struct cli *c, struct form *f);
 int cmd_id(struct cli *c, struct form *f);
 int cmd_status(struct cli *c, struct form *f);

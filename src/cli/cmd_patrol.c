@@ -14,16 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-/* Option @name (a time, default now) as text into @text (24 bytes). */
-static int when_text(struct cli *c, struct form *f, const char *name,
-                     char *text)
-{
-    long long t = (long long)time(NULL);
-    int rv = cli_when_opt(c, f, name, &t);
-    snprintf(text, 24, "%lld", t);
-    return rv;
-}
-
 /* The report @name as at --at (default now), of @village when not
  * NULL. */
 static int report_at(struct cli *c, struct form *f, const char *name,
@@ -115,7 +105,7 @@ int cmd_patrol_ls(struct cli *c, struct form *f)
 int cmd_patrol_round(struct cli *c, struct form *f)
 {
     char at[24];
-    int rv = when_text(c, f, "--time", at);
+    int rv = cli_when_text(c, f, "--time", at);
     if (rv == EXIT_OK)
         rv = cli_must_exist(c, "patrol_points", form_get(f, "POINT"), "巡查点",
                             "patrol point");
@@ -170,7 +160,7 @@ int cmd_hazard_report(struct cli *c, struct form *f)
                                 "give --village, --location or --point"
                                 " (where)"));
     char at[24];
-    int rv = when_text(c, f, "--time", at);
+    int rv = cli_when_text(c, f, "--time", at);
     if (rv == EXIT_OK && form_get(f, "--point") != NULL)
         rv = cli_must_exist(c, "patrol_points", form_get(f, "--point"),
                             "巡查点", "patrol point");
@@ -183,7 +173,7 @@ int cmd_hazard_report(struct cli *c, struct form *f)
 int cmd_hazard_respond(struct cli *c, struct form *f)
 {
     char at[24];
-    int rv = when_text(c, f, "--time", at);
+    int rv = cli_when_text(c, f, "--time", at);
     if (rv == EXIT_OK)
         rv = cli_must_exist(c, "hazards", form_get(f, "HAZARD"), "险情",
                             "hazard");
@@ -366,7 +356,7 @@ int cmd_duty_gaps(struct cli *c, struct form *f)
 int cmd_duty_handover(struct cli *c, struct form *f)
 {
     char at[24];
-    int rv = when_text(c, f, "--time", at);
+    int rv = cli_when_text(c, f, "--time", at);
     if (rv == EXIT_OK && form_get(f, "--shift") != NULL)
         rv = cli_must_exist(c, "shifts", form_get(f, "--shift"), "班次",
                             "shift");

@@ -767,6 +767,68 @@ static const struct cli_param duty_handover_params[] = {
     END,
 };
 
+static const struct cli_param plan_add_params[] = {
+    POS("HOUSEHOLD", "household", "住户编号", "household id"),
+    REQ("--kind",
+        "repair|rebuild|work_relief|subsidy|training|employment|other", "kind",
+        "措施: 住房修缮、重建、以工代赈、补助、技能培训、就业帮扶、其他",
+        "measure: repair, rebuild, work relief, subsidy, training,"
+        " employment, other"),
+    OPT("--what", "TEXT", "what", "措施内容(如 屋顶修缮)",
+        "what (repair the roof, ...)"),
+    OPT("--cadre", "NAME", "cadre", "责任人", "responsible cadre"),
+    OPT("--agreed", "WHEN", NULL, "商定时间(默认现在)", "agreed (default now)"),
+    OPT("--due", "WHEN", NULL, "计划完成时间", "due"),
+    OPT("--amount", "YUAN", NULL, "补助金额(元，最多两位小数)",
+        "subsidy (yuan, two decimals at most)"),
+    OPT("--note", "TEXT", "note", "备注", "note"),
+    ID_OPT("措施编号(修改该措施)", "measure id (edits it)"),
+    END,
+};
+
+static const struct cli_param plan_progress_params[] = {
+    POS("MEASURE", "measure", "措施编号", "measure id"),
+    {.name = "--percent",
+     .arg = "N",
+     .col = "percent",
+     .kind = KIND_UINT,
+     .max = 1,
+     .zh = "完成百分比(0-100)",
+     .en = "percent done (0-100)",
+     .lo = 0,
+     .hi = 100},
+    FLAG("--done", "已完成", "done"),
+    OPT("--note", "TEXT", "note", "进展情况", "note"),
+    OPT("--by", "NAME", "by", "记录人", "recorded by"),
+    OPT("--time", "WHEN", NULL, "时间(默认现在)", "time (default now)"),
+    EVENT_ID_OPT,
+    END,
+};
+
+static const struct cli_param plan_cancel_params[] = {
+    POS("MEASURE", NULL, "措施编号", "measure id"),
+    END,
+};
+
+static const struct cli_param plan_show_params[] = {
+    POS("HOUSEHOLD", NULL, "住户编号", "household id"),
+    END,
+};
+
+static const struct cli_param plan_ls_params[] = {
+    OPT("--village", "V", NULL, "只列该村/社区的", "only this village's"),
+    FLAG("--open", "只列未完成的措施(默认即如此)",
+         "only the open measures (the default)"),
+    AT_OPT,
+    END,
+};
+
+static const struct cli_param report_recovery_params[] = {
+    OPT("--village", "V", NULL, "只统计该村/社区", "only this village"),
+    OPT("--format", "F", NULL, "table、json 或 csv", "table, json or csv"),
+    END,
+};
+
 static const struct cli_param alert_params[] = {
     REQ("--event", "TEXT", "event", "灾种(如 暴雨、山洪)",
         "hazard (rainstorm, flash flood, ...)"),
@@ -1041,6 +1103,10 @@ static const struct cli_cmd report_subs[] = {
         "捐赠公示: 接收、分配、使用、结余及明细(不含受助人个人信息)",
         "donation disclosure: received, committed, used, balance and the"
         " lists (no personal data of recipients)"),
+    RUN("recovery", NODE_READ, cmd_report_recovery, report_recovery_params,
+        "恢复重建进度: 各村住房受损户的修缮/重建措施、开工、完工",
+        "recovery: per village, damaged houses with a repair or rebuild"
+        " measure, started, done"),
     RUN("submitted", NODE_READ, cmd_report_submitted, NULL, "已报送的报告",
         "reports submitted"),
     RUN("show", NODE_READ, cmd_report_submitted, report_show_params,
@@ -1184,6 +1250,22 @@ static const struct cli_cmd duty_subs[] = {
         "未来 24 小时无人值班的时段", "gaps in the next 24 hours"),
     RUN_ONE_OF("handover", NODE_WRITE, cmd_duty_handover, duty_handover_params,
                "--site", "--village", "记录交接班", "record a handover"),
+    END,
+};
+
+static const struct cli_cmd plan_subs[] = {
+    RUN("add", NODE_WRITE, cmd_plan_add, plan_add_params,
+        "为一户商定一项恢复措施", "agree a recovery measure with a household"),
+    RUN("progress", NODE_WRITE, cmd_plan_progress, plan_progress_params,
+        "记录措施进展", "record a measure's progress"),
+    RUN("cancel", NODE_WRITE, cmd_plan_cancel, plan_cancel_params,
+        "取消一项措施", "cancel a measure"),
+    RUN("show", NODE_READ, cmd_plan_show, plan_show_params,
+        "一户的灾损、措施及进展",
+        "a household's damage, measures and progress"),
+    RUN("ls", NODE_READ, cmd_plan_ls, plan_ls_params,
+        "各村有未完成措施的户，最久的在前",
+        "households with open measures per village, the oldest first"),
     END,
 };
 
@@ -1499,6 +1581,8 @@ static const struct cli_cmd cmds[] = {
          "hazards: report, respond, the open ones"),
     SUBS("duty", duty_subs, "值班值守: 排班、现在谁在值班、空档、交接班",
          "duty roster: shifts, who is on duty, gaps, handovers"),
+    SUBS("plan", plan_subs, "一户一策: 恢复措施、进展、未完成清单",
+         "recovery plans: measures, progress, the open list"),
     SUBS("show", show_subs, "查看安置、物资等汇总",
          "show occupancy, stock and other views"),
     RUN("help", NODE_NONE, cmd_help, help_params,

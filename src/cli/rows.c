@@ -106,6 +106,14 @@ int cli_when_opt(struct cli *c, struct form *f, const char *name, long long *t)
     return cli_usage(c, f, NULL);
 }
 
+int cli_when_text(struct cli *c, struct form *f, const char *name, char *text)
+{
+    long long t = (long long)time(NULL);
+    int rv = cli_when_opt(c, f, name, &t);
+    snprintf(text, 24, "%lld", t);
+    return rv;
+}
+
 /* The live row @id of @table as JSON, or NULL with the refusal printed
  * and *@rv its exit code (@zh, @en say what the row is). */
 json_t *cli_live_row(struct cli *c, const char *table, const char *id,

@@ -1,4 +1,4 @@
-/* schema.c - the schema registry, version 9, and value checks.
+/* schema.c - the schema registry, version 10, and value checks.
  *
  * A new table is a few lines of data below. Wire names are the contract
  * (proto/schema.md); labels are for people. Tables and columns must stay
@@ -280,6 +280,18 @@ static const struct enum_val hazard_kind[] = {
 static const struct enum_val hazard_severity[] = {
     {"minor", 9, "一般", "minor"},   {"moderate", 9, "较大", "moderate"},
     {"severe", 9, "重大", "severe"}, {"extreme", 9, "特别重大", "extreme"},
+    {NULL, 0, NULL, NULL},
+};
+
+/* Since 10: the kinds of a recovery measure (一户一策 恢复重建措施). */
+static const struct enum_val recovery_kind[] = {
+    {"repair", 10, "住房修缮", "house repair"},
+    {"rebuild", 10, "重建", "rebuild"},
+    {"work_relief", 10, "以工代赈", "work relief"},
+    {"subsidy", 10, "补助", "subsidy"},
+    {"training", 10, "技能培训", "training"},
+    {"employment", 10, "就业帮扶", "employment"},
+    {"other", 10, "其他", "other"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -616,6 +628,36 @@ static const struct col_def persons[] = {
     ENUM("sex", person_sex, "性别", "sex", 0),
 };
 
+/* Since 10: a recovery measure agreed with a household (一户一策): what
+ * (repair, rebuild, work relief, a subsidy in fen, training,
+ * employment), its responsible cadre (责任人, as households.cadre),
+ * when it was agreed and is due; cancelled when it was given up. Its
+ * progress, done and age are derived from recovery_progress
+ * (proto/schema.md, "Recovery plans (一户一策)"). */
+static const struct col_def recovery_measures[] = {
+    INT_V(10, "agreed", T_MIN, T_MAX, "商定时间", "agreed", 0),
+    INT_V(10, "amount_fen", 0, 1000000000000, "金额(分)", "amount (fen)", 0),
+    TEXT_V(10, "cadre", "责任人", "responsible cadre", 0),
+    BOOL_V(10, "cancelled", "已取消", "cancelled"),
+    INT_V(10, "due", T_MIN, T_MAX, "计划完成时间", "due", 0),
+    REF_V(10, "household", "households", "户", "household", 0),
+    ENUM_V(10, "kind", recovery_kind, "措施类型", "kind", 0),
+    TEXT_V(10, "note", "备注", "note", COL_PERSONAL),
+    TEXT_V(10, "what", "措施内容", "what", 0),
+};
+
+/* Since 10: progress of a recovery measure (进展), as an event: a
+ * percent done, or done, at a time, by whom. */
+static const struct col_def recovery_progress[] = {
+    TEXT_V(10, "by", "记录人", "recorded by", COL_PERSONAL),
+    BOOL_V(10, "done", "已完成", "done"),
+    REF_V(10, "measure", "recovery_measures", "措施", "measure", COL_REQUIRED),
+    TEXT_V(10, "note", "进展情况", "note", COL_PERSONAL),
+    INT_V(10, "percent", 0, 100, "完成百分比", "percent done", 0),
+    REF_V(10, "reverses", "recovery_progress", "更正", "reverses", 0),
+    INT_V(10, "time", T_MIN, T_MAX, "时间", "time", COL_REQUIRED),
+};
+
 /* Since 4: relief paid to a household (应急统表10): amounts in fen (分),
  * so sums are exact. */
 static const struct col_def relief[] = {
@@ -841,6 +883,10 @@ static const struct table_def tables_reg[] = {
     {"persons", TABLE_ENTITY, 1, persons, N(persons), "人员", "persons", 0},
     {"recorded_by", TABLE_EVENT, 2, recorded_by, N(recorded_by), "录入账号",
      "recorded by", TABLE_BY_NODE},
+    {"recovery_measures", TABLE_ENTITY, 10, recovery_measures,
+     N(recovery_measures), "恢复重建措施", "recovery measures", 0},
+    {"recovery_progress", TABLE_EVENT, 10, recovery_progress,
+     N(recovery_progress), "措施进展", "recovery progress", 0},
     {"relief", TABLE_EVENT, 4, relief, N(relief), "救助发放", "relief paid", 0},
     {"report_figures", TABLE_EVENT, 4, report_figures, N(report_figures),
      "上报数字", "reported figures", 0},

@@ -12,7 +12,7 @@
 #include "huzhu/error.h"
 #include "types.h"
 
-#define HZ_SCHEMA_VERSION 9u
+#define HZ_SCHEMA_VERSION 10u
 
 enum col_type {
     COL_TEXT,

@@ -2116,6 +2116,21 @@ static void report_route(hz_node *n, const struct api_req *r, const char *name,
             !report_load(n, name, &o, &rep, out))
             return;
         ok(out, 200, json_incref(rep));
+    } else if (format == NULL && (strcmp(name, "recovery_open") == 0 ||
+                                  strcmp(name, "recovery_plan") == 0 ||
+                                  strcmp(name, "recovery") == 0)) {
+        /* proto/schema.md, "Recovery plans (一户一策)": as at now; one
+         * household's plan by ?id=, the others by ?village=. */
+        static const char *const by_village[] = {"village", NULL};
+        static const char *const by_id[] = {"id", NULL};
+        bool plan = strcmp(name, "recovery_plan") == 0;
+        struct hz_report_opts o = {.village = plan ? NULL : query(r, "village"),
+                                   .id = plan ? query(r, "id") : NULL,
+                                   .now = (int64_t)time(NULL)};
+        if (!query_only(r, plan ? by_id : by_village, out) ||
+            !report_load(n, name, &o, &rep, out))
+            return;
+        ok(out, 200, json_incref(rep));
     } else {
         refuse(out, 404, "not_found", NULL, "没有这个报表", "no such report");
     }

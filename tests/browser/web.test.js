@@ -1021,3 +1021,65 @@ test('patrols and hazards: a hazard reported on another node appears at the top 
   assert.deepEqual(errors, [], 'no script or server errors');
   await ctx.close();
 });
+
+test('recovery plans (一户一策): a measure agreed on a phone, progress recorded to done, the household leaves the open list; a bad percent refused by the page', async () => {
+  const {ctx, page, errors} = await adminPage();
+  await page.setViewportSize({width: 360, height: 740});
+  const h = hzJson(A, ['household', 'add', '--head', '测试重建户', '--village', '测试恢复村', '--cadre', '测试包保干部']).id;
+  hz(A, ['damage', h, '--house', 'severe', '--rooms', '2']);
+  // from 更多 to 一户一策: nothing open yet
+  await page.goto(base + '/#/more');
+  await page.click('#care-nav a[href="#/recovery"]');
+  await page.waitForSelector('#recovery-count');
+  assert.equal(await page.$(`#recovery-open li[data-household="${h}"]`), null, 'no measure yet');
+  // the household's plan: its damage, a measure agreed on the page
+  await page.goto(base + '/#/household/' + h);
+  await page.click('#open-plan');
+  await page.waitForSelector('#measure-add');
+  assert.match(await page.textContent('#plan-damage'), /严重损坏/, 'the latest damage assessment');
+  await page.selectOption('#measure-add select[name=kind]', 'repair');
+  await page.fill('#measure-add #f-what', '测试屋顶修缮');
+  await page.click('#measure-add button[type=submit]');
+  await page.waitForSelector('#measures li');
+  const plan = () => hzJson(A, ['plan', 'show', h]);
+  const m = plan().measures[0];
+  assert.deepEqual([m.kind, m.what, m.cadre, m.open], ['repair', '测试屋顶修缮', '测试包保干部', true],
+    'the page wrote the measure huzhu plan show reads, the household\'s cadre responsible');
+  await noSideways(page, 'a household\'s plan');
+  // the village view lists it, with its age
+  await page.click('#care-nav a[href="#/recovery"]');
+  await page.waitForSelector(`#recovery-open li[data-household="${h}"] li[data-measure="${m.measure}"]`);
+  assert.match(await page.textContent(`#recovery-open li[data-household="${h}"]`), /住房修缮 测试屋顶修缮 0%\s*已过 0 天/);
+  await noSideways(page, 'the open list');
+  await shot(page, 'phone-recovery-open');
+  // a bad percent refused by the page, writing nothing; then 40 %, then done
+  await page.click(`#recovery-open li[data-household="${h}"] a`);
+  const li = `#measures li[data-measure="${m.measure}"]`;
+  await page.waitForSelector(`${li} form.progress`);
+  await page.fill(`${li} input[name=percent]`, '150');
+  await page.click(`${li} button[type=submit]`);
+  await page.waitForSelector(`${li} .err`);
+  assert.match(await page.textContent(`${li} .err`), /完成百分比须为 0 至 100 的整数/);
+  assert.equal(plan().measures[0].updates, 0, 'a bad percent writes nothing');
+  await page.fill(`${li} input[name=percent]`, '40');
+  await page.click(`${li} button[type=submit]`);
+  await page.waitForFunction((sel) => /40%/.test((document.querySelector(sel) || {}).textContent || ''), li);
+  await noSideways(page, 'progress recorded');
+  await shot(page, 'phone-recovery-plan');
+  await page.check(`${li} input[name=done]`);
+  await page.click(`${li} button[type=submit]`);
+  await page.waitForFunction((sel) => {
+    const e = document.querySelector(sel);
+    return e && /已完成/.test(e.textContent) && !e.querySelector('form');
+  }, li);
+  const done = plan().measures[0];
+  assert.deepEqual([done.progress, done.done, done.open, done.updates], [100, true, false, 2],
+    'the page wrote the progress huzhu plan show reads');
+  // the household left the open list
+  await page.click('#care-nav a[href="#/recovery"]');
+  await page.waitForSelector('#recovery-count');
+  assert.equal(await page.$(`#recovery-open li[data-household="${h}"]`), null, 'done: the household left the open list');
+  assert.equal(hzJson(A, ['plan', 'ls']).measures.filter((x) => x.household === h).length, 0);
+  assert.deepEqual(errors, [], 'no script or server errors');
+  await ctx.close();
+});

@@ -443,7 +443,7 @@ def api_seeds():
               "volunteer_assignments", "volunteer_service", "needs",
               "offers", "matches", "warning_notices", "donations", "ledger",
               "patrol_points", "patrols", "hazards", "hazard_responses",
-              "shifts", "handovers")
+              "shifts", "handovers", "recovery_measures", "recovery_progress")
     views = ("occupancy", "presence", "stock", "received", "vulnerable",
              "unaccounted", "volunteer_periods", "volunteer_hours", "needs",
              "offers", "matches", "donations", "ledger")
@@ -713,6 +713,25 @@ def api_seeds():
         "get-report-hazards": ("GET", "reports/hazards"),
         "get-report-duty": ("GET", "reports/duty"),
         "edge-report-duty-village": ("GET", "reports/duty", "village=x"),
+        # recovery plans, 一户一策 (schema 10)
+        "post-recovery-measures": ("POST", "recovery_measures", "", {
+            "household": API_HOUSEHOLD, "kind": "repair", "what": "测试修缮",
+            "cadre": "测试干部", "agreed": 1700000000, "due": 1710000000,
+            "amount_fen": 2000050}),
+        "post-recovery-progress-unknown": ("POST", "recovery_progress", "", {
+            "measure": API_NOBODY, "percent": 40, "by": "测试员",
+            "time": 1700000000}),
+        "post-recovery-progress-percent-high": ("POST", "recovery_progress",
+                                                "", {
+            "measure": API_NOBODY, "percent": 150, "done": True,
+            "time": 1700000000}),
+        "get-report-recovery-open": ("GET", "reports/recovery_open",
+                                     "village=测试村"),
+        "get-report-recovery-plan": ("GET", "reports/recovery_plan",
+                                     "id=" + API_HOUSEHOLD),
+        "edge-report-recovery-plan-bad-id": ("GET", "reports/recovery_plan",
+                                             "id=xyz"),
+        "get-report-recovery": ("GET", "reports/recovery"),
     }
     for t in tables:
         seeds["get-" + t] = ("GET", t)

@@ -119,6 +119,19 @@ def debug_logs_never_contain_personal_data():
                      ["duty", "now"], ["duty", "gaps"]):
             a.run(*args, expect=0)
             a.run("--json", *args, expect=0)
+        # Recovery plans: notes and who recorded progress, refusals.
+        ms = a.out("plan", "add", hh["id"], "--kind", "repair", "--cadre",
+                   "测试干部", "--note", NOTE)
+        a.out("plan", "progress", ms, "--percent", "40", "--by", NAME,
+              "--note", NOTE)
+        a.run("plan", "progress", ms, "--percent", "140", "--by", NAME)
+        a.out("plan", "cancel", ms)
+        a.run("put", "recovery_progress", "measure=" + ms, "percent=50",
+              "by=" + NAME2, "note=" + NOTE, "time=1717200000")
+        for args in (["plan", "ls"], ["plan", "show", hh["id"]],
+                     ["report", "recovery"]):
+            a.run(*args, expect=0)
+            a.run("--json", *args, expect=0)
         # Reads (stdout may hold the data; stderr may not).
         a.run("get", "persons", p, expect=0)
         a.run("ls", "persons", "--where", "name=" + NAME, expect=0)

@@ -322,6 +322,26 @@ const T = {
   du_handover: ['交接班', 'Hand over'],
   du_need_place: ['请选择值守地点或填写村/社区', 'Choose a site or give a village'],
   du_ends_first: ['结束时间须晚于开始时间', 'The shift ends after it starts'],
+  nav_recovery: ['一户一策', 'Recovery plans'],
+  rc_title: ['一户一策：未完成的恢复措施', 'Recovery plans: open measures'],
+  rc_open_n: ['未完成措施 {n} 项', '{n} open measures'],
+  rc_none: ['没有未完成的措施', 'No open measure'],
+  rc_days: ['已过 {n} 天', '{n} days'],
+  rc_plan: ['一户一策', 'Recovery plan'],
+  rc_open_plan: ['查看/制定一户一策', 'Recovery plan'],
+  rc_damage: ['灾损评估', 'Damage'],
+  rc_no_damage: ['尚无灾损评估', 'No damage assessment'],
+  rc_needs_aid: ['需紧急生活救助', 'Needs emergency aid'],
+  rc_measures: ['恢复措施', 'Measures'],
+  rc_no_measures: ['尚无措施', 'No measure yet'],
+  rc_add: ['商定一项措施', 'Agree a measure'],
+  rc_amount: ['补助金额(元)', 'Subsidy (yuan)'],
+  rc_progress: ['记录进展', 'Record progress'],
+  rc_percent: ['完成百分比(0-100)', 'Percent done (0-100)'],
+  rc_done: ['已完成', 'Done'],
+  rc_cancelled: ['已取消', 'Cancelled'],
+  rc_bad_percent: ['完成百分比须为 0 至 100 的整数', 'The percent is a whole number from 0 to 100'],
+  rc_bad_amount: ['金额须为正数，最多两位小数', 'The amount is a positive sum with at most two decimals'],
   nav_orgs: ['社会力量', 'Organisations'],
   nav_volunteers: ['志愿者', 'Volunteers'],
   org_title: ['社会力量：组织和企业名录', 'Organisations and firms that can help'],
@@ -913,7 +933,8 @@ pages.household = async (main, id) => {
       el('ul', {}, got.map((g) => el('li', {}, `${g.item_name}: ${g.received} ${g.unit || ''}`)))) : null,
     ...damageReliefCards(id, dmg.ok ? dmg.data.rows : [], rel.ok ? rel.data.rows : [], canWrite),
     historyCard('households', hist.ok ? hist.data : null),
-    el('p', {class: 'no-print'}, el('a', {href: '#/card/' + id, class: 'btn', id: 'open-card'}, t('card_open'))));
+    el('p', {class: 'no-print'}, el('a', {href: '#/card/' + id, class: 'btn', id: 'open-card'}, t('card_open')), ' ',
+      el('a', {href: '#/plan/' + id, class: 'btn', id: 'open-plan'}, t('rc_open_plan'))));
   refresh = load;
 };
 
@@ -1613,7 +1634,7 @@ pages.import = async (main) => {
 
 function careNav(on) {
   return el('nav', {class: 'subnav row no-print', id: 'care-nav'},
-    [['alerts', 'nav_alerts'], ['patrols', 'nav_patrols'], ['hazards', 'nav_hazards'], ['duty', 'nav_duty']].map(([p, k]) =>
+    [['alerts', 'nav_alerts'], ['patrols', 'nav_patrols'], ['hazards', 'nav_hazards'], ['duty', 'nav_duty'], ['recovery', 'nav_recovery']].map(([p, k]) =>
       el('a', {href: '#/' + p, class: p === on ? 'btn on' : 'btn'}, t(k))));
 }
 
@@ -1899,6 +1920,114 @@ pages.duty = async (main) => {
     gaps.length ? el('ul', {class: 'list', id: 'gaps'}, gaps.map(([n, g]) => el('li', {}, el('b', {}, n), ' ',
       el('span', {class: 'mute'}, when(g.from) + ' – ' + when(g.to))))) : el('p', {class: 'mute'}, t('du_no_gaps')),
     ...dutyForms(sites));
+  refresh = () => { if (!document.querySelector('#main form input:focus')) load(); };
+};
+
+/* ---- recovery plans (一户一策; proto/api.md: /api/reports/recovery_open,
+ * /api/reports/recovery_plan, /api/reports/recovery; writes through the
+ * table routes, which the node checks) */
+
+/* A refusal of the page's own, as the API words one (showErrors). */
+const badField = (name, key) => ({field: name, zh: T[key][0], en: T[key][1]});
+const daysOf = (age) => (age === null || age === undefined ? '-' : Math.floor(age / 86400));
+
+pages.recovery = async (main) => {
+  const r = await api('GET', '/api/reports/recovery_open');
+  if (!r.ok) { main.replaceChildren(careNav('recovery'), el('p', {class: 'alert'}, msg(r.data.error))); return; }
+  /* Per village, per household, in the list's order (the oldest first). */
+  const villages = [];
+  for (const m of r.data.measures) {
+    let v = villages[villages.length - 1];
+    if (!v || v.village !== m.village) villages.push(v = {village: m.village, households: []});
+    let h = v.households[v.households.length - 1];
+    if (!h || h.household !== m.household) v.households.push(h = {household: m.household, head_name: m.head_name, measures: []});
+    h.measures.push(m);
+  }
+  main.replaceChildren(careNav('recovery'), el('h1', {text: t('rc_title')}),
+    el('p', {id: 'recovery-count'}, el('b', {}, r.data.open ? tf('rc_open_n', r.data.open) : t('rc_none'))),
+    villages.length ? el('div', {id: 'recovery-open'}, villages.map((v) => el('section', {class: 'card'},
+      el('h2', {text: v.village || '-'}),
+      el('ul', {class: 'list'}, v.households.map((h) => el('li', {'data-household': h.household},
+        el('a', {href: '#/plan/' + h.household}, el('b', {}, h.head_name || '-')),
+        el('ul', {}, h.measures.map((m) => el('li', {'data-measure': m.measure},
+          enumLabel('recovery_measures', 'kind', m.kind), ' ', m.what || '', ' ',
+          el('span', {class: 'tag'}, (m.progress || 0) + '%'), ' ',
+          el('span', {class: 'mute'}, [tf('rc_days', daysOf(m.age)), m.cadre].filter(Boolean).join(' · ')))))))))))
+      : null);
+  refresh = load;
+};
+
+pages.plan = async (main, id) => {
+  const r = await api('GET', '/api/reports/recovery_plan?id=' + encodeURIComponent(id || ''));
+  if (!r.ok) { main.replaceChildren(careNav('recovery'), el('p', {class: 'alert'}, msg(r.data.error))); return; }
+  const {household: h, damage: d, measures} = r.data;
+  const canWrite = me.role !== 'viewer';
+  const progress = (m) => {
+    const form = el('form', {class: 'row no-print progress'},
+      el('input', {name: 'percent', type: 'number', inputmode: 'numeric', placeholder: t('rc_percent'), 'aria-label': t('rc_percent')}),
+      el('label', {}, el('input', {type: 'checkbox', name: 'done', value: '1'}), ' ', t('rc_done')),
+      el('input', {name: 'note', placeholder: colLabel('recovery_progress', 'note'), 'aria-label': colLabel('recovery_progress', 'note')}),
+      el('button', {type: 'submit', class: 'primary', text: t('rc_progress')}));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const o = formObject(form);
+      const body = {measure: m.measure, by: me.name, time: nowSec()};
+      if (o.percent !== undefined) {
+        if (!/^\d{1,3}$/.test(o.percent) || Number(o.percent) > 100) {
+          showErrors(form, badField('percent', 'rc_bad_percent'));
+          return;
+        }
+        body.percent = Number(o.percent);
+      }
+      if (o.done) body.done = true;
+      if (o.note) body.note = o.note;
+      if (body.percent === undefined && !body.done) { showErrors(form, badField('percent', 'rc_bad_percent')); return; }
+      const x = await api('POST', '/api/recovery_progress', body);
+      if (!x.ok) showErrors(form, x.data.error); else { banner(t('saved')); load(); }
+    });
+    return form;
+  };
+  const item = (m) => el('li', {'data-measure': m.measure, class: m.open ? null : 'mute'},
+    el('b', {}, enumLabel('recovery_measures', 'kind', m.kind)), ' ', m.what || '', ' ',
+    el('span', {class: m.done ? 'tag' : 'tag red'}, m.done ? t('rc_done') : m.cancelled ? t('rc_cancelled') : (m.progress || 0) + '%'),
+    el('div', {class: 'mute'}, [m.cadre, m.agreed ? when(m.agreed) : null, m.due ? colLabel('recovery_measures', 'due') + ' ' + when(m.due) : null,
+      m.amount_fen ? (m.amount_fen / 100).toFixed(2) + ' 元' : null, m.open ? tf('rc_days', daysOf(m.age)) : null].filter(Boolean).join(' · ')),
+    m.history.length ? el('ol', {class: 'history'}, m.history.map((x) => el('li', {class: x.reversed_by ? 'mute' : null},
+      when(x.time), ' ', x.percent !== null ? x.percent + '%' : '', ' ', x.done ? t('rc_done') : '', ' ', x.by || '', ' ', x.note || ''))) : null,
+    canWrite && m.open ? progress(m) : null);
+  let add = null;
+  if (canWrite) {
+    add = el('form', {class: 'card no-print', id: 'measure-add'}, el('h2', {text: t('rc_add')}),
+      el('label', {text: colLabel('recovery_measures', 'kind')}), enumSelect('recovery_measures', 'kind', 'kind', false),
+      field('what', colLabel('recovery_measures', 'what')), field('cadre', colLabel('recovery_measures', 'cadre'), {value: h.cadre || ''}),
+      field('amount', t('rc_amount'), {inputmode: 'decimal'}),
+      el('p', {}, el('button', {type: 'submit', class: 'primary', text: t('save')})));
+    add.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const o = formObject(add);
+      const body = {household: h.household, kind: o.kind, agreed: nowSec()};
+      if (o.what) body.what = o.what;
+      if (o.cadre) body.cadre = o.cadre;
+      if (o.amount !== undefined) {
+        const m = /^(\d{1,11})(?:\.(\d{1,2}))?$/.exec(o.amount);
+        const fen = m ? Number(m[1]) * 100 + Number((m[2] || '').padEnd(2, '0')) : 0;
+        if (!m || fen <= 0) { showErrors(add, badField('amount', 'rc_bad_amount')); return; }
+        body.amount_fen = fen;
+      }
+      const x = await api('POST', '/api/recovery_measures', body);
+      if (!x.ok) showErrors(add, x.data.error); else { banner(t('saved')); load(); }
+    });
+  }
+  main.replaceChildren(careNav('recovery'), el('h1', {text: t('rc_plan') + '：' + (h.head_name || '-')}),
+    el('p', {class: 'mute'}, [h.village, h.cadre].filter(Boolean).join(' · ')),
+    el('div', {class: 'card', id: 'plan-damage'}, el('h2', {text: t('rc_damage')}),
+      d ? el('p', {}, [enumLabel('damage', 'house', d.house), d.rooms ? colLabel('damage', 'rooms') + ' ' + d.rooms : null,
+        d.loss_yuan ? colLabel('damage', 'loss_yuan') + ' ' + d.loss_yuan : null, when(d.time)].filter(Boolean).join(' · '))
+        : el('p', {class: 'mute'}, t('rc_no_damage')),
+      h.needs_aid ? el('p', {}, el('span', {class: 'tag red'}, t('rc_needs_aid'))) : null),
+    el('h2', {text: t('rc_measures')}),
+    measures.length ? el('ul', {class: 'list', id: 'measures'}, measures.map(item)) : el('p', {class: 'mute'}, t('rc_no_measures')),
+    add);
   refresh = () => { if (!document.querySelector('#main form input:focus')) load(); };
 };
 

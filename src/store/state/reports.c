@@ -1634,6 +1634,12 @@ int hz_node_report(hz_node *n, const char *report,
         rv = patrol_hazards(n, o, &root, err);
     } else if (strcmp(report, "duty") == 0) {
         rv = patrol_duty(n, o, &root, err);
+    } else if (strcmp(report, "recovery_open") == 0) {
+        rv = recovery_open(n, o, &root, err);
+    } else if (strcmp(report, "recovery_plan") == 0) {
+        rv = recovery_plan(n, o, &root, err);
+    } else if (strcmp(report, "recovery") == 0) {
+        rv = recovery_report(n, o, &root, err);
     } else if (strcmp(report, "submitted") == 0) {
         uint8_t id[HZ_ROW_LEN];
         if (o->id != NULL && (strlen(o->id) != 2 * HZ_ROW_LEN ||

@@ -309,4 +309,28 @@ int patrol_duty(hz_node *n, const struct hz_report_opts *o, json_t **out,
 int patrol_check_write(struct hz_node *n, const struct op *o,
                        struct hz_err *err);
 
+/* ---- recovery.c: recovery plans, 一户一策 (hz_node_report;
+ * proto/schema.md, "Recovery plans (一户一策)"; proto/reports.md, "The
+ * recovery report") */
+
+/* "recovery_open": {now, measures, households, open}: every open
+ * measure (of @o->village when not NULL) with its household record,
+ * progress and age at @o->now, by village, the oldest household first. */
+int recovery_open(hz_node *n, const struct hz_report_opts *o, json_t **out,
+                  struct hz_err *err);
+/* "recovery_plan": {now, household, damage, measures}: the household
+ * record @o->id stands for, its latest damage (or null) and its measures
+ * with progress, age at @o->now and history (newest first).
+ * HZ_ENOTFOUND when no live household is @o->id. */
+int recovery_plan(hz_node *n, const struct hz_report_opts *o, json_t **out,
+                  struct hz_err *err);
+/* "recovery": {villages, total}: the housing figures per village (of
+ * @o->village when not NULL) and their sums. */
+int recovery_report(hz_node *n, const struct hz_report_opts *o, json_t **out,
+                    struct hz_err *err);
+/* A recovery_progress row of a local action: its measure is not
+ * cancelled. Receivers judge only the schema's rules. */
+int recovery_check_write(struct hz_node *n, const struct op *o,
+                         struct hz_err *err);
+
 #endif
