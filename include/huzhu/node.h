@@ -257,9 +257,15 @@ struct hz_report_opts {
     int (*rows_fn)(void *data, const char *json, struct hz_err *err);
     void *rows_data;
     uint64_t rows_offset, rows_limit;
-    const char *skill;  /* organisations: services or teams hold it */
-    const char *item;   /* organisations: stocks or equipment hold it */
-    int64_t stale_days; /* organisations: 0 is the default, 30 */
+    const char *skill;         /* organisations: services or teams hold it */
+    const char *item;          /* organisations: stocks or equipment hold it */
+    int64_t stale_days;        /* organisations: 0 is the default, 30 */
+    int64_t care_days;         /* care_due: 0 is the default, 7 */
+    int64_t outbreak_k;        /* outbreaks: persons, 0 is the default, 3 */
+    int64_t outbreak_window_h; /* outbreaks: hours, 0 is the default, 48 */
+    /* health_checks, outbreaks: the reader may see health data (the
+     * node's operator, a web account of the role health). */
+    bool health;
 };
 HZ_API HZ_NODISCARD int hz_node_report(hz_node *node, const char *report,
                                        const struct hz_report_opts *o,

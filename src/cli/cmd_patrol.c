@@ -14,27 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-/* Option @name (a time, default now) as text into @text (24 bytes). */
-static int when_text(struct cli *c, struct form *f, const char *name,
-                     char *text)
-{
-    long long t = (long long)time(NULL);
-    int rv = cli_when_opt(c, f, name, &t);
-    snprintf(text, 24, "%lld", t);
-    return rv;
-}
-
-/* The report @name as at --at (default now), of @village when not
- * NULL. */
-static int report_at(struct cli *c, struct form *f, const char *name,
-                     const char *village, json_t **rep)
-{
-    long long at = (long long)time(NULL);
-    int rv = cli_when_opt(c, f, "--at", &at);
-    struct hz_report_opts o = {.now = (int64_t)at, .village = village};
-    return rv == EXIT_OK ? cli_report(c, name, &o, rep) : rv;
-}
-
 /* The objects of @rows whose @key is true (all when @only is false). */
 static json_t *only_true(json_t *rows, const char *key, bool only)
 {
@@ -70,7 +49,8 @@ int cmd_patrol_point(struct cli *c, struct form *f)
 int cmd_patrol_ls(struct cli *c, struct form *f)
 {
     json_t *rep = NULL;
-    int rv = report_at(c, f, "patrol_points", form_get(f, "--village"), &rep);
+    int rv =
+        cli_report_at(c, f, "patrol_points", form_get(f, "--village"), &rep);
     if (rv != EXIT_OK)
         return rv;
     json_t *rows = only_true(json_object_get(rep, "points"), "overdue",
@@ -115,7 +95,7 @@ int cmd_patrol_ls(struct cli *c, struct form *f)
 int cmd_patrol_round(struct cli *c, struct form *f)
 {
     char at[24];
-    int rv = when_text(c, f, "--time", at);
+    int rv = cli_when_text(c, f, "--time", at);
     if (rv == EXIT_OK)
         rv = cli_must_exist(c, "patrol_points", form_get(f, "POINT"), "巡查点",
                             "patrol point");
@@ -170,7 +150,7 @@ int cmd_hazard_report(struct cli *c, struct form *f)
                                 "give --village, --location or --point"
                                 " (where)"));
     char at[24];
-    int rv = when_text(c, f, "--time", at);
+    int rv = cli_when_text(c, f, "--time", at);
     if (rv == EXIT_OK && form_get(f, "--point") != NULL)
         rv = cli_must_exist(c, "patrol_points", form_get(f, "--point"),
                             "巡查点", "patrol point");
@@ -183,7 +163,7 @@ int cmd_hazard_report(struct cli *c, struct form *f)
 int cmd_hazard_respond(struct cli *c, struct form *f)
 {
     char at[24];
-    int rv = when_text(c, f, "--time", at);
+    int rv = cli_when_text(c, f, "--time", at);
     if (rv == EXIT_OK)
         rv = cli_must_exist(c, "hazards", form_get(f, "HAZARD"), "险情",
                             "hazard");
@@ -272,7 +252,7 @@ static const char *place_name(json_t *p)
 int cmd_duty_now(struct cli *c, struct form *f)
 {
     json_t *rep = NULL;
-    int rv = report_at(c, f, "duty", NULL, &rep);
+    int rv = cli_report_at(c, f, "duty", NULL, &rep);
     if (rv != EXIT_OK)
         return rv;
     json_t *places = json_object_get(rep, "places");
@@ -323,7 +303,7 @@ int cmd_duty_now(struct cli *c, struct form *f)
 int cmd_duty_gaps(struct cli *c, struct form *f)
 {
     json_t *rep = NULL;
-    int rv = report_at(c, f, "duty", NULL, &rep);
+    int rv = cli_report_at(c, f, "duty", NULL, &rep);
     if (rv != EXIT_OK)
         return rv;
     json_t *gaps = json_array();
@@ -366,7 +346,7 @@ int cmd_duty_gaps(struct cli *c, struct form *f)
 int cmd_duty_handover(struct cli *c, struct form *f)
 {
     char at[24];
-    int rv = when_text(c, f, "--time", at);
+    int rv = cli_when_text(c, f, "--time", at);
     if (rv == EXIT_OK && form_get(f, "--shift") != NULL)
         rv = cli_must_exist(c, "shifts", form_get(f, "--shift"), "班次",
                             "shift");

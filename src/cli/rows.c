@@ -288,3 +288,23 @@ int cli_csv_file(struct cli *c, const char *path,
     remove(tmp);
     return cli_fail(c, HZ_EIO, &err);
 }
+
+/* Option @name (a time, default now) as text into @text (24 bytes). */
+int cli_when_text(struct cli *c, struct form *f, const char *name, char *text)
+{
+    long long t = (long long)time(NULL);
+    int rv = cli_when_opt(c, f, name, &t);
+    snprintf(text, 24, "%lld", t);
+    return rv;
+}
+
+/* The report @name as at --at (default now), of @village when not
+ * NULL. */
+int cli_report_at(struct cli *c, struct form *f, const char *name,
+                  const char *village, json_t **rep)
+{
+    long long at = (long long)time(NULL);
+    int rv = cli_when_opt(c, f, "--at", &at);
+    struct hz_report_opts o = {.now = (int64_t)at, .village = village};
+    return rv == EXIT_OK ? cli_report(c, name, &o, rep) : rv;
+}

@@ -439,7 +439,7 @@ class Author:
 
 # The schema version this build runs (proto/schema.md), and the next one,
 # which it holds entries of unapplied (entry.md, "Held entries").
-SCHEMA = 9
+SCHEMA = 10
 SCHEMA_NEXT = SCHEMA + 1
 
 

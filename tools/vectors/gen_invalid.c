@@ -645,7 +645,7 @@ static void content_fates(struct fates *fs, const struct identity *d,
     enc_int(b, 3);
     no_heads(b);
     fate_add(fs, "body_newer_schema", "held", "",
-             "schema version 10 on a version-9 node: stored and relayed, "
+             "schema version 11 on a version-10 node: stored and relayed, "
              "applied after an upgrade",
              with_body(d, b));
 }

@@ -664,6 +664,8 @@ static int parse_all(struct hz_node *n, hz_batch *b, struct parsed *ps,
             rv = warn_check_delivery(n, &p->op, err);
         if (rv == 0 && !skip)
             rv = patrol_check_write(n, &p->op, err);
+        if (rv == 0 && !skip)
+            rv = care_check_write(n, &p->op, err);
         if (rv != 0)
             return hz_err_wrap(err, "%s", b->ops[i].table->name);
         if (!skip)

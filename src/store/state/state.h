@@ -309,4 +309,54 @@ int patrol_duty(hz_node *n, const struct hz_report_opts *o, json_t **out,
 int patrol_check_write(struct hz_node *n, const struct op *o,
                        struct hz_err *err);
 
+/* ---- care.c: care visits, health checks and disinfection
+ * (hz_node_report; proto/schema.md, "Care and health") */
+
+#define CARE_DAYS_DEFAULT 7
+#define CARE_DAYS_MAX 365
+#define OUTBREAK_K_DEFAULT 3
+#define OUTBREAK_K_MAX 1000
+#define OUTBREAK_WINDOW_DEFAULT 48
+#define OUTBREAK_WINDOW_MAX 720
+#define CARE_TEMP_MIN 34.0
+#define CARE_TEMP_MAX 43.0
+
+/* A symptom of a health check: wire name and labels. */
+struct care_symptom {
+    const char *name, *zh, *en;
+};
+/* Every symptom, terminated by name NULL. */
+extern const struct care_symptom care_symptoms[];
+/* The symptom whose wire name or Chinese label is the @len bytes at @p,
+ * or NULL. */
+const struct care_symptom *care_symptom_of(const char *p, size_t len);
+
+/* "care_due": {now, days, due, cadres}: the vulnerable persons not
+ * visited within @o->care_days days (default 7) as at @o->now (of
+ * @o->village when not NULL), per cadre, the never visited first. */
+int care_due(hz_node *n, const struct hz_report_opts *o, json_t **out,
+             struct hz_err *err);
+/* "care_visits": every visit that is no correction (of the person @o->id
+ * stands for when not NULL), the newest first, with reversed_by. */
+int care_visit_list(hz_node *n, const struct hz_report_opts *o, json_t **out,
+                    struct hz_err *err);
+/* "health_checks": every check that is no correction (at site @o->id
+ * when not NULL), the newest first; the health fields only with
+ * @o->health. */
+int care_health_checks(hz_node *n, const struct hz_report_opts *o, json_t **out,
+                       struct hz_err *err);
+/* "outbreaks": {now, threshold, window_hours, clues}: the fever and
+ * symptom clues as at @o->now; each clue's list of persons only with
+ * @o->health. */
+int care_outbreaks(hz_node *n, const struct hz_report_opts *o, json_t **out,
+                   struct hz_err *err);
+/* "disinfections": {now, sites, flagged}: per shelter or disinfected
+ * site its last round per area and whether none was in the last day. */
+int care_disinfections(hz_node *n, const struct hz_report_opts *o, json_t **out,
+                       struct hz_err *err);
+/* A health_checks insert of a local action: temperature 34.0 .. 43.0,
+ * symptoms a set of the list's wire names. Receivers judge only the
+ * schema's rules. */
+int care_check_write(struct hz_node *n, const struct op *o, struct hz_err *err);
+
 #endif
