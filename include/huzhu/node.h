@@ -99,6 +99,10 @@ HZ_API HZ_NODISCARD int hz_batch_del(hz_batch *b, const char *table,
  * writes nothing, when an operation is one that a device of that role
  * (with @site, 32 hex, for "site"; NULL otherwise) could not write
  * (DECISIONS 18). The node's own certificate still applies as well.
+ * "health" (a web account only, no certificate role; proto/schema.md,
+ * "Care and health") writes only care_visits, health_checks and
+ * disinfections: as a site device of @site when it has one (rows naming
+ * that site), else as a coordinator.
  * HZ_EINVAL for an unknown role or a site that does not parse. */
 HZ_API HZ_NODISCARD int hz_batch_limit(hz_batch *b, const char *role,
                                        const char *site, struct hz_err *err);

@@ -1472,10 +1472,11 @@ static const struct cli_cmd peer_subs[] = {
 
 static const struct cli_param user_add_params[] = {
     POS("NAME", NULL, "账号名(1 到 64 字节)", "account name (1 to 64 bytes)"),
-    REQ("--role", "ROLE", NULL, "角色: admin、coordinator、site 或 viewer",
-        "role: admin, coordinator, site or viewer"),
-    OPT("--site", "SITE", NULL, "site 账号所属安置点(编号)",
-        "the site of a site account (its id)"),
+    REQ("--role", "ROLE", NULL,
+        "角色: admin、coordinator、site、viewer 或 health(卫生人员)",
+        "role: admin, coordinator, site, viewer or health"),
+    OPT("--site", "SITE", NULL, "site 账号所属安置点(编号; health 账号可选)",
+        "the site of a site account (its id; optional for health)"),
     END,
 };
 

@@ -11,11 +11,14 @@ nothing. Expectations are written out by hand (proto/schema.md, "Care
 and health"; proto/cli.md)."""
 import os
 import sys
+import time
+import urllib.parse
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import hz_test as T  # noqa: E402
+import test_web as W  # noqa: E402  (its Web, Client and accounts)
 
 cases = T.Cases("care")
 
@@ -232,6 +235,134 @@ def refusals_write_nothing():
         r = n.run("--lang", "en", "health", "check", p, "--site", site,
                   "--temp", "45")
         T.check(r.rc == 4 and "from 34.0 to 43.0" in r.err, r.err)
+
+# Sentinels in every health field (COL_HEALTH) of a health check: none
+# may reach a reader that may not see them.
+SENT = {"temperature": 39.875, "symptoms": "rash,red_eye",
+        "chronic_followup": "哨兵慢病-7f3a", "medication": "哨兵用药-91bc",
+        "note": "哨兵备注-c2d4"}
+SENT_TEXT = ["39.875", "rash", "red_eye", "哨兵慢病-7f3a", "哨兵用药-91bc",
+             "哨兵备注-c2d4"]
+
+
+def no_sentinel(text, what):
+    text = text.decode() if isinstance(text, bytes) else text
+    found = [x for x in SENT_TEXT if x in text]
+    T.check(found == [], "%s: no health value (%s)" % (what, found))
+
+
+@cases.case
+def web_health_data_only_for_health_accounts():
+    with T.TempDir("care") as work:
+        n, s1, s2 = W.setup(work)
+        W.user_add(n, "卫生员", "health")
+        W.user_add(n, "一小卫生员", "health", s1)
+        W.user_add(n, "协调员", "coordinator")
+        hh = n.js("household", "add", "--head", "吴一", "--village", "东村",
+                  "--cadre", "王干部")["id"]
+        ps = [person(n, hh, "吴%d" % i, "chronic") for i in range(3)]
+        w = W.Web(n)
+        try:
+            h, hs, co, vw = W.logged_in(w, "卫生员", "一小卫生员", "协调员",
+                                        "viewer1")
+            now = int(time.time()) - 60
+            st, row, _, _ = h.req("POST", "/api/health_checks",
+                                  dict(SENT, person=ps[0], site=s1,
+                                       time=now))
+            T.check_eq((st, row["temperature"], row["medication"]),
+                       (201, 39.875, "哨兵用药-91bc"),
+                       "a health account writes a check and reads it back")
+            cid = row["id"]
+            for p in ps[1:]:
+                st, _, _, _ = hs.req("POST", "/api/health_checks",
+                                     {"person": p, "site": s1,
+                                      "temperature": 38.5, "time": now})
+                T.check_eq(st, 201, "a health account of the site writes"
+                           " a check there")
+            paths = ["/api/health_checks", "/api/health_checks/" + cid,
+                     "/api/history/health_checks/" + cid,
+                     "/api/reports/health_checks",
+                     "/api/reports/health_checks?site=" + s1,
+                     "/api/search?q=" + urllib.parse.quote("吴0")]
+            for c, who in ((co, "coordinator"), (vw, "viewer")):
+                for path in paths:
+                    st, js, _, raw = c.req("GET", path)
+                    T.check_eq(st, 200, "%s reads %s" % (who, path))
+                    no_sentinel(raw, "%s %s" % (who, path))
+                st, js, _, raw = c.req("GET", "/api/health_checks/" + cid)
+                T.check("temperature" not in js and js["person"] == ps[0],
+                        "%s: the row without its health keys" % who)
+                st, js, _, _ = c.req("GET", "/api/health_checks?temperature="
+                                     "39.875")
+                T.check_eq(st, 400, "%s may not filter on a health field"
+                           % who)
+                st, js, _, _ = c.req("GET", "/api/reports/outbreaks")
+                T.check_eq([(k["site"], k["kind"], k["persons"], "list" in k)
+                            for k in js["clues"]],
+                           [(s1, "fever", 3, False)],
+                           "%s sees the clue's count only" % who)
+            for path in paths[:4]:
+                st, js, _, raw = h.req("GET", path)
+                T.check(st == 200 and b"39.875" in raw and
+                        "哨兵用药-91bc".encode() in raw,
+                        "the health account reads the fields at " + path)
+            st, js, _, _ = h.req("GET", "/api/reports/outbreaks")
+            T.check_eq(sorted(x["person"] for x in js["clues"][0]["list"]),
+                       sorted(ps), "the health account sees who")
+            st, js, _, _ = h.req("GET", "/api/reports/outbreaks?threshold=4")
+            T.check_eq(js["clues"], [], "threshold 4: no clue")
+            for q in ("threshold=1", "window_hours=0", "window_hours=x",
+                      "k=3"):
+                st, js, _, _ = h.req("GET", "/api/reports/outbreaks?" + q)
+                T.check_eq(st, 400, "outbreaks?%s refused" % q)
+            # HXL, PFIF and the disclosure never hold health data, for
+            # any reader.
+            for path in ("/api/reports/hxl/csv", "/api/reports/pfif/xml",
+                         "/api/reports/disclosure",
+                         "/api/reports/care_due"):
+                st, _, _, raw = h.req("GET", path)
+                T.check_eq(st, 200, path)
+                no_sentinel(raw, path)
+            # What a health account may not write, writing nothing.
+            before = W.entries(n)
+            for c, path, body, what in (
+                    (h, "/api/households", {"head_name": "x"},
+                     "a household"),
+                    (hs, "/api/health_checks", {"person": ps[0], "site": s2,
+                                                "time": now},
+                     "a check at another site"),
+                    (vw, "/api/health_checks", {"person": ps[0], "site": s1,
+                                                "time": now},
+                     "a viewer's check"),
+                    (h, "/api/health_checks", {"person": ps[0], "site": s1,
+                                               "time": now,
+                                               "temperature": 50},
+                     "a temperature of 50"),
+                    (h, "/api/health_checks", {"person": ps[0], "site": s1,
+                                               "time": now,
+                                               "symptoms": "dizzy"},
+                     "an unknown symptom")):
+                st, js, _, _ = c.req("POST", path, body)
+                T.check(st in (403, 422), "%s refused (%d)" % (what, st))
+            T.check_eq(W.entries(n), before, "the refusals wrote nothing")
+            st, js, _, _ = h.req("POST", "/api/care_visits",
+                                 {"person": ps[0], "time": now,
+                                  "method": "home"})
+            T.check_eq(st, 201, "a health account records a care visit")
+            st, js, _, _ = co.req("GET", "/api/reports/care_due")
+            T.check_eq([p["person"] for g in js["cadres"]
+                        for p in g["persons"]], ps[1:],
+                       "the visited person leaves the due list")
+            st, js, _, _ = h.req("POST", "/api/disinfections",
+                                 {"site": s1, "area": "厕所", "time": now})
+            T.check_eq(st, 201, "a health account records a disinfection")
+            st, js, _, _ = vw.req("GET", "/api/reports/disinfections")
+            T.check_eq([(x["site"], x["flagged"]) for x in js["sites"]],
+                       [(s1, False)], "the shelter disinfected")
+        finally:
+            w.stop()
+        # The log of the node holds none of it (HUZHU_LOG is not debug
+        # here; test_log_privacy.py checks debug).
 
 
 if __name__ == "__main__":

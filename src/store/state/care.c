@@ -325,6 +325,17 @@ int care_disinfections(hz_node *n, const struct hz_report_opts *o, json_t **out,
     return *out != NULL ? 0 : hz_err_set(err, HZ_ENOMEM, "disinfections");
 }
 
+bool care_health_may_write(const struct table_def *t)
+{
+    static const char *const tables[] = {"care_visits", "health_checks",
+                                         "disinfections", "recorded_by"};
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+        if (strcmp(t->name, tables[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
 const struct care_symptom *care_symptom_of(const char *p, size_t len)
 {
     for (const struct care_symptom *s = care_symptoms; s->name != NULL; s++) {

@@ -354,6 +354,9 @@ int care_outbreaks(hz_node *n, const struct hz_report_opts *o, json_t **out,
  * site its last round per area and whether none was in the last day. */
 int care_disinfections(hz_node *n, const struct hz_report_opts *o, json_t **out,
                        struct hz_err *err);
+/* Whether a web account of the role health may write table @t: the care
+ * and health tables, and recorded_by (who made the write). */
+bool care_health_may_write(const struct table_def *t);
 /* A health_checks insert of a local action: temperature 34.0 .. 43.0,
  * symptoms a set of the list's wire names. Receivers judge only the
  * schema's rules. */
