@@ -62,17 +62,27 @@ static bool printed_json(const struct cli *c, json_t *rep)
     return true;
 }
 
+/* An event's --time (default now) as text into @at (24 bytes), once the
+ * person of parameter @person (NULL: none) and the site of parameter
+ * @site, when given, are live rows here; or the exit code (printed). */
+static int event_refs(struct cli *c, struct form *f, const char *person,
+                      const char *site, char *at)
+{
+    int rv = cli_when_text(c, f, "--time", at);
+    if (rv == EXIT_OK && person != NULL)
+        rv =
+            cli_must_exist(c, "persons", form_get(f, person), "人员", "person");
+    if (rv == EXIT_OK && form_get(f, site) != NULL)
+        rv = cli_must_exist(c, "sites", form_get(f, site), "地点", "site");
+    return rv;
+}
+
 /* ---- care visits */
 
 int cmd_care_visit(struct cli *c, struct form *f)
 {
     char at[24];
-    int rv = cli_when_text(c, f, "--time", at);
-    if (rv == EXIT_OK)
-        rv = cli_must_exist(c, "persons", form_get(f, "PERSON"), "人员",
-                            "person");
-    if (rv == EXIT_OK && form_get(f, "--site") != NULL)
-        rv = cli_must_exist(c, "sites", form_get(f, "--site"), "地点", "site");
+    int rv = event_refs(c, f, "PERSON", "--site", at);
     if (rv != EXIT_OK)
         return rv;
     struct hz_field extra[] = {{"time", at}};
@@ -198,12 +208,7 @@ static bool symptoms_text(const char *list, char *out, size_t cap)
 int cmd_health_check(struct cli *c, struct form *f)
 {
     char at[24];
-    int rv = cli_when_text(c, f, "--time", at);
-    if (rv == EXIT_OK)
-        rv = cli_must_exist(c, "persons", form_get(f, "PERSON"), "人员",
-                            "person");
-    if (rv == EXIT_OK)
-        rv = cli_must_exist(c, "sites", form_get(f, "--site"), "地点", "site");
+    int rv = event_refs(c, f, "PERSON", "--site", at);
     if (rv != EXIT_OK)
         return rv;
     const char *temp = form_get(f, "--temp");
@@ -317,9 +322,7 @@ int cmd_health_outbreaks(struct cli *c, struct form *f)
 int cmd_disinfect_add(struct cli *c, struct form *f)
 {
     char at[24];
-    int rv = cli_when_text(c, f, "--time", at);
-    if (rv == EXIT_OK)
-        rv = cli_must_exist(c, "sites", form_get(f, "SITE"), "地点", "site");
+    int rv = event_refs(c, f, NULL, "SITE", at);
     if (rv != EXIT_OK)
         return rv;
     struct hz_field extra[] = {{"time", at}};
