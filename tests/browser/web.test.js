@@ -1016,14 +1016,14 @@ test('care and health: an outbreak clue from another node at the top of the town
   const tok = hzJson(A, ['admit', key, '--name', '测试卫生员设备', '--role', 'coordinator']).token;
   hzJson(D, ['join', tok]);
   hz(A, ['user', 'add', '测试卫生员', '--role', 'health'], PW + '\n');
-  hz(A, ['user', 'add', '测试协调员', '--role', 'coordinator'], PW + '\n');
+  hz(A, ['user', 'add', '测试卫生协调员', '--role', 'coordinator'], PW + '\n');
   const hh = hzJson(A, ['household', 'add', '--head', '测试关爱户', '--village', '测试关爱村', '--cadre', '测试包保干部']).id;
   const ps = ['测试关爱甲', '测试关爱乙', '测试关爱丙'].map((name) =>
     hzJson(A, ['person', 'add', '--household', hh, '--name', name, '--flag', 'elderly_mobility']).id);
   const out = path.join(work, 'to-health-worker.bundle');
   hz(A, ['bundle', 'export', out]);
   hz(D, ['bundle', 'import', out]);
-  const coord = await adminPage({}, '测试协调员');
+  const coord = await adminPage({}, '测试卫生协调员');
   const health = await adminPage({}, '测试卫生员');
   for (const x of [coord, health]) await x.page.setViewportSize({width: 360, height: 740});
   // two fever checks: one short of the threshold (3), no clue
