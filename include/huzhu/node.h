@@ -99,6 +99,10 @@ HZ_API HZ_NODISCARD int hz_batch_del(hz_batch *b, const char *table,
  * writes nothing, when an operation is one that a device of that role
  * (with @site, 32 hex, for "site"; NULL otherwise) could not write
  * (DECISIONS 18). The node's own certificate still applies as well.
+ * "health" (a web account only, no certificate role; proto/schema.md,
+ * "Care and health") writes only care_visits, health_checks and
+ * disinfections: as a site device of @site when it has one (rows naming
+ * that site), else as a coordinator.
  * HZ_EINVAL for an unknown role or a site that does not parse. */
 HZ_API HZ_NODISCARD int hz_batch_limit(hz_batch *b, const char *role,
                                        const char *site, struct hz_err *err);
@@ -258,9 +262,15 @@ struct hz_report_opts {
     int (*rows_fn)(void *data, const char *json, struct hz_err *err);
     void *rows_data;
     uint64_t rows_offset, rows_limit;
-    const char *skill;  /* organisations: services or teams hold it */
-    const char *item;   /* organisations: stocks or equipment hold it */
-    int64_t stale_days; /* organisations: 0 is the default, 30 */
+    const char *skill;         /* organisations: services or teams hold it */
+    const char *item;          /* organisations: stocks or equipment hold it */
+    int64_t stale_days;        /* organisations: 0 is the default, 30 */
+    int64_t care_days;         /* care_due: 0 is the default, 7 */
+    int64_t outbreak_k;        /* outbreaks: persons, 0 is the default, 3 */
+    int64_t outbreak_window_h; /* outbreaks: hours, 0 is the default, 48 */
+    /* health_checks, outbreaks: the reader may see health data (the
+     * node's operator, a web account of the role health). */
+    bool health;
     /* campaign: only this cadre's households listed, or NULL. With
      * @village, @cadre or @rows_limit the sums stay the whole campaign's
      * and "households_count" says how many rows the filters let through

@@ -229,6 +229,10 @@ int cli_when_text(struct cli *c, struct form *f, const char *name, char *text);
  * printed and *@rv its exit code (@zh, @en say what the row is). */
 json_t *cli_live_row(struct cli *c, const char *table, const char *id,
                      const char *zh, const char *en, int *rv);
+/* The report @name as at --at (default now), of @village when not NULL,
+ * into *@rep; or the exit code (printed). */
+int cli_report_at(struct cli *c, struct form *f, const char *name,
+                  const char *village, json_t **rep);
 /* Whether the live row @id of @table exists (the refusal printed). */
 int cli_must_exist(struct cli *c, const char *table, const char *id,
                    const char *zh, const char *en);
@@ -258,6 +262,14 @@ void cli_print_fields(const struct cli *c, const char *table, json_t *row,
 int cli_csv_file(struct cli *c, const char *path,
                  int (*csv)(FILE *fp, json_t *rep, bool zh), json_t *rep);
 
+int cmd_care_visit(struct cli *c, struct form *f);
+int cmd_care_due(struct cli *c, struct form *f);
+int cmd_care_visits(struct cli *c, struct form *f);
+int cmd_health_check(struct cli *c, struct form *f);
+int cmd_health_ls(struct cli *c, struct form *f);
+int cmd_health_outbreaks(struct cli *c, struct form *f);
+int cmd_disinfect_add(struct cli *c, struct form *f);
+int cmd_disinfect_ls(struct cli *c, struct form *f);
 int cmd_patrol_point(struct cli *c, struct form *f);
 int cmd_patrol_ls(struct cli *c, struct form *f);
 int cmd_patrol_round(struct cli *c, struct form *f);

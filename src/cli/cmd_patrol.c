@@ -14,17 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-/* The report @name as at --at (default now), of @village when not
- * NULL. */
-static int report_at(struct cli *c, struct form *f, const char *name,
-                     const char *village, json_t **rep)
-{
-    long long at = (long long)time(NULL);
-    int rv = cli_when_opt(c, f, "--at", &at);
-    struct hz_report_opts o = {.now = (int64_t)at, .village = village};
-    return rv == EXIT_OK ? cli_report(c, name, &o, rep) : rv;
-}
-
 /* The objects of @rows whose @key is true (all when @only is false). */
 static json_t *only_true(json_t *rows, const char *key, bool only)
 {
@@ -60,7 +49,8 @@ int cmd_patrol_point(struct cli *c, struct form *f)
 int cmd_patrol_ls(struct cli *c, struct form *f)
 {
     json_t *rep = NULL;
-    int rv = report_at(c, f, "patrol_points", form_get(f, "--village"), &rep);
+    int rv =
+        cli_report_at(c, f, "patrol_points", form_get(f, "--village"), &rep);
     if (rv != EXIT_OK)
         return rv;
     json_t *rows = only_true(json_object_get(rep, "points"), "overdue",
@@ -262,7 +252,7 @@ static const char *place_name(json_t *p)
 int cmd_duty_now(struct cli *c, struct form *f)
 {
     json_t *rep = NULL;
-    int rv = report_at(c, f, "duty", NULL, &rep);
+    int rv = cli_report_at(c, f, "duty", NULL, &rep);
     if (rv != EXIT_OK)
         return rv;
     json_t *places = json_object_get(rep, "places");
@@ -313,7 +303,7 @@ int cmd_duty_now(struct cli *c, struct form *f)
 int cmd_duty_gaps(struct cli *c, struct form *f)
 {
     json_t *rep = NULL;
-    int rv = report_at(c, f, "duty", NULL, &rep);
+    int rv = cli_report_at(c, f, "duty", NULL, &rep);
     if (rv != EXIT_OK)
         return rv;
     json_t *gaps = json_array();

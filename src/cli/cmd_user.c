@@ -50,15 +50,18 @@ int cmd_user_add(struct cli *c, struct form *f)
     if (!store_account_role_known(role))
         return cli_usage(c, f,
                          cli_tr(c,
-                                "角色须为 admin、coordinator、site 或 viewer",
-                                "the role is admin, coordinator, site or "
-                                "viewer"));
-    if ((strcmp(role, "site") == 0) != (site != NULL))
+                                "角色须为 admin、coordinator、site、viewer 或 "
+                                "health(卫生人员)",
+                                "the role is admin, coordinator, site, viewer "
+                                "or health"));
+    bool health = strcmp(role, "health") == 0;
+    if (!health && (strcmp(role, "site") == 0) != (site != NULL))
         return cli_usage(c, f,
                          cli_tr(c,
-                                "site 角色须用 --site 指定安置点，其他角色不用",
-                                "a site account names its site with --site; "
-                                "no other role does"));
+                                "site 角色须用 --site 指定安置点，health "
+                                "角色可以指定，其他角色不用",
+                                "a site account names its site with --site, "
+                                "a health account may; no other role does"));
     if (site != NULL) {
         char *row = NULL;
         int rv = hz_node_get(c->node, "sites", site, &row, &err);

@@ -805,6 +805,22 @@ static const struct cli_param plan_progress_params[] = {
     END,
 };
 
+static const struct cli_param care_visit_params[] = {
+    POS("PERSON", "person", "走访对象(人员编号)", "person visited (id)"),
+    OPT("--by", "NAME", "by", "走访人", "visited by"),
+    OPT("--method", "home|phone|shelter", "method", "方式: 上门、电话、安置点",
+        "method: home, phone, at the shelter"),
+    OPT("--needs", "TEXT", "needs", "发现的需求", "needs found"),
+    OPT("--referral", "none|medical|psychological|material", "referral",
+        "转介: 无、医疗、心理、物资",
+        "referral: none, medical, psychological, material"),
+    OPT("--site", "SITE", "site", "安置点(编号)", "site (id)"),
+    OPT("--note", "TEXT", "note", "备注", "note"),
+    OPT("--time", "WHEN", NULL, "走访时间(默认现在)", "time (default now)"),
+    EVENT_ID_OPT,
+    END,
+};
+
 static const struct cli_param plan_cancel_params[] = {
     POS("MEASURE", NULL, "措施编号", "measure id"),
     END,
@@ -823,9 +839,73 @@ static const struct cli_param plan_ls_params[] = {
     END,
 };
 
+static const struct cli_param care_due_params[] = {
+    OPT("--days", "N", NULL, "超过 N 天未走访(默认 7)",
+        "not visited for N days (default 7)"),
+    OPT("--village", "V", NULL, "只列该村/社区的", "only this village's"),
+    AT_OPT,
+    END,
+};
+
 static const struct cli_param report_recovery_params[] = {
     OPT("--village", "V", NULL, "只统计该村/社区", "only this village"),
     OPT("--format", "F", NULL, "table、json 或 csv", "table, json or csv"),
+    END,
+};
+
+static const struct cli_param care_visits_params[] = {
+    POS_OPTIONAL("PERSON", KIND_TEXT, "人员编号(默认全部)",
+                 "person id (default all)"),
+    END,
+};
+
+static const struct cli_param health_check_params[] = {
+    POS("PERSON", "person", "人员编号", "person id"),
+    REQ("--site", "SITE", "site", "安置点(编号)", "site (id)"),
+    OPT("--temp", "C", "temperature", "体温(°C, 34.0 到 43.0)",
+        "temperature (°C, 34.0 to 43.0)"),
+    OPT("--symptoms", "LIST", NULL,
+        "症状(逗号分隔): 发热 咳嗽 咽痛 腹泻 呕吐 皮疹 红眼 其他",
+        "symptoms (comma-separated): fever cough sore_throat diarrhoea "
+        "vomiting rash red_eye other"),
+    OPT("--chronic", "TEXT", "chronic_followup", "慢病随访",
+        "chronic condition follow-up"),
+    OPT("--medication", "TEXT", "medication", "用药需求", "medication needs"),
+    OPT("--by", "NAME", "by", "检查人", "checked by"),
+    OPT("--note", "TEXT", "note", "备注", "note"),
+    OPT("--time", "WHEN", NULL, "检查时间(默认现在)", "time (default now)"),
+    EVENT_ID_OPT,
+    END,
+};
+
+static const struct cli_param health_ls_params[] = {
+    OPT("--site", "SITE", NULL, "只列该安置点的", "only this site's"),
+    END,
+};
+
+static const struct cli_param health_outbreaks_params[] = {
+    OPT("--threshold", "K", NULL, "同一安置点达到 K 人(默认 3)",
+        "K persons at one site (default 3)"),
+    OPT("--window-hours", "W", NULL, "W 小时内(默认 48)",
+        "within W hours (default 48)"),
+    AT_OPT,
+    END,
+};
+
+static const struct cli_param disinfect_add_params[] = {
+    POS("SITE", "site", "地点(编号)", "site (id)"),
+    REQ("--area", "TEXT", "area", "区域(如 厕所、食堂、住宿区)",
+        "area (toilets, canteen, sleeping area, ...)"),
+    OPT("--agent", "TEXT", "agent", "消毒剂", "agent"),
+    OPT("--by", "NAME", "by", "消毒人", "disinfected by"),
+    OPT("--note", "TEXT", "note", "备注", "note"),
+    OPT("--time", "WHEN", NULL, "消毒时间(默认现在)", "time (default now)"),
+    EVENT_ID_OPT,
+    END,
+};
+
+static const struct cli_param disinfect_ls_params[] = {
+    AT_OPT,
     END,
 };
 
@@ -1269,6 +1349,39 @@ static const struct cli_cmd plan_subs[] = {
     END,
 };
 
+static const struct cli_cmd care_subs[] = {
+    RUN("visit", NODE_WRITE, cmd_care_visit, care_visit_params,
+        "记录一次关爱走访", "record a care visit"),
+    RUN("due", NODE_READ, cmd_care_due, care_due_params,
+        "应走访的弱势人员(按包保责任人，从未走访的在前)",
+        "vulnerable persons due a visit, per cadre, the never visited first"),
+    RUN("visits", NODE_READ, cmd_care_visits, care_visits_params, "走访记录",
+        "care visits"),
+    END,
+};
+
+static const struct cli_cmd health_subs[] = {
+    RUN("check", NODE_WRITE, cmd_health_check, health_check_params,
+        "记录一次健康检查(体温、症状、慢病、用药)",
+        "record a health check (temperature, symptoms, chronic, medication)"),
+    RUN("ls", NODE_READ, cmd_health_ls, health_ls_params, "健康检查记录",
+        "health checks"),
+    RUN("outbreaks", NODE_READ, cmd_health_outbreaks, health_outbreaks_params,
+        "疫情线索: 同一安置点多人发热或同一症状",
+        "outbreak clues: several persons with fever or one symptom at a site"),
+    END,
+};
+
+static const struct cli_cmd disinfect_subs[] = {
+    RUN("add", NODE_WRITE, cmd_disinfect_add, disinfect_add_params,
+        "记录一次消毒", "record a disinfection round"),
+    RUN("ls", NODE_READ, cmd_disinfect_ls, disinfect_ls_params,
+        "各地点各区域最近消毒，24 小时内未消毒的在前",
+        "the last round per site and area, sites not disinfected in 24 hours "
+        "first"),
+    END,
+};
+
 static const struct cli_cmd alert_subs[] = {
     RUN("add", NODE_WRITE, cmd_alert_add, alert_params,
         "发布预警信息(其区域内每户都须通知到)",
@@ -1441,10 +1554,11 @@ static const struct cli_cmd peer_subs[] = {
 
 static const struct cli_param user_add_params[] = {
     POS("NAME", NULL, "账号名(1 到 64 字节)", "account name (1 to 64 bytes)"),
-    REQ("--role", "ROLE", NULL, "角色: admin、coordinator、site 或 viewer",
-        "role: admin, coordinator, site or viewer"),
-    OPT("--site", "SITE", NULL, "site 账号所属安置点(编号)",
-        "the site of a site account (its id)"),
+    REQ("--role", "ROLE", NULL,
+        "角色: admin、coordinator、site、viewer 或 health(卫生人员)",
+        "role: admin, coordinator, site, viewer or health"),
+    OPT("--site", "SITE", NULL, "site 账号所属安置点(编号; health 账号可选)",
+        "the site of a site account (its id; optional for health)"),
     END,
 };
 
@@ -1583,6 +1697,12 @@ static const struct cli_cmd cmds[] = {
          "duty roster: shifts, who is on duty, gaps, handovers"),
     SUBS("plan", plan_subs, "一户一策: 恢复措施、进展、未完成清单",
          "recovery plans: measures, progress, the open list"),
+    SUBS("care", care_subs, "关爱走访: 记录走访、应走访的弱势人员",
+         "care visits: record a visit, the vulnerable persons due one"),
+    SUBS("health", health_subs, "健康监测: 检查、记录、疫情线索",
+         "health monitoring: checks, their list, outbreak clues"),
+    SUBS("disinfect", disinfect_subs, "消毒: 记录、各安置点最近消毒",
+         "disinfection: record a round, the last rounds per site"),
     SUBS("show", show_subs, "查看安置、物资等汇总",
          "show occupancy, stock and other views"),
     RUN("help", NODE_NONE, cmd_help, help_params,

@@ -296,3 +296,14 @@ int cli_csv_file(struct cli *c, const char *path,
     remove(tmp);
     return cli_fail(c, HZ_EIO, &err);
 }
+
+/* The report @name as at --at (default now), of @village when not
+ * NULL. */
+int cli_report_at(struct cli *c, struct form *f, const char *name,
+                  const char *village, json_t **rep)
+{
+    long long at = (long long)time(NULL);
+    int rv = cli_when_opt(c, f, "--at", &at);
+    struct hz_report_opts o = {.now = (int64_t)at, .village = village};
+    return rv == EXIT_OK ? cli_report(c, name, &o, rep) : rv;
+}

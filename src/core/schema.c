@@ -295,6 +295,23 @@ static const struct enum_val recovery_kind[] = {
     {NULL, 0, NULL, NULL},
 };
 
+/* Since 10: care visits to vulnerable persons (关爱走访): how the visit
+ * was made and what it was referred to. */
+static const struct enum_val care_method[] = {
+    {"home", 10, "上门", "home visit"},
+    {"phone", 10, "电话", "phone"},
+    {"shelter", 10, "安置点", "at the shelter"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const struct enum_val care_referral[] = {
+    {"none", 10, "无", "none"},
+    {"medical", 10, "医疗", "medical"},
+    {"psychological", 10, "心理", "psychological"},
+    {"material", 10, "物资", "material"},
+    {NULL, 0, NULL, NULL},
+};
+
 static const struct enum_val person_sex[] = {
     {"male", 1, "男", "male"},
     {"female", 1, "女", "female"},
@@ -359,6 +376,21 @@ static const struct enum_val warning_method[] = {
 /* Since 4: a damage assessment (灾损评估) of a household's house and
  * crops, or of a public facility (proto/reports.md). A household's damage
  * is its latest effective assessment. */
+/* Since 10: a care visit (关爱走访) to a vulnerable person, as an event:
+ * who visited, when, how, the needs found and a referral. A shelter node
+ * writes visits at its own site (DECISIONS 18). */
+static const struct col_def care_visits[] = {
+    TEXT_V(10, "by", "走访人", "visited by", COL_PERSONAL),
+    ENUM_V(10, "method", care_method, "走访方式", "method", 0),
+    TEXT_V(10, "needs", "发现的需求", "needs found", COL_PERSONAL),
+    TEXT_V(10, "note", "备注", "note", COL_PERSONAL),
+    REF_V(10, "person", "persons", "走访对象", "person", COL_REQUIRED),
+    ENUM_V(10, "referral", care_referral, "转介", "referral", 0),
+    REF_V(10, "reverses", "care_visits", "更正", "reverses", 0),
+    REF_V(10, "site", "sites", "安置点", "site", 0),
+    INT_V(10, "time", T_MIN, T_MAX, "走访时间", "time", COL_REQUIRED),
+};
+
 static const struct col_def damage[] = {
     REAL_V(4, "crops_mu", "农作物受灾面积(亩)", "crops damaged (mu)",
            COL_NONNEG),
@@ -399,6 +431,38 @@ static const struct col_def donations[] = {
     REF_V(8, "reverses", "donations", "更正", "reverses", 0),
     REF_V(8, "stock_move", "stock_moves", "入库记录", "stock move", 0),
     INT_V(8, "time", T_MIN, T_MAX, "接收时间", "received", COL_REQUIRED),
+};
+
+/* Since 10: a disinfection round (消毒记录) of an area of a site, as an
+ * event. */
+static const struct col_def disinfections[] = {
+    TEXT_V(10, "agent", "消毒剂", "agent", 0),
+    TEXT_V(10, "area", "区域", "area", COL_REQUIRED),
+    TEXT_V(10, "by", "消毒人", "disinfected by", COL_PERSONAL),
+    TEXT_V(10, "note", "备注", "note", COL_PERSONAL),
+    REF_V(10, "reverses", "disinfections", "更正", "reverses", 0),
+    REF_V(10, "site", "sites", "地点", "site", COL_REQUIRED),
+    INT_V(10, "time", T_MIN, T_MAX, "消毒时间", "time", COL_REQUIRED),
+};
+
+/* Since 10: a health check (健康监测) of a person at a site, as an event.
+ * Its health fields are COL_HEALTH: personal (never logged), and only a
+ * web account of the role health sees them (proto/schema.md, "Care and
+ * health"). */
+static const struct col_def health_checks[] = {
+    TEXT_V(10, "by", "检查人", "checked by", COL_PERSONAL),
+    TEXT_V(10, "chronic_followup", "慢病随访", "chronic follow-up",
+           COL_PERSONAL | COL_HEALTH),
+    TEXT_V(10, "medication", "用药需求", "medication needs",
+           COL_PERSONAL | COL_HEALTH),
+    TEXT_V(10, "note", "备注", "note", COL_PERSONAL | COL_HEALTH),
+    REF_V(10, "person", "persons", "人员", "person", COL_REQUIRED),
+    REF_V(10, "reverses", "health_checks", "更正", "reverses", 0),
+    REF_V(10, "site", "sites", "安置点", "site", COL_REQUIRED),
+    TEXT_V(10, "symptoms", "症状", "symptoms", COL_PERSONAL | COL_HEALTH),
+    REAL_V(10, "temperature", "体温(°C)", "temperature (°C)",
+           COL_PERSONAL | COL_HEALTH),
+    INT_V(10, "time", T_MIN, T_MAX, "检查时间", "time", COL_REQUIRED),
 };
 
 /* Since 9: duty handover notes (交接班记录), as events: who handed over
@@ -857,8 +921,12 @@ static const struct col_def warnings[] = {
 };
 
 static const struct table_def tables_reg[] = {
+    {"care_visits", TABLE_EVENT, 10, care_visits, N(care_visits), "关爱走访",
+     "care visits", 0},
     {"damage", TABLE_EVENT, 4, damage, N(damage), "灾损评估",
      "damage assessments", 0},
+    {"disinfections", TABLE_EVENT, 10, disinfections, N(disinfections),
+     "消毒记录", "disinfections", 0},
     {"donations", TABLE_EVENT, 8, donations, N(donations), "捐赠", "donations",
      0},
     {"handovers", TABLE_EVENT, 9, handovers, N(handovers), "交接班记录",
@@ -866,6 +934,8 @@ static const struct table_def tables_reg[] = {
     {"hazard_responses", TABLE_EVENT, 9, hazard_responses, N(hazard_responses),
      "险情处置", "hazard responses", 0},
     {"hazards", TABLE_EVENT, 9, hazards, N(hazards), "险情上报", "hazards", 0},
+    {"health_checks", TABLE_EVENT, 10, health_checks, N(health_checks),
+     "健康监测", "health checks", 0},
     {"households", TABLE_ENTITY, 1, households, N(households), "住户",
      "households", 0},
     {"items", TABLE_ENTITY, 1, items, N(items), "物资品类", "items", 0},

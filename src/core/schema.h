@@ -28,6 +28,10 @@ enum col_flags {
     COL_PERSONAL = 1u << 1, /* never logged (names, phones, ID numbers) */
     COL_POSITIVE = 1u << 2, /* ints and reals: > 0 */
     COL_NONNEG = 1u << 3,   /* ints and reals: >= 0 */
+    /* Since 10: health data (proto/schema.md, "Care and health"); always
+     * with COL_PERSONAL. Only the web role health reads it, the county
+     * mirror never copies it, HXL, PFIF and the disclosure never hold it. */
+    COL_HEALTH = 1u << 4,
 };
 
 struct enum_val {

@@ -410,13 +410,60 @@ static void reply(struct api_res *out, int rv, char *json,
         ok(out, 200, v);
 }
 
-static void get_row(hz_node *n, const char *table, const char *id,
-                    struct api_res *out)
+/* Whether @r's account reads health data (COL_HEALTH): the role health
+ * only (proto/schema.md, "Care and health"). */
+static bool reads_health(const struct api_req *r)
+{
+    return strcmp(r->user->role, "health") == 0;
+}
+
+/* @row (an object of table @t's columns) without the health columns. */
+static void strip_health_row(const struct table_def *t, json_t *row)
+{
+    for (size_t i = 0; i < t->n_cols; i++) {
+        if (t->cols[i].flags & COL_HEALTH)
+            json_object_del(row, t->cols[i].name);
+    }
+}
+
+/* The answer @v (a row, or an array of rows or of entries with "fields")
+ * of table @t as @r's account may read it: without the health columns
+ * unless it reads them. */
+static void health_filter(const struct api_req *r, const struct table_def *t,
+                          json_t *v)
+{
+    if (t == NULL || reads_health(r))
+        return;
+    if (json_is_object(v)) {
+        strip_health_row(t, v);
+        return;
+    }
+    size_t i;
+    json_t *x;
+    json_array_foreach(v, i, x)
+    {
+        json_t *fields = json_object_get(x, "fields");
+        strip_health_row(t, json_is_object(fields) ? fields : x);
+    }
+}
+
+/* A reading of table @table's rows as the answer, as @r may read it. */
+static void reply_rows(const struct api_req *r, const char *table,
+                       struct api_res *out, int rv, char *json,
+                       const struct hz_err *err)
+{
+    reply(out, rv, json, err);
+    if (rv == 0 && out->body != NULL)
+        health_filter(r, schema_table_c(schema_current(), table), out->body);
+}
+
+static void get_row(hz_node *n, const struct api_req *r, const char *table,
+                    const char *id, struct api_res *out)
 {
     char *json = NULL;
     struct hz_err err = {0};
     int rv = hz_node_get(n, table, id, &json, &err);
-    reply(out, rv, json, &err);
+    reply_rows(r, table, out, rv, json, &err);
 }
 
 /* GET /api/TABLE?col=value...&limit=&offset= */
@@ -440,7 +487,9 @@ static void list_rows(hz_node *n, const struct table_def *t,
             *(k[0] == 'l' ? &limit : &offset) = x;
             continue;
         }
-        if (schema_col_c(t, k) < 0) {
+        int col = schema_col_c(t, k);
+        if (col < 0 ||
+            ((t->cols[col].flags & COL_HEALTH) && !reads_health(r))) {
             refuse(out, 400, "unknown_field", k, "表中没有这一栏",
                    "the table has no such column");
             return;
@@ -462,6 +511,7 @@ static void list_rows(hz_node *n, const struct table_def *t,
          i++)
         json_array_append(page, json_array_get(all, i));
     json_decref(all);
+    health_filter(r, t, page);
     ok(out, 200,
        json_pack("{s:o, s:I}", "rows", page, "total", (json_int_t)total));
 }
@@ -882,7 +932,7 @@ static void table_route(hz_node *n, const struct api_req *r,
         return;
     }
     if (id != NULL && strcmp(m, "GET") == 0) {
-        get_row(n, t->name, id, out);
+        get_row(n, r, t->name, id, out);
         return;
     }
     bool post = id == NULL && strcmp(m, "POST") == 0;
@@ -936,7 +986,7 @@ static void table_route(hz_node *n, const struct api_req *r,
     if (fine && del)
         ok(out, 200, json_pack("{s:s, s:b}", "id", row, "deleted", 1));
     else if (fine)
-        get_row(n, t->name, row, out);
+        get_row(n, r, t->name, row, out);
     if (fine && post)
         out->status = 201;
     json_decref(o);
@@ -1104,7 +1154,7 @@ static void history_route(hz_node *n, const struct api_req *r,
     char *json = NULL;
     struct hz_err err = {0};
     int rv = hz_node_history(n, table, id, &json, &err);
-    reply(out, rv, json, &err);
+    reply_rows(r, table, out, rv, json, &err);
 }
 
 /* GET /api/conflicts: the kept values, each with who wrote it (device,
@@ -1168,7 +1218,7 @@ static void resolve_route(hz_node *n, const struct api_req *r,
     bool fine = b != NULL && put_object(b, t, row, fields, NULL, id, out);
     fine = finish(n, b, fine, out);
     if (fine)
-        get_row(n, table, row, out);
+        get_row(n, r, table, row, out);
     json_decref(fields);
     json_decref(o);
 }
@@ -1938,6 +1988,79 @@ static void disclosure_route(hz_node *n, const struct api_req *r,
         fclose(x.fp);
 }
 
+/* The care and health reports (proto/schema.md, "Care and health"). */
+static bool care_report(const char *name)
+{
+    static const char *const names[] = {"care_due", "care_visits",
+                                        "health_checks", "outbreaks",
+                                        "disinfections"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strcmp(name, names[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Query key @key, a whole number within [@lo, @hi], into *@v (left as it
+ * is when absent); false after refusing. */
+static bool query_bounded(const struct api_req *r, const char *key,
+                          long long lo, long long hi, int64_t *v,
+                          struct api_res *out)
+{
+    const char *s = query(r, key);
+    if (s == NULL)
+        return true;
+    char *end;
+    long long x = strtoll(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || x < lo || x > hi) {
+        char zh[96], en[96];
+        snprintf(zh, sizeof zh, "%s 须为 %lld 到 %lld 的整数", key, lo, hi);
+        snprintf(en, sizeof en, "%s is a whole number from %lld to %lld", key,
+                 lo, hi);
+        refuse(out, 400, "bad_value", key, zh, en);
+        return false;
+    }
+    *v = x;
+    return true;
+}
+
+/* GET /api/reports/care_due?days=&village=, care_visits?person=,
+ * health_checks?site=, outbreaks?threshold=&window_hours=,
+ * disinfections: as at now, the health data only for a health account. */
+static void care_route(hz_node *n, const struct api_req *r, const char *name,
+                       struct api_res *out)
+{
+    static const char *const due[] = {"days", "village", NULL};
+    static const char *const visits[] = {"person", NULL};
+    static const char *const checks[] = {"site", NULL};
+    static const char *const clues[] = {"threshold", "window_hours", NULL};
+    static const char *const none[] = {NULL};
+    struct hz_report_opts o = {.now = (int64_t)time(NULL),
+                               .health = reads_health(r)};
+    const char *const *allowed = none;
+    bool fine = true;
+    if (strcmp(name, "care_due") == 0) {
+        allowed = due;
+        o.village = query(r, "village");
+        fine = query_bounded(r, "days", 1, 365, &o.care_days, out);
+    } else if (strcmp(name, "care_visits") == 0) {
+        allowed = visits;
+        o.id = query(r, "person");
+    } else if (strcmp(name, "health_checks") == 0) {
+        allowed = checks;
+        o.id = query(r, "site");
+    } else if (strcmp(name, "outbreaks") == 0) {
+        allowed = clues;
+        fine =
+            query_bounded(r, "threshold", 2, 1000, &o.outbreak_k, out) &&
+            query_bounded(r, "window_hours", 1, 720, &o.outbreak_window_h, out);
+    }
+    json_t *rep = NULL;
+    if (fine && query_only(r, allowed, out) &&
+        report_load(n, name, &o, &rep, out))
+        ok(out, 200, rep);
+}
+
 static void report_route(hz_node *n, const struct api_req *r, const char *name,
                          const char *format, struct api_res *out)
 {
@@ -2131,6 +2254,8 @@ static void report_route(hz_node *n, const struct api_req *r, const char *name,
             !report_load(n, name, &o, &rep, out))
             return;
         ok(out, 200, json_incref(rep));
+    } else if (format == NULL && care_report(name)) {
+        care_route(n, r, name, out);
     } else {
         refuse(out, 404, "not_found", NULL, "没有这个报表", "no such report");
     }

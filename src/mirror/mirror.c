@@ -163,8 +163,10 @@ static void add_table(struct mirror *m, struct text *s,
         add_column(m, s, t->name, "deleted", "boolean NOT NULL DEFAULT false",
                    "已删除(其余字段为空)", "deleted (every other column null)");
     for (size_t c = 0; c < t->n_cols; c++)
-        add_column(m, s, t->name, t->cols[c].name, stage_pg_type(&t->cols[c]),
-                   t->cols[c].zh, t->cols[c].en);
+        if (stage_col_mirrored(&t->cols[c]))
+            add_column(m, s, t->name, t->cols[c].name,
+                       stage_pg_type(&t->cols[c]), t->cols[c].zh,
+                       t->cols[c].en);
     add_column(m, s, t->name, "source_node", "text", "写入镜像的节点(公钥)",
                "the node that mirrored the row (its key)");
     add_column(m, s, t->name, "source_state", "text", "写入时该节点的状态哈希",

@@ -108,30 +108,41 @@ static int copy_in(const struct stage *g, const struct text *copy,
     return rv;
 }
 
-int stage_create(const struct stage *g, enum mirror_fault *fault,
-                 struct hz_err *err)
+bool stage_col_mirrored(const struct col_def *c)
 {
-    struct text s = {0};
+    return !(c->flags & COL_HEALTH);
+}
+
+void stage_create_sql(const struct schema *sch, struct text *s)
+{
     text_add(
-        &s, "CREATE TEMP TABLE IF NOT EXISTS pg_temp.hz_keys(tbl text, id uuid,"
-            " gone boolean);");
-    for (size_t i = 0; i < g->schema->n_tables; i++) {
-        const struct table_def *t = &g->schema->tables[i];
+        s, "CREATE TEMP TABLE IF NOT EXISTS pg_temp.hz_keys(tbl text, id uuid,"
+           " gone boolean);");
+    for (size_t i = 0; i < sch->n_tables; i++) {
+        const struct table_def *t = &sch->tables[i];
         text_add(
-            &s,
+            s,
             "CREATE TEMP TABLE IF NOT EXISTS pg_temp.\"hz_stage_%s\"(network"
             " text, id uuid",
             t->name);
         if (t->kind == TABLE_ENTITY)
-            text_add(&s, ", deleted boolean");
+            text_add(s, ", deleted boolean");
         /* a time as the node gives it, seconds: to_timestamp() below */
         for (size_t c = 0; c < t->n_cols; c++)
-            text_add(&s, ", \"%s\" %s", t->cols[c].name,
-                     schema_col_is_time(&t->cols[c])
-                         ? "double precision"
-                         : stage_pg_type(&t->cols[c]));
-        text_add(&s, ", source_node text, source_state text);");
+            if (stage_col_mirrored(&t->cols[c]))
+                text_add(s, ", \"%s\" %s", t->cols[c].name,
+                         schema_col_is_time(&t->cols[c])
+                             ? "double precision"
+                             : stage_pg_type(&t->cols[c]));
+        text_add(s, ", source_node text, source_state text);");
     }
+}
+
+int stage_create(const struct stage *g, enum mirror_fault *fault,
+                 struct hz_err *err)
+{
+    struct text s = {0};
+    stage_create_sql(g->schema, &s);
     int rv = stage_exec(g, &s, fault, "staging tables", err);
     text_free(&s);
     return rv;
@@ -166,6 +177,8 @@ static void add_row(const struct stage *g, const struct table_def *t,
         text_copy_field(s, deleted ? "true" : "false", false);
     for (size_t c = 0; c < t->n_cols; c++) {
         char buf[32];
+        if (!stage_col_mirrored(&t->cols[c]))
+            continue;
         text_copy_field(s,
                         deleted
                             ? NULL
@@ -293,15 +306,18 @@ static void apply_sql(const struct stage *g, const bool *gone,
         if (t->kind == TABLE_ENTITY)
             text_add(s, ", deleted");
         for (size_t c = 0; c < t->n_cols; c++)
-            text_add(s, ", \"%s\"", t->cols[c].name);
+            if (stage_col_mirrored(&t->cols[c]))
+                text_add(s, ", \"%s\"", t->cols[c].name);
         text_add(s, ", source_node, source_state) SELECT network, id");
         if (t->kind == TABLE_ENTITY)
             text_add(s, ", deleted");
         for (size_t c = 0; c < t->n_cols; c++)
-            text_add(s,
-                     schema_col_is_time(&t->cols[c]) ? ", to_timestamp(\"%s\")"
-                                                     : ", \"%s\"",
-                     t->cols[c].name);
+            if (stage_col_mirrored(&t->cols[c]))
+                text_add(s,
+                         schema_col_is_time(&t->cols[c])
+                             ? ", to_timestamp(\"%s\")"
+                             : ", \"%s\"",
+                         t->cols[c].name);
         text_add(s,
                  ", source_node, source_state FROM pg_temp.\"hz_stage_%s\" ON"
                  " CONFLICT (network, id) DO UPDATE SET",
@@ -309,8 +325,9 @@ static void apply_sql(const struct stage *g, const bool *gone,
         if (t->kind == TABLE_ENTITY)
             text_add(s, " deleted = EXCLUDED.deleted,");
         for (size_t c = 0; c < t->n_cols; c++)
-            text_add(s, " \"%s\" = EXCLUDED.\"%s\",", t->cols[c].name,
-                     t->cols[c].name);
+            if (stage_col_mirrored(&t->cols[c]))
+                text_add(s, " \"%s\" = EXCLUDED.\"%s\",", t->cols[c].name,
+                         t->cols[c].name);
         text_add(s, " source_node = EXCLUDED.source_node, source_state ="
                     " EXCLUDED.source_state;");
     }

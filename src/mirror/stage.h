@@ -4,6 +4,7 @@
 #define HZ_MIRROR_STAGE_H
 
 #include "mirror.h"
+#include "text.h"
 
 #include "../core/schema.h"
 
@@ -22,6 +23,12 @@ struct stage {
 
 /* The PostgreSQL type of a registry column. */
 const char *stage_pg_type(const struct col_def *c);
+/* Whether the mirror copies column @c: every column but health data
+ * (COL_HEALTH; proto/mirror.md), which never leaves the nodes. */
+bool stage_col_mirrored(const struct col_def *c);
+/* The SQL that creates the staging tables of @sch's tables into @s: the
+ * mirrored columns of each. */
+void stage_create_sql(const struct schema *sch, struct text *s);
 /* Create this session's staging tables (temporary, emptied at each
  * commit), after the mirror's tables exist. */
 int stage_create(const struct stage *g, enum mirror_fault *fault,

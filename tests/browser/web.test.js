@@ -7,7 +7,9 @@
 // warning appear when a CLI write on the node adds a third person (no
 // reload), switch to English and back, resolve a conflict, see a hazard
 // reported on another node at the top of the page and close it with a
-// response, record a patrol round, and never scroll sideways at 360 px.
+// response, record a patrol round, see an outbreak clue from another
+// node at the top (its persons for health staff only), record a care
+// visit from the due list, and never scroll sideways at 360 px.
 // Screenshots of the main pages at phone and desktop width go to
 // $HZ_SHOTS (default build/browser-shots; not committed).
 //
@@ -1082,4 +1084,68 @@ test('recovery plans (一户一策): a measure agreed on a phone, progress recor
   assert.equal(hzJson(A, ['plan', 'ls']).measures.filter((x) => x.household === h).length, 0);
   assert.deepEqual(errors, [], 'no script or server errors');
   await ctx.close();
+});
+
+test('care and health: an outbreak clue from another node at the top of the township\'s page, its persons for health staff only; a visit from the due list', async () => {
+  // a health worker's device of the network, which got the persons by bundle
+  const D = path.join(work, 'health-worker');
+  const key = hzJson(D, ['init', '--name', '测试卫生员设备']).key;
+  const tok = hzJson(A, ['admit', key, '--name', '测试卫生员设备', '--role', 'coordinator']).token;
+  hzJson(D, ['join', tok]);
+  hz(A, ['user', 'add', '测试卫生员', '--role', 'health'], PW + '\n');
+  hz(A, ['user', 'add', '测试卫生协调员', '--role', 'coordinator'], PW + '\n');
+  const hh = hzJson(A, ['household', 'add', '--head', '测试关爱户', '--village', '测试关爱村', '--cadre', '测试包保干部']).id;
+  const ps = ['测试关爱甲', '测试关爱乙', '测试关爱丙'].map((name) =>
+    hzJson(A, ['person', 'add', '--household', hh, '--name', name, '--flag', 'elderly_mobility']).id);
+  const out = path.join(work, 'to-health-worker.bundle');
+  hz(A, ['bundle', 'export', out]);
+  hz(D, ['bundle', 'import', out]);
+  const coord = await adminPage({}, '测试卫生协调员');
+  const health = await adminPage({}, '测试卫生员');
+  for (const x of [coord, health]) await x.page.setViewportSize({width: 360, height: 740});
+  // two fever checks: one short of the threshold (3), no clue
+  for (const p of ps.slice(0, 2)) hz(D, ['health', 'check', p, '--site', site, '--temp', '38.6', '--by', '测试卫生员']);
+  let back = path.join(work, 'from-health-worker-1.bundle');
+  hz(D, ['bundle', 'export', back]);
+  hz(A, ['bundle', 'import', back]);
+  await coord.page.waitForTimeout(1500);
+  assert.equal(await coord.page.isHidden('#outbreaks-top'), true, 'two persons with fever: no clue yet');
+  // the third: the clue appears at the top, following the import
+  hz(D, ['health', 'check', ps[2], '--site', site, '--symptoms', '发热,咳嗽', '--by', '测试卫生员']);
+  back = path.join(work, 'from-health-worker-2.bundle');
+  hz(D, ['bundle', 'export', back]);
+  hz(A, ['bundle', 'import', back]);
+  for (const x of [coord, health]) {
+    await x.page.waitForSelector('#outbreak-clues');
+    assert.match(await x.page.textContent('#outbreak-clues'), /疫情线索 1 条 测试小学安置点: 发热 3 人/);
+  }
+  await noSideways(coord.page, 'an outbreak clue at the top');
+  await shot(coord.page, 'phone-outbreak-clue');
+  // the list behind it: for the health account only
+  for (const x of [coord, health]) {
+    await x.page.click('#outbreak-clues');
+    await x.page.waitForSelector(`#clues li[data-site="${site}"][data-kind="fever"]`);
+  }
+  const listed = await health.page.$$eval('#clues li[data-kind="fever"] .clue-list li', (ls) => ls.map((l) => l.dataset.person));
+  assert.deepEqual(listed.sort(), [...ps].sort(), 'the health account sees who');
+  assert.equal(await coord.page.$('#clues .clue-list'), null, 'a coordinator sees the count only');
+  assert.doesNotMatch(await coord.page.textContent('#main'), /测试关爱甲/, 'and no name');
+  await noSideways(health.page, 'health monitoring');
+  await shot(health.page, 'phone-health');
+  // a visit recorded from the due list removes the person from it
+  await health.page.click('#care-nav a[href="#/care"]');
+  const li = `#due li[data-person="${ps[0]}"]`;
+  await health.page.waitForSelector(li);
+  await noSideways(health.page, 'care visits due');
+  await shot(health.page, 'phone-care-due');
+  await health.page.click(`${li} button.visit`);
+  await health.page.waitForSelector(li, {state: 'detached'});
+  assert.ok(await health.page.$(`#due li[data-person="${ps[1]}"]`), 'the others still due');
+  const v = hzJson(A, ['care', 'visits', ps[0]]);
+  assert.deepEqual(v.map((x) => [x.person, x.by, x.method]), [[ps[0], '测试卫生员', 'home']],
+    'the visit as huzhu care visits reads it');
+  for (const x of [coord, health]) {
+    assert.deepEqual(x.errors, [], 'no script or server errors');
+    await x.ctx.close();
+  }
 });

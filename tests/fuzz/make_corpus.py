@@ -443,7 +443,8 @@ def api_seeds():
               "volunteer_assignments", "volunteer_service", "needs",
               "offers", "matches", "warning_notices", "donations", "ledger",
               "patrol_points", "patrols", "hazards", "hazard_responses",
-              "shifts", "handovers", "recovery_measures", "recovery_progress")
+              "shifts", "handovers", "recovery_measures", "recovery_progress",
+              "care_visits", "health_checks", "disinfections")
     views = ("occupancy", "presence", "stock", "received", "vulnerable",
              "unaccounted", "volunteer_periods", "volunteer_hours", "needs",
              "offers", "matches", "donations", "ledger")
@@ -732,6 +733,36 @@ def api_seeds():
         "edge-report-recovery-plan-bad-id": ("GET", "reports/recovery_plan",
                                              "id=xyz"),
         "get-report-recovery": ("GET", "reports/recovery"),
+        # care and health (schema 10)
+        "post-care-visits": ("POST", "care_visits", "", {
+            "person": API_PERSON_IN, "method": "home", "referral": "medical",
+            "needs": "测试需求", "time": 1700000000}),
+        "post-health-checks": ("POST", "health_checks", "", {
+            "person": API_PERSON_IN, "site": API_SITE, "temperature": 38.5,
+            "symptoms": "fever,cough", "medication": "测试用药",
+            "time": 1700000000}),
+        "post-health-checks-hot": ("POST", "health_checks", "", {
+            "person": API_PERSON_IN, "site": API_SITE, "temperature": 50.0,
+            "time": 1700000000}),
+        "post-health-checks-symptom": ("POST", "health_checks", "", {
+            "person": API_PERSON_IN, "site": API_SITE,
+            "symptoms": "fever,,dizzy", "time": 1700000000}),
+        "post-disinfections": ("POST", "disinfections", "", {
+            "site": API_SITE, "area": "测试厕所", "agent": "84",
+            "time": 1700000000}),
+        "get-health-checks-filter": ("GET", "health_checks",
+                                     "temperature=38.5", b"", "viewer"),
+        "get-report-care-due": ("GET", "reports/care_due",
+                                "days=7&village=测试村"),
+        "get-report-care-visits": ("GET", "reports/care_visits",
+                                   "person=" + API_PERSON_IN),
+        "get-report-health-checks": ("GET", "reports/health_checks",
+                                     "site=" + API_SITE, b"", "viewer"),
+        "get-report-outbreaks": ("GET", "reports/outbreaks",
+                                 "threshold=2&window_hours=48"),
+        "edge-report-outbreaks-k": ("GET", "reports/outbreaks",
+                                    "threshold=1&window_hours=x"),
+        "get-report-disinfections": ("GET", "reports/disinfections"),
     }
     for t in tables:
         seeds["get-" + t] = ("GET", t)

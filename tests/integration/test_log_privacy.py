@@ -27,7 +27,15 @@ PHONE = "13987654321"
 PHONE2 = "13912340000"
 ADDRESS = "哨兵地址路99号"
 NOTE = "哨兵备注病史Z"
-SENTINELS = [NAME, NAME2, IDNUM, PHONE, PHONE2, ADDRESS, NOTE]
+# Health data (schema.md, "Care and health"): a temperature, a chronic
+# follow-up, medication needs, a symptom refused, a refused temperature.
+TEMP = "39.875"
+CHRONIC = "哨兵慢病随访W"
+MEDIC = "哨兵用药需求V"
+SYMPT = "哨兵症状U"
+BADTEMP = "45.625"
+SENTINELS = [NAME, NAME2, IDNUM, PHONE, PHONE2, ADDRESS, NOTE, TEMP, CHRONIC,
+             MEDIC, SYMPT, BADTEMP]
 
 
 def forms(s):
@@ -130,6 +138,28 @@ def debug_logs_never_contain_personal_data():
               "by=" + NAME2, "note=" + NOTE, "time=1717200000")
         for args in (["plan", "ls"], ["plan", "show", hh["id"]],
                      ["report", "recovery"]):
+            a.run(*args, expect=0)
+            a.run("--json", *args, expect=0)
+        # Care and health: visits, checks with every health field, a
+        # disinfection, refusals (a temperature, a symptom), the lists.
+        a.out("care", "visit", p, "--by", NAME, "--needs", NOTE, "--note",
+              NOTE, "--referral", "medical")
+        a.out("health", "check", p, "--site", site, "--temp", TEMP,
+              "--symptoms", "发热,cough", "--chronic", CHRONIC,
+              "--medication", MEDIC, "--by", NAME2, "--note", NOTE)
+        a.run("health", "check", p, "--site", site, "--temp", BADTEMP,
+              "--chronic", CHRONIC)
+        a.run("health", "check", p, "--site", site, "--symptoms", SYMPT,
+              "--medication", MEDIC)
+        a.run("put", "health_checks", "person=" + p, "site=" + site,
+              "time=1717200000", "temperature=" + BADTEMP,
+              "chronic_followup=" + CHRONIC, "note=" + NOTE)
+        a.run("put", "health_checks", "person=" + p, "site=" + site,
+              "time=1717200000", "symptoms=" + SYMPT, "medication=" + MEDIC)
+        a.out("disinfect", "add", site, "--area", "测试厕所", "--by", NAME)
+        for args in (["care", "due"], ["care", "visits"], ["health", "ls"],
+                     ["health", "outbreaks", "--threshold", "2"],
+                     ["disinfect", "ls"]):
             a.run(*args, expect=0)
             a.run("--json", *args, expect=0)
         # Reads (stdout may hold the data; stderr may not).

@@ -642,7 +642,7 @@ void unit_assert_unchanged(hz_node *n, const struct unit_snapshot *before)
 
 /* ---- schemas */
 
-#define V2_TABLES_MAX 32u
+#define V2_TABLES_MAX 64u
 #define V2_VALUES_MAX 64u
 
 const struct schema *unit_schema_next(void)

@@ -12,7 +12,12 @@
  * the unreached are the area's households no delivery reached, a point is
  * overdue when its last round is more than its interval before the time
  * asked (never patrolled: overdue), a hazard is open until any node
- * records a response.
+ * records a response. Since schema 10 they also record care visits to
+ * the persons of the households and health checks at a shelter: the
+ * persons due a visit are the vulnerable ones never visited or last
+ * visited more than 7 days before the time asked, and a fever clue is
+ * raised at the shelter when 3 or more persons had a fever check within
+ * the 48 hours before it (proto/schema.md, "Care and health").
  *
  * HUZHU_SIM_SEEDS / 10 seeds run (60 without it), from
  * HUZHU_SIM_SEED_FIRST; HUZHU_SIM_SEED=<n> replays one. */
@@ -39,6 +44,11 @@
 #define ID_HEX (2 * HZ_ROW_LEN + 1)
 #define T0 INT64_C(1717200000)
 #define NOW (T0 + 36 * 3600) /* the patrol points asked as at */
+#define PERSONS 6            /* the first VULNERABLE are vulnerable */
+#define VULNERABLE 4
+#define DAY INT64_C(86400)
+#define CARE_NOW (T0 + 12 * DAY) /* the due list asked as at */
+#define OB_NOW (T0 + 3 * DAY)    /* the outbreak clues asked as at */
 
 static const char *const VILLAGES[] = {"测试甲村", "测试乙村", "测试丙村"};
 static const char *const METHODS[] = {"phone", "door", "loudspeaker",
@@ -60,11 +70,16 @@ struct model {
     char hazard[HAZARDS_MAX][ID_HEX];
     bool answered[HAZARDS_MAX];
     size_t n_hazards;
+    char site[ID_HEX];
+    char person[PERSONS][ID_HEX];
+    int64_t last_visit[PERSONS]; /* 0: never */
+    bool fever[PERSONS];         /* a fever check within the window */
 };
 
 struct totals {
     unsigned long deliveries, reached_twice, rounds, hazards, responses;
     unsigned long overdue, open, unreached;
+    unsigned long visits, checks, due, clues;
 };
 
 static bool in_area(int h)
@@ -78,6 +93,17 @@ static json_t *report(struct sim_world *w, int node, const char *name,
     char *text = NULL;
     struct hz_err err = {0};
     struct hz_report_opts o = {.id = id, .now = NOW};
+    int rv = hz_node_report(w->nodes[node].node, name, &o, &text, &err);
+    return sim_json(w, name, rv, text, &err);
+}
+
+/* The report @name as at @now (care_due, outbreaks: the defaults). */
+static json_t *report_at(struct sim_world *w, int node, const char *name,
+                         int64_t now)
+{
+    char *text = NULL;
+    struct hz_err err = {0};
+    struct hz_report_opts o = {.now = now};
     int rv = hz_node_report(w->nodes[node].node, name, &o, &text, &err);
     return sim_json(w, name, rv, text, &err);
 }
@@ -114,6 +140,17 @@ static void setup(struct sim_world *w, struct model *m)
                                      {"interval_h", hours}};
         sim_put(w, 0, "patrol_points", NULL, m->interval_h[p] > 0 ? 4 : 3, f,
                 m->point[p]);
+    }
+    const struct hz_field site[] = {{"name", "测试安置点"},
+                                    {"kind", "shelter"}};
+    sim_put(w, 0, "sites", NULL, 2, site, m->site);
+    for (int p = 0; p < PERSONS; p++) {
+        char name[32];
+        snprintf(name, sizeof name, "测试人%d", p);
+        const struct hz_field f[] = {{"name", name},
+                                     {"household", m->household[p]},
+                                     {"chronic", "true"}};
+        sim_put(w, 0, "persons", NULL, p < VULNERABLE ? 3 : 2, f, m->person[p]);
     }
     sim_quiesce(w);
 }
@@ -172,6 +209,101 @@ static void hazard(struct sim_world *w, int node, struct model *m,
     sim_put(w, node, "hazards", NULL, 4, f, m->hazard[m->n_hazards]);
     m->answered[m->n_hazards++] = false;
     t->hazards++;
+}
+
+/* A care visit to a person at a time in the 10 days after T0. */
+static void visit(struct sim_world *w, int node, struct model *m,
+                  struct totals *t)
+{
+    int p = (int)sim_below(&w->rng, PERSONS);
+    int64_t at = T0 + (int64_t)sim_below(&w->rng, 10 * DAY);
+    char when[24];
+    text_of(at, when, sizeof when);
+    const struct hz_field f[] = {
+        {"person", m->person[p]}, {"time", when}, {"method", "home"}};
+    sim_put(w, node, "care_visits", NULL, 3, f, NULL);
+    if (at > m->last_visit[p])
+        m->last_visit[p] = at;
+    t->visits++;
+}
+
+/* A health check at the shelter in the 72 hours before OB_NOW, with a
+ * fever or not. */
+static void health_check(struct sim_world *w, int node, struct model *m,
+                         struct totals *t)
+{
+    int p = (int)sim_below(&w->rng, PERSONS);
+    int64_t at = OB_NOW - (int64_t)sim_below(&w->rng, 72 * 3600);
+    bool fever = sim_chance(&w->rng, 50);
+    char when[24];
+    text_of(at, when, sizeof when);
+    const struct hz_field f[] = {{"person", m->person[p]},
+                                 {"site", m->site},
+                                 {"time", when},
+                                 {"temperature", fever ? "38.4" : "36.6"}};
+    sim_put(w, node, "health_checks", NULL, 4, f, NULL);
+    m->fever[p] |= fever && at > OB_NOW - 48 * 3600;
+    t->checks++;
+}
+
+/* Node @node's due list and outbreak clues against the model. */
+static void check_care(struct sim_world *w, int node, const struct model *m,
+                       struct totals *t)
+{
+    json_t *d = report_at(w, node, "care_due", CARE_NOW);
+    bool listed[PERSONS] = {false};
+    size_t i, k;
+    json_t *g, *x;
+    json_array_foreach(json_object_get(d, "cadres"), i, g)
+    {
+        json_array_foreach(json_object_get(g, "persons"), k, x)
+        {
+            int p = sim_index_of((const char(*)[ID_HEX])m->person, PERSONS,
+                                 sim_str(x, "person"));
+            SIM_CHECK(w, p >= 0 && !listed[p],
+                      "node %d: a person listed"
+                      " twice or unknown",
+                      node);
+            listed[p] = true;
+            json_t *last = json_object_get(x, "last_visit");
+            SIM_CHECK(w,
+                      m->last_visit[p] == 0
+                          ? json_is_null(last)
+                          : sim_num(x, "last_visit") == m->last_visit[p],
+                      "node %d: person %d's last visit", node, p);
+        }
+    }
+    int due = 0;
+    for (int p = 0; p < PERSONS; p++) {
+        bool want = p < VULNERABLE && (m->last_visit[p] == 0 ||
+                                       m->last_visit[p] + 7 * DAY < CARE_NOW);
+        SIM_CHECK(w, listed[p] == want, "node %d: person %d due %d, model %d",
+                  node, p, listed[p], want);
+        due += want;
+    }
+    json_decref(d);
+    json_t *o = report_at(w, node, "outbreaks", OB_NOW);
+    int fevers = 0;
+    for (int p = 0; p < PERSONS; p++)
+        fevers += m->fever[p];
+    json_t *clues = json_object_get(o, "clues");
+    size_t want = fevers >= 3 ? 1 : 0;
+    SIM_CHECK(w, json_array_size(clues) == want,
+              "node %d: %zu clues, model %zu (%d persons with fever)", node,
+              json_array_size(clues), want, fevers);
+    if (want == 1) {
+        x = json_array_get(clues, 0);
+        SIM_CHECK(w,
+                  strcmp(sim_str(x, "kind"), "fever") == 0 &&
+                      sim_num(x, "persons") == fevers &&
+                      strcmp(sim_str(x, "site"), m->site) == 0,
+                  "node %d: the fever clue of %d persons", node, fevers);
+    }
+    json_decref(o);
+    if (node == 0) {
+        t->due += (unsigned long)due;
+        t->clues += want;
+    }
 }
 
 /* A response to a hazard this node sees, open or not (a second response
@@ -291,6 +423,7 @@ static void check_node(struct sim_world *w, int node, const struct model *m,
                   "node %d: hazard %d open or not as the model says", node, k);
     }
     json_decref(hr);
+    check_care(w, node, m, t);
     if (node == 0) {
         t->overdue += (unsigned long)overdue;
         t->open += (unsigned long)open;
@@ -314,6 +447,11 @@ static void run_seed(struct sim_world *w, struct totals *t)
                 hazard(w, node, m, t);
             else if (what < 9)
                 respond(w, node, m, t);
+            /* care and health beside: draws of their own */
+            if (sim_chance(&w->rng, 35))
+                visit(w, node, m, t);
+            if (sim_chance(&w->rng, 40))
+                health_check(w, node, m, t);
         }
         for (int node = 0; node < w->n_nodes; node++)
             if (sim_chance(&w->rng, 25))
@@ -325,26 +463,35 @@ static void run_seed(struct sim_world *w, struct totals *t)
     sim_state_hash(w, 0, h0);
     json_t *c0 = report(w, 0, "campaign", m->notice),
            *p0 = report(w, 0, "patrol_points", NULL),
-           *z0 = report(w, 0, "hazards", NULL);
+           *z0 = report(w, 0, "hazards", NULL),
+           *d0 = report_at(w, 0, "care_due", CARE_NOW),
+           *o0 = report_at(w, 0, "outbreaks", OB_NOW);
     for (int node = 0; node < w->n_nodes; node++) {
         sim_state_hash(w, node, h);
         SIM_CHECK(w, strcmp(h, h0) == 0, "node %d: another state", node);
         json_t *c = report(w, node, "campaign", m->notice),
                *p = report(w, node, "patrol_points", NULL),
-               *z = report(w, node, "hazards", NULL);
-        bool same = json_equal(c, c0) && json_equal(p, p0) && json_equal(z, z0);
+               *z = report(w, node, "hazards", NULL),
+               *d = report_at(w, node, "care_due", CARE_NOW),
+               *o = report_at(w, node, "outbreaks", OB_NOW);
+        bool same = json_equal(c, c0) && json_equal(p, p0) &&
+                    json_equal(z, z0) && json_equal(d, d0) && json_equal(o, o0);
         json_decref(c);
         json_decref(p);
         json_decref(z);
+        json_decref(d);
+        json_decref(o);
         SIM_CHECK(w, same,
-                  "node %d reads the campaign, the points or the"
-                  " hazards otherwise",
+                  "node %d reads the campaign, the points, the"
+                  " hazards, the due list or the clues otherwise",
                   node);
         check_node(w, node, m, t);
     }
     json_decref(c0);
     json_decref(p0);
     json_decref(z0);
+    json_decref(d0);
+    json_decref(o0);
     free(m);
 }
 
@@ -365,9 +512,12 @@ static void deliveries_rounds_and_hazards_apart_converge(void **state)
     printf("sim: care: %lu seeds, %lu deliveries (%lu reaching a household"
            " reached already), %lu patrol rounds, %lu hazards, %lu"
            " responses; at the end %lu households unreached, %lu points"
-           " overdue, %lu hazards open, as the model on every node\n",
+           " overdue, %lu hazards open; %lu care visits, %lu health"
+           " checks, %lu persons due, %lu fever clues; as the model on every"
+           " node\n",
            (unsigned long)seeds, t.deliveries, t.reached_twice, t.rounds,
-           t.hazards, t.responses, t.unreached, t.overdue, t.open);
+           t.hazards, t.responses, t.unreached, t.overdue, t.open, t.visits,
+           t.checks, t.due, t.clues);
     /* A generator that stopped making these would pass vacuously. */
     if (seeds >= 20) {
         assert_true(t.reached_twice > 0);
@@ -375,6 +525,9 @@ static void deliveries_rounds_and_hazards_apart_converge(void **state)
         assert_true(t.overdue > 0);
         assert_true(t.open > 0);
         assert_true(t.responses > 0);
+        assert_true(t.due > 0);
+        assert_true(t.clues > 0);
+        assert_true(t.clues < (unsigned long)seeds);
     }
 }
 

@@ -795,7 +795,8 @@ def check_schema_md(proto_dir, doc):
             what = "schema.md: %s.%s" % (t["name"], name)
             check(typ == c["type"] and int(since) == c["since"], what)
             fl = {x.strip() for x in flags.split(",") if x.strip()}
-            want = {k for k in ("required", "personal", "nonneg", "positive")
+            want = {k for k in ("required", "personal", "nonneg", "positive",
+                                "health")
                     if c.get(k)}
             check(fl == want, what + " flags %s" % fl)
             vals = vals.strip()

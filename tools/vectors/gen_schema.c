@@ -57,6 +57,8 @@ json_t *gen_schema(struct gen *g)
                 json_object_set_new(cj, "nonneg", json_true());
             if (cd->flags & COL_POSITIVE)
                 json_object_set_new(cj, "positive", json_true());
+            if (cd->flags & COL_HEALTH)
+                json_object_set_new(cj, "health", json_true());
             if (cd->type == COL_INT && cd->min < cd->max) {
                 json_object_set_new(cj, "min",
                                     json_integer((json_int_t)cd->min));

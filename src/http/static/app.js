@@ -342,6 +342,28 @@ const T = {
   rc_cancelled: ['已取消', 'Cancelled'],
   rc_bad_percent: ['完成百分比须为 0 至 100 的整数', 'The percent is a whole number from 0 to 100'],
   rc_bad_amount: ['金额须为正数，最多两位小数', 'The amount is a positive sum with at most two decimals'],
+  nav_care: ['关爱走访', 'Care visits'],
+  nav_health: ['健康监测', 'Health'],
+  cv_title: ['应走访的弱势人员', 'Vulnerable persons due a visit'],
+  cv_due_n: ['超过 {n} 天未走访 {m} 人', '{m} not visited for {n} days'],
+  cv_none: ['都已按时走访', 'Everyone visited in time'],
+  cv_no_cadre: ['(未指定包保责任人)', '(no responsible cadre)'],
+  cv_never: ['从未走访', 'Never visited'],
+  cv_last: ['最近走访', 'Last visit'],
+  cv_visit: ['已走访', 'Visited'],
+  hc_title: ['健康监测', 'Health monitoring'],
+  hc_check: ['记录健康检查', 'Record a health check'],
+  hc_person: ['人员(输入姓名查找)', 'Person (type a name)'],
+  hc_symptoms: ['症状', 'Symptoms'],
+  hc_need_person: ['请先选择人员和安置点', 'Pick the person and the site first'],
+  ob_title: ['疫情线索', 'Outbreak clues'],
+  ob_none: ['暂无疫情线索', 'No outbreak clue'],
+  ob_clue: ['{s}: {k} {n} 人', '{s}: {k}, {n} persons'],
+  ob_top: ['疫情线索 {n} 条', '{n} outbreak clues'],
+  ds_title: ['消毒记录', 'Disinfection'],
+  ds_flagged: ['24 小时内未消毒', 'Not disinfected in 24 hours'],
+  ds_never: ['从未消毒', 'Never disinfected'],
+  ds_add: ['记录消毒', 'Record a round'],
   nav_orgs: ['社会力量', 'Organisations'],
   nav_volunteers: ['志愿者', 'Volunteers'],
   org_title: ['社会力量：组织和企业名录', 'Organisations and firms that can help'],
@@ -1634,7 +1656,8 @@ pages.import = async (main) => {
 
 function careNav(on) {
   return el('nav', {class: 'subnav row no-print', id: 'care-nav'},
-    [['alerts', 'nav_alerts'], ['patrols', 'nav_patrols'], ['hazards', 'nav_hazards'], ['duty', 'nav_duty'], ['recovery', 'nav_recovery']].map(([p, k]) =>
+    [['alerts', 'nav_alerts'], ['patrols', 'nav_patrols'], ['hazards', 'nav_hazards'], ['duty', 'nav_duty'],
+      ['care', 'nav_care'], ['health', 'nav_health'], ['recovery', 'nav_recovery']].map(([p, k]) =>
       el('a', {href: '#/' + p, class: p === on ? 'btn on' : 'btn'}, t(k))));
 }
 
@@ -2028,6 +2051,122 @@ pages.plan = async (main, id) => {
     el('h2', {text: t('rc_measures')}),
     measures.length ? el('ul', {class: 'list', id: 'measures'}, measures.map(item)) : el('p', {class: 'mute'}, t('rc_no_measures')),
     add);
+  refresh = () => { if (!document.querySelector('#main form input:focus')) load(); };
+};
+
+/* ---- care and health (关爱走访, 健康监测, 消毒; proto/api.md:
+ * /api/reports/care_due, outbreaks, disinfections, health_checks; writes
+ * through the table routes, which the node checks). Health fields and the
+ * persons behind a clue come only to a health account. */
+
+/* The symptoms of a health check (proto/schema.md, "Care and health"). */
+const SYMPTOMS = [['fever', '发热', 'fever'], ['cough', '咳嗽', 'cough'], ['sore_throat', '咽痛', 'sore throat'],
+  ['diarrhoea', '腹泻', 'diarrhoea'], ['vomiting', '呕吐', 'vomiting'], ['rash', '皮疹', 'rash'],
+  ['red_eye', '红眼', 'red eye'], ['other', '其他', 'other']];
+const symptomLabel = (k) => { const s = SYMPTOMS.find((x) => x[0] === k); return s ? s[1 + lang] : k; };
+const canWriteCare = () => me && me.role !== 'viewer';
+/* t(@key) with each {name} of @vars replaced. */
+const tv = (key, vars) => Object.entries(vars).reduce((x, [k, v]) => x.replace('{' + k + '}', v), t(key));
+
+/* The outbreak clues at the top of every page, beside the open hazards. */
+async function outbreaksTop() {
+  const box = document.getElementById('outbreaks-top');
+  if (!box || !me) return;
+  const r = await api('GET', '/api/reports/outbreaks');
+  const clues = r.ok ? r.data.clues : [];
+  box.hidden = clues.length === 0;
+  box.replaceChildren(...(clues.length ? [el('a', {href: '#/health', class: 'alert', id: 'outbreak-clues'},
+    el('b', {}, tf('ob_top', clues.length)), ' ',
+    clues.slice(0, 3).map((c) => tv('ob_clue', {s: c.site_name || '?', k: symptomLabel(c.kind), n: c.persons})).join('；'))] : []));
+}
+
+pages.care = async (main) => {
+  const r = await api('GET', '/api/reports/care_due');
+  if (!r.ok) { main.replaceChildren(careNav('care'), el('p', {class: 'alert'}, msg(r.data.error))); return; }
+  const visit = async (p, btn) => {
+    btn.disabled = true;
+    const x = await api('POST', '/api/care_visits', {person: p.person, by: me.name, method: 'home', time: nowSec()});
+    if (!x.ok) { btn.disabled = false; banner(msg(x.data.error), true); } else { banner(t('saved')); load(); }
+  };
+  const item = (p) => {
+    const btn = canWriteCare() ? el('button', {type: 'button', class: 'primary visit', text: t('cv_visit')}) : null;
+    if (btn) btn.addEventListener('click', () => visit(p, btn));
+    return el('li', {'data-person': p.person, class: 'vuln'}, el('b', {}, p.name || '?'), ' ',
+      el('span', {class: 'mute'}, [p.village, (p.flags || '').split(',').filter(Boolean).map((f) => colLabel('persons', f)).join('、'),
+        p.last_visit ? t('cv_last') + ' ' + when(p.last_visit) : t('cv_never')].filter(Boolean).join(' · ')), ' ', btn);
+  };
+  const groups = r.data.cadres;
+  main.replaceChildren(careNav('care'), el('h1', {text: t('cv_title')}),
+    el('p', {id: 'due-count'}, el('b', {}, tv('cv_due_n', {n: r.data.days, m: r.data.due}))),
+    groups.length ? el('div', {id: 'due'}, groups.map((g) => el('section', {class: 'card'},
+      el('h2', {}, g.cadre || t('cv_no_cadre')), el('ul', {class: 'list'}, g.persons.map(item)))))
+      : el('p', {class: 'mute'}, t('cv_none')));
+  refresh = load;
+};
+
+pages.health = async (main) => {
+  const [ob, ds, sites] = await Promise.all([api('GET', '/api/reports/outbreaks'),
+    api('GET', '/api/reports/disinfections'), api('GET', '/api/sites?limit=1000')]);
+  if (!ob.ok) { main.replaceChildren(careNav('health'), el('p', {class: 'alert'}, msg(ob.data.error))); return; }
+  const siteSel = (name) => el('select', {name}, (sites.ok ? sites.data.rows : []).map((s) =>
+    el('option', {value: s.id, selected: me.site === s.id}, s.name || s.id)));
+  let check = null;
+  if (canWriteCare()) {
+    const q = el('input', {type: 'search', name: 'q', placeholder: t('hc_person'), autocomplete: 'off', 'aria-label': t('hc_person')});
+    const pick = el('select', {name: 'person'});
+    q.addEventListener('input', async () => {
+      const text = q.value.trim();
+      if (!text) return;
+      const x = await api('GET', '/api/search?q=' + encodeURIComponent(text));
+      if (x.ok) pick.replaceChildren(...x.data.persons.map((p) => el('option', {value: p.id}, p.name || p.id)));
+    });
+    check = el('form', {class: 'card no-print', id: 'health-check'}, el('h2', {text: t('hc_check')}),
+      q, pick, el('label', {text: colLabel('health_checks', 'site')}), siteSel('site'),
+      field('temperature', colLabel('health_checks', 'temperature'), {type: 'number', step: '0.1', min: 34, max: 43, inputmode: 'decimal'}),
+      el('fieldset', {class: 'symptoms'}, el('legend', {text: t('hc_symptoms')}),
+        SYMPTOMS.map(([k, zh, en]) => el('label', {class: 'check'},
+          el('input', {type: 'checkbox', name: 'symptom', value: k}), ' ', lang === 0 ? zh : en))),
+      field('chronic_followup', colLabel('health_checks', 'chronic_followup')),
+      field('medication', colLabel('health_checks', 'medication')),
+      el('p', {}, el('button', {type: 'submit', class: 'primary', text: t('save')})));
+    check.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const body = formObject(check, ['temperature']);
+      delete body.q;
+      delete body.symptom;
+      if (!body.person || !body.site) { banner(t('hc_need_person'), true); return; }
+      const sym = [...check.querySelectorAll('input[name=symptom]:checked')].map((x) => x.value);
+      if (sym.length) body.symptoms = sym.join(',');
+      const x = await api('POST', '/api/health_checks', Object.assign(body, {by: me.name, time: nowSec()}));
+      if (!x.ok) showErrors(check, x.data.error); else { banner(t('saved')); check.reset(); load(); outbreaksTop(); }
+    });
+  }
+  const clue = (c) => el('li', {class: 'vuln', 'data-site': c.site, 'data-kind': c.kind},
+    el('b', {}, tv('ob_clue', {s: c.site_name || '?', k: symptomLabel(c.kind), n: c.persons})),
+    el('div', {class: 'mute'}, when(c.first) + ' – ' + when(c.last)),
+    c.list ? el('ul', {class: 'clue-list'}, c.list.map((p) => el('li', {'data-person': p.person}, (p.name || p.person) + ' · ' + when(p.time)))) : null);
+  const clues = ob.data.clues;
+  let dis = null;
+  if (canWriteCare()) {
+    dis = el('form', {class: 'card no-print', id: 'disinfect'}, el('h2', {text: t('ds_add')}),
+      el('label', {text: colLabel('disinfections', 'site')}), siteSel('site'),
+      field('area', colLabel('disinfections', 'area'), {required: true}), field('agent', colLabel('disinfections', 'agent')),
+      el('p', {}, el('button', {type: 'submit', class: 'primary', text: t('save')})));
+    dis.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const x = await api('POST', '/api/disinfections', Object.assign(formObject(dis), {by: me.name, time: nowSec()}));
+      if (!x.ok) showErrors(dis, x.data.error); else { banner(t('saved')); load(); }
+    });
+  }
+  const sitesDis = ds.ok ? ds.data.sites : [];
+  main.replaceChildren(careNav('health'), el('h1', {text: t('hc_title')}),
+    el('h2', {text: t('ob_title')}),
+    clues.length ? el('ul', {class: 'list', id: 'clues'}, clues.map(clue)) : el('p', {class: 'mute', id: 'clues'}, t('ob_none')),
+    check, el('h2', {text: t('ds_title')}),
+    el('ul', {class: 'list', id: 'disinfections'}, sitesDis.map((s) => el('li', {class: s.flagged ? 'vuln' : null},
+      el('b', {}, s.site_name || '?'), ' ', s.flagged ? el('span', {class: 'tag red'}, t('ds_flagged')) : null,
+      el('div', {class: 'mute'}, s.areas.length ? s.areas.map((a) => a.area + ' ' + when(a.time)).join(' · ') : t('ds_never'))))),
+    dis);
   refresh = () => { if (!document.querySelector('#main form input:focus')) load(); };
 };
 
@@ -2616,14 +2755,14 @@ async function load() {
   refresh = null; /* each page sets its own once it is drawn */
   const fn = pages[page] || pages.find;
   await fn(main, arg);
-  if (my === gen) hazardsTop();
+  if (my === gen) { hazardsTop(); outbreaksTop(); }
 }
 
 let source = null;
 function listen() {
   if (source) source.close();
   source = new EventSource('/api/events');
-  source.addEventListener('change', () => { if (refresh) refresh(); hazardsTop(); });
+  source.addEventListener('change', () => { if (refresh) refresh(); hazardsTop(); outbreaksTop(); });
   source.addEventListener('hello', () => document.body.classList.remove('offline'));
   source.onerror = () => document.body.classList.add('offline');
 }
@@ -2660,6 +2799,7 @@ window.addEventListener('DOMContentLoaded', async () => {
     me = null;
     if (source) source.close();
     document.getElementById('hazards-top').hidden = true;
+    document.getElementById('outbreaks-top').hidden = true;
     showLogin();
   });
   const r = await api('GET', '/api/me');

@@ -37,6 +37,7 @@ struct hz_batch {
     size_t n, cap;
     /* hz_batch_limit: what a web account of this role may write */
     bool limited;
+    bool health_only; /* the role health: care and health tables only */
     struct cert as;
     /* hz_batch_by: the account named in every entry (recorded_by) */
     char *by;
@@ -621,6 +622,9 @@ int hz_batch_limit(hz_batch *b, const char *role, const char *site,
                    struct hz_err *err)
 {
     memset(&b->as, 0, sizeof b->as);
+    b->health_only = role != NULL && strcmp(role, "health") == 0;
+    if (b->health_only)
+        role = site != NULL && site[0] != '\0' ? "site" : "coordinator";
     if (role == NULL || cert_role_parse(role, &b->as.role) != 0)
         return hz_err_set(err, HZ_EINVAL, "no role %s",
                           role != NULL ? role : "(none)");
@@ -645,6 +649,9 @@ static int parse_all(struct hz_node *n, hz_batch *b, struct parsed *ps,
         int rv = parse_op(n, b, &b->ops[i], p, err);
         if (rv == 0 && b->limited)
             rv = cert_allows(&b->as, &p->op, err);
+        if (rv == 0 && b->health_only && !care_health_may_write(p->op.table))
+            rv = hz_err_set(err, HZ_EPERM, "health may not write %s",
+                            p->op.table->name);
         if (rv == 0)
             rv = check_target(n, p, err);
         bool skip = false;
@@ -666,6 +673,8 @@ static int parse_all(struct hz_node *n, hz_batch *b, struct parsed *ps,
             rv = patrol_check_write(n, &p->op, err);
         if (rv == 0 && !skip)
             rv = recovery_check_write(n, &p->op, err);
+        if (rv == 0 && !skip)
+            rv = care_check_write(n, &p->op, err);
         if (rv != 0)
             return hz_err_wrap(err, "%s", b->ops[i].table->name);
         if (!skip)

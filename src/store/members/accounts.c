@@ -20,7 +20,8 @@
 _Static_assert(crypto_pwhash_STRBYTES <= STORE_PW_HASH_LEN,
                "a password hash fits its buffer");
 
-static const char *const roles[] = {"admin", "coordinator", "site", "viewer"};
+static const char *const roles[] = {"admin", "coordinator", "site", "viewer",
+                                    "health"};
 
 bool store_account_role_known(const char *role)
 {

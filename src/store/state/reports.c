@@ -1640,6 +1640,16 @@ int hz_node_report(hz_node *n, const char *report,
         rv = recovery_plan(n, o, &root, err);
     } else if (strcmp(report, "recovery") == 0) {
         rv = recovery_report(n, o, &root, err);
+    } else if (strcmp(report, "care_due") == 0) {
+        rv = care_due(n, o, &root, err);
+    } else if (strcmp(report, "care_visits") == 0) {
+        rv = care_visit_list(n, o, &root, err);
+    } else if (strcmp(report, "health_checks") == 0) {
+        rv = care_health_checks(n, o, &root, err);
+    } else if (strcmp(report, "outbreaks") == 0) {
+        rv = care_outbreaks(n, o, &root, err);
+    } else if (strcmp(report, "disinfections") == 0) {
+        rv = care_disinfections(n, o, &root, err);
     } else if (strcmp(report, "submitted") == 0) {
         uint8_t id[HZ_ROW_LEN];
         if (o->id != NULL && (strlen(o->id) != 2 * HZ_ROW_LEN ||

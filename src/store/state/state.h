@@ -332,5 +332,38 @@ int recovery_report(hz_node *n, const struct hz_report_opts *o, json_t **out,
  * cancelled. Receivers judge only the schema's rules. */
 int recovery_check_write(struct hz_node *n, const struct op *o,
                          struct hz_err *err);
+/* ---- care.c: care visits, health checks and disinfection
+ * (hz_node_report; proto/schema.md, "Care and health") */
+
+/* "care_due": {now, days, due, cadres}: the vulnerable persons not
+ * visited within @o->care_days days (default 7) as at @o->now (of
+ * @o->village when not NULL), per cadre, the never visited first. */
+int care_due(hz_node *n, const struct hz_report_opts *o, json_t **out,
+             struct hz_err *err);
+/* "care_visits": every visit that is no correction (of the person @o->id
+ * stands for when not NULL), the newest first, with reversed_by. */
+int care_visit_list(hz_node *n, const struct hz_report_opts *o, json_t **out,
+                    struct hz_err *err);
+/* "health_checks": every check that is no correction (at site @o->id
+ * when not NULL), the newest first; the health fields only with
+ * @o->health. */
+int care_health_checks(hz_node *n, const struct hz_report_opts *o, json_t **out,
+                       struct hz_err *err);
+/* "outbreaks": {now, threshold, window_hours, clues}: the fever and
+ * symptom clues as at @o->now; each clue's list of persons only with
+ * @o->health. */
+int care_outbreaks(hz_node *n, const struct hz_report_opts *o, json_t **out,
+                   struct hz_err *err);
+/* "disinfections": {now, sites, flagged}: per shelter or disinfected
+ * site its last round per area and whether none was in the last day. */
+int care_disinfections(hz_node *n, const struct hz_report_opts *o, json_t **out,
+                       struct hz_err *err);
+/* Whether a web account of the role health may write table @t: the care
+ * and health tables, and recorded_by (who made the write). */
+bool care_health_may_write(const struct table_def *t);
+/* A health_checks insert of a local action: temperature 34.0 .. 43.0,
+ * symptoms a set of the list's wire names. Receivers judge only the
+ * schema's rules. */
+int care_check_write(struct hz_node *n, const struct op *o, struct hz_err *err);
 
 #endif
