@@ -106,19 +106,19 @@
     "dmg AS (SELECT d.house, row_number() OVER (PARTITION BY he.rep"           \
     " ORDER BY d.time DESC, d.id DESC) AS rn, he.rep AS hid FROM ("            \
     EFFECTIVE("v_damage") ") d JOIN h_end he ON he.start = d.household), "     \
-    "hm AS (SELECT he.rep AS hid, EXISTS (SELECT 1 FROM px p"                  \
-    " WHERE p.measure = m.id AND (coalesce(p.done, 0) <> 0"                    \
-    " OR p.percent = 100)) AS done, EXISTS (SELECT 1 FROM px p"                \
-    " WHERE p.measure = m.id AND (coalesce(p.done, 0) <> 0"                    \
-    " OR p.percent > 0)) AS started FROM e_recovery_measures m"                \
-    " JOIN h_end he ON he.start = m.household WHERE m.deleted = 0"             \
-    " AND coalesce(m.cancelled, 0) = 0 AND m.kind IN ('repair', 'rebuild')), " \
-    "hh AS (SELECT h.village, g.house, (SELECT count(*) FROM hm"               \
-    " WHERE hm.hid = h.id) AS n, (SELECT count(*) FROM hm WHERE hm.hid = h.id" \
-    " AND hm.started) AS ns, (SELECT count(*) FROM hm WHERE hm.hid = h.id"     \
-    " AND hm.done) AS nd FROM e_households h"                                  \
+    "pm AS MATERIALIZED (SELECT measure, max(coalesce(done, 0) <> 0"          \
+    " OR percent = 100) AS done, max(coalesce(done, 0) <> 0"                   \
+    " OR percent > 0) AS started FROM px GROUP BY measure), "                  \
+    "hm AS MATERIALIZED (SELECT he.rep AS hid, count(*) AS n,"                 \
+    " sum(coalesce(pm.started, 0)) AS ns, sum(coalesce(pm.done, 0)) AS nd"     \
+    " FROM e_recovery_measures m JOIN h_end he ON he.start = m.household"      \
+    " LEFT JOIN pm ON pm.measure = m.id WHERE m.deleted = 0"                   \
+    " AND coalesce(m.cancelled, 0) = 0 AND m.kind IN ('repair', 'rebuild')"    \
+    " GROUP BY he.rep), "                                                      \
+    "hh AS (SELECT h.village, g.house, coalesce(hm.n, 0) AS n,"                \
+    " coalesce(hm.ns, 0) AS ns, coalesce(hm.nd, 0) AS nd FROM e_households h"  \
     " JOIN h_end he ON he.start = h.id AND he.rep = h.id"                      \
-    " JOIN dmg g ON g.hid = h.id AND g.rn = 1"                                 \
+    " JOIN dmg g ON g.hid = h.id AND g.rn = 1 LEFT JOIN hm ON hm.hid = h.id"   \
     " WHERE h.status IS NOT 'removed'"                                         \
     " AND g.house IN ('collapsed', 'severe', 'general')"                       \
     " AND (?1 IS NULL OR h.village = ?1)) "                                    \
