@@ -4,7 +4,7 @@
  * while they grow.
  *
  *   hz_bench_care fill DIR [--households N] [--persons-per N]
- *                 [--deliveries N]
+ *                 [--deliveries N] [--checks N]
  *   hz_bench_care time DIR REPORT [--id ID] [--runs N]
  *
  * fill makes a node in DIR (which must not exist) and writes, through the
@@ -20,7 +20,11 @@
  * It prints one JSON line: the counts, the seconds of each part, the
  * median milliseconds of a delivery commit (50 rows) in each tenth of
  * the deliveries, so that a cost growing with them shows, and the
- * notice's id for `time` (bench_util.h; tools/bench/care.sh). */
+ * notice's id for `time` (bench_util.h; tools/bench/care.sh). Then 200
+ * shelters and N health checks (default 10,000) of persons drawn at
+ * random at a shelter drawn at random within the 10 days before the time
+ * `time` asks at, one in five with a fever (37.3 to 39.5), half with one
+ * or two symptoms of the list, committed 50 a time. */
 #include "huzhu/node.h"
 
 #include "store/internal.h"
@@ -39,6 +43,7 @@
 #define STAFF 50u
 #define ROWS_PER_COMMIT 50u
 #define T0 1717200000 /* 2024-06-01, the fill's clock for event rows */
+#define T_CHECKS (T0 + 86400 * 10) /* `time` asks as at this */
 
 static const char *const methods[] = {"phone", "door", "loudspeaker",
                                       "message"};
@@ -54,9 +59,9 @@ static uint32_t below(uint32_t n)
 
 typedef char row_id[HZ_ROW_HEX_LEN + 1];
 
-/* The households and their persons; their ids into @hh. */
+/* The households and their persons; their ids into @hh and @pp. */
 static void fill_households(hz_node *node, unsigned households,
-                            unsigned persons_per, row_id *hh)
+                            unsigned persons_per, row_id *hh, row_id *pp)
 {
     struct bench_writer w = {PROG, node, NULL, 0, ROWS_PER_COMMIT};
     for (unsigned i = 0; i < households; i++) {
@@ -79,7 +84,8 @@ static void fill_households(hz_node *node, unsigned households,
                                    {"name", name},
                                    {"sex", k % 2 ? "female" : "male"},
                                    {flags[below(6)], "true"}};
-            bench_put(&w, "persons", below(10) == 0 ? 4 : 3, p, NULL);
+            bench_put(&w, "persons", below(10) == 0 ? 4 : 3, p,
+                      pp[(size_t)i * persons_per + k]);
         }
     }
     bench_flush(&w);
@@ -138,20 +144,80 @@ static void fill_deliveries(hz_node *node, unsigned households,
     }
 }
 
+/* Health checks at SHELTERS shelters over CHECK_DAYS days before the
+ * time `time` asks at, ROWS_PER_COMMIT a commit: persons drawn at
+ * random, one in five with a temperature of 37.3 or more, half with one
+ * or two symptoms; the commit time of each into @t. */
+#define SHELTERS 200u
+#define CHECK_DAYS 10u
+static const char *const symptoms[] = {"fever",     "cough",    "sore_throat",
+                                       "diarrhoea", "vomiting", "rash",
+                                       "red_eye",   "other"};
+
+static void fill_checks(hz_node *node, unsigned persons, unsigned checks,
+                        row_id *pp, double *t)
+{
+    static row_id site[SHELTERS];
+    struct bench_writer w = {PROG, node, NULL, 0, ROWS_PER_COMMIT};
+    for (unsigned i = 0; i < SHELTERS; i++) {
+        char name[48];
+        snprintf(name, sizeof name, "测试%03u号安置点", i);
+        struct hz_field f[] = {{"name", name}, {"kind", "shelter"}};
+        bench_put(&w, "sites", 2, f, site[i]);
+    }
+    bench_flush(&w);
+    struct hz_err err = {0};
+    for (unsigned c = 0; c * ROWS_PER_COMMIT < checks; c++) {
+        hz_batch *b = NULL;
+        if (hz_batch_open(node, &b, &err) != 0)
+            bench_die(PROG, "batch", &err);
+        for (unsigned k = 0;
+             k < ROWS_PER_COMMIT && c * ROWS_PER_COMMIT + k < checks; k++) {
+            char when[16], temp[16], sym[48];
+            snprintf(when, sizeof when, "%u",
+                     T_CHECKS - below(CHECK_DAYS * 86400));
+            snprintf(temp, sizeof temp, "%.1f",
+                     below(5) ? 36.0 + below(13) / 10.0
+                              : 37.3 + below(23) / 10.0);
+            unsigned s1 = below(8), s2 = below(8);
+            bool two = s2 != s1 && below(2);
+            snprintf(sym, sizeof sym, "%s%s%s", symptoms[s1], two ? "," : "",
+                     two ? symptoms[s2] : "");
+            struct hz_field f[] = {{"person", pp[below(persons)]},
+                                   {"site", site[below(SHELTERS)]},
+                                   {"time", when},
+                                   {"temperature", temp},
+                                   {"symptoms", sym}};
+            if (hz_batch_put(b, "health_checks", NULL, below(2) ? 5 : 4, f,
+                             NULL, &err) != 0)
+                bench_die(PROG, "health_checks", &err);
+        }
+        double t0 = bench_now_ms();
+        if (hz_node_commit(node, b, NULL, &err) != 0)
+            bench_die(PROG, "commit health checks", &err);
+        t[c] = bench_now_ms() - t0;
+        hz_batch_close(b);
+    }
+}
+
 static int fill(const char *dir, int argc, char **argv)
 {
     unsigned households = bench_opt(argc, argv, "--households", 100000),
              persons_per = bench_opt(argc, argv, "--persons-per", 2),
-             deliveries = bench_opt(argc, argv, "--deliveries", 30000);
-    if (households == 0)
-        return fprintf(stderr, "households: at least 1\n"), 2;
+             deliveries = bench_opt(argc, argv, "--deliveries", 30000),
+             checks = bench_opt(argc, argv, "--checks", 10000);
+    if (households == 0 || persons_per == 0)
+        return fprintf(stderr, "households, persons-per: at least 1\n"), 2;
     row_id *hh = calloc(households, sizeof *hh);
-    unsigned commits = (deliveries + ROWS_PER_COMMIT - 1) / ROWS_PER_COMMIT;
-    double *t = calloc(commits + 1, sizeof *t);
+    row_id *pp = calloc((size_t)households * persons_per, sizeof *pp);
+    unsigned commits = (deliveries + ROWS_PER_COMMIT - 1) / ROWS_PER_COMMIT,
+             c_checks = (checks + ROWS_PER_COMMIT - 1) / ROWS_PER_COMMIT;
+    double *t = calloc(commits + 1, sizeof *t),
+           *tc = calloc(c_checks + 1, sizeof *tc);
     struct hz_err err = {0};
     struct hz_node_opts opts = {.version = HZ_NODE_OPTS_VERSION};
     hz_node *node = NULL;
-    if (hh == NULL || t == NULL)
+    if (hh == NULL || pp == NULL || t == NULL || tc == NULL)
         return fprintf(stderr, "out of memory\n"), 1;
     if (hz_node_create(dir, "测试预警", &opts, &node, &err) != 0)
         bench_die(PROG, "create", &err);
@@ -159,21 +225,27 @@ static int fill(const char *dir, int argc, char **argv)
                      NULL) != SQLITE_OK)
         bench_die(PROG, "PRAGMA synchronous=OFF", NULL);
     double t0 = bench_now_ms();
-    fill_households(node, households, persons_per, hh);
+    fill_households(node, households, persons_per, hh, pp);
     double t1 = bench_now_ms();
     char notice[HZ_ROW_HEX_LEN + 1];
     fill_notice(node, notice);
     fill_deliveries(node, households, deliveries, hh, notice, t);
     double t2 = bench_now_ms();
+    fill_checks(node, households * persons_per, checks, pp, tc);
+    double t3 = bench_now_ms();
     printf("{\"households\":%u,\"persons\":%u,\"deliveries\":%u,"
-           "\"fill_s\":{\"households\":%.1f,\"deliveries\":%.1f}",
-           households, households * persons_per, deliveries, (t1 - t0) / 1e3,
-           (t2 - t1) / 1e3);
+           "\"checks\":%u,\"fill_s\":{\"households\":%.1f,"
+           "\"deliveries\":%.1f,\"checks\":%.1f}",
+           households, households * persons_per, deliveries, checks,
+           (t1 - t0) / 1e3, (t2 - t1) / 1e3, (t3 - t2) / 1e3);
     bench_print_tenths("delivery_commit_ms_by_tenth", t, commits);
-    printf(",\"notice\":\"%s\"}\n", notice);
+    bench_print_tenths("check_commit_ms_by_tenth", tc, c_checks);
+    printf(",\"notice\":\"%s\",\"now\":%d}\n", notice, T_CHECKS);
     hz_node_close(node);
     free(hh);
+    free(pp);
     free(t);
+    free(tc);
     return 0;
 }
 
@@ -188,7 +260,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "fill") == 0)
         return fill(argv[2], argc - 3, argv + 3);
     if (strcmp(argv[1], "time") == 0 && argc >= 4)
-        return bench_time_report(PROG, argv[2], argv[3], T0 + 86400, argc - 4,
+        return bench_time_report(PROG, argv[2], argv[3], T_CHECKS, argc - 4,
                                  argv + 4);
     fprintf(stderr, "%s: no command %s\n", PROG, argv[1]);
     return 2;
