@@ -324,43 +324,6 @@ int cmd_alert_deliver(struct cli *c, struct form *f)
 
 /* ---- import of a CAP 1.2 alert */
 
-/* Whether @name (a village of this node) is one of @cap's area names or
- * one of the items an areaDesc lists (split by ,，、;； and spaces). */
-static bool cap_names(const struct sheet_cap *cap, const char *name)
-{
-    static const char *const seps[] = {",", "，", "、", ";", "；", " ", "\t"};
-    for (size_t i = 0; i < cap->n_names; i++) {
-        const char *s = cap->names[i];
-        while (*s != '\0') {
-            size_t n = strlen(s), skip = 0;
-            for (size_t k = 0; k < sizeof seps / sizeof seps[0]; k++) {
-                const char *hit = strstr(s, seps[k]);
-                if (hit != NULL && (size_t)(hit - s) < n) {
-                    n = (size_t)(hit - s);
-                    skip = strlen(seps[k]);
-                }
-            }
-            if (n == strlen(name) && n > 0 && memcmp(s, name, n) == 0)
-                return true;
-            s += n + skip;
-        }
-    }
-    return false;
-}
-
-/* Whether @name is an item of the list @list (items joined by ","). */
-static bool listed(const char *list, const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *p = list; *p != '\0';) {
-        size_t k = strcspn(p, ",");
-        if (k == n && memcmp(p, name, n) == 0)
-            return true;
-        p += k + (p[k] == ',');
-    }
-    return false;
-}
-
 /* The villages of this node that @cap's areas name, joined by "," into
  * @out (with --villages first); the exit code on failure. */
 static int cap_villages(struct cli *c, struct form *f,
@@ -378,21 +341,7 @@ static int cap_villages(struct cli *c, struct form *f,
     hz_free_string(json);
     if (all == NULL)
         return cli_fail(c, code != 0 ? code : HZ_ENOMEM, &err);
-    size_t i, o = strlen(out);
-    json_t *v;
-    json_array_foreach(all, i, v)
-    {
-        const char *name = json_string_value(json_object_get(v, "village"));
-        if (name == NULL || !cap_names(cap, name) || listed(out, name))
-            continue;
-        size_t k = strlen(name);
-        if (o + k + 2 > len)
-            break;
-        if (o > 0)
-            out[o++] = ',';
-        memcpy(out + o, name, k + 1);
-        o += k;
-    }
+    sheet_cap_villages(cap, all, out, len);
     json_decref(all);
     return EXIT_OK;
 }
@@ -447,8 +396,6 @@ int cmd_alert_import(struct cli *c, struct form *f)
         return EXIT_OK;
     }
     int rv = cap_villages(c, f, cap, villages, sizeof villages);
-    struct hz_field extra[16];
-    size_t n = 0;
     const char *g = form_get(f, "--grids");
     if (rv == EXIT_OK && g != NULL && !area_list(g, grids, sizeof grids))
         rv = cli_usage(c, f, cli_tr(c, "区域列表过长", "area too long"));
@@ -456,34 +403,9 @@ int cmd_alert_import(struct cli *c, struct form *f)
         free(cap);
         return rv;
     }
-    char area[AREA_LEN_MAX] = "", sent[24], expires[24];
-    for (size_t i = 0; i < cap->n_names; i++) {
-        size_t o = strlen(area);
-        snprintf(area + o, sizeof area - o, "%s%s", o > 0 ? ";" : "",
-                 cap->names[i]);
-    }
-    snprintf(sent, sizeof sent, "%lld", (long long)cap->sent);
-    snprintf(expires, sizeof expires, "%lld", (long long)cap->expires);
-    const struct hz_field all[] = {
-        {"identifier", cap->identifier},
-        {"sender", cap->sender},
-        {"sent", sent},
-        {"event", cap->event},
-        {"urgency", cap->urgency},
-        {"severity", cap->severity},
-        {"certainty", cap->certainty},
-        {"headline", cap->headline},
-        {"description", cap->description},
-        {"instruction", cap->instruction},
-        {"source", cap->source},
-        {"area_desc", area},
-        {"villages", villages},
-        {"grids", grids},
-        {"expires", cap->has_expires ? expires : ""},
-    };
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        if (all[i].value[0] != '\0')
-            extra[n++] = all[i];
+    struct sheet_cap_notice buf;
+    struct hz_field extra[SHEET_CAP_FIELDS];
+    size_t n = sheet_cap_notice(cap, villages, grids, &buf, extra);
     rv = cli_put_row(c, f, "warning_notices", NULL, n, extra);
     if (rv == EXIT_OK && villages[0] == '\0' && grids[0] == '\0')
         fprintf(stderr, "huzhu: %s\n",

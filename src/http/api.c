@@ -2352,6 +2352,93 @@ static void dups_route(hz_node *n, const struct api_req *r, struct api_res *out)
     reply(out, rv, json, &err);
 }
 
+/* The live notice imported before from the same sender and identifier
+ * of @cap (CAP: they name an alert) into @id; false when there is none. */
+static bool cap_seen(hz_node *n, const struct sheet_cap *cap, char *id)
+{
+    char w1[320], w2[320];
+    snprintf(w1, sizeof w1, "%s", cap->identifier);
+    snprintf(w2, sizeof w2, "%s", cap->sender);
+    const struct hz_field w[2] = {{"identifier", w1}, {"sender", w2}};
+    char *json = NULL;
+    struct hz_err err = {0};
+    json_t *rows = hz_node_ls(n, "warning_notices", 2, w, &json, &err) == 0
+                       ? loads(json)
+                       : NULL;
+    const char *s =
+        json_string_value(json_object_get(json_array_get(rows, 0), "id"));
+    if (s != NULL)
+        snprintf(id, HZ_ROW_HEX_LEN + 1, "%s", s);
+    json_decref(rows);
+    return s != NULL;
+}
+
+/* POST /api/import/cap?villages=&grids=: the body is a CAP 1.2 alert (at
+ * most SHEET_CAP_LEN_MAX bytes), written as a warning notice as huzhu
+ * alert import writes it (its villages: those given and those of this
+ * node its areas name), naming the account. An alert imported before
+ * (the same sender and identifier) is not written again. */
+static void cap_route(hz_node *n, const struct api_req *r, struct api_res *out)
+{
+    static const char *const allowed[] = {"villages", "grids", NULL};
+    if (!query_only(r, allowed, out))
+        return;
+    if (r->len == 0) {
+        refuse(out, 400, "bad_value", "file", "请选择要导入的 CAP 预警文件",
+               "the body is the CAP alert: it was empty");
+        return;
+    }
+    hz_batch *b = batch_for(n, r, out); /* a viewer reads nothing here */
+    if (b == NULL)
+        return;
+    char villages[4096] = "", grids[4096] = "", path[4096],
+         id[HZ_ROW_HEX_LEN + 1];
+    const char *vq = query(r, "villages"), *gq = query(r, "grids");
+    snprintf(villages, sizeof villages, "%s", vq != NULL ? vq : "");
+    snprintf(grids, sizeof grids, "%s", gq != NULL ? gq : "");
+    struct sheet_cap *cap = calloc(1, sizeof *cap);
+    struct hz_err err = {0};
+    int rv = cap == NULL ? hz_err_set(&err, HZ_ENOMEM, "cap")
+                         : store_upload_file(n, r->body, r->len, path,
+                                             sizeof path, &err);
+    if (rv == 0) {
+        rv = sheet_cap_read(path, cap, &err);
+        unlink(path);
+    }
+    char *json = NULL;
+    json_t *all = NULL;
+    bool seen = rv == 0 && cap_seen(n, cap, id);
+    if (rv == 0 && !seen && hz_node_view(n, "villages", &json, &err) == 0)
+        all = loads(json);
+    if (rv == 0 && !seen && all == NULL)
+        rv = err.code != 0 ? err.code : hz_err_set(&err, HZ_ENOMEM, "cap");
+    if (rv == 0 && !seen) {
+        struct sheet_cap_notice buf;
+        struct hz_field f[SHEET_CAP_FIELDS];
+        sheet_cap_villages(cap, all, villages, sizeof villages);
+        size_t nf = sheet_cap_notice(cap, villages, grids, &buf, f);
+        rv = hz_batch_put(b, "warning_notices", NULL, nf, f, id, &err);
+    }
+    json_decref(all);
+    free(cap);
+    if (rv == HZ_EMALFORMED || rv == HZ_ETOOBIG) {
+        char en[HZ_ERR_MSG_MAX + 64];
+        snprintf(en, sizeof en, "not a readable CAP 1.2 alert: %s", err.msg);
+        refuse(out, 422, "bad_value", "file",
+               "不是可读的 CAP 1.2 预警文件，未写入", en);
+    } else if (rv != 0) {
+        refuse_hz(out, rv, &err);
+    }
+    if (seen) {
+        hz_batch_close(b);
+        ok(out, 200, json_pack("{s:s, s:b}", "id", id, "seen", 1));
+    } else if (finish(n, b, rv == 0, out)) {
+        ok(out, 201,
+           json_pack("{s:s, s:b, s:s, s:s}", "id", id, "seen", 0, "villages",
+                     villages, "grids", grids));
+    }
+}
+
 /* POST /api/import/roster?dry_run=&village=&encoding=&sheet=&name=
  * &mapping=: the body is the roster file itself (CSV or XLSX, as
  * application/octet-stream, up to API_UPLOAD_MAX), imported as huzhu
@@ -2595,11 +2682,18 @@ static void merge_route(hz_node *n, const struct api_req *r, bool merge,
 
 /* ---- routing */
 
+bool api_upload_path(const char *path)
+{
+    return strcmp(path, "/api/import/roster") == 0 ||
+           strcmp(path, "/api/import/cap") == 0;
+}
+
 size_t api_body_max(const char *method, const char *path)
 {
-    return strcmp(method, "POST") == 0 && strcmp(path, API_UPLOAD_PATH) == 0
-               ? API_UPLOAD_MAX
-               : API_BODY_MAX;
+    if (strcmp(method, "POST") != 0 || !api_upload_path(path))
+        return API_BODY_MAX;
+    return strcmp(path, "/api/import/cap") == 0 ? SHEET_CAP_LEN_MAX
+                                                : API_UPLOAD_MAX;
 }
 
 /* Split @path after "/api/" into at most SEG_MAX segments of [a-z0-9_]
@@ -2697,6 +2791,9 @@ void api_handle(hz_node *n, const struct api_req *r, struct api_res *out)
     } else if (ns == 2 && post && strcmp(seg[0], "import") == 0 &&
                strcmp(seg[1], "roster") == 0) {
         import_route(n, r, out);
+    } else if (ns == 2 && post && strcmp(seg[0], "import") == 0 &&
+               strcmp(seg[1], "cap") == 0) {
+        cap_route(n, r, out);
     } else if (ns == 1 && get && strcmp(seg[0], "dups") == 0) {
         dups_route(n, r, out);
     } else if (ns == 1 && post &&

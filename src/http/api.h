@@ -52,11 +52,12 @@ struct api_res {
 void api_handle(hz_node *n, const struct api_req *r, struct api_res *out);
 
 /* The largest body @method on @path may send: API_UPLOAD_MAX for the
- * roster upload (a file, application/octet-stream), API_BODY_MAX (JSON)
- * for the rest. */
+ * roster upload, SHEET_CAP_LEN_MAX for a CAP alert (files,
+ * application/octet-stream), API_BODY_MAX (JSON) for the rest. */
 size_t api_body_max(const char *method, const char *path);
-/* Does @path take a file's bytes as its body, rather than JSON? */
-#define API_UPLOAD_PATH "/api/import/roster"
+/* Does @path take a file's bytes as its body (the roster and CAP
+ * uploads), rather than JSON? */
+bool api_upload_path(const char *path);
 
 /* An error body. */
 json_t *api_error_body(const char *code, const char *field, const char *zh,

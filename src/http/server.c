@@ -773,13 +773,13 @@ static void on_tick(uv_timer_t *t)
 /* ---- requests */
 
 /* Is the body of the type @url takes: a file's bytes for the roster
- * upload, JSON for the rest? Neither is a type a cross-site form can
+ * and CAP uploads, JSON for the rest? Neither is a type a cross-site form can
  * send (with the CSRF token, a second guard). */
 static bool body_typed(struct MHD_Connection *c, const char *url)
 {
     const char *t =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-    if (strcmp(url, API_UPLOAD_PATH) == 0)
+    if (api_upload_path(url))
         return t != NULL && strncmp(t, "application/octet-stream", 24) == 0;
     return t != NULL && strncmp(t, "application/json", 16) == 0;
 }
@@ -980,7 +980,7 @@ static enum MHD_Result api(struct http *h, struct MHD_Connection *c,
 {
     bool get = strcmp(method, "GET") == 0;
     if (!get && q->len > 0 && !body_typed(c, url))
-        return strcmp(url, API_UPLOAD_PATH) == 0
+        return api_upload_path(url)
                    ? send_error(c, 415, "bad_type",
                                 "请上传文件本身(application/octet-stream)",
                                 "the body must be the file itself, as"

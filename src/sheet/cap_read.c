@@ -331,3 +331,98 @@ int sheet_cap_read(const char *path, struct sheet_cap *out, struct hz_err *err)
     free(buf);
     return rv != 0 ? rv : cap_finish(out, err);
 }
+
+bool sheet_cap_names(const struct sheet_cap *cap, const char *name)
+{
+    static const char *const seps[] = {",", "，", "、", ";", "；", " ", "\t"};
+    for (size_t i = 0; i < cap->n_names; i++) {
+        const char *s = cap->names[i];
+        while (*s != '\0') {
+            size_t n = strlen(s), skip = 0;
+            for (size_t k = 0; k < sizeof seps / sizeof seps[0]; k++) {
+                const char *hit = strstr(s, seps[k]);
+                if (hit != NULL && (size_t)(hit - s) < n) {
+                    n = (size_t)(hit - s);
+                    skip = strlen(seps[k]);
+                }
+            }
+            if (n == strlen(name) && n > 0 && memcmp(s, name, n) == 0)
+                return true;
+            s += n + skip;
+        }
+    }
+    return false;
+}
+
+/* Whether @name is an item of the list @list (items joined by ","). */
+static bool listed(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; *p != '\0';) {
+        size_t k = strcspn(p, ",");
+        if (k == n && memcmp(p, name, n) == 0)
+            return true;
+        p += k + (p[k] == ',');
+    }
+    return false;
+}
+
+void sheet_cap_villages(const struct sheet_cap *cap, json_t *villages,
+                        char *out, size_t len)
+{
+    size_t i, o = strlen(out);
+    json_t *v;
+    json_array_foreach(villages, i, v)
+    {
+        const char *name = json_string_value(json_object_get(v, "village"));
+        if (name == NULL || !sheet_cap_names(cap, name) || listed(out, name))
+            continue;
+        size_t k = strlen(name);
+        if (o + k + 2 > len)
+            break;
+        if (o > 0)
+            out[o++] = ',';
+        memcpy(out + o, name, k + 1);
+        o += k;
+    }
+}
+
+size_t sheet_cap_notice(const struct sheet_cap *cap, const char *villages,
+                        const char *grids, struct sheet_cap_notice *buf,
+                        struct hz_field *f)
+{
+    buf->area[0] = '\0';
+    for (size_t i = 0, o = 0; i < cap->n_names; i++) {
+        size_t k = strlen(cap->names[i]);
+        if (o + (o > 0) + k >= sizeof buf->area)
+            break; /* whole names only: never a cut character */
+        snprintf(buf->area + o, sizeof buf->area - o, "%s%s", o > 0 ? ";" : "",
+                 cap->names[i]);
+        o += (o > 0) + k;
+    }
+    snprintf(buf->sent, sizeof buf->sent, "%lld", (long long)cap->sent);
+    snprintf(buf->expires, sizeof buf->expires, "%lld",
+             (long long)cap->expires);
+    const struct hz_field all[SHEET_CAP_FIELDS] = {
+        {"identifier", cap->identifier},
+        {"sender", cap->sender},
+        {"sent", buf->sent},
+        {"event", cap->event},
+        {"urgency", cap->urgency},
+        {"severity", cap->severity},
+        {"certainty", cap->certainty},
+        {"headline", cap->headline},
+        {"description", cap->description},
+        {"instruction", cap->instruction},
+        {"source", cap->source},
+        {"area_desc", buf->area},
+        {"villages", villages},
+        {"grids", grids},
+        {"expires", cap->has_expires ? buf->expires : ""},
+    };
+    size_t n = 0;
+    for (size_t i = 0; i < SHEET_CAP_FIELDS; i++)
+        if (all[i].col != NULL && all[i].value[0] != '\0')
+            f[n++] = all[i];
+    return n;
+}

@@ -370,4 +370,27 @@ struct sheet_cap {
  * or not a CAP value; HZ_EIO when it cannot be read. */
 int sheet_cap_read(const char *path, struct sheet_cap *out, struct hz_err *err);
 
+/* Whether @name (a village of this node) is one of @cap's area names or
+ * one of the items an areaDesc lists (split by ,，、;； and spaces). */
+bool sheet_cap_names(const struct sheet_cap *cap, const char *name);
+/* Append to the list @out (items joined by ",", @len bytes at most) each
+ * village of @villages (rows of hz_node_view "villages") that @cap's
+ * areas name and @out does not hold yet. */
+void sheet_cap_villages(const struct sheet_cap *cap, json_t *villages,
+                        char *out, size_t len);
+
+/* A warning notice's fields for a CAP alert (huzhu alert import, POST
+ * /api/import/cap): its CAP fields, area_desc (the areaDesc and geocode
+ * values joined by ";", as many as fit a text value), @villages and
+ * @grids; empty ones left out. */
+#define SHEET_CAP_FIELDS 16
+struct sheet_cap_notice {
+    char area[4096], sent[24], expires[24]; /* area: a text value's bound */
+};
+/* The fields into @f (SHEET_CAP_FIELDS at most), pointing into @cap,
+ * @buf, @villages and @grids; their number. */
+size_t sheet_cap_notice(const struct sheet_cap *cap, const char *villages,
+                        const char *grids, struct sheet_cap_notice *buf,
+                        struct hz_field *f);
+
 #endif

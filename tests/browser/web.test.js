@@ -923,8 +923,19 @@ test('warnings to every household: a cadre on a phone works through the unreache
   await page.waitForSelector(`#reached li[data-household="${weak}"]`, {state: 'attached'});
   assert.equal(await page.$(`#unreached li[data-household="${weak}"]`), null, 'it left the unreached list');
   assert.match(await page.textContent('#alert-progress'), /已送达 1 \/ 共 2 户/);
-  // the other reached by someone else, from the command line: the page follows
-  hz(A, ['alert', 'deliver', w, plain, '--method', 'phone', '--by', '测试网格员']);
+  // the other reached by a grid worker on another device, whose entry
+  // arrives by bundle: the page follows, the list is empty
+  const G = path.join(work, 'grid-worker');
+  const key = hzJson(G, ['init', '--name', '测试网格员设备']).key;
+  hzJson(G, ['join', hzJson(A, ['admit', key, '--name', '测试网格员设备', '--role', 'coordinator']).token]);
+  const toG = path.join(work, 'to-grid-worker.bundle');
+  hz(A, ['bundle', 'export', toG]);
+  hz(G, ['bundle', 'import', toG]);
+  hz(G, ['alert', 'deliver', w, plain, '--method', 'phone', '--by', '测试网格员']);
+  assert.equal(await page.$('#all-reached'), null, 'not yet: the delivery is on the other device');
+  const fromG = path.join(work, 'from-grid-worker.bundle');
+  hz(G, ['bundle', 'export', fromG]);
+  hz(A, ['bundle', 'import', fromG]);
   await page.waitForSelector('#all-reached');
   assert.match(await page.textContent('#alert-progress'), /已送达 2 \/ 共 2 户/);
   const rep = hzJson(A, ['alert', 'show', w]);
@@ -946,6 +957,23 @@ test('warnings to every household: a cadre on a phone works through the unreache
   await page.waitForSelector('#all-reached');
   assert.match(await page.textContent('#alert-filter'), /测试干部/);
   await noSideways(page, 'one cadre\'s list');
+  // a CAP alert from the weather service imported on the page: a file
+  // that is none refused under the file, the alert itself a campaign
+  const capDir = path.join(__dirname, '..', 'integration', 'cap');
+  await page.click('#care-nav a[href="#/alerts"]');
+  await page.waitForSelector('#cap-import');
+  await page.setInputFiles('#cap-import input[type=file]', path.join(capDir, 'not_cap.xml'));
+  await page.click('#cap-import button[type=submit]');
+  await page.waitForSelector('#cap-import .err');
+  assert.match(await page.textContent('#cap-import .err'), /不是可读的 CAP 1.2 预警文件/);
+  await page.setInputFiles('#cap-import input[type=file]', path.join(capDir, 'rainstorm.xml'));
+  await page.fill('#cap-import input[name=villages]', '测试预警村');
+  await page.click('#cap-import button[type=submit]');
+  await page.waitForSelector('h1:has-text("某县气象台发布暴雨橙色预警")');
+  const imported = hzJson(A, ['alert', 'ls']).find((x) => x.identifier === 'CN-QX-2024-0601-0042');
+  assert.equal(imported.villages, '测试预警村', 'the village typed (the alert names none of this node\'s)');
+  assert.equal(imported.totals.households, 3, 'its campaign: the households of 测试预警村');
+  await noSideways(page, 'a CAP alert imported');
   assert.deepEqual(errors, [], 'no script or server errors');
   await ctx.close();
 });

@@ -435,6 +435,14 @@ def api_input(method, path, query="", body=b"", account="admin"):
             path.encode() + b"\0" + query + b"\0" + body)
 
 
+def cap_sample(name):
+    """A CAP file of tests/integration/cap, as text."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                        "integration", "cap", name)
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
 def api_seeds():
     """A request for every route of proto/api.md on the harness's rows,
     each role, and refusals of every kind."""
@@ -632,6 +640,15 @@ def api_seeds():
                               b"PK\x03\x04" + bytes(range(64))),
         "edge-import-roster-viewer": ("POST", "import/roster", "",
                                       "姓名,户号\n测试,1\n", "viewer"),
+        # a CAP 1.2 alert from the page (POST /api/import/cap)
+        "import-cap": ("POST", "import/cap", "villages=测试村",
+                       cap_sample("rainstorm.xml")),
+        "edge-import-cap-malformed": ("POST", "import/cap", "",
+                                      cap_sample("malformed.xml")),
+        "edge-import-cap-no-urgency": ("POST", "import/cap", "grids=1组",
+                                       cap_sample("no_urgency.xml")),
+        "edge-import-cap-viewer": ("POST", "import/cap", "",
+                                   cap_sample("rainstorm.xml"), "viewer"),
         # social forces, needs and offers, warning campaigns (schema 5-7)
         "post-organisations": ("POST", "organisations", "", {
             "name": "测试救援队", "kind": "volunteer_team",

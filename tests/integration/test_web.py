@@ -2067,6 +2067,75 @@ def warning_campaign_and_refused_delivery():
 
 
 @cases.case
+def cap_alert_imported_from_the_page():
+    """A CAP 1.2 alert uploaded to POST /api/import/cap becomes the notice
+    huzhu alert import makes of it (its villages those of this node its
+    areas name), once; a malformed, foreign, incomplete or oversized
+    file, a JSON body and a viewer are refused, writing nothing."""
+    cap = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cap")
+    with T.TempDir("web") as work:
+        n, _, _ = setup(work)
+        user_add(n, "协调员", "coordinator")
+        for head, village in (("测试甲", "东村"), ("测试乙", "西村"),
+                              ("测试丙", "南村"), ("测试丁", "北村")):
+            n.js("household", "add", "--head", head, "--village", village)
+        with open(os.path.join(cap, "rainstorm.xml"), "rb") as f:
+            xml = f.read()
+        w = Web(n)
+        try:
+            co, viewer = logged_in(w, "协调员", "viewer1")
+            refused(viewer, n, "POST", "/api/import/cap", None, 403,
+                    "forbidden", "a viewer imports nothing", raw=xml,
+                    ctype="application/octet-stream")
+            s, js, _, _ = co.req("POST", "/api/import/cap?villages=%E5%8C%97"
+                                 "%E6%9D%91", raw=xml,
+                                 ctype="application/octet-stream")
+            T.check_eq((s, js["seen"], js["villages"]),
+                       (201, False, "北村,东村,南村,西村"),
+                       "written: the villages given, then those its areas"
+                       " name")
+            notice = n.js("alert", "show", js["id"])["notice"]
+            # what huzhu alert import writes of the same file
+            m = T.Node.create(work, "对照", "cli")
+            for head, village in (("测试甲", "东村"), ("测试乙", "西村"),
+                                  ("测试丙", "南村"), ("测试丁", "北村")):
+                m.js("household", "add", "--head", head, "--village",
+                     village)
+            cli = m.js("alert", "show", m.js(
+                "alert", "import", os.path.join(cap, "rainstorm.xml"),
+                "--villages", "北村")["id"])["notice"]
+            T.check_eq({k: v for k, v in notice.items() if k != "id"},
+                       {k: v for k, v in cli.items() if k != "id"},
+                       "the notice huzhu alert import makes of the file")
+            before = entries(n)
+            s, again, _, _ = co.req("POST", "/api/import/cap", raw=xml,
+                                    ctype="application/octet-stream")
+            T.check_eq((s, again), (200, {"id": js["id"], "seen": True}),
+                       "the same alert again: its notice, not written")
+            T.check_eq(entries(n), before, "the same alert: nothing written")
+            for name in ("malformed.xml", "not_cap.xml", "no_urgency.xml"):
+                with open(os.path.join(cap, name), "rb") as f:
+                    bad = refused(co, n, "POST", "/api/import/cap", None,
+                                  422, "bad_value", name, "warning_notices",
+                                  raw=f.read(),
+                                  ctype="application/octet-stream")
+                T.check_eq(bad["error"].get("field"), "file",
+                           name + ": the file named as the fault")
+            refused(co, n, "POST", "/api/import/cap", None, 413, "too_big",
+                    "an alert declaring over 1 MiB", "warning_notices",
+                    raw=b"a",
+                    headers={"Content-Length": str((1 << 20) + 1)},
+                    ctype="application/octet-stream")
+            refused(co, n, "POST", "/api/import/cap", {"x": 1}, 415,
+                    "bad_type", "a JSON body", "warning_notices")
+            refused(co, n, "POST", "/api/import/cap", None, 400,
+                    "bad_value", "an empty body", "warning_notices", raw=b"",
+                    ctype="application/octet-stream")
+        finally:
+            w.stop()
+
+
+@cases.case
 def patrols_hazards_and_duty():
     """Patrol points, hazards and duty over the API are what huzhu patrol
     ls, hazard ls and duty now give; a hazard reported there is open

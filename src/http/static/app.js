@@ -280,6 +280,12 @@ const T = {
   al_reached: ['已送达({n} 户)', 'Reached ({n})'],
   al_all_reached: ['全部已送达', 'Every household reached'],
   al_all: ['全部', 'All'],
+  al_cap: ['导入 CAP 预警文件', 'Import a CAP alert'],
+  al_cap_hint: ['气象台发布的 CAP 1.2 预警(XML)：预警区域中本节点的村/社区自动列入，也可补填', 'A CAP 1.2 alert (XML) from the weather service: the villages of this node its area names are taken, and you may add others'],
+  al_cap_file: ['CAP 预警文件', 'CAP alert file'],
+  al_cap_run: ['导入', 'Import'],
+  al_cap_choose: ['请选择 CAP 预警文件', 'Choose the CAP alert file'],
+  al_cap_seen: ['此预警已导入过，未重复写入', 'This alert was imported before; nothing written'],
   al_page: ['第 {a}–{b} 户，共 {n} 户', 'Households {a}–{b} of {n}'],
   al_vulnerable: ['弱势 {n} 人', '{n} vulnerable'],
   al_vulnerable_hh: ['有弱势人员未送达 {n} 户', '{n} with vulnerable persons not yet'],
@@ -1690,12 +1696,32 @@ pages.alerts = async (main) => {
       location.hash = '#/alert/' + x.data.id;
     });
   }
+  /* A CAP 1.2 alert from the weather service, as a file: the notice
+   * `huzhu alert import` makes of it (POST /api/import/cap). */
+  let cap = null;
+  if (canWriteSocial()) {
+    const file = el('input', {type: 'file', name: 'file', accept: '.xml,application/xml,text/xml', 'aria-label': t('al_cap_file')});
+    const villages = el('input', {name: 'villages', placeholder: t('al_villages'), 'aria-label': t('al_villages')});
+    cap = el('form', {class: 'card no-print', id: 'cap-import'}, el('h2', {text: t('al_cap')}),
+      el('p', {class: 'mute'}, t('al_cap_hint')), file, villages,
+      el('p', {}, el('button', {type: 'submit', class: 'primary', text: t('al_cap_run')})));
+    cap.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const f = file.files[0];
+      if (!f) { showErrors(cap, {field: 'file', zh: T.al_cap_choose[0], en: T.al_cap_choose[1]}); return; }
+      const v = villages.value.split(/[,，、]/).map((x) => x.trim()).filter(Boolean).join(',');
+      const x = await api('POST', '/api/import/cap' + (v ? '?villages=' + encodeURIComponent(v) : ''), f);
+      if (!x.ok) { showErrors(cap, x.data.error); return; }
+      banner(x.data.seen ? t('al_cap_seen') : t('saved'));
+      location.hash = '#/alert/' + x.data.id;
+    });
+  }
   main.replaceChildren(careNav('alerts'), el('h1', {text: t('al_title')}),
     rows.length ? el('ul', {class: 'list', id: 'alerts'}, rows.map((w) => el('li', {},
       el('a', {href: '#/alert/' + w.id}, el('b', {}, w.headline || w.event || '-'), ' ',
         w.severity ? el('span', {class: 'tag red'}, enumLabel('warning_notices', 'severity', w.severity)) : null,
         el('div', {class: 'mute'}, [w.event, when(w.sent), progressText(w.totals)].filter(Boolean).join(' · ')))))) :
-      el('p', {class: 'mute'}, t('al_none')), add);
+      el('p', {class: 'mute'}, t('al_none')), add, cap);
   refresh = load;
 };
 
