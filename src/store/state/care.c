@@ -147,19 +147,6 @@
 
 /* clang-format on */
 
-/* The rows of @sql into a new array *@rows. */
-static int rows_of(hz_node *n, const char *sql, const struct db_arg *args,
-                   size_t n_args, json_t **rows, struct hz_err *err)
-{
-    *rows = json_array();
-    int rv = db_rows_json(&n->db, sql, args, n_args, *rows, err);
-    if (rv != 0) {
-        json_decref(*rows);
-        *rows = NULL;
-    }
-    return rv;
-}
-
 /* The id @hex (NULL: none) into @id; false when it is no row id. */
 static bool optional_id(const char *hex, uint8_t *id)
 {
@@ -174,10 +161,10 @@ int care_due(hz_node *n, const struct hz_report_opts *o, json_t **out,
         return hz_err_set(err, HZ_EINVAL, "days: 1 to %d", CARE_DAYS_MAX);
     json_t *rows;
     int rv =
-        rows_of(n, DUE_SQL,
-                DB_ARGS(DB_INT(o->now), DB_INT(days),
-                        o->village != NULL ? DB_TEXT(o->village) : DB_NULL),
-                &rows, err);
+        query_rows(n, DUE_SQL,
+                   DB_ARGS(DB_INT(o->now), DB_INT(days),
+                           o->village != NULL ? DB_TEXT(o->village) : DB_NULL),
+                   &rows, err);
     if (rv != 0)
         return rv;
     /* Rows come grouped by cadre: one group per cadre in their order. */
@@ -207,8 +194,8 @@ int care_visit_list(hz_node *n, const struct hz_report_opts *o, json_t **out,
     uint8_t id[HZ_ROW_LEN];
     if (!optional_id(o->id, id))
         return hz_err_set(err, HZ_EINVAL, "a person id is 32 hex");
-    return rows_of(n, VISITS_SQL, DB_ARGS(o->id != NULL ? DB_ROW(id) : DB_NULL),
-                   out, err);
+    return query_rows(n, VISITS_SQL,
+                      DB_ARGS(o->id != NULL ? DB_ROW(id) : DB_NULL), out, err);
 }
 
 int care_health_checks(hz_node *n, const struct hz_report_opts *o, json_t **out,
@@ -217,7 +204,7 @@ int care_health_checks(hz_node *n, const struct hz_report_opts *o, json_t **out,
     uint8_t id[HZ_ROW_LEN];
     if (!optional_id(o->id, id))
         return hz_err_set(err, HZ_EINVAL, "a site id is 32 hex");
-    int rv = rows_of(
+    int rv = query_rows(
         n, CHECKS_SQL,
         DB_ARGS(o->id != NULL ? DB_ROW(id) : DB_NULL, DB_INT(o->health)), out,
         err);
@@ -249,8 +236,8 @@ int care_outbreaks(hz_node *n, const struct hz_report_opts *o, json_t **out,
                           OUTBREAK_WINDOW_MAX);
     json_t *clues;
     int rv =
-        rows_of(n, OUTBREAKS_SQL, DB_ARGS(DB_INT(o->now), DB_INT(w), DB_INT(k)),
-                &clues, err);
+        query_rows(n, OUTBREAKS_SQL,
+                   DB_ARGS(DB_INT(o->now), DB_INT(w), DB_INT(k)), &clues, err);
     size_t i;
     json_t *c;
     json_array_foreach(clues, i, c)
@@ -262,7 +249,7 @@ int care_outbreaks(hz_node *n, const struct hz_report_opts *o, json_t **out,
         if (hex == NULL || !render_row_id(hex, site))
             continue;
         json_t *list;
-        rv = rows_of(
+        rv = query_rows(
             n, OUTBREAK_LIST_SQL,
             DB_ARGS(DB_INT(o->now), DB_INT(w), DB_ROW(site),
                     DB_TEXT(json_string_value(json_object_get(c, "kind")))),
@@ -284,7 +271,7 @@ int care_disinfections(hz_node *n, const struct hz_report_opts *o, json_t **out,
                        struct hz_err *err)
 {
     json_t *sites;
-    int rv = rows_of(n, DIS_SITES_SQL, DB_ARGS(DB_INT(o->now)), &sites, err);
+    int rv = query_rows(n, DIS_SITES_SQL, DB_ARGS(DB_INT(o->now)), &sites, err);
     if (rv != 0)
         return rv;
     render_bools(sites, "flagged");
@@ -297,8 +284,8 @@ int care_disinfections(hz_node *n, const struct hz_report_opts *o, json_t **out,
         const char *hex = json_string_value(json_object_get(s, "site"));
         json_t *areas = NULL;
         if (rv == 0 && hex != NULL && render_row_id(hex, site))
-            rv = rows_of(n, DIS_AREAS_SQL,
-                         DB_ARGS(DB_INT(o->now), DB_ROW(site)), &areas, err);
+            rv = query_rows(n, DIS_AREAS_SQL,
+                            DB_ARGS(DB_INT(o->now), DB_ROW(site)), &areas, err);
         json_object_set_new(s, "areas", areas != NULL ? areas : json_array());
     }
     if (rv != 0) {

@@ -103,14 +103,10 @@ static int flagged_rows(hz_node *n, const char *sql, const struct db_arg *args,
                         size_t n_args, const char *flag, json_t **rows,
                         size_t *count, struct hz_err *err)
 {
-    *rows = json_array();
     *count = 0;
-    int rv = db_rows_json(&n->db, sql, args, n_args, *rows, err);
-    if (rv != 0) {
-        json_decref(*rows);
-        *rows = NULL;
+    int rv = query_rows(n, sql, args, n_args, rows, err);
+    if (rv != 0)
         return rv;
-    }
     render_bools(*rows, flag);
     size_t i;
     json_t *r;

@@ -149,3 +149,16 @@ int hz_node_conflicts(hz_node *n, char **json, struct hz_err *err)
     }
     return render_dump(arr, json, err);
 }
+
+int query_rows(struct hz_node *n, const char *sql, const struct db_arg *args,
+               size_t n_args, json_t **rows, struct hz_err *err)
+{
+    *rows = json_array();
+    int rv = *rows != NULL ? db_rows_json(&n->db, sql, args, n_args, *rows, err)
+                           : hz_err_set(err, HZ_ENOMEM, "rows");
+    if (rv != 0) {
+        json_decref(*rows);
+        *rows = NULL;
+    }
+    return rv;
+}

@@ -130,28 +130,15 @@
 
 /* clang-format on */
 
-/* The rows of @sql into *@rows (a new array). */
-static int rows_of(hz_node *n, const char *sql, const struct db_arg *args,
-                   size_t n_args, json_t **rows, struct hz_err *err)
-{
-    *rows = json_array();
-    int rv = db_rows_json(&n->db, sql, args, n_args, *rows, err);
-    if (rv != 0) {
-        json_decref(*rows);
-        *rows = NULL;
-    }
-    return rv;
-}
-
 int recovery_open(hz_node *n, const struct hz_report_opts *o, json_t **out,
                   struct hz_err *err)
 {
     json_t *rows;
     int rv =
-        rows_of(n, OPEN_SQL,
-                DB_ARGS(DB_INT(o->now),
-                        o->village != NULL ? DB_TEXT(o->village) : DB_NULL),
-                &rows, err);
+        query_rows(n, OPEN_SQL,
+                   DB_ARGS(DB_INT(o->now),
+                           o->village != NULL ? DB_TEXT(o->village) : DB_NULL),
+                   &rows, err);
     if (rv != 0)
         return rv;
     size_t households = 0, i;
@@ -200,7 +187,7 @@ int recovery_plan(hz_node *n, const struct hz_report_opts *o, json_t **out,
     if (o->id == NULL || !render_row_id(o->id, id))
         return hz_err_set(err, HZ_EINVAL, "a household id is 32 hex");
     json_t *hh = NULL, *dmg = NULL, *ms = NULL, *hist = NULL;
-    int rv = rows_of(n, PLAN_HOUSEHOLD_SQL, DB_ARGS(DB_ROW(id)), &hh, err);
+    int rv = query_rows(n, PLAN_HOUSEHOLD_SQL, DB_ARGS(DB_ROW(id)), &hh, err);
     if (rv == 0 && json_array_size(hh) == 0)
         rv = hz_err_set(err, HZ_ENOTFOUND, "no such household");
     const char *rep_hex = rv == 0 ? json_string_value(json_object_get(
@@ -209,12 +196,12 @@ int recovery_plan(hz_node *n, const struct hz_report_opts *o, json_t **out,
     if (rv == 0 && (rep_hex == NULL || !render_row_id(rep_hex, rep)))
         rv = hz_err_set(err, HZ_ECORRUPT, "household id");
     if (rv == 0)
-        rv = rows_of(n, PLAN_DAMAGE_SQL, DB_ARGS(DB_ROW(rep)), &dmg, err);
+        rv = query_rows(n, PLAN_DAMAGE_SQL, DB_ARGS(DB_ROW(rep)), &dmg, err);
     if (rv == 0)
-        rv = rows_of(n, PLAN_MEASURES_SQL, DB_ARGS(DB_ROW(rep), DB_INT(o->now)),
-                     &ms, err);
+        rv = query_rows(n, PLAN_MEASURES_SQL,
+                        DB_ARGS(DB_ROW(rep), DB_INT(o->now)), &ms, err);
     if (rv == 0)
-        rv = rows_of(n, PLAN_HISTORY_SQL, DB_ARGS(DB_ROW(rep)), &hist, err);
+        rv = query_rows(n, PLAN_HISTORY_SQL, DB_ARGS(DB_ROW(rep)), &hist, err);
     if (rv == 0) {
         render_bools(hh, "needs_aid");
         static const char *const flags[] = {"cancelled", "done", "open"};
@@ -241,9 +228,9 @@ int recovery_report(hz_node *n, const struct hz_report_opts *o, json_t **out,
 {
     json_t *rows;
     int rv =
-        rows_of(n, HOUSING_SQL,
-                DB_ARGS(o->village != NULL ? DB_TEXT(o->village) : DB_NULL),
-                &rows, err);
+        query_rows(n, HOUSING_SQL,
+                   DB_ARGS(o->village != NULL ? DB_TEXT(o->village) : DB_NULL),
+                   &rows, err);
     if (rv != 0)
         return rv;
     static const char *const keys[] = {"damaged", "collapsed",    "severe",

@@ -152,6 +152,10 @@ void query_select_sql(const struct table_def *t, char *sql, size_t len);
 /* One row of that SELECT as a JSON object (wire names; a deleted entity
  * row says "deleted": true). */
 json_t *query_row_json(const struct table_def *t, sqlite3_stmt *st);
+/* The rows of a report's @sql as JSON objects (db_rows_json) into a new
+ * array *@rows; NULL on failure. */
+int query_rows(struct hz_node *n, const char *sql, const struct db_arg *args,
+               size_t n_args, json_t **rows, struct hz_err *err);
 
 /* hash.c: the state hash (hz_node_state_hash) inside the caller's
  * transaction, into @out (2 * HZ_HASH_LEN hex digits and a NUL). */
