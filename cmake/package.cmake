@@ -57,16 +57,28 @@ set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE ${_hz_arch})
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "huzhu maintainers <huzhu@example.invalid>")
 set(CPACK_DEBIAN_PACKAGE_SECTION misc)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-# dpkg-shlibdeps (dpkg-dev) names the shared libraries the binary needs:
-# with HZ_STATIC_DEPS=ON only libc6 (>= 2.34) and libgnutls30 (>= 3.7.5),
-# both on every Debian system (tools/systemd-test.sh checks it).
+# dpkg-shlibdeps (dpkg-dev) names the shared libraries the binary links:
+# with HZ_STATIC_DEPS=ON libc6 (>= 2.34), libgnutls30 (>= 3.7.5), libcsv3
+# and libexpat1 (tools/systemd-test.sh checks it).
 # adduser: postinst creates the huzhu user with it.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
-# The join token's QR code on the web page: libqrencode is loaded when
-# first needed (src/http/qr.c), so it is recommended, not required: the
-# package installs alone (DECISIONS 27) and shows the token as text.
+# Libraries loaded when first used (src/dl) are not seen by
+# dpkg-shlibdeps. The web interface is the main job: its libraries are
+# required wherever they are not linked in. The others serve one feature
+# each and are recommended, so the package installs alone (DECISIONS 27)
+# and a feature without its library says what to install: the QR code of
+# a join token (the token shows as text), the county mirror (libpq),
+# XLSX reports and rosters, PFIF, traditional-simplified name matching.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libqrencode4")
+if(HZ_DL_LAZY)
+  if(NOT HZ_STATIC_DEPS)
+    string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS
+           ", libmicrohttpd12 (>= 0.9.75), libgnutls30 (>= 3.7)")
+  endif()
+  string(APPEND CPACK_DEBIAN_PACKAGE_RECOMMENDS
+         ", libpq5, libxlsxwriter4, libzip4, libxml2, libopencc1.1")
+endif()
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${_hz_pkg}/postinst ${_hz_pkg}/prerm ${_hz_pkg}/postrm)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)

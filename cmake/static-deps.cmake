@@ -1,7 +1,10 @@
 # cmake/static-deps.cmake - HZ_STATIC_DEPS: link libuv, SQLite, libsodium,
-# msgpack-c, zstd, jansson and libmicrohttpd statically (DECISIONS 27), so the
-# Pi package's binary needs nothing but libc and GnuTLS (below), which
-# every Debian system has, and an offline Pi installs it alone.
+# msgpack-c, zstd, jansson, expat, libcsv and libmicrohttpd statically
+# (DECISIONS 27), so the Pi package's binary needs nothing but libc and
+# GnuTLS (below), which every Debian system has, and an offline Pi
+# installs it alone. The libraries of single features (libpq, libxlsxwriter,
+# libzip, libxml2, OpenCC, libqrencode) are loaded when first used
+# (src/dl), so they are not linked at all.
 #
 # Included by the top-level CMakeLists.txt right after its
 # pkg_check_modules() calls. It rewrites the link interface of the
@@ -16,13 +19,13 @@
 # dynamically behind our back. tools/aarch64.sh checks the result with readelf -d.
 
 option(HZ_STATIC_DEPS
-       "Link libuv, SQLite, libsodium, msgpack-c, zstd, jansson, libmicrohttpd statically"
+       "Link libuv, SQLite, libsodium, msgpack-c, zstd, jansson, expat, libcsv, libmicrohttpd statically"
        OFF)
 
 if(HZ_STATIC_DEPS)
   set(_hz_libc_libs c m pthread dl rt)
   set(_hz_shared "$<STREQUAL:$<TARGET_PROPERTY:TYPE>,SHARED_LIBRARY>")
-  foreach(_p IN ITEMS UV SQLITE SODIUM MSGPACK ZSTD JANSSON)
+  foreach(_p IN ITEMS UV SQLITE SODIUM MSGPACK ZSTD JANSSON EXPAT)
     if(NOT TARGET PkgConfig::${_p})
       message(FATAL_ERROR "HZ_STATIC_DEPS: no PkgConfig::${_p}; include "
                           "static-deps.cmake after pkg_check_modules()")
@@ -89,4 +92,11 @@ if(HZ_STATIC_DEPS)
   set_property(TARGET PkgConfig::MHD PROPERTY INTERFACE_LINK_LIBRARIES
                "${_iface}")
   message(STATUS "HZ_STATIC_DEPS: MHD -> ${_a} (GnuTLS shared)")
+  # libcsv has no .pc file: its archive by name (libcsv-dev ships it).
+  unset(_a)
+  find_library(_a NAMES libcsv.a NO_CACHE)
+  if(NOT _a)
+    message(FATAL_ERROR "HZ_STATIC_DEPS: no static libcsv.a (install libcsv-dev)")
+  endif()
+  set(CSV_LIB ${_a})
 endif()

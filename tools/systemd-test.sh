@@ -313,10 +313,11 @@ check "the program needs only libc and GnuTLS ($needed)" \
 depends=$(dpkg-deb --field "$deb" Depends)
 check "it depends on adduser, libc6 and libgnutls30 only ($depends)" \
   eval "grep -qxE 'adduser, libc6 \(>= [0-9.]+\), libgnutls30 \(>= [0-9.]+\)' <<<'$depends'"
-# libqrencode (the join token's QR code) is loaded at run time: recommended.
+# The libraries of single features are loaded when first used (src/dl):
+# recommended.
 recommends=$(dpkg-deb --field "$deb" Recommends)
-check "it recommends libqrencode4 ($recommends)" \
-  eval "grep -qx 'libqrencode4' <<<'$recommends'"
+check "it recommends the libraries loaded when first used ($recommends)" \
+  eval "grep -qx 'libqrencode4, libpq5, libxlsxwriter4, libzip4, libxml2, libopencc1.1' <<<'$recommends'"
 t1=$(date +%s)
 
 # ---- 2. the Debian 12 system

@@ -30,6 +30,10 @@ static const struct {
      "the URL must not carry a password (use PGPASSFILE or PGPASSWORD):"
      " not connected"},
     {MIRROR_URL, "PostgreSQL 地址无法识别", "the PostgreSQL URL is not valid"},
+    {MIRROR_LIBRARY,
+     "本机未安装 PostgreSQL 客户端库(sudo apt install libpq5)，未连接",
+     "PostgreSQL's client library is not installed (sudo apt install"
+     " libpq5): not connected"},
     {MIRROR_UNREACHABLE, "无法连接 PostgreSQL 服务器",
      "cannot reach the PostgreSQL server"},
     {MIRROR_AUTH, "PostgreSQL 拒绝登录(用户名、密码或 pg_hba.conf)",

@@ -1,12 +1,12 @@
-/* qr.c - qr.h. libqrencode's own header gives the types and calls; the
- * library is loaded at run time (libqrencode.so.4, its ABI since 2017), so
- * the Pi package only recommends it (DECISIONS 27: it installs alone).
+/* qr.c - qr.h. libqrencode is loaded when first needed (src/dl,
+ * libqrencode.so.4: its ABI since 2017), so the package only recommends
+ * it (DECISIONS 27: it installs alone) and without it there is no SVG.
  * The SVG is one path, a rectangle per run of dark modules in a row;
  * its viewBox counts modules, with crisp edges. */
 #include "qr.h"
 
-#include <dlfcn.h>
-#include <pthread.h>
+#include "../dl/dl.h"
+
 #include <qrencode.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,35 +14,11 @@
 
 #define QUIET 4
 
-typedef QRcode *(*encode_fn)(const char *, int, QRecLevel, QRencodeMode, int);
-typedef void (*free_fn)(QRcode *);
-
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static encode_fn encode;
-static free_fn release;
-
-static void load(void)
-{
-    void *lib = dlopen("libqrencode.so.4", RTLD_NOW | RTLD_LOCAL);
-    if (lib == NULL)
-        return;
-    /* POSIX: a function pointer from dlsym goes through a data pointer. */
-    void *e = dlsym(lib, "QRcode_encodeString");
-    void *f = dlsym(lib, "QRcode_free");
-    if (e == NULL || f == NULL) {
-        dlclose(lib);
-        return;
-    }
-    memcpy(&encode, &e, sizeof encode);
-    memcpy(&release, &f, sizeof release);
-}
-
 char *qr_svg(const char *text)
 {
-    pthread_once(&once, load);
-    if (encode == NULL || text == NULL)
+    if (text == NULL || hz_dl_load(&hz_dl_qrencode, NULL) != 0)
         return NULL;
-    QRcode *q = encode(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+    QRcode *q = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
     if (q == NULL)
         return NULL;
     int side = q->width + 2 * QUIET;
@@ -78,6 +54,6 @@ char *qr_svg(const char *text)
             svg = NULL;
         }
     }
-    release(q);
+    QRcode_free(q);
     return svg;
 }

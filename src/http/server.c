@@ -37,6 +37,7 @@
 #include "tlscert.h"
 
 #include "../core/error_int.h"
+#include "../dl/dl.h"
 #include "../store/store.h"
 
 #include <arpa/inet.h>
@@ -1217,7 +1218,9 @@ static int start_daemon(struct http *h, struct hz_err *err)
 {
     struct sockaddr_storage ss;
     bool loopback = false;
-    int rv = parse_listen(h->listen, &ss, &loopback, err);
+    int rv = hz_dl_load(&hz_dl_mhd, err);
+    if (rv == 0)
+        rv = parse_listen(h->listen, &ss, &loopback, err);
     if (rv != 0)
         return rv;
     /* Plain HTTP on loopback (it never leaves the machine, and browsers

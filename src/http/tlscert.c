@@ -12,6 +12,7 @@
 #include "tlscert.h"
 
 #include "../core/error_int.h"
+#include "../dl/dl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -142,6 +143,9 @@ static int make(const char *name, gnutls_datum_t *key_pem,
 static int fingerprint(const char *pem, size_t len, char *out,
                        struct hz_err *err)
 {
+    int rv = hz_dl_load(&hz_dl_gnutls, err);
+    if (rv != 0)
+        return rv;
     gnutls_x509_crt_t crt;
     gnutls_datum_t d = {(unsigned char *)pem, (unsigned)len};
     int rc = gnutls_x509_crt_init(&crt);
@@ -165,6 +169,9 @@ int tlscert_load(const char *dir, const char *name, struct tlscert *out,
                  struct hz_err *err)
 {
     memset(out, 0, sizeof *out);
+    int loaded = hz_dl_load(&hz_dl_gnutls, err);
+    if (loaded != 0)
+        return loaded;
     char path[4200];
     size_t klen = 0, clen = 0;
     snprintf(path, sizeof path, "%s/%s", dir, KEY_FILE);

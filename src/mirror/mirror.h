@@ -16,6 +16,7 @@
 /* Why a mirror could not start or go on, for the CLI's messages. */
 enum mirror_fault {
     MIRROR_OK,
+    MIRROR_LIBRARY,        /* libpq is not installed on this machine */
     MIRROR_URL_PASSWORD,   /* the URL carries a password: refused, unused */
     MIRROR_URL,            /* the URL does not parse, or its schema name */
     MIRROR_UNREACHABLE,    /* no server answered */

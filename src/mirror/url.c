@@ -6,6 +6,7 @@
 #include "url.h"
 
 #include "../core/error_int.h"
+#include "../dl/dl.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,11 @@ static bool hosts_local(const char *hosts)
 static int read_url(const char *url, bool *local, bool *has_sslmode,
                     enum mirror_fault *fault, struct hz_err *err)
 {
+    int rv = hz_dl_load(&hz_dl_pq, err);
+    if (rv != 0) {
+        *fault = MIRROR_LIBRARY;
+        return rv;
+    }
     char *msg = NULL;
     PQconninfoOption *opts = PQconninfoParse(url, &msg);
     if (opts == NULL) {

@@ -6,6 +6,7 @@
 #include "sheet.h"
 
 #include "../core/error_int.h"
+#include "../dl/dl.h"
 
 #include <libxml/xmlwriter.h>
 #include <stdio.h>
@@ -59,6 +60,9 @@ int sheet_write_pfif(const char *path, const char *source, const char *when,
     if (path != NULL &&
         (size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
         return hz_err_set(err, HZ_EINVAL, "path too long");
+    int rv = hz_dl_load(&hz_dl_xml2, err);
+    if (rv != 0)
+        return rv;
     /* libxml2 writes "-" to standard output. */
     xmlTextWriterPtr w = xmlNewTextWriterFilename(path != NULL ? tmp : "-", 0);
     if (w == NULL)

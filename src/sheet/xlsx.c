@@ -17,6 +17,7 @@
 #include "sheet.h"
 
 #include "../core/error_int.h"
+#include "../dl/dl.h"
 
 #include <expat.h>
 #include <stdio.h>
@@ -209,18 +210,22 @@ static void XMLCALL book_start(void *data, const XML_Char *name,
 static int open_book(const char *path, zip_t **za, struct book *b,
                      struct rels *rs, struct hz_err *err)
 {
+    *za = NULL;
+    int rv = hz_dl_load(&hz_dl_zip, err);
+    if (rv != 0)
+        return rv;
     int ze = 0;
     *za = zip_open(path, ZIP_RDONLY, &ze);
     if (*za == NULL) {
         zip_error_t e;
         zip_error_init_with_code(&e, ze);
-        int rv = hz_err_set(err, HZ_EMALFORMED, "%s: not a workbook (%s)", path,
-                            zip_error_strerror(&e));
+        rv = hz_err_set(err, HZ_EMALFORMED, "%s: not a workbook (%s)", path,
+                        zip_error_strerror(&e));
         zip_error_fini(&e);
         return rv;
     }
     memset(b, 0, sizeof *b);
-    int rv = new_parser(&b->pt, err, b);
+    rv = new_parser(&b->pt, err, b);
     if (rv == 0) {
         XML_SetStartElementHandler(b->pt.p, book_start);
         rv = read_part(*za, "xl/workbook.xml", &b->pt);

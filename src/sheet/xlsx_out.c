@@ -5,6 +5,7 @@
 #include "sheet.h"
 
 #include "../core/error_int.h"
+#include "../dl/dl.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -160,6 +161,9 @@ int sheet_write_xlsx(const char *path, const struct sheet_out *sheets, size_t n,
     char tmp[4200];
     if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
         return hz_err_set(err, HZ_EINVAL, "path too long");
+    int rv = hz_dl_load(&hz_dl_xlsxwriter, err);
+    if (rv != 0)
+        return rv;
     lxw_workbook_options opt = {.constant_memory = LXW_TRUE};
     lxw_workbook *wb = workbook_new_opt(tmp, &opt);
     if (wb == NULL)
@@ -177,7 +181,6 @@ int sheet_write_xlsx(const char *path, const struct sheet_out *sheets, size_t n,
     format_set_text_wrap(f.head);
     format_set_border(f.head, LXW_BORDER_THIN);
     format_set_border(f.data, LXW_BORDER_THIN);
-    int rv = 0;
     for (size_t i = 0; rv == 0 && i < n; i++)
         rv = sheets[i].row != NULL ? write_streamed(wb, &f, &sheets[i], err)
                                    : write_sheet(wb, &f, &sheets[i], err);

@@ -5,6 +5,7 @@
 #include "state.h"
 
 #include "../../core/roster.h"
+#include "../../dl/dl.h"
 #include "render.h"
 
 #include <jansson.h>
@@ -403,7 +404,11 @@ static int dup_scan_run(struct dup_scan *s, const char *sql, json_t *groups,
 int hz_node_dups(hz_node *n, char **json, struct hz_err *err)
 {
     *json = NULL;
-    struct dup_scan s = {.n = n, .cc = opencc_open("t2s.json")};
+    /* Without OpenCC (library or data) names compare as written. */
+    struct dup_scan s = {.n = n,
+                         .cc = hz_dl_load(&hz_dl_opencc, NULL) == 0
+                                   ? opencc_open("t2s.json")
+                                   : (opencc_t)-1};
     json_t *groups = json_array();
     int rv = txn_begin_read(n, err);
     if (rv == 0)
