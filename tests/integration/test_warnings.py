@@ -156,6 +156,20 @@ def campaign_counts_per_village_and_cadre():
                    [tuple(r[k] for k in (3, 6, 7, 8)) for r in rows[1:]],
                    "XLSX: the lines the CSV has")
 
+        # A duplicate merged into 甲 and a removed household in the area
+        # are no households of the campaign, in the list of campaigns (all
+        # summed in one pass) as in the campaign's own report.
+        dup = household(n, "甲", "东村")
+        n.out("merge", "households", h["甲"], dup)
+        n.out("household", "add", "--head", "庚", "--village", "西村",
+              "--status", "removed")
+        rep = n.js("alert", "show", w)
+        T.check_eq(rep["totals"], {"households": 4, "reached": 2,
+                                   "unreached": 2, "unreached_vulnerable": 1},
+                   "the merged and the removed are not counted")
+        T.check_eq([x["totals"] for x in n.js("alert", "ls")],
+                   [rep["totals"]], "ls sums as show does")
+
 
 @cases.case
 def failed_try_is_not_contact():
@@ -248,6 +262,9 @@ def cap_import():
         w2 = n.js("alert", "import", again, "--villages", "东村、北村")["id"]
         T.check_eq(n.js("alert", "show", w2)["notice"]["villages"],
                    "东村,北村,南村,西村", "--villages first, none twice")
+        T.check_eq({x["id"]: x["totals"]["households"]
+                    for x in n.js("alert", "ls")}, {w: 3, w2: 4},
+                   "ls: each campaign's households")
         for name, why in (("malformed.xml", "mismatched tag"),
                           ("not_cap.xml", "not a CAP 1.2 alert"),
                           ("no_urgency.xml", "info/urgency")):

@@ -370,6 +370,17 @@ static void check_node(struct sim_world *w, int node, const struct model *m,
               "node %d: campaign totals %" PRId64 "/%" PRId64 ", model %d/%d",
               node, sim_num(tot, "reached"), sim_num(tot, "unreached"), reached,
               area - reached);
+    /* The list of campaigns sums every campaign's households in one pass
+     * of its own: the same totals as the campaign's report. */
+    json_t *all = report(w, node, "campaigns", NULL), *listed = NULL;
+    json_array_foreach(all, i, x)
+    {
+        if (strcmp(sim_str(x, "id"), m->notice) == 0)
+            listed = json_object_get(x, "totals");
+    }
+    SIM_CHECK(w, listed != NULL && json_equal(listed, tot),
+              "node %d: the list of campaigns gives other totals", node);
+    json_decref(all);
     json_decref(c);
 
     json_t *pr = report(w, node, "patrol_points", NULL);

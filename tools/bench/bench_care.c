@@ -4,7 +4,7 @@
  * while they grow.
  *
  *   hz_bench_care fill DIR [--households N] [--persons-per N]
- *                 [--deliveries N] [--checks N]
+ *                 [--deliveries N] [--checks N] [--notices N]
  *   hz_bench_care time DIR REPORT [--id ID] [--runs N]
  *
  * fill makes a node in DIR (which must not exist) and writes, through the
@@ -12,7 +12,10 @@
  * one is), N households (default 100,000) in 100 villages of 10 grids,
  * each with one of 20 responsible cadres of its village, a head's name
  * and a phone, and N persons per household (default 2), one in ten with a
- * vulnerability flag; one warning notice whose area is every village;
+ * vulnerability flag; one warning notice whose area is every village
+ * (and with --notices N, N - 1 more over a part of them each: notice k
+ * the villages whose number k % 9 + 2 divides, for the list of
+ * campaigns);
  * then N deliveries (default 30,000) to households drawn at random (so
  * some are reached twice, as two staff do), one in ten a failed try, by
  * one of 50 staff with one of the four methods, 50 rows per commit. The
@@ -91,14 +94,17 @@ static void fill_households(hz_node *node, unsigned households,
     bench_flush(&w);
 }
 
-/* One notice over every village; its id into @notice. */
-static void fill_notice(hz_node *node, char *notice)
+/* Notice @k: over every village when 0, else over those whose number
+ * k % 9 + 2 divides; its id into @notice. */
+static void fill_notice(hz_node *node, unsigned k, char *notice)
 {
     char villages[VILLAGES * 16] = "";
     for (unsigned v = 0; v < VILLAGES; v++) {
+        if (k > 0 && v % (k % 9 + 2) != 0)
+            continue;
         size_t len = strlen(villages);
         snprintf(villages + len, sizeof villages - len, "%s测试%02u村",
-                 v ? "," : "", v);
+                 len ? "," : "", v);
     }
     char sent[16];
     snprintf(sent, sizeof sent, "%u", T0);
@@ -205,9 +211,12 @@ static int fill(const char *dir, int argc, char **argv)
     unsigned households = bench_opt(argc, argv, "--households", 100000),
              persons_per = bench_opt(argc, argv, "--persons-per", 2),
              deliveries = bench_opt(argc, argv, "--deliveries", 30000),
-             checks = bench_opt(argc, argv, "--checks", 10000);
-    if (households == 0 || persons_per == 0)
-        return fprintf(stderr, "households, persons-per: at least 1\n"), 2;
+             checks = bench_opt(argc, argv, "--checks", 10000),
+             notices = bench_opt(argc, argv, "--notices", 1);
+    if (households == 0 || persons_per == 0 || notices == 0)
+        return fprintf(stderr,
+                       "households, persons-per, notices: at least 1\n"),
+               2;
     row_id *hh = calloc(households, sizeof *hh);
     row_id *pp = calloc((size_t)households * persons_per, sizeof *pp);
     unsigned commits = (deliveries + ROWS_PER_COMMIT - 1) / ROWS_PER_COMMIT,
@@ -227,8 +236,10 @@ static int fill(const char *dir, int argc, char **argv)
     double t0 = bench_now_ms();
     fill_households(node, households, persons_per, hh, pp);
     double t1 = bench_now_ms();
-    char notice[HZ_ROW_HEX_LEN + 1];
-    fill_notice(node, notice);
+    char notice[HZ_ROW_HEX_LEN + 1], other[HZ_ROW_HEX_LEN + 1];
+    fill_notice(node, 0, notice);
+    for (unsigned k = 1; k < notices; k++)
+        fill_notice(node, k, other);
     fill_deliveries(node, households, deliveries, hh, notice, t);
     double t2 = bench_now_ms();
     fill_checks(node, households * persons_per, checks, pp, tc);

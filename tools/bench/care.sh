@@ -35,7 +35,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/tools/bench/lib.sh"
 build=${HZ_BENCH_BUILD:-$root/build-bench}
-households=100000 persons_per=2 deliveries=30000 checks=10000
+households=100000 persons_per=2 deliveries=30000 checks=10000 notices=1
 runs=20 keep=0 parent=${TMPDIR:-/tmp}
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -43,23 +43,25 @@ while [ $# -gt 0 ]; do
     --persons-per) persons_per=$2; shift 2 ;;
     --deliveries) deliveries=$2; shift 2 ;;
     --checks) checks=$2; shift 2 ;;
+    --notices) notices=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     --dir) parent=$2; shift 2 ;;
     *) echo "usage: $0 [--households N] [--persons-per N] [--deliveries N]" \
-         "[--checks N] [--runs N] [--keep] [--dir DIR]" >&2; exit 2 ;;
+         "[--checks N] [--notices N] [--runs N] [--keep] [--dir DIR]" >&2; exit 2 ;;
   esac
 done
 bench_setup care hz_bench_care
 bc=$build/tools/bench/hz_bench_care
 echo "command: tools/bench/care.sh --households $households" \
   "--persons-per $persons_per --deliveries $deliveries --checks $checks" \
-  "--runs $runs"
+  "--notices $notices --runs $runs"
 
 node=$work/town
 echo "filling (timed as a whole only) ..."
 timed fill "$bc" fill "$node" --households "$households" \
-  --persons-per "$persons_per" --deliveries "$deliveries" --checks "$checks"
+  --persons-per "$persons_per" --deliveries "$deliveries" --checks "$checks" \
+  --notices "$notices"
 echo "filled in $t_wall s: $(cat "$work/fill.out")"
 notice=$(jget "$work/fill.out" 'j["notice"]')
 

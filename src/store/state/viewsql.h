@@ -207,6 +207,21 @@
 #define CAMPAIGN_LIST(col)                                                     \
     "',' || replace(replace(coalesce(" col ", ''), '，', ','), '、', ',')"     \
     " || ','"
+/* Whether the household row h is in the area of the notice row wn (its
+ * village or grid an item of wn.vl or wn.gl). */
+#define CAMPAIGN_IN_AREA                                                       \
+    "((h.village <> '' AND instr(wn.vl, ',' || h.village || ',') > 0)"         \
+    " OR (h.grid <> '' AND instr(wn.gl, ',' || h.grid || ',') > 0))"
+/* pv(hid, n): each household record's vulnerable persons (alive, with a
+ * vulnerability flag), through merges. */
+#define CAMPAIGN_VULNERABLE                                                    \
+    "pv AS MATERIALIZED (SELECT " LIVE_REP("h", "e_households", "p.household")\
+    " AS hid,"                                                                 \
+    " count(*) AS n FROM e_persons p WHERE " STANDS("p", "p")                  \
+    " AND p.condition IS NOT 'deceased' AND (coalesce(p.elderly_mobility, 0)"  \
+    " OR coalesce(p.disabled, 0) OR coalesce(p.no_caretaker, 0)"               \
+    " OR coalesce(p.left_behind, 0) OR coalesce(p.pregnant, 0)"                \
+    " OR coalesce(p.chronic, 0)) GROUP BY 1)"
 #define CAMPAIGN_BASE                                                          \
     "WITH RECURSIVE " MERGE_ENDS("h", "e_households") ", "                     \
     MERGE_ENDS("p", "e_persons") ", "                                          \
@@ -217,16 +232,8 @@
     " d.* FROM (" EFFECTIVE("v_warnings") ") d WHERE d.campaign = ?1), "       \
     "ch AS (SELECT h.id, h.head_name, h.village, h.grid, h.cadre, h.phone"     \
     " FROM e_households h JOIN wn WHERE " STANDS("h", "h")                     \
-    " AND h.status IS NOT 'removed' AND ((h.village <> ''"                     \
-    " AND instr(wn.vl, ',' || h.village || ',') > 0) OR (h.grid <> ''"         \
-    " AND instr(wn.gl, ',' || h.grid || ',') > 0))), "                         \
-    "pv AS MATERIALIZED (SELECT " LIVE_REP("h", "e_households", "p.household")\
-    " AS hid,"                                                                 \
-    " count(*) AS n FROM e_persons p WHERE " STANDS("p", "p")                  \
-    " AND p.condition IS NOT 'deceased' AND (coalesce(p.elderly_mobility, 0)"  \
-    " OR coalesce(p.disabled, 0) OR coalesce(p.no_caretaker, 0)"               \
-    " OR coalesce(p.left_behind, 0) OR coalesce(p.pregnant, 0)"                \
-    " OR coalesce(p.chronic, 0)) GROUP BY 1), "                                \
+    " AND h.status IS NOT 'removed' AND " CAMPAIGN_IN_AREA "), "               \
+    CAMPAIGN_VULNERABLE ", "                                                   \
     "ct AS MATERIALIZED (SELECT hid, max(reached IS NOT 0) AS reached,"      \
     " count(*) AS tries FROM cd GROUP BY hid), "                               \
     "cl AS MATERIALIZED (SELECT * FROM (SELECT hid, method, \"by\", time,"      \
@@ -237,6 +244,44 @@
     " cl.method, cl.by, cl.time, cl.note FROM ch"                              \
     " LEFT JOIN ct ON ct.hid = ch.id LEFT JOIN pv ON pv.hid = ch.id"           \
     " LEFT JOIN cl ON cl.hid = ch.id) "
+/* The totals of every live campaign (?1 NULL) or of campaign ?1, as
+ * CAMPAIGN_BASE's cr summed: a row (campaign, households, reached,
+ * unreached, unreached_vulnerable) per campaign with at least one
+ * household in its area. Households and persons are read once for all
+ * campaigns, and the households summed per village and grid (cells)
+ * before the areas are matched, so the cost follows the households plus
+ * the deliveries plus cells times campaigns, not households times
+ * campaigns: the reached are counted from the deliveries. */
+#define CAMPAIGN_TOTALS                                                        \
+    "WITH RECURSIVE " MERGE_ENDS("h", "e_households") ", "                     \
+    MERGE_ENDS("p", "e_persons") ", "                                          \
+    "wn AS MATERIALIZED (SELECT id AS campaign, " CAMPAIGN_LIST("villages")    \
+    " AS vl, " CAMPAIGN_LIST("grids") " AS gl FROM e_warning_notices"          \
+    " WHERE deleted = 0 AND (?1 IS NULL OR id = ?1)), "                        \
+    "hs AS MATERIALIZED (SELECT h.id, h.village, h.grid FROM e_households h"   \
+    " WHERE " STANDS("h", "h") " AND h.status IS NOT 'removed'), "             \
+    CAMPAIGN_VULNERABLE ", "                                                   \
+    "cells AS MATERIALIZED (SELECT h.village, h.grid, count(*) AS n,"          \
+    " count(pv.hid) AS nv FROM hs h LEFT JOIN pv ON pv.hid = h.id"             \
+    " GROUP BY h.village, h.grid), "                                           \
+    "area AS (SELECT wn.campaign, sum(h.n) AS households,"                     \
+    " sum(h.nv) AS vulnerable FROM cells h JOIN wn WHERE " CAMPAIGN_IN_AREA    \
+    " GROUP BY wn.campaign), "                                                 \
+    "cd AS (SELECT d.campaign, "                                               \
+    LIVE_REP("h", "e_households", "d.household") " AS hid, d.reached"          \
+    " FROM (" EFFECTIVE("v_warnings") ") d"                                    \
+    " WHERE d.campaign IN (SELECT campaign FROM wn)), "                        \
+    "ct AS MATERIALIZED (SELECT campaign, hid FROM cd GROUP BY campaign, hid"  \
+    " HAVING max(reached IS NOT 0) = 1), "                                     \
+    "rc AS (SELECT ct.campaign, count(*) AS reached,"                          \
+    " count(pv.hid) AS reached_vulnerable FROM ct JOIN hs h ON h.id = ct.hid"  \
+    " JOIN wn ON wn.campaign = ct.campaign LEFT JOIN pv ON pv.hid = ct.hid"    \
+    " WHERE " CAMPAIGN_IN_AREA " GROUP BY ct.campaign) "                       \
+    "SELECT a.campaign, a.households, coalesce(rc.reached, 0) AS reached,"     \
+    " a.households - coalesce(rc.reached, 0) AS unreached,"                    \
+    " a.vulnerable - coalesce(rc.reached_vulnerable, 0)"                       \
+    " AS unreached_vulnerable FROM area a"                                     \
+    " LEFT JOIN rc ON rc.campaign = a.campaign"
 
 /* proto/schema.md, "Donations and their use": every donation that is no
  * correction, with what it received (its amount unless a correction

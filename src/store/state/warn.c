@@ -24,40 +24,46 @@
     " villages, grids FROM e_warning_notices WHERE deleted = 0"                \
     " AND (?1 IS NULL OR id = ?1) ORDER BY sent IS NULL, sent DESC, id"
 
-#define SUMS                                                                   \
-    "SELECT count(*) AS households, coalesce(sum(reached), 0)"                 \
-    " AS reached, count(*) - coalesce(sum(reached), 0) AS unreached,"          \
-    " coalesce(sum(NOT reached AND vulnerable > 0), 0)"                        \
-    " AS unreached_vulnerable FROM cr"
-
 #define HOUSEHOLDS_SQL                                                         \
     CAMPAIGN_BASE "SELECT id AS household, head_name, village, grid, cadre,"   \
     " phone, reached, tries, vulnerable, method, \"by\", time, note FROM cr"   \
     " ORDER BY reached, vulnerable > 0 DESC, village, cadre, head_name, id"
 /* clang-format on */
 
-static const char *const totals_sql = CAMPAIGN_BASE SUMS;
-
-/* Each notice of @notices (rows of NOTICES_SQL) with its "totals". */
-static int add_totals(hz_node *n, json_t *notices, struct hz_err *err)
+/* Each notice of @notices (rows of NOTICES_SQL) with its "totals", all
+ * of them from one pass over the households (CAMPAIGN_TOTALS): a notice
+ * whose area holds no household has zeros. @one: only that campaign's
+ * (NULL: every live one's). */
+static int add_totals(hz_node *n, const uint8_t *one, json_t *notices,
+                      struct hz_err *err)
 {
+    json_t *rows = json_array();
+    int rv =
+        db_rows_json(&n->db, CAMPAIGN_TOTALS,
+                     DB_ARGS(one != NULL ? DB_ROW(one) : DB_NULL), rows, err);
+    json_t *by_id = json_object();
     size_t i;
     json_t *w;
+    json_array_foreach(rows, i, w)
+    {
+        json_object_set(by_id,
+                        json_string_value(json_object_get(w, "campaign")), w);
+        json_object_del(w, "campaign");
+    }
     json_array_foreach(notices, i, w)
     {
-        uint8_t id[HZ_ROW_LEN];
-        bool ok =
-            render_row_id(json_string_value(json_object_get(w, "id")), id);
-        HZ_ASSERT(ok);
-        json_t *sums = json_array();
-        int rv =
-            db_rows_json(&n->db, totals_sql, DB_ARGS(DB_ROW(id)), sums, err);
-        json_object_set(w, "totals", json_array_get(sums, 0));
-        json_decref(sums);
-        if (rv != 0)
-            return rv;
+        json_t *t =
+            json_object_get(by_id, json_string_value(json_object_get(w, "id")));
+        json_object_set_new(
+            w, "totals",
+            t != NULL
+                ? json_incref(t)
+                : json_pack("{s:i, s:i, s:i, s:i}", "households", 0, "reached",
+                            0, "unreached", 0, "unreached_vulnerable", 0));
     }
-    return 0;
+    json_decref(by_id);
+    json_decref(rows);
+    return rv;
 }
 
 int warn_campaigns(hz_node *n, const struct hz_report_opts *o, json_t **out,
@@ -74,7 +80,7 @@ int warn_campaigns(hz_node *n, const struct hz_report_opts *o, json_t **out,
     if (rv == 0 && one && json_array_size(notices) == 0)
         rv = hz_err_set(err, HZ_ENOTFOUND, "no warning notice %s", o->id);
     if (rv == 0)
-        rv = add_totals(n, notices, err);
+        rv = add_totals(n, one ? id : NULL, notices, err);
     if (rv != 0) {
         json_decref(notices);
         return rv;
