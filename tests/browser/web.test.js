@@ -1052,7 +1052,7 @@ test('patrols and hazards: a hazard reported on another node appears at the top 
   await ctx.close();
 });
 
-test('recovery plans (一户一策): a measure agreed on a phone, progress recorded to done, the household leaves the open list; a bad percent refused by the page', async () => {
+test('recovery plans (一户一策): a measure agreed on a phone, progress recorded to done, the household leaves the open list; a bad percent refused by the page; a measure cancelled', async () => {
   const {ctx, page, errors} = await adminPage();
   await page.setViewportSize({width: 360, height: 740});
   const h = hzJson(A, ['household', 'add', '--head', '测试重建户', '--village', '测试恢复村', '--cadre', '测试包保干部']).id;
@@ -1110,6 +1110,24 @@ test('recovery plans (一户一策): a measure agreed on a phone, progress recor
   await page.waitForSelector('#recovery-count');
   assert.equal(await page.$(`#recovery-open li[data-household="${h}"]`), null, 'done: the household left the open list');
   assert.equal(hzJson(A, ['plan', 'ls']).measures.filter((x) => x.household === h).length, 0);
+  // a second measure agreed, then given up: cancelled, kept in the plan, not open
+  await page.goto(base + '/#/household/' + h);
+  await page.click('#open-plan');
+  await page.waitForSelector('#measure-add');
+  await page.selectOption('#measure-add select[name=kind]', 'subsidy');
+  await page.fill('#measure-add #f-what', '测试生活补助');
+  await page.click('#measure-add button[type=submit]');
+  await page.waitForFunction(() => document.querySelectorAll('#measures li[data-measure]').length === 2);
+  const m2 = plan().measures.find((x) => x.kind === 'subsidy');
+  const li2 = `#measures li[data-measure="${m2.measure}"]`;
+  await page.click(`${li2} button.cancel-measure`);
+  await page.waitForFunction((sel) => {
+    const e = document.querySelector(sel);
+    return e && /已取消/.test(e.textContent) && !e.querySelector('button.cancel-measure');
+  }, li2);
+  const gone = plan().measures.find((x) => x.measure === m2.measure);
+  assert.deepEqual([gone.cancelled, gone.open], [true, false], 'the page cancelled the measure huzhu plan show reads');
+  assert.equal(hzJson(A, ['plan', 'ls']).measures.filter((x) => x.household === h).length, 0, 'a cancelled measure is not open');
   assert.deepEqual(errors, [], 'no script or server errors');
   await ctx.close();
 });
@@ -1166,12 +1184,14 @@ test('care and health: an outbreak clue from another node at the top of the town
   await health.page.waitForSelector(li);
   await noSideways(health.page, 'care visits due');
   await shot(health.page, 'phone-care-due');
+  await health.page.selectOption('#visit-method', 'phone');
   await health.page.click(`${li} button.visit`);
   await health.page.waitForSelector(li, {state: 'detached'});
   assert.ok(await health.page.$(`#due li[data-person="${ps[1]}"]`), 'the others still due');
+  assert.equal(await health.page.inputValue('#visit-method'), 'phone', 'the method kept for the next visit');
   const v = hzJson(A, ['care', 'visits', ps[0]]);
-  assert.deepEqual(v.map((x) => [x.person, x.by, x.method]), [[ps[0], '测试卫生员', 'home']],
-    'the visit as huzhu care visits reads it');
+  assert.deepEqual(v.map((x) => [x.person, x.by, x.method]), [[ps[0], '测试卫生员', 'phone']],
+    'the visit as huzhu care visits reads it, by the method chosen');
   for (const x of [coord, health]) {
     assert.deepEqual(x.errors, [], 'no script or server errors');
     await x.ctx.close();

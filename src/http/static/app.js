@@ -346,6 +346,8 @@ const T = {
   rc_percent: ['完成百分比(0-100)', 'Percent done (0-100)'],
   rc_done: ['已完成', 'Done'],
   rc_cancelled: ['已取消', 'Cancelled'],
+  rc_cancel: ['取消此措施', 'Cancel this measure'],
+  rc_cancel_confirm: ['确定取消此措施？取消后不再计入未完成清单：', 'Cancel this measure? It leaves the open list:'],
   rc_bad_percent: ['完成百分比须为 0 至 100 的整数', 'The percent is a whole number from 0 to 100'],
   rc_bad_amount: ['金额须为正数，最多两位小数', 'The amount is a positive sum with at most two decimals'],
   nav_care: ['关爱走访', 'Care visits'],
@@ -357,6 +359,7 @@ const T = {
   cv_never: ['从未走访', 'Never visited'],
   cv_last: ['最近走访', 'Last visit'],
   cv_visit: ['已走访', 'Visited'],
+  cv_method: ['走访方式', 'How visited'],
   hc_title: ['健康监测', 'Health monitoring'],
   hc_check: ['记录健康检查', 'Record a health check'],
   hc_person: ['人员(输入姓名查找)', 'Person (type a name)'],
@@ -2036,6 +2039,18 @@ pages.plan = async (main, id) => {
     });
     return form;
   };
+  /* An open measure given up (the household moved away, another
+   * measure replaced it): cancelled, kept in the plan (proto/schema.md). */
+  const cancel = (m) => {
+    const b = el('button', {type: 'button', class: 'cancel-measure', text: t('rc_cancel')});
+    b.addEventListener('click', async () => {
+      if (!confirm(t('rc_cancel_confirm') + ' ' + enumLabel('recovery_measures', 'kind', m.kind) + ' ' + (m.what || ''))) return;
+      b.disabled = true;
+      const x = await api('PATCH', '/api/recovery_measures/' + m.measure, {cancelled: true});
+      if (!x.ok) { b.disabled = false; banner(msg(x.data.error), true); } else { banner(t('saved')); load(); }
+    });
+    return el('p', {class: 'no-print'}, b);
+  };
   const item = (m) => el('li', {'data-measure': m.measure, class: m.open ? null : 'mute'},
     el('b', {}, enumLabel('recovery_measures', 'kind', m.kind)), ' ', m.what || '', ' ',
     el('span', {class: m.done ? 'tag' : 'tag red'}, m.done ? t('rc_done') : m.cancelled ? t('rc_cancelled') : (m.progress || 0) + '%'),
@@ -2043,7 +2058,7 @@ pages.plan = async (main, id) => {
       m.amount_fen ? (m.amount_fen / 100).toFixed(2) + ' 元' : null, m.open ? tf('rc_days', daysOf(m.age)) : null].filter(Boolean).join(' · ')),
     m.history.length ? el('ol', {class: 'history'}, m.history.map((x) => el('li', {class: x.reversed_by ? 'mute' : null},
       when(x.time), ' ', x.percent !== null ? x.percent + '%' : '', ' ', x.done ? t('rc_done') : '', ' ', x.by || '', ' ', x.note || ''))) : null,
-    canWrite && m.open ? progress(m) : null);
+    canWrite && m.open ? progress(m) : null, canWrite && m.open ? cancel(m) : null);
   let add = null;
   if (canWrite) {
     add = el('form', {class: 'card no-print', id: 'measure-add'}, el('h2', {text: t('rc_add')}),
@@ -2106,12 +2121,21 @@ async function outbreaksTop() {
     clues.slice(0, 3).map((c) => tv('ob_clue', {s: c.site_name || '?', k: symptomLabel(c.kind), n: c.persons})).join('；'))] : []));
 }
 
+let careMethod = 'home';
 pages.care = async (main) => {
   const r = await api('GET', '/api/reports/care_due');
   if (!r.ok) { main.replaceChildren(careNav('care'), el('p', {class: 'alert'}, msg(r.data.error))); return; }
+  /* How the visits of this sitting are made (入户, 电话, 安置点): chosen
+   * once, kept across reloads of the list, used by each button. */
+  const method = canWriteCare() ? enumSelect('care_visits', 'method', 'method', false) : null;
+  if (method) {
+    method.id = 'visit-method';
+    method.value = careMethod;
+    method.addEventListener('change', () => { careMethod = method.value; });
+  }
   const visit = async (p, btn) => {
     btn.disabled = true;
-    const x = await api('POST', '/api/care_visits', {person: p.person, by: me.name, method: 'home', time: nowSec()});
+    const x = await api('POST', '/api/care_visits', {person: p.person, by: me.name, method: method.value, time: nowSec()});
     if (!x.ok) { btn.disabled = false; banner(msg(x.data.error), true); } else { banner(t('saved')); load(); }
   };
   const item = (p) => {
@@ -2124,6 +2148,7 @@ pages.care = async (main) => {
   const groups = r.data.cadres;
   main.replaceChildren(careNav('care'), el('h1', {text: t('cv_title')}),
     el('p', {id: 'due-count'}, el('b', {}, tv('cv_due_n', {n: r.data.days, m: r.data.due}))),
+    method ? el('p', {}, el('label', {for: 'visit-method', text: t('cv_method')}), ' ', method) : null,
     groups.length ? el('div', {id: 'due'}, groups.map((g) => el('section', {class: 'card'},
       el('h2', {}, g.cadre || t('cv_no_cadre')), el('ul', {class: 'list'}, g.persons.map(item)))))
       : el('p', {class: 'mute'}, t('cv_none')));
