@@ -115,6 +115,29 @@ static int write_csv(struct cli *c, const char *path, json_t *rep, bool zh,
     return out_close(c, fp, path, tmp, ok);
 }
 
+/* @rep as the file @format names (JSON, CSV laid out by @csv, XLSX by
+ * @xlsx), to @path (required for XLSX) or stdout; "已写入 PATH" after a
+ * file for a person. */
+static int
+write_report(struct cli *c, enum report_format format, const char *path,
+             json_t *rep, bool zh, int (*csv)(FILE *fp, json_t *rep, bool zh),
+             int (*xlsx)(const char *path, json_t *rep, struct hz_err *err))
+{
+    int rv;
+    if (format == FORMAT_JSON)
+        return write_json(c, rep, path);
+    if (format == FORMAT_CSV) {
+        rv = write_csv(c, path, rep, zh, csv);
+    } else {
+        struct hz_err err = {0};
+        rv = xlsx(path, rep, &err);
+        rv = rv != 0 ? cli_fail(c, rv, &err) : EXIT_OK;
+    }
+    if (rv == EXIT_OK && path != NULL && !c->json)
+        printf(TR_FMT(c, "已写入 %s\n", "written to %s\n"), path);
+    return rv;
+}
+
 /* ---- the disaster report */
 
 /* The lists behind the figures (--explain) as the library gives them,
@@ -368,18 +391,9 @@ int cmd_report_relief(struct cli *c, struct form *f)
     json_t *rows = json_object_get(rep, "rows");
     json_t *total = json_deep_copy(json_object_get(rep, "total"));
     json_object_set_new(total, "village", json_string("合计"));
-    if (format == FORMAT_JSON) {
-        rv = write_json(c, rep, out);
-    } else if (format != FORMAT_TABLE) {
-        if (format == FORMAT_CSV) {
-            rv = write_csv(c, out, rep, true, sheet_relief_csv);
-        } else {
-            struct hz_err err = {0};
-            rv = sheet_relief_xlsx(out, rep, &err);
-            rv = rv != 0 ? cli_fail(c, rv, &err) : EXIT_OK;
-        }
-        if (rv == EXIT_OK && out != NULL && !c->json)
-            printf(TR_FMT(c, "已写入 %s\n", "written to %s\n"), out);
+    if (format != FORMAT_TABLE) {
+        rv = write_report(c, format, out, rep, true, sheet_relief_csv,
+                          sheet_relief_xlsx);
     } else {
         printf("%s\n", cli_tr(c, "因灾救助家庭情况表 (应急统表10)",
                               "household relief list (form 10)"));
@@ -395,6 +409,44 @@ int cmd_report_relief(struct cli *c, struct form *f)
         json_decref(shown);
     }
     json_decref(total);
+    json_decref(rep);
+    return rv;
+}
+
+/* ---- the recovery report (恢复重建进度; proto/reports.md) */
+
+int cmd_report_recovery(struct cli *c, struct form *f)
+{
+    const char *out = form_get(f, "--out");
+    enum report_format format;
+    int usage = report_format(c, f, &format);
+    if (usage != EXIT_OK)
+        return usage;
+    struct hz_report_opts o = {.now = (int64_t)time(NULL),
+                               .village = form_get(f, "--village")};
+    json_t *rep = NULL;
+    int rv = cli_report(c, "recovery", &o, &rep);
+    if (rv != EXIT_OK)
+        return rv;
+    bool zh = c->lang == LANG_ZH;
+    if (format != FORMAT_TABLE) {
+        rv = write_report(c, format, out, rep, zh, sheet_recovery_csv,
+                          sheet_recovery_xlsx);
+    } else {
+        static const char *const cols[] = {"village", "damaged", "collapsed",
+                                           "severe",  "general", "with_measure",
+                                           "started", "done"};
+        json_t *rows = json_deep_copy(json_object_get(rep, "villages"));
+        json_t *total = json_deep_copy(json_object_get(rep, "total"));
+        json_object_set_new(total, "village",
+                            json_string(cli_tr(c, "合计", "total")));
+        json_array_append_new(rows, total);
+        printf("%s\n", cli_tr(c, "恢复重建进度: 住房修缮/重建",
+                              "recovery: housing repair and rebuilding"));
+        cli_print_table(c, rows, cols,
+                        zh ? sheet_recovery_zh : sheet_recovery_en, NULL, 8);
+        json_decref(rows);
+    }
     json_decref(rep);
     return rv;
 }

@@ -849,7 +849,10 @@ static const struct cli_param care_due_params[] = {
 
 static const struct cli_param report_recovery_params[] = {
     OPT("--village", "V", NULL, "只统计该村/社区", "only this village"),
-    OPT("--format", "F", NULL, "table、json 或 csv", "table, json or csv"),
+    OPT("--format", "F", NULL, "table、json、csv 或 xlsx",
+        "table, json, csv or xlsx"),
+    PATH_OPT("--out", "FILE", "写入该文件(xlsx 必须)",
+             "write to FILE (required for xlsx)"),
     END,
 };
 

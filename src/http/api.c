@@ -1797,6 +1797,13 @@ static int relief_xlsx_fn(const char *path, json_t *rep, const void *ctx,
     return sheet_relief_xlsx(path, rep, err);
 }
 
+static int recovery_xlsx_fn(const char *path, json_t *rep, const void *ctx,
+                            struct hz_err *err)
+{
+    (void)ctx;
+    return sheet_recovery_xlsx(path, rep, err);
+}
+
 /* The disclosure's files with the ledger's rows read from the file the
  * library's rows_fn filled (@ctx, a sheet_lines). */
 static int disclosure_xlsx_fn(const char *path, json_t *rep, const void *ctx,
@@ -2239,6 +2246,15 @@ static void report_route(hz_node *n, const struct api_req *r, const char *name,
             !report_load(n, name, &o, &rep, out))
             return;
         ok(out, 200, json_incref(rep));
+    } else if (format != NULL && strcmp(name, "recovery") == 0) {
+        /* The township's housing figures as files (proto/reports.md,
+         * "The recovery report"). */
+        static const char *const by_village[] = {"village", NULL};
+        static const struct sheet_forms forms = {
+            sheet_recovery_csv, recovery_xlsx_fn, "recovery", "恢复重建进度"};
+        struct hz_report_opts o = {.village = query(r, "village"),
+                                   .now = (int64_t)time(NULL)};
+        sheet_report(n, r, name, format, by_village, &o, &forms, out);
     } else if (format == NULL && (strcmp(name, "recovery_open") == 0 ||
                                   strcmp(name, "recovery_plan") == 0 ||
                                   strcmp(name, "recovery") == 0)) {

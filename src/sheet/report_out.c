@@ -537,6 +537,85 @@ int sheet_relief_xlsx(const char *path, json_t *rep, struct hz_err *err)
     return rv;
 }
 
+/* ---- the recovery report (恢复重建进度; proto/reports.md) */
+
+static const char *const recovery_keys[8] = {
+    "village", "damaged",      "collapsed", "severe",
+    "general", "with_measure", "started",   "done"};
+const char *const sheet_recovery_zh[8] = {
+    "村/社区",  "房屋受损户",        "倒塌",   "严重损坏",
+    "一般损坏", "已有修缮/重建措施", "已开工", "已完工"};
+const char *const sheet_recovery_en[8] = {"village", "damaged", "collapsed",
+                                          "severe",  "general", "with measure",
+                                          "started", "done"};
+
+/* The villages' rows and the total row ("合计", or "total" in English)
+ * as text, 8 cells each, *@nr the villages. */
+static char **recovery_cells(json_t *rep, bool zh, size_t *nr)
+{
+    json_t *rows = json_object_get(rep, "villages");
+    *nr = json_array_size(rows);
+    char **cells = calloc((*nr + 1) * 8, sizeof *cells);
+    for (size_t i = 0; cells != NULL && i <= *nr; i++) {
+        json_t *row =
+            i < *nr ? json_array_get(rows, i) : json_object_get(rep, "total");
+        cells[i * 8] = i < *nr ? cell_of(json_object_get(row, "village"))
+                               : strdup(zh ? "合计" : "total");
+        for (size_t k = 1; k < 8; k++)
+            cells[i * 8 + k] = cell_of(json_object_get(row, recovery_keys[k]));
+    }
+    for (size_t k = 0; cells != NULL && k < (*nr + 1) * 8; k++)
+        if (cells[k] == NULL) {
+            cells_free(cells, (*nr + 1) * 8);
+            return NULL;
+        }
+    return cells;
+}
+
+int sheet_recovery_csv(FILE *fp, json_t *rep, bool zh)
+{
+    size_t nr;
+    char **cells = recovery_cells(rep, zh, &nr);
+    if (cells == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    int rv = csv_table(fp, true, zh ? sheet_recovery_zh : sheet_recovery_en,
+                       cells, nr + 1, 8);
+    cells_free(cells, (nr + 1) * 8);
+    return rv;
+}
+
+int sheet_recovery_xlsx(const char *path, json_t *rep, struct hz_err *err)
+{
+    size_t nr;
+    char **cells = recovery_cells(rep, true, &nr);
+    struct sheet_value *v =
+        cells != NULL ? calloc((nr + 3) * 8, sizeof *v) : NULL;
+    if (v == NULL) {
+        cells_free(cells, cells != NULL ? (nr + 1) * 8 : 0);
+        return hz_err_set(err, HZ_ENOMEM, "out of memory");
+    }
+    v[0] = TEXT_V("恢复重建进度(住房修缮/重建)");
+    for (size_t k = 1; k < 8; k++)
+        v[k] = EMPTY_V;
+    for (size_t k = 0; k < 8; k++)
+        v[8 + k] = TEXT_V(sheet_recovery_zh[k]);
+    for (size_t i = 0; i <= nr; i++)
+        for (size_t k = 0; k < 8; k++) {
+            const char *t = cells[i * 8 + k];
+            v[(2 + i) * 8 + k] =
+                k > 0 ? INT_V(strtoll(t, NULL, 10)) : TEXT_V(t);
+        }
+    static const struct sheet_merge title[] = {{0, 0, 0, 7}};
+    struct sheet_out s = {"恢复重建进度", nr + 3, 8, v,    1,   1,
+                          title,          1,      0, NULL, NULL};
+    int rv = sheet_write_xlsx(path, &s, 1, err);
+    free(v);
+    cells_free(cells, (nr + 1) * 8);
+    return rv;
+}
+
 /* ---- completeness (不遗漏一户一人) */
 
 const char *sheet_line_label(json_t *l, bool zh)

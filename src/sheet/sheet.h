@@ -283,6 +283,13 @@ int sheet_disaster_xlsx_lines(const char *path, json_t *rep, FILE *lines,
                               size_t n, struct hz_err *err);
 int sheet_relief_csv(FILE *fp, json_t *rep, bool zh);
 int sheet_relief_xlsx(const char *path, json_t *rep, struct hz_err *err);
+/* The recovery report: its headings (the column "village" first, then
+ * the figures in the order of proto/reports.md), its CSV (headings zh
+ * or en, the total row 合计 or total) and XLSX (zh). */
+extern const char *const sheet_recovery_zh[8];
+extern const char *const sheet_recovery_en[8];
+int sheet_recovery_csv(FILE *fp, json_t *rep, bool zh);
+int sheet_recovery_xlsx(const char *path, json_t *rep, struct hz_err *err);
 /* A completeness line's kind in words (zh, else en). */
 const char *sheet_line_label(json_t *line, bool zh);
 int sheet_completeness_csv(FILE *fp, json_t *rep, bool zh);

@@ -1126,6 +1126,16 @@ test('recovery plans (一户一策): a measure agreed on a phone, progress recor
     return e && /已取消/.test(e.textContent) && !e.querySelector('button.cancel-measure');
   }, li2);
   const gone = plan().measures.find((x) => x.measure === m2.measure);
+  // the township's housing figures on the open list's page, as the command gives them, with the files
+  await page.click('#care-nav a[href="#/recovery"]');
+  await page.waitForSelector('#recovery-housing');
+  const rows = await page.$$eval('#recovery-housing tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+  const rep = hzJson(A, ['report', 'recovery']);
+  assert.deepEqual(rows.slice(1), [...rep.villages, {...rep.total, village: '合计'}].map((v) =>
+    [v.village, ...['damaged', 'collapsed', 'severe', 'general', 'with_measure', 'started', 'done'].map((k) => String(v[k]))]),
+    'the figures huzhu report recovery gives');
+  assert.ok(rows.some((r) => r[0] === '测试恢复村' && r[1] === '1' && r[3] === '1' && r[6] === '1'), 'the damaged household, its repair done');
+  assert.ok(await page.$('#recovery-housing a[href="/api/reports/recovery/xlsx"]'), 'the XLSX to download');
   assert.deepEqual([gone.cancelled, gone.open], [true, false], 'the page cancelled the measure huzhu plan show reads');
   assert.equal(hzJson(A, ['plan', 'ls']).measures.filter((x) => x.household === h).length, 0, 'a cancelled measure is not open');
   assert.deepEqual(errors, [], 'no script or server errors');

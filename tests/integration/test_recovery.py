@@ -10,6 +10,8 @@ writing nothing; the web's routes give what the commands give and a
 viewer writes nothing. Expectations are written out by hand
 (proto/schema.md, "Recovery plans (一户一策)"; proto/reports.md, "The
 recovery report"; proto/cli.md)."""
+import csv
+import io
 import os
 import sys
 
@@ -179,14 +181,37 @@ def report_against_a_hand_count():
                                   "started": 3, "done": 1}, "the total")
         T.check_eq(n.js("report", "recovery", "--village", "西村")["total"]
                    ["damaged"], 1, "--village")
-        csv = n.run("report", "recovery", "--format", "csv", expect=0).out
-        T.check_eq(csv.splitlines(), [
-            "村/社区,房屋受损户,倒塌,严重损坏,一般损坏,已有修缮/重建措施,"
-            "已开工,已完工",
-            "东村,5,1,2,2,3,2,1", "西村,1,0,1,0,1,1,0",
-            "合计,6,1,3,2,4,3,1"], "the CSV")
+        out = n.run("report", "recovery", "--format", "csv", expect=0).out
+        T.check(out.startswith("\ufeff"), "the CSV has a byte-order mark")
+        rows = list(csv.reader(io.StringIO(out[1:])))
+        T.check_eq(rows, [
+            ["村/社区", "房屋受损户", "倒塌", "严重损坏", "一般损坏",
+             "已有修缮/重建措施", "已开工", "已完工"],
+            ["东村", "5", "1", "2", "2", "3", "2", "1"],
+            ["西村", "1", "0", "1", "0", "1", "1", "0"],
+            ["合计", "6", "1", "3", "2", "4", "3", "1"]], "the CSV")
+        out = n.run("--lang", "en", "report", "recovery", "--format", "csv",
+                    expect=0).out
+        T.check_eq(list(csv.reader(io.StringIO(out[1:])))[::3],
+                   [["village", "damaged", "collapsed", "severe", "general",
+                     "with measure", "started", "done"],
+                    ["total", "6", "1", "3", "2", "4", "3", "1"]],
+                   "the CSV in English")
         T.check_eq(n.run("report", "recovery", "--format", "json",
                          expect=0).json(), rep, "--format json")
+        path = os.path.join(td, "recovery.xlsx")
+        n.out("report", "recovery", "--format", "xlsx", "--out", path)
+        import openpyxl  # Debian: python3-openpyxl
+        ws = openpyxl.load_workbook(path).worksheets[0]
+        cells = [list(r) for r in ws.iter_rows(values_only=True)]
+        T.check_eq((ws.title, cells[0][0], cells[1][:3]),
+                   ("恢复重建进度", "恢复重建进度(住房修缮/重建)",
+                    ["村/社区", "房屋受损户", "倒塌"]),
+                   "XLSX: the sheet, its title and headings")
+        T.check_eq(cells[2:], [["东村", 5, 1, 2, 2, 3, 2, 1],
+                               ["西村", 1, 0, 1, 0, 1, 1, 0],
+                               ["合计", 6, 1, 3, 2, 4, 3, 1]],
+                   "XLSX: the rows the CSV has, counts as numbers")
 
 
 @cases.case
@@ -276,6 +301,8 @@ def refusals_write_nothing():
             (["plan", "add", h, "--kind", "repair", "--agreed",
               "2024-02-30"], 2, "a day that does not exist"),
             (["report", "recovery", "--format", "xlsx"], 2,
+             "xlsx without --out"),
+            (["report", "recovery", "--format", "pdf"], 2,
              "a format the report has not"),
         ])
         # From a peer the progress is kept, and the measure stays closed.

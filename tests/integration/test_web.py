@@ -1347,6 +1347,13 @@ def reports_dups_and_merges_as_the_command_line_gives_them():
                      ["relief", "--format", "xlsx"], "relief.xlsx",
                      "application/vnd.openxmlformats-officedocument."
                      "spreadsheetml.sheet"),
+                    ("/api/reports/recovery/csv",
+                     ["recovery", "--format", "csv"], "recovery.csv",
+                     "text/csv"),
+                    ("/api/reports/recovery/xlsx",
+                     ["recovery", "--format", "xlsx"], "recovery.xlsx",
+                     "application/vnd.openxmlformats-officedocument."
+                     "spreadsheetml.sheet"),
                     ("/api/reports/pfif/xml", ["pfif"], "pfif.xml",
                      "application/xml")):
                 s, _, h, body = v.req("GET", path)

@@ -347,6 +347,15 @@ const T = {
   rc_done: ['已完成', 'Done'],
   rc_cancelled: ['已取消', 'Cancelled'],
   rc_cancel: ['取消此措施', 'Cancel this measure'],
+  rc_housing: ['恢复重建进度：住房修缮/重建', 'Recovery: housing repair and rebuilding'],
+  rc_h_damaged: ['房屋受损户', 'Damaged'],
+  rc_h_collapsed: ['倒塌', 'Collapsed'],
+  rc_h_severe: ['严重损坏', 'Severe'],
+  rc_h_general: ['一般损坏', 'General'],
+  rc_h_with_measure: ['已有修缮/重建措施', 'With a measure'],
+  rc_h_started: ['已开工', 'Started'],
+  rc_h_done: ['已完工', 'Done'],
+  dl_recovery_xlsx: ['恢复重建进度 XLSX', 'Recovery XLSX'],
   rc_cancel_confirm: ['确定取消此措施？取消后不再计入未完成清单：', 'Cancel this measure? It leaves the open list:'],
   rc_bad_percent: ['完成百分比须为 0 至 100 的整数', 'The percent is a whole number from 0 to 100'],
   rc_bad_amount: ['金额须为正数，最多两位小数', 'The amount is a positive sum with at most two decimals'],
@@ -1983,8 +1992,21 @@ pages.duty = async (main) => {
 const badField = (name, key) => ({field: name, zh: T[key][0], en: T[key][1]});
 const daysOf = (age) => (age === null || age === undefined ? '-' : Math.floor(age / 86400));
 
+/* The township's housing figures (proto/reports.md, "The recovery
+ * report"): per village and the total, with the CLI's files. */
+const HOUSING = ['damaged', 'collapsed', 'severe', 'general', 'with_measure', 'started', 'done'];
+const housingTable = (rep) => {
+  const head = el('tr', {}, [t('village'), ...HOUSING.map((k) => t('rc_h_' + k))].map((x) => el('th', {}, x)));
+  const rows = [...rep.villages, {...rep.total, village: t('vol_total')}].map((v) => el('tr', {},
+    el('td', {}, v.village ?? t('rep_no_village')), HOUSING.map((k) => el('td', {}, String(v[k])))));
+  return el('section', {class: 'card', id: 'recovery-housing'}, el('h2', {text: t('rc_housing')}),
+    el('div', {class: 'scroll'}, el('table', {class: 'card-table'}, head, rows)),
+    el('div', {class: 'row no-print'},
+      download('/api/reports/recovery/xlsx', 'recovery_xlsx'), download('/api/reports/recovery/csv', 'csv')));
+};
+
 pages.recovery = async (main) => {
-  const r = await api('GET', '/api/reports/recovery_open');
+  const [r, housing] = await Promise.all([api('GET', '/api/reports/recovery_open'), api('GET', '/api/reports/recovery')]);
   if (!r.ok) { main.replaceChildren(careNav('recovery'), el('p', {class: 'alert'}, msg(r.data.error))); return; }
   /* Per village, per household, in the list's order (the oldest first). */
   const villages = [];
@@ -2005,7 +2027,8 @@ pages.recovery = async (main) => {
           enumLabel('recovery_measures', 'kind', m.kind), ' ', m.what || '', ' ',
           el('span', {class: 'tag'}, (m.progress || 0) + '%'), ' ',
           el('span', {class: 'mute'}, [tf('rc_days', daysOf(m.age)), m.cadre].filter(Boolean).join(' · ')))))))))))
-      : null);
+      : null,
+    housing.ok ? housingTable(housing.data) : null);
   refresh = load;
 };
 
