@@ -19,6 +19,8 @@
       (struct MHD_Response * r, const char *h, const char *c), (r, h, c))      \
     F(struct MHD_Response *, MHD_create_response_from_buffer,                  \
       (size_t n, void *b, enum MHD_ResponseMemoryMode m), (n, b, m))           \
+    F(struct MHD_Response *, MHD_create_response_from_fd64,                    \
+      (uint64_t n, int fd), (n, fd))                                           \
     F(struct MHD_Response *, MHD_create_response_from_callback,                \
       (uint64_t n, size_t bs, MHD_ContentReaderCallback crc, void *cls,        \
        MHD_ContentReaderFreeCallback crfc),                                    \

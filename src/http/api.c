@@ -19,11 +19,13 @@
 #include "../store/store.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1687,49 +1689,44 @@ static void pct_append(char *d, size_t cap, const char *s)
 
 /* Answer with @len bytes of @data as a file @ascii (its name for old
  * browsers) and @utf8 (its name in Chinese), of @type. */
-static void file_reply(struct api_res *out, const unsigned char *data,
-                       size_t len, const char *type, const char *ascii,
-                       const char *utf8)
+/* The answer is the file @fd (unlinked; taken, closed on failure) of
+ * @size bytes, named @ascii and, for people, @utf8. */
+static void file_reply(struct api_res *out, int fd, uint64_t size,
+                       const char *type, const char *ascii, const char *utf8)
 {
-    size_t cap = sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL);
-    char *b64 = malloc(cap);
-    if (b64 == NULL) {
-        refuse(out, 500, "internal", NULL, "节点内部错误", "out of memory");
-        return;
-    }
-    sodium_bin2base64(b64, cap, data, len, sodium_base64_VARIANT_ORIGINAL);
     char disp[600];
     snprintf(disp, sizeof disp,
              "attachment; filename=\"%s\"; filename*=UTF-8''", ascii);
     pct_append(disp, sizeof disp, utf8);
-    ok(out, 200,
-       json_pack("{s:s, s:s, s:s}", "type", type, "disposition", disp, "base64",
-                 b64));
-    out->file = out->body != NULL && json_object_size(out->body) == 3;
-    free(b64);
-    if (!out->file)
+    ok(out, 200, json_pack("{s:s, s:s}", "type", type, "disposition", disp));
+    if (out->body == NULL || json_object_size(out->body) != 2) {
+        close(fd);
         refuse(out, 500, "internal", NULL, "节点内部错误", "out of memory");
+        return;
+    }
+    out->file = true;
+    out->fd = fd;
+    out->size = size;
 }
 
-/* A CSV laid out by @csv (src/sheet/report_out.c) in memory, as the
- * answer. */
+/* A CSV laid out by @csv (src/sheet/report_out.c) into an unlinked
+ * temporary file, as the answer. */
 static void csv_reply(struct api_res *out, json_t *rep,
                       int (*csv)(FILE *fp, json_t *rep, bool zh),
                       const char *ascii, const char *utf8)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *fp = open_memstream(&buf, &len);
-    bool fine = fp != NULL && csv(fp, rep, true) == 0;
+    FILE *fp = tmpfile();
+    bool fine = fp != NULL && csv(fp, rep, true) == 0 && fflush(fp) == 0;
+    off_t size = fine ? ftello(fp) : -1;
+    int fd = size >= 0 ? dup(fileno(fp)) : -1;
     if (fp != NULL)
-        fine = fclose(fp) == 0 && fine;
-    if (fine)
-        file_reply(out, (const unsigned char *)buf, len,
-                   "text/csv; charset=utf-8", ascii, utf8);
+        fclose(fp);
+    if (fd >= 0)
+        file_reply(out, fd, (uint64_t)size, "text/csv; charset=utf-8", ascii,
+                   utf8);
     else
         refuse(out, 500, "internal", NULL, "无法生成文件",
                "the file could not be made");
-    free(buf);
 }
 
 /* A file written to a path by @write (XLSX, PFIF) in a directory of our
@@ -1754,30 +1751,21 @@ static void path_reply(struct api_res *out, json_t *rep,
     snprintf(path, sizeof path, "%s/report", dir);
     struct hz_err err = {0};
     int rv = write(path, rep, ctx, &err);
-    unsigned char *data = NULL;
-    size_t len = 0;
-    FILE *fp = rv == 0 ? fopen(path, "rb") : NULL;
-    if (fp != NULL && fseek(fp, 0, SEEK_END) == 0) {
-        long size = ftell(fp);
-        data = size >= 0 ? malloc((size_t)size + 1) : NULL;
-        if (data != NULL && fseek(fp, 0, SEEK_SET) == 0 &&
-            fread(data, 1, (size_t)size, fp) == (size_t)size)
-            len = (size_t)size;
-        else
-            rv = HZ_EIO;
-    } else if (rv == 0) {
-        rv = HZ_EIO;
+    int fd = rv == 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) != 0) {
+        close(fd);
+        fd = -1;
     }
-    if (fp != NULL)
-        fclose(fp);
+    /* Unlinked at once: the open descriptor keeps the bytes until the
+     * server has sent them. */
     remove(path);
     rmdir(dir);
-    if (rv == 0 && data != NULL)
-        file_reply(out, data, len, type, ascii, utf8);
+    if (fd >= 0)
+        file_reply(out, fd, (uint64_t)st.st_size, type, ascii, utf8);
     else
         refuse(out, 500, "internal", NULL, "无法生成文件",
                "the file could not be made");
-    free(data);
 }
 
 static int disaster_xlsx_fn(const char *path, json_t *rep, const void *ctx,
@@ -2750,6 +2738,8 @@ void api_handle(hz_node *n, const struct api_req *r, struct api_res *out)
     out->body = NULL;
     out->wrote = false;
     out->file = false;
+    out->fd = -1;
+    out->size = 0;
     char seg[SEG_MAX][SEG_LEN_MAX + 1];
     size_t ns = split(r->path, seg);
     bool get = strcmp(r->method, "GET") == 0;

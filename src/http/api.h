@@ -42,9 +42,13 @@ struct api_res {
     json_t *body; /* owned; json_decref */
     bool wrote;   /* a commit changed the node */
     /* A file to download (status 200; GET /api/reports/.../FORMAT): the
-     * body is {"type", "disposition", "base64"}, and the server sends the
-     * decoded bytes with that Content-Type and Content-Disposition. */
+     * body is {"type", "disposition"}, and the server sends the @size
+     * bytes of @fd (an unlinked temporary file, from its start) with that
+     * Content-Type and Content-Disposition, then closes @fd. The file is
+     * never held in memory. -1 when there is none. */
     bool file;
+    int fd;
+    uint64_t size;
 };
 
 /* Answer @r on @n into @out. Never fails itself: a refusal is a status

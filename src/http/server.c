@@ -47,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 #define SESSIONS_MAX 1024
@@ -902,29 +903,23 @@ static bool cache_put(struct http *h, const char *key, struct MHD_Response *r,
     return true;
 }
 
-/* A download (api_res.file): the bytes of @body's "base64" with its
- * "type" and "disposition"; @body is taken. */
-static enum MHD_Result send_file(struct MHD_Connection *c, json_t *body)
+/* A download (api_res.file): the bytes of @res's file, read by
+ * libmicrohttpd as it sends them (never whole in memory), with @res's
+ * body's "type" and "disposition"; the body and the file are taken. */
+static enum MHD_Result send_file(struct MHD_Connection *c, struct api_res *res)
 {
-    const char *b64 = json_string_value(json_object_get(body, "base64"));
+    json_t *body = res->body;
     const char *type = json_string_value(json_object_get(body, "type"));
     const char *disp = json_string_value(json_object_get(body, "disposition"));
-    size_t cap = b64 != NULL ? strlen(b64) / 4 * 3 + 3 : 0, len = 0;
-    unsigned char *bytes = b64 != NULL ? malloc(cap + 1) : NULL;
-    if (bytes == NULL || type == NULL || disp == NULL ||
-        sodium_base642bin(bytes, cap, b64, strlen(b64), NULL, &len, NULL,
-                          sodium_base64_VARIANT_ORIGINAL) != 0) {
-        free(bytes);
+    struct MHD_Response *r =
+        type != NULL && disp != NULL
+            ? MHD_create_response_from_fd64(res->size, res->fd)
+            : NULL;
+    if (r == NULL) {
+        close(res->fd);
         json_decref(body);
         return send_error(c, 500, "internal", "节点内部错误",
                           "the file could not be made");
-    }
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(len, bytes, MHD_RESPMEM_MUST_FREE);
-    if (r == NULL) {
-        free(bytes);
-        json_decref(body);
-        return MHD_NO;
     }
     common_headers(r);
     MHD_add_response_header(r, "Content-Type", type);
@@ -963,7 +958,7 @@ static enum MHD_Result answer(struct http *h, struct MHD_Connection *c,
         streams_wake(h);
     }
     if (res.file && res.status == MHD_HTTP_OK)
-        return send_file(c, res.body);
+        return send_file(c, &res);
     if (!shared || res.status != MHD_HTTP_OK)
         return send_json(c, res.status, res.body, NULL, 0);
     size_t len = 0;

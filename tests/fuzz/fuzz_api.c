@@ -60,6 +60,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define SITE "a0000000000000000000000000000001"
 #define WAREHOUSE "a0000000000000000000000000000002"
@@ -486,6 +487,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     json_decref(res.body);
+    FUZZ_CHECK(res.file == (res.fd >= 0));
+    if (res.fd >= 0)
+        close(res.fd);
     for (size_t i = 0; i < q.n; i++) {
         free(q.k[i]);
         free(q.v[i]);
