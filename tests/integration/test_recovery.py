@@ -136,6 +136,18 @@ def open_list_and_ages():
         T.check("5 open measures of 3 households" in text, text)
         T.check_eq(n.js("plan", "ls", "--open", "--at", str(at)), rep,
                    "--open is the default list")
+        # A household record removed (已移除) has no work left in the list;
+        # its plan still shows the measure.
+        d = household(n, "李四", "西村")
+        d1 = measure(n, d, "repair", D1)
+        n.put("households", "status=removed", id=d)
+        T.check_eq([x["measure"] for x in n.js("plan", "ls", "--village",
+                                               "西村", "--at",
+                                               str(at))["measures"]],
+                   [c1], "a removed household's measure is not listed")
+        T.check_eq([(x["measure"], x["open"])
+                    for x in n.js("plan", "show", d)["measures"]],
+                   [(d1, True)], "its plan still shows it")
 
 
 @cases.case

@@ -49,7 +49,7 @@
     MEASURES_BASE ", "                                                         \
     "op AS (SELECT ms.*, h.village, h.head_name, ?1 - ms.agreed AS age"        \
     " FROM ms JOIN e_households h ON h.id = ms.hid WHERE ms.open"              \
-    " AND (?2 IS NULL OR h.village = ?2)), "                                   \
+    " AND h.status IS NOT 'removed' AND (?2 IS NULL OR h.village = ?2)), "     \
     "oo AS (SELECT hid, max(age) AS oldest FROM op GROUP BY hid) "             \
     "SELECT op.id AS measure, op.hid AS household, op.head_name, op.village,"  \
     " op.kind, op.what, op.cadre, op.agreed, op.due, op.amount_fen,"           \
