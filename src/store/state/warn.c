@@ -66,8 +66,9 @@ static int add_totals(hz_node *n, const uint8_t *one, json_t *notices,
     return rv;
 }
 
-int warn_campaigns(hz_node *n, const struct hz_report_opts *o, json_t **out,
-                   struct hz_err *err)
+/* The notices (all, or o->id's), each with its totals when @totals. */
+static int read_notices(hz_node *n, const struct hz_report_opts *o,
+                        bool totals, json_t **out, struct hz_err *err)
 {
     *out = NULL;
     uint8_t id[HZ_ROW_LEN];
@@ -79,7 +80,7 @@ int warn_campaigns(hz_node *n, const struct hz_report_opts *o, json_t **out,
                           DB_ARGS(one ? DB_ROW(id) : DB_NULL), notices, err);
     if (rv == 0 && one && json_array_size(notices) == 0)
         rv = hz_err_set(err, HZ_ENOTFOUND, "no warning notice %s", o->id);
-    if (rv == 0)
+    if (rv == 0 && totals)
         rv = add_totals(n, one ? id : NULL, notices, err);
     if (rv != 0) {
         json_decref(notices);
@@ -87,6 +88,12 @@ int warn_campaigns(hz_node *n, const struct hz_report_opts *o, json_t **out,
     }
     *out = notices;
     return 0;
+}
+
+int warn_campaigns(hz_node *n, const struct hz_report_opts *o, json_t **out,
+                   struct hz_err *err)
+{
+    return read_notices(n, o, true, out, err);
 }
 
 /* One group of a campaign's sums (the totals, a village, a cadre). */
@@ -232,18 +239,18 @@ static int campaign_row(void *data, sqlite3_stmt *st, struct hz_err *err)
 int warn_campaign(hz_node *n, const struct hz_report_opts *o, json_t **out,
                   struct hz_err *err)
 {
-    json_t *notices = NULL;
+    json_t *found = NULL;
+    /* Its totals are summed below, with its households. */
     int rv = o->id != NULL
-                 ? warn_campaigns(n, o, &notices, err)
+                 ? read_notices(n, o, false, &found, err)
                  : hz_err_set(err, HZ_EINVAL, "a campaign names its notice");
     if (rv != 0)
         return rv;
     uint8_t id[HZ_ROW_LEN];
     bool ok = render_row_id(o->id, id);
     HZ_ASSERT(ok);
-    json_t *root = json_pack("{s:O}", "notice", json_array_get(notices, 0));
-    json_decref(notices);
-    json_object_del(json_object_get(root, "notice"), "totals");
+    json_t *root = json_pack("{s:O}", "notice", json_array_get(found, 0));
+    json_decref(found);
     struct campaign_pass c = {
         .o = o,
         .village = {.key = "village", .index = json_object()},
