@@ -16,11 +16,14 @@
  *   byte 0   bits 0-1 the method: GET, POST, PATCH, DELETE; when bits 4-7
  *            are all set, one the API does not take instead (PUT, HEAD,
  *            "post", "")
- *   byte 1   bits 0-2 the account (accounts[] below): admin, coordinator,
- *            site of a0..01, site of a0..02, site of a site the node does
- *            not hold, viewer, and two the account table never holds (a
- *            site account without a site, an unknown role), which must be
- *            refused like any other
+ *   byte 1   bits 0-3, modulo 10, the account (accounts[] below): admin,
+ *            coordinator, site of a0..01, site of a0..02, site of a site
+ *            the node does not hold, viewer, two the account table never
+ *            holds (a site account without a site, an unknown role),
+ *            which must be refused like any other, and health staff
+ *            (卫生人员: writes only visits, checks and disinfections,
+ *            the only role that reads health fields), of the node and of
+ *            a0..01
  *   then     path NUL query NUL body: the path as is when it starts with
  *            '/', else after "/api/"; the query as decoded pairs "k=v&k=v"
  *            (a piece without '=' has the value "", empty pieces are
@@ -79,7 +82,8 @@ static int64_t changes; /* sqlite3_total_changes64 at the fixture state */
 static char *restore_sql;
 static int echo;
 
-static const struct api_user accounts[8] = {
+#define ACCOUNTS 10
+static const struct api_user accounts[ACCOUNTS] = {
     {"测试管理员", "admin", ""},
     {"测试协调员", "coordinator", ""},
     {"测试安置点", "site", SITE},
@@ -88,6 +92,8 @@ static const struct api_user accounts[8] = {
     {"测试查看", "viewer", ""},
     {"测试无点", "site", ""},
     {"测试未知", "root", ""},
+    {"测试卫生员", "health", ""},
+    {"测试卫生点", "health", SITE},
 };
 
 /* ---- the fixture */
@@ -420,7 +426,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const char *const odd[] = {"PUT", "HEAD", "post", ""};
     const char *method =
         (data[0] & 0xf0) == 0xf0 ? odd[data[0] & 3] : methods[data[0] & 3];
-    const struct api_user *user = &accounts[data[1] & 7];
+    const struct api_user *user = &accounts[(data[1] & 15) % ACCOUNTS];
     const uint8_t *p = data + 2;
     size_t left = size - 2;
 
