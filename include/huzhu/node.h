@@ -258,7 +258,9 @@ struct hz_report_opts {
      * the array, all of it, or with @rows_limit > 0 at most @rows_limit
      * rows from row @rows_offset (0 the first): a page. Either way
      * "ledger_count" counts every row (proto/reports.md, "Donation
-     * disclosure"). */
+     * disclosure"). campaign: the same for its "households" (then an
+     * empty array), the rows its filters let through ("households_count"
+     * counts them). */
     int (*rows_fn)(void *data, const char *json, struct hz_err *err);
     void *rows_data;
     uint64_t rows_offset, rows_limit;

@@ -261,6 +261,15 @@ void cli_print_fields(const struct cli *c, const char *table, json_t *row,
  * in the interface's language; EXIT_OK or the failure printed. */
 int cli_csv_file(struct cli *c, const char *path,
                  int (*csv)(FILE *fp, json_t *rep, bool zh), json_t *rep);
+/* The same with @write of @data. */
+int cli_csv_write(struct cli *c, const char *path,
+                  int (*write)(FILE *fp, void *data, bool zh), void *data);
+/* @rep as one line of JSON with the rows of @x (a sheet_lines file, one
+ * JSON object a line) as its array @key, last, to @path or stdout; with
+ * @rep NULL the rows alone, as an array. Never holds the rows at once. */
+struct sheet_lines;
+int cli_json_lines(struct cli *c, json_t *rep, struct sheet_lines *x,
+                   const char *key, const char *path);
 
 int cmd_care_visit(struct cli *c, struct form *f);
 int cmd_care_due(struct cli *c, struct form *f);

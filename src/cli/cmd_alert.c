@@ -109,27 +109,65 @@ int cmd_alert_add(struct cli *c, struct form *f)
     return cli_put_row(c, f, "warning_notices", id, n, extra);
 }
 
-/* The campaign report of @id, or the exit code (printed). */
-static int campaign_of(struct cli *c, const char *id, json_t **rep)
+/* The campaign report of @id without its households, which go one at a
+ * time to @rows_fn (hz_report_opts.rows_fn: a township's 100,000 are
+ * never held at once), or the exit code (printed). */
+static int campaign_of(struct cli *c, const char *id,
+                       int (*rows_fn)(void *data, const char *json,
+                                      struct hz_err *err),
+                       void *rows_data, json_t **rep)
 {
     *rep = NULL;
     int rv =
         cli_must_exist(c, "warning_notices", id, "预警信息", "warning notice");
-    struct hz_report_opts o = {.id = id, .now = (int64_t)time(NULL)};
-    return rv == EXIT_OK ? cli_report(c, "campaign", &o, rep) : rv;
+    struct hz_report_opts o = {.id = id,
+                               .now = (int64_t)time(NULL),
+                               .rows_fn = rows_fn,
+                               .rows_data = rows_data};
+    rv = rv == EXIT_OK ? cli_report(c, "campaign", &o, rep) : rv;
+    if (rv == EXIT_OK)
+        json_object_del(*rep, "households");
+    return rv;
 }
 
-/* Write the campaign's households (of @rep) to the --csv and --xlsx
- * files that were given. */
-static int campaign_files(struct cli *c, struct form *f, json_t *rep)
+static int skip_row(void *data, const char *json, struct hz_err *err)
+{
+    (void)data;
+    (void)json;
+    (void)err;
+    return 0;
+}
+
+/* The households of a campaign in a temporary file, one JSON object a
+ * line; EXIT_OK or the failure printed. */
+static int lines_open(struct cli *c, struct sheet_lines *x)
+{
+    x->n = 0;
+    x->fp = tmpfile();
+    return x->fp != NULL ? EXIT_OK : cli_fail(c, HZ_EIO, NULL);
+}
+
+static int lines_csv(FILE *fp, void *data, bool zh)
+{
+    struct sheet_lines *x = data;
+    rewind(x->fp);
+    return sheet_campaign_csv_lines(fp, x->fp, zh);
+}
+
+/* Write the campaign's households (the lines of @x; the notice of @rep)
+ * to the --csv and --xlsx files that were given. */
+static int campaign_files(struct cli *c, struct form *f, json_t *rep,
+                          struct sheet_lines *x)
 {
     struct hz_err err = {0};
     const char *xlsx = form_get(f, "--xlsx");
-    if (xlsx != NULL && sheet_campaign_xlsx(xlsx, rep, &err) != 0)
-        return cli_fail(c, HZ_EIO, &err);
+    if (xlsx != NULL) {
+        rewind(x->fp);
+        if (sheet_campaign_xlsx_lines(xlsx, rep, x->fp, x->n, &err) != 0)
+            return cli_fail(c, HZ_EIO, &err);
+    }
     const char *csv = form_get(f, "--csv");
-    return csv != NULL ? cli_csv_file(c, csv, sheet_campaign_csv, rep)
-                       : EXIT_OK;
+    return csv != NULL ? cli_csv_write(c, csv, lines_csv, x) : EXIT_OK;
 }
 
 /* "已送达 R / 共 N 户，未送达 U 户(其中有弱势人员 V 户)" of @t. */
@@ -200,17 +238,20 @@ static void print_groups(const struct cli *c, json_t *rows, const char *key,
 
 int cmd_alert_show(struct cli *c, struct form *f)
 {
+    /* The households only for the files and --json. */
+    bool rows = c->json || form_get(f, "--csv") != NULL ||
+                form_get(f, "--xlsx") != NULL;
+    struct sheet_lines x = {0};
     json_t *rep = NULL;
-    int rv = campaign_of(c, form_get(f, "CAMPAIGN"), &rep);
+    int rv = rows ? lines_open(c, &x) : EXIT_OK;
     if (rv == EXIT_OK)
-        rv = campaign_files(c, f, rep);
-    if (rv != EXIT_OK) {
-        json_decref(rep);
-        return rv;
-    }
-    if (c->json) {
-        cli_print_json_obj(rep);
-    } else {
+        rv = campaign_of(c, form_get(f, "CAMPAIGN"),
+                         rows ? sheet_rows_add : skip_row, &x, &rep);
+    if (rv == EXIT_OK && rows)
+        rv = campaign_files(c, f, rep, &x);
+    if (rv == EXIT_OK && c->json) {
+        rv = cli_json_lines(c, rep, &x, "households", NULL);
+    } else if (rv == EXIT_OK) {
         static const char *const cols[] = {
             "headline",    "event",       "urgency", "severity",  "certainty",
             "description", "instruction", "source",  "sent",      "expires",
@@ -223,32 +264,64 @@ int cmd_alert_show(struct cli *c, struct form *f)
         print_groups(c, json_object_get(rep, "by_cadre"), "cadre", "包保责任人",
                      "cadre");
     }
+    if (x.fp != NULL)
+        fclose(x.fp);
     json_decref(rep);
-    return EXIT_OK;
+    return rv;
+}
+
+/* The rows of @from that are not reached (of @village when not NULL),
+ * to @to: one JSON object a line each. */
+struct unreached {
+    const char *village;
+    struct sheet_lines *to;
+    json_t *shown; /* for the table: the rows kept, or NULL */
+};
+
+/* Out of memory while filtering, said in @err. */
+static int no_memory(struct hz_err *err)
+{
+    err->code = HZ_ENOMEM;
+    snprintf(err->msg, sizeof err->msg, "campaign");
+    return HZ_ENOMEM;
+}
+
+static int keep_unreached(void *data, const char *json, struct hz_err *err)
+{
+    struct unreached *u = data;
+    json_t *h = json_loads(json, 0, NULL);
+    if (h == NULL)
+        return no_memory(err);
+    const char *v = json_string_value(json_object_get(h, "village"));
+    int rv = 0;
+    if (!json_is_true(json_object_get(h, "reached")) &&
+        (u->village == NULL || (v != NULL && strcmp(v, u->village) == 0))) {
+        rv = sheet_rows_add(u->to, json, err);
+        if (rv == 0 && u->shown != NULL && json_array_append(u->shown, h) != 0)
+            rv = no_memory(err);
+    }
+    json_decref(h);
+    return rv;
 }
 
 int cmd_alert_unreached(struct cli *c, struct form *f)
 {
+    struct sheet_lines x = {0};
+    /* The table is for a person (the unreached of a village or a
+     * township: read on a screen); --json and the files stream. */
+    bool table = !c->json;
+    struct unreached u = {.village = form_get(f, "--village"),
+                          .to = &x,
+                          .shown = table ? json_array() : NULL};
     json_t *rep = NULL;
-    int rv = campaign_of(c, form_get(f, "CAMPAIGN"), &rep);
-    if (rv != EXIT_OK)
-        return rv;
-    const char *village = form_get(f, "--village");
-    json_t *rows = json_array();
-    size_t i;
-    json_t *h;
-    json_array_foreach(json_object_get(rep, "households"), i, h)
-    {
-        const char *v = json_string_value(json_object_get(h, "village"));
-        if (json_is_true(json_object_get(h, "reached")) ||
-            (village != NULL && (v == NULL || strcmp(v, village) != 0)))
-            continue;
-        json_array_append(rows, h);
-    }
-    json_object_set(rep, "households", rows);
-    rv = campaign_files(c, f, rep);
-    if (rv == EXIT_OK && c->json) {
-        cli_print_json_obj(rows);
+    int rv = lines_open(c, &x);
+    if (rv == EXIT_OK)
+        rv = campaign_of(c, form_get(f, "CAMPAIGN"), keep_unreached, &u, &rep);
+    if (rv == EXIT_OK)
+        rv = campaign_files(c, f, rep, &x);
+    if (rv == EXIT_OK && !table) {
+        rewind(x.fp);
+        rv = cli_json_lines(c, NULL, &x, NULL, NULL);
     } else if (rv == EXIT_OK) {
         static const char *const cols[] = {
             "village",    "cadre", "head_name", "phone",
@@ -259,28 +332,32 @@ int cmd_alert_unreached(struct cli *c, struct form *f)
         static const char *const en[] = {"village",  "cadre",      "head",
                                          "phone",    "vulnerable", "tries",
                                          "household"};
-        cli_print_table(c, rows, cols, c->lang == LANG_ZH ? zh : en, NULL, 7);
+        cli_print_table(c, u.shown, cols, c->lang == LANG_ZH ? zh : en, NULL,
+                        7);
         printf(TR_FMT(c, "未送达 %zu 户(有弱势人员的在前)\n",
                       "%zu households not reached (vulnerable first)\n"),
-               json_array_size(rows));
+               json_array_size(u.shown));
     }
-    json_decref(rows);
+    if (x.fp != NULL)
+        fclose(x.fp);
+    json_decref(u.shown);
     json_decref(rep);
     return rv;
 }
 
-/* The household @hid's row in the campaign report @rep, or NULL. */
-static json_t *campaign_household(json_t *rep, const char *hid)
+/* Whether the campaign lists the household @hid (a rows_fn: the row's
+ * JSON, compact as the library writes it, names it by its key). */
+struct listed {
+    char key[HZ_ROW_HEX_LEN + 16];
+    bool found;
+};
+
+static int find_household(void *data, const char *json, struct hz_err *err)
 {
-    size_t i;
-    json_t *h;
-    json_array_foreach(json_object_get(rep, "households"), i, h)
-    {
-        const char *id = json_string_value(json_object_get(h, "household"));
-        if (id != NULL && strcmp(id, hid) == 0)
-            return h;
-    }
-    return NULL;
+    (void)err;
+    struct listed *l = data;
+    l->found = l->found || strstr(json, l->key) != NULL;
+    return 0;
 }
 
 int cmd_alert_deliver(struct cli *c, struct form *f)
@@ -288,16 +365,19 @@ int cmd_alert_deliver(struct cli *c, struct form *f)
     long long t = (long long)time(NULL);
     const char *hid = form_get(f, "HOUSEHOLD");
     json_t *rep = NULL;
+    struct listed l = {.found = false};
+    snprintf(l.key, sizeof l.key, "\"household\":\"%s\"",
+             hid != NULL ? hid : "");
     int rv = cli_when_opt(c, f, "--time", &t);
     if (rv == EXIT_OK)
-        rv = campaign_of(c, form_get(f, "CAMPAIGN"), &rep);
+        rv = campaign_of(c, form_get(f, "CAMPAIGN"), find_household, &l, &rep);
     /* The record a duplicate stands for is the one listed: the node's own
      * check (warn_check_delivery) decides; this says it first, in words. */
     json_t *row = rv == EXIT_OK ? cli_live_row(c, "households", hid, "住户",
                                                "household", &rv)
                                 : NULL;
     const char *merged = json_string_value(json_object_get(row, "merged_into"));
-    if (rv == EXIT_OK && merged == NULL && campaign_household(rep, hid) == NULL)
+    if (rv == EXIT_OK && merged == NULL && !l.found)
         rv = cli_refused(c, EXIT_INPUT, "该户不在此预警信息的区域内",
                          "the household is outside the warning's area");
     json_decref(row);

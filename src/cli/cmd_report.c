@@ -146,11 +146,11 @@ write_report(struct cli *c, enum report_format format, const char *path,
  * spliced into the JSON or read into the XLSX. */
 /* @rep as JSON with @key ("explain", "ledger"): the lines of @x, to
  * @path or stdout. */
-static int write_json_lines(struct cli *c, json_t *rep, struct sheet_lines *x,
-                            const char *key, const char *path)
+int cli_json_lines(struct cli *c, json_t *rep, struct sheet_lines *x,
+                   const char *key, const char *path)
 {
-    char *head = json_dumps(rep, JSON_COMPACT);
-    if (head == NULL)
+    char *head = rep != NULL ? json_dumps(rep, JSON_COMPACT) : NULL;
+    if (rep != NULL && head == NULL)
         return cli_fail(c, HZ_ENOMEM, NULL);
     char tmp[CLI_PATH_LEN_MAX + 8];
     FILE *fp = out_open(path, tmp, sizeof tmp);
@@ -158,9 +158,11 @@ static int write_json_lines(struct cli *c, json_t *rep, struct sheet_lines *x,
         free(head);
         return out_failed(c, path);
     }
-    size_t len = strlen(head); /* "{...}": the object, closed */
-    bool ok = len >= 2 && fwrite(head, 1, len - 1, fp) == len - 1 &&
-              fprintf(fp, "%s\"%s\":[", len > 2 ? "," : "", key) > 0;
+    size_t len = head != NULL ? strlen(head) : 0; /* "{...}": closed */
+    bool ok = head == NULL
+                  ? fputc('[', fp) != EOF
+                  : len >= 2 && fwrite(head, 1, len - 1, fp) == len - 1 &&
+                        fprintf(fp, "%s\"%s\":[", len > 2 ? "," : "", key) > 0;
     free(head);
     char *line = NULL;
     size_t cap = 0;
@@ -173,7 +175,7 @@ static int write_json_lines(struct cli *c, json_t *rep, struct sheet_lines *x,
              fwrite(line, 1, (size_t)got, fp) == (size_t)got;
     }
     free(line);
-    ok = ok && !ferror(x->fp) && fputs("]}\n", fp) != EOF;
+    ok = ok && !ferror(x->fp) && fputs(rep != NULL ? "]}\n" : "]\n", fp) != EOF;
     return out_close(c, fp, path, tmp, ok);
 }
 
@@ -350,7 +352,7 @@ int cmd_report_disaster(struct cli *c, struct form *f)
             json_object_set_new(rep, "submitted", json_string(id));
     }
     if (rv == EXIT_OK && json)
-        rv = x.fp != NULL ? write_json_lines(c, rep, &x, "explain", out)
+        rv = x.fp != NULL ? cli_json_lines(c, rep, &x, "explain", out)
                           : write_json(c, rep, out);
     else if (rv == EXIT_OK && format == FORMAT_CSV)
         rv = write_csv(c, out, rep, true, sheet_disaster_csv);
@@ -516,7 +518,7 @@ static int disclosure_out(struct cli *c, enum report_format format, json_t *rep,
 {
     rewind(x->fp);
     if (format == FORMAT_JSON)
-        return write_json_lines(c, rep, x, "ledger", out);
+        return cli_json_lines(c, rep, x, "ledger", out);
     if (format == FORMAT_XLSX) {
         struct hz_err err = {0};
         int rv = sheet_disclosure_xlsx(out, rep, x->fp, x->n, &err);

@@ -281,13 +281,13 @@ void cli_print_fields(const struct cli *c, const char *table, json_t *row,
     }
 }
 
-int cli_csv_file(struct cli *c, const char *path,
-                 int (*csv)(FILE *fp, json_t *rep, bool zh), json_t *rep)
+int cli_csv_write(struct cli *c, const char *path,
+                  int (*write)(FILE *fp, void *data, bool zh), void *data)
 {
     char tmp[CLI_PATH_LEN_MAX + 8];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *fp = fopen(tmp, "wb");
-    bool ok = fp != NULL && csv(fp, rep, c->lang == LANG_ZH) == 0;
+    bool ok = fp != NULL && write(fp, data, c->lang == LANG_ZH) == 0;
     ok = fp != NULL && fclose(fp) == 0 && ok && rename(tmp, path) == 0;
     if (ok)
         return EXIT_OK;
@@ -295,6 +295,13 @@ int cli_csv_file(struct cli *c, const char *path,
     snprintf(err.msg, sizeof err.msg, "%s: %s", path, strerror(errno));
     remove(tmp);
     return cli_fail(c, HZ_EIO, &err);
+}
+
+int cli_csv_file(struct cli *c, const char *path,
+                 int (*csv)(FILE *fp, json_t *rep, bool zh), json_t *rep)
+{
+    struct sheet_csv_of k = {csv, rep};
+    return cli_csv_write(c, path, sheet_csv_of_write, &k);
 }
 
 /* The report @name as at --at (default now), of @village when not

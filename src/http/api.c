@@ -1709,14 +1709,14 @@ static void file_reply(struct api_res *out, int fd, uint64_t size,
     out->size = size;
 }
 
-/* A CSV laid out by @csv (src/sheet/report_out.c) into an unlinked
- * temporary file, as the answer. */
-static void csv_reply(struct api_res *out, json_t *rep,
-                      int (*csv)(FILE *fp, json_t *rep, bool zh),
-                      const char *ascii, const char *utf8)
+/* A CSV written by @write of @data into an unlinked temporary file, as
+ * the answer. */
+static void csv_reply_with(struct api_res *out,
+                           int (*write)(FILE *fp, void *data, bool zh),
+                           void *data, const char *ascii, const char *utf8)
 {
     FILE *fp = tmpfile();
-    bool fine = fp != NULL && csv(fp, rep, true) == 0 && fflush(fp) == 0;
+    bool fine = fp != NULL && write(fp, data, true) == 0 && fflush(fp) == 0;
     off_t size = fine ? ftello(fp) : -1;
     int fd = size >= 0 ? dup(fileno(fp)) : -1;
     if (fp != NULL)
@@ -1727,6 +1727,24 @@ static void csv_reply(struct api_res *out, json_t *rep,
     else
         refuse(out, 500, "internal", NULL, "无法生成文件",
                "the file could not be made");
+}
+
+/* A CSV laid out by @csv (src/sheet/report_out.c) of @rep, as the
+ * answer. */
+static void csv_reply(struct api_res *out, json_t *rep,
+                      int (*csv)(FILE *fp, json_t *rep, bool zh),
+                      const char *ascii, const char *utf8)
+{
+    struct sheet_csv_of k = {csv, rep};
+    csv_reply_with(out, sheet_csv_of_write, &k, ascii, utf8);
+}
+
+/* The campaign's households from the lines of @data (a sheet_lines). */
+static int campaign_lines_csv(FILE *fp, void *data, bool zh)
+{
+    struct sheet_lines *x = data;
+    rewind(x->fp);
+    return sheet_campaign_csv_lines(fp, x->fp, zh);
 }
 
 /* A file written to a path by @write (XLSX, PFIF) in a directory of our
@@ -1920,19 +1938,36 @@ static void one_report(hz_node *n, const struct api_req *r, const char *name,
         o.village = village != NULL && village[0] != '\0' ? village : NULL;
         o.cadre = cadre != NULL && cadre[0] != '\0' ? cadre : NULL;
     }
+    /* A campaign's file: its households through a temporary file, never
+     * held at once (100,000 in a township). */
+    struct sheet_lines x = {0};
+    if (campaign && format != NULL) {
+        x.fp = tmpfile();
+        if (x.fp == NULL) {
+            refuse(out, 507, "storage", NULL, "无法写入临时文件",
+                   "cannot make a temporary file");
+            return;
+        }
+        o.rows_fn = sheet_rows_add;
+        o.rows_data = &x;
+    }
     json_t *rep = NULL;
-    if (!query_only(r,
-                    !campaign        ? one
-                    : format == NULL ? page
-                                     : file,
-                    out) ||
-        (campaign && format == NULL && !list_page(r, &o, out)) ||
-        !report_load(n, name, &o, &rep, out))
-        return;
-    if (format == NULL)
-        ok(out, 200, json_incref(rep));
-    else
-        csv_reply(out, rep, csv, ascii, utf8);
+    if (query_only(r,
+                   !campaign        ? one
+                   : format == NULL ? page
+                                    : file,
+                   out) &&
+        (!campaign || format != NULL || list_page(r, &o, out)) &&
+        report_load(n, name, &o, &rep, out)) {
+        if (format == NULL)
+            ok(out, 200, json_incref(rep));
+        else if (x.fp != NULL)
+            csv_reply_with(out, campaign_lines_csv, &x, ascii, utf8);
+        else
+            csv_reply(out, rep, csv, ascii, utf8);
+    }
+    if (x.fp != NULL)
+        fclose(x.fp);
     json_decref(rep);
 }
 

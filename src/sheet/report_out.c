@@ -229,30 +229,37 @@ static struct sheet_value number_v(json_t *v)
 
 /* The lists behind the figures, one line at a time: from the report's
  * "explain" array (@arr), or read from a file of JSON lines (@fp). */
-struct ex_src {
-    json_t *arr;
-    FILE *fp;
-    size_t i;
-    json_t *line; /* the current line, held until the next */
-};
+json_t *sheet_src_next(struct sheet_src *s)
+{
+    json_decref(s->cur);
+    s->cur = NULL;
+    if (s->fp != NULL) {
+        json_error_t je;
+        s->cur = json_loadf(s->fp, JSON_DISABLE_EOF_CHECK, &je);
+    } else {
+        s->cur = json_incref(json_array_get(s->arr, s->i));
+    }
+    s->i++;
+    if (!json_is_object(s->cur)) {
+        json_decref(s->cur);
+        s->cur = NULL;
+    }
+    return s->cur;
+}
+
+void sheet_src_done(struct sheet_src *s)
+{
+    json_decref(s->cur);
+    s->cur = NULL;
+}
 
 static int ex_row(void *data, struct sheet_value *r, struct hz_err *err)
 {
-    struct ex_src *x = data;
-    json_decref(x->line);
-    x->line = NULL;
-    if (x->fp != NULL) {
-        json_error_t je;
-        x->line = json_loadf(x->fp, JSON_DISABLE_EOF_CHECK, &je);
-    } else {
-        x->line = json_incref(json_array_get(x->arr, x->i));
-    }
-    x->i++;
-    if (!json_is_object(x->line))
+    json_t *row = sheet_src_next(data);
+    if (row == NULL)
         return hz_err_set(err, HZ_EIO,
                           "the list behind the figures ends"
                           " early");
-    json_t *row = x->line;
     r[0] = TEXT_V(
         explain_heading(json_string_value(json_object_get(row, "figure"))));
     r[1] = opt_text_v(json_object_get(row, "village"));
@@ -266,7 +273,7 @@ static int ex_row(void *data, struct sheet_value *r, struct hz_err *err)
 }
 
 static int disaster_xlsx(const char *path, json_t *rep, bool explain,
-                         struct ex_src *src, size_t ne, struct hz_err *err)
+                         struct sheet_src *src, size_t ne, struct hz_err *err)
 {
     json_t *rows = json_object_get(rep, "rows");
     json_t *fac = json_object_get(rep, "facilities");
@@ -377,10 +384,10 @@ static int disaster_xlsx(const char *path, json_t *rep, bool explain,
 int sheet_disaster_xlsx(const char *path, json_t *rep, struct hz_err *err)
 {
     json_t *ex = json_object_get(rep, "explain");
-    struct ex_src src = {.arr = ex};
+    struct sheet_src src = {.arr = ex};
     int rv =
         disaster_xlsx(path, rep, ex != NULL, &src, json_array_size(ex), err);
-    json_decref(src.line);
+    sheet_src_done(&src);
     return rv;
 }
 
@@ -395,6 +402,12 @@ int sheet_lines_add(void *data, const struct hz_explain_line *l,
     return 0;
 }
 
+int sheet_csv_of_write(FILE *fp, void *data, bool zh)
+{
+    const struct sheet_csv_of *k = data;
+    return k->csv(fp, k->rep, zh);
+}
+
 int sheet_rows_add(void *data, const char *json, struct hz_err *err)
 {
     struct hz_explain_line l = {.json = json};
@@ -404,9 +417,9 @@ int sheet_rows_add(void *data, const char *json, struct hz_err *err)
 int sheet_disaster_xlsx_lines(const char *path, json_t *rep, FILE *lines,
                               size_t n, struct hz_err *err)
 {
-    struct ex_src src = {.fp = lines};
+    struct sheet_src src = {.fp = lines};
     int rv = disaster_xlsx(path, rep, true, &src, n, err);
-    json_decref(src.line);
+    sheet_src_done(&src);
     return rv;
 }
 

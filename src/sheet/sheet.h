@@ -276,6 +276,26 @@ int sheet_lines_add(void *data, const struct hz_explain_line *l,
                     struct hz_err *err);
 /* The same for rows given as JSON text (hz_report_opts.rows_fn). */
 int sheet_rows_add(void *data, const char *json, struct hz_err *err);
+/* A report's CSV writer with its report, called as a writer of any data
+ * (sheet_csv_of_write's @data is a struct sheet_csv_of). */
+struct sheet_csv_of {
+    int (*csv)(FILE *fp, json_t *rep, bool zh);
+    json_t *rep;
+};
+int sheet_csv_of_write(FILE *fp, void *data, bool zh);
+/* Rows read one at a time: from the array @arr, or when @fp is set from
+ * the lines of @fp (a sheet_lines file, rewound); @cur holds the row
+ * sheet_src_next gave last, until the next call or sheet_src_done. */
+struct sheet_src {
+    json_t *arr;
+    FILE *fp;
+    size_t i;
+    json_t *cur;
+};
+/* The next row (an object), or NULL at the end or on a line that is no
+ * JSON object. */
+json_t *sheet_src_next(struct sheet_src *s);
+void sheet_src_done(struct sheet_src *s);
 /* The same with the lists behind the figures read from @lines, @n of
  * them, one JSON object a line (hz_explain_line's json), instead of
  * @rep's "explain" array: sheet 明细 written as they are read. */
@@ -329,6 +349,12 @@ int sheet_campaign_csv(FILE *fp, json_t *rep, bool zh);
  * headline (else its event) as a title, the Chinese headings, the
  * households. HZ_EIO or HZ_ENOMEM naming the cause. */
 int sheet_campaign_xlsx(const char *path, json_t *rep, struct hz_err *err);
+/* The same two with the households read from @lines (one JSON object a
+ * line, as hz_report_opts.rows_fn hands them; @n of them for the XLSX)
+ * instead of @rep's array: never held at once. */
+int sheet_campaign_csv_lines(FILE *fp, FILE *lines, bool zh);
+int sheet_campaign_xlsx_lines(const char *path, json_t *rep, FILE *lines,
+                              size_t n, struct hz_err *err);
 
 /* ---- donation_out.c: the donation disclosure (hz_node_report
  * "disclosure"; proto/reports.md, "Donation disclosure") */

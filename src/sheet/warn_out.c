@@ -63,56 +63,98 @@ static const char *const head_en[CAMPAIGN_COLS] = {
     "village", "grid",   "cadre", "head", "phone", "vulnerable persons",
     "state",   "method", "by",    "time", "tries", "household"};
 
-int sheet_campaign_csv(FILE *fp, json_t *rep, bool zh)
+/* The households of @src as CSV to @fp. */
+static int campaign_csv(FILE *fp, struct sheet_src *src, bool zh)
 {
     errno = 0;
     bool ok = fputs("\xEF\xBB\xBF", fp) != EOF &&
               sheet_csv_record(fp, zh ? head_zh : head_en, CAMPAIGN_COLS) == 0;
-    size_t i;
     json_t *h;
-    json_array_foreach(json_object_get(rep, "households"), i, h)
-    {
-        if (!ok)
-            break;
+    while (ok && (h = sheet_src_next(src)) != NULL) {
         const char *cells[CAMPAIGN_COLS];
         char buf[3][32];
         household_cells(h, zh, cells, buf);
         ok = sheet_csv_record(fp, cells, CAMPAIGN_COLS) == 0;
     }
+    sheet_src_done(src);
     return ok ? 0 : HZ_EIO;
 }
 
-int sheet_campaign_xlsx(const char *path, json_t *rep, struct hz_err *err)
+int sheet_campaign_csv(FILE *fp, json_t *rep, bool zh)
 {
-    json_t *hh = json_object_get(rep, "households");
-    size_t n = json_array_size(hh), rows = n + 2;
-    struct sheet_value *v = calloc(rows * CAMPAIGN_COLS, sizeof *v);
-    char(*buf)[3][32] = calloc(n + 1, sizeof *buf);
-    if (v == NULL || buf == NULL) {
-        free(v);
-        free(buf);
-        return hz_err_set(err, HZ_ENOMEM, "out of memory");
-    }
+    struct sheet_src src = {.arr = json_object_get(rep, "households")};
+    return campaign_csv(fp, &src, zh);
+}
+
+int sheet_campaign_csv_lines(FILE *fp, FILE *lines, bool zh)
+{
+    struct sheet_src src = {.fp = lines};
+    return campaign_csv(fp, &src, zh);
+}
+
+/* One household of the XLSX from the source (@data), as text cells. */
+struct xlsx_rows {
+    struct sheet_src *src;
+    char buf[3][32];
+};
+
+static int xlsx_row(void *data, struct sheet_value *v, struct hz_err *err)
+{
+    struct xlsx_rows *x = data;
+    json_t *h = sheet_src_next(x->src);
+    if (h == NULL)
+        return hz_err_set(err, HZ_EIO, "the households end early");
+    const char *cells[CAMPAIGN_COLS];
+    household_cells(h, true, cells, x->buf);
+    for (size_t k = 0; k < CAMPAIGN_COLS; k++)
+        v[k] = (struct sheet_value){.kind = SHEET_V_TEXT, .text = cells[k]};
+    return 0;
+}
+
+/* The title (the notice of @rep) and headings, then @n households of
+ * @src, written as they come. */
+static int campaign_xlsx(const char *path, json_t *rep, struct sheet_src *src,
+                         size_t n, struct hz_err *err)
+{
+    struct sheet_value v[2 * CAMPAIGN_COLS];
     json_t *notice = json_object_get(rep, "notice");
     const char *title = str(notice, "headline");
     v[0] = (struct sheet_value){
         .kind = SHEET_V_TEXT,
         .text = title[0] != '\0' ? title : str(notice, "event")};
+    for (size_t k = 1; k < CAMPAIGN_COLS; k++)
+        v[k] = (struct sheet_value){.kind = SHEET_V_EMPTY};
     for (size_t k = 0; k < CAMPAIGN_COLS; k++)
         v[CAMPAIGN_COLS + k] =
             (struct sheet_value){.kind = SHEET_V_TEXT, .text = head_zh[k]};
-    for (size_t i = 0; i < n; i++) {
-        const char *cells[CAMPAIGN_COLS];
-        household_cells(json_array_get(hh, i), true, cells, buf[i]);
-        for (size_t k = 0; k < CAMPAIGN_COLS; k++)
-            v[(i + 2) * CAMPAIGN_COLS + k] =
-                (struct sheet_value){.kind = SHEET_V_TEXT, .text = cells[k]};
-    }
     static const struct sheet_merge merge[] = {{0, 0, 0, CAMPAIGN_COLS - 1}};
-    struct sheet_out s = {"预警到户", rows, CAMPAIGN_COLS, v,   1, 1, merge,
-                          1,          0,    NULL,          NULL};
+    struct xlsx_rows x = {.src = src};
+    struct sheet_out s = {.name = "预警到户",
+                          .rows = 2,
+                          .cols = CAMPAIGN_COLS,
+                          .cells = v,
+                          .title_rows = 1,
+                          .head_rows = 1,
+                          .merges = merge,
+                          .n_merges = 1,
+                          .n_data = n,
+                          .row = xlsx_row,
+                          .row_data = &x};
     int rv = sheet_write_xlsx(path, &s, 1, err);
-    free(v);
-    free(buf);
+    sheet_src_done(src);
     return rv;
+}
+
+int sheet_campaign_xlsx(const char *path, json_t *rep, struct hz_err *err)
+{
+    json_t *hh = json_object_get(rep, "households");
+    struct sheet_src src = {.arr = hh};
+    return campaign_xlsx(path, rep, &src, json_array_size(hh), err);
+}
+
+int sheet_campaign_xlsx_lines(const char *path, json_t *rep, FILE *lines,
+                              size_t n, struct hz_err *err)
+{
+    struct sheet_src src = {.fp = lines};
+    return campaign_xlsx(path, rep, &src, n, err);
 }

@@ -67,8 +67,8 @@ static int add_totals(hz_node *n, const uint8_t *one, json_t *notices,
 }
 
 /* The notices (all, or o->id's), each with its totals when @totals. */
-static int read_notices(hz_node *n, const struct hz_report_opts *o,
-                        bool totals, json_t **out, struct hz_err *err)
+static int read_notices(hz_node *n, const struct hz_report_opts *o, bool totals,
+                        json_t **out, struct hz_err *err)
 {
     *out = NULL;
     uint8_t id[HZ_ROW_LEN];
@@ -230,8 +230,20 @@ static int campaign_row(void *data, sqlite3_stmt *st, struct hz_err *err)
         return 0;
     json_t *row = db_row_object(st);
     if (row == NULL ||
-        json_object_set_new(row, "reached", json_boolean(reached)) != 0 ||
-        json_array_append_new(c->households, row) != 0)
+        json_object_set_new(row, "reached", json_boolean(reached)) != 0) {
+        json_decref(row);
+        return hz_err_set(err, HZ_ENOMEM, "campaign");
+    }
+    if (o->rows_fn != NULL) {
+        char *text = json_dumps(row, JSON_COMPACT);
+        json_decref(row);
+        if (text == NULL)
+            return hz_err_set(err, HZ_ENOMEM, "campaign");
+        rv = o->rows_fn(o->rows_data, text, err);
+        free(text);
+        return rv;
+    }
+    if (json_array_append_new(c->households, row) != 0)
         return hz_err_set(err, HZ_ENOMEM, "campaign");
     return 0;
 }
