@@ -240,6 +240,11 @@ int cli_must_exist(struct cli *c, const char *table, const char *id,
  * @id when not NULL; print its id (or {"id"}). */
 int cli_put_row(struct cli *c, struct form *f, const char *table,
                 const char *id, size_t n, const struct hz_field *extra);
+/* The same with a refusal said by @refused (cli_fail's contract). */
+int cli_put_row_with(struct cli *c, struct form *f, const char *table,
+                     const char *id, size_t n, const struct hz_field *extra,
+                     int (*refused)(struct cli *c, int code,
+                                    const struct hz_err *err));
 /* The library's view @view as parsed JSON into *@rows, keeping only rows
  * whose @key is @id when @id is not NULL; or the exit code (printed). */
 int cli_view_rows(struct cli *c, const char *view, const char *key,

@@ -345,61 +345,50 @@ int cmd_alert_unreached(struct cli *c, struct form *f)
     return rv;
 }
 
-/* Whether the campaign lists the household @hid (a rows_fn: the row's
- * JSON, compact as the library writes it, names it by its key). */
-struct listed {
-    char key[HZ_ROW_HEX_LEN + 16];
-    bool found;
-};
-
-static int find_household(void *data, const char *json, struct hz_err *err)
+/* The node's own check of a delivery (warn_check_delivery) decides
+ * whether the household is in the campaign's area, through merges: its
+ * refusal said in words; any other as cli_fail says it. */
+static int delivery_refused(struct cli *c, int code, const struct hz_err *err)
 {
-    (void)err;
-    struct listed *l = data;
-    l->found = l->found || strstr(json, l->key) != NULL;
-    return 0;
+    if (code == HZ_EVALUE &&
+        strstr(err->msg, "not in the campaign's area") != NULL)
+        return cli_refused(c, EXIT_INPUT, "该户不在此预警信息的区域内",
+                           "the household is outside the warning's area");
+    return cli_fail(c, code, err);
 }
 
 int cmd_alert_deliver(struct cli *c, struct form *f)
 {
     long long t = (long long)time(NULL);
     const char *hid = form_get(f, "HOUSEHOLD");
-    json_t *rep = NULL;
-    struct listed l = {.found = false};
-    snprintf(l.key, sizeof l.key, "\"household\":\"%s\"",
-             hid != NULL ? hid : "");
     int rv = cli_when_opt(c, f, "--time", &t);
-    if (rv == EXIT_OK)
-        rv = campaign_of(c, form_get(f, "CAMPAIGN"), find_household, &l, &rep);
-    /* The record a duplicate stands for is the one listed: the node's own
-     * check (warn_check_delivery) decides; this says it first, in words. */
+    json_t *notice =
+        rv == EXIT_OK
+            ? cli_live_row(c, "warning_notices", form_get(f, "CAMPAIGN"),
+                           "预警信息", "warning notice", &rv)
+            : NULL;
     json_t *row = rv == EXIT_OK ? cli_live_row(c, "households", hid, "住户",
                                                "household", &rv)
                                 : NULL;
-    const char *merged = json_string_value(json_object_get(row, "merged_into"));
-    if (rv == EXIT_OK && merged == NULL && !l.found)
-        rv = cli_refused(c, EXIT_INPUT, "该户不在此预警信息的区域内",
-                         "the household is outside the warning's area");
     json_decref(row);
     if (rv != EXIT_OK) {
-        json_decref(rep);
+        json_decref(notice);
         return rv;
     }
-    json_t *notice = json_object_get(rep, "notice");
     const char *text = json_string_value(json_object_get(notice, "headline"));
     if (text == NULL)
         text = json_string_value(json_object_get(notice, "event"));
     char at[24], what[512];
     snprintf(at, sizeof at, "%lld", t);
     snprintf(what, sizeof what, "%s", text != NULL ? text : "预警");
+    json_decref(notice);
     struct hz_field cols[4] = {
         {"time", at},
         {"notice", what},
         {"reached", form_get(f, "--not-reached") != NULL ? "false" : "true"},
     };
-    rv = cli_put_row(c, f, "warnings", form_get(f, "--id"), 3, cols);
-    json_decref(rep);
-    return rv;
+    return cli_put_row_with(c, f, "warnings", form_get(f, "--id"), 3, cols,
+                            delivery_refused);
 }
 
 /* ---- import of a CAP 1.2 alert */

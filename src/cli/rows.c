@@ -148,6 +148,14 @@ int cli_must_exist(struct cli *c, const char *table, const char *id,
 int cli_put_row(struct cli *c, struct form *f, const char *table,
                 const char *id, size_t n, const struct hz_field *extra)
 {
+    return cli_put_row_with(c, f, table, id, n, extra, cli_fail);
+}
+
+int cli_put_row_with(struct cli *c, struct form *f, const char *table,
+                     const char *id, size_t n, const struct hz_field *extra,
+                     int (*refused)(struct cli *c, int code,
+                                    const struct hz_err *err))
+{
     int rv = form_fields(c, f, n, extra);
     if (rv != EXIT_OK)
         return rv;
@@ -157,15 +165,13 @@ int cli_put_row(struct cli *c, struct form *f, const char *table,
     int code = hz_batch_open(c->node, &b, &err);
     if (code == 0)
         code = hz_batch_put(b, table, id, f->n_f, f->f, row, &err);
-    if (code != 0) {
-        hz_batch_close(b);
-        return cli_fail(c, code, &err);
-    }
-    rv = cli_commit(c, b);
+    if (code == 0)
+        code = hz_node_commit(c->node, b, NULL, &err);
     hz_batch_close(b);
-    if (rv == EXIT_OK)
-        printf(c->json ? "{\"id\":\"%s\"}\n" : "%s\n", row);
-    return rv;
+    if (code != 0)
+        return refused(c, code, &err);
+    printf(c->json ? "{\"id\":\"%s\"}\n" : "%s\n", row);
+    return EXIT_OK;
 }
 
 /* The library's view @view as parsed JSON into *@rows, keeping only rows
