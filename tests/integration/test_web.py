@@ -1072,6 +1072,12 @@ def writes_of_the_web_and_events_without_reload():
                                      % (view, s1))
                 T.check(st == 200 and all(x["site"] == s1 for x in js),
                         "%s for one site: that site's rows only" % view)
+            st, every, _, _ = a.req("GET", "/api/views/vulnerable")
+            st, js, _, _ = a.req("GET", "/api/views/vulnerable?site=" + s1)
+            here = [x for x in every if x["site"] == s1]
+            T.check(here != [] and js == here,
+                    "the vulnerable persons at one site: those of the whole"
+                    " list whose latest open stay is there (%d)" % len(here))
             st, _, _, _ = a.req("POST", "/api/checkout",
                                 {"persons": [pids[2]]})
             T.check_eq(st, 201, "one checks out")

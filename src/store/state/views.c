@@ -254,7 +254,12 @@ static const struct view views[] = {
      " max(coalesce(x.left_behind, 0)) AS left_behind,"
      " max(coalesce(x.pregnant, 0)) AS pregnant, max(coalesce(x.chronic, 0))"
      " AS chronic FROM e_persons x JOIN p_end pe ON pe.start = x.id"
-     " GROUP BY pe.rep) "
+     " GROUP BY pe.rep), "
+     /* The persons whose latest open stay is at site ?1: one list, read
+      * once, not a scan of the stays per person. */
+     "at AS (SELECT who FROM (SELECT who, site, row_number() OVER"
+     " (PARTITION BY who ORDER BY time DESC, id DESC) AS k FROM open)"
+     " WHERE k = 1 AND site = ?1) "
      "SELECT p.id AS person, p.name AS name, p.household AS household,"
      " p.birth_year AS birth_year, v.elderly_mobility AS elderly_mobility,"
      " v.disabled AS disabled, v.no_caretaker AS no_caretaker,"
@@ -266,9 +271,8 @@ static const struct view views[] = {
      "site_name FROM"
      " e_persons p JOIN vp v ON v.id = p.id WHERE (v.elderly_mobility = 1 OR"
      " v.disabled = 1 OR v.no_caretaker = 1 OR v.left_behind = 1 OR"
-     " v.pregnant = 1 OR v.chronic = 1) AND (?1 IS NULL OR (SELECT site FROM"
-     " open WHERE open.who = p.id ORDER BY time DESC, id DESC LIMIT 1) ="
-     " ?1) ORDER BY p.name, p.id",
+     " v.pregnant = 1 OR v.chronic = 1) AND (?1 IS NULL OR p.id IN (SELECT"
+     " who FROM at)) ORDER BY p.name, p.id",
      true, NULL},
     {"unaccounted", UNACCOUNTED_BASE, false, UNACCOUNTED_ROWS},
     /* The households not accounted for, with their reason, cadre and
