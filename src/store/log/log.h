@@ -120,6 +120,11 @@ int log_holds_bytes(struct hz_node *n, const uint8_t *id, const uint8_t *buf,
 /* Is an entry with this id in the log or among fork evidence? */
 int log_holds(struct hz_node *n, const uint8_t *id, bool *found,
               struct hz_err *err);
+/* Is an entry with this id among fork evidence? */
+int log_holds_fork(struct hz_node *n, const uint8_t *id, bool *found,
+                   struct hz_err *err);
+/* Forget the entry log_append stored last (the transaction ends). */
+void log_forget_last(struct hz_node *n);
 /* The highest seq of @author in the log (0 when none). */
 int log_top(struct hz_node *n, const uint8_t *author, uint64_t *seq,
             struct hz_err *err);
