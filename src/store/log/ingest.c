@@ -311,20 +311,21 @@ static int place(struct hz_node *n, const struct entry *e, const uint8_t *buf,
 {
     /* An entry past its author's top cannot be in the log (its id is a
      * hash of its author and seq among its bytes): only fork evidence
-     * may hold it. The top is nearly always the entry appended just
-     * before (log_top): one lookup instead of two an entry. */
-    uint64_t top;
-    bool found;
-    int rv = log_top(n, e->author, &top, err);
-    if (rv == 0)
-        rv = e->seq > top ? log_holds_fork(n, e->id, &found, err)
-                          : log_holds(n, e->id, &found, err);
+     * may hold it. In an import the top is nearly always known, the
+     * entry appended just before (log_top_known): one lookup instead of
+     * three an entry. */
+    uint64_t top = 0;
+    bool known = log_top_known(n, e->author, &top), found;
+    int rv = known && e->seq > top ? log_holds_fork(n, e->id, &found, err)
+                                   : log_holds(n, e->id, &found, err);
     if (rv != 0)
         return rv;
     if (found) {
         *res = INGEST_DUPLICATE;
         return 0;
     }
+    if (!known && (rv = log_top(n, e->author, &top, err)) != 0)
+        return rv;
     if (!n->writing_own && memcmp(e->author, n->id.pk, HZ_KEY_LEN) == 0) {
         /* Our key signed an entry we did not write: a cloned SD card or
          * a restored backup (DECISIONS 13). Keep it as evidence and stop

@@ -312,20 +312,22 @@ static int top_stored(struct hz_node *n, const uint8_t *author, uint64_t *seq,
     return rv;
 }
 
-int log_top(struct hz_node *n, const uint8_t *author, uint64_t *seq,
-            struct hz_err *err)
+bool log_top_known(struct hz_node *n, const uint8_t *author, uint64_t *seq)
 {
     if (!last_of(n, author))
-        return top_stored(n, author, seq, err);
+        return false;
     *seq = n->log_last.seq;
 #ifdef HZ_DEBUG_CHECKS
     uint64_t stored = 0;
-    int rv = top_stored(n, author, &stored, err);
-    HZ_ASSERT(rv != 0 || stored == *seq);
-    return rv;
-#else
-    return 0;
+    HZ_ASSERT(top_stored(n, author, &stored, NULL) != 0 || stored == *seq);
 #endif
+    return true;
+}
+
+int log_top(struct hz_node *n, const uint8_t *author, uint64_t *seq,
+            struct hz_err *err)
+{
+    return log_top_known(n, author, seq) ? 0 : top_stored(n, author, seq, err);
 }
 
 static int id_stored(struct hz_node *n, const uint8_t *author, uint64_t seq,

@@ -128,6 +128,9 @@ void log_forget_last(struct hz_node *n);
 /* The highest seq of @author in the log (0 when none). */
 int log_top(struct hz_node *n, const uint8_t *author, uint64_t *seq,
             struct hz_err *err);
+/* The same when the transaction knows it without asking the database
+ * (its last append was @author's); false otherwise. */
+bool log_top_known(struct hz_node *n, const uint8_t *author, uint64_t *seq);
 /* The id of @author's entry at @seq; *@found false when none. */
 int log_id_at(struct hz_node *n, const uint8_t *author, uint64_t seq,
               uint8_t *id, bool *found, struct hz_err *err);
