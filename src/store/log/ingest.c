@@ -398,11 +398,21 @@ static int drain_pending(struct hz_node *n, const uint8_t *author,
 int ingest_held(struct hz_node *n, const struct entry *e, const uint8_t *buf,
                 size_t len, bool *held, struct hz_err *err)
 {
+    return ingest_held_above(n, e, buf, len, UINT64_MAX, held, err);
+}
+
+int ingest_held_above(struct hz_node *n, const struct entry *e,
+                      const uint8_t *buf, size_t len, uint64_t top, bool *held,
+                      struct hz_err *err)
+{
     if (memcmp(e->network, n->network, HZ_NET_LEN) != 0)
         return hz_err_set(err, HZ_ENETWORK, "entry");
     /* An entry already held with these very bytes was verified when it
-     * was stored: recognised by its id, it costs no signature check. */
-    return log_holds_bytes(n, e->id, buf, len, held, err);
+     * was stored: recognised by its id, it costs no signature check. One
+     * past its author's top is not in the log (its id hashes its author
+     * and seq, as in place). */
+    return e->seq > top ? log_holds_fork_bytes(n, e->id, buf, len, held, err)
+                        : log_holds_bytes(n, e->id, buf, len, held, err);
 }
 
 int ingest_check(struct hz_node *n, const struct entry *e, const uint8_t *buf,

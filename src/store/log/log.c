@@ -269,6 +269,19 @@ int log_holds_fork(struct hz_node *n, const uint8_t *id, bool *found,
                   DB_ARGS(DB_HASH(id)), &one, found, err);
 }
 
+int log_holds_fork_bytes(struct hz_node *n, const uint8_t *id,
+                         const uint8_t *buf, size_t len, bool *held,
+                         struct hz_err *err)
+{
+    int64_t same = 0;
+    bool found;
+    int rv =
+        db_int(&n->db, "SELECT bytes = ?2 FROM forks WHERE id = ?1",
+               DB_ARGS(DB_HASH(id), DB_BLOB(buf, len)), &same, &found, err);
+    *held = rv == 0 && found && same;
+    return rv;
+}
+
 int log_holds_bytes(struct hz_node *n, const uint8_t *id, const uint8_t *buf,
                     size_t len, bool *held, struct hz_err *err)
 {

@@ -117,6 +117,10 @@ int log_authors(struct hz_node *n, uint8_t (**keys)[HZ_KEY_LEN], size_t *count,
  * these bytes? */
 int log_holds_bytes(struct hz_node *n, const uint8_t *id, const uint8_t *buf,
                     size_t len, bool *held, struct hz_err *err);
+/* The same of the fork evidence alone. */
+int log_holds_fork_bytes(struct hz_node *n, const uint8_t *id,
+                         const uint8_t *buf, size_t len, bool *held,
+                         struct hz_err *err);
 /* Is an entry with this id in the log or among fork evidence? */
 int log_holds(struct hz_node *n, const uint8_t *id, bool *found,
               struct hz_err *err);
@@ -315,6 +319,12 @@ int ingest_check(struct hz_node *n, const struct entry *e, const uint8_t *buf,
  * (entry_verify; pass 1 of an import does it on several threads). */
 int ingest_held(struct hz_node *n, const struct entry *e, const uint8_t *buf,
                 size_t len, bool *held, struct hz_err *err);
+/* The same knowing its author's top in the log, @top (log_top, in the
+ * caller's transaction): an entry past it is looked for among the fork
+ * evidence only. */
+int ingest_held_above(struct hz_node *n, const struct entry *e,
+                      const uint8_t *buf, size_t len, uint64_t top, bool *held,
+                      struct hz_err *err);
 /* Store and judge an entry that passed ingest_check (in this call or in
  * pass 1 of an import): its signature is never checked again. */
 int ingest_checked(struct hz_node *n, const struct entry *e, const uint8_t *buf,
