@@ -187,20 +187,16 @@ int events_insert(struct hz_node *n, const struct entry *e, int64_t at,
     }
     if (rv != 0)
         return rv;
-    /* The only source of this event row so far: write it from the op;
-     * no row is there (one is exactly while a source is). */
+    /* A new source: the only one of this event row unless the row is
+     * there (one is exactly while a source is), so write it from the op
+     * unless it is; else the lowest source decides. */
     if (db_changes(&n->db) == 1) {
-        int64_t sources;
-        rv = db_int(&n->db,
-                    "SELECT count(*) FROM evsrc WHERE tbl = ?1 AND row = ?2",
-                    DB_ARGS(DB_INT(tbl), DB_ROW(o->row)), &sources, NULL, err);
-        if (rv != 0)
+        struct value vals[HZ_FIELDS_MAX];
+        bool put = false;
+        op_values(o, vals);
+        rv = rows_insert_event(n, o->table, o->row, e->id, vals, &put, err);
+        if (rv != 0 || put)
             return rv;
-        if (sources == 1) {
-            struct value vals[HZ_FIELDS_MAX];
-            op_values(o, vals);
-            return rows_insert_event(n, o->table, o->row, e->id, vals, err);
-        }
     }
     return refresh_event(n, o->table, o->row, at, o, err);
 }

@@ -37,7 +37,7 @@ enum row_sql {
     SQL_SET_DELETED_CHG, /* ?2: deleted, ?3: the number */
     SQL_STATE,
     SQL_WHOLE,     /* an entity row inserted, or an event row put, whole */
-    SQL_WHOLE_NEW, /* an event row inserted whole where none is */
+    SQL_WHOLE_NEW, /* an event row inserted whole unless one is there */
     SQL_FIXED
 };
 
@@ -107,12 +107,14 @@ static int table_sql_build(const struct table_def *t, struct rows_sql *q,
                       sizeof sql);
     if ((q->fixed[SQL_WHOLE] = sql_dup(sql, err)) == NULL)
         return HZ_ENOMEM;
-    /* A plain INSERT where no row can be: with OR REPLACE, which may
+    /* An event row's first source inserts it unless the row is there
+     * (another source's) with OR IGNORE: with OR REPLACE, which may
      * delete rows, SQLite journals the statement apart (26-39 us an
-     * event row in an import's profile, 6-9 us plain: BENCHMARKS.md,
+     * event row in an import's profile, 6-9 us without: BENCHMARKS.md,
      * "The import's own work"). */
     if (!entity)
-        whole_row_sql(t, "INSERT", "rowid", "eid", "?", sql, sizeof sql);
+        whole_row_sql(t, "INSERT OR IGNORE", "rowid", "eid", "?", sql,
+                      sizeof sql);
     if ((q->fixed[SQL_WHOLE_NEW] = sql_dup(sql, err)) == NULL)
         return HZ_ENOMEM;
     q->set_col = calloc(t->n_cols, sizeof *q->set_col);
@@ -425,10 +427,12 @@ int rows_put_event(struct hz_node *n, const struct table_def *t,
 
 int rows_insert_event(struct hz_node *n, const struct table_def *t,
                       const uint8_t *row, const uint8_t *eid,
-                      const struct value *vals, struct hz_err *err)
+                      const struct value *vals, bool *put, struct hz_err *err)
 {
     HZ_ASSERT(t->kind == TABLE_EVENT);
-    return put_whole(n, t, SQL_WHOLE_NEW, row, eid, vals, err);
+    int rv = put_whole(n, t, SQL_WHOLE_NEW, row, eid, vals, err);
+    *put = rv == 0 && db_changes(&n->db) == 1;
+    return rv;
 }
 
 int rows_state(struct hz_node *n, const struct table_def *t, const uint8_t *row,
