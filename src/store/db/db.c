@@ -368,18 +368,21 @@ int db_column_fixed(sqlite3_stmt *st, int col, void *out, size_t len,
 int db_begin(struct db *d, struct hz_err *err)
 {
     HZ_ASSERT(!db_in_txn(d));
+    d->interned.held = false;
     return db_exec(d, "BEGIN IMMEDIATE", err);
 }
 
 int db_begin_read(struct db *d, struct hz_err *err)
 {
     HZ_ASSERT(!db_in_txn(d));
+    d->interned.held = false;
     return db_exec(d, "BEGIN", err);
 }
 
 int db_commit(struct db *d, struct hz_err *err)
 {
     HZ_ASSERT(db_in_txn(d));
+    d->interned.held = false;
     int rv = db_exec(d, "COMMIT", err);
     /* Test hook for deterministic crash points (DECISIONS 22): the
      * process dies right after its Nth commit, before it can say so. */
@@ -390,6 +393,7 @@ int db_commit(struct db *d, struct hz_err *err)
 
 void db_rollback(struct db *d)
 {
+    d->interned.held = false;
     if (db_in_txn(d))
         sqlite3_exec(d->conn, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -1143,16 +1147,28 @@ int db_setup_memory(struct db *d, const struct schema *schema,
 int db_intern_key(struct db *d, const uint8_t *key, int64_t *k,
                   struct hz_err *err)
 {
-    /* Every entry stored asks (log.author): an author is nearly always
-     * known already, so look first. */
+    /* Every entry stored asks (log.author), and each of its writes: an
+     * author is nearly always the one asked last, or known already, so
+     * look first. Held for one transaction (names loses no row, but a
+     * rollback takes back one entered in it). */
+    if (d->interned.held && db_in_txn(d) &&
+        memcmp(d->interned.key, key, HZ_KEY_LEN) == 0) {
+        *k = d->interned.k;
+        return 0;
+    }
     bool found = false;
     int rv = db_int(d, "SELECT k FROM names WHERE name = ?1",
                     DB_ARGS(DB_KEY(key)), k, &found, err);
-    if (rv != 0 || found)
-        return rv;
-    rv = db_run(d, "INSERT INTO names(name) VALUES(?1)", DB_ARGS(DB_KEY(key)),
-                err);
-    *k = rv == 0 ? db_last_rowid(d) : 0;
+    if (rv == 0 && !found) {
+        rv = db_run(d, "INSERT INTO names(name) VALUES(?1)",
+                    DB_ARGS(DB_KEY(key)), err);
+        *k = rv == 0 ? db_last_rowid(d) : 0;
+    }
+    d->interned.held = rv == 0 && db_in_txn(d);
+    if (d->interned.held) {
+        d->interned.k = *k;
+        memcpy(d->interned.key, key, HZ_KEY_LEN);
+    }
     return rv;
 }
 

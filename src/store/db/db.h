@@ -63,6 +63,13 @@ struct db {
     bool readonly; /* opened with HZ_OPEN_READONLY */
     int format;    /* as read by db_format or set by db_set_format */
     unsigned long kill_at_commit; /* test hook: HUZHU_TEST_KILL_AT_COMMIT */
+    /* The key db_intern_key gave last in the current transaction: an
+     * import asks the same author's twice an entry. */
+    struct {
+        bool held;
+        int64_t k;
+        uint8_t key[HZ_KEY_LEN];
+    } interned;
 };
 
 /* ---- connection */

@@ -377,6 +377,11 @@ struct chunk {
     struct entry e[CHUNK_ENTRIES];
     bool held[CHUNK_ENTRIES];
     int rv[CHUNK_ENTRIES];
+    /* The last author's top in the log, in the chunk's read transaction:
+     * one question a chunk and author, not a lookup by id an entry. */
+    bool top_known;
+    uint64_t top;
+    uint8_t top_author[HZ_KEY_LEN];
 };
 
 /* One thread's share of a chunk: entries from, from + step, ... Each
@@ -458,11 +463,20 @@ static int take_entry(hz_node *n, struct chunk *c, const struct reader *r,
     uint8_t *p = c->buf + c->used;
     memcpy(p, r->buf, r->len);
     size_t i = c->count;
+    const struct entry *e = &c->e[i];
     int rv = entry_decode(&c->e[i], p, r->len, err);
-    if (rv == 0 && !db_in_txn(&n->db))
+    if (rv == 0 && !db_in_txn(&n->db)) {
         rv = txn_begin_read(n, err);
+        c->top_known = false;
+    }
+    if (rv == 0 &&
+        (!c->top_known || memcmp(c->top_author, e->author, HZ_KEY_LEN) != 0)) {
+        rv = log_top(n, e->author, &c->top, err);
+        c->top_known = rv == 0;
+        memcpy(c->top_author, e->author, HZ_KEY_LEN);
+    }
     if (rv == 0)
-        rv = ingest_held(n, &c->e[i], p, r->len, &c->held[i], err);
+        rv = ingest_held_above(n, e, p, r->len, c->top, &c->held[i], err);
     if (rv != 0) {
         hz_err_wrap(err, "bundle entry %llu",
                     (unsigned long long)(c->first + i + 1));

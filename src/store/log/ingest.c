@@ -309,17 +309,22 @@ static int hold_pending(struct hz_node *n, const struct entry *e,
 static int place(struct hz_node *n, const struct entry *e, const uint8_t *buf,
                  size_t len, enum ingest_result *res, struct hz_err *err)
 {
-    bool found;
-    int rv = log_holds(n, e->id, &found, err);
+    /* An entry past its author's top cannot be in the log (its id is a
+     * hash of its author and seq among its bytes): only fork evidence
+     * may hold it. In an import the top is nearly always known, the
+     * entry appended just before (log_top_known): one lookup instead of
+     * three an entry. */
+    uint64_t top = 0;
+    bool known = log_top_known(n, e->author, &top), found;
+    int rv = known && e->seq > top ? log_holds_fork(n, e->id, &found, err)
+                                   : log_holds(n, e->id, &found, err);
     if (rv != 0)
         return rv;
     if (found) {
         *res = INGEST_DUPLICATE;
         return 0;
     }
-    uint64_t top;
-    rv = log_top(n, e->author, &top, err);
-    if (rv != 0)
+    if (!known && (rv = log_top(n, e->author, &top, err)) != 0)
         return rv;
     if (!n->writing_own && memcmp(e->author, n->id.pk, HZ_KEY_LEN) == 0) {
         /* Our key signed an entry we did not write: a cloned SD card or
@@ -393,11 +398,21 @@ static int drain_pending(struct hz_node *n, const uint8_t *author,
 int ingest_held(struct hz_node *n, const struct entry *e, const uint8_t *buf,
                 size_t len, bool *held, struct hz_err *err)
 {
+    return ingest_held_above(n, e, buf, len, UINT64_MAX, held, err);
+}
+
+int ingest_held_above(struct hz_node *n, const struct entry *e,
+                      const uint8_t *buf, size_t len, uint64_t top, bool *held,
+                      struct hz_err *err)
+{
     if (memcmp(e->network, n->network, HZ_NET_LEN) != 0)
         return hz_err_set(err, HZ_ENETWORK, "entry");
     /* An entry already held with these very bytes was verified when it
-     * was stored: recognised by its id, it costs no signature check. */
-    return log_holds_bytes(n, e->id, buf, len, held, err);
+     * was stored: recognised by its id, it costs no signature check. One
+     * past its author's top is not in the log (its id hashes its author
+     * and seq, as in place). */
+    return e->seq > top ? log_holds_fork_bytes(n, e->id, buf, len, held, err)
+                        : log_holds_bytes(n, e->id, buf, len, held, err);
 }
 
 int ingest_check(struct hz_node *n, const struct entry *e, const uint8_t *buf,

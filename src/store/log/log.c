@@ -258,9 +258,27 @@ int log_holds(struct hz_node *n, const uint8_t *id, bool *found,
     int64_t one;
     int rv = db_int(&n->db, "SELECT 1 FROM log WHERE id = ?1",
                     DB_ARGS(DB_HASH(id)), &one, found, err);
-    if (rv == 0 && !*found)
-        rv = db_int(&n->db, "SELECT 1 FROM forks WHERE id = ?1",
-                    DB_ARGS(DB_HASH(id)), &one, found, err);
+    return rv != 0 || *found ? rv : log_holds_fork(n, id, found, err);
+}
+
+int log_holds_fork(struct hz_node *n, const uint8_t *id, bool *found,
+                   struct hz_err *err)
+{
+    int64_t one;
+    return db_int(&n->db, "SELECT 1 FROM forks WHERE id = ?1",
+                  DB_ARGS(DB_HASH(id)), &one, found, err);
+}
+
+int log_holds_fork_bytes(struct hz_node *n, const uint8_t *id,
+                         const uint8_t *buf, size_t len, bool *held,
+                         struct hz_err *err)
+{
+    int64_t same = 0;
+    bool found;
+    int rv =
+        db_int(&n->db, "SELECT bytes = ?2 FROM forks WHERE id = ?1",
+               DB_ARGS(DB_HASH(id), DB_BLOB(buf, len)), &same, &found, err);
+    *held = rv == 0 && found && same;
     return rv;
 }
 
@@ -278,8 +296,27 @@ int log_holds_bytes(struct hz_node *n, const uint8_t *id, const uint8_t *buf,
     return rv;
 }
 
-int log_top(struct hz_node *n, const uint8_t *author, uint64_t *seq,
-            struct hz_err *err)
+/* ---- the last link appended: an import asks each entry's author's top
+ * and the id there, its fork point and whether anything is pending
+ * (place, append, drain_pending: six queries an entry), and the answers
+ * are nearly always those of the entry appended just before. Held for
+ * one transaction (n->log_last); the log gains entries only by
+ * log_append and loses them only by log_drop_top and log_archive, fork
+ * evidence and pending entries change only here too. */
+
+void log_forget_last(struct hz_node *n)
+{
+    memset(&n->log_last, 0, sizeof n->log_last);
+}
+
+static bool last_of(const struct hz_node *n, const uint8_t *author)
+{
+    return n->log_last.held && db_in_txn(&n->db) &&
+           memcmp(n->log_last.author, author, HZ_KEY_LEN) == 0;
+}
+
+static int top_stored(struct hz_node *n, const uint8_t *author, uint64_t *seq,
+                      struct hz_err *err)
 {
     int64_t v;
     int rv = db_int(&n->db, "SELECT max(seq) FROM log WHERE " BY_AUTHOR,
@@ -288,12 +325,48 @@ int log_top(struct hz_node *n, const uint8_t *author, uint64_t *seq,
     return rv;
 }
 
-int log_id_at(struct hz_node *n, const uint8_t *author, uint64_t seq,
-              uint8_t *id, bool *found, struct hz_err *err)
+bool log_top_known(struct hz_node *n, const uint8_t *author, uint64_t *seq)
+{
+    if (!last_of(n, author))
+        return false;
+    *seq = n->log_last.seq;
+#ifdef HZ_DEBUG_CHECKS
+    uint64_t stored = 0;
+    HZ_ASSERT(top_stored(n, author, &stored, NULL) != 0 || stored == *seq);
+#endif
+    return true;
+}
+
+int log_top(struct hz_node *n, const uint8_t *author, uint64_t *seq,
+            struct hz_err *err)
+{
+    return log_top_known(n, author, seq) ? 0 : top_stored(n, author, seq, err);
+}
+
+static int id_stored(struct hz_node *n, const uint8_t *author, uint64_t seq,
+                     uint8_t *id, bool *found, struct hz_err *err)
 {
     return db_blob(
         &n->db, "SELECT id FROM log WHERE " BY_AUTHOR " AND seq = ?2",
         DB_ARGS(DB_KEY(author), DB_INT(seq)), id, HZ_HASH_LEN, found, err);
+}
+
+int log_id_at(struct hz_node *n, const uint8_t *author, uint64_t seq,
+              uint8_t *id, bool *found, struct hz_err *err)
+{
+    if (!last_of(n, author) || seq != n->log_last.seq)
+        return id_stored(n, author, seq, id, found, err);
+    memcpy(id, n->log_last.id, HZ_HASH_LEN);
+    *found = true;
+#ifdef HZ_DEBUG_CHECKS
+    uint8_t stored[HZ_HASH_LEN];
+    bool there = false;
+    int rv = id_stored(n, author, seq, stored, &there, err);
+    HZ_ASSERT(rv != 0 || (there && memcmp(stored, id, HZ_HASH_LEN) == 0));
+    return rv;
+#else
+    return 0;
+#endif
 }
 
 int log_n_of(struct hz_node *n, const uint8_t *id, int64_t *at,
@@ -416,7 +489,16 @@ int log_append(struct hz_node *n, const struct entry *e, const uint8_t *buf,
                             DB_BLOB(buf, len), DB_INT(mark)),
                     err);
     *at = rv == 0 ? db_last_rowid(&n->db) : 0;
-    return rv;
+    if (rv != 0)
+        return rv;
+    /* The fork point known stays known for the same author. */
+    if (!last_of(n, e->author))
+        n->log_last.point_known = false;
+    n->log_last.held = true;
+    n->log_last.seq = e->seq;
+    memcpy(n->log_last.author, e->author, HZ_KEY_LEN);
+    memcpy(n->log_last.id, e->id, HZ_HASH_LEN);
+    return 0;
 }
 
 int log_set_state(struct hz_node *n, const uint8_t *id, enum entry_state state,
@@ -495,6 +577,7 @@ int log_drop_top(struct hz_node *n, const uint8_t *author, const uint8_t *id,
     sqlite3_reset(st);
     if (!*found)
         return 0;
+    log_forget_last(n);
     return db_run(&n->db, "DELETE FROM log WHERE id = ?1", DB_ARGS(DB_HASH(id)),
                   err);
 }
@@ -513,6 +596,7 @@ int log_fork_take(struct hz_node *n, const uint8_t *author, uint64_t seq,
                     DB_ARGS(DB_KEY(author), DB_INT(seq), DB_HASH(id)), &p,
                     found, err);
     *point = (uint64_t)p;
+    n->log_last.point_known = false;
     if (rv == 0 && *found)
         rv = db_run(&n->db,
                     "DELETE FROM forks WHERE author = ?1 AND seq = ?2"
@@ -524,10 +608,23 @@ int log_fork_take(struct hz_node *n, const uint8_t *author, uint64_t seq,
 int log_fork_point(struct hz_node *n, const uint8_t *author, uint64_t *point,
                    struct hz_err *err)
 {
+    bool last = last_of(n, author);
+    if (last && n->log_last.point_known) {
+        *point = n->log_last.point;
+#ifndef HZ_DEBUG_CHECKS
+        return 0;
+#endif
+    }
     int64_t v;
     int rv = db_int(&n->db, "SELECT min(point) FROM forks WHERE author = ?1",
                     DB_ARGS(DB_KEY(author)), &v, NULL, err);
+    HZ_ASSERT(rv != 0 || !last || !n->log_last.point_known ||
+              n->log_last.point == (uint64_t)v);
     *point = (uint64_t)v;
+    if (rv == 0 && last) {
+        n->log_last.point_known = true;
+        n->log_last.point = *point;
+    }
     return rv;
 }
 
@@ -542,6 +639,7 @@ int log_fork_drop_latest(struct hz_node *n, const uint8_t *author,
                          struct hz_err *err)
 {
     HZ_ASSERT_TXN(n);
+    n->log_last.point_known = false;
     return db_run(&n->db,
                   "DELETE FROM forks WHERE author = ?1 AND (seq, id) ="
                   " (SELECT seq, id FROM forks WHERE author = ?1"
@@ -555,6 +653,7 @@ int log_fork_put(struct hz_node *n, const struct entry *e, uint64_t point,
     HZ_ASSERT_TXN(n);
     HZ_ASSERT(point > 0);
     HZ_ASSERT(point <= e->seq);
+    n->log_last.point_known = false;
     return db_run(&n->db,
                   "INSERT OR IGNORE INTO forks(author, seq, id, point, bytes)"
                   " VALUES(?1, ?2, ?3, ?4, ?5)",
@@ -660,6 +759,7 @@ int log_pending_put(struct hz_node *n, const struct entry *e,
                     struct hz_err *err)
 {
     HZ_ASSERT_TXN(n);
+    n->log_last.no_pending = false;
     int rv = db_run(&n->db,
                     "INSERT OR IGNORE INTO pending(author, seq, id, bytes,"
                     " mark) VALUES(?1, ?2, ?3, ?4, ?5)",
@@ -685,6 +785,21 @@ int log_pending_next(struct hz_node *n, const uint8_t *author, uint64_t max_seq,
 {
     sqlite3_stmt *st;
     *bytes = NULL;
+    *found = false;
+    /* Asked after every entry appended: whether anything is pending at
+     * all is asked once a transaction, while nothing is. */
+    struct log_last *k = &n->log_last;
+    if (db_in_txn(&n->db) && !k->pending_asked) {
+        int64_t any = 0;
+        int rv = db_int(&n->db, "SELECT EXISTS (SELECT 1 FROM pending)",
+                        DB_NO_ARGS, &any, NULL, err);
+        if (rv != 0)
+            return rv;
+        k->pending_asked = true;
+        k->no_pending = any == 0;
+    }
+    if (db_in_txn(&n->db) && k->no_pending)
+        return 0;
     int rv =
         db_first(&n->db,
                  "SELECT seq, id, bytes, mark FROM pending WHERE"
@@ -744,6 +859,7 @@ int log_archive(struct hz_node *n, const uint8_t *own, uint64_t *archived,
                 struct hz_err *err)
 {
     HZ_ASSERT_TXN(n);
+    log_forget_last(n);
     int rv = db_run(&n->db,
                     "INSERT INTO prenet(bytes) SELECT bytes FROM log WHERE"
                     " NOT (state = ?2 AND " BY_AUTHOR ") ORDER BY n",

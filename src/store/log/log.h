@@ -117,12 +117,24 @@ int log_authors(struct hz_node *n, uint8_t (**keys)[HZ_KEY_LEN], size_t *count,
  * these bytes? */
 int log_holds_bytes(struct hz_node *n, const uint8_t *id, const uint8_t *buf,
                     size_t len, bool *held, struct hz_err *err);
+/* The same of the fork evidence alone. */
+int log_holds_fork_bytes(struct hz_node *n, const uint8_t *id,
+                         const uint8_t *buf, size_t len, bool *held,
+                         struct hz_err *err);
 /* Is an entry with this id in the log or among fork evidence? */
 int log_holds(struct hz_node *n, const uint8_t *id, bool *found,
               struct hz_err *err);
+/* Is an entry with this id among fork evidence? */
+int log_holds_fork(struct hz_node *n, const uint8_t *id, bool *found,
+                   struct hz_err *err);
+/* Forget the entry log_append stored last (the transaction ends). */
+void log_forget_last(struct hz_node *n);
 /* The highest seq of @author in the log (0 when none). */
 int log_top(struct hz_node *n, const uint8_t *author, uint64_t *seq,
             struct hz_err *err);
+/* The same when the transaction knows it without asking the database
+ * (its last append was @author's); false otherwise. */
+bool log_top_known(struct hz_node *n, const uint8_t *author, uint64_t *seq);
 /* The id of @author's entry at @seq; *@found false when none. */
 int log_id_at(struct hz_node *n, const uint8_t *author, uint64_t seq,
               uint8_t *id, bool *found, struct hz_err *err);
@@ -307,6 +319,12 @@ int ingest_check(struct hz_node *n, const struct entry *e, const uint8_t *buf,
  * (entry_verify; pass 1 of an import does it on several threads). */
 int ingest_held(struct hz_node *n, const struct entry *e, const uint8_t *buf,
                 size_t len, bool *held, struct hz_err *err);
+/* The same knowing its author's top in the log, @top (log_top, in the
+ * caller's transaction): an entry past it is looked for among the fork
+ * evidence only. */
+int ingest_held_above(struct hz_node *n, const struct entry *e,
+                      const uint8_t *buf, size_t len, uint64_t top, bool *held,
+                      struct hz_err *err);
 /* Store and judge an entry that passed ingest_check (in this call or in
  * pass 1 of an import): its signature is never checked again. */
 int ingest_checked(struct hz_node *n, const struct entry *e, const uint8_t *buf,

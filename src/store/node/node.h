@@ -78,6 +78,18 @@ struct hz_node {
         const struct table_def *last_t;
         uint8_t last_row[HZ_ROW_LEN];
     } chg;
+    /* What an import asks of the log for every entry, as the current
+     * transaction last learnt it (log/log.c): the entry log_append stored
+     * last, its author's top and the id there (log_top, log_id_at), that
+     * author's fork point once asked (log_fork_point), and whether no
+     * entry is pending at all (log_pending_next). Forgotten at every
+     * transaction's start and end, each part when what it says changes. */
+    struct log_last {
+        bool held, point_known, pending_asked, no_pending;
+        uint64_t seq, point;
+        uint8_t author[HZ_KEY_LEN];
+        uint8_t id[HZ_HASH_LEN];
+    } log_last;
     /* Transactions this handle committed: with SQLite's data_version
      * (other connections' commits), whether anything may have changed
      * (store_change_stamp). */

@@ -14,11 +14,13 @@ int txn_begin(struct hz_node *n, struct hz_err *err)
 {
     HZ_ASSERT(!n->trust_dirty);
     HZ_ASSERT(n->n_fresh == 0);
+    log_forget_last(n);
     return db_begin(&n->db, err);
 }
 
 int txn_begin_read(struct hz_node *n, struct hz_err *err)
 {
+    log_forget_last(n);
     return db_begin_read(&n->db, err);
 }
 
@@ -33,6 +35,7 @@ static int resolve_trust(struct hz_node *n, struct hz_err *err)
 int txn_commit(struct hz_node *n, struct hz_err *err)
 {
     HZ_ASSERT(db_in_txn(&n->db));
+    log_forget_last(n);
     /* Trust first, then the strangers' caps by the trust resolved
      * (DECISIONS 34); an entry the caps take back may have carried trust
      * objects (none in effect): resolve again. */
@@ -56,6 +59,7 @@ int txn_commit(struct hz_node *n, struct hz_err *err)
 void txn_rollback(struct hz_node *n)
 {
     n->trust_dirty = false;
+    log_forget_last(n);
     capacity_abort(n);
     search_abandon(n);
     rows_abandon(n);

@@ -172,33 +172,31 @@ int events_insert(struct hz_node *n, const struct entry *e, int64_t at,
     HZ_ASSERT(o->kind == OP_INS);
     HZ_ASSERT(db_in_txn(&n->db));
     uint8_t sum[DB_EVENT_SUM_LEN];
+    int64_t tbl = 0;
     int rv = encode_content(&n->scratch, o);
+    if (rv == 0)
+        rv = rows_table_k(n, o->table, &tbl, err);
     if (rv == 0) {
         db_event_sum(enc_data(&n->scratch), enc_len(&n->scratch), sum);
         rv = db_run(&n->db,
                     "INSERT OR IGNORE INTO evsrc(tbl, row, n, sum)"
-                    " VALUES(" TBL_K ", ?2, ?3, ?4)",
-                    DB_ARGS(DB_TEXT(o->table->name), DB_ROW(o->row), DB_INT(at),
+                    " VALUES(?1, ?2, ?3, ?4)",
+                    DB_ARGS(DB_INT(tbl), DB_ROW(o->row), DB_INT(at),
                             DB_BLOB(sum, sizeof sum)),
                     err);
     }
     if (rv != 0)
         return rv;
-    /* The only source of this event row so far: write it from the op. */
+    /* A new source: the only one of this event row unless the row is
+     * there (one is exactly while a source is), so write it from the op
+     * unless it is; else the lowest source decides. */
     if (db_changes(&n->db) == 1) {
-        int64_t sources;
-        rv = db_int(&n->db,
-                    "SELECT count(*) FROM evsrc WHERE tbl = " TBL_K
-                    " AND row = ?2",
-                    DB_ARGS(DB_TEXT(o->table->name), DB_ROW(o->row)), &sources,
-                    NULL, err);
-        if (rv != 0)
+        struct value vals[HZ_FIELDS_MAX];
+        bool put = false;
+        op_values(o, vals);
+        rv = rows_insert_event(n, o->table, o->row, e->id, vals, &put, err);
+        if (rv != 0 || put)
             return rv;
-        if (sources == 1) {
-            struct value vals[HZ_FIELDS_MAX];
-            op_values(o, vals);
-            return rows_put_event(n, o->table, o->row, e->id, vals, err);
-        }
     }
     return refresh_event(n, o->table, o->row, at, o, err);
 }

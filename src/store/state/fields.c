@@ -170,13 +170,16 @@ static int encode_values(struct hz_node *n, const struct writer *by)
 static int put_fact(struct hz_node *n, const struct writer *by, uint64_t heads,
                     struct hz_err *err)
 {
+    int64_t tbl = 0;
     int rv = encode_values(n, by);
+    if (rv == 0)
+        rv = rows_table_k(n, by->o->table, &tbl, err);
     if (rv != 0)
         return rv;
     return db_run(&n->db,
                   "INSERT INTO w(tbl, row, a, n, clock, wrote, heads, val)"
-                  " VALUES(" TBL_K ", ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                  DB_ARGS(ROW_KEY(by->o->table, by->o->row), DB_INT(by->a),
+                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                  DB_ARGS(DB_INT(tbl), DB_ROW(by->o->row), DB_INT(by->a),
                           DB_INT(by->at), DB_INT(by->e->clock),
                           DB_INT(by->mask), DB_INT(heads),
                           DB_BLOB(enc_data(&n->scratch), enc_len(&n->scratch))),

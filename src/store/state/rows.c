@@ -36,12 +36,14 @@ enum row_sql {
     SQL_SET_DELETED,     /* ?2: deleted */
     SQL_SET_DELETED_CHG, /* ?2: deleted, ?3: the number */
     SQL_STATE,
-    SQL_WHOLE, /* an entity row inserted, or an event row put, whole */
+    SQL_WHOLE,     /* an entity row inserted, or an event row put, whole */
+    SQL_WHOLE_NEW, /* an event row inserted whole unless one is there */
     SQL_FIXED
 };
 
 struct rows_sql {
     char *fixed[SQL_FIXED];
+    int64_t k; /* the table's names.k; 0 until asked (rows_table_k) */
     /* one a column: UPDATE .. SET "col" = ?1 WHERE id = ?2, and the same
      * numbering the row: .. SET "col" = ?1, chg = ?3 WHERE id = ?2 */
     char **set_col, **set_col_chg;
@@ -105,6 +107,16 @@ static int table_sql_build(const struct table_def *t, struct rows_sql *q,
                       sizeof sql);
     if ((q->fixed[SQL_WHOLE] = sql_dup(sql, err)) == NULL)
         return HZ_ENOMEM;
+    /* An event row's first source inserts it unless the row is there
+     * (another source's) with OR IGNORE: with OR REPLACE, which may
+     * delete rows, SQLite journals the statement apart (26-39 us an
+     * event row in an import's profile, 6-9 us without: BENCHMARKS.md,
+     * "The import's own work"). */
+    if (!entity)
+        whole_row_sql(t, "INSERT OR IGNORE", "rowid", "eid", "?", sql,
+                      sizeof sql);
+    if ((q->fixed[SQL_WHOLE_NEW] = sql_dup(sql, err)) == NULL)
+        return HZ_ENOMEM;
     q->set_col = calloc(t->n_cols, sizeof *q->set_col);
     q->set_col_chg = calloc(t->n_cols, sizeof *q->set_col_chg);
     if ((q->set_col == NULL || q->set_col_chg == NULL) && t->n_cols > 0)
@@ -164,6 +176,26 @@ static int table_sql(struct hz_node *n, const struct table_def *t,
     }
     *out = q;
     return 0;
+}
+
+int rows_table_k(struct hz_node *n, const struct table_def *t, int64_t *k,
+                 struct hz_err *err)
+{
+    const struct rows_sql *q;
+    int rv = table_sql(n, t, &q, err);
+    if (rv != 0 || q->k != 0) {
+        *k = rv == 0 ? q->k : 0;
+        return rv;
+    }
+    /* Entered when the node was opened (db_setup), never taken away. */
+    bool found = false;
+    rv = db_int(&n->db, "SELECT k FROM names WHERE name = ?1",
+                DB_ARGS(DB_TEXT(t->name)), k, &found, err);
+    if (rv == 0 && !found)
+        rv = hz_err_set(err, HZ_ECORRUPT, "no name for table %s", t->name);
+    if (rv == 0)
+        n->rows_sql[t - n->schema->tables].k = *k;
+    return rv;
 }
 
 /* ---- the local change counter */
@@ -343,9 +375,10 @@ int rows_set_field(struct hz_node *n, const struct table_def *t,
     return rv;
 }
 
-/* Bind ?1 = row, then (?2 = @eid when not NULL) and one value a column. */
+/* Run @t's statement @which (SQL_WHOLE or SQL_WHOLE_NEW), binding ?1 =
+ * row, the number, then (@eid when not NULL) and one value a column. */
 static int put_whole(struct hz_node *n, const struct table_def *t,
-                     const uint8_t *row, const uint8_t *eid,
+                     enum row_sql which, const uint8_t *row, const uint8_t *eid,
                      const struct value *vals, struct hz_err *err)
 {
     HZ_ASSERT(db_in_txn(&n->db));
@@ -357,7 +390,7 @@ static int put_whole(struct hz_node *n, const struct table_def *t,
         rv = chg_take(n, &num, err);
     sqlite3_stmt *st;
     if (rv == 0)
-        rv = db_prep(&n->db, q->fixed[SQL_WHOLE], &st, err);
+        rv = db_prep(&n->db, q->fixed[which], &st, err);
     if (rv != 0)
         return rv;
     int at = 1;
@@ -378,7 +411,7 @@ int rows_insert_entity(struct hz_node *n, const struct table_def *t,
                        struct hz_err *err)
 {
     HZ_ASSERT(t->kind == TABLE_ENTITY);
-    int rv = put_whole(n, t, row, NULL, vals, err);
+    int rv = put_whole(n, t, SQL_WHOLE, row, NULL, vals, err);
     if (rv == 0 && search_indexes(t, NULL))
         rv = search_add_inserted(n, t, row, db_last_rowid(&n->db), vals, err);
     return rv;
@@ -389,7 +422,17 @@ int rows_put_event(struct hz_node *n, const struct table_def *t,
                    const struct value *vals, struct hz_err *err)
 {
     HZ_ASSERT(t->kind == TABLE_EVENT);
-    return put_whole(n, t, row, eid, vals, err);
+    return put_whole(n, t, SQL_WHOLE, row, eid, vals, err);
+}
+
+int rows_insert_event(struct hz_node *n, const struct table_def *t,
+                      const uint8_t *row, const uint8_t *eid,
+                      const struct value *vals, bool *put, struct hz_err *err)
+{
+    HZ_ASSERT(t->kind == TABLE_EVENT);
+    int rv = put_whole(n, t, SQL_WHOLE_NEW, row, eid, vals, err);
+    *put = rv == 0 && db_changes(&n->db) == 1;
+    return rv;
 }
 
 int rows_state(struct hz_node *n, const struct table_def *t, const uint8_t *row,

@@ -134,6 +134,14 @@ int rows_insert_entity(struct hz_node *n, const struct table_def *t,
 int rows_put_event(struct hz_node *n, const struct table_def *t,
                    const uint8_t *row, const uint8_t *eid,
                    const struct value *vals, struct hz_err *err);
+/* The same unless a row @row is in the table: *@put says whether it was
+ * written. */
+int rows_insert_event(struct hz_node *n, const struct table_def *t,
+                      const uint8_t *row, const uint8_t *eid,
+                      const struct value *vals, bool *put, struct hz_err *err);
+/* The names.k of table @t (looked up once a node). */
+int rows_table_k(struct hz_node *n, const struct table_def *t, int64_t *k,
+                 struct hz_err *err);
 /* Whether the row exists and whether it is deleted (entity rows). */
 int rows_state(struct hz_node *n, const struct table_def *t, const uint8_t *row,
                bool *exists, bool *deleted, struct hz_err *err);
