@@ -130,14 +130,6 @@ static int campaign_of(struct cli *c, const char *id,
     return rv;
 }
 
-static int skip_row(void *data, const char *json, struct hz_err *err)
-{
-    (void)data;
-    (void)json;
-    (void)err;
-    return 0;
-}
-
 /* The households of a campaign in a temporary file, one JSON object a
  * line; EXIT_OK or the failure printed. */
 static int lines_open(struct cli *c, struct sheet_lines *x)
@@ -147,13 +139,6 @@ static int lines_open(struct cli *c, struct sheet_lines *x)
     return x->fp != NULL ? EXIT_OK : cli_fail(c, HZ_EIO, NULL);
 }
 
-static int lines_csv(FILE *fp, void *data, bool zh)
-{
-    struct sheet_lines *x = data;
-    rewind(x->fp);
-    return sheet_campaign_csv_lines(fp, x->fp, zh);
-}
-
 /* Write the campaign's households (the lines of @x; the notice of @rep)
  * to the --csv and --xlsx files that were given. */
 static int campaign_files(struct cli *c, struct form *f, json_t *rep,
@@ -161,13 +146,10 @@ static int campaign_files(struct cli *c, struct form *f, json_t *rep,
 {
     struct hz_err err = {0};
     const char *xlsx = form_get(f, "--xlsx");
-    if (xlsx != NULL) {
-        rewind(x->fp);
-        if (sheet_campaign_xlsx_lines(xlsx, rep, x->fp, x->n, &err) != 0)
-            return cli_fail(c, HZ_EIO, &err);
-    }
+    if (xlsx != NULL && sheet_campaign_xlsx(xlsx, rep, x, &err) != 0)
+        return cli_fail(c, HZ_EIO, &err);
     const char *csv = form_get(f, "--csv");
-    return csv != NULL ? cli_csv_write(c, csv, lines_csv, x) : EXIT_OK;
+    return csv != NULL ? cli_csv_write(c, csv, sheet_campaign_csv, x) : EXIT_OK;
 }
 
 /* "已送达 R / 共 N 户，未送达 U 户(其中有弱势人员 V 户)" of @t. */
@@ -246,7 +228,7 @@ int cmd_alert_show(struct cli *c, struct form *f)
     int rv = rows ? lines_open(c, &x) : EXIT_OK;
     if (rv == EXIT_OK)
         rv = campaign_of(c, form_get(f, "CAMPAIGN"),
-                         rows ? sheet_rows_add : skip_row, &x, &rep);
+                         rows ? sheet_rows_add : sheet_rows_skip, &x, &rep);
     if (rv == EXIT_OK && rows)
         rv = campaign_files(c, f, rep, &x);
     if (rv == EXIT_OK && c->json) {
@@ -320,7 +302,6 @@ int cmd_alert_unreached(struct cli *c, struct form *f)
     if (rv == EXIT_OK)
         rv = campaign_files(c, f, rep, &x);
     if (rv == EXIT_OK && !table) {
-        rewind(x.fp);
         rv = cli_json_lines(c, NULL, &x, NULL, NULL);
     } else if (rv == EXIT_OK) {
         static const char *const cols[] = {

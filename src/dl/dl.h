@@ -16,8 +16,9 @@
  * dlsym found. Callers include the library's header and call it as
  * before; a feature's entry point calls hz_dl_load() first so that a
  * missing library is a clear error, not an abort. With -DHZ_DL_LAZY=OFF
- * (or where a build links a library statically) the shims are not built
- * and the libraries are linked as usual. */
+ * (or where HZ_STATIC_DEPS links libmicrohttpd and GnuTLS in) a file is
+ * built with HZ_DL_LINKED: it defines only its struct hz_dl, loaded from
+ * the start, and the library is linked as usual. */
 #ifndef HZ_DL_H
 #define HZ_DL_H
 

@@ -1687,10 +1687,9 @@ static void pct_append(char *d, size_t cap, const char *s)
     d[len] = '\0';
 }
 
-/* Answer with @len bytes of @data as a file @ascii (its name for old
- * browsers) and @utf8 (its name in Chinese), of @type. */
 /* The answer is the file @fd (unlinked; taken, closed on failure) of
- * @size bytes, named @ascii and, for people, @utf8. */
+ * @size bytes and @type, named @ascii (for old browsers) and @utf8 (in
+ * Chinese). */
 static void file_reply(struct api_res *out, int fd, uint64_t size,
                        const char *type, const char *ascii, const char *utf8)
 {
@@ -1704,7 +1703,6 @@ static void file_reply(struct api_res *out, int fd, uint64_t size,
         refuse(out, 500, "internal", NULL, "节点内部错误", "out of memory");
         return;
     }
-    out->file = true;
     out->fd = fd;
     out->size = size;
 }
@@ -1737,14 +1735,6 @@ static void csv_reply(struct api_res *out, json_t *rep,
 {
     struct sheet_csv_of k = {csv, rep};
     csv_reply_with(out, sheet_csv_of_write, &k, ascii, utf8);
-}
-
-/* The campaign's households from the lines of @data (a sheet_lines). */
-static int campaign_lines_csv(FILE *fp, void *data, bool zh)
-{
-    struct sheet_lines *x = data;
-    rewind(x->fp);
-    return sheet_campaign_csv_lines(fp, x->fp, zh);
 }
 
 /* A file written to a path by @write (XLSX, PFIF) in a directory of our
@@ -1916,7 +1906,7 @@ static bool list_page(const struct api_req *r, struct hz_report_opts *o,
  * campaign also takes ?village= and ?cadre= (empty: all): its sums stay
  * whole, its households are those of the village and the cadre; the page
  * gets a page of them (?limit=, ?offset=: 100,000 households in a
- * township), the CSV all of them. */
+ * township), the CSV all of them, streamed (@csv is NULL for it). */
 static void one_report(hz_node *n, const struct api_req *r, const char *name,
                        const char *format,
                        int (*csv)(FILE *fp, json_t *rep, bool zh),
@@ -1962,7 +1952,7 @@ static void one_report(hz_node *n, const struct api_req *r, const char *name,
         if (format == NULL)
             ok(out, 200, json_incref(rep));
         else if (x.fp != NULL)
-            csv_reply_with(out, campaign_lines_csv, &x, ascii, utf8);
+            csv_reply_with(out, sheet_campaign_csv, &x, ascii, utf8);
         else
             csv_reply(out, rep, csv, ascii, utf8);
     }
@@ -2253,8 +2243,9 @@ static void report_route(hz_node *n, const struct api_req *r, const char *name,
             return;
         ok(out, 200, json_incref(rep));
     } else if (strcmp(name, "campaign") == 0) {
-        one_report(n, r, name, format, sheet_campaign_csv, "campaign.csv",
-                   "预警到户清单.csv", out);
+        /* Its CSV is written from the households streamed (one_report). */
+        one_report(n, r, name, format, NULL, "campaign.csv", "预警到户清单.csv",
+                   out);
     } else if (format == NULL &&
                (strcmp(name, "patrol_points") == 0 ||
                 strcmp(name, "hazards") == 0 || strcmp(name, "duty") == 0)) {
@@ -2772,7 +2763,6 @@ void api_handle(hz_node *n, const struct api_req *r, struct api_res *out)
     out->status = 500;
     out->body = NULL;
     out->wrote = false;
-    out->file = false;
     out->fd = -1;
     out->size = 0;
     char seg[SEG_MAX][SEG_LEN_MAX + 1];

@@ -41,12 +41,12 @@ struct api_res {
     int status;
     json_t *body; /* owned; json_decref */
     bool wrote;   /* a commit changed the node */
-    /* A file to download (status 200; GET /api/reports/.../FORMAT): the
-     * body is {"type", "disposition"}, and the server sends the @size
-     * bytes of @fd (an unlinked temporary file, from its start) with that
-     * Content-Type and Content-Disposition, then closes @fd. The file is
-     * never held in memory. -1 when there is none. */
-    bool file;
+    /* A file to download when not -1 (status 200; GET
+     * /api/reports/.../FORMAT): the body is {"type", "disposition"}, and
+     * the server sends the @size bytes of @fd (an unlinked temporary
+     * file, from its start) with that Content-Type and
+     * Content-Disposition, then closes @fd. The file is never held in
+     * memory. */
     int fd;
     uint64_t size;
 };

@@ -903,7 +903,7 @@ static bool cache_put(struct http *h, const char *key, struct MHD_Response *r,
     return true;
 }
 
-/* A download (api_res.file): the bytes of @res's file, read by
+/* A download (api_res.fd): the bytes of @res's file, read by
  * libmicrohttpd as it sends them (never whole in memory), with @res's
  * body's "type" and "disposition"; the body and the file are taken. */
 static enum MHD_Result send_file(struct MHD_Connection *c, struct api_res *res)
@@ -957,7 +957,7 @@ static enum MHD_Result answer(struct http *h, struct MHD_Connection *c,
         h->version++;
         streams_wake(h);
     }
-    if (res.file && res.status == MHD_HTTP_OK)
+    if (res.fd >= 0)
         return send_file(c, &res);
     if (!shared || res.status != MHD_HTTP_OK)
         return send_json(c, res.status, res.body, NULL, 0);

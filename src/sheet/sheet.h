@@ -276,6 +276,8 @@ int sheet_lines_add(void *data, const struct hz_explain_line *l,
                     struct hz_err *err);
 /* The same for rows given as JSON text (hz_report_opts.rows_fn). */
 int sheet_rows_add(void *data, const char *json, struct hz_err *err);
+/* A rows_fn that keeps nothing: the report without its long list. */
+int sheet_rows_skip(void *data, const char *json, struct hz_err *err);
 /* A report's CSV writer with its report, called as a writer of any data
  * (sheet_csv_of_write's @data is a struct sheet_csv_of). */
 struct sheet_csv_of {
@@ -339,22 +341,22 @@ int sheet_volunteer_csv(FILE *fp, json_t *rep, bool zh);
 /* @minutes as hours with two decimals ("1.50"), into @out. */
 void sheet_hours_text(json_int_t minutes, char *out, size_t len);
 
-/* ---- warn_out.c: a warning campaign's delivery list as CSV */
+/* ---- warn_out.c: a warning campaign's delivery list as CSV and XLSX.
+ * The households come from a struct sheet_lines file (one JSON object a
+ * line, as hz_report_opts.rows_fn hands them), rewound here: a
+ * township's 100,000 are never held at once. */
 
-/* The households of the campaign report @rep (hz_node_report
- * "campaign") to @fp in UTF-8 with a byte-order mark; headings in
- * Chinese when @zh. 0, or HZ_EIO when a write fails. */
-int sheet_campaign_csv(FILE *fp, json_t *rep, bool zh);
-/* The same as an XLSX workbook at @path: sheet 预警到户, the notice's
- * headline (else its event) as a title, the Chinese headings, the
- * households. HZ_EIO or HZ_ENOMEM naming the cause. */
-int sheet_campaign_xlsx(const char *path, json_t *rep, struct hz_err *err);
-/* The same two with the households read from @lines (one JSON object a
- * line, as hz_report_opts.rows_fn hands them; @n of them for the XLSX)
- * instead of @rep's array: never held at once. */
-int sheet_campaign_csv_lines(FILE *fp, FILE *lines, bool zh);
-int sheet_campaign_xlsx_lines(const char *path, json_t *rep, FILE *lines,
-                              size_t n, struct hz_err *err);
+/* The households of @lines (a struct sheet_lines *) to @fp in UTF-8
+ * with a byte-order mark; headings in Chinese when @zh. 0, or HZ_EIO
+ * when a write fails. The shape of cli_csv_write's and the web's
+ * writers. */
+int sheet_campaign_csv(FILE *fp, void *lines, bool zh);
+/* The same as an XLSX workbook at @path: sheet 预警到户, the notice of
+ * the campaign report @rep (its headline, else its event) as a title,
+ * the Chinese headings, the households. HZ_EIO or HZ_ENOMEM naming the
+ * cause. */
+int sheet_campaign_xlsx(const char *path, json_t *rep,
+                        struct sheet_lines *lines, struct hz_err *err);
 
 /* ---- donation_out.c: the donation disclosure (hz_node_report
  * "disclosure"; proto/reports.md, "Donation disclosure") */

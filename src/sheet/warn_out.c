@@ -63,7 +63,8 @@ static const char *const head_en[CAMPAIGN_COLS] = {
     "village", "grid",   "cadre", "head", "phone", "vulnerable persons",
     "state",   "method", "by",    "time", "tries", "household"};
 
-/* The households of @src as CSV to @fp. */
+/* The households of @src as CSV to @fp (the one writer of the list,
+ * whatever holds it). */
 static int campaign_csv(FILE *fp, struct sheet_src *src, bool zh)
 {
     errno = 0;
@@ -80,15 +81,11 @@ static int campaign_csv(FILE *fp, struct sheet_src *src, bool zh)
     return ok ? 0 : HZ_EIO;
 }
 
-int sheet_campaign_csv(FILE *fp, json_t *rep, bool zh)
+int sheet_campaign_csv(FILE *fp, void *lines, bool zh)
 {
-    struct sheet_src src = {.arr = json_object_get(rep, "households")};
-    return campaign_csv(fp, &src, zh);
-}
-
-int sheet_campaign_csv_lines(FILE *fp, FILE *lines, bool zh)
-{
-    struct sheet_src src = {.fp = lines};
+    struct sheet_lines *x = lines;
+    rewind(x->fp);
+    struct sheet_src src = {.fp = x->fp};
     return campaign_csv(fp, &src, zh);
 }
 
@@ -145,16 +142,10 @@ static int campaign_xlsx(const char *path, json_t *rep, struct sheet_src *src,
     return rv;
 }
 
-int sheet_campaign_xlsx(const char *path, json_t *rep, struct hz_err *err)
+int sheet_campaign_xlsx(const char *path, json_t *rep,
+                        struct sheet_lines *lines, struct hz_err *err)
 {
-    json_t *hh = json_object_get(rep, "households");
-    struct sheet_src src = {.arr = hh};
-    return campaign_xlsx(path, rep, &src, json_array_size(hh), err);
-}
-
-int sheet_campaign_xlsx_lines(const char *path, json_t *rep, FILE *lines,
-                              size_t n, struct hz_err *err)
-{
-    struct sheet_src src = {.fp = lines};
-    return campaign_xlsx(path, rep, &src, n, err);
+    rewind(lines->fp);
+    struct sheet_src src = {.fp = lines->fp};
+    return campaign_xlsx(path, rep, &src, lines->n, err);
 }

@@ -30,6 +30,32 @@
     " ORDER BY reached, vulnerable > 0 DESC, village, cadre, head_name, id"
 /* clang-format on */
 
+/* One group of a campaign's sums (the totals, a village, a cadre). */
+struct sums {
+    json_int_t households, reached, unreached_vulnerable;
+};
+
+static void sums_add(struct sums *g, bool reached, bool vulnerable)
+{
+    g->households++;
+    g->reached += reached;
+    g->unreached_vulnerable += !reached && vulnerable;
+}
+
+/* @g as a row of sums, led by @key: @name (a village or a cadre; NULL
+ * for the group of households without one) when @key is not NULL. */
+static json_t *sums_row(const char *key, const char *name, const struct sums *g)
+{
+    json_t *row = key != NULL ? json_pack("{s:s?}", key, name) : json_object();
+    json_object_set_new(row, "households", json_integer(g->households));
+    json_object_set_new(row, "reached", json_integer(g->reached));
+    json_object_set_new(row, "unreached",
+                        json_integer(g->households - g->reached));
+    json_object_set_new(row, "unreached_vulnerable",
+                        json_integer(g->unreached_vulnerable));
+    return row;
+}
+
 /* Each notice of @notices (rows of NOTICES_SQL) with its "totals", all
  * of them from one pass over the households (CAMPAIGN_TOTALS): a notice
  * whose area holds no household has zeros. @one: only that campaign's
@@ -54,12 +80,10 @@ static int add_totals(hz_node *n, const uint8_t *one, json_t *notices,
     {
         json_t *t =
             json_object_get(by_id, json_string_value(json_object_get(w, "id")));
-        json_object_set_new(
-            w, "totals",
-            t != NULL
-                ? json_incref(t)
-                : json_pack("{s:i, s:i, s:i, s:i}", "households", 0, "reached",
-                            0, "unreached", 0, "unreached_vulnerable", 0));
+        static const struct sums none;
+        json_object_set_new(w, "totals",
+                            t != NULL ? json_incref(t)
+                                      : sums_row(NULL, NULL, &none));
     }
     json_decref(by_id);
     json_decref(rows);
@@ -94,32 +118,6 @@ int warn_campaigns(hz_node *n, const struct hz_report_opts *o, json_t **out,
                    struct hz_err *err)
 {
     return read_notices(n, o, true, out, err);
-}
-
-/* One group of a campaign's sums (the totals, a village, a cadre). */
-struct sums {
-    json_int_t households, reached, unreached_vulnerable;
-};
-
-static void sums_add(struct sums *g, bool reached, bool vulnerable)
-{
-    g->households++;
-    g->reached += reached;
-    g->unreached_vulnerable += !reached && vulnerable;
-}
-
-/* @g as a row of sums, led by @key: @name (a village or a cadre; NULL
- * for the group of households without one) when @key is not NULL. */
-static json_t *sums_row(const char *key, const char *name, const struct sums *g)
-{
-    json_t *row = key != NULL ? json_pack("{s:s?}", key, name) : json_object();
-    json_object_set_new(row, "households", json_integer(g->households));
-    json_object_set_new(row, "reached", json_integer(g->reached));
-    json_object_set_new(row, "unreached",
-                        json_integer(g->households - g->reached));
-    json_object_set_new(row, "unreached_vulnerable",
-                        json_integer(g->unreached_vulnerable));
-    return row;
 }
 
 /* The sums of each value of one column: @index maps a value to its sums'
