@@ -682,8 +682,10 @@ def serve_mirror_follows_synced_writes_and_outlives_postgresql():
               expect=T.EXIT_USAGE)  # refused before serving
 
         def mirrored(name):
+            # "": no table yet (the mirror thread connects after serve
+            # says it listens), or PostgreSQL down: not yet mirrored.
             return pg.psql("SELECT count(*) FROM sites WHERE name = '%s'"
-                           % name) == "1"
+                           % name, expect_ok=None) == "1"
 
         s = T.Serving(r, "--mirror", pg.url())
         try:
