@@ -541,7 +541,7 @@ def upgraded_search(work, old):
             unnumbered(db, table)
         # each entry's author as its key, as formats 1 to 10 had it
         db.executescript(
-            "DROP INDEX log_clock; DROP INDEX log_state;"
+            "DROP INDEX log_state; DELETE FROM meta WHERE k = 'clock';"
             "ALTER TABLE log RENAME TO log11;"
             "CREATE TABLE log(n INTEGER PRIMARY KEY, author BLOB NOT NULL,"
             " seq INTEGER NOT NULL, id BLOB NOT NULL UNIQUE, clock INTEGER"
@@ -588,8 +588,15 @@ def upgraded_search(work, old):
         db.commit()
         db.close()
         n.out("status")  # opened for writing: upgraded
-        T.check_eq(n.query("PRAGMA user_version")[0][0], 15,
-                   "format %d -> 15" % old)
+        T.check_eq(n.query("PRAGMA user_version")[0][0], 16,
+                   "format %d -> 16" % old)
+        # the greatest clock in meta (format 16), not by an index
+        T.check_eq(n.query("SELECT v FROM meta WHERE k = 'clock'"),
+                   n.query("SELECT max(clock) FROM log"),
+                   "the greatest clock of the log in meta")
+        T.check_eq(n.query("SELECT count(*) FROM sqlite_master WHERE"
+                           " name = 'log_clock'"), [(0,)],
+                   "log_clock dropped")
         # every row of every materialized table numbered as changed once
         # (format 15), each with a number of its own, the counter at the
         # highest

@@ -476,6 +476,18 @@ static void content_rejected_entry_is_kept_and_leaves_no_hole(void **state)
     hz_node_close(o);
 }
 
+/* The greatest clock of our own entries. */
+static int64_t own_last_clock(hz_node *n)
+{
+    char sql[256], me[2 * HZ_KEY_LEN + 1];
+    hex_encode(n->id.pk, HZ_KEY_LEN, me);
+    snprintf(sql, sizeof sql,
+             "SELECT max(clock) FROM log WHERE author = (SELECT k FROM"
+             " names WHERE name = x'%s')",
+             me);
+    return unit_sql_int(n, sql);
+}
+
 static void far_clock_is_applied_and_its_author_flagged(void **state)
 {
     (void)state;
@@ -508,16 +520,74 @@ static void far_clock_is_applied_and_its_author_flagged(void **state)
     assert_int_equal(unit_put(n, "households", h,
                               UNIT_FIELDS({"village", "测试村乙"}), NULL, NULL),
                      0);
-    char sql[256], me[2 * HZ_KEY_LEN + 1];
-    hex_encode(n->id.pk, HZ_KEY_LEN, me);
-    snprintf(sql, sizeof sql,
-             "SELECT clock >> 16 FROM log WHERE author = (SELECT k FROM"
-             " names WHERE name = x'%s')",
-             me);
-    assert_true((uint64_t)unit_sql_int(n, sql) <=
+    assert_true((uint64_t)own_last_clock(n) >> 16 <=
                 UNIT_T0_MS + HZ_CLOCK_SKEW_MS_MAX);
     /* A write that saw the 2038 one still wins over it. */
     unit_assert_field(n, "households", h, "village", "\"测试村乙\"");
+    enc_close(&body);
+    unit_entries_free(&es);
+    unit_author_close(&x);
+    hz_node_close(n);
+}
+
+/* The greatest clock held is kept in meta (format 16, no index on
+ * log.clock): raised by every entry taken in, stored with the commit,
+ * not by a transaction rolled back, and our own next entry follows it
+ * (clock_next). */
+
+static void own_clock_follows_the_greatest_clock_held(void **state)
+{
+    (void)state;
+    static const uint8_t row[HZ_ROW_LEN] = {0x0a};
+    char h[HZ_ROW_HEX_LEN + 1];
+    hex_encode(row, HZ_ROW_LEN, h);
+    struct unit_author x;
+    unit_author_init(&x, 0x59);
+    struct unit_entries es = {0};
+    struct enc body;
+    enc_init(&body);
+    village_body(&body, row);
+    /* a peer 60 s ahead of us (within the skew allowed), then 120 s */
+    const uint64_t ahead = (UNIT_T0_MS + 60000) << 16;
+    const uint64_t further = (UNIT_T0_MS + 120000) << 16;
+    unit_author_next(&x, ahead, &body, &es, NULL);
+    unit_author_next(&x, further, &body, &es, NULL);
+    struct unit_env en;
+    hz_node *n = empty_node(0x12, &en, 3);
+    assert_int_equal(unit_deliver_range(n, &es, 0, 1, NULL), 0);
+    assert_int_equal(unit_sql_int(n, "SELECT v FROM meta WHERE k = 'clock'"),
+                     (int64_t)ahead);
+    assert_int_equal(unit_put(n, "households", h,
+                              UNIT_FIELDS({"village", "测试村乙"}), NULL, NULL),
+                     0);
+    assert_int_equal(own_last_clock(n), (int64_t)ahead + 1);
+    assert_int_equal(unit_sql_int(n, "SELECT v FROM meta WHERE k = 'clock'"),
+                     (int64_t)ahead + 1);
+    /* The later entry taken in by a transaction that is rolled back: the
+     * clock stored stays, and so does the one the node knows. */
+    struct hz_err err = {0};
+    enum ingest_result res;
+    assert_int_equal(txn_begin(n, &err), 0);
+    assert_int_equal(ingest_entry(n, es.p[1], es.len[1], &res, &err), 0);
+    assert_int_equal(res, INGEST_APPLIED);
+    uint64_t seen = 0;
+    assert_int_equal(log_max_clock(n, &seen, &err), 0);
+    assert_int_equal(seen, further);
+    txn_rollback(n);
+    assert_int_equal(log_max_clock(n, &seen, &err), 0);
+    assert_int_equal(seen, ahead + 1);
+    assert_int_equal(unit_put(n, "households", h,
+                              UNIT_FIELDS({"village", "测试村丙"}), NULL, NULL),
+                     0);
+    assert_int_equal(own_last_clock(n), (int64_t)ahead + 2);
+    /* Taken in for good, it is followed. */
+    assert_int_equal(unit_deliver_range(n, &es, 1, 1, NULL), 0);
+    assert_int_equal(unit_put(n, "households", h,
+                              UNIT_FIELDS({"village", "测试村丁"}), NULL, NULL),
+                     0);
+    assert_int_equal(own_last_clock(n), (int64_t)further + 1);
+    assert_int_equal(unit_sql_int(n, "SELECT v FROM meta WHERE k = 'clock'"),
+                     unit_sql_int(n, "SELECT max(clock) FROM log"));
     enc_close(&body);
     unit_entries_free(&es);
     unit_author_close(&x);
@@ -1252,6 +1322,7 @@ int main(void)
         cmocka_unit_test(transport_failures_store_nothing),
         cmocka_unit_test(content_rejected_entry_is_kept_and_leaves_no_hole),
         cmocka_unit_test(far_clock_is_applied_and_its_author_flagged),
+        cmocka_unit_test(own_clock_follows_the_greatest_clock_held),
         cmocka_unit_test(fork_keeps_evidence_and_stops_the_author_at_the_fork),
         cmocka_unit_test(fork_at_seq_one_stops_the_whole_chain),
         cmocka_unit_test(a_run_counts_each_entry_by_where_it_ends),

@@ -522,7 +522,6 @@ static const char base_schema[] =
     " id BLOB NOT NULL UNIQUE, clock INTEGER NOT NULL,"
     " state INTEGER NOT NULL, reason TEXT, bytes BLOB NOT NULL,"
     " mark INTEGER NOT NULL DEFAULT 0, UNIQUE(author, seq));"
-    "CREATE INDEX IF NOT EXISTS log_clock ON log(clock);"
     /* 0 is ENTRY_APPLIED (log/log.h asserts it): the index holds the
      * entries that are not applied, a few among many. */
     "CREATE INDEX IF NOT EXISTS log_state ON log(state) WHERE state <> 0;"
@@ -998,6 +997,13 @@ int db_upgrade(struct db *d, const struct schema *schema, int format,
      * starting from nothing copies them all. */
     if (rv == 0 && format < 15)
         rv = number_changes(d, schema, err);
+    /* 16: the greatest clock in the log kept in meta, not by an index. */
+    if (rv == 0 && format < 16)
+        rv = db_exec(d,
+                     "DROP INDEX IF EXISTS log_clock;"
+                     " INSERT OR REPLACE INTO meta(k, v) SELECT 'clock',"
+                     " max(clock) FROM log HAVING count(*) > 0;",
+                     err);
     if (rv == 0 && format < 4)
         rv = db_exec(d,
                      "INSERT OR IGNORE INTO names(name) SELECT tbl FROM"
@@ -1219,4 +1225,31 @@ int db_meta_del(struct db *d, const char *key, struct hz_err *err)
 {
     return db_run(d, "DELETE FROM meta WHERE k = ?1", DB_ARGS(DB_TEXT(key)),
                   err);
+}
+
+int db_meta_num_load(struct db *d, const char *key, struct db_meta_num *m,
+                     struct hz_err *err)
+{
+    HZ_ASSERT(db_in_txn(d));
+    if (m->loaded)
+        return 0;
+    int64_t v = 0;
+    bool found;
+    int rv = db_int(d, "SELECT v FROM meta WHERE k = ?1", DB_ARGS(DB_TEXT(key)),
+                    &v, &found, err);
+    if (rv != 0)
+        return rv;
+    m->loaded = true;
+    m->v = v;
+    m->stored = v;
+    return 0;
+}
+
+int db_meta_num_store(struct db *d, const char *key,
+                      const struct db_meta_num *m, struct hz_err *err)
+{
+    if (!m->loaded || m->v == m->stored)
+        return 0;
+    return db_run(d, "INSERT OR REPLACE INTO meta(k, v) VALUES(?1, ?2)",
+                  DB_ARGS(DB_TEXT(key), DB_INT(m->v)), err);
 }

@@ -42,9 +42,10 @@
  * log.author by integers; 12: contact.they_lack and we_lack (how far
  * behind each side is); 13: roster_seen; 14: e_persons_name; 15: the
  * local change counter the county mirror follows (DECISIONS 43): chg on
- * every materialized row, chg_gone for rows taken away. An older database
+ * every materialized row, chg_gone for rows taken away; 16: the greatest
+ * clock in the log in meta, the index log_clock dropped. An older database
  * is brought up to date when it is opened for writing (node/node.c). */
-#define HZ_DB_FORMAT 15
+#define HZ_DB_FORMAT 16
 
 /* The columns of pending and forks (format 7), for db.c's schema and the
  * upgrades in log/log.c. */
@@ -237,6 +238,19 @@ int db_meta_has(struct db *d, const char *key, bool *has, struct hz_err *err);
 int db_meta_put(struct db *d, const char *key, const void *p, size_t len,
                 struct hz_err *err);
 int db_meta_del(struct db *d, const char *key, struct hz_err *err);
+
+/* A number kept in meta under one key and changed in transactions: read
+ * at its first use in a transaction (0 when absent), written back before
+ * the commit when it changed, forgotten at the transaction's end (the
+ * change counter, the highest clock in the log). */
+struct db_meta_num {
+    bool loaded;
+    int64_t v, stored;
+};
+int db_meta_num_load(struct db *d, const char *key, struct db_meta_num *m,
+                     struct hz_err *err);
+int db_meta_num_store(struct db *d, const char *key,
+                      const struct db_meta_num *m, struct hz_err *err);
 
 /* ---- names */
 

@@ -309,6 +309,12 @@ void log_forget_last(struct hz_node *n)
     memset(&n->log_last, 0, sizeof n->log_last);
 }
 
+void log_abandon(struct hz_node *n)
+{
+    log_forget_last(n);
+    memset(&n->clock_max, 0, sizeof n->clock_max);
+}
+
 static bool last_of(const struct hz_node *n, const uint8_t *author)
 {
     return n->log_last.held && db_in_txn(&n->db) &&
@@ -424,12 +430,38 @@ int log_state_of(struct hz_node *n, const uint8_t *id, enum entry_state *state,
     return rv;
 }
 
+/* The greatest clock in the log is kept in meta "clock" (format 16),
+ * raised by log_append and stored by log_settle before the commit; it
+ * never goes down (an entry dropped or archived leaves it: a clock our
+ * own entries must exceed stays exceeded). */
+#define CLOCK_KEY "clock"
+
 int log_max_clock(struct hz_node *n, uint64_t *clock, struct hz_err *err)
 {
-    int64_t v;
-    int rv =
-        db_int(&n->db, "SELECT max(clock) FROM log", DB_NO_ARGS, &v, NULL, err);
-    *clock = (uint64_t)v;
+    if (!db_in_txn(&n->db)) {
+        int64_t v = 0;
+        bool found;
+        int rv = db_int(&n->db, "SELECT v FROM meta WHERE k = '" CLOCK_KEY "'",
+                        DB_NO_ARGS, &v, &found, err);
+        *clock = (uint64_t)v;
+        return rv;
+    }
+    int rv = db_meta_num_load(&n->db, CLOCK_KEY, &n->clock_max, err);
+    *clock = rv == 0 ? (uint64_t)n->clock_max.v : 0;
+#ifdef HZ_DEBUG_CHECKS
+    int64_t most = 0;
+    HZ_ASSERT(rv != 0 ||
+              db_int(&n->db, "SELECT max(clock) FROM log", DB_NO_ARGS, &most,
+                     NULL, NULL) != 0 ||
+              (uint64_t)most <= *clock);
+#endif
+    return rv;
+}
+
+int log_settle(struct hz_node *n, struct hz_err *err)
+{
+    int rv = db_meta_num_store(&n->db, CLOCK_KEY, &n->clock_max, err);
+    memset(&n->clock_max, 0, sizeof n->clock_max);
     return rv;
 }
 
@@ -480,6 +512,11 @@ int log_append(struct hz_node *n, const struct entry *e, const uint8_t *buf,
 #endif
     int64_t author = 0;
     rv = db_intern_key(&n->db, e->author, &author, err);
+    /* Entry clocks are below 2^63 (entry_decode). */
+    if (rv == 0)
+        rv = db_meta_num_load(&n->db, CLOCK_KEY, &n->clock_max, err);
+    if (rv == 0 && (int64_t)e->clock > n->clock_max.v)
+        n->clock_max.v = (int64_t)e->clock;
     if (rv == 0)
         rv = db_run(&n->db,
                     "INSERT INTO log(author, seq, id, clock, state, reason,"

@@ -129,6 +129,10 @@ int log_holds_fork(struct hz_node *n, const uint8_t *id, bool *found,
                    struct hz_err *err);
 /* Forget the entry log_append stored last (the transaction ends). */
 void log_forget_last(struct hz_node *n);
+/* Before a commit: the greatest clock stored (log_max_clock). */
+int log_settle(struct hz_node *n, struct hz_err *err);
+/* At a transaction's start and after a rollback: what it knew forgotten. */
+void log_abandon(struct hz_node *n);
 /* The highest seq of @author in the log (0 when none). */
 int log_top(struct hz_node *n, const uint8_t *author, uint64_t *seq,
             struct hz_err *err);

@@ -73,8 +73,7 @@ struct hz_node {
      * stored; the row numbered last, which keeps its number while the
      * transaction changes it further. */
     struct rows_chg {
-        bool loaded;
-        int64_t top, stored;
+        struct db_meta_num top;
         const struct table_def *last_t;
         uint8_t last_row[HZ_ROW_LEN];
     } chg;
@@ -90,6 +89,10 @@ struct hz_node {
         uint8_t author[HZ_KEY_LEN];
         uint8_t id[HZ_HASH_LEN];
     } log_last;
+    /* The greatest clock of the entries in the log (meta "clock", format
+     * 16: an index on log.clock cost every entry an insert to answer
+     * this), as the current transaction knows it (log/log.c). */
+    struct db_meta_num clock_max;
     /* Transactions this handle committed: with SQLite's data_version
      * (other connections' commits), whether anything may have changed
      * (store_change_stamp). */

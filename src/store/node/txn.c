@@ -14,13 +14,13 @@ int txn_begin(struct hz_node *n, struct hz_err *err)
 {
     HZ_ASSERT(!n->trust_dirty);
     HZ_ASSERT(n->n_fresh == 0);
-    log_forget_last(n);
+    log_abandon(n);
     return db_begin(&n->db, err);
 }
 
 int txn_begin_read(struct hz_node *n, struct hz_err *err)
 {
-    log_forget_last(n);
+    log_abandon(n);
     return db_begin_read(&n->db, err);
 }
 
@@ -50,6 +50,8 @@ int txn_commit(struct hz_node *n, struct hz_err *err)
     if (rv == 0)
         rv = rows_settle(n, err);
     if (rv == 0)
+        rv = log_settle(n, err);
+    if (rv == 0)
         rv = db_commit(&n->db, err);
     if (rv == 0)
         n->commits++;
@@ -59,7 +61,7 @@ int txn_commit(struct hz_node *n, struct hz_err *err)
 void txn_rollback(struct hz_node *n)
 {
     n->trust_dirty = false;
-    log_forget_last(n);
+    log_abandon(n);
     capacity_abort(n);
     search_abandon(n);
     rows_abandon(n);

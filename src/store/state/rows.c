@@ -206,20 +206,13 @@ static int chg_take(struct hz_node *n, int64_t *c, struct hz_err *err)
 {
     HZ_ASSERT(db_in_txn(&n->db));
     struct rows_chg *k = &n->chg;
-    if (!k->loaded) {
-        int64_t top = 0; /* none yet: nothing numbered */
-        bool found;
-        int rv = db_int(&n->db, "SELECT v FROM meta WHERE k = 'chg'",
-                        DB_NO_ARGS, &top, &found, err);
-        if (rv != 0)
-            return rv;
-        k->loaded = true;
-        k->top = top;
-        k->stored = top;
+    if (!k->top.loaded)
         k->last_t = NULL;
-    }
-    *c = ++k->top;
-    return 0;
+    /* none yet: nothing numbered, 0 */
+    int rv = db_meta_num_load(&n->db, "chg", &k->top, err);
+    if (rv == 0)
+        *c = ++k->top.v;
+    return rv;
 }
 
 /* Does the row still hold a number this transaction gave it (the last
@@ -228,7 +221,7 @@ static bool chg_held(const struct hz_node *n, const struct table_def *t,
                      const uint8_t *row)
 {
     const struct rows_chg *k = &n->chg;
-    return k->loaded && k->last_t == t &&
+    return k->top.loaded && k->last_t == t &&
            memcmp(k->last_row, row, HZ_ROW_LEN) == 0;
 }
 
@@ -263,12 +256,7 @@ static int chg_gone(struct hz_node *n, const struct table_def *t,
 
 int rows_settle(struct hz_node *n, struct hz_err *err)
 {
-    struct rows_chg *k = &n->chg;
-    int rv = 0;
-    if (k->loaded && k->top != k->stored)
-        rv = db_run(&n->db,
-                    "INSERT OR REPLACE INTO meta(k, v) VALUES('chg', ?1)",
-                    DB_ARGS(DB_INT(k->top)), err);
+    int rv = db_meta_num_store(&n->db, "chg", &n->chg.top, err);
     if (rv == 0)
         rows_abandon(n);
     return rv;
@@ -471,7 +459,7 @@ int rows_clear(struct hz_node *n, struct hz_err *err)
         if (rv == 0)
             rv = db_exec(&n->db, sql, err);
     }
-    n->chg.top = base > n->chg.top ? base : n->chg.top;
+    n->chg.top.v = base > n->chg.top.v ? base : n->chg.top.v;
     n->chg.last_t = NULL;
     return rv != 0 ? rv : search_clear(n, err);
 }
