@@ -575,6 +575,17 @@ def upgraded_search(work, old):
                            % (table, table, table))
         db.execute("DROP TABLE chg_gone")
         db.execute("DELETE FROM meta WHERE k = 'chg'")
+        # the events' indexes over every row (before format 16)
+        event_indexes = db.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND"
+            " tbl_name LIKE 'v\\_%' ESCAPE '\\' AND sql IS NOT NULL"
+            " ORDER BY name").fetchall()
+        T.check(len(event_indexes) > 20 and all(
+            q.endswith("IS NOT NULL") for _, q in event_indexes),
+            "the events' indexes where not NULL (%d)" % len(event_indexes))
+        for name, q in event_indexes:
+            db.execute('DROP INDEX "%s"' % name)
+            db.execute(q[:q.rindex(" WHERE ")])
         # contact without how far behind each side is (formats 7 to 11)
         db.execute("ALTER TABLE contact DROP COLUMN they_lack")
         db.execute("ALTER TABLE contact DROP COLUMN we_lack")
@@ -597,6 +608,11 @@ def upgraded_search(work, old):
         T.check_eq(n.query("SELECT count(*) FROM sqlite_master WHERE"
                            " name = 'log_clock'"), [(0,)],
                    "log_clock dropped")
+        T.check_eq(n.query("SELECT name, sql FROM sqlite_master WHERE type ="
+                           " 'index' AND tbl_name LIKE 'v\\_%' ESCAPE '\\'"
+                           " AND sql IS NOT NULL ORDER BY name"),
+                   [tuple(x) for x in event_indexes],
+                   "the events' indexes made again where not NULL")
         # every row of every materialized table numbered as changed once
         # (format 15), each with a number of its own, the counter at the
         # highest

@@ -743,15 +743,42 @@ static int setup_table(struct db *d, const struct table_def *t,
         rv = db_exec(d, sql, err);
     }
     /* Derived views join events on the rows they name (reverses, closes,
-     * site, item, person, household): index every id column of events. */
+     * site, item, person, household): index every id column of events,
+     * where it names one (format 16: most rows name no row they reverse
+     * or close, and each such row cost an index entry; a join on the
+     * column, x = y, implies it is not NULL, so it still uses the index). */
     for (size_t c = 0; rv == 0 && t->kind == TABLE_EVENT && c < t->n_cols;
          c++) {
         if (t->cols[c].type != COL_ID)
             continue;
+        const char *col = t->cols[c].name;
         snprintf(sql, sizeof sql,
-                 "CREATE INDEX IF NOT EXISTS \"%s_%s\" ON %s(\"%s\")", bare,
-                 t->cols[c].name, name, t->cols[c].name);
+                 "CREATE INDEX IF NOT EXISTS \"%s_%s\" ON %s(\"%s\") WHERE"
+                 " \"%s\" IS NOT NULL",
+                 bare, col, name, col, col);
         rv = db_exec(d, sql, err);
+    }
+    return rv;
+}
+
+/* Format 16, before db_setup: the indexes of events' id columns dropped,
+ * for db_setup to make them anew where not NULL. */
+static int event_indexes_begin(struct db *d, const struct schema *schema,
+                               struct hz_err *err)
+{
+    int rv = 0;
+    for (size_t i = 0; rv == 0 && i < schema->n_tables; i++) {
+        const struct table_def *t = &schema->tables[i];
+        char bare[96], sql[256];
+        db_table_bare(t, bare, sizeof bare);
+        for (size_t c = 0; rv == 0 && t->kind == TABLE_EVENT && c < t->n_cols;
+             c++) {
+            if (t->cols[c].type != COL_ID)
+                continue;
+            snprintf(sql, sizeof sql, "DROP INDEX IF EXISTS \"%s_%s\"", bare,
+                     t->cols[c].name);
+            rv = db_exec(d, sql, err);
+        }
     }
     return rv;
 }
@@ -987,6 +1014,8 @@ int db_upgrade(struct db *d, const struct schema *schema, int format,
         rv = number_rows_begin(d, &schema->tables[i], err);
     if (rv == 0 && format < 11)
         rv = log_keys_begin(d, err);
+    if (rv == 0 && format < 16)
+        rv = event_indexes_begin(d, schema, err);
     if (rv == 0)
         rv = db_setup(d, schema, err);
     if (rv == 0 && format < 11)
@@ -997,7 +1026,8 @@ int db_upgrade(struct db *d, const struct schema *schema, int format,
      * starting from nothing copies them all. */
     if (rv == 0 && format < 15)
         rv = number_changes(d, schema, err);
-    /* 16: the greatest clock in the log kept in meta, not by an index. */
+    /* 16: the greatest clock in the log kept in meta, not by an index
+     * (and the events' indexes where not NULL, above). */
     if (rv == 0 && format < 16)
         rv = db_exec(d,
                      "DROP INDEX IF EXISTS log_clock;"

@@ -43,7 +43,8 @@
  * behind each side is); 13: roster_seen; 14: e_persons_name; 15: the
  * local change counter the county mirror follows (DECISIONS 43): chg on
  * every materialized row, chg_gone for rows taken away; 16: the greatest
- * clock in the log in meta, the index log_clock dropped. An older database
+ * clock in the log in meta, the index log_clock dropped, the indexes of
+ * events' id columns only where not NULL. An older database
  * is brought up to date when it is opened for writing (node/node.c). */
 #define HZ_DB_FORMAT 16
 
