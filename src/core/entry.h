@@ -38,9 +38,10 @@ int entry_decode(struct entry *e, const uint8_t *buf, size_t len,
 
 /* Decode the bytes of an entry this node has already checked (stored in
  * its log or pending, or verified in pass 1 of an import): the fields
- * only, bounded, without the canonical-bytes rule or the id hash, which
- * held when the bytes were checked. e->id is copied from @id. Errors as
- * entry_decode. */
+ * read where the canonical encoding puts them, every length checked,
+ * without unpacking again, the canonical-bytes rule or the id hash,
+ * which held when the bytes were checked. e->id is copied from @id.
+ * Bytes without that shape: HZ_EMALFORMED. */
 int entry_decode_known(struct entry *e, const uint8_t *buf, size_t len,
                        const uint8_t *id, struct hz_err *err);
 

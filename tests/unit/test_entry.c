@@ -157,6 +157,72 @@ entry_signature_and_id_cover_tag_and_first_seven_fields(void **state)
     }
 }
 
+/* entry_decode_known reads the fields of checked bytes where the
+ * canonical encoding puts them: the same fields as entry_decode for every
+ * shape of integer and bin (seq and clock from a fixint to 9 bytes, bodies
+ * of bin8 and bin16), and for any bytes — a bit flipped, cut short,
+ * lengthened — either the fields entry_decode reads or HZ_EMALFORMED,
+ * never a read outside them (the sanitizer builds check that). */
+static void known_agrees(const uint8_t *buf, size_t len, const uint8_t *id)
+{
+    struct entry full, known;
+    struct hz_err err = {0};
+    int rv = entry_decode_known(&known, buf, len, id, &err);
+    if (entry_decode(&full, buf, len, NULL) == 0) {
+        assert_int_equal(rv, 0);
+        memcpy(full.id, id, HZ_HASH_LEN);
+        assert_same_entry(&known, &full);
+        if (full.body.len > 0) /* an empty bin's pointer is no place */
+            assert_ptr_equal(known.body.p, full.body.p);
+    } else if (rv != 0) {
+        assert_int_equal(rv, HZ_EMALFORMED);
+    }
+}
+
+static void decode_known_reads_the_fields_decode_reads(void **state)
+{
+    (void)state;
+    static uint8_t big[300];
+    for (int which = 0; which < 4; which++) {
+        struct fixture f;
+        if (which < 3) {
+            sign_sample(&f, which);
+        } else { /* a body of bin16 */
+            make_identity(&f.id, 0x44);
+            enc_init(&f.out);
+            unit_sign(&f.id, net, 300, big, (UNIT_T0_MS << 16) | 200, big,
+                      sizeof big, &f.e, &f.out);
+        }
+        const uint8_t *p = enc_data(&f.out);
+        size_t len = enc_len(&f.out);
+        struct entry k;
+        struct hz_err err = {0};
+        assert_int_equal(entry_decode_known(&k, p, len, f.e.id, &err), 0);
+        assert_same_entry(&k, &f.e);
+        uint8_t *buf = malloc(len + 1);
+        assert_non_null(buf);
+        for (size_t bit = 0; bit < 8 * len; bit++) {
+            memcpy(buf, p, len);
+            buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+            known_agrees(buf, len, f.e.id);
+        }
+        for (size_t cut = 0; cut < len; cut++) {
+            uint8_t *part = malloc(cut ? cut : 1);
+            assert_non_null(part);
+            memcpy(part, p, cut);
+            assert_int_equal(entry_decode_known(&k, part, cut, f.e.id, &err),
+                             HZ_EMALFORMED);
+            free(part);
+        }
+        memcpy(buf, p, len);
+        buf[len] = 0;
+        assert_int_equal(entry_decode_known(&k, buf, len + 1, f.e.id, &err),
+                         HZ_EMALFORMED);
+        free(buf);
+        close_sample(&f);
+    }
+}
+
 static void flipping_any_bit_makes_decode_or_verify_fail(void **state)
 {
     (void)state;
@@ -635,6 +701,7 @@ int main(void)
         cmocka_unit_test(entry_round_trips_through_decode_and_encode),
         cmocka_unit_test(
             entry_signature_and_id_cover_tag_and_first_seven_fields),
+        cmocka_unit_test(decode_known_reads_the_fields_decode_reads),
         cmocka_unit_test(flipping_any_bit_makes_decode_or_verify_fail),
         cmocka_unit_test(verify_refuses_another_authors_key),
         cmocka_unit_test(verify_refuses_malleable_signature),
