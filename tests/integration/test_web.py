@@ -1028,6 +1028,9 @@ def writes_of_the_web_and_events_without_reload():
                     ("csxs", ["测试小三"], "initials of four characters"),
                     ("ceshixiaoer", [], "a spelling of no name"),
                     ("测试", ["测试小三", "测试王一"], "a surname alone"),
+                    ("李", ["李四"], "a surname of one character"),
+                    ("王", [], "one character is a surname, not any"
+                     " character of a name"),
                     ("小三", ["测试小三"], "a given name"),
                     ("测试王一", ["测试王一"], "a whole name"),
                     ("11010519491231002x", ["李四"],
@@ -1040,6 +1043,17 @@ def writes_of_the_web_and_events_without_reload():
                                  urllib.parse.quote("测试村"))
             T.check_eq([h["id"] for h in js["households"]], [hid],
                        "search: a household by its village")
+            st, js, _, _ = a.req("GET", "/api/search?q=" +
+                                 urllib.parse.quote("测"))
+            T.check_eq([h["id"] for h in js["households"]], [hid],
+                       "search: a household by its village's first"
+                       " character")
+            one = n.out("person", "add", "--name", "鑫")
+            st, js, _, _ = a.req("GET", "/api/search?q=" +
+                                 urllib.parse.quote("鑫"))
+            T.check_eq([p["id"] for p in js["persons"]], [one],
+                       "search: a name of one character")
+            n.run("del", "persons", one, expect=0)
             n.run("put", "persons", "--id", pids[1], "name=李五", expect=0)
             st, js, _, _ = a.req("GET", "/api/search?q=" +
                                  urllib.parse.quote("李四"))

@@ -44,7 +44,8 @@
  * local change counter the county mirror follows (DECISIONS 43): chg on
  * every materialized row, chg_gone for rows taken away; 16: the greatest
  * clock in the log in meta, the index log_clock dropped, the indexes of
- * events' id columns only where not NULL. An older database
+ * events' id columns only where not NULL, sx with the first gram of a
+ * name marked (no key of its first character). An older database
  * is brought up to date when it is opened for writing (node/node.c). */
 #define HZ_DB_FORMAT 16
 

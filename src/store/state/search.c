@@ -6,9 +6,12 @@
  *
  * A trigram index cannot find a two-character name such as 李四 (nor a
  * surname alone), and most Chinese names have two or three characters.
- * So each name is indexed by its first character (a surname) and by
- * every pair of adjacent characters; a query of two or more characters
- * looks up its first pair and checks the whole query against the name.
+ * So each name is indexed by every pair of adjacent characters, the
+ * first pair marked (or the character of a one-character name): a query
+ * of two or more characters looks up its first pair, marked or not, and
+ * checks the whole query against the name; a surname alone is a prefix
+ * range of the marked keys (format 16: until then the first character
+ * was a key of its own, one more per name).
  * Numbers are indexed reversed (phones, ID numbers with X upper-cased),
  * so the last digits a person reads off a card are a prefix range of the
  * index. Villages are indexed like names. A name is also indexed by its
@@ -18,7 +21,8 @@
  *
  *   key = table letter ("p" persons, "h" households) + kind + ":" + text
  *   kinds: "n" name grams, "v" village grams, "d" a number reversed,
- *          "y" a pinyin spelling or its initials */
+ *          "y" a pinyin spelling or its initials; the first gram of a
+ *          name or village has "^" for ":" */
 #include "state.h"
 
 #include "../../core/codec.h"
@@ -205,41 +209,44 @@ static int put_key(struct hz_node *n, int64_t row, const char *key,
     return rv;
 }
 
-/* The grams of @text: its first character, and each pair of adjacent
- * characters, spaces left out. */
+/* The grams of @text, spaces left out: each pair of adjacent characters,
+ * the first marked ("^" for the prefix's ":"), or the one character of a
+ * text that has one. */
 static int put_grams(struct hz_node *n, int64_t row, const char *prefix,
                      const char *text, struct keyer *kr, struct hz_err *err)
 {
     const unsigned char *p = (const unsigned char *)text;
     const unsigned char *prev = NULL;
-    size_t prev_len = 0;
+    size_t prev_len = 0, pl = strlen(prefix);
+    HZ_ASSERT(pl > 0 && prefix[pl - 1] == ':');
     int rv = 0;
     bool first = true;
+    char key[KEY_MAX];
     while (rv == 0 && *p != '\0') {
         size_t len = char_len(p);
         if (*p == ' ') {
             p += len;
             continue;
         }
-        char key[KEY_MAX];
-        size_t pl = strlen(prefix);
-        if (first && pl + len < KEY_MAX) {
+        if (prev != NULL && pl + prev_len + len < KEY_MAX) {
             memcpy(key, prefix, pl);
-            memcpy(key + pl, p, len);
-            key[pl + len] = '\0';
-            rv = put_key(n, row, key, kr, err);
-        }
-        if (rv == 0 && prev != NULL && pl + prev_len + len < KEY_MAX) {
-            memcpy(key, prefix, pl);
+            key[pl - 1] = first ? '^' : ':';
             memcpy(key + pl, prev, prev_len);
             memcpy(key + pl + prev_len, p, len);
             key[pl + prev_len + len] = '\0';
             rv = put_key(n, row, key, kr, err);
+            first = false;
         }
-        first = false;
         prev = p;
         prev_len = len;
         p += len;
+    }
+    if (rv == 0 && first && prev != NULL && pl + prev_len < KEY_MAX) {
+        memcpy(key, prefix, pl);
+        key[pl - 1] = '^';
+        memcpy(key + pl, prev, prev_len);
+        key[pl + prev_len] = '\0';
+        rv = put_key(n, row, key, kr, err);
     }
     return rv;
 }
@@ -785,16 +792,37 @@ static bool number_like(const char *q)
     return len > 0;
 }
 
-/* The index key a name query looks up: its first character when it has
- * one, else its first pair. */
-static void name_key(const char *prefix, const char *q, char *key, size_t cap)
+/* The keys a name query looks up (@letter and @kind: "pn", "hv"): its
+ * first pair (or its one character) @later among the later pairs ("-"
+ * for one character, which is only ever a first), and as a prefix range
+ * [@lo, @hi) of the marked first grams: the pair itself, or every first
+ * pair that starts with the one character (a surname). */
+struct name_keys {
+    char later[KEY_MAX], lo[KEY_MAX], hi[KEY_MAX];
+};
+
+static void name_keys(const char *letter_kind, const char *q,
+                      struct name_keys *k)
 {
     const unsigned char *p = (const unsigned char *)q;
     while (*p == ' ')
         p++;
     size_t a = *p != '\0' ? char_len(p) : 0;
     size_t b = a > 0 && p[a] != '\0' && p[a] != ' ' ? char_len(p + a) : 0;
-    snprintf(key, cap, "%s%.*s", prefix, (int)(a + b), (const char *)p);
+    if (a == 0) { /* only spaces: no gram */
+        *k = (struct name_keys){"-", "-", "-"};
+        return;
+    }
+    if (b > 0)
+        snprintf(k->later, sizeof k->later, "%s:%.*s", letter_kind,
+                 (int)(a + b), (const char *)p);
+    else
+        snprintf(k->later, sizeof k->later, "-");
+    snprintf(k->lo, sizeof k->lo, "%s^%.*s", letter_kind, (int)(a + b),
+             (const char *)p);
+    memcpy(k->hi, k->lo, sizeof k->hi);
+    /* the last byte of a UTF-8 text is never 0xff */
+    k->hi[strlen(k->hi) - 1]++;
 }
 
 static int search_table(struct hz_node *n, const struct indexed *x,
@@ -804,12 +832,15 @@ static int search_table(struct hz_node *n, const struct indexed *x,
     const struct table_def *t = schema_table_c(n->schema, x->table);
     if (t == NULL)
         return hz_err_set(err, HZ_ESCHEMA, "no table %s", x->table);
-    char name_k[KEY_MAX], vill_k[KEY_MAX], lo[KEY_MAX], hi[KEY_MAX], pre[8];
+    char lo[KEY_MAX], hi[KEY_MAX], pre[8];
     char py[KEY_MAX], py_lo[KEY_MAX], py_hi[KEY_MAX];
-    snprintf(pre, sizeof pre, "%sn:", x->letter);
-    name_key(pre, q, name_k, sizeof name_k);
-    snprintf(pre, sizeof pre, "%sv:", x->letter);
-    name_key(pre, q, vill_k, sizeof vill_k);
+    struct name_keys name_k, vill_k;
+    snprintf(pre, sizeof pre, "%sn", x->letter);
+    name_keys(pre, q, &name_k);
+    snprintf(pre, sizeof pre, "%sv", x->letter);
+    name_keys(pre, q, &vill_k);
+    if (x->village == NULL)
+        vill_k = (struct name_keys){"-", "-", "-"};
     snprintf(pre, sizeof pre, "%sd:", x->letter);
     /* The last 4 or more digits: a prefix range of the reversed keys. */
     bool number = number_like(q) && strlen(q) >= 4 &&
@@ -837,7 +868,8 @@ static int search_table(struct hz_node *n, const struct indexed *x,
         sql + at, sizeof sql - at,
         " WHERE deleted = 0 AND (n IN (SELECT r FROM sx WHERE k >= ?7 AND"
         " k < ?8) OR n IN (SELECT r FROM sx WHERE k = ?2 OR k = ?3 OR"
-        " (k >= ?4 AND k < ?5)) AND (instr(\"%s\", ?1) > 0",
+        " (k >= ?4 AND k < ?5) OR (k >= ?9 AND k < ?10) OR (k >= ?11 AND"
+        " k < ?12)) AND (instr(\"%s\", ?1) > 0",
         x->name);
     if (x->village != NULL)
         at += (size_t)snprintf(sql + at, sizeof sql - at,
@@ -857,12 +889,13 @@ static int search_table(struct hz_node *n, const struct indexed *x,
              " length(?1)) = ?1 THEN 1 ELSE 2 END, \"%s\", id LIMIT ?6",
              x->name, x->name, x->name);
     sqlite3_stmt *st;
-    int rv = db_query(&n->db, sql,
-                      DB_ARGS(DB_TEXT(q), DB_TEXT(name_k),
-                              DB_TEXT(x->village != NULL ? vill_k : "-"),
-                              DB_TEXT(lo), DB_TEXT(hi), DB_INT((int64_t)limit),
-                              DB_TEXT(py_lo), DB_TEXT(py_hi)),
-                      &st, err);
+    int rv = db_query(
+        &n->db, sql,
+        DB_ARGS(DB_TEXT(q), DB_TEXT(name_k.later), DB_TEXT(vill_k.later),
+                DB_TEXT(lo), DB_TEXT(hi), DB_INT((int64_t)limit),
+                DB_TEXT(py_lo), DB_TEXT(py_hi), DB_TEXT(name_k.lo),
+                DB_TEXT(name_k.hi), DB_TEXT(vill_k.lo), DB_TEXT(vill_k.hi)),
+        &st, err);
     if (rv != 0)
         return rv;
     int rc;
