@@ -105,6 +105,9 @@ static void create_makes_a_node_that_open_finds_again(void **state)
     hz_node_key_hex(n, again);
     assert_string_equal(key, again);
     unit_assert_field(n, "sites", g, "name", "\"测试安置点\"");
+    /* SQLite was set up without its memory count (db.c, sqlite_setup):
+     * it holds memory, and counts none. */
+    assert_int_equal(sqlite3_memory_used(), 0);
     hz_node_close(n);
     hz_node_close(NULL); /* fine */
     disk_remove(&d);
