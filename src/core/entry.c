@@ -6,6 +6,7 @@
 #include "limits.h"
 
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void encode_unsigned(const struct entry *e, struct enc *out,
@@ -38,14 +39,22 @@ int entry_encode(const struct entry *e, struct enc *out)
     return enc_done(out);
 }
 
-static int compute_id(struct entry *e, struct enc *tmp)
+/* The signing input of an entry's canonical bytes @p: TAG || 0x97 ||
+ * the bytes between the array's first byte and the signature (c4 40 and
+ * 64 bytes, last). */
+#define SIG_TAIL (2u + HZ_SIG_LEN)
+
+static void id_of_canonical(const uint8_t *p, size_t len, uint8_t *id)
 {
-    int rv = signing_input(e, tmp);
-    if (rv != 0)
-        return rv;
-    crypto_generichash(e->id, HZ_HASH_LEN, enc_data(tmp), enc_len(tmp), NULL,
-                       0);
-    return 0;
+    HZ_ASSERT(len > SIG_TAIL);
+    static const uint8_t seven = 0x97;
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, NULL, 0, HZ_HASH_LEN);
+    crypto_generichash_update(&h, (const uint8_t *)HZ_ENTRY_TAG,
+                              strlen(HZ_ENTRY_TAG));
+    crypto_generichash_update(&h, &seven, 1);
+    crypto_generichash_update(&h, p + 1, len - SIG_TAIL - 1);
+    crypto_generichash_final(&h, id, HZ_HASH_LEN);
 }
 
 int entry_sign(struct entry *e, const uint8_t *sk, struct enc *out)
@@ -127,9 +136,10 @@ int entry_decode(struct entry *e, const uint8_t *buf, size_t len,
     if (rv == 0 &&
         (enc_len(&tmp) != len || memcmp(enc_data(&tmp), buf, len) != 0))
         rv = hz_err_set(err, HZ_EMALFORMED, "entry is not canonical");
-    if (rv == 0)
-        rv = compute_id(e, &tmp);
     enc_close(&tmp);
+    /* @buf is the canonical encoding: its signing input is in it. */
+    if (rv == 0)
+        id_of_canonical(buf, len, e->id);
     return rv;
 }
 
@@ -220,6 +230,28 @@ int entry_decode_known(struct entry *e, const uint8_t *buf, size_t len,
     return 0;
 }
 
+int entry_verify_bytes(const struct entry *e, const uint8_t *buf, size_t len,
+                       struct hz_err *err)
+{
+    HZ_ASSERT(len > SIG_TAIL &&
+              memcmp(buf + len - HZ_SIG_LEN, e->sig, HZ_SIG_LEN) == 0);
+    const size_t tag = strlen(HZ_ENTRY_TAG);
+    const size_t n = tag + len - SIG_TAIL;
+    uint8_t local[1024];
+    uint8_t *m = n <= sizeof local ? local : malloc(n);
+    if (m == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "entry");
+    memcpy(m, HZ_ENTRY_TAG, tag);
+    m[tag] = 0x97;
+    memcpy(m + tag + 1, buf + 1, len - SIG_TAIL - 1);
+    int rv = crypto_sign_verify_detached(e->sig, m, n, e->author) != 0
+                 ? hz_err_set(err, HZ_EBADSIG, "entry")
+                 : 0;
+    if (m != local)
+        free(m);
+    return rv;
+}
+
 int entry_verify(const struct entry *e, struct hz_err *err)
 {
     struct enc tmp;
@@ -267,17 +299,9 @@ bool entry_link(const uint8_t *p, size_t len, struct entry_link *out)
 bool entry_id_of(const uint8_t *p, size_t len, uint8_t *id)
 {
     struct entry_link l;
-    const size_t sig = 2 + HZ_SIG_LEN;
-    if (!entry_link(p, len, &l) || len < l.prev_at + HZ_HASH_LEN + sig ||
-        p[len - sig] != 0xc4 || p[len - sig + 1] != HZ_SIG_LEN)
+    if (!entry_link(p, len, &l) || len < l.prev_at + HZ_HASH_LEN + SIG_TAIL ||
+        p[len - SIG_TAIL] != 0xc4 || p[len - SIG_TAIL + 1] != HZ_SIG_LEN)
         return false;
-    static const uint8_t seven = 0x97;
-    crypto_generichash_state h;
-    crypto_generichash_init(&h, NULL, 0, HZ_HASH_LEN);
-    crypto_generichash_update(&h, (const uint8_t *)HZ_ENTRY_TAG,
-                              strlen(HZ_ENTRY_TAG));
-    crypto_generichash_update(&h, &seven, 1);
-    crypto_generichash_update(&h, p + 1, len - sig - 1);
-    crypto_generichash_final(&h, id, HZ_HASH_LEN);
+    id_of_canonical(p, len, id);
     return true;
 }

@@ -48,6 +48,11 @@ int entry_decode_known(struct entry *e, const uint8_t *buf, size_t len,
 /* Check e->sig over the signing input with libsodium's strict Ed25519
  * verification. 0 or HZ_EBADSIG. */
 int entry_verify(const struct entry *e, struct hz_err *err);
+/* The same for @e decoded from its canonical bytes @buf (entry_decode or
+ * entry_decode_known of @buf): the signing input is taken from them, not
+ * encoded again. 0, HZ_EBADSIG or HZ_ENOMEM. */
+int entry_verify_bytes(const struct entry *e, const uint8_t *buf, size_t len,
+                       struct hz_err *err);
 
 /* Sign @e (all fields but sig and id set, body borrowed) with the Ed25519
  * secret key @sk (64 bytes, libsodium layout), fill e->sig and e->id, and

@@ -375,6 +375,7 @@ struct chunk {
     size_t used, count;
     uint64_t first; /* entries of the file before the chunk */
     struct entry e[CHUNK_ENTRIES];
+    size_t at[CHUNK_ENTRIES], len[CHUNK_ENTRIES]; /* their bytes in buf */
     bool held[CHUNK_ENTRIES];
     int rv[CHUNK_ENTRIES];
     /* The last author's top in the log, in the chunk's read transaction:
@@ -397,7 +398,9 @@ static void *verify_work(void *arg)
     struct verify_job *j = arg;
     struct chunk *c = j->c;
     for (size_t i = j->from; i < c->count; i += j->step)
-        c->rv[i] = c->held[i] ? 0 : entry_verify(&c->e[i], NULL);
+        c->rv[i] = c->held[i] ? 0
+                              : entry_verify_bytes(&c->e[i], c->buf + c->at[i],
+                                                   c->len[i], NULL);
     return NULL;
 }
 
@@ -482,6 +485,8 @@ static int take_entry(hz_node *n, struct chunk *c, const struct reader *r,
                     (unsigned long long)(c->first + i + 1));
         return rv;
     }
+    c->at[i] = c->used;
+    c->len[i] = r->len;
     c->used += r->len;
     c->count++;
     return 0;

@@ -420,7 +420,7 @@ int ingest_check(struct hz_node *n, const struct entry *e, const uint8_t *buf,
 {
     int rv = ingest_held(n, e, buf, len, held, err);
     if (rv == 0 && !*held)
-        rv = entry_verify(e, err);
+        rv = entry_verify_bytes(e, buf, len, err);
     return rv;
 }
 

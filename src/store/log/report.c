@@ -90,7 +90,7 @@ static int verify_stored(const struct log_row *r, struct entry *e, bool sig,
                          struct hz_err *err)
 {
     int rv = entry_decode(e, r->bytes, r->len, err);
-    return rv != 0 || !sig ? rv : entry_verify(e, err);
+    return rv != 0 || !sig ? rv : entry_verify_bytes(e, r->bytes, r->len, err);
 }
 
 static int verify_link(void *data, const struct log_row *r, struct hz_err *err)
