@@ -423,13 +423,14 @@ static char *immutable_uri(const char *path)
     return uri;
 }
 
-/* Once a process, before its first connection: SQLite's count of the
- * memory it holds (sqlite3_memory_used, the soft heap limit; neither is
- * used here) takes a global mutex at every allocation — 5.7 % of an
- * import's own instructions (BENCHMARKS.md). When SQLite was started
- * already (a program that used it first), the call is refused and the
- * count stays: nothing else differs. */
-static void sqlite_setup(void)
+/* Once a process, as it is loaded (before main, so before anything in
+ * it starts SQLite; a benchmark that opened a database of its own first
+ * kept the count on): SQLite's count of the memory it holds
+ * (sqlite3_memory_used, the heap limits; none is used here) takes a
+ * global mutex at every allocation — 5.7 % of an import's own
+ * instructions (BENCHMARKS.md). Should SQLite have been started already,
+ * the call is refused and the count stays: nothing else differs. */
+__attribute__((constructor)) static void sqlite_setup(void)
 {
     (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
@@ -437,8 +438,6 @@ static void sqlite_setup(void)
 int db_open(struct db *d, const char *path, const char *dir, bool readonly,
             bool create, struct hz_err *err)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, sqlite_setup);
     d->readonly = readonly;
     d->stmts = calloc(1, sizeof(struct stmt_cache));
     if (d->stmts == NULL)
