@@ -1269,16 +1269,22 @@ int db_meta_del(struct db *d, const char *key, struct hz_err *err)
                   err);
 }
 
+int db_meta_num(struct db *d, const char *key, int64_t *v, struct hz_err *err)
+{
+    bool found;
+    *v = 0;
+    return db_int(d, "SELECT v FROM meta WHERE k = ?1", DB_ARGS(DB_TEXT(key)),
+                  v, &found, err);
+}
+
 int db_meta_num_load(struct db *d, const char *key, struct db_meta_num *m,
                      struct hz_err *err)
 {
     HZ_ASSERT(db_in_txn(d));
     if (m->loaded)
         return 0;
-    int64_t v = 0;
-    bool found;
-    int rv = db_int(d, "SELECT v FROM meta WHERE k = ?1", DB_ARGS(DB_TEXT(key)),
-                    &v, &found, err);
+    int64_t v;
+    int rv = db_meta_num(d, key, &v, err);
     if (rv != 0)
         return rv;
     m->loaded = true;

@@ -249,6 +249,8 @@ struct db_meta_num {
     bool loaded;
     int64_t v, stored;
 };
+/* The number itself, as stored (0 when absent). */
+int db_meta_num(struct db *d, const char *key, int64_t *v, struct hz_err *err);
 int db_meta_num_load(struct db *d, const char *key, struct db_meta_num *m,
                      struct hz_err *err);
 int db_meta_num_store(struct db *d, const char *key,

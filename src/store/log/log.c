@@ -439,10 +439,8 @@ int log_state_of(struct hz_node *n, const uint8_t *id, enum entry_state *state,
 int log_max_clock(struct hz_node *n, uint64_t *clock, struct hz_err *err)
 {
     if (!db_in_txn(&n->db)) {
-        int64_t v = 0;
-        bool found;
-        int rv = db_int(&n->db, "SELECT v FROM meta WHERE k = '" CLOCK_KEY "'",
-                        DB_NO_ARGS, &v, &found, err);
+        int64_t v;
+        int rv = db_meta_num(&n->db, CLOCK_KEY, &v, err);
         *clock = (uint64_t)v;
         return rv;
     }

@@ -209,45 +209,52 @@ static int put_key(struct hz_node *n, int64_t row, const char *key,
     return rv;
 }
 
+/* One gram: @a then @b (the second character of a pair, or none) after
+ * @prefix, whose ":" is "^" for a text's first gram. */
+static int put_gram(struct hz_node *n, int64_t row, const char *prefix,
+                    bool first, const unsigned char *a, size_t a_len,
+                    const unsigned char *b, size_t b_len, struct keyer *kr,
+                    struct hz_err *err)
+{
+    size_t pl = strlen(prefix);
+    HZ_ASSERT(pl > 0 && prefix[pl - 1] == ':');
+    if (pl + a_len + b_len >= KEY_MAX)
+        return 0;
+    char key[KEY_MAX];
+    memcpy(key, prefix, pl);
+    key[pl - 1] = first ? '^' : ':';
+    memcpy(key + pl, a, a_len);
+    if (b_len > 0)
+        memcpy(key + pl + a_len, b, b_len);
+    key[pl + a_len + b_len] = '\0';
+    return put_key(n, row, key, kr, err);
+}
+
 /* The grams of @text, spaces left out: each pair of adjacent characters,
- * the first marked ("^" for the prefix's ":"), or the one character of a
- * text that has one. */
+ * the first marked, or the one character of a text that has one. */
 static int put_grams(struct hz_node *n, int64_t row, const char *prefix,
                      const char *text, struct keyer *kr, struct hz_err *err)
 {
     const unsigned char *p = (const unsigned char *)text;
     const unsigned char *prev = NULL;
-    size_t prev_len = 0, pl = strlen(prefix);
-    HZ_ASSERT(pl > 0 && prefix[pl - 1] == ':');
+    size_t prev_len = 0;
     int rv = 0;
     bool first = true;
-    char key[KEY_MAX];
     while (rv == 0 && *p != '\0') {
         size_t len = char_len(p);
-        if (*p == ' ') {
-            p += len;
-            continue;
+        if (*p != ' ') {
+            if (prev != NULL) {
+                rv = put_gram(n, row, prefix, first, prev, prev_len, p, len, kr,
+                              err);
+                first = false;
+            }
+            prev = p;
+            prev_len = len;
         }
-        if (prev != NULL && pl + prev_len + len < KEY_MAX) {
-            memcpy(key, prefix, pl);
-            key[pl - 1] = first ? '^' : ':';
-            memcpy(key + pl, prev, prev_len);
-            memcpy(key + pl + prev_len, p, len);
-            key[pl + prev_len + len] = '\0';
-            rv = put_key(n, row, key, kr, err);
-            first = false;
-        }
-        prev = p;
-        prev_len = len;
         p += len;
     }
-    if (rv == 0 && first && prev != NULL && pl + prev_len < KEY_MAX) {
-        memcpy(key, prefix, pl);
-        key[pl - 1] = '^';
-        memcpy(key + pl, prev, prev_len);
-        key[pl + prev_len] = '\0';
-        rv = put_key(n, row, key, kr, err);
-    }
+    if (rv == 0 && first && prev != NULL)
+        rv = put_gram(n, row, prefix, true, prev, prev_len, NULL, 0, kr, err);
     return rv;
 }
 
