@@ -780,6 +780,39 @@ static void fork_keeps_evidence_and_stops_the_author_at_the_fork(void **state)
     fork_close(&w);
 }
 
+/* Fork evidence recorded inside a transaction is held from then on in
+ * that same transaction: the same entry arriving again is a duplicate,
+ * though the transaction first learnt that no evidence was held at all
+ * (log/log.c keeps that answer until evidence is recorded). */
+static void fork_evidence_is_held_within_its_transaction(void **state)
+{
+    (void)state;
+    struct fork_world w;
+    fork_open(&w);
+    struct unit_entries all = {0};
+    const struct unit_entries *parts[] = {&w.common, &w.branch1, &w.branch2,
+                                          &w.branch2};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        for (size_t j = 0; j < parts[i]->n; j++)
+            unit_entries_add(&all, parts[i]->p[j], parts[i]->len[j]);
+    struct unit_env ec;
+    hz_node *c = empty_node(0x55, &ec, 15);
+    struct hz_ingest_stats st = {0};
+    assert_int_equal(unit_deliver(c, &all, &st), 0); /* one transaction */
+    assert_int_equal(st.forks, 1);
+    assert_int_equal(st.duplicate, 1);
+    assert_int_equal(st.refused, 0);
+    assert_int_equal(unit_sql_int(c, "SELECT count(*) FROM forks"), 1);
+    /* And in the next transaction, asked afresh. */
+    memset(&st, 0, sizeof st);
+    assert_int_equal(unit_deliver(c, &w.branch2, &st), 0);
+    assert_int_equal(st.duplicate, 1);
+    assert_int_equal(st.forks, 0);
+    unit_entries_free(&all);
+    hz_node_close(c);
+    fork_close(&w);
+}
+
 /* Both histories arrive ahead of a gap and wait in pending; when the gap
  * closes, the node must see the fork as a node that received them in
  * order does. */
@@ -1328,6 +1361,7 @@ int main(void)
         cmocka_unit_test(a_run_counts_each_entry_by_where_it_ends),
         cmocka_unit_test(fork_point_is_the_seq_or_the_one_before_it),
         cmocka_unit_test(forks_and_rejections_in_any_order_give_the_same_state),
+        cmocka_unit_test(fork_evidence_is_held_within_its_transaction),
         cmocka_unit_test(fork_waiting_in_pending_is_found_when_the_gap_closes),
         cmocka_unit_test(
             entry_signed_by_our_key_that_we_did_not_write_stops_writes),

@@ -252,6 +252,47 @@ int log_authors(struct hz_node *n, uint8_t (**keys)[HZ_KEY_LEN], size_t *count,
 
 /* ---- single facts */
 
+/* *@none: the table @table holds no row, asked once a transaction
+ * (*@asked) and kept in *@kept (n->log_last) until a row is added there;
+ * outside a transaction not known (false). */
+static int none_in_txn(struct hz_node *n, const char *table, bool *asked,
+                       bool *kept, bool *none, struct hz_err *err)
+{
+    *none = false;
+    if (!db_in_txn(&n->db))
+        return 0;
+    if (!*asked) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "SELECT EXISTS (SELECT 1 FROM %s)", table);
+        int64_t any = 0;
+        int rv = db_int(&n->db, sql, DB_NO_ARGS, &any, NULL, err);
+        if (rv != 0)
+            return rv;
+        *asked = true;
+        *kept = any == 0;
+    }
+    *none = *kept;
+    return 0;
+}
+
+/* *@none: no fork evidence is held at all. Fork evidence is rare, and an
+ * import asks for it by id an entry or two (a statement each, about 3 %
+ * of an import's own work): asked once a transaction. */
+static int forks_none(struct hz_node *n, bool *none, struct hz_err *err)
+{
+    struct log_last *k = &n->log_last;
+    int rv = none_in_txn(n, "forks", &k->forks_asked, &k->no_forks, none, err);
+    if (rv != 0)
+        return rv;
+#ifdef HZ_DEBUG_CHECKS
+    int64_t held = 0;
+    HZ_ASSERT(!*none || (db_int(&n->db, "SELECT count(*) FROM forks",
+                                DB_NO_ARGS, &held, NULL, NULL) == 0 &&
+                         held == 0));
+#endif
+    return 0;
+}
+
 int log_holds(struct hz_node *n, const uint8_t *id, bool *found,
               struct hz_err *err)
 {
@@ -265,8 +306,12 @@ int log_holds_fork(struct hz_node *n, const uint8_t *id, bool *found,
                    struct hz_err *err)
 {
     int64_t one;
-    return db_int(&n->db, "SELECT 1 FROM forks WHERE id = ?1",
-                  DB_ARGS(DB_HASH(id)), &one, found, err);
+    bool none;
+    int rv = forks_none(n, &none, err);
+    *found = false;
+    return rv != 0 || none ? rv
+                           : db_int(&n->db, "SELECT 1 FROM forks WHERE id = ?1",
+                                    DB_ARGS(DB_HASH(id)), &one, found, err);
 }
 
 int log_holds_fork_bytes(struct hz_node *n, const uint8_t *id,
@@ -274,10 +319,12 @@ int log_holds_fork_bytes(struct hz_node *n, const uint8_t *id,
                          struct hz_err *err)
 {
     int64_t same = 0;
-    bool found;
-    int rv =
-        db_int(&n->db, "SELECT bytes = ?2 FROM forks WHERE id = ?1",
-               DB_ARGS(DB_HASH(id), DB_BLOB(buf, len)), &same, &found, err);
+    bool found = false, none;
+    int rv = forks_none(n, &none, err);
+    if (rv == 0 && !none)
+        rv =
+            db_int(&n->db, "SELECT bytes = ?2 FROM forks WHERE id = ?1",
+                   DB_ARGS(DB_HASH(id), DB_BLOB(buf, len)), &same, &found, err);
     *held = rv == 0 && found && same;
     return rv;
 }
@@ -286,12 +333,16 @@ int log_holds_bytes(struct hz_node *n, const uint8_t *id, const uint8_t *buf,
                     size_t len, bool *held, struct hz_err *err)
 {
     int64_t same = 0;
-    bool found;
-    int rv =
-        db_int(&n->db,
-               "SELECT bytes = ?2 FROM log WHERE id = ?1 UNION ALL"
-               " SELECT bytes = ?2 FROM forks WHERE id = ?1 LIMIT 1",
-               DB_ARGS(DB_HASH(id), DB_BLOB(buf, len)), &same, &found, err);
+    bool found = false, none;
+    int rv = forks_none(n, &none, err);
+    if (rv == 0)
+        rv =
+            db_int(&n->db,
+                   none ? "SELECT bytes = ?2 FROM log WHERE id = ?1"
+                        : "SELECT bytes = ?2 FROM log WHERE id = ?1 UNION ALL"
+                          " SELECT bytes = ?2 FROM forks WHERE id = ?1"
+                          " LIMIT 1",
+                   DB_ARGS(DB_HASH(id), DB_BLOB(buf, len)), &same, &found, err);
     *held = rv == 0 && found && same;
     return rv;
 }
@@ -689,6 +740,7 @@ int log_fork_put(struct hz_node *n, const struct entry *e, uint64_t point,
     HZ_ASSERT(point > 0);
     HZ_ASSERT(point <= e->seq);
     n->log_last.point_known = false;
+    n->log_last.no_forks = false;
     return db_run(&n->db,
                   "INSERT OR IGNORE INTO forks(author, seq, id, point, bytes)"
                   " VALUES(?1, ?2, ?3, ?4, ?5)",
@@ -752,6 +804,7 @@ static int remake_pending_forks(struct hz_node *n, const char *cols_p,
                                 const char *cols_f, const char *order,
                                 struct hz_err *err)
 {
+    log_forget_last(n); /* the tables are made again */
     char sql[1024];
     int len = snprintf(
         sql, sizeof sql,
@@ -824,22 +877,15 @@ int log_pending_next(struct hz_node *n, const uint8_t *author, uint64_t max_seq,
     /* Asked after every entry appended: whether anything is pending at
      * all is asked once a transaction, while nothing is. */
     struct log_last *k = &n->log_last;
-    if (db_in_txn(&n->db) && !k->pending_asked) {
-        int64_t any = 0;
-        int rv = db_int(&n->db, "SELECT EXISTS (SELECT 1 FROM pending)",
-                        DB_NO_ARGS, &any, NULL, err);
-        if (rv != 0)
-            return rv;
-        k->pending_asked = true;
-        k->no_pending = any == 0;
-    }
-    if (db_in_txn(&n->db) && k->no_pending)
-        return 0;
-    int rv =
-        db_first(&n->db,
-                 "SELECT seq, id, bytes, mark FROM pending WHERE"
-                 " author = ?1 AND seq <= ?2 ORDER BY seq, id LIMIT 1",
-                 DB_ARGS(DB_KEY(author), DB_INT(max_seq)), &st, found, err);
+    bool none;
+    int rv = none_in_txn(n, "pending", &k->pending_asked, &k->no_pending, &none,
+                         err);
+    if (rv != 0 || none)
+        return rv;
+    rv = db_first(&n->db,
+                  "SELECT seq, id, bytes, mark FROM pending WHERE"
+                  " author = ?1 AND seq <= ?2 ORDER BY seq, id LIMIT 1",
+                  DB_ARGS(DB_KEY(author), DB_INT(max_seq)), &st, found, err);
     if (rv != 1)
         return rv;
     memset(out, 0, sizeof *out);

@@ -80,11 +80,13 @@ struct hz_node {
     /* What an import asks of the log for every entry, as the current
      * transaction last learnt it (log/log.c): the entry log_append stored
      * last, its author's top and the id there (log_top, log_id_at), that
-     * author's fork point once asked (log_fork_point), and whether no
-     * entry is pending at all (log_pending_next). Forgotten at every
+     * author's fork point once asked (log_fork_point), whether no entry
+     * is pending at all (log_pending_next) and whether no fork evidence
+     * is held at all (log_holds and the like). Forgotten at every
      * transaction's start and end, each part when what it says changes. */
     struct log_last {
         bool held, point_known, pending_asked, no_pending;
+        bool forks_asked, no_forks;
         uint64_t seq, point;
         uint8_t author[HZ_KEY_LEN];
         uint8_t id[HZ_HASH_LEN];
