@@ -126,7 +126,14 @@ struct results {
     long rss_gen_kb;        /* the generator child, when it ran in this run */
     double load_end;        /* 1-minute load average */
     struct seal_costs seal; /* --network */
-    struct rate verify, sqlite, sqlite_matched;
+    /* The peers, measured after each round's imports (the machine's speed
+     * drifts: each round's ratios compare like with like), and their sums
+     * over the rounds; sqlite at HZ_IMPORT_BATCH rows a commit in the
+     * first round only. */
+    struct raw_round {
+        struct rate verify, matched, upsert;
+    } raw[ROUNDS_MAX];
+    struct rate verify, sqlite, sqlite_matched, upsert;
     uint64_t sqlite_matched_per_txn, import_txns;
     uint64_t sqlite_db_bytes, sqlite_matched_db_bytes;
 };
@@ -477,7 +484,8 @@ static int run_import(const struct opts *o, const char *work, enum kind k,
     res->commits = node->commits - commits;
     res->import = (struct rate){.n = gr->ops,
                                 .wall_s = t1.wall_s - t0.wall_s,
-                                .cpu_s = t1.cpu_s - t0.cpu_s};
+                                .cpu_s = t1.cpu_s - t0.cpu_s,
+                                .sys_s = t1.sys_s - t0.sys_s};
     /* The trust tables (src/store/trust.c), wherever they rank. */
     static const char *const trust_sql[] = {" member ",  " cutoff ", " tobj",
                                             " standing", " epochs",  NULL};
@@ -523,10 +531,10 @@ static int run_import(const struct opts *o, const char *work, enum kind k,
         rv = -1;
     }
     fprintf(stderr,
-            "bench: import %u, %s: %.2f s wall, %.2f s CPU, %.0f ops per"
-            " CPU s\n",
+            "bench: import %u, %s: %.2f s wall, %.2f s CPU (%.2f s system),"
+            " %.0f ops per CPU s\n",
             round + 1, kind_what[k], res->import.wall_s, res->import.cpu_s,
-            (double)gr->ops / res->import.cpu_s);
+            res->import.sys_s, (double)gr->ops / res->import.cpu_s);
     if (!o->keep)
         rm_flat(node_dir);
     else
@@ -534,9 +542,18 @@ static int run_import(const struct opts *o, const char *work, enum kind k,
     return rv;
 }
 
+static void rate_add(struct rate *sum, const struct rate *r)
+{
+    sum->n += r->n;
+    sum->wall_s += r->wall_s;
+    sum->cpu_s += r->cpu_s;
+    sum->sys_s += r->sys_s;
+}
+
+/* The peers of round @round's placeholder import, right after it. */
 static int run_raw(const struct opts *o, const char *work,
                    const struct gen_result *gr, const struct bundle_info *bi,
-                   struct results *res)
+                   unsigned round, struct results *res)
 {
     size_t entry_len = (size_t)(bi->entry_bytes / bi->entries);
     size_t row_len = (size_t)(bi->entry_bytes / gr->ops);
@@ -549,14 +566,28 @@ static int run_raw(const struct opts *o, const char *work,
         res->import_txns = 1;
     res->sqlite_matched_per_txn =
         (gr->ops + res->import_txns - 1) / res->import_txns;
-    int rv = raw_verify(bi->entries, entry_len, o->min_s, &res->verify);
+    struct raw_round *w = &res->raw[round];
+    uint64_t ignored;
+    int rv = raw_verify(bi->entries, entry_len, o->min_s, &w->verify);
+    if (rv == 0 && round == 0)
+        rv = raw_sqlite(path, RAW_INSERT, gr->ops, row_len, HZ_IMPORT_BATCH,
+                        &res->sqlite, &res->sqlite_db_bytes);
     if (rv == 0)
-        rv = raw_sqlite(path, gr->ops, row_len, HZ_IMPORT_BATCH, &res->sqlite,
-                        &res->sqlite_db_bytes);
+        rv = raw_sqlite(path, RAW_INSERT, gr->ops, row_len,
+                        res->sqlite_matched_per_txn, &w->matched,
+                        round == 0 ? &res->sqlite_matched_db_bytes : &ignored);
     if (rv == 0)
-        rv = raw_sqlite(path, gr->ops, row_len, res->sqlite_matched_per_txn,
-                        &res->sqlite_matched, &res->sqlite_matched_db_bytes);
-    return rv;
+        rv = raw_sqlite(path, RAW_UPSERT, gr->ops, row_len,
+                        res->sqlite_matched_per_txn, &w->upsert, &ignored);
+    if (rv != 0)
+        return rv;
+    rate_add(&res->verify, &w->verify);
+    rate_add(&res->sqlite_matched, &w->matched);
+    rate_add(&res->upsert, &w->upsert);
+    fprintf(stderr,
+            "bench: peers %u: verify %.2f CPU s, insert %.2f, upsert %.2f\n",
+            round + 1, w->verify.cpu_s, w->matched.cpu_s, w->upsert.cpu_s);
+    return 0;
 }
 
 static double per_wall(const struct rate *r, uint64_t n)
@@ -569,10 +600,34 @@ static double per_cpu(const struct rate *r, uint64_t n)
     return (double)n / r->cpu_s;
 }
 
+/* Seconds the apply ceiling takes for @entries entries of @ops
+ * operations at the rates of @verify and @rows (CPU or wall time). */
+static double ceiling(uint64_t entries, uint64_t ops, const struct rate *verify,
+                      const struct rate *rows, bool cpu)
+{
+    return cpu ? (double)entries / per_cpu(verify, verify->n) +
+                     (double)ops / per_cpu(rows, rows->n)
+               : (double)entries / per_wall(verify, verify->n) +
+                     (double)ops / per_wall(rows, rows->n);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of @n values (sorted in place). */
+static double median(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
 static void print_rate(const char *what, const struct rate *r, uint64_t n)
 {
-    printf("| %s | %" PRIu64 " | %.2f | %.1f | %.2f | %.1f |\n", what, n,
-           r->wall_s, per_wall(r, n), r->cpu_s, per_cpu(r, n));
+    printf("| %s | %" PRIu64 " | %.2f | %.1f | %.2f | %.1f | %.2f |\n", what, n,
+           r->wall_s, per_wall(r, n), r->cpu_s, per_cpu(r, n), r->sys_s);
 }
 
 static void print_bundle(const struct opts *o, const struct gen_result *gr,
@@ -604,8 +659,8 @@ static void print_rates(const struct opts *o, const struct gen_result *gr,
     const struct rate *im = &r->sum[K_PLACEHOLDER];
     uint64_t rounds = o->rounds, ops = gr->ops * rounds;
     uint64_t entries = gr->entries * rounds;
-    printf("| measure | count | wall s | per wall s | CPU s | per CPU s |\n"
-           "|---|---:|---:|---:|---:|---:|\n");
+    printf("| measure | count | wall s | per wall s | CPU s | per CPU s |"
+           " of which system s |\n|---|---:|---:|---:|---:|---:|---:|\n");
     print_rate("import: entries (stage + verify + apply)", im, entries);
     print_rate("import: operations", im, ops);
     print_rate("import: fields", im, gr->fields * rounds);
@@ -623,6 +678,11 @@ static void print_rates(const struct opts *o, const struct gen_result *gr,
              " commits, as the import)",
              row, r->sqlite_matched_per_txn, r->import_txns);
     print_rate(what, &r->sqlite_matched, r->sqlite_matched.n);
+    snprintf(what, sizeof what,
+             "raw SQLite upsert by a unique key, %.0f B rows, %" PRIu64
+             " rows/txn (as the import)",
+             row, r->sqlite_matched_per_txn);
+    print_rate(what, &r->upsert, r->upsert.n);
     printf("\n| ratio | wall | CPU |\n|---|---:|---:|\n");
     printf("| import ops/s / raw SQLite rows/s (%u rows/txn) | %.4f | %.4f "
            "|\n",
@@ -638,16 +698,40 @@ static void print_rates(const struct opts *o, const struct gen_result *gr,
            per_wall(im, entries) / per_wall(&r->verify, r->verify.n),
            per_cpu(im, entries) / per_cpu(&r->verify, r->verify.n));
     /* The apply ceiling (issue 11): each entry's signature verified and
-     * each operation's bytes inserted as a row, nothing else. */
-    double ceil_wall =
-        (double)entries / per_wall(&r->verify, r->verify.n) +
-        (double)ops / per_wall(&r->sqlite_matched, r->sqlite_matched.n);
-    double ceil_cpu =
-        (double)entries / per_cpu(&r->verify, r->verify.n) +
-        (double)ops / per_cpu(&r->sqlite_matched, r->sqlite_matched.n);
+     * each operation's bytes written as a row, nothing else; the row
+     * appended (insert), or written by its key as a replica applies a
+     * record (upsert). */
     printf("| import ops/s / apply ceiling (verify + insert, same commits) |"
            " %.4f | %.4f |\n",
-           ceil_wall / im->wall_s, ceil_cpu / im->cpu_s);
+           ceiling(entries, ops, &r->verify, &r->sqlite_matched, false) /
+               im->wall_s,
+           ceiling(entries, ops, &r->verify, &r->sqlite_matched, true) /
+               im->cpu_s);
+    printf("| import ops/s / apply ceiling (verify + upsert, same commits) |"
+           " %.4f | %.4f |\n",
+           ceiling(entries, ops, &r->verify, &r->upsert, false) / im->wall_s,
+           ceiling(entries, ops, &r->verify, &r->upsert, true) / im->cpu_s);
+    /* Each round's import against the peers measured right after it. */
+    printf("\n| round | import CPU s | verify CPU s | insert CPU s | upsert"
+           " CPU s | / ceiling (insert), CPU | / ceiling (upsert), CPU |\n"
+           "|---:|---:|---:|---:|---:|---:|---:|\n");
+    double by_insert[ROUNDS_MAX], by_upsert[ROUNDS_MAX];
+    for (unsigned i = 0; i < o->rounds; i++) {
+        const struct rate *x = &r->im[K_PLACEHOLDER][i].import;
+        const struct raw_round *w = &r->raw[i];
+        by_insert[i] =
+            ceiling(gr->entries, gr->ops, &w->verify, &w->matched, true) /
+            x->cpu_s;
+        by_upsert[i] =
+            ceiling(gr->entries, gr->ops, &w->verify, &w->upsert, true) /
+            x->cpu_s;
+        printf("| %u | %.2f | %.2f | %.2f | %.2f | %.4f | %.4f |\n", i + 1,
+               x->cpu_s, w->verify.cpu_s * (double)gr->entries / w->verify.n,
+               w->matched.cpu_s, w->upsert.cpu_s, by_insert[i], by_upsert[i]);
+    }
+    if (o->rounds > 1)
+        printf("| median | | | | | %.4f | %.4f |\n",
+               median(by_insert, o->rounds), median(by_upsert, o->rounds));
 }
 
 static void print_memory(const struct opts *o, const struct results *r)
@@ -821,10 +905,11 @@ static void print_results(const struct opts *o, const struct gen_result *gr,
                per_cpu(&r->seal.unseal, r->seal.unseal.n) / MIB);
     if (!o->no_raw)
         printf(" verify_per_s=%.1f sqlite_rows_per_s=%.0f"
-               " sqlite_matched_rows_per_s=%.0f",
+               " sqlite_matched_rows_per_s=%.0f upsert_rows_per_s=%.0f",
                per_wall(&r->verify, r->verify.n),
                per_wall(&r->sqlite, r->sqlite.n),
-               per_wall(&r->sqlite_matched, r->sqlite_matched.n));
+               per_wall(&r->sqlite_matched, r->sqlite_matched.n),
+               per_wall(&r->upsert, r->upsert.n));
     printf("\n");
 }
 
@@ -938,15 +1023,12 @@ int main(int argc, char **argv)
             rv = run_import(&o, work, k, i, path,
                             k == K_PLACEHOLDER ? &gr : &net_gr,
                             k == K_PLACEHOLDER ? NULL : &net, &res.im[k][i]);
-            struct rate *sum = &res.sum[k];
-            sum->n += res.im[k][i].import.n;
-            sum->wall_s += res.im[k][i].import.wall_s;
-            sum->cpu_s += res.im[k][i].import.cpu_s;
+            rate_add(&res.sum[k], &res.im[k][i].import);
         }
+        if (rv == 0 && !o.no_raw)
+            rv = run_raw(&o, work, &gr, &bi, i, &res);
     }
     sodium_memzero(&net, sizeof net);
-    if (rv == 0 && !o.no_raw)
-        rv = run_raw(&o, work, &gr, &bi, &res);
     res.rss_end_kb = maxrss_kb(RUSAGE_SELF);
     res.load_end = loadavg();
     if (rv == 0)

@@ -19,8 +19,9 @@ void clocks_now(struct clocks *c)
     c->wall_s = (double)t.tv_sec + (double)t.tv_nsec / 1e9;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
+    c->sys_s = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
     c->cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-               (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+               c->sys_s;
 }
 
 static void rate_end(struct rate *r, uint64_t n, const struct clocks *t0)
@@ -30,6 +31,7 @@ static void rate_end(struct rate *r, uint64_t n, const struct clocks *t0)
     r->n = n;
     r->wall_s = t1.wall_s - t0->wall_s;
     r->cpu_s = t1.cpu_s - t0->cpu_s;
+    r->sys_s = t1.sys_s - t0->sys_s;
 }
 
 /* Message @i: a fixed filler with its index in the first bytes. */
@@ -124,9 +126,19 @@ static int insert_all(sqlite3 *db, sqlite3_stmt *st, uint64_t rows,
     return rv;
 }
 
-int raw_sqlite(const char *path, uint64_t rows, size_t row_len,
-               uint64_t per_txn, struct rate *out, uint64_t *db_bytes)
+int raw_sqlite(const char *path, enum raw_write how, uint64_t rows,
+               size_t row_len, uint64_t per_txn, struct rate *out,
+               uint64_t *db_bytes)
 {
+    static const char *const table[] = {
+        [RAW_INSERT] = "CREATE TABLE t(id INTEGER PRIMARY KEY,"
+                       " k BLOB NOT NULL, v BLOB NOT NULL)",
+        [RAW_UPSERT] = "CREATE TABLE t(id INTEGER PRIMARY KEY,"
+                       " k BLOB NOT NULL UNIQUE, v BLOB NOT NULL)"};
+    static const char *const write[] = {
+        [RAW_INSERT] = "INSERT INTO t(k, v) VALUES(?1, ?2)",
+        [RAW_UPSERT] = "INSERT INTO t(k, v) VALUES(?1, ?2)"
+                       " ON CONFLICT(k) DO UPDATE SET v = excluded.v"};
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
     size_t val_len = row_len > 16 ? row_len - 16 : 1;
@@ -142,10 +154,9 @@ int raw_sqlite(const char *path, uint64_t rows, size_t row_len,
     if (rv == 0)
         rv = exec(db, "PRAGMA synchronous=FULL");
     if (rv == 0)
-        rv = exec(db, "CREATE TABLE t(id INTEGER PRIMARY KEY,"
-                      " k BLOB NOT NULL, v BLOB NOT NULL)");
-    if (rv == 0 && sqlite3_prepare_v2(db, "INSERT INTO t(k, v) VALUES(?1, ?2)",
-                                      -1, &st, NULL) != SQLITE_OK)
+        rv = exec(db, table[how]);
+    if (rv == 0 &&
+        sqlite3_prepare_v2(db, write[how], -1, &st, NULL) != SQLITE_OK)
         rv = -1;
     struct clocks t0;
     clocks_now(&t0);
