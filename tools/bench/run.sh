@@ -6,6 +6,11 @@
 #   tools/bench/run.sh                  # the 1,000,000-operation import
 #   tools/bench/run.sh --ops 20000      # a smoke run, a few seconds
 #   tools/bench/run.sh --sql-profile    # plus SQLite time per statement
+#   tools/bench/run.sh --ops 100000 --batch 1 --rounds 3
+#                                       # one op per entry; each round's
+#                                       # ratio to the apply ceiling, its
+#                                       # peers (raw verify, insert,
+#                                       # upsert) measured right after it
 #   tools/bench/run.sh --ops 200000 --network --rounds 2
 #                                       # also inside a network (issue 3)
 #
