@@ -474,19 +474,24 @@ static void swap_keys(struct want_key *a, struct want_key *b)
     *b = t;
 }
 
-/* @v[0..n) share their first @d bytes: by the rest of the text, then row. */
+static unsigned char median3(unsigned char a, unsigned char b, unsigned char c)
+{
+    if (a > b) {
+        unsigned char t = a;
+        a = b;
+        b = t;
+    }
+    return c <= a ? a : c >= b ? b : c;
+}
+
+/* @v[0..n) share their first @d bytes: by the rest of the text, then row.
+ * The recursion goes a byte deeper (keys are shorter than KEY_MAX) or
+ * into the smaller side of a partition, so it is shallow. */
 static void sort_keys_from(struct want_key *v, size_t n, size_t d)
 {
     while (n > 12) {
-        /* the median of three bytes at @d */
-        unsigned char a = byte_at(&v[0], d), b = byte_at(&v[n / 2], d),
-                      c = byte_at(&v[n - 1], d);
-        unsigned char p = a < b ? (b < c   ? b
-                                   : a < c ? c
-                                           : a)
-                                : (a < c   ? a
-                                   : b < c ? c
-                                           : b);
+        unsigned char p = median3(byte_at(&v[0], d), byte_at(&v[n / 2], d),
+                                  byte_at(&v[n - 1], d));
         size_t lt = 0, i = 0, gt = n;
         while (i < gt) {
             unsigned char x = byte_at(&v[i], d);
