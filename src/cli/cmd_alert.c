@@ -396,30 +396,6 @@ static int cap_villages(struct cli *c, struct form *f,
     return EXIT_OK;
 }
 
-/* The live notice imported before from the same sender and identifier
- * (CAP: they name an alert), into @id; false when there is none. */
-static bool cap_seen(struct cli *c, const struct sheet_cap *cap, char *id)
-{
-    char w1[320], w2[320];
-    snprintf(w1, sizeof w1, "identifier=%s", cap->identifier);
-    snprintf(w2, sizeof w2, "sender=%s", cap->sender);
-    struct hz_field w[2];
-    cli_field(w1, &w[0]);
-    cli_field(w2, &w[1]);
-    char *json = NULL;
-    struct hz_err err = {0};
-    int code = hz_node_ls(c->node, "warning_notices", 2, w, &json, &err);
-    json_t *rows = code == 0 ? json_loads(json, 0, NULL) : NULL;
-    hz_free_string(json);
-    const char *s =
-        json_string_value(json_object_get(json_array_get(rows, 0), "id"));
-    bool seen = s != NULL;
-    if (seen)
-        snprintf(id, HZ_ROW_HEX_LEN + 1, "%s", s);
-    json_decref(rows);
-    return seen;
-}
-
 int cmd_alert_import(struct cli *c, struct form *f)
 {
     struct sheet_cap *cap = calloc(1, sizeof *cap);
@@ -437,7 +413,7 @@ int cmd_alert_import(struct cli *c, struct form *f)
                              &err);
     }
     char seen[HZ_ROW_HEX_LEN + 1];
-    if (cap_seen(c, cap, seen)) {
+    if (sheet_cap_seen(c->node, cap, seen)) {
         fprintf(stderr, "huzhu: %s\n",
                 cli_tr(c, "此预警已导入过，未重复写入",
                        "this alert was imported before; nothing written"));

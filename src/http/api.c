@@ -2382,27 +2382,6 @@ static void dups_route(hz_node *n, const struct api_req *r, struct api_res *out)
     reply(out, rv, json, &err);
 }
 
-/* The live notice imported before from the same sender and identifier
- * of @cap (CAP: they name an alert) into @id; false when there is none. */
-static bool cap_seen(hz_node *n, const struct sheet_cap *cap, char *id)
-{
-    char w1[320], w2[320];
-    snprintf(w1, sizeof w1, "%s", cap->identifier);
-    snprintf(w2, sizeof w2, "%s", cap->sender);
-    const struct hz_field w[2] = {{"identifier", w1}, {"sender", w2}};
-    char *json = NULL;
-    struct hz_err err = {0};
-    json_t *rows = hz_node_ls(n, "warning_notices", 2, w, &json, &err) == 0
-                       ? loads(json)
-                       : NULL;
-    const char *s =
-        json_string_value(json_object_get(json_array_get(rows, 0), "id"));
-    if (s != NULL)
-        snprintf(id, HZ_ROW_HEX_LEN + 1, "%s", s);
-    json_decref(rows);
-    return s != NULL;
-}
-
 /* POST /api/import/cap?villages=&grids=: the body is a CAP 1.2 alert (at
  * most SHEET_CAP_LEN_MAX bytes), written as a warning notice as huzhu
  * alert import writes it (its villages: those given and those of this
@@ -2437,7 +2416,7 @@ static void cap_route(hz_node *n, const struct api_req *r, struct api_res *out)
     }
     char *json = NULL;
     json_t *all = NULL;
-    bool seen = rv == 0 && cap_seen(n, cap, id);
+    bool seen = rv == 0 && sheet_cap_seen(n, cap, id);
     if (rv == 0 && !seen && hz_node_view(n, "villages", &json, &err) == 0)
         all = loads(json);
     if (rv == 0 && !seen && all == NULL)
