@@ -10,6 +10,7 @@
 #include "cli.h"
 
 #include "../sheet/sheet.h"
+#include "../store/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -413,7 +414,7 @@ int cmd_alert_import(struct cli *c, struct form *f)
                              &err);
     }
     char seen[HZ_ROW_HEX_LEN + 1];
-    if (sheet_cap_seen(c->node, cap, seen)) {
+    if (store_alert_notice(c->node, cap->sender, cap->identifier, seen)) {
         fprintf(stderr, "huzhu: %s\n",
                 cli_tr(c, "此预警已导入过，未重复写入",
                        "this alert was imported before; nothing written"));

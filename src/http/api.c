@@ -2416,7 +2416,8 @@ static void cap_route(hz_node *n, const struct api_req *r, struct api_res *out)
     }
     char *json = NULL;
     json_t *all = NULL;
-    bool seen = rv == 0 && sheet_cap_seen(n, cap, id);
+    bool seen =
+        rv == 0 && store_alert_notice(n, cap->sender, cap->identifier, id);
     if (rv == 0 && !seen && hz_node_view(n, "villages", &json, &err) == 0)
         all = loads(json);
     if (rv == 0 && !seen && all == NULL)

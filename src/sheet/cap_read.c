@@ -15,7 +15,6 @@
 #include <expat.h>
 
 #include <ctype.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -386,25 +385,6 @@ void sheet_cap_villages(const struct sheet_cap *cap, json_t *villages,
         memcpy(out + o, name, k + 1);
         o += k;
     }
-}
-
-bool sheet_cap_seen(hz_node *n, const struct sheet_cap *cap, char *id)
-{
-    const struct hz_field w[2] = {{"identifier", cap->identifier},
-                                  {"sender", cap->sender}};
-    char *json = NULL;
-    struct hz_err err = {0};
-    json_t *rows = hz_node_ls(n, "warning_notices", 2, w, &json, &err) == 0
-                       ? json_loads(json, 0, NULL)
-                       : NULL;
-    hz_free_string(json);
-    const char *s =
-        json_string_value(json_object_get(json_array_get(rows, 0), "id"));
-    bool seen = s != NULL;
-    if (seen)
-        snprintf(id, HZ_ROW_HEX_LEN + 1, "%s", s);
-    json_decref(rows);
-    return seen;
 }
 
 size_t sheet_cap_notice(const struct sheet_cap *cap, const char *villages,

@@ -414,12 +414,6 @@ bool sheet_cap_names(const struct sheet_cap *cap, const char *name);
 void sheet_cap_villages(const struct sheet_cap *cap, json_t *villages,
                         char *out, size_t len);
 
-/* Whether @n holds a warning notice of the same sender and identifier
- * as @cap (in CAP they name an alert): imported before, it is not
- * written again (huzhu alert import, POST /api/import/cap). Its id into
- * @id (HZ_ROW_HEX_LEN + 1 bytes) when it does. */
-bool sheet_cap_seen(hz_node *n, const struct sheet_cap *cap, char *id);
-
 /* A warning notice's fields for a CAP alert (huzhu alert import, POST
  * /api/import/cap): its CAP fields, area_desc (the areaDesc and geocode
  * values joined by ";", as many as fit a text value), @villages and

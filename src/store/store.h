@@ -194,6 +194,12 @@ int store_entry_who(hz_node *n, const uint8_t *eid, struct json_t *obj,
                     struct hz_err *err);
 /* The node's human name, owned by the caller (free). */
 int store_node_name(hz_node *n, char **name, struct hz_err *err);
+/* Whether @n holds a warning notice of the sender and identifier of an
+ * alert (in CAP they name it): one imported before is not written again
+ * (huzhu alert import, POST /api/import/cap). Its id into @id
+ * (HZ_ROW_HEX_LEN + 1 bytes) when it does. */
+bool store_alert_notice(hz_node *n, const char *sender, const char *identifier,
+                        char *id);
 
 /* ---- staff accounts of the web interface (members/accounts.c;
  * DECISIONS 38): this node's, never replicated (proto/storage.md, table

@@ -15,6 +15,7 @@
 #include "../../core/body.h"
 #include "../../core/error_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* clang-format off */
@@ -314,4 +315,24 @@ int warn_check_delivery(struct hz_node *n, const struct op *o,
         rv =
             hz_err_set(err, HZ_EVALUE, "household: not in the campaign's area");
     return rv;
+}
+
+bool store_alert_notice(hz_node *n, const char *sender, const char *identifier,
+                        char *id)
+{
+    const struct hz_field w[2] = {{"identifier", identifier},
+                                  {"sender", sender}};
+    char *json = NULL;
+    struct hz_err err = {0};
+    json_t *rows = hz_node_ls(n, "warning_notices", 2, w, &json, &err) == 0
+                       ? json_loads(json, 0, NULL)
+                       : NULL;
+    hz_free_string(json);
+    const char *s =
+        json_string_value(json_object_get(json_array_get(rows, 0), "id"));
+    bool seen = s != NULL;
+    if (seen)
+        snprintf(id, HZ_ROW_HEX_LEN + 1, "%s", s);
+    json_decref(rows);
+    return seen;
 }
