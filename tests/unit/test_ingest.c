@@ -1373,14 +1373,15 @@ static void search_keys_sharing_long_prefixes_are_written_in_order(void **state)
                 chars[unit_rand_below(&rng, sizeof chars / sizeof *chars)]);
         snprintf(phones[i], sizeof phones[i], "1380000%04zu",
                  unit_rand_below(&rng, 300));
+        /* every third a household, its village another row's name */
         const struct hz_field f[] = {{"name", names[i]}, {"phone", phones[i]}};
-        const char *table = i % 3 == 0 ? "households" : "persons";
         const struct hz_field h[] = {{"head_name", names[i]},
                                      {"phone", phones[i]},
                                      {"village", names[(i * 7) % (i + 1)]}};
         assert_int_equal(
-            i % 3 == 0 ? hz_batch_put(batch, table, NULL, 3, h, NULL, NULL)
-                       : hz_batch_put(batch, table, NULL, 2, f, NULL, NULL),
+            i % 3 == 0
+                ? hz_batch_put(batch, "households", NULL, 3, h, NULL, NULL)
+                : hz_batch_put(batch, "persons", NULL, 2, f, NULL, NULL),
             0);
     }
     assert_int_equal(hz_node_commit(a, batch, NULL, NULL), 0);
@@ -1388,8 +1389,7 @@ static void search_keys_sharing_long_prefixes_are_written_in_order(void **state)
     assert_int_equal(hz_node_log_verify(a, NULL, NULL), 0);
     for (size_t i = 0; i < ROWS; i += 97) {
         assert_true(found(a, phones[i] + 7) >= 1); /* its last digits */
-        if (strlen(names[i]) > 1)
-            assert_true(found(a, names[i]) >= 1);
+        assert_true(found(a, names[i]) >= 1);
     }
     hz_node_close(a);
 }
@@ -1398,8 +1398,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(entry_ahead_of_a_gap_waits_then_applies),
-        cmocka_unit_test(
-            search_keys_sharing_long_prefixes_are_written_in_order),
         cmocka_unit_test(a_long_chain_delivered_backwards_applies_whole),
         cmocka_unit_test(entry_skipping_a_seq_waits_though_it_links_to_the_top),
         cmocka_unit_test(transport_failures_store_nothing),
@@ -1419,6 +1417,8 @@ int main(void)
         cmocka_unit_test(log_verify_passes_after_every_kind_of_arrival),
         cmocka_unit_test(
             search_keys_written_at_a_transactions_end_match_its_rows),
+        cmocka_unit_test(
+            search_keys_sharing_long_prefixes_are_written_in_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

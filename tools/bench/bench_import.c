@@ -406,9 +406,7 @@ static int reimport(hz_node *node, const char *bundle,
     clocks_now(&t0);
     int rv = hz_bundle_import(node, bundle, &st, err);
     clocks_now(&t1);
-    res->again = (struct rate){.n = gr->ops,
-                               .wall_s = t1.wall_s - t0.wall_s,
-                               .cpu_s = t1.cpu_s - t0.cpu_s};
+    res->again = rate_between(gr->ops, &t0, &t1);
     if (rv == 0 && st.duplicate != gr->entries) {
         fprintf(stderr,
                 "bench: re-import: %" PRIu64 " of %" PRIu64
@@ -482,10 +480,7 @@ static int run_import(const struct opts *o, const char *work, enum kind k,
     int rv = hz_bundle_import(node, bundle, &res->stats, &err);
     clocks_now(&t1);
     res->commits = node->commits - commits;
-    res->import = (struct rate){.n = gr->ops,
-                                .wall_s = t1.wall_s - t0.wall_s,
-                                .cpu_s = t1.cpu_s - t0.cpu_s,
-                                .sys_s = t1.sys_s - t0.sys_s};
+    res->import = rate_between(gr->ops, &t0, &t1);
     /* The trust tables (src/store/trust.c), wherever they rank. */
     static const char *const trust_sql[] = {" member ",  " cutoff ", " tobj",
                                             " standing", " epochs",  NULL};

@@ -24,14 +24,20 @@ void clocks_now(struct clocks *c)
                c->sys_s;
 }
 
+struct rate rate_between(uint64_t n, const struct clocks *t0,
+                         const struct clocks *t1)
+{
+    return (struct rate){.n = n,
+                         .wall_s = t1->wall_s - t0->wall_s,
+                         .cpu_s = t1->cpu_s - t0->cpu_s,
+                         .sys_s = t1->sys_s - t0->sys_s};
+}
+
 static void rate_end(struct rate *r, uint64_t n, const struct clocks *t0)
 {
     struct clocks t1;
     clocks_now(&t1);
-    r->n = n;
-    r->wall_s = t1.wall_s - t0->wall_s;
-    r->cpu_s = t1.cpu_s - t0->cpu_s;
-    r->sys_s = t1.sys_s - t0->sys_s;
+    *r = rate_between(n, t0, &t1);
 }
 
 /* Message @i: a fixed filler with its index in the first bytes. */

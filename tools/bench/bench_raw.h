@@ -21,6 +21,10 @@ struct rate {
     double wall_s, cpu_s, sys_s;
 };
 
+/* @n things done between the readings @t0 and @t1. */
+struct rate rate_between(uint64_t n, const struct clocks *t0,
+                         const struct clocks *t1);
+
 /* crypto_sign_verify_detached over @count distinct messages of @msg_len
  * bytes, repeated until at least @min_s seconds have passed so a small run
  * still gives a stable rate. 0, or -1 after printing why. */

@@ -123,9 +123,7 @@ static int repeat(const char *what, step_fn step, hz_node *n,
         passes++;
         clocks_now(&t1);
     } while (t1.wall_s - t0.wall_s < min_s);
-    *out = (struct rate){.n = passes * bytes,
-                         .wall_s = t1.wall_s - t0.wall_s,
-                         .cpu_s = t1.cpu_s - t0.cpu_s};
+    *out = rate_between(passes * bytes, &t0, &t1);
     return 0;
 }
 

@@ -83,9 +83,7 @@ int trust_bench_allowed(hz_node *n, double min_s, uint64_t *n_ops,
     }
     if (began)
         txn_rollback(n);
-    *out = (struct rate){.n = calls,
-                         .wall_s = t1.wall_s - t0.wall_s,
-                         .cpu_s = t1.cpu_s - t0.cpu_s};
+    *out = rate_between(calls, &t0, &t1);
     *n_ops = b.n_ops;
     body_close(&b);
     free(buf);
