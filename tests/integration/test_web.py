@@ -516,15 +516,16 @@ def unnumbered(db, table):
 
 
 @cases.case
-def a_node_of_format_8_or_10_gets_its_search_index_when_opened():
-    for old in (8, 10):
+def a_node_of_format_8_10_or_16_gets_its_search_index_when_opened():
+    for old in (8, 10, 16):
         with T.TempDir("web") as work:
             upgraded_search(work, old)
 
 
 def upgraded_search(work, old):
     """A node of database format @old (8: no search index; 10: rows not
-    numbered, the index by row id) opened by this build."""
+    numbered, the index by row id; 16: the index a b-tree of (key, row
+    number)) opened by this build."""
     if True:
         n = T.Node.create(work, "测试旧节点", "old")
         n.js("network", "create", "--name", "测试网络")
@@ -537,128 +538,58 @@ def upgraded_search(work, old):
         entries = n.query("SELECT count(*) FROM log")[0][0]
         import sqlite3
         db = sqlite3.connect(os.path.join(n.dir, "node.db"))
-        for table in ("e_persons", "e_households", "e_sites", "e_items"):
-            unnumbered(db, table)
-        # each entry's author as its key, as formats 1 to 10 had it
-        db.executescript(
-            "DROP INDEX log_state; DELETE FROM meta WHERE k = 'clock';"
-            "ALTER TABLE log RENAME TO log11;"
-            "CREATE TABLE log(n INTEGER PRIMARY KEY, author BLOB NOT NULL,"
-            " seq INTEGER NOT NULL, id BLOB NOT NULL UNIQUE, clock INTEGER"
-            " NOT NULL, state INTEGER NOT NULL, reason TEXT, bytes BLOB NOT"
-            " NULL, mark INTEGER NOT NULL DEFAULT 0, UNIQUE(author, seq));"
-            "INSERT INTO log SELECT l.n, a.name, l.seq, l.id, l.clock,"
-            " l.state, l.reason, l.bytes, l.mark FROM log11 AS l"
-            " JOIN names AS a ON a.k = l.author; DROP TABLE log11;"
-            "CREATE INDEX log_clock ON log(clock);"
-            "CREATE INDEX log_state ON log(state) WHERE state <> 0;")
-        db.execute("DROP TABLE sx")
-        # no roster ledger nor households by number (formats before 13),
-        # nor persons by name (before 14)
-        db.execute("DROP TABLE roster_seen")
-        db.execute("DROP INDEX IF EXISTS e_households_number")
-        db.execute("DROP INDEX IF EXISTS e_persons_name")
-        # no change counter (before 15): no chg column, no chg_gone, the
-        # event rows numbered 1, 2, ... in each table
-        mat = [r[0] for r in db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND"
-            " (name LIKE 'e\\_%' ESCAPE '\\' OR name LIKE 'v\\_%'"
-            " ESCAPE '\\')")]
-        T.check(len(mat) > 10, "the materialized tables (%r)" % mat)
-        for table in mat:
-            if table.startswith("e_"):
-                db.execute('ALTER TABLE "%s" DROP COLUMN chg' % table)
-            else:
-                db.execute('UPDATE "%s" SET rowid = -rowid' % table)
-                db.execute('UPDATE "%s" SET rowid = (SELECT count(*) FROM'
-                           ' "%s" AS x WHERE x.rowid <= "%s".rowid)'
-                           % (table, table, table))
-        db.execute("DROP TABLE chg_gone")
-        db.execute("DELETE FROM meta WHERE k = 'chg'")
-        # the events' indexes over every row (before format 16)
-        event_indexes = db.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND"
-            " tbl_name LIKE 'v\\_%' ESCAPE '\\' AND sql IS NOT NULL"
-            " ORDER BY name").fetchall()
-        T.check(len(event_indexes) > 20 and all(
-            q.endswith("IS NOT NULL") for _, q in event_indexes),
-            "the events' indexes where not NULL (%d)" % len(event_indexes))
-        for name, q in event_indexes:
-            db.execute('DROP INDEX "%s"' % name)
-            db.execute(q[:q.rindex(" WHERE ")])
-        # contact without how far behind each side is (formats 7 to 11)
-        db.execute("ALTER TABLE contact DROP COLUMN they_lack")
-        db.execute("ALTER TABLE contact DROP COLUMN we_lack")
-        if old == 10:
-            # the index by row id, with a key of every row
-            db.execute("CREATE TABLE sx(k TEXT NOT NULL, r BLOB NOT NULL,"
-                       " PRIMARY KEY(k, r)) WITHOUT ROWID")
-            db.execute("INSERT INTO sx SELECT 'pn:' || substr(name, 1, 1),"
-                       " id FROM e_persons")
+        # the index in FTS5 (format 17)
+        db.executescript("DROP TABLE sxv_p; DROP TABLE sxv_h;"
+                         " DROP TABLE sx_p; DROP TABLE sx_h;")
+        if old == 16:
+            db.execute("CREATE TABLE sx(k TEXT NOT NULL, r INTEGER NOT"
+                       " NULL, PRIMARY KEY(k, r)) WITHOUT ROWID")
+            db.execute("INSERT INTO sx SELECT 'pn^' || substr(name, 1, 2),"
+                       " n FROM e_persons")
+        else:
+            mat, event_indexes = older(db, old)
         db.execute("PRAGMA user_version = %d" % old)
         db.commit()
         db.close()
         n.out("status")  # opened for writing: upgraded
-        T.check_eq(n.query("PRAGMA user_version")[0][0], 16,
-                   "format %d -> 16" % old)
-        # the greatest clock in meta (format 16), not by an index
-        T.check_eq(n.query("SELECT v FROM meta WHERE k = 'clock'"),
-                   n.query("SELECT max(clock) FROM log"),
-                   "the greatest clock of the log in meta")
-        T.check_eq(n.query("SELECT count(*) FROM sqlite_master WHERE"
-                           " name = 'log_clock'"), [(0,)],
-                   "log_clock dropped")
-        T.check_eq(n.query("SELECT name, sql FROM sqlite_master WHERE type ="
-                           " 'index' AND tbl_name LIKE 'v\\_%' ESCAPE '\\'"
-                           " AND sql IS NOT NULL ORDER BY name"),
-                   [tuple(x) for x in event_indexes],
-                   "the events' indexes made again where not NULL")
-        # every row of every materialized table numbered as changed once
-        # (format 15), each with a number of its own, the counter at the
-        # highest
-        every = " UNION ALL ".join(
-            'SELECT %s AS chg FROM "%s"'
-            % ("chg" if t.startswith("e_") else "rowid", t) for t in mat)
-        got = n.query("SELECT count(*), count(DISTINCT chg), min(chg),"
-                      " max(chg) FROM (%s)" % every)[0]
-        T.check(got[0] > 0 and got[0] == got[1] and got[2] > 0,
-                "every row numbered once (%r)" % (got,))
-        T.check_eq(n.query("SELECT v FROM meta WHERE k = 'chg'")[0][0],
-                   got[3], "the counter at the highest number")
-        T.check_eq(n.query("SELECT count(*) FROM sqlite_master WHERE name IN"
-                           " ('roster_seen', 'e_households_number',"
-                           " 'e_persons_name')")[0][0],
-                   3, "the roster ledger and indexes made by the upgrade")
-        for table in ("e_persons", "e_households"):
-            rows = n.query("SELECT count(*), count(DISTINCT n), min(n) > 0"
-                           " FROM %s" % table)[0]
-            T.check(rows[0] > 0 and rows[0] == rows[1] and rows[2] == 1,
-                    "every row of %s numbered once (%r)" % (table, rows))
+        T.check_eq(n.query("PRAGMA user_version")[0][0], 17,
+                   "format %d -> 17" % old)
+        if old < 16:
+            upgraded_before_16(n, mat, event_indexes)
         T.check_eq(n.state_hash(), before,
                    "the state is the same after the upgrade")
         T.check_eq(n.query("SELECT typeof(author), count(*) FROM log"
                            " GROUP BY 1"), [("integer", entries)],
                    "each entry's author as names.k")
-        T.check_eq(n.query("SELECT typeof(r), count(*) > 20 FROM sx"
-                           " GROUP BY 1"), [("integer", 1)],
-                   "the index is rebuilt from the rows, by row number")
+        T.check_eq(n.query("SELECT count(*) FROM sqlite_master WHERE name ="
+                           " 'sx'"), [(0,)], "the b-tree index dropped")
+        T.check_eq(n.query("SELECT count(DISTINCT doc) FROM sxv_p"),
+                   n.query("SELECT count(*) FROM e_persons"),
+                   "the index rebuilt from the rows: every person")
+        T.check_eq(n.query("SELECT count(DISTINCT doc) FROM sxv_h"),
+                   n.query("SELECT count(*) FROM e_households"),
+                   "and every household")
         n.run("log", "verify", expect=0)
         # log verify checks the index against the rows, both ways
         db = sqlite3.connect(os.path.join(n.dir, "node.db"))
-        kept = db.execute("SELECT k, r FROM sx LIMIT 1").fetchone()
-        db.execute("DELETE FROM sx WHERE k = ? AND r = ?", kept)
+        kept = db.execute("SELECT term, doc FROM sxv_p LIMIT 1").fetchone()
+        db.execute("INSERT INTO sx_p(sx_p, rowid, k) VALUES('delete', ?, ?)",
+                   (kept[1], kept[0]))
         db.commit()
         r = n.run("log", "verify")
         T.check(r.rc != 0 and "search index" in r.err,
                 "a key missing from the index fails log verify (%s)"
                 % r.err.strip()[:200])
-        db.execute("INSERT INTO sx(k, r) VALUES(?, ?)", kept)
-        db.execute("INSERT INTO sx(k, r) VALUES('pn:不在', ?)", (kept[1],))
+        db.execute("INSERT INTO sx_p(rowid, k) VALUES(?, ?)",
+                   (kept[1], kept[0]))
+        db.execute("INSERT INTO sx_p(rowid, k) VALUES(?, 'pn:不在')",
+                   (kept[1],))
         db.commit()
         r = n.run("log", "verify")
         T.check(r.rc != 0 and "search index" in r.err,
                 "a key the rows do not give fails it too")
-        db.execute("DELETE FROM sx WHERE k = 'pn:不在'")
+        db.execute("INSERT INTO sx_p(sx_p, rowid, k) VALUES('delete', ?,"
+                   " 'pn:不在')", (kept[1],))
         db.commit()
         db.close()
         n.run("log", "verify", expect=0)
@@ -674,6 +605,107 @@ def upgraded_search(work, old):
                            "found by %s after the upgrade" % q)
         finally:
             w.stop()
+
+
+def older(db, old):
+    """Turn the database @db into the shape of format @old (8 or 10); its
+    materialized tables and its events' indexes as they were."""
+    for table in ("e_persons", "e_households", "e_sites", "e_items"):
+        unnumbered(db, table)
+    # each entry's author as its key, as formats 1 to 10 had it
+    db.executescript(
+        "DROP INDEX log_state; DELETE FROM meta WHERE k = 'clock';"
+        "ALTER TABLE log RENAME TO log11;"
+        "CREATE TABLE log(n INTEGER PRIMARY KEY, author BLOB NOT NULL,"
+        " seq INTEGER NOT NULL, id BLOB NOT NULL UNIQUE, clock INTEGER"
+        " NOT NULL, state INTEGER NOT NULL, reason TEXT, bytes BLOB NOT"
+        " NULL, mark INTEGER NOT NULL DEFAULT 0, UNIQUE(author, seq));"
+        "INSERT INTO log SELECT l.n, a.name, l.seq, l.id, l.clock,"
+        " l.state, l.reason, l.bytes, l.mark FROM log11 AS l"
+        " JOIN names AS a ON a.k = l.author; DROP TABLE log11;"
+        "CREATE INDEX log_clock ON log(clock);"
+        "CREATE INDEX log_state ON log(state) WHERE state <> 0;")
+    # no roster ledger nor households by number (formats before 13),
+    # nor persons by name (before 14)
+    db.execute("DROP TABLE roster_seen")
+    db.execute("DROP INDEX IF EXISTS e_households_number")
+    db.execute("DROP INDEX IF EXISTS e_persons_name")
+    # no change counter (before 15): no chg column, no chg_gone, the
+    # event rows numbered 1, 2, ... in each table
+    mat = [r[0] for r in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND"
+        " (name LIKE 'e\\_%' ESCAPE '\\' OR name LIKE 'v\\_%'"
+        " ESCAPE '\\')")]
+    T.check(len(mat) > 10, "the materialized tables (%r)" % mat)
+    for table in mat:
+        if table.startswith("e_"):
+            db.execute('ALTER TABLE "%s" DROP COLUMN chg' % table)
+        else:
+            db.execute('UPDATE "%s" SET rowid = -rowid' % table)
+            db.execute('UPDATE "%s" SET rowid = (SELECT count(*) FROM'
+                       ' "%s" AS x WHERE x.rowid <= "%s".rowid)'
+                       % (table, table, table))
+    db.execute("DROP TABLE chg_gone")
+    db.execute("DELETE FROM meta WHERE k = 'chg'")
+    # the events' indexes over every row (before format 16)
+    event_indexes = db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND"
+        " tbl_name LIKE 'v\\_%' ESCAPE '\\' AND sql IS NOT NULL"
+        " ORDER BY name").fetchall()
+    T.check(len(event_indexes) > 20 and all(
+        q.endswith("IS NOT NULL") for _, q in event_indexes),
+        "the events' indexes where not NULL (%d)" % len(event_indexes))
+    for name, q in event_indexes:
+        db.execute('DROP INDEX "%s"' % name)
+        db.execute(q[:q.rindex(" WHERE ")])
+    # contact without how far behind each side is (formats 7 to 11)
+    db.execute("ALTER TABLE contact DROP COLUMN they_lack")
+    db.execute("ALTER TABLE contact DROP COLUMN we_lack")
+    if old == 10:
+        # the index by row id, with a key of every row
+        db.execute("CREATE TABLE sx(k TEXT NOT NULL, r BLOB NOT NULL,"
+                   " PRIMARY KEY(k, r)) WITHOUT ROWID")
+        db.execute("INSERT INTO sx SELECT 'pn:' || substr(name, 1, 1),"
+                   " id FROM e_persons")
+    return mat, event_indexes
+
+
+def upgraded_before_16(n, mat, event_indexes):
+    """The changes of formats 9 to 16 checked after an upgrade from 8 or
+    10."""
+    # the greatest clock in meta (format 16), not by an index
+    T.check_eq(n.query("SELECT v FROM meta WHERE k = 'clock'"),
+               n.query("SELECT max(clock) FROM log"),
+               "the greatest clock of the log in meta")
+    T.check_eq(n.query("SELECT count(*) FROM sqlite_master WHERE"
+                       " name = 'log_clock'"), [(0,)],
+               "log_clock dropped")
+    T.check_eq(n.query("SELECT name, sql FROM sqlite_master WHERE type ="
+                       " 'index' AND tbl_name LIKE 'v\\_%' ESCAPE '\\'"
+                       " AND sql IS NOT NULL ORDER BY name"),
+               [tuple(x) for x in event_indexes],
+               "the events' indexes made again where not NULL")
+    # every row of every materialized table numbered as changed once
+    # (format 15), each with a number of its own, the counter at the
+    # highest
+    every = " UNION ALL ".join(
+        'SELECT %s AS chg FROM "%s"'
+        % ("chg" if t.startswith("e_") else "rowid", t) for t in mat)
+    got = n.query("SELECT count(*), count(DISTINCT chg), min(chg),"
+                  " max(chg) FROM (%s)" % every)[0]
+    T.check(got[0] > 0 and got[0] == got[1] and got[2] > 0,
+            "every row numbered once (%r)" % (got,))
+    T.check_eq(n.query("SELECT v FROM meta WHERE k = 'chg'")[0][0],
+               got[3], "the counter at the highest number")
+    T.check_eq(n.query("SELECT count(*) FROM sqlite_master WHERE name IN"
+                       " ('roster_seen', 'e_households_number',"
+                       " 'e_persons_name')")[0][0],
+               3, "the roster ledger and indexes made by the upgrade")
+    for table in ("e_persons", "e_households"):
+        rows = n.query("SELECT count(*), count(DISTINCT n), min(n) > 0"
+                       " FROM %s" % table)[0]
+        T.check(rows[0] > 0 and rows[0] == rows[1] and rows[2] == 1,
+                "every row of %s numbered once (%r)" % (table, rows))
 
 
 @cases.case

@@ -636,9 +636,19 @@ static const char local_schema[] =
     " DEFAULT 0, last_error TEXT, they_lack INTEGER, we_lack INTEGER)"
     " WITHOUT ROWID;"
     /* The search index of persons and households, derived from their
-     * materialized rows (format 9; state/search.c). */
-    "CREATE TABLE IF NOT EXISTS sx(k TEXT NOT NULL, r INTEGER NOT NULL,"
-    " PRIMARY KEY(k, r)) WITHOUT ROWID;"
+     * materialized rows (format 9; FTS5 since 17; state/search.c): a
+     * row's keys one document, its number the rowid, contentless (the
+     * rows hold the text), no positions nor sizes (a key is looked up,
+     * never ranked), the built-in ASCII tokenizer with ":" and "^" part
+     * of a token; and the (key, row) pairs of each, for log verify. */
+    "CREATE VIRTUAL TABLE IF NOT EXISTS sx_p USING fts5(k, content='',"
+    " detail=none, columnsize=0, tokenize=\"ascii tokenchars '^:'\");"
+    "CREATE VIRTUAL TABLE IF NOT EXISTS sx_h USING fts5(k, content='',"
+    " detail=none, columnsize=0, tokenize=\"ascii tokenchars '^:'\");"
+    "CREATE VIRTUAL TABLE IF NOT EXISTS sxv_p USING fts5vocab(sx_p,"
+    " instance);"
+    "CREATE VIRTUAL TABLE IF NOT EXISTS sxv_h USING fts5vocab(sx_h,"
+    " instance);"
     /* Staff accounts of the web interface, this node's and never
      * replicated (format 8; members/accounts.c). */
     "CREATE TABLE IF NOT EXISTS account(name TEXT PRIMARY KEY, role TEXT NOT"
@@ -1019,8 +1029,9 @@ int db_upgrade(struct db *d, const struct schema *schema, int format,
                      "ALTER TABLE contact ADD COLUMN they_lack INTEGER;"
                      " ALTER TABLE contact ADD COLUMN we_lack INTEGER;",
                      err);
-    /* 11: entity rows numbered (n), the search index keyed by them. */
-    if (rv == 0 && format < 11)
+    /* 11: entity rows numbered (n), the search index keyed by them; 17:
+     * the index in FTS5 (search_rebuild fills it). */
+    if (rv == 0 && format < 17)
         rv = db_exec(d, "DROP TABLE IF EXISTS sx;", err);
     for (size_t i = 0; rv == 0 && format < 11 && i < schema->n_tables; i++)
         rv = number_rows_begin(d, &schema->tables[i], err);

@@ -45,9 +45,10 @@
  * every materialized row, chg_gone for rows taken away; 16: the greatest
  * clock in the log in meta, the index log_clock dropped, the indexes of
  * events' id columns only where not NULL, sx with the first gram of a
- * name marked (no key of its first character). An older database
- * is brought up to date when it is opened for writing (node/node.c). */
-#define HZ_DB_FORMAT 16
+ * name marked (no key of its first character); 17: the search index in
+ * FTS5 (sx_p, sx_h, a row's keys one document). An older database is
+ * brought up to date when it is opened for writing (node/node.c). */
+#define HZ_DB_FORMAT 17
 
 /* The columns of pending and forks (format 7), for db.c's schema and the
  * upgrades in log/log.c. */

@@ -384,15 +384,16 @@ static int household_by_number(hz_node *n, const char *village,
 static int person_by_id(hz_node *n, const char *idn, char *person, char *out,
                         struct hz_err *err)
 {
-    char key[40];
+    char key[48];
     person[0] = out[0] = '\0';
-    if (!search_number_key(idn, key, sizeof key))
+    if (!search_number_match(idn, key, sizeof key))
         return 0;
     return first_ids(n,
-                     "SELECT p.id, h.id FROM sx JOIN e_persons AS p"
-                     " ON p.n = sx.r LEFT JOIN e_households h ON h.id ="
-                     " p.household AND h.deleted = 0 WHERE sx.k = ?1 AND"
-                     " upper(p.id_number) = ?2 AND p.deleted = 0"
+                     "SELECT p.id, h.id FROM e_persons AS p LEFT JOIN"
+                     " e_households h ON h.id = p.household AND h.deleted ="
+                     " 0 WHERE p.n IN (SELECT rowid FROM sx_p WHERE sx_p"
+                     " MATCH ?1) AND upper(p.id_number) = ?2 AND"
+                     " p.deleted = 0"
                      " ORDER BY h.id IS NULL, p.id LIMIT 1",
                      DB_ARGS(DB_TEXT(key), DB_TEXT(idn)), person, out, err);
 }
@@ -422,17 +423,18 @@ static int likely_person(hz_node *n, const struct roster_person *p,
             return rv;
         }
     }
-    char key[40];
+    char key[48];
     if (p->phone == NULL || strlen(p->phone) < 7 ||
-        !search_number_key(p->phone, key, sizeof key))
+        !search_number_match(p->phone, key, sizeof key))
         return 0;
     uint8_t row[HZ_ROW_LEN];
     bool has_hh = strlen(hh) == HZ_ROW_HEX_LEN &&
                   sodium_hex2bin(row, sizeof row, hh, HZ_ROW_HEX_LEN, NULL,
                                  NULL, NULL) == 0;
     rv = first_ids(n,
-                   "SELECT p.id FROM sx JOIN e_persons AS p ON p.n = sx.r"
-                   " WHERE sx.k = ?1 AND p.phone = ?2 AND p.deleted = 0 AND"
+                   "SELECT p.id FROM e_persons AS p WHERE p.n IN (SELECT"
+                   " rowid FROM sx_p WHERE sx_p MATCH ?1) AND p.phone = ?2"
+                   " AND p.deleted = 0 AND"
                    " (?3 IS NULL OR p.household IS NOT ?3) ORDER BY p.id"
                    " LIMIT 1",
                    DB_ARGS(DB_TEXT(key), DB_TEXT(p->phone),

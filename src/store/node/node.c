@@ -376,8 +376,9 @@ static int migrate(hz_node *n, int format, struct hz_err *err)
         rv = fields_upgrade(n, err);
     if (rv == 0 && format >= 3 && format < 7)
         rv = log_autoincrement(n, err);
-    /* 9: sx; 10: pinyin keys; 11: by row n; 16: the first gram marked */
-    if (rv == 0 && format < 16)
+    /* 9: sx; 10: pinyin keys; 11: by row n; 16: the first gram marked;
+     * 17: in FTS5 */
+    if (rv == 0 && format < 17)
         rv = search_rebuild(n, err);
     if (rv == 0)
         rv = db_set_format(&n->db, err);

@@ -1,5 +1,5 @@
-/* search.c - the owner of "sx", the search index of persons and
- * households (proto/storage.md, table sx; proto/api.md, search), and of
+/* search.c - the owner of the search index of persons and households,
+ * sx_p and sx_h (proto/storage.md, sx; proto/api.md, search), and of
  * hz_node_search. The index is this node's own and derived: rows.c keeps
  * it up to date as the materialized rows change, it is rebuilt from them
  * when a database is upgraded, and it is never part of the state hash.
@@ -18,6 +18,16 @@
  * pinyin and by the initials of it (core/pinyin.h: 张三 as "zhangsan" and
  * "zs", one spelling per reading of the surname), so letters typed on a
  * phone without Chinese input find it as a prefix range.
+ *
+ * The keys of a row are one document of SQLite's FTS5, contentless and
+ * with no positions (format 17): its tokens are the keys, separated by
+ * spaces, held by the built-in "ascii" tokenizer (which folds ASCII
+ * letters, and splits at every ASCII character but letters, digits, ":"
+ * and "^": grams leave those out). Until format 17 the index was a
+ * b-tree of (key, row), a b-tree insert a key: FTS5 gathers a
+ * transaction's keys in memory and writes them as one sorted segment,
+ * merged in the background of later writes (BENCHMARKS.md, "The search
+ * index in FTS5").
  *
  *   key = table letter ("p" persons, "h" households) + kind + ":" + text
  *   kinds: "n" name grams, "v" village grams, "d" a number reversed,
@@ -45,6 +55,10 @@ struct indexed {
     /* its rows (n, name, phone, id_number|NULL, village|NULL): all, and
      * one by id */
     const char *rows_all, *rows_one;
+    /* its index (fts), and its statements: documents added and taken
+     * away (?1 a JSON array of [command, row number, keys], the command
+     * null or "delete"), all taken away; (key, row) in order */
+    const char *fts, *write, *clear, *walk;
 };
 
 #define ROWS_SELECT(cols, table) "SELECT n, " cols " FROM \"e_" table "\""
@@ -52,12 +66,18 @@ struct indexed {
     ROWS_SELECT("\"name\", \"phone\", \"id_number\", NULL", "persons")
 #define HOUSEHOLDS_ROWS                                                        \
     ROWS_SELECT("\"head_name\", \"phone\", NULL, \"village\"", "households")
+#define INDEX_SQL(fts, vocab)                                                  \
+    fts,                                                                       \
+        "INSERT INTO " fts "(" fts ", rowid, k) SELECT value->>0, value->>1,"  \
+        " value->>2 FROM json_each(?1) ORDER BY value->>1, value->>0 IS NULL", \
+        "INSERT INTO " fts "(" fts ") VALUES('delete-all')",                   \
+        "SELECT term, doc FROM " vocab " ORDER BY term, doc"
 
 static const struct indexed tables[] = {
     {"persons", "p", "name", "phone", "id_number", NULL, PERSONS_ROWS,
-     PERSONS_ROWS " WHERE id = ?1"},
+     PERSONS_ROWS " WHERE id = ?1", INDEX_SQL("sx_p", "sxv_p")},
     {"households", "h", "head_name", "phone", NULL, "village", HOUSEHOLDS_ROWS,
-     HOUSEHOLDS_ROWS " WHERE id = ?1"},
+     HOUSEHOLDS_ROWS " WHERE id = ?1", INDEX_SQL("sx_h", "sxv_h")},
 };
 
 static const struct indexed *indexed_of(const struct table_def *t)
@@ -100,13 +120,12 @@ static size_t char_len(const unsigned char *p)
     return n;
 }
 
-/* Keys are added, or taken away (the row's keys of its values before a
- * change: the index needs no second index by row). */
+/* ---- a row's keys, as one document of the full-text index */
+
 /* search_verify's collection of the keys the rows ought to have. */
 struct want_key {
     char *k;
-    int64_t r;    /* the row's number, e_<table>.n */
-    uint32_t tag; /* the owed row keyed from its insert, or 0 */
+    int64_t r; /* the row's number, e_<table>.n */
 };
 /* The keys' text, in blocks that never move (a key's pointer stays
  * good while more are added): one allocation a block, not a key. */
@@ -122,65 +141,69 @@ struct want {
     struct text_block *text;
 };
 
-static char *want_text(struct want *w, const char *key, size_t len)
+/* @len bytes of @text and a NUL kept in the blocks of @list; NULL without
+ * memory. A text longer than a block gets a block of its own size. */
+static char *text_keep(struct text_block **list, const char *text, size_t len)
 {
-    if (w->text == NULL || TEXT_BLOCK - w->text->used < len + 1) {
-        struct text_block *b = malloc(sizeof *b);
+    if (*list == NULL || TEXT_BLOCK - (*list)->used < len + 1) {
+        size_t over = len + 1 > TEXT_BLOCK ? len + 1 - TEXT_BLOCK : 0;
+        struct text_block *b = malloc(sizeof *b + over);
         if (b == NULL)
             return NULL;
-        b->next = w->text;
+        b->next = *list;
         b->used = 0;
-        w->text = b;
+        *list = b;
     }
-    char *at = w->text->text + w->text->used;
-    memcpy(at, key, len + 1);
-    w->text->used += len + 1;
+    char *at = (*list)->text + (*list)->used;
+    memcpy(at, text, len);
+    at[len] = '\0';
+    (*list)->used += len + 1;
     return at;
 }
-/* What is done with a key: added, taken away, or collected (@collect). */
-#define BATCH_KEYS 24 /* one statement adds a row's keys, up to this many */
-struct keyer {
-    bool add;
-    struct want *collect;
-    uint32_t tag; /* of the keys collected */
-    /* keys to add, all of one row, not yet written */
-    size_t n;
-    int64_t row;
-    char key[BATCH_KEYS][KEY_MAX];
-};
 
-/* Write the keys to add in one INSERT of as many rows (one statement for
- * a row's dozen keys, not a dozen: the per-statement cost was half of
- * each key's). */
-static int flush_keys(struct hz_node *n, struct keyer *kr, struct hz_err *err)
+static void text_free(struct text_block **list)
 {
-    if (kr->n == 0)
-        return 0;
-    char sql[64 + BATCH_KEYS * 8];
-    int len =
-        snprintf(sql, sizeof sql, "INSERT OR IGNORE INTO sx(k, r) VALUES");
-    for (size_t i = 0; i < kr->n; i++)
-        len += snprintf(sql + len, sizeof sql - (size_t)len, "%s(?, ?)",
-                        i ? "," : "");
-    HZ_ASSERT((size_t)len < sizeof sql);
-    sqlite3_stmt *st;
-    int rv = db_prep(&n->db, sql, &st, err);
-    for (size_t i = 0; rv == 0 && i < kr->n; i++) {
-        sqlite3_bind_text(st, (int)(2 * i + 1), kr->key[i], -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, (int)(2 * i + 2), kr->row);
+    while (*list != NULL) {
+        struct text_block *b = *list;
+        *list = b->next;
+        free(b);
     }
-    if (rv == 0)
-        rv = db_step_done(&n->db, st, err);
-    kr->n = 0;
-    return rv;
 }
 
-static int put_key(struct hz_node *n, int64_t row, const char *key,
-                   struct keyer *kr, struct hz_err *err)
+static void want_free(struct want *w)
+{
+    text_free(&w->text);
+    free(w->v);
+    memset(w, 0, sizeof *w);
+}
+
+/* What is done with a row's keys: its document added to the batch, or
+ * made and left in the keyer (its text, separated by spaces), or the
+ * keys collected (search_verify). */
+enum key_do { KEY_ADD, KEY_MAKE, KEY_COLLECT };
+struct keyer {
+    enum key_do what;
+    struct want *collect;
+    json_t *batch; /* the documents to write: [command, row, keys] */
+    /* the row's keys so far, separated by spaces (not when collecting) */
+    char *doc;
+    size_t len, cap;
+    int64_t made; /* KEY_MAKE: the row's number, or 0 for none read */
+};
+
+static void keyer_free(struct keyer *kr)
+{
+    free(kr->doc);
+    json_decref(kr->batch);
+    *kr = (struct keyer){.what = kr->what};
+}
+
+static int put_key(int64_t row, const char *key, struct keyer *kr,
+                   struct hz_err *err)
 {
     size_t len = strlen(key);
-    HZ_ASSERT(len < KEY_MAX);
-    if (kr->collect != NULL) {
+    HZ_ASSERT(len > 0 && len < KEY_MAX);
+    if (kr->what == KEY_COLLECT) {
         struct want *w = kr->collect;
         if (w->n == w->cap) {
             size_t cap = w->cap ? 2 * w->cap : 256;
@@ -190,29 +213,48 @@ static int put_key(struct hz_node *n, int64_t row, const char *key,
             w->v = v;
             w->cap = cap;
         }
-        w->v[w->n].k = want_text(w, key, len);
-        if (w->v[w->n].k == NULL)
+        char *k = text_keep(&w->text, key, len);
+        if (k == NULL)
             return hz_err_set(err, HZ_ENOMEM, "search verify");
+        /* as the index's tokenizer holds it: ASCII letters folded */
+        for (char *c = k; *c != '\0'; c++)
+            if (*c >= 'A' && *c <= 'Z')
+                *c = (char)(*c - 'A' + 'a');
+        w->v[w->n].k = k;
         w->v[w->n].r = row;
-        w->v[w->n].tag = kr->tag;
         w->n++;
         return 0;
     }
-    if (!kr->add)
-        return db_run(&n->db, "DELETE FROM sx WHERE k = ?1 AND r = ?2",
-                      DB_ARGS(DB_TEXT(key), DB_INT(row)), err);
-    int rv = 0;
-    if (kr->n == BATCH_KEYS || (kr->n > 0 && kr->row != row))
-        rv = flush_keys(n, kr, err);
-    kr->row = row;
-    memcpy(kr->key[kr->n++], key, len + 1);
-    return rv;
+    if (kr->cap - kr->len < len + 2) {
+        size_t cap = kr->cap ? 2 * kr->cap : 1024;
+        while (cap - kr->len < len + 2)
+            cap *= 2;
+        char *d = realloc(kr->doc, cap);
+        if (d == NULL)
+            return hz_err_set(err, HZ_ENOMEM, "search keys");
+        kr->doc = d;
+        kr->cap = cap;
+    }
+    if (kr->len > 0)
+        kr->doc[kr->len++] = ' ';
+    memcpy(kr->doc + kr->len, key, len + 1);
+    kr->len += len;
+    return 0;
+}
+
+/* Is the character at @p left out of grams? Spaces and every other
+ * ASCII character but letters and digits: the index's tokenizer would
+ * split a key at them (proto/storage.md, sx). */
+static bool gram_skips(const unsigned char *p)
+{
+    return *p < 0x80 && !((*p >= '0' && *p <= '9') ||
+                          (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'));
 }
 
 /* One gram: @a then @b (the second character of a pair, or none) after
  * @prefix, whose ":" is "^" for a text's first gram. */
-static int put_gram(struct hz_node *n, int64_t row, const char *prefix,
-                    bool first, const unsigned char *a, size_t a_len,
+static int put_gram(int64_t row, const char *prefix, bool first,
+                    const unsigned char *a, size_t a_len,
                     const unsigned char *b, size_t b_len, struct keyer *kr,
                     struct hz_err *err)
 {
@@ -227,13 +269,14 @@ static int put_gram(struct hz_node *n, int64_t row, const char *prefix,
     if (b_len > 0)
         memcpy(key + pl + a_len, b, b_len);
     key[pl + a_len + b_len] = '\0';
-    return put_key(n, row, key, kr, err);
+    return put_key(row, key, kr, err);
 }
 
-/* The grams of @text, spaces left out: each pair of adjacent characters,
- * the first marked, or the one character of a text that has one. */
-static int put_grams(struct hz_node *n, int64_t row, const char *prefix,
-                     const char *text, struct keyer *kr, struct hz_err *err)
+/* The grams of @text, the characters gram_skips left out: each pair of
+ * adjacent characters, the first marked, or the one character of a text
+ * that has one. */
+static int put_grams(int64_t row, const char *prefix, const char *text,
+                     struct keyer *kr, struct hz_err *err)
 {
     const unsigned char *p = (const unsigned char *)text;
     const unsigned char *prev = NULL;
@@ -242,9 +285,9 @@ static int put_grams(struct hz_node *n, int64_t row, const char *prefix,
     bool first = true;
     while (rv == 0 && *p != '\0') {
         size_t len = char_len(p);
-        if (*p != ' ') {
+        if (!gram_skips(p)) {
             if (prev != NULL) {
-                rv = put_gram(n, row, prefix, first, prev, prev_len, p, len, kr,
+                rv = put_gram(row, prefix, first, prev, prev_len, p, len, kr,
                               err);
                 first = false;
             }
@@ -254,7 +297,7 @@ static int put_grams(struct hz_node *n, int64_t row, const char *prefix,
         p += len;
     }
     if (rv == 0 && first && prev != NULL)
-        rv = put_gram(n, row, prefix, true, prev, prev_len, NULL, 0, kr, err);
+        rv = put_gram(row, prefix, true, prev, prev_len, NULL, 0, kr, err);
     return rv;
 }
 
@@ -279,23 +322,26 @@ static bool reversed_number(const char *prefix, const char *text, char *out,
     return true;
 }
 
-bool search_number_key(const char *text, char *out, size_t cap)
+bool search_number_match(const char *text, char *out, size_t cap)
 {
-    return reversed_number("pd:", text, out, cap);
+    if (cap < 3 || !reversed_number("\"pd:", text, out, cap - 1))
+        return false;
+    strcat(out, "\"");
+    return true;
 }
 
-static int put_number(struct hz_node *n, int64_t row, const char *prefix,
-                      const char *text, struct keyer *kr, struct hz_err *err)
+static int put_number(int64_t row, const char *prefix, const char *text,
+                      struct keyer *kr, struct hz_err *err)
 {
     char key[KEY_MAX];
     return reversed_number(prefix, text, key, sizeof key)
-               ? put_key(n, row, key, kr, err)
+               ? put_key(row, key, kr, err)
                : 0;
 }
 
 /* The pinyin spellings of @name and their initials. */
-static int put_pinyin(struct hz_node *n, int64_t row, const char *prefix,
-                      const char *name, struct keyer *kr, struct hz_err *err)
+static int put_pinyin(int64_t row, const char *prefix, const char *name,
+                      struct keyer *kr, struct hz_err *err)
 {
     char full[PINYIN_READINGS][PINYIN_SPELLING_MAX + 1];
     char initials[PINYIN_READINGS][PINYIN_SPELLING_MAX + 1];
@@ -306,12 +352,86 @@ static int put_pinyin(struct hz_node *n, int64_t row, const char *prefix,
         /* (the precision: a spelling fits; gcc cannot tell for a row) */
         snprintf(key, sizeof key, "%s%.*s", prefix, PINYIN_SPELLING_MAX,
                  full[i]);
-        rv = put_key(n, row, key, kr, err);
+        rv = put_key(row, key, kr, err);
         snprintf(key, sizeof key, "%s%.*s", prefix, PINYIN_SPELLING_MAX,
                  initials[i]);
         if (rv == 0 && strcmp(full[i], initials[i]) != 0)
-            rv = put_key(n, row, key, kr, err);
+            rv = put_key(row, key, kr, err);
     }
+    return rv;
+}
+
+/* Documents are written to the index in batches, one statement each,
+ * in order of row number, a row's old document taken away before its new
+ * one is added: FTS5 writes what it holds in memory as a segment
+ * whenever a statement of SQLite may roll back alone, as every write to
+ * a virtual table may, and whenever a row number is not greater than the
+ * last (written a statement a document, or in any order, the index was a
+ * segment a row and an import's slowest part; BENCHMARKS.md, "The search
+ * index in FTS5"). */
+#define BATCH_DOCS 4096
+
+/* The document @doc of row number @row into @kr's batch, to be added
+ * (@cmd NULL) or taken away (@cmd "delete"): none for no keys. */
+static int batch_doc(struct keyer *kr, const char *cmd, int64_t row,
+                     const char *doc, struct hz_err *err)
+{
+    if (doc == NULL || doc[0] == '\0')
+        return 0;
+    if (kr->batch == NULL && (kr->batch = json_array()) == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "search keys");
+    if (json_array_append_new(
+            kr->batch, json_pack("[s?,I,s]", cmd, (json_int_t)row, doc)) != 0)
+        return hz_err_set(err, HZ_ENOMEM, "search keys");
+    return 0;
+}
+
+/* Write @kr's batch into @x's index. */
+static int batch_write(struct hz_node *n, const struct indexed *x,
+                       struct keyer *kr, struct hz_err *err)
+{
+    if (kr->batch == NULL || json_array_size(kr->batch) == 0)
+        return 0;
+    char *text = json_dumps(kr->batch, JSON_COMPACT);
+    json_array_clear(kr->batch);
+    if (text == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "search keys");
+    int rv = db_run(&n->db, x->write, DB_ARGS(DB_TEXT(text)), err);
+    free(text);
+    return rv;
+}
+
+/* The keys of row number @row of @x whose name, phone, id_number and
+ * village are @texts (each NULL when empty or not a column of the
+ * table): collected, made, or its document added. */
+static int key_texts(struct hz_node *n, const struct indexed *x, int64_t row,
+                     const char *const *texts, struct keyer *kr,
+                     struct hz_err *err)
+{
+    char prefix[] = {x->letter[0], 'n', ':', '\0'};
+    int rv = 0;
+    if (texts[0] != NULL)
+        rv = put_grams(row, prefix, texts[0], kr, err);
+    prefix[1] = 'y';
+    if (rv == 0 && texts[0] != NULL)
+        rv = put_pinyin(row, prefix, texts[0], kr, err);
+    prefix[1] = 'd';
+    for (int i = 1; rv == 0 && i < 3; i++) {
+        if (texts[i] != NULL)
+            rv = put_number(row, prefix, texts[i], kr, err);
+    }
+    prefix[1] = 'v';
+    if (rv == 0 && texts[3] != NULL)
+        rv = put_grams(row, prefix, texts[3], kr, err);
+    if (rv == 0 && kr->what == KEY_ADD)
+        rv = batch_doc(kr, NULL, row, kr->len > 0 ? kr->doc : NULL, err);
+    if (rv == 0 && kr->what == KEY_ADD &&
+        json_array_size(kr->batch) >= BATCH_DOCS)
+        rv = batch_write(n, x, kr, err);
+    if (kr->what == KEY_MAKE)
+        kr->made = row; /* the text stays for the caller */
+    else
+        kr->len = 0;
     return rv;
 }
 
@@ -320,29 +440,6 @@ struct keying {
     const struct indexed *x;
     struct keyer *kr;
 };
-
-/* The keys of row number @row whose name, phone, id_number and village
- * are @texts (each NULL when empty or not a column of the table). */
-static int key_texts(const struct keying *k, int64_t row,
-                     const char *const *texts, struct hz_err *err)
-{
-    char prefix[] = {k->x->letter[0], 'n', ':', '\0'};
-    int rv = 0;
-    if (texts[0] != NULL)
-        rv = put_grams(k->n, row, prefix, texts[0], k->kr, err);
-    prefix[1] = 'y';
-    if (rv == 0 && texts[0] != NULL)
-        rv = put_pinyin(k->n, row, prefix, texts[0], k->kr, err);
-    prefix[1] = 'd';
-    for (int i = 1; rv == 0 && i < 3; i++) {
-        if (texts[i] != NULL)
-            rv = put_number(k->n, row, prefix, texts[i], k->kr, err);
-    }
-    prefix[1] = 'v';
-    if (rv == 0 && texts[3] != NULL)
-        rv = put_grams(k->n, row, prefix, texts[3], k->kr, err);
-    return rv;
-}
 
 /* One materialized row (n, name, phone, id_number|NULL, village|NULL):
  * its keys. */
@@ -354,66 +451,72 @@ static int key_row(void *data, sqlite3_stmt *st, struct hz_err *err)
     const char *texts[4];
     for (int i = 0; i < 4; i++)
         texts[i] = (const char *)sqlite3_column_text(st, i + 1);
-    return key_texts(k, sqlite3_column_int64(st, 0), texts, err);
+    return key_texts(k->n, k->x, sqlite3_column_int64(st, 0), texts, k->kr,
+                     err);
 }
 
-/* Add (or take away) the keys of the rows of @x (all of them, or only
- * @row) as their values are now. */
+/* The keys of the rows of @x (all of them, or only @row) as their values
+ * are now: added, taken away or collected as @kr says. */
 static int key_rows(struct hz_node *n, const struct indexed *x,
                     const uint8_t *row, struct keyer *kr, struct hz_err *err)
 {
+    HZ_ASSERT(row != NULL || kr->what != KEY_MAKE);
     struct keying k = {n, x, kr};
     int rv = row != NULL
                  ? db_each(&n->db, x->rows_one, DB_ARGS(DB_ROW(row)), key_row,
                            &k, err)
                  : db_each(&n->db, x->rows_all, DB_NO_ARGS, key_row, &k, err);
-    if (rv == 0 && kr->add && kr->collect == NULL)
-        rv = flush_keys(n, kr, err);
-    kr->n = 0;
-    return rv;
+    return rv != 0 || kr->what != KEY_ADD ? rv : batch_write(n, x, kr, err);
 }
 
-/* ---- keys owed: the rows written in a transaction are keyed together
- * at its end, their keys sorted, so each page of the index is visited
- * once for all of them rather than once a key in random order (measured
- * on the import of 200,000 operations: the index was 40 % of its time
- * key by key; BENCHMARKS.md, "Search keys at commit").
+/* ---- rows owed: the index is written when a transaction ends, not as
+ * its rows change. A row's document in the index when it first changes
+ * is kept (its text made from the values it then has), to be taken away
+ * at the end; a row inserted whole has its document made from the values
+ * it was inserted with; any other row changed is read back at the end.
+ * Then each row owed has its old document, if any, taken away and its
+ * new one added: one document for a row changed many times, and the
+ * index's writes all together, where FTS5 gathers them in memory until
+ * the commit (a statement of SQLite that may roll back alone makes FTS5
+ * write what it holds: written as rows changed, that was a segment of
+ * the index for nearly every change; BENCHMARKS.md, "The search index in
+ * FTS5"). At most HZ_SEARCH_OWED_MAX rows are owed: then they are
+ * written and the set starts again.
  *
  * A hash set of (table, row), open addressing; its hash is SipHash with
  * a key of the handle's own, so rows chosen by a stranger cannot pile
- * into one chain. At most HZ_SEARCH_OWED_MAX rows (half the slots) are
- * owed: then they are written and the set starts again. */
+ * into one chain. */
 #define OWED_SLOTS (2u * HZ_SEARCH_OWED_MAX)
-#define INSERT_PAIRS 32 /* (k, r) pairs a statement inserts */
 
 struct owed_row {
     uint8_t row[HZ_ROW_LEN];
-    uint8_t table; /* 1 + its index in tables[]; 0: an empty slot */
-    bool keyed;    /* its keys are in keyed, from the values it was
-                      inserted with; else read back at the commit */
-    uint32_t tag;  /* its keys' tag, when it was keyed */
+    uint8_t table;  /* 1 + its index in tables[]; 0: an empty slot */
+    bool read_back; /* its new document made at the end, from the row */
+    int64_t old_n, new_n;
+    const char *old_doc; /* in the index now (row number old_n), or NULL */
+    const char *new_doc; /* from its insert (row number new_n), or NULL */
 };
 
-/* A row inserted whole (rows_insert_entity: most rows of an import) is
- * keyed from the values it was inserted with, not read back at the
- * commit; if it changes again in the transaction its keys are dropped
- * (by their tag, in stale: not by row number, which a row inserted after
- * a deleted one may take again) and it is read back like any other. */
 struct search_owed {
     uint8_t key[crypto_shorthash_KEYBYTES];
     size_t n;
-    struct want keyed;
-    uint32_t tags; /* the last tag given */
-    uint32_t *stale;
-    size_t n_stale, cap_stale;
+    uint32_t used[HZ_SEARCH_OWED_MAX]; /* the slots taken, in order */
+    struct text_block *docs;           /* the documents' text */
+    struct keyer kr;                   /* a document's buffer */
     struct owed_row v[OWED_SLOTS];
 };
 
-static struct owed_row *owed_slot(struct search_owed *o, uint8_t table,
-                                  const uint8_t *row)
+static uint8_t table_number(const struct indexed *x)
+{
+    return (uint8_t)(x - tables + 1);
+}
+
+/* The slot of (@x, @row): taken (table not 0) when the row is owed. */
+static struct owed_row *owed_slot(struct search_owed *o,
+                                  const struct indexed *x, const uint8_t *row)
 {
     uint8_t in[1 + HZ_ROW_LEN], h[crypto_shorthash_BYTES];
-    in[0] = table;
+    in[0] = table_number(x);
     memcpy(in + 1, row, HZ_ROW_LEN);
     crypto_shorthash(h, in, sizeof in, o->key);
     uint64_t i = 0;
@@ -421,24 +524,59 @@ static struct owed_row *owed_slot(struct search_owed *o, uint8_t table,
     for (;; i++) { /* at most half the slots are taken: it ends */
         struct owed_row *s = &o->v[i & (OWED_SLOTS - 1)];
         if (s->table == 0 ||
-            (s->table == table && memcmp(s->row, row, HZ_ROW_LEN) == 0))
+            (s->table == in[0] && memcmp(s->row, row, HZ_ROW_LEN) == 0))
             return s;
     }
 }
 
-static uint8_t table_number(const struct indexed *x)
+/* The handle's rows owed, made when first needed; NULL without memory. */
+static struct search_owed *owed_set(struct hz_node *n, struct hz_err *err)
 {
-    return (uint8_t)(x - tables + 1);
+    if (n->sx_owed == NULL) {
+        n->sx_owed = calloc(1, sizeof *n->sx_owed);
+        if (n->sx_owed == NULL) {
+            hz_err_set(err, HZ_ENOMEM, "search keys");
+            return NULL;
+        }
+        env_random(n, n->sx_owed->key, sizeof n->sx_owed->key);
+    }
+    return n->sx_owed;
 }
 
-/* The row's slot when its keys are owed, else NULL. */
-static struct owed_row *owed(struct hz_node *n, const struct indexed *x,
-                             const uint8_t *row)
+/* Take the slot @s of (@x, @row) for a row newly owed. */
+static void owe(struct search_owed *o, struct owed_row *s,
+                const struct indexed *x, const uint8_t *row)
 {
-    if (n->sx_owed == NULL || n->sx_owed->n == 0)
-        return NULL;
-    struct owed_row *s = owed_slot(n->sx_owed, table_number(x), row);
-    return s->table != 0 ? s : NULL;
+    HZ_ASSERT(s->table == 0 && o->n < HZ_SEARCH_OWED_MAX);
+    *s = (struct owed_row){.table = table_number(x)};
+    memcpy(s->row, row, HZ_ROW_LEN);
+    o->used[o->n++] = (uint32_t)(s - o->v);
+}
+
+/* The text the keyer made (or NULL for no keys), kept until the end. */
+static int keep_doc(struct search_owed *o, const char **out, struct hz_err *err)
+{
+    *out = NULL;
+    if (o->kr.len == 0)
+        return 0;
+    *out = text_keep(&o->docs, o->kr.doc, o->kr.len);
+    o->kr.len = 0;
+    return *out != NULL ? 0 : hz_err_set(err, HZ_ENOMEM, "search keys");
+}
+
+/* The slot for a row not owed, @s, or after writing them all when
+ * HZ_SEARCH_OWED_MAX are: never while a row owed is still to change (a
+ * row is owed before it changes, and no other is owed meanwhile). */
+static int make_room(struct hz_node *n, const struct indexed *x,
+                     const uint8_t *row, struct owed_row **s,
+                     struct hz_err *err)
+{
+    struct search_owed *o = n->sx_owed;
+    if (o->n < HZ_SEARCH_OWED_MAX)
+        return 0;
+    int rv = search_settle(n, err);
+    *s = owed_slot(o, x, row);
+    return rv;
 }
 
 static int cmp_owed(const void *a, const void *b)
@@ -448,13 +586,217 @@ static int cmp_owed(const void *a, const void *b)
                                 : memcmp(x->row, y->row, HZ_ROW_LEN);
 }
 
-static int cmp_want(const void *a, const void *b);
+int search_settle(struct hz_node *n, struct hz_err *err)
+{
+    struct search_owed *o = n->sx_owed;
+    if (o == NULL || o->n == 0)
+        return 0;
+    HZ_ASSERT(db_in_txn(&n->db));
+    /* The rows in key order: those read back are read in order. */
+    struct owed_row *rows = malloc(o->n * sizeof *rows);
+    if (rows == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "search keys");
+    for (size_t i = 0; i < o->n; i++)
+        rows[i] = o->v[o->used[i]];
+    qsort(rows, o->n, sizeof *rows, cmp_owed);
+    int rv = 0;
+    for (size_t i = 0; rv == 0 && i < o->n; i++) {
+        const struct owed_row *s = &rows[i];
+        const struct indexed *x = &tables[s->table - 1];
+        rv = batch_doc(&o->kr, "delete", s->old_n, s->old_doc, err);
+        if (rv == 0 && s->read_back) {
+            o->kr.what = KEY_MAKE;
+            o->kr.len = 0;
+            o->kr.made = 0;
+            rv = key_rows(n, x, s->row, &o->kr, err);
+            if (rv == 0 && o->kr.made != 0 && o->kr.len > 0)
+                rv = batch_doc(&o->kr, NULL, o->kr.made, o->kr.doc, err);
+        } else if (rv == 0) {
+            rv = batch_doc(&o->kr, NULL, s->new_n, s->new_doc, err);
+        }
+        /* a statement a table */
+        if (rv == 0 && (i + 1 == o->n || rows[i + 1].table != s->table))
+            rv = batch_write(n, x, &o->kr, err);
+    }
+    free(rows);
+    search_abandon(n);
+    return rv;
+}
+
+void search_abandon(struct hz_node *n)
+{
+    struct search_owed *o = n->sx_owed;
+    if (o == NULL)
+        return;
+    for (size_t i = 0; i < o->n; i++)
+        o->v[o->used[i]].table = 0;
+    o->n = 0;
+    o->kr.len = 0;
+    if (o->kr.batch != NULL)
+        json_array_clear(o->kr.batch);
+    text_free(&o->docs);
+}
+
+void search_close(struct hz_node *n)
+{
+    if (n->sx_owed != NULL) {
+        search_abandon(n);
+        keyer_free(&n->sx_owed->kr);
+    }
+    free(n->sx_owed);
+    n->sx_owed = NULL;
+}
+
+/* @v as a C string in @buf (HZ_TEXT_LEN_MAX + 1 bytes), or NULL. */
+static const char *value_text(const struct value *v, char *buf)
+{
+    if (v->type != VALUE_STR || v->s.len > HZ_TEXT_LEN_MAX)
+        return NULL;
+    memcpy(buf, v->s.p, v->s.len);
+    buf[v->s.len] = '\0';
+    return buf;
+}
+
+/* The slot of @t's @row in the rows owed, into *@s (NULL, as *@x, for a
+ * table not indexed). A row owed already is read back at the end: it has
+ * changed since it was inserted, or since its document was kept. */
+static int owed_of(struct hz_node *n, const struct table_def *t,
+                   const uint8_t *row, const struct indexed **x,
+                   struct owed_row **s, struct hz_err *err)
+{
+    HZ_ASSERT(db_in_txn(&n->db));
+    *s = NULL;
+    if ((*x = indexed_of(t)) == NULL)
+        return 0;
+    struct search_owed *o = owed_set(n, err);
+    if (o == NULL)
+        return HZ_ENOMEM;
+    *s = owed_slot(o, *x, row);
+    if ((*s)->table != 0) {
+        (*s)->read_back = true;
+        (*s)->new_doc = NULL;
+    }
+    return 0;
+}
+
+/* Owe the row in slot @s, the keyer's text (its document) kept in *@doc. */
+static int owe_made(struct search_owed *o, struct owed_row *s,
+                    const struct indexed *x, const uint8_t *row,
+                    const char **doc, struct hz_err *err)
+{
+    int rv = keep_doc(o, doc, err);
+    if (rv == 0)
+        owe(o, s, x, row);
+    return rv;
+}
+
+int search_add_inserted(struct hz_node *n, const struct table_def *t,
+                        const uint8_t *row, int64_t number,
+                        const struct value *vals, struct hz_err *err)
+{
+    const struct indexed *x;
+    struct owed_row *s;
+    int rv = owed_of(n, t, row, &x, &s, err);
+    if (rv != 0 || s == NULL || s->table != 0)
+        return rv;
+    struct search_owed *o = n->sx_owed;
+    rv = make_room(n, x, row, &s, err);
+    if (rv == 0 && vals == NULL) {
+        /* changed and not owed: search_forget was not called before the
+         * change (a bug), so its old document cannot be taken away */
+        HZ_ASSERT(!"a row changed without search_forget");
+        owe(o, s, x, row);
+        s->read_back = true;
+        return 0;
+    }
+    const char *cols[4] = {x->name, x->phone, x->id_number, x->village};
+    const char *texts[4] = {0};
+    static _Thread_local char buf[4][HZ_TEXT_LEN_MAX + 1];
+    for (size_t i = 0; i < 4; i++) {
+        int c = cols[i] != NULL ? schema_col_c(t, cols[i]) : -1;
+        if (c >= 0)
+            texts[i] = value_text(&vals[c], buf[i]);
+    }
+    o->kr.what = KEY_MAKE;
+    o->kr.len = 0;
+    if (rv == 0)
+        rv = key_texts(n, x, number, texts, &o->kr, err);
+    const char *doc = NULL;
+    if (rv == 0)
+        rv = owe_made(o, s, x, row, &doc, err);
+    if (rv == 0) {
+        s->new_n = number;
+        s->new_doc = doc;
+    }
+    return rv;
+}
+
+int search_add(struct hz_node *n, const struct table_def *t, const uint8_t *row,
+               struct hz_err *err)
+{
+    return search_add_inserted(n, t, row, 0, NULL, err);
+}
+
+int search_forget(struct hz_node *n, const struct table_def *t,
+                  const uint8_t *row, struct hz_err *err)
+{
+    const struct indexed *x;
+    struct owed_row *s;
+    int rv = owed_of(n, t, row, &x, &s, err);
+    if (rv != 0 || s == NULL || s->table != 0)
+        return rv;
+    /* The document the row has in the index: made from its values now. */
+    struct search_owed *o = n->sx_owed;
+    rv = make_room(n, x, row, &s, err);
+    o->kr.what = KEY_MAKE;
+    o->kr.len = 0;
+    o->kr.made = 0;
+    if (rv == 0)
+        rv = key_rows(n, x, row, &o->kr, err);
+    const char *doc = NULL;
+    if (rv == 0)
+        rv = owe_made(o, s, x, row, &doc, err);
+    if (rv == 0) {
+        s->old_n = o->kr.made;
+        s->old_doc = o->kr.made != 0 ? doc : NULL;
+        s->read_back = true;
+    }
+    return rv;
+}
+
+int search_clear(struct hz_node *n, struct hz_err *err)
+{
+    search_abandon(n);
+    int rv = 0;
+    for (size_t i = 0; rv == 0 && i < sizeof tables / sizeof tables[0]; i++)
+        rv = db_exec(&n->db, tables[i].clear, err);
+    return rv;
+}
+
+int search_rebuild(struct hz_node *n, struct hz_err *err)
+{
+    HZ_ASSERT(db_in_txn(&n->db));
+    struct keyer add = {.what = KEY_ADD};
+    int rv = search_clear(n, err);
+    for (size_t i = 0; rv == 0 && i < sizeof tables / sizeof tables[0]; i++)
+        rv = key_rows(n, &tables[i], NULL, &add, err);
+    keyer_free(&add);
+    return rv;
+}
+
+/* ---- checking the index against the rows (hz_node_log_verify) */
 
 /* ---- keys in order: by text, then row (cmp_want's order). Many keys
  * share their first bytes (a table letter, a kind, a common surname or
  * pinyin), so a multikey quicksort (Bentley and Sedgewick) looks at each
- * byte about once where qsort's comparisons start again from the first:
- * qsort was 5 % of an import's own work. */
+ * byte about once where qsort's comparisons start again from the first. */
+
+static int cmp_want(const void *a, const void *b)
+{
+    const struct want_key *x = a, *y = b;
+    int c = strcmp(x->k, y->k);
+    return c != 0 ? c : (x->r > y->r) - (x->r < y->r);
+}
 
 static int cmp_row(const void *a, const void *b)
 {
@@ -536,274 +878,6 @@ static void sort_keys(struct want *w)
 #endif
 }
 
-static int cmp_tag(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* The row's keys from its insert are no longer its keys. */
-static int unkey(struct search_owed *o, struct owed_row *s, struct hz_err *err)
-{
-    if (!s->keyed)
-        return 0;
-    if (o->n_stale == o->cap_stale) {
-        size_t cap = o->cap_stale ? 2 * o->cap_stale : 64;
-        uint32_t *v = realloc(o->stale, cap * sizeof *v);
-        if (v == NULL)
-            return hz_err_set(err, HZ_ENOMEM, "search keys");
-        o->stale = v;
-        o->cap_stale = cap;
-    }
-    o->stale[o->n_stale++] = s->tag;
-    s->keyed = false;
-    return 0;
-}
-
-/* Drop from @w the keys tagged in @stale (sorted). */
-static void drop_stale(struct want *w, const uint32_t *stale, size_t n_stale)
-{
-    size_t to = 0;
-    for (size_t i = 0; i < w->n; i++)
-        if (bsearch(&w->v[i].tag, stale, n_stale, sizeof *stale, cmp_tag) ==
-            NULL)
-            w->v[to++] = w->v[i];
-    w->n = to;
-}
-
-/* Insert @w's keys (sorted, duplicates next to each other). */
-static int insert_keys(struct hz_node *n, const struct want *w,
-                       struct hz_err *err)
-{
-    char sql[64 + INSERT_PAIRS * 8];
-    int len =
-        snprintf(sql, sizeof sql, "INSERT OR IGNORE INTO sx(k, r) VALUES");
-    for (size_t i = 0; i < INSERT_PAIRS; i++)
-        len += snprintf(sql + len, sizeof sql - (size_t)len, "%s(?, ?)",
-                        i ? "," : "");
-    HZ_ASSERT((size_t)len < sizeof sql);
-    int rv = 0;
-    size_t i = 0;
-    while (rv == 0 && i < w->n) {
-        /* A full statement's worth of distinct keys, or one. */
-        size_t take = 0, j = i;
-        const struct want_key *pick[INSERT_PAIRS];
-        for (; j < w->n && take < INSERT_PAIRS; j++)
-            if (j == i || cmp_want(&w->v[j - 1], &w->v[j]) != 0)
-                pick[take++] = &w->v[j];
-        sqlite3_stmt *st;
-        if (take == INSERT_PAIRS) {
-            rv = db_prep(&n->db, sql, &st, err);
-        } else {
-            take = 1;
-            j = i + 1;
-            while (j < w->n && cmp_want(&w->v[j - 1], &w->v[j]) == 0)
-                j++;
-            rv = db_prep(&n->db, "INSERT OR IGNORE INTO sx(k, r) VALUES(?, ?)",
-                         &st, err);
-        }
-        for (size_t k = 0; rv == 0 && k < take; k++) {
-            sqlite3_bind_text(st, (int)(2 * k + 1), pick[k]->k, -1,
-                              SQLITE_STATIC);
-            sqlite3_bind_int64(st, (int)(2 * k + 2), pick[k]->r);
-        }
-        if (rv == 0)
-            rv = db_step_done(&n->db, st, err);
-        i = j;
-    }
-    return rv;
-}
-
-static void want_free(struct want *w)
-{
-    while (w->text != NULL) {
-        struct text_block *b = w->text;
-        w->text = b->next;
-        free(b);
-    }
-    free(w->v);
-    memset(w, 0, sizeof *w);
-}
-
-int search_settle(struct hz_node *n, struct hz_err *err)
-{
-    struct search_owed *o = n->sx_owed;
-    if (o == NULL || o->n == 0)
-        return 0;
-    HZ_ASSERT(db_in_txn(&n->db));
-    /* The rows in key order (their reads go through the table in order),
-     * their keys gathered, sorted and inserted in order. */
-    struct owed_row *rows = malloc(o->n * sizeof *rows);
-    if (rows == NULL)
-        return hz_err_set(err, HZ_ENOMEM, "search keys");
-    size_t k = 0;
-    for (size_t i = 0; i < OWED_SLOTS; i++)
-        if (o->v[i].table != 0 && !o->v[i].keyed)
-            rows[k++] = o->v[i];
-    if (k > 0)
-        qsort(rows, k, sizeof *rows, cmp_owed);
-    struct want *w = &o->keyed;
-    if (o->n_stale > 0) {
-        qsort(o->stale, o->n_stale, sizeof *o->stale, cmp_tag);
-        drop_stale(w, o->stale, o->n_stale);
-    }
-    struct keyer collect = {.add = true, .collect = w};
-    int rv = 0;
-    for (size_t i = 0; rv == 0 && i < k; i++)
-        rv =
-            key_rows(n, &tables[rows[i].table - 1], rows[i].row, &collect, err);
-    free(rows);
-    if (rv == 0 && w->n > 0) {
-        sort_keys(w);
-        rv = insert_keys(n, w, err);
-    }
-    search_abandon(n);
-    return rv;
-}
-
-void search_abandon(struct hz_node *n)
-{
-    struct search_owed *o = n->sx_owed;
-    if (o != NULL && o->n > 0) {
-        memset(o->v, 0, sizeof o->v);
-        o->n = 0;
-    }
-    if (o != NULL) {
-        want_free(&o->keyed);
-        o->n_stale = 0;
-        o->tags = 0;
-    }
-}
-
-void search_close(struct hz_node *n)
-{
-    if (n->sx_owed != NULL) {
-        want_free(&n->sx_owed->keyed);
-        free(n->sx_owed->stale);
-    }
-    free(n->sx_owed);
-    n->sx_owed = NULL;
-}
-
-/* @row's slot in the rows owed (a new one: table 0), or NULL. */
-static struct owed_row *owe(struct hz_node *n, const struct indexed *x,
-                            const uint8_t *row, struct hz_err *err)
-{
-    if (n->sx_owed == NULL) {
-        n->sx_owed = calloc(1, sizeof *n->sx_owed);
-        if (n->sx_owed == NULL) {
-            hz_err_set(err, HZ_ENOMEM, "search keys");
-            return NULL;
-        }
-        env_random(n, n->sx_owed->key, sizeof n->sx_owed->key);
-    }
-    return owed_slot(n->sx_owed, table_number(x), row);
-}
-
-/* Count a newly owed row; at HZ_SEARCH_OWED_MAX, write them all. */
-static int owe_more(struct hz_node *n, struct hz_err *err)
-{
-    return ++n->sx_owed->n < HZ_SEARCH_OWED_MAX ? 0 : search_settle(n, err);
-}
-
-/* @v as a C string in @buf (HZ_TEXT_LEN_MAX + 1 bytes), or NULL. */
-static const char *value_text(const struct value *v, char *buf)
-{
-    if (v->type != VALUE_STR || v->s.len > HZ_TEXT_LEN_MAX)
-        return NULL;
-    memcpy(buf, v->s.p, v->s.len);
-    buf[v->s.len] = '\0';
-    return buf;
-}
-
-int search_add_inserted(struct hz_node *n, const struct table_def *t,
-                        const uint8_t *row, int64_t number,
-                        const struct value *vals, struct hz_err *err)
-{
-    HZ_ASSERT(db_in_txn(&n->db));
-    const struct indexed *x = indexed_of(t);
-    if (x == NULL)
-        return 0;
-    struct owed_row *s = owe(n, x, row, err);
-    if (s == NULL)
-        return HZ_ENOMEM;
-    /* owed already (changed, or gone and back): read back at the commit */
-    if (s->table != 0)
-        return unkey(n->sx_owed, s, err);
-    if (vals == NULL) {
-        s->table = table_number(x);
-        memcpy(s->row, row, HZ_ROW_LEN);
-        return owe_more(n, err);
-    }
-    const char *cols[4] = {x->name, x->phone, x->id_number, x->village};
-    const char *texts[4] = {0};
-    static _Thread_local char buf[4][HZ_TEXT_LEN_MAX + 1];
-    for (size_t i = 0; i < 4; i++) {
-        int c = cols[i] != NULL ? schema_col_c(t, cols[i]) : -1;
-        if (c >= 0)
-            texts[i] = value_text(&vals[c], buf[i]);
-    }
-    struct search_owed *o = n->sx_owed;
-    struct keyer collect = {
-        .add = true, .collect = &o->keyed, .tag = ++o->tags};
-    struct keying k = {n, x, &collect};
-    int rv = key_texts(&k, number, texts, err);
-    if (rv != 0)
-        return rv;
-    s->table = table_number(x);
-    memcpy(s->row, row, HZ_ROW_LEN);
-    s->keyed = true;
-    s->tag = collect.tag;
-    return owe_more(n, err);
-}
-
-int search_add(struct hz_node *n, const struct table_def *t, const uint8_t *row,
-               struct hz_err *err)
-{
-    return search_add_inserted(n, t, row, 0, NULL, err);
-}
-
-int search_forget(struct hz_node *n, const struct table_def *t,
-                  const uint8_t *row, struct hz_err *err)
-{
-    HZ_ASSERT(db_in_txn(&n->db));
-    const struct indexed *x = indexed_of(t);
-    if (x == NULL)
-        return 0;
-    /* Keys still owed are not in the index yet: they will be the row's
-     * values at the commit's (those from its insert are dropped). */
-    struct owed_row *s = owed(n, x, row);
-    if (s != NULL)
-        return unkey(n->sx_owed, s, err);
-    struct keyer drop = {.add = false};
-    return key_rows(n, x, row, &drop, err);
-}
-
-int search_clear(struct hz_node *n, struct hz_err *err)
-{
-    search_abandon(n);
-    return db_exec(&n->db, "DELETE FROM sx", err);
-}
-
-int search_rebuild(struct hz_node *n, struct hz_err *err)
-{
-    HZ_ASSERT(db_in_txn(&n->db));
-    struct keyer add = {.add = true};
-    int rv = search_clear(n, err);
-    for (size_t i = 0; rv == 0 && i < sizeof tables / sizeof tables[0]; i++)
-        rv = key_rows(n, &tables[i], NULL, &add, err);
-    return rv;
-}
-
-/* ---- checking the index against the rows (hz_node_log_verify) */
-
-static int cmp_want(const void *a, const void *b)
-{
-    const struct want_key *x = a, *y = b;
-    int c = strcmp(x->k, y->k);
-    return c != 0 ? c : (x->r > y->r) - (x->r < y->r);
-}
-
 struct walk {
     struct want *w;
     size_t i;
@@ -816,7 +890,7 @@ static int check_key(void *data, sqlite3_stmt *st, struct hz_err *err)
     if (key == NULL || sqlite3_column_type(st, 1) != SQLITE_INTEGER)
         return hz_err_set(err, HZ_ECORRUPT, "search index: a damaged key");
     int64_t r = sqlite3_column_int64(st, 1);
-    /* the rows' keys, deduplicated as INSERT OR IGNORE does */
+    /* the rows' keys, a key once a row as a document holds it */
     while (k->i + 1 < k->w->n &&
            cmp_want(&k->w->v[k->i], &k->w->v[k->i + 1]) == 0)
         k->i++;
@@ -828,18 +902,17 @@ static int check_key(void *data, sqlite3_stmt *st, struct hz_err *err)
     return 0;
 }
 
-int search_verify(struct hz_node *n, struct hz_err *err)
+/* @x's index against the keys its rows give. */
+static int verify_table(struct hz_node *n, const struct indexed *x,
+                        struct hz_err *err)
 {
     struct want w = {0};
-    struct keyer collect = {.add = true, .collect = &w};
-    int rv = 0;
-    for (size_t i = 0; rv == 0 && i < sizeof tables / sizeof tables[0]; i++)
-        rv = key_rows(n, &tables[i], NULL, &collect, err);
+    struct keyer collect = {.what = KEY_COLLECT, .collect = &w};
+    int rv = key_rows(n, x, NULL, &collect, err);
     if (rv == 0) {
         sort_keys(&w);
         struct walk k = {&w, 0};
-        rv = db_each(&n->db, "SELECT k, r FROM sx ORDER BY k, r", DB_NO_ARGS,
-                     check_key, &k, err);
+        rv = db_each(&n->db, x->walk, DB_NO_ARGS, check_key, &k, err);
         while (rv == 0 && k.i < w.n && k.i > 0 &&
                cmp_want(&w.v[k.i - 1], &w.v[k.i]) == 0)
             k.i++;
@@ -848,6 +921,14 @@ int search_verify(struct hz_node *n, struct hz_err *err)
                             "search index: a key the rows give is missing");
     }
     want_free(&w);
+    return rv;
+}
+
+int search_verify(struct hz_node *n, struct hz_err *err)
+{
+    int rv = 0;
+    for (size_t i = 0; rv == 0 && i < sizeof tables / sizeof tables[0]; i++)
+        rv = verify_table(n, &tables[i], err);
     return rv;
 }
 
@@ -884,37 +965,47 @@ static bool number_like(const char *q)
     return len > 0;
 }
 
-/* The keys a name query looks up (@letter and @kind: "pn", "hv"): its
- * first pair (or its one character) @later among the later pairs ("-"
- * for one character, which is only ever a first), and as a prefix range
- * [@lo, @hi) of the marked first grams: the pair itself, or every first
- * pair that starts with the one character (a surname). */
-struct name_keys {
-    char later[KEY_MAX], lo[KEY_MAX], hi[KEY_MAX];
-};
-
-static void name_keys(const char *letter_kind, const char *q,
-                      struct name_keys *k)
+/* A MATCH expression of the index: one key, or every key that starts
+ * with it, ORed onto @m (KEY_MAX * 8 bytes). Keys hold no '"' (nor any
+ * ASCII character the tokenizer splits at). */
+#define MATCH_MAX (KEY_MAX * 8)
+static void match_or(char *m, const char *key, bool prefix)
 {
-    const unsigned char *p = (const unsigned char *)q;
-    while (*p == ' ')
-        p++;
-    size_t a = *p != '\0' ? char_len(p) : 0;
-    size_t b = a > 0 && p[a] != '\0' && p[a] != ' ' ? char_len(p + a) : 0;
-    if (a == 0) { /* only spaces: no gram */
-        *k = (struct name_keys){"-", "-", "-"};
-        return;
+    HZ_ASSERT(strchr(key, '"') == NULL);
+    size_t at = strlen(m);
+    snprintf(m + at, MATCH_MAX - at, "%s\"%s\"%s", at > 0 ? " OR " : "", key,
+             prefix ? " *" : "");
+}
+
+/* The keys a name query looks up (@letter_kind: "pn", "hv") onto @m: its
+ * first pair among the later pairs, and the marked first grams that
+ * start with the pair (or with its one character: a surname). The pair
+ * is taken as put_grams takes them, characters it leaves out left out;
+ * nothing for a query of none. */
+static void name_match(const char *letter_kind, const char *q, char *m)
+{
+    const unsigned char *p = (const unsigned char *)q, *first = NULL;
+    size_t a = 0, b = 0;
+    for (; *p != '\0' && b == 0; p += char_len(p)) {
+        if (gram_skips(p))
+            continue;
+        if (first == NULL)
+            first = p, a = char_len(p);
+        else
+            b = char_len(p);
     }
-    if (b > 0)
-        snprintf(k->later, sizeof k->later, "%s:%.*s", letter_kind,
-                 (int)(a + b), (const char *)p);
-    else
-        snprintf(k->later, sizeof k->later, "-");
-    snprintf(k->lo, sizeof k->lo, "%s^%.*s", letter_kind, (int)(a + b),
-             (const char *)p);
-    memcpy(k->hi, k->lo, sizeof k->hi);
-    /* the last byte of a UTF-8 text is never 0xff */
-    k->hi[strlen(k->hi) - 1]++;
+    if (first == NULL || strlen(letter_kind) + 1 + a + b >= KEY_MAX)
+        return;
+    const unsigned char *second = p - b;
+    char key[KEY_MAX];
+    if (b > 0) {
+        snprintf(key, sizeof key, "%s:%.*s%.*s", letter_kind, (int)a,
+                 (const char *)first, (int)b, (const char *)second);
+        match_or(m, key, false);
+    }
+    snprintf(key, sizeof key, "%s^%.*s%.*s", letter_kind, (int)a,
+             (const char *)first, (int)b, (const char *)second);
+    match_or(m, key, true);
 }
 
 static int search_table(struct hz_node *n, const struct indexed *x,
@@ -924,70 +1015,69 @@ static int search_table(struct hz_node *n, const struct indexed *x,
     const struct table_def *t = schema_table_c(n->schema, x->table);
     if (t == NULL)
         return hz_err_set(err, HZ_ESCHEMA, "no table %s", x->table);
-    char lo[KEY_MAX], hi[KEY_MAX], pre[8];
-    char py[KEY_MAX], py_lo[KEY_MAX], py_hi[KEY_MAX];
-    struct name_keys name_k, vill_k;
+    /* @by_text: keys whose rows are then checked against the whole query;
+     * @by_pinyin: pinyin keys, taken as they are */
+    char by_text[MATCH_MAX] = "", by_pinyin[MATCH_MAX] = "";
+    char pre[8], key[KEY_MAX], py[KEY_MAX];
     snprintf(pre, sizeof pre, "%sn", x->letter);
-    name_keys(pre, q, &name_k);
-    snprintf(pre, sizeof pre, "%sv", x->letter);
-    name_keys(pre, q, &vill_k);
-    if (x->village == NULL)
-        vill_k = (struct name_keys){"-", "-", "-"};
-    snprintf(pre, sizeof pre, "%sd:", x->letter);
-    /* The last 4 or more digits: a prefix range of the reversed keys. */
-    bool number = number_like(q) && strlen(q) >= 4 &&
-                  reversed_number(pre, q, lo, sizeof lo);
-    if (number) {
-        memcpy(hi, lo, sizeof hi);
-        hi[strlen(hi) - 1]++;
-    } else {
-        snprintf(lo, sizeof lo, "-");
-        snprintf(hi, sizeof hi, "-");
+    name_match(pre, q, by_text);
+    if (x->village != NULL) {
+        snprintf(pre, sizeof pre, "%sv", x->letter);
+        name_match(pre, q, by_text);
     }
-    /* Letters: a prefix range of the pinyin spellings and initials. */
+    snprintf(pre, sizeof pre, "%sd:", x->letter);
+    /* The last 4 or more digits: a prefix of the reversed keys. */
+    bool number = number_like(q) && strlen(q) >= 4 &&
+                  reversed_number(pre, q, key, sizeof key);
+    if (number)
+        match_or(by_text, key, true);
+    /* Letters: a prefix of the pinyin spellings and initials. */
     if (pinyin_like(q, py, sizeof py - 8)) {
-        snprintf(py_lo, sizeof py_lo, "%.1sy:%.80s", x->letter, py);
-        memcpy(py_hi, py_lo, sizeof py_hi);
-        py_hi[strlen(py_hi) - 1]++;
-    } else {
-        snprintf(py_lo, sizeof py_lo, "-");
-        snprintf(py_hi, sizeof py_hi, "-");
+        snprintf(key, sizeof key, "%.1sy:%.80s", x->letter, py);
+        match_or(by_pinyin, key, true);
     }
     char sql[2048];
     query_select_sql(t, sql, 1024);
     size_t at = strlen(sql);
-    at += (size_t)snprintf(
-        sql + at, sizeof sql - at,
-        " WHERE deleted = 0 AND (n IN (SELECT r FROM sx WHERE k >= ?7 AND"
-        " k < ?8) OR n IN (SELECT r FROM sx WHERE k = ?2 OR k = ?3 OR"
-        " (k >= ?4 AND k < ?5) OR (k >= ?9 AND k < ?10) OR (k >= ?11 AND"
-        " k < ?12)) AND (instr(\"%s\", ?1) > 0",
-        x->name);
-    if (x->village != NULL)
+    at +=
+        (size_t)snprintf(sql + at, sizeof sql - at, " WHERE deleted = 0 AND (");
+    if (by_pinyin[0] != '\0')
         at += (size_t)snprintf(sql + at, sizeof sql - at,
-                               " OR instr(\"%s\", ?1) > 0", x->village);
-    if (number) {
-        at +=
-            (size_t)snprintf(sql + at, sizeof sql - at,
-                             " OR substr(\"%s\", -length(?1)) = ?1", x->phone);
-        if (x->id_number != NULL)
+                               "n IN (SELECT rowid FROM %s WHERE %s MATCH ?4)"
+                               " OR ",
+                               x->fts, x->fts);
+    if (by_text[0] == '\0') {
+        at += (size_t)snprintf(sql + at, sizeof sql - at, "0");
+    } else {
+        at += (size_t)snprintf(sql + at, sizeof sql - at,
+                               "n IN (SELECT rowid FROM %s WHERE %s MATCH ?3)"
+                               " AND (instr(\"%s\", ?1) > 0",
+                               x->fts, x->fts, x->name);
+        if (x->village != NULL)
             at += (size_t)snprintf(sql + at, sizeof sql - at,
-                                   " OR substr(upper(\"%s\"), -length(?1)) ="
-                                   " upper(?1)",
-                                   x->id_number);
+                                   " OR instr(\"%s\", ?1) > 0", x->village);
+        if (number) {
+            at += (size_t)snprintf(sql + at, sizeof sql - at,
+                                   " OR substr(\"%s\", -length(?1)) = ?1",
+                                   x->phone);
+            if (x->id_number != NULL)
+                at += (size_t)snprintf(sql + at, sizeof sql - at,
+                                       " OR substr(upper(\"%s\"),"
+                                       " -length(?1)) = upper(?1)",
+                                       x->id_number);
+        }
+        at += (size_t)snprintf(sql + at, sizeof sql - at, ")");
     }
     snprintf(sql + at, sizeof sql - at,
-             ")) ORDER BY CASE WHEN \"%s\" = ?1 THEN 0 WHEN substr(\"%s\", 1,"
-             " length(?1)) = ?1 THEN 1 ELSE 2 END, \"%s\", id LIMIT ?6",
+             ") ORDER BY CASE WHEN \"%s\" = ?1 THEN 0 WHEN substr(\"%s\", 1,"
+             " length(?1)) = ?1 THEN 1 ELSE 2 END, \"%s\", id LIMIT ?2",
              x->name, x->name, x->name);
     sqlite3_stmt *st;
-    int rv = db_query(
-        &n->db, sql,
-        DB_ARGS(DB_TEXT(q), DB_TEXT(name_k.later), DB_TEXT(vill_k.later),
-                DB_TEXT(lo), DB_TEXT(hi), DB_INT((int64_t)limit),
-                DB_TEXT(py_lo), DB_TEXT(py_hi), DB_TEXT(name_k.lo),
-                DB_TEXT(name_k.hi), DB_TEXT(vill_k.lo), DB_TEXT(vill_k.hi)),
-        &st, err);
+    /* as many as the statement has: ?4 only with pinyin, ?3 with keys */
+    const struct db_arg args[] = {DB_TEXT(q), DB_INT((int64_t)limit),
+                                  DB_TEXT(by_text), DB_TEXT(by_pinyin)};
+    size_t n_args = by_pinyin[0] != '\0' ? 4 : by_text[0] != '\0' ? 3 : 2;
+    int rv = db_query(&n->db, sql, args, n_args, &st, err);
     if (rv != 0)
         return rv;
     int rc;

@@ -169,33 +169,33 @@ int query_rows(struct hz_node *n, const char *sql, const struct db_arg *args,
  * transaction, into @out (2 * HZ_HASH_LEN hex digits and a NUL). */
 int state_hash_txn(struct hz_node *n, char *out, struct hz_err *err);
 
-/* ---- search.c: the search index sx of persons and households */
+/* ---- search.c: the search index of persons and households (sx_p, sx_h) */
 
 /* Does the index hold column @c of @t (or any of @t, @c NULL)? */
 bool search_indexes(const struct table_def *t, const struct col_def *c);
-/* The row's keys from its materialized values: owed after a row is
- * written (search_add), and written with every other row's owed keys,
- * sorted, when the transaction commits (search_settle; or once
- * HZ_SEARCH_OWED_MAX rows are owed); taken away before it changes or goes
- * (search_forget: nothing to take for a row whose keys are still owed).
- * The index has no second index by row. */
+/* The row's keys from its materialized values, one document of the
+ * index: taken away before the row first changes or goes in a
+ * transaction (search_forget), the row then owed, and added again, read
+ * back, when the transaction commits (search_settle; or once
+ * HZ_SEARCH_OWED_MAX rows are owed). search_add owes a row written. */
 int search_add(struct hz_node *n, const struct table_def *t, const uint8_t *row,
                struct hz_err *err);
 /* search_add for a row just inserted whole (its number @number, its
- * values @vals, one a column): keyed from them, not read back (@vals
- * NULL: as search_add). */
+ * values @vals, one a column): added at once from them, not read back
+ * (@vals NULL: as search_add). */
 int search_add_inserted(struct hz_node *n, const struct table_def *t,
                         const uint8_t *row, int64_t number,
                         const struct value *vals, struct hz_err *err);
 int search_forget(struct hz_node *n, const struct table_def *t,
                   const uint8_t *row, struct hz_err *err);
 int search_clear(struct hz_node *n, struct hz_err *err);
-/* The index key of a person's phone or ID number @text (its digits
- * reversed, an X last as X): false when @text is not such a number. */
-bool search_number_key(const char *text, char *out, size_t cap);
-/* Write the keys owed (txn_commit, before COMMIT). */
+/* A MATCH of sx_p for the persons whose phone or ID number is @text (its
+ * key: the digits reversed, an X last as X, quoted): false when @text is
+ * not such a number. */
+bool search_number_match(const char *text, char *out, size_t cap);
+/* Add the documents of the rows owed (txn_commit, before COMMIT). */
 int search_settle(struct hz_node *n, struct hz_err *err);
-/* Forget the keys owed (the transaction rolls back). */
+/* Forget the rows owed (the transaction rolls back). */
 void search_abandon(struct hz_node *n);
 void search_close(struct hz_node *n);
 /* Does the index hold exactly the keys the rows give? HZ_ECORRUPT, saying
