@@ -55,9 +55,8 @@ struct indexed {
     /* its rows (n, name, phone, id_number|NULL, village|NULL): all, and
      * one by id */
     const char *rows_all, *rows_one;
-    /* its index (fts), and its statements: documents added and taken
-     * away (?1 a JSON array of [command, row number, keys], the command
-     * null or "delete"), all taken away; (key, row) in order */
+    /* its index (fts), and its statements: the documents staged added
+     * and taken away, all taken away; (key, row) in order */
     const char *fts, *write, *clear, *walk;
 };
 
@@ -68,8 +67,8 @@ struct indexed {
     ROWS_SELECT("\"head_name\", \"phone\", NULL, \"village\"", "households")
 #define INDEX_SQL(fts, vocab)                                                  \
     fts,                                                                       \
-        "INSERT INTO " fts "(" fts ", rowid, k) SELECT value->>0, value->>1,"  \
-        " value->>2 FROM json_each(?1) ORDER BY value->>1, value->>0 IS NULL", \
+        "INSERT INTO " fts "(" fts ", rowid, k) SELECT CASE WHEN del THEN"     \
+        " 'delete' END, n, k FROM temp.sx_stage ORDER BY n, del DESC",         \
         "INSERT INTO " fts "(" fts ") VALUES('delete-all')",                   \
         "SELECT term, doc FROM " vocab " ORDER BY term, doc"
 
@@ -184,7 +183,7 @@ enum key_do { KEY_ADD, KEY_MAKE, KEY_COLLECT };
 struct keyer {
     enum key_do what;
     struct want *collect;
-    json_t *batch; /* the documents to write: [command, row, keys] */
+    size_t staged; /* documents in temp.sx_stage, to be written */
     /* the row's keys so far, separated by spaces (not when collecting) */
     char *doc;
     size_t len, cap;
@@ -194,7 +193,6 @@ struct keyer {
 static void keyer_free(struct keyer *kr)
 {
     free(kr->doc);
-    json_decref(kr->batch);
     *kr = (struct keyer){.what = kr->what};
 }
 
@@ -368,37 +366,38 @@ static int put_pinyin(int64_t row, const char *prefix, const char *name,
  * a virtual table may, and whenever a row number is not greater than the
  * last (written a statement a document, or in any order, the index was a
  * segment a row and an import's slowest part; BENCHMARKS.md, "The search
- * index in FTS5"). */
+ * index in FTS5"). A batch waits in a temporary table of the connection,
+ * a plain b-tree in memory (rolled back with the transaction). */
 #define BATCH_DOCS 4096
+#define STAGE_SQL                                                              \
+    "CREATE TEMP TABLE IF NOT EXISTS sx_stage(n INTEGER NOT NULL, del"         \
+    " INTEGER NOT NULL, k TEXT NOT NULL)"
 
-/* The document @doc of row number @row into @kr's batch, to be added
- * (@cmd NULL) or taken away (@cmd "delete"): none for no keys. */
-static int batch_doc(struct keyer *kr, const char *cmd, int64_t row,
+/* The document @doc of row number @row staged, to be added or (@del)
+ * taken away: none for no keys. */
+static int batch_doc(struct hz_node *n, struct keyer *kr, bool del, int64_t row,
                      const char *doc, struct hz_err *err)
 {
     if (doc == NULL || doc[0] == '\0')
         return 0;
-    if (kr->batch == NULL && (kr->batch = json_array()) == NULL)
-        return hz_err_set(err, HZ_ENOMEM, "search keys");
-    if (json_array_append_new(
-            kr->batch, json_pack("[s?,I,s]", cmd, (json_int_t)row, doc)) != 0)
-        return hz_err_set(err, HZ_ENOMEM, "search keys");
-    return 0;
+    int rv = kr->staged > 0 ? 0 : db_exec(&n->db, STAGE_SQL, err);
+    if (rv == 0)
+        rv = db_run(&n->db,
+                    "INSERT INTO temp.sx_stage(n, del, k) VALUES(?1, ?2, ?3)",
+                    DB_ARGS(DB_INT(row), DB_INT(del), DB_TEXT(doc)), err);
+    kr->staged += rv == 0;
+    return rv;
 }
 
-/* Write @kr's batch into @x's index. */
+/* Write the documents staged into @x's index. */
 static int batch_write(struct hz_node *n, const struct indexed *x,
                        struct keyer *kr, struct hz_err *err)
 {
-    if (kr->batch == NULL || json_array_size(kr->batch) == 0)
+    if (kr->staged == 0)
         return 0;
-    char *text = json_dumps(kr->batch, JSON_COMPACT);
-    json_array_clear(kr->batch);
-    if (text == NULL)
-        return hz_err_set(err, HZ_ENOMEM, "search keys");
-    int rv = db_run(&n->db, x->write, DB_ARGS(DB_TEXT(text)), err);
-    free(text);
-    return rv;
+    kr->staged = 0;
+    int rv = db_run(&n->db, x->write, DB_NO_ARGS, err);
+    return rv != 0 ? rv : db_exec(&n->db, "DELETE FROM temp.sx_stage", err);
 }
 
 /* The keys of row number @row of @x whose name, phone, id_number and
@@ -424,9 +423,8 @@ static int key_texts(struct hz_node *n, const struct indexed *x, int64_t row,
     if (rv == 0 && texts[3] != NULL)
         rv = put_grams(row, prefix, texts[3], kr, err);
     if (rv == 0 && kr->what == KEY_ADD)
-        rv = batch_doc(kr, NULL, row, kr->len > 0 ? kr->doc : NULL, err);
-    if (rv == 0 && kr->what == KEY_ADD &&
-        json_array_size(kr->batch) >= BATCH_DOCS)
+        rv = batch_doc(n, kr, false, row, kr->len > 0 ? kr->doc : NULL, err);
+    if (rv == 0 && kr->what == KEY_ADD && kr->staged >= BATCH_DOCS)
         rv = batch_write(n, x, kr, err);
     if (kr->what == KEY_MAKE)
         kr->made = row; /* the text stays for the caller */
@@ -603,16 +601,16 @@ int search_settle(struct hz_node *n, struct hz_err *err)
     for (size_t i = 0; rv == 0 && i < o->n; i++) {
         const struct owed_row *s = &rows[i];
         const struct indexed *x = &tables[s->table - 1];
-        rv = batch_doc(&o->kr, "delete", s->old_n, s->old_doc, err);
+        rv = batch_doc(n, &o->kr, true, s->old_n, s->old_doc, err);
         if (rv == 0 && s->read_back) {
             o->kr.what = KEY_MAKE;
             o->kr.len = 0;
             o->kr.made = 0;
             rv = key_rows(n, x, s->row, &o->kr, err);
             if (rv == 0 && o->kr.made != 0 && o->kr.len > 0)
-                rv = batch_doc(&o->kr, NULL, o->kr.made, o->kr.doc, err);
+                rv = batch_doc(n, &o->kr, false, o->kr.made, o->kr.doc, err);
         } else if (rv == 0) {
-            rv = batch_doc(&o->kr, NULL, s->new_n, s->new_doc, err);
+            rv = batch_doc(n, &o->kr, false, s->new_n, s->new_doc, err);
         }
         /* a statement a table */
         if (rv == 0 && (i + 1 == o->n || rows[i + 1].table != s->table))
@@ -632,8 +630,7 @@ void search_abandon(struct hz_node *n)
         o->v[o->used[i]].table = 0;
     o->n = 0;
     o->kr.len = 0;
-    if (o->kr.batch != NULL)
-        json_array_clear(o->kr.batch);
+    o->kr.staged = 0; /* the staged rows go with the transaction */
     text_free(&o->docs);
 }
 
