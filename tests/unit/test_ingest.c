@@ -1446,6 +1446,22 @@ static void search_takes_names_with_punctuation_quotes_and_case(void **state)
     assert_int_equal(found(a, "\""), 0); /* no key: nothing, no error */
     assert_int_equal(found(a, "()"), 0);
     assert_int_equal(found(a, "\" OR *"), 0);
+    /* the longest names a row may have: a document of ~50 KB */
+    static char longest[HZ_TEXT_LEN_MAX + 1], village[HZ_TEXT_LEN_MAX + 1];
+    for (size_t i = 0; i < HZ_TEXT_LEN_MAX; i++) {
+        longest[i] = (char)('a' + i * 5 % 26); /* never "abc" */
+        village[i] = (char)('A' + i * 7 % 26);
+    }
+    assert_int_equal(
+        unit_put(a, "households", NULL,
+                 UNIT_FIELDS({"head_name", longest}, {"village", village}),
+                 NULL, NULL),
+        0);
+    assert_int_equal(hz_node_log_verify(a, NULL, NULL), 0);
+    char part[7];
+    memcpy(part, longest + 3000, 6);
+    part[6] = '\0';
+    assert_int_equal(found(a, part), 1); /* by a gram 3,000 bytes in */
     /* renamed in one transaction and again in the next; one deleted */
     assert_int_equal(unit_put(a, "persons", ids[0],
                               UNIT_FIELDS({"name", "O'Neil (测试)"}), NULL,

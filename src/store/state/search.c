@@ -131,8 +131,8 @@ struct want_key {
 #define TEXT_BLOCK 65536
 struct text_block {
     struct text_block *next;
-    size_t used;
-    char text[TEXT_BLOCK];
+    size_t used, cap;
+    char text[]; /* cap bytes */
 };
 struct want {
     struct want_key *v;
@@ -144,13 +144,14 @@ struct want {
  * memory. A text longer than a block gets a block of its own size. */
 static char *text_keep(struct text_block **list, const char *text, size_t len)
 {
-    if (*list == NULL || TEXT_BLOCK - (*list)->used < len + 1) {
-        size_t over = len + 1 > TEXT_BLOCK ? len + 1 - TEXT_BLOCK : 0;
-        struct text_block *b = malloc(sizeof *b + over);
+    if (*list == NULL || (*list)->cap - (*list)->used < len + 1) {
+        size_t cap = len + 1 > TEXT_BLOCK ? len + 1 : TEXT_BLOCK;
+        struct text_block *b = malloc(sizeof *b + cap);
         if (b == NULL)
             return NULL;
         b->next = *list;
         b->used = 0;
+        b->cap = cap;
         *list = b;
     }
     char *at = (*list)->text + (*list)->used;
