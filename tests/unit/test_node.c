@@ -860,6 +860,62 @@ static void two_handles_on_one_node_write_one_chain(void **state)
     free(dir);
 }
 
+/* A node of database format 16 (the search index a b-tree) opened
+ * read-only, as a worn card is (DECISIONS 23), has no index of FTS5: a
+ * search says so and changes nothing; opened for writing, the index is
+ * made from the rows and finds them (proto/storage.md, "Upgrades"). */
+static void a_format_16_node_searches_once_opened_for_writing(void **state)
+{
+    (void)state;
+    char *tmp = unit_tmpdir();
+    char *dir = unit_path(tmp, "node");
+    struct unit_env e;
+    unit_env_init(&e, 1, UNIT_T0_MS);
+    struct hz_node_opts opts = opts_for(&e);
+    hz_node *n = NULL;
+    assert_int_equal(hz_node_create(dir, "测试节点", &opts, &n, NULL), 0);
+    assert_int_equal(
+        unit_put(n, "persons", NULL,
+                 UNIT_FIELDS({"name", "测试孙六"}, {"phone", "13912345678"}),
+                 NULL, NULL),
+        0);
+    assert_int_equal(
+        sqlite3_exec(n->db.conn,
+                     "DROP TABLE sxv_p; DROP TABLE sxv_h; DROP TABLE sx_p;"
+                     " DROP TABLE sx_h; CREATE TABLE sx(k TEXT NOT NULL, r"
+                     " INTEGER NOT NULL, PRIMARY KEY(k, r)) WITHOUT ROWID;"
+                     " INSERT INTO sx SELECT 'pn^' || substr(name, 1, 2), n"
+                     " FROM e_persons; PRAGMA user_version=16;",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    hz_node_close(n);
+
+    struct hz_node_opts ro = opts;
+    ro.flags = HZ_OPEN_READONLY;
+    assert_int_equal(hz_node_open(dir, &ro, &n, NULL), 0);
+    char *json = NULL;
+    struct hz_err err = {0};
+    assert_int_equal(hz_node_search(n, "孙六", 10, &json, &err), HZ_EREADONLY);
+    assert_null(json);
+    assert_non_null(strstr(err.msg, "format 16"));
+    assert_int_equal(unit_sql_int(n, "PRAGMA user_version"), 16);
+    hz_node_close(n);
+
+    assert_int_equal(hz_node_open(dir, &opts, &n, NULL), 0);
+    assert_int_equal(unit_sql_int(n, "PRAGMA user_version"), HZ_DB_FORMAT);
+    assert_int_equal(
+        unit_sql_int(n, "SELECT count(*) FROM sqlite_master WHERE name = 'sx'"),
+        0);
+    assert_int_equal(hz_node_search(n, "5678", 10, &json, NULL), 0);
+    assert_non_null(strstr(json, "测试孙六"));
+    hz_free_string(json);
+    assert_int_equal(hz_node_log_verify(n, NULL, NULL), 0);
+    hz_node_close(n);
+    unit_rmtree(tmp);
+    free(dir);
+    free(tmp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -877,6 +933,7 @@ int main(void)
         cmocka_unit_test(
             a_format_4_database_gets_its_event_sources_as_integers),
         cmocka_unit_test(a_format_3_database_gets_its_event_sources_too),
+        cmocka_unit_test(a_format_16_node_searches_once_opened_for_writing),
         cmocka_unit_test(open_never_creates_a_node),
         cmocka_unit_test(open_refuses_a_newer_database_or_a_foreign_key),
         cmocka_unit_test(two_handles_on_one_node_write_one_chain),

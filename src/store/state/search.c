@@ -47,6 +47,8 @@
 #include <string.h>
 
 #define KEY_MAX 96
+/* The database format of the index in FTS5 (db/db.h). */
+#define SEARCH_FORMAT 17
 
 /* What is indexed of a table: its name column, its number columns, its
  * village column (NULL when it has none). */
@@ -1097,6 +1099,14 @@ int hz_node_search(hz_node *n, const char *q, size_t limit, char **json,
     if (limit == 0 || limit > HZ_SEARCH_ROWS_MAX)
         return hz_err_set(err, HZ_EINVAL, "a search lists 1 to %u rows",
                           HZ_SEARCH_ROWS_MAX);
+    /* Read-only, an older database is read as it is: no index of FTS5
+     * until it is opened for writing (node/node.c, migrate). */
+    if (n->db.format < SEARCH_FORMAT)
+        return hz_err_set(err, HZ_EREADONLY,
+                          "no search: the search index of this node's"
+                          " database (format %d) is made when it is next"
+                          " opened for writing",
+                          n->db.format);
     json_t *persons = json_array(), *households = json_array();
     int rv = txn_begin_read(n, err);
     if (rv == 0)
