@@ -41,8 +41,8 @@
 /* Ranges of entries not kept that one import lists (all are counted). */
 #define HZ_NOT_KEPT_LISTED 1000u
 
-/* Rows whose search keys a transaction owes before it writes them all,
- * sorted (state/search.c): a power of two. */
+/* Rows whose search documents a transaction owes before it writes them
+ * all, one statement a table (state/search.c): a power of two. */
 #define HZ_SEARCH_OWED_MAX 4096u
 
 /* A bundle frame holds one entry or a header or trailer. */

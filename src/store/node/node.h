@@ -62,8 +62,9 @@ struct hz_node {
     struct hz_range *not_kept;
     size_t n_not_kept;
     struct enc scratch;
-    /* Rows written in this transaction whose search keys are owed, keyed
-     * together at its commit (state/search.c); NULL until the first. */
+    /* Rows changed in this transaction whose search documents are owed,
+     * written together at its commit (state/search.c); NULL until the
+     * first. */
     struct search_owed *sx_owed;
     /* The text of the statements that write materialized rows, a table
      * at a time (state/rows.c); NULL until the first. */
