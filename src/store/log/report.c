@@ -168,7 +168,8 @@ int log_verify(hz_node *n, bool chain_sigs, uint64_t *n_checked,
     if (rv == 0)
         rv = search_verify(n, err);
     txn_rollback(n);
-    if (rv != 0 && rv != HZ_ECORRUPT && rv != HZ_EBUSY && rv != HZ_EIO) {
+    if (rv != 0 && rv != HZ_ECORRUPT && rv != HZ_EBUSY && rv != HZ_EIO &&
+        rv != HZ_EREADONLY) {
         /* A stored entry fails a transport check: local data is bad. */
         rv = HZ_ECORRUPT;
         if (err != NULL)

@@ -926,6 +926,13 @@ static int verify_table(struct hz_node *n, const struct indexed *x,
 
 int search_verify(struct hz_node *n, struct hz_err *err)
 {
+    /* read-only, an older database has no index of FTS5 to check yet */
+    if (n->db.format < SEARCH_FORMAT)
+        return hz_err_set(err, HZ_EREADONLY,
+                          "the search index of this node's database (format"
+                          " %d) is made, and checked, when it is next opened"
+                          " for writing",
+                          n->db.format);
     int rv = 0;
     for (size_t i = 0; rv == 0 && i < sizeof tables / sizeof tables[0]; i++)
         rv = verify_table(n, &tables[i], err);
