@@ -659,7 +659,9 @@ static const char *value_text(const struct value *v, char *buf)
 
 /* The slot of @t's @row in the rows owed, into *@s (NULL, as *@x, for a
  * table not indexed). A row owed already is read back at the end: it has
- * changed since it was inserted, or since its document was kept. */
+ * changed since it was inserted, or since its document was kept. For a
+ * row not owed, the slot it is to take (make_room), and the keyer ready
+ * to make its document. */
 static int owed_of(struct hz_node *n, const struct table_def *t,
                    const uint8_t *row, const struct indexed **x,
                    struct owed_row **s, struct hz_err *err)
@@ -675,8 +677,12 @@ static int owed_of(struct hz_node *n, const struct table_def *t,
     if ((*s)->table != 0) {
         (*s)->read_back = true;
         (*s)->new_doc = NULL;
+        return 0;
     }
-    return 0;
+    int rv = make_room(n, *x, row, s, err); /* may use the keyer */
+    o->kr =
+        (struct keyer){.what = KEY_MAKE, .doc = o->kr.doc, .cap = o->kr.cap};
+    return rv;
 }
 
 /* Owe the row in slot @s, the keyer's text (its document) kept in *@doc. */
@@ -700,8 +706,7 @@ int search_add_inserted(struct hz_node *n, const struct table_def *t,
     if (rv != 0 || s == NULL || s->table != 0)
         return rv;
     struct search_owed *o = n->sx_owed;
-    rv = make_room(n, x, row, &s, err);
-    if (rv == 0 && vals == NULL) {
+    if (vals == NULL) {
         /* changed and not owed: search_forget was not called before the
          * change (a bug), so its old document cannot be taken away */
         HZ_ASSERT(!"a row changed without search_forget");
@@ -717,10 +722,7 @@ int search_add_inserted(struct hz_node *n, const struct table_def *t,
         if (c >= 0)
             texts[i] = value_text(&vals[c], buf[i]);
     }
-    o->kr.what = KEY_MAKE;
-    o->kr.len = 0;
-    if (rv == 0)
-        rv = key_texts(n, x, number, texts, &o->kr, err);
+    rv = key_texts(n, x, number, texts, &o->kr, err);
     const char *doc = NULL;
     if (rv == 0)
         rv = owe_made(o, s, x, row, &doc, err);
@@ -747,12 +749,7 @@ int search_forget(struct hz_node *n, const struct table_def *t,
         return rv;
     /* The document the row has in the index: made from its values now. */
     struct search_owed *o = n->sx_owed;
-    rv = make_room(n, x, row, &s, err);
-    o->kr.what = KEY_MAKE;
-    o->kr.len = 0;
-    o->kr.made = 0;
-    if (rv == 0)
-        rv = key_rows(n, x, row, &o->kr, err);
+    rv = key_rows(n, x, row, &o->kr, err);
     const char *doc = NULL;
     if (rv == 0)
         rv = owe_made(o, s, x, row, &doc, err);
