@@ -516,8 +516,8 @@ def unnumbered(db, table):
 
 
 @cases.case
-def a_node_of_format_8_10_or_16_gets_its_search_index_when_opened():
-    for old in (8, 10, 16):
+def a_node_of_format_8_10_16_or_17_is_brought_up_to_date_when_opened():
+    for old in (8, 10, 16, 17):
         with T.TempDir("web") as work:
             upgraded_search(work, old)
 
@@ -525,7 +525,8 @@ def a_node_of_format_8_10_or_16_gets_its_search_index_when_opened():
 def upgraded_search(work, old):
     """A node of database format @old (8: no search index; 10: rows not
     numbered, the index by row id; 16: the index a b-tree of (key, row
-    number)) opened by this build."""
+    number); 17: the facts and event sources indexed by entry) opened by
+    this build."""
     if True:
         n = T.Node.create(work, "测试旧节点", "old")
         n.js("network", "create", "--name", "测试网络")
@@ -538,22 +539,29 @@ def upgraded_search(work, old):
         entries = n.query("SELECT count(*) FROM log")[0][0]
         import sqlite3
         db = sqlite3.connect(os.path.join(n.dir, "node.db"))
+        # facts and event sources by entry (formats 6 to 17)
+        db.executescript("CREATE INDEX w_n ON w(n);"
+                         " CREATE INDEX evsrc_n ON evsrc(n);")
         # the index in FTS5 (format 17)
-        db.executescript("DROP TABLE sxv_p; DROP TABLE sxv_h;"
-                         " DROP TABLE sx_p; DROP TABLE sx_h;")
+        if old < 17:
+            db.executescript("DROP TABLE sxv_p; DROP TABLE sxv_h;"
+                             " DROP TABLE sx_p; DROP TABLE sx_h;")
         if old == 16:
             db.execute("CREATE TABLE sx(k TEXT NOT NULL, r INTEGER NOT"
                        " NULL, PRIMARY KEY(k, r)) WITHOUT ROWID")
             db.execute("INSERT INTO sx SELECT 'pn^' || substr(name, 1, 2),"
                        " n FROM e_persons")
-        else:
+        elif old < 16:
             mat, event_indexes = older(db, old)
         db.execute("PRAGMA user_version = %d" % old)
         db.commit()
         db.close()
         n.out("status")  # opened for writing: upgraded
-        T.check_eq(n.query("PRAGMA user_version")[0][0], 17,
-                   "format %d -> 17" % old)
+        T.check_eq(n.query("PRAGMA user_version")[0][0], 18,
+                   "format %d -> 18" % old)
+        T.check_eq(n.query("SELECT name FROM sqlite_master WHERE name IN"
+                           " ('w_n', 'evsrc_n')"), [],
+                   "the indexes by entry dropped (format 18)")
         if old < 16:
             upgraded_before_16(n, mat, event_indexes)
         T.check_eq(n.state_hash(), before,

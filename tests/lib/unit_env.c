@@ -285,7 +285,7 @@ void unit_format_5(hz_node *n)
     sqlite3 *db = n->db.conn;
     assert_int_equal(
         sqlite3_exec(db,
-                     "BEGIN; DROP INDEX w_heads; DROP INDEX w_n;"
+                     "BEGIN; DROP INDEX w_heads; DROP INDEX IF EXISTS w_n;"
                      " ALTER TABLE w RENAME TO w6;"
                      "CREATE TABLE w(tbl INTEGER, row BLOB, col INTEGER,"
                      " a INTEGER, n INTEGER, clock INTEGER NOT NULL,"
@@ -328,7 +328,7 @@ void unit_format_4(hz_node *n)
     sqlite3 *db = n->db.conn;
     assert_int_equal(
         sqlite3_exec(db,
-                     "BEGIN; DROP INDEX evsrc_n;"
+                     "BEGIN; DROP INDEX IF EXISTS evsrc_n;"
                      " ALTER TABLE evsrc RENAME TO evsrc5;"
                      "CREATE TABLE evsrc(tbl TEXT, row BLOB, eid BLOB,"
                      " content BLOB NOT NULL, PRIMARY KEY(tbl, row, eid))"

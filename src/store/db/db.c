@@ -572,13 +572,12 @@ static const char base_schema[] =
      * (fields.c, fields_col_bit), and their values in bit order. One author's
      * entries enter the log in seq order, so its latest write of a column
      * before an entry, and whether a later one exists, are found by the
-     * key. The entry finds its facts through w_n, whose entries end with
-     * the key. */
+     * key. An entry taken back finds its facts by the key too, its rows
+     * read from its ops (format 18: no index by entry, w_n until then). */
     "CREATE TABLE IF NOT EXISTS w(tbl INTEGER, row BLOB, a INTEGER,"
     " n INTEGER, clock INTEGER NOT NULL, wrote INTEGER NOT NULL,"
     " heads INTEGER NOT NULL, val BLOB NOT NULL, PRIMARY KEY(tbl, row, a, n))"
     " WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS w_n ON w(n);"
     /* The facts still a head of some column, in merge order
      * (proto/merge.md): a column's winner is among the last facts of its
      * row (equal clocks are ordered by the authors' keys), a conflict
@@ -596,10 +595,10 @@ static const char base_schema[] =
     /* The sources of each event row: table as names.k, the inserting
      * entry's log.n and a sum of the content it gave (db_event_sum); the
      * content itself is read back from the entry when needed (format 5,
-     * state/events.c). evsrc_n finds an entry's inserts. */
+     * state/events.c). An entry taken back finds its sources by the key,
+     * its rows read from its ops (format 18; evsrc_n until then). */
     "CREATE TABLE IF NOT EXISTS evsrc(tbl INTEGER, row BLOB, n INTEGER,"
     " sum BLOB NOT NULL, PRIMARY KEY(tbl, row, n)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS evsrc_n ON evsrc(n);"
     "CREATE TABLE IF NOT EXISTS tobj(eid BLOB, idx INTEGER, author BLOB"
     " NOT NULL, seq INTEGER NOT NULL, kind INTEGER NOT NULL, bytes BLOB NOT"
     " NULL, PRIMARY KEY(eid, idx)) WITHOUT ROWID;"
@@ -1033,6 +1032,10 @@ int db_upgrade(struct db *d, const struct schema *schema, int format,
      * the index in FTS5 (search_rebuild fills it). */
     if (rv == 0 && format < 17)
         rv = db_exec(d, "DROP TABLE IF EXISTS sx;", err);
+    /* 18: facts and event sources found by their key alone. */
+    if (rv == 0 && format < 18)
+        rv = db_exec(
+            d, "DROP INDEX IF EXISTS w_n; DROP INDEX IF EXISTS evsrc_n;", err);
     for (size_t i = 0; rv == 0 && format < 11 && i < schema->n_tables; i++)
         rv = number_rows_begin(d, &schema->tables[i], err);
     if (rv == 0 && format < 11)

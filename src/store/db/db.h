@@ -46,9 +46,10 @@
  * clock in the log in meta, the index log_clock dropped, the indexes of
  * events' id columns only where not NULL, sx with the first gram of a
  * name marked (no key of its first character); 17: the search index in
- * FTS5 (sx_p, sx_h, a row's keys one document). An older database is
+ * FTS5 (sx_p, sx_h, a row's keys one document); 18: no index of the facts
+ * (w_n) or of the event sources (evsrc_n) by entry. An older database is
  * brought up to date when it is opened for writing (node/node.c). */
-#define HZ_DB_FORMAT 17
+#define HZ_DB_FORMAT 18
 
 /* The columns of pending and forks (format 7), for db.c's schema and the
  * upgrades in log/log.c. */

@@ -117,7 +117,7 @@ static int stop_chain(struct hz_node *n, const uint8_t *author, uint64_t point,
         rv = log_last_applied_from(n, author, point, id, &found, err);
         if (rv != 0 || !found)
             break;
-        rv = apply_undo(n, id, err);
+        rv = apply_undo(n, id, NULL, err);
         if (rv == 0)
             rv = log_set_state(n, id, ENTRY_STOPPED, NULL, err);
     }

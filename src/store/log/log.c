@@ -444,6 +444,17 @@ int log_id_of(struct hz_node *n, int64_t at, uint8_t *id, struct hz_err *err)
                : rv;
 }
 
+int log_author_k_of(struct hz_node *n, int64_t at, int64_t *a,
+                    struct hz_err *err)
+{
+    bool found = false;
+    int rv = db_int(&n->db, "SELECT author FROM log WHERE n = ?1",
+                    DB_ARGS(DB_INT(at)), a, &found, err);
+    return rv == 0 && !found
+               ? hz_err_set(err, HZ_ECORRUPT, "log entry %lld", (long long)at)
+               : rv;
+}
+
 int log_bytes_of(struct hz_node *n, int64_t at, uint8_t **bytes, size_t *len,
                  struct hz_err *err)
 {

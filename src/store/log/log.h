@@ -148,6 +148,10 @@ int log_n_of(struct hz_node *n, const uint8_t *id, int64_t *at,
              struct hz_err *err);
 /* The id of the entry at arrival number @at (HZ_ECORRUPT if none). */
 int log_id_of(struct hz_node *n, int64_t at, uint8_t *id, struct hz_err *err);
+/* The author of the entry at arrival number @at as names.k (the a of its
+ * facts, storage.md); HZ_ECORRUPT if none. */
+int log_author_k_of(struct hz_node *n, int64_t at, int64_t *a,
+                    struct hz_err *err);
 /* The bytes of the entry at arrival number @at, owned by the caller
  * (free them); HZ_ECORRUPT if none. */
 int log_bytes_of(struct hz_node *n, int64_t at, uint8_t **bytes, size_t *len,

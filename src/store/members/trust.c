@@ -162,7 +162,7 @@ static int rejudge(struct hz_node *n, const uint8_t *buf, size_t len,
         n->denial = why; /* what write_entry reports for our own */
     if (rv == 0 && *now != was) {
         if (was == ENTRY_APPLIED)
-            rv = apply_undo(n, e.id, err);
+            rv = apply_undo(n, e.id, &b, err);
         else
             rv = apply_body(n, &e, 0, &b, APPLY_ANY, err);
         if (rv == 0)

@@ -36,10 +36,35 @@ int apply_body(struct hz_node *n, const struct entry *e, int64_t at,
     return rv;
 }
 
-int apply_undo(struct hz_node *n, const uint8_t *eid, struct hz_err *err)
+int apply_undo(struct hz_node *n, const uint8_t *eid, const struct body *b,
+               struct hz_err *err)
 {
-    int rv = fields_undo(n, eid, err);
-    return rv != 0 ? rv : events_undo(n, eid, err);
+    HZ_ASSERT(db_in_txn(&n->db));
+    /* An entry the log does not hold wrote nothing (its tombstones, kept
+     * by id, are looked for all the same). */
+    int64_t at = 0, a = 0;
+    int rv = log_n_of(n, eid, &at, err);
+    if (rv == 0 && at != 0)
+        rv = log_author_k_of(n, at, &a, err);
+    uint8_t *bytes = NULL;
+    struct body own = {0};
+    if (rv == 0 && at != 0 && b == NULL) {
+        size_t len = 0;
+        struct entry e;
+        rv = log_bytes_of(n, at, &bytes, &len, err);
+        if (rv == 0)
+            rv = entry_decode_known(&e, bytes, len, eid, err);
+        if (rv == 0)
+            rv = body_decode(&own, n->schema, e.body.p, e.body.len, err);
+        b = &own;
+    }
+    if (rv == 0)
+        rv = fields_undo(n, eid, at, a, at != 0 ? b : NULL, err);
+    if (rv == 0)
+        rv = events_undo(n, at, b, err);
+    body_close(&own);
+    free(bytes);
+    return rv;
 }
 
 int apply_clear(struct hz_node *n, struct hz_err *err)

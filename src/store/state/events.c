@@ -201,53 +201,26 @@ int events_insert(struct hz_node *n, const struct entry *e, int64_t at,
     return refresh_event(n, o->table, o->row, at, o, err);
 }
 
-/* The event rows an entry inserted. */
-struct inserted {
-    const struct table_def *t;
-    uint8_t row[HZ_ROW_LEN];
-};
-
-struct inserts {
-    struct hz_node *n;
-    struct inserted *v;
-    size_t count, cap;
-};
-
-static int add_insert(void *data, sqlite3_stmt *st, struct hz_err *err)
-{
-    struct inserts *s = data;
-    struct inserted *v = hz_grow(s->v, &s->cap, s->count, sizeof *v);
-    if (v == NULL)
-        return hz_err_set(err, HZ_ENOMEM, "undo");
-    s->v = v;
-    v[s->count].t =
-        schema_table_c(s->n->schema, (const char *)sqlite3_column_text(st, 0));
-    if (v[s->count].t == NULL ||
-        db_column_fixed(st, 1, v[s->count].row, HZ_ROW_LEN, NULL) != 0)
-        return hz_err_set(err, HZ_ECORRUPT, "stored event source");
-    s->count++;
-    return 0;
-}
-
-int events_undo(struct hz_node *n, const uint8_t *eid, struct hz_err *err)
+/* The sources an entry gave, taken away. */
+int events_undo(struct hz_node *n, int64_t at, const struct body *b,
+                struct hz_err *err)
 {
     HZ_ASSERT(db_in_txn(&n->db));
-    /* An entry the log does not hold inserted nothing. */
-    int64_t at = 0;
-    int rv = log_n_of(n, eid, &at, err);
-    if (rv != 0 || at == 0)
-        return rv;
-    struct inserts s = {.n = n};
-    rv = db_each(&n->db,
-                 "SELECT t.name, s.row FROM evsrc AS s JOIN names AS t"
-                 " ON t.k = s.tbl WHERE s.n = ?1",
-                 DB_ARGS(DB_INT(at)), add_insert, &s, err);
-    if (rv == 0)
-        rv = db_run(&n->db, "DELETE FROM evsrc WHERE n = ?1",
-                    DB_ARGS(DB_INT(at)), err);
-    for (size_t i = 0; rv == 0 && i < s.count; i++)
-        rv = refresh_event(n, s.v[i].t, s.v[i].row, 0, NULL, err);
-    free(s.v);
+    /* An entry's sources are found by the rows its inserts name (format
+     * 18: no index by entry); a body has one op per row. */
+    int rv = 0;
+    for (size_t i = 0; rv == 0 && at != 0 && i < b->n_ops; i++) {
+        const struct op *o = &b->ops[i];
+        if (o->kind != OP_INS)
+            continue;
+        rv = db_run(
+            &n->db,
+            "DELETE FROM evsrc WHERE tbl = " TBL_K " AND row = ?2"
+            " AND n = ?3",
+            DB_ARGS(DB_TEXT(o->table->name), DB_ROW(o->row), DB_INT(at)), err);
+        if (rv == 0 && db_changes(&n->db) > 0)
+            rv = refresh_event(n, o->table, o->row, 0, NULL, err);
+    }
     return rv;
 }
 

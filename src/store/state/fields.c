@@ -36,11 +36,13 @@
  *   the key    (row, author, n): an author's latest write of a column
  *              before an entry, and whether a later one exists;
  *   w_heads    (row, clock, author) of the facts that are still a head of
- *              some column: a column's winner is among the last;
- *   w_n        (n, then the key): the facts of an entry.
- * Queries by entry or by heads name their index: the key also starts
- * with the row, and SQLite's planner may walk it, every fact the row ever
- * had.
+ *              some column: a column's winner is among the last.
+ * The facts of an entry are found by the key too: its rows are those its
+ * ops name (read back from the log when it is taken back), its author is
+ * the log's (format 18: an index by entry cost every write a b-tree
+ * insert for the rare undo). Queries by heads name their index: the key
+ * also starts with the row, and SQLite's planner may walk it, every fact
+ * the row ever had.
  *
  * Statements bind a row as ?1 table name, ?2 row (ROW_KEY); sup, tomb and
  * tomb_seen keep the names as text. */
@@ -157,13 +159,19 @@ static const struct field *op_field(const struct writer *by, uint64_t bit)
     return NULL;
 }
 
-/* The op's values as a msgpack array in bit order into n->scratch. */
+/* The op's values as a msgpack array in bit order into n->scratch. Each
+ * field is placed by its bit once (op_field a bit would cost fields times
+ * columns per value: a twentieth of a 1,000-record import). */
 static int encode_values(struct hz_node *n, const struct writer *by)
 {
+    const struct op *o = by->o;
+    const struct value *at_bit[64] = {0};
+    for (size_t k = 0; k < o->n_fields; k++)
+        at_bit[fields_col_bit(o->table, o->fields[k].col)] = &o->fields[k].val;
     enc_reset(&n->scratch);
     enc_array(&n->scratch, (size_t)__builtin_popcountll(by->mask));
     for (uint64_t m = by->mask; m != 0; m &= m - 1)
-        enc_value(&n->scratch, &op_field(by, m & -m)->val);
+        enc_value(&n->scratch, at_bit[__builtin_ctzll(m)]);
     return enc_done(&n->scratch);
 }
 
@@ -356,14 +364,18 @@ static int put_sup(struct hz_node *n, const struct table_def *t,
         err);
 }
 
+/* The author (names.k) of the entry at @at in the log: with the row, the
+ * key of the entry's fact. */
+#define AUTHOR_AT(p) "(SELECT author FROM log WHERE n = " p ")"
+
 /* Column bits @bits of the fact at @at in the row are no longer heads. */
 static int drop_heads(struct hz_node *n, const struct table_def *t,
                       const uint8_t *row, int64_t at, uint64_t bits,
                       struct hz_err *err)
 {
     return db_run(&n->db,
-                  "UPDATE w INDEXED BY w_n SET heads = heads & ~?3"
-                  " WHERE n = ?4 AND " ROW_IS " AND heads & ?3 <> 0",
+                  "UPDATE w SET heads = heads & ~?3 WHERE " ROW_IS
+                  " AND a = " AUTHOR_AT("?4") " AND n = ?4 AND heads & ?3 <> 0",
                   DB_ARGS(ROW_KEY(t, row), DB_INT(bits), DB_INT(at)), err);
 }
 
@@ -654,11 +666,11 @@ static int undo_candidates(struct hz_node *n, const uint8_t *eid, int64_t at,
         bool found = false;
         rv = log_n_of(n, x->eid, &x->at, err);
         if (rv == 0 && x->at != 0)
-            rv = db_int(
-                &n->db,
-                "SELECT a FROM w INDEXED BY w_n WHERE n = ?3 AND " ROW_IS,
-                DB_ARGS(ROW_KEY(x->t, x->row), DB_INT(x->at)), &x->a, &found,
-                err);
+            rv = db_int(&n->db,
+                        "SELECT a FROM w WHERE " ROW_IS
+                        " AND a = " AUTHOR_AT("?3") " AND n = ?3",
+                        DB_ARGS(ROW_KEY(x->t, x->row), DB_INT(x->at)), &x->a,
+                        &found, err);
         if (rv == 0 && !found)
             x->at = 0; /* not held, or not a write of that row */
     }
@@ -710,10 +722,10 @@ static int recompute_heads(struct hz_node *n, const struct key *k,
         heads &= later.left;
     return rv != 0 ? rv
                    : db_run(&n->db,
-                            "UPDATE w INDEXED BY w_n SET heads = (heads & ~?3)"
-                            " | (?4 & wrote) WHERE n = ?5 AND " ROW_IS,
+                            "UPDATE w SET heads = (heads & ~?3) | (?4 & wrote)"
+                            " WHERE " ROW_IS " AND a = ?6 AND n = ?5",
                             DB_ARGS(ROW_KEY(k->t, k->row), DB_INT(k->bits),
-                                    DB_INT(heads), DB_INT(k->at)),
+                                    DB_INT(heads), DB_INT(k->at), DB_INT(k->a)),
                             err);
 }
 
@@ -733,25 +745,54 @@ static int refresh_row(struct hz_node *n, const struct key *k,
                              tombs ? ROW_DELETED : ROW_LIVE, NULL, err);
 }
 
-int fields_undo(struct hz_node *n, const uint8_t *eid, struct hz_err *err)
+/* The facts of the entry at @at by author @a: one for each row an op
+ * of @b sets, when it holds one (a body has one op per row). */
+static int entry_facts(struct hz_node *n, const struct body *b, int64_t at,
+                       int64_t a, struct keys *facts, struct hz_err *err)
+{
+    int rv = 0;
+    for (size_t i = 0; rv == 0 && b != NULL && i < b->n_ops; i++) {
+        const struct op *o = &b->ops[i];
+        if (o->kind != OP_SET)
+            continue;
+        int64_t wrote = 0;
+        bool found = false;
+        rv = db_int(&n->db,
+                    "SELECT wrote FROM w WHERE " ROW_IS " AND a = ?3"
+                    " AND n = ?4",
+                    DB_ARGS(ROW_KEY(o->table, o->row), DB_INT(a), DB_INT(at)),
+                    &wrote, &found, err);
+        if (rv != 0 || !found)
+            continue;
+        struct key *x = key_add(facts, err);
+        if (x == NULL)
+            return HZ_ENOMEM;
+        x->t = o->table;
+        memcpy(x->row, o->row, HZ_ROW_LEN);
+        x->a = a;
+        x->bits = (uint64_t)wrote;
+    }
+    return rv;
+}
+
+int fields_undo(struct hz_node *n, const uint8_t *eid, int64_t at, int64_t a,
+                const struct body *b, struct hz_err *err)
 {
     HZ_ASSERT(db_in_txn(&n->db));
+    HZ_ASSERT(at == 0 || b != NULL);
     struct keys facts = {.n = n}, tombs = {.n = n}, cands = {.n = n};
-    int64_t at = 0; /* 0: not in the log, so no writes */
-    int rv = log_n_of(n, eid, &at, err);
-    if (rv == 0)
-        rv = db_each(&n->db,
-                     "SELECT t.name, row, a, wrote FROM w INDEXED BY w_n"
-                     " JOIN names AS t ON t.k = tbl WHERE n = ?1",
-                     DB_ARGS(DB_INT(at)), add_key, &facts, err);
+    int rv = entry_facts(n, b, at, a, &facts, err);
     if (rv == 0)
         rv = db_each(&n->db, "SELECT tbl, row FROM tomb WHERE eid = ?1",
                      DB_ARGS(DB_HASH(eid)), add_key, &tombs, err);
     if (rv == 0)
         rv = undo_candidates(n, eid, at, &facts, &cands, err);
-    if (rv == 0)
-        rv = db_run(&n->db, "DELETE FROM w INDEXED BY w_n WHERE n = ?1",
-                    DB_ARGS(DB_INT(at)), err);
+    for (size_t i = 0; rv == 0 && i < facts.count; i++)
+        rv = db_run(&n->db,
+                    "DELETE FROM w WHERE " ROW_IS " AND a = ?3 AND n = ?4",
+                    DB_ARGS(ROW_KEY(facts.v[i].t, facts.v[i].row), DB_INT(a),
+                            DB_INT(at)),
+                    err);
     static const char *const drop[] = {
         "DELETE FROM sup WHERE by = ?1",
         "DELETE FROM tomb WHERE eid = ?1",

@@ -32,8 +32,11 @@
 enum apply_flags { APPLY_ANY = 0, APPLY_LATEST = 1 };
 int apply_body(struct hz_node *n, const struct entry *e, int64_t at,
                const struct body *b, unsigned flags, struct hz_err *err);
-/* Take back everything entry @eid did, and recompute what it touched. */
-int apply_undo(struct hz_node *n, const uint8_t *eid, struct hz_err *err);
+/* Take back everything entry @eid did, and recompute what it touched. @b
+ * is its body when the caller has it decoded; NULL: read back from the
+ * log (the facts are found by the rows its ops name, storage.md). */
+int apply_undo(struct hz_node *n, const uint8_t *eid, const struct body *b,
+               struct hz_err *err);
 /* Entering a network: every fact and materialized row goes. */
 int apply_clear(struct hz_node *n, struct hz_err *err);
 
@@ -46,8 +49,11 @@ int fields_set(struct hz_node *n, const struct entry *e, int64_t at,
 /* A tombstone of entry @e. */
 int fields_tomb(struct hz_node *n, const struct entry *e, const struct op *o,
                 struct hz_err *err);
-/* Remove the writes and tombstones of @eid and recompute their fields. */
-int fields_undo(struct hz_node *n, const uint8_t *eid, struct hz_err *err);
+/* Remove the writes and tombstones of @eid and recompute their fields:
+ * @eid is at @at in the log (0: not held, so it wrote nothing), by author
+ * @a (names.k), its body @b (NULL only when @at is 0). */
+int fields_undo(struct hz_node *n, const uint8_t *eid, int64_t at, int64_t a,
+                const struct body *b, struct hz_err *err);
 /* The ids of the current heads of one field (@col) or, with @col NULL,
  * of every field of the row, sorted; more than @max is HZ_ETOOBIG. */
 int fields_heads(struct hz_node *n, const struct table_def *t,
@@ -93,7 +99,10 @@ int fields_row_conflicts_json(struct hz_node *n, const struct table_def *t,
 /* Apply insert @o of entry @e, which is at @at in the log (log.n). */
 int events_insert(struct hz_node *n, const struct entry *e, int64_t at,
                   const struct op *o, struct hz_err *err);
-int events_undo(struct hz_node *n, const uint8_t *eid, struct hz_err *err);
+/* Remove the inserts of the entry at @at in the log (0: none), whose
+ * body is @b, and put their rows again from the sources left. */
+int events_undo(struct hz_node *n, int64_t at, const struct body *b,
+                struct hz_err *err);
 /* The content of event row @row ([[col, value], ...]) as its lowest
  * source gave it, read back from the log, passed to @fn (borrowed);
  * *@found false when none. */
