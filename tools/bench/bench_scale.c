@@ -23,7 +23,11 @@
  *             seeing each other: N conflicts
  *   heads     a new author per entry, all writing one field of one row
  *             without seeing each other: one field with N heads
- *   deletes   each entry tombstones a row written by an earlier one */
+ *   deletes   each entry tombstones a row written by an earlier one
+ *   stops     one author writes N new households, then a second entry of
+ *             its seq 1 arrives: the fork stops the chain, and every one
+ *             of the N applied entries is taken back (its facts found by
+ *             the rows its ops name, format 18) */
 #include "store/internal.h"
 
 #include "core/body.h"
@@ -157,9 +161,10 @@ static void set_op(struct op *o, struct field *f, uint64_t row,
     o->n_fields = 1;
 }
 
-enum shape { ROWS, PENDING, EDITS, AUTHORS, CONFLICTS, HEADS, DELETES };
-static const char *const shape_names[] = {
-    "rows", "pending", "edits", "authors", "conflicts", "heads", "deletes"};
+enum shape { ROWS, PENDING, EDITS, AUTHORS, CONFLICTS, HEADS, DELETES, STOPS };
+static const char *const shape_names[] = {"rows",    "pending",   "edits",
+                                          "authors", "conflicts", "heads",
+                                          "deletes", "stops"};
 
 /* The entries of @shape at size @n, in delivery order. */
 static void make(enum shape shape, size_t n, struct entries *out)
@@ -177,6 +182,7 @@ static void make(enum shape shape, size_t n, struct entries *out)
         switch (shape) {
         case ROWS:
         case PENDING:
+        case STOPS:
             set_op(&o, &f, i, text, NULL);
             sign_op(&a, &o, i, out, NULL);
             break;
@@ -210,6 +216,13 @@ static void make(enum shape shape, size_t n, struct entries *out)
             break;
         }
     }
+    if (shape == STOPS) { /* the same key signs another seq 1 */
+        struct author fork;
+        author_init(&fork, 1);
+        set_op(&o, &f, n, "测试分叉村", NULL);
+        sign_op(&fork, &o, n, out, NULL);
+        identity_close(&fork.id);
+    }
     if (shape == PENDING) { /* last first */
         for (size_t i = 0, k = out->n - 1; i < k; i++, k--) {
             uint8_t *p = out->p[i];
@@ -232,8 +245,10 @@ static double cpu_seconds(void)
            (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
-/* CPU seconds to take @es into a new node in @parent. */
-static double ingest(const struct entries *es, const char *parent)
+/* CPU seconds to take @es into a new node in @parent; @stopped entries
+ * must end stopped by a fork. */
+static double ingest(const struct entries *es, const char *parent,
+                     int64_t stopped)
 {
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/node", parent);
@@ -258,6 +273,11 @@ static double ingest(const struct entries *es, const char *parent)
         strstr(status, "\"pending\":0") == NULL)
         die("entries still pending after the run");
     hz_free_string(status);
+    int64_t held = -1;
+    if (db_int(&node->db, "SELECT count(*) FROM log WHERE state = 3",
+               DB_NO_ARGS, &held, NULL, &err) != 0 ||
+        held != stopped)
+        die("not every entry past the fork was stopped");
     hz_node_close(node);
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
@@ -296,7 +316,8 @@ int main(int argc, char **argv)
             size_t n = base << k;
             struct entries es = {0};
             make((enum shape)s, n, &es);
-            per[k] = ingest(&es, parent) / (double)n * 1e6;
+            per[k] = ingest(&es, parent, s == STOPS ? (int64_t)n : 0) /
+                     (double)n * 1e6;
             entries_free(&es);
         }
         double ratio = per[3] / per[0];

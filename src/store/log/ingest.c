@@ -111,10 +111,10 @@ static int stop_chain(struct hz_node *n, const uint8_t *author, uint64_t point,
 {
     HZ_ASSERT(point > 0);
     int rv = count_stopping(n, author, point, err);
-    for (; rv == 0;) {
+    for (int64_t top = INT64_MAX; rv == 0;) {
         uint8_t id[HZ_HASH_LEN];
         bool found;
-        rv = log_last_applied_from(n, author, point, id, &found, err);
+        rv = log_last_applied_from(n, author, point, &top, id, &found, err);
         if (rv != 0 || !found)
             break;
         rv = apply_undo(n, id, NULL, err);

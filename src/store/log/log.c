@@ -608,15 +608,23 @@ int log_set_state(struct hz_node *n, const uint8_t *id, enum entry_state state,
 }
 
 int log_last_applied_from(struct hz_node *n, const uint8_t *author,
-                          uint64_t point, uint8_t *id, bool *found,
-                          struct hz_err *err)
+                          uint64_t point, int64_t *top, uint8_t *id,
+                          bool *found, struct hz_err *err)
 {
-    return db_blob(
-        &n->db,
-        "SELECT id FROM log WHERE " BY_AUTHOR " AND seq >= ?2"
-        " AND state = ?3 ORDER BY seq DESC LIMIT 1",
-        DB_ARGS(DB_KEY(author), DB_INT(point), DB_INT(ENTRY_APPLIED)), id,
-        HZ_HASH_LEN, found, err);
+    sqlite3_stmt *st;
+    int rv = db_first(&n->db,
+                      "SELECT id, seq FROM log WHERE " BY_AUTHOR
+                      " AND seq >= ?2 AND seq <= ?4 AND state = ?3"
+                      " ORDER BY seq DESC LIMIT 1",
+                      DB_ARGS(DB_KEY(author), DB_INT(point),
+                              DB_INT(ENTRY_APPLIED), DB_INT(*top)),
+                      &st, found, err);
+    if (rv != 1)
+        return rv;
+    rv = db_column_fixed(st, 0, id, HZ_HASH_LEN, err);
+    *top = sqlite3_column_int64(st, 1) - 1;
+    sqlite3_reset(st);
+    return rv;
 }
 
 struct state_counts {

@@ -179,10 +179,15 @@ int log_append(struct hz_node *n, const struct entry *e, const uint8_t *buf,
 /* A new verdict for a stored entry; @reason may be NULL. */
 int log_set_state(struct hz_node *n, const uint8_t *id, enum entry_state state,
                   const char *reason, struct hz_err *err);
-/* The highest APPLIED entry of @author at or past @point. */
+/* The highest APPLIED entry of @author at or past @point and at seq
+ * *@top or below; *@top becomes the seq below it. A walk down a chain
+ * starts with *@top INT64_MAX and passes each entry once: the entries it
+ * takes back stay in the log, stopped, and a search from the top each
+ * time would pass all of them again (a fork near the start of a chain
+ * of 16,000 entries: 1.6 ms an entry). */
 int log_last_applied_from(struct hz_node *n, const uint8_t *author,
-                          uint64_t point, uint8_t *id, bool *found,
-                          struct hz_err *err);
+                          uint64_t point, int64_t *top, uint8_t *id,
+                          bool *found, struct hz_err *err);
 /* Every entry of @author at or past @point becomes STOPPED. */
 int log_stop_from(struct hz_node *n, const uint8_t *author, uint64_t point,
                   struct hz_err *err);
