@@ -27,13 +27,20 @@
  *   stops     one author writes N new households, then a second entry of
  *             its seq 1 arrives: the fork stops the chain, and every one
  *             of the N applied entries is taken back (its facts found by
- *             the rows its ops name, format 18) */
+ *             the rows its ops name, format 18)
+ *   revokes   in a network, a device writes N new households, the admin
+ *             imports them and then revokes the device from its first
+ *             household on: every one of the N entries is taken back
+ *             (judged again and denied). Only the revocation is timed */
 #include "store/internal.h"
 
 #include "core/body.h"
 #include "core/entry.h"
 #include "core/identity.h"
 #include "core/limits.h"
+
+#include "huzhu/bundle.h"
+#include "huzhu/trust.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,10 +168,20 @@ static void set_op(struct op *o, struct field *f, uint64_t row,
     o->n_fields = 1;
 }
 
-enum shape { ROWS, PENDING, EDITS, AUTHORS, CONFLICTS, HEADS, DELETES, STOPS };
+enum shape {
+    ROWS,
+    PENDING,
+    EDITS,
+    AUTHORS,
+    CONFLICTS,
+    HEADS,
+    DELETES,
+    STOPS,
+    REVOKES
+};
 static const char *const shape_names[] = {"rows",    "pending",   "edits",
                                           "authors", "conflicts", "heads",
-                                          "deletes", "stops"};
+                                          "deletes", "stops",     "revokes"};
 
 /* The entries of @shape at size @n, in delivery order. */
 static void make(enum shape shape, size_t n, struct entries *out)
@@ -214,6 +231,8 @@ static void make(enum shape shape, size_t n, struct entries *out)
             }
             sign_op(&a, &o, i, out, NULL);
             break;
+        case REVOKES:
+            die("revokes is made by revoke()");
         }
     }
     if (shape == STOPS) { /* the same key signs another seq 1 */
@@ -286,6 +305,81 @@ static double ingest(const struct entries *es, const char *parent,
     return spent;
 }
 
+static void must(int rv, const char *what, const struct hz_err *err)
+{
+    if (rv != 0) {
+        fprintf(stderr, "hz_bench_scale: %s: %s\n", what, err->msg);
+        exit(1);
+    }
+}
+
+/* The revokes shape at size @n: CPU seconds of the revocation alone. */
+static double revoke(size_t n, const char *parent)
+{
+    char dir_a[4096], dir_b[4096], bundle[4096];
+    snprintf(dir_a, sizeof dir_a, "%s/admin", parent);
+    snprintf(dir_b, sizeof dir_b, "%s/device", parent);
+    snprintf(bundle, sizeof bundle, "%s/device.hzb", parent);
+    hz_node *a = NULL, *b = NULL;
+    struct hz_err err = {0};
+    char *out = NULL, *token = NULL;
+    must(hz_node_create(dir_a, "测试乡镇", NULL, &a, &err), "admin", &err);
+    must(hz_node_create(dir_b, "测试设备", NULL, &b, &err), "device", &err);
+    must(hz_network_create(a, "测试网络", &out, &err), "network", &err);
+    hz_free_string(out);
+    char key[2 * HZ_KEY_LEN + 1];
+    hz_node_key_hex(b, key);
+    struct hz_admission adm = {.key = key,
+                               .name = "测试设备",
+                               .role = "coordinator",
+                               .valid_days = 30};
+    must(hz_admit(a, &adm, &token, &err), "admit", &err);
+    must(hz_join(b, token, &out, &err), "join", &err);
+    hz_free_string(token);
+    hz_free_string(out);
+    /* Setup, not timed: one fsync a commit would cost minutes. */
+    must(db_exec(&b->db, "PRAGMA synchronous=OFF", &err), "pragma", &err);
+    int64_t before = 0;
+    must(db_int(&b->db, "SELECT count(*) FROM log", DB_NO_ARGS, &before, NULL,
+                &err),
+         "count", &err);
+    for (size_t i = 0; i < n; i++) {
+        char text[32];
+        snprintf(text, sizeof text, "测试村%zu", i);
+        struct hz_field f[] = {{"village", text}};
+        hz_batch *batch = NULL;
+        size_t written = 0;
+        must(hz_batch_open(b, &batch, &err), "batch", &err);
+        must(hz_batch_put(batch, "households", NULL, 1, f, NULL, &err), "put",
+             &err);
+        must(hz_node_commit(b, batch, &written, &err), "commit", &err);
+        hz_batch_close(batch);
+    }
+    uint64_t exported = 0;
+    must(hz_bundle_export(b, bundle, NULL, &exported, &err), "export", &err);
+    struct hz_ingest_stats st = {0};
+    must(hz_bundle_import(a, bundle, &st, &err), "import", &err);
+    if (st.applied < n)
+        die("the device's households were not applied");
+    double start = cpu_seconds();
+    must(hz_revoke(a, key, 1, (uint64_t)before, &out, &err), "revoke", &err);
+    double spent = cpu_seconds() - start;
+    hz_free_string(out);
+    int64_t denied = 0;
+    must(db_int(&a->db, "SELECT count(*) FROM log WHERE state = ?1",
+                DB_ARGS(DB_INT(ENTRY_DENIED)), &denied, NULL, &err),
+         "count", &err);
+    if (denied != (int64_t)n)
+        die("not every entry after the cut-off was taken back");
+    hz_node_close(a);
+    hz_node_close(b);
+    char cmd[12400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s' '%s'", dir_a, dir_b, bundle);
+    if (system(cmd) != 0)
+        die("rm");
+    return spent;
+}
+
 int main(int argc, char **argv)
 {
     size_t base = 2000;
@@ -314,6 +408,10 @@ int main(int argc, char **argv)
         double per[4];
         for (int k = 0; k < 4; k++) {
             size_t n = base << k;
+            if (s == REVOKES) {
+                per[k] = revoke(n, parent) / (double)n * 1e6;
+                continue;
+            }
             struct entries es = {0};
             make((enum shape)s, n, &es);
             per[k] = ingest(&es, parent, s == STOPS ? (int64_t)n : 0) /
