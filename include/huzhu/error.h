@@ -56,10 +56,15 @@ enum hz_error {
 
 #define HZ_ERR_MSG_MAX 256
 
-/* Caller-owned context: code and a message built on the way up. */
+/* Caller-owned context: code and a message built on the way up (English,
+ * for logs and scripts). @zh, when not empty, says what was wrong in
+ * Simplified Chinese for the person who gave it (a value refused, naming
+ * its column as people know it): the command and the web show it in
+ * place of @msg when they speak Chinese. */
 struct hz_err {
     int code;
     char msg[HZ_ERR_MSG_MAX];
+    char zh[HZ_ERR_MSG_MAX];
 };
 
 /* The English text for @code ("unknown error" for codes not in the table).

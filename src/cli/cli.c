@@ -241,9 +241,12 @@ int cli_fail(struct cli *c, int code, const struct hz_err *err)
 int cli_fail_text(struct cli *c, int code, const char *text,
                   const struct hz_err *err)
 {
-    (void)c;
     const char *msg = err != NULL && err->msg[0] ? err->msg : "";
     fprintf(stderr, "huzhu: %s", text);
+    /* what was wrong, in Chinese when the library says it (a value
+     * refused); the English detail follows for whoever helps */
+    if (c->lang == LANG_ZH && err != NULL && err->zh[0] != '\0')
+        fprintf(stderr, "：%s", err->zh);
     if (msg[0] != '\0')
         fprintf(stderr, " (%s)", msg);
     fputc('\n', stderr);

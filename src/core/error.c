@@ -45,6 +45,7 @@ int hz_err_set(struct hz_err *err, int code, const char *fmt, ...)
     if (err == NULL)
         return code;
     err->code = code;
+    err->zh[0] = '\0';
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
@@ -80,10 +81,22 @@ int hz_err_wrap(struct hz_err *err, const char *fmt, ...)
     return err->code;
 }
 
+int hz_err_zh(struct hz_err *err, int code, const char *fmt, ...)
+{
+    if (err == NULL)
+        return code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->zh, sizeof err->zh, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
 void hz_err_clear(struct hz_err *err)
 {
     if (err == NULL)
         return;
     err->code = 0;
     err->msg[0] = '\0';
+    err->zh[0] = '\0';
 }

@@ -9,8 +9,14 @@
 int hz_err_set(struct hz_err *err, int code, const char *fmt, ...)
     HZ_PRINTF(3, 4);
 
-/* Prefix the message in @err with context. Returns err->code (HZ_EINVAL
- * when @err is NULL). */
+/* Say in Simplified Chinese what @err's message says (struct hz_err,
+ * zh), formatted; after hz_err_set, which clears it. Returns @code:
+ * `return hz_err_zh(err, hz_err_set(err, ...), "「%s」应为整数", ...)`. */
+int hz_err_zh(struct hz_err *err, int code, const char *fmt, ...)
+    HZ_PRINTF(3, 4);
+
+/* Prefix the message in @err with context (the English one only). Returns
+ * err->code (HZ_EINVAL when @err is NULL). */
 int hz_err_wrap(struct hz_err *err, const char *fmt, ...) HZ_PRINTF(2, 3);
 
 void hz_err_clear(struct hz_err *err);

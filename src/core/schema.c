@@ -1090,12 +1090,51 @@ const struct enum_val *schema_enum(const struct col_def *c, const uint8_t *name,
     return NULL;
 }
 
+/* A column as people know it, for the Chinese side of a refusal. */
+static const char *col_zh(const struct col_def *c)
+{
+    return c->zh != NULL ? c->zh : c->name;
+}
+
+/* What an integer column takes, said in Chinese (after hz_err_set). */
+static int want_int(const struct col_def *c, int code, struct hz_err *err)
+{
+    if (c->min < c->max)
+        return hz_err_zh(err, code, "「%s」应为 %lld 到 %lld 之间的整数",
+                         col_zh(c), (long long)c->min, (long long)c->max);
+    return hz_err_zh(err, code, "「%s」应为整数", col_zh(c));
+}
+
+/* What an enum column takes, said in Chinese (after hz_err_set): its
+ * values as people know them, as many as the message holds. */
+static int want_enum(const struct col_def *c, int code, struct hz_err *err)
+{
+    char list[160] = "";
+    size_t used = 0;
+    for (const struct enum_val *v = c->values; v != NULL && v->name; v++) {
+        const char *name = v->zh != NULL ? v->zh : v->name;
+        size_t len = strlen(name), sep = used > 0 ? strlen("、") : 0;
+        if (used + sep + len + strlen("…") >= sizeof list) {
+            memcpy(list + used, "…", strlen("…") + 1);
+            break;
+        }
+        memcpy(list + used, "、", sep);
+        memcpy(list + used + sep, name, len + 1);
+        used += sep + len;
+    }
+    return hz_err_zh(err, code, "「%s」应为以下之一：%s", col_zh(c), list);
+}
+
 static int check_number(const struct col_def *c, double x, struct hz_err *err)
 {
     if ((c->flags & COL_POSITIVE) && !(x > 0))
-        return hz_err_set(err, HZ_EVALUE, "%s must be positive", c->name);
+        return hz_err_zh(
+            err, hz_err_set(err, HZ_EVALUE, "%s must be positive", c->name),
+            "「%s」应大于 0", col_zh(c));
     if ((c->flags & COL_NONNEG) && x < 0)
-        return hz_err_set(err, HZ_EVALUE, "%s must not be negative", c->name);
+        return hz_err_zh(
+            err, hz_err_set(err, HZ_EVALUE, "%s must not be negative", c->name),
+            "「%s」不能为负数", col_zh(c));
     return 0;
 }
 
@@ -1114,7 +1153,8 @@ int schema_check_value(const struct col_def *c, const struct value *v,
         if (v->type != VALUE_INT)
             break;
         if (c->min < c->max && (v->i < c->min || v->i > c->max))
-            return hz_err_set(err, HZ_EVALUE, "%s out of range", c->name);
+            return want_int(
+                c, hz_err_set(err, HZ_EVALUE, "%s out of range", c->name), err);
         return check_number(c, (double)v->i, err);
     case COL_REAL:
         if (v->type != VALUE_REAL)
@@ -1133,13 +1173,16 @@ int schema_check_value(const struct col_def *c, const struct value *v,
             break;
         const struct enum_val *ev = schema_enum(c, v->s.p, v->s.len);
         if (ev == NULL)
-            return hz_err_set(err, HZ_ESCHEMA, "%s: unknown value", c->name);
+            return hz_err_zh(
+                err, hz_err_set(err, HZ_ESCHEMA, "%s: unknown value", c->name),
+                "「%s」不是可选的取值", col_zh(c));
         if (ev->since > *since_needed)
             *since_needed = ev->since;
         return 0;
     }
     }
-    return hz_err_set(err, HZ_EVALUE, "%s: wrong type", c->name);
+    return hz_err_zh(err, hz_err_set(err, HZ_EVALUE, "%s: wrong type", c->name),
+                     "「%s」的内容类型不对", col_zh(c));
 }
 
 static int parse_bool(const char *t, bool *out)
@@ -1169,10 +1212,14 @@ int schema_parse_value(const struct col_def *c, const char *text,
         return 0;
     }
     if (len > HZ_TEXT_LEN_MAX)
-        return hz_err_set(err, HZ_ETOOBIG, "%s: text over %u bytes", c->name,
-                          HZ_TEXT_LEN_MAX);
+        return hz_err_zh(err,
+                         hz_err_set(err, HZ_ETOOBIG, "%s: text over %u bytes",
+                                    c->name, HZ_TEXT_LEN_MAX),
+                         "「%s」超过 %u 字节", col_zh(c), HZ_TEXT_LEN_MAX);
     if (!utf8_valid((const uint8_t *)text, len))
-        return hz_err_set(err, HZ_EVALUE, "%s: invalid UTF-8", c->name);
+        return hz_err_zh(
+            err, hz_err_set(err, HZ_EVALUE, "%s: invalid UTF-8", c->name),
+            "「%s」含有无效的文字编码", col_zh(c));
     switch (c->type) {
     case COL_TEXT:
         out->type = VALUE_STR;
@@ -1183,7 +1230,9 @@ int schema_parse_value(const struct col_def *c, const char *text,
         errno = 0;
         long long x = strtoll(text, &end, 10);
         if (errno != 0 || *end != '\0' || end == text)
-            return hz_err_set(err, HZ_EVALUE, "%s: not an integer", c->name);
+            return want_int(
+                c, hz_err_set(err, HZ_EVALUE, "%s: not an integer", c->name),
+                err);
         out->type = VALUE_INT;
         out->i = x;
         break;
@@ -1193,7 +1242,9 @@ int schema_parse_value(const struct col_def *c, const char *text,
         errno = 0;
         double x = strtod(text, &end);
         if (errno != 0 || *end != '\0' || end == text || !isfinite(x))
-            return hz_err_set(err, HZ_EVALUE, "%s: not a number", c->name);
+            return hz_err_zh(
+                err, hz_err_set(err, HZ_EVALUE, "%s: not a number", c->name),
+                "「%s」应为数字", col_zh(c));
         out->type = VALUE_REAL;
         out->r = x == 0.0 ? 0.0 : x;
         break;
@@ -1201,12 +1252,17 @@ int schema_parse_value(const struct col_def *c, const char *text,
     case COL_BOOL:
         out->type = VALUE_BOOL;
         if (parse_bool(text, &out->b) != 0)
-            return hz_err_set(err, HZ_EVALUE, "%s: not yes/no", c->name);
+            return hz_err_zh(
+                err, hz_err_set(err, HZ_EVALUE, "%s: not yes/no", c->name),
+                "「%s」应为“是”或“否”", col_zh(c));
         break;
     case COL_ID:
         if (hex_decode(text, id_buf, HZ_ROW_LEN) != 0)
-            return hz_err_set(err, HZ_EVALUE,
-                              "%s: not a row id (32 lowercase hex)", c->name);
+            return hz_err_zh(err,
+                             hz_err_set(err, HZ_EVALUE,
+                                        "%s: not a row id (32 lowercase hex)",
+                                        c->name),
+                             "「%s」不是有效的记录编号", col_zh(c));
         out->type = VALUE_BIN;
         out->s = (struct hz_bytes){id_buf, HZ_ROW_LEN};
         break;
@@ -1220,7 +1276,9 @@ int schema_parse_value(const struct col_def *c, const char *text,
             }
         }
         if (ev == NULL)
-            return hz_err_set(err, HZ_EVALUE, "%s: unknown value", c->name);
+            return want_enum(
+                c, hz_err_set(err, HZ_EVALUE, "%s: unknown value", c->name),
+                err);
         out->type = VALUE_STR;
         out->s = (struct hz_bytes){(const uint8_t *)ev->name, strlen(ev->name)};
         break;

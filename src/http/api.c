@@ -109,11 +109,14 @@ static void refuse_hz(struct api_res *out, int rv, const struct hz_err *err)
     case HZ_EVALUE:
     case HZ_ESCHEMA:
     case HZ_EINVAL:
-    case HZ_ETOOBIG:
+    case HZ_ETOOBIG: {
+        char zh[HZ_ERR_MSG_MAX + 64];
+        snprintf(zh, sizeof zh, "输入的内容不被接受%s%s",
+                 err->zh[0] != '\0' ? "：" : "", err->zh);
         msg_field(err->msg, field, sizeof field);
-        refuse(out, 422, "bad_value", field[0] != '\0' ? field : NULL,
-               "输入的内容不被接受", en);
+        refuse(out, 422, "bad_value", field[0] != '\0' ? field : NULL, zh, en);
         break;
+    }
     case HZ_ECONFLICT:
         refuse(out, 409, "conflict", NULL, "该编号已用于不同的内容", en);
         break;
@@ -243,28 +246,12 @@ static bool field_ok(const struct table_def *t, const char *col,
     uint8_t id[HZ_ROW_LEN];
     struct hz_err err = {0};
     if (schema_parse_value(d, text, id, &v, &err) != 0) {
-        char zh[160], en[HZ_ERR_MSG_MAX + 64];
-        switch (d->type) {
-        case COL_INT:
-            if (d->min < d->max)
-                snprintf(zh, sizeof zh, "「%s」应为 %lld 到 %lld 之间的整数",
-                         d->zh, (long long)d->min, (long long)d->max);
-            else
-                snprintf(zh, sizeof zh, "「%s」应为整数", d->zh);
-            break;
-        case COL_REAL:
-            snprintf(zh, sizeof zh, "「%s」应为数字", d->zh);
-            break;
-        case COL_ENUM:
-            snprintf(zh, sizeof zh, "「%s」请从列表中选择", d->zh);
-            break;
-        case COL_ID:
-            snprintf(zh, sizeof zh, "「%s」不是有效的记录编号", d->zh);
-            break;
-        default:
+        char zh[HZ_ERR_MSG_MAX], en[HZ_ERR_MSG_MAX + 64];
+        /* the registry says what the column takes (core/schema.c) */
+        if (err.zh[0] != '\0')
+            snprintf(zh, sizeof zh, "%s", err.zh);
+        else
             snprintf(zh, sizeof zh, "「%s」的内容不被接受", d->zh);
-            break;
-        }
         snprintf(en, sizeof en, "%s: %s", d->en, err.msg);
         refuse(out, 422, "bad_value", col, zh, en);
         return false;

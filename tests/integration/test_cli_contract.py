@@ -283,6 +283,39 @@ def put_prints_the_row_id():
 
 
 @cases.case
+def a_refused_value_is_said_in_chinese_naming_its_column():
+    with T.TempDir("says") as work:
+        n = T.Node.create(work, "测试", "n")
+        log = n.counts()["log"]
+        said = [
+            (["put", "households", "members=很多"],
+             "取值不被接受：「人数」应为 0 到 100 之间的整数",
+             "members: not an integer"),
+            (["put", "households", "members=-3"],
+             "取值不被接受：「人数」应为 0 到 100 之间的整数",
+             "members out of range"),
+            (["put", "persons", "sex=unknown"],
+             "取值不被接受：「性别」应为以下之一：男、女",
+             "sex: unknown value"),
+            (["put", "households", "no_such_column=1"],
+             "「住户」表中没有「no_such_column」这一栏",
+             "households has no column no_such_column"),
+            (["put", "no_such_table", "x=1"], "没有「no_such_table」这张表",
+             "unknown table"),
+        ]
+        for args, zh, en in said:
+            r = fails(n, ["--lang", "zh"] + args, T.EXIT_INPUT, " ".join(args))
+            T.check(zh in r.err and en in r.err,
+                    "%s: said in Chinese, the English detail after it (%s)"
+                    % (" ".join(args), r.err.strip()))
+            r = fails(n, ["--lang", "en"] + args, T.EXIT_INPUT, " ".join(args))
+            T.check(en in r.err and "「" not in r.err and "表" not in r.err,
+                    "%s: English alone with --lang en (%s)"
+                    % (" ".join(args), r.err.strip()))
+        T.check_eq(n.counts()["log"], log, "nothing written")
+
+
+@cases.case
 def get_prints_one_row_and_exits_7_for_deleted():
     with T.TempDir("get") as work:
         n = T.Node.create(work, "测试", "n")

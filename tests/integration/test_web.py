@@ -331,6 +331,9 @@ def csrf_roles_and_bad_input_write_nothing():
                          "persons")
             T.check_eq(js["error"]["field"], "members.0.birth_year",
                        "names the member's field")
+            T.check("「出生年份」应为" in js["error"]["zh"],
+                    "says in Chinese what the column takes (%s)"
+                    % js["error"]["zh"])
             js = refused(a, n, "POST", "/api/households",
                          dict(good, members=[{"name": "测试", "id_number":
                                               "110105194912310021"}]),

@@ -33,10 +33,14 @@ static int parse(const char *table, const char *column, const char *text,
     struct hz_err err = {0};
     int rv = schema_parse_value(col(table, column), text, id_buf, v, &err);
     if (rv != 0) {
-        /* The message names the column, never the value. */
+        /* The message names the column, never the value; so does what
+         * it says in Chinese, by the column's Chinese name. */
         assert_non_null(strstr(err.msg, column));
-        if (strlen(text) > 2)
+        assert_non_null(strstr(err.zh, col(table, column)->zh));
+        if (strlen(text) > 2) {
             assert_null(strstr(err.msg, text));
+            assert_null(strstr(err.zh, text));
+        }
     }
     return rv;
 }
@@ -411,16 +415,45 @@ check_value_accepts_nil_everywhere_and_refuses_wrong_types(void **state)
             assert_int_equal(schema_check_value(cd, &nil, &since, NULL), 0);
             size_t accepted = 0;
             for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
-                int rv = schema_check_value(cd, &samples[i], &since, NULL);
-                if (rv == 0)
+                struct hz_err err = {0};
+                int rv = schema_check_value(cd, &samples[i], &since, &err);
+                if (rv == 0) {
                     accepted++;
-                else
-                    assert_true(rv == HZ_EVALUE || rv == HZ_ESCHEMA);
+                    continue;
+                }
+                assert_true(rv == HZ_EVALUE || rv == HZ_ESCHEMA);
+                /* said in Chinese too, by the column's Chinese name */
+                assert_non_null(strstr(err.zh, cd->zh));
             }
             /* One value type per column at most. */
             assert_true(accepted <= 1);
         }
     }
+}
+
+/* A message said in Chinese belongs to its error: the next error set
+ * on the same context does not carry it on. */
+static void an_error_set_again_says_nothing_in_chinese_of_the_last(void **state)
+{
+    (void)state;
+    struct value v;
+    uint8_t id[HZ_ROW_LEN];
+    struct hz_err err = {0};
+    assert_int_equal(
+        schema_parse_value(col("households", "members"), "很多", id, &v, &err),
+        HZ_EVALUE);
+    assert_string_equal(err.zh, "「人数」应为 0 到 100 之间的整数");
+    assert_int_equal(hz_err_set(&err, HZ_EIO, "disk"), HZ_EIO);
+    assert_string_equal(err.zh, "");
+    assert_int_equal(
+        schema_parse_value(col("persons", "sex"), "x", id, &v, &err),
+        HZ_EVALUE);
+    assert_string_equal(err.zh, "「性别」应为以下之一：男、女");
+    assert_int_equal(
+        schema_parse_value(col("households", "status"), "x", id, &v, &err),
+        HZ_EVALUE);
+    /* every value of a long list, or as many as fit with "…" */
+    assert_non_null(strstr(err.zh, "「状态」应为以下之一：在家、"));
 }
 
 int main(void)
@@ -437,6 +470,8 @@ int main(void)
         cmocka_unit_test(parse_booleans_in_both_languages),
         cmocka_unit_test(parse_row_ids),
         cmocka_unit_test(parse_enum_values_by_wire_name_or_label),
+        cmocka_unit_test(
+            an_error_set_again_says_nothing_in_chinese_of_the_last),
         cmocka_unit_test(enum_labels_are_unambiguous_and_all_parse),
         cmocka_unit_test(
             check_value_accepts_nil_everywhere_and_refuses_wrong_types),

@@ -93,7 +93,8 @@ static int add_op(hz_batch *b, enum op_kind kind, const char *table,
 {
     const struct table_def *t = schema_table_c(b->node->schema, table);
     if (t == NULL)
-        return hz_err_set(err, HZ_ESCHEMA, "unknown table");
+        return hz_err_zh(err, hz_err_set(err, HZ_ESCHEMA, "unknown table"),
+                         "没有「%.64s」这张表", table);
     if (t->flags & TABLE_BY_NODE)
         return hz_err_set(err, HZ_ESCHEMA,
                           "%s is written by the node itself, with the"
@@ -266,8 +267,11 @@ static int parse_op(struct hz_node *n, const hz_batch *b,
     for (size_t i = 0; i < bo->n; i++) {
         int c = schema_col_c(t, bo->cols[i]);
         if (c < 0)
-            return hz_err_set(err, HZ_ESCHEMA, "%s has no column %s", t->name,
-                              bo->cols[i]);
+            return hz_err_zh(err,
+                             hz_err_set(err, HZ_ESCHEMA, "%s has no column %s",
+                                        t->name, bo->cols[i]),
+                             "「%s」表中没有「%.64s」这一栏",
+                             t->zh != NULL ? t->zh : t->name, bo->cols[i]);
         p->fields[i].col = c;
         int rv = schema_parse_value(&t->cols[c], bo->vals[i], p->ids[i],
                                     &p->fields[i].val, err);

@@ -102,8 +102,11 @@ int hz_node_ls(hz_node *n, const char *table, size_t n_where,
     for (size_t i = 0; i < n_where; i++) {
         int c = schema_col_c(t, where[i].col);
         if (c < 0)
-            return hz_err_set(err, HZ_ESCHEMA, "%s has no column %s", t->name,
-                              where[i].col);
+            return hz_err_zh(err,
+                             hz_err_set(err, HZ_ESCHEMA, "%s has no column %s",
+                                        t->name, where[i].col),
+                             "「%s」表中没有「%.64s」这一栏",
+                             t->zh != NULL ? t->zh : t->name, where[i].col);
         rv = schema_parse_value(&t->cols[c], where[i].value, ids[i], &vals[i],
                                 err);
         if (rv != 0)
