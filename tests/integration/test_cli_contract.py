@@ -302,13 +302,21 @@ def a_refused_value_is_said_in_chinese_naming_its_column():
              "households has no column no_such_column"),
             (["put", "no_such_table", "x=1"], "没有「no_such_table」这张表",
              "unknown table"),
+            (["put", "persons", "id_number=123"],
+             "取值不被接受：身份证号应为 18 位", "an ID number has 18"),
+            (["put", "persons", "birth_year=2190"],
+             "取值不被接受：「出生年份」不能晚于今年", "birth_year in the future"),
+            (["put", "persons", "household=" + "f" * 32],
+             "未找到：「户」所选的记录在本节点上不存在",
+             "household: no such households row"),
         ]
         for args, zh, en in said:
-            r = fails(n, ["--lang", "zh"] + args, T.EXIT_INPUT, " ".join(args))
+            code = T.EXIT_NOTFOUND if "未找到" in zh else T.EXIT_INPUT
+            r = fails(n, ["--lang", "zh"] + args, code, " ".join(args))
             T.check(zh in r.err and en in r.err,
                     "%s: said in Chinese, the English detail after it (%s)"
                     % (" ".join(args), r.err.strip()))
-            r = fails(n, ["--lang", "en"] + args, T.EXIT_INPUT, " ".join(args))
+            r = fails(n, ["--lang", "en"] + args, code, " ".join(args))
             T.check(en in r.err and "「" not in r.err and "表" not in r.err,
                     "%s: English alone with --lang en (%s)"
                     % (" ".join(args), r.err.strip()))

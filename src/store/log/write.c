@@ -194,10 +194,14 @@ static int check_ref(struct hz_node *n, const hz_batch *b,
     if (rv != 0)
         return rv;
     if (!exists)
-        return hz_err_set(err, HZ_ENOTFOUND, "%s: no such %s row", c->name,
-                          ref->name);
+        return hz_err_zh(err,
+                         hz_err_set(err, HZ_ENOTFOUND, "%s: no such %s row",
+                                    c->name, ref->name),
+                         "「%s」所选的记录在本节点上不存在", c->zh);
     if (deleted)
-        return hz_err_set(err, HZ_EDELETED, "%s: %s row", c->name, ref->name);
+        return hz_err_zh(
+            err, hz_err_set(err, HZ_EDELETED, "%s: %s row", c->name, ref->name),
+            "「%s」所选的记录已删除", c->zh);
     return 0;
 }
 
@@ -284,13 +288,17 @@ static int parse_op(struct hz_node *n, const hz_batch *b,
             enum id_number_fault fault =
                 schema_id_number_check(bo->vals[i], current_year(n));
             if (fault != IDN_OK)
-                return hz_err_set(err, HZ_EVALUE, "id_number: %s",
-                                  schema_id_number_fault_en(fault));
+                return hz_err_zh(err,
+                                 hz_err_set(err, HZ_EVALUE, "id_number: %s",
+                                            schema_id_number_fault_en(fault)),
+                                 "%s", schema_id_number_fault_zh(fault));
         }
         if (strcmp(t->cols[c].name, "birth_year") == 0 &&
             p->fields[i].val.type == VALUE_INT && current_year(n) != 0 &&
             p->fields[i].val.i > current_year(n))
-            return hz_err_set(err, HZ_EVALUE, "birth_year in the future");
+            return hz_err_zh(
+                err, hz_err_set(err, HZ_EVALUE, "birth_year in the future"),
+                "「%s」不能晚于今年", t->cols[c].zh);
         if (strcmp(t->cols[c].name, "time") == 0)
             has_time = true;
     }
@@ -302,10 +310,13 @@ static int parse_op(struct hz_node *n, const hz_batch *b,
         f->val.type = VALUE_INT;
         f->val.i = local_now_s(n);
         if (f->val.i == 0)
-            return hz_err_set(err, HZ_EVALUE,
-                              "the device clock is wrong (before 2000) and"
-                              " no entry tells the time: set the clock or"
-                              " give time=");
+            return hz_err_zh(err,
+                             hz_err_set(err, HZ_EVALUE,
+                                        "the device clock is wrong (before"
+                                        " 2000) and no entry tells the time:"
+                                        " set the clock or give time="),
+                             "本机时钟不对（早于 2000 年），也没有记录可参照："
+                             "请校准时钟，或填写时间 (time=)");
     }
     qsort(p->fields, p->op.n_fields, sizeof p->fields[0], cmp_field);
     for (size_t i = 0;
