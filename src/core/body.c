@@ -268,11 +268,16 @@ static int check_event(const struct op *o, struct hz_err *err)
     for (size_t c = 0; c < t->n_cols; c++) {
         bool present = k < o->n_fields && o->fields[k].col == (int)c;
         if (present && o->fields[k].val.type == VALUE_NIL)
-            return hz_err_set(err, HZ_EVALUE, "%s: nil in an event",
-                              t->cols[c].name);
+            return hz_err_zh(err,
+                             hz_err_set(err, HZ_EVALUE, "%s: nil in an event",
+                                        t->cols[c].name),
+                             "「%s」不能留空（已记下的事件不再修改）",
+                             t->cols[c].zh);
         if (!present && (t->cols[c].flags & COL_REQUIRED))
-            return hz_err_set(err, HZ_EVALUE, "%s.%s is required", t->name,
-                              t->cols[c].name);
+            return hz_err_zh(err,
+                             hz_err_set(err, HZ_EVALUE, "%s.%s is required",
+                                        t->name, t->cols[c].name),
+                             "「%s」必须填写", t->cols[c].zh);
         if (present)
             k++;
     }
@@ -312,28 +317,34 @@ static int check_rules(const struct op *o, struct hz_err *err)
                   value_is(kind, "transfer_in");
         bool counted = value_is(kind, "counted");
         if (counted != (body_op_value(o, "counted") != NULL))
-            return hz_err_set(err, HZ_EVALUE,
+            return hz_err_say(err, HZ_EVALUE,
+                              "只有类别为“盘点”的记录填写盘点数量",
                               "counted goes with kind counted only");
         if (!counted && (in ? q <= 0 : q >= 0))
-            return hz_err_set(err, HZ_EVALUE, "qty sign does not fit kind");
+            return hz_err_say(err, HZ_EVALUE,
+                              "数量的正负与类别不符（入库为正，出库为负）",
+                              "qty sign does not fit kind");
         if (!value_is(kind, "distributed") &&
             body_op_value(o, "household") != NULL)
-            return hz_err_set(err, HZ_EVALUE,
+            return hz_err_say(err, HZ_EVALUE, "只有发放记录填写领取的住户",
                               "household goes with distributed only");
         if (!value_is(kind, "received") && body_op_value(o, "match") != NULL)
-            return hz_err_set(err, HZ_EVALUE, "match goes with received only");
+            return hz_err_say(err, HZ_EVALUE, "只有接收记录可以对应一条认领",
+                              "match goes with received only");
     } else if (strcmp(t, "stays") == 0) {
         bool out = value_is(body_op_value(o, "kind"), "out");
         if (out != (body_op_value(o, "closes") != NULL))
-            return hz_err_set(err, HZ_EVALUE,
+            return hz_err_say(err, HZ_EVALUE,
+                              "离开须指明对应的入住，入住不能指明",
                               "a check-out names the check-in it closes");
     } else if (strcmp(t, "damage") == 0) {
         bool facility = body_op_value(o, "facility") != NULL;
         if (facility == (body_op_value(o, "household") != NULL))
-            return hz_err_set(err, HZ_EVALUE,
+            return hz_err_say(err, HZ_EVALUE,
+                              "损失评估须指明一户或一处设施（二者选一）",
                               "damage names a household or a facility");
         if (!facility && body_op_value(o, "village") != NULL)
-            return hz_err_set(err, HZ_EVALUE,
+            return hz_err_say(err, HZ_EVALUE, "只有设施的损失评估填写村",
                               "village goes with a facility only");
     } else if (strcmp(t, "relief") == 0) {
         const struct value *cash = body_op_value(o, "cash_fen");
@@ -341,14 +352,17 @@ static int check_rules(const struct op *o, struct hz_err *err)
         if ((cash == NULL || cash->i == 0) &&
             (value == NULL || value->i == 0) &&
             body_op_value(o, "goods") == NULL)
-            return hz_err_set(err, HZ_EVALUE, "relief pays cash or goods");
+            return hz_err_say(err, HZ_EVALUE, "救助须发放现金或物资",
+                              "relief pays cash or goods");
     } else if (strcmp(t, "volunteer_service") == 0) {
         const struct value *kind = body_op_value(o, "kind");
         if (value_is(kind, "out") != (body_op_value(o, "closes") != NULL))
-            return hz_err_set(err, HZ_EVALUE,
+            return hz_err_say(err, HZ_EVALUE,
+                              "签退须指明对应的签到，签到不能指明",
                               "a check-out names the check-in it closes");
         if (value_is(kind, "hours") != (body_op_value(o, "minutes") != NULL))
-            return hz_err_set(err, HZ_EVALUE,
+            return hz_err_say(err, HZ_EVALUE,
+                              "只有补记的服务时长填写分钟数（且必须填写）",
                               "minutes go with recorded hours only");
     }
     return 0;

@@ -81,6 +81,21 @@ int hz_err_wrap(struct hz_err *err, const char *fmt, ...)
     return err->code;
 }
 
+int hz_err_say(struct hz_err *err, int code, const char *zh, const char *fmt,
+               ...)
+{
+    if (err == NULL)
+        return code;
+    char msg[HZ_ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    hz_err_set(err, code, "%s", msg);
+    snprintf(err->zh, sizeof err->zh, "%s", zh);
+    return code;
+}
+
 int hz_err_zh(struct hz_err *err, int code, const char *fmt, ...)
 {
     if (err == NULL)

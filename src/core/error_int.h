@@ -15,6 +15,10 @@ int hz_err_set(struct hz_err *err, int code, const char *fmt, ...)
 int hz_err_zh(struct hz_err *err, int code, const char *fmt, ...)
     HZ_PRINTF(3, 4);
 
+/* hz_err_set with @zh, said as it is, for its Chinese side. */
+int hz_err_say(struct hz_err *err, int code, const char *zh, const char *fmt,
+               ...) HZ_PRINTF(4, 5);
+
 /* Prefix the message in @err with context (the English one only). Returns
  * err->code (HZ_EINVAL when @err is NULL). */
 int hz_err_wrap(struct hz_err *err, const char *fmt, ...) HZ_PRINTF(2, 3);

@@ -355,6 +355,7 @@ static void rows_of_one_batch_may_name_each_other(void **state)
     assert_int_equal(commit_rows(n, 3, warn_tables, outside, warn_n, ids, &err),
                      HZ_EVALUE);
     assert_non_null(strstr(err.msg, "not in the campaign's area"));
+    assert_string_equal(err.zh, "这一户不在本次预警的范围内");
     unit_assert_unchanged(n, &before);
     unit_snapshot_free(&before);
 
@@ -400,10 +401,12 @@ static void rows_of_one_batch_may_name_each_other(void **state)
     assert_int_equal(commit_rows(n, 2, svc, in_in, in_in_n, ids, &err),
                      HZ_EVALUE);
     assert_non_null(strstr(err.msg, "check out first"));
+    assert_string_equal(err.zh, "此志愿者已签到，请先签退");
     const struct hz_field *out_twice[] = {in, out, out};
     assert_int_equal(commit_rows(n, 3, svc, out_twice, in_out_n, ids, &err),
                      HZ_EVALUE);
     assert_non_null(strstr(err.msg, "checked out already"));
+    assert_string_equal(err.zh, "这次签到已经签退过");
     const struct hz_field *too_early[] = {in, early};
     assert_int_equal(commit_rows(n, 2, svc, too_early, in_out_n, ids, &err),
                      HZ_EVALUE);

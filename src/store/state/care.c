@@ -340,14 +340,16 @@ int care_check_write(struct hz_node *n, const struct op *o, struct hz_err *err)
     const struct value *t = body_op_value(o, "temperature");
     if (t != NULL && t->type == VALUE_REAL &&
         !(t->r >= CARE_TEMP_MIN && t->r <= CARE_TEMP_MAX))
-        return hz_err_set(err, HZ_EVALUE,
-                          "体温应在 34.0 到 43.0 °C 之间 / temperature: 34.0 "
-                          "to 43.0 °C");
+        return hz_err_say(err, HZ_EVALUE, "体温应在 34.0 到 43.0 °C 之间",
+                          "temperature: 34.0 to 43.0 °C");
     const struct value *s = body_op_value(o, "symptoms");
     if (s != NULL && s->type == VALUE_STR && !symptoms_valid(s))
-        return hz_err_set(err, HZ_EVALUE,
-                          "症状不在列表中 / symptoms: only fever, cough, "
-                          "sore_throat, diarrhoea, vomiting, rash, red_eye, "
-                          "other, separated by ','");
+        return hz_err_say(
+            err, HZ_EVALUE,
+            "症状只能是以下代码，以英文逗号分隔：fever 发热、cough 咳嗽、"
+            "sore_throat 咽痛、diarrhoea 腹泻、vomiting 呕吐、rash 皮疹、"
+            "red_eye 红眼、other 其他",
+            "symptoms: only fever, cough, sore_throat, diarrhoea, vomiting,"
+            " rash, red_eye, other, separated by ','");
     return 0;
 }

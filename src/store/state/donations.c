@@ -264,17 +264,25 @@ static int check_use(hz_node *n, const struct op *o, struct hz_err *err)
     if (rv != 0)
         return rv;
     if (!h.found)
-        return hz_err_set(err, HZ_EVALUE, "donation: no such donation");
+        return hz_err_zh(
+            err, hz_err_set(err, HZ_EVALUE, "donation: no such donation"),
+            "本节点没有所选的捐赠");
     if (h.reversed)
-        return hz_err_set(err, HZ_EVALUE, "donation: it was reversed");
+        return hz_err_zh(
+            err, hz_err_set(err, HZ_EVALUE, "donation: it was reversed"),
+            "所选的捐赠已被冲销");
     bool commit = is_commitment(kind);
     int64_t left = h.received - (commit ? h.committed : h.used);
+    long long shown = (long long)(left > 0 ? left : 0);
     if (amount->i > left)
-        return hz_err_set(err, HZ_EVALUE,
-                          "amount: more than the donation has left to %s"
-                          " (%lld in minor units)",
-                          commit ? "commit" : "use",
-                          (long long)(left > 0 ? left : 0));
+        return hz_err_zh(
+            err,
+            hz_err_set(err, HZ_EVALUE,
+                       "amount: more than the donation has left"
+                       " to %s (%lld in minor units)",
+                       commit ? "commit" : "use", shown),
+            "金额超过该捐赠尚可%s的 %lld（最小货币单位，人民币为分）",
+            commit ? "承诺" : "使用", shown);
     return 0;
 }
 
@@ -312,14 +320,21 @@ static int check_reversal(hz_node *n, const struct op *o, const char *table,
     if (rv != 0)
         return rv;
     if (!found || state == 3)
-        return hz_err_set(err, HZ_EVALUE, "reverses: no such %s row", table);
+        return hz_err_zh(
+            err, hz_err_set(err, HZ_EVALUE, "reverses: no such %s row", table),
+            "要冲销的记录不存在（或本身就是一条冲销）");
     if (state == 2)
-        return hz_err_set(err, HZ_EVALUE, "reverses: reversed already");
+        return hz_err_zh(
+            err, hz_err_set(err, HZ_EVALUE, "reverses: reversed already"),
+            "这条记录已经冲销过");
     if (state == 1)
-        return hz_err_set(err, HZ_EVALUE,
-                          "reverses: a correction repeats the kind and"
-                          " amount%s of the row it reverses",
-                          ledger ? ", and the donation," : "");
+        return hz_err_zh(err,
+                         hz_err_set(err, HZ_EVALUE,
+                                    "reverses: a correction repeats the kind"
+                                    " and amount%s of the row it reverses",
+                                    ledger ? ", and the donation," : ""),
+                         "冲销须与原记录的类别、金额%s相同",
+                         ledger ? "和捐赠" : "");
     if (ledger)
         return 0;
     /* A donation that ledger rows use stays: reversing it would leave
@@ -327,10 +342,13 @@ static int check_reversal(hz_node *n, const struct op *o, const char *table,
     struct held h;
     rv = donation_held(n, r, &h, err);
     if (rv == 0 && h.transactions > 0)
-        rv = hz_err_set(err, HZ_EVALUE,
-                        "reverses: %lld ledger rows use the donation;"
-                        " reverse them first",
-                        (long long)h.transactions);
+        rv = hz_err_zh(err,
+                       hz_err_set(err, HZ_EVALUE,
+                                  "reverses: %lld ledger rows use the"
+                                  " donation; reverse them first",
+                                  (long long)h.transactions),
+                       "该捐赠已有 %lld 条使用记录，请先冲销这些记录",
+                       (long long)h.transactions);
     return rv;
 }
 
@@ -359,8 +377,10 @@ int donations_check_applied(hz_node *n, const struct op *o, struct hz_err *err)
     struct held h;
     int rv = donation_held(n, d, &h, err);
     if (rv == 0 && (commit ? h.committed : h.used) > h.received)
-        rv = hz_err_set(err, HZ_EVALUE,
-                        "amount: the batch's rows together use more than"
-                        " the donation has left");
+        rv = hz_err_zh(err,
+                       hz_err_set(err, HZ_EVALUE,
+                                  "amount: the batch's rows together use more"
+                                  " than the donation has left"),
+                       "这几条记录合计超过该捐赠尚可使用的金额");
     return rv;
 }

@@ -484,21 +484,27 @@ static int check_promise(hz_node *n, const struct op *o, struct hz_err *err)
     struct held s;
     int rv = side_of(n, true, need, &s, err);
     if (rv == 0 && !s.found)
-        return hz_err_set(err, HZ_EVALUE, "need: no such need");
+        return hz_err_say(err, HZ_EVALUE, "本节点没有所选的需求",
+                          "need: no such need");
     if (rv == 0 &&
         (strcmp(s.state, "closed") == 0 || strcmp(s.state, "cancelled") == 0))
-        return hz_err_set(err, HZ_EVALUE, "need: it is %s", s.state);
+        return hz_err_say(err, HZ_EVALUE,
+                          strcmp(s.state, "closed") == 0 ? "所选的需求已关闭"
+                                                         : "所选的需求已取消",
+                          "need: it is %s", s.state);
     if (rv == 0 && s.has_qty && qty->i > s.qty - s.promised)
-        return hz_err_set(err, HZ_EVALUE,
+        return hz_err_say(err, HZ_EVALUE, "数量超过该需求尚未认领的数量",
                           "qty: more than the need has left to promise");
     if (rv == 0)
         rv = side_of(n, false, offer, &s, err);
     if (rv == 0 && !s.found)
-        return hz_err_set(err, HZ_EVALUE, "offer: no such offer");
+        return hz_err_say(err, HZ_EVALUE, "本节点没有所选的供给",
+                          "offer: no such offer");
     if (rv == 0 && strcmp(s.state, "withdrawn") == 0)
-        return hz_err_set(err, HZ_EVALUE, "offer: it is withdrawn");
+        return hz_err_say(err, HZ_EVALUE, "所选的供给已撤回",
+                          "offer: it is withdrawn");
     if (rv == 0 && s.has_qty && qty->i > s.qty - s.promised)
-        return hz_err_set(err, HZ_EVALUE,
+        return hz_err_say(err, HZ_EVALUE, "数量超过该供给尚未认领的数量",
                           "qty: more than the offer has left to promise");
     return rv;
 }
@@ -529,11 +535,14 @@ static int check_cancel(hz_node *n, const struct op *o, const struct value *r,
     if (rv != 0)
         return rv;
     if (!found || state == 3)
-        return hz_err_set(err, HZ_EVALUE, "reverses: no such promise");
+        return hz_err_say(err, HZ_EVALUE, "要取消的认领不存在",
+                          "reverses: no such promise");
     if (state == 2)
-        return hz_err_set(err, HZ_EVALUE, "reverses: cancelled already");
+        return hz_err_say(err, HZ_EVALUE, "这条认领已经取消过",
+                          "reverses: cancelled already");
     if (state == 1)
-        return hz_err_set(err, HZ_EVALUE,
+        return hz_err_say(err, HZ_EVALUE,
+                          "取消认领须与原认领的需求、供给和数量相同",
                           "reverses: a cancellation repeats the promise's"
                           " need, offer and qty");
     return 0;
@@ -551,9 +560,11 @@ static int check_receipt(hz_node *n, const struct value *m, struct hz_err *err)
                     " AND m.reverses IS NULL",
                     DB_ARGS(DB_BLOB(m->s.p, m->s.len)), &ok, &found, err);
     if (rv == 0 && !found)
-        rv = hz_err_set(err, HZ_EVALUE, "match: no such promise");
+        rv = hz_err_say(err, HZ_EVALUE, "所选的认领不存在",
+                        "match: no such promise");
     else if (rv == 0 && !ok)
-        rv = hz_err_set(err, HZ_EVALUE, "match: the promise was cancelled");
+        rv = hz_err_say(err, HZ_EVALUE, "所选的认领已取消",
+                        "match: the promise was cancelled");
     return rv;
 }
 

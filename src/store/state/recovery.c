@@ -189,7 +189,8 @@ int recovery_plan(hz_node *n, const struct hz_report_opts *o, json_t **out,
     json_t *hh = NULL, *dmg = NULL, *ms = NULL, *hist = NULL;
     int rv = query_rows(n, PLAN_HOUSEHOLD_SQL, DB_ARGS(DB_ROW(id)), &hh, err);
     if (rv == 0 && json_array_size(hh) == 0)
-        rv = hz_err_set(err, HZ_ENOTFOUND, "no such household");
+        rv = hz_err_say(err, HZ_ENOTFOUND, "本节点没有这一户",
+                        "no such household");
     const char *rep_hex = rv == 0 ? json_string_value(json_object_get(
                                         json_array_get(hh, 0), "household"))
                                   : NULL;
@@ -274,6 +275,7 @@ int recovery_check_write(struct hz_node *n, const struct op *o,
     if (rv != 0)
         return rv;
     if (cancelled)
-        return hz_err_set(err, HZ_EVALUE, "measure: cancelled");
+        return hz_err_say(err, HZ_EVALUE, "所选的帮扶措施已取消",
+                          "measure: cancelled");
     return 0;
 }

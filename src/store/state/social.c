@@ -96,7 +96,8 @@ int social_organisations(hz_node *n, const struct hz_report_opts *o,
     render_bools(rows, "stale");
     if (o->id != NULL && json_array_size(rows) == 0) {
         json_decref(rows);
-        return hz_err_set(err, HZ_ENOTFOUND, "no organisation %s", o->id);
+        return hz_err_say(err, HZ_ENOTFOUND, "本节点没有这个组织",
+                          "no organisation %s", o->id);
     }
     *out = json_pack("{s:I, s:I, s:o}", "stale_days", (json_int_t)days, "now",
                      (json_int_t)o->now, "organisations", rows);
@@ -134,7 +135,8 @@ int social_volunteer(hz_node *n, const struct hz_report_opts *o, json_t **out,
     json_t *who = json_array();
     int rv = db_rows_json(&n->db, VOLUNTEER_SQL, DB_ARGS(DB_ROW(id)), who, err);
     if (rv == 0 && json_array_size(who) == 0)
-        rv = hz_err_set(err, HZ_ENOTFOUND, "no volunteer %s", o->id);
+        rv = hz_err_say(err, HZ_ENOTFOUND, "本节点没有这名志愿者",
+                        "no volunteer %s", o->id);
     json_t *root = NULL;
     if (rv == 0) {
         json_t *v = json_array_get(who, 0);
@@ -203,7 +205,7 @@ int social_check_service(struct hz_node *n, const struct op *o, int64_t now,
     if (time == NULL || who == NULL || who->type != VALUE_BIN)
         return 0; /* the schema's rules refuse it */
     if (stage != CHECK_APPLIED && now != 0 && time->i > now + HZ_FUTURE_SLACK_S)
-        return hz_err_set(err, HZ_EVALUE,
+        return hz_err_say(err, HZ_EVALUE, "时间晚于现在：服务不能提前登记",
                           "time: after now (service is not recorded ahead)");
     if (stage == CHECK_STATELESS)
         return 0;
@@ -215,7 +217,7 @@ int social_check_service(struct hz_node *n, const struct op *o, int64_t now,
                                      " WHERE volunteer = ?1 AND open",
                    DB_ARGS(DB_BLOB(who->s.p, who->s.len)), &open, NULL, err);
         if (rv == 0 && open > (stage == CHECK_APPLIED))
-            rv = hz_err_set(err, HZ_EVALUE,
+            rv = hz_err_say(err, HZ_EVALUE, "此志愿者已签到，请先签退",
                             "the volunteer is checked in: check out first");
         return rv;
     }
@@ -223,7 +225,7 @@ int social_check_service(struct hz_node *n, const struct op *o, int64_t now,
         return 0;
     const struct value *closes = body_op_value(o, "closes");
     if (closes == NULL || closes->type != VALUE_BIN)
-        return hz_err_set(err, HZ_EVALUE,
+        return hz_err_say(err, HZ_EVALUE, "签退须指明对应的签到",
                           "closes: a check-out names its"
                           " check-in");
     struct checkin c = {0};
@@ -248,13 +250,13 @@ int social_check_service(struct hz_node *n, const struct op *o, int64_t now,
                             DB_BLOB(who->s.p, who->s.len)),
                     &outs, NULL, err);
     if (rv == 0 && !c.found)
-        rv =
-            hz_err_set(err, HZ_EVALUE, "closes: no check-in of this volunteer");
+        rv = hz_err_say(err, HZ_EVALUE, "找不到此志愿者的这次签到",
+                        "closes: no check-in of this volunteer");
     else if (rv == 0 && (stage == CHECK_APPLIED ? outs > 1 : !c.open))
-        rv = hz_err_set(err, HZ_EVALUE,
+        rv = hz_err_say(err, HZ_EVALUE, "这次签到已经签退过",
                         "closes: that check-in is checked out already");
     else if (rv == 0 && time->i < c.starts)
-        rv = hz_err_set(err, HZ_EVALUE,
+        rv = hz_err_say(err, HZ_EVALUE, "签退时间早于签到时间",
                         "time: the check-out is before its check-in");
     return rv;
 }

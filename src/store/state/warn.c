@@ -104,7 +104,8 @@ static int read_notices(hz_node *n, const struct hz_report_opts *o, bool totals,
     int rv = db_rows_json(&n->db, NOTICES_SQL,
                           DB_ARGS(one ? DB_ROW(id) : DB_NULL), notices, err);
     if (rv == 0 && one && json_array_size(notices) == 0)
-        rv = hz_err_set(err, HZ_ENOTFOUND, "no warning notice %s", o->id);
+        rv = hz_err_say(err, HZ_ENOTFOUND, "本节点没有这条预警",
+                        "no warning notice %s", o->id);
     if (rv == 0 && totals)
         rv = add_totals(n, one ? id : NULL, notices, err);
     if (rv != 0) {
@@ -312,8 +313,8 @@ int warn_check_delivery(struct hz_node *n, const struct op *o,
         DB_ARGS(DB_BLOB(c->s.p, c->s.len), DB_BLOB(h->s.p, h->s.len)), &yes,
         NULL, err);
     if (rv == 0 && !yes)
-        rv =
-            hz_err_set(err, HZ_EVALUE, "household: not in the campaign's area");
+        rv = hz_err_say(err, HZ_EVALUE, "这一户不在本次预警的范围内",
+                        "household: not in the campaign's area");
     return rv;
 }
 
