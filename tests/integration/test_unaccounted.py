@@ -145,6 +145,30 @@ def rows_order_and_totals_are_as_written_by_hand():
 
 
 @cases.case
+def the_village_view_counts_each_households_persons_as_written_by_hand():
+    with T.TempDir("unaccounted") as work:
+        n = T.Node.create(work, "测试村委会", "village")
+        ids = roster(n)
+        got = {r["household"]: (r["persons"], r["placed"],
+                                r["unaccounted_persons"], r["sites"])
+               for r in n.js("show", "village")}
+        hid = ids.get
+        T.check_eq(got, {
+            # P1 at the shelter, P9 through P10's check-in, P2 checked out
+            hid("H1"): (3, 2, 1, "测试安置点"),
+            # P3 unreachable; P4 safe, P14 deceased; P11 deleted
+            hid("H2"): (3, 0, 1, None),
+            # P5 and P16 (P17 merged into it), nobody warned
+            hid("H3"): (2, 0, 2, None),
+            # P13 missing; P6 at home, warned
+            hid("H4"): (2, 0, 1, None),
+            hid("H5"): (1, 0, 0, None),
+            hid("H7"): (0, 0, 0, None),
+            hid("H11"): (1, 0, 0, None),
+        }, "persons, placed, not accounted for and sites of each household")
+
+
+@cases.case
 def an_empty_node_has_no_rows_and_zero_totals():
     with T.TempDir("unaccounted") as work:
         n = T.Node.create(work, "测试空节点", "empty")

@@ -88,25 +88,28 @@
 /* The village view (DECISIONS 39's sets): every household in scope with
  * its status, its cadre, the last warning delivered to it (to it or to a
  * duplicate that stands for it), how many of its persons are at a site
- * and where, and how many are not accounted for. */
+ * and where, and how many are not accounted for (counted in one pass over
+ * the persons, pc: a count a household, each with an index SQLite built
+ * for it, cost a fifth more). */
 #define VILLAGE_ROWS                                                           \
     ", hw AS (SELECT he.rep AS hid, wv.method, wv.time, wv.id FROM wv"         \
     " JOIN h_end he ON he.start = wv.household), "                             \
     "at_site AS MATERIALIZED (SELECT DISTINCT pp.hid, s.name FROM open o"      \
     " JOIN p_end pe ON pe.start = o.person JOIN pp ON pp.id = pe.rep"          \
-    " JOIN e_sites s ON s.id = o.site) "                                       \
+    " JOIN e_sites s ON s.id = o.site), "                                      \
+    "pc AS MATERIALIZED (SELECT hid, count(*) AS persons, sum(placed) AS"      \
+    " placed, sum(reason IS NOT NULL) AS unaccounted FROM pp GROUP BY hid) "   \
     "SELECT hh.id AS household, hh.head_name, hh.village, hh.grid, hh.cadre,"  \
     " hh.status, hh.warned, hh.reason,"                                        \
     " (SELECT method FROM hw WHERE hw.hid = hh.id ORDER BY time DESC, id DESC" \
     " LIMIT 1) AS warned_method,"                                              \
     " (SELECT max(time) FROM hw WHERE hw.hid = hh.id) AS warned_time,"         \
-    " (SELECT count(*) FROM pp WHERE pp.hid = hh.id) AS persons,"              \
-    " (SELECT count(*) FROM pp WHERE pp.hid = hh.id AND pp.placed) AS placed," \
-    " (SELECT count(*) FROM pp WHERE pp.hid = hh.id AND pp.reason IS NOT"      \
-    " NULL) AS unaccounted_persons,"                                           \
+    " coalesce(pc.persons, 0) AS persons, coalesce(pc.placed, 0) AS placed,"   \
+    " coalesce(pc.unaccounted, 0) AS unaccounted_persons,"                     \
     " (SELECT group_concat(name, '、') FROM (SELECT name FROM at_site"         \
     " WHERE at_site.hid = hh.id ORDER BY name)) AS sites"                      \
-    " FROM hh ORDER BY hh.village, hh.head_name, hh.id"
+    " FROM hh LEFT JOIN pc ON pc.hid = hh.id"                                  \
+    " ORDER BY hh.village, hh.head_name, hh.id"
 
 /* clang-format on */
 
