@@ -163,6 +163,15 @@ HZ_API HZ_NODISCARD int hz_node_history(hz_node *node, const char *table,
 HZ_API HZ_NODISCARD int hz_node_view(hz_node *node, const char *view,
                                      char **json, struct hz_err *err);
 
+/* The rows of a view of rows (any but "unaccounted": HZ_EINVAL), each as
+ * one compact JSON object handed to @fn (valid during the call), in the
+ * order hz_node_view gives them, so that a township's 100,000 households
+ * are never held at once; a non-zero return stops and is returned. */
+HZ_API HZ_NODISCARD int
+hz_node_view_rows(hz_node *node, const char *view,
+                  int (*fn)(void *data, const char *json, struct hz_err *err),
+                  void *data, struct hz_err *err);
+
 /* Persons and households a person looking for them would mean by @q
  * (1 to 64 bytes of UTF-8), through the node's search index:
  * {"persons": [...], "households": [...]}, at most @limit (1 to 100) of

@@ -184,6 +184,13 @@ bool store_node_stale(hz_node *n);
 struct json_t;
 int store_view_json(hz_node *n, const char *view, const uint8_t *site,
                     struct json_t **out, struct hz_err *err);
+/* The same rows handed to @fn one by one (borrowed during the call) and
+ * never held all at once; a non-zero return stops and is returned. Views
+ * of rows only: "unaccounted" (rows and totals) is HZ_EINVAL. */
+int store_view_each(hz_node *n, const char *view, const uint8_t *site,
+                    int (*fn)(void *data, struct json_t *row,
+                              struct hz_err *err),
+                    void *data, struct hz_err *err);
 /* Set "author" (the key that signed it, hex), "author_name" (the
  * writing device's name: its certificate's, or
  * this node's own for its entries; else null) and "account" (the staff

@@ -715,6 +715,82 @@ static void stock_is_the_sum_of_events_from_every_site(void **state)
     hz_node_close(b);
 }
 
+/* Rows of a view as hz_node_view_rows hands them, joined into the array
+ * they make; @stop_after > 0 stops there with HZ_EIO. */
+struct joined {
+    char buf[65536];
+    size_t len, rows, stop_after;
+};
+
+static int join_row(void *data, const char *json, struct hz_err *err)
+{
+    struct joined *j = data;
+    if (j->stop_after > 0 && j->rows == j->stop_after)
+        return hz_err_set(err, HZ_EIO, "stopped");
+    size_t n = strlen(json);
+    assert_true(j->len + n + 2 < sizeof j->buf);
+    if (j->rows++ > 0)
+        j->buf[j->len++] = ',';
+    memcpy(j->buf + j->len, json, n);
+    j->len += n;
+    return 0;
+}
+
+static void a_views_rows_one_by_one_are_the_views_array(void **state)
+{
+    (void)state;
+    struct unit_env env;
+    hz_node *n = node(0xa3, &env, 1);
+    char site[HZ_ROW_HEX_LEN + 1], item[HZ_ROW_HEX_LEN + 1];
+    stock_setup(n, site, item);
+    for (int i = 0; i < 3; i++) {
+        char qty[8];
+        snprintf(qty, sizeof qty, "%d", 10 + i);
+        assert_int_equal(
+            unit_put(n, "stock_moves", NULL,
+                     UNIT_FIELDS({"item", item}, {"kind", "received"},
+                                 {"qty", qty}, {"site", site}),
+                     NULL, NULL),
+            0);
+        assert_int_equal(unit_put(n, "households", NULL,
+                                  UNIT_FIELDS({"head_name", "测试户"},
+                                              {"village", i ? "乙村" : "甲村"}),
+                                  NULL, NULL),
+                         0);
+    }
+    static const char *const rows_views[] = {"stock", "village", "villages",
+                                             "occupancy", "received"};
+    for (size_t v = 0; v < sizeof rows_views / sizeof rows_views[0]; v++) {
+        char *whole = NULL;
+        struct hz_err err = {0};
+        assert_int_equal(hz_node_view(n, rows_views[v], &whole, &err), 0);
+        struct joined j = {.len = 1, .buf = "["};
+        assert_int_equal(
+            hz_node_view_rows(n, rows_views[v], join_row, &j, &err), 0);
+        j.buf[j.len++] = ']';
+        j.buf[j.len] = '\0';
+        assert_string_equal(j.buf, whole);
+        hz_free_string(whole);
+    }
+    /* the villages: one row each, summed as the households went by */
+    struct joined j = {0};
+    struct hz_err err = {0};
+    assert_int_equal(hz_node_view_rows(n, "villages", join_row, &j, &err), 0);
+    assert_int_equal(j.rows, 2);
+    assert_non_null(strstr(j.buf, "\"village\":\"乙村\",\"households\":2"));
+    /* a stop is the caller's code, after the rows before it */
+    j = (struct joined){.stop_after = 1};
+    assert_int_equal(hz_node_view_rows(n, "village", join_row, &j, &err),
+                     HZ_EIO);
+    assert_int_equal(j.rows, 1);
+    /* rows and totals are no view of rows */
+    assert_int_equal(hz_node_view_rows(n, "unaccounted", join_row, &j, &err),
+                     HZ_EINVAL);
+    assert_int_equal(hz_node_view_rows(n, "nothing", join_row, &j, &err),
+                     HZ_EINVAL);
+    hz_node_close(n);
+}
+
 static void reversed_events_are_excluded_from_the_stock_view(void **state)
 {
     (void)state;
@@ -920,6 +996,7 @@ int main(void)
         cmocka_unit_test(stock_is_the_sum_of_events_from_every_site),
         cmocka_unit_test(reversed_events_are_excluded_from_the_stock_view),
         cmocka_unit_test(read_only_node_refuses_writes),
+        cmocka_unit_test(a_views_rows_one_by_one_are_the_views_array),
         cmocka_unit_test(donation_sums_past_64_bits_still_answer),
         cmocka_unit_test(rows_of_one_batch_may_name_each_other),
     };

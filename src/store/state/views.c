@@ -337,32 +337,78 @@ static void add_to(json_t *o, const char *key, json_int_t by)
 }
 
 /* "villages": per village, the sums of the village view's rows (the
- * township's overview), in village order (the village view's). */
-static json_t *villages_of(json_t *rows)
+ * township's overview), in village order (the village view's), summed
+ * as the rows go by: only the sums are held. */
+struct villages {
+    json_t *out, *last;
+};
+
+static int village_row(void *data, json_t *r, struct hz_err *err)
 {
     static const char *const sums[] = {"persons", "placed", "warned",
                                        "unaccounted_persons"};
-    json_t *out = json_array(), *last = NULL, *r;
-    size_t i;
-    json_array_foreach(rows, i, r)
-    {
-        json_t *v = json_object_get(r, "village");
-        if (last == NULL || !json_equal(json_object_get(last, "village"), v)) {
-            last = json_pack("{s:O, s:i, s:i, s:i, s:i, s:i, s:i}", "village",
-                             v != NULL ? v : json_null(), "households", 0,
-                             "persons", 0, "placed", 0, "warned", 0,
-                             "unaccounted_households", 0, "unaccounted_persons",
-                             0);
-            json_array_append_new(out, last);
-        }
-        add_to(last, "households", 1);
-        add_to(last, "unaccounted_households",
-               !json_is_null(json_object_get(r, "reason")));
-        for (size_t k = 0; k < sizeof sums / sizeof sums[0]; k++)
-            add_to(last, sums[k],
-                   json_integer_value(json_object_get(r, sums[k])));
+    struct villages *s = data;
+    json_t *v = json_object_get(r, "village");
+    if (s->last == NULL ||
+        !json_equal(json_object_get(s->last, "village"), v)) {
+        s->last =
+            json_pack("{s:O, s:i, s:i, s:i, s:i, s:i, s:i}", "village",
+                      v != NULL ? v : json_null(), "households", 0, "persons",
+                      0, "placed", 0, "warned", 0, "unaccounted_households", 0,
+                      "unaccounted_persons", 0);
+        if (s->last == NULL || json_array_append_new(s->out, s->last) != 0)
+            return hz_err_set(err, HZ_ENOMEM, "villages");
     }
-    return out;
+    add_to(s->last, "households", 1);
+    add_to(s->last, "unaccounted_households",
+           !json_is_null(json_object_get(r, "reason")));
+    for (size_t k = 0; k < sizeof sums / sizeof sums[0]; k++)
+        add_to(s->last, sums[k],
+               json_integer_value(json_object_get(r, sums[k])));
+    return 0;
+}
+
+int store_view_each(hz_node *n, const char *view, const uint8_t *site,
+                    int (*fn)(void *data, json_t *row, struct hz_err *err),
+                    void *data, struct hz_err *err)
+{
+    if (strcmp(view, "villages") == 0) {
+        struct villages s = {json_array(), NULL};
+        int rv = s.out != NULL
+                     ? store_view_each(n, "village", NULL, village_row, &s, err)
+                     : hz_err_set(err, HZ_ENOMEM, "villages");
+        size_t i;
+        json_t *row;
+        json_array_foreach(s.out, i, row)
+        {
+            if (rv == 0)
+                rv = fn(data, row, err);
+        }
+        json_decref(s.out);
+        return rv;
+    }
+    const struct view *v = find(views, sizeof views / sizeof views[0], view);
+    if (v == NULL)
+        return hz_err_set(err, HZ_EINVAL, "no view %s", view);
+    if (find(totals, sizeof totals / sizeof totals[0], view) != NULL)
+        return hz_err_set(err, HZ_EINVAL, "view %s is not rows", view);
+    char *sql = view_sql(v);
+    if (sql == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "view %s", view);
+    int rv = v->by_site
+                 ? db_each_json(&n->db, sql,
+                                DB_ARGS(site != NULL ? DB_ROW(site) : DB_NULL),
+                                fn, data, err)
+                 : db_each_json(&n->db, sql, DB_NO_ARGS, fn, data, err);
+    free(sql);
+    return rv;
+}
+
+static int append_to(void *data, json_t *row, struct hz_err *err)
+{
+    return json_array_append(data, row) == 0
+               ? 0
+               : hz_err_set(err, HZ_ENOMEM, "view");
 }
 
 int store_view_json(hz_node *n, const char *view, const uint8_t *site,
@@ -370,11 +416,14 @@ int store_view_json(hz_node *n, const char *view, const uint8_t *site,
 {
     *out = NULL;
     if (strcmp(view, "villages") == 0) {
-        json_t *rows = NULL;
-        int rv = store_view_json(n, "village", NULL, &rows, err);
+        json_t *arr = json_array();
+        int rv = arr != NULL
+                     ? store_view_each(n, view, site, append_to, arr, err)
+                     : hz_err_set(err, HZ_ENOMEM, "villages");
         if (rv == 0)
-            *out = villages_of(rows);
-        json_decref(rows);
+            *out = arr;
+        else
+            json_decref(arr);
         return rv;
     }
     const struct view *v = find(views, sizeof views / sizeof views[0], view);
@@ -423,4 +472,29 @@ int hz_node_view(hz_node *n, const char *view, char **json, struct hz_err *err)
     json_t *root = NULL;
     int rv = store_view_json(n, view, NULL, &root, err);
     return rv != 0 ? rv : render_dump(root, json, err);
+}
+
+struct view_text {
+    int (*fn)(void *data, const char *json, struct hz_err *err);
+    void *data;
+};
+
+static int row_text(void *data, json_t *row, struct hz_err *err)
+{
+    struct view_text *t = data;
+    char *text = json_dumps(row, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (text == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "view row");
+    int rv = t->fn(t->data, text, err);
+    free(text);
+    return rv;
+}
+
+int hz_node_view_rows(hz_node *n, const char *view,
+                      int (*fn)(void *data, const char *json,
+                                struct hz_err *err),
+                      void *data, struct hz_err *err)
+{
+    struct view_text t = {fn, data};
+    return store_view_each(n, view, NULL, row_text, &t, err);
 }
