@@ -1081,16 +1081,28 @@ static void stays_route(hz_node *n, const struct api_req *r, bool in,
 
 /* ---- views, conflicts, search, registry */
 
-/* Keep only the rows of @arr whose @col is @val (a shelter's page asks
- * for its own site, a household's page for its own household). */
-static void only(json_t *arr, const char *col, const char *val)
+/* The rows of a view a request keeps: those whose columns named in its
+ * query (@cols) hold the values asked (a shelter's page asks for its own
+ * site, a household's page for its own household, a village's page for
+ * its village). */
+struct kept {
+    json_t *rows;
+    const struct api_req *r;
+    const char *const *cols;
+};
+
+static int keep_row(void *data, json_t *row, struct hz_err *err)
 {
-    for (size_t i = json_array_size(arr); i-- > 0;) {
-        const char *s =
-            json_string_value(json_object_get(json_array_get(arr, i), col));
-        if (s == NULL || strcmp(s, val) != 0)
-            json_array_remove(arr, i);
+    struct kept *k = data;
+    for (size_t i = 0; k->cols[i] != NULL; i++) {
+        const char *want = query(k->r, k->cols[i]);
+        const char *s = json_string_value(json_object_get(row, k->cols[i]));
+        if (want != NULL && (s == NULL || strcmp(s, want) != 0))
+            return 0;
     }
+    return json_array_append(k->rows, row) == 0
+               ? 0
+               : hz_err_set(err, HZ_ENOMEM, "view");
 }
 
 /* GET /api/views/VIEW[?site=ID][&household=ID] */
@@ -1111,7 +1123,20 @@ static void view_route(hz_node *n, const struct api_req *r, const char *view,
     }
     json_t *v = NULL;
     struct hz_err err = {0};
-    int rv = store_view_json(n, view, site != NULL ? site_id : NULL, &v, &err);
+    /* rows kept as they come: a village's page of a township's 100,000
+     * households holds the village's */
+    struct kept k = {json_array(), r, allowed};
+    int rv = k.rows != NULL
+                 ? store_view_each(n, view, site != NULL ? site_id : NULL,
+                                   keep_row, &k, &err)
+                 : hz_err_set(&err, HZ_ENOMEM, "view");
+    if (rv == 0)
+        v = k.rows;
+    else
+        json_decref(k.rows);
+    /* not a view of rows (unaccounted: rows and totals) or none at all */
+    if (rv == HZ_EINVAL)
+        rv = store_view_json(n, view, site != NULL ? site_id : NULL, &v, &err);
     if (rv != 0) {
         /* HZ_EINVAL: not one of the store's views (the one list of them) */
         if (rv == HZ_EINVAL)
@@ -1119,11 +1144,6 @@ static void view_route(hz_node *n, const struct api_req *r, const char *view,
         else
             refuse_hz(out, rv, &err);
         return;
-    }
-    for (size_t i = 0; allowed[i] != NULL; i++) {
-        const char *want = query(r, allowed[i]);
-        if (want != NULL && json_is_array(v))
-            only(v, allowed[i], want);
     }
     ok(out, 200, v);
 }

@@ -1147,6 +1147,23 @@ def writes_of_the_web_and_events_without_reload():
                     "bad_value", "a view for a site that is no id")
             refused(a, n, "GET", "/api/views/nothing", None, 404,
                     "not_found", "a view that does not exist")
+            # a village's page: its households of the whole list
+            n.out("household", "add", "--head", "测试他村户", "--village",
+                  "测试他村")
+            every = n.js("show", "village")
+            villages = {h["village"] for h in every}
+            T.check(len(villages) >= 2, "households in two villages or more")
+            for v in villages:
+                if v is None:
+                    continue
+                st, js, _, _ = a.req("GET", "/api/views/village?village=" +
+                                     urllib.parse.quote(v))
+                T.check_eq((st, js), (200, [h for h in every
+                                            if h["village"] == v]),
+                           "?village=%s keeps that village's rows" % v)
+            st, js, _, _ = a.req("GET", "/api/views/unaccounted")
+            T.check(st == 200 and sorted(js) == ["rows", "totals"],
+                    "the view of rows and totals is one object")
             for view in ("occupancy", "stock", "vulnerable"):
                 st, js, _, _ = a.req("GET", "/api/views/%s?site=%s"
                                      % (view, s1))
