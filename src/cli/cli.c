@@ -685,6 +685,101 @@ void cli_print_table(const struct cli *c, json_t *rows, const char *const *cols,
     }
 }
 
+int cli_table_open(struct cli_table *t, const struct cli *c,
+                   const char *const *cols, const char *const *heads,
+                   const char *const *fmts, size_t n_cols)
+{
+    *t = (struct cli_table){.c = c,
+                            .cols = cols,
+                            .heads = heads,
+                            .fmts = fmts,
+                            .n_cols = n_cols > 32 ? 32 : n_cols};
+    for (size_t k = 0; k < t->n_cols; k++)
+        t->width[k] = text_width(heads[k]);
+    t->fp = tmpfile();
+    return t->fp != NULL ? 0 : -1;
+}
+
+static int table_fail(struct hz_err *err, int code, const char *what)
+{
+    err->code = code;
+    snprintf(err->msg, sizeof err->msg, "table: %s", what);
+    err->zh[0] = '\0';
+    return code;
+}
+
+int cli_table_row(void *data, const char *json, struct hz_err *err)
+{
+    struct cli_table *t = data;
+    json_t *row = json_loads(json, 0, NULL);
+    if (row == NULL)
+        return table_fail(err, HZ_ENOMEM, "row");
+    int rv = 0;
+    for (size_t k = 0; rv == 0 && k < t->n_cols; k++) {
+        char *cell = cell_text(t->c, json_object_get(row, t->cols[k]),
+                               t->fmts != NULL ? t->fmts[k] : NULL);
+        const char *s = cell != NULL ? cell : "?";
+        size_t w = text_width(s), len = strlen(s);
+        if (w > t->width[k])
+            t->width[k] = w;
+        /* each cell as its length and its bytes: any text comes back */
+        uint32_t n = (uint32_t)len;
+        if (fwrite(&n, sizeof n, 1, t->fp) != 1 ||
+            fwrite(s, 1, len, t->fp) != len)
+            rv = table_fail(err, HZ_EIO, "temporary file");
+        free(cell);
+    }
+    json_decref(row);
+    t->rows += rv == 0;
+    return rv;
+}
+
+int cli_table_print(struct cli_table *t)
+{
+    int rv = 0;
+    if (t->rows == 0) {
+        printf("%s\n", cli_tr(t->c, "(无记录)", "(none)"));
+    } else {
+        for (size_t k = 0; k < t->n_cols; k++)
+            printf("%s%*s", t->heads[k],
+                   (int)(t->width[k] - text_width(t->heads[k]) + 2), "");
+        printf("\n");
+        rewind(t->fp);
+        char *cell = NULL;
+        size_t cap = 0;
+        for (size_t i = 0; rv == 0 && i < t->rows; i++) {
+            for (size_t k = 0; rv == 0 && k < t->n_cols; k++) {
+                uint32_t n = 0;
+                if (fread(&n, sizeof n, 1, t->fp) != 1) {
+                    rv = -1;
+                    break;
+                }
+                if (n + 1 > cap) {
+                    char *more = realloc(cell, n + 1);
+                    if (more == NULL) {
+                        rv = -1;
+                        break;
+                    }
+                    cell = more;
+                    cap = n + 1;
+                }
+                if (fread(cell, 1, n, t->fp) != n) {
+                    rv = -1;
+                    break;
+                }
+                cell[n] = '\0';
+                printf("%s%*s", cell, (int)(t->width[k] - text_width(cell) + 2),
+                       "");
+            }
+            printf("\n");
+        }
+        free(cell);
+    }
+    fclose(t->fp);
+    t->fp = NULL;
+    return rv;
+}
+
 json_t *cli_run_json(struct cli *c,
                      int (*fn)(hz_node *, char **, struct hz_err *), int *rv)
 {

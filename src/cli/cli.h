@@ -182,6 +182,21 @@ const char *cli_tr(const struct cli *c, const char *zh, const char *en);
 void cli_print_table(const struct cli *c, json_t *rows, const char *const *cols,
                      const char *const *heads, const char *const *fmts,
                      size_t n_cols);
+/* The same table from rows handed over one by one (hz_node_view_rows):
+ * cli_table_open, then cli_table_row for each row (its cells kept in an
+ * unlinked temporary file, only the column widths in memory), then
+ * cli_table_print, which also closes it. Open and print: 0 or -1. */
+struct cli_table {
+    const struct cli *c;
+    const char *const *cols, *const *heads, *const *fmts;
+    size_t n_cols, rows, width[32];
+    FILE *fp;
+};
+int cli_table_open(struct cli_table *t, const struct cli *c,
+                   const char *const *cols, const char *const *heads,
+                   const char *const *fmts, size_t n_cols);
+int cli_table_row(void *data, const char *json, struct hz_err *err);
+int cli_table_print(struct cli_table *t);
 /* Split "col=value" into @f (points into @arg, which is modified). */
 int cli_field(char *arg, struct hz_field *f);
 /* The library's report @name (hz_node_report) as parsed JSON into

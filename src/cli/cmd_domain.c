@@ -607,8 +607,8 @@ int cmd_show(struct cli *c, struct form *f)
     if (s == NULL)
         cli_bug("show has no columns for", f->sub->name);
     struct hz_err err = {0};
+    /* row by row: a township's households are never held at once */
     if (c->json && strcmp(s->view, "unaccounted") != 0) {
-        /* row by row: a township's households are never held at once */
         struct shown out = {0};
         fputc('[', stdout);
         int code = hz_node_view_rows(c->node, s->view, show_row, &out, &err);
@@ -616,6 +616,22 @@ int cmd_show(struct cli *c, struct form *f)
             return cli_fail(c, code, &err);
         fputs("]\n", stdout);
         return EXIT_OK;
+    }
+    if (strcmp(s->view, "unaccounted") != 0) {
+        struct cli_table t;
+        if (cli_table_open(&t, c, s->cols, c->lang == LANG_ZH ? s->zh : s->en,
+                           s->fmt, s->n) != 0)
+            return cli_refused(c, EXIT_FAIL, "无法创建临时文件",
+                               "cannot make a temporary file");
+        int code = hz_node_view_rows(c->node, s->view, cli_table_row, &t, &err);
+        if (code != 0) {
+            fclose(t.fp);
+            return cli_fail(c, code, &err);
+        }
+        return cli_table_print(&t) == 0
+                   ? EXIT_OK
+                   : cli_refused(c, EXIT_FAIL, "临时文件读取失败",
+                                 "the temporary file could not be read");
     }
     char *json = NULL;
     int code = hz_node_view(c->node, s->view, &json, &err);

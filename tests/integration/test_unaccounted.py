@@ -166,6 +166,18 @@ def the_village_view_counts_each_households_persons_as_written_by_hand():
             hid("H7"): (0, 0, 0, None),
             hid("H11"): (1, 0, 0, None),
         }, "persons, placed, not accounted for and sites of each household")
+        # the table for people, its rows kept in a temporary file as they
+        # come: a heading, then each household in the view's order
+        text = n.out("show", "village").splitlines()
+        rows = n.js("show", "village")
+        T.check_eq(len(text), 1 + len(rows), "a heading and a line a row")
+        T.check_eq(text[0].split()[:3], ["村/社区", "户主", "户状态"],
+                   "the heading")
+        T.check_eq([line.split()[1] for line in text[1:]],
+                   [r["head_name"] for r in rows], "every head, in order")
+        T.check("测试安置点" in text[1 + [r["household"] for r in rows]
+                                  .index(hid("H1"))],
+                "H1's line names the site its persons are at")
 
 
 @cases.case
