@@ -643,6 +643,22 @@ static char *cell_text(const struct cli *c, json_t *v, const char *fmt)
     return json_dumps(v, JSON_ENCODE_ANY);
 }
 
+/* A table's heading, and one cell, each padded to its column's width
+ * and two spaces. */
+static void print_heads(const char *const *heads, const size_t *width,
+                        size_t n_cols)
+{
+    for (size_t k = 0; k < n_cols; k++)
+        printf("%s%*s", heads[k], (int)(width[k] - text_width(heads[k]) + 2),
+               "");
+    printf("\n");
+}
+
+static void print_cell(const char *s, size_t width)
+{
+    printf("%s%*s", s, (int)(width - text_width(s) + 2), "");
+}
+
 void cli_print_table(const struct cli *c, json_t *rows, const char *const *cols,
                      const char *const *heads, const char *const *fmts,
                      size_t n_cols)
@@ -668,17 +684,13 @@ void cli_print_table(const struct cli *c, json_t *rows, const char *const *cols,
             free(t);
         }
     }
-    for (size_t k = 0; k < n_cols; k++)
-        printf("%s%*s", heads[k], (int)(width[k] - text_width(heads[k]) + 2),
-               "");
-    printf("\n");
+    print_heads(heads, width, n_cols);
     for (size_t i = 0; i < n_rows; i++) {
         for (size_t k = 0; k < n_cols; k++) {
             char *t =
                 cell_text(c, json_object_get(json_array_get(rows, i), cols[k]),
                           fmts != NULL ? fmts[k] : NULL);
-            const char *s = t != NULL ? t : "?";
-            printf("%s%*s", s, (int)(width[k] - text_width(s) + 2), "");
+            print_cell(t != NULL ? t : "?", width[k]);
             free(t);
         }
         printf("\n");
@@ -740,10 +752,7 @@ int cli_table_print(struct cli_table *t)
     if (t->rows == 0) {
         printf("%s\n", cli_tr(t->c, "(无记录)", "(none)"));
     } else {
-        for (size_t k = 0; k < t->n_cols; k++)
-            printf("%s%*s", t->heads[k],
-                   (int)(t->width[k] - text_width(t->heads[k]) + 2), "");
-        printf("\n");
+        print_heads(t->heads, t->width, t->n_cols);
         rewind(t->fp);
         char *cell = NULL;
         size_t cap = 0;
@@ -768,8 +777,7 @@ int cli_table_print(struct cli_table *t)
                     break;
                 }
                 cell[n] = '\0';
-                printf("%s%*s", cell, (int)(t->width[k] - text_width(cell) + 2),
-                       "");
+                print_cell(cell, t->width[k]);
             }
             printf("\n");
         }

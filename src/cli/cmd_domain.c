@@ -581,7 +581,6 @@ static void print_unaccounted(const struct cli *c, json_t *view,
 #undef T
 }
 
-/* The view is the subcommand. */
 /* Rows of a view written as they come, as one JSON array. */
 struct shown {
     size_t rows;
@@ -597,6 +596,7 @@ static int show_row(void *data, const char *json, struct hz_err *err)
     return 0;
 }
 
+/* The view is the subcommand. */
 int cmd_show(struct cli *c, struct form *f)
 {
     const struct show *s = NULL;
@@ -607,8 +607,10 @@ int cmd_show(struct cli *c, struct form *f)
     if (s == NULL)
         cli_bug("show has no columns for", f->sub->name);
     struct hz_err err = {0};
-    /* row by row: a township's households are never held at once */
-    if (c->json && strcmp(s->view, "unaccounted") != 0) {
+    /* row by row: a township's households are never held at once (all
+     * views but unaccounted's rows and totals) */
+    bool of_rows = strcmp(s->view, "unaccounted") != 0;
+    if (of_rows && c->json) {
         struct shown out = {0};
         fputc('[', stdout);
         int code = hz_node_view_rows(c->node, s->view, show_row, &out, &err);
@@ -617,7 +619,7 @@ int cmd_show(struct cli *c, struct form *f)
         fputs("]\n", stdout);
         return EXIT_OK;
     }
-    if (strcmp(s->view, "unaccounted") != 0) {
+    if (of_rows) {
         struct cli_table t;
         if (cli_table_open(&t, c, s->cols, c->lang == LANG_ZH ? s->zh : s->en,
                            s->fmt, s->n) != 0)

@@ -91,9 +91,7 @@ int hz_err_say(struct hz_err *err, int code, const char *zh, const char *fmt,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    hz_err_set(err, code, "%s", msg);
-    snprintf(err->zh, sizeof err->zh, "%s", zh);
-    return code;
+    return hz_err_zh(err, hz_err_set(err, code, "%s", msg), "%s", zh);
 }
 
 int hz_err_zh(struct hz_err *err, int code, const char *fmt, ...)

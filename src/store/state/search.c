@@ -921,16 +921,23 @@ static int verify_table(struct hz_node *n, const struct indexed *x,
     return rv;
 }
 
+/* Read-only, an older database is read as it is: no index of FTS5 to
+ * search or check (@what) until it is next opened for writing
+ * (node/node.c, migrate): HZ_EREADONLY. */
+static int index_made(struct hz_node *n, const char *what, struct hz_err *err)
+{
+    return n->db.format >= SEARCH_FORMAT
+               ? 0
+               : hz_err_set(err, HZ_EREADONLY,
+                            "%s: the search index of this node's database"
+                            " (format %d) is made when it is next opened for"
+                            " writing",
+                            what, n->db.format);
+}
+
 int search_verify(struct hz_node *n, struct hz_err *err)
 {
-    /* read-only, an older database has no index of FTS5 to check yet */
-    if (n->db.format < SEARCH_FORMAT)
-        return hz_err_set(err, HZ_EREADONLY,
-                          "the search index of this node's database (format"
-                          " %d) is made, and checked, when it is next opened"
-                          " for writing",
-                          n->db.format);
-    int rv = 0;
+    int rv = index_made(n, "not checked", err);
     for (size_t i = 0; rv == 0 && i < sizeof tables / sizeof tables[0]; i++)
         rv = verify_table(n, &tables[i], err);
     return rv;
@@ -1103,16 +1110,11 @@ int hz_node_search(hz_node *n, const char *q, size_t limit, char **json,
     if (limit == 0 || limit > HZ_SEARCH_ROWS_MAX)
         return hz_err_set(err, HZ_EINVAL, "a search lists 1 to %u rows",
                           HZ_SEARCH_ROWS_MAX);
-    /* Read-only, an older database is read as it is: no index of FTS5
-     * until it is opened for writing (node/node.c, migrate). */
-    if (n->db.format < SEARCH_FORMAT)
-        return hz_err_set(err, HZ_EREADONLY,
-                          "no search: the search index of this node's"
-                          " database (format %d) is made when it is next"
-                          " opened for writing",
-                          n->db.format);
+    int rv = index_made(n, "no search", err);
+    if (rv != 0)
+        return rv;
     json_t *persons = json_array(), *households = json_array();
-    int rv = txn_begin_read(n, err);
+    rv = txn_begin_read(n, err);
     if (rv == 0)
         rv = search_table(n, &tables[0], q, limit, persons, err);
     if (rv == 0)

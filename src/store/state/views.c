@@ -368,6 +368,27 @@ static int village_row(void *data, json_t *r, struct hz_err *err)
     return 0;
 }
 
+/* The rows of @view's own SQL (a view of rows, or the rows of one with
+ * totals) handed to @fn. */
+static int view_rows(hz_node *n, const char *view, const uint8_t *site,
+                     int (*fn)(void *data, json_t *row, struct hz_err *err),
+                     void *data, struct hz_err *err)
+{
+    const struct view *v = find(views, sizeof views / sizeof views[0], view);
+    if (v == NULL)
+        return hz_err_set(err, HZ_EINVAL, "no view %s", view);
+    char *sql = view_sql(v);
+    if (sql == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "view %s", view);
+    int rv = v->by_site
+                 ? db_each_json(&n->db, sql,
+                                DB_ARGS(site != NULL ? DB_ROW(site) : DB_NULL),
+                                fn, data, err)
+                 : db_each_json(&n->db, sql, DB_NO_ARGS, fn, data, err);
+    free(sql);
+    return rv;
+}
+
 int store_view_each(hz_node *n, const char *view, const uint8_t *site,
                     int (*fn)(void *data, json_t *row, struct hz_err *err),
                     void *data, struct hz_err *err)
@@ -387,21 +408,9 @@ int store_view_each(hz_node *n, const char *view, const uint8_t *site,
         json_decref(s.out);
         return rv;
     }
-    const struct view *v = find(views, sizeof views / sizeof views[0], view);
-    if (v == NULL)
-        return hz_err_set(err, HZ_EINVAL, "no view %s", view);
     if (find(totals, sizeof totals / sizeof totals[0], view) != NULL)
         return hz_err_set(err, HZ_EINVAL, "view %s is not rows", view);
-    char *sql = view_sql(v);
-    if (sql == NULL)
-        return hz_err_set(err, HZ_ENOMEM, "view %s", view);
-    int rv = v->by_site
-                 ? db_each_json(&n->db, sql,
-                                DB_ARGS(site != NULL ? DB_ROW(site) : DB_NULL),
-                                fn, data, err)
-                 : db_each_json(&n->db, sql, DB_NO_ARGS, fn, data, err);
-    free(sql);
-    return rv;
+    return view_rows(n, view, site, fn, data, err);
 }
 
 static int append_to(void *data, json_t *row, struct hz_err *err)
@@ -415,44 +424,24 @@ int store_view_json(hz_node *n, const char *view, const uint8_t *site,
                     json_t **out, struct hz_err *err)
 {
     *out = NULL;
-    if (strcmp(view, "villages") == 0) {
-        json_t *arr = json_array();
-        int rv = arr != NULL
-                     ? store_view_each(n, view, site, append_to, arr, err)
-                     : hz_err_set(err, HZ_ENOMEM, "villages");
-        if (rv == 0)
-            *out = arr;
-        else
-            json_decref(arr);
-        return rv;
-    }
-    const struct view *v = find(views, sizeof views / sizeof views[0], view);
     const struct view *t = find(totals, sizeof totals / sizeof totals[0], view);
-    if (v == NULL)
-        return hz_err_set(err, HZ_EINVAL, "no view %s", view);
-    char *sql = view_sql(v), *sums_sql = t != NULL ? view_sql(t) : NULL;
-    if (sql == NULL || (t != NULL && sums_sql == NULL)) {
-        free(sql);
-        free(sums_sql);
-        return hz_err_set(err, HZ_ENOMEM, "view %s", view);
-    }
     json_t *arr = json_array();
-    int rv = v->by_site
-                 ? db_rows_json(&n->db, sql,
-                                DB_ARGS(site != NULL ? DB_ROW(site) : DB_NULL),
-                                arr, err)
-                 : db_rows_json(&n->db, sql, DB_NO_ARGS, arr, err);
-    free(sql);
+    int rv = arr == NULL ? hz_err_set(err, HZ_ENOMEM, "view %s", view)
+             : t == NULL ? store_view_each(n, view, site, append_to, arr, err)
+                         : view_rows(n, view, site, append_to, arr, err);
     if (rv != 0 || t == NULL) {
-        free(sums_sql);
         if (rv != 0)
             json_decref(arr);
         else
             *out = arr;
         return rv;
     }
+    /* rows and totals */
+    char *sums_sql = view_sql(t);
     json_t *sums = json_array();
-    rv = db_rows_json(&n->db, sums_sql, DB_NO_ARGS, sums, err);
+    rv = sums_sql != NULL && sums != NULL
+             ? db_rows_json(&n->db, sums_sql, DB_NO_ARGS, sums, err)
+             : hz_err_set(err, HZ_ENOMEM, "view %s", view);
     free(sums_sql);
     json_t *root = json_object();
     json_object_set_new(root, "rows", arr);
