@@ -519,8 +519,8 @@ def unnumbered(db, table):
 
 
 @cases.case
-def a_node_of_format_8_10_16_or_17_is_brought_up_to_date_when_opened():
-    for old in (8, 10, 16, 17):
+def a_node_of_format_8_10_16_17_or_18_is_brought_up_to_date_when_opened():
+    for old in (8, 10, 16, 17, 18):
         with T.TempDir("web") as work:
             upgraded_search(work, old)
 
@@ -528,8 +528,8 @@ def a_node_of_format_8_10_16_or_17_is_brought_up_to_date_when_opened():
 def upgraded_search(work, old):
     """A node of database format @old (8: no search index; 10: rows not
     numbered, the index by row id; 16: the index a b-tree of (key, row
-    number); 17: the facts and event sources indexed by entry) opened by
-    this build."""
+    number); 17: the facts and event sources indexed by entry; 18: every
+    fact in w) opened by this build."""
     if True:
         n = T.Node.create(work, "测试旧节点", "old")
         n.js("network", "create", "--name", "测试网络")
@@ -542,9 +542,12 @@ def upgraded_search(work, old):
         entries = n.query("SELECT count(*) FROM log")[0][0]
         import sqlite3
         db = sqlite3.connect(os.path.join(n.dir, "node.db"))
+        facts = without_sole(db)
+        T.check(facts > 20, "each row's fact in w (%d)" % facts)
         # facts and event sources by entry (formats 6 to 17)
-        db.executescript("CREATE INDEX w_n ON w(n);"
-                         " CREATE INDEX evsrc_n ON evsrc(n);")
+        if old < 18:
+            db.executescript("CREATE INDEX w_n ON w(n);"
+                             " CREATE INDEX evsrc_n ON evsrc(n);")
         # the index in FTS5 (format 17)
         if old < 17:
             db.executescript("DROP TABLE sxv_p; DROP TABLE sxv_h;"
@@ -560,11 +563,16 @@ def upgraded_search(work, old):
         db.commit()
         db.close()
         n.out("status")  # opened for writing: upgraded
-        T.check_eq(n.query("PRAGMA user_version")[0][0], 18,
-                   "format %d -> 18" % old)
+        T.check_eq(n.query("PRAGMA user_version")[0][0], 19,
+                   "format %d -> 19" % old)
         T.check_eq(n.query("SELECT name FROM sqlite_master WHERE name IN"
                            " ('w_n', 'evsrc_n')"), [],
                    "the indexes by entry dropped (format 18)")
+        T.check_eq(n.query("SELECT count(*) FROM w")[0][0], facts,
+                   "the facts kept in w (format 19)")
+        T.check_eq(n.query("SELECT count(*) FROM e_households WHERE sole IS"
+                           " NOT NULL"), [(0,)],
+                   "no row of an older node has a sole fact")
         if old < 16:
             upgraded_before_16(n, mat, event_indexes)
         T.check_eq(n.state_hash(), before,
@@ -604,6 +612,20 @@ def upgraded_search(work, old):
         db.commit()
         db.close()
         n.run("log", "verify", expect=0)
+        # the merge goes on from the facts in w: an edit of a household
+        # held before names its writer; a new one keeps its sole fact
+        hid = n.query("SELECT hex(id) FROM e_households LIMIT 1")[0][0]
+        n.out("put", "households", "members=7", "--id", hid.lower())
+        T.check_eq(n.query("SELECT members FROM e_households WHERE"
+                           " hex(id) = ?", (hid,)), [(7,)],
+                   "an edit after the upgrade")
+        T.check_eq(n.js("conflicts"), [], "names the row's writer")
+        n.out("household", "add", "--head", "测试新户", "--village", "测试村")
+        T.check_eq(n.query("SELECT count(*) FROM e_households WHERE sole IS"
+                           " NOT NULL"), [(1,)],
+                   "a household added after the upgrade: its sole fact")
+        T.check_eq(n.query("SELECT count(*) FROM w")[0][0], facts + 1,
+                   "the edit's fact in w, the new row's not")
         w = Web(n)
         try:
             a = Client(w)
@@ -616,6 +638,46 @@ def upgraded_search(work, old):
                            "found by %s after the upgrade" % q)
         finally:
             w.stop()
+
+
+def without_sole(db):
+    """Turn the database @db of this build into the shape of format 18:
+    each entity row's sole fact put into w as format 18 kept it (the
+    written columns' values as a msgpack array in the order of their
+    bits, by (since, wire name): proto/storage.md), the columns sole and
+    sole_bits dropped. The number of facts put."""
+    import msgpack
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "..", "proto", "vectors",
+                           "schema.json")) as f:
+        schema = json.load(f)
+    put = 0
+    for t in schema["tables"]:
+        if t["kind"] != "entity":
+            continue
+        cols = sorted(t["columns"], key=lambda c: (c["since"], c["name"]))
+        table = "e_" + t["name"]
+        names = ", ".join('"%s"' % c["name"] for c in cols)
+        for row in db.execute('SELECT id, sole, sole_bits, %s FROM "%s"'
+                              ' WHERE sole IS NOT NULL' % (names, table)
+                              ).fetchall():
+            rid, sole, bits, vals = row[0], row[1], row[2], row[3:]
+            out = []
+            for bit, c in enumerate(cols):
+                if bits & (1 << bit):
+                    v = vals[bit]
+                    if v is not None and c["type"] == "bool":
+                        v = bool(v)
+                    out.append(v)
+            val = msgpack.packb(out, use_bin_type=True)
+            db.execute("INSERT INTO w(tbl, row, a, n, clock, wrote, heads,"
+                       " val) SELECT (SELECT k FROM names WHERE name = ?),"
+                       " ?, author, n, clock, ?, ?, ? FROM log WHERE n = ?",
+                       (t["name"], rid, bits, bits, val, sole))
+            put += 1
+        db.execute('ALTER TABLE "%s" DROP COLUMN sole' % table)
+        db.execute('ALTER TABLE "%s" DROP COLUMN sole_bits' % table)
+    return put
 
 
 def older(db, old):

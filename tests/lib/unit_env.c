@@ -177,6 +177,20 @@ int64_t unit_sql_int(hz_node *n, const char *sql)
     return v;
 }
 
+size_t unit_history_len(hz_node *n, const char *table, const char *id)
+{
+    char *json = NULL;
+    struct hz_err err = {0};
+    if (hz_node_history(n, table, id, &json, &err) != 0)
+        fail_msg("history of %s %s: %s", table, id, err.msg);
+    json_t *h = json_loads(json, 0, NULL);
+    hz_free_string(json);
+    assert_non_null(h);
+    size_t len = json_array_size(h);
+    json_decref(h);
+    return len;
+}
+
 /* One format-4 evsrc row from a format-5 one (tbl, row, eid, bytes). */
 static void format_4_source(hz_node *n, sqlite3_stmt *st, sqlite3_stmt *ins)
 {
@@ -256,8 +270,81 @@ static void format_5_writes(hz_node *n, sqlite3_stmt *st, sqlite3_stmt *ins)
     msgpack_unpacked_destroy(&u);
 }
 
+void unit_format_18(hz_node *n)
+{
+    sqlite3 *db = n->db.conn;
+    assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_stmt *ins = NULL;
+    assert_int_equal(
+        sqlite3_prepare_v2(db,
+                           "INSERT INTO w(tbl, row, a, n, clock, wrote, heads,"
+                           " val) SELECT (SELECT k FROM names WHERE name = ?1),"
+                           " ?2, author, n, clock, ?3, ?3, ?4 FROM log"
+                           " WHERE n = ?5",
+                           -1, &ins, NULL),
+        SQLITE_OK);
+    struct enc e;
+    enc_init(&e);
+    for (size_t i = 0; i < n->schema->n_tables; i++) {
+        const struct table_def *t = &n->schema->tables[i];
+        if (t->kind != TABLE_ENTITY)
+            continue;
+        char sql[1024];
+        query_select_sql(t, sql, sizeof sql - 64);
+        /* id, deleted, the columns, then sole and sole_bits */
+        char *from = strstr(sql, " FROM ");
+        assert_non_null(from);
+        char tail[128];
+        snprintf(tail, sizeof tail, "%s", from);
+        snprintf(from, sizeof sql - (size_t)(from - sql),
+                 ", sole, sole_bits%s WHERE sole IS NOT NULL", tail);
+        sqlite3_stmt *st = NULL;
+        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+        int at = (int)t->n_cols + 2;
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            uint64_t bits = (uint64_t)sqlite3_column_int64(st, at + 1);
+            enc_reset(&e);
+            enc_array(&e, (size_t)__builtin_popcountll(bits));
+            for (uint64_t m = bits; m != 0; m &= m - 1)
+                for (size_t c = 0; c < t->n_cols; c++) {
+                    if (fields_col_bit(t, c) != (unsigned)__builtin_ctzll(m))
+                        continue;
+                    struct value v;
+                    assert_int_equal(
+                        db_column_value(&t->cols[c], st, (int)c + 2, &v), 0);
+                    enc_value(&e, &v);
+                }
+            assert_int_equal(enc_done(&e), 0);
+            sqlite3_bind_text(ins, 1, t->name, -1, SQLITE_STATIC);
+            sqlite3_bind_blob(ins, 2, sqlite3_column_blob(st, 0), HZ_ROW_LEN,
+                              SQLITE_TRANSIENT);
+            sqlite3_bind_int64(ins, 3, (int64_t)bits);
+            sqlite3_bind_blob(ins, 4, enc_data(&e), (int)enc_len(&e),
+                              SQLITE_TRANSIENT);
+            sqlite3_bind_int64(ins, 5, sqlite3_column_int64(st, at));
+            assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
+            assert_int_equal(sqlite3_changes(db), 1);
+            sqlite3_reset(ins);
+        }
+        sqlite3_finalize(st);
+        char name[96];
+        db_table_name(t, name, sizeof name);
+        snprintf(sql, sizeof sql,
+                 "ALTER TABLE %s DROP COLUMN sole;"
+                 " ALTER TABLE %s DROP COLUMN sole_bits;",
+                 name, name);
+        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    }
+    enc_close(&e);
+    sqlite3_finalize(ins);
+    assert_int_equal(
+        sqlite3_exec(db, "PRAGMA user_version=18; COMMIT;", NULL, NULL, NULL),
+        SQLITE_OK);
+}
+
 void unit_format_10_log(hz_node *n)
 {
+    unit_format_18(n);
     assert_int_equal(
         sqlite3_exec(
             n->db.conn,

@@ -98,9 +98,16 @@ void unit_assert_same_state(hz_node *a, hz_node *b);
 
 /* A scalar from one SQL query on the node's database (counts). */
 int64_t unit_sql_int(hz_node *n, const char *sql);
+/* How many entries the history of row @id of @table lists. */
+size_t unit_history_len(hz_node *n, const char *table, const char *id);
 
-/* Turn the log of this build into what builds of database formats 1 to
- * 10 made: each entry's author as its key (a blob); user_version 10. */
+/* Turn the rows of this build into what builds of database format 18 and
+ * older made: each row's sole fact put into w as they kept it, and the
+ * columns sole and sole_bits dropped; user_version 18. */
+void unit_format_18(hz_node *n);
+/* unit_format_18, then turn the log of this build into what builds of
+ * database formats 1 to 10 made: each entry's author as its key (a blob);
+ * user_version 10. */
 void unit_format_10_log(hz_node *n);
 /* unit_format_10_log, then turn the w of this build into what builds of
  * database formats 4 and 5 made: one row per field write, with its column

@@ -1504,7 +1504,10 @@ static int by_chain(const void *a, const void *b)
 static int log_in(hz_node *h, const struct ent *x, struct hz_err *err)
 {
     struct entry d;
+    int64_t author = 0; /* names.k (storage.md, format 11) */
     int rv = entry_decode(&d, x->bytes, x->len, err);
+    if (rv == 0)
+        rv = db_intern_key(&h->db, d.author, &author, err);
     sqlite3_stmt *st;
     if (rv == 0 &&
         sqlite3_prepare_v2(h->db.conn,
@@ -1514,7 +1517,7 @@ static int log_in(hz_node *h, const struct ent *x, struct hz_err *err)
         return hz_err_set(err, HZ_EIO, "%s", sqlite3_errmsg(h->db.conn));
     if (rv != 0)
         return rv;
-    sqlite3_bind_blob(st, 1, d.author, HZ_KEY_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 1, author);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)d.seq);
     sqlite3_bind_blob(st, 3, d.id, HZ_HASH_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)d.clock);

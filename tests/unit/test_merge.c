@@ -765,6 +765,168 @@ static void state_hash_changes_with_state_and_not_with_local_facts(void **state)
     hz_node_close(b);
 }
 
+/* ---- a row's sole fact (format 19; fields.c, storage.md) */
+
+/* Every fact of @n's w as text, by author key and clock: the same facts
+ * on two nodes give the same text, whatever their places in each log. */
+static char *facts_text(hz_node *n)
+{
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(
+        sqlite3_prepare_v2(
+            n->db.conn,
+            "SELECT coalesce(group_concat(x, ';'), '') FROM (SELECT"
+            " hex(au.name) || ',' || w.clock || ',' || w.wrote || ',' ||"
+            " w.heads || ',' || hex(w.val) AS x FROM w JOIN names AS au"
+            " ON au.k = w.a ORDER BY x)",
+            -1, &st, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    char *text = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    assert_non_null(text);
+    return text;
+}
+
+static int64_t n_sole(hz_node *n)
+{
+    return unit_sql_int(
+        n, "SELECT count(*) FROM e_households WHERE sole IS NOT NULL");
+}
+
+/* A row written by one entry keeps that fact in the row, not in w; a
+ * second write or a tombstone moves it into w first, as the fact it
+ * would have been, and every rule reads it as before: it is named as a
+ * head, it is in the row's history, it comes back when a write that
+ * superseded it is taken back, and the row goes when it goes. */
+static void a_row_written_once_keeps_its_fact_until_a_second_write(void **state)
+{
+    (void)state;
+    static const uint8_t r[HZ_ROW_LEN] = {0x50, 0x1e};
+    char hex[HZ_ROW_HEX_LEN + 1];
+    hex_encode(r, HZ_ROW_LEN, hex);
+    struct unit_author A, B;
+    unit_author_init(&A, 0x5a);
+    unit_author_init(&B, 0x5b);
+    struct unit_entries es = {0}, fork = {0};
+    struct enc body;
+    enc_init(&body);
+    uint8_t ea[HZ_HASH_LEN];
+    const char *both[] = {"members", "village"};
+    struct value va[] = {{.type = VALUE_INT, .i = 3}, V_STR("测试村甲")};
+    const uint8_t *none[] = {NULL, NULL};
+    unit_body_set_fields(&body, r, 2, both, va, none, 0);
+    unit_author_next(&A, (UNIT_T0_MS + 1000) << 16, &body, &es, ea);
+    /* B changes the members, having seen A's write */
+    const char *members[] = {"members"};
+    struct value vb[] = {{.type = VALUE_INT, .i = 4}};
+    const uint8_t *named[] = {ea};
+    unit_body_set_fields(&body, r, 1, members, vb, named, 0);
+    unit_author_next(&B, (UNIT_T0_MS + 2000) << 16, &body, &es, NULL);
+    /* and evidence that B forked at that seq: its writes go */
+    B.seq = 0;
+    struct value vf[] = {{.type = VALUE_INT, .i = 9}};
+    unit_body_set_fields(&body, r, 1, members, vf, none, 0);
+    unit_author_next(&B, (UNIT_T0_MS + 3000) << 16, &body, &fork, NULL);
+
+    struct unit_env e1, e2, e3, e4;
+    unit_env_init(&e1, 1, UNIT_T0_MS + 10000);
+    unit_env_init(&e2, 2, UNIT_T0_MS + 10000);
+    unit_env_init(&e3, 3, UNIT_T0_MS + 10000);
+    unit_env_init(&e4, 4, UNIT_T0_MS + 10000);
+    hz_node *n1 = unit_node_memory(0xc1, &e1);
+    hz_node *n2 = unit_node_memory(0xc2, &e2);
+    hz_node *n3 = unit_node_memory(0xc3, &e3);
+    hz_node *n4 = unit_node_memory(0xc4, &e4);
+
+    /* Written once: the fact is the row's, w holds none. */
+    assert_int_equal(unit_deliver_range(n1, &es, 0, 1, NULL), 0);
+    assert_int_equal(unit_sql_int(n1, "SELECT count(*) FROM w"), 0);
+    assert_int_equal(n_sole(n1), 1);
+    assert_int_equal(unit_sql_int(n1, "SELECT sole FROM e_households"),
+                     unit_sql_int(n1, "SELECT max(n) FROM log"));
+    assert_int_equal(unit_history_len(n1, "households", hex), 1);
+    char h1[2 * HZ_HASH_LEN + 1];
+    unit_state_hash(n1, h1);
+
+    /* A second write moves it into w: B's names A's as superseded. */
+    assert_int_equal(unit_deliver_range(n1, &es, 1, 1, NULL), 0);
+    assert_int_equal(unit_sql_int(n1, "SELECT count(*) FROM w"), 2);
+    assert_int_equal(n_sole(n1), 0);
+    unit_assert_field(n1, "households", hex, "members", "4");
+    unit_assert_field(n1, "households", hex, "village", "\"测试村甲\"");
+    assert_int_equal(n_conflicts(n1), 0);
+    assert_int_equal(unit_history_len(n1, "households", hex), 2);
+
+    /* The other order: B's write first, its row's sole fact, then A's.
+     * The facts are the same, byte for byte. */
+    assert_int_equal(unit_deliver_range(n2, &es, 1, 1, NULL), 0);
+    assert_int_equal(n_sole(n2), 1);
+    assert_int_equal(unit_sql_int(n2, "SELECT count(*) FROM w"), 0);
+    assert_int_equal(unit_deliver_range(n2, &es, 0, 1, NULL), 0);
+    char *f1 = facts_text(n1), *f2 = facts_text(n2);
+    assert_true(strlen(f1) > 0);
+    assert_string_equal(f1, f2);
+    free(f1);
+    free(f2);
+    unit_assert_same_state(n1, n2);
+
+    /* B's write taken back: A's values come back from the fact moved
+     * out of its row, as on a node that only ever had A's write. */
+    struct hz_ingest_stats st = {0};
+    assert_int_equal(unit_deliver(n1, &fork, &st), 0);
+    assert_int_equal(st.forks, 1);
+    unit_assert_field(n1, "households", hex, "members", "3");
+    char h1b[2 * HZ_HASH_LEN + 1];
+    unit_state_hash(n1, h1b);
+    assert_string_equal(h1, h1b);
+    assert_int_equal(unit_history_len(n1, "households", hex), 1);
+
+    /* B's write alone, then taken back: the row goes with its sole fact. */
+    assert_int_equal(unit_deliver_range(n3, &es, 1, 1, NULL), 0);
+    assert_int_equal(unit_sql_int(n3, "SELECT count(*) FROM e_households"), 1);
+    assert_int_equal(unit_deliver(n3, &fork, &st), 0);
+    assert_int_equal(unit_sql_int(n3, "SELECT count(*) FROM e_households"), 0);
+    assert_int_equal(unit_sql_int(n3, "SELECT count(*) FROM w"), 0);
+    /* and A's write after it: a row written once again */
+    assert_int_equal(unit_deliver_range(n3, &es, 0, 1, NULL), 0);
+    assert_int_equal(n_sole(n3), 1);
+    unit_assert_same_state(n1, n3);
+
+    /* A local edit of a row written once names its writer (else two
+     * heads, a conflict); a tombstone moves the fact into w, and an
+     * edit the tombstone had not seen is listed against it. */
+    assert_int_equal(unit_deliver_range(n4, &es, 0, 1, NULL), 0);
+    assert_int_equal(unit_put(n4, "households", hex,
+                              UNIT_FIELDS({"village", "测试村乙"}), NULL, NULL),
+                     0);
+    assert_int_equal(n_conflicts(n4), 0);
+    unit_assert_field(n4, "households", hex, "village", "\"测试村乙\"");
+    assert_int_equal(unit_sql_int(n4, "SELECT count(*) FROM w"), 2);
+    hz_node *n5 = unit_node_memory(0xc5, &e4);
+    assert_int_equal(unit_deliver_range(n5, &es, 0, 1, NULL), 0);
+    assert_int_equal(unit_del(n5, "households", hex), 0);
+    assert_int_equal(n_sole(n5), 0);
+    assert_int_equal(unit_sql_int(n5, "SELECT count(*) FROM w"), 1);
+    assert_int_equal(unit_deliver_range(n5, &es, 1, 1, NULL), 0);
+    json_t *c = unit_conflicts(n5);
+    assert_int_equal(json_array_size(c), 1);
+    json_t *x = json_array_get(c, 0);
+    assert_string_equal(json_string_value(json_object_get(x, "kind")),
+                        "delete_vs_edit");
+    assert_string_equal(json_string_value(json_object_get(x, "column")),
+                        "members");
+    json_decref(c);
+
+    for (hz_node **n = (hz_node *[]){n1, n2, n3, n4, n5, NULL}; *n; n++)
+        hz_node_close(*n);
+    enc_close(&body);
+    unit_entries_free(&es);
+    unit_entries_free(&fork);
+    unit_author_close(&A);
+    unit_author_close(&B);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -783,6 +945,8 @@ int main(void)
         cmocka_unit_test(entries_applied_again_change_nothing),
         cmocka_unit_test(
             state_hash_changes_with_state_and_not_with_local_facts),
+        cmocka_unit_test(
+            a_row_written_once_keeps_its_fact_until_a_second_write),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

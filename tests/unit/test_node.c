@@ -879,6 +879,7 @@ static void a_format_16_node_searches_once_opened_for_writing(void **state)
                  UNIT_FIELDS({"name", "测试孙六"}, {"phone", "13912345678"}),
                  NULL, NULL),
         0);
+    unit_format_18(n);
     assert_int_equal(
         sqlite3_exec(n->db.conn,
                      "DROP TABLE sxv_p; DROP TABLE sxv_h; DROP TABLE sx_p;"
@@ -921,6 +922,86 @@ static void a_format_16_node_searches_once_opened_for_writing(void **state)
     free(tmp);
 }
 
+/* A node of database format 18 kept every fact in w: read-only it is read
+ * as it is; opened for writing, its entity rows gain sole and sole_bits
+ * (format 19), its facts stay in w, and the merge goes on from them: an
+ * edit of a row it held names that row's writer, a row written after the
+ * upgrade keeps its sole fact (proto/storage.md, "Upgrades"). */
+static void a_format_18_node_keeps_its_facts_and_gains_sole_facts(void **state)
+{
+    (void)state;
+    char *tmp = unit_tmpdir();
+    char *dir = unit_path(tmp, "node");
+    struct unit_env e;
+    unit_env_init(&e, 1, UNIT_T0_MS);
+    struct hz_node_opts opts = opts_for(&e);
+    hz_node *n = NULL;
+    assert_int_equal(hz_node_create(dir, "测试节点", &opts, &n, NULL), 0);
+    char h1[HZ_ROW_HEX_LEN + 1], h2[HZ_ROW_HEX_LEN + 1];
+    assert_int_equal(
+        unit_put(n, "households", NULL,
+                 UNIT_FIELDS({"village", "测试村甲"}, {"members", "2"}), h1,
+                 NULL),
+        0);
+    assert_int_equal(unit_put(n, "households", NULL,
+                              UNIT_FIELDS({"village", "测试村乙"}), h2, NULL),
+                     0);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM w"), 0);
+    char before[2 * HZ_HASH_LEN + 1], after[2 * HZ_HASH_LEN + 1];
+    unit_state_hash(n, before);
+    unit_format_18(n);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM w"), 2);
+    hz_node_close(n);
+
+    struct hz_node_opts ro = opts;
+    ro.flags = HZ_OPEN_READONLY;
+    assert_int_equal(hz_node_open(dir, &ro, &n, NULL), 0);
+    assert_int_equal(unit_sql_int(n, "PRAGMA user_version"), 18);
+    assert_int_equal(unit_history_len(n, "households", h1), 1);
+    unit_state_hash(n, after);
+    assert_string_equal(before, after);
+    hz_node_close(n);
+
+    assert_int_equal(hz_node_open(dir, &opts, &n, NULL), 0);
+    assert_int_equal(unit_sql_int(n, "PRAGMA user_version"), HZ_DB_FORMAT);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM"
+                                     " pragma_table_info('e_households')"
+                                     " WHERE name IN ('sole', 'sole_bits')"),
+                     2);
+    assert_int_equal(
+        unit_sql_int(n, "SELECT count(*) FROM e_households WHERE sole IS NULL"),
+        2);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM w"), 2);
+    unit_state_hash(n, after);
+    assert_string_equal(before, after);
+    assert_int_equal(unit_history_len(n, "households", h1), 1);
+    /* an edit of a row held before names its writer: no conflict */
+    assert_int_equal(unit_put(n, "households", h1,
+                              UNIT_FIELDS({"members", "3"}), NULL, NULL),
+                     0);
+    unit_assert_field(n, "households", h1, "members", "3");
+    unit_assert_field(n, "households", h1, "village", "\"测试村甲\"");
+    json_t *c = unit_conflicts(n);
+    assert_int_equal(json_array_size(c), 0);
+    json_decref(c);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM w"), 3);
+    assert_int_equal(unit_history_len(n, "households", h1), 2);
+    /* a row written after the upgrade keeps its sole fact */
+    assert_int_equal(unit_put(n, "households", NULL,
+                              UNIT_FIELDS({"village", "测试村丙"}), NULL, NULL),
+                     0);
+    assert_int_equal(unit_sql_int(n, "SELECT count(*) FROM w"), 3);
+    assert_int_equal(
+        unit_sql_int(
+            n, "SELECT count(*) FROM e_households WHERE sole IS NOT NULL"),
+        1);
+    assert_int_equal(hz_node_log_verify(n, NULL, NULL), 0);
+    hz_node_close(n);
+    unit_rmtree(tmp);
+    free(dir);
+    free(tmp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -939,6 +1020,7 @@ int main(void)
             a_format_4_database_gets_its_event_sources_as_integers),
         cmocka_unit_test(a_format_3_database_gets_its_event_sources_too),
         cmocka_unit_test(a_format_16_node_searches_once_opened_for_writing),
+        cmocka_unit_test(a_format_18_node_keeps_its_facts_and_gains_sole_facts),
         cmocka_unit_test(open_never_creates_a_node),
         cmocka_unit_test(open_refuses_a_newer_database_or_a_foreign_key),
         cmocka_unit_test(two_handles_on_one_node_write_one_chain),

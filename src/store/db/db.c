@@ -678,6 +678,10 @@ void db_table_bare(const struct table_def *t, char *out, size_t len)
 
 /* The change column of every entity row (format 15). */
 #define ROW_CHG_COL "chg INTEGER NOT NULL DEFAULT 0"
+/* An entity row's sole fact (format 19; state/fields.c): the log.n of
+ * the one entry that wrote the row, and the columns it wrote, while no
+ * other fact or tombstone mentions it; NULL otherwise (its facts in w). */
+#define ROW_SOLE_COLS "sole INTEGER, sole_bits INTEGER"
 
 static const char *sql_type(enum col_type t)
 {
@@ -732,6 +736,7 @@ static int setup_table(struct db *d, const struct table_def *t,
                  t->kind == TABLE_ENTITY
                      ? "n INTEGER PRIMARY KEY, id BLOB NOT NULL UNIQUE,"
                        " deleted INTEGER NOT NULL DEFAULT 0, " ROW_CHG_COL
+                       ", " ROW_SOLE_COLS
                      : "id BLOB PRIMARY KEY, eid BLOB NOT NULL");
     for (size_t c = 0; c < t->n_cols; c++)
         len += snprintf(sql + len, sizeof sql - (size_t)len, ", \"%s\" %s",
@@ -761,6 +766,17 @@ static int setup_table(struct db *d, const struct table_def *t,
     if (rv == 0 && !has_chg) {
         snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN " ROW_CHG_COL,
                  name);
+        rv = db_exec(d, sql, err);
+    }
+    /* Format 19: a row of an older node has its facts in w. */
+    bool has_sole = true;
+    if (rv == 0 && exists && t->kind == TABLE_ENTITY)
+        rv = has_column(d, bare, "sole", &has_sole, err);
+    if (rv == 0 && !has_sole) {
+        snprintf(sql, sizeof sql,
+                 "ALTER TABLE %s ADD COLUMN sole INTEGER;"
+                 " ALTER TABLE %s ADD COLUMN sole_bits INTEGER",
+                 name, name);
         rv = db_exec(d, sql, err);
     }
     /* Derived views join events on the rows they name (reverses, closes,

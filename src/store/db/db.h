@@ -47,9 +47,11 @@
  * events' id columns only where not NULL, sx with the first gram of a
  * name marked (no key of its first character); 17: the search index in
  * FTS5 (sx_p, sx_h, a row's keys one document); 18: no index of the facts
- * (w_n) or of the event sources (evsrc_n) by entry. An older database is
- * brought up to date when it is opened for writing (node/node.c). */
-#define HZ_DB_FORMAT 18
+ * (w_n) or of the event sources (evsrc_n) by entry; 19: an entity row
+ * written by one entry keeps that fact itself (sole, sole_bits), not in
+ * w. An older database is brought up to date when it is opened for
+ * writing (node/node.c). */
+#define HZ_DB_FORMAT 19
 
 /* The columns of pending and forks (format 7), for db.c's schema and the
  * upgrades in log/log.c. */

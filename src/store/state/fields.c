@@ -17,7 +17,19 @@
  *     superseded (sup), or a later write by the same author to the same
  *     field exists;
  *   - a field's value is the head with the highest (clock, author);
- *   - a row with any applied tombstone is deleted and shows no values. */
+ *   - a row with any applied tombstone is deleted and shows no values.
+ *
+ * A row that one entry alone has written (most rows: a household
+ * registered, a person added, a whole import) keeps that fact in its own
+ * columns, sole and sole_bits, instead of in w (format 19): its values
+ * are the row's, its author and clock the log's, and every column it
+ * wrote is a head, since nothing else mentions the row. That is a w row
+ * and its w_heads entry fewer for every row written once. The fact moves
+ * into w (spill) before a second write or a tombstone touches the row,
+ * so that everything that reads w for a row with more than one fact
+ * finds them all; what reads a row's facts without writing (its writers,
+ * the heads a local write names, an undo) asks the row too. Invariant: a
+ * row with a sole fact has no fact in w and no tombstone. */
 #include "render.h"
 #include "state.h"
 
@@ -77,12 +89,31 @@ static int source_tomb(void *data, sqlite3_stmt *st, struct hz_err *err)
     return rv != 0 ? rv : s->fn(s->data, at, err);
 }
 
+/* The row's sole fact, or at 0 (also on a node older than format 19,
+ * opened read-only, whose facts are all in w). */
+static int sole_of(struct hz_node *n, const struct table_def *t,
+                   const uint8_t *row, struct row_sole *sole,
+                   struct hz_err *err)
+{
+    sole->at = 0;
+    sole->bits = 0;
+    bool exists, deleted;
+    return n->db.format < 19
+               ? 0
+               : rows_state_sole(n, t, row, &exists, &deleted, sole, err);
+}
+
 int fields_sources(struct hz_node *n, const struct table_def *t,
                    const uint8_t *row, state_source_fn fn, void *data,
                    struct hz_err *err)
 {
     struct sources s = {n, fn, data};
-    int rv = db_each(&n->db, "SELECT n FROM w WHERE " ROW_IS,
+    struct row_sole sole;
+    int rv = sole_of(n, t, row, &sole, err);
+    if (rv == 0 && sole.at != 0)
+        rv = fn(data, sole.at, err);
+    if (rv == 0)
+        rv = db_each(&n->db, "SELECT n FROM w WHERE " ROW_IS,
                      DB_ARGS(ROW_KEY(t, row)), source_at, &s, err);
     if (rv == 0)
         rv = db_each(&n->db, "SELECT eid FROM tomb WHERE tbl = ?1 AND row = ?2",
@@ -192,6 +223,55 @@ static int put_fact(struct hz_node *n, const struct writer *by, uint64_t heads,
                           DB_INT(by->mask), DB_INT(heads),
                           DB_BLOB(enc_data(&n->scratch), enc_len(&n->scratch))),
                   err);
+}
+
+/* The row's sole fact @sole into w, with the row's values of the columns
+ * it wrote (the row holds exactly its values: nothing else has written
+ * it), its author and clock from the log, every column a head. */
+static int spill(struct hz_node *n, const struct table_def *t,
+                 const uint8_t *row, const struct row_sole *sole,
+                 struct hz_err *err)
+{
+    size_t col_at[64] = {0};
+    for (size_t c = 0; c < t->n_cols; c++)
+        col_at[fields_col_bit(t, c)] = c;
+    if ((sole->bits & ~all_cols(t)) != 0)
+        return hz_err_set(err, HZ_ECORRUPT, "%s row's sole fact", t->name);
+    sqlite3_stmt *st;
+    int rv = rows_read(n, t, row, &st, err);
+    if (rv != 1)
+        return rv == 0 ? hz_err_set(err, HZ_ECORRUPT, "%s row", t->name) : rv;
+    enc_reset(&n->scratch);
+    enc_array(&n->scratch, (size_t)__builtin_popcountll(sole->bits));
+    for (uint64_t m = sole->bits; rv == 1 && m != 0; m &= m - 1) {
+        size_t c = col_at[__builtin_ctzll(m)];
+        struct value v;
+        if (db_column_value(&t->cols[c], st, (int)c + 2, &v) != 0)
+            rv = hz_err_set(err, HZ_ECORRUPT, "%s row", t->name);
+        else
+            enc_value(&n->scratch, &v); /* before the reset: v borrows */
+    }
+    sqlite3_reset(st);
+    if (rv != 1)
+        return rv;
+    int64_t tbl = 0;
+    rv = enc_done(&n->scratch);
+    if (rv == 0)
+        rv = rows_table_k(n, t, &tbl, err);
+    if (rv == 0)
+        rv = db_run(
+            &n->db,
+            "INSERT INTO w(tbl, row, a, n, clock, wrote, heads, val)"
+            " SELECT ?1, ?2, author, n, clock, ?4, ?4, ?5 FROM log"
+            " WHERE n = ?3",
+            DB_ARGS(DB_INT(tbl), DB_ROW(row), DB_INT(sole->at),
+                    DB_INT(sole->bits),
+                    DB_BLOB(enc_data(&n->scratch), enc_len(&n->scratch))),
+            err);
+    if (rv == 0 && db_changes(&n->db) != 1)
+        rv = hz_err_set(err, HZ_ECORRUPT, "%s row's sole fact not in the log",
+                        t->name);
+    return rv != 0 ? rv : rows_sole_clear(n, t, row, err);
 }
 
 /* Whether a row has an applied tombstone, as the caller found it. */
@@ -502,22 +582,27 @@ static int row_facts(struct hz_node *n, const struct table_def *t,
                      const uint8_t *row, bool *writes, bool *tombs,
                      struct hz_err *err)
 {
-    int64_t v;
+    int64_t v = 0;
+    struct row_sole sole;
     int rv = db_int(&n->db,
                     "SELECT EXISTS (SELECT 1 FROM w WHERE " ROW_IS ")"
                     " | (EXISTS (SELECT 1 FROM tomb WHERE"
                     " tbl = ?1 AND row = ?2) << 1)",
                     DB_ARGS(ROW_KEY(t, row)), &v, NULL, err);
-    *writes = (v & 1) != 0;
+    if (rv == 0)
+        rv = sole_of(n, t, row, &sole, err);
+    /* a sole fact is the row's only mention */
+    HZ_ASSERT(rv != 0 || sole.at == 0 || v == 0);
+    *writes = (v & 1) != 0 || (rv == 0 && sole.at != 0);
     *tombs = (v & 2) != 0;
     return rv;
 }
 
 /* The first write to a row no applied fact mentions yet: every column it
- * writes is a head, and the row is written once with all its values (the
- * common case of an import). Such a row has no supersede edges either:
- * only applied writes of the row add them, and taking a write back
- * removes its edges. */
+ * writes is a head, and the row is written once with all its values and
+ * its sole fact (the common case of an import). Such a row has no
+ * supersede edges either: only applied writes of the row add them, and
+ * taking a write back removes its edges. */
 static int new_row(struct hz_node *n, const struct writer *by,
                    struct hz_err *err)
 {
@@ -534,9 +619,8 @@ static int new_row(struct hz_node *n, const struct writer *by,
             rv = put_sup(n, t, o->row, &t->cols[f->col], f->heads[h], by->e->id,
                          err);
     }
-    if (rv == 0)
-        rv = put_fact(n, by, by->mask, err);
-    return rv != 0 ? rv : rows_insert_entity(n, t, o->row, vals, err);
+    struct row_sole sole = {by->at, by->mask};
+    return rv != 0 ? rv : rows_insert_entity(n, t, o->row, &sole, vals, err);
 }
 
 int fields_set(struct hz_node *n, const struct entry *e, int64_t at,
@@ -552,9 +636,11 @@ int fields_set(struct hz_node *n, const struct entry *e, int64_t at,
      * tombstone does: one lookup of the row answers what row_facts asks
      * of w and tomb (three b-tree descents; 8 % of an import). */
     bool exists, deleted;
+    struct row_sole sole;
     int rv = db_intern_key(&n->db, e->author, &by.a, err);
     if (rv == 0)
-        rv = rows_state(n, o->table, o->row, &exists, &deleted, err);
+        rv =
+            rows_state_sole(n, o->table, o->row, &exists, &deleted, &sole, err);
 #ifdef HZ_DEBUG_CHECKS
     bool writes, tombs;
     if (rv == 0)
@@ -563,6 +649,8 @@ int fields_set(struct hz_node *n, const struct entry *e, int64_t at,
 #endif
     if (rv == 0 && !exists)
         return new_row(n, &by, err);
+    if (rv == 0 && sole.at != 0)
+        rv = spill(n, o->table, o->row, &sole, err);
     return rv != 0 ? rv
                    : write_fields(n, &by, flags,
                                   deleted ? ROW_DELETED : ROW_LIVE, err);
@@ -572,11 +660,19 @@ int fields_tomb(struct hz_node *n, const struct entry *e, const struct op *o,
                 struct hz_err *err)
 {
     HZ_ASSERT(o->kind == OP_DEL);
-    int rv = db_run(
-        &n->db,
-        "INSERT OR IGNORE INTO tomb(tbl, row, eid)"
-        " VALUES(?1, ?2, ?3)",
-        DB_ARGS(DB_TEXT(o->table->name), DB_ROW(o->row), DB_HASH(e->id)), err);
+    bool exists, deleted;
+    struct row_sole sole;
+    int rv =
+        rows_state_sole(n, o->table, o->row, &exists, &deleted, &sole, err);
+    if (rv == 0 && sole.at != 0)
+        rv = spill(n, o->table, o->row, &sole, err);
+    if (rv == 0)
+        rv = db_run(
+            &n->db,
+            "INSERT OR IGNORE INTO tomb(tbl, row, eid)"
+            " VALUES(?1, ?2, ?3)",
+            DB_ARGS(DB_TEXT(o->table->name), DB_ROW(o->row), DB_HASH(e->id)),
+            err);
     for (size_t i = 0; rv == 0 && i < o->n_seen; i++)
         rv = db_run(&n->db,
                     "INSERT OR IGNORE INTO tomb_seen(tbl, row, eid, seen)"
@@ -602,6 +698,7 @@ struct key {
     uint64_t bits; /* its columns whose head flag may change */
     int64_t at;    /* its entry's place in the log; 0: not held */
     uint8_t eid[HZ_HASH_LEN];
+    bool sole; /* the row's sole fact, not in w */
 };
 
 struct keys {
@@ -755,13 +852,21 @@ static int entry_facts(struct hz_node *n, const struct body *b, int64_t at,
         const struct op *o = &b->ops[i];
         if (o->kind != OP_SET)
             continue;
+        struct row_sole sole;
         int64_t wrote = 0;
         bool found = false;
-        rv = db_int(&n->db,
-                    "SELECT wrote FROM w WHERE " ROW_IS " AND a = ?3"
-                    " AND n = ?4",
-                    DB_ARGS(ROW_KEY(o->table, o->row), DB_INT(a), DB_INT(at)),
-                    &wrote, &found, err);
+        rv = sole_of(n, o->table, o->row, &sole, err);
+        if (rv == 0 && sole.at == 0)
+            rv = db_int(
+                &n->db,
+                "SELECT wrote FROM w WHERE " ROW_IS " AND a = ?3"
+                " AND n = ?4",
+                DB_ARGS(ROW_KEY(o->table, o->row), DB_INT(a), DB_INT(at)),
+                &wrote, &found, err);
+        else if (rv == 0 && sole.at == at) {
+            wrote = (int64_t)sole.bits;
+            found = true;
+        }
         if (rv != 0 || !found)
             continue;
         struct key *x = key_add(facts, err);
@@ -771,6 +876,7 @@ static int entry_facts(struct hz_node *n, const struct body *b, int64_t at,
         memcpy(x->row, o->row, HZ_ROW_LEN);
         x->a = a;
         x->bits = (uint64_t)wrote;
+        x->sole = sole.at != 0;
     }
     return rv;
 }
@@ -788,11 +894,14 @@ int fields_undo(struct hz_node *n, const uint8_t *eid, int64_t at, int64_t a,
     if (rv == 0)
         rv = undo_candidates(n, eid, at, &facts, &cands, err);
     for (size_t i = 0; rv == 0 && i < facts.count; i++)
-        rv = db_run(&n->db,
-                    "DELETE FROM w WHERE " ROW_IS " AND a = ?3 AND n = ?4",
-                    DB_ARGS(ROW_KEY(facts.v[i].t, facts.v[i].row), DB_INT(a),
-                            DB_INT(at)),
-                    err);
+        rv =
+            facts.v[i].sole
+                ? rows_sole_clear(n, facts.v[i].t, facts.v[i].row, err)
+                : db_run(&n->db,
+                         "DELETE FROM w WHERE " ROW_IS " AND a = ?3 AND n = ?4",
+                         DB_ARGS(ROW_KEY(facts.v[i].t, facts.v[i].row),
+                                 DB_INT(a), DB_INT(at)),
+                         err);
     static const char *const drop[] = {
         "DELETE FROM sup WHERE by = ?1",
         "DELETE FROM tomb WHERE eid = ?1",
@@ -845,13 +954,24 @@ int fields_heads(struct hz_node *n, const struct table_def *t,
         HZ_ASSERT(c >= 0);
         bits = fields_col_mask(t, (size_t)c);
     }
+    struct row_sole sole;
+    int rv = sole_of(n, t, row, &sole, err);
+    if (rv != 0 || sole.at != 0) {
+        if (rv != 0 || (sole.bits & bits) == 0)
+            return rv;
+        if (max == 0)
+            return hz_err_set(err, HZ_ETOOBIG, "more than %zu heads", max);
+        rv = log_id_of(n, sole.at, out[0], err);
+        *count = rv == 0 ? 1 : 0;
+        return rv;
+    }
     struct heads h = {calloc(max > 0 ? max : 1, sizeof(int64_t)), max, 0};
     if (h.at == NULL)
         return hz_err_set(err, HZ_ENOMEM, "heads");
-    int rv = db_each(&n->db,
-                     "SELECT n FROM w INDEXED BY w_heads WHERE " ROW_IS
-                     " AND heads <> 0 AND heads & ?3 <> 0",
-                     DB_ARGS(ROW_KEY(t, row), DB_INT(bits)), add_head, &h, err);
+    rv = db_each(&n->db,
+                 "SELECT n FROM w INDEXED BY w_heads WHERE " ROW_IS
+                 " AND heads <> 0 AND heads & ?3 <> 0",
+                 DB_ARGS(ROW_KEY(t, row), DB_INT(bits)), add_head, &h, err);
     for (size_t i = 0; rv == 0 && i < h.count; i++)
         rv = log_id_of(n, h.at[i], out[i], err);
     free(h.at);

@@ -59,20 +59,10 @@ int hz_node_get(hz_node *n, const char *table, const char *id, char **json,
     if (hex_decode(id, row, HZ_ROW_LEN) != 0)
         return hz_err_set(err, HZ_EINVAL,
                           "row id must be 32 lowercase hex digits");
-    char sql[1024];
-    query_select_sql(t, sql, sizeof sql - 20);
-    strcat(sql, " WHERE id = ?1");
     sqlite3_stmt *st;
-    rv = db_query(&n->db, sql, DB_ARGS(DB_ROW(row)), &st, err);
-    if (rv != 0)
-        return rv;
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(st);
-        return rc == SQLITE_DONE
-                   ? hz_err_set(err, HZ_ENOTFOUND, "%s row", t->name)
-                   : db_err(&n->db, rc, "get", err);
-    }
+    rv = rows_read(n, t, row, &st, err);
+    if (rv != 1)
+        return rv == 0 ? hz_err_set(err, HZ_ENOTFOUND, "%s row", t->name) : rv;
     json_t *o = query_row_json(t, st);
     int deleted = t->kind == TABLE_ENTITY && sqlite3_column_int(st, 1);
     sqlite3_reset(st);

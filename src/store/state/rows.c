@@ -36,8 +36,11 @@ enum row_sql {
     SQL_SET_DELETED,     /* ?2: deleted */
     SQL_SET_DELETED_CHG, /* ?2: deleted, ?3: the number */
     SQL_STATE,
-    SQL_WHOLE,     /* an entity row inserted, or an event row put, whole */
-    SQL_WHOLE_NEW, /* an event row inserted whole unless one is there */
+    SQL_STATE_SOLE, /* format 19 */
+    SQL_SOLE_CLEAR, /* the row's sole fact moved into w (fields.c) */
+    SQL_WHOLE,      /* an entity row inserted, or an event row put, whole */
+    SQL_WHOLE_NEW,  /* an event row inserted whole unless one is there */
+    SQL_READ,       /* the row as query_select_sql reads it */
     SQL_FIXED
 };
 
@@ -93,6 +96,12 @@ static int table_sql_build(const struct table_def *t, struct rows_sql *q,
                                  "SET deleted = ?2, chg = ?3 WHERE id = ?1"},
         [SQL_STATE] = {entity ? "SELECT deleted FROM" : "SELECT 0 FROM",
                        "WHERE id = ?1"},
+        [SQL_STATE_SOLE] = {entity ? "SELECT deleted, sole, sole_bits FROM"
+                                   : "SELECT 0, NULL, NULL FROM",
+                            "WHERE id = ?1"},
+        /* entity tables only, as SQL_SET_DELETED */
+        [SQL_SOLE_CLEAR] = {"UPDATE",
+                            "SET sole = NULL, sole_bits = NULL WHERE id = ?1"},
     };
     for (size_t i = 0; i < SQL_WHOLE; i++) {
         snprintf(sql, sizeof sql, "%s %s %s", around[i][0], name, around[i][1]);
@@ -101,7 +110,8 @@ static int table_sql_build(const struct table_def *t, struct rows_sql *q,
     }
     /* an event row put again gets a new rowid, its new number */
     if (entity)
-        whole_row_sql(t, "INSERT", "chg", "deleted", "0", sql, sizeof sql);
+        whole_row_sql(t, "INSERT", "chg", "deleted, sole, sole_bits", "0, ?, ?",
+                      sql, sizeof sql);
     else
         whole_row_sql(t, "INSERT OR REPLACE", "rowid", "eid", "?", sql,
                       sizeof sql);
@@ -116,6 +126,10 @@ static int table_sql_build(const struct table_def *t, struct rows_sql *q,
         whole_row_sql(t, "INSERT OR IGNORE", "rowid", "eid", "?", sql,
                       sizeof sql);
     if ((q->fixed[SQL_WHOLE_NEW] = sql_dup(sql, err)) == NULL)
+        return HZ_ENOMEM;
+    query_select_sql(t, sql, sizeof sql - 20);
+    strcat(sql, " WHERE id = ?1");
+    if ((q->fixed[SQL_READ] = sql_dup(sql, err)) == NULL)
         return HZ_ENOMEM;
     q->set_col = calloc(t->n_cols, sizeof *q->set_col);
     q->set_col_chg = calloc(t->n_cols, sizeof *q->set_col_chg);
@@ -364,10 +378,12 @@ int rows_set_field(struct hz_node *n, const struct table_def *t,
 }
 
 /* Run @t's statement @which (SQL_WHOLE or SQL_WHOLE_NEW), binding ?1 =
- * row, the number, then (@eid when not NULL) and one value a column. */
+ * row, the number, then @eid (an event row's) or @sole (an entity row's)
+ * and one value a column. */
 static int put_whole(struct hz_node *n, const struct table_def *t,
                      enum row_sql which, const uint8_t *row, const uint8_t *eid,
-                     const struct value *vals, struct hz_err *err)
+                     const struct row_sole *sole, const struct value *vals,
+                     struct hz_err *err)
 {
     HZ_ASSERT(db_in_txn(&n->db));
     HZ_ASSERT(t->n_cols <= HZ_FIELDS_MAX);
@@ -386,6 +402,10 @@ static int put_whole(struct hz_node *n, const struct table_def *t,
     sqlite3_bind_int64(st, at++, num);
     if (eid != NULL)
         sqlite3_bind_blob(st, at++, eid, HZ_HASH_LEN, SQLITE_STATIC);
+    if (sole != NULL) {
+        sqlite3_bind_int64(st, at++, sole->at);
+        sqlite3_bind_int64(st, at++, (int64_t)sole->bits);
+    }
     for (size_t c = 0; c < t->n_cols; c++)
         db_bind_value(st, at++, &vals[c]);
     rv = db_step_done(&n->db, st, err);
@@ -395,11 +415,12 @@ static int put_whole(struct hz_node *n, const struct table_def *t,
 }
 
 int rows_insert_entity(struct hz_node *n, const struct table_def *t,
-                       const uint8_t *row, const struct value *vals,
-                       struct hz_err *err)
+                       const uint8_t *row, const struct row_sole *sole,
+                       const struct value *vals, struct hz_err *err)
 {
     HZ_ASSERT(t->kind == TABLE_ENTITY);
-    int rv = put_whole(n, t, SQL_WHOLE, row, NULL, vals, err);
+    HZ_ASSERT(sole->at > 0);
+    int rv = put_whole(n, t, SQL_WHOLE, row, NULL, sole, vals, err);
     if (rv == 0 && search_indexes(t, NULL))
         rv = search_add_inserted(n, t, row, db_last_rowid(&n->db), vals, err);
     return rv;
@@ -410,7 +431,7 @@ int rows_put_event(struct hz_node *n, const struct table_def *t,
                    const struct value *vals, struct hz_err *err)
 {
     HZ_ASSERT(t->kind == TABLE_EVENT);
-    return put_whole(n, t, SQL_WHOLE, row, eid, vals, err);
+    return put_whole(n, t, SQL_WHOLE, row, eid, NULL, vals, err);
 }
 
 int rows_insert_event(struct hz_node *n, const struct table_def *t,
@@ -418,9 +439,34 @@ int rows_insert_event(struct hz_node *n, const struct table_def *t,
                       const struct value *vals, bool *put, struct hz_err *err)
 {
     HZ_ASSERT(t->kind == TABLE_EVENT);
-    int rv = put_whole(n, t, SQL_WHOLE_NEW, row, eid, vals, err);
+    int rv = put_whole(n, t, SQL_WHOLE_NEW, row, eid, NULL, vals, err);
     *put = rv == 0 && db_changes(&n->db) == 1;
     return rv;
+}
+
+int rows_state_sole(struct hz_node *n, const struct table_def *t,
+                    const uint8_t *row, bool *exists, bool *deleted,
+                    struct row_sole *sole, struct hz_err *err)
+{
+    const struct rows_sql *q;
+    *exists = *deleted = false;
+    sole->at = 0;
+    sole->bits = 0;
+    int rv = table_sql(n, t, &q, err);
+    sqlite3_stmt *st;
+    if (rv == 0)
+        rv = db_first(&n->db, q->fixed[SQL_STATE_SOLE], DB_ARGS(DB_ROW(row)),
+                      &st, exists, err);
+    if (rv != 1)
+        return rv;
+    *deleted = sqlite3_column_int64(st, 0) != 0;
+    sole->at = sqlite3_column_int64(st, 1);
+    sole->bits = (uint64_t)sqlite3_column_int64(st, 2);
+    sqlite3_reset(st);
+    /* A row with a sole fact was written once, by that fact alone. */
+    if (sole->at < 0 || (sole->at > 0 && (*deleted || sole->bits == 0)))
+        return hz_err_set(err, HZ_ECORRUPT, "%s row's sole fact", t->name);
+    return 0;
 }
 
 int rows_state(struct hz_node *n, const struct table_def *t, const uint8_t *row,
@@ -435,6 +481,24 @@ int rows_state(struct hz_node *n, const struct table_def *t, const uint8_t *row,
                     exists, err);
     *deleted = rv == 0 && *exists && del != 0;
     return rv;
+}
+
+int rows_read(struct hz_node *n, const struct table_def *t, const uint8_t *row,
+              sqlite3_stmt **st, struct hz_err *err)
+{
+    const struct rows_sql *q;
+    int rv = table_sql(n, t, &q, err);
+    bool found = false;
+    return rv != 0 ? rv
+                   : db_first(&n->db, q->fixed[SQL_READ], DB_ARGS(DB_ROW(row)),
+                              st, &found, err);
+}
+
+int rows_sole_clear(struct hz_node *n, const struct table_def *t,
+                    const uint8_t *row, struct hz_err *err)
+{
+    HZ_ASSERT(t->kind == TABLE_ENTITY);
+    return row_exec(n, t, row, SQL_SOLE_CLEAR, NULL, err);
 }
 
 int rows_clear(struct hz_node *n, struct hz_err *err)

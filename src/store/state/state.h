@@ -135,10 +135,20 @@ int rows_set_field(struct hz_node *n, const struct table_def *t,
                    const struct value *v, struct hz_err *err);
 int rows_set_deleted(struct hz_node *n, const struct table_def *t,
                      const uint8_t *row, bool deleted, struct hz_err *err);
-/* A whole new entity row (not deleted) from @vals, one per column. */
+/* An entity row's sole fact (format 19; fields.c): a row written by one
+ * entry only keeps that fact in its own columns sole (the entry's log.n)
+ * and sole_bits (the columns it wrote), not in w. at 0: none, the row's
+ * facts are in w. */
+struct row_sole {
+    int64_t at;
+    uint64_t bits;
+};
+
+/* A whole new entity row (not deleted) from @vals, one per column,
+ * written by its sole fact @sole. */
 int rows_insert_entity(struct hz_node *n, const struct table_def *t,
-                       const uint8_t *row, const struct value *vals,
-                       struct hz_err *err);
+                       const uint8_t *row, const struct row_sole *sole,
+                       const struct value *vals, struct hz_err *err);
 /* A whole event row from @vals, one per column, sourced from @eid. */
 int rows_put_event(struct hz_node *n, const struct table_def *t,
                    const uint8_t *row, const uint8_t *eid,
@@ -154,6 +164,18 @@ int rows_table_k(struct hz_node *n, const struct table_def *t, int64_t *k,
 /* Whether the row exists and whether it is deleted (entity rows). */
 int rows_state(struct hz_node *n, const struct table_def *t, const uint8_t *row,
                bool *exists, bool *deleted, struct hz_err *err);
+/* The same, and the row's sole fact (at 0 when none, or no row): a node
+ * at format 19 (applying). */
+int rows_state_sole(struct hz_node *n, const struct table_def *t,
+                    const uint8_t *row, bool *exists, bool *deleted,
+                    struct row_sole *sole, struct hz_err *err);
+/* The row @row of @t as query_select_sql reads it: 1 with *@st on it
+ * (read its columns, then sqlite3_reset it), 0 when there is none. */
+int rows_read(struct hz_node *n, const struct table_def *t, const uint8_t *row,
+              sqlite3_stmt **st, struct hz_err *err);
+/* The row's sole fact is in w now: the row holds none. */
+int rows_sole_clear(struct hz_node *n, const struct table_def *t,
+                    const uint8_t *row, struct hz_err *err);
 int rows_clear(struct hz_node *n, struct hz_err *err);
 /* Store the change counter (txn_commit, before COMMIT), and forget what
  * this transaction numbered; rows_abandon: forget it only (a rollback). */
