@@ -538,6 +538,9 @@ def upgraded_search(work, old):
         for i in range(20):
             n.out("household", "add", "--head", "测试户%d" % i, "--village",
                   "测试村", "--member", "测试户%d" % i)
+        hid0 = n.query("SELECT lower(hex(id)) FROM e_households LIMIT 1")
+        n.out("warn", hid0[0][0], "--method", "phone", "--notice",
+              "测试通知")
         before = n.state_hash()
         entries = n.query("SELECT count(*) FROM log")[0][0]
         import sqlite3
@@ -568,8 +571,9 @@ def upgraded_search(work, old):
         T.check_eq(n.query("SELECT name FROM sqlite_master WHERE name IN"
                            " ('w_n', 'evsrc_n')"), [],
                    "the indexes by entry dropped (format 18)")
-        T.check_eq(n.query("SELECT count(*) FROM w")[0][0], facts,
-                   "the facts kept in w (format 19)")
+        T.check_eq(n.query("SELECT (SELECT count(*) FROM w) + (SELECT"
+                           " count(*) FROM evsrc)")[0][0], facts,
+                   "the facts and sources kept in w and evsrc (format 19)")
         T.check_eq(n.query("SELECT count(*) FROM e_households WHERE sole IS"
                            " NOT NULL"), [(0,)],
                    "no row of an older node has a sole fact")
@@ -624,7 +628,8 @@ def upgraded_search(work, old):
         T.check_eq(n.query("SELECT count(*) FROM e_households WHERE sole IS"
                            " NOT NULL"), [(1,)],
                    "a household added after the upgrade: its sole fact")
-        T.check_eq(n.query("SELECT count(*) FROM w")[0][0], facts + 1,
+        T.check_eq(n.query("SELECT (SELECT count(*) FROM w) + (SELECT"
+                           " count(*) FROM evsrc)")[0][0], facts + 1,
                    "the edit's fact in w, the new row's not")
         w = Web(n)
         try:
@@ -645,7 +650,9 @@ def without_sole(db):
     each entity row's sole fact put into w as format 18 kept it (the
     written columns' values as a msgpack array in the order of their
     bits, by (since, wire name): proto/storage.md), the columns sole and
-    sole_bits dropped. The number of facts put."""
+    sole_bits dropped; each event row's sole source into evsrc. The
+    number of facts and sources put."""
+    import hashlib
     import msgpack
     here = os.path.dirname(os.path.abspath(__file__))
     with open(os.path.join(here, "..", "..", "proto", "vectors",
@@ -677,6 +684,31 @@ def without_sole(db):
             put += 1
         db.execute('ALTER TABLE "%s" DROP COLUMN sole' % table)
         db.execute('ALTER TABLE "%s" DROP COLUMN sole_bits' % table)
+    # each event row's sole source into evsrc, with the sum of its
+    # content (its columns that are not NULL, in wire-name order)
+    for t in schema["tables"]:
+        if t["kind"] != "event":
+            continue
+        cols = sorted(t["columns"], key=lambda c: c["name"])
+        names = ", ".join('"%s"' % c["name"] for c in cols)
+        for row in db.execute(
+                'SELECT id, eid, %s FROM "v_%s" AS v WHERE NOT EXISTS'
+                ' (SELECT 1 FROM evsrc WHERE tbl = (SELECT k FROM names'
+                ' WHERE name = ?) AND row = v.id)' % (names, t["name"]),
+                (t["name"],)).fetchall():
+            content = []
+            for c, v in zip(cols, row[2:]):
+                if v is None:
+                    continue
+                content.append([c["name"], bool(v) if c["type"] == "bool"
+                                else v])
+            raw = msgpack.packb(content, use_bin_type=True)
+            db.execute("INSERT INTO evsrc(tbl, row, n, sum) VALUES((SELECT k"
+                       " FROM names WHERE name = ?), ?, (SELECT n FROM log"
+                       " WHERE id = ?), ?)",
+                       (t["name"], row[0], row[1],
+                        hashlib.blake2b(raw, digest_size=16).digest()))
+            put += 1
     return put
 
 

@@ -335,6 +335,61 @@ void unit_format_18(hz_node *n)
                  name, name);
         assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
     }
+    /* each event row's sole source into evsrc, with the sum of its
+     * content, the row's columns that are not NULL */
+    sqlite3_stmt *src = NULL;
+    assert_int_equal(
+        sqlite3_prepare_v2(db,
+                           "INSERT INTO evsrc(tbl, row, n, sum) VALUES((SELECT"
+                           " k FROM names WHERE name = ?1), ?2, (SELECT n FROM"
+                           " log WHERE id = ?3), ?4)",
+                           -1, &src, NULL),
+        SQLITE_OK);
+    for (size_t i = 0; i < n->schema->n_tables; i++) {
+        const struct table_def *t = &n->schema->tables[i];
+        if (t->kind != TABLE_EVENT)
+            continue;
+        char sql[1024], tail[256];
+        query_select_sql(t, sql, sizeof sql - 256);
+        snprintf(tail, sizeof tail,
+                 " AS v WHERE NOT EXISTS (SELECT 1 FROM evsrc WHERE tbl ="
+                 " (SELECT k FROM names WHERE name = '%s') AND row = v.id)",
+                 t->name);
+        strcat(sql, tail);
+        sqlite3_stmt *st = NULL;
+        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            struct value vals[HZ_FIELDS_MAX];
+            size_t set = 0;
+            for (size_t c = 0; c < t->n_cols; c++) {
+                assert_int_equal(
+                    db_column_value(&t->cols[c], st, (int)c + 2, &vals[c]), 0);
+                set += vals[c].type != VALUE_NIL;
+            }
+            enc_reset(&e);
+            enc_array(&e, set);
+            for (size_t c = 0; c < t->n_cols; c++) {
+                if (vals[c].type == VALUE_NIL)
+                    continue;
+                enc_array(&e, 2);
+                enc_cstr(&e, t->cols[c].name);
+                enc_value(&e, &vals[c]);
+            }
+            assert_int_equal(enc_done(&e), 0);
+            uint8_t sum[DB_EVENT_SUM_LEN];
+            db_event_sum(enc_data(&e), enc_len(&e), sum);
+            sqlite3_bind_text(src, 1, t->name, -1, SQLITE_STATIC);
+            sqlite3_bind_blob(src, 2, sqlite3_column_blob(st, 0), HZ_ROW_LEN,
+                              SQLITE_TRANSIENT);
+            sqlite3_bind_blob(src, 3, sqlite3_column_blob(st, 1), HZ_HASH_LEN,
+                              SQLITE_TRANSIENT);
+            sqlite3_bind_blob(src, 4, sum, sizeof sum, SQLITE_TRANSIENT);
+            assert_int_equal(sqlite3_step(src), SQLITE_DONE);
+            sqlite3_reset(src);
+        }
+        sqlite3_finalize(st);
+    }
+    sqlite3_finalize(src);
     enc_close(&e);
     sqlite3_finalize(ins);
     assert_int_equal(

@@ -102,8 +102,9 @@ int64_t unit_sql_int(hz_node *n, const char *sql);
 size_t unit_history_len(hz_node *n, const char *table, const char *id);
 
 /* Turn the rows of this build into what builds of database format 18 and
- * older made: each row's sole fact put into w as they kept it, and the
- * columns sole and sole_bits dropped; user_version 18. */
+ * older made: each entity row's sole fact put into w as they kept it (the
+ * columns sole and sole_bits dropped), each event row's sole source into
+ * evsrc; user_version 18. */
 void unit_format_18(hz_node *n);
 /* unit_format_18, then turn the log of this build into what builds of
  * database formats 1 to 10 made: each entry's author as its key (a blob);

@@ -927,6 +927,149 @@ static void a_row_written_once_keeps_its_fact_until_a_second_write(void **state)
     unit_author_close(&B);
 }
 
+/* Every source in @n's evsrc as text, by author key and sum. */
+static char *sources_text(hz_node *n)
+{
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(
+        sqlite3_prepare_v2(n->db.conn,
+                           "SELECT coalesce(group_concat(x, ';'), '') FROM"
+                           " (SELECT hex(au.name) || ',' || hex(s.sum) AS x"
+                           " FROM evsrc AS s JOIN log AS l ON l.n = s.n"
+                           " JOIN names AS au ON au.k = l.author ORDER BY x)",
+                           -1, &st, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    char *text = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    assert_non_null(text);
+    return text;
+}
+
+/* A warning of household @hh inserted as event row @r with @notice. */
+static void warning_body(struct enc *e, const uint8_t *r, const uint8_t *hh,
+                         const char *notice)
+{
+    enc_reset(e);
+    enc_array(e, 2);
+    enc_uint(e, 1);
+    enc_array(e, 1);
+    enc_array(e, 4);
+    enc_uint(e, 2);
+    enc_cstr(e, "warnings");
+    enc_bin(e, r, HZ_ROW_LEN);
+    enc_array(e, 4);
+    enc_array(e, 2);
+    enc_cstr(e, "household");
+    enc_bin(e, hh, HZ_ROW_LEN);
+    enc_array(e, 2);
+    enc_cstr(e, "method");
+    enc_cstr(e, "phone");
+    enc_array(e, 2);
+    enc_cstr(e, "notice");
+    enc_cstr(e, notice);
+    enc_array(e, 2);
+    enc_cstr(e, "time");
+    enc_uint(e, UNIT_T0_MS / 1000);
+    assert_int_equal(enc_done(e), 0);
+}
+
+/* An event row inserted by one entry keeps no source in evsrc: its row
+ * names the entry. A second insert of the row id puts that sole source
+ * into evsrc first, with the sum of the content it gave, and from then on
+ * the rules read evsrc as before: the reused id is listed, the lowest
+ * entry id decides, taking the second back leaves the first, and taking
+ * the sole source back takes the row. */
+static void an_event_inserted_once_keeps_its_source_in_its_row(void **state)
+{
+    (void)state;
+    static const uint8_t r[HZ_ROW_LEN] = {0xe5, 0x01};
+    static const uint8_t hh[HZ_ROW_LEN] = {0xe5, 0x02};
+    char hex[HZ_ROW_HEX_LEN + 1];
+    hex_encode(r, HZ_ROW_LEN, hex);
+    struct unit_author A, B;
+    unit_author_init(&A, 0x6a);
+    unit_author_init(&B, 0x6b);
+    struct unit_entries es = {0}, fork = {0};
+    struct enc body;
+    enc_init(&body);
+    warning_body(&body, r, hh, "测试通知甲");
+    unit_author_next(&A, (UNIT_T0_MS + 1000) << 16, &body, &es, NULL);
+    warning_body(&body, r, hh, "测试通知乙");
+    unit_author_next(&B, (UNIT_T0_MS + 2000) << 16, &body, &es, NULL);
+    B.seq = 0;
+    warning_body(&body, r, hh, "测试通知丙");
+    unit_author_next(&B, (UNIT_T0_MS + 3000) << 16, &body, &fork, NULL);
+
+    struct unit_env e1, e2, e3, e4;
+    unit_env_init(&e1, 1, UNIT_T0_MS + 10000);
+    unit_env_init(&e2, 2, UNIT_T0_MS + 10000);
+    unit_env_init(&e3, 3, UNIT_T0_MS + 10000);
+    unit_env_init(&e4, 4, UNIT_T0_MS + 10000);
+    hz_node *n1 = unit_node_memory(0xd1, &e1);
+    hz_node *n2 = unit_node_memory(0xd2, &e2);
+    hz_node *n3 = unit_node_memory(0xd3, &e3);
+    hz_node *n4 = unit_node_memory(0xd4, &e4);
+    assert_int_equal(unit_deliver_range(n4, &es, 0, 1, NULL), 0);
+    char only_a[2 * HZ_HASH_LEN + 1];
+    unit_state_hash(n4, only_a);
+
+    assert_int_equal(unit_deliver_range(n1, &es, 0, 1, NULL), 0);
+    assert_int_equal(unit_sql_int(n1, "SELECT count(*) FROM v_warnings"), 1);
+    assert_int_equal(unit_sql_int(n1, "SELECT count(*) FROM evsrc"), 0);
+    assert_int_equal(unit_history_len(n1, "warnings", hex), 1);
+    assert_int_equal(unit_deliver_range(n1, &es, 1, 1, NULL), 0);
+    assert_int_equal(unit_sql_int(n1, "SELECT count(*) FROM evsrc"), 2);
+    assert_int_equal(unit_history_len(n1, "warnings", hex), 2);
+    json_t *c = unit_conflicts(n1);
+    assert_int_equal(json_array_size(c), 1);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(c, 0), "kind")),
+        "event_id_reused");
+    assert_int_equal(
+        json_integer_value(json_object_get(json_array_get(c, 0), "versions")),
+        2);
+    json_decref(c);
+
+    /* the other order: the same sources, byte for byte, the same state */
+    assert_int_equal(unit_deliver_range(n2, &es, 1, 1, NULL), 0);
+    assert_int_equal(unit_sql_int(n2, "SELECT count(*) FROM evsrc"), 0);
+    assert_int_equal(unit_deliver_range(n2, &es, 0, 1, NULL), 0);
+    char *s1 = sources_text(n1), *s2 = sources_text(n2);
+    assert_true(strlen(s1) > 0);
+    assert_string_equal(s1, s2);
+    free(s1);
+    free(s2);
+    unit_assert_same_state(n1, n2);
+    assert_same_conflicts(n1, n2);
+
+    /* B's insert taken back: A's is the row, nothing is listed */
+    struct hz_ingest_stats st = {0};
+    assert_int_equal(unit_deliver(n1, &fork, &st), 0);
+    assert_int_equal(st.forks, 1);
+    unit_assert_field(n1, "warnings", hex, "notice", "\"测试通知甲\"");
+    assert_int_equal(n_conflicts(n1), 0);
+    char h1[2 * HZ_HASH_LEN + 1];
+    unit_state_hash(n1, h1);
+    assert_string_equal(h1, only_a);
+    assert_int_equal(unit_history_len(n1, "warnings", hex), 1);
+
+    /* B's insert alone, taken back: the row goes with its sole source */
+    assert_int_equal(unit_deliver_range(n3, &es, 1, 1, NULL), 0);
+    assert_int_equal(unit_deliver(n3, &fork, &st), 0);
+    assert_int_equal(unit_sql_int(n3, "SELECT count(*) FROM v_warnings"), 0);
+    assert_int_equal(unit_deliver_range(n3, &es, 0, 1, NULL), 0);
+    unit_assert_same_state(n3, n4);
+
+    for (hz_node **n = (hz_node *[]){n1, n2, n3, n4, NULL}; *n; n++)
+        hz_node_close(*n);
+    enc_close(&body);
+    unit_entries_free(&es);
+    unit_entries_free(&fork);
+    unit_author_close(&A);
+    unit_author_close(&B);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -947,6 +1090,7 @@ int main(void)
             state_hash_changes_with_state_and_not_with_local_facts),
         cmocka_unit_test(
             a_row_written_once_keeps_its_fact_until_a_second_write),
+        cmocka_unit_test(an_event_inserted_once_keeps_its_source_in_its_row),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

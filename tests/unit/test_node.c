@@ -634,7 +634,9 @@ static void older_event_sources_are_upgraded(int format)
     char *listed = unit_conflicts_text(a);
     char hash[2 * HZ_HASH_LEN + 1], again[2 * HZ_HASH_LEN + 1];
     unit_state_hash(a, hash);
-    assert_int_equal(unit_sql_int(a, "SELECT count(*) FROM evsrc"), 5);
+    /* two sources each of the reused ids; the event written once keeps
+     * its sole source in its row (format 19) */
+    assert_int_equal(unit_sql_int(a, "SELECT count(*) FROM evsrc"), 4);
     unit_format_4(a);
     assert_int_equal(
         unit_sql_int(a, "SELECT count(*) FROM evsrc WHERE typeof(content) ="

@@ -49,7 +49,8 @@
  * FTS5 (sx_p, sx_h, a row's keys one document); 18: no index of the facts
  * (w_n) or of the event sources (evsrc_n) by entry; 19: an entity row
  * written by one entry keeps that fact itself (sole, sole_bits), not in
- * w. An older database is brought up to date when it is opened for
+ * w, and an event row inserted by one entry its source (eid), not in
+ * evsrc. An older database is brought up to date when it is opened for
  * writing (node/node.c). */
 #define HZ_DB_FORMAT 19
 

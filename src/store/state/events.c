@@ -11,7 +11,16 @@
  * paths that need it: the row's source becomes another entry than the
  * one being applied (a second insert, an undo), or a local write of the
  * same event is compared (log/write.c). A node of an older format opened
- * read-only lists its conflicts from the content it holds. */
+ * read-only lists its conflicts from the content it holds.
+ *
+ * An event row inserted by one entry alone (nearly every event row) has
+ * no source in evsrc at all (format 19): its source is the entry its row
+ * names (eid), and the content it gave is the row's values. When a
+ * second insert of the row id arrives, that sole source is put into
+ * evsrc first (spill), with the sum of the content read from the row,
+ * and from then on evsrc holds every source of the row: a row with
+ * sources in evsrc has no other, and taking the last of them back takes
+ * the row away. */
 #include "render.h"
 #include "state.h"
 
@@ -49,25 +58,70 @@ static void op_values(const struct op *o, struct value *vals)
         vals[o->fields[k].col] = o->fields[k].val;
 }
 
-struct sources {
+/* The sources in evsrc of an event row, in *@count (none: the row has
+ * its sole source, or no row). */
+static int listed_sources(struct hz_node *n, const struct table_def *t,
+                          const uint8_t *row, state_source_fn fn, void *data,
+                          size_t *count, struct hz_err *err);
+
+/* The sole source of an event row (format 19): the entry its row names,
+ * at @at in the log (0: no row, or not a node of format 19). */
+static int sole_source(struct hz_node *n, const struct table_def *t,
+                       const uint8_t *row, int64_t *at, struct hz_err *err)
+{
+    *at = 0;
+    if (n->db.format < 19)
+        return 0;
+    sqlite3_stmt *st;
+    int rv = rows_read(n, t, row, &st, err);
+    if (rv != 1)
+        return rv;
+    uint8_t eid[HZ_HASH_LEN];
+    rv = db_column_fixed(st, 1, eid, HZ_HASH_LEN, err);
+    sqlite3_reset(st);
+    if (rv == 0)
+        rv = log_n_of(n, eid, at, err);
+    if (rv == 0 && *at == 0)
+        rv = hz_err_set(err, HZ_ECORRUPT, "%s row's source not in the log",
+                        t->name);
+    return rv;
+}
+
+struct counted {
     state_source_fn fn;
     void *data;
+    size_t count;
 };
 
-static int source_at(void *data, sqlite3_stmt *st, struct hz_err *err)
+static int count_source(void *data, sqlite3_stmt *st, struct hz_err *err)
 {
-    struct sources *s = data;
-    return s->fn(s->data, sqlite3_column_int64(st, 0), err);
+    struct counted *c = data;
+    c->count++;
+    return c->fn != NULL ? c->fn(c->data, sqlite3_column_int64(st, 0), err) : 0;
+}
+
+static int listed_sources(struct hz_node *n, const struct table_def *t,
+                          const uint8_t *row, state_source_fn fn, void *data,
+                          size_t *count, struct hz_err *err)
+{
+    struct counted c = {fn, data, 0};
+    int rv = db_each(
+        &n->db, "SELECT n FROM evsrc WHERE tbl = " TBL_K " AND row = ?2",
+        DB_ARGS(DB_TEXT(t->name), DB_ROW(row)), count_source, &c, err);
+    *count = c.count;
+    return rv;
 }
 
 int events_sources(struct hz_node *n, const struct table_def *t,
                    const uint8_t *row, state_source_fn fn, void *data,
                    struct hz_err *err)
 {
-    struct sources s = {fn, data};
-    return db_each(&n->db,
-                   "SELECT n FROM evsrc WHERE tbl = " TBL_K " AND row = ?2",
-                   DB_ARGS(DB_TEXT(t->name), DB_ROW(row)), source_at, &s, err);
+    size_t count = 0;
+    int64_t at = 0;
+    int rv = listed_sources(n, t, row, fn, data, &count, err);
+    if (rv == 0 && count == 0)
+        rv = sole_source(n, t, row, &at, err);
+    return rv != 0 || at == 0 ? rv : fn(data, at, err);
 }
 
 /* The lowest source of an event row: its log.n and entry id. */
@@ -92,13 +146,16 @@ static int keep_lowest(void *data, int64_t at, struct hz_err *err)
 }
 
 /* The sources of a row are the few entries that inserted it (nearly
- * always one): the lowest id is found among them. */
+ * always one): the lowest id is found among them; @listed: only among
+ * those in evsrc (a row whose sources are there). */
 static int lowest_source(struct hz_node *n, const struct table_def *t,
-                         const uint8_t *row, struct lowest *l,
+                         const uint8_t *row, bool listed, struct lowest *l,
                          struct hz_err *err)
 {
     *l = (struct lowest){.n = n};
-    return events_sources(n, t, row, keep_lowest, l, err);
+    size_t count = 0;
+    return listed ? listed_sources(n, t, row, keep_lowest, l, &count, err)
+                  : events_sources(n, t, row, keep_lowest, l, err);
 }
 
 /* An insert read back from the entry in the log that made it. */
@@ -138,15 +195,15 @@ static void stored_insert_close(struct stored_insert *s)
     free(s->bytes);
 }
 
-/* Re-materialize an event row from its lowest remaining source; @at and
- * @o, when @o is not NULL, are the insert being applied (read from the
- * log only when another source is the lowest). */
+/* Re-materialize an event row whose sources are in evsrc from its lowest
+ * remaining one; @at and @o, when @o is not NULL, are the insert being
+ * applied (read from the log only when another source is the lowest). */
 static int refresh_event(struct hz_node *n, const struct table_def *t,
                          const uint8_t *row, int64_t at, const struct op *o,
                          struct hz_err *err)
 {
     struct lowest l;
-    int rv = lowest_source(n, t, row, &l, err);
+    int rv = lowest_source(n, t, row, true, &l, err);
     if (rv != 0)
         return rv;
     if (!l.found)
@@ -166,39 +223,116 @@ static int refresh_event(struct hz_node *n, const struct table_def *t,
     return rv;
 }
 
+/* A source into evsrc: the insert at @at in the log, the sum of @content
+ * (canonical [[column, value], ...]). */
+static int put_source(struct hz_node *n, const struct table_def *t,
+                      const uint8_t *row, int64_t at, const struct enc *content,
+                      struct hz_err *err)
+{
+    uint8_t sum[DB_EVENT_SUM_LEN];
+    int64_t tbl = 0;
+    int rv = rows_table_k(n, t, &tbl, err);
+    if (rv != 0)
+        return rv;
+    db_event_sum(enc_data(content), enc_len(content), sum);
+    return db_run(
+        &n->db,
+        "INSERT OR IGNORE INTO evsrc(tbl, row, n, sum)"
+        " VALUES(?1, ?2, ?3, ?4)",
+        DB_ARGS(DB_INT(tbl), DB_ROW(row), DB_INT(at), DB_BLOB(sum, sizeof sum)),
+        err);
+}
+
+/* The content of a sole source read from its row: an insert writes no
+ * nil (body.c), and its fields are in column order, so the row's
+ * columns that are not NULL, in order, are the insert's fields. */
+static int row_content(struct hz_node *n, const struct table_def *t,
+                       const uint8_t *row, struct enc *out, struct hz_err *err)
+{
+    sqlite3_stmt *st;
+    int rv = rows_read(n, t, row, &st, err);
+    if (rv != 1)
+        return rv == 0 ? hz_err_set(err, HZ_ECORRUPT, "%s row", t->name) : rv;
+    struct value vals[HZ_FIELDS_MAX];
+    size_t set = 0;
+    HZ_ASSERT(t->n_cols <= HZ_FIELDS_MAX);
+    for (size_t c = 0; rv == 1 && c < t->n_cols; c++) {
+        if (db_column_value(&t->cols[c], st, (int)c + 2, &vals[c]) != 0)
+            rv = hz_err_set(err, HZ_ECORRUPT, "%s row", t->name);
+        set += vals[c].type != VALUE_NIL;
+    }
+    if (rv == 1) {
+        enc_reset(out);
+        enc_array(out, set);
+        for (size_t c = 0; c < t->n_cols; c++) {
+            if (vals[c].type == VALUE_NIL)
+                continue;
+            enc_array(out, 2);
+            enc_cstr(out, t->cols[c].name);
+            enc_value(out, &vals[c]); /* before the reset: vals borrow */
+        }
+        rv = enc_done(out);
+    }
+    sqlite3_reset(st);
+    return rv;
+}
+
+/* The sole source @at of an event row into evsrc, before a second. */
+static int spill(struct hz_node *n, const struct table_def *t,
+                 const uint8_t *row, int64_t at, struct hz_err *err)
+{
+    int rv = row_content(n, t, row, &n->scratch, err);
+#ifdef HZ_DEBUG_CHECKS
+    /* the row's content is the entry's */
+    struct lowest l = {.n = n, .found = true, .at = at};
+    struct stored_insert si;
+    struct enc content;
+    enc_init(&content);
+    if (rv == 0)
+        rv = log_id_of(n, at, l.id, err);
+    if (rv == 0)
+        rv = stored_insert_open(n, t, row, &l, &si, err);
+    if (rv == 0) {
+        HZ_ASSERT(encode_content(&content, si.op) == 0);
+        HZ_ASSERT(enc_len(&content) == enc_len(&n->scratch) &&
+                  memcmp(enc_data(&content), enc_data(&n->scratch),
+                         enc_len(&content)) == 0);
+        stored_insert_close(&si);
+    }
+    enc_close(&content);
+#endif
+    return rv != 0 ? rv : put_source(n, t, row, at, &n->scratch, err);
+}
+
 int events_insert(struct hz_node *n, const struct entry *e, int64_t at,
                   const struct op *o, struct hz_err *err)
 {
     HZ_ASSERT(o->kind == OP_INS);
     HZ_ASSERT(db_in_txn(&n->db));
-    uint8_t sum[DB_EVENT_SUM_LEN];
-    int64_t tbl = 0;
-    int rv = encode_content(&n->scratch, o);
-    if (rv == 0)
-        rv = rows_table_k(n, o->table, &tbl, err);
-    if (rv == 0) {
-        db_event_sum(enc_data(&n->scratch), enc_len(&n->scratch), sum);
-        rv = db_run(&n->db,
-                    "INSERT OR IGNORE INTO evsrc(tbl, row, n, sum)"
-                    " VALUES(?1, ?2, ?3, ?4)",
-                    DB_ARGS(DB_INT(tbl), DB_ROW(o->row), DB_INT(at),
-                            DB_BLOB(sum, sizeof sum)),
-                    err);
-    }
-    if (rv != 0)
+    /* The first insert of a row id: the row, its sole source. */
+    struct value vals[HZ_FIELDS_MAX];
+    bool put = false;
+    op_values(o, vals);
+    int rv = rows_insert_event(n, o->table, o->row, e->id, vals, &put, err);
+    if (rv != 0 || put)
         return rv;
-    /* A new source: the only one of this event row unless the row is
-     * there (one is exactly while a source is), so write it from the op
-     * unless it is; else the lowest source decides. */
-    if (db_changes(&n->db) == 1) {
-        struct value vals[HZ_FIELDS_MAX];
-        bool put = false;
-        op_values(o, vals);
-        rv = rows_insert_event(n, o->table, o->row, e->id, vals, &put, err);
-        if (rv != 0 || put)
-            return rv;
-    }
-    return refresh_event(n, o->table, o->row, at, o, err);
+    /* The row is there: its sole source goes into evsrc first (unless it
+     * is this very entry, applied again), then this one; the lowest
+     * source decides. */
+    size_t listed = 0;
+    int64_t sole = 0;
+    rv = listed_sources(n, o->table, o->row, NULL, NULL, &listed, err);
+    if (rv == 0 && listed == 0)
+        rv = sole_source(n, o->table, o->row, &sole, err);
+    if (rv == 0 && listed == 0 && sole == at)
+        return 0;
+    if (rv == 0 && listed == 0)
+        rv = spill(n, o->table, o->row, sole, err);
+    if (rv == 0)
+        rv = encode_content(&n->scratch, o);
+    if (rv == 0)
+        rv = put_source(n, o->table, o->row, at, &n->scratch, err);
+    return rv != 0 ? rv : refresh_event(n, o->table, o->row, at, o, err);
 }
 
 /* The sources an entry gave, taken away. */
@@ -218,8 +352,20 @@ int events_undo(struct hz_node *n, int64_t at, const struct body *b,
             "DELETE FROM evsrc WHERE tbl = " TBL_K " AND row = ?2"
             " AND n = ?3",
             DB_ARGS(DB_TEXT(o->table->name), DB_ROW(o->row), DB_INT(at)), err);
-        if (rv == 0 && db_changes(&n->db) > 0)
+        if (rv != 0)
+            break;
+        if (db_changes(&n->db) > 0) {
             rv = refresh_event(n, o->table, o->row, 0, NULL, err);
+            continue;
+        }
+        /* none in evsrc: the row goes with its sole source */
+        size_t listed = 0;
+        int64_t sole = 0;
+        rv = listed_sources(n, o->table, o->row, NULL, NULL, &listed, err);
+        if (rv == 0 && listed == 0)
+            rv = sole_source(n, o->table, o->row, &sole, err);
+        if (rv == 0 && listed == 0 && sole == at)
+            rv = rows_delete(n, o->table, o->row, err);
     }
     return rv;
 }
@@ -230,7 +376,7 @@ int events_content(struct hz_node *n, const struct table_def *t,
                    void *data, bool *found, struct hz_err *err)
 {
     struct lowest l;
-    int rv = lowest_source(n, t, row, &l, err);
+    int rv = lowest_source(n, t, row, false, &l, err);
     *found = rv == 0 && l.found;
     if (!*found)
         return rv;
