@@ -112,6 +112,17 @@ static int listed_sources(struct hz_node *n, const struct table_def *t,
     return rv;
 }
 
+/* The log.n of the row's sole source when evsrc lists none of its
+ * sources; 0 otherwise (listed, or no row). */
+static int unlisted_sole(struct hz_node *n, const struct table_def *t,
+                         const uint8_t *row, int64_t *sole, struct hz_err *err)
+{
+    size_t listed = 0;
+    *sole = 0;
+    int rv = listed_sources(n, t, row, NULL, NULL, &listed, err);
+    return rv != 0 || listed > 0 ? rv : sole_source(n, t, row, sole, err);
+}
+
 int events_sources(struct hz_node *n, const struct table_def *t,
                    const uint8_t *row, state_source_fn fn, void *data,
                    struct hz_err *err)
@@ -319,14 +330,11 @@ int events_insert(struct hz_node *n, const struct entry *e, int64_t at,
     /* The row is there: its sole source goes into evsrc first (unless it
      * is this very entry, applied again), then this one; the lowest
      * source decides. */
-    size_t listed = 0;
     int64_t sole = 0;
-    rv = listed_sources(n, o->table, o->row, NULL, NULL, &listed, err);
-    if (rv == 0 && listed == 0)
-        rv = sole_source(n, o->table, o->row, &sole, err);
-    if (rv == 0 && listed == 0 && sole == at)
+    rv = unlisted_sole(n, o->table, o->row, &sole, err);
+    if (rv == 0 && sole == at)
         return 0;
-    if (rv == 0 && listed == 0)
+    if (rv == 0 && sole != 0)
         rv = spill(n, o->table, o->row, sole, err);
     if (rv == 0)
         rv = encode_content(&n->scratch, o);
@@ -359,12 +367,9 @@ int events_undo(struct hz_node *n, int64_t at, const struct body *b,
             continue;
         }
         /* none in evsrc: the row goes with its sole source */
-        size_t listed = 0;
         int64_t sole = 0;
-        rv = listed_sources(n, o->table, o->row, NULL, NULL, &listed, err);
-        if (rv == 0 && listed == 0)
-            rv = sole_source(n, o->table, o->row, &sole, err);
-        if (rv == 0 && listed == 0 && sole == at)
+        rv = unlisted_sole(n, o->table, o->row, &sole, err);
+        if (rv == 0 && sole == at)
             rv = rows_delete(n, o->table, o->row, err);
     }
     return rv;
