@@ -296,20 +296,19 @@ static int spill(struct hz_node *n, const struct table_def *t,
 #ifdef HZ_DEBUG_CHECKS
     /* the row's content is the entry's */
     struct lowest l = {.n = n, .found = true, .at = at};
-    struct stored_insert si;
+    struct stored_insert si = {0};
     struct enc content;
     enc_init(&content);
     if (rv == 0)
         rv = log_id_of(n, at, l.id, err);
     if (rv == 0)
         rv = stored_insert_open(n, t, row, &l, &si, err);
-    if (rv == 0) {
-        HZ_ASSERT(encode_content(&content, si.op) == 0);
-        HZ_ASSERT(enc_len(&content) == enc_len(&n->scratch) &&
+    int made = rv != 0 ? 0 : encode_content(&content, si.op);
+    if (rv == 0)
+        HZ_ASSERT(made == 0 && enc_len(&content) == enc_len(&n->scratch) &&
                   memcmp(enc_data(&content), enc_data(&n->scratch),
                          enc_len(&content)) == 0);
-        stored_insert_close(&si);
-    }
+    stored_insert_close(&si);
     enc_close(&content);
 #endif
     return rv != 0 ? rv : put_source(n, t, row, at, &n->scratch, err);
