@@ -99,7 +99,9 @@ static int decode_fields(struct op *op, const msgpack_object *list,
             rv = mp_str(&f[0], HZ_NAME_LEN_MAX, &name, "column", err);
         if (rv != 0)
             return rv;
-        int col = schema_col(op->table, name.p, name.len);
+        int col =
+            schema_col_from(op->table, name.p, name.len,
+                            k > 0 ? (size_t)op->fields[k - 1].col + 1 : 0);
         if (col < 0)
             return hz_err_set(err, HZ_ESCHEMA, "unknown column in %s",
                               op->table->name);

@@ -1069,6 +1069,19 @@ int schema_col(const struct table_def *t, const uint8_t *name, size_t len)
     return -1;
 }
 
+int schema_col_from(const struct table_def *t, const uint8_t *name, size_t len,
+                    size_t from)
+{
+    for (size_t c = from; c < t->n_cols; c++) {
+        int r = name_cmp(name, len, t->cols[c].name);
+        if (r == 0)
+            return (int)c;
+        if (r < 0)
+            break;
+    }
+    return schema_col(t, name, len);
+}
+
 int schema_col_c(const struct table_def *t, const char *name)
 {
     return schema_col(t, (const uint8_t *)name, strlen(name));

@@ -115,6 +115,21 @@ static void schema_lookup_finds_every_name_and_only_those(void **state)
             schema_table(s, (const uint8_t *)td->name, strlen(td->name) - 1));
         assert_int_equal(schema_col_c(td, ""), -1);
         assert_int_equal(schema_col_c(td, "id"), -1);
+        /* Looked for from any column on, a name is the same column, and
+         * a name no column has is none. */
+        for (size_t from = 0; from <= td->n_cols; from++) {
+            for (size_t c = 0; c < td->n_cols; c++)
+                assert_int_equal(
+                    schema_col_from(td, (const uint8_t *)td->cols[c].name,
+                                    strlen(td->cols[c].name), from),
+                    (int)c);
+            assert_int_equal(
+                schema_col_from(td, (const uint8_t *)"zzz", 3, from), -1);
+            assert_int_equal(
+                schema_col_from(td, (const uint8_t *)"id", 2, from), -1);
+            assert_int_equal(schema_col_from(td, (const uint8_t *)"", 0, from),
+                             -1);
+        }
     }
     assert_null(schema_table_c(s, ""));
     assert_null(schema_table_c(s, "Households"));

@@ -10,7 +10,8 @@
 
 #include <string.h>
 
-int db_bind_value(sqlite3_stmt *st, int i, const struct value *v)
+static int bind_value(sqlite3_stmt *st, int i, const struct value *v,
+                      sqlite3_destructor_type keep)
 {
     switch (v->type) {
     case VALUE_NIL:
@@ -23,12 +24,21 @@ int db_bind_value(sqlite3_stmt *st, int i, const struct value *v)
         return sqlite3_bind_double(st, i, v->r);
     case VALUE_STR:
         return sqlite3_bind_text(st, i, (const char *)v->s.p, (int)v->s.len,
-                                 SQLITE_TRANSIENT);
+                                 keep);
     case VALUE_BIN:
-        return sqlite3_bind_blob(st, i, v->s.p, (int)v->s.len,
-                                 SQLITE_TRANSIENT);
+        return sqlite3_bind_blob(st, i, v->s.p, (int)v->s.len, keep);
     }
     return SQLITE_MISUSE;
+}
+
+int db_bind_value(sqlite3_stmt *st, int i, const struct value *v)
+{
+    return bind_value(st, i, v, SQLITE_TRANSIENT);
+}
+
+int db_bind_value_lent(sqlite3_stmt *st, int i, const struct value *v)
+{
+    return bind_value(st, i, v, SQLITE_STATIC);
 }
 
 int db_column_value(const struct col_def *c, sqlite3_stmt *st, int i,

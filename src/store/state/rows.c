@@ -407,7 +407,7 @@ static int put_whole(struct hz_node *n, const struct table_def *t,
         sqlite3_bind_int64(st, at++, (int64_t)sole->bits);
     }
     for (size_t c = 0; c < t->n_cols; c++)
-        db_bind_value(st, at++, &vals[c]);
+        db_bind_value_lent(st, at++, &vals[c]);
     rv = db_step_done(&n->db, st, err);
     if (rv == 0)
         chg_hold(n, t, row);
