@@ -591,8 +591,10 @@ static int row_facts(struct hz_node *n, const struct table_def *t,
                     DB_ARGS(ROW_KEY(t, row)), &v, NULL, err);
     if (rv == 0)
         rv = sole_of(n, t, row, &sole, err);
-    /* a sole fact is the row's only mention */
-    HZ_ASSERT(rv != 0 || sole.at == 0 || v == 0);
+    /* a sole fact is the row's only mention: else the file was damaged */
+    if (rv == 0 && sole.at != 0 && v != 0)
+        rv = hz_err_set(err, HZ_ECORRUPT, "%s row's sole fact beside others",
+                        t->name);
     *writes = (v & 1) != 0 || (rv == 0 && sole.at != 0);
     *tombs = (v & 2) != 0;
     return rv;
