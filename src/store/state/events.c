@@ -256,7 +256,8 @@ static int put_source(struct hz_node *n, const struct table_def *t,
 
 /* The content of a sole source read from its row: an insert writes no
  * nil (body.c), and its fields are in column order, so the row's
- * columns that are not NULL, in order, are the insert's fields. */
+ * columns that are not NULL, in order, are the insert's fields: the
+ * state hash's columns of the row. */
 static int row_content(struct hz_node *n, const struct table_def *t,
                        const uint8_t *row, struct enc *out, struct hz_err *err)
 {
@@ -264,26 +265,10 @@ static int row_content(struct hz_node *n, const struct table_def *t,
     int rv = rows_read(n, t, row, &st, err);
     if (rv != 1)
         return rv == 0 ? hz_err_set(err, HZ_ECORRUPT, "%s row", t->name) : rv;
-    struct value vals[HZ_FIELDS_MAX];
-    size_t set = 0;
-    HZ_ASSERT(t->n_cols <= HZ_FIELDS_MAX);
-    for (size_t c = 0; rv == 1 && c < t->n_cols; c++) {
-        if (db_column_value(&t->cols[c], st, (int)c + 2, &vals[c]) != 0)
-            rv = hz_err_set(err, HZ_ECORRUPT, "%s row", t->name);
-        set += vals[c].type != VALUE_NIL;
-    }
-    if (rv == 1) {
-        enc_reset(out);
-        enc_array(out, set);
-        for (size_t c = 0; c < t->n_cols; c++) {
-            if (vals[c].type == VALUE_NIL)
-                continue;
-            enc_array(out, 2);
-            enc_cstr(out, t->cols[c].name);
-            enc_value(out, &vals[c]); /* before the reset: vals borrow */
-        }
-        rv = enc_done(out);
-    }
+    enc_reset(out);
+    rv = state_row_columns(out, t, st) != 0
+             ? hz_err_set(err, HZ_ECORRUPT, "%s row", t->name)
+             : enc_done(out);
     sqlite3_reset(st);
     return rv;
 }

@@ -16,6 +16,28 @@
 
 #define STATE_TAG "huzhu state v1"
 
+int state_row_columns(struct enc *e, const struct table_def *t,
+                      sqlite3_stmt *st)
+{
+    size_t set = 0;
+    struct value vals[HZ_FIELDS_MAX];
+    HZ_ASSERT(t->n_cols <= HZ_FIELDS_MAX);
+    for (size_t c = 0; c < t->n_cols; c++) {
+        if (db_column_value(&t->cols[c], st, (int)c + 2, &vals[c]) != 0)
+            return HZ_ECORRUPT;
+        set += vals[c].type != VALUE_NIL;
+    }
+    enc_array(e, set);
+    for (size_t c = 0; c < t->n_cols; c++) {
+        if (vals[c].type == VALUE_NIL)
+            continue;
+        enc_array(e, 2);
+        enc_cstr(e, t->cols[c].name);
+        enc_value(e, &vals[c]);
+    }
+    return 0;
+}
+
 static int hash_table(hz_node *n, const struct table_def *t,
                       crypto_generichash_state *h, struct hz_err *err)
 {
@@ -34,16 +56,7 @@ static int hash_table(hz_node *n, const struct table_def *t,
         if (first)
             enc_cstr(e, t->name);
         first = false;
-        size_t set = 0;
-        struct value vals[HZ_FIELDS_MAX];
-        HZ_ASSERT(t->n_cols <= HZ_FIELDS_MAX);
-        for (size_t c = 0; c < t->n_cols; c++) {
-            rv = db_column_value(&t->cols[c], st, (int)c + 2, &vals[c]);
-            if (rv != 0)
-                break;
-            set += vals[c].type != VALUE_NIL;
-        }
-        if (rv != 0 || sqlite3_column_bytes(st, 0) != (int)HZ_ROW_LEN) {
+        if (sqlite3_column_bytes(st, 0) != (int)HZ_ROW_LEN) {
             rv = hz_err_set(err, HZ_ECORRUPT, "materialized %s", t->name);
             break;
         }
@@ -51,13 +64,9 @@ static int hash_table(hz_node *n, const struct table_def *t,
         enc_bin(e, sqlite3_column_blob(st, 0), HZ_ROW_LEN);
         if (t->kind == TABLE_ENTITY)
             enc_bool(e, sqlite3_column_int(st, 1) != 0);
-        enc_array(e, set);
-        for (size_t c = 0; c < t->n_cols; c++) {
-            if (vals[c].type == VALUE_NIL)
-                continue;
-            enc_array(e, 2);
-            enc_cstr(e, t->cols[c].name);
-            enc_value(e, &vals[c]);
+        if (state_row_columns(e, t, st) != 0) {
+            rv = hz_err_set(err, HZ_ECORRUPT, "materialized %s", t->name);
+            break;
         }
         rv = enc_done(e);
         if (rv == 0)

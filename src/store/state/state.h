@@ -188,6 +188,13 @@ void rows_close(struct hz_node *n);
 
 /* "SELECT id, deleted|eid, "col"... FROM "x_table"" into @sql. */
 void query_select_sql(const struct table_def *t, char *sql, size_t len);
+/* The columns that hold a value of the row @st is on (a statement of
+ * query_select_sql's columns) as [[column, value], ...] into @e: the
+ * state hash's columns of a row (state-hash.md), and the content an
+ * event row's sole source gave (events.c). HZ_ECORRUPT, with nothing
+ * written, when a stored value cannot be one. */
+int state_row_columns(struct enc *e, const struct table_def *t,
+                      sqlite3_stmt *st);
 /* One row of that SELECT as a JSON object (wire names; a deleted entity
  * row says "deleted": true). */
 json_t *query_row_json(const struct table_def *t, sqlite3_stmt *st);
