@@ -147,14 +147,8 @@ size_t enc_len(const struct enc *e)
     return e->sb.size;
 }
 
-int mp_unpack(msgpack_unpacked *u, const uint8_t *buf, size_t len,
-              struct hz_err *err)
-{
-    return mp_unpack_wide(u, buf, len, HZ_ENTRY_LEN_MAX, err);
-}
-
-int mp_unpack_wide(msgpack_unpacked *u, const uint8_t *buf, size_t len,
-                   size_t bin_max, struct hz_err *err)
+static int unpack(msgpack_unpacked *u, const uint8_t *buf, size_t len,
+                  size_t bin_max, bool *canonical, struct hz_err *err)
 {
     const struct mpscan_limits lim = {
         .depth_max = HZ_DEPTH_MAX,
@@ -162,7 +156,7 @@ int mp_unpack_wide(msgpack_unpacked *u, const uint8_t *buf, size_t len,
         .bin_len_max = bin_max,
         .elems_max = HZ_ENTRY_LEN_MAX,
     };
-    int rv = mpscan_check(buf, len, &lim);
+    int rv = mpscan_check_canonical(buf, len, &lim, canonical);
     if (rv != 0) {
         return hz_err_set(err, rv == MPSCAN_EDEPTH ? HZ_ETOOBIG : HZ_EMALFORMED,
                           "msgpack pre-scan (%d)", rv);
@@ -180,6 +174,24 @@ int mp_unpack_wide(msgpack_unpacked *u, const uint8_t *buf, size_t len,
         return hz_err_set(err, HZ_EMALFORMED, "msgpack unpack");
     }
     return 0;
+}
+
+int mp_unpack(msgpack_unpacked *u, const uint8_t *buf, size_t len,
+              struct hz_err *err)
+{
+    return unpack(u, buf, len, HZ_ENTRY_LEN_MAX, NULL, err);
+}
+
+int mp_unpack_wide(msgpack_unpacked *u, const uint8_t *buf, size_t len,
+                   size_t bin_max, struct hz_err *err)
+{
+    return unpack(u, buf, len, bin_max, NULL, err);
+}
+
+int mp_unpack_canonical(msgpack_unpacked *u, const uint8_t *buf, size_t len,
+                        bool *canonical, struct hz_err *err)
+{
+    return unpack(u, buf, len, HZ_ENTRY_LEN_MAX, canonical, err);
 }
 
 int mp_array(const msgpack_object *o, size_t n_min, size_t n_max,

@@ -54,6 +54,10 @@ int mp_unpack(msgpack_unpacked *u, const uint8_t *buf, size_t len,
  * at most an entry's length). */
 int mp_unpack_wide(msgpack_unpacked *u, const uint8_t *buf, size_t len,
                    size_t bin_max, struct hz_err *err);
+/* mp_unpack, and whether the bytes take the canonical forms
+ * (mpscan_check_canonical) into *@canonical, in the same pre-scan. */
+int mp_unpack_canonical(msgpack_unpacked *u, const uint8_t *buf, size_t len,
+                        bool *canonical, struct hz_err *err);
 
 /* Typed getters over an unpacked object. Each returns 0 or HZ_EMALFORMED
  * (or HZ_ETOOBIG for a size over @max) with a message naming @what. */

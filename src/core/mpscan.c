@@ -15,6 +15,8 @@
  * tells us when containers close, which is all nesting depth needs. */
 #include "mpscan.h"
 
+#include <string.h>
+
 /* What an element's first byte says about it. */
 enum kind {
     KIND_SCALAR, /* fixed size, known from the first byte */
@@ -129,13 +131,78 @@ static struct head classify(uint8_t b)
     return h;
 }
 
-/* A big-endian unsigned field of @n <= 4 bytes, read byte by byte. */
+/* A big-endian unsigned field of @n <= 8 bytes, read byte by byte. */
 static uint64_t load_be(const uint8_t *p, size_t n)
 {
     uint64_t v = 0;
     for (size_t i = 0; i < n; i++)
         v = (v << 8) | p[i];
     return v;
+}
+
+/* The two's-complement value of a big-endian signed field of @n bytes. */
+static int64_t load_be_signed(const uint8_t *p, size_t n)
+{
+    uint64_t v = load_be(p, n);
+    /* @n is 1, 2, 4 or 8: sign-extend from bit 8n - 1 */
+    uint64_t sign = (uint64_t)1 << (8 * n - 1);
+    return (int64_t)((v ^ sign) - sign);
+}
+
+/* Whether the element whose first byte is @b, with its header and scalar
+ * bytes at @rest (all present) and its length or count @n, takes the one
+ * form huzhu writes (proto/entry.md, "Canonical msgpack"): the shortest
+ * form of each integer, length and count, unsigned forms for non-negative
+ * integers, float64 only and never -0.0, no maps and no ext. */
+static bool canonical_head(uint8_t b, const uint8_t *rest, uint64_t n)
+{
+    if (b <= 0x7f || b >= 0xe0) /* fixints */
+        return true;
+    if (b <= 0x8f) /* fixmap */
+        return false;
+    if (b <= 0xbf) /* fixarray, fixstr */
+        return true;
+    switch (b) {
+    case 0xc0: /* nil, false, true */
+    case 0xc2:
+    case 0xc3:
+        return true;
+    case 0xc4: /* bin 8: the shortest bin form for every length it holds */
+        return true;
+    case 0xc5:
+    case 0xda: /* bin 16, str 16 */
+        return n > 0xff;
+    case 0xc6:
+    case 0xdb:
+    case 0xdd: /* bin 32, str 32, array 32 */
+        return n > 0xffff;
+    case 0xd9: /* str 8 */
+        return n > 31;
+    case 0xdc: /* array 16 */
+        return n > 15;
+    case 0xcb: { /* float 64, but not -0.0 */
+        static const uint8_t neg_zero[8] = {0x80};
+        return memcmp(rest, neg_zero, sizeof neg_zero) != 0;
+    }
+    case 0xcc:
+    case 0xcd:
+    case 0xce:
+    case 0xcf: { /* uint 8 .. 64: above what the next shorter form holds */
+        static const uint64_t above[] = {0x7f, 0xff, 0xffff, 0xffffffffu};
+        size_t w = (size_t)1 << (b - 0xcc);
+        return load_be(rest, w) > above[b - 0xcc];
+    }
+    case 0xd0:
+    case 0xd1:
+    case 0xd2:
+    case 0xd3: { /* int 8 .. 64: negative, below the next shorter form */
+        static const int64_t below[] = {-32, -128, -32768, -2147483648LL};
+        size_t w = (size_t)1 << (b - 0xd0);
+        return load_be_signed(rest, w) < below[b - 0xd0];
+    }
+    default: /* float 32, maps, ext, 0xc1 */
+        return false;
+    }
 }
 
 /* Check a str/bin/ext payload of @n bytes at buf[*pos..) and step over it. */
@@ -150,6 +217,14 @@ static int skip_payload(size_t len, size_t *pos, uint64_t n, size_t n_max)
 int mpscan_check(const uint8_t *buf, size_t len,
                  const struct mpscan_limits *lim)
 {
+    return mpscan_check_canonical(buf, len, lim, NULL);
+}
+
+int mpscan_check_canonical(const uint8_t *buf, size_t len,
+                           const struct mpscan_limits *lim, bool *canonical)
+{
+    if (canonical != NULL)
+        *canonical = true;
     /* rem[i]: elements not yet started in the open container at depth
      * i + 1. A container stays open while its last element is read, so an
      * entry may be 0 while a nested container is still inside it. */
@@ -183,6 +258,9 @@ int mpscan_check(const uint8_t *buf, size_t len,
         if (h.rest_len > len - pos)
             return MPSCAN_ETRUNC;
         uint64_t n = h.field_len > 0 ? load_be(buf + pos, h.field_len) : h.n;
+        if (canonical != NULL && *canonical &&
+            !canonical_head(buf[pos - 1], buf + pos, n))
+            *canonical = false;
         pos += h.rest_len;
 
         int rv = 0;

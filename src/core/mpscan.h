@@ -10,6 +10,7 @@
 #ifndef HZ_MPSCAN_H
 #define HZ_MPSCAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -68,5 +69,17 @@ struct mpscan_limits {
  *   MPSCAN_EBADBYTE  an element starts with 0xc1. */
 int mpscan_check(const uint8_t *buf, size_t len,
                  const struct mpscan_limits *lim);
+
+/* mpscan_check(), and in the same walk whether every element takes the
+ * one form huzhu writes (proto/entry.md, "Canonical msgpack": the
+ * shortest form of each integer, length and count; unsigned forms for
+ * non-negative integers; float64 only and never -0.0; no maps, no ext)
+ * into *@canonical (meaningful when it returns 0). @canonical may be
+ * NULL. What the rules say of the values themselves
+ * (text that is UTF-8, no NaN) stays with the decoder: with those, bytes
+ * that decode and pass here are the canonical encoding of what they hold,
+ * and no other bytes are (what a re-encode and compare would find). */
+int mpscan_check_canonical(const uint8_t *buf, size_t len,
+                           const struct mpscan_limits *lim, bool *canonical);
 
 #endif

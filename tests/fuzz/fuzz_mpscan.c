@@ -18,6 +18,9 @@
  *   - and then the scan under the input's limits accepts exactly when the
  *     unpacked object fits them (depth, str and bin lengths, elements);
  *   - tighter limits never accept what the widest refuse;
+ *   - and then mpscan_check_canonical calls it canonical exactly when
+ *     msgpack-c's packer writes the unpacked object back as the same
+ *     bytes and it holds no map, ext, float32 or -0.0 (proto/entry.md);
  *   - MPSCAN_ETRAIL => msgpack-c unpacks a shorter prefix, which mpscan
  *     accepts; MPSCAN_ETRUNC => msgpack-c asks for more bytes or refuses
  *     the buffer, and never returns an object. */
@@ -25,7 +28,9 @@
 
 #include "core/mpscan.h"
 
+#include <math.h>
 #include <msgpack.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,6 +146,43 @@ static msgpack_unpack_return unpack(msgpack_unpacked *u, const uint8_t *p,
     return r;
 }
 
+/* A map, an ext, a float32 or a -0.0 anywhere in @o: what huzhu never
+ * writes, though msgpack-c's packer does. */
+static bool never_written(const msgpack_object *o)
+{
+    switch (o->type) {
+    case MSGPACK_OBJECT_MAP:
+    case MSGPACK_OBJECT_EXT:
+    case MSGPACK_OBJECT_FLOAT32:
+        return true;
+    case MSGPACK_OBJECT_FLOAT64:
+        return o->via.f64 == 0.0 && signbit(o->via.f64);
+    case MSGPACK_OBJECT_ARRAY:
+        for (uint32_t i = 0; i < o->via.array.size; i++)
+            if (never_written(&o->via.array.ptr[i]))
+                return true;
+        return false;
+    default:
+        return false;
+    }
+}
+
+/* The canonical verdict against msgpack-c's packer. */
+static void check_canonical(const msgpack_object *o, const uint8_t *p,
+                            size_t len)
+{
+    bool canonical = false;
+    FUZZ_CHECK(mpscan_check_canonical(p, len, &widest, &canonical) == 0);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    FUZZ_CHECK(msgpack_pack_object(&pk, *o) == 0);
+    bool packers = sb.size == len && memcmp(sb.data, p, len) == 0;
+    FUZZ_CHECK(canonical == (packers && !never_written(o)));
+    msgpack_sbuffer_destroy(&sb);
+}
+
 static void check_accepted(const uint8_t *p, size_t len, int r_lim,
                            const struct mpscan_limits *lim)
 {
@@ -153,6 +195,7 @@ static void check_accepted(const uint8_t *p, size_t len, int r_lim,
     measure(&u.data, 0, &n);
     FUZZ_CHECK(n.depth <= MSGPACK_DEPTH);
     FUZZ_CHECK((r_lim == 0) == fits(&n, lim));
+    check_canonical(&u.data, p, len);
     msgpack_unpacked_destroy(&u);
 }
 

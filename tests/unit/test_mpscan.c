@@ -907,6 +907,136 @@ static void mpscan_mutated_objects_agree_with_msgpack(void **state)
     assert_true(t.n[-MPSCAN_ETRAIL] > 0);
 }
 
+/* ---- canonical forms -------------------------------------------------- */
+
+/* mpscan_check_canonical's verdict on @b, which must pass the scan. */
+static bool canon(const uint8_t *b, size_t n)
+{
+    bool from_true = true, from_false = false; /* set whatever it held */
+    assert_int_equal(mpscan_check_canonical(b, n, &loose, &from_true), 0);
+    assert_int_equal(mpscan_check_canonical(b, n, &loose, &from_false), 0);
+    assert_int_equal(from_true, from_false);
+    return from_true;
+}
+
+static size_t put_be(uint8_t *p, uint64_t v, size_t w)
+{
+    for (size_t i = 0; i < w; i++)
+        p[i] = (uint8_t)(v >> (8 * (w - 1 - i)));
+    return w;
+}
+
+/* The canonical forms are the ones msgpack-c's packer writes (proto/
+ * entry.md): each integer at the edges of every form, written in every
+ * form that holds it, is canonical exactly when it is the packer's bytes;
+ * so is each length of text and bytes and each count of an array. */
+static void mpscan_canonical_is_the_packers_form(void **state)
+{
+    (void)state;
+    static const int64_t ints[] = {
+        0,      1,           31,          127,        128,        255,
+        256,    65535,       65536,       4294967295, 4294967296, INT64_MAX,
+        -1,     -32,         -33,         -128,       -129,       -32768,
+        -32769, -2147483648, -2147483649, INT64_MIN};
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    uint8_t b[70000];
+    size_t checked = 0;
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        int64_t v = ints[i];
+        msgpack_sbuffer_clear(&sb);
+        msgpack_pack_int64(&pk, v);
+        assert_true(canon((const uint8_t *)sb.data, sb.size));
+        /* uint 8..64 (cc..cf), then int 8..64 (d0..d3), where they hold v */
+        for (unsigned f = 0xcc; f <= 0xd3; f++) {
+            bool is_signed = f >= 0xd0;
+            size_t w = (size_t)1 << (f - (is_signed ? 0xd0 : 0xcc));
+            bool holds =
+                is_signed ? (w == 8 || (v >= -(INT64_C(1) << (8 * w - 1)) &&
+                                        v < (INT64_C(1) << (8 * w - 1))))
+                          : (v >= 0 && (w == 8 || (uint64_t)v >> (8 * w) == 0));
+            if (!holds)
+                continue;
+            b[0] = (uint8_t)f;
+            size_t n = 1 + put_be(b + 1, (uint64_t)v, w);
+            bool packers = n == sb.size && memcmp(b, sb.data, n) == 0;
+            assert_int_equal(canon(b, n), packers);
+            checked += !packers;
+        }
+    }
+    static const size_t lens[] = {0, 1, 15, 16, 31, 32, 255, 256, 65535, 65536};
+    for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        size_t len = lens[i];
+        for (int kind = 0; kind < 3; kind++) { /* str, bin, array */
+            msgpack_sbuffer_clear(&sb);
+            if (kind == 0)
+                msgpack_pack_str(&pk, len);
+            else if (kind == 1)
+                msgpack_pack_bin(&pk, len);
+            else
+                msgpack_pack_array(&pk, len);
+            size_t head = sb.size;
+            /* the body: len bytes of 'a', or len nils */
+            for (size_t k = 0; k < len; k++)
+                msgpack_sbuffer_write(&sb, kind == 2 ? "\xc0" : "a", 1);
+            assert_true(canon((const uint8_t *)sb.data, sb.size));
+            static const uint8_t fix[] = {0xa0, 0, 0x90};
+            static const uint8_t wide[3][3] = {
+                {0xd9, 0xda, 0xdb}, {0xc4, 0xc5, 0xc6}, {0, 0xdc, 0xdd}};
+            static const size_t fix_max[] = {31, 0, 15};
+            for (int form = -1; form < 3; form++) {
+                size_t n;
+                if (form < 0) {
+                    if (kind == 1 || len > fix_max[kind])
+                        continue;
+                    b[0] = (uint8_t)(fix[kind] | len);
+                    n = 1;
+                } else {
+                    size_t w = (size_t)1 << form; /* 1, 2, 4 */
+                    if (wide[kind][form] == 0 || (w < 4 && len >> (8 * w) != 0))
+                        continue;
+                    b[0] = wide[kind][form];
+                    n = 1 + put_be(b + 1, len, w);
+                }
+                memcpy(b + n, sb.data + head, sb.size - head);
+                n += sb.size - head;
+                bool packers = n == sb.size && memcmp(b, sb.data, n) == 0;
+                assert_int_equal(canon(b, n), packers);
+                checked += !packers;
+            }
+        }
+    }
+    assert_true(checked > 60); /* the wider forms were tried */
+    msgpack_sbuffer_destroy(&sb);
+}
+
+/* What the packer also writes but huzhu never does: float32, -0.0, maps
+ * and ext; and one such element anywhere makes the whole not canonical. */
+static void mpscan_canonical_refuses_floats32_neg_zero_maps_ext(void **state)
+{
+    (void)state;
+    assert_true(canon(BYTES(0xcb, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0))); /* 1.5 */
+    assert_true(canon(BYTES(0xcb, 0, 0, 0, 0, 0, 0, 0, 0)));       /* 0.0 */
+    assert_false(canon(BYTES(0xcb, 0x80, 0, 0, 0, 0, 0, 0, 0)));   /* -0.0 */
+    assert_true(canon(BYTES(0xcb, 0x80, 0, 0, 0, 0, 0, 0, 1)));    /* tiny */
+    assert_false(canon(BYTES(0xca, 0x3f, 0xc0, 0, 0)));            /* f32 */
+    assert_false(canon(BYTES(0x80)));                              /* {} */
+    assert_false(canon(BYTES(0x81, 0x01, 0x02)));                  /* map */
+    assert_false(canon(BYTES(0xde, 0x00, 0x00)));                  /* map16 */
+    assert_false(canon(BYTES(0xd4, 0x01, 0x00)));                  /* fixext */
+    assert_false(canon(BYTES(0xc7, 0x01, 0x05, 0x00)));            /* ext8 */
+    assert_true(canon(BYTES(0x93, 0xc0, 0xc2, 0xc3)));
+    assert_true(canon(BYTES(0x92, 0x01, 0x92, 0xa1, 0x61, 0xc4, 0x00)));
+    assert_false(canon(BYTES(0x92, 0x01, 0x92, 0xa1, 0x61, 0xcc, 0x05)));
+    assert_false(canon(BYTES(0x93, 0xcc, 0x05, 0x01, 0x02)));
+    assert_false(canon(BYTES(0x92, 0x91, 0xd0, 0x05, 0x91, 0x01)));
+    /* NULL: the scan alone, as mpscan_check */
+    assert_int_equal(mpscan_check_canonical(BYTES(0xcc, 0x05), &loose, NULL),
+                     0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -931,6 +1061,8 @@ int main(void)
         cmocka_unit_test(mpscan_accepts_packed_objects_at_their_exact_limits),
         cmocka_unit_test(mpscan_random_bytes_agree_with_msgpack),
         cmocka_unit_test(mpscan_mutated_objects_agree_with_msgpack),
+        cmocka_unit_test(mpscan_canonical_is_the_packers_form),
+        cmocka_unit_test(mpscan_canonical_refuses_floats32_neg_zero_maps_ext),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -75,6 +75,17 @@ json_t *gen_values(struct gen *g)
         {"d90161", "\"a\" as str8: a fixstr is shorter"},
         {"dc0000", "an empty array as array16"},
         {"80", "a map: huzhu never writes maps"},
+        {"ce0000ffff", "65535 as uint32: uint16 is shorter"},
+        {"cf00000000ffffffff", "4294967295 as uint64: uint32 is shorter"},
+        {"d0e0", "-32 as int8: a negative fixint is shorter"},
+        {"d2ffff8000", "-32768 as int32: int16 is shorter"},
+        {"d3ffffffff80000000", "-2147483648 as int64: int32 is shorter"},
+        {"d3000000000000007f",
+         "127 as int64: non-negative integers use the unsigned forms"},
+        {"da000161", "\"a\" as str16: a fixstr is shorter"},
+        {"c50001ff", "one byte as bin16: bin8 is shorter"},
+        {"dd00000000", "an empty array as array32"},
+        {"de0000", "an empty map16: huzhu never writes maps"},
     };
     json_t *nc = json_array();
     for (size_t i = 0; i < N(bad); i++) {
