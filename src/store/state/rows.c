@@ -39,7 +39,7 @@ enum row_sql {
     SQL_STATE_SOLE, /* format 19 */
     SQL_SOLE_CLEAR, /* the row's sole fact moved into w (fields.c) */
     SQL_WHOLE,      /* an entity row inserted, or an event row put, whole */
-    SQL_WHOLE_NEW,  /* an event row inserted whole unless one is there */
+    SQL_WHOLE_NEW,  /* a row inserted whole unless one is there */
     SQL_READ,       /* the row as query_select_sql reads it */
     SQL_FIXED
 };
@@ -121,8 +121,13 @@ static int table_sql_build(const struct table_def *t, struct rows_sql *q,
      * (another source's) with OR IGNORE: with OR REPLACE, which may
      * delete rows, SQLite journals the statement apart (26-39 us an
      * event row in an import's profile, 6-9 us without: BENCHMARKS.md,
-     * "The import's own work"). */
-    if (!entity)
+     * "The import's own work"). A write to an entity row inserts it
+     * unless it is there: most rows are new, and the insert's own look
+     * at the id index answers whether it was. */
+    if (entity)
+        whole_row_sql(t, "INSERT OR IGNORE", "chg", "deleted, sole, sole_bits",
+                      "0, ?, ?", sql, sizeof sql);
+    else
         whole_row_sql(t, "INSERT OR IGNORE", "rowid", "eid", "?", sql,
                       sizeof sql);
     if ((q->fixed[SQL_WHOLE_NEW] = sql_dup(sql, err)) == NULL)
@@ -409,19 +414,20 @@ static int put_whole(struct hz_node *n, const struct table_def *t,
     for (size_t c = 0; c < t->n_cols; c++)
         db_bind_value_lent(st, at++, &vals[c]);
     rv = db_step_done(&n->db, st, err);
-    if (rv == 0)
-        chg_hold(n, t, row);
+    if (rv == 0 && db_changes(&n->db) == 1)
+        chg_hold(n, t, row); /* not for a row that was there */
     return rv;
 }
 
 int rows_insert_entity(struct hz_node *n, const struct table_def *t,
                        const uint8_t *row, const struct row_sole *sole,
-                       const struct value *vals, struct hz_err *err)
+                       const struct value *vals, bool *put, struct hz_err *err)
 {
     HZ_ASSERT(t->kind == TABLE_ENTITY);
     HZ_ASSERT(sole->at > 0);
-    int rv = put_whole(n, t, SQL_WHOLE, row, NULL, sole, vals, err);
-    if (rv == 0 && search_indexes(t, NULL))
+    int rv = put_whole(n, t, SQL_WHOLE_NEW, row, NULL, sole, vals, err);
+    *put = rv == 0 && db_changes(&n->db) == 1;
+    if (*put && search_indexes(t, NULL))
         rv = search_add_inserted(n, t, row, db_last_rowid(&n->db), vals, err);
     return rv;
 }

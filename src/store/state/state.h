@@ -145,10 +145,11 @@ struct row_sole {
 };
 
 /* A whole new entity row (not deleted) from @vals, one per column,
- * written by its sole fact @sole. */
+ * written by its sole fact @sole, unless a row @row is in the table:
+ * *@put says whether it was written. */
 int rows_insert_entity(struct hz_node *n, const struct table_def *t,
                        const uint8_t *row, const struct row_sole *sole,
-                       const struct value *vals, struct hz_err *err);
+                       const struct value *vals, bool *put, struct hz_err *err);
 /* A whole event row from @vals, one per column, sourced from @eid. */
 int rows_put_event(struct hz_node *n, const struct table_def *t,
                    const uint8_t *row, const uint8_t *eid,
