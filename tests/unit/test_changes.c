@@ -149,6 +149,74 @@ static void assert_numbers_unique(hz_node *n)
                                 " chg_gone)") <= top(n));
 }
 
+/* The highest number any row holds (entity rows', event rows', the rows
+ * taken away), 0 for none. */
+static int64_t highest_held(hz_node *n)
+{
+    return unit_sql_int(n, "SELECT coalesce(max(c), 0) FROM (SELECT chg AS c"
+                           " FROM e_households UNION ALL SELECT rowid FROM"
+                           " v_warnings UNION ALL SELECT c FROM chg_gone)");
+}
+
+/* After every commit the counter is the highest number a row holds: a
+ * mirror's pass that finds its last copied number equal to the counter
+ * has nothing to copy, so a number taken for a statement that changed
+ * nothing (a row inserted unless it is there, and it was) is given back.
+ * Edits and a tombstone arriving for a row that is there, one and two in
+ * one delivery, a row written where it was last numbered: each moves the
+ * counter by the rows it numbers. */
+static void the_counter_ends_at_the_highest_number_held(void **state)
+{
+    (void)state;
+    struct unit_env ea, eb;
+    unit_env_init(&ea, 1, UNIT_T0_MS);
+    unit_env_init(&eb, 2, UNIT_T0_MS);
+    hz_node *a = unit_node_memory(0xa1, &ea);
+    hz_node *b = unit_node_memory(0xb2, &eb);
+    char h[HZ_ROW_HEX_LEN + 1], g[HZ_ROW_HEX_LEN + 1];
+    assert_int_equal(unit_put(a, "households", NULL,
+                              UNIT_FIELDS({"village", "测试村甲"}), h, NULL),
+                     0);
+    assert_int_equal(unit_put(a, "households", NULL,
+                              UNIT_FIELDS({"village", "测试村乙"}), g, NULL),
+                     0);
+    unit_sync(a, b);
+    hz_node *both[] = {a, b};
+    for (size_t i = 0; i < 2; i++)
+        assert_int_equal(top(both[i]), highest_held(both[i]));
+    /* one edit of a row that is there: one number */
+    int64_t before = top(a);
+    assert_int_equal(unit_put(b, "households", h,
+                              UNIT_FIELDS({"status", "home"}), NULL, NULL),
+                     0);
+    unit_sync(b, a);
+    assert_int_equal(top(a), before + 1);
+    assert_int_equal(top(a), highest_held(a));
+    /* two edits of it in one delivery: the row numbered once */
+    before = top(a);
+    assert_int_equal(unit_put(b, "households", h,
+                              UNIT_FIELDS({"status", "evacuated"}), NULL, NULL),
+                     0);
+    assert_int_equal(unit_put(b, "households", h,
+                              UNIT_FIELDS({"village", "测试村丙"}), NULL, NULL),
+                     0);
+    unit_sync(b, a);
+    assert_int_equal(top(a), before + 1);
+    assert_int_equal(top(a), highest_held(a));
+    /* a tombstone of a row that is there */
+    before = top(a);
+    assert_int_equal(unit_del(b, "households", g), 0);
+    unit_sync(b, a);
+    assert_int_equal(top(a), before + 1);
+    assert_int_equal(top(a), highest_held(a));
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(top(both[i]), highest_held(both[i]));
+        assert_numbers_unique(both[i]);
+    }
+    hz_node_close(a);
+    hz_node_close(b);
+}
+
 /* The entry of @id last in @arr, or NULL. */
 static json_t *last_of(json_t *arr, const char *id)
 {
@@ -226,6 +294,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_change_numbers_its_row_once_and_anew),
         cmocka_unit_test(a_conflict_arriving_numbers_its_row),
+        cmocka_unit_test(the_counter_ends_at_the_highest_number_held),
         cmocka_unit_test(event_rows_and_a_cleared_state_are_numbered),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -234,6 +234,16 @@ static int chg_take(struct hz_node *n, int64_t *c, struct hz_err *err)
     return rv;
 }
 
+/* The number chg_take gave last given back: the statement it was for
+ * changed nothing (an insert of a row that is there). Then the counter
+ * stays at the highest number a row holds, which a mirror's pass reads
+ * as "nothing changed since" (mirror/mirror.c). */
+static void chg_untake(struct hz_node *n)
+{
+    HZ_ASSERT(n->chg.top.loaded && n->chg.top.v > 0);
+    n->chg.top.v--;
+}
+
 /* Does the row still hold a number this transaction gave it (the last
  * row numbered)? Then a further change of it needs no other. */
 static bool chg_held(const struct hz_node *n, const struct table_def *t,
@@ -312,6 +322,8 @@ int rows_ensure(struct hz_node *n, const struct table_def *t,
         rv = row_exec(n, t, row, SQL_ENSURE, &num, err);
     if (rv == 0 && db_changes(&n->db) == 1)
         chg_hold(n, t, row); /* made here, numbered */
+    else if (rv == 0)
+        chg_untake(n); /* it was there */
     return rv;
 }
 
@@ -415,7 +427,9 @@ static int put_whole(struct hz_node *n, const struct table_def *t,
         db_bind_value_lent(st, at++, &vals[c]);
     rv = db_step_done(&n->db, st, err);
     if (rv == 0 && db_changes(&n->db) == 1)
-        chg_hold(n, t, row); /* not for a row that was there */
+        chg_hold(n, t, row);
+    else if (rv == 0)
+        chg_untake(n); /* a row was there: nothing numbered */
     return rv;
 }
 
