@@ -38,7 +38,7 @@ enum row_sql {
     SQL_STATE,
     SQL_STATE_SOLE, /* format 19 */
     SQL_SOLE_CLEAR, /* the row's sole fact moved into w (fields.c) */
-    SQL_WHOLE,      /* an entity row inserted, or an event row put, whole */
+    SQL_WHOLE,      /* an event row put whole (event tables only) */
     SQL_WHOLE_NEW,  /* a row inserted whole unless one is there */
     SQL_READ,       /* the row as query_select_sql reads it */
     SQL_FIXED
@@ -109,14 +109,12 @@ static int table_sql_build(const struct table_def *t, struct rows_sql *q,
             return HZ_ENOMEM;
     }
     /* an event row put again gets a new rowid, its new number */
-    if (entity)
-        whole_row_sql(t, "INSERT", "chg", "deleted, sole, sole_bits", "0, ?, ?",
-                      sql, sizeof sql);
-    else
+    if (!entity) {
         whole_row_sql(t, "INSERT OR REPLACE", "rowid", "eid", "?", sql,
                       sizeof sql);
-    if ((q->fixed[SQL_WHOLE] = sql_dup(sql, err)) == NULL)
-        return HZ_ENOMEM;
+        if ((q->fixed[SQL_WHOLE] = sql_dup(sql, err)) == NULL)
+            return HZ_ENOMEM;
+    }
     /* An event row's first source inserts it unless the row is there
      * (another source's) with OR IGNORE: with OR REPLACE, which may
      * delete rows, SQLite journals the statement apart (26-39 us an
