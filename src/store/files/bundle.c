@@ -268,6 +268,10 @@ int hz_bundle_export(hz_node *n, const char *path, const char *vector_json,
 
 /* ---- reading */
 
+/* An entry's record in the ids file of an import: its id, and 1 when it
+ * was held at pass 1. */
+#define IDS_RECORD (HZ_HASH_LEN + 1u)
+
 struct reader {
     FILE *f;
     uint8_t *buf; /* HZ_FRAME_LEN_MAX bytes */
@@ -404,14 +408,22 @@ static void *verify_work(void *arg)
     return NULL;
 }
 
-static unsigned verify_threads(size_t entries)
+/* A signature check hashes its message (SHA-512, about 7 instructions a
+ * byte here) besides its fixed curve work (about 160,000): 16 KiB of
+ * message cost about one signature's fixed work. */
+#define VERIFY_UNIT_BYTES 16384u
+
+static unsigned verify_threads(size_t entries, size_t bytes)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     if (n > (long)VERIFY_THREADS)
         n = VERIFY_THREADS;
-    /* A thread for fewer than 16 signatures costs more than it saves. */
-    if (n > (long)(entries / 16))
-        n = (long)(entries / 16);
+    /* A thread for less than 16 signatures' work costs more than it
+     * saves; a chunk of 27 entries of 1,000 operations (4 MiB) is work
+     * for both. */
+    size_t units = entries + bytes / VERIFY_UNIT_BYTES;
+    if (n > (long)(units / 16))
+        n = (long)(units / 16);
     return n < 1 ? 1u : (unsigned)n;
 }
 
@@ -424,7 +436,7 @@ static int finish_chunk(hz_node *n, struct chunk *c, FILE *ids,
         txn_rollback(n); /* take_entry's read transaction */
     pthread_t th[VERIFY_THREADS];
     struct verify_job job[VERIFY_THREADS];
-    unsigned want = verify_threads(c->count), started = 0;
+    unsigned want = verify_threads(c->count, c->used), started = 0;
     for (unsigned t = 1; t < want; t++) {
         job[t] = (struct verify_job){c, t, want};
         if (pthread_create(&th[t], NULL, verify_work, &job[t]) != 0)
@@ -447,8 +459,15 @@ static int finish_chunk(hz_node *n, struct chunk *c, FILE *ids,
             rv = hz_err_set(err, c->rv[i], "entry");
             hz_err_wrap(err, "bundle entry %llu",
                         (unsigned long long)(c->first + i + 1));
-        } else if (fwrite(c->e[i].id, 1, HZ_HASH_LEN, ids) != HZ_HASH_LEN)
-            rv = hz_err_set(err, HZ_EIO, "import ids: %s", strerror(errno));
+        } else {
+            /* its id, and whether it was held (pass 2 does not decode
+             * the body of an entry that was) */
+            uint8_t rec[IDS_RECORD];
+            memcpy(rec, c->e[i].id, HZ_HASH_LEN);
+            rec[HZ_HASH_LEN] = c->held[i];
+            if (fwrite(rec, 1, IDS_RECORD, ids) != IDS_RECORD)
+                rv = hz_err_set(err, HZ_EIO, "import ids: %s", strerror(errno));
+        }
     }
     c->first += c->count;
     c->count = 0;
@@ -570,6 +589,177 @@ static uint64_t mono_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* Pass 2 reads ahead (DECISIONS 45): a second thread reads the next
+ * entries of the staged file and their ids, and decodes each entry and its
+ * body, while this thread applies the one before; at most AHEAD_SLOTS
+ * entries wait. The file was checked in pass 1 and is ours: a read or
+ * decoding error here is an error of the import, as it was before. A
+ * thread waits only when it must, and is woken only when it waits: the
+ * reader when half the slots are free again, the applier when an entry is
+ * ready (small entries pass without a system call each). */
+#define AHEAD_SLOTS 16u
+
+struct ahead_slot {
+    uint8_t *buf; /* HZ_FRAME_LEN_MAX bytes */
+    size_t len;
+    int rv; /* 0, 1 at the trailer or the end, or an error */
+    struct hz_err err;
+    struct entry e;
+    bool decoded; /* body.rv and body.b hold the body's decoding */
+    struct body_ahead body;
+};
+
+struct ahead {
+    struct reader *r;
+    const struct schema *schema;
+    pthread_mutex_t mu;
+    pthread_cond_t room, ready; /* for the reader, for the applier */
+    uint64_t made, taken;       /* slots filled and taken, ever */
+    bool reader_waits, applier_waits;
+    bool stop;     /* the applying thread wants no more */
+    bool threaded; /* the reader runs on its own thread */
+    pthread_t th;
+    struct ahead_slot s[AHEAD_SLOTS];
+};
+
+/* Read and decode the next entry of the file into @s; 1 at the trailer
+ * (the file ends there: pass 1 checked it). */
+static int ahead_fill(struct ahead *a, struct ahead_slot *s)
+{
+    struct reader *r = a->r;
+    s->len = 0;
+    s->decoded = false;
+    s->err = (struct hz_err){0};
+    r->buf = s->buf;
+    int rv = next_frame(r, &s->err);
+    if (rv != 0 || r->kind == FRAME_TRAILER)
+        return rv != 0 ? rv : 1;
+    s->len = r->len;
+    uint8_t rec[IDS_RECORD];
+    if (fread(rec, 1, IDS_RECORD, r->ids) != IDS_RECORD)
+        return hz_err_set(&s->err, HZ_EIO, "import ids");
+    rv = entry_decode_known(&s->e, s->buf, s->len, rec, &s->err);
+    if (rv == 0 && rec[HZ_HASH_LEN] == 0) {
+        /* An entry held at pass 1 is a duplicate: its body is not read. */
+        s->body.why = (struct hz_err){0};
+        s->body.rv = body_decode(&s->body.b, a->schema, s->e.body.p,
+                                 s->e.body.len, &s->body.why);
+        s->decoded = true;
+    }
+    return rv;
+}
+
+static void *ahead_work(void *arg)
+{
+    struct ahead *a = arg;
+    pthread_mutex_lock(&a->mu);
+    for (;;) {
+        while (!a->stop && a->made - a->taken == AHEAD_SLOTS) {
+            a->reader_waits = true;
+            pthread_cond_wait(&a->room, &a->mu);
+        }
+        a->reader_waits = false;
+        if (a->stop)
+            break;
+        struct ahead_slot *s = &a->s[a->made % AHEAD_SLOTS];
+        pthread_mutex_unlock(&a->mu);
+        s->rv = ahead_fill(a, s);
+        pthread_mutex_lock(&a->mu);
+        a->made++;
+        if (a->applier_waits)
+            pthread_cond_signal(&a->ready);
+        if (s->rv != 0)
+            break; /* the trailer, the end or an error: nothing follows */
+    }
+    pthread_mutex_unlock(&a->mu);
+    return NULL;
+}
+
+/* The next slot in file order: waited for, or (no thread) filled here. */
+static struct ahead_slot *ahead_next(struct ahead *a)
+{
+    struct ahead_slot *s = &a->s[a->taken % AHEAD_SLOTS];
+    if (!a->threaded) {
+        s->rv = ahead_fill(a, s);
+        return s;
+    }
+    pthread_mutex_lock(&a->mu);
+    while (a->made == a->taken) {
+        a->applier_waits = true;
+        pthread_cond_wait(&a->ready, &a->mu);
+    }
+    a->applier_waits = false;
+    pthread_mutex_unlock(&a->mu);
+    return s;
+}
+
+/* Give back the slot ahead_next returned. */
+static void ahead_done(struct ahead *a, struct ahead_slot *s)
+{
+    if (s->decoded)
+        body_close(&s->body.b);
+    s->decoded = false;
+    if (!a->threaded) {
+        a->taken++;
+        return;
+    }
+    pthread_mutex_lock(&a->mu);
+    a->taken++;
+    if (a->reader_waits && a->made - a->taken <= AHEAD_SLOTS / 2)
+        pthread_cond_signal(&a->room);
+    pthread_mutex_unlock(&a->mu);
+}
+
+static int ahead_start(struct ahead *a, struct reader *r,
+                       const struct schema *schema, struct hz_err *err)
+{
+    *a = (struct ahead){.r = r, .schema = schema};
+    for (size_t i = 0; i < AHEAD_SLOTS; i++) {
+        a->s[i].buf = malloc(HZ_FRAME_LEN_MAX);
+        if (a->s[i].buf == NULL)
+            return hz_err_set(err, HZ_ENOMEM, "import read-ahead");
+    }
+    /* On one core, or when no thread starts, this thread reads each
+     * entry when it needs it (and in tests that ask for it). */
+    if (sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
+        getenv("HUZHU_TEST_IMPORT_NO_AHEAD") != NULL ||
+        pthread_mutex_init(&a->mu, NULL) != 0)
+        return 0;
+    bool room = pthread_cond_init(&a->room, NULL) == 0;
+    bool ready = room && pthread_cond_init(&a->ready, NULL) == 0;
+    a->threaded = ready && pthread_create(&a->th, NULL, ahead_work, a) == 0;
+    if (!a->threaded) {
+        if (ready)
+            pthread_cond_destroy(&a->ready);
+        if (room)
+            pthread_cond_destroy(&a->room);
+        pthread_mutex_destroy(&a->mu);
+    }
+    return 0;
+}
+
+/* Stop the reader thread, free the slots; @r->buf is the reader's own
+ * again. */
+static void ahead_end(struct ahead *a, uint8_t *own_buf)
+{
+    if (a->threaded) {
+        pthread_mutex_lock(&a->mu);
+        a->stop = true;
+        pthread_cond_signal(&a->room);
+        pthread_mutex_unlock(&a->mu);
+        pthread_join(a->th, NULL);
+        pthread_cond_destroy(&a->ready);
+        pthread_cond_destroy(&a->room);
+        pthread_mutex_destroy(&a->mu);
+    }
+    for (size_t i = 0; i < AHEAD_SLOTS; i++) {
+        if (a->s[i].decoded)
+            body_close(&a->s[i].body.b);
+        free(a->s[i].buf);
+    }
+    a->r->buf = own_buf;
+}
+
 /* Pass 2: store and apply, import_batch() whole entries per transaction;
  * an interruption loses no committed batch. */
 static int apply_file(hz_node *n, struct reader *r,
@@ -586,25 +776,32 @@ static int apply_file(hz_node *n, struct reader *r,
     ingest_begin_counting(n, stats);
     if (rv == 0)
         rv = db_cache_kib(&n->db, HZ_IMPORT_CACHE_KIB, err);
+    uint8_t *own_buf = r->buf;
+    struct ahead a;
+    if (rv == 0)
+        rv = ahead_start(&a, r, n->schema, err);
+    else
+        a = (struct ahead){.r = r};
     while (rv == 0) {
-        rv = next_frame(r, err);
-        if (rv != 0 || r->kind == FRAME_TRAILER)
+        struct ahead_slot *s = ahead_next(&a);
+        if (s->rv != 0) {
+            rv = s->rv;
+            if (rv != 1 && err != NULL)
+                *err = s->err;
             break;
+        }
         if (in_batch == 0) {
             rv = txn_begin(n, err);
             batch_began = mono_ms();
         }
         /* Checked in pass 1 (verify_file), and the staged file is ours:
-         * read the fields, take the id pass 1 computed. */
-        uint8_t id[HZ_HASH_LEN];
-        struct entry e;
-        if (rv == 0 && fread(id, 1, HZ_HASH_LEN, r->ids) != HZ_HASH_LEN)
-            rv = hz_err_set(err, HZ_EIO, "import ids");
-        if (rv == 0)
-            rv = entry_decode_known(&e, r->buf, r->len, id, err);
+         * the fields and the body were read ahead, the id is pass 1's. */
         enum ingest_result res;
         if (rv == 0)
-            rv = ingest_checked(n, &e, r->buf, r->len, &res, err);
+            rv = ingest_checked_ahead(n, &s->e, s->buf, s->len,
+                                      s->decoded ? &s->body : NULL, &res, err);
+        size_t len = s->len;
+        ahead_done(&a, s);
         if (rv == HZ_ETOOBIG) {
             /* Pending is full (DECISIONS 7): this one is not kept. */
             stats->refused++;
@@ -614,7 +811,7 @@ static int apply_file(hz_node *n, struct reader *r,
         } else {
             ingest_count(stats, res);
         }
-        batch_bytes += r->len;
+        batch_bytes += len;
         /* The clock is read every 256 entries, not each. */
         if (++in_batch == batch || batch_bytes >= HZ_IMPORT_BATCH_BYTES ||
             (timed && in_batch % 256 == 0 &&
@@ -624,6 +821,7 @@ static int apply_file(hz_node *n, struct reader *r,
             batch_bytes = 0;
         }
     }
+    ahead_end(&a, own_buf);
     if (rv == 1)
         rv = 0;
     if (rv == 0 && in_batch > 0)

@@ -186,14 +186,24 @@ static int record_fork(struct hz_node *n, const struct entry *e,
 /* The verdict of an entry that links into its chain (DECISIONS 3, 4).
  * Running out of memory is not a verdict: it returns HZ_ENOMEM and the
  * caller's transaction rolls back. */
-static int judge(struct hz_node *n, const struct entry *e, struct body *b,
+static int judge(struct hz_node *n, const struct entry *e,
+                 struct body_ahead *ahead, struct body *b,
                  enum entry_state *state, struct hz_err *why,
                  struct hz_err *err)
 {
     /* Decoded once: only a body this schema cannot read is asked its
      * version, to hold it when it is newer (the peek unpacks the whole
      * body too: 2 % of an import when done first for every entry). */
-    int rv = body_decode(b, n->schema, e->body.p, e->body.len, why);
+    int rv;
+    if (ahead != NULL) {
+        rv = ahead->rv;
+        *b = ahead->b;
+        ahead->b = (struct body){0};
+        if (rv != 0)
+            *why = ahead->why;
+    } else {
+        rv = body_decode(b, n->schema, e->body.p, e->body.len, why);
+    }
     if (rv != 0 && rv != HZ_ENOMEM) {
         uint64_t version;
         struct hz_err peek = {0};
@@ -227,7 +237,8 @@ static int judge(struct hz_node *n, const struct entry *e, struct body *b,
 /* Store a linked entry in the log with its verdict, applying it if it
  * passes. */
 static int append(struct hz_node *n, const struct entry *e, const uint8_t *buf,
-                  size_t len, enum ingest_result *res, struct hz_err *err)
+                  size_t len, struct body_ahead *ahead, enum ingest_result *res,
+                  struct hz_err *err)
 {
     uint64_t point;
     int rv = log_fork_point(n, e->author, &point, err);
@@ -237,7 +248,7 @@ static int append(struct hz_node *n, const struct entry *e, const uint8_t *buf,
     struct hz_err why = {0};
     enum entry_state state = ENTRY_STOPPED;
     if (point == 0 || e->seq < point)
-        rv = judge(n, e, &b, &state, &why, err);
+        rv = judge(n, e, ahead, &b, &state, &why, err);
     if (point != 0 && e->seq >= point)
         HZ_ASSERT(state == ENTRY_STOPPED);
     if (rv != 0)
@@ -307,7 +318,8 @@ static int hold_pending(struct hz_node *n, const struct entry *e,
 /* Place a verified entry: duplicate, fork evidence, next link, or ahead
  * of a gap. */
 static int place(struct hz_node *n, const struct entry *e, const uint8_t *buf,
-                 size_t len, enum ingest_result *res, struct hz_err *err)
+                 size_t len, struct body_ahead *ahead, enum ingest_result *res,
+                 struct hz_err *err)
 {
     /* An entry past its author's top cannot be in the log (its id is a
      * hash of its author and seq among its bytes): only fork evidence
@@ -355,7 +367,7 @@ static int place(struct hz_node *n, const struct entry *e, const uint8_t *buf,
         return record_fork(n, e, buf, len, res, err);
     }
     rv = note_skew(n, e, err);
-    return rv != 0 ? rv : append(n, e, buf, len, res, err);
+    return rv != 0 ? rv : append(n, e, buf, len, ahead, res, err);
 }
 
 /* Entries that waited for the one just appended: the next link, and any
@@ -384,7 +396,7 @@ static int drain_pending(struct hz_node *n, const uint8_t *author,
         if (rv == 0)
             rv = entry_decode_known(&e, buf, r.len, r.id, err);
         if (rv == 0)
-            rv = place(n, &e, buf, r.len, &res, err);
+            rv = place(n, &e, buf, r.len, NULL, &res, err);
         free(buf);
         if (rv != 0)
             return rv;
@@ -454,9 +466,17 @@ int ingest_entry_from(struct hz_node *n, const uint8_t *buf, size_t len,
 int ingest_checked(struct hz_node *n, const struct entry *e, const uint8_t *buf,
                    size_t len, enum ingest_result *res, struct hz_err *err)
 {
+    return ingest_checked_ahead(n, e, buf, len, NULL, res, err);
+}
+
+int ingest_checked_ahead(struct hz_node *n, const struct entry *e,
+                         const uint8_t *buf, size_t len,
+                         struct body_ahead *ahead, enum ingest_result *res,
+                         struct hz_err *err)
+{
     HZ_ASSERT(db_in_txn(&n->db));
     HZ_ASSERT(memcmp(e->network, n->network, HZ_NET_LEN) == 0);
-    int rv = place(n, e, buf, len, res, err);
+    int rv = place(n, e, buf, len, ahead, res, err);
     if (rv == 0 && (*res == INGEST_APPLIED || *res == INGEST_REJECTED ||
                     *res == INGEST_HELD || *res == INGEST_STOPPED ||
                     *res == INGEST_DENIED))
@@ -480,7 +500,7 @@ int ingest_upgrade(struct hz_node *n, struct hz_err *err)
         struct hz_err why = {0};
         enum entry_state state = ENTRY_HELD;
         if (rv == 0)
-            rv = judge(n, &e, &b, &state, &why, err);
+            rv = judge(n, &e, NULL, &b, &state, &why, err);
         if (rv == 0 && state == ENTRY_HELD) {
             /* Still newer than this build: it waits for the next one. */
             free(buf);

@@ -342,6 +342,22 @@ int ingest_held_above(struct hz_node *n, const struct entry *e,
  * pass 1 of an import): its signature is never checked again. */
 int ingest_checked(struct hz_node *n, const struct entry *e, const uint8_t *buf,
                    size_t len, enum ingest_result *res, struct hz_err *err);
+/* A body decoded before its entry's turn (by the reader thread of an
+ * import's pass 2, DECISIONS 45): body_decode's result, its error, and
+ * on success the body, which borrows from the entry's bytes. */
+struct body_ahead {
+    int rv;
+    struct hz_err why;
+    struct body b;
+};
+/* ingest_checked with the entry's body decoded already in @ahead (against
+ * n->schema; NULL: decoded here). The body is taken when the entry is
+ * judged (ahead->b zeroed then); body_close(&ahead->b) is the caller's
+ * either way. */
+int ingest_checked_ahead(struct hz_node *n, const struct entry *e,
+                         const uint8_t *buf, size_t len,
+                         struct body_ahead *ahead, enum ingest_result *res,
+                         struct hz_err *err);
 /* Apply held entries that this build's schema now defines. */
 int ingest_upgrade(struct hz_node *n, struct hz_err *err);
 void ingest_count(struct hz_ingest_stats *s, enum ingest_result r);
