@@ -47,6 +47,10 @@ struct op {
     struct field *fields;
     size_t n_seen;        /* OP_DEL: field writes the deleter had seen */
     const uint8_t **seen; /* each HZ_HASH_LEN bytes, borrowed */
+    /* OP_SET: the search document of the row it would insert, made ahead
+     * of the entry's turn by an import's reader thread ("" for no keys),
+     * or NULL (store/state/search.c, search_ahead_docs) */
+    const char *sx_doc;
 };
 
 struct body {

@@ -9,6 +9,8 @@
  * names, as a full disk would. */
 #include "lib/unit_env.h"
 
+#include "store/state/state.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,12 +41,33 @@ int __wrap_log_append(struct hz_node *n, const struct entry *e,
     return __real_log_append(n, e, buf, len, state, reason, mark, at, err);
 }
 
+/* The search index holds exactly the keys the rows give, and answers as
+ * the source's does (the documents of new rows are made on the reader
+ * thread). */
+static void assert_same_search(hz_node *a, hz_node *b)
+{
+    struct hz_err err = {0};
+    assert_int_equal(db_begin_read(&b->db, &err), 0);
+    assert_int_equal(search_verify(b, &err), 0);
+    db_rollback(&b->db);
+    const char *queries[] = {"测试", "户1", "ceshi", "csh", "0007", "测试村"};
+    for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+        char *ja = NULL, *jb = NULL;
+        assert_int_equal(hz_node_search(a, queries[i], 100, &ja, &err), 0);
+        assert_int_equal(hz_node_search(b, queries[i], 100, &jb, &err), 0);
+        assert_string_equal(ja, jb);
+        assert_true(strlen(ja) > 2); /* found some */
+        free(ja);
+        free(jb);
+    }
+}
+
 #define ENTRIES 40
-#define BATCH "4" /* entries a transaction */
+#define BATCH "4"  /* entries a transaction */
 #define FAIL_AT 23 /* in the sixth batch: five committed before it */
 
-static void failure_in_pass_two_keeps_committed_batches_and_resumes(
-    void **state)
+static void
+failure_in_pass_two_keeps_committed_batches_and_resumes(void **state)
 {
     /* With the reader thread, and without it (one core). */
     if (*state != NULL)
@@ -55,11 +78,22 @@ static void failure_in_pass_two_keeps_committed_batches_and_resumes(
     unit_env_init(&e, 1, UNIT_T0_MS);
     hz_node *a = unit_node_memory(7, &e);
     for (int i = 0; i < ENTRIES; i++) {
-        char name[32];
+        char name[32], phone[32];
         snprintf(name, sizeof name, "测试户%d", i);
-        assert_int_equal(unit_put(a, "households", NULL,
-                                  UNIT_FIELDS({"head_name", name}), NULL, NULL),
-                         0);
+        snprintf(phone, sizeof phone, "1380000%04d", i);
+        if (i % 2)
+            assert_int_equal(
+                unit_put(a, "persons", NULL,
+                         UNIT_FIELDS({"name", name}, {"phone", phone}), NULL,
+                         NULL),
+                0);
+        else
+            assert_int_equal(
+                unit_put(a, "households", NULL,
+                         UNIT_FIELDS({"head_name", name}, {"phone", phone},
+                                     {"village", "测试村"}),
+                         NULL, NULL),
+                0);
     }
     char *tmp = unit_tmpdir();
     char *file = unit_path(tmp, "all.bundle");
@@ -80,7 +114,8 @@ static void failure_in_pass_two_keeps_committed_batches_and_resumes(
     assert_non_null(strstr(err.msg, "the disk failed"));
     /* Five batches of four committed; the sixth rolled back whole. */
     assert_int_equal(unit_sql_int(b, "SELECT count(*) FROM log"), 20);
-    assert_int_equal(unit_sql_int(b, "SELECT count(*) FROM e_households"),
+    assert_int_equal(unit_sql_int(b, "SELECT count(*) FROM e_households") +
+                         unit_sql_int(b, "SELECT count(*) FROM e_persons"),
                      20);
 
     /* Resumed from the staged copy: the rest applied, the first twenty
@@ -90,6 +125,7 @@ static void failure_in_pass_two_keeps_committed_batches_and_resumes(
     assert_int_equal(st.duplicate, 20);
     assert_int_equal(st.applied, ENTRIES - 20);
     unit_assert_same_state(a, b);
+    assert_same_search(a, b);
     /* The staged copy is gone: nothing left to resume. */
     assert_int_equal(hz_bundle_import(b, NULL, &st, &err), HZ_ENOTFOUND);
 
@@ -107,6 +143,7 @@ static void failure_in_pass_two_keeps_committed_batches_and_resumes(
     assert_int_equal(hz_bundle_import(c, NULL, &st, &err), 0);
     assert_int_equal(st.applied, ENTRIES);
     unit_assert_same_state(a, c);
+    assert_same_search(a, c);
 
     hz_node_close(a);
     hz_node_close(b);

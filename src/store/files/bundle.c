@@ -21,6 +21,7 @@
 #include "../../core/limits.h"
 #include "../log/log.h"
 #include "../members/members.h"
+#include "../state/state.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -607,6 +608,7 @@ struct ahead_slot {
     struct entry e;
     bool decoded; /* body.rv and body.b hold the body's decoding */
     struct body_ahead body;
+    struct search_ahead *docs; /* the search documents its ops name */
 };
 
 struct ahead {
@@ -645,6 +647,9 @@ static int ahead_fill(struct ahead *a, struct ahead_slot *s)
         s->body.rv = body_decode(&s->body.b, a->schema, s->e.body.p,
                                  s->e.body.len, &s->body.why);
         s->decoded = true;
+        /* and the search document of each row it may insert */
+        if (s->body.rv == 0 && !s->body.b.trust)
+            rv = search_ahead_docs(&s->body.b, &s->docs, &s->err);
     }
     return rv;
 }
@@ -755,6 +760,7 @@ static void ahead_end(struct ahead *a, uint8_t *own_buf)
     for (size_t i = 0; i < AHEAD_SLOTS; i++) {
         if (a->s[i].decoded)
             body_close(&a->s[i].body.b);
+        search_ahead_free(&a->s[i].docs);
         free(a->s[i].buf);
     }
     a->r->buf = own_buf;

@@ -617,7 +617,7 @@ static int new_row(struct hz_node *n, const struct writer *by, bool *put,
     for (size_t k = 0; k < o->n_fields; k++)
         vals[o->fields[k].col] = o->fields[k].val;
     struct row_sole sole = {by->at, by->mask};
-    int rv = rows_insert_entity(n, t, o->row, &sole, vals, put, err);
+    int rv = rows_insert_entity(n, t, o->row, &sole, vals, o->sx_doc, put, err);
     for (size_t k = 0; rv == 0 && *put && k < o->n_fields; k++) {
         const struct field *f = &o->fields[k];
         for (size_t h = 0; rv == 0 && h < f->n_heads; h++)

@@ -433,14 +433,16 @@ static int put_whole(struct hz_node *n, const struct table_def *t,
 
 int rows_insert_entity(struct hz_node *n, const struct table_def *t,
                        const uint8_t *row, const struct row_sole *sole,
-                       const struct value *vals, bool *put, struct hz_err *err)
+                       const struct value *vals, const char *sx_doc, bool *put,
+                       struct hz_err *err)
 {
     HZ_ASSERT(t->kind == TABLE_ENTITY);
     HZ_ASSERT(sole->at > 0);
     int rv = put_whole(n, t, SQL_WHOLE_NEW, row, NULL, sole, vals, err);
     *put = rv == 0 && db_changes(&n->db) == 1;
     if (*put && search_indexes(t, NULL))
-        rv = search_add_inserted(n, t, row, db_last_rowid(&n->db), vals, err);
+        rv = search_add_inserted(n, t, row, db_last_rowid(&n->db), vals, sx_doc,
+                                 err);
     return rv;
 }
 

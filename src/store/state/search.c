@@ -703,9 +703,35 @@ static int owe_made(struct search_owed *o, struct owed_row *s,
     return rv;
 }
 
+/* The document of a row of @t (indexed as @x) whose column c holds
+ * value_of(c, @arg), made in @kr: its name, phone, ID number and village
+ * texts, as key_texts takes them. */
+static int make_doc(const struct table_def *t, const struct indexed *x,
+                    const struct value *(*value_of)(int, const void *),
+                    const void *arg, struct keyer *kr, struct hz_err *err)
+{
+    const char *cols[4] = {x->name, x->phone, x->id_number, x->village};
+    const char *texts[4] = {0};
+    static _Thread_local char buf[4][HZ_TEXT_LEN_MAX + 1];
+    for (size_t i = 0; i < 4; i++) {
+        int c = cols[i] != NULL ? schema_col_c(t, cols[i]) : -1;
+        const struct value *v = c >= 0 ? value_of(c, arg) : NULL;
+        if (v != NULL)
+            texts[i] = value_text(v, buf[i]);
+    }
+    *kr = (struct keyer){.what = KEY_MAKE, .doc = kr->doc, .cap = kr->cap};
+    return key_texts(NULL, x, 0, texts, kr, err);
+}
+
+static const struct value *value_in_row(int c, const void *vals)
+{
+    return &((const struct value *)vals)[c];
+}
+
 int search_add_inserted(struct hz_node *n, const struct table_def *t,
                         const uint8_t *row, int64_t number,
-                        const struct value *vals, struct hz_err *err)
+                        const struct value *vals, const char *doc_ahead,
+                        struct hz_err *err)
 {
     const struct indexed *x;
     struct owed_row *s;
@@ -721,15 +747,28 @@ int search_add_inserted(struct hz_node *n, const struct table_def *t,
         s->read_back = true;
         return 0;
     }
-    const char *cols[4] = {x->name, x->phone, x->id_number, x->village};
-    const char *texts[4] = {0};
-    static _Thread_local char buf[4][HZ_TEXT_LEN_MAX + 1];
-    for (size_t i = 0; i < 4; i++) {
-        int c = cols[i] != NULL ? schema_col_c(t, cols[i]) : -1;
-        if (c >= 0)
-            texts[i] = value_text(&vals[c], buf[i]);
+    if (doc_ahead != NULL) {
+        /* made on the import's reader thread from the op's values, which
+         * are this row's */
+#ifdef HZ_DEBUG_CHECKS
+        rv = make_doc(t, x, value_in_row, vals, &o->kr, err);
+        HZ_ASSERT(rv != 0 || (o->kr.len == strlen(doc_ahead) &&
+                              memcmp(o->kr.doc, doc_ahead, o->kr.len) == 0));
+#endif
+        size_t len = strlen(doc_ahead);
+        if (rv == 0 && len > 0 && o->kr.cap < len + 1) {
+            char *d = realloc(o->kr.doc, len + 1);
+            if (d == NULL)
+                rv = hz_err_set(err, HZ_ENOMEM, "search keys");
+            else
+                o->kr.doc = d, o->kr.cap = len + 1;
+        }
+        if (rv == 0 && len > 0)
+            memcpy(o->kr.doc, doc_ahead, len + 1);
+        o->kr.len = len;
+    } else {
+        rv = make_doc(t, x, value_in_row, vals, &o->kr, err);
     }
-    rv = key_texts(n, x, number, texts, &o->kr, err);
     const char *doc = NULL;
     if (rv == 0)
         rv = owe_made(o, s, x, row, &doc, err);
@@ -743,7 +782,59 @@ int search_add_inserted(struct hz_node *n, const struct table_def *t,
 int search_add(struct hz_node *n, const struct table_def *t, const uint8_t *row,
                struct hz_err *err)
 {
-    return search_add_inserted(n, t, row, 0, NULL, err);
+    return search_add_inserted(n, t, row, 0, NULL, NULL, err);
+}
+
+struct search_ahead {
+    struct keyer kr;
+    struct text_block *docs;
+};
+
+/* The value of column @c in the op @arg, or NULL (its fields are sorted
+ * by column). */
+static const struct value *value_in_op(int c, const void *arg)
+{
+    const struct op *o = arg;
+    for (size_t k = 0; k < o->n_fields && o->fields[k].col <= c; k++) {
+        if (o->fields[k].col == c)
+            return &o->fields[k].val;
+    }
+    return NULL;
+}
+
+int search_ahead_docs(struct body *b, struct search_ahead **sa,
+                      struct hz_err *err)
+{
+    if (*sa == NULL && (*sa = calloc(1, sizeof **sa)) == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "search keys");
+    struct search_ahead *a = *sa;
+    text_free(&a->docs);
+    int rv = 0;
+    for (size_t i = 0; rv == 0 && i < b->n_ops; i++) {
+        struct op *o = &b->ops[i];
+        const struct indexed *x =
+            o->kind == OP_SET ? indexed_of(o->table) : NULL;
+        if (x == NULL)
+            continue;
+        rv = make_doc(o->table, x, value_in_op, o, &a->kr, err);
+        if (rv == 0) {
+            o->sx_doc =
+                text_keep(&a->docs, a->kr.len > 0 ? a->kr.doc : "", a->kr.len);
+            if (o->sx_doc == NULL)
+                rv = hz_err_set(err, HZ_ENOMEM, "search keys");
+        }
+    }
+    return rv;
+}
+
+void search_ahead_free(struct search_ahead **sa)
+{
+    if (*sa == NULL)
+        return;
+    text_free(&(*sa)->docs);
+    keyer_free(&(*sa)->kr);
+    free(*sa);
+    *sa = NULL;
 }
 
 int search_forget(struct hz_node *n, const struct table_def *t,

@@ -149,7 +149,8 @@ struct row_sole {
  * *@put says whether it was written. */
 int rows_insert_entity(struct hz_node *n, const struct table_def *t,
                        const uint8_t *row, const struct row_sole *sole,
-                       const struct value *vals, bool *put, struct hz_err *err);
+                       const struct value *vals, const char *sx_doc, bool *put,
+                       struct hz_err *err);
 /* A whole event row from @vals, one per column, sourced from @eid. */
 int rows_put_event(struct hz_node *n, const struct table_def *t,
                    const uint8_t *row, const uint8_t *eid,
@@ -221,10 +222,22 @@ int search_add(struct hz_node *n, const struct table_def *t, const uint8_t *row,
                struct hz_err *err);
 /* search_add for a row just inserted whole (its number @number, its
  * values @vals, one a column): added at once from them, not read back
- * (@vals NULL: as search_add). */
+ * (@vals NULL: as search_add). @doc, when not NULL, is the document
+ * search_ahead_docs made from the same values. */
 int search_add_inserted(struct hz_node *n, const struct table_def *t,
                         const uint8_t *row, int64_t number,
-                        const struct value *vals, struct hz_err *err);
+                        const struct value *vals, const char *doc,
+                        struct hz_err *err);
+/* The text of documents made ahead. */
+struct search_ahead;
+/* Make the search document of the row each OP_SET of @b would insert
+ * (o->sx_doc), from the op's values alone, into *@sa (made when NULL;
+ * emptied first when not): reads nothing of a node, so an import's
+ * reader thread makes them while the entry before is applied. The
+ * documents stay good until the next call or search_ahead_free. */
+int search_ahead_docs(struct body *b, struct search_ahead **sa,
+                      struct hz_err *err);
+void search_ahead_free(struct search_ahead **sa);
 int search_forget(struct hz_node *n, const struct table_def *t,
                   const uint8_t *row, struct hz_err *err);
 int search_clear(struct hz_node *n, struct hz_err *err);
