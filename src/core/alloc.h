@@ -15,7 +15,10 @@ void hz_free(void *p);
  * with free() (or hz_free). */
 void *hz_grow(void *v, size_t *cap, size_t n, size_t size);
 
-/* Test hook: the @n-th allocation from now fails (0 disables). */
+/* Test hook: the @n-th allocation from now fails (0 disables). The
+ * countdown is not shared safely between threads: arm it only around
+ * calls that allocate on one thread (a bundle import decodes on a reader
+ * thread too; HUZHU_TEST_IMPORT_NO_AHEAD keeps it on one). */
 void hz_alloc_fail_after(unsigned long n);
 
 #endif

@@ -414,8 +414,14 @@ static void *verify_work(void *arg)
  * message cost about one signature's fixed work. */
 #define VERIFY_UNIT_BYTES 16384u
 
-static unsigned verify_threads(size_t entries, size_t bytes)
+static unsigned verify_threads(const struct chunk *c)
 {
+    /* the entries whose signatures are checked: those not held */
+    size_t entries = 0, bytes = 0;
+    for (size_t i = 0; i < c->count; i++) {
+        entries += !c->held[i];
+        bytes += c->held[i] ? 0 : c->len[i];
+    }
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     if (n > (long)VERIFY_THREADS)
         n = VERIFY_THREADS;
@@ -437,7 +443,7 @@ static int finish_chunk(hz_node *n, struct chunk *c, FILE *ids,
         txn_rollback(n); /* take_entry's read transaction */
     pthread_t th[VERIFY_THREADS];
     struct verify_job job[VERIFY_THREADS];
-    unsigned want = verify_threads(c->count, c->used), started = 0;
+    unsigned want = verify_threads(c), started = 0;
     for (unsigned t = 1; t < want; t++) {
         job[t] = (struct verify_job){c, t, want};
         if (pthread_create(&th[t], NULL, verify_work, &job[t]) != 0)
@@ -591,18 +597,28 @@ static uint64_t mono_ms(void)
 }
 
 /* Pass 2 reads ahead (DECISIONS 45): a second thread reads the next
- * entries of the staged file and their ids, and decodes each entry and its
- * body, while this thread applies the one before; at most AHEAD_SLOTS
- * entries wait. The file was checked in pass 1 and is ours: a read or
- * decoding error here is an error of the import, as it was before. A
- * thread waits only when it must, and is woken only when it waits: the
- * reader when half the slots are free again, the applier when an entry is
- * ready (small entries pass without a system call each). */
+ * entries of the staged file and their ids, and decodes each entry, its
+ * body and the search documents of the rows it may insert, while this
+ * thread applies the one before. The file was checked in pass 1 and is
+ * ours: a read or decoding error here is an error of the import, as it
+ * was before.
+ *
+ * What waits is bounded in entries (AHEAD_SLOTS) and in bytes: the reader
+ * starts another entry only while those read and not yet applied hold
+ * less than AHEAD_BYTES (a decoded body takes several times its bytes;
+ * two entries of 1,000 operations keep the applier busy). A thread waits
+ * only when it must, and is woken only when it waits: the reader when
+ * half the slots are free again and the bytes are under the bound, the
+ * applier when an entry is ready (small entries pass without a system
+ * call each). A slot keeps a small entry's buffer for the next; a large
+ * one's is freed once applied. */
 #define AHEAD_SLOTS 16u
+#define AHEAD_BYTES (256u * 1024u)
+#define AHEAD_KEEP (16u * 1024u)
 
 struct ahead_slot {
-    uint8_t *buf; /* HZ_FRAME_LEN_MAX bytes */
-    size_t len;
+    uint8_t *buf; /* the frame, cap bytes */
+    size_t len, cap;
     int rv; /* 0, 1 at the trailer or the end, or an error */
     struct hz_err err;
     struct entry e;
@@ -617,6 +633,7 @@ struct ahead {
     pthread_mutex_t mu;
     pthread_cond_t room, ready; /* for the reader, for the applier */
     uint64_t made, taken;       /* slots filled and taken, ever */
+    size_t bytes;               /* of the slots filled and not taken */
     bool reader_waits, applier_waits;
     bool stop;     /* the applying thread wants no more */
     bool threaded; /* the reader runs on its own thread */
@@ -632,17 +649,26 @@ static int ahead_fill(struct ahead *a, struct ahead_slot *s)
     s->len = 0;
     s->decoded = false;
     s->err = (struct hz_err){0};
-    r->buf = s->buf;
     int rv = next_frame(r, &s->err);
     if (rv != 0 || r->kind == FRAME_TRAILER)
         return rv != 0 ? rv : 1;
+    if (s->cap < r->len) {
+        uint8_t *b = realloc(s->buf, r->len);
+        if (b == NULL)
+            return hz_err_set(&s->err, HZ_ENOMEM, "import read-ahead");
+        s->buf = b;
+        s->cap = r->len;
+    }
+    memcpy(s->buf, r->buf, r->len);
     s->len = r->len;
     uint8_t rec[IDS_RECORD];
     if (fread(rec, 1, IDS_RECORD, r->ids) != IDS_RECORD)
         return hz_err_set(&s->err, HZ_EIO, "import ids");
     rv = entry_decode_known(&s->e, s->buf, s->len, rec, &s->err);
     if (rv == 0 && rec[HZ_HASH_LEN] == 0) {
-        /* An entry held at pass 1 is a duplicate: its body is not read. */
+        /* Its body is not read for an entry pass 1 found held (these
+         * very bytes stored): its turn finds it so, and should it not,
+         * the applier decodes the body itself. */
         s->body.why = (struct hz_err){0};
         s->body.rv = body_decode(&s->body.b, a->schema, s->e.body.p,
                                  s->e.body.len, &s->body.why);
@@ -654,12 +680,19 @@ static int ahead_fill(struct ahead *a, struct ahead_slot *s)
     return rv;
 }
 
+/* May the reader start another entry? */
+static bool ahead_room(const struct ahead *a)
+{
+    return a->made - a->taken < AHEAD_SLOTS &&
+           (a->made == a->taken || a->bytes < AHEAD_BYTES);
+}
+
 static void *ahead_work(void *arg)
 {
     struct ahead *a = arg;
     pthread_mutex_lock(&a->mu);
     for (;;) {
-        while (!a->stop && a->made - a->taken == AHEAD_SLOTS) {
+        while (!a->stop && !ahead_room(a)) {
             a->reader_waits = true;
             pthread_cond_wait(&a->room, &a->mu);
         }
@@ -671,6 +704,7 @@ static void *ahead_work(void *arg)
         s->rv = ahead_fill(a, s);
         pthread_mutex_lock(&a->mu);
         a->made++;
+        a->bytes += s->len;
         if (a->applier_waits)
             pthread_cond_signal(&a->ready);
         if (s->rv != 0)
@@ -704,32 +738,36 @@ static void ahead_done(struct ahead *a, struct ahead_slot *s)
     if (s->decoded)
         body_close(&s->body.b);
     s->decoded = false;
+    size_t len = s->len;
+    if (s->cap > AHEAD_KEEP) {
+        free(s->buf);
+        s->buf = NULL;
+        s->cap = 0;
+        search_ahead_free(&s->docs);
+    }
     if (!a->threaded) {
         a->taken++;
         return;
     }
     pthread_mutex_lock(&a->mu);
     a->taken++;
-    if (a->reader_waits && a->made - a->taken <= AHEAD_SLOTS / 2)
+    a->bytes -= len;
+    if (a->reader_waits && a->made - a->taken <= AHEAD_SLOTS / 2 &&
+        a->bytes < AHEAD_BYTES)
         pthread_cond_signal(&a->room);
     pthread_mutex_unlock(&a->mu);
 }
 
-static int ahead_start(struct ahead *a, struct reader *r,
-                       const struct schema *schema, struct hz_err *err)
+static void ahead_start(struct ahead *a, struct reader *r,
+                        const struct schema *schema)
 {
     *a = (struct ahead){.r = r, .schema = schema};
-    for (size_t i = 0; i < AHEAD_SLOTS; i++) {
-        a->s[i].buf = malloc(HZ_FRAME_LEN_MAX);
-        if (a->s[i].buf == NULL)
-            return hz_err_set(err, HZ_ENOMEM, "import read-ahead");
-    }
     /* On one core, or when no thread starts, this thread reads each
      * entry when it needs it (and in tests that ask for it). */
     if (sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
         getenv("HUZHU_TEST_IMPORT_NO_AHEAD") != NULL ||
         pthread_mutex_init(&a->mu, NULL) != 0)
-        return 0;
+        return;
     bool room = pthread_cond_init(&a->room, NULL) == 0;
     bool ready = room && pthread_cond_init(&a->ready, NULL) == 0;
     a->threaded = ready && pthread_create(&a->th, NULL, ahead_work, a) == 0;
@@ -740,12 +778,10 @@ static int ahead_start(struct ahead *a, struct reader *r,
             pthread_cond_destroy(&a->room);
         pthread_mutex_destroy(&a->mu);
     }
-    return 0;
 }
 
-/* Stop the reader thread, free the slots; @r->buf is the reader's own
- * again. */
-static void ahead_end(struct ahead *a, uint8_t *own_buf)
+/* Stop the reader thread, free the slots. */
+static void ahead_end(struct ahead *a)
 {
     if (a->threaded) {
         pthread_mutex_lock(&a->mu);
@@ -763,7 +799,6 @@ static void ahead_end(struct ahead *a, uint8_t *own_buf)
         search_ahead_free(&a->s[i].docs);
         free(a->s[i].buf);
     }
-    a->r->buf = own_buf;
 }
 
 /* Pass 2: store and apply, import_batch() whole entries per transaction;
@@ -782,12 +817,9 @@ static int apply_file(hz_node *n, struct reader *r,
     ingest_begin_counting(n, stats);
     if (rv == 0)
         rv = db_cache_kib(&n->db, HZ_IMPORT_CACHE_KIB, err);
-    uint8_t *own_buf = r->buf;
-    struct ahead a;
+    struct ahead a = {.r = r};
     if (rv == 0)
-        rv = ahead_start(&a, r, n->schema, err);
-    else
-        a = (struct ahead){.r = r};
+        ahead_start(&a, r, n->schema);
     while (rv == 0) {
         struct ahead_slot *s = ahead_next(&a);
         if (s->rv != 0) {
@@ -827,7 +859,7 @@ static int apply_file(hz_node *n, struct reader *r,
             batch_bytes = 0;
         }
     }
-    ahead_end(&a, own_buf);
+    ahead_end(&a);
     if (rv == 1)
         rv = 0;
     if (rv == 0 && in_batch > 0)
