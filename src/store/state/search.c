@@ -753,7 +753,8 @@ int search_add_inserted(struct hz_node *n, const struct table_def *t,
 #ifdef HZ_DEBUG_CHECKS
         rv = make_doc(t, x, value_in_row, vals, &o->kr, err);
         HZ_ASSERT(rv != 0 || (o->kr.len == strlen(doc_ahead) &&
-                              memcmp(o->kr.doc, doc_ahead, o->kr.len) == 0));
+                              (o->kr.len == 0 ||
+                               memcmp(o->kr.doc, doc_ahead, o->kr.len) == 0)));
 #endif
         size_t len = strlen(doc_ahead);
         if (rv == 0 && len > 0 && o->kr.cap < len + 1) {
