@@ -10,7 +10,7 @@
 # design decision: say why in the commit.
 set -eu
 lib="$1"
-allowed='^(abort|ntohl|ntohs|htonl|htons|calloc|malloc|realloc|free|memcmp|memcpy|memmove|memset|strcmp|strncmp|strlen|strnlen|strchr|strstr|strcpy|strtod|strtoll|strtoul|snprintf|vsnprintf|qsort|bsearch|__errno_location|__stack_chk_fail|__assert_fail|crypto_[a-z0-9_]+|sodium_memzero|sodium_memcmp|msgpack_[a-z0-9_]+|ZSTD_[A-Za-z0-9_]+|__(a|ub)san_[a-z0-9_]+|__sanitizer_[a-z0-9_]+|__sancov_[a-z0-9_]+)$'
+allowed='^(abort|ntohl|ntohs|htonl|htons|calloc|malloc|realloc|free|memcmp|memcpy|memmove|memset|strcmp|strncmp|strlen|strnlen|strchr|strstr|strcpy|strtod|strtoll|strtoul|snprintf|vsnprintf|qsort|bsearch|__errno_location|__stack_chk_fail|__assert_fail|crypto_[a-z0-9_]+|sodium_memzero|sodium_memcmp|msgpack_[a-z0-9_]+|ZSTD_[A-Za-z0-9_]+|__(a|ub|t)san_[a-z0-9_]+|__sanitizer_[a-z0-9_]+|__sancov_[a-z0-9_]+)$'
 own=$(nm --defined-only "$lib" | awk 'NF==3 {print $3}' | sort -u)
 bad=$(nm -u "$lib" | awk 'NF==2 {print $2}' | sort -u | while read -r sym; do
   printf '%s\n' "$own" | grep -qx "$sym" && continue
