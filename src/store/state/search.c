@@ -747,32 +747,29 @@ int search_add_inserted(struct hz_node *n, const struct table_def *t,
         s->read_back = true;
         return 0;
     }
+    const char *doc = NULL;
     if (doc_ahead != NULL) {
         /* made on the import's reader thread from the op's values, which
-         * are this row's */
+         * are this row's: kept as keep_doc keeps the keyer's (NULL for no
+         * keys), without passing through the keyer */
 #ifdef HZ_DEBUG_CHECKS
         rv = make_doc(t, x, value_in_row, vals, &o->kr, err);
         HZ_ASSERT(rv != 0 || (o->kr.len == strlen(doc_ahead) &&
                               (o->kr.len == 0 ||
                                memcmp(o->kr.doc, doc_ahead, o->kr.len) == 0)));
+        o->kr.len = 0;
 #endif
         size_t len = strlen(doc_ahead);
-        if (rv == 0 && len > 0 && o->kr.cap < len + 1) {
-            char *d = realloc(o->kr.doc, len + 1);
-            if (d == NULL)
-                rv = hz_err_set(err, HZ_ENOMEM, "search keys");
-            else
-                o->kr.doc = d, o->kr.cap = len + 1;
-        }
-        if (rv == 0 && len > 0)
-            memcpy(o->kr.doc, doc_ahead, len + 1);
-        o->kr.len = len;
+        if (rv == 0 && len > 0 &&
+            (doc = text_keep(&o->docs, doc_ahead, len)) == NULL)
+            rv = hz_err_set(err, HZ_ENOMEM, "search keys");
+        if (rv == 0)
+            owe(o, s, x, row);
     } else {
         rv = make_doc(t, x, value_in_row, vals, &o->kr, err);
+        if (rv == 0)
+            rv = owe_made(o, s, x, row, &doc, err);
     }
-    const char *doc = NULL;
-    if (rv == 0)
-        rv = owe_made(o, s, x, row, &doc, err);
     if (rv == 0) {
         s->new_n = number;
         s->new_doc = doc;
