@@ -6,7 +6,8 @@
  *
  * The program is linked with -Wl,--wrap=log_append (see CMakeLists.txt):
  * the store's append of an entry fails once, at the entry the test
- * names, as a full disk would. */
+ * names, as a full disk would; and it notes whether freed space is being
+ * zeroed as entries apply (not while an import applies, again after). */
 #include "lib/unit_env.h"
 
 #include "store/state/state.h"
@@ -25,12 +26,16 @@ int __wrap_log_append(struct hz_node *n, const struct entry *e,
                       struct hz_err *err);
 
 static unsigned long appends, fail_at;
+/* Whether freed space was zeroed while entries applied: PRAGMA
+ * secure_delete as each append saw it, -1 before any. */
+static int64_t zeroing_seen = -1;
 
 int __wrap_log_append(struct hz_node *n, const struct entry *e,
                       const uint8_t *buf, size_t len, enum entry_state state,
                       const char *reason, int64_t mark, int64_t *at,
                       struct hz_err *err)
 {
+    zeroing_seen = unit_sql_int(n, "PRAGMA secure_delete");
     if (++appends == fail_at) {
         if (err != NULL) {
             err->code = HZ_EIO;
@@ -111,12 +116,18 @@ failure_in_pass_two_keeps_committed_batches_and_resumes(void **state)
     struct hz_node_opts opts = {.version = HZ_NODE_OPTS_VERSION, .env = &e.env};
     hz_node *b = NULL;
     assert_int_equal(hz_node_create(dir, "测试节点", &opts, &b, &err), 0);
+    /* The node zeroes what SQLite frees; an import does not while its
+     * entries apply (all it frees the log holds), and zeroes again
+     * after, whether it failed or not. */
+    assert_int_equal(unit_sql_int(b, "PRAGMA secure_delete"), 1);
     assert_int_equal(setenv("HUZHU_TEST_IMPORT_BATCH", BATCH, 1), 0);
     appends = 0;
     fail_at = FAIL_AT;
     struct hz_ingest_stats st = {0};
     assert_int_equal(hz_bundle_import(b, file, &st, &err), HZ_EIO);
     assert_non_null(strstr(err.msg, "the disk failed"));
+    assert_int_equal(zeroing_seen, 0);
+    assert_int_equal(unit_sql_int(b, "PRAGMA secure_delete"), 1);
     /* Five batches of four committed; the sixth rolled back whole. */
     assert_int_equal(unit_sql_int(b, "SELECT count(*) FROM log"), 20);
     assert_int_equal(unit_sql_int(b, "SELECT count(*) FROM e_households") +
@@ -126,7 +137,10 @@ failure_in_pass_two_keeps_committed_batches_and_resumes(void **state)
     /* Resumed from the staged copy: the rest applied, the first twenty
      * recognised as held. */
     fail_at = 0;
+    zeroing_seen = -1;
     assert_int_equal(hz_bundle_import(b, NULL, &st, &err), 0);
+    assert_int_equal(zeroing_seen, 0);
+    assert_int_equal(unit_sql_int(b, "PRAGMA secure_delete"), 1);
     assert_int_equal(st.duplicate, 20);
     assert_int_equal(st.applied, ENTRIES - 20);
     unit_assert_same_state(a, b);

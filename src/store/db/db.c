@@ -461,10 +461,13 @@ int db_open(struct db *d, const char *path, const char *dir, bool readonly,
     sqlite3_busy_timeout(d->conn, BUSY_TIMEOUT_MS);
     if (readonly)
         return db_exec(d, "PRAGMA query_only=1", err);
-    /* synchronous is per connection and changes nothing on disk; the
-     * journal mode is set by db_configure once the file is known to be
-     * ours, so a foreign database is never modified. */
-    return db_exec(d, "PRAGMA synchronous=FULL", err);
+    /* synchronous and secure_delete are per connection and change
+     * nothing on disk; the journal mode is set by db_configure once the
+     * file is known to be ours, so a foreign database is never modified.
+     * Freed space is zeroed (secure_delete, whatever the build's default):
+     * an account's old password hash, say, leaves nothing behind. */
+    int rv = db_exec(d, "PRAGMA synchronous=FULL", err);
+    return rv != 0 ? rv : db_secure_delete(d, true, err);
 }
 
 int db_configure(struct db *d, struct hz_err *err)
@@ -489,6 +492,12 @@ int db_cache_kib(struct db *d, unsigned kib, struct hz_err *err)
     char sql[48];
     snprintf(sql, sizeof sql, "PRAGMA cache_size=-%u", kib);
     return db_exec(d, sql, err);
+}
+
+int db_secure_delete(struct db *d, bool on, struct hz_err *err)
+{
+    return db_exec(d, on ? "PRAGMA secure_delete=1" : "PRAGMA secure_delete=0",
+                   err);
 }
 
 void db_close(struct db *d)

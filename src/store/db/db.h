@@ -94,6 +94,11 @@ int db_configure(struct db *d, struct hz_err *err);
  * job (an import) asks for more while it runs. */
 #define DB_CACHE_KIB 16384u
 int db_cache_kib(struct db *d, unsigned kib, struct hz_err *err);
+/* Whether SQLite zeroes what it frees on this connection (on: Debian's
+ * build, SQLITE_SECURE_DELETE, the node's setting). An import turns it
+ * off while it applies: what it frees is derived from, or still held in,
+ * the signed log it keeps (bundle.c, apply_file). */
+int db_secure_delete(struct db *d, bool on, struct hz_err *err);
 /* Rolls back an open transaction, finalizes statements, closes. Accepts
  * a struct db that was never opened. */
 void db_close(struct db *d);
