@@ -581,8 +581,12 @@ int unit_deliver_range(hz_node *to, const struct unit_entries *e, size_t from,
     struct hz_ingest_stats local = {0};
     struct hz_err err = {0};
     assert_true(from + count <= e->n);
-    int rv = store_relay_ingest(to, count, (const uint8_t *const *)e->p + from,
-                                e->len + from, st != NULL ? st : &local, &err);
+    /* (none collected yet: no arrays, and no offset into them) */
+    const uint8_t *const *p =
+        e->p != NULL ? (const uint8_t *const *)e->p + from : NULL;
+    int rv =
+        store_relay_ingest(to, count, p, e->len != NULL ? e->len + from : NULL,
+                           st != NULL ? st : &local, &err);
     return rv;
 }
 

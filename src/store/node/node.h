@@ -48,6 +48,10 @@ struct hz_node {
     bool keep_denied;     /* write_entry keeps own entries it may not
                              write (re-issue at join; a test hook) */
     uint8_t last_eid[HZ_HASH_LEN]; /* the entry write_entry wrote last */
+    bool merge_general;        /* every write to a row takes the general path of
+                                  the merge (state/fields.c, edit_sole): a test
+                                  hook, for comparing both */
+    uint64_t merge_edits_sole; /* writes that took the short path */
     /* When set, entries released from pending are counted here too: the
      * one that waited moves from "pending" to its final result. */
     struct hz_ingest_stats *counting;

@@ -227,10 +227,12 @@ static int put_fact(struct hz_node *n, const struct writer *by, uint64_t heads,
 
 /* The row's sole fact @sole into w, with the row's values of the columns
  * it wrote (the row holds exactly its values: nothing else has written
- * it), its author and clock from the log, every column a head. */
-static int spill(struct hz_node *n, const struct table_def *t,
-                 const uint8_t *row, const struct row_sole *sole,
-                 struct hz_err *err)
+ * it), its author and clock from the log, the columns @heads of it heads;
+ * the row then holds no sole fact, unless @keep (the caller's next
+ * statement of the row says so). */
+static int spill_fact(struct hz_node *n, const struct table_def *t,
+                      const uint8_t *row, const struct row_sole *sole,
+                      uint64_t heads, bool keep, struct hz_err *err)
 {
     size_t col_at[64] = {0};
     for (size_t c = 0; c < t->n_cols; c++)
@@ -259,19 +261,28 @@ static int spill(struct hz_node *n, const struct table_def *t,
     if (rv == 0)
         rv = rows_table_k(n, t, &tbl, err);
     if (rv == 0)
-        rv = db_run(
-            &n->db,
-            "INSERT INTO w(tbl, row, a, n, clock, wrote, heads, val)"
-            " SELECT ?1, ?2, author, n, clock, ?4, ?4, ?5 FROM log"
-            " WHERE n = ?3",
-            DB_ARGS(DB_INT(tbl), DB_ROW(row), DB_INT(sole->at),
-                    DB_INT(sole->bits),
-                    DB_BLOB(enc_data(&n->scratch), enc_len(&n->scratch))),
-            err);
+        rv =
+            db_run(&n->db,
+                   "INSERT INTO w(tbl, row, a, n, clock, wrote, heads, val)"
+                   " SELECT ?1, ?2, author, n, clock, ?4, ?6, ?5 FROM log"
+                   " WHERE n = ?3",
+                   DB_ARGS(DB_INT(tbl), DB_ROW(row), DB_INT(sole->at),
+                           DB_INT(sole->bits),
+                           DB_BLOB(enc_data(&n->scratch), enc_len(&n->scratch)),
+                           DB_INT(heads)),
+                   err);
     if (rv == 0 && db_changes(&n->db) != 1)
         rv = hz_err_set(err, HZ_ECORRUPT, "%s row's sole fact not in the log",
                         t->name);
-    return rv != 0 ? rv : rows_sole_clear(n, t, row, err);
+    return rv != 0 || keep ? rv : rows_sole_clear(n, t, row, err);
+}
+
+/* The row's sole fact into w, every column it wrote a head. */
+static int spill(struct hz_node *n, const struct table_def *t,
+                 const uint8_t *row, const struct row_sole *sole,
+                 struct hz_err *err)
+{
+    return spill_fact(n, t, row, sole, sole->bits, false, err);
 }
 
 /* Whether a row has an applied tombstone, as the caller found it. */
@@ -627,6 +638,91 @@ static int new_row(struct hz_node *n, const struct writer *by, bool *put,
     return rv;
 }
 
+/* A write @by, the latest of its author (APPLY_LATEST), onto a row one
+ * earlier entry alone has written (its sole fact S, @sole), as most edits
+ * are. When every column of S that the write also writes stops being a
+ * head of S — the write names S as the head it replaces, or S is an
+ * earlier entry of the write's own author (merge.md, rules 1 and 2) — the
+ * merge's outcome needs no look at w: S's fact goes into w with its other
+ * columns heads, the write's with all of its own (nothing can name it:
+ * S's edges are the row's only ones), the write's edges into sup, and the
+ * row takes the write's values and drops its sole fact in one statement
+ * (*@done). That is what spill and write_fields write — the same facts,
+ * edges, row, number and search document (unit.edit_sole compares both
+ * paths in many orders of arrival) — in half the statements. Otherwise
+ * (a concurrent write to a column, an entry applied again after later
+ * ones, or too many sets of columns, rows_edit_sole) nothing is written,
+ * and the general path follows. */
+static int edit_sole(struct hz_node *n, const struct writer *by,
+                     const struct row_sole *sole, unsigned flags, bool *done,
+                     struct hz_err *err)
+{
+    const struct op *o = by->o;
+    const struct table_def *t = o->table;
+    *done = false;
+    if (n->merge_general || !(flags & APPLY_LATEST))
+        return 0; /* an entry applied again, after later ones: general */
+    sqlite3_stmt *q;
+    bool found = false;
+    int rv = db_first(&n->db, "SELECT author, id FROM log WHERE n = ?1",
+                      DB_ARGS(DB_INT(sole->at)), &q, &found, err);
+    if (rv != 1)
+        return rv != 0
+                   ? rv
+                   : hz_err_set(err, HZ_ECORRUPT,
+                                "%s row's sole fact not in the log", t->name);
+    int64_t s_a = sqlite3_column_int64(q, 0);
+    uint8_t s_id[HZ_HASH_LEN];
+    rv = db_column_fixed(q, 1, s_id, HZ_HASH_LEN, NULL);
+    sqlite3_reset(q);
+    if (rv != 0)
+        return hz_err_set(err, HZ_ECORRUPT, "stored entry id");
+    if (s_a == by->a && sole->at > by->at)
+        return 0; /* S a later write of this author (APPLY_LATEST says not) */
+    uint64_t over = s_a == by->a ? by->mask : 0; /* S's heads that end */
+    for (size_t k = 0; k < o->n_fields; k++) {
+        const struct field *f = &o->fields[k];
+        for (size_t h = 0; h < f->n_heads; h++)
+            if (memcmp(f->heads[h], s_id, HZ_HASH_LEN) == 0)
+                over |= fields_col_mask(t, f->col);
+    }
+    if ((sole->bits & by->mask & ~over) != 0)
+        return 0; /* both write a column: the general path picks */
+#ifdef HZ_DEBUG_CHECKS
+    /* S names nothing of the write: sup holds only applied writes' edges,
+     * so the row's are S's; an edge of S naming the write in one of its
+     * columns would be in a column both write, which the write names
+     * (above) — each naming the other, a cycle of entry ids, which are
+     * hashes of what they name. */
+    int64_t named = 0;
+    rv = db_int(&n->db,
+                "SELECT EXISTS (SELECT 1 FROM sup WHERE tbl = ?1 AND row = ?2"
+                " AND old = ?3)",
+                DB_ARGS(ROW_KEY(t, o->row), DB_HASH(by->e->id)), &named, NULL,
+                err);
+    HZ_ASSERT(rv != 0 || named == 0);
+#endif
+    rv = spill_fact(n, t, o->row, sole, sole->bits & ~by->mask, true, err);
+    for (size_t k = 0; rv == 0 && k < o->n_fields; k++) {
+        const struct field *f = &o->fields[k];
+        for (size_t h = 0; rv == 0 && h < f->n_heads; h++)
+            rv = put_sup(n, t, o->row, &t->cols[f->col], f->heads[h], by->e->id,
+                         err);
+    }
+    if (rv == 0)
+        rv = put_fact(n, by, by->mask, err);
+    bool edited = false;
+    if (rv == 0)
+        rv = rows_edit_sole(n, t, o->row, o, &edited, err);
+    if (rv == 0 && !edited) /* no statement for these columns: by column */
+        rv = rows_sole_clear(n, t, o->row, err);
+    if (rv == 0 && !edited)
+        rv = refresh(n, t, o->row, by->mask, ROW_LIVE, by, err);
+    *done = rv == 0;
+    n->merge_edits_sole += *done;
+    return rv;
+}
+
 int fields_set(struct hz_node *n, const struct entry *e, int64_t at,
                const struct op *o, unsigned flags, struct hz_err *err)
 {
@@ -658,8 +754,13 @@ int fields_set(struct hz_node *n, const struct entry *e, int64_t at,
     if (rv == 0 && !exists) /* the insert was ignored: it is there */
         rv = hz_err_set(err, HZ_ECORRUPT, "%s row", o->table->name);
     HZ_ASSERT_DEBUG(rv != 0 || deleted == tombs);
-    if (rv == 0 && sole.at != 0)
+    if (rv == 0 && sole.at != 0) {
+        bool done = false;
+        rv = edit_sole(n, &by, &sole, flags, &done, err);
+        if (rv != 0 || done)
+            return rv;
         rv = spill(n, o->table, o->row, &sole, err);
+    }
     return rv != 0 ? rv
                    : write_fields(n, &by, flags,
                                   deleted ? ROW_DELETED : ROW_LIVE, err);

@@ -44,12 +44,24 @@ enum row_sql {
     SQL_FIXED
 };
 
+/* The sets of columns an edit of a row's sole fact writes whose
+ * statement is kept (rows_edit_sole), at most this many a table: writes
+ * of other sets take the general path, so a stranger's entries naming
+ * every set of columns cannot fill the node's statement cache. */
+#define EDIT_SETS 8
+
 struct rows_sql {
     char *fixed[SQL_FIXED];
     int64_t k; /* the table's names.k; 0 until asked (rows_table_k) */
     /* one a column: UPDATE .. SET "col" = ?1 WHERE id = ?2, and the same
      * numbering the row: .. SET "col" = ?1, chg = ?3 WHERE id = ?2 */
     char **set_col, **set_col_chg;
+    /* UPDATE .. SET sole = NULL, sole_bits = NULL, chg = coalesce(?2,
+     * chg), "c1" = ?3, .. WHERE id = ?1, for the columns of cols[i] (a
+     * bit a column index), in column order */
+    size_t n_edits;
+    uint64_t edit_cols[EDIT_SETS];
+    char *edit[EDIT_SETS];
 };
 
 static char *sql_dup(const char *s, struct hz_err *err)
@@ -168,6 +180,8 @@ void rows_close(struct hz_node *n)
         }
         free(q->set_col);
         free(q->set_col_chg);
+        for (size_t k = 0; k < q->n_edits; k++)
+            free(q->edit[k]);
     }
     free(n->rows_sql);
     n->rows_sql = NULL;
@@ -356,6 +370,30 @@ int rows_set_deleted(struct hz_node *n, const struct table_def *t,
     return rv;
 }
 
+/* Before a statement changes columns of the row (@indexed: some of them
+ * the search index's): its document in the index kept, to be taken away
+ * at the commit, and its number, *@num, unless it holds this
+ * transaction's last (*@held). */
+static int change_begin(struct hz_node *n, const struct table_def *t,
+                        const uint8_t *row, bool indexed, bool *held,
+                        int64_t *num, struct hz_err *err)
+{
+    int rv = indexed ? search_forget(n, t, row, err) : 0;
+    *held = chg_held(n, t, row);
+    *num = 0;
+    return rv != 0 || *held ? rv : chg_take(n, num, err);
+}
+
+/* After it: the row holds the last number, and owes its document. */
+static int change_end(struct hz_node *n, const struct table_def *t,
+                      const uint8_t *row, bool indexed, bool held,
+                      struct hz_err *err)
+{
+    if (!held)
+        chg_hold(n, t, row);
+    return indexed ? search_add(n, t, row, err) : 0;
+}
+
 int rows_set_field(struct hz_node *n, const struct table_def *t,
                    const uint8_t *row, const struct col_def *c,
                    const struct value *v, struct hz_err *err)
@@ -364,13 +402,10 @@ int rows_set_field(struct hz_node *n, const struct table_def *t,
     HZ_ASSERT(c >= t->cols && c < t->cols + t->n_cols);
     const struct rows_sql *q;
     int rv = table_sql(n, t, &q, err);
-    bool indexed = search_indexes(t, c);
-    if (rv == 0 && indexed)
-        rv = search_forget(n, t, row, err);
-    bool held = chg_held(n, t, row);
+    bool indexed = search_indexes(t, c), held = false;
     int64_t num = 0;
-    if (rv == 0 && !held)
-        rv = chg_take(n, &num, err);
+    if (rv == 0)
+        rv = change_begin(n, t, row, indexed, &held, &num, err);
     sqlite3_stmt *st;
     if (rv == 0)
         rv = db_prep(&n->db,
@@ -385,10 +420,90 @@ int rows_set_field(struct hz_node *n, const struct table_def *t,
     if (!held)
         sqlite3_bind_int64(st, 3, num);
     rv = db_step_done(&n->db, st, err);
-    if (rv == 0 && !held)
-        chg_hold(n, t, row);
-    if (rv == 0 && indexed)
-        rv = search_add(n, t, row, err);
+    return rv != 0 ? rv : change_end(n, t, row, indexed, held, err);
+}
+
+/* The statement of rows_edit_sole for the columns @cols (a bit a column
+ * index) of @t, kept in @q: NULL when EDIT_SETS are kept already (*@rv
+ * 0) or on an error (*@rv set). */
+static const char *edit_sql(const struct table_def *t, struct rows_sql *q,
+                            uint64_t cols, int *rv, struct hz_err *err)
+{
+    *rv = 0;
+    for (size_t k = 0; k < q->n_edits; k++)
+        if (q->edit_cols[k] == cols)
+            return q->edit[k];
+    if (q->n_edits == EDIT_SETS)
+        return NULL;
+    char name[96], sql[2048];
+    db_table_name(t, name, sizeof name);
+    int len = snprintf(sql, sizeof sql,
+                       "UPDATE %s SET sole = NULL, sole_bits = NULL, chg ="
+                       " coalesce(?2, chg)",
+                       name);
+    int at = 3;
+    for (size_t c = 0; c < t->n_cols; c++)
+        if (cols & (UINT64_C(1) << c))
+            len += snprintf(sql + len, sizeof sql - (size_t)len,
+                            ", \"%s\" = ?%d", t->cols[c].name, at++);
+    len += snprintf(sql + len, sizeof sql - (size_t)len, " WHERE id = ?1");
+    HZ_ASSERT((size_t)len < sizeof sql);
+    char *d = sql_dup(sql, err);
+    if (d == NULL) {
+        *rv = HZ_ENOMEM;
+        return NULL;
+    }
+    q->edit_cols[q->n_edits] = cols;
+    q->edit[q->n_edits++] = d;
+    return d;
+}
+
+int rows_edit_sole(struct hz_node *n, const struct table_def *t,
+                   const uint8_t *row, const struct op *o, bool *done,
+                   struct hz_err *err)
+{
+    HZ_ASSERT(db_in_txn(&n->db));
+    HZ_ASSERT(t->kind == TABLE_ENTITY && t->n_cols <= 64);
+    *done = false;
+    const struct value *at_col[64] = {0};
+    uint64_t cols = 0;
+    bool indexed = false;
+    for (size_t k = 0; k < o->n_fields; k++) {
+        size_t c = (size_t)o->fields[k].col;
+        HZ_ASSERT(c < t->n_cols);
+        cols |= UINT64_C(1) << c;
+        at_col[c] = &o->fields[k].val;
+        indexed = indexed || search_indexes(t, &t->cols[c]);
+    }
+    const struct rows_sql *cq;
+    int rv = table_sql(n, t, &cq, err);
+    const char *sql = rv == 0 ? edit_sql(t, &n->rows_sql[t - n->schema->tables],
+                                         cols, &rv, err)
+                              : NULL;
+    if (sql == NULL)
+        return rv;
+    /* as rows_set_field's, column by column */
+    bool held = false;
+    int64_t num = 0;
+    rv = change_begin(n, t, row, indexed, &held, &num, err);
+    sqlite3_stmt *st;
+    if (rv == 0)
+        rv = db_prep(&n->db, sql, &st, err);
+    if (rv != 0)
+        return rv;
+    sqlite3_bind_blob(st, 1, row, HZ_ROW_LEN, SQLITE_STATIC);
+    if (!held)
+        sqlite3_bind_int64(st, 2, num);
+    int at = 3;
+    for (size_t c = 0; c < t->n_cols; c++)
+        if (cols & (UINT64_C(1) << c))
+            db_bind_value_lent(st, at++, at_col[c]);
+    rv = db_step_done(&n->db, st, err);
+    if (rv == 0 && db_changes(&n->db) != 1)
+        rv = hz_err_set(err, HZ_ECORRUPT, "%s row", t->name);
+    if (rv == 0)
+        rv = change_end(n, t, row, indexed, held, err);
+    *done = rv == 0;
     return rv;
 }
 

@@ -175,6 +175,14 @@ int rows_state_sole(struct hz_node *n, const struct table_def *t,
  * (read its columns, then sqlite3_reset it), 0 when there is none. */
 int rows_read(struct hz_node *n, const struct table_def *t, const uint8_t *row,
               sqlite3_stmt **st, struct hz_err *err);
+/* The row takes the values @o writes, all in one statement, numbered
+ * and its search document kept in step as rows_set_field's would, and
+ * holds no sole fact (fields.c put it in w): *@done, unless too many
+ * sets of columns have a statement kept already (nothing written; the
+ * caller writes it column by column). */
+int rows_edit_sole(struct hz_node *n, const struct table_def *t,
+                   const uint8_t *row, const struct op *o, bool *done,
+                   struct hz_err *err);
 /* The row's sole fact is in w now: the row holds none. */
 int rows_sole_clear(struct hz_node *n, const struct table_def *t,
                     const uint8_t *row, struct hz_err *err);
