@@ -822,8 +822,8 @@ static int apply_file(hz_node *n, struct reader *r,
      * staging of documents) is derived from signed entries the log keeps
      * in full, or is a stranger's entry not kept (capacity), whose bytes
      * the staged copy of the bundle held as well; zeroing it hides
-     * nothing, and it cost 5-12 % of a 1,000-operation import
-     * (BENCHMARKS.md, "Freed space not zeroed while an import applies"). */
+     * nothing (BENCHMARKS.md, "An edit takes a short path; freed space
+     * not zeroed while an import applies"). */
     if (rv == 0)
         rv = db_secure_delete(&n->db, false, err);
     struct ahead a = {.r = r};
