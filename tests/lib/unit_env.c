@@ -6,6 +6,7 @@
 #include "core/limits.h"
 #include "huzhu/trust.h"
 #include "lib/hash_form.h"
+#include "store/db/db.h"
 #include "store/state/state.h"
 
 #include <dirent.h>
@@ -161,6 +162,87 @@ void unit_assert_same_state(hz_node *a, hz_node *b)
     unit_state_hash(a, ha);
     unit_state_hash(b, hb);
     assert_string_equal(ha, hb);
+}
+
+/* Every row of @sql's result, each column's type and bytes, appended to
+ * one buffer: two nodes hold the same when the buffers are equal. */
+static char *dump_rows(hz_node *n, const char *sql, size_t *len)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(n->db.conn, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("prepare %s: %s", sql, sqlite3_errmsg(n->db.conn));
+    size_t cap = 1024, used = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        for (int c = 0; c < sqlite3_column_count(st); c++) {
+            int type = sqlite3_column_type(st, c);
+            const void *p = sqlite3_column_blob(st, c);
+            size_t l = (size_t)sqlite3_column_bytes(st, c);
+            while (used + l + 32 > cap) {
+                cap *= 2;
+                buf = realloc(buf, cap);
+                assert_non_null(buf);
+            }
+            used +=
+                (size_t)snprintf(buf + used, cap - used, "|%d:%zu:", type, l);
+            if (l > 0)
+                memcpy(buf + used, p, l);
+            used += l;
+        }
+        buf[used++] = '\n';
+    }
+    if (rc != SQLITE_DONE)
+        fail_msg("step %s: %s", sql, sqlite3_errmsg(n->db.conn));
+    sqlite3_finalize(st);
+    *len = used;
+    return buf;
+}
+
+void unit_assert_same_rows(hz_node *a, hz_node *b, const char *sql)
+{
+    size_t la = 0, lb = 0;
+    char *da = dump_rows(a, sql, &la), *db = dump_rows(b, sql, &lb);
+    if (la != lb || memcmp(da, db, la) != 0)
+        fail_msg("the two nodes differ: %s", sql);
+    free(da);
+    free(db);
+}
+
+void unit_assert_same_store(hz_node *fast, hz_node *general)
+{
+    static const char *const sql[] = {
+        ("SELECT tbl, row, a, n, clock, wrote, heads, val FROM w"
+         " ORDER BY tbl, row, a, n"),
+        "SELECT tbl, row, col, old, by FROM sup ORDER BY 1, 2, 3, 4, 5",
+        "SELECT * FROM tomb ORDER BY 1, 2, 3",
+        "SELECT * FROM tomb_seen ORDER BY 1, 2, 3, 4",
+        "SELECT * FROM chg_gone ORDER BY c",
+        "SELECT n, state FROM log ORDER BY n",
+        "SELECT count(*) FROM pending",
+        "SELECT v FROM meta WHERE k = 'chg'",
+        "SELECT term, doc FROM sxv_p ORDER BY 1, 2",
+        "SELECT term, doc FROM sxv_h ORDER BY 1, 2",
+    };
+    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++)
+        unit_assert_same_rows(fast, general, sql[i]);
+    const struct schema *s = fast->schema;
+    for (size_t i = 0; i < s->n_tables; i++) {
+        const struct table_def *t = &s->tables[i];
+        char name[96], q[160];
+        db_table_name(t, name, sizeof name);
+        snprintf(q, sizeof q, "SELECT * FROM %s ORDER BY id", name);
+        unit_assert_same_rows(fast, general, q);
+    }
+    unit_assert_same_state(fast, general);
+    char *ca = unit_conflicts_text(fast), *cb = unit_conflicts_text(general);
+    assert_string_equal(ca, cb);
+    hz_free_string(ca);
+    hz_free_string(cb);
+    struct hz_err err = {0};
+    assert_int_equal(search_verify(fast, &err), 0);
+    assert_int_equal(search_verify(general, &err), 0);
 }
 
 int64_t unit_sql_int(hz_node *n, const char *sql)

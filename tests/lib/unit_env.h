@@ -95,6 +95,13 @@ void unit_assert_field(hz_node *n, const char *table, const char *id,
  * (lib/hash_form.h); every comparison of states goes through it. */
 void unit_state_hash(hz_node *n, char out[2 * HZ_HASH_LEN + 1]);
 void unit_assert_same_state(hz_node *a, hz_node *b);
+/* The rows of @sql equal, column by column and byte for byte, in both. */
+void unit_assert_same_rows(hz_node *a, hz_node *b, const char *sql);
+/* Everything the merge leaves equal in both: w, sup, tombstones, the
+ * numbered changes, log states, pending, the change counter, the search
+ * index, every materialized table, the state hash and the conflicts
+ * (two nodes that took the same entries in the same order). */
+void unit_assert_same_store(hz_node *a, hz_node *b);
 
 /* A scalar from one SQL query on the node's database (counts). */
 int64_t unit_sql_int(hz_node *n, const char *sql);

@@ -32,80 +32,6 @@ struct world {
     uint64_t rng;
 };
 
-/* Every row of @sql's result, each column's type and bytes, appended to
- * one buffer: two nodes hold the same when the buffers are equal. */
-static char *dump(hz_node *n, const char *sql, size_t *len)
-{
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(n->db.conn, sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("prepare %s: %s", sql, sqlite3_errmsg(n->db.conn));
-    size_t cap = 1024, used = 0;
-    char *buf = malloc(cap);
-    assert_non_null(buf);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        for (int c = 0; c < sqlite3_column_count(st); c++) {
-            int type = sqlite3_column_type(st, c);
-            const void *p = sqlite3_column_blob(st, c);
-            size_t l = (size_t)sqlite3_column_bytes(st, c);
-            while (used + l + 16 > cap) {
-                cap *= 2;
-                buf = realloc(buf, cap);
-                assert_non_null(buf);
-            }
-            used +=
-                (size_t)snprintf(buf + used, cap - used, "|%d:%zu:", type, l);
-            if (l > 0)
-                memcpy(buf + used, p, l);
-            used += l;
-        }
-        buf[used++] = '\n';
-    }
-    if (rc != SQLITE_DONE)
-        fail_msg("step %s: %s", sql, sqlite3_errmsg(n->db.conn));
-    sqlite3_finalize(st);
-    *len = used;
-    return buf;
-}
-
-static void assert_same_rows(hz_node *a, hz_node *b, const char *sql)
-{
-    size_t la = 0, lb = 0;
-    char *da = dump(a, sql, &la), *db = dump(b, sql, &lb);
-    if (la != lb || memcmp(da, db, la) != 0)
-        fail_msg("the two paths differ: %s", sql);
-    free(da);
-    free(db);
-}
-
-static void assert_same_everything(hz_node *fast, hz_node *general)
-{
-    static const char *const sql[] = {
-        ("SELECT tbl, row, a, n, clock, wrote, heads, val FROM w"
-         " ORDER BY tbl, row, a, n"),
-        "SELECT tbl, row, col, old, by FROM sup ORDER BY 1, 2, 3, 4, 5",
-        "SELECT * FROM e_persons ORDER BY n",
-        "SELECT * FROM e_households ORDER BY n",
-        "SELECT * FROM tomb ORDER BY 1, 2, 3",
-        "SELECT * FROM chg_gone ORDER BY c",
-        "SELECT n, state FROM log ORDER BY n",
-        "SELECT count(*) FROM pending",
-        "SELECT v FROM meta WHERE k = 'chg'",
-        "SELECT term, doc FROM sxv_p ORDER BY 1, 2",
-        "SELECT term, doc FROM sxv_h ORDER BY 1, 2",
-    };
-    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++)
-        assert_same_rows(fast, general, sql[i]);
-    unit_assert_same_state(fast, general);
-    char *ca = unit_conflicts_text(fast), *cb = unit_conflicts_text(general);
-    assert_string_equal(ca, cb);
-    hz_free_string(ca);
-    hz_free_string(cb);
-    struct hz_err err = {0};
-    assert_int_equal(search_verify(fast, &err), 0);
-    assert_int_equal(search_verify(general, &err), 0);
-}
-
 static const char *pick(uint64_t *rng, const char *const *from, size_t n)
 {
     return from[unit_rand_below(rng, n)];
@@ -288,7 +214,7 @@ static void both_paths_leave_the_same(void **state)
         hz_node *general = unit_node_memory(50, &eg);
         general->merge_general = true;
         deliver_both(fast, general, &all, order);
-        assert_same_everything(fast, general);
+        unit_assert_same_store(fast, general);
         edits += fast->merge_edits_sole;
         general_edits += general->merge_edits_sole;
         hz_node_close(fast);

@@ -689,18 +689,18 @@ static int edit_sole(struct hz_node *n, const struct writer *by,
     if ((sole->bits & by->mask & ~over) != 0)
         return 0; /* both write a column: the general path picks */
 #ifdef HZ_DEBUG_CHECKS
-    /* S names nothing of the write: sup holds only applied writes' edges,
-     * so the row's are S's; an edge of S naming the write in one of its
-     * columns would be in a column both write, which the write names
-     * (above) — each naming the other, a cycle of entry ids, which are
-     * hashes of what they name. */
-    int64_t named = 0;
-    rv = db_int(&n->db,
-                "SELECT EXISTS (SELECT 1 FROM sup WHERE tbl = ?1 AND row = ?2"
-                " AND old = ?3)",
-                DB_ARGS(ROW_KEY(t, o->row), DB_HASH(by->e->id)), &named, NULL,
-                err);
-    HZ_ASSERT(rv != 0 || named == 0);
+    /* No column of the write is named superseded (named_cols): sup holds
+     * only applied writes' edges, so the row's are S's, and an edge of S
+     * naming the write in one of the write's columns would be in a column
+     * both write, which the write names (above) — each naming the other,
+     * a cycle of entry ids, which are hashes of what they name. (S may
+     * name the write in a column only S writes: a crafted entry can name
+     * anything; that edge supersedes nothing of the write.) */
+    uint64_t named = 0;
+    rv = named_cols(n, by, &named, err);
+    if (rv != 0)
+        return rv;
+    HZ_ASSERT(named == 0);
 #endif
     rv = spill_fact(n, t, o->row, sole, sole->bits & ~by->mask, true, err);
     for (size_t k = 0; rv == 0 && k < o->n_fields; k++) {
