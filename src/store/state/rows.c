@@ -22,6 +22,7 @@
 #include "../../core/error_int.h"
 #include "../../core/limits.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,22 @@ static char *sql_dup(const char *s, struct hz_err *err)
     return d;
 }
 
+/* Append to the statement text @sql of @size bytes, *@len of them used:
+ * a text too long for it is a bug (the schema's names are bounded), not a
+ * write past its end. */
+static void sql_cat(char *sql, size_t size, size_t *len, const char *fmt, ...)
+    HZ_PRINTF(4, 5);
+static void sql_cat(char *sql, size_t size, size_t *len, const char *fmt, ...)
+{
+    HZ_ASSERT(*len < size);
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(sql + *len, size - *len, fmt, ap);
+    va_end(ap);
+    HZ_ASSERT(n >= 0 && (size_t)n < size - *len);
+    *len += (size_t)n;
+}
+
 /* "@verb INTO "x_t"(id, @number, @second, every column) VALUES(?, ?,
  * @second_value, ?...)": one statement that writes a whole materialized
  * row, numbered. */
@@ -81,17 +98,15 @@ static void whole_row_sql(const struct table_def *t, const char *verb,
 {
     char name[96];
     db_table_name(t, name, sizeof name);
-    int len = snprintf(sql, size, "%s INTO %s(id, %s, %s", verb, name, number,
-                       second);
+    size_t len = 0;
+    sql_cat(sql, size, &len, "%s INTO %s(id, %s, %s", verb, name, number,
+            second);
     for (size_t c = 0; c < t->n_cols; c++)
-        len += snprintf(sql + len, size - (size_t)len, ", \"%s\"",
-                        t->cols[c].name);
-    len += snprintf(sql + len, size - (size_t)len, ") VALUES(?, ?, %s",
-                    second_value);
+        sql_cat(sql, size, &len, ", \"%s\"", t->cols[c].name);
+    sql_cat(sql, size, &len, ") VALUES(?, ?, %s", second_value);
     for (size_t c = 0; c < t->n_cols; c++)
-        len += snprintf(sql + len, size - (size_t)len, ", ?");
-    snprintf(sql + len, size - (size_t)len, ")");
-    HZ_ASSERT((size_t)len < size - 2);
+        sql_cat(sql, size, &len, ", ?");
+    sql_cat(sql, size, &len, ")");
 }
 
 static int table_sql_build(const struct table_def *t, struct rows_sql *q,
@@ -437,17 +452,17 @@ static const char *edit_sql(const struct table_def *t, struct rows_sql *q,
         return NULL;
     char name[96], sql[2048];
     db_table_name(t, name, sizeof name);
-    int len = snprintf(sql, sizeof sql,
-                       "UPDATE %s SET sole = NULL, sole_bits = NULL, chg ="
-                       " coalesce(?2, chg)",
-                       name);
+    size_t len = 0;
+    sql_cat(sql, sizeof sql, &len,
+            "UPDATE %s SET sole = NULL, sole_bits = NULL, chg ="
+            " coalesce(?2, chg)",
+            name);
     int at = 3;
     for (size_t c = 0; c < t->n_cols; c++)
         if (cols & (UINT64_C(1) << c))
-            len += snprintf(sql + len, sizeof sql - (size_t)len,
-                            ", \"%s\" = ?%d", t->cols[c].name, at++);
-    len += snprintf(sql + len, sizeof sql - (size_t)len, " WHERE id = ?1");
-    HZ_ASSERT((size_t)len < sizeof sql);
+            sql_cat(sql, sizeof sql, &len, ", \"%s\" = ?%d", t->cols[c].name,
+                    at++);
+    sql_cat(sql, sizeof sql, &len, " WHERE id = ?1");
     char *d = sql_dup(sql, err);
     if (d == NULL) {
         *rv = HZ_ENOMEM;
