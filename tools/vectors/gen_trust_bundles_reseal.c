@@ -313,7 +313,7 @@ static void exact_records(struct dnode *d, int n_fill, size_t last_len)
             char id[33];
             size_t len = e == 0 ? 3000 : last_len;
             snprintf(id, sizeof id, "1b0000000000000000000000000000%02x",
-                     e * 64 + i);
+                     (unsigned)(uint8_t)(e * 64 + i));
             notes[len] = '\0';
             PUT(x, "households", id, {"notes", notes}, {"village", "测试村"});
             notes[len] = 'x';
