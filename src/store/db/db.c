@@ -204,6 +204,18 @@ int db_prep(struct db *d, const char *sql, sqlite3_stmt **st,
     return *st != NULL ? 0 : rv;
 }
 
+int db_prep_once(struct db *d, const char *sql, sqlite3_stmt **st,
+                 struct hz_err *err)
+{
+    HZ_ASSERT(d->conn != NULL);
+    int rc = sqlite3_prepare_v2(d->conn, sql, -1, st, NULL);
+    if (rc != SQLITE_OK) {
+        *st = NULL;
+        return db_err(d, rc, "prepare", err);
+    }
+    return 0;
+}
+
 int db_step_done(struct db *d, sqlite3_stmt *st, struct hz_err *err)
 {
     int rc = sqlite3_step(st);

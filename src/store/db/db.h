@@ -131,6 +131,12 @@ bool db_in_txn(const struct db *d);
 /* Map a SQLite result to an HZ_E code, keeping SQLite's message. */
 int db_err(struct db *d, int rc, const char *what, struct hz_err *err);
 int db_exec(struct db *d, const char *sql, struct hz_err *err);
+/* A statement for @sql that is not cached, for text whose variety has
+ * no bound (a list's conditions in any order: cached, they would fill
+ * the cache, whose every slot stays, and every statement after them
+ * would be refused): the caller finalizes it. */
+int db_prep_once(struct db *d, const char *sql, sqlite3_stmt **st,
+                 struct hz_err *err);
 /* A cached statement for @sql into *@st, reset, bindings cleared. */
 int db_prep(struct db *d, const char *sql, sqlite3_stmt **st,
             struct hz_err *err);
