@@ -878,11 +878,11 @@ static int apply_file(hz_node *n, struct reader *r,
     /* Back to the node's cache (the pages over it are freed) and to
      * zeroing what is freed. */
     int cache = db_cache_kib(&n->db, DB_CACHE_KIB, NULL);
-    if (cache == 0)
-        cache = db_secure_delete(&n->db, true, NULL);
+    int zero = db_secure_delete(&n->db, true, NULL); /* whatever the cache */
     int end = ingest_end_counting(n, err);
-    if (rv == 0 && end == 0 && cache != 0)
-        return hz_err_set(err, cache, "page cache and secure_delete");
+    if (rv == 0 && end == 0 && (cache != 0 || zero != 0))
+        return hz_err_set(err, cache != 0 ? cache : zero,
+                          cache != 0 ? "page cache" : "secure_delete");
     return rv != 0 ? rv : end;
 }
 
