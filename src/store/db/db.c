@@ -471,6 +471,9 @@ int db_open(struct db *d, const char *path, const char *dir, bool readonly,
         return db_err(d, rc, "open database", err);
     sqlite3_extended_result_codes(d->conn, 1);
     sqlite3_busy_timeout(d->conn, BUSY_TIMEOUT_MS);
+    rc = db_docs_module(d->conn);
+    if (rc != SQLITE_OK)
+        return db_err(d, rc, "hz_docs", err);
     if (readonly)
         return db_exec(d, "PRAGMA query_only=1", err);
     /* synchronous and secure_delete are per connection and change

@@ -147,6 +147,25 @@ int db_changes(struct db *d);
 /* The rowid of the last row inserted. */
 int64_t db_last_rowid(struct db *d);
 
+/* A batch of search documents (docs.c): the rows of the table-valued
+ * function hz_docs(?1), columns n, del and k, in the order of @v, which
+ * is the order of (n, del DESC) (a statement asking it is not sorted
+ * again). Texts are borrowed until the statement has stepped. */
+struct db_doc {
+    int64_t n;
+    const char *k;
+    int len;
+    bool del;
+};
+struct db_docs {
+    const struct db_doc *v;
+    size_t n;
+};
+/* hz_docs in connection @conn (db_open does it): a SQLite result. */
+int db_docs_module(sqlite3 *conn);
+/* @docs as parameter @at of @st: a SQLite result. */
+int db_bind_docs(sqlite3_stmt *st, int at, const struct db_docs *docs);
+
 /* One bound parameter. Build them with the DB_* macros below; blobs and
  * texts are borrowed until the statement has stepped. */
 enum db_arg_type { DB_A_NULL, DB_A_INT, DB_A_BLOB, DB_A_TEXT };

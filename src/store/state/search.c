@@ -35,12 +35,14 @@
  *          name or village has "^" for ":" */
 #include "state.h"
 
+#include "../../core/alloc.h"
 #include "../../core/codec.h"
 #include "../../core/error_int.h"
 #include "../../core/limits.h"
 #include "../../core/pinyin.h"
 #include "render.h"
 
+#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,7 +72,7 @@ struct indexed {
 #define INDEX_SQL(fts, vocab)                                                  \
     fts,                                                                       \
         "INSERT INTO " fts "(" fts ", rowid, k) SELECT CASE WHEN del THEN"     \
-        " 'delete' END, n, k FROM temp.sx_stage ORDER BY n, del DESC",         \
+        " 'delete' END, n, k FROM hz_docs(?1) ORDER BY n, del DESC",           \
         "INSERT INTO " fts "(" fts ") VALUES('delete-all')",                   \
         "SELECT term, doc FROM " vocab " ORDER BY term, doc"
 
@@ -179,6 +181,21 @@ static void want_free(struct want *w)
     memset(w, 0, sizeof *w);
 }
 
+/* Documents to be written into an index by one statement (hz_docs), in
+ * the order they came; their text kept until then. */
+struct doc_batch {
+    struct db_doc *v;
+    size_t n, cap;
+    struct text_block *text;
+};
+
+static void batch_free(struct doc_batch *b)
+{
+    free(b->v);
+    text_free(&b->text);
+    memset(b, 0, sizeof *b);
+}
+
 /* What is done with a row's keys: its document added to the batch, or
  * made and left in the keyer (its text, separated by spaces), or the
  * keys collected (search_verify). */
@@ -186,7 +203,7 @@ enum key_do { KEY_ADD, KEY_MAKE, KEY_COLLECT };
 struct keyer {
     enum key_do what;
     struct want *collect;
-    size_t staged; /* documents in temp.sx_stage, to be written */
+    struct doc_batch *batch; /* KEY_ADD: the documents to be written */
     /* the row's keys so far, separated by spaces (not when collecting) */
     char *doc;
     size_t len, cap;
@@ -376,38 +393,61 @@ static int put_pinyin(int64_t row, const char *prefix, const char *name,
  * a virtual table may, and whenever a row number is not greater than the
  * last (written a statement a document, or in any order, the index was a
  * segment a row and an import's slowest part; BENCHMARKS.md, "The search
- * index in FTS5"). A batch waits in a temporary table of the connection,
- * a plain b-tree in memory (rolled back with the transaction). */
+ * index in FTS5"). A batch waits in memory, read by the statement
+ * through hz_docs (db/docs.c; in a temporary table, a row and a statement
+ * a document, it was 5 % of an import's instructions: BENCHMARKS.md,
+ * "Search documents from memory"). */
 #define BATCH_DOCS 4096
-#define STAGE_SQL                                                              \
-    "CREATE TEMP TABLE IF NOT EXISTS sx_stage(n INTEGER NOT NULL, del"         \
-    " INTEGER NOT NULL, k TEXT NOT NULL)"
 
-/* The document @doc of row number @row staged, to be added or (@del)
+/* The document @doc of row number @row into @b, to be added or (@del)
  * taken away: none for no keys. */
-static int batch_doc(struct hz_node *n, struct keyer *kr, bool del, int64_t row,
+static int batch_doc(struct doc_batch *b, bool del, int64_t row,
                      const char *doc, struct hz_err *err)
 {
     if (doc == NULL || doc[0] == '\0')
         return 0;
-    int rv = kr->staged > 0 ? 0 : db_exec(&n->db, STAGE_SQL, err);
-    if (rv == 0)
-        rv = db_run(&n->db,
-                    "INSERT INTO temp.sx_stage(n, del, k) VALUES(?1, ?2, ?3)",
-                    DB_ARGS(DB_INT(row), DB_INT(del), DB_TEXT(doc)), err);
-    kr->staged += rv == 0;
-    return rv;
+    size_t len = strlen(doc);
+    HZ_ASSERT(len <= INT_MAX);
+    struct db_doc *v = hz_grow(b->v, &b->cap, b->n, sizeof *v);
+    if (v == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "search keys");
+    b->v = v;
+    const char *k = text_keep(&b->text, doc, len);
+    if (k == NULL)
+        return hz_err_set(err, HZ_ENOMEM, "search keys");
+    b->v[b->n++] =
+        (struct db_doc){.n = row, .k = k, .len = (int)len, .del = del};
+    return 0;
 }
 
-/* Write the documents staged into @x's index. */
-static int batch_write(struct hz_node *n, const struct indexed *x,
-                       struct keyer *kr, struct hz_err *err)
+/* By row number, a document taken away before one added. */
+static int cmp_doc(const void *a, const void *b)
 {
-    if (kr->staged == 0)
+    const struct db_doc *x = a, *y = b;
+    if (x->n != y->n)
+        return x->n < y->n ? -1 : 1;
+    return (int)y->del - (int)x->del;
+}
+
+/* Write the documents of @b into @x's index; @b is empty after, whatever
+ * the outcome. */
+static int batch_write(struct hz_node *n, const struct indexed *x,
+                       struct doc_batch *b, struct hz_err *err)
+{
+    if (b->n == 0)
         return 0;
-    kr->staged = 0;
-    int rv = db_run(&n->db, x->write, DB_NO_ARGS, err);
-    return rv != 0 ? rv : db_exec(&n->db, "DELETE FROM temp.sx_stage", err);
+    qsort(b->v, b->n, sizeof *b->v, cmp_doc);
+    const struct db_docs docs = {b->v, b->n};
+    sqlite3_stmt *st;
+    int rv = db_prep(&n->db, x->write, &st, err);
+    if (rv == 0) {
+        int rc = db_bind_docs(st, 1, &docs);
+        rv = rc == SQLITE_OK ? db_step_done(&n->db, st, err)
+                             : db_err(&n->db, rc, "hz_docs", err);
+    }
+    b->n = 0;
+    text_free(&b->text);
+    return rv;
 }
 
 /* The keys of row number @row of @x whose name, phone, id_number and
@@ -433,9 +473,10 @@ static int key_texts(struct hz_node *n, const struct indexed *x, int64_t row,
     if (rv == 0 && texts[3] != NULL)
         rv = put_grams(row, prefix, texts[3], kr, err);
     if (rv == 0 && kr->what == KEY_ADD)
-        rv = batch_doc(n, kr, false, row, kr->len > 0 ? kr->doc : NULL, err);
-    if (rv == 0 && kr->what == KEY_ADD && kr->staged >= BATCH_DOCS)
-        rv = batch_write(n, x, kr, err);
+        rv =
+            batch_doc(kr->batch, false, row, kr->len > 0 ? kr->doc : NULL, err);
+    if (rv == 0 && kr->what == KEY_ADD && kr->batch->n >= BATCH_DOCS)
+        rv = batch_write(n, x, kr->batch, err);
     if (kr->what == KEY_MAKE)
         kr->made = row; /* the text stays for the caller */
     else
@@ -474,7 +515,8 @@ static int key_rows(struct hz_node *n, const struct indexed *x,
                  ? db_each(&n->db, x->rows_one, DB_ARGS(DB_ROW(row)), key_row,
                            &k, err)
                  : db_each(&n->db, x->rows_all, DB_NO_ARGS, key_row, &k, err);
-    return rv != 0 || kr->what != KEY_ADD ? rv : batch_write(n, x, kr, err);
+    return rv != 0 || kr->what != KEY_ADD ? rv
+                                          : batch_write(n, x, kr->batch, err);
 }
 
 /* ---- rows owed: the index is written when a transaction ends, not as
@@ -511,6 +553,7 @@ struct search_owed {
     uint32_t used[HZ_SEARCH_OWED_MAX]; /* the slots taken, in order */
     struct text_block *docs;           /* the documents' text */
     struct keyer kr;                   /* a document's buffer */
+    struct doc_batch batch;            /* the documents to be written */
     struct owed_row v[OWED_SLOTS];
 };
 
@@ -611,20 +654,20 @@ int search_settle(struct hz_node *n, struct hz_err *err)
     for (size_t i = 0; rv == 0 && i < o->n; i++) {
         const struct owed_row *s = &rows[i];
         const struct indexed *x = &tables[s->table - 1];
-        rv = batch_doc(n, &o->kr, true, s->old_n, s->old_doc, err);
+        rv = batch_doc(&o->batch, true, s->old_n, s->old_doc, err);
         if (rv == 0 && s->read_back) {
             o->kr.what = KEY_MAKE;
             o->kr.len = 0;
             o->kr.made = 0;
             rv = key_rows(n, x, s->row, &o->kr, err);
             if (rv == 0 && o->kr.made != 0 && o->kr.len > 0)
-                rv = batch_doc(n, &o->kr, false, o->kr.made, o->kr.doc, err);
+                rv = batch_doc(&o->batch, false, o->kr.made, o->kr.doc, err);
         } else if (rv == 0) {
-            rv = batch_doc(n, &o->kr, false, s->new_n, s->new_doc, err);
+            rv = batch_doc(&o->batch, false, s->new_n, s->new_doc, err);
         }
         /* a statement a table */
         if (rv == 0 && (i + 1 == o->n || rows[i + 1].table != s->table))
-            rv = batch_write(n, x, &o->kr, err);
+            rv = batch_write(n, x, &o->batch, err);
     }
     free(rows);
     search_abandon(n);
@@ -640,7 +683,8 @@ void search_abandon(struct hz_node *n)
         o->v[o->used[i]].table = 0;
     o->n = 0;
     o->kr.len = 0;
-    o->kr.staged = 0; /* the staged rows go with the transaction */
+    o->batch.n = 0; /* a batch not written is not */
+    text_free(&o->batch.text);
     text_free(&o->docs);
 }
 
@@ -649,6 +693,7 @@ void search_close(struct hz_node *n)
     if (n->sx_owed != NULL) {
         search_abandon(n);
         keyer_free(&n->sx_owed->kr);
+        batch_free(&n->sx_owed->batch);
     }
     free(n->sx_owed);
     n->sx_owed = NULL;
@@ -869,11 +914,13 @@ int search_clear(struct hz_node *n, struct hz_err *err)
 int search_rebuild(struct hz_node *n, struct hz_err *err)
 {
     HZ_ASSERT(db_in_txn(&n->db));
-    struct keyer add = {.what = KEY_ADD};
+    struct doc_batch batch = {0};
+    struct keyer add = {.what = KEY_ADD, .batch = &batch};
     int rv = search_clear(n, err);
     for (size_t i = 0; rv == 0 && i < sizeof tables / sizeof tables[0]; i++)
         rv = key_rows(n, &tables[i], NULL, &add, err);
     keyer_free(&add);
+    batch_free(&batch);
     return rv;
 }
 
