@@ -107,9 +107,14 @@ int hz_node_ls(hz_node *n, const char *table, size_t n_where,
                                t->cols[c].name);
     }
     snprintf(sql + at, sizeof sql - at, " ORDER BY id");
-    /* conditions in any order and number: not cached (db_prep_once) */
+    /* Without conditions the text is one a table: cached. With them, in
+     * any order and number, it is prepared for this call only
+     * (db_prep_once): cached, lists under varied conditions filled the
+     * cache, whose every slot stays. */
+    const bool once = n_where > 0;
     sqlite3_stmt *st;
-    rv = db_prep_once(&n->db, sql, &st, err);
+    rv = once ? db_prep_once(&n->db, sql, &st, err)
+              : db_prep(&n->db, sql, &st, err);
     if (rv != 0)
         return rv;
     int k = 1;
@@ -122,7 +127,10 @@ int hz_node_ls(hz_node *n, const char *table, size_t n_where,
     size_t rows = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && rows++ < HZ_QUERY_ROWS_MAX)
         json_array_append_new(arr, query_row_json(t, st));
-    sqlite3_finalize(st);
+    if (once)
+        sqlite3_finalize(st);
+    else
+        sqlite3_reset(st);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
         json_decref(arr);
         return db_err(&n->db, rc, "ls", err);
