@@ -70,11 +70,10 @@ static int docs_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
     info->aConstraintUsage[batch].omit = 1;
     info->estimatedCost = 1000;
     info->estimatedRows = 1000;
-    info->orderByConsumed = info->nOrderBy == 2 &&
-                            info->aOrderBy[0].iColumn == COL_N &&
-                            !info->aOrderBy[0].desc &&
-                            info->aOrderBy[1].iColumn == COL_DEL &&
-                            info->aOrderBy[1].desc;
+    info->orderByConsumed =
+        info->nOrderBy == 2 && info->aOrderBy[0].iColumn == COL_N &&
+        !info->aOrderBy[0].desc && info->aOrderBy[1].iColumn == COL_DEL &&
+        info->aOrderBy[1].desc;
     return SQLITE_OK;
 }
 
