@@ -10,6 +10,8 @@
 
 #include "huzhu/trust.h"
 
+#include "store/db/db.h"
+
 #include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -1051,10 +1053,94 @@ static void lists_under_any_conditions_leave_the_node_working(void **state)
     hz_node_close(n);
 }
 
+/* The rows of @sql (one column of integers, then of texts) joined as
+ * "n/del/k," for each row, with @docs bound to ?1 when not NULL. */
+static void docs_rows(struct db *d, const char *sql, const struct db_docs *docs,
+                      char *out, size_t cap)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(d->conn, sql, -1, &st, NULL),
+                     SQLITE_OK);
+    if (docs != NULL)
+        assert_int_equal(db_bind_docs(st, 1, docs), SQLITE_OK);
+    size_t at = 0;
+    out[0] = '\0';
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        at += (size_t)snprintf(out + at, cap - at, "%lld/%d/%s,",
+                               (long long)sqlite3_column_int64(st, 0),
+                               sqlite3_column_int(st, 1),
+                               (const char *)sqlite3_column_text(st, 2));
+    assert_int_equal(rc, SQLITE_DONE);
+    sqlite3_finalize(st);
+}
+
+/* hz_docs (db/docs.c), through which the search index takes a batch of
+ * documents: only a batch bound to it as one, in the batch's order when
+ * that is the order asked for (no sort), sorted by SQLite for any other
+ * order, and nothing from SQL text alone. */
+static void search_documents_come_only_from_a_batch_bound_to_them(void **state)
+{
+    (void)state;
+    struct db d = {0};
+    struct hz_err err = {0};
+    assert_int_equal(db_open(&d, ":memory:", NULL, false, true, &err), 0);
+    const struct db_doc v[] = {
+        {.n = 3, .k = "pn:a pd:1", .len = 9, .del = true},
+        {.n = 3, .k = "pn:b", .len = 4, .del = false},
+        {.n = 7, .k = "py:c", .len = 4, .del = false},
+    };
+    const struct db_docs docs = {v, 3};
+    char rows[256];
+    docs_rows(&d, "SELECT n, del, k FROM hz_docs(?1) ORDER BY n, del DESC",
+              &docs, rows, sizeof rows);
+    assert_string_equal(rows, "3/1/pn:a pd:1,3/0/pn:b,7/0/py:c,");
+    docs_rows(&d, "SELECT n, del, k FROM hz_docs(?1) ORDER BY n DESC, del",
+              &docs, rows, sizeof rows);
+    assert_string_equal(rows, "7/0/py:c,3/0/pn:b,3/1/pn:a pd:1,");
+    /* the order asked for by the search index is not sorted again */
+    sqlite3_stmt *st;
+    assert_int_equal(
+        sqlite3_prepare_v2(d.conn,
+                           "EXPLAIN QUERY PLAN SELECT n, del, k FROM"
+                           " hz_docs(?1) ORDER BY n, del DESC",
+                           -1, &st, NULL),
+        SQLITE_OK);
+    bool plan = false;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *detail = (const char *)sqlite3_column_text(st, 3);
+        assert_null(strstr(detail, "TEMP B-TREE"));
+        plan = true;
+    }
+    sqlite3_finalize(st);
+    assert_true(plan);
+    /* a value that is not a batch bound as one gives no rows */
+    docs_rows(&d, "SELECT n, del, k FROM hz_docs(7)", NULL, rows, sizeof rows);
+    assert_string_equal(rows, "");
+    assert_int_equal(sqlite3_prepare_v2(d.conn,
+                                        "SELECT n, del, k FROM hz_docs(?1)", -1,
+                                        &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_bind_blob(st, 1, &docs, sizeof docs, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    /* nor without the batch named, nor as a table of its own */
+    assert_int_not_equal(
+        sqlite3_prepare_v2(d.conn, "SELECT n FROM hz_docs", -1, &st, NULL),
+        SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(d.conn,
+                                      "CREATE VIRTUAL TABLE x USING hz_docs",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+    db_close(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(lists_under_any_conditions_leave_the_node_working),
+        cmocka_unit_test(search_documents_come_only_from_a_batch_bound_to_them),
         cmocka_unit_test(create_makes_a_node_that_open_finds_again),
         cmocka_unit_test(create_refuses_a_directory_that_is_not_empty),
         cmocka_unit_test(members_of_a_node_in_no_network),
