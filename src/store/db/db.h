@@ -149,8 +149,10 @@ int64_t db_last_rowid(struct db *d);
 
 /* A batch of search documents (docs.c): the rows of the table-valued
  * function hz_docs(?1), columns n, del and k, in the order of @v, which
- * is the order of (n, del DESC) (a statement asking it is not sorted
- * again). Texts are borrowed until the statement has stepped. */
+ * the caller sorts by (n, del DESC): SQLite takes that order on trust
+ * for a statement asking it and sorts nothing (the debug build checks
+ * it). The batch and its texts are borrowed until the statement has
+ * stepped; clear the binding then. */
 struct db_doc {
     int64_t n;
     const char *k;

@@ -9,7 +9,8 @@
  * nothing of the store but db.h. */
 #include "db.h"
 
-#include <stdlib.h>
+#include "../../core/error_int.h"
+
 #include <string.h>
 
 /* The pointer type of a batch bound to ?1 (sqlite3_bind_pointer): a
@@ -34,6 +35,10 @@ static int docs_connect(sqlite3 *conn, void *aux, int argc,
     (void)errmsg;
     int rc = sqlite3_declare_vtab(
         conn, "CREATE TABLE x(n INTEGER, del INTEGER, k TEXT, batch HIDDEN)");
+    /* named only in statements the node prepares, never from a view or
+     * a trigger stored in the file */
+    if (rc == SQLITE_OK)
+        rc = sqlite3_vtab_config(conn, SQLITE_VTAB_DIRECTONLY);
     if (rc != SQLITE_OK)
         return rc;
     *vt = sqlite3_malloc(sizeof **vt);
@@ -102,6 +107,13 @@ static int docs_filter(sqlite3_vtab_cursor *cur, int idx, const char *idx_str,
     struct docs_cursor *c = (struct docs_cursor *)cur;
     c->batch = argc == 1 ? sqlite3_value_pointer(argv[0], DOCS_TYPE) : NULL;
     c->at = 0;
+#ifdef HZ_DEBUG_CHECKS
+    /* the order docs_best_index promises is the caller's (db.h) */
+    for (size_t i = 1; c->batch != NULL && i < c->batch->n; i++) {
+        const struct db_doc *a = &c->batch->v[i - 1], *b = &c->batch->v[i];
+        HZ_ASSERT(a->n < b->n || (a->n == b->n && a->del && !b->del));
+    }
+#endif
     return SQLITE_OK;
 }
 

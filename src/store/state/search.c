@@ -59,8 +59,10 @@ struct indexed {
     /* its rows (n, name, phone, id_number|NULL, village|NULL): all, and
      * one by id */
     const char *rows_all, *rows_one;
-    /* its index (fts), and its statements: the documents staged added
-     * and taken away, all taken away; (key, row) in order */
+    /* its index (fts), and its statements: a batch of documents added
+     * and taken away (hz_docs: batch_write sorts it, the ORDER BY is
+     * that order and sorts nothing), all taken away; (key, row) in
+     * order */
     const char *fts, *write, *clear, *walk;
 };
 
@@ -174,6 +176,15 @@ static void text_free(struct text_block **list)
     }
 }
 
+/* No text kept in @list, its first block kept for the next. */
+static void text_empty(struct text_block **list)
+{
+    if (*list != NULL) {
+        text_free(&(*list)->next);
+        (*list)->used = 0;
+    }
+}
+
 static void want_free(struct want *w)
 {
     text_free(&w->text);
@@ -181,8 +192,9 @@ static void want_free(struct want *w)
     memset(w, 0, sizeof *w);
 }
 
-/* Documents to be written into an index by one statement (hz_docs), in
- * the order they came; their text kept until then. */
+/* Documents to be written into an index by one statement (hz_docs),
+ * sorted when written; the texts that would not last until then copied
+ * into @text. */
 struct doc_batch {
     struct db_doc *v;
     size_t n, cap;
@@ -400,9 +412,10 @@ static int put_pinyin(int64_t row, const char *prefix, const char *name,
 #define BATCH_DOCS 4096
 
 /* The document @doc of row number @row into @b, to be added or (@del)
- * taken away: none for no keys. */
+ * taken away: none for no keys. @doc is copied unless @kept (it lasts
+ * until the batch is written). */
 static int batch_doc(struct doc_batch *b, bool del, int64_t row,
-                     const char *doc, struct hz_err *err)
+                     const char *doc, bool kept, struct hz_err *err)
 {
     if (doc == NULL || doc[0] == '\0')
         return 0;
@@ -412,7 +425,7 @@ static int batch_doc(struct doc_batch *b, bool del, int64_t row,
     if (v == NULL)
         return hz_err_set(err, HZ_ENOMEM, "search keys");
     b->v = v;
-    const char *k = text_keep(&b->text, doc, len);
+    const char *k = kept ? doc : text_keep(&b->text, doc, len);
     if (k == NULL)
         return hz_err_set(err, HZ_ENOMEM, "search keys");
     b->v[b->n++] =
@@ -444,9 +457,10 @@ static int batch_write(struct hz_node *n, const struct indexed *x,
         int rc = db_bind_docs(st, 1, &docs);
         rv = rc == SQLITE_OK ? db_step_done(&n->db, st, err)
                              : db_err(&n->db, rc, "hz_docs", err);
+        sqlite3_clear_bindings(st); /* @docs is this frame's */
     }
     b->n = 0;
-    text_free(&b->text);
+    text_empty(&b->text);
     return rv;
 }
 
@@ -473,8 +487,8 @@ static int key_texts(struct hz_node *n, const struct indexed *x, int64_t row,
     if (rv == 0 && texts[3] != NULL)
         rv = put_grams(row, prefix, texts[3], kr, err);
     if (rv == 0 && kr->what == KEY_ADD)
-        rv =
-            batch_doc(kr->batch, false, row, kr->len > 0 ? kr->doc : NULL, err);
+        rv = batch_doc(kr->batch, false, row, kr->len > 0 ? kr->doc : NULL,
+                       false, err);
     if (rv == 0 && kr->what == KEY_ADD && kr->batch->n >= BATCH_DOCS)
         rv = batch_write(n, x, kr->batch, err);
     if (kr->what == KEY_MAKE)
@@ -654,16 +668,17 @@ int search_settle(struct hz_node *n, struct hz_err *err)
     for (size_t i = 0; rv == 0 && i < o->n; i++) {
         const struct owed_row *s = &rows[i];
         const struct indexed *x = &tables[s->table - 1];
-        rv = batch_doc(&o->batch, true, s->old_n, s->old_doc, err);
+        rv = batch_doc(&o->batch, true, s->old_n, s->old_doc, true, err);
         if (rv == 0 && s->read_back) {
             o->kr.what = KEY_MAKE;
             o->kr.len = 0;
             o->kr.made = 0;
             rv = key_rows(n, x, s->row, &o->kr, err);
             if (rv == 0 && o->kr.made != 0 && o->kr.len > 0)
-                rv = batch_doc(&o->batch, false, o->kr.made, o->kr.doc, err);
+                rv = batch_doc(&o->batch, false, o->kr.made, o->kr.doc, false,
+                               err);
         } else if (rv == 0) {
-            rv = batch_doc(&o->batch, false, s->new_n, s->new_doc, err);
+            rv = batch_doc(&o->batch, false, s->new_n, s->new_doc, true, err);
         }
         /* a statement a table */
         if (rv == 0 && (i + 1 == o->n || rows[i + 1].table != s->table))
@@ -683,8 +698,8 @@ void search_abandon(struct hz_node *n)
         o->v[o->used[i]].table = 0;
     o->n = 0;
     o->kr.len = 0;
-    o->batch.n = 0; /* a batch not written is not */
-    text_free(&o->batch.text);
+    o->batch.n = 0; /* what was not written goes with the transaction */
+    text_empty(&o->batch.text);
     text_free(&o->docs);
 }
 
