@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,6 +215,17 @@ int db_prep_once(struct db *d, const char *sql, sqlite3_stmt **st,
         return db_err(d, rc, "prepare", err);
     }
     return 0;
+}
+
+void db_sql_cat(char *sql, size_t size, size_t *len, const char *fmt, ...)
+{
+    HZ_ASSERT(*len < size);
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(sql + *len, size - *len, fmt, ap);
+    va_end(ap);
+    HZ_ASSERT(n >= 0 && (size_t)n < size - *len);
+    *len += (size_t)n;
 }
 
 int db_step_done(struct db *d, sqlite3_stmt *st, struct hz_err *err)

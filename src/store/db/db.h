@@ -137,6 +137,11 @@ int db_exec(struct db *d, const char *sql, struct hz_err *err);
  * would be refused): the caller finalizes it. */
 int db_prep_once(struct db *d, const char *sql, sqlite3_stmt **st,
                  struct hz_err *err);
+/* Append to the statement text @sql of @size bytes, *@len of them used:
+ * a text too long for it is a bug (the schema's names and the callers'
+ * conditions are bounded), asserted, never a write past its end. */
+void db_sql_cat(char *sql, size_t size, size_t *len, const char *fmt, ...)
+    HZ_PRINTF(4, 5);
 /* A cached statement for @sql into *@st, reset, bindings cleared. */
 int db_prep(struct db *d, const char *sql, sqlite3_stmt **st,
             struct hz_err *err);

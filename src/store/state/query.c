@@ -33,11 +33,12 @@ void query_select_sql(const struct table_def *t, char *sql, size_t len)
 {
     char name[96];
     db_table_name(t, name, sizeof name);
-    int at = snprintf(sql, len, "SELECT id, %s",
-                      t->kind == TABLE_ENTITY ? "deleted" : "eid");
+    size_t at = 0;
+    db_sql_cat(sql, len, &at, "SELECT id, %s",
+               t->kind == TABLE_ENTITY ? "deleted" : "eid");
     for (size_t c = 0; c < t->n_cols; c++)
-        at += snprintf(sql + at, len - (size_t)at, ", \"%s\"", t->cols[c].name);
-    snprintf(sql + at, len - (size_t)at, " FROM %s", name);
+        db_sql_cat(sql, len, &at, ", \"%s\"", t->cols[c].name);
+    db_sql_cat(sql, len, &at, " FROM %s", name);
 }
 
 static int table_or_err(hz_node *n, const char *table,
@@ -85,8 +86,8 @@ int hz_node_ls(hz_node *n, const char *table, size_t n_where,
     char sql[4096];
     query_select_sql(t, sql, 1024);
     size_t at = strlen(sql);
-    at += (size_t)snprintf(sql + at, sizeof sql - at, " WHERE %s",
-                           t->kind == TABLE_ENTITY ? "deleted = 0" : "1");
+    db_sql_cat(sql, sizeof sql, &at, " WHERE %s",
+               t->kind == TABLE_ENTITY ? "deleted = 0" : "1");
     struct value vals[HZ_FIELDS_MAX];
     uint8_t ids[HZ_FIELDS_MAX][HZ_ROW_LEN];
     for (size_t i = 0; i < n_where; i++) {
@@ -101,12 +102,12 @@ int hz_node_ls(hz_node *n, const char *table, size_t n_where,
                                 err);
         if (rv != 0)
             return rv;
-        at += (size_t)snprintf(sql + at, sizeof sql - at,
-                               vals[i].type == VALUE_NIL ? " AND \"%s\" IS NULL"
-                                                         : " AND \"%s\" = ?",
-                               t->cols[c].name);
+        db_sql_cat(sql, sizeof sql, &at,
+                   vals[i].type == VALUE_NIL ? " AND \"%s\" IS NULL"
+                                             : " AND \"%s\" = ?",
+                   t->cols[c].name);
     }
-    snprintf(sql + at, sizeof sql - at, " ORDER BY id");
+    db_sql_cat(sql, sizeof sql, &at, " ORDER BY id");
     /* Without conditions the text is one a table: cached. With them, in
      * any order and number, it is prepared for this call only
      * (db_prep_once): cached, lists under varied conditions filled the

@@ -22,7 +22,6 @@
 #include "../../core/error_int.h"
 #include "../../core/limits.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,22 +72,6 @@ static char *sql_dup(const char *s, struct hz_err *err)
     return d;
 }
 
-/* Append to the statement text @sql of @size bytes, *@len of them used:
- * a text too long for it is a bug (the schema's names are bounded), not a
- * write past its end. */
-static void sql_cat(char *sql, size_t size, size_t *len, const char *fmt, ...)
-    HZ_PRINTF(4, 5);
-static void sql_cat(char *sql, size_t size, size_t *len, const char *fmt, ...)
-{
-    HZ_ASSERT(*len < size);
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(sql + *len, size - *len, fmt, ap);
-    va_end(ap);
-    HZ_ASSERT(n >= 0 && (size_t)n < size - *len);
-    *len += (size_t)n;
-}
-
 /* "@verb INTO "x_t"(id, @number, @second, every column) VALUES(?, ?,
  * @second_value, ?...)": one statement that writes a whole materialized
  * row, numbered. */
@@ -99,14 +82,14 @@ static void whole_row_sql(const struct table_def *t, const char *verb,
     char name[96];
     db_table_name(t, name, sizeof name);
     size_t len = 0;
-    sql_cat(sql, size, &len, "%s INTO %s(id, %s, %s", verb, name, number,
-            second);
+    db_sql_cat(sql, size, &len, "%s INTO %s(id, %s, %s", verb, name, number,
+               second);
     for (size_t c = 0; c < t->n_cols; c++)
-        sql_cat(sql, size, &len, ", \"%s\"", t->cols[c].name);
-    sql_cat(sql, size, &len, ") VALUES(?, ?, %s", second_value);
+        db_sql_cat(sql, size, &len, ", \"%s\"", t->cols[c].name);
+    db_sql_cat(sql, size, &len, ") VALUES(?, ?, %s", second_value);
     for (size_t c = 0; c < t->n_cols; c++)
-        sql_cat(sql, size, &len, ", ?");
-    sql_cat(sql, size, &len, ")");
+        db_sql_cat(sql, size, &len, ", ?");
+    db_sql_cat(sql, size, &len, ")");
 }
 
 static int table_sql_build(const struct table_def *t, struct rows_sql *q,
@@ -453,16 +436,16 @@ static const char *edit_sql(const struct table_def *t, struct rows_sql *q,
     char name[96], sql[2048];
     db_table_name(t, name, sizeof name);
     size_t len = 0;
-    sql_cat(sql, sizeof sql, &len,
-            "UPDATE %s SET sole = NULL, sole_bits = NULL, chg ="
-            " coalesce(?2, chg)",
-            name);
+    db_sql_cat(sql, sizeof sql, &len,
+               "UPDATE %s SET sole = NULL, sole_bits = NULL, chg ="
+               " coalesce(?2, chg)",
+               name);
     int at = 3;
     for (size_t c = 0; c < t->n_cols; c++)
         if (cols & (UINT64_C(1) << c))
-            sql_cat(sql, sizeof sql, &len, ", \"%s\" = ?%d", t->cols[c].name,
-                    at++);
-    sql_cat(sql, sizeof sql, &len, " WHERE id = ?1");
+            db_sql_cat(sql, sizeof sql, &len, ", \"%s\" = ?%d", t->cols[c].name,
+                       at++);
+    db_sql_cat(sql, sizeof sql, &len, " WHERE id = ?1");
     char *d = sql_dup(sql, err);
     if (d == NULL) {
         *rv = HZ_ENOMEM;

@@ -1208,39 +1208,36 @@ static int search_table(struct hz_node *n, const struct indexed *x,
     char sql[2048];
     query_select_sql(t, sql, 1024);
     size_t at = strlen(sql);
-    at +=
-        (size_t)snprintf(sql + at, sizeof sql - at, " WHERE deleted = 0 AND (");
+    db_sql_cat(sql, sizeof sql, &at, " WHERE deleted = 0 AND (");
     if (by_pinyin[0] != '\0')
-        at += (size_t)snprintf(sql + at, sizeof sql - at,
-                               "n IN (SELECT rowid FROM %s WHERE %s MATCH ?4)"
-                               " OR ",
-                               x->fts, x->fts);
+        db_sql_cat(sql, sizeof sql, &at,
+                   "n IN (SELECT rowid FROM %s WHERE %s MATCH ?4) OR ", x->fts,
+                   x->fts);
     if (by_text[0] == '\0') {
-        at += (size_t)snprintf(sql + at, sizeof sql - at, "0");
+        db_sql_cat(sql, sizeof sql, &at, "0");
     } else {
-        at += (size_t)snprintf(sql + at, sizeof sql - at,
-                               "n IN (SELECT rowid FROM %s WHERE %s MATCH ?3)"
-                               " AND (instr(\"%s\", ?1) > 0",
-                               x->fts, x->fts, x->name);
+        db_sql_cat(sql, sizeof sql, &at,
+                   "n IN (SELECT rowid FROM %s WHERE %s MATCH ?3)"
+                   " AND (instr(\"%s\", ?1) > 0",
+                   x->fts, x->fts, x->name);
         if (x->village != NULL)
-            at += (size_t)snprintf(sql + at, sizeof sql - at,
-                                   " OR instr(\"%s\", ?1) > 0", x->village);
+            db_sql_cat(sql, sizeof sql, &at, " OR instr(\"%s\", ?1) > 0",
+                       x->village);
         if (number) {
-            at += (size_t)snprintf(sql + at, sizeof sql - at,
-                                   " OR substr(\"%s\", -length(?1)) = ?1",
-                                   x->phone);
+            db_sql_cat(sql, sizeof sql, &at,
+                       " OR substr(\"%s\", -length(?1)) = ?1", x->phone);
             if (x->id_number != NULL)
-                at += (size_t)snprintf(sql + at, sizeof sql - at,
-                                       " OR substr(upper(\"%s\"),"
-                                       " -length(?1)) = upper(?1)",
-                                       x->id_number);
+                db_sql_cat(sql, sizeof sql, &at,
+                           " OR substr(upper(\"%s\"), -length(?1)) ="
+                           " upper(?1)",
+                           x->id_number);
         }
-        at += (size_t)snprintf(sql + at, sizeof sql - at, ")");
+        db_sql_cat(sql, sizeof sql, &at, ")");
     }
-    snprintf(sql + at, sizeof sql - at,
-             ") ORDER BY CASE WHEN \"%s\" = ?1 THEN 0 WHEN substr(\"%s\", 1,"
-             " length(?1)) = ?1 THEN 1 ELSE 2 END, \"%s\", id LIMIT ?2",
-             x->name, x->name, x->name);
+    db_sql_cat(sql, sizeof sql, &at,
+               ") ORDER BY CASE WHEN \"%s\" = ?1 THEN 0 WHEN substr(\"%s\", 1,"
+               " length(?1)) = ?1 THEN 1 ELSE 2 END, \"%s\", id LIMIT ?2",
+               x->name, x->name, x->name);
     sqlite3_stmt *st;
     /* as many as the statement has: ?4 only with pinyin, ?3 with keys */
     const struct db_arg args[] = {DB_TEXT(q), DB_INT((int64_t)limit),
