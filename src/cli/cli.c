@@ -253,6 +253,22 @@ int cli_fail_text(struct cli *c, int code, const char *text,
     return exit_code(code);
 }
 
+int cli_stdout_done(const struct cli *c, int rv)
+{
+    /* stdio keeps the first failed write to itself: a full USB stick
+     * under `show ... --json > FILE` would leave a cut file behind an
+     * exit of 0. The last buffer goes now; any failure is said. */
+    errno = 0;
+    bool flushed = fflush(stdout) == 0;
+    int e = errno;
+    if (flushed && !ferror(stdout))
+        return rv;
+    fprintf(stderr, "huzhu: %s (stdout: %s)\n",
+            cli_tr(c, "输出未能完整写出", "the output could not be written"),
+            !flushed && e != 0 ? strerror(e) : "write error");
+    return rv == EXIT_OK ? EXIT_FAIL : rv;
+}
+
 int cli_usage(struct cli *c, const struct form *f, const char *why)
 {
     if (why != NULL)

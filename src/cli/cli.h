@@ -171,6 +171,10 @@ json_t *cli_run_json(struct cli *c,
 void cli_print_json_text(const char *json);
 /* Pick a string for the user's language. */
 const char *cli_tr(const struct cli *c, const char *zh, const char *en);
+/* The command's exit code @rv, unless its output did not all reach stdout
+ * (a full disk, an I/O error): then a message on stderr and EXIT_FAIL
+ * (or @rv if it already failed). Called once, as the program ends. */
+int cli_stdout_done(const struct cli *c, int rv);
 /* A format in the user's language; a literal either way, so the compiler
  * checks both against the arguments. */
 #define TR_FMT(c, zh, en) ((c)->lang == LANG_ZH ? (zh) : (en))

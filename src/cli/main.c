@@ -1804,10 +1804,10 @@ int main(int argc, char **argv)
             break;
         case 'h':
             text_help(&c, stdout, cmds);
-            return EXIT_OK;
+            return cli_stdout_done(&c, EXIT_OK);
         case 'V':
             printf("huzhu %s\n", HZ_VERSION_STRING);
-            return EXIT_OK;
+            return cli_stdout_done(&c, EXIT_OK);
         default:
             text_help(&c, stderr, cmds);
             return EXIT_USAGE;
@@ -1831,5 +1831,5 @@ int main(int argc, char **argv)
     }
     int rv = dispatch(&c, cmd, argc - optind - 1, argv + optind + 1);
     hz_node_close(c.node);
-    return rv;
+    return cli_stdout_done(&c, rv);
 }

@@ -1071,6 +1071,57 @@ def errors_go_to_stderr_with_non_zero_exit():
         T.check("usage: huzhu" in r.err, "a usage error shows the usage")
 
 
+def run_to(path, node, args):
+    """Run huzhu on @node with stdout written to the file @path (as a
+    script's `> FILE`); its exit code and stderr."""
+    with open(path, "wb") as out:
+        p = subprocess.run([T.HUZHU, "-d", node.dir] + args, stdout=out,
+                           stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                           env=T.one_shot_env(), timeout=120)
+    return p.returncode, p.stderr.decode("utf-8", "replace")
+
+
+@cases.case
+def output_that_cannot_be_written_is_an_error():
+    """`huzhu show vulnerable --json > /media/usb/x.json` on a full stick:
+    only exit 0 says stdout holds the whole answer."""
+    with T.TempDir("full") as work:
+        n = T.Node.create(work, "测试", "n")
+        hh = n.js("household", "add", "--head", "测试户", "--member",
+                  "测试人,女,1940,行动不便老人")
+        site = n.out("site", "add", "--name", "测试点", "--capacity", "10")
+        n.out("checkin", hh["members"][0], site)
+        reads = [["--json", "show", "vulnerable"], ["show", "vulnerable"],
+                 ["--json", "show", "unaccounted"], ["ls", "persons"],
+                 ["--json", "status"], ["get", "households", hh["id"]],
+                 ["state-hash"], ["--json", "help"], ["--help"]]
+        before = n.out("state-hash")
+        whole = os.path.join(work, "out.json")
+        for args in reads:
+            rc, err = run_to(whole, n, args)
+            T.check(rc == 0 and err == "" and os.path.getsize(whole) > 0,
+                    "huzhu %s > FILE: exit 0, the answer in the file"
+                    % " ".join(args))
+            for lang, says in (("zh", "huzhu: 输出未能完整写出 (stdout: "),
+                               ("en", "huzhu: the output could not be"
+                                " written (stdout: ")):
+                rc, err = run_to("/dev/full", n, ["--lang", lang] + args)
+                T.check(rc == T.EXIT_FAIL and err.startswith(says),
+                        "[%s] huzhu %s > /dev/full: exit %d (want 1), "
+                        "stderr %r" % (lang, " ".join(args), rc,
+                                       err.strip()[:80]))
+        T.check_eq(n.out("state-hash"), before,
+                   "reads whose output was lost changed nothing")
+        rc, err = run_to("/dev/full", n,
+                         ["put", "households", "head_name=测试满"])
+        T.check(rc == T.EXIT_FAIL and "stdout" in err,
+                "a write whose printed id was lost exits 1")
+        heads = [r["head_name"] for r in n.js("ls", "households")]
+        T.check(sorted(heads) == ["测试户", "测试满"],
+                "the write itself stands (the output is what failed): %r"
+                % heads)
+
+
 @cases.case
 def chinese_names_work_everywhere():
     with T.TempDir("zh") as work:
