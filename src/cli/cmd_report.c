@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 /* The disaster report's figures in their order, with their headings
@@ -63,13 +64,39 @@ static int out_close(struct cli *c, FILE *f, const char *path, const char *tmp,
 
 enum report_format { FORMAT_TABLE, FORMAT_JSON, FORMAT_CSV, FORMAT_XLSX };
 
-/* --format (default: JSON with --json, else a table), checked with
- * --out: EXIT_OK or the usage error. */
+/* The format a file's name says: .csv, .xlsx or .json, any case. */
+static bool format_of_name(const char *path, enum report_format *out)
+{
+    static const char *const ext[] = {".json", ".csv", ".xlsx"};
+    size_t len = strlen(path);
+    for (size_t i = 0; i < 3; i++) {
+        size_t n = strlen(ext[i]);
+        if (len > n && strcasecmp(path + len - n, ext[i]) == 0) {
+            *out = (enum report_format)(FORMAT_JSON + i);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* --format (default: JSON with --json, else a table; with --out and no
+ * --format, the file name's .csv, .xlsx or .json), checked with --out: a
+ * table is for the screen, so --out with a table is refused rather than
+ * ignored. EXIT_OK or the usage error. */
 static int report_format(struct cli *c, struct form *f, enum report_format *out)
 {
     static const char *const names[] = {"table", "json", "csv", "xlsx"};
-    const char *format = form_get(f, "--format");
+    const char *format = form_get(f, "--format"), *path = form_get(f, "--out");
     *out = c->json ? FORMAT_JSON : FORMAT_TABLE;
+    if (format == NULL && path != NULL && !c->json &&
+        !format_of_name(path, out))
+        return cli_usage(
+            c, f,
+            cli_tr(c,
+                   "--out 的文件名须以 .csv、.xlsx 或 .json 结尾，"
+                   "或用 --format 指明格式",
+                   "--out needs a name ending .csv, .xlsx or .json, or a "
+                   "--format"));
     if (format != NULL) {
         size_t i = 0;
         while (i < 4 && strcmp(format, names[i]) != 0)
@@ -81,7 +108,15 @@ static int report_format(struct cli *c, struct form *f, enum report_format *out)
                                     "--format is table, json, csv or xlsx"));
         *out = (enum report_format)i;
     }
-    if (*out == FORMAT_XLSX && form_get(f, "--out") == NULL)
+    if (*out == FORMAT_TABLE && path != NULL)
+        return cli_usage(
+            c, f,
+            cli_tr(
+                c,
+                "表格只显示在屏幕上；写入文件请用 --format json、csv 或 xlsx",
+                "a table is for the screen: --out takes json, "
+                "csv or xlsx"));
+    if (*out == FORMAT_XLSX && path == NULL)
         return cli_usage(
             c, f,
             cli_tr(c, "xlsx 须用 --out 指定文件", "xlsx needs --out FILE"));
@@ -124,9 +159,9 @@ write_report(struct cli *c, enum report_format format, const char *path,
              int (*xlsx)(const char *path, json_t *rep, struct hz_err *err))
 {
     int rv;
-    if (format == FORMAT_JSON)
-        return write_json(c, rep, path);
-    if (format == FORMAT_CSV) {
+    if (format == FORMAT_JSON) {
+        rv = write_json(c, rep, path);
+    } else if (format == FORMAT_CSV) {
         rv = write_csv(c, path, rep, zh, csv);
     } else {
         struct hz_err err = {0};
@@ -550,7 +585,7 @@ int cmd_report_disclosure(struct cli *c, struct form *f)
         rv = disclosure_out(c, format, rep, &x, out);
     else if (rv == EXIT_OK)
         print_disclosure(c, rep);
-    if (rv == EXIT_OK && out != NULL && format >= FORMAT_CSV && !c->json)
+    if (rv == EXIT_OK && out != NULL && format != FORMAT_TABLE && !c->json)
         printf(TR_FMT(c, "已写入 %s\n", "written to %s\n"), out);
     json_decref(rep);
     if (x.fp != NULL)
@@ -708,6 +743,8 @@ int cmd_report_completeness(struct cli *c, struct form *f)
             json_decref(shown);
         }
     }
+    if (rv == EXIT_OK && out != NULL && !c->json)
+        printf(TR_FMT(c, "已写入 %s\n", "written to %s\n"), out);
     json_decref(rep);
     return rv;
 }

@@ -921,5 +921,51 @@ def bad_input_changes_nothing():
         T.check_eq(n.state_hash(), before, "state hash still unchanged")
 
 
+
+@cases.case
+def out_is_written_or_refused_never_ignored():
+    """`report disaster --out 灾情.csv` once printed the table, said
+    "已写入 灾情.csv" and wrote nothing."""
+    with T.TempDir("report") as work:
+        n = T.Node.create(work, "测试乡镇", "town", env=ENV)
+        n.put("households", "head_name=测试甲户", "village=甲村")
+        by_name = [("disaster", "灾情.CSV", "csv"), ("relief", "表10.xlsx",
+                                                     "xlsx"),
+                   ("recovery", "恢复.json", "json"),
+                   ("completeness", "名单.csv", "csv"),
+                   ("disclosure", "公示.xlsx", "xlsx")]
+        for report, name, kind in by_name:
+            path = os.path.join(work, name)
+            r = n.run("report", report, "--out", path, expect=0)
+            with open(path, "rb") as f:
+                data = f.read()
+            looks = {"csv": lambda d: b"," in d and not d.startswith(b"{"),
+                     "xlsx": lambda d: d.startswith(b"PK"),
+                     "json": lambda d: d.startswith(b"{")}[kind]
+            T.check(looks(data) and name in r.out,
+                    "report %s --out %s: the file is %s (its name says so),"
+                    " and it says it wrote it" % (report, name, kind))
+            os.remove(path)
+        refused = [(["disaster", "--out", "灾情.txt"], "--out needs a name"),
+                   (["relief", "--out", "表10"], "--out needs a name"),
+                   (["recovery", "--format", "table", "--out", "x.csv"],
+                    "a table is for the screen"),
+                   (["completeness", "--out", "名单.xlsx"],
+                    "this report is table, json or csv")]
+        for args, says in refused:
+            r = n.run("--lang", "en", "report", *args[:-1],
+                      os.path.join(work, args[-1]))
+            T.check(r.rc == T.EXIT_USAGE and r.out == "" and says in r.err,
+                    "report %s: exit 2 (%s), no output" % (" ".join(args),
+                                                            says))
+            T.check(os.listdir(work) == ["town"],
+                    "... and no file written (%s)" % os.listdir(work))
+        path = os.path.join(work, "x.out")
+        n.run("--json", "report", "relief", "--out", path, expect=0)
+        with open(path, "rb") as f:
+            T.check(f.read().startswith(b'{"report":"relief"'),
+                    "--json with --out: the JSON, whatever the name")
+
+
 if __name__ == "__main__":
     cases.main()
