@@ -145,6 +145,13 @@ static void bundle_export_import_round_trips(void **state)
     char *staged = unit_path(w.dir_b, "import.staging");
     assert_false(exists(staged));
     free(staged);
+    /* nor its WAL: the import's pages are in node.db alone (db_wal_trim),
+     * the WAL file there but empty */
+    char *wal = unit_path(w.dir_b, "node.db-wal");
+    struct stat wst;
+    assert_int_equal(stat(wal, &wst), 0);
+    assert_int_equal(wst.st_size, 0);
+    free(wal);
 
     /* Imported again: every entry a duplicate, nothing changes. */
     struct unit_snapshot before;

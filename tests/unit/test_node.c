@@ -1077,6 +1077,75 @@ static void docs_rows(struct db *d, const char *sql, const struct db_docs *docs,
     sqlite3_finalize(st);
 }
 
+/* The size of @dir's node.db-wal, 0 when there is none. */
+static off_t wal_size(const char *dir)
+{
+    char *p = unit_path(dir, "node.db-wal");
+    struct stat st;
+    off_t size = stat(p, &st) == 0 ? st.st_size : 0;
+    free(p);
+    return size;
+}
+
+/* One transaction writing about 8 MiB of new pages (2,000 of 4 KiB). */
+static void big_commit(hz_node *n)
+{
+    assert_int_equal(
+        sqlite3_exec(n->db.conn,
+                     "CREATE TABLE IF NOT EXISTS scratch(b BLOB);"
+                     "BEGIN;"
+                     "INSERT INTO scratch SELECT randomblob(4000) FROM"
+                     " (WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT"
+                     " i + 1 FROM c WHERE i < 2000) SELECT i FROM c);"
+                     "COMMIT;",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+}
+
+/* A commit that leaves the WAL longer than a node keeps truncates it to
+ * nothing (db.c, wal_hook): an import of a million operations made a WAL
+ * of hundreds of MiB that stayed on the card until the next write. With
+ * a reader on an older snapshot the commit does not wait for it; the
+ * next large commit after the reader ends truncates. */
+static void a_large_commit_leaves_no_wal_behind(void **state)
+{
+    (void)state;
+    struct disk d;
+    hz_node *n = disk_create(&d);
+    n->db.wal_keep_frames = 1500; /* 6 MiB here; 64 MiB in a node */
+    big_commit(n);
+    assert_int_equal(wal_size(d.dir), 0);
+
+    /* a reader holding its snapshot: the WAL stays, the commit returns */
+    char *db = unit_path(d.dir, "node.db");
+    sqlite3 *r = NULL;
+    assert_int_equal(sqlite3_open_v2(db, &r, SQLITE_OPEN_READONLY, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_exec(r, "BEGIN; SELECT count(*) FROM scratch;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    big_commit(n);
+    assert_true(wal_size(d.dir) > 0);
+    int64_t rows = 0;
+    assert_int_equal(db_int(&n->db, "SELECT count(*) FROM scratch", NULL, 0,
+                            &rows, NULL, NULL),
+                     0);
+    assert_int_equal(rows, 4000);
+    assert_int_equal(sqlite3_exec(r, "COMMIT;", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(r);
+    free(db);
+    big_commit(n);
+    assert_int_equal(wal_size(d.dir), 0);
+
+    /* below the node's bound, as SQLite's autocheckpoint: the WAL file
+     * stays for the next writes */
+    n->db.wal_keep_frames = 1000000;
+    big_commit(n);
+    assert_true(wal_size(d.dir) > 0);
+    hz_node_close(n);
+    disk_remove(&d);
+}
+
 /* hz_docs (db/docs.c), through which the search index takes a batch of
  * documents: only a batch bound to it as one, in the batch's order when
  * that is the order asked for (no sort), sorted by SQLite for any other
@@ -1233,6 +1302,7 @@ int main(void)
         cmocka_unit_test(open_never_creates_a_node),
         cmocka_unit_test(open_refuses_a_newer_database_or_a_foreign_key),
         cmocka_unit_test(two_handles_on_one_node_write_one_chain),
+        cmocka_unit_test(a_large_commit_leaves_no_wal_behind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -497,6 +497,44 @@ int db_open(struct db *d, const char *path, const char *dir, bool readonly,
     return rv != 0 ? rv : db_secure_delete(d, true, err);
 }
 
+/* After each commit of this connection (SQLite's WAL hook; registering it
+ * replaces SQLite's autocheckpoint, which is the same hook): from 1,000
+ * frames on a passive checkpoint, as SQLite's own. Once the WAL holds
+ * more than DB_WAL_KEEP_BYTES the checkpoint also truncates it to
+ * nothing: an import's one transaction can make the WAL hundreds of MiB,
+ * and SQLite would keep the file that size on the card until the next
+ * write (journal_size_limit applies only then). It does not wait: if a
+ * reader still holds an older snapshot (a report being read), the
+ * passive checkpoint stands and the next large commit tries again; a
+ * commit is never held up. Nothing here can fail the commit. */
+static int wal_truncate(sqlite3 *conn, const char *name)
+{
+    sqlite3_busy_timeout(conn, 0);
+    int rc = sqlite3_wal_checkpoint_v2(conn, name, SQLITE_CHECKPOINT_TRUNCATE,
+                                       NULL, NULL);
+    sqlite3_busy_timeout(conn, BUSY_TIMEOUT_MS);
+    return rc;
+}
+
+static int wal_hook(void *arg, sqlite3 *conn, const char *name, int frames)
+{
+    const struct db *d = arg;
+    if (frames < DB_WAL_AUTOCHECKPOINT)
+        return SQLITE_OK;
+    int rc = (int64_t)frames > d->wal_keep_frames ? wal_truncate(conn, name)
+                                                  : SQLITE_BUSY;
+    if (rc != SQLITE_OK)
+        (void)sqlite3_wal_checkpoint_v2(conn, name, SQLITE_CHECKPOINT_PASSIVE,
+                                        NULL, NULL);
+    return SQLITE_OK;
+}
+
+bool db_wal_trim(struct db *d)
+{
+    HZ_ASSERT(!db_in_txn(d));
+    return d->readonly || wal_truncate(d->conn, "main") == SQLITE_OK;
+}
+
 int db_configure(struct db *d, struct hz_err *err)
 {
     if (d->readonly)
@@ -504,13 +542,21 @@ int db_configure(struct db *d, struct hz_err *err)
     const char *test_kill = getenv("HUZHU_TEST_KILL_AT_COMMIT");
     if (test_kill != NULL)
         d->kill_at_commit = strtoul(test_kill, NULL, 10);
-    /* A 16 MiB page cache (the default 2 MiB spills during imports) and a
-     * WAL truncated back to 64 MiB after checkpoints: sized for a Pi. */
+    /* A 16 MiB page cache (the default 2 MiB spills during imports), a
+     * WAL truncated back to 64 MiB when it restarts and to nothing after
+     * a commit that made it larger (wal_hook): sized for a Pi. */
     int rv = db_exec(d, "PRAGMA journal_mode=WAL", err);
     if (rv == 0)
         rv = db_cache_kib(d, DB_CACHE_KIB, err);
     if (rv == 0)
         rv = db_exec(d, "PRAGMA journal_size_limit=67108864", err);
+    int64_t page = 0;
+    if (rv == 0)
+        rv = db_int(d, "PRAGMA page_size", NULL, 0, &page, NULL, err);
+    if (rv == 0) {
+        d->wal_keep_frames = DB_WAL_KEEP_BYTES / (page > 0 ? page : 4096);
+        sqlite3_wal_hook(d->conn, wal_hook, d);
+    }
     return rv;
 }
 

@@ -71,6 +71,9 @@ struct db {
     bool readonly; /* opened with HZ_OPEN_READONLY */
     int format;    /* as read by db_format or set by db_set_format */
     unsigned long kill_at_commit; /* test hook: HUZHU_TEST_KILL_AT_COMMIT */
+    /* A commit leaving the WAL longer than this many frames truncates it
+     * (db_configure: DB_WAL_KEEP_BYTES of pages; a test may lower it). */
+    int64_t wal_keep_frames;
     /* The key db_intern_key gave last in the current transaction: an
      * import asks the same author's twice an entry. */
     struct {
@@ -90,6 +93,15 @@ int db_open(struct db *d, const char *path, const char *dir, bool readonly,
 /* Settings that write to the file (the WAL journal), once it is known to
  * be a node's; and the kill-at-commit test hook. */
 int db_configure(struct db *d, struct hz_err *err);
+/* The WAL a node keeps between imports (journal_size_limit: the PRAGMA
+ * in db_configure says the same number), and SQLite's autocheckpoint. */
+#define DB_WAL_KEEP_BYTES (64 * 1024 * 1024)
+#define DB_WAL_AUTOCHECKPOINT 1000
+/* The WAL checkpointed and truncated to nothing, if no reader holds an
+ * older snapshot (never waiting; false then, and nothing is wrong): what
+ * a large job (an import) calls as it ends, so that its pages are on the
+ * card once, in node.db. */
+bool db_wal_trim(struct db *d);
 /* The page cache of this connection, in KiB: DB_CACHE_KIB unless a bulk
  * job (an import) asks for more while it runs. */
 #define DB_CACHE_KIB 16384u
