@@ -736,6 +736,23 @@ def conflicts_forms():
         r = a.run("--lang", "en", "conflicts", expect=0)
         T.check("concurrent" in r.out and hh[:8] in r.out,
                 "the text table shows the kind and the first 8 id digits")
+        # one event id written with other content on each node
+        site = a.put("sites", "name=测试点")
+        item = a.put("items", "name=测试米", "unit=袋")
+        a.export(p)
+        b.import_(p)
+        mid = "b" * 32
+        a.out("stock", "receive", site, item, "5", "--id", mid)
+        b.out("stock", "receive", site, item, "7", "--id", mid)
+        b.export(p)
+        a.import_(p)
+        reused = [x for x in a.js("conflicts")
+                  if x["kind"] == "event_id_reused"]
+        T.check_eq(reused, [{"kind": "event_id_reused",
+                             "table": "stock_moves", "id": mid,
+                             "versions": 2}],
+                   "an event id reused with other content: its table, id "
+                   "and the number of versions")
 
 
 @cases.case
