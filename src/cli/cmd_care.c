@@ -307,7 +307,7 @@ int cmd_health_outbreaks(struct cli *c, struct form *f)
         cli_print_table(c, json_object_get(k, "list"), cols,
                         c->lang == LANG_ZH ? zh : en, fmt, 3);
     }
-    printf(TR_FMT(c, "疫情线索 %zu 条(%lld 小时内同一安置点 %lld 人及以上)\n",
+    printf(TR_FMT(c, "疫情线索 %zu 条(同一安置点 %lld 人及以上，%lld 小时内)\n",
                   "%zu outbreak clues (%lld or more persons at one site "
                   "within %lld hours)\n"),
            json_array_size(clues),

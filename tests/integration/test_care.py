@@ -155,6 +155,13 @@ def outbreak_clue_at_exactly_k():
                    ["fever,cough"], "Chinese labels stored as wire names")
         text = n.out("health", "outbreaks", "--at", str(D1 + 4 * H))
         T.check("一小安置点: 发热 3 人" in text, text)
+        T.check("同一安置点 3 人及以上，48 小时内" in text,
+                "the rule said as it is: 3 persons, 48 hours (%s)"
+                % text.strip().splitlines()[-1])
+        text = n.out("--lang", "en", "health", "outbreaks", "--at",
+                     str(D1 + 4 * H))
+        T.check("3 or more persons at one site within 48 hours" in text,
+                text.strip().splitlines()[-1])
 
 
 @cases.case
