@@ -741,6 +741,15 @@ def completeness_lists_the_one_query_by_village():
         only = n.js("report", "completeness", "--village", "甲村")
         T.check_eq((only["village"], only["villages"], only["totals"]),
                    ("甲村", [jia], jia["counts"]), "--village 甲村 alone")
+        # a misspelt village is not "everyone accounted for"
+        for lang, says in (("zh", "没有哪户的村/社区是「甲」"),
+                           ("en", "no household in village 甲")):
+            r = n.run("--lang", lang, "report", "completeness", "--village",
+                      "甲")
+            T.check(r.rc == T.EXIT_NOTFOUND and r.out == "" and
+                    says in r.err,
+                    "[%s] --village 甲 (no household names it): exit 3, %s"
+                    % (lang, r.err.strip()))
         text = n.out("report", "completeness").splitlines()
         T.check_eq(text[0], "不遗漏一户一人: 从未联系 1 户，未联系上 2 户"
                    "(其中已通知 1 户)，下落不明 2 人(其中重点人员 1 人)，"

@@ -1475,6 +1475,9 @@ def reports_dups_and_merges_as_the_command_line_gives_them():
                 s, js, _, _ = v.req("GET", path)
                 T.check_eq((s, js), (200, n.js("report", *args)),
                            "%s is report %s --json" % (path, " ".join(args)))
+            refused(v, n, "GET", "/api/reports/completeness?village=" +
+                    urllib.parse.quote("甲"), None, 404, "not_found",
+                    "completeness of a village no household names")
             s, js, _, _ = v.req("GET", "/api/dups")
             dups = n.js("dups")
             T.check_eq((s, js), (200, dups), "/api/dups is huzhu dups --json")

@@ -1597,6 +1597,26 @@ static int completeness(hz_node *n, const char *only, json_t **out,
     return *out != NULL ? 0 : hz_err_set(err, HZ_ENOMEM, "report");
 }
 
+/* @village (NULL: all of them) as a household names it: one that no
+ * household names is HZ_ENOTFOUND, for a list of who is not accounted for
+ * in a misspelt village would otherwise read as everyone accounted for. */
+static int village_known(hz_node *n, const char *village, struct hz_err *err)
+{
+    if (village == NULL)
+        return 0;
+    int64_t any = 0;
+    int rv = db_int(&n->db,
+                    "SELECT EXISTS(SELECT 1 FROM e_households"
+                    " WHERE village = ?1 AND deleted = 0)",
+                    DB_ARGS(DB_TEXT(village)), &any, NULL, err);
+    if (rv != 0 || any)
+        return rv;
+    return hz_err_zh(
+        err,
+        hz_err_set(err, HZ_ENOTFOUND, "no household in village %s", village),
+        "没有哪户的村/社区是「%s」", village);
+}
+
 int hz_node_report(hz_node *n, const char *report,
                    const struct hz_report_opts *o, char **json,
                    struct hz_err *err)
@@ -1613,7 +1633,9 @@ int hz_node_report(hz_node *n, const char *report,
     } else if (strcmp(report, "hxl") == 0) {
         rv = hxl(n, o, &root, err);
     } else if (strcmp(report, "completeness") == 0) {
-        rv = completeness(n, o->village, &root, err);
+        rv = village_known(n, o->village, err);
+        if (rv == 0)
+            rv = completeness(n, o->village, &root, err);
     } else if (strcmp(report, "organisations") == 0) {
         rv = social_organisations(n, o, &root, err);
     } else if (strcmp(report, "disclosure") == 0) {
