@@ -12,6 +12,9 @@ person already registered is not registered twice; names and ID numbers
 never appear in the output."""
 import json
 import os
+import resource
+import signal
+import subprocess
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
@@ -487,6 +490,56 @@ def an_interrupted_import_resumes_and_adds_nothing_twice():
         T.check_eq((len(rows_of(n, "households")), len(rows_of(n, "persons"))),
                    (160, 320), "every household and person exactly once")
         T.check_eq(n.run("log", "verify").rc, 0, "the log verifies")
+
+
+
+def files_capped_at(size):
+    """For subprocess's preexec_fn: no file the program writes may grow past
+    @size bytes (EFBIG, as a full card gives ENOSPC), without root."""
+    def pre():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+    return pre
+
+
+@cases.case
+def a_batch_that_failed_is_not_counted_as_written():
+    """The summary of a run stopped by a full card says what the node
+    holds: it once counted the batch being written when the write failed
+    (新增 200 with 150 in the node)."""
+    with T.TempDir("roster-full") as work:
+        n = T.Node.create(work, "测试村委会", "n")
+        csv = os.path.join(work, "big.csv")
+        with open(csv, "w", encoding="utf-8") as f:
+            f.write("户号,姓名,与户主关系,身份证号\n")
+            for i in range(400):
+                f.write("H%03d,测试户主%d,户主,%s\n" % (
+                    i, i, idn("420222", "19700101", i + 1)))
+                f.write("H%03d,测试成员%d,子女,\n" % (i, i))
+        env = T.one_shot_env({"HUZHU_TEST_ROSTER_BATCH": "50"})
+        p = subprocess.run([T.HUZHU, "-d", n.dir, "import", "roster", csv],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           env=env, timeout=120,
+                           preexec_fn=files_capped_at(400 * 1024))
+        held = len(rows_of(n, "households"))
+        T.check(p.returncode == T.EXIT_FAIL and 0 < held < 400,
+                "stopped midway by the cap (exit %d, %d households held)"
+                % (p.returncode, held))
+        said = [ln for ln in p.stdout.decode().splitlines()
+                if ln.startswith(("住户:", "人员:"))]
+        T.check(len(said) == 2 and
+                said[0].startswith("住户: 新增 %d," % held) and
+                said[1].startswith("人员: 新增 %d," % (2 * held)),
+                "the summary counts what was written: %r, %d held"
+                % (said, held))
+        held = len(rows_of(n, "households"))
+        r = n.run("--json", "import", "roster", csv,
+                  env={"HUZHU_TEST_ROSTER_BATCH": "50"})
+        j = r.json()
+        T.check_eq((j["households"]["seen"], j["households"]["new"]),
+                   (held, 400 - held),
+                   "without the cap: the rest written, none twice")
+        T.check_eq(len(rows_of(n, "persons")), 800, "every person once")
 
 
 def peak_rss_mib(node, *args):

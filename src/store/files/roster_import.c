@@ -230,7 +230,8 @@ struct store_roster {
     uint8_t (*ledger)[DIGEST_LEN];
     char (*ledger_hh)[HZ_ROW_HEX_LEN + 1];
     size_t n_ledger;
-    struct store_roster_totals t;
+    struct store_roster_totals t;    /* committed (a dry run: all judged) */
+    struct store_roster_totals bt;   /* the batch's writes until it commits */
     json_t *dups;                    /* the result's "duplicates" */
     char by[HZ_ACCOUNT_LEN_MAX + 1]; /* the web account, or "" */
     bool wrote;                      /* a batch of entries committed */
@@ -295,10 +296,30 @@ static int ledger_rows(hz_node *n, void *data, struct hz_err *err)
 
 /* Write the batch and its ledger rows in one transaction (the ledger
  * alone when every household had all the roster says). */
+static void totals_add(struct store_roster_totals *t,
+                       const struct store_roster_totals *b)
+{
+    t->households_new += b->households_new;
+    t->households_matched += b->households_matched;
+    t->households_seen += b->households_seen;
+    t->households_filled += b->households_filled;
+    t->persons_new += b->persons_new;
+    t->persons_present += b->persons_present;
+    t->persons_filled += b->persons_filled;
+    t->persons_duplicate += b->persons_duplicate;
+    t->persons_elsewhere += b->persons_elsewhere;
+}
+
+/* The batch's counts join the run's once it is written (a dry run's at
+ * once: it writes nothing); a batch that failed is not counted, so the
+ * summary says what the node holds. */
 static int flush(struct store_roster *r, struct hz_err *err)
 {
-    if (r->dry_run || r->pending == 0)
+    if (r->dry_run || r->pending == 0) {
+        totals_add(&r->t, &r->bt);
+        r->bt = (struct store_roster_totals){0};
         return 0;
+    }
     int rv;
     if (r->b != NULL) {
         rv = write_commit_within(r->n, r->b, NULL, ledger_rows, r, err);
@@ -312,6 +333,9 @@ static int flush(struct store_roster *r, struct hz_err *err)
         if (rv != 0)
             txn_rollback(r->n);
     }
+    if (rv == 0)
+        totals_add(&r->t, &r->bt);
+    r->bt = (struct store_roster_totals){0};
     hz_batch_close(r->b);
     r->b = NULL;
     r->pending = 0;
@@ -777,26 +801,26 @@ static int add(struct store_roster *r, const struct roster_household *h,
         rv = put(r, "households", matched ? hh : NULL, f, nf,
                  matched ? NULL : hh, err);
     if (rv == 0 && nf > 0 && matched)
-        r->t.households_filled++;
+        r->bt.households_filled++;
     for (size_t i = 0; rv == 0 && i < h->n_persons; i++) {
         const struct roster_person *p = &h->persons[i];
         switch (done->person[i]) {
         case STORE_ROSTER_DUPLICATE:
-            r->t.persons_duplicate++;
+            r->bt.persons_duplicate++;
             continue;
         case STORE_ROSTER_ELSEWHERE:
-            r->t.persons_elsewhere++;
+            r->bt.persons_elsewhere++;
             continue;
         case STORE_ROSTER_PRESENT:
-            r->t.persons_present++;
+            r->bt.persons_present++;
             nf = person_fields(p, hh, &ps->v[same[i]], year, f);
             if (nf > 0) {
-                r->t.persons_filled++;
+                r->bt.persons_filled++;
                 rv = put(r, "persons", ps->v[same[i]].id, f, nf, NULL, err);
             }
             break;
         default:
-            r->t.persons_new++;
+            r->bt.persons_new++;
             done->persons_new++;
             nf = person_fields(p, hh, NULL, year, f);
             rv = put(r, "persons", NULL, f, nf, NULL, err);
@@ -819,9 +843,9 @@ static int add(struct store_roster *r, const struct roster_household *h,
         return rv;
     }
     if (matched)
-        r->t.households_matched++;
+        r->bt.households_matched++;
     else
-        r->t.households_new++;
+        r->bt.households_new++;
     if (!r->dry_run) {
         memcpy(r->ledger[r->n_ledger], lk, DIGEST_LEN);
         snprintf(r->ledger_hh[r->n_ledger], sizeof r->ledger_hh[0], "%s", hh);
