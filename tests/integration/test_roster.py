@@ -462,17 +462,23 @@ def merged_records_count_once_in_every_view_and_unmerge_undoes_it():
                        "counted once")
 
 
+def big_roster(path, households):
+    """A roster of @households households of two persons (the head with an
+    ID number, a child without) at @path."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("户号,姓名,与户主关系,身份证号\n")
+        for i in range(households):
+            f.write("H%03d,测试户主%d,户主,%s\n" % (
+                i, i, idn("420222", "19700101", i + 1)))
+            f.write("H%03d,测试成员%d,子女,\n" % (i, i))
+    return path
+
+
 @cases.case
 def an_interrupted_import_resumes_and_adds_nothing_twice():
     with T.TempDir("roster-resume") as work:
         n = T.Node.create(work, "测试村委会", "n")
-        csv = os.path.join(work, "big.csv")
-        with open(csv, "w", encoding="utf-8") as f:
-            f.write("户号,姓名,与户主关系,身份证号\n")
-            for i in range(160):
-                f.write("H%03d,测试户主%d,户主,%s\n" % (
-                    i, i, idn("420222", "19700101", i + 1)))
-                f.write("H%03d,测试成员%d,子女,\n" % (i, i))
+        csv = big_roster(os.path.join(work, "big.csv"), 160)
         # Killed right after its second batch's commit (50 households a
         # batch here; 500 by default), before it can say anything.
         r = n.run("import", "roster", csv,
@@ -509,13 +515,7 @@ def a_batch_that_failed_is_not_counted_as_written():
     (新增 200 with 150 in the node)."""
     with T.TempDir("roster-full") as work:
         n = T.Node.create(work, "测试村委会", "n")
-        csv = os.path.join(work, "big.csv")
-        with open(csv, "w", encoding="utf-8") as f:
-            f.write("户号,姓名,与户主关系,身份证号\n")
-            for i in range(400):
-                f.write("H%03d,测试户主%d,户主,%s\n" % (
-                    i, i, idn("420222", "19700101", i + 1)))
-                f.write("H%03d,测试成员%d,子女,\n" % (i, i))
+        csv = big_roster(os.path.join(work, "big.csv"), 400)
         env = T.one_shot_env({"HUZHU_TEST_ROSTER_BATCH": "50"})
         p = subprocess.run([T.HUZHU, "-d", n.dir, "import", "roster", csv],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
