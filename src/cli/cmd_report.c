@@ -381,7 +381,17 @@ int cmd_report_disaster(struct cli *c, struct form *f)
     }
     char id[33] = "";
     rv = EXIT_OK;
-    if (form_get(f, "--submit") != NULL) {
+    if (form_get(f, "--submit") != NULL && out != NULL) {
+        /* --out that cannot be written refuses before the report is
+         * signed and recorded: a retry would record it twice */
+        char tmp[CLI_PATH_LEN_MAX + 8];
+        FILE *probe = out_open(out, tmp, sizeof tmp);
+        if (probe == NULL)
+            rv = out_failed(c, out);
+        else if (fclose(probe) != 0 || remove(tmp) != 0)
+            rv = out_failed(c, out);
+    }
+    if (rv == EXIT_OK && form_get(f, "--submit") != NULL) {
         rv = submit(c, rep, id);
         if (rv == EXIT_OK)
             json_object_set_new(rep, "submitted", json_string(id));
@@ -401,6 +411,15 @@ int cmd_report_disaster(struct cli *c, struct form *f)
         printf(TR_FMT(c, "已报送并签名记录: %s\n",
                       "submitted and recorded, signed: %s\n"),
                id);
+    else if (rv != EXIT_OK && id[0] != '\0')
+        fprintf(stderr,
+                TR_FMT(c,
+                       "huzhu: 报表已报送并签名记录: %s，文件未写成；"
+                       "可用 huzhu report show %s 取回，不要重复报送\n",
+                       "huzhu: the report was submitted and recorded, signed:"
+                       " %s; the file was not written: huzhu report show %s"
+                       " gives it, do not submit again\n"),
+                id, id);
     json_decref(rep);
     if (x.fp != NULL)
         fclose(x.fp);

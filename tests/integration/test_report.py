@@ -969,6 +969,12 @@ def out_is_written_or_refused_never_ignored():
                                                             says))
             T.check(os.listdir(work) == ["town"],
                     "... and no file written (%s)" % os.listdir(work))
+        nowhere = os.path.join(work, "no-such-dir", "灾情.csv")
+        r = n.run("report", "disaster", "--submit", "--out", nowhere)
+        T.check(r.rc == T.EXIT_FAIL and "no-such-dir" in r.err and
+                n.js("report", "submitted") == [],
+                "--submit with an --out that cannot be written: exit 1 and"
+                " nothing submitted (a retry would submit twice)")
         path = os.path.join(work, "x.out")
         n.run("--json", "report", "relief", "--out", path, expect=0)
         with open(path, "rb") as f:
