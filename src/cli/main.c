@@ -1729,19 +1729,19 @@ static int cmd_help(struct cli *c, struct form *f)
 {
     const char *name = form_get(f, "COMMAND");
     const char *sub_name = form_get(f, "SUB");
+    const struct cli_cmd *cmd = name != NULL ? row_named(cmds, name) : NULL;
+    const struct cli_cmd *sub = NULL;
+    if (cmd != NULL && sub_name != NULL)
+        sub = cmd->subs != NULL ? row_named(cmd->subs, sub_name) : NULL;
+    if (name != NULL && (cmd == NULL || (sub_name != NULL && sub == NULL)))
+        return cli_usage(c, f,
+                         cli_tr(c, "没有这个命令", "there is no such command"));
     if (c->json)
         return text_help_json(c, cmds);
     if (name == NULL) {
         text_help(c, stdout, cmds);
         return EXIT_OK;
     }
-    const struct cli_cmd *cmd = row_named(cmds, name);
-    const struct cli_cmd *sub = NULL;
-    if (cmd != NULL && sub_name != NULL)
-        sub = cmd->subs != NULL ? row_named(cmd->subs, sub_name) : NULL;
-    if (cmd == NULL || (sub_name != NULL && sub == NULL))
-        return cli_usage(c, f,
-                         cli_tr(c, "没有这个命令", "there is no such command"));
     text_help_cmd(c, stdout, cmd, sub);
     return EXIT_OK;
 }
@@ -1776,16 +1776,33 @@ int main(int argc, char **argv)
     struct cli c = {0};
     const char *lang = getenv("HUZHU_LANG");
     c.lang = lang != NULL && strncmp(lang, "en", 2) == 0 ? LANG_EN : LANG_ZH;
-    /* --json and --lang may stand anywhere on the line. */
+    /* --json and --lang (--lang L or --lang=L, zh or en) may stand
+     * anywhere on the line; another language, or none, is a usage error
+     * (said in the language chosen so far), not Chinese in silence. */
     int kept = 1;
+    bool lang_bad = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) {
             c.json = true;
-        } else if (strcmp(argv[i], "--lang") == 0 && i + 1 < argc) {
-            c.lang = strcmp(argv[++i], "en") == 0 ? LANG_EN : LANG_ZH;
+        } else if (strcmp(argv[i], "--lang") == 0 ||
+                   strncmp(argv[i], "--lang=", 7) == 0) {
+            const char *v = argv[i][6] == '=' ? argv[i] + 7
+                            : i + 1 < argc    ? argv[++i]
+                                              : "";
+            if (strcmp(v, "zh") == 0)
+                c.lang = LANG_ZH;
+            else if (strcmp(v, "en") == 0)
+                c.lang = LANG_EN;
+            else
+                lang_bad = true;
         } else {
             argv[kept++] = argv[i];
         }
+    }
+    if (lang_bad) {
+        fprintf(stderr, "huzhu: %s\n",
+                cli_tr(&c, "--lang 只能是 zh 或 en", "--lang is zh or en"));
+        return EXIT_USAGE;
     }
     argc = kept;
     argv[argc] = NULL;

@@ -60,6 +60,23 @@ def global_options_help_version_unknown_command():
     r = T.run(["--lang", "en", "frobnicate"])
     T.check(r.rc == 2 and r.out == "" and "unknown command" in r.err,
             "unknown command: exit 2, 'unknown command' on stderr")
+    r = T.run(["--lang=en", "-h"], expect=0)
+    T.check("usage: huzhu" in r.out, "--lang=en is --lang en")
+    for args in (["--lang", "fr", "-h"], ["--lang", "EN", "-h"],
+                 ["--lang=", "-h"], ["-h", "--lang"]):
+        r = T.run(args)
+        T.check(r.rc == 2 and r.out == "" and
+                r.err == "huzhu: --lang 只能是 zh 或 en\n",
+                "huzhu %s: exit 2, said, not Chinese in silence"
+                % " ".join(args))
+    r = T.run(["--lang", "en", "--lang", "de", "-h"])
+    T.check(r.rc == 2 and r.err == "huzhu: --lang is zh or en\n",
+            "said in the language chosen before it")
+    for args in (["help", "nosuch"], ["--json", "help", "nosuch"],
+                 ["--json", "help", "bundle", "nosuch"]):
+        r = T.run(args)
+        T.check(r.rc == 2 and r.out == "",
+                "huzhu %s: exit 2, nothing on stdout" % " ".join(args))
     with T.TempDir("global") as work:
         d = os.path.join(work, "n")
         T.run(["-d", d, "init", "--name", "测试"], expect=0)
