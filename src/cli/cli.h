@@ -268,6 +268,12 @@ int cli_put_row_with(struct cli *c, struct form *f, const char *table,
  * whose @key is @id when @id is not NULL; or the exit code (printed). */
 int cli_view_rows(struct cli *c, const char *view, const char *key,
                   const char *id, json_t **rows);
+/* The same for a list filtered by the user's --site, --org and the like:
+ * @id must be a live row of @table (named @zh / @en in the refusal), so
+ * that a misspelt or unknown id is said, not an empty list. */
+int cli_view_rows_by(struct cli *c, const char *view, const char *key,
+                     const char *id, const char *table, const char *zh,
+                     const char *en, json_t **rows);
 /* The one row of @view whose @key is @id (owned), or NULL with the
  * refusal printed and *@rv set (@zh, @en say what the row is). */
 json_t *cli_view_row(struct cli *c, const char *view, const char *key,

@@ -183,8 +183,9 @@ static void print_donations(const struct cli *c, json_t *rows)
 int cmd_donation_ls(struct cli *c, struct form *f)
 {
     json_t *rows = NULL;
-    int rv = cli_view_rows(c, "donations", "organisation", form_get(f, "--org"),
-                           &rows);
+    int rv =
+        cli_view_rows_by(c, "donations", "organisation", form_get(f, "--org"),
+                         "organisations", "组织", "organisation", &rows);
     if (rv != EXIT_OK)
         return rv;
     if (form_get(f, "--overdrawn") != NULL) {
@@ -354,8 +355,9 @@ int cmd_ledger_spend(struct cli *c, struct form *f)
 int cmd_ledger_ls(struct cli *c, struct form *f)
 {
     json_t *rows = NULL;
-    int rv = cli_view_rows(c, "ledger", "donation", form_get(f, "--donation"),
-                           &rows);
+    int rv =
+        cli_view_rows_by(c, "ledger", "donation", form_get(f, "--donation"),
+                         "donations", "捐赠", "donation", &rows);
     if (rv != EXIT_OK)
         return rv;
     if (c->json)

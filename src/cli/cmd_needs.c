@@ -123,9 +123,41 @@ static void print_needs(const struct cli *c, json_t *rows)
 }
 
 /* Only the rows whose state is --state, when given. */
-static json_t *with_state(struct form *f, json_t *rows)
+/* --state as the wire name of one of @allowed (NULL-terminated): given
+ * so, or as the label the table shows (待对接, "partly met"); NULL when
+ * not given. Anything else is a usage error (an empty list would say
+ * there are none). */
+static int state_wanted(struct cli *c, struct form *f,
+                        const char *const *allowed, const char **want)
 {
-    const char *want = form_get(f, "--state");
+    const char *s = form_get(f, "--state");
+    *want = NULL;
+    if (s == NULL)
+        return EXIT_OK;
+    for (size_t k = 0; allowed[k] != NULL; k++) {
+        const char *zh = allowed[k], *en = allowed[k];
+        for (size_t i = 0; i < sizeof states / sizeof *states; i++)
+            if (strcmp(states[i].state, allowed[k]) == 0) {
+                zh = states[i].zh;
+                en = states[i].en;
+            }
+        if (strcmp(s, allowed[k]) == 0 || strcmp(s, zh) == 0 ||
+            strcmp(s, en) == 0) {
+            *want = allowed[k];
+            return EXIT_OK;
+        }
+    }
+    char why[256];
+    size_t len =
+        (size_t)snprintf(why, sizeof why, "%s",
+                         cli_tr(c, "--state 只能是:", "--state is one of:"));
+    for (size_t k = 0; allowed[k] != NULL && len < sizeof why; k++)
+        len += (size_t)snprintf(why + len, sizeof why - len, " %s", allowed[k]);
+    return cli_usage(c, f, why);
+}
+
+static json_t *with_state(const char *want, json_t *rows)
+{
     if (want == NULL)
         return rows;
     json_t *keep = json_array();
@@ -147,13 +179,19 @@ static json_t *with_state(struct form *f, json_t *rows)
 /* need ls and offer ls: the rows of @view, narrowed by --site and
  * --state, printed by @print. */
 static int list_of(struct cli *c, struct form *f, const char *view,
+                   const char *const *allowed,
                    void (*print)(const struct cli *c, json_t *rows))
 {
+    const char *want = NULL;
+    int usage = state_wanted(c, f, allowed, &want);
+    if (usage != EXIT_OK)
+        return usage;
     json_t *rows = NULL;
-    int rv = cli_view_rows(c, view, "site", form_get(f, "--site"), &rows);
+    int rv = cli_view_rows_by(c, view, "site", form_get(f, "--site"), "sites",
+                              "地点", "site", &rows);
     if (rv != EXIT_OK)
         return rv;
-    rows = with_state(f, rows);
+    rows = with_state(want, rows);
     if (c->json)
         cli_print_json_obj(rows);
     else
@@ -164,7 +202,10 @@ static int list_of(struct cli *c, struct form *f, const char *view,
 
 int cmd_need_ls(struct cli *c, struct form *f)
 {
-    return list_of(c, f, "needs", print_needs);
+    static const char *const allowed[] = {
+        "open",   "promised",  "partly_met",    "met",
+        "closed", "cancelled", "over_promised", NULL};
+    return list_of(c, f, "needs", allowed, print_needs);
 }
 
 static void print_matches(const struct cli *c, json_t *rows)
@@ -275,7 +316,10 @@ static void print_offers(const struct cli *c, json_t *rows)
 
 int cmd_offer_ls(struct cli *c, struct form *f)
 {
-    return list_of(c, f, "offers", print_offers);
+    static const char *const allowed[] = {"available",     "promised",
+                                          "delivered",     "withdrawn",
+                                          "over_promised", NULL};
+    return list_of(c, f, "offers", allowed, print_offers);
 }
 
 int cmd_offer_show(struct cli *c, struct form *f)
@@ -421,7 +465,8 @@ int cmd_match_commit(struct cli *c, struct form *f)
 int cmd_match_ls(struct cli *c, struct form *f)
 {
     json_t *rows = NULL;
-    int rv = cli_view_rows(c, "matches", "need", form_get(f, "--need"), &rows);
+    int rv = cli_view_rows_by(c, "matches", "need", form_get(f, "--need"),
+                              "needs", "需求", "need", &rows);
     if (rv != EXIT_OK)
         return rv;
     if (c->json)

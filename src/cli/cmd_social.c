@@ -260,6 +260,10 @@ int cmd_volunteer_ls(struct cli *c, struct form *f)
     size_t n_w = 0;
     char where[96];
     if (form_get(f, "--org") != NULL) {
+        int rv = cli_must_exist(c, "organisations", form_get(f, "--org"),
+                                "组织", "organisation");
+        if (rv != EXIT_OK)
+            return rv;
         snprintf(where, sizeof where, "organisation=%s", form_get(f, "--org"));
         cli_field(where, &w[n_w++]);
     }

@@ -204,6 +204,14 @@ int cli_view_rows(struct cli *c, const char *view, const char *key,
     return EXIT_OK;
 }
 
+int cli_view_rows_by(struct cli *c, const char *view, const char *key,
+                     const char *id, const char *table, const char *zh,
+                     const char *en, json_t **rows)
+{
+    int rv = id != NULL ? cli_must_exist(c, table, id, zh, en) : EXIT_OK;
+    return rv == EXIT_OK ? cli_view_rows(c, view, key, id, rows) : rv;
+}
+
 /* The one row of @view whose @key is @id (owned), or NULL with the
  * refusal printed and *@rv set. */
 json_t *cli_view_row(struct cli *c, const char *view, const char *key,

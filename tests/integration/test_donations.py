@@ -117,6 +117,15 @@ def ledger_refusals_and_corrections():
         n.out("ledger", "spend", d1, "--amount", "800")
         T.check_eq(n.js("donation", "ls", "--org", red)[0]["balance"], 0,
                    "spent to the fen after the correction")
+        n.refused_all([
+            (["donation", "ls", "--org", "红十字会"], T.EXIT_INPUT,
+             "donation ls --org with a name, not an id"),
+            (["donation", "ls", "--org", d1], T.EXIT_NOTFOUND,
+             "donation ls --org with a donation's id"),
+            (["ledger", "ls", "--donation", "xyz"], T.EXIT_INPUT,
+             "ledger ls --donation xyz"),
+            (["ledger", "ls", "--donation", red], T.EXIT_NOTFOUND,
+             "ledger ls --donation with an organisation's id")])
         # A donation nothing uses is corrected, once.
         d2 = n.out("donation", "add", "--kind", "money", "--amount", "50",
                    "--donor", "某人", "--org", red)

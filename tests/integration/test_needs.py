@@ -229,5 +229,41 @@ def service_without_quantity_takes_promises_without_limit():
                    "services suggested, ranked by urgency, then fits")
 
 
+
+@cases.case
+def list_filters_take_what_the_lists_show_and_refuse_the_rest():
+    """A filter that names nothing is said, not an empty list: a site's
+    name where its id goes once listed no needs at all."""
+    with T.TempDir("needs") as td:
+        n = node(td, "乡镇")
+        east, west, water, firm, team, need = setup(n)
+        n.out("offer", "add", "--what", "桶装水", "--qty", "500",
+              "--category", "water", "--org", firm)
+        ids = lambda rows, key: [r[key] for r in rows]  # noqa: E731
+        for state in ("open", "待对接"):
+            T.check_eq(ids(n.js("need", "ls", "--state", state), "need"),
+                       [need], "need ls --state %s" % state)
+        T.check_eq(ids(n.js("--lang", "en", "need", "ls", "--state",
+                            "partly met"), "need"), [],
+                   "need ls --state 'partly met' (the English label)")
+        T.check_eq(len(n.js("offer", "ls", "--state", "可提供")), 1,
+                   "offer ls --state 可提供 (the label the table shows)")
+        T.check_eq(ids(n.js("need", "ls", "--site", east), "need"), [need],
+                   "need ls --site SITE")
+        n.refused_all([
+            (["need", "ls", "--state", "bogus"], T.EXIT_USAGE,
+             "need ls --state bogus"),
+            (["offer", "ls", "--state", "open"], T.EXIT_USAGE,
+             "offer ls --state open (a need's state)"),
+            (["need", "ls", "--site", "东村小学"], T.EXIT_INPUT,
+             "need ls --site with the site's name"),
+            (["offer", "ls", "--site", "0" * 32], T.EXIT_NOTFOUND,
+             "offer ls --site of no site"),
+            (["match", "ls", "--need", "xyz"], T.EXIT_INPUT,
+             "match ls --need xyz"),
+            (["match", "ls", "--need", east], T.EXIT_NOTFOUND,
+             "match ls --need with a site's id")])
+
+
 if __name__ == "__main__":
     cases.main()

@@ -258,6 +258,11 @@ def volunteer_hours_totals_and_record():
         ls = n.js("volunteer", "ls", "--org", org)
         T.check_eq([(x["minutes"], x["on_duty_at"]) for x in ls],
                    [(595, "二号安置点")], "on duty while checked in")
+        n.refused_all([
+            (["volunteer", "ls", "--org", "0" * 32], T.EXIT_NOTFOUND,
+             "volunteer ls --org of no organisation"),
+            (["volunteer", "ls", "--org", "蓝天"], T.EXIT_INPUT,
+             "volunteer ls --org with a name")])
         rec = n.js("volunteer", "record", v)
         T.check_eq((rec["total_minutes"], rec["open"]), (595, 1),
                    "an open check-in counts no minutes yet")
