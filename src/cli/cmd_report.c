@@ -108,6 +108,18 @@ static int report_format(struct cli *c, struct form *f, enum report_format *out)
                                     "--format is table, json, csv or xlsx"));
         *out = (enum report_format)i;
     }
+    if (c->json && *out != FORMAT_JSON && path == NULL) {
+        char why[160];
+        snprintf(
+            why, sizeof why,
+            TR_FMT(
+                c,
+                "--json 输出 JSON，不能与 --format %s 同用(写文件请加 --out)",
+                "--json prints JSON: not with --format %s (add --out "
+                "for a file)"),
+            names[*out]);
+        return cli_usage(c, f, why);
+    }
     if (*out == FORMAT_TABLE && path != NULL)
         return cli_usage(
             c, f,

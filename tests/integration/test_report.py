@@ -975,6 +975,12 @@ def out_is_written_or_refused_never_ignored():
                 n.js("report", "submitted") == [],
                 "--submit with an --out that cannot be written: exit 1 and"
                 " nothing submitted (a retry would submit twice)")
+        for fmt in ("table", "csv", "xlsx"):
+            r = n.run("--json", "report", "relief", "--format", fmt)
+            T.check(r.rc == T.EXIT_USAGE and r.out == "" and
+                    "--format %s" % fmt in r.err,
+                    "--json --format %s with no --out: exit 2 (stdout would"
+                    " not be JSON)" % fmt)
         path = os.path.join(work, "x.out")
         n.run("--json", "report", "relief", "--out", path, expect=0)
         with open(path, "rb") as f:
