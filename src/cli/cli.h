@@ -271,6 +271,9 @@ int cli_view_rows(struct cli *c, const char *view, const char *key,
 /* The same for a list filtered by the user's --site, --org and the like:
  * @id must be a live row of @table (named @zh / @en in the refusal), so
  * that a misspelt or unknown id is said, not an empty list. */
+/* --lat and --lon of a form: both or neither, degrees in range (latitude
+ * -90 to 90, longitude -180 to 180); EXIT_OK or the usage error. */
+int cli_coords_ok(struct cli *c, struct form *f);
 int cli_view_rows_by(struct cli *c, const char *view, const char *key,
                      const char *id, const char *table, const char *zh,
                      const char *en, json_t **rows);

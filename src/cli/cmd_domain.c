@@ -262,7 +262,8 @@ int cmd_person_add(struct cli *c, struct form *f)
 
 int cmd_site_add(struct cli *c, struct form *f)
 {
-    return add_entity(c, f, "sites", 0);
+    int rv = cli_coords_ok(c, f);
+    return rv == EXIT_OK ? add_entity(c, f, "sites", 0) : rv;
 }
 
 int cmd_item_add(struct cli *c, struct form *f)

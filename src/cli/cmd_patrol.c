@@ -40,6 +40,8 @@ int cmd_patrol_point(struct cli *c, struct form *f)
         rv = cli_usage(c, f,
                        cli_tr(c, "新巡查点须给出 --name",
                               "a new patrol point takes --name"));
+    if (rv == EXIT_OK)
+        rv = cli_coords_ok(c, f);
     if (rv == EXIT_OK && form_get(f, "--person") != NULL)
         rv = cli_must_exist(c, "persons", form_get(f, "--person"), "人员",
                             "person");
@@ -151,6 +153,8 @@ int cmd_hazard_report(struct cli *c, struct form *f)
                                 " (where)"));
     char at[24];
     int rv = cli_when_text(c, f, "--time", at);
+    if (rv == EXIT_OK)
+        rv = cli_coords_ok(c, f);
     if (rv == EXIT_OK && form_get(f, "--point") != NULL)
         rv = cli_must_exist(c, "patrol_points", form_get(f, "--point"),
                             "巡查点", "patrol point");

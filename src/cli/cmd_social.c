@@ -28,35 +28,12 @@ static int not_future(struct cli *c, long long t)
 
 /* ---- organisations */
 
-/* --lat and --lon: both or neither, degrees in range. */
-static int coords_ok(struct cli *c, struct form *f)
-{
-    const char *lat = form_get(f, "--lat"), *lon = form_get(f, "--lon");
-    if ((lat == NULL) != (lon == NULL))
-        return cli_usage(c, f,
-                         cli_tr(c, "--lat 与 --lon 须一起给出",
-                                "--lat and --lon go together"));
-    if (lat == NULL)
-        return EXIT_OK;
-    char *end1, *end2;
-    errno = 0;
-    double a = strtod(lat, &end1), o = strtod(lon, &end2);
-    if (errno != 0 || *end1 != '\0' || *end2 != '\0' || end1 == lat ||
-        end2 == lon || !(a >= -90 && a <= 90) || !(o >= -180 && o <= 180))
-        return cli_usage(c, f,
-                         cli_tr(c,
-                                "坐标须为度: 纬度 -90 至 90，经度 -180 至 180",
-                                "coordinates are degrees: latitude -90 to 90,"
-                                " longitude -180 to 180"));
-    return EXIT_OK;
-}
-
 int cmd_org_add(struct cli *c, struct form *f)
 {
     long long confirmed = (long long)time(NULL);
     int rv = cli_when_opt(c, f, "--confirmed", &confirmed);
     if (rv == EXIT_OK)
-        rv = coords_ok(c, f);
+        rv = cli_coords_ok(c, f);
     if (rv == EXIT_OK && form_get(f, "--site") != NULL)
         rv = cli_must_exist(c, "sites", form_get(f, "--site"), "地点", "site");
     if (rv != EXIT_OK)

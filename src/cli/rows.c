@@ -328,3 +328,25 @@ int cli_report_at(struct cli *c, struct form *f, const char *name,
     struct hz_report_opts o = {.now = (int64_t)at, .village = village};
     return rv == EXIT_OK ? cli_report(c, name, &o, rep) : rv;
 }
+
+int cli_coords_ok(struct cli *c, struct form *f)
+{
+    const char *lat = form_get(f, "--lat"), *lon = form_get(f, "--lon");
+    if ((lat == NULL) != (lon == NULL))
+        return cli_usage(c, f,
+                         cli_tr(c, "--lat 与 --lon 须一起给出",
+                                "--lat and --lon go together"));
+    if (lat == NULL)
+        return EXIT_OK;
+    char *end1, *end2;
+    errno = 0;
+    double a = strtod(lat, &end1), o = strtod(lon, &end2);
+    if (errno != 0 || *end1 != '\0' || *end2 != '\0' || end1 == lat ||
+        end2 == lon || !(a >= -90 && a <= 90) || !(o >= -180 && o <= 180))
+        return cli_usage(c, f,
+                         cli_tr(c,
+                                "坐标须为度: 纬度 -90 至 90，经度 -180 至 180",
+                                "coordinates are degrees: latitude -90 to 90,"
+                                " longitude -180 to 180"));
+    return EXIT_OK;
+}

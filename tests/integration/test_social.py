@@ -117,6 +117,23 @@ def catalogue_searched_and_stale_flagged():
                 2, "a latitude past the pole")
         n.refused(["org", "add", "--name", "x", "--lat", "30"], 2,
                 "a latitude without longitude")
+        # every place a person types is degrees, by any command or put
+        n.refused_all([
+            (["site", "add", "--name", "x", "--lat", "3000", "--lon",
+              "3000"], 2, "site add at latitude 3000"),
+            (["site", "add", "--name", "x", "--lat", "30"], 2,
+             "site add with a latitude alone"),
+            (["patrol", "point", "--name", "x", "--lat", "30", "--lon",
+              "-181"], 2, "a patrol point past the date line"),
+            (["hazard", "report", "--kind", "seepage", "--severity", "severe",
+              "--village", "东村", "--lat", "-91", "--lon", "117"], 2,
+             "a hazard past the south pole"),
+            (["put", "sites", "name=x", "lat=90.5", "lon=117"], 4,
+             "put sites lat=90.5 (the store's own check)"),
+            (["put", "organisations", "name=x", "lat=30", "lon=200"], 4,
+             "put organisations lon=200")])
+        n.out("site", "add", "--name", "测试极点", "--lat", "-90", "--lon",
+              "180")
         n.refused(["org", "add", "--name", "x", "--kind", "gang"], 4,
                 "a kind that is none")
         n.refused(["org", "add", "--name", "x", "--confirmed", "2024-02-30"],

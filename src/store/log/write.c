@@ -458,6 +458,25 @@ static int fill_heads(struct hz_node *n, struct parsed *p,
     return 0;
 }
 
+/* A place written here (sites, organisations, patrol points, hazards)
+ * is degrees: latitude -90 to 90, longitude -180 to 180. Local writes
+ * only, as the other checks of this chain: an entry from another node is
+ * taken as the schema takes it, so that every replica converges. */
+static int coords_check_write(const struct op *o, struct hz_err *err)
+{
+    const struct value *lat = body_op_value(o, "lat");
+    const struct value *lon = body_op_value(o, "lon");
+    if ((lat == NULL || lat->type != VALUE_REAL ||
+         (lat->r >= -90 && lat->r <= 90)) &&
+        (lon == NULL || lon->type != VALUE_REAL ||
+         (lon->r >= -180 && lon->r <= 180)))
+        return 0;
+    return hz_err_say(err, HZ_EVALUE,
+                      "坐标须为度: 纬度 -90 至 90，经度 -180 至 180",
+                      "coordinates are degrees: latitude -90 to 90,"
+                      " longitude -180 to 180");
+}
+
 static int check_target(struct hz_node *n, const struct parsed *p,
                         struct hz_err *err)
 {
@@ -690,6 +709,8 @@ static int parse_all(struct hz_node *n, hz_batch *b, struct parsed *ps,
             rv = recovery_check_write(n, &p->op, err);
         if (rv == 0 && !skip)
             rv = care_check_write(n, &p->op, err);
+        if (rv == 0 && !skip)
+            rv = coords_check_write(&p->op, err);
         if (rv != 0)
             return hz_err_wrap(err, "%s", b->ops[i].table->name);
         if (!skip)
