@@ -196,7 +196,15 @@ static void scalar(struct sim_world *w, const struct table_def *t, int c,
     case COL_REAL: {
         static const char *const reals[] = {"0",   "12.5",    "37.25", "100",
                                             "1e2", "250.125", "3.5"};
-        snprintf(text, cap, "%s", reals[sim_below(r, 7)]);
+        /* a place is degrees: a local write refuses anything else */
+        static const char *const lats[] = {"0",   "12.5", "37.25", "-90",
+                                           "1e1", "90",   "-3.5"};
+        static const char *const lons[] = {"0",   "117.25", "-180", "180",
+                                           "1e2", "-73.5",  "3.5"};
+        const char *const *pick = strcmp(cd->name, "lat") == 0   ? lats
+                                  : strcmp(cd->name, "lon") == 0 ? lons
+                                                                 : reals;
+        snprintf(text, cap, "%s", pick[sim_below(r, 7)]);
         snprintf(canon, ccap, "%.17g", strtod(text, NULL));
         return;
     }
