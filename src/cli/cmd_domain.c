@@ -272,6 +272,21 @@ int cmd_item_add(struct cli *c, struct form *f)
 }
 
 /* Insert one event row of @table from the form's columns. */
+/* Commit @b, whose puts ended with @code, and print @id (the event's). */
+static int commit_event(struct cli *c, hz_batch *b, int code,
+                        const struct hz_err *err, const char *id)
+{
+    if (code != 0) {
+        hz_batch_close(b);
+        return cli_fail(c, code, err);
+    }
+    int rv = cli_commit(c, b);
+    hz_batch_close(b);
+    if (rv == EXIT_OK)
+        printf(c->json ? "{\"id\":\"%s\"}\n" : "%s\n", id);
+    return rv;
+}
+
 static int put_event(struct cli *c, struct form *f, const char *table)
 {
     hz_batch *b = NULL;
@@ -281,19 +296,33 @@ static int put_event(struct cli *c, struct form *f, const char *table)
     if (code == 0)
         code = hz_batch_put(b, table, form_get(f, "--id"), f->n_f, f->f, row,
                             &err);
-    if (code != 0) {
-        hz_batch_close(b);
-        return cli_fail(c, code, &err);
-    }
-    int rv = cli_commit(c, b);
-    hz_batch_close(b);
-    if (rv == EXIT_OK)
-        printf(c->json ? "{\"id\":\"%s\"}\n" : "%s\n", row);
-    return rv;
+    return commit_event(c, b, code, &err, row);
 }
 
+static json_t *open_stays(struct cli *c, const char *person);
+
+/* A person already checked in at the site is not checked in again (a
+ * second open stay there, which no check-out could then tell apart);
+ * the same check-in given again with its --id is a retry, as for any
+ * event. */
 int cmd_checkin(struct cli *c, struct form *f)
 {
+    const char *site = form_get(f, "SITE"), *id = form_get(f, "--id");
+    json_t *stays = open_stays(c, form_get(f, "PERSON"));
+    size_t i;
+    json_t *v;
+    bool here = false;
+    json_array_foreach(stays, i, v)
+    {
+        const char *s = json_string_value(json_object_get(v, "site"));
+        const char *st = json_string_value(json_object_get(v, "stay"));
+        here = here || (s != NULL && strcmp(s, site) == 0 &&
+                        (id == NULL || st == NULL || strcmp(st, id) != 0));
+    }
+    json_decref(stays);
+    if (here)
+        return cli_refused(c, EXIT_INPUT, "此人已在该安置点入住",
+                           "this person is already checked in at this site");
     struct hz_field kind = {"kind", "in"};
     int rv = form_fields(c, f, 1, &kind);
     return rv == EXIT_OK ? put_event(c, f, "stays") : rv;
@@ -321,23 +350,35 @@ static json_t *open_stays(struct cli *c, const char *person)
     return mine;
 }
 
+/* Whether open stay @v (a presence row) is at @site (NULL: anywhere). */
+static bool stay_at(json_t *v, const char *site)
+{
+    const char *s = json_string_value(json_object_get(v, "site"));
+    return site == NULL || (s != NULL && strcmp(s, site) == 0);
+}
+
+/* The person leaves the one site they are checked in at (or --site):
+ * every open stay of theirs there is closed, in one batch (two nodes
+ * that checked the same person in there each left one). */
 int cmd_checkout(struct cli *c, struct form *f)
 {
     const char *person = form_get(f, "PERSON");
     const char *site = form_get(f, "--site");
     json_t *stays = open_stays(c, person);
-    json_t *pick = NULL;
+    const char *at = NULL;
     size_t i, matches = 0;
+    bool several = false;
     json_t *v;
     json_array_foreach(stays, i, v)
     {
+        if (!stay_at(v, site))
+            continue;
         const char *s = json_string_value(json_object_get(v, "site"));
-        if (site == NULL || (s != NULL && strcmp(s, site) == 0)) {
-            pick = v;
-            matches++;
-        }
+        several = several || (at != NULL && s != NULL && strcmp(s, at) != 0);
+        at = at != NULL ? at : s;
+        matches++;
     }
-    if (matches != 1) {
+    if (matches == 0 || several || at == NULL) {
         fprintf(stderr, "huzhu: %s\n",
                 matches == 0
                     ? cli_tr(c, "此人当前未在任何安置点入住",
@@ -348,16 +389,26 @@ int cmd_checkout(struct cli *c, struct form *f)
         json_decref(stays);
         return matches == 0 ? EXIT_NOTFOUND : EXIT_INPUT;
     }
-    char stay[HZ_ROW_HEX_LEN + 1], at[HZ_ROW_HEX_LEN + 1];
-    snprintf(stay, sizeof stay, "%s",
-             json_string_value(json_object_get(pick, "stay")));
-    snprintf(at, sizeof at, "%s",
-             json_string_value(json_object_get(pick, "site")));
+    hz_batch *b = NULL;
+    struct hz_err err = {0};
+    char row[HZ_ROW_HEX_LEN + 1], first[HZ_ROW_HEX_LEN + 1] = "";
+    int code = hz_batch_open(c->node, &b, &err);
+    json_array_foreach(stays, i, v)
+    {
+        if (code != 0 || !stay_at(v, at))
+            continue;
+        const struct hz_field cols[] = {
+            {"person", person},
+            {"site", at},
+            {"kind", "out"},
+            {"closes", json_string_value(json_object_get(v, "stay"))}};
+        code = hz_batch_put(b, "stays", first[0] ? NULL : form_get(f, "--id"),
+                            4, cols, row, &err);
+        if (code == 0 && first[0] == '\0')
+            memcpy(first, row, sizeof first);
+    }
     json_decref(stays);
-    const struct hz_field cols[] = {
-        {"person", person}, {"site", at}, {"kind", "out"}, {"closes", stay}};
-    int rv = form_fields(c, f, 4, cols);
-    return rv == EXIT_OK ? put_event(c, f, "stays") : rv;
+    return commit_event(c, b, code, &err, first);
 }
 
 /* on_hand of (site, item) from the stock view; 0 if none. */

@@ -446,6 +446,24 @@ static void reply_rows(const struct api_req *r, const char *table,
         health_filter(r, schema_table_c(schema_current(), table), out->body);
 }
 
+/* Whether @id (32 hex) is a live row of @table; else the refusal (404, or
+ * 410 for a deleted one) naming the query's @field. */
+static bool live_row(hz_node *n, const char *table, const char *id,
+                     const char *field, struct api_res *out)
+{
+    char *json = NULL;
+    struct hz_err err = {0};
+    int rv = hz_node_get(n, table, id, &json, &err);
+    hz_free_string(json);
+    if (rv == 0)
+        return true;
+    refuse_hz(out, rv, &err);
+    json_t *e = json_object_get(out->body, "error");
+    if (e != NULL)
+        json_object_set_new(e, "field", json_string(field));
+    return false;
+}
+
 static void get_row(hz_node *n, const struct api_req *r, const char *table,
                     const char *id, struct api_res *out)
 {
@@ -1016,12 +1034,13 @@ static void stays_route(hz_node *n, const struct api_req *r, bool in,
         json_decref(o);
         return;
     }
-    json_t *open = in ? NULL : view_rows(n, "presence", site);
+    /* who is checked in (at the site, when one is named) */
+    json_t *open = view_rows(n, "presence", site);
     hz_batch *b = batch_for(n, r, out);
     bool fine = b != NULL;
     const struct table_def *ts = schema_table_c(schema_current(), "stays");
-    size_t i;
-    json_t *p;
+    size_t i, k;
+    json_t *p, *s;
     json_array_foreach(persons, i, p)
     {
         if (!fine)
@@ -1033,43 +1052,67 @@ static void stays_route(hz_node *n, const struct api_req *r, bool in,
             fine = false;
             break;
         }
-        json_t *row =
-            json_pack("{s:s, s:s}", "person", pid, "kind", in ? "in" : "out");
-        if (in) {
-            json_object_set_new(row, "site", json_string(site));
-        } else {
-            const char *stay = NULL, *at = NULL;
-            size_t k, found = 0;
-            json_t *s;
-            json_array_foreach(open, k, s)
-            {
-                const char *sp =
-                    json_string_value(json_object_get(s, "person"));
-                const char *ss = json_string_value(json_object_get(s, "site"));
-                if (sp != NULL && strcmp(sp, pid) == 0 &&
-                    (site == NULL || (ss != NULL && strcmp(ss, site) == 0))) {
-                    stay = json_string_value(json_object_get(s, "stay"));
-                    at = ss;
-                    found++;
-                }
-            }
-            if (found != 1 || stay == NULL || at == NULL) {
-                refuse(out, 422, found == 0 ? "not_checked_in" : "ambiguous",
-                       "persons",
-                       found == 0 ? "此人当前未在任何安置点入住"
-                                  : "此人在多个安置点入住，请指定安置点",
-                       found == 0 ? "this person is not checked in anywhere"
-                                  : "checked in at several sites: name one");
-                json_decref(row);
-                fine = false;
-                break;
-            }
-            json_object_set_new(row, "site", json_string(at));
-            json_object_set_new(row, "closes", json_string(stay));
+        for (size_t j = 0; j < i && fine; j++)
+            fine = !json_equal(json_array_get(persons, j), p);
+        if (!fine) {
+            refuse(out, 422, "bad_value", "persons", "同一人列了两次",
+                   "a person is listed twice");
+            break;
+        }
+        /* the person's open stays here (checkout: at the one site they
+         * are at, or the site named; two nodes that each checked them in
+         * there left two, and leaving closes both) */
+        const char *at = NULL;
+        size_t found = 0;
+        bool several = false;
+        json_array_foreach(open, k, s)
+        {
+            const char *sp = json_string_value(json_object_get(s, "person"));
+            const char *ss = json_string_value(json_object_get(s, "site"));
+            if (sp == NULL || ss == NULL || strcmp(sp, pid) != 0 ||
+                (site != NULL && strcmp(ss, site) != 0))
+                continue;
+            several = several || (at != NULL && strcmp(ss, at) != 0);
+            at = at != NULL ? at : ss;
+            found++;
+        }
+        if (in && found > 0) {
+            refuse(out, 422, "bad_value", "persons", "此人已在该安置点入住",
+                   "this person is already checked in at this site");
+            fine = false;
+            break;
+        }
+        if (!in && (found == 0 || several)) {
+            refuse(out, 422, found == 0 ? "not_checked_in" : "ambiguous",
+                   "persons",
+                   found == 0 ? "此人当前未在任何安置点入住"
+                              : "此人在多个安置点入住，请指定安置点",
+                   found == 0 ? "this person is not checked in anywhere"
+                              : "checked in at several sites: name one");
+            fine = false;
+            break;
         }
         char id[HZ_ROW_HEX_LEN + 1];
-        fine = put_object(b, ts, NULL, row, NULL, id, out);
-        json_decref(row);
+        if (in) {
+            json_t *row = json_pack("{s:s, s:s, s:s}", "person", pid, "kind",
+                                    "in", "site", site);
+            fine = put_object(b, ts, NULL, row, NULL, id, out);
+            json_decref(row);
+            continue;
+        }
+        json_array_foreach(open, k, s)
+        {
+            const char *sp = json_string_value(json_object_get(s, "person"));
+            const char *ss = json_string_value(json_object_get(s, "site"));
+            if (!fine || sp == NULL || ss == NULL || strcmp(sp, pid) != 0 ||
+                strcmp(ss, at) != 0)
+                continue;
+            json_t *row =
+                json_pack("{s:s, s:s, s:s, s:O}", "person", pid, "kind", "out",
+                          "site", at, "closes", json_object_get(s, "stay"));
+            fine = put_object(b, ts, NULL, row, NULL, id, out);
+            json_decref(row);
+        }
     }
     fine = finish(n, b, fine, out);
     if (fine)
@@ -1089,6 +1132,7 @@ struct kept {
     json_t *rows;
     const struct api_req *r;
     const char *const *cols;
+    const char *lacks; /* a column asked for that the view's rows lack */
 };
 
 static int keep_row(void *data, json_t *row, struct hz_err *err)
@@ -1096,8 +1140,13 @@ static int keep_row(void *data, json_t *row, struct hz_err *err)
     struct kept *k = data;
     for (size_t i = 0; k->cols[i] != NULL; i++) {
         const char *want = query(k->r, k->cols[i]);
-        const char *s = json_string_value(json_object_get(row, k->cols[i]));
-        if (want != NULL && (s == NULL || strcmp(s, want) != 0))
+        if (want == NULL)
+            continue;
+        json_t *v = json_object_get(row, k->cols[i]);
+        if (v == NULL)
+            k->lacks = k->cols[i]; /* a view without it: not "none here" */
+        const char *s = json_string_value(v);
+        if (s == NULL || strcmp(s, want) != 0)
             return 0;
     }
     return json_array_append(k->rows, row) == 0
@@ -1114,27 +1163,62 @@ static void view_route(hz_node *n, const struct api_req *r, const char *view,
         return;
     /* A site's rows are made by the database alone (a shelter's page
      * costs its site, not every site). */
-    const char *site = query(r, "site");
-    uint8_t site_id[HZ_ROW_LEN];
+    const char *site = query(r, "site"), *household = query(r, "household");
+    uint8_t site_id[HZ_ROW_LEN], hh_id[HZ_ROW_LEN];
     if (site != NULL && hex_decode(site, site_id, sizeof site_id) != 0) {
         refuse(out, 422, "bad_value", "site", "安置点编号不正确",
                "site is not a row id (32 hex digits)");
         return;
     }
+    if (household != NULL && hex_decode(household, hh_id, sizeof hh_id) != 0) {
+        refuse(out, 422, "bad_value", "household", "住户编号不正确",
+               "household is not a row id (32 hex digits)");
+        return;
+    }
+    /* an id that names nothing is said, not answered with no rows */
+    if ((site != NULL && !live_row(n, "sites", site, "site", out)) ||
+        (household != NULL &&
+         !live_row(n, "households", household, "household", out)))
+        return;
     json_t *v = NULL;
     struct hz_err err = {0};
     /* rows kept as they come: a village's page of a township's 100,000
      * households holds the village's */
-    struct kept k = {json_array(), r, allowed};
+    struct kept k = {json_array(), r, allowed, NULL};
     int rv = k.rows != NULL
                  ? store_view_each(n, view, site != NULL ? site_id : NULL,
                                    keep_row, &k, &err)
                  : hz_err_set(&err, HZ_ENOMEM, "view");
+    if (rv == 0 && k.lacks != NULL) {
+        json_decref(k.rows);
+        refuse(out, 400, "unknown_field", k.lacks, "此视图不能按这一项筛选",
+               "this view's rows have no such column to keep");
+        return;
+    }
+    const char *village = query(r, "village");
+    if (rv == 0 && village != NULL && json_array_size(k.rows) == 0) {
+        rv = store_village_known(n, village, &err);
+        if (rv != 0) {
+            json_decref(k.rows);
+            refuse_hz(out, rv, &err);
+            return;
+        }
+    }
     if (rv == 0)
         v = k.rows;
     else
         json_decref(k.rows);
-    /* not a view of rows (unaccounted: rows and totals) or none at all */
+    /* not a view of rows (unaccounted: rows and totals, the node's whole
+     * count, which a filter would leave untrue) or none at all */
+    if (rv == HZ_EINVAL && r->n_query > 0 &&
+        store_view_json(n, view, NULL, &v, &err) == 0) {
+        json_decref(v);
+        refuse(out, 400, "unknown_field", r->qk[0],
+               "此视图是全乡镇的名单和合计，不能筛选(按村请用 village 视图)",
+               "this view is the whole node's list and totals: no filter"
+               " (the village view has a village's)");
+        return;
+    }
     if (rv == HZ_EINVAL)
         rv = store_view_json(n, view, site != NULL ? site_id : NULL, &v, &err);
     if (rv != 0) {
@@ -2764,10 +2848,19 @@ void api_handle(hz_node *n, const struct api_req *r, struct api_res *out)
         refuse(out, 413, "too_big", NULL, "请求内容太大", "body too big");
         return;
     }
+    /* A write takes its request in its body: a query parameter there
+     * (?dry_run=1 on a DELETE) would be ignored while the write went
+     * ahead. The roster import alone reads its options from the query. */
+    static const char *const no_query[] = {NULL};
+    if (!get && !(ns == 2 && strcmp(seg[0], "import") == 0) &&
+        !query_only(r, no_query, out))
+        return;
     if (ns == 1 && get && strcmp(seg[0], "schema") == 0) {
-        schema_route(out);
+        if (query_only(r, no_query, out))
+            schema_route(out);
     } else if (ns == 1 && get && strcmp(seg[0], "status") == 0) {
-        status_route(n, r, out);
+        if (query_only(r, no_query, out))
+            status_route(n, r, out);
     } else if (ns == 1 && get && strcmp(seg[0], "search") == 0) {
         search_route(n, r, out);
     } else if (ns == 2 && get && strcmp(seg[0], "views") == 0) {
@@ -2777,7 +2870,8 @@ void api_handle(hz_node *n, const struct api_req *r, struct api_res *out)
     } else if (ns == 3 && get && strcmp(seg[0], "history") == 0) {
         history_route(n, r, seg[1], seg[2], out);
     } else if (ns == 1 && get && strcmp(seg[0], "conflicts") == 0) {
-        conflicts_route(n, out);
+        if (query_only(r, no_query, out))
+            conflicts_route(n, out);
     } else if (ns == 2 && post && strcmp(seg[0], "conflicts") == 0 &&
                strcmp(seg[1], "resolve") == 0) {
         resolve_route(n, r, out);
@@ -2788,7 +2882,8 @@ void api_handle(hz_node *n, const struct api_req *r, struct api_res *out)
     } else if (ns == 1 && post && strcmp(seg[0], "stock") == 0) {
         stock_route(n, r, out);
     } else if (ns == 1 && get && strcmp(seg[0], "members") == 0) {
-        members_route(n, out);
+        if (query_only(r, no_query, out))
+            members_route(n, out);
     } else if (ns == 1 && post && strcmp(seg[0], "admit") == 0) {
         admit_route(n, r, out);
     } else if (ns == 1 && post && strcmp(seg[0], "revoke") == 0) {

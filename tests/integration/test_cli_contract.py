@@ -842,6 +842,21 @@ def friendly_commands_forms():
         T.check(any(x["person"] == members[0] and x["stay"] == stay and
                     x["site"] == s1 and x["several_sites"] == 0 for x in pres),
                 "show presence lists the check-in")
+        fails(n, ["checkin", members[1], s1], T.EXIT_INPUT,
+              "a second check-in at the site one is checked in at")
+        T.check_eq(n.js("checkin", members[0], s1, "--id", stay)["id"], stay,
+                   "the same check-in again with its --id: a retry, exit 0")
+        # two open stays at one site (two nodes each checked them in):
+        # one check-out closes both
+        n.put("stays", "person=" + members[1], "site=" + s1, "kind=in")
+        T.check_eq(sum(x["person"] == members[1]
+                       for x in n.js("show", "presence")), 2,
+                   "two open stays at one site")
+        n.out("checkout", members[1])
+        T.check(not any(x["person"] == members[1]
+                        for x in n.js("show", "presence")),
+                "a check-out closes every open stay at that site")
+        n.out("checkin", members[1], s1)
         n.out("checkin", members[0], s2)
         fails(n, ["checkout", members[0]], T.EXIT_INPUT,
               "checkout of a person checked in at two sites, no --site")

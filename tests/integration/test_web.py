@@ -396,6 +396,40 @@ def csrf_roles_and_bad_input_write_nothing():
             st, _, _, _ = s.req("POST", "/api/checkin",
                                 {"site": s1, "persons": [pid]})
             T.check_eq(st, 201, "and checks in at its own site")
+            # once, not twice: a second open stay there could not be told
+            # apart by a check-out
+            refused(s, n, "POST", "/api/checkin",
+                    {"site": s1, "persons": [pid]}, 422, "bad_value",
+                    "checking in someone already checked in there", "stays")
+            pid2 = s.req("POST", "/api/persons",
+                         {"name": "测试二", "household": hid})[1]["id"]
+            refused(s, n, "POST", "/api/checkin",
+                    {"site": s1, "persons": [pid2, pid2]}, 422, "bad_value",
+                    "a person listed twice in one check-in", "stays")
+            # a query parameter on a write is refused, not ignored while
+            # the write goes ahead
+            refused(a, n, "DELETE", "/api/items/" + item + "?dry_run=1",
+                    None, 400, "unknown_field", "DELETE ...?dry_run=1",
+                    "items")
+            refused(a, n, "POST", "/api/checkout?site=" + s1,
+                    {"persons": [pid]}, 400, "unknown_field",
+                    "POST /api/checkout?site=", "stays")
+            for path in ("/api/status?foo=1", "/api/schema?foo=1",
+                         "/api/members?foo=1", "/api/conflicts?foo=1"):
+                T.check_eq(a.req("GET", path)[0], 400,
+                           "GET %s: 400 (an unknown query parameter)" % path)
+            # leaving closes every open stay there: two nodes that each
+            # checked the person in left two (made here by the store,
+            # past the check-in's own check)
+            n.put("stays", "person=" + pid, "site=" + s1, "kind=in")
+            T.check_eq(sum(1 for r in n.js("show", "presence")
+                           if r["person"] == pid), 2, "two open stays")
+            st, js, _, _ = s.req("POST", "/api/checkout",
+                                 {"site": s1, "persons": [pid]})
+            T.check(st == 201 and not any(r["person"] == pid for r in
+                                          n.js("show", "presence")),
+                    "one check-out at the site closes both (%d %s)"
+                    % (st, js))
             T.check_eq(n.js("get", "sites", s1)["capacity"], 3,
                        "the edit is in the node")
         finally:
@@ -1258,6 +1292,25 @@ def writes_of_the_web_and_events_without_reload():
             st, js, _, _ = a.req("GET", "/api/views/unaccounted")
             T.check(st == 200 and sorted(js) == ["rows", "totals"],
                     "the view of rows and totals is one object")
+            # a filter that cannot be kept, or names nothing, is said: an
+            # empty list would read as "nobody here"
+            q = urllib.parse.quote
+            for path, status, code, what in (
+                    ("/api/views/unaccounted?village=" + q("测试他村"), 400,
+                     "unknown_field", "the node's list and totals filtered"),
+                    ("/api/views/vulnerable?village=" + q("测试他村"), 400,
+                     "unknown_field", "a view whose rows name no village"),
+                    ("/api/views/village?village=" + q("测试它村"), 404,
+                     "not_found", "a village no household names"),
+                    ("/api/views/villages?village=" + q("测试它村"), 404,
+                     "not_found", "... in the list of villages"),
+                    ("/api/views/needs?site=" + "0" * 32, 404, "not_found",
+                     "needs of a site that does not exist"),
+                    ("/api/views/presence?household=zzz", 422, "bad_value",
+                     "a household that is no id"),
+                    ("/api/views/received?household=" + "0" * 32, 404,
+                     "not_found", "a household that does not exist")):
+                refused(a, n, "GET", path, None, status, code, what)
             for view in ("occupancy", "stock", "vulnerable"):
                 st, js, _, _ = a.req("GET", "/api/views/%s?site=%s"
                                      % (view, s1))

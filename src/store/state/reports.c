@@ -1597,10 +1597,7 @@ static int completeness(hz_node *n, const char *only, json_t **out,
     return *out != NULL ? 0 : hz_err_set(err, HZ_ENOMEM, "report");
 }
 
-/* @village (NULL: all of them) as a household names it: one that no
- * household names is HZ_ENOTFOUND, for a list of who is not accounted for
- * in a misspelt village would otherwise read as everyone accounted for. */
-static int village_known(hz_node *n, const char *village, struct hz_err *err)
+int store_village_known(hz_node *n, const char *village, struct hz_err *err)
 {
     if (village == NULL)
         return 0;
@@ -1633,7 +1630,7 @@ int hz_node_report(hz_node *n, const char *report,
     } else if (strcmp(report, "hxl") == 0) {
         rv = hxl(n, o, &root, err);
     } else if (strcmp(report, "completeness") == 0) {
-        rv = village_known(n, o->village, err);
+        rv = store_village_known(n, o->village, err);
         if (rv == 0)
             rv = completeness(n, o->village, &root, err);
     } else if (strcmp(report, "organisations") == 0) {
