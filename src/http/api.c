@@ -2157,9 +2157,13 @@ static void care_route(hz_node *n, const struct api_req *r, const char *name,
     } else if (strcmp(name, "care_visits") == 0) {
         allowed = visits;
         o.id = query(r, "person");
+        /* a person or site that names nothing is said (as the command
+         * line's), not a list of none */
+        fine = o.id == NULL || live_row(n, "persons", o.id, "person", out);
     } else if (strcmp(name, "health_checks") == 0) {
         allowed = checks;
         o.id = query(r, "site");
+        fine = o.id == NULL || live_row(n, "sites", o.id, "site", out);
     } else if (strcmp(name, "outbreaks") == 0) {
         allowed = clues;
         fine =

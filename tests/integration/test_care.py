@@ -322,6 +322,13 @@ def web_health_data_only_for_health_accounts():
                       "k=3"):
                 st, js, _, _ = h.req("GET", "/api/reports/outbreaks?" + q)
                 T.check_eq(st, 400, "outbreaks?%s refused" % q)
+            for path, status in (
+                    ("/api/reports/health_checks?site=" + "0" * 32, 404),
+                    ("/api/reports/care_visits?person=" + "0" * 32, 404),
+                    ("/api/reports/health_checks?site=zz", 422),
+                    ("/api/reports/care_visits?person=" + s1, 404)):
+                st, js, _, _ = h.req("GET", path)
+                T.check_eq(st, status, "%s: said, not a list of none" % path)
             # HXL, PFIF and the disclosure never hold health data, for
             # any reader.
             for path in ("/api/reports/hxl/csv", "/api/reports/pfif/xml",
