@@ -128,6 +128,11 @@ static void refuse_hz(struct api_res *out, int rv, const struct hz_err *err)
         refuse(out, 403, "node_denied", NULL,
                "本节点目前不能写入（证书已吊销或尚未加入网络）", en);
         break;
+    case HZ_ENETWORK:
+        /* admit or revoke on a node in no network */
+        refuse(out, 403, "node_denied", NULL,
+               "本节点不在任何网络中(先创建或加入网络)", en);
+        break;
     case HZ_EBUSY:
         refuse(out, 503, "busy", NULL, "节点正忙，请稍后再试", en);
         break;
@@ -459,7 +464,7 @@ static bool live_row(hz_node *n, const char *table, const char *id,
         return true;
     refuse_hz(out, rv, &err);
     json_t *e = json_object_get(out->body, "error");
-    if (e != NULL)
+    if (e != NULL && field != NULL)
         json_object_set_new(e, "field", json_string(field));
     return false;
 }
@@ -967,6 +972,10 @@ static void table_route(hz_node *n, const struct api_req *r,
     hz_batch *b = batch_for(n, r, out);
     char row[HZ_ROW_HEX_LEN + 1];
     bool fine = b != NULL;
+    /* a delete of a row this node does not hold is 404 (410 deleted), as
+     * a read or an edit of it */
+    if (fine && del && !live_row(n, t->name, id, NULL, out))
+        fine = false;
     if (fine && del) {
         struct hz_err err = {0};
         int rv = hz_batch_del(b, t->name, id, &err);

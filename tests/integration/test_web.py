@@ -213,6 +213,25 @@ def accounts_from_the_command_line():
 
 
 @cases.case
+def a_node_in_no_network_may_not_admit_or_revoke():
+    """Admit and revoke on a node that is in no network were a 500."""
+    with T.TempDir("web") as work:
+        n = T.Node.create(work, "测试村委会", "alone")
+        user_add(n, "管理员", "admin")
+        w = Web(n)
+        try:
+            a = Client(w)
+            a.login("管理员", PW)
+            refused(a, n, "POST", "/api/revoke", {"key": "00" * 32}, 403,
+                    "node_denied", "a revocation on a node in no network")
+            refused(a, n, "POST", "/api/admit",
+                    {"key": "11" * 32, "name": "测试", "role": "site"}, 403,
+                    "node_denied", "an admission on a node in no network")
+        finally:
+            w.stop()
+
+
+@cases.case
 def login_sessions_and_their_end():
     with T.TempDir("web") as work:
         n, _, _ = setup(work)
@@ -410,6 +429,9 @@ def csrf_roles_and_bad_input_write_nothing():
             # the write goes ahead
             refused(a, n, "DELETE", "/api/items/" + item + "?dry_run=1",
                     None, 400, "unknown_field", "DELETE ...?dry_run=1",
+                    "items")
+            refused(a, n, "DELETE", "/api/items/" + "0" * 32, None, 404,
+                    "not_found", "deleting a row the node does not hold",
                     "items")
             refused(a, n, "POST", "/api/checkout?site=" + s1,
                     {"persons": [pid]}, 400, "unknown_field",
