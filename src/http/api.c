@@ -171,6 +171,13 @@ static bool query_only(const struct api_req *r, const char *const *allowed,
                    "unknown query parameter");
             return false;
         }
+        /* one value a key: which of two would be taken is a guess */
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(r->qk[j], r->qk[i]) == 0) {
+                refuse(out, 400, "bad_value", r->qk[i], "查询参数重复",
+                       "a query parameter given twice");
+                return false;
+            }
     }
     return true;
 }
@@ -485,18 +492,21 @@ static void list_rows(hz_node *n, const struct table_def *t,
     struct hz_field where[API_QUERY_MAX];
     size_t nw = 0;
     long limit = 200, offset = 0;
+    bool paged[2] = {false, false}; /* limit, offset given */
     for (size_t i = 0; i < r->n_query; i++) {
         const char *k = r->qk[i], *v = r->qv[i];
         if (strcmp(k, "limit") == 0 || strcmp(k, "offset") == 0) {
             char *end;
             long x = strtol(v, &end, 10);
-            if (*v == '\0' || *end != '\0' || x < 0 ||
+            bool *given = &paged[k[0] == 'l' ? 0 : 1];
+            if (*given || *v == '\0' || *end != '\0' || x < 0 ||
                 (k[0] == 'l' && (x < 1 || x > LIST_LIMIT_MAX))) {
                 refuse(out, 400, "bad_value", k, "分页参数无效",
                        "limit is 1 to 1000, offset 0 or more");
                 return;
             }
             *(k[0] == 'l' ? &limit : &offset) = x;
+            *given = true;
             continue;
         }
         int col = schema_col_c(t, k);

@@ -1331,7 +1331,13 @@ def writes_of_the_web_and_events_without_reload():
                     ("/api/views/presence?household=zzz", 422, "bad_value",
                      "a household that is no id"),
                     ("/api/views/received?household=" + "0" * 32, 404,
-                     "not_found", "a household that does not exist")):
+                     "not_found", "a household that does not exist"),
+                    ("/api/views/occupancy?site=%s&site=%s" % (s1, s1), 400,
+                     "bad_value", "a query key given twice"),
+                    ("/api/households?limit=1&limit=1000", 400, "bad_value",
+                     "limit given twice (which would be taken?)"),
+                    ("/api/reports/hxl?by=site&by=village", 400,
+                     "bad_value", "a report's key given twice")):
                 refused(a, n, "GET", path, None, status, code, what)
             for view in ("occupancy", "stock", "vulnerable"):
                 st, js, _, _ = a.req("GET", "/api/views/%s?site=%s"
