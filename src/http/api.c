@@ -681,6 +681,17 @@ static void household_add(hz_node *n, const struct api_req *r,
             break;
         }
         json_t *flags = json_object_get(m, "flags");
+        char field[96];
+        /* a member belongs to the household being made: another one
+         * named here would be replaced in silence */
+        if (json_object_get(m, "household") != NULL) {
+            snprintf(field, sizeof field, "members.%zu.household", i);
+            refuse(out, 400, "unknown_field", field,
+                   "成员属于正在登记的这一户，不能另指住户",
+                   "a member belongs to the household being registered");
+            fine = false;
+            break;
+        }
         json_t *row = json_deep_copy(m);
         json_object_del(row, "flags");
         json_object_set_new(row, "household", json_string(hid));
@@ -692,16 +703,27 @@ static void household_add(hz_node *n, const struct api_req *r,
             bool known = false;
             for (size_t c = 0; col != NULL && c < 6; c++)
                 known = known || strcmp(col, flag_cols[c]) == 0;
+            snprintf(field, sizeof field, "members.%zu.flags", i);
             if (!known) {
-                refuse(out, 422, "bad_value", "flags", "不认识的困难标记",
+                refuse(out, 422, "bad_value", field, "不认识的困难标记",
                        "unknown vulnerability flag");
+                fine = false;
+                break;
+            }
+            /* a flag and its column saying two things: which is meant? */
+            json_t *said = json_object_get(m, col);
+            if (said != NULL && !json_is_true(said)) {
+                snprintf(field, sizeof field, "members.%zu.%s", i, col);
+                refuse(out, 422, "bad_value", field, "困难标记与该栏的取值矛盾",
+                       "a flag given and its column set otherwise");
                 fine = false;
                 break;
             }
             json_object_set_new(row, col, json_true());
         }
         if (flags != NULL && !json_is_array(flags) && fine) {
-            refuse(out, 422, "bad_value", "flags", "困难标记应为列表",
+            snprintf(field, sizeof field, "members.%zu.flags", i);
+            refuse(out, 422, "bad_value", field, "困难标记应为列表",
                    "flags is a list");
             fine = false;
         }
@@ -710,7 +732,6 @@ static void household_add(hz_node *n, const struct api_req *r,
             /* name the member the problem is in */
             json_t *e = json_object_get(out->body, "error");
             const char *f = json_string_value(json_object_get(e, "field"));
-            char field[96];
             snprintf(field, sizeof field, "members.%zu.%s", i,
                      f != NULL ? f : "");
             json_object_set_new(e, "field", json_string(field));

@@ -1206,6 +1206,30 @@ def writes_of_the_web_and_events_without_reload():
                        "its members in the node")
             T.check(any(p.get("elderly_mobility") for p in li),
                     "the flags")
+            # what a body says is done or refused naming where, never
+            # replaced or dropped in silence
+            for body, status, code, field, what in (
+                    ({"head_name": "测试户二", "members": [
+                        {"name": "测试甲", "household": hid}]}, 400,
+                     "unknown_field", "members.0.household",
+                     "a member naming another household"),
+                    ({"head_name": "测试户二", "members": [
+                        {"name": "测试乙"},
+                        {"name": "测试丙", "flags": ["chronic"],
+                         "chronic": False}]}, 422, "bad_value",
+                     "members.1.chronic", "a flag its column contradicts"),
+                    ({"head_name": "测试户二", "members": [
+                        {"name": "测试丁", "flags": ["rich"]}]}, 422,
+                     "bad_value", "members.0.flags", "an unknown flag")):
+                js = refused(a, n, "POST", "/api/households", body, status,
+                             code, what, "households")
+                T.check_eq(js["error"].get("field"), field,
+                           "%s: names %s" % (what, field))
+            js = refused(a, n, "POST", "/api/sites",
+                         {"name": "测试极地", "lat": 91.5, "lon": 100}, 422,
+                         "bad_value", "a latitude past the pole", "sites")
+            T.check_eq(js["error"].get("field"), "lat",
+                       "a latitude past the pole: names lat")
             st, js, _, _ = a.req("GET", "/api/search?q=" +
                                  "%E6%9D%8E%E5%9B%9B")
             T.check(st == 200 and [p["name"] for p in js["persons"]] ==

@@ -466,15 +466,19 @@ static int coords_check_write(const struct op *o, struct hz_err *err)
 {
     const struct value *lat = body_op_value(o, "lat");
     const struct value *lon = body_op_value(o, "lon");
-    if ((lat == NULL || lat->type != VALUE_REAL ||
-         (lat->r >= -90 && lat->r <= 90)) &&
-        (lon == NULL || lon->type != VALUE_REAL ||
-         (lon->r >= -180 && lon->r <= 180)))
+    bool lat_bad = lat != NULL && lat->type == VALUE_REAL &&
+                   !(lat->r >= -90 && lat->r <= 90);
+    bool lon_bad = lon != NULL && lon->type == VALUE_REAL &&
+                   !(lon->r >= -180 && lon->r <= 180);
+    if (!lat_bad && !lon_bad)
         return 0;
-    return hz_err_say(err, HZ_EVALUE,
-                      "坐标须为度: 纬度 -90 至 90，经度 -180 至 180",
-                      "coordinates are degrees: latitude -90 to 90,"
-                      " longitude -180 to 180");
+    /* the column first, so that a form can show it there */
+    return hz_err_zh(err,
+                     hz_err_set(err, HZ_EVALUE,
+                                "%s: coordinates are degrees: latitude -90"
+                                " to 90, longitude -180 to 180",
+                                lat_bad ? "lat" : "lon"),
+                     "坐标须为度: 纬度 -90 至 90，经度 -180 至 180");
 }
 
 static int check_target(struct hz_node *n, const struct parsed *p,
