@@ -122,7 +122,6 @@ static void print_needs(const struct cli *c, json_t *rows)
     cli_print_table(c, rows, cols, c->lang == LANG_ZH ? zh : en, fmt, 11);
 }
 
-/* Only the rows whose state is --state, when given. */
 /* --state as the wire name of one of @allowed (NULL-terminated): given
  * so, or as the label the table shows (待对接, "partly met"); NULL when
  * not given. Anything else is a usage error (an empty list would say
@@ -156,6 +155,7 @@ static int state_wanted(struct cli *c, struct form *f,
     return cli_usage(c, f, why);
 }
 
+/* Only the rows whose state is @want, when given. */
 static json_t *with_state(const char *want, json_t *rows)
 {
     if (want == NULL)

@@ -182,13 +182,16 @@ bool store_node_stale(hz_node *n);
  * vulnerable: where the person is now) hold only that site's rows, and
  * the database makes only those; the others ignore it. */
 struct json_t;
+int store_view_json(hz_node *n, const char *view, const uint8_t *site,
+                    struct json_t **out, struct hz_err *err);
+/* Whether @view is one of rows and totals (unaccounted), whose totals
+ * are the whole node's, so that its rows are not to be filtered. */
+bool store_view_totals(const char *view);
 /* @village (NULL: all of them) as a household names it: one that no
  * household names is HZ_ENOTFOUND, for a list of who is not accounted for
  * in a misspelt village would otherwise read as everyone accounted for
  * (report completeness, the web's views filtered by village). */
 int store_village_known(hz_node *n, const char *village, struct hz_err *err);
-int store_view_json(hz_node *n, const char *view, const uint8_t *site,
-                    struct json_t **out, struct hz_err *err);
 /* The same rows handed to @fn one by one (borrowed during the call) and
  * never held all at once; a non-zero return stops and is returned. Views
  * of rows only: "unaccounted" (rows and totals) is HZ_EINVAL. */

@@ -213,25 +213,6 @@ def accounts_from_the_command_line():
 
 
 @cases.case
-def a_node_in_no_network_may_not_admit_or_revoke():
-    """Admit and revoke on a node that is in no network were a 500."""
-    with T.TempDir("web") as work:
-        n = T.Node.create(work, "测试村委会", "alone")
-        user_add(n, "管理员", "admin")
-        w = Web(n)
-        try:
-            a = Client(w)
-            a.login("管理员", PW)
-            refused(a, n, "POST", "/api/revoke", {"key": "00" * 32}, 403,
-                    "node_denied", "a revocation on a node in no network")
-            refused(a, n, "POST", "/api/admit",
-                    {"key": "11" * 32, "name": "测试", "role": "site"}, 403,
-                    "node_denied", "an admission on a node in no network")
-        finally:
-            w.stop()
-
-
-@cases.case
 def login_sessions_and_their_end():
     with T.TempDir("web") as work:
         n, _, _ = setup(work)
@@ -1109,6 +1090,12 @@ def a_node_in_no_network_serves_the_web_alone_until_it_joins_one():
             T.check_eq(st, 201, "the web registers a household before any"
                        " network")
             before = js["id"]
+            # admit and revoke there were a 500
+            refused(a, n, "POST", "/api/revoke", {"key": "00" * 32}, 403,
+                    "node_denied", "a revocation on a node in no network")
+            refused(a, n, "POST", "/api/admit",
+                    {"key": "11" * 32, "name": "测试", "role": "site"}, 403,
+                    "node_denied", "an admission on a node in no network")
             n.js("network", "create", "--name", "测试网络")
             line = T.wait_line(w.p.stdout, 15)
             T.check(line.startswith("{\"listening\":\"127.0.0.1:"),

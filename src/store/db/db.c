@@ -497,6 +497,17 @@ int db_open(struct db *d, const char *path, const char *dir, bool readonly,
     return rv != 0 ? rv : db_secure_delete(d, true, err);
 }
 
+/* A checkpoint that truncates the WAL to nothing, never waiting for a
+ * reader (SQLITE_BUSY then). */
+static int wal_truncate(sqlite3 *conn, const char *name)
+{
+    sqlite3_busy_timeout(conn, 0);
+    int rc = sqlite3_wal_checkpoint_v2(conn, name, SQLITE_CHECKPOINT_TRUNCATE,
+                                       NULL, NULL);
+    sqlite3_busy_timeout(conn, BUSY_TIMEOUT_MS);
+    return rc;
+}
+
 /* After each commit of this connection (SQLite's WAL hook; registering it
  * replaces SQLite's autocheckpoint, which is the same hook): from 1,000
  * frames on a passive checkpoint, as SQLite's own. Once the WAL holds
@@ -507,15 +518,6 @@ int db_open(struct db *d, const char *path, const char *dir, bool readonly,
  * reader still holds an older snapshot (a report being read), the
  * passive checkpoint stands and the next large commit tries again; a
  * commit is never held up. Nothing here can fail the commit. */
-static int wal_truncate(sqlite3 *conn, const char *name)
-{
-    sqlite3_busy_timeout(conn, 0);
-    int rc = sqlite3_wal_checkpoint_v2(conn, name, SQLITE_CHECKPOINT_TRUNCATE,
-                                       NULL, NULL);
-    sqlite3_busy_timeout(conn, BUSY_TIMEOUT_MS);
-    return rc;
-}
-
 static int wal_hook(void *arg, sqlite3 *conn, const char *name, int frames)
 {
     const struct db *d = arg;
@@ -529,10 +531,11 @@ static int wal_hook(void *arg, sqlite3 *conn, const char *name, int frames)
     return SQLITE_OK;
 }
 
-bool db_wal_trim(struct db *d)
+void db_wal_trim(struct db *d)
 {
     HZ_ASSERT(!db_in_txn(d));
-    return d->readonly || wal_truncate(d->conn, "main") == SQLITE_OK;
+    if (!d->readonly)
+        (void)wal_truncate(d->conn, "main");
 }
 
 int db_configure(struct db *d, struct hz_err *err)

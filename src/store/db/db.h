@@ -98,10 +98,10 @@ int db_configure(struct db *d, struct hz_err *err);
 #define DB_WAL_KEEP_BYTES (64 * 1024 * 1024)
 #define DB_WAL_AUTOCHECKPOINT 1000
 /* The WAL checkpointed and truncated to nothing, if no reader holds an
- * older snapshot (never waiting; false then, and nothing is wrong): what
- * a large job (an import) calls as it ends, so that its pages are on the
- * card once, in node.db. */
-bool db_wal_trim(struct db *d);
+ * older snapshot (never waiting: the WAL then stays, and nothing is
+ * wrong): what a large job (an import) calls as it ends, so that its
+ * pages are on the card once, in node.db. */
+void db_wal_trim(struct db *d);
 /* The page cache of this connection, in KiB: DB_CACHE_KIB unless a bulk
  * job (an import) asks for more while it runs. */
 #define DB_CACHE_KIB 16384u

@@ -1038,7 +1038,7 @@ int hz_bundle_import(hz_node *n, const char *path,
     /* the import's pages out of the WAL and the WAL off the card (db.h;
      * a reader on an older snapshot leaves it for later) */
     if (rv == 0)
-        (void)db_wal_trim(&n->db);
+        db_wal_trim(&n->db);
     if (rv == 0)
         env_logf(n, HZ_LOG_INFO,
                  "import entries=%llu applied=%llu duplicate=%llu"

@@ -420,6 +420,11 @@ static int append_to(void *data, json_t *row, struct hz_err *err)
                : hz_err_set(err, HZ_ENOMEM, "view");
 }
 
+bool store_view_totals(const char *view)
+{
+    return find(totals, sizeof totals / sizeof totals[0], view) != NULL;
+}
+
 int store_view_json(hz_node *n, const char *view, const uint8_t *site,
                     json_t **out, struct hz_err *err)
 {
